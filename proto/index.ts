@@ -1,0 +1,43 @@
+// The Substrait contract between the planner, the executor and other producers' plans.
+// Generated message types are re-exported from here so the rest of the code never reaches
+// into proto/gen/ directly.
+export * from "./gen/substrait/plan.ts";
+export * from "./gen/substrait/algebra.ts";
+export * from "./gen/substrait/type.ts";
+export * from "./gen/substrait/extensions/extensions.ts";
+
+/** The Substrait release whose schema proto/ follows (see ../shared/DESIGN.md, Contracts). */
+export const SUBSTRAIT_VERSION = { majorNumber: 0, minorNumber: 84, patchNumber: 0 } as const;
+
+export const PRODUCER = "trustql";
+
+/**
+ * The official extension files, by the URN a current plan names them with and the URI older
+ * producers used (the consumer accepts either; the producer writes only URNs).
+ */
+export const EXTENSIONS = {
+  arithmetic: "functions_arithmetic",
+  arithmeticDecimal: "functions_arithmetic_decimal",
+  boolean: "functions_boolean",
+  comparison: "functions_comparison",
+  datetime: "functions_datetime",
+  string: "functions_string",
+  rounding: "functions_rounding",
+  logarithmic: "functions_logarithmic",
+  aggregateGeneric: "functions_aggregate_generic",
+  aggregateApprox: "functions_aggregate_approx",
+  aggregateDecimalOutput: "functions_aggregate_decimal_output",
+  set: "functions_set",
+} as const;
+
+export type ExtensionFile = (typeof EXTENSIONS)[keyof typeof EXTENSIONS];
+
+export function extensionUrn(file: ExtensionFile): string {
+  return `extension:io.substrait:${file}`;
+}
+
+/** Old producers name extension files by URL; the file's base name is what identifies it. */
+export function extensionFileOf(uriOrUrn: string): string {
+  const tail = uriOrUrn.slice(Math.max(uriOrUrn.lastIndexOf("/"), uriOrUrn.lastIndexOf(":")) + 1);
+  return tail.replace(/\.ya?ml$/, "");
+}
