@@ -21,3 +21,32 @@ export interface Catalog {
   /** Every table, for error messages that suggest a name and for tooling. */
   tables(): CatalogTable[];
 }
+
+/** A catalog over a fixed list of tables; names match case-insensitively. */
+export class MemoryCatalog implements Catalog {
+  readonly #tables: CatalogTable[];
+
+  constructor(tables: CatalogTable[]) {
+    this.#tables = [...tables];
+  }
+
+  lookup(names: string[]): CatalogTable | undefined {
+    const wanted = names.map((n) => n.toLowerCase());
+    const matches = (table: CatalogTable) => {
+      const have = table.names.map((n) => n.toLowerCase());
+      // A query may leave off leading qualifiers ("lineitem" for tpch.lineitem).
+      if (wanted.length > have.length) return false;
+      return wanted.every((part, i) => part === have[have.length - wanted.length + i]);
+    };
+    const exact = this.#tables.filter(
+      (t) => t.names.length === names.length && matches(t),
+    );
+    if (exact.length === 1) return exact[0];
+    const suffix = this.#tables.filter(matches);
+    return suffix.length === 1 ? suffix[0] : undefined;
+  }
+
+  tables(): CatalogTable[] {
+    return [...this.#tables];
+  }
+}
