@@ -1,0 +1,82 @@
+// What `trustql sql` and `trustql substrait run` share: a local engine over --data, a live
+// progress line while a plan runs, and the result printed in the chosen format.
+import type * as arrow from "apache-arrow";
+import { LocalEngine, type QueryResult } from "../../exec/index.ts";
+import type { Plan } from "../../proto/index.ts";
+import { UserError } from "../../common/errors.ts";
+import type { CommandContext } from "../cli.ts";
+import { writeJson } from "../cli.ts";
+import { resolveDataTables } from "../data-tables.ts";
+import { parseFormat, render } from "../output/formats.ts";
+import { tableToText } from "../output/values.ts";
+import { LiveLine, formatCount } from "../progress.ts";
+
+export const RESULT_OPTIONS = {
+  data: { type: "string", multiple: true },
+  format: { type: "string" },
+  "max-rows": { type: "string" },
+} as const;
+
+export async function openLocalEngine(dataSpecs: string[] | undefined, cwd: string): Promise<LocalEngine> {
+  const tables = resolveDataTables(dataSpecs ?? [], cwd);
+  const engine = await LocalEngine.open();
+  try {
+    for (const table of tables) await engine.registerParquet([table.name], table.files);
+  } catch (error) {
+    engine.close();
+    throw error;
+  }
+  return engine;
+}
+
+export async function executeWithProgress(engine: LocalEngine, plan: Plan): Promise<QueryResult> {
+  const line = new LiveLine();
+  try {
+    return await engine.execute(plan, {
+      onProgress: (p) =>
+        line.update(`running ${p.percent.toFixed(0)}% · ${formatCount(p.rowsProcessed)} rows scanned`),
+    });
+  } finally {
+    line.done();
+  }
+}
+
+function parseMaxRows(text: unknown, isTerminal: boolean): number {
+  if (text === undefined) return isTerminal ? 40 : 0;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`--max-rows ${text}: expected a whole number ≥ 0 (0 shows all)`);
+  return n;
+}
+
+export function printResult(
+  result: QueryResult,
+  values: Record<string, unknown>,
+  context: CommandContext,
+  elapsedMs: number,
+): void {
+  const { io } = context;
+  const isTerminal = Boolean(io.stdout.isTTY);
+  if (context.json) {
+    writeJson(io, resultJson(result.table, result.names, elapsedMs));
+    return;
+  }
+  const format = parseFormat(values.format as string | undefined, isTerminal);
+  if (format === "arrow" && isTerminal) {
+    throw new UserError("--format arrow writes binary Arrow IPC: redirect it to a file or a pipe");
+  }
+  const out = render(result.table, result.names, format, { maxRows: parseMaxRows(values["max-rows"], isTerminal) });
+  io.stdout.write(out);
+  if (format === "table" && isTerminal) io.stderr.write(`(${(elapsedMs / 1000).toFixed(3)}s)\n`);
+}
+
+/** The `--json` shape of a query result: column names and types, rows as arrays of exact text or numbers. */
+export function resultJson(table: arrow.Table, names: readonly string[], elapsedMs: number) {
+  const columns = tableToText(table, names);
+  const rows = Array.from({ length: table.numRows }, (_, r) => columns.map((c) => c.values[r]));
+  return {
+    columns: columns.map((c) => ({ name: c.name, type: String(c.type) })),
+    rows,
+    rowCount: table.numRows,
+    elapsedMs: Math.round(elapsedMs),
+  };
+}

@@ -1,0 +1,130 @@
+// Result formats for people (table) and for programs (csv, jsonl, arrow IPC).
+import * as arrow from "apache-arrow";
+import { UserError } from "../../common/errors.ts";
+import { isNumeric, tableToText, type TextColumn } from "./values.ts";
+
+export const FORMATS = ["table", "csv", "jsonl", "arrow"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function parseFormat(text: string | undefined, isTerminal: boolean): Format {
+  if (text === undefined) return isTerminal ? "table" : "csv";
+  if ((FORMATS as readonly string[]).includes(text)) return text as Format;
+  throw new UserError(`unknown --format ${text}: expected one of ${FORMATS.join(", ")}`);
+}
+
+export interface RenderOptions {
+  /** Table format only: rows shown before the middle is elided (0 = all). */
+  maxRows?: number;
+}
+
+/** The bytes a result becomes in the given format. */
+export function render(
+  table: arrow.Table,
+  names: readonly string[],
+  format: Format,
+  options: RenderOptions = {},
+): string | Uint8Array {
+  switch (format) {
+    case "table":
+      return renderTable(tableToText(table, names), table.numRows, options.maxRows ?? 0);
+    case "csv":
+      return renderCsv(tableToText(table, names), table.numRows);
+    case "jsonl":
+      return renderJsonl(tableToText(table, names), table.numRows);
+    case "arrow":
+      return arrow.tableToIPC(renameColumns(table, names), "stream");
+  }
+}
+
+function renameColumns(table: arrow.Table, names: readonly string[]): arrow.Table {
+  const fields = table.schema.fields.map((f, i) => f.clone({ name: names[i] ?? f.name }));
+  const schema = new arrow.Schema(fields, table.schema.metadata);
+  return new arrow.Table(
+    schema,
+    table.batches.map((b) => new arrow.RecordBatch(schema, b.data)),
+  );
+}
+
+// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. NULL is an
+// empty field; an empty string is written quoted ("") so the two stay distinguishable.
+function csvField(value: string | null): string {
+  if (value === null) return "";
+  if (value === "" || /[",\r\n]/.test(value)) return `"${value.replaceAll('"', '""')}"`;
+  return value;
+}
+
+export function renderCsv(columns: TextColumn[], rowCount: number): string {
+  const lines: string[] = [columns.map((c) => csvField(c.name)).join(",")];
+  for (let row = 0; row < rowCount; row++) {
+    lines.push(columns.map((c) => csvField(c.values[row])).join(","));
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+// Numbers stay exact: integers and decimals are JSON numbers only when a double holds them
+// exactly, otherwise strings; a reader never gets a silently rounded value.
+function jsonValue(column: TextColumn, value: string | null): unknown {
+  if (value === null) return null;
+  if (arrow.DataType.isBool(column.type)) return value === "true";
+  if (isNumeric(column.type)) {
+    const n = Number(value);
+    if (Number.isFinite(n) && String(n) === value) return n;
+    return value;
+  }
+  return value;
+}
+
+export function renderJsonl(columns: TextColumn[], rowCount: number): string {
+  let out = "";
+  for (let row = 0; row < rowCount; row++) {
+    const object: Record<string, unknown> = {};
+    for (const column of columns) object[column.name] = jsonValue(column, column.values[row]);
+    out += JSON.stringify(object) + "\n";
+  }
+  return out;
+}
+
+const NULL_TEXT = "NULL";
+const MAX_CELL_WIDTH = 60;
+
+function cell(text: string): string {
+  const oneLine = text.replace(/\r?\n/g, "\\n");
+  return oneLine.length > MAX_CELL_WIDTH ? oneLine.slice(0, MAX_CELL_WIDTH - 1) + "…" : oneLine;
+}
+
+export function renderTable(columns: TextColumn[], rowCount: number, maxRows: number): string {
+  const elide = maxRows > 0 && rowCount > maxRows;
+  const head = elide ? Math.ceil(maxRows / 2) : rowCount;
+  const tail = elide ? Math.floor(maxRows / 2) : 0;
+  const shownRows = [...range(0, head), ...range(rowCount - tail, rowCount)];
+  const texts = columns.map((c) => shownRows.map((r) => cell(c.values[r] ?? NULL_TEXT)));
+  const widths = columns.map((c, i) =>
+    Math.max(cell(c.name).length, ...texts[i].map((t) => t.length), 1),
+  );
+  const line = (l: string, m: string, r: string) =>
+    l + widths.map((w) => "─".repeat(w + 2)).join(m) + r;
+  const row = (cells: string[], numeric: boolean[]) =>
+    "│" +
+    cells
+      .map((t, i) => ` ${numeric[i] ? t.padStart(widths[i]) : t.padEnd(widths[i])} `)
+      .join("│") +
+    "│";
+  const numeric = columns.map((c) => isNumeric(c.type));
+  const out = [
+    line("┌", "┬", "┐"),
+    row(columns.map((c) => cell(c.name)), columns.map(() => false)),
+    line("├", "┼", "┤"),
+  ];
+  shownRows.forEach((_, k) => {
+    if (elide && k === head) out.push(row(widths.map(() => "…"), columns.map(() => false)));
+    out.push(row(texts.map((t) => t[k]), numeric));
+  });
+  out.push(line("└", "┴", "┘"));
+  const shown = elide ? ` (${maxRows} shown)` : "";
+  out.push(`${rowCount} ${rowCount === 1 ? "row" : "rows"}${shown}`);
+  return out.join("\n") + "\n";
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}

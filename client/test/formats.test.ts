@@ -1,0 +1,106 @@
+import * as arrow from "apache-arrow";
+import { describe, expect, it } from "vitest";
+import { parseFormat, render } from "../output/formats.ts";
+import { decimalToBigInt, formatScaled, formatTimestamp, tableToText } from "../output/values.ts";
+import fc from "fast-check";
+
+function decimalVector(unscaled: (bigint | null)[], precision: number, scale: number): arrow.Vector {
+  const type = new arrow.Decimal(scale, precision, 128);
+  const builder = arrow.makeBuilder({ type, nullValues: [null] });
+  for (const v of unscaled) {
+    if (v === null) {
+      builder.append(null);
+      continue;
+    }
+    const words = new Uint32Array(4);
+    let x = BigInt.asUintN(128, v);
+    for (let i = 0; i < 4; i++) {
+      words[i] = Number(x & 0xffffffffn);
+      x >>= 32n;
+    }
+    builder.append(words as never);
+  }
+  return builder.finish().toVector();
+}
+
+function sample(): arrow.Table {
+  const dates = arrow.makeBuilder({ type: new arrow.DateDay(), nullValues: [null] });
+  dates.append(new Date(Date.UTC(1998, 11, 1)));
+  dates.append(null);
+  dates.append(new Date(Date.UTC(1992, 0, 2)));
+  return new arrow.Table({
+    name: arrow.vectorFromArray(["plain", 'say "hi", then\nleave', ""], new arrow.Utf8()),
+    price: decimalVector([12345n, -5n, null], 15, 2),
+    day: dates.finish().toVector(),
+    n: arrow.vectorFromArray([1n, null, -9007199254740993n], new arrow.Int64()),
+  });
+}
+
+describe("value rendering", () => {
+  it("writes decimals exactly, whatever their scale and sign", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 38n) + 1n, max: 10n ** 38n - 1n }), fc.integer({ min: 0, max: 38 }), (v, scale) => {
+        const text = formatScaled(v, scale);
+        const [whole, fraction = ""] = text.replace("-", "").split(".");
+        expect(fraction.length).toBe(scale);
+        expect(BigInt((v < 0n ? "-" : "") + whole + fraction)).toBe(v);
+      }),
+    );
+  });
+
+  it("reads 128-bit two's complement words", () => {
+    expect(decimalToBigInt(new Uint32Array([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]))).toBe(-1n);
+    expect(decimalToBigInt(new Uint32Array([5, 0, 0, 0]))).toBe(5n);
+  });
+
+  it("renders timestamps before and after the epoch", () => {
+    expect(formatTimestamp(0n)).toBe("1970-01-01 00:00:00");
+    expect(formatTimestamp(-1n)).toBe("1969-12-31 23:59:59.999999");
+    expect(formatTimestamp(86_400_000_000n + 1_500_000n)).toBe("1970-01-02 00:00:01.5");
+  });
+
+  it("renders every column as text with nulls kept apart from empty strings", () => {
+    const [name, price, day, n] = tableToText(sample());
+    expect(name.values).toEqual(["plain", 'say "hi", then\nleave', ""]);
+    expect(price.values).toEqual(["123.45", "-0.05", null]);
+    expect(day.values).toEqual(["1998-12-01", null, "1992-01-02"]);
+    expect(n.values).toEqual(["1", null, "-9007199254740993"]);
+  });
+});
+
+describe("formats", () => {
+  it("writes RFC 4180 CSV with a header, NULL as an empty field and \"\" for an empty string", () => {
+    const csv = render(sample(), ["name", "price", "day", "n"], "csv");
+    expect(csv).toBe(
+      'name,price,day,n\r\nplain,123.45,1998-12-01,1\r\n"say ""hi"", then\nleave",-0.05,,\r\n"",,1992-01-02,-9007199254740993\r\n',
+    );
+  });
+
+  it("keeps numbers exact in JSON lines", () => {
+    const lines = (render(sample(), ["name", "price", "day", "n"], "jsonl") as string).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines[0]).toEqual({ name: "plain", price: 123.45, day: "1998-12-01", n: 1 });
+    expect(lines[2]).toEqual({ name: "", price: null, day: "1992-01-02", n: "-9007199254740993" });
+  });
+
+  it("draws a table with right-aligned numbers and elides the middle of long results", () => {
+    const table = new arrow.Table({ x: arrow.vectorFromArray(Array.from({ length: 10 }, (_, i) => i * 100), new arrow.Int32()) });
+    const text = render(table, ["x"], "table", { maxRows: 4 }) as string;
+    expect(text).toContain("│   0 │");
+    expect(text).toContain("│ 900 │");
+    expect(text).not.toContain("│ 500 │");
+    expect(text).toContain("10 rows (4 shown)");
+  });
+
+  it("writes Arrow IPC that reads back with the requested names", () => {
+    const bytes = render(sample(), ["a", "b", "c", "d"], "arrow") as Uint8Array;
+    const back = arrow.tableFromIPC(bytes);
+    expect(back.schema.fields.map((f) => f.name)).toEqual(["a", "b", "c", "d"]);
+    expect(back.numRows).toBe(3);
+  });
+
+  it("defaults to a table on a terminal and CSV elsewhere, and names a bad format", () => {
+    expect(parseFormat(undefined, true)).toBe("table");
+    expect(parseFormat(undefined, false)).toBe("csv");
+    expect(() => parseFormat("xml", false)).toThrow(/unknown --format xml: expected one of table, csv, jsonl, arrow/);
+  });
+});
