@@ -1,0 +1,1264 @@
+// AST → bound logical plan. Names resolve against the catalog and the scopes of enclosing
+// query blocks; every expression gets DuckDB's type; subqueries in WHERE and HAVING are
+// turned into joins where that is exact (see subqueries.ts).
+import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
+import type { Catalog, CatalogTable } from "../catalog.ts";
+import type {
+  AggregateCall,
+  ColumnDef,
+  Expr,
+  FrameBound,
+  LogicalPlan,
+  Measure,
+  ProjectOutput,
+  SetOpKind,
+  SortKey,
+  WindowCall,
+  WindowFrame,
+  WindowOutput,
+} from "../logical.ts";
+import { nodePosition, setOpIsAll, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import {
+  aggregateKey,
+  columnRef,
+  exprChildren,
+  exprKey,
+  mapExpr,
+  outputColumns,
+  visitExpr,
+  windowKey,
+} from "../plan-utils.ts";
+import {
+  decimal,
+  fromSubstraitType,
+  isNumeric,
+  type,
+  typeName,
+  withNullable,
+  type SqlType,
+} from "../types.ts";
+import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTimestamp } from "./literals.ts";
+import {
+  COMPARISON_OPERATORS,
+  and,
+  arithmetic,
+  call,
+  caseExpr,
+  castTo,
+  coalesce,
+  compare,
+  inList,
+  isNull,
+  like,
+  negate,
+  not,
+  or,
+  requireBoolean,
+  unify,
+  unifyAll,
+} from "./operators.ts";
+import { Scope, type ScopeItem } from "./scope.ts";
+import { applyPredicate, decorrelateScalarSubqueries } from "./subqueries.ts";
+
+/** Deepest nesting of query blocks (subqueries, derived tables, CTE references). */
+export const MAX_QUERY_DEPTH = 32;
+
+export interface BoundQuery {
+  readonly plan: LogicalPlan;
+  /** Output names, one per output column of `plan`. */
+  readonly names: string[];
+}
+
+interface CteDefinition {
+  readonly name: string;
+  readonly ast: AstNode;
+  readonly columnNames: string[] | undefined;
+  /** The CTEs visible where this one was defined. */
+  readonly environment: Ctes;
+}
+
+type Ctes = ReadonlyMap<string, CteDefinition>;
+
+interface ExprContext {
+  readonly scope: Scope;
+  readonly clause: string;
+  readonly aggregates: boolean;
+  readonly windows: boolean;
+  readonly ctes: Ctes;
+  readonly depth: number;
+}
+
+/** Makes fresh column ids; one per planned query, so ids never collide within a plan. */
+export class ColumnIds {
+  #next = 1;
+  column(name: string, t: SqlType): ColumnDef {
+    return { id: this.#next++, name, type: t };
+  }
+}
+
+export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new ColumnIds()): BoundQuery {
+  const binder = new Binder(catalog, ids);
+  return binder.query(parsed.ast, undefined, new Map(), 0);
+}
+
+const AGGREGATE_NAMES = new Set(["sum", "count", "min", "max", "avg"]);
+const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank"]);
+
+class Binder {
+  readonly catalog: Catalog;
+  readonly ids: ColumnIds;
+
+  constructor(catalog: Catalog, ids: ColumnIds) {
+    this.catalog = catalog;
+    this.ids = ids;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  query(ast: AstNode, outer: Scope | undefined, ctes: Ctes, depth: number): BoundQuery {
+    if (depth > MAX_QUERY_DEPTH) throw new UserError(`query nests subqueries deeper than ${MAX_QUERY_DEPTH} levels`, nodePosition(ast));
+    const environment = this.withClause(ast, ctes);
+    if (!ast._next) return this.selectBlock(ast, outer, environment, depth, true);
+    return this.setOperation(ast, outer, environment, depth);
+  }
+
+  withClause(ast: AstNode, ctes: Ctes): Ctes {
+    if (!ast.with) return ctes;
+    const next = new Map(ctes);
+    for (const cte of ast.with) {
+      if (cte.recursive) throw new UnsupportedError("WITH RECURSIVE", nodePosition(cte) ?? nodePosition(ast));
+      const name = String(cte.name?.value ?? cte.name).toLowerCase();
+      const columnNames = Array.isArray(cte.columns)
+        ? cte.columns.map((c: AstNode) => String(c?.column?.expr?.value ?? c?.value ?? c))
+        : undefined;
+      next.set(name, { name, ast: cte.stmt?.ast ?? cte.stmt, columnNames, environment: new Map(next) });
+    }
+    return next;
+  }
+
+  setOperation(ast: AstNode, outer: Scope | undefined, ctes: Ctes, depth: number): BoundQuery {
+    // The parser chains operands left to right; INTERSECT binds tighter than UNION and EXCEPT.
+    const operands: AstNode[] = [];
+    const ops: { kind: string; all: boolean; position: SourcePosition | undefined }[] = [];
+    for (let node = ast; node; node = node._next) {
+      operands.push(node);
+      if (node._next) {
+        const text = String(node.set_op).toLowerCase();
+        const kind = text.split(" ")[0];
+        ops.push({ kind, all: text.includes("all") || setOpIsAll(node), position: nodePosition(node) });
+      }
+    }
+    // A trailing ORDER BY / LIMIT without parentheses belongs to the whole set operation.
+    const last = operands[operands.length - 1];
+    const trailing = !last.parentheses_symbol && (last.orderby || hasLimit(last)) ? { orderby: last.orderby, limit: last.limit } : undefined;
+    const bound = operands.map((operand, i) =>
+      this.selectBlock(operand, outer, ctes, depth, i !== operands.length - 1 || !trailing),
+    );
+
+    // Precedence: fold INTERSECTs first, then the rest left to right.
+    let items: BoundQuery[] = [bound[0]];
+    let pending: typeof ops = [];
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.kind === "intersect") {
+        const left = items.pop()!;
+        items.push(this.combine(op, left, bound[i + 1]));
+      } else {
+        pending.push(op);
+        items.push(bound[i + 1]);
+      }
+    }
+    let result = items[0];
+    for (let i = 0; i < pending.length; i++) result = this.combine(pending[i], result, items[i + 1]);
+
+    if (trailing) {
+      const columns = outputColumns(result.plan);
+      const keys: SortKey[] = (trailing.orderby ?? []).map((item: AstNode) => {
+        const index = this.outputIndex(item.expr, result.names, nodePosition(item.expr));
+        if (index === undefined) {
+          throw new UnsupportedError("ORDER BY on a set operation other than by output name or position", nodePosition(item.expr));
+        }
+        return sortKey(columnRef(columns[index]), item);
+      });
+      let plan = result.plan;
+      if (keys.length > 0) plan = { kind: "sort", input: plan, keys };
+      plan = this.limit(plan, trailing.limit);
+      result = { plan, names: result.names };
+    }
+    return result;
+  }
+
+  combine(op: { kind: string; all: boolean; position: SourcePosition | undefined }, left: BoundQuery, right: BoundQuery): BoundQuery {
+    const lc = outputColumns(left.plan);
+    const rc = outputColumns(right.plan);
+    if (lc.length !== rc.length) {
+      throw new UserError(`each ${op.kind.toUpperCase()} query must have the same number of columns (${lc.length} and ${rc.length})`, op.position);
+    }
+    const types = lc.map((c, i) => unifyAll([columnRef(c), columnRef(rc[i])], op.kind, op.position)[0].type);
+    const conform = (q: BoundQuery, cols: readonly ColumnDef[]): LogicalPlan => {
+      if (cols.every((c, i) => c.type.kind === types[i].kind && c.type.precision === types[i].precision && c.type.scale === types[i].scale)) return q.plan;
+      return {
+        kind: "project",
+        input: q.plan,
+        outputs: cols.map((c, i) => ({ column: this.ids.column(c.name, withNullable(types[i], c.type.nullable)), expr: castTo(columnRef(c), types[i]) })),
+      };
+    };
+    const kind = `${op.kind}${op.all ? "_all" : ""}` as SetOpKind;
+    if (!["union", "union_all", "intersect", "intersect_all", "except", "except_all"].includes(kind)) {
+      throw new UnsupportedError(`set operation ${op.kind}`, op.position);
+    }
+    const leftPlan = conform(left, lc);
+    const rightPlan = conform(right, rc);
+    const lo = outputColumns(leftPlan);
+    const ro = outputColumns(rightPlan);
+    const columns = lo.map((c, i) => {
+      const nullable = op.kind === "except" ? c.type.nullable : op.kind === "intersect" ? c.type.nullable && ro[i].type.nullable : c.type.nullable || ro[i].type.nullable;
+      return this.ids.column(left.names[i], withNullable(types[i], nullable));
+    });
+    return { plan: { kind: "set", op: kind, inputs: [leftPlan, rightPlan], columns }, names: left.names };
+  }
+
+  outputIndex(expr: AstNode, names: readonly string[], position: SourcePosition | undefined): number | undefined {
+    if (expr?.type === "number" && Number.isInteger(Number(expr.value))) {
+      const n = Number(expr.value);
+      if (n < 1 || n > names.length) throw new UserError(`ORDER BY position ${n} is not in the select list`, position);
+      return n - 1;
+    }
+    if (expr?.type === "column_ref" && !expr.table && typeof expr.column !== "string") {
+      const name = String(expr.column.expr.value).toLowerCase();
+      const matches = names.map((n, i) => (n.toLowerCase() === name ? i : -1)).filter((i) => i >= 0);
+      if (matches.length === 1) return matches[0];
+    }
+    return undefined;
+  }
+
+  limit(plan: LogicalPlan, limit: AstNode): LogicalPlan {
+    if (!hasLimit({ limit })) return plan;
+    const values: AstNode[] = limit.value;
+    const read = (v: AstNode, what: string): number | undefined => {
+      if (v?.type === "origin" && String(v.value).toLowerCase() === "all") return undefined;
+      if (v?.type !== "number" || !Number.isInteger(Number(v.value)) || Number(v.value) < 0) {
+        throw new UnsupportedError(`${what} other than a whole number`, nodePosition(v));
+      }
+      return Number(v.value);
+    };
+    let count: number | undefined;
+    let offset = 0;
+    if (limit.seperator === "offset") {
+      if (values.length === 1) offset = read(values[0], "OFFSET") ?? 0;
+      else {
+        count = read(values[0], "LIMIT");
+        offset = read(values[1], "OFFSET") ?? 0;
+      }
+    } else if (limit.seperator === ",") {
+      offset = read(values[0], "OFFSET") ?? 0;
+      count = read(values[1], "LIMIT");
+    } else {
+      count = read(values[0], "LIMIT");
+    }
+    if (count === undefined && offset === 0) return plan;
+    return { kind: "limit", input: plan, offset, count };
+  }
+
+  // ---------------------------------------------------------------- one SELECT
+
+  selectBlock(ast: AstNode, outer: Scope | undefined, inherited: Ctes, depth: number, ownOrderAndLimit: boolean): BoundQuery {
+    const ctes = this.withClause(ast, inherited);
+    const position = nodePosition(ast);
+    if (ast.type !== "select") throw new UnsupportedError(`${String(ast.type).toUpperCase()} in a query`, position);
+    if (ast.distinct?.type === "DISTINCT ON") throw new UnsupportedError("DISTINCT ON", position);
+    if (ast.into?.position) throw new UnsupportedError("SELECT INTO", position);
+    if (ast.window) throw new UnsupportedError("named WINDOW clause", position);
+    if (ast.options) throw new UnsupportedError("SELECT options", position);
+
+    // FROM
+    let { plan, items } = ast.from ? this.fromClause(ast.from, outer, ctes, depth) : { plan: oneRow(), items: [] as ScopeItem[] };
+    const scope = new Scope(items, outer);
+    const context = (clause: string, aggregates: boolean, windows: boolean): ExprContext => ({ scope, clause, aggregates, windows, ctes, depth });
+
+    // WHERE
+    if (ast.where) {
+      const predicate = requireBoolean(this.expr(ast.where, context("WHERE", false, false)), "WHERE", nodePosition(ast.where));
+      plan = applyPredicate(plan, predicate, this.ids);
+    }
+
+    // SELECT list, expanded
+    const selectContext = context("SELECT", true, true);
+    const selected: { expr: Expr; name: string; position: SourcePosition | undefined }[] = [];
+    for (const item of ast.columns === "*" ? [{ expr: { type: "column_ref", column: "*" } }] : ast.columns) {
+      const e = item.expr;
+      if (e?.type === "column_ref" && (e.column === "*" || e.column?.expr?.value === "*")) {
+        const qualifier = typeof e.table === "string" ? e.table : e.table?.value;
+        const visible = items.filter((i) => !i.merged && (qualifier === undefined || i.qualifier === String(qualifier).toLowerCase()));
+        if (qualifier !== undefined && !scope.hasQualifier(qualifier)) {
+          throw new UserError(`unknown table ${qualifier}`, nodePosition(e));
+        }
+        if (visible.length === 0) throw new UserError("SELECT * with no columns", nodePosition(e) ?? position);
+        for (const i of visible) selected.push({ expr: columnRef(i.column), name: i.name, position: nodePosition(e) });
+        continue;
+      }
+      const bound = this.expr(e, selectContext);
+      selected.push({ expr: bound, name: item.as ? String(item.as) : displayName(e, bound), position: nodePosition(e) });
+    }
+
+    // GROUP BY
+    const groupAsts: AstNode[] = ast.groupby?.columns ?? (Array.isArray(ast.groupby) ? ast.groupby : []);
+    if (ast.groupby && !Array.isArray(ast.groupby) && ast.groupby.modifiers?.some(Boolean)) {
+      throw new UnsupportedError("GROUP BY modifiers", position);
+    }
+    const groupExprs: Expr[] = groupAsts.map((g: AstNode) => {
+      if (g?.type === "function" && ["rollup", "cube", "grouping sets"].includes(functionName(g))) {
+        throw new UnsupportedError(`GROUP BY ${functionName(g).toUpperCase()}`, nodePosition(g));
+      }
+      const index = this.groupOrdinal(g, selected.map((s) => s.name), scope);
+      if (index !== undefined) {
+        const chosen = selected[index].expr;
+        if (hasKind(chosen, "aggregate")) throw new UserError("GROUP BY cannot refer to an aggregate", nodePosition(g));
+        return chosen;
+      }
+      return this.expr(g, context("GROUP BY", false, false));
+    });
+
+    // HAVING
+    const having = ast.having
+      ? requireBoolean(this.expr(ast.having, context("HAVING", true, false)), "HAVING", nodePosition(ast.having))
+      : undefined;
+
+    // ORDER BY: by output position or name, or any expression of the block
+    const orderItems: { key: AstNode; index: number | undefined; expr: Expr | undefined }[] = [];
+    if (ownOrderAndLimit && ast.orderby) {
+      for (const item of ast.orderby) {
+        const index = this.outputIndex(item.expr, selected.map((s) => s.name), nodePosition(item.expr));
+        orderItems.push({ key: item, index, expr: index === undefined ? this.expr(item.expr, selectContext) : undefined });
+      }
+    }
+
+    // Aggregation
+    const everything = [...selected.map((s) => s.expr), ...(having ? [having] : []), ...orderItems.flatMap((o) => (o.expr ? [o.expr] : []))];
+    const aggregated = groupExprs.length > 0 || everything.some((e) => hasKind(e, "aggregate"));
+    let rewrite = (e: Expr): Expr => e;
+    if (aggregated) {
+      const local = new Set(items.map((i) => i.column.id));
+      const groups: ProjectOutput[] = [];
+      const groupByKey = new Map<string, ColumnDef>();
+      for (const g of groupExprs) {
+        const key = exprKey(g);
+        if (groupByKey.has(key)) continue;
+        const column = this.ids.column(groupName(g, items), g.type);
+        groupByKey.set(key, column);
+        groups.push({ column, expr: g });
+      }
+      const measures: Measure[] = [];
+      const measureByKey = new Map<string, ColumnDef>();
+      for (const e of everything) {
+        visitExpr(e, (x) => {
+          if (x.kind !== "aggregate") return;
+          const key = aggregateKey(x.call);
+          if (measureByKey.has(key)) return;
+          const column = this.ids.column(x.call.fn, x.call.type);
+          measureByKey.set(key, column);
+          measures.push({ column, call: x.call });
+        });
+      }
+      plan = { kind: "aggregate", input: plan, groups, measures, phase: "single" };
+      rewrite = (e: Expr) =>
+        rewriteTopDown(e, (x) => {
+          const group = groupByKey.get(exprKey(x));
+          if (group) return columnRef(group);
+          if (x.kind === "aggregate") return columnRef(measureByKey.get(aggregateKey(x.call))!);
+          if (x.kind === "column" && local.has(x.id)) {
+            const item = items.find((i) => i.column.id === x.id)!;
+            throw new UserError(
+              `column ${item.qualifier ? item.qualifier + "." : ""}${item.name} must appear in the GROUP BY clause or be used in an aggregate function`,
+              selected.find((s) => hasColumn(s.expr, x.id))?.position ?? position,
+            );
+          }
+          return undefined;
+        });
+      if (having) plan = applyPredicate(plan, rewrite(having), this.ids);
+    } else if (having) {
+      throw new UserError("HAVING without aggregation", nodePosition(ast.having));
+    }
+    let selectExprs = selected.map((s) => rewrite(s.expr));
+    let orderExprs = orderItems.map((o) => (o.expr ? rewrite(o.expr) : undefined));
+
+    // Window functions
+    const windowCalls: WindowOutput[] = [];
+    const windowByKey = new Map<string, ColumnDef>();
+    for (const e of [...selectExprs, ...orderExprs.filter((x): x is Expr => x !== undefined)]) {
+      visitExpr(e, (x) => {
+        if (x.kind !== "window") return;
+        const key = windowKey(x.call);
+        if (windowByKey.has(key)) return;
+        const column = this.ids.column(x.call.fn, x.call.type);
+        windowByKey.set(key, column);
+        windowCalls.push({ column, call: x.call });
+      });
+    }
+    if (windowCalls.length > 0) {
+      plan = { kind: "window", input: plan, functions: windowCalls };
+      const replaceWindows = (e: Expr) => mapExpr(e, (x) => (x.kind === "window" ? columnRef(windowByKey.get(windowKey(x.call))!) : x));
+      selectExprs = selectExprs.map(replaceWindows);
+      orderExprs = orderExprs.map((x) => (x ? replaceWindows(x) : x));
+    }
+
+    // Scalar subqueries in the select list and ORDER BY become joins where exact.
+    const decorrelated = decorrelateScalarSubqueries(plan, [...selectExprs, ...orderExprs.filter((x): x is Expr => x !== undefined)], this.ids);
+    plan = decorrelated.plan;
+    selectExprs = decorrelated.exprs.slice(0, selectExprs.length);
+    let rest = decorrelated.exprs.slice(selectExprs.length);
+    orderExprs = orderExprs.map((x) => (x ? rest.shift()! : x));
+
+    // Projection, with hidden columns for ORDER BY expressions not in the select list
+    const outputs: ProjectOutput[] = selectExprs.map((e, i) => ({ column: this.outputColumn(e, selected[i].name), expr: e }));
+    const visibleCount = outputs.length;
+    const keys: SortKey[] = [];
+    for (let k = 0; k < orderItems.length; k++) {
+      const item = orderItems[k];
+      let target: ColumnDef;
+      if (item.index !== undefined) target = outputs[item.index].column;
+      else {
+        const e = orderExprs[k]!;
+        const existing = outputs.findIndex((o) => exprKey(o.expr) === exprKey(e));
+        if (existing >= 0) target = outputs[existing].column;
+        else {
+          if (ast.distinct?.type === "DISTINCT") {
+            throw new UserError("for SELECT DISTINCT, ORDER BY expressions must appear in the select list", nodePosition(item.key.expr));
+          }
+          target = this.ids.column("sort_key", e.type);
+          outputs.push({ column: target, expr: e });
+        }
+      }
+      keys.push(sortKey(columnRef(target), item.key));
+    }
+    plan = { kind: "project", input: plan, outputs };
+    if (ast.distinct?.type === "DISTINCT") {
+      plan = {
+        kind: "aggregate",
+        input: plan,
+        groups: outputs.map((o) => ({ column: o.column, expr: columnRef(o.column) })),
+        measures: [],
+        phase: "single",
+      };
+    }
+    if (keys.length > 0) plan = { kind: "sort", input: plan, keys };
+    if (ownOrderAndLimit) plan = this.limit(plan, ast.limit);
+    if (outputs.length > visibleCount) {
+      plan = { kind: "project", input: plan, outputs: outputs.slice(0, visibleCount).map((o) => ({ column: o.column, expr: columnRef(o.column) })) };
+    }
+    return { plan, names: selected.map((s) => s.name) };
+  }
+
+  /** A pass-through output keeps its column id; a computed one gets a new column. */
+  outputColumn(e: Expr, name: string): ColumnDef {
+    if (e.kind === "column") return { id: e.id, name, type: e.type };
+    return this.ids.column(name, e.type);
+  }
+
+  groupOrdinal(g: AstNode, names: string[], scope: Scope): number | undefined {
+    if (g?.type === "number" && Number.isInteger(Number(g.value))) {
+      const n = Number(g.value);
+      if (n < 1 || n > names.length) throw new UserError(`GROUP BY position ${n} is not in the select list`, nodePosition(g));
+      return n - 1;
+    }
+    // A bare name that is no column of the FROM clause may be a select-list alias (as in DuckDB).
+    if (g?.type === "column_ref" && !g.table && typeof g.column !== "string") {
+      const name = String(g.column.expr.value);
+      if (scope.resolve(undefined, name, nodePosition(g))?.depth === 0) return undefined;
+      const index = names.findIndex((n) => n.toLowerCase() === name.toLowerCase());
+      return index >= 0 ? index : undefined;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- FROM
+
+  fromClause(from: AstNode[], outer: Scope | undefined, ctes: Ctes, depth: number): { plan: LogicalPlan; items: ScopeItem[] } {
+    let plan: LogicalPlan | undefined;
+    let items: ScopeItem[] = [];
+    for (const entry of from) {
+      const position = nodePosition(entry);
+      if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral") throw new UnsupportedError("LATERAL", position);
+      const right = this.tableReference(entry, outer, ctes, depth);
+      if (!plan) {
+        plan = right.plan;
+        items = right.items;
+        if (entry.join) throw new UserError("a join needs a table on its left", position);
+        continue;
+      }
+      const aliases = new Set(items.map((i) => i.qualifier));
+      for (const i of right.items) {
+        if (i.qualifier && aliases.has(i.qualifier) && !right.items.some((r) => r !== i && r.qualifier === i.qualifier && r.name === i.name)) {
+          if (items.some((l) => l.qualifier === i.qualifier)) {
+            throw new UserError(`table name "${i.qualifier}" specified more than once`, position);
+          }
+        }
+      }
+      const joinKind = String(entry.join ?? "CROSS JOIN").toUpperCase();
+      const type = joinKind.startsWith("LEFT") ? "left" : joinKind.startsWith("RIGHT") ? "right" : joinKind.startsWith("FULL") ? "full" : "inner";
+      if (!["INNER JOIN", "JOIN", "LEFT JOIN", "LEFT OUTER JOIN", "RIGHT JOIN", "RIGHT OUTER JOIN", "FULL JOIN", "FULL OUTER JOIN", "CROSS JOIN"].includes(joinKind)) {
+        throw new UnsupportedError(joinKind, position);
+      }
+      let condition: Expr | undefined;
+      let rightItems = right.items;
+      if (entry.using) {
+        if (type === "full") throw new UnsupportedError("FULL JOIN with USING", position);
+        const parts: Expr[] = [];
+        const mergedIds = new Set<number>();
+        for (const u of entry.using) {
+          const name = String(u?.value ?? u);
+          const l = new Scope(items, undefined).resolve(undefined, name, position);
+          const r = new Scope(right.items, undefined).resolve(undefined, name, position);
+          if (!l || !r) throw new UserError(`column ${name} of USING is missing on the ${l ? "right" : "left"} side`, position);
+          parts.push(compare("equal", columnRef(l.column), columnRef(r.column), position));
+          mergedIds.add((type === "right" ? l : r).column.id);
+        }
+        condition = and(parts);
+        if (type === "right") items = items.map((i) => (mergedIds.has(i.column.id) ? { ...i, merged: true } : i));
+        else rightItems = right.items.map((i) => (mergedIds.has(i.column.id) ? { ...i, merged: true } : i));
+      } else if (entry.on) {
+        const scope = new Scope([...items, ...right.items], outer);
+        const bound = this.expr(entry.on, { scope, clause: "JOIN condition", aggregates: false, windows: false, ctes, depth });
+        if (hasKind(bound, "subquery")) throw new UnsupportedError("subquery in a JOIN condition", nodePosition(entry.on));
+        condition = requireBoolean(bound, "JOIN condition", nodePosition(entry.on));
+      } else if (type !== "inner") {
+        throw new UserError(`${joinKind} needs an ON or USING condition`, position);
+      } else if (entry.join && joinKind !== "CROSS JOIN") {
+        throw new UserError(`${joinKind} needs an ON or USING condition`, position);
+      }
+      plan = { kind: "join", joinType: type, left: plan, right: right.plan, condition };
+      const nullableLeft = type === "right" || type === "full";
+      const nullableRight = type === "left" || type === "full";
+      const widen = (list: ScopeItem[], nullable: boolean) =>
+        nullable ? list.map((i) => ({ ...i, column: { ...i.column, type: withNullable(i.column.type, true) } })) : list;
+      items = [...widen(items, nullableLeft), ...widen(rightItems, nullableRight)];
+    }
+    invariant(plan, "empty FROM");
+    return { plan, items };
+  }
+
+  tableReference(entry: AstNode, outer: Scope | undefined, ctes: Ctes, depth: number): { plan: LogicalPlan; items: ScopeItem[] } {
+    const position = nodePosition(entry);
+    const { alias, columnAliases } = parseAlias(entry.as);
+    if (entry.expr?.ast || entry.expr?.type === "select") {
+      // A derived table: it cannot see the columns of its siblings (no LATERAL).
+      const sub = this.query(entry.expr.ast ?? entry.expr, outer, ctes, depth + 1);
+      return this.derivedTable(sub, alias, columnAliases, position);
+    }
+    if (typeof entry.table !== "string") {
+      throw new UnsupportedError("this kind of FROM item", position);
+    }
+    if (entry.tablesample || entry.temporal) throw new UnsupportedError("TABLESAMPLE", position);
+    const names = [entry.db, entry.schema, entry.table].filter((n) => typeof n === "string" && n.length > 0) as string[];
+    if (names.length === 1) {
+      const cte = ctes.get(names[0].toLowerCase());
+      if (cte) {
+        const sub = this.query(cte.ast, undefined, cte.environment, depth + 1);
+        return this.derivedTable(sub, alias ?? cte.name, columnAliases ?? cte.columnNames, position);
+      }
+    }
+    const table = this.catalog.lookup(names);
+    if (!table) throw new UserError(`unknown table ${names.join(".")}${this.suggestTable(names)}`, position);
+    return this.scan(table, alias ?? names[names.length - 1], columnAliases, position);
+  }
+
+  suggestTable(names: string[]): string {
+    const wanted = names[names.length - 1].toLowerCase();
+    const candidates = this.catalog.tables().map((t) => t.names.join("."));
+    let best: string | undefined;
+    let bestDistance = 3;
+    for (const c of candidates) {
+      const d = editDistanceOf(wanted, c.split(".").pop()!.toLowerCase());
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = c;
+      }
+    }
+    return best ? ` (did you mean ${best}?)` : "";
+  }
+
+  scan(table: CatalogTable, alias: string, columnAliases: string[] | undefined, position: SourcePosition | undefined) {
+    const schema = table.schema;
+    const types = schema.struct?.types ?? [];
+    invariant(types.length === schema.names.length, `table ${table.names.join(".")} has a schema with nested names`);
+    const allColumns = schema.names.map((name, i) =>
+      this.ids.column(name, fromSubstraitType(types[i], `${table.names.join(".")}.${name}`, position)),
+    );
+    if (columnAliases && columnAliases.length > allColumns.length) {
+      throw new UserError(`table ${alias} has ${allColumns.length} columns but ${columnAliases.length} aliases`, position);
+    }
+    const plan: LogicalPlan = {
+      kind: "scan",
+      table,
+      columns: allColumns,
+      fieldIndexes: allColumns.map((_, i) => i),
+      filters: [],
+      allColumns,
+    };
+    const qualifier = alias.toLowerCase();
+    const items = allColumns.map((column, i) => ({ qualifier, name: columnAliases?.[i] ?? column.name, column }));
+    return { plan, items };
+  }
+
+  derivedTable(sub: BoundQuery, alias: string | undefined, columnAliases: string[] | undefined, position: SourcePosition | undefined) {
+    const columns = outputColumns(sub.plan);
+    if (columnAliases && columnAliases.length > columns.length) {
+      throw new UserError(`subquery ${alias ?? ""} has ${columns.length} columns but ${columnAliases.length} aliases`, position);
+    }
+    const qualifier = alias?.toLowerCase();
+    const items = columns.map((column, i) => ({ qualifier, name: columnAliases?.[i] ?? sub.names[i], column }));
+    return { plan: sub.plan, items };
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  expr(ast: AstNode, ctx: ExprContext): Expr {
+    const position = nodePosition(ast);
+    if (ast === null || ast === undefined) throw new UserError("missing expression", position);
+    if (ast.ast || (ast.type === "select" && ast.columns)) {
+      return this.subquery("scalar", ast.ast ?? ast, undefined, ctx, position);
+    }
+    switch (ast.type) {
+      case "column_ref":
+        return this.columnReference(ast, ctx);
+      case "number":
+      case "bigint":
+        return numberLiteral(String(ast.value), position);
+      case "single_quote_string":
+      case "string":
+      case "natural_string":
+        return literal(String(ast.value), type("string", false));
+      case "escape_string":
+        return literal(String(ast.value), type("string", false));
+      case "bool":
+      case "boolean":
+        return literal(Boolean(ast.value), type("boolean", false));
+      case "null":
+        return nullLiteral();
+      case "date":
+        return literal(parseDate(String(ast.value), position), type("date", false));
+      case "timestamp":
+        return literal(parseTimestamp(String(ast.value), position), type("timestamp", false));
+      case "interval":
+        return this.interval(ast, position);
+      case "binary_expr":
+        return this.binary(ast, ctx);
+      case "unary_expr":
+        return this.unary(ast, ctx);
+      case "function":
+        return this.func(ast, ctx);
+      case "aggr_func":
+        return this.aggregateFunction(ast, ctx);
+      case "window_func":
+        return this.windowFunction(ast, ctx);
+      case "case":
+        return this.caseExpression(ast, ctx);
+      case "cast":
+        return this.cast(ast, ctx);
+      case "extract":
+        return this.extract(ast, ctx);
+      case "expr_list":
+        if (Array.isArray(ast.value) && ast.value.length === 1) return this.expr(ast.value[0], ctx);
+        throw new UnsupportedError("row values", position);
+      default:
+        throw new UnsupportedError(`expression ${ast.type ?? JSON.stringify(ast).slice(0, 40)}`, position);
+    }
+  }
+
+  columnReference(ast: AstNode, ctx: ExprContext): Expr {
+    const position = nodePosition(ast);
+    const qualifier = typeof ast.table === "string" ? ast.table : ast.table?.value;
+    const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
+    if (column === "*") throw new UserError("* is only allowed in the select list and in count(*)", position);
+    if (typeof column !== "string") throw new UnsupportedError("this kind of column reference", position);
+    if (ast.array_index || ast.collate?.collate) throw new UnsupportedError("array subscripts and COLLATE", position);
+    const found = ctx.scope.resolve(qualifier, column, position);
+    if (!found) {
+      if (qualifier && !scopeHasQualifier(ctx.scope, qualifier)) {
+        throw new UserError(`unknown table ${qualifier} in column reference ${qualifier}.${column}`, position);
+      }
+      const suggestion = ctx.scope.suggest(column);
+      throw new UserError(`unknown column ${qualifier ? qualifier + "." : ""}${column}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`, position);
+    }
+    return columnRef(found.column);
+  }
+
+  interval(ast: AstNode, position: SourcePosition | undefined): Expr {
+    const value = ast.expr;
+    if (value?.type !== "single_quote_string" && value?.type !== "number") throw new UnsupportedError("INTERVAL of an expression", position);
+    return parseInterval(String(value.value), ast.unit ? String(ast.unit) : undefined, position);
+  }
+
+  binary(ast: AstNode, ctx: ExprContext): Expr {
+    const op = String(ast.operator).toUpperCase();
+    const position = nodePosition(ast);
+    switch (op) {
+      case "AND":
+      case "OR": {
+        const l = requireBoolean(this.expr(ast.left, ctx), op, position);
+        const r = requireBoolean(this.expr(ast.right, ctx), op, position);
+        return op === "AND" ? and([l, r]) : or([l, r]);
+      }
+      case "IN":
+      case "NOT IN": {
+        const list = ast.right?.type === "expr_list" ? ast.right.value : [ast.right];
+        const needle = this.expr(ast.left, ctx);
+        if (list.length === 1 && (list[0]?.ast || list[0]?.type === "select")) {
+          const e = this.subquery("in", list[0].ast ?? list[0], needle, ctx, position);
+          return op === "IN" ? e : not(e);
+        }
+        const e = inList(needle, list.map((x: AstNode) => this.expr(x, ctx)), position);
+        return op === "IN" ? e : not(e);
+      }
+      case "BETWEEN":
+      case "NOT BETWEEN": {
+        const [lowAst, highAst] = ast.right.value;
+        const value = this.expr(ast.left, ctx);
+        const low = this.expr(lowAst, ctx);
+        const high = this.expr(highAst, ctx);
+        const [v, lo, hi] = unifyAll([value, low, high], "compare", position);
+        if (op === "BETWEEN") return and([compare("gte", v, lo, position), compare("lte", v, hi, position)]);
+        return or([compare("lt", v, lo, position), compare("gt", v, hi, position)]);
+      }
+      case "LIKE":
+      case "NOT LIKE": {
+        if (ast.right?.type === "escape" || ast.escape) throw new UnsupportedError("LIKE ... ESCAPE", position);
+        const e = like(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
+        return op === "LIKE" ? e : not(e);
+      }
+      case "IS":
+      case "IS NOT": {
+        const negated = op === "IS NOT";
+        const value = this.expr(ast.left, ctx);
+        const right = ast.right;
+        if (right?.type === "null") return isNull(value, negated);
+        if (right?.type === "bool") {
+          const v = requireBoolean(value, "IS TRUE/FALSE", position);
+          const fn = right.value ? (negated ? "is_not_true" : "is_true") : negated ? "is_not_false" : "is_false";
+          return call(fn, [v], type("boolean", false));
+        }
+        throw new UnsupportedError(`IS ${negated ? "NOT " : ""}${right?.value ?? "..."}`, position);
+      }
+      case "||":
+        return this.concat([this.expr(ast.left, ctx), this.expr(ast.right, ctx)], false, position);
+      case "+":
+      case "-":
+      case "*":
+      case "/":
+      case "%":
+        return arithmetic(op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
+      default: {
+        const comparison = COMPARISON_OPERATORS[op];
+        if (comparison) {
+          if (ast.right?.type === "function" && ["any", "all", "some"].includes(functionName(ast.right))) {
+            throw new UnsupportedError(`${op} ${functionName(ast.right).toUpperCase()} (subquery)`, position);
+          }
+          return compare(comparison, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
+        }
+        throw new UnsupportedError(`operator ${op}`, position);
+      }
+    }
+  }
+
+  unary(ast: AstNode, ctx: ExprContext): Expr {
+    const op = String(ast.operator).toUpperCase();
+    const position = nodePosition(ast);
+    if (op === "NOT EXISTS" || op === "EXISTS") {
+      const sub = ast.expr?.ast ?? ast.expr;
+      const e = this.subquery("exists", sub, undefined, ctx, position);
+      return op === "EXISTS" ? e : not(e);
+    }
+    if (op === "NOT" || op === "!") return not(requireBoolean(this.expr(ast.expr, ctx), "NOT", position));
+    if (op === "-") return negate(this.expr(ast.expr, ctx), position);
+    if (op === "+") return this.expr(ast.expr, ctx);
+    throw new UnsupportedError(`operator ${op}`, position);
+  }
+
+  subquery(op: "scalar" | "exists" | "in", ast: AstNode, needle: Expr | undefined, ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    const sub = this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
+    const columns = outputColumns(sub.plan);
+    if (op === "exists") return { kind: "subquery", op, plan: sub.plan, type: type("boolean", false) };
+    if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
+    if (op === "scalar") return { kind: "subquery", op, plan: sub.plan, type: withNullable(columns[0].type, true) };
+    const [n] = unify(needle!, columnRef(columns[0]), "compare", position);
+    let plan = sub.plan;
+    let target = unify(needle!, columnRef(columns[0]), "compare", position)[1];
+    if (target.kind !== "column") {
+      // The subquery's column needs a cast to the needle's type: project it.
+      const column = this.ids.column(columns[0].name, target.type);
+      plan = { kind: "project", input: plan, outputs: [{ column, expr: target }] };
+      target = columnRef(column);
+    }
+    return { kind: "subquery", op, plan, needle: n, type: type("boolean", n.type.nullable || target.type.nullable) };
+  }
+
+  func(ast: AstNode, ctx: ExprContext): Expr {
+    const name = functionName(ast);
+    const position = nodePosition(ast);
+    const rawArgs: AstNode[] = ast.args?.value ?? (ast.args ? [ast.args] : []);
+    if (ast.over) throw new UnsupportedError(`window function ${name}`, position);
+    if (name === "exists") {
+      return this.subquery("exists", rawArgs[0]?.ast ?? rawArgs[0], undefined, ctx, position);
+    }
+    if (name === "not") return not(requireBoolean(this.expr(rawArgs[0], ctx), "NOT", position));
+    if (name === "trim" || name === "ltrim" || name === "rtrim" || name === "btrim") return this.trim(name, rawArgs, ctx, position);
+    if (AGGREGATE_NAMES.has(name)) {
+      // Some aggregates arrive as plain functions; treat them like aggr_func.
+      return this.aggregateFunction({ ...ast, type: "aggr_func", name, args: { expr: rawArgs[0] } }, ctx);
+    }
+    const args = () => rawArgs.map((a) => this.expr(a, ctx));
+    const arity = (min: number, max = min) => {
+      if (rawArgs.length < min || rawArgs.length > max) {
+        throw new UserError(`${name} takes ${min === max ? min : `${min} to ${max}`} arguments, not ${rawArgs.length}`, position);
+      }
+    };
+    const str = (e: Expr) => {
+      if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`${name} needs VARCHAR, not ${typeName(e.type)}`, position);
+      return castTo(e, type("string"));
+    };
+    switch (name) {
+      case "substring":
+      case "substr": {
+        arity(2, 3);
+        const [s, ...rest] = args();
+        const i32 = type("i32");
+        const bounds = rest.map((r) => {
+          if (!isNumeric(r.type) && r.type.kind !== "null") throw new UserError(`${name} positions must be integers`, position);
+          return castTo(r, i32);
+        });
+        const string = str(s);
+        return call("substring", [string, ...bounds], type("string", [string, ...bounds].some((a) => a.type.nullable)));
+      }
+      case "upper":
+      case "lower": {
+        arity(1);
+        const s = str(args()[0]);
+        return call(name, [s], type("string", s.type.nullable));
+      }
+      case "length":
+      case "char_length":
+      case "character_length": {
+        arity(1);
+        const s = str(args()[0]);
+        return call("char_length", [s], type("i64", s.type.nullable));
+      }
+      case "concat":
+        if (rawArgs.length === 0) throw new UserError("concat needs arguments", position);
+        return this.concat(args(), true, position);
+      case "coalesce":
+        if (rawArgs.length === 0) throw new UserError("coalesce needs arguments", position);
+        return coalesce(args(), position);
+      case "nullif": {
+        arity(2);
+        const [a, b] = args();
+        const [l, r] = unify(a, b, "compare", position);
+        return call("nullif", [l, r], withNullable(l.type, true));
+      }
+      case "abs": {
+        arity(1);
+        const [a] = args();
+        if (!isNumeric(a.type)) throw new UserError(`abs needs a number, not ${typeName(a.type)}`, position);
+        return call("abs", [a], a.type);
+      }
+      case "greatest":
+      case "least": {
+        if (rawArgs.length === 0) throw new UserError(`${name} needs arguments`, position);
+        const unified = unifyAll(args(), "compare", position);
+        // DuckDB's greatest/least skip NULLs.
+        return call(`${name}_skip_null`, unified, withNullable(unified[0].type, unified.every((a) => a.type.nullable)));
+      }
+      case "starts_with":
+      case "ends_with":
+      case "contains": {
+        arity(2);
+        const [a, b] = args().map(str);
+        return call(name, [a, b], type("boolean", a.type.nullable || b.type.nullable));
+      }
+      case "rollup":
+      case "cube":
+      case "grouping":
+        throw new UnsupportedError(`${name.toUpperCase()}`, position);
+      default:
+        throw new UnsupportedError(`function ${name}`, position);
+    }
+  }
+
+  trim(name: string, rawArgs: AstNode[], ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    // trim([BOTH|LEADING|TRAILING] [chars] FROM s) arrives as a flat list with keywords.
+    let fn = name === "btrim" ? "trim" : name;
+    const values: AstNode[] = [];
+    let sawFrom = false;
+    for (const a of rawArgs) {
+      const keyword = a?.type === "origin" ? String(a.value).toLowerCase() : undefined;
+      if (keyword === "both") fn = "trim";
+      else if (keyword === "leading") fn = "ltrim";
+      else if (keyword === "trailing") fn = "rtrim";
+      else if (keyword === "from") sawFrom = true;
+      else values.push(a);
+    }
+    const bound = values.map((v) => this.expr(v, ctx));
+    let source: Expr;
+    let chars: Expr;
+    if (sawFrom) {
+      source = bound[bound.length - 1];
+      chars = bound.length > 1 ? bound[0] : literal(" ", type("string", false));
+    } else {
+      source = bound[0];
+      chars = bound[1] ?? literal(" ", type("string", false));
+    }
+    if (!source || bound.length > 2) throw new UserError(`${name} takes a string and optionally the characters to trim`, position);
+    for (const e of [source, chars]) {
+      if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`${name} needs VARCHAR, not ${typeName(e.type)}`, position);
+    }
+    const s = castTo(source, type("string"));
+    const c = castTo(chars, type("string"));
+    return call(fn, [s, c], type("string", s.type.nullable || c.type.nullable));
+  }
+
+  concat(values: Expr[], skipNulls: boolean, position: SourcePosition | undefined): Expr {
+    // `||` is NULL when any side is; DuckDB's concat() treats NULL as ''. Non-strings are cast.
+    const asString = values.map((v) => castTo(v, type("string"), position));
+    const args = skipNulls
+      ? asString.map((v) => (v.type.nullable ? call("coalesce", [v, literal("", type("string", false))], type("string", false)) : v))
+      : asString;
+    return call("concat", args, type("string", args.some((a) => a.type.nullable)));
+  }
+
+  extract(ast: AstNode, ctx: ExprContext): Expr {
+    const position = nodePosition(ast);
+    const field = String(ast.args?.field ?? "").toUpperCase();
+    const source = this.expr(ast.args?.source, ctx);
+    if (source.type.kind !== "date" && source.type.kind !== "timestamp") {
+      throw new UserError(`EXTRACT needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, position);
+    }
+    const t = type("i64", source.type.nullable);
+    switch (field) {
+      case "YEAR":
+        return call("extract", [source], t, ["YEAR"]);
+      case "MONTH":
+      case "DAY":
+      case "QUARTER":
+        return call("extract", [source], t, [field, "ONE"]);
+      case "DOY":
+        return call("extract", [source], t, ["DAY_OF_YEAR", "ONE"]);
+      case "HOUR":
+      case "MINUTE":
+        if (source.type.kind === "date") throw new UnsupportedError(`EXTRACT(${field} FROM DATE)`, position);
+        return call("extract", [source], t, [field]);
+      default:
+        throw new UnsupportedError(`EXTRACT(${field})`, position);
+    }
+  }
+
+  caseExpression(ast: AstNode, ctx: ExprContext): Expr {
+    const position = nodePosition(ast);
+    const operand = ast.expr ? this.expr(ast.expr, ctx) : undefined;
+    const whens: { when: Expr; then: Expr }[] = [];
+    let otherwise: Expr | undefined;
+    for (const arm of ast.args) {
+      if (arm.type === "else") {
+        otherwise = this.expr(arm.result, ctx);
+        continue;
+      }
+      const cond = this.expr(arm.cond, ctx);
+      const when = operand ? compare("equal", operand, cond, position) : requireBoolean(cond, "CASE WHEN", position);
+      whens.push({ when, then: this.expr(arm.result, ctx) });
+    }
+    return caseExpr(whens, otherwise, position);
+  }
+
+  cast(ast: AstNode, ctx: ExprContext): Expr {
+    const position = nodePosition(ast);
+    const target = Array.isArray(ast.target) ? ast.target[0] : ast.target;
+    if (Array.isArray(ast.target) && ast.target.length > 1) throw new UnsupportedError("chained casts", position);
+    const to = castTargetType(target, position);
+    const input = this.expr(ast.expr, ctx);
+    return castTo(input, to, position);
+  }
+
+  aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
+    const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
+    const position = nodePosition(ast);
+    if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on an aggregate", position);
+    if (ast.args?.orderby) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
+    if (ast.over) return this.windowFunction(ast, ctx);
+    if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
+    if (!ctx.aggregates) throw new UserError(`aggregate functions are not allowed in ${ctx.clause}`, position);
+    const inner: ExprContext = { ...ctx, aggregates: false, windows: false, clause: `the argument of ${name}()` };
+    const distinct = String(ast.args?.distinct ?? "").toUpperCase() === "DISTINCT";
+    const argAst = ast.args?.expr;
+    const star = argAst?.type === "star" || argAst?.value === "*" || (argAst?.type === "column_ref" && argAst.column === "*");
+    if (star) {
+      if (name !== "count") throw new UserError(`${name}(*) is not a function; only count(*) is`, position);
+      return { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) };
+    }
+    if (argAst === undefined || argAst === null) throw new UserError(`${name} needs an argument`, position);
+    const arg = this.expr(argAst, inner);
+    return aggregateOf(name, arg, distinct, position);
+  }
+
+  windowFunction(ast: AstNode, ctx: ExprContext): Expr {
+    const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
+    const position = nodePosition(ast);
+    if (!ctx.windows) throw new UserError(`window functions are not allowed in ${ctx.clause}`, position);
+    const spec = ast.over?.as_window_specification;
+    if (!spec || typeof spec === "string") throw new UnsupportedError("named windows", position);
+    const ws = spec.window_specification ?? {};
+    const inner: ExprContext = { ...ctx, windows: false, clause: "a window function" };
+    const partitionBy = (ws.partitionby ?? []).map((p: AstNode) => this.expr(p.expr ?? p, inner));
+    const orderBy: SortKey[] = (ws.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
+    const frame = windowFrame(ws.window_frame_clause, position);
+    if (WINDOW_ONLY_NAMES.has(name)) {
+      const call: WindowCall = { fn: name as WindowCall["fn"], args: [], partitionBy, orderBy, frame, type: type("i64", false) };
+      return { kind: "window", call, type: call.type };
+    }
+    if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
+    const argAst = ast.args?.expr;
+    if (String(ast.args?.distinct ?? "").toUpperCase() === "DISTINCT") throw new UnsupportedError("DISTINCT in a window function", position);
+    const star = argAst?.type === "star" || (argAst?.type === "column_ref" && argAst.column === "*");
+    const aggregate = star
+      ? ({ kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) } as Expr)
+      : aggregateOf(name, this.expr(argAst, { ...inner, aggregates: ctx.aggregates }), false, position);
+    // The aggregate (or avg's sum/count pair) becomes the same computation over the window.
+    return mapExpr(aggregate, (x) =>
+      x.kind === "aggregate"
+        ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, orderBy, frame, type: x.call.type }, type: x.call.type }
+        : x,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+function oneRow(): LogicalPlan {
+  return { kind: "values", columns: [], rows: [[]] };
+}
+
+function hasLimit(node: AstNode): boolean {
+  return Array.isArray(node?.limit?.value) && node.limit.value.length > 0;
+}
+
+function sortKey(expr: Expr, item: AstNode): SortKey {
+  const descending = String(item.type ?? "ASC").toUpperCase() === "DESC";
+  const nulls = String(item.nulls ?? "").toLowerCase();
+  // DuckDB's default is NULLS LAST in both directions.
+  const nullsFirst = nulls.includes("first");
+  return { expr, descending, nullsFirst };
+}
+
+function functionName(ast: AstNode): string {
+  if (typeof ast.name === "string") return ast.name.toLowerCase();
+  const parts = ast.name?.name ?? [];
+  return parts.map((p: AstNode) => String(p.value)).join(".").toLowerCase();
+}
+
+function parseAlias(as: unknown): { alias: string | undefined; columnAliases: string[] | undefined } {
+  if (as === null || as === undefined) return { alias: undefined, columnAliases: undefined };
+  const text = String(typeof as === "object" ? ((as as { value?: unknown }).value ?? "") : as);
+  const m = /^\s*("?)([^"(]*)\1\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+  if (!m) return { alias: text, columnAliases: undefined };
+  const columns = m[3]?.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
+  return { alias: m[2].trim(), columnAliases: columns };
+}
+
+function hasKind(e: Expr, kind: Expr["kind"]): boolean {
+  let found = false;
+  visitExpr(e, (x) => {
+    if (x.kind === kind) found = true;
+  });
+  return found;
+}
+
+function hasColumn(e: Expr, id: number): boolean {
+  let found = false;
+  visitExpr(e, (x) => {
+    if (x.kind === "column" && x.id === id) found = true;
+  });
+  return found;
+}
+
+function scopeHasQualifier(scope: Scope, qualifier: string): boolean {
+  for (let s: Scope | undefined = scope; s; s = s.parent) if (s.hasQualifier(qualifier)) return true;
+  return false;
+}
+
+function editDistanceOf(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+/** Rewrites top-down: where `f` returns an expression, that replaces the subtree. */
+function rewriteTopDown(e: Expr, f: (e: Expr) => Expr | undefined): Expr {
+  const replaced = f(e);
+  if (replaced) return replaced;
+  const kids = exprChildren(e);
+  if (kids.length === 0) return e;
+  const rec = (x: Expr) => rewriteTopDown(x, f);
+  switch (e.kind) {
+    case "call":
+      return { ...e, args: e.args.map(rec) };
+    case "cast":
+      return { ...e, input: rec(e.input) };
+    case "case":
+      return { ...e, whens: e.whens.map((w) => ({ when: rec(w.when), then: rec(w.then) })), otherwise: e.otherwise ? rec(e.otherwise) : undefined };
+    case "in_list":
+      return { ...e, value: rec(e.value), list: e.list.map(rec) };
+    case "subquery":
+      return e.needle ? { ...e, needle: rec(e.needle) } : e;
+    case "aggregate":
+      return { ...e, call: { ...e.call, args: e.call.args.map(rec) } };
+    case "window":
+      return {
+        ...e,
+        call: { ...e.call, args: e.call.args.map(rec), partitionBy: e.call.partitionBy.map(rec), orderBy: e.call.orderBy.map((k) => ({ ...k, expr: rec(k.expr) })) },
+      };
+    default:
+      return e;
+  }
+}
+
+/** An aggregate with DuckDB's result type; avg is sum/count in double, as DuckDB computes it. */
+function aggregateOf(name: string, arg: Expr, distinct: boolean, position: SourcePosition | undefined): Expr {
+  const agg = (fn: AggregateCall["fn"], t: SqlType): Expr => ({ kind: "aggregate", call: { fn, args: [arg], distinct, type: t }, type: t });
+  switch (name) {
+    case "count":
+      return agg("count", type("i64", false));
+    case "min":
+    case "max":
+      if (arg.type.kind === "boolean" || arg.type.kind === "binary") {
+        throw new UnsupportedError(`${name} of ${typeName(arg.type)}`, position);
+      }
+      return agg(name, withNullable(arg.type, true));
+    case "sum":
+    case "avg": {
+      if (!isNumeric(arg.type)) throw new UserError(`${name} needs a number, not ${typeName(arg.type)}`, position);
+      const sumType =
+        arg.type.kind === "decimal"
+          ? decimal(38, arg.type.scale!)
+          : arg.type.kind === "fp32" || arg.type.kind === "fp64"
+            ? type("fp64")
+            : decimal(38, 0); // DuckDB sums integers into a HUGEINT
+      const sum = agg("sum", sumType);
+      if (name === "sum") return sum;
+      const fp = type("fp64");
+      const count = agg("count", type("i64", false));
+      return call("divide", [castTo(sum, fp), castTo(count, fp)], fp);
+    }
+  }
+  throw new UnsupportedError(`aggregate function ${name}`, position);
+}
+
+function windowFrame(clause: AstNode, position: SourcePosition | undefined): WindowFrame | undefined {
+  if (!clause) return undefined;
+  const bound = (text: string): FrameBound => {
+    const t = text.trim().toUpperCase();
+    if (t === "CURRENT ROW") return { kind: "current" };
+    if (t === "UNBOUNDED PRECEDING" || t === "UNBOUNDED FOLLOWING") return { kind: "unbounded" };
+    const m = /^(\d+)\s+(PRECEDING|FOLLOWING)$/.exec(t);
+    if (!m) throw new UnsupportedError(`window frame bound ${text}`, position);
+    return { kind: m[2] === "PRECEDING" ? "preceding" : "following", offset: Number(m[1]) };
+  };
+  if (clause.type === "binary_expr" && String(clause.operator).toUpperCase() === "BETWEEN") {
+    const unit = String(clause.left?.value ?? "").toLowerCase();
+    if (unit !== "rows") throw new UnsupportedError(`${unit.toUpperCase()} window frames`, position);
+    const [lo, hi] = clause.right.value.map((v: AstNode) => String(v.value));
+    return { unit: "rows", lower: bound(lo), upper: bound(hi) };
+  }
+  if (String(clause.type).toLowerCase() === "rows") {
+    return { unit: "rows", lower: bound(String(clause.expr?.value ?? "")), upper: { kind: "current" } };
+  }
+  throw new UnsupportedError("this window frame", position);
+}
+
+function castTargetType(target: AstNode, position: SourcePosition | undefined): SqlType {
+  const name = String(target?.dataType ?? "").toUpperCase();
+  switch (name) {
+    case "INT":
+    case "INTEGER":
+    case "INT4":
+      return type("i32");
+    case "BIGINT":
+    case "INT8":
+      return type("i64");
+    case "SMALLINT":
+    case "INT2":
+      return type("i16");
+    case "TINYINT":
+      return type("i8");
+    case "DECIMAL":
+    case "NUMERIC": {
+      // DuckDB's DECIMAL without arguments is DECIMAL(18,3).
+      const precision = target.length ?? 18;
+      const scale = target.scale ?? (target.length !== undefined ? 0 : 3);
+      if (precision < 1 || precision > 38 || scale < 0 || scale > precision) {
+        throw new UserError(`invalid DECIMAL(${precision},${scale})`, position);
+      }
+      return decimal(precision, scale);
+    }
+    case "REAL":
+    case "FLOAT4":
+      return type("fp32");
+    case "FLOAT":
+      // DuckDB's FLOAT is four bytes, unlike PostgreSQL's.
+      return target.length && target.length > 24 ? type("fp64") : type("fp32");
+    case "DOUBLE":
+    case "DOUBLE PRECISION":
+    case "FLOAT8":
+      return type("fp64");
+    case "VARCHAR":
+    case "TEXT":
+    case "CHAR":
+    case "CHARACTER":
+    case "CHARACTER VARYING":
+    case "STRING":
+      return type("string");
+    case "DATE":
+      return type("date");
+    case "TIMESTAMP":
+      return type("timestamp");
+    case "BOOL":
+    case "BOOLEAN":
+      return type("boolean");
+    default:
+      throw new UnsupportedError(`CAST to ${name || "this type"}`, position);
+  }
+}
+
+function groupName(g: Expr, items: ScopeItem[]): string {
+  if (g.kind === "column") return items.find((i) => i.column.id === g.id)?.name ?? "group";
+  return "group";
+}
+
+/** The name DuckDB gives an unaliased select item, for the common shapes. */
+function displayName(ast: AstNode, bound: Expr): string {
+  switch (ast?.type) {
+    case "column_ref": {
+      const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
+      return bound.kind === "column" ? String(column).toLowerCase() === String(column) ? String(column) : String(column).toLowerCase() : String(column);
+    }
+    case "aggr_func": {
+      const name = String(ast.name).toLowerCase();
+      const arg = ast.args?.expr;
+      if (arg?.type === "star" || arg?.value === "*") return "count_star()";
+      const inner = arg ? displayName(arg, bound) : "";
+      return `${name}(${String(ast.args?.distinct ?? "").toUpperCase() === "DISTINCT" ? "DISTINCT " : ""}${inner})`;
+    }
+    case "number":
+      return String(ast.value);
+    case "single_quote_string":
+      return `'${ast.value}'`;
+    case "binary_expr":
+      return `(${displayName(ast.left, bound)} ${ast.operator} ${displayName(ast.right, bound)})`;
+    default:
+      return ast?.type === "function" ? `${functionName(ast)}(...)` : "expr";
+  }
+}

@@ -1,0 +1,157 @@
+// Literal values as DuckDB reads them: the type of a number follows its text, dates and
+// timestamps are checked here so a bad one is the user's error at its position, not a
+// failure at run time.
+import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
+import type { Expr, IntervalValue, Literal, LiteralValue } from "../logical.ts";
+import { MAX_DECIMAL_PRECISION, decimal, type, type SqlType } from "../types.ts";
+
+const INT32_MAX = 2n ** 31n - 1n;
+const INT64_MAX = 2n ** 63n - 1n;
+const DECIMAL38_MAX = 10n ** 38n - 1n;
+const MICROS_PER_DAY = 86_400_000_000n;
+const MS_PER_DAY = 86_400_000;
+
+export function literal(value: LiteralValue, t: SqlType): Literal {
+  return { kind: "literal", value, type: t };
+}
+
+export function nullLiteral(t: SqlType = type("null")): Literal {
+  return { kind: "literal", value: null, type: { ...t, nullable: true } };
+}
+
+/** A numeric literal from its SQL text (without sign), typed as DuckDB types it. */
+export function numberLiteral(text: string, position: SourcePosition | undefined): Literal {
+  const negative = text.startsWith("-");
+  const digits = negative ? text.slice(1) : text;
+  if (/[eE]/.test(digits)) return literal(Number(text), type("fp64", false));
+  if (/^[0-9]+$/.test(digits)) {
+    const v = BigInt(text);
+    const magnitude = v < 0n ? -v : v;
+    if (magnitude <= INT32_MAX || v === -(INT32_MAX + 1n)) {
+      // DuckDB types -2147483648 as BIGINT: the sign is applied after the literal is typed.
+      if (v === -(INT32_MAX + 1n)) return literal(v, type("i64", false));
+      return literal(Number(v), type("i32", false));
+    }
+    if (magnitude <= INT64_MAX) return literal(v, type("i64", false));
+    if (magnitude <= DECIMAL38_MAX) return literal(v, decimal(MAX_DECIMAL_PRECISION, 0, false));
+    return literal(Number(text), type("fp64", false));
+  }
+  const m = /^([0-9]*)\.([0-9]*)$/.exec(digits);
+  if (!m) throw new UserError(`invalid number ${text}`, position);
+  const integral = m[1].replace(/^0+(?=[0-9])/, "");
+  const fraction = m[2];
+  const scale = fraction.length;
+  const precision = Math.max(integral.length + scale, scale + 1, 1);
+  if (precision > MAX_DECIMAL_PRECISION) return literal(Number(text), type("fp64", false));
+  const unscaled = BigInt((negative ? "-" : "") + (integral || "0") + fraction);
+  return literal(unscaled, decimal(precision, scale, false));
+}
+
+export function parseDate(text: string, position: SourcePosition | undefined): number {
+  const m = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
+  const days = m ? civilDays(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+  if (days === undefined) throw new UserError(`invalid date '${text}'`, position);
+  return days;
+}
+
+export function parseTimestamp(text: string, position: SourcePosition | undefined): bigint {
+  const m = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*$/.exec(text);
+  const days = m ? civilDays(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+  if (!m || days === undefined) throw new UserError(`invalid timestamp '${text}'`, position);
+  const [h, min, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  if (h > 23 || min > 59 || s > 59) throw new UserError(`invalid timestamp '${text}'`, position);
+  const micros = BigInt((m[7] ?? "").padEnd(6, "0") || "0");
+  return BigInt(days) * MICROS_PER_DAY + BigInt(h * 3600 + min * 60 + s) * 1_000_000n + micros;
+}
+
+function civilDays(y: number, m: number, d: number): number | undefined {
+  if (m < 1 || m > 12 || d < 1) return undefined;
+  const ms = Date.UTC(y, m - 1, d);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) return undefined;
+  return ms / MS_PER_DAY;
+}
+
+export function formatDate(days: number): string {
+  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export function formatTimestamp(micros: bigint): string {
+  const ms = Number(micros / 1000n);
+  const iso = new Date(ms).toISOString();
+  const frac = micros % 1_000_000n;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? "." + String(frac).padStart(6, "0") : ""}`;
+}
+
+const INTERVAL_UNITS: Record<string, { months?: number; days?: number; micros?: bigint }> = {
+  year: { months: 12 },
+  month: { months: 1 },
+  week: { days: 7 },
+  day: { days: 1 },
+  hour: { micros: 3_600_000_000n },
+  minute: { micros: 60_000_000n },
+  second: { micros: 1_000_000n },
+};
+
+/** `INTERVAL '90' DAY` or `INTERVAL '1 year 2 months'`. */
+export function parseInterval(text: string, unit: string | undefined, position: SourcePosition | undefined): Literal {
+  const parts: [string, string][] = [];
+  if (unit) parts.push([text.trim(), unit]);
+  else {
+    const words = text.trim().split(/\s+/);
+    if (words.length % 2 !== 0) throw new UserError(`invalid interval '${text}'`, position);
+    for (let i = 0; i < words.length; i += 2) parts.push([words[i], words[i + 1]]);
+  }
+  let months = 0;
+  let days = 0;
+  let micros = 0n;
+  for (const [amount, rawUnit] of parts) {
+    const u = rawUnit.toLowerCase().replace(/s$/, "");
+    const spec = INTERVAL_UNITS[u];
+    if (!spec) throw new UnsupportedError(`interval unit ${rawUnit}`, position);
+    if (!/^-?\d+$/.test(amount)) throw new UserError(`invalid interval amount '${amount}'`, position);
+    const n = Number(amount);
+    months += (spec.months ?? 0) * n;
+    days += (spec.days ?? 0) * n;
+    micros += (spec.micros ?? 0n) * BigInt(n);
+  }
+  if (months !== 0 && (days !== 0 || micros !== 0n)) {
+    throw new UnsupportedError("interval mixing months with days or time", position);
+  }
+  const value: IntervalValue = { months, days, micros };
+  return literal(value, type(months !== 0 ? "interval_year" : "interval_day", false));
+}
+
+/** A string literal read as another type, the way DuckDB casts a string constant implicitly. */
+export function castStringLiteral(text: string, to: SqlType, position: SourcePosition | undefined): Expr | undefined {
+  const t = { ...to, nullable: false };
+  switch (to.kind) {
+    case "string":
+      return literal(text, t);
+    case "date":
+      return literal(parseDate(text, position), t);
+    case "timestamp":
+      return literal(parseTimestamp(text, position), t);
+    case "boolean": {
+      const v = text.trim().toLowerCase();
+      if (["true", "t", "1", "yes", "y"].includes(v)) return literal(true, t);
+      if (["false", "f", "0", "no", "n"].includes(v)) return literal(false, t);
+      throw new UserError(`invalid boolean '${text}'`, position);
+    }
+    case "i8":
+    case "i16":
+    case "i32":
+    case "i64":
+    case "decimal":
+    case "fp32":
+    case "fp64": {
+      const trimmed = text.trim();
+      if (!/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) {
+        throw new UserError(`invalid number '${text}'`, position);
+      }
+      return undefined; // numbers go through a typed cast of the numeric literal
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,235 @@
+// Typing of operators and functions with DuckDB's rules, made explicit in the plan: every
+// implicit conversion DuckDB would make becomes a cast, every result carries DuckDB's type.
+import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
+import type { Expr } from "../logical.ts";
+import {
+  INT64_DECIMAL_PRECISION,
+  MAX_DECIMAL_PRECISION,
+  commonSupertype,
+  decimal,
+  integerAsDecimal,
+  isFloat,
+  isInteger,
+  isNumeric,
+  sameType,
+  type,
+  typeName,
+  withNullable,
+  type SqlType,
+} from "../types.ts";
+import { castStringLiteral } from "./literals.ts";
+
+export function call(fn: string, args: Expr[], t: SqlType, enumArgs?: string[]): Expr {
+  return enumArgs ? { kind: "call", fn, args, type: t, enumArgs } : { kind: "call", fn, args, type: t };
+}
+
+function anyNullable(args: readonly Expr[]): boolean {
+  return args.some((a) => a.type.nullable);
+}
+
+export function isStringLiteral(e: Expr): e is Expr & { kind: "literal"; value: string } {
+  return e.kind === "literal" && typeof e.value === "string" && e.type.kind === "string";
+}
+
+/** A cast to `t` (keeping the input's nullability), or the input itself when it already has that type. */
+export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
+  const target = withNullable(t, e.type.nullable);
+  if (sameType(e.type, target)) return e.type.nullable === target.nullable ? e : { ...e, type: target } as Expr;
+  if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: withNullable(t, true) };
+  if (isStringLiteral(e) && t.kind !== "string") {
+    const folded = castStringLiteral(e.value, target, position);
+    if (folded) return folded;
+  }
+  return { kind: "cast", input: e, type: target };
+}
+
+/** Brings two operands to one type, as DuckDB does for comparisons, IN and BETWEEN. */
+export function unify(a: Expr, b: Expr, what: string, position: SourcePosition | undefined): [Expr, Expr] {
+  if (sameType(a.type, b.type)) return [a, b];
+  if (isStringLiteral(b) && a.type.kind !== "null") return [a, castTo(b, a.type, position)];
+  if (isStringLiteral(a) && b.type.kind !== "null") return [castTo(a, b.type, position), b];
+  const common = commonSupertype(a.type, b.type);
+  if (!common) {
+    throw new UserError(`cannot ${what} ${typeName(a.type)} and ${typeName(b.type)}`, position);
+  }
+  return [castTo(a, common, position), castTo(b, common, position)];
+}
+
+/** The common type of many values (CASE branches, COALESCE, IN lists, set operations). */
+export function unifyAll(values: Expr[], what: string, position: SourcePosition | undefined): Expr[] {
+  let target: SqlType | undefined;
+  for (const v of values) {
+    if (isStringLiteral(v)) continue;
+    if (!target) {
+      target = v.type;
+      continue;
+    }
+    const common = commonSupertype(target, v.type);
+    if (!common) throw new UserError(`cannot ${what} ${typeName(target)} and ${typeName(v.type)}`, position);
+    target = common;
+  }
+  if (!target || target.kind === "null") target = values.some((v) => isStringLiteral(v)) ? type("string") : type("i32");
+  const t = target;
+  return values.map((v) => castTo(v, t, position));
+}
+
+export type ComparisonOp = "equal" | "not_equal" | "lt" | "lte" | "gt" | "gte";
+
+export const COMPARISON_OPERATORS: Record<string, ComparisonOp> = {
+  "=": "equal",
+  "<>": "not_equal",
+  "!=": "not_equal",
+  "<": "lt",
+  "<=": "lte",
+  ">": "gt",
+  ">=": "gte",
+};
+
+export function compare(op: ComparisonOp, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
+  const [l, r] = unify(a, b, "compare", position);
+  return call(op, [l, r], type("boolean", anyNullable([l, r])));
+}
+
+export function requireBoolean(e: Expr, what: string, position: SourcePosition | undefined): Expr {
+  if (e.type.kind === "boolean") return e;
+  if (e.type.kind === "null") return castTo(e, type("boolean"));
+  throw new UserError(`${what} must be BOOLEAN, not ${typeName(e.type)}`, position);
+}
+
+export function and(args: Expr[]): Expr {
+  return call("and", args, type("boolean", anyNullable(args)));
+}
+
+export function or(args: Expr[]): Expr {
+  return call("or", args, type("boolean", anyNullable(args)));
+}
+
+export function not(e: Expr): Expr {
+  return call("not", [e], type("boolean", e.type.nullable));
+}
+
+export function isNull(e: Expr, negated: boolean): Expr {
+  return call(negated ? "is_not_null" : "is_null", [e], type("boolean", false));
+}
+
+const ADD_SUB_MUL: Record<string, string> = { "+": "add", "-": "subtract", "*": "multiply" };
+
+/** `a op b` for + - * / %, with DuckDB's result types. */
+export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
+  let l = a;
+  let r = b;
+  if (isStringLiteral(l) && isNumeric(r.type)) l = castTo(l, r.type, position);
+  if (isStringLiteral(r) && isNumeric(l.type)) r = castTo(r, l.type, position);
+  if (l.type.kind === "null") l = castTo(l, r.type.kind === "null" ? type("i32") : r.type);
+  if (r.type.kind === "null") r = castTo(r, l.type);
+  const nullable = l.type.nullable || r.type.nullable;
+
+  if (l.type.kind === "date" || l.type.kind === "timestamp" || r.type.kind === "date" || r.type.kind === "timestamp") {
+    return temporalArithmetic(op, l, r, position);
+  }
+  if (!isNumeric(l.type) || !isNumeric(r.type)) {
+    throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
+  }
+  if (op === "/") {
+    // DuckDB's / always divides in floating point; Substrait's divide on integers truncates.
+    const fp = type("fp64");
+    return call("divide", [castTo(l, fp), castTo(r, fp)], type("fp64", nullable));
+  }
+  if (op === "%") {
+    if (!isInteger(l.type) || !isInteger(r.type)) {
+      throw new UnsupportedError(`% on ${typeName(l.type)} and ${typeName(r.type)}`, position);
+    }
+    const t = commonSupertype(l.type, r.type)!;
+    return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
+  }
+  const fn = ADD_SUB_MUL[op];
+  if (!fn) throw new UnsupportedError(`operator ${op}`, position);
+  if (isFloat(l.type) || isFloat(r.type)) {
+    const t = l.type.kind === "fp32" && r.type.kind === "fp32" ? type("fp32") : type("fp64");
+    return call(fn, [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
+  }
+  if (isInteger(l.type) && isInteger(r.type)) {
+    const t = commonSupertype(l.type, r.type)!;
+    return call(fn, [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
+  }
+  const dl = integerAsDecimal(l.type);
+  const dr = integerAsDecimal(r.type);
+  const result = fn === "multiply" ? decimalMultiplyType(dl, dr) : decimalAddType(dl, dr);
+  return call(fn, [castTo(l, dl), castTo(r, dr)], withNullable(result, nullable));
+}
+
+/** DuckDB's decimal + and -: one more digit than the wider side, but no silent move past 18 digits into 128 bits. */
+export function decimalAddType(a: SqlType, b: SqlType): SqlType {
+  const scale = Math.max(a.scale!, b.scale!);
+  const maxWidth = Math.max(a.precision!, b.precision!);
+  const integral = Math.max(a.precision! - a.scale!, b.precision! - b.scale!);
+  let width = Math.max(scale + integral, maxWidth) + 1;
+  if (width > INT64_DECIMAL_PRECISION && maxWidth <= INT64_DECIMAL_PRECISION) width = INT64_DECIMAL_PRECISION;
+  return decimal(Math.min(width, MAX_DECIMAL_PRECISION), scale);
+}
+
+/** DuckDB's decimal *: widths and scales add, capped at 18 digits while both sides fit in 64 bits, and at 38. */
+export function decimalMultiplyType(a: SqlType, b: SqlType): SqlType {
+  const scale = a.scale! + b.scale!;
+  const maxWidth = Math.max(a.precision!, b.precision!);
+  let width = a.precision! + b.precision!;
+  if (scale > MAX_DECIMAL_PRECISION) throw new UserError(`decimal multiplication needs scale ${scale}, more than ${MAX_DECIMAL_PRECISION}`);
+  if (width > INT64_DECIMAL_PRECISION && maxWidth <= INT64_DECIMAL_PRECISION && scale < INT64_DECIMAL_PRECISION) {
+    width = INT64_DECIMAL_PRECISION;
+  }
+  return decimal(Math.min(width, MAX_DECIMAL_PRECISION), scale);
+}
+
+function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePosition | undefined): Expr {
+  const nullable = l.type.nullable || r.type.nullable;
+  let base = l;
+  let interval = r;
+  if (op === "+" && (l.type.kind === "interval_year" || l.type.kind === "interval_day")) {
+    base = r;
+    interval = l;
+  }
+  const isIntervalType = interval.type.kind === "interval_year" || interval.type.kind === "interval_day";
+  if ((op === "+" || op === "-") && isIntervalType && (base.type.kind === "date" || base.type.kind === "timestamp")) {
+    // DuckDB's DATE ± INTERVAL is a TIMESTAMP.
+    const ts = type("timestamp");
+    return call(op === "+" ? "add" : "subtract", [castTo(base, ts), interval], withNullable(ts, nullable));
+  }
+  throw new UnsupportedError(`${typeName(l.type)} ${op} ${typeName(r.type)}`, position);
+}
+
+export function negate(e: Expr, position: SourcePosition | undefined): Expr {
+  if (!isNumeric(e.type)) throw new UserError(`cannot negate ${typeName(e.type)}`, position);
+  return call("negate", [e], e.type);
+}
+
+export function like(value: Expr, pattern: Expr, position: SourcePosition | undefined): Expr {
+  const v = castTo(value, type("string"), position);
+  const p = castTo(pattern, type("string"), position);
+  if (value.type.kind !== "string" && value.type.kind !== "null") {
+    throw new UserError(`LIKE needs VARCHAR, not ${typeName(value.type)}`, position);
+  }
+  return call("like", [v, p], type("boolean", anyNullable([v, p])));
+}
+
+/** Arguments that feed a CASE, COALESCE or set operation get one common type. */
+export function caseExpr(whens: { when: Expr; then: Expr }[], otherwise: Expr | undefined, position: SourcePosition | undefined): Expr {
+  const results = unifyAll([...whens.map((w) => w.then), ...(otherwise ? [otherwise] : [])], "mix", position);
+  const t = results[0].type;
+  const nullable = !otherwise || results.some((r) => r.type.nullable);
+  return {
+    kind: "case",
+    whens: whens.map((w, i) => ({ when: w.when, then: results[i] })),
+    otherwise: otherwise ? results[results.length - 1] : undefined,
+    type: withNullable(t, nullable),
+  };
+}
+
+export function coalesce(args: Expr[], position: SourcePosition | undefined): Expr {
+  const unified = unifyAll(args, "mix", position);
+  return call("coalesce", unified, withNullable(unified[0].type, unified.every((a) => a.type.nullable)));
+}
+
+export function inList(value: Expr, list: Expr[], position: SourcePosition | undefined): Expr {
+  const all = unifyAll([value, ...list], "compare", position);
+  return { kind: "in_list", value: all[0], list: all.slice(1), type: type("boolean", anyNullable(all)) };
+}

@@ -1,0 +1,351 @@
+// Subqueries in predicates become joins when that is exact:
+//   EXISTS / NOT EXISTS (correlated)       → semi / anti join on the correlated conjuncts
+//   x IN (subquery)                        → semi join on x = column (plus correlated conjuncts)
+//   x NOT IN (uncorrelated subquery)       → anti join on x = column, guarded by the subquery's
+//                                            row and non-NULL counts (SQL's NULL rules, below)
+//   scalar aggregate without GROUP BY      → cross join with its single row (uncorrelated), or
+//                                            a join with the aggregate grouped by the correlated
+//                                            columns (correlated by equalities, NULL on no rows)
+// Everything else stays a Substrait subquery expression with outer references.
+import { invariant } from "../../common/errors.ts";
+import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure, Subquery } from "../logical.ts";
+import {
+  columnRef,
+  columnsOf,
+  conjuncts,
+  containsSubquery,
+  definedColumns,
+  exprChildren,
+  exprKey,
+  freeColumns,
+  makeAnd,
+  mapExpr,
+  nodeExpressions,
+  outputColumns,
+  transformUp,
+  visitExpr,
+} from "../plan-utils.ts";
+import { type, withNullable } from "../types.ts";
+import type { ColumnIds } from "./binder.ts";
+import { literal } from "./literals.ts";
+import { and, call, compare, isNull, or } from "./operators.ts";
+
+/** Functions whose result is NULL whenever an argument is. */
+export const STRICT_FUNCTIONS = new Set([
+  "add", "subtract", "multiply", "divide", "modulus", "negate", "abs",
+  "equal", "not_equal", "lt", "lte", "gt", "gte",
+  "like", "substring", "upper", "lower", "char_length", "concat", "extract", "trim", "ltrim", "rtrim",
+]);
+
+/** Adds `predicate` above `plan`, turning its subqueries into joins where exact. */
+export function applyPredicate(plan: LogicalPlan, predicate: Expr, ids: ColumnIds): LogicalPlan {
+  const plain: Expr[] = [];
+  const withSubqueries: Expr[] = [];
+  for (const c of conjuncts(predicate)) (containsSubquery(c) ? withSubqueries : plain).push(c);
+  let current: LogicalPlan = plain.length > 0 ? { kind: "filter", input: plan, predicate: makeAnd(plain)! } : plan;
+  for (const c of withSubqueries) {
+    const joined = joinForPredicate(current, c, ids);
+    if (joined) {
+      current = joined;
+      continue;
+    }
+    const scalar = decorrelateScalarSubqueries(current, [c], ids, true);
+    current = { kind: "filter", input: scalar.plan, predicate: scalar.exprs[0] };
+  }
+  return current;
+}
+
+function joinForPredicate(plan: LogicalPlan, c: Expr, ids: ColumnIds): LogicalPlan | undefined {
+  const negated = c.kind === "call" && c.fn === "not";
+  const inner = negated ? (c as { args: readonly Expr[] }).args[0] : c;
+  if (inner.kind !== "subquery") return undefined;
+  if (inner.op === "exists") return existsJoin(plan, inner, negated ? "anti" : "semi");
+  if (inner.op === "in") return negated ? notInJoin(plan, inner, ids) : inJoin(plan, inner);
+  return undefined;
+}
+
+interface Pulled {
+  /** The subquery without its correlated conjuncts. */
+  readonly inner: LogicalPlan;
+  /** Conjuncts over the subquery's and the outer query's columns. */
+  readonly correlated: Expr[];
+}
+
+/** Columns an expression reads, including those read by subqueries inside it. */
+function exprFreeColumns(e: Expr): Set<ColumnId> {
+  const ids = columnsOf(e);
+  visitExpr(e, (x) => {
+    if (x.kind === "subquery") for (const id of freeColumns(x.plan)) ids.add(id);
+  });
+  return ids;
+}
+
+/**
+ * Splits the correlated conjuncts off the filter at the top of `body`. Fails (undefined) when
+ * the subquery refers to outer columns anywhere else, or to columns not in `outer`.
+ */
+function pullCorrelated(body: LogicalPlan, outer: ReadonlySet<ColumnId>): Pulled | undefined {
+  if (body.kind !== "filter") return freeColumns(body).size === 0 ? { inner: body, correlated: [] } : undefined;
+  const defined = definedColumns(body.input);
+  const local: Expr[] = [];
+  const correlated: Expr[] = [];
+  for (const p of conjuncts(body.predicate)) {
+    const used = exprFreeColumns(p);
+    const foreign = [...used].filter((id) => !defined.has(id));
+    if (foreign.length === 0) local.push(p);
+    else if (foreign.every((id) => outer.has(id)) && !containsSubquery(p)) correlated.push(p);
+    else return undefined;
+  }
+  const inner: LogicalPlan = local.length > 0 ? { kind: "filter", input: body.input, predicate: makeAnd(local)! } : body.input;
+  if (freeColumns(inner).size > 0) return undefined;
+  return { inner, correlated };
+}
+
+function stripProjection(plan: LogicalPlan): LogicalPlan {
+  let body = plan;
+  while (body.kind === "project" || body.kind === "sort") body = body.input;
+  return body;
+}
+
+function existsJoin(plan: LogicalPlan, sub: Subquery, joinType: "semi" | "anti"): LogicalPlan | undefined {
+  const outer = new Set(outputColumns(plan).map((c) => c.id));
+  const pulled = pullCorrelated(stripProjection(sub.plan), outer);
+  // An uncorrelated EXISTS is one check for the whole query: left to the subquery expression.
+  if (!pulled || pulled.correlated.length === 0) return undefined;
+  return { kind: "join", joinType, left: plan, right: pulled.inner, condition: makeAnd(pulled.correlated) };
+}
+
+function inJoin(plan: LogicalPlan, sub: Subquery): LogicalPlan | undefined {
+  const needle = sub.needle!;
+  const [target] = outputColumns(sub.plan);
+  const equality = call("equal", [needle, columnRef(target)], type("boolean", needle.type.nullable || target.type.nullable));
+  if (freeColumns(sub.plan).size === 0) {
+    // In a WHERE conjunct, IN's NULL (no match but NULLs around) filters like FALSE: a semi join is exact.
+    return { kind: "join", joinType: "semi", left: plan, right: sub.plan, condition: equality };
+  }
+  const top = sub.plan;
+  if (top.kind !== "project") return undefined;
+  const outer = new Set(outputColumns(plan).map((c) => c.id));
+  const pulled = pullCorrelated(top.input, outer);
+  if (!pulled || pulled.correlated.length === 0) return undefined;
+  // The correlated conjuncts read inner columns the projection dropped: pass them through.
+  const innerColumns = new Map(outputColumns(pulled.inner).map((c) => [c.id, c]));
+  const passed = new Map<ColumnId, ColumnDef>();
+  for (const p of pulled.correlated) for (const id of columnsOf(p)) if (innerColumns.has(id)) passed.set(id, innerColumns.get(id)!);
+  const right: LogicalPlan = {
+    kind: "project",
+    input: pulled.inner,
+    outputs: [...top.outputs, ...[...passed.values()].map((c) => ({ column: c, expr: columnRef(c) }))],
+  };
+  return { kind: "join", joinType: "semi", left: plan, right, condition: makeAnd([equality, ...pulled.correlated]) };
+}
+
+/**
+ * `x NOT IN (S)` keeps a row when S is empty, or when x is not NULL, S holds no NULL and no
+ * element equal to x. An anti join on x = s handles the last part; a one-row aggregate of S
+ * (rows, non-NULL values) decides the rest, so both stay hash joins.
+ */
+function notInJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): LogicalPlan | undefined {
+  if (freeColumns(sub.plan).size > 0) return undefined;
+  const needle = sub.needle!;
+  const [target] = outputColumns(sub.plan);
+  const equality = call("equal", [needle, columnRef(target)], type("boolean", needle.type.nullable || target.type.nullable));
+  const anti: LogicalPlan = { kind: "join", joinType: "anti", left: plan, right: sub.plan, condition: equality };
+  if (!needle.type.nullable && !target.type.nullable) return anti;
+  const copy = freshCopy(sub.plan, ids);
+  const [copiedTarget] = outputColumns(copy);
+  const rows = ids.column("not_in_rows", type("i64", false));
+  const nonNull = ids.column("not_in_non_null", type("i64", false));
+  const guard: LogicalPlan = {
+    kind: "aggregate",
+    input: copy,
+    groups: [],
+    measures: [
+      { column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } },
+      { column: nonNull, call: { fn: "count", args: [columnRef(copiedTarget)], distinct: false, type: nonNull.type } },
+    ],
+    phase: "single",
+  };
+  const zero = literal(0n, type("i64", false));
+  const keep = or([
+    compare("equal", columnRef(rows), zero, undefined),
+    and([isNull(needle, true), compare("equal", columnRef(rows), columnRef(nonNull), undefined)]),
+  ]);
+  return { kind: "filter", input: { kind: "join", joinType: "inner", left: anti, right: guard, condition: undefined }, predicate: keep };
+}
+
+/**
+ * Replaces scalar subqueries in `exprs` by columns of joins added to `plan` where exact.
+ * `nullRejecting`: the expressions are one WHERE/HAVING conjunct, so a NULL subquery value
+ * filters the row and an inner join may stand for the left join.
+ */
+export function decorrelateScalarSubqueries(
+  plan: LogicalPlan,
+  exprs: Expr[],
+  ids: ColumnIds,
+  nullRejecting = false,
+): { plan: LogicalPlan; exprs: Expr[] } {
+  let current = plan;
+  const out = exprs.map((e) => {
+    const replacements = new Map<Subquery, Expr>();
+    visitExpr(e, (x) => {
+      if (x.kind !== "subquery" || x.op !== "scalar" || replacements.has(x)) return;
+      const rejecting = nullRejecting && isNullRejectingPath(e, x);
+      const result = scalarJoin(current, x, ids, rejecting);
+      if (result) {
+        current = result.plan;
+        replacements.set(x, result.value);
+      }
+    });
+    if (replacements.size === 0) return e;
+    return mapExpr(e, (x) => (x.kind === "subquery" && replacements.has(x as Subquery) ? replacements.get(x as Subquery)! : x));
+  });
+  return { plan: current, exprs: out };
+}
+
+/** Whether a NULL from `target` makes the whole predicate `e` NULL. */
+function isNullRejectingPath(e: Expr, target: Expr): boolean {
+  if (e === target) return true;
+  if (e.kind === "cast" || (e.kind === "call" && STRICT_FUNCTIONS.has(e.fn))) {
+    return exprChildren(e).some((c) => isNullRejectingPath(c, target));
+  }
+  return false;
+}
+
+/** Whether the plan yields exactly one row, whatever its input. */
+function exactlyOneRow(plan: LogicalPlan): boolean {
+  if (plan.kind === "project") return exactlyOneRow(plan.input);
+  if (plan.kind === "aggregate") return plan.groups.length === 0;
+  if (plan.kind === "values") return plan.rows.length === 1;
+  return false;
+}
+
+function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullRejecting: boolean): { plan: LogicalPlan; value: Expr } | undefined {
+  const [output] = outputColumns(sub.plan);
+  if (freeColumns(sub.plan).size === 0) {
+    if (!exactlyOneRow(sub.plan)) return undefined;
+    return { plan: { kind: "join", joinType: "inner", left: plan, right: sub.plan, condition: undefined }, value: columnRef(output) };
+  }
+  const top = sub.plan;
+  if (top.kind !== "project" || top.outputs.length !== 1) return undefined;
+  const aggregate = top.input;
+  if (aggregate.kind !== "aggregate" || aggregate.groups.length > 0) return undefined;
+  if (!nullWhenEmpty(top.outputs[0].expr, aggregate.measures)) return undefined;
+  const outer = new Set(outputColumns(plan).map((c) => c.id));
+  const pulled = pullCorrelated(aggregate.input, outer);
+  if (!pulled || pulled.correlated.length === 0) return undefined;
+  const innerIds = new Set(outputColumns(pulled.inner).map((c) => c.id));
+  const pairs: { inner: Expr; outer: Expr }[] = [];
+  for (const p of pulled.correlated) {
+    if (p.kind !== "call" || p.fn !== "equal") return undefined;
+    const [a, b] = p.args;
+    const side = (x: Expr) => {
+      const cols = [...columnsOf(x)];
+      if (cols.length > 0 && cols.every((id) => innerIds.has(id))) return "inner";
+      if (cols.length > 0 && cols.every((id) => outer.has(id))) return "outer";
+      return undefined;
+    };
+    if (side(a) === "inner" && side(b) === "outer") pairs.push({ inner: a, outer: b });
+    else if (side(a) === "outer" && side(b) === "inner") pairs.push({ inner: b, outer: a });
+    else return undefined;
+  }
+  const groups: { column: ColumnDef; expr: Expr }[] = [];
+  const byKey = new Map<string, ColumnDef>();
+  for (const p of pairs) {
+    const key = exprKey(p.inner);
+    if (!byKey.has(key)) {
+      const column = ids.column(p.inner.kind === "column" ? "key" : "key_expr", p.inner.type);
+      byKey.set(key, column);
+      groups.push({ column, expr: p.inner });
+    }
+  }
+  const grouped: LogicalPlan = { kind: "aggregate", input: pulled.inner, groups, measures: aggregate.measures, phase: "single" };
+  const value: ColumnDef = { ...top.outputs[0].column, type: withNullable(top.outputs[0].column.type, true) };
+  const right: LogicalPlan = {
+    kind: "project",
+    input: grouped,
+    outputs: [...groups.map((g) => ({ column: g.column, expr: columnRef(g.column) })), { column: value, expr: top.outputs[0].expr }],
+  };
+  const condition = and(pairs.map((p) => compare("equal", p.outer, columnRef(byKey.get(exprKey(p.inner))!), undefined)));
+  return {
+    plan: { kind: "join", joinType: nullRejecting ? "inner" : "left", left: plan, right, condition },
+    value: columnRef(value),
+  };
+}
+
+/** Whether `e` is certainly NULL when the aggregates saw no rows (counts 0, the rest NULL). */
+function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
+  switch (e.kind) {
+    case "column": {
+      const m = measures.find((x) => x.column.id === e.id);
+      return m !== undefined && m.call.fn !== "count";
+    }
+    case "literal":
+      return e.value === null;
+    case "cast":
+      return nullWhenEmpty(e.input, measures);
+    case "call":
+      return STRICT_FUNCTIONS.has(e.fn) && e.args.some((a) => nullWhenEmpty(a, measures));
+    default:
+      return false;
+  }
+}
+
+/** The same plan with new column ids throughout, for a subquery that must run twice. */
+export function freshCopy(plan: LogicalPlan, ids: ColumnIds): LogicalPlan {
+  const map = new Map<ColumnId, ColumnDef>();
+  const def = (c: ColumnDef): ColumnDef => {
+    let copy = map.get(c.id);
+    if (!copy) {
+      copy = ids.column(c.name, c.type);
+      map.set(c.id, copy);
+    }
+    return { ...copy, type: c.type };
+  };
+  const expr = (e: Expr): Expr =>
+    mapExpr(e, (x) => {
+      if (x.kind === "column") return map.has(x.id) ? { ...x, id: map.get(x.id)!.id } : x;
+      if (x.kind === "subquery") return { ...x, plan: copyPlan(x.plan) };
+      return x;
+    });
+  const copyPlan = (p: LogicalPlan): LogicalPlan =>
+    transformUp(p, (node) => {
+      switch (node.kind) {
+        case "scan": {
+          const allColumns = node.allColumns.map(def);
+          return { ...node, allColumns, columns: node.columns.map(def), filters: node.filters.map(expr) };
+        }
+        case "values":
+          return { ...node, columns: node.columns.map(def), rows: node.rows.map((r) => r.map(expr)) };
+        case "filter":
+          return { ...node, predicate: expr(node.predicate) };
+        case "project":
+          return { ...node, outputs: node.outputs.map((o) => ({ expr: expr(o.expr), column: def(o.column) })) };
+        case "join":
+          return { ...node, condition: node.condition ? expr(node.condition) : undefined, emit: node.emit?.map((id) => map.get(id)?.id ?? id) };
+        case "aggregate":
+          return {
+            ...node,
+            groups: node.groups.map((g) => ({ expr: expr(g.expr), column: def(g.column) })),
+            measures: node.measures.map((m) => ({ call: { ...m.call, args: m.call.args.map(expr) }, column: def(m.column) })),
+          };
+        case "window":
+          return {
+            ...node,
+            functions: node.functions.map((f) => ({
+              column: def(f.column),
+              call: { ...f.call, args: f.call.args.map(expr), partitionBy: f.call.partitionBy.map(expr), orderBy: f.call.orderBy.map((k) => ({ ...k, expr: expr(k.expr) })) },
+            })),
+          };
+        case "sort":
+          return { ...node, keys: node.keys.map((k) => ({ ...k, expr: expr(k.expr) })) };
+        case "limit":
+          return node;
+        case "set":
+          return { ...node, columns: node.columns.map(def) };
+      }
+    });
+  const copied = copyPlan(plan);
+  invariant(nodeExpressions(copied) !== undefined, "copy");
+  return copied;
+}

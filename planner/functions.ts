@@ -1,0 +1,84 @@
+// Which standard extension file and compound signature (`add:i64_i64`, `equal:any_any`, ...)
+// each function the planner uses resolves to, from its argument types.
+import { EXTENSIONS, type ExtensionFile } from "../proto/index.ts";
+import { UnsupportedError } from "../common/errors.ts";
+import type { SqlType } from "./types.ts";
+
+export interface FunctionRef {
+  readonly file: ExtensionFile;
+  /** The compound name declared in the plan, e.g. `add:dec_dec`. */
+  readonly signature: string;
+}
+
+export function shortTypeName(t: SqlType): string {
+  switch (t.kind) {
+    case "boolean":
+      return "bool";
+    case "decimal":
+      return "dec";
+    case "string":
+      return "str";
+    case "binary":
+      return "vbin";
+    case "time":
+      return "pt";
+    case "timestamp":
+      return "pts";
+    case "interval_year":
+      return "iyear";
+    case "interval_day":
+      return "iday";
+    case "null":
+      return "i32";
+    default:
+      return t.kind;
+  }
+}
+
+const ARITHMETIC = new Set(["add", "subtract", "multiply", "divide", "modulus", "negate", "abs"]);
+const ANY_COMPARISONS = new Set([
+  "equal", "not_equal", "lt", "lte", "gt", "gte", "is_null", "is_not_null", "is_distinct_from",
+  "is_not_distinct_from", "nullif", "coalesce", "greatest_skip_null", "least_skip_null", "between",
+]);
+const BOOLEAN_TESTS = new Set(["is_true", "is_not_true", "is_false", "is_not_false"]);
+const VARIADIC = new Set(["and", "or", "coalesce", "concat", "greatest_skip_null", "least_skip_null"]);
+const STRINGS = new Set(["like", "substring", "upper", "lower", "char_length", "trim", "ltrim", "rtrim", "concat", "starts_with", "ends_with", "contains"]);
+
+function signature(name: string, parts: string[]): string {
+  const args = VARIADIC.has(name) && parts.length > 0 ? [parts[0]] : parts;
+  return `${name}:${args.join("_")}`;
+}
+
+export function scalarFunction(name: string, args: readonly SqlType[], enumCount: number): FunctionRef {
+  const shorts = [...Array.from({ length: enumCount }, () => "req"), ...args.map(shortTypeName)];
+  if (ARITHMETIC.has(name)) {
+    const temporal = args.some((a) => a.kind === "timestamp" || a.kind === "date" || a.kind === "interval_year" || a.kind === "interval_day");
+    if (temporal) return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
+    if (args.some((a) => a.kind === "decimal")) return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
+    return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
+  }
+  if (ANY_COMPARISONS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, args.map(() => "any")) };
+  if (BOOLEAN_TESTS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, ["bool"]) };
+  if (name === "and" || name === "or" || name === "not") return { file: EXTENSIONS.boolean, signature: signature(name, shorts) };
+  if (STRINGS.has(name)) return { file: EXTENSIONS.string, signature: signature(name, shorts) };
+  if (name === "extract") return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
+  throw new UnsupportedError(`function ${name} in a plan`);
+}
+
+export function aggregateFunction(name: string, args: readonly SqlType[]): FunctionRef {
+  if (name === "count") return { file: EXTENSIONS.aggregateGeneric, signature: args.length === 0 ? "count:" : "count:any" };
+  if (name === "any_value") return { file: EXTENSIONS.aggregateGeneric, signature: "any_value:any" };
+  const [arg] = args;
+  const shorts = args.map(shortTypeName);
+  if (arg.kind === "decimal") return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
+  if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "time")) {
+    return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
+  }
+  if (arg.kind === "string" || arg.kind === "boolean") throw new UnsupportedError(`${name} of ${arg.kind === "string" ? "VARCHAR" : "BOOLEAN"}: no standard Substrait function`);
+  return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
+}
+
+export function windowFunction(name: string, args: readonly SqlType[]): FunctionRef {
+  if (name === "row_number" || name === "rank" || name === "dense_rank") return { file: EXTENSIONS.arithmetic, signature: `${name}:` };
+  return aggregateFunction(name, args);
+}

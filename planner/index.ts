@@ -1,0 +1,41 @@
+// SQL text → Substrait plan: parse, bind against a catalog, optimize, emit.
+import type { Plan } from "../proto/index.ts";
+import type { Catalog } from "./catalog.ts";
+import type { LogicalPlan } from "./logical.ts";
+import { parseSql } from "./parse/index.ts";
+import { bindQuery, ColumnIds } from "./bind/binder.ts";
+import { optimize } from "./optimize/index.ts";
+import { emitPlan } from "./substrait/emit.ts";
+import { explainPlan } from "./explain.ts";
+
+export type { Catalog, CatalogTable } from "./catalog.ts";
+export { MemoryCatalog } from "./catalog.ts";
+export type { LogicalPlan } from "./logical.ts";
+
+export interface PlanOptions {
+  /** Emit every aggregate as a partial (INITIAL_TO_INTERMEDIATE) + final (INTERMEDIATE_TO_RESULT) pair, decomposing avg etc. into distributable parts. */
+  twoPhaseAggregates?: boolean;
+  /** Run the optimizer (default true); false gives the bound plan as written, for tests. */
+  optimize?: boolean;
+}
+
+export interface PlannedQuery {
+  /** Substrait */
+  plan: Plan;
+  /** Output column names, as the user will see them. */
+  names: string[];
+  /** The optimized IR (a later issue cuts it into distributed stages). */
+  logical: LogicalPlan;
+  /** The optimized plan as a readable indented tree (what `trustql sql --explain` prints). */
+  explain(): string;
+}
+
+export function planSql(sql: string, catalog: Catalog, options: PlanOptions = {}): PlannedQuery {
+  const parsed = parseSql(sql);
+  const ids = new ColumnIds();
+  const bound = bindQuery(parsed, catalog, ids);
+  const logical =
+    options.optimize === false ? bound.plan : optimize(bound.plan, { ids, twoPhaseAggregates: options.twoPhaseAggregates ?? false });
+  const plan = emitPlan(logical, bound.names);
+  return { plan, names: bound.names, logical, explain: () => explainPlan(logical) };
+}

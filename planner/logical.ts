@@ -1,0 +1,246 @@
+// The planner's relational IR. Columns are named by ids that are unique within one query,
+// so rules can move operators around without renumbering fields; positions (what Substrait
+// wants) are computed only when the plan is emitted.
+import type { CatalogTable } from "./catalog.ts";
+import type { SqlType } from "./types.ts";
+
+export type ColumnId = number;
+
+export interface ColumnDef {
+  readonly id: ColumnId;
+  /** The name a person would use for it; output names of the root come from here. */
+  readonly name: string;
+  readonly type: SqlType;
+}
+
+/** Literal values by type kind: integers up to i32, floats and dates (days since 1970-01-01) are numbers;
+ * i64 and decimals (unscaled) and timestamps (µs since the epoch) are bigints; intervals are objects. */
+export type LiteralValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | IntervalValue;
+
+export interface IntervalValue {
+  readonly months: number;
+  readonly days: number;
+  readonly micros: bigint;
+}
+
+export type Expr =
+  | ColumnRef
+  | Literal
+  | Call
+  | Cast
+  | Case
+  | InList
+  | Subquery
+  | AggregateExpr
+  | WindowExpr;
+
+export interface ColumnRef {
+  readonly kind: "column";
+  readonly id: ColumnId;
+  readonly type: SqlType;
+}
+
+export interface Literal {
+  readonly kind: "literal";
+  readonly value: LiteralValue;
+  readonly type: SqlType;
+}
+
+/** A scalar function of the standard extensions, by Substrait name (`add`, `equal`, `like`, ...). */
+export interface Call {
+  readonly kind: "call";
+  readonly fn: string;
+  readonly args: readonly Expr[];
+  /** Enumeration arguments that precede the value arguments (`extract`'s component). */
+  readonly enumArgs?: readonly string[];
+  readonly type: SqlType;
+}
+
+export interface Cast {
+  readonly kind: "cast";
+  readonly input: Expr;
+  readonly type: SqlType;
+}
+
+export interface Case {
+  readonly kind: "case";
+  readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
+  readonly otherwise: Expr | undefined;
+  readonly type: SqlType;
+}
+
+export interface InList {
+  readonly kind: "in_list";
+  readonly value: Expr;
+  readonly list: readonly Expr[];
+  readonly type: SqlType;
+}
+
+/** A subquery left as an expression: the plan may refer to columns of enclosing queries. */
+export interface Subquery {
+  readonly kind: "subquery";
+  readonly op: "scalar" | "exists" | "in";
+  readonly plan: LogicalPlan;
+  readonly needle?: Expr;
+  readonly type: SqlType;
+}
+
+export type AggregateFunctionName = "sum" | "count" | "min" | "max" | "any_value";
+
+export interface AggregateCall {
+  readonly fn: AggregateFunctionName;
+  /** Empty for count(*). */
+  readonly args: readonly Expr[];
+  readonly distinct: boolean;
+  readonly type: SqlType;
+}
+
+/** Only while binding: an aggregate call not yet replaced by the column of its measure. */
+export interface AggregateExpr {
+  readonly kind: "aggregate";
+  readonly call: AggregateCall;
+  readonly type: SqlType;
+}
+
+export type WindowFunctionName = "row_number" | "rank" | "dense_rank" | AggregateFunctionName;
+
+export interface WindowCall {
+  readonly fn: WindowFunctionName;
+  readonly args: readonly Expr[];
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly SortKey[];
+  /** Rows frame when given; otherwise SQL's default (range from the partition start to the current peer group). */
+  readonly frame: WindowFrame | undefined;
+  readonly type: SqlType;
+}
+
+export interface WindowFrame {
+  readonly unit: "rows" | "range";
+  readonly lower: FrameBound;
+  readonly upper: FrameBound;
+}
+
+export type FrameBound =
+  | { readonly kind: "unbounded" }
+  | { readonly kind: "current" }
+  | { readonly kind: "preceding"; readonly offset: number }
+  | { readonly kind: "following"; readonly offset: number };
+
+/** Only while binding: a window function not yet replaced by the column the window operator adds. */
+export interface WindowExpr {
+  readonly kind: "window";
+  readonly call: WindowCall;
+  readonly type: SqlType;
+}
+
+export interface SortKey {
+  readonly expr: Expr;
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+export type JoinType = "inner" | "left" | "right" | "full" | "semi" | "anti";
+
+export type SetOpKind = "union" | "union_all" | "intersect" | "intersect_all" | "except" | "except_all";
+
+export type AggregatePhase = "single" | "partial" | "final";
+
+export type LogicalPlan = Scan | Values | Filter | Project | Join | Aggregate | Window | Sort | Limit | SetOperation;
+
+export interface Scan {
+  readonly kind: "scan";
+  readonly table: CatalogTable;
+  /** The columns read, each with its index in the table's schema. */
+  readonly columns: readonly ColumnDef[];
+  readonly fieldIndexes: readonly number[];
+  /** Conjuncts pushed into the read; they may use columns of the table that are not read. */
+  readonly filters: readonly Expr[];
+  /** Every column of the table, for filters over columns that are not in the output. */
+  readonly allColumns: readonly ColumnDef[];
+}
+
+/** Literal rows; a SELECT without FROM reads one row of no columns. */
+export interface Values {
+  readonly kind: "values";
+  readonly columns: readonly ColumnDef[];
+  readonly rows: readonly (readonly Expr[])[];
+}
+
+export interface Filter {
+  readonly kind: "filter";
+  readonly input: LogicalPlan;
+  readonly predicate: Expr;
+}
+
+export interface ProjectOutput {
+  readonly column: ColumnDef;
+  readonly expr: Expr;
+}
+
+export interface Project {
+  readonly kind: "project";
+  readonly input: LogicalPlan;
+  readonly outputs: readonly ProjectOutput[];
+}
+
+export interface Join {
+  readonly kind: "join";
+  readonly joinType: JoinType;
+  readonly left: LogicalPlan;
+  readonly right: LogicalPlan;
+  /** Absent: a cross product (inner joins only). */
+  readonly condition: Expr | undefined;
+  /** The columns passed on, in order; absent: all of left then right. */
+  readonly emit?: readonly ColumnId[];
+}
+
+export interface Measure {
+  readonly column: ColumnDef;
+  readonly call: AggregateCall;
+}
+
+export interface Aggregate {
+  readonly kind: "aggregate";
+  readonly input: LogicalPlan;
+  readonly groups: readonly ProjectOutput[];
+  readonly measures: readonly Measure[];
+  readonly phase: AggregatePhase;
+}
+
+export interface WindowOutput {
+  readonly column: ColumnDef;
+  readonly call: WindowCall;
+}
+
+export interface Window {
+  readonly kind: "window";
+  readonly input: LogicalPlan;
+  readonly functions: readonly WindowOutput[];
+}
+
+export interface Sort {
+  readonly kind: "sort";
+  readonly input: LogicalPlan;
+  readonly keys: readonly SortKey[];
+}
+
+export interface Limit {
+  readonly kind: "limit";
+  readonly input: LogicalPlan;
+  readonly offset: number;
+  /** Absent: no limit, only an offset. */
+  readonly count: number | undefined;
+}
+
+export interface SetOperation {
+  readonly kind: "set";
+  readonly op: SetOpKind;
+  readonly inputs: readonly LogicalPlan[];
+  readonly columns: readonly ColumnDef[];
+}

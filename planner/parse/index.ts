@@ -1,0 +1,220 @@
+// SQL text → node-sql-parser AST (PostgreSQL dialect), with the positions the binder needs
+// for its error messages.
+//
+// node-sql-parser's PostgreSQL grammar lacks a few constructs the planner supports
+// (SUBSTRING(x FROM a FOR b), EXCEPT ALL, INTERSECT ALL) and misreads one it must reject
+// (NATURAL JOIN becomes an alias named "natural"). A pre-pass over our own tokens rewrites
+// the first kind without moving any text, so every location the parser reports is still a
+// location in the user's SQL, and rejects the second kind.
+import nodeSqlParser from "node-sql-parser/build/postgresql.js";
+import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
+import { positionAt, tokenize, tokenPosition, type Token } from "./lexer.ts";
+
+/** Longest SQL text accepted: parsing time grows with it, and no real query comes near. */
+export const MAX_QUERY_LENGTH = 256 * 1024;
+/** Deepest nesting of parentheses: bounds the recursion of the parser and of the binder. */
+export const MAX_NESTING_DEPTH = 64;
+
+// The parser's AST is untyped JSON; the binder checks each shape it relies on.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AstNode = any;
+
+export interface ParsedQuery {
+  readonly sql: string;
+  readonly tokens: readonly Token[];
+  /** The statement: a `select` node, possibly with `_next` set operations and `with`. */
+  readonly ast: AstNode;
+}
+
+const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt: object): AstNode } };
+const parser = new Parser();
+
+const SET_OP_ALL = Symbol("setOpAll");
+const POSITION = Symbol("position");
+
+export function parseSql(sql: string): ParsedQuery {
+  if (sql.length > MAX_QUERY_LENGTH) {
+    throw new UserError(`query is ${sql.length} characters long; the limit is ${MAX_QUERY_LENGTH}`);
+  }
+  const tokens = tokenize(sql);
+  const rewritten = rewrite(sql, tokens);
+  let ast: AstNode;
+  try {
+    ast = parser.astify(rewritten.text, { database: "postgresql", parseOptions: { includeLocations: true }, trimQuery: false });
+  } catch (error) {
+    throw syntaxError(error, sql);
+  }
+  if (Array.isArray(ast)) {
+    if (ast.length !== 1) {
+      throw new UserError("expected exactly one statement", ast.length > 1 ? secondStatementPosition(tokens) : undefined);
+    }
+    ast = ast[0];
+  }
+  if (!ast || ast.type !== "select") {
+    const first = tokens[0];
+    throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
+  }
+  annotate(ast, tokens, rewritten.setOps);
+  return { sql, tokens, ast };
+}
+
+interface SetOpToken {
+  readonly token: Token;
+  readonly all: boolean;
+}
+
+function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps: SetOpToken[] } {
+  const chars = sql.split("");
+  const blank = (t: Token, replacement: string) => {
+    const width = t.end - t.offset;
+    invariant(replacement.length <= width, "rewrite must not move text");
+    for (let k = 0; k < width; k++) chars[t.offset + k] = k < replacement.length ? replacement[k] : " ";
+  };
+  const setOps: SetOpToken[] = [];
+  let depth = 0;
+  // Open SUBSTRING( calls by the depth of their parenthesis, to find their FROM and FOR.
+  const substringDepths: { depth: number; sawFrom: boolean; token: Token }[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const next = tokens[i + 1];
+    if (t.kind === "symbol" && t.text === "(") {
+      depth++;
+      if (depth > MAX_NESTING_DEPTH) {
+        throw new UserError(`query nests parentheses deeper than ${MAX_NESTING_DEPTH} levels`, tokenPosition(t));
+      }
+      const previous = tokens[i - 1];
+      if (previous?.kind === "word" && previous.text === "SUBSTRING") {
+        substringDepths.push({ depth, sawFrom: false, token: previous });
+      }
+      continue;
+    }
+    if (t.kind === "symbol" && t.text === ")") {
+      if (substringDepths.at(-1)?.depth === depth) substringDepths.pop();
+      depth--;
+      continue;
+    }
+    if (t.kind !== "word") continue;
+    const open = substringDepths.at(-1);
+    if (open && open.depth === depth) {
+      if (t.text === "FROM") {
+        open.sawFrom = true;
+        blank(t, ",");
+        continue;
+      }
+      if (t.text === "FOR") {
+        if (!open.sawFrom) throw new UnsupportedError("SUBSTRING(... FOR ...) without FROM", tokenPosition(t));
+        blank(t, ",");
+        continue;
+      }
+    }
+    if (t.text === "NATURAL" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"].includes(next.text)) {
+      throw new UnsupportedError("NATURAL JOIN", tokenPosition(t));
+    }
+    if (t.text === "UNION" || t.text === "INTERSECT" || t.text === "EXCEPT") {
+      const all = next?.kind === "word" && next.text === "ALL";
+      const distinct = next?.kind === "word" && next.text === "DISTINCT";
+      setOps.push({ token: t, all });
+      // The grammar knows UNION ALL and UNION DISTINCT but neither INTERSECT nor EXCEPT with a
+      // quantifier; the quantifier is remembered here and the set operation annotated below.
+      if (t.text !== "UNION" && (all || distinct)) blank(next, "");
+    }
+  }
+  return { text: chars.join(""), setOps };
+}
+
+function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOpToken[]): void {
+  let cursor = 0;
+  let setOpIndex = 0;
+  const tokenIndexAt = (offset: number) => {
+    let lo = 0;
+    let hi = tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tokens[mid].offset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const matches = (t: Token | undefined, name: string) =>
+    t !== undefined && ((t.kind === "word" && t.text === name.toUpperCase()) || (t.kind === "quoted" && t.text === name));
+  const find = (parts: string[], from: number): number => {
+    for (let i = from; i < tokens.length; i++) {
+      let ok = true;
+      for (let p = 0; p < parts.length && ok; p++) {
+        ok = matches(tokens[i + 2 * p], parts[p]) && (p === 0 || tokens[i + 2 * p - 1]?.text === ".");
+      }
+      if (ok) return i;
+    }
+    return -1;
+  };
+  const place = (node: AstNode, parts: string[]) => {
+    if (parts.length === 0 || parts.some((p) => typeof p !== "string")) return;
+    let at = find(parts, cursor);
+    if (at >= 0) cursor = at + 1;
+    else at = find(parts, 0);
+    if (at >= 0) node[POSITION] = tokenPosition(tokens[at]);
+  };
+  const visit = (node: AstNode): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (!node || typeof node !== "object") return;
+    if (node.loc?.start) cursor = Math.max(cursor, tokenIndexAt(node.loc.start.offset));
+    if (node.type === "column_ref") {
+      const column = typeof node.column === "string" ? node.column : node.column?.expr?.value;
+      const table = typeof node.table === "string" ? node.table : node.table?.value;
+      place(node, table ? [table, column === "*" ? "" : column].filter(Boolean) : [column]);
+    } else if (typeof node.table === "string" && node.type === undefined) {
+      place(node, [node.table]);
+    } else if (node.type === "function" || node.type === "aggr_func" || node.type === "window_func") {
+      const name = typeof node.name === "string" ? node.name : node.name?.name?.map((n: AstNode) => n.value).join(".");
+      if (typeof name === "string") place(node, [name.split(".")[0]]);
+    }
+    for (const key of Object.keys(node)) {
+      if (key === "_next" || key === "set_op" || key === "loc") continue;
+      visit(node[key]);
+    }
+    if (node._next) {
+      const op = setOps[setOpIndex++];
+      invariant(op, "set operation without its keyword");
+      const kind = String(node.set_op ?? "").split(" ")[0].toUpperCase();
+      invariant(kind === op.token.text, `set operation ${kind} matched keyword ${op.token.text}`);
+      node[SET_OP_ALL] = op.all;
+      node[POSITION] = tokenPosition(op.token);
+      cursor = Math.max(cursor, tokenIndexAt(op.token.offset));
+      visit(node._next);
+    }
+  };
+  visit(ast);
+}
+
+/** Whether the set operation between `node` and `node._next` carries ALL. */
+export function setOpIsAll(node: AstNode): boolean {
+  return Boolean(node[SET_OP_ALL]);
+}
+
+/** Where a node starts in the SQL text, if the parser or the annotation pass knows. */
+export function nodePosition(node: AstNode): SourcePosition | undefined {
+  if (!node || typeof node !== "object") return undefined;
+  if (node[POSITION]) return node[POSITION];
+  if (node.loc?.start) return { line: node.loc.start.line, column: node.loc.start.column };
+  return undefined;
+}
+
+function secondStatementPosition(tokens: readonly Token[]): SourcePosition | undefined {
+  const semicolon = tokens.findIndex((t) => t.kind === "symbol" && t.text === ";");
+  const after = semicolon >= 0 ? tokens[semicolon + 1] : undefined;
+  return after ? tokenPosition(after) : undefined;
+}
+
+function syntaxError(error: unknown, sql: string): UserError {
+  const e = error as { location?: { start?: { offset: number } }; found?: string | null; message?: string };
+  const offset = e.location?.start?.offset;
+  if (offset === undefined) return new UserError(`syntax error: ${String(e.message ?? error).split("\n")[0]}`);
+  const position = positionAt(sql, offset);
+  // The parser names one character; show the word it starts, as PostgreSQL does.
+  const rest = sql.slice(offset);
+  const word = /^[A-Za-z_][A-Za-z0-9_]*|^\S/.exec(rest)?.[0];
+  return new UserError(word ? `syntax error at or near "${word}"` : "syntax error at end of input", position);
+}

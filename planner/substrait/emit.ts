@@ -1,0 +1,435 @@
+// Logical plan → Substrait Plan. Column ids become positions here: every relation's output
+// is a list of ids, and a reference is the id's index in the input of the relation that
+// evaluates it (or, inside a subquery, in the input of an enclosing relation: an outer reference).
+import {
+  AggregateFunction_AggregationInvocation,
+  AggregationPhase,
+  Expression_Cast_FailureBehavior,
+  Expression_Subquery_SetPredicate_PredicateOp,
+  Expression_WindowFunction_BoundsType,
+  JoinRel_JoinType,
+  PRODUCER,
+  SetRel_SetOp,
+  SortField_SortDirection,
+  SUBSTRAIT_VERSION,
+  extensionUrn,
+  type AggregateFunction,
+  type Expression,
+  type Expression_Literal,
+  type Expression_WindowFunction_Bound,
+  type ExtensionFile,
+  type FunctionArgument,
+  type Plan,
+  type Rel,
+  type SimpleExtensionDeclaration,
+  type SimpleExtensionURN,
+  type SortField,
+} from "../../proto/index.ts";
+import { invariant } from "../../common/errors.ts";
+import { aggregateFunction, scalarFunction, windowFunction, type FunctionRef } from "../functions.ts";
+import type {
+  AggregateCall,
+  AggregatePhase,
+  ColumnId,
+  Expr,
+  FrameBound,
+  IntervalValue,
+  LogicalPlan,
+  SetOpKind,
+  SortKey,
+  WindowCall,
+} from "../logical.ts";
+import { joinColumns, outputColumns } from "../plan-utils.ts";
+import { TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
+
+/** A relation's output as column ids, in position order. */
+type Columns = readonly ColumnId[];
+
+export function emitPlan(plan: LogicalPlan, names: readonly string[]): Plan {
+  const emitter = new Emitter();
+  const root = emitter.rel(plan, []);
+  invariant(root.columns.length === names.length, `plan has ${root.columns.length} columns for ${names.length} names`);
+  return {
+    version: { ...SUBSTRAIT_VERSION, gitHash: "", producer: PRODUCER },
+    extensionUris: [],
+    extensionUrns: emitter.urns,
+    extensions: emitter.declarations,
+    relations: [{ root: { input: root.rel, names: [...names] } }],
+    expectedTypeUrls: [],
+  };
+}
+
+const JOIN_TYPES = {
+  inner: JoinRel_JoinType.JOIN_TYPE_INNER,
+  left: JoinRel_JoinType.JOIN_TYPE_LEFT,
+  right: JoinRel_JoinType.JOIN_TYPE_RIGHT,
+  full: JoinRel_JoinType.JOIN_TYPE_OUTER,
+  semi: JoinRel_JoinType.JOIN_TYPE_LEFT_SEMI,
+  anti: JoinRel_JoinType.JOIN_TYPE_LEFT_ANTI,
+} as const;
+
+const SET_OPS: Record<SetOpKind, SetRel_SetOp> = {
+  union: SetRel_SetOp.SET_OP_UNION_DISTINCT,
+  union_all: SetRel_SetOp.SET_OP_UNION_ALL,
+  intersect: SetRel_SetOp.SET_OP_INTERSECTION_MULTISET,
+  intersect_all: SetRel_SetOp.SET_OP_INTERSECTION_MULTISET_ALL,
+  except: SetRel_SetOp.SET_OP_MINUS_PRIMARY,
+  except_all: SetRel_SetOp.SET_OP_MINUS_PRIMARY_ALL,
+};
+
+const PHASES: Record<AggregatePhase, AggregationPhase> = {
+  single: AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_RESULT,
+  partial: AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_INTERMEDIATE,
+  final: AggregationPhase.AGGREGATION_PHASE_INTERMEDIATE_TO_RESULT,
+};
+
+/** A column id that no expression refers to (the placeholder column of a one-row VALUES). */
+const PLACEHOLDER = -1;
+
+class Emitter {
+  readonly urns: SimpleExtensionURN[] = [];
+  readonly declarations: SimpleExtensionDeclaration[] = [];
+  readonly #urnAnchors = new Map<ExtensionFile, number>();
+  readonly #functionAnchors = new Map<string, number>();
+
+  functionAnchor(ref: FunctionRef): number {
+    const key = `${ref.file}/${ref.signature}`;
+    let anchor = this.#functionAnchors.get(key);
+    if (anchor !== undefined) return anchor;
+    let urnAnchor = this.#urnAnchors.get(ref.file);
+    if (urnAnchor === undefined) {
+      urnAnchor = this.#urnAnchors.size + 1;
+      this.#urnAnchors.set(ref.file, urnAnchor);
+      this.urns.push({ extensionUrnAnchor: urnAnchor, urn: extensionUrn(ref.file) });
+    }
+    anchor = this.#functionAnchors.size + 1;
+    this.#functionAnchors.set(key, anchor);
+    this.declarations.push({
+      extensionFunction: { extensionUriReference: 0, extensionUrnReference: urnAnchor, functionAnchor: anchor, name: ref.signature },
+    });
+    return anchor;
+  }
+
+  /** `outer`: the inputs of the relations enclosing each subquery boundary, innermost last. */
+  rel(plan: LogicalPlan, outer: readonly Columns[]): { rel: Rel; columns: Columns } {
+    switch (plan.kind) {
+      case "scan": {
+        const base = plan.allColumns.map((c) => c.id);
+        const filter = plan.filters.length > 0 ? this.expr(andAll(plan.filters), base, outer) : undefined;
+        return {
+          rel: {
+            read: {
+              baseSchema: plan.table.schema,
+              namedTable: { names: [...plan.table.names] },
+              filter,
+              projection: {
+                select: { structItems: plan.fieldIndexes.map((field) => ({ field })) },
+                maintainSingularStruct: false,
+              },
+            },
+          },
+          columns: plan.columns.map((c) => c.id),
+        };
+      }
+      case "values": {
+        // A relation needs at least one column; a FROM-less SELECT reads one placeholder.
+        const columns = plan.columns.length > 0 ? plan.columns : [{ id: PLACEHOLDER, name: "placeholder", type: type("i32", false) }];
+        const rows = plan.rows.map((row) => (plan.columns.length > 0 ? row : [{ kind: "literal", value: 0, type: type("i32", false) } as Expr]));
+        return {
+          rel: {
+            read: {
+              baseSchema: {
+                names: columns.map((c) => c.name),
+                struct: { types: columns.map((c) => toSubstraitType(c.type)), typeVariationReference: 0, nullability: 2 },
+              },
+              virtualTable: { values: [], expressions: rows.map((r) => ({ fields: r.map((e) => this.expr(e, [], outer)) })) },
+            },
+          },
+          columns: columns.map((c) => c.id),
+        };
+      }
+      case "filter": {
+        const input = this.rel(plan.input, outer);
+        return { rel: { filter: { input: input.rel, condition: this.expr(plan.predicate, input.columns, outer) } }, columns: input.columns };
+      }
+      case "project": {
+        const input = this.rel(plan.input, outer);
+        const expressions: Expression[] = [];
+        const mapping: number[] = [];
+        for (const o of plan.outputs) {
+          const passthrough = o.expr.kind === "column" ? input.columns.indexOf(o.expr.id) : -1;
+          if (passthrough >= 0) mapping.push(passthrough);
+          else {
+            mapping.push(input.columns.length + expressions.length);
+            expressions.push(this.expr(o.expr, input.columns, outer));
+          }
+        }
+        return {
+          rel: { project: { common: { emit: { outputMapping: mapping } }, input: input.rel, expressions } },
+          columns: plan.outputs.map((o) => o.column.id),
+        };
+      }
+      case "join": {
+        const left = this.rel(plan.left, outer);
+        const right = this.rel(plan.right, outer);
+        const all = joinColumns(plan).map((c) => c.id);
+        const direct = [...left.columns, ...right.columns];
+        const produced = plan.joinType === "semi" || plan.joinType === "anti" ? left.columns : direct;
+        invariant(produced.length === all.length, "join output does not match its inputs");
+        const emit = plan.emit ? { outputMapping: plan.emit.map((id) => indexOf(produced, id)) } : undefined;
+        const common = emit ? { emit } : undefined;
+        const columns = plan.emit ?? produced;
+        if (!plan.condition) {
+          invariant(plan.joinType === "inner", "only inner joins may lack a condition");
+          return { rel: { cross: { common, left: left.rel, right: right.rel } }, columns };
+        }
+        return {
+          rel: {
+            join: {
+              common,
+              left: left.rel,
+              right: right.rel,
+              expression: this.expr(plan.condition, direct, outer),
+              type: JOIN_TYPES[plan.joinType],
+            },
+          },
+          columns,
+        };
+      }
+      case "aggregate": {
+        const input = this.rel(plan.input, outer);
+        const groupingExpressions = plan.groups.map((g) => this.expr(g.expr, input.columns, outer));
+        return {
+          rel: {
+            aggregate: {
+              input: input.rel,
+              groupingExpressions,
+              groupings: plan.groups.length > 0 ? [{ groupingExpressions: [], expressionReferences: plan.groups.map((_, i) => i) }] : [],
+              measures: plan.measures.map((m) => ({ measure: this.aggregate(m.call, plan.phase, input.columns, outer) })),
+            },
+          },
+          columns: [...plan.groups.map((g) => g.column.id), ...plan.measures.map((m) => m.column.id)],
+        };
+      }
+      case "window": {
+        // Window functions as expressions of a projection (as Isthmus writes them).
+        const input = this.rel(plan.input, outer);
+        const expressions = plan.functions.map((f) => ({ windowFunction: this.window(f.call, input.columns, outer) }));
+        return {
+          rel: { project: { input: input.rel, expressions } },
+          columns: [...input.columns, ...plan.functions.map((f) => f.column.id)],
+        };
+      }
+      case "sort": {
+        const input = this.rel(plan.input, outer);
+        return { rel: { sort: { input: input.rel, sorts: plan.keys.map((k) => this.sortField(k, input.columns, outer)) } }, columns: input.columns };
+      }
+      case "limit": {
+        const input = this.rel(plan.input, outer);
+        const i64 = (n: number): Expression => ({ literal: { i64: BigInt(n), nullable: false, typeVariationReference: 0 } });
+        return {
+          rel: {
+            fetch: {
+              input: input.rel,
+              offsetExpr: plan.offset > 0 ? i64(plan.offset) : undefined,
+              countExpr: plan.count !== undefined ? i64(plan.count) : undefined,
+            },
+          },
+          columns: input.columns,
+        };
+      }
+      case "set": {
+        const inputs = plan.inputs.map((p) => this.rel(p, outer));
+        return { rel: { set: { inputs: inputs.map((i) => i.rel), op: SET_OPS[plan.op] } }, columns: plan.columns.map((c) => c.id) };
+      }
+    }
+  }
+
+  sortField(k: SortKey, input: Columns, outer: readonly Columns[]): SortField {
+    const direction = k.descending
+      ? k.nullsFirst
+        ? SortField_SortDirection.SORT_DIRECTION_DESC_NULLS_FIRST
+        : SortField_SortDirection.SORT_DIRECTION_DESC_NULLS_LAST
+      : k.nullsFirst
+        ? SortField_SortDirection.SORT_DIRECTION_ASC_NULLS_FIRST
+        : SortField_SortDirection.SORT_DIRECTION_ASC_NULLS_LAST;
+    return { expr: this.expr(k.expr, input, outer), direction };
+  }
+
+  aggregate(call: AggregateCall, phase: AggregatePhase, input: Columns, outer: readonly Columns[]): AggregateFunction {
+    return {
+      functionReference: this.functionAnchor(aggregateFunction(call.fn, call.args.map((a) => a.type))),
+      arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
+      options: [],
+      outputType: toSubstraitType(call.type),
+      phase: PHASES[phase],
+      sorts: [],
+      invocation: call.distinct
+        ? AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT
+        : AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_ALL,
+      args: [],
+    };
+  }
+
+  window(call: WindowCall, input: Columns, outer: readonly Columns[]) {
+    const bound = (b: FrameBound): Expression_WindowFunction_Bound => {
+      switch (b.kind) {
+        case "unbounded":
+          return { unbounded: {} };
+        case "current":
+          return { currentRow: {} };
+        case "preceding":
+          return { preceding: { offset: BigInt(b.offset) } };
+        case "following":
+          return { following: { offset: BigInt(b.offset) } };
+      }
+    };
+    // SQL's default frame: the whole partition without ORDER BY, else up to the current row's peers.
+    const frame = call.frame ?? {
+      unit: "range" as const,
+      lower: { kind: "unbounded" as const },
+      upper: call.orderBy.length > 0 ? { kind: "current" as const } : { kind: "unbounded" as const },
+    };
+    return {
+      functionReference: this.functionAnchor(windowFunction(call.fn, call.args.map((a) => a.type))),
+      arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
+      options: [],
+      outputType: toSubstraitType(call.type),
+      phase: AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_RESULT,
+      sorts: call.orderBy.map((k) => this.sortField(k, input, outer)),
+      invocation: AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_ALL,
+      partitions: call.partitionBy.map((p) => this.expr(p, input, outer)),
+      boundsType: frame.unit === "rows" ? Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS : Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE,
+      lowerBound: bound(frame.lower),
+      upperBound: bound(frame.upper),
+      args: [],
+    };
+  }
+
+  expr(e: Expr, input: Columns, outer: readonly Columns[]): Expression {
+    switch (e.kind) {
+      case "column": {
+        const position = input.indexOf(e.id);
+        if (position >= 0) {
+          return { selection: { directReference: { structField: { field: position } }, rootReference: {} } };
+        }
+        for (let steps = 1; steps <= outer.length; steps++) {
+          const p = outer[outer.length - steps].indexOf(e.id);
+          if (p >= 0) return { selection: { directReference: { structField: { field: p } }, outerReference: { stepsOut: steps } } };
+        }
+        throw new Error(`column #${e.id} is not in scope`);
+      }
+      case "literal":
+        return { literal: literalOf(e.value, e.type) };
+      case "call": {
+        const ref = scalarFunction(e.fn, e.args.map((a) => a.type), e.enumArgs?.length ?? 0);
+        const args: FunctionArgument[] = [
+          ...(e.enumArgs ?? []).map((value) => ({ enum: value })),
+          ...e.args.map((a) => ({ value: this.expr(a, input, outer) })),
+        ];
+        return {
+          scalarFunction: { functionReference: this.functionAnchor(ref), arguments: args, options: [], outputType: toSubstraitType(e.type), args: [] },
+        };
+      }
+      case "cast":
+        return {
+          cast: {
+            type: toSubstraitType(e.type),
+            input: this.expr(e.input, input, outer),
+            failureBehavior: Expression_Cast_FailureBehavior.FAILURE_BEHAVIOR_THROW_EXCEPTION,
+          },
+        };
+      case "case":
+        return {
+          ifThen: {
+            ifs: e.whens.map((w) => ({ if: this.expr(w.when, input, outer), then: this.expr(w.then, input, outer) })),
+            else: e.otherwise ? this.expr(e.otherwise, input, outer) : { literal: literalOf(null, e.type) },
+          },
+        };
+      case "in_list":
+        return { singularOrList: { value: this.expr(e.value, input, outer), options: e.list.map((x) => this.expr(x, input, outer)) } };
+      case "subquery": {
+        const inner = this.rel(e.plan, [...outer, input]);
+        switch (e.op) {
+          case "scalar":
+            return { subquery: { scalar: { input: inner.rel } } };
+          case "exists":
+            return {
+              subquery: { setPredicate: { predicateOp: Expression_Subquery_SetPredicate_PredicateOp.PREDICATE_OP_EXISTS, tuples: inner.rel } },
+            };
+          case "in":
+            return { subquery: { inPredicate: { needles: [this.expr(e.needle!, input, outer)], haystack: inner.rel } } };
+        }
+        break;
+      }
+      case "aggregate":
+      case "window":
+        throw new Error(`${e.kind} expression left in a plan`);
+    }
+    throw new Error("unreachable");
+  }
+}
+
+function indexOf(columns: Columns, id: ColumnId): number {
+  const i = columns.indexOf(id);
+  invariant(i >= 0, `column #${id} is not produced`);
+  return i;
+}
+
+function andAll(parts: readonly Expr[]): Expr {
+  return parts.length === 1 ? parts[0] : { kind: "call", fn: "and", args: parts, type: type("boolean", parts.some((p) => p.type.nullable)) };
+}
+
+/** 16 bytes, little-endian two's complement: Substrait's decimal literal. */
+export function decimalBytes(unscaled: bigint): Uint8Array {
+  const bytes = new Uint8Array(16);
+  let v = BigInt.asUintN(128, unscaled);
+  for (let i = 0; i < 16; i++) {
+    bytes[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return bytes;
+}
+
+export function literalOf(value: unknown, t: SqlType): Expression_Literal {
+  const base = { nullable: t.nullable, typeVariationReference: 0 };
+  if (value === null) return { ...base, nullable: true, null: toSubstraitType({ ...t, nullable: true }) };
+  switch (t.kind) {
+    case "boolean":
+      return { ...base, boolean: Boolean(value) };
+    case "i8":
+      return { ...base, i8: Number(value) };
+    case "i16":
+      return { ...base, i16: Number(value) };
+    case "i32":
+      return { ...base, i32: Number(value) };
+    case "i64":
+      return { ...base, i64: BigInt(value as number | bigint) };
+    case "fp32":
+      return { ...base, fp32: Number(value) };
+    case "fp64":
+      return { ...base, fp64: Number(value) };
+    case "decimal":
+      return { ...base, decimal: { value: decimalBytes(BigInt(value as bigint)), precision: t.precision!, scale: t.scale! } };
+    case "string":
+      return { ...base, string: String(value) };
+    case "date":
+      return { ...base, date: Number(value) };
+    case "timestamp":
+      return { ...base, precisionTimestamp: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
+    case "interval_year": {
+      const v = value as IntervalValue;
+      return { ...base, intervalYearToMonth: { years: Math.trunc(v.months / 12), months: v.months % 12 } };
+    }
+    case "interval_day": {
+      const v = value as IntervalValue;
+      const seconds = v.micros / 1_000_000n;
+      return {
+        ...base,
+        intervalDayToSecond: { days: v.days, seconds: Number(seconds), subseconds: v.micros % 1_000_000n, precision: TIMESTAMP_PRECISION },
+      };
+    }
+    default:
+      throw new Error(`no literal of type ${t.kind}`);
+  }
+}

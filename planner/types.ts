@@ -1,0 +1,216 @@
+// The planner's view of SQL types. Kinds follow Substrait's type classes; widths and decimal
+// rules follow DuckDB, because DuckDB runs the plan and is the reference the answers are
+// compared with. Conversion to Substrait `Type` happens only at emission.
+import { Type_Nullability, type Type } from "../proto/index.ts";
+import { UnsupportedError, invariant, type SourcePosition } from "../common/errors.ts";
+
+export type TypeKind =
+  | "boolean"
+  | "i8"
+  | "i16"
+  | "i32"
+  | "i64"
+  | "fp32"
+  | "fp64"
+  | "decimal"
+  | "string"
+  | "binary"
+  | "date"
+  | "time"
+  | "timestamp"
+  | "interval_year"
+  | "interval_day"
+  | "null";
+
+export interface SqlType {
+  readonly kind: TypeKind;
+  readonly nullable: boolean;
+  /** Only for decimals. */
+  readonly precision?: number;
+  readonly scale?: number;
+}
+
+/** DuckDB's widest decimal (and Substrait's): 38 digits in a 128-bit integer. */
+export const MAX_DECIMAL_PRECISION = 38;
+/** DuckDB keeps decimals of up to 18 digits in an int64 and avoids promoting past it. */
+export const INT64_DECIMAL_PRECISION = 18;
+/** Microseconds: the precision of DuckDB's TIMESTAMP and INTERVAL. */
+export const TIMESTAMP_PRECISION = 6;
+
+export function type(kind: Exclude<TypeKind, "decimal">, nullable = true): SqlType {
+  return { kind, nullable };
+}
+
+export function decimal(precision: number, scale: number, nullable = true): SqlType {
+  invariant(precision >= 1 && precision <= MAX_DECIMAL_PRECISION && scale >= 0 && scale <= precision, `bad decimal(${precision},${scale})`);
+  return { kind: "decimal", precision, scale, nullable };
+}
+
+export function withNullable(t: SqlType, nullable: boolean): SqlType {
+  return t.nullable === nullable ? t : { ...t, nullable };
+}
+
+export const INTEGER_KINDS: readonly TypeKind[] = ["i8", "i16", "i32", "i64"];
+
+export function isInteger(t: SqlType): boolean {
+  return INTEGER_KINDS.includes(t.kind);
+}
+export function isFloat(t: SqlType): boolean {
+  return t.kind === "fp32" || t.kind === "fp64";
+}
+export function isNumeric(t: SqlType): boolean {
+  return isInteger(t) || isFloat(t) || t.kind === "decimal";
+}
+export function isTemporal(t: SqlType): boolean {
+  return t.kind === "date" || t.kind === "timestamp" || t.kind === "time";
+}
+export function isInterval(t: SqlType): boolean {
+  return t.kind === "interval_year" || t.kind === "interval_day";
+}
+
+export function sameType(a: SqlType, b: SqlType): boolean {
+  return a.kind === b.kind && a.precision === b.precision && a.scale === b.scale;
+}
+
+/** The decimal an integer converts to without loss, as DuckDB widens it in decimal arithmetic. */
+export function integerAsDecimal(t: SqlType): SqlType {
+  switch (t.kind) {
+    case "i8":
+      return decimal(3, 0, t.nullable);
+    case "i16":
+      return decimal(5, 0, t.nullable);
+    case "i32":
+      return decimal(10, 0, t.nullable);
+    case "i64":
+      return decimal(19, 0, t.nullable);
+    case "decimal":
+      return t;
+  }
+  throw new Error(`not an integer: ${t.kind}`);
+}
+
+const INTEGER_RANK: Partial<Record<TypeKind, number>> = { i8: 1, i16: 2, i32: 3, i64: 4 };
+
+/**
+ * The type both sides of a comparison, a CASE, COALESCE or a set operation are cast to
+ * (DuckDB's max logical type for the pairs we accept), or undefined when they don't mix.
+ */
+export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
+  const nullable = a.nullable || b.nullable;
+  if (a.kind === "null") return withNullable(b, true);
+  if (b.kind === "null") return withNullable(a, true);
+  if (a.kind === b.kind && a.kind !== "decimal") return withNullable(a, nullable);
+  if (isInteger(a) && isInteger(b)) {
+    return INTEGER_RANK[a.kind]! >= INTEGER_RANK[b.kind]! ? withNullable(a, nullable) : withNullable(b, nullable);
+  }
+  if (isNumeric(a) && isNumeric(b)) {
+    if (isFloat(a) || isFloat(b)) return type("fp64", nullable);
+    const da = integerAsDecimal(a);
+    const db = integerAsDecimal(b);
+    const scale = Math.max(da.scale!, db.scale!);
+    const integral = Math.max(da.precision! - da.scale!, db.precision! - db.scale!);
+    return decimal(Math.min(MAX_DECIMAL_PRECISION, integral + scale), scale, nullable);
+  }
+  if ((a.kind === "date" && b.kind === "timestamp") || (a.kind === "timestamp" && b.kind === "date")) {
+    return type("timestamp", nullable);
+  }
+  return undefined;
+}
+
+/** DuckDB's name for a type: what errors and EXPLAIN print, and what DESCRIBE reports. */
+export function typeName(t: SqlType): string {
+  switch (t.kind) {
+    case "boolean":
+      return "BOOLEAN";
+    case "i8":
+      return "TINYINT";
+    case "i16":
+      return "SMALLINT";
+    case "i32":
+      return "INTEGER";
+    case "i64":
+      return "BIGINT";
+    case "fp32":
+      return "FLOAT";
+    case "fp64":
+      return "DOUBLE";
+    case "decimal":
+      return `DECIMAL(${t.precision},${t.scale})`;
+    case "string":
+      return "VARCHAR";
+    case "binary":
+      return "BLOB";
+    case "date":
+      return "DATE";
+    case "time":
+      return "TIME";
+    case "timestamp":
+      return "TIMESTAMP";
+    case "interval_year":
+    case "interval_day":
+      return "INTERVAL";
+    case "null":
+      return "NULL";
+  }
+}
+
+export function toSubstraitType(t: SqlType): Type {
+  const nullability = t.nullable ? Type_Nullability.NULLABILITY_NULLABLE : Type_Nullability.NULLABILITY_REQUIRED;
+  const simple = { typeVariationReference: 0, nullability };
+  switch (t.kind) {
+    case "boolean":
+      return { bool: simple };
+    case "i8":
+      return { i8: simple };
+    case "i16":
+      return { i16: simple };
+    case "i32":
+    case "null":
+      // An untyped NULL that nothing gave a type to: DuckDB also shows it as INTEGER.
+      return { i32: simple };
+    case "i64":
+      return { i64: simple };
+    case "fp32":
+      return { fp32: simple };
+    case "fp64":
+      return { fp64: simple };
+    case "decimal":
+      return { decimal: { precision: t.precision!, scale: t.scale!, ...simple } };
+    case "string":
+      return { string: simple };
+    case "binary":
+      return { binary: simple };
+    case "date":
+      return { date: simple };
+    case "time":
+      return { precisionTime: { precision: TIMESTAMP_PRECISION, ...simple } };
+    case "timestamp":
+      return { precisionTimestamp: { precision: TIMESTAMP_PRECISION, ...simple } };
+    case "interval_year":
+      return { intervalYear: simple };
+    case "interval_day":
+      return { intervalDay: { precision: TIMESTAMP_PRECISION, ...simple } };
+  }
+}
+
+/** The planner type of a catalog column; types the engine cannot run are rejected where they are named. */
+export function fromSubstraitType(t: Type, what: string, position?: SourcePosition): SqlType {
+  const nullableOf = (n: { nullability: number } | undefined) => n?.nullability !== Type_Nullability.NULLABILITY_REQUIRED;
+  if (t.bool) return type("boolean", nullableOf(t.bool));
+  if (t.i8) return type("i8", nullableOf(t.i8));
+  if (t.i16) return type("i16", nullableOf(t.i16));
+  if (t.i32) return type("i32", nullableOf(t.i32));
+  if (t.i64) return type("i64", nullableOf(t.i64));
+  if (t.fp32) return type("fp32", nullableOf(t.fp32));
+  if (t.fp64) return type("fp64", nullableOf(t.fp64));
+  if (t.decimal) return decimal(t.decimal.precision, t.decimal.scale, nullableOf(t.decimal));
+  if (t.string) return type("string", nullableOf(t.string));
+  if (t.varchar) return type("string", nullableOf(t.varchar));
+  if (t.fixedChar) return type("string", nullableOf(t.fixedChar));
+  if (t.binary) return type("binary", nullableOf(t.binary));
+  if (t.date) return type("date", nullableOf(t.date));
+  if (t.precisionTime) return type("time", nullableOf(t.precisionTime));
+  if (t.precisionTimestamp) return type("timestamp", nullableOf(t.precisionTimestamp));
+  if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
+  throw new UnsupportedError(`column type of ${what}`, position);
+}
