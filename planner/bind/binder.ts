@@ -344,7 +344,8 @@ class Binder {
       for (const g of groupExprs) {
         const key = exprKey(g);
         if (groupByKey.has(key)) continue;
-        const column = this.ids.column(groupName(g, items), g.type);
+        // A grouped column keeps its id: rules then see it is the same value above and below.
+        const column = g.kind === "column" ? { id: g.id, name: groupName(g, items), type: g.type } : this.ids.column(groupName(g, items), g.type);
         groupByKey.set(key, column);
         groups.push({ column, expr: g });
       }

@@ -97,10 +97,12 @@ export function requireBoolean(e: Expr, what: string, position: SourcePosition |
 }
 
 export function and(args: Expr[]): Expr {
+  if (args.length === 1) return args[0];
   return call("and", args, type("boolean", anyNullable(args)));
 }
 
 export function or(args: Expr[]): Expr {
+  if (args.length === 1) return args[0];
   return call("or", args, type("boolean", anyNullable(args)));
 }
 
