@@ -1,12 +1,23 @@
-// The optimizer: a fixed sequence of rewrite rules, each in its own module.
+// The optimizer: a fixed sequence of rewrite rules, one module each.
 import type { ColumnIds } from "../bind/binder.ts";
 import type { LogicalPlan } from "../logical.ts";
+import { splitAggregates } from "./aggregate-split.ts";
+import { foldConstants } from "./constant-folding.ts";
+import { reorderJoins } from "./join-reorder.ts";
+import { pushDownPredicates } from "./predicate-pushdown.ts";
+import { pruneColumns } from "./projection-pruning.ts";
 
 export interface OptimizeOptions {
   readonly ids: ColumnIds;
   readonly twoPhaseAggregates: boolean;
 }
 
-export function optimize(plan: LogicalPlan, _options: OptimizeOptions): LogicalPlan {
-  return plan;
+export function optimize(plan: LogicalPlan, options: OptimizeOptions): LogicalPlan {
+  let p = foldConstants(plan);
+  // Pushdown first turns filtered cross products into joins; reordering then needs their conditions.
+  p = pushDownPredicates(p);
+  p = reorderJoins(p);
+  p = pushDownPredicates(p);
+  if (options.twoPhaseAggregates) p = splitAggregates(p, options.ids);
+  return pruneColumns(p);
 }

@@ -1,0 +1,124 @@
+// Join ordering for trees of inner joins. Each tree is flattened into its relations and the
+// conjuncts of its conditions, then rebuilt left-deep, greedily: start from the largest
+// relation (it streams, as the probe side), then add the connected relation that keeps the
+// intermediate result smallest, as the build side. Relations connected by no predicate come
+// last, as cross products. Estimates use catalog row counts when present (see cardinality.ts).
+import type { ColumnId, Expr, LogicalPlan } from "../logical.ts";
+import { children, columnsOf, conjuncts, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
+import { estimateRows, keyDistinctValues } from "./cardinality.ts";
+import { mapSubqueryPlans } from "./rewrite.ts";
+
+/** Larger join trees keep the order the query wrote: the greedy pass is quadratic in relations. */
+export const MAX_REORDERED_RELATIONS = 64;
+
+export function reorderJoins(plan: LogicalPlan): LogicalPlan {
+  return mapSubqueryPlans(visit(plan), reorderJoins);
+}
+
+/** Top-down, so each maximal tree of inner joins is reordered once, as a whole. */
+function visit(plan: LogicalPlan): LogicalPlan {
+  if (isInnerJoin(plan)) return reorderTree(plan);
+  return withChildren(plan, children(plan).map(visit));
+}
+
+function isInnerJoin(p: LogicalPlan): p is LogicalPlan & { kind: "join" } {
+  return p.kind === "join" && p.joinType === "inner" && !p.emit;
+}
+
+function flatten(p: LogicalPlan, relations: LogicalPlan[], predicates: Expr[]): void {
+  if (isInnerJoin(p)) {
+    flatten(p.left, relations, predicates);
+    flatten(p.right, relations, predicates);
+    predicates.push(...conjuncts(p.condition));
+  } else relations.push(p);
+}
+
+interface Relation {
+  readonly plan: LogicalPlan;
+  readonly columns: ReadonlySet<ColumnId>;
+  readonly rows: number;
+}
+
+function reorderTree(root: LogicalPlan & { kind: "join" }): LogicalPlan {
+  const plans: LogicalPlan[] = [];
+  const predicates: Expr[] = [];
+  flatten(root, plans, predicates);
+  plans.forEach((p, i) => (plans[i] = visit(p)));
+  if (plans.length > MAX_REORDERED_RELATIONS) return root;
+  const relations: Relation[] = plans.map((plan) => ({
+    plan,
+    columns: new Set(outputColumns(plan).map((c) => c.id)),
+    rows: estimateRows(plan),
+  }));
+  const owner = (id: ColumnId) => relations.findIndex((r) => r.columns.has(id));
+  const predicateRelations = predicates.map((p) => new Set([...columnsOf(p)].map(owner)));
+
+  const remaining = new Set(relations.map((_, i) => i));
+  let start = 0;
+  for (const i of remaining) if (relations[i].rows > relations[start].rows) start = i;
+  remaining.delete(start);
+  const joined = new Set([start]);
+  let tree: LogicalPlan = relations[start].plan;
+  let treeRows = relations[start].rows;
+  const used = new Set<number>();
+
+  while (remaining.size > 0) {
+    let best: number | undefined;
+    let bestRows = Infinity;
+    for (const i of remaining) {
+      const connecting = predicates
+        .map((p, k) => ({ p, k }))
+        .filter(({ k }) => !used.has(k) && predicateRelations[k].has(i) && [...predicateRelations[k]].every((r) => r === i || joined.has(r)));
+      if (connecting.length === 0) continue;
+      const rows = joinRows(treeRows, relations[i], connecting.map((c) => c.p), relations);
+      if (rows < bestRows || (rows === bestRows && best !== undefined && relations[i].rows < relations[best].rows)) {
+        best = i;
+        bestRows = rows;
+      }
+    }
+    if (best === undefined) {
+      // No predicate reaches the rest: cross the smallest next.
+      for (const i of remaining) if (best === undefined || relations[i].rows < relations[best].rows) best = i;
+      bestRows = treeRows * relations[best!].rows;
+    }
+    const next = best!;
+    remaining.delete(next);
+    joined.add(next);
+    const conditionParts: Expr[] = [];
+    predicates.forEach((p, k) => {
+      if (!used.has(k) && [...predicateRelations[k]].every((r) => joined.has(r))) {
+        used.add(k);
+        conditionParts.push(p);
+      }
+    });
+    tree = { kind: "join", joinType: "inner", left: tree, right: relations[next].plan, condition: makeAnd(conditionParts) };
+    treeRows = Math.max(1, bestRows);
+  }
+  const leftover = predicates.filter((_, k) => !used.has(k));
+  if (leftover.length > 0) tree = { kind: "filter", input: tree, predicate: makeAnd(leftover)! };
+  // Parents refer to columns by id, but keep the original column order for anything positional.
+  const originalOrder = outputColumns(root).map((c) => c.id);
+  const newOrder = outputColumns(tree).map((c) => c.id);
+  if (originalOrder.some((id, i) => newOrder[i] !== id)) {
+    if (tree.kind === "join") tree = { ...tree, emit: originalOrder };
+    else tree = { kind: "project", input: tree, outputs: outputColumns(root).map((c) => ({ column: c, expr: { kind: "column", id: c.id, type: c.type } })) };
+  }
+  return tree;
+}
+
+/** Rows of (tree ⋈ r): for each equality, divide by the distinct keys of the wider side. */
+function joinRows(treeRows: number, r: Relation, connecting: Expr[], relations: Relation[]): number {
+  let rows = treeRows * r.rows;
+  let equalities = 0;
+  for (const p of connecting) {
+    if (p.kind === "call" && p.fn === "equal") {
+      const [a, b] = p.args;
+      const da = keyDistinctValues(a, relations.map((x) => x.plan));
+      const db = keyDistinctValues(b, relations.map((x) => x.plan));
+      rows /= Math.max(da, db, 1);
+      equalities++;
+    } else rows *= 0.5;
+  }
+  if (equalities === 0) rows = Math.max(rows, treeRows);
+  return rows;
+}
