@@ -477,6 +477,13 @@ class Binder {
   fromClause(from: AstNode[], outer: Scope | undefined, ctes: Ctes, depth: number): { plan: LogicalPlan; items: ScopeItem[] } {
     let plan: LogicalPlan | undefined;
     let items: ScopeItem[] = [];
+    // The grammar reads `t CROSS JOIN u` (t without an alias) as t aliased "cross", then a
+    // JOIN without condition; put the CROSS back where it belongs.
+    from = from.map((entry, i) => {
+      const next = from[i + 1];
+      const misread = typeof entry.as === "string" && entry.as.toLowerCase() === "cross" && next?.join === "INNER JOIN" && !next.on && !next.using;
+      return misread ? { ...entry, as: null } : i > 0 && typeof from[i - 1].as === "string" && from[i - 1].as.toLowerCase() === "cross" && entry.join === "INNER JOIN" && !entry.on && !entry.using ? { ...entry, join: "CROSS JOIN" } : entry;
+    });
     for (const entry of from) {
       const position = nodePosition(entry);
       if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral") throw new UnsupportedError("LATERAL", position);

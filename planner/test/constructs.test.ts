@@ -1,0 +1,207 @@
+// Every construct the planner supports produces a Substrait plan that survives encode/decode,
+// with the relations and functions that construct calls for.
+import { describe, expect, it } from "vitest";
+import { JoinRel_JoinType, Plan, SetRel_SetOp } from "../../proto/index.ts";
+import { planSql } from "../index.ts";
+import { declaredFunctions, relsOf, roundTrips, valuesOf } from "./helpers.ts";
+import { tpchCatalog } from "./tpch.ts";
+
+function plan(sql: string) {
+  const planned = planSql(sql, tpchCatalog);
+  for (const options of [{ optimize: false }, { twoPhaseAggregates: true }]) {
+    expect(roundTrips(planSql(sql, tpchCatalog, options).plan)).toBe(true);
+  }
+  expect(roundTrips(planned.plan)).toBe(true);
+  expect(planned.plan.version).toMatchObject({ majorNumber: 0, minorNumber: 84, patchNumber: 0, producer: "trustql" });
+  expect(planned.plan.extensionUris).toEqual([]);
+  return planned;
+}
+
+function joinTypes(p: Plan): number[] {
+  return relsOf(p).filter((r) => r.join).map((r) => r.join!.type);
+}
+
+describe("constructs", () => {
+  it("projection with aliases and expressions", () => {
+    const p = plan("select l_orderkey, l_quantity * 2 as q, 1 from lineitem");
+    expect(p.names).toEqual(["l_orderkey", "q", "1"]);
+    expect(declaredFunctions(p.plan)).toContain("multiply:dec_dec");
+    const read = relsOf(p.plan).find((r) => r.read)!.read!;
+    expect(read.namedTable?.names).toEqual(["lineitem"]);
+    expect(read.projection?.select?.structItems.map((i) => i.field)).toEqual([0, 4]);
+  });
+
+  it("WHERE goes into the scan", () => {
+    const p = plan("select l_orderkey from lineitem where l_quantity < 24 and l_shipmode = 'AIR'");
+    const read = relsOf(p.plan).find((r) => r.read)!.read!;
+    expect(read.filter).toBeDefined();
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["lt:any_any", "equal:any_any", "and:bool"]));
+  });
+
+  it.each([
+    ["join", JoinRel_JoinType.JOIN_TYPE_INNER],
+    ["left join", JoinRel_JoinType.JOIN_TYPE_LEFT],
+    ["left outer join", JoinRel_JoinType.JOIN_TYPE_LEFT],
+    ["right join", JoinRel_JoinType.JOIN_TYPE_RIGHT],
+    ["full outer join", JoinRel_JoinType.JOIN_TYPE_OUTER],
+  ])("%s", (kind, expected) => {
+    const p = plan(`select c_name, o_orderkey from customer ${kind} orders on c_custkey = o_custkey`);
+    expect(joinTypes(p.plan)).toEqual([expected]);
+  });
+
+  it("cross join", () => {
+    const p = plan("select n_name, r_name from nation cross join region");
+    expect(relsOf(p.plan).some((r) => r.cross)).toBe(true);
+  });
+
+  it("join with USING", () => {
+    const p = plan("select * from (select n_regionkey as k, n_name from nation) a join (select r_regionkey as k, r_name from region) b using (k)");
+    expect(p.names).toEqual(["k", "n_name", "r_name"]);
+  });
+
+  it("EXISTS and NOT EXISTS are semi and anti joins", () => {
+    const p = plan(
+      "select o_orderkey from orders where exists (select * from lineitem where l_orderkey = o_orderkey) and not exists (select * from lineitem where l_orderkey = o_orderkey and l_quantity > 40)",
+    );
+    expect(joinTypes(p.plan).sort()).toEqual([JoinRel_JoinType.JOIN_TYPE_LEFT_SEMI, JoinRel_JoinType.JOIN_TYPE_LEFT_ANTI].sort());
+  });
+
+  it("IN (subquery) is a semi join", () => {
+    const p = plan("select o_orderkey from orders where o_custkey in (select c_custkey from customer where c_acctbal > 0)");
+    expect(joinTypes(p.plan)).toEqual([JoinRel_JoinType.JOIN_TYPE_LEFT_SEMI]);
+  });
+
+  it("NOT IN (subquery) over nullable columns is an anti join guarded by the subquery's counts", () => {
+    const p = plan("select o_orderkey from orders where o_custkey not in (select c_custkey from customer)");
+    // The anti join on equality, then the guard: a join with the one-row aggregate of the subquery.
+    expect(joinTypes(p.plan)).toContain(JoinRel_JoinType.JOIN_TYPE_LEFT_ANTI);
+    expect(relsOf(p.plan).filter((r) => r.aggregate && r.aggregate.groupings.length === 0).length).toBe(1);
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["count:", "count:any", "is_not_null:any"]));
+  });
+
+  it("GROUP BY and HAVING", () => {
+    const p = plan("select l_returnflag, sum(l_quantity), count(*) from lineitem group by l_returnflag having count(*) > 10");
+    expect(p.names).toEqual(["l_returnflag", "sum(l_quantity)", "count_star()"]);
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["sum:dec", "count:", "gt:any_any"]));
+  });
+
+  it("DISTINCT and COUNT(DISTINCT)", () => {
+    const p = plan("select distinct l_returnflag from lineitem");
+    const agg = relsOf(p.plan).find((r) => r.aggregate)!.aggregate!;
+    expect(agg.measures).toEqual([]);
+    const q = plan("select count(distinct l_suppkey) from lineitem");
+    expect(valuesOf(q.plan, "invocation")).toContain(2);
+  });
+
+  it("uncorrelated scalar subquery joins its single row", () => {
+    const p = plan("select c_name from customer where c_acctbal > (select avg(c_acctbal) from customer)");
+    expect(relsOf(p.plan).some((r) => r.cross || r.join)).toBe(true);
+    expect(valuesOf(p.plan, "subquery")).toEqual([]);
+  });
+
+  it("correlated scalar aggregate becomes a grouped join", () => {
+    const p = plan("select p_partkey from part where p_retailprice > (select min(ps_supplycost) from partsupp where ps_partkey = p_partkey)");
+    expect(valuesOf(p.plan, "subquery")).toEqual([]);
+    expect(relsOf(p.plan).some((r) => r.aggregate && r.aggregate.groupingExpressions.length === 1)).toBe(true);
+  });
+
+  it("a correlated count stays a subquery with outer references", () => {
+    const p = plan("select o_orderkey, (select count(*) from lineitem where l_orderkey = o_orderkey) as n from orders");
+    expect(valuesOf(p.plan, "subquery").length).toBe(1);
+    expect(valuesOf(p.plan, "outerReference")).toEqual([{ stepsOut: 1 }]);
+  });
+
+  it("CTEs", () => {
+    const p = plan("with big as (select o_custkey, o_totalprice from orders where o_totalprice > 1000) select count(*) from big b1, big b2 where b1.o_custkey = b2.o_custkey");
+    expect(relsOf(p.plan).filter((r) => r.read).length).toBe(2);
+  });
+
+  it.each([
+    ["union", SetRel_SetOp.SET_OP_UNION_DISTINCT],
+    ["union all", SetRel_SetOp.SET_OP_UNION_ALL],
+    ["intersect", SetRel_SetOp.SET_OP_INTERSECTION_MULTISET],
+    ["intersect all", SetRel_SetOp.SET_OP_INTERSECTION_MULTISET_ALL],
+    ["except", SetRel_SetOp.SET_OP_MINUS_PRIMARY],
+    ["except all", SetRel_SetOp.SET_OP_MINUS_PRIMARY_ALL],
+  ])("%s", (op, expected) => {
+    const p = plan(`select n_nationkey from nation ${op} select r_regionkey from region order by 1 limit 3`);
+    expect(relsOf(p.plan).find((r) => r.set)!.set!.op).toBe(expected);
+    expect(relsOf(p.plan).some((r) => r.sort)).toBe(true);
+  });
+
+  it("INTERSECT binds tighter than UNION", () => {
+    const p = plan("select n_nationkey from nation union select r_regionkey from region intersect select 1");
+    const set = relsOf(p.plan).find((r) => r.set)!.set!;
+    expect(set.op).toBe(SetRel_SetOp.SET_OP_UNION_DISTINCT);
+    expect(set.inputs[1].set?.op).toBe(SetRel_SetOp.SET_OP_INTERSECTION_MULTISET);
+  });
+
+  it("ORDER BY, LIMIT and OFFSET", () => {
+    const p = plan("select o_orderkey, o_totalprice from orders order by o_totalprice desc, 1 limit 10 offset 5");
+    const fetch = relsOf(p.plan).find((r) => r.fetch)!.fetch!;
+    expect(fetch.countExpr?.literal?.i64).toBe(10n);
+    expect(fetch.offsetExpr?.literal?.i64).toBe(5n);
+    expect(fetch.count).toBeUndefined();
+    const sort = relsOf(p.plan).find((r) => r.sort)!.sort!;
+    expect(sort.sorts.map((s) => s.direction)).toEqual([4, 2]);
+  });
+
+  it("ORDER BY an expression not in the select list", () => {
+    const p = plan("select o_orderkey from orders order by o_totalprice * 2");
+    expect(p.names).toEqual(["o_orderkey"]);
+  });
+
+  it("CASE, CAST, COALESCE, NULLIF", () => {
+    const p = plan(
+      "select case when o_totalprice > 100 then 'big' else 'small' end, cast(o_totalprice as integer), coalesce(o_comment, 'none'), nullif(o_shippriority, 0), case o_orderstatus when 'F' then 1 end from orders",
+    );
+    expect(valuesOf(p.plan, "ifThen").length).toBe(2);
+    expect(valuesOf(p.plan, "cast").length).toBeGreaterThan(0);
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["coalesce:any", "nullif:any_any"]));
+  });
+
+  it("LIKE, IN lists, BETWEEN", () => {
+    const p = plan("select p_name from part where p_name like 'forest%' and p_size in (1, 2, 3) and p_retailprice between 10 and 20 and p_type not like '%BRASS'");
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["like:str_str", "gte:any_any", "lte:any_any", "not:bool"]));
+    expect(valuesOf(p.plan, "singularOrList").length).toBe(1);
+  });
+
+  it("EXTRACT and date arithmetic with intervals", () => {
+    const p = plan("select extract(year from o_orderdate), extract(month from o_orderdate), o_orderdate + interval '1' month, o_orderdate - interval '3' day from orders");
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["extract:req_date", "extract:req_req_date", "add:pts_iyear", "subtract:pts_iday"]));
+  });
+
+  it("string functions", () => {
+    const p = plan(
+      "select substring(c_phone from 1 for 2), substring(c_name, 2), upper(c_name), lower(c_name), length(c_name), trim(c_name), trim(leading 'C' from c_name), concat(c_name, c_custkey), c_name || '!' from customer",
+    );
+    expect(declaredFunctions(p.plan)).toEqual(
+      expect.arrayContaining(["substring:str_i32_i32", "substring:str_i32", "upper:str", "lower:str", "char_length:str", "trim:str_str", "ltrim:str_str", "concat:str"]),
+    );
+  });
+
+  it("window functions", () => {
+    const p = plan(
+      "select o_custkey, row_number() over (partition by o_custkey order by o_orderdate), rank() over (order by o_totalprice desc), sum(o_totalprice) over (partition by o_custkey), avg(o_totalprice) over (partition by o_custkey) from orders",
+    );
+    // avg over a window is its sum over the count: the sum is shared with the explicit one.
+    const fns = valuesOf(p.plan, "windowFunction");
+    expect(fns.length).toBe(4);
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["row_number:", "rank:", "sum:dec", "count:any"]));
+  });
+
+  it("SELECT without FROM", () => {
+    const p = plan("select 1 + 1 as two, 'x' as s");
+    expect(p.names).toEqual(["two", "s"]);
+    expect(relsOf(p.plan).some((r) => r.read?.virtualTable)).toBe(true);
+  });
+
+  it("declares every function it uses once, under its extension URN", () => {
+    const p = plan("select sum(l_quantity), sum(l_extendedprice), avg(l_tax) from lineitem");
+    const names = declaredFunctions(p.plan);
+    expect(new Set(names).size).toBe(names.length);
+    expect(p.plan.extensionUrns.map((u) => u.urn).sort()).toEqual(
+      ["extension:io.substrait:functions_aggregate_generic", "extension:io.substrait:functions_arithmetic", "extension:io.substrait:functions_arithmetic_decimal"].sort(),
+    );
+  });
+});
