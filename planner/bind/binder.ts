@@ -18,6 +18,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { nodePosition, setOpIsAll, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
   columnRef,
@@ -97,7 +98,7 @@ export class ColumnIds {
 }
 
 export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new ColumnIds()): BoundQuery {
-  const binder = new Binder(catalog, ids);
+  const binder = new Binder(catalog, ids, parsed.tokens);
   return binder.query(parsed.ast, undefined, new Map(), 0);
 }
 
@@ -107,10 +108,26 @@ const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank"]);
 class Binder {
   readonly catalog: Catalog;
   readonly ids: ColumnIds;
+  readonly tokens: readonly Token[];
 
-  constructor(catalog: Catalog, ids: ColumnIds) {
+  constructor(catalog: Catalog, ids: ColumnIds, tokens: readonly Token[]) {
     this.catalog = catalog;
     this.ids = ids;
+    this.tokens = tokens;
+  }
+
+  /**
+   * Where a keyword sequence (or a string literal's text) first occurs: for the nodes the
+   * parser gives no location, such as the clauses of a SELECT.
+   */
+  locate(...words: string[]): SourcePosition | undefined {
+    const t = this.tokens;
+    for (let i = 0; i < t.length; i++) {
+      if (words.every((w, k) => t[i + k] && (t[i + k].kind === "string" ? t[i + k].text === w : t[i + k].text === w.toUpperCase()))) {
+        return tokenPosition(t[i]);
+      }
+    }
+    return undefined;
   }
 
   // ---------------------------------------------------------------- queries
@@ -126,7 +143,7 @@ class Binder {
     if (!ast.with) return ctes;
     const next = new Map(ctes);
     for (const cte of ast.with) {
-      if (cte.recursive) throw new UnsupportedError("WITH RECURSIVE", nodePosition(cte) ?? nodePosition(ast));
+      if (cte.recursive) throw new UnsupportedError("WITH RECURSIVE", this.locate("WITH", "RECURSIVE"));
       const name = String(cte.name?.value ?? cte.name).toLowerCase();
       const columnNames = Array.isArray(cte.columns)
         ? cte.columns.map((c: AstNode) => String(c?.column?.expr?.value ?? c?.value ?? c))
@@ -221,7 +238,7 @@ class Binder {
   outputIndex(expr: AstNode, names: readonly string[], position: SourcePosition | undefined): number | undefined {
     if (expr?.type === "number" && Number.isInteger(Number(expr.value))) {
       const n = Number(expr.value);
-      if (n < 1 || n > names.length) throw new UserError(`ORDER BY position ${n} is not in the select list`, position);
+      if (n < 1 || n > names.length) throw new UserError(`ORDER BY position ${n} is not in the select list`, position ?? this.locate("ORDER", "BY"));
       return n - 1;
     }
     if (expr?.type === "column_ref" && !expr.table && typeof expr.column !== "string") {
@@ -266,7 +283,7 @@ class Binder {
     const ctes = this.withClause(ast, inherited);
     const position = nodePosition(ast);
     if (ast.type !== "select") throw new UnsupportedError(`${String(ast.type).toUpperCase()} in a query`, position);
-    if (ast.distinct?.type === "DISTINCT ON") throw new UnsupportedError("DISTINCT ON", position);
+    if (ast.distinct?.type === "DISTINCT ON") throw new UnsupportedError("DISTINCT ON", this.locate("DISTINCT", "ON"));
     if (ast.into?.position) throw new UnsupportedError("SELECT INTO", position);
     if (ast.window) throw new UnsupportedError("named WINDOW clause", position);
     if (ast.options) throw new UnsupportedError("SELECT options", position);
@@ -459,7 +476,7 @@ class Binder {
   groupOrdinal(g: AstNode, names: string[], scope: Scope): number | undefined {
     if (g?.type === "number" && Number.isInteger(Number(g.value))) {
       const n = Number(g.value);
-      if (n < 1 || n > names.length) throw new UserError(`GROUP BY position ${n} is not in the select list`, nodePosition(g));
+      if (n < 1 || n > names.length) throw new UserError(`GROUP BY position ${n} is not in the select list`, nodePosition(g) ?? this.locate("GROUP", "BY"));
       return n - 1;
     }
     // A bare name that is no column of the FROM clause may be a select-list alias (as in DuckDB).
@@ -486,7 +503,7 @@ class Binder {
     });
     for (const entry of from) {
       const position = nodePosition(entry);
-      if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral") throw new UnsupportedError("LATERAL", position);
+      if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral") throw new UnsupportedError("LATERAL", this.locate("LATERAL"));
       const right = this.tableReference(entry, outer, ctes, depth);
       if (!plan) {
         plan = right.plan;
@@ -644,11 +661,11 @@ class Binder {
       case "null":
         return nullLiteral();
       case "date":
-        return literal(parseDate(String(ast.value), position), type("date", false));
+        return literal(parseDate(String(ast.value), position ?? this.locate("DATE", String(ast.value))), type("date", false));
       case "timestamp":
-        return literal(parseTimestamp(String(ast.value), position), type("timestamp", false));
+        return literal(parseTimestamp(String(ast.value), position ?? this.locate("TIMESTAMP", String(ast.value))), type("timestamp", false));
       case "interval":
-        return this.interval(ast, position);
+        return this.interval(ast, position ?? this.locate("INTERVAL"));
       case "binary_expr":
         return this.binary(ast, ctx);
       case "unary_expr":
@@ -1142,7 +1159,8 @@ function aggregateOf(name: string, arg: Expr, distinct: boolean, position: Sourc
       return agg("count", type("i64", false));
     case "min":
     case "max":
-      if (arg.type.kind === "boolean" || arg.type.kind === "binary") {
+      if (arg.type.kind === "boolean" || arg.type.kind === "binary" || arg.type.kind === "string") {
+        // Substrait's standard extensions define min and max for numbers and times only.
         throw new UnsupportedError(`${name} of ${typeName(arg.type)}`, position);
       }
       return agg(name, withNullable(arg.type, true));

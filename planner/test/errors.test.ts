@@ -1,0 +1,75 @@
+// Bad SQL and unsupported constructs are rejected before execution with one line that names
+// the problem and where it is.
+import { describe, expect, it } from "vitest";
+import { UnsupportedError, UserError } from "../../common/errors.ts";
+import { planSql } from "../index.ts";
+import { MAX_QUERY_LENGTH } from "../parse/index.ts";
+import { tpchCatalog } from "./tpch.ts";
+
+function rejection(sql: string): UserError {
+  try {
+    planSql(sql, tpchCatalog);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserError);
+    return error as UserError;
+  }
+  throw new Error(`planned: ${sql}`);
+}
+
+describe("user errors name the problem and its position", () => {
+  it.each([
+    ["select l_foo from lineitem", "unknown column l_foo at 1:8"],
+    ["select l_orderkey from lineitem\nwhere\n  l_quantitty > 3", "unknown column l_quantitty (did you mean l_quantity?) at 3:3"],
+    ["select * from lineitems", "unknown table lineitems (did you mean lineitem?) at 1:15"],
+    ["select n_name from nation where x.n_name = 'A'", "unknown table x in column reference x.n_name at 1:33"],
+    ["select n_nationkey from nation n1, nation n2", 'column reference "n_nationkey" is ambiguous at 1:8'],
+    ["select from where", 'syntax error at or near "where" at 1:13'],
+    ["select n_name from\nnation where", "syntax error at end of input at 2:13"],
+    ["select n_name + 1 from nation", "cannot apply + to VARCHAR and INTEGER at 1:8"],
+    ["select n_name, count(*) from nation", "column nation.n_name must appear in the GROUP BY clause or be used in an aggregate function at 1:8"],
+    ["select n_name from nation where count(*) > 1", "aggregate functions are not allowed in WHERE at 1:33"],
+    ["select date '2020-13-01'", "invalid date '2020-13-01' at 1:8"],
+    ["select n_name from nation where n_nationkey in (select r_regionkey, r_name from region)", "subquery must return one column, not 2 at 1:33"],
+    ["select n_name from nation union select 1, 2", "each UNION query must have the same number of columns (1 and 2) at 1:27"],
+    ["select n_name from nation order by 3", "ORDER BY position 3 is not in the select list at 1:27"],
+    ["select sum(n_name) from nation", "sum needs a number, not VARCHAR at 1:8"],
+  ])("%s", (sql, message) => {
+    const error = rejection(sql);
+    expect(error).not.toBeInstanceOf(UnsupportedError);
+    expect(error.message).toBe(message);
+    expect(error.position).toBeDefined();
+  });
+
+  it("comparing a text column with a number is a type error", () => {
+    expect(rejection("select n_name from nation where n_name = 1").message).toMatch(/^cannot compare VARCHAR and INTEGER at 1:33$/);
+  });
+
+  it("limits the length of a query", () => {
+    expect(rejection(`select ${"1 + ".repeat(MAX_QUERY_LENGTH / 4)}1`).message).toMatch(/limit is/);
+  });
+
+  it("limits nesting", () => {
+    expect(rejection(`select ${"(".repeat(100)}1${")".repeat(100)}`).message).toMatch(/^query nests parentheses deeper than 64 levels at 1:/);
+  });
+});
+
+describe("unsupported constructs are named, with their position", () => {
+  it.each([
+    ["select * from nation,\n  lateral (select 1) x", "LATERAL at 2:3"],
+    ["with recursive t as (select 1) select * from t", "WITH RECURSIVE at 1:1"],
+    ["select * from nation natural join region", "NATURAL JOIN at 1:22"],
+    ["select n_name ilike 'a' from nation", "operator ILIKE at 1:8"],
+    ["select foo(n_name) from nation", "function foo at 1:8"],
+    ["select n_name from nation group by rollup(n_name)", "GROUP BY ROLLUP at 1:36"],
+    ["select n_name from nation where n_nationkey = any(select 1)", "= ANY (subquery) at 1:33"],
+    ["select max(n_name) from nation", "max of VARCHAR at 1:8"],
+    ["insert into nation values (1)", "INSERT statement at 1:1"],
+    ["select count(*) filter (where n_nationkey > 1) from nation", "FILTER (WHERE ...) on an aggregate at 1:8"],
+    ["select distinct on (n_name) n_name from nation", "DISTINCT ON at 1:8"],
+    ["select substring(n_name for 2) from nation", "SUBSTRING(... FOR ...) without FROM at 1:25"],
+  ])("%s", (sql, what) => {
+    const error = rejection(sql);
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect(error.message).toBe(`unsupported: ${what}`);
+  });
+});
