@@ -1,0 +1,189 @@
+// Each optimizer rule on its own, over plans the binder produced.
+import { describe, expect, it } from "vitest";
+import { bindQuery, ColumnIds } from "../bind/binder.ts";
+import type { Expr, LogicalPlan } from "../logical.ts";
+import { MemoryCatalog } from "../catalog.ts";
+import { planSql } from "../index.ts";
+import { splitAggregates } from "../optimize/aggregate-split.ts";
+import { foldConstants, foldExpr } from "../optimize/constant-folding.ts";
+import { reorderJoins } from "../optimize/join-reorder.ts";
+import { pushDownPredicates } from "../optimize/predicate-pushdown.ts";
+import { pruneColumns } from "../optimize/projection-pruning.ts";
+import { parseSql } from "../parse/index.ts";
+import { children, conjuncts, outputColumns } from "../plan-utils.ts";
+import { TPCH_QUERIES, tpchCatalog } from "./tpch.ts";
+import { exprText } from "../explain.ts";
+
+function bound(sql: string, catalog = tpchCatalog) {
+  const ids = new ColumnIds();
+  return { plan: bindQuery(parseSql(sql), catalog, ids).plan, ids };
+}
+
+function nodes(plan: LogicalPlan, kind?: LogicalPlan["kind"]): LogicalPlan[] {
+  const all: LogicalPlan[] = [];
+  const walk = (p: LogicalPlan) => {
+    all.push(p);
+    children(p).forEach(walk);
+  };
+  walk(plan);
+  return kind ? all.filter((p) => p.kind === kind) : all;
+}
+
+function scanOf(plan: LogicalPlan, table: string) {
+  return nodes(plan, "scan").find((s) => s.kind === "scan" && s.table.names[0] === table) as LogicalPlan & { kind: "scan" };
+}
+
+const text = (e: Expr) => exprText(e, (id) => `#${id}`);
+
+describe("constant folding", () => {
+  const foldedProjection = (sql: string) => {
+    const { plan } = bound(sql);
+    const project = nodes(foldConstants(plan), "project")[0] as LogicalPlan & { kind: "project" };
+    return project.outputs.map((o) => o.expr);
+  };
+
+  it("computes DuckDB-typed arithmetic on literals", () => {
+    const [a, b, c, d] = foldedProjection("select 0.06 - 0.01, 1 + 2 * 3, 100.00 * 2, 7 / 2");
+    expect(a).toMatchObject({ kind: "literal", value: 5n, type: { kind: "decimal", precision: 4, scale: 2 } });
+    expect(b).toMatchObject({ kind: "literal", value: 7, type: { kind: "i32" } });
+    expect(c).toMatchObject({ kind: "literal", value: 20000n, type: { kind: "decimal", precision: 15, scale: 2 } });
+    expect(d).toMatchObject({ kind: "literal", value: 3.5, type: { kind: "fp64" } });
+  });
+
+  it("leaves overflow to the engine", () => {
+    const [a] = foldedProjection("select 2147483647 + 1");
+    expect(a.kind).toBe("call");
+  });
+
+  it("moves date ± interval into a DATE bound on the column", () => {
+    const { plan } = bound("select l_orderkey from lineitem where l_shipdate <= date '1998-12-01' - interval '90' day and l_commitdate < date '1994-01-31' + interval '1' month");
+    const filter = nodes(foldConstants(plan), "filter")[0] as LogicalPlan & { kind: "filter" };
+    expect(conjuncts(filter.predicate).map(text)).toEqual(["(#11 <= DATE '1998-09-02')", "(#12 < DATE '1994-02-28')"]);
+  });
+
+  it("compares dates with a timestamp between midnights exactly", () => {
+    const { plan } = bound("select l_orderkey from lineitem where l_shipdate < timestamp '1995-03-15 12:00:00' and l_commitdate >= timestamp '1995-03-15 12:00:00'");
+    const filter = nodes(foldConstants(plan), "filter")[0] as LogicalPlan & { kind: "filter" };
+    expect(conjuncts(filter.predicate).map(text)).toEqual(["(#11 <= DATE '1995-03-15')", "(#12 > DATE '1995-03-15')"]);
+  });
+
+  it("simplifies boolean logic with known sides, keeping SQL's NULL", () => {
+    const t = { kind: "boolean", nullable: true } as const;
+    const x: Expr = { kind: "column", id: 1, type: t };
+    const lit = (v: boolean | null): Expr => ({ kind: "literal", value: v, type: t });
+    expect(foldExpr({ kind: "call", fn: "or", args: [x, lit(true)], type: t })).toMatchObject({ kind: "literal", value: true });
+    expect(foldExpr({ kind: "call", fn: "and", args: [x, lit(true)], type: t })).toBe(x);
+    expect(text(foldExpr({ kind: "call", fn: "and", args: [x, lit(null)], type: t }))).toBe("(#1 AND NULL)");
+    expect(foldExpr({ kind: "call", fn: "not", args: [lit(null)], type: t })).toMatchObject({ kind: "literal", value: null });
+  });
+});
+
+describe("predicate pushdown", () => {
+  it("splits a WHERE over a cross product into scans and a join condition", () => {
+    const { plan } = bound("select o_orderkey from orders, customer where o_custkey = c_custkey and c_mktsegment = 'BUILDING' and o_totalprice > 10");
+    const pushed = pushDownPredicates(plan);
+    expect(nodes(pushed, "filter")).toEqual([]);
+    const join = nodes(pushed, "join")[0] as LogicalPlan & { kind: "join" };
+    expect(join.condition && text(join.condition)).toMatch(/^\(#\d+ = #\d+\)$/);
+    expect(scanOf(pushed, "orders").filters.length).toBe(1);
+    expect(scanOf(pushed, "customer").filters.length).toBe(1);
+  });
+
+  it("keeps a filter on the null-supplying side of a left join above it, and moves ON conjuncts of that side below", () => {
+    const { plan } = bound("select c_custkey from customer left join orders on c_custkey = o_custkey and o_totalprice > 5 where o_orderkey is null and c_acctbal > 0");
+    const pushed = pushDownPredicates(plan);
+    const filters = nodes(pushed, "filter") as (LogicalPlan & { kind: "filter" })[];
+    expect(filters.map((f) => text(f.predicate))).toEqual([expect.stringMatching(/IS NULL$/)]);
+    expect(scanOf(pushed, "orders").filters.map(text)).toEqual([expect.stringMatching(/^\(#\d+ > /)]);
+    expect(scanOf(pushed, "customer").filters.length).toBe(1);
+  });
+
+  it("moves filters on grouping keys below the aggregate, not those on aggregates", () => {
+    const { plan } = bound("select * from (select l_returnflag, sum(l_quantity) as s from lineitem group by l_returnflag) where l_returnflag = 'R' and s > 10");
+    const pushed = pushDownPredicates(plan);
+    expect(scanOf(pushed, "lineitem").filters.length).toBe(1);
+    const aggregate = nodes(pushed).findIndex((p) => p.kind === "aggregate");
+    const filter = nodes(pushed).findIndex((p) => p.kind === "filter");
+    expect(filter).toBeGreaterThanOrEqual(0);
+    expect(filter).toBeLessThan(aggregate);
+  });
+
+  it("pushes into every input of a set operation", () => {
+    const { plan } = bound("select * from (select n_nationkey as k from nation union all select r_regionkey from region) where k > 2");
+    const pushed = pushDownPredicates(plan);
+    expect(scanOf(pushed, "nation").filters.length).toBe(1);
+    expect(scanOf(pushed, "region").filters.length).toBe(1);
+  });
+});
+
+describe("join reordering", () => {
+  // Row counts of TPC-H at scale factor 1.
+  const SF1: Record<string, number> = {
+    region: 5, nation: 25, supplier: 10_000, customer: 150_000, part: 200_000, partsupp: 800_000, orders: 1_500_000, lineitem: 6_001_215,
+  };
+  const counted = new MemoryCatalog(tpchCatalog.tables().map((t) => ({ ...t, rowCount: SF1[t.names[0]] })));
+
+  it("starts from the largest relation and builds on the smaller ones", () => {
+    const { plan } = bound(TPCH_QUERIES[4].sql, counted);
+    const reordered = reorderJoins(pushDownPredicates(plan));
+    let deepest = nodes(reordered, "join")[0];
+    while (deepest.kind === "join" && deepest.left.kind === "join") deepest = deepest.left;
+    expect(deepest.kind === "join" && nodes(deepest.left, "scan").map((s) => (s as { table: { names: string[] } }).table.names[0])).toEqual(["lineitem"]);
+  });
+
+  it("joins no TPC-H relations by cross product except single-row subquery results", () => {
+    for (const { name, sql } of TPCH_QUERIES) {
+      const planned = planSql(sql, counted);
+      for (const join of nodes(planned.logical, "join") as (LogicalPlan & { kind: "join" })[]) {
+        if (join.condition) continue;
+        const right = nodes(join.right).find((p) => p.kind !== "project");
+        expect(right?.kind === "aggregate" && right.groups.length === 0, `${name}: cross product with ${right?.kind}`).toBe(true);
+      }
+    }
+  });
+
+  it("keeps the column order of the tree it reorders", () => {
+    const { plan } = bound("select * from nation, region, supplier where n_regionkey = r_regionkey and s_nationkey = n_nationkey", counted);
+    const pushed = pushDownPredicates(plan);
+    const reordered = reorderJoins(pushed);
+    expect(outputColumns(reordered).map((c) => c.id)).toEqual(outputColumns(pushed).map((c) => c.id));
+  });
+});
+
+describe("projection pruning", () => {
+  it("reads only the columns a query uses", () => {
+    const planned = planSql(TPCH_QUERIES[5].sql, tpchCatalog);
+    expect(scanOf(planned.logical, "lineitem").columns.map((c) => c.name).sort()).toEqual(["l_discount", "l_extendedprice"]);
+    expect(scanOf(planned.logical, "lineitem").filters.length).toBe(5);
+  });
+
+  it("drops unused aggregate measures and join columns", () => {
+    const { plan } = bound("select l_returnflag from (select l_returnflag, sum(l_quantity), max(l_tax) from lineitem group by l_returnflag) x join orders on true");
+    const pruned = pruneColumns(plan);
+    const aggregate = nodes(pruned, "aggregate")[0] as LogicalPlan & { kind: "aggregate" };
+    expect(aggregate.measures).toEqual([]);
+    expect(scanOf(pruned, "lineitem").columns.map((c) => c.name)).toEqual(["l_returnflag"]);
+    expect(scanOf(pruned, "orders").columns.length).toBe(1);
+    const join = nodes(pruned, "join")[0] as LogicalPlan & { kind: "join" };
+    expect(join.emit?.length).toBe(1);
+  });
+});
+
+describe("aggregate split", () => {
+  it("makes a partial and a final phase of each aggregate", () => {
+    const { plan, ids } = bound("select l_returnflag, sum(l_quantity), count(*), avg(l_tax) from lineitem group by l_returnflag");
+    const split = splitAggregates(plan, ids);
+    const aggregates = nodes(split, "aggregate") as (LogicalPlan & { kind: "aggregate" })[];
+    expect(aggregates.map((a) => a.phase)).toEqual(["final", "partial"]);
+    const [final, partial] = aggregates;
+    expect(partial.measures.map((m) => m.call.fn)).toEqual(["sum", "count", "sum", "count"]);
+    expect(final.measures.every((m) => m.call.args.length === 1 && m.call.args[0].kind === "column")).toBe(true);
+    expect(final.groups.map((g) => g.column.id)).toEqual((nodes(plan, "aggregate")[0] as typeof final).groups.map((g) => g.column.id));
+  });
+
+  it("leaves an aggregate with DISTINCT in one phase", () => {
+    const { plan, ids } = bound("select count(distinct l_suppkey) from lineitem");
+    const aggregates = nodes(splitAggregates(plan, ids), "aggregate") as (LogicalPlan & { kind: "aggregate" })[];
+    expect(aggregates.map((a) => a.phase)).toEqual(["single"]);
+  });
+});
