@@ -3,7 +3,7 @@
 // columns with DATE literals where SQL wrote a midnight TIMESTAMP (`d < date '…' + interval`),
 // so scans can use the bound against their column statistics.
 import type { Expr, IntervalValue, LogicalPlan } from "../logical.ts";
-import { mapExpr, transformUp } from "../plan-utils.ts";
+import { exprKey, mapExpr, transformUp } from "../plan-utils.ts";
 import { type, isInteger, withNullable, type SqlType } from "../types.ts";
 import { mapNodeExpressions, mapSubqueryPlans } from "./rewrite.ts";
 
@@ -103,7 +103,7 @@ function foldCall(e: Expr & { kind: "call" }): Expr {
       if (sawNull) kept.push(lit(null, type("boolean")));
       if (kept.length === 0) return lit(!absorbing, type("boolean"));
       if (kept.length === 1) return kept[0];
-      return { ...e, args: kept };
+      return e.fn === "or" ? factorDisjunction({ ...e, args: kept }) : { ...e, args: kept };
     }
     case "not": {
       const [a] = args;
@@ -203,6 +203,29 @@ function addInterval(micros: bigint, iv: IntervalValue, sign: number): bigint {
   }
   result += BigInt(sign) * (BigInt(iv.days) * MICROS_PER_DAY + iv.micros);
   return result;
+}
+
+/**
+ * (a AND b) OR (a AND c) → a AND (b OR c): a conjunct every branch shares becomes a conjunct of
+ * the whole, so a join key repeated in each branch (TPC-H Q19) is an equi-join key again.
+ */
+function factorDisjunction(e: Expr & { kind: "call" }): Expr {
+  const branches = e.args.map((a) => (a.kind === "call" && a.fn === "and" ? [...a.args] : [a]));
+  const keysOf = branches.map((b) => new Set(b.map(exprKey)));
+  const common = branches[0].filter((c) => keysOf.every((keys) => keys.has(exprKey(c))));
+  if (common.length === 0) return e;
+  const commonKeys = new Set(common.map(exprKey));
+  const rests = branches.map((b) => b.filter((c) => !commonKeys.has(exprKey(c))));
+  // A branch that was only the common part makes the whole OR true once those hold.
+  if (rests.some((r) => r.length === 0)) return andOf(common);
+  const alternatives = rests.flatMap((r) => (r.length === 1 && r[0].kind === "call" && r[0].fn === "or" ? r[0].args : [andOf(r)]));
+  const remainder: Expr = { kind: "call", fn: "or", args: alternatives, type: type("boolean", rests.some((r) => r.some((c) => c.type.nullable))) };
+  return andOf([...common, remainder]);
+}
+
+function andOf(parts: Expr[]): Expr {
+  if (parts.length === 1) return parts[0];
+  return { kind: "call", fn: "and", args: parts, type: type("boolean", parts.some((p) => p.type.nullable)) };
 }
 
 const FLIPPED: Record<string, string> = { equal: "equal", not_equal: "not_equal", lt: "gt", lte: "gte", gt: "lt", gte: "lte" };

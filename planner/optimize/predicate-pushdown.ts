@@ -9,6 +9,8 @@ import {
   columnsOf,
   conjuncts,
   containsSubquery,
+  disjuncts,
+  exprKey,
   makeAnd,
   outputColumns,
   replaceColumns,
@@ -33,8 +35,19 @@ function movable(e: Expr): boolean {
   return !containsSubquery(e);
 }
 
+/** Without repeats (a derived filter may be derived again by a later pass). */
+function unique(predicates: readonly Expr[]): Expr[] {
+  const seen = new Set<string>();
+  return predicates.filter((p) => {
+    const key = exprKey(p);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function withFilter(plan: LogicalPlan, predicates: Expr[]): LogicalPlan {
-  const predicate = makeAnd(predicates);
+  const predicate = makeAnd(unique(predicates));
   return predicate ? { kind: "filter", input: plan, predicate } : plan;
 }
 
@@ -46,7 +59,7 @@ function push(plan: LogicalPlan, predicates: Expr[]): LogicalPlan {
       const all = new Set(plan.allColumns.map((c) => c.id));
       const into = predicates.filter((p) => movable(p) && within(p, all));
       const rest = predicates.filter((p) => !into.includes(p));
-      const scan = into.length > 0 ? { ...plan, filters: [...plan.filters, ...into] } : plan;
+      const scan = into.length > 0 ? { ...plan, filters: unique([...plan.filters, ...into]) } : plan;
       return withFilter(scan, rest);
     }
     case "project": {
@@ -105,6 +118,13 @@ function pushJoin(plan: LogicalPlan & { kind: "join" }, predicates: Expr[]): Log
   switch (plan.joinType) {
     case "inner":
       for (const p of [...predicates, ...conditionParts]) {
+        // A disjunction over both sides still implies a filter on each side it constrains in every branch.
+        if (movable(p) && !within(p, leftIds) && !within(p, rightIds)) {
+          const l = impliedFilter(p, leftIds);
+          const r = impliedFilter(p, rightIds);
+          if (l) toLeft.push(l);
+          if (r) toRight.push(r);
+        }
         if (!movable(p)) (conditionParts.includes(p) ? onJoin : above).push(p);
         else if (within(p, leftIds)) toLeft.push(p);
         else if (within(p, rightIds)) toRight.push(p);
@@ -140,11 +160,26 @@ function pushJoin(plan: LogicalPlan & { kind: "join" }, predicates: Expr[]): Log
     ...plan,
     left: push(plan.left, toLeft),
     right: push(plan.right, toRight),
-    condition: makeAnd(onJoin),
+    condition: makeAnd(unique(onJoin)),
   };
   if (!joined.condition && joined.joinType !== "inner") {
     // Outer, semi and anti joins keep a condition even when everything moved: TRUE.
     return withFilter({ ...joined, condition: { kind: "literal", value: true, type: { kind: "boolean", nullable: false } } }, above);
   }
   return withFilter(joined, above);
+}
+
+/**
+ * For `(a1 AND b1) OR (a2 AND b2)` where the a's read only `side`: `a1 OR a2`, which every
+ * row that passes the original satisfies. Undefined when some branch says nothing about `side`.
+ */
+function impliedFilter(p: Expr, side: ReadonlySet<ColumnId>): Expr | undefined {
+  if (p.kind !== "call" || p.fn !== "or") return undefined;
+  const branches: Expr[] = [];
+  for (const branch of disjuncts(p)) {
+    const parts = conjuncts(branch).filter((c) => movable(c) && within(c, side) && columnsOf(c).size > 0);
+    if (parts.length === 0) return undefined;
+    branches.push(makeAnd(parts)!);
+  }
+  return { kind: "call", fn: "or", args: branches, type: { kind: "boolean", nullable: branches.some((b) => b.type.nullable) } };
 }

@@ -78,6 +78,21 @@ describe("constant folding", () => {
   });
 });
 
+describe("disjunctions (TPC-H Q19)", () => {
+  it("factor out the join key every branch repeats, and imply a filter for each side", () => {
+    const planned = planSql(TPCH_QUERIES[18].sql, tpchCatalog);
+    const join = nodes(planned.logical, "join")[0] as LogicalPlan & { kind: "join" };
+    const parts = conjuncts(join.condition);
+    expect(parts[0]).toMatchObject({ kind: "call", fn: "equal" });
+    const part = scanOf(planned.logical, "part");
+    const lineitem = scanOf(planned.logical, "lineitem");
+    expect(part.filters.some((f) => f.kind === "call" && f.fn === "or" && f.args.length === 3)).toBe(true);
+    expect(lineitem.filters.some((f) => f.kind === "call" && f.fn === "or" && f.args.length === 3)).toBe(true);
+    // A derived filter appears once, though two pushdown passes derive it.
+    expect(new Set(part.filters.map(text)).size).toBe(part.filters.length);
+  });
+});
+
 describe("predicate pushdown", () => {
   it("splits a WHERE over a cross product into scans and a join condition", () => {
     const { plan } = bound("select o_orderkey from orders, customer where o_custkey = c_custkey and c_mktsegment = 'BUILDING' and o_totalprice > 10");
