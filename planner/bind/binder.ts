@@ -315,7 +315,8 @@ class Binder {
         continue;
       }
       const bound = this.expr(e, selectContext);
-      selected.push({ expr: bound, name: item.as ? String(item.as) : displayName(e, bound), position: nodePosition(e) });
+      const columnName = bound.kind === "column" && e?.type === "column_ref" ? items.find((i) => i.column.id === bound.id)?.name : undefined;
+      selected.push({ expr: bound, name: item.as ? String(item.as) : (columnName ?? displayName(e, bound)), position: nodePosition(e) });
     }
 
     // GROUP BY
@@ -1268,8 +1269,9 @@ function groupName(g: Expr, items: ScopeItem[]): string {
 function displayName(ast: AstNode, bound: Expr): string {
   switch (ast?.type) {
     case "column_ref": {
+      // Outer columns and columns inside aggregates: DuckDB shows the name as the catalog has it, we as written.
       const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
-      return bound.kind === "column" ? String(column).toLowerCase() === String(column) ? String(column) : String(column).toLowerCase() : String(column);
+      return String(column);
     }
     case "aggr_func": {
       const name = String(ast.name).toLowerCase();

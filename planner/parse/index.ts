@@ -110,6 +110,13 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
     if (t.text === "NATURAL" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"].includes(next.text)) {
       throw new UnsupportedError("NATURAL JOIN", tokenPosition(t));
     }
+    if (t.text === "GROUPING" && next?.kind === "word" && next.text === "SETS") {
+      throw new UnsupportedError("GROUPING SETS", tokenPosition(t));
+    }
+    const previous = tokens[i - 1];
+    if ((t.text === "EXCLUDE" || t.text === "REPLACE") && previous?.kind === "symbol" && previous.text === "*") {
+      throw new UnsupportedError(`SELECT * ${t.text}`, tokenPosition(t));
+    }
     if (t.text === "UNION" || t.text === "INTERSECT" || t.text === "EXCEPT") {
       const all = next?.kind === "word" && next.text === "ALL";
       const distinct = next?.kind === "word" && next.text === "DISTINCT";

@@ -111,6 +111,13 @@ describe("constructs", () => {
     expect(valuesOf(p.plan, "outerReference")).toEqual([{ stepsOut: 1 }]);
   });
 
+  it("a subquery two levels in refers two subquery boundaries out", () => {
+    const p = plan(
+      "select c_custkey from customer where exists (select * from orders where o_custkey = c_custkey or exists (select * from lineitem where l_orderkey = o_orderkey and l_quantity > c_acctbal))",
+    );
+    expect(valuesOf(p.plan, "outerReference")).toEqual(expect.arrayContaining([{ stepsOut: 1 }, { stepsOut: 2 }]));
+  });
+
   it("CTEs", () => {
     const p = plan("with big as (select o_custkey, o_totalprice from orders where o_totalprice > 1000) select count(*) from big b1, big b2 where b1.o_custkey = b2.o_custkey");
     expect(relsOf(p.plan).filter((r) => r.read).length).toBe(2);

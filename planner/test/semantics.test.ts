@@ -99,6 +99,10 @@ describe("plans give DuckDB's answers", () => {
     "with big as (select o_custkey, o_totalprice from orders where o_totalprice > 50) select count(*) from big b1, big b2 where b1.o_custkey = b2.o_custkey",
     "select o_orderpriority, count(*) from orders group by 1 order by 2 desc, 1 limit 3 offset 1",
     "select 1 + 1, 'x', date '2020-02-29' + interval '1' year",
+    "select l_returnflag from lineitem group by l_returnflag order by count(*) desc, 1",
+    "select o_orderkey, o_totalprice from orders order by o_totalprice * -1 limit 5",
+    "select c_custkey from customer where exists (select * from orders where o_custkey = c_custkey or exists (select * from lineitem where l_orderkey = o_orderkey and l_quantity > c_acctbal))",
+    "select p_partkey, (select min(ps_supplycost) from partsupp where ps_partkey = p_partkey and ps_availqty > p_size) from part where p_size < 20",
   ];
   for (const sql of queries) {
     it(sql, async () => {
