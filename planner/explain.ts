@@ -2,7 +2,7 @@
 // with column names (and #ids where a name alone would be ambiguous).
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, SortKey, WindowCall, AggregateCall } from "./logical.ts";
 import { formatDate, formatTimestamp } from "./bind/literals.ts";
-import { children, definedColumns, joinColumns, outputColumns } from "./plan-utils.ts";
+import { children, joinColumns, outputColumns } from "./plan-utils.ts";
 import { typeName } from "./types.ts";
 
 const INFIX: Record<string, string> = {
@@ -35,7 +35,6 @@ export function explainPlan(plan: LogicalPlan): string {
     for (const k of children(p)) walk(k, depth + 1);
   };
   walk(plan, 0);
-  void definedColumns;
   return lines.join("\n");
 }
 

@@ -357,13 +357,15 @@ class Binder {
     let rewrite = (e: Expr): Expr => e;
     if (aggregated) {
       const local = new Set(items.map((i) => i.column.id));
+      // A measure or key that is a whole select item takes that item's name (EXPLAIN reads better).
+      const itemNames = new Map(selected.map((s) => [s.expr.kind === "aggregate" ? aggregateKey(s.expr.call) : exprKey(s.expr), s.name]));
       const groups: ProjectOutput[] = [];
       const groupByKey = new Map<string, ColumnDef>();
       for (const g of groupExprs) {
         const key = exprKey(g);
         if (groupByKey.has(key)) continue;
         // A grouped column keeps its id: rules then see it is the same value above and below.
-        const column = g.kind === "column" ? { id: g.id, name: groupName(g, items), type: g.type } : this.ids.column(groupName(g, items), g.type);
+        const column = g.kind === "column" ? { id: g.id, name: groupName(g, items), type: g.type } : this.ids.column(itemNames.get(key) ?? "group", g.type);
         groupByKey.set(key, column);
         groups.push({ column, expr: g });
       }
@@ -374,7 +376,7 @@ class Binder {
           if (x.kind !== "aggregate") return;
           const key = aggregateKey(x.call);
           if (measureByKey.has(key)) return;
-          const column = this.ids.column(x.call.fn, x.call.type);
+          const column = this.ids.column(itemNames.get(key) ?? x.call.fn, x.call.type);
           measureByKey.set(key, column);
           measures.push({ column, call: x.call });
         });
@@ -806,9 +808,9 @@ class Binder {
     if (op === "exists") return { kind: "subquery", op, plan: sub.plan, type: type("boolean", false) };
     if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
     if (op === "scalar") return { kind: "subquery", op, plan: sub.plan, type: withNullable(columns[0].type, true) };
-    const [n] = unify(needle!, columnRef(columns[0]), "compare", position);
+    const [n, unified] = unify(needle!, columnRef(columns[0]), "compare", position);
     let plan = sub.plan;
-    let target = unify(needle!, columnRef(columns[0]), "compare", position)[1];
+    let target = unified;
     if (target.kind !== "column") {
       // The subquery's column needs a cast to the needle's type: project it.
       const column = this.ids.column(columns[0].name, target.type);
