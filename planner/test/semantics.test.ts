@@ -1,13 +1,15 @@
 // The planner's plans mean what the SQL means: each plan, rendered back into SQL operator by
 // operator (to-sql.ts), gives DuckDB's answer to the original query on random data with NULLs.
-// This checks binding, decorrelation, NOT IN, every optimizer rule and the two-phase split;
-// the Substrait emission of the same plans is checked by the other tests and, end to end, by
-// sql-tests/ once the executor runs plans.
+// This checks binding, decorrelation, NOT IN, every optimizer rule and the two-phase split.
+// The emitted Substrait is checked the same way: decoded and read back positionally as SQL
+// (substrait-to-sql.ts); end to end through the executor, sql-tests/ will check it again.
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planSql, type PlanOptions } from "../index.ts";
 import { randomTpchSql } from "./random-tpch.ts";
 import { planToSql } from "./to-sql.ts";
+import { substraitToSql } from "./substrait-to-sql.ts";
+import { Plan } from "../../proto/index.ts";
 import { TPCH_QUERIES, tpchCatalog } from "./tpch.ts";
 
 let instance: DuckDBInstance;
@@ -41,6 +43,9 @@ async function expectSameAnswer(sql: string, options: PlanOptions = {}) {
   const planned = planSql(sql, tpchCatalog, options);
   const actual = await rows(planToSql(planned.logical));
   expect(actual).toEqual(expected);
+  // The same plan as Substrait bytes, read back positionally.
+  const decoded = Plan.decode(Plan.encode(planned.plan).finish());
+  expect(await rows(substraitToSql(decoded))).toEqual(expected);
   return expected.length;
 }
 
