@@ -99,6 +99,11 @@ export interface AggregateCall {
   readonly args: readonly Expr[];
   readonly distinct: boolean;
   readonly type: SqlType;
+  /**
+   * A final phase reads intermediate values, but names the same implementation as its partial
+   * phase (`count:` for count(*), `sum:i32` for a sum of integers): the partial's argument types.
+   */
+  readonly implementationArgs?: readonly SqlType[];
 }
 
 /** Only while binding: an aggregate call not yet replaced by the column of its measure. */

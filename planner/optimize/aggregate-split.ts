@@ -19,7 +19,10 @@ export function splitAggregates(plan: LogicalPlan, ids: ColumnIds): LogicalPlan 
       kind: "aggregate",
       input: partial,
       groups: node.groups.map((g, i) => ({ column: g.column, expr: columnRef(partialGroups[i].column) })),
-      measures: node.measures.map((m, i) => ({ column: m.column, call: { ...m.call, args: [columnRef(partialMeasures[i].column)] } })),
+      measures: node.measures.map((m, i) => ({
+        column: m.column,
+        call: { ...m.call, args: [columnRef(partialMeasures[i].column)], implementationArgs: m.call.args.map((a) => a.type) },
+      })),
       phase: "final",
     };
   });

@@ -258,7 +258,7 @@ class Emitter {
 
   aggregate(call: AggregateCall, phase: AggregatePhase, input: Columns, outer: readonly Columns[]): AggregateFunction {
     return {
-      functionReference: this.functionAnchor(aggregateFunction(call.fn, call.args.map((a) => a.type))),
+      functionReference: this.functionAnchor(aggregateFunction(call.fn, call.implementationArgs ?? call.args.map((a) => a.type))),
       arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
       options: [],
       outputType: toSubstraitType(call.type),

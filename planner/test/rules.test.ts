@@ -13,6 +13,7 @@ import { parseSql } from "../parse/index.ts";
 import { children, conjuncts, outputColumns } from "../plan-utils.ts";
 import { TPCH_QUERIES, tpchCatalog } from "./tpch.ts";
 import { exprText } from "../explain.ts";
+import { valuesOf } from "./helpers.ts";
 
 function bound(sql: string, catalog = tpchCatalog) {
   const ids = new ColumnIds();
@@ -194,6 +195,17 @@ describe("aggregate split", () => {
     expect(partial.measures.map((m) => m.call.fn)).toEqual(["sum", "count", "sum", "count"]);
     expect(final.measures.every((m) => m.call.args.length === 1 && m.call.args[0].kind === "column")).toBe(true);
     expect(final.groups.map((g) => g.column.id)).toEqual((nodes(plan, "aggregate")[0] as typeof final).groups.map((g) => g.column.id));
+  });
+
+  it("names the same implementation in both phases", () => {
+    const planned = planSql("select count(*), sum(l_linenumber) from lineitem", tpchCatalog, { twoPhaseAggregates: true });
+    const measures = (valuesOf(planned.plan, "measures") as { measure: { functionReference: number; phase: number } }[][]).map((ms) =>
+      ms.map((m) => [m.measure.phase, planned.plan.extensions.find((e) => e.extensionFunction?.functionAnchor === m.measure.functionReference)?.extensionFunction?.name]),
+    );
+    expect(measures).toEqual([
+      [[1, "count:"], [1, "sum:i32"]],
+      [[4, "count:"], [4, "sum:i32"]],
+    ]);
   });
 
   it("leaves an aggregate with DISTINCT in one phase", () => {
