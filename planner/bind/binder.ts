@@ -17,7 +17,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { nodePosition, setOpIsAll, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { aggregateIsDistinct, nodePosition, setOpIsAll, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -133,7 +133,7 @@ class Binder {
   // ---------------------------------------------------------------- queries
 
   query(ast: AstNode, outer: Scope | undefined, ctes: Ctes, depth: number): BoundQuery {
-    if (depth > MAX_QUERY_DEPTH) throw new UserError(`query nests subqueries deeper than ${MAX_QUERY_DEPTH} levels`, nodePosition(ast));
+    if (depth > MAX_QUERY_DEPTH) throw new UserError(`query nests subqueries deeper than ${MAX_QUERY_DEPTH} levels`, this.here(ast));
     const environment = this.withClause(ast, ctes);
     if (!ast._next) return this.selectBlock(ast, outer, environment, depth, true);
     return this.setOperation(ast, outer, environment, depth);
@@ -162,7 +162,7 @@ class Binder {
       if (node._next) {
         const text = String(node.set_op).toLowerCase();
         const kind = text.split(" ")[0];
-        ops.push({ kind, all: text.includes("all") || setOpIsAll(node), position: nodePosition(node) });
+        ops.push({ kind, all: text.includes("all") || setOpIsAll(node), position: this.here(node) });
       }
     }
     // A trailing ORDER BY / LIMIT without parentheses belongs to the whole set operation.
@@ -191,9 +191,9 @@ class Binder {
     if (trailing) {
       const columns = outputColumns(result.plan);
       const keys: SortKey[] = (trailing.orderby ?? []).map((item: AstNode) => {
-        const index = this.outputIndex(item.expr, result.names, nodePosition(item.expr));
+        const index = this.outputIndex(item.expr, result.names, this.here(item.expr));
         if (index === undefined) {
-          throw new UnsupportedError("ORDER BY on a set operation other than by output name or position", nodePosition(item.expr));
+          throw new UnsupportedError("ORDER BY on a set operation other than by output name or position", this.here(item.expr));
         }
         return sortKey(columnRef(columns[index]), item);
       });
@@ -238,7 +238,7 @@ class Binder {
   outputIndex(expr: AstNode, names: readonly string[], position: SourcePosition | undefined): number | undefined {
     if (expr?.type === "number" && Number.isInteger(Number(expr.value))) {
       const n = Number(expr.value);
-      if (n < 1 || n > names.length) throw new UserError(`ORDER BY position ${n} is not in the select list`, position ?? this.locate("ORDER", "BY"));
+      if (n < 1 || n > names.length) throw new UserError(`ORDER BY position ${n} is not in the select list`, nodePosition(expr) ?? this.locate("ORDER", "BY"));
       return n - 1;
     }
     if (expr?.type === "column_ref" && !expr.table && typeof expr.column !== "string") {
@@ -255,7 +255,7 @@ class Binder {
     const read = (v: AstNode, what: string): number | undefined => {
       if (v?.type === "origin" && String(v.value).toLowerCase() === "all") return undefined;
       if (v?.type !== "number" || !Number.isInteger(Number(v.value)) || Number(v.value) < 0) {
-        throw new UnsupportedError(`${what} other than a whole number`, nodePosition(v));
+        throw new UnsupportedError(`${what} other than a whole number`, nodePosition(v) ?? this.locate(what));
       }
       return Number(v.value);
     };
@@ -280,8 +280,18 @@ class Binder {
   // ---------------------------------------------------------------- one SELECT
 
   selectBlock(ast: AstNode, outer: Scope | undefined, inherited: Ctes, depth: number, ownOrderAndLimit: boolean): BoundQuery {
+    const own = nodePosition(ast);
+    if (own) this.#enclosing.push(own);
+    try {
+      return this.selectBlockAt(ast, outer, inherited, depth, ownOrderAndLimit);
+    } finally {
+      if (own) this.#enclosing.pop();
+    }
+  }
+
+  selectBlockAt(ast: AstNode, outer: Scope | undefined, inherited: Ctes, depth: number, ownOrderAndLimit: boolean): BoundQuery {
     const ctes = this.withClause(ast, inherited);
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     if (ast.type !== "select") throw new UnsupportedError(`${String(ast.type).toUpperCase()} in a query`, position);
     if (ast.distinct?.type === "DISTINCT ON") throw new UnsupportedError("DISTINCT ON", this.locate("DISTINCT", "ON"));
     if (ast.into?.position) throw new UnsupportedError("SELECT INTO", position);
@@ -295,7 +305,7 @@ class Binder {
 
     // WHERE
     if (ast.where) {
-      const predicate = requireBoolean(this.expr(ast.where, context("WHERE", false, false)), "WHERE", nodePosition(ast.where));
+      const predicate = requireBoolean(this.expr(ast.where, context("WHERE", false, false)), "WHERE", this.here(ast.where));
       plan = applyPredicate(plan, predicate, this.ids);
     }
 
@@ -308,15 +318,15 @@ class Binder {
         const qualifier = typeof e.table === "string" ? e.table : e.table?.value;
         const visible = items.filter((i) => !i.merged && (qualifier === undefined || i.qualifier === String(qualifier).toLowerCase()));
         if (qualifier !== undefined && !scope.hasQualifier(qualifier)) {
-          throw new UserError(`unknown table ${qualifier}`, nodePosition(e));
+          throw new UserError(`unknown table ${qualifier}`, this.here(e));
         }
-        if (visible.length === 0) throw new UserError("SELECT * with no columns", nodePosition(e) ?? position);
-        for (const i of visible) selected.push({ expr: columnRef(i.column), name: i.name, position: nodePosition(e) });
+        if (visible.length === 0) throw new UserError("SELECT * with no columns", this.here(e) ?? position);
+        for (const i of visible) selected.push({ expr: columnRef(i.column), name: i.name, position: this.here(e) });
         continue;
       }
       const bound = this.expr(e, selectContext);
       const columnName = bound.kind === "column" && e?.type === "column_ref" ? items.find((i) => i.column.id === bound.id)?.name : undefined;
-      selected.push({ expr: bound, name: item.as ? String(item.as) : (columnName ?? displayName(e, bound)), position: nodePosition(e) });
+      selected.push({ expr: bound, name: item.as ? String(item.as) : (columnName ?? displayName(e, bound)), position: this.here(e) });
     }
 
     // GROUP BY
@@ -326,12 +336,12 @@ class Binder {
     }
     const groupExprs: Expr[] = groupAsts.map((g: AstNode) => {
       if (g?.type === "function" && ["rollup", "cube", "grouping sets"].includes(functionName(g))) {
-        throw new UnsupportedError(`GROUP BY ${functionName(g).toUpperCase()}`, nodePosition(g));
+        throw new UnsupportedError(`GROUP BY ${functionName(g).toUpperCase()}`, this.here(g));
       }
       const index = this.groupOrdinal(g, selected.map((s) => s.name), scope);
       if (index !== undefined) {
         const chosen = selected[index].expr;
-        if (hasKind(chosen, "aggregate")) throw new UserError("GROUP BY cannot refer to an aggregate", nodePosition(g));
+        if (hasKind(chosen, "aggregate")) throw new UserError("GROUP BY cannot refer to an aggregate", this.here(g));
         return chosen;
       }
       return this.expr(g, context("GROUP BY", false, false));
@@ -339,14 +349,14 @@ class Binder {
 
     // HAVING
     const having = ast.having
-      ? requireBoolean(this.expr(ast.having, context("HAVING", true, false)), "HAVING", nodePosition(ast.having))
+      ? requireBoolean(this.expr(ast.having, context("HAVING", true, false)), "HAVING", this.here(ast.having))
       : undefined;
 
     // ORDER BY: by output position or name, or any expression of the block
     const orderItems: { key: AstNode; index: number | undefined; expr: Expr | undefined }[] = [];
     if (ownOrderAndLimit && ast.orderby) {
       for (const item of ast.orderby) {
-        const index = this.outputIndex(item.expr, selected.map((s) => s.name), nodePosition(item.expr));
+        const index = this.outputIndex(item.expr, selected.map((s) => s.name), this.here(item.expr));
         orderItems.push({ key: item, index, expr: index === undefined ? this.expr(item.expr, selectContext) : undefined });
       }
     }
@@ -391,14 +401,14 @@ class Binder {
             const item = items.find((i) => i.column.id === x.id)!;
             throw new UserError(
               `column ${item.qualifier ? item.qualifier + "." : ""}${item.name} must appear in the GROUP BY clause or be used in an aggregate function`,
-              selected.find((s) => hasColumn(s.expr, x.id))?.position ?? position,
+              selected.find((s) => hasColumn(s.expr, x.id))?.position ?? this.locate(item.name) ?? position,
             );
           }
           return undefined;
         });
       if (having) plan = applyPredicate(plan, rewrite(having), this.ids);
     } else if (having) {
-      throw new UserError("HAVING without aggregation", nodePosition(ast.having));
+      throw new UserError("HAVING without aggregation", this.here(ast.having));
     }
     let selectExprs = selected.map((s) => rewrite(s.expr));
     let orderExprs = orderItems.map((o) => (o.expr ? rewrite(o.expr) : undefined));
@@ -444,7 +454,7 @@ class Binder {
         if (existing >= 0) target = outputs[existing].column;
         else {
           if (ast.distinct?.type === "DISTINCT") {
-            throw new UserError("for SELECT DISTINCT, ORDER BY expressions must appear in the select list", nodePosition(item.key.expr));
+            throw new UserError("for SELECT DISTINCT, ORDER BY expressions must appear in the select list", this.here(item.key.expr));
           }
           target = this.ids.column("sort_key", e.type);
           outputs.push({ column: target, expr: e });
@@ -479,13 +489,13 @@ class Binder {
   groupOrdinal(g: AstNode, names: string[], scope: Scope): number | undefined {
     if (g?.type === "number" && Number.isInteger(Number(g.value))) {
       const n = Number(g.value);
-      if (n < 1 || n > names.length) throw new UserError(`GROUP BY position ${n} is not in the select list`, nodePosition(g) ?? this.locate("GROUP", "BY"));
+      if (n < 1 || n > names.length) throw new UserError(`GROUP BY position ${n} is not in the select list`, this.here(g) ?? this.locate("GROUP", "BY"));
       return n - 1;
     }
     // A bare name that is no column of the FROM clause may be a select-list alias (as in DuckDB).
     if (g?.type === "column_ref" && !g.table && typeof g.column !== "string") {
       const name = String(g.column.expr.value);
-      if (scope.resolve(undefined, name, nodePosition(g))?.depth === 0) return undefined;
+      if (scope.resolve(undefined, name, this.here(g))?.depth === 0) return undefined;
       const index = names.findIndex((n) => n.toLowerCase() === name.toLowerCase());
       return index >= 0 ? index : undefined;
     }
@@ -505,7 +515,7 @@ class Binder {
       return misread ? { ...entry, as: null } : i > 0 && typeof from[i - 1].as === "string" && from[i - 1].as.toLowerCase() === "cross" && entry.join === "INNER JOIN" && !entry.on && !entry.using ? { ...entry, join: "CROSS JOIN" } : entry;
     });
     for (const entry of from) {
-      const position = nodePosition(entry);
+      const position = this.here(entry);
       if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral") throw new UnsupportedError("LATERAL", this.locate("LATERAL"));
       const right = this.tableReference(entry, outer, ctes, depth);
       if (!plan) {
@@ -547,8 +557,8 @@ class Binder {
       } else if (entry.on) {
         const scope = new Scope([...items, ...right.items], outer);
         const bound = this.expr(entry.on, { scope, clause: "JOIN condition", aggregates: false, windows: false, ctes, depth });
-        if (hasKind(bound, "subquery")) throw new UnsupportedError("subquery in a JOIN condition", nodePosition(entry.on));
-        condition = requireBoolean(bound, "JOIN condition", nodePosition(entry.on));
+        if (hasKind(bound, "subquery")) throw new UnsupportedError("subquery in a JOIN condition", this.here(entry.on));
+        condition = requireBoolean(bound, "JOIN condition", this.here(entry.on));
       } else if (type !== "inner") {
         throw new UserError(`${joinKind} needs an ON or USING condition`, position);
       } else if (entry.join && joinKind !== "CROSS JOIN") {
@@ -566,7 +576,7 @@ class Binder {
   }
 
   tableReference(entry: AstNode, outer: Scope | undefined, ctes: Ctes, depth: number): { plan: LogicalPlan; items: ScopeItem[] } {
-    const position = nodePosition(entry);
+    const position = this.here(entry);
     const { alias, columnAliases } = parseAlias(entry.as);
     if (entry.expr?.ast || entry.expr?.type === "select") {
       // A derived table: it cannot see the columns of its siblings (no LATERAL).
@@ -640,8 +650,24 @@ class Binder {
 
   // ---------------------------------------------------------------- expressions
 
+  /** Positions of the enclosing nodes that have one: errors in the others point there. */
+  readonly #enclosing: SourcePosition[] = [];
+
+  here(ast: AstNode): SourcePosition | undefined {
+    return nodePosition(ast) ?? this.#enclosing.at(-1);
+  }
+
   expr(ast: AstNode, ctx: ExprContext): Expr {
-    const position = nodePosition(ast);
+    const own = nodePosition(ast);
+    if (own) this.#enclosing.push(own);
+    try {
+      return this.exprAt(ast, ctx, own ?? this.#enclosing.at(-1));
+    } finally {
+      if (own) this.#enclosing.pop();
+    }
+  }
+
+  exprAt(ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     if (ast === null || ast === undefined) throw new UserError("missing expression", position);
     if (ast.ast || (ast.type === "select" && ast.columns)) {
       return this.subquery("scalar", ast.ast ?? ast, undefined, ctx, position);
@@ -694,7 +720,7 @@ class Binder {
   }
 
   columnReference(ast: AstNode, ctx: ExprContext): Expr {
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     const qualifier = typeof ast.table === "string" ? ast.table : ast.table?.value;
     const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
     if (column === "*") throw new UserError("* is only allowed in the select list and in count(*)", position);
@@ -719,7 +745,7 @@ class Binder {
 
   binary(ast: AstNode, ctx: ExprContext): Expr {
     const op = String(ast.operator).toUpperCase();
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     switch (op) {
       case "AND":
       case "OR": {
@@ -790,7 +816,7 @@ class Binder {
 
   unary(ast: AstNode, ctx: ExprContext): Expr {
     const op = String(ast.operator).toUpperCase();
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     if (op === "NOT EXISTS" || op === "EXISTS") {
       const sub = ast.expr?.ast ?? ast.expr;
       const e = this.subquery("exists", sub, undefined, ctx, position);
@@ -822,7 +848,7 @@ class Binder {
 
   func(ast: AstNode, ctx: ExprContext): Expr {
     const name = functionName(ast);
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     const rawArgs: AstNode[] = ast.args?.value ?? (ast.args ? [ast.args] : []);
     if (ast.over) throw new UnsupportedError(`window function ${name}`, position);
     if (name === "exists") {
@@ -953,7 +979,7 @@ class Binder {
   }
 
   extract(ast: AstNode, ctx: ExprContext): Expr {
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     const field = String(ast.args?.field ?? "").toUpperCase();
     const source = this.expr(ast.args?.source, ctx);
     if (source.type.kind !== "date" && source.type.kind !== "timestamp") {
@@ -979,7 +1005,7 @@ class Binder {
   }
 
   caseExpression(ast: AstNode, ctx: ExprContext): Expr {
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     const operand = ast.expr ? this.expr(ast.expr, ctx) : undefined;
     const whens: { when: Expr; then: Expr }[] = [];
     let otherwise: Expr | undefined;
@@ -996,7 +1022,7 @@ class Binder {
   }
 
   cast(ast: AstNode, ctx: ExprContext): Expr {
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     const target = Array.isArray(ast.target) ? ast.target[0] : ast.target;
     if (Array.isArray(ast.target) && ast.target.length > 1) throw new UnsupportedError("chained casts", position);
     const to = castTargetType(target, position);
@@ -1006,18 +1032,19 @@ class Binder {
 
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
     const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on an aggregate", position);
     if (ast.args?.orderby) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
     if (!ctx.aggregates) throw new UserError(`aggregate functions are not allowed in ${ctx.clause}`, position);
     const inner: ExprContext = { ...ctx, aggregates: false, windows: false, clause: `the argument of ${name}()` };
-    const distinct = String(ast.args?.distinct ?? "").toUpperCase() === "DISTINCT";
+    const distinct = aggregateIsDistinct(ast);
     const argAst = ast.args?.expr;
     const star = argAst?.type === "star" || argAst?.value === "*" || (argAst?.type === "column_ref" && argAst.column === "*");
     if (star) {
       if (name !== "count") throw new UserError(`${name}(*) is not a function; only count(*) is`, position);
+      if (distinct) throw new UserError("count(DISTINCT *) is not a function", position);
       return { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) };
     }
     if (argAst === undefined || argAst === null) throw new UserError(`${name} needs an argument`, position);
@@ -1027,7 +1054,7 @@ class Binder {
 
   windowFunction(ast: AstNode, ctx: ExprContext): Expr {
     const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
-    const position = nodePosition(ast);
+    const position = this.here(ast);
     if (!ctx.windows) throw new UserError(`window functions are not allowed in ${ctx.clause}`, position);
     const spec = ast.over?.as_window_specification;
     if (!spec || typeof spec === "string") throw new UnsupportedError("named windows", position);
@@ -1042,7 +1069,7 @@ class Binder {
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
     const argAst = ast.args?.expr;
-    if (String(ast.args?.distinct ?? "").toUpperCase() === "DISTINCT") throw new UnsupportedError("DISTINCT in a window function", position);
+    if (aggregateIsDistinct(ast)) throw new UnsupportedError("DISTINCT in a window function", position);
     const star = argAst?.type === "star" || (argAst?.type === "column_ref" && argAst.column === "*");
     const aggregate = star
       ? ({ kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) } as Expr)

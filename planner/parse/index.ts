@@ -29,7 +29,19 @@ export interface ParsedQuery {
 const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt: object): AstNode } };
 const parser = new Parser();
 
+/** Nodes the parser leaves unlocated that start with a keyword of their own. */
+const KEYWORD_NODES: Record<string, string> = {
+  select: "SELECT",
+  case: "CASE",
+  cast: "CAST",
+  interval: "INTERVAL",
+  date: "DATE",
+  timestamp: "TIMESTAMP",
+  array: "ARRAY",
+};
+
 const SET_OP_ALL = Symbol("setOpAll");
+const DISTINCT = Symbol("distinct");
 const POSITION = Symbol("position");
 
 export function parseSql(sql: string): ParsedQuery {
@@ -54,7 +66,7 @@ export function parseSql(sql: string): ParsedQuery {
     const first = tokens[0];
     throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
   }
-  annotate(ast, tokens, rewritten.setOps);
+  annotate(ast, tokens, rewritten.setOps, rewritten.distinctAggregates);
   return { sql, tokens, ast };
 }
 
@@ -63,7 +75,7 @@ interface SetOpToken {
   readonly all: boolean;
 }
 
-function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps: SetOpToken[] } {
+function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps: SetOpToken[]; distinctAggregates: Set<number> } {
   const chars = sql.split("");
   const blank = (t: Token, replacement: string) => {
     const width = t.end - t.offset;
@@ -71,6 +83,7 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
     for (let k = 0; k < width; k++) chars[t.offset + k] = k < replacement.length ? replacement[k] : " ";
   };
   const setOps: SetOpToken[] = [];
+  const distinctAggregates = new Set<number>();
   let depth = 0;
   // Open SUBSTRING( calls by the depth of their parenthesis, to find their FROM and FOR.
   const substringDepths: { depth: number; sawFrom: boolean; token: Token }[] = [];
@@ -117,6 +130,11 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
     if ((t.text === "EXCLUDE" || t.text === "REPLACE") && previous?.kind === "symbol" && previous.text === "*") {
       throw new UnsupportedError(`SELECT * ${t.text}`, tokenPosition(t));
     }
+    if (["SUM", "AVG", "MIN", "MAX"].includes(t.text) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
+      // The grammar takes DISTINCT only in COUNT; the binder reads this mark instead.
+      distinctAggregates.add(t.offset);
+      blank(tokens[i + 2], "");
+    }
     if (t.text === "UNION" || t.text === "INTERSECT" || t.text === "EXCEPT") {
       const all = next?.kind === "word" && next.text === "ALL";
       const distinct = next?.kind === "word" && next.text === "DISTINCT";
@@ -126,10 +144,10 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps };
+  return { text: chars.join(""), setOps, distinctAggregates };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOpToken[]): void {
+function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOpToken[], distinctAggregates: ReadonlySet<number>): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -159,7 +177,10 @@ function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOp
     let at = find(parts, cursor);
     if (at >= 0) cursor = at + 1;
     else at = find(parts, 0);
-    if (at >= 0) node[POSITION] = tokenPosition(tokens[at]);
+    if (at >= 0) {
+      node[POSITION] = tokenPosition(tokens[at]);
+      if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
+    }
   };
   const visit = (node: AstNode): void => {
     if (Array.isArray(node)) {
@@ -168,7 +189,20 @@ function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOp
     }
     if (!node || typeof node !== "object") return;
     if (node.loc?.start) cursor = Math.max(cursor, tokenIndexAt(node.loc.start.offset));
-    if (node.type === "column_ref") {
+    const keyword = KEYWORD_NODES[node.type as string];
+    if (keyword && !(node.type === "cast" && node.symbol === "::")) {
+      place(node, [keyword]);
+    } else if ((node.type === "single_quote_string" || node.type === "number") && node[POSITION] === undefined) {
+      const text = String(node.value);
+      for (let i = cursor; i < tokens.length; i++) {
+        const t = tokens[i];
+        if ((node.type === "number" ? t.kind === "number" : t.kind === "string") && t.text === text) {
+          node[POSITION] = tokenPosition(t);
+          cursor = i + 1;
+          break;
+        }
+      }
+    } else if (node.type === "column_ref") {
       const column = typeof node.column === "string" ? node.column : node.column?.expr?.value;
       const table = typeof node.table === "string" ? node.table : node.table?.value;
       place(node, table ? [table, column === "*" ? "" : column].filter(Boolean) : [column]);
@@ -199,6 +233,11 @@ function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOp
 /** Whether the set operation between `node` and `node._next` carries ALL. */
 export function setOpIsAll(node: AstNode): boolean {
   return Boolean(node[SET_OP_ALL]);
+}
+
+/** Whether an aggregate other than COUNT was written with DISTINCT (see the pre-pass). */
+export function aggregateIsDistinct(node: AstNode): boolean {
+  return Boolean(node?.[DISTINCT]) || String(node?.args?.distinct ?? "").toUpperCase() === "DISTINCT";
 }
 
 /** Where a node starts in the SQL text, if the parser or the annotation pass knows. */

@@ -93,6 +93,12 @@ describe("constructs", () => {
     expect(valuesOf(q.plan, "invocation")).toContain(2);
   });
 
+  it("DISTINCT inside sum and avg, which the grammar lacks", () => {
+    const p = plan("select sum(distinct l_quantity), avg(distinct l_quantity), sum(l_quantity) from lineitem");
+    expect(valuesOf(p.plan, "invocation").filter((i) => i === 2).length).toBe(2);
+    expect(valuesOf(p.plan, "invocation").filter((i) => i === 1).length).toBe(1);
+  });
+
   it("uncorrelated scalar subquery joins its single row", () => {
     const p = plan("select c_name from customer where c_acctbal > (select avg(c_acctbal) from customer)");
     expect(relsOf(p.plan).some((r) => r.cross || r.join)).toBe(true);

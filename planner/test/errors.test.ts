@@ -31,8 +31,12 @@ describe("user errors name the problem and its position", () => {
     ["select date '2020-13-01'", "invalid date '2020-13-01' at 1:8"],
     ["select n_name from nation where n_nationkey in (select r_regionkey, r_name from region)", "subquery must return one column, not 2 at 1:33"],
     ["select n_name from nation union select 1, 2", "each UNION query must have the same number of columns (1 and 2) at 1:27"],
-    ["select n_name from nation order by 3", "ORDER BY position 3 is not in the select list at 1:27"],
+    ["select n_name from nation order by 3", "ORDER BY position 3 is not in the select list at 1:36"],
     ["select sum(n_name) from nation", "sum needs a number, not VARCHAR at 1:8"],
+    ["select n_nationkey from nation group by n_nationkey\nhaving n_name = 'x'", "column nation.n_name must appear in the GROUP BY clause or be used in an aggregate function at 2:8"],
+    ["select case when 1 then 2 end", "CASE WHEN must be BOOLEAN, not INTEGER at 1:8"],
+    ["select cast('abc' as integer)", "invalid number 'abc' at 1:8"],
+    ["select count(distinct *) from nation", "count(DISTINCT *) is not a function at 1:8"],
   ])("%s", (sql, message) => {
     const error = rejection(sql);
     expect(error).not.toBeInstanceOf(UnsupportedError);

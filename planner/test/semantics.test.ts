@@ -84,6 +84,7 @@ describe("plans give DuckDB's answers", () => {
     // aggregation, distinct, windows
     "select l_returnflag, count(distinct l_suppkey), avg(l_quantity), min(l_shipdate), sum(l_linenumber) from lineitem group by l_returnflag having count(*) > 1",
     "select distinct l_shipmode, l_returnflag from lineitem",
+    "select l_returnflag, sum(distinct l_quantity), avg(distinct l_tax), count(distinct l_shipmode) from lineitem group by l_returnflag",
     "select count(*), sum(l_quantity), avg(l_tax) from lineitem where l_quantity > 1000",
     "select o_custkey, o_orderkey, row_number() over (partition by o_custkey order by o_orderkey), rank() over (order by o_orderpriority), sum(o_totalprice) over (partition by o_custkey), avg(o_totalprice) over (partition by o_custkey) from orders",
     "select o_orderkey, sum(o_totalprice) over (order by o_orderkey rows between 2 preceding and current row) from orders",
