@@ -2,12 +2,22 @@
 // only those columns (the ReadRel projection mask), projections and aggregates drop unused
 // outputs, and joins drop columns the rest of the plan does not need (RelCommon.emit).
 import type { ColumnId, Expr, LogicalPlan } from "../logical.ts";
-import { columnsOf, freeColumns, nodeExpressions, outputColumns, visitExpr } from "../plan-utils.ts";
+import { columnsOf, freeColumns, nodeExpressions, outputColumns, transformUp, visitExpr } from "../plan-utils.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 
 export function pruneColumns(plan: LogicalPlan): LogicalPlan {
   const required = new Set(outputColumns(plan).map((c) => c.id));
-  return mapSubqueryPlans(prune(plan, required), pruneColumns);
+  return mapSubqueryPlans(transformUp(prune(plan, required), dropIdentityProjection), pruneColumns);
+}
+
+/** A projection that passes its input through unchanged is no operator at all. */
+function dropIdentityProjection(plan: LogicalPlan): LogicalPlan {
+  if (plan.kind !== "project") return plan;
+  const input = outputColumns(plan.input);
+  const identity =
+    plan.outputs.length === input.length &&
+    plan.outputs.every((o, i) => o.expr.kind === "column" && o.expr.id === input[i].id && o.column.id === input[i].id);
+  return identity ? plan.input : plan;
 }
 
 /** Columns an expression reads, including the outer columns its subqueries read. */
