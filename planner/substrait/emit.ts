@@ -204,7 +204,11 @@ class Emitter {
             aggregate: {
               input: input.rel,
               groupingExpressions,
-              groupings: plan.groups.length > 0 ? [{ groupingExpressions: [], expressionReferences: plan.groups.map((_, i) => i) }] : [],
+              // No grouping set is a global aggregate; without measures the spec wants the empty set spelled out.
+              groupings:
+                plan.groups.length > 0 || plan.measures.length === 0
+                  ? [{ groupingExpressions: [], expressionReferences: plan.groups.map((_, i) => i) }]
+                  : [],
               measures: plan.measures.map((m) => ({ measure: this.aggregate(m.call, plan.phase, input.columns, outer) })),
             },
           },
