@@ -15,6 +15,7 @@ import {
   outputColumns,
   replaceColumns,
 } from "../plan-utils.ts";
+import { estimateRows } from "./cardinality.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 
 export function pushDownPredicates(plan: LogicalPlan): LogicalPlan {
@@ -162,11 +163,33 @@ function pushJoin(plan: LogicalPlan & { kind: "join" }, predicates: Expr[]): Log
     right: push(plan.right, toRight),
     condition: makeAnd(unique(onJoin)),
   };
+  if (joined.joinType === "semi" || joined.joinType === "anti") return withFilter(sinkSemiJoin(joined), above);
   if (!joined.condition && joined.joinType !== "inner") {
     // Outer, semi and anti joins keep a condition even when everything moved: TRUE.
     return withFilter({ ...joined, condition: { kind: "literal", value: true, type: { kind: "boolean", nullable: false } } }, above);
   }
   return withFilter(joined, above);
+}
+
+/**
+ * (A ⋈ B) ⋉ R = (A ⋉ R) ⋈ B when the semi (or anti) join's condition reads no column of B: it
+ * filters rows of A, so it can do that before B multiplies them (TPC-H Q18's IN, with B the
+ * line items of A's orders). When B is the smaller side it more likely filters A than fans it
+ * out (TPC-H Q21), and the semi join stays above, where fewer rows reach it.
+ */
+function sinkSemiJoin(join: LogicalPlan & { kind: "join" }): LogicalPlan {
+  const inner = join.left;
+  if (join.emit || inner.kind !== "join" || inner.joinType !== "inner" || !join.condition) return join;
+  const rightIds = ids(join.right);
+  const fromLeft = [...columnsOf(join.condition)].filter((id) => !rightIds.has(id));
+  for (const side of ["left", "right"] as const) {
+    const sideIds = ids(inner[side]);
+    const other = inner[side === "left" ? "right" : "left"];
+    if (fromLeft.length > 0 && fromLeft.every((id) => sideIds.has(id)) && estimateRows(other) >= estimateRows(inner[side])) {
+      return { ...inner, [side]: sinkSemiJoin({ ...join, left: inner[side] }) };
+    }
+  }
+  return join;
 }
 
 /**

@@ -23,7 +23,7 @@ const SPECIAL: Record<string, string> = {
   l_receiptdate: `${ROW_DATE} + floor(random() * 30 + 1)::INTEGER`,
   o_orderdate: ROW_DATE,
   // As in TPC-H, some customers place no orders (Q13, Q22).
-  o_custkey: "(floor(random() * 33) * 3 + 1)::BIGINT",
+  o_custkey: "(floor(random() * 33 * $scale) * 3 + 1)::BIGINT",
 };
 
 const KEY_TABLE: Record<string, TpchTableName> = {
@@ -48,6 +48,11 @@ const WORDS: Record<string, string[]> = {
 };
 const COMMENTS = ["Customer Complaints here", "special requests", "plain", "carefully"];
 
+/** Region and nation keep their sizes; the other tables grow with `scale`. */
+function rowsOf(table: TpchTableName, scale: number): number {
+  return table === "region" || table === "nation" ? ROWS[table] : Math.round(ROWS[table] * scale);
+}
+
 function pick(words: string[]): string {
   return `list_element([${words.map((w) => `'${w}'`).join(", ")}], floor(random() * ${words.length})::INTEGER + 1)`;
 }
@@ -57,17 +62,17 @@ function nullable(expr: string, rate: number): string {
 }
 
 /** SQL that creates and fills the eight tables (deterministic with `SET threads = 1` and a seed). */
-export function randomTpchSql(nullRate = 0.03): string {
+export function randomTpchSql(nullRate = 0.03, scale = 1): string {
   const statements = ["SELECT setseed(0.25)"];
   for (const table of Object.values(TPCH_SCHEMA)) {
-    const rows = ROWS[table.name];
+    const rows = rowsOf(table.name, scale);
     const columns = table.columns.map((col, index) => {
       const keyName = col.name.split("_")[1];
       const referenced = KEY_TABLE[keyName];
       let expr: string;
       if (referenced === table.name && index === 0) expr = "i + 1"; // the primary key
-      else if (SPECIAL[col.name]) expr = nullable(SPECIAL[col.name], col.name === "n_name" || col.name === "r_name" ? 0 : nullRate);
-      else if (referenced) expr = nullable(`floor(random() * ${ROWS[referenced]})::BIGINT + 1`, nullRate);
+      else if (SPECIAL[col.name]) expr = nullable(SPECIAL[col.name].replace("$scale", String(scale)), col.name === "n_name" || col.name === "r_name" ? 0 : nullRate);
+      else if (referenced) expr = nullable(`floor(random() * ${rowsOf(referenced, scale)})::BIGINT + 1`, nullRate);
       else if (WORDS[col.name]) expr = nullable(pick(WORDS[col.name]), nullRate);
       else if (col.name.endsWith("comment")) expr = nullable(pick(COMMENTS), nullRate);
       else if (col.type === "VARCHAR") expr = nullable(pick(["a", "b", "c"]), nullRate);

@@ -124,6 +124,16 @@ describe("predicate pushdown", () => {
     expect(filter).toBeLessThan(aggregate);
   });
 
+  it("sinks a semi join below the inner join that would multiply its rows (Q18), not below one that filters them (Q21)", () => {
+    const q18 = planSql(TPCH_QUERIES[17].sql, tpchCatalog).logical;
+    const semi = nodes(q18).find((p) => p.kind === "join" && p.joinType === "semi") as LogicalPlan & { kind: "join" };
+    expect(semi.left.kind).toBe("scan");
+    const q21 = planSql(TPCH_QUERIES[20].sql, tpchCatalog).logical;
+    for (const join of nodes(q21).filter((p) => p.kind === "join" && (p.joinType === "semi" || p.joinType === "anti")) as (LogicalPlan & { kind: "join" })[]) {
+      expect(join.left.kind).not.toBe("scan");
+    }
+  });
+
   it("pushes into every input of a set operation", () => {
     const { plan } = bound("select * from (select n_nationkey as k from nation union all select r_regionkey from region) where k > 2");
     const pushed = pushDownPredicates(plan);
