@@ -524,13 +524,9 @@ class Binder {
         if (entry.join) throw new UserError("a join needs a table on its left", position);
         continue;
       }
-      const aliases = new Set(items.map((i) => i.qualifier));
-      for (const i of right.items) {
-        if (i.qualifier && aliases.has(i.qualifier) && !right.items.some((r) => r !== i && r.qualifier === i.qualifier && r.name === i.name)) {
-          if (items.some((l) => l.qualifier === i.qualifier)) {
-            throw new UserError(`table name "${i.qualifier}" specified more than once`, position);
-          }
-        }
+      const qualifier = right.items[0]?.qualifier;
+      if (qualifier && items.some((l) => l.qualifier === qualifier)) {
+        throw new UserError(`table name "${qualifier}" specified more than once`, position);
       }
       const joinKind = String(entry.join ?? "CROSS JOIN").toUpperCase();
       const type = joinKind.startsWith("LEFT") ? "left" : joinKind.startsWith("RIGHT") ? "right" : joinKind.startsWith("FULL") ? "full" : "inner";
