@@ -5,7 +5,8 @@
 //                                            row and non-NULL counts (SQL's NULL rules, below)
 //   scalar aggregate without GROUP BY      → cross join with its single row (uncorrelated), or
 //                                            a join with the aggregate grouped by the correlated
-//                                            columns (correlated by equalities, NULL on no rows)
+//                                            columns (correlated by equalities; for counts, a left
+//                                            join that substitutes the value over no rows)
 // Everything else stays a Substrait subquery expression with outer references.
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure, Subquery } from "../logical.ts";
 import {
@@ -20,13 +21,15 @@ import {
   makeAnd,
   mapExpr,
   outputColumns,
+  replaceColumns,
   transformUp,
   visitExpr,
 } from "../plan-utils.ts";
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
-import { and, call, compare, isNull, or } from "./operators.ts";
+import { and, call, castTo, compare, isNull, or } from "./operators.ts";
+import { foldExpr } from "../optimize/constant-folding.ts";
 
 /** Functions whose result is NULL whenever an argument is. */
 export const STRICT_FUNCTIONS = new Set([
@@ -228,7 +231,7 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   if (top.kind !== "project" || top.outputs.length !== 1) return undefined;
   const aggregate = top.input;
   if (aggregate.kind !== "aggregate" || aggregate.groups.length > 0) return undefined;
-  if (!nullWhenEmpty(top.outputs[0].expr, aggregate.measures)) return undefined;
+  const nullOnNoRows = nullWhenEmpty(top.outputs[0].expr, aggregate.measures);
   const outer = new Set(outputColumns(plan).map((c) => c.id));
   const pulled = pullCorrelated(aggregate.input, outer);
   if (!pulled || pulled.correlated.length === 0) return undefined;
@@ -266,9 +269,30 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
     outputs: [...groups.map((g) => ({ column: g.column, expr: columnRef(g.column) })), { column: value, expr: top.outputs[0].expr }],
   };
   const condition = and(pairs.map((p) => compare("equal", p.outer, columnRef(byKey.get(exprKey(p.inner))!), undefined)));
+  if (nullOnNoRows) {
+    return {
+      plan: { kind: "join", joinType: nullRejecting ? "inner" : "left", left: plan, right, condition },
+      value: columnRef(value),
+    };
+  }
+  // The count bug: with no matching rows the subquery still yields a row (count 0), the left
+  // join yields NULLs. Where the join found no group (its key is NULL), use the value the
+  // subquery's expression has over no rows.
+  const noRows = foldExpr(
+    replaceColumns(
+      top.outputs[0].expr,
+      new Map(aggregate.measures.map((m) => [m.column.id, m.call.fn === "count" ? literal(0n, type("i64", false)) : literal(null, withNullable(m.call.type, true))])),
+    ),
+  );
+  const key = groups[0].column;
   return {
-    plan: { kind: "join", joinType: nullRejecting ? "inner" : "left", left: plan, right, condition },
-    value: columnRef(value),
+    plan: { kind: "join", joinType: "left", left: plan, right, condition },
+    value: {
+      kind: "case",
+      whens: [{ when: isNull(columnRef({ ...key, type: withNullable(key.type, true) }), false), then: castTo(noRows, value.type) }],
+      otherwise: columnRef(value),
+      type: value.type,
+    },
   };
 }
 

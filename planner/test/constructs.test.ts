@@ -111,10 +111,17 @@ describe("constructs", () => {
     expect(relsOf(p.plan).some((r) => r.aggregate && r.aggregate.groupingExpressions.length === 1)).toBe(true);
   });
 
-  it("a correlated count stays a subquery with outer references", () => {
+  it("a correlated count becomes a left join, with count's value over no rows where nothing matched", () => {
     const p = plan("select o_orderkey, (select count(*) from lineitem where l_orderkey = o_orderkey) as n from orders");
+    expect(valuesOf(p.plan, "subquery")).toEqual([]);
+    expect(joinTypes(p.plan)).toEqual([JoinRel_JoinType.JOIN_TYPE_LEFT]);
+    expect(valuesOf(p.plan, "ifThen").length).toBe(1);
+  });
+
+  it("a subquery correlated by more than equalities stays a subquery with outer references", () => {
+    const p = plan("select o_orderkey, (select count(*) from lineitem where l_orderkey = o_orderkey and l_extendedprice > o_totalprice) as n from orders");
     expect(valuesOf(p.plan, "subquery").length).toBe(1);
-    expect(valuesOf(p.plan, "outerReference")).toEqual([{ stepsOut: 1 }]);
+    expect(valuesOf(p.plan, "outerReference").length).toBe(2);
   });
 
   it("a subquery two levels in refers two subquery boundaries out", () => {
