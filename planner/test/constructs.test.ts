@@ -216,6 +216,19 @@ describe("constructs", () => {
     expect(relsOf(p.plan).some((r) => r.read?.virtualTable)).toBe(true);
   });
 
+  it("EXPLAIN prints the optimized plan as an indented tree", () => {
+    const sql = "select l_returnflag, count(*) as n from lineitem where l_quantity > 1 group by 1 order by n desc limit 3";
+    expect(plan(sql).explain()).toBe(
+      [
+        "Limit 3",
+        "  Sort n DESC",
+        "    Aggregate groups=[l_returnflag] measures=[n := count(*)]",
+        "      Scan lineitem [l_returnflag] filters=[(l_quantity > 1.00)]",
+      ].join("\n"),
+    );
+    expect(planSql(sql, tpchCatalog, { twoPhaseAggregates: true }).explain()).toMatch(/Aggregate\(final\)[^\n]*\n\s+Aggregate\(partial\)/);
+  });
+
   it("declares every function it uses once, under its extension URN", () => {
     const p = plan("select sum(l_quantity), sum(l_extendedprice), avg(l_tax) from lineitem");
     const names = declaredFunctions(p.plan);
