@@ -1,0 +1,100 @@
+// One place for the ledger's primitives: SHA-256 and ed25519.
+// Nodes use node:crypto (≈15× faster here); `portableSigner` uses @noble for client code
+// that must also run in browsers. Same keys, same signatures (ed25519 is deterministic).
+import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from "node:crypto";
+import * as noble from "@noble/ed25519";
+import { sha512 } from "@noble/hashes/sha2.js";
+
+export const PUBLIC_KEY_BYTES = 32;
+export const SECRET_KEY_BYTES = 32;
+export const SIGNATURE_BYTES = 64;
+export const HASH_BYTES = 32;
+
+noble.hashes.sha512 = sha512;
+
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash("sha256");
+  for (const part of parts) h.update(part);
+  return new Uint8Array(h.digest());
+}
+
+export interface KeyPair {
+  readonly secretKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+// DER prefixes that wrap a raw 32-byte ed25519 key for node:crypto (RFC 8410).
+const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  if (secretKey.length !== SECRET_KEY_BYTES) throw new Error(`ed25519 secret key must be ${SECRET_KEY_BYTES} bytes, got ${secretKey.length}`);
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: "der", type: "pkcs8" });
+}
+
+const publicKeyCache = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE_LIMIT = 4096;
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey).toString("hex");
+  let key = publicKeyCache.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
+    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyCache.clear();
+    publicKeyCache.set(id, key);
+  }
+  return key;
+}
+
+export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
+  const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: "der", type: "spki" });
+  return { secretKey: new Uint8Array(secretKey), publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) };
+}
+
+/** A fresh key pair; pass `seed` (32 bytes) for a deterministic one (simulations, tests). */
+export function generateKeyPair(seed?: Uint8Array): KeyPair {
+  return keyPairFromSecret(seed ?? new Uint8Array(randomBytes(SECRET_KEY_BYTES)));
+}
+
+export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return new Uint8Array(nodeSign(null, message, privateKeyObject(secretKey)));
+}
+
+export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return false;
+  try {
+    return nodeVerify(null, message, publicKeyObject(publicKey), signature);
+  } catch {
+    return false; // a public key that is not a curve point
+  }
+}
+
+/** Pure-JS signing for client code that cannot rely on node:crypto. */
+export const portableSigner = {
+  publicKey(secretKey: Uint8Array): Uint8Array {
+    return noble.getPublicKey(secretKey);
+  },
+  sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+    return noble.sign(message, secretKey);
+  },
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+    try {
+      return noble.verify(signature, message, publicKey);
+    } catch {
+      return false;
+    }
+  },
+};
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+export function fromHex(hex: string): Uint8Array {
+  if (!/^(?:[0-9a-f]{2})*$/i.test(hex)) throw new Error(`not hex: ${hex.slice(0, 20)}`);
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
