@@ -2,6 +2,9 @@
 // compare answers: decimals exact, dates as YYYY-MM-DD, timestamps as ISO-like local text
 // without a zone (as DuckDB prints them), NULL as null (each format decides how to show it).
 import * as arrow from "apache-arrow";
+import { formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
+
+export { formatTimestampMicros as formatTimestamp };
 
 const MS_PER_DAY = 86_400_000;
 
@@ -20,28 +23,6 @@ export function formatScaled(unscaled: bigint, scale: number): string {
   return negative ? `-${whole}` : whole;
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, "0");
-}
-
-export function formatDate(msSinceEpoch: number): string {
-  const d = new Date(msSinceEpoch);
-  const year = d.getUTCFullYear();
-  const yearText = year < 0 ? `-${pad(-year, 4)}` : pad(year, 4);
-  return `${yearText}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-}
-
-/** Microseconds since midnight or since the epoch, rendered with as many fraction digits as needed. */
-function formatClock(micros: bigint): string {
-  const seconds = micros / 1_000_000n;
-  const fraction = micros % 1_000_000n;
-  const h = Number(seconds / 3600n);
-  const m = Number((seconds / 60n) % 60n);
-  const s = Number(seconds % 60n);
-  const base = `${pad(h)}:${pad(m)}:${pad(s)}`;
-  return fraction === 0n ? base : `${base}.${fraction.toString().padStart(6, "0").replace(/0+$/, "")}`;
-}
-
 function toMicros(value: bigint | number, unit: arrow.TimeUnit): bigint {
   const v = BigInt(value);
   switch (unit) {
@@ -57,25 +38,19 @@ function toMicros(value: bigint | number, unit: arrow.TimeUnit): bigint {
   return v;
 }
 
-export function formatTimestamp(micros: bigint): string {
-  const day = micros >= 0n ? micros / 86_400_000_000n : -((-micros + 86_399_999_999n) / 86_400_000_000n);
-  const clock = micros - day * 86_400_000_000n;
-  return `${formatDate(Number(day) * MS_PER_DAY)} ${formatClock(clock)}`;
-}
-
 /** The text of one non-null value of the given Arrow type. */
 export function formatValue(type: arrow.DataType, value: unknown): string {
   if (arrow.DataType.isDecimal(type)) {
     return formatScaled(decimalToBigInt(value as Uint32Array), type.scale);
   }
   if (arrow.DataType.isDate(type)) {
-    return formatDate(Number(value));
+    return formatDateDays(Math.floor(Number(value) / MS_PER_DAY));
   }
   if (arrow.DataType.isTimestamp(type)) {
-    return formatTimestamp(toMicros(value as bigint | number, type.unit));
+    return formatTimestampMicros(toMicros(value as bigint | number, type.unit));
   }
   if (arrow.DataType.isTime(type)) {
-    return formatClock(toMicros(value as bigint | number, type.unit));
+    return formatTimeMicros(toMicros(value as bigint | number, type.unit));
   }
   if (arrow.DataType.isFloat(type)) {
     return formatFloat(value as number);

@@ -25,9 +25,9 @@ function decimalVector(unscaled: (bigint | null)[], precision: number, scale: nu
 
 function sample(): arrow.Table {
   const dates = arrow.makeBuilder({ type: new arrow.DateDay(), nullValues: [null] });
-  dates.append(new Date(Date.UTC(1998, 11, 1)));
+  dates.append(Date.UTC(1998, 11, 1));
   dates.append(null);
-  dates.append(new Date(Date.UTC(1992, 0, 2)));
+  dates.append(Date.UTC(1992, 0, 2));
   return new arrow.Table({
     name: arrow.vectorFromArray(["plain", 'say "hi", then\nleave', ""], new arrow.Utf8()),
     price: decimalVector([12345n, -5n, null], 15, 2),

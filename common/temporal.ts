@@ -1,0 +1,31 @@
+// Dates and times as text, the way DuckDB and SQL literals write them: YYYY-MM-DD, and clocks
+// with as many fraction digits as the value needs. Days and microseconds since the Unix epoch
+// are what Substrait literals, Arrow and DuckDB all carry.
+
+const MS_PER_DAY = 86_400_000;
+const MICROS_PER_DAY = 86_400_000_000n;
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+export function formatDateDays(days: number): string {
+  const d = new Date(days * MS_PER_DAY);
+  const year = d.getUTCFullYear();
+  const yearText = year < 0 ? `-${pad(-year, 4)}` : pad(year, 4);
+  return `${yearText}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** Microseconds since midnight, e.g. `13:05:09.25`. */
+export function formatTimeMicros(micros: bigint): string {
+  const seconds = micros / 1_000_000n;
+  const fraction = micros % 1_000_000n;
+  const base = `${pad(Number(seconds / 3600n))}:${pad(Number((seconds / 60n) % 60n))}:${pad(Number(seconds % 60n))}`;
+  return fraction === 0n ? base : `${base}.${fraction.toString().padStart(6, "0").replace(/0+$/, "")}`;
+}
+
+/** Microseconds since the epoch, e.g. `1998-12-01 13:05:09.25`. */
+export function formatTimestampMicros(micros: bigint): string {
+  const day = micros >= 0n ? micros / MICROS_PER_DAY : -((-micros + MICROS_PER_DAY - 1n) / MICROS_PER_DAY);
+  return `${formatDateDays(Number(day))} ${formatTimeMicros(micros - day * MICROS_PER_DAY)}`;
+}

@@ -1,0 +1,78 @@
+// The tables an engine can read: parquet files registered under a name. It is both the
+// planner's catalog (schemas as Substrait NamedStructs, row counts) and the translator's
+// resolver (names and placeholders → FROM items).
+import type { NamedStruct, ReadRel_LocalFiles } from "../proto/index.ts";
+import type { Catalog, CatalogTable } from "../planner/catalog.ts";
+import { MemoryCatalog } from "../planner/catalog.ts";
+import { UserError } from "../common/errors.ts";
+import type { TableColumn, TableResolver, TableSource } from "./substrait/index.ts";
+import { quoteString } from "./substrait/literals.ts";
+
+export interface ParquetTable {
+  names: string[];
+  files: string[];
+  columns: TableColumn[];
+  rowCount: number;
+}
+
+export function parquetScan(files: readonly string[]): string {
+  return `read_parquet([${files.map(quoteString).join(", ")}])`;
+}
+
+function displayName(names: readonly string[]): string {
+  return names.join(".");
+}
+
+export class ParquetTables implements TableResolver {
+  readonly #tables: ParquetTable[] = [];
+
+  add(table: ParquetTable): void {
+    const key = displayName(table.names).toLowerCase();
+    if (this.#tables.some((t) => displayName(t.names).toLowerCase() === key)) {
+      throw new UserError(`table ${displayName(table.names)} is registered twice`);
+    }
+    this.#tables.push(table);
+  }
+
+  catalog(): Catalog {
+    return new MemoryCatalog(this.#tables.map(catalogTable));
+  }
+
+  namedTable(names: readonly string[]): TableSource {
+    const entry = this.catalog().lookup([...names]);
+    const table = entry && this.#tables.find((t) => displayName(t.names) === displayName(entry.names));
+    if (!table) {
+      const known = this.#tables.map((t) => displayName(t.names)).join(", ") || "none";
+      throw new UserError(`the plan reads table ${displayName(names)}, which is not registered (tables: ${known})`);
+    }
+    return source(table);
+  }
+
+  localFiles(files: ReadRel_LocalFiles, baseSchema: NamedStruct | undefined): TableSource {
+    const paths = files.items.map((item) => (item.uriFile ?? item.uriPath ?? item.uriPathGlob ?? item.uriFolder ?? "").replace(/^file:\/\//, ""));
+    // A registered table with exactly these files, or else (plans written with placeholder
+    // file names) the one registered table whose columns are the plan's base schema.
+    const byFiles = this.#tables.find((t) => t.files.length === paths.length && t.files.every((f) => paths.includes(f)));
+    if (byFiles) return source(byFiles);
+    const wanted = new Set((baseSchema?.names ?? []).map((n) => n.toLowerCase()));
+    const bySchema = this.#tables.filter(
+      (t) => t.columns.length === wanted.size && t.columns.every((c) => wanted.has(c.name.toLowerCase())),
+    );
+    if (bySchema.length === 1) return source(bySchema[0]);
+    throw new UserError(
+      `the plan reads local file ${paths[0] ?? "(none)"}; pass it with --data (no registered table has these files${bySchema.length > 1 ? ", and several have its columns" : " or its columns"})`,
+    );
+  }
+}
+
+function source(table: ParquetTable): TableSource {
+  return { from: parquetScan(table.files), columns: table.columns };
+}
+
+function catalogTable(table: ParquetTable): CatalogTable {
+  const schema: NamedStruct = {
+    names: table.columns.map((c) => c.name),
+    struct: { types: table.columns.map((c) => c.type), typeVariationReference: 0, nullability: 2 },
+  };
+  return { names: table.names, schema, rowCount: table.rowCount };
+}

@@ -1,0 +1,180 @@
+// One node's executor: DuckDB in this process, parquet files registered as tables, Substrait
+// plans in and Arrow tables out. The plan is translated to DuckDB SQL positionally; the SQL a
+// user may have typed never reaches DuckDB.
+import type * as arrow from "apache-arrow";
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
+import type { Plan } from "../proto/index.ts";
+import type { Catalog } from "../planner/catalog.ts";
+import { UserError, invariant } from "../common/errors.ts";
+import { ArrowCollector } from "./arrow.ts";
+import { ParquetTables, parquetScan } from "./catalog.ts";
+import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
+import { quoteString } from "./substrait/literals.ts";
+import { duckdbTypeFromSubstrait, substraitTypeFromDuckdb } from "./types.ts";
+
+export interface EngineOptions {
+  /** DuckDB worker threads (default: DuckDB's, one per core). */
+  threads?: number;
+  /** DuckDB's memory limit, e.g. "2GB" (default: DuckDB's, 80% of RAM). */
+  memoryLimit?: string;
+}
+
+export interface Progress {
+  /** 0–100, or -1 while DuckDB cannot tell. */
+  percent: number;
+  rowsProcessed: number;
+  totalRows: number;
+}
+
+export interface ExecuteOptions {
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface QueryResult {
+  names: string[];
+  table: arrow.Table;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+
+/** DuckDB errors caused by the plan or the data (a type mismatch, an overflow), not by us. */
+const USER_ERROR_KINDS = /^(Binder|Conversion|Out of Range|Invalid Input|Catalog|Parser) Error/;
+
+export class LocalEngine {
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  readonly #tables = new ParquetTables();
+  #closed = false;
+
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.#instance = instance;
+    this.#connection = connection;
+  }
+
+  static async open(options: EngineOptions = {}): Promise<LocalEngine> {
+    const config: Record<string, string> = {};
+    if (options.threads !== undefined) config.threads = String(options.threads);
+    if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+    const instance = await DuckDBInstance.create(":memory:", config);
+    return new LocalEngine(instance, await instance.connect());
+  }
+
+  /** Registers parquet files as one table; its schema and row count come from the files. */
+  async registerParquet(names: string[], files: string[]): Promise<void> {
+    this.#assertOpen();
+    if (names.length === 0 || names.some((n) => n.length === 0)) throw new UserError("a table needs a non-empty name");
+    if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
+    const scan = parquetScan(files);
+    const fileList = `[${files.map(quoteString).join(", ")}]`;
+    let described, counted, required;
+    try {
+      described = await this.#connection.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
+      counted = await this.#connection.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(${fileList})`);
+      required = await this.#connection.runAndReadAll(
+        `SELECT DISTINCT name FROM parquet_schema(${fileList}) WHERE repetition_type = 'REQUIRED' AND num_children IS NULL`,
+      );
+    } catch (error) {
+      throw new UserError(`cannot read ${files.length === 1 ? files[0] : `the files of ${names.join(".")}`} as parquet: ${firstLine(error)}`);
+    }
+    const notNull = new Set(required.getRows().map((r) => String(r[0])));
+    const columns = described.getRows().map((row) => {
+      const name = String(row[0]);
+      return { name, type: substraitTypeFromDuckdb(String(row[1]), !notNull.has(name)) };
+    });
+    this.#tables.add({ names, files, columns, rowCount: Number(counted.getRows()[0][0]) });
+  }
+
+  catalog(): Catalog {
+    return this.#tables.catalog();
+  }
+
+  /** The DuckDB SQL a plan runs as (for EXPLAIN-like tooling and tests). */
+  translate(plan: Plan): TranslatedPlan {
+    return translatePlan(plan, this.#tables);
+  }
+
+  async execute(plan: Plan, options: ExecuteOptions = {}): Promise<QueryResult> {
+    this.#assertOpen();
+    const translated = this.translate(plan);
+    const prepared = await this.#prepareTyped(translated);
+    const abort = () => this.#connection.interrupt();
+    options.signal?.throwIfAborted();
+    options.signal?.addEventListener("abort", abort, { once: true });
+    const timer = options.onProgress ? setInterval(() => options.onProgress!(this.#progress()), PROGRESS_INTERVAL_MS) : undefined;
+    try {
+      const pending = prepared.start();
+      const result = await pending.getResult();
+      const collector = new ArrowCollector(result.columnTypes(), translated.names);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        collector.add(chunk);
+      }
+      return { names: translated.names, table: collector.finish() };
+    } catch (error) {
+      if (options.signal?.aborted) throw new UserError("query cancelled");
+      throw duckdbError(error);
+    } finally {
+      if (timer) clearInterval(timer);
+      options.signal?.removeEventListener("abort", abort);
+      prepared.destroySync();
+    }
+  }
+
+  /** Runs SQL on this engine's DuckDB directly: for references in tests and benchmarks only. */
+  async runReferenceSql(sql: string): Promise<QueryResult> {
+    this.#assertOpen();
+    const result = await this.#connection.run(sql);
+    const names = result.columnNames();
+    const collector = new ArrowCollector(result.columnTypes(), names);
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) collector.add(chunk);
+    return { names, table: collector.finish() };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+  }
+
+  #assertOpen(): void {
+    invariant(!this.#closed, "engine used after close()");
+  }
+
+  #progress(): Progress {
+    const p = this.#connection.progress;
+    return { percent: p.percentage, rowsProcessed: Number(p.rows_processed), totalRows: Number(p.total_rows_to_process) };
+  }
+
+  /**
+   * Prepares the plan's SELECT and, where DuckDB would return another type than the plan
+   * declares (a HUGEINT sum declared decimal<38,0>, another producer's i64 count), casts the
+   * output column to the declared type.
+   */
+  async #prepareTyped(translated: TranslatedPlan): Promise<DuckDBPreparedStatement> {
+    const prepare = async (sql: string) => {
+      try {
+        return await this.#connection.prepare(sql);
+      } catch (error) {
+        throw duckdbError(error);
+      }
+    };
+    const statement = await prepare(translated.sql);
+    const wanted = translated.types.map((t) => (t ? duckdbTypeFromSubstrait(t) : undefined));
+    const actual = Array.from({ length: statement.columnCount }, (_, i) => statement.columnType(i).toString());
+    if (wanted.every((w, i) => w === undefined || w === actual[i])) return statement;
+    statement.destroySync();
+    const columns = wanted.map((w, i) => (w === undefined || w === actual[i] ? `c${i}` : `CAST(c${i} AS ${w}) AS c${i}`));
+    return prepare(`SELECT ${columns.join(", ")} FROM (${translated.sql}) typed`);
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split("\n")[0];
+}
+
+function duckdbError(error: unknown): Error {
+  if (error instanceof UserError) return error;
+  const message = firstLine(error);
+  return USER_ERROR_KINDS.test(message) ? new UserError(message) : new Error(`DuckDB failed: ${message}`);
+}

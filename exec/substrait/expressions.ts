@@ -1,0 +1,273 @@
+// Substrait expressions as DuckDB SQL over a scope of input columns. Field references are
+// positional; outer references (correlated subqueries) count scopes outward with steps_out.
+import {
+  AggregateFunction_AggregationInvocation,
+  Expression_Cast_FailureBehavior,
+  Expression_Subquery_SetComparison_ComparisonOp,
+  Expression_Subquery_SetComparison_ReductionOp,
+  Expression_Subquery_SetPredicate_PredicateOp,
+  Expression_WindowFunction_BoundsType,
+  SortField_SortDirection,
+  type Expression,
+  type Expression_WindowFunction_Bound,
+  type FunctionArgument,
+  type FunctionOption,
+  type Rel,
+  type SortField,
+  type Type,
+  type AggregationPhase,
+} from "../../proto/index.ts";
+import { UnsupportedError, UserError } from "../../common/errors.ts";
+import { duckdbTypeFromSubstrait } from "../types.ts";
+import type { FunctionDeclarations } from "./extensions.ts";
+import { BOOLEAN_FUNCTIONS, isRankingWindow, renderScalar, windowName } from "./functions.ts";
+import { literalSql, literalType } from "./literals.ts";
+
+/** The columns an expression can see: SQL that refers to each, and its type when known. */
+export interface Scope {
+  refs: readonly string[];
+  types: readonly (Type | undefined)[];
+}
+
+/** A relation translated to SQL whose output columns are named c0, c1, … */
+export interface RelSql {
+  sql: string;
+  types: (Type | undefined)[];
+}
+
+export type RelWriter = (rel: Rel, outer: readonly Scope[]) => RelSql;
+
+export function castTo(sql: string, type: Type | undefined): string {
+  return type ? `CAST(${sql} AS ${duckdbTypeFromSubstrait(type)})` : sql;
+}
+
+/** Value arguments, whether in `arguments` (current) or the deprecated `args`. */
+export function valueArguments(args: readonly FunctionArgument[], deprecated: readonly Expression[]): Expression[] {
+  const values = args.filter((a) => a.value !== undefined).map((a) => a.value!);
+  return values.length > 0 ? values : [...deprecated];
+}
+
+function enumArguments(args: readonly FunctionArgument[]): string[] {
+  return args.filter((a) => a.enum !== undefined).map((a) => a.enum!);
+}
+
+function rejectUnknownOptions(options: readonly FunctionOption[], declared: string): void {
+  // Options such as overflow or rounding only choose among behaviours DuckDB's defaults cover
+  // for the plans we accept; a preference list we could not honour is refused by name.
+  for (const option of options) {
+    if (option.name.toUpperCase() === "NULL_HANDLING" && !option.preference.some((p) => /^(ACCEPT_NULLS|IGNORE_NULLS)$/i.test(p))) {
+      throw new UnsupportedError(`option ${option.name}=${option.preference.join("|")} of ${declared}`);
+    }
+  }
+}
+
+export class ExpressionWriter {
+  readonly #functions: FunctionDeclarations;
+  readonly #writeRel: RelWriter;
+
+  constructor(functions: FunctionDeclarations, writeRel: RelWriter) {
+    this.#functions = functions;
+    this.#writeRel = writeRel;
+  }
+
+  write(e: Expression, scope: Scope, outer: readonly Scope[]): string {
+    const write = (x: Expression) => this.write(x, scope, outer);
+    if (e.selection) return this.#reference(e, scope, outer).sql;
+    if (e.literal) return literalSql(e.literal);
+    if (e.scalarFunction) {
+      const f = e.scalarFunction;
+      const fn = this.#functions.get(f.functionReference);
+      rejectUnknownOptions(f.options, fn.declared);
+      const args = valueArguments(f.arguments, f.args).map(write);
+      const text = renderScalar(fn.name, args, { enums: enumArguments(f.arguments), outputType: f.outputType, declared: fn.declared });
+      // DuckDB drops a cast to the type a value already has, so this costs nothing when the
+      // producer declared what DuckDB infers, and makes other producers' types hold.
+      return BOOLEAN_FUNCTIONS.has(fn.name) ? text : castTo(text, f.outputType);
+    }
+    if (e.windowFunction) return this.#window(e, scope, outer);
+    if (e.cast) {
+      if (!e.cast.type || !e.cast.input) throw new UserError("cast without a type or an input");
+      const tryCast = e.cast.failureBehavior === Expression_Cast_FailureBehavior.FAILURE_BEHAVIOR_RETURN_NULL;
+      return `${tryCast ? "TRY_CAST" : "CAST"}(${write(e.cast.input)} AS ${duckdbTypeFromSubstrait(e.cast.type)})`;
+    }
+    if (e.ifThen) {
+      const branches = e.ifThen.ifs.map((c) => `WHEN ${write(required(c.if, "if"))} THEN ${write(required(c.then, "then"))}`);
+      const otherwise = e.ifThen.else ? ` ELSE ${write(e.ifThen.else)}` : "";
+      return `(CASE ${branches.join(" ")}${otherwise} END)`;
+    }
+    if (e.switchExpression) {
+      const s = e.switchExpression;
+      const branches = s.ifs.map((c) => `WHEN ${literalSql(required(c.if, "switch value"))} THEN ${write(required(c.then, "then"))}`);
+      const otherwise = s.else ? ` ELSE ${write(s.else)}` : "";
+      return `(CASE ${write(required(s.match, "switch match"))} ${branches.join(" ")}${otherwise} END)`;
+    }
+    if (e.singularOrList) {
+      const options = e.singularOrList.options.map(write);
+      if (options.length === 0) return "FALSE";
+      return `(${write(required(e.singularOrList.value, "IN value"))} IN (${options.join(", ")}))`;
+    }
+    if (e.multiOrList) {
+      const value = `(${e.multiOrList.value.map(write).join(", ")})`;
+      const options = e.multiOrList.options.map((o) => `(${o.fields.map(write).join(", ")})`);
+      return options.length === 0 ? "FALSE" : `(${value} IN (${options.join(", ")}))`;
+    }
+    if (e.subquery) return this.#subquery(e, scope, outer);
+    if (e.nested?.struct) return `ROW(${e.nested.struct.fields.map(write).join(", ")})`;
+    if (e.nested?.list) return `[${e.nested.list.values.map(write).join(", ")}]`;
+    throw new UnsupportedError(`expression of kind ${kindOf(e)}`);
+  }
+
+  /** The type of an expression as the plan declares it, when the plan says. */
+  typeOf(e: Expression, scope: Scope, outer: readonly Scope[]): Type | undefined {
+    if (e.selection) return this.#reference(e, scope, outer).type;
+    if (e.literal) return literalType(e.literal);
+    if (e.scalarFunction) return e.scalarFunction.outputType;
+    if (e.windowFunction) return e.windowFunction.outputType;
+    if (e.cast) return e.cast.type;
+    if (e.ifThen) return e.ifThen.ifs[0]?.then ? this.typeOf(e.ifThen.ifs[0].then, scope, outer) : undefined;
+    if (e.switchExpression) return e.switchExpression.ifs[0]?.then ? this.typeOf(e.switchExpression.ifs[0].then, scope, outer) : undefined;
+    if (e.subquery?.scalar?.input) return this.#writeRel(e.subquery.scalar.input, [...outer, scope]).types[0];
+    return undefined;
+  }
+
+  sortKey(sort: SortField, scope: Scope, outer: readonly Scope[]): string {
+    const expression = this.write(required(sort.expr, "sort expression"), scope, outer);
+    switch (sort.direction) {
+      case SortField_SortDirection.SORT_DIRECTION_ASC_NULLS_FIRST:
+        return `${expression} ASC NULLS FIRST`;
+      case SortField_SortDirection.SORT_DIRECTION_ASC_NULLS_LAST:
+      case SortField_SortDirection.SORT_DIRECTION_UNSPECIFIED:
+      case undefined:
+        return `${expression} ASC NULLS LAST`;
+      case SortField_SortDirection.SORT_DIRECTION_DESC_NULLS_FIRST:
+        return `${expression} DESC NULLS FIRST`;
+      case SortField_SortDirection.SORT_DIRECTION_DESC_NULLS_LAST:
+        return `${expression} DESC NULLS LAST`;
+    }
+    throw new UnsupportedError(`sort direction ${sort.direction}${sort.comparisonFunctionReference !== undefined ? " (custom comparison function)" : ""}`);
+  }
+
+  #reference(e: Expression, scope: Scope, outer: readonly Scope[]): { sql: string; type: Type | undefined } {
+    const selection = e.selection!;
+    const segment = selection.directReference?.structField;
+    if (!segment) throw new UnsupportedError("field reference other than a direct struct field");
+    if (segment.child) throw new UnsupportedError("reference into a nested struct field");
+    let target = scope;
+    if (selection.outerReference) {
+      const steps = selection.outerReference.stepsOut;
+      target = outer[outer.length - steps];
+      if (steps < 1 || !target) throw new UserError(`outer reference ${steps} steps out, but only ${outer.length} enclosing queries`);
+    } else if (selection.expression) {
+      throw new UnsupportedError("field reference into an expression's result");
+    }
+    const sql = target.refs[segment.field];
+    if (sql === undefined) throw new UserError(`field ${segment.field} out of range: the input has ${target.refs.length} columns`);
+    return { sql, type: target.types[segment.field] };
+  }
+
+  #window(e: Expression, scope: Scope, outer: readonly Scope[]): string {
+    const w = e.windowFunction!;
+    const fn = this.#functions.get(w.functionReference);
+    return this.windowCall({
+      name: fn.name,
+      declared: fn.declared,
+      args: valueArguments(w.arguments, w.args).map((a) => this.write(a, scope, outer)),
+      distinct: w.invocation === AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT,
+      phase: w.phase,
+      partitions: w.partitions.map((p) => this.write(p, scope, outer)),
+      sorts: w.sorts.map((s) => this.sortKey(s, scope, outer)),
+      boundsType: w.boundsType,
+      lower: w.lowerBound,
+      upper: w.upperBound,
+      outputType: w.outputType,
+    });
+  }
+
+  windowCall(w: WindowCall): string {
+    const name = windowName(w.name, w.declared);
+    if (w.phase === 1 || w.phase === 2 || w.phase === 4) throw new UnsupportedError(`window function ${w.declared} in an intermediate phase`);
+    const over: string[] = [];
+    if (w.partitions.length > 0) over.push(`PARTITION BY ${w.partitions.join(", ")}`);
+    if (w.sorts.length > 0) over.push(`ORDER BY ${w.sorts.join(", ")}`);
+    if (!isRankingWindow(w.name) && (w.lower || w.upper)) {
+      const kind = w.boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS ? "ROWS" : "RANGE";
+      over.push(`${kind} BETWEEN ${bound(w.lower, "PRECEDING")} AND ${bound(w.upper, w.sorts.length > 0 ? "CURRENT" : "FOLLOWING")}`);
+    }
+    const args = w.args.length === 0 && name === "count" ? "*" : `${w.distinct ? "DISTINCT " : ""}${w.args.join(", ")}`;
+    return castTo(`${name}(${args}) OVER (${over.join(" ")})`, w.outputType);
+  }
+
+  #subquery(e: Expression, scope: Scope, outer: readonly Scope[]): string {
+    const s = e.subquery!;
+    const nested = [...outer, scope];
+    if (s.scalar) return `(SELECT c0 FROM (${this.#writeRel(required(s.scalar.input, "scalar subquery"), nested).sql}))`;
+    if (s.inPredicate) {
+      const haystack = this.#writeRel(required(s.inPredicate.haystack, "IN subquery"), nested);
+      const needles = s.inPredicate.needles.map((n) => this.write(n, scope, outer));
+      const columns = needles.map((_, i) => `c${i}`).join(", ");
+      const left = needles.length === 1 ? needles[0] : `(${needles.join(", ")})`;
+      return `(${left} IN (SELECT ${columns} FROM (${haystack.sql})))`;
+    }
+    if (s.setPredicate) {
+      if (s.setPredicate.predicateOp !== Expression_Subquery_SetPredicate_PredicateOp.PREDICATE_OP_EXISTS) {
+        throw new UnsupportedError("UNIQUE subquery predicate");
+      }
+      return `EXISTS (${this.#writeRel(required(s.setPredicate.tuples, "EXISTS subquery"), nested).sql})`;
+    }
+    if (s.setComparison) {
+      const c = s.setComparison;
+      const op = COMPARISONS[c.comparisonOp];
+      const reduction =
+        c.reductionOp === Expression_Subquery_SetComparison_ReductionOp.REDUCTION_OP_ANY
+          ? "ANY"
+          : c.reductionOp === Expression_Subquery_SetComparison_ReductionOp.REDUCTION_OP_ALL
+            ? "ALL"
+            : undefined;
+      if (!op || !reduction) throw new UnsupportedError(`set comparison ${c.comparisonOp}/${c.reductionOp}`);
+      const right = this.#writeRel(required(c.right, "set comparison subquery"), nested);
+      return `(${this.write(required(c.left, "set comparison value"), scope, outer)} ${op} ${reduction} (SELECT c0 FROM (${right.sql})))`;
+    }
+    throw new UnsupportedError("subquery of an unknown kind");
+  }
+}
+
+export interface WindowCall {
+  name: string;
+  declared: string;
+  args: string[];
+  distinct: boolean;
+  phase: AggregationPhase;
+  partitions: string[];
+  sorts: string[];
+  boundsType: number;
+  lower: Expression_WindowFunction_Bound | undefined;
+  upper: Expression_WindowFunction_Bound | undefined;
+  outputType: Type | undefined;
+}
+
+const COMPARISONS: Record<number, string> = {
+  [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_EQ]: "=",
+  [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_NE]: "<>",
+  [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_LT]: "<",
+  [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_GT]: ">",
+  [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_LE]: "<=",
+  [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_GE]: ">=",
+};
+
+function bound(b: Expression_WindowFunction_Bound | undefined, missing: "PRECEDING" | "FOLLOWING" | "CURRENT"): string {
+  if (!b) return missing === "CURRENT" ? "CURRENT ROW" : `UNBOUNDED ${missing}`;
+  if (b.unbounded) return missing === "PRECEDING" ? "UNBOUNDED PRECEDING" : "UNBOUNDED FOLLOWING";
+  if (b.currentRow) return "CURRENT ROW";
+  if (b.preceding) return `${b.preceding.offset} PRECEDING`;
+  if (b.following) return `${b.following.offset} FOLLOWING`;
+  throw new UserError("window bound of no kind");
+}
+
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new UserError(`plan is missing a ${what}`);
+  return value;
+}
+
+export function kindOf(message: object): string {
+  return Object.keys(message).filter((k) => (message as Record<string, unknown>)[k] !== undefined && k !== "_unknownFields").join(", ") || "(empty)";
+}

@@ -1,0 +1,30 @@
+// A Substrait plan as one DuckDB SELECT. The translation is positional and typed by the plan:
+// nothing of the SQL the plan may have come from is consulted.
+import { UserError } from "../../common/errors.ts";
+import type { Plan, Type } from "../../proto/index.ts";
+import { FunctionDeclarations } from "./extensions.ts";
+import { RelationWriter } from "./relations.ts";
+import type { TableResolver } from "./tables.ts";
+
+export type { TableColumn, TableResolver, TableSource } from "./tables.ts";
+
+export interface TranslatedPlan {
+  /** A SELECT whose columns are c0, c1, … in the plan's output order. */
+  sql: string;
+  /** The output names the plan's root gives (or c0, c1, … when it gives none). */
+  names: string[];
+  /** Each output column's type as the plan declares it, when it does. */
+  types: (Type | undefined)[];
+}
+
+export function translatePlan(plan: Plan, tables: TableResolver): TranslatedPlan {
+  const roots = plan.relations.filter((r) => r.root !== undefined);
+  if (roots.length !== 1) throw new UserError(`a plan to run needs exactly one root relation, this one has ${roots.length}`);
+  const root = roots[0].root!;
+  if (!root.input) throw new UserError("the plan's root relation has no input");
+  const writer = new RelationWriter(new FunctionDeclarations(plan), tables);
+  const rel = writer.write(root.input);
+  const width = rel.types.length;
+  const names = root.names.length === width ? [...root.names] : Array.from({ length: width }, (_, i) => root.names[i] ?? `c${i}`);
+  return { sql: rel.sql, names, types: rel.types };
+}

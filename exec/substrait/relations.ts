@@ -1,0 +1,350 @@
+// Substrait relations as nested DuckDB SELECTs. Every relation's output columns are named
+// c0, c1, … so a parent refers to them by position, exactly as Substrait does; DuckDB's
+// optimizer flattens the nesting, and pushes filters and projections into the parquet scans.
+import {
+  AggregateFunction_AggregationInvocation,
+  AggregationPhase,
+  JoinRel_JoinType,
+  SetRel_SetOp,
+  type AggregateRel,
+  type AggregateRel_Measure,
+  type Expression,
+  type FetchRel,
+  type JoinRel,
+  type ReadRel,
+  type Rel,
+  type RelCommon,
+  type Type,
+} from "../../proto/index.ts";
+import { UnsupportedError, UserError } from "../../common/errors.ts";
+import { duckdbTypeFromSubstrait } from "../types.ts";
+import { castTo, ExpressionWriter, kindOf, required, valueArguments, type RelSql, type Scope } from "./expressions.ts";
+import type { FunctionDeclarations } from "./extensions.ts";
+import { aggregateName } from "./functions.ts";
+import { literalSql } from "./literals.ts";
+import type { TableResolver, TableSource } from "./tables.ts";
+
+/** Deeper plans than this are refused rather than risking the stack. */
+const MAX_NESTING = 200;
+
+function selectList(exprs: readonly string[]): string {
+  return exprs.length === 0 ? "NULL AS c0" : exprs.map((e, i) => `${e} AS c${i}`).join(", ");
+}
+
+function columnRefs(alias: string, width: number): string[] {
+  return Array.from({ length: width }, (_, i) => `${alias}.c${i}`);
+}
+
+export class RelationWriter {
+  readonly #functions: FunctionDeclarations;
+  readonly #tables: TableResolver;
+  readonly #expressions: ExpressionWriter;
+  #aliases = 0;
+  #depth = 0;
+
+  constructor(functions: FunctionDeclarations, tables: TableResolver) {
+    this.#functions = functions;
+    this.#tables = tables;
+    this.#expressions = new ExpressionWriter(functions, (rel, outer) => this.write(rel, outer));
+  }
+
+  write(rel: Rel, outer: readonly Scope[] = []): RelSql {
+    if (++this.#depth > MAX_NESTING) throw new UnsupportedError(`plans nested deeper than ${MAX_NESTING} relations`);
+    try {
+      const [direct, common] = this.#direct(rel, outer);
+      return this.#emit(direct, common);
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #alias(): string {
+    return `r${++this.#aliases}`;
+  }
+
+  #scope(alias: string, input: RelSql): Scope {
+    return { refs: columnRefs(alias, input.types.length), types: input.types };
+  }
+
+  #expr(e: Expression, scope: Scope, outer: readonly Scope[]): string {
+    return this.#expressions.write(e, scope, outer);
+  }
+
+  #emit(rel: RelSql, common: RelCommon | undefined): RelSql {
+    const mapping = common?.emit?.outputMapping;
+    if (!mapping) return rel;
+    for (const i of mapping) if (i < 0 || i >= rel.types.length) throw new UserError(`emit refers to column ${i} of ${rel.types.length}`);
+    const a = this.#alias();
+    return { sql: `SELECT ${selectList(mapping.map((i) => `${a}.c${i}`))} FROM (${rel.sql}) ${a}`, types: mapping.map((i) => rel.types[i]) };
+  }
+
+  #direct(rel: Rel, outer: readonly Scope[]): [RelSql, RelCommon | undefined] {
+    if (rel.read) return [this.#read(rel.read, outer), rel.read.common];
+    if (rel.filter) {
+      const input = this.write(required(rel.filter.input, "filter input"), outer);
+      const a = this.#alias();
+      const condition = this.#expr(required(rel.filter.condition, "filter condition"), this.#scope(a, input), outer);
+      return [{ sql: `SELECT * FROM (${input.sql}) ${a} WHERE ${condition}`, types: input.types }, rel.filter.common];
+    }
+    if (rel.project) {
+      const input = this.write(required(rel.project.input, "project input"), outer);
+      const a = this.#alias();
+      const scope = this.#scope(a, input);
+      const exprs = [...scope.refs, ...rel.project.expressions.map((e) => this.#expr(e, scope, outer))];
+      const types = [...input.types, ...rel.project.expressions.map((e) => this.#expressions.typeOf(e, scope, outer))];
+      return [{ sql: `SELECT ${selectList(exprs)} FROM (${input.sql}) ${a}`, types }, rel.project.common];
+    }
+    if (rel.join) return [this.#join(rel.join, outer), rel.join.common];
+    if (rel.cross) {
+      const left = this.write(required(rel.cross.left, "cross join left"), outer);
+      const right = this.write(required(rel.cross.right, "cross join right"), outer);
+      const [l, r] = [this.#alias(), this.#alias()];
+      const refs = [...columnRefs(l, left.types.length), ...columnRefs(r, right.types.length)];
+      return [
+        { sql: `SELECT ${selectList(refs)} FROM (${left.sql}) ${l} CROSS JOIN (${right.sql}) ${r}`, types: [...left.types, ...right.types] },
+        rel.cross.common,
+      ];
+    }
+    if (rel.aggregate) return [this.#aggregate(rel.aggregate, outer), rel.aggregate.common];
+    if (rel.sort) {
+      const input = this.write(required(rel.sort.input, "sort input"), outer);
+      const a = this.#alias();
+      const keys = rel.sort.sorts.map((s) => this.#expressions.sortKey(s, this.#scope(a, input), outer));
+      return [{ sql: `SELECT * FROM (${input.sql}) ${a}${keys.length ? ` ORDER BY ${keys.join(", ")}` : ""}`, types: input.types }, rel.sort.common];
+    }
+    if (rel.fetch) return [this.#fetch(rel.fetch, outer), rel.fetch.common];
+    if (rel.set) return [this.#set(rel, outer), rel.set.common];
+    if (rel.window) {
+      const w = rel.window;
+      const input = this.write(required(w.input, "window input"), outer);
+      const a = this.#alias();
+      const scope = this.#scope(a, input);
+      const partitions = w.partitionExpressions.map((p) => this.#expr(p, scope, outer));
+      const sorts = w.sorts.map((s) => this.#expressions.sortKey(s, scope, outer));
+      const calls = w.windowFunctions.map((f) => {
+        const fn = this.#functions.get(f.functionReference);
+        return this.#expressions.windowCall({
+          name: fn.name,
+          declared: fn.declared,
+          args: valueArguments(f.arguments, []).map((x) => this.#expr(x, scope, outer)),
+          distinct: f.invocation === AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT,
+          phase: f.phase,
+          partitions,
+          sorts,
+          boundsType: f.boundsType,
+          lower: f.lowerBound,
+          upper: f.upperBound,
+          outputType: f.outputType,
+        });
+      });
+      return [
+        { sql: `SELECT ${selectList([...scope.refs, ...calls])} FROM (${input.sql}) ${a}`, types: [...input.types, ...w.windowFunctions.map((f) => f.outputType)] },
+        w.common,
+      ];
+    }
+    throw new UnsupportedError(`relation of kind ${kindOf(rel)}`);
+  }
+
+  #read(read: ReadRel, outer: readonly Scope[]): RelSql {
+    if (read.virtualTable) return this.#values(read, outer);
+    let source: TableSource;
+    if (read.namedTable) source = this.#tables.namedTable(read.namedTable.names);
+    else if (read.localFiles) source = this.#tables.localFiles(read.localFiles, read.baseSchema);
+    else throw new UnsupportedError(`read of kind ${kindOf(read)}`);
+
+    const a = this.#alias();
+    const declared = read.baseSchema;
+    const names = declared?.names ?? source.columns.map((c) => c.name);
+    const declaredTypes = declared?.struct?.types ?? source.columns.map((c) => c.type);
+    if (declared && declared.names.length !== declaredTypes.length) {
+      throw new UnsupportedError("base schemas with nested struct columns");
+    }
+    const refs: string[] = [];
+    const types: (Type | undefined)[] = [];
+    names.forEach((name, i) => {
+      const column = source.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (!column) throw new UserError(`column ${name} not found in ${source.from}: it has ${source.columns.map((c) => c.name).join(", ")}`);
+      const reconciled = reconcile(column.type, declaredTypes[i], name);
+      refs.push(reconciled === column.type ? `${a}."${column.name}"` : castTo(`${a}."${column.name}"`, reconciled));
+      types.push(reconciled);
+    });
+    const scope = { refs, types };
+    const filters = [read.filter, read.bestEffortFilter].filter((f) => f !== undefined).map((f) => this.#expr(f, scope, outer));
+    const fields = read.projection?.select?.structItems.map((item) => {
+      if (item.child) throw new UnsupportedError("projection into nested struct fields");
+      if (item.field < 0 || item.field >= refs.length) throw new UserError(`read projection refers to column ${item.field} of ${refs.length}`);
+      return item.field;
+    }) ?? refs.map((_, i) => i);
+    const where = filters.length > 0 ? ` WHERE ${filters.join(" AND ")}` : "";
+    return { sql: `SELECT ${selectList(fields.map((f) => refs[f]))} FROM ${source.from} ${a}${where}`, types: fields.map((f) => types[f]) };
+  }
+
+  #values(read: ReadRel, outer: readonly Scope[]): RelSql {
+    const table = read.virtualTable!;
+    const types = required(read.baseSchema, "virtual table schema").struct?.types ?? [];
+    const empty: Scope = { refs: [], types: [] };
+    const rows = table.expressions.length > 0
+      ? table.expressions.map((row) => row.fields.map((f) => this.#expr(f, empty, outer)))
+      : table.values.map((row) => row.fields.map(literalSql));
+    for (const row of rows) if (row.length !== types.length) throw new UserError(`virtual table row has ${row.length} values for ${types.length} columns`);
+    const typed = (row: string[]) => selectList(row.map((v, i) => castTo(v, types[i])));
+    const sql = rows.length === 0
+      ? `SELECT ${typed(types.map(() => "NULL"))} WHERE FALSE`
+      : rows.map((row) => `SELECT ${typed(row)}`).join(" UNION ALL ");
+    return { sql, types: [...types] };
+  }
+
+  #join(join: JoinRel, outer: readonly Scope[]): RelSql {
+    const left = this.write(required(join.left, "join left"), outer);
+    const right = this.write(required(join.right, "join right"), outer);
+    const [l, r] = [this.#alias(), this.#alias()];
+    const leftRefs = columnRefs(l, left.types.length);
+    const rightRefs = columnRefs(r, right.types.length);
+    const both: Scope = { refs: [...leftRefs, ...rightRefs], types: [...left.types, ...right.types] };
+    const on = join.expression ? this.#expr(join.expression, both, outer) : "TRUE";
+    const from = (kind: string) => `(${left.sql}) ${l} ${kind} JOIN (${right.sql}) ${r} ON ${on}`;
+    const post = join.postJoinFilter ? ` WHERE ${this.#expr(join.postJoinFilter, both, outer)}` : "";
+    const kinds: Record<number, string> = {
+      [JoinRel_JoinType.JOIN_TYPE_INNER]: "INNER",
+      [JoinRel_JoinType.JOIN_TYPE_LEFT]: "LEFT",
+      [JoinRel_JoinType.JOIN_TYPE_RIGHT]: "RIGHT",
+      [JoinRel_JoinType.JOIN_TYPE_OUTER]: "FULL OUTER",
+    };
+    const kind = kinds[join.type];
+    if (kind) return { sql: `SELECT ${selectList(both.refs)} FROM ${from(kind)}${post}`, types: [...both.types] };
+    if (post) throw new UnsupportedError("post-join filter on a semi or anti join");
+    switch (join.type) {
+      case JoinRel_JoinType.JOIN_TYPE_LEFT_SEMI:
+        return { sql: `SELECT ${selectList(leftRefs)} FROM ${from("SEMI")}`, types: left.types };
+      case JoinRel_JoinType.JOIN_TYPE_LEFT_ANTI:
+        return { sql: `SELECT ${selectList(leftRefs)} FROM ${from("ANTI")}`, types: left.types };
+      case JoinRel_JoinType.JOIN_TYPE_RIGHT_SEMI:
+        return { sql: `SELECT ${selectList(rightRefs)} FROM (${right.sql}) ${r} SEMI JOIN (${left.sql}) ${l} ON ${on}`, types: right.types };
+      case JoinRel_JoinType.JOIN_TYPE_RIGHT_ANTI:
+        return { sql: `SELECT ${selectList(rightRefs)} FROM (${right.sql}) ${r} ANTI JOIN (${left.sql}) ${l} ON ${on}`, types: right.types };
+    }
+    throw new UnsupportedError(`join type ${JoinRel_JoinType[join.type as never] ?? join.type}`);
+  }
+
+  #aggregate(agg: AggregateRel, outer: readonly Scope[]): RelSql {
+    const input = this.write(required(agg.input, "aggregate input"), outer);
+    const a = this.#alias();
+    const scope = this.#scope(a, input);
+    // Current plans list grouping expressions once and refer to them by index; older ones
+    // repeat the expressions inside each grouping.
+    const expressions = agg.groupingExpressions.length > 0 ? agg.groupingExpressions : uniqueExpressions(agg);
+    const sets = agg.groupings.map((g) =>
+      g.expressionReferences.length > 0 || agg.groupingExpressions.length > 0
+        ? g.expressionReferences
+        : g.groupingExpressions.map((e) => expressions.findIndex((x) => sameExpression(x, e))),
+    );
+    const keys = expressions.map((e) => this.#expr(e, scope, outer));
+    const keyTypes = expressions.map((e) => this.#expressions.typeOf(e, scope, outer));
+    const measures = agg.measures.map((m) => this.#measure(m, scope, outer));
+    const measureTypes = agg.measures.map((m) => m.measure?.outputType);
+    const exprs = [...keys, ...measures];
+    const types = [...keyTypes, ...measureTypes];
+    let groupBy = "";
+    if (sets.length > 1) {
+      // Substrait appends the index of the grouping set each row belongs to.
+      const masks = sets.map((set) => keys.reduce((mask, _, k) => (set.includes(k) ? mask : mask | (1 << (keys.length - 1 - k))), 0));
+      if (new Set(masks).size !== masks.length) throw new UnsupportedError("repeated grouping sets");
+      exprs.push(`CAST(CASE GROUPING(${keys.join(", ")}) ${masks.map((m, i) => `WHEN ${m} THEN ${i}`).join(" ")} END AS INTEGER)`);
+      types.push({ i32: { typeVariationReference: 0, nullability: 2 } });
+      groupBy = ` GROUP BY GROUPING SETS (${sets.map((set) => `(${set.map((k) => keys[k]).join(", ")})`).join(", ")})`;
+    } else if (keys.length > 0) {
+      groupBy = ` GROUP BY ${keys.join(", ")}`;
+    }
+    if (exprs.length === 0) {
+      // SELECT DISTINCT over no columns: one row if the input has any.
+      return { sql: `SELECT DISTINCT TRUE AS c0 FROM (${input.sql}) ${a}`, types: [undefined] };
+    }
+    return { sql: `SELECT ${selectList(exprs)} FROM (${input.sql}) ${a}${groupBy}`, types };
+  }
+
+  #measure(measure: AggregateRel_Measure, scope: Scope, outer: readonly Scope[]): string {
+    const m = required(measure.measure, "aggregate measure");
+    const fn = this.#functions.get(m.functionReference);
+    let name = aggregateName(fn.name, fn.declared);
+    const phase = m.phase;
+    const finishing = phase === AggregationPhase.AGGREGATION_PHASE_INTERMEDIATE_TO_RESULT || phase === AggregationPhase.AGGREGATION_PHASE_INTERMEDIATE_TO_INTERMEDIATE;
+    if (finishing || phase === AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_INTERMEDIATE) {
+      // The intermediate state of these is a value of the result's own kind; others (avg's
+      // sum-and-count) are split by the producer before they reach us.
+      if (!["sum", "count", "min", "max", "any_value", "bool_and", "bool_or"].includes(name)) {
+        throw new UnsupportedError(`${fn.declared} in phase ${AggregationPhase[phase as never] ?? phase}`);
+      }
+      if (finishing && name === "count") name = "sum";
+    }
+    const args = valueArguments(m.arguments, m.args).map((x) => this.#expr(x, scope, outer));
+    const distinct = m.invocation === AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT ? "DISTINCT " : "";
+    const order = m.sorts.length > 0 ? ` ORDER BY ${m.sorts.map((s) => this.#expressions.sortKey(s, scope, outer)).join(", ")}` : "";
+    const filter = measure.filter ? ` FILTER (WHERE ${this.#expr(measure.filter, scope, outer)})` : "";
+    let call = `${name}(${args.length === 0 ? "*" : distinct + args.join(", ")}${order})${filter}`;
+    // count's partial states over no rows are absent, not zero.
+    if (finishing && fn.name === "count") call = `coalesce(${call}, 0)`;
+    return castTo(call, m.outputType);
+  }
+
+  #fetch(fetch: FetchRel, outer: readonly Scope[]): RelSql {
+    const inputRel = required(fetch.input, "fetch input");
+    const empty: Scope = { refs: [], types: [] };
+    const constant = (e: Expression | undefined, legacy: bigint | undefined) => (e ? this.#expr(e, empty, outer) : legacy !== undefined ? String(legacy) : undefined);
+    const count = constant(fetch.countExpr, fetch.count);
+    const offset = constant(fetch.offsetExpr, fetch.offset);
+    const limit = count !== undefined && count !== "-1" && count !== "CAST(-1 AS BIGINT)" ? ` LIMIT ${count}` : "";
+    const skip = offset !== undefined && offset !== "0" ? ` OFFSET ${offset}` : "";
+    // A sort right below shares the SELECT, so the LIMIT applies to the sorted rows.
+    const input = this.write(inputRel, outer);
+    const a = this.#alias();
+    const ordered = inputRel.sort && !inputRel.sort.common?.emit ? input.sql : `SELECT * FROM (${input.sql}) ${a}`;
+    return { sql: `${ordered}${limit}${skip}`, types: input.types };
+  }
+
+  #set(rel: Rel, outer: readonly Scope[]): RelSql {
+    const set = rel.set!;
+    if (set.inputs.length < 2) throw new UserError("a set operation needs at least two inputs");
+    const ops: Record<number, string> = {
+      [SetRel_SetOp.SET_OP_UNION_ALL]: "UNION ALL",
+      [SetRel_SetOp.SET_OP_UNION_DISTINCT]: "UNION",
+      [SetRel_SetOp.SET_OP_INTERSECTION_MULTISET]: "INTERSECT",
+      [SetRel_SetOp.SET_OP_INTERSECTION_MULTISET_ALL]: "INTERSECT ALL",
+      [SetRel_SetOp.SET_OP_MINUS_PRIMARY]: "EXCEPT",
+      [SetRel_SetOp.SET_OP_MINUS_PRIMARY_ALL]: "EXCEPT ALL",
+    };
+    const op = ops[set.op];
+    if (!op) throw new UnsupportedError(`set operation ${SetRel_SetOp[set.op as never] ?? set.op}`);
+    const inputs = set.inputs.map((i) => this.write(i, outer));
+    const width = inputs[0].types.length;
+    for (const input of inputs) if (input.types.length !== width) throw new UserError(`set operation inputs have ${width} and ${input.types.length} columns`);
+    const a = this.#alias();
+    return { sql: `SELECT * FROM (${inputs.map((i) => `(${i.sql})`).join(` ${op} `)}) ${a}`, types: inputs[0].types };
+  }
+}
+
+const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT"]);
+
+/** The DuckDB type a column of the plan runs as: the file's, unless the plan asks for a wider integer. */
+function reconcile(actual: Type, declared: Type | undefined, name: string): Type {
+  if (!declared) return actual;
+  const actualName = duckdbTypeFromSubstrait(actual);
+  const declaredName = duckdbTypeFromSubstrait(declared);
+  if (actualName === declaredName) return actual;
+  const family = (t: string) => (INTEGER_TYPES.has(t) ? "integer" : t.startsWith("DECIMAL") ? "decimal" : t);
+  if (family(actualName) !== family(declaredName)) {
+    throw new UserError(`column ${name} is ${actualName} in the data but ${declaredName} in the plan`);
+  }
+  // Integers of another width are cast (an i64 key over an i32 column); decimals and strings
+  // of another precision or length are the producer's idea of the same column, read as stored.
+  return family(actualName) === "integer" ? declared : actual;
+}
+
+function uniqueExpressions(agg: AggregateRel): Expression[] {
+  const all: Expression[] = [];
+  for (const g of agg.groupings) for (const e of g.groupingExpressions) if (!all.some((x) => sameExpression(x, e))) all.push(e);
+  return all;
+}
+
+function sameExpression(a: Expression, b: Expression): boolean {
+  return JSON.stringify(a, (_, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(b, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+}

@@ -1,0 +1,21 @@
+// What a ReadRel reads, as the translator sees it: a FROM item and its real columns. The
+// engine decides where names and files point; the translator only asks.
+import type { NamedStruct, ReadRel_LocalFiles, Type } from "../../proto/index.ts";
+
+export interface TableColumn {
+  name: string;
+  type: Type;
+}
+
+export interface TableSource {
+  /** A DuckDB FROM item, e.g. `read_parquet(['/data/lineitem.parquet'])`. */
+  from: string;
+  columns: TableColumn[];
+}
+
+export interface TableResolver {
+  /** A named table (`["lineitem"]`, `["tpch", "lineitem"]`); throws a UserError naming it when unknown. */
+  namedTable(names: readonly string[]): TableSource;
+  /** Files a plan names directly; `baseSchema` lets placeholders resolve to a registered table. */
+  localFiles(files: ReadRel_LocalFiles, baseSchema: NamedStruct | undefined): TableSource;
+}

@@ -1,0 +1,157 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as arrow from "apache-arrow";
+import { planSql } from "../../planner/index.ts";
+import { Plan } from "../../proto/index.ts";
+import { isUserError } from "../../common/errors.ts";
+import { loadPlan } from "../index.ts";
+import { rowsAsText, sameRows } from "./compare.ts";
+import { tpchFixture, type TpchFixture } from "./data.ts";
+
+let fixture: TpchFixture;
+beforeAll(async () => {
+  fixture = await tpchFixture();
+});
+afterAll(() => fixture?.dispose());
+
+const QUERIES = join(import.meta.dirname, "..", "..", "sql-tests", "tpch", "queries");
+
+async function run(sql: string, twoPhaseAggregates = false) {
+  const planned = planSql(sql, fixture.engine.catalog(), { twoPhaseAggregates });
+  return fixture.engine.execute(planned.plan);
+}
+
+describe("TPC-H through the planner's plans", () => {
+  const ids = Array.from({ length: 22 }, (_, i) => `q${String(i + 1).padStart(2, "0")}`);
+  it.each(ids)("%s gives DuckDB's answer, in one phase and in two", async (id) => {
+    const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
+    const reference = await fixture.reference(sql);
+    const expected = rowsAsText(reference.table, reference.names);
+    for (const twoPhase of [false, true]) {
+      const ours = await run(sql, twoPhase);
+      expect(ours.names.length).toBe(reference.names.length);
+      // Every TPC-H query orders its output, on keys that are unique (or ties we compare as sets).
+      expect(sameRows(rowsAsText(ours.table, ours.names), expected, false)).toBe(true);
+    }
+  });
+});
+
+describe("the parquet scan", () => {
+  it("receives the pushed filter and only the needed columns", async () => {
+    const planned = planSql("select l_orderkey from lineitem where l_shipdate < date '1993-01-01' and l_quantity > 30", fixture.engine.catalog());
+    const { sql } = fixture.engine.translate(planned.plan);
+    const explained = await fixture.reference(`EXPLAIN ${sql}`);
+    const text = rowsAsText(explained.table, explained.names).join("\n");
+    const scan = text.slice(text.search(/READ_PARQUET|PARQUET_SCAN|TABLE_SCAN/));
+    expect(scan).toMatch(/Filters:[\s\S]*l_shipdate/);
+    expect(scan).toMatch(/l_quantity/);
+    expect(scan).not.toMatch(/l_comment/);
+  });
+});
+
+describe("results as Arrow", () => {
+  it("keeps decimals exact, dates as days and NULLs as nulls", async () => {
+    const result = await run(
+      "select cast(-1234567890123.45 as decimal(15,2)) as money, date '1998-12-01' as day, cast(null as bigint) as nothing, 'héllo' as text, 1.5e0 as real",
+    );
+    const table = result.table;
+    expect(table.schema.fields.map((f) => f.type.toString())).toEqual([
+      "Decimal[15e+2]",
+      "Date32<DAY>",
+      "Int64",
+      "Utf8",
+      "Float64",
+    ].map((t) => expect.stringContaining(t.split("<")[0].split("[")[0])));
+    expect(rowsAsText(table, result.names)).toEqual(["-1234567890123.45|1998-12-01|NULL|héllo|1.50000000000"]);
+  });
+
+  it("casts DuckDB's HUGEINT sum to the plan's decimal<38,0>", async () => {
+    const result = await run("select sum(l_orderkey) as total from lineitem");
+    expect(arrow.DataType.isDecimal(result.table.schema.fields[0].type)).toBe(true);
+    const reference = await fixture.reference("select sum(l_orderkey)::varchar from lineitem");
+    expect(rowsAsText(result.table, result.names)).toEqual(rowsAsText(reference.table, reference.names));
+  });
+
+  it("returns an empty table with the right columns when nothing matches", async () => {
+    const result = await run("select l_orderkey, l_comment from lineitem where l_quantity < 0");
+    expect(result.table.numRows).toBe(0);
+    expect(result.table.numCols).toBe(2);
+  });
+});
+
+describe("errors", () => {
+  it("names a table the plan reads that is not registered", async () => {
+    const plan = planSql("select n_name from nation", fixture.engine.catalog()).plan;
+    const read = JSON.stringify(Plan.toJSON(plan)).replace('"nation"', '"nowhere"');
+    const error = await fixture.engine.execute(Plan.fromJSON(JSON.parse(read))).catch((e) => e);
+    expect(isUserError(error)).toBe(true);
+    expect(error.message).toMatch(/table nowhere, which is not registered/);
+  });
+
+  it("names a function the executor does not know", async () => {
+    const plan = planSql("select upper(n_name) from nation", fixture.engine.catalog()).plan;
+    plan.extensions[0].extensionFunction!.name = "frobnicate:str";
+    const error = await fixture.engine.execute(plan).catch((e) => e);
+    expect(error.message).toBe("unsupported: function frobnicate:str");
+  });
+
+  it("reports DuckDB's overflow as the user's error, in one line", async () => {
+    const error = await run("select cast(9223372036854775807 as bigint) + l_orderkey from lineitem").catch((e) => e);
+    expect(isUserError(error)).toBe(true);
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("stops a query when its signal aborts", async () => {
+    const planned = planSql(
+      "select count(*) from lineitem a, lineitem b, lineitem c where a.l_comment < b.l_comment and b.l_comment < c.l_comment",
+      fixture.engine.catalog(),
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const error = await fixture.engine.execute(planned.plan, { signal: controller.signal }).catch((e) => e);
+    expect(error.message).toBe("query cancelled");
+  });
+
+  it("reports progress while a long query runs", async () => {
+    const planned = planSql("select count(*) from lineitem a, lineitem b where a.l_comment < b.l_comment", fixture.engine.catalog());
+    const seen: number[] = [];
+    await fixture.engine.execute(planned.plan, { onProgress: (p) => seen.push(p.percent) });
+    for (const p of seen) expect(p === -1 || (p >= 0 && p <= 100)).toBe(true);
+  });
+});
+
+describe("plan files", () => {
+  const plan = () => planSql("select n_name from nation where n_nationkey < 3", fixture.engine.catalog()).plan;
+
+  it("reads binary and proto3 JSON plans alike", async () => {
+    const binary = loadPlan(Plan.encode(plan()).finish(), "q.bin");
+    const json = loadPlan(new TextEncoder().encode(JSON.stringify(Plan.toJSON(plan()))), "q.json");
+    const [a, b] = [await fixture.engine.execute(binary), await fixture.engine.execute(json)];
+    expect(rowsAsText(a.table, a.names)).toEqual(rowsAsText(b.table, b.names));
+    expect(a.table.numRows).toBeGreaterThan(0);
+  });
+
+  it("refuses a binary plan with a field Substrait does not define", () => {
+    const bytes = Plan.encode(plan()).finish();
+    const extra = new Uint8Array([...bytes, 0x98, 0x06, 1]); // tag of field 99 (varint 792), value 1
+    expect(() => loadPlan(extra, "q.bin")).toThrow(/field number 99 at plan/);
+  });
+
+  it("refuses a JSON plan with a key Substrait does not define", () => {
+    const json = Plan.toJSON(plan()) as Record<string, unknown>;
+    const relations = json.relations as { root: { input: Record<string, unknown> } }[];
+    (relations[0].root.input as Record<string, Record<string, unknown>>)[Object.keys(relations[0].root.input)[0]].frobnicate = 1;
+    expect(() => loadPlan(new TextEncoder().encode(JSON.stringify(json)), "q.json")).toThrow(/unknown field .*frobnicate/);
+  });
+
+  it("accepts snake_case keys and deprecated fields older producers send", () => {
+    const text = JSON.stringify(Plan.toJSON(plan())).replace(/"baseSchema"/g, '"base_schema"');
+    expect(loadPlan(new TextEncoder().encode(text), "q.json").relations.length).toBe(1);
+  });
+
+  it("says what is wrong with bytes that are not a plan", () => {
+    expect(() => loadPlan(new Uint8Array([0xff, 0xff, 0xff]), "junk.bin")).toThrow(/junk.bin: not a/);
+    expect(() => loadPlan(new TextEncoder().encode("{ nope"), "junk.json")).toThrow(/junk.json: not valid JSON/);
+  });
+});
