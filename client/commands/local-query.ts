@@ -9,7 +9,7 @@ import { writeJson } from "../cli.ts";
 import { resolveDataTables } from "../data-tables.ts";
 import { parseFormat, render } from "../output/formats.ts";
 import { tableToText } from "../output/values.ts";
-import { LiveLine, formatCount } from "../progress.ts";
+import { LiveLine, formatCount, progressBar } from "../progress.ts";
 
 export const RESULT_OPTIONS = {
   data: { type: "string", multiple: true },
@@ -34,7 +34,7 @@ export async function executeWithProgress(engine: LocalEngine, plan: Plan): Prom
   try {
     return await engine.execute(plan, {
       onProgress: (p) =>
-        line.update(`running ${p.percent.toFixed(0)}% · ${formatCount(p.rowsProcessed)} rows scanned`),
+        line.update(`${p.percent >= 0 ? progressBar(p.percent / 100) : "running"} · ${formatCount(p.rowsProcessed)} rows scanned`),
     });
   } finally {
     line.done();

@@ -1,0 +1,101 @@
+// Cutting a parquet file into content-addressed chunks of a target row count, each with the
+// per-column statistics that let a query skip it. Rows keep the file's order, so the same file
+// cut with the same target always gives the same chunks and the same hashes.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { UserError, invariant } from "../../common/errors.ts";
+import { quoteString } from "../substrait/literals.ts";
+
+export const DEFAULT_CHUNK_ROWS = 122_880;
+export const MIN_CHUNK_ROWS = 1_024;
+export const MAX_CHUNK_ROWS = 10_000_000;
+
+export interface ColumnStats {
+  /** DuckDB's text of the smallest and largest non-null value; null when every value is null. */
+  min: string | null;
+  max: string | null;
+  nullCount: number;
+}
+
+export interface Chunk {
+  /** SHA-256 of the chunk file's bytes, hex: the chunk's name everywhere. */
+  hash: string;
+  file: string;
+  rows: number;
+  bytes: number;
+  stats: Record<string, ColumnStats>;
+}
+
+export interface CutOptions {
+  targetRows?: number;
+  onChunk?: (chunk: Chunk, index: number, total: number) => void;
+}
+
+function identifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+async function columnStats(connection: DuckDBConnection, file: string): Promise<Record<string, ColumnStats>> {
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
+  const names = described.getRows().map((r) => String(r[0]));
+  const selects = names.flatMap((n) => [`min(${identifier(n)})::VARCHAR`, `max(${identifier(n)})::VARCHAR`, `(count(*) - count(${identifier(n)}))::BIGINT`]);
+  const row = (await connection.runAndReadAll(`SELECT ${selects.join(", ")} FROM read_parquet(${quoteString(file)})`)).getRows()[0];
+  const stats: Record<string, ColumnStats> = {};
+  names.forEach((name, i) => {
+    stats[name] = {
+      min: row[i * 3] === null ? null : String(row[i * 3]),
+      max: row[i * 3 + 1] === null ? null : String(row[i * 3 + 1]),
+      nullCount: Number(row[i * 3 + 2]),
+    };
+  });
+  return stats;
+}
+
+export async function cutParquet(file: string, outDir: string, options: CutOptions = {}): Promise<Chunk[]> {
+  const targetRows = options.targetRows ?? DEFAULT_CHUNK_ROWS;
+  if (!Number.isInteger(targetRows) || targetRows < MIN_CHUNK_ROWS || targetRows > MAX_CHUNK_ROWS) {
+    throw new UserError(`chunk size ${targetRows} rows: expected a whole number from ${MIN_CHUNK_ROWS} to ${MAX_CHUNK_ROWS}`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const instance = await DuckDBInstance.create(":memory:", { threads: "1" }); // one writer thread: identical bytes every time
+  const connection = await instance.connect();
+  let scratch: string | undefined;
+  try {
+    let total: number;
+    try {
+      total = Number((await connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${quoteString(file)})`)).getRows()[0][0]);
+    } catch (error) {
+      throw new UserError(`cannot read ${file} as parquet: ${String((error as Error).message).split("\n")[0]}`);
+    }
+    const count = Math.max(1, Math.ceil(total / targetRows));
+    const chunks: Chunk[] = [];
+    for (let i = 0; i < count; i++) {
+      scratch = join(outDir, `.chunk-${process.pid}-${i}.parquet`);
+      await connection.run(
+        `COPY (SELECT * EXCLUDE (file_row_number) FROM read_parquet(${quoteString(file)}, file_row_number = true)
+               WHERE file_row_number >= ${i * targetRows} AND file_row_number < ${(i + 1) * targetRows}
+               ORDER BY file_row_number)
+         TO ${quoteString(scratch)} (FORMAT parquet, ROW_GROUP_SIZE ${targetRows}, COMPRESSION zstd)`,
+      );
+      const hash = createHash("sha256").update(readFileSync(scratch)).digest("hex");
+      const final = join(outDir, `${hash}.parquet`);
+      renameSync(scratch, final);
+      scratch = undefined;
+      const stats = await columnStats(connection, final);
+      const rows = Math.min(targetRows, total - i * targetRows);
+      invariant(rows >= 0, "chunk row count below zero");
+      const chunk = { hash, file: final, rows, bytes: statSync(final).size, stats };
+      chunks.push(chunk);
+      options.onChunk?.(chunk, i, count);
+    }
+    return chunks;
+  } catch (error) {
+    if (scratch) rmSync(scratch, { force: true });
+    throw error;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
