@@ -19,11 +19,11 @@ function tableName(path: string): string {
   return name.toLowerCase();
 }
 
-function statOrThrow(path: string) {
+function statOrThrow(path: string, spec: string) {
   try {
     return statSync(path);
   } catch {
-    throw new UserError(`--data ${path}: no such file or folder`);
+    throw new UserError(`--data ${spec}: no such file or folder`);
   }
 }
 
@@ -44,7 +44,7 @@ export function resolveDataTables(specs: readonly string[], cwd: string): LocalT
   };
   for (const spec of specs.flatMap((s) => s.split(",")).filter(Boolean)) {
     const path = resolve(cwd, spec);
-    const stat = statOrThrow(path);
+    const stat = statOrThrow(path, spec);
     if (stat.isFile()) {
       if (!path.endsWith(PARQUET)) throw new UserError(`--data ${spec}: not a .parquet file`);
       add(tableName(path), [path]);

@@ -38,7 +38,7 @@ describe("trustql sql", () => {
   it("writes CSV with a header, exact decimals and ISO dates when not on a terminal", async () => {
     const run = await trustql("sql", "--data", ".", "select o_orderkey, o_totalprice, o_orderdate from orders order by o_orderkey limit 2");
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split("\n");
+    const lines = run.stdout.trim().split("\r\n"); // RFC 4180 line ends
     expect(lines[0]).toBe("o_orderkey,o_totalprice,o_orderdate");
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^\d+,-?\d+\.\d{2},\d{4}-\d{2}-\d{2}$/);
