@@ -1,6 +1,6 @@
 // Which standard extension file and compound signature (`add:i64_i64`, `equal:any_any`, ...)
 // each function the planner uses resolves to, from its argument types.
-import { EXTENSIONS, type ExtensionFile } from "../proto/index.ts";
+import { EXTENSIONS, TRUSTQL_EXTENSIONS, type ExtensionFile } from "../proto/index.ts";
 import { UnsupportedError } from "../common/errors.ts";
 import type { SqlType } from "./types.ts";
 
@@ -74,7 +74,10 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
   if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "time")) {
     return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
   }
-  if (arg.kind === "string" || arg.kind === "boolean") throw new UnsupportedError(`${name} of ${arg.kind === "string" ? "VARCHAR" : "BOOLEAN"}: no standard Substrait function`);
+  if (arg.kind === "string" || arg.kind === "boolean") {
+    if (name === "min" || name === "max") return { file: TRUSTQL_EXTENSIONS.aggregate, signature: signature(name, shorts) };
+    throw new UnsupportedError(`${name} of ${arg.kind === "string" ? "VARCHAR" : "BOOLEAN"}: no Substrait function`);
+  }
   return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
 }
 

@@ -30,10 +30,22 @@ export const EXTENSIONS = {
   set: "functions_set",
 } as const;
 
-export type ExtensionFile = (typeof EXTENSIONS)[keyof typeof EXTENSIONS];
+/**
+ * trustql's own extension files, for what the standard ones leave out; each is published as
+ * YAML in proto/extensions/ and named `extension:io.trustql:<file>` in plans.
+ */
+export const TRUSTQL_EXTENSIONS = {
+  /** min and max over strings and booleans (functions_arithmetic's are numeric only). */
+  aggregate: "trustql_functions_aggregate",
+} as const;
+
+export type ExtensionFile =
+  | (typeof EXTENSIONS)[keyof typeof EXTENSIONS]
+  | (typeof TRUSTQL_EXTENSIONS)[keyof typeof TRUSTQL_EXTENSIONS];
 
 export function extensionUrn(file: ExtensionFile): string {
-  return `extension:io.substrait:${file}`;
+  const ours: readonly string[] = Object.values(TRUSTQL_EXTENSIONS);
+  return ours.includes(file) ? `extension:io.trustql:${file}` : `extension:io.substrait:${file}`;
 }
 
 /** Old producers name extension files by URL; the file's base name is what identifies it. */

@@ -977,7 +977,10 @@ class Binder {
   extract(ast: AstNode, ctx: ExprContext): Expr {
     const position = this.here(ast);
     const field = String(ast.args?.field ?? "").toUpperCase();
-    const source = this.expr(ast.args?.source, ctx);
+    // The parser splits `EXTRACT(YEAR FROM DATE '2000-02-29')` into the string and its type.
+    const castType = ast.args?.cast_type ? String(ast.args.cast_type).toLowerCase() : undefined;
+    const sourceAst = castType && ast.args?.source ? { ...ast.args.source, type: castType } : ast.args?.source;
+    const source = this.expr(sourceAst, ctx);
     if (source.type.kind !== "date" && source.type.kind !== "timestamp") {
       throw new UserError(`EXTRACT needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, position);
     }
@@ -1185,10 +1188,8 @@ function aggregateOf(name: string, arg: Expr, distinct: boolean, position: Sourc
       return agg("count", type("i64", false));
     case "min":
     case "max":
-      if (arg.type.kind === "boolean" || arg.type.kind === "binary" || arg.type.kind === "string") {
-        // Substrait's standard extensions define min and max for numbers and times only.
-        throw new UnsupportedError(`${name} of ${typeName(arg.type)}`, position);
-      }
+      // Strings and booleans go through trustql's own extension (functions.ts); bytes have none.
+      if (arg.type.kind === "binary") throw new UnsupportedError(`${name} of ${typeName(arg.type)}`, position);
       return agg(name, withNullable(arg.type, true));
     case "sum":
     case "avg": {

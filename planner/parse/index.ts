@@ -123,6 +123,10 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
     if (t.text === "NATURAL" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"].includes(next.text)) {
       throw new UnsupportedError("NATURAL JOIN", tokenPosition(t));
     }
+    if (t.text === "IS" && next?.kind === "word" && (next.text === "DISTINCT" || (next.text === "NOT" && tokens[i + 2]?.text === "DISTINCT"))) {
+      // The PostgreSQL grammar of node-sql-parser has no IS [NOT] DISTINCT FROM.
+      throw new UnsupportedError(`IS ${next.text === "NOT" ? "NOT " : ""}DISTINCT FROM`, tokenPosition(t));
+    }
     if (t.text === "GROUPING" && next?.kind === "word" && next.text === "SETS") {
       throw new UnsupportedError("GROUPING SETS", tokenPosition(t));
     }

@@ -175,10 +175,13 @@ class Emitter {
         const all = joinColumns(plan).map((c) => c.id);
         const direct = [...left.columns, ...right.columns];
         const produced = plan.joinType === "semi" || plan.joinType === "anti" ? left.columns : direct;
-        invariant(produced.length === all.length, "join output does not match its inputs");
-        const emit = plan.emit ? { outputMapping: plan.emit.map((id) => indexOf(produced, id)) } : undefined;
+        // A FROM-less side reads one placeholder column the logical plan does not have.
+        const visible = produced.filter((id) => id !== PLACEHOLDER);
+        invariant(visible.length === all.length, "join output does not match its inputs");
+        const kept = plan.emit ?? (visible.length < produced.length ? visible : undefined);
+        const emit = kept ? { outputMapping: kept.map((id) => indexOf(produced, id)) } : undefined;
         const common = emit ? { emit } : undefined;
-        const columns = plan.emit ?? produced;
+        const columns = kept ?? produced;
         if (!plan.condition) {
           invariant(plan.joinType === "inner", "only inner joins may lack a condition");
           return { rel: { cross: { common, left: left.rel, right: right.rel } }, columns };

@@ -1,0 +1,214 @@
+// Runs .slt files: setup statements on a scratch DuckDB, each query through trustql (SQL →
+// Substrait → DuckDB over parquet, in one-phase and two-phase aggregate plans) and, in
+// differential mode, through DuckDB directly on the same parquet files.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { LocalEngine } from "../../exec/index.ts";
+import { planSql } from "../../planner/index.ts";
+import { parseSlt, type QueryRecord, type SltRecord, type StatementRecord } from "./slt.ts";
+import { resultLines, resultValues } from "./values.ts";
+
+export interface Failure {
+  line: number;
+  sql: string;
+  message: string;
+}
+
+export interface FileResult {
+  file: string;
+  queries: number;
+  failures: Failure[];
+  /** With `update`: the file's text with every query's result block taken from DuckDB. */
+  updated?: string;
+}
+
+export interface RunOptions {
+  /** Also run every query in DuckDB directly and require the same answer (default true). */
+  differential?: boolean;
+  /** Rewrite result blocks from DuckDB's answers. */
+  update?: boolean;
+}
+
+const PLAN_VARIANTS = [
+  { name: "one-phase", twoPhaseAggregates: false },
+  { name: "two-phase", twoPhaseAggregates: true },
+] as const;
+
+function isQuery(sql: string): boolean {
+  return /^\s*(\(\s*)*(select|with|values|from)\b/i.test(sql);
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split("\n")[0];
+}
+
+class SltSession {
+  readonly #dir = mkdtempSync(join(tmpdir(), "trustql-slt-"));
+  readonly #setup: DuckDBConnection;
+  readonly #instance: DuckDBInstance;
+  #engine: LocalEngine | undefined;
+  #version = 0;
+  #dirty = true;
+  hashThreshold = 0;
+
+  private constructor(instance: DuckDBInstance, setup: DuckDBConnection) {
+    this.#instance = instance;
+    this.#setup = setup;
+  }
+
+  static async open(): Promise<SltSession> {
+    const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+    return new SltSession(instance, await instance.connect());
+  }
+
+  async statement(sql: string): Promise<void> {
+    this.#dirty = true;
+    await this.#setup.run(sql);
+  }
+
+  /** The engine over parquet copies of the setup tables, recopied after any statement. */
+  async engine(): Promise<LocalEngine> {
+    if (this.#engine && !this.#dirty) return this.#engine;
+    this.#engine?.close();
+    this.#version++;
+    const engine = await LocalEngine.open({ threads: 1 });
+    const tables = (await this.#setup.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")).getRows();
+    for (const [name] of tables) {
+      const file = join(this.#dir, `${name}-${this.#version}.parquet`);
+      await this.#setup.run(`COPY "${name}" TO '${file}' (FORMAT parquet)`);
+      await engine.registerParquet([String(name)], [file]);
+      await engine.runReferenceSql(`CREATE VIEW "${name}" AS SELECT * FROM read_parquet('${file}')`);
+    }
+    this.#engine = engine;
+    this.#dirty = false;
+    return engine;
+  }
+
+  close(): void {
+    this.#engine?.close();
+    this.#setup.closeSync();
+    this.#instance.closeSync();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+async function trustqlRows(engine: LocalEngine, sql: string, twoPhaseAggregates: boolean): Promise<string[][]> {
+  const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates });
+  const result = await engine.execute(planned.plan);
+  return resultValues(result.table);
+}
+
+async function runStatement(session: SltSession, record: StatementRecord, failures: Failure[]): Promise<void> {
+  const fail = (message: string) => failures.push({ line: record.line, sql: record.sql, message });
+  if (record.expectError && isQuery(record.sql)) {
+    await expectTrustqlError(session, record.sql, record.errorText ?? "", fail);
+    return;
+  }
+  try {
+    await session.statement(record.sql);
+    if (record.expectError) fail("expected the statement to fail, it succeeded");
+  } catch (error) {
+    if (!record.expectError) fail(`statement failed: ${firstLine(error)}`);
+    else if (record.errorText && !firstLine(error).includes(record.errorText)) fail(`expected an error containing '${record.errorText}', got: ${firstLine(error)}`);
+  }
+}
+
+async function expectTrustqlError(session: SltSession, sql: string, text: string, fail: (m: string) => void): Promise<void> {
+  const engine = await session.engine();
+  try {
+    await trustqlRows(engine, sql, false);
+    fail(`expected trustql to refuse the query${text ? ` with '${text}'` : ""}, it ran`);
+  } catch (error) {
+    const message = firstLine(error);
+    if (!message.includes(text)) fail(`expected an error containing '${text}', got: ${message}`);
+  }
+}
+
+async function runQuery(session: SltSession, record: QueryRecord, options: Required<RunOptions>, failures: Failure[]): Promise<string[] | undefined> {
+  const fail = (message: string) => failures.push({ line: record.line, sql: record.sql, message });
+  if (record.errorText !== undefined) {
+    await expectTrustqlError(session, record.sql, record.errorText, fail);
+    return undefined;
+  }
+  const engine = await session.engine();
+  const lines = (rows: string[][]) => resultLines(rows, record.sort, session.hashThreshold);
+  let reference: string[] | undefined;
+  if (options.differential || options.update) {
+    try {
+      const rows = resultValues((await engine.runReferenceSql(record.sql)).table);
+      reference = lines(rows);
+    } catch (error) {
+      fail(`DuckDB itself fails on this query: ${firstLine(error)}`);
+      return undefined;
+    }
+  }
+  for (const variant of PLAN_VARIANTS) {
+    let ours: string[];
+    try {
+      const rows = await trustqlRows(engine, record.sql, variant.twoPhaseAggregates);
+      if (rows.length > 0 && rows[0].length !== record.types.length) {
+        fail(`${variant.name}: ${rows[0].length} columns, the record's types say ${record.types.length}`);
+        continue;
+      }
+      ours = lines(rows);
+    } catch (error) {
+      fail(`${variant.name}: trustql failed: ${firstLine(error)}`);
+      continue;
+    }
+    const expected = options.update ? undefined : record.expected;
+    if (expected && !sameLines(ours, expected)) fail(`${variant.name}: result differs from the file\n${diff(expected, ours)}`);
+    if (reference && !sameLines(ours, reference)) fail(`${variant.name}: result differs from DuckDB's\n${diff(reference, ours)}`);
+  }
+  return reference;
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((line, i) => line === b[i]);
+}
+
+function diff(expected: readonly string[], got: readonly string[]): string {
+  const show = (lines: readonly string[]) => lines.slice(0, 8).map((l) => `    ${l}`).join("\n") + (lines.length > 8 ? `\n    … ${lines.length - 8} more` : "");
+  return `  expected (${expected.length} lines):\n${show(expected)}\n  got (${got.length} lines):\n${show(got)}`;
+}
+
+function renderQuery(record: QueryRecord, lines: string[]): string[] {
+  const header = ["query", record.types, record.sort, record.label].filter((x) => x !== undefined).join(" ");
+  return [header, ...record.sql.split("\n"), "----", ...lines];
+}
+
+export async function runSltFile(path: string, options: RunOptions = {}): Promise<FileResult> {
+  const resolved = { differential: options.differential ?? true, update: options.update ?? false };
+  const text = readFileSync(path, "utf8");
+  const records: SltRecord[] = parseSlt(text, path);
+  const failures: Failure[] = [];
+  const rewrites: { record: QueryRecord; lines: string[] }[] = [];
+  const session = await SltSession.open();
+  let queries = 0;
+  try {
+    for (const record of records) {
+      if (record.skipped) continue;
+      if (record.kind === "hash-threshold") session.hashThreshold = record.threshold;
+      else if (record.kind === "statement") await runStatement(session, record, failures);
+      else {
+        queries++;
+        const reference = await runQuery(session, record, resolved, failures);
+        if (resolved.update && reference) rewrites.push({ record, lines: reference });
+      }
+    }
+  } finally {
+    session.close();
+  }
+  const result: FileResult = { file: path, queries, failures };
+  if (resolved.update) {
+    const lines = text.split(/\r?\n/);
+    for (const { record, lines: block } of rewrites.reverse()) lines.splice(record.line - 1, record.end - (record.line - 1), ...renderQuery(record, block));
+    result.updated = lines.join("\n");
+  }
+  return result;
+}
+
+export function formatFailures(result: FileResult): string {
+  return result.failures.map((f) => `${result.file}:${f.line}: ${f.message}\n  ${f.sql.replace(/\n/g, "\n  ")}`).join("\n\n");
+}
