@@ -94,17 +94,13 @@ export class RelationWriter {
       const types = [...input.types, ...rel.project.expressions.map((e) => this.#expressions.typeOf(e, scope, outer))];
       return [{ sql: `SELECT ${selectList(exprs)} FROM (${input.sql}) ${a}`, types }, rel.project.common];
     }
-    if (rel.join) return [this.#join(rel.join, outer), rel.join.common];
-    if (rel.cross) {
-      const left = this.write(required(rel.cross.left, "cross join left"), outer);
-      const right = this.write(required(rel.cross.right, "cross join right"), outer);
-      const [l, r] = [this.#alias(), this.#alias()];
-      const refs = [...columnRefs(l, left.types.length), ...columnRefs(r, right.types.length)];
-      return [
-        { sql: `SELECT ${selectList(refs)} FROM (${left.sql}) ${l} CROSS JOIN (${right.sql}) ${r}`, types: [...left.types, ...right.types] },
-        rel.cross.common,
-      ];
+    if (isInnerJoin(rel)) {
+      // Emit mappings are applied inside the group, so none is left for write() to apply.
+      const group = this.#joinGroup(rel, outer);
+      const where = group.conditions.length > 0 ? ` WHERE ${group.conditions.join(" AND ")}` : "";
+      return [{ sql: `SELECT ${selectList(group.refs)} FROM ${group.from.join(", ")}${where}`, types: group.types }, undefined];
     }
+    if (rel.join) return [this.#join(rel.join, outer), rel.join.common];
     if (rel.aggregate) return [this.#aggregate(rel.aggregate, outer), rel.aggregate.common];
     if (rel.sort) {
       const input = this.write(required(rel.sort.input, "sort input"), outer);
@@ -143,6 +139,47 @@ export class RelationWriter {
       ];
     }
     throw new UnsupportedError(`relation of kind ${kindOf(rel)}`);
+  }
+
+  /**
+   * Inner and cross joins, and filters over them, gathered into one FROM list and WHERE: a
+   * SELECT per join would hide the join graph from DuckDB's join-order optimizer, which then
+   * could only follow the producer's order.
+   */
+  #joinGroup(rel: Rel, outer: readonly Scope[]): JoinGroup {
+    if (++this.#depth > MAX_NESTING) throw new UnsupportedError(`plans nested deeper than ${MAX_NESTING} relations`);
+    try {
+      let group: JoinGroup;
+      let common: RelCommon | undefined;
+      const join = rel.join ?? rel.cross;
+      if (join && isInnerJoin(rel)) {
+        const left = this.#joinGroup(required(join.left, "join left"), outer);
+        const right = this.#joinGroup(required(join.right, "join right"), outer);
+        group = {
+          from: [...left.from, ...right.from],
+          conditions: [...left.conditions, ...right.conditions],
+          refs: [...left.refs, ...right.refs],
+          types: [...left.types, ...right.types],
+        };
+        const conditions = [rel.join?.expression, rel.join?.postJoinFilter].filter((c) => c !== undefined);
+        for (const c of conditions) group.conditions.push(this.#expr(c, group, outer));
+        common = join.common;
+      } else if (rel.filter && isInnerJoin(required(rel.filter.input, "filter input"))) {
+        group = this.#joinGroup(rel.filter.input!, outer);
+        group.conditions.push(this.#expr(required(rel.filter.condition, "filter condition"), group, outer));
+        common = rel.filter.common;
+      } else {
+        const leaf = this.write(rel, outer);
+        const a = this.#alias();
+        return { from: [`(${leaf.sql}) ${a}`], conditions: [], refs: columnRefs(a, leaf.types.length), types: leaf.types };
+      }
+      const mapping = common?.emit?.outputMapping;
+      if (!mapping) return group;
+      for (const i of mapping) if (i < 0 || i >= group.refs.length) throw new UserError(`emit refers to column ${i} of ${group.refs.length}`);
+      return { ...group, refs: mapping.map((i) => group.refs[i]), types: mapping.map((i) => group.types[i]) };
+    } finally {
+      this.#depth--;
+    }
   }
 
   #read(read: ReadRel, outer: readonly Scope[]): RelSql {
@@ -347,4 +384,18 @@ function uniqueExpressions(agg: AggregateRel): Expression[] {
 
 function sameExpression(a: Expression, b: Expression): boolean {
   return JSON.stringify(a, (_, v) => (typeof v === "bigint" ? v.toString() : v)) === JSON.stringify(b, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+interface JoinGroup {
+  /** FROM items, each `(SELECT …) alias`. */
+  from: string[];
+  /** Join conditions and filters, all to hold. */
+  conditions: string[];
+  /** The group's output columns, as references into its FROM items. */
+  refs: string[];
+  types: (Type | undefined)[];
+}
+
+function isInnerJoin(rel: Rel): boolean {
+  return rel.cross !== undefined || rel.join?.type === JoinRel_JoinType.JOIN_TYPE_INNER;
 }
