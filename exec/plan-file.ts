@@ -3,6 +3,7 @@
 // plan would run something other than what its producer meant.
 import { Plan } from "../proto/index.ts";
 import { UserError } from "../common/errors.ts";
+import { findUnknownField } from "../common/protobuf.ts";
 
 /** Plans larger than this are refused before decoding. */
 export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
@@ -28,7 +29,7 @@ export function planFromBinary(bytes: Uint8Array, fileName: string): Plan {
   } catch (error) {
     throw new UserError(`${fileName}: not a binary Substrait plan (${(error as Error).message})`);
   }
-  const unknown = findUnknownFields(plan, "plan");
+  const unknown = findUnknownField(plan, "plan");
   if (unknown) throw new UserError(`${fileName}: the plan has field number ${unknown.field} at ${unknown.path}, which Substrait v0.84 does not define`);
   if (plan.relations.length === 0) throw new UserError(`${fileName}: not a Substrait plan (no relations)`);
   return plan;
@@ -47,28 +48,6 @@ export function planFromJson(text: string, fileName: string): Plan {
   if (unknown) throw new UserError(`${fileName}: unknown field ${unknown} in the plan (not in Substrait v0.84)`);
   if (plan.relations.length === 0) throw new UserError(`${fileName}: not a Substrait plan (no relations)`);
   return plan;
-}
-
-function findUnknownFields(message: unknown, path: string): { path: string; field: string } | undefined {
-  if (typeof message !== "object" || message === null || message instanceof Uint8Array) return undefined;
-  if (Array.isArray(message)) {
-    for (let i = 0; i < message.length; i++) {
-      const found = findUnknownFields(message[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  for (const [key, value] of Object.entries(message)) {
-    if (key === "_unknownFields") {
-      // ts-proto keys unknown fields by their tag: field number << 3 | wire type.
-      const tags = Object.keys(value as object);
-      if (tags.length > 0) return { path, field: String(Number(tags[0]) >>> 3) };
-      continue;
-    }
-    const found = findUnknownFields(value, `${path}.${key}`);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 function camelCase(key: string): string {

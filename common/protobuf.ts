@@ -1,0 +1,31 @@
+// Decoded protobuf messages (ts-proto keeps fields it does not know in `_unknownFields`,
+// keyed by tag) checked for fields the schema does not define.
+
+export interface UnknownField {
+  /** Where in the message, e.g. `plan.relations[0].root`. */
+  path: string;
+  /** The field number. */
+  field: number;
+}
+
+export function findUnknownField(message: unknown, path: string): UnknownField | undefined {
+  if (typeof message !== "object" || message === null || message instanceof Uint8Array) return undefined;
+  if (Array.isArray(message)) {
+    for (let i = 0; i < message.length; i++) {
+      const found = findUnknownField(message[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, value] of Object.entries(message)) {
+    if (key === "_unknownFields") {
+      // ts-proto keys unknown fields by their tag: field number << 3 | wire type.
+      const tags = Object.keys(value as object);
+      if (tags.length > 0) return { path, field: Number(tags[0]) >>> 3 };
+      continue;
+    }
+    const found = findUnknownField(value, `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}

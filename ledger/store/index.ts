@@ -1,0 +1,193 @@
+// The UTXO set and the accepted transactions, in SQLite (node:sqlite) with a write-ahead log
+// and synchronous commits: once commit() returns, the transaction survives a crash. Accepting
+// a transaction spends its inputs and creates its outputs in one SQLite transaction.
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { InvariantError, invariant } from "../../common/errors.ts";
+import { decodeCanonical, encode } from "../encoding/index.ts";
+import { Output, Transaction, TOTAL_SUPPLY, type OutPoint } from "../schema.ts";
+import { txHash } from "../tx/hash.ts";
+import type { StoredOutput, UtxoView } from "../tx/validate.ts";
+
+/** The largest transaction a store accepts, encoded. */
+export const MAX_TRANSACTION_BYTES = 256 * 1024;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS transactions (
+  hash BLOB PRIMARY KEY,
+  seq INTEGER NOT NULL UNIQUE,
+  accepted_ms INTEGER NOT NULL,
+  bytes BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outputs (
+  tx_hash BLOB NOT NULL,
+  idx INTEGER NOT NULL,
+  address BLOB NOT NULL,
+  product BLOB NOT NULL,
+  amount INTEGER NOT NULL,
+  accepted_ms INTEGER NOT NULL,
+  min_spend_delay_ms INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  spent_by BLOB,
+  PRIMARY KEY (tx_hash, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outputs_by_owner ON outputs (address, product, spent_by, seq);
+`;
+
+export interface CommitEntry {
+  tx: Transaction;
+  /** The outputs validation resolved the consumed inputs to (floating inputs included). */
+  consumed: readonly OutPoint[];
+  acceptedMs: number;
+}
+
+interface OutputRow {
+  tx_hash: Uint8Array;
+  idx: number | bigint;
+  accepted_ms: number | bigint;
+  min_spend_delay_ms: number | bigint;
+  bytes: Uint8Array;
+  spent_by: Uint8Array | null;
+}
+
+export class UtxoStore implements UtxoView {
+  readonly #db: DatabaseSync;
+  readonly #statements: Record<string, StatementSync>;
+  #seq: number;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+    const prepare = (sql: string) => db.prepare(sql);
+    this.#statements = {
+      output: prepare("SELECT tx_hash, idx, accepted_ms, min_spend_delay_ms, bytes, spent_by FROM outputs WHERE tx_hash = ? AND idx = ?"),
+      latest: prepare("SELECT tx_hash, idx, accepted_ms, min_spend_delay_ms, bytes, spent_by FROM outputs WHERE address = ? AND product = ? AND spent_by IS NULL ORDER BY seq DESC, idx DESC LIMIT 1"),
+      unspent: prepare("SELECT tx_hash, idx, accepted_ms, min_spend_delay_ms, bytes, spent_by FROM outputs WHERE address = ? AND spent_by IS NULL ORDER BY seq, idx LIMIT ?"),
+      balance: prepare("SELECT coalesce(sum(amount), 0) AS total FROM outputs WHERE address = ? AND product = ? AND spent_by IS NULL"),
+      supply: prepare("SELECT coalesce(sum(amount), 0) AS total FROM outputs WHERE product = x'' AND spent_by IS NULL"),
+      spend: prepare("UPDATE outputs SET spent_by = ? WHERE tx_hash = ? AND idx = ? AND spent_by IS NULL"),
+      insertTx: prepare("INSERT INTO transactions (hash, seq, accepted_ms, bytes) VALUES (?, ?, ?, ?)"),
+      insertOutput: prepare(
+        "INSERT INTO outputs (tx_hash, idx, address, product, amount, accepted_ms, min_spend_delay_ms, seq, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      transaction: prepare("SELECT bytes, accepted_ms, seq FROM transactions WHERE hash = ?"),
+      count: prepare("SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM transactions"),
+      since: prepare("SELECT hash, bytes, accepted_ms, seq FROM transactions WHERE seq > ? ORDER BY seq LIMIT ?"),
+    };
+    for (const s of [this.#statements.balance, this.#statements.supply, this.#statements.count]) s.setReadBigInts(true);
+    this.#seq = Number((this.#statements.count.get() as { last: bigint }).last);
+  }
+
+  static open(path: string): UtxoStore {
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;");
+    db.exec(SCHEMA);
+    return new UtxoStore(db);
+  }
+
+  #stored(row: OutputRow | undefined): StoredOutput | undefined {
+    if (!row) return undefined;
+    return {
+      outPoint: { txHash: new Uint8Array(row.tx_hash), index: Number(row.idx) },
+      output: Output.decode(row.bytes),
+      spentBy: row.spent_by ? new Uint8Array(row.spent_by) : undefined,
+      acceptedMs: Number(row.accepted_ms),
+      minSpendDelayMs: Number(row.min_spend_delay_ms),
+    };
+  }
+
+  output(outPoint: OutPoint): StoredOutput | undefined {
+    return this.#stored(this.#statements.output.get(outPoint.txHash, outPoint.index) as OutputRow | undefined);
+  }
+
+  latest(address: Uint8Array, product: Uint8Array): StoredOutput | undefined {
+    return this.#stored(this.#statements.latest.get(address, product) as OutputRow | undefined);
+  }
+
+  unspentOf(address: Uint8Array, limit = 10_000): StoredOutput[] {
+    return (this.#statements.unspent.all(address, limit) as unknown as OutputRow[]).map((r) => this.#stored(r)!);
+  }
+
+  balance(address: Uint8Array, product: Uint8Array = new Uint8Array()): bigint {
+    return (this.#statements.balance.get(address, product) as { total: bigint }).total;
+  }
+
+  /** Unspent coins in existence; always the total supply once genesis is committed. */
+  coinSupply(): bigint {
+    return (this.#statements.supply.get() as { total: bigint }).total;
+  }
+
+  transactionCount(): number {
+    return Number((this.#statements.count.get() as { n: bigint }).n);
+  }
+
+  transaction(hash: Uint8Array): { tx: Transaction; acceptedMs: number; seq: number } | undefined {
+    const row = this.#statements.transaction.get(hash) as { bytes: Uint8Array; accepted_ms: number; seq: number } | undefined;
+    return row ? { tx: Transaction.decode(row.bytes), acceptedMs: Number(row.accepted_ms), seq: Number(row.seq) } : undefined;
+  }
+
+  /** Transactions committed after sequence number `after`, in order: what a peer that was down fetches. */
+  since(after: number, limit: number): { hash: Uint8Array; tx: Transaction; acceptedMs: number; seq: number }[] {
+    return (this.#statements.since.all(after, limit) as { hash: Uint8Array; bytes: Uint8Array; accepted_ms: number; seq: number }[]).map((r) => ({
+      hash: new Uint8Array(r.hash),
+      tx: decodeCanonical(Transaction, r.bytes, "stored transaction", MAX_TRANSACTION_BYTES),
+      acceptedMs: Number(r.accepted_ms),
+      seq: Number(r.seq),
+    }));
+  }
+
+  #insert(tx: Transaction, hash: Uint8Array, acceptedMs: number): void {
+    const seq = ++this.#seq;
+    this.#statements.insertTx.run(hash, seq, acceptedMs, encode(Transaction, tx));
+    const delay = Number(tx.body!.options?.minSpendDelayMs ?? 0n);
+    tx.body!.outputs.forEach((output, idx) => {
+      this.#statements.insertOutput.run(hash, idx, output.address, output.product, output.amount, acceptedMs, delay, seq, encode(Output, output));
+    });
+  }
+
+  #inTransaction(work: () => void): void {
+    const seq = this.#seq;
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      this.#seq = seq;
+      throw error;
+    }
+  }
+
+  /** Accepts transactions for good, in order, in one atomic write. Spending a spent output is a bug. */
+  commitMany(entries: readonly CommitEntry[]): void {
+    this.#inTransaction(() => {
+      for (const { tx, consumed, acceptedMs } of entries) {
+        const hash = txHash(tx.body!);
+        for (const out of consumed) {
+          const changed = this.#statements.spend.run(hash, out.txHash, out.index).changes;
+          if (Number(changed) !== 1) throw new InvariantError(`commit of ${Buffer.from(hash).toString("hex").slice(0, 16)} spends an output that is spent or unknown`);
+        }
+        this.#insert(tx, hash, acceptedMs);
+      }
+    });
+  }
+
+  commit(entry: CommitEntry): void {
+    this.commitMany([entry]);
+  }
+
+  /** The one transaction without inputs: the whole supply to one address. */
+  commitGenesis(address: Uint8Array, createdMs = 0): Uint8Array {
+    invariant(this.transactionCount() === 0, "genesis on a store that already has transactions");
+    const tx: Transaction = {
+      body: { inputs: [], outputs: [{ address, product: new Uint8Array(), amount: TOTAL_SUPPLY, fee: false }], createdMs: BigInt(createdMs), nonce: 0n },
+      witnesses: [],
+    };
+    const hash = txHash(tx.body!);
+    this.#inTransaction(() => this.#insert(tx, hash, createdMs));
+    return hash;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,83 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DatabaseSync } from "node:sqlite";
+import { generateKeyPair, toHex } from "../crypto.ts";
+import { UtxoStore } from "../store/index.ts";
+import { TOTAL_SUPPLY } from "../schema.ts";
+import { addressOf, buildTransfer, nodeSigner, txHash, validateTransaction } from "../tx/index.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "trustql-store-"));
+  dirs.push(dir);
+  return dir;
+}
+
+describe("the UTXO store", () => {
+  it("spends inputs and creates outputs together, and refuses a second spend", () => {
+    const store = UtxoStore.open(join(tempDir(), "ledger.db"));
+    const alice = generateKeyPair(new Uint8Array(32).fill(1));
+    const bob = addressOf(generateKeyPair(new Uint8Array(32).fill(2)).publicKey);
+    store.commitGenesis(addressOf(alice.publicKey));
+    const available = store.unspentOf(addressOf(alice.publicKey)).map((s) => ({ outPoint: s.outPoint, output: s.output }));
+    const tx = buildTransfer({ available, to: bob, amount: 5_250_000_000n, fee: 1000n, createdMs: 1 }, nodeSigner(alice));
+    const validation = validateTransaction(tx, store, 10);
+    expect(validation.ok).toBe(true);
+    if (!validation.ok) return;
+    store.commit({ tx, consumed: validation.consumed, acceptedMs: 10 });
+    expect(store.balance(bob)).toBe(5_250_000_000n);
+    expect(store.coinSupply()).toBe(TOTAL_SUPPLY);
+    expect(() => store.commit({ tx, consumed: validation.consumed, acceptedMs: 11 })).toThrow(/spent or unknown/);
+    expect(store.transactionCount()).toBe(2);
+    expect(validateTransaction(tx, store, 12)).toMatchObject({ ok: false, reason: "spent_input" });
+    store.close();
+  });
+
+  it("keeps every acknowledged commit and no partial one when its writer is killed (SIGKILL)", async () => {
+    const path = join(tempDir(), "ledger.db");
+    const acknowledged = new Set<string>();
+    let random = 12345;
+    for (let round = 0; round < 6; round++) {
+      random = (random * 1103515245 + 12345) % 2 ** 31;
+      const killAfterMs = 150 + (random % 400);
+      const child = spawn(join(ROOT, "node_modules", ".bin", "node"), [join(import.meta.dirname, "fixtures", "store-writer.ts"), path, "100000"], { stdio: ["ignore", "pipe", "inherit"] });
+      let buffered = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split("\n");
+        buffered = lines.pop()!;
+        for (const line of lines) acknowledged.add(line);
+      });
+      await new Promise((r) => setTimeout(r, killAfterMs));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("close", r));
+    }
+    expect(acknowledged.size).toBeGreaterThan(10);
+
+    const store = UtxoStore.open(path);
+    for (const hash of acknowledged) expect(store.transaction(Buffer.from(hash, "hex")), hash).toBeDefined();
+    expect(store.coinSupply()).toBe(TOTAL_SUPPLY);
+    store.close();
+    // No partial commit: every transaction has all its outputs, every spend names a committed transaction.
+    const db = new DatabaseSync(path, { readOnly: true });
+    const orphanOutputs = db.prepare("SELECT count(*) AS n FROM outputs o WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.hash = o.tx_hash)").get() as { n: number };
+    const danglingSpends = db.prepare("SELECT count(*) AS n FROM outputs o WHERE spent_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.hash = o.spent_by)").get() as { n: number };
+    expect(orphanOutputs.n).toBe(0);
+    expect(danglingSpends.n).toBe(0);
+    const rows = db.prepare("SELECT hash, bytes FROM transactions").all() as { hash: Uint8Array; bytes: Uint8Array }[];
+    const { Transaction } = await import("../schema.ts");
+    for (const row of rows) {
+      const tx = Transaction.decode(row.bytes);
+      expect(toHex(txHash(tx.body!))).toBe(toHex(row.hash));
+      const outputs = db.prepare("SELECT count(*) AS n FROM outputs WHERE tx_hash = ?").get(row.hash) as { n: number };
+      expect(outputs.n).toBe(tx.body!.outputs.length);
+    }
+    db.close();
+  }, 60_000);
+});

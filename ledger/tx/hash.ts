@@ -1,0 +1,19 @@
+// A transaction is named by the hash of its body; its witnesses sign that hash. The hash does
+// not cover the witnesses, so nothing done to a signature can change a transaction's name.
+import { DOMAIN, domainHash, encode } from "../encoding/index.ts";
+import { TransactionBody, type OutPoint } from "../schema.ts";
+import { toHex } from "../crypto.ts";
+
+export function txHash(body: TransactionBody): Uint8Array {
+  return domainHash(DOMAIN.transaction, encode(TransactionBody, body));
+}
+
+/** The address that holds outputs for a public key. */
+export function addressOf(publicKey: Uint8Array): Uint8Array {
+  return domainHash(DOMAIN.address, publicKey);
+}
+
+/** A map key for an output reference. */
+export function outPointKey(outPoint: OutPoint): string {
+  return `${toHex(outPoint.txHash)}:${outPoint.index}`;
+}
