@@ -1,0 +1,161 @@
+// Signed observations: every interval a node puts what it saw (transaction hashes with their
+// state, and the roots other peers signed) into a Merkle tree, signs the root and chains it
+// to its previous one. One entry's proof against one signed root is an observation edge,
+// checkable offline with the peer's public key.
+import { invariant } from "../../common/errors.ts";
+import { bytesEqual, verify } from "../crypto.ts";
+import { DOMAIN, domainHash, encode } from "../encoding/index.ts";
+import { buildTree, verifyProof } from "../merkle/index.ts";
+import {
+  ObservationEntry,
+  ObservationHeader,
+  PeerRoot,
+  TxState,
+  type EquivocationEvidence,
+  type Observation,
+  type ObservationEdge,
+  type TransactionBody,
+} from "../schema.ts";
+import { txHash } from "../tx/hash.ts";
+import { conflicts } from "../tx/validate.ts";
+
+export const DEFAULT_INTERVAL_MS = 50;
+/** Entries in one observation; more wait for the next interval. */
+export const MAX_ENTRIES = 16_384;
+export const MAX_PEER_ROOTS = 1_024;
+/** Sealed observations kept to answer proof requests. */
+export const RETAINED_OBSERVATIONS = 256;
+
+const ENTRY_TAG = new Uint8Array([1]);
+const PEER_ROOT_TAG = new Uint8Array([2]);
+
+export function entryLeaf(entry: ObservationEntry): Uint8Array {
+  return new Uint8Array([...ENTRY_TAG, ...encode(ObservationEntry, entry)]);
+}
+
+function peerRootLeaf(root: PeerRoot): Uint8Array {
+  return new Uint8Array([...PEER_ROOT_TAG, ...encode(PeerRoot, root)]);
+}
+
+export function headerDigest(header: ObservationHeader): Uint8Array {
+  return domainHash(DOMAIN.observation, encode(ObservationHeader, header));
+}
+
+export interface ObservationSigner {
+  peer: Uint8Array;
+  publicKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+}
+
+export class ObservationBuilder {
+  readonly #signer: ObservationSigner;
+  readonly #intervalMs: number;
+  #entries: ObservationEntry[] = [];
+  #peerRoots = new Map<string, PeerRoot>();
+  #sequence = 0n;
+  #previousRoot: Uint8Array = new Uint8Array(32);
+  #lastSealMs = -Infinity;
+  readonly #sealed: { observation: Observation; tree: ReturnType<typeof buildTree>; index: Map<string, number> }[] = [];
+
+  constructor(signer: ObservationSigner, intervalMs = DEFAULT_INTERVAL_MS) {
+    invariant(intervalMs > 0, "observation interval must be positive");
+    this.#signer = signer;
+    this.#intervalMs = intervalMs;
+  }
+
+  observe(entry: ObservationEntry): void {
+    this.#entries.push(entry);
+  }
+
+  seePeerRoot(root: PeerRoot): void {
+    const key = Buffer.from(root.peer).toString("hex");
+    const known = this.#peerRoots.get(key);
+    if (!known || known.sequence < root.sequence) this.#peerRoots.set(key, root);
+  }
+
+  /** Whether an observation is due: something to report and an interval since the last one. */
+  due(nowMs: number): boolean {
+    return this.#entries.length > 0 && nowMs - this.#lastSealMs >= this.#intervalMs;
+  }
+
+  /** Signs what was seen since the last observation, chained to it. */
+  seal(nowMs: number): Observation | undefined {
+    if (!this.due(nowMs)) return undefined;
+    const entries = this.#entries.splice(0, MAX_ENTRIES);
+    const peerRoots = [...this.#peerRoots.values()].slice(0, MAX_PEER_ROOTS);
+    this.#peerRoots.clear();
+    const leaves = [...entries.map(entryLeaf), ...peerRoots.map(peerRootLeaf)];
+    const tree = buildTree(leaves);
+    const header: ObservationHeader = {
+      peer: this.#signer.peer,
+      sequence: ++this.#sequence,
+      timeMs: BigInt(Math.floor(nowMs)),
+      previousRoot: this.#previousRoot,
+      merkleRoot: tree.root,
+      leafCount: leaves.length,
+    };
+    const observation: Observation = { header, signature: this.#signer.sign(headerDigest(header)), entries, peerRoots };
+    this.#previousRoot = tree.root;
+    this.#lastSealMs = nowMs;
+    const index = new Map<string, number>();
+    entries.forEach((e, i) => index.set(`${Buffer.from(e.txHash).toString("hex")}/${e.state}`, i));
+    this.#sealed.push({ observation, tree, index });
+    if (this.#sealed.length > RETAINED_OBSERVATIONS) this.#sealed.shift();
+    return observation;
+  }
+
+  /** The newest edge proving this node signed `state` for a transaction, if still retained. */
+  edgeFor(hash: Uint8Array, state: TxState): ObservationEdge | undefined {
+    const key = `${Buffer.from(hash).toString("hex")}/${state}`;
+    for (let i = this.#sealed.length - 1; i >= 0; i--) {
+      const { observation, tree, index } = this.#sealed[i];
+      const leaf = index.get(key);
+      if (leaf !== undefined) return edgeOf(observation, tree.proof(leaf), leaf);
+    }
+    return undefined;
+  }
+}
+
+function edgeOf(observation: Observation, path: Uint8Array[], leafIndex: number): ObservationEdge {
+  return { header: observation.header, signature: observation.signature, entry: observation.entries[leafIndex], leafIndex, path };
+}
+
+/** Checks an observation's root against its leaves and its signature against the peer's key. */
+export function verifyObservation(observation: Observation, publicKey: Uint8Array): boolean {
+  const header = observation.header;
+  if (!header) return false;
+  const leaves = [...observation.entries.map(entryLeaf), ...observation.peerRoots.map(peerRootLeaf)];
+  if (leaves.length === 0 || leaves.length !== header.leafCount) return false;
+  if (!bytesEqual(buildTree(leaves).root, header.merkleRoot)) return false;
+  return verify(observation.signature, headerDigest(header), publicKey);
+}
+
+/** Checks one entry's Merkle path to a signed root, offline. */
+export function verifyEdge(edge: ObservationEdge, publicKey: Uint8Array): boolean {
+  if (!edge.header || !edge.entry) return false;
+  if (!verifyProof(entryLeaf(edge.entry), edge.leafIndex, edge.header.leafCount, edge.path, edge.header.merkleRoot)) return false;
+  return verify(edge.signature, headerDigest(edge.header), publicKey);
+}
+
+export function observationEdge(observation: Observation, hash: Uint8Array, state: TxState): ObservationEdge | undefined {
+  const leaf = observation.entries.findIndex((e) => e.state === state && bytesEqual(e.txHash, hash));
+  if (leaf < 0) return undefined;
+  const leaves = [...observation.entries.map(entryLeaf), ...observation.peerRoots.map(peerRootLeaf)];
+  return edgeOf(observation, buildTree(leaves).proof(leaf), leaf);
+}
+
+/** Proof that one peer signed PENDING for two transactions that spend the same output. */
+export function verifyEvidence(evidence: EquivocationEvidence, publicKey: Uint8Array): boolean {
+  const { first, second, firstBody, secondBody } = evidence;
+  if (!first || !second || !firstBody || !secondBody) return false;
+  if (!bytesEqual(first.header?.peer ?? new Uint8Array(), second.header?.peer ?? new Uint8Array([1]))) return false;
+  if (first.entry?.state !== TxState.TX_STATE_PENDING || second.entry?.state !== TxState.TX_STATE_PENDING) return false;
+  if (!bytesEqual(first.entry.txHash, txHash(firstBody)) || !bytesEqual(second.entry.txHash, txHash(secondBody))) return false;
+  if (bytesEqual(first.entry.txHash, second.entry.txHash)) return false;
+  if (!conflicts({ body: firstBody, witnesses: [] }, { body: secondBody, witnesses: [] })) return false;
+  return verifyEdge(first, publicKey) && verifyEdge(second, publicKey);
+}
+
+export function makeEvidence(first: ObservationEdge, firstBody: TransactionBody, second: ObservationEdge, secondBody: TransactionBody): EquivocationEvidence {
+  return { first, second, firstBody, secondBody };
+}

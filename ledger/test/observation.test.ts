@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { generateKeyPair, sign } from "../crypto.ts";
+import { makeEvidence, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation } from "../observation/index.ts";
+import { TxState, type TransactionBody } from "../schema.ts";
+import { txHash } from "../tx/hash.ts";
+
+const keys = generateKeyPair(new Uint8Array(32).fill(5));
+const signer = { peer: new Uint8Array(32).fill(6), publicKey: keys.publicKey, sign: (m: Uint8Array) => sign(m, keys.secretKey) };
+const hashOf = (i: number) => new Uint8Array(32).fill(i);
+
+function spend(nonce: bigint): TransactionBody {
+  return { inputs: [{ outPoint: { txHash: new Uint8Array(32).fill(9), index: 0 }, referenceOnly: false }], outputs: [], createdMs: 0n, nonce };
+}
+
+describe("observations", () => {
+  it("batch entries per interval, sign the root and chain to the previous one", () => {
+    const builder = new ObservationBuilder(signer, 50);
+    builder.observe({ txHash: hashOf(1), state: TxState.TX_STATE_PENDING, observedMs: 10n });
+    const first = builder.seal(10)!;
+    expect(first).toBeDefined();
+    builder.observe({ txHash: hashOf(2), state: TxState.TX_STATE_PENDING, observedMs: 20n });
+    expect(builder.seal(20)).toBeUndefined(); // within the interval
+    builder.seePeerRoot({ peer: hashOf(7), sequence: 3n, root: hashOf(8) });
+    const second = builder.seal(60)!;
+    expect(second.header!.previousRoot).toEqual(first.header!.merkleRoot);
+    expect(second.header!.sequence).toBe(2n);
+    expect(verifyObservation(first, keys.publicKey)).toBe(true);
+    expect(verifyObservation(second, keys.publicKey)).toBe(true);
+    expect(verifyObservation({ ...second, entries: [] }, keys.publicKey)).toBe(false);
+    expect(verifyObservation(second, generateKeyPair(new Uint8Array(32).fill(1)).publicKey)).toBe(false);
+  });
+
+  it("give edges that verify offline, and not for another entry", () => {
+    const builder = new ObservationBuilder(signer, 1);
+    for (let i = 1; i <= 100; i++) builder.observe({ txHash: hashOf(i), state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(i) });
+    builder.seal(5);
+    const edge = builder.edgeFor(hashOf(42), TxState.TX_STATE_ACCEPTED)!;
+    expect(verifyEdge(edge, keys.publicKey)).toBe(true);
+    expect(verifyEdge({ ...edge, entry: { ...edge.entry!, txHash: hashOf(43) } }, keys.publicKey)).toBe(false);
+    expect(verifyEdge({ ...edge, entry: { ...edge.entry!, state: TxState.TX_STATE_PENDING } }, keys.publicKey)).toBe(false);
+    expect(builder.edgeFor(hashOf(42), TxState.TX_STATE_PENDING)).toBeUndefined();
+  });
+
+  it("turn a peer's PENDING for two conflicting spends into evidence anyone can check", () => {
+    const builder = new ObservationBuilder(signer, 1);
+    const [a, b] = [spend(1n), spend(2n)];
+    builder.observe({ txHash: txHash(a), state: TxState.TX_STATE_PENDING, observedMs: 1n });
+    builder.seal(1);
+    builder.observe({ txHash: txHash(b), state: TxState.TX_STATE_PENDING, observedMs: 2n });
+    builder.seal(2);
+    const evidence = makeEvidence(builder.edgeFor(txHash(a), TxState.TX_STATE_PENDING)!, a, builder.edgeFor(txHash(b), TxState.TX_STATE_PENDING)!, b);
+    expect(verifyEvidence(evidence, keys.publicKey)).toBe(true);
+    // Two PENDING for transactions that do not conflict prove nothing.
+    const c = { ...spend(3n), inputs: [{ outPoint: { txHash: new Uint8Array(32).fill(10), index: 0 }, referenceOnly: false }] };
+    builder.observe({ txHash: txHash(c), state: TxState.TX_STATE_PENDING, observedMs: 3n });
+    builder.seal(3);
+    expect(verifyEvidence(makeEvidence(evidence.first!, a, builder.edgeFor(txHash(c), TxState.TX_STATE_PENDING)!, c), keys.publicKey)).toBe(false);
+  });
+});
