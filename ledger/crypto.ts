@@ -27,9 +27,16 @@ export interface KeyPair {
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
+const privateKeyCache = new WeakMap<Uint8Array, KeyObject>();
+
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
   if (secretKey.length !== SECRET_KEY_BYTES) throw new Error(`ed25519 secret key must be ${SECRET_KEY_BYTES} bytes, got ${secretKey.length}`);
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: "der", type: "pkcs8" });
+  let key = privateKeyCache.get(secretKey);
+  if (!key) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: "der", type: "pkcs8" });
+    privateKeyCache.set(secretKey, key);
+  }
+  return key;
 }
 
 const publicKeyCache = new Map<string, KeyObject>();

@@ -4,8 +4,13 @@ import { DOMAIN, domainHash, encode } from "../encoding/index.ts";
 import { TransactionBody, type OutPoint } from "../schema.ts";
 import { toHex } from "../crypto.ts";
 
+/** Hashes of bodies already hashed: a body is never changed once it has been hashed or signed. */
+const HASHES = new WeakMap<TransactionBody, Uint8Array>();
+
 export function txHash(body: TransactionBody): Uint8Array {
-  return domainHash(DOMAIN.transaction, encode(TransactionBody, body));
+  let hash = HASHES.get(body);
+  if (!hash) HASHES.set(body, (hash = domainHash(DOMAIN.transaction, encode(TransactionBody, body))));
+  return hash;
 }
 
 /** The address that holds outputs for a public key. */

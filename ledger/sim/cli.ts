@@ -1,0 +1,37 @@
+// `npm run sim -- --nodes 50 --byzantine 0.2 --seed 42 --txs 2000`: one simulated run; the
+// last line printed is the report as one JSON object.
+import { parseArgs } from "node:util";
+import { runSimulation } from "./index.ts";
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: "string", default: "50" },
+    byzantine: { type: "string", default: "0.2" },
+    seed: { type: "string", default: "42" },
+    txs: { type: "string", default: "2000" },
+    rate: { type: "string", default: "500" },
+    loss: { type: "string", default: "0.01" },
+    crashes: { type: "string", default: "0.05" },
+    "double-spends": { type: "string", default: "0.02" },
+  },
+});
+const number = (name: keyof typeof values) => {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < 0) {
+    process.stderr.write(`trustql sim: --${name} ${values[name]}: expected a number ≥ 0\n`);
+    process.exit(2);
+  }
+  return n;
+};
+const report = runSimulation({
+  nodes: number("nodes"),
+  byzantine: number("byzantine"),
+  seed: number("seed"),
+  txs: number("txs"),
+  rate: number("rate"),
+  loss: number("loss"),
+  crashes: number("crashes"),
+  doubleSpends: number("double-spends"),
+});
+process.stdout.write(JSON.stringify(report) + "\n");
+process.exitCode = report.divergent === 0 && report.lost === 0 && report.supply_ok ? 0 : 1;

@@ -1,0 +1,57 @@
+// A virtual clock and its event queue: events run in time order (ties in the order they were
+// scheduled), so a run depends on nothing but its seed.
+export class VirtualClock {
+  #now = 0;
+  #seq = 0;
+  #heap: { at: number; seq: number; run: () => void }[] = [];
+
+  get now(): number {
+    return this.#now;
+  }
+
+  get pending(): number {
+    return this.#heap.length;
+  }
+
+  at(time: number, run: () => void): void {
+    const event = { at: Math.max(time, this.#now), seq: this.#seq++, run };
+    const heap = this.#heap;
+    heap.push(event);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  }
+
+  /** Runs events until the queue is empty or the next one is after `until`. */
+  runUntil(until: number): void {
+    const heap = this.#heap;
+    while (heap.length > 0 && heap[0].at <= until) {
+      const event = heap[0];
+      const last = heap.pop()!;
+      if (heap.length > 0) {
+        heap[0] = last;
+        let i = 0;
+        for (;;) {
+          const [l, r] = [2 * i + 1, 2 * i + 2];
+          let smallest = i;
+          if (l < heap.length && before(heap[l], heap[smallest])) smallest = l;
+          if (r < heap.length && before(heap[r], heap[smallest])) smallest = r;
+          if (smallest === i) break;
+          [heap[i], heap[smallest]] = [heap[smallest], heap[i]];
+          i = smallest;
+        }
+      }
+      this.#now = event.at;
+      event.run();
+    }
+    this.#now = Math.max(this.#now, until);
+  }
+}
+
+function before(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}

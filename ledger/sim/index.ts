@@ -1,0 +1,288 @@
+// The deterministic simulator: real LedgerNodes on a virtual clock and a simulated network
+// with delay, loss, duplication, a partition, crashes and restarts, and byzantine nodes that
+// double-spend, equivocate and omit. It checks that honest nodes never commit conflicting
+// transactions, that every valid non-conflicting transaction is committed by every honest
+// node, and that coins are conserved.
+//
+// Signatures: every signature is verified for real the first time; the simulator's nodes
+// share that result for the same signature object, as one delivery of the same bytes to many
+// nodes would verify alike (without the cache a run would spend its time in ed25519).
+import { bytesEqual, generateKeyPair, sign, toHex, verify, type KeyPair } from "../crypto.ts";
+import { verifyObservation } from "../observation/index.ts";
+import { LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
+import { MemoryLedger } from "../consensus/memory-ledger.ts";
+import { COIN, TOTAL_SUPPLY, type Observation, type Output, type Transaction } from "../schema.ts";
+import { addressOf, buildTransfer, nodeSigner, outPointKey, txHash, type Spendable } from "../tx/index.ts";
+import { peerIdOf } from "../identity/index.ts";
+import { VirtualClock } from "./clock.ts";
+import { Random } from "./random.ts";
+
+export interface SimOptions {
+  nodes: number;
+  byzantine: number;
+  seed: number;
+  txs: number;
+  /** Transactions submitted per virtual second. */
+  rate?: number;
+  wallets?: number;
+  /** Share of submissions that are double spends (two transactions for one output, to two nodes). */
+  doubleSpends?: number;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  loss?: number;
+  duplication?: number;
+  /** Honest nodes that crash once and restart. */
+  crashes?: number;
+  partition?: boolean;
+  intervalMs?: number;
+}
+
+export interface SimReport {
+  nodes: number;
+  byzantine: number;
+  seed: number;
+  txs: number;
+  double_spends: number;
+  divergent: number;
+  lost: number;
+  supply_ok: boolean;
+  evidence: { detected: number; made: number };
+  finality_ms: { p50: number; p99: number };
+  messages: number;
+  virtual_ms: number;
+  wall_ms: number;
+}
+
+const SIGNATURE_CACHE = new WeakMap<Uint8Array, { message: Uint8Array; publicKey: Uint8Array; ok: boolean }>();
+function cachedVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  const known = SIGNATURE_CACHE.get(signature);
+  if (known && bytesEqual(known.message, message) && bytesEqual(known.publicKey, publicKey)) return known.ok;
+  const ok = verify(signature, message, publicKey);
+  SIGNATURE_CACHE.set(signature, { message, publicKey, ok });
+  return ok;
+}
+
+const OBSERVATION_CACHE = new WeakMap<Observation, boolean>();
+function cachedVerifyObservation(observation: Observation, publicKey: Uint8Array): boolean {
+  let ok = OBSERVATION_CACHE.get(observation);
+  if (ok === undefined) OBSERVATION_CACHE.set(observation, (ok = verifyObservation(observation, publicKey)));
+  return ok;
+}
+
+const FEE = 1000n;
+/** Outputs smaller than this are not spent by the workload (a third of them must exceed the fee). */
+const MIN_SPENDABLE = 30n * FEE;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+interface SimNode {
+  key: PeerKey;
+  node: LedgerNode;
+  ledger: MemoryLedger;
+  behaviour: Behaviour;
+  down: boolean;
+}
+
+export function runSimulation(options: SimOptions): SimReport {
+  const started = performance.now();
+  const random = new Random(options.seed);
+  const clock = new VirtualClock();
+  const intervalMs = options.intervalMs ?? 50;
+  const [minDelay, maxDelay] = [options.minDelayMs ?? 5, options.maxDelayMs ?? 40];
+  const loss = options.loss ?? 0.01;
+  const duplication = options.duplication ?? 0.01;
+  const rate = options.rate ?? 500;
+
+  // Identities: each node's key from the seed, its peer id from the key (no proof of work here).
+  const keys: KeyPair[] = Array.from({ length: options.nodes }, () => generateKeyPair(random.bytes(32)));
+  const peerIds = keys.map((k) => peerIdOf({ masterKey: k.publicKey, powNonce: 0n }));
+  const peerKeys = peerIds.map(toHex);
+  const publicKeys = new Map(peerKeys.map((p, i) => [p, keys[i].publicKey]));
+  const byzantineCount = Math.floor(options.nodes * options.byzantine);
+  const behaviours: Behaviour[] = peerKeys.map((_, i) => (i < byzantineCount ? (i % 2 === 0 ? "equivocate" : "omit") : "honest"));
+
+  // Genesis and an opening distribution to the wallets, the same on every node.
+  const walletCount = options.wallets ?? Math.max(20, Math.ceil(options.txs / 10));
+  const wallets = Array.from({ length: walletCount }, () => generateKeyPair(random.bytes(32)));
+  const treasury = generateKeyPair(random.bytes(32));
+  const genesis: Transaction = {
+    body: { inputs: [], outputs: [{ address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY, fee: false }], createdMs: 0n, nonce: 0n },
+    witnesses: [],
+  };
+  const perWallet = 1000n * COIN;
+  const funding = buildTransfer(
+    { available: [{ outPoint: { txHash: txHash(genesis.body!), index: 0 }, output: genesis.body!.outputs[0] }], to: addressOf(wallets[0].publicKey), amount: perWallet, fee: 0n, createdMs: 0 },
+    nodeSigner(treasury),
+  );
+  // One output per wallet: rewrite the funding body to pay each wallet, then sign it again.
+  const fundingBody = { ...funding.body!, outputs: [...wallets.map((w) => ({ address: addressOf(w.publicKey), product: new Uint8Array(), amount: perWallet, fee: false }) as Output), { address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY - perWallet * BigInt(walletCount), fee: false }] };
+  const fundingTx: Transaction = { body: fundingBody, witnesses: [{ input: 0, publicKey: treasury.publicKey, signature: sign(txHash(fundingBody), treasury.secretKey) }] };
+
+  const nodes: SimNode[] = peerKeys.map((key, i) => {
+    const ledger = new MemoryLedger();
+    ledger.commit(genesis, txHash(genesis.body!), [], 0);
+    ledger.commit(fundingTx, txHash(fundingBody), [{ txHash: txHash(genesis.body!), index: 0 }], 0);
+    const node = new LedgerNode({
+      self: key,
+      signer: { peer: peerIds[i], publicKey: keys[i].publicKey, sign: (m) => sign(m, keys[i].secretKey) },
+      peers: peerKeys,
+      publicKeyOf: (p) => publicKeys.get(p),
+      state: ledger,
+      verify: cachedVerify,
+      verifyObservation: cachedVerifyObservation,
+      intervalMs,
+      behaviour: behaviours[i],
+    });
+    return { key, node, ledger, behaviour: behaviours[i], down: false };
+  });
+  const byKey = new Map(nodes.map((n) => [n.key, n]));
+  const honest = nodes.filter((n) => n.behaviour === "honest");
+
+  // The network.
+  let messages = 0;
+  let partitioned = false;
+  const side = (key: PeerKey) => peerKeys.indexOf(key) % 2;
+  const deliver = (from: SimNode, outbound: Outbound[]) => {
+    for (const { to, message } of outbound) {
+      const targets = to === "all" ? peerKeys.filter((k) => k !== from.key) : to;
+      for (const target of targets) {
+        if (random.chance(loss)) continue;
+        const copies = random.chance(duplication) ? 2 : 1;
+        for (let c = 0; c < copies; c++) {
+          messages++;
+          clock.at(clock.now + random.int(minDelay, maxDelay), () => {
+            const recipient = byKey.get(target)!;
+            if (recipient.down || from.down || (partitioned && side(from.key) !== side(target))) return;
+            deliver(recipient, recipient.node.receive(message, from.key, clock.now));
+          });
+        }
+      }
+    }
+  };
+
+  // Each node's timer.
+  for (const n of nodes) {
+    const tick = () => {
+      if (!n.down) deliver(n, n.node.tick(clock.now));
+      clock.at(clock.now + intervalMs, tick);
+    };
+    clock.at(random.int(0, intervalMs), tick);
+  }
+
+  // The workload.
+  const submitWindowMs = Math.ceil((options.txs / rate) * 1000);
+  const available = new Map<number, Spendable[]>(wallets.map((w, i) => [i, [{ outPoint: { txHash: txHash(fundingBody), index: i }, output: fundingBody.outputs[i] }]]));
+  const submitted = new Map<string, { atMs: number; conflicting: boolean }>();
+  const spentBy = new Map<string, string[]>();
+  let doubleSpends = 0;
+  let sent = 0;
+  const submitOne = () => {
+    if (sent >= options.txs) return;
+    for (const outs of available.values()) while (outs.length > 0 && outs[0].output.amount < MIN_SPENDABLE) outs.shift(); // dust
+    const ready = [...available.entries()].filter(([, outs]) => outs.length > 0);
+    if (ready.length > 0) {
+      const [walletIndex, outs] = random.pick(ready);
+      const input = outs.shift()!;
+      const wallet = wallets[walletIndex];
+      const pay = (to: number, nonce: bigint) =>
+        buildTransfer({ available: [input], to: addressOf(wallets[to].publicKey), amount: input.output.amount / 3n, fee: FEE, createdMs: clock.now, nonce }, nodeSigner(wallet));
+      const first = pay(random.int(0, walletCount - 1), BigInt(sent));
+      const doubleSpend = random.chance(options.doubleSpends ?? 0.02);
+      const txs = doubleSpend ? [first, pay(random.int(0, walletCount - 1), BigInt(sent) + 1_000_000n)] : [first];
+      if (doubleSpend) doubleSpends++;
+      for (const tx of txs) {
+        const hash = toHex(txHash(tx.body!));
+        submitted.set(hash, { atMs: clock.now, conflicting: doubleSpend });
+        const entry = honest.filter((h) => !h.down);
+        const at = random.pick(entry.length > 0 ? entry : honest);
+        deliver(at, at.node.submit(tx, clock.now));
+      }
+      spentBy.set(outPointKey(input.outPoint), txs.map((t) => toHex(txHash(t.body!))));
+      if (!doubleSpend) {
+        // The payer spends its change once this transfer is committed somewhere honest.
+        const hash = txHash(first.body!);
+        const waitForCommit = () => {
+          if (honest.some((h) => h.ledger.isCommitted(hash))) {
+            first.body!.outputs.forEach((output, index) => {
+              const owner = wallets.findIndex((w) => bytesEqual(addressOf(w.publicKey), output.address));
+              if (owner >= 0) available.get(owner)!.push({ outPoint: { txHash: hash, index }, output });
+            });
+          } else clock.at(clock.now + 100, waitForCommit);
+        };
+        clock.at(clock.now + 100, waitForCommit);
+      }
+      sent++;
+    }
+    clock.at(clock.now + 1000 / rate, submitOne);
+  };
+  clock.at(0, submitOne);
+
+  // Faults: a partition in the middle of the run, and crashes with restarts.
+  if (options.partition ?? true) {
+    clock.at(submitWindowMs * 0.3, () => (partitioned = true));
+    clock.at(submitWindowMs * 0.3 + 1500, () => (partitioned = false));
+  }
+  const crashing = Math.floor(honest.length * (options.crashes ?? 0.05));
+  const crashed = new Set<SimNode>();
+  for (let i = 0; i < crashing; i++) {
+    const victim = honest[random.int(0, honest.length - 1)];
+    crashed.add(victim);
+    const at = random.int(0, submitWindowMs);
+    clock.at(at, () => (victim.down = true));
+    clock.at(at + random.int(500, 3000), () => {
+      victim.down = false;
+      deliver(victim, victim.node.resync([random.pick(honest).key, random.pick(honest).key, random.pick(honest).key]));
+    });
+  }
+
+  // Run the workload, then let the network settle.
+  let end = submitWindowMs + 5_000;
+  clock.runUntil(end);
+  while (sent < options.txs && clock.pending > 0 && end < submitWindowMs * 10 + 60_000) clock.runUntil((end += 5_000));
+  clock.runUntil((end += 10_000));
+
+  // Checks.
+  let divergent = 0;
+  for (const spenders of spentBy.values()) {
+    if (spenders.length < 2) continue;
+    const counts = spenders.map((h) => honest.filter((n) => n.ledger.isCommitted(Buffer.from(h, "hex"))).length);
+    divergent += counts[0] * counts[1];
+  }
+  let lost = 0;
+  const finality: number[] = [];
+  const commitTimes = new Map(honest.map((n) => [n, new Map(n.node.events.committed.map((c) => [c.hash, c.atMs]))]));
+  for (const [hash, info] of submitted) {
+    if (info.conflicting) continue;
+    const times = honest.map((n) => commitTimes.get(n)!.get(hash));
+    if (times.some((t) => t === undefined)) {
+      lost++;
+      if (process.env.SIM_DEBUG) process.stderr.write(`lost ${hash.slice(0, 12)} submitted ${info.atMs}: ${honest.map((n) => JSON.stringify(n.node.inspect(hash) ?? "-")).join(" ")}\n`);
+    }
+    // Finality: until every honest node that stayed up has committed (a crashed one catches up on restart).
+    else finality.push(Math.max(...honest.map((n, i) => (crashed.has(n) ? 0 : times[i]!))) - info.atMs);
+  }
+  finality.sort((a, b) => a - b);
+  const equivocators = new Set(nodes.filter((n) => n.behaviour === "equivocate").map((n) => n.key));
+  const convicted = new Set(honest.flatMap((n) => n.node.events.evidence));
+  // Equivocations made: byzantine nodes that signed PENDING for both transactions of a double spend.
+  const pairs = [...spentBy.values()].filter((s) => s.length === 2);
+  const made = nodes.filter((n) => n.behaviour === "equivocate" && pairs.some((pair) => pair.every((h) => n.node.inspect(h)?.signedPending))).length;
+  return {
+    nodes: options.nodes,
+    byzantine: options.byzantine,
+    seed: options.seed,
+    txs: sent,
+    double_spends: doubleSpends,
+    divergent,
+    lost,
+    supply_ok: honest.every((n) => n.ledger.coinSupply() === TOTAL_SUPPLY),
+    evidence: { detected: [...convicted].filter((k) => equivocators.has(k)).length, made },
+    finality_ms: { p50: Math.round(percentile(finality, 50)), p99: Math.round(percentile(finality, 99)) },
+    messages,
+    virtual_ms: Math.round(clock.now),
+    wall_ms: Math.round(performance.now() - started),
+  };
+}
