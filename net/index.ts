@@ -1,0 +1,20 @@
+// net/: the libp2p layer. The node composes it with the ledger; nothing here knows what the
+// bytes mean.
+export { Network, RequestError, DEFAULT_LIMITS, type NetworkLimits, type NetworkOptions, type GossipHandler, type RequestHandler, type Verdict } from "./network.ts";
+export { PeerPenalties, OFFENCE_POINTS, BLOCK_THRESHOLD, type Offence, type PenaltyEvent } from "./penalties.ts";
+export { writeFrame, readFrames, readOneFrame, FrameError } from "./frames.ts";
+
+/** Gossip topics and request protocols of trustql's network, versioned. */
+export const TOPICS = {
+  transactions: "/trustql/tx/1",
+  observations: "/trustql/observation/1",
+  peerMetadata: "/trustql/peer/1",
+  evidence: "/trustql/evidence/1",
+} as const;
+
+export const PROTOCOLS = {
+  transaction: "/trustql/get-tx/1.0.0",
+  observation: "/trustql/get-observation/1.0.0",
+  proof: "/trustql/get-proof/1.0.0",
+  trust: "/trustql/get-trust/1.0.0",
+} as const;

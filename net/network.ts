@@ -1,0 +1,232 @@
+// The node's libp2p host: TCP, Noise, Yamux, identify and gossipsub, with request/response
+// protocols in length-prefixed frames. Everything a peer sends is bounded in size and rate
+// and decoded by the caller's handler; a peer that sends garbage, oversized frames or floods
+// is charged (penalties.ts), and cut off past the threshold, while the others are served.
+import { createLibp2p, type Libp2p } from "libp2p";
+import { tcp } from "@libp2p/tcp";
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify } from "@libp2p/identify";
+import { gossipsub } from "@libp2p/gossipsub";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { multiaddr } from "@multiformats/multiaddr";
+import type { PeerId, PrivateKey, Stream } from "@libp2p/interface";
+import type { GossipSub } from "@libp2p/gossipsub";
+import type { Identify } from "@libp2p/identify";
+import { FrameError, readOneFrame, writeFrame } from "./frames.ts";
+import { PeerPenalties, type Offence } from "./penalties.ts";
+
+export interface NetworkLimits {
+  /** The largest gossip message accepted. */
+  maxGossipBytes: number;
+  /** The largest request or response frame. */
+  maxFrameBytes: number;
+  requestTimeoutMs: number;
+  /** Inbound request streams one peer may have open at once. */
+  maxInboundStreamsPerPeer: number;
+  /** Gossip messages accepted from one peer per second. */
+  gossipPerSecondPerPeer: number;
+}
+
+export const DEFAULT_LIMITS: NetworkLimits = {
+  maxGossipBytes: 1 << 20,
+  maxFrameBytes: 4 << 20,
+  requestTimeoutMs: 10_000,
+  maxInboundStreamsPerPeer: 16,
+  gossipPerSecondPerPeer: 2_000,
+};
+const SEED_RETRY_MS = 5_000;
+
+export type Verdict = "accept" | "reject" | "ignore";
+export type GossipHandler = (data: Uint8Array, from: string) => Verdict;
+export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array;
+export type NetworkLog = (event: string, fields: Record<string, unknown>) => void;
+
+type Host = Libp2p<{ pubsub: GossipSub; identify: Identify }>;
+
+export interface NetworkOptions {
+  listen: string[];
+  privateKey?: PrivateKey;
+  seeds?: string[];
+  limits?: Partial<NetworkLimits>;
+  log?: NetworkLog;
+}
+
+/** Thrown by request() for a peer's refusal, a timeout or a broken response. */
+export class RequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RequestError";
+  }
+}
+
+export class Network {
+  readonly penalties: PeerPenalties;
+  readonly limits: NetworkLimits;
+  readonly #host: Host;
+  readonly #log: NetworkLog;
+  readonly #inbound = new Map<string, number>();
+  readonly #gossipCounts = new Map<string, { second: number; count: number }>();
+  #seedTimer: NodeJS.Timeout | undefined;
+
+  private constructor(host: Host, penalties: PeerPenalties, limits: NetworkLimits, log: NetworkLog) {
+    this.#host = host;
+    this.penalties = penalties;
+    this.limits = limits;
+    this.#log = log;
+    penalties.onPenalty((event) => {
+      log("peer_penalized", { ...event });
+      if (event.blocked) void this.#host.hangUp(peerIdFromString(event.peer)).catch(() => {});
+    });
+  }
+
+  static async create(options: NetworkOptions): Promise<Network> {
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const penalties = new PeerPenalties();
+    const blocked = (peer: PeerId) => penalties.isBlocked(peer.toString());
+    const host = await createLibp2p({
+      privateKey: options.privateKey ?? (await generateKeyPair("Ed25519")),
+      addresses: { listen: options.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionGater: { denyDialPeer: blocked, denyInboundEncryptedConnection: blocked, denyOutboundEncryptedConnection: blocked },
+      services: {
+        identify: identify(),
+        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, maxInboundDataLength: limits.maxGossipBytes }),
+      },
+    });
+    const network = new Network(host, penalties, limits, options.log ?? (() => {}));
+    if (options.seeds && options.seeds.length > 0) network.#keepSeeds(options.seeds);
+    return network;
+  }
+
+  get peerId(): string {
+    return this.#host.peerId.toString();
+  }
+
+  multiaddrs(): string[] {
+    return this.#host.getMultiaddrs().map((a) => a.toString());
+  }
+
+  connectedPeers(): string[] {
+    return [...new Set(this.#host.getConnections().map((c) => c.remotePeer.toString()))];
+  }
+
+  async dial(address: string): Promise<void> {
+    await this.#host.dial(multiaddr(address));
+  }
+
+  penalize(peer: string, offence: Offence, detail: string): void {
+    this.penalties.charge(peer, offence, detail);
+  }
+
+  /** Delivers each accepted message of a topic; the handler's verdict decides relaying and charges. */
+  subscribe(topic: string, handler: GossipHandler): void {
+    const pubsub = this.#host.services.pubsub;
+    pubsub.topicValidators.set(topic, (from: PeerId, message: { data: Uint8Array }) => {
+      const peer = from.toString();
+      if (message.data.length > this.limits.maxGossipBytes) {
+        this.penalize(peer, "oversized", `${message.data.length}-byte gossip on ${topic}`);
+        return "reject" as never;
+      }
+      if (!this.#withinRate(peer)) {
+        this.penalize(peer, "flooding", `over ${this.limits.gossipPerSecondPerPeer} gossip messages a second`);
+        return "ignore" as never;
+      }
+      let verdict: Verdict;
+      try {
+        verdict = handler(message.data, peer);
+      } catch (error) {
+        this.penalize(peer, "malformed", `${topic}: ${(error as Error).message}`);
+        verdict = "reject";
+      }
+      return verdict as never;
+    });
+    pubsub.subscribe(topic);
+  }
+
+  async publish(topic: string, data: Uint8Array): Promise<void> {
+    if (data.length > this.limits.maxGossipBytes) throw new RangeError(`gossip of ${data.length} bytes is over the ${this.limits.maxGossipBytes}-byte limit`);
+    await this.#host.services.pubsub.publish(topic, data);
+  }
+
+  /** Serves one request per stream: a frame in, a frame out. */
+  async handle(protocol: string, handler: RequestHandler): Promise<void> {
+    await this.#host.handle(protocol, async (stream: Stream, connection) => {
+      const peer = connection.remotePeer.toString();
+      const open = (this.#inbound.get(peer) ?? 0) + 1;
+      if (open > this.limits.maxInboundStreamsPerPeer) {
+        this.penalize(peer, "flooding", `more than ${this.limits.maxInboundStreamsPerPeer} open requests`);
+        stream.abort(new Error("too many open requests"));
+        return;
+      }
+      this.#inbound.set(peer, open);
+      try {
+        const request = await withTimeout(readOneFrame(stream, this.limits.maxFrameBytes), this.limits.requestTimeoutMs);
+        const response = await handler(request, peer);
+        await writeFrame(stream, response, this.limits.maxFrameBytes);
+        await stream.close();
+      } catch (error) {
+        const offence: Offence = error instanceof FrameError ? (/limit/.test((error as Error).message) ? "oversized" : "malformed") : error instanceof TimeoutError ? "timeout" : "malformed";
+        this.penalize(peer, offence, `${protocol}: ${(error as Error).message}`);
+        stream.abort(error as Error);
+      } finally {
+        this.#inbound.set(peer, (this.#inbound.get(peer) ?? 1) - 1);
+      }
+    }, { maxInboundStreams: 256 });
+  }
+
+  async request(peer: string, protocol: string, data: Uint8Array): Promise<Uint8Array> {
+    const target = peer.startsWith("/") ? multiaddr(peer) : peerIdFromString(peer);
+    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(this.limits.requestTimeoutMs) });
+    try {
+      await writeFrame(stream, data, this.limits.maxFrameBytes);
+      return await withTimeout(readOneFrame(stream, this.limits.maxFrameBytes), this.limits.requestTimeoutMs);
+    } catch (error) {
+      stream.abort(error as Error);
+      throw new RequestError(`${protocol} to ${peer}: ${(error as Error).message}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#seedTimer) clearInterval(this.#seedTimer);
+    await this.#host.stop();
+  }
+
+  #withinRate(peer: string): boolean {
+    const second = Math.floor(Date.now() / 1000);
+    const entry = this.#gossipCounts.get(peer);
+    if (!entry || entry.second !== second) {
+      this.#gossipCounts.set(peer, { second, count: 1 });
+      return true;
+    }
+    return ++entry.count <= this.limits.gossipPerSecondPerPeer;
+  }
+
+  #keepSeeds(seeds: readonly string[]): void {
+    const connect = () => {
+      const connected = new Set(this.connectedPeers());
+      for (const seed of seeds) {
+        const id = seed.split("/p2p/")[1];
+        if (id === this.peerId || (id && connected.has(id))) continue;
+        this.dial(seed).catch((error) => this.#log("seed_unreachable", { seed, error: String((error as Error).message) }));
+      }
+    };
+    connect();
+    this.#seedTimer = setInterval(connect, SEED_RETRY_MS);
+    this.#seedTimer.unref();
+  }
+}
+
+class TimeoutError extends Error {}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
