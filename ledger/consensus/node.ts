@@ -131,6 +131,20 @@ export class LedgerNode {
     return this.#txs.get(hash)?.status;
   }
 
+  /** The ACCEPTED observations this node holds for a transaction: its proof of acceptance. */
+  acceptedVotes(hash: string): Observation[] {
+    return [...(this.#txs.get(hash)?.accepted.values() ?? [])];
+  }
+
+  /** The transaction itself, if this node has seen it. */
+  transaction(hash: string): Transaction | undefined {
+    return this.#txs.get(hash)?.tx;
+  }
+
+  rejection(hash: string): RejectReason | undefined {
+    return this.#txs.get(hash)?.reason;
+  }
+
   /** What this node knows of a transaction: its status and the weight of each kind of vote. */
   inspect(hash: string): { status: Status; pendingWeight: number; acceptedWeight: number; signedPending: boolean; signedAccepted: boolean } | undefined {
     const r = this.#txs.get(hash);

@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS outputs (
   PRIMARY KEY (tx_hash, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outputs_by_owner ON outputs (address, product, spent_by, seq);
+CREATE TABLE IF NOT EXISTS pending (
+  hash BLOB PRIMARY KEY,
+  received_ms INTEGER NOT NULL,
+  bytes BLOB NOT NULL
+) WITHOUT ROWID;
 `;
 
 export interface CommitEntry {
@@ -71,6 +76,9 @@ export class UtxoStore implements UtxoView {
       ),
       transaction: prepare("SELECT bytes, accepted_ms, seq FROM transactions WHERE hash = ?"),
       count: prepare("SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM transactions"),
+      savePending: prepare("INSERT OR IGNORE INTO pending (hash, received_ms, bytes) VALUES (?, ?, ?)"),
+      dropPending: prepare("DELETE FROM pending WHERE hash = ?"),
+      allPending: prepare("SELECT bytes FROM pending ORDER BY received_ms"),
       since: prepare("SELECT hash, bytes, accepted_ms, seq FROM transactions WHERE seq > ? ORDER BY seq LIMIT ?"),
     };
     for (const s of [this.#statements.balance, this.#statements.supply, this.#statements.count]) s.setReadBigInts(true);
@@ -173,6 +181,22 @@ export class UtxoStore implements UtxoView {
 
   commit(entry: CommitEntry): void {
     this.commitMany([entry]);
+  }
+
+  /**
+   * Keeps a submitted transaction until it is decided: written durably before the submitter
+   * is told it was received, and offered again to the network after a restart.
+   */
+  savePending(hash: Uint8Array, tx: Transaction, receivedMs: number): void {
+    this.#statements.savePending.run(hash, receivedMs, encode(Transaction, tx));
+  }
+
+  dropPending(hash: Uint8Array): void {
+    this.#statements.dropPending.run(hash);
+  }
+
+  pendingTransactions(): Transaction[] {
+    return (this.#statements.allPending.all() as { bytes: Uint8Array }[]).map((r) => Transaction.decode(r.bytes));
   }
 
   /** The one transaction without inputs: the whole supply to one address. */

@@ -1,0 +1,143 @@
+// `cluster up|down`: a local cluster of node processes on 127.0.0.1 sharing one genesis.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../../common/errors.ts";
+import { generateKeyPair, toHex } from "../../ledger/crypto.ts";
+import { minePeerId } from "../../ledger/identity/index.ts";
+import { addressOf } from "../../ledger/tx/index.ts";
+import { readCluster, writeKeyFile, type ClusterFile, type Genesis, type NodeInfo } from "../../node/index.ts";
+import { writeJson, type Command } from "../cli.ts";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const NODE_BINARY = join(ROOT, "node_modules", ".bin", "node");
+const CLI = join(ROOT, "client", "bin", "trustql.ts");
+export const MAX_CLUSTER_NODES = 32;
+/** Proof-of-work bits of a local cluster's validator ids: enough to exercise the check. */
+const CLUSTER_DIFFICULTY = 8;
+const READY_TIMEOUT_MS = 30_000;
+
+async function waitForFile(path: string, timeoutMs: number): Promise<string> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (existsSync(path)) {
+      const text = readFileSync(path, "utf8");
+      if (text.endsWith("\n")) return text;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${path} did not appear within ${timeoutMs} ms (see the node's log beside it)`);
+}
+
+function withPeerId(address: string, peerId: string): string {
+  return address.includes("/p2p/") ? address : `${address}/p2p/${peerId}`;
+}
+
+function startNode(dir: string, index: number, seeds: string[]): number {
+  const dataDir = join(dir, `node-${index}`);
+  const log = openSync(join(dataDir, "node.log"), "a");
+  const child = spawn(
+    NODE_BINARY,
+    [CLI, "node", "start", "--data-dir", dataDir, "--genesis", join(dir, "genesis.json"), "--ready-file", join(dataDir, "ready.json"), "--seeds", seeds.join(","), "--log-level", "info"],
+    { stdio: ["ignore", log, log], detached: true },
+  );
+  child.unref();
+  return child.pid!;
+}
+
+export async function clusterUp(dir: string, nodes: number): Promise<ClusterFile> {
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_CLUSTER_NODES) throw new UserError(`--nodes ${nodes}: expected 1 to ${MAX_CLUSTER_NODES}`);
+  if (existsSync(join(dir, "cluster.json"))) throw new UserError(`${dir} already holds a cluster (trustql cluster down --dir ${dir} first, or use another --dir)`);
+  mkdirSync(dir, { recursive: true });
+  const genesisKeys = generateKeyPair();
+  writeKeyFile(join(dir, "genesis.key"), genesisKeys);
+  const validators = [];
+  for (let i = 0; i < nodes; i++) {
+    mkdirSync(join(dir, `node-${i}`), { recursive: true });
+    const keys = generateKeyPair();
+    writeKeyFile(join(dir, `node-${i}`, "ledger.key"), keys);
+    const { peer, proof } = minePeerId(keys.publicKey, CLUSTER_DIFFICULTY);
+    validators.push({ peer: toHex(peer), publicKey: toHex(keys.publicKey), powNonce: proof.powNonce.toString() });
+  }
+  const genesis: Genesis = { validators, difficulty: CLUSTER_DIFFICULTY, address: toHex(addressOf(genesisKeys.publicKey)), createdMs: Date.now() };
+  writeFileSync(join(dir, "genesis.json"), JSON.stringify(genesis, null, 2) + "\n");
+
+  const pids = [startNode(dir, 0, [])];
+  const first = JSON.parse(await waitForFile(join(dir, "node-0", "ready.json"), READY_TIMEOUT_MS)) as NodeInfo;
+  const seed = withPeerId(first.multiaddrs[0], first.peerId);
+  for (let i = 1; i < nodes; i++) pids.push(startNode(dir, i, [seed]));
+  const infos: NodeInfo[] = [first];
+  for (let i = 1; i < nodes; i++) infos.push(JSON.parse(await waitForFile(join(dir, `node-${i}`, "ready.json"), READY_TIMEOUT_MS)));
+  const cluster: ClusterFile = {
+    genesis: join(dir, "genesis.json"),
+    genesisKey: join(dir, "genesis.key"),
+    nodes: infos.map((info, index) => ({
+      index,
+      peerId: info.peerId,
+      ledgerPeer: info.ledgerPeer,
+      multiaddr: withPeerId(info.multiaddrs[0], info.peerId),
+      http: info.http,
+      dataDir: join(dir, `node-${index}`),
+      pid: pids[index],
+    })),
+  };
+  writeFileSync(join(dir, "cluster.json"), JSON.stringify(cluster, null, 2) + "\n");
+  return cluster;
+}
+
+export async function clusterDown(dir: string): Promise<number> {
+  const cluster = readCluster(dir);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const n of cluster.nodes) if (alive(n.pid)) process.kill(n.pid, "SIGTERM");
+  const started = Date.now();
+  while (cluster.nodes.some((n) => alive(n.pid)) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 100));
+  for (const n of cluster.nodes) if (alive(n.pid)) process.kill(n.pid, "SIGKILL");
+  const { rmSync } = await import("node:fs");
+  rmSync(join(dir, "cluster.json"), { force: true });
+  return cluster.nodes.length;
+}
+
+export const clusterUpCommand: Command = {
+  path: ["cluster", "up"],
+  summary: "Start a local cluster of node processes on 127.0.0.1 with a funded genesis",
+  usage: "cluster up --nodes N --dir D [--detach]",
+  options: { nodes: { type: "string", default: "4" }, dir: { type: "string", default: ".trustql/cluster" }, detach: { type: "boolean" } },
+  async run({ values }, context) {
+    const { io } = context;
+    const dir = resolve(io.cwd, String(values.dir));
+    const cluster = await clusterUp(dir, Number(values.nodes));
+    if (context.json) writeJson(io, cluster);
+    else {
+      for (const n of cluster.nodes) io.stdout.write(`node ${n.index}  ${n.ledgerPeer.slice(0, 12)}  ${n.multiaddr}  ${n.http}  pid ${n.pid}\n`);
+      io.stdout.write(`cluster of ${cluster.nodes.length} up in ${dir}; genesis key ${cluster.genesisKey}\n`);
+    }
+    if (values.detach) return 0;
+    if (!context.json) io.stdout.write("Ctrl-C stops it (or run with --detach, and later trustql cluster down)\n");
+    await new Promise<void>((done) => {
+      const stop = () => void clusterDown(dir).then(() => done());
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    return 0;
+  },
+};
+
+export const clusterDownCommand: Command = {
+  path: ["cluster", "down"],
+  summary: "Stop a local cluster's nodes (SIGTERM, then SIGKILL after 10 s)",
+  usage: "cluster down --dir D",
+  options: { dir: { type: "string", default: ".trustql/cluster" } },
+  async run({ values }, context) {
+    const stopped = await clusterDown(resolve(context.io.cwd, String(values.dir)));
+    if (context.json) writeJson(context.io, { stopped });
+    else context.io.stdout.write(`stopped ${stopped} nodes\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,82 @@
+// A small client of a node's HTTP API, used by the CLI and by tests: balances and unspent
+// outputs, building and signing a transfer, submitting it, waiting for acceptance, proofs.
+import { UserError } from "../../common/errors.ts";
+import { fromHex, type KeyPair } from "../../ledger/crypto.ts";
+import { encode } from "../../ledger/encoding/index.ts";
+import { Output, Transaction } from "../../ledger/schema.ts";
+import { addressOf, buildTransfer, nodeSigner, txHash, type Spendable } from "../../ledger/tx/index.ts";
+import type { AcceptanceProof } from "../../node/proof.ts";
+
+export type TxStateName = "PENDING" | "ACCEPTED" | "REJECTED" | "UNKNOWN";
+
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+export class NodeClient {
+  readonly url: string;
+
+  constructor(url: string) {
+    this.url = url.replace(/\/$/, "");
+  }
+
+  async #get<T>(path: string): Promise<T> {
+    const response = await this.#fetch(path, {});
+    const body = (await response.json()) as T & { error?: string };
+    if (!response.ok) throw new UserError(`${this.url}${path}: ${body.error ?? response.status}`);
+    return body;
+  }
+
+  async #fetch(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      throw new UserError(`cannot reach the node at ${this.url} (${(error as Error).message})`);
+    }
+  }
+
+  health(): Promise<{ ok: boolean; committed: number; peers: number }> {
+    return this.#get("/v1/health");
+  }
+
+  balance(address: string): Promise<{ address: string; amount: string; baseUnits: string }> {
+    return this.#get(`/v1/balance/${address}`);
+  }
+
+  async unspent(address: string): Promise<Spendable[]> {
+    const { utxos } = await this.#get<{ utxos: { txHash: string; index: number; output: string }[] }>(`/v1/utxos/${address}`);
+    return utxos.map((u) => ({ outPoint: { txHash: fromHex(u.txHash), index: u.index }, output: Output.decode(Buffer.from(u.output, "base64")) }));
+  }
+
+  async submit(tx: Transaction): Promise<{ hash: string; state: TxStateName; reason?: string }> {
+    const response = await this.#fetch("/v1/tx", { method: "POST", body: encode(Transaction, tx), headers: { "content-type": "application/x-protobuf" } });
+    const body = (await response.json()) as { hash: string; state: TxStateName; reason?: string; error?: string };
+    if (response.status >= 400 && response.status !== 422) throw new UserError(`the node refused the transaction: ${body.error ?? response.status}`);
+    return body;
+  }
+
+  status(hash: string): Promise<{ hash: string; state: TxStateName; reason?: string }> {
+    return this.#get(`/v1/tx/${hash}`);
+  }
+
+  proof(hash: string): Promise<AcceptanceProof> {
+    return this.#get(`/v1/tx/${hash}/proof`);
+  }
+}
+
+/** Builds and signs a transfer from the sender's unspent coins as one node sees them. */
+export async function buildSignedTransfer(client: NodeClient, from: KeyPair, to: Uint8Array, amount: bigint, fee: bigint): Promise<Transaction> {
+  const available = await client.unspent(Buffer.from(addressOf(from.publicKey)).toString("hex"));
+  return buildTransfer({ available, to, amount, fee, createdMs: Date.now(), nonce: BigInt(Math.floor(Math.random() * 2 ** 48)) }, nodeSigner(from));
+}
+
+export async function waitForAcceptance(clients: readonly NodeClient[], hash: string, timeoutMs: number): Promise<TxStateName[]> {
+  const started = Date.now();
+  for (;;) {
+    const states = await Promise.all(clients.map((c) => c.status(hash).then((s) => s.state, () => "UNKNOWN" as TxStateName)));
+    if (states.every((s) => s === "ACCEPTED") || states.some((s) => s === "REJECTED") || Date.now() - started > timeoutMs) return states;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function hashOf(tx: Transaction): string {
+  return Buffer.from(txHash(tx.body!)).toString("hex");
+}

@@ -1,0 +1,301 @@
+// The node daemon: the ledger's store and consensus rules (ledger/), the libp2p network
+// (net/), a clock, and an HTTP API, composed here and nowhere else.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateKeyPair as generateP2pKey, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
+import { Network, TOPICS } from "../net/index.ts";
+import { LedgerNode, type Message, type Outbound, type AcceptedState } from "../ledger/consensus/index.ts";
+import { UtxoStore } from "../ledger/store/index.ts";
+import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
+import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
+import { verifyPeerId } from "../ledger/identity/index.ts";
+import { Output, Transaction, type OutPoint } from "../ledger/schema.ts";
+import { formatCoins, txHash } from "../ledger/tx/index.ts";
+import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES } from "./codec.ts";
+import { readGenesis, readKeyFile, type Genesis } from "./config.ts";
+import { Metrics } from "./metrics.ts";
+import { makeProof } from "./proof.ts";
+
+export const DEFAULT_INTERVAL_MS = 50;
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+export type LogLevel = keyof typeof LEVELS;
+type Log = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
+
+export interface NodeOptions {
+  dataDir: string;
+  listen: string[];
+  /** host:port for the HTTP API; port 0 picks one. */
+  http: string;
+  seeds: string[];
+  genesis: string;
+  logLevel?: LogLevel;
+  intervalMs?: number;
+}
+
+export interface NodeInfo {
+  peerId: string;
+  ledgerPeer: string;
+  multiaddrs: string[];
+  http: string;
+  pid: number;
+}
+
+/** The store as the consensus rules see it; commits also clear the durable pending copy. */
+class StoreState implements AcceptedState {
+  readonly #store: UtxoStore;
+  constructor(store: UtxoStore) {
+    this.#store = store;
+  }
+  output(p: OutPoint) {
+    return this.#store.output(p);
+  }
+  latest(address: Uint8Array, product: Uint8Array) {
+    return this.#store.latest(address, product);
+  }
+  commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number): void {
+    this.#store.commit({ tx, consumed, acceptedMs });
+    this.#store.dropPending(hash);
+  }
+  isCommitted(hash: Uint8Array): boolean {
+    return this.#store.transaction(hash) !== undefined;
+  }
+  committedCount(): number {
+    return this.#store.transactionCount();
+  }
+  coinSupply(): bigint {
+    return this.#store.coinSupply();
+  }
+}
+
+export class TrustqlNode {
+  readonly info: NodeInfo;
+  readonly #network: Network;
+  readonly #store: UtxoStore;
+  readonly #ledger: LedgerNode;
+  readonly #http: Server;
+  readonly #timer: NodeJS.Timeout;
+  readonly #genesis: Genesis;
+  readonly #metrics = new Metrics();
+  readonly #submittedAt = new Map<string, number>();
+  readonly #log: Log;
+  #seenEvents = { committed: 0, rejected: 0, evidence: 0 };
+
+  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log }) {
+    this.info = parts.info;
+    this.#network = parts.network;
+    this.#store = parts.store;
+    this.#ledger = parts.ledger;
+    this.#http = parts.http;
+    this.#timer = parts.timer;
+    this.#genesis = parts.genesis;
+    this.#log = parts.log;
+  }
+
+  static async start(options: NodeOptions): Promise<TrustqlNode> {
+    const minimum = LEVELS[options.logLevel ?? "info"];
+    const log = (level: LogLevel, event: string, fields: Record<string, unknown> = {}) => {
+      if (LEVELS[level] >= minimum) process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }) + "\n");
+    };
+    mkdirSync(options.dataDir, { recursive: true });
+    const genesis = readGenesis(options.genesis);
+    const keys: KeyPair = readKeyFile(join(options.dataDir, "ledger.key"));
+    const me = genesis.validators.find((v) => v.publicKey === toHex(keys.publicKey));
+    if (!me) throw new Error(`this node's ledger key is not one of the genesis validators`);
+    for (const v of genesis.validators) {
+      if (!verifyPeerId(fromHex(v.peer), { masterKey: fromHex(v.publicKey), powNonce: BigInt(v.powNonce) }, genesis.difficulty)) {
+        throw new Error(`genesis validator ${v.peer.slice(0, 16)} has no valid peer id`);
+      }
+    }
+    const store = UtxoStore.open(join(options.dataDir, "ledger.db"));
+    if (store.transactionCount() === 0) store.commitGenesis(fromHex(genesis.address), genesis.createdMs);
+    const publicKeys = new Map(genesis.validators.map((v) => [v.peer, fromHex(v.publicKey)]));
+    const ledger = new LedgerNode({
+      self: me.peer,
+      signer: { peer: fromHex(me.peer), publicKey: keys.publicKey, sign: (m) => sign(m, keys.secretKey) },
+      peers: genesis.validators.map((v) => v.peer),
+      publicKeyOf: (p) => publicKeys.get(p),
+      state: new StoreState(store),
+      verify,
+      intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+    });
+
+    const p2pKeyFile = join(options.dataDir, "p2p.key");
+    const privateKey = existsSync(p2pKeyFile) ? privateKeyFromProtobuf(readFileSync(p2pKeyFile)) : await generateP2pKey("Ed25519");
+    if (!existsSync(p2pKeyFile)) writeFileSync(p2pKeyFile, privateKeyToProtobuf(privateKey), { mode: 0o600 });
+    const network = await Network.create({ listen: options.listen, seeds: options.seeds, privateKey, limits: { maxGossipBytes: MAX_ENVELOPE_BYTES }, log: (event, fields) => log("warn", event, fields) });
+
+    let node: TrustqlNode | undefined;
+    const publish = (outbound: Outbound[]) => {
+      for (const { to, message } of outbound) {
+        void network.publish(TOPICS.transactions, encodeEnvelope(message, to, me.peer)).catch((error) => log("warn", "publish_failed", { error: String(error.message) }));
+      }
+    };
+    network.subscribe(TOPICS.transactions, (bytes, from) => {
+      const { message, to, from: sender } = decodeEnvelope(bytes); // a throw charges the peer and drops the message
+      if (to !== "all" && !to.includes(me.peer)) return "accept";
+      const rejectedBefore = ledger.events.rejected.length;
+      publish(ledger.receive(message, sender, Date.now()));
+      if (message.kind === "tx" && ledger.events.rejected.slice(rejectedBefore).some((r) => r.reason === "bad_signature" || r.reason === "malformed")) {
+        network.penalize(from, "bad-signature", "a transaction that does not verify");
+        return "reject";
+      }
+      node?.processEvents();
+      return "accept";
+    });
+
+    const http = createServer((req, res) => {
+      if (!node) return void res.writeHead(503).end();
+      node.#route(req, res).catch((error) => {
+        log("error", "http_failed", { url: req.url, error: String((error as Error).message) });
+        if (!res.headersSent) json(res, 500, { error: "internal error" });
+      });
+    });
+    const [host, port] = splitHostPort(options.http);
+    await new Promise<void>((resolve, reject) => http.once("error", reject).listen(port, host, resolve));
+    const address = http.address();
+    const httpUrl = `http://${host}:${typeof address === "object" && address ? address.port : port}`;
+
+    const timer = setInterval(() => {
+      publish(ledger.tick(Date.now()));
+      node?.processEvents();
+    }, options.intervalMs ?? DEFAULT_INTERVAL_MS);
+
+    const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
+    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log });
+    // Catch up with what was committed while this node was away, and offer again what it held.
+    publish(ledger.resync(genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer)));
+    for (const tx of store.pendingTransactions()) publish(ledger.submit(tx, Date.now()));
+    log("info", "node_started", { ...info });
+    return node;
+  }
+
+  /** Logs and counts what the consensus rules decided since the last call. */
+  processEvents(): void {
+    const events = this.#ledger.events;
+    for (const c of events.committed.slice(this.#seenEvents.committed)) {
+      this.#metrics.accepted++;
+      const at = this.#submittedAt.get(c.hash);
+      if (at !== undefined) {
+        this.#metrics.observeFinality(c.atMs - at);
+        this.#submittedAt.delete(c.hash);
+      }
+      this.#log("debug", "tx_committed", { hash: c.hash });
+    }
+    for (const r of events.rejected.slice(this.#seenEvents.rejected)) {
+      this.#metrics.rejected++;
+      if (r.reason === "spent_input") this.#metrics.conflicts++;
+      this.#store.dropPending(fromHex(r.hash));
+      this.#log("info", "tx_rejected", { ...r });
+    }
+    for (const peer of events.evidence.slice(this.#seenEvents.evidence)) this.#log("warn", "equivocation", { peer });
+    this.#seenEvents = { committed: events.committed.length, rejected: events.rejected.length, evidence: events.evidence.length };
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://node");
+    const parts = url.pathname.split("/").filter(Boolean);
+    if (req.method === "POST" && url.pathname === "/v1/tx") return this.#submit(req, res);
+    if (req.method !== "GET") return json(res, 405, { error: `${req.method} is not served here` });
+    if (url.pathname === "/v1/health") return json(res, 200, { ok: true, ...this.info, committed: this.#store.transactionCount(), peers: this.#network.connectedPeers().length });
+    if (url.pathname === "/metrics") {
+      this.#metrics.peers = this.#network.connectedPeers().length;
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(this.#metrics.render());
+      return;
+    }
+    if (url.pathname === "/v1/peers") {
+      const peers = this.#genesis.validators.map((v) => ({ peer: v.peer, trust: this.#ledger.weightOf(v.peer) > 0 ? 1 : -1 }));
+      const network = this.#network.connectedPeers().map((p) => ({ peerId: p, penalty: this.#network.penalties.points(p), blocked: this.#network.penalties.isBlocked(p) }));
+      return json(res, 200, { peers, network });
+    }
+    if (parts[0] === "v1" && parts[1] === "tx" && parts[2]) {
+      const hash = parts[2].toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(hash)) return json(res, 400, { error: `not a transaction hash: ${parts[2]}` });
+      return parts[3] === "proof" ? this.#proof(hash, res) : json(res, 200, this.#state(hash));
+    }
+    if (parts[0] === "v1" && (parts[1] === "utxos" || parts[1] === "balance") && parts[2]) {
+      if (!/^[0-9a-f]{64}$/.test(parts[2])) return json(res, 400, { error: `not an address: ${parts[2]}` });
+      const address = fromHex(parts[2]);
+      if (parts[1] === "balance") {
+        const units = this.#store.balance(address);
+        return json(res, 200, { address: parts[2], amount: formatCoins(units), baseUnits: units.toString() });
+      }
+      const utxos = this.#store.unspentOf(address, 1000).map((u) => ({
+        txHash: toHex(u.outPoint.txHash),
+        index: u.outPoint.index,
+        amount: u.output.amount.toString(),
+        output: Buffer.from(encode(Output, u.output)).toString("base64"),
+      }));
+      return json(res, 200, { address: parts[2], utxos });
+    }
+    json(res, 404, { error: `nothing at ${url.pathname}` });
+  }
+
+  #state(hash: string): { hash: string; state: string; reason?: string } {
+    if (this.#store.transaction(fromHex(hash))) return { hash, state: "ACCEPTED" };
+    const status = this.#ledger.status(hash);
+    if (status === "rejected") return { hash, state: "REJECTED", reason: this.#ledger.rejection(hash) };
+    if (status) return { hash, state: "PENDING" };
+    return { hash, state: "UNKNOWN" };
+  }
+
+  #proof(hash: string, res: ServerResponse): void {
+    const stored = this.#store.transaction(fromHex(hash));
+    if (!stored) return json(res, 404, { error: `transaction ${hash.slice(0, 16)} is not accepted here` });
+    json(res, 200, makeProof(stored.tx, this.#ledger.acceptedVotes(hash), this.#genesis));
+  }
+
+  async #submit(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, MAX_ENVELOPE_BYTES);
+    if (!body) return json(res, 413, { error: `a transaction is at most ${MAX_ENVELOPE_BYTES} bytes` });
+    let tx: Transaction;
+    try {
+      tx = decodeCanonical(Transaction, body, "transaction", MAX_ENVELOPE_BYTES);
+    } catch (error) {
+      return json(res, 400, { error: (error as Error).message });
+    }
+    if (!tx.body) return json(res, 400, { error: "transaction without a body" });
+    const hash = txHash(tx.body);
+    const key = toHex(hash);
+    // Durable before acknowledged: a crash after this line still offers the transaction again.
+    this.#store.savePending(hash, tx, Date.now());
+    this.#submittedAt.set(key, Date.now());
+    this.#metrics.submitted++;
+    const out = this.#ledger.submit(tx, Date.now());
+    for (const { to, message } of out) void this.#network.publish(TOPICS.transactions, encodeEnvelope(message as Message, to, this.info.ledgerPeer)).catch(() => {});
+    this.processEvents();
+    const state = this.#state(key);
+    json(res, state.state === "REJECTED" ? 422 : 202, state);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.#http.closeAllConnections();
+    await this.#network.stop();
+    this.#store.close();
+    this.#log("info", "node_stopped", {});
+  }
+}
+
+
+function splitHostPort(text: string): [string, number] {
+  const m = /^(.+):(\d+)$/.exec(text);
+  if (!m) throw new Error(`--http ${text}: expected host:port`);
+  return [m[1], Number(m[2])];
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}

@@ -1,0 +1,69 @@
+// A client's proof that the network accepted a transaction: the transaction, the genesis's
+// validators, and ACCEPTED observation edges from at least 2/3 of them. It verifies offline.
+import { fromHex, toHex } from "../ledger/crypto.ts";
+import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
+import { observationEdge, verifyEdge } from "../ledger/observation/index.ts";
+import { ObservationEdge, Transaction, TxState, type Observation } from "../ledger/schema.ts";
+import { txHash } from "../ledger/tx/index.ts";
+import { verifyPeerId } from "../ledger/identity/index.ts";
+import type { Genesis } from "./config.ts";
+
+export interface AcceptanceProof {
+  hash: string;
+  transaction: string; // base64 of the canonical Transaction bytes
+  validators: Genesis["validators"];
+  difficulty: number;
+  edges: { peer: string; edge: string }[]; // base64 ObservationEdge bytes
+}
+
+export function makeProof(tx: Transaction, votes: readonly Observation[], genesis: Genesis): AcceptanceProof {
+  const hash = txHash(tx.body!);
+  const edges = votes
+    .map((o) => ({ peer: toHex(o.header!.peer), edge: observationEdge(o, hash, TxState.TX_STATE_ACCEPTED) }))
+    .filter((e) => e.edge !== undefined)
+    .map((e) => ({ peer: e.peer, edge: Buffer.from(encode(ObservationEdge, e.edge!)).toString("base64") }));
+  return { hash: toHex(hash), transaction: Buffer.from(encode(Transaction, tx)).toString("base64"), validators: genesis.validators, difficulty: genesis.difficulty, edges };
+}
+
+export interface ProofCheck {
+  ok: boolean;
+  /** Validators whose ACCEPTED edge verified, of how many. */
+  accepted: number;
+  validators: number;
+  reason?: string;
+}
+
+export function verifyProofFile(proof: AcceptanceProof): ProofCheck {
+  const validators = proof.validators ?? [];
+  const fail = (reason: string, accepted = 0): ProofCheck => ({ ok: false, accepted, validators: validators.length, reason });
+  let tx: Transaction;
+  try {
+    tx = decodeCanonical(Transaction, Buffer.from(proof.transaction, "base64"), "transaction", 1 << 20);
+  } catch (error) {
+    return fail(`the transaction does not decode: ${(error as Error).message}`);
+  }
+  if (!tx.body || toHex(txHash(tx.body)) !== proof.hash) return fail("the transaction's hash is not the proof's hash");
+  const keys = new Map<string, Uint8Array>();
+  for (const v of validators) {
+    if (!verifyPeerId(fromHex(v.peer), { masterKey: fromHex(v.publicKey), powNonce: BigInt(v.powNonce) }, proof.difficulty)) return fail(`validator ${v.peer.slice(0, 16)} has no valid peer id`);
+    keys.set(v.peer, fromHex(v.publicKey));
+  }
+  const seen = new Set<string>();
+  for (const { peer, edge } of proof.edges ?? []) {
+    const key = keys.get(peer);
+    if (!key || seen.has(peer)) continue;
+    let decoded: ObservationEdge;
+    try {
+      decoded = decodeCanonical(ObservationEdge, Buffer.from(edge, "base64"), "observation edge", 1 << 20);
+    } catch {
+      continue;
+    }
+    if (toHex(decoded.header?.peer ?? new Uint8Array()) !== peer) continue;
+    if (decoded.entry?.state !== TxState.TX_STATE_ACCEPTED || toHex(decoded.entry.txHash) !== proof.hash) continue;
+    if (verifyEdge(decoded, key)) seen.add(peer);
+  }
+  const needed = Math.ceil((2 * validators.length) / 3);
+  return seen.size >= needed && validators.length > 0
+    ? { ok: true, accepted: seen.size, validators: validators.length }
+    : fail(`ACCEPTED by ${seen.size} of ${validators.length} validators, ${needed} needed`, seen.size);
+}
