@@ -5,6 +5,8 @@ export * from "./gen/substrait/plan.ts";
 export * from "./gen/substrait/algebra.ts";
 export * from "./gen/substrait/type.ts";
 export * from "./gen/substrait/extensions/extensions.ts";
+// trustql's ledger messages (proto/trustql/ledger.proto), under one name so they never collide with Substrait's.
+export * as ledgerpb from "./gen/trustql/ledger.ts";
 
 /** The Substrait release whose schema proto/ follows (see ../shared/DESIGN.md, Contracts). */
 export const SUBSTRAIT_VERSION = { majorNumber: 0, minorNumber: 84, patchNumber: 0 } as const;

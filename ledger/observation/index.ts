@@ -3,7 +3,7 @@
 // to its previous one. One entry's proof against one signed root is an observation edge,
 // checkable offline with the peer's public key.
 import { invariant } from "../../common/errors.ts";
-import { bytesEqual, verify } from "../crypto.ts";
+import { bytesEqual, toHex, verify } from "../crypto.ts";
 import { DOMAIN, domainHash, encode } from "../encoding/index.ts";
 import { buildTree, verifyProof } from "../merkle/index.ts";
 import {
@@ -68,7 +68,7 @@ export class ObservationBuilder {
   }
 
   seePeerRoot(root: PeerRoot): void {
-    const key = Buffer.from(root.peer).toString("hex");
+    const key = toHex(root.peer);
     const known = this.#peerRoots.get(key);
     if (!known || known.sequence < root.sequence) this.#peerRoots.set(key, root);
   }
@@ -98,7 +98,7 @@ export class ObservationBuilder {
     this.#previousRoot = tree.root;
     this.#lastSealMs = nowMs;
     const index = new Map<string, number>();
-    entries.forEach((e, i) => index.set(`${Buffer.from(e.txHash).toString("hex")}/${e.state}`, i));
+    entries.forEach((e, i) => index.set(`${toHex(e.txHash)}/${e.state}`, i));
     this.#sealed.push({ observation, tree, index });
     if (this.#sealed.length > RETAINED_OBSERVATIONS) this.#sealed.shift();
     return observation;
@@ -106,7 +106,7 @@ export class ObservationBuilder {
 
   /** The newest edge proving this node signed `state` for a transaction, if still retained. */
   edgeFor(hash: Uint8Array, state: TxState): ObservationEdge | undefined {
-    const key = `${Buffer.from(hash).toString("hex")}/${state}`;
+    const key = `${toHex(hash)}/${state}`;
     for (let i = this.#sealed.length - 1; i >= 0; i--) {
       const { observation, tree, index } = this.#sealed[i];
       const leaf = index.get(key);

@@ -3,6 +3,7 @@
 // a transaction spends its inputs and creates its outputs in one SQLite transaction.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { InvariantError, invariant } from "../../common/errors.ts";
+import { toHex } from "../crypto.ts";
 import { decodeCanonical, encode } from "../encoding/index.ts";
 import { Output, Transaction, TOTAL_SUPPLY, type OutPoint } from "../schema.ts";
 import { txHash } from "../tx/hash.ts";
@@ -172,7 +173,7 @@ export class UtxoStore implements UtxoView {
         const hash = txHash(tx.body!);
         for (const out of consumed) {
           const changed = this.#statements.spend.run(hash, out.txHash, out.index).changes;
-          if (Number(changed) !== 1) throw new InvariantError(`commit of ${Buffer.from(hash).toString("hex").slice(0, 16)} spends an output that is spent or unknown`);
+          if (Number(changed) !== 1) throw new InvariantError(`commit of ${toHex(hash).slice(0, 16)} spends an output that is spent or unknown`);
         }
         this.#insert(tx, hash, acceptedMs);
       }

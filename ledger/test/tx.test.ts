@@ -74,6 +74,9 @@ describe("validation", () => {
       [good, viewOf(funded([coins(3), coins(4)], { acceptedMs: 5, minSpendDelayMs: 100 })), "spend_delay"],
       [withBody((b) => (b.inputs = [b.inputs[0], b.inputs[0]])), view, "malformed"],
       [withBody((b) => (b.outputs[0].address = new Uint8Array(3))), view, "malformed"],
+      [{ ...good, witnesses: [{ ...good.witnesses[0], input: 1 }] }, view, "malformed"],
+      [{ ...good, witnesses: [...good.witnesses, ...good.witnesses] }, view, "malformed"],
+      [{ ...good, witnesses: [{ input: 0, publicKey: bob.publicKey, signature: nodeSigner(bob).sign(txHash(good.body!)) }] }, view, "bad_signature"],
     ];
     for (const [tx, v, reason] of cases) {
       const result = validateTransaction(tx, v, 10);

@@ -1,9 +1,9 @@
 // Building and signing transfers, for wallets and the node's own tests. A signer is either
 // the node's (node:crypto) or the portable one (@noble); both give identical bytes.
-import { invariant, UserError } from "../../common/errors.ts";
-import { portableSigner, sign, type KeyPair } from "../crypto.ts";
+import { UserError } from "../../common/errors.ts";
+import { bytesEqual, portableSigner, sign, toHex, type KeyPair } from "../crypto.ts";
 import { COIN, TOTAL_SUPPLY, type OutPoint, type Output, type Transaction, type TransactionBody } from "../schema.ts";
-import { addressOf, txHash } from "./hash.ts";
+import { addressOf, outPointKey, txHash } from "./hash.ts";
 
 export interface Signer {
   publicKey: Uint8Array;
@@ -45,9 +45,9 @@ export function signBody(body: TransactionBody, owners: readonly (Spendable | un
   for (let i = 0; i < body.inputs.length; i++) {
     const owner = owners[i];
     if (!owner || body.inputs[i].referenceOnly) continue;
-    const key = Buffer.from(owner.output.address).toString("hex");
+    const key = toHex(owner.output.address);
     if (done.has(key)) continue;
-    const signer = signers.find((s) => Buffer.from(addressOf(s.publicKey)).toString("hex") === key);
+    const signer = signers.find((s) => toHex(addressOf(s.publicKey)) === key);
     if (!signer) throw new UserError(`no key for the owner of input ${i}`);
     witnesses.push({ input: i, publicKey: signer.publicKey, signature: signer.sign(hash) });
     done.add(key);
@@ -66,6 +66,7 @@ export function buildTransfer(request: TransferRequest, signer: Signer): Transac
   for (const candidate of request.available) {
     if (have >= amount + fee) break;
     if (candidate.output.product.length > 0 || candidate.output.data || candidate.output.contract) continue;
+    if (!bytesEqual(candidate.output.address, sender)) throw new UserError(`output ${outPointKey(candidate.outPoint)} belongs to another address than the signer's`);
     spend.push(candidate);
     have += candidate.output.amount;
   }
@@ -79,7 +80,6 @@ export function buildTransfer(request: TransferRequest, signer: Signer): Transac
     createdMs: BigInt(request.createdMs),
     nonce: request.nonce ?? 0n,
   };
-  invariant(spend.every((s) => Buffer.compare(s.output.address, sender) === 0), "spending outputs the signer does not own");
   return signBody(body, spend, [signer]);
 }
 

@@ -115,14 +115,17 @@ export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: numb
     if (out !== total) return reject("not_conserved", `${product}: inputs hold ${total}, outputs (fee included) ${out}`);
   }
 
-  // One witness per owner; every owner of a consumed input must sign the hash.
+  // One witness per owner, in the order of the owners' first consumed inputs and naming that
+  // input: given its body and signatures, a transaction then has exactly one encoding.
+  if (tx.witnesses.length !== owners.size) return reject("malformed", `${tx.witnesses.length} witnesses for ${owners.size} owners`);
   const hash = txHash(body);
+  let k = 0;
   for (const [owner, inputs] of owners) {
-    const witness = tx.witnesses.find((w) => toHex(addressOf(w.publicKey)) === owner);
-    if (!witness) return reject("bad_signature", `input ${inputs[0]}: no signature by its owner`);
+    const witness = tx.witnesses[k++];
+    if (witness.input !== inputs[0]) return reject("malformed", `witness ${k - 1} names input ${witness.input}, expected ${inputs[0]} (its owner's first input)`);
+    if (toHex(addressOf(witness.publicKey)) !== owner) return reject("bad_signature", `input ${inputs[0]}: no signature by its owner`);
     if (!verify(witness.signature, hash, witness.publicKey)) return reject("bad_signature", `input ${inputs[0]}: signature does not verify`);
   }
-  if (tx.witnesses.length !== owners.size) return reject("malformed", `${tx.witnesses.length} witnesses for ${owners.size} owners`);
   return { ok: true, hash, consumed };
 }
 
