@@ -18,6 +18,9 @@ import { Metrics } from "./metrics.ts";
 import { makeProof } from "./proof.ts";
 
 export const DEFAULT_INTERVAL_MS = 50;
+/** After a start, a node asks its peers for what it missed this many times, this often. */
+const RESYNC_ATTEMPTS = 10;
+const RESYNC_INTERVAL_MS = 1_000;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
 type Log = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
@@ -163,8 +166,15 @@ export class TrustqlNode {
 
     const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
     node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log });
-    // Catch up with what was committed while this node was away, and offer again what it held.
-    publish(ledger.resync(genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer)));
+    // Catch up with what was committed while this node was away (asked again while the gossip
+    // mesh forms), and offer again what it held.
+    const others = genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer);
+    let resyncs = 0;
+    const resync = setInterval(() => {
+      publish(ledger.resync(others));
+      if (++resyncs >= RESYNC_ATTEMPTS) clearInterval(resync);
+    }, RESYNC_INTERVAL_MS);
+    resync.unref();
     for (const tx of store.pendingTransactions()) publish(ledger.submit(tx, Date.now()));
     log("info", "node_started", { ...info });
     return node;

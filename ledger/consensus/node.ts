@@ -148,7 +148,7 @@ export class LedgerNode {
   /** What this node knows of a transaction: its status and the weight of each kind of vote. */
   inspect(hash: string): { status: Status; pendingWeight: number; acceptedWeight: number; signedPending: boolean; signedAccepted: boolean } | undefined {
     const r = this.#txs.get(hash);
-    return r && { status: r.status, pendingWeight: this.#weight(r.pending, false), acceptedWeight: this.#weight(r.accepted, false), signedPending: r.signedPending, signedAccepted: r.signedAccepted };
+    return r && { status: r.status, pendingWeight: this.#weight(r.pending), acceptedWeight: this.#weight(r.accepted), signedPending: r.signedPending, signedAccepted: r.signedAccepted };
   }
 
   submit(tx: Transaction, nowMs: number): Outbound[] {
@@ -340,9 +340,10 @@ export class LedgerNode {
     this.events.evidence.push(peer);
   }
 
-  #weight(votes: Map<PeerKey, Observation>, self: boolean): number {
-    let total = self ? this.weightOf(this.config.self) : 0;
-    for (const peer of votes.keys()) if (peer !== this.config.self) total += this.weightOf(peer);
+  /** The trust weight of the peers that voted, this node's own signed vote included. */
+  #weight(votes: Map<PeerKey, Observation>): number {
+    let total = 0;
+    for (const peer of votes.keys()) total += this.weightOf(peer);
     return total;
   }
 
@@ -370,7 +371,7 @@ export class LedgerNode {
     const window = this.config.conflictWindowMs ?? DEFAULT_CONFLICT_WINDOW_MS;
     for (const record of this.#open.values()) {
       if (record.status === "waiting") this.#admit(record, nowMs);
-      if (record.status === "pending" && !record.signedAccepted && this.#weight(record.pending, false) >= quorum) {
+      if (record.status === "pending" && !record.signedAccepted && this.#weight(record.pending) >= quorum) {
         if (!record.spends.some((k) => this.#conflicts.has(k))) this.#signAccepted(record, nowMs);
       }
     }
@@ -379,11 +380,11 @@ export class LedgerNode {
       const sides = [...(this.#spenders.get(output) ?? [])].filter((r) => r.status === "pending" || r.status === "conflicted");
       if (sides.length === 0) continue;
       // The heavier side by the weight of the peers that observed it first; ties: the lower hash.
-      sides.sort((a, b) => this.#weight(b.pending, false) - this.#weight(a.pending, false) || (a.key < b.key ? -1 : 1));
+      sides.sort((a, b) => this.#weight(b.pending) - this.#weight(a.pending) || (a.key < b.key ? -1 : 1));
       this.#signAccepted(sides[0], nowMs);
     }
     for (const record of [...this.#open.values()]) {
-      if ((record.status === "pending" || record.status === "conflicted") && this.#weight(record.accepted, false) >= quorum) this.#commit(record, nowMs);
+      if ((record.status === "pending" || record.status === "conflicted") && this.#weight(record.accepted) >= quorum) this.#commit(record, nowMs);
     }
   }
 
@@ -445,6 +446,6 @@ export class LedgerNode {
       if (observation.entries.some((e) => e.state === TxState.TX_STATE_ACCEPTED && bytesEqual(e.txHash, record.hash))) record.accepted.set(peer, observation);
     }
     if (record.status === "rejected") return;
-    if (this.#weight(record.accepted, false) >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
+    if (this.#weight(record.accepted) >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
   }
 }

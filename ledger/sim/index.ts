@@ -70,6 +70,7 @@ function cachedVerifyObservation(observation: Observation, publicKey: Uint8Array
 }
 
 const FEE = 1000n;
+const RESYNC_ATTEMPTS = 5;
 /** Outputs smaller than this are not spent by the workload (a third of them must exceed the fee). */
 const MIN_SPENDABLE = 30n * FEE;
 
@@ -232,10 +233,14 @@ export function runSimulation(options: SimOptions): SimReport {
     crashed.add(victim);
     const at = random.int(0, submitWindowMs);
     clock.at(at, () => (victim.down = true));
-    clock.at(at + random.int(500, 3000), () => {
-      victim.down = false;
-      deliver(victim, victim.node.resync([random.pick(honest).key, random.pick(honest).key, random.pick(honest).key]));
-    });
+    const restartAt = at + random.int(500, 3000);
+    clock.at(restartAt, () => (victim.down = false));
+    // Like the daemon, a restarted node asks a few peers for what it missed, several times.
+    for (let attempt = 0; attempt < RESYNC_ATTEMPTS; attempt++) {
+      clock.at(restartAt + attempt * 1000, () => {
+        if (!victim.down) deliver(victim, victim.node.resync([random.pick(honest).key, random.pick(honest).key, random.pick(honest).key]));
+      });
+    }
   }
 
   // Run the workload, then let the network settle.
