@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, toHex } from "../crypto.ts";
 import { decodeCanonical, encode, MalformedError } from "../encoding/index.ts";
-import { COIN, TOTAL_SUPPLY, Transaction, type OutPoint, type Output } from "../schema.ts";
+import { COIN, TOTAL_SUPPLY, Transaction, TransactionBody, type OutPoint, type Output } from "../schema.ts";
 import {
   addressOf,
   buildTransfer,
@@ -85,6 +85,35 @@ describe("validation", () => {
     }
   });
 
+  it("resolves a floating input to the newest state output, and reads reference-only inputs without spending them", () => {
+    const TABLE = new Uint8Array([1, 2, 3]);
+    const state = (version: number, index: number): StoredOutput => ({
+      outPoint: { txHash: new Uint8Array(32).fill(200), index },
+      output: { address: ALICE, product: TABLE, amount: 1n, fee: false, data: { tableState: { table: "t", stateRoot: new Uint8Array(32), version: BigInt(version) } } },
+      spentBy: undefined,
+      acceptedMs: 0,
+      minSpendDelayMs: 0,
+    });
+    const manifest: StoredOutput = { ...state(0, 9), output: { ...state(0, 9).output, address: BOB, product: new Uint8Array([4]) } };
+    const [older, newer] = [state(1, 0), state(2, 1)];
+    const body = {
+      inputs: [
+        { floating: { address: ALICE, product: TABLE }, referenceOnly: false },
+        { outPoint: manifest.outPoint, referenceOnly: true },
+      ],
+      outputs: [{ ...newer.output, data: { tableState: { table: "t", stateRoot: new Uint8Array(32).fill(1), version: 3n } } }],
+      createdMs: 0n,
+      nonce: 0n,
+    };
+    const tx = signBody(body, [newer, undefined], [nodeSigner(alice)]);
+    const result = validateTransaction(tx, viewOf([older, newer, manifest]), 10);
+    expect(result.ok && result.consumed).toEqual([newer.outPoint]);
+    // The signature covers the spec, not an output: it resolves to whatever is newest when validated.
+    const resolvedLater = validateTransaction(tx, viewOf([older, { ...newer, spentBy: new Uint8Array(32) }, manifest]), 10);
+    expect(resolvedLater.ok && resolvedLater.consumed).toEqual([older.outPoint]);
+    expect(validateTransaction(tx, viewOf([manifest]), 10)).toMatchObject({ ok: false, reason: "unknown_input" });
+  });
+
   it("signs with node:crypto and @noble to the same bytes", () => {
     const outputs = funded([coins(9)]);
     const available = outputs.map((s) => ({ outPoint: s.outPoint, output: s.output }));
@@ -132,6 +161,10 @@ describe("canonical encoding", () => {
     const padded = new Uint8Array([...bytes, 0x18, 0x00]); // field 3 (unknown), varint 0
     expect(() => decodeCanonical(Transaction, padded, "tx", 1 << 20)).toThrow(/unknown field 3/);
     expect(() => decodeCanonical(Transaction, bytes, "tx", 10)).toThrow(/limit/);
+    const body = encode(TransactionBody, { ...tx.body!, nonce: 0n });
+    const explicitDefault = new Uint8Array([...body, 0x28, 0x00]); // nonce (field 5) written as 0
+    expect(decodeCanonical(TransactionBody, body, "body", 1 << 20).nonce).toBe(0n);
+    expect(() => decodeCanonical(TransactionBody, explicitDefault, "body", 1 << 20)).toThrow(/not the canonical encoding/);
   });
 });
 
