@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, sign } from "../crypto.ts";
 import { makeEvidence, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation } from "../observation/index.ts";
@@ -39,6 +40,30 @@ describe("observations", () => {
     expect(verifyEdge({ ...edge, entry: { ...edge.entry!, txHash: hashOf(43) } }, keys.publicKey)).toBe(false);
     expect(verifyEdge({ ...edge, entry: { ...edge.entry!, state: TxState.TX_STATE_PENDING } }, keys.publicKey)).toBe(false);
     expect(builder.edgeFor(hashOf(42), TxState.TX_STATE_PENDING)).toBeUndefined();
+  });
+
+  it("give every entry of every observation an edge, and none survives a changed header or path", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }), fc.nat({ max: 5 }), (sizes, peerRoots) => {
+        const builder = new ObservationBuilder(signer, 1);
+        let seen = 0;
+        for (const [round, size] of sizes.entries()) {
+          for (let i = 0; i < size; i++) builder.observe({ txHash: hashOf(++seen), state: TxState.TX_STATE_PENDING, observedMs: BigInt(seen) });
+          for (let p = 0; p < peerRoots; p++) builder.seePeerRoot({ peer: hashOf(200 + p), sequence: BigInt(round), root: hashOf(round) });
+          builder.seal(round + 1);
+        }
+        for (let i = 1; i <= seen; i++) {
+          const edge = builder.edgeFor(hashOf(i), TxState.TX_STATE_PENDING)!;
+          expect(verifyEdge(edge, keys.publicKey)).toBe(true);
+          const header = edge.header!;
+          expect(verifyEdge({ ...edge, header: { ...header, sequence: header.sequence + 1n } }, keys.publicKey)).toBe(false);
+          expect(verifyEdge({ ...edge, header: { ...header, previousRoot: hashOf(99) } }, keys.publicKey)).toBe(false);
+          expect(verifyEdge({ ...edge, leafIndex: edge.leafIndex + 1 }, keys.publicKey)).toBe(false);
+          if (edge.path.length > 0) expect(verifyEdge({ ...edge, path: [hashOf(98), ...edge.path.slice(1)] }, keys.publicKey)).toBe(false);
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it("turn a peer's PENDING for two conflicting spends into evidence anyone can check", () => {
