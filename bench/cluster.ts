@@ -1,0 +1,111 @@
+// `npm run bench:cluster -- --nodes 4 --seconds 30`: transfers through a local cluster at
+// rising rates; accepted tx/s at saturation, finality (submit → ACCEPTED on every node),
+// each node's peak RSS, and this machine's ed25519 verify ceiling measured in the same run.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { generateKeyPair, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
+import { COIN, type Output } from "../ledger/schema.ts";
+import { addressOf, buildTransfer, nodeSigner, signBody, type Spendable } from "../ledger/tx/index.ts";
+import { clusterDown, clusterUp } from "../client/commands/cluster.ts";
+import { hashOf, NodeClient, waitForAcceptance } from "../client/sdk/index.ts";
+import { readKeyFile } from "../node/index.ts";
+import { median, percentile, printTable } from "./report.ts";
+
+const { values } = parseArgs({ options: { nodes: { type: "string", default: "4" }, seconds: { type: "string", default: "30" }, wallets: { type: "string", default: "400" } } });
+const nodeCount = Number(values.nodes);
+const seconds = Number(values.seconds);
+const walletCount = Number(values.wallets);
+
+const keys = generateKeyPair(new Uint8Array(32).fill(1));
+const message = new Uint8Array(32);
+const signature = sign(message, keys.secretKey);
+let verifies = 0;
+const verifyStart = performance.now();
+while (performance.now() - verifyStart < 1000) {
+  verify(signature, message, keys.publicKey);
+  verifies++;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "trustql-bench-cluster-"));
+const cluster = await clusterUp(dir, nodeCount);
+const nodes = cluster.nodes.map((n) => new NodeClient(n.http));
+try {
+  const genesis = readKeyFile(cluster.genesisKey);
+  const meshStarted = Date.now();
+  while ((await nodes[0].health()).peers < nodeCount - 1 && Date.now() - meshStarted < 20_000) await new Promise((r) => setTimeout(r, 100));
+  // One transaction funds every wallet.
+  const wallets: KeyPair[] = Array.from({ length: walletCount }, () => generateKeyPair());
+  const [genesisOutput] = await nodes[0].unspent(toHex(addressOf(genesis.publicKey)));
+  const per = 1000n * COIN;
+  const outputs: Output[] = wallets.map((w) => ({ address: addressOf(w.publicKey), product: new Uint8Array(), amount: per, fee: false }));
+  outputs.push({ address: addressOf(genesis.publicKey), product: new Uint8Array(), amount: genesisOutput.output.amount - per * BigInt(walletCount), fee: false });
+  const funding = signBody({ inputs: [{ outPoint: genesisOutput.outPoint, referenceOnly: false }], outputs, createdMs: BigInt(Date.now()), nonce: 0n }, [genesisOutput], [nodeSigner(genesis)]);
+  await nodes[0].submit(funding);
+  await waitForAcceptance(nodes, hashOf(funding), 30_000);
+  const coins: Spendable[][] = wallets.map((_, i) => [{ outPoint: { txHash: Buffer.from(hashOf(funding), "hex"), index: i }, output: outputs[i] }]);
+
+  const rows: string[][] = [];
+  const finalities: number[] = [];
+  let best = 0;
+  for (const rate of [100, 250, 500, 1000, 2000, 4000]) {
+    const durationMs = (seconds * 1000) / 6;
+    const started = Date.now();
+    let submitted = 0;
+    let accepted = 0;
+    const inFlight = new Set<number>();
+    const sampleEvery = Math.max(1, Math.floor(rate / 20));
+    const work: Promise<void>[] = [];
+    while (Date.now() - started < durationMs) {
+      const due = Math.floor(((Date.now() - started) / 1000) * rate);
+      while (submitted < due) {
+        const w = [...Array(walletCount).keys()].find((i) => !inFlight.has(i) && coins[i].length > 0);
+        if (w === undefined) break;
+        inFlight.add(w);
+        const input = coins[w].shift()!;
+        const tx = buildTransfer({ available: [input], to: addressOf(wallets[(w + 1) % walletCount].publicKey), amount: COIN / 10n, fee: 1000n, change: addressOf(wallets[w].publicKey), createdMs: Date.now(), nonce: BigInt(submitted) }, nodeSigner(wallets[w]));
+        const via = nodes[submitted % nodeCount];
+        const sampled = submitted % sampleEvery === 0;
+        submitted++;
+        const sentAt = Date.now();
+        work.push(
+          via.submit(tx).then(async () => {
+            const states = await waitForAcceptance(sampled ? nodes : [via], hashOf(tx), 20_000);
+            if (states.every((s) => s === "ACCEPTED")) {
+              accepted++;
+              if (sampled) finalities.push(Date.now() - sentAt);
+              const hash = Buffer.from(hashOf(tx), "hex");
+              tx.body!.outputs.forEach((output, index) => {
+                if (toHex(output.address) === toHex(addressOf(wallets[w].publicKey))) coins[w].push({ outPoint: { txHash: hash, index }, output });
+              });
+            }
+            inFlight.delete(w);
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(work);
+    const elapsed = (Date.now() - started) / 1000;
+    best = Math.max(best, accepted / elapsed);
+    rows.push([String(rate), String(submitted), (accepted / elapsed).toFixed(0)]);
+  }
+  const rss = cluster.nodes.map((n) => {
+    try {
+      const status = readFileSync(`/proc/${n.pid}/status`, "utf8");
+      return `${(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MiB`;
+    } catch {
+      return "?";
+    }
+  });
+  printTable(["offered tx/s", "submitted", "accepted tx/s"], rows);
+  finalities.sort((a, b) => a - b);
+  process.stdout.write(
+    `\n${nodeCount} nodes: ${best.toFixed(0)} tx/s accepted at saturation; finality p50 ${median(finalities).toFixed(0)} ms, p99 ${percentile(finalities, 99).toFixed(0)} ms ` +
+      `(submit → ACCEPTED on every node, ${finalities.length} sampled); peak RSS per node ${rss.join(", ")}; ed25519 verify ceiling ${verifies.toLocaleString("en")}/s on one core\n`,
+  );
+} finally {
+  await clusterDown(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
