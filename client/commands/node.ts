@@ -1,24 +1,52 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import { TrustqlNode, type LogLevel } from "../../node/index.ts";
 import { writeJson, type Command } from "../cli.ts";
 
+const FLAG_DEFAULTS: Record<string, string> = { listen: "/ip4/127.0.0.1/tcp/0", http: "127.0.0.1:0", seeds: "", "log-level": "info" };
+
+function readConfig(path: unknown, cwd: string): Record<string, unknown> {
+  const defaults: Record<string, unknown> = { ...FLAG_DEFAULTS };
+  if (typeof path !== "string") return defaults;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(resolve(cwd, path), "utf8"));
+  } catch (error) {
+    throw new UserError(`--config ${path}: not a readable JSON file (${(error as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UserError(`--config ${path}: expected a JSON object`);
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in nodeStartCommand.options) || key === "config") throw new UserError(`--config ${path}: unknown setting '${key}'`);
+    defaults[key] = Array.isArray(value) ? value.join(",") : String(value);
+  }
+  return defaults;
+}
+
+/** The flags given on the command line (parseArgs fills in no defaults here). */
+function explicit(flags: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(flags).filter(([key, value]) => value !== undefined && key !== "config"));
+}
+
 export const nodeStartCommand: Command = {
   path: ["node", "start"],
   summary: "Run one node in the foreground (SIGTERM or Ctrl-C stops it gracefully)",
-  usage: "node start --data-dir D --genesis F [--listen /ip4/127.0.0.1/tcp/0] [--http 127.0.0.1:0] [--seeds a,b] [--log-level info] [--ready-file F]",
+  usage:
+    "node start --data-dir D --genesis F [--listen /ip4/127.0.0.1/tcp/0] [--http 127.0.0.1:0] [--seeds a,b] [--log-level info] [--ready-file F] [--config FILE]",
   options: {
+    config: { type: "string" },
     "data-dir": { type: "string" },
     genesis: { type: "string" },
-    listen: { type: "string", default: "/ip4/127.0.0.1/tcp/0" },
-    http: { type: "string", default: "127.0.0.1:0" },
-    seeds: { type: "string", default: "" },
-    "log-level": { type: "string", default: "info" },
+    listen: { type: "string" },
+    http: { type: "string" },
+    seeds: { type: "string" },
+    "log-level": { type: "string" },
     "ready-file": { type: "string" },
   },
-  async run({ values }, context) {
+  async run({ values: flags }, context) {
     const { io } = context;
+    // A config file (JSON, keys as the flags' names) gives defaults; flags on the command line win.
+    const values: Record<string, unknown> = { ...readConfig(flags.config, io.cwd), ...explicit(flags) };
     if (typeof values["data-dir"] !== "string") throw new UserError("--data-dir is required");
     if (typeof values.genesis !== "string") throw new UserError("--genesis is required (cluster up writes one)");
     const level = String(values["log-level"]);
