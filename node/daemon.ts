@@ -21,6 +21,9 @@ export const DEFAULT_INTERVAL_MS = 50;
 /** After a start, a node asks its peers for what it missed this many times, this often. */
 const RESYNC_ATTEMPTS = 10;
 const RESYNC_INTERVAL_MS = 1_000;
+/** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
+const MAX_WAIT_MS = 30_000;
+const MAX_WAITERS = 10_000;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
 type Log = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
@@ -81,6 +84,8 @@ export class TrustqlNode {
   readonly #genesis: Genesis;
   readonly #metrics = new Metrics();
   readonly #submittedAt = new Map<string, number>();
+  /** Requests waiting for a transaction to be decided here (long polls). */
+  readonly #waiters = new Map<string, Set<() => void>>();
   readonly #log: Log;
   #seenEvents = { committed: 0, rejected: 0, evidence: 0 };
 
@@ -185,6 +190,7 @@ export class TrustqlNode {
     const events = this.#ledger.events;
     for (const c of events.committed.slice(this.#seenEvents.committed)) {
       this.#metrics.accepted++;
+      this.#wake(c.hash);
       const at = this.#submittedAt.get(c.hash);
       if (at !== undefined) {
         this.#metrics.observeFinality(c.atMs - at);
@@ -194,12 +200,35 @@ export class TrustqlNode {
     }
     for (const r of events.rejected.slice(this.#seenEvents.rejected)) {
       this.#metrics.rejected++;
+      this.#wake(r.hash);
       if (r.reason === "spent_input") this.#metrics.conflicts++;
       this.#store.dropPending(fromHex(r.hash));
       this.#log("info", "tx_rejected", { ...r });
     }
     for (const peer of events.evidence.slice(this.#seenEvents.evidence)) this.#log("warn", "equivocation", { peer });
     this.#seenEvents = { committed: events.committed.length, rejected: events.rejected.length, evidence: events.evidence.length };
+  }
+
+  #wake(hash: string): void {
+    for (const wake of this.#waiters.get(hash) ?? []) wake();
+    this.#waiters.delete(hash);
+  }
+
+  /** Waits up to `ms` for a transaction to be accepted or rejected here. */
+  async #decided(hash: string, ms: number): Promise<void> {
+    if (this.#state(hash).state === "ACCEPTED" || this.#state(hash).state === "REJECTED") return;
+    if (this.#waiters.size >= MAX_WAITERS) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const set = this.#waiters.get(hash) ?? new Set();
+      this.#waiters.set(hash, set);
+      set.add(done);
+      function done() {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve();
+      }
+    });
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -221,7 +250,10 @@ export class TrustqlNode {
     if (parts[0] === "v1" && parts[1] === "tx" && parts[2]) {
       const hash = parts[2].toLowerCase();
       if (!/^[0-9a-f]{64}$/.test(hash)) return json(res, 400, { error: `not a transaction hash: ${parts[2]}` });
-      return parts[3] === "proof" ? this.#proof(hash, res) : json(res, 200, this.#state(hash));
+      if (parts[3] === "proof") return this.#proof(hash, res);
+      const wait = Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, MAX_WAIT_MS);
+      if (wait > 0) await this.#decided(hash, wait);
+      return json(res, 200, this.#state(hash));
     }
     if (parts[0] === "v1" && (parts[1] === "utxos" || parts[1] === "balance") && parts[2]) {
       if (!/^[0-9a-f]{64}$/.test(parts[2])) return json(res, 400, { error: `not an address: ${parts[2]}` });

@@ -53,8 +53,9 @@ export class NodeClient {
     return body;
   }
 
-  status(hash: string): Promise<{ hash: string; state: TxStateName; reason?: string }> {
-    return this.#get(`/v1/tx/${hash}`);
+  /** A transaction's state here; with `waitMs`, the node answers once it is decided or the time is up. */
+  status(hash: string, waitMs = 0): Promise<{ hash: string; state: TxStateName; reason?: string }> {
+    return this.#get(waitMs > 0 ? `/v1/tx/${hash}?wait=${Math.ceil(waitMs)}` : `/v1/tx/${hash}`);
   }
 
   proof(hash: string): Promise<AcceptanceProof> {
@@ -68,13 +69,19 @@ export async function buildSignedTransfer(client: NodeClient, from: KeyPair, to:
   return buildTransfer({ available, to, amount, fee, createdMs: Date.now(), nonce: BigInt(Math.floor(Math.random() * 2 ** 48)) }, nodeSigner(from));
 }
 
+/** Each node's state once every node has decided the transaction, or when `timeoutMs` is up. */
 export async function waitForAcceptance(clients: readonly NodeClient[], hash: string, timeoutMs: number): Promise<TxStateName[]> {
-  const started = Date.now();
-  for (;;) {
-    const states = await Promise.all(clients.map((c) => c.status(hash).then((s) => s.state, () => "UNKNOWN" as TxStateName)));
-    if (states.every((s) => s === "ACCEPTED") || states.some((s) => s === "REJECTED") || Date.now() - started > timeoutMs) return states;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const deadline = Date.now() + timeoutMs;
+  return Promise.all(
+    clients.map(async (c) => {
+      for (;;) {
+        const left = deadline - Date.now();
+        const state = await c.status(hash, Math.max(1, Math.min(left, REQUEST_TIMEOUT_MS - 1000))).then((s) => s.state, () => "UNKNOWN" as TxStateName);
+        if (state === "ACCEPTED" || state === "REJECTED" || left <= 0) return state;
+        if (state === "UNKNOWN") await new Promise((r) => setTimeout(r, 50)); // not yet gossiped here
+      }
+    }),
+  );
 }
 
 export function hashOf(tx: Transaction): string {
