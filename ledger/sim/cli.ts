@@ -13,6 +13,7 @@ const { values } = parseArgs({
     loss: { type: "string", default: "0.01" },
     crashes: { type: "string", default: "0.05" },
     "double-spends": { type: "string", default: "0.02" },
+    "explain-lost": { type: "boolean" },
   },
 });
 const number = (name: keyof typeof values) => {
@@ -32,6 +33,7 @@ const report = runSimulation({
   loss: number("loss"),
   crashes: number("crashes"),
   doubleSpends: number("double-spends"),
+  explainLost: values["explain-lost"],
 });
 process.stdout.write(JSON.stringify(report) + "\n");
 process.exitCode = report.divergent === 0 && report.lost === 0 && report.supply_ok ? 0 : 1;

@@ -35,6 +35,8 @@ export interface SimOptions {
   crashes?: number;
   partition?: boolean;
   intervalMs?: number;
+  /** Print, for each lost transaction, what every honest node knows of it. */
+  explainLost?: boolean;
 }
 
 export interface SimReport {
@@ -264,7 +266,7 @@ export function runSimulation(options: SimOptions): SimReport {
     const times = honest.map((n) => commitTimes.get(n)!.get(hash));
     if (times.some((t) => t === undefined)) {
       lost++;
-      if (process.env.SIM_DEBUG) process.stderr.write(`lost ${hash.slice(0, 12)} submitted ${info.atMs}: ${honest.map((n) => JSON.stringify(n.node.inspect(hash) ?? "-")).join(" ")}\n`);
+      if (options.explainLost) process.stderr.write(`lost ${hash.slice(0, 12)} submitted ${info.atMs}: ${honest.map((n) => JSON.stringify(n.node.inspect(hash) ?? "-")).join(" ")}\n`);
     }
     // Finality: until every honest node that stayed up has committed (a crashed one catches up on restart).
     else finality.push(Math.max(...honest.map((n, i) => (crashed.has(n) ? 0 : times[i]!))) - info.atMs);
