@@ -103,7 +103,7 @@ export class LocalEngine {
   async execute(plan: Plan, options: ExecuteOptions = {}): Promise<QueryResult> {
     this.#assertOpen();
     const translated = this.translate(plan);
-    const prepared = await this.#prepareTyped(translated);
+    const { prepared } = await this.#prepareTyped(translated);
     const abort = () => this.#connection.interrupt();
     options.signal?.throwIfAborted();
     options.signal?.addEventListener("abort", abort, { once: true });
@@ -153,11 +153,28 @@ export class LocalEngine {
   }
 
   /**
+   * Writes a plan's result to a parquet file, without passing the rows through JavaScript: a
+   * stage's output on its way to the next stage.
+   */
+  async executeToParquet(plan: Plan, file: string): Promise<number> {
+    this.#assertOpen();
+    const statement = await this.#prepareTyped(this.translate(plan));
+    const sql = statement.sql;
+    statement.prepared.destroySync();
+    try {
+      const result = await this.#connection.run(`COPY (${sql}) TO ${quoteString(file)} (FORMAT parquet)`);
+      return Number(result.rowsChanged);
+    } catch (error) {
+      throw duckdbError(error);
+    }
+  }
+
+  /**
    * Prepares the plan's SELECT and, where DuckDB would return another type than the plan
    * declares (a HUGEINT sum declared decimal<38,0>, another producer's i64 count), casts the
    * output column to the declared type.
    */
-  async #prepareTyped(translated: TranslatedPlan): Promise<DuckDBPreparedStatement> {
+  async #prepareTyped(translated: TranslatedPlan): Promise<{ prepared: DuckDBPreparedStatement; sql: string }> {
     const prepare = async (sql: string) => {
       try {
         return await this.#connection.prepare(sql);
@@ -168,10 +185,11 @@ export class LocalEngine {
     const statement = await prepare(translated.sql);
     const wanted = translated.types.map((t) => (t ? duckdbTypeFromSubstrait(t) : undefined));
     const actual = Array.from({ length: statement.columnCount }, (_, i) => statement.columnType(i).toString());
-    if (wanted.every((w, i) => w === undefined || w === actual[i])) return statement;
+    if (wanted.every((w, i) => w === undefined || w === actual[i])) return { prepared: statement, sql: translated.sql };
     statement.destroySync();
     const columns = wanted.map((w, i) => (w === undefined || w === actual[i] ? `c${i}` : `CAST(c${i} AS ${w}) AS c${i}`));
-    return prepare(`SELECT ${columns.join(", ")} FROM (${translated.sql}) typed`);
+    const sql = `SELECT ${columns.join(", ")} FROM (${translated.sql}) typed`;
+    return { prepared: await prepare(sql), sql };
   }
 }
 
