@@ -4,7 +4,7 @@
 import type { Expression, Expression_Literal, Type } from "../../proto/index.ts";
 import { formatDateDays } from "../../common/temporal.ts";
 import type { FunctionDeclarations } from "../substrait/extensions.ts";
-import { decimalLiteralValue } from "../substrait/literals.ts";
+import { decimalLiteralValue, scaledText } from "../substrait/literals.ts";
 import { valueArguments } from "../substrait/expressions.ts";
 import type { ColumnStats } from "./chunker.ts";
 
@@ -55,13 +55,7 @@ function literalText(l: Expression_Literal): string | undefined {
     const v = (l.fp32 ?? l.fp64)!;
     return Number.isFinite(v) ? String(v) : undefined;
   }
-  if (l.decimal) {
-    const v = decimalLiteralValue(l.decimal.value);
-    const negative = v < 0n;
-    const digits = (negative ? -v : v).toString().padStart(l.decimal.scale + 1, "0");
-    const s = l.decimal.scale;
-    return `${negative ? "-" : ""}${s > 0 ? `${digits.slice(0, -s)}.${digits.slice(-s)}` : digits}`;
-  }
+  if (l.decimal) return scaledText(decimalLiteralValue(l.decimal.value), l.decimal.scale);
   if (l.date !== undefined) return formatDateDays(l.date);
   if (l.string !== undefined) return l.string;
   if (l.varChar) return l.varChar.value;

@@ -17,7 +17,8 @@ export function decimalLiteralValue(bytes: Uint8Array): bigint {
   return BigInt.asIntN(128, value);
 }
 
-function scaledText(unscaled: bigint, scale: number): string {
+/** An unscaled integer at a scale, as exact decimal text: (-5n, 2) → "-0.05". */
+export function scaledText(unscaled: bigint, scale: number): string {
   const negative = unscaled < 0n;
   const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
   const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
