@@ -3,6 +3,9 @@
 // without a zone (as DuckDB prints them), NULL as null (each format decides how to show it).
 import * as arrow from "apache-arrow";
 import { formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
+import { formatScaled } from "../../common/decimal.ts";
+
+export { formatScaled };
 
 export { formatTimestampMicros as formatTimestamp };
 
@@ -16,12 +19,6 @@ export function decimalToBigInt(words: Uint32Array): bigint {
   return result >= 1n << (bits - 1n) ? result - (1n << bits) : result;
 }
 
-export function formatScaled(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
-  const whole = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return negative ? `-${whole}` : whole;
-}
 
 function toMicros(value: bigint | number, unit: arrow.TimeUnit): bigint {
   const v = BigInt(value);

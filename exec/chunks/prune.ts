@@ -4,7 +4,8 @@
 import type { Expression, Expression_Literal, Type } from "../../proto/index.ts";
 import { formatDateDays } from "../../common/temporal.ts";
 import type { FunctionDeclarations } from "../substrait/extensions.ts";
-import { decimalLiteralValue, scaledText } from "../substrait/literals.ts";
+import { decimalLiteralValue } from "../substrait/literals.ts";
+import { formatScaled } from "../../common/decimal.ts";
 import { valueArguments } from "../substrait/expressions.ts";
 import type { ColumnStats } from "./chunker.ts";
 
@@ -55,7 +56,7 @@ function literalText(l: Expression_Literal): string | undefined {
     const v = (l.fp32 ?? l.fp64)!;
     return Number.isFinite(v) ? String(v) : undefined;
   }
-  if (l.decimal) return scaledText(decimalLiteralValue(l.decimal.value), l.decimal.scale);
+  if (l.decimal) return formatScaled(decimalLiteralValue(l.decimal.value), l.decimal.scale);
   if (l.date !== undefined) return formatDateDays(l.date);
   if (l.string !== undefined) return l.string;
   if (l.varChar) return l.varChar.value;

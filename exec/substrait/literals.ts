@@ -4,6 +4,7 @@ import type { Expression_Literal, Expression_Literal_IntervalDayToSecond, Expres
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
+import { formatScaled } from "../../common/decimal.ts";
 
 export function quoteString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
@@ -17,13 +18,6 @@ export function decimalLiteralValue(bytes: Uint8Array): bigint {
   return BigInt.asIntN(128, value);
 }
 
-/** An unscaled integer at a scale, as exact decimal text: (-5n, 2) → "-0.05". */
-export function scaledText(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
-  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return negative ? `-${text}` : text;
-}
 
 /** Microseconds in `value` at 10^-precision seconds. */
 function toMicros(value: bigint, precision: number): bigint {
@@ -76,7 +70,7 @@ export function literalSql(literal: Expression_Literal): string {
   }
   if (l.decimal) {
     const { precision, scale } = l.decimal;
-    return typed(`'${scaledText(decimalLiteralValue(l.decimal.value), scale)}'`, `DECIMAL(${precision},${scale})`);
+    return typed(`'${formatScaled(decimalLiteralValue(l.decimal.value), scale)}'`, `DECIMAL(${precision},${scale})`);
   }
   if (l.intervalYearToMonth) return yearToMonth(l.intervalYearToMonth);
   if (l.intervalDayToSecond) return dayToSecond(l.intervalDayToSecond);
