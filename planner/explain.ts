@@ -1,7 +1,7 @@
 // The optimized plan as an indented tree, one operator a line, expressions in SQL-like text
 // with column names (and #ids where a name alone would be ambiguous).
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, SortKey, WindowCall, AggregateCall } from "./logical.ts";
-import { formatDate, formatTimestamp } from "./bind/literals.ts";
+import { formatDateDays as formatDate, formatTimestampMicros as formatTimestamp } from "../common/temporal.ts";
 import { children, joinColumns, outputColumns } from "./plan-utils.ts";
 import { typeName } from "./types.ts";
 

@@ -72,17 +72,6 @@ function civilDays(y: number, m: number, d: number): number | undefined {
   return ms / MS_PER_DAY;
 }
 
-export function formatDate(days: number): string {
-  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
-export function formatTimestamp(micros: bigint): string {
-  const ms = Number(micros / 1000n);
-  const iso = new Date(ms).toISOString();
-  const frac = micros % 1_000_000n;
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? "." + String(frac).padStart(6, "0") : ""}`;
-}
-
 const INTERVAL_UNITS: Record<string, { months?: number; days?: number; micros?: bigint }> = {
   year: { months: 12 },
   month: { months: 1 },

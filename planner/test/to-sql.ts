@@ -3,7 +3,7 @@
 // be checked against DuckDB running the original SQL on the same data. Every column is named
 // c<id>; ids are unique within a plan, so correlated references need no qualification.
 import type { AggregateCall, AggregatePhase, Expr, IntervalValue, LogicalPlan, SortKey, WindowCall } from "../logical.ts";
-import { formatDate, formatTimestamp } from "../bind/literals.ts";
+import { formatDateDays as formatDate, formatTimestampMicros as formatTimestamp } from "../../common/temporal.ts";
 import { joinColumns, outputColumns } from "../plan-utils.ts";
 import { typeName, type SqlType } from "../types.ts";
 
