@@ -1,3 +1,9 @@
-// shuffle/: where keys and chunks live (XOR distance over node positions). Exchange streams
-// and dynamic salting build on this.
-export { positionOf, compareDistance, member, nearest, keyHash, ID_BYTES, type Member } from "./placement.ts";
+// shuffle/: where keys and chunks live (XOR distance over node positions), splitting batches by
+// key, the framed exchange stream with credit-based backpressure, and dynamic salting.
+export { positionOf, compareDistance, member, nearest, keyTarget, Router, ID_BYTES, type Member } from "./placement.ts";
+export { hashRows, type RowHashes } from "./key-hash.ts";
+export { takeRows, batchBytes } from "./take.ts";
+export { partitionBatch, routeRows, keyHashes, type PartitionSpec } from "./partition.ts";
+export { MAX_FRAME_BYTES, ExchangeProtocolError } from "./frames.ts";
+export { BatchSender, BatchReceiver, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";
+export { SaltMap, MAX_SALTS, MAX_ANNOUNCED_KEYS, type SaltedKey, type SaltAnnouncement } from "./salt-map.ts";

@@ -3,8 +3,11 @@
 // answer from the same membership, with no coordinator, and a node joining or leaving moves
 // only the keys nearest to it.
 import { createHash } from "node:crypto";
+import { UserError, invariant } from "../common/errors.ts";
 
 export const ID_BYTES = 32;
+/** Salted keys whose targets a Router remembers (salted keys are few; this bounds a flood). */
+const MAX_CACHED_TARGETS = 4096;
 
 /** A node's position: SHA-256 of its peer id, so positions spread evenly whatever the ids. */
 export function positionOf(peerId: string): Uint8Array {
@@ -30,40 +33,70 @@ export function member(peerId: string): Member {
   return { peerId, position: positionOf(peerId) };
 }
 
-/** The `count` members nearest `target`, nearest first. */
+/** The `count` members nearest `target`, nearest first (equal positions: by peer id). */
 export function nearest(target: Uint8Array, members: readonly Member[], count: number): Member[] {
   if (target.length !== ID_BYTES) throw new RangeError(`a target is ${ID_BYTES} bytes, got ${target.length}`);
-  return [...members].sort((a, b) => compareDistance(target, a.position, b.position) || (a.peerId < b.peerId ? -1 : 1)).slice(0, Math.max(0, count));
+  return [...members].sort((a, b) => compareDistance(target, a.position, b.position) || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)).slice(0, Math.max(0, count));
+}
+
+/** The position a 64-bit key hash stands for: its 8 bytes, big-endian, then zeros. */
+export function keyTarget(high: number, low: number): Uint8Array {
+  const target = new Uint8Array(ID_BYTES);
+  const view = new DataView(target.buffer);
+  view.setUint32(0, high);
+  view.setUint32(4, low);
+  return target;
 }
 
 /**
- * The hash a shuffle key is placed by. Values are written in one canonical form per kind, so
- * an integer hashes alike whatever its width (an i32 key joins an i64 key) and a decimal alike
- * whatever its trailing zeros; NULL keys have their own hash (they never join, but group).
+ * Places 64-bit key hashes on a fixed membership fast: the nearest member by the first 8 bytes
+ * of the XOR distance, which decides for all but members whose positions share those 8 bytes
+ * (then `nearest` decides). Always the same answer as `nearest(keyTarget(high, low), members)`.
  */
-export function keyHash(values: readonly unknown[], salt = 0): Uint8Array {
-  const h = createHash("sha256");
-  h.update(`trustql/shuffle-key/v1\0${salt}\0`);
-  for (const v of values) h.update(canonical(v)).update("\u0001");
-  return new Uint8Array(h.digest());
-}
+export class Router {
+  readonly members: readonly Member[];
+  readonly #high: Uint32Array;
+  readonly #low: Uint32Array;
+  readonly #targets = new Map<string, number[]>();
 
-function canonical(value: unknown): string {
-  if (value === null || value === undefined) return "n";
-  if (typeof value === "bigint") return `i${value}`;
-  if (typeof value === "number") return Number.isInteger(value) ? `i${value}` : `f${value}`;
-  if (typeof value === "string") return `s${value.length}:${value}`; // length first: no value can pose as two
-  if (typeof value === "boolean") return value ? "b1" : "b0";
-  if (value instanceof Date) return `d${value.getTime()}`;
-  if (value instanceof Uint8Array) return `x${Buffer.from(value).toString("hex")}`;
-  if (typeof value === "object" && value !== null && "scaled" in value && "scale" in value) {
-    // An exact decimal: strip trailing zeros of the fraction so 1.50 and 1.5 agree.
-    let { scaled, scale } = value as { scaled: bigint; scale: number };
-    while (scale > 0 && scaled % 10n === 0n) {
-      scaled /= 10n;
-      scale--;
-    }
-    return scale === 0 ? `i${scaled}` : `e${scaled}/${scale}`;
+  constructor(members: readonly Member[]) {
+    if (members.length === 0) throw new UserError("no live node to place keys on");
+    const ids = new Set(members.map((m) => m.peerId));
+    invariant(ids.size === members.length, "a member is listed twice");
+    this.members = members;
+    this.#high = Uint32Array.from(members, (m) => new DataView(m.position.buffer, m.position.byteOffset).getUint32(0));
+    this.#low = Uint32Array.from(members, (m) => new DataView(m.position.buffer, m.position.byteOffset).getUint32(4));
   }
-  throw new TypeError(`cannot place a key of type ${typeof value}`);
+
+  /** The index in `members` of the member nearest the key. */
+  home(high: number, low: number): number {
+    let best = 0;
+    let bestHigh = (this.#high[0] ^ high) >>> 0;
+    let bestLow = (this.#low[0] ^ low) >>> 0;
+    let tied = false;
+    for (let i = 1; i < this.#high.length; i++) {
+      const h = (this.#high[i] ^ high) >>> 0;
+      if (h > bestHigh) continue;
+      const l = (this.#low[i] ^ low) >>> 0;
+      if (h < bestHigh || l < bestLow) {
+        best = i;
+        bestHigh = h;
+        bestLow = l;
+        tied = false;
+      } else if (l === bestLow) tied = true;
+    }
+    return tied ? this.targets(high, low, 1)[0] : best;
+  }
+
+  /** The indexes of the `count` members nearest the key, nearest first. */
+  targets(high: number, low: number, count: number): readonly number[] {
+    const key = `${high}:${low}:${count}`;
+    let targets = this.#targets.get(key);
+    if (!targets) {
+      if (this.#targets.size >= MAX_CACHED_TARGETS) this.#targets.clear();
+      targets = nearest(keyTarget(high, low), this.members, count).map((m) => this.members.indexOf(m));
+      this.#targets.set(key, targets);
+    }
+    return targets;
+  }
 }

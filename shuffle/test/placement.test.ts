@@ -1,8 +1,24 @@
+import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { keyHash, member, nearest } from "../index.ts";
+import { Router, hashRows, keyTarget, member, nearest } from "../index.ts";
 
 const members = Array.from({ length: 40 }, (_, i) => member(`12D3KooNode${i}`));
+
+/** The hash of each row of one key column. */
+function hashes(column: arrow.Vector): string[] {
+  const { high, low } = hashRows([column], column.length);
+  return Array.from(high, (h, i) => `${h}:${low[i]}`);
+}
+
+function decimals(values: bigint[], scale: number): arrow.Vector {
+  const words = new Uint32Array(values.length * 4);
+  values.forEach((v, i) => {
+    let u = BigInt.asUintN(128, v);
+    for (let w = 0; w < 4; w++, u >>= 32n) words[i * 4 + w] = Number(u & 0xffff_ffffn);
+  });
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(scale, 38, 128), length: values.length, data: words }));
+}
 
 describe("placement by XOR distance", () => {
   it("is the same on every node, whatever order it lists the members in", () => {
@@ -14,33 +30,83 @@ describe("placement by XOR distance", () => {
     );
   });
 
+  it("routes a key hash to the member nearest its target, fast path and slow path alike", () => {
+    const router = new Router(members);
+    fc.assert(
+      fc.property(fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff }), (high, low) => {
+        const expected = nearest(keyTarget(high, low), members, 3).map((m) => members.indexOf(m));
+        expect(router.home(high, low)).toBe(expected[0]);
+        expect(router.targets(high, low, 3)).toEqual(expected);
+      }),
+    );
+  });
+
   it("moves only the keys of a node that leaves", () => {
-    const keys = Array.from({ length: 2000 }, (_, i) => keyHash([i]));
-    const before = keys.map((k) => nearest(k, members, 1)[0].peerId);
-    const leaving = members[7].peerId;
-    const after = keys.map((k) => nearest(k, members.filter((m) => m.peerId !== leaving), 1)[0].peerId);
-    keys.forEach((_, i) => {
-      if (before[i] !== leaving) expect(after[i]).toBe(before[i]);
-      else expect(after[i]).not.toBe(leaving);
-    });
+    const { high, low } = hashRows([arrow.vectorFromArray(Array.from({ length: 2000 }, (_, i) => i), new arrow.Int32())], 2000);
+    const before = new Router(members);
+    const leaving = 7;
+    const after = new Router(members.filter((_, i) => i !== leaving));
+    for (let i = 0; i < high.length; i++) {
+      const was = members[before.home(high[i], low[i])].peerId;
+      const is = after.members[after.home(high[i], low[i])].peerId;
+      if (was !== members[leaving].peerId) expect(is).toBe(was);
+    }
   });
 
   it("spreads keys over the nodes", () => {
-    const counts = new Map<string, number>();
-    for (let i = 0; i < 8000; i++) {
-      const owner = nearest(keyHash([i]), members, 1)[0].peerId;
-      counts.set(owner, (counts.get(owner) ?? 0) + 1);
-    }
-    expect(counts.size).toBe(members.length);
-    expect(Math.max(...counts.values())).toBeLessThan(8000 / members.length * 4);
+    const router = new Router(members);
+    const { high, low } = hashRows([arrow.vectorFromArray(Array.from({ length: 8000 }, (_, i) => `key-${i}`), new arrow.Utf8())], 8000);
+    const counts = new Uint32Array(members.length);
+    for (let i = 0; i < high.length; i++) counts[router.home(high[i], low[i])]++;
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    expect(Math.max(...counts)).toBeLessThan((8000 / members.length) * 4);
+  });
+});
+
+describe("key hashes", () => {
+  it("are alike for an integer of any width", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -128, max: 127 }), { minLength: 1, maxLength: 50 }), (values) => {
+        const expected = hashes(arrow.vectorFromArray(values.map(BigInt), new arrow.Int64()));
+        expect(hashes(arrow.vectorFromArray(values, new arrow.Int8()))).toEqual(expected);
+        expect(hashes(arrow.vectorFromArray(values, new arrow.Int16()))).toEqual(expected);
+        expect(hashes(arrow.vectorFromArray(values, new arrow.Int32()))).toEqual(expected);
+        expect(hashes(decimals(values.map(BigInt), 0))).toEqual(expected);
+      }),
+    );
   });
 
-  it("hashes a key alike whatever its integer width or decimal scale, and salts apart", () => {
-    expect(keyHash([42])).toEqual(keyHash([42n]));
-    expect(keyHash([{ scaled: 150n, scale: 2 }])).toEqual(keyHash([{ scaled: 15n, scale: 1 }]));
-    expect(keyHash([{ scaled: 300n, scale: 2 }])).toEqual(keyHash([3]));
-    expect(keyHash([42], 1)).not.toEqual(keyHash([42], 2));
-    expect(keyHash([null])).not.toEqual(keyHash([""]));
-    expect(keyHash(["a", "bc"])).not.toEqual(keyHash(["ab", "c"]));
+  it("are alike for a decimal at any scale, including values past 53 bits", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 100n), max: 1n << 100n }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 6 }), (value, scale, extra) => {
+        const scaledUp = value * 10n ** BigInt(extra);
+        expect(hashes(decimals([scaledUp], scale + extra))).toEqual(hashes(decimals([value], scale)));
+      }),
+    );
+    expect(hashes(decimals([300n], 2))).toEqual(hashes(arrow.vectorFromArray([3], new arrow.Int32())));
+    expect(hashes(decimals([150n], 2))).not.toEqual(hashes(decimals([15n], 2)));
+  });
+
+  it("are the same for a value wherever it sits in a sliced column", () => {
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.string(), { nil: null }), { minLength: 2, maxLength: 40 }), fc.nat(), (values, cut) => {
+        const column = arrow.vectorFromArray(values, new arrow.Utf8());
+        const start = cut % values.length;
+        expect(hashes(column.slice(start))).toEqual(hashes(column).slice(start));
+      }),
+    );
+  });
+
+  it("keep keys of several columns apart", () => {
+    const pair = (a: string[], b: string[]) => {
+      const { high, low } = hashRows([arrow.vectorFromArray(a, new arrow.Utf8()), arrow.vectorFromArray(b, new arrow.Utf8())], a.length);
+      return `${high[0]}:${low[0]}`;
+    };
+    expect(pair(["a"], ["bc"])).not.toBe(pair(["ab"], ["c"]));
+    expect(pair(["abcd"], [""])).not.toBe(pair(["abc"], ["d"]));
+    expect(hashes(arrow.vectorFromArray([null, ""], new arrow.Utf8())).length).toBe(2);
+    const [nullHash, emptyHash] = hashes(arrow.vectorFromArray([null, ""], new arrow.Utf8()));
+    expect(nullHash).not.toBe(emptyHash);
+    expect(hashes(arrow.vectorFromArray([-0, 0], new arrow.Float64()))[0]).toBe(hashes(arrow.vectorFromArray([0], new arrow.Float64()))[0]);
   });
 });

@@ -1,0 +1,97 @@
+// The exchange protocol's frames over any byte stream (a libp2p stream in a cluster, memory in
+// tests): [u32 big-endian body length][u8 kind][body]. A body is at most MAX_FRAME_BYTES, so a
+// receiver never buffers more than that for one frame whatever a peer sends.
+//
+//   BATCH   producer → receiver  [u32 routing epoch][one record batch as an Arrow IPC stream]
+//   END     producer → receiver  no more batches on this stream
+//   CREDIT  receiver → producer  [u32 frames]: the producer may send that many more frames
+//   SALT    receiver → producer  JSON SaltAnnouncement: keys the receiver now spreads
+import * as arrow from "apache-arrow";
+import { invariant } from "../common/errors.ts";
+
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+const HEADER_BYTES = 5;
+
+export const FRAME = { BATCH: 1, END: 2, CREDIT: 3, SALT: 4 } as const;
+export type FrameKind = (typeof FRAME)[keyof typeof FRAME];
+
+export interface Frame {
+  kind: FrameKind;
+  body: Uint8Array;
+}
+
+/** A peer broke the exchange protocol: the stream is dropped (and net/ may penalise the peer). */
+export class ExchangeProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExchangeProtocolError";
+  }
+}
+
+export function encodeFrame(kind: FrameKind, body: Uint8Array = new Uint8Array(0)): Uint8Array {
+  invariant(body.byteLength <= MAX_FRAME_BYTES, `a frame of ${body.byteLength} bytes is over the ${MAX_FRAME_BYTES}-byte limit`);
+  const frame = new Uint8Array(HEADER_BYTES + body.byteLength);
+  new DataView(frame.buffer).setUint32(0, body.byteLength);
+  frame[4] = kind;
+  frame.set(body, HEADER_BYTES);
+  return frame;
+}
+
+/** Frames out of byte chunks cut anywhere; refuses a frame over the limit before buffering it. */
+export async function* decodeFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Frame> {
+  let pending: Uint8Array = new Uint8Array(0);
+  for await (const chunk of chunks) {
+    pending = pending.byteLength === 0 ? chunk : concat(pending, chunk);
+    while (pending.byteLength >= HEADER_BYTES) {
+      const view = new DataView(pending.buffer, pending.byteOffset, pending.byteLength);
+      const length = view.getUint32(0);
+      const kind = pending[4];
+      if (length > MAX_FRAME_BYTES) throw new ExchangeProtocolError(`a frame of ${length} bytes is over the ${MAX_FRAME_BYTES}-byte limit`);
+      if (!Object.values(FRAME).includes(kind as FrameKind)) throw new ExchangeProtocolError(`unknown frame kind ${kind}`);
+      if (pending.byteLength < HEADER_BYTES + length) break;
+      yield { kind: kind as FrameKind, body: pending.slice(HEADER_BYTES, HEADER_BYTES + length) };
+      pending = pending.subarray(HEADER_BYTES + length);
+    }
+  }
+  if (pending.byteLength > 0) throw new ExchangeProtocolError(`the stream ended inside a frame (${pending.byteLength} bytes left)`);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/** A BATCH body: the routing epoch it was partitioned under, then the batch as Arrow IPC. */
+export function encodeBatch(batch: arrow.RecordBatch, epoch: number): Uint8Array {
+  const ipc = arrow.tableToIPC(new arrow.Table([batch]), "stream");
+  const body = new Uint8Array(4 + ipc.byteLength);
+  new DataView(body.buffer).setUint32(0, epoch);
+  body.set(ipc, 4);
+  return body;
+}
+
+export function decodeBatch(body: Uint8Array): { batch: arrow.RecordBatch; epoch: number } {
+  if (body.byteLength < 4) throw new ExchangeProtocolError("a batch frame without its epoch");
+  const epoch = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
+  let table: arrow.Table;
+  try {
+    table = arrow.tableFromIPC(body.subarray(4));
+  } catch (error) {
+    throw new ExchangeProtocolError(`a batch frame is not Arrow IPC: ${(error as Error).message}`);
+  }
+  if (table.batches.length !== 1) throw new ExchangeProtocolError(`a batch frame holds ${table.batches.length} batches, expected 1`);
+  return { batch: table.batches[0], epoch };
+}
+
+export function encodeCredit(frames: number): Uint8Array {
+  const body = new Uint8Array(4);
+  new DataView(body.buffer).setUint32(0, frames);
+  return body;
+}
+
+export function decodeCredit(body: Uint8Array): number {
+  if (body.byteLength !== 4) throw new ExchangeProtocolError(`a credit frame of ${body.byteLength} bytes, expected 4`);
+  return new DataView(body.buffer, body.byteOffset, 4).getUint32(0);
+}

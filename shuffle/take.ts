@@ -1,0 +1,96 @@
+// Picking rows out of Arrow data by index, a buffer at a time: the kernel the partitioner runs
+// once per destination. apache-arrow's JavaScript library has no such kernel (its builders go
+// value by value through type dispatch, a few times slower).
+import * as arrow from "apache-arrow";
+import { UnsupportedError } from "../common/errors.ts";
+
+/** The rows of `batch` at `indexes`, in that order. */
+export function takeRows(batch: arrow.RecordBatch, indexes: Uint32Array): arrow.RecordBatch {
+  const children = batch.data.children.map((column) => takeData(column, indexes));
+  const data = arrow.makeData({ type: new arrow.Struct(batch.schema.fields), length: indexes.length, children, nullCount: 0 });
+  return new arrow.RecordBatch(batch.schema, data);
+}
+
+/** The approximate bytes a batch holds: what a receiver's memory budget counts. */
+export function batchBytes(batch: arrow.RecordBatch): number {
+  let bytes = 0;
+  for (const column of batch.data.children) {
+    bytes += column.values?.byteLength ?? 0;
+    bytes += column.valueOffsets?.byteLength ?? 0;
+    bytes += column.nullBitmap?.byteLength ?? 0;
+  }
+  return bytes;
+}
+
+// apache-arrow slices the value and offset buffers of a sliced Data but not its bitmaps: values
+// and offsets are indexed from 0, validity and boolean bits from `data.offset`.
+function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
+  const type = data.type as arrow.DataType;
+  const length = indexes.length;
+  const { bitmap: nullBitmap, nullCount } = takeValidity(data, indexes);
+  switch (type.typeId) {
+    case arrow.Type.Int:
+    case arrow.Type.Float:
+    case arrow.Type.Decimal:
+    case arrow.Type.Date:
+    case arrow.Type.Timestamp:
+    case arrow.Type.Time:
+    case arrow.Type.Interval:
+    case arrow.Type.Duration:
+    case arrow.Type.FixedSizeBinary: {
+      const values = data.values as Uint8Array;
+      const stride = data.stride;
+      const out = new (values.constructor as new (n: number) => typeof values)(length * stride);
+      if (stride === 1) for (let i = 0; i < length; i++) out[i] = values[indexes[i]];
+      else {
+        for (let i = 0; i < length; i++) {
+          const from = indexes[i] * stride;
+          for (let s = 0; s < stride; s++) out[i * stride + s] = values[from + s];
+        }
+      }
+      return arrow.makeData({ type, length, nullCount, nullBitmap, data: out } as never);
+    }
+    case arrow.Type.Bool: {
+      const bits = data.values as Uint8Array;
+      const out = new Uint8Array((length + 7) >> 3);
+      for (let i = 0; i < length; i++) {
+        const bit = data.offset + indexes[i];
+        if ((bits[bit >> 3] >> (bit & 7)) & 1) out[i >> 3] |= 1 << (i & 7);
+      }
+      return arrow.makeData({ type: type as arrow.Bool, length, nullCount, nullBitmap, data: out });
+    }
+    case arrow.Type.Utf8:
+    case arrow.Type.Binary: {
+      const offsets = data.valueOffsets as Int32Array;
+      const bytes = data.values as Uint8Array;
+      const outOffsets = new Int32Array(length + 1);
+      for (let i = 0; i < length; i++) {
+        const row = indexes[i];
+        outOffsets[i + 1] = outOffsets[i] + offsets[row + 1] - offsets[row];
+      }
+      const out = new Uint8Array(outOffsets[length]);
+      for (let i = 0; i < length; i++) {
+        const row = indexes[i];
+        out.set(bytes.subarray(offsets[row], offsets[row + 1]), outOffsets[i]);
+      }
+      return arrow.makeData({ type: type as arrow.Utf8, length, nullCount, nullBitmap, valueOffsets: outOffsets, data: out });
+    }
+    default:
+      throw new UnsupportedError(`shuffling a column of type ${type}`);
+  }
+}
+
+function takeValidity(data: arrow.Data, indexes: Uint32Array): { bitmap: Uint8Array | undefined; nullCount: number } {
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return { bitmap: undefined, nullCount: 0 };
+  const source = data.nullBitmap;
+  const bitmap = new Uint8Array((indexes.length + 7) >> 3);
+  let valid = 0;
+  for (let i = 0; i < indexes.length; i++) {
+    const bit = data.offset + indexes[i];
+    if ((source[bit >> 3] >> (bit & 7)) & 1) {
+      bitmap[i >> 3] |= 1 << (i & 7);
+      valid++;
+    }
+  }
+  return { bitmap, nullCount: indexes.length - valid };
+}
