@@ -1,0 +1,197 @@
+// Dynamic salting at a receiving task. The task buffers the rows that come to it, within a
+// memory budget, and tracks the bytes of its heaviest keys in a bounded sketch. When the buffer
+// passes the budget it salts its hottest keys: each is spread over the MAX_SALTS (or fewer)
+// nodes nearest its hash. It announces them to its producers (which route later rows by salt),
+// and moves its own buffered rows of those keys to their salt targets, and rows that producers
+// routed before they heard of a salt, so no node holds a salted key alone.
+//
+// What may be salted is the consumer's business, told by each input's PartitionSpec:
+//   - aggregates: rows are spread ("spread"); each share gives a partial result per key, and
+//     the partials are merged at the key's home (shares of one DISTINCT value never split,
+//     because the salt is chosen by the hash of `saltBy`);
+//   - inner, left, semi and anti joins: the left side is spread and the right side's rows of a
+//     salted key are copied to every share ("replicate"), so each left row still meets them all;
+//   - windows, set operations, right and full joins are never salted.
+// A key is salted once; a node that holds a share it cannot hold is over budget (reported).
+import type * as arrow from "apache-arrow";
+import { invariant } from "../common/errors.ts";
+import { HeavyHitters } from "./heavy-hitters.ts";
+import { keyHashes, routeRows, type PartitionSpec } from "./partition.ts";
+import type { RowHashes } from "./key-hash.ts";
+import type { Router } from "./placement.ts";
+import { MAX_SALTS, SaltMap, type SaltAnnouncement, type SaltedKey } from "./salt-map.ts";
+import { batchBytes, takeRows } from "./take.ts";
+
+/** Keys the sketch tracks per receiving task. */
+export const SKETCH_KEYS = 64;
+/** A key is worth salting when it holds at least this share of the buffer. */
+export const MIN_HOT_SHARE = 1 / 16;
+/** Salting aims to bring the buffer down to this share of the budget. */
+const TARGET_FILL = 0.5;
+/** The epoch of rows a receiver moved itself: routed under the current salts already. */
+export const ROUTED_EPOCH = 0xffff_ffff;
+
+export interface InboxOptions {
+  /** This task's member index in `router`. */
+  self: number;
+  router: Router;
+  budgetBytes: number;
+  /** Per input (by producing stage id): how its rows were partitioned, when they may be salted. */
+  saltable: ReadonlyMap<number, PartitionSpec>;
+  /** Sends rows this task does not keep to another task of the same stage. */
+  forward: (to: number, input: number, batch: arrow.RecordBatch) => void;
+  /** Tells every producer of a saltable input about newly salted keys. */
+  announce: (announcement: SaltAnnouncement) => void;
+}
+
+export interface InboxStats {
+  /** The most bytes the buffer held, counted after each batch arrived and before salting. */
+  peakBytes: number;
+  bufferedBytes: number;
+  saltedKeys: number;
+  /** Rows this task moved to other tasks. */
+  forwardedRows: number;
+  /** Whether the buffer stayed over budget with nothing left worth salting. */
+  overBudget: boolean;
+}
+
+interface Buffered {
+  batch: arrow.RecordBatch;
+  /** Key hashes, for inputs that may be salted. */
+  hashes: RowHashes | undefined;
+  bytes: number;
+}
+
+export class SaltingInbox {
+  readonly #options: InboxOptions;
+  readonly #buffers = new Map<number, Buffered[]>();
+  readonly #salts = new SaltMap();
+  readonly #salted: SaltedKey[] = [];
+  readonly #sketch = new HeavyHitters(SKETCH_KEYS);
+  #epoch = 0;
+  readonly stats: InboxStats = { peakBytes: 0, bufferedBytes: 0, saltedKeys: 0, forwardedRows: 0, overBudget: false };
+
+  constructor(options: InboxOptions) {
+    invariant(options.budgetBytes > 0, "a receiving task needs a positive memory budget");
+    this.#options = options;
+  }
+
+  /** Every key this task salted, for a producer that connects late. */
+  announcement(): SaltAnnouncement {
+    return { epoch: this.#epoch, keys: [...this.#salted] };
+  }
+
+  /** The keys this task salted (its own: it is their home). */
+  get salts(): SaltMap {
+    return this.#salts;
+  }
+
+  /** Takes a batch of `input` partitioned under this task's routing `epoch`. */
+  accept(input: number, batch: arrow.RecordBatch, epoch: number): void {
+    if (batch.numRows === 0) return;
+    const spec = this.#options.saltable.get(input);
+    let hashes = spec ? keyHashes(batch, spec.keys) : undefined;
+    if (spec && hashes && epoch < this.#epoch) {
+      // Routed before its producer heard of some salts: move those keys' rows on.
+      const kept = this.#reroute(input, spec, batch, hashes, (high, low) => this.#salts.saltedAfter(high, low, epoch));
+      batch = kept.batch;
+      hashes = kept.hashes;
+      if (batch.numRows === 0) return;
+    }
+    const bytes = batchBytes(batch);
+    this.#buffer(input).push({ batch, hashes, bytes });
+    this.stats.bufferedBytes += bytes;
+    this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.bufferedBytes);
+    if (spec?.mode === "spread" && hashes) this.#track(hashes, bytes / batch.numRows);
+    if (this.stats.bufferedBytes > this.#options.budgetBytes && this.#options.saltable.size > 0) this.#saltHottest();
+  }
+
+  /** The rows of `input` this task holds. */
+  batches(input: number): arrow.RecordBatch[] {
+    return (this.#buffers.get(input) ?? []).map((b) => b.batch);
+  }
+
+  #buffer(input: number): Buffered[] {
+    let buffer = this.#buffers.get(input);
+    if (!buffer) this.#buffers.set(input, (buffer = []));
+    return buffer;
+  }
+
+  /** Adds the bytes of keys homed here and not yet salted to the sketch. */
+  #track(hashes: RowHashes, bytesPerRow: number): void {
+    const weights = new Map<string, { high: number; low: number; bytes: number }>();
+    for (let row = 0; row < hashes.high.length; row++) {
+      const id = `${hashes.high[row]}:${hashes.low[row]}`;
+      const entry = weights.get(id);
+      if (entry) entry.bytes += bytesPerRow;
+      else weights.set(id, { high: hashes.high[row], low: hashes.low[row], bytes: bytesPerRow });
+    }
+    for (const { high, low, bytes } of weights.values()) {
+      if (this.#salts.salts(high, low) === 1 && this.#options.router.home(high, low) === this.#options.self) this.#sketch.add(high, low, bytes);
+    }
+  }
+
+  #saltHottest(): void {
+    const { router, budgetBytes } = this.#options;
+    const salts = Math.min(MAX_SALTS, router.members.length);
+    const buffered = this.stats.bufferedBytes;
+    const chosen: SaltedKey[] = [];
+    let projected = buffered;
+    for (const key of this.#sketch.heaviest()) {
+      if (projected <= budgetBytes * TARGET_FILL || salts < 2) break;
+      if (key.weight - key.overcount < buffered * MIN_HOT_SHARE) break;
+      chosen.push({ high: key.high, low: key.low, salts });
+      projected -= (key.weight - key.overcount) * (1 - 1 / salts);
+    }
+    if (chosen.length === 0) {
+      this.stats.overBudget = true;
+      return;
+    }
+    const before = this.#epoch++;
+    for (const key of chosen) {
+      this.#salts.add(key, this.#epoch);
+      this.#salted.push(key);
+      this.#sketch.remove(key.high, key.low);
+    }
+    this.stats.saltedKeys += chosen.length;
+    this.#options.announce({ epoch: this.#epoch, keys: chosen });
+    // Move the buffered rows of the salted keys to their shares.
+    for (const [input, buffer] of this.#buffers) {
+      const spec = this.#options.saltable.get(input);
+      if (!spec) continue;
+      for (const item of buffer) {
+        const kept = this.#reroute(input, spec, item.batch, item.hashes!, (high, low) => this.#salts.saltedAfter(high, low, before));
+        if (kept.batch === item.batch) continue;
+        const bytes = batchBytes(kept.batch);
+        this.stats.bufferedBytes -= item.bytes - bytes;
+        Object.assign(item, { batch: kept.batch, hashes: kept.hashes, bytes });
+      }
+    }
+    if (this.stats.bufferedBytes > budgetBytes) this.stats.overBudget = true;
+  }
+
+  /** Routes the rows of keys `moved` picks by the salts; forwards what is not for this task. */
+  #reroute(input: number, spec: PartitionSpec, batch: arrow.RecordBatch, hashes: RowHashes, moved: (high: number, low: number) => boolean): { batch: arrow.RecordBatch; hashes: RowHashes } {
+    const stay: number[] = [];
+    const go: number[] = [];
+    for (let row = 0; row < batch.numRows; row++) (moved(hashes.high[row], hashes.low[row]) ? go : stay).push(row);
+    if (go.length === 0) return { batch, hashes };
+    const moving = takeRows(batch, Uint32Array.from(go));
+    const routes = routeRows(moving, spec, this.#options.router, this.#salts, pick(hashes, go));
+    routes.forEach((rows, to) => {
+      if (rows.length === 0) return;
+      if (to === this.#options.self) for (const r of rows) stay.push(go[r]);
+      else {
+        this.#options.forward(to, input, takeRows(moving, rows));
+        this.stats.forwardedRows += rows.length;
+      }
+    });
+    stay.sort((a, b) => a - b);
+    const kept = Uint32Array.from(stay);
+    return { batch: takeRows(batch, kept), hashes: pick(hashes, stay) };
+  }
+}
+
+function pick(hashes: RowHashes, rows: readonly number[]): RowHashes {
+  return { high: Uint32Array.from(rows, (r) => hashes.high[r]), low: Uint32Array.from(rows, (r) => hashes.low[r]) };
+}
