@@ -8,3 +8,11 @@ export function formatScaled(unscaled: bigint, scale: number): string {
   const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
   return negative ? `-${text}` : text;
 }
+
+/** The unscaled integer of an Arrow Decimal128 value (little-endian two's complement words). */
+export function decimalToBigInt(words: Uint32Array): bigint {
+  let result = 0n;
+  for (let i = words.length - 1; i >= 0; i--) result = (result << 32n) | BigInt(words[i]);
+  const bits = BigInt(words.length * 32);
+  return result >= 1n << (bits - 1n) ? result - (1n << bits) : result;
+}

@@ -1,4 +1,4 @@
-// The tables an engine can read: parquet files registered under a name. It is both the
+// The tables an engine can read: parquet files, or rows loaded into DuckDB, registered under a name. It is both the
 // planner's catalog (schemas as Substrait NamedStructs, row counts) and the translator's
 // resolver (names and placeholders → FROM items).
 import type { NamedStruct, ReadRel_LocalFiles } from "../proto/index.ts";
@@ -10,7 +10,10 @@ import { quoteString } from "./substrait/literals.ts";
 
 export interface ParquetTable {
   names: string[];
+  /** The parquet files; empty for rows loaded into a DuckDB table. */
   files: string[];
+  /** The FROM item when it is not a scan of `files`. */
+  from?: string;
   columns: TableColumn[];
   rowCount: number;
 }
@@ -52,11 +55,11 @@ export class ParquetTables implements TableResolver {
     const paths = files.items.map((item) => (item.uriFile ?? item.uriPath ?? item.uriPathGlob ?? item.uriFolder ?? "").replace(/^file:\/\//, ""));
     // A registered table with exactly these files, or else (plans written with placeholder
     // file names) the one registered table whose columns are the plan's base schema.
-    const byFiles = this.#tables.find((t) => t.files.length === paths.length && t.files.every((f) => paths.includes(f)));
+    const byFiles = this.#tables.find((t) => t.files.length > 0 && t.files.length === paths.length && t.files.every((f) => paths.includes(f)));
     if (byFiles) return source(byFiles);
     const wanted = new Set((baseSchema?.names ?? []).map((n) => n.toLowerCase()));
     const bySchema = this.#tables.filter(
-      (t) => t.columns.length === wanted.size && t.columns.every((c) => wanted.has(c.name.toLowerCase())),
+      (t) => t.files.length > 0 && t.columns.length === wanted.size && t.columns.every((c) => wanted.has(c.name.toLowerCase())),
     );
     if (bySchema.length === 1) return source(bySchema[0]);
     throw new UserError(
@@ -66,7 +69,7 @@ export class ParquetTables implements TableResolver {
 }
 
 function source(table: ParquetTable): TableSource {
-  return { from: parquetScan(table.files), columns: table.columns };
+  return { from: table.from ?? parquetScan(table.files), columns: table.columns };
 }
 
 function catalogTable(table: ParquetTable): CatalogTable {

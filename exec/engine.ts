@@ -7,6 +7,8 @@ import type { Plan } from "../proto/index.ts";
 import type { Catalog } from "../planner/catalog.ts";
 import { UserError, invariant } from "../common/errors.ts";
 import { ArrowCollector } from "./arrow.ts";
+import { appendBatches } from "./arrow-load.ts";
+import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { quoteString } from "./substrait/literals.ts";
@@ -45,6 +47,7 @@ export class LocalEngine {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   readonly #tables = new ParquetTables();
+  #loadedTables = 0;
   #closed = false;
 
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
@@ -89,6 +92,29 @@ export class LocalEngine {
       return { name, type: substraitTypeFromDuckdb(String(row[1]), !notNull.has(name)) };
     });
     this.#tables.add({ names, files, columns, rowCount: Number(counted.getRows()[0][0]) });
+  }
+
+  /**
+   * Registers rows as a table with the given columns (an exchange's rows at the task that reads
+   * them). The rows are copied into DuckDB; the batches' columns match `columns` by position.
+   */
+  async registerBatches(names: string[], columns: TableColumn[], batches: readonly arrow.RecordBatch[]): Promise<number> {
+    this.#assertOpen();
+    const table = `__loaded_${this.#loadedTables++}`;
+    const definitions = columns.map((c) => `"${c.name.replaceAll('"', '""')}" ${duckdbTypeFromSubstrait(c.type)}`);
+    await this.#connection.run(`CREATE TABLE ${table} (${definitions.join(", ")})`);
+    const appender = await this.#connection.createAppender(table);
+    let rows: number;
+    try {
+      const described = await this.#connection.prepare(`SELECT * FROM ${table}`);
+      const types = Array.from({ length: described.columnCount }, (_, i) => described.columnType(i));
+      described.destroySync();
+      rows = appendBatches(appender, types, batches);
+    } finally {
+      appender.closeSync();
+    }
+    this.#tables.add({ names, files: [], from: table, columns, rowCount: rows });
+    return rows;
   }
 
   catalog(): Catalog {

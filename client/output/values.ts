@@ -3,24 +3,18 @@
 // without a zone (as DuckDB prints them), NULL as null (each format decides how to show it).
 import * as arrow from "apache-arrow";
 import { formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
-import { formatScaled } from "../../common/decimal.ts";
+import { decimalToBigInt, formatScaled } from "../../common/decimal.ts";
 
-export { formatScaled };
+export { decimalToBigInt, formatScaled };
 
 export { formatTimestampMicros as formatTimestamp };
 
 const MS_PER_DAY = 86_400_000;
 
-/** The unscaled integer of an Arrow Decimal128 value (little-endian two's complement words). */
-export function decimalToBigInt(words: Uint32Array): bigint {
-  let result = 0n;
-  for (let i = words.length - 1; i >= 0; i--) result = (result << 32n) | BigInt(words[i]);
-  const bits = BigInt(words.length * 32);
-  return result >= 1n << (bits - 1n) ? result - (1n << bits) : result;
-}
-
 
 function toMicros(value: bigint | number, unit: arrow.TimeUnit): bigint {
+  // Arrow's JS reader hands timestamps of every unit back as fractional epoch milliseconds.
+  if (typeof value === "number") return BigInt(Math.round(value * 1000));
   const v = BigInt(value);
   switch (unit) {
     case arrow.TimeUnit.SECOND:
