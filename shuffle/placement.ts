@@ -2,6 +2,11 @@
 // nodes nearest its hash by XOR distance (Kademlia's metric). Every node computes the same
 // answer from the same membership, with no coordinator, and a node joining or leaving moves
 // only the keys nearest to it.
+//
+// A node stands at POINTS_PER_NODE positions, and its distance to a target is that of its
+// nearest point. With one position per node, XOR placement over a few nodes is lopsided (of
+// four random positions, one often owns half the key space); with sixteen, every node's share
+// stays near 1/n.
 import { createHash } from "node:crypto";
 import { UserError, invariant } from "../common/errors.ts";
 
@@ -9,9 +14,12 @@ export const ID_BYTES = 32;
 /** Salted keys whose targets a Router remembers (salted keys are few; this bounds a flood). */
 const MAX_CACHED_TARGETS = 4096;
 
-/** A node's position: SHA-256 of its peer id, so positions spread evenly whatever the ids. */
-export function positionOf(peerId: string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(`trustql/position/v1\0${peerId}`).digest());
+/** Positions each node stands at. */
+export const POINTS_PER_NODE = 16;
+
+/** A node's `point`-th position: SHA-256 of its peer id, so positions spread evenly whatever the ids. */
+export function positionOf(peerId: string, point = 0): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(`trustql/position/v2\0${peerId}\0${point}`).digest());
 }
 
 /** Orders two positions by their XOR distance to `target`; ties cannot happen for distinct positions. */
@@ -26,17 +34,34 @@ export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array
 
 export interface Member {
   peerId: string;
-  position: Uint8Array;
+  /** POINTS_PER_NODE positions. */
+  points: readonly Uint8Array[];
 }
 
 export function member(peerId: string): Member {
-  return { peerId, position: positionOf(peerId) };
+  return { peerId, points: Array.from({ length: POINTS_PER_NODE }, (_, point) => positionOf(peerId, point)) };
 }
 
-/** The `count` members nearest `target`, nearest first (equal positions: by peer id). */
+/** The member's point nearest `target`. */
+function nearestPoint(target: Uint8Array, m: Member): Uint8Array {
+  let best = m.points[0];
+  for (let i = 1; i < m.points.length; i++) if (compareDistance(target, m.points[i], best) < 0) best = m.points[i];
+  return best;
+}
+
+/** The `count` members nearest `target` (by their nearest points), nearest first (equal distances: by peer id). */
 export function nearest(target: Uint8Array, members: readonly Member[], count: number): Member[] {
   if (target.length !== ID_BYTES) throw new RangeError(`a target is ${ID_BYTES} bytes, got ${target.length}`);
-  return [...members].sort((a, b) => compareDistance(target, a.position, b.position) || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)).slice(0, Math.max(0, count));
+  const points = new Map(members.map((m) => [m, nearestPoint(target, m)]));
+  return [...members]
+    .sort((a, b) => compareDistance(target, points.get(a)!, points.get(b)!) || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
+    .slice(0, Math.max(0, count));
+}
+
+/** The `replicas` members that hold a chunk: those nearest its content hash (64 hex digits), nearest first. */
+export function chunkHolders(chunkHash: string, members: readonly Member[], replicas: number): Member[] {
+  if (!/^[0-9a-f]{64}$/.test(chunkHash)) throw new UserError(`a chunk hash is 64 lowercase hex digits, got ${JSON.stringify(chunkHash.slice(0, 80))}`);
+  return nearest(Uint8Array.from(Buffer.from(chunkHash, "hex")), members, replicas);
 }
 
 /** The position a 64-bit key hash stands for: its 8 bytes, big-endian, then zeros. */
@@ -55,6 +80,8 @@ export function keyTarget(high: number, low: number): Uint8Array {
  */
 export class Router {
   readonly members: readonly Member[];
+  /** Every member's points: the member index owning each, and its first 8 bytes. */
+  readonly #owner: Uint32Array;
   readonly #high: Uint32Array;
   readonly #low: Uint32Array;
   readonly #targets = new Map<string, number[]>();
@@ -64,8 +91,10 @@ export class Router {
     const ids = new Set(members.map((m) => m.peerId));
     invariant(ids.size === members.length, "a member is listed twice");
     this.members = members;
-    this.#high = Uint32Array.from(members, (m) => new DataView(m.position.buffer, m.position.byteOffset).getUint32(0));
-    this.#low = Uint32Array.from(members, (m) => new DataView(m.position.buffer, m.position.byteOffset).getUint32(4));
+    const points = members.flatMap((m, index) => m.points.map((p) => ({ p, index })));
+    this.#owner = Uint32Array.from(points, (x) => x.index);
+    this.#high = Uint32Array.from(points, ({ p }) => new DataView(p.buffer, p.byteOffset).getUint32(0));
+    this.#low = Uint32Array.from(points, ({ p }) => new DataView(p.buffer, p.byteOffset).getUint32(4));
   }
 
   /** The index in `members` of the member nearest the key. */
@@ -85,7 +114,7 @@ export class Router {
         tied = false;
       } else if (l === bestLow) tied = true;
     }
-    return tied ? this.targets(high, low, 1)[0] : best;
+    return tied ? this.targets(high, low, 1)[0] : this.#owner[best];
   }
 
   /** The indexes of the `count` members nearest the key, nearest first. */

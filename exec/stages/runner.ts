@@ -1,0 +1,363 @@
+// Running a staged query over a set of workers: each stage's tasks run on their workers (one
+// DuckDB per task), and each task's output goes where the stage's exchange says: hashed to the
+// worker nearest each key (through the shuffle's producer and receiving tasks, with their
+// credit-based streams and dynamic salting), to every worker, to the coordinator, or nowhere.
+// Stages run one after another, in the order the fragmenter lists them, so a stage's inputs
+// are complete when its tasks start.
+//
+// This runner keeps every worker in this process; the streams between them are the same byte
+// streams the network carries between nodes.
+import type * as arrow from "apache-arrow";
+import { UserError, invariant } from "../../common/errors.ts";
+import type { Plan } from "../../proto/index.ts";
+import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
+import {
+  HashProducer,
+  ROUTED_EPOCH,
+  ReceivingTask,
+  Router,
+  SaltMap,
+  batchBytes,
+  keyHashes,
+  member,
+  memoryStreamPair,
+  takeRows,
+  type PartitionSpec,
+} from "../../shuffle/index.ts";
+import type { ColumnStats } from "../chunks/index.ts";
+import { LocalEngine } from "../engine.ts";
+import type { TableColumn } from "../substrait/index.ts";
+import { chunkNeeded, namedReads } from "./reads.ts";
+
+/**
+ * Rows per batch a task's output is cut into before it is sent: receivers see a hot key early
+ * (and salt it) and never take more than one such batch past their budget.
+ */
+export const EXCHANGE_BATCH_ROWS = 4096;
+
+export interface PlacedChunk {
+  hash: string;
+  rows: number;
+  stats: Readonly<Record<string, ColumnStats>>;
+  /** Indexes of the workers holding the chunk, nearest its hash first. */
+  holders: readonly number[];
+}
+
+export interface PlacedTable {
+  columns: TableColumn[];
+  chunks: readonly PlacedChunk[];
+}
+
+export interface StagedRun {
+  query: StagedQuery;
+  /** The live workers' peer ids; a worker is its index here. */
+  workers: readonly string[];
+  coordinator: number;
+  /** Every table a stage scans, by dotted name. */
+  tables: ReadonlyMap<string, PlacedTable>;
+  /** Runs one task on worker `worker` (in this process, or on the node it stands for). */
+  runTask(worker: number, task: Task): Promise<arrow.Table>;
+  /** Bytes a receiving task buffers before it salts its hottest keys. */
+  budgetBytes: number;
+  onStage?: (stats: StageStats) => void;
+}
+
+/** One task of a stage: its plan, the chunks it scans and the rows that came to it. */
+export interface Task {
+  plan: Plan;
+  /** Base tables, each as the hashes of the chunks this task reads (maybe none). */
+  scans: { names: string[]; columns: TableColumn[]; chunks: string[] }[];
+  /** Tables of rows: exchange inputs, or salted partials to merge. */
+  inputs: { names: string[]; columns: TableColumn[]; batches: arrow.RecordBatch[] }[];
+}
+
+/** Runs a task on a fresh DuckDB in this process, reading chunk `hash` from `chunkFile(hash)`. */
+export async function runTaskHere(task: Task, chunkFile: (hash: string) => string, threads = 1): Promise<arrow.Table> {
+  const engine = await LocalEngine.open({ threads });
+  try {
+    for (const scan of task.scans) {
+      if (scan.chunks.length > 0) await engine.registerParquet(scan.names, scan.chunks.map(chunkFile));
+      else await engine.registerBatches(scan.names, scan.columns, []);
+    }
+    for (const input of task.inputs) await engine.registerBatches(input.names, input.columns, input.batches);
+    return (await engine.execute(task.plan)).table;
+  } finally {
+    engine.close();
+  }
+}
+
+export interface StageStats {
+  id: number;
+  runsOn: Stage["runsOn"];
+  output: Stage["output"]["kind"];
+  tasks: number;
+  rowsOut: number;
+  /** Bytes of output rows that went to another worker. */
+  bytesShuffled: number;
+  chunksScanned: number;
+  chunksPruned: number;
+  /** Keys its receiving tasks salted (for a stage whose input may be salted). */
+  saltedKeys: number;
+  /** Per worker: the most bytes its receiving task for this stage buffered. */
+  peakInputBytes: number[];
+  overBudget: boolean;
+  ms: number;
+}
+
+export interface StagedResult {
+  names: string[];
+  table: arrow.Table;
+  stages: StageStats[];
+}
+
+export async function runStagedQuery(run: StagedRun): Promise<StagedResult> {
+  invariant(run.workers.length > 0 && run.coordinator >= 0 && run.coordinator < run.workers.length, "a staged run needs workers and a coordinator among them");
+  return new StagedRunner(run).run();
+}
+
+class StagedRunner {
+  readonly #run: StagedRun;
+  readonly #router: Router;
+  readonly #stages: readonly Stage[];
+  /** The stage reading each stage's output. */
+  readonly #consumer = new Map<number, number>();
+  /** Per consuming stage: its receiving task on every worker. */
+  readonly #receivers = new Map<number, ReceivingTask[]>();
+  readonly #stats: StageStats[] = [];
+
+  constructor(run: StagedRun) {
+    this.#run = run;
+    this.#router = new Router(run.workers.map(member));
+    this.#stages = run.query.stages;
+    for (const stage of this.#stages) for (const input of stage.inputs) this.#consumer.set(input, stage.id);
+  }
+
+  async run(): Promise<StagedResult> {
+    let result: arrow.Table | undefined;
+    for (const stage of this.#stages) {
+      const started = performance.now();
+      const stats: StageStats = {
+        id: stage.id,
+        runsOn: stage.runsOn,
+        output: stage.output.kind,
+        tasks: 0,
+        rowsOut: 0,
+        bytesShuffled: 0,
+        chunksScanned: 0,
+        chunksPruned: 0,
+        saltedKeys: 0,
+        peakInputBytes: [],
+        overBudget: false,
+        ms: 0,
+      };
+      const assigned = this.#assignChunks(stage, stats);
+      const workers = stage.runsOn === "nodes" ? this.#run.workers.map((_, w) => w) : [this.#run.coordinator];
+      stats.tasks = workers.length;
+      let outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, stage.plan, assigned.get(w) ?? new Map())));
+      const receivers = this.#receivers.get(stage.id);
+      if (receivers) {
+        stats.peakInputBytes = receivers.map((r) => r.inbox.stats.peakBytes);
+        stats.saltedKeys = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
+        stats.overBudget = receivers.some((r) => r.inbox.stats.overBudget);
+        this.#receivers.delete(stage.id);
+      }
+      if (stage.saltMerge && stats.saltedKeys > 0) outputs = await this.#mergeSalted(stage, workers, outputs, receivers!);
+      stats.rowsOut = outputs.reduce((n, t) => n + t.numRows, 0);
+      if (stage.output.kind === "result") {
+        invariant(outputs.length === 1, "the root stage runs as one task");
+        result = outputs[0];
+      } else {
+        stats.bytesShuffled = await this.#send(stage, workers, outputs);
+      }
+      stats.ms = performance.now() - started;
+      this.#stats.push(stats);
+      this.#run.onStage?.(stats);
+    }
+    invariant(result, "a staged query ends with a result stage");
+    return { names: [...this.#run.query.names], table: result, stages: this.#stats };
+  }
+
+  /** Per worker, per scanned table: the hashes of the chunks it reads (the first holder of each chunk a filter may need). */
+  #assignChunks(stage: Stage, stats: StageStats): Map<number, Map<string, string[]>> {
+    const assigned = new Map<number, Map<string, string[]>>();
+    if (stage.scans.length === 0) return assigned;
+    const reads = namedReads(stage.plan);
+    for (const names of stage.scans) {
+      const key = names.join(".");
+      const table = this.#run.tables.get(key);
+      if (!table) throw new UserError(`the query reads table ${key}, which no dataset holds`);
+      for (const chunk of table.chunks) {
+        if (!chunkNeeded(stage.plan, reads.get(key) ?? [], chunk)) {
+          stats.chunksPruned++;
+          continue;
+        }
+        const holder = chunk.holders[0];
+        if (holder === undefined) throw new UserError(`no live node holds chunk ${chunk.hash.slice(0, 12)} of ${key}`);
+        stats.chunksScanned++;
+        let tables = assigned.get(holder);
+        if (!tables) assigned.set(holder, (tables = new Map()));
+        tables.set(key, [...(tables.get(key) ?? []), chunk.hash]);
+      }
+    }
+    return assigned;
+  }
+
+  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<arrow.Table> {
+    const inbox = this.#receivers.get(stage.id)?.[worker]?.inbox;
+    const task: Task = {
+      plan,
+      scans: stage.scans.map((names) => ({ names: [...names], columns: this.#run.tables.get(names.join("."))!.columns, chunks: chunks.get(names.join(".")) ?? [] })),
+      inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), batches: inbox?.batches(input) ?? [] })),
+    };
+    if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
+    return this.#run.runTask(worker, task);
+  }
+
+  #columns(stage: Stage): TableColumn[] {
+    return stage.columns.map((name, i) => ({ name, type: stage.types[i] }));
+  }
+
+  /** The receiving tasks, one per worker, of the stage that reads `producer`'s output. */
+  #receiversFor(producer: number): ReceivingTask[] {
+    const consumerId = this.#consumer.get(producer);
+    invariant(consumerId !== undefined, `stage ${producer}'s output has no reader`);
+    let receivers = this.#receivers.get(consumerId);
+    if (!receivers) {
+      const consumer = this.#stages[consumerId];
+      const saltable = new Map<number, PartitionSpec>();
+      for (const input of consumer.inputs) {
+        const spec = partitionSpec(this.#stages[input]);
+        if (spec && this.#stages[input].output.kind === "hash" && (this.#stages[input].output as { salting?: unknown }).salting) saltable.set(input, spec);
+      }
+      const created: ReceivingTask[] = this.#run.workers.map(
+        (_, self) =>
+          new ReceivingTask({
+            self,
+            router: this.#router,
+            budgetBytes: this.#run.budgetBytes,
+            saltable,
+            forward: (to, input, batch) => created[to].inbox.accept(input, batch, ROUTED_EPOCH),
+          }),
+      );
+      this.#receivers.set(consumerId, (receivers = created));
+    }
+    return receivers;
+  }
+
+  /** Sends each task's output where the stage's exchange says; returns the bytes that crossed workers. */
+  async #send(stage: Stage, workers: readonly number[], outputs: readonly arrow.Table[]): Promise<number> {
+    const receivers = this.#receiversFor(stage.id);
+    let crossed = 0;
+    const deliver = (from: number, to: number, batch: arrow.RecordBatch) => {
+      if (from !== to) crossed += batchBytes(batch);
+      receivers[to].inbox.accept(stage.id, batch, ROUTED_EPOCH);
+    };
+    const output = stage.output;
+    await Promise.all(
+      workers.map(async (from, i) => {
+        const batches = outputs[i].batches.flatMap((b) => sliceRows(b, EXCHANGE_BATCH_ROWS));
+        switch (output.kind) {
+          case "broadcast":
+            for (const batch of batches) receivers.forEach((_, to) => deliver(from, to, batch));
+            return;
+          case "gather":
+            for (const batch of batches) deliver(from, this.#run.coordinator, batch);
+            return;
+          case "forward":
+            for (const batch of batches) deliver(from, from, batch);
+            return;
+          case "hash":
+            crossed += await this.#hashSend(stage, from, batches, receivers);
+            return;
+          case "result":
+            throw new Error("unreachable: a result is not sent");
+        }
+      }),
+    );
+    return crossed;
+  }
+
+  async #hashSend(stage: Stage, from: number, batches: readonly arrow.RecordBatch[], receivers: readonly ReceivingTask[]): Promise<number> {
+    const spec = partitionSpec(stage)!;
+    const saltable = (stage.output as { salting?: unknown }).salting !== undefined;
+    const ends = receivers.map(() => memoryStreamPair());
+    const receiving = receivers.map((receiver, to) => receiver.receive(stage.id, saltable, ends[to][1]));
+    const producer = new HashProducer(
+      ends.map(([producerEnd]) => producerEnd),
+      spec,
+      this.#router,
+    );
+    let crossed = 0;
+    for (const batch of batches) {
+      await producer.send(batch);
+      crossed += batchBytes(batch);
+    }
+    await producer.finish();
+    await Promise.all(receiving);
+    // Rows that stay on their own worker do not cross; count them out by their home.
+    const own = batches.reduce((n, b) => n + ownBytes(b, spec, this.#router, from), 0);
+    return crossed - own;
+  }
+
+  /**
+   * A salted key's rows were aggregated on several workers: its partial rows go to the key's
+   * home, which merges them with the stage's salt merge plan.
+   */
+  async #mergeSalted(stage: Stage, workers: readonly number[], outputs: arrow.Table[], receivers: readonly ReceivingTask[]): Promise<arrow.Table[]> {
+    const merge = stage.saltMerge!;
+    const salted = new SaltMap();
+    for (const receiver of receivers) for (const key of receiver.inbox.announcement().keys) salted.add(key, 1);
+    const partials: arrow.RecordBatch[][] = this.#run.workers.map(() => []);
+    const kept: arrow.RecordBatch[][] = workers.map(() => []);
+    outputs.forEach((table, i) => {
+      for (const batch of table.batches) {
+        if (batch.numRows === 0) continue;
+        const hashes = keyHashes(batch, merge.keys);
+        const stay: number[] = [];
+        const byHome = new Map<number, number[]>();
+        for (let row = 0; row < batch.numRows; row++) {
+          if (salted.salts(hashes.high[row], hashes.low[row]) === 1) stay.push(row);
+          else {
+            const home = this.#router.home(hashes.high[row], hashes.low[row]);
+            byHome.set(home, [...(byHome.get(home) ?? []), row]);
+          }
+        }
+        kept[i].push(takeRows(batch, Uint32Array.from(stay)));
+        for (const [home, rows] of byHome) partials[home].push(takeRows(batch, Uint32Array.from(rows)));
+      }
+    });
+    const merged = await Promise.all(
+      partials.map((batches, home) =>
+        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, home, merge.plan, new Map(), { table: saltMergeTable(stage.id), batches }),
+      ),
+    );
+    return workers.map((w, i) => {
+      const batches = [...kept[i], ...(merged[w]?.batches ?? [])].filter((b) => b.numRows > 0);
+      return tableOf(outputs[i], batches);
+    });
+  }
+}
+
+function sliceRows(batch: arrow.RecordBatch, rows: number): arrow.RecordBatch[] {
+  const pieces: arrow.RecordBatch[] = [];
+  for (let start = 0; start < batch.numRows; start += rows) pieces.push(batch.slice(start, start + rows));
+  return pieces;
+}
+
+function partitionSpec(stage: Stage): PartitionSpec | undefined {
+  const output = stage.output;
+  if (output.kind !== "hash") return undefined;
+  return { keys: output.keys, saltBy: output.salting?.saltBy ?? output.keys, mode: output.salting?.mode ?? "spread" };
+}
+
+/** Bytes of the rows of `batch` whose home is `worker` (approximated by row share). */
+function ownBytes(batch: arrow.RecordBatch, spec: PartitionSpec, router: Router, worker: number): number {
+  const hashes = keyHashes(batch, spec.keys);
+  let own = 0;
+  for (let row = 0; row < batch.numRows; row++) if (router.home(hashes.high[row], hashes.low[row]) === worker) own++;
+  return batch.numRows === 0 ? 0 : (batchBytes(batch) * own) / batch.numRows;
+}
+
+function tableOf(like: arrow.Table, batches: arrow.RecordBatch[]): arrow.Table {
+  return new (like.constructor as typeof arrow.Table)(like.schema, batches);
+}

@@ -1,0 +1,425 @@
+// Cutting an optimized plan into stages. Walking up from the scans, each operator is given the
+// distribution of rows it needs (all rows together, rows of equal keys together, or any split);
+// where its input does not have it, the input becomes a stage of its own ending in an exchange,
+// and the operator reads the exchange as a table. So:
+//   - scans, filters, projections and partial aggregates run where the chunks are;
+//   - final aggregates get their partial rows hashed on the group keys; an aggregate of DISTINCT
+//     values first drops duplicates where the rows are (COUNT(DISTINCT) in two phases);
+//   - joins broadcast a small (or single-row) side, or hash both sides on the join keys, or
+//     use a side already hashed on them;
+//   - windows get their rows hashed on the PARTITION BY columns;
+//   - set operations other than UNION ALL hash every input on all its columns;
+//   - ORDER BY … LIMIT keeps each node's top rows and sorts those on the coordinator; a plain
+//     LIMIT keeps each node's first rows; the root always runs on the coordinator.
+// Column ids survive the cut: the table a consumer reads has the producer's output columns,
+// so expressions above the cut need no rewriting.
+import { UnsupportedError, invariant } from "../../common/errors.ts";
+import type { Aggregate, AggregateCall, ColumnDef, ColumnId, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, Window } from "../logical.ts";
+import { estimateRows } from "../optimize/cardinality.ts";
+import { children, columnRef, columnsOf, conjuncts, containsSubquery, nodeExpressions, outputColumns } from "../plan-utils.ts";
+import { emitPlan } from "../substrait/emit.ts";
+import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
+import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
+
+/** Estimated rows up to which a join sends a whole side to every node instead of hashing both. */
+export const DEFAULT_BROADCAST_ROW_LIMIT = 100_000;
+
+export interface FragmentOptions {
+  broadcastRowLimit?: number;
+  /** Let receivers salt hot keys of aggregate and join inputs (default true). */
+  salting?: boolean;
+}
+
+type Distribution =
+  /** All rows in the coordinator's one task. */
+  | { kind: "single" }
+  /** Rows split over the nodes' tasks, any way. */
+  | { kind: "spread" }
+  /** Rows equal on `keys` in one node's task. */
+  | { kind: "hashed"; keys: readonly ColumnId[] }
+  /** Every node's task has every row: a broadcast, read only by the join it was made for. */
+  | { kind: "replicated" };
+
+const SINGLE: Distribution = { kind: "single" };
+const SPREAD: Distribution = { kind: "spread" };
+
+interface Fragment {
+  plan: LogicalPlan;
+  dist: Distribution;
+}
+
+type PendingExchange =
+  | { kind: "hash"; keys: readonly ColumnId[]; salting?: { mode: "spread" | "replicate"; saltBy: readonly ColumnId[] | "all" } }
+  | { kind: "broadcast" | "gather" | "forward" | "result" };
+
+interface PendingStage {
+  id: number;
+  root: LogicalPlan;
+  runsOn: Stage["runsOn"];
+  output: PendingExchange;
+  /** The aggregate whose salted partial rows are merged at their key's home. */
+  saltMerge?: Aggregate;
+}
+
+const BROADCAST_RIGHT = new Set(["inner", "left", "semi", "anti"]);
+const BROADCAST_LEFT = new Set(["inner", "right"]);
+/** Aggregates whose partial results of disjoint row sets merge by the same function's final phase. */
+const MERGEABLE = new Set(["sum", "count", "min", "max", "any_value"]);
+const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
+
+export function fragmentPlan(plan: LogicalPlan, names: readonly string[], options: FragmentOptions = {}): StagedQuery {
+  assertNoSubqueries(plan);
+  const fragmenter = new Fragmenter(options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT, options.salting ?? true);
+  return fragmenter.run(plan, names);
+}
+
+class Fragmenter {
+  readonly #broadcastRowLimit: number;
+  readonly #salting: boolean;
+  readonly #stages: PendingStage[] = [];
+  /** The scans that read an exchange, by the producing stage's id. */
+  readonly #exchangeScans = new Map<LogicalPlan, number>();
+
+  constructor(broadcastRowLimit: number, salting: boolean) {
+    this.#broadcastRowLimit = broadcastRowLimit;
+    this.#salting = salting;
+  }
+
+  run(plan: LogicalPlan, names: readonly string[]): StagedQuery {
+    const root = this.#gather(this.#walk(plan));
+    this.#stages.push({ id: this.#stages.length, root: root.plan, runsOn: "coordinator", output: { kind: "result" } });
+    return { stages: this.#stages.map((s) => this.#emit(s, s.output.kind === "result" ? names : undefined)), names: [...names] };
+  }
+
+  #walk(plan: LogicalPlan): Fragment {
+    switch (plan.kind) {
+      case "scan":
+        return { plan, dist: SPREAD };
+      case "values":
+        return { plan, dist: SINGLE };
+      case "filter": {
+        const input = this.#walk(plan.input);
+        return { plan: { ...plan, input: input.plan }, dist: input.dist };
+      }
+      case "project": {
+        const input = this.#walk(plan.input);
+        const renamed = new Map(plan.outputs.filter((o) => o.expr.kind === "column").map((o) => [(o.expr as { id: ColumnId }).id, o.column.id]));
+        return { plan: { ...plan, input: input.plan }, dist: mapKeys(input.dist, renamed) };
+      }
+      case "aggregate":
+        return this.#aggregate(plan);
+      case "join":
+        return this.#join(plan);
+      case "window":
+        return this.#window(plan);
+      case "sort": {
+        const input = this.#gather(this.#walk(plan.input));
+        return { plan: { ...plan, input: input.plan }, dist: SINGLE };
+      }
+      case "limit":
+        return this.#limit(plan);
+      case "set":
+        return this.#set(plan);
+    }
+  }
+
+  #aggregate(plan: Aggregate): Fragment {
+    const input = this.#walk(plan.input);
+    const groupKeys = new Map(plan.groups.filter((g) => g.expr.kind === "column").map((g) => [(g.expr as { id: ColumnId }).id, g.column.id]));
+    const here = (from: Fragment, dist: Distribution): Fragment => ({ plan: { ...plan, input: from.plan }, dist });
+    if (input.dist.kind === "single") return here(input, SINGLE);
+    if (input.dist.kind === "hashed" && input.dist.keys.every((k) => groupKeys.has(k))) return here(input, mapKeys(input.dist, groupKeys));
+    if (plan.phase === "partial") return here(input, SPREAD);
+
+    // Rows of a group must meet: hash on the group columns (a subset of the groups is enough).
+    let source = input;
+    if (plan.phase === "single" && plan.measures.every((m) => m.call.distinct || DUPLICATE_INSENSITIVE.has(m.call.fn))) {
+      source = { plan: dropDuplicates(input.plan, plan), dist: input.dist };
+    }
+    if (groupKeys.size === 0) return here(this.#gather(source), SINGLE);
+    const keys = [...groupKeys.keys()];
+    const saltBy = this.#salting ? aggregateSaltBy(plan) : undefined;
+    const hashed = this.#cut(source, { kind: "hash", keys, salting: saltBy && { mode: "spread", saltBy } });
+    const aggregated = here(hashed, { kind: "hashed", keys: keys.map((k) => groupKeys.get(k)!) });
+    if (!saltBy) return aggregated;
+    // A salted key's rows end up on several nodes: the aggregate ends its stage, whose output
+    // rows of salted keys are merged at the key's home before anything reads them.
+    return this.#cut(aggregated, { kind: "forward" }, aggregated.plan as Aggregate);
+  }
+
+  #join(plan: Join): Fragment {
+    let left = this.#walk(plan.left);
+    let right = this.#walk(plan.right);
+    const joined = (dist: Distribution): Fragment => {
+      const visible = new Set(outputColumns(plan).map((c) => c.id));
+      const kept = dist.kind === "hashed" && dist.keys.every((k) => visible.has(k)) ? dist : dist.kind === "hashed" ? SPREAD : dist;
+      return { plan: { ...plan, left: left.plan, right: right.plan }, dist: kept };
+    };
+    const canBroadcastRight = BROADCAST_RIGHT.has(plan.joinType);
+    const canBroadcastLeft = BROADCAST_LEFT.has(plan.joinType);
+    if (left.dist.kind === "single" && right.dist.kind === "single") return joined(SINGLE);
+    if (left.dist.kind === "single") {
+      right = this.#gather(right);
+      return joined(SINGLE);
+    }
+    if (right.dist.kind === "single") {
+      if (!canBroadcastRight) {
+        left = this.#gather(left);
+        return joined(SINGLE);
+      }
+      right = this.#cut(right, { kind: "broadcast" });
+      return joined(left.dist);
+    }
+
+    const pairs = equiPairs(plan);
+    const leftKeysFor = (rightKeys: readonly ColumnId[]) => rightKeys.map((r) => pairs.find((p) => p.right === r)?.left);
+    const rightKeysFor = (leftKeys: readonly ColumnId[]) => leftKeys.map((l) => pairs.find((p) => p.left === l)?.right);
+    if (pairs.length > 0 && left.dist.kind === "hashed" && right.dist.kind === "hashed") {
+      const wanted = rightKeysFor(left.dist.keys);
+      if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(left.dist);
+    }
+    const small = (side: LogicalPlan) => estimateRows(side) <= this.#broadcastRowLimit;
+    if (canBroadcastRight && (pairs.length === 0 || small(plan.right))) {
+      right = this.#cut(right, { kind: "broadcast" });
+      return joined(left.dist);
+    }
+    if (canBroadcastLeft && (pairs.length === 0 || small(plan.left))) {
+      left = this.#cut(left, { kind: "broadcast" });
+      return joined(right.dist);
+    }
+    if (pairs.length === 0) {
+      left = this.#gather(left);
+      right = this.#gather(right);
+      return joined(SINGLE);
+    }
+    // Partitioned: keep a side that is already hashed on join keys, hash the other to match.
+    if (left.dist.kind === "hashed") {
+      const matching = rightKeysFor(left.dist.keys);
+      if (matching.every((k) => k !== undefined)) {
+        right = this.#cut(right, { kind: "hash", keys: matching as ColumnId[] });
+        return joined(left.dist);
+      }
+    }
+    if (right.dist.kind === "hashed") {
+      const matching = leftKeysFor(right.dist.keys);
+      if (matching.every((k) => k !== undefined)) {
+        left = this.#cut(left, { kind: "hash", keys: matching as ColumnId[] });
+        return joined({ kind: "hashed", keys: matching as ColumnId[] });
+      }
+    }
+    // Salting spreads the left side's hot keys and copies the right side's rows of them to
+    // every share; the output is then no longer hashed on the keys.
+    const salted = this.#salting && BROADCAST_RIGHT.has(plan.joinType);
+    left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "all" } : undefined });
+    right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "all" } : undefined });
+    return joined(salted || plan.joinType === "full" ? SPREAD : { kind: "hashed", keys: pairs.map((p) => p.left) });
+  }
+
+  #window(plan: Window): Fragment {
+    const input = this.#walk(plan.input);
+    const here = (from: Fragment, dist: Distribution): Fragment => ({ plan: { ...plan, input: from.plan }, dist });
+    if (input.dist.kind === "single") return here(input, SINGLE);
+    // Rows of one partition of every function must meet: hash on columns all of them partition by.
+    const partitionColumns = plan.functions.map((f) => new Set(f.call.partitionBy.filter((e) => e.kind === "column").map((e) => (e as { id: ColumnId }).id)));
+    const shared = [...partitionColumns[0]].filter((id) => partitionColumns.every((set) => set.has(id)));
+    if (shared.length === 0) return here(this.#gather(input), SINGLE);
+    if (input.dist.kind === "hashed" && input.dist.keys.every((k) => shared.includes(k))) return here(input, input.dist);
+    return here(this.#cut(input, { kind: "hash", keys: shared }), { kind: "hashed", keys: shared });
+  }
+
+  #limit(plan: Limit): Fragment {
+    const sort = plan.input.kind === "sort" ? plan.input : undefined;
+    const input = this.#walk(sort ? sort.input : plan.input);
+    const finish = (below: LogicalPlan): Fragment => ({ plan: { ...plan, input: sort ? { ...sort, input: below } : below }, dist: SINGLE });
+    if (input.dist.kind === "single") return finish(input.plan);
+    if (plan.count === undefined) return finish(this.#gather(input).plan);
+    // Each node keeps its first offset+count rows (its top ones when sorted); the coordinator picks from those.
+    const local: LogicalPlan = { kind: "limit", input: sort ? ({ ...sort, input: input.plan } satisfies Sort) : input.plan, offset: 0, count: plan.offset + plan.count };
+    return finish(this.#gather({ plan: local, dist: input.dist }).plan);
+  }
+
+  #set(plan: SetOperation): Fragment {
+    let inputs = plan.inputs.map((i) => this.#walk(i));
+    const rebuilt = (dist: Distribution): Fragment => ({ plan: { ...plan, inputs: inputs.map((i) => i.plan) }, dist });
+    if (inputs.every((i) => i.dist.kind === "single")) return rebuilt(SINGLE);
+    if (plan.op === "union_all") {
+      if (inputs.some((i) => i.dist.kind === "single")) {
+        inputs = inputs.map((i) => this.#gather(i));
+        return rebuilt(SINGLE);
+      }
+      return rebuilt(SPREAD);
+    }
+    // Equal rows must meet: hash every input on all its columns, position by position.
+    inputs = inputs.map((i) => this.#cut(i, { kind: "hash", keys: outputColumns(i.plan).map((c) => c.id) }));
+    return rebuilt({ kind: "hashed", keys: plan.columns.map((c) => c.id) });
+  }
+
+  #gather(fragment: Fragment): Fragment {
+    return fragment.dist.kind === "single" ? fragment : this.#cut(fragment, { kind: "gather" });
+  }
+
+  /** Ends a stage with `fragment` and returns what its consumer reads: a scan of the exchange. */
+  #cut(fragment: Fragment, output: PendingExchange, saltMerge?: Aggregate): Fragment {
+    invariant(fragment.dist.kind !== "replicated", "a broadcast side is read by its join, not cut again");
+    const producer = this.#exchangeScans.get(fragment.plan);
+    if (producer !== undefined && this.#stages[producer].output.kind === "forward" && !saltMerge) {
+      // Nothing but a forwarded stage's output: that stage sends its rows here directly.
+      this.#stages[producer].output = output;
+      return this.#consumerSide(fragment, output);
+    }
+    const id = this.#stages.length;
+    this.#stages.push({ id, root: fragment.plan, runsOn: fragment.dist.kind === "single" ? "coordinator" : "nodes", output, saltMerge });
+    const scan = exchangeScan(exchangeTable(id), outputColumns(fragment.plan), estimateRows(fragment.plan));
+    this.#exchangeScans.set(scan, id);
+    return this.#consumerSide({ plan: scan, dist: fragment.dist }, output);
+  }
+
+  /** How the rows of `exchange` (a scan of it, with the producer's distribution) lie at the consumer. */
+  #consumerSide(exchange: Fragment, output: PendingExchange): Fragment {
+    switch (output.kind) {
+      case "hash":
+        return { plan: exchange.plan, dist: { kind: "hashed", keys: output.keys } };
+      case "broadcast":
+        return { plan: exchange.plan, dist: { kind: "replicated" } };
+      case "gather":
+        return { plan: exchange.plan, dist: SINGLE };
+      case "forward":
+        return exchange;
+      case "result":
+        throw new UnsupportedError("a result exchange inside a plan");
+    }
+  }
+
+  #emit(stage: PendingStage, resultNames: readonly string[] | undefined): Stage {
+    const columns = outputColumns(stage.root);
+    const names = resultNames ? [...resultNames] : columns.map((_, i) => `c${i}`);
+    const indexOf = (id: ColumnId) => {
+      const index = columns.findIndex((c) => c.id === id);
+      invariant(index >= 0, `exchange key #${id} is not an output of stage ${stage.id}`);
+      return index;
+    };
+    const scans: string[][] = [];
+    const inputs: number[] = [];
+    const visit = (node: LogicalPlan) => {
+      const input = this.#exchangeScans.get(node);
+      if (input !== undefined) inputs.push(input);
+      else if (node.kind === "scan" && !scans.some((s) => s.join(".") === node.table.names.join("."))) scans.push([...node.table.names]);
+      children(node).forEach(visit);
+    };
+    visit(stage.root);
+    invariant(stage.runsOn === "nodes" || scans.length === 0, `coordinator stage ${stage.id} would scan base tables`);
+    let output: Exchange;
+    const spec = stage.output;
+    if (spec.kind === "hash") {
+      const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "all" ? columns.map((_, i) => i) : spec.salting.saltBy.map(indexOf) };
+      output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}) };
+    } else output = { kind: spec.kind };
+    const emitted: Stage = { id: stage.id, plan: emitPlan(stage.root, names), runsOn: stage.runsOn, scans, inputs, output, columns: names, types: columns.map((c) => toSubstraitType(c.type)) };
+    if (stage.saltMerge) {
+      const merge = mergeAggregate(stage.saltMerge, stage.id);
+      emitted.saltMerge = { plan: emitPlan(merge, names), keys: stage.saltMerge.groups.filter((g) => g.expr.kind === "column").map((g) => indexOf(g.column.id)) };
+    }
+    return emitted;
+  }
+}
+
+function mapKeys(dist: Distribution, renamed: ReadonlyMap<ColumnId, ColumnId>): Distribution {
+  if (dist.kind !== "hashed") return dist;
+  const keys = dist.keys.map((k) => renamed.get(k));
+  return keys.every((k) => k !== undefined) ? { kind: "hashed", keys: keys as ColumnId[] } : SPREAD;
+}
+
+function exchangeScan(table: string, columns: readonly ColumnDef[], rows: number): Scan {
+  const names = columns.map((_, i) => `c${i}`);
+  return {
+    kind: "scan",
+    table: {
+      names: [table],
+      schema: { names, struct: { types: columns.map((c) => toSubstraitType(c.type)), typeVariationReference: 0, nullability: 2 } },
+      rowCount: Math.ceil(rows),
+    },
+    columns,
+    fieldIndexes: columns.map((_, i) => i),
+    filters: [],
+    allColumns: columns,
+  };
+}
+
+/** The same aggregate over duplicate-free input: each node first keeps one row per distinct (groups, arguments). */
+function dropDuplicates(input: LogicalPlan, aggregate: Aggregate): LogicalPlan {
+  const used = new Set<ColumnId>();
+  for (const e of [...aggregate.groups.map((g) => g.expr), ...aggregate.measures.flatMap((m) => m.call.args)]) columnsOf(e, used);
+  const columns = outputColumns(input).filter((c) => used.has(c.id));
+  return { kind: "aggregate", input, groups: columns.map((c) => ({ column: c, expr: columnRef(c) })), measures: [], phase: "single" };
+}
+
+/**
+ * The columns whose hash picks a salted row's share, or undefined when the aggregate's partial
+ * results could not be merged: every measure must merge by its final phase, and DISTINCT
+ * measures must share their arguments, whose equal values then meet in one share.
+ */
+function aggregateSaltBy(aggregate: Aggregate): readonly ColumnId[] | "all" | undefined {
+  if (!aggregate.measures.every((m) => MERGEABLE.has(m.call.fn))) return undefined;
+  const distinct = aggregate.measures.filter((m) => m.call.distinct).map((m) => [...columnsOf({ kind: "call", fn: "tuple", args: m.call.args, type: m.call.type } as Expr)].sort());
+  if (distinct.length === 0) return "all";
+  const first = distinct[0].join(",");
+  return distinct.every((d) => d.join(",") === first) ? distinct[0] : undefined;
+}
+
+/** Merges partial rows of one group (the aggregate's own output) into one: each measure by its final phase. */
+function mergeAggregate(aggregate: Aggregate, stageId: number): Aggregate {
+  const columns = outputColumns(aggregate);
+  const merged = (call: AggregateCall, column: ColumnDef): AggregateCall => ({
+    fn: call.fn,
+    args: [columnRef(column)],
+    distinct: false,
+    type: call.type,
+    implementationArgs: call.implementationArgs ?? call.args.map((a) => a.type),
+  });
+  return {
+    kind: "aggregate",
+    input: exchangeScan(saltMergeTable(stageId), columns, 1),
+    groups: aggregate.groups.map((g) => ({ column: g.column, expr: columnRef(g.column) })),
+    measures: aggregate.measures.map((m) => ({ column: m.column, call: merged(m.call, m.column) })),
+    phase: "final",
+  };
+}
+
+interface KeyPair {
+  left: ColumnId;
+  right: ColumnId;
+}
+
+/** Conjuncts `left column = right column` of a join condition (through casts that keep a key's hash). */
+function equiPairs(join: Join): KeyPair[] {
+  const leftColumns = new Set(outputColumns(join.left).map((c) => c.id));
+  const rightColumns = new Set(outputColumns(join.right).map((c) => c.id));
+  const pairs: KeyPair[] = [];
+  for (const c of conjuncts(join.condition)) {
+    if (c.kind !== "call" || (c.fn !== "equal" && c.fn !== "is_not_distinct_from") || c.args.length !== 2) continue;
+    const a = keyColumn(c.args[0]);
+    const b = keyColumn(c.args[1]);
+    if (a === undefined || b === undefined) continue;
+    if (leftColumns.has(a) && rightColumns.has(b)) pairs.push({ left: a, right: b });
+    else if (leftColumns.has(b) && rightColumns.has(a)) pairs.push({ left: b, right: a });
+  }
+  return pairs;
+}
+
+/** The column an expression reads when the expression's value hashes as the column's does (see shuffle's key hash). */
+function keyColumn(e: Expr): ColumnId | undefined {
+  if (e.kind === "column") return e.id;
+  if (e.kind === "cast" && e.input.kind === "column" && castKeepsHash(e.input.type, e.type)) return e.input.id;
+  return undefined;
+}
+
+function castKeepsHash(from: SqlType, to: SqlType): boolean {
+  if (isInteger(from)) return isInteger(to) || to.kind === "decimal";
+  if (from.kind === "decimal" && to.kind === "decimal") return (to.scale ?? 0) >= (from.scale ?? 0) && (to.precision ?? 0) - (to.scale ?? 0) >= (from.precision ?? 0) - (from.scale ?? 0);
+  return from.kind === to.kind && from.kind === "string";
+}
+
+function assertNoSubqueries(plan: LogicalPlan): void {
+  if (nodeExpressions(plan).some(containsSubquery)) throw new UnsupportedError("a subquery the planner did not turn into a join, in a distributed plan");
+  children(plan).forEach(assertNoSubqueries);
+}

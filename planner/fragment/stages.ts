@@ -1,0 +1,95 @@
+// The contract between the fragmenter, the runner and the network: a query as stages, each a
+// Substrait plan that one or many tasks run, joined by exchanges. Everything here is plain data
+// (plans, numbers, strings) so that it can be hashed into the query transaction and sent.
+import type { Plan, Type } from "../../proto/index.ts";
+
+export interface StagedQuery {
+  /** Every stage after the stages it reads; the last is the root, on the coordinator. */
+  stages: Stage[];
+  /** The result's column names. */
+  names: string[];
+}
+
+export interface Stage {
+  id: number;
+  /** Reads base tables (see `scans`) and the tables exchangeTable(input) of its `inputs`. */
+  plan: Plan;
+  /**
+   * "nodes": one task on every live node; the task of a node reads the chunks of `scans` that
+   * node was given, and the exchange rows that came to it. "coordinator": one task there.
+   */
+  runsOn: "nodes" | "coordinator";
+  /** Base tables the plan reads, by name; only a "nodes" stage reads any. */
+  scans: string[][];
+  /** Stages whose output this one reads. */
+  inputs: number[];
+  /** Where its output rows go. */
+  output: Exchange;
+  /** Its output columns' names (c0, c1, … except for the root): the exchange table's columns. */
+  columns: string[];
+  /** Its output columns' types. */
+  types: Type[];
+  /**
+   * When a hash input of this stage may be salted: its output rows of a salted key are partial
+   * and are merged at the key's home by `plan` (reading saltMergeTable(stage id)). The stage's
+   * plan is then the aggregate itself, so its output is exactly what needs merging.
+   */
+  saltMerge?: SaltMerge;
+}
+
+export type Exchange =
+  /** Each row to the node nearest the hash of its `keys` (output column indexes). */
+  | { kind: "hash"; keys: number[]; salting?: Salting }
+  /** Every row to every node. */
+  | { kind: "broadcast" }
+  /** Every row to the coordinator. */
+  | { kind: "gather" }
+  /** Rows stay on the node that produced them. */
+  | { kind: "forward" }
+  /** The root's rows: the query's answer. */
+  | { kind: "result" };
+
+/**
+ * How a hash exchange behaves when its receiver salts a hot key: "spread" sends the key's rows
+ * over its salt targets (choosing by the hash of `saltBy`, so rows equal on those columns stay
+ * together), "replicate" sends them to every salt target (the other side of a join).
+ */
+export interface Salting {
+  mode: "spread" | "replicate";
+  saltBy: number[];
+}
+
+export interface SaltMerge {
+  plan: Plan;
+  /** Output column indexes of the key the salted rows were spread by. */
+  keys: number[];
+}
+
+/** The table a consumer reads stage `id`'s output as. */
+export function exchangeTable(id: number): string {
+  return `__stage${id}_output`;
+}
+
+/** The table a salt merge reads a stage's salted partial rows as. */
+export function saltMergeTable(id: number): string {
+  return `__stage${id}_salted`;
+}
+
+function exchangeText(exchange: Exchange): string {
+  switch (exchange.kind) {
+    case "hash":
+      return `hash(${exchange.keys.map((k) => `c${k}`).join(", ")})${exchange.salting ? ` salting=${exchange.salting.mode}` : ""}`;
+    default:
+      return exchange.kind;
+  }
+}
+
+/** One line per stage, root last: what runs where and where its rows go. */
+export function explainStages(query: StagedQuery): string {
+  return query.stages
+    .map((s) => {
+      const reads = [...s.scans.map((n) => n.join(".")), ...s.inputs.map(exchangeTable)].join(", ");
+      return `stage ${s.id} on ${s.runsOn}: reads ${reads || "nothing"} → ${exchangeText(s.output)}${s.saltMerge ? " (merges salted keys)" : ""}`;
+    })
+    .join("\n");
+}
