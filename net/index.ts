@@ -1,6 +1,6 @@
 // net/: the libp2p layer. The node composes it with the ledger; nothing here knows what the
 // bytes mean.
-export { Network, RequestError, DEFAULT_LIMITS, type NetworkLimits, type NetworkOptions, type GossipHandler, type RequestHandler, type Verdict } from "./network.ts";
+export { Network, RequestError, DEFAULT_LIMITS, type NetworkLimits, type NetworkOptions, type ProtocolLimits, type GossipHandler, type RequestHandler, type Verdict } from "./network.ts";
 export { PeerPenalties, OFFENCE_POINTS, BLOCK_THRESHOLD, type Offence, type PenaltyEvent } from "./penalties.ts";
 export { writeFrame, readFrames, readOneFrame, FrameError } from "./frames.ts";
 
@@ -17,4 +17,6 @@ export const PROTOCOLS = {
   observation: "/trustql/get-observation/1.0.0",
   proof: "/trustql/get-proof/1.0.0",
   trust: "/trustql/get-trust/1.0.0",
+  /** Runs one task of a staged query: a plan, the chunks it scans, the rows that came to it. */
+  task: "/trustql/task/1.0.0",
 } as const;

@@ -43,6 +43,12 @@ export type GossipHandler = (data: Uint8Array, from: string) => Verdict;
 export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array;
 export type NetworkLog = (event: string, fields: Record<string, unknown>) => void;
 
+/** Per-protocol overrides of the frame size and time limits (a query task carries more than a transaction). */
+export interface ProtocolLimits {
+  maxFrameBytes?: number;
+  timeoutMs?: number;
+}
+
 type Host = Libp2p<{ pubsub: GossipSub; identify: Identify }>;
 
 export interface NetworkOptions {
@@ -153,7 +159,9 @@ export class Network {
   }
 
   /** Serves one request per stream: a frame in, a frame out. */
-  async handle(protocol: string, handler: RequestHandler): Promise<void> {
+  async handle(protocol: string, handler: RequestHandler, limits: ProtocolLimits = {}): Promise<void> {
+    const maxFrameBytes = limits.maxFrameBytes ?? this.limits.maxFrameBytes;
+    const timeoutMs = limits.timeoutMs ?? this.limits.requestTimeoutMs;
     await this.#host.handle(protocol, async (stream: Stream, connection) => {
       const peer = connection.remotePeer.toString();
       const open = (this.#inbound.get(peer) ?? 0) + 1;
@@ -164,9 +172,9 @@ export class Network {
       }
       this.#inbound.set(peer, open);
       try {
-        const request = await withTimeout(readOneFrame(stream, this.limits.maxFrameBytes), this.limits.requestTimeoutMs);
+        const request = await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
         const response = await handler(request, peer);
-        await writeFrame(stream, response, this.limits.maxFrameBytes);
+        await writeFrame(stream, response, maxFrameBytes);
         await stream.close();
       } catch (error) {
         const offence: Offence = error instanceof FrameError ? (/limit/.test((error as Error).message) ? "oversized" : "malformed") : error instanceof TimeoutError ? "timeout" : "malformed";
@@ -178,12 +186,14 @@ export class Network {
     }, { maxInboundStreams: 256 });
   }
 
-  async request(peer: string, protocol: string, data: Uint8Array): Promise<Uint8Array> {
+  async request(peer: string, protocol: string, data: Uint8Array, limits: ProtocolLimits = {}): Promise<Uint8Array> {
+    const maxFrameBytes = limits.maxFrameBytes ?? this.limits.maxFrameBytes;
+    const timeoutMs = limits.timeoutMs ?? this.limits.requestTimeoutMs;
     const target = peer.startsWith("/") ? multiaddr(peer) : peerIdFromString(peer);
-    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(this.limits.requestTimeoutMs) });
+    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs) });
     try {
-      await writeFrame(stream, data, this.limits.maxFrameBytes);
-      return await withTimeout(readOneFrame(stream, this.limits.maxFrameBytes), this.limits.requestTimeoutMs);
+      await writeFrame(stream, data, maxFrameBytes);
+      return await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
     } catch (error) {
       stream.abort(error as Error);
       throw new RequestError(`${protocol} to ${peer}: ${(error as Error).message}`);

@@ -1,7 +1,8 @@
 // Staged TPC-H on four workers: each query, planned with two-phase aggregates and cut into
 // stages, runs with every table cut into chunks placed on the two workers nearest each chunk's
-// hash, rows moving between stages through hash, broadcast and gather exchanges. Every answer
-// equals the single plan's on one engine reading the whole files.
+// hash, rows moving between stages through hash, broadcast and gather exchanges, and every task
+// and its output through the wire format. Every answer equals the single plan's on one engine
+// reading the whole files.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { chunkHolders, member } from "../../../shuffle/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { runStagedQuery, runTaskHere, type PlacedTable } from "../index.ts";
+import { decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, type PlacedTable } from "../index.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -58,7 +59,8 @@ describe("staged TPC-H on four workers", () => {
       workers: WORKERS,
       coordinator: 1,
       tables,
-      runTask: (_, task) => runTaskHere(task, (hash) => files.get(hash)!),
+      // Through the wire format, as a task and its output travel between nodes.
+      runTask: async (_, task) => decodeTaskOutput(encodeTaskOutput(await runTaskHere(decodeTask(encodeTask(task)), (hash) => files.get(hash)!))),
       budgetBytes: 64 << 20,
     });
     expect(result.names).toEqual(planned.names);

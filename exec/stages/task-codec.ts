@@ -1,0 +1,108 @@
+// A task on the wire: one frame with a JSON header (the Substrait plan and column types as
+// protobuf in base64, the chunks each scan reads) followed by each input's rows as an Arrow IPC
+// stream; the answer is the task's output as one Arrow IPC stream. Decoding checks every count
+// and length against the frame, so a peer's malformed task fails with a named error.
+import * as arrow from "apache-arrow";
+import { Plan, Type } from "../../proto/index.ts";
+import type { TableColumn } from "../substrait/index.ts";
+import type { Task } from "./runner.ts";
+
+const MAX_HEADER_BYTES = 4 << 20;
+
+interface WireColumn {
+  name: string;
+  type: string;
+}
+
+interface TaskHeader {
+  plan: string;
+  scans: { names: string[]; columns: WireColumn[]; chunks: string[] }[];
+  inputs: { names: string[]; columns: WireColumn[]; bytes: number }[];
+}
+
+export class TaskCodecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TaskCodecError";
+  }
+}
+
+const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+const fromBase64 = (text: string) => new Uint8Array(Buffer.from(text, "base64"));
+
+function wireColumns(columns: readonly TableColumn[]): WireColumn[] {
+  return columns.map((c) => ({ name: c.name, type: toBase64(Type.encode(c.type).finish()) }));
+}
+
+function tableColumns(columns: unknown): TableColumn[] {
+  if (!Array.isArray(columns)) throw new TaskCodecError("a task's columns are not a list");
+  return columns.map((c: WireColumn) => {
+    if (typeof c?.name !== "string" || typeof c?.type !== "string") throw new TaskCodecError("a task column without a name or type");
+    return { name: c.name, type: Type.decode(fromBase64(c.type)) };
+  });
+}
+
+function ipcOf(batches: readonly arrow.RecordBatch[]): Uint8Array {
+  const rows = batches.filter((b) => b.numRows > 0);
+  if (rows.length === 0) return new Uint8Array();
+  return arrow.tableToIPC(new arrow.Table(rows), "stream");
+}
+
+export function encodeTask(task: Task): Uint8Array {
+  const inputs = task.inputs.map((input) => ipcOf(input.batches));
+  const header: TaskHeader = {
+    plan: toBase64(Plan.encode(task.plan).finish()),
+    scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks })),
+    inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length })),
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(4 + headerBytes.length + inputs.reduce((n, b) => n + b.length, 0));
+  new DataView(out.buffer).setUint32(0, headerBytes.length);
+  out.set(headerBytes, 4);
+  let at = 4 + headerBytes.length;
+  for (const bytes of inputs) {
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
+export function decodeTask(frame: Uint8Array): Task {
+  if (frame.length < 4) throw new TaskCodecError("a task frame shorter than its header length");
+  const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
+  if (headerLength > MAX_HEADER_BYTES || 4 + headerLength > frame.length) throw new TaskCodecError(`a task header of ${headerLength} bytes in a frame of ${frame.length}`);
+  let header: TaskHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headerLength)));
+  } catch {
+    throw new TaskCodecError("a task header that is not JSON");
+  }
+  if (typeof header?.plan !== "string" || !Array.isArray(header.scans) || !Array.isArray(header.inputs)) throw new TaskCodecError("a task header without plan, scans and inputs");
+  let at = 4 + headerLength;
+  const inputs = header.inputs.map((input) => {
+    if (!Number.isInteger(input?.bytes) || input.bytes < 0 || at + input.bytes > frame.length) throw new TaskCodecError("a task input longer than its frame");
+    const bytes = frame.subarray(at, at + input.bytes);
+    at += input.bytes;
+    return { names: strings(input.names), columns: tableColumns(input.columns), batches: bytes.length === 0 ? [] : arrow.tableFromIPC(bytes).batches };
+  });
+  if (at !== frame.length) throw new TaskCodecError(`${frame.length - at} bytes after a task's inputs`);
+  const scans = header.scans.map((s) => {
+    const chunks = strings(s?.chunks);
+    if (chunks.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new TaskCodecError("a task scan names a chunk by something other than its hash");
+    return { names: strings(s.names), columns: tableColumns(s.columns), chunks };
+  });
+  return { plan: Plan.decode(fromBase64(header.plan)), scans, inputs };
+}
+
+function strings(value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw new TaskCodecError("a task field that should be a list of strings is not");
+  return value as string[];
+}
+
+export function encodeTaskOutput(table: arrow.Table): Uint8Array {
+  return arrow.tableToIPC(table, "stream");
+}
+
+export function decodeTaskOutput(bytes: Uint8Array): arrow.Table {
+  return arrow.tableFromIPC(bytes);
+}
