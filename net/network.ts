@@ -6,14 +6,14 @@ import { createLibp2p, type Libp2p } from "libp2p";
 import { tcp } from "@libp2p/tcp";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { identify } from "@libp2p/identify";
+import { identify, identifyPush } from "@libp2p/identify";
 import { gossipsub } from "@libp2p/gossipsub";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { PeerId, PrivateKey, Stream } from "@libp2p/interface";
 import type { GossipSub } from "@libp2p/gossipsub";
-import type { Identify } from "@libp2p/identify";
+import type { Identify, IdentifyPush } from "@libp2p/identify";
 import { FrameError, readOneFrame, writeFrame } from "./frames.ts";
 import { PeerPenalties, type Offence } from "./penalties.ts";
 
@@ -37,6 +37,14 @@ export const DEFAULT_LIMITS: NetworkLimits = {
   gossipPerSecondPerPeer: 2_000,
 };
 const SEED_RETRY_MS = 5_000;
+/** Peer exchange: how often a node announces its addresses, and bounds on what it takes from others. */
+const ANNOUNCE_MS = 2_000;
+/** After this many announcements (while a cluster forms), a node announces ten times less often. */
+const EAGER_ANNOUNCEMENTS = 15;
+const MAX_ANNOUNCE_BYTES = 4_096;
+const MAX_ANNOUNCED_ADDRESSES = 16;
+const REDIAL_MS = 10_000;
+const MAX_REMEMBERED_PEERS = 1_024;
 
 export type Verdict = "accept" | "reject" | "ignore";
 export type GossipHandler = (data: Uint8Array, from: string) => Verdict;
@@ -49,7 +57,7 @@ export interface ProtocolLimits {
   timeoutMs?: number;
 }
 
-type Host = Libp2p<{ pubsub: GossipSub; identify: Identify }>;
+type Host = Libp2p<{ pubsub: GossipSub; identify: Identify; identifyPush: IdentifyPush }>;
 
 export interface NetworkOptions {
   listen: string[];
@@ -57,6 +65,8 @@ export interface NetworkOptions {
   seeds?: string[];
   limits?: Partial<NetworkLimits>;
   log?: NetworkLog;
+  /** A gossip topic to exchange peer addresses on; none: only the seeds are dialed. */
+  peerExchangeTopic?: string;
 }
 
 /** Thrown by request() for a peer's refusal, a timeout or a broken response. */
@@ -75,6 +85,7 @@ export class Network {
   readonly #inbound = new Map<string, number>();
   readonly #gossipCounts = new Map<string, { second: number; count: number }>();
   #seedTimer: NodeJS.Timeout | undefined;
+  #announceTimer: NodeJS.Timeout | undefined;
 
   private constructor(host: Host, penalties: PeerPenalties, limits: NetworkLimits, log: NetworkLog) {
     this.#host = host;
@@ -100,12 +111,52 @@ export class Network {
       connectionGater: { denyDialPeer: blocked, denyInboundEncryptedConnection: blocked, denyOutboundEncryptedConnection: blocked },
       services: {
         identify: identify(),
+        // Protocols a node starts serving after it connected (the query task protocol) reach its peers.
+        identifyPush: identifyPush(),
         pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, maxInboundDataLength: limits.maxGossipBytes }),
       },
     });
     const network = new Network(host, penalties, limits, options.log ?? (() => {}));
     if (options.seeds && options.seeds.length > 0) network.#keepSeeds(options.seeds);
+    if (options.peerExchangeTopic) network.#exchangePeers(options.peerExchangeTopic);
     return network;
+  }
+
+  /**
+   * Peer exchange: every node announces its addresses on a gossip topic, and dials the nodes it
+   * hears of and is not connected to, so a cluster seeded through one node becomes a full mesh
+   * (a coordinator talks to every node directly). A false announcement costs one failed dial:
+   * the Noise handshake proves the peer id.
+   */
+  #exchangePeers(topic: string): void {
+    const lastDial = new Map<string, number>();
+    this.subscribe(topic, (data) => {
+      let announced: { peerId?: unknown; addresses?: unknown };
+      try {
+        announced = JSON.parse(new TextDecoder().decode(data));
+      } catch {
+        return "reject";
+      }
+      const { peerId, addresses } = announced;
+      if (typeof peerId !== "string" || !Array.isArray(addresses) || addresses.length > MAX_ANNOUNCED_ADDRESSES || addresses.some((a) => typeof a !== "string" || a.length > 256)) return "reject";
+      if (data.length > MAX_ANNOUNCE_BYTES) return "reject";
+      if (peerId === this.peerId || this.connectedPeers().includes(peerId) || this.penalties.isBlocked(peerId)) return "accept";
+      const now = Date.now();
+      if (now - (lastDial.get(peerId) ?? 0) < REDIAL_MS) return "accept";
+      if (lastDial.size >= MAX_REMEMBERED_PEERS) lastDial.clear();
+      lastDial.set(peerId, now);
+      const address = (addresses as string[])[0];
+      if (address) this.dial(address.includes("/p2p/") ? address : `${address}/p2p/${peerId}`).catch((error) => this.#log("peer_unreachable", { peerId, error: String((error as Error).message) }));
+      return "accept";
+    });
+    let announced = 0;
+    const announce = () => {
+      const body = JSON.stringify({ peerId: this.peerId, addresses: this.multiaddrs().slice(0, MAX_ANNOUNCED_ADDRESSES) });
+      void this.publish(topic, new TextEncoder().encode(body)).catch(() => {});
+      this.#announceTimer = setTimeout(announce, ++announced < EAGER_ANNOUNCEMENTS ? ANNOUNCE_MS : 10 * ANNOUNCE_MS);
+      this.#announceTimer.unref();
+    };
+    announce();
   }
 
   get peerId(): string {
@@ -114,6 +165,18 @@ export class Network {
 
   multiaddrs(): string[] {
     return this.#host.getMultiaddrs().map((a) => a.toString());
+  }
+
+  /** Connected peers that announced (through identify) that they serve `protocol`. */
+  async peersServing(protocol: string): Promise<string[]> {
+    const serving: string[] = [];
+    for (const connection of this.#host.getConnections()) {
+      const peer = connection.remotePeer;
+      if (serving.includes(peer.toString())) continue;
+      const known = await this.#host.peerStore.get(peer).catch(() => undefined);
+      if (known?.protocols.includes(protocol)) serving.push(peer.toString());
+    }
+    return serving;
   }
 
   connectedPeers(): string[] {
@@ -193,7 +256,10 @@ export class Network {
     const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs) });
     try {
       await writeFrame(stream, data, maxFrameBytes);
-      return await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
+      const response = await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
+      // One request per stream: close it, or each request leaves one open until the limit refuses more.
+      await stream.close();
+      return response;
     } catch (error) {
       stream.abort(error as Error);
       throw new RequestError(`${protocol} to ${peer}: ${(error as Error).message}`);
@@ -202,6 +268,7 @@ export class Network {
 
   async stop(): Promise<void> {
     if (this.#seedTimer) clearInterval(this.#seedTimer);
+    if (this.#announceTimer) clearTimeout(this.#announceTimer);
     await this.#host.stop();
   }
 

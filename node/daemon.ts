@@ -14,8 +14,13 @@ import { Output, Transaction, type OutPoint } from "../ledger/schema.ts";
 import { formatCoins, txHash } from "../ledger/tx/index.ts";
 import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES } from "./codec.ts";
 import { readGenesis, readKeyFile, type Genesis } from "./config.ts";
+import { isUserError } from "../common/errors.ts";
 import { Metrics } from "./metrics.ts";
 import { makeProof } from "./proof.ts";
+import { DatasetStore, MAX_CHUNK_BYTES } from "./datasets.ts";
+import { QueryService } from "./query.ts";
+import { readManifest } from "./manifest.ts";
+import * as arrow from "apache-arrow";
 
 export const DEFAULT_INTERVAL_MS = 50;
 /** After a start, a node asks its peers for what it missed this many times, this often. */
@@ -82,6 +87,8 @@ export class TrustqlNode {
   readonly #http: Server;
   readonly #timer: NodeJS.Timeout;
   readonly #genesis: Genesis;
+  readonly #datasets: DatasetStore;
+  readonly #queries: QueryService;
   readonly #metrics = new Metrics();
   readonly #submittedAt = new Map<string, number>();
   /** Requests waiting for a transaction to be decided here (long polls). */
@@ -89,7 +96,9 @@ export class TrustqlNode {
   readonly #log: Log;
   #seenEvents = { committed: 0, rejected: 0, evidence: 0 };
 
-  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log }) {
+  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService }) {
+    this.#datasets = parts.datasets;
+    this.#queries = parts.queries;
     this.info = parts.info;
     this.#network = parts.network;
     this.#store = parts.store;
@@ -131,7 +140,7 @@ export class TrustqlNode {
     const p2pKeyFile = join(options.dataDir, "p2p.key");
     const privateKey = existsSync(p2pKeyFile) ? privateKeyFromProtobuf(readFileSync(p2pKeyFile)) : await generateP2pKey("Ed25519");
     if (!existsSync(p2pKeyFile)) writeFileSync(p2pKeyFile, privateKeyToProtobuf(privateKey), { mode: 0o600 });
-    const network = await Network.create({ listen: options.listen, seeds: options.seeds, privateKey, limits: { maxGossipBytes: MAX_ENVELOPE_BYTES }, log: (event, fields) => log("warn", event, fields) });
+    const network = await Network.create({ listen: options.listen, seeds: options.seeds, privateKey, limits: { maxGossipBytes: MAX_ENVELOPE_BYTES }, peerExchangeTopic: TOPICS.peerMetadata, log: (event, fields) => log("warn", event, fields) });
 
     let node: TrustqlNode | undefined;
     const publish = (outbound: Outbound[]) => {
@@ -170,7 +179,10 @@ export class TrustqlNode {
     }, options.intervalMs ?? DEFAULT_INTERVAL_MS);
 
     const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
-    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log });
+    const datasets = new DatasetStore(options.dataDir);
+    const queries = new QueryService(network.peerId, network, datasets, (event, fields) => log("warn", event, fields));
+    await queries.serve();
+    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries });
     // Catch up with what was committed while this node was away (asked again while the gossip
     // mesh forms), and offer again what it held.
     const others = genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer);
@@ -197,6 +209,7 @@ export class TrustqlNode {
         this.#submittedAt.delete(c.hash);
       }
       this.#log("debug", "tx_committed", { hash: c.hash });
+      this.#recordDatasets(c.hash);
     }
     for (const r of events.rejected.slice(this.#seenEvents.rejected)) {
       this.#metrics.rejected++;
@@ -207,6 +220,21 @@ export class TrustqlNode {
     }
     for (const peer of events.evidence.slice(this.#seenEvents.evidence)) this.#log("warn", "equivocation", { peer });
     this.#seenEvents = { committed: events.committed.length, rejected: events.rejected.length, evidence: events.evidence.length };
+  }
+
+  /** A committed transaction that records a dataset manifest makes the dataset queryable here. */
+  #recordDatasets(hash: string): void {
+    const stored = this.#store.transaction(fromHex(hash));
+    for (const output of stored?.tx.body?.outputs ?? []) {
+      const manifest = output.data?.dataset;
+      if (!manifest) continue;
+      try {
+        this.#datasets.record(manifest, hash);
+        this.#log("info", "dataset_recorded", { name: manifest.name, tx: hash, chunks: manifest.chunks.length });
+      } catch (error) {
+        this.#log("warn", "dataset_refused", { tx: hash, error: (error as Error).message });
+      }
+    }
   }
 
   #wake(hash: string): void {
@@ -235,6 +263,9 @@ export class TrustqlNode {
     const url = new URL(req.url ?? "/", "http://node");
     const parts = url.pathname.split("/").filter(Boolean);
     if (req.method === "POST" && url.pathname === "/v1/tx") return this.#submit(req, res);
+    if (req.method === "PUT" && parts[0] === "v1" && parts[1] === "chunks" && parts[2] && parts.length === 3) return this.#putChunk(parts[2], req, res);
+    if (req.method === "POST" && url.pathname === "/v1/query") return this.#query(req, res);
+    if (req.method === "GET" && url.pathname === "/v1/datasets") return this.#listDatasets(res);
     if (req.method !== "GET") return json(res, 405, { error: `${req.method} is not served here` });
     if (url.pathname === "/v1/health") return json(res, 200, { ok: true, ...this.info, committed: this.#store.transactionCount(), peers: this.#network.connectedPeers().length });
     if (url.pathname === "/metrics") {
@@ -271,6 +302,56 @@ export class TrustqlNode {
       return json(res, 200, { address: parts[2], utxos });
     }
     json(res, 404, { error: `nothing at ${url.pathname}` });
+  }
+
+  async #putChunk(hash: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return json(res, 400, { error: `not a chunk hash: ${hash.slice(0, 80)}` });
+    const body = await readBody(req, MAX_CHUNK_BYTES);
+    if (!body) return json(res, 413, { error: `a chunk is at most ${MAX_CHUNK_BYTES} bytes` });
+    if (!this.#datasets.putChunk(hash, body)) return json(res, 400, { error: `the bytes sent do not hash to ${hash}` });
+    json(res, 201, { hash, bytes: body.length });
+  }
+
+  #listDatasets(res: ServerResponse): void {
+    const datasets = this.#datasets.list().map(({ manifest, txHash }) => ({
+      name: manifest.name,
+      tx: txHash,
+      replicas: manifest.replicas,
+      tables: readManifest(manifest).map((t) => ({ name: t.names[1], rows: t.rows, chunks: t.chunks.length, held: t.chunks.filter((c) => this.#datasets.hasChunk(c.hash)).length })),
+    }));
+    json(res, 200, { datasets });
+  }
+
+  async #query(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, 1 << 20);
+    if (!body) return json(res, 413, { error: "a query request is at most 1 MiB" });
+    let request: { sql?: unknown; budgetBytes?: unknown };
+    try {
+      request = JSON.parse(new TextDecoder().decode(body));
+    } catch {
+      return json(res, 400, { error: "a query request is JSON: {\"sql\": \"...\"}" });
+    }
+    if (typeof request.sql !== "string" || request.sql.trim() === "") return json(res, 400, { error: "the request has no sql" });
+    const budget = request.budgetBytes === undefined ? undefined : Number(request.budgetBytes);
+    if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) return json(res, 400, { error: `budgetBytes ${String(request.budgetBytes)}: expected a positive integer` });
+    try {
+      const answer = await this.#queries.run(request.sql, { budgetBytes: budget });
+      this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
+      json(res, 200, {
+        names: answer.names,
+        arrow: Buffer.from(arrow.tableToIPC(answer.table, "stream")).toString("base64"),
+        stages: answer.stages,
+        plan: answer.plan,
+        workers: answer.workers,
+        planMs: answer.planMs,
+        runMs: answer.runMs,
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (isUserError(error)) return json(res, 400, { error: message });
+      this.#log("error", "query_failed", { error: message });
+      json(res, 500, { error: message });
+    }
   }
 
   #state(hash: string): { hash: string; state: string; reason?: string } {

@@ -8,6 +8,7 @@ import { minePeerId } from "../../ledger/identity/index.ts";
 import { addressOf } from "../../ledger/tx/index.ts";
 import { readCluster, writeKeyFile, type ClusterFile, type Genesis, type NodeInfo } from "../../node/index.ts";
 import { writeJson, type Command } from "../cli.ts";
+import { NodeClient } from "../sdk/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const NODE_BINARY = join(ROOT, "node_modules", ".bin", "node");
@@ -16,6 +17,7 @@ export const MAX_CLUSTER_NODES = 32;
 /** Proof-of-work bits of a local cluster's validator ids: enough to exercise the check. */
 const CLUSTER_DIFFICULTY = 8;
 const READY_TIMEOUT_MS = 30_000;
+const MESH_TIMEOUT_MS = 15_000;
 
 async function waitForFile(path: string, timeoutMs: number): Promise<string> {
   const started = Date.now();
@@ -82,7 +84,19 @@ export async function clusterUp(dir: string, nodes: number): Promise<ClusterFile
     })),
   };
   writeFileSync(join(dir, "cluster.json"), JSON.stringify(cluster, null, 2) + "\n");
+  await waitForMesh(cluster, MESH_TIMEOUT_MS);
   return cluster;
+}
+
+/** Waits until every node is connected to every other (peer exchange forms the mesh), or the time is up. */
+async function waitForMesh(cluster: ClusterFile, timeoutMs: number): Promise<void> {
+  const clients = cluster.nodes.map((n) => new NodeClient(n.http));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const peers = await Promise.all(clients.map((c) => c.health().then((h) => h.peers, () => 0)));
+    if (peers.every((p) => p >= cluster.nodes.length - 1)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function clusterDown(dir: string): Promise<number> {

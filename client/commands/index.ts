@@ -1,6 +1,7 @@
 import type { Command } from "../cli.ts";
 import { clusterDownCommand, clusterUpCommand } from "./cluster.ts";
 import { genTpchCommand } from "./gen.ts";
+import { datasetAddCommand, datasetListCommand, queryCommand } from "./dataset.ts";
 import { nodeStartCommand } from "./node.ts";
 import { sqlCommand } from "./sql.ts";
 import { substraitRunCommand, substraitShowCommand } from "./substrait.ts";
@@ -19,4 +20,7 @@ export const COMMANDS: Command[] = [
   txStatusCommand,
   proofVerifyCommand,
   balanceCommand,
+  datasetAddCommand,
+  datasetListCommand,
+  queryCommand,
 ];

@@ -6,6 +6,8 @@ import { encode } from "../../ledger/encoding/index.ts";
 import { Output, Transaction } from "../../ledger/schema.ts";
 import { addressOf, buildTransfer, nodeSigner, txHash, type Spendable } from "../../ledger/tx/index.ts";
 import type { AcceptanceProof } from "../../node/proof.ts";
+import type { StageStats } from "../../exec/stages/index.ts";
+import * as arrow from "apache-arrow";
 
 export type TxStateName = "PENDING" | "ACCEPTED" | "REJECTED" | "UNKNOWN";
 
@@ -25,9 +27,9 @@ export class NodeClient {
     return body;
   }
 
-  async #fetch(path: string, init: RequestInit): Promise<Response> {
+  async #fetch(path: string, init: RequestInit, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Response> {
     try {
-      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       throw new UserError(`cannot reach the node at ${this.url} (${(error as Error).message})`);
     }
@@ -61,6 +63,48 @@ export class NodeClient {
   proof(hash: string): Promise<AcceptanceProof> {
     return this.#get(`/v1/tx/${hash}/proof`);
   }
+
+  /** Stores a chunk on this node; the node keeps it only if the bytes hash to `hash`. */
+  async putChunk(hash: string, bytes: Uint8Array): Promise<void> {
+    const response = await this.#fetch(`/v1/chunks/${hash}`, { method: "PUT", body: bytes, headers: { "content-type": "application/vnd.apache.parquet" } }, QUERY_TIMEOUT_MS);
+    if (!response.ok) throw new UserError(`${this.url} refused chunk ${hash.slice(0, 12)}: ${((await response.json()) as { error?: string }).error ?? response.status}`);
+  }
+
+  datasets(): Promise<{ datasets: DatasetSummary[] }> {
+    return this.#get("/v1/datasets");
+  }
+
+  /** Runs SQL over the cluster's datasets with this node as coordinator. */
+  async query(sql: string, options: { budgetBytes?: number } = {}): Promise<ClusterQueryResult> {
+    const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...options }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
+    const body = (await response.json()) as ClusterQueryWire & { error?: string };
+    if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
+    return { ...body, table: arrow.tableFromIPC(Buffer.from(body.arrow, "base64")) };
+  }
+}
+
+/** How long a client waits for a query or a chunk upload. */
+export const QUERY_TIMEOUT_MS = 600_000;
+
+export interface DatasetSummary {
+  name: string;
+  tx: string;
+  replicas: number;
+  tables: { name: string; rows: number; chunks: number; held: number }[];
+}
+
+interface ClusterQueryWire {
+  names: string[];
+  arrow: string;
+  stages: StageStats[];
+  plan: string;
+  workers: string[];
+  planMs: number;
+  runMs: number;
+}
+
+export interface ClusterQueryResult extends Omit<ClusterQueryWire, "arrow"> {
+  table: arrow.Table;
 }
 
 /** Builds and signs a transfer from the sender's unspent coins as one node sees them. */

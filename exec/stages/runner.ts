@@ -35,6 +35,17 @@ import { chunkNeeded, namedReads } from "./reads.ts";
  */
 export const EXCHANGE_BATCH_ROWS = 4096;
 
+/**
+ * What a task runner throws when the worker could not run the task (it is gone, or lacks a
+ * chunk): the runner then gives the task's work to other workers.
+ */
+export class WorkerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerUnavailableError";
+  }
+}
+
 export interface PlacedChunk {
   hash: string;
   rows: number;
@@ -59,8 +70,15 @@ export interface StagedRun {
   runTask(worker: number, task: Task): Promise<arrow.Table>;
   /** Bytes a receiving task buffers before it salts its hottest keys. */
   budgetBytes: number;
+  /** Tasks one worker is given at once (default MAX_TASKS_PER_WORKER). */
+  maxTasksPerWorker?: number;
   onStage?: (stats: StageStats) => void;
+  /** A worker failed a task and gets no more work in this query. */
+  onWorkerLost?: (worker: number, error: WorkerUnavailableError) => void;
 }
+
+/** Stages that read nothing of each other run at once, but one worker runs at most this many tasks at a time. */
+export const MAX_TASKS_PER_WORKER = 4;
 
 /** One task of a stage: its plan, the chunks it scans and the rows that came to it. */
 export interface Task {
@@ -91,6 +109,8 @@ export interface StageStats {
   runsOn: Stage["runsOn"];
   output: Stage["output"]["kind"];
   tasks: number;
+  /** Tasks run again elsewhere because their worker could not run them. */
+  retried: number;
   rowsOut: number;
   /** Bytes of output rows that went to another worker. */
   bytesShuffled: number;
@@ -124,57 +144,93 @@ class StagedRunner {
   /** Per consuming stage: its receiving task on every worker. */
   readonly #receivers = new Map<number, ReceivingTask[]>();
   readonly #stats: StageStats[] = [];
+  /** Workers that failed a task: given no more work in this query. */
+  readonly #lost = new Set<number>();
+  /** Per worker: tasks running, and tasks waiting for a slot. */
+  readonly #slots: { running: number; waiting: (() => void)[] }[];
 
   constructor(run: StagedRun) {
     this.#run = run;
     this.#router = new Router(run.workers.map(member));
     this.#stages = run.query.stages;
     for (const stage of this.#stages) for (const input of stage.inputs) this.#consumer.set(input, stage.id);
+    this.#slots = run.workers.map(() => ({ running: 0, waiting: [] }));
   }
 
-  async run(): Promise<StagedResult> {
-    let result: arrow.Table | undefined;
-    for (const stage of this.#stages) {
-      const started = performance.now();
-      const stats: StageStats = {
-        id: stage.id,
-        runsOn: stage.runsOn,
-        output: stage.output.kind,
-        tasks: 0,
-        rowsOut: 0,
-        bytesShuffled: 0,
-        chunksScanned: 0,
-        chunksPruned: 0,
-        saltedKeys: 0,
-        peakInputBytes: [],
-        overBudget: false,
-        ms: 0,
-      };
-      const assigned = this.#assignChunks(stage, stats);
-      const workers = stage.runsOn === "nodes" ? this.#run.workers.map((_, w) => w) : [this.#run.coordinator];
-      stats.tasks = workers.length;
-      let outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, stage.plan, assigned.get(w) ?? new Map())));
-      const receivers = this.#receivers.get(stage.id);
-      if (receivers) {
-        stats.peakInputBytes = receivers.map((r) => r.inbox.stats.peakBytes);
-        stats.saltedKeys = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
-        stats.overBudget = receivers.some((r) => r.inbox.stats.overBudget);
-        this.#receivers.delete(stage.id);
-      }
-      if (stage.saltMerge && stats.saltedKeys > 0) outputs = await this.#mergeSalted(stage, workers, outputs, receivers!);
-      stats.rowsOut = outputs.reduce((n, t) => n + t.numRows, 0);
-      if (stage.output.kind === "result") {
-        invariant(outputs.length === 1, "the root stage runs as one task");
-        result = outputs[0];
-      } else {
-        stats.bytesShuffled = await this.#send(stage, workers, outputs);
-      }
-      stats.ms = performance.now() - started;
-      this.#stats.push(stats);
-      this.#run.onStage?.(stats);
+  async #withSlot<T>(worker: number, work: () => Promise<T>): Promise<T> {
+    const slots = this.#slots[worker];
+    const limit = this.#run.maxTasksPerWorker ?? MAX_TASKS_PER_WORKER;
+    // A finishing task hands its slot straight to the next waiting one.
+    if (slots.running >= limit) await new Promise<void>((resolve) => slots.waiting.push(resolve));
+    else slots.running++;
+    try {
+      return await work();
+    } finally {
+      const next = slots.waiting.shift();
+      if (next) next();
+      else slots.running--;
     }
+  }
+
+  /** Runs every stage once its inputs are done: stages that read nothing of each other run at once. */
+  async run(): Promise<StagedResult> {
+    const done = new Map<number, Promise<arrow.Table | undefined>>();
+    for (const stage of this.#stages) {
+      const inputs = stage.inputs.map((i) => done.get(i));
+      invariant(inputs.every((p) => p !== undefined), `stage ${stage.id} is listed before a stage it reads`);
+      done.set(stage.id, Promise.all(inputs).then(() => this.#runStage(stage)));
+    }
+    // Wait for all, so no stage is left running when one fails.
+    const settled = await Promise.allSettled(done.values());
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const result = await done.get(this.#stages[this.#stages.length - 1].id)!;
     invariant(result, "a staged query ends with a result stage");
-    return { names: [...this.#run.query.names], table: result, stages: this.#stats };
+    return { names: [...this.#run.query.names], table: result, stages: [...this.#stats].sort((a, b) => a.id - b.id) };
+  }
+
+  /** Runs a stage's tasks and sends their outputs on; the root stage's output is the answer. */
+  async #runStage(stage: Stage): Promise<arrow.Table | undefined> {
+    const started = performance.now();
+    const stats: StageStats = {
+      id: stage.id,
+      runsOn: stage.runsOn,
+      output: stage.output.kind,
+      tasks: 0,
+      retried: 0,
+      rowsOut: 0,
+      bytesShuffled: 0,
+      chunksScanned: 0,
+      chunksPruned: 0,
+      saltedKeys: 0,
+      peakInputBytes: [],
+      overBudget: false,
+      ms: 0,
+    };
+    const assigned = this.#assignChunks(stage, stats);
+    const workers = stage.runsOn === "nodes" ? this.#run.workers.map((_, w) => w) : [this.#run.coordinator];
+    stats.tasks = workers.length;
+    let outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, stage.plan, assigned.get(w) ?? new Map(), stats)));
+    const receivers = this.#receivers.get(stage.id);
+    if (receivers) {
+      stats.peakInputBytes = receivers.map((r) => r.inbox.stats.peakBytes);
+      stats.saltedKeys = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
+      stats.overBudget = receivers.some((r) => r.inbox.stats.overBudget);
+      this.#receivers.delete(stage.id);
+    }
+    if (stage.saltMerge && stats.saltedKeys > 0) outputs = await this.#mergeSalted(stage, workers, outputs, receivers!);
+    stats.rowsOut = outputs.reduce((n, t) => n + t.numRows, 0);
+    let result: arrow.Table | undefined;
+    if (stage.output.kind === "result") {
+      invariant(outputs.length === 1, "the root stage runs as one task");
+      result = outputs[0];
+    } else {
+      stats.bytesShuffled = await this.#send(stage, workers, outputs);
+    }
+    stats.ms = performance.now() - started;
+    this.#stats.push(stats);
+    this.#run.onStage?.(stats);
+    return result;
   }
 
   /** Per worker, per scanned table: the hashes of the chunks it reads (the first holder of each chunk a filter may need). */
@@ -191,8 +247,7 @@ class StagedRunner {
           stats.chunksPruned++;
           continue;
         }
-        const holder = chunk.holders[0];
-        if (holder === undefined) throw new UserError(`no live node holds chunk ${chunk.hash.slice(0, 12)} of ${key}`);
+        const holder = this.#holderOf(key, chunk.hash);
         stats.chunksScanned++;
         let tables = assigned.get(holder);
         if (!tables) assigned.set(holder, (tables = new Map()));
@@ -202,7 +257,7 @@ class StagedRunner {
     return assigned;
   }
 
-  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<arrow.Table> {
+  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats?: StageStats, merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<arrow.Table> {
     const inbox = this.#receivers.get(stage.id)?.[worker]?.inbox;
     const task: Task = {
       plan,
@@ -210,7 +265,49 @@ class StagedRunner {
       inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), batches: inbox?.batches(input) ?? [] })),
     };
     if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
-    return this.#run.runTask(worker, task);
+    return this.#attempt(stage, worker, task, stats);
+  }
+
+  /** Runs a task on `worker`; if the worker cannot, its work goes to others (the task's inputs are all here). */
+  async #attempt(stage: Stage, worker: number, task: Task, stats: StageStats | undefined): Promise<arrow.Table> {
+    if (!this.#lost.has(worker)) {
+      try {
+        return await this.#withSlot(worker, () => this.#run.runTask(worker, task));
+      } catch (error) {
+        if (!(error instanceof WorkerUnavailableError)) throw error;
+        this.#lost.add(worker);
+        this.#run.onWorkerLost?.(worker, error);
+      }
+    }
+    if (stats) stats.retried++;
+    const scanned = task.scans.some((s) => s.chunks.length > 0);
+    if (!scanned) {
+      const other = this.#run.workers.findIndex((_, w) => !this.#lost.has(w));
+      if (other < 0) throw new UserError("no node is left to run the query's tasks: the query cannot finish");
+      return this.#attempt(stage, other, task, stats);
+    }
+    // Each chunk to its next live holder; exchange inputs a scan stage reads are broadcasts,
+    // which every share may read whole.
+    invariant(stage.inputs.every((i) => this.#stages[i].output.kind === "broadcast"), `stage ${stage.id} scans chunks and reads partitioned rows`);
+    const shares = new Map<number, Task>();
+    task.scans.forEach((scan, s) => {
+      for (const hash of scan.chunks) {
+        const holder = this.#holderOf(scan.names.join("."), hash);
+        let share = shares.get(holder);
+        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: [] })) }));
+        share.scans[s].chunks.push(hash);
+      }
+    });
+    const outputs = await Promise.all([...shares].map(([w, share]) => this.#attempt(stage, w, share, stats)));
+    return tableOf(outputs[0], outputs.flatMap((t) => t.batches));
+  }
+
+  /** The nearest live holder of a chunk. */
+  #holderOf(table: string, hash: string): number {
+    const chunk = this.#run.tables.get(table)?.chunks.find((c) => c.hash === hash);
+    const holder = chunk?.holders.find((h) => !this.#lost.has(h));
+    if (holder === undefined) throw new UserError(`no live node holds chunk ${hash.slice(0, 12)} of ${table}: the query cannot finish`);
+    return holder;
   }
 
   #columns(stage: Stage): TableColumn[] {
@@ -328,7 +425,7 @@ class StagedRunner {
     });
     const merged = await Promise.all(
       partials.map((batches, home) =>
-        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, home, merge.plan, new Map(), { table: saltMergeTable(stage.id), batches }),
+        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, home, merge.plan, new Map(), undefined, { table: saltMergeTable(stage.id), batches }),
       ),
     );
     return workers.map((w, i) => {

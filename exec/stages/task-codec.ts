@@ -42,14 +42,16 @@ function tableColumns(columns: unknown): TableColumn[] {
   });
 }
 
-function ipcOf(batches: readonly arrow.RecordBatch[]): Uint8Array {
+/** One IPC stream of an input's batches, which came from several tasks: one schema (the input's names, every field nullable) for all. */
+function ipcOf(batches: readonly arrow.RecordBatch[], columns: readonly TableColumn[]): Uint8Array {
   const rows = batches.filter((b) => b.numRows > 0);
   if (rows.length === 0) return new Uint8Array();
-  return arrow.tableToIPC(new arrow.Table(rows), "stream");
+  const schema = new arrow.Schema(rows[0].schema.fields.map((f, i) => new arrow.Field(columns[i]?.name ?? f.name, f.type, true)));
+  return arrow.tableToIPC(new arrow.Table(schema, rows.map((b) => new arrow.RecordBatch(schema, b.data))), "stream");
 }
 
 export function encodeTask(task: Task): Uint8Array {
-  const inputs = task.inputs.map((input) => ipcOf(input.batches));
+  const inputs = task.inputs.map((input) => ipcOf(input.batches, input.columns));
   const header: TaskHeader = {
     plan: toBase64(Plan.encode(task.plan).finish()),
     scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks })),

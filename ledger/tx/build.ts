@@ -2,7 +2,7 @@
 // the node's (node:crypto) or the portable one (@noble); both give identical bytes.
 import { UserError } from "../../common/errors.ts";
 import { bytesEqual, portableSigner, sign, toHex, type KeyPair } from "../crypto.ts";
-import { COIN, TOTAL_SUPPLY, type OutPoint, type Output, type Transaction, type TransactionBody } from "../schema.ts";
+import { COIN, TOTAL_SUPPLY, type OutPoint, type Output, type OutputData, type Transaction, type TransactionBody } from "../schema.ts";
 import { addressOf, outPointKey, txHash } from "./hash.ts";
 
 export interface Signer {
@@ -56,22 +56,39 @@ export function signBody(body: TransactionBody, owners: readonly (Spendable | un
 }
 
 export function buildTransfer(request: TransferRequest, signer: Signer): Transaction {
-  const { amount, fee } = request;
+  const { amount } = request;
   if (amount <= 0n) throw new UserError(`amount must be above zero, got ${formatCoins(amount)}`);
+  return buildSpend(request, [{ address: request.to, product: new Uint8Array(), amount, fee: false }], signer);
+}
+
+export interface DataRequest extends Omit<TransferRequest, "to" | "amount"> {
+  /** What the transaction records, in an output of no coins owned by the signer. */
+  data: OutputData;
+}
+
+/** A transaction that records typed data (a dataset manifest, a query's plan or result hash) and pays its fee. */
+export function buildDataTransaction(request: DataRequest, signer: Signer): Transaction {
+  const output: Output = { address: addressOf(signer.publicKey), product: new Uint8Array(), amount: 0n, data: request.data, fee: false };
+  return buildSpend({ ...request, amount: 0n }, [output], signer);
+}
+
+/** Spends the sender's coin outputs, in order, for `outputs` plus the fee; the rest comes back as change. */
+function buildSpend(request: Omit<TransferRequest, "to">, outputs: Output[], signer: Signer): Transaction {
+  const { amount, fee } = request;
   if (fee < 0n) throw new UserError("fee must not be negative");
   if (amount + fee > TOTAL_SUPPLY) throw new UserError(`amount ${formatCoins(amount + fee)} is more than the total supply`);
   const sender = addressOf(signer.publicKey);
   const spend: Spendable[] = [];
   let have = 0n;
   for (const candidate of request.available) {
-    if (have >= amount + fee) break;
+    if (have >= amount + fee && spend.length > 0) break;
     if (candidate.output.product.length > 0 || candidate.output.data || candidate.output.contract) continue;
     if (!bytesEqual(candidate.output.address, sender)) throw new UserError(`output ${outPointKey(candidate.outPoint)} belongs to another address than the signer's`);
     spend.push(candidate);
     have += candidate.output.amount;
   }
-  if (have < amount + fee) throw new UserError(`insufficient funds: have ${formatCoins(have)}, need ${formatCoins(amount + fee)}`);
-  const outputs: Output[] = [{ address: request.to, product: new Uint8Array(), amount, fee: false }];
+  if (have < amount + fee || spend.length === 0) throw new UserError(`insufficient funds: have ${formatCoins(have)}, need ${formatCoins(amount + fee)}`);
+  outputs = [...outputs];
   if (fee > 0n) outputs.push({ address: request.feeAddress ?? new Uint8Array(32), product: new Uint8Array(), amount: fee, fee: true });
   if (have > amount + fee) outputs.push({ address: request.change ?? sender, product: new Uint8Array(), amount: have - amount - fee, fee: false });
   const body: TransactionBody = {

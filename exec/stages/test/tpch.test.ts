@@ -14,7 +14,7 @@ import { chunkHolders, member } from "../../../shuffle/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, type PlacedTable } from "../index.ts";
+import { decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -65,5 +65,41 @@ describe("staged TPC-H on four workers", () => {
     });
     expect(result.names).toEqual(planned.names);
     expect(resultLines(resultValues(result.table), "nosort", 0), explainStages(staged)).toEqual(expected);
+  });
+});
+
+describe("workers lost during a query", () => {
+  async function withLost(id: string, lost: (worker: number, tasksRun: number) => boolean) {
+    const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    let tasksRun = 0;
+    return runStagedQuery({
+      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      runTask: async (worker: number, task: Task) => {
+        if (lost(worker, tasksRun++)) throw new WorkerUnavailableError(`worker ${worker} is gone`);
+        return runTaskHere(task, (hash) => files.get(hash)!);
+      },
+      budgetBytes: 64 << 20,
+    });
+  }
+
+  it.each([
+    ["q03", "gone from the start", (worker: number) => worker === 2],
+    ["q05", "lost midway", (worker: number, tasksRun: number) => worker === 3 && tasksRun > 6],
+    ["q09", "lost midway", (worker: number, tasksRun: number) => worker === 1 && tasksRun > 10],
+    ["q18", "gone from the start", (worker: number) => worker === 0],
+  ] as const)("%s: the tasks of a worker %s run elsewhere, same answer", async (id, _, lost) => {
+    const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const result = await withLost(id, lost);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    expect(result.stages.reduce((n, s) => n + s.retried, 0)).toBeGreaterThan(0);
+  });
+
+  it("fails with a clear error, not a partial answer, when every holder of a chunk is gone", async () => {
+    await expect(withLost("q06", (worker) => worker !== 0)).rejects.toThrow(/no live node holds chunk .* the query cannot finish/);
   });
 });

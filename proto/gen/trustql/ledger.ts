@@ -113,6 +113,10 @@ export interface DatasetManifest {
   chunks: ChunkRef[];
   /** chunk i belongs to tables[chunk_table[i]] */
   chunkTable: number[];
+  /** each chunk is held by this many of `members`, nearest its hash by XOR */
+  replicas: number;
+  /** the nodes' peer ids the chunks were placed over */
+  members: string[];
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -934,7 +938,16 @@ export const ChunkRef: MessageFns<ChunkRef> = {
 };
 
 function createBaseDatasetManifest(): DatasetManifest {
-  return { name: "", tables: [], schema: new Uint8Array(0), chunks: [], chunkTable: [], _unknownFields: {} };
+  return {
+    name: "",
+    tables: [],
+    schema: new Uint8Array(0),
+    chunks: [],
+    chunkTable: [],
+    replicas: 0,
+    members: [],
+    _unknownFields: {},
+  };
 }
 
 export const DatasetManifest: MessageFns<DatasetManifest> = {
@@ -957,6 +970,12 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
         writer.uint32(v);
       }
       writer.join();
+    }
+    if (message.replicas !== 0) {
+      writer.uint32(48).uint32(message.replicas);
+    }
+    for (const v of message.members) {
+      writer.uint32(58).string(v!);
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -1032,6 +1051,22 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
 
             break;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.replicas = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.members.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1063,6 +1098,8 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
         : globalThis.Array.isArray(object?.chunk_table)
         ? object.chunk_table.map((e: any) => globalThis.Number(e))
         : [],
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -1083,6 +1120,12 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
     if (message.chunkTable?.length) {
       obj.chunkTable = message.chunkTable.map((e) => Math.round(e));
     }
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    if (message.members?.length) {
+      obj.members = message.members;
+    }
     return obj;
   },
 
@@ -1096,6 +1139,8 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
     message.schema = object.schema ?? new Uint8Array(0);
     message.chunks = object.chunks?.map((e) => ChunkRef.fromPartial(e)) || [];
     message.chunkTable = object.chunkTable?.map((e) => e) || [];
+    message.replicas = object.replicas ?? 0;
+    message.members = object.members?.map((e) => e) || [];
     return message;
   },
 };

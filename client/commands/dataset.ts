@@ -1,0 +1,139 @@
+// `dataset add|list` and `query`: parquet datasets on a cluster, and SQL over them.
+import { resolve } from "node:path";
+import { UserError } from "../../common/errors.ts";
+import type { StageStats } from "../../exec/stages/index.ts";
+import { readCluster, readKeyFile } from "../../node/index.ts";
+import { addDataset, DEFAULT_REPLICAS } from "../sdk/dataset.ts";
+import { NodeClient, type ClusterQueryResult } from "../sdk/index.ts";
+import { writeJson, type Command } from "../cli.ts";
+import { printResult, RESULT_OPTIONS } from "./local-query.ts";
+import { LiveLine, formatCount, progressBar } from "../progress.ts";
+
+function clusterDir(values: Record<string, unknown>): string {
+  if (typeof values.cluster !== "string") throw new UserError("--cluster DIR is required (the --dir of trustql cluster up)");
+  return values.cluster;
+}
+
+function wholeNumber(text: unknown, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new UserError(`--${flag} ${String(text)}: expected a whole number above 0`);
+  return n;
+}
+
+export const datasetAddCommand: Command = {
+  path: ["dataset", "add"],
+  summary: "Cut parquet files into chunks, place them on the cluster's nodes and record the dataset's manifest",
+  usage: "dataset add NAME --cluster D FILES… [--replicas N] [--chunk-rows N] [--from KEYFILE]",
+  options: { cluster: { type: "string" }, replicas: { type: "string" }, "chunk-rows": { type: "string" }, from: { type: "string" } },
+  async run({ values, positionals }, context) {
+    const { io } = context;
+    const [name, ...files] = positionals;
+    if (!name) throw new UserError("expected a dataset name and parquet files: trustql dataset add tpch --cluster D data/*.parquet");
+    const dir = resolve(io.cwd, clusterDir(values));
+    const cluster = readCluster(dir);
+    const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
+    const line = new LiveLine();
+    let added;
+    try {
+      added = await addDataset({
+        name,
+        files: files.map((f) => resolve(io.cwd, f)),
+        cluster,
+        payer,
+        replicas: wholeNumber(values.replicas, "replicas") ?? DEFAULT_REPLICAS,
+        chunkRows: wholeNumber(values["chunk-rows"], "chunk-rows"),
+        onProgress: ({ phase, done, total, detail }) => line.update(`${progressBar(done / total)} ${phase === "cut" ? "cutting" : "placing chunks"} ${done}/${total} ${detail}`),
+      });
+    } finally {
+      line.done();
+    }
+    if (context.json) {
+      writeJson(io, { dataset: name, ...added });
+      return 0;
+    }
+    const rows = added.tables.map((t) => [t.name, String(t.files), String(t.chunks), formatCount(t.rows), `${(t.bytes / 1e6).toFixed(1)} MB`]);
+    io.stdout.write(textTable(["table", "files", "chunks", "rows", "size"], rows));
+    io.stdout.write(`dataset ${name}: ${added.uploads} chunk copies placed on ${cluster.nodes.length} nodes; manifest transaction ${added.tx} accepted by every node\n`);
+    return 0;
+  },
+};
+
+export const datasetListCommand: Command = {
+  path: ["dataset", "list"],
+  summary: "The datasets a node knows, with how many of their chunks it holds",
+  usage: "dataset list --cluster D [--node N]",
+  options: { cluster: { type: "string" }, node: { type: "string", default: "0" } },
+  async run({ values }, context) {
+    const node = readCluster(resolve(context.io.cwd, clusterDir(values))).nodes[Number(values.node)];
+    if (!node) throw new UserError(`--node ${values.node}: no such node`);
+    const { datasets } = await new NodeClient(node.http).datasets();
+    if (context.json) {
+      writeJson(context.io, { datasets });
+      return 0;
+    }
+    const rows = datasets.flatMap((d) => d.tables.map((t) => [`${d.name}.${t.name}`, formatCount(t.rows), String(t.chunks), String(t.held), d.tx.slice(0, 16)]));
+    context.io.stdout.write(textTable(["table", "rows", "chunks", "held here", "manifest tx"], rows));
+    return 0;
+  },
+};
+
+export const queryCommand: Command = {
+  path: ["query"],
+  summary: "Run SQL over the cluster's datasets: stages on the nodes holding the chunks, rows shuffled between them",
+  usage: 'query --cluster D [--node N] [--explain analyze] [--budget BYTES] [--format table|csv|jsonl|arrow] "<SQL>"',
+  options: { ...RESULT_OPTIONS, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" } },
+  async run({ values, positionals }, context) {
+    const { io } = context;
+    if (positionals.length !== 1) throw new UserError('expected the SQL as one argument: trustql query --cluster D "select …"');
+    if (values.explain !== undefined && values.explain !== "analyze") throw new UserError(`--explain ${String(values.explain)}: only --explain analyze (run it and show each stage) is supported`);
+    const node = readCluster(resolve(io.cwd, clusterDir(values))).nodes[Number(values.node)];
+    if (!node) throw new UserError(`--node ${values.node}: no such node`);
+    const started = performance.now();
+    const line = new LiveLine();
+    let result: ClusterQueryResult;
+    try {
+      line.update(`running on the cluster through node ${node.index}…`);
+      result = await new NodeClient(node.http).query(positionals[0], { budgetBytes: wholeNumber(values.budget, "budget") });
+    } finally {
+      line.done();
+    }
+    const elapsed = performance.now() - started;
+    if (values.explain === "analyze") {
+      if (context.json) writeJson(io, { plan: result.plan, workers: result.workers, stages: result.stages, planMs: result.planMs, runMs: result.runMs });
+      else io.stdout.write(explainAnalyze(result));
+      return 0;
+    }
+    printResult(result, values, context, elapsed);
+    return 0;
+  },
+};
+
+function explainAnalyze(result: ClusterQueryResult): string {
+  const header = ["stage", "on", "tasks", "output", "rows out", "shuffled", "chunks scanned", "chunks pruned", "salted keys", "ms"];
+  const rows = result.stages.map((s: StageStats) => [
+    String(s.id),
+    s.runsOn,
+    String(s.tasks),
+    s.output,
+    formatCount(s.rowsOut),
+    `${(s.bytesShuffled / 1e6).toFixed(2)} MB`,
+    String(s.chunksScanned),
+    String(s.chunksPruned),
+    String(s.saltedKeys),
+    s.ms.toFixed(0),
+  ]);
+  return [
+    result.plan,
+    "",
+    textTable(header, rows).trimEnd(),
+    `${result.workers.length} nodes; planned in ${result.planMs.toFixed(1)} ms, ran in ${result.runMs.toFixed(0)} ms`,
+    "",
+  ].join("\n");
+}
+
+function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") + "\n";
+}

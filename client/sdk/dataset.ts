@@ -1,0 +1,121 @@
+// Adding a dataset to a cluster: cut each parquet file into chunks named by their content hash,
+// store every chunk on the `replicas` nodes nearest its hash, then record the manifest (schemas,
+// chunks, statistics, placement) in a transaction and wait until every node accepted it.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { UserError } from "../../common/errors.ts";
+import { cutParquet, type Chunk } from "../../exec/chunks/index.ts";
+import { LocalEngine } from "../../exec/index.ts";
+import type { KeyPair } from "../../ledger/crypto.ts";
+import { encode } from "../../ledger/encoding/index.ts";
+import { Transaction } from "../../ledger/schema.ts";
+import { addressOf, buildDataTransaction, nodeSigner, txHash } from "../../ledger/tx/index.ts";
+import { buildManifest, type ManifestTable } from "../../node/manifest.ts";
+import type { ClusterFile } from "../../node/config.ts";
+import { MAX_ENVELOPE_BYTES } from "../../node/codec.ts";
+import { chunkHolders, member } from "../../shuffle/index.ts";
+import { NodeClient, waitForAcceptance } from "./index.ts";
+
+export const DEFAULT_REPLICAS = 2;
+const ACCEPT_TIMEOUT_MS = 30_000;
+
+export interface AddDatasetOptions {
+  name: string;
+  files: readonly string[];
+  cluster: ClusterFile;
+  /** Pays the manifest transaction's fee and owns its record. */
+  payer: KeyPair;
+  replicas?: number;
+  chunkRows?: number;
+  fee?: bigint;
+  onProgress?: (event: { phase: "cut" | "upload"; done: number; total: number; detail: string }) => void;
+}
+
+export interface AddedTable {
+  name: string;
+  files: number;
+  chunks: number;
+  rows: number;
+  bytes: number;
+}
+
+export interface AddedDataset {
+  tx: string;
+  tables: AddedTable[];
+  uploads: number;
+}
+
+/** The table a file holds: its name without directories and extension (`lineitem.parquet` → lineitem). */
+export function tableNameOf(file: string): string {
+  const name = basename(file).replace(/\.parquet$/i, "").toLowerCase();
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new UserError(`${file}: a table is named after its file, and '${name}' is not a plain name`);
+  return name;
+}
+
+export async function addDataset(options: AddDatasetOptions): Promise<AddedDataset> {
+  const { cluster, files } = options;
+  const replicas = Math.min(options.replicas ?? DEFAULT_REPLICAS, cluster.nodes.length);
+  if (files.length === 0) throw new UserError("no parquet files to add");
+  const byTable = new Map<string, string[]>();
+  for (const file of files) byTable.set(tableNameOf(file), [...(byTable.get(tableNameOf(file)) ?? []), file]);
+
+  const work = mkdtempSync(join(tmpdir(), "trustql-dataset-"));
+  try {
+    const engine = await LocalEngine.open({ threads: 2 });
+    const tables: ManifestTable[] = [];
+    let cut = 0;
+    try {
+      for (const [name, tableFiles] of byTable) {
+        await engine.registerParquet([name], tableFiles);
+        const schema = engine.catalog().lookup([name])!.schema;
+        const chunks: Chunk[] = [];
+        for (const file of tableFiles) {
+          chunks.push(...(await cutParquet(file, join(work, name), { targetRows: options.chunkRows })));
+          options.onProgress?.({ phase: "cut", done: ++cut, total: files.length, detail: name });
+        }
+        tables.push({ name, schema, chunks });
+      }
+    } finally {
+      engine.close();
+    }
+
+    const members = cluster.nodes.map((n) => member(n.peerId));
+    const clients = new Map(cluster.nodes.map((n) => [n.peerId, new NodeClient(n.http)]));
+    const uploads = tables.flatMap((t) => t.chunks.flatMap((c) => chunkHolders(c.hash, members, replicas).map((m) => ({ chunk: c, to: m.peerId }))));
+    let done = 0;
+    const queue = [...uploads];
+    const upload = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        await clients.get(next.to)!.putChunk(next.chunk.hash, readFileSync(next.chunk.file));
+        options.onProgress?.({ phase: "upload", done: ++done, total: uploads.length, detail: next.chunk.hash.slice(0, 12) });
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, upload));
+
+    const manifest = buildManifest(options.name, tables, cluster.nodes.map((n) => n.peerId), replicas);
+    const via = clients.get(cluster.nodes[0].peerId)!;
+    const available = await via.unspent(Buffer.from(addressOf(options.payer.publicKey)).toString("hex"));
+    const tx = buildDataTransaction({ available, data: { dataset: manifest }, fee: options.fee ?? 1000n, createdMs: Date.now(), nonce: BigInt(Math.floor(Math.random() * 2 ** 48)) }, nodeSigner(options.payer));
+    const size = encode(Transaction, tx).length;
+    if (size > MAX_ENVELOPE_BYTES / 2) throw new UserError(`the manifest is ${size} bytes, over what one transaction carries: use larger chunks (--chunk-rows)`);
+    const submitted = await via.submit(tx);
+    if (submitted.state === "REJECTED") throw new UserError(`the manifest transaction was rejected: ${submitted.reason}`);
+    const hash = Buffer.from(txHash(tx.body!)).toString("hex");
+    const states = await waitForAcceptance([...clients.values()], hash, ACCEPT_TIMEOUT_MS);
+    if (states.some((s) => s !== "ACCEPTED")) throw new UserError(`the manifest transaction ${hash.slice(0, 16)} is not accepted everywhere: ${states.join(", ")}`);
+    return {
+      tx: hash,
+      uploads: uploads.length,
+      tables: tables.map((t) => ({
+        name: t.name,
+        files: byTable.get(t.name)!.length,
+        chunks: t.chunks.length,
+        rows: t.chunks.reduce((n, c) => n + c.rows, 0),
+        bytes: t.chunks.reduce((n, c) => n + c.bytes, 0),
+      })),
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

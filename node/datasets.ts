@@ -1,0 +1,100 @@
+// A node's datasets: the chunks it holds, each a parquet file named by the SHA-256 of its bytes
+// (checked before it is kept), and the manifests the ledger committed, newest per name. Both are
+// written durably (temporary file, fsync, rename) before anything acknowledges them.
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../common/errors.ts";
+import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
+import { DatasetManifest } from "../ledger/schema.ts";
+import { MemoryCatalog, type Catalog } from "../planner/catalog.ts";
+import { catalogTables, readManifest } from "./manifest.ts";
+
+/** The largest chunk a node takes in one upload. */
+export const MAX_CHUNK_BYTES = 512 << 20;
+const MAX_MANIFEST_BYTES = 8 << 20;
+const HASH = /^[0-9a-f]{64}$/;
+
+export interface RecordedDataset {
+  manifest: DatasetManifest;
+  /** The transaction that recorded it. */
+  txHash: string;
+}
+
+export class DatasetStore {
+  readonly #chunks: string;
+  readonly #manifests: string;
+  readonly #datasets = new Map<string, RecordedDataset>();
+
+  constructor(dataDir: string) {
+    this.#chunks = join(dataDir, "chunks");
+    this.#manifests = join(dataDir, "datasets");
+    mkdirSync(this.#chunks, { recursive: true });
+    mkdirSync(this.#manifests, { recursive: true });
+    for (const file of readdirSync(this.#manifests).filter((f) => f.endsWith(".manifest"))) {
+      const bytes = readFileSync(join(this.#manifests, file));
+      const txHash = file.slice(0, -".manifest".length).split("@")[1] ?? "";
+      const manifest = decodeCanonical(DatasetManifest, bytes, "dataset manifest", MAX_MANIFEST_BYTES);
+      this.#remember({ manifest, txHash });
+    }
+  }
+
+  chunkFile(hash: string): string {
+    if (!HASH.test(hash)) throw new UserError(`not a chunk hash: ${hash.slice(0, 80)}`);
+    return join(this.#chunks, `${hash}.parquet`);
+  }
+
+  hasChunk(hash: string): boolean {
+    return existsSync(this.chunkFile(hash));
+  }
+
+  /** Keeps a chunk if its bytes hash to its name; false (and nothing kept) if they do not. */
+  putChunk(hash: string, bytes: Uint8Array): boolean {
+    const file = this.chunkFile(hash);
+    if (createHash("sha256").update(bytes).digest("hex") !== hash) return false;
+    if (!existsSync(file)) writeDurably(file, bytes);
+    return true;
+  }
+
+  /** Records a committed manifest (the newest transaction per dataset name wins). */
+  record(manifest: DatasetManifest, txHash: string): void {
+    readManifest(manifest); // refuses a manifest that does not hold together
+    writeDurably(join(this.#manifests, `${manifest.name}@${txHash}.manifest`), encode(DatasetManifest, manifest));
+    this.#remember({ manifest, txHash });
+  }
+
+  #remember(dataset: RecordedDataset): void {
+    this.#datasets.set(dataset.manifest.name, dataset);
+  }
+
+  get(name: string): RecordedDataset | undefined {
+    return this.#datasets.get(name);
+  }
+
+  list(): RecordedDataset[] {
+    return [...this.#datasets.values()].sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
+  }
+
+  /** Every table of every dataset, as [dataset, table]. */
+  catalog(): Catalog {
+    return new MemoryCatalog(this.list().flatMap((d) => catalogTables(d.manifest)));
+  }
+}
+
+function writeDurably(file: string, bytes: Uint8Array): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temporary, "w");
+  try {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, file);
+  const dir = openSync(join(file, ".."), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}

@@ -1,0 +1,122 @@
+// A dataset's manifest as the ledger records it (trustql.ledger.v1.DatasetManifest): its tables'
+// schemas, every chunk by content hash with its row count and column statistics, and where the
+// chunks live (the `replicas` members nearest each chunk's hash). Built by the client that adds
+// the dataset, read by every node that plans a query over it.
+import { UserError } from "../common/errors.ts";
+import type { Chunk } from "../exec/chunks/index.ts";
+import type { PlacedTable } from "../exec/stages/index.ts";
+import type { CatalogTable } from "../planner/catalog.ts";
+import { NamedStruct } from "../proto/index.ts";
+import type { DatasetManifest } from "../ledger/schema.ts";
+import { chunkHolders, member, type Member } from "../shuffle/index.ts";
+
+/** Limits a manifest from a peer is held to. */
+export const MAX_MANIFEST_TABLES = 256;
+export const MAX_MANIFEST_CHUNKS = 100_000;
+export const MAX_REPLICAS = 16;
+const DATASET_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface ManifestTable {
+  name: string;
+  schema: NamedStruct;
+  chunks: Chunk[];
+}
+
+export function buildManifest(name: string, tables: readonly ManifestTable[], members: readonly string[], replicas: number): DatasetManifest {
+  if (!DATASET_NAME.test(name)) throw new UserError(`dataset name '${name}': expected lowercase letters, digits and _ (not first), at most 63`);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) throw new UserError(`--replicas ${replicas}: expected 1 to ${MAX_REPLICAS}`);
+  if (members.length === 0) throw new UserError("no node to place the chunks on");
+  const schemas = tables.map((t) => NamedStruct.encode(t.schema).finish());
+  const schema = new Uint8Array(schemas.reduce((n, s) => n + 4 + s.length, 0));
+  let at = 0;
+  for (const s of schemas) {
+    new DataView(schema.buffer).setUint32(at, s.length);
+    schema.set(s, at + 4);
+    at += 4 + s.length;
+  }
+  const chunks = tables.flatMap((t, table) =>
+    t.chunks.map((c) => ({
+      table,
+      ref: {
+        hash: Uint8Array.from(Buffer.from(c.hash, "hex")),
+        rows: BigInt(c.rows),
+        sizeBytes: BigInt(c.bytes),
+        stats: Object.entries(c.stats).map(([column, s]) => ({ column, hasMinMax: s.min !== null, min: s.min ?? "", max: s.max ?? "", nullCount: BigInt(s.nullCount) })),
+      },
+    })),
+  );
+  return {
+    name,
+    tables: tables.map((t) => t.name),
+    schema,
+    chunks: chunks.map((c) => c.ref),
+    chunkTable: chunks.map((c) => c.table),
+    replicas,
+    members: [...members],
+  };
+}
+
+export interface ReadTable {
+  /** [dataset, table] */
+  names: string[];
+  schema: NamedStruct;
+  rows: number;
+  chunks: { hash: string; rows: number; bytes: number; stats: Chunk["stats"] }[];
+}
+
+/** The manifest's tables, checked: a manifest that does not hold together is refused with the reason. */
+export function readManifest(manifest: DatasetManifest): ReadTable[] {
+  const fail = (why: string): never => {
+    throw new UserError(`dataset manifest ${manifest.name}: ${why}`);
+  };
+  if (!DATASET_NAME.test(manifest.name)) fail("not a valid dataset name");
+  if (manifest.tables.length === 0 || manifest.tables.length > MAX_MANIFEST_TABLES) fail(`${manifest.tables.length} tables`);
+  if (manifest.chunks.length > MAX_MANIFEST_CHUNKS || manifest.chunkTable.length !== manifest.chunks.length) fail("chunks and their tables do not line up");
+  if (manifest.replicas < 1 || manifest.replicas > MAX_REPLICAS || manifest.members.length === 0) fail("no placement");
+  const schemas: NamedStruct[] = [];
+  const view = new DataView(manifest.schema.buffer, manifest.schema.byteOffset, manifest.schema.byteLength);
+  for (let at = 0; at < manifest.schema.length; ) {
+    if (at + 4 > manifest.schema.length) fail("a truncated schema");
+    const length = view.getUint32(at);
+    if (at + 4 + length > manifest.schema.length) fail("a truncated schema");
+    schemas.push(NamedStruct.decode(manifest.schema.subarray(at + 4, at + 4 + length)));
+    at += 4 + length;
+  }
+  if (schemas.length !== manifest.tables.length) fail(`${schemas.length} schemas for ${manifest.tables.length} tables`);
+  const tables: ReadTable[] = manifest.tables.map((name, i) => ({ names: [manifest.name, name], schema: schemas[i], rows: 0, chunks: [] }));
+  manifest.chunks.forEach((chunk, i) => {
+    const table = tables[manifest.chunkTable[i]] ?? fail(`chunk ${i} of a table that is not there`);
+    if (chunk.hash.length !== 32) fail(`chunk ${i} is not named by a 32-byte hash`);
+    const stats: Chunk["stats"] = {};
+    for (const s of chunk.stats) stats[s.column] = { min: s.hasMinMax ? s.min : null, max: s.hasMinMax ? s.max : null, nullCount: Number(s.nullCount) };
+    table.chunks.push({ hash: Buffer.from(chunk.hash).toString("hex"), rows: Number(chunk.rows), bytes: Number(chunk.sizeBytes), stats });
+    table.rows += Number(chunk.rows);
+  });
+  return tables;
+}
+
+export function catalogTables(manifest: DatasetManifest): CatalogTable[] {
+  return readManifest(manifest).map((t) => ({ names: t.names, schema: t.schema, rowCount: t.rows }));
+}
+
+/**
+ * The manifest's tables for a query over `workers` (peer ids, live): each chunk's holders are
+ * the members nearest its hash that are live, nearest first, as worker indexes.
+ */
+export function placedTables(manifest: DatasetManifest, workers: readonly string[]): Map<string, PlacedTable> {
+  const members: Member[] = manifest.members.map(member);
+  const index = new Map(workers.map((w, i) => [w, i]));
+  const placed = new Map<string, PlacedTable>();
+  for (const table of readManifest(manifest)) {
+    placed.set(table.names.join("."), {
+      columns: table.schema.names.map((name, i) => ({ name, type: table.schema.struct!.types[i] })),
+      chunks: table.chunks.map((c) => ({
+        ...c,
+        holders: chunkHolders(c.hash, members, manifest.replicas)
+          .map((m) => index.get(m.peerId))
+          .filter((i): i is number => i !== undefined),
+      })),
+    });
+  }
+  return placed;
+}
