@@ -37,6 +37,10 @@ export class ParquetTables implements TableResolver {
     this.#tables.push(table);
   }
 
+  clear(): void {
+    this.#tables.length = 0;
+  }
+
   catalog(): Catalog {
     return new MemoryCatalog(this.#tables.map(catalogTable));
   }

@@ -95,6 +95,24 @@ export class LocalEngine {
   }
 
   /**
+   * Registers parquet files whose columns the caller already knows (a dataset's chunks, from its
+   * manifest): nothing is read until a plan runs.
+   */
+  registerParquetAs(names: string[], files: string[], columns: TableColumn[], rowCount: number): void {
+    this.#assertOpen();
+    if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
+    this.#tables.add({ names, files, columns, rowCount });
+  }
+
+  /** Forgets every registered table and drops loaded rows: the engine is as if newly opened. */
+  async reset(): Promise<void> {
+    this.#assertOpen();
+    for (let i = 0; i < this.#loadedTables; i++) await this.#connection.run(`DROP TABLE IF EXISTS __loaded_${i}`);
+    this.#loadedTables = 0;
+    this.#tables.clear();
+  }
+
+  /**
    * Registers rows as a table with the given columns (an exchange's rows at the task that reads
    * them). The rows are copied into DuckDB; the batches' columns match `columns` by position.
    */

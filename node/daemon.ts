@@ -396,6 +396,7 @@ export class TrustqlNode {
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
     await this.#network.stop();
+    this.#queries.close();
     this.#store.close();
     this.#log("info", "node_stopped", {});
   }

@@ -15,6 +15,7 @@ import {
   encodeTaskOutput,
   runStagedQuery,
   runTaskHere,
+  EnginePool,
   type PlacedTable,
   type StageStats,
   type Task,
@@ -59,6 +60,7 @@ export class QueryService {
   readonly #self: string;
   readonly #network: Network;
   readonly #datasets: DatasetStore;
+  readonly #engines = new EnginePool();
 
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
 
@@ -67,6 +69,10 @@ export class QueryService {
     this.#log = log;
     this.#network = network;
     this.#datasets = datasets;
+  }
+
+  close(): void {
+    this.#engines.close();
   }
 
   /** Serves other coordinators' tasks. A task that cannot run is answered with why, not dropped. */
@@ -91,7 +97,7 @@ export class QueryService {
       const missing = scan.chunks.find((hash) => !this.#datasets.hasChunk(hash));
       if (missing) throw new WorkerUnavailableError(`this node does not hold chunk ${missing.slice(0, 12)} of ${scan.names.join(".")}`);
     }
-    return runTaskHere(task, (hash) => this.#datasets.chunkFile(hash));
+    return runTaskHere(task, (hash) => this.#datasets.chunkFile(hash), this.#engines);
   }
 
   async run(sql: string, options: QueryOptions = {}): Promise<QueryAnswer> {

@@ -89,19 +89,53 @@ export interface Task {
   inputs: { names: string[]; columns: TableColumn[]; batches: arrow.RecordBatch[] }[];
 }
 
-/** Runs a task on a fresh DuckDB in this process, reading chunk `hash` from `chunkFile(hash)`. */
-export async function runTaskHere(task: Task, chunkFile: (hash: string) => string, threads = 1): Promise<arrow.Table> {
-  const engine = await LocalEngine.open({ threads });
-  try {
+/**
+ * DuckDB engines kept open for tasks: opening one costs tens of milliseconds, more than a small
+ * task runs. A task takes an engine, registers its tables, runs, and gives the engine back reset.
+ */
+export class EnginePool {
+  readonly #idle: LocalEngine[] = [];
+  readonly #threads: number;
+  readonly #maxIdle: number;
+  #closed = false;
+
+  constructor(options: { threads?: number; maxIdle?: number } = {}) {
+    this.#threads = options.threads ?? 1;
+    this.#maxIdle = options.maxIdle ?? MAX_TASKS_PER_WORKER;
+  }
+
+  async use<T>(work: (engine: LocalEngine) => Promise<T>): Promise<T> {
+    invariant(!this.#closed, "engine pool used after close()");
+    const engine = this.#idle.pop() ?? (await LocalEngine.open({ threads: this.#threads }));
+    let reusable = false;
+    try {
+      const result = await work(engine);
+      await engine.reset();
+      reusable = true;
+      return result;
+    } finally {
+      if (reusable && !this.#closed && this.#idle.length < this.#maxIdle) this.#idle.push(engine);
+      else engine.close();
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const engine of this.#idle.splice(0)) engine.close();
+  }
+}
+
+/** Runs a task on an engine of `pool`, reading chunk `hash` from `chunkFile(hash)`. */
+export async function runTaskHere(task: Task, chunkFile: (hash: string) => string, pool: EnginePool): Promise<arrow.Table> {
+  return pool.use(async (engine) => {
     for (const scan of task.scans) {
-      if (scan.chunks.length > 0) await engine.registerParquet(scan.names, scan.chunks.map(chunkFile));
+      // The columns come with the task (from the dataset's manifest): nothing to read before the plan runs.
+      if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0);
       else await engine.registerBatches(scan.names, scan.columns, []);
     }
     for (const input of task.inputs) await engine.registerBatches(input.names, input.columns, input.batches);
     return (await engine.execute(task.plan)).table;
-  } finally {
-    engine.close();
-  }
+  });
 }
 
 export interface StageStats {

@@ -13,7 +13,7 @@ import { chunkHolders, member } from "../../../shuffle/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { runStagedQuery, runTaskHere, type PlacedTable, type StagedResult } from "../index.ts";
+import { EnginePool, runStagedQuery, runTaskHere, type PlacedTable, type StagedResult } from "../index.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 /** Above each task's fair share of the shuffled rows (about 0.9 MB), far below the hot key's (over 2 MB). */
@@ -24,6 +24,7 @@ const ROWS = 200_000;
 
 let dir: string;
 let single: LocalEngine;
+const pool = new EnginePool();
 const tables = new Map<string, PlacedTable>();
 const files = new Map<string, string>();
 
@@ -55,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   single?.close();
+  pool.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -62,7 +64,7 @@ async function staged(sql: string, budgetBytes: number): Promise<{ result: Stage
   const expected = resultLines(resultValues((await single.runReferenceSql(sql)).table), "rowsort", 0);
   const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
   const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 0 });
-  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, runTask: (_, task) => runTaskHere(task, (hash) => files.get(hash)!), budgetBytes });
+  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, runTask: (_, task) => runTaskHere(task, (hash) => files.get(hash)!, pool), budgetBytes });
   return { result, expected };
 }
 

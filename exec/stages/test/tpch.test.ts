@@ -14,7 +14,7 @@ import { chunkHolders, member } from "../../../shuffle/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
+import { EnginePool, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -22,6 +22,7 @@ const CHUNK_ROWS = 4_000;
 
 let dir: string;
 let single: LocalEngine;
+const pool = new EnginePool();
 const tables = new Map<string, PlacedTable>();
 const files = new Map<string, string>();
 
@@ -44,6 +45,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   single?.close();
+  pool.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -60,7 +62,7 @@ describe("staged TPC-H on four workers", () => {
       coordinator: 1,
       tables,
       // Through the wire format, as a task and its output travel between nodes.
-      runTask: async (_, task) => decodeTaskOutput(encodeTaskOutput(await runTaskHere(decodeTask(encodeTask(task)), (hash) => files.get(hash)!))),
+      runTask: async (_, task) => decodeTaskOutput(encodeTaskOutput(await runTaskHere(decodeTask(encodeTask(task)), (hash) => files.get(hash)!, pool))),
       budgetBytes: 64 << 20,
     });
     expect(result.names).toEqual(planned.names);
@@ -80,7 +82,7 @@ describe("workers lost during a query", () => {
       tables,
       runTask: async (worker: number, task: Task) => {
         if (lost(worker, tasksRun++)) throw new WorkerUnavailableError(`worker ${worker} is gone`);
-        return runTaskHere(task, (hash) => files.get(hash)!);
+        return runTaskHere(task, (hash) => files.get(hash)!, pool);
       },
       budgetBytes: 64 << 20,
     });
