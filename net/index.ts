@@ -19,4 +19,6 @@ export const PROTOCOLS = {
   trust: "/trustql/get-trust/1.0.0",
   /** Runs one task of a staged query: a plan, the chunks it scans, the rows that came to it. */
   task: "/trustql/task/1.0.0",
+  /** A chunk's bytes by its content hash (the asker checks the hash). */
+  chunk: "/trustql/get-chunk/1.0.0",
 } as const;

@@ -1,6 +1,6 @@
 // What misbehaving peers cost: each offence charges points; past a threshold the peer is
 // disconnected and refused for a while. The node's trust layer reads the same charges.
-export type Offence = "oversized" | "malformed" | "bad-signature" | "flooding" | "timeout" | "unknown-root";
+export type Offence = "oversized" | "malformed" | "bad-signature" | "flooding" | "timeout" | "unknown-root" | "wrong-result";
 
 /** Points per offence; a peer is cut off at BLOCK_THRESHOLD. */
 export const OFFENCE_POINTS: Record<Offence, number> = {
@@ -10,6 +10,8 @@ export const OFFENCE_POINTS: Record<Offence, number> = {
   flooding: 20,
   timeout: 5,
   "unknown-root": 5,
+  /** A query task's output that re-execution shows wrong: the peer is cut off at once. */
+  "wrong-result": 100,
 };
 export const BLOCK_THRESHOLD = 100;
 export const BLOCK_MS = 10 * 60_000;

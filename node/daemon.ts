@@ -42,6 +42,8 @@ export interface NodeOptions {
   genesis: string;
   logLevel?: LogLevel;
   intervalMs?: number;
+  /** For tests: "wrong-results" makes this node alter the task outputs it returns to coordinators. */
+  misbehave?: "wrong-results";
 }
 
 export interface NodeInfo {
@@ -180,7 +182,7 @@ export class TrustqlNode {
 
     const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
     const datasets = new DatasetStore(options.dataDir);
-    const queries = new QueryService(network.peerId, network, datasets, (event, fields) => log("warn", event, fields));
+    const queries = new QueryService({ self: network.peerId, network, datasets, log: (event, fields) => log("warn", event, fields), lies: options.misbehave === "wrong-results" });
     await queries.serve();
     node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries });
     // Catch up with what was committed while this node was away (asked again while the gossip
@@ -325,7 +327,7 @@ export class TrustqlNode {
   async #query(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, 1 << 20);
     if (!body) return json(res, 413, { error: "a query request is at most 1 MiB" });
-    let request: { sql?: unknown; budgetBytes?: unknown };
+    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown };
     try {
       request = JSON.parse(new TextDecoder().decode(body));
     } catch {
@@ -334,8 +336,10 @@ export class TrustqlNode {
     if (typeof request.sql !== "string" || request.sql.trim() === "") return json(res, 400, { error: "the request has no sql" });
     const budget = request.budgetBytes === undefined ? undefined : Number(request.budgetBytes);
     if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) return json(res, 400, { error: `budgetBytes ${String(request.budgetBytes)}: expected a positive integer` });
+    const verifyFraction = request.verifyFraction === undefined ? undefined : Number(request.verifyFraction);
+    if (verifyFraction !== undefined && !(verifyFraction >= 0 && verifyFraction <= 1)) return json(res, 400, { error: `verifyFraction ${String(request.verifyFraction)}: expected 0 to 1` });
     try {
-      const answer = await this.#queries.run(request.sql, { budgetBytes: budget });
+      const answer = await this.#queries.run(request.sql, { budgetBytes: budget, verifyFraction });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
       json(res, 200, {
         names: answer.names,
@@ -343,6 +347,7 @@ export class TrustqlNode {
         stages: answer.stages,
         plan: answer.plan,
         workers: answer.workers,
+        distrusted: answer.distrusted,
         planMs: answer.planMs,
         runMs: answer.runMs,
       });

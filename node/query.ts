@@ -20,7 +20,11 @@ import {
   type StageStats,
   type Task,
   WorkerUnavailableError,
+  WrongResultError,
+  outputDigest,
 } from "../exec/stages/index.ts";
+import { readFileSync } from "node:fs";
+import { MAX_CHUNK_BYTES } from "./datasets.ts";
 import { explainStages, fragmentPlan } from "../planner/fragment/index.ts";
 import { planSql } from "../planner/index.ts";
 import { PROTOCOLS, type Network } from "../net/index.ts";
@@ -39,8 +43,12 @@ const TASK_FAILED = 1;
 /** This node cannot run it (it lacks a chunk): another holder may. */
 const TASK_UNAVAILABLE = 2;
 
+/** The share of the tasks other nodes ran that the coordinator re-executes to check them, unless the query says. */
+export const DEFAULT_VERIFY_FRACTION = 0.1;
+
 export interface QueryOptions {
   budgetBytes?: number;
+  verifyFraction?: number;
   onStage?: (stats: StageStats) => void;
 }
 
@@ -52,6 +60,8 @@ export interface QueryAnswer {
   plan: string;
   /** The peer ids of the nodes that ran tasks, coordinator first. */
   workers: string[];
+  /** Nodes caught returning wrong task outputs: the answer comes from a run without them. */
+  distrusted: string[];
   planMs: number;
   runMs: number;
 }
@@ -63,12 +73,14 @@ export class QueryService {
   readonly #engines = new EnginePool();
 
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
+  readonly #lies: boolean;
 
-  constructor(self: string, network: Network, datasets: DatasetStore, log: (event: string, fields: Record<string, unknown>) => void) {
-    this.#self = self;
-    this.#log = log;
-    this.#network = network;
-    this.#datasets = datasets;
+  constructor(options: { self: string; network: Network; datasets: DatasetStore; log: (event: string, fields: Record<string, unknown>) => void; lies?: boolean }) {
+    this.#self = options.self;
+    this.#log = options.log;
+    this.#network = options.network;
+    this.#datasets = options.datasets;
+    this.#lies = options.lies ?? false;
   }
 
   close(): void {
@@ -82,12 +94,24 @@ export class QueryService {
       async (request) => {
         const task = decodeTask(request); // a frame that is no task charges the sender
         try {
-          return answer(TASK_OK, encodeTaskOutput(await this.runTask(task)));
+          const output = await this.runTask(task);
+          // A node started to misbehave (for tests) drops the last row of what it returns.
+          return answer(TASK_OK, encodeTaskOutput(this.#lies && output.numRows > 0 ? output.slice(0, output.numRows - 1) : output));
         } catch (error) {
           return answer(error instanceof WorkerUnavailableError ? TASK_UNAVAILABLE : TASK_FAILED, new TextEncoder().encode((error as Error).message));
         }
       },
       { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS },
+    );
+    // Any node may fetch a chunk: its name is its hash, so the asker checks what it got.
+    await this.#network.handle(
+      PROTOCOLS.chunk,
+      (request) => {
+        const hash = new TextDecoder().decode(request);
+        if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error("a chunk request that is not a chunk hash");
+        return this.#datasets.hasChunk(hash) ? new Uint8Array(readFileSync(this.#datasets.chunkFile(hash))) : new Uint8Array();
+      },
+      { maxFrameBytes: MAX_CHUNK_BYTES, timeoutMs: TASK_TIMEOUT_MS },
     );
   }
 
@@ -124,8 +148,52 @@ export class QueryService {
       budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
       onStage: options.onStage,
       onWorkerLost: (worker, error) => this.#log("worker_lost", { peer: workers[worker], error: error.message }),
+      verifyTask: (worker, task, output) => this.#verify(workers[worker], worker, task, output, tables, workers),
+      verifyFraction: options.verifyFraction ?? DEFAULT_VERIFY_FRACTION,
+      onWrongResult: (worker, error) => {
+        this.#network.penalize(workers[worker], "wrong-result", error.message);
+        this.#log("wrong_result", { peer: workers[worker], error: error.message });
+      },
     });
-    return { names: result.names, table: result.table, stages: result.stages, plan: explainStages(query), workers, planMs, runMs: performance.now() - runStarted };
+    return {
+      names: result.names,
+      table: result.table,
+      stages: result.stages,
+      plan: explainStages(query),
+      workers,
+      distrusted: result.distrusted.map((w) => workers[w]),
+      planMs,
+      runMs: performance.now() - runStarted,
+    };
+  }
+
+  /** Runs the task another node ran here (fetching chunks this node lacks) and compares the outputs. */
+  async #verify(peer: string, worker: number, task: Task, output: arrow.Table, tables: ReadonlyMap<string, PlacedTable>, workers: readonly string[]): Promise<void> {
+    for (const scan of task.scans) {
+      const chunks = tables.get(scan.names.join("."))?.chunks ?? [];
+      for (const hash of scan.chunks) {
+        if (this.#datasets.hasChunk(hash)) continue;
+        const holders = chunks.find((c) => c.hash === hash)?.holders ?? [];
+        if (!(await this.#fetchChunk(hash, holders.map((h) => workers[h])))) {
+          this.#log("unverified_task", { peer, reason: `no holder sent chunk ${hash.slice(0, 12)}` });
+          return;
+        }
+      }
+    }
+    const claimed = outputDigest(output);
+    const again = outputDigest(await this.runTask(task));
+    if (claimed.hash !== again.hash) throw new WrongResultError(worker, `node ${peer.slice(-8)} returned ${claimed.rows} rows (${claimed.hash.slice(0, 12)}) where re-execution gives ${again.rows} (${again.hash.slice(0, 12)})`);
+  }
+
+  /** Fetches a chunk from its holders into this node's store; false if none sent it. */
+  async #fetchChunk(hash: string, holders: readonly string[]): Promise<boolean> {
+    for (const holder of holders) {
+      if (holder === this.#self) continue;
+      const bytes = await this.#network.request(holder, PROTOCOLS.chunk, new TextEncoder().encode(hash), { maxFrameBytes: MAX_CHUNK_BYTES, timeoutMs: TASK_TIMEOUT_MS }).catch(() => undefined);
+      if (bytes && bytes.length > 0 && this.#datasets.putChunk(hash, bytes)) return true;
+      if (bytes && bytes.length > 0) this.#network.penalize(holder, "malformed", `chunk ${hash.slice(0, 12)} with other bytes`);
+    }
+    return false;
   }
 
   async #remoteTask(peer: string, task: Task): Promise<arrow.Table> {

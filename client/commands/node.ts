@@ -28,6 +28,12 @@ function explicit(flags: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(flags).filter(([key, value]) => value !== undefined && key !== "config"));
 }
 
+function misbehaviour(value: unknown): "wrong-results" | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "wrong-results") throw new UserError(`--misbehave ${String(value)}: the only misbehaviour (for tests) is wrong-results`);
+  return value;
+}
+
 export const nodeStartCommand: Command = {
   path: ["node", "start"],
   summary: "Run one node in the foreground (SIGTERM or Ctrl-C stops it gracefully)",
@@ -42,6 +48,8 @@ export const nodeStartCommand: Command = {
     seeds: { type: "string" },
     "log-level": { type: "string" },
     "ready-file": { type: "string" },
+    /** For tests of the verification of query results: this node alters the task outputs it returns. */
+    misbehave: { type: "string" },
   },
   async run({ values: flags }, context) {
     const { io } = context;
@@ -58,6 +66,7 @@ export const nodeStartCommand: Command = {
       http: String(values.http),
       seeds: String(values.seeds).split(",").filter(Boolean),
       logLevel: level as LogLevel,
+      misbehave: misbehaviour(values.misbehave),
     });
     if (typeof values["ready-file"] === "string") writeFileSync(resolve(io.cwd, values["ready-file"]), JSON.stringify(node.info) + "\n");
     if (context.json) writeJson(io, node.info);

@@ -75,7 +75,7 @@ export class NodeClient {
   }
 
   /** Runs SQL over the cluster's datasets with this node as coordinator. */
-  async query(sql: string, options: { budgetBytes?: number } = {}): Promise<ClusterQueryResult> {
+  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number } = {}): Promise<ClusterQueryResult> {
     const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...options }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
     const body = (await response.json()) as ClusterQueryWire & { error?: string };
     if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
@@ -99,6 +99,8 @@ interface ClusterQueryWire {
   stages: StageStats[];
   plan: string;
   workers: string[];
+  /** Nodes caught returning wrong task outputs during this query. */
+  distrusted: string[];
   planMs: number;
   runMs: number;
 }

@@ -28,6 +28,7 @@ import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
+import { WrongResultError } from "./verify.ts";
 
 /**
  * Rows per batch a task's output is cut into before it is sent: receivers see a hot key early
@@ -75,6 +76,17 @@ export interface StagedRun {
   onStage?: (stats: StageStats) => void;
   /** A worker failed a task and gets no more work in this query. */
   onWorkerLost?: (worker: number, error: WorkerUnavailableError) => void;
+  /**
+   * Re-executes a task another worker ran and throws WrongResultError if the output differs;
+   * called for a sample of the tasks not run by the coordinator.
+   */
+  verifyTask?: (worker: number, task: Task, output: arrow.Table) => Promise<void>;
+  /** A worker's output was shown wrong; the query starts over without it. */
+  onWrongResult?: (worker: number, error: WrongResultError) => void;
+  /** The share of those tasks verified (default 0: none). */
+  verifyFraction?: number;
+  /** Seeds the choice of tasks to verify (default: random). */
+  verifySeed?: number;
 }
 
 /** Stages that read nothing of each other run at once, but one worker runs at most this many tasks at a time. */
@@ -145,6 +157,8 @@ export interface StageStats {
   tasks: number;
   /** Tasks run again elsewhere because their worker could not run them. */
   retried: number;
+  /** Tasks re-executed to check their worker's output. */
+  verified: number;
   rowsOut: number;
   /** Bytes of output rows that went to another worker. */
   bytesShuffled: number;
@@ -162,11 +176,30 @@ export interface StagedResult {
   names: string[];
   table: arrow.Table;
   stages: StageStats[];
+  /** Workers whose outputs were shown wrong: the answer comes from a run without them. */
+  distrusted: number[];
 }
 
+/** Times a query starts over without a worker caught with a wrong output. */
+export const MAX_RESTARTS = 3;
+
+/**
+ * Runs the query; when a verified task shows a worker's output wrong, everything that worker
+ * contributed is suspect, so the query starts over without it.
+ */
 export async function runStagedQuery(run: StagedRun): Promise<StagedResult> {
   invariant(run.workers.length > 0 && run.coordinator >= 0 && run.coordinator < run.workers.length, "a staged run needs workers and a coordinator among them");
-  return new StagedRunner(run).run();
+  const distrusted = new Set<number>();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await new StagedRunner(run, distrusted).run();
+      return { ...result, distrusted: [...distrusted] };
+    } catch (error) {
+      if (!(error instanceof WrongResultError) || attempt >= MAX_RESTARTS) throw error;
+      distrusted.add(error.worker);
+      run.onWrongResult?.(error.worker, error);
+    }
+  }
 }
 
 class StagedRunner {
@@ -178,17 +211,30 @@ class StagedRunner {
   /** Per consuming stage: its receiving task on every worker. */
   readonly #receivers = new Map<number, ReceivingTask[]>();
   readonly #stats: StageStats[] = [];
+  #verifyState: number;
   /** Workers that failed a task: given no more work in this query. */
   readonly #lost = new Set<number>();
   /** Per worker: tasks running, and tasks waiting for a slot. */
   readonly #slots: { running: number; waiting: (() => void)[] }[];
 
-  constructor(run: StagedRun) {
+  constructor(run: StagedRun, distrusted: ReadonlySet<number>) {
     this.#run = run;
+    for (const worker of distrusted) this.#lost.add(worker);
     this.#router = new Router(run.workers.map(member));
     this.#stages = run.query.stages;
     for (const stage of this.#stages) for (const input of stage.inputs) this.#consumer.set(input, stage.id);
     this.#slots = run.workers.map(() => ({ running: 0, waiting: [] }));
+    this.#verifyState = (run.verifySeed ?? Math.floor(Math.random() * 2 ** 31)) | 0;
+  }
+
+  /** Whether to verify the next task (a seeded mulberry32 draw). */
+  #sampled(): boolean {
+    const fraction = this.#run.verifyFraction ?? 0;
+    if (fraction <= 0) return false;
+    this.#verifyState = (this.#verifyState + 0x6d2b79f5) | 0;
+    let t = Math.imul(this.#verifyState ^ (this.#verifyState >>> 15), 1 | this.#verifyState);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 < fraction;
   }
 
   async #withSlot<T>(worker: number, work: () => Promise<T>): Promise<T> {
@@ -220,7 +266,7 @@ class StagedRunner {
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const result = await done.get(this.#stages[this.#stages.length - 1].id)!;
     invariant(result, "a staged query ends with a result stage");
-    return { names: [...this.#run.query.names], table: result, stages: [...this.#stats].sort((a, b) => a.id - b.id) };
+    return { names: [...this.#run.query.names], table: result, stages: [...this.#stats].sort((a, b) => a.id - b.id), distrusted: [] };
   }
 
   /** Runs a stage's tasks and sends their outputs on; the root stage's output is the answer. */
@@ -232,6 +278,7 @@ class StagedRunner {
       output: stage.output.kind,
       tasks: 0,
       retried: 0,
+      verified: 0,
       rowsOut: 0,
       bytesShuffled: 0,
       chunksScanned: 0,
@@ -306,7 +353,12 @@ class StagedRunner {
   async #attempt(stage: Stage, worker: number, task: Task, stats: StageStats | undefined): Promise<arrow.Table> {
     if (!this.#lost.has(worker)) {
       try {
-        return await this.#withSlot(worker, () => this.#run.runTask(worker, task));
+        const output = await this.#withSlot(worker, () => this.#run.runTask(worker, task));
+        if (worker !== this.#run.coordinator && this.#run.verifyTask && this.#sampled()) {
+          if (stats) stats.verified++;
+          await this.#run.verifyTask(worker, task, output);
+        }
+        return output;
       } catch (error) {
         if (!(error instanceof WorkerUnavailableError)) throw error;
         this.#lost.add(worker);

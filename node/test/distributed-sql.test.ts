@@ -2,6 +2,7 @@
 // a dataset (chunks on the two nodes nearest each chunk's hash, the manifest in a transaction),
 // every TPC-H query through a different coordinator, compared with DuckDB alone on the same
 // files. Then pruning as EXPLAIN ANALYZE shows it, and a node killed in the middle of a query.
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,6 +45,42 @@ afterAll(async () => {
   }
 }, 30_000);
 
+/** Stops node `index` (SIGTERM) and starts it again on the same data dir with `args`, until it has `peers` peers. */
+async function restartNode(index: number, args: string[], peers: number): Promise<NodeClient> {
+  const node = cluster.nodes[index];
+  process.kill(node.pid, "SIGTERM");
+  const alive = () => {
+    try {
+      process.kill(node.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const started = Date.now(); alive() && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 50));
+  const ready = join(node.dataDir, `ready-${Date.now()}.json`);
+  const child = spawn(join(ROOT, "node_modules", ".bin", "node"), [join(ROOT, "client", "bin", "trustql.ts"), "node", "start", "--data-dir", node.dataDir, "--genesis", cluster.genesis, "--ready-file", ready, "--seeds", cluster.nodes.filter((_, i) => i !== index).map((n) => n.multiaddr).join(","), ...args], { stdio: "ignore", detached: true });
+  child.unref();
+  node.pid = child.pid!;
+  let info: { http: string } | undefined;
+  for (const started = Date.now(); !info && Date.now() - started < 20_000; ) {
+    try {
+      info = JSON.parse(readFileSync(ready, "utf8"));
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (!info) throw new Error(`node ${index} did not restart`);
+  const client = new NodeClient(info.http);
+  nodes[index] = client;
+  for (const started = Date.now(); Date.now() - started < 15_000; ) {
+    if ((await client.health()).peers >= peers) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 500)); // identify tells the others what it serves
+  return client;
+}
+
 async function expected(sql: string): Promise<string[]> {
   return resultLines(resultValues((await reference.runReferenceSql(sql)).table), "nosort", 0);
 }
@@ -82,10 +119,25 @@ describe("TPC-H on a cluster of four processes", () => {
     await expect(nodes[0].query("SELECT * FROM other.t")).rejects.toThrow(/other\.t/);
   });
 
+  it("catches a node that returns wrong task outputs: it loses trust, the client gets the right answer", async () => {
+    await restartNode(2, ["--misbehave", "wrong-results"], 3);
+    const liar = cluster.nodes[2].peerId;
+    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
+    const result = await nodes[0].query(sql, { verifyFraction: 1 });
+    expect(result.distrusted).toEqual([liar]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(await expected(sql));
+    const { network } = (await (await fetch(`${cluster.nodes[0].http}/v1/peers`)).json()) as { network: { peerId: string; blocked: boolean }[] };
+    expect(network.find((p) => p.peerId === liar)?.blocked ?? true).toBe(true);
+    // The coordinator no longer gives it work (it refuses its connections); restarted honest, it serves the others.
+    const next = await nodes[0].query(sql, { verifyFraction: 1 });
+    expect(next.workers).not.toContain(liar);
+    await restartNode(2, [], 2);
+  }, 90_000);
+
   it("gives the same answer when a node is killed in the middle of a query", async () => {
     const sql = readFileSync(join(QUERIES, "q09.sql"), "utf8");
     const victim = cluster.nodes[3];
-    const running = nodes[0].query(sql);
+    const running = nodes[1].query(sql);
     await new Promise((r) => setTimeout(r, 300));
     process.kill(victim.pid, "SIGKILL");
     const result = await running;

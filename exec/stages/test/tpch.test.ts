@@ -14,7 +14,7 @@ import { chunkHolders, member } from "../../../shuffle/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
+import { EnginePool, outputDigest, WrongResultError, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -103,5 +103,39 @@ describe("workers lost during a query", () => {
 
   it("fails with a clear error, not a partial answer, when every holder of a chunk is gone", async () => {
     await expect(withLost("q06", (worker) => worker !== 0)).rejects.toThrow(/no live node holds chunk .* the query cannot finish/);
+  });
+});
+
+describe("a worker that lies about its task outputs", () => {
+  it("is caught by re-execution, and the query starts over without it with the right answer", async () => {
+    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const liar = 2;
+    const caught: number[] = [];
+    const result = await runStagedQuery({
+      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      runTask: async (worker, task) => {
+        const output = await runTaskHere(task, (hash) => files.get(hash)!, pool);
+        // The liar drops the last row of every output that has one.
+        return worker === liar && output.numRows > 0 ? output.slice(0, output.numRows - 1) : output;
+      },
+      verifyTask: async (worker, task, output) => {
+        const again = outputDigest(await runTaskHere(task, (hash) => files.get(hash)!, pool));
+        const claimed = outputDigest(output);
+        if (again.hash !== claimed.hash) throw new WrongResultError(worker, `worker ${worker}: ${claimed.rows} rows where re-execution gives ${again.rows}`);
+      },
+      verifyFraction: 1,
+      verifySeed: 7,
+      onWrongResult: (worker) => caught.push(worker),
+      budgetBytes: 64 << 20,
+    });
+    expect(caught).toEqual([liar]);
+    expect(result.distrusted).toEqual([liar]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    expect(result.stages.reduce((n, s) => n + s.verified, 0)).toBeGreaterThan(0);
   });
 });
