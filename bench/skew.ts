@@ -1,0 +1,105 @@
+// npm run bench:skew -- [--rows 2000000] [--workers 4] [--budget-mb 8]
+// Dynamic salting under skew: the same queries over a uniform table and a Zipf-skewed one (one
+// key holds half the rows), staged on in-process workers with a memory budget per receiving
+// task. Prints each query's skewed/uniform time ratio and each worker's peak buffered bytes
+// against the budget. Target: ratio ≤ 1.3 with memory within budget.
+import { DuckDBInstance } from "@duckdb/node-api";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { cutParquet } from "../exec/chunks/index.ts";
+import { LocalEngine } from "../exec/index.ts";
+import { EnginePool, runStagedQuery, runTaskHere, type PlacedTable } from "../exec/stages/index.ts";
+import { fragmentPlan } from "../planner/fragment/index.ts";
+import { planSql } from "../planner/index.ts";
+import { chunkHolders, member } from "../shuffle/index.ts";
+import { formatMs, median, printTable } from "./report.ts";
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "2000000" },
+    workers: { type: "string", default: "4" },
+    "budget-mb": { type: "string", default: "8" },
+    runs: { type: "string", default: "3" },
+  },
+});
+const rows = Number(values.rows);
+const workers = Array.from({ length: Number(values.workers) }, (_, i) => `bench-node-${i}`);
+const budget = Number(values["budget-mb"]) * 1024 * 1024;
+const runs = Number(values.runs);
+
+const QUERIES = {
+  "distinct per key": "SELECT k, count(DISTINCT note) AS notes, count(*) AS n FROM t GROUP BY k",
+  "join on the key": "SELECT d.label, count(*) AS n, sum(t.v) AS total FROM t JOIN dim d ON t.k = d.k GROUP BY d.label",
+};
+
+const dir = mkdtempSync(join(tmpdir(), "trustql-bench-skew-"));
+const pool = new EnginePool();
+try {
+  const duckdb = await DuckDBInstance.create(":memory:");
+  const connection = await duckdb.connect();
+  // Uniform: keys spread evenly over 0..1000. Skewed: even rows have key 0, the rest Zipf-like.
+  const key = {
+    uniform: `(hash(i) % 1001)::INTEGER`,
+    skewed: `CASE WHEN i % 2 = 0 THEN 0 ELSE 1 + floor(1000 * pow((hash(i) % 1000000) / 1000000.0, 3))::INTEGER END`,
+  };
+  for (const [name, expr] of Object.entries(key)) {
+    await connection.run(`COPY (SELECT ${expr} AS k, (i % 97)::DOUBLE AS v, 'note-' || (i % 200000) AS note FROM range(${rows}) r(i)) TO '${join(dir, `${name}.parquet`)}' (FORMAT parquet)`);
+  }
+  await connection.run(`COPY (SELECT i::INTEGER AS k, 'dim-' || i AS label FROM range(0, 1001) r(i)) TO '${join(dir, "dim.parquet")}' (FORMAT parquet)`);
+  connection.closeSync();
+  duckdb.closeSync();
+
+  const members = workers.map(member);
+  const files = new Map<string, string>();
+  async function place(file: string, name: string): Promise<PlacedTable> {
+    const engine = await LocalEngine.open();
+    await engine.registerParquet([name], [file]);
+    const schema = engine.catalog().lookup([name])!.schema;
+    engine.close();
+    const chunks = await cutParquet(file, join(dir, "chunks"), { targetRows: 100_000 });
+    for (const c of chunks) files.set(c.hash, c.file);
+    return {
+      columns: schema.names.map((n, i) => ({ name: n, type: schema.struct!.types[i] })),
+      chunks: chunks.map((c) => ({ ...c, holders: chunkHolders(c.hash, members, 2).map((m) => workers.indexOf(m.peerId)) })),
+    };
+  }
+  const dim = await place(join(dir, "dim.parquet"), "dim");
+
+  const results: string[][] = [];
+  const summary: string[] = [];
+  for (const [queryName, sql] of Object.entries(QUERIES)) {
+    const times: Record<string, number> = {};
+    const peaks: Record<string, number[]> = {};
+    for (const dataset of ["uniform", "skewed"]) {
+      const tables = new Map([["t", await place(join(dir, `${dataset}.parquet`), "t")], ["dim", dim]]);
+      const catalog = await LocalEngine.open();
+      await catalog.registerParquet(["t"], [join(dir, `${dataset}.parquet`)]);
+      await catalog.registerParquet(["dim"], [join(dir, "dim.parquet")]);
+      const planned = planSql(sql, catalog.catalog(), { twoPhaseAggregates: true });
+      catalog.close();
+      const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 0 });
+      const measured: number[] = [];
+      let salted = 0;
+      let workerPeaks: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const started = performance.now();
+        const result = await runStagedQuery({ query, workers, coordinator: 0, tables, runTask: (_, task) => runTaskHere(task, (h) => files.get(h)!, pool), budgetBytes: budget });
+        measured.push(performance.now() - started);
+        salted = result.stages.reduce((n, s) => n + s.saltedKeys, 0);
+        workerPeaks = workers.map((_, w) => Math.max(0, ...result.stages.map((s) => s.peakInputBytes[w] ?? 0)));
+      }
+      times[dataset] = median(measured);
+      peaks[dataset] = workerPeaks;
+      results.push([queryName, dataset, formatMs(times[dataset]), String(salted), workerPeaks.map((p) => `${(p / 1048576).toFixed(1)}`).join(" / ")]);
+    }
+    const within = peaks.skewed.every((p) => p <= budget * 1.25);
+    summary.push(`${queryName}: skewed/uniform ${(times.skewed / times.uniform).toFixed(2)} (target ≤ 1.3); skewed peak ${(Math.max(...peaks.skewed) / 1048576).toFixed(1)} MiB against a ${(budget / 1048576).toFixed(0)} MiB budget${within ? "" : " (OVER)"}`);
+  }
+  printTable(["query", "data", "time", "salted keys", "peak MiB per worker"], results);
+  process.stdout.write(`\n${rows.toLocaleString("en")} rows on ${workers.length} workers, budget ${(budget / 1048576).toFixed(0)} MiB per receiving task\n${summary.join("\n")}\n`);
+} finally {
+  pool.close();
+  rmSync(dir, { recursive: true, force: true });
+}

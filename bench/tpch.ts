@@ -1,0 +1,112 @@
+// npm run bench:tpch -- --sf 1 --nodes 4 [--runs 1] [--queries 1,3,5] [--chunk-rows N]
+// TPC-H on a local cluster: per query, the time through the cluster (submit SQL to a node →
+// answer back), DuckDB alone on the same files in this process, their ratio, rows and bytes
+// shuffled, chunks scanned and pruned; then the geomean ratio and each node's peak RSS.
+// Target: geomean ratio ≤ 1.5. Every answer is also checked against DuckDB's.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { clusterDown, clusterUp } from "../client/commands/cluster.ts";
+import { addDataset } from "../client/sdk/dataset.ts";
+import { NodeClient } from "../client/sdk/index.ts";
+import { generateTpch } from "../datagen/tpch/index.ts";
+import { TPCH_TABLE_NAMES } from "../datagen/tpch/schema.ts";
+import { LocalEngine } from "../exec/index.ts";
+import { readKeyFile } from "../node/index.ts";
+import { resultLines, resultValues } from "../sql-tests/runner/values.ts";
+import { formatMs, geomean, median, printTable } from "./report.ts";
+
+const { values } = parseArgs({
+  options: {
+    sf: { type: "string", default: "1" },
+    nodes: { type: "string", default: "4" },
+    runs: { type: "string", default: "1" },
+    queries: { type: "string" },
+    "chunk-rows": { type: "string" },
+  },
+});
+const sf = Number(values.sf);
+const nodeCount = Number(values.nodes);
+const runs = Number(values.runs);
+const root = resolve(import.meta.dirname, "..");
+const dataDir = join(root, "data", `tpch-sf${sf}`);
+const clusterDir = join(root, ".trustql", "bench-tpch");
+const queryIds = values.queries
+  ? values.queries.split(",").map((q) => `q${q.padStart(2, "0")}`)
+  : Array.from({ length: 22 }, (_, i) => `q${String(i + 1).padStart(2, "0")}`);
+
+const files = TPCH_TABLE_NAMES.map((t) => join(dataDir, `${t}.parquet`));
+if (!files.every((f) => existsSync(f))) {
+  process.stderr.write(`generating TPC-H SF ${sf} into ${dataDir}…\n`);
+  await generateTpch({ sf, out: dataDir });
+}
+
+if (existsSync(join(clusterDir, "cluster.json"))) await clusterDown(clusterDir);
+process.stderr.write(`starting ${nodeCount} nodes and adding the dataset…\n`);
+const cluster = await clusterUp(clusterDir, nodeCount);
+try {
+  const addStarted = performance.now();
+  const added = await addDataset({
+    name: "tpch",
+    files,
+    cluster,
+    payer: readKeyFile(cluster.genesisKey),
+    chunkRows: values["chunk-rows"] ? Number(values["chunk-rows"]) : undefined,
+  });
+  const chunks = added.tables.reduce((n, t) => n + t.chunks, 0);
+  process.stdout.write(`dataset added in ${formatMs(performance.now() - addStarted)}: ${chunks} chunks, ${added.uploads} copies on ${nodeCount} nodes\n\n`);
+
+  const duckdb = await DuckDBInstance.create(":memory:");
+  const reference = await duckdb.connect();
+  for (const [i, t] of TPCH_TABLE_NAMES.entries()) await reference.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet('${files[i]}')`);
+  const checker = await LocalEngine.open();
+  for (const [i, t] of TPCH_TABLE_NAMES.entries()) await checker.runReferenceSql(`CREATE VIEW ${t} AS SELECT * FROM read_parquet('${files[i]}')`);
+
+  const client = new NodeClient(cluster.nodes[0].http);
+  const rows: string[][] = [];
+  const ratios: number[] = [];
+  for (const id of queryIds) {
+    const sql = readFileSync(join(root, "sql-tests", "tpch", "queries", `${id}.sql`), "utf8");
+    const clusterTimes: number[] = [];
+    const duckdbTimes: number[] = [];
+    let last;
+    for (let r = 0; r < runs; r++) {
+      let started = performance.now();
+      last = await client.query(sql);
+      clusterTimes.push(performance.now() - started);
+      started = performance.now();
+      await (await reference.run(sql)).getRows();
+      duckdbTimes.push(performance.now() - started);
+    }
+    const expected = resultLines(resultValues((await checker.runReferenceSql(sql)).table), "nosort", 0);
+    const same = resultLines(resultValues(last!.table), "nosort", 0).join("\n") === expected.join("\n");
+    const ratio = median(clusterTimes) / median(duckdbTimes);
+    ratios.push(ratio);
+    const stages = last!.stages;
+    rows.push([
+      id,
+      formatMs(median(clusterTimes)),
+      formatMs(median(duckdbTimes)),
+      ratio.toFixed(2),
+      String(stages.length),
+      stages.reduce((n, s) => n + s.rowsOut, 0).toLocaleString("en"),
+      `${(stages.reduce((n, s) => n + s.bytesShuffled, 0) / 1e6).toFixed(1)} MB`,
+      String(stages.reduce((n, s) => n + s.chunksScanned, 0)),
+      String(stages.reduce((n, s) => n + s.chunksPruned, 0)),
+      same ? "yes" : "NO",
+    ]);
+    process.stderr.write(`${id} ${formatMs(median(clusterTimes))}\n`);
+  }
+  printTable(["query", "cluster", "DuckDB alone", "ratio", "stages", "rows moved", "shuffled", "chunks scanned", "pruned", "same answer"], rows);
+  const peaks = cluster.nodes.map((n) => {
+    const status = readFileSync(`/proc/${n.pid}/status`, "utf8");
+    return `${(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MiB`;
+  });
+  process.stdout.write(`\nTPC-H SF ${sf} on ${nodeCount} nodes: geomean cluster/DuckDB ratio ${geomean(ratios).toFixed(2)} (target ≤ 1.5); peak RSS per node ${peaks.join(", ")}\n`);
+  checker.close();
+  reference.closeSync();
+  duckdb.closeSync();
+} finally {
+  await clusterDown(clusterDir);
+}
