@@ -11,7 +11,9 @@ import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
 import { verifyPeerId } from "../ledger/identity/index.ts";
 import { Output, Transaction, type OutPoint } from "../ledger/schema.ts";
-import { formatCoins, txHash } from "../ledger/tx/index.ts";
+import { addressOf, formatCoins, nodeSigner, signBody, txHash, type Spendable } from "../ledger/tx/index.ts";
+import { resultHash } from "../common/result-hash.ts";
+import { tableToText } from "../client/output/values.ts";
 import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES } from "./codec.ts";
 import { readGenesis, readKeyFile, type Genesis } from "./config.ts";
 import { isUserError } from "../common/errors.ts";
@@ -23,6 +25,8 @@ import { readManifest } from "./manifest.ts";
 import * as arrow from "apache-arrow";
 
 export const DEFAULT_INTERVAL_MS = 50;
+/** What a query costs its client, paid to the coordinator: 0.001 coin. */
+export const QUERY_PRICE = 1_000_000n;
 /** After a start, a node asks its peers for what it missed this many times, this often. */
 const RESYNC_ATTEMPTS = 10;
 const RESYNC_INTERVAL_MS = 1_000;
@@ -91,6 +95,8 @@ export class TrustqlNode {
   readonly #genesis: Genesis;
   readonly #datasets: DatasetStore;
   readonly #queries: QueryService;
+  /** This node's ledger keys: it signs result transactions with them. */
+  readonly #keys: KeyPair;
   readonly #metrics = new Metrics();
   readonly #submittedAt = new Map<string, number>();
   /** Requests waiting for a transaction to be decided here (long polls). */
@@ -98,9 +104,10 @@ export class TrustqlNode {
   readonly #log: Log;
   #seenEvents = { committed: 0, rejected: 0, evidence: 0 };
 
-  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService }) {
+  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService; keys: KeyPair }) {
     this.#datasets = parts.datasets;
     this.#queries = parts.queries;
+    this.#keys = parts.keys;
     this.info = parts.info;
     this.#network = parts.network;
     this.#store = parts.store;
@@ -184,7 +191,7 @@ export class TrustqlNode {
     const datasets = new DatasetStore(options.dataDir);
     const queries = new QueryService({ self: network.peerId, network, datasets, log: (event, fields) => log("warn", event, fields), lies: options.misbehave === "wrong-results" });
     await queries.serve();
-    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries });
+    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries, keys });
     // Catch up with what was committed while this node was away (asked again while the gossip
     // mesh forms), and offer again what it held.
     const others = genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer);
@@ -227,11 +234,11 @@ export class TrustqlNode {
   /** A committed transaction that records a dataset manifest makes the dataset queryable here. */
   #recordDatasets(hash: string): void {
     const stored = this.#store.transaction(fromHex(hash));
-    for (const output of stored?.tx.body?.outputs ?? []) {
+    for (const [index, output] of (stored?.tx.body?.outputs ?? []).entries()) {
       const manifest = output.data?.dataset;
       if (!manifest) continue;
       try {
-        this.#datasets.record(manifest, hash);
+        this.#datasets.record(manifest, hash, index);
         this.#log("info", "dataset_recorded", { name: manifest.name, tx: hash, chunks: manifest.chunks.length });
       } catch (error) {
         this.#log("warn", "dataset_refused", { tx: hash, error: (error as Error).message });
@@ -267,6 +274,7 @@ export class TrustqlNode {
     if (req.method === "POST" && url.pathname === "/v1/tx") return this.#submit(req, res);
     if (req.method === "PUT" && parts[0] === "v1" && parts[1] === "chunks" && parts[2] && parts.length === 3) return this.#putChunk(parts[2], req, res);
     if (req.method === "POST" && url.pathname === "/v1/query") return this.#query(req, res);
+    if (req.method === "POST" && url.pathname === "/v1/plan") return this.#plan(req, res);
     if (req.method === "GET" && url.pathname === "/v1/datasets") return this.#listDatasets(res);
     if (req.method !== "GET") return json(res, 405, { error: `${req.method} is not served here` });
     if (url.pathname === "/v1/health") return json(res, 200, { ok: true, ...this.info, committed: this.#store.transactionCount(), peers: this.#network.connectedPeers().length });
@@ -324,24 +332,73 @@ export class TrustqlNode {
     json(res, 200, { datasets });
   }
 
-  async #query(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #readQueryRequest(req: IncomingMessage, res: ServerResponse): Promise<{ sql: string; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown } | undefined> {
     const body = await readBody(req, 1 << 20);
-    if (!body) return json(res, 413, { error: "a query request is at most 1 MiB" });
-    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown };
+    if (!body) return void json(res, 413, { error: "a query request is at most 1 MiB" });
+    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown };
     try {
       request = JSON.parse(new TextDecoder().decode(body));
     } catch {
-      return json(res, 400, { error: "a query request is JSON: {\"sql\": \"...\"}" });
+      return void json(res, 400, { error: "a query request is JSON: {\"sql\": \"...\"}" });
     }
-    if (typeof request.sql !== "string" || request.sql.trim() === "") return json(res, 400, { error: "the request has no sql" });
+    if (typeof request.sql !== "string" || request.sql.trim() === "") return void json(res, 400, { error: "the request has no sql" });
+    return request as { sql: string };
+  }
+
+  /** What a client needs to pay for a query: the plan hash, who is paid, the datasets to reference. */
+  async #plan(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const request = await this.#readQueryRequest(req, res);
+    if (!request) return;
+    try {
+      const { planHash, datasets } = this.#queries.plan(request.sql);
+      json(res, 200, {
+        planHash,
+        coordinator: toHex(addressOf(this.#keys.publicKey)),
+        price: QUERY_PRICE.toString(),
+        datasets: datasets.map((d) => ({ name: d.manifest.name, tx: d.txHash, index: d.outputIndex })),
+      });
+    } catch (error) {
+      if (isUserError(error)) return json(res, 400, { error: (error as Error).message });
+      throw error;
+    }
+  }
+
+  async #query(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const request = await this.#readQueryRequest(req, res);
+    if (!request) return;
     const budget = request.budgetBytes === undefined ? undefined : Number(request.budgetBytes);
     if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) return json(res, 400, { error: `budgetBytes ${String(request.budgetBytes)}: expected a positive integer` });
     const verifyFraction = request.verifyFraction === undefined ? undefined : Number(request.verifyFraction);
     if (verifyFraction !== undefined && !(verifyFraction >= 0 && verifyFraction <= 1)) return json(res, 400, { error: `verifyFraction ${String(request.verifyFraction)}: expected 0 to 1` });
+    let paid: Spendable | undefined;
+    if (request.queryTx !== undefined) {
+      const refused = this.#checkQueryTx(request.sql, request.queryTx);
+      if (typeof refused === "string") return json(res, 409, { error: refused });
+      paid = refused;
+    }
     try {
       const answer = await this.#queries.run(request.sql, { budgetBytes: budget, verifyFraction });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
+      const columns = tableToText(answer.table, answer.names);
+      const rows = Array.from({ length: answer.table.numRows }, (_, r) => columns.map((c) => c.values[r]));
+      const hash = resultHash(answer.names, rows);
+      let resultTx: string | undefined;
+      if (paid) {
+        // The answer is recorded: a transaction spending the query's output, with the result's hash.
+        const body = {
+          inputs: [{ outPoint: paid.outPoint, referenceOnly: false }],
+          outputs: [{ address: addressOf(this.#keys.publicKey), product: new Uint8Array(), amount: paid.output.amount, data: { resultHash: fromHex(hash) }, fee: false }],
+          createdMs: BigInt(Date.now()),
+          nonce: 0n,
+        };
+        const tx = signBody(body, [paid], [nodeSigner(this.#keys)]);
+        const state = this.#accept(tx);
+        if (state.state === "REJECTED") return json(res, 409, { error: `the result transaction was rejected: ${state.reason}` });
+        resultTx = state.hash;
+      }
       json(res, 200, {
+        resultHash: hash,
+        ...(resultTx ? { resultTx } : {}),
         names: answer.names,
         arrow: Buffer.from(arrow.tableToIPC(answer.table, "stream")).toString("base64"),
         stages: answer.stages,
@@ -357,6 +414,20 @@ export class TrustqlNode {
       this.#log("error", "query_failed", { error: message });
       json(res, 500, { error: message });
     }
+  }
+
+  /** The query transaction's paid output, or why it does not pay for this SQL here. */
+  #checkQueryTx(sql: string, queryTx: unknown): Spendable | string {
+    if (typeof queryTx !== "string" || !/^[0-9a-f]{64}$/.test(queryTx)) return "queryTx: expected a transaction hash";
+    const stored = this.#store.transaction(fromHex(queryTx));
+    if (!stored) return `query transaction ${queryTx.slice(0, 16)} is not accepted here (yet)`;
+    const outPoint = { txHash: fromHex(queryTx), index: 0 };
+    const output = this.#store.output(outPoint);
+    if (!output || !output.output.data?.queryPlanHash) return `transaction ${queryTx.slice(0, 16)} is not a query transaction`;
+    if (toHex(output.output.data.queryPlanHash) !== this.#queries.plan(sql).planHash) return `query transaction ${queryTx.slice(0, 16)} pays for another plan than this SQL's`;
+    if (toHex(output.output.address) !== toHex(addressOf(this.#keys.publicKey))) return `query transaction ${queryTx.slice(0, 16)} pays another coordinator`;
+    if (output.spentBy) return `query transaction ${queryTx.slice(0, 16)} was answered already, by ${toHex(output.spentBy)}`;
+    return { outPoint, output: output.output };
   }
 
   #state(hash: string): { hash: string; state: string; reason?: string } {
@@ -383,7 +454,13 @@ export class TrustqlNode {
       return json(res, 400, { error: (error as Error).message });
     }
     if (!tx.body) return json(res, 400, { error: "transaction without a body" });
-    const hash = txHash(tx.body);
+    const state = this.#accept(tx);
+    json(res, state.state === "REJECTED" ? 422 : 202, state);
+  }
+
+  /** Takes a transaction in: stored durably, offered to the ledger, gossiped; its state here. */
+  #accept(tx: Transaction): { hash: string; state: string; reason?: string } {
+    const hash = txHash(tx.body!);
     const key = toHex(hash);
     // Durable before acknowledged: a crash after this line still offers the transaction again.
     this.#store.savePending(hash, tx, Date.now());
@@ -392,8 +469,7 @@ export class TrustqlNode {
     const out = this.#ledger.submit(tx, Date.now());
     for (const { to, message } of out) void this.#network.publish(TOPICS.transactions, encodeEnvelope(message as Message, to, this.info.ledgerPeer)).catch(() => {});
     this.processEvents();
-    const state = this.#state(key);
-    json(res, state.state === "REJECTED" ? 422 : 202, state);
+    return this.#state(key);
   }
 
   async stop(): Promise<void> {

@@ -17,8 +17,9 @@ const HASH = /^[0-9a-f]{64}$/;
 
 export interface RecordedDataset {
   manifest: DatasetManifest;
-  /** The transaction that recorded it. */
+  /** The transaction output that recorded it (a query's transaction references it). */
   txHash: string;
+  outputIndex: number;
 }
 
 export class DatasetStore {
@@ -33,9 +34,9 @@ export class DatasetStore {
     mkdirSync(this.#manifests, { recursive: true });
     for (const file of readdirSync(this.#manifests).filter((f) => f.endsWith(".manifest"))) {
       const bytes = readFileSync(join(this.#manifests, file));
-      const txHash = file.slice(0, -".manifest".length).split("@")[1] ?? "";
+      const [, txHash = "", index = "0"] = file.slice(0, -".manifest".length).split("@");
       const manifest = decodeCanonical(DatasetManifest, bytes, "dataset manifest", MAX_MANIFEST_BYTES);
-      this.#remember({ manifest, txHash });
+      this.#remember({ manifest, txHash, outputIndex: Number(index) });
     }
   }
 
@@ -57,10 +58,10 @@ export class DatasetStore {
   }
 
   /** Records a committed manifest (the newest transaction per dataset name wins). */
-  record(manifest: DatasetManifest, txHash: string): void {
+  record(manifest: DatasetManifest, txHash: string, outputIndex: number): void {
     readManifest(manifest); // refuses a manifest that does not hold together
-    writeDurably(join(this.#manifests, `${manifest.name}@${txHash}.manifest`), encode(DatasetManifest, manifest));
-    this.#remember({ manifest, txHash });
+    writeDurably(join(this.#manifests, `${manifest.name}@${txHash}@${outputIndex}.manifest`), encode(DatasetManifest, manifest));
+    this.#remember({ manifest, txHash, outputIndex });
   }
 
   #remember(dataset: RecordedDataset): void {

@@ -7,6 +7,7 @@ import { ObservationEdge, Transaction, TxState, type Observation } from "../ledg
 import { txHash } from "../ledger/tx/index.ts";
 import { verifyPeerId } from "../ledger/identity/index.ts";
 import type { Genesis } from "./config.ts";
+import { resultHash } from "../common/result-hash.ts";
 
 export interface AcceptanceProof {
   hash: string;
@@ -66,4 +67,42 @@ export function verifyProofFile(proof: AcceptanceProof): ProofCheck {
   return seen.size >= needed && validators.length > 0
     ? { ok: true, accepted: seen.size, validators: validators.length }
     : fail(`ACCEPTED by ${seen.size} of ${validators.length} validators, ${needed} needed`, seen.size);
+}
+
+/** What `trustql query --proof` writes: the answer, and proofs that it was paid for and recorded. */
+export interface QueryResultProof {
+  kind: "trustql/query-result";
+  sql: string;
+  names: string[];
+  rows: (string | null)[][];
+  resultHash: string;
+  /** The client's transaction that paid for the query and committed to its plan. */
+  query: AcceptanceProof;
+  /** The coordinator's transaction that spent the query's output and recorded the result's hash. */
+  result: AcceptanceProof;
+}
+
+export interface QueryResultCheck extends ProofCheck {
+  rows: number;
+}
+
+/** Checks offline: both transactions accepted, the result spends the query, and the rows hash to what the result recorded. */
+export function verifyQueryResultFile(proof: QueryResultProof): QueryResultCheck {
+  const fail = (reason: string): QueryResultCheck => ({ ok: false, accepted: 0, validators: proof.query?.validators?.length ?? 0, rows: 0, reason });
+  if (!Array.isArray(proof.names) || !Array.isArray(proof.rows)) return fail("the file has no result rows");
+  const queryCheck = verifyProofFile(proof.query);
+  if (!queryCheck.ok) return fail(`the query transaction: ${queryCheck.reason}`);
+  const resultCheck = verifyProofFile(proof.result);
+  if (!resultCheck.ok) return fail(`the result transaction: ${resultCheck.reason}`);
+  if (JSON.stringify(proof.query.validators) !== JSON.stringify(proof.result.validators)) return fail("the two proofs name different validators");
+  const queryTx = decodeCanonical(Transaction, Buffer.from(proof.query.transaction, "base64"), "transaction", 1 << 20);
+  const resultTx = decodeCanonical(Transaction, Buffer.from(proof.result.transaction, "base64"), "transaction", 1 << 20);
+  if (!queryTx.body?.outputs[0]?.data?.queryPlanHash) return fail("the query transaction records no plan");
+  const spent = resultTx.body?.inputs[0]?.outPoint;
+  if (!spent || toHex(spent.txHash) !== proof.query.hash || spent.index !== 0) return fail("the result transaction does not spend the query transaction's output");
+  const recorded = resultTx.body?.outputs[0]?.data?.resultHash;
+  if (!recorded) return fail("the result transaction records no result hash");
+  const computed = resultHash(proof.names, proof.rows);
+  if (toHex(recorded) !== computed) return fail(`the rows hash to ${computed.slice(0, 16)}, the result transaction recorded ${toHex(recorded).slice(0, 16)}`);
+  return { ok: true, accepted: Math.min(queryCheck.accepted, resultCheck.accepted), validators: queryCheck.validators, rows: proof.rows.length };
 }

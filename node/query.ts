@@ -28,7 +28,10 @@ import { MAX_CHUNK_BYTES } from "./datasets.ts";
 import { explainStages, fragmentPlan } from "../planner/fragment/index.ts";
 import { planSql } from "../planner/index.ts";
 import { PROTOCOLS, type Network } from "../net/index.ts";
-import type { DatasetStore } from "./datasets.ts";
+import type { DatasetStore, RecordedDataset } from "./datasets.ts";
+import { createHash } from "node:crypto";
+import { Plan } from "../proto/index.ts";
+import type { StagedQuery } from "../planner/fragment/index.ts";
 import { placedTables } from "./manifest.ts";
 
 /** The largest task or task output one request carries. */
@@ -124,10 +127,26 @@ export class QueryService {
     return runTaskHere(task, (hash) => this.#datasets.chunkFile(hash), this.#engines);
   }
 
-  async run(sql: string, options: QueryOptions = {}): Promise<QueryAnswer> {
-    const planStarted = performance.now();
+  /**
+   * Plans SQL over the recorded datasets: the stages, the hash of their plans (what a query
+   * transaction commits to), and the datasets it reads.
+   */
+  plan(sql: string): { query: StagedQuery; planHash: string; datasets: RecordedDataset[] } {
     const planned = planSql(sql, this.#datasets.catalog(), { twoPhaseAggregates: true });
     const query = fragmentPlan(planned.logical, planned.names);
+    const hash = createHash("sha256");
+    for (const stage of query.stages) {
+      const bytes = Plan.encode(stage.plan).finish();
+      hash.update(`${bytes.length}:`).update(bytes);
+    }
+    const names = new Set(query.stages.flatMap((s) => s.scans.map((n) => n[0])));
+    const datasets = [...names].map((name) => this.#datasets.get(name)).filter((d): d is RecordedDataset => d !== undefined);
+    return { query, planHash: hash.digest("hex"), datasets };
+  }
+
+  async run(sql: string, options: QueryOptions = {}): Promise<QueryAnswer> {
+    const planStarted = performance.now();
+    const { query } = this.plan(sql);
     const workers = [this.#self, ...(await this.#network.peersServing(PROTOCOLS.task)).sort()];
     const tables = new Map<string, PlacedTable>();
     for (const stage of query.stages) {

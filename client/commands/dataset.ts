@@ -1,10 +1,12 @@
 // `dataset add|list` and `query`: parquet datasets on a cluster, and SQL over them.
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import type { StageStats } from "../../exec/stages/index.ts";
 import { readCluster, readKeyFile } from "../../node/index.ts";
 import { addDataset, DEFAULT_REPLICAS } from "../sdk/dataset.ts";
 import { NodeClient, type ClusterQueryResult } from "../sdk/index.ts";
+import { queryWithProof } from "../sdk/query.ts";
 import { writeJson, type Command } from "../cli.ts";
 import { printResult, RESULT_OPTIONS } from "./local-query.ts";
 import { LiveLine, formatCount, progressBar } from "../progress.ts";
@@ -81,20 +83,31 @@ export const datasetListCommand: Command = {
 export const queryCommand: Command = {
   path: ["query"],
   summary: "Run SQL over the cluster's datasets: stages on the nodes holding the chunks, rows shuffled between them",
-  usage: 'query --cluster D [--node N] [--explain analyze] [--budget BYTES] [--format table|csv|jsonl|arrow] "<SQL>"',
-  options: { ...RESULT_OPTIONS, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" } },
+  usage: 'query --cluster D [--node N] [--explain analyze] [--proof FILE [--from KEYFILE]] [--budget BYTES] [--format table|csv|jsonl|arrow] "<SQL>"',
+  options: { ...RESULT_OPTIONS, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" }, proof: { type: "string" }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;
     if (positionals.length !== 1) throw new UserError('expected the SQL as one argument: trustql query --cluster D "select …"');
     if (values.explain !== undefined && values.explain !== "analyze") throw new UserError(`--explain ${String(values.explain)}: only --explain analyze (run it and show each stage) is supported`);
-    const node = readCluster(resolve(io.cwd, clusterDir(values))).nodes[Number(values.node)];
+    const cluster = readCluster(resolve(io.cwd, clusterDir(values)));
+    const node = cluster.nodes[Number(values.node)];
     if (!node) throw new UserError(`--node ${values.node}: no such node`);
     const started = performance.now();
     const line = new LiveLine();
     let result: ClusterQueryResult;
+    const budgetBytes = wholeNumber(values.budget, "budget");
     try {
-      line.update(`running on the cluster through node ${node.index}…`);
-      result = await new NodeClient(node.http).query(positionals[0], { budgetBytes: wholeNumber(values.budget, "budget") });
+      if (typeof values.proof === "string") {
+        line.update(`paying for the query and running it through node ${node.index}…`);
+        const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
+        const paid = await queryWithProof(new NodeClient(node.http), positionals[0], payer, { budgetBytes });
+        writeFileSync(resolve(io.cwd, values.proof), JSON.stringify(paid.proof, null, 2) + "\n");
+        io.stderr.write(`query transaction ${paid.queryTx}, result transaction ${paid.resultTx}; proof written to ${values.proof}\n`);
+        result = paid.result;
+      } else {
+        line.update(`running on the cluster through node ${node.index}…`);
+        result = await new NodeClient(node.http).query(positionals[0], { budgetBytes });
+      }
     } finally {
       line.done();
     }

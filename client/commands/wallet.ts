@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import { fromHex, generateKeyPair } from "../../ledger/crypto.ts";
 import { parseCoins } from "../../ledger/tx/index.ts";
-import { readCluster, readKeyFile, verifyProofFile, writeKeyFile, type AcceptanceProof } from "../../node/index.ts";
+import { readCluster, readKeyFile, verifyProofFile, verifyQueryResultFile, writeKeyFile, type AcceptanceProof, type QueryResultProof } from "../../node/index.ts";
 import { buildSignedTransfer, hashOf, NodeClient } from "../sdk/index.ts";
 import { writeJson, type Command } from "../cli.ts";
 
@@ -84,20 +84,28 @@ export const txStatusCommand: Command = {
 
 export const proofVerifyCommand: Command = {
   path: ["proof", "verify"],
-  summary: "Check a proof of acceptance offline: the transaction, the signatures, the Merkle paths, the quorum",
+  summary: "Check a proof offline: a transaction's acceptance, or a query result (its rows, its query and result transactions)",
   usage: "proof verify FILE",
   options: {},
   async run({ positionals }, context) {
     if (positionals.length !== 1) throw new UserError("expected one proof file");
-    let proof: AcceptanceProof;
+    let proof: AcceptanceProof | QueryResultProof;
     try {
       proof = JSON.parse(readFileSync(resolve(context.io.cwd, positionals[0]), "utf8"));
     } catch {
       throw new UserError(`${positionals[0]}: not a proof file`);
     }
-    const check = verifyProofFile(proof);
-    if (context.json) writeJson(context.io, { hash: proof.hash, ...check });
-    else context.io.stdout.write(check.ok ? `valid: ${proof.hash} ACCEPTED by ${check.accepted} of ${check.validators} validators\n` : "");
+    if ("kind" in proof && proof.kind === "trustql/query-result") {
+      const check = verifyQueryResultFile(proof);
+      if (context.json) writeJson(context.io, { query: proof.query.hash, result: proof.result.hash, ...check });
+      else if (check.ok) context.io.stdout.write(`valid: ${check.rows} rows of query ${proof.query.hash}, recorded by result ${proof.result.hash}; both ACCEPTED by ${check.accepted} of ${check.validators} validators\n`);
+      if (!check.ok) throw new UserError(`proof does not hold: ${check.reason}`);
+      return 0;
+    }
+    const acceptance = proof as AcceptanceProof;
+    const check = verifyProofFile(acceptance);
+    if (context.json) writeJson(context.io, { hash: acceptance.hash, ...check });
+    else context.io.stdout.write(check.ok ? `valid: ${acceptance.hash} ACCEPTED by ${check.accepted} of ${check.validators} validators\n` : "");
     if (!check.ok) throw new UserError(`proof does not hold: ${check.reason}`);
     return 0;
   },

@@ -75,7 +75,15 @@ export class NodeClient {
   }
 
   /** Runs SQL over the cluster's datasets with this node as coordinator. */
-  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number } = {}): Promise<ClusterQueryResult> {
+  /** What paying for a query takes: the hash of its plan, the coordinator's address and price, the datasets it reads. */
+  async plan(sql: string): Promise<QueryPlanQuote> {
+    const response = await this.#fetch("/v1/plan", { method: "POST", body: JSON.stringify({ sql }), headers: { "content-type": "application/json" } });
+    const body = (await response.json()) as QueryPlanQuote & { error?: string };
+    if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
+    return body;
+  }
+
+  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number; queryTx?: string } = {}): Promise<ClusterQueryResult> {
     const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...options }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
     const body = (await response.json()) as ClusterQueryWire & { error?: string };
     if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
@@ -86,6 +94,15 @@ export class NodeClient {
 /** How long a client waits for a query or a chunk upload. */
 export const QUERY_TIMEOUT_MS = 600_000;
 
+export interface QueryPlanQuote {
+  planHash: string;
+  /** The coordinator's ledger address: the query transaction pays it. */
+  coordinator: string;
+  /** Base units. */
+  price: string;
+  datasets: { name: string; tx: string; index: number }[];
+}
+
 export interface DatasetSummary {
   name: string;
   tx: string;
@@ -95,6 +112,10 @@ export interface DatasetSummary {
 
 interface ClusterQueryWire {
   names: string[];
+  /** SHA-256 over the names and rows as text (common/result-hash.ts). */
+  resultHash: string;
+  /** The result transaction, when the query was paid for by a query transaction. */
+  resultTx?: string;
   arrow: string;
   stages: StageStats[];
   plan: string;

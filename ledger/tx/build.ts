@@ -62,18 +62,25 @@ export function buildTransfer(request: TransferRequest, signer: Signer): Transac
 }
 
 export interface DataRequest extends Omit<TransferRequest, "to" | "amount"> {
-  /** What the transaction records, in an output of no coins owned by the signer. */
+  /** What the transaction records, in its first output. */
   data: OutputData;
+  /** Who owns that output (default: the signer) and the coins it carries (default: none). */
+  owner?: Uint8Array;
+  amount?: bigint;
+  /** Outputs the transaction reads without spending (a query's dataset manifests). */
+  references?: readonly OutPoint[];
 }
 
 /** A transaction that records typed data (a dataset manifest, a query's plan or result hash) and pays its fee. */
 export function buildDataTransaction(request: DataRequest, signer: Signer): Transaction {
-  const output: Output = { address: addressOf(signer.publicKey), product: new Uint8Array(), amount: 0n, data: request.data, fee: false };
-  return buildSpend({ ...request, amount: 0n }, [output], signer);
+  const amount = request.amount ?? 0n;
+  if (amount < 0n) throw new UserError("an amount must not be negative");
+  const output: Output = { address: request.owner ?? addressOf(signer.publicKey), product: new Uint8Array(), amount, data: request.data, fee: false };
+  return buildSpend({ ...request, amount }, [output], signer, request.references ?? []);
 }
 
 /** Spends the sender's coin outputs, in order, for `outputs` plus the fee; the rest comes back as change. */
-function buildSpend(request: Omit<TransferRequest, "to">, outputs: Output[], signer: Signer): Transaction {
+function buildSpend(request: Omit<TransferRequest, "to">, outputs: Output[], signer: Signer, references: readonly OutPoint[] = []): Transaction {
   const { amount, fee } = request;
   if (fee < 0n) throw new UserError("fee must not be negative");
   if (amount + fee > TOTAL_SUPPLY) throw new UserError(`amount ${formatCoins(amount + fee)} is more than the total supply`);
@@ -92,7 +99,7 @@ function buildSpend(request: Omit<TransferRequest, "to">, outputs: Output[], sig
   if (fee > 0n) outputs.push({ address: request.feeAddress ?? new Uint8Array(32), product: new Uint8Array(), amount: fee, fee: true });
   if (have > amount + fee) outputs.push({ address: request.change ?? sender, product: new Uint8Array(), amount: have - amount - fee, fee: false });
   const body: TransactionBody = {
-    inputs: spend.map((s) => ({ outPoint: s.outPoint, referenceOnly: false })),
+    inputs: [...spend.map((s) => ({ outPoint: s.outPoint, referenceOnly: false })), ...references.map((outPoint) => ({ outPoint, referenceOnly: true }))],
     outputs,
     createdMs: BigInt(request.createdMs),
     nonce: request.nonce ?? 0n,

@@ -13,7 +13,8 @@ import { clusterDown, clusterUp } from "../../client/commands/cluster.ts";
 import { addDataset } from "../../client/sdk/dataset.ts";
 import { NodeClient } from "../../client/sdk/index.ts";
 import { resultLines, resultValues } from "../../sql-tests/runner/values.ts";
-import { readKeyFile, type ClusterFile } from "../index.ts";
+import { readKeyFile, verifyQueryResultFile, type ClusterFile } from "../index.ts";
+import { queryWithProof } from "../../client/sdk/query.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const QUERIES = join(ROOT, "sql-tests", "tpch", "queries");
@@ -118,6 +119,19 @@ describe("TPC-H on a cluster of four processes", () => {
     await expect(nodes[0].query("SELECT nope FROM tpch.nation")).rejects.toThrow(/nope/);
     await expect(nodes[0].query("SELECT * FROM other.t")).rejects.toThrow(/other\.t/);
   });
+
+  it("records a paid query and its result in transactions; the proof file verifies offline, and not once tampered with", async () => {
+    const sql = readFileSync(join(QUERIES, "q05.sql"), "utf8");
+    const paid = await queryWithProof(nodes[2], sql, readKeyFile(cluster.genesisKey));
+    expect(resultLines(resultValues(paid.result.table), "nosort", 0)).toEqual(await expected(sql));
+    const check = verifyQueryResultFile(paid.proof);
+    expect(check, check.reason).toMatchObject({ ok: true, rows: paid.result.table.numRows, validators: 4 });
+    const tampered = structuredClone(paid.proof);
+    tampered.rows[0][1] = "0.0001";
+    expect(verifyQueryResultFile(tampered)).toMatchObject({ ok: false, reason: expect.stringMatching(/rows hash to/) });
+    // One payment, one answer: the same query transaction is not answered twice.
+    await expect(nodes[2].query(sql, { queryTx: paid.queryTx })).rejects.toThrow(/answered already/);
+  }, 60_000);
 
   it("catches a node that returns wrong task outputs: it loses trust, the client gets the right answer", async () => {
     await restartNode(2, ["--misbehave", "wrong-results"], 3);
