@@ -16,7 +16,7 @@
 import { UnsupportedError, invariant } from "../../common/errors.ts";
 import type { Aggregate, AggregateCall, ColumnDef, ColumnId, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, Window } from "../logical.ts";
 import { estimateRows } from "../optimize/cardinality.ts";
-import { children, columnRef, columnsOf, conjuncts, containsSubquery, nodeExpressions, outputColumns } from "../plan-utils.ts";
+import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
 import { emitPlan } from "../substrait/emit.ts";
 import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
 import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
@@ -68,6 +68,7 @@ const MERGEABLE = new Set(["sum", "count", "min", "max", "any_value"]);
 const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
 
 export function fragmentPlan(plan: LogicalPlan, names: readonly string[], options: FragmentOptions = {}): StagedQuery {
+  plan = transformUp(plan, uncorrelatedExistsAsJoin);
   assertNoSubqueries(plan);
   const fragmenter = new Fragmenter(options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT, options.salting ?? true);
   return fragmenter.run(plan, names);
@@ -417,6 +418,26 @@ function castKeepsHash(from: SqlType, to: SqlType): boolean {
   if (isInteger(from)) return isInteger(to) || to.kind === "decimal";
   if (from.kind === "decimal" && to.kind === "decimal") return (to.scale ?? 0) >= (from.scale ?? 0) && (to.precision ?? 0) - (to.scale ?? 0) >= (from.precision ?? 0) - (from.scale ?? 0);
   return from.kind === to.kind && from.kind === "string";
+}
+
+/**
+ * A filter's uncorrelated [NOT] EXISTS, which one engine checks once, becomes a semi (anti)
+ * join on TRUE with the subquery: the subquery's rows then reach the filter's rows through an
+ * exchange like any other join side (broadcast, as a join without keys).
+ */
+function uncorrelatedExistsAsJoin(plan: LogicalPlan): LogicalPlan {
+  if (plan.kind !== "filter") return plan;
+  let input = plan.input;
+  const kept: Expr[] = [];
+  for (const c of conjuncts(plan.predicate)) {
+    const negated = c.kind === "call" && c.fn === "not";
+    const inner = negated ? (c as { args: readonly Expr[] }).args[0] : c;
+    if (inner.kind === "subquery" && inner.op === "exists" && freeColumns(inner.plan).size === 0) {
+      input = { kind: "join", joinType: negated ? "anti" : "semi", left: input, right: inner.plan, condition: { kind: "literal", value: true, type: { kind: "boolean", nullable: false } } };
+    } else kept.push(c);
+  }
+  if (input === plan.input) return plan;
+  return kept.length > 0 ? { ...plan, input, predicate: makeAnd(kept)! } : input;
 }
 
 function assertNoSubqueries(plan: LogicalPlan): void {

@@ -1,12 +1,17 @@
 // Runs .slt files: setup statements on a scratch DuckDB, each query through trustql (SQL →
-// Substrait → DuckDB over parquet, in one-phase and two-phase aggregate plans) and, in
-// differential mode, through DuckDB directly on the same parquet files.
+// Substrait → DuckDB over parquet, in one-phase and two-phase aggregate plans, and cut into
+// stages run on four workers with exchanges between them) and, in differential mode, through
+// DuckDB directly on the same parquet files.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { LocalEngine } from "../../exec/index.ts";
 import { planSql } from "../../planner/index.ts";
+import { fragmentPlan } from "../../planner/fragment/index.ts";
+import { cutParquet } from "../../exec/chunks/index.ts";
+import { EnginePool, runStagedQuery, runTaskHere, type PlacedTable } from "../../exec/stages/index.ts";
+import { chunkHolders, member } from "../../shuffle/index.ts";
 import { parseSlt, type QueryRecord, type SltRecord, type StatementRecord } from "./slt.ts";
 import { resultLines, resultValues } from "./values.ts";
 
@@ -32,9 +37,15 @@ export interface RunOptions {
 }
 
 const PLAN_VARIANTS = [
-  { name: "one-phase", twoPhaseAggregates: false },
-  { name: "two-phase", twoPhaseAggregates: true },
+  { name: "one-phase", twoPhaseAggregates: false, staged: false },
+  { name: "two-phase", twoPhaseAggregates: true, staged: false },
+  // Cut into stages and run on four workers, rows moving through the exchanges between them.
+  { name: "staged", twoPhaseAggregates: true, staged: true },
 ] as const;
+
+const STAGED_WORKERS = ["slt-node-a", "slt-node-b", "slt-node-c", "slt-node-d"];
+/** Small enough that the corpus's tables shuffle instead of always being broadcast. */
+const STAGED_BROADCAST_ROWS = 4;
 
 function isQuery(sql: string): boolean {
   return /^\s*(\(\s*)*(select|with|values|from)\b/i.test(sql);
@@ -49,6 +60,10 @@ class SltSession {
   readonly #setup: DuckDBConnection;
   readonly #instance: DuckDBInstance;
   #engine: LocalEngine | undefined;
+  /** The setup tables as chunks placed on STAGED_WORKERS, and where each chunk's file is. */
+  placed = new Map<string, PlacedTable>();
+  chunkFiles = new Map<string, string>();
+  readonly pool = new EnginePool();
   #version = 0;
   #dirty = true;
   hashThreshold = 0;
@@ -75,11 +90,20 @@ class SltSession {
     this.#version++;
     const engine = await LocalEngine.open({ threads: 1 });
     const tables = (await this.#setup.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")).getRows();
+    const members = STAGED_WORKERS.map(member);
+    this.placed = new Map();
     for (const [name] of tables) {
       const file = join(this.#dir, `${name}-${this.#version}.parquet`);
       await this.#setup.run(`COPY "${name}" TO '${file}' (FORMAT parquet)`);
       await engine.registerParquet([String(name)], [file]);
       await engine.runReferenceSql(`CREATE VIEW "${name}" AS SELECT * FROM read_parquet('${file}')`);
+      const schema = engine.catalog().lookup([String(name)])!.schema;
+      const chunks = await cutParquet(file, join(this.#dir, "chunks"));
+      for (const c of chunks) this.chunkFiles.set(c.hash, c.file);
+      this.placed.set(String(name), {
+        columns: schema.names.map((n, i) => ({ name: n, type: schema.struct!.types[i] })),
+        chunks: chunks.map((c) => ({ ...c, holders: chunkHolders(c.hash, members, 2).map((m) => STAGED_WORKERS.indexOf(m.peerId)) })),
+      });
     }
     this.#engine = engine;
     this.#dirty = false;
@@ -88,6 +112,7 @@ class SltSession {
 
   close(): void {
     this.#engine?.close();
+    this.pool.close();
     this.#setup.closeSync();
     this.#instance.closeSync();
     rmSync(this.#dir, { recursive: true, force: true });
@@ -97,6 +122,20 @@ class SltSession {
 async function trustqlRows(engine: LocalEngine, sql: string, twoPhaseAggregates: boolean): Promise<string[][]> {
   const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates });
   const result = await engine.execute(planned.plan);
+  return resultValues(result.table);
+}
+
+async function stagedRows(session: SltSession, engine: LocalEngine, sql: string): Promise<string[][]> {
+  const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates: true });
+  const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: STAGED_BROADCAST_ROWS });
+  const result = await runStagedQuery({
+    query,
+    workers: STAGED_WORKERS,
+    coordinator: 0,
+    tables: session.placed,
+    runTask: (_, task) => runTaskHere(task, (hash) => session.chunkFiles.get(hash)!, session.pool),
+    budgetBytes: 1 << 20,
+  });
   return resultValues(result.table);
 }
 
@@ -147,7 +186,7 @@ async function runQuery(session: SltSession, record: QueryRecord, options: Requi
   for (const variant of PLAN_VARIANTS) {
     let ours: string[];
     try {
-      const rows = await trustqlRows(engine, record.sql, variant.twoPhaseAggregates);
+      const rows = variant.staged ? await stagedRows(session, engine, record.sql) : await trustqlRows(engine, record.sql, variant.twoPhaseAggregates);
       if (rows.length > 0 && rows[0].length !== record.types.length) {
         fail(`${variant.name}: ${rows[0].length} columns, the record's types say ${record.types.length}`);
         continue;
