@@ -31,7 +31,7 @@ while (performance.now() - verifyStart < 1000) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "trustql-bench-cluster-"));
-const cluster = await clusterUp(dir, nodeCount);
+const cluster = await clusterUp(dir, nodeCount, { fresh: true });
 const nodes = cluster.nodes.map((n) => new NodeClient(n.http));
 try {
   const genesis = readKeyFile(cluster.genesisKey);

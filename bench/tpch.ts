@@ -44,7 +44,7 @@ if (!files.every((f) => existsSync(f))) {
 
 if (existsSync(join(clusterDir, "cluster.json"))) await clusterDown(clusterDir);
 process.stderr.write(`starting ${nodeCount} nodes and adding the dataset…\n`);
-const cluster = await clusterUp(clusterDir, nodeCount);
+const cluster = await clusterUp(clusterDir, nodeCount, { fresh: true });
 try {
   const addStarted = performance.now();
   const added = await addDataset({

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
   heading(`Starting a cluster of ${NODES} nodes on 127.0.0.1 in ${CLUSTER_DIR}`);
   if (existsSync(join(CLUSTER_DIR, "cluster.json"))) await clusterDown(CLUSTER_DIR);
-  const cluster = await clusterUp(CLUSTER_DIR, NODES);
+  const cluster = await clusterUp(CLUSTER_DIR, NODES, { fresh: true });
   for (const n of cluster.nodes) process.stdout.write(`  node ${n.index}  ${n.peerId}  ${n.http}\n`);
 
   heading("Adding the data as dataset tpch");

@@ -1,6 +1,6 @@
 // `cluster up|down`: a local cluster of node processes on 127.0.0.1 sharing one genesis.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import { generateKeyPair, toHex } from "../../ledger/crypto.ts";
@@ -47,9 +47,14 @@ function startNode(dir: string, index: number, seeds: string[]): number {
   return child.pid!;
 }
 
-export async function clusterUp(dir: string, nodes: number): Promise<ClusterFile> {
+/** Starts a new cluster in `dir`; `fresh` first deletes what a stopped cluster left there (its ledgers, chunks and keys). */
+export async function clusterUp(dir: string, nodes: number, options: { fresh?: boolean } = {}): Promise<ClusterFile> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_CLUSTER_NODES) throw new UserError(`--nodes ${nodes}: expected 1 to ${MAX_CLUSTER_NODES}`);
   if (existsSync(join(dir, "cluster.json"))) throw new UserError(`${dir} already holds a cluster (trustql cluster down --dir ${dir} first, or use another --dir)`);
+  if (existsSync(join(dir, "genesis.json"))) {
+    if (!options.fresh) throw new UserError(`${dir} holds a stopped cluster's data: use another --dir, or --fresh to delete it and start over`);
+    for (const entry of readdirSync(dir)) if (/^node-\d+$/.test(entry) || /^genesis\.(json|key)$/.test(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
   mkdirSync(dir, { recursive: true });
   const genesisKeys = generateKeyPair();
   writeKeyFile(join(dir, "genesis.key"), genesisKeys);
@@ -121,12 +126,12 @@ export async function clusterDown(dir: string): Promise<number> {
 export const clusterUpCommand: Command = {
   path: ["cluster", "up"],
   summary: "Start a local cluster of node processes on 127.0.0.1 with a funded genesis",
-  usage: "cluster up --nodes N --dir D [--detach]",
-  options: { nodes: { type: "string", default: "4" }, dir: { type: "string", default: ".trustql/cluster" }, detach: { type: "boolean" } },
+  usage: "cluster up --nodes N --dir D [--detach] [--fresh]",
+  options: { nodes: { type: "string", default: "4" }, dir: { type: "string", default: ".trustql/cluster" }, detach: { type: "boolean" }, fresh: { type: "boolean" } },
   async run({ values }, context) {
     const { io } = context;
     const dir = resolve(io.cwd, String(values.dir));
-    const cluster = await clusterUp(dir, Number(values.nodes));
+    const cluster = await clusterUp(dir, Number(values.nodes), { fresh: Boolean(values.fresh) });
     if (context.json) writeJson(io, cluster);
     else {
       for (const n of cluster.nodes) io.stdout.write(`node ${n.index}  ${n.ledgerPeer.slice(0, 12)}  ${n.multiaddr}  ${n.http}  pid ${n.pid}\n`);
