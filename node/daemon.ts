@@ -332,10 +332,10 @@ export class TrustqlNode {
     json(res, 200, { datasets });
   }
 
-  async #readQueryRequest(req: IncomingMessage, res: ServerResponse): Promise<{ sql: string; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown } | undefined> {
+  async #readQueryRequest(req: IncomingMessage, res: ServerResponse): Promise<{ sql: string; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown; progress?: unknown } | undefined> {
     const body = await readBody(req, 1 << 20);
     if (!body) return void json(res, 413, { error: "a query request is at most 1 MiB" });
-    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown };
+    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown; progress?: unknown };
     try {
       request = JSON.parse(new TextDecoder().decode(body));
     } catch {
@@ -376,8 +376,17 @@ export class TrustqlNode {
       if (typeof refused === "string") return json(res, 409, { error: refused });
       paid = refused;
     }
+    // With `progress`, the answer is a stream of JSON lines: one per finished stage, then the answer (or an error).
+    const streaming = request.progress === true;
+    if (streaming) res.writeHead(200, { "content-type": "application/x-ndjson" });
+    const line = (value: unknown) => res.write(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n");
+    const reply = (status: number, body: Record<string, unknown>): void => {
+      if (!streaming) return json(res, status, body);
+      line(status === 200 ? { answer: body } : { ...body, status });
+      res.end();
+    };
     try {
-      const answer = await this.#queries.run(request.sql, { budgetBytes: budget, verifyFraction });
+      const answer = await this.#queries.run(request.sql, { budgetBytes: budget, verifyFraction, onStage: streaming ? (stage) => line({ stage }) : undefined });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
       const columns = tableToText(answer.table, answer.names);
       const rows = Array.from({ length: answer.table.numRows }, (_, r) => columns.map((c) => c.values[r]));
@@ -393,10 +402,10 @@ export class TrustqlNode {
         };
         const tx = signBody(body, [paid], [nodeSigner(this.#keys)]);
         const state = this.#accept(tx);
-        if (state.state === "REJECTED") return json(res, 409, { error: `the result transaction was rejected: ${state.reason}` });
+        if (state.state === "REJECTED") return reply(409, { error: `the result transaction was rejected: ${state.reason}` });
         resultTx = state.hash;
       }
-      json(res, 200, {
+      reply(200, {
         resultHash: hash,
         ...(resultTx ? { resultTx } : {}),
         names: answer.names,
@@ -410,9 +419,9 @@ export class TrustqlNode {
       });
     } catch (error) {
       const message = (error as Error).message;
-      if (isUserError(error)) return json(res, 400, { error: message });
+      if (isUserError(error)) return reply(400, { error: message });
       this.#log("error", "query_failed", { error: message });
-      json(res, 500, { error: message });
+      reply(500, { error: message });
     }
   }
 

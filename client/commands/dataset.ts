@@ -106,7 +106,18 @@ export const queryCommand: Command = {
         result = paid.result;
       } else {
         line.update(`running on the cluster through node ${node.index}…`);
-        result = await new NodeClient(node.http).query(positionals[0], { budgetBytes });
+        let stages = 0;
+        let chunks = 0;
+        let rows = 0;
+        result = await new NodeClient(node.http).query(positionals[0], {
+          budgetBytes,
+          onStage: (stage) => {
+            stages++;
+            chunks += stage.chunksScanned;
+            rows += stage.rowsOut;
+            line.update(`node ${node.index}: ${stages} stages done · ${chunks} chunks scanned · ${formatCount(rows)} rows moved`);
+          },
+        });
       }
     } finally {
       line.done();

@@ -83,12 +83,36 @@ export class NodeClient {
     return body;
   }
 
-  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number; queryTx?: string } = {}): Promise<ClusterQueryResult> {
-    const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...options }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
-    const body = (await response.json()) as ClusterQueryWire & { error?: string };
-    if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
+  /** Runs SQL over the cluster's datasets with this node as coordinator; `onStage` hears of each stage as it finishes. */
+  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number; queryTx?: string; onStage?: (stage: StageStats) => void } = {}): Promise<ClusterQueryResult> {
+    const { onStage, ...request } = options;
+    const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...request, progress: onStage !== undefined }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
+    let body: ClusterQueryWire & { error?: string };
+    if (onStage && response.ok && response.body) {
+      body = await readProgress(response.body, onStage);
+    } else {
+      body = (await response.json()) as ClusterQueryWire & { error?: string };
+      if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
+    }
     return { ...body, table: arrow.tableFromIPC(Buffer.from(body.arrow, "base64")) };
   }
+}
+
+/** Reads a query's progress stream: stage lines, then the answer line (or an error line). */
+async function readProgress(stream: ReadableStream<Uint8Array>, onStage: (stage: StageStats) => void): Promise<ClusterQueryWire> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    pending += decoder.decode(chunk, { stream: true });
+    for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
+      const line = JSON.parse(pending.slice(0, newline)) as { stage?: StageStats; answer?: ClusterQueryWire; error?: string };
+      pending = pending.slice(newline + 1);
+      if (line.stage) onStage(line.stage);
+      else if (line.answer) return line.answer;
+      else throw new UserError(line.error ?? "the node ended the query without an answer");
+    }
+  }
+  throw new UserError("the node closed the query's stream without an answer");
 }
 
 /** How long a client waits for a query or a chunk upload. */
