@@ -30,6 +30,8 @@ export const QUERY_PRICE = 1_000_000n;
 /** After a start, a node asks its peers for what it missed this many times, this often. */
 const RESYNC_ATTEMPTS = 10;
 const RESYNC_INTERVAL_MS = 1_000;
+/** How often a node checks for chunks it should now hold (a holder having left). */
+const REPLICATE_INTERVAL_MS = 3_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
 const MAX_WAITERS = 10_000;
@@ -97,6 +99,7 @@ export class TrustqlNode {
   readonly #queries: QueryService;
   /** This node's ledger keys: it signs result transactions with them. */
   readonly #keys: KeyPair;
+  #replicateTimer: NodeJS.Timeout | undefined;
   readonly #metrics = new Metrics();
   readonly #submittedAt = new Map<string, number>();
   /** Requests waiting for a transaction to be decided here (long polls). */
@@ -202,6 +205,14 @@ export class TrustqlNode {
     }, RESYNC_INTERVAL_MS);
     resync.unref();
     for (const tx of store.pendingTransactions()) publish(ledger.submit(tx, Date.now()));
+    let replicating = false;
+    const replicate = setInterval(() => {
+      if (replicating) return;
+      replicating = true;
+      queries.replicate().catch((error) => log("warn", "replicate_failed", { error: String((error as Error).message) })).finally(() => (replicating = false));
+    }, REPLICATE_INTERVAL_MS);
+    replicate.unref();
+    node.#replicateTimer = replicate;
     log("info", "node_started", { ...info });
     return node;
   }
@@ -276,6 +287,7 @@ export class TrustqlNode {
     if (req.method === "POST" && url.pathname === "/v1/query") return this.#query(req, res);
     if (req.method === "POST" && url.pathname === "/v1/plan") return this.#plan(req, res);
     if (req.method === "GET" && url.pathname === "/v1/datasets") return this.#listDatasets(res);
+    if (req.method === "GET" && url.pathname === "/v1/chunks") return json(res, 200, { chunks: this.#datasets.heldChunks() });
     if (req.method !== "GET") return json(res, 405, { error: `${req.method} is not served here` });
     if (url.pathname === "/v1/health") return json(res, 200, { ok: true, ...this.info, committed: this.#store.transactionCount(), peers: this.#network.connectedPeers().length });
     if (url.pathname === "/metrics") {
@@ -483,6 +495,7 @@ export class TrustqlNode {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#replicateTimer);
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
     await this.#network.stop();

@@ -45,6 +45,11 @@ export class DatasetStore {
     return join(this.#chunks, `${hash}.parquet`);
   }
 
+  /** The hashes of every chunk held here. */
+  heldChunks(): string[] {
+    return readdirSync(this.#chunks).filter((f) => /^[0-9a-f]{64}\.parquet$/.test(f)).map((f) => f.slice(0, 64)).sort();
+  }
+
   hasChunk(hash: string): boolean {
     return existsSync(this.chunkFile(hash));
   }

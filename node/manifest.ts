@@ -100,8 +100,17 @@ export function catalogTables(manifest: DatasetManifest): CatalogTable[] {
 }
 
 /**
+ * Where a chunk should be now: the `replicas` live nodes nearest its hash. When a holder is
+ * gone, the next nearest live node becomes one, and fetches the chunk (re-replication).
+ */
+export function currentHolders(hash: string, manifest: DatasetManifest, live: readonly string[]): string[] {
+  return chunkHolders(hash, live.map(member), manifest.replicas).map((m) => m.peerId);
+}
+
+/**
  * The manifest's tables for a query over `workers` (peer ids, live): each chunk's holders are
- * the members nearest its hash that are live, nearest first, as worker indexes.
+ * the live nodes it was placed on, nearest its hash first, then the live nodes that should hold
+ * it now (re-replicated copies), as worker indexes.
  */
 export function placedTables(manifest: DatasetManifest, workers: readonly string[]): Map<string, PlacedTable> {
   const members: Member[] = manifest.members.map(member);
@@ -112,8 +121,8 @@ export function placedTables(manifest: DatasetManifest, workers: readonly string
       columns: table.schema.names.map((name, i) => ({ name, type: table.schema.struct!.types[i] })),
       chunks: table.chunks.map((c) => ({
         ...c,
-        holders: chunkHolders(c.hash, members, manifest.replicas)
-          .map((m) => index.get(m.peerId))
+        holders: [...new Set([...chunkHolders(c.hash, members, manifest.replicas).map((m) => m.peerId), ...currentHolders(c.hash, manifest, workers)])]
+          .map((peer) => index.get(peer))
           .filter((i): i is number => i !== undefined),
       })),
     });

@@ -32,7 +32,7 @@ import type { DatasetStore, RecordedDataset } from "./datasets.ts";
 import { createHash } from "node:crypto";
 import { Plan } from "../proto/index.ts";
 import type { StagedQuery } from "../planner/fragment/index.ts";
-import { placedTables } from "./manifest.ts";
+import { currentHolders, placedTables, readManifest } from "./manifest.ts";
 
 /** The largest task or task output one request carries. */
 export const MAX_TASK_BYTES = 256 << 20;
@@ -202,6 +202,28 @@ export class QueryService {
     const claimed = outputDigest(output);
     const again = outputDigest(await this.runTask(task));
     if (claimed.hash !== again.hash) throw new WrongResultError(worker, `node ${peer.slice(-8)} returned ${claimed.rows} rows (${claimed.hash.slice(0, 12)}) where re-execution gives ${again.rows} (${again.hash.slice(0, 12)})`);
+  }
+
+  /**
+   * Re-replication: fetches the chunks this node should now hold (it is among the live nodes
+   * nearest their hashes, a holder having left) from the nodes that have them. Returns how many.
+   */
+  async replicate(): Promise<number> {
+    const live = [this.#self, ...(await this.#network.peersServing(PROTOCOLS.task))];
+    let fetched = 0;
+    for (const { manifest } of this.#datasets.list()) {
+      for (const table of readManifest(manifest)) {
+        for (const chunk of table.chunks) {
+          if (this.#datasets.hasChunk(chunk.hash) || !currentHolders(chunk.hash, manifest, live).includes(this.#self)) continue;
+          const sources = [...new Set([...manifest.members, ...live])].filter((p) => p !== this.#self && live.includes(p));
+          if (await this.#fetchChunk(chunk.hash, sources)) {
+            fetched++;
+            this.#log("chunk_replicated", { chunk: chunk.hash, table: table.names.join(".") });
+          }
+        }
+      }
+    }
+    return fetched;
   }
 
   /** Fetches a chunk from its holders into this node's store; false if none sent it. */

@@ -70,6 +70,11 @@ export class NodeClient {
     if (!response.ok) throw new UserError(`${this.url} refused chunk ${hash.slice(0, 12)}: ${((await response.json()) as { error?: string }).error ?? response.status}`);
   }
 
+  /** The hashes of the chunks this node holds. */
+  chunks(): Promise<{ chunks: string[] }> {
+    return this.#get("/v1/chunks");
+  }
+
   datasets(): Promise<{ datasets: DatasetSummary[] }> {
     return this.#get("/v1/datasets");
   }

@@ -7,7 +7,7 @@
 //
 // This runner keeps every worker in this process; the streams between them are the same byte
 // streams the network carries between nodes.
-import type * as arrow from "apache-arrow";
+import * as arrow from "apache-arrow";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
@@ -541,6 +541,8 @@ function ownBytes(batch: arrow.RecordBatch, spec: PartitionSpec, router: Router,
   return batch.numRows === 0 ? 0 : (batchBytes(batch) * own) / batch.numRows;
 }
 
+/** One table of `batches` (from tasks on different workers) under `like`'s schema, every field nullable. */
 function tableOf(like: arrow.Table, batches: arrow.RecordBatch[]): arrow.Table {
-  return new (like.constructor as typeof arrow.Table)(like.schema, batches);
+  const schema = new arrow.Schema(like.schema.fields.map((f) => new arrow.Field(f.name, f.type, true)));
+  return new arrow.Table(schema, batches.map((b) => new arrow.RecordBatch(schema, b.data)));
 }

@@ -150,7 +150,7 @@ describe("TPC-H on a cluster of four processes", () => {
     await restartNode(2, [], 2);
   }, 90_000);
 
-  it("gives the same answer when a node is killed in the middle of a query", async () => {
+  it("gives the same answer when a node is killed in the middle of a query, then re-replicates its chunks", async () => {
     const sql = readFileSync(join(QUERIES, "q09.sql"), "utf8");
     const victim = cluster.nodes[3];
     const running = nodes[1].query(sql);
@@ -162,5 +162,14 @@ describe("TPC-H on a cluster of four processes", () => {
     const after = await nodes[1].query(sql);
     expect(after.workers).toHaveLength(3);
     expect(resultLines(resultValues(after.table), "nosort", 0)).toEqual(await expected(sql));
+    // The chunks it held are copied to the next nearest live nodes: every chunk has two copies among the three again.
+    const all = (await Promise.all(nodes.map((n, i) => (i === 3 ? Promise.resolve({ chunks: [] as string[] }) : n.chunks())))).flatMap((c) => c.chunks);
+    const fewest = async () => {
+      const held = await Promise.all(nodes.slice(0, 3).map((n) => n.chunks().then((c) => new Set(c.chunks))));
+      return Math.min(...[...new Set(all)].map((hash) => held.filter((h) => h.has(hash)).length));
+    };
+    let copies = await fewest();
+    for (const started = Date.now(); copies < 2 && Date.now() - started < 30_000; copies = await fewest()) await new Promise((r) => setTimeout(r, 250));
+    expect(copies).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
