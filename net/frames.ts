@@ -27,25 +27,69 @@ export async function writeFrame(stream: Stream, payload: Uint8Array, maxBytes: 
   if (!stream.send(frame)) await stream.onDrain();
 }
 
-/** Reads frames until the stream ends; a frame over `maxBytes` or a torn frame is an error. */
+/**
+ * Reads frames until the stream ends; a frame over `maxBytes` or a torn frame is an error.
+ * Chunks are kept as they arrive and copied once, into the frame they belong to: joining them
+ * as they come would copy a large frame once per chunk (quadratic, and the event loop stalls).
+ */
 export async function* readFrames(stream: AsyncIterable<Chunk>, maxBytes: number): AsyncGenerator<Uint8Array> {
-  let buffered = new Uint8Array(0);
+  const pending = new ChunkQueue();
   for await (const chunk of stream) {
-    const bytes = bytesOf(chunk);
-    const joined = new Uint8Array(buffered.length + bytes.length);
-    joined.set(buffered);
-    joined.set(bytes, buffered.length);
-    buffered = joined;
-    while (buffered.length >= FRAME_HEADER_BYTES) {
-      const length = new DataView(buffered.buffer, buffered.byteOffset, FRAME_HEADER_BYTES).getUint32(0);
+    pending.push(bytesOf(chunk));
+    while (pending.length >= FRAME_HEADER_BYTES) {
+      const length = new DataView(pending.peek(FRAME_HEADER_BYTES).buffer).getUint32(0);
       if (length > maxBytes) throw new FrameError(`frame of ${length} bytes announced, over the ${maxBytes}-byte limit`);
-      if (buffered.length < FRAME_HEADER_BYTES + length) break;
-      yield buffered.slice(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
-      buffered = buffered.slice(FRAME_HEADER_BYTES + length);
+      if (pending.length < FRAME_HEADER_BYTES + length) break;
+      pending.take(FRAME_HEADER_BYTES);
+      yield pending.take(length);
     }
-    if (buffered.length > FRAME_HEADER_BYTES + maxBytes) throw new FrameError("frame larger than announced");
   }
-  if (buffered.length > 0) throw new FrameError(`stream ended inside a frame (${buffered.length} bytes left)`);
+  if (pending.length > 0) throw new FrameError(`stream ended inside a frame (${pending.length} bytes left)`);
+}
+
+/** Bytes received and not yet framed, as the chunks they came in. */
+class ChunkQueue {
+  readonly #chunks: Uint8Array[] = [];
+  /** Bytes of #chunks[0] already taken. */
+  #offset = 0;
+  length = 0;
+
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#chunks.push(bytes);
+    this.length += bytes.length;
+  }
+
+  /** A copy of the first `n` bytes, left in the queue. */
+  peek(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    for (let i = 0, offset = this.#offset; filled < n; i++, offset = 0) {
+      const part = this.#chunks[i].subarray(offset, offset + n - filled);
+      out.set(part, filled);
+      filled += part.length;
+    }
+    return out;
+  }
+
+  /** The first `n` bytes, removed from the queue, in one new array. */
+  take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.#chunks[0];
+      const part = head.subarray(this.#offset, this.#offset + n - filled);
+      out.set(part, filled);
+      filled += part.length;
+      this.#offset += part.length;
+      if (this.#offset === head.length) {
+        this.#chunks.shift();
+        this.#offset = 0;
+      }
+    }
+    this.length -= n;
+    return out;
+  }
 }
 
 /** The first frame of a stream, or an error if there is none. */

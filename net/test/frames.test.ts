@@ -41,6 +41,19 @@ describe("frames", () => {
     await expect(collect(chunks(torn, []), 1000)).rejects.toThrow(/ended inside a frame/);
   });
 
+  it("read a large frame that arrives in many small chunks, copying each byte once", async () => {
+    const payload = new Uint8Array(8_000_000).map((_, i) => i % 251);
+    const header = new Uint8Array(4);
+    new DataView(header.buffer).setUint32(0, payload.length);
+    async function* pieces(): AsyncGenerator<Uint8Array> {
+      yield header;
+      for (let at = 0; at < payload.length; at += 16_384) yield payload.subarray(at, at + 16_384);
+    }
+    const [frame] = await collect(pieces(), 10_000_000);
+    expect(frame.length).toBe(payload.length);
+    expect(Buffer.compare(frame, payload)).toBe(0);
+  });
+
   it("never hang or crash on random bytes", async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), async (bytes) => {
