@@ -2,6 +2,7 @@
 // Every inbound frame is bounded before a byte of it is buffered; writes wait for the stream
 // to drain, so a slow reader slows the writer instead of growing its memory.
 import type { Stream } from "@libp2p/interface";
+import { ChunkQueue } from "../common/chunk-queue.ts";
 
 export const FRAME_HEADER_BYTES = 4;
 
@@ -45,51 +46,6 @@ export async function* readFrames(stream: AsyncIterable<Chunk>, maxBytes: number
     }
   }
   if (pending.length > 0) throw new FrameError(`stream ended inside a frame (${pending.length} bytes left)`);
-}
-
-/** Bytes received and not yet framed, as the chunks they came in. */
-class ChunkQueue {
-  readonly #chunks: Uint8Array[] = [];
-  /** Bytes of #chunks[0] already taken. */
-  #offset = 0;
-  length = 0;
-
-  push(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.#chunks.push(bytes);
-    this.length += bytes.length;
-  }
-
-  /** A copy of the first `n` bytes, left in the queue. */
-  peek(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let filled = 0;
-    for (let i = 0, offset = this.#offset; filled < n; i++, offset = 0) {
-      const part = this.#chunks[i].subarray(offset, offset + n - filled);
-      out.set(part, filled);
-      filled += part.length;
-    }
-    return out;
-  }
-
-  /** The first `n` bytes, removed from the queue, in one new array. */
-  take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.#chunks[0];
-      const part = head.subarray(this.#offset, this.#offset + n - filled);
-      out.set(part, filled);
-      filled += part.length;
-      this.#offset += part.length;
-      if (this.#offset === head.length) {
-        this.#chunks.shift();
-        this.#offset = 0;
-      }
-    }
-    this.length -= n;
-    return out;
-  }
 }
 
 /** The first frame of a stream, or an error if there is none. */

@@ -7,6 +7,7 @@
 //   CREDIT  receiver → producer  [u32 frames]: the producer may send that many more frames
 //   SALT    receiver → producer  JSON SaltAnnouncement: keys the receiver now spreads
 import * as arrow from "apache-arrow";
+import { ChunkQueue } from "../common/chunk-queue.ts";
 import { invariant } from "../common/errors.ts";
 
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
@@ -39,28 +40,21 @@ export function encodeFrame(kind: FrameKind, body: Uint8Array = new Uint8Array(0
 
 /** Frames out of byte chunks cut anywhere; refuses a frame over the limit before buffering it. */
 export async function* decodeFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Frame> {
-  let pending: Uint8Array = new Uint8Array(0);
+  const pending = new ChunkQueue();
   for await (const chunk of chunks) {
-    pending = pending.byteLength === 0 ? chunk : concat(pending, chunk);
-    while (pending.byteLength >= HEADER_BYTES) {
-      const view = new DataView(pending.buffer, pending.byteOffset, pending.byteLength);
-      const length = view.getUint32(0);
-      const kind = pending[4];
+    pending.push(chunk);
+    while (pending.length >= HEADER_BYTES) {
+      const header = pending.peek(HEADER_BYTES);
+      const length = new DataView(header.buffer).getUint32(0);
+      const kind = header[4];
       if (length > MAX_FRAME_BYTES) throw new ExchangeProtocolError(`a frame of ${length} bytes is over the ${MAX_FRAME_BYTES}-byte limit`);
       if (!Object.values(FRAME).includes(kind as FrameKind)) throw new ExchangeProtocolError(`unknown frame kind ${kind}`);
-      if (pending.byteLength < HEADER_BYTES + length) break;
-      yield { kind: kind as FrameKind, body: pending.slice(HEADER_BYTES, HEADER_BYTES + length) };
-      pending = pending.subarray(HEADER_BYTES + length);
+      if (pending.length < HEADER_BYTES + length) break;
+      pending.take(HEADER_BYTES);
+      yield { kind: kind as FrameKind, body: pending.take(length) };
     }
   }
-  if (pending.byteLength > 0) throw new ExchangeProtocolError(`the stream ended inside a frame (${pending.byteLength} bytes left)`);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
+  if (pending.length > 0) throw new ExchangeProtocolError(`the stream ended inside a frame (${pending.length} bytes left)`);
 }
 
 /** A BATCH body: the routing epoch it was partitioned under, then the batch as Arrow IPC. */
