@@ -13,6 +13,7 @@ import {
   type DuckDBDecimalType,
   type DuckDBType,
   type DuckDBValue,
+  type DuckDBVector,
 } from "@duckdb/node-api";
 import { decimalToBigInt } from "../common/decimal.ts";
 import { invariant } from "../common/errors.ts";
@@ -55,6 +56,48 @@ function readerFor(type: DuckDBType): Reader {
   }
 }
 
+/** The parts of DuckDB's vector classes a raw copy writes into (a typed array, or a DataView for decimals). */
+interface RawVector {
+  readonly items?: ArrayBufferView;
+  readonly dataView?: DataView;
+  setItem(index: number, value: null): void;
+  flush(): void;
+}
+
+/**
+ * Copies a fixed-width column's values straight into the chunk's vector when the two lay out a
+ * value alike (integers, floats, dates as days, timestamps and times as microseconds, decimals
+ * as little-endian two's complement), marking NULLs one by one. False: not such a column.
+ */
+function copyFixedWidth(target: DuckDBVector, data: arrow.Data, start: number, rows: number): boolean {
+  const vector = target as unknown as RawVector;
+  const values = data.values as ArrayBufferView | undefined;
+  if (!values || !ArrayBuffer.isView(values)) return false;
+  if (vector.items && vector.items.constructor === values.constructor && !arrow.DataType.isDecimal(data.type) && !arrow.DataType.isBool(data.type)) {
+    const items = vector.items as unknown as { set(source: ArrayLike<unknown>): void };
+    items.set((values as unknown as { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(start, start + rows));
+  } else if (vector.dataView && arrow.DataType.isDecimal(data.type) && (data.type as arrow.Decimal).bitWidth === 128) {
+    const words = values as Uint32Array;
+    const view = vector.dataView;
+    const width = view.byteLength / rows;
+    if (width === 16) {
+      new Uint8Array(view.buffer, view.byteOffset, rows * 16).set(new Uint8Array(words.buffer, words.byteOffset + start * 16, rows * 16));
+    } else if (width === 8) {
+      for (let r = 0, w = start * 4; r < rows; r++, w += 4) {
+        view.setUint32(r * 8, words[w], true);
+        view.setUint32(r * 8 + 4, words[w + 1], true);
+      }
+    } else if (width === 4) {
+      for (let r = 0, w = start * 4; r < rows; r++, w += 4) view.setInt32(r * 4, words[w] | 0, true);
+    } else if (width === 2) {
+      for (let r = 0, w = start * 4; r < rows; r++, w += 4) view.setInt16(r * 2, words[w] << 16 >> 16, true);
+    } else return false;
+  } else return false;
+  if (data.nullCount > 0) for (let r = 0; r < rows; r++) if (!data.getValid(start + r)) vector.setItem(r, null);
+  vector.flush();
+  return true;
+}
+
 /** Appends every row of `batches` (columns positionally matching `types`) to `appender`. */
 export function appendBatches(appender: DuckDBAppender, types: readonly DuckDBType[], batches: readonly arrow.RecordBatch[]): number {
   const readers = types.map(readerFor);
@@ -66,6 +109,7 @@ export function appendBatches(appender: DuckDBAppender, types: readonly DuckDBTy
       const chunk = DuckDBDataChunk.create(types, rows);
       for (let c = 0; c < types.length; c++) {
         const data = batch.data.children[c];
+        if (copyFixedWidth(chunk.getColumnVector(c), data, start, rows)) continue;
         const read = readers[c](data);
         const values: DuckDBValue[] = new Array(rows);
         for (let r = 0; r < rows; r++) values[r] = data.getValid(start + r) ? read(start + r) : null;
