@@ -66,18 +66,27 @@ try {
   const client = new NodeClient(cluster.nodes[0].http);
   const rows: string[][] = [];
   const ratios: number[] = [];
+  const failures: string[] = [];
   for (const id of queryIds) {
     const sql = readFileSync(join(root, "sql-tests", "tpch", "queries", `${id}.sql`), "utf8");
     const clusterTimes: number[] = [];
     const duckdbTimes: number[] = [];
     let last;
-    for (let r = 0; r < runs; r++) {
-      let started = performance.now();
-      last = await client.query(sql);
-      clusterTimes.push(performance.now() - started);
-      started = performance.now();
-      await (await reference.run(sql)).getRows();
-      duckdbTimes.push(performance.now() - started);
+    try {
+      for (let r = 0; r < runs; r++) {
+        let started = performance.now();
+        last = await client.query(sql);
+        clusterTimes.push(performance.now() - started);
+        started = performance.now();
+        await (await reference.run(sql)).getRows();
+        duckdbTimes.push(performance.now() - started);
+      }
+    } catch (error) {
+      const reason = (error as Error).message.split("\n")[0];
+      failures.push(`${id}: ${reason}`);
+      rows.push([id, "failed", "", "", "", "", "", "", "", ""]);
+      process.stderr.write(`${id} failed: ${reason}\n`);
+      continue;
     }
     const expected = resultLines(resultValues((await checker.runReferenceSql(sql)).table), "nosort", 0);
     const same = resultLines(resultValues(last!.table), "nosort", 0).join("\n") === expected.join("\n");
@@ -103,7 +112,8 @@ try {
     const status = readFileSync(`/proc/${n.pid}/status`, "utf8");
     return `${(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MiB`;
   });
-  process.stdout.write(`\nTPC-H SF ${sf} on ${nodeCount} nodes: geomean cluster/DuckDB ratio ${geomean(ratios).toFixed(2)} (target ≤ 1.5); peak RSS per node ${peaks.join(", ")}\n`);
+  process.stdout.write(`\nTPC-H SF ${sf} on ${nodeCount} nodes: geomean cluster/DuckDB ratio ${geomean(ratios).toFixed(2)} over ${ratios.length} queries (target ≤ 1.5); peak RSS per node ${peaks.join(", ")}\n`);
+  if (failures.length > 0) process.stdout.write(`${failures.length} failed:\n${failures.map((f) => `  ${f}`).join("\n")}\n`);
   checker.close();
   reference.closeSync();
   duckdb.closeSync();
