@@ -8,7 +8,16 @@ type FixedBuffer = Int8Array | Int16Array | Int32Array | Uint32Array | Float32Ar
 interface ColumnBuilder {
   type: arrow.DataType;
   append(value: unknown): void;
+  /** Appends a whole DuckDB vector from its raw values, when they are laid out as this column's; false otherwise. */
+  appendVector?(vector: RawVector, rows: number): boolean;
   finish(): arrow.Data;
+}
+
+/** What a bulk copy reads of DuckDB's vector classes: their raw values and validity. */
+interface RawVector {
+  readonly items?: ArrayBufferView;
+  readonly dataView?: DataView;
+  readonly validity: { itemValid(index: number): boolean };
 }
 
 /** Fixed-width columns: values go straight into a typed array, nulls into a validity bitmap. */
@@ -22,17 +31,63 @@ function fixedWidth<T extends arrow.DataType>(
   let validity = new Uint8Array(128);
   let length = 0;
   let nullCount = 0;
+  const reserve = (rows: number) => {
+    while ((length + rows) * stride > values.length) {
+      const grown = allocate(values.length * 2);
+      grown.set(values as never);
+      values = grown;
+      const bits = new Uint8Array(validity.length * 2);
+      bits.set(validity);
+      validity = bits;
+    }
+  };
   return {
     type,
-    append(value) {
-      if (length * stride >= values.length) {
-        const grown = allocate(values.length * 2);
-        grown.set(values as never);
-        values = grown;
-        const bits = new Uint8Array(validity.length * 2);
-        bits.set(validity);
-        validity = bits;
+    appendVector(vector, rows) {
+      const sameLayout = vector.items && vector.items.constructor === values.constructor && stride === 1;
+      const decimal = vector.dataView && values instanceof Uint32Array && stride === 4;
+      if (!sameLayout && !decimal) return false;
+      reserve(rows);
+      if (sameLayout) (values as unknown as { set(a: ArrayLike<unknown>, at: number): void }).set(vector.items as unknown as ArrayLike<unknown>, length);
+      else {
+        // DuckDB keeps a decimal in 2, 4, 8 or 16 bytes by its width; Arrow in 16: sign-extend.
+        const view = vector.dataView!;
+        const width = view.byteLength / rows;
+        const words = values as Uint32Array;
+        for (let r = 0, w = length * 4; r < rows; r++, w += 4) {
+          let low: number;
+          let high: number;
+          if (width === 16) {
+            words[w] = view.getUint32(r * 16, true);
+            words[w + 1] = view.getUint32(r * 16 + 4, true);
+            words[w + 2] = view.getUint32(r * 16 + 8, true);
+            words[w + 3] = view.getUint32(r * 16 + 12, true);
+            continue;
+          } else if (width === 8) {
+            low = view.getUint32(r * 8, true);
+            high = view.getInt32(r * 8 + 4, true);
+          } else if (width === 4) {
+            low = view.getInt32(r * 4, true);
+            high = low < 0 ? -1 : 0;
+          } else {
+            low = view.getInt16(r * 2, true);
+            high = low < 0 ? -1 : 0;
+          }
+          const sign = high < 0 ? 0xffffffff : 0;
+          words[w] = low >>> 0;
+          words[w + 1] = high >>> 0;
+          words[w + 2] = sign;
+          words[w + 3] = sign;
+        }
       }
+      for (let r = 0; r < rows; r++, length++) {
+        if (vector.validity.itemValid(r)) validity[length >> 3] |= 1 << (length & 7);
+        else nullCount++;
+      }
+      return true;
+    },
+    append(value) {
+      reserve(1);
       if (value === null || value === undefined) nullCount++;
       else {
         validity[length >> 3] |= 1 << (length & 7);
@@ -143,6 +198,7 @@ export class ArrowCollector {
     const rows = chunk.rowCount;
     this.#builders.forEach((builder, c) => {
       const vector = chunk.getColumnVector(c);
+      if (builder.appendVector?.(vector as unknown as RawVector, rows)) return;
       for (let r = 0; r < rows; r++) builder.append(vector.getItem(r));
     });
     this.#rows += rows;
