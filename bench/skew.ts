@@ -10,10 +10,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cutParquet } from "../exec/chunks/index.ts";
 import { LocalEngine } from "../exec/index.ts";
-import { EnginePool, runStagedQuery, runTaskHere, type PlacedTable } from "../exec/stages/index.ts";
+import { EnginePool, placeTable, runStagedQuery, runTaskHere, type PlacedTable } from "../exec/stages/index.ts";
 import { fragmentPlan } from "../planner/fragment/index.ts";
 import { planSql } from "../planner/index.ts";
-import { chunkHolders, member } from "../shuffle/index.ts";
 import { formatMs, median, printTable } from "./report.ts";
 
 const { values } = parseArgs({
@@ -50,8 +49,6 @@ try {
   await connection.run(`COPY (SELECT i::INTEGER AS k, 'dim-' || i AS label FROM range(0, 1001) r(i)) TO '${join(dir, "dim.parquet")}' (FORMAT parquet)`);
   connection.closeSync();
   duckdb.closeSync();
-
-  const members = workers.map(member);
   const files = new Map<string, string>();
   async function place(file: string, name: string): Promise<PlacedTable> {
     const engine = await LocalEngine.open();
@@ -60,10 +57,7 @@ try {
     engine.close();
     const chunks = await cutParquet(file, join(dir, "chunks"), { targetRows: 100_000 });
     for (const c of chunks) files.set(c.hash, c.file);
-    return {
-      columns: schema.names.map((n, i) => ({ name: n, type: schema.struct!.types[i] })),
-      chunks: chunks.map((c) => ({ ...c, holders: chunkHolders(c.hash, members, 2).map((m) => workers.indexOf(m.peerId)) })),
-    };
+    return placeTable(schema, chunks, workers);
   }
   const dim = await place(join(dir, "dim.parquet"), "dim");
 

@@ -29,3 +29,16 @@ export function formatTimestampMicros(micros: bigint): string {
   const day = micros >= 0n ? micros / MICROS_PER_DAY : -((-micros + MICROS_PER_DAY - 1n) / MICROS_PER_DAY);
   return `${formatDateDays(Number(day))} ${formatTimeMicros(micros - day * MICROS_PER_DAY)}`;
 }
+
+/** Arrow time units (arrow.TimeUnit's values) in microseconds. */
+const MICROS_PER_UNIT = [1_000_000n, 1_000n, 1n] as const;
+
+/**
+ * A timestamp or time of an Arrow column in microseconds: raw buffer values are counts of the
+ * column's unit (0 s, 1 ms, 2 µs, 3 ns); values read through Arrow's getters are fractional
+ * epoch milliseconds whatever the unit.
+ */
+export function arrowTimeToMicros(value: number | bigint, unit: number): bigint {
+  if (typeof value === "number") return BigInt(Math.round(value * 1000));
+  return unit === 3 ? value / 1_000n : value * MICROS_PER_UNIT[unit];
+}

@@ -17,6 +17,7 @@
 // to two 32-bit MurmurHash3 lanes with different seeds, finished and cross-mixed into 64 bits.
 import * as arrow from "apache-arrow";
 import { UnsupportedError, invariant } from "../common/errors.ts";
+import { arrowTimeToMicros } from "../common/temporal.ts";
 
 const TAG = { NULL: 0x6e, INT: 0x69, DECIMAL: 0x65, FLOAT: 0x66, BOOL: 0x62, DATE: 0x64, TIMESTAMP: 0x74, TIME: 0x63, STRING: 0x73, BINARY: 0x78 } as const;
 
@@ -162,7 +163,7 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
       const tag = type.typeId === arrow.Type.Timestamp ? TAG.TIMESTAMP : TAG.TIME;
       return each((row, i) => {
         state.mix(row, tag);
-        mixWords64(state, row, toMicros(values[i], unit));
+        mixWords64(state, row, arrowTimeToMicros(values[i], unit));
       });
     }
     case arrow.Type.Utf8:
@@ -206,19 +207,6 @@ function mixWords64(state: HashState, row: number, value: bigint): void {
   state.mix(row, Number((value >> 32n) & 0xffff_ffffn));
 }
 
-function toMicros(value: number | bigint, unit: arrow.TimeUnit): bigint {
-  const v = BigInt(value);
-  switch (unit) {
-    case arrow.TimeUnit.SECOND:
-      return v * 1_000_000n;
-    case arrow.TimeUnit.MILLISECOND:
-      return v * 1_000n;
-    case arrow.TimeUnit.MICROSECOND:
-      return v;
-    case arrow.TimeUnit.NANOSECOND:
-      return v / 1_000n;
-  }
-}
 
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;

@@ -2,7 +2,7 @@
 // compare answers: decimals exact, dates as YYYY-MM-DD, timestamps as ISO-like local text
 // without a zone (as DuckDB prints them), NULL as null (each format decides how to show it).
 import * as arrow from "apache-arrow";
-import { formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
+import { arrowTimeToMicros, formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
 import { decimalToBigInt, formatScaled } from "../../common/decimal.ts";
 
 export { decimalToBigInt, formatScaled };
@@ -12,22 +12,6 @@ export { formatTimestampMicros as formatTimestamp };
 const MS_PER_DAY = 86_400_000;
 
 
-function toMicros(value: bigint | number, unit: arrow.TimeUnit): bigint {
-  // Arrow's JS reader hands timestamps of every unit back as fractional epoch milliseconds.
-  if (typeof value === "number") return BigInt(Math.round(value * 1000));
-  const v = BigInt(value);
-  switch (unit) {
-    case arrow.TimeUnit.SECOND:
-      return v * 1_000_000n;
-    case arrow.TimeUnit.MILLISECOND:
-      return v * 1_000n;
-    case arrow.TimeUnit.MICROSECOND:
-      return v;
-    case arrow.TimeUnit.NANOSECOND:
-      return v / 1_000n;
-  }
-  return v;
-}
 
 /** The text of one non-null value of the given Arrow type. */
 export function formatValue(type: arrow.DataType, value: unknown): string {
@@ -38,10 +22,10 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return formatDateDays(Math.floor(Number(value) / MS_PER_DAY));
   }
   if (arrow.DataType.isTimestamp(type)) {
-    return formatTimestampMicros(toMicros(value as bigint | number, type.unit));
+    return formatTimestampMicros(arrowTimeToMicros(value as bigint | number, type.unit));
   }
   if (arrow.DataType.isTime(type)) {
-    return formatTimeMicros(toMicros(value as bigint | number, type.unit));
+    return formatTimeMicros(arrowTimeToMicros(value as bigint | number, type.unit));
   }
   if (arrow.DataType.isFloat(type)) {
     return formatFloat(value as number);

@@ -7,6 +7,7 @@ import { Output, Transaction } from "../../ledger/schema.ts";
 import { addressOf, buildTransfer, nodeSigner, txHash, type Spendable } from "../../ledger/tx/index.ts";
 import type { AcceptanceProof } from "../../node/proof.ts";
 import type { StageStats } from "../../exec/stages/index.ts";
+import type { QueryAnswer } from "../../node/query.ts";
 import * as arrow from "apache-arrow";
 
 export type TxStateName = "PENDING" | "ACCEPTED" | "REJECTED" | "UNKNOWN";
@@ -139,21 +140,14 @@ export interface DatasetSummary {
   tables: { name: string; rows: number; chunks: number; held: number }[];
 }
 
-interface ClusterQueryWire {
-  names: string[];
+/** A query's answer as the node sends it: the result as base64 Arrow IPC, with its hash and result transaction. */
+type ClusterQueryWire = Omit<QueryAnswer, "table"> & {
   /** SHA-256 over the names and rows as text (common/result-hash.ts). */
   resultHash: string;
   /** The result transaction, when the query was paid for by a query transaction. */
   resultTx?: string;
   arrow: string;
-  stages: StageStats[];
-  plan: string;
-  workers: string[];
-  /** Nodes caught returning wrong task outputs during this query. */
-  distrusted: string[];
-  planMs: number;
-  runMs: number;
-}
+};
 
 export interface ClusterQueryResult extends Omit<ClusterQueryWire, "arrow"> {
   table: arrow.Table;

@@ -10,8 +10,7 @@ import { LocalEngine } from "../../exec/index.ts";
 import { planSql } from "../../planner/index.ts";
 import { fragmentPlan } from "../../planner/fragment/index.ts";
 import { cutParquet } from "../../exec/chunks/index.ts";
-import { EnginePool, runStagedQuery, runTaskHere, type PlacedTable } from "../../exec/stages/index.ts";
-import { chunkHolders, member } from "../../shuffle/index.ts";
+import { EnginePool, placeTable, runStagedQuery, runTaskHere, type PlacedTable } from "../../exec/stages/index.ts";
 import { parseSlt, type QueryRecord, type SltRecord, type StatementRecord } from "./slt.ts";
 import { resultLines, resultValues } from "./values.ts";
 
@@ -90,7 +89,6 @@ class SltSession {
     this.#version++;
     const engine = await LocalEngine.open({ threads: 1 });
     const tables = (await this.#setup.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")).getRows();
-    const members = STAGED_WORKERS.map(member);
     this.placed = new Map();
     for (const [name] of tables) {
       const file = join(this.#dir, `${name}-${this.#version}.parquet`);
@@ -100,10 +98,7 @@ class SltSession {
       const schema = engine.catalog().lookup([String(name)])!.schema;
       const chunks = await cutParquet(file, join(this.#dir, "chunks"));
       for (const c of chunks) this.chunkFiles.set(c.hash, c.file);
-      this.placed.set(String(name), {
-        columns: schema.names.map((n, i) => ({ name: n, type: schema.struct!.types[i] })),
-        chunks: chunks.map((c) => ({ ...c, holders: chunkHolders(c.hash, members, 2).map((m) => STAGED_WORKERS.indexOf(m.peerId)) })),
-      });
+      this.placed.set(String(name), placeTable(schema, chunks, STAGED_WORKERS));
     }
     this.#engine = engine;
     this.#dirty = false;

@@ -9,11 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fragmentPlan } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
-import { chunkHolders, member } from "../../../shuffle/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, runStagedQuery, runTaskHere, type PlacedTable, type StagedResult } from "../index.ts";
+import { EnginePool, placeTable, runStagedQuery, runTaskHere, type PlacedTable, type StagedResult } from "../index.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 /** Above each task's fair share of the shuffled rows (about 0.9 MB), far below the hot key's (over 2 MB). */
@@ -39,7 +38,6 @@ beforeAll(async () => {
   connection.closeSync();
   duckdb.closeSync();
   single = await LocalEngine.open({ threads: 2 });
-  const members = WORKERS.map(member);
   for (const name of ["skewed", "dim"]) {
     const file = join(dir, `${name}.parquet`);
     await single.registerParquet([name], [file]);
@@ -47,10 +45,7 @@ beforeAll(async () => {
     const schema = single.catalog().lookup([name])!.schema;
     const chunks = await cutParquet(file, join(dir, "chunks"), { targetRows: 20_000 });
     for (const chunk of chunks) files.set(chunk.hash, chunk.file);
-    tables.set(name, {
-      columns: schema.names.map((n, i) => ({ name: n, type: schema.struct!.types[i] })),
-      chunks: chunks.map((c) => ({ ...c, holders: chunkHolders(c.hash, members, 2).map((m) => WORKERS.indexOf(m.peerId)) })),
-    });
+    tables.set(name, placeTable(schema, chunks, WORKERS));
   }
 }, 60_000);
 

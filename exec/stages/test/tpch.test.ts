@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTpch, type GeneratedTable } from "../../../datagen/tpch/index.ts";
 import { fragmentPlan, explainStages } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
-import { chunkHolders, member } from "../../../shuffle/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, outputDigest, WrongResultError, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
+import { EnginePool, outputDigest, placeTable, WrongResultError, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -30,16 +29,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trustql-staged-"));
   const generated: GeneratedTable[] = await generateTpch({ sf: 0.01, out: dir });
   single = await LocalEngine.open({ threads: 2 });
-  const members = WORKERS.map(member);
   for (const table of generated) {
     await single.registerParquet([table.name], [table.file]);
     const schema = single.catalog().lookup([table.name])!.schema;
     const chunks = await cutParquet(table.file, join(dir, "chunks"), { targetRows: CHUNK_ROWS });
     for (const chunk of chunks) files.set(chunk.hash, chunk.file);
-    tables.set(table.name, {
-      columns: schema.names.map((name, i) => ({ name, type: schema.struct!.types[i] })),
-      chunks: chunks.map((c) => ({ ...c, holders: chunkHolders(c.hash, members, 2).map((m) => WORKERS.indexOf(m.peerId)) })),
-    });
+    tables.set(table.name, placeTable(schema, chunks, WORKERS));
   }
 }, 120_000);
 
