@@ -521,9 +521,17 @@ class StagedRunner {
   }
 }
 
+/**
+ * The batch in pieces of at most `rows` rows, each a compact copy: a slice would share the whole
+ * batch's string buffers, and every piece would count (and be sent with) all of them.
+ */
 function sliceRows(batch: arrow.RecordBatch, rows: number): arrow.RecordBatch[] {
+  if (batch.numRows <= rows) return batch.numRows > 0 ? [batch] : [];
   const pieces: arrow.RecordBatch[] = [];
-  for (let start = 0; start < batch.numRows; start += rows) pieces.push(batch.slice(start, start + rows));
+  for (let start = 0; start < batch.numRows; start += rows) {
+    const end = Math.min(batch.numRows, start + rows);
+    pieces.push(takeRows(batch, Uint32Array.from({ length: end - start }, (_, i) => start + i)));
+  }
   return pieces;
 }
 
