@@ -192,7 +192,15 @@ export class TrustqlNode {
 
     const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
     const datasets = new DatasetStore(options.dataDir);
-    const queries = new QueryService({ self: network.peerId, network, datasets, log: (event, fields) => log("warn", event, fields), lies: options.misbehave === "wrong-results" });
+    const queries = new QueryService({
+      self: network.peerId,
+      network,
+      datasets,
+      log: (event, fields) => log("warn", event, fields),
+      keys,
+      validatorKeys: new Set(genesis.validators.map((v) => v.publicKey)),
+      lies: options.misbehave === "wrong-results",
+    });
     await queries.serve();
     node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries, keys });
     // Catch up with what was committed while this node was away (asked again while the gossip
@@ -426,6 +434,7 @@ export class TrustqlNode {
         plan: answer.plan,
         workers: answer.workers,
         distrusted: answer.distrusted,
+        attestations: answer.attestations,
         planMs: answer.planMs,
         runMs: answer.runMs,
       });

@@ -8,6 +8,7 @@ import { txHash } from "../ledger/tx/index.ts";
 import { verifyPeerId } from "../ledger/identity/index.ts";
 import type { Genesis } from "./config.ts";
 import { resultHash } from "../common/result-hash.ts";
+import { verifyAttestation, type Attestation } from "./attestation.ts";
 
 export interface AcceptanceProof {
   hash: string;
@@ -80,15 +81,19 @@ export interface QueryResultProof {
   query: AcceptanceProof;
   /** The coordinator's transaction that spent the query's output and recorded the result's hash. */
   result: AcceptanceProof;
+  /** The executors' signed attestations of the task outputs they returned to the coordinator. */
+  attestations: Attestation[];
 }
 
 export interface QueryResultCheck extends ProofCheck {
   rows: number;
+  /** Attestations signed by a validator's key, of how many the file holds. */
+  attested: number;
 }
 
 /** Checks offline: both transactions accepted, the result spends the query, and the rows hash to what the result recorded. */
 export function verifyQueryResultFile(proof: QueryResultProof): QueryResultCheck {
-  const fail = (reason: string): QueryResultCheck => ({ ok: false, accepted: 0, validators: proof.query?.validators?.length ?? 0, rows: 0, reason });
+  const fail = (reason: string): QueryResultCheck => ({ ok: false, accepted: 0, validators: proof.query?.validators?.length ?? 0, rows: 0, attested: 0, reason });
   if (!Array.isArray(proof.names) || !Array.isArray(proof.rows)) return fail("the file has no result rows");
   const queryCheck = verifyProofFile(proof.query);
   if (!queryCheck.ok) return fail(`the query transaction: ${queryCheck.reason}`);
@@ -104,5 +109,9 @@ export function verifyQueryResultFile(proof: QueryResultProof): QueryResultCheck
   if (!recorded) return fail("the result transaction records no result hash");
   const computed = resultHash(proof.names, proof.rows);
   if (toHex(recorded) !== computed) return fail(`the rows hash to ${computed.slice(0, 16)}, the result transaction recorded ${toHex(recorded).slice(0, 16)}`);
-  return { ok: true, accepted: Math.min(queryCheck.accepted, resultCheck.accepted), validators: queryCheck.validators, rows: proof.rows.length };
+  const keys = new Set(proof.query.validators.map((v) => v.publicKey));
+  const attestations = Array.isArray(proof.attestations) ? proof.attestations : [];
+  const forged = attestations.findIndex((a) => !verifyAttestation(a, keys));
+  if (forged >= 0) return fail(`attestation ${forged} is not signed by a validator's key`);
+  return { ok: true, accepted: Math.min(queryCheck.accepted, resultCheck.accepted), validators: queryCheck.validators, rows: proof.rows.length, attested: attestations.length };
 }

@@ -24,6 +24,8 @@ import {
   outputDigest,
 } from "../exec/stages/index.ts";
 import { readFileSync } from "node:fs";
+import type { KeyPair } from "../ledger/crypto.ts";
+import { attest, sha256Hex, verifyAttestation, type Attestation } from "./attestation.ts";
 import { MAX_CHUNK_BYTES } from "./datasets.ts";
 import { explainStages, fragmentPlan } from "../planner/fragment/index.ts";
 import { planSql } from "../planner/index.ts";
@@ -65,6 +67,8 @@ export interface QueryAnswer {
   workers: string[];
   /** Nodes caught returning wrong task outputs: the answer comes from a run without them. */
   distrusted: string[];
+  /** The other nodes' signed attestations of the task outputs they returned. */
+  attestations: Attestation[];
   planMs: number;
   runMs: number;
 }
@@ -77,9 +81,23 @@ export class QueryService {
 
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
   readonly #lies: boolean;
+  /** This node's ledger keys: it signs attestations of the task outputs it returns. */
+  readonly #keys: KeyPair;
+  /** The genesis validators' public keys (hex): whose attestations count. */
+  readonly #validatorKeys: ReadonlySet<string>;
 
-  constructor(options: { self: string; network: Network; datasets: DatasetStore; log: (event: string, fields: Record<string, unknown>) => void; lies?: boolean }) {
+  constructor(options: {
+    self: string;
+    network: Network;
+    datasets: DatasetStore;
+    log: (event: string, fields: Record<string, unknown>) => void;
+    keys: KeyPair;
+    validatorKeys: ReadonlySet<string>;
+    lies?: boolean;
+  }) {
     this.#self = options.self;
+    this.#keys = options.keys;
+    this.#validatorKeys = options.validatorKeys;
     this.#log = options.log;
     this.#network = options.network;
     this.#datasets = options.datasets;
@@ -97,9 +115,16 @@ export class QueryService {
       async (request) => {
         const task = decodeTask(request); // a frame that is no task charges the sender
         try {
-          const output = await this.runTask(task);
+          let output = await this.runTask(task);
           // A node started to misbehave (for tests) drops the last row of what it returns.
-          return answer(TASK_OK, encodeTaskOutput(this.#lies && output.numRows > 0 ? output.slice(0, output.numRows - 1) : output));
+          if (this.#lies && output.numRows > 0) output = output.slice(0, output.numRows - 1);
+          const bytes = encodeTaskOutput(output);
+          const attestation = new TextEncoder().encode(JSON.stringify(attest(this.#keys, request, bytes, output.numRows)));
+          const body = new Uint8Array(4 + attestation.length + bytes.length);
+          new DataView(body.buffer).setUint32(0, attestation.length);
+          body.set(attestation, 4);
+          body.set(bytes, 4 + attestation.length);
+          return answer(TASK_OK, body);
         } catch (error) {
           return answer(error instanceof WorkerUnavailableError ? TASK_UNAVAILABLE : TASK_FAILED, new TextEncoder().encode((error as Error).message));
         }
@@ -147,6 +172,7 @@ export class QueryService {
   async run(sql: string, options: QueryOptions = {}): Promise<QueryAnswer> {
     const planStarted = performance.now();
     const { query } = this.plan(sql);
+    const attestations: Attestation[] = [];
     const workers = [this.#self, ...(await this.#network.peersServing(PROTOCOLS.task)).sort()];
     const tables = new Map<string, PlacedTable>();
     for (const stage of query.stages) {
@@ -163,7 +189,7 @@ export class QueryService {
       workers,
       coordinator: 0,
       tables,
-      runTask: (worker, task) => (worker === 0 ? this.runTask(task) : this.#remoteTask(workers[worker], task)),
+      runTask: (worker, task) => (worker === 0 ? this.runTask(task) : this.#remoteTask(workers[worker], task, attestations)),
       budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
       onStage: options.onStage,
       onWorkerLost: (worker, error) => this.#log("worker_lost", { peer: workers[worker], error: error.message }),
@@ -181,6 +207,7 @@ export class QueryService {
       plan: explainStages(query),
       workers,
       distrusted: result.distrusted.map((w) => workers[w]),
+      attestations,
       planMs,
       runMs: performance.now() - runStarted,
     };
@@ -226,6 +253,12 @@ export class QueryService {
     return fetched;
   }
 
+  /** A peer's task answer that does not hold: charged, and its tasks go to other nodes. */
+  #badAnswer(peer: string, what: string): WorkerUnavailableError {
+    this.#network.penalize(peer, "bad-signature", what);
+    return new WorkerUnavailableError(`node ${peer.slice(-8)} sent ${what}`);
+  }
+
   /** Fetches a chunk from its holders into this node's store; false if none sent it. */
   async #fetchChunk(hash: string, holders: readonly string[]): Promise<boolean> {
     for (const holder of holders) {
@@ -237,7 +270,7 @@ export class QueryService {
     return false;
   }
 
-  async #remoteTask(peer: string, task: Task): Promise<arrow.Table> {
+  async #remoteTask(peer: string, task: Task, attestations: Attestation[]): Promise<arrow.Table> {
     const request = encodeTask(task);
     let response: Uint8Array;
     try {
@@ -247,8 +280,25 @@ export class QueryService {
     }
     const message = () => new TextDecoder().decode(response.subarray(1));
     switch (response[0]) {
-      case TASK_OK:
-        return decodeTaskOutput(response.subarray(1));
+      case TASK_OK: {
+        // [u32 length][attestation JSON][output as Arrow IPC]: the output counts only if its attestation holds.
+        const view = new DataView(response.buffer, response.byteOffset + 1, response.byteLength - 1);
+        const length = response.length >= 5 ? view.getUint32(0) : -1;
+        if (length < 0 || 5 + length > response.length) throw this.#badAnswer(peer, "a task answer without its attestation");
+        let attestation: Attestation;
+        try {
+          attestation = JSON.parse(new TextDecoder().decode(response.subarray(5, 5 + length)));
+        } catch {
+          throw this.#badAnswer(peer, "an attestation that is not JSON");
+        }
+        const bytes = response.subarray(5 + length);
+        const output = decodeTaskOutput(bytes);
+        const holds =
+          attestation.task === sha256Hex(request) && attestation.output === sha256Hex(bytes) && attestation.rows === output.numRows && verifyAttestation(attestation, this.#validatorKeys);
+        if (!holds) throw this.#badAnswer(peer, "an attestation that does not match its task, its output or a validator's key");
+        attestations.push(attestation);
+        return output;
+      }
       case TASK_UNAVAILABLE:
         throw new WorkerUnavailableError(`node ${peer.slice(-8)}: ${message()}`);
       case TASK_FAILED:

@@ -53,6 +53,7 @@ export async function queryWithProof(coordinator: NodeClient, sql: string, payer
     resultHash: result.resultHash,
     query: await coordinator.proof(queryTx),
     result: await coordinator.proof(result.resultTx),
+    attestations: result.attestations,
   };
   return { result, queryTx, resultTx: result.resultTx, proof };
 }

@@ -128,6 +128,10 @@ describe("TPC-H on a cluster of four processes", () => {
     expect(resultLines(resultValues(paid.result.table), "nosort", 0)).toEqual(await expected(sql));
     const check = verifyQueryResultFile(paid.proof);
     expect(check, check.reason).toMatchObject({ ok: true, rows: paid.result.table.numRows, validators: 4 });
+    expect(check.attested).toBeGreaterThan(0);
+    const forged = structuredClone(paid.proof);
+    forged.attestations[0].rows += 1;
+    expect(verifyQueryResultFile(forged)).toMatchObject({ ok: false, reason: expect.stringMatching(/attestation 0/) });
     const tampered = structuredClone(paid.proof);
     tampered.rows[0][1] = "0.0001";
     expect(verifyQueryResultFile(tampered)).toMatchObject({ ok: false, reason: expect.stringMatching(/rows hash to/) });
