@@ -23,11 +23,22 @@ function wholeNumber(text: unknown, flag: string): number | undefined {
   return n;
 }
 
+/** `--sort lineitem.l_shipdate` (repeatable) as { lineitem: "l_shipdate" }. */
+function sortFlags(flags: readonly string[] | undefined): Record<string, string> {
+  const sortBy: Record<string, string> = {};
+  for (const flag of flags ?? []) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(flag);
+    if (!match) throw new UserError(`--sort ${flag}: expected TABLE.COLUMN, e.g. lineitem.l_shipdate`);
+    sortBy[match[1].toLowerCase()] = match[2];
+  }
+  return sortBy;
+}
+
 export const datasetAddCommand: Command = {
   path: ["dataset", "add"],
   summary: "Cut parquet files into chunks, place them on the cluster's nodes and record the dataset's manifest",
-  usage: "dataset add NAME --cluster D FILES… [--replicas N] [--chunk-rows N] [--from KEYFILE]",
-  options: { cluster: { type: "string" }, replicas: { type: "string" }, "chunk-rows": { type: "string" }, from: { type: "string" } },
+  usage: "dataset add NAME --cluster D FILES… [--replicas N] [--chunk-rows N] [--sort TABLE.COLUMN]… [--from KEYFILE]",
+  options: { cluster: { type: "string" }, replicas: { type: "string" }, "chunk-rows": { type: "string" }, sort: { type: "string", multiple: true }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;
     const [name, ...files] = positionals;
@@ -45,6 +56,7 @@ export const datasetAddCommand: Command = {
         payer,
         replicas: wholeNumber(values.replicas, "replicas") ?? DEFAULT_REPLICAS,
         chunkRows: wholeNumber(values["chunk-rows"], "chunk-rows"),
+        sortBy: sortFlags(values.sort as string[] | undefined),
         onProgress: ({ phase, done, total, detail }) => line.update(`${progressBar(done / total)} ${phase === "cut" ? "cutting" : "placing chunks"} ${done}/${total} ${detail}`),
       });
     } finally {

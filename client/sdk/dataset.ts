@@ -28,6 +28,11 @@ export interface AddDatasetOptions {
   payer: KeyPair;
   replicas?: number;
   chunkRows?: number;
+  /**
+   * Per table, a column to sort its rows by before they are cut: each chunk then covers a narrow
+   * range of it, so filters on it prune chunks (e.g. { lineitem: "l_shipdate" }).
+   */
+  sortBy?: Readonly<Record<string, string>>;
   fee?: bigint;
   onProgress?: (event: { phase: "cut" | "upload"; done: number; total: number; detail: string }) => void;
 }
@@ -70,9 +75,21 @@ export async function addDataset(options: AddDatasetOptions): Promise<AddedDatas
         await engine.registerParquet([name], tableFiles);
         const schema = engine.catalog().lookup([name])!.schema;
         const chunks: Chunk[] = [];
-        for (const file of tableFiles) {
+        const sortColumn = options.sortBy?.[name];
+        let sources = tableFiles;
+        if (sortColumn !== undefined) {
+          if (!schema.names.some((n) => n.toLowerCase() === sortColumn.toLowerCase())) {
+            throw new UserError(`--sort ${name}.${sortColumn}: ${name} has no column ${sortColumn} (it has ${schema.names.join(", ")})`);
+          }
+          const sorted = join(work, `${name}.sorted.parquet`);
+          await engine.runReferenceSql(
+            `COPY (SELECT * FROM read_parquet([${tableFiles.map((f) => `'${f.replaceAll("'", "''")}'`).join(", ")}]) ORDER BY "${sortColumn.replaceAll('"', '""')}") TO '${sorted.replaceAll("'", "''")}' (FORMAT parquet)`,
+          );
+          sources = [sorted];
+        }
+        for (const file of sources) {
           chunks.push(...(await cutParquet(file, join(work, name), { targetRows: options.chunkRows })));
-          options.onProgress?.({ phase: "cut", done: ++cut, total: files.length, detail: name });
+          options.onProgress?.({ phase: "cut", done: (cut += sortColumn === undefined ? 1 : tableFiles.length), total: files.length, detail: name });
         }
         tables.push({ name, schema, chunks });
       }
