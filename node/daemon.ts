@@ -20,7 +20,7 @@ import { isUserError } from "../common/errors.ts";
 import { Metrics } from "./metrics.ts";
 import { makeProof } from "./proof.ts";
 import { DatasetStore, MAX_CHUNK_BYTES } from "./datasets.ts";
-import { QueryService } from "./query.ts";
+import { QueryService, type PlannedQuery } from "./query.ts";
 import { readManifest } from "./manifest.ts";
 import * as arrow from "apache-arrow";
 
@@ -252,8 +252,8 @@ export class TrustqlNode {
 
   /** A committed transaction that records a dataset manifest makes the dataset queryable here. */
   #recordDatasets(hash: string): void {
-    const stored = this.#store.transaction(fromHex(hash));
-    for (const [index, output] of (stored?.tx.body?.outputs ?? []).entries()) {
+    // The consensus rules still hold the committed transaction: no store read per commit.
+    for (const [index, output] of (this.#ledger.transaction(hash)?.body?.outputs ?? []).entries()) {
       const manifest = output.data?.dataset;
       if (!manifest) continue;
       try {
@@ -391,8 +391,15 @@ export class TrustqlNode {
     const verifyFraction = request.verifyFraction === undefined ? undefined : Number(request.verifyFraction);
     if (verifyFraction !== undefined && !(verifyFraction >= 0 && verifyFraction <= 1)) return json(res, 400, { error: `verifyFraction ${String(request.verifyFraction)}: expected 0 to 1` });
     let paid: Spendable | undefined;
+    let planned: PlannedQuery | undefined;
     if (request.queryTx !== undefined) {
-      const refused = this.#checkQueryTx(request.sql, request.queryTx);
+      try {
+        planned = this.#queries.plan(request.sql);
+      } catch (error) {
+        if (isUserError(error)) return json(res, 400, { error: (error as Error).message });
+        throw error;
+      }
+      const refused = this.#checkQueryTx(planned.planHash, request.queryTx);
       if (typeof refused === "string") return json(res, 409, { error: refused });
       paid = refused;
     }
@@ -406,7 +413,7 @@ export class TrustqlNode {
       res.end();
     };
     try {
-      const answer = await this.#queries.run(request.sql, { budgetBytes: budget, verifyFraction, onStage: streaming ? (stage) => line({ stage }) : undefined });
+      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, onStage: streaming ? (stage) => line({ stage }) : undefined });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
       const columns = tableToText(answer.table, answer.names);
       const rows = Array.from({ length: answer.table.numRows }, (_, r) => columns.map((c) => c.values[r]));
@@ -446,15 +453,15 @@ export class TrustqlNode {
     }
   }
 
-  /** The query transaction's paid output, or why it does not pay for this SQL here. */
-  #checkQueryTx(sql: string, queryTx: unknown): Spendable | string {
+  /** The query transaction's paid output, or why it does not pay for the plan with this hash here. */
+  #checkQueryTx(planHash: string, queryTx: unknown): Spendable | string {
     if (typeof queryTx !== "string" || !/^[0-9a-f]{64}$/.test(queryTx)) return "queryTx: expected a transaction hash";
     const stored = this.#store.transaction(fromHex(queryTx));
     if (!stored) return `query transaction ${queryTx.slice(0, 16)} is not accepted here (yet)`;
     const outPoint = { txHash: fromHex(queryTx), index: 0 };
     const output = this.#store.output(outPoint);
     if (!output || !output.output.data?.queryPlanHash) return `transaction ${queryTx.slice(0, 16)} is not a query transaction`;
-    if (toHex(output.output.data.queryPlanHash) !== this.#queries.plan(sql).planHash) return `query transaction ${queryTx.slice(0, 16)} pays for another plan than this SQL's`;
+    if (toHex(output.output.data.queryPlanHash) !== planHash) return `query transaction ${queryTx.slice(0, 16)} pays for another plan than this SQL's`;
     if (toHex(output.output.address) !== toHex(addressOf(this.#keys.publicKey))) return `query transaction ${queryTx.slice(0, 16)} pays another coordinator`;
     if (output.spentBy) return `query transaction ${queryTx.slice(0, 16)} was answered already, by ${toHex(output.spentBy)}`;
     return { outPoint, output: output.output };

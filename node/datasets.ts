@@ -2,7 +2,7 @@
 // (checked before it is kept), and the manifests the ledger committed, newest per name. Both are
 // written durably (temporary file, fsync, rename) before anything acknowledges them.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../common/errors.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
@@ -66,6 +66,11 @@ export class DatasetStore {
   record(manifest: DatasetManifest, txHash: string, outputIndex: number): void {
     readManifest(manifest); // refuses a manifest that does not hold together
     writeDurably(join(this.#manifests, `${manifest.name}@${txHash}@${outputIndex}.manifest`), encode(DatasetManifest, manifest));
+    // One file per name, so a restart loads the newest, not whichever the directory lists first.
+    const older = this.#datasets.get(manifest.name);
+    if (older && (older.txHash !== txHash || older.outputIndex !== outputIndex)) {
+      rmSync(join(this.#manifests, `${manifest.name}@${older.txHash}@${older.outputIndex}.manifest`), { force: true });
+    }
     this.#remember({ manifest, txHash, outputIndex });
   }
 

@@ -52,6 +52,8 @@ const TASK_UNAVAILABLE = 2;
 export const DEFAULT_VERIFY_FRACTION = 0.1;
 
 export interface QueryOptions {
+  /** The SQL's plan when the caller made it already (to check a query transaction against it). */
+  planned?: PlannedQuery;
   budgetBytes?: number;
   verifyFraction?: number;
   onStage?: (stats: StageStats) => void;
@@ -71,6 +73,13 @@ export interface QueryAnswer {
   attestations: Attestation[];
   planMs: number;
   runMs: number;
+}
+
+export interface PlannedQuery {
+  query: StagedQuery;
+  /** What a query transaction commits to: SHA-256 over the stages' Substrait plans. */
+  planHash: string;
+  datasets: RecordedDataset[];
 }
 
 export class QueryService {
@@ -156,7 +165,7 @@ export class QueryService {
    * Plans SQL over the recorded datasets: the stages, the hash of their plans (what a query
    * transaction commits to), and the datasets it reads.
    */
-  plan(sql: string): { query: StagedQuery; planHash: string; datasets: RecordedDataset[] } {
+  plan(sql: string): PlannedQuery {
     const planned = planSql(sql, this.#datasets.catalog(), { twoPhaseAggregates: true });
     const query = fragmentPlan(planned.logical, planned.names);
     const hash = createHash("sha256");
@@ -171,7 +180,7 @@ export class QueryService {
 
   async run(sql: string, options: QueryOptions = {}): Promise<QueryAnswer> {
     const planStarted = performance.now();
-    const { query } = this.plan(sql);
+    const { query } = options.planned ?? this.plan(sql);
     const attestations: Attestation[] = [];
     const workers = [this.#self, ...(await this.#network.peersServing(PROTOCOLS.task)).sort()];
     const tables = new Map<string, PlacedTable>();

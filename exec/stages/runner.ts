@@ -470,16 +470,11 @@ class StagedRunner {
       spec,
       this.#router,
     );
-    let crossed = 0;
-    for (const batch of batches) {
-      await producer.send(batch);
-      crossed += batchBytes(batch);
-    }
+    for (const batch of batches) await producer.send(batch);
     await producer.finish();
     await Promise.all(receiving);
-    // Rows that stay on their own worker do not cross; count them out by their home.
-    const own = batches.reduce((n, b) => n + ownBytes(b, spec, this.#router, from), 0);
-    return crossed - own;
+    // Rows that stay on their own worker do not cross.
+    return producer.bytesTo.reduce((sum, bytes, to) => (to === from ? sum : sum + bytes), 0);
   }
 
   /**
@@ -541,13 +536,6 @@ function partitionSpec(stage: Stage): PartitionSpec | undefined {
   return { keys: output.keys, saltBy: output.salting?.saltBy ?? output.keys, mode: output.salting?.mode ?? "spread" };
 }
 
-/** Bytes of the rows of `batch` whose home is `worker` (approximated by row share). */
-function ownBytes(batch: arrow.RecordBatch, spec: PartitionSpec, router: Router, worker: number): number {
-  const hashes = keyHashes(batch, spec.keys);
-  let own = 0;
-  for (let row = 0; row < batch.numRows; row++) if (router.home(hashes.high[row], hashes.low[row]) === worker) own++;
-  return batch.numRows === 0 ? 0 : (batchBytes(batch) * own) / batch.numRows;
-}
 
 /** One table of `batches` (from tasks on different workers) under `like`'s schema, every field nullable. */
 function tableOf(like: arrow.Table, batches: arrow.RecordBatch[]): arrow.Table {
