@@ -119,15 +119,11 @@ export class SaltingInbox {
 
   /** Adds the bytes of keys homed here and not yet salted to the sketch. */
   #track(hashes: RowHashes, bytesPerRow: number): void {
-    const weights = new Map<string, { high: number; low: number; bytes: number }>();
+    const { router, self } = this.#options;
     for (let row = 0; row < hashes.high.length; row++) {
-      const id = `${hashes.high[row]}:${hashes.low[row]}`;
-      const entry = weights.get(id);
-      if (entry) entry.bytes += bytesPerRow;
-      else weights.set(id, { high: hashes.high[row], low: hashes.low[row], bytes: bytesPerRow });
-    }
-    for (const { high, low, bytes } of weights.values()) {
-      if (this.#salts.salts(high, low) === 1 && this.#options.router.home(high, low) === this.#options.self) this.#sketch.add(high, low, bytes);
+      const high = hashes.high[row];
+      const low = hashes.low[row];
+      if (this.#salts.salts(high, low) === 1 && router.home(high, low) === self) this.#sketch.add(high, low, bytesPerRow);
     }
   }
 

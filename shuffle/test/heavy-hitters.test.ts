@@ -2,27 +2,59 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HeavyHitters } from "../heavy-hitters.ts";
 
+// Keys that share a low word (or a high word) with others, so lookups must compare both.
+const key = fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 }));
+const keyId = (high: number, low: number) => `${high}:${low}`;
+
 describe("heavy hitters", () => {
   it("track every key heavier than total/capacity, never underestimating it", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 100 })), { maxLength: 400 }), fc.integer({ min: 1, max: 12 }), (stream, capacity) => {
+      fc.property(fc.array(fc.tuple(key, fc.integer({ min: 1, max: 100 })), { maxLength: 400 }), fc.integer({ min: 1, max: 12 }), (stream, capacity) => {
         const sketch = new HeavyHitters(capacity);
-        const truth = new Map<number, number>();
-        for (const [key, weight] of stream) {
-          sketch.add(key, 0, weight);
-          truth.set(key, (truth.get(key) ?? 0) + weight);
+        const truth = new Map<string, number>();
+        for (const [[high, low], weight] of stream) {
+          sketch.add(high, low, weight);
+          truth.set(keyId(high, low), (truth.get(keyId(high, low)) ?? 0) + weight);
         }
         const total = stream.reduce((s, [, w]) => s + w, 0);
-        const tracked = new Map(sketch.heaviest().map((k) => [k.high, k]));
+        const heaviest = sketch.heaviest();
+        const tracked = new Map(heaviest.map((k) => [keyId(k.high, k.low), k]));
+        expect(tracked.size).toBe(heaviest.length);
         expect(tracked.size).toBeLessThanOrEqual(capacity);
-        for (const [key, weight] of truth) {
-          if (weight > total / capacity) expect(tracked.has(key)).toBe(true);
-          const entry = tracked.get(key);
+        for (let i = 1; i < heaviest.length; i++) expect(heaviest[i - 1].weight).toBeGreaterThanOrEqual(heaviest[i].weight);
+        for (const [id, weight] of truth) {
+          if (weight > total / capacity) expect(tracked.has(id)).toBe(true);
+          const entry = tracked.get(id);
           if (entry) {
             expect(entry.weight).toBeGreaterThanOrEqual(weight);
             expect(entry.weight - entry.overcount).toBeLessThanOrEqual(weight);
           }
         }
+      }),
+    );
+  });
+
+  it("forget removed keys and keep the rest, under any mix of adds and removes", () => {
+    const op = fc.oneof(fc.tuple(fc.constant("add" as const), key, fc.integer({ min: 1, max: 50 })), fc.tuple(fc.constant("remove" as const), key, fc.constant(0)));
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), fc.integer({ min: 1, max: 8 }), (ops, capacity) => {
+        const sketch = new HeavyHitters(capacity);
+        // The lightest weight evicted so far bounds what an untracked key can have lost.
+        const weights = new Map<string, number>();
+        for (const [kind, [high, low], weight] of ops) {
+          if (kind === "remove") {
+            sketch.remove(high, low);
+            weights.delete(keyId(high, low));
+            continue;
+          }
+          sketch.add(high, low, weight);
+          const tracked = new Map(sketch.heaviest().map((k) => [keyId(k.high, k.low), k.weight]));
+          for (const id of weights.keys()) if (!tracked.has(id)) weights.delete(id);
+          weights.set(keyId(high, low), tracked.get(keyId(high, low))!);
+        }
+        const heaviest = sketch.heaviest();
+        expect(new Map(heaviest.map((k) => [keyId(k.high, k.low), k.weight]))).toEqual(weights);
+        for (let i = 1; i < heaviest.length; i++) expect(heaviest[i - 1].weight).toBeGreaterThanOrEqual(heaviest[i].weight);
       }),
     );
   });
