@@ -15,6 +15,7 @@ import {
   type DuckDBValue,
   type DuckDBVector,
 } from "@duckdb/node-api";
+import bindings from "@duckdb/node-bindings";
 import { decimalToBigInt } from "../common/decimal.ts";
 import { invariant } from "../common/errors.ts";
 
@@ -60,14 +61,15 @@ function readerFor(type: DuckDBType): Reader {
 interface RawVector {
   readonly items?: ArrayBufferView;
   readonly dataView?: DataView;
-  setItem(index: number, value: null): void;
+  /** The vector's handle in the bindings. */
+  readonly vector: bindings.Vector;
   flush(): void;
 }
 
 /**
  * Copies a fixed-width column's values straight into the chunk's vector when the two lay out a
  * value alike (integers, floats, dates as days, timestamps and times as microseconds, decimals
- * as little-endian two's complement), marking NULLs one by one. False: not such a column.
+ * as little-endian two's complement). False: not such a column.
  */
 function copyFixedWidth(target: DuckDBVector, data: arrow.Data, start: number, rows: number): boolean {
   const vector = target as unknown as RawVector;
@@ -93,9 +95,45 @@ function copyFixedWidth(target: DuckDBVector, data: arrow.Data, start: number, r
       for (let r = 0, w = start * 4; r < rows; r++, w += 4) view.setInt16(r * 2, words[w] << 16 >> 16, true);
     } else return false;
   } else return false;
-  if (data.nullCount > 0) for (let r = 0; r < rows; r++) if (!data.getValid(start + r)) vector.setItem(r, null);
   vector.flush();
+  copyValidity(vector.vector, data, start, rows);
   return true;
+}
+
+/**
+ * Copies a text column's UTF-8 bytes into the chunk's vector, one string at a time but never
+ * decoded into a JavaScript string and encoded back. False: not a text column.
+ */
+function copyText(chunk: DuckDBDataChunk, column: number, type: DuckDBType, data: arrow.Data, start: number, rows: number): boolean {
+  if (type.typeId !== DuckDBTypeId.VARCHAR || !arrow.DataType.isUtf8(data.type) || !data.valueOffsets || !data.values) return false;
+  const target = bindings.data_chunk_get_vector(chunk.chunk, column);
+  const offsets = data.valueOffsets as Int32Array;
+  const bytes = data.values as Uint8Array;
+  const nulls = data.nullCount > 0;
+  for (let r = 0; r < rows; r++) {
+    const row = start + r;
+    if (nulls && !data.getValid(row)) continue;
+    bindings.vector_assign_string_element_len(target, r, bytes.subarray(offsets[row], offsets[row + 1]));
+  }
+  copyValidity(target, data, start, rows);
+  return true;
+}
+
+/** Marks the NULL rows of [start, start + rows) of `data` in a vector, as one bitmap copy (the vector starts all valid). */
+function copyValidity(target: bindings.Vector, data: arrow.Data, start: number, rows: number): void {
+  if (data.nullCount === 0 || !data.nullBitmap) return;
+  // DuckDB's mask is 64-bit words with Arrow's bit order.
+  const mask = new Uint8Array(((rows + 63) >> 6) * 8);
+  const from = data.offset + start;
+  const source = data.nullBitmap;
+  if ((from & 7) === 0) {
+    mask.set(source.subarray(from >> 3, (from >> 3) + ((rows + 7) >> 3)));
+    if (rows & 7) mask[rows >> 3] &= (1 << (rows & 7)) - 1;
+  } else {
+    for (let r = 0; r < rows; r++) if ((source[(from + r) >> 3] >> ((from + r) & 7)) & 1) mask[r >> 3] |= 1 << (r & 7);
+  }
+  bindings.vector_ensure_validity_writable(target);
+  bindings.copy_data_to_vector_validity(target, 0, mask.buffer, mask.byteOffset, mask.byteLength);
 }
 
 /** Appends every row of `batches` (columns positionally matching `types`) to `appender`. */
@@ -109,7 +147,7 @@ export function appendBatches(appender: DuckDBAppender, types: readonly DuckDBTy
       const chunk = DuckDBDataChunk.create(types, rows);
       for (let c = 0; c < types.length; c++) {
         const data = batch.data.children[c];
-        if (copyFixedWidth(chunk.getColumnVector(c), data, start, rows)) continue;
+        if (copyText(chunk, c, types[c], data, start, rows) || copyFixedWidth(chunk.getColumnVector(c), data, start, rows)) continue;
         const read = readers[c](data);
         const values: DuckDBValue[] = new Array(rows);
         for (let r = 0; r < rows; r++) values[r] = data.getValid(start + r) ? read(start + r) : null;

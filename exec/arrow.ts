@@ -2,6 +2,13 @@
 // Arrow buffers of the matching type (decimals stay exact 128-bit decimals, dates stay days).
 import * as arrow from "apache-arrow";
 import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType } from "@duckdb/node-api";
+import bindings from "@duckdb/node-bindings";
+import { UserError } from "../common/errors.ts";
+
+/** DuckDB's vector size: the most rows one result chunk holds. */
+const DUCKDB_VECTOR_ROWS = 2048;
+/** Arrow's 32-bit offsets bound one text column's bytes. */
+const MAX_STRING_COLUMN_BYTES = 2 ** 31 - 1;
 
 type FixedBuffer = Int8Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array;
 
@@ -13,11 +20,80 @@ interface ColumnBuilder {
   finish(): arrow.Data;
 }
 
-/** What a bulk copy reads of DuckDB's vector classes: their raw values and validity. */
+/** What a bulk copy reads of DuckDB's vector classes: their raw values and validity mask. */
 interface RawVector {
   readonly items?: ArrayBufferView;
   readonly dataView?: DataView;
-  readonly validity: { itemValid(index: number): boolean };
+  /** `data`: one bit per row, least significant first (as Arrow's), or null when every row is valid. */
+  readonly validity: { readonly data: BigUint64Array | null; readonly offset: number; itemValid(index: number): boolean };
+}
+
+const ZERO_BITS = Uint8Array.from({ length: 256 }, (_, byte) => 8 - byte.toString(2).replaceAll("0", "").length);
+
+/**
+ * An Arrow validity bitmap grown by whole DuckDB vectors: DuckDB's mask has Arrow's bit order,
+ * so a vector's bits are copied (as bytes when they start on a byte boundary), never read row by
+ * row through BigInt arithmetic.
+ */
+class ValidityBits {
+  bits: Uint8Array;
+  nullCount = 0;
+
+  constructor(capacity: number) {
+    this.bits = new Uint8Array(Math.max(8, (capacity + 7) >> 3));
+  }
+
+  /** Marks rows [at, at + rows) valid or not from `vector`'s mask. */
+  copy(vector: RawVector, at: number, rows: number): void {
+    this.reserve(at + rows);
+    const mask = vector.validity.data;
+    const bits = this.bits;
+    if (!mask || vector.validity.offset !== 0) {
+      if (!mask) {
+        for (let r = at; r < at + rows; r++) bits[r >> 3] |= 1 << (r & 7);
+        return;
+      }
+      for (let r = 0; r < rows; r++) {
+        if (vector.validity.itemValid(r)) bits[(at + r) >> 3] |= 1 << ((at + r) & 7);
+        else this.nullCount++;
+      }
+      return;
+    }
+    const source = new Uint8Array(mask.buffer, mask.byteOffset, (rows + 7) >> 3);
+    const whole = rows >> 3;
+    if ((at & 7) === 0) {
+      bits.set(source.subarray(0, whole), at >> 3);
+      for (let i = 0; i < whole; i++) this.nullCount += ZERO_BITS[source[i]];
+      for (let r = whole * 8; r < rows; r++) this.#bit(source, r, at + r);
+    } else {
+      for (let r = 0; r < rows; r++) this.#bit(source, r, at + r);
+    }
+  }
+
+  /** Marks row `at` valid or null. */
+  set(at: number, valid: boolean): void {
+    this.reserve(at + 1);
+    if (valid) this.bits[at >> 3] |= 1 << (at & 7);
+    else this.nullCount++;
+  }
+
+  reserve(rows: number): void {
+    if (rows <= this.bits.length * 8) return;
+    let size = this.bits.length * 2;
+    while (size * 8 < rows) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bits);
+    this.bits = grown;
+  }
+
+  finish(length: number): Uint8Array | null {
+    return this.nullCount > 0 ? this.bits.subarray(0, (length + 7) >> 3) : null;
+  }
+
+  #bit(source: Uint8Array, from: number, to: number): void {
+    if ((source[from >> 3] >> (from & 7)) & 1) this.bits[to >> 3] |= 1 << (to & 7);
+    else this.nullCount++;
+  }
 }
 
 /** Fixed-width columns: values go straight into a typed array, nulls into a validity bitmap. */
@@ -26,20 +102,18 @@ function fixedWidth<T extends arrow.DataType>(
   allocate: (length: number) => FixedBuffer,
   stride: number,
   write: (buffer: never, index: number, value: unknown) => void,
+  capacity: number,
 ): ColumnBuilder {
-  let values = allocate(1024 * stride);
-  let validity = new Uint8Array(128);
+  let values = allocate(capacity * stride);
+  const validity = new ValidityBits(capacity);
   let length = 0;
-  let nullCount = 0;
   const reserve = (rows: number) => {
-    while ((length + rows) * stride > values.length) {
-      const grown = allocate(values.length * 2);
-      grown.set(values as never);
-      values = grown;
-      const bits = new Uint8Array(validity.length * 2);
-      bits.set(validity);
-      validity = bits;
-    }
+    if ((length + rows) * stride <= values.length) return;
+    let size = values.length * 2;
+    while (size < (length + rows) * stride) size *= 2;
+    const grown = allocate(size);
+    grown.set(values as never);
+    values = grown;
   };
   return {
     type,
@@ -49,60 +123,155 @@ function fixedWidth<T extends arrow.DataType>(
       if (!sameLayout && !decimal) return false;
       reserve(rows);
       if (sameLayout) (values as unknown as { set(a: ArrayLike<unknown>, at: number): void }).set(vector.items as unknown as ArrayLike<unknown>, length);
-      else {
-        // DuckDB keeps a decimal in 2, 4, 8 or 16 bytes by its width; Arrow in 16: sign-extend.
-        const view = vector.dataView!;
-        const width = view.byteLength / rows;
-        const words = values as Uint32Array;
-        for (let r = 0, w = length * 4; r < rows; r++, w += 4) {
-          let low: number;
-          let high: number;
-          if (width === 16) {
-            words[w] = view.getUint32(r * 16, true);
-            words[w + 1] = view.getUint32(r * 16 + 4, true);
-            words[w + 2] = view.getUint32(r * 16 + 8, true);
-            words[w + 3] = view.getUint32(r * 16 + 12, true);
-            continue;
-          } else if (width === 8) {
-            low = view.getUint32(r * 8, true);
-            high = view.getInt32(r * 8 + 4, true);
-          } else if (width === 4) {
-            low = view.getInt32(r * 4, true);
-            high = low < 0 ? -1 : 0;
-          } else {
-            low = view.getInt16(r * 2, true);
-            high = low < 0 ? -1 : 0;
-          }
-          const sign = high < 0 ? 0xffffffff : 0;
-          words[w] = low >>> 0;
-          words[w + 1] = high >>> 0;
-          words[w + 2] = sign;
-          words[w + 3] = sign;
-        }
-      }
-      for (let r = 0; r < rows; r++, length++) {
-        if (vector.validity.itemValid(r)) validity[length >> 3] |= 1 << (length & 7);
-        else nullCount++;
-      }
+      else copyDecimals(vector.dataView!, rows, values as Uint32Array, length * 4);
+      validity.copy(vector, length, rows);
+      length += rows;
       return true;
     },
     append(value) {
       reserve(1);
-      if (value === null || value === undefined) nullCount++;
-      else {
-        validity[length >> 3] |= 1 << (length & 7);
-        write(values as never, length, value);
-      }
+      const valid = value !== null && value !== undefined;
+      if (valid) write(values as never, length, value);
+      validity.set(length, valid);
       length++;
     },
     finish() {
       return arrow.makeData({
         type,
         length,
-        nullCount,
-        nullBitmap: nullCount > 0 ? validity.subarray(0, (length + 7) >> 3) : null,
+        nullCount: validity.nullCount,
+        nullBitmap: validity.finish(length),
         data: values.subarray(0, length * stride),
       } as never);
+    },
+  };
+}
+
+/** DuckDB keeps a decimal in 2, 4, 8 or 16 bytes by its width; Arrow in 16: sign-extend into `words` from `at`. */
+function copyDecimals(view: DataView, rows: number, words: Uint32Array, at: number): void {
+  const width = view.byteLength / rows;
+  const aligned = view.byteOffset % 4 === 0;
+  if (width === 16 && aligned) {
+    words.set(new Uint32Array(view.buffer, view.byteOffset, rows * 4), at);
+  } else if (width === 8 && aligned) {
+    const halves = new Int32Array(view.buffer, view.byteOffset, rows * 2);
+    for (let r = 0, w = at; r < rows; r++, w += 4) {
+      const high = halves[2 * r + 1];
+      const sign = high >> 31;
+      words[w] = halves[2 * r];
+      words[w + 1] = high;
+      words[w + 2] = sign;
+      words[w + 3] = sign;
+    }
+  } else if (width === 4 && aligned) {
+    const ints = new Int32Array(view.buffer, view.byteOffset, rows);
+    for (let r = 0, w = at; r < rows; r++, w += 4) {
+      const sign = ints[r] >> 31;
+      words[w] = ints[r];
+      words[w + 1] = sign;
+      words[w + 2] = sign;
+      words[w + 3] = sign;
+    }
+  } else {
+    for (let r = 0, w = at; r < rows; r++, w += 4) {
+      let low: number;
+      let high: number;
+      if (width === 16) {
+        for (let k = 0; k < 4; k++) words[w + k] = view.getUint32(r * 16 + 4 * k, true);
+        continue;
+      } else if (width === 8) {
+        low = view.getUint32(r * 8, true);
+        high = view.getInt32(r * 8 + 4, true);
+      } else if (width === 4) {
+        low = view.getInt32(r * 4, true);
+        high = low >> 31;
+      } else {
+        low = view.getInt16(r * 2, true);
+        high = low >> 31;
+      }
+      const sign = high >> 31;
+      words[w] = low;
+      words[w + 1] = high;
+      words[w + 2] = sign;
+      words[w + 3] = sign;
+    }
+  }
+}
+
+/**
+ * VARCHAR columns as UTF-8 bytes: DuckDB's strings (inline up to 12 bytes, else behind a
+ * pointer) are copied into Arrow's value buffer without becoming JavaScript strings.
+ */
+function utf8(capacity: number): ColumnBuilder {
+  const type = new arrow.Utf8();
+  let bytes = new Uint8Array(capacity * 16);
+  let used = 0;
+  let offsets = new Int32Array(capacity + 1);
+  const validity = new ValidityBits(capacity);
+  let length = 0;
+  const reserveRows = (rows: number) => {
+    if (length + rows + 1 <= offsets.length) return;
+    let size = offsets.length * 2;
+    while (size < length + rows + 1) size *= 2;
+    const grown = new Int32Array(size);
+    grown.set(offsets);
+    offsets = grown;
+  };
+  const reserveBytes = (more: number) => {
+    if (used + more <= bytes.length) return;
+    let size = bytes.length * 2;
+    while (size < used + more) size *= 2;
+    if (size > MAX_STRING_COLUMN_BYTES) throw new UserError(`a result has a text column of over ${MAX_STRING_COLUMN_BYTES} bytes: too large for one batch`);
+    const grown = new Uint8Array(size);
+    grown.set(bytes.subarray(0, used));
+    bytes = grown;
+  };
+  const encoder = new TextEncoder();
+  return {
+    type,
+    appendVector(vector, rows) {
+      const view = vector.dataView;
+      if (!view || view.byteLength !== rows * 16) return false;
+      reserveRows(rows);
+      validity.copy(vector, length, rows);
+      const raw = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      const bits = validity.bits;
+      for (let r = 0; r < rows; r++, length++) {
+        if ((bits[length >> 3] >> (length & 7)) & 1) {
+          const size = view.getUint32(r * 16, true);
+          reserveBytes(size);
+          if (size <= 12) {
+            for (let k = 0, from = r * 16 + 4; k < size; k++) bytes[used + k] = raw[from + k];
+          } else {
+            bytes.set(bindings.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + r * 16 + 8, size), used);
+          }
+          used += size;
+        }
+        offsets[length + 1] = used;
+      }
+      return true;
+    },
+    append(value) {
+      reserveRows(1);
+      const valid = value !== null && value !== undefined;
+      if (valid) {
+        const encoded = encoder.encode(String(value));
+        reserveBytes(encoded.length);
+        bytes.set(encoded, used);
+        used += encoded.length;
+      }
+      validity.set(length, valid);
+      offsets[++length] = used;
+    },
+    finish() {
+      return arrow.makeData({
+        type,
+        length,
+        nullCount: validity.nullCount,
+        nullBitmap: validity.finish(length),
+        valueOffsets: offsets.subarray(0, length + 1),
+        data: bytes.subarray(0, used),
+      });
     },
   };
 }
@@ -121,73 +290,86 @@ function viaBuilder(type: arrow.DataType, convert: (value: unknown) => unknown =
   };
 }
 
-function decimal(precision: number, scale: number): ColumnBuilder {
+function decimal(precision: number, scale: number, capacity: number): ColumnBuilder {
   return fixedWidth(new arrow.Decimal(scale, precision, 128), (n) => new Uint32Array(n), 4, (words: Uint32Array, i, value) => {
     let v = BigInt.asUintN(128, typeof value === "bigint" ? value : (value as { value: bigint }).value);
     for (let w = 0; w < 4; w++) {
       words[i * 4 + w] = Number(v & 0xffffffffn);
       v >>= 32n;
     }
-  });
+  }, capacity);
 }
 
-function builderFor(type: DuckDBType): ColumnBuilder {
+function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {
   const set = (buffer: never, i: number, value: unknown) => ((buffer as unknown[])[i] = value);
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
       return viaBuilder(new arrow.Bool());
     case DuckDBTypeId.TINYINT:
-      return fixedWidth(new arrow.Int8(), (n) => new Int8Array(n), 1, set);
+      return fixedWidth(new arrow.Int8(), (n) => new Int8Array(n), 1, set, capacity);
     case DuckDBTypeId.SMALLINT:
     case DuckDBTypeId.UTINYINT:
-      return fixedWidth(new arrow.Int16(), (n) => new Int16Array(n), 1, set);
+      return fixedWidth(new arrow.Int16(), (n) => new Int16Array(n), 1, set, capacity);
     case DuckDBTypeId.INTEGER:
     case DuckDBTypeId.USMALLINT:
-      return fixedWidth(new arrow.Int32(), (n) => new Int32Array(n), 1, set);
+      return fixedWidth(new arrow.Int32(), (n) => new Int32Array(n), 1, set, capacity);
     case DuckDBTypeId.BIGINT:
-      return fixedWidth(new arrow.Int64(), (n) => new BigInt64Array(n), 1, set);
+      return fixedWidth(new arrow.Int64(), (n) => new BigInt64Array(n), 1, set, capacity);
     case DuckDBTypeId.UINTEGER:
-      return fixedWidth(new arrow.Int64(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = BigInt(v as number)));
+      return fixedWidth(new arrow.Int64(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = BigInt(v as number)), capacity);
     case DuckDBTypeId.UBIGINT:
-      return decimal(20, 0);
+      return decimal(20, 0, capacity);
     case DuckDBTypeId.HUGEINT:
     case DuckDBTypeId.UHUGEINT:
-      return decimal(38, 0);
+      return decimal(38, 0, capacity);
     case DuckDBTypeId.FLOAT:
-      return fixedWidth(new arrow.Float32(), (n) => new Float32Array(n), 1, set);
+      return fixedWidth(new arrow.Float32(), (n) => new Float32Array(n), 1, set, capacity);
     case DuckDBTypeId.DOUBLE:
-      return fixedWidth(new arrow.Float64(), (n) => new Float64Array(n), 1, set);
+      return fixedWidth(new arrow.Float64(), (n) => new Float64Array(n), 1, set, capacity);
     case DuckDBTypeId.DECIMAL: {
       const d = type as DuckDBDecimalType;
-      return decimal(d.width, d.scale);
+      return decimal(d.width, d.scale, capacity);
     }
     case DuckDBTypeId.DATE:
-      return fixedWidth(new arrow.DateDay(), (n) => new Int32Array(n), 1, (b: Int32Array, i, v) => (b[i] = (v as { days: number }).days));
+      return fixedWidth(new arrow.DateDay(), (n) => new Int32Array(n), 1, (b: Int32Array, i, v) => (b[i] = (v as { days: number }).days), capacity);
     case DuckDBTypeId.TIMESTAMP:
-      return fixedWidth(new arrow.TimestampMicrosecond(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros));
+      return fixedWidth(new arrow.TimestampMicrosecond(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros), capacity);
     case DuckDBTypeId.TIMESTAMP_TZ:
-      return fixedWidth(new arrow.TimestampMicrosecond("UTC"), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros));
+      return fixedWidth(new arrow.TimestampMicrosecond("UTC"), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros), capacity);
     case DuckDBTypeId.TIME:
-      return fixedWidth(new arrow.TimeMicrosecond(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros));
+      return fixedWidth(new arrow.TimeMicrosecond(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros), capacity);
     case DuckDBTypeId.BLOB:
       return viaBuilder(new arrow.Binary(), (v) => (v as { bytes: Uint8Array }).bytes);
     case DuckDBTypeId.VARCHAR:
-      return viaBuilder(new arrow.Utf8());
+      return utf8(capacity);
     default:
       // Intervals, nested and exotic values: DuckDB's own text for them.
       return viaBuilder(new arrow.Utf8(), (v) => String(v));
   }
 }
 
-/** Reads every chunk of a result into one Arrow table with the given column names. */
+/**
+ * Rows per batch a collector makes: every batch's buffers are allocated once at this size (growing
+ * one large buffer by doubling cost page faults on fresh memory, more than the copy), and a
+ * task's output is already in the pieces an exchange sends.
+ */
+export const COLLECT_BATCH_ROWS = 4096;
+
+/** Reads every chunk of a result into an Arrow table with the given column names, in batches of at most `batchRows` rows. */
 export class ArrowCollector {
-  readonly #builders: ColumnBuilder[];
-  readonly #names: readonly string[];
+  readonly #types: readonly DuckDBType[];
+  readonly #batchRows: number;
+  readonly #fields: arrow.Field[] = [];
+  readonly #batches: arrow.RecordBatch[] = [];
+  #builders: ColumnBuilder[];
+  #batchLength = 0;
   #rows = 0;
 
-  constructor(types: readonly DuckDBType[], names: readonly string[]) {
-    this.#builders = types.map(builderFor);
-    this.#names = names;
+  constructor(types: readonly DuckDBType[], names: readonly string[], batchRows = COLLECT_BATCH_ROWS) {
+    this.#types = types;
+    this.#batchRows = Math.max(batchRows, DUCKDB_VECTOR_ROWS);
+    this.#builders = this.#newBuilders();
+    this.#fields = this.#builders.map((b, i) => new arrow.Field(names[i] ?? `c${i}`, b.type, true));
   }
 
   get rowCount(): number {
@@ -196,19 +378,30 @@ export class ArrowCollector {
 
   add(chunk: DuckDBDataChunk): void {
     const rows = chunk.rowCount;
+    if (this.#batchLength + rows > this.#batchRows) this.#flush();
     this.#builders.forEach((builder, c) => {
       const vector = chunk.getColumnVector(c);
       if (builder.appendVector?.(vector as unknown as RawVector, rows)) return;
       for (let r = 0; r < rows; r++) builder.append(vector.getItem(r));
     });
+    this.#batchLength += rows;
     this.#rows += rows;
   }
 
   finish(): arrow.Table {
+    if (this.#batchLength > 0 || this.#batches.length === 0) this.#flush();
+    return new arrow.Table(new arrow.Schema(this.#fields), this.#batches);
+  }
+
+  #newBuilders(): ColumnBuilder[] {
+    return this.#types.map((type) => builderFor(type, this.#batchRows));
+  }
+
+  #flush(): void {
     const data = this.#builders.map((b) => b.finish());
-    const fields = this.#builders.map((b, i) => new arrow.Field(this.#names[i] ?? `c${i}`, b.type, true));
-    const schema = new arrow.Schema(fields);
-    const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: this.#rows, children: data }));
-    return new arrow.Table(schema, [batch]);
+    const schema = new arrow.Schema(this.#fields);
+    this.#batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(this.#fields), length: this.#batchLength, children: data })));
+    this.#builders = this.#newBuilders();
+    this.#batchLength = 0;
   }
 }
