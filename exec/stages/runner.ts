@@ -2,8 +2,8 @@
 // DuckDB per task), and each task's output goes where the stage's exchange says: hashed to the
 // worker nearest each key (through the shuffle's producer and receiving tasks, with their
 // credit-based streams and dynamic salting), to every worker, to the coordinator, or nowhere.
-// Stages run one after another, in the order the fragmenter lists them, so a stage's inputs
-// are complete when its tasks start.
+// A stage starts when the stages it reads are done, so stages that read nothing of each other
+// run at once.
 //
 // This runner keeps every worker in this process; the streams between them are the same byte
 // streams the network carries between nodes.
@@ -78,7 +78,8 @@ export interface StagedRun {
   onWorkerLost?: (worker: number, error: WorkerUnavailableError) => void;
   /**
    * Re-executes a task another worker ran and throws WrongResultError if the output differs;
-   * called for a sample of the tasks not run by the coordinator.
+   * called for a sample of the tasks not run by the coordinator, beside the stages that follow;
+   * the run ends only when every check has.
    */
   verifyTask?: (worker: number, task: Task, output: arrow.Table) => Promise<void>;
   /** A worker's output was shown wrong; the query starts over without it. */
@@ -216,6 +217,13 @@ class StagedRunner {
   readonly #lost = new Set<number>();
   /** Per worker: tasks running, and tasks waiting for a slot. */
   readonly #slots: { running: number; waiting: (() => void)[] }[];
+  /**
+   * Re-executions checking other workers' outputs. They run beside the stages that follow, not
+   * before them, and the answer waits for all: a wrong output found late still fails the run.
+   */
+  readonly #checks: Promise<void>[] = [];
+  /** The first check that failed: no further stage starts. */
+  #checkFailed: unknown;
 
   constructor(run: StagedRun, distrusted: ReadonlySet<number>) {
     this.#run = run;
@@ -262,6 +270,8 @@ class StagedRunner {
     }
     // Wait for all, so no stage is left running when one fails.
     const settled = await Promise.allSettled(done.values());
+    await Promise.all(this.#checks);
+    if (this.#checkFailed !== undefined) throw this.#checkFailed;
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const result = await done.get(this.#stages[this.#stages.length - 1].id)!;
@@ -271,6 +281,7 @@ class StagedRunner {
 
   /** Runs a stage's tasks and sends their outputs on; the root stage's output is the answer. */
   async #runStage(stage: Stage): Promise<arrow.Table | undefined> {
+    if (this.#checkFailed !== undefined) throw this.#checkFailed;
     const started = performance.now();
     const stats: StageStats = {
       id: stage.id,
@@ -354,9 +365,14 @@ class StagedRunner {
     if (!this.#lost.has(worker)) {
       try {
         const output = await this.#withSlot(worker, () => this.#run.runTask(worker, task));
-        if (worker !== this.#run.coordinator && this.#run.verifyTask && this.#sampled()) {
+        const verify = this.#run.verifyTask;
+        if (worker !== this.#run.coordinator && verify && this.#sampled()) {
           if (stats) stats.verified++;
-          await this.#run.verifyTask(worker, task, output);
+          this.#checks.push(
+            verify(worker, task, output).catch((error: unknown) => {
+              this.#checkFailed ??= error;
+            }),
+          );
         }
         return output;
       } catch (error) {
