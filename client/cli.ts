@@ -81,9 +81,10 @@ export async function main(argv: string[], commands: Command[], io: CliIO): Prom
     }
     const { command, rest } = found;
     let parsed;
+    const shielded = shieldValues(rest);
     try {
       parsed = parseArgs({
-        args: rest,
+        args: shielded.args,
         options: { ...GLOBAL_OPTIONS, ...command.options },
         allowPositionals: true,
         strict: true,
@@ -93,6 +94,7 @@ export async function main(argv: string[], commands: Command[], io: CliIO): Prom
       const message = (error as Error).message.split(". ")[0].replace(/\.$/, "");
       throw new UserError(`${message} (usage: trustql ${command.usage})`);
     }
+    parsed = shielded.restore(parsed);
     if (parsed.values.help) {
       io.stdout.write(`usage: trustql ${command.usage}\n\n${command.summary}\n`);
       return 0;
@@ -105,6 +107,26 @@ export async function main(argv: string[], commands: Command[], io: CliIO): Prom
   } catch (error) {
     return reportError(error, io, { json, verbose });
   }
+}
+
+/**
+ * SQL that begins with a comment ("-- Q1 …") starts with a dash but is no option: an argument
+ * whose name part (before any "=") holds anything but letters, digits and dashes is a value.
+ * Such values pass parseArgs as placeholders and are put back after.
+ */
+function shieldValues(args: readonly string[]): { args: string[]; restore<T extends { values: Record<string, unknown>; positionals: string[] }>(parsed: T): T } {
+  const held = new Map<string, string>();
+  const shielded = args.map((arg, i) => {
+    if (!arg.startsWith("-") || /^--?[A-Za-z0-9][A-Za-z0-9-]*(=|$)/.test(arg) || arg === "--" || arg === "-") return arg;
+    const placeholder = `\u0000arg${i}`;
+    held.set(placeholder, arg);
+    return placeholder;
+  });
+  const back = (value: unknown): unknown => (typeof value === "string" ? (held.get(value) ?? value) : Array.isArray(value) ? value.map(back) : value);
+  return {
+    args: shielded,
+    restore: (parsed) => ({ ...parsed, values: Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, back(v)])), positionals: parsed.positionals.map((p) => back(p) as string) }),
+  };
 }
 
 export function reportError(error: unknown, io: CliIO, flags: { json: boolean; verbose: boolean }): number {

@@ -6,7 +6,8 @@ import { UserError } from "../../common/errors.ts";
 import { generateKeyPair, toHex } from "../../ledger/crypto.ts";
 import { minePeerId } from "../../ledger/identity/index.ts";
 import { addressOf } from "../../ledger/tx/index.ts";
-import { readCluster, writeKeyFile, type ClusterFile, type Genesis, type NodeInfo } from "../../node/index.ts";
+import { readCluster, writeKeyFile, type ClusterFile, type Genesis } from "../../node/config.ts";
+import type { NodeInfo } from "../../node/daemon.ts";
 import { writeJson, type Command } from "../cli.ts";
 import { NodeClient } from "../sdk/index.ts";
 

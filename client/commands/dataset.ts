@@ -3,13 +3,13 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import type { StageStats } from "../../exec/stages/index.ts";
-import { readCluster, readKeyFile } from "../../node/index.ts";
-import { addDataset, DEFAULT_REPLICAS } from "../sdk/dataset.ts";
+import { readCluster, readKeyFile } from "../../node/config.ts";
 import { NodeClient, type ClusterQueryResult } from "../sdk/index.ts";
 import { queryWithProof } from "../sdk/query.ts";
 import { writeJson, type Command } from "../cli.ts";
 import { printResult, RESULT_OPTIONS } from "./local-query.ts";
 import { LiveLine, formatCount, progressBar } from "../progress.ts";
+import { readSqlArgument } from "../sql-argument.ts";
 
 function clusterDir(values: Record<string, unknown>): string {
   if (typeof values.cluster !== "string") throw new UserError("--cluster DIR is required (the --dir of trustql cluster up)");
@@ -46,6 +46,8 @@ export const datasetAddCommand: Command = {
     const dir = resolve(io.cwd, clusterDir(values));
     const cluster = readCluster(dir);
     const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
+    // Cutting chunks needs DuckDB: loaded for this command only.
+    const { addDataset, DEFAULT_REPLICAS } = await import("../sdk/dataset.ts");
     const line = new LiveLine();
     let added;
     try {
@@ -95,11 +97,11 @@ export const datasetListCommand: Command = {
 export const queryCommand: Command = {
   path: ["query"],
   summary: "Run SQL over the cluster's datasets: stages on the nodes holding the chunks, rows shuffled between them",
-  usage: 'query --cluster D [--node N] [--explain analyze] [--proof FILE [--from KEYFILE]] [--budget BYTES] [--format table|csv|jsonl|arrow] "<SQL>"',
-  options: { ...RESULT_OPTIONS, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" }, proof: { type: "string" }, from: { type: "string" } },
+  usage: 'query --cluster D [--node N] [--explain analyze] [--proof FILE [--from KEYFILE]] [--budget BYTES] [--format table|csv|jsonl|arrow] [--file F] "<SQL>"',
+  options: { ...RESULT_OPTIONS, file: { type: "string", short: "f" }, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" }, proof: { type: "string" }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;
-    if (positionals.length !== 1) throw new UserError('expected the SQL as one argument: trustql query --cluster D "select …"');
+    const sql = readSqlArgument(positionals, values.file, io.cwd, 'trustql query --cluster D "select …"');
     if (values.explain !== undefined && values.explain !== "analyze") throw new UserError(`--explain ${String(values.explain)}: only --explain analyze (run it and show each stage) is supported`);
     const cluster = readCluster(resolve(io.cwd, clusterDir(values)));
     const node = cluster.nodes[Number(values.node)];
@@ -112,7 +114,7 @@ export const queryCommand: Command = {
       if (typeof values.proof === "string") {
         line.update(`paying for the query and running it through node ${node.index}…`);
         const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
-        const paid = await queryWithProof(new NodeClient(node.http), positionals[0], payer, { budgetBytes });
+        const paid = await queryWithProof(new NodeClient(node.http), sql, payer, { budgetBytes });
         writeFileSync(resolve(io.cwd, values.proof), JSON.stringify(paid.proof, null, 2) + "\n");
         io.stderr.write(`query transaction ${paid.queryTx}, result transaction ${paid.resultTx}; proof written to ${values.proof}\n`);
         result = paid.result;
@@ -121,7 +123,7 @@ export const queryCommand: Command = {
         let stages = 0;
         let chunks = 0;
         let rows = 0;
-        result = await new NodeClient(node.http).query(positionals[0], {
+        result = await new NodeClient(node.http).query(sql, {
           budgetBytes,
           onStage: (stage) => {
             stages++;

@@ -1,7 +1,7 @@
 // What `trustql sql` and `trustql substrait run` share: a local engine over --data, a live
 // progress line while a plan runs, and the result printed in the chosen format.
 import type * as arrow from "apache-arrow";
-import { LocalEngine, type QueryResult } from "../../exec/index.ts";
+import type { LocalEngine, QueryResult } from "../../exec/index.ts";
 import type { Plan } from "../../proto/index.ts";
 import { UserError } from "../../common/errors.ts";
 import type { CommandContext } from "../cli.ts";
@@ -19,6 +19,8 @@ export const RESULT_OPTIONS = {
 
 export async function openLocalEngine(dataSpecs: string[] | undefined, cwd: string): Promise<LocalEngine> {
   const tables = resolveDataTables(dataSpecs ?? [], cwd);
+  // DuckDB loads only for the commands that run SQL here, not for every command.
+  const { LocalEngine } = await import("../../exec/engine.ts");
   const engine = await LocalEngine.open();
   try {
     for (const table of tables) await engine.registerParquet([table.name], table.files);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
-import { TrustqlNode, type LogLevel } from "../../node/index.ts";
+import type { LogLevel } from "../../node/daemon.ts";
 import { writeJson, type Command } from "../cli.ts";
 
 const FLAG_DEFAULTS: Record<string, string> = { listen: "/ip4/127.0.0.1/tcp/0", http: "127.0.0.1:0", seeds: "", "log-level": "info" };
@@ -59,6 +59,8 @@ export const nodeStartCommand: Command = {
     if (typeof values.genesis !== "string") throw new UserError("--genesis is required (cluster up writes one)");
     const level = String(values["log-level"]);
     if (!["debug", "info", "warn", "error"].includes(level)) throw new UserError(`--log-level ${level}: expected debug, info, warn or error`);
+    // The daemon (libp2p, DuckDB, the ledger) loads only when a node starts, not for every command.
+    const { TrustqlNode } = await import("../../node/daemon.ts");
     const node = await TrustqlNode.start({
       dataDir: resolve(io.cwd, values["data-dir"]),
       genesis: resolve(io.cwd, values.genesis),

@@ -1,25 +1,12 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { planSql } from "../../planner/index.ts";
 import { Plan } from "../../proto/index.ts";
 import { UserError } from "../../common/errors.ts";
 import { writeJson, type Command } from "../cli.ts";
 import { executeWithProgress, openLocalEngine, printResult, RESULT_OPTIONS } from "./local-query.ts";
+import { readSqlArgument } from "../sql-argument.ts";
 
-function readSql(positionals: string[], file: unknown, cwd: string): string {
-  if (typeof file === "string") {
-    if (positionals.length > 0) throw new UserError("give the SQL either as an argument or with --file, not both");
-    try {
-      return readFileSync(resolve(cwd, file), "utf8");
-    } catch {
-      throw new UserError(`--file ${file}: cannot read it`);
-    }
-  }
-  if (positionals.length === 0) throw new UserError('missing SQL: trustql sql --data DIR "select …"');
-  if (positionals.length > 1) throw new UserError("give the SQL as one argument (quote it)");
-  if (positionals[0] === "-") return readFileSync(0, "utf8");
-  return positionals[0];
-}
 
 export const sqlCommand: Command = {
   path: ["sql"],
@@ -35,7 +22,7 @@ export const sqlCommand: Command = {
   },
   async run({ values, positionals }, context) {
     const { io } = context;
-    const sql = readSql(positionals, values.file, io.cwd);
+    const sql = readSqlArgument(positionals, values.file, io.cwd, 'trustql sql --data DIR "select …"');
     const engine = await openLocalEngine(values.data as string[] | undefined, io.cwd);
     try {
       const started = performance.now();

@@ -4,7 +4,8 @@ import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import { fromHex, generateKeyPair } from "../../ledger/crypto.ts";
 import { parseCoins } from "../../ledger/tx/index.ts";
-import { readCluster, readKeyFile, verifyProofFile, verifyQueryResultFile, writeKeyFile, type AcceptanceProof, type QueryResultProof } from "../../node/index.ts";
+import { readCluster, readKeyFile, writeKeyFile } from "../../node/config.ts";
+import { verifyProofFile, verifyQueryResultFile, type AcceptanceProof, type QueryResultProof } from "../../node/proof.ts";
 import { buildSignedTransfer, hashOf, NodeClient } from "../sdk/index.ts";
 import { writeJson, type Command } from "../cli.ts";
 

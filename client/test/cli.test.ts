@@ -44,6 +44,15 @@ describe("trustql sql", () => {
     expect(lines[1]).toMatch(/^\d+,-?\d+\.\d{2},\d{4}-\d{2}-\d{2}$/);
   });
 
+  it("takes SQL that begins with a comment as SQL, not as an unknown option", async () => {
+    const run = await trustql("sql", "--data", ".", "-- a comment first\nselect 1 + 1 as n", "--format", "csv");
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim().split("\r\n")).toEqual(["n", "2"]);
+    const unknown = await trustql("sql", "--data", ".", "--bogus", "select 1");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--bogus'/);
+  });
+
   it("prints exactly one JSON object with --json", async () => {
     const run = await trustql("sql", "--data", ".", "--json", "select count(*) as n from nation");
     expect(run.code).toBe(0);
