@@ -113,7 +113,10 @@ export class Network {
         identify: identify(),
         // Protocols a node starts serving after it connected (the query task protocol) reach its peers.
         identifyPush: identifyPush(),
-        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, maxInboundDataLength: limits.maxGossipBytes }),
+        // Every payload carries its own signatures (transactions, observations, evidence) or proves
+        // itself on use (a peer's addresses); libp2p's per-message signature would be checked again
+        // on every copy received, and cost most of a busy node's CPU. Message ids hash the data.
+        pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, maxInboundDataLength: limits.maxGossipBytes, globalSignaturePolicy: "StrictNoSign" }),
       },
     });
     const network = new Network(host, penalties, limits, options.log ?? (() => {}));
@@ -151,7 +154,8 @@ export class Network {
     });
     let announced = 0;
     const announce = () => {
-      const body = JSON.stringify({ peerId: this.peerId, addresses: this.multiaddrs().slice(0, MAX_ANNOUNCED_ADDRESSES) });
+      // `at` makes each announcement new to gossip, which drops a message whose bytes it has seen.
+      const body = JSON.stringify({ peerId: this.peerId, addresses: this.multiaddrs().slice(0, MAX_ANNOUNCED_ADDRESSES), at: Date.now() });
       void this.publish(topic, new TextEncoder().encode(body)).catch(() => {});
       this.#announceTimer = setTimeout(announce, ++announced < EAGER_ANNOUNCEMENTS ? ANNOUNCE_MS : 10 * ANNOUNCE_MS);
       this.#announceTimer.unref();

@@ -1,5 +1,6 @@
 // LedgerNode messages as the bytes peers exchange (proto/trustql/network.proto). Decoding is
 // defensive: bytes that are not one canonical envelope are refused with a reason.
+import { randomBytes } from "node:crypto";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { fromHex, toHex } from "../ledger/crypto.ts";
 import type { Message, PeerKey } from "../ledger/consensus/index.ts";
@@ -9,7 +10,7 @@ import { LedgerEnvelope } from "../proto/gen/trustql/network.ts";
 export const MAX_ENVELOPE_BYTES = 1 << 20;
 
 export function encodeEnvelope(message: Message, to: readonly PeerKey[] | "all", from: PeerKey): Uint8Array {
-  const envelope: LedgerEnvelope = { to: to === "all" ? [] : to.map(fromHex), from: fromHex(from) };
+  const envelope: LedgerEnvelope = { to: to === "all" ? [] : to.map(fromHex), from: fromHex(from), nonce: randomBytes(8).readBigUInt64BE() };
   switch (message.kind) {
     case "tx":
       envelope.tx = message.tx;

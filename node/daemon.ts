@@ -97,6 +97,8 @@ export class TrustqlNode {
   readonly #genesis: Genesis;
   readonly #datasets: DatasetStore;
   readonly #queries: QueryService;
+  /** Submissions waiting for their pending copies to be written (see #savePending). */
+  readonly #pendingWrites: { hash: Uint8Array; tx: Transaction; resolve: () => void; reject: (error: Error) => void }[] = [];
   /** This node's ledger keys: it signs result transactions with them. */
   readonly #keys: KeyPair;
   #replicateTimer: NodeJS.Timeout | undefined;
@@ -164,12 +166,17 @@ export class TrustqlNode {
       const { message, to, from: sender } = decodeEnvelope(bytes); // a throw charges the peer and drops the message
       if (to !== "all" && !to.includes(me.peer)) return "accept";
       const rejectedBefore = ledger.events.rejected.length;
-      publish(ledger.receive(message, sender, Date.now()));
+      // Commits this message brings about reach the disk before anything is said about them.
+      const outbound = store.atomically(() => {
+        const out = ledger.receive(message, sender, Date.now());
+        node?.processEvents();
+        return out;
+      });
+      publish(outbound);
       if (message.kind === "tx" && ledger.events.rejected.slice(rejectedBefore).some((r) => r.reason === "bad_signature" || r.reason === "malformed")) {
         network.penalize(from, "bad-signature", "a transaction that does not verify");
         return "reject";
       }
-      node?.processEvents();
       return "accept";
     });
 
@@ -186,8 +193,13 @@ export class TrustqlNode {
     const httpUrl = `http://${host}:${typeof address === "object" && address ? address.port : port}`;
 
     const timer = setInterval(() => {
-      publish(ledger.tick(Date.now()));
-      node?.processEvents();
+      // One sync for every commit of the tick (a group commit), then the observation goes out.
+      const outbound = store.atomically(() => {
+        const out = ledger.tick(Date.now());
+        node?.processEvents();
+        return out;
+      });
+      publish(outbound);
     }, options.intervalMs ?? DEFAULT_INTERVAL_MS);
 
     const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
@@ -428,7 +440,7 @@ export class TrustqlNode {
           nonce: 0n,
         };
         const tx = signBody(body, [paid], [nodeSigner(this.#keys)]);
-        const state = this.#accept(tx);
+        const state = await this.#accept(tx);
         if (state.state === "REJECTED") return reply(409, { error: `the result transaction was rejected: ${state.reason}` });
         resultTx = state.hash;
       }
@@ -491,16 +503,40 @@ export class TrustqlNode {
       return json(res, 400, { error: (error as Error).message });
     }
     if (!tx.body) return json(res, 400, { error: "transaction without a body" });
-    const state = this.#accept(tx);
+    const state = await this.#accept(tx);
     json(res, state.state === "REJECTED" ? 422 : 202, state);
   }
 
+  /**
+   * Stores a submission's pending copy durably. Submissions that arrive together share one sync
+   * (a group commit): each waits at most for the writes queued before the next turn of the loop.
+   */
+  #savePending(hash: Uint8Array, tx: Transaction): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#pendingWrites.length === 0) setImmediate(() => this.#writePending());
+      this.#pendingWrites.push({ hash, tx, resolve, reject });
+    });
+  }
+
+  #writePending(): void {
+    const batch = this.#pendingWrites.splice(0);
+    try {
+      this.#store.atomically(() => {
+        for (const { hash, tx } of batch) this.#store.savePending(hash, tx, Date.now());
+      });
+    } catch (error) {
+      for (const write of batch) write.reject(error as Error);
+      return;
+    }
+    for (const write of batch) write.resolve();
+  }
+
   /** Takes a transaction in: stored durably, offered to the ledger, gossiped; its state here. */
-  #accept(tx: Transaction): { hash: string; state: string; reason?: string } {
+  async #accept(tx: Transaction): Promise<{ hash: string; state: string; reason?: string }> {
     const hash = txHash(tx.body!);
     const key = toHex(hash);
     // Durable before acknowledged: a crash after this line still offers the transaction again.
-    this.#store.savePending(hash, tx, Date.now());
+    await this.#savePending(hash, tx);
     this.#submittedAt.set(key, Date.now());
     this.#metrics.submitted++;
     const out = this.#ledger.submit(tx, Date.now());

@@ -1,6 +1,7 @@
 // The UTXO set and the accepted transactions, in SQLite (node:sqlite) with a write-ahead log
-// and synchronous commits: once commit() returns, the transaction survives a crash. Accepting
-// a transaction spends its inputs and creates its outputs in one SQLite transaction.
+// and synchronous commits: once commit() returns (or the atomically() around it), the
+// transaction survives a crash. Accepting a transaction spends its inputs and creates its
+// outputs in one SQLite transaction.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { InvariantError, invariant } from "../../common/errors.ts";
 import { toHex } from "../crypto.ts";
@@ -60,6 +61,8 @@ export class UtxoStore implements UtxoView {
   readonly #db: DatabaseSync;
   readonly #statements: Record<string, StatementSync>;
   #seq: number;
+  /** Open transactions and savepoints: writes inside one need no transaction of their own. */
+  #depth = 0;
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -155,15 +158,33 @@ export class UtxoStore implements UtxoView {
 
   #inTransaction(work: () => void): void {
     const seq = this.#seq;
-    this.#db.exec("BEGIN IMMEDIATE");
+    // Inside atomically(): a savepoint, so a failed commit undoes only itself.
+    const nested = this.#depth > 0;
+    this.#db.exec(nested ? "SAVEPOINT inner" : "BEGIN IMMEDIATE");
+    this.#depth++;
     try {
       work();
-      this.#db.exec("COMMIT");
+      this.#db.exec(nested ? "RELEASE inner" : "COMMIT");
     } catch (error) {
-      this.#db.exec("ROLLBACK");
+      this.#db.exec(nested ? "ROLLBACK TO inner; RELEASE inner" : "ROLLBACK");
       this.#seq = seq;
       throw error;
+    } finally {
+      this.#depth--;
     }
+  }
+
+  /**
+   * Runs `work` as one durable write: every commit and pending-copy change it makes reaches the
+   * disk with a single sync when it returns (a group commit), and none does if it throws. Reads
+   * inside see its writes. What depends on the writes being durable happens after this returns.
+   */
+  atomically<T>(work: () => T): T {
+    let result!: T;
+    this.#inTransaction(() => {
+      result = work();
+    });
+    return result;
   }
 
   /** Accepts transactions for good, in order, in one atomic write. Spending a spent output is a bug. */

@@ -49,6 +49,11 @@ export interface LedgerEnvelope {
     | undefined;
   /** The sender's ledger peer id, for addressing replies (not authenticated: observations are). */
   from: Uint8Array;
+  /**
+   * Different in every message sent: gossip names a message by the hash of its bytes and drops
+   * one it has seen, and a request sent again (a sync after a restart) must not look seen.
+   */
+  nonce: bigint;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -489,6 +494,7 @@ function createBaseLedgerEnvelope(): LedgerEnvelope {
     certify: undefined,
     certified: undefined,
     from: new Uint8Array(0),
+    nonce: 0n,
     _unknownFields: {},
   };
 }
@@ -521,6 +527,12 @@ export const LedgerEnvelope: MessageFns<LedgerEnvelope> = {
     }
     if (message.from.length !== 0) {
       writer.uint32(74).bytes(message.from);
+    }
+    if (message.nonce !== 0n) {
+      if (BigInt.asUintN(64, message.nonce) !== message.nonce) {
+        throw new globalThis.Error("value provided for field message.nonce of type uint64 too large");
+      }
+      writer.uint32(80).uint64(message.nonce);
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -618,6 +630,14 @@ export const LedgerEnvelope: MessageFns<LedgerEnvelope> = {
             message.from = reader.bytes();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.nonce = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -649,6 +669,7 @@ export const LedgerEnvelope: MessageFns<LedgerEnvelope> = {
       certify: isSet(object.certify) ? CertifyRequest.fromJSON(object.certify) : undefined,
       certified: isSet(object.certified) ? Certified.fromJSON(object.certified) : undefined,
       from: isSet(object.from) ? bytesFromBase64(object.from) : new Uint8Array(0),
+      nonce: isSet(object.nonce) ? BigInt(object.nonce) : 0n,
     };
   },
 
@@ -681,6 +702,9 @@ export const LedgerEnvelope: MessageFns<LedgerEnvelope> = {
     if (message.from.length !== 0) {
       obj.from = base64FromBytes(message.from);
     }
+    if (message.nonce !== 0n) {
+      obj.nonce = message.nonce.toString();
+    }
     return obj;
   },
 
@@ -710,6 +734,7 @@ export const LedgerEnvelope: MessageFns<LedgerEnvelope> = {
       ? Certified.fromPartial(object.certified)
       : undefined;
     message.from = object.from ?? new Uint8Array(0);
+    message.nonce = (object.nonce !== undefined && object.nonce !== null) ? BigInt(object.nonce) : 0n;
     return message;
   },
 };
