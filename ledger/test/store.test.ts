@@ -39,6 +39,43 @@ describe("the UTXO store", () => {
     store.close();
   });
 
+  it("writes a group of commits as one: a refused commit inside undoes only itself, a failure of the group undoes all", () => {
+    const path = join(tempDir(), "ledger.db");
+    const store = UtxoStore.open(path);
+    const alice = generateKeyPair(new Uint8Array(32).fill(3));
+    const bob = addressOf(generateKeyPair(new Uint8Array(32).fill(4)).publicKey);
+    store.commitGenesis(addressOf(alice.publicKey));
+    const transfer = (amount: bigint) => {
+      const available = store.unspentOf(addressOf(alice.publicKey)).map((s) => ({ outPoint: s.outPoint, output: s.output }));
+      const tx = buildTransfer({ available, to: bob, amount, fee: 1000n, createdMs: 1 }, nodeSigner(alice));
+      const validation = validateTransaction(tx, store, 10);
+      if (!validation.ok) throw new Error(validation.reason);
+      return { tx, consumed: validation.consumed, acceptedMs: 10 };
+    };
+    store.atomically(() => {
+      const first = transfer(1_000n);
+      store.commit(first);
+      // Reads inside the group see its writes: the change output is spendable at once.
+      store.commit(transfer(2_000n));
+      expect(() => store.commit(first)).toThrow(/spent or unknown/);
+    });
+    expect(store.balance(bob)).toBe(3_000n);
+    expect(() =>
+      store.atomically(() => {
+        store.commit(transfer(4_000n));
+        throw new Error("the group fails");
+      }),
+    ).toThrow(/the group fails/);
+    expect(store.balance(bob)).toBe(3_000n);
+    expect(store.transactionCount()).toBe(3);
+    store.close();
+    // What the group wrote is on disk.
+    const reopened = UtxoStore.open(path);
+    expect(reopened.balance(bob)).toBe(3_000n);
+    expect(reopened.coinSupply()).toBe(TOTAL_SUPPLY);
+    reopened.close();
+  });
+
   it("keeps every acknowledged commit and no partial one when its writer is killed (SIGKILL)", async () => {
     const path = join(tempDir(), "ledger.db");
     const acknowledged = new Set<string>();
