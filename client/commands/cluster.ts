@@ -48,34 +48,31 @@ function startNode(dir: string, index: number, seeds: string[]): number {
   return child.pid!;
 }
 
-/** Starts a new cluster in `dir`; `fresh` first deletes what a stopped cluster left there (its ledgers, chunks and keys). */
+/**
+ * Starts a cluster in `dir`: a new one, or again the one a `cluster down` (or a crash) left there,
+ * with its ledgers, keys and datasets. `fresh` first deletes what a stopped cluster left.
+ */
 export async function clusterUp(dir: string, nodes: number, options: { fresh?: boolean } = {}): Promise<ClusterFile> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_CLUSTER_NODES) throw new UserError(`--nodes ${nodes}: expected 1 to ${MAX_CLUSTER_NODES}`);
-  if (existsSync(join(dir, "cluster.json"))) throw new UserError(`${dir} already holds a cluster (trustql cluster down --dir ${dir} first, or use another --dir)`);
-  if (existsSync(join(dir, "genesis.json"))) {
-    if (!options.fresh) throw new UserError(`${dir} holds a stopped cluster's data: use another --dir, or --fresh to delete it and start over`);
+  if (existsSync(join(dir, "cluster.json"))) {
+    const running = readCluster(dir).nodes.filter((n) => isAlive(n.pid));
+    if (running.length > 0) throw new UserError(`${dir} already holds a running cluster (trustql cluster down --dir ${dir} first, or use another --dir)`);
+    rmSync(join(dir, "cluster.json"), { force: true }); // its nodes are gone: start them again
+  }
+  const stopped = existsSync(join(dir, "genesis.json"));
+  if (stopped && options.fresh) {
     for (const entry of readdirSync(dir)) if (/^node-\d+$/.test(entry) || /^genesis\.(json|key)$/.test(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
   }
-  mkdirSync(dir, { recursive: true });
-  const genesisKeys = generateKeyPair();
-  writeKeyFile(join(dir, "genesis.key"), genesisKeys);
-  const validators = [];
-  for (let i = 0; i < nodes; i++) {
-    mkdirSync(join(dir, `node-${i}`), { recursive: true });
-    const keys = generateKeyPair();
-    writeKeyFile(join(dir, `node-${i}`, "ledger.key"), keys);
-    const { peer, proof } = minePeerId(keys.publicKey, CLUSTER_DIFFICULTY);
-    validators.push({ peer: toHex(peer), publicKey: toHex(keys.publicKey), powNonce: proof.powNonce.toString() });
-  }
-  const genesis: Genesis = { validators, difficulty: CLUSTER_DIFFICULTY, address: toHex(addressOf(genesisKeys.publicKey)), createdMs: Date.now() };
-  writeFileSync(join(dir, "genesis.json"), JSON.stringify(genesis, null, 2) + "\n");
+  const count = stopped && !options.fresh ? readdirSync(dir).filter((e) => /^node-\d+$/.test(e)).length : createGenesis(dir, nodes);
+  if (count === 0) throw new UserError(`${dir} holds a genesis but no node folders: use --fresh to start over`);
 
+  for (let i = 0; i < count; i++) rmSync(join(dir, `node-${i}`, "ready.json"), { force: true });
   const pids = [startNode(dir, 0, [])];
   const first = JSON.parse(await waitForFile(join(dir, "node-0", "ready.json"), READY_TIMEOUT_MS)) as NodeInfo;
   const seed = withPeerId(first.multiaddrs[0], first.peerId);
-  for (let i = 1; i < nodes; i++) pids.push(startNode(dir, i, [seed]));
+  for (let i = 1; i < count; i++) pids.push(startNode(dir, i, [seed]));
   const infos: NodeInfo[] = [first];
-  for (let i = 1; i < nodes; i++) infos.push(JSON.parse(await waitForFile(join(dir, `node-${i}`, "ready.json"), READY_TIMEOUT_MS)));
+  for (let i = 1; i < count; i++) infos.push(JSON.parse(await waitForFile(join(dir, `node-${i}`, "ready.json"), READY_TIMEOUT_MS)));
   const cluster: ClusterFile = {
     genesis: join(dir, "genesis.json"),
     genesisKey: join(dir, "genesis.key"),
@@ -94,6 +91,33 @@ export async function clusterUp(dir: string, nodes: number, options: { fresh?: b
   return cluster;
 }
 
+/** Writes a new cluster's genesis (validators with mined peer ids, a funded key) and node folders; returns the node count. */
+function createGenesis(dir: string, nodes: number): number {
+  mkdirSync(dir, { recursive: true });
+  const genesisKeys = generateKeyPair();
+  writeKeyFile(join(dir, "genesis.key"), genesisKeys);
+  const validators = [];
+  for (let i = 0; i < nodes; i++) {
+    mkdirSync(join(dir, `node-${i}`), { recursive: true });
+    const keys = generateKeyPair();
+    writeKeyFile(join(dir, `node-${i}`, "ledger.key"), keys);
+    const { peer, proof } = minePeerId(keys.publicKey, CLUSTER_DIFFICULTY);
+    validators.push({ peer: toHex(peer), publicKey: toHex(keys.publicKey), powNonce: proof.powNonce.toString() });
+  }
+  const genesis: Genesis = { validators, difficulty: CLUSTER_DIFFICULTY, address: toHex(addressOf(genesisKeys.publicKey)), createdMs: Date.now() };
+  writeFileSync(join(dir, "genesis.json"), JSON.stringify(genesis, null, 2) + "\n");
+  return nodes;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Waits until every node is connected to every other (peer exchange forms the mesh), or the time is up. */
 async function waitForMesh(cluster: ClusterFile, timeoutMs: number): Promise<void> {
   const clients = cluster.nodes.map((n) => new NodeClient(n.http));
@@ -107,26 +131,17 @@ async function waitForMesh(cluster: ClusterFile, timeoutMs: number): Promise<voi
 
 export async function clusterDown(dir: string): Promise<number> {
   const cluster = readCluster(dir);
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  for (const n of cluster.nodes) if (alive(n.pid)) process.kill(n.pid, "SIGTERM");
+  for (const n of cluster.nodes) if (isAlive(n.pid)) process.kill(n.pid, "SIGTERM");
   const started = Date.now();
-  while (cluster.nodes.some((n) => alive(n.pid)) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 100));
-  for (const n of cluster.nodes) if (alive(n.pid)) process.kill(n.pid, "SIGKILL");
-  const { rmSync } = await import("node:fs");
+  while (cluster.nodes.some((n) => isAlive(n.pid)) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 100));
+  for (const n of cluster.nodes) if (isAlive(n.pid)) process.kill(n.pid, "SIGKILL");
   rmSync(join(dir, "cluster.json"), { force: true });
   return cluster.nodes.length;
 }
 
 export const clusterUpCommand: Command = {
   path: ["cluster", "up"],
-  summary: "Start a local cluster of node processes on 127.0.0.1 with a funded genesis",
+  summary: "Start a local cluster of node processes on 127.0.0.1 with a funded genesis, or start a stopped one again with its data",
   usage: "cluster up --nodes N --dir D [--detach] [--fresh]",
   options: { nodes: { type: "string", default: "4" }, dir: { type: "string", default: ".trustql/cluster" }, detach: { type: "boolean" }, fresh: { type: "boolean" } },
   async run({ values }, context) {

@@ -175,4 +175,18 @@ describe("a cluster of four processes", () => {
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(dir, "cluster.json"), JSON.stringify(cluster, null, 2) + "\n");
   }, 90_000);
+
+  it("starts again after cluster down with its ledgers: same validators, same balances, and accepts new transfers", async () => {
+    const genesisAddress = toHex(addressOf(genesis.publicKey));
+    const before = await nodes[0].balance(genesisAddress);
+    await clusterDown(dir);
+    await expect(clusterUp(dir, 4)).resolves.toBeDefined();
+    await expect(clusterUp(dir, 4)).rejects.toThrow(/already holds a running cluster/);
+    cluster = JSON.parse(readFileSync(join(dir, "cluster.json"), "utf8"));
+    nodes = cluster.nodes.map((n) => new NodeClient(n.http));
+    for (const node of nodes) expect(await node.balance(genesisAddress)).toEqual(before);
+    const hash = await transfer(genesis, addressOf(generateKeyPair().publicKey), COIN, nodes[1]);
+    expect(await waitForAcceptance(nodes, hash, 15_000)).toEqual(["ACCEPTED", "ACCEPTED", "ACCEPTED", "ACCEPTED"]);
+  }, 90_000);
 });
+
