@@ -118,6 +118,13 @@ export class LocalEngine {
    */
   async registerBatches(names: string[], columns: TableColumn[], batches: readonly arrow.RecordBatch[]): Promise<number> {
     this.#assertOpen();
+    if (columns.length > 0 && batches.every((b) => b.numRows === 0)) {
+      // No rows (a task's share of an exchange is often empty): an empty relation of these
+      // columns, with no table to create, fill and drop.
+      const select = columns.map((c) => `CAST(NULL AS ${duckdbTypeFromSubstrait(c.type)}) AS "${c.name.replaceAll('"', '""')}"`);
+      this.#tables.add({ names, files: [], from: `(SELECT ${select.join(", ")} WHERE false)`, columns, rowCount: 0 });
+      return 0;
+    }
     const table = `__loaded_${this.#loadedTables++}`;
     const definitions = columns.map((c) => `"${c.name.replaceAll('"', '""')}" ${duckdbTypeFromSubstrait(c.type)}`);
     await this.#connection.run(`CREATE TABLE ${table} (${definitions.join(", ")})`);

@@ -1,15 +1,28 @@
-// LedgerNode messages as the bytes peers exchange (proto/trustql/network.proto). Decoding is
-// defensive: bytes that are not one canonical envelope are refused with a reason.
+// LedgerNode messages as the bytes peers exchange (proto/trustql/network.proto): envelopes,
+// gossiped in batches. Decoding is defensive: bytes that are not one canonical batch of
+// envelopes that each carry a message are refused with a reason.
 import { randomBytes } from "node:crypto";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { fromHex, toHex } from "../ledger/crypto.ts";
 import type { Message, PeerKey } from "../ledger/consensus/index.ts";
-import { LedgerEnvelope } from "../proto/gen/trustql/network.ts";
+import { LedgerBatch, LedgerEnvelope } from "../proto/gen/trustql/network.ts";
 
-/** The largest ledger message a node accepts. */
+/** The largest ledger message (and batch of them) a node accepts. */
 export const MAX_ENVELOPE_BYTES = 1 << 20;
+/** Ledger messages one batch carries at most. */
+export const MAX_BATCH_ENVELOPES = 4096;
+
+export interface Addressed {
+  message: Message;
+  to: PeerKey[] | "all";
+  from: PeerKey;
+}
 
 export function encodeEnvelope(message: Message, to: readonly PeerKey[] | "all", from: PeerKey): Uint8Array {
+  return encode(LedgerEnvelope, envelopeOf(message, to, from));
+}
+
+function envelopeOf(message: Message, to: readonly PeerKey[] | "all", from: PeerKey): LedgerEnvelope {
   const envelope: LedgerEnvelope = { to: to === "all" ? [] : to.map(fromHex), from: fromHex(from), nonce: randomBytes(8).readBigUInt64BE() };
   switch (message.kind) {
     case "tx":
@@ -34,11 +47,58 @@ export function encodeEnvelope(message: Message, to: readonly PeerKey[] | "all",
       envelope.certified = { items: message.items.map((i) => ({ tx: i.tx, votes: i.votes })) };
       break;
   }
-  return encode(LedgerEnvelope, envelope);
+  return envelope;
 }
 
-export function decodeEnvelope(bytes: Uint8Array): { message: Message; to: PeerKey[] | "all"; from: PeerKey } {
-  const envelope = decodeCanonical(LedgerEnvelope, bytes, "ledger message", MAX_ENVELOPE_BYTES);
+export function decodeEnvelope(bytes: Uint8Array): Addressed {
+  return addressedOf(decodeCanonical(LedgerEnvelope, bytes, "ledger message", MAX_ENVELOPE_BYTES));
+}
+
+/**
+ * A batch of envelopes already encoded (each by encodeEnvelope), without encoding them again: a
+ * LedgerBatch is each envelope as field 1, length-delimited, in order, which is what this writes.
+ */
+export function encodeBatch(envelopes: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(batchBytes(envelopes));
+  let at = 0;
+  for (const bytes of envelopes) {
+    out[at++] = 0x0a; // field 1, length-delimited
+    for (let length = bytes.length; ; length >>>= 7) {
+      if (length < 0x80) {
+        out[at++] = length;
+        break;
+      }
+      out[at++] = (length & 0x7f) | 0x80;
+    }
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
+/** The bytes encodeBatch writes for these envelopes. */
+export function batchBytes(envelopes: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const bytes of envelopes) total += 1 + varintBytes(bytes.length) + bytes.length;
+  return total;
+}
+
+function varintBytes(value: number): number {
+  let bytes = 1;
+  while (value >= 0x80) {
+    value >>>= 7;
+    bytes++;
+  }
+  return bytes;
+}
+
+export function decodeBatch(bytes: Uint8Array): Addressed[] {
+  const batch = decodeCanonical(LedgerBatch, bytes, "ledger batch", MAX_ENVELOPE_BYTES);
+  if (batch.envelopes.length === 0 || batch.envelopes.length > MAX_BATCH_ENVELOPES) throw new Error(`a ledger batch of ${batch.envelopes.length} messages`);
+  return batch.envelopes.map(addressedOf);
+}
+
+function addressedOf(envelope: LedgerEnvelope): Addressed {
   const to = envelope.to.length === 0 ? "all" : envelope.to.map(toHex);
   const message = messageOf(envelope);
   if (!message) throw new Error("ledger message carries nothing");

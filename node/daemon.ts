@@ -14,7 +14,8 @@ import { Output, Transaction, type OutPoint } from "../ledger/schema.ts";
 import { addressOf, formatCoins, nodeSigner, signBody, txHash, type Spendable } from "../ledger/tx/index.ts";
 import { resultHash } from "../common/result-hash.ts";
 import { tableToText } from "../client/output/values.ts";
-import { decodeEnvelope, encodeEnvelope, MAX_ENVELOPE_BYTES } from "./codec.ts";
+import { decodeBatch, MAX_ENVELOPE_BYTES } from "./codec.ts";
+import { GossipOutbox } from "./outbox.ts";
 import { readGenesis, readKeyFile, type Genesis } from "./config.ts";
 import { isUserError } from "../common/errors.ts";
 import { Metrics } from "./metrics.ts";
@@ -97,6 +98,7 @@ export class TrustqlNode {
   readonly #genesis: Genesis;
   readonly #datasets: DatasetStore;
   readonly #queries: QueryService;
+  readonly #outbox: GossipOutbox;
   /** Submissions waiting for their pending copies to be written (see #savePending). */
   readonly #pendingWrites: { hash: Uint8Array; tx: Transaction; resolve: () => void; reject: (error: Error) => void }[] = [];
   /** This node's ledger keys: it signs result transactions with them. */
@@ -109,7 +111,8 @@ export class TrustqlNode {
   readonly #log: Log;
   #seenEvents = { committed: 0, rejected: 0, evidence: 0 };
 
-  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService; keys: KeyPair }) {
+  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService; keys: KeyPair; outbox: GossipOutbox }) {
+    this.#outbox = parts.outbox;
     this.#datasets = parts.datasets;
     this.#queries = parts.queries;
     this.#keys = parts.keys;
@@ -157,23 +160,25 @@ export class TrustqlNode {
     const network = await Network.create({ listen: options.listen, seeds: options.seeds, privateKey, limits: { maxGossipBytes: MAX_ENVELOPE_BYTES }, peerExchangeTopic: TOPICS.peerMetadata, log: (event, fields) => log("warn", event, fields) });
 
     let node: TrustqlNode | undefined;
+    const outbox = new GossipOutbox(me.peer, (batch) => {
+      void network.publish(TOPICS.transactions, batch).catch((error) => log("warn", "publish_failed", { error: String(error.message) }));
+    });
     const publish = (outbound: Outbound[]) => {
-      for (const { to, message } of outbound) {
-        void network.publish(TOPICS.transactions, encodeEnvelope(message, to, me.peer)).catch((error) => log("warn", "publish_failed", { error: String(error.message) }));
-      }
+      for (const { to, message } of outbound) if (!outbox.send(message, to)) log("warn", "message_too_large", { kind: message.kind });
     };
     network.subscribe(TOPICS.transactions, (bytes, from) => {
-      const { message, to, from: sender } = decodeEnvelope(bytes); // a throw charges the peer and drops the message
-      if (to !== "all" && !to.includes(me.peer)) return "accept";
+      const messages = decodeBatch(bytes); // a throw charges the peer and drops the message
       const rejectedBefore = ledger.events.rejected.length;
-      // Commits this message brings about reach the disk before anything is said about them.
+      // Commits these messages bring about reach the disk before anything is said about them.
       const outbound = store.atomically(() => {
-        const out = ledger.receive(message, sender, Date.now());
+        const out: Outbound[] = [];
+        for (const { message, to, from: sender } of messages) if (to === "all" || to.includes(me.peer)) out.push(...ledger.receive(message, sender, Date.now()));
         node?.processEvents();
         return out;
       });
       publish(outbound);
-      if (message.kind === "tx" && ledger.events.rejected.slice(rejectedBefore).some((r) => r.reason === "bad_signature" || r.reason === "malformed")) {
+      // Only a faulty peer sends a transaction that does not verify: honest ones relay what validated.
+      if (ledger.events.rejected.slice(rejectedBefore).some((r) => r.reason === "bad_signature" || r.reason === "malformed")) {
         network.penalize(from, "bad-signature", "a transaction that does not verify");
         return "reject";
       }
@@ -200,6 +205,7 @@ export class TrustqlNode {
         return out;
       });
       publish(outbound);
+      outbox.flush(); // the observation leaves now, with whatever waited
     }, options.intervalMs ?? DEFAULT_INTERVAL_MS);
 
     const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
@@ -214,7 +220,7 @@ export class TrustqlNode {
       lies: options.misbehave === "wrong-results",
     });
     await queries.serve();
-    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries, keys });
+    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries, keys, outbox });
     // Catch up with what was committed while this node was away (asked again while the gossip
     // mesh forms), and offer again what it held.
     const others = genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer);
@@ -540,7 +546,7 @@ export class TrustqlNode {
     this.#submittedAt.set(key, Date.now());
     this.#metrics.submitted++;
     const out = this.#ledger.submit(tx, Date.now());
-    for (const { to, message } of out) void this.#network.publish(TOPICS.transactions, encodeEnvelope(message as Message, to, this.info.ledgerPeer)).catch(() => {});
+    for (const { to, message } of out) if (!this.#outbox.send(message as Message, to)) this.#log("warn", "message_too_large", { kind: message.kind });
     this.processEvents();
     return this.#state(key);
   }
@@ -550,6 +556,7 @@ export class TrustqlNode {
     clearInterval(this.#replicateTimer);
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
+    this.#outbox.flush();
     await this.#network.stop();
     this.#queries.close();
     this.#store.close();

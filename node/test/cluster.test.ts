@@ -12,7 +12,7 @@ import { clusterDown, clusterUp } from "../../client/commands/cluster.ts";
 import { buildSignedTransfer, hashOf, NodeClient, waitForAcceptance } from "../../client/sdk/index.ts";
 import { readKeyFile, verifyProofFile, type ClusterFile } from "../index.ts";
 import { Network, TOPICS } from "../../net/index.ts";
-import { encodeEnvelope } from "../codec.ts";
+import { encodeBatch, encodeEnvelope } from "../codec.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 const WALLETS = 5;
@@ -127,7 +127,7 @@ describe("a cluster of four processes", () => {
         // A well-formed transfer whose signature is not its owner's.
         const forged = await buildSignedTransfer(nodes[0], genesis, addressOf(generateKeyPair().publicKey), COIN, 1000n);
         forged.witnesses[0].signature = new Uint8Array(64).fill(7);
-        await rogue.publish(TOPICS.transactions, encodeEnvelope({ kind: "tx", tx: forged }, "all", "00".repeat(32))).catch(() => {});
+        await rogue.publish(TOPICS.transactions, encodeBatch([encodeEnvelope({ kind: "tx", tx: forged }, "all", "00".repeat(32))])).catch(() => {});
         const peers = (await (await fetch(`${cluster.nodes[0].http}/v1/peers`)).json()) as { network: { peerId: string; penalty: number }[] };
         penalized = peers.network.some((p) => p.peerId === rogue.peerId && p.penalty > 0);
         await new Promise((r) => setTimeout(r, 200));

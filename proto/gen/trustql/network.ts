@@ -35,6 +35,15 @@ export interface Certified {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * What one gossip message carries: the ledger messages a node sent within a few milliseconds,
+ * so a busy node sends and relays a few messages a tick, not one per transaction.
+ */
+export interface LedgerBatch {
+  envelopes: LedgerEnvelope[];
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 /** One ledger message, for everyone or for the peers listed (ledger peer ids). */
 export interface LedgerEnvelope {
   to: Uint8Array[];
@@ -479,6 +488,93 @@ export const Certified: MessageFns<Certified> = {
   fromPartial(object: DeepPartial<Certified>): Certified {
     const message = createBaseCertified();
     message.items = object.items?.map((e) => CertifiedTransaction.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLedgerBatch(): LedgerBatch {
+  return { envelopes: [], _unknownFields: {} };
+}
+
+export const LedgerBatch: MessageFns<LedgerBatch> = {
+  encode(message: LedgerBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.envelopes) {
+      LedgerEnvelope.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LedgerBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLedgerBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.envelopes.push(LedgerEnvelope.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LedgerBatch {
+    return {
+      envelopes: globalThis.Array.isArray(object?.envelopes)
+        ? object.envelopes.map((e: any) => LedgerEnvelope.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: LedgerBatch): unknown {
+    const obj: any = {};
+    if (message.envelopes?.length) {
+      obj.envelopes = message.envelopes.map((e) => LedgerEnvelope.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LedgerBatch>): LedgerBatch {
+    return LedgerBatch.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LedgerBatch>): LedgerBatch {
+    const message = createBaseLedgerBatch();
+    message.envelopes = object.envelopes?.map((e) => LedgerEnvelope.fromPartial(e)) || [];
     return message;
   },
 };

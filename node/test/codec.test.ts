@@ -1,0 +1,33 @@
+// Ledger messages on the gossip topic: batches written without encoding each message again are
+// exactly protobuf's canonical bytes, and come back as the messages sent.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { encode } from "../../ledger/encoding/index.ts";
+import { LedgerBatch, LedgerEnvelope } from "../../proto/gen/trustql/network.ts";
+import { decodeBatch, encodeBatch, encodeEnvelope } from "../codec.ts";
+
+const peer = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex"));
+// Want lists of any length: envelopes from a few bytes to tens of kilobytes (multi-byte lengths).
+const message = fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 600 }).map((hashes) => ({ kind: "want" as const, hashes: hashes.map((h) => Buffer.from(h).toString("hex")) }));
+
+describe("ledger batches", () => {
+  it("are protobuf's own encoding of the envelopes, and decode to the messages sent", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(message, fc.oneof(fc.constant("all" as const), fc.array(peer, { minLength: 1, maxLength: 3 })), peer), { minLength: 1, maxLength: 8 }), (sent) => {
+        const envelopes = sent.map(([m, to, from]) => encodeEnvelope(m, to, from));
+        const batch = encodeBatch(envelopes);
+        expect(batch).toEqual(encode(LedgerBatch, { envelopes: envelopes.map((e) => LedgerEnvelope.decode(e)) }));
+        const received = decodeBatch(batch);
+        expect(received.map((r) => r.message)).toEqual(sent.map(([m]) => m));
+        expect(received.map((r) => r.to)).toEqual(sent.map(([, to]) => to));
+        expect(received.map((r) => r.from)).toEqual(sent.map(([, , from]) => from));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("refuses an empty batch and bytes that are not one", () => {
+    expect(() => decodeBatch(new Uint8Array())).toThrow(/batch of 0/);
+    expect(() => decodeBatch(Uint8Array.of(0x0a, 0x05, 1, 2))).toThrow();
+  });
+});
