@@ -20,12 +20,19 @@ function bytesOf(chunk: Chunk): Uint8Array {
   return chunk instanceof Uint8Array ? chunk : chunk.subarray();
 }
 
-export async function writeFrame(stream: Stream, payload: Uint8Array, maxBytes: number): Promise<void> {
-  if (payload.length > maxBytes) throw new FrameError(`frame of ${payload.length} bytes is over the ${maxBytes}-byte limit`);
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
-  new DataView(frame.buffer).setUint32(0, payload.length);
-  frame.set(payload, FRAME_HEADER_BYTES);
-  if (!stream.send(frame)) await stream.onDrain();
+/**
+ * Writes one frame of `payload`, given whole or as parts (sent as they are: a large answer is
+ * not copied into one buffer first).
+ */
+export async function writeFrame(stream: Stream, payload: Uint8Array | readonly Uint8Array[], maxBytes: number): Promise<void> {
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  if (length > maxBytes) throw new FrameError(`frame of ${length} bytes is over the ${maxBytes}-byte limit`);
+  const header = new Uint8Array(FRAME_HEADER_BYTES);
+  new DataView(header.buffer).setUint32(0, length);
+  for (const part of [header, ...parts]) {
+    if (part.length > 0 && !stream.send(part)) await stream.onDrain();
+  }
 }
 
 /**

@@ -48,7 +48,8 @@ const MAX_REMEMBERED_PEERS = 1_024;
 
 export type Verdict = "accept" | "reject" | "ignore";
 export type GossipHandler = (data: Uint8Array, from: string) => Verdict;
-export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array> | Uint8Array;
+/** Answers a request: one frame, given whole or as parts. */
+export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array | Uint8Array[]> | Uint8Array | Uint8Array[];
 export type NetworkLog = (event: string, fields: Record<string, unknown>) => void;
 
 /** Per-protocol overrides of the frame size and time limits (a query task carries more than a transaction). */

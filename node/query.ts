@@ -16,6 +16,7 @@ import {
   runStagedQuery,
   runTaskHere,
   EnginePool,
+  MAX_TASKS_PER_WORKER,
   type PlacedTable,
   type StageStats,
   type Task,
@@ -86,7 +87,8 @@ export class QueryService {
   readonly #self: string;
   readonly #network: Network;
   readonly #datasets: DatasetStore;
-  readonly #engines = new EnginePool();
+  // Its own tasks, other coordinators' tasks and re-executions it checks run at once: keep engines for them all.
+  readonly #engines = new EnginePool({ maxIdle: 2 * MAX_TASKS_PER_WORKER });
 
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
   readonly #lies: boolean;
@@ -129,11 +131,11 @@ export class QueryService {
           if (this.#lies && output.numRows > 0) output = output.slice(0, output.numRows - 1);
           const bytes = encodeTaskOutput(output);
           const attestation = new TextEncoder().encode(JSON.stringify(attest(this.#keys, request, bytes, output.numRows)));
-          const body = new Uint8Array(4 + attestation.length + bytes.length);
-          new DataView(body.buffer).setUint32(0, attestation.length);
-          body.set(attestation, 4);
-          body.set(bytes, 4 + attestation.length);
-          return answer(TASK_OK, body);
+          // [status][u32 length][attestation][output], sent as parts: the output is not copied again.
+          const head = new Uint8Array(5);
+          head[0] = TASK_OK;
+          new DataView(head.buffer).setUint32(1, attestation.length);
+          return [head, attestation, bytes];
         } catch (error) {
           return answer(error instanceof WorkerUnavailableError ? TASK_UNAVAILABLE : TASK_FAILED, new TextEncoder().encode((error as Error).message));
         }
