@@ -1,5 +1,6 @@
-// Arrow batches into a DuckDB table: the rows an exchange brought to a task become a table its
-// stage plan reads. Values are converted column by column into DuckDB data chunks and appended.
+// Arrow batches as rows a DuckDB plan reads: the rows an exchange brought to a task become a
+// table its stage plan scans. Values are copied column by column into DuckDB data chunks as the
+// scan asks for them.
 import * as arrow from "apache-arrow";
 import {
   DuckDBBlobValue,
@@ -9,7 +10,6 @@ import {
   DuckDBTimeValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
-  type DuckDBAppender,
   type DuckDBDecimalType,
   type DuckDBType,
   type DuckDBValue,
@@ -136,27 +136,54 @@ function copyValidity(target: bindings.Vector, data: arrow.Data, start: number, 
   bindings.copy_data_to_vector_validity(target, 0, mask.buffer, mask.byteOffset, mask.byteLength);
 }
 
-/** Appends every row of `batches` (columns positionally matching `types`) to `appender`. */
-export function appendBatches(appender: DuckDBAppender, types: readonly DuckDBType[], batches: readonly arrow.RecordBatch[]): number {
-  const readers = types.map(readerFor);
-  let appended = 0;
-  for (const batch of batches) {
-    invariant(batch.numCols === types.length, `a batch of ${batch.numCols} columns for a table of ${types.length}`);
-    for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
-      const rows = Math.min(CHUNK_ROWS, batch.numRows - start);
-      const chunk = DuckDBDataChunk.create(types, rows);
-      for (let c = 0; c < types.length; c++) {
-        const data = batch.data.children[c];
-        if (copyText(chunk, c, types[c], data, start, rows) || copyFixedWidth(chunk.getColumnVector(c), data, start, rows)) continue;
-        const read = readers[c](data);
-        const values: DuckDBValue[] = new Array(rows);
-        for (let r = 0; r < rows; r++) values[r] = data.getValid(start + r) ? read(start + r) : null;
-        chunk.setColumnValues(c, values);
-      }
-      appender.appendDataChunk(chunk);
-      appended += rows;
-    }
+/**
+ * Fills `chunk` (of `types`) with rows [start, start + rows) of `batch`: fixed-width and text
+ * columns are copied raw, the rest value by value.
+ */
+function fillChunk(chunk: DuckDBDataChunk, types: readonly DuckDBType[], readers: readonly Reader[], batch: arrow.RecordBatch, start: number, rows: number): void {
+  invariant(batch.numCols === types.length, `a batch of ${batch.numCols} columns for a table of ${types.length}`);
+  for (let c = 0; c < types.length; c++) {
+    const data = batch.data.children[c];
+    if (copyText(chunk, c, types[c], data, start, rows) || copyFixedWidth(chunk.getColumnVector(c), data, start, rows)) continue;
+    const read = readers[c](data);
+    const values: DuckDBValue[] = new Array(rows);
+    for (let r = 0; r < rows; r++) values[r] = data.getValid(start + r) ? read(start + r) : null;
+    chunk.setColumnValues(c, values);
   }
-  appender.flushSync();
-  return appended;
+}
+
+/**
+ * A scan of `batches` as a DuckDB table function's source: each call of `next` fills the
+ * function's output chunk with the following rows (at most one vector's worth) and returns how
+ * many; 0 when the batches are done. The rows are read where they are, never stored in DuckDB.
+ */
+export class BatchScan {
+  readonly #types: readonly DuckDBType[];
+  readonly #readers: readonly Reader[];
+  readonly #batches: readonly arrow.RecordBatch[];
+  #batch = 0;
+  #start = 0;
+
+  constructor(types: readonly DuckDBType[], batches: readonly arrow.RecordBatch[]) {
+    this.#types = types;
+    this.#readers = types.map(readerFor);
+    this.#batches = batches.filter((b) => b.numRows > 0);
+  }
+
+  next(chunk: DuckDBDataChunk): number {
+    const batch = this.#batches[this.#batch];
+    if (!batch) {
+      chunk.rowCount = 0;
+      return 0;
+    }
+    const rows = Math.min(CHUNK_ROWS, batch.numRows - this.#start);
+    chunk.rowCount = rows;
+    fillChunk(chunk, this.#types, this.#readers, batch, this.#start, rows);
+    this.#start += rows;
+    if (this.#start >= batch.numRows) {
+      this.#batch++;
+      this.#start = 0;
+    }
+    return rows;
+  }
 }

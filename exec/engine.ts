@@ -2,12 +2,12 @@
 // plans in and Arrow tables out. The plan is translated to DuckDB SQL positionally; the SQL a
 // user may have typed never reaches DuckDB.
 import type * as arrow from "apache-arrow";
-import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
+import { DuckDBInstance, DuckDBTableFunction, INTEGER, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType } from "@duckdb/node-api";
 import type { Plan } from "../proto/index.ts";
 import type { Catalog } from "../planner/catalog.ts";
 import { UserError, invariant } from "../common/errors.ts";
 import { ArrowCollector } from "./arrow.ts";
-import { appendBatches } from "./arrow-load.ts";
+import { BatchScan } from "./arrow-load.ts";
 import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
@@ -40,6 +40,20 @@ export interface QueryResult {
 
 const PROGRESS_INTERVAL_MS = 100;
 
+/** The table function through which a plan reads rows given to registerBatches: `__trustql_rows(id)`. */
+const ROWS_FUNCTION = "__trustql_rows";
+
+/** Rows registered with registerBatches, read in place by ROWS_FUNCTION. */
+interface RowSource {
+  names: string[];
+  types: DuckDBType[];
+  batches: readonly arrow.RecordBatch[];
+  rows: number;
+}
+
+/** DuckDB's types by their SQL names, resolved once per process (a type is a plain value, not tied to an instance). */
+const duckdbTypes = new Map<string, DuckDBType>();
+
 /** DuckDB errors caused by the plan or the data (a type mismatch, an overflow), not by us. */
 const USER_ERROR_KINDS = /^(Binder|Conversion|Out of Range|Invalid Input|Catalog|Parser) Error/;
 
@@ -47,12 +61,36 @@ export class LocalEngine {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   readonly #tables = new ParquetTables();
-  #loadedTables = 0;
+  /** Rows registered since the last reset, by the id a plan's ROWS_FUNCTION call names. */
+  readonly #sources = new Map<number, RowSource>();
+  #nextSource = 0;
   #closed = false;
 
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
     this.#instance = instance;
     this.#connection = connection;
+    connection.registerTableFunction(
+      DuckDBTableFunction.create({
+        name: ROWS_FUNCTION,
+        parameterTypes: [INTEGER],
+        bindFunction: (info) => {
+          const id = info.getParameter(0) as number;
+          const source = this.#sources.get(id);
+          if (!source) return info.setError(`no rows are registered as source ${id}`);
+          source.names.forEach((name, i) => info.addResultColumn(name, source.types[i]));
+          info.setCardinality(source.rows, true);
+          info.setBindData(source);
+        },
+        // Each scan of the rows (a plan may read them twice) starts at the first row.
+        initFunction: (info) => {
+          const source = info.bindData as RowSource;
+          info.setInitData(new BatchScan(source.types, source.batches));
+        },
+        mainFunction: (info, output) => {
+          (info.initData as BatchScan).next(output);
+        },
+      }),
+    );
   }
 
   static async open(options: EngineOptions = {}): Promise<LocalEngine> {
@@ -107,39 +145,42 @@ export class LocalEngine {
   /** Forgets every registered table and drops loaded rows: the engine is as if newly opened. */
   async reset(): Promise<void> {
     this.#assertOpen();
-    for (let i = 0; i < this.#loadedTables; i++) await this.#connection.run(`DROP TABLE IF EXISTS __loaded_${i}`);
-    this.#loadedTables = 0;
+    this.#sources.clear();
     this.#tables.clear();
   }
 
   /**
    * Registers rows as a table with the given columns (an exchange's rows at the task that reads
-   * them). The rows are copied into DuckDB; the batches' columns match `columns` by position.
+   * them); the batches' columns match `columns` by position. The rows are not copied into
+   * DuckDB: a plan reads them where they are, through a table function, so they must stay
+   * unchanged until reset().
    */
   async registerBatches(names: string[], columns: TableColumn[], batches: readonly arrow.RecordBatch[]): Promise<number> {
     this.#assertOpen();
-    if (columns.length > 0 && batches.every((b) => b.numRows === 0)) {
-      // No rows (a task's share of an exchange is often empty): an empty relation of these
-      // columns, with no table to create, fill and drop.
-      const select = columns.map((c) => `CAST(NULL AS ${duckdbTypeFromSubstrait(c.type)}) AS "${c.name.replaceAll('"', '""')}"`);
+    const sqlTypes = columns.map((c) => duckdbTypeFromSubstrait(c.type));
+    const rows = batches.reduce((n, b) => n + b.numRows, 0);
+    if (columns.length > 0 && rows === 0) {
+      // No rows (a task's share of an exchange is often empty): an empty relation of these columns.
+      const select = columns.map((c, i) => `CAST(NULL AS ${sqlTypes[i]}) AS "${c.name.replaceAll('"', '""')}"`);
       this.#tables.add({ names, files: [], from: `(SELECT ${select.join(", ")} WHERE false)`, columns, rowCount: 0 });
       return 0;
     }
-    const table = `__loaded_${this.#loadedTables++}`;
-    const definitions = columns.map((c) => `"${c.name.replaceAll('"', '""')}" ${duckdbTypeFromSubstrait(c.type)}`);
-    await this.#connection.run(`CREATE TABLE ${table} (${definitions.join(", ")})`);
-    const appender = await this.#connection.createAppender(table);
-    let rows: number;
-    try {
-      const described = await this.#connection.prepare(`SELECT * FROM ${table}`);
-      const types = Array.from({ length: described.columnCount }, (_, i) => described.columnType(i));
-      described.destroySync();
-      rows = appendBatches(appender, types, batches);
-    } finally {
-      appender.closeSync();
-    }
-    this.#tables.add({ names, files: [], from: table, columns, rowCount: rows });
+    for (const batch of batches) invariant(batch.numCols === columns.length, `a batch of ${batch.numCols} columns for ${names.join(".")} of ${columns.length}`);
+    const id = this.#nextSource++;
+    this.#sources.set(id, { names: columns.map((c) => c.name), types: await this.#duckdbTypes(sqlTypes), batches, rows });
+    this.#tables.add({ names, files: [], from: `${ROWS_FUNCTION}(${id})`, columns, rowCount: rows });
     return rows;
+  }
+
+  /** DuckDB's types for SQL type names: asked of DuckDB the first time a name is seen. */
+  async #duckdbTypes(names: readonly string[]): Promise<DuckDBType[]> {
+    const unknown = [...new Set(names.filter((n) => !duckdbTypes.has(n)))];
+    if (unknown.length > 0) {
+      const described = await this.#connection.prepare(`SELECT ${unknown.map((n) => `CAST(NULL AS ${n})`).join(", ")}`);
+      unknown.forEach((name, i) => duckdbTypes.set(name, described.columnType(i)));
+      described.destroySync();
+    }
+    return names.map((n) => duckdbTypes.get(n)!);
   }
 
   catalog(): Catalog {
@@ -160,8 +201,9 @@ export class LocalEngine {
     options.signal?.addEventListener("abort", abort, { once: true });
     const timer = options.onProgress ? setInterval(() => options.onProgress!(this.#progress()), PROGRESS_INTERVAL_MS) : undefined;
     try {
-      const pending = prepared.start();
-      const result = await pending.getResult();
+      // Run off this thread from the start: the rows registerBatches gave are read by callbacks
+      // on this thread, which a synchronous start (its binding may call them) would deadlock.
+      const result = await prepared.run();
       const collector = new ArrowCollector(result.columnTypes(), translated.names);
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         collector.add(chunk);

@@ -23,7 +23,7 @@ describe("LocalEngine.registerBatches", () => {
       const columns = schema.names.map((name, i) => ({ name, type: schema.struct!.types[i] }));
       const loaded = await target.registerBatches(["loaded"], columns, source.table.batches);
       expect(loaded).toBe(source.table.numRows);
-      const back = await target.runReferenceSql(`SELECT * FROM __loaded_0`);
+      const back = await target.runReferenceSql(`SELECT * FROM __trustql_rows(0)`);
       expect(rowsAsText(back.table, back.names)).toEqual(rowsAsText(source.table, source.names));
       expect(target.catalog().lookup(["loaded"])?.rowCount).toBe(source.table.numRows);
     } finally {
@@ -39,7 +39,7 @@ describe("LocalEngine.registerBatches", () => {
     try {
       const columns = ["TIMESTAMP", "TIME", "DOUBLE", "BOOLEAN", "BIGINT"].map((t, i) => ({ name: source.names[i], type: substraitTypeFromDuckdb(t, true) }));
       await target.registerBatches(["loaded"], columns, source.table.batches);
-      const back = await target.runReferenceSql(`SELECT * FROM __loaded_0`);
+      const back = await target.runReferenceSql(`SELECT * FROM __trustql_rows(0)`);
       expect(rowsAsText(back.table, back.names)).toEqual(rowsAsText(source.table, source.names));
       expect(await target.registerBatches(["empty"], columns, [])).toBe(0);
       const counted = await target.execute(planSql("SELECT count(*) AS n, max(ts) AS latest FROM empty", target.catalog()).plan);
@@ -73,7 +73,7 @@ describe("LocalEngine.registerBatches", () => {
       expect(loaded).toBe(source.table.numRows);
       const digest = `SELECT count(*), sum(hash(d2, d4, d8, d16, s, n, day, span::VARCHAR)::HUGEINT), count(d2), count(d4), count(d8), count(d16), count(s), count(n), count(day)`;
       const expected = await fixture.engine.runReferenceSql(`${digest} FROM (${select})`);
-      const back = await target.runReferenceSql(`${digest} FROM __loaded_0`);
+      const back = await target.runReferenceSql(`${digest} FROM __trustql_rows(0)`);
       expect(rowsAsText(back.table, back.names)).toEqual(rowsAsText(expected.table, expected.names));
     } finally {
       target.close();
