@@ -2,7 +2,7 @@
 // planner's catalog (schemas as Substrait NamedStructs, row counts) and the translator's
 // resolver (names and placeholders → FROM items).
 import type { NamedStruct, ReadRel_LocalFiles } from "../proto/index.ts";
-import type { Catalog, CatalogTable } from "../planner/catalog.ts";
+import type { Catalog, CatalogTable, ColumnRange } from "../planner/catalog.ts";
 import { MemoryCatalog } from "../planner/catalog.ts";
 import { UserError } from "../common/errors.ts";
 import type { TableColumn, TableResolver, TableSource } from "./substrait/index.ts";
@@ -16,6 +16,8 @@ export interface ParquetTable {
   from?: string;
   columns: TableColumn[];
   rowCount: number;
+  /** Per column: its range, where the files' statistics give one (for the planner's estimates). */
+  columnRanges?: Record<string, ColumnRange>;
 }
 
 export function parquetScan(files: readonly string[]): string {
@@ -81,5 +83,5 @@ function catalogTable(table: ParquetTable): CatalogTable {
     names: table.columns.map((c) => c.name),
     struct: { types: table.columns.map((c) => c.type), typeVariationReference: 0, nullability: 2 },
   };
-  return { names: table.names, schema, rowCount: table.rowCount };
+  return { names: table.names, schema, rowCount: table.rowCount, columnRanges: table.columnRanges };
 }

@@ -4,7 +4,7 @@
 import type * as arrow from "apache-arrow";
 import { DuckDBInstance, DuckDBTableFunction, INTEGER, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType } from "@duckdb/node-api";
 import type { Plan } from "../proto/index.ts";
-import type { Catalog } from "../planner/catalog.ts";
+import { columnRangeFromStats, type Catalog, type ColumnRange } from "../planner/catalog.ts";
 import { UserError, invariant } from "../common/errors.ts";
 import { ArrowCollector } from "./arrow.ts";
 import { BatchScan } from "./arrow-load.ts";
@@ -108,7 +108,7 @@ export class LocalEngine {
     if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
     const scan = parquetScan(files);
     const fileList = `[${files.map(quoteString).join(", ")}]`;
-    let described, counted, required;
+    let described, counted, required, stats;
     try {
       described = await this.#connection.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
       counted = await this.#connection.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(${fileList})`);
@@ -121,6 +121,7 @@ export class LocalEngine {
          SELECT path_in_schema FROM parquet_metadata(${fileList}) GROUP BY path_in_schema
          HAVING count(*) = count(stats_null_count) AND sum(stats_null_count) = 0`,
       );
+      stats = await this.#connection.runAndReadAll(`SELECT path_in_schema, stats_min_value, stats_max_value FROM parquet_metadata(${fileList})`);
     } catch (error) {
       throw new UserError(`cannot read ${files.length === 1 ? files[0] : `the files of ${names.join(".")}`} as parquet: ${firstLine(error)}`);
     }
@@ -129,7 +130,17 @@ export class LocalEngine {
       const name = String(row[0]);
       return { name, type: substraitTypeFromDuckdb(String(row[1]), !notNull.has(name)) };
     });
-    this.#tables.add({ names, files, columns, rowCount: Number(counted.getRows()[0][0]) });
+    const rowGroups = new Map<string, { min: string | null; max: string | null }[]>();
+    for (const [column, min, max] of stats.getRows()) {
+      const key = String(column);
+      rowGroups.set(key, [...(rowGroups.get(key) ?? []), { min: min === null ? null : String(min), max: max === null ? null : String(max) }]);
+    }
+    const columnRanges: Record<string, ColumnRange> = {};
+    for (const column of columns) {
+      const range = columnRangeFromStats(column.type, rowGroups.get(column.name) ?? []);
+      if (range) columnRanges[column.name] = range;
+    }
+    this.#tables.add({ names, files, columns, rowCount: Number(counted.getRows()[0][0]), columnRanges });
   }
 
   /**

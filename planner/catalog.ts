@@ -1,7 +1,7 @@
 // What the planner knows of the tables it binds against. Schemas are Substrait NamedStructs:
 // the same shape a ReadRel carries, so whoever serves tables (a folder of parquet files, a
 // cluster's dataset manifests) describes them in the contract's own terms.
-import type { NamedStruct } from "../proto/index.ts";
+import type { NamedStruct, Type } from "../proto/index.ts";
 
 export interface CatalogTable {
   /** The table's full name as a plan names it, e.g. ["lineitem"] or ["tpch", "lineitem"]. */
@@ -10,6 +10,37 @@ export interface CatalogTable {
   schema: NamedStruct;
   /** Estimated row count, for join ordering and the choice of broadcast; undefined if unknown. */
   rowCount?: number;
+  /** Per column name: its smallest and largest values, where statistics give them (for estimates only). */
+  columnRanges?: Readonly<Record<string, ColumnRange>>;
+}
+
+/** A numeric or date column's smallest and largest values as numbers (dates as days since 1970-01-01). */
+export interface ColumnRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * A column's range from statistics of its parts (chunks, row groups), each given as DuckDB's
+ * text of its smallest and largest value; undefined for a column that is not numeric or a date,
+ * or has no statistics.
+ */
+export function columnRangeFromStats(type: Type | undefined, parts: Iterable<{ min: string | null; max: string | null }>): ColumnRange | undefined {
+  const asNumber = type?.date
+    ? (text: string) => Date.parse(`${text}T00:00:00Z`) / 86_400_000
+    : type && (type.decimal || type.i8 || type.i16 || type.i32 || type.i64 || type.fp32 || type.fp64)
+      ? Number
+      : undefined;
+  if (!asNumber) return undefined;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const part of parts) {
+    if (part.min == null || part.max == null) continue;
+    min = Math.min(min, asNumber(part.min));
+    max = Math.max(max, asNumber(part.max));
+  }
+  // A value that did not parse made its bound NaN: no range rather than a wrong one.
+  return Number.isFinite(min) && Number.isFinite(max) && min <= max ? { min, max } : undefined;
 }
 
 export interface Catalog {

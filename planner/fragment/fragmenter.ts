@@ -21,11 +21,20 @@ import { emitPlan } from "../substrait/emit.ts";
 import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
 import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
 
-/** Estimated rows up to which a join sends a whole side to every node instead of hashing both. */
+/** Estimated rows up to which a join may send a whole side to every node instead of hashing both. */
 export const DEFAULT_BROADCAST_ROW_LIMIT = 100_000;
+/** The nodes a plan is cut for, unless the caller says: a broadcast's copies are weighed with it. */
+export const DEFAULT_EXPECTED_NODES = 4;
+/**
+ * A side this small (estimated) is broadcast whatever the other side's size: hashing both sides
+ * would cost a stage boundary on the other side for next to no rows saved.
+ */
+const ALWAYS_BROADCAST_ROWS = 1_000;
 
 export interface FragmentOptions {
   broadcastRowLimit?: number;
+  /** Nodes the query is expected to run on (default DEFAULT_EXPECTED_NODES). */
+  expectedNodes?: number;
   /** Let receivers salt hot keys of aggregate and join inputs (default true). */
   salting?: boolean;
 }
@@ -70,19 +79,22 @@ const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
 export function fragmentPlan(plan: LogicalPlan, names: readonly string[], options: FragmentOptions = {}): StagedQuery {
   plan = transformUp(plan, uncorrelatedExistsAsJoin);
   assertNoSubqueries(plan);
-  const fragmenter = new Fragmenter(options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT, options.salting ?? true);
+  const fragmenter = new Fragmenter(options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT, options.expectedNodes ?? DEFAULT_EXPECTED_NODES, options.salting ?? true);
   return fragmenter.run(plan, names);
 }
 
 class Fragmenter {
   readonly #broadcastRowLimit: number;
+  readonly #expectedNodes: number;
   readonly #salting: boolean;
   readonly #stages: PendingStage[] = [];
   /** The scans that read an exchange, by the producing stage's id. */
   readonly #exchangeScans = new Map<LogicalPlan, number>();
 
-  constructor(broadcastRowLimit: number, salting: boolean) {
+  constructor(broadcastRowLimit: number, expectedNodes: number, salting: boolean) {
+    invariant(expectedNodes >= 1, "a plan is cut for at least one node");
     this.#broadcastRowLimit = broadcastRowLimit;
+    this.#expectedNodes = expectedNodes;
     this.#salting = salting;
   }
 
@@ -156,6 +168,9 @@ class Fragmenter {
       const kept = dist.kind === "hashed" && dist.keys.every((k) => visible.has(k)) ? dist : dist.kind === "hashed" ? SPREAD : dist;
       return { plan: { ...plan, left: left.plan, right: right.plan }, dist: kept };
     };
+    // A semi or anti join asks only whether a match exists: each node sends each right row the
+    // condition can tell apart once.
+    if ((plan.joinType === "semi" || plan.joinType === "anti") && right.dist.kind !== "single") right = { plan: existenceRows(right.plan, plan), dist: right.dist };
     const canBroadcastRight = BROADCAST_RIGHT.has(plan.joinType);
     const canBroadcastLeft = BROADCAST_LEFT.has(plan.joinType);
     if (left.dist.kind === "single" && right.dist.kind === "single") return joined(SINGLE);
@@ -179,12 +194,17 @@ class Fragmenter {
       const wanted = rightKeysFor(left.dist.keys);
       if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(left.dist);
     }
-    const small = (side: LogicalPlan) => estimateRows(side) <= this.#broadcastRowLimit;
-    if (canBroadcastRight && (pairs.length === 0 || small(plan.right))) {
+    // A broadcast sends the side to every other node; hashing moves most of both sides: the
+    // side is broadcast when its copies weigh less than the other side's move.
+    const broadcastable = (side: LogicalPlan, other: LogicalPlan) => {
+      const rows = estimateRows(side);
+      return rows <= this.#broadcastRowLimit && (rows <= ALWAYS_BROADCAST_ROWS || rows * (this.#expectedNodes - 1) <= estimateRows(other));
+    };
+    if (canBroadcastRight && (pairs.length === 0 || broadcastable(plan.right, plan.left))) {
       right = this.#cut(right, { kind: "broadcast" });
       return joined(left.dist);
     }
-    if (canBroadcastLeft && (pairs.length === 0 || small(plan.left))) {
+    if (canBroadcastLeft && (pairs.length === 0 || broadcastable(plan.left, plan.right))) {
       left = this.#cut(left, { kind: "broadcast" });
       return joined(right.dist);
     }
@@ -352,6 +372,14 @@ function dropDuplicates(input: LogicalPlan, aggregate: Aggregate): LogicalPlan {
   for (const e of [...aggregate.groups.map((g) => g.expr), ...aggregate.measures.flatMap((m) => m.call.args)]) columnsOf(e, used);
   const columns = outputColumns(input).filter((c) => used.has(c.id));
   return { kind: "aggregate", input, groups: columns.map((c) => ({ column: c, expr: columnRef(c) })), measures: [], phase: "single" };
+}
+
+/** The right side of a semi or anti join, one row per distinct value of the columns its condition reads. */
+function existenceRows(right: LogicalPlan, join: Join): LogicalPlan {
+  const used = join.condition ? columnsOf(join.condition) : new Set<ColumnId>();
+  const columns = outputColumns(right).filter((c) => used.has(c.id));
+  if (columns.length === 0) return right;
+  return { kind: "aggregate", input: right, groups: columns.map((c) => ({ column: c, expr: columnRef(c) })), measures: [], phase: "single" };
 }
 
 /**

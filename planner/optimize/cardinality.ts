@@ -31,10 +31,79 @@ export function selectivity(p: Expr): number {
   return 0.5;
 }
 
+/** The least share of rows a range predicate is taken to keep: statistics are of whole tables, and skew hides in them. */
+const MIN_RANGE_SELECTIVITY = 0.001;
+
+/** A conjunct `column op literal` (either way round) as a bound on the column, in the column's number domain. */
+function rangeBound(p: Expr): { column: ColumnId; low?: number; high?: number } | undefined {
+  if (p.kind !== "call" || p.args.length !== 2 || !["lt", "lte", "gt", "gte"].includes(p.fn)) return undefined;
+  let [a, b] = p.args;
+  let fn = p.fn;
+  if (a.kind === "literal" && b.kind === "column") {
+    [a, b] = [b, a];
+    fn = { lt: "gt", lte: "gte", gt: "lt", gte: "lte" }[fn]!;
+  }
+  if (a.kind !== "column" || b.kind !== "literal") return undefined;
+  const value = literalNumber(b);
+  if (value === undefined) return undefined;
+  return fn === "gt" || fn === "gte" ? { column: a.id, low: value } : { column: a.id, high: value };
+}
+
+/** A literal's value as a number comparable with a ColumnRange: dates as days, decimals scaled. */
+function literalNumber(e: Extract<Expr, { kind: "literal" }>): number | undefined {
+  const { value, type } = e;
+  if (typeof value !== "number" && typeof value !== "bigint" && typeof value !== "string") return undefined;
+  switch (type.kind) {
+    case "date":
+      return Number(value);
+    case "decimal":
+      return Number(value) / 10 ** (type.scale ?? 0);
+    case "i8":
+    case "i16":
+    case "i32":
+    case "i64":
+    case "fp32":
+    case "fp64":
+      return Number(value);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The share of a table's rows its scan's filters keep. Range conjuncts on a column whose range
+ * the catalog knows are combined (a BETWEEN is one interval, not two independent halves) and
+ * taken as the interval's share of the range; the rest get textbook selectivities.
+ */
+function scanSelectivity(scan: Extract<LogicalPlan, { kind: "scan" }>): number {
+  const ranges = scan.table.columnRanges;
+  const intervals = new Map<ColumnId, { low: number; high: number }>();
+  let share = 1;
+  for (const conjunct of scan.filters.flatMap((f) => conjuncts(f))) {
+    const bound = ranges && rangeBound(conjunct);
+    const name = bound && scan.allColumns.find((c) => c.id === bound.column)?.name;
+    if (!bound || name === undefined || !ranges[name]) {
+      share *= selectivity(conjunct);
+      continue;
+    }
+    const interval = intervals.get(bound.column) ?? { low: -Infinity, high: Infinity };
+    if (bound.low !== undefined) interval.low = Math.max(interval.low, bound.low);
+    if (bound.high !== undefined) interval.high = Math.min(interval.high, bound.high);
+    intervals.set(bound.column, interval);
+  }
+  for (const [column, { low, high }] of intervals) {
+    const { min, max } = ranges![scan.allColumns.find((c) => c.id === column)!.name];
+    const width = max - min;
+    const kept = width > 0 ? (Math.min(high, max) - Math.max(low, min)) / width : low <= min && high >= max ? 1 : 0;
+    share *= Math.min(1, Math.max(MIN_RANGE_SELECTIVITY, kept));
+  }
+  return share;
+}
+
 export function estimateRows(plan: LogicalPlan): number {
   switch (plan.kind) {
     case "scan":
-      return (plan.table.rowCount ?? UNKNOWN_TABLE_ROWS) * plan.filters.flatMap((f) => conjuncts(f)).reduce((s, f) => s * selectivity(f), 1);
+      return (plan.table.rowCount ?? UNKNOWN_TABLE_ROWS) * scanSelectivity(plan);
     case "values":
       return plan.rows.length;
     case "filter":

@@ -1,0 +1,51 @@
+// Cutting plans into stages: which side of a join is broadcast, and what leaves a node before a
+// semi join's exchange.
+import { describe, expect, it } from "vitest";
+import { namedStructFromColumns } from "../../exec/types.ts";
+import { MemoryCatalog } from "../catalog.ts";
+import { fragmentPlan, type FragmentOptions } from "../fragment/index.ts";
+import { planSql } from "../index.ts";
+import { relsOf } from "./helpers.ts";
+
+const table = (name: string, rowCount: number) => ({
+  names: [name],
+  schema: namedStructFromColumns([
+    { name: "k", type: "BIGINT" },
+    { name: "v", type: "VARCHAR" },
+  ]),
+  rowCount,
+});
+const catalog = new MemoryCatalog([table("big", 1_000_000), table("mid", 400_000), table("small", 500)]);
+
+function stagesOf(sql: string, options: FragmentOptions = {}) {
+  const planned = planSql(sql, catalog, { twoPhaseAggregates: true });
+  return fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000_000, ...options }).stages;
+}
+
+const outputOf = (stages: ReturnType<typeof stagesOf>, scanned: string) => stages.find((s) => s.scans.some((n) => n[0] === scanned))!.output.kind;
+
+describe("fragmentPlan", () => {
+  it("broadcasts a join side only when its copies weigh less than moving both sides", () => {
+    const join = "SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k";
+    // Four nodes: three copies of mid (1.2M rows) outweigh hashing both sides.
+    expect(outputOf(stagesOf(join), "mid")).toBe("hash");
+    expect(outputOf(stagesOf(join), "big")).toBe("hash");
+    // Two nodes: one copy of mid is less than big.
+    expect(outputOf(stagesOf(join, { expectedNodes: 2 }), "mid")).toBe("broadcast");
+    // Never past the row limit.
+    expect(outputOf(stagesOf(join, { expectedNodes: 2, broadcastRowLimit: 100_000 }), "mid")).toBe("hash");
+    // A tiny side is broadcast whatever the other side's size.
+    expect(outputOf(stagesOf("SELECT mid.v, small.v FROM small JOIN mid ON small.k = mid.k"), "small")).toBe("broadcast");
+  });
+
+  it("sends a semi or anti join's right side with its duplicates dropped on each node", () => {
+    for (const sql of ["SELECT v FROM big WHERE EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)", "SELECT v FROM big WHERE NOT EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)"]) {
+      const stages = stagesOf(sql);
+      const right = stages.find((s) => s.scans.some((n) => n[0] === "mid"))!;
+      expect(right.output.kind).toBe("hash");
+      expect(relsOf(right.plan).some((r) => r.aggregate !== undefined)).toBe(true);
+      const left = stages.find((s) => s.scans.some((n) => n[0] === "big"))!;
+      expect(relsOf(left.plan).some((r) => r.aggregate !== undefined)).toBe(false);
+    }
+  });
+});
