@@ -33,6 +33,15 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
+/** A plan's rows against another executor's claim: -1 everywhere when the claim's columns do not even match. */
+export interface OutputComparison {
+  /** Rows the plan gives here. */
+  rows: number;
+  claimedRows: number;
+  /** Rows in one and not the other (counting duplicates): 0 when the two are the same rows. */
+  differing: number;
+}
+
 export interface QueryResult {
   names: string[];
   table: arrow.Table;
@@ -87,7 +96,13 @@ export class LocalEngine {
           info.setInitData(new BatchScan(source.types, source.batches));
         },
         mainFunction: (info, output) => {
-          (info.initData as BatchScan).next(output);
+          try {
+            (info.initData as BatchScan).next(output);
+          } catch (error) {
+            // Rows that do not fit their declared types (a peer's malformed output) fail the query, not the process.
+            output.rowCount = 0;
+            info.setError(firstLine(error));
+          }
         },
       }),
     );
@@ -227,6 +242,32 @@ export class LocalEngine {
       if (timer) clearInterval(timer);
       options.signal?.removeEventListener("abort", abort);
       prepared.destroySync();
+    }
+  }
+
+  /**
+   * Runs the plan and compares its rows with `claimed` (another executor's output of the same
+   * plan) as multisets, in DuckDB: row order does not count, every value does.
+   */
+  async compareWith(plan: Plan, claimed: readonly arrow.RecordBatch[]): Promise<OutputComparison> {
+    this.#assertOpen();
+    const { prepared, sql } = await this.#prepareTyped(this.translate(plan));
+    const types = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnType(i));
+    prepared.destroySync();
+    for (const batch of claimed) if (batch.numCols !== types.length) return { rows: -1, claimedRows: -1, differing: -1 };
+    const id = this.#nextSource++;
+    const claimedRows = claimed.reduce((n, b) => n + b.numRows, 0);
+    this.#sources.set(id, { names: types.map((_, i) => `c${i}`), types, batches: claimed, rows: claimedRows });
+    try {
+      const result = await this.#connection.runAndReadAll(
+        `WITH actual AS MATERIALIZED (${sql}), claimed AS (SELECT * FROM ${ROWS_FUNCTION}(${id}))
+         SELECT (SELECT count(*) FROM actual)::BIGINT,
+                (SELECT count(*) FROM (FROM actual EXCEPT ALL FROM claimed))::BIGINT + (SELECT count(*) FROM (FROM claimed EXCEPT ALL FROM actual))::BIGINT`,
+      );
+      const [rows, differing] = result.getRows()[0].map(Number);
+      return { rows, claimedRows, differing };
+    } catch (error) {
+      throw duckdbError(error);
     }
   }
 

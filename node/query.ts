@@ -21,8 +21,8 @@ import {
   type StageStats,
   type Task,
   WorkerUnavailableError,
-  WrongResultError,
-  outputDigest,
+  assertSameOutput,
+  checkTaskHere,
 } from "../exec/stages/index.ts";
 import { readFileSync } from "node:fs";
 import type { KeyPair } from "../ledger/crypto.ts";
@@ -237,9 +237,7 @@ export class QueryService {
         }
       }
     }
-    const claimed = outputDigest(output);
-    const again = outputDigest(await this.runTask(task));
-    if (claimed.hash !== again.hash) throw new WrongResultError(worker, `node ${peer.slice(-8)} returned ${claimed.rows} rows (${claimed.hash.slice(0, 12)}) where re-execution gives ${again.rows} (${again.hash.slice(0, 12)})`);
+    assertSameOutput(worker, `node ${peer.slice(-8)}`, await checkTaskHere(task, output, (hash) => this.#datasets.chunkFile(hash), this.#engines));
   }
 
   /**

@@ -25,7 +25,7 @@ import {
   type PartitionSpec,
 } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
-import { LocalEngine } from "../engine.ts";
+import { LocalEngine, type OutputComparison } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
 import { WrongResultError } from "./verify.ts";
@@ -141,14 +141,26 @@ export class EnginePool {
 /** Runs a task on an engine of `pool`, reading chunk `hash` from `chunkFile(hash)`. */
 export async function runTaskHere(task: Task, chunkFile: (hash: string) => string, pool: EnginePool): Promise<arrow.Table> {
   return pool.use(async (engine) => {
-    for (const scan of task.scans) {
-      // The columns come with the task (from the dataset's manifest): nothing to read before the plan runs.
-      if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0);
-      else await engine.registerBatches(scan.names, scan.columns, []);
-    }
-    for (const input of task.inputs) await engine.registerBatches(input.names, input.columns, input.batches);
+    await registerTaskTables(engine, task, chunkFile);
     return (await engine.execute(task.plan)).table;
   });
+}
+
+/** Runs a task on an engine of `pool` and compares its rows with the `claimed` output of another executor. */
+export async function checkTaskHere(task: Task, claimed: arrow.Table, chunkFile: (hash: string) => string, pool: EnginePool): Promise<OutputComparison> {
+  return pool.use(async (engine) => {
+    await registerTaskTables(engine, task, chunkFile);
+    return engine.compareWith(task.plan, claimed.batches);
+  });
+}
+
+async function registerTaskTables(engine: LocalEngine, task: Task, chunkFile: (hash: string) => string): Promise<void> {
+  for (const scan of task.scans) {
+    // The columns come with the task (from the dataset's manifest): nothing to read before the plan runs.
+    if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0);
+    else await engine.registerBatches(scan.names, scan.columns, []);
+  }
+  for (const input of task.inputs) await engine.registerBatches(input.names, input.columns, input.batches);
 }
 
 export interface StageStats {

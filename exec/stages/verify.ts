@@ -1,29 +1,7 @@
-// Checking an executor's work: a task's output as a digest that does not depend on row order
-// (the same task on two engines may emit its rows in any order), and the error that names a
-// worker whose output re-execution contradicted.
-import { createHash } from "node:crypto";
-import type * as arrow from "apache-arrow";
-
-/** SHA-256 over the output's rows, each as canonical JSON, sorted; with the row count. */
-export function outputDigest(table: arrow.Table): { rows: number; hash: string } {
-  const rows: string[] = [];
-  for (const batch of table.batches) {
-    const columns = Array.from({ length: batch.numCols }, (_, c) => batch.getChildAt(c)!);
-    for (let r = 0; r < batch.numRows; r++) rows.push(JSON.stringify(columns.map((column) => canonical(column.get(r)))));
-  }
-  rows.sort();
-  const hash = createHash("sha256");
-  for (const row of rows) hash.update(row).update("\n");
-  return { rows: rows.length, hash: hash.digest("hex") };
-}
-
-function canonical(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "bigint") return `${value}n`;
-  if (ArrayBuffer.isView(value)) return Array.from(value as Uint32Array);
-  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
-  return value;
-}
+// Checking an executor's work: re-execution's rows against the rows a worker returned (compared
+// in DuckDB as multisets: the same task on two engines may emit its rows in any order), and the
+// error that names a worker whose output re-execution contradicted.
+import type { OutputComparison } from "../engine.ts";
 
 /** Re-execution gave another output than the worker's: the worker is not to be trusted. */
 export class WrongResultError extends Error {
@@ -33,4 +11,14 @@ export class WrongResultError extends Error {
     this.name = "WrongResultError";
     this.worker = worker;
   }
+}
+
+/** Throws WrongResultError naming `who` (worker `worker`) unless re-execution gave exactly the claimed rows. */
+export function assertSameOutput(worker: number, who: string, comparison: OutputComparison): void {
+  if (comparison.differing === 0 && comparison.rows === comparison.claimedRows) return;
+  const detail =
+    comparison.differing < 0
+      ? "an output whose columns are not the task's"
+      : `${comparison.claimedRows} rows where re-execution gives ${comparison.rows} (${comparison.differing} rows in one and not the other)`;
+  throw new WrongResultError(worker, `${who} returned ${detail}`);
 }

@@ -13,7 +13,7 @@ import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, outputDigest, placeTable, WrongResultError, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
+import { EnginePool, assertSameOutput, checkTaskHere, placeTable, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -119,9 +119,7 @@ describe("a worker that lies about its task outputs", () => {
         return worker === liar && output.numRows > 0 ? output.slice(0, output.numRows - 1) : output;
       },
       verifyTask: async (worker, task, output) => {
-        const again = outputDigest(await runTaskHere(task, (hash) => files.get(hash)!, pool));
-        const claimed = outputDigest(output);
-        if (again.hash !== claimed.hash) throw new WrongResultError(worker, `worker ${worker}: ${claimed.rows} rows where re-execution gives ${again.rows}`);
+        assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, output, (hash) => files.get(hash)!, pool));
       },
       verifyFraction: 1,
       verifySeed: 7,
