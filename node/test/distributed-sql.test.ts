@@ -42,6 +42,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   reference?.close();
+  // A node restarted by a test runs under a pid cluster.json does not know.
+  for (const node of cluster?.nodes ?? []) {
+    try {
+      process.kill(node.pid, "SIGTERM");
+    } catch {
+      // gone already
+    }
+  }
   if (dir) {
     await clusterDown(join(dir, "cluster")).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
