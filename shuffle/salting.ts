@@ -86,11 +86,15 @@ export class SaltingInbox {
     return this.#salts;
   }
 
-  /** Takes a batch of `input` partitioned under this task's routing `epoch`. */
-  accept(input: number, batch: arrow.RecordBatch, epoch: number): void {
+  /**
+   * Takes a batch of `input` partitioned under this task's routing `epoch`; `keyHashes` are its
+   * rows' hashes of the input's key when the sender has them already (`known`).
+   */
+  accept(input: number, batch: arrow.RecordBatch, epoch: number, known?: RowHashes): void {
     if (batch.numRows === 0) return;
     const spec = this.#options.saltable.get(input);
-    let hashes = spec ? keyHashes(batch, spec.keys) : undefined;
+    invariant(known === undefined || known.high.length === batch.numRows, "key hashes for another batch");
+    let hashes = spec ? (known ?? keyHashes(batch, spec.keys)) : undefined;
     if (spec && hashes && epoch < this.#epoch) {
       // Routed before its producer heard of some salts: move those keys' rows on.
       const kept = this.#reroute(input, spec, batch, hashes, (high, low) => this.#salts.saltedAfter(high, low, epoch));

@@ -1,29 +1,16 @@
 // Running a staged query over a set of workers: each stage's tasks run on their workers (one
 // DuckDB per task), and each task's output goes where the stage's exchange says: hashed to the
-// worker nearest each key (through the shuffle's producer and receiving tasks, with their
-// credit-based streams and dynamic salting), to every worker, to the coordinator, or nowhere.
-// A stage starts when the stages it reads are done, so stages that read nothing of each other
-// run at once.
+// worker nearest each key (into the receiving tasks' salting inboxes, which salt hot keys when
+// they pass their budget), to every worker, to the coordinator, or nowhere. A stage starts when
+// the stages it reads are done, so stages that read nothing of each other run at once.
 //
-// This runner keeps every worker in this process; the streams between them are the same byte
-// streams the network carries between nodes.
+// The inboxes are all in this process (the coordinator's): a task's output comes back to it and
+// goes out again inside the consuming stage's tasks.
 import * as arrow from "apache-arrow";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import {
-  HashProducer,
-  ROUTED_EPOCH,
-  ReceivingTask,
-  Router,
-  SaltMap,
-  batchBytes,
-  keyHashes,
-  member,
-  memoryStreamPair,
-  takeRows,
-  type PartitionSpec,
-} from "../../shuffle/index.ts";
+import { ROUTED_EPOCH, ReceivingTask, Router, SaltMap, batchBytes, keyHashes, member, routeRows, takeRows, type PartitionSpec } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine, type OutputComparison } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
@@ -488,21 +475,33 @@ class StagedRunner {
     return crossed;
   }
 
+  /**
+   * Splits each batch by key and hands the pieces to their receivers' inboxes, with the key
+   * hashes computed for the split. Every receiver is in this process, so each batch is split
+   * under the salts as they are at that moment: no piece is routed under stale ones.
+   */
   async #hashSend(stage: Stage, from: number, batches: readonly arrow.RecordBatch[], receivers: readonly ReceivingTask[]): Promise<number> {
     const spec = partitionSpec(stage)!;
-    const saltable = (stage.output as { salting?: unknown }).salting !== undefined;
-    const ends = receivers.map(() => memoryStreamPair());
-    const receiving = receivers.map((receiver, to) => receiver.receive(stage.id, saltable, ends[to][1]));
-    const producer = new HashProducer(
-      ends.map(([producerEnd]) => producerEnd),
-      spec,
-      this.#router,
-    );
-    for (const batch of batches) await producer.send(batch);
-    await producer.finish();
-    await Promise.all(receiving);
-    // Rows that stay on their own worker do not cross.
-    return producer.bytesTo.reduce((sum, bytes, to) => (to === from ? sum : sum + bytes), 0);
+    const salts = new SaltMap();
+    let saltedSeen = 0;
+    let crossed = 0;
+    for (const batch of batches) {
+      const salted = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
+      if (salted !== saltedSeen) {
+        for (const receiver of receivers) for (const key of receiver.inbox.announcement().keys) salts.add(key, 1);
+        saltedSeen = salted;
+      }
+      const hashes = keyHashes(batch, spec.keys);
+      routeRows(batch, spec, this.#router, salts, hashes).forEach((rows, to) => {
+        if (rows.length === 0) return;
+        const piece = takeRows(batch, rows);
+        if (to !== from) crossed += batchBytes(piece);
+        receivers[to].inbox.accept(stage.id, piece, ROUTED_EPOCH, { high: pickRows(hashes.high, rows), low: pickRows(hashes.low, rows) });
+      });
+      // Let other stages' work interleave with a long send.
+      await Promise.resolve();
+    }
+    return crossed;
   }
 
   /**
@@ -556,6 +555,12 @@ function sliceRows(batch: arrow.RecordBatch, rows: number): arrow.RecordBatch[] 
     pieces.push(takeRows(batch, Uint32Array.from({ length: end - start }, (_, i) => start + i)));
   }
   return pieces;
+}
+
+function pickRows(values: Uint32Array, rows: Uint32Array): Uint32Array {
+  const picked = new Uint32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) picked[i] = values[rows[i]];
+  return picked;
 }
 
 function partitionSpec(stage: Stage): PartitionSpec | undefined {
