@@ -148,7 +148,9 @@ export class LocalEngine {
     const rowGroups = new Map<string, { min: string | null; max: string | null }[]>();
     for (const [column, min, max] of stats.getRows()) {
       const key = String(column);
-      rowGroups.set(key, [...(rowGroups.get(key) ?? []), { min: min === null ? null : String(min), max: max === null ? null : String(max) }]);
+      let parts = rowGroups.get(key);
+      if (!parts) rowGroups.set(key, (parts = []));
+      parts.push({ min: min === null ? null : String(min), max: max === null ? null : String(max) });
     }
     const columnRanges: Record<string, ColumnRange> = {};
     for (const column of columns) {

@@ -498,8 +498,8 @@ class StagedRunner {
         if (to !== from) crossed += batchBytes(piece);
         receivers[to].inbox.accept(stage.id, piece, ROUTED_EPOCH, { high: pickRows(hashes.high, rows), low: pickRows(hashes.low, rows) });
       });
-      // Let other stages' work interleave with a long send.
-      await Promise.resolve();
+      // Let other stages' work and the network's interleave with a long send.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return crossed;
   }

@@ -22,7 +22,7 @@ import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
 import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
 
 /** Estimated rows up to which a join may send a whole side to every node instead of hashing both. */
-export const DEFAULT_BROADCAST_ROW_LIMIT = 100_000;
+export const DEFAULT_BROADCAST_ROW_LIMIT = 1_000_000;
 /** The nodes a plan is cut for, unless the caller says: a broadcast's copies are weighed with it. */
 export const DEFAULT_EXPECTED_NODES = 4;
 /**
