@@ -78,7 +78,7 @@ export interface QueryAnswer {
 
 export interface PlannedQuery {
   query: StagedQuery;
-  /** What a query transaction commits to: SHA-256 over the stages' Substrait plans. */
+  /** What a query transaction commits to: SHA-256 over the stages' Substrait plans (fused variants included). */
   planHash: string;
   datasets: RecordedDataset[];
 }
@@ -172,8 +172,10 @@ export class QueryService {
     const query = fragmentPlan(planned.logical, planned.names);
     const hash = createHash("sha256");
     for (const stage of query.stages) {
-      const bytes = Plan.encode(stage.plan).finish();
-      hash.update(`${bytes.length}:`).update(bytes);
+      for (const plan of [stage.plan, ...(stage.fusedWithInput ? [stage.fusedWithInput] : [])]) {
+        const bytes = Plan.encode(plan).finish();
+        hash.update(`${bytes.length}:`).update(bytes);
+      }
     }
     const names = new Set(query.stages.flatMap((s) => s.scans.map((n) => n[0])));
     const datasets = [...names].map((name) => this.#datasets.get(name)).filter((d): d is RecordedDataset => d !== undefined);

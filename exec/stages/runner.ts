@@ -223,6 +223,8 @@ class StagedRunner {
   readonly #checks: Promise<void>[] = [];
   /** The first check that failed: no further stage starts. */
   #checkFailed: unknown;
+  /** Outputs of stages whose plan ran fused into the tasks of the stage they read. */
+  readonly #fusedOutputs = new Map<number, arrow.Table[]>();
 
   constructor(run: StagedRun, distrusted: ReadonlySet<number>) {
     this.#run = run;
@@ -298,17 +300,38 @@ class StagedRunner {
       overBudget: false,
       ms: 0,
     };
-    const assigned = this.#assignChunks(stage, stats);
     const workers = stage.runsOn === "nodes" ? this.#run.workers.map((_, w) => w) : [this.#run.coordinator];
-    stats.tasks = workers.length;
-    let outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, stage.plan, assigned.get(w) ?? new Map(), stats)));
+    // Every input is done, so its receivers have salted all they will.
     const receivers = this.#receivers.get(stage.id);
     if (receivers) {
       stats.peakInputBytes = receivers.map((r) => r.inbox.stats.peakBytes);
       stats.saltedKeys = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
       stats.overBudget = receivers.some((r) => r.inbox.stats.overBudget);
-      this.#receivers.delete(stage.id);
     }
+    const consumerId = this.#consumer.get(stage.id);
+    const consumer = consumerId === undefined ? undefined : this.#stages[consumerId];
+    let outputs: arrow.Table[];
+    const fused = this.#fusedOutputs.get(stage.id);
+    if (fused) {
+      // The stage it reads ran this plan already.
+      outputs = fused;
+    } else if (stage.saltMerge && stats.saltedKeys === 0 && consumer?.fusedWithInput) {
+      // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
+      const assigned = this.#assignChunks(stage, stats);
+      stats.tasks = workers.length;
+      const consumed = await Promise.all(workers.map((w) => this.#runTask(stage, w, consumer.fusedWithInput!, assigned.get(w) ?? new Map(), stats)));
+      this.#receivers.delete(stage.id);
+      this.#fusedOutputs.set(consumer.id, consumed);
+      stats.ms = performance.now() - started;
+      this.#stats.push(stats);
+      this.#run.onStage?.(stats);
+      return undefined;
+    } else {
+      const assigned = this.#assignChunks(stage, stats);
+      stats.tasks = workers.length;
+      outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, stage.plan, assigned.get(w) ?? new Map(), stats)));
+    }
+    this.#receivers.delete(stage.id);
     if (stage.saltMerge && stats.saltedKeys > 0) outputs = await this.#mergeSalted(stage, workers, outputs, receivers!);
     stats.rowsOut = outputs.reduce((n, t) => n + t.numRows, 0);
     let result: arrow.Table | undefined;

@@ -336,6 +336,13 @@ class Fragmenter {
       output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}) };
     } else output = { kind: spec.kind };
     const emitted: Stage = { id: stage.id, plan: emitPlan(stage.root, names), runsOn: stage.runsOn, scans, inputs, output, columns: names, types: columns.map((c) => toSubstraitType(c.type)) };
+    const [input] = inputs;
+    const producer = this.#stages[input];
+    if (inputs.length === 1 && scans.length === 0 && stage.runsOn === "nodes" && producer.output.kind === "forward" && producer.saltMerge && producer.runsOn === "nodes") {
+      const table = exchangeTable(input);
+      const fused = transformUp(stage.root, (node) => (node.kind === "scan" && node.table.names.length === 1 && node.table.names[0] === table ? producer.root : node));
+      emitted.fusedWithInput = emitPlan(fused, names);
+    }
     if (stage.saltMerge) {
       const merge = mergeAggregate(stage.saltMerge, stage.id);
       emitted.saltMerge = { plan: emitPlan(merge, names), keys: stage.saltMerge.groups.filter((g) => g.expr.kind === "column").map((g) => indexOf(g.column.id)) };

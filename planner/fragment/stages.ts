@@ -35,6 +35,12 @@ export interface Stage {
    * plan is then the aggregate itself, so its output is exactly what needs merging.
    */
   saltMerge?: SaltMerge;
+  /**
+   * For a stage whose one input is a forwarded stage that may be salted: this stage's plan with
+   * that input's plan in place of the exchange. When the input's receivers salted nothing, its
+   * tasks run this instead, over the input's own inputs, and save a round of tasks.
+   */
+  fusedWithInput?: Plan;
 }
 
 export type Exchange =
@@ -89,7 +95,8 @@ export function explainStages(query: StagedQuery): string {
   return query.stages
     .map((s) => {
       const reads = [...s.scans.map((n) => n.join(".")), ...s.inputs.map(exchangeTable)].join(", ");
-      return `stage ${s.id} on ${s.runsOn}: reads ${reads || "nothing"} → ${exchangeText(s.output)}${s.saltMerge ? " (merges salted keys)" : ""}`;
+      const notes = [...(s.saltMerge ? ["merges salted keys"] : []), ...(s.fusedWithInput ? [`runs in stage ${s.inputs[0]}'s tasks when that salts nothing`] : [])];
+      return `stage ${s.id} on ${s.runsOn}: reads ${reads || "nothing"} → ${exchangeText(s.output)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
     })
     .join("\n");
 }

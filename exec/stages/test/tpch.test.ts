@@ -65,6 +65,35 @@ describe("staged TPC-H on four workers", () => {
   });
 });
 
+describe("fused stages", () => {
+  it("runs the stage after a final aggregate in the aggregate's tasks when no key was salted", async () => {
+    const sql = readFileSync(join(QUERIES, "q01.sql"), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const query = fragmentPlan(planned.logical, planned.names);
+    const consumer = query.stages.find((s) => s.fusedWithInput !== undefined);
+    expect(consumer, explainStages(query)).toBeDefined();
+    let tasks = 0;
+    const result = await runStagedQuery({
+      query,
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      runTask: async (_, task) => {
+        tasks++;
+        return runTaskHere(task, (hash) => files.get(hash)!, pool);
+      },
+      budgetBytes: 64 << 20,
+    });
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    const stats = new Map(result.stages.map((s) => [s.id, s]));
+    const aggregate = query.stages[consumer!.inputs[0]];
+    expect(stats.get(aggregate.id)!.saltedKeys).toBe(0);
+    expect(stats.get(consumer!.id)!.tasks).toBe(0);
+    expect(tasks).toBe(result.stages.reduce((n, s) => n + s.tasks, 0));
+  });
+});
+
 describe("workers lost during a query", () => {
   async function withLost(id: string, lost: (worker: number, tasksRun: number) => boolean) {
     const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
