@@ -258,7 +258,8 @@ export class Network {
     const maxFrameBytes = limits.maxFrameBytes ?? this.limits.maxFrameBytes;
     const timeoutMs = limits.timeoutMs ?? this.limits.requestTimeoutMs;
     const target = peer.startsWith("/") ? multiaddr(peer) : peerIdFromString(peer);
-    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs) });
+    // The request goes out with the protocol's name instead of after its confirmation: one round trip less.
+    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs), negotiateFully: false });
     try {
       await writeFrame(stream, data, maxFrameBytes);
       const response = await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
