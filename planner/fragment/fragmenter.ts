@@ -15,7 +15,7 @@
 // so expressions above the cut need no rewriting.
 import { UnsupportedError, invariant } from "../../common/errors.ts";
 import type { Aggregate, AggregateCall, ColumnDef, ColumnId, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, Window } from "../logical.ts";
-import { estimateRows } from "../optimize/cardinality.ts";
+import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
 import { emitPlan } from "../substrait/emit.ts";
 import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
@@ -194,17 +194,24 @@ class Fragmenter {
       const wanted = rightKeysFor(left.dist.keys);
       if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(left.dist);
     }
-    // A broadcast sends the side to every other node; hashing moves most of both sides: the
-    // side is broadcast when its copies weigh less than the other side's move.
-    const broadcastable = (side: LogicalPlan, other: LogicalPlan) => {
+    // A broadcast sends the side to every other node: (n - 1) copies. Hashing moves (n - 1) / n
+    // of both sides, or of this side alone when the other is hashed on the join keys already.
+    // The side is broadcast when that weighs less, in estimated bytes.
+    const bytes = (side: LogicalPlan) => estimateRows(side) * estimateRowBytes(side);
+    const broadcastable = (side: LogicalPlan, other: LogicalPlan, otherPlaced: boolean) => {
       const rows = estimateRows(side);
-      return rows <= this.#broadcastRowLimit && (rows <= ALWAYS_BROADCAST_ROWS || rows * (this.#expectedNodes - 1) <= estimateRows(other));
+      if (rows > this.#broadcastRowLimit) return false;
+      if (rows <= ALWAYS_BROADCAST_ROWS) return true;
+      const n = this.#expectedNodes;
+      return n * bytes(side) <= (otherPlaced ? bytes(side) : bytes(side) + bytes(other));
     };
-    if (canBroadcastRight && (pairs.length === 0 || broadcastable(plan.right, plan.left))) {
+    const placedOn = (fragment: Fragment, keysFor: (keys: readonly ColumnId[]) => (ColumnId | undefined)[]) =>
+      fragment.dist.kind === "hashed" && keysFor(fragment.dist.keys).every((k) => k !== undefined);
+    if (canBroadcastRight && (pairs.length === 0 || broadcastable(plan.right, plan.left, placedOn(left, rightKeysFor)))) {
       right = this.#cut(right, { kind: "broadcast" });
       return joined(left.dist);
     }
-    if (canBroadcastLeft && (pairs.length === 0 || broadcastable(plan.left, plan.right))) {
+    if (canBroadcastLeft && (pairs.length === 0 || broadcastable(plan.left, plan.right, placedOn(right, leftKeysFor)))) {
       left = this.#cut(left, { kind: "broadcast" });
       return joined(right.dist);
     }

@@ -100,6 +100,42 @@ function scanSelectivity(scan: Extract<LogicalPlan, { kind: "scan" }>): number {
   return share;
 }
 
+/** Bytes a text or binary value is taken to hold: nothing tells its length before the rows exist. */
+const ASSUMED_TEXT_BYTES = 24;
+
+/** Estimated bytes of one output row of `plan`, from its columns' types. */
+export function estimateRowBytes(plan: LogicalPlan): number {
+  let bytes = 0;
+  for (const column of outputColumns(plan)) {
+    switch (column.type.kind) {
+      case "boolean":
+      case "i8":
+        bytes += 1;
+        break;
+      case "i16":
+        bytes += 2;
+        break;
+      case "i32":
+      case "fp32":
+      case "date":
+        bytes += 4;
+        break;
+      case "string":
+      case "binary":
+        bytes += ASSUMED_TEXT_BYTES;
+        break;
+      case "decimal":
+      case "interval_day":
+      case "interval_year":
+        bytes += 16;
+        break;
+      default:
+        bytes += 8;
+    }
+  }
+  return Math.max(1, bytes);
+}
+
 export function estimateRows(plan: LogicalPlan): number {
   switch (plan.kind) {
     case "scan":

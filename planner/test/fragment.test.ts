@@ -40,7 +40,7 @@ describe("fragmentPlan", () => {
 
   it("sends a semi or anti join's right side with its duplicates dropped on each node", () => {
     for (const sql of ["SELECT v FROM big WHERE EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)", "SELECT v FROM big WHERE NOT EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)"]) {
-      const stages = stagesOf(sql);
+      const stages = stagesOf(sql, { broadcastRowLimit: 0 });
       const right = stages.find((s) => s.scans.some((n) => n[0] === "mid"))!;
       expect(right.output.kind).toBe("hash");
       expect(relsOf(right.plan).some((r) => r.aggregate !== undefined)).toBe(true);
