@@ -26,6 +26,8 @@ export type PeerKey = string;
 export const QUORUM = 2 / 3;
 export const DEFAULT_CONFLICT_WINDOW_MS = 1_000;
 export const DEFAULT_REANNOUNCE_MS = 1_000;
+/** A transaction's re-announcements back off to at most this many times the first interval. */
+const MAX_REANNOUNCE_FACTOR = 4;
 /** How long a transaction whose inputs are not yet committed waits before it is dropped. */
 export const ORPHAN_TIMEOUT_MS = 30_000;
 /** Transactions a node asks one peer for at once. */
@@ -73,6 +75,8 @@ interface TxRecord {
   reason?: RejectReason;
   seenMs: number;
   announcedMs: number;
+  /** The wait before its next re-announcement: doubled each time, up to MAX_REANNOUNCE_MS. */
+  reannounceAfterMs: number;
   signedPending: boolean;
   signedAccepted: boolean;
   /** Position in this node's commit order. */
@@ -120,6 +124,11 @@ export class LedgerNode {
     this.#observations = new ObservationBuilder(config.signer, config.intervalMs);
     for (const peer of config.peers) this.#weights.set(peer, 1);
     this.#totalWeight = config.peers.length;
+  }
+
+  /** Transactions still to be decided here (waiting, pending or conflicted). */
+  get openCount(): number {
+    return this.#open.size;
   }
 
   /** Trust weight this node gives a peer: 1, or 0 after evidence of equivocation. */
@@ -226,7 +235,7 @@ export class LedgerNode {
     const key = toHex(hash);
     if (this.#txs.has(key)) return;
     const record: TxRecord = {
-      tx, hash, key, spends: [], status: "waiting", seenMs: nowMs, announcedMs: nowMs,
+      tx, hash, key, spends: [], status: "waiting", seenMs: nowMs, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
       signedPending: false, signedAccepted: false, commitSeq: -1, pending: new Map(), accepted: new Map(),
     };
     this.#txs.set(key, record);
@@ -414,8 +423,11 @@ export class LedgerNode {
     const every = this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS;
     const open: string[] = [];
     for (const record of this.#open.values()) {
-      if (nowMs - record.announcedMs < every) continue;
+      if (nowMs - record.announcedMs < record.reannounceAfterMs) continue;
       record.announcedMs = nowMs;
+      // A transaction that stays open that long is more likely held up than lost: announcing a
+      // backlog at a fixed pace would load a busy network in proportion to its backlog.
+      record.reannounceAfterMs = Math.min(record.reannounceAfterMs * 2, every * MAX_REANNOUNCE_FACTOR);
       open.push(record.key);
       if (record.signedPending) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_PENDING, observedMs: BigInt(Math.floor(nowMs)) });
       if (record.signedAccepted) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(Math.floor(nowMs)) });
