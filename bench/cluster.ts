@@ -53,6 +53,8 @@ try {
     batch.forEach((_, i) => coins[first + i].push({ outPoint: { txHash: hash, index: i }, output: outputs[i] }));
   }
   const idle = wallets.map((_, i) => i);
+  /** Why submissions failed, by message: printed after the table. */
+  const reasons = new Map<string, number>();
   const rows: string[][] = [];
   const finalities: number[] = [];
   let best = 0;
@@ -87,8 +89,10 @@ try {
               });
             }
             if (coins[w].length > 0) idle.push(w);
-          }).catch(() => {
+          }).catch((error: unknown) => {
             failed++; // a refused or timed-out submission: counted, its wallet retired
+            const reason = String((error as Error)?.message ?? error).split("\n")[0].replace(/[0-9a-f]{16,}/g, "…");
+            reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
           }),
         );
       }
@@ -108,6 +112,7 @@ try {
     }
   });
   printTable(["offered tx/s", "submitted", "failed", "accepted tx/s"], rows);
+  for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) process.stdout.write(`failed ×${count}: ${reason}\n`);
   finalities.sort((a, b) => a - b);
   process.stdout.write(
     `\n${nodeCount} nodes: ${best.toFixed(0)} tx/s accepted at saturation; finality p50 ${median(finalities).toFixed(0)} ms, p99 ${percentile(finalities, 99).toFixed(0)} ms ` +

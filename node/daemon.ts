@@ -36,6 +36,12 @@ const REPLICATE_INTERVAL_MS = 3_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
 const MAX_WAITERS = 10_000;
+/**
+ * Client submissions are refused (503, retry shortly) while this many transactions are still
+ * to be decided here: past it, a node overloaded by submissions re-announces an ever longer
+ * backlog and decides less, not more.
+ */
+export const MAX_OPEN_TRANSACTIONS = 1_500;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
 type Log = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
@@ -318,6 +324,7 @@ export class TrustqlNode {
     if (url.pathname === "/v1/health") return json(res, 200, { ok: true, ...this.info, committed: this.#store.transactionCount(), peers: this.#network.connectedPeers().length });
     if (url.pathname === "/metrics") {
       this.#metrics.peers = this.#network.connectedPeers().length;
+      this.#metrics.open = this.#ledger.openCount;
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(this.#metrics.render());
       return;
     }
@@ -509,6 +516,12 @@ export class TrustqlNode {
       return json(res, 400, { error: (error as Error).message });
     }
     if (!tx.body) return json(res, 400, { error: "transaction without a body" });
+    const open = this.#ledger.openCount;
+    if (open >= MAX_OPEN_TRANSACTIONS && this.#state(toHex(txHash(tx.body))).state === "UNKNOWN") {
+      this.#metrics.busy++;
+      res.setHeader("retry-after", "1");
+      return json(res, 503, { error: `node busy: ${open} transactions are still being decided here; retry shortly` });
+    }
     const state = await this.#accept(tx);
     json(res, state.state === "REJECTED" ? 422 : 202, state);
   }

@@ -6,6 +6,9 @@ export class Metrics {
   rejected = 0;
   conflicts = 0;
   submitted = 0;
+  /** Submissions refused because too many transactions were open. */
+  busy = 0;
+  open = 0;
   peers = 0;
   readonly #finality = new Array<number>(FINALITY_BUCKETS_MS.length + 1).fill(0);
   #finalitySum = 0;
@@ -32,6 +35,12 @@ export class Metrics {
       "# HELP trustql_submissions_total Transactions submitted to this node's API.",
       "# TYPE trustql_submissions_total counter",
       `trustql_submissions_total ${this.submitted}`,
+      "# HELP trustql_submissions_refused_busy_total Submissions refused while too many transactions were open here.",
+      "# TYPE trustql_submissions_refused_busy_total counter",
+      `trustql_submissions_refused_busy_total ${this.busy}`,
+      "# HELP trustql_transactions_open Transactions still to be decided here.",
+      "# TYPE trustql_transactions_open gauge",
+      `trustql_transactions_open ${this.open}`,
       "# HELP trustql_peers Connected peers.",
       "# TYPE trustql_peers gauge",
       `trustql_peers ${this.peers}`,

@@ -13,6 +13,8 @@ import * as arrow from "apache-arrow";
 export type TxStateName = "PENDING" | "ACCEPTED" | "REJECTED" | "UNKNOWN";
 
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** The first pause before a submission a busy node refused is sent again. */
+const BUSY_RETRY_MS = 100;
 
 export class NodeClient {
   readonly url: string;
@@ -49,11 +51,20 @@ export class NodeClient {
     return utxos.map((u) => ({ outPoint: { txHash: fromHex(u.txHash), index: u.index }, output: Output.decode(Buffer.from(u.output, "base64")) }));
   }
 
+  /** Submits a transaction; a busy node (503) is asked again, with growing pauses, for up to REQUEST_TIMEOUT_MS. */
   async submit(tx: Transaction): Promise<{ hash: string; state: TxStateName; reason?: string }> {
-    const response = await this.#fetch("/v1/tx", { method: "POST", body: encode(Transaction, tx), headers: { "content-type": "application/x-protobuf" } });
-    const body = (await response.json()) as { hash: string; state: TxStateName; reason?: string; error?: string };
-    if (response.status >= 400 && response.status !== 422) throw new UserError(`the node refused the transaction: ${body.error ?? response.status}`);
-    return body;
+    const bytes = encode(Transaction, tx);
+    const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+    for (let pause = BUSY_RETRY_MS; ; pause = Math.min(pause * 2, 1_000)) {
+      const response = await this.#fetch("/v1/tx", { method: "POST", body: bytes, headers: { "content-type": "application/x-protobuf" } });
+      const body = (await response.json()) as { hash: string; state: TxStateName; reason?: string; error?: string };
+      if (response.status === 503 && Date.now() + pause < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
+      }
+      if (response.status >= 400 && response.status !== 422) throw new UserError(`the node refused the transaction: ${body.error ?? response.status}`);
+      return body;
+    }
   }
 
   /** A transaction's state here; with `waitMs`, the node answers once it is decided or the time is up. */
