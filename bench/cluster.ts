@@ -1,6 +1,7 @@
 // `npm run bench:cluster -- --nodes 4 --seconds 30`: transfers through a local cluster at
 // rising rates; accepted tx/s at saturation, finality (submit → ACCEPTED on every node),
 // each node's peak RSS, and this machine's ed25519 verify ceiling measured in the same run.
+// KEEP=1 keeps the cluster's directory (each node's log) and prints where it is.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,5 +121,6 @@ try {
   );
 } finally {
   await clusterDown(dir);
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.KEEP) process.stdout.write(`cluster kept in ${dir}\n`);
+  else rmSync(dir, { recursive: true, force: true });
 }
