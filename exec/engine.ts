@@ -123,38 +123,36 @@ export class LocalEngine {
     if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
     const scan = parquetScan(files);
     const fileList = `[${files.map(quoteString).join(", ")}]`;
-    let described, counted, required, stats;
+    let described, counted, required, rowGroups;
     try {
       described = await this.#connection.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
       counted = await this.#connection.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(${fileList})`);
-      // A column is NOT NULL if the files say so, or if their statistics count no NULL in any
-      // row group: the registered files are what a plan reads, and knowing it lets the planner
-      // use plain anti joins for NOT IN.
-      required = await this.#connection.runAndReadAll(
-        `SELECT name FROM parquet_schema(${fileList}) WHERE repetition_type = 'REQUIRED' AND num_children IS NULL
-         UNION
-         SELECT path_in_schema FROM parquet_metadata(${fileList}) GROUP BY path_in_schema
-         HAVING count(*) = count(stats_null_count) AND sum(stats_null_count) = 0`,
-      );
-      stats = await this.#connection.runAndReadAll(`SELECT path_in_schema, stats_min_value, stats_max_value FROM parquet_metadata(${fileList})`);
+      required = await this.#connection.runAndReadAll(`SELECT name FROM parquet_schema(${fileList}) WHERE repetition_type = 'REQUIRED' AND num_children IS NULL`);
+      rowGroups = await this.#connection.runAndReadAll(`SELECT path_in_schema, stats_null_count, stats_min_value, stats_max_value FROM parquet_metadata(${fileList})`);
     } catch (error) {
       throw new UserError(`cannot read ${files.length === 1 ? files[0] : `the files of ${names.join(".")}`} as parquet: ${firstLine(error)}`);
     }
+    // Per column, its row groups' statistics.
+    const stats = new Map<string, { nullCounts: (number | null)[]; parts: { min: string | null; max: string | null }[] }>();
+    for (const [column, nullCount, min, max] of rowGroups.getRows()) {
+      const key = String(column);
+      let entry = stats.get(key);
+      if (!entry) stats.set(key, (entry = { nullCounts: [], parts: [] }));
+      entry.nullCounts.push(nullCount === null ? null : Number(nullCount));
+      entry.parts.push({ min: min === null ? null : String(min), max: max === null ? null : String(max) });
+    }
+    // A column is NOT NULL if the files say so, or if their statistics count no NULL in any row
+    // group: the registered files are what a plan reads, and knowing it lets the planner use
+    // plain anti joins for NOT IN.
     const notNull = new Set(required.getRows().map((r) => String(r[0])));
+    for (const [column, { nullCounts }] of stats) if (nullCounts.every((n) => n === 0)) notNull.add(column);
     const columns = described.getRows().map((row) => {
       const name = String(row[0]);
       return { name, type: substraitTypeFromDuckdb(String(row[1]), !notNull.has(name)) };
     });
-    const rowGroups = new Map<string, { min: string | null; max: string | null }[]>();
-    for (const [column, min, max] of stats.getRows()) {
-      const key = String(column);
-      let parts = rowGroups.get(key);
-      if (!parts) rowGroups.set(key, (parts = []));
-      parts.push({ min: min === null ? null : String(min), max: max === null ? null : String(max) });
-    }
     const columnRanges: Record<string, ColumnRange> = {};
     for (const column of columns) {
-      const range = columnRangeFromStats(column.type, rowGroups.get(column.name) ?? []);
+      const range = columnRangeFromStats(column.type, stats.get(column.name)?.parts ?? []);
       if (range) columnRanges[column.name] = range;
     }
     this.#tables.add({ names, files, columns, rowCount: Number(counted.getRows()[0][0]), columnRanges });
@@ -194,10 +192,16 @@ export class LocalEngine {
       return 0;
     }
     for (const batch of batches) invariant(batch.numCols === columns.length, `a batch of ${batch.numCols} columns for ${names.join(".")} of ${columns.length}`);
-    const id = this.#nextSource++;
-    this.#sources.set(id, { names: columns.map((c) => c.name), types: await this.#duckdbTypes(sqlTypes), batches, rows });
-    this.#tables.add({ names, files: [], from: `${ROWS_FUNCTION}(${id})`, columns, rowCount: rows });
+    const from = this.#addSource({ names: columns.map((c) => c.name), types: await this.#duckdbTypes(sqlTypes), batches, rows });
+    this.#tables.add({ names, files: [], from, columns, rowCount: rows });
     return rows;
+  }
+
+  /** Makes rows readable by plans until reset(); returns the FROM item that reads them. */
+  #addSource(source: RowSource): string {
+    const id = this.#nextSource++;
+    this.#sources.set(id, source);
+    return `${ROWS_FUNCTION}(${id})`;
   }
 
   /** DuckDB's types for SQL type names: asked of DuckDB the first time a name is seen. */
@@ -257,12 +261,11 @@ export class LocalEngine {
     const types = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnType(i));
     prepared.destroySync();
     for (const batch of claimed) if (batch.numCols !== types.length) return { rows: -1, claimedRows: -1, differing: -1 };
-    const id = this.#nextSource++;
     const claimedRows = claimed.reduce((n, b) => n + b.numRows, 0);
-    this.#sources.set(id, { names: types.map((_, i) => `c${i}`), types, batches: claimed, rows: claimedRows });
+    const from = this.#addSource({ names: types.map((_, i) => `c${i}`), types, batches: claimed, rows: claimedRows });
     try {
       const result = await this.#connection.runAndReadAll(
-        `WITH actual AS MATERIALIZED (${sql}), claimed AS (SELECT * FROM ${ROWS_FUNCTION}(${id}))
+        `WITH actual AS MATERIALIZED (${sql}), claimed AS (SELECT * FROM ${from})
          SELECT (SELECT count(*) FROM actual)::BIGINT,
                 (SELECT count(*) FROM (FROM actual EXCEPT ALL FROM claimed))::BIGINT + (SELECT count(*) FROM (FROM claimed EXCEPT ALL FROM actual))::BIGINT`,
       );

@@ -23,27 +23,13 @@ export class Metrics {
 
   render(): string {
     const lines = [
-      "# HELP trustql_transactions_accepted_total Transactions this node committed.",
-      "# TYPE trustql_transactions_accepted_total counter",
-      `trustql_transactions_accepted_total ${this.accepted}`,
-      "# HELP trustql_transactions_rejected_total Transactions this node rejected.",
-      "# TYPE trustql_transactions_rejected_total counter",
-      `trustql_transactions_rejected_total ${this.rejected}`,
-      "# HELP trustql_conflicts_total Transactions that lost a conflict (a double spend).",
-      "# TYPE trustql_conflicts_total counter",
-      `trustql_conflicts_total ${this.conflicts}`,
-      "# HELP trustql_submissions_total Transactions submitted to this node's API.",
-      "# TYPE trustql_submissions_total counter",
-      `trustql_submissions_total ${this.submitted}`,
-      "# HELP trustql_submissions_refused_busy_total Submissions refused while too many transactions were open here.",
-      "# TYPE trustql_submissions_refused_busy_total counter",
-      `trustql_submissions_refused_busy_total ${this.busy}`,
-      "# HELP trustql_transactions_open Transactions still to be decided here.",
-      "# TYPE trustql_transactions_open gauge",
-      `trustql_transactions_open ${this.open}`,
-      "# HELP trustql_peers Connected peers.",
-      "# TYPE trustql_peers gauge",
-      `trustql_peers ${this.peers}`,
+      ...metric("trustql_transactions_accepted_total", "counter", "Transactions this node committed.", this.accepted),
+      ...metric("trustql_transactions_rejected_total", "counter", "Transactions this node rejected.", this.rejected),
+      ...metric("trustql_conflicts_total", "counter", "Transactions that lost a conflict (a double spend).", this.conflicts),
+      ...metric("trustql_submissions_total", "counter", "Transactions submitted to this node's API.", this.submitted),
+      ...metric("trustql_submissions_refused_busy_total", "counter", "Submissions refused while too many transactions were open here.", this.busy),
+      ...metric("trustql_transactions_open", "gauge", "Transactions still to be decided here.", this.open),
+      ...metric("trustql_peers", "gauge", "Connected peers.", this.peers),
       "# HELP trustql_finality_ms Submission to commit on this node, in milliseconds.",
       "# TYPE trustql_finality_ms histogram",
     ];
@@ -55,4 +41,9 @@ export class Metrics {
     lines.push(`trustql_finality_ms_bucket{le="+Inf"} ${this.#finalityCount}`, `trustql_finality_ms_sum ${this.#finalitySum}`, `trustql_finality_ms_count ${this.#finalityCount}`);
     return lines.join("\n") + "\n";
   }
+}
+
+/** One metric's lines: its help, its type and its value. */
+function metric(name: string, type: "counter" | "gauge", help: string, value: number): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`];
 }

@@ -1,7 +1,7 @@
 // shuffle/: where keys and chunks live (XOR distance over node positions), splitting batches by
 // key, the framed exchange stream with credit-based backpressure, and dynamic salting.
 export { positionOf, compareDistance, member, nearest, chunkHolders, keyTarget, Router, ID_BYTES, type Member } from "./placement.ts";
-export { hashRows, type RowHashes } from "./key-hash.ts";
+export { hashRows, pickHashes, type RowHashes } from "./key-hash.ts";
 export { takeRows, batchBytes } from "./take.ts";
 export { partitionBatch, routeRows, keyHashes, type PartitionSpec } from "./partition.ts";
 export { MAX_FRAME_BYTES, ExchangeProtocolError } from "./frames.ts";

@@ -241,3 +241,14 @@ function mixScaledDecimal(state: HashState, row: number, value: bigint, scale: n
   const unsigned = BigInt.asUintN(128, value);
   for (let w = 0n; w < 4n; w++) state.mix(row, Number((unsigned >> (32n * w)) & 0xffff_ffffn));
 }
+
+/** The hashes of the given rows, in that order. */
+export function pickHashes(hashes: RowHashes, rows: ArrayLike<number>): RowHashes {
+  const high = new Uint32Array(rows.length);
+  const low = new Uint32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    high[i] = hashes.high[rows[i]];
+    low[i] = hashes.low[rows[i]];
+  }
+  return { high, low };
+}

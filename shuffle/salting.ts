@@ -17,7 +17,7 @@ import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import { HeavyHitters } from "./heavy-hitters.ts";
 import { keyHashes, routeRows, type PartitionSpec } from "./partition.ts";
-import type { RowHashes } from "./key-hash.ts";
+import { pickHashes, type RowHashes } from "./key-hash.ts";
 import type { Router } from "./placement.ts";
 import { MAX_SALTS, SaltMap, type SaltAnnouncement, type SaltedKey } from "./salt-map.ts";
 import { batchBytes, takeRows } from "./take.ts";
@@ -177,7 +177,7 @@ export class SaltingInbox {
     for (let row = 0; row < batch.numRows; row++) (moved(hashes.high[row], hashes.low[row]) ? go : stay).push(row);
     if (go.length === 0) return { batch, hashes };
     const moving = takeRows(batch, Uint32Array.from(go));
-    const routes = routeRows(moving, spec, this.#options.router, this.#salts, pick(hashes, go));
+    const routes = routeRows(moving, spec, this.#options.router, this.#salts, pickHashes(hashes, go));
     routes.forEach((rows, to) => {
       if (rows.length === 0) return;
       if (to === this.#options.self) for (const r of rows) stay.push(go[r]);
@@ -188,10 +188,6 @@ export class SaltingInbox {
     });
     stay.sort((a, b) => a - b);
     const kept = Uint32Array.from(stay);
-    return { batch: takeRows(batch, kept), hashes: pick(hashes, stay) };
+    return { batch: takeRows(batch, kept), hashes: pickHashes(hashes, stay) };
   }
-}
-
-function pick(hashes: RowHashes, rows: readonly number[]): RowHashes {
-  return { high: Uint32Array.from(rows, (r) => hashes.high[r]), low: Uint32Array.from(rows, (r) => hashes.low[r]) };
 }

@@ -10,7 +10,7 @@ import * as arrow from "apache-arrow";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { ROUTED_EPOCH, ReceivingTask, Router, SaltMap, batchBytes, keyHashes, member, routeRows, takeRows, type PartitionSpec } from "../../shuffle/index.ts";
+import { ROUTED_EPOCH, ReceivingTask, Router, SaltMap, batchBytes, keyHashes, member, pickHashes, routeRows, takeRows, type PartitionSpec } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine, type OutputComparison } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
@@ -308,38 +308,29 @@ class StagedRunner {
       stats.saltedKeys = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
       stats.overBudget = receivers.some((r) => r.inbox.stats.overBudget);
     }
+    // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
     const consumerId = this.#consumer.get(stage.id);
-    const consumer = consumerId === undefined ? undefined : this.#stages[consumerId];
-    let outputs: arrow.Table[];
-    const fused = this.#fusedOutputs.get(stage.id);
-    if (fused) {
-      // The stage it reads ran this plan already.
-      outputs = fused;
-    } else if (stage.saltMerge && stats.saltedKeys === 0 && consumer?.fusedWithInput) {
-      // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
+    const fuseInto = stage.saltMerge && stats.saltedKeys === 0 && consumerId !== undefined && this.#stages[consumerId].fusedWithInput ? this.#stages[consumerId] : undefined;
+    // A stage fused into the one it reads has its outputs already.
+    let outputs = this.#fusedOutputs.get(stage.id);
+    if (!outputs) {
       const assigned = this.#assignChunks(stage, stats);
+      const plan = fuseInto?.fusedWithInput ?? stage.plan;
       stats.tasks = workers.length;
-      const consumed = await Promise.all(workers.map((w) => this.#runTask(stage, w, consumer.fusedWithInput!, assigned.get(w) ?? new Map(), stats)));
-      this.#receivers.delete(stage.id);
-      this.#fusedOutputs.set(consumer.id, consumed);
-      stats.ms = performance.now() - started;
-      this.#stats.push(stats);
-      this.#run.onStage?.(stats);
-      return undefined;
-    } else {
-      const assigned = this.#assignChunks(stage, stats);
-      stats.tasks = workers.length;
-      outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, stage.plan, assigned.get(w) ?? new Map(), stats)));
+      outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, plan, assigned.get(w) ?? new Map(), stats)));
     }
     this.#receivers.delete(stage.id);
-    if (stage.saltMerge && stats.saltedKeys > 0) outputs = await this.#mergeSalted(stage, workers, outputs, receivers!);
-    stats.rowsOut = outputs.reduce((n, t) => n + t.numRows, 0);
     let result: arrow.Table | undefined;
-    if (stage.output.kind === "result") {
-      invariant(outputs.length === 1, "the root stage runs as one task");
-      result = outputs[0];
-    } else {
-      stats.bytesShuffled = await this.#send(stage, workers, outputs);
+    if (fuseInto) this.#fusedOutputs.set(fuseInto.id, outputs);
+    else {
+      if (stage.saltMerge && stats.saltedKeys > 0) outputs = await this.#mergeSalted(stage, workers, outputs, receivers!);
+      stats.rowsOut = outputs.reduce((n, t) => n + t.numRows, 0);
+      if (stage.output.kind === "result") {
+        invariant(outputs.length === 1, "the root stage runs as one task");
+        result = outputs[0];
+      } else {
+        stats.bytesShuffled = await this.#send(stage, workers, outputs);
+      }
     }
     stats.ms = performance.now() - started;
     this.#stats.push(stats);
@@ -519,7 +510,7 @@ class StagedRunner {
         if (rows.length === 0) return;
         const piece = takeRows(batch, rows);
         if (to !== from) crossed += batchBytes(piece);
-        receivers[to].inbox.accept(stage.id, piece, ROUTED_EPOCH, { high: pickRows(hashes.high, rows), low: pickRows(hashes.low, rows) });
+        receivers[to].inbox.accept(stage.id, piece, ROUTED_EPOCH, pickHashes(hashes, rows));
       });
       // Let other stages' work and the network's interleave with a long send.
       await new Promise((resolve) => setImmediate(resolve));
@@ -578,12 +569,6 @@ function sliceRows(batch: arrow.RecordBatch, rows: number): arrow.RecordBatch[] 
     pieces.push(takeRows(batch, Uint32Array.from({ length: end - start }, (_, i) => start + i)));
   }
   return pieces;
-}
-
-function pickRows(values: Uint32Array, rows: Uint32Array): Uint32Array {
-  const picked = new Uint32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) picked[i] = values[rows[i]];
-  return picked;
 }
 
 function partitionSpec(stage: Stage): PartitionSpec | undefined {

@@ -380,20 +380,23 @@ function exchangeScan(table: string, columns: readonly ColumnDef[], rows: number
   };
 }
 
+/** One row per distinct value of `input`'s columns among `used` (an aggregate of groups only, run where the rows are). */
+function distinctOn(input: LogicalPlan, used: ReadonlySet<ColumnId>): LogicalPlan {
+  const columns = outputColumns(input).filter((c) => used.has(c.id));
+  if (columns.length === 0) return input;
+  return { kind: "aggregate", input, groups: columns.map((c) => ({ column: c, expr: columnRef(c) })), measures: [], phase: "single" };
+}
+
 /** The same aggregate over duplicate-free input: each node first keeps one row per distinct (groups, arguments). */
 function dropDuplicates(input: LogicalPlan, aggregate: Aggregate): LogicalPlan {
   const used = new Set<ColumnId>();
   for (const e of [...aggregate.groups.map((g) => g.expr), ...aggregate.measures.flatMap((m) => m.call.args)]) columnsOf(e, used);
-  const columns = outputColumns(input).filter((c) => used.has(c.id));
-  return { kind: "aggregate", input, groups: columns.map((c) => ({ column: c, expr: columnRef(c) })), measures: [], phase: "single" };
+  return distinctOn(input, used);
 }
 
 /** The right side of a semi or anti join, one row per distinct value of the columns its condition reads. */
 function existenceRows(right: LogicalPlan, join: Join): LogicalPlan {
-  const used = join.condition ? columnsOf(join.condition) : new Set<ColumnId>();
-  const columns = outputColumns(right).filter((c) => used.has(c.id));
-  if (columns.length === 0) return right;
-  return { kind: "aggregate", input: right, groups: columns.map((c) => ({ column: c, expr: columnRef(c) })), measures: [], phase: "single" };
+  return join.condition ? distinctOn(right, columnsOf(join.condition)) : right;
 }
 
 /**
