@@ -38,16 +38,29 @@ function envelopeOf(message: Message, to: readonly PeerKey[] | "all", from: Peer
       envelope.want = { hashes: message.hashes.map(fromHex) };
       break;
     case "sync":
-      envelope.sync = {};
+      envelope.sync = { fromSeq: optionalBig(message.fromSeq), sinceMs: optionalBig(message.sinceMs) };
       break;
     case "certify":
       envelope.certify = { hashes: message.hashes.map(fromHex) };
       break;
     case "certified":
-      envelope.certified = { items: message.items.map((i) => ({ tx: i.tx, votes: i.votes })) };
+      envelope.certified = {
+        items: message.items.map((i) => ({ tx: i.tx, votes: i.votes })),
+        feed: message.feed && { firstSeq: BigInt(message.feed.first), nextSeq: BigInt(message.feed.next) },
+      };
       break;
   }
   return envelope;
+}
+
+function optionalBig(value: number | undefined): bigint | undefined {
+  return value === undefined ? undefined : BigInt(value);
+}
+
+/** A position or time from a peer: past 2^53 it is not one a node could have. */
+function safeNumber(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${what} ${value} is out of range`);
+  return Number(value);
 }
 
 export function decodeEnvelope(bytes: Uint8Array): Addressed {
@@ -110,8 +123,11 @@ function messageOf(e: LedgerEnvelope): Message | undefined {
   if (e.observation) return { kind: "observation", observation: e.observation };
   if (e.evidence) return { kind: "evidence", evidence: e.evidence };
   if (e.want) return { kind: "want", hashes: e.want.hashes.map(toHex) };
-  if (e.sync) return { kind: "sync" };
+  if (e.sync) return { kind: "sync", ...(e.sync.fromSeq !== undefined && { fromSeq: safeNumber(e.sync.fromSeq, "sync position") }), ...(e.sync.sinceMs !== undefined && { sinceMs: safeNumber(e.sync.sinceMs, "sync time") }) };
   if (e.certify) return { kind: "certify", hashes: e.certify.hashes.map(toHex) };
-  if (e.certified) return { kind: "certified", items: e.certified.items.filter((i) => i.tx).map((i) => ({ tx: i.tx!, votes: i.votes })) };
+  if (e.certified) {
+    const feed = e.certified.feed && { first: safeNumber(e.certified.feed.firstSeq, "feed position"), next: safeNumber(e.certified.feed.nextSeq, "feed position") };
+    return { kind: "certified", items: e.certified.items.filter((i) => i.tx).map((i) => ({ tx: i.tx!, votes: i.votes })), ...(feed && { feed }) };
+  }
   return undefined;
 }

@@ -28,8 +28,9 @@ export class GossipOutbox {
       // A reply to a peer catching up can name many transactions: it goes as several.
       if (message.kind !== "certified" || message.items.length < 2) return false;
       const half = Math.ceil(message.items.length / 2);
-      const first = this.send({ kind: "certified", items: message.items.slice(0, half) }, to);
-      const second = this.send({ kind: "certified", items: message.items.slice(half) }, to);
+      const feed = message.feed;
+      const first = this.send({ kind: "certified", items: message.items.slice(0, half), ...(feed && { feed }) }, to);
+      const second = this.send({ kind: "certified", items: message.items.slice(half), ...(feed && { feed: { first: feed.first + half, next: feed.next } }) }, to);
       return first && second;
     }
     if (this.#bytes + bytes > MAX_ENVELOPE_BYTES || this.#waiting.length >= MAX_BATCH_ENVELOPES) this.flush();

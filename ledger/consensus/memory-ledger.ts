@@ -1,9 +1,12 @@
 // A node's accepted state in memory: what the simulator gives each node (the real node keeps
-// the same state in SQLite, ledger/store). Outputs are stored once per node by reference.
+// the same state in SQLite, ledger/store). An output's content is fixed by the transaction
+// that creates it, so the ledgers of one simulation share one OutputRegistry of outputs and
+// each keeps only, per output, whether it holds it and whether it spent it: a thousand nodes
+// then hold one copy of the outputs, not a thousand.
 import { invariant } from "../../common/errors.ts";
 import { toHex } from "../crypto.ts";
-import { TOTAL_SUPPLY, type OutPoint, type Transaction } from "../schema.ts";
-import { outPointKey } from "../tx/hash.ts";
+import { TOTAL_SUPPLY, type OutPoint, type Output, type Transaction } from "../schema.ts";
+import { txKey } from "../tx/hash.ts";
 import type { StoredOutput, UtxoView } from "../tx/validate.ts";
 
 export interface AcceptedState extends UtxoView {
@@ -13,53 +16,153 @@ export interface AcceptedState extends UtxoView {
   coinSupply(): bigint;
 }
 
+interface RegisteredTx {
+  id: number;
+  /** Id of its first output; the others follow in order. */
+  firstOutput: number;
+  outputCount: number;
+  minSpendDelayMs: number;
+}
+
+/** Transactions and their outputs, numbered in the order any ledger first committed them. */
+export class OutputRegistry {
+  readonly #txs = new Map<string, RegisteredTx>();
+  readonly txHashes: Uint8Array[] = [];
+  readonly outPoints: OutPoint[] = [];
+  readonly outputs: Output[] = [];
+  /** Per output: how long it must wait after its transaction is accepted before it is spent. */
+  readonly minSpendDelayMs: number[] = [];
+  /** Output ids of OutPoint objects already looked up: the simulator's nodes share these objects. */
+  readonly #ids = new WeakMap<OutPoint, number>();
+
+  txByKey(key: string): RegisteredTx | undefined {
+    return this.#txs.get(key);
+  }
+
+  register(tx: Transaction, hash: Uint8Array): RegisteredTx {
+    const key = txKey(tx.body!);
+    let known = this.#txs.get(key);
+    if (known) return known;
+    known = { id: this.txHashes.length, firstOutput: this.outputs.length, outputCount: tx.body!.outputs.length, minSpendDelayMs: Number(tx.body!.options?.minSpendDelayMs ?? 0n) };
+    this.#txs.set(key, known);
+    this.txHashes.push(hash);
+    tx.body!.outputs.forEach((output, index) => {
+      this.outPoints.push({ txHash: hash, index });
+      this.outputs.push(output);
+      this.minSpendDelayMs.push(known!.minSpendDelayMs);
+    });
+    return known;
+  }
+
+  /** The id of the output an OutPoint names, if its transaction is registered. */
+  outputId(outPoint: OutPoint): number | undefined {
+    const cached = this.#ids.get(outPoint);
+    if (cached !== undefined) return cached;
+    const tx = this.#txs.get(toHex(outPoint.txHash));
+    if (!tx || outPoint.index >= tx.outputCount) return undefined;
+    const id = tx.firstOutput + outPoint.index;
+    this.#ids.set(outPoint, id);
+    return id;
+  }
+}
+
+const UNKNOWN = 0;
+const UNSPENT = 1;
+const SPENT = 2;
+
+/** Grows a typed array to hold index `at`, doubling. */
+function ensure<T extends Uint8Array | Int32Array | Float64Array>(array: T, at: number, make: (length: number) => T): T {
+  if (at < array.length) return array;
+  const grown = make(Math.max(at + 1, array.length * 2));
+  grown.set(array);
+  return grown;
+}
+
 export class MemoryLedger implements AcceptedState {
-  readonly #outputs = new Map<string, StoredOutput>();
-  readonly #committed = new Set<string>();
-  #supply = 0n;
+  readonly #registry: OutputRegistry;
+  /** Per output id: UNKNOWN, UNSPENT or SPENT here; when it was accepted here; the id of the transaction that spent it. */
+  #state = new Uint8Array(64);
+  #acceptedMs = new Float64Array(64);
+  #spentBy = new Int32Array(64);
+  /** Per transaction id: committed here. */
+  #committed = new Uint8Array(64);
+  #count = 0;
+
+  constructor(registry: OutputRegistry = new OutputRegistry()) {
+    this.#registry = registry;
+  }
 
   output(outPoint: OutPoint): StoredOutput | undefined {
-    return this.#outputs.get(outPointKey(outPoint));
+    const id = this.#registry.outputId(outPoint);
+    if (id === undefined || id >= this.#state.length || this.#state[id] === UNKNOWN) return undefined;
+    return this.#stored(id);
+  }
+
+  #stored(id: number): StoredOutput {
+    const registry = this.#registry;
+    return {
+      outPoint: registry.outPoints[id],
+      output: registry.outputs[id],
+      spentBy: this.#state[id] === SPENT ? registry.txHashes[this.#spentBy[id]] : undefined,
+      acceptedMs: this.#acceptedMs[id],
+      minSpendDelayMs: registry.minSpendDelayMs[id],
+    };
   }
 
   latest(address: Uint8Array, product: Uint8Array): StoredOutput | undefined {
-    let found: StoredOutput | undefined;
+    let found: number | undefined;
     const [a, p] = [toHex(address), toHex(product)];
-    for (const o of this.#outputs.values()) if (!o.spentBy && toHex(o.output.address) === a && toHex(o.output.product) === p) found = o;
-    return found;
+    const outputs = this.#registry.outputs;
+    for (let id = 0; id < this.#state.length && id < outputs.length; id++) {
+      if (this.#state[id] === UNSPENT && toHex(outputs[id].address) === a && toHex(outputs[id].product) === p) found = id;
+    }
+    return found === undefined ? undefined : this.#stored(found);
   }
 
   commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number): void {
-    const key = toHex(hash);
-    invariant(!this.#committed.has(key), "transaction committed twice");
-    for (const out of consumed) {
-      const stored = this.#outputs.get(outPointKey(out));
-      invariant(stored && !stored.spentBy, "commit spends an output that is spent or unknown");
+    const registry = this.#registry;
+    const registered = registry.register(tx, hash);
+    invariant(!(registered.id < this.#committed.length && this.#committed[registered.id]), "transaction committed twice");
+    const spent = consumed.map((out) => registry.outputId(out));
+    for (const id of spent) invariant(id !== undefined && id < this.#state.length && this.#state[id] === UNSPENT, "commit spends an output that is spent or unknown");
+    const last = registered.firstOutput + registered.outputCount - 1;
+    this.#state = ensure(this.#state, last, (n) => new Uint8Array(n));
+    this.#acceptedMs = ensure(this.#acceptedMs, last, (n) => new Float64Array(n));
+    this.#spentBy = ensure(this.#spentBy, last, (n) => new Int32Array(n));
+    this.#committed = ensure(this.#committed, registered.id, (n) => new Uint8Array(n));
+    for (const id of spent as number[]) {
+      this.#state[id] = SPENT;
+      this.#spentBy[id] = registered.id;
     }
-    for (const out of consumed) {
-      const k = outPointKey(out);
-      const stored = this.#outputs.get(k)!;
-      this.#outputs.set(k, { ...stored, spentBy: hash });
-      if (stored.output.product.length === 0) this.#supply -= stored.output.amount;
+    for (let id = registered.firstOutput; id <= last; id++) {
+      this.#state[id] = UNSPENT;
+      this.#acceptedMs[id] = acceptedMs;
     }
-    const delay = Number(tx.body!.options?.minSpendDelayMs ?? 0n);
-    tx.body!.outputs.forEach((output, index) => {
-      this.#outputs.set(`${key}:${index}`, { outPoint: { txHash: hash, index }, output, spentBy: undefined, acceptedMs, minSpendDelayMs: delay });
-      if (output.product.length === 0) this.#supply += output.amount;
-    });
-    this.#committed.add(key);
-    invariant(this.#supply <= TOTAL_SUPPLY, "coin supply above the total");
+    this.#committed[registered.id] = 1;
+    this.#count++;
   }
 
   isCommitted(hash: Uint8Array): boolean {
-    return this.#committed.has(toHex(hash));
+    return this.isCommittedKey(toHex(hash));
+  }
+
+  /** isCommitted by the transaction's hex key. */
+  isCommittedKey(key: string): boolean {
+    const tx = this.#registry.txByKey(key);
+    return tx !== undefined && tx.id < this.#committed.length && this.#committed[tx.id] === 1;
   }
 
   committedCount(): number {
-    return this.#committed.size;
+    return this.#count;
   }
 
+  /** The coins in unspent outputs, counted when asked (a validated commit conserves them). */
   coinSupply(): bigint {
-    return this.#supply;
+    let supply = 0n;
+    const outputs = this.#registry.outputs;
+    for (let id = 0; id < outputs.length && id < this.#state.length; id++) {
+      if (this.#state[id] === UNSPENT && outputs[id].product.length === 0) supply += outputs[id].amount;
+    }
+    return supply;
   }
 }

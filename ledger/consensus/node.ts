@@ -14,14 +14,19 @@
 //    honest nodes commit conflicting transactions, and a commit is never undone.
 // A peer that signs PENDING for two spenders of one output leaves evidence (both signed edges)
 // that any node can check; its weight drops to zero and its trust to −1.
+//
+// In a large network only a committee of validators votes (./validators.ts): "the weight" above
+// is the committee's. The other peers follow: they forward what clients submit to the
+// committee, and apply the certificates their feeders send them, in the feeders' commit order.
 import { bytesEqual, toHex } from "../crypto.ts";
 import { makeEvidence, observationEdge, ObservationBuilder, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
 import { TxState, type EquivocationEvidence, type Observation, type Transaction } from "../schema.ts";
-import { outPointKey, txHash } from "../tx/hash.ts";
-import { validateTransaction, type RejectReason, type VerifySignature } from "../tx/validate.ts";
+import { outPointKey, txHash, txKey } from "../tx/hash.ts";
+import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState } from "./memory-ledger.ts";
+import { feedAssignment, type PeerKey } from "./validators.ts";
 
-export type PeerKey = string;
+export type { PeerKey };
 
 export const QUORUM = 2 / 3;
 export const DEFAULT_CONFLICT_WINDOW_MS = 1_000;
@@ -30,20 +35,41 @@ export const DEFAULT_REANNOUNCE_MS = 1_000;
 const MAX_REANNOUNCE_FACTOR = 4;
 /** How long a transaction whose inputs are not yet committed waits before it is dropped. */
 export const ORPHAN_TIMEOUT_MS = 30_000;
-/** Transactions a node asks one peer for at once. */
+/** Transactions a node asks one peer for at once, and certificates one catch-up reply carries. */
 export const MAX_WANTED = 256;
+/** A feeder with nothing new still tells its followers how far it is this often, so a lost last message is noticed. */
+export const FEED_HEARTBEAT_MS = 1_000;
+/** A follower asks a feeder to fill a gap at most this often. */
+const FEED_GAP_RETRY_MS = 500;
+/** A restarted validator asks for what was committed from this long before its last commit (clocks differ). */
+const RESYNC_MARGIN_MS = 30_000;
+/** Times a follower asks for a better certificate of one transaction. */
+const MAX_SHORT_ASKS = 8;
 
 /** Misbehaviour the simulator gives byzantine nodes; real nodes are always honest. */
 export type Behaviour = "honest" | "equivocate" | "omit";
+
+/** A committed transaction with the ACCEPTED observations of the peers that decided it. */
+export interface Certificate {
+  tx: Transaction;
+  votes: Observation[];
+}
+
+/** Where a run of certificates sits in its sender's commit order: `first` is the first item's position, `next` the sender's count. */
+export interface FeedPosition {
+  first: number;
+  next: number;
+}
 
 export type Message =
   | { kind: "tx"; tx: Transaction }
   | { kind: "observation"; observation: Observation }
   | { kind: "evidence"; evidence: EquivocationEvidence }
   | { kind: "want"; hashes: string[] }
-  | { kind: "sync" }
+  /** Catch-up: commits from a position in the receiver's commit order, or since a time; everything when neither. */
+  | { kind: "sync"; fromSeq?: number; sinceMs?: number }
   | { kind: "certify"; hashes: string[] }
-  | { kind: "certified"; items: { tx: Transaction; votes: Observation[] }[] };
+  | { kind: "certified"; items: Certificate[]; feed?: FeedPosition };
 
 export type Outbound = { to: "all" | PeerKey[]; message: Message };
 
@@ -52,11 +78,17 @@ export interface LedgerNodeConfig {
   signer: ObservationSigner;
   /** Every peer of the network, this node included. */
   peers: readonly PeerKey[];
+  /** The peers whose observations decide (./validators.ts); every peer when absent. */
+  validators?: readonly PeerKey[];
   publicKeyOf(peer: PeerKey): Uint8Array | undefined;
   state: AcceptedState;
   verify: VerifySignature;
   /** Observations' signatures and roots; the simulator shares one cache among its nodes. */
   verifyObservation?: (observation: Observation, publicKey: Uint8Array) => boolean;
+  /** Transactions already checked but for their inputs; the simulator shares one among its nodes. */
+  contentVerdicts?: ContentVerdicts;
+  /** The peers among `votes` whose observation is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
+  certifiedBy?: typeof certifiedByEach;
   intervalMs: number;
   conflictWindowMs?: number;
   reannounceMs?: number;
@@ -64,6 +96,18 @@ export interface LedgerNodeConfig {
 }
 
 type Status = "waiting" | "pending" | "conflicted" | "committed" | "rejected";
+
+/** The distinct validators whose observation among `votes` is genuine (`check` names its signer) and says ACCEPTED for `hash`. */
+export function certifiedByEach(hash: Uint8Array, votes: readonly Observation[], check: (observation: Observation) => PeerKey | undefined): ReadonlySet<PeerKey> {
+  const voters = new Set<PeerKey>();
+  const key = toHex(hash);
+  for (const observation of votes) {
+    const peer = check(observation);
+    if (peer !== undefined && acceptedKeys(observation).has(key)) voters.add(peer);
+  }
+  return voters;
+}
+
 
 interface TxRecord {
   tx: Transaction;
@@ -73,22 +117,57 @@ interface TxRecord {
   spends: string[];
   status: Status;
   reason?: RejectReason;
+  /** Submitted here by a client: this node announces it (a follower, to the committee) until it is decided. */
+  local: boolean;
   seenMs: number;
   announcedMs: number;
-  /** The wait before its next re-announcement: doubled each time, up to MAX_REANNOUNCE_MS. */
+  /** The wait before its next re-announcement: doubled each time, up to MAX_REANNOUNCE_FACTOR × the first. */
   reannounceAfterMs: number;
   signedPending: boolean;
   signedAccepted: boolean;
   /** Position in this node's commit order. */
   commitSeq: number;
-  pending: Map<PeerKey, Observation>;
-  accepted: Map<PeerKey, Observation>;
+  /** Votes by validator index (the committee's order): the observation each validator said it in. */
+  pending: (Observation | undefined)[];
+  accepted: (Observation | undefined)[];
+  /** The weight of `pending` and `accepted`, kept as votes arrive (and when a voter is convicted). */
+  pendingWeight: number;
+  acceptedWeight: number;
+  /** Validators that said ACCEPTED, whatever their weight now. */
+  acceptedVoters: number;
+  /** Another transaction spends an output this one spends: PENDING votes are checked for equivocation. */
+  contested: boolean;
+  /** Built once when committed, and sent as is to every peer that asks. */
+  certificate?: Certificate;
 }
 
 export interface NodeEvents {
   committed: { hash: string; atMs: number }[];
   rejected: { hash: string; reason: string }[];
   evidence: PeerKey[];
+}
+
+/** Hex names of an observation's entries, worked out once per observation however many nodes read it. */
+const ENTRY_KEYS = new WeakMap<Observation, string[]>();
+function entryKeys(observation: Observation): string[] {
+  let keys = ENTRY_KEYS.get(observation);
+  if (!keys) ENTRY_KEYS.set(observation, (keys = observation.entries.map((e) => toHex(e.txHash))));
+  return keys;
+}
+
+/** The transactions an observation says ACCEPTED for, by hex key, worked out once per observation. */
+const ACCEPTED_KEYS = new WeakMap<Observation, Set<string>>();
+function acceptedKeys(observation: Observation): Set<string> {
+  let keys = ACCEPTED_KEYS.get(observation);
+  if (!keys) {
+    const names = entryKeys(observation);
+    ACCEPTED_KEYS.set(observation, (keys = new Set(names.filter((_, i) => observation.entries[i].state === TxState.TX_STATE_ACCEPTED))));
+  }
+  return keys;
+}
+
+function votesOf(votes: readonly (Observation | undefined)[]): Observation[] {
+  return votes.filter((v) => v !== undefined);
 }
 
 export class LedgerNode {
@@ -107,23 +186,54 @@ export class LedgerNode {
   readonly #acceptedFor = new Map<string, string>();
   /** Output key → when its conflict opened. */
   readonly #conflicts = new Map<string, number>();
-  /** Peer → output key → its first PENDING there (for equivocation evidence). */
-  readonly #firstPending = new Map<PeerKey, Map<string, { hash: string; observation: Observation }>>();
   /** Votes for transactions not yet seen, replayed when they arrive. */
-  readonly #orphanVotes = new Map<string, { peer: PeerKey; state: TxState; observation: Observation }[]>();
-  readonly #weights = new Map<PeerKey, number>();
+  readonly #orphanVotes = new Map<string, { voter: number; state: TxState; observation: Observation }[]>();
+  /** Validator → its index in the committee, and each index's weight (1, or 0 once convicted). */
+  readonly #validatorIndex = new Map<PeerKey, number>();
+  readonly #weightAt: Float64Array;
   readonly #totalWeight: number;
   readonly #behaviour: Behaviour;
+  readonly #validators: readonly PeerKey[];
+  readonly #isValidator: boolean;
+  /** Where votes and transactions go: everyone when every peer validates, else the rest of the committee. */
+  readonly #committee: "all" | PeerKey[];
+  /** A validator's followers, sent its commits; a follower's feeders, that send it theirs. */
+  readonly #followers: PeerKey[] = [];
+  readonly #feeders: PeerKey[] = [];
+  /** Follower: certificates applied here, and those waiting for their inputs to be committed. */
+  readonly #followed = new Map<string, Certificate>();
+  readonly #parked = new Map<string, Certificate>();
+  /** Follower: per feeder, the position in its commit order up to which this node has everything. */
+  readonly #feedCursor = new Map<PeerKey, number>();
+  readonly #gapAskedMs = new Map<PeerKey, number>();
+  /** Validator: commits already sent to followers, and when it last sent them anything. */
+  #fedUpTo = 0;
+  #lastFeedMs = -Infinity;
+  /** Follower: transactions whose certificates came short of a quorum here, and how often it asked for better ones. */
+  readonly #shortAsks = new Map<string, number>();
+  /** Peers convicted of equivocation here. */
+  readonly #convicted: PeerKey[] = [];
   #out: Outbound[] = [];
-  /** Rotates which peers a node asks for certificates. */
+  /** Rotates which validators a node asks for certificates. */
   #askRound = 0;
 
   constructor(config: LedgerNodeConfig) {
     this.config = config;
     this.#behaviour = config.behaviour ?? "honest";
     this.#observations = new ObservationBuilder(config.signer, config.intervalMs);
-    for (const peer of config.peers) this.#weights.set(peer, 1);
-    this.#totalWeight = config.peers.length;
+    const validators = config.validators ?? config.peers;
+    this.#validators = validators;
+    validators.forEach((peer, i) => this.#validatorIndex.set(peer, i));
+    this.#weightAt = new Float64Array(validators.length).fill(1);
+    this.#totalWeight = validators.length;
+    this.#isValidator = validators.includes(config.self);
+    const everyone = validators.length === config.peers.length;
+    this.#committee = everyone ? "all" : validators.filter((v) => v !== config.self);
+    if (!everyone) {
+      const { feedersOf, followersOf } = feedAssignment(config.peers, validators);
+      this.#feeders = feedersOf.get(config.self) ?? [];
+      this.#followers = followersOf.get(config.self) ?? [];
+    }
   }
 
   /** Transactions still to be decided here (waiting, pending or conflicted). */
@@ -131,23 +241,30 @@ export class LedgerNode {
     return this.#open.size;
   }
 
-  /** Trust weight this node gives a peer: 1, or 0 after evidence of equivocation. */
+  /** Whether this node's observations count: it is one of the committee. */
+  get isValidator(): boolean {
+    return this.#isValidator;
+  }
+
+  /** Trust weight this node gives a peer: 1 for a validator, 0 for others and after evidence of equivocation. */
   weightOf(peer: PeerKey): number {
-    return this.#weights.get(peer) ?? 0;
+    const index = this.#validatorIndex.get(peer);
+    return index === undefined ? 0 : this.#weightAt[index];
   }
 
   status(hash: string): Status | undefined {
-    return this.#txs.get(hash)?.status;
+    return this.#txs.get(hash)?.status ?? (this.#followed.has(hash) ? "committed" : undefined);
   }
 
   /** The ACCEPTED observations this node holds for a transaction: its proof of acceptance. */
   acceptedVotes(hash: string): Observation[] {
-    return [...(this.#txs.get(hash)?.accepted.values() ?? [])];
+    const record = this.#txs.get(hash);
+    return record ? votesOf(record.accepted) : [...(this.#followed.get(hash)?.votes ?? [])];
   }
 
   /** The transaction itself, if this node has seen it. */
   transaction(hash: string): Transaction | undefined {
-    return this.#txs.get(hash)?.tx;
+    return this.#txs.get(hash)?.tx ?? this.#followed.get(hash)?.tx;
   }
 
   rejection(hash: string): RejectReason | undefined {
@@ -157,32 +274,32 @@ export class LedgerNode {
   /** What this node knows of a transaction: its status and the weight of each kind of vote. */
   inspect(hash: string): { status: Status; pendingWeight: number; acceptedWeight: number; signedPending: boolean; signedAccepted: boolean } | undefined {
     const r = this.#txs.get(hash);
-    return r && { status: r.status, pendingWeight: this.#weight(r.pending), acceptedWeight: this.#weight(r.accepted), signedPending: r.signedPending, signedAccepted: r.signedAccepted };
+    return r && { status: r.status, pendingWeight: r.pendingWeight, acceptedWeight: r.acceptedWeight, signedPending: r.signedPending, signedAccepted: r.signedAccepted };
   }
 
   submit(tx: Transaction, nowMs: number): Outbound[] {
-    this.#receiveTx(tx, nowMs);
+    this.#receiveTx(tx, nowMs, true);
     return this.#flush();
   }
 
   receive(message: Message, from: PeerKey, nowMs: number): Outbound[] {
     switch (message.kind) {
       case "tx":
-        this.#receiveTx(message.tx, nowMs);
+        this.#receiveTx(message.tx, nowMs, false);
         break;
       case "observation":
-        this.#receiveObservation(message.observation, from);
+        if (this.#isValidator) this.#receiveObservation(message.observation, from);
         break;
       case "evidence":
         this.#receiveEvidence(message.evidence);
         break;
       case "want": {
-        const txs = message.hashes.slice(0, MAX_WANTED).map((h) => this.#txs.get(h)?.tx).filter((t) => t !== undefined);
+        const txs = message.hashes.slice(0, MAX_WANTED).map((h) => this.transaction(h)).filter((t) => t !== undefined);
         for (const tx of txs) this.#send([from], { kind: "tx", tx });
         break;
       }
       case "sync":
-        this.#send([from], { kind: "certified", items: this.#certificates() });
+        this.#send([from], this.#catchUp(message));
         break;
       case "certify": {
         const items = message.hashes
@@ -190,12 +307,13 @@ export class LedgerNode {
           .map((h) => this.#txs.get(h))
           .filter((r) => r !== undefined && r.status === "committed")
           .sort((a, b) => a!.commitSeq - b!.commitSeq)
-          .map((r) => ({ tx: r!.tx, votes: [...r!.accepted.values()] }));
+          .map((r) => this.#certificateOf(r!));
         if (items.length > 0) this.#send([from], { kind: "certified", items });
         break;
       }
       case "certified":
-        for (const item of message.items) this.#receiveCertified(item.tx, item.votes, nowMs);
+        if (this.#isValidator) for (const item of message.items) this.#receiveCertified(item.tx, item.votes, nowMs);
+        else this.#follow(message.items, message.feed, from, nowMs);
         break;
     }
     return this.#flush();
@@ -204,18 +322,31 @@ export class LedgerNode {
   tick(nowMs: number): Outbound[] {
     this.#decide(nowMs);
     this.#reannounce(nowMs);
-    const observation = this.#observations.seal(nowMs);
-    if (observation) {
-      const to = this.#behaviour === "omit" ? this.config.peers.filter((_, i) => i % 2 === 0) : "all";
-      this.#send(to, { kind: "observation", observation });
-      this.#countOwnVotes(observation);
+    if (this.#isValidator) {
+      const observation = this.#observations.seal(nowMs);
+      if (observation) {
+        const to = this.#behaviour === "omit" ? this.#validators.filter((v, i) => i % 2 === 0 && v !== this.config.self) : this.#committee;
+        this.#send(to, { kind: "observation", observation });
+        this.#countOwnVotes(observation);
+      }
+      if (this.#followers.length > 0) this.#feed(nowMs);
     }
+    if (this.#parked.size > 0) this.#applyParked(nowMs);
     return this.#flush();
   }
 
-  /** After a restart: ask peers for what was committed meanwhile. */
+  /**
+   * After a restart: ask for what was committed meanwhile. A follower asks its feeders from where
+   * it stopped in each one's commit order; a validator asks `peers` (validators) for everything
+   * committed since a while before its own last commit.
+   */
   resync(peers: readonly PeerKey[]): Outbound[] {
-    this.#send([...peers], { kind: "sync" });
+    if (!this.#isValidator) {
+      for (const feeder of this.#feeders) this.#send([feeder], { kind: "sync", fromSeq: this.#feedCursor.get(feeder) ?? 0 });
+    } else {
+      const last = this.events.committed.at(-1)?.atMs;
+      this.#send([...peers], last === undefined ? { kind: "sync" } : { kind: "sync", sinceMs: Math.max(0, last - RESYNC_MARGIN_MS) });
+    }
     return this.#flush();
   }
 
@@ -229,25 +360,28 @@ export class LedgerNode {
     return out;
   }
 
-  #receiveTx(tx: Transaction, nowMs: number): void {
+  #receiveTx(tx: Transaction, nowMs: number, local: boolean): void {
     if (!tx.body) return;
-    const hash = txHash(tx.body);
-    const key = toHex(hash);
-    if (this.#txs.has(key)) return;
+    const key = txKey(tx.body);
+    if (this.#txs.has(key) || this.#followed.has(key)) return;
     const record: TxRecord = {
-      tx, hash, key, spends: [], status: "waiting", seenMs: nowMs, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
-      signedPending: false, signedAccepted: false, commitSeq: -1, pending: new Map(), accepted: new Map(),
+      tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
+      signedPending: false, signedAccepted: false, commitSeq: -1, pending: new Array(this.#totalWeight), accepted: new Array(this.#totalWeight), pendingWeight: 0, acceptedWeight: 0, acceptedVoters: 0, contested: false,
     };
     this.#txs.set(key, record);
     this.#open.set(key, record);
     this.#admit(record, nowMs);
-    for (const vote of this.#orphanVotes.get(key) ?? []) this.#vote(record, vote.peer, vote.state, vote.observation);
+    for (const vote of this.#orphanVotes.get(key) ?? []) this.#vote(record, vote.voter, vote.state, vote.observation);
     this.#orphanVotes.delete(key);
+  }
+
+  #validate(tx: Transaction, nowMs: number) {
+    return validateTransaction(tx, this.config.state, nowMs, this.config.verify, this.config.contentVerdicts);
   }
 
   /** Validates a waiting transaction against committed state and claims its outputs. */
   #admit(record: TxRecord, nowMs: number): void {
-    const result = validateTransaction(record.tx, this.config.state, nowMs, this.config.verify);
+    const result = this.#validate(record.tx, nowMs);
     if (!result.ok) {
       if (result.reason === "unknown_input" && nowMs - record.seenMs < ORPHAN_TIMEOUT_MS) return; // its parent may not be committed here yet
       this.#reject(record, result.reason);
@@ -258,6 +392,15 @@ export class LedgerNode {
       let set = this.#spenders.get(k);
       if (!set) this.#spenders.set(k, (set = new Set()));
       set.add(record);
+      if (set.size > 1) for (const spender of set) spender.contested = true;
+    }
+    // Votes that came before it validated are checked now that its outputs are known.
+    if (record.contested) record.pending.forEach((observation, voter) => observation && this.#checkEquivocation(record, voter, observation));
+    if (!this.#isValidator) {
+      // A follower does not vote: it hands what clients submit to the committee.
+      record.status = "pending";
+      if (record.local) this.#send(this.#committee, { kind: "tx", tx: record.tx });
+      return;
     }
     const rivals = record.spends.map((k) => this.#claims.get(k)).filter((h) => h !== undefined && h !== record.key);
     if (rivals.length > 0 && this.#behaviour !== "equivocate") {
@@ -273,7 +416,8 @@ export class LedgerNode {
     record.status = "pending";
     record.signedPending = true;
     this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_PENDING, observedMs: BigInt(Math.floor(nowMs)) });
-    this.#send("all", { kind: "tx", tx: record.tx });
+    // The node a client gave it to announces it; the others learn it from there, or ask a voter for it.
+    if (record.local) this.#send(this.#committee, { kind: "tx", tx: record.tx });
   }
 
   #reject(record: TxRecord, reason: RejectReason): void {
@@ -289,51 +433,64 @@ export class LedgerNode {
     if (!header) return;
     const peer = toHex(header.peer);
     const key = this.config.publicKeyOf(peer);
-    if (!key || peer === this.config.self) return;
+    const voter = this.#validatorIndex.get(peer);
+    if (!key || voter === undefined || peer === this.config.self) return; // only the committee's observations count
     const check = this.config.verifyObservation ?? verifyObservation;
     if (!check(observation, key)) return; // a forged or corrupt observation: dropped
     const wanted: string[] = [];
-    for (const entry of observation.entries) {
-      const hash = toHex(entry.txHash);
+    const keys = entryKeys(observation);
+    for (let i = 0; i < keys.length; i++) {
+      const hash = keys[i];
       const record = this.#txs.get(hash);
-      if (record) this.#vote(record, peer, entry.state, observation);
+      if (record) this.#vote(record, voter, observation.entries[i].state, observation);
       else {
         const votes = this.#orphanVotes.get(hash) ?? [];
-        if (votes.length === 0) wanted.push(hash);
-        votes.push({ peer, state: entry.state, observation });
+        // Ask its first voter, and again at its 2nd, 4th, 8th… vote whoever sent that one: a
+        // request or reply lost on the way is made good, at a few requests per transaction.
+        if ((votes.length & (votes.length - 1)) === 0) wanted.push(hash);
+        votes.push({ voter, state: observation.entries[i].state, observation });
         this.#orphanVotes.set(hash, votes);
       }
     }
-    for (const root of observation.peerRoots) this.#observations.seePeerRoot(root);
+    // The roots this node has seen directly; roots its peers saw are in their own observations.
     this.#observations.seePeerRoot({ peer: header.peer, sequence: header.sequence, root: header.merkleRoot });
     if (wanted.length > 0) this.#send([from], { kind: "want", hashes: wanted.slice(0, MAX_WANTED) });
   }
 
-  #vote(record: TxRecord, peer: PeerKey, state: TxState, observation: Observation): void {
+  #vote(record: TxRecord, voter: number, state: TxState, observation: Observation): void {
     if (state === TxState.TX_STATE_ACCEPTED) {
-      record.accepted.set(peer, observation);
+      if (record.accepted[voter] === undefined) {
+        record.acceptedWeight += this.#weightAt[voter];
+        record.acceptedVoters++;
+      }
+      record.accepted[voter] = observation;
       return;
     }
     if (state !== TxState.TX_STATE_PENDING) return;
-    record.pending.set(peer, observation);
-    if (record.spends.length === 0) return; // not validated yet; equivocation is judged on outputs
-    let firsts = this.#firstPending.get(peer);
-    if (!firsts) this.#firstPending.set(peer, (firsts = new Map()));
+    if (record.pending[voter] === undefined) record.pendingWeight += this.#weightAt[voter];
+    record.pending[voter] = observation;
+    if (record.contested) this.#checkEquivocation(record, voter, observation);
+  }
+
+  /** Whether `peer`, PENDING for this transaction, was PENDING for another spender of an output it spends. */
+  #checkEquivocation(record: TxRecord, voter: number, observation: Observation): void {
     for (const k of record.spends) {
-      const first = firsts.get(k);
-      if (!first) firsts.set(k, { hash: record.key, observation });
-      else if (first.hash !== record.key) this.#equivocated(peer, first, { hash: record.key, observation });
+      const spenders = this.#spenders.get(k);
+      if (!spenders || spenders.size < 2) continue;
+      for (const other of spenders) {
+        const first = other !== record ? other.pending[voter] : undefined;
+        if (first) this.#equivocated(voter, { record: other, observation: first }, { record, observation });
+      }
     }
   }
 
-  #equivocated(peer: PeerKey, a: { hash: string; observation: Observation }, b: { hash: string; observation: Observation }): void {
-    if (this.weightOf(peer) === 0) return;
-    const [ta, tb] = [this.#txs.get(a.hash)!, this.#txs.get(b.hash)!];
-    const edgeA = observationEdge(a.observation, ta.hash, TxState.TX_STATE_PENDING);
-    const edgeB = observationEdge(b.observation, tb.hash, TxState.TX_STATE_PENDING);
+  #equivocated(voter: number, a: { record: TxRecord; observation: Observation }, b: { record: TxRecord; observation: Observation }): void {
+    if (this.#weightAt[voter] === 0) return;
+    const edgeA = observationEdge(a.observation, a.record.hash, TxState.TX_STATE_PENDING);
+    const edgeB = observationEdge(b.observation, b.record.hash, TxState.TX_STATE_PENDING);
     if (!edgeA || !edgeB) return;
-    const evidence = makeEvidence(edgeA, ta.tx.body!, edgeB, tb.tx.body!);
-    this.#convict(peer);
+    const evidence = makeEvidence(edgeA, a.record.tx.body!, edgeB, b.record.tx.body!);
+    this.#convict(this.#validators[voter]);
     this.#send("all", { kind: "evidence", evidence });
   }
 
@@ -345,28 +502,29 @@ export class LedgerNode {
   }
 
   #convict(peer: PeerKey): void {
-    this.#weights.set(peer, 0);
+    const voter = this.#validatorIndex.get(peer);
+    if (voter === undefined) return;
+    const weight = this.#weightAt[voter];
+    this.#weightAt[voter] = 0;
+    this.#convicted.push(peer);
     this.events.evidence.push(peer);
-  }
-
-  /** The trust weight of the peers that voted, this node's own signed vote included. */
-  #weight(votes: Map<PeerKey, Observation>): number {
-    let total = 0;
-    for (const peer of votes.keys()) total += this.weightOf(peer);
-    return total;
+    for (const record of this.#open.values()) {
+      if (record.pending[voter]) record.pendingWeight -= weight;
+      if (record.accepted[voter]) record.acceptedWeight -= weight;
+    }
   }
 
   #countOwnVotes(observation: Observation): void {
-    for (const entry of observation.entries) {
-      const record = this.#txs.get(toHex(entry.txHash));
-      if (!record) continue;
-      if (entry.state === TxState.TX_STATE_PENDING) record.pending.set(this.config.self, observation);
-      else if (entry.state === TxState.TX_STATE_ACCEPTED) record.accepted.set(this.config.self, observation);
+    const self = this.#validatorIndex.get(this.config.self)!;
+    const keys = entryKeys(observation);
+    for (let i = 0; i < keys.length; i++) {
+      const record = this.#txs.get(keys[i]);
+      if (record) this.#vote(record, self, observation.entries[i].state, observation);
     }
   }
 
   #signAccepted(record: TxRecord, nowMs: number): void {
-    if (record.signedAccepted) return;
+    if (record.signedAccepted || !this.#isValidator) return;
     if (this.#behaviour === "honest" || this.#behaviour === "omit") {
       if (record.spends.some((k) => this.#acceptedFor.has(k) && this.#acceptedFor.get(k) !== record.key)) return;
       for (const k of record.spends) this.#acceptedFor.set(k, record.key);
@@ -380,7 +538,7 @@ export class LedgerNode {
     const window = this.config.conflictWindowMs ?? DEFAULT_CONFLICT_WINDOW_MS;
     for (const record of this.#open.values()) {
       if (record.status === "waiting") this.#admit(record, nowMs);
-      if (record.status === "pending" && !record.signedAccepted && this.#weight(record.pending) >= quorum) {
+      if (record.status === "pending" && !record.signedAccepted && record.pendingWeight >= quorum) {
         if (!record.spends.some((k) => this.#conflicts.has(k))) this.#signAccepted(record, nowMs);
       }
     }
@@ -389,23 +547,27 @@ export class LedgerNode {
       const sides = [...(this.#spenders.get(output) ?? [])].filter((r) => r.status === "pending" || r.status === "conflicted");
       if (sides.length === 0) continue;
       // The heavier side by the weight of the peers that observed it first; ties: the lower hash.
-      sides.sort((a, b) => this.#weight(b.pending) - this.#weight(a.pending) || (a.key < b.key ? -1 : 1));
+      sides.sort((a, b) => b.pendingWeight - a.pendingWeight || (a.key < b.key ? -1 : 1));
       this.#signAccepted(sides[0], nowMs);
     }
     for (const record of [...this.#open.values()]) {
-      if ((record.status === "pending" || record.status === "conflicted") && this.#weight(record.accepted) >= quorum) this.#commit(record, nowMs);
+      if ((record.status === "pending" || record.status === "conflicted") && record.acceptedWeight >= quorum) this.#commit(record, nowMs);
     }
   }
 
   #commit(record: TxRecord, nowMs: number): void {
-    const result = validateTransaction(record.tx, this.config.state, nowMs, this.config.verify);
+    const result = this.#validate(record.tx, nowMs);
     if (!result.ok) return; // its inputs are not all committed here yet
     this.config.state.commit(record.tx, record.hash, result.consumed, nowMs);
     // A quorum accepted it: say so too, so peers still short of that quorum get there.
     this.#signAccepted(record, nowMs);
+    this.#committedInOrder.push(record);
+    this.#markCommitted(record, nowMs);
+  }
+
+  #markCommitted(record: TxRecord, nowMs: number): void {
     record.status = "committed";
     this.#open.delete(record.key);
-    this.#committedInOrder.push(record);
     record.commitSeq = this.events.committed.length;
     this.events.committed.push({ hash: record.key, atMs: nowMs });
     for (const k of record.spends) {
@@ -414,12 +576,21 @@ export class LedgerNode {
     }
   }
 
+  /** The record's certificate, built again when votes came since (a peer may discount a voter it convicted). */
+  #certificateOf(record: TxRecord): Certificate {
+    if (!record.certificate || (record.acceptedVoters > 0 && record.certificate.votes.length < record.acceptedVoters)) {
+      record.certificate = { tx: record.tx, votes: votesOf(record.accepted) };
+    }
+    return record.certificate;
+  }
+
   /**
    * Re-signs votes not yet acted on, so observations lost on the way are made good, and asks
-   * a few peers for the certificates of transactions still open here (peers that committed a
-   * transaction no longer vote on it).
+   * a few validators for the certificates of transactions still open here (peers that committed
+   * a transaction no longer vote on it).
    */
   #reannounce(nowMs: number): void {
+    if (this.#open.size === 0) return;
     const every = this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS;
     const open: string[] = [];
     for (const record of this.#open.values()) {
@@ -431,33 +602,138 @@ export class LedgerNode {
       open.push(record.key);
       if (record.signedPending) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_PENDING, observedMs: BigInt(Math.floor(nowMs)) });
       if (record.signedAccepted) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(Math.floor(nowMs)) });
-      if (record.signedPending) this.#send("all", { kind: "tx", tx: record.tx });
+      if (record.signedPending || (record.local && record.status === "pending")) this.#send(this.#committee, { kind: "tx", tx: record.tx });
     }
-    if (open.length > 0) {
-      const peers = this.config.peers;
-      const asked = [1, 2, 3].map((i) => peers[(this.#askRound * 3 + i) % peers.length]).filter((p) => p !== this.config.self);
-      this.#askRound++;
-      this.#send(asked, { kind: "certify", hashes: open.slice(0, MAX_WANTED) });
-    }
+    if (open.length > 0) this.#send(this.#nextValidators(3), { kind: "certify", hashes: open.slice(0, MAX_WANTED) });
   }
 
-  #certificates(): { tx: Transaction; votes: Observation[] }[] {
-    return this.#committedInOrder.map((r) => ({ tx: r.tx, votes: [...r.accepted.values()] }));
+  /** The next `count` validators in rotation, this node left out. */
+  #nextValidators(count: number): PeerKey[] {
+    const validators = this.#validators;
+    const next = Array.from({ length: count }, (_, i) => validators[(this.#askRound * count + i + 1) % validators.length]).filter((p) => p !== this.config.self);
+    this.#askRound++;
+    return [...new Set(next)];
+  }
+
+  /** The reply to a sync: a run of this node's commit order from a position, or everything committed since a time. */
+  #catchUp(request: { fromSeq?: number; sinceMs?: number }): Message {
+    const committed = this.#committedInOrder;
+    if (request.fromSeq !== undefined) {
+      const first = Math.max(0, Math.min(request.fromSeq, committed.length));
+      return { kind: "certified", items: committed.slice(first, first + MAX_WANTED).map((r) => this.#certificateOf(r)), feed: { first, next: committed.length } };
+    }
+    // Commit times only grow: the first commit at or after `sinceMs`, by bisection.
+    const since = request.sinceMs ?? -Infinity;
+    let [low, high] = [0, committed.length];
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.events.committed[committed[mid].commitSeq].atMs < since) low = mid + 1;
+      else high = mid;
+    }
+    return { kind: "certified", items: committed.slice(low).map((r) => this.#certificateOf(r)) };
   }
 
   /** A transaction with ACCEPTED observations from peers holding ≥ 2/3 of the weight. */
   #receiveCertified(tx: Transaction, votes: readonly Observation[], nowMs: number): void {
-    this.#receiveTx(tx, nowMs);
-    const record = this.#txs.get(toHex(txHash(tx.body!)));
+    this.#receiveTx(tx, nowMs, false);
+    const record = this.#txs.get(txKey(tx.body!));
     if (!record || record.status === "committed") return;
     const check = this.config.verifyObservation ?? verifyObservation;
     for (const observation of votes) {
       const peer = observation.header ? toHex(observation.header.peer) : "";
       const key = this.config.publicKeyOf(peer);
-      if (!key || !check(observation, key)) continue;
-      if (observation.entries.some((e) => e.state === TxState.TX_STATE_ACCEPTED && bytesEqual(e.txHash, record.hash))) record.accepted.set(peer, observation);
+      const voter = this.#validatorIndex.get(peer);
+      if (!key || voter === undefined || !check(observation, key)) continue;
+      if (acceptedKeys(observation).has(record.key)) this.#vote(record, voter, TxState.TX_STATE_ACCEPTED, observation);
     }
     if (record.status === "rejected") return;
-    if (this.#weight(record.accepted) >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
+    if (record.acceptedWeight >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
+  }
+
+  /** Validator: sends followers what it committed since it last did, or that it has nothing new. */
+  #feed(nowMs: number): void {
+    const next = this.#committedInOrder.length;
+    if (next === this.#fedUpTo && nowMs - this.#lastFeedMs < FEED_HEARTBEAT_MS) return;
+    const items = this.#committedInOrder.slice(this.#fedUpTo).map((r) => this.#certificateOf(r));
+    this.#send(this.#followers, { kind: "certified", items, feed: { first: this.#fedUpTo, next } });
+    this.#fedUpTo = next;
+    this.#lastFeedMs = nowMs;
+  }
+
+  /** Follower: applies certificates, and asks a feeder for whatever its position says was missed. */
+  #follow(items: readonly Certificate[], feed: FeedPosition | undefined, from: PeerKey, nowMs: number): void {
+    for (const item of items) this.#applyCertificate(item, nowMs);
+    if (!feed || !this.#feeders.includes(from)) return;
+    const cursor = this.#feedCursor.get(from) ?? 0;
+    if (feed.first <= cursor && feed.first + items.length > cursor) {
+      this.#feedCursor.set(from, feed.first + items.length);
+      this.#gapAskedMs.delete(from); // progress: a further gap may be asked for at once
+    }
+    const reached = this.#feedCursor.get(from) ?? 0;
+    if (reached < feed.next && nowMs - (this.#gapAskedMs.get(from) ?? -Infinity) >= FEED_GAP_RETRY_MS) {
+      this.#gapAskedMs.set(from, nowMs);
+      this.#send([from], { kind: "sync", fromSeq: reached });
+    }
+  }
+
+  /** The validator that signed an observation, if it is one and the signature holds. */
+  readonly #validVote = (observation: Observation): PeerKey | undefined => {
+    const peer = observation.header ? toHex(observation.header.peer) : undefined;
+    if (peer === undefined || !this.#validatorIndex.has(peer)) return undefined;
+    const publicKey = this.config.publicKeyOf(peer);
+    return publicKey && (this.config.verifyObservation ?? verifyObservation)(observation, publicKey) ? peer : undefined;
+  };
+
+  #applyCertificate(item: Certificate, nowMs: number): void {
+    const body = item.tx.body;
+    if (!body) return;
+    const key = txKey(body);
+    if (this.#followed.has(key) || this.#parked.has(key)) return;
+    const voters = (this.config.certifiedBy ?? certifiedByEach)(txHash(body), item.votes, this.#validVote);
+    // Every voter weighs 1 but the convicted (a handful at most).
+    let weight = voters.size;
+    for (const peer of this.#convicted) if (voters.has(peer)) weight--;
+    if (weight < QUORUM * this.#totalWeight) {
+      // Short of a quorum here (a voter this node convicted, or a forgery): ask validators for theirs.
+      const asked = this.#shortAsks.get(key) ?? 0;
+      if (asked < MAX_SHORT_ASKS) {
+        this.#shortAsks.set(key, asked + 1);
+        this.#send(this.#nextValidators(2), { kind: "certify", hashes: [key] });
+      }
+      return;
+    }
+    this.#shortAsks.delete(key);
+    this.#applyFollowed(key, item, nowMs);
+  }
+
+  /** Commits a certified transaction here, or parks it until its inputs are committed. */
+  #applyFollowed(key: string, item: Certificate, nowMs: number): boolean {
+    const result = this.#validate(item.tx, nowMs);
+    if (!result.ok) {
+      // A certified transaction that does not apply can only lack a parent not yet received.
+      if (result.reason === "unknown_input") this.#parked.set(key, item);
+      return false;
+    }
+    this.config.state.commit(item.tx, result.hash, result.consumed, nowMs);
+    this.#parked.delete(key);
+    this.#followed.set(key, item);
+    const record = this.#txs.get(key);
+    if (record) {
+      record.certificate = item;
+      this.#markCommitted(record, nowMs);
+    } else {
+      this.events.committed.push({ hash: key, atMs: nowMs });
+      // A client's transaction submitted here that spent the same output lost.
+      for (const outPoint of result.consumed) for (const other of this.#spenders.get(outPointKey(outPoint)) ?? []) this.#reject(other, "spent_input");
+    }
+    return true;
+  }
+
+  #applyParked(nowMs: number): void {
+    let progress = true;
+    while (progress && this.#parked.size > 0) {
+      progress = false;
+      for (const [key, item] of this.#parked) if (this.#applyFollowed(key, item, nowMs)) progress = true;
+    }
   }
 }

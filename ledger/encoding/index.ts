@@ -52,6 +52,7 @@ export const DOMAIN = {
   rotation: "trustql/key-rotation/v1",
   metadata: "trustql/peer-metadata/v1",
   trust: "trustql/trust-scores/v1",
+  validators: "trustql/validators/v1",
 } as const;
 
 const encoder = new TextEncoder();

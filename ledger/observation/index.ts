@@ -23,18 +23,30 @@ export const DEFAULT_INTERVAL_MS = 50;
 /** Entries in one observation; more wait for the next interval. */
 export const MAX_ENTRIES = 16_384;
 export const MAX_PEER_ROOTS = 1_024;
+/**
+ * Other peers' roots go into an observation at most this often: a link a second ties the chains
+ * together as well, and each root is a leaf every reader hashes.
+ */
+export const PEER_ROOTS_EVERY_MS = 1_000;
 /** Sealed observations kept to answer proof requests. */
 export const RETAINED_OBSERVATIONS = 256;
 
 const ENTRY_TAG = new Uint8Array([1]);
 const PEER_ROOT_TAG = new Uint8Array([2]);
 
+function tagged(tag: Uint8Array, bytes: Uint8Array): Uint8Array {
+  const leaf = new Uint8Array(tag.length + bytes.length);
+  leaf.set(tag);
+  leaf.set(bytes, tag.length);
+  return leaf;
+}
+
 export function entryLeaf(entry: ObservationEntry): Uint8Array {
-  return new Uint8Array([...ENTRY_TAG, ...encode(ObservationEntry, entry)]);
+  return tagged(ENTRY_TAG, encode(ObservationEntry, entry));
 }
 
 function peerRootLeaf(root: PeerRoot): Uint8Array {
-  return new Uint8Array([...PEER_ROOT_TAG, ...encode(PeerRoot, root)]);
+  return tagged(PEER_ROOT_TAG, encode(PeerRoot, root));
 }
 
 export function headerDigest(header: ObservationHeader): Uint8Array {
@@ -55,6 +67,7 @@ export class ObservationBuilder {
   #sequence = 0n;
   #previousRoot: Uint8Array = new Uint8Array(32);
   #lastSealMs = -Infinity;
+  #lastPeerRootsMs = -Infinity;
   readonly #sealed: { observation: Observation; tree: ReturnType<typeof buildTree>; index: Map<string, number> }[] = [];
 
   constructor(signer: ObservationSigner, intervalMs = DEFAULT_INTERVAL_MS) {
@@ -82,8 +95,12 @@ export class ObservationBuilder {
   seal(nowMs: number): Observation | undefined {
     if (!this.due(nowMs)) return undefined;
     const entries = this.#entries.splice(0, MAX_ENTRIES);
-    const peerRoots = [...this.#peerRoots.values()].slice(0, MAX_PEER_ROOTS);
-    this.#peerRoots.clear();
+    let peerRoots: PeerRoot[] = [];
+    if (nowMs - this.#lastPeerRootsMs >= PEER_ROOTS_EVERY_MS) {
+      peerRoots = [...this.#peerRoots.values()].slice(0, MAX_PEER_ROOTS);
+      this.#peerRoots.clear();
+      this.#lastPeerRootsMs = nowMs;
+    }
     const leaves = [...entries.map(entryLeaf), ...peerRoots.map(peerRootLeaf)];
     const tree = buildTree(leaves);
     const header: ObservationHeader = {

@@ -2,6 +2,7 @@
 // last line printed is the report as one JSON object.
 import { parseArgs } from "node:util";
 import { runSimulation } from "./index.ts";
+import { DEFAULT_VALIDATORS } from "../consensus/validators.ts";
 
 const { values } = parseArgs({
   options: {
@@ -9,6 +10,7 @@ const { values } = parseArgs({
     byzantine: { type: "string", default: "0.2" },
     seed: { type: "string", default: "42" },
     txs: { type: "string", default: "2000" },
+    validators: { type: "string", default: String(DEFAULT_VALIDATORS) },
     rate: { type: "string", default: "500" },
     loss: { type: "string", default: "0.01" },
     crashes: { type: "string", default: "0.05" },
@@ -29,6 +31,7 @@ const report = runSimulation({
   byzantine: number("byzantine"),
   seed: number("seed"),
   txs: number("txs"),
+  validators: number("validators"),
   rate: number("rate"),
   loss: number("loss"),
   crashes: number("crashes"),

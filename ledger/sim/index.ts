@@ -6,13 +6,21 @@
 //
 // Signatures: every signature is verified for real the first time; the simulator's nodes
 // share that result for the same signature object, as one delivery of the same bytes to many
-// nodes would verify alike (without the cache a run would spend its time in ed25519).
+// nodes would verify alike (without the cache a run would spend its time in ed25519). In the
+// same way they share content verdicts of transactions, certificates' voters and one registry
+// of outputs: what is per node (state, votes, weights) stays per node.
+//
+// Above DEFAULT_VALIDATORS nodes, a committee of validators decides and the rest follow
+// (ledger/consensus/validators.ts); the report says how many validators were byzantine.
 import { bytesEqual, generateKeyPair, sign, toHex, verify, type KeyPair } from "../crypto.ts";
 import { verifyObservation } from "../observation/index.ts";
-import { LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
-import { MemoryLedger } from "../consensus/memory-ledger.ts";
+import { certifiedByEach, LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
+import { MemoryLedger, OutputRegistry } from "../consensus/memory-ledger.ts";
+import { DEFAULT_VALIDATORS, selectValidators } from "../consensus/validators.ts";
 import { COIN, TOTAL_SUPPLY, type Observation, type Output, type Transaction } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, outPointKey, txHash, type Spendable } from "../tx/index.ts";
+import { txKey } from "../tx/hash.ts";
+import type { ContentVerdicts } from "../tx/validate.ts";
 import { peerIdOf } from "../identity/index.ts";
 import { VirtualClock } from "./clock.ts";
 import { Random } from "./random.ts";
@@ -22,6 +30,8 @@ export interface SimOptions {
   byzantine: number;
   seed: number;
   txs: number;
+  /** Size of the committee of validators (every node when the network is smaller). */
+  validators?: number;
   /** Transactions submitted per virtual second. */
   rate?: number;
   wallets?: number;
@@ -43,6 +53,8 @@ export interface SimReport {
   nodes: number;
   byzantine: number;
   seed: number;
+  /** The committee: its size, and how many of it are byzantine (safety needs fewer than a third). */
+  validators: { count: number; byzantine: number };
   txs: number;
   double_spends: number;
   divergent: number;
@@ -63,6 +75,13 @@ function cachedVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uin
   SIGNATURE_CACHE.set(signature, { message, publicKey, ok });
   return ok;
 }
+
+const CERTIFIERS = new WeakMap<readonly Observation[], ReadonlySet<PeerKey>>();
+const cachedCertifiedBy: typeof certifiedByEach = (hash, votes, check) => {
+  let voters = CERTIFIERS.get(votes);
+  if (!voters) CERTIFIERS.set(votes, (voters = certifiedByEach(hash, votes, check)));
+  return voters;
+};
 
 const OBSERVATION_CACHE = new WeakMap<Observation, boolean>();
 function cachedVerifyObservation(observation: Observation, publicKey: Uint8Array): boolean {
@@ -110,6 +129,8 @@ export function runSimulation(options: SimOptions): SimReport {
   // Genesis and an opening distribution to the wallets, the same on every node.
   const walletCount = options.wallets ?? Math.max(20, Math.ceil(options.txs / 10));
   const wallets = Array.from({ length: walletCount }, () => generateKeyPair(random.bytes(32)));
+  const walletAddresses = wallets.map((w) => addressOf(w.publicKey));
+  const walletOf = new Map(walletAddresses.map((a, i) => [toHex(a), i]));
   const treasury = generateKeyPair(random.bytes(32));
   const genesis: Transaction = {
     body: { inputs: [], outputs: [{ address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY, fee: false }], createdMs: 0n, nonce: 0n },
@@ -124,18 +145,24 @@ export function runSimulation(options: SimOptions): SimReport {
   const fundingBody = { ...funding.body!, outputs: [...wallets.map((w) => ({ address: addressOf(w.publicKey), product: new Uint8Array(), amount: perWallet, fee: false }) as Output), { address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY - perWallet * BigInt(walletCount), fee: false }] };
   const fundingTx: Transaction = { body: fundingBody, witnesses: [{ input: 0, publicKey: treasury.publicKey, signature: sign(txHash(fundingBody), treasury.secretKey) }] };
 
+  const validators = selectValidators(peerKeys, options.validators ?? DEFAULT_VALIDATORS, txHash(genesis.body!));
+  const registry = new OutputRegistry();
+  const contentVerdicts: ContentVerdicts = new WeakSet();
   const nodes: SimNode[] = peerKeys.map((key, i) => {
-    const ledger = new MemoryLedger();
+    const ledger = new MemoryLedger(registry);
     ledger.commit(genesis, txHash(genesis.body!), [], 0);
     ledger.commit(fundingTx, txHash(fundingBody), [{ txHash: txHash(genesis.body!), index: 0 }], 0);
     const node = new LedgerNode({
       self: key,
       signer: { peer: peerIds[i], publicKey: keys[i].publicKey, sign: (m) => sign(m, keys[i].secretKey) },
       peers: peerKeys,
+      validators,
       publicKeyOf: (p) => publicKeys.get(p),
       state: ledger,
       verify: cachedVerify,
       verifyObservation: cachedVerifyObservation,
+      contentVerdicts,
+      certifiedBy: cachedCertifiedBy,
       intervalMs,
       behaviour: behaviours[i],
     });
@@ -143,11 +170,13 @@ export function runSimulation(options: SimOptions): SimReport {
   });
   const byKey = new Map(nodes.map((n) => [n.key, n]));
   const honest = nodes.filter((n) => n.behaviour === "honest");
+  const honestValidators = honest.filter((n) => n.node.isValidator);
 
   // The network.
   let messages = 0;
   let partitioned = false;
-  const side = (key: PeerKey) => peerKeys.indexOf(key) % 2;
+  const position = new Map(peerKeys.map((k, i) => [k, i]));
+  const side = (key: PeerKey) => position.get(key)! % 2;
   const deliver = (from: SimNode, outbound: Outbound[]) => {
     for (const { to, message } of outbound) {
       const targets = to === "all" ? peerKeys.filter((k) => k !== from.key) : to;
@@ -191,7 +220,7 @@ export function runSimulation(options: SimOptions): SimReport {
       const input = outs.shift()!;
       const wallet = wallets[walletIndex];
       const pay = (to: number, nonce: bigint) =>
-        buildTransfer({ available: [input], to: addressOf(wallets[to].publicKey), amount: input.output.amount / 3n, fee: FEE, createdMs: clock.now, nonce }, nodeSigner(wallet));
+        buildTransfer({ available: [input], to: walletAddresses[to], amount: input.output.amount / 3n, fee: FEE, createdMs: clock.now, nonce }, nodeSigner(wallet));
       const first = pay(random.int(0, walletCount - 1), BigInt(sent));
       const doubleSpend = random.chance(options.doubleSpends ?? 0.02);
       const txs = doubleSpend ? [first, pay(random.int(0, walletCount - 1), BigInt(sent) + 1_000_000n)] : [first];
@@ -207,11 +236,12 @@ export function runSimulation(options: SimOptions): SimReport {
       if (!doubleSpend) {
         // The payer spends its change once this transfer is committed somewhere honest.
         const hash = txHash(first.body!);
+        const key = txKey(first.body!);
         const waitForCommit = () => {
-          if (honest.some((h) => h.ledger.isCommitted(hash))) {
+          if (honestValidators.some((h) => h.ledger.isCommittedKey(key))) {
             first.body!.outputs.forEach((output, index) => {
-              const owner = wallets.findIndex((w) => bytesEqual(addressOf(w.publicKey), output.address));
-              if (owner >= 0) available.get(owner)!.push({ outPoint: { txHash: hash, index }, output });
+              const owner = walletOf.get(toHex(output.address));
+              if (owner !== undefined) available.get(owner)!.push({ outPoint: { txHash: hash, index }, output });
             });
           } else clock.at(clock.now + 100, waitForCommit);
         };
@@ -240,7 +270,7 @@ export function runSimulation(options: SimOptions): SimReport {
     // Like the daemon, a restarted node asks a few peers for what it missed, several times.
     for (let attempt = 0; attempt < RESYNC_ATTEMPTS; attempt++) {
       clock.at(restartAt + attempt * 1000, () => {
-        if (!victim.down) deliver(victim, victim.node.resync([random.pick(honest).key, random.pick(honest).key, random.pick(honest).key]));
+        if (!victim.down) deliver(victim, victim.node.resync([random.pick(honestValidators).key, random.pick(honestValidators).key, random.pick(honestValidators).key]));
       });
     }
   }
@@ -255,21 +285,29 @@ export function runSimulation(options: SimOptions): SimReport {
   let divergent = 0;
   for (const spenders of spentBy.values()) {
     if (spenders.length < 2) continue;
-    const counts = spenders.map((h) => honest.filter((n) => n.ledger.isCommitted(Buffer.from(h, "hex"))).length);
+    const counts = spenders.map((h) => honest.filter((n) => n.ledger.isCommittedKey(h)).length);
     divergent += counts[0] * counts[1];
   }
   let lost = 0;
   const finality: number[] = [];
-  const commitTimes = new Map(honest.map((n) => [n, new Map(n.node.events.committed.map((c) => [c.hash, c.atMs]))]));
+  // Per transaction: how many honest nodes committed it, and when the last one that stayed up did
+  // (a crashed one catches up on restart).
+  const commits = new Map<string, { count: number; lastMs: number }>();
+  for (const n of honest) {
+    for (const { hash, atMs } of n.node.events.committed) {
+      let c = commits.get(hash);
+      if (!c) commits.set(hash, (c = { count: 0, lastMs: 0 }));
+      c.count++;
+      if (!crashed.has(n)) c.lastMs = Math.max(c.lastMs, atMs);
+    }
+  }
   for (const [hash, info] of submitted) {
     if (info.conflicting) continue;
-    const times = honest.map((n) => commitTimes.get(n)!.get(hash));
-    if (times.some((t) => t === undefined)) {
+    const c = commits.get(hash);
+    if (!c || c.count < honest.length) {
       lost++;
-      if (options.explainLost) process.stderr.write(`lost ${hash.slice(0, 12)} submitted ${info.atMs}: ${honest.map((n) => JSON.stringify(n.node.inspect(hash) ?? "-")).join(" ")}\n`);
-    }
-    // Finality: until every honest node that stayed up has committed (a crashed one catches up on restart).
-    else finality.push(Math.max(...honest.map((n, i) => (crashed.has(n) ? 0 : times[i]!))) - info.atMs);
+      if (options.explainLost) process.stderr.write(`lost ${hash.slice(0, 12)} submitted ${info.atMs}: ${honest.map((n) => JSON.stringify(n.node.inspect(hash) ?? n.node.status(hash) ?? "-")).join(" ")}\n`);
+    } else finality.push(c.lastMs - info.atMs);
   }
   finality.sort((a, b) => a - b);
   const equivocators = new Set(nodes.filter((n) => n.behaviour === "equivocate").map((n) => n.key));
@@ -281,6 +319,7 @@ export function runSimulation(options: SimOptions): SimReport {
     nodes: options.nodes,
     byzantine: options.byzantine,
     seed: options.seed,
+    validators: { count: validators.length, byzantine: validators.filter((v) => byKey.get(v)!.behaviour !== "honest").length },
     txs: sent,
     double_spends: doubleSpends,
     divergent,

@@ -32,3 +32,17 @@ describe("simulated networks", () => {
     expect(second).toEqual(first);
   });
 });
+
+describe("simulated networks with a committee of validators", () => {
+  it.each([1, 2, 3])("seed %i: 120 nodes, 16 of them validators, the rest following their commits", (seed) => {
+    const report = runSimulation({ nodes: 120, validators: 16, byzantine: 0.1, seed, txs: 300, crashes: 0.1, doubleSpends: 0.05 });
+    const replay = `replay: npm run sim -- --nodes 120 --validators 16 --byzantine 0.1 --txs 300 --crashes 0.1 --double-spends 0.05 --seed ${seed}`;
+    expect(report.validators.count, replay).toBe(16);
+    expect(report.validators.byzantine, replay).toBeLessThan(16 / 3);
+    expect(report.divergent, replay).toBe(0);
+    expect(report.lost, replay).toBe(0);
+    expect(report.supply_ok, replay).toBe(true);
+    expect(report.evidence.detected, replay).toBe(report.evidence.made);
+    expect(report.txs, replay).toBe(300);
+  });
+});

@@ -18,7 +18,22 @@ export function addressOf(publicKey: Uint8Array): Uint8Array {
   return domainHash(DOMAIN.address, publicKey);
 }
 
+/** Hex names of bodies already named (the map key of a transaction). */
+const KEYS = new WeakMap<TransactionBody, string>();
+
+/** A transaction's hash in hex: its key in maps. */
+export function txKey(body: TransactionBody): string {
+  let key = KEYS.get(body);
+  if (key === undefined) KEYS.set(body, (key = toHex(txHash(body))));
+  return key;
+}
+
+/** Keys of output references already named: an OutPoint, like a body, is not changed once used. */
+const OUT_POINT_KEYS = new WeakMap<OutPoint, string>();
+
 /** A map key for an output reference. */
 export function outPointKey(outPoint: OutPoint): string {
-  return `${toHex(outPoint.txHash)}:${outPoint.index}`;
+  let key = OUT_POINT_KEYS.get(outPoint);
+  if (key === undefined) OUT_POINT_KEYS.set(outPoint, (key = `${toHex(outPoint.txHash)}:${outPoint.index}`));
+  return key;
 }

@@ -74,9 +74,20 @@ function checkShape(tx: Transaction): Validation | undefined {
   return undefined;
 }
 
-export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: number, verify: VerifySignature = ed25519Verify): Validation {
-  const shape = checkShape(tx);
-  if (shape) return shape;
+/**
+ * Transactions whose shape, amounts and signatures were checked once: what is left to check is
+ * whether their inputs are there, unspent and spendable now. An output's content is fixed by
+ * the transaction that creates it, so the verdict holds against any state (floating inputs,
+ * resolved against state, are never remembered). Many nodes in one process share one.
+ */
+export type ContentVerdicts = WeakSet<Transaction>;
+
+export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: number, verify: VerifySignature = ed25519Verify, verdicts?: ContentVerdicts): Validation {
+  const known = verdicts?.has(tx) === true;
+  if (!known) {
+    const shape = checkShape(tx);
+    if (shape) return shape;
+  }
   const body = tx.body!;
   const options = body.options;
   if (options && nowMs < Number(options.timeLockMs)) return reject("time_locked", `not valid before ${options.timeLockMs} ms, now ${nowMs}`);
@@ -93,6 +104,7 @@ export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: numb
       return reject("spend_delay", `input ${i}: spendable from ${stored.acceptedMs + stored.minSpendDelayMs} ms, now ${nowMs}`);
     }
     consumed.push(stored.outPoint);
+    if (known) continue;
     const owner = toHex(stored.output.address);
     owners.set(owner, [...(owners.get(owner) ?? []), i]);
     const product = productKey(stored.output.product);
@@ -101,6 +113,7 @@ export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: numb
     inByProduct.set(product, total);
   }
   if (consumed.length === 0) return reject("malformed", "spends nothing (every input is reference-only)");
+  if (known) return { ok: true, hash: txHash(body), consumed };
 
   const outByProduct = new Map<string, bigint>();
   for (const [i, output] of body.outputs.entries()) {
@@ -126,6 +139,7 @@ export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: numb
     if (toHex(addressOf(witness.publicKey)) !== owner) return reject("bad_signature", `input ${inputs[0]}: no signature by its owner`);
     if (!verify(witness.signature, hash, witness.publicKey)) return reject("bad_signature", `input ${inputs[0]}: signature does not verify`);
   }
+  if (verdicts && !body.inputs.some((i) => i.floating)) verdicts.add(tx);
   return { ok: true, hash, consumed };
 }
 

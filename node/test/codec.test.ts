@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { encode } from "../../ledger/encoding/index.ts";
 import { LedgerBatch, LedgerEnvelope } from "../../proto/gen/trustql/network.ts";
 import { decodeBatch, encodeBatch, encodeEnvelope } from "../codec.ts";
+import type { Message } from "../../ledger/consensus/index.ts";
 
 const peer = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex"));
 // Want lists of any length: envelopes from a few bytes to tens of kilobytes (multi-byte lengths).
@@ -24,6 +25,20 @@ describe("ledger batches", () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("carry catch-up positions: a sync from a position or a time, and a feed's place in its sender's commit order", () => {
+    const messages: Message[] = [
+      { kind: "sync" },
+      { kind: "sync", fromSeq: 0 },
+      { kind: "sync", fromSeq: 1234 },
+      { kind: "sync", sinceMs: 1_764_800_000_000 },
+      { kind: "certified", items: [] },
+      { kind: "certified", items: [], feed: { first: 0, next: 0 } },
+      { kind: "certified", items: [], feed: { first: 256, next: 9000 } },
+    ];
+    const received = decodeBatch(encodeBatch(messages.map((m) => encodeEnvelope(m, "all", "ab".repeat(32)))));
+    expect(received.map((r) => r.message)).toEqual(messages);
   });
 
   it("refuses an empty batch and bytes that are not one", () => {

@@ -15,7 +15,13 @@ export interface WantTransactions {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * Catch-up: commits from a position in the receiver's commit order (a follower filling a gap in
+ * its feed), or committed since a time (a restarted validator); everything when neither is set.
+ */
 export interface SyncRequest {
+  fromSeq?: bigint | undefined;
+  sinceMs?: bigint | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -30,8 +36,19 @@ export interface CertifiedTransaction {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * Certificates; a feed (a validator's commits, sent to its followers) also says where they sit in
+ * the sender's commit order: items[0] at first_seq, next_seq committed in all.
+ */
 export interface Certified {
   items: CertifiedTransaction[];
+  feed?: FeedPosition | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+export interface FeedPosition {
+  firstSeq: bigint;
+  nextSeq: bigint;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -152,11 +169,23 @@ export const WantTransactions: MessageFns<WantTransactions> = {
 };
 
 function createBaseSyncRequest(): SyncRequest {
-  return { _unknownFields: {} };
+  return { fromSeq: undefined, sinceMs: undefined, _unknownFields: {} };
 }
 
 export const SyncRequest: MessageFns<SyncRequest> = {
   encode(message: SyncRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromSeq !== undefined) {
+      if (BigInt.asUintN(64, message.fromSeq) !== message.fromSeq) {
+        throw new globalThis.Error("value provided for field message.fromSeq of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.fromSeq);
+    }
+    if (message.sinceMs !== undefined) {
+      if (BigInt.asUintN(64, message.sinceMs) !== message.sinceMs) {
+        throw new globalThis.Error("value provided for field message.sinceMs of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.sinceMs);
+    }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
         const tag = parseInt(key, 10);
@@ -181,6 +210,22 @@ export const SyncRequest: MessageFns<SyncRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.fromSeq = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sinceMs = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -201,20 +246,39 @@ export const SyncRequest: MessageFns<SyncRequest> = {
     }
   },
 
-  fromJSON(_: any): SyncRequest {
-    return {};
+  fromJSON(object: any): SyncRequest {
+    return {
+      fromSeq: isSet(object.fromSeq)
+        ? BigInt(object.fromSeq)
+        : isSet(object.from_seq)
+        ? BigInt(object.from_seq)
+        : undefined,
+      sinceMs: isSet(object.sinceMs)
+        ? BigInt(object.sinceMs)
+        : isSet(object.since_ms)
+        ? BigInt(object.since_ms)
+        : undefined,
+    };
   },
 
-  toJSON(_: SyncRequest): unknown {
+  toJSON(message: SyncRequest): unknown {
     const obj: any = {};
+    if (message.fromSeq !== undefined) {
+      obj.fromSeq = message.fromSeq.toString();
+    }
+    if (message.sinceMs !== undefined) {
+      obj.sinceMs = message.sinceMs.toString();
+    }
     return obj;
   },
 
   create(base?: DeepPartial<SyncRequest>): SyncRequest {
     return SyncRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<SyncRequest>): SyncRequest {
+  fromPartial(object: DeepPartial<SyncRequest>): SyncRequest {
     const message = createBaseSyncRequest();
+    message.fromSeq = (object.fromSeq !== undefined && object.fromSeq !== null) ? BigInt(object.fromSeq) : undefined;
+    message.sinceMs = (object.sinceMs !== undefined && object.sinceMs !== null) ? BigInt(object.sinceMs) : undefined;
     return message;
   },
 };
@@ -406,13 +470,16 @@ export const CertifiedTransaction: MessageFns<CertifiedTransaction> = {
 };
 
 function createBaseCertified(): Certified {
-  return { items: [], _unknownFields: {} };
+  return { items: [], feed: undefined, _unknownFields: {} };
 }
 
 export const Certified: MessageFns<Certified> = {
   encode(message: Certified, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.items) {
       CertifiedTransaction.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.feed !== undefined) {
+      FeedPosition.encode(message.feed, writer.uint32(18).fork()).join();
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -446,6 +513,14 @@ export const Certified: MessageFns<Certified> = {
             message.items.push(CertifiedTransaction.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.feed = FeedPosition.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -471,6 +546,7 @@ export const Certified: MessageFns<Certified> = {
       items: globalThis.Array.isArray(object?.items)
         ? object.items.map((e: any) => CertifiedTransaction.fromJSON(e))
         : [],
+      feed: isSet(object.feed) ? FeedPosition.fromJSON(object.feed) : undefined,
     };
   },
 
@@ -478,6 +554,9 @@ export const Certified: MessageFns<Certified> = {
     const obj: any = {};
     if (message.items?.length) {
       obj.items = message.items.map((e) => CertifiedTransaction.toJSON(e));
+    }
+    if (message.feed !== undefined) {
+      obj.feed = FeedPosition.toJSON(message.feed);
     }
     return obj;
   },
@@ -488,6 +567,120 @@ export const Certified: MessageFns<Certified> = {
   fromPartial(object: DeepPartial<Certified>): Certified {
     const message = createBaseCertified();
     message.items = object.items?.map((e) => CertifiedTransaction.fromPartial(e)) || [];
+    message.feed = (object.feed !== undefined && object.feed !== null)
+      ? FeedPosition.fromPartial(object.feed)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseFeedPosition(): FeedPosition {
+  return { firstSeq: 0n, nextSeq: 0n, _unknownFields: {} };
+}
+
+export const FeedPosition: MessageFns<FeedPosition> = {
+  encode(message: FeedPosition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.firstSeq !== 0n) {
+      if (BigInt.asUintN(64, message.firstSeq) !== message.firstSeq) {
+        throw new globalThis.Error("value provided for field message.firstSeq of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.firstSeq);
+    }
+    if (message.nextSeq !== 0n) {
+      if (BigInt.asUintN(64, message.nextSeq) !== message.nextSeq) {
+        throw new globalThis.Error("value provided for field message.nextSeq of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.nextSeq);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedPosition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedPosition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.firstSeq = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.nextSeq = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedPosition {
+    return {
+      firstSeq: isSet(object.firstSeq)
+        ? BigInt(object.firstSeq)
+        : isSet(object.first_seq)
+        ? BigInt(object.first_seq)
+        : 0n,
+      nextSeq: isSet(object.nextSeq) ? BigInt(object.nextSeq) : isSet(object.next_seq) ? BigInt(object.next_seq) : 0n,
+    };
+  },
+
+  toJSON(message: FeedPosition): unknown {
+    const obj: any = {};
+    if (message.firstSeq !== 0n) {
+      obj.firstSeq = message.firstSeq.toString();
+    }
+    if (message.nextSeq !== 0n) {
+      obj.nextSeq = message.nextSeq.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FeedPosition>): FeedPosition {
+    return FeedPosition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FeedPosition>): FeedPosition {
+    const message = createBaseFeedPosition();
+    message.firstSeq = (object.firstSeq !== undefined && object.firstSeq !== null) ? BigInt(object.firstSeq) : 0n;
+    message.nextSeq = (object.nextSeq !== undefined && object.nextSeq !== null) ? BigInt(object.nextSeq) : 0n;
     return message;
   },
 };
