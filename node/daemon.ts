@@ -86,6 +86,9 @@ class StoreState implements AcceptedState {
   isCommitted(hash: Uint8Array): boolean {
     return this.#store.transaction(hash) !== undefined;
   }
+  isCommittedKey(key: string): boolean {
+    return this.isCommitted(fromHex(key));
+  }
   committedCount(): number {
     return this.#store.transactionCount();
   }

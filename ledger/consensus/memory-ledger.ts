@@ -12,6 +12,8 @@ import type { StoredOutput, UtxoView } from "../tx/validate.ts";
 export interface AcceptedState extends UtxoView {
   commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number): void;
   isCommitted(hash: Uint8Array): boolean;
+  /** isCommitted by the transaction's hash in hex. */
+  isCommittedKey(key: string): boolean;
   committedCount(): number;
   coinSupply(): bigint;
 }
@@ -146,7 +148,6 @@ export class MemoryLedger implements AcceptedState {
     return this.isCommittedKey(toHex(hash));
   }
 
-  /** isCommitted by the transaction's hex key. */
   isCommittedKey(key: string): boolean {
     const tx = this.#registry.txByKey(key);
     return tx !== undefined && tx.id < this.#committed.length && this.#committed[tx.id] === 1;

@@ -200,8 +200,7 @@ export class LedgerNode {
   /** A validator's followers, sent its commits; a follower's feeders, that send it theirs. */
   readonly #followers: PeerKey[] = [];
   readonly #feeders: PeerKey[] = [];
-  /** Follower: certificates applied here, and those waiting for their inputs to be committed. */
-  readonly #followed = new Map<string, Certificate>();
+  /** Follower: certificates waiting for their inputs to be committed. */
   readonly #parked = new Map<string, Certificate>();
   /** Follower: per feeder, the position in its commit order up to which this node has everything. */
   readonly #feedCursor = new Map<PeerKey, number>();
@@ -253,18 +252,22 @@ export class LedgerNode {
   }
 
   status(hash: string): Status | undefined {
-    return this.#txs.get(hash)?.status ?? (this.#followed.has(hash) ? "committed" : undefined);
+    return this.#txs.get(hash)?.status ?? (this.config.state.isCommittedKey(hash) ? "committed" : undefined);
   }
 
-  /** The ACCEPTED observations this node holds for a transaction: its proof of acceptance. */
+  /**
+   * The ACCEPTED observations this node holds for a transaction: its proof of acceptance. A
+   * follower keeps those of the transactions submitted through it (the rest are in its state).
+   */
   acceptedVotes(hash: string): Observation[] {
     const record = this.#txs.get(hash);
-    return record ? votesOf(record.accepted) : [...(this.#followed.get(hash)?.votes ?? [])];
+    if (!record) return [];
+    return record.acceptedVoters > 0 ? votesOf(record.accepted) : [...(record.certificate?.votes ?? [])];
   }
 
-  /** The transaction itself, if this node has seen it. */
+  /** The transaction itself, if this node holds it. */
   transaction(hash: string): Transaction | undefined {
-    return this.#txs.get(hash)?.tx ?? this.#followed.get(hash)?.tx;
+    return this.#txs.get(hash)?.tx;
   }
 
   rejection(hash: string): RejectReason | undefined {
@@ -363,7 +366,7 @@ export class LedgerNode {
   #receiveTx(tx: Transaction, nowMs: number, local: boolean): void {
     if (!tx.body) return;
     const key = txKey(tx.body);
-    if (this.#txs.has(key) || this.#followed.has(key)) return;
+    if (this.#txs.has(key) || (!this.#isValidator && this.config.state.isCommittedKey(key))) return;
     const record: TxRecord = {
       tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
       signedPending: false, signedAccepted: false, commitSeq: -1, pending: new Array(this.#totalWeight), accepted: new Array(this.#totalWeight), pendingWeight: 0, acceptedWeight: 0, acceptedVoters: 0, contested: false,
@@ -688,7 +691,7 @@ export class LedgerNode {
     const body = item.tx.body;
     if (!body) return;
     const key = txKey(body);
-    if (this.#followed.has(key) || this.#parked.has(key)) return;
+    if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
     const voters = (this.config.certifiedBy ?? certifiedByEach)(txHash(body), item.votes, this.#validVote);
     // Every voter weighs 1 but the convicted (a handful at most).
     let weight = voters.size;
@@ -716,7 +719,6 @@ export class LedgerNode {
     }
     this.config.state.commit(item.tx, result.hash, result.consumed, nowMs);
     this.#parked.delete(key);
-    this.#followed.set(key, item);
     const record = this.#txs.get(key);
     if (record) {
       record.certificate = item;
