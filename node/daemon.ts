@@ -255,16 +255,17 @@ export class TrustqlNode {
   /** Logs and counts what the consensus rules decided since the last call. */
   processEvents(): void {
     const events = this.#ledger.events;
-    for (const c of events.committed.slice(this.#seenEvents.committed)) {
+    for (let i = this.#seenEvents.committed; i < events.committed.length; i++) {
+      const hash = events.committed[i];
       this.#metrics.accepted++;
-      this.#wake(c.hash);
-      const at = this.#submittedAt.get(c.hash);
+      this.#wake(hash);
+      const at = this.#submittedAt.get(hash);
       if (at !== undefined) {
-        this.#metrics.observeFinality(c.atMs - at);
-        this.#submittedAt.delete(c.hash);
+        this.#metrics.observeFinality(events.committedAtMs[i] - at);
+        this.#submittedAt.delete(hash);
       }
-      this.#log("debug", "tx_committed", { hash: c.hash });
-      this.#recordDatasets(c.hash);
+      this.#log("debug", "tx_committed", { hash });
+      this.#recordDatasets(hash);
     }
     for (const r of events.rejected.slice(this.#seenEvents.rejected)) {
       this.#metrics.rejected++;

@@ -142,7 +142,9 @@ interface TxRecord {
 }
 
 export interface NodeEvents {
-  committed: { hash: string; atMs: number }[];
+  /** Transactions in the order committed here, and when each was (same index): two flat arrays, not an object per commit. */
+  committed: string[];
+  committedAtMs: number[];
   rejected: { hash: string; reason: string }[];
   evidence: PeerKey[];
 }
@@ -166,19 +168,22 @@ function acceptedKeys(observation: Observation): Set<string> {
   return keys;
 }
 
+/** The PENDING votes of a transaction that no longer needs them (shared, never written). */
+const NO_VOTES: (Observation | undefined)[] = Object.freeze([]) as unknown as (Observation | undefined)[];
+
 function votesOf(votes: readonly (Observation | undefined)[]): Observation[] {
   return votes.filter((v) => v !== undefined);
 }
 
 export class LedgerNode {
   readonly config: LedgerNodeConfig;
-  readonly events: NodeEvents = { committed: [], rejected: [], evidence: [] };
+  readonly events: NodeEvents = { committed: [], committedAtMs: [], rejected: [], evidence: [] };
   readonly #observations: ObservationBuilder;
   readonly #txs = new Map<string, TxRecord>();
   /** Transactions still to be decided: waiting, pending or conflicted. */
   readonly #open = new Map<string, TxRecord>();
   /** Output key → the transactions seen spending it. */
-  readonly #spenders = new Map<string, Set<TxRecord>>();
+  readonly #spenders = new Map<string, TxRecord[]>();
   readonly #committedInOrder: TxRecord[] = [];
   /** Output key → the first transaction this node saw spending it. */
   readonly #claims = new Map<string, string>();
@@ -310,7 +315,7 @@ export class LedgerNode {
           .map((h) => this.#txs.get(h))
           .filter((r) => r !== undefined && r.status === "committed")
           .sort((a, b) => a!.commitSeq - b!.commitSeq)
-          .map((r) => this.#certificateOf(r!));
+          .map((r) => this.#certificateOf(r!, true));
         if (items.length > 0) this.#send([from], { kind: "certified", items });
         break;
       }
@@ -347,7 +352,7 @@ export class LedgerNode {
     if (!this.#isValidator) {
       for (const feeder of this.#feeders) this.#send([feeder], { kind: "sync", fromSeq: this.#feedCursor.get(feeder) ?? 0 });
     } else {
-      const last = this.events.committed.at(-1)?.atMs;
+      const last = this.events.committedAtMs.at(-1);
       this.#send([...peers], last === undefined ? { kind: "sync" } : { kind: "sync", sinceMs: Math.max(0, last - RESYNC_MARGIN_MS) });
     }
     return this.#flush();
@@ -392,10 +397,12 @@ export class LedgerNode {
     }
     record.spends = result.consumed.map(outPointKey);
     for (const k of record.spends) {
-      let set = this.#spenders.get(k);
-      if (!set) this.#spenders.set(k, (set = new Set()));
-      set.add(record);
-      if (set.size > 1) for (const spender of set) spender.contested = true;
+      const spenders = this.#spenders.get(k);
+      if (!spenders) this.#spenders.set(k, [record]);
+      else if (!spenders.includes(record)) {
+        spenders.push(record);
+        for (const spender of spenders) spender.contested = true;
+      }
     }
     // Votes that came before it validated are checked now that its outputs are known.
     if (record.contested) record.pending.forEach((observation, voter) => observation && this.#checkEquivocation(record, voter, observation));
@@ -470,6 +477,7 @@ export class LedgerNode {
       return;
     }
     if (state !== TxState.TX_STATE_PENDING) return;
+    if (record.pending === NO_VOTES) return; // committed and never contested: its PENDING votes are done with
     if (record.pending[voter] === undefined) record.pendingWeight += this.#weightAt[voter];
     record.pending[voter] = observation;
     if (record.contested) this.#checkEquivocation(record, voter, observation);
@@ -479,7 +487,7 @@ export class LedgerNode {
   #checkEquivocation(record: TxRecord, voter: number, observation: Observation): void {
     for (const k of record.spends) {
       const spenders = this.#spenders.get(k);
-      if (!spenders || spenders.size < 2) continue;
+      if (!spenders || spenders.length < 2) continue;
       for (const other of spenders) {
         const first = other !== record ? other.pending[voter] : undefined;
         if (first) this.#equivocated(voter, { record: other, observation: first }, { record, observation });
@@ -572,16 +580,29 @@ export class LedgerNode {
     record.status = "committed";
     this.#open.delete(record.key);
     record.commitSeq = this.events.committed.length;
-    this.events.committed.push({ hash: record.key, atMs: nowMs });
+    this.#recordCommit(record.key, nowMs);
     for (const k of record.spends) {
       this.#conflicts.delete(k);
+      // Spent for good: a later spender fails validation before a claim or an ACCEPTED could matter.
+      this.#claims.delete(k);
+      this.#acceptedFor.delete(k);
       for (const other of this.#spenders.get(k) ?? []) if (other !== record) this.#reject(other, "spent_input");
     }
+    // PENDING votes serve to decide and to catch equivocation between rival spenders; with no rival, both are over.
+    if (!record.contested) record.pending = NO_VOTES;
   }
 
-  /** The record's certificate, built again when votes came since (a peer may discount a voter it convicted). */
-  #certificateOf(record: TxRecord): Certificate {
-    if (!record.certificate || (record.acceptedVoters > 0 && record.certificate.votes.length < record.acceptedVoters)) {
+  #recordCommit(key: string, nowMs: number): void {
+    this.events.committed.push(key);
+    this.events.committedAtMs.push(nowMs);
+  }
+
+  /**
+   * The record's certificate, built once; a peer that asks for it by name found the one it had
+   * short (it convicted a voter), so it gets one built again with the votes that came since.
+   */
+  #certificateOf(record: TxRecord, fresh = false): Certificate {
+    if (!record.certificate || (fresh && record.acceptedVoters > 0 && record.certificate.votes.length < record.acceptedVoters)) {
       record.certificate = { tx: record.tx, votes: votesOf(record.accepted) };
     }
     return record.certificate;
@@ -630,7 +651,7 @@ export class LedgerNode {
     let [low, high] = [0, committed.length];
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.events.committed[committed[mid].commitSeq].atMs < since) low = mid + 1;
+      if (this.events.committedAtMs[committed[mid].commitSeq] < since) low = mid + 1;
       else high = mid;
     }
     return { kind: "certified", items: committed.slice(low).map((r) => this.#certificateOf(r)) };
@@ -724,7 +745,7 @@ export class LedgerNode {
       record.certificate = item;
       this.#markCommitted(record, nowMs);
     } else {
-      this.events.committed.push({ hash: key, atMs: nowMs });
+      this.#recordCommit(key, nowMs);
       // A client's transaction submitted here that spent the same output lost.
       for (const outPoint of result.consumed) for (const other of this.#spenders.get(outPointKey(outPoint)) ?? []) this.#reject(other, "spent_input");
     }

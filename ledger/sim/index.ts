@@ -294,7 +294,9 @@ export function runSimulation(options: SimOptions): SimReport {
   // (a crashed one catches up on restart).
   const commits = new Map<string, { count: number; lastMs: number }>();
   for (const n of honest) {
-    for (const { hash, atMs } of n.node.events.committed) {
+    const { committed, committedAtMs } = n.node.events;
+    for (let i = 0; i < committed.length; i++) {
+      const [hash, atMs] = [committed[i], committedAtMs[i]];
       let c = commits.get(hash);
       if (!c) commits.set(hash, (c = { count: 0, lastMs: 0 }));
       c.count++;
