@@ -18,7 +18,7 @@
 // In a large network only a committee of validators votes (./validators.ts): "the weight" above
 // is the committee's. The other peers follow: they forward what clients submit to the
 // committee, and apply the certificates their feeders send them, in the feeders' commit order.
-import { bytesEqual, toHex } from "../crypto.ts";
+import { toHex } from "../crypto.ts";
 import { makeEvidence, observationEdge, ObservationBuilder, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
 import { TxState, type EquivocationEvidence, type Observation, type Transaction } from "../schema.ts";
 import { outPointKey, txHash, txKey } from "../tx/hash.ts";

@@ -142,7 +142,7 @@ export function runSimulation(options: SimOptions): SimReport {
     nodeSigner(treasury),
   );
   // One output per wallet: rewrite the funding body to pay each wallet, then sign it again.
-  const fundingBody = { ...funding.body!, outputs: [...wallets.map((w) => ({ address: addressOf(w.publicKey), product: new Uint8Array(), amount: perWallet, fee: false }) as Output), { address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY - perWallet * BigInt(walletCount), fee: false }] };
+  const fundingBody = { ...funding.body!, outputs: [...walletAddresses.map((address) => ({ address, product: new Uint8Array(), amount: perWallet, fee: false }) as Output), { address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY - perWallet * BigInt(walletCount), fee: false }] };
   const fundingTx: Transaction = { body: fundingBody, witnesses: [{ input: 0, publicKey: treasury.publicKey, signature: sign(txHash(fundingBody), treasury.secretKey) }] };
 
   const validators = selectValidators(peerKeys, options.validators ?? DEFAULT_VALIDATORS, txHash(genesis.body!));
