@@ -37,6 +37,11 @@ const report = runSimulation({
   crashes: number("crashes"),
   doubleSpends: number("double-spends"),
   explainLost: values["explain-lost"],
+  // A long run shows where it is on a terminal; the JSON report stays the last line of stdout.
+  onProgress: process.stderr.isTTY
+    ? (p) => process.stderr.write(`\rsim: ${(p.virtualMs / 1000).toFixed(0)} s virtual · ${p.sent.toLocaleString("en")}/${p.txs.toLocaleString("en")} transactions submitted · ${(p.wallMs / 1000).toFixed(0)} s\x1b[K`)
+    : undefined,
 });
+if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
 process.stdout.write(JSON.stringify(report) + "\n");
 process.exitCode = report.divergent === 0 && report.lost === 0 && report.supply_ok ? 0 : 1;

@@ -47,6 +47,16 @@ export interface SimOptions {
   intervalMs?: number;
   /** Print, for each lost transaction, what every honest node knows of it. */
   explainLost?: boolean;
+  /** Called every virtual second while the run lasts (the CLI draws a live line from it). */
+  onProgress?: (progress: SimProgress) => void;
+}
+
+export interface SimProgress {
+  virtualMs: number;
+  /** Transactions submitted so far, of `txs`. */
+  sent: number;
+  txs: number;
+  wallMs: number;
 }
 
 export interface SimReport {
@@ -273,6 +283,14 @@ export function runSimulation(options: SimOptions): SimReport {
         if (!victim.down) deliver(victim, victim.node.resync([random.pick(honestValidators).key, random.pick(honestValidators).key, random.pick(honestValidators).key]));
       });
     }
+  }
+
+  if (options.onProgress) {
+    const report = () => {
+      options.onProgress!({ virtualMs: clock.now, sent, txs: options.txs, wallMs: performance.now() - started });
+      clock.at(clock.now + 1000, report);
+    };
+    clock.at(1000, report);
   }
 
   // Run the workload, then let the network settle.
