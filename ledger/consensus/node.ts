@@ -626,7 +626,9 @@ export class LedgerNode {
       open.push(record.key);
       if (record.signedPending) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_PENDING, observedMs: BigInt(Math.floor(nowMs)) });
       if (record.signedAccepted) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(Math.floor(nowMs)) });
-      if (record.signedPending || (record.local && record.status === "pending")) this.#send(this.#committee, { kind: "tx", tx: record.tx });
+      // The entry node sends the transaction again; the others' votes name it, and a validator
+      // without it asks a voter, so a stalled backlog is not re-sent by the whole committee.
+      if (record.local && (record.signedPending || record.status === "pending")) this.#send(this.#committee, { kind: "tx", tx: record.tx });
     }
     if (open.length > 0) this.#send(this.#nextValidators(3), { kind: "certify", hashes: open.slice(0, MAX_WANTED) });
   }
