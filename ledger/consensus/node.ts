@@ -43,8 +43,9 @@ export const FEED_HEARTBEAT_MS = 1_000;
 const FEED_GAP_RETRY_MS = 500;
 /** A restarted validator asks for what was committed from this long before its last commit (clocks differ). */
 const RESYNC_MARGIN_MS = 30_000;
-/** Times a follower asks for a better certificate of one transaction. */
+/** Times a follower asks for a better certificate of one transaction, and transactions it asks about at once (forgeries cost nothing to send). */
 const MAX_SHORT_ASKS = 8;
+const MAX_SHORT_CERTIFICATES = 10_000;
 
 /** Misbehaviour the simulator gives byzantine nodes; real nodes are always honest. */
 export type Behaviour = "honest" | "equivocate" | "omit";
@@ -722,7 +723,7 @@ export class LedgerNode {
     if (weight < QUORUM * this.#totalWeight) {
       // Short of a quorum here (a voter this node convicted, or a forgery): ask validators for theirs.
       const asked = this.#shortAsks.get(key) ?? 0;
-      if (asked < MAX_SHORT_ASKS) {
+      if (asked < MAX_SHORT_ASKS && (asked > 0 || this.#shortAsks.size < MAX_SHORT_CERTIFICATES)) {
         this.#shortAsks.set(key, asked + 1);
         this.#send(this.#nextValidators(2), { kind: "certify", hashes: [key] });
       }
