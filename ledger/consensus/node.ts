@@ -440,14 +440,11 @@ export class LedgerNode {
   }
 
   #receiveObservation(observation: Observation, from: PeerKey): void {
-    const header = observation.header;
-    if (!header) return;
-    const peer = toHex(header.peer);
-    const key = this.config.publicKeyOf(peer);
-    const voter = this.#validatorIndex.get(peer);
-    if (!key || voter === undefined || peer === this.config.self) return; // only the committee's observations count
-    const check = this.config.verifyObservation ?? verifyObservation;
-    if (!check(observation, key)) return; // a forged or corrupt observation: dropped
+    // Only the committee's observations count; a forged or corrupt one is dropped.
+    const peer = this.#validVote(observation);
+    if (peer === undefined || peer === this.config.self) return;
+    const header = observation.header!;
+    const voter = this.#validatorIndex.get(peer)!;
     const wanted: string[] = [];
     const keys = entryKeys(observation);
     for (let i = 0; i < keys.length; i++) {
@@ -582,15 +579,20 @@ export class LedgerNode {
     this.#open.delete(record.key);
     record.commitSeq = this.events.committed.length;
     this.#recordCommit(record.key, nowMs);
-    for (const k of record.spends) {
+    this.#spentBy(record.spends, record.key);
+    // PENDING votes serve to decide and to catch equivocation between rival spenders; with no rival, both are over.
+    if (!record.contested) record.pending = NO_VOTES;
+  }
+
+  /** Outputs the committed transaction `winner` spent: their other spenders lost. */
+  #spentBy(outputs: readonly string[], winner: string): void {
+    for (const k of outputs) {
       this.#conflicts.delete(k);
       // Spent for good: a later spender fails validation before a claim or an ACCEPTED could matter.
       this.#claims.delete(k);
       this.#acceptedFor.delete(k);
-      for (const other of this.#spenders.get(k) ?? []) if (other !== record) this.#reject(other, "spent_input");
+      for (const other of this.#spenders.get(k) ?? []) if (other.key !== winner) this.#reject(other, "spent_input");
     }
-    // PENDING votes serve to decide and to catch equivocation between rival spenders; with no rival, both are over.
-    if (!record.contested) record.pending = NO_VOTES;
   }
 
   #recordCommit(key: string, nowMs: number): void {
@@ -665,13 +667,9 @@ export class LedgerNode {
     this.#receiveTx(tx, nowMs, false);
     const record = this.#txs.get(txKey(tx.body!));
     if (!record || record.status === "committed") return;
-    const check = this.config.verifyObservation ?? verifyObservation;
     for (const observation of votes) {
-      const peer = observation.header ? toHex(observation.header.peer) : "";
-      const key = this.config.publicKeyOf(peer);
-      const voter = this.#validatorIndex.get(peer);
-      if (!key || voter === undefined || !check(observation, key)) continue;
-      if (acceptedKeys(observation).has(record.key)) this.#vote(record, voter, TxState.TX_STATE_ACCEPTED, observation);
+      const peer = this.#validVote(observation);
+      if (peer !== undefined && acceptedKeys(observation).has(record.key)) this.#vote(record, this.#validatorIndex.get(peer)!, TxState.TX_STATE_ACCEPTED, observation);
     }
     if (record.status === "rejected") return;
     if (record.acceptedWeight >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
@@ -749,8 +747,7 @@ export class LedgerNode {
       this.#markCommitted(record, nowMs);
     } else {
       this.#recordCommit(key, nowMs);
-      // A client's transaction submitted here that spent the same output lost.
-      for (const outPoint of result.consumed) for (const other of this.#spenders.get(outPointKey(outPoint)) ?? []) this.#reject(other, "spent_input");
+      this.#spentBy(result.consumed.map(outPointKey), key);
     }
     return true;
   }
