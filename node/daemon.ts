@@ -160,6 +160,8 @@ export class TrustqlNode {
       publicKeyOf: (p) => publicKeys.get(p),
       state: new StoreState(store),
       verify,
+      // A transaction's signatures are checked when it arrives, not again when it commits.
+      contentVerdicts: new WeakSet(),
       intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
     });
 

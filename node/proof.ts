@@ -2,8 +2,8 @@
 // validators, and ACCEPTED observation edges from at least 2/3 of them. It verifies offline.
 import { fromHex, toHex } from "../ledger/crypto.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
-import { observationEdge, verifyEdge } from "../ledger/observation/index.ts";
-import { ObservationEdge, Transaction, TxState, type Observation } from "../ledger/schema.ts";
+import { verifyEdge } from "../ledger/observation/index.ts";
+import { ObservationEdge, Transaction, TxState } from "../ledger/schema.ts";
 import { txHash } from "../ledger/tx/index.ts";
 import { verifyPeerId } from "../ledger/identity/index.ts";
 import type { Genesis } from "./config.ts";
@@ -18,12 +18,9 @@ export interface AcceptanceProof {
   edges: { peer: string; edge: string }[]; // base64 ObservationEdge bytes
 }
 
-export function makeProof(tx: Transaction, votes: readonly Observation[], genesis: Genesis): AcceptanceProof {
+export function makeProof(tx: Transaction, votes: readonly ObservationEdge[], genesis: Genesis): AcceptanceProof {
   const hash = txHash(tx.body!);
-  const edges = votes
-    .map((o) => ({ peer: toHex(o.header!.peer), edge: observationEdge(o, hash, TxState.TX_STATE_ACCEPTED) }))
-    .filter((e) => e.edge !== undefined)
-    .map((e) => ({ peer: e.peer, edge: Buffer.from(encode(ObservationEdge, e.edge!)).toString("base64") }));
+  const edges = votes.map((edge) => ({ peer: toHex(edge.header!.peer), edge: Buffer.from(encode(ObservationEdge, edge)).toString("base64") }));
   return { hash: toHex(hash), transaction: Buffer.from(encode(Transaction, tx)).toString("base64"), validators: genesis.validators, difficulty: genesis.difficulty, edges };
 }
 

@@ -18,9 +18,9 @@
 // In a large network only a committee of validators votes (./validators.ts): "the weight" above
 // is the committee's. The other peers follow: they forward what clients submit to the
 // committee, and apply the certificates their feeders send them, in the feeders' commit order.
-import { toHex } from "../crypto.ts";
-import { makeEvidence, observationEdge, ObservationBuilder, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
-import { TxState, type EquivocationEvidence, type Observation, type Transaction } from "../schema.ts";
+import { bytesEqual, toHex } from "../crypto.ts";
+import { makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
+import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type Transaction } from "../schema.ts";
 import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState } from "./memory-ledger.ts";
@@ -43,6 +43,8 @@ export const FEED_HEARTBEAT_MS = 1_000;
 const FEED_GAP_RETRY_MS = 500;
 /** A restarted validator asks for what was committed from this long before its last commit (clocks differ). */
 const RESYNC_MARGIN_MS = 30_000;
+/** Header signatures of certificates' edges a node remembers having checked (edges of one observation share one). */
+const MAX_CHECKED_HEADERS = 1_024;
 /** Times a follower asks for a better certificate of one transaction, and transactions it asks about at once (forgeries cost nothing to send). */
 const MAX_SHORT_ASKS = 8;
 const MAX_SHORT_CERTIFICATES = 10_000;
@@ -50,11 +52,18 @@ const MAX_SHORT_CERTIFICATES = 10_000;
 /** Misbehaviour the simulator gives byzantine nodes; real nodes are always honest. */
 export type Behaviour = "honest" | "equivocate" | "omit";
 
-/** A committed transaction with the ACCEPTED observations of the peers that decided it. */
+/**
+ * A committed transaction with the ACCEPTED votes of the peers that decided it, each the edge of
+ * that one entry in the voter's signed observation: its size grows with the committee, not with
+ * how much else each observation held.
+ */
 export interface Certificate {
   tx: Transaction;
-  votes: Observation[];
+  votes: ObservationEdge[];
 }
+
+/** A validator's ACCEPTED vote: the observation it came in, or the edge a certificate carried it in. */
+type AcceptedVote = Observation | ObservationEdge;
 
 /** Where a run of certificates sits in its sender's commit order: `first` is the first item's position, `next` the sender's count. */
 export interface FeedPosition {
@@ -88,7 +97,7 @@ export interface LedgerNodeConfig {
   verifyObservation?: (observation: Observation, publicKey: Uint8Array) => boolean;
   /** Transactions already checked but for their inputs; the simulator shares one among its nodes. */
   contentVerdicts?: ContentVerdicts;
-  /** The peers among `votes` whose observation is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
+  /** The validators among `votes` whose edge is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
   certifiedBy?: typeof certifiedByEach;
   intervalMs: number;
   conflictWindowMs?: number;
@@ -98,13 +107,13 @@ export interface LedgerNodeConfig {
 
 type Status = "waiting" | "pending" | "conflicted" | "committed" | "rejected";
 
-/** The distinct validators whose observation among `votes` is genuine (`check` names its signer) and says ACCEPTED for `hash`. */
-export function certifiedByEach(hash: Uint8Array, votes: readonly Observation[], check: (observation: Observation) => PeerKey | undefined): ReadonlySet<PeerKey> {
-  const voters = new Set<PeerKey>();
-  const key = toHex(hash);
-  for (const observation of votes) {
-    const peer = check(observation);
-    if (peer !== undefined && acceptedKeys(observation).has(key)) voters.add(peer);
+/** The distinct validators whose edge among `votes` says ACCEPTED for `hash` and is genuine (`check` names its signer), with that edge. */
+export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => PeerKey | undefined): ReadonlyMap<PeerKey, ObservationEdge> {
+  const voters = new Map<PeerKey, ObservationEdge>();
+  for (const edge of votes) {
+    if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || !bytesEqual(edge.entry.txHash, hash)) continue;
+    const peer = check(edge);
+    if (peer !== undefined) voters.set(peer, edge);
   }
   return voters;
 }
@@ -130,7 +139,7 @@ interface TxRecord {
   commitSeq: number;
   /** Votes by validator index (the committee's order): the observation each validator said it in. */
   pending: (Observation | undefined)[];
-  accepted: (Observation | undefined)[];
+  accepted: (AcceptedVote | undefined)[];
   /** The weight of `pending` and `accepted`, kept as votes arrive (and when a voter is convicted). */
   pendingWeight: number;
   acceptedWeight: number;
@@ -158,22 +167,17 @@ function entryKeys(observation: Observation): string[] {
   return keys;
 }
 
-/** The transactions an observation says ACCEPTED for, by hex key, worked out once per observation. */
-const ACCEPTED_KEYS = new WeakMap<Observation, Set<string>>();
-function acceptedKeys(observation: Observation): Set<string> {
-  let keys = ACCEPTED_KEYS.get(observation);
-  if (!keys) {
-    const names = entryKeys(observation);
-    ACCEPTED_KEYS.set(observation, (keys = new Set(names.filter((_, i) => observation.entries[i].state === TxState.TX_STATE_ACCEPTED))));
-  }
-  return keys;
-}
-
 /** The PENDING votes of a transaction that no longer needs them (shared, never written). */
 const NO_VOTES: (Observation | undefined)[] = Object.freeze([]) as unknown as (Observation | undefined)[];
 
-function votesOf(votes: readonly (Observation | undefined)[]): Observation[] {
-  return votes.filter((v) => v !== undefined);
+/** A record's ACCEPTED votes as edges: what certificates and proofs carry. */
+function acceptedEdges(record: TxRecord): ObservationEdge[] {
+  const edges: ObservationEdge[] = [];
+  for (const vote of record.accepted) {
+    const edge = vote && ("entries" in vote ? observationEdge(vote, record.hash, TxState.TX_STATE_ACCEPTED) : vote);
+    if (edge) edges.push(edge);
+  }
+  return edges;
 }
 
 export class LedgerNode {
@@ -221,6 +225,8 @@ export class LedgerNode {
   #out: Outbound[] = [];
   /** Rotates which validators a node asks for certificates. */
   #askRound = 0;
+  /** Header signatures of edges checked here, by hex signature: the digest they were good for. */
+  readonly #checkedHeaders = new Map<string, string>();
 
   constructor(config: LedgerNodeConfig) {
     this.config = config;
@@ -262,13 +268,13 @@ export class LedgerNode {
   }
 
   /**
-   * The ACCEPTED observations this node holds for a transaction: its proof of acceptance. A
+   * The ACCEPTED votes this node holds for a transaction, as edges: its proof of acceptance. A
    * follower keeps those of the transactions submitted through it (the rest are in its state).
    */
-  acceptedVotes(hash: string): Observation[] {
+  acceptedVotes(hash: string): ObservationEdge[] {
     const record = this.#txs.get(hash);
     if (!record) return [];
-    return record.acceptedVoters > 0 ? votesOf(record.accepted) : [...(record.certificate?.votes ?? [])];
+    return record.acceptedVoters > 0 ? acceptedEdges(record) : [...(record.certificate?.votes ?? [])];
   }
 
   /** The transaction itself, if this node holds it. */
@@ -466,19 +472,20 @@ export class LedgerNode {
   }
 
   #vote(record: TxRecord, voter: number, state: TxState, observation: Observation): void {
-    if (state === TxState.TX_STATE_ACCEPTED) {
-      if (record.accepted[voter] === undefined) {
-        record.acceptedWeight += this.#weightAt[voter];
-        record.acceptedVoters++;
-      }
-      record.accepted[voter] = observation;
-      return;
-    }
+    if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, observation);
     if (state !== TxState.TX_STATE_PENDING) return;
     if (record.pending === NO_VOTES) return; // committed and never contested: its PENDING votes are done with
     if (record.pending[voter] === undefined) record.pendingWeight += this.#weightAt[voter];
     record.pending[voter] = observation;
     if (record.contested) this.#checkEquivocation(record, voter, observation);
+  }
+
+  #voteAccepted(record: TxRecord, voter: number, vote: AcceptedVote): void {
+    if (record.accepted[voter] === undefined) {
+      record.acceptedWeight += this.#weightAt[voter];
+      record.acceptedVoters++;
+    }
+    record.accepted[voter] = vote;
   }
 
   /** Whether `peer`, PENDING for this transaction, was PENDING for another spender of an output it spends. */
@@ -606,7 +613,7 @@ export class LedgerNode {
    */
   #certificateOf(record: TxRecord, fresh = false): Certificate {
     if (!record.certificate || (fresh && record.acceptedVoters > 0 && record.certificate.votes.length < record.acceptedVoters)) {
-      record.certificate = { tx: record.tx, votes: votesOf(record.accepted) };
+      record.certificate = { tx: record.tx, votes: acceptedEdges(record) };
     }
     return record.certificate;
   }
@@ -663,14 +670,11 @@ export class LedgerNode {
   }
 
   /** A transaction with ACCEPTED observations from peers holding ≥ 2/3 of the weight. */
-  #receiveCertified(tx: Transaction, votes: readonly Observation[], nowMs: number): void {
+  #receiveCertified(tx: Transaction, votes: readonly ObservationEdge[], nowMs: number): void {
     this.#receiveTx(tx, nowMs, false);
     const record = this.#txs.get(txKey(tx.body!));
     if (!record || record.status === "committed") return;
-    for (const observation of votes) {
-      const peer = this.#validVote(observation);
-      if (peer !== undefined && acceptedKeys(observation).has(record.key)) this.#vote(record, this.#validatorIndex.get(peer)!, TxState.TX_STATE_ACCEPTED, observation);
-    }
+    for (const [peer, edge] of certifiedByEach(record.hash, votes, this.#validEdge)) this.#voteAccepted(record, this.#validatorIndex.get(peer)!, edge);
     if (record.status === "rejected") return;
     if (record.acceptedWeight >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
   }
@@ -709,12 +713,31 @@ export class LedgerNode {
     return publicKey && (this.config.verifyObservation ?? verifyObservation)(observation, publicKey) ? peer : undefined;
   };
 
+  /** The validator that signed an edge, if it is one and its path and signature hold. */
+  readonly #validEdge = (edge: ObservationEdge): PeerKey | undefined => {
+    const peer = edge.header ? toHex(edge.header.peer) : undefined;
+    if (peer === undefined || !this.#validatorIndex.has(peer)) return undefined;
+    const publicKey = this.config.publicKeyOf(peer);
+    return publicKey && verifyEdge(edge, publicKey, this.#verifyHeader) ? peer : undefined;
+  };
+
+  /** The edges of one observation share its header's signature: it is checked once. */
+  readonly #verifyHeader = (signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): boolean => {
+    const key = toHex(signature);
+    const digestKey = toHex(digest);
+    if (this.#checkedHeaders.get(key) === digestKey) return true;
+    if (!this.config.verify(signature, digest, publicKey)) return false;
+    if (this.#checkedHeaders.size >= MAX_CHECKED_HEADERS) this.#checkedHeaders.delete(this.#checkedHeaders.keys().next().value!);
+    this.#checkedHeaders.set(key, digestKey);
+    return true;
+  };
+
   #applyCertificate(item: Certificate, nowMs: number): void {
     const body = item.tx.body;
     if (!body) return;
     const key = txKey(body);
     if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
-    const voters = (this.config.certifiedBy ?? certifiedByEach)(txHash(body), item.votes, this.#validVote);
+    const voters = (this.config.certifiedBy ?? certifiedByEach)(txHash(body), item.votes, this.#validEdge);
     // Every voter weighs 1 but the convicted (a handful at most).
     let weight = voters.size;
     for (const peer of this.#convicted) if (voters.has(peer)) weight--;

@@ -5,7 +5,7 @@
 import { invariant } from "../../common/errors.ts";
 import { bytesEqual, toHex, verify } from "../crypto.ts";
 import { DOMAIN, domainHash, encode } from "../encoding/index.ts";
-import { buildTree, verifyProof } from "../merkle/index.ts";
+import { buildTree, verifyProof, type MerkleTree } from "../merkle/index.ts";
 import {
   ObservationEntry,
   ObservationHeader,
@@ -30,6 +30,11 @@ export const MAX_PEER_ROOTS = 1_024;
 export const PEER_ROOTS_EVERY_MS = 1_000;
 /** Sealed observations kept to answer proof requests. */
 export const RETAINED_OBSERVATIONS = 256;
+/**
+ * Leaves of the recent observations whose Merkle trees are kept, so the edges certificates and
+ * proofs cut from an observation do not rebuild its tree each time (the oldest go first).
+ */
+export const MAX_CACHED_TREE_LEAVES = 1 << 20;
 
 const ENTRY_TAG = new Uint8Array([1]);
 const PEER_ROOT_TAG = new Uint8Array([2]);
@@ -48,6 +53,37 @@ export function entryLeaf(entry: ObservationEntry): Uint8Array {
 function peerRootLeaf(root: PeerRoot): Uint8Array {
   return tagged(PEER_ROOT_TAG, encode(PeerRoot, root));
 }
+
+function leavesOf(observation: Observation): Uint8Array[] {
+  return [...observation.entries.map(entryLeaf), ...observation.peerRoots.map(peerRootLeaf)];
+}
+
+const TREES = new Map<Observation, MerkleTree>();
+let cachedLeaves = 0;
+
+function rememberTree(observation: Observation, tree: MerkleTree): void {
+  if (TREES.has(observation)) return;
+  TREES.set(observation, tree);
+  cachedLeaves += tree.leafCount;
+  for (const [oldest, old] of TREES) {
+    if (cachedLeaves <= MAX_CACHED_TREE_LEAVES) break;
+    TREES.delete(oldest);
+    cachedLeaves -= old.leafCount;
+  }
+}
+
+function treeOf(observation: Observation): MerkleTree {
+  const known = TREES.get(observation);
+  if (known) return known;
+  const tree = buildTree(leavesOf(observation));
+  rememberTree(observation, tree);
+  return tree;
+}
+
+/** Where each entry sits in an observation, by `hex hash/state`, worked out once per observation. */
+const LEAF_INDEX = new WeakMap<Observation, Map<string, number>>();
+/** Edges already cut from an observation, by leaf: every certificate that needs one shares it. */
+const EDGES = new WeakMap<Observation, Map<number, ObservationEdge>>();
 
 export function headerDigest(header: ObservationHeader): Uint8Array {
   return domainHash(DOMAIN.observation, encode(ObservationHeader, header));
@@ -117,6 +153,7 @@ export class ObservationBuilder {
     const index = new Map<string, number>();
     entries.forEach((e, i) => index.set(`${toHex(e.txHash)}/${e.state}`, i));
     this.#sealed.push({ observation, tree, index });
+    rememberTree(observation, tree);
     if (this.#sealed.length > RETAINED_OBSERVATIONS) this.#sealed.shift();
     return observation;
   }
@@ -141,24 +178,35 @@ function edgeOf(observation: Observation, path: Uint8Array[], leafIndex: number)
 export function verifyObservation(observation: Observation, publicKey: Uint8Array): boolean {
   const header = observation.header;
   if (!header) return false;
-  const leaves = [...observation.entries.map(entryLeaf), ...observation.peerRoots.map(peerRootLeaf)];
+  const leaves = leavesOf(observation);
   if (leaves.length === 0 || leaves.length !== header.leafCount) return false;
-  if (!bytesEqual(buildTree(leaves).root, header.merkleRoot)) return false;
-  return verify(observation.signature, headerDigest(header), publicKey);
+  const tree = buildTree(leaves);
+  if (!bytesEqual(tree.root, header.merkleRoot) || !verify(observation.signature, headerDigest(header), publicKey)) return false;
+  rememberTree(observation, tree); // only a genuine observation's: a forged one is dropped, not kept
+  return true;
 }
 
 /** Checks one entry's Merkle path to a signed root, offline. */
-export function verifyEdge(edge: ObservationEdge, publicKey: Uint8Array): boolean {
+export function verifyEdge(edge: ObservationEdge, publicKey: Uint8Array, verifySignature: typeof verify = verify): boolean {
   if (!edge.header || !edge.entry) return false;
   if (!verifyProof(entryLeaf(edge.entry), edge.leafIndex, edge.header.leafCount, edge.path, edge.header.merkleRoot)) return false;
-  return verify(edge.signature, headerDigest(edge.header), publicKey);
+  return verifySignature(edge.signature, headerDigest(edge.header), publicKey);
 }
 
+/** The edge of `hash` in `state` in an observation (the same object each time it is asked for), if it holds one. */
 export function observationEdge(observation: Observation, hash: Uint8Array, state: TxState): ObservationEdge | undefined {
-  const leaf = observation.entries.findIndex((e) => e.state === state && bytesEqual(e.txHash, hash));
-  if (leaf < 0) return undefined;
-  const leaves = [...observation.entries.map(entryLeaf), ...observation.peerRoots.map(peerRootLeaf)];
-  return edgeOf(observation, buildTree(leaves).proof(leaf), leaf);
+  let index = LEAF_INDEX.get(observation);
+  if (!index) {
+    index = new Map(observation.entries.map((e, i) => [`${toHex(e.txHash)}/${e.state}`, i]));
+    LEAF_INDEX.set(observation, index);
+  }
+  const leaf = index.get(`${toHex(hash)}/${state}`);
+  if (leaf === undefined) return undefined;
+  let edges = EDGES.get(observation);
+  if (!edges) EDGES.set(observation, (edges = new Map()));
+  let edge = edges.get(leaf);
+  if (!edge) edges.set(leaf, (edge = edgeOf(observation, treeOf(observation).proof(leaf), leaf)));
+  return edge;
 }
 
 /** Proof that one peer signed PENDING for two transactions that spend the same output. */

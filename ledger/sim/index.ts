@@ -17,7 +17,7 @@ import { verifyObservation } from "../observation/index.ts";
 import { certifiedByEach, LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
 import { MemoryLedger, OutputRegistry } from "../consensus/memory-ledger.ts";
 import { DEFAULT_VALIDATORS, selectValidators } from "../consensus/validators.ts";
-import { COIN, TOTAL_SUPPLY, type Observation, type Output, type Transaction } from "../schema.ts";
+import { COIN, TOTAL_SUPPLY, type Observation, type ObservationEdge, type Output, type Transaction } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, outPointKey, txHash, type Spendable } from "../tx/index.ts";
 import { txKey } from "../tx/hash.ts";
 import type { ContentVerdicts } from "../tx/validate.ts";
@@ -86,7 +86,7 @@ function cachedVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uin
   return ok;
 }
 
-const CERTIFIERS = new WeakMap<readonly Observation[], ReadonlySet<PeerKey>>();
+const CERTIFIERS = new WeakMap<readonly ObservationEdge[], ReturnType<typeof certifiedByEach>>();
 const cachedCertifiedBy: typeof certifiedByEach = (hash, votes, check) => {
   let voters = CERTIFIERS.get(votes);
   if (!voters) CERTIFIERS.set(votes, (voters = certifiedByEach(hash, votes, check)));

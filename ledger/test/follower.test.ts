@@ -8,7 +8,7 @@ import { MemoryLedger } from "../consensus/memory-ledger.ts";
 import { feedAssignment } from "../consensus/validators.ts";
 import { peerIdOf } from "../identity/index.ts";
 import { ObservationBuilder } from "../observation/index.ts";
-import { TOTAL_SUPPLY, TxState, type Observation, type Transaction } from "../schema.ts";
+import { TOTAL_SUPPLY, TxState, type ObservationEdge, type Transaction } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, txHash } from "../tx/index.ts";
 
 const keys = [1, 2, 3, 4, 5].map((b) => generateKeyPair(new Uint8Array(32).fill(b)));
@@ -38,11 +38,13 @@ function followerNode(): { node: LedgerNode; state: MemoryLedger } {
   return { node, state };
 }
 
-/** ACCEPTED for `tx`, signed by validator `i`. */
-function acceptedBy(i: number, tx: Transaction): Observation {
+/** ACCEPTED for `tx`, signed by validator `i` in an observation with one other entry: the edge of that vote. */
+function acceptedBy(i: number, tx: Transaction): ObservationEdge {
   const builder = new ObservationBuilder({ peer: ids[i], publicKey: keys[i].publicKey, sign: (m) => sign(m, keys[i].secretKey) }, 50);
+  builder.observe({ txHash: new Uint8Array(32).fill(7), state: TxState.TX_STATE_PENDING, observedMs: 1n });
   builder.observe({ txHash: txHash(tx.body!), state: TxState.TX_STATE_ACCEPTED, observedMs: 1n });
-  return builder.seal(1)!;
+  builder.seal(1);
+  return builder.edgeFor(txHash(tx.body!), TxState.TX_STATE_ACCEPTED)!;
 }
 
 function transfer(amount: bigint): Transaction {

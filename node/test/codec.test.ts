@@ -6,6 +6,9 @@ import { encode } from "../../ledger/encoding/index.ts";
 import { LedgerBatch, LedgerEnvelope } from "../../proto/gen/trustql/network.ts";
 import { decodeBatch, encodeBatch, encodeEnvelope } from "../codec.ts";
 import type { Message } from "../../ledger/consensus/index.ts";
+import { generateKeyPair, sign } from "../../ledger/crypto.ts";
+import { observationEdge, ObservationBuilder, verifyEdge } from "../../ledger/observation/index.ts";
+import { ObservationEdge, Transaction, TxState } from "../../ledger/schema.ts";
 
 const peer = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString("hex"));
 // Want lists of any length: envelopes from a few bytes to tens of kilobytes (multi-byte lengths).
@@ -39,6 +42,24 @@ describe("ledger batches", () => {
     ];
     const received = decodeBatch(encodeBatch(messages.map((m) => encodeEnvelope(m, "all", "ab".repeat(32)))));
     expect(received.map((r) => r.message)).toEqual(messages);
+  });
+
+  it("carry a certificate's votes as edges that verify after the trip, however much else their observations held", () => {
+    const keys = generateKeyPair(new Uint8Array(32).fill(3));
+    const builder = new ObservationBuilder({ peer: new Uint8Array(32).fill(4), publicKey: keys.publicKey, sign: (m) => sign(m, keys.secretKey) }, 50);
+    for (let i = 0; i < 2000; i++) builder.observe({ txHash: Uint8Array.from({ length: 32 }, (_, b) => (i >> (b % 2 ? 8 : 0)) & 0xff), state: TxState.TX_STATE_PENDING, observedMs: 1n });
+    const hash = new Uint8Array(32).fill(0xee);
+    builder.observe({ txHash: hash, state: TxState.TX_STATE_ACCEPTED, observedMs: 1n });
+    const observation = builder.seal(1)!;
+    const edge = observationEdge(observation, hash, TxState.TX_STATE_ACCEPTED)!;
+    expect(observationEdge(observation, hash, TxState.TX_STATE_ACCEPTED)).toBe(edge); // cut once
+    const sent: Message = { kind: "certified", items: [{ tx: Transaction.fromPartial({}), votes: [edge] }] };
+    const bytes = encodeBatch([encodeEnvelope(sent, "all", "ab".repeat(32))]);
+    expect(bytes.length).toBeLessThan(1_000); // the observation itself takes about 90 KB
+    const [received] = decodeBatch(bytes);
+    const vote = received.message.kind === "certified" ? received.message.items[0].votes[0] : undefined;
+    expect(encode(ObservationEdge, vote!)).toEqual(encode(ObservationEdge, edge));
+    expect(verifyEdge(vote!, keys.publicKey)).toBe(true);
   });
 
   it("refuses an empty batch and bytes that are not one", () => {

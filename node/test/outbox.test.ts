@@ -1,15 +1,16 @@
 // The gossip outbox: messages sent together leave as one batch within the gossip limit, and a
 // catch-up reply too large for one message leaves as several.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Observation, Transaction } from "../../proto/gen/trustql/ledger.ts";
+import { ObservationEdge, Transaction } from "../../proto/gen/trustql/ledger.ts";
 import { decodeBatch, MAX_ENVELOPE_BYTES } from "../codec.ts";
 import { GossipOutbox, OUTBOX_FLUSH_MS } from "../outbox.ts";
 
 const SELF = "ab".repeat(32);
 
-function certifiedItem(entries: number) {
-  const observation = Observation.fromPartial({ entries: Array.from({ length: entries }, (_, i) => ({ txHash: new Uint8Array(32).fill(i % 251), state: 1, observedMs: BigInt(i) })) });
-  return { tx: Transaction.fromPartial({}), votes: [observation] };
+/** A certificate of about `hashes` × 34 bytes: one vote whose Merkle path is that long. */
+function certifiedItem(hashes: number) {
+  const edge = ObservationEdge.fromPartial({ path: Array.from({ length: hashes }, (_, i) => new Uint8Array(32).fill(i % 251)) });
+  return { tx: Transaction.fromPartial({}), votes: [edge] };
 }
 
 afterEach(() => vi.useRealTimers());

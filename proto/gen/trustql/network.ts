@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { EquivocationEvidence, Observation, Transaction } from "./ledger.ts";
+import { EquivocationEvidence, Observation, ObservationEdge, Transaction } from "./ledger.ts";
 
 /** What ledger nodes send each other over the network (net/ carries the bytes; node/ decodes). */
 
@@ -30,9 +30,14 @@ export interface CertifyRequest {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * A committed transaction and its ACCEPTED votes: each an edge (one entry, its Merkle path and
+ * the signed header), so a certificate grows with the committee, not with what each vote's
+ * observation held besides.
+ */
 export interface CertifiedTransaction {
   tx?: Transaction | undefined;
-  votes: Observation[];
+  votes: ObservationEdge[];
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -378,7 +383,7 @@ export const CertifiedTransaction: MessageFns<CertifiedTransaction> = {
       Transaction.encode(message.tx, writer.uint32(10).fork()).join();
     }
     for (const v of message.votes) {
-      Observation.encode(v!, writer.uint32(18).fork()).join();
+      ObservationEdge.encode(v!, writer.uint32(26).fork()).join();
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -412,12 +417,12 @@ export const CertifiedTransaction: MessageFns<CertifiedTransaction> = {
             message.tx = Transaction.decode(reader, reader.uint32());
             continue;
           }
-          case 2: {
-            if (tag !== 18) {
+          case 3: {
+            if (tag !== 26) {
               break;
             }
 
-            message.votes.push(Observation.decode(reader, reader.uint32()));
+            message.votes.push(ObservationEdge.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -443,7 +448,7 @@ export const CertifiedTransaction: MessageFns<CertifiedTransaction> = {
   fromJSON(object: any): CertifiedTransaction {
     return {
       tx: isSet(object.tx) ? Transaction.fromJSON(object.tx) : undefined,
-      votes: globalThis.Array.isArray(object?.votes) ? object.votes.map((e: any) => Observation.fromJSON(e)) : [],
+      votes: globalThis.Array.isArray(object?.votes) ? object.votes.map((e: any) => ObservationEdge.fromJSON(e)) : [],
     };
   },
 
@@ -453,7 +458,7 @@ export const CertifiedTransaction: MessageFns<CertifiedTransaction> = {
       obj.tx = Transaction.toJSON(message.tx);
     }
     if (message.votes?.length) {
-      obj.votes = message.votes.map((e) => Observation.toJSON(e));
+      obj.votes = message.votes.map((e) => ObservationEdge.toJSON(e));
     }
     return obj;
   },
@@ -464,7 +469,7 @@ export const CertifiedTransaction: MessageFns<CertifiedTransaction> = {
   fromPartial(object: DeepPartial<CertifiedTransaction>): CertifiedTransaction {
     const message = createBaseCertifiedTransaction();
     message.tx = (object.tx !== undefined && object.tx !== null) ? Transaction.fromPartial(object.tx) : undefined;
-    message.votes = object.votes?.map((e) => Observation.fromPartial(e)) || [];
+    message.votes = object.votes?.map((e) => ObservationEdge.fromPartial(e)) || [];
     return message;
   },
 };
