@@ -19,7 +19,7 @@
 // is the committee's. The other peers follow: they forward what clients submit to the
 // committee, and apply the certificates their feeders send them, in the feeders' commit order.
 import { bytesEqual, toHex } from "../crypto.ts";
-import { makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
+import { entryEdge, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
 import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type Transaction } from "../schema.ts";
 import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
@@ -62,8 +62,6 @@ export interface Certificate {
   votes: ObservationEdge[];
 }
 
-/** A validator's ACCEPTED vote: the observation it came in, or the edge a certificate carried it in. */
-type AcceptedVote = Observation | ObservationEdge;
 
 /** Where a run of certificates sits in its sender's commit order: `first` is the first item's position, `next` the sender's count. */
 export interface FeedPosition {
@@ -139,7 +137,8 @@ interface TxRecord {
   commitSeq: number;
   /** Votes by validator index (the committee's order): the observation each validator said it in. */
   pending: (Observation | undefined)[];
-  accepted: (AcceptedVote | undefined)[];
+  /** ACCEPTED votes as the edges of their entries: what certificates and proofs carry. */
+  accepted: (ObservationEdge | undefined)[];
   /** The weight of `pending` and `accepted`, kept as votes arrive (and when a voter is convicted). */
   pendingWeight: number;
   acceptedWeight: number;
@@ -170,14 +169,8 @@ function entryKeys(observation: Observation): string[] {
 /** The PENDING votes of a transaction that no longer needs them (shared, never written). */
 const NO_VOTES: (Observation | undefined)[] = Object.freeze([]) as unknown as (Observation | undefined)[];
 
-/** A record's ACCEPTED votes as edges: what certificates and proofs carry. */
 function acceptedEdges(record: TxRecord): ObservationEdge[] {
-  const edges: ObservationEdge[] = [];
-  for (const vote of record.accepted) {
-    const edge = vote && ("entries" in vote ? observationEdge(vote, record.hash, TxState.TX_STATE_ACCEPTED) : vote);
-    if (edge) edges.push(edge);
-  }
-  return edges;
+  return record.accepted.filter((edge) => edge !== undefined);
 }
 
 export class LedgerNode {
@@ -197,7 +190,7 @@ export class LedgerNode {
   /** Output key → when its conflict opened. */
   readonly #conflicts = new Map<string, number>();
   /** Votes for transactions not yet seen, replayed when they arrive. */
-  readonly #orphanVotes = new Map<string, { voter: number; state: TxState; observation: Observation }[]>();
+  readonly #orphanVotes = new Map<string, { voter: number; state: TxState; observation: Observation; leaf: number }[]>();
   /** Validator → its index in the committee, and each index's weight (1, or 0 once convicted). */
   readonly #validatorIndex = new Map<PeerKey, number>();
   readonly #weightAt: Float64Array;
@@ -386,7 +379,7 @@ export class LedgerNode {
     this.#txs.set(key, record);
     this.#open.set(key, record);
     this.#admit(record, nowMs);
-    for (const vote of this.#orphanVotes.get(key) ?? []) this.#vote(record, vote.voter, vote.state, vote.observation);
+    for (const vote of this.#orphanVotes.get(key) ?? []) this.#vote(record, vote.voter, vote.state, vote.observation, vote.leaf);
     this.#orphanVotes.delete(key);
   }
 
@@ -456,13 +449,13 @@ export class LedgerNode {
     for (let i = 0; i < keys.length; i++) {
       const hash = keys[i];
       const record = this.#txs.get(hash);
-      if (record) this.#vote(record, voter, observation.entries[i].state, observation);
+      if (record) this.#vote(record, voter, observation.entries[i].state, observation, i);
       else {
         const votes = this.#orphanVotes.get(hash) ?? [];
         // Ask its first voter, and again at its 2nd, 4th, 8th… vote whoever sent that one: a
         // request or reply lost on the way is made good, at a few requests per transaction.
         if ((votes.length & (votes.length - 1)) === 0) wanted.push(hash);
-        votes.push({ voter, state: observation.entries[i].state, observation });
+        votes.push({ voter, state: observation.entries[i].state, observation, leaf: i });
         this.#orphanVotes.set(hash, votes);
       }
     }
@@ -471,8 +464,9 @@ export class LedgerNode {
     if (wanted.length > 0) this.#send([from], { kind: "want", hashes: wanted.slice(0, MAX_WANTED) });
   }
 
-  #vote(record: TxRecord, voter: number, state: TxState, observation: Observation): void {
-    if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, observation);
+  /** A validator's vote, entry `leaf` of its observation. */
+  #vote(record: TxRecord, voter: number, state: TxState, observation: Observation, leaf: number): void {
+    if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, entryEdge(observation, leaf));
     if (state !== TxState.TX_STATE_PENDING) return;
     if (record.pending === NO_VOTES) return; // committed and never contested: its PENDING votes are done with
     if (record.pending[voter] === undefined) record.pendingWeight += this.#weightAt[voter];
@@ -480,7 +474,7 @@ export class LedgerNode {
     if (record.contested) this.#checkEquivocation(record, voter, observation);
   }
 
-  #voteAccepted(record: TxRecord, voter: number, vote: AcceptedVote): void {
+  #voteAccepted(record: TxRecord, voter: number, vote: ObservationEdge): void {
     if (record.accepted[voter] === undefined) {
       record.acceptedWeight += this.#weightAt[voter];
       record.acceptedVoters++;
@@ -535,7 +529,7 @@ export class LedgerNode {
     const keys = entryKeys(observation);
     for (let i = 0; i < keys.length; i++) {
       const record = this.#txs.get(keys[i]);
-      if (record) this.#vote(record, self, observation.entries[i].state, observation);
+      if (record) this.#vote(record, self, observation.entries[i].state, observation, i);
     }
   }
 

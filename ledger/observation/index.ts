@@ -82,8 +82,15 @@ function treeOf(observation: Observation): MerkleTree {
 
 /** Where each entry sits in an observation, by `hex hash/state`, worked out once per observation. */
 const LEAF_INDEX = new WeakMap<Observation, Map<string, number>>();
-/** Edges already cut from an observation, by leaf: every certificate that needs one shares it. */
-const EDGES = new WeakMap<Observation, Map<number, ObservationEdge>>();
+/**
+ * Observations this process sealed or verified, with the key they verified under, and the edges
+ * cut from them: such an edge is genuine by construction and needs no check of its own.
+ */
+const GENUINE = new WeakMap<Observation, Uint8Array>();
+const GENUINE_EDGES = new WeakMap<ObservationEdge, Uint8Array>();
+
+/** Edges already cut from an observation, by leaf: every vote and certificate that needs one shares it. */
+const EDGES = new WeakMap<Observation, (ObservationEdge | undefined)[]>();
 
 export function headerDigest(header: ObservationHeader): Uint8Array {
   return domainHash(DOMAIN.observation, encode(ObservationHeader, header));
@@ -154,6 +161,7 @@ export class ObservationBuilder {
     entries.forEach((e, i) => index.set(`${toHex(e.txHash)}/${e.state}`, i));
     this.#sealed.push({ observation, tree, index });
     rememberTree(observation, tree);
+    GENUINE.set(observation, this.#signer.publicKey);
     if (this.#sealed.length > RETAINED_OBSERVATIONS) this.#sealed.shift();
     return observation;
   }
@@ -183,29 +191,44 @@ export function verifyObservation(observation: Observation, publicKey: Uint8Arra
   const tree = buildTree(leaves);
   if (!bytesEqual(tree.root, header.merkleRoot) || !verify(observation.signature, headerDigest(header), publicKey)) return false;
   rememberTree(observation, tree); // only a genuine observation's: a forged one is dropped, not kept
+  GENUINE.set(observation, publicKey);
   return true;
 }
 
 /** Checks one entry's Merkle path to a signed root, offline. */
 export function verifyEdge(edge: ObservationEdge, publicKey: Uint8Array, verifySignature: typeof verify = verify): boolean {
+  const genuineUnder = GENUINE_EDGES.get(edge);
+  if (genuineUnder && bytesEqual(genuineUnder, publicKey)) return true;
   if (!edge.header || !edge.entry) return false;
   if (!verifyProof(entryLeaf(edge.entry), edge.leafIndex, edge.header.leafCount, edge.path, edge.header.merkleRoot)) return false;
   return verifySignature(edge.signature, headerDigest(edge.header), publicKey);
 }
 
-/** The edge of `hash` in `state` in an observation (the same object each time it is asked for), if it holds one. */
-export function observationEdge(observation: Observation, hash: Uint8Array, state: TxState): ObservationEdge | undefined {
+/**
+ * The edge of `hash` (bytes, or hex) in `state` in an observation (the same object each time it is
+ * asked for), if it holds one.
+ */
+export function observationEdge(observation: Observation, hash: Uint8Array | string, state: TxState): ObservationEdge | undefined {
   let index = LEAF_INDEX.get(observation);
   if (!index) {
     index = new Map(observation.entries.map((e, i) => [`${toHex(e.txHash)}/${e.state}`, i]));
     LEAF_INDEX.set(observation, index);
   }
-  const leaf = index.get(`${toHex(hash)}/${state}`);
-  if (leaf === undefined) return undefined;
+  const leaf = index.get(`${typeof hash === "string" ? hash : toHex(hash)}/${state}`);
+  return leaf === undefined ? undefined : entryEdge(observation, leaf);
+}
+
+/** The edge of an observation's entry `leaf`, cut once: the same object each time it is asked for. */
+export function entryEdge(observation: Observation, leaf: number): ObservationEdge {
+  invariant(leaf >= 0 && leaf < observation.entries.length, `entry ${leaf} of an observation of ${observation.entries.length}`);
   let edges = EDGES.get(observation);
-  if (!edges) EDGES.set(observation, (edges = new Map()));
-  let edge = edges.get(leaf);
-  if (!edge) edges.set(leaf, (edge = edgeOf(observation, treeOf(observation).proof(leaf), leaf)));
+  if (!edges) EDGES.set(observation, (edges = []));
+  let edge = edges[leaf];
+  if (!edge) {
+    edges[leaf] = edge = edgeOf(observation, treeOf(observation).proof(leaf), leaf);
+    const key = GENUINE.get(observation);
+    if (key) GENUINE_EDGES.set(edge, key);
+  }
   return edge;
 }
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, sign } from "../crypto.ts";
-import { makeEvidence, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation } from "../observation/index.ts";
+import { entryEdge, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation } from "../observation/index.ts";
 import { TxState, type TransactionBody } from "../schema.ts";
 import { txHash } from "../tx/hash.ts";
 
@@ -40,6 +40,27 @@ describe("observations", () => {
     expect(verifyEdge({ ...edge, entry: { ...edge.entry!, txHash: hashOf(43) } }, keys.publicKey)).toBe(false);
     expect(verifyEdge({ ...edge, entry: { ...edge.entry!, state: TxState.TX_STATE_PENDING } }, keys.publicKey)).toBe(false);
     expect(builder.edgeFor(hashOf(42), TxState.TX_STATE_PENDING)).toBeUndefined();
+  });
+
+  it("cut each entry's edge once; one cut from a verified observation needs no check but still holds only under its key", () => {
+    const builder = new ObservationBuilder(signer, 1);
+    for (let i = 1; i <= 30; i++) builder.observe({ txHash: hashOf(i), state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(i) });
+    const sealed = builder.seal(5)!;
+    // A copy, as a peer's observation arrives: verified here before any edge is cut from it.
+    const received = { ...sealed, entries: sealed.entries.map((e) => ({ ...e })) };
+    expect(verifyObservation(received, keys.publicKey)).toBe(true);
+    const edge = entryEdge(received, 7);
+    expect(entryEdge(received, 7)).toBe(edge);
+    expect(observationEdge(received, hashOf(8), TxState.TX_STATE_ACCEPTED)).toBe(edge);
+    expect(verifyEdge(edge, keys.publicKey, () => false)).toBe(true); // no signature check needed
+    expect(verifyEdge(edge, generateKeyPair(new Uint8Array(32).fill(2)).publicKey)).toBe(false);
+    // A forged copy (a new object) is checked in full.
+    expect(verifyEdge({ ...edge, entry: { ...edge.entry!, txHash: hashOf(9) } }, keys.publicKey)).toBe(false);
+    expect(verifyEdge({ ...edge }, keys.publicKey, () => false)).toBe(false);
+    // An observation not verified here: its edges are checked like any other.
+    const unverified = { ...sealed, entries: sealed.entries.map((e) => ({ ...e })) };
+    expect(verifyEdge(entryEdge(unverified, 3), keys.publicKey, () => false)).toBe(false);
+    expect(verifyEdge(entryEdge(unverified, 3), keys.publicKey)).toBe(true);
   });
 
   it("give every entry of every observation an edge, and none survives a changed header or path", () => {
