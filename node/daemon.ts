@@ -162,6 +162,8 @@ export class TrustqlNode {
       verify,
       // A transaction's signatures are checked when it arrives, not again when it commits.
       contentVerdicts: new WeakSet(),
+      // After a restart, peers are asked for what was committed since shortly before this, not for everything.
+      lastCommitMs: store.lastAcceptedMs(),
       intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
     });
 

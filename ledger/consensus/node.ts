@@ -42,7 +42,7 @@ export const FEED_HEARTBEAT_MS = 1_000;
 /** A follower asks a feeder to fill a gap at most this often. */
 const FEED_GAP_RETRY_MS = 500;
 /** A restarted validator asks for what was committed from this long before its last commit (clocks differ). */
-const RESYNC_MARGIN_MS = 30_000;
+export const RESYNC_MARGIN_MS = 30_000;
 /** Header signatures of certificates' edges a node remembers having checked (edges of one observation share one). */
 const MAX_CHECKED_HEADERS = 1_024;
 /** Times a follower asks for a better certificate of one transaction, and transactions it asks about at once (forgeries cost nothing to send). */
@@ -98,6 +98,8 @@ export interface LedgerNodeConfig {
   /** The validators among `votes` whose edge is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
   certifiedBy?: typeof certifiedByEach;
   intervalMs: number;
+  /** When this node last committed before it started (its store remembers; its events begin empty): a restart asks for what came after. */
+  lastCommitMs?: number;
   conflictWindowMs?: number;
   reannounceMs?: number;
   behaviour?: Behaviour;
@@ -352,7 +354,7 @@ export class LedgerNode {
     if (!this.#isValidator) {
       for (const feeder of this.#feeders) this.#send([feeder], { kind: "sync", fromSeq: this.#feedCursor.get(feeder) ?? 0 });
     } else {
-      const last = this.events.committedAtMs.at(-1);
+      const last = this.events.committedAtMs.at(-1) ?? this.config.lastCommitMs;
       this.#send([...peers], last === undefined ? { kind: "sync" } : { kind: "sync", sinceMs: Math.max(0, last - RESYNC_MARGIN_MS) });
     }
     return this.#flush();

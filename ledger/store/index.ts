@@ -80,6 +80,7 @@ export class UtxoStore implements UtxoView {
       ),
       transaction: prepare("SELECT bytes, accepted_ms, seq FROM transactions WHERE hash = ?"),
       count: prepare("SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM transactions"),
+      lastAccepted: prepare("SELECT accepted_ms FROM transactions ORDER BY seq DESC LIMIT 1"),
       savePending: prepare("INSERT OR IGNORE INTO pending (hash, received_ms, bytes) VALUES (?, ?, ?)"),
       dropPending: prepare("DELETE FROM pending WHERE hash = ?"),
       allPending: prepare("SELECT bytes FROM pending ORDER BY received_ms"),
@@ -130,6 +131,12 @@ export class UtxoStore implements UtxoView {
 
   transactionCount(): number {
     return Number((this.#statements.count.get() as { n: bigint }).n);
+  }
+
+  /** When the newest transaction here was accepted (by this store's clock). */
+  lastAcceptedMs(): number | undefined {
+    const row = this.#statements.lastAccepted.get() as { accepted_ms: number | bigint } | undefined;
+    return row === undefined ? undefined : Number(row.accepted_ms);
   }
 
   transaction(hash: Uint8Array): { tx: Transaction; acceptedMs: number; seq: number } | undefined {

@@ -2,7 +2,7 @@
 // must not re-send all of it every second (that load grows with the backlog it came from).
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, sign, toHex, verify } from "../crypto.ts";
-import { LedgerNode, DEFAULT_REANNOUNCE_MS } from "../consensus/node.ts";
+import { LedgerNode, DEFAULT_REANNOUNCE_MS, RESYNC_MARGIN_MS, type LedgerNodeConfig } from "../consensus/node.ts";
 import { MemoryLedger } from "../consensus/memory-ledger.ts";
 import { peerIdOf } from "../identity/index.ts";
 import { TOTAL_SUPPLY, type Transaction } from "../schema.ts";
@@ -43,5 +43,27 @@ describe("re-announcements", () => {
     expect(pauses.slice(0, 2)).toEqual([2 * DEFAULT_REANNOUNCE_MS, 4 * DEFAULT_REANNOUNCE_MS]);
     expect(pauses.slice(2).every((p) => p === 4 * DEFAULT_REANNOUNCE_MS)).toBe(true);
     expect(node.openCount).toBe(1);
+  });
+});
+
+describe("a restarted validator", () => {
+  it("asks its peers for what was committed since shortly before its store's last commit, or for everything when it has none", () => {
+    const keys = [1, 2, 3].map((b) => generateKeyPair(new Uint8Array(32).fill(b)));
+    const peers = keys.map((k) => toHex(peerIdOf({ masterKey: k.publicKey, powNonce: 0n })));
+    const started = (lastCommitMs?: number) => {
+      const config: LedgerNodeConfig = {
+        self: peers[0],
+        signer: { peer: peerIdOf({ masterKey: keys[0].publicKey, powNonce: 0n }), publicKey: keys[0].publicKey, sign: (m) => sign(m, keys[0].secretKey) },
+        peers,
+        publicKeyOf: (p) => keys[peers.indexOf(p)]?.publicKey,
+        state: new MemoryLedger(),
+        verify,
+        intervalMs: 50,
+        lastCommitMs,
+      };
+      return new LedgerNode(config).resync(peers.slice(1)).map((o) => o.message);
+    };
+    expect(started(1_764_800_000_000)).toEqual([{ kind: "sync", sinceMs: 1_764_800_000_000 - RESYNC_MARGIN_MS }]);
+    expect(started(undefined)).toEqual([{ kind: "sync" }]);
   });
 });

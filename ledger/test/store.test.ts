@@ -35,6 +35,7 @@ describe("the UTXO store", () => {
     expect(store.coinSupply()).toBe(TOTAL_SUPPLY);
     expect(() => store.commit({ tx, consumed: validation.consumed, acceptedMs: 11 })).toThrow(/spent or unknown/);
     expect(store.transactionCount()).toBe(2);
+    expect(store.lastAcceptedMs()).toBe(10); // not 11: the refused commit left nothing
     expect(validateTransaction(tx, store, 12)).toMatchObject({ ok: false, reason: "spent_input" });
     store.close();
   });
