@@ -213,6 +213,8 @@ export class LedgerNode {
   /** Validator: commits already sent to followers, and when it last sent them anything. */
   #fedUpTo = 0;
   #lastFeedMs = -Infinity;
+  /** Validator: per peer, the position in its commit order this node last asked it to catch up from. */
+  readonly #catchUpAsked = new Map<PeerKey, number>();
   /** Follower: transactions whose certificates came short of a quorum here, and how often it asked for better ones. */
   readonly #shortAsks = new Map<string, number>();
   /** Peers convicted of equivocation here. */
@@ -322,8 +324,10 @@ export class LedgerNode {
         break;
       }
       case "certified":
-        if (this.#isValidator) for (const item of message.items) this.#receiveCertified(item.tx, item.votes, nowMs);
-        else this.#follow(message.items, message.feed, from, nowMs);
+        if (this.#isValidator) {
+          for (const item of message.items) this.#receiveCertified(item.tx, item.votes, nowMs);
+          this.#continueCatchUp(message.items, message.feed, from);
+        } else this.#follow(message.items, message.feed, from, nowMs);
         break;
     }
     return this.#flush();
@@ -647,22 +651,40 @@ export class LedgerNode {
     return [...new Set(next)];
   }
 
-  /** The reply to a sync: a run of this node's commit order from a position, or everything committed since a time. */
+  /**
+   * The reply to a sync: at most MAX_WANTED certificates of this node's commit order, from a
+   * position or from the first commit since a time, with where they sit in it (the asker goes on
+   * from where they end).
+   */
   #catchUp(request: { fromSeq?: number; sinceMs?: number }): Message {
     const committed = this.#committedInOrder;
-    if (request.fromSeq !== undefined) {
-      const first = Math.max(0, Math.min(request.fromSeq, committed.length));
-      return { kind: "certified", items: committed.slice(first, first + MAX_WANTED).map((r) => this.#certificateOf(r)), feed: { first, next: committed.length } };
+    let first: number;
+    if (request.fromSeq !== undefined) first = Math.max(0, Math.min(request.fromSeq, committed.length));
+    else {
+      // Commit times only grow: the first commit at or after `sinceMs`, by bisection.
+      const since = request.sinceMs ?? -Infinity;
+      let high = committed.length;
+      first = 0;
+      while (first < high) {
+        const mid = (first + high) >> 1;
+        if (this.events.committedAtMs[committed[mid].commitSeq] < since) first = mid + 1;
+        else high = mid;
+      }
     }
-    // Commit times only grow: the first commit at or after `sinceMs`, by bisection.
-    const since = request.sinceMs ?? -Infinity;
-    let [low, high] = [0, committed.length];
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.events.committedAtMs[committed[mid].commitSeq] < since) low = mid + 1;
-      else high = mid;
-    }
-    return { kind: "certified", items: committed.slice(low).map((r) => this.#certificateOf(r)) };
+    return { kind: "certified", items: committed.slice(first, first + MAX_WANTED).map((r) => this.#certificateOf(r)), feed: { first, next: committed.length } };
+  }
+
+  /**
+   * Validator: a catch-up reply that ends short of its sender's commit count: ask for the rest.
+   * Asks to one peer only go forward, so the parts of a reply split on the way, or the replies to
+   * repeated syncs, do not start chains of their own.
+   */
+  #continueCatchUp(items: readonly Certificate[], feed: FeedPosition | undefined, from: PeerKey): void {
+    if (!feed || items.length === 0) return;
+    const next = feed.first + items.length;
+    if (next >= feed.next || next <= (this.#catchUpAsked.get(from) ?? 0)) return;
+    this.#catchUpAsked.set(from, next);
+    this.#send([from], { kind: "sync", fromSeq: next });
   }
 
   /** A transaction with ACCEPTED observations from peers holding ≥ 2/3 of the weight. */
