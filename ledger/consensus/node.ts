@@ -62,7 +62,6 @@ export interface Certificate {
   votes: ObservationEdge[];
 }
 
-
 /** Where a run of certificates sits in its sender's commit order: `first` is the first item's position, `next` the sender's count. */
 export interface FeedPosition {
   first: number;
@@ -687,7 +686,7 @@ export class LedgerNode {
     this.#send([from], { kind: "sync", fromSeq: next });
   }
 
-  /** A transaction with ACCEPTED observations from peers holding ≥ 2/3 of the weight. */
+  /** A transaction with ACCEPTED votes (edges) from peers holding ≥ 2/3 of the weight. */
   #receiveCertified(tx: Transaction, votes: readonly ObservationEdge[], nowMs: number): void {
     this.#receiveTx(tx, nowMs, false);
     const record = this.#txs.get(txKey(tx.body!));

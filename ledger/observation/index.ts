@@ -195,7 +195,7 @@ export function verifyObservation(observation: Observation, publicKey: Uint8Arra
   return true;
 }
 
-/** Checks one entry's Merkle path to a signed root, offline. */
+/** Checks one entry's Merkle path to a signed root, offline (an edge this process cut from a genuine observation is known good). */
 export function verifyEdge(edge: ObservationEdge, publicKey: Uint8Array, verifySignature: typeof verify = verify): boolean {
   const genuineUnder = GENUINE_EDGES.get(edge);
   if (genuineUnder && bytesEqual(genuineUnder, publicKey)) return true;
@@ -204,17 +204,14 @@ export function verifyEdge(edge: ObservationEdge, publicKey: Uint8Array, verifyS
   return verifySignature(edge.signature, headerDigest(edge.header), publicKey);
 }
 
-/**
- * The edge of `hash` (bytes, or hex) in `state` in an observation (the same object each time it is
- * asked for), if it holds one.
- */
-export function observationEdge(observation: Observation, hash: Uint8Array | string, state: TxState): ObservationEdge | undefined {
+/** The edge of `hash` in `state` in an observation (the same object each time it is asked for), if it holds one. */
+export function observationEdge(observation: Observation, hash: Uint8Array, state: TxState): ObservationEdge | undefined {
   let index = LEAF_INDEX.get(observation);
   if (!index) {
     index = new Map(observation.entries.map((e, i) => [`${toHex(e.txHash)}/${e.state}`, i]));
     LEAF_INDEX.set(observation, index);
   }
-  const leaf = index.get(`${typeof hash === "string" ? hash : toHex(hash)}/${state}`);
+  const leaf = index.get(`${toHex(hash)}/${state}`);
   return leaf === undefined ? undefined : entryEdge(observation, leaf);
 }
 
