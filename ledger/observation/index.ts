@@ -111,7 +111,7 @@ export class ObservationBuilder {
   #previousRoot: Uint8Array = new Uint8Array(32);
   #lastSealMs = -Infinity;
   #lastPeerRootsMs = -Infinity;
-  readonly #sealed: { observation: Observation; tree: ReturnType<typeof buildTree>; index: Map<string, number> }[] = [];
+  readonly #sealed: Observation[] = [];
 
   constructor(signer: ObservationSigner, intervalMs = DEFAULT_INTERVAL_MS) {
     invariant(intervalMs > 0, "observation interval must be positive");
@@ -157,9 +157,7 @@ export class ObservationBuilder {
     const observation: Observation = { header, signature: this.#signer.sign(headerDigest(header)), entries, peerRoots };
     this.#previousRoot = tree.root;
     this.#lastSealMs = nowMs;
-    const index = new Map<string, number>();
-    entries.forEach((e, i) => index.set(`${toHex(e.txHash)}/${e.state}`, i));
-    this.#sealed.push({ observation, tree, index });
+    this.#sealed.push(observation);
     rememberTree(observation, tree);
     GENUINE.set(observation, this.#signer.publicKey);
     if (this.#sealed.length > RETAINED_OBSERVATIONS) this.#sealed.shift();
@@ -168,11 +166,9 @@ export class ObservationBuilder {
 
   /** The newest edge proving this node signed `state` for a transaction, if still retained. */
   edgeFor(hash: Uint8Array, state: TxState): ObservationEdge | undefined {
-    const key = `${toHex(hash)}/${state}`;
     for (let i = this.#sealed.length - 1; i >= 0; i--) {
-      const { observation, tree, index } = this.#sealed[i];
-      const leaf = index.get(key);
-      if (leaf !== undefined) return edgeOf(observation, tree.proof(leaf), leaf);
+      const edge = observationEdge(this.#sealed[i], hash, state);
+      if (edge) return edge;
     }
     return undefined;
   }

@@ -1,5 +1,6 @@
 // A transaction that stays open is announced again with growing pauses: a node with a backlog
-// must not re-send all of it every second (that load grows with the backlog it came from).
+// must not re-send all of it every second (that load grows with the backlog it came from). A
+// restarted validator asks for what it missed since its last commit, in bounded runs.
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, sign, toHex, verify } from "../crypto.ts";
 import { LedgerNode, DEFAULT_REANNOUNCE_MS, MAX_WANTED, RESYNC_MARGIN_MS, type LedgerNodeConfig, type Outbound } from "../consensus/node.ts";
@@ -8,26 +9,34 @@ import { peerIdOf } from "../identity/index.ts";
 import { TOTAL_SUPPLY, type Output, type Transaction } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, signBody, txHash, type Spendable } from "../tx/index.ts";
 
+const keys = [1, 2, 3].map((b) => generateKeyPair(new Uint8Array(32).fill(b)));
+const peers = keys.map((k) => toHex(peerIdOf({ masterKey: k.publicKey, powNonce: 0n })));
+const treasury = generateKeyPair(new Uint8Array(32).fill(9));
+const genesis: Transaction = {
+  body: { inputs: [], outputs: [{ address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY, fee: false }], createdMs: 0n, nonce: 0n },
+  witnesses: [],
+};
+
+/** Validator `i` of the three, its state holding genesis. */
+function validator(i: number, config: Partial<LedgerNodeConfig> = {}): { node: LedgerNode; state: MemoryLedger } {
+  const state = new MemoryLedger();
+  state.commit(genesis, txHash(genesis.body!), [], 0);
+  const node = new LedgerNode({
+    self: peers[i],
+    signer: { peer: peerIdOf({ masterKey: keys[i].publicKey, powNonce: 0n }), publicKey: keys[i].publicKey, sign: (m) => sign(m, keys[i].secretKey) },
+    peers,
+    publicKeyOf: (p) => keys[peers.indexOf(p)]?.publicKey,
+    state,
+    verify,
+    intervalMs: 50,
+    ...config,
+  });
+  return { node, state };
+}
+
 describe("re-announcements", () => {
   it("back off while a transaction stays open, up to four times the first pause", () => {
-    const keys = [1, 2, 3].map((b) => generateKeyPair(new Uint8Array(32).fill(b)));
-    const peers = keys.map((k) => toHex(peerIdOf({ masterKey: k.publicKey, powNonce: 0n })));
-    const treasury = generateKeyPair(new Uint8Array(32).fill(9));
-    const genesis: Transaction = {
-      body: { inputs: [], outputs: [{ address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY, fee: false }], createdMs: 0n, nonce: 0n },
-      witnesses: [],
-    };
-    const state = new MemoryLedger();
-    state.commit(genesis, txHash(genesis.body!), [], 0);
-    const node = new LedgerNode({
-      self: peers[0],
-      signer: { peer: peerIdOf({ masterKey: keys[0].publicKey, powNonce: 0n }), publicKey: keys[0].publicKey, sign: (m) => sign(m, keys[0].secretKey) },
-      peers,
-      publicKeyOf: (p) => keys[peers.indexOf(p)]?.publicKey,
-      state,
-      verify,
-      intervalMs: 50,
-    });
+    const { node } = validator(0);
     const transfer = buildTransfer(
       { available: [{ outPoint: { txHash: txHash(genesis.body!), index: 0 }, output: genesis.body!.outputs[0] }], to: addressOf(keys[1].publicKey), amount: 5n, fee: 0n, createdMs: 0 },
       nodeSigner(treasury),
@@ -48,21 +57,7 @@ describe("re-announcements", () => {
 
 describe("a restarted validator", () => {
   it("asks its peers for what was committed since shortly before its store's last commit, or for everything when it has none", () => {
-    const keys = [1, 2, 3].map((b) => generateKeyPair(new Uint8Array(32).fill(b)));
-    const peers = keys.map((k) => toHex(peerIdOf({ masterKey: k.publicKey, powNonce: 0n })));
-    const started = (lastCommitMs?: number) => {
-      const config: LedgerNodeConfig = {
-        self: peers[0],
-        signer: { peer: peerIdOf({ masterKey: keys[0].publicKey, powNonce: 0n }), publicKey: keys[0].publicKey, sign: (m) => sign(m, keys[0].secretKey) },
-        peers,
-        publicKeyOf: (p) => keys[peers.indexOf(p)]?.publicKey,
-        state: new MemoryLedger(),
-        verify,
-        intervalMs: 50,
-        lastCommitMs,
-      };
-      return new LedgerNode(config).resync(peers.slice(1)).map((o) => o.message);
-    };
+    const started = (lastCommitMs?: number) => validator(0, { lastCommitMs }).node.resync(peers.slice(1)).map((o) => o.message);
     expect(started(1_764_800_000_000)).toEqual([{ kind: "sync", sinceMs: 1_764_800_000_000 - RESYNC_MARGIN_MS }]);
     expect(started(undefined)).toEqual([{ kind: "sync" }]);
   });
@@ -70,28 +65,7 @@ describe("a restarted validator", () => {
 
 describe("catching up", () => {
   it("comes in runs of at most MAX_WANTED certificates, and a validator asks on until it has everything", () => {
-    const keys = [1, 2, 3].map((b) => generateKeyPair(new Uint8Array(32).fill(b)));
-    const peers = keys.map((k) => toHex(peerIdOf({ masterKey: k.publicKey, powNonce: 0n })));
-    const treasury = generateKeyPair(new Uint8Array(32).fill(9));
-    const genesis: Transaction = {
-      body: { inputs: [], outputs: [{ address: addressOf(treasury.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY, fee: false }], createdMs: 0n, nonce: 0n },
-      witnesses: [],
-    };
-    const validator = (i: number) => {
-      const state = new MemoryLedger();
-      state.commit(genesis, txHash(genesis.body!), [], 0);
-      const node = new LedgerNode({
-        self: peers[i],
-        signer: { peer: peerIdOf({ masterKey: keys[i].publicKey, powNonce: 0n }), publicKey: keys[i].publicKey, sign: (m) => sign(m, keys[i].secretKey) },
-        peers,
-        publicKeyOf: (p) => keys[peers.indexOf(p)]?.publicKey,
-        state,
-        verify,
-        intervalMs: 50,
-      });
-      return { node, state };
-    };
-    const nodes = [0, 1, 2].map(validator);
+    const nodes = [0, 1, 2].map((i) => validator(i));
     // Every message delivered at once; the clock moves by ticks.
     let now = 0;
     const replies: number[] = [];
