@@ -115,17 +115,21 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
   const values = data.values as ArrayLike<number | bigint>;
   switch (type.typeId) {
     case arrow.Type.Int: {
-      const wide = (type as arrow.Int).bitWidth === 64;
       const signed = (type as arrow.Int).isSigned;
-      return each((row, i) => {
-        if (wide) {
-          const v = (values as BigInt64Array | BigUint64Array)[i];
-          invariant(signed || v <= 0x7fff_ffff_ffff_ffffn, "an unsigned 64-bit key beyond int64");
-          mixInt64(state, row, BigInt.asIntN(64, v));
-        } else {
-          mixSafeInteger(state, row, Number(values[i]));
-        }
-      });
+      if ((type as arrow.Int).bitWidth === 64) {
+        // A 64-bit value's two's complement words, read as they lie in memory (little-endian):
+        // no BigInt per row.
+        const typed = values as BigInt64Array | BigUint64Array;
+        const words = new Uint32Array(typed.buffer, typed.byteOffset, typed.length * 2);
+        return each((row, i) => {
+          const high = words[2 * i + 1];
+          invariant(signed || high < 0x8000_0000, "an unsigned 64-bit key beyond int64");
+          state.mix(row, TAG.INT);
+          state.mix(row, words[2 * i]);
+          state.mix(row, high);
+        });
+      }
+      return each((row, i) => mixSafeInteger(state, row, Number(values[i])));
     }
     case arrow.Type.Float:
       return each((row, i) => {

@@ -76,6 +76,17 @@ describe("key hashes", () => {
     );
   });
 
+  it("are alike for a 64-bit integer and the same whole decimal, over the whole int64 range and in a sliced column", () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), { minLength: 2, maxLength: 30 }), fc.nat(), (values, cut) => {
+        const column = arrow.vectorFromArray(values, new arrow.Int64());
+        expect(hashes(column)).toEqual(hashes(decimals(values, 0)));
+        const start = cut % values.length;
+        expect(hashes(column.slice(start))).toEqual(hashes(column).slice(start));
+      }),
+    );
+  });
+
   it("are alike for a decimal at any scale, including values past 53 bits", () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -(1n << 100n), max: 1n << 100n }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 6 }), (value, scale, extra) => {
