@@ -1,4 +1,4 @@
-// npm run bench:tpch -- --sf 1 --nodes 4 [--runs 1] [--queries 1,3,5] [--chunk-rows N]
+// npm run bench:tpch -- --sf 1 --nodes 4 [--runs 1] [--queries 1,3,5] [--chunk-rows N] [--stages]
 // TPC-H on a local cluster: per query, the time through the cluster (submit SQL to a node →
 // answer back), DuckDB alone on the same files in this process, their ratio, rows and bytes
 // shuffled, chunks scanned and pruned; then the geomean ratio and each node's peak RSS.
@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { clusterDown, clusterUp } from "../client/commands/cluster.ts";
+import { explainAnalyze } from "../client/commands/dataset.ts";
 import { addDataset } from "../client/sdk/dataset.ts";
 import { NodeClient } from "../client/sdk/index.ts";
 import { generateTpch } from "../datagen/tpch/index.ts";
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     queries: { type: "string" },
     "chunk-rows": { type: "string" },
+    /** Print each query's EXPLAIN ANALYZE (its stages, rows, bytes and times) as it finishes. */
+    stages: { type: "boolean", default: false },
   },
 });
 const sf = Number(values.sf);
@@ -88,6 +91,7 @@ try {
       process.stderr.write(`${id} failed: ${reason}\n`);
       continue;
     }
+    if (values.stages) process.stdout.write(`\n${id}\n${explainAnalyze(last!)}\n`);
     const expected = resultLines(resultValues((await checker.runReferenceSql(sql)).table), "nosort", 0);
     const same = resultLines(resultValues(last!.table), "nosort", 0).join("\n") === expected.join("\n");
     const ratio = median(clusterTimes) / median(duckdbTimes);

@@ -147,7 +147,8 @@ export const queryCommand: Command = {
   },
 };
 
-function explainAnalyze(result: ClusterQueryResult): string {
+/** EXPLAIN ANALYZE as text: the stages, then per stage what it ran, moved and took. */
+export function explainAnalyze(result: ClusterQueryResult): string {
   const header = ["stage", "on", "tasks", "output", "rows out", "shuffled", "chunks scanned", "chunks pruned", "salted keys", "ms"];
   const rows = result.stages.map((s: StageStats) => [
     String(s.id),
