@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cutParquet } from "../exec/chunks/index.ts";
 import { LocalEngine } from "../exec/index.ts";
-import { EnginePool, placeTable, runStagedQuery, runTaskHere, type PlacedTable } from "../exec/stages/index.ts";
+import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable } from "../exec/stages/index.ts";
 import { fragmentPlan } from "../planner/fragment/index.ts";
 import { planSql } from "../planner/index.ts";
 import { formatMs, median, printTable } from "./report.ts";
@@ -79,7 +79,7 @@ try {
       let workerPeaks: number[] = [];
       for (let r = 0; r < runs; r++) {
         const started = performance.now();
-        const result = await runStagedQuery({ query, workers, coordinator: 0, tables, runTask: (_, task) => runTaskHere(task, (h) => files.get(h)!, pool), budgetBytes: budget });
+        const result = await runStagedQuery({ query, workers, coordinator: 0, tables, executors: new LocalExecutors(workers, { chunkFile: (h) => files.get(h)!, pool }), budgetBytes: budget });
         measured.push(performance.now() - started);
         salted = result.stages.reduce((n, s) => n + s.saltedKeys, 0);
         workerPeaks = workers.map((_, w) => Math.max(0, ...result.stages.map((s) => s.peakInputBytes[w] ?? 0)));

@@ -1,6 +1,6 @@
 // net/: the libp2p layer. The node composes it with the ledger; nothing here knows what the
 // bytes mean.
-export { Network, RequestError, DEFAULT_LIMITS, type NetworkLimits, type NetworkOptions, type ProtocolLimits, type GossipHandler, type RequestHandler, type Verdict } from "./network.ts";
+export { Network, RequestError, DEFAULT_LIMITS, type NetworkLimits, type NetworkOptions, type ProtocolLimits, type GossipHandler, type RequestHandler, type StreamHandler, type ByteChannel, type Verdict } from "./network.ts";
 export { PeerPenalties, OFFENCE_POINTS, BLOCK_THRESHOLD, type Offence, type PenaltyEvent } from "./penalties.ts";
 export { writeFrame, readFrames, readOneFrame, FrameError } from "./frames.ts";
 
@@ -19,6 +19,10 @@ export const PROTOCOLS = {
   trust: "/trustql/get-trust/1.0.0",
   /** Runs one task of a staged query: a plan, the chunks it scans, the rows that came to it. */
   task: "/trustql/task/1.0.0",
+  /** Rows from a producing task to a receiving task of a query's exchange, with credit-based backpressure. */
+  exchange: "/trustql/exchange/1.0.0",
+  /** What a receiving task of an exchange holds, or forgetting a finished run's rows. */
+  exchangeControl: "/trustql/exchange-control/1.0.0",
   /** A chunk's bytes by its content hash (the asker checks the hash). */
   chunk: "/trustql/get-chunk/1.0.0",
 } as const;

@@ -23,7 +23,7 @@ export interface NetworkLimits {
   /** The largest request or response frame. */
   maxFrameBytes: number;
   requestTimeoutMs: number;
-  /** Inbound request streams one peer may have open at once. */
+  /** Inbound request streams one peer may have open at once, per protocol. */
   maxInboundStreamsPerPeer: number;
   /** Gossip messages accepted from one peer per second. */
   gossipPerSecondPerPeer: number;
@@ -48,6 +48,19 @@ const MAX_REMEMBERED_PEERS = 1_024;
 
 export type Verdict = "accept" | "reject" | "ignore";
 export type GossipHandler = (data: Uint8Array, from: string) => Verdict;
+/** A stream that lives as long as its protocol needs: bytes both ways, each side closing its own writes. */
+export interface ByteChannel {
+  /** Sends bytes; resolves once the transport took them (waits while the peer is slow to read). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** This side sends nothing more. */
+  close(): Promise<void>;
+  /** The peer's bytes, cut anywhere; ends when the peer closes. */
+  readonly source: AsyncIterable<Uint8Array>;
+  /** Drops the stream both ways. */
+  abort(error: Error): void;
+}
+export type StreamHandler = (channel: ByteChannel, from: string) => Promise<void>;
+
 /** Answers a request: one frame, given whole or as parts. */
 export type RequestHandler = (request: Uint8Array, from: string) => Promise<Uint8Array | Uint8Array[]> | Uint8Array | Uint8Array[];
 export type NetworkLog = (event: string, fields: Record<string, unknown>) => void;
@@ -232,13 +245,15 @@ export class Network {
     const timeoutMs = limits.timeoutMs ?? this.limits.requestTimeoutMs;
     await this.#host.handle(protocol, async (stream: Stream, connection) => {
       const peer = connection.remotePeer.toString();
-      const open = (this.#inbound.get(peer) ?? 0) + 1;
+      // Counted per protocol: a peer's small control requests never crowd out its large ones.
+      const key = `${protocol}\0${peer}`;
+      const open = (this.#inbound.get(key) ?? 0) + 1;
       if (open > this.limits.maxInboundStreamsPerPeer) {
         this.penalize(peer, "flooding", `more than ${this.limits.maxInboundStreamsPerPeer} open requests`);
         stream.abort(new Error("too many open requests"));
         return;
       }
-      this.#inbound.set(peer, open);
+      this.#inbound.set(key, open);
       try {
         const request = await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
         const response = await handler(request, peer);
@@ -249,9 +264,49 @@ export class Network {
         this.penalize(peer, offence, `${protocol}: ${(error as Error).message}`);
         stream.abort(error as Error);
       } finally {
-        this.#inbound.set(peer, (this.#inbound.get(peer) ?? 1) - 1);
+        const left = (this.#inbound.get(key) ?? 1) - 1;
+        if (left > 0) this.#inbound.set(key, left);
+        else this.#inbound.delete(key);
       }
     }, { maxInboundStreams: 256 });
+  }
+
+  /**
+   * Serves a stream protocol: the handler owns each inbound stream until it returns. A handler's
+   * error aborts the stream; an error the handler marks as the peer's fault (`isPeerFault`) also
+   * charges the peer.
+   */
+  async handleStream(protocol: string, handler: StreamHandler, options: { maxStreamsPerPeer: number; isPeerFault: (error: unknown) => boolean }): Promise<void> {
+    const open = new Map<string, number>();
+    await this.#host.handle(
+      protocol,
+      async (stream: Stream, connection) => {
+        const peer = connection.remotePeer.toString();
+        const count = (open.get(peer) ?? 0) + 1;
+        if (count > options.maxStreamsPerPeer) {
+          this.penalize(peer, "flooding", `more than ${options.maxStreamsPerPeer} open ${protocol} streams`);
+          stream.abort(new Error("too many open streams"));
+          return;
+        }
+        open.set(peer, count);
+        try {
+          await handler(channelOf(stream), peer);
+        } catch (error) {
+          if (options.isPeerFault(error)) this.penalize(peer, "malformed", `${protocol}: ${(error as Error).message}`);
+          else this.#log("stream_failed", { protocol, peer, error: (error as Error).message });
+          stream.abort(error as Error);
+        } finally {
+          open.set(peer, (open.get(peer) ?? 1) - 1);
+        }
+      },
+      { maxInboundStreams: STREAMS_PER_CONNECTION, maxOutboundStreams: STREAMS_PER_CONNECTION },
+    );
+  }
+
+  /** Opens a stream of `protocol` to a peer. */
+  async openStream(peer: string, protocol: string, timeoutMs = this.limits.requestTimeoutMs): Promise<ByteChannel> {
+    const stream = await this.#host.dialProtocol(peerIdFromString(peer), protocol, { signal: AbortSignal.timeout(timeoutMs), negotiateFully: false, maxOutboundStreams: STREAMS_PER_CONNECTION });
+    return channelOf(stream);
   }
 
   async request(peer: string, protocol: string, data: Uint8Array, limits: ProtocolLimits = {}): Promise<Uint8Array> {
@@ -301,6 +356,22 @@ export class Network {
     this.#seedTimer = setInterval(connect, SEED_RETRY_MS);
     this.#seedTimer.unref();
   }
+}
+
+/** Streams of one stream protocol a connection carries at once, each way. */
+const STREAMS_PER_CONNECTION = 1024;
+
+function channelOf(stream: Stream): ByteChannel {
+  return {
+    write: async (bytes) => {
+      if (!stream.send(bytes)) await stream.onDrain();
+    },
+    close: () => stream.close(),
+    abort: (error) => stream.abort(error),
+    source: (async function* () {
+      for await (const chunk of stream) yield chunk instanceof Uint8Array ? chunk : chunk.subarray();
+    })(),
+  };
 }
 
 class TimeoutError extends Error {}

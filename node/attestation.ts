@@ -1,6 +1,6 @@
 // An executor's attestation of a task it ran: which task (the hash of the task frame it got),
-// what it answered (the hash of the output bytes it sent, and their row count), signed with its
-// ledger key. The coordinator keeps them with the answer; anyone holding the genesis's validators
+// what it answered (the hash of its answer's bytes: the rows it returned, or where it sent how
+// many bytes of them, and its row count), signed with its ledger key. The coordinator keeps them with the answer; anyone holding the genesis's validators
 // can check them offline.
 import { createHash } from "node:crypto";
 import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
@@ -20,11 +20,14 @@ function message(task: string, output: string, rows: number): Uint8Array {
   return new Uint8Array(createHash("sha256").update(`${DOMAIN}${task}\0${output}\0${rows}`).digest());
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+/** SHA-256 of bytes given whole or as parts (hashed as if joined). */
+export function sha256Hex(bytes: Uint8Array | readonly Uint8Array[]): string {
+  const hash = createHash("sha256");
+  for (const part of bytes instanceof Uint8Array ? [bytes] : bytes) hash.update(part);
+  return hash.digest("hex");
 }
 
-export function attest(keys: KeyPair, task: Uint8Array, output: Uint8Array, rows: number): Attestation {
+export function attest(keys: KeyPair, task: Uint8Array, output: Uint8Array | readonly Uint8Array[], rows: number): Attestation {
   const taskHash = sha256Hex(task);
   const outputHash = sha256Hex(output);
   return { publicKey: toHex(keys.publicKey), task: taskHash, output: outputHash, rows, signature: toHex(sign(message(taskHash, outputHash, rows), keys.secretKey)) };

@@ -474,6 +474,7 @@ export class TrustqlNode {
         plan: answer.plan,
         workers: answer.workers,
         distrusted: answer.distrusted,
+        lost: answer.lost,
         attestations: answer.attestations,
         planMs: answer.planMs,
         runMs: answer.runMs,

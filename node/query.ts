@@ -2,28 +2,30 @@
 // over the datasets the ledger recorded, cuts it into stages and runs them on every live node
 // that serves the task protocol: scans on the nodes holding the chunks, the rest where the
 // exchanges send the rows. As a worker, it runs the tasks other coordinators send it, over the
-// chunks it holds.
-//
-// The exchanges pass through the coordinator: a task's output comes back to it and goes out
-// again inside the tasks of the consuming stage.
+// chunks it holds and the rows that came to its exchanges, and streams each task's output
+// straight to the nodes that read it (the exchange protocol), never through the coordinator.
 import type * as arrow from "apache-arrow";
 import { UserError } from "../common/errors.ts";
 import {
   decodeTask,
-  decodeTaskOutput,
+  decodeTaskResult,
   encodeTask,
-  encodeTaskOutput,
+  encodeTaskResult,
+  executeTask,
   runStagedQuery,
-  runTaskHere,
   EnginePool,
   MAX_TASKS_PER_WORKER,
+  TaskDeclinedError,
+  type Executors,
   type PlacedTable,
   type StageStats,
   type Task,
+  type TaskResult,
   WorkerUnavailableError,
   assertSameOutput,
   checkTaskHere,
 } from "../exec/stages/index.ts";
+import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, type InboxStatus, type OutputRoute } from "../shuffle/index.ts";
 import { readFileSync } from "node:fs";
 import type { KeyPair } from "../ledger/crypto.ts";
 import { attest, sha256Hex, verifyAttestation, type Attestation } from "./attestation.ts";
@@ -46,8 +48,12 @@ export const DEFAULT_BUDGET_BYTES = 256 << 20;
 const TASK_OK = 0;
 /** The task itself failed (its SQL, its data): running it elsewhere would fail the same way. */
 const TASK_FAILED = 1;
-/** This node cannot run it (it lacks a chunk): another holder may. */
-const TASK_UNAVAILABLE = 2;
+/** This node cannot run it (it lacks a chunk) and sent nothing: another holder may. */
+const TASK_DECLINED = 2;
+/** A node its output goes to is unreachable (the body is its peer id): the query starts over without it. */
+const TASK_PEER_LOST = 3;
+/** Exchange streams one peer may have open to this node at once. */
+const MAX_EXCHANGE_STREAMS_PER_PEER = 256;
 
 /** The share of the tasks other nodes ran that the coordinator re-executes to check them, unless the query says. */
 export const DEFAULT_VERIFY_FRACTION = 0.1;
@@ -70,6 +76,8 @@ export interface QueryAnswer {
   workers: string[];
   /** Nodes caught returning wrong task outputs: the answer comes from a run without them. */
   distrusted: string[];
+  /** Nodes that were gone during the query (unreachable, or an exchange stream to them broke): the answer comes from a run without them. */
+  lost: string[];
   /** The other nodes' signed attestations of the task outputs they returned. */
   attestations: Attestation[];
   planMs: number;
@@ -96,6 +104,8 @@ export class QueryService {
   readonly #keys: KeyPair;
   /** The genesis validators' public keys (hex): whose attestations count. */
   readonly #validatorKeys: ReadonlySet<string>;
+  /** The receiving tasks of the runs this node takes part in, and the sending side of its tasks. */
+  readonly #host: ExchangeHost;
 
   constructor(options: {
     self: string;
@@ -113,35 +123,49 @@ export class QueryService {
     this.#network = options.network;
     this.#datasets = options.datasets;
     this.#lies = options.lies ?? false;
+    this.#host = new ExchangeHost({ self: this.#self, connect: (peer) => this.#network.openStream(peer, PROTOCOLS.exchange) });
   }
 
   close(): void {
     this.#engines.close();
   }
 
-  /** Serves other coordinators' tasks. A task that cannot run is answered with why, not dropped. */
+  /** Serves other coordinators' tasks and exchanges. A task that cannot run is answered with why, not dropped. */
   async serve(): Promise<void> {
     await this.#network.handle(
       PROTOCOLS.task,
       async (request) => {
         const task = decodeTask(request); // a frame that is no task charges the sender
         try {
-          let output = await this.runTask(task);
-          // A node started to misbehave (for tests) drops the last row of what it returns.
-          if (this.#lies && output.numRows > 0) output = output.slice(0, output.numRows - 1);
-          const bytes = encodeTaskOutput(output);
-          const attestation = new TextEncoder().encode(JSON.stringify(attest(this.#keys, request, bytes, output.numRows)));
-          // [status][u32 length][attestation][output], sent as parts: the output is not copied again.
+          const result = await this.runTask(task);
+          const parts = encodeTaskResult(result);
+          const attestation = new TextEncoder().encode(JSON.stringify(attest(this.#keys, request, parts, result.rows)));
+          // [status][u32 length][attestation][answer], sent as parts: the answer is not copied again.
           const head = new Uint8Array(5);
           head[0] = TASK_OK;
           new DataView(head.buffer).setUint32(1, attestation.length);
-          return [head, attestation, bytes];
+          return [head, attestation, ...parts];
         } catch (error) {
-          return answer(error instanceof WorkerUnavailableError ? TASK_UNAVAILABLE : TASK_FAILED, new TextEncoder().encode((error as Error).message));
+          if (error instanceof ExchangePeerLostError) return answer(TASK_PEER_LOST, new TextEncoder().encode(error.peer));
+          return answer(error instanceof TaskDeclinedError ? TASK_DECLINED : TASK_FAILED, new TextEncoder().encode((error as Error).message));
         }
       },
       { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS },
     );
+    await this.#network.handleStream(PROTOCOLS.exchange, (channel, from) => this.#host.accept(channel, from), {
+      maxStreamsPerPeer: MAX_EXCHANGE_STREAMS_PER_PEER,
+      isPeerFault: (error) => error instanceof ExchangeProtocolError,
+    });
+    await this.#network.handle(PROTOCOLS.exchangeControl, (request) => {
+      const { op, run, consumer } = JSON.parse(new TextDecoder().decode(request)) as { op?: unknown; run?: unknown; consumer?: unknown };
+      if (typeof run !== "string" || !/^[0-9a-f]{32}$/.test(run)) throw new Error("an exchange request without a run id");
+      if (op === "release") {
+        this.#host.release(run);
+        return new Uint8Array();
+      }
+      if (op !== "status" || !Number.isInteger(consumer)) throw new Error("an exchange request that is neither status nor release");
+      return new TextEncoder().encode(JSON.stringify(this.#host.status(run, consumer as number)));
+    });
     // Any node may fetch a chunk: its name is its hash, so the asker checks what it got.
     await this.#network.handle(
       PROTOCOLS.chunk,
@@ -154,14 +178,17 @@ export class QueryService {
     );
   }
 
-  /** Runs a task here, over chunks this node holds. */
-  async runTask(task: Task): Promise<arrow.Table> {
+  /** Runs a task here, over chunks this node holds and rows that came to its exchanges. */
+  async runTask(task: Task): Promise<TaskResult> {
     for (const scan of task.scans) {
       const missing = scan.chunks.find((hash) => !this.#datasets.hasChunk(hash));
-      if (missing) throw new WorkerUnavailableError(`this node does not hold chunk ${missing.slice(0, 12)} of ${scan.names.join(".")}`);
+      if (missing) throw new TaskDeclinedError(`this node does not hold chunk ${missing.slice(0, 12)} of ${scan.names.join(".")}`);
     }
-    return runTaskHere(task, (hash) => this.#datasets.chunkFile(hash), this.#engines);
+    // A node started to misbehave (for tests) drops the last row of what it sends or returns.
+    const alter = this.#lies ? (output: arrow.Table) => (output.numRows > 0 ? output.slice(0, output.numRows - 1) : output) : undefined;
+    return executeTask(task, { host: this.#host, chunkFile: (hash) => this.#datasets.chunkFile(hash), pool: this.#engines, alter });
   }
+
 
   /**
    * Plans SQL over the recorded datasets: the stages, the hash of their plans (what a query
@@ -197,16 +224,26 @@ export class QueryService {
     }
     const planMs = performance.now() - planStarted;
     const runStarted = performance.now();
+    const executors: Executors = {
+      runTask: (worker, task) => (worker === 0 ? this.#localTask(task) : this.#remoteTask(workers[worker], task, attestations)),
+      inboxStatus: (worker, run, consumer) => (worker === 0 ? Promise.resolve(this.#host.status(run, consumer)) : this.#remoteStatus(workers[worker], run, consumer)),
+      send: (route: OutputRoute, batches: readonly arrow.RecordBatch[]) => this.#host.send(route, batches),
+      release: (run) => {
+        this.#host.release(run);
+        const request = new TextEncoder().encode(JSON.stringify({ op: "release", run }));
+        for (const peer of workers.slice(1)) void this.#network.request(peer, PROTOCOLS.exchangeControl, request).catch(() => {});
+      },
+    };
     const result = await runStagedQuery({
       query,
       workers,
       coordinator: 0,
       tables,
-      runTask: (worker, task) => (worker === 0 ? this.runTask(task) : this.#remoteTask(workers[worker], task, attestations)),
+      executors,
       budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
       onStage: options.onStage,
       onWorkerLost: (worker, error) => this.#log("worker_lost", { peer: workers[worker], error: error.message }),
-      verifyTask: (worker, task, output) => this.#verify(workers[worker], worker, task, output, tables, workers),
+      verifyTask: (worker, task, result) => this.#verify(workers[worker], worker, task, result, tables, workers),
       verifyFraction: options.verifyFraction ?? DEFAULT_VERIFY_FRACTION,
       onWrongResult: (worker, error) => {
         this.#network.penalize(workers[worker], "wrong-result", error.message);
@@ -220,14 +257,38 @@ export class QueryService {
       plan: explainStages(query),
       workers,
       distrusted: result.distrusted.map((w) => workers[w]),
+      lost: result.lost.map((w) => workers[w]),
       attestations,
       planMs,
       runMs: performance.now() - runStarted,
     };
   }
 
+  /** The coordinator's own task: a receiver it cannot reach is gone, as for any worker. */
+  async #localTask(task: Task): Promise<TaskResult> {
+    try {
+      return await this.runTask(task);
+    } catch (error) {
+      if (error instanceof ExchangePeerLostError) throw new WorkerUnavailableError(error.message, error.peer);
+      throw error;
+    }
+  }
+
+  async #remoteStatus(peer: string, run: string, consumer: number): Promise<InboxStatus> {
+    let response: Uint8Array;
+    try {
+      response = await this.#network.request(peer, PROTOCOLS.exchangeControl, new TextEncoder().encode(JSON.stringify({ op: "status", run, consumer })));
+    } catch (error) {
+      throw new WorkerUnavailableError(`node ${peer.slice(-8)} is unreachable: ${(error as Error).message}`);
+    }
+    const status = JSON.parse(new TextDecoder().decode(response)) as InboxStatus;
+    const counts = [status?.peakBytes, status?.saltedKeys];
+    if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0) || typeof status.overBudget !== "boolean" || !Array.isArray(status.salted)) throw this.#badAnswer(peer, "a malformed exchange status");
+    return status;
+  }
+
   /** Runs the task another node ran here (fetching chunks this node lacks) and compares the outputs. */
-  async #verify(peer: string, worker: number, task: Task, output: arrow.Table, tables: ReadonlyMap<string, PlacedTable>, workers: readonly string[]): Promise<void> {
+  async #verify(peer: string, worker: number, task: Task, result: TaskResult, tables: ReadonlyMap<string, PlacedTable>, workers: readonly string[]): Promise<void> {
     for (const scan of task.scans) {
       const chunks = tables.get(scan.names.join("."))?.chunks ?? [];
       for (const hash of scan.chunks) {
@@ -239,7 +300,7 @@ export class QueryService {
         }
       }
     }
-    assertSameOutput(worker, `node ${peer.slice(-8)}`, await checkTaskHere(task, output, (hash) => this.#datasets.chunkFile(hash), this.#engines));
+    assertSameOutput(worker, `node ${peer.slice(-8)}`, await checkTaskHere(task, result, (hash) => this.#datasets.chunkFile(hash), this.#engines));
   }
 
   /**
@@ -281,7 +342,7 @@ export class QueryService {
     return false;
   }
 
-  async #remoteTask(peer: string, task: Task, attestations: Attestation[]): Promise<arrow.Table> {
+  async #remoteTask(peer: string, task: Task, attestations: Attestation[]): Promise<TaskResult> {
     const request = encodeTask(task);
     let response: Uint8Array;
     try {
@@ -292,7 +353,7 @@ export class QueryService {
     const message = () => new TextDecoder().decode(response.subarray(1));
     switch (response[0]) {
       case TASK_OK: {
-        // [u32 length][attestation JSON][output as Arrow IPC]: the output counts only if its attestation holds.
+        // [u32 length][attestation JSON][answer]: the answer counts only if its attestation holds.
         const view = new DataView(response.buffer, response.byteOffset + 1, response.byteLength - 1);
         const length = response.length >= 5 ? view.getUint32(0) : -1;
         if (length < 0 || 5 + length > response.length) throw this.#badAnswer(peer, "a task answer without its attestation");
@@ -303,15 +364,22 @@ export class QueryService {
           throw this.#badAnswer(peer, "an attestation that is not JSON");
         }
         const bytes = response.subarray(5 + length);
-        const output = decodeTaskOutput(bytes);
+        let result: TaskResult;
+        try {
+          result = decodeTaskResult(bytes);
+        } catch (error) {
+          throw this.#badAnswer(peer, `a task answer that does not decode: ${(error as Error).message}`);
+        }
         const holds =
-          attestation.task === sha256Hex(request) && attestation.output === sha256Hex(bytes) && attestation.rows === output.numRows && verifyAttestation(attestation, this.#validatorKeys);
-        if (!holds) throw this.#badAnswer(peer, "an attestation that does not match its task, its output or a validator's key");
+          attestation.task === sha256Hex(request) && attestation.output === sha256Hex(bytes) && attestation.rows === result.rows && verifyAttestation(attestation, this.#validatorKeys);
+        if (!holds) throw this.#badAnswer(peer, "an attestation that does not match its task, its answer or a validator's key");
         attestations.push(attestation);
-        return output;
+        return result;
       }
-      case TASK_UNAVAILABLE:
-        throw new WorkerUnavailableError(`node ${peer.slice(-8)}: ${message()}`);
+      case TASK_DECLINED:
+        throw new TaskDeclinedError(`node ${peer.slice(-8)}: ${message()}`);
+      case TASK_PEER_LOST:
+        throw new WorkerUnavailableError(`node ${peer.slice(-8)} could not reach node ${message().slice(-8)}`, message());
       case TASK_FAILED:
         throw new UserError(message());
       default:

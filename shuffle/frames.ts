@@ -2,10 +2,11 @@
 // tests): [u32 big-endian body length][u8 kind][body]. A body is at most MAX_FRAME_BYTES, so a
 // receiver never buffers more than that for one frame whatever a peer sends.
 //
-//   BATCH   producer → receiver  [u32 routing epoch][one record batch as an Arrow IPC stream]
+//   BATCH   producer → receiver  [u32 routing epoch][record batches (one or more) as an Arrow IPC stream]
 //   END     producer → receiver  no more batches on this stream
 //   CREDIT  receiver → producer  [u32 frames]: the producer may send that many more frames
 //   SALT    receiver → producer  JSON SaltAnnouncement: keys the receiver now spreads
+//   OPEN    producer → receiver  first frame of a stream between nodes: JSON naming the exchange
 import * as arrow from "apache-arrow";
 import { ChunkQueue } from "../common/chunk-queue.ts";
 import { invariant } from "../common/errors.ts";
@@ -13,7 +14,7 @@ import { invariant } from "../common/errors.ts";
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const HEADER_BYTES = 5;
 
-export const FRAME = { BATCH: 1, END: 2, CREDIT: 3, SALT: 4 } as const;
+export const FRAME = { BATCH: 1, END: 2, CREDIT: 3, SALT: 4, OPEN: 5 } as const;
 export type FrameKind = (typeof FRAME)[keyof typeof FRAME];
 
 export interface Frame {
@@ -57,16 +58,18 @@ export async function* decodeFrames(chunks: AsyncIterable<Uint8Array>): AsyncGen
   if (pending.length > 0) throw new ExchangeProtocolError(`the stream ended inside a frame (${pending.length} bytes left)`);
 }
 
-/** A BATCH body: the routing epoch it was partitioned under, then the batch as Arrow IPC. */
-export function encodeBatch(batch: arrow.RecordBatch, epoch: number): Uint8Array {
-  const ipc = arrow.tableToIPC(new arrow.Table([batch]), "stream");
+/** A BATCH body: the routing epoch its rows were partitioned under, then the batches (of one schema) as Arrow IPC. */
+export function encodeBatch(batch: arrow.RecordBatch | readonly arrow.RecordBatch[], epoch: number): Uint8Array {
+  const batches = batch instanceof arrow.RecordBatch ? [batch] : batch;
+  invariant(batches.length > 0, "a batch frame holds at least one batch");
+  const ipc = arrow.tableToIPC(new arrow.Table(batches[0].schema, [...batches]), "stream");
   const body = new Uint8Array(4 + ipc.byteLength);
   new DataView(body.buffer).setUint32(0, epoch);
   body.set(ipc, 4);
   return body;
 }
 
-export function decodeBatch(body: Uint8Array): { batch: arrow.RecordBatch; epoch: number } {
+export function decodeBatch(body: Uint8Array): { batches: arrow.RecordBatch[]; epoch: number } {
   if (body.byteLength < 4) throw new ExchangeProtocolError("a batch frame without its epoch");
   const epoch = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
   let table: arrow.Table;
@@ -75,8 +78,8 @@ export function decodeBatch(body: Uint8Array): { batch: arrow.RecordBatch; epoch
   } catch (error) {
     throw new ExchangeProtocolError(`a batch frame is not Arrow IPC: ${(error as Error).message}`);
   }
-  if (table.batches.length !== 1) throw new ExchangeProtocolError(`a batch frame holds ${table.batches.length} batches, expected 1`);
-  return { batch: table.batches[0], epoch };
+  if (table.batches.length === 0) throw new ExchangeProtocolError("a batch frame without a batch");
+  return { batches: table.batches, epoch };
 }
 
 export function encodeCredit(frames: number): Uint8Array {

@@ -1,15 +1,49 @@
-// A producing task's end of one hash exchange: a stream to every receiving task, each batch
-// split by key under the salts the receivers announced so far, and each piece tagged with the
-// routing epoch of its receiver that it was split under.
+// A producing task's end of one hash exchange: a sink to every receiving task (a stream, or the
+// inbox itself when the receiver is in this process), each batch split by key under the salts
+// the receivers announced so far, and each piece tagged with the routing epoch of its receiver
+// that it was split under. A receiver's pieces are held until they add up to a batch's rows, so
+// that splitting a batch n ways does not cost n small frames.
 import type * as arrow from "apache-arrow";
 import { partitionBatch, type PartitionSpec } from "./partition.ts";
 import type { Router } from "./placement.ts";
-import { SaltMap } from "./salt-map.ts";
+import { SaltMap, type SaltAnnouncement } from "./salt-map.ts";
 import { batchBytes } from "./take.ts";
 import { BatchSender, type ByteStream } from "./stream.ts";
 
+/** Rows a receiver's pieces are held for before they are sent together. */
+export const COALESCE_ROWS = 4096;
+
+/** Where a producer's batches for one receiving task go. */
+export interface BatchSink {
+  /** Batches partitioned under the receiver's routing `epoch` (or a later one). */
+  send(batches: readonly arrow.RecordBatch[], epoch: number): Promise<void>;
+  /** No more batches: resolves once the receiving task holds every row sent (and the rows it moved on because of them). */
+  finish(): Promise<void>;
+}
+
+/** Makes a sink that reports the receiver's salt announcements to `onSalt`. */
+export type SinkFactory = (onSalt: (announcement: SaltAnnouncement) => void) => BatchSink;
+
+/** A sink over an exchange stream; `opening`, when given, is sent first (streams between nodes name their exchange). */
+export function streamSink(stream: ByteStream, opening?: Uint8Array): SinkFactory {
+  return (onSalt) => {
+    const sender = new BatchSender(stream, onSalt);
+    const opened = opening ? sender.open(opening) : Promise.resolve();
+    return {
+      send: async (batches, epoch) => {
+        await opened;
+        await sender.sendAll(batches, epoch);
+      },
+      finish: async () => {
+        await opened;
+        await sender.finish();
+      },
+    };
+  };
+}
+
 export class HashProducer {
-  readonly #senders: BatchSender[];
+  readonly #sinks: BatchSink[];
   readonly #spec: PartitionSpec;
   readonly #router: Router;
   readonly #salts = new SaltMap();
@@ -17,30 +51,70 @@ export class HashProducer {
   readonly #epochs: number[];
   /** Per receiver: the bytes of the rows sent to it. */
   readonly bytesTo: number[];
+  /** Per receiver: pieces not sent yet, their rows, and the earliest epoch one was split under. */
+  readonly #held: Held[];
 
-  /** `streams[i]` leads to the task of `router.members[i]`. */
-  constructor(streams: readonly ByteStream[], spec: PartitionSpec, router: Router) {
+  /** `sinks[i]` leads to the task of `router.members[i]`. */
+  constructor(sinks: readonly SinkFactory[], spec: PartitionSpec, router: Router) {
     this.#spec = spec;
     this.#router = router;
-    this.#epochs = streams.map(() => 0);
-    this.bytesTo = streams.map(() => 0);
-    this.#senders = streams.map(
-      (stream, receiver) =>
-        new BatchSender(stream, (announcement) => {
-          for (const key of announcement.keys) this.#salts.add(key, announcement.epoch);
-          this.#epochs[receiver] = Math.max(this.#epochs[receiver], announcement.epoch);
-        }),
+    this.#epochs = sinks.map(() => 0);
+    this.bytesTo = sinks.map(() => 0);
+    this.#held = sinks.map(() => ({ pieces: [], rows: 0, epoch: 0 }));
+    this.#sinks = sinks.map((sink, receiver) =>
+      sink((announcement) => {
+        for (const key of announcement.keys) this.#salts.add(key, announcement.epoch);
+        this.#epochs[receiver] = Math.max(this.#epochs[receiver], announcement.epoch);
+      }),
     );
   }
 
   async send(batch: arrow.RecordBatch): Promise<void> {
     const epochs = [...this.#epochs];
     const parts = partitionBatch(batch, this.#spec, this.#router, this.#salts);
-    parts.forEach((part, to) => (this.bytesTo[to] += part ? batchBytes(part) : 0));
-    await Promise.all(parts.map((part, to) => (part ? this.#senders[to].send(part, epochs[to]) : undefined)));
+    const ready = new Map<number, Held[]>();
+    const release = (to: number) => ready.set(to, [...(ready.get(to) ?? []), this.#take(to)]);
+    parts.forEach((part, to) => {
+      if (!part) return;
+      this.bytesTo[to] += batchBytes(part);
+      const held = this.#held[to];
+      // One frame, one epoch: the receiver re-routes a frame's rows by it (a replicated key's
+      // rows routed under a later epoch would be copied twice if taken for earlier ones).
+      if (held.pieces.length > 0 && held.epoch !== epochs[to]) release(to);
+      if (held.pieces.length === 0) held.epoch = epochs[to];
+      held.pieces.push(part);
+      held.rows += part.numRows;
+      if (held.rows >= COALESCE_ROWS) release(to);
+    });
+    await this.#sendReady(ready);
   }
 
   async finish(): Promise<void> {
-    await Promise.all(this.#senders.map((s) => s.finish()));
+    const ready = new Map<number, Held[]>();
+    this.#held.forEach((held, to) => held.pieces.length > 0 && ready.set(to, [this.#take(to)]));
+    await this.#sendReady(ready);
+    await Promise.all(this.#sinks.map((s) => s.finish()));
   }
+
+  #take(to: number): Held {
+    const held = this.#held[to];
+    const taken = { pieces: held.pieces.splice(0), rows: held.rows, epoch: held.epoch };
+    held.rows = 0;
+    return taken;
+  }
+
+  /** One sink's frames go one after another; different sinks' at once. */
+  async #sendReady(ready: ReadonlyMap<number, Held[]>): Promise<void> {
+    await Promise.all(
+      [...ready].map(async ([to, frames]) => {
+        for (const frame of frames) await this.#sinks[to].send(frame.pieces, frame.epoch);
+      }),
+    );
+  }
+}
+
+interface Held {
+  pieces: arrow.RecordBatch[];
+  rows: number;
+  epoch: number;
 }

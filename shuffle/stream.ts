@@ -1,7 +1,9 @@
 // One producer-to-receiver exchange stream over an abstract duplex byte stream. net/ backs
 // ByteStream with a libp2p stream; the local cluster and tests with memory. Flow control is by
-// credit: the receiver grants frames it is ready to hold, the producer never sends more, so a
-// slow receiver holds at most CREDIT_WINDOW_FRAMES × MAX_FRAME_BYTES per stream.
+// credit: every stream starts with CREDIT_WINDOW_FRAMES granted (the producer need not wait a round
+// trip to start), the receiver grants more as it takes frames (half a window at a time), and the
+// producer never sends past its credit, so a slow receiver holds at most CREDIT_WINDOW_FRAMES × MAX_FRAME_BYTES
+// per stream.
 import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import {
@@ -32,6 +34,8 @@ export interface ByteStream {
   close(): Promise<void>;
   /** The other side's bytes in chunks cut anywhere; ends when the other side closes. */
   readonly source: AsyncIterable<Uint8Array>;
+  /** Drops the stream both ways: the other side's reads fail with `error`. */
+  abort(error: Error): void;
 }
 
 /** Two connected ends in memory. */
@@ -42,6 +46,10 @@ export function memoryStreamPair(): [ByteStream, ByteStream] {
     write: async (bytes) => out.push(bytes),
     close: async () => out.end(),
     source: inbound,
+    abort: (error) => {
+      out.fail(error);
+      inbound.fail(error);
+    },
   });
   return [end(aToB, bToA), end(bToA, aToB)];
 }
@@ -49,9 +57,11 @@ export function memoryStreamPair(): [ByteStream, ByteStream] {
 class MemoryPipe implements AsyncIterable<Uint8Array> {
   readonly #chunks: Uint8Array[] = [];
   #ended = false;
+  #failure: Error | undefined;
   #wake: (() => void) | undefined;
 
   push(bytes: Uint8Array): void {
+    if (this.#failure) throw this.#failure;
     invariant(!this.#ended, "write after close");
     this.#chunks.push(bytes);
     this.#wake?.();
@@ -62,8 +72,16 @@ class MemoryPipe implements AsyncIterable<Uint8Array> {
     this.#wake?.();
   }
 
+  /** The reader's next read, and the writer's next write, fail (what was not read is dropped). */
+  fail(error: Error): void {
+    this.#failure = error;
+    this.#chunks.length = 0;
+    this.#wake?.();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
+      if (this.#failure) throw this.#failure;
       const chunk = this.#chunks.shift();
       if (chunk) yield chunk;
       else if (this.#ended) return;
@@ -75,7 +93,7 @@ class MemoryPipe implements AsyncIterable<Uint8Array> {
 /** The producer's end: sends batches as credit allows, hears salt announcements. */
 export class BatchSender {
   readonly #stream: ByteStream;
-  #credit = 0;
+  #credit = CREDIT_WINDOW_FRAMES;
   #creditWaiter: (() => void) | undefined;
   #failure: Error | undefined;
   readonly #listening: Promise<void>;
@@ -97,6 +115,25 @@ export class BatchSender {
       this.#failure = error as Error;
     }
     this.#creditWaiter?.();
+  }
+
+  /** Names the exchange this stream feeds: the first frame of a stream between nodes (it takes no credit). */
+  async open(body: Uint8Array): Promise<void> {
+    await this.#stream.write(encodeFrame(FRAME.OPEN, body));
+  }
+
+  /**
+   * Sends batches of one schema in one frame when they fit one (several small pieces cost one
+   * frame, not one each), else each on its own; `epoch` is the routing epoch they were partitioned under.
+   */
+  async sendAll(batches: readonly arrow.RecordBatch[], epoch: number): Promise<void> {
+    const rows = batches.filter((b) => b.numRows > 0);
+    if (rows.length > 1 && rows.reduce((n, b) => n + batchBytes(b), 0) <= TARGET_FRAME_BYTES) {
+      await this.#takeCredit();
+      await this.#stream.write(encodeFrame(FRAME.BATCH, encodeBatch(rows, epoch)));
+      return;
+    }
+    for (const batch of rows) await this.send(batch, epoch);
   }
 
   /** Sends a batch, cut into frames of at most MAX_FRAME_BYTES, tagged with the routing epoch it was partitioned under. */
@@ -135,29 +172,51 @@ export interface ReceivedBatch {
   epoch: number;
 }
 
-/** The receiver's end: yields batches, granting credit for each one taken. */
+/** The receiver's end: yields batches, granting credit as it takes them. */
 export class BatchReceiver {
   readonly #stream: ByteStream;
+  readonly #frames: AsyncIterator<Frame>;
   #closed = false;
 
   constructor(stream: ByteStream) {
     this.#stream = stream;
+    this.#frames = decodeFrames(stream.source)[Symbol.asyncIterator]();
   }
 
-  async *batches(): AsyncGenerator<ReceivedBatch> {
-    await this.#stream.write(encodeFrame(FRAME.CREDIT, encodeCredit(CREDIT_WINDOW_FRAMES)));
+  /** The body of the stream's OPEN frame, which must come first (streams between nodes name their exchange). */
+  async opening(): Promise<Uint8Array> {
+    const first = await this.#frames.next();
+    if (first.done || first.value.kind !== FRAME.OPEN) throw new ExchangeProtocolError("an exchange stream that does not start with OPEN");
+    return first.value.body;
+  }
+
+  /**
+   * Yields the producer's batches until its END; `beforeClose` runs before this side closes (the
+   * producer's finish() waits for the close, so whatever the batches caused is done by then).
+   */
+  async *batches(beforeClose?: () => Promise<void>): AsyncGenerator<ReceivedBatch> {
     let ended = false;
+    let taken = 0;
     try {
-      for await (const frame of decodeFrames(this.#stream.source)) {
+      for (;;) {
+        const next = await this.#frames.next();
+        if (next.done) break;
+        const frame = next.value;
         if (ended) throw new ExchangeProtocolError("a frame after END");
         if (frame.kind === FRAME.END) {
           ended = true;
           continue;
         }
-        yield this.#batchOf(frame);
-        await this.#stream.write(encodeFrame(FRAME.CREDIT, encodeCredit(1)));
+        if (frame.kind !== FRAME.BATCH) throw new ExchangeProtocolError(`a producer sent a frame of kind ${frame.kind}`);
+        const { batches, epoch } = decodeBatch(frame.body);
+        for (const batch of batches) yield { batch, epoch };
+        if (++taken === CREDIT_WINDOW_FRAMES / 2) {
+          await this.#stream.write(encodeFrame(FRAME.CREDIT, encodeCredit(taken)));
+          taken = 0;
+        }
       }
       if (!ended) throw new ExchangeProtocolError("the producer's stream ended without END");
+      await beforeClose?.();
     } finally {
       this.#closed = true;
       await this.#stream.close();
@@ -168,10 +227,5 @@ export class BatchReceiver {
   async announce(announcement: SaltAnnouncement): Promise<void> {
     if (this.#closed) return;
     await this.#stream.write(encodeFrame(FRAME.SALT, encodeAnnouncement(announcement)));
-  }
-
-  #batchOf(frame: Frame): ReceivedBatch {
-    if (frame.kind !== FRAME.BATCH) throw new ExchangeProtocolError(`a producer sent a frame of kind ${frame.kind}`);
-    return decodeBatch(frame.body);
   }
 }

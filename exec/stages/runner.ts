@@ -1,16 +1,16 @@
 // Running a staged query over a set of workers: each stage's tasks run on their workers (one
-// DuckDB per task), and each task's output goes where the stage's exchange says: hashed to the
-// worker nearest each key (into the receiving tasks' salting inboxes, which salt hot keys when
-// they pass their budget), to every worker, to the coordinator, or nowhere. A stage starts when
-// the stages it reads are done, so stages that read nothing of each other run at once.
-//
-// The inboxes are all in this process (the coordinator's): a task's output comes back to it and
-// goes out again inside the consuming stage's tasks.
+// DuckDB per task), and each task sends its output where the stage's exchange says, straight to
+// the workers that read it: hashed to the worker nearest each key (into the receiving tasks'
+// salting inboxes, which salt hot keys when they pass their budget), to every worker, to the
+// coordinator, or to itself. The coordinator only tells each task where its rows come from and
+// where they go. A stage starts when the stages it reads are done, so stages that read nothing
+// of each other run at once.
 import * as arrow from "apache-arrow";
+import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { ROUTED_EPOCH, ReceivingTask, Router, SaltMap, batchBytes, keyHashes, member, pickHashes, routeRows, takeRows, type PartitionSpec } from "../../shuffle/index.ts";
+import { Router, SaltMap, keyHashes, member, takeRows, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine, type OutputComparison } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
@@ -18,19 +18,24 @@ import { chunkNeeded, namedReads } from "./reads.ts";
 import { WrongResultError } from "./verify.ts";
 
 /**
- * Rows per batch a task's output is cut into before it is sent: receivers see a hot key early
- * (and salt it) and never take more than one such batch past their budget.
- */
-export const EXCHANGE_BATCH_ROWS = 4096;
-
-/**
- * What a task runner throws when the worker could not run the task (it is gone, or lacks a
- * chunk): the runner then gives the task's work to other workers.
+ * What a task runner throws when a worker is gone (unreachable, or its exchange stream broke):
+ * rows it sent or held are lost with it, so the query starts over without it. `peer` names the
+ * worker that is gone when it is not the one that ran the task (a receiver of its rows).
  */
 export class WorkerUnavailableError extends Error {
-  constructor(message: string) {
+  readonly peer: string | undefined;
+  constructor(message: string, peer?: string) {
     super(message);
     this.name = "WorkerUnavailableError";
+    this.peer = peer;
+  }
+}
+
+/** A worker could not run a task (it lacks a chunk) and sent nothing: the task's chunks go to their other holders. */
+export class TaskDeclinedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TaskDeclinedError";
   }
 }
 
@@ -47,6 +52,18 @@ export interface PlacedTable {
   chunks: readonly PlacedChunk[];
 }
 
+/** What the coordinator asks of the workers (in this process, or the nodes they stand for). */
+export interface Executors {
+  /** Runs one task on worker `worker`. */
+  runTask(worker: number, task: Task): Promise<TaskResult>;
+  /** What worker `worker`'s receiving task of stage `consumer` in run `run` buffered and salted. */
+  inboxStatus(worker: number, run: string, consumer: number): Promise<InboxStatus>;
+  /** Sends rows from the coordinator itself (salted partials it merged) where `route` says. */
+  send(route: OutputRoute, batches: readonly arrow.RecordBatch[]): Promise<SentSummary>;
+  /** A run is over (answered, failed, or started over): every worker forgets its rows. */
+  release(run: string): void;
+}
+
 export interface StagedRun {
   query: StagedQuery;
   /** The live workers' peer ids; a worker is its index here. */
@@ -54,21 +71,20 @@ export interface StagedRun {
   coordinator: number;
   /** Every table a stage scans, by dotted name. */
   tables: ReadonlyMap<string, PlacedTable>;
-  /** Runs one task on worker `worker` (in this process, or on the node it stands for). */
-  runTask(worker: number, task: Task): Promise<arrow.Table>;
+  executors: Executors;
   /** Bytes a receiving task buffers before it salts its hottest keys. */
   budgetBytes: number;
   /** Tasks one worker is given at once (default MAX_TASKS_PER_WORKER). */
   maxTasksPerWorker?: number;
   onStage?: (stats: StageStats) => void;
-  /** A worker failed a task and gets no more work in this query. */
+  /** A worker is gone: the query starts over without it. */
   onWorkerLost?: (worker: number, error: WorkerUnavailableError) => void;
   /**
-   * Re-executes a task another worker ran and throws WrongResultError if the output differs;
-   * called for a sample of the tasks not run by the coordinator, beside the stages that follow;
-   * the run ends only when every check has.
+   * Re-executes a task another worker ran (its result carries its output and the inputs it read)
+   * and throws WrongResultError if the output differs; called for a sample of the tasks not run
+   * by the coordinator, beside the stages that follow; the run ends only when every check has.
    */
-  verifyTask?: (worker: number, task: Task, output: arrow.Table) => Promise<void>;
+  verifyTask?: (worker: number, task: Task, result: TaskResult) => Promise<void>;
   /** A worker's output was shown wrong; the query starts over without it. */
   onWrongResult?: (worker: number, error: WrongResultError) => void;
   /** The share of those tasks verified (default 0: none). */
@@ -80,13 +96,34 @@ export interface StagedRun {
 /** Stages that read nothing of each other run at once, but one worker runs at most this many tasks at a time. */
 export const MAX_TASKS_PER_WORKER = 4;
 
-/** One task of a stage: its plan, the chunks it scans and the rows that came to it. */
+/** One task of a stage: its plan, the chunks it scans, the rows it reads and where its output goes. */
 export interface Task {
   plan: Plan;
   /** Base tables, each as the hashes of the chunks this task reads (maybe none). */
   scans: { names: string[]; columns: TableColumn[]; chunks: string[] }[];
-  /** Tables of rows: exchange inputs, or salted partials to merge. */
-  inputs: { names: string[]; columns: TableColumn[]; batches: arrow.RecordBatch[] }[];
+  /** Tables of rows: given with the task (salted partials to merge), or what came to the worker's receiving task of an exchange. */
+  inputs: TaskInput[];
+  /** Where the output goes; none: it is returned (the answer, or partials the coordinator merges). */
+  output?: OutputRoute;
+  /** Return the output and the inputs read as well, for the coordinator to re-execute the task. */
+  echo?: boolean;
+}
+
+export interface TaskInput {
+  names: string[];
+  columns: TableColumn[];
+  batches?: arrow.RecordBatch[];
+  exchange?: { run: string; consumer: number; input: number };
+}
+
+export interface TaskResult {
+  rows: number;
+  /** The output, when it had no route or the task was echoed. */
+  output?: arrow.Table;
+  /** Where the output went. */
+  sent?: SentSummary;
+  /** With echo: the rows of each input, as the task read them. */
+  inputs?: arrow.RecordBatch[][];
 }
 
 /**
@@ -133,11 +170,16 @@ export async function runTaskHere(task: Task, chunkFile: (hash: string) => strin
   });
 }
 
-/** Runs a task on an engine of `pool` and compares its rows with the `claimed` output of another executor. */
-export async function checkTaskHere(task: Task, claimed: arrow.Table, chunkFile: (hash: string) => string, pool: EnginePool): Promise<OutputComparison> {
+/**
+ * Runs a task another executor ran (asked to echo: its result carries its output and the inputs
+ * it read) on an engine of `pool`, and compares the rows.
+ */
+export async function checkTaskHere(task: Task, claimed: TaskResult, chunkFile: (hash: string) => string, pool: EnginePool): Promise<OutputComparison> {
+  invariant(claimed.output && (claimed.inputs?.length ?? 0) === task.inputs.length, "a checked task's result echoes its output and inputs");
+  const inputs = task.inputs.map((input, i) => ({ names: input.names, columns: input.columns, batches: input.batches ?? claimed.inputs![i] }));
   return pool.use(async (engine) => {
-    await registerTaskTables(engine, task, chunkFile);
-    return engine.compareWith(task.plan, claimed.batches);
+    await registerTaskTables(engine, { ...task, inputs }, chunkFile);
+    return engine.compareWith(task.plan, claimed.output!.batches);
   });
 }
 
@@ -147,7 +189,36 @@ async function registerTaskTables(engine: LocalEngine, task: Task, chunkFile: (h
     if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0);
     else await engine.registerBatches(scan.names, scan.columns, []);
   }
-  for (const input of task.inputs) await engine.registerBatches(input.names, input.columns, input.batches);
+  for (const input of task.inputs) {
+    invariant(input.batches, `task input ${input.names.join(".")} was not taken from its exchange`);
+    await engine.registerBatches(input.names, input.columns, input.batches);
+  }
+}
+
+/** Where a worker runs a task: its exchanges, its chunks, its engines. */
+export interface WorkerSide {
+  host: ExchangeHost;
+  chunkFile: (hash: string) => string;
+  pool: EnginePool;
+  /** Tests only: what a dishonest worker does to its output before it sends or returns it. */
+  alter?: (output: arrow.Table) => arrow.Table;
+}
+
+/** Runs a task on a worker: takes its inputs from the worker's exchanges, runs it, sends its output on. */
+export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskResult> {
+  const inputs = task.inputs.map((input) => ({
+    ...input,
+    batches: input.batches ?? worker.host.batches(input.exchange!.run, input.exchange!.consumer, input.exchange!.input),
+  }));
+  let output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool);
+  if (worker.alter) output = worker.alter(output);
+  const sent = task.output ? await worker.host.send(task.output, output.batches) : undefined;
+  return {
+    rows: output.numRows,
+    ...(!task.output || task.echo ? { output } : {}),
+    ...(sent ? { sent } : {}),
+    ...(task.echo ? { inputs: inputs.map((i) => i.batches) } : {}),
+  };
 }
 
 export interface StageStats {
@@ -178,42 +249,68 @@ export interface StagedResult {
   stages: StageStats[];
   /** Workers whose outputs were shown wrong: the answer comes from a run without them. */
   distrusted: number[];
+  /** Workers that were gone during the query: the answer comes from a run without them. */
+  lost: number[];
 }
 
-/** Times a query starts over without a worker caught with a wrong output. */
+/** Times a query starts over without a worker that is gone or was caught with a wrong output. */
 export const MAX_RESTARTS = 3;
 
+/** A worker is gone in the middle of a run: the rows it held or sent are lost with it. */
+class WorkerLostError extends Error {
+  readonly worker: number;
+  readonly unavailable: WorkerUnavailableError;
+  constructor(worker: number, unavailable: WorkerUnavailableError) {
+    super(unavailable.message);
+    this.worker = worker;
+    this.unavailable = unavailable;
+  }
+}
+
 /**
- * Runs the query; when a verified task shows a worker's output wrong, everything that worker
- * contributed is suspect, so the query starts over without it.
+ * Runs the query. When a worker is gone, or a verified task shows a worker's output wrong,
+ * everything that worker held or contributed is lost or suspect, so the query starts over
+ * without it, under a new run id (rows of the old run never mix with the new one's).
  */
 export async function runStagedQuery(run: StagedRun): Promise<StagedResult> {
   invariant(run.workers.length > 0 && run.coordinator >= 0 && run.coordinator < run.workers.length, "a staged run needs workers and a coordinator among them");
   const distrusted = new Set<number>();
+  const excluded = new Set<number>();
   for (let attempt = 0; ; attempt++) {
+    const id = randomBytes(16).toString("hex");
     try {
-      const result = await new StagedRunner(run, distrusted).run();
-      return { ...result, distrusted: [...distrusted] };
+      const result = await new StagedRunner(run, id, excluded).run();
+      return { ...result, distrusted: [...distrusted], lost: [...excluded].filter((w) => !distrusted.has(w)) };
     } catch (error) {
-      if (!(error instanceof WrongResultError) || attempt >= MAX_RESTARTS) throw error;
-      distrusted.add(error.worker);
-      run.onWrongResult?.(error.worker, error);
+      if (error instanceof WorkerLostError && error.worker === run.coordinator) throw new UserError(`the coordinator lost its own worker: ${error.message}`);
+      if (!(error instanceof WrongResultError || error instanceof WorkerLostError) || attempt >= MAX_RESTARTS) throw error instanceof WorkerLostError ? error.unavailable : error;
+      excluded.add(error.worker);
+      if (error instanceof WrongResultError) {
+        distrusted.add(error.worker);
+        run.onWrongResult?.(error.worker, error);
+      } else run.onWorkerLost?.(error.worker, error.unavailable);
+    } finally {
+      run.executors.release(id);
     }
   }
 }
 
 class StagedRunner {
   readonly #run: StagedRun;
+  /** This run's id: every exchange of it is named by it. */
+  readonly #id: string;
+  /** The workers taking part, in routing order: a receiving task's member index is its place here. */
+  readonly #live: readonly number[];
   readonly #router: Router;
   readonly #stages: readonly Stage[];
   /** The stage reading each stage's output. */
   readonly #consumer = new Map<number, number>();
-  /** Per consuming stage: its receiving task on every worker. */
-  readonly #receivers = new Map<number, ReceivingTask[]>();
+  /** Per consuming stage: the exchange its inputs come through. */
+  readonly #exchanges = new Map<number, ExchangeSpec>();
   readonly #stats: StageStats[] = [];
   #verifyState: number;
-  /** Workers that failed a task: given no more work in this query. */
-  readonly #lost = new Set<number>();
+  /** Per table: workers that declined a task for lacking a chunk (they still receive rows). */
+  readonly #declined = new Set<number>();
   /** Per worker: tasks running, and tasks waiting for a slot. */
   readonly #slots: { running: number; waiting: (() => void)[] }[];
   /**
@@ -223,13 +320,15 @@ class StagedRunner {
   readonly #checks: Promise<void>[] = [];
   /** The first check that failed: no further stage starts. */
   #checkFailed: unknown;
-  /** Outputs of stages whose plan ran fused into the tasks of the stage they read. */
-  readonly #fusedOutputs = new Map<number, arrow.Table[]>();
+  /** Results of stages whose plan ran fused into the tasks of the stage they read. */
+  readonly #fusedResults = new Map<number, TaskResult[]>();
 
-  constructor(run: StagedRun, distrusted: ReadonlySet<number>) {
+  constructor(run: StagedRun, id: string, excluded: ReadonlySet<number>) {
     this.#run = run;
-    for (const worker of distrusted) this.#lost.add(worker);
-    this.#router = new Router(run.workers.map(member));
+    this.#id = id;
+    this.#live = run.workers.map((_, w) => w).filter((w) => !excluded.has(w));
+    invariant(this.#live.includes(run.coordinator), "the coordinator takes part in its own run");
+    this.#router = new Router(this.#live.map((w) => member(run.workers[w])));
     this.#stages = run.query.stages;
     for (const stage of this.#stages) for (const input of stage.inputs) this.#consumer.set(input, stage.id);
     this.#slots = run.workers.map(() => ({ running: 0, waiting: [] }));
@@ -273,14 +372,16 @@ class StagedRunner {
     const settled = await Promise.allSettled(done.values());
     await Promise.all(this.#checks);
     if (this.#checkFailed !== undefined) throw this.#checkFailed;
-    const failed = settled.find((s) => s.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected").map((s) => s.reason);
+    // A lost worker explains the failures it caused elsewhere (a stage waiting on its rows).
+    const failed = failures.find((e) => e instanceof WorkerLostError) ?? failures[0];
+    if (failed !== undefined) throw failed;
     const result = await done.get(this.#stages[this.#stages.length - 1].id)!;
     invariant(result, "a staged query ends with a result stage");
-    return { names: [...this.#run.query.names], table: result, stages: [...this.#stats].sort((a, b) => a.id - b.id), distrusted: [] };
+    return { names: [...this.#run.query.names], table: result, stages: [...this.#stats].sort((a, b) => a.id - b.id), distrusted: [], lost: [] };
   }
 
-  /** Runs a stage's tasks and sends their outputs on; the root stage's output is the answer. */
+  /** Runs a stage's tasks, which send their outputs on; the root stage's output is the answer. */
   async #runStage(stage: Stage): Promise<arrow.Table | undefined> {
     if (this.#checkFailed !== undefined) throw this.#checkFailed;
     const started = performance.now();
@@ -300,49 +401,90 @@ class StagedRunner {
       overBudget: false,
       ms: 0,
     };
-    const workers = stage.runsOn === "nodes" ? this.#run.workers.map((_, w) => w) : [this.#run.coordinator];
+    const workers = stage.runsOn === "nodes" ? this.#live : [this.#run.coordinator];
     // Every input is done, so its receivers have salted all they will.
-    const receivers = this.#receivers.get(stage.id);
-    if (receivers) {
-      stats.peakInputBytes = receivers.map((r) => r.inbox.stats.peakBytes);
-      stats.saltedKeys = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
-      stats.overBudget = receivers.some((r) => r.inbox.stats.overBudget);
-    }
+    const inboxes = stage.inputs.length === 0 ? [] : await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id))));
+    stats.peakInputBytes = inboxes.map((s) => s.peakBytes);
+    stats.saltedKeys = inboxes.reduce((n, s) => n + s.saltedKeys, 0);
+    stats.overBudget = inboxes.some((s) => s.overBudget);
     // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
     const consumerId = this.#consumer.get(stage.id);
     const fuseInto = stage.saltMerge && stats.saltedKeys === 0 && consumerId !== undefined && this.#stages[consumerId].fusedWithInput ? this.#stages[consumerId] : undefined;
-    // A stage fused into the one it reads has its outputs already.
-    let outputs = this.#fusedOutputs.get(stage.id);
-    if (!outputs) {
+    const merging = stage.saltMerge !== undefined && stats.saltedKeys > 0;
+    // A stage fused into the one it reads has its results already.
+    let results = this.#fusedResults.get(stage.id);
+    if (!results) {
       const assigned = this.#assignChunks(stage, stats);
-      const plan = fuseInto?.fusedWithInput ?? stage.plan;
+      const runs = fuseInto ?? stage;
       stats.tasks = workers.length;
-      outputs = await Promise.all(workers.map((w) => this.#runTask(stage, w, plan, assigned.get(w) ?? new Map(), stats)));
+      results = await Promise.all(
+        workers.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? undefined : this.#routeOf(runs, w))),
+      );
     }
-    this.#receivers.delete(stage.id);
-    let result: arrow.Table | undefined;
-    if (fuseInto) this.#fusedOutputs.set(fuseInto.id, outputs);
+    let answer: arrow.Table | undefined;
+    if (fuseInto) this.#fusedResults.set(fuseInto.id, results);
     else {
-      if (stage.saltMerge && stats.saltedKeys > 0) outputs = await this.#mergeSalted(stage, workers, outputs, receivers!);
-      stats.rowsOut = outputs.reduce((n, t) => n + t.numRows, 0);
+      if (merging) results = await this.#mergeSalted(stage, workers, results, inboxes.flatMap((s) => s.salted));
+      stats.rowsOut = results.reduce((n, r) => n + r.rows, 0);
       if (stage.output.kind === "result") {
-        invariant(outputs.length === 1, "the root stage runs as one task");
-        result = outputs[0];
+        invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
+        answer = results[0].output;
       } else {
-        stats.bytesShuffled = await this.#send(stage, workers, outputs);
+        results.forEach((r, i) => (stats.bytesShuffled += crossedBytes(r.sent, this.#memberOf(workers[i]))));
       }
     }
     stats.ms = performance.now() - started;
     this.#stats.push(stats);
     this.#run.onStage?.(stats);
-    return result;
+    return answer;
   }
 
-  /** Per worker, per scanned table: the hashes of the chunks it reads (the first holder of each chunk a filter may need). */
+  #memberOf(worker: number): number {
+    return this.#live.indexOf(worker);
+  }
+
+  /** The exchange stage `consumer` reads its inputs through. */
+  #exchangeOf(consumer: number): ExchangeSpec {
+    let exchange = this.#exchanges.get(consumer);
+    if (!exchange) {
+      const saltable = this.#stages[consumer].inputs.flatMap((input) => {
+        const producer = this.#stages[input];
+        const spec = partitionSpec(producer);
+        return spec && producer.output.kind === "hash" && producer.output.salting ? [{ input, spec }] : [];
+      });
+      exchange = { run: this.#id, consumer, members: this.#live.map((w) => this.#run.workers[w]), budgetBytes: this.#run.budgetBytes, saltable };
+      this.#exchanges.set(consumer, exchange);
+    }
+    return exchange;
+  }
+
+  /** Where the output of `stage`'s task on `worker` goes; none for the answer. */
+  #routeOf(stage: Stage, worker: number): OutputRoute | undefined {
+    const consumer = this.#consumer.get(stage.id);
+    if (stage.output.kind === "result" || consumer === undefined) return undefined;
+    const exchange = this.#exchangeOf(consumer);
+    switch (stage.output.kind) {
+      case "hash":
+        return { exchange, input: stage.id, kind: "hash", spec: partitionSpec(stage)! };
+      case "broadcast":
+        return { exchange, input: stage.id, kind: "broadcast" };
+      case "gather":
+        return { exchange, input: stage.id, kind: "to", to: this.#memberOf(this.#run.coordinator) };
+      case "forward":
+        return { exchange, input: stage.id, kind: "to", to: this.#memberOf(worker) };
+    }
+  }
+
+  /**
+   * Per worker, per scanned table: the hashes of the chunks it reads. Each chunk a filter may need
+   * goes to the holder with the fewest rows to scan so far: a stage lasts as long as its slowest
+   * task, and the nearest holder of every chunk would load some workers twice as much as others.
+   */
   #assignChunks(stage: Stage, stats: StageStats): Map<number, Map<string, string[]>> {
     const assigned = new Map<number, Map<string, string[]>>();
     if (stage.scans.length === 0) return assigned;
     const reads = namedReads(stage.plan);
+    const load = new Map<number, number>();
     for (const names of stage.scans) {
       const key = names.join(".");
       const table = this.#run.tables.get(key);
@@ -352,7 +494,8 @@ class StagedRunner {
           stats.chunksPruned++;
           continue;
         }
-        const holder = this.#holderOf(key, chunk.hash);
+        const holder = this.#holderOf(key, chunk.hash, load);
+        load.set(holder, (load.get(holder) ?? 0) + chunk.rows);
         stats.chunksScanned++;
         let tables = assigned.get(holder);
         if (!tables) assigned.set(holder, (tables = new Map()));
@@ -362,174 +505,90 @@ class StagedRunner {
     return assigned;
   }
 
-  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats?: StageStats, merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<arrow.Table> {
-    const inbox = this.#receivers.get(stage.id)?.[worker]?.inbox;
+  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats: StageStats | undefined, output: OutputRoute | undefined, merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<TaskResult> {
     const task: Task = {
       plan,
       scans: stage.scans.map((names) => ({ names: [...names], columns: this.#run.tables.get(names.join("."))!.columns, chunks: chunks.get(names.join(".")) ?? [] })),
-      inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), batches: inbox?.batches(input) ?? [] })),
+      inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
+      ...(output ? { output } : {}),
     };
     if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
     return this.#attempt(stage, worker, task, stats);
   }
 
-  /** Runs a task on `worker`; if the worker cannot, its work goes to others (the task's inputs are all here). */
-  async #attempt(stage: Stage, worker: number, task: Task, stats: StageStats | undefined): Promise<arrow.Table> {
-    if (!this.#lost.has(worker)) {
-      try {
-        const output = await this.#withSlot(worker, () => this.#run.runTask(worker, task));
-        const verify = this.#run.verifyTask;
-        if (worker !== this.#run.coordinator && verify && this.#sampled()) {
-          if (stats) stats.verified++;
-          this.#checks.push(
-            verify(worker, task, output).catch((error: unknown) => {
-              this.#checkFailed ??= error;
-            }),
-          );
-        }
-        return output;
-      } catch (error) {
-        if (!(error instanceof WorkerUnavailableError)) throw error;
-        this.#lost.add(worker);
-        this.#run.onWorkerLost?.(worker, error);
+  /** A worker's failure to answer means it is gone: the run starts over without it. */
+  async #lostIfGone<T>(worker: number, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      if (!(error instanceof WorkerUnavailableError)) throw error;
+      const gone = error.peer === undefined ? worker : this.#run.workers.indexOf(error.peer);
+      throw new WorkerLostError(gone < 0 ? worker : gone, error);
+    }
+  }
+
+  /** Runs a task on `worker`; a worker that declines it (it lacks a chunk) has its chunks read by their other holders. */
+  async #attempt(stage: Stage, worker: number, task: Task, stats: StageStats | undefined): Promise<TaskResult> {
+    const verify = this.#run.verifyTask;
+    const checked = worker !== this.#run.coordinator && verify !== undefined && this.#sampled();
+    if (checked) task = { ...task, echo: true };
+    try {
+      const result = await this.#lostIfGone(worker, this.#withSlot(worker, () => this.#run.executors.runTask(worker, task)));
+      if (checked) {
+        if (stats) stats.verified++;
+        this.#checks.push(
+          verify(worker, task, result).catch((error: unknown) => {
+            this.#checkFailed ??= error;
+          }),
+        );
       }
+      return result;
+    } catch (error) {
+      if (!(error instanceof TaskDeclinedError)) throw error;
+      this.#declined.add(worker);
     }
     if (stats) stats.retried++;
-    const scanned = task.scans.some((s) => s.chunks.length > 0);
-    if (!scanned) {
-      const other = this.#run.workers.findIndex((_, w) => !this.#lost.has(w));
-      if (other < 0) throw new UserError("no node is left to run the query's tasks: the query cannot finish");
-      return this.#attempt(stage, other, task, stats);
-    }
-    // Each chunk to its next live holder; exchange inputs a scan stage reads are broadcasts,
-    // which every share may read whole.
+    // Each chunk to its next holder; exchange inputs a scan stage reads are broadcasts, which
+    // every worker received whole.
     invariant(stage.inputs.every((i) => this.#stages[i].output.kind === "broadcast"), `stage ${stage.id} scans chunks and reads partitioned rows`);
     const shares = new Map<number, Task>();
     task.scans.forEach((scan, s) => {
       for (const hash of scan.chunks) {
         const holder = this.#holderOf(scan.names.join("."), hash);
         let share = shares.get(holder);
-        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: [] })) }));
+        if (!share) shares.set(holder, (share = { ...task, echo: false, scans: task.scans.map((x) => ({ ...x, chunks: [] })) }));
         share.scans[s].chunks.push(hash);
       }
     });
-    const outputs = await Promise.all([...shares].map(([w, share]) => this.#attempt(stage, w, share, stats)));
-    return tableOf(outputs[0], outputs.flatMap((t) => t.batches));
+    const results = await Promise.all([...shares].map(([w, share]) => this.#attempt(stage, w, share, stats)));
+    return mergeResults(results);
   }
 
-  /** The nearest live holder of a chunk. */
-  #holderOf(table: string, hash: string): number {
+  /** A holder of a chunk taking part in the run: the nearest, or with `load`, the least loaded (then the nearest). */
+  #holderOf(table: string, hash: string, load?: ReadonlyMap<number, number>): number {
     const chunk = this.#run.tables.get(table)?.chunks.find((c) => c.hash === hash);
-    const holder = chunk?.holders.find((h) => !this.#lost.has(h));
-    if (holder === undefined) throw new UserError(`no live node holds chunk ${hash.slice(0, 12)} of ${table}: the query cannot finish`);
-    return holder;
+    const holders = chunk?.holders.filter((h) => this.#live.includes(h) && !this.#declined.has(h)) ?? [];
+    if (holders.length === 0) throw new UserError(`no live node holds chunk ${hash.slice(0, 12)} of ${table}: the query cannot finish`);
+    return holders.reduce((best, h) => ((load?.get(h) ?? 0) < (load?.get(best) ?? 0) ? h : best));
   }
 
   #columns(stage: Stage): TableColumn[] {
     return stage.columns.map((name, i) => ({ name, type: stage.types[i] }));
   }
 
-  /** The receiving tasks, one per worker, of the stage that reads `producer`'s output. */
-  #receiversFor(producer: number): ReceivingTask[] {
-    const consumerId = this.#consumer.get(producer);
-    invariant(consumerId !== undefined, `stage ${producer}'s output has no reader`);
-    let receivers = this.#receivers.get(consumerId);
-    if (!receivers) {
-      const consumer = this.#stages[consumerId];
-      const saltable = new Map<number, PartitionSpec>();
-      for (const input of consumer.inputs) {
-        const spec = partitionSpec(this.#stages[input]);
-        if (spec && this.#stages[input].output.kind === "hash" && (this.#stages[input].output as { salting?: unknown }).salting) saltable.set(input, spec);
-      }
-      const created: ReceivingTask[] = this.#run.workers.map(
-        (_, self) =>
-          new ReceivingTask({
-            self,
-            router: this.#router,
-            budgetBytes: this.#run.budgetBytes,
-            saltable,
-            forward: (to, input, batch) => created[to].inbox.accept(input, batch, ROUTED_EPOCH),
-          }),
-      );
-      this.#receivers.set(consumerId, (receivers = created));
-    }
-    return receivers;
-  }
-
-  /** Sends each task's output where the stage's exchange says; returns the bytes that crossed workers. */
-  async #send(stage: Stage, workers: readonly number[], outputs: readonly arrow.Table[]): Promise<number> {
-    const receivers = this.#receiversFor(stage.id);
-    let crossed = 0;
-    const deliver = (from: number, to: number, batch: arrow.RecordBatch) => {
-      if (from !== to) crossed += batchBytes(batch);
-      receivers[to].inbox.accept(stage.id, batch, ROUTED_EPOCH);
-    };
-    const output = stage.output;
-    await Promise.all(
-      workers.map(async (from, i) => {
-        const batches = outputs[i].batches.flatMap((b) => sliceRows(b, EXCHANGE_BATCH_ROWS));
-        switch (output.kind) {
-          case "broadcast":
-            for (const batch of batches) receivers.forEach((_, to) => deliver(from, to, batch));
-            return;
-          case "gather":
-            for (const batch of batches) deliver(from, this.#run.coordinator, batch);
-            return;
-          case "forward":
-            for (const batch of batches) deliver(from, from, batch);
-            return;
-          case "hash":
-            crossed += await this.#hashSend(stage, from, batches, receivers);
-            return;
-          case "result":
-            throw new Error("unreachable: a result is not sent");
-        }
-      }),
-    );
-    return crossed;
-  }
-
   /**
-   * Splits each batch by key and hands the pieces to their receivers' inboxes, with the key
-   * hashes computed for the split. Every receiver is in this process, so each batch is split
-   * under the salts as they are at that moment: no piece is routed under stale ones.
+   * A salted key's rows were aggregated on several workers: the tasks returned their outputs,
+   * each salted key's partial rows go to its home, which merges them with the stage's salt merge
+   * plan, and the coordinator sends the rows on where the stage's exchange says.
    */
-  async #hashSend(stage: Stage, from: number, batches: readonly arrow.RecordBatch[], receivers: readonly ReceivingTask[]): Promise<number> {
-    const spec = partitionSpec(stage)!;
-    const salts = new SaltMap();
-    let saltedSeen = 0;
-    let crossed = 0;
-    for (const batch of batches) {
-      const salted = receivers.reduce((n, r) => n + r.inbox.stats.saltedKeys, 0);
-      if (salted !== saltedSeen) {
-        for (const receiver of receivers) for (const key of receiver.inbox.announcement().keys) salts.add(key, 1);
-        saltedSeen = salted;
-      }
-      const hashes = keyHashes(batch, spec.keys);
-      routeRows(batch, spec, this.#router, salts, hashes).forEach((rows, to) => {
-        if (rows.length === 0) return;
-        const piece = takeRows(batch, rows);
-        if (to !== from) crossed += batchBytes(piece);
-        receivers[to].inbox.accept(stage.id, piece, ROUTED_EPOCH, pickHashes(hashes, rows));
-      });
-      // Let other stages' work and the network's interleave with a long send.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return crossed;
-  }
-
-  /**
-   * A salted key's rows were aggregated on several workers: its partial rows go to the key's
-   * home, which merges them with the stage's salt merge plan.
-   */
-  async #mergeSalted(stage: Stage, workers: readonly number[], outputs: arrow.Table[], receivers: readonly ReceivingTask[]): Promise<arrow.Table[]> {
+  async #mergeSalted(stage: Stage, workers: readonly number[], results: readonly TaskResult[], saltedKeys: readonly { high: number; low: number; salts: number }[]): Promise<TaskResult[]> {
     const merge = stage.saltMerge!;
     const salted = new SaltMap();
-    for (const receiver of receivers) for (const key of receiver.inbox.announcement().keys) salted.add(key, 1);
-    const partials: arrow.RecordBatch[][] = this.#run.workers.map(() => []);
+    for (const key of saltedKeys) salted.add(key, 1);
+    const partials: arrow.RecordBatch[][] = this.#live.map(() => []);
     const kept: arrow.RecordBatch[][] = workers.map(() => []);
-    outputs.forEach((table, i) => {
-      for (const batch of table.batches) {
+    results.forEach((result, i) => {
+      for (const batch of result.output!.batches) {
         if (batch.numRows === 0) continue;
         const hashes = keyHashes(batch, merge.keys);
         const stay: number[] = [];
@@ -547,28 +606,35 @@ class StagedRunner {
     });
     const merged = await Promise.all(
       partials.map((batches, home) =>
-        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, home, merge.plan, new Map(), undefined, { table: saltMergeTable(stage.id), batches }),
+        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, this.#live[home], merge.plan, new Map(), undefined, undefined, { table: saltMergeTable(stage.id), batches }),
       ),
     );
-    return workers.map((w, i) => {
-      const batches = [...kept[i], ...(merged[w]?.batches ?? [])].filter((b) => b.numRows > 0);
-      return tableOf(outputs[i], batches);
-    });
+    return Promise.all(
+      workers.map(async (w, i) => {
+        const batches = [...kept[i], ...(merged[this.#memberOf(w)]?.output?.batches ?? [])].filter((b) => b.numRows > 0);
+        const rows = batches.reduce((n, b) => n + b.numRows, 0);
+        const route = this.#routeOf(stage, w);
+        if (!route) return { rows, output: tableOf(results[i].output!, batches) };
+        return { rows, sent: await this.#run.executors.send(route, batches) };
+      }),
+    );
   }
 }
 
-/**
- * The batch in pieces of at most `rows` rows, each a compact copy: a slice would share the whole
- * batch's string buffers, and every piece would count (and be sent with) all of them.
- */
-function sliceRows(batch: arrow.RecordBatch, rows: number): arrow.RecordBatch[] {
-  if (batch.numRows <= rows) return batch.numRows > 0 ? [batch] : [];
-  const pieces: arrow.RecordBatch[] = [];
-  for (let start = 0; start < batch.numRows; start += rows) {
-    const end = Math.min(batch.numRows, start + rows);
-    pieces.push(takeRows(batch, Uint32Array.from({ length: end - start }, (_, i) => start + i)));
-  }
-  return pieces;
+/** The bytes of a task's output that went to other workers than `self` (a member index). */
+function crossedBytes(sent: SentSummary | undefined, self: number): number {
+  return (sent?.bytes ?? []).reduce((n, b, m) => (m === self ? n : n + b), 0);
+}
+
+/** The results of a task's shares, as one. */
+function mergeResults(results: readonly TaskResult[]): TaskResult {
+  const outputs = results.map((r) => r.output).filter((t): t is arrow.Table => t !== undefined);
+  const sent = results.map((r) => r.sent).filter((s): s is SentSummary => s !== undefined);
+  return {
+    rows: results.reduce((n, r) => n + r.rows, 0),
+    ...(outputs.length > 0 ? { output: tableOf(outputs[0], outputs.flatMap((t) => t.batches)) } : {}),
+    ...(sent.length > 0 ? { sent: { rows: sent.reduce((n, s) => n + s.rows, 0), bytes: sent[0].bytes.map((_, m) => sent.reduce((n, s) => n + (s.bytes[m] ?? 0), 0)) } } : {}),
+  };
 }
 
 function partitionSpec(stage: Stage): PartitionSpec | undefined {

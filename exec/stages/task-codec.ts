@@ -1,11 +1,14 @@
 // A task on the wire: one frame with a JSON header (the Substrait plan and column types as
-// protobuf in base64, the chunks each scan reads) followed by each input's rows as an Arrow IPC
-// stream; the answer is the task's output as one Arrow IPC stream. Decoding checks every count
-// and length against the frame, so a peer's malformed task fails with a named error.
+// protobuf in base64, the chunks each scan reads, the exchanges its inputs come from and where
+// its output goes) followed by the rows of each input given with it as an Arrow IPC stream. Its
+// answer: a JSON header (rows, where they were sent) followed by the rows returned, if any, and
+// the inputs the task read, if asked. Decoding checks every count and length against the frame,
+// so a peer's malformed task or answer fails with a named error.
 import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
+import { checkRoute, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
-import type { Task } from "./runner.ts";
+import type { Task, TaskResult } from "./runner.ts";
 
 const MAX_HEADER_BYTES = 4 << 20;
 
@@ -17,7 +20,18 @@ interface WireColumn {
 interface TaskHeader {
   plan: string;
   scans: { names: string[]; columns: WireColumn[]; chunks: string[] }[];
-  inputs: { names: string[]; columns: WireColumn[]; bytes: number }[];
+  /** An input is given (its IPC bytes follow) or taken from an exchange on the worker. */
+  inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
+  output?: OutputRoute;
+  echo?: boolean;
+}
+
+interface ResultHeader {
+  rows: number;
+  sent?: SentSummary;
+  /** IPC bytes of the returned output (0: none), then of each echoed input. */
+  output: number;
+  inputs?: number[];
 }
 
 export class TaskCodecError extends Error {
@@ -42,20 +56,25 @@ function tableColumns(columns: unknown): TableColumn[] {
   });
 }
 
-/** One IPC stream of an input's batches, which came from several tasks: one schema (the input's names, every field nullable) for all. */
-function ipcOf(batches: readonly arrow.RecordBatch[], columns: readonly TableColumn[]): Uint8Array {
+/**
+ * One IPC stream of an input's batches, which came from several tasks (decoded from streams, or
+ * handed over in this process): one schema (the input's names if given, every field nullable) for all.
+ */
+function ipcOf(batches: readonly arrow.RecordBatch[], columns?: readonly TableColumn[]): Uint8Array {
   const rows = batches.filter((b) => b.numRows > 0);
   if (rows.length === 0) return new Uint8Array();
-  const schema = new arrow.Schema(rows[0].schema.fields.map((f, i) => new arrow.Field(columns[i]?.name ?? f.name, f.type, true)));
+  const schema = new arrow.Schema(rows[0].schema.fields.map((f, i) => new arrow.Field(columns?.[i]?.name ?? f.name, f.type, true)));
   return arrow.tableToIPC(new arrow.Table(schema, rows.map((b) => new arrow.RecordBatch(schema, b.data))), "stream");
 }
 
 export function encodeTask(task: Task): Uint8Array {
-  const inputs = task.inputs.map((input) => ipcOf(input.batches, input.columns));
+  const inputs = task.inputs.map((input) => ipcOf(input.batches ?? [], input.columns));
   const header: TaskHeader = {
     plan: toBase64(Plan.encode(task.plan).finish()),
     scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks })),
-    inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length })),
+    inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
+    ...(task.output ? { output: task.output } : {}),
+    ...(task.echo ? { echo: true } : {}),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(4 + headerBytes.length + inputs.reduce((n, b) => n + b.length, 0));
@@ -85,7 +104,12 @@ export function decodeTask(frame: Uint8Array): Task {
     if (!Number.isInteger(input?.bytes) || input.bytes < 0 || at + input.bytes > frame.length) throw new TaskCodecError("a task input longer than its frame");
     const bytes = frame.subarray(at, at + input.bytes);
     at += input.bytes;
-    return { names: strings(input.names), columns: tableColumns(input.columns), batches: bytes.length === 0 ? [] : arrow.tableFromIPC(bytes).batches };
+    const names = strings(input.names);
+    const columns = tableColumns(input.columns);
+    if (input.exchange === undefined) return { names, columns, batches: bytes.length === 0 ? [] : arrow.tableFromIPC(bytes).batches };
+    const { run, consumer, input: from } = input.exchange;
+    if (typeof run !== "string" || !/^[0-9a-f]{32}$/.test(run) || !Number.isInteger(consumer) || !Number.isInteger(from) || bytes.length > 0) throw new TaskCodecError("a task input from a malformed exchange");
+    return { names, columns, exchange: { run, consumer, input: from } };
   });
   if (at !== frame.length) throw new TaskCodecError(`${frame.length - at} bytes after a task's inputs`);
   const scans = header.scans.map((s) => {
@@ -93,7 +117,13 @@ export function decodeTask(frame: Uint8Array): Task {
     if (chunks.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new TaskCodecError("a task scan names a chunk by something other than its hash");
     return { names: strings(s.names), columns: tableColumns(s.columns), chunks };
   });
-  return { plan: Plan.decode(fromBase64(header.plan)), scans, inputs };
+  let output: OutputRoute | undefined;
+  try {
+    output = header.output === undefined ? undefined : checkRoute(header.output);
+  } catch (error) {
+    throw new TaskCodecError((error as Error).message);
+  }
+  return { plan: Plan.decode(fromBase64(header.plan)), scans, inputs, ...(output ? { output } : {}), ...(header.echo === true ? { echo: true } : {}) };
 }
 
 function strings(value: unknown): string[] {
@@ -101,10 +131,53 @@ function strings(value: unknown): string[] {
   return value as string[];
 }
 
-export function encodeTaskOutput(table: arrow.Table): Uint8Array {
-  return arrow.tableToIPC(table, "stream");
+/** A task's answer, as parts to send one after another (nothing is copied into one buffer). */
+export function encodeTaskResult(result: TaskResult): Uint8Array[] {
+  const output = result.output ? arrow.tableToIPC(result.output, "stream") : new Uint8Array();
+  const inputs = (result.inputs ?? []).map((batches) => ipcOf(batches));
+  const header: ResultHeader = { rows: result.rows, output: output.length, ...(result.sent ? { sent: result.sent } : {}), ...(result.inputs ? { inputs: inputs.map((b) => b.length) } : {}) };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, headerBytes.length);
+  return [length, headerBytes, output, ...inputs];
 }
 
-export function decodeTaskOutput(bytes: Uint8Array): arrow.Table {
-  return arrow.tableFromIPC(bytes);
+export function decodeTaskResult(frame: Uint8Array): TaskResult {
+  if (frame.length < 4) throw new TaskCodecError("a task answer shorter than its header length");
+  const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
+  if (headerLength > MAX_HEADER_BYTES || 4 + headerLength > frame.length) throw new TaskCodecError(`a task answer header of ${headerLength} bytes in a frame of ${frame.length}`);
+  let header: ResultHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headerLength)));
+  } catch {
+    throw new TaskCodecError("a task answer header that is not JSON");
+  }
+  const lengths = [header?.output, ...(header?.inputs ?? [])];
+  if (!Number.isSafeInteger(header?.rows) || header.rows < 0 || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new TaskCodecError("a malformed task answer header");
+  if (header.sent !== undefined && (!Number.isSafeInteger(header.sent.rows) || !Array.isArray(header.sent.bytes) || !header.sent.bytes.every((n) => Number.isSafeInteger(n) && n >= 0))) {
+    throw new TaskCodecError("a task answer with a malformed account of what it sent");
+  }
+  let at = 4 + headerLength;
+  const parts = lengths.map((n) => {
+    if (at + n > frame.length) throw new TaskCodecError("a task answer longer than its frame");
+    const bytes = frame.subarray(at, at + n);
+    at += n;
+    return bytes;
+  });
+  if (at !== frame.length) throw new TaskCodecError(`${frame.length - at} bytes after a task answer`);
+  const tableOf = (bytes: Uint8Array) => {
+    try {
+      return arrow.tableFromIPC(bytes);
+    } catch (error) {
+      throw new TaskCodecError(`a task answer's rows are not Arrow IPC: ${(error as Error).message}`);
+    }
+  };
+  const output = parts[0].length > 0 ? tableOf(parts[0]) : undefined;
+  if (output && output.numRows !== header.rows) throw new TaskCodecError(`a task answer says ${header.rows} rows and returns ${output.numRows}`);
+  return {
+    rows: header.rows,
+    ...(output ? { output } : {}),
+    ...(header.sent ? { sent: header.sent } : {}),
+    ...(header.inputs ? { inputs: parts.slice(1).map((bytes) => (bytes.length === 0 ? [] : tableOf(bytes).batches)) } : {}),
+  };
 }

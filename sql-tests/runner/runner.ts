@@ -10,7 +10,7 @@ import { LocalEngine } from "../../exec/index.ts";
 import { planSql } from "../../planner/index.ts";
 import { fragmentPlan } from "../../planner/fragment/index.ts";
 import { cutParquet } from "../../exec/chunks/index.ts";
-import { EnginePool, placeTable, runStagedQuery, runTaskHere, type PlacedTable } from "../../exec/stages/index.ts";
+import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable } from "../../exec/stages/index.ts";
 import { parseSlt, type QueryRecord, type SltRecord, type StatementRecord } from "./slt.ts";
 import { resultLines, resultValues } from "./values.ts";
 
@@ -128,7 +128,7 @@ async function stagedRows(session: SltSession, engine: LocalEngine, sql: string)
     workers: STAGED_WORKERS,
     coordinator: 0,
     tables: session.placed,
-    runTask: (_, task) => runTaskHere(task, (hash) => session.chunkFiles.get(hash)!, session.pool),
+    executors: new LocalExecutors(STAGED_WORKERS, { chunkFile: (hash) => session.chunkFiles.get(hash)!, pool: session.pool }),
     budgetBytes: 1 << 20,
   });
   return resultValues(result.table);

@@ -12,7 +12,7 @@ import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, placeTable, runStagedQuery, runTaskHere, type PlacedTable, type StagedResult } from "../index.ts";
+import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable, type StagedResult } from "../index.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 /** Above each task's fair share of the shuffled rows (about 0.9 MB), far below the hot key's (over 2 MB). */
@@ -59,7 +59,7 @@ async function staged(sql: string, budgetBytes: number): Promise<{ result: Stage
   const expected = resultLines(resultValues((await single.runReferenceSql(sql)).table), "rowsort", 0);
   const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
   const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 0 });
-  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, runTask: (_, task) => runTaskHere(task, (hash) => files.get(hash)!, pool), budgetBytes });
+  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile: (hash) => files.get(hash)!, pool }), budgetBytes });
   return { result, expected };
 }
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryCatalog, planSql } from "../../../planner/index.ts";
 import { Plan, Type } from "../../../proto/index.ts";
 import { namedStructFromColumns } from "../../index.ts";
-import { decodeTask, encodeTask, type Task } from "../index.ts";
+import { decodeTask, decodeTaskResult, encodeTask, encodeTaskResult, type Task, type TaskResult } from "../index.ts";
 
 const schema = namedStructFromColumns([
   { name: "k", type: "INTEGER", nullable: false },
@@ -24,7 +24,7 @@ describe("the task wire format", () => {
     const wire = (cs: readonly { name: string; type: Type }[]) => cs.map((c) => [c.name, Type.encode(c.type).finish()]);
     expect(decoded.scans.map((s) => [s.names, s.chunks, wire(s.columns)])).toEqual(task.scans.map((s) => [s.names, s.chunks, wire(s.columns)]));
     expect(wire(decoded.inputs[0].columns)).toEqual(wire(columns));
-    expect(decoded.inputs[0].batches.flatMap((b) => b.toArray().map((r) => r.toJSON()))).toEqual([
+    expect(decoded.inputs[0].batches!.flatMap((b) => b.toArray().map((r) => r.toJSON()))).toEqual([
       { k: 1, label: "a" },
       { k: 2, label: null },
       { k: 3, label: "c" },
@@ -36,5 +36,42 @@ describe("the task wire format", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => void expect(() => decodeTask(bytes)).toThrow()));
     fc.assert(fc.property(fc.integer({ min: 0, max: frame.length - 1 }), (cut) => void expect(() => decodeTask(frame.subarray(0, cut))).toThrow()));
     expect(() => decodeTask(new Uint8Array([...frame, 0]))).toThrow(/after a task's inputs/);
+  });
+});
+
+describe("a task that reads and sends through exchanges", () => {
+  const routed: Task = {
+    plan,
+    scans: [],
+    inputs: [{ names: ["__stage1_output"], columns, exchange: { run: "ab".repeat(16), consumer: 2, input: 1 } }],
+    output: { exchange: { run: "ab".repeat(16), consumer: 3, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "hash", spec: { keys: [0], saltBy: [0], mode: "spread" } },
+    echo: true,
+  };
+
+  it("keeps where its inputs come from and where its output goes", () => {
+    const decoded = decodeTask(encodeTask(routed));
+    expect(decoded.inputs[0].exchange).toEqual(routed.inputs[0].exchange);
+    expect(decoded.inputs[0].batches).toBeUndefined();
+    expect(decoded.output).toEqual(routed.output);
+    expect(decoded.echo).toBe(true);
+  });
+
+  it("refuses a route to a member the exchange does not have", () => {
+    const bad = { ...routed, output: { ...routed.output!, kind: "to" as const, to: 5 } };
+    expect(() => decodeTask(encodeTask(bad))).toThrow(/route/);
+  });
+
+  it("answers with its rows, where it sent them and the inputs it read; refuses a torn or lying answer", () => {
+    const output = new arrow.Table([batch]);
+    const result: TaskResult = { rows: 3, output, sent: { rows: 3, bytes: [10, 20] }, inputs: [[batch, batch]] };
+    const frame = new Uint8Array(Buffer.concat(encodeTaskResult(result)));
+    const decoded = decodeTaskResult(frame);
+    expect(decoded.rows).toBe(3);
+    expect(decoded.sent).toEqual(result.sent);
+    expect(decoded.output!.numRows).toBe(3);
+    expect(decoded.inputs![0].reduce((n, b) => n + b.numRows, 0)).toBe(6);
+    fc.assert(fc.property(fc.integer({ min: 0, max: frame.length - 1 }), (cut) => void expect(() => decodeTaskResult(frame.subarray(0, cut))).toThrow()));
+    const lying = new Uint8Array(Buffer.concat(encodeTaskResult({ ...result, rows: 4 })));
+    expect(() => decodeTaskResult(lying)).toThrow(/says 4 rows/);
   });
 });

@@ -1,8 +1,9 @@
 // Staged TPC-H on four workers: each query, planned with two-phase aggregates and cut into
 // stages, runs with every table cut into chunks placed on the two workers nearest each chunk's
-// hash, rows moving between stages through hash, broadcast and gather exchanges, and every task
-// and its output through the wire format. Every answer equals the single plan's on one engine
+// hash, rows moving between the workers' exchange hosts through hash, broadcast and gather
+// exchanges, and every task and its answer through the wire format. Every answer equals the single plan's on one engine
 // reading the whole files.
+import type * as arrow from "apache-arrow";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,24 @@ import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, assertSameOutput, checkTaskHere, placeTable, decodeTask, decodeTaskOutput, encodeTask, encodeTaskOutput, runStagedQuery, runTaskHere, WorkerUnavailableError, type PlacedTable, type Task } from "../index.ts";
+import {
+  EnginePool,
+  LocalExecutors,
+  TaskDeclinedError,
+  WorkerUnavailableError,
+  assertSameOutput,
+  checkTaskHere,
+  decodeTask,
+  decodeTaskResult,
+  encodeTask,
+  encodeTaskResult,
+  executeTask,
+  placeTable,
+  runStagedQuery,
+  type PlacedTable,
+  type Task,
+  type TaskResult,
+} from "../index.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -24,6 +42,15 @@ let single: LocalEngine;
 const pool = new EnginePool();
 const tables = new Map<string, PlacedTable>();
 const files = new Map<string, string>();
+const chunkFile = (hash: string) => files.get(hash)!;
+
+/** Workers whose tasks and answers go through the wire format, as they travel between nodes. */
+class WireExecutors extends LocalExecutors {
+  override async runTask(worker: number, task: Task): Promise<TaskResult> {
+    const result = await super.runTask(worker, decodeTask(encodeTask(task)));
+    return decodeTaskResult(new Uint8Array(Buffer.concat(encodeTaskResult(result))));
+  }
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trustql-staged-"));
@@ -56,8 +83,7 @@ describe("staged TPC-H on four workers", () => {
       workers: WORKERS,
       coordinator: 1,
       tables,
-      // Through the wire format, as a task and its output travel between nodes.
-      runTask: async (_, task) => decodeTaskOutput(encodeTaskOutput(await runTaskHere(decodeTask(encodeTask(task)), (hash) => files.get(hash)!, pool))),
+      executors: new WireExecutors(WORKERS, { coordinator: 1, chunkFile, pool }),
       budgetBytes: 64 << 20,
     });
     expect(result.names).toEqual(planned.names);
@@ -74,17 +100,13 @@ describe("fused stages", () => {
     const consumer = query.stages.find((s) => s.fusedWithInput !== undefined);
     expect(consumer, explainStages(query)).toBeDefined();
     let tasks = 0;
-    const result = await runStagedQuery({
-      query,
-      workers: WORKERS,
-      coordinator: 0,
-      tables,
-      runTask: async (_, task) => {
+    class Counting extends LocalExecutors {
+      override runTask(worker: number, task: Task): Promise<TaskResult> {
         tasks++;
-        return runTaskHere(task, (hash) => files.get(hash)!, pool);
-      },
-      budgetBytes: 64 << 20,
-    });
+        return super.runTask(worker, task);
+      }
+    }
+    const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new Counting(WORKERS, { chunkFile, pool }), budgetBytes: 64 << 20 });
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
     const stats = new Map(result.stages.map((s) => [s.id, s]));
     const aggregate = query.stages[consumer!.inputs[0]];
@@ -95,34 +117,50 @@ describe("fused stages", () => {
 });
 
 describe("workers lost during a query", () => {
-  async function withLost(id: string, lost: (worker: number, tasksRun: number) => boolean) {
+  /** `gone(worker, tasksRun)`: the worker is unreachable from then on; `declines`: it lacks every chunk. */
+  async function withLost(id: string, gone: (worker: number, tasksRun: number) => boolean, declines?: number) {
     const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
     const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
     let tasksRun = 0;
-    return runStagedQuery({
+    const lost: number[] = [];
+    class Failing extends LocalExecutors {
+      override runTask(worker: number, task: Task): Promise<TaskResult> {
+        if (gone(worker, tasksRun++)) throw new WorkerUnavailableError(`worker ${worker} is gone`);
+        if (worker === declines && task.scans.some((s) => s.chunks.length > 0)) throw new TaskDeclinedError(`worker ${worker} lacks a chunk`);
+        return super.runTask(worker, task);
+      }
+    }
+    const result = await runStagedQuery({
       query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
       workers: WORKERS,
       coordinator: 0,
       tables,
-      runTask: async (worker: number, task: Task) => {
-        if (lost(worker, tasksRun++)) throw new WorkerUnavailableError(`worker ${worker} is gone`);
-        return runTaskHere(task, (hash) => files.get(hash)!, pool);
-      },
+      executors: new Failing(WORKERS, { chunkFile, pool }),
+      onWorkerLost: (worker) => lost.push(worker),
       budgetBytes: 64 << 20,
     });
+    return { result, lost };
   }
 
   it.each([
-    ["q03", "gone from the start", (worker: number) => worker === 2],
-    ["q05", "lost midway", (worker: number, tasksRun: number) => worker === 3 && tasksRun > 6],
-    ["q09", "lost midway", (worker: number, tasksRun: number) => worker === 1 && tasksRun > 10],
-    ["q18", "gone from the start", (worker: number) => worker === 0],
-  ] as const)("%s: the tasks of a worker %s run elsewhere, same answer", async (id, _, lost) => {
+    ["q03", "gone from the start", (worker: number) => worker === 2, [2]],
+    ["q05", "lost midway", (worker: number, tasksRun: number) => worker === 3 && tasksRun > 6, [3]],
+    ["q09", "lost midway", (worker: number, tasksRun: number) => worker === 1 && tasksRun > 10, [1]],
+  ] as const)("%s: a worker %s: the query starts over without it, same answer", async (id, _, gone, expectLost) => {
     const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
     const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
-    const result = await withLost(id, lost);
+    const { result, lost } = await withLost(id, gone);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    expect(lost).toEqual(expectLost);
+  });
+
+  it("q18: a worker that lacks the chunks it was given: their other holders read them, same answer", async () => {
+    const sql = readFileSync(join(QUERIES, "q18.sql"), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const { result, lost } = await withLost("q18", () => false, 2);
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
     expect(result.stages.reduce((n, s) => n + s.retried, 0)).toBeGreaterThan(0);
+    expect(lost).toEqual([]);
   });
 
   it("fails with a clear error, not a partial answer, when every holder of a chunk is gone", async () => {
@@ -137,18 +175,21 @@ describe("a worker that lies about its task outputs", () => {
     const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
     const liar = 2;
     const caught: number[] = [];
+    class Lying extends LocalExecutors {
+      override runTask(worker: number, task: Task): Promise<TaskResult> {
+        // The liar drops the last row of every output that has one, before it sends or returns it.
+        const alter = (output: arrow.Table) => (output.numRows > 0 ? output.slice(0, output.numRows - 1) : output);
+        return worker === liar ? executeTask(task, { host: this.hosts[worker], chunkFile, pool, alter }) : super.runTask(worker, task);
+      }
+    }
     const result = await runStagedQuery({
       query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
       workers: WORKERS,
       coordinator: 0,
       tables,
-      runTask: async (worker, task) => {
-        const output = await runTaskHere(task, (hash) => files.get(hash)!, pool);
-        // The liar drops the last row of every output that has one.
-        return worker === liar && output.numRows > 0 ? output.slice(0, output.numRows - 1) : output;
-      },
-      verifyTask: async (worker, task, output) => {
-        assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, output, (hash) => files.get(hash)!, pool));
+      executors: new Lying(WORKERS, { chunkFile, pool }),
+      verifyTask: async (worker, task, result) => {
+        assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
       },
       verifyFraction: 1,
       verifySeed: 7,

@@ -1,0 +1,340 @@
+// One node's side of every exchange it takes part in: the receiving tasks of the query runs it
+// serves, fed by streams from producing tasks on any node (itself included), and the producing
+// side, which sends a task's output where its route says. Rows go from the node that made them
+// straight to the node that reads them; the coordinator only tells each task where.
+//
+// Transport-agnostic: `connect` gives a ByteStream to a peer (net/ backs it with a libp2p stream,
+// an in-process cluster with memory), and `accept` serves one that came in.
+import type * as arrow from "apache-arrow";
+import { invariant } from "../common/errors.ts";
+import { ExchangeProtocolError } from "./frames.ts";
+import type { PartitionSpec } from "./partition.ts";
+import { Router, member } from "./placement.ts";
+import { HashProducer, streamSink, type SinkFactory } from "./producer.ts";
+import { ReceivingTask } from "./receiver.ts";
+import type { SaltedKey } from "./salt-map.ts";
+import { ROUTED_EPOCH } from "./salting.ts";
+import { BatchReceiver, type ByteStream } from "./stream.ts";
+import { batchBytes, takeRows } from "./take.ts";
+
+/**
+ * Rows per batch a task's output is cut into before it is sent: receivers see a hot key early
+ * (and salt it) and never take more than one such batch past their budget.
+ */
+export const EXCHANGE_BATCH_ROWS = 4096;
+/** Query runs one node holds exchange rows for at once. */
+export const MAX_LIVE_RUNS = 256;
+/** A run nobody sent to or read from for this long is forgotten (its coordinator is gone). */
+export const RUN_IDLE_MS = 15 * 60_000;
+/** Members one exchange may name. */
+export const MAX_EXCHANGE_MEMBERS = 1024;
+/** Released runs remembered, so rows a stopped task still sends for one are refused instead of kept. */
+const REMEMBERED_RELEASES = 1024;
+
+/** The receiving side of one consuming stage in one run of a query. */
+export interface ExchangeSpec {
+  /** The run's id: 32 hex digits, fresh for every run (a retried run never mixes with the one before). */
+  run: string;
+  /** The consuming stage. */
+  consumer: number;
+  /** The peer ids of the receiving tasks; routing is over these, in this order. */
+  members: string[];
+  /** Bytes each receiving task buffers before it salts its hottest keys. */
+  budgetBytes: number;
+  /** The inputs (producing stages) whose rows may be salted, with how they were partitioned. */
+  saltable: { input: number; spec: PartitionSpec }[];
+}
+
+/** Where a producing task's output goes: its stage is `input` of the exchange's consumer. */
+export type OutputRoute = { exchange: ExchangeSpec; input: number } & (
+  | { kind: "hash"; spec: PartitionSpec }
+  | { kind: "broadcast" }
+  /** Every row to one member (a gather to the coordinator, or rows that stay where they are). */
+  | { kind: "to"; to: number }
+);
+
+export interface SentSummary {
+  rows: number;
+  /** Per member: bytes of the rows sent to it. */
+  bytes: number[];
+}
+
+export interface InboxStatus {
+  peakBytes: number;
+  saltedKeys: number;
+  overBudget: boolean;
+  /** The keys it salted (it is their home). */
+  salted: SaltedKey[];
+}
+
+/** A receiver could not be reached, or its stream broke: the run cannot finish with it. */
+export class ExchangePeerLostError extends Error {
+  readonly peer: string;
+  constructor(peer: string, cause: unknown) {
+    super(`the exchange stream to ${peer.slice(-8)} failed: ${(cause as Error)?.message ?? cause}`);
+    this.name = "ExchangePeerLostError";
+    this.peer = peer;
+  }
+}
+
+interface Run {
+  touched: number;
+  router: Router;
+  /** Per consuming stage: its spec (as JSON, to check every stream names the same) and its receiving task. */
+  receivers: Map<number, { spec: string; task: ReceivingTask }>;
+}
+
+export interface ExchangeHostOptions {
+  /** This node's peer id. */
+  self: string;
+  /** Opens an exchange stream to a peer. */
+  connect: (peer: string) => Promise<ByteStream>;
+  now?: () => number;
+}
+
+export class ExchangeHost {
+  readonly #self: string;
+  readonly #connect: (peer: string) => Promise<ByteStream>;
+  readonly #now: () => number;
+  readonly #runs = new Map<string, Run>();
+  readonly #released = new Set<string>();
+
+  constructor(options: ExchangeHostOptions) {
+    this.#self = options.self;
+    this.#connect = options.connect;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Serves one inbound exchange stream from peer `from` until its producer ends it; a stream it refuses is aborted. */
+  async accept(stream: ByteStream, from: string): Promise<void> {
+    try {
+      const receiver = new BatchReceiver(stream);
+      const { exchange, input } = decodeOpening(await receiver.opening());
+      if (from !== this.#self && !exchange.members.includes(from)) throw new ExchangeProtocolError(`a stream from ${from.slice(-8)}, which is not a member of its exchange`);
+      const task = this.#receiving(exchange);
+      await task.receive(input, exchange.saltable.some((s) => s.input === input), receiver);
+    } catch (error) {
+      stream.abort(error as Error);
+      throw error;
+    }
+  }
+
+  /** Sends a task's output (of the route's input stage) to the receiving tasks its route names. */
+  async send(route: OutputRoute, batches: readonly arrow.RecordBatch[]): Promise<SentSummary> {
+    const { members } = route.exchange;
+    const opening = encodeOpening(route.exchange, route.input);
+    const pieces = batches.flatMap((b) => sliceRows(b, EXCHANGE_BATCH_ROWS));
+    const summary: SentSummary = { rows: pieces.reduce((n, b) => n + b.numRows, 0), bytes: members.map(() => 0) };
+    // No rows: nothing to open a stream for (a receiving task that got none reads an empty input).
+    if (pieces.length === 0) return summary;
+    if (route.kind === "hash") {
+      const sinks = await Promise.all(members.map((_, m) => this.#sink(route.exchange, route.input, m, opening)));
+      const producer = new HashProducer(sinks, route.spec, this.#runOf(route.exchange).router);
+      for (const piece of pieces) await producer.send(piece);
+      await producer.finish();
+      summary.bytes = [...producer.bytesTo];
+      return summary;
+    }
+    const to = route.kind === "to" ? [route.to] : members.map((_, m) => m);
+    await Promise.all(
+      to.map(async (m) => {
+        invariant(m >= 0 && m < members.length, `a route to member ${m} of ${members.length}`);
+        summary.bytes[m] = await this.#sendAll(route.exchange, route.input, m, pieces, 0);
+      }),
+    );
+    return summary;
+  }
+
+  /** The rows of `input` that came to this node's receiving task of the exchange. */
+  batches(run: string, consumer: number, input: number): arrow.RecordBatch[] {
+    const entry = this.#runs.get(run);
+    if (entry) entry.touched = this.#now();
+    return entry?.receivers.get(consumer)?.task.inbox.batches(input) ?? [];
+  }
+
+  /** What this node's receiving task of the exchange buffered and salted (zeros if no row came). */
+  status(run: string, consumer: number): InboxStatus {
+    const task = this.#runs.get(run)?.receivers.get(consumer)?.task;
+    if (!task) return { peakBytes: 0, saltedKeys: 0, overBudget: false, salted: [] };
+    const { stats } = task.inbox;
+    return { peakBytes: stats.peakBytes, saltedKeys: stats.saltedKeys, overBudget: stats.overBudget, salted: task.inbox.announcement().keys };
+  }
+
+  /** Forgets a run's rows (its query is done, or starts over); rows sent for it later are refused. */
+  release(run: string): void {
+    this.#runs.delete(run);
+    if (this.#released.size >= REMEMBERED_RELEASES) this.#released.delete(this.#released.values().next().value!);
+    this.#released.add(run);
+  }
+
+  get liveRuns(): number {
+    return this.#runs.size;
+  }
+
+  #runOf(exchange: ExchangeSpec): Run {
+    let run = this.#runs.get(exchange.run);
+    if (!run) {
+      // Not the sender's fault: a task of a run that started over may still be sending.
+      if (this.#released.has(exchange.run)) throw new Error(`run ${exchange.run.slice(0, 8)} is over`);
+      const now = this.#now();
+      for (const [id, r] of this.#runs) if (now - r.touched > RUN_IDLE_MS) this.#runs.delete(id);
+      if (this.#runs.size >= MAX_LIVE_RUNS) throw new ExchangeProtocolError(`over ${MAX_LIVE_RUNS} query runs at once`);
+      run = { touched: now, router: new Router(exchange.members.map(member)), receivers: new Map() };
+      this.#runs.set(exchange.run, run);
+    }
+    run.touched = this.#now();
+    return run;
+  }
+
+  #receiving(exchange: ExchangeSpec): ReceivingTask {
+    const run = this.#runOf(exchange);
+    const spec = canonicalSpec(exchange);
+    const known = run.receivers.get(exchange.consumer);
+    if (known) {
+      if (known.spec !== spec) throw new ExchangeProtocolError(`two streams of run ${exchange.run.slice(0, 8)} name stage ${exchange.consumer}'s exchange differently`);
+      return known.task;
+    }
+    const self = exchange.members.indexOf(this.#self);
+    if (self < 0) throw new ExchangeProtocolError(`rows for an exchange this node is not a member of`);
+    if (run.router.members.map((m) => m.peerId).join() !== exchange.members.join()) throw new ExchangeProtocolError(`run ${exchange.run.slice(0, 8)} names two memberships`);
+    const task = new ReceivingTask({
+      self,
+      router: run.router,
+      budgetBytes: exchange.budgetBytes,
+      saltable: new Map(exchange.saltable.map((s) => [s.input, s.spec])),
+      // Rows routed before their producer heard of a salt, moved on to the key's shares.
+      forward: async (to, input, batch) => {
+        await this.#sendAll(exchange, input, to, [batch], ROUTED_EPOCH);
+      },
+    });
+    run.receivers.set(exchange.consumer, { spec, task });
+    return task;
+  }
+
+  /** Sends batches to member `to` of the exchange, all under one routing epoch; returns their bytes. */
+  async #sendAll(exchange: ExchangeSpec, input: number, to: number, batches: readonly arrow.RecordBatch[], epoch: number): Promise<number> {
+    const sink = (await this.#sink(exchange, input, to, encodeOpening(exchange, input)))(() => {});
+    let bytes = 0;
+    for (const batch of batches) {
+      bytes += batchBytes(batch);
+      await sink.send([batch], epoch);
+    }
+    await sink.finish();
+    return bytes;
+  }
+
+  /** Where rows for member `to` go: this node's own receiving task directly, or a stream to the member's node. */
+  async #sink(exchange: ExchangeSpec, input: number, to: number, opening: Uint8Array): Promise<SinkFactory> {
+    const peer = exchange.members[to];
+    if (peer === this.#self) {
+      const task = this.#receiving(exchange);
+      const saltable = exchange.saltable.some((s) => s.input === input);
+      return (onSalt) => task.local(input, saltable, onSalt);
+    }
+    let stream: ByteStream;
+    try {
+      stream = await this.#connect(peer);
+    } catch (error) {
+      throw new ExchangePeerLostError(peer, error);
+    }
+    return streamSink(lostOnFailure(stream, peer), opening);
+  }
+}
+
+/** A stream whose failures name the peer at its other end. */
+function lostOnFailure(stream: ByteStream, peer: string): ByteStream {
+  const named = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (error) {
+      throw error instanceof ExchangeProtocolError ? error : new ExchangePeerLostError(peer, error);
+    }
+  };
+  return {
+    write: (bytes) => named(stream.write(bytes)),
+    close: () => named(stream.close()),
+    source: (async function* () {
+      try {
+        yield* stream.source;
+      } catch (error) {
+        throw new ExchangePeerLostError(peer, error);
+      }
+    })(),
+    abort: (error) => stream.abort(error),
+  };
+}
+
+/**
+ * The batch in pieces of at most `rows` rows, each a compact copy: a slice would share the whole
+ * batch's string buffers, and every piece would count (and be sent with) all of them.
+ */
+function sliceRows(batch: arrow.RecordBatch, rows: number): arrow.RecordBatch[] {
+  if (batch.numRows <= rows) return batch.numRows > 0 ? [batch] : [];
+  const pieces: arrow.RecordBatch[] = [];
+  for (let start = 0; start < batch.numRows; start += rows) {
+    const end = Math.min(batch.numRows, start + rows);
+    pieces.push(takeRows(batch, Uint32Array.from({ length: end - start }, (_, i) => start + i)));
+  }
+  return pieces;
+}
+
+/** The spec as one string, whatever order its JSON came in. */
+function canonicalSpec(e: ExchangeSpec): string {
+  return JSON.stringify([e.run, e.consumer, e.members, e.budgetBytes, e.saltable.map((s) => [s.input, s.spec.keys, s.spec.saltBy, s.spec.mode])]);
+}
+
+function encodeOpening(exchange: ExchangeSpec, input: number): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ exchange, input }));
+}
+
+const isIndex = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1 << 20;
+const isIndexList = (v: unknown) => Array.isArray(v) && v.length <= 64 && v.every(isIndex);
+
+/** An OPEN frame's body, every field checked: a peer's malformed opening drops its stream. */
+export function decodeOpening(body: Uint8Array): { exchange: ExchangeSpec; input: number } {
+  let parsed: { exchange?: unknown; input?: unknown };
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    throw new ExchangeProtocolError("an exchange opening that is not JSON");
+  }
+  if (!isIndex(parsed?.input)) throw new ExchangeProtocolError("a malformed exchange opening");
+  return { exchange: checkExchange(parsed.exchange), input: parsed.input as number };
+}
+
+/** A route that came over the wire (in a task), every field checked. */
+export function checkRoute(value: unknown): OutputRoute {
+  const route = value as Partial<{ exchange: unknown; input: unknown; kind: unknown; spec: unknown; to: unknown }> | undefined;
+  const exchange = checkExchange(route?.exchange);
+  const spec = route?.spec as Partial<PartitionSpec> | undefined;
+  const valid =
+    isIndex(route?.input) &&
+    ((route?.kind === "hash" && isPartitionSpec(spec)) || route?.kind === "broadcast" || (route?.kind === "to" && isIndex(route.to) && (route.to as number) < exchange.members.length));
+  if (!valid) throw new ExchangeProtocolError("a malformed output route");
+  return { ...(route as OutputRoute), exchange };
+}
+
+function isPartitionSpec(spec: Partial<PartitionSpec> | undefined): boolean {
+  return isIndexList(spec?.keys) && isIndexList(spec?.saltBy) && (spec?.mode === "spread" || spec?.mode === "replicate");
+}
+
+function checkExchange(value: unknown): ExchangeSpec {
+  const e = value as Partial<ExchangeSpec> | undefined;
+  const valid =
+    e !== undefined &&
+    e !== null &&
+    typeof e.run === "string" &&
+    /^[0-9a-f]{32}$/.test(e.run) &&
+    isIndex(e.consumer) &&
+    Array.isArray(e.members) &&
+    e.members.length > 0 &&
+    e.members.length <= MAX_EXCHANGE_MEMBERS &&
+    e.members.every((m) => typeof m === "string" && m.length > 0 && m.length <= 128) &&
+    Number.isSafeInteger(e.budgetBytes) &&
+    (e.budgetBytes as number) > 0 &&
+    Array.isArray(e.saltable) &&
+    e.saltable.length <= 64 &&
+    e.saltable.every((s) => isIndex(s?.input) && isPartitionSpec(s?.spec));
+  if (!valid) throw new ExchangeProtocolError("a malformed exchange");
+  return e as ExchangeSpec;
+}

@@ -1,0 +1,118 @@
+// Exchange hosts, one per node, streaming to each other in memory: rows go from the producing
+// host straight to the receiving hosts its route names, each row exactly where routing puts it.
+import * as arrow from "apache-arrow";
+import { describe, expect, it } from "vitest";
+import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, Router, keyHashes, member, memoryStreamPair, streamSink, type ByteStream, type ExchangeSpec } from "../index.ts";
+import { encodeFrame, FRAME } from "../frames.ts";
+
+const PEERS = ["node-a", "node-b", "node-c", "node-d"];
+const RUN = "0123456789abcdef0123456789abcdef";
+
+/** Hosts joined in memory; `unreachable` peers refuse every stream. */
+function cluster(unreachable: string[] = []): ExchangeHost[] {
+  const hosts: ExchangeHost[] = PEERS.map(
+    (self) =>
+      new ExchangeHost({
+        self,
+        connect: async (peer) => {
+          if (unreachable.includes(peer)) throw new Error("connection refused");
+          const [producerEnd, receiverEnd] = memoryStreamPair();
+          void hosts[PEERS.indexOf(peer)].accept(receiverEnd, self).catch(() => {});
+          return producerEnd;
+        },
+      }),
+  );
+  return hosts;
+}
+
+function exchange(overrides: Partial<ExchangeSpec> = {}): ExchangeSpec {
+  return { run: RUN, consumer: 5, members: PEERS, budgetBytes: 64 << 20, saltable: [], ...overrides };
+}
+
+function keys(values: number[]): arrow.RecordBatch {
+  return new arrow.Table({ k: arrow.vectorFromArray(values, new arrow.Int32()), v: arrow.vectorFromArray(values.map((x) => `v${x}`), new arrow.Utf8()) }).batches[0];
+}
+
+const received = (host: ExchangeHost, input: number) => host.batches(RUN, 5, input).flatMap((b) => [...(b.getChild("k")!.toArray() as Int32Array)]);
+
+describe("exchange hosts", () => {
+  it("hash: every producer's rows land once each, on the member nearest their key", async () => {
+    const hosts = cluster();
+    const spec = { keys: [0], saltBy: [0], mode: "spread" as const };
+    const sent = await Promise.all(
+      hosts.map((host, p) => host.send({ exchange: exchange(), input: 3, kind: "hash", spec }, [keys(Array.from({ length: 5000 }, (_, i) => p * 5000 + i))])),
+    );
+    const router = new Router(PEERS.map(member));
+    const all: number[] = [];
+    hosts.forEach((host, m) => {
+      const batches = host.batches(RUN, 5, 3);
+      for (const batch of batches) {
+        const hashes = keyHashes(batch, [0]);
+        for (let row = 0; row < batch.numRows; row++) expect(router.home(hashes.high[row], hashes.low[row])).toBe(m);
+      }
+      all.push(...received(host, 3));
+    });
+    expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(sent.every((s) => s.rows === 5000 && s.bytes.length === 4)).toBe(true);
+  });
+
+  it("broadcast reaches every member, and a route to one member only that one", async () => {
+    const hosts = cluster();
+    await hosts[1].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1, 2, 3])]);
+    await hosts[2].send({ exchange: exchange(), input: 4, kind: "to", to: 0 }, [keys([7, 8])]);
+    for (const host of hosts) expect(received(host, 2)).toEqual([1, 2, 3]);
+    expect(received(hosts[0], 4)).toEqual([7, 8]);
+    expect(hosts.slice(1).flatMap((h) => received(h, 4))).toEqual([]);
+    expect(hosts[0].status(RUN, 5).peakBytes).toBeGreaterThan(0);
+    hosts[0].release(RUN);
+    expect(received(hosts[0], 2)).toEqual([]);
+    expect(hosts[0].liveRuns).toBe(0);
+    // A task of a run that is over may still send: refused, and its producer hears so.
+    await expect(hosts[1].send({ exchange: exchange(), input: 9, kind: "to", to: 0 }, [keys([1])])).rejects.toThrow(/is over/);
+    expect(hosts[0].liveRuns).toBe(0);
+  });
+
+  it("names the peer it cannot reach", async () => {
+    const hosts = cluster(["node-c"]);
+    const error = await hosts[0].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1])]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExchangePeerLostError);
+    expect((error as ExchangePeerLostError).peer).toBe("node-c");
+  });
+
+  it("refuses a stream from a peer outside the exchange, a malformed opening, and one that names the exchange two ways", async () => {
+    const hosts = cluster();
+    const open = async (from: string, body: Uint8Array): Promise<unknown> => {
+      const [producerEnd, receiverEnd] = memoryStreamPair();
+      const accepting = hosts[0].accept(receiverEnd, from).catch((e: unknown) => e);
+      await producerEnd.write(encodeFrame(FRAME.OPEN, body));
+      await producerEnd.close();
+      return accepting;
+    };
+    const opening = (e: ExchangeSpec) => new TextEncoder().encode(JSON.stringify({ exchange: e, input: 1 }));
+    expect(await open("node-z", opening(exchange()))).toBeInstanceOf(ExchangeProtocolError);
+    expect(await open("node-b", new TextEncoder().encode("{}"))).toBeInstanceOf(ExchangeProtocolError);
+    expect(await open("node-b", opening({ ...exchange(), run: "not hex" }))).toBeInstanceOf(ExchangeProtocolError);
+    await hosts[1].send({ exchange: exchange(), input: 1, kind: "to", to: 0 }, [keys([1])]);
+    expect(await open("node-b", opening(exchange({ budgetBytes: 1 })))).toBeInstanceOf(ExchangeProtocolError);
+  });
+
+  it("sends several small pieces for one receiver in one frame", async () => {
+    const [producerEnd, receiverEnd] = memoryStreamPair();
+    const frames: Uint8Array[] = [];
+    const counting: ByteStream = {
+      ...producerEnd,
+      write: async (bytes) => {
+        frames.push(bytes);
+        await producerEnd.write(bytes);
+      },
+    };
+    const hosts = cluster();
+    const accepting = hosts[0].accept(receiverEnd, "node-b");
+    const sink = streamSink(counting, new TextEncoder().encode(JSON.stringify({ exchange: exchange(), input: 6 })))(() => {});
+    await sink.send([keys([1]), keys([2, 3]), keys([4])], 0);
+    await sink.finish();
+    await accepting;
+    expect(received(hosts[0], 6)).toEqual([1, 2, 3, 4]);
+    expect(frames.filter((f) => f[4] === FRAME.BATCH)).toHaveLength(1);
+  });
+});
