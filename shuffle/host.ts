@@ -7,10 +7,10 @@
 // an in-process cluster with memory), and `accept` serves one that came in.
 import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
-import { ExchangeProtocolError } from "./frames.ts";
+import { ExchangeProtocolError, MAX_FRAME_BYTES, encodeBatch } from "./frames.ts";
 import type { PartitionSpec } from "./partition.ts";
 import { Router, member } from "./placement.ts";
-import { HashProducer, streamSink, type SinkFactory } from "./producer.ts";
+import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
 import type { SaltedKey } from "./salt-map.ts";
 import { ROUTED_EPOCH } from "./salting.ts";
@@ -128,7 +128,8 @@ export class ExchangeHost {
     // No rows: nothing to open a stream for (a receiving task that got none reads an empty input).
     if (pieces.length === 0) return summary;
     if (route.kind === "hash") {
-      const sinks = await Promise.all(members.map((_, m) => this.#sink(route.exchange, route.input, m, opening)));
+      // A member's stream opens with its first rows: a small output does not open one to every member.
+      const sinks = members.map((_, m) => lazySink(() => this.#sink(route.exchange, route.input, m, opening)));
       const producer = new HashProducer(sinks, route.spec, this.#runOf(route.exchange).router);
       for (const piece of pieces) await producer.send(piece);
       await producer.finish();
@@ -136,10 +137,18 @@ export class ExchangeHost {
       return summary;
     }
     const to = route.kind === "to" ? [route.to] : members.map((_, m) => m);
+    // Rows for several nodes are encoded once, in frames of up to a quarter of the frame limit.
+    let bodies: Uint8Array[] | undefined;
+    const encoded = () => (bodies ??= frameBodies(pieces));
+    const bytes = pieces.reduce((n, p) => n + batchBytes(p), 0);
     await Promise.all(
       to.map(async (m) => {
         invariant(m >= 0 && m < members.length, `a route to member ${m} of ${members.length}`);
-        summary.bytes[m] = await this.#sendAll(route.exchange, route.input, m, pieces, 0);
+        const sink = (await this.#sink(route.exchange, route.input, m, opening))(() => {});
+        if (sink.sendEncoded) await sink.sendEncoded(encoded());
+        else await sink.send(pieces, 0);
+        await sink.finish();
+        summary.bytes[m] = bytes;
       }),
     );
     return summary;
@@ -239,6 +248,46 @@ export class ExchangeHost {
     }
     return streamSink(lostOnFailure(stream, peer), opening);
   }
+}
+
+/** Batches in BATCH frame bodies (epoch 0) of up to a quarter of the frame limit each, big batches alone. */
+function frameBodies(batches: readonly arrow.RecordBatch[]): Uint8Array[] {
+  const bodies: Uint8Array[] = [];
+  let group: arrow.RecordBatch[] = [];
+  let groupBytes = 0;
+  const flush = () => {
+    if (group.length > 0) bodies.push(encodeBatch(group, 0));
+    group = [];
+    groupBytes = 0;
+  };
+  const target = MAX_FRAME_BYTES / 4;
+  for (const batch of batches) {
+    const size = batchBytes(batch);
+    if (groupBytes + size > target) flush();
+    if (size <= target) {
+      group.push(batch);
+      groupBytes += size;
+      continue;
+    }
+    const rows = Math.max(1, Math.floor(batch.numRows / Math.ceil(size / target)));
+    for (let start = 0; start < batch.numRows; start += rows) bodies.push(encodeBatch(batch.slice(start, start + rows), 0));
+  }
+  flush();
+  return bodies;
+}
+
+/** A sink made when the first batches for it come (or never, if none do). */
+function lazySink(make: () => Promise<SinkFactory>): SinkFactory {
+  return (onSalt) => {
+    let sink: Promise<BatchSink> | undefined;
+    const opened = () => (sink ??= make().then((factory) => factory(onSalt)));
+    return {
+      send: async (batches, epoch) => (await opened()).send(batches, epoch),
+      finish: async () => {
+        if (sink) await (await sink).finish();
+      },
+    };
+  };
 }
 
 /** A stream whose failures name the peer at its other end. */

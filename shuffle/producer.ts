@@ -19,6 +19,8 @@ export interface BatchSink {
   send(batches: readonly arrow.RecordBatch[], epoch: number): Promise<void>;
   /** No more batches: resolves once the receiving task holds every row sent (and the rows it moved on because of them). */
   finish(): Promise<void>;
+  /** A stream's sink also takes BATCH frame bodies encoded already. */
+  sendEncoded?(bodies: readonly Uint8Array[]): Promise<void>;
 }
 
 /** Makes a sink that reports the receiver's salt announcements to `onSalt`. */
@@ -37,6 +39,10 @@ export function streamSink(stream: ByteStream, opening?: Uint8Array): SinkFactor
       finish: async () => {
         await opened;
         await sender.finish();
+      },
+      sendEncoded: async (bodies) => {
+        await opened;
+        await sender.sendEncoded(bodies);
       },
     };
   };

@@ -136,6 +136,14 @@ export class BatchSender {
     for (const batch of rows) await this.send(batch, epoch);
   }
 
+  /** Sends BATCH frame bodies encoded already (the same rows to several receivers are encoded once). */
+  async sendEncoded(bodies: readonly Uint8Array[]): Promise<void> {
+    for (const body of bodies) {
+      await this.#takeCredit();
+      await this.#stream.write(encodeFrame(FRAME.BATCH, body));
+    }
+  }
+
   /** Sends a batch, cut into frames of at most MAX_FRAME_BYTES, tagged with the routing epoch it was partitioned under. */
   async send(batch: arrow.RecordBatch, epoch: number): Promise<void> {
     if (batch.numRows === 0) return;

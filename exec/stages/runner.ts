@@ -403,7 +403,9 @@ class StagedRunner {
     };
     const workers = stage.runsOn === "nodes" ? this.#live : [this.#run.coordinator];
     // Every input is done, so its receivers have salted all they will.
-    const inboxes = stage.inputs.length === 0 ? [] : await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id))));
+    // (A stage fused into the one it reads received nothing.)
+    const received = stage.inputs.length > 0 && !this.#fusedResults.has(stage.id);
+    const inboxes = received ? await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id)))) : [];
     stats.peakInputBytes = inboxes.map((s) => s.peakBytes);
     stats.saltedKeys = inboxes.reduce((n, s) => n + s.saltedKeys, 0);
     stats.overBudget = inboxes.some((s) => s.overBudget);
@@ -513,6 +515,12 @@ class StagedRunner {
       ...(output ? { output } : {}),
     };
     if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
+    // Rows for the coordinator come back in the task's answer: no stream to open for them.
+    if (output?.kind === "to" && this.#live[output.to] === this.#run.coordinator && worker !== this.#run.coordinator) {
+      const { output: _, ...returning } = task;
+      const result = await this.#attempt(stage, worker, returning, stats);
+      return { rows: result.rows, sent: await this.#run.executors.send(output, result.output?.batches ?? []) };
+    }
     return this.#attempt(stage, worker, task, stats);
   }
 

@@ -72,6 +72,16 @@ describe("exchange hosts", () => {
     expect(hosts[0].liveRuns).toBe(0);
   });
 
+  it("broadcasts rows wider than a frame, encoded once, whole on every member", async () => {
+    const hosts = cluster();
+    const wide = new arrow.Table({
+      k: arrow.vectorFromArray(Array.from({ length: 20_000 }, (_, i) => i), new arrow.Int32()),
+      v: arrow.vectorFromArray(Array.from({ length: 20_000 }, (_, i) => `${i}`.padEnd(400, "x")), new arrow.Utf8()),
+    });
+    await hosts[3].send({ exchange: exchange(), input: 7, kind: "broadcast" }, wide.batches);
+    for (const host of hosts) expect(received(host, 7)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+  });
+
   it("names the peer it cannot reach", async () => {
     const hosts = cluster(["node-c"]);
     const error = await hosts[0].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1])]).catch((e: unknown) => e);
