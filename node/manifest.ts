@@ -129,12 +129,15 @@ export function placedTables(manifest: DatasetManifest, workers: readonly string
   for (const table of readManifest(manifest)) {
     placed.set(table.names.join("."), {
       columns: table.schema.names.map((name, i) => ({ name, type: table.schema.struct!.types[i] })),
-      chunks: table.chunks.map((c) => ({
-        ...c,
-        holders: [...new Set([...chunkHolders(c.hash, members, manifest.replicas).map((m) => m.peerId), ...currentHolders(c.hash, manifest, workers)])]
+      chunks: table.chunks.map((c) => {
+        const placed = chunkHolders(c.hash, members, manifest.replicas)
+          .map((m) => index.get(m.peerId))
+          .filter((i): i is number => i !== undefined);
+        const now = currentHolders(c.hash, manifest, workers)
           .map((peer) => index.get(peer))
-          .filter((i): i is number => i !== undefined),
-      })),
+          .filter((i): i is number => i !== undefined && !placed.includes(i));
+        return { ...c, holders: [...placed, ...now], placedOn: placed.length };
+      }),
     });
   }
   return placed;

@@ -147,7 +147,8 @@ export class QueryService {
           return [head, attestation, ...parts];
         } catch (error) {
           if (error instanceof ExchangePeerLostError) return answer(TASK_PEER_LOST, new TextEncoder().encode(error.peer));
-          return answer(error instanceof TaskDeclinedError ? TASK_DECLINED : TASK_FAILED, new TextEncoder().encode((error as Error).message));
+          if (error instanceof TaskDeclinedError) return answer(TASK_DECLINED, new TextEncoder().encode(JSON.stringify({ message: error.message, missing: error.missing })));
+          return answer(TASK_FAILED, new TextEncoder().encode((error as Error).message));
         }
       },
       { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS },
@@ -180,10 +181,8 @@ export class QueryService {
 
   /** Runs a task here, over chunks this node holds and rows that came to its exchanges. */
   async runTask(task: Task): Promise<TaskResult> {
-    for (const scan of task.scans) {
-      const missing = scan.chunks.find((hash) => !this.#datasets.hasChunk(hash));
-      if (missing) throw new TaskDeclinedError(`this node does not hold chunk ${missing.slice(0, 12)} of ${scan.names.join(".")}`);
-    }
+    const missing = task.scans.flatMap((scan) => scan.chunks.filter((hash) => !this.#datasets.hasChunk(hash)));
+    if (missing.length > 0) throw new TaskDeclinedError(`this node does not hold ${missing.length} of the task's chunks (${missing[0].slice(0, 12)}…)`, missing);
     // A node started to misbehave (for tests) drops the last row of what it sends or returns.
     const alter = this.#lies ? (output: arrow.Table) => (output.numRows > 0 ? output.slice(0, output.numRows - 1) : output) : undefined;
     return executeTask(task, { host: this.#host, chunkFile: (hash) => this.#datasets.chunkFile(hash), pool: this.#engines, alter });
@@ -376,8 +375,16 @@ export class QueryService {
         attestations.push(attestation);
         return result;
       }
-      case TASK_DECLINED:
-        throw new TaskDeclinedError(`node ${peer.slice(-8)}: ${message()}`);
+      case TASK_DECLINED: {
+        let declined: { message?: unknown; missing?: unknown };
+        try {
+          declined = JSON.parse(message());
+        } catch {
+          throw this.#badAnswer(peer, "a declined task's answer that is not JSON");
+        }
+        const missing = Array.isArray(declined.missing) ? declined.missing.filter((h): h is string => typeof h === "string" && /^[0-9a-f]{64}$/.test(h)) : [];
+        throw new TaskDeclinedError(`node ${peer.slice(-8)}: ${String(declined.message)}`, missing);
+      }
       case TASK_PEER_LOST:
         throw new WorkerUnavailableError(`node ${peer.slice(-8)} could not reach node ${message().slice(-8)}`, message());
       case TASK_FAILED:

@@ -31,11 +31,14 @@ export class WorkerUnavailableError extends Error {
   }
 }
 
-/** A worker could not run a task (it lacks a chunk) and sent nothing: the task's chunks go to their other holders. */
+/** A worker could not run a task (it lacks chunks) and sent nothing: those chunks go to their other holders. */
 export class TaskDeclinedError extends Error {
-  constructor(message: string) {
+  /** The hashes of the chunks it lacks. */
+  readonly missing: readonly string[];
+  constructor(message: string, missing: readonly string[]) {
     super(message);
     this.name = "TaskDeclinedError";
+    this.missing = missing;
   }
 }
 
@@ -43,8 +46,13 @@ export interface PlacedChunk {
   hash: string;
   rows: number;
   stats: Readonly<Record<string, ColumnStats>>;
-  /** Indexes of the workers holding the chunk, nearest its hash first. */
+  /**
+   * Indexes of the workers holding the chunk: first those it was placed on, nearest its hash
+   * first, then (`placedOn` onwards) those that should hold a copy now and may still be fetching it.
+   */
   holders: readonly number[];
+  /** How many of `holders` it was placed on (all, if not given). */
+  placedOn?: number;
 }
 
 export interface PlacedTable {
@@ -124,6 +132,8 @@ export interface TaskResult {
   sent?: SentSummary;
   /** With echo: the rows of each input, as the task read them. */
   inputs?: arrow.RecordBatch[][];
+  /** For a task that read exchange inputs: what its worker's receiving task held and salted. */
+  inbox?: InboxStatus;
 }
 
 /**
@@ -213,7 +223,9 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   let output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool);
   if (worker.alter) output = worker.alter(output);
   const sent = task.output ? await worker.host.send(task.output, output.batches) : undefined;
+  const read = task.inputs.find((i) => i.exchange)?.exchange;
   return {
+    ...(read ? { inbox: worker.host.status(read.run, read.consumer) } : {}),
     rows: output.numRows,
     ...(!task.output || task.echo ? { output } : {}),
     ...(sent ? { sent } : {}),
@@ -309,8 +321,8 @@ class StagedRunner {
   readonly #exchanges = new Map<number, ExchangeSpec>();
   readonly #stats: StageStats[] = [];
   #verifyState: number;
-  /** Per table: workers that declined a task for lacking a chunk (they still receive rows). */
-  readonly #declined = new Set<number>();
+  /** `worker:chunk` for each chunk a worker said it lacks (it still runs other tasks and receives rows). */
+  readonly #declined = new Set<string>();
   /** Per worker: tasks running, and tasks waiting for a slot. */
   readonly #slots: { running: number; waiting: (() => void)[] }[];
   /**
@@ -403,12 +415,11 @@ class StagedRunner {
     };
     const workers = stage.runsOn === "nodes" ? this.#live : [this.#run.coordinator];
     // Every input is done, so its receivers have salted all they will.
-    // (A stage fused into the one it reads received nothing.)
-    const received = stage.inputs.length > 0 && !this.#fusedResults.has(stage.id);
-    const inboxes = received ? await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id)))) : [];
-    stats.peakInputBytes = inboxes.map((s) => s.peakBytes);
+    // Whether a key was salted decides how a merging stage runs: ask its receivers first. Any
+    // other stage's tasks report what their receivers held with their answers.
+    const asked = stage.saltMerge !== undefined && !this.#fusedResults.has(stage.id);
+    const inboxes = asked ? await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id)))) : [];
     stats.saltedKeys = inboxes.reduce((n, s) => n + s.saltedKeys, 0);
-    stats.overBudget = inboxes.some((s) => s.overBudget);
     // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
     const consumerId = this.#consumer.get(stage.id);
     const fuseInto = stage.saltMerge && stats.saltedKeys === 0 && consumerId !== undefined && this.#stages[consumerId].fusedWithInput ? this.#stages[consumerId] : undefined;
@@ -423,6 +434,10 @@ class StagedRunner {
         workers.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? undefined : this.#routeOf(runs, w))),
       );
     }
+    const held = asked ? inboxes : results.flatMap((r) => (r.inbox ? [r.inbox] : []));
+    stats.peakInputBytes = held.map((s) => s.peakBytes);
+    stats.saltedKeys = held.reduce((n, s) => n + s.saltedKeys, 0);
+    stats.overBudget = held.some((s) => s.overBudget);
     let answer: arrow.Table | undefined;
     if (fuseInto) this.#fusedResults.set(fuseInto.id, results);
     else {
@@ -519,7 +534,7 @@ class StagedRunner {
     if (output?.kind === "to" && this.#live[output.to] === this.#run.coordinator && worker !== this.#run.coordinator) {
       const { output: _, ...returning } = task;
       const result = await this.#attempt(stage, worker, returning, stats);
-      return { rows: result.rows, sent: await this.#run.executors.send(output, result.output?.batches ?? []) };
+      return { ...(result.inbox ? { inbox: result.inbox } : {}), rows: result.rows, sent: await this.#run.executors.send(output, result.output?.batches ?? []) };
     }
     return this.#attempt(stage, worker, task, stats);
   }
@@ -553,7 +568,9 @@ class StagedRunner {
       return result;
     } catch (error) {
       if (!(error instanceof TaskDeclinedError)) throw error;
-      this.#declined.add(worker);
+      // A worker that names no chunk it lacks is not asked for any of this task's chunks again.
+      const lacks = error.missing.length > 0 ? error.missing : task.scans.flatMap((s) => s.chunks);
+      for (const hash of lacks) this.#declined.add(`${worker}:${hash}`);
     }
     if (stats) stats.retried++;
     // Each chunk to its next holder; exchange inputs a scan stage reads are broadcasts, which
@@ -572,10 +589,16 @@ class StagedRunner {
     return mergeResults(results);
   }
 
-  /** A holder of a chunk taking part in the run: the nearest, or with `load`, the least loaded (then the nearest). */
+  /**
+   * A holder of a chunk taking part in the run: one it was placed on if any is, else one that
+   * should have a copy by now; the nearest, or with `load`, the least loaded (then the nearest).
+   */
   #holderOf(table: string, hash: string, load?: ReadonlyMap<number, number>): number {
     const chunk = this.#run.tables.get(table)?.chunks.find((c) => c.hash === hash);
-    const holders = chunk?.holders.filter((h) => this.#live.includes(h) && !this.#declined.has(h)) ?? [];
+    const usable = (h: number) => this.#live.includes(h) && !this.#declined.has(`${h}:${hash}`);
+    const all = chunk?.holders ?? [];
+    const placed = all.slice(0, chunk?.placedOn ?? all.length).filter(usable);
+    const holders = placed.length > 0 ? placed : all.filter(usable);
     if (holders.length === 0) throw new UserError(`no live node holds chunk ${hash.slice(0, 12)} of ${table}: the query cannot finish`);
     return holders.reduce((best, h) => ((load?.get(h) ?? 0) < (load?.get(best) ?? 0) ? h : best));
   }
@@ -638,7 +661,9 @@ function crossedBytes(sent: SentSummary | undefined, self: number): number {
 function mergeResults(results: readonly TaskResult[]): TaskResult {
   const outputs = results.map((r) => r.output).filter((t): t is arrow.Table => t !== undefined);
   const sent = results.map((r) => r.sent).filter((s): s is SentSummary => s !== undefined);
+  const inbox = results.find((r) => r.inbox)?.inbox;
   return {
+    ...(inbox ? { inbox } : {}),
     rows: results.reduce((n, r) => n + r.rows, 0),
     ...(outputs.length > 0 ? { output: tableOf(outputs[0], outputs.flatMap((t) => t.batches)) } : {}),
     ...(sent.length > 0 ? { sent: { rows: sent.reduce((n, s) => n + s.rows, 0), bytes: sent[0].bytes.map((_, m) => sent.reduce((n, s) => n + (s.bytes[m] ?? 0), 0)) } } : {}),

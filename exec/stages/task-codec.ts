@@ -6,7 +6,7 @@
 // so a peer's malformed task or answer fails with a named error.
 import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
-import { checkRoute, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
+import { checkRoute, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
@@ -29,6 +29,7 @@ interface TaskHeader {
 interface ResultHeader {
   rows: number;
   sent?: SentSummary;
+  inbox?: InboxStatus;
   /** IPC bytes of the returned output (0: none), then of each echoed input. */
   output: number;
   inputs?: number[];
@@ -135,7 +136,13 @@ function strings(value: unknown): string[] {
 export function encodeTaskResult(result: TaskResult): Uint8Array[] {
   const output = result.output ? arrow.tableToIPC(result.output, "stream") : new Uint8Array();
   const inputs = (result.inputs ?? []).map((batches) => ipcOf(batches));
-  const header: ResultHeader = { rows: result.rows, output: output.length, ...(result.sent ? { sent: result.sent } : {}), ...(result.inputs ? { inputs: inputs.map((b) => b.length) } : {}) };
+  const header: ResultHeader = {
+    rows: result.rows,
+    output: output.length,
+    ...(result.sent ? { sent: result.sent } : {}),
+    ...(result.inbox ? { inbox: result.inbox } : {}),
+    ...(result.inputs ? { inputs: inputs.map((b) => b.length) } : {}),
+  };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, headerBytes.length);
@@ -156,6 +163,10 @@ export function decodeTaskResult(frame: Uint8Array): TaskResult {
   if (!Number.isSafeInteger(header?.rows) || header.rows < 0 || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new TaskCodecError("a malformed task answer header");
   if (header.sent !== undefined && (!Number.isSafeInteger(header.sent.rows) || !Array.isArray(header.sent.bytes) || !header.sent.bytes.every((n) => Number.isSafeInteger(n) && n >= 0))) {
     throw new TaskCodecError("a task answer with a malformed account of what it sent");
+  }
+  const inbox = header.inbox;
+  if (inbox !== undefined && !([inbox.peakBytes, inbox.saltedKeys].every((n) => Number.isSafeInteger(n) && n >= 0) && typeof inbox.overBudget === "boolean" && Array.isArray(inbox.salted))) {
+    throw new TaskCodecError("a task answer with a malformed account of its inbox");
   }
   let at = 4 + headerLength;
   const parts = lengths.map((n) => {
@@ -178,6 +189,7 @@ export function decodeTaskResult(frame: Uint8Array): TaskResult {
     rows: header.rows,
     ...(output ? { output } : {}),
     ...(header.sent ? { sent: header.sent } : {}),
+    ...(inbox ? { inbox } : {}),
     ...(header.inputs ? { inputs: parts.slice(1).map((bytes) => (bytes.length === 0 ? [] : tableOf(bytes).batches)) } : {}),
   };
 }

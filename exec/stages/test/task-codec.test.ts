@@ -63,11 +63,13 @@ describe("a task that reads and sends through exchanges", () => {
 
   it("answers with its rows, where it sent them and the inputs it read; refuses a torn or lying answer", () => {
     const output = new arrow.Table([batch]);
-    const result: TaskResult = { rows: 3, output, sent: { rows: 3, bytes: [10, 20] }, inputs: [[batch, batch]] };
+    const inbox = { peakBytes: 640, saltedKeys: 1, overBudget: false, salted: [{ high: 1, low: 2, salts: 4 }] };
+    const result: TaskResult = { rows: 3, output, sent: { rows: 3, bytes: [10, 20] }, inputs: [[batch, batch]], inbox };
     const frame = new Uint8Array(Buffer.concat(encodeTaskResult(result)));
     const decoded = decodeTaskResult(frame);
     expect(decoded.rows).toBe(3);
     expect(decoded.sent).toEqual(result.sent);
+    expect(decoded.inbox).toEqual(inbox);
     expect(decoded.output!.numRows).toBe(3);
     expect(decoded.inputs![0].reduce((n, b) => n + b.numRows, 0)).toBe(6);
     fc.assert(fc.property(fc.integer({ min: 0, max: frame.length - 1 }), (cut) => void expect(() => decodeTaskResult(frame.subarray(0, cut))).toThrow()));

@@ -117,8 +117,8 @@ describe("fused stages", () => {
 });
 
 describe("workers lost during a query", () => {
-  /** `gone(worker, tasksRun)`: the worker is unreachable from then on; `declines`: it lacks every chunk. */
-  async function withLost(id: string, gone: (worker: number, tasksRun: number) => boolean, declines?: number) {
+  /** `gone(worker, tasksRun)`: the worker is unreachable from then on; `lacks(worker, chunk)`: it does not hold that chunk. */
+  async function withLost(id: string, gone: (worker: number, tasksRun: number) => boolean, lacking?: (worker: number, hash: string) => boolean) {
     const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
     const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
     let tasksRun = 0;
@@ -126,7 +126,8 @@ describe("workers lost during a query", () => {
     class Failing extends LocalExecutors {
       override runTask(worker: number, task: Task): Promise<TaskResult> {
         if (gone(worker, tasksRun++)) throw new WorkerUnavailableError(`worker ${worker} is gone`);
-        if (worker === declines && task.scans.some((s) => s.chunks.length > 0)) throw new TaskDeclinedError(`worker ${worker} lacks a chunk`);
+        const lacks = task.scans.flatMap((s) => s.chunks).filter((hash) => lacking?.(worker, hash));
+        if (lacks.length > 0) throw new TaskDeclinedError(`worker ${worker} lacks ${lacks.length} chunks`, lacks);
         return super.runTask(worker, task);
       }
     }
@@ -157,10 +158,18 @@ describe("workers lost during a query", () => {
   it("q18: a worker that lacks the chunks it was given: their other holders read them, same answer", async () => {
     const sql = readFileSync(join(QUERIES, "q18.sql"), "utf8");
     const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
-    const { result, lost } = await withLost("q18", () => false, 2);
+    const { result, lost } = await withLost("q18", () => false, (worker) => worker === 2);
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
     expect(result.stages.reduce((n, s) => n + s.retried, 0)).toBeGreaterThan(0);
     expect(lost).toEqual([]);
+  });
+
+  it("q03: two workers that each lack some chunks (copies still on the way): each chunk is read where it is", async () => {
+    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const { result } = await withLost("q03", () => false, (worker, hash) => (worker === 1 && hash < "8") || (worker === 2 && hash >= "8"));
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    expect(result.stages.reduce((n, s) => n + s.retried, 0)).toBeGreaterThan(0);
   });
 
   it("fails with a clear error, not a partial answer, when every holder of a chunk is gone", async () => {
