@@ -414,10 +414,11 @@ class StagedRunner {
       ms: 0,
     };
     const workers = stage.runsOn === "nodes" ? this.#live : [this.#run.coordinator];
-    // Every input is done, so its receivers have salted all they will.
-    // Whether a key was salted decides how a merging stage runs: ask its receivers first. Any
-    // other stage's tasks report what their receivers held with their answers.
-    const asked = stage.saltMerge !== undefined && !this.#fusedResults.has(stage.id);
+    // Every input is done, so its receivers have salted all they will. Whether a key was salted
+    // decides how a merging stage runs: ask its receivers first. Any other stage's tasks report
+    // what their receivers held with their answers (a stage fused into its input received nothing).
+    const fused = this.#fusedResults.get(stage.id);
+    const asked = stage.saltMerge !== undefined && !fused;
     const inboxes = asked ? await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id)))) : [];
     stats.saltedKeys = inboxes.reduce((n, s) => n + s.saltedKeys, 0);
     // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
@@ -425,7 +426,7 @@ class StagedRunner {
     const fuseInto = stage.saltMerge && stats.saltedKeys === 0 && consumerId !== undefined && this.#stages[consumerId].fusedWithInput ? this.#stages[consumerId] : undefined;
     const merging = stage.saltMerge !== undefined && stats.saltedKeys > 0;
     // A stage fused into the one it reads has its results already.
-    let results = this.#fusedResults.get(stage.id);
+    let results = fused;
     if (!results) {
       const assigned = this.#assignChunks(stage, stats);
       const runs = fuseInto ?? stage;
@@ -434,7 +435,7 @@ class StagedRunner {
         workers.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? undefined : this.#routeOf(runs, w))),
       );
     }
-    const held = asked ? inboxes : results.flatMap((r) => (r.inbox ? [r.inbox] : []));
+    const held = asked ? inboxes : fused ? [] : results.flatMap((r) => (r.inbox ? [r.inbox] : []));
     stats.peakInputBytes = held.map((s) => s.peakBytes);
     stats.saltedKeys = held.reduce((n, s) => n + s.saltedKeys, 0);
     stats.overBudget = held.some((s) => s.overBudget);
