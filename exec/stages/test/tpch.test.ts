@@ -172,6 +172,37 @@ describe("workers lost during a query", () => {
     expect(result.stages.reduce((n, s) => n + s.retried, 0)).toBeGreaterThan(0);
   });
 
+  it("q05: a worker that cannot reach another names it: the query starts over without the one it named", async () => {
+    const sql = readFileSync(join(QUERIES, "q05.sql"), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    let named = false;
+    class Unreachable extends LocalExecutors {
+      override runTask(worker: number, task: Task): Promise<TaskResult> {
+        // Worker 1's first task with rows for others finds worker 3 gone; afterwards worker 3 is.
+        if (worker === 3 && named) throw new WorkerUnavailableError("worker 3 is gone");
+        if (worker === 1 && task.output && !named) {
+          named = true;
+          throw new WorkerUnavailableError("the exchange stream to node-d failed", WORKERS[3]);
+        }
+        return super.runTask(worker, task);
+      }
+    }
+    const lost: number[] = [];
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const result = await runStagedQuery({
+      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      executors: new Unreachable(WORKERS, { chunkFile, pool }),
+      onWorkerLost: (worker) => lost.push(worker),
+      budgetBytes: 64 << 20,
+    });
+    expect(lost).toEqual([3]);
+    expect(result.lost).toEqual([3]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+  });
+
   it("fails with a clear error, not a partial answer, when every holder of a chunk is gone", async () => {
     await expect(withLost("q06", (worker) => worker !== 0)).rejects.toThrow(/no live node holds chunk .* the query cannot finish/);
   });
