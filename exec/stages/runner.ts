@@ -294,7 +294,7 @@ export async function runStagedQuery(run: StagedRun): Promise<StagedResult> {
       const result = await new StagedRunner(run, id, excluded).run();
       return { ...result, distrusted: [...distrusted], lost: [...excluded].filter((w) => !distrusted.has(w)) };
     } catch (error) {
-      if (error instanceof WorkerLostError && error.worker === run.coordinator) throw new UserError(`the coordinator lost its own worker: ${error.message}`);
+      if (error instanceof WorkerLostError && error.worker === run.coordinator) throw new UserError(`a node could not reach the coordinator, so the query cannot go on: ${error.message}`);
       if (!(error instanceof WrongResultError || error instanceof WorkerLostError) || attempt >= MAX_RESTARTS) throw error instanceof WorkerLostError ? error.unavailable : error;
       excluded.add(error.worker);
       if (error instanceof WrongResultError) {
