@@ -15,7 +15,7 @@ export const COALESCE_ROWS = 4096;
 
 /** Where a producer's batches for one receiving task go. */
 export interface BatchSink {
-  /** Batches partitioned under the receiver's routing `epoch` (or a later one). */
+  /** Batches all partitioned under the receiver's routing epoch `epoch`. */
   send(batches: readonly arrow.RecordBatch[], epoch: number): Promise<void>;
   /** No more batches: resolves once the receiving task holds every row sent (and the rows it moved on because of them). */
   finish(): Promise<void>;
