@@ -25,7 +25,7 @@ import {
   assertSameOutput,
   checkTaskHere,
 } from "../exec/stages/index.ts";
-import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, type InboxStatus, type OutputRoute } from "../shuffle/index.ts";
+import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, checkInboxStatus, type InboxStatus, type OutputRoute } from "../shuffle/index.ts";
 import { readFileSync } from "node:fs";
 import type { KeyPair } from "../ledger/crypto.ts";
 import { attest, sha256Hex, verifyAttestation, type Attestation } from "./attestation.ts";
@@ -280,10 +280,11 @@ export class QueryService {
     } catch (error) {
       throw new WorkerUnavailableError(`node ${peer.slice(-8)} is unreachable: ${(error as Error).message}`);
     }
-    const status = JSON.parse(new TextDecoder().decode(response)) as InboxStatus;
-    const counts = [status?.peakBytes, status?.saltedKeys];
-    if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0) || typeof status.overBudget !== "boolean" || !Array.isArray(status.salted)) throw this.#badAnswer(peer, "a malformed exchange status");
-    return status;
+    try {
+      return checkInboxStatus(JSON.parse(new TextDecoder().decode(response)));
+    } catch {
+      throw this.#badAnswer(peer, "a malformed exchange status");
+    }
   }
 
   /** Runs the task another node ran here (fetching chunks this node lacks) and compares the outputs. */

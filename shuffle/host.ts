@@ -12,7 +12,7 @@ import type { PartitionSpec } from "./partition.ts";
 import { Router, member } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
-import type { SaltedKey } from "./salt-map.ts";
+import { MAX_ANNOUNCED_KEYS, isSaltedKey, type SaltedKey } from "./salt-map.ts";
 import { ROUTED_EPOCH } from "./salting.ts";
 import { BatchReceiver, type ByteStream } from "./stream.ts";
 import { batchBytes, takeRows } from "./take.ts";
@@ -65,6 +65,23 @@ export interface InboxStatus {
   overBudget: boolean;
   /** The keys it salted (it is their home). */
   salted: SaltedKey[];
+}
+
+/** An inbox status a peer sent, every field checked. */
+export function checkInboxStatus(value: unknown): InboxStatus {
+  const s = value as Partial<InboxStatus> | null;
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  const valid =
+    s !== null &&
+    typeof s === "object" &&
+    count(s.peakBytes) &&
+    count(s.saltedKeys) &&
+    typeof s.overBudget === "boolean" &&
+    Array.isArray(s.salted) &&
+    s.salted.length <= MAX_ANNOUNCED_KEYS &&
+    s.salted.every(isSaltedKey);
+  if (!valid) throw new ExchangeProtocolError("a malformed inbox status");
+  return s as InboxStatus;
 }
 
 /** A receiver could not be reached, or its stream broke: the run cannot finish with it. */

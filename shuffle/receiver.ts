@@ -49,14 +49,7 @@ export class ReceivingTask {
       if (known.keys.length > 0) await receiver.announce(known);
     }
     try {
-      for await (const { batch, epoch } of receiver.batches(() => Promise.all(moves).then(() => {}))) {
-        this.#moves = moves;
-        try {
-          this.inbox.accept(input, batch, epoch);
-        } finally {
-          this.#moves = undefined;
-        }
-      }
+      for await (const { batch, epoch } of receiver.batches(() => Promise.all(moves).then(() => {}))) this.#accept(moves, input, batch, epoch);
     } finally {
       this.#saltable.delete(receiver);
     }
@@ -77,12 +70,7 @@ export class ReceivingTask {
     }
     return {
       send: async (batches, epoch) => {
-        this.#moves = moves;
-        try {
-          for (const batch of batches) this.inbox.accept(input, batch, epoch);
-        } finally {
-          this.#moves = undefined;
-        }
+        for (const batch of batches) this.#accept(moves, input, batch, epoch);
       },
       finish: async () => {
         this.#saltable.delete(listener);
@@ -90,6 +78,16 @@ export class ReceivingTask {
         await Promise.all(this.#announcing);
       },
     };
+  }
+
+  /** Takes a batch into the inbox; the rows it moves on because of it are added to `moves`. */
+  #accept(moves: Promise<void>[], input: number, batch: arrow.RecordBatch, epoch: number): void {
+    this.#moves = moves;
+    try {
+      this.inbox.accept(input, batch, epoch);
+    } finally {
+      this.#moves = undefined;
+    }
   }
 
   #announce(announcement: SaltAnnouncement): void {

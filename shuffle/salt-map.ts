@@ -67,6 +67,14 @@ export function encodeAnnouncement(announcement: SaltAnnouncement): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({ epoch: announcement.epoch, keys: announcement.keys.map((k) => [k.high, k.low, k.salts]) }));
 }
 
+const isUint32 = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
+
+/** Whether a peer's value is a salted key: two 32-bit halves and 2 to MAX_SALTS salts. */
+export function isSaltedKey(value: unknown): value is SaltedKey {
+  const k = value as Partial<SaltedKey> | null;
+  return k !== null && typeof k === "object" && isUint32(k.high) && isUint32(k.low) && Number.isInteger(k.salts) && k.salts! >= 2 && k.salts! <= MAX_SALTS;
+}
+
 export function decodeAnnouncement(body: Uint8Array): SaltAnnouncement {
   let parsed: unknown;
   try {
@@ -75,15 +83,13 @@ export function decodeAnnouncement(body: Uint8Array): SaltAnnouncement {
     throw new ExchangeProtocolError("a salt announcement is not JSON");
   }
   const { epoch, keys } = (parsed ?? {}) as { epoch?: unknown; keys?: unknown };
-  const isUint32 = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
   if (!isUint32(epoch) || !Array.isArray(keys) || keys.length > MAX_ANNOUNCED_KEYS) throw new ExchangeProtocolError("a malformed salt announcement");
   return {
     epoch: epoch as number,
     keys: keys.map((k: unknown) => {
-      if (!Array.isArray(k) || k.length !== 3 || !k.every(isUint32) || k[2] < 2 || k[2] > MAX_SALTS) {
-        throw new ExchangeProtocolError("a malformed salted key");
-      }
-      return { high: k[0], low: k[1], salts: k[2] };
+      const key = Array.isArray(k) && k.length === 3 ? { high: k[0], low: k[1], salts: k[2] } : undefined;
+      if (!isSaltedKey(key)) throw new ExchangeProtocolError("a malformed salted key");
+      return key;
     }),
   };
 }

@@ -420,11 +420,11 @@ class StagedRunner {
     const fused = this.#fusedResults.get(stage.id);
     const asked = stage.saltMerge !== undefined && !fused;
     const inboxes = asked ? await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id)))) : [];
-    stats.saltedKeys = inboxes.reduce((n, s) => n + s.saltedKeys, 0);
+    const salted = inboxes.some((s) => s.saltedKeys > 0);
     // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
     const consumerId = this.#consumer.get(stage.id);
-    const fuseInto = stage.saltMerge && stats.saltedKeys === 0 && consumerId !== undefined && this.#stages[consumerId].fusedWithInput ? this.#stages[consumerId] : undefined;
-    const merging = stage.saltMerge !== undefined && stats.saltedKeys > 0;
+    const fuseInto = stage.saltMerge && !salted && consumerId !== undefined && this.#stages[consumerId].fusedWithInput ? this.#stages[consumerId] : undefined;
+    const merging = stage.saltMerge !== undefined && salted;
     // A stage fused into the one it reads has its results already.
     let results = fused;
     if (!results) {

@@ -6,7 +6,7 @@
 // so a peer's malformed task or answer fails with a named error.
 import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
-import { checkRoute, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
+import { checkInboxStatus, checkRoute, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
@@ -164,8 +164,10 @@ export function decodeTaskResult(frame: Uint8Array): TaskResult {
   if (header.sent !== undefined && (!Number.isSafeInteger(header.sent.rows) || !Array.isArray(header.sent.bytes) || !header.sent.bytes.every((n) => Number.isSafeInteger(n) && n >= 0))) {
     throw new TaskCodecError("a task answer with a malformed account of what it sent");
   }
-  const inbox = header.inbox;
-  if (inbox !== undefined && !([inbox.peakBytes, inbox.saltedKeys].every((n) => Number.isSafeInteger(n) && n >= 0) && typeof inbox.overBudget === "boolean" && Array.isArray(inbox.salted))) {
+  let inbox: InboxStatus | undefined;
+  try {
+    inbox = header.inbox === undefined ? undefined : checkInboxStatus(header.inbox);
+  } catch {
     throw new TaskCodecError("a task answer with a malformed account of its inbox");
   }
   let at = 4 + headerLength;

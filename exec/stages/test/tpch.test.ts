@@ -117,17 +117,15 @@ describe("fused stages", () => {
 });
 
 describe("workers lost during a query", () => {
-  /** `gone(worker, tasksRun)`: the worker is unreachable from then on; `lacks(worker, chunk)`: it does not hold that chunk. */
-  async function withLost(id: string, gone: (worker: number, tasksRun: number) => boolean, lacking?: (worker: number, hash: string) => boolean) {
+  /** Runs a query on workers where `fault(worker, task, tasksRun)` may throw what a failing worker's runner throws. */
+  async function withFaults(id: string, fault: (worker: number, task: Task, tasksRun: number) => void) {
     const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
     const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
     let tasksRun = 0;
     const lost: number[] = [];
     class Failing extends LocalExecutors {
-      override runTask(worker: number, task: Task): Promise<TaskResult> {
-        if (gone(worker, tasksRun++)) throw new WorkerUnavailableError(`worker ${worker} is gone`);
-        const lacks = task.scans.flatMap((s) => s.chunks).filter((hash) => lacking?.(worker, hash));
-        if (lacks.length > 0) throw new TaskDeclinedError(`worker ${worker} lacks ${lacks.length} chunks`, lacks);
+      override async runTask(worker: number, task: Task): Promise<TaskResult> {
+        fault(worker, task, tasksRun++);
         return super.runTask(worker, task);
       }
     }
@@ -141,6 +139,15 @@ describe("workers lost during a query", () => {
       budgetBytes: 64 << 20,
     });
     return { result, lost };
+  }
+
+  /** `gone(worker, tasksRun)`: the worker is unreachable from then on; `lacking(worker, chunk)`: it does not hold that chunk. */
+  function withLost(id: string, gone: (worker: number, tasksRun: number) => boolean, lacking?: (worker: number, hash: string) => boolean) {
+    return withFaults(id, (worker, task, tasksRun) => {
+      if (gone(worker, tasksRun)) throw new WorkerUnavailableError(`worker ${worker} is gone`);
+      const lacks = task.scans.flatMap((s) => s.chunks).filter((hash) => lacking?.(worker, hash));
+      if (lacks.length > 0) throw new TaskDeclinedError(`worker ${worker} lacks ${lacks.length} chunks`, lacks);
+    });
   }
 
   it.each([
@@ -176,27 +183,13 @@ describe("workers lost during a query", () => {
     const sql = readFileSync(join(QUERIES, "q05.sql"), "utf8");
     const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
     let named = false;
-    class Unreachable extends LocalExecutors {
-      override runTask(worker: number, task: Task): Promise<TaskResult> {
-        // Worker 1's first task with rows for others finds worker 3 gone; afterwards worker 3 is.
-        if (worker === 3 && named) throw new WorkerUnavailableError("worker 3 is gone");
-        if (worker === 1 && task.output && !named) {
-          named = true;
-          throw new WorkerUnavailableError("the exchange stream to node-d failed", WORKERS[3]);
-        }
-        return super.runTask(worker, task);
+    const { result, lost } = await withFaults("q05", (worker, task) => {
+      // Worker 1's first task with rows for others finds worker 3 gone; afterwards worker 3 is.
+      if (worker === 3 && named) throw new WorkerUnavailableError("worker 3 is gone");
+      if (worker === 1 && task.output && !named) {
+        named = true;
+        throw new WorkerUnavailableError("the exchange stream to node-d failed", WORKERS[3]);
       }
-    }
-    const lost: number[] = [];
-    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
-    const result = await runStagedQuery({
-      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
-      workers: WORKERS,
-      coordinator: 0,
-      tables,
-      executors: new Unreachable(WORKERS, { chunkFile, pool }),
-      onWorkerLost: (worker) => lost.push(worker),
-      budgetBytes: 64 << 20,
     });
     expect(lost).toEqual([3]);
     expect(result.lost).toEqual([3]);
