@@ -20,7 +20,7 @@
 // committee, and apply the certificates their feeders send them, in the feeders' commit order.
 import { bytesEqual, toHex } from "../crypto.ts";
 import { entryEdge, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
-import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type Transaction } from "../schema.ts";
+import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type ObservationHeader, type Transaction } from "../schema.ts";
 import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState } from "./memory-ledger.ts";
@@ -110,7 +110,7 @@ type Status = "waiting" | "pending" | "conflicted" | "committed" | "rejected";
 export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => PeerKey | undefined): ReadonlyMap<PeerKey, ObservationEdge> {
   const voters = new Map<PeerKey, ObservationEdge>();
   for (const edge of votes) {
-    if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || !bytesEqual(edge.entry.txHash, hash)) continue;
+    if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || (edge.entry.txHash !== hash && !bytesEqual(edge.entry.txHash, hash))) continue;
     const peer = check(edge);
     if (peer !== undefined) voters.set(peer, edge);
   }
@@ -165,6 +165,15 @@ function entryKeys(observation: Observation): string[] {
   let keys = ENTRY_KEYS.get(observation);
   if (!keys) ENTRY_KEYS.set(observation, (keys = observation.entries.map((e) => toHex(e.txHash))));
   return keys;
+}
+
+/** The signer of an observation header in hex, worked out once per header (its edges share it). */
+const HEADER_PEERS = new WeakMap<ObservationHeader, PeerKey>();
+function signerOf(header: ObservationHeader | undefined): PeerKey | undefined {
+  if (!header) return undefined;
+  let peer = HEADER_PEERS.get(header);
+  if (peer === undefined) HEADER_PEERS.set(header, (peer = toHex(header.peer)));
+  return peer;
 }
 
 /** The PENDING votes of a transaction that no longer needs them (shared, never written). */
@@ -724,7 +733,7 @@ export class LedgerNode {
 
   /** The validator that signed an observation, if it is one and the signature holds. */
   readonly #validVote = (observation: Observation): PeerKey | undefined => {
-    const peer = observation.header ? toHex(observation.header.peer) : undefined;
+    const peer = signerOf(observation.header);
     if (peer === undefined || !this.#validatorIndex.has(peer)) return undefined;
     const publicKey = this.config.publicKeyOf(peer);
     return publicKey && (this.config.verifyObservation ?? verifyObservation)(observation, publicKey) ? peer : undefined;
@@ -732,7 +741,7 @@ export class LedgerNode {
 
   /** The validator that signed an edge, if it is one and its path and signature hold. */
   readonly #validEdge = (edge: ObservationEdge): PeerKey | undefined => {
-    const peer = edge.header ? toHex(edge.header.peer) : undefined;
+    const peer = signerOf(edge.header);
     if (peer === undefined || !this.#validatorIndex.has(peer)) return undefined;
     const publicKey = this.config.publicKeyOf(peer);
     return publicKey && verifyEdge(edge, publicKey, this.#verifyHeader) ? peer : undefined;
@@ -755,10 +764,11 @@ export class LedgerNode {
     const key = txKey(body);
     if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
     const voters = (this.config.certifiedBy ?? certifiedByEach)(txHash(body), item.votes, this.#validEdge);
-    // Every voter weighs 1 but the convicted (a handful at most).
+    // Every voter weighs 1 but the convicted (a handful at most): count them only when they could matter.
     let weight = voters.size;
-    for (const peer of this.#convicted) if (voters.has(peer)) weight--;
-    if (weight < QUORUM * this.#totalWeight) {
+    const quorum = QUORUM * this.#totalWeight;
+    if (weight - this.#convicted.length < quorum) for (const peer of this.#convicted) if (voters.has(peer)) weight--;
+    if (weight < quorum) {
       // Short of a quorum here (a voter this node convicted, or a forgery): ask validators for theirs.
       const asked = this.#shortAsks.get(key) ?? 0;
       if (asked < MAX_SHORT_ASKS && (asked > 0 || this.#shortAsks.size < MAX_SHORT_CERTIFICATES)) {

@@ -86,10 +86,19 @@ function cachedVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uin
   return ok;
 }
 
+// Every node checks an edge alike (they share one committee): its signer, or null when it fails.
+const EDGE_SIGNERS = new WeakMap<ObservationEdge, string | null>();
 const CERTIFIERS = new WeakMap<readonly ObservationEdge[], ReturnType<typeof certifiedByEach>>();
 const cachedCertifiedBy: typeof certifiedByEach = (hash, votes, check) => {
   let voters = CERTIFIERS.get(votes);
-  if (!voters) CERTIFIERS.set(votes, (voters = certifiedByEach(hash, votes, check)));
+  if (!voters) {
+    const cachedCheck = (edge: ObservationEdge) => {
+      let signer = EDGE_SIGNERS.get(edge);
+      if (signer === undefined) EDGE_SIGNERS.set(edge, (signer = check(edge) ?? null));
+      return signer ?? undefined;
+    };
+    CERTIFIERS.set(votes, (voters = certifiedByEach(hash, votes, cachedCheck)));
+  }
   return voters;
 };
 

@@ -95,7 +95,8 @@ export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: numb
   const consumed: OutPoint[] = [];
   const owners = new Map<string, number[]>(); // address → inputs it must sign for
   const inByProduct = new Map<string, bigint>();
-  for (const [i, input] of body.inputs.entries()) {
+  for (let i = 0; i < body.inputs.length; i++) {
+    const input = body.inputs[i];
     const stored = input.outPoint ? view.output(input.outPoint) : view.latest(input.floating!.address, input.floating!.product);
     if (!stored) return reject("unknown_input", `input ${i}: ${input.outPoint ? outPointKey(input.outPoint) : "no output for the floating input"}`);
     if (input.referenceOnly) continue;
