@@ -18,6 +18,13 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(h.digest());
 }
 
+/** SHA-256 of `parts` written into `target` at `offset`: many hashes kept together share one buffer. */
+export function sha256Into(target: Uint8Array, offset: number, ...parts: Uint8Array[]): void {
+  const h = createHash("sha256");
+  for (const part of parts) h.update(part);
+  target.set(h.digest(), offset);
+}
+
 export interface KeyPair {
   readonly secretKey: Uint8Array;
   readonly publicKey: Uint8Array;

@@ -4,7 +4,7 @@
 // bytes it came from and carry no field the schema does not define.
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { findUnknownField } from "../../common/protobuf.ts";
-import { bytesEqual, sha256 } from "../crypto.ts";
+import { bytesEqual, sha256, sha256Into } from "../crypto.ts";
 
 export interface Codec<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
@@ -60,4 +60,9 @@ const DOMAIN_BYTES = new Map(Object.values(DOMAIN).map((d) => [d, encoder.encode
 
 export function domainHash(domain: (typeof DOMAIN)[keyof typeof DOMAIN], ...parts: Uint8Array[]): Uint8Array {
   return sha256(DOMAIN_BYTES.get(domain)!, ...parts);
+}
+
+/** domainHash written into `target` at `offset`. */
+export function domainHashInto(domain: (typeof DOMAIN)[keyof typeof DOMAIN], target: Uint8Array, offset: number, ...parts: Uint8Array[]): void {
+  sha256Into(target, offset, DOMAIN_BYTES.get(domain)!, ...parts);
 }

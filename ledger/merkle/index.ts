@@ -2,8 +2,8 @@
 // (a leaf can never pose as a node), and an odd node at the end of a level moves up as it is
 // instead of being paired with itself, so no two leaf lists share a root. A proof carries the
 // leaf count, which fixes where those promotions happened.
-import { bytesEqual } from "../crypto.ts";
-import { DOMAIN, domainHash } from "../encoding/index.ts";
+import { bytesEqual, HASH_BYTES } from "../crypto.ts";
+import { DOMAIN, domainHash, domainHashInto } from "../encoding/index.ts";
 
 /** Trees larger than this are refused: an observation never needs more leaves. */
 export const MAX_LEAVES = 1 << 20;
@@ -25,28 +25,40 @@ export interface MerkleTree {
 
 export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
   if (leaves.length === 0 || leaves.length > MAX_LEAVES) throw new RangeError(`a Merkle tree needs 1 to ${MAX_LEAVES} leaves, got ${leaves.length}`);
-  const levels: Uint8Array[][] = [leaves.map(leafHash)];
-  while (levels[levels.length - 1].length > 1) {
+  // Each level is one buffer of 32-byte hashes: a tree kept for its proofs is a few objects, not two per leaf.
+  const leafCount = leaves.length;
+  const levels: Uint8Array[] = [new Uint8Array(leafCount * HASH_BYTES)];
+  leaves.forEach((leaf, i) => domainHashInto(DOMAIN.merkleLeaf, levels[0], i * HASH_BYTES, leaf));
+  for (let width = leafCount; width > 1; width = Math.ceil(width / 2)) {
     const below = levels[levels.length - 1];
-    const above: Uint8Array[] = [];
-    for (let i = 0; i < below.length; i += 2) above.push(i + 1 < below.length ? nodeHash(below[i], below[i + 1]) : below[i]);
+    const above = new Uint8Array(Math.ceil(width / 2) * HASH_BYTES);
+    for (let i = 0; i < width; i += 2) {
+      const at = (i >> 1) * HASH_BYTES;
+      if (i + 1 < width) domainHashInto(DOMAIN.merkleNode, above, at, hashAt(below, i), hashAt(below, i + 1));
+      else above.set(hashAt(below, i), at);
+    }
     levels.push(above);
   }
   return {
-    root: levels[levels.length - 1][0],
-    leafCount: leaves.length,
+    root: levels[levels.length - 1].slice(0, HASH_BYTES),
+    leafCount,
     proof(index) {
-      if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw new RangeError(`leaf ${index} of ${leaves.length}`);
+      if (!Number.isInteger(index) || index < 0 || index >= leafCount) throw new RangeError(`leaf ${index} of ${leafCount}`);
       const path: Uint8Array[] = [];
       let i = index;
-      for (const level of levels.slice(0, -1)) {
+      for (let l = 0, width = leafCount; l < levels.length - 1; l++, width = Math.ceil(width / 2)) {
         const sibling = i % 2 === 1 ? i - 1 : i + 1;
-        if (sibling < level.length) path.push(level[sibling]);
+        if (sibling < width) path.push(hashAt(levels[l], sibling));
         i >>= 1;
       }
       return path;
     },
   };
+}
+
+/** Hash `i` of a level, as a view (the level is never written once built). */
+function hashAt(level: Uint8Array, i: number): Uint8Array {
+  return level.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
 }
 
 /** Whether `data` is leaf `index` of a tree of `leafCount` leaves with this root. */
