@@ -115,6 +115,8 @@ export class ExchangeHost {
   readonly #now: () => number;
   readonly #runs = new Map<string, Run>();
   readonly #released = new Set<string>();
+  /** Per run: what to call when it is released (the tasks of it still running here stop). */
+  readonly #onRelease = new Map<string, Set<() => void>>();
 
   constructor(options: ExchangeHostOptions) {
     this.#self = options.self;
@@ -191,6 +193,27 @@ export class ExchangeHost {
     this.#runs.delete(run);
     if (this.#released.size >= REMEMBERED_RELEASES) this.#released.delete(this.#released.values().next().value!);
     this.#released.add(run);
+    const listeners = this.#onRelease.get(run);
+    this.#onRelease.delete(run);
+    for (const listener of listeners ?? []) listener();
+  }
+
+  /**
+   * Calls `listener` once when the run is released, at once if it already was. The function
+   * returned stops listening (a task that ended calls it).
+   */
+  whenReleased(run: string, listener: () => void): () => void {
+    if (this.#released.has(run)) {
+      listener();
+      return () => {};
+    }
+    let listeners = this.#onRelease.get(run);
+    if (!listeners) this.#onRelease.set(run, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.#onRelease.get(run) === listeners) this.#onRelease.delete(run);
+    };
   }
 
   get liveRuns(): number {

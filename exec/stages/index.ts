@@ -7,6 +7,7 @@ export {
   EnginePool,
   WorkerUnavailableError,
   TaskDeclinedError,
+  RunReleasedError,
   MAX_TASKS_PER_WORKER,
   type Executors,
   type Task,

@@ -31,6 +31,14 @@ export class WorkerUnavailableError extends Error {
   }
 }
 
+/** A task stopped because its run was released: its query ended or started over, and wants nothing more of it. */
+export class RunReleasedError extends Error {
+  constructor(run: string) {
+    super(`run ${run.slice(0, 8)} is over (its query ended or started over): the task stopped`);
+    this.name = "RunReleasedError";
+  }
+}
+
 /** A worker could not run a task (it lacks chunks) and sent nothing: those chunks go to their other holders. */
 export class TaskDeclinedError extends Error {
   /** The hashes of the chunks it lacks. */
@@ -115,6 +123,8 @@ export interface Task {
   output?: OutputRoute;
   /** Return the output and the inputs read as well, for the coordinator to re-execute the task. */
   echo?: boolean;
+  /** The run the task is part of: when the run is released (its query ended or started over), the task stops. */
+  run?: string;
 }
 
 export interface TaskInput {
@@ -172,11 +182,11 @@ export class EnginePool {
   }
 }
 
-/** Runs a task on an engine of `pool`, reading chunk `hash` from `chunkFile(hash)`. */
-export async function runTaskHere(task: Task, chunkFile: (hash: string) => string, pool: EnginePool): Promise<arrow.Table> {
+/** Runs a task on an engine of `pool`, reading chunk `hash` from `chunkFile(hash)`; `signal` interrupts it. */
+export async function runTaskHere(task: Task, chunkFile: (hash: string) => string, pool: EnginePool, signal?: AbortSignal): Promise<arrow.Table> {
   return pool.use(async (engine) => {
     await registerTaskTables(engine, task, chunkFile);
-    return (await engine.execute(task.plan)).table;
+    return (await engine.execute(task.plan, { signal })).table;
   });
 }
 
@@ -216,13 +226,27 @@ export interface WorkerSide {
 
 /** Runs a task on a worker: takes its inputs from the worker's exchanges, runs it, sends its output on. */
 export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskResult> {
-  const inputs = task.inputs.map((input) => ({
-    ...input,
-    batches: input.batches ?? worker.host.batches(input.exchange!.run, input.exchange!.consumer, input.exchange!.input),
-  }));
-  let output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool);
-  if (worker.alter) output = worker.alter(output);
-  const sent = task.output ? await worker.host.send(task.output, output.batches) : undefined;
+  // A run that ended or started over needs nothing more from its tasks: one still running here stops.
+  const released = new AbortController();
+  const stopListening = task.run === undefined ? undefined : worker.host.whenReleased(task.run, () => released.abort());
+  let output: arrow.Table;
+  let sent: SentSummary | undefined;
+  let inputs: (TaskInput & { batches: arrow.RecordBatch[] })[];
+  try {
+    if (released.signal.aborted) throw new Error("released before it started");
+    inputs = task.inputs.map((input) => ({
+      ...input,
+      batches: input.batches ?? worker.host.batches(input.exchange!.run, input.exchange!.consumer, input.exchange!.input),
+    }));
+    output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
+    if (worker.alter) output = worker.alter(output);
+    sent = task.output ? await worker.host.send(task.output, output.batches) : undefined;
+  } catch (error) {
+    if (released.signal.aborted) throw new RunReleasedError(task.run!);
+    throw error;
+  } finally {
+    stopListening?.();
+  }
   const read = task.inputs.find((i) => i.exchange)?.exchange;
   return {
     ...(read ? { inbox: worker.host.status(read.run, read.consumer) } : {}),
@@ -529,6 +553,7 @@ class StagedRunner {
       scans: stage.scans.map((names) => ({ names: [...names], columns: this.#run.tables.get(names.join("."))!.columns, chunks: chunks.get(names.join(".")) ?? [] })),
       inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
       ...(output ? { output } : {}),
+      run: this.#id,
     };
     if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
     // Rows for the coordinator come back in the task's answer: no stream to open for them.

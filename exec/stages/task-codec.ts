@@ -11,6 +11,8 @@ import type { TableColumn } from "../substrait/index.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
 const MAX_HEADER_BYTES = 4 << 20;
+/** A query run is named by 16 random bytes in hex. */
+const RUN_ID = /^[0-9a-f]{32}$/;
 
 interface WireColumn {
   name: string;
@@ -24,6 +26,7 @@ interface TaskHeader {
   inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
   output?: OutputRoute;
   echo?: boolean;
+  run?: string;
 }
 
 interface ResultHeader {
@@ -76,6 +79,7 @@ export function encodeTask(task: Task): Uint8Array {
     inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
     ...(task.output ? { output: task.output } : {}),
     ...(task.echo ? { echo: true } : {}),
+    ...(task.run !== undefined ? { run: task.run } : {}),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(4 + headerBytes.length + inputs.reduce((n, b) => n + b.length, 0));
@@ -109,7 +113,7 @@ export function decodeTask(frame: Uint8Array): Task {
     const columns = tableColumns(input.columns);
     if (input.exchange === undefined) return { names, columns, batches: bytes.length === 0 ? [] : arrow.tableFromIPC(bytes).batches };
     const { run, consumer, input: from } = input.exchange;
-    if (typeof run !== "string" || !/^[0-9a-f]{32}$/.test(run) || !Number.isInteger(consumer) || !Number.isInteger(from) || bytes.length > 0) throw new TaskCodecError("a task input from a malformed exchange");
+    if (typeof run !== "string" || !RUN_ID.test(run) || !Number.isInteger(consumer) || !Number.isInteger(from) || bytes.length > 0) throw new TaskCodecError("a task input from a malformed exchange");
     return { names, columns, exchange: { run, consumer, input: from } };
   });
   if (at !== frame.length) throw new TaskCodecError(`${frame.length - at} bytes after a task's inputs`);
@@ -124,7 +128,15 @@ export function decodeTask(frame: Uint8Array): Task {
   } catch (error) {
     throw new TaskCodecError((error as Error).message);
   }
-  return { plan: Plan.decode(fromBase64(header.plan)), scans, inputs, ...(output ? { output } : {}), ...(header.echo === true ? { echo: true } : {}) };
+  if (header.run !== undefined && !(typeof header.run === "string" && RUN_ID.test(header.run))) throw new TaskCodecError("a task of a malformed run id");
+  return {
+    plan: Plan.decode(fromBase64(header.plan)),
+    scans,
+    inputs,
+    ...(output ? { output } : {}),
+    ...(header.echo === true ? { echo: true } : {}),
+    ...(header.run !== undefined ? { run: header.run } : {}),
+  };
 }
 
 function strings(value: unknown): string[] {

@@ -72,6 +72,20 @@ describe("exchange hosts", () => {
     expect(hosts[0].liveRuns).toBe(0);
   });
 
+  it("tells the tasks of a run when it is released, at once if it already was, and no one who stopped listening", () => {
+    const [host] = cluster();
+    const heard: string[] = [];
+    host.whenReleased(RUN, () => heard.push("running task"));
+    const stop = host.whenReleased(RUN, () => heard.push("finished task"));
+    stop();
+    host.release(RUN);
+    expect(heard).toEqual(["running task"]);
+    host.whenReleased(RUN, () => heard.push("late task"));
+    expect(heard).toEqual(["running task", "late task"]);
+    host.release(RUN);
+    expect(heard).toHaveLength(2); // a listener is called once
+  });
+
   it("broadcasts rows wider than a frame, encoded once, whole on every member", async () => {
     const hosts = cluster();
     const wide = new arrow.Table({

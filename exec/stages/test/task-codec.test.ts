@@ -46,14 +46,20 @@ describe("a task that reads and sends through exchanges", () => {
     inputs: [{ names: ["__stage1_output"], columns, exchange: { run: "ab".repeat(16), consumer: 2, input: 1 } }],
     output: { exchange: { run: "ab".repeat(16), consumer: 3, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "hash", spec: { keys: [0], saltBy: [0], mode: "spread" } },
     echo: true,
+    run: "ab".repeat(16),
   };
 
-  it("keeps where its inputs come from and where its output goes", () => {
+  it("keeps where its inputs come from, where its output goes and the run it is part of", () => {
     const decoded = decodeTask(encodeTask(routed));
     expect(decoded.inputs[0].exchange).toEqual(routed.inputs[0].exchange);
     expect(decoded.inputs[0].batches).toBeUndefined();
     expect(decoded.output).toEqual(routed.output);
     expect(decoded.echo).toBe(true);
+    expect(decoded.run).toBe(routed.run);
+  });
+
+  it("refuses a malformed run id", () => {
+    expect(() => decodeTask(encodeTask({ ...routed, run: "not-a-run" }))).toThrow(/run id/);
   });
 
   it("refuses a route to a member the exchange does not have", () => {

@@ -28,6 +28,7 @@ import {
   executeTask,
   placeTable,
   runStagedQuery,
+  RunReleasedError,
   type PlacedTable,
   type Task,
   type TaskResult,
@@ -198,6 +199,26 @@ describe("workers lost during a query", () => {
 
   it("fails with a clear error, not a partial answer, when every holder of a chunk is gone", async () => {
     await expect(withLost("q06", (worker) => worker !== 0)).rejects.toThrow(/no live node holds chunk .* the query cannot finish/);
+  });
+});
+
+describe("tasks of a run that is over", () => {
+  const run = "cd".repeat(16);
+  /** A task that would run for days: lineitem joined with itself twice on nothing. */
+  function endlessTask(): Task {
+    const planned = planSql("select count(*) from lineitem a, lineitem b, lineitem c where a.l_orderkey + b.l_orderkey + c.l_orderkey < 0", single.catalog());
+    const lineitem = tables.get("lineitem")!;
+    return { plan: planned.plan, scans: [{ names: ["lineitem"], columns: lineitem.columns, chunks: lineitem.chunks.map((c) => c.hash) }], inputs: [], run };
+  }
+
+  it("stop: one released while it runs is interrupted, one released before it starts runs nothing", async () => {
+    const executors = new LocalExecutors(WORKERS, { chunkFile, pool });
+    const started = performance.now();
+    const running = executors.runTask(1, endlessTask());
+    setTimeout(() => executors.release(run), 200);
+    await expect(running).rejects.toThrow(RunReleasedError);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    await expect(executors.runTask(2, endlessTask())).rejects.toThrow(/is over/);
   });
 });
 
