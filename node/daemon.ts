@@ -445,8 +445,13 @@ export class TrustqlNode {
       line(status === 200 ? { answer: body } : { ...body, status });
       res.end();
     };
+    // A client that goes away before its answer (Ctrl-C) cancels the query: every node stops its tasks.
+    const clientGone = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
     try {
-      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, onStage: streaming ? (stage) => line({ stage }) : undefined });
+      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, onStage: streaming ? (stage) => line({ stage }) : undefined, signal: clientGone.signal });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
       const columns = tableToText(answer.table, answer.names);
       const rows = Array.from({ length: answer.table.numRows }, (_, r) => columns.map((c) => c.values[r]));
@@ -481,6 +486,7 @@ export class TrustqlNode {
       });
     } catch (error) {
       const message = (error as Error).message;
+      if (clientGone.signal.aborted) return this.#log("info", "query_cancelled", { reason: "the client went away" });
       if (isUserError(error)) return reply(400, { error: message });
       this.#log("error", "query_failed", { error: message });
       reply(500, { error: message });

@@ -64,6 +64,8 @@ export interface QueryOptions {
   budgetBytes?: number;
   verifyFraction?: number;
   onStage?: (stats: StageStats) => void;
+  /** Cancels the query: it fails and every node stops its tasks. */
+  signal?: AbortSignal;
 }
 
 export interface QueryAnswer {
@@ -244,6 +246,7 @@ export class QueryService {
       onWorkerLost: (worker, error) => this.#log("worker_lost", { peer: workers[worker], error: error.message }),
       verifyTask: (worker, task, result) => this.#verify(workers[worker], worker, task, result, tables, workers),
       verifyFraction: options.verifyFraction ?? DEFAULT_VERIFY_FRACTION,
+      signal: options.signal,
       onWrongResult: (worker, error) => {
         this.#network.penalize(workers[worker], "wrong-result", error.message);
         this.#log("wrong_result", { peer: workers[worker], error: error.message });

@@ -107,6 +107,8 @@ export interface StagedRun {
   verifyFraction?: number;
   /** Seeds the choice of tasks to verify (default: random). */
   verifySeed?: number;
+  /** Cancels the query (its client went away): it fails, and every task of it stops. */
+  signal?: AbortSignal;
 }
 
 /** Stages that read nothing of each other run at once, but one worker runs at most this many tasks at a time. */
@@ -312,10 +314,19 @@ export async function runStagedQuery(run: StagedRun): Promise<StagedResult> {
   invariant(run.workers.length > 0 && run.coordinator >= 0 && run.coordinator < run.workers.length, "a staged run needs workers and a coordinator among them");
   const distrusted = new Set<number>();
   const excluded = new Set<number>();
+  const cancelled = new Promise<never>((_, reject) => {
+    const fail = () => reject(new UserError("query cancelled"));
+    if (run.signal?.aborted) fail();
+    else run.signal?.addEventListener("abort", fail, { once: true });
+  });
+  cancelled.catch(() => {}); // heard through the race below, if at all
   for (let attempt = 0; ; attempt++) {
     const id = randomBytes(16).toString("hex");
     try {
-      const result = await new StagedRunner(run, id, excluded).run();
+      const running = new StagedRunner(run, id, excluded).run();
+      // Cancelled: the run is released below, so its tasks everywhere stop and it fails on its own.
+      running.catch(() => {});
+      const result = await Promise.race([running, cancelled]);
       return { ...result, distrusted: [...distrusted], lost: [...excluded].filter((w) => !distrusted.has(w)) };
     } catch (error) {
       if (error instanceof WorkerLostError && error.worker === run.coordinator) throw new UserError(`a node could not reach the coordinator, so the query cannot go on: ${error.message}`);

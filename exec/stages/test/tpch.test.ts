@@ -7,7 +7,7 @@ import type * as arrow from "apache-arrow";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateTpch, type GeneratedTable } from "../../../datagen/tpch/index.ts";
 import { fragmentPlan, explainStages } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
@@ -219,6 +219,37 @@ describe("tasks of a run that is over", () => {
     await expect(running).rejects.toThrow(RunReleasedError);
     expect(performance.now() - started).toBeLessThan(10_000);
     await expect(executors.runTask(2, endlessTask())).rejects.toThrow(/is over/);
+  });
+
+  it("stop when their query is cancelled: it fails as cancelled, and no worker keeps a task of it", async () => {
+    const planned = planSql("select count(*) from lineitem a, lineitem b, lineitem c where a.l_orderkey + b.l_orderkey + c.l_orderkey < 0", single.catalog(), { twoPhaseAggregates: true });
+    const running: number[] = WORKERS.map(() => 0);
+    let started = 0;
+    class Counting extends LocalExecutors {
+      override async runTask(worker: number, task: Task): Promise<TaskResult> {
+        started++;
+        running[worker]++;
+        try {
+          return await super.runTask(worker, task);
+        } finally {
+          running[worker]--;
+        }
+      }
+    }
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(), 300);
+    const query = runStagedQuery({
+      query: fragmentPlan(planned.logical, planned.names),
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      executors: new Counting(WORKERS, { chunkFile, pool }),
+      budgetBytes: 64 << 20,
+      signal: cancel.signal,
+    });
+    await expect(query).rejects.toThrow(/cancelled/);
+    expect(started).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(running).toEqual([0, 0, 0, 0]), { timeout: 10_000 });
   });
 });
 
