@@ -225,18 +225,38 @@ export function runSimulation(options: SimOptions): SimReport {
 
   // The workload.
   const submitWindowMs = Math.ceil((options.txs / rate) * 1000);
-  const available = new Map<number, Spendable[]>(wallets.map((w, i) => [i, [{ outPoint: { txHash: txHash(fundingBody), index: i }, output: fundingBody.outputs[i] }]]));
+  // Per wallet: the outputs it may spend, oldest first (dust never enters); and the wallets with
+  // one, in wallet order: what a submission picks from.
+  const available: Spendable[][] = wallets.map((_, i) => [{ outPoint: { txHash: txHash(fundingBody), index: i }, output: fundingBody.outputs[i] }]);
+  const ready: number[] = wallets.map((_, i) => i);
+  const readyAt = (wallet: number) => {
+    let [low, high] = [0, ready.length];
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (ready[mid] < wallet) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+  const give = (wallet: number, spendable: Spendable) => {
+    if (spendable.output.amount < MIN_SPENDABLE) return;
+    available[wallet].push(spendable);
+    if (available[wallet].length === 1) ready.splice(readyAt(wallet), 0, wallet);
+  };
+  const take = (wallet: number): Spendable => {
+    const input = available[wallet].shift()!;
+    if (available[wallet].length === 0) ready.splice(readyAt(wallet), 1);
+    return input;
+  };
   const submitted = new Map<string, { atMs: number; conflicting: boolean }>();
   const spentBy = new Map<string, string[]>();
   let doubleSpends = 0;
   let sent = 0;
   const submitOne = () => {
     if (sent >= options.txs) return;
-    for (const outs of available.values()) while (outs.length > 0 && outs[0].output.amount < MIN_SPENDABLE) outs.shift(); // dust
-    const ready = [...available.entries()].filter(([, outs]) => outs.length > 0);
     if (ready.length > 0) {
-      const [walletIndex, outs] = random.pick(ready);
-      const input = outs.shift()!;
+      const walletIndex = random.pick(ready);
+      const input = take(walletIndex);
       const wallet = wallets[walletIndex];
       const pay = (to: number, nonce: bigint) =>
         buildTransfer({ available: [input], to: walletAddresses[to], amount: input.output.amount / 3n, fee: FEE, createdMs: clock.now, nonce }, nodeSigner(wallet));
@@ -260,7 +280,7 @@ export function runSimulation(options: SimOptions): SimReport {
           if (honestValidators.some((h) => h.ledger.isCommittedKey(key))) {
             first.body!.outputs.forEach((output, index) => {
               const owner = walletOf.get(toHex(output.address));
-              if (owner !== undefined) available.get(owner)!.push({ outPoint: { txHash: hash, index }, output });
+              if (owner !== undefined) give(owner, { outPoint: { txHash: hash, index }, output });
             });
           } else clock.at(clock.now + 100, waitForCommit);
         };
