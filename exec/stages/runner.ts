@@ -231,15 +231,14 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   // A run that ended or started over needs nothing more from its tasks: one still running here stops.
   const released = new AbortController();
   const stopListening = task.run === undefined ? undefined : worker.host.whenReleased(task.run, () => released.abort());
+  if (released.signal.aborted) throw new RunReleasedError(task.run!);
+  const inputs = task.inputs.map((input) => ({
+    ...input,
+    batches: input.batches ?? worker.host.batches(input.exchange!.run, input.exchange!.consumer, input.exchange!.input),
+  }));
   let output: arrow.Table;
   let sent: SentSummary | undefined;
-  let inputs: (TaskInput & { batches: arrow.RecordBatch[] })[];
   try {
-    if (released.signal.aborted) throw new Error("released before it started");
-    inputs = task.inputs.map((input) => ({
-      ...input,
-      batches: input.batches ?? worker.host.batches(input.exchange!.run, input.exchange!.consumer, input.exchange!.input),
-    }));
     output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
     if (worker.alter) output = worker.alter(output);
     sent = task.output ? await worker.host.send(task.output, output.batches) : undefined;
