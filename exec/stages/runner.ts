@@ -461,12 +461,18 @@ class StagedRunner {
     const merging = stage.saltMerge !== undefined && salted;
     // A stage fused into the one it reads has its results already.
     let results = fused;
+    /** The workers that ran the stage's tasks, in the order of `results`. */
+    let tasked = workers;
     if (!results) {
       const assigned = this.#assignChunks(stage, stats);
       const runs = fuseInto ?? stage;
-      stats.tasks = workers.length;
+      // A stage that reads only chunks needs tasks only where its chunks are read (a table of one
+      // chunk: one task, not one per node); still one, for what a plan makes of no rows (a count's 0).
+      const reading = stage.inputs.length === 0 && stage.runsOn === "nodes" ? workers.filter((w) => assigned.has(w)) : workers;
+      tasked = reading.length > 0 ? reading : [this.#run.coordinator];
+      stats.tasks = tasked.length;
       results = await Promise.all(
-        workers.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? undefined : this.#routeOf(runs, w))),
+        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? undefined : this.#routeOf(runs, w))),
       );
     }
     const held = asked ? inboxes : fused ? [] : results.flatMap((r) => (r.inbox ? [r.inbox] : []));
@@ -482,7 +488,7 @@ class StagedRunner {
         invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
         answer = results[0].output;
       } else {
-        results.forEach((r, i) => (stats.bytesShuffled += crossedBytes(r.sent, this.#memberOf(workers[i]))));
+        results.forEach((r, i) => (stats.bytesShuffled += crossedBytes(r.sent, this.#memberOf(tasked[i]))));
       }
     }
     stats.ms = performance.now() - started;

@@ -117,6 +117,31 @@ describe("fused stages", () => {
   });
 });
 
+describe("tasks of a stage that reads only chunks", () => {
+  async function staged(sql: string) {
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 });
+    const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile, pool }), budgetBytes: 64 << 20 });
+    return { query, result, expected: resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0) };
+  }
+
+  it("run only where its chunks are read: a table of one chunk is one task", async () => {
+    const { query, result, expected } = await staged(readFileSync(join(QUERIES, "q05.sql"), "utf8"));
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    expect(tables.get("nation")!.chunks).toHaveLength(1);
+    const nationScans = query.stages.filter((s) => s.inputs.length === 0 && s.scans.length === 1 && s.scans[0].join(".") === "nation");
+    expect(nationScans.length).toBeGreaterThan(0);
+    for (const stage of nationScans) expect(result.stages.find((s) => s.id === stage.id)!.tasks).toBe(1);
+  });
+
+  it("still run once when every chunk is pruned, so a count over no rows is 0", async () => {
+    const { result, expected } = await staged("select count(*) as n, sum(l_quantity) as q from lineitem where l_shipdate < date '1900-01-01'");
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    expect(expected).toEqual(["0\tNULL"]);
+    expect(result.stages.find((s) => s.chunksScanned === 0 && s.chunksPruned > 0)!.tasks).toBe(1);
+  });
+});
+
 describe("workers lost during a query", () => {
   /** Runs a query on workers where `fault(worker, task, tasksRun)` may throw what a failing worker's runner throws. */
   async function withFaults(id: string, fault: (worker: number, task: Task, tasksRun: number) => void) {
