@@ -57,6 +57,8 @@ export interface SentSummary {
   rows: number;
   /** Per member: bytes of the rows sent to it. */
   bytes: number[];
+  /** Per member: the rows sent to it (a copy to each, for a key replicated or a broadcast). */
+  rowsTo: number[];
 }
 
 export interface InboxStatus {
@@ -143,7 +145,7 @@ export class ExchangeHost {
     const { members } = route.exchange;
     const opening = encodeOpening(route.exchange, route.input);
     const pieces = batches.flatMap((b) => sliceRows(b, EXCHANGE_BATCH_ROWS));
-    const summary: SentSummary = { rows: pieces.reduce((n, b) => n + b.numRows, 0), bytes: members.map(() => 0) };
+    const summary: SentSummary = { rows: pieces.reduce((n, b) => n + b.numRows, 0), bytes: members.map(() => 0), rowsTo: members.map(() => 0) };
     // No rows: nothing to open a stream for (a receiving task that got none reads an empty input).
     if (pieces.length === 0) return summary;
     if (route.kind === "hash") {
@@ -153,6 +155,7 @@ export class ExchangeHost {
       for (const piece of pieces) await producer.send(piece);
       await producer.finish();
       summary.bytes = [...producer.bytesTo];
+      summary.rowsTo = [...producer.rowsTo];
       return summary;
     }
     const to = route.kind === "to" ? [route.to] : members.map((_, m) => m);
@@ -168,6 +171,7 @@ export class ExchangeHost {
         else await sink.send(pieces, 0);
         await sink.finish();
         summary.bytes[m] = bytes;
+        summary.rowsTo[m] = summary.rows;
       }),
     );
     return summary;

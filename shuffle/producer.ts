@@ -55,8 +55,9 @@ export class HashProducer {
   readonly #salts = new SaltMap();
   /** Per receiver: the last of its announcements applied here. */
   readonly #epochs: number[];
-  /** Per receiver: the bytes of the rows sent to it. */
+  /** Per receiver: the bytes of the rows sent to it, and how many rows. */
   readonly bytesTo: number[];
+  readonly rowsTo: number[];
   /** Per receiver: pieces not sent yet, their rows, and the earliest epoch one was split under. */
   readonly #held: Held[];
 
@@ -66,6 +67,7 @@ export class HashProducer {
     this.#router = router;
     this.#epochs = sinks.map(() => 0);
     this.bytesTo = sinks.map(() => 0);
+    this.rowsTo = sinks.map(() => 0);
     this.#held = sinks.map(() => ({ pieces: [], rows: 0, epoch: 0 }));
     this.#sinks = sinks.map((sink, receiver) =>
       sink((announcement) => {
@@ -83,6 +85,7 @@ export class HashProducer {
     parts.forEach((part, to) => {
       if (!part) return;
       this.bytesTo[to] += batchBytes(part);
+      this.rowsTo[to] += part.numRows;
       const held = this.#held[to];
       // One frame, one epoch: the receiver re-routes a frame's rows by it (a replicated key's
       // rows routed under a later epoch would be copied twice if taken for earlier ones).

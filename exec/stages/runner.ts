@@ -224,6 +224,8 @@ export interface WorkerSide {
   pool: EnginePool;
   /** Tests only: what a dishonest worker does to its output before it sends or returns it. */
   alter?: (output: arrow.Table) => arrow.Table;
+  /** Tests only: what a dishonest worker does to the rows it read, before it runs on them (and says it read them). */
+  alterInputs?: (batches: arrow.RecordBatch[]) => arrow.RecordBatch[];
 }
 
 /** Runs a task on a worker: takes its inputs from the worker's exchanges, runs it, sends its output on. */
@@ -232,10 +234,11 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   const released = new AbortController();
   const stopListening = task.run === undefined ? undefined : worker.host.whenReleased(task.run, () => released.abort());
   if (released.signal.aborted) throw new RunReleasedError(task.run!);
-  const inputs = task.inputs.map((input) => ({
-    ...input,
-    batches: input.batches ?? worker.host.batches(input.exchange!.run, input.exchange!.consumer, input.exchange!.input),
-  }));
+  const inputs = task.inputs.map((input) => {
+    if (input.batches) return { ...input, batches: input.batches };
+    const batches = worker.host.batches(input.exchange!.run, input.exchange!.consumer, input.exchange!.input);
+    return { ...input, batches: worker.alterInputs ? worker.alterInputs(batches) : batches };
+  });
   let output: arrow.Table;
   let sent: SentSummary | undefined;
   try {
@@ -368,6 +371,10 @@ class StagedRunner {
   #checkFailed: unknown;
   /** Results of stages whose plan ran fused into the tasks of the stage they read. */
   readonly #fusedResults = new Map<number, TaskResult[]>();
+  /** Per stage whose output went to an exchange: the rows its tasks sent each member, in all. */
+  readonly #sentRows = new Map<number, number[]>();
+  /** Stages whose salted keys the coordinator merged (it sent their rows again). */
+  readonly #merged = new Set<number>();
 
   constructor(run: StagedRun, id: string, excluded: ReadonlySet<number>) {
     this.#run = run;
@@ -474,6 +481,7 @@ class StagedRunner {
       results = await Promise.all(
         tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? undefined : this.#routeOf(runs, w))),
       );
+      this.#checkInputsRead(stage, tasked, results, asked ? inboxes : results.map((r) => r.inbox));
     }
     const held = asked ? inboxes : fused ? [] : results.flatMap((r) => (r.inbox ? [r.inbox] : []));
     stats.peakInputBytes = held.map((s) => s.peakBytes);
@@ -482,8 +490,12 @@ class StagedRunner {
     let answer: arrow.Table | undefined;
     if (fuseInto) this.#fusedResults.set(fuseInto.id, results);
     else {
-      if (merging) results = await this.#mergeSalted(stage, workers, results, inboxes.flatMap((s) => s.salted));
+      if (merging) {
+        results = await this.#mergeSalted(stage, workers, results, inboxes.flatMap((s) => s.salted));
+        this.#merged.add(stage.id);
+      }
       stats.rowsOut = results.reduce((n, r) => n + r.rows, 0);
+      if (stage.output.kind !== "result") this.#sentRows.set(stage.id, sumPerMember(results.map((r) => r.sent?.rowsTo ?? [])));
       if (stage.output.kind === "result") {
         invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
         answer = results[0].output;
@@ -495,6 +507,27 @@ class StagedRunner {
     this.#stats.push(stats);
     this.#run.onStage?.(stats);
     return answer;
+  }
+
+  /**
+   * A task that echoed its inputs (to be re-executed) must have read what the input stages sent
+   * its worker: re-execution over inputs the worker chose would pass a worker that lied about
+   * both. Counted when no receiver of the exchange salted a key (salting moves rows between
+   * receivers) and no input stage's salted keys were merged (their rows went out twice).
+   */
+  #checkInputsRead(stage: Stage, tasked: readonly number[], results: readonly TaskResult[], inboxes: readonly (InboxStatus | undefined)[]): void {
+    if (stage.inputs.length === 0 || inboxes.some((s) => s === undefined || s.saltedKeys > 0) || stage.inputs.some((i) => this.#merged.has(i))) return;
+    results.forEach((result, t) => {
+      if (!result.inputs) return;
+      const member = this.#memberOf(tasked[t]);
+      stage.inputs.forEach((input, j) => {
+        const sent = this.#sentRows.get(input)?.[member];
+        const read = (result.inputs![j] ?? []).reduce((n, b) => n + b.numRows, 0);
+        if (sent !== undefined && read !== sent) {
+          throw new WrongResultError(tasked[t], `worker ${tasked[t]} said its task of stage ${stage.id} read ${read} rows of stage ${input}'s output, which sent it ${sent}`);
+        }
+      });
+    });
   }
 
   #memberOf(worker: number): number {
@@ -699,6 +732,11 @@ function crossedBytes(sent: SentSummary | undefined, self: number): number {
   return (sent?.bytes ?? []).reduce((n, b, m) => (m === self ? n : n + b), 0);
 }
 
+/** Per member, the sum of the counts (each one per member). */
+function sumPerMember(counts: readonly (readonly number[])[]): number[] {
+  return (counts[0] ?? []).map((_, m) => counts.reduce((n, c) => n + (c[m] ?? 0), 0));
+}
+
 /** The results of a task's shares, as one. */
 function mergeResults(results: readonly TaskResult[]): TaskResult {
   const outputs = results.map((r) => r.output).filter((t): t is arrow.Table => t !== undefined);
@@ -708,7 +746,7 @@ function mergeResults(results: readonly TaskResult[]): TaskResult {
     ...(inbox ? { inbox } : {}),
     rows: results.reduce((n, r) => n + r.rows, 0),
     ...(outputs.length > 0 ? { output: tableOf(outputs[0], outputs.flatMap((t) => t.batches)) } : {}),
-    ...(sent.length > 0 ? { sent: { rows: sent.reduce((n, s) => n + s.rows, 0), bytes: sent[0].bytes.map((_, m) => sent.reduce((n, s) => n + (s.bytes[m] ?? 0), 0)) } } : {}),
+    ...(sent.length > 0 ? { sent: { rows: sent.reduce((n, s) => n + s.rows, 0), bytes: sumPerMember(sent.map((s) => s.bytes)), rowsTo: sumPerMember(sent.map((s) => s.rowsTo)) } } : {}),
   };
 }
 

@@ -173,7 +173,8 @@ export function decodeTaskResult(frame: Uint8Array): TaskResult {
   }
   const lengths = [header?.output, ...(header?.inputs ?? [])];
   if (!Number.isSafeInteger(header?.rows) || header.rows < 0 || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new TaskCodecError("a malformed task answer header");
-  if (header.sent !== undefined && (!Number.isSafeInteger(header.sent.rows) || !Array.isArray(header.sent.bytes) || !header.sent.bytes.every((n) => Number.isSafeInteger(n) && n >= 0))) {
+  const counts = (values: unknown) => Array.isArray(values) && values.every((n) => Number.isSafeInteger(n) && n >= 0);
+  if (header.sent !== undefined && (!Number.isSafeInteger(header.sent.rows) || !counts(header.sent.bytes) || !counts(header.sent.rowsTo) || header.sent.rowsTo.length !== header.sent.bytes.length)) {
     throw new TaskCodecError("a task answer with a malformed account of what it sent");
   }
   let inbox: InboxStatus | undefined;

@@ -70,7 +70,7 @@ describe("a task that reads and sends through exchanges", () => {
   it("answers with its rows, where it sent them and the inputs it read; refuses a torn or lying answer", () => {
     const output = new arrow.Table([batch]);
     const inbox = { peakBytes: 640, saltedKeys: 1, overBudget: false, salted: [{ high: 1, low: 2, salts: 4 }] };
-    const result: TaskResult = { rows: 3, output, sent: { rows: 3, bytes: [10, 20] }, inputs: [[batch, batch]], inbox };
+    const result: TaskResult = { rows: 3, output, sent: { rows: 3, bytes: [10, 20], rowsTo: [1, 2] }, inputs: [[batch, batch]], inbox };
     const frame = new Uint8Array(Buffer.concat(encodeTaskResult(result)));
     const decoded = decodeTaskResult(frame);
     expect(decoded.rows).toBe(3);

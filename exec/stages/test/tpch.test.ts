@@ -311,4 +311,39 @@ describe("a worker that lies about its task outputs", () => {
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
     expect(result.stages.reduce((n, s) => n + s.verified, 0)).toBeGreaterThan(0);
   });
+
+  it("is caught when it lies about its inputs and its output alike, by the rows its producers sent it", async () => {
+    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const liar = 2;
+    const caught: { worker: number; message: string }[] = [];
+    class Lying extends LocalExecutors {
+      override runTask(worker: number, task: Task): Promise<TaskResult> {
+        // The liar drops a row of every input it reads, runs on the rest and says that is what it read.
+        const alterInputs = (batches: arrow.RecordBatch[]) => (batches.length > 0 && batches[0].numRows > 0 ? [batches[0].slice(1), ...batches.slice(1)] : batches);
+        return worker === liar ? executeTask(task, { host: this.hosts[worker], chunkFile, pool, alterInputs }) : super.runTask(worker, task);
+      }
+    }
+    const result = await runStagedQuery({
+      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      executors: new Lying(WORKERS, { chunkFile, pool }),
+      verifyTask: async (worker, task, result) => {
+        // Re-execution over the inputs the worker says it read agrees with it: that alone cannot catch this lie.
+        assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
+      },
+      verifyFraction: 1,
+      verifySeed: 7,
+      onWrongResult: (worker, error) => caught.push({ worker, message: error.message }),
+      budgetBytes: 64 << 20,
+    });
+    expect(caught.map((c) => c.worker)).toEqual([liar]);
+    const [, read, sent] = /read (\d+) rows of stage \d+'s output, which sent it (\d+)/.exec(caught[0].message) ?? [];
+    expect(Number(read)).toBe(Number(sent) - 1);
+    expect(result.distrusted).toEqual([liar]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+  });
 });
