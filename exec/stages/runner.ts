@@ -734,7 +734,8 @@ function crossedBytes(sent: SentSummary | undefined, self: number): number {
 
 /** Per member, the sum of the counts (each one per member). */
 function sumPerMember(counts: readonly (readonly number[])[]): number[] {
-  return (counts[0] ?? []).map((_, m) => counts.reduce((n, c) => n + (c[m] ?? 0), 0));
+  const members = Math.max(0, ...counts.map((c) => c.length));
+  return Array.from({ length: members }, (_, m) => counts.reduce((n, c) => n + (c[m] ?? 0), 0));
 }
 
 /** The results of a task's shares, as one. */
