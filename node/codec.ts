@@ -2,10 +2,10 @@
 // gossiped in batches. Decoding is defensive: bytes that are not one canonical batch of
 // envelopes that each carry a message are refused with a reason.
 import { randomBytes } from "node:crypto";
-import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
+import { decodeCanonical, encode, MalformedError } from "../ledger/encoding/index.ts";
 import { fromHex, toHex } from "../ledger/crypto.ts";
 import type { Message, PeerKey } from "../ledger/consensus/index.ts";
-import { LedgerBatch, LedgerEnvelope } from "../proto/gen/trustql/network.ts";
+import { LedgerEnvelope } from "../proto/gen/trustql/network.ts";
 
 /** The largest ledger message (and batch of them) a node accepts. */
 export const MAX_ENVELOPE_BYTES = 1 << 20;
@@ -105,10 +105,33 @@ function varintBytes(value: number): number {
   return bytes;
 }
 
+/**
+ * A batch's messages. Each envelope is decoded from a copy of its own bytes: what a node keeps
+ * of a message (a transaction, a vote) then holds that envelope's bytes, not the whole batch's.
+ * The batch must be canonical: field 1 only, each length a minimal varint, nothing after.
+ */
 export function decodeBatch(bytes: Uint8Array): Addressed[] {
-  const batch = decodeCanonical(LedgerBatch, bytes, "ledger batch", MAX_ENVELOPE_BYTES);
-  if (batch.envelopes.length === 0 || batch.envelopes.length > MAX_BATCH_ENVELOPES) throw new Error(`a ledger batch of ${batch.envelopes.length} messages`);
-  return batch.envelopes.map(addressedOf);
+  if (bytes.length > MAX_ENVELOPE_BYTES) throw new MalformedError(`ledger batch: ${bytes.length} bytes, more than the ${MAX_ENVELOPE_BYTES}-byte limit`);
+  const messages: Addressed[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    if (bytes[at++] !== 0x0a) throw new MalformedError("ledger batch: not a list of envelopes (field 1)");
+    let length = 0;
+    for (let scale = 1; ; scale *= 0x80) {
+      if (at >= bytes.length || scale > 0x80 ** 3) throw new MalformedError("ledger batch: an envelope length cut short or too long");
+      const byte = bytes[at++];
+      length += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (byte === 0 && scale > 1) throw new MalformedError("ledger batch: an envelope length that is not minimal");
+        break;
+      }
+    }
+    if (at + length > bytes.length) throw new MalformedError(`ledger batch: an envelope of ${length} bytes with ${bytes.length - at} left`);
+    if (messages.length >= MAX_BATCH_ENVELOPES) throw new MalformedError(`ledger batch: more than ${MAX_BATCH_ENVELOPES} messages`);
+    messages.push(addressedOf(decodeCanonical(LedgerEnvelope, bytes.slice(at, at + length), "ledger message", MAX_ENVELOPE_BYTES)));
+    at += length;
+  }
+  if (messages.length === 0) throw new MalformedError("ledger batch: a batch of 0 messages");
+  return messages;
 }
 
 function addressedOf(envelope: LedgerEnvelope): Addressed {

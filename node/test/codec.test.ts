@@ -62,8 +62,28 @@ describe("ledger batches", () => {
     expect(verifyEdge(vote!, keys.publicKey)).toBe(true);
   });
 
-  it("refuses an empty batch and bytes that are not one", () => {
+  it("refuses an empty batch and bytes that are not one canonical batch", () => {
     expect(() => decodeBatch(new Uint8Array())).toThrow(/batch of 0/);
     expect(() => decodeBatch(Uint8Array.of(0x0a, 0x05, 1, 2))).toThrow();
+    const envelope = encodeEnvelope({ kind: "want", hashes: ["cd".repeat(32)] }, "all", "ab".repeat(32));
+    const batch = encodeBatch([envelope]);
+    expect(decodeBatch(batch)).toHaveLength(1);
+    expect(() => decodeBatch(Uint8Array.of(0x12, ...batch.subarray(1)))).toThrow(/field 1/);
+    expect(() => decodeBatch(Uint8Array.of(0x0a, batch[1] | 0x80, 0x00, ...envelope))).toThrow(/not minimal/);
+    expect(() => decodeBatch(Uint8Array.of(...batch, 0x0a))).toThrow(/cut short/);
+    expect(() => decodeBatch(Uint8Array.of(...batch, 0x0a, 0x05))).toThrow(/5 bytes with 0 left/);
+  });
+
+  it("gives messages that keep their own envelope's bytes, not the batch's", () => {
+    const address = new Uint8Array(32).fill(7);
+    const tx = Transaction.fromPartial({ body: { outputs: [{ address, product: new Uint8Array(), amount: 5n, fee: false }], nonce: 7n } });
+    const envelopes = [encodeEnvelope({ kind: "tx", tx }, "all", "ab".repeat(32)), encodeEnvelope({ kind: "want", hashes: Array(200).fill("cd".repeat(32)) }, "all", "ab".repeat(32))];
+    const batch = encodeBatch(envelopes);
+    const [received] = decodeBatch(batch);
+    const kept = received.message.kind === "tx" ? received.message.tx.body!.outputs[0].address : undefined;
+    expect(kept).toEqual(address);
+    // A view into a buffer the size of its own envelope: keeping the transaction does not keep the 6 KB want list.
+    expect(kept!.buffer.byteLength).toBe(envelopes[0].length);
+    expect(batch.length).toBeGreaterThan(6_000);
   });
 });
