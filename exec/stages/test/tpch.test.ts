@@ -31,6 +31,7 @@ import {
   RunReleasedError,
   type PlacedTable,
   type Task,
+  type WorkerSide,
   type TaskResult,
 } from "../index.ts";
 
@@ -229,9 +230,10 @@ describe("workers lost during a query", () => {
 
 describe("tasks of a run that is over", () => {
   const run = "cd".repeat(16);
-  /** A task that would run for days: lineitem joined with itself twice on nothing. */
+  /** A query that would run for days: lineitem joined with itself twice on nothing. */
+  const ENDLESS = "select count(*) from lineitem a, lineitem b, lineitem c where a.l_orderkey + b.l_orderkey + c.l_orderkey < 0";
   function endlessTask(): Task {
-    const planned = planSql("select count(*) from lineitem a, lineitem b, lineitem c where a.l_orderkey + b.l_orderkey + c.l_orderkey < 0", single.catalog());
+    const planned = planSql(ENDLESS, single.catalog());
     const lineitem = tables.get("lineitem")!;
     return { plan: planned.plan, scans: [{ names: ["lineitem"], columns: lineitem.columns, chunks: lineitem.chunks.map((c) => c.hash) }], inputs: [], run };
   }
@@ -247,7 +249,7 @@ describe("tasks of a run that is over", () => {
   });
 
   it("stop when their query is cancelled: it fails as cancelled, and no worker keeps a task of it", async () => {
-    const planned = planSql("select count(*) from lineitem a, lineitem b, lineitem c where a.l_orderkey + b.l_orderkey + c.l_orderkey < 0", single.catalog(), { twoPhaseAggregates: true });
+    const planned = planSql(ENDLESS, single.catalog(), { twoPhaseAggregates: true });
     const running: number[] = WORKERS.map(() => 0);
     let started = 0;
     class Counting extends LocalExecutors {
@@ -279,50 +281,17 @@ describe("tasks of a run that is over", () => {
 });
 
 describe("a worker that lies about its task outputs", () => {
-  it("is caught by re-execution, and the query starts over without it with the right answer", async () => {
-    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
-    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
-    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
-    const liar = 2;
-    const caught: number[] = [];
-    class Lying extends LocalExecutors {
-      override runTask(worker: number, task: Task): Promise<TaskResult> {
-        // The liar drops the last row of every output that has one, before it sends or returns it.
-        const alter = (output: arrow.Table) => (output.numRows > 0 ? output.slice(0, output.numRows - 1) : output);
-        return worker === liar ? executeTask(task, { host: this.hosts[worker], chunkFile, pool, alter }) : super.runTask(worker, task);
-      }
-    }
-    const result = await runStagedQuery({
-      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
-      workers: WORKERS,
-      coordinator: 0,
-      tables,
-      executors: new Lying(WORKERS, { chunkFile, pool }),
-      verifyTask: async (worker, task, result) => {
-        assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
-      },
-      verifyFraction: 1,
-      verifySeed: 7,
-      onWrongResult: (worker) => caught.push(worker),
-      budgetBytes: 64 << 20,
-    });
-    expect(caught).toEqual([liar]);
-    expect(result.distrusted).toEqual([liar]);
-    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
-    expect(result.stages.reduce((n, s) => n + s.verified, 0)).toBeGreaterThan(0);
-  });
+  const liar = 2;
 
-  it("is caught when it lies about its inputs and its output alike, by the rows its producers sent it", async () => {
+  /** Runs q03 with every task verified, worker `liar` running its tasks with `lies`; what was caught, the result and DuckDB's answer. */
+  async function withLiar(lies: Pick<WorkerSide, "alter" | "alterInputs">) {
     const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
     const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
     const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
-    const liar = 2;
     const caught: { worker: number; message: string }[] = [];
     class Lying extends LocalExecutors {
       override runTask(worker: number, task: Task): Promise<TaskResult> {
-        // The liar drops a row of every input it reads, runs on the rest and says that is what it read.
-        const alterInputs = (batches: arrow.RecordBatch[]) => (batches.length > 0 && batches[0].numRows > 0 ? [batches[0].slice(1), ...batches.slice(1)] : batches);
-        return worker === liar ? executeTask(task, { host: this.hosts[worker], chunkFile, pool, alterInputs }) : super.runTask(worker, task);
+        return worker === liar ? executeTask(task, { host: this.hosts[worker], chunkFile, pool, ...lies }) : super.runTask(worker, task);
       }
     }
     const result = await runStagedQuery({
@@ -331,8 +300,8 @@ describe("a worker that lies about its task outputs", () => {
       coordinator: 0,
       tables,
       executors: new Lying(WORKERS, { chunkFile, pool }),
+      // Re-execution over the inputs the worker says it read: it alone cannot catch a worker that lies about those too.
       verifyTask: async (worker, task, result) => {
-        // Re-execution over the inputs the worker says it read agrees with it: that alone cannot catch this lie.
         assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
       },
       verifyFraction: 1,
@@ -340,6 +309,21 @@ describe("a worker that lies about its task outputs", () => {
       onWrongResult: (worker, error) => caught.push({ worker, message: error.message }),
       budgetBytes: 64 << 20,
     });
+    return { caught, result, expected };
+  }
+
+  it("is caught by re-execution, and the query starts over without it with the right answer", async () => {
+    // The liar drops the last row of every output that has one, before it sends or returns it.
+    const { caught, result, expected } = await withLiar({ alter: (output) => (output.numRows > 0 ? output.slice(0, output.numRows - 1) : output) });
+    expect(caught.map((c) => c.worker)).toEqual([liar]);
+    expect(result.distrusted).toEqual([liar]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+    expect(result.stages.reduce((n, s) => n + s.verified, 0)).toBeGreaterThan(0);
+  });
+
+  it("is caught when it lies about its inputs and its output alike, by the rows its producers sent it", async () => {
+    // The liar drops a row of every input it reads, runs on the rest and says that is what it read.
+    const { caught, result, expected } = await withLiar({ alterInputs: (batches) => (batches.length > 0 && batches[0].numRows > 0 ? [batches[0].slice(1), ...batches.slice(1)] : batches) });
     expect(caught.map((c) => c.worker)).toEqual([liar]);
     const [, read, sent] = /read (\d+) rows of stage \d+'s output, which sent it (\d+)/.exec(caught[0].message) ?? [];
     expect(Number(read)).toBe(Number(sent) - 1);
