@@ -30,11 +30,6 @@ export const MAX_PEER_ROOTS = 1_024;
 export const PEER_ROOTS_EVERY_MS = 1_000;
 /** Sealed observations kept to answer proof requests. */
 export const RETAINED_OBSERVATIONS = 256;
-/**
- * Leaves of the recent observations whose Merkle trees are kept, so the edges certificates and
- * proofs cut from an observation do not rebuild its tree each time (the oldest go first).
- */
-export const MAX_CACHED_TREE_LEAVES = 1 << 20;
 
 const ENTRY_TAG = new Uint8Array([1]);
 const PEER_ROOT_TAG = new Uint8Array([2]);
@@ -58,18 +53,15 @@ function leavesOf(observation: Observation): Uint8Array[] {
   return [...observation.entries.map(entryLeaf), ...observation.peerRoots.map(peerRootLeaf)];
 }
 
-const TREES = new Map<Observation, MerkleTree>();
-let cachedLeaves = 0;
+/**
+ * Each observation's Merkle tree, kept while the observation is, so the edges certificates and
+ * proofs cut from it do not rebuild the tree each time. Weak: a cache that held observations
+ * itself would hold every vote a long-running node ever saw.
+ */
+const TREES = new WeakMap<Observation, MerkleTree>();
 
 function rememberTree(observation: Observation, tree: MerkleTree): void {
-  if (TREES.has(observation)) return;
-  TREES.set(observation, tree);
-  cachedLeaves += tree.leafCount;
-  for (const [oldest, old] of TREES) {
-    if (cachedLeaves <= MAX_CACHED_TREE_LEAVES) break;
-    TREES.delete(oldest);
-    cachedLeaves -= old.leafCount;
-  }
+  if (!TREES.has(observation)) TREES.set(observation, tree);
 }
 
 function treeOf(observation: Observation): MerkleTree {
