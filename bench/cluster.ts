@@ -1,7 +1,8 @@
 // `npm run bench:cluster -- --nodes 4 --seconds 30`: transfers through a local cluster at
 // rising rates; accepted tx/s at saturation, finality (submit → ACCEPTED on every node) at
-// each rate,
-// each node's peak RSS, and this machine's ed25519 verify ceiling measured in the same run.
+// each rate, each node's RSS after each rate and its peak, and this machine's ed25519 verify
+// ceiling measured in the same run. `--rates 200,200,200,200 --seconds 600` holds one rate
+// instead: the RSS column then shows whether a node's memory levels off.
 // KEEP=1 keeps the cluster's directory (each node's log) and prints where it is.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,10 +16,17 @@ import { hashOf, NodeClient, waitForAcceptance } from "../client/sdk/index.ts";
 import { readKeyFile } from "../node/index.ts";
 import { median, percentile, printTable } from "./report.ts";
 
-const { values } = parseArgs({ options: { nodes: { type: "string", default: "4" }, seconds: { type: "string", default: "30" }, wallets: { type: "string", default: "2000" } } });
+const { values } = parseArgs({
+  options: { nodes: { type: "string", default: "4" }, seconds: { type: "string", default: "30" }, wallets: { type: "string", default: "2000" }, rates: { type: "string", default: "100,250,500,1000,2000,4000" } },
+});
 const nodeCount = Number(values.nodes);
 const seconds = Number(values.seconds);
 const walletCount = Number(values.wallets);
+const rates = values.rates.split(",").map(Number);
+if (rates.some((r) => !(r > 0))) {
+  process.stderr.write(`bench:cluster: --rates ${values.rates}: expected transfers per second, comma-separated\n`);
+  process.exit(2);
+}
 /** Outputs per funding transaction (validation allows 256). */
 const FUNDING_BATCH = 250;
 
@@ -62,8 +70,8 @@ try {
   let best = 0;
   /** The highest offered rate the cluster kept up with (accepted ≥ 90% of it), and its finality. */
   let sustained: { rate: number; finalities: number[] } | undefined;
-  for (const rate of [100, 250, 500, 1000, 2000, 4000]) {
-    const durationMs = (seconds * 1000) / 6;
+  for (const rate of rates) {
+    const durationMs = (seconds * 1000) / rates.length;
     const started = Date.now();
     let submitted = 0;
     let accepted = 0;
@@ -110,17 +118,11 @@ try {
     // Accepted over the offered window: the wait for the last answers is not the cluster's rate.
     if (accepted >= 0.9 * rate * (durationMs / 1000)) sustained = { rate, finalities: rateFinalities };
     const ms = (v: number) => (rateFinalities.length > 0 ? `${v.toFixed(0)} ms` : "-");
-    rows.push([String(rate), String(submitted), String(failed), (accepted / elapsed).toFixed(0), ms(median(rateFinalities)), ms(percentile(rateFinalities, 99))]);
+    const rssNow = cluster.nodes.map((n) => memoryOf(n.pid, "VmRSS"));
+    rows.push([String(rate), String(submitted), String(failed), (accepted / elapsed).toFixed(0), ms(median(rateFinalities)), ms(percentile(rateFinalities, 99)), rssNow.join(" ")]);
   }
-  const rss = cluster.nodes.map((n) => {
-    try {
-      const status = readFileSync(`/proc/${n.pid}/status`, "utf8");
-      return `${(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MiB`;
-    } catch {
-      return "?";
-    }
-  });
-  printTable(["offered tx/s", "submitted", "failed", "accepted tx/s", "finality p50", "finality p99"], rows);
+  const rss = cluster.nodes.map((n) => `${memoryOf(n.pid, "VmHWM")} MiB`);
+  printTable(["offered tx/s", "submitted", "failed", "accepted tx/s", "finality p50", "finality p99", "RSS after, MiB"], rows);
   for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) process.stdout.write(`failed ×${count}: ${reason}\n`);
   finalities.sort((a, b) => a - b);
   process.stdout.write(
@@ -133,4 +135,14 @@ try {
   await clusterDown(dir);
   if (process.env.KEEP) process.stdout.write(`cluster kept in ${dir}\n`);
   else rmSync(dir, { recursive: true, force: true });
+}
+
+/** A process's resident memory in MiB, now (VmRSS) or at its peak (VmHWM), from /proc. */
+function memoryOf(pid: number, field: "VmRSS" | "VmHWM"): string {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return (Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024).toFixed(0);
+  } catch {
+    return "?";
+  }
 }
