@@ -10,7 +10,7 @@ import { UtxoStore } from "../ledger/store/index.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
 import { verifyPeerId } from "../ledger/identity/index.ts";
-import { Output, Transaction, type OutPoint } from "../ledger/schema.ts";
+import { Output, Transaction, type ObservationEdge, type OutPoint } from "../ledger/schema.ts";
 import { addressOf, formatCoins, nodeSigner, signBody, txHash, type Spendable } from "../ledger/tx/index.ts";
 import { resultHash } from "../common/result-hash.ts";
 import { tableToText } from "../client/output/values.ts";
@@ -79,12 +79,12 @@ class StoreState implements AcceptedState {
   latest(address: Uint8Array, product: Uint8Array) {
     return this.#store.latest(address, product);
   }
-  commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number): void {
-    this.#store.commit({ tx, consumed, acceptedMs });
+  commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number, votes: readonly ObservationEdge[]): void {
+    this.#store.commit({ tx, consumed, acceptedMs, votes });
     this.#store.dropPending(hash);
   }
   isCommitted(hash: Uint8Array): boolean {
-    return this.#store.transaction(hash) !== undefined;
+    return this.#store.has(hash);
   }
   isCommittedKey(key: string): boolean {
     return this.isCommitted(fromHex(key));
@@ -94,6 +94,18 @@ class StoreState implements AcceptedState {
   }
   coinSupply(): bigint {
     return this.#store.coinSupply();
+  }
+  certificate(key: string) {
+    return this.#store.transaction(fromHex(key));
+  }
+  certificatesFrom(from: number, limit: number) {
+    return this.#store.commitsFrom(from, limit);
+  }
+  firstCommitSince(ms: number): number {
+    return this.#store.firstCommitSince(ms);
+  }
+  lastCommitMs(): number | undefined {
+    return this.#store.lastAcceptedMs();
   }
 }
 
@@ -118,7 +130,6 @@ export class TrustqlNode {
   /** Requests waiting for a transaction to be decided here (long polls). */
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #log: Log;
-  #seenEvents = { committed: 0, rejected: 0, evidence: 0 };
 
   private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService; keys: KeyPair; outbox: GossipOutbox }) {
     this.#outbox = parts.outbox;
@@ -162,8 +173,6 @@ export class TrustqlNode {
       verify,
       // A transaction's signatures are checked when it arrives, not again when it commits.
       contentVerdicts: new WeakSet(),
-      // After a restart, peers are asked for what was committed since shortly before this, not for everything.
-      lastCommitMs: store.lastAcceptedMs(),
       intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
     });
 
@@ -182,16 +191,18 @@ export class TrustqlNode {
     network.subscribe(TOPICS.transactions, (bytes, from) => {
       const messages = decodeBatch(bytes); // a throw charges the peer and drops the message
       const rejectedBefore = ledger.events.rejected.length;
+      let forged = false;
       // Commits these messages bring about reach the disk before anything is said about them.
       const outbound = store.atomically(() => {
         const out: Outbound[] = [];
         for (const { message, to, from: sender } of messages) if (to === "all" || to.includes(me.peer)) out.push(...ledger.receive(message, sender, Date.now()));
+        // Only a faulty peer sends a transaction that does not verify: honest ones relay what validated.
+        forged = ledger.events.rejected.slice(rejectedBefore).some((r) => r.reason === "bad_signature" || r.reason === "malformed");
         node?.processEvents();
         return out;
       });
       publish(outbound);
-      // Only a faulty peer sends a transaction that does not verify: honest ones relay what validated.
-      if (ledger.events.rejected.slice(rejectedBefore).some((r) => r.reason === "bad_signature" || r.reason === "malformed")) {
+      if (forged) {
         network.penalize(from, "bad-signature", "a transaction that does not verify");
         return "reject";
       }
@@ -256,10 +267,10 @@ export class TrustqlNode {
     return node;
   }
 
-  /** Logs and counts what the consensus rules decided since the last call. */
+  /** Logs and counts what the consensus rules decided since the last call, and clears it there. */
   processEvents(): void {
     const events = this.#ledger.events;
-    for (let i = this.#seenEvents.committed; i < events.committed.length; i++) {
+    for (let i = 0; i < events.committed.length; i++) {
       const hash = events.committed[i];
       this.#metrics.accepted++;
       this.#wake(hash);
@@ -271,15 +282,16 @@ export class TrustqlNode {
       this.#log("debug", "tx_committed", { hash });
       this.#recordDatasets(hash);
     }
-    for (const r of events.rejected.slice(this.#seenEvents.rejected)) {
+    for (const r of events.rejected) {
       this.#metrics.rejected++;
       this.#wake(r.hash);
+      this.#submittedAt.delete(r.hash);
       if (r.reason === "spent_input") this.#metrics.conflicts++;
       this.#store.dropPending(fromHex(r.hash));
       this.#log("info", "tx_rejected", { ...r });
     }
-    for (const peer of events.evidence.slice(this.#seenEvents.evidence)) this.#log("warn", "equivocation", { peer });
-    this.#seenEvents = { committed: events.committed.length, rejected: events.rejected.length, evidence: events.evidence.length };
+    for (const peer of events.evidence) this.#log("warn", "equivocation", { peer });
+    this.#ledger.clearEvents();
   }
 
   /** A committed transaction that records a dataset manifest makes the dataset queryable here. */

@@ -5,17 +5,40 @@
 // then hold one copy of the outputs, not a thousand.
 import { invariant } from "../../common/errors.ts";
 import { toHex } from "../crypto.ts";
-import { TOTAL_SUPPLY, type OutPoint, type Output, type Transaction } from "../schema.ts";
+import { TOTAL_SUPPLY, type ObservationEdge, type OutPoint, type Output, type Transaction } from "../schema.ts";
 import { txKey } from "../tx/hash.ts";
 import type { StoredOutput, UtxoView } from "../tx/validate.ts";
 
+/**
+ * A committed transaction with the ACCEPTED votes of the peers that decided it, each the edge of
+ * that one entry in the voter's signed observation: its size grows with the committee, not with
+ * how much else each observation held.
+ */
+export interface Certificate {
+  tx: Transaction;
+  votes: ObservationEdge[];
+}
+
+/**
+ * What a node has committed, in the order it committed it: position 0 is its first commit
+ * (genesis), and positions never change. The votes kept with each commit are what proofs of
+ * acceptance and catch-up replies are made of once the consensus rules have let go of it.
+ */
 export interface AcceptedState extends UtxoView {
-  commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number): void;
+  commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number, votes: readonly ObservationEdge[]): void;
   isCommitted(hash: Uint8Array): boolean;
   /** isCommitted by the transaction's hash in hex. */
   isCommittedKey(key: string): boolean;
   committedCount(): number;
   coinSupply(): bigint;
+  /** A committed transaction with its votes, and its position in the commit order. */
+  certificate(key: string): (Certificate & { position: number }) | undefined;
+  /** At most `limit` commits in order, from position `from`. */
+  certificatesFrom(from: number, limit: number): Certificate[];
+  /** The position of the first commit accepted at or after `ms` (committedCount() if none). */
+  firstCommitSince(ms: number): number;
+  /** When the last commit was accepted. */
+  lastCommitMs(): number | undefined;
 }
 
 interface RegisteredTx {
@@ -30,6 +53,7 @@ interface RegisteredTx {
 export class OutputRegistry {
   readonly #txs = new Map<string, RegisteredTx>();
   readonly txHashes: Uint8Array[] = [];
+  readonly transactions: Transaction[] = [];
   readonly outPoints: OutPoint[] = [];
   readonly outputs: Output[] = [];
   /** Per output: how long it must wait after its transaction is accepted before it is spent. */
@@ -48,6 +72,7 @@ export class OutputRegistry {
     known = { id: this.txHashes.length, firstOutput: this.outputs.length, outputCount: tx.body!.outputs.length, minSpendDelayMs: Number(tx.body!.options?.minSpendDelayMs ?? 0n) };
     this.#txs.set(key, known);
     this.txHashes.push(hash);
+    this.transactions.push(tx);
     tx.body!.outputs.forEach((output, index) => {
       this.outPoints.push({ txHash: hash, index });
       this.outputs.push(output);
@@ -89,6 +114,12 @@ export class MemoryLedger implements AcceptedState {
   /** Per transaction id: committed here. */
   #committed = new Uint8Array(64);
   #count = 0;
+  /** Per transaction id: its position in this ledger's commit order. */
+  #positionOf = new Int32Array(64);
+  /** Per position: the transaction id committed there, the votes kept with it, and when. */
+  #order = new Int32Array(64);
+  readonly #votes: (readonly ObservationEdge[])[] = [];
+  #orderMs = new Float64Array(64);
 
   constructor(registry: OutputRegistry = new OutputRegistry()) {
     this.#registry = registry;
@@ -121,7 +152,7 @@ export class MemoryLedger implements AcceptedState {
     return found === undefined ? undefined : this.#stored(found);
   }
 
-  commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number): void {
+  commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number, votes: readonly ObservationEdge[]): void {
     const registry = this.#registry;
     const registered = registry.register(tx, hash);
     invariant(!(registered.id < this.#committed.length && this.#committed[registered.id]), "transaction committed twice");
@@ -141,7 +172,45 @@ export class MemoryLedger implements AcceptedState {
       this.#acceptedMs[id] = acceptedMs;
     }
     this.#committed[registered.id] = 1;
-    this.#count++;
+    const position = this.#count++;
+    this.#positionOf = ensure(this.#positionOf, registered.id, (n) => new Int32Array(n));
+    this.#order = ensure(this.#order, position, (n) => new Int32Array(n));
+    this.#orderMs = ensure(this.#orderMs, position, (n) => new Float64Array(n));
+    this.#positionOf[registered.id] = position;
+    this.#order[position] = registered.id;
+    this.#orderMs[position] = acceptedMs;
+    this.#votes.push(votes);
+  }
+
+  certificate(key: string): (Certificate & { position: number }) | undefined {
+    if (!this.isCommittedKey(key)) return undefined;
+    const position = this.#positionOf[this.#registry.txByKey(key)!.id];
+    return { ...this.#certificateAt(position), position };
+  }
+
+  certificatesFrom(from: number, limit: number): Certificate[] {
+    const certificates: Certificate[] = [];
+    for (let position = Math.max(0, from); position < this.#count && certificates.length < limit; position++) certificates.push(this.#certificateAt(position));
+    return certificates;
+  }
+
+  #certificateAt(position: number): Certificate {
+    return { tx: this.#registry.transactions[this.#order[position]], votes: this.#votes[position] as ObservationEdge[] };
+  }
+
+  firstCommitSince(ms: number): number {
+    // Commit times only grow: bisection.
+    let [low, high] = [0, this.#count];
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.#orderMs[mid] < ms) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  lastCommitMs(): number | undefined {
+    return this.#count > 0 ? this.#orderMs[this.#count - 1] : undefined;
   }
 
   isCommitted(hash: Uint8Array): boolean {

@@ -18,15 +18,16 @@
 // In a large network only a committee of validators votes (./validators.ts): "the weight" above
 // is the committee's. The other peers follow: they forward what clients submit to the
 // committee, and apply the certificates their feeders send them, in the feeders' commit order.
+import { invariant } from "../../common/errors.ts";
 import { bytesEqual, toHex } from "../crypto.ts";
 import { entryEdge, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
 import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type ObservationHeader, type Transaction } from "../schema.ts";
 import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
-import type { AcceptedState } from "./memory-ledger.ts";
+import type { AcceptedState, Certificate } from "./memory-ledger.ts";
 import { feedAssignment, type PeerKey } from "./validators.ts";
 
-export type { PeerKey };
+export type { Certificate, PeerKey };
 
 export const QUORUM = 2 / 3;
 export const DEFAULT_CONFLICT_WINDOW_MS = 1_000;
@@ -45,22 +46,21 @@ const FEED_GAP_RETRY_MS = 500;
 export const RESYNC_MARGIN_MS = 30_000;
 /** Header signatures of certificates' edges a node remembers having checked (edges of one observation share one). */
 const MAX_CHECKED_HEADERS = 1_024;
+/**
+ * How long a decided transaction's record (its votes, its claims on outputs) stays in memory:
+ * past that, what peers and clients ask about it is answered from the state, where its votes are
+ * kept with it. Long past the time votes on it still come in (re-announcements back off to a few
+ * seconds), so late votes find its record and an equivocation over its rivals is still caught.
+ */
+export const DEFAULT_RETAIN_DECIDED_MS = 60_000;
+/** Rejection reasons remembered after their records are forgotten, for clients that ask late. */
+const MAX_REMEMBERED_REJECTIONS = 100_000;
 /** Times a follower asks for a better certificate of one transaction, and transactions it asks about at once (forgeries cost nothing to send). */
 const MAX_SHORT_ASKS = 8;
 const MAX_SHORT_CERTIFICATES = 10_000;
 
 /** Misbehaviour the simulator gives byzantine nodes; real nodes are always honest. */
 export type Behaviour = "honest" | "equivocate" | "omit";
-
-/**
- * A committed transaction with the ACCEPTED votes of the peers that decided it, each the edge of
- * that one entry in the voter's signed observation: its size grows with the committee, not with
- * how much else each observation held.
- */
-export interface Certificate {
-  tx: Transaction;
-  votes: ObservationEdge[];
-}
 
 /** Where a run of certificates sits in its sender's commit order: `first` is the first item's position, `next` the sender's count. */
 export interface FeedPosition {
@@ -97,8 +97,8 @@ export interface LedgerNodeConfig {
   /** The validators among `votes` whose edge is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
   certifiedBy?: typeof certifiedByEach;
   intervalMs: number;
-  /** When this node last committed before it started (its store remembers; its events begin empty): a restart asks for what came after. */
-  lastCommitMs?: number;
+  /** How long a decided transaction's record stays in memory (DEFAULT_RETAIN_DECIDED_MS). */
+  retainDecidedMs?: number;
   conflictWindowMs?: number;
   reannounceMs?: number;
   behaviour?: Behaviour;
@@ -129,12 +129,14 @@ interface TxRecord {
   /** Submitted here by a client: this node announces it (a follower, to the committee) until it is decided. */
   local: boolean;
   seenMs: number;
+  /** When it was committed or rejected here: its record is forgotten a while after. */
+  decidedMs: number;
   announcedMs: number;
   /** The wait before its next re-announcement: doubled each time, up to MAX_REANNOUNCE_FACTOR × the first. */
   reannounceAfterMs: number;
   signedPending: boolean;
   signedAccepted: boolean;
-  /** Position in this node's commit order. */
+  /** Position in this node's commit order (the state's). */
   commitSeq: number;
   /** Votes by validator index (the committee's order): the observation each validator said it in. */
   pending: (Observation | undefined)[];
@@ -152,7 +154,7 @@ interface TxRecord {
 }
 
 export interface NodeEvents {
-  /** Transactions in the order committed here, and when each was (same index): two flat arrays, not an object per commit. */
+  /** Transactions in the order committed here, and when each was (same index): two flat arrays, not an object per commit. Cleared by clearEvents(). */
   committed: string[];
   committedAtMs: number[];
   rejected: { hash: string; reason: string }[];
@@ -192,7 +194,11 @@ export class LedgerNode {
   readonly #open = new Map<string, TxRecord>();
   /** Output key → the transactions seen spending it. */
   readonly #spenders = new Map<string, TxRecord[]>();
-  readonly #committedInOrder: TxRecord[] = [];
+  /** Committed and rejected records in the order decided, from `#decidedHead` on: forgotten once old enough. */
+  #decided: TxRecord[] = [];
+  #decidedHead = 0;
+  /** Why forgotten records were rejected, the oldest dropped first past MAX_REMEMBERED_REJECTIONS. */
+  readonly #rejections = new Map<string, RejectReason>();
   /** Output key → the first transaction this node saw spending it. */
   readonly #claims = new Map<string, string>();
   /** Output key → the transaction this node signed ACCEPTED for. */
@@ -218,8 +224,9 @@ export class LedgerNode {
   /** Follower: per feeder, the position in its commit order up to which this node has everything. */
   readonly #feedCursor = new Map<PeerKey, number>();
   readonly #gapAskedMs = new Map<PeerKey, number>();
-  /** Validator: commits already sent to followers, and when it last sent them anything. */
-  #fedUpTo = 0;
+  /** Validator: the position in its commit order up to which followers were sent commits, the commits since, and when it last sent them anything. */
+  #fedUpTo: number;
+  #unfed: Certificate[] = [];
   #lastFeedMs = -Infinity;
   /** Validator: per peer, the position in its commit order this node last asked it to catch up from. */
   readonly #catchUpAsked = new Map<PeerKey, number>();
@@ -243,6 +250,7 @@ export class LedgerNode {
     this.#weightAt = new Float64Array(validators.length).fill(1);
     this.#totalWeight = validators.length;
     this.#isValidator = validators.includes(config.self);
+    this.#fedUpTo = config.state.committedCount();
     const everyone = validators.length === config.peers.length;
     this.#committee = everyone ? "all" : validators.filter((v) => v !== config.self);
     if (!everyone) {
@@ -269,26 +277,38 @@ export class LedgerNode {
   }
 
   status(hash: string): Status | undefined {
-    return this.#txs.get(hash)?.status ?? (this.config.state.isCommittedKey(hash) ? "committed" : undefined);
+    const record = this.#txs.get(hash);
+    if (record) return record.status;
+    if (this.config.state.isCommittedKey(hash)) return "committed";
+    return this.#rejections.has(hash) ? "rejected" : undefined;
   }
 
   /**
-   * The ACCEPTED votes this node holds for a transaction, as edges: its proof of acceptance. A
-   * follower keeps those of the transactions submitted through it (the rest are in its state).
+   * The ACCEPTED votes this node holds for a transaction, as edges: its proof of acceptance. Those
+   * of its record while it has one (they may have grown since the commit), else those its state
+   * kept with the commit.
    */
   acceptedVotes(hash: string): ObservationEdge[] {
     const record = this.#txs.get(hash);
-    if (!record) return [];
+    if (!record) return [...(this.config.state.certificate(hash)?.votes ?? [])];
     return record.acceptedVoters > 0 ? acceptedEdges(record) : [...(record.certificate?.votes ?? [])];
   }
 
-  /** The transaction itself, if this node holds it. */
+  /** The transaction itself, if this node holds it or committed it. */
   transaction(hash: string): Transaction | undefined {
-    return this.#txs.get(hash)?.tx;
+    return this.#txs.get(hash)?.tx ?? this.config.state.certificate(hash)?.tx;
   }
 
   rejection(hash: string): RejectReason | undefined {
-    return this.#txs.get(hash)?.reason;
+    return this.#txs.get(hash)?.reason ?? this.#rejections.get(hash);
+  }
+
+  /** Empties `events`: a long-running caller reads them as they come, then clears them. */
+  clearEvents(): void {
+    this.events.committed.length = 0;
+    this.events.committedAtMs.length = 0;
+    this.events.rejected.length = 0;
+    this.events.evidence.length = 0;
   }
 
   /** What this node knows of a transaction: its status and the weight of each kind of vote. */
@@ -324,10 +344,10 @@ export class LedgerNode {
       case "certify": {
         const items = message.hashes
           .slice(0, MAX_WANTED)
-          .map((h) => this.#txs.get(h))
-          .filter((r) => r !== undefined && r.status === "committed")
-          .sort((a, b) => a!.commitSeq - b!.commitSeq)
-          .map((r) => this.#certificateOf(r!, true));
+          .map((h) => this.#committedCertificate(h))
+          .filter((c) => c !== undefined)
+          .sort((a, b) => a.position - b.position)
+          .map((c) => c.certificate);
         if (items.length > 0) this.#send([from], { kind: "certified", items });
         break;
       }
@@ -354,6 +374,7 @@ export class LedgerNode {
       if (this.#followers.length > 0) this.#feed(nowMs);
     }
     if (this.#parked.size > 0) this.#applyParked(nowMs);
+    this.#forgetDecided(nowMs);
     return this.#flush();
   }
 
@@ -366,7 +387,7 @@ export class LedgerNode {
     if (!this.#isValidator) {
       for (const feeder of this.#feeders) this.#send([feeder], { kind: "sync", fromSeq: this.#feedCursor.get(feeder) ?? 0 });
     } else {
-      const last = this.events.committedAtMs.at(-1) ?? this.config.lastCommitMs;
+      const last = this.config.state.lastCommitMs();
       this.#send([...peers], last === undefined ? { kind: "sync" } : { kind: "sync", sinceMs: Math.max(0, last - RESYNC_MARGIN_MS) });
     }
     return this.#flush();
@@ -385,9 +406,9 @@ export class LedgerNode {
   #receiveTx(tx: Transaction, nowMs: number, local: boolean): void {
     if (!tx.body) return;
     const key = txKey(tx.body);
-    if (this.#txs.has(key) || (!this.#isValidator && this.config.state.isCommittedKey(key))) return;
+    if (this.#txs.has(key) || this.config.state.isCommittedKey(key)) return;
     const record: TxRecord = {
-      tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
+      tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, decidedMs: Infinity, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
       signedPending: false, signedAccepted: false, commitSeq: -1, pending: new Array(this.#totalWeight), accepted: new Array(this.#totalWeight), pendingWeight: 0, acceptedWeight: 0, acceptedVoters: 0, contested: false,
     };
     this.#txs.set(key, record);
@@ -406,7 +427,7 @@ export class LedgerNode {
     const result = this.#validate(record.tx, nowMs);
     if (!result.ok) {
       if (result.reason === "unknown_input" && nowMs - record.seenMs < ORPHAN_TIMEOUT_MS) return; // its parent may not be committed here yet
-      this.#reject(record, result.reason);
+      this.#reject(record, result.reason, nowMs);
       return;
     }
     record.spends = result.consumed.map(outPointKey);
@@ -444,12 +465,50 @@ export class LedgerNode {
     if (record.local) this.#send(this.#committee, { kind: "tx", tx: record.tx });
   }
 
-  #reject(record: TxRecord, reason: RejectReason): void {
+  #reject(record: TxRecord, reason: RejectReason, nowMs: number): void {
     if (record.status === "rejected" || record.status === "committed") return;
     record.status = "rejected";
     record.reason = reason;
     this.#open.delete(record.key);
+    this.#decidedAt(record, nowMs);
     this.events.rejected.push({ hash: record.key, reason });
+  }
+
+  #decidedAt(record: TxRecord, nowMs: number): void {
+    record.decidedMs = nowMs;
+    this.#decided.push(record);
+  }
+
+  /** Forgets the records decided longer than the retention ago: the state answers for them from then on. */
+  #forgetDecided(nowMs: number): void {
+    const retain = this.config.retainDecidedMs ?? DEFAULT_RETAIN_DECIDED_MS;
+    const decided = this.#decided;
+    while (this.#decidedHead < decided.length && nowMs - decided[this.#decidedHead].decidedMs >= retain) this.#forget(decided[this.#decidedHead++]);
+    if (this.#decidedHead >= 1_024 && this.#decidedHead * 2 >= decided.length) {
+      this.#decided = decided.slice(this.#decidedHead);
+      this.#decidedHead = 0;
+    }
+  }
+
+  #forget(record: TxRecord): void {
+    // A record rejected, then committed from a certificate, was queued twice.
+    if (this.#txs.get(record.key) !== record) return;
+    this.#txs.delete(record.key);
+    this.#shortAsks.delete(record.key);
+    if (record.status === "rejected") {
+      if (this.#rejections.size >= MAX_REMEMBERED_REJECTIONS) this.#rejections.delete(this.#rejections.keys().next().value!);
+      this.#rejections.set(record.key, record.reason!);
+    }
+    for (const k of record.spends) {
+      const others = (this.#spenders.get(k) ?? []).filter((r) => r !== record);
+      if (others.length > 0) this.#spenders.set(k, others);
+      else {
+        this.#spenders.delete(k);
+        this.#conflicts.delete(k);
+      }
+      if (this.#claims.get(k) === record.key) this.#claims.delete(k);
+      if (this.#acceptedFor.get(k) === record.key) this.#acceptedFor.delete(k);
+    }
   }
 
   #receiveObservation(observation: Observation, from: PeerKey): void {
@@ -464,7 +523,7 @@ export class LedgerNode {
       const hash = keys[i];
       const record = this.#txs.get(hash);
       if (record) this.#vote(record, voter, observation.entries[i].state, observation, i);
-      else {
+      else if (!this.config.state.isCommittedKey(hash)) {
         const votes = this.#orphanVotes.get(hash) ?? [];
         // Ask its first voter, and again at its 2nd, 4th, 8th… vote whoever sent that one: a
         // request or reply lost on the way is made good, at a few requests per transaction.
@@ -582,31 +641,34 @@ export class LedgerNode {
   #commit(record: TxRecord, nowMs: number): void {
     const result = this.#validate(record.tx, nowMs);
     if (!result.ok) return; // its inputs are not all committed here yet
-    this.config.state.commit(record.tx, record.hash, result.consumed, nowMs);
+    const certificate: Certificate = { tx: record.tx, votes: acceptedEdges(record) };
+    this.config.state.commit(record.tx, record.hash, result.consumed, nowMs, certificate.votes);
+    record.certificate = certificate;
+    if (this.#followers.length > 0) this.#unfed.push(certificate);
     // A quorum accepted it: say so too, so peers still short of that quorum get there.
     this.#signAccepted(record, nowMs);
-    this.#committedInOrder.push(record);
     this.#markCommitted(record, nowMs);
   }
 
   #markCommitted(record: TxRecord, nowMs: number): void {
     record.status = "committed";
     this.#open.delete(record.key);
-    record.commitSeq = this.events.committed.length;
+    record.commitSeq = this.config.state.committedCount() - 1;
+    this.#decidedAt(record, nowMs);
     this.#recordCommit(record.key, nowMs);
-    this.#spentBy(record.spends, record.key);
+    this.#spentBy(record.spends, record.key, nowMs);
     // PENDING votes serve to decide and to catch equivocation between rival spenders; with no rival, both are over.
     if (!record.contested) record.pending = NO_VOTES;
   }
 
   /** Outputs the committed transaction `winner` spent: their other spenders lost. */
-  #spentBy(outputs: readonly string[], winner: string): void {
+  #spentBy(outputs: readonly string[], winner: string, nowMs: number): void {
     for (const k of outputs) {
       this.#conflicts.delete(k);
       // Spent for good: a later spender fails validation before a claim or an ACCEPTED could matter.
       this.#claims.delete(k);
       this.#acceptedFor.delete(k);
-      for (const other of this.#spenders.get(k) ?? []) if (other.key !== winner) this.#reject(other, "spent_input");
+      for (const other of this.#spenders.get(k) ?? []) if (other.key !== winner) this.#reject(other, "spent_input", nowMs);
     }
   }
 
@@ -624,6 +686,14 @@ export class LedgerNode {
       record.certificate = { tx: record.tx, votes: acceptedEdges(record) };
     }
     return record.certificate;
+  }
+
+  /** A transaction committed here, as its certificate and its position in the commit order: from its record while it has one. */
+  #committedCertificate(hash: string): { certificate: Certificate; position: number } | undefined {
+    const record = this.#txs.get(hash);
+    if (record) return record.status === "committed" ? { certificate: this.#certificateOf(record, true), position: record.commitSeq } : undefined;
+    const stored = this.config.state.certificate(hash);
+    return stored && { certificate: { tx: stored.tx, votes: stored.votes }, position: stored.position };
   }
 
   /**
@@ -665,21 +735,10 @@ export class LedgerNode {
    * from where they end).
    */
   #catchUp(request: { fromSeq?: number; sinceMs?: number }): Message {
-    const committed = this.#committedInOrder;
-    let first: number;
-    if (request.fromSeq !== undefined) first = Math.max(0, Math.min(request.fromSeq, committed.length));
-    else {
-      // Commit times only grow: the first commit at or after `sinceMs`, by bisection.
-      const since = request.sinceMs ?? -Infinity;
-      let high = committed.length;
-      first = 0;
-      while (first < high) {
-        const mid = (first + high) >> 1;
-        if (this.events.committedAtMs[committed[mid].commitSeq] < since) first = mid + 1;
-        else high = mid;
-      }
-    }
-    return { kind: "certified", items: committed.slice(first, first + MAX_WANTED).map((r) => this.#certificateOf(r)), feed: { first, next: committed.length } };
+    const state = this.config.state;
+    const count = state.committedCount();
+    const first = request.fromSeq !== undefined ? Math.max(0, Math.min(request.fromSeq, count)) : request.sinceMs !== undefined ? state.firstCommitSince(request.sinceMs) : 0;
+    return { kind: "certified", items: state.certificatesFrom(first, MAX_WANTED), feed: { first, next: count } };
   }
 
   /**
@@ -707,10 +766,12 @@ export class LedgerNode {
 
   /** Validator: sends followers what it committed since it last did, or that it has nothing new. */
   #feed(nowMs: number): void {
-    const next = this.#committedInOrder.length;
-    if (next === this.#fedUpTo && nowMs - this.#lastFeedMs < FEED_HEARTBEAT_MS) return;
-    const items = this.#committedInOrder.slice(this.#fedUpTo).map((r) => this.#certificateOf(r));
+    const items = this.#unfed;
+    if (items.length === 0 && nowMs - this.#lastFeedMs < FEED_HEARTBEAT_MS) return;
+    const next = this.#fedUpTo + items.length;
+    invariant(next === this.config.state.committedCount(), "a feeder's commits all go through its feed");
     this.#send(this.#followers, { kind: "certified", items, feed: { first: this.#fedUpTo, next } });
+    this.#unfed = [];
     this.#fedUpTo = next;
     this.#lastFeedMs = nowMs;
   }
@@ -789,7 +850,7 @@ export class LedgerNode {
       if (result.reason === "unknown_input") this.#parked.set(key, item);
       return false;
     }
-    this.config.state.commit(item.tx, result.hash, result.consumed, nowMs);
+    this.config.state.commit(item.tx, result.hash, result.consumed, nowMs, item.votes);
     this.#parked.delete(key);
     const record = this.#txs.get(key);
     if (record) {
@@ -797,7 +858,7 @@ export class LedgerNode {
       this.#markCommitted(record, nowMs);
     } else {
       this.#recordCommit(key, nowMs);
-      this.#spentBy(result.consumed.map(outPointKey), key);
+      this.#spentBy(result.consumed.map(outPointKey), key, nowMs);
     }
     return true;
   }

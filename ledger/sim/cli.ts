@@ -15,6 +15,7 @@ const { values } = parseArgs({
     loss: { type: "string", default: "0.01" },
     crashes: { type: "string", default: "0.05" },
     "double-spends": { type: "string", default: "0.02" },
+    "retain-ms": { type: "string", default: "5000" },
     "explain-lost": { type: "boolean" },
   },
 });
@@ -36,6 +37,7 @@ const report = runSimulation({
   loss: number("loss"),
   crashes: number("crashes"),
   doubleSpends: number("double-spends"),
+  retainDecidedMs: number("retain-ms"),
   explainLost: values["explain-lost"],
   // A long run shows where it is on a terminal; the JSON report stays the last line of stdout.
   onProgress: process.stderr.isTTY

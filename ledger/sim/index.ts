@@ -45,6 +45,11 @@ export interface SimOptions {
   crashes?: number;
   partition?: boolean;
   intervalMs?: number;
+  /**
+   * How long honest nodes keep decided transactions' records (default 5 s of virtual time: short,
+   * so that a run exercises forgetting them, which the node's default would outlast).
+   */
+  retainDecidedMs?: number;
   /** Print, for each lost transaction, what every honest node knows of it. */
   explainLost?: boolean;
   /** Called every virtual second while the run lasts (the CLI draws a live line from it). */
@@ -169,8 +174,8 @@ export function runSimulation(options: SimOptions): SimReport {
   const contentVerdicts: ContentVerdicts = new WeakSet();
   const nodes: SimNode[] = peerKeys.map((key, i) => {
     const ledger = new MemoryLedger(registry);
-    ledger.commit(genesis, txHash(genesis.body!), [], 0);
-    ledger.commit(fundingTx, txHash(fundingBody), [{ txHash: txHash(genesis.body!), index: 0 }], 0);
+    ledger.commit(genesis, txHash(genesis.body!), [], 0, []);
+    ledger.commit(fundingTx, txHash(fundingBody), [{ txHash: txHash(genesis.body!), index: 0 }], 0, []);
     const node = new LedgerNode({
       self: key,
       signer: { peer: peerIds[i], publicKey: keys[i].publicKey, sign: (m) => sign(m, keys[i].secretKey) },
@@ -184,6 +189,8 @@ export function runSimulation(options: SimOptions): SimReport {
       certifiedBy: cachedCertifiedBy,
       intervalMs,
       behaviour: behaviours[i],
+      // Byzantine nodes keep every record: the report reads from them the equivocations they made.
+      retainDecidedMs: behaviours[i] === "honest" ? (options.retainDecidedMs ?? 5_000) : Infinity,
     });
     return { key, node, ledger, behaviour: behaviours[i], down: false };
   });

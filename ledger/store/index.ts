@@ -6,12 +6,14 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { InvariantError, invariant } from "../../common/errors.ts";
 import { toHex } from "../crypto.ts";
 import { decodeCanonical, encode } from "../encoding/index.ts";
-import { Output, Transaction, TOTAL_SUPPLY, type OutPoint } from "../schema.ts";
+import { AcceptanceVotes, Output, Transaction, TOTAL_SUPPLY, type ObservationEdge, type OutPoint } from "../schema.ts";
 import { txHash } from "../tx/hash.ts";
 import type { StoredOutput, UtxoView } from "../tx/validate.ts";
 
 /** The largest transaction a store accepts, encoded. */
 export const MAX_TRANSACTION_BYTES = 256 * 1024;
+/** The largest set of votes kept with one transaction, encoded. */
+const MAX_VOTES_BYTES = 4 * 1024 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS transactions (
@@ -34,6 +36,10 @@ CREATE TABLE IF NOT EXISTS outputs (
   PRIMARY KEY (tx_hash, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outputs_by_owner ON outputs (address, product, spent_by, seq);
+CREATE TABLE IF NOT EXISTS votes (
+  seq INTEGER PRIMARY KEY,
+  bytes BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending (
   hash BLOB PRIMARY KEY,
   received_ms INTEGER NOT NULL,
@@ -46,6 +52,23 @@ export interface CommitEntry {
   /** The outputs validation resolved the consumed inputs to (floating inputs included). */
   consumed: readonly OutPoint[];
   acceptedMs: number;
+  /** The ACCEPTED votes that decided it: kept for proofs and for peers catching up. */
+  votes?: readonly ObservationEdge[];
+}
+
+/** A committed transaction with the votes kept with it, and its position in the commit order (0 is genesis). */
+export interface StoredCommit {
+  tx: Transaction;
+  votes: ObservationEdge[];
+  acceptedMs: number;
+  position: number;
+}
+
+interface CommitRow {
+  bytes: Uint8Array;
+  votes: Uint8Array | null;
+  accepted_ms: number | bigint;
+  seq: number | bigint;
 }
 
 interface OutputRow {
@@ -78,13 +101,16 @@ export class UtxoStore implements UtxoView {
       insertOutput: prepare(
         "INSERT INTO outputs (tx_hash, idx, address, product, amount, accepted_ms, min_spend_delay_ms, seq, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      transaction: prepare("SELECT bytes, accepted_ms, seq FROM transactions WHERE hash = ?"),
-      count: prepare("SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM transactions"),
+      insertVotes: prepare("INSERT INTO votes (seq, bytes) VALUES (?, ?)"),
+      has: prepare("SELECT 1 FROM transactions WHERE hash = ?"),
+      transaction: prepare("SELECT t.bytes, v.bytes AS votes, t.accepted_ms, t.seq FROM transactions t LEFT JOIN votes v ON v.seq = t.seq WHERE t.hash = ?"),
+      acceptedAt: prepare("SELECT accepted_ms FROM transactions WHERE seq = ?"),
+      count: prepare("SELECT coalesce(max(seq), 0) AS last FROM transactions"),
       lastAccepted: prepare("SELECT accepted_ms FROM transactions ORDER BY seq DESC LIMIT 1"),
       savePending: prepare("INSERT OR IGNORE INTO pending (hash, received_ms, bytes) VALUES (?, ?, ?)"),
       dropPending: prepare("DELETE FROM pending WHERE hash = ?"),
       allPending: prepare("SELECT bytes FROM pending ORDER BY received_ms"),
-      since: prepare("SELECT hash, bytes, accepted_ms, seq FROM transactions WHERE seq > ? ORDER BY seq LIMIT ?"),
+      since: prepare("SELECT t.bytes, v.bytes AS votes, t.accepted_ms, t.seq FROM transactions t LEFT JOIN votes v ON v.seq = t.seq WHERE t.seq > ? ORDER BY t.seq LIMIT ?"),
     };
     for (const s of [this.#statements.balance, this.#statements.supply, this.#statements.count]) s.setReadBigInts(true);
     this.#seq = Number((this.#statements.count.get() as { last: bigint }).last);
@@ -129,8 +155,9 @@ export class UtxoStore implements UtxoView {
     return (this.#statements.supply.get() as { total: bigint }).total;
   }
 
+  /** Commits are numbered 1, 2, 3… with no gap (a failed one gives its number back): the count is the last number. */
   transactionCount(): number {
-    return Number((this.#statements.count.get() as { n: bigint }).n);
+    return this.#seq;
   }
 
   /** When the newest transaction here was accepted (by this store's clock). */
@@ -139,24 +166,45 @@ export class UtxoStore implements UtxoView {
     return row === undefined ? undefined : Number(row.accepted_ms);
   }
 
-  transaction(hash: Uint8Array): { tx: Transaction; acceptedMs: number; seq: number } | undefined {
-    const row = this.#statements.transaction.get(hash) as { bytes: Uint8Array; accepted_ms: number; seq: number } | undefined;
-    return row ? { tx: Transaction.decode(row.bytes), acceptedMs: Number(row.accepted_ms), seq: Number(row.seq) } : undefined;
+  has(hash: Uint8Array): boolean {
+    return this.#statements.has.get(hash) !== undefined;
   }
 
-  /** Transactions committed after sequence number `after`, in order: what a peer that was down fetches. */
-  since(after: number, limit: number): { hash: Uint8Array; tx: Transaction; acceptedMs: number; seq: number }[] {
-    return (this.#statements.since.all(after, limit) as { hash: Uint8Array; bytes: Uint8Array; accepted_ms: number; seq: number }[]).map((r) => ({
-      hash: new Uint8Array(r.hash),
-      tx: decodeCanonical(Transaction, r.bytes, "stored transaction", MAX_TRANSACTION_BYTES),
-      acceptedMs: Number(r.accepted_ms),
-      seq: Number(r.seq),
-    }));
+  transaction(hash: Uint8Array): StoredCommit | undefined {
+    const row = this.#statements.transaction.get(hash) as CommitRow | undefined;
+    return row && this.#commitOf(row);
   }
 
-  #insert(tx: Transaction, hash: Uint8Array, acceptedMs: number): void {
+  /** At most `limit` commits in order from position `from`: what a peer catching up is sent. */
+  commitsFrom(from: number, limit: number): StoredCommit[] {
+    return (this.#statements.since.all(Math.max(0, from), limit) as unknown as CommitRow[]).map((row) => this.#commitOf(row));
+  }
+
+  /** The position of the first commit accepted at or after `ms`, by bisection: acceptance times grow with the commit order. */
+  firstCommitSince(ms: number): number {
+    let [low, high] = [0, this.#seq];
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const row = this.#statements.acceptedAt.get(mid + 1) as { accepted_ms: number | bigint };
+      if (Number(row.accepted_ms) < ms) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  #commitOf(row: CommitRow): StoredCommit {
+    return {
+      tx: decodeCanonical(Transaction, row.bytes, "stored transaction", MAX_TRANSACTION_BYTES),
+      votes: row.votes ? decodeCanonical(AcceptanceVotes, row.votes, "stored votes", MAX_VOTES_BYTES).votes : [],
+      acceptedMs: Number(row.accepted_ms),
+      position: Number(row.seq) - 1,
+    };
+  }
+
+  #insert(tx: Transaction, hash: Uint8Array, acceptedMs: number, votes: readonly ObservationEdge[] = []): void {
     const seq = ++this.#seq;
     this.#statements.insertTx.run(hash, seq, acceptedMs, encode(Transaction, tx));
+    if (votes.length > 0) this.#statements.insertVotes.run(seq, encode(AcceptanceVotes, { votes: [...votes] }));
     const delay = Number(tx.body!.options?.minSpendDelayMs ?? 0n);
     tx.body!.outputs.forEach((output, idx) => {
       this.#statements.insertOutput.run(hash, idx, output.address, output.product, output.amount, acceptedMs, delay, seq, encode(Output, output));
@@ -197,13 +245,13 @@ export class UtxoStore implements UtxoView {
   /** Accepts transactions for good, in order, in one atomic write. Spending a spent output is a bug. */
   commitMany(entries: readonly CommitEntry[]): void {
     this.#inTransaction(() => {
-      for (const { tx, consumed, acceptedMs } of entries) {
+      for (const { tx, consumed, acceptedMs, votes } of entries) {
         const hash = txHash(tx.body!);
         for (const out of consumed) {
           const changed = this.#statements.spend.run(hash, out.txHash, out.index).changes;
           if (Number(changed) !== 1) throw new InvariantError(`commit of ${toHex(hash).slice(0, 16)} spends an output that is spent or unknown`);
         }
-        this.#insert(tx, hash, acceptedMs);
+        this.#insert(tx, hash, acceptedMs, votes);
       }
     });
   }

@@ -24,7 +24,7 @@ const genesis: Transaction = {
 
 function followerNode(): { node: LedgerNode; state: MemoryLedger } {
   const state = new MemoryLedger();
-  state.commit(genesis, txHash(genesis.body!), [], 0);
+  state.commit(genesis, txHash(genesis.body!), [], 0, []);
   const node = new LedgerNode({
     self: follower,
     signer: { peer: ids[4], publicKey: keys[4].publicKey, sign: (m) => sign(m, keys[4].secretKey) },

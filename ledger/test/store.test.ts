@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DatabaseSync } from "node:sqlite";
-import { generateKeyPair, toHex } from "../crypto.ts";
+import { generateKeyPair, sign, toHex } from "../crypto.ts";
+import { ObservationBuilder, verifyEdge } from "../observation/index.ts";
 import { UtxoStore } from "../store/index.ts";
-import { TOTAL_SUPPLY } from "../schema.ts";
+import { TOTAL_SUPPLY, TxState } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, txHash, validateTransaction } from "../tx/index.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -74,6 +75,47 @@ describe("the UTXO store", () => {
     const reopened = UtxoStore.open(path);
     expect(reopened.balance(bob)).toBe(3_000n);
     expect(reopened.coinSupply()).toBe(TOTAL_SUPPLY);
+    reopened.close();
+  });
+
+  it("keeps the votes that decided each commit beside it, and serves commits by position and by time after a reopen", () => {
+    const path = join(tempDir(), "ledger.db");
+    const store = UtxoStore.open(path);
+    const alice = generateKeyPair(new Uint8Array(32).fill(5));
+    const voter = generateKeyPair(new Uint8Array(32).fill(6));
+    const bob = addressOf(generateKeyPair(new Uint8Array(32).fill(7)).publicKey);
+    store.commitGenesis(addressOf(alice.publicKey), 5);
+    const hashes: Uint8Array[] = [];
+    for (const at of [10, 20, 30]) {
+      const available = store.unspentOf(addressOf(alice.publicKey)).map((s) => ({ outPoint: s.outPoint, output: s.output }));
+      const tx = buildTransfer({ available, to: bob, amount: 1_000n, fee: 0n, createdMs: at }, nodeSigner(alice));
+      const validation = validateTransaction(tx, store, at);
+      if (!validation.ok) throw new Error(validation.reason);
+      // The voter's observation holds this transaction among others: the vote is the edge of its entry.
+      const observations = new ObservationBuilder({ peer: new Uint8Array(32).fill(8), publicKey: voter.publicKey, sign: (m) => sign(m, voter.secretKey) }, 50);
+      observations.observe({ txHash: new Uint8Array(32).fill(at), state: TxState.TX_STATE_PENDING, observedMs: BigInt(at) });
+      observations.observe({ txHash: txHash(tx.body!), state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(at) });
+      observations.seal(at);
+      store.commit({ tx, consumed: validation.consumed, acceptedMs: at, votes: [observations.edgeFor(txHash(tx.body!), TxState.TX_STATE_ACCEPTED)!] });
+      hashes.push(txHash(tx.body!));
+    }
+    store.close();
+
+    const reopened = UtxoStore.open(path);
+    expect(reopened.transactionCount()).toBe(4);
+    const all = reopened.commitsFrom(0, 10);
+    expect(all.map((c) => [c.position, c.acceptedMs, c.votes.length])).toEqual([[0, 5, 0], [1, 10, 1], [2, 20, 1], [3, 30, 1]]);
+    for (const [i, commit] of all.slice(1).entries()) {
+      expect(toHex(txHash(commit.tx.body!))).toBe(toHex(hashes[i]));
+      expect(toHex(commit.votes[0].entry!.txHash)).toBe(toHex(hashes[i]));
+      expect(verifyEdge(commit.votes[0], voter.publicKey)).toBe(true);
+    }
+    expect(reopened.commitsFrom(2, 1).map((c) => c.position)).toEqual([2]);
+    expect(reopened.commitsFrom(4, 10)).toEqual([]);
+    expect([0, 5, 6, 20, 21, 31].map((ms) => reopened.firstCommitSince(ms))).toEqual([0, 0, 1, 2, 3, 4]);
+    expect(reopened.transaction(hashes[1])).toMatchObject({ position: 2, acceptedMs: 20 });
+    expect(reopened.has(hashes[2])).toBe(true);
+    expect(reopened.has(new Uint8Array(32))).toBe(false);
     reopened.close();
   });
 

@@ -247,6 +247,15 @@ export interface ObservationEdge {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * The ACCEPTED votes that committed a transaction, as a node's store keeps them beside it: what
+ * its proofs of acceptance and the certificates it serves peers catching up are made of.
+ */
+export interface AcceptanceVotes {
+  votes: ObservationEdge[];
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 /** A peer that signed PENDING for two transactions spending one output. */
 export interface EquivocationEvidence {
   first?: ObservationEdge | undefined;
@@ -3209,6 +3218,91 @@ export const ObservationEdge: MessageFns<ObservationEdge> = {
       : undefined;
     message.leafIndex = object.leafIndex ?? 0;
     message.path = object.path?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseAcceptanceVotes(): AcceptanceVotes {
+  return { votes: [], _unknownFields: {} };
+}
+
+export const AcceptanceVotes: MessageFns<AcceptanceVotes> = {
+  encode(message: AcceptanceVotes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.votes) {
+      ObservationEdge.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcceptanceVotes {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcceptanceVotes();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.votes.push(ObservationEdge.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcceptanceVotes {
+    return {
+      votes: globalThis.Array.isArray(object?.votes) ? object.votes.map((e: any) => ObservationEdge.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: AcceptanceVotes): unknown {
+    const obj: any = {};
+    if (message.votes?.length) {
+      obj.votes = message.votes.map((e) => ObservationEdge.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AcceptanceVotes>): AcceptanceVotes {
+    return AcceptanceVotes.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AcceptanceVotes>): AcceptanceVotes {
+    const message = createBaseAcceptanceVotes();
+    message.votes = object.votes?.map((e) => ObservationEdge.fromPartial(e)) || [];
     return message;
   },
 };
