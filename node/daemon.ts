@@ -26,6 +26,8 @@ import { readManifest } from "./manifest.ts";
 import * as arrow from "apache-arrow";
 
 export const DEFAULT_INTERVAL_MS = 50;
+/** An observation tick this late is logged (`event_loop_stalled`): everything on the node waited that long. */
+const STALL_WARNING_MS = 1_000;
 /** What a query costs its client, paid to the coordinator: 0.001 coin. */
 export const QUERY_PRICE = 1_000_000n;
 /** After a start, a node asks its peers for what it missed this many times, this often. */
@@ -221,7 +223,13 @@ export class TrustqlNode {
     const address = http.address();
     const httpUrl = `http://${host}:${typeof address === "object" && address ? address.port : port}`;
 
+    const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    let lastTickMs = Date.now();
     const timer = setInterval(() => {
+      const now = Date.now();
+      // A tick this late means the node did nothing else meanwhile: votes, submissions and queries all waited.
+      if (now - lastTickMs - intervalMs >= STALL_WARNING_MS) log("warn", "event_loop_stalled", { ms: now - lastTickMs - intervalMs });
+      lastTickMs = now;
       // One sync for every commit of the tick (a group commit), then the observation goes out.
       const outbound = store.atomically(() => {
         const out = ledger.tick(Date.now());
@@ -230,7 +238,7 @@ export class TrustqlNode {
       });
       publish(outbound);
       outbox.flush(); // the observation leaves now, with whatever waited
-    }, options.intervalMs ?? DEFAULT_INTERVAL_MS);
+    }, intervalMs);
 
     const info = { peerId: network.peerId, ledgerPeer: me.peer, multiaddrs: network.multiaddrs(), http: httpUrl, pid: process.pid };
     const datasets = new DatasetStore(options.dataDir);
