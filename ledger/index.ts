@@ -6,7 +6,7 @@ export * as crypto from "./crypto.ts";
 export { decodeCanonical, encode, domainHash, DOMAIN, MalformedError, type Codec } from "./encoding/index.ts";
 export { buildTree, verifyProof, leafHash, MAX_LEAVES } from "./merkle/index.ts";
 export * from "./tx/index.ts";
-export { UtxoStore, MAX_TRANSACTION_BYTES, type CommitEntry } from "./store/index.ts";
+export { UtxoStore, type CommitEntry } from "./store/index.ts";
 export { ObservationBuilder, verifyObservation, verifyEdge, verifyEvidence, makeEvidence, observationEdge, type ObservationSigner } from "./observation/index.ts";
 export { datt, eigenTrust, blendedTrust, type TrustGraph } from "./trust/index.ts";
 export { minePeerId, verifyPeerId, peerIdOf, signRotation, currentHotKey } from "./identity/index.ts";

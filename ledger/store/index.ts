@@ -5,15 +5,10 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { InvariantError, invariant } from "../../common/errors.ts";
 import { toHex } from "../crypto.ts";
-import { decodeCanonical, encode } from "../encoding/index.ts";
+import { encode } from "../encoding/index.ts";
 import { AcceptanceVotes, Output, Transaction, TOTAL_SUPPLY, type ObservationEdge, type OutPoint } from "../schema.ts";
 import { txHash } from "../tx/hash.ts";
 import type { StoredOutput, UtxoView } from "../tx/validate.ts";
-
-/** The largest transaction a store accepts, encoded. */
-export const MAX_TRANSACTION_BYTES = 256 * 1024;
-/** The largest set of votes kept with one transaction, encoded. */
-const MAX_VOTES_BYTES = 4 * 1024 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS transactions (
@@ -192,10 +187,11 @@ export class UtxoStore implements UtxoView {
     return low;
   }
 
+  /** A row as written by #insert: its bytes are this store's own encoding, read back without re-checking. */
   #commitOf(row: CommitRow): StoredCommit {
     return {
-      tx: decodeCanonical(Transaction, row.bytes, "stored transaction", MAX_TRANSACTION_BYTES),
-      votes: row.votes ? decodeCanonical(AcceptanceVotes, row.votes, "stored votes", MAX_VOTES_BYTES).votes : [],
+      tx: Transaction.decode(row.bytes),
+      votes: row.votes ? AcceptanceVotes.decode(row.votes).votes : [],
       acceptedMs: Number(row.accepted_ms),
       position: Number(row.seq) - 1,
     };
