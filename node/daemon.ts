@@ -166,6 +166,7 @@ export class TrustqlNode {
     const store = UtxoStore.open(join(options.dataDir, "ledger.db"));
     if (store.transactionCount() === 0) store.commitGenesis(fromHex(genesis.address), genesis.createdMs);
     const publicKeys = new Map(genesis.validators.map((v) => [v.peer, fromHex(v.publicKey)]));
+    const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     const ledger = new LedgerNode({
       self: me.peer,
       signer: { peer: fromHex(me.peer), publicKey: keys.publicKey, sign: (m) => sign(m, keys.secretKey) },
@@ -175,7 +176,7 @@ export class TrustqlNode {
       verify,
       // A transaction's signatures are checked when it arrives, not again when it commits.
       contentVerdicts: new WeakSet(),
-      intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+      intervalMs,
     });
 
     const p2pKeyFile = join(options.dataDir, "p2p.key");
@@ -223,7 +224,6 @@ export class TrustqlNode {
     const address = http.address();
     const httpUrl = `http://${host}:${typeof address === "object" && address ? address.port : port}`;
 
-    const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     let lastTickMs = Date.now();
     const timer = setInterval(() => {
       const now = Date.now();
