@@ -36,6 +36,12 @@ export const DEFAULT_REANNOUNCE_MS = 1_000;
 const MAX_REANNOUNCE_FACTOR = 4;
 /** How long a transaction whose inputs are not yet committed waits before it is dropped. */
 export const ORPHAN_TIMEOUT_MS = 30_000;
+/**
+ * Votes for a transaction not seen here are kept this long for it to arrive, for at most this
+ * many transactions (the oldest go first): a voter may name hashes that never arrive.
+ */
+export const ORPHAN_VOTES_KEPT_MS = 30_000;
+const MAX_ORPHAN_TRANSACTIONS = 100_000;
 /** Transactions a node asks one peer for at once, and certificates one catch-up reply carries. */
 export const MAX_WANTED = 256;
 /** A feeder with nothing new still tells its followers how far it is this often, so a lost last message is noticed. */
@@ -206,7 +212,7 @@ export class LedgerNode {
   /** Output key → when its conflict opened. */
   readonly #conflicts = new Map<string, number>();
   /** Votes for transactions not yet seen, replayed when they arrive. */
-  readonly #orphanVotes = new Map<string, { voter: number; state: TxState; observation: Observation; leaf: number }[]>();
+  readonly #orphanVotes = new Map<string, { sinceMs: number; votes: { voter: number; state: TxState; observation: Observation; leaf: number }[] }>();
   /** Validator → its index in the committee, and each index's weight (1, or 0 once convicted). */
   readonly #validatorIndex = new Map<PeerKey, number>();
   readonly #weightAt: Float64Array;
@@ -328,7 +334,7 @@ export class LedgerNode {
         this.#receiveTx(message.tx, nowMs, false);
         break;
       case "observation":
-        if (this.#isValidator) this.#receiveObservation(message.observation, from);
+        if (this.#isValidator) this.#receiveObservation(message.observation, from, nowMs);
         break;
       case "evidence":
         this.#receiveEvidence(message.evidence);
@@ -375,6 +381,7 @@ export class LedgerNode {
     }
     if (this.#parked.size > 0) this.#applyParked(nowMs);
     this.#forgetDecided(nowMs);
+    this.#expireOrphanVotes(nowMs);
     return this.#flush();
   }
 
@@ -414,7 +421,7 @@ export class LedgerNode {
     this.#txs.set(key, record);
     this.#open.set(key, record);
     this.#admit(record, nowMs);
-    for (const vote of this.#orphanVotes.get(key) ?? []) this.#vote(record, vote.voter, vote.state, vote.observation, vote.leaf);
+    for (const vote of this.#orphanVotes.get(key)?.votes ?? []) this.#vote(record, vote.voter, vote.state, vote.observation, vote.leaf);
     this.#orphanVotes.delete(key);
   }
 
@@ -490,6 +497,14 @@ export class LedgerNode {
     }
   }
 
+  /** Drops votes kept too long for transactions that never came (the map is in order of first vote). */
+  #expireOrphanVotes(nowMs: number): void {
+    for (const [hash, orphan] of this.#orphanVotes) {
+      if (nowMs - orphan.sinceMs < ORPHAN_VOTES_KEPT_MS) break;
+      this.#orphanVotes.delete(hash);
+    }
+  }
+
   #forget(record: TxRecord): void {
     // A record rejected, then committed from a certificate, was queued twice.
     if (this.#txs.get(record.key) !== record) return;
@@ -511,7 +526,7 @@ export class LedgerNode {
     }
   }
 
-  #receiveObservation(observation: Observation, from: PeerKey): void {
+  #receiveObservation(observation: Observation, from: PeerKey, nowMs: number): void {
     // Only the committee's observations count; a forged or corrupt one is dropped.
     const peer = this.#validVote(observation);
     if (peer === undefined || peer === this.config.self) return;
@@ -524,12 +539,16 @@ export class LedgerNode {
       const record = this.#txs.get(hash);
       if (record) this.#vote(record, voter, observation.entries[i].state, observation, i);
       else if (!this.config.state.isCommittedKey(hash)) {
-        const votes = this.#orphanVotes.get(hash) ?? [];
+        let orphan = this.#orphanVotes.get(hash);
+        if (!orphan) {
+          if (this.#orphanVotes.size >= MAX_ORPHAN_TRANSACTIONS) this.#orphanVotes.delete(this.#orphanVotes.keys().next().value!);
+          this.#orphanVotes.set(hash, (orphan = { sinceMs: nowMs, votes: [] }));
+        }
+        const { votes } = orphan;
         // Ask its first voter, and again at its 2nd, 4th, 8th… vote whoever sent that one: a
         // request or reply lost on the way is made good, at a few requests per transaction.
         if ((votes.length & (votes.length - 1)) === 0) wanted.push(hash);
         votes.push({ voter, state: observation.entries[i].state, observation, leaf: i });
-        this.#orphanVotes.set(hash, votes);
       }
     }
     // The roots this node has seen directly; roots its peers saw are in their own observations.

@@ -1,10 +1,11 @@
 // A transaction that stays open is announced again with growing pauses: a node with a backlog
 // must not re-send all of it every second (that load grows with the backlog it came from). A
 // restarted validator asks for what it missed since its last commit, in bounded runs. A decided
-// transaction's record is forgotten after a while: the state answers for it from then on.
+// transaction's record is forgotten after a while: the state answers for it from then on. Votes
+// for a transaction not seen yet wait a while for it, not forever.
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, sign, toHex, verify } from "../crypto.ts";
-import { LedgerNode, DEFAULT_REANNOUNCE_MS, MAX_WANTED, RESYNC_MARGIN_MS, type LedgerNodeConfig, type Message, type Outbound } from "../consensus/node.ts";
+import { LedgerNode, DEFAULT_REANNOUNCE_MS, MAX_WANTED, ORPHAN_VOTES_KEPT_MS, RESYNC_MARGIN_MS, type LedgerNodeConfig, type Message, type Outbound } from "../consensus/node.ts";
 import { MemoryLedger } from "../consensus/memory-ledger.ts";
 import { peerIdOf } from "../identity/index.ts";
 import { verifyEdge } from "../observation/index.ts";
@@ -170,5 +171,26 @@ describe("forgetting decided transactions", () => {
     net.deliver(2, nodes[2].node.resync([peers[0]]));
     expect(nodes[2].node.status(won)).toBe("committed");
     expect(nodes[2].state.coinSupply()).toBe(TOTAL_SUPPLY);
+  });
+});
+
+describe("votes for a transaction not seen yet", () => {
+  it("are counted when it comes within ORPHAN_VOTES_KEPT_MS, and dropped after", () => {
+    const transfer = buildTransfer({ available: [genesisCoin], to: addressOf(keys[1].publicKey), amount: 5n, fee: 0n, createdMs: 0 }, nodeSigner(treasury));
+    const hash = toHex(txHash(transfer.body!));
+    // Validator 1 has it and signs PENDING; validator 0 gets that vote, not the transaction.
+    const voter = validator(1).node;
+    voter.submit(transfer, 0);
+    const vote = voter.tick(50).find((o) => o.message.kind === "observation")!.message;
+    const pendingWeightAt = (arrivesMs: number) => {
+      const { node } = validator(0);
+      const asked = node.receive(vote, peers[1], 100);
+      expect(asked.map((o) => o.message)).toEqual([{ kind: "want", hashes: [hash] }]);
+      node.tick(arrivesMs);
+      node.receive({ kind: "tx", tx: transfer }, peers[1], arrivesMs);
+      return node.inspect(hash)!.pendingWeight;
+    };
+    expect(pendingWeightAt(100 + ORPHAN_VOTES_KEPT_MS - 50)).toBe(1);
+    expect(pendingWeightAt(100 + ORPHAN_VOTES_KEPT_MS)).toBe(0);
   });
 });
