@@ -72,6 +72,16 @@ interface PendingStage {
 
 const BROADCAST_RIGHT = new Set(["inner", "left", "semi", "anti"]);
 const BROADCAST_LEFT = new Set(["inner", "right"]);
+/** Joins whose right (left) side may lose its rows without a key on the other side: they could match nothing there and are not kept for their own sake. */
+const REDUCIBLE_RIGHT = new Set(["inner", "left", "semi", "anti"]);
+const REDUCIBLE_LEFT = new Set(["inner", "right"]);
+/**
+ * A side of a hashed join that is estimated this small, and this many times smaller than the
+ * other side, sends its distinct keys to every node first, and the other side drops the rows
+ * with keys it lacks before they are hashed and sent.
+ */
+const REDUCTION_MAX_ROWS = 250_000;
+const REDUCTION_MIN_RATIO = 8;
 /** Aggregates whose partial results of disjoint row sets merge by the same function's final phase. */
 const MERGEABLE = new Set(["sum", "count", "min", "max", "any_value"]);
 const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
@@ -235,12 +245,39 @@ class Fragmenter {
         return joined({ kind: "hashed", keys: matching as ColumnId[] });
       }
     }
+    [left, right] = this.#reduceByKeys(plan, pairs, left, right);
     // Salting spreads the left side's hot keys and copies the right side's rows of them to
     // every share; the output is then no longer hashed on the keys.
     const salted = this.#salting && BROADCAST_RIGHT.has(plan.joinType);
     left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "all" } : undefined });
     right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "all" } : undefined });
     return joined(salted || plan.joinType === "full" ? SPREAD : { kind: "hashed", keys: pairs.map((p) => p.left) });
+  }
+
+  /**
+   * Before both sides of a join are hashed: a small side read straight from base tables also
+   * sends its distinct keys to every node, where the large side keeps only the rows with one of
+   * them (a semi join), so only rows that can match cross the network.
+   */
+  #reduceByKeys(plan: Join, pairs: readonly KeyPair[], left: Fragment, right: Fragment): [Fragment, Fragment] {
+    // The sides as the join reads them: a semi join's right side, deduplicated per node, still sends about as many rows.
+    const [leftRows, rightRows] = [estimateRows(plan.left), estimateRows(plan.right)];
+    const reducedBy = (small: Fragment, smallRows: number, bigRows: number) => smallRows <= REDUCTION_MAX_ROWS && bigRows >= REDUCTION_MIN_RATIO * smallRows && !this.#readsExchange(small.plan);
+    const condition = makeAnd(pairs.map((p) => p.condition))!;
+    if (REDUCIBLE_RIGHT.has(plan.joinType) && reducedBy(left, leftRows, rightRows)) return [left, this.#semiJoinKeys(right, left, pairs.map((p) => p.left), condition)];
+    if (REDUCIBLE_LEFT.has(plan.joinType) && reducedBy(right, rightRows, leftRows)) return [this.#semiJoinKeys(left, right, pairs.map((p) => p.right), condition), right];
+    return [left, right];
+  }
+
+  /** `big`'s rows that meet one of `small`'s distinct `keys` on `condition` (a semi join with them, broadcast). */
+  #semiJoinKeys(big: Fragment, small: Fragment, keys: readonly ColumnId[], condition: Expr): Fragment {
+    const distinctKeys = this.#cut({ plan: distinctOn(small.plan, new Set(keys)), dist: small.dist }, { kind: "broadcast" });
+    return { plan: { kind: "join", joinType: "semi", left: big.plan, right: distinctKeys.plan, condition }, dist: big.dist };
+  }
+
+  /** Whether a plan reads another stage's output: such a plan cannot run a second time for its keys. */
+  #readsExchange(plan: LogicalPlan): boolean {
+    return this.#exchangeScans.has(plan) || children(plan).some((c) => this.#readsExchange(c));
   }
 
   #window(plan: Window): Fragment {
@@ -434,6 +471,8 @@ function mergeAggregate(aggregate: Aggregate, stageId: number): Aggregate {
 interface KeyPair {
   left: ColumnId;
   right: ColumnId;
+  /** The conjunct of the join condition that pairs them. */
+  condition: Expr;
 }
 
 /** Conjuncts `left column = right column` of a join condition (through casts that keep a key's hash). */
@@ -446,8 +485,8 @@ function equiPairs(join: Join): KeyPair[] {
     const a = keyColumn(c.args[0]);
     const b = keyColumn(c.args[1]);
     if (a === undefined || b === undefined) continue;
-    if (leftColumns.has(a) && rightColumns.has(b)) pairs.push({ left: a, right: b });
-    else if (leftColumns.has(b) && rightColumns.has(a)) pairs.push({ left: b, right: a });
+    if (leftColumns.has(a) && rightColumns.has(b)) pairs.push({ left: a, right: b, condition: c });
+    else if (leftColumns.has(b) && rightColumns.has(a)) pairs.push({ left: b, right: a, condition: c });
   }
   return pairs;
 }

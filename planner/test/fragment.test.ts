@@ -38,6 +38,25 @@ describe("fragmentPlan", () => {
     expect(outputOf(stagesOf("SELECT mid.v, small.v FROM small JOIN mid ON small.k = mid.k"), "small")).toBe("broadcast");
   });
 
+  it("has a large side drop the rows whose keys a small side lacks, before both are hashed", () => {
+    const keysOf = (stages: ReturnType<typeof stagesOf>) => stages.filter((s) => s.scans.some((n) => n[0] === "mid") && s.output.kind === "broadcast");
+    for (const sql of ["SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k WHERE mid.v = 'x'", "SELECT v FROM mid WHERE v = 'x' AND EXISTS (SELECT 1 FROM big WHERE big.k = mid.k)"]) {
+      const stages = stagesOf(sql, { broadcastRowLimit: 0 });
+      // mid's distinct keys go to every node, where big's stage reads them before hashing its rows.
+      const [keys] = keysOf(stages);
+      expect(keys).toBeDefined();
+      expect(relsOf(keys.plan).some((r) => r.aggregate !== undefined)).toBe(true);
+      const big = stages.find((s) => s.scans.some((n) => n[0] === "big"))!;
+      expect(big.inputs).toEqual([keys.id]);
+      expect(big.output.kind).toBe("hash");
+      expect(stages.some((s) => s.scans.some((n) => n[0] === "mid") && s.output.kind === "hash")).toBe(true);
+    }
+    // Not when the sides are alike in size, nor when the small side's rows are the ones kept for their own sake.
+    expect(keysOf(stagesOf("SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k", { broadcastRowLimit: 0 }))).toEqual([]);
+    expect(keysOf(stagesOf("SELECT big.v, mid.v FROM big RIGHT JOIN mid ON big.k = mid.k WHERE mid.v = 'x'", { broadcastRowLimit: 0 }))).toHaveLength(1);
+    expect(keysOf(stagesOf("SELECT big.v, mid.v FROM big LEFT JOIN mid ON big.k = mid.k AND mid.v = 'x'", { broadcastRowLimit: 0 }))).toEqual([]);
+  });
+
   it("sends a semi or anti join's right side with its duplicates dropped on each node", () => {
     for (const sql of ["SELECT v FROM big WHERE EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)", "SELECT v FROM big WHERE NOT EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)"]) {
       const stages = stagesOf(sql, { broadcastRowLimit: 0 });
