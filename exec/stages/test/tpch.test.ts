@@ -118,6 +118,27 @@ describe("fused stages", () => {
   });
 });
 
+describe("a join's large side reduced by the small side's keys", () => {
+  // Orders of 1992 (about 2,300 of 15,000): past the broadcast limit, and far fewer than lineitem's rows.
+  const early = "o_orderdate < date '1993-01-01'";
+  it.each([
+    ["inner", `select o_orderpriority, count(*), sum(l_extendedprice) from lineitem join orders on l_orderkey = o_orderkey where ${early} group by o_orderpriority order by 1`],
+    ["semi", `select o_orderpriority, count(*) from orders where ${early} and exists (select * from lineitem where l_orderkey = o_orderkey and l_commitdate < l_receiptdate) group by 1 order by 1`],
+    ["anti", `select o_orderpriority, count(*) from orders where ${early} and not exists (select * from lineitem where l_orderkey = o_orderkey and l_quantity > 5) group by 1 order by 1`],
+    ["left", `select o_orderstatus, count(*), count(l_orderkey) from orders left join lineitem on l_orderkey = o_orderkey and l_quantity > 5 where ${early} group by 1 order by 1`],
+    ["right", `select o_orderstatus, count(*), sum(l_quantity) from lineitem right join orders on l_orderkey = o_orderkey and l_quantity > 5 where ${early} group by 1 order by 1`],
+  ])("%s join gives the single plan's answer", async (_, sql) => {
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 });
+    // orders is read twice: once for its distinct keys, sent to every node, once hashed for the join.
+    const outputs = query.stages.filter((s) => s.scans.some((n) => n[0] === "orders")).map((s) => s.output.kind);
+    expect(outputs.sort(), explainStages(query)).toEqual(["broadcast", "hash"]);
+    const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new WireExecutors(WORKERS, { chunkFile, pool }), budgetBytes: 64 << 20 });
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+  });
+});
+
 describe("tasks of a stage that reads only chunks", () => {
   async function staged(sql: string) {
     const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
