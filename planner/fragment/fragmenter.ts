@@ -70,11 +70,13 @@ interface PendingStage {
   saltMerge?: Aggregate;
 }
 
-const BROADCAST_RIGHT = new Set(["inner", "left", "semi", "anti"]);
-const BROADCAST_LEFT = new Set(["inner", "right"]);
-/** Joins whose right (left) side may lose its rows without a key on the other side: they could match nothing there and are not kept for their own sake. */
-const REDUCIBLE_RIGHT = new Set(["inner", "left", "semi", "anti"]);
-const REDUCIBLE_LEFT = new Set(["inner", "right"]);
+/**
+ * Joins whose right (left) side's rows count only where they match: such a side can be copied to
+ * every node (broadcast, or its hot keys' rows replicated), or lose its rows whose keys the other
+ * side lacks, without changing the answer.
+ */
+const RIGHT_ONLY_MATCHED = new Set(["inner", "left", "semi", "anti"]);
+const LEFT_ONLY_MATCHED = new Set(["inner", "right"]);
 /**
  * A side of a hashed join that is estimated this small, and this many times smaller than the
  * other side, sends its distinct keys to every node first, and the other side drops the rows
@@ -181,8 +183,8 @@ class Fragmenter {
     // A semi or anti join asks only whether a match exists: each node sends each right row the
     // condition can tell apart once.
     if ((plan.joinType === "semi" || plan.joinType === "anti") && right.dist.kind !== "single") right = { plan: existenceRows(right.plan, plan), dist: right.dist };
-    const canBroadcastRight = BROADCAST_RIGHT.has(plan.joinType);
-    const canBroadcastLeft = BROADCAST_LEFT.has(plan.joinType);
+    const canBroadcastRight = RIGHT_ONLY_MATCHED.has(plan.joinType);
+    const canBroadcastLeft = LEFT_ONLY_MATCHED.has(plan.joinType);
     if (left.dist.kind === "single" && right.dist.kind === "single") return joined(SINGLE);
     if (left.dist.kind === "single") {
       right = this.#gather(right);
@@ -248,7 +250,7 @@ class Fragmenter {
     [left, right] = this.#reduceByKeys(plan, pairs, left, right);
     // Salting spreads the left side's hot keys and copies the right side's rows of them to
     // every share; the output is then no longer hashed on the keys.
-    const salted = this.#salting && BROADCAST_RIGHT.has(plan.joinType);
+    const salted = this.#salting && RIGHT_ONLY_MATCHED.has(plan.joinType);
     left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "all" } : undefined });
     right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "all" } : undefined });
     return joined(salted || plan.joinType === "full" ? SPREAD : { kind: "hashed", keys: pairs.map((p) => p.left) });
@@ -264,8 +266,8 @@ class Fragmenter {
     const [leftRows, rightRows] = [estimateRows(plan.left), estimateRows(plan.right)];
     const reducedBy = (small: Fragment, smallRows: number, bigRows: number) => smallRows <= REDUCTION_MAX_ROWS && bigRows >= REDUCTION_MIN_RATIO * smallRows && !this.#readsExchange(small.plan);
     const condition = makeAnd(pairs.map((p) => p.condition))!;
-    if (REDUCIBLE_RIGHT.has(plan.joinType) && reducedBy(left, leftRows, rightRows)) return [left, this.#semiJoinKeys(right, left, pairs.map((p) => p.left), condition)];
-    if (REDUCIBLE_LEFT.has(plan.joinType) && reducedBy(right, rightRows, leftRows)) return [this.#semiJoinKeys(left, right, pairs.map((p) => p.right), condition), right];
+    if (RIGHT_ONLY_MATCHED.has(plan.joinType) && reducedBy(left, leftRows, rightRows)) return [left, this.#semiJoinKeys(right, left, pairs.map((p) => p.left), condition)];
+    if (LEFT_ONLY_MATCHED.has(plan.joinType) && reducedBy(right, rightRows, leftRows)) return [this.#semiJoinKeys(left, right, pairs.map((p) => p.right), condition), right];
     return [left, right];
   }
 
