@@ -254,10 +254,11 @@ export class TrustqlNode {
     await queries.serve();
     node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries, keys, outbox });
     // Catch up with what was committed while this node was away (asked again while the gossip
-    // mesh forms), and offer again what it held.
+    // mesh forms, until one peer's answer reaches the end of its commits), and offer again what it held.
     const others = genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer);
     let resyncs = 0;
     const resync = setInterval(() => {
+      if (ledger.caughtUp) return clearInterval(resync);
       publish(ledger.resync(others));
       if (++resyncs >= RESYNC_ATTEMPTS) clearInterval(resync);
     }, RESYNC_INTERVAL_MS);

@@ -234,6 +234,8 @@ export class LedgerNode {
   #fedUpTo: number;
   #unfed: Certificate[] = [];
   #lastFeedMs = -Infinity;
+  /** Validator: a catch-up reply has reached the end of its sender's commits. */
+  #caughtUp = false;
   /** Validator: per peer, the position in its commit order this node last asked it to catch up from. */
   readonly #catchUpAsked = new Map<PeerKey, number>();
   /** Follower: transactions whose certificates came short of a quorum here, and how often it asked for better ones. */
@@ -269,6 +271,11 @@ export class LedgerNode {
   /** Transactions still to be decided here (waiting, pending or conflicted). */
   get openCount(): number {
     return this.#open.size;
+  }
+
+  /** Whether a validator's catch-up (resync) reached the end of some peer's commits: it need not ask again. */
+  get caughtUp(): boolean {
+    return this.#caughtUp;
   }
 
   /** Whether this node's observations count: it is one of the committee. */
@@ -766,9 +773,10 @@ export class LedgerNode {
    * repeated syncs, do not start chains of their own.
    */
   #continueCatchUp(items: readonly Certificate[], feed: FeedPosition | undefined, from: PeerKey): void {
-    if (!feed || items.length === 0) return;
+    if (!feed) return;
     const next = feed.first + items.length;
-    if (next >= feed.next || next <= (this.#catchUpAsked.get(from) ?? 0)) return;
+    if (next >= feed.next) this.#caughtUp = true;
+    if (items.length === 0 || next >= feed.next || next <= (this.#catchUpAsked.get(from) ?? 0)) return;
     this.#catchUpAsked.set(from, next);
     this.#send([from], { kind: "sync", fromSeq: next });
   }

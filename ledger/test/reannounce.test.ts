@@ -117,7 +117,9 @@ describe("catching up", () => {
     // Validator 2 comes back with nothing but genesis and asks validator 0 for everything.
     nodes[2] = validator(2);
     net.sent.length = 0;
+    expect(nodes[2].node.caughtUp).toBe(false);
     net.deliver(2, nodes[2].node.resync([peers[0]]));
+    expect(nodes[2].node.caughtUp).toBe(true); // the daemon stops asking again
     const replies = net.sent.flatMap((m) => (m.kind === "certified" && m.feed ? [m.items.length] : []));
     expect(count).toBeGreaterThan(MAX_WANTED);
     // Validator 0's commit order begins with genesis, which validator 2 has already.
