@@ -68,6 +68,8 @@ interface PendingStage {
   output: PendingExchange;
   /** The aggregate whose salted partial rows are merged at their key's home. */
   saltMerge?: Aggregate;
+  /** Its rows are a join side's distinct keys (see #semiJoinKeys). */
+  joinKeys?: boolean;
 }
 
 /**
@@ -274,6 +276,7 @@ class Fragmenter {
   /** `big`'s rows that meet one of `small`'s distinct `keys` on `condition` (a semi join with them, broadcast). */
   #semiJoinKeys(big: Fragment, small: Fragment, keys: readonly ColumnId[], condition: Expr): Fragment {
     const distinctKeys = this.#cut({ plan: distinctOn(small.plan, new Set(keys)), dist: small.dist }, { kind: "broadcast" });
+    this.#stages[this.#exchangeScans.get(distinctKeys.plan)!].joinKeys = true;
     return { plan: { kind: "join", joinType: "semi", left: big.plan, right: distinctKeys.plan, condition }, dist: big.dist };
   }
 
@@ -381,7 +384,7 @@ class Fragmenter {
       const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "all" ? columns.map((_, i) => i) : spec.salting.saltBy.map(indexOf) };
       output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}) };
     } else output = { kind: spec.kind };
-    const emitted: Stage = { id: stage.id, plan: emitPlan(stage.root, names), runsOn: stage.runsOn, scans, inputs, output, columns: names, types: columns.map((c) => toSubstraitType(c.type)) };
+    const emitted: Stage = { id: stage.id, plan: emitPlan(stage.root, names), runsOn: stage.runsOn, scans, inputs, output, columns: names, types: columns.map((c) => toSubstraitType(c.type)), ...(stage.joinKeys ? { joinKeys: true } : {}) };
     const [input] = inputs;
     const producer = this.#stages[input];
     if (inputs.length === 1 && scans.length === 0 && stage.runsOn === "nodes" && producer.output.kind === "forward" && producer.saltMerge && producer.runsOn === "nodes") {

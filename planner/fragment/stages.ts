@@ -41,6 +41,8 @@ export interface Stage {
    * tasks run this instead, over the input's own inputs, and save a round of tasks.
    */
   fusedWithInput?: Plan;
+  /** Its rows are the distinct keys of one side of a join, sent ahead so that the stage reading them drops the other side's rows without a match. */
+  joinKeys?: boolean;
 }
 
 export type Exchange =
@@ -95,7 +97,11 @@ export function explainStages(query: StagedQuery): string {
   return query.stages
     .map((s) => {
       const reads = [...s.scans.map((n) => n.join(".")), ...s.inputs.map(exchangeTable)].join(", ");
-      const notes = [...(s.saltMerge ? ["merges salted keys"] : []), ...(s.fusedWithInput ? [`runs in stage ${s.inputs[0]}'s tasks when that salts nothing`] : [])];
+      const notes = [
+        ...(s.saltMerge ? ["merges salted keys"] : []),
+        ...(s.fusedWithInput ? [`runs in stage ${s.inputs[0]}'s tasks when that salts nothing`] : []),
+        ...(s.joinKeys ? ["distinct join keys: the reader keeps only rows with one"] : []),
+      ];
       return `stage ${s.id} on ${s.runsOn}: reads ${reads || "nothing"} → ${exchangeText(s.output)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
     })
     .join("\n");

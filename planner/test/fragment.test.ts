@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { namedStructFromColumns } from "../../exec/types.ts";
 import { MemoryCatalog } from "../catalog.ts";
-import { fragmentPlan, type FragmentOptions } from "../fragment/index.ts";
+import { explainStages, fragmentPlan, type FragmentOptions } from "../fragment/index.ts";
 import { planSql } from "../index.ts";
 import { relsOf } from "./helpers.ts";
 
@@ -44,7 +44,8 @@ describe("fragmentPlan", () => {
       const stages = stagesOf(sql, { broadcastRowLimit: 0 });
       // mid's distinct keys go to every node, where big's stage reads them before hashing its rows.
       const [keys] = keysOf(stages);
-      expect(keys).toBeDefined();
+      expect(keys.joinKeys).toBe(true);
+      expect(explainStages({ stages, names: [] })).toContain(`stage ${keys.id} on nodes: reads mid → broadcast (distinct join keys: the reader keeps only rows with one)`);
       expect(relsOf(keys.plan).some((r) => r.aggregate !== undefined)).toBe(true);
       const big = stages.find((s) => s.scans.some((n) => n[0] === "big"))!;
       expect(big.inputs).toEqual([keys.id]);
