@@ -228,7 +228,10 @@ export class TrustqlNode {
     const timer = setInterval(() => {
       const now = Date.now();
       // A tick this late means the node did nothing else meanwhile: votes, submissions and queries all waited.
-      if (now - lastTickMs - intervalMs >= STALL_WARNING_MS) log("warn", "event_loop_stalled", { ms: now - lastTickMs - intervalMs });
+      if (now - lastTickMs - intervalMs >= STALL_WARNING_MS) {
+        log("warn", "event_loop_stalled", { ms: now - lastTickMs - intervalMs });
+        node?.countStall();
+      }
       lastTickMs = now;
       // One sync for every commit of the tick (a group commit), then the observation goes out.
       const outbound = store.atomically(() => {
@@ -274,6 +277,10 @@ export class TrustqlNode {
     node.#replicateTimer = replicate;
     log("info", "node_started", { ...info });
     return node;
+  }
+
+  countStall(): void {
+    this.#metrics.stalls++;
   }
 
   /** Logs and counts what the consensus rules decided since the last call, and clears it there. */

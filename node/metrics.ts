@@ -10,6 +10,8 @@ export class Metrics {
   busy = 0;
   open = 0;
   peers = 0;
+  /** Observation ticks at least a second late: times the whole node waited (see the event_loop_stalled log). */
+  stalls = 0;
   readonly #finality = new Array<number>(FINALITY_BUCKETS_MS.length + 1).fill(0);
   #finalitySum = 0;
   #finalityCount = 0;
@@ -30,6 +32,7 @@ export class Metrics {
       ...metric("trustql_submissions_refused_busy_total", "counter", "Submissions refused while too many transactions were open here.", this.busy),
       ...metric("trustql_transactions_open", "gauge", "Transactions still to be decided here.", this.open),
       ...metric("trustql_peers", "gauge", "Connected peers.", this.peers),
+      ...metric("trustql_event_loop_stalls_total", "counter", "Times this node's work waited a second or more (an observation tick that late).", this.stalls),
       "# HELP trustql_finality_ms Submission to commit on this node, in milliseconds.",
       "# TYPE trustql_finality_ms histogram",
     ];

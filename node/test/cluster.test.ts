@@ -76,6 +76,14 @@ describe("a cluster of four processes", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(balances).toEqual(Array(4).fill(expected.toString()));
+    // Every node counted every commit (/metrics), and timed the ones submitted to it.
+    for (const node of cluster.nodes) {
+      const text = await (await fetch(`${node.http}/metrics`)).text();
+      const value = (series: string) => Number(new RegExp(`^${series} (\\S+)$`, "m").exec(text)?.[1]);
+      expect(value("trustql_transactions_accepted_total")).toBeGreaterThanOrEqual(WALLETS * (TRANSFERS_PER_WALLET + 1));
+      expect(value("trustql_finality_ms_count")).toBeGreaterThan(0);
+      expect(value("trustql_peers")).toBe(3);
+    }
   }, 120_000);
 
   it("accepts exactly one of two transactions spending one output, sent at once to two nodes", async () => {
