@@ -4,7 +4,7 @@
 // ceiling measured in the same run. `--rates 200,200,200,200 --seconds 600` holds one rate
 // instead: the RSS column then shows whether a node's memory levels off.
 // KEEP=1 keeps the cluster's directory (each node's log) and prints where it is.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -14,7 +14,7 @@ import { addressOf, buildTransfer, nodeSigner, signBody, type Spendable } from "
 import { clusterDown, clusterUp } from "../client/commands/cluster.ts";
 import { hashOf, NodeClient, waitForAcceptance } from "../client/sdk/index.ts";
 import { readKeyFile } from "../node/index.ts";
-import { median, percentile, printTable } from "./report.ts";
+import { median, percentile, printTable, processMemoryMiB } from "./report.ts";
 
 const { values } = parseArgs({
   options: { nodes: { type: "string", default: "4" }, seconds: { type: "string", default: "30" }, wallets: { type: "string", default: "2000" }, rates: { type: "string", default: "100,250,500,1000,2000,4000" } },
@@ -118,10 +118,10 @@ try {
     // Accepted over the offered window: the wait for the last answers is not the cluster's rate.
     if (accepted >= 0.9 * rate * (durationMs / 1000)) sustained = { rate, finalities: rateFinalities };
     const ms = (v: number) => (rateFinalities.length > 0 ? `${v.toFixed(0)} ms` : "-");
-    const rssNow = cluster.nodes.map((n) => memoryOf(n.pid, "VmRSS"));
+    const rssNow = cluster.nodes.map((n) => processMemoryMiB(n.pid, "VmRSS"));
     rows.push([String(rate), String(submitted), String(failed), (accepted / elapsed).toFixed(0), ms(median(rateFinalities)), ms(percentile(rateFinalities, 99)), rssNow.join(" ")]);
   }
-  const rss = cluster.nodes.map((n) => `${memoryOf(n.pid, "VmHWM")} MiB`);
+  const rss = cluster.nodes.map((n) => `${processMemoryMiB(n.pid, "VmHWM")} MiB`);
   printTable(["offered tx/s", "submitted", "failed", "accepted tx/s", "finality p50", "finality p99", "RSS after, MiB"], rows);
   for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) process.stdout.write(`failed ×${count}: ${reason}\n`);
   finalities.sort((a, b) => a - b);
@@ -137,12 +137,3 @@ try {
   else rmSync(dir, { recursive: true, force: true });
 }
 
-/** A process's resident memory in MiB, now (VmRSS) or at its peak (VmHWM), from /proc. */
-function memoryOf(pid: number, field: "VmRSS" | "VmHWM"): string {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return (Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024).toFixed(0);
-  } catch {
-    return "?";
-  }
-}

@@ -1,4 +1,6 @@
 // Small helpers every benchmark prints with: medians, geomeans, peak memory, aligned tables.
+import { readFileSync } from "node:fs";
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -40,4 +42,14 @@ export function printTable(header: string[], rows: string[][]): void {
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   process.stdout.write(line(header) + "\n" + widths.map((w) => "-".repeat(w)).join("  ") + "\n");
   for (const r of rows) process.stdout.write(line(r) + "\n");
+}
+
+/** Another process's resident memory in MiB, now (VmRSS) or at its peak (VmHWM), from /proc; "?" once it is gone. */
+export function processMemoryMiB(pid: number, field: "VmRSS" | "VmHWM"): string {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return (Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024).toFixed(0);
+  } catch {
+    return "?";
+  }
 }

@@ -16,7 +16,7 @@ import { TPCH_TABLE_NAMES } from "../datagen/tpch/schema.ts";
 import { LocalEngine } from "../exec/index.ts";
 import { readKeyFile } from "../node/index.ts";
 import { resultLines, resultValues } from "../sql-tests/runner/values.ts";
-import { formatMs, geomean, median, printTable } from "./report.ts";
+import { formatMs, geomean, median, printTable, processMemoryMiB } from "./report.ts";
 
 const { values } = parseArgs({
   options: {
@@ -112,10 +112,7 @@ try {
     process.stderr.write(`${id} ${formatMs(median(clusterTimes))}\n`);
   }
   printTable(["query", "cluster", "DuckDB alone", "ratio", "stages", "rows moved", "shuffled", "chunks scanned", "pruned", "same answer"], rows);
-  const peaks = cluster.nodes.map((n) => {
-    const status = readFileSync(`/proc/${n.pid}/status`, "utf8");
-    return `${(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024).toFixed(0)} MiB`;
-  });
+  const peaks = cluster.nodes.map((n) => `${processMemoryMiB(n.pid, "VmHWM")} MiB`);
   process.stdout.write(`\nTPC-H SF ${sf} on ${nodeCount} nodes: geomean cluster/DuckDB ratio ${geomean(ratios).toFixed(2)} over ${ratios.length} queries (target ≤ 1.5); peak RSS per node ${peaks.join(", ")}\n`);
   if (failures.length > 0) process.stdout.write(`${failures.length} failed:\n${failures.map((f) => `  ${f}`).join("\n")}\n`);
   checker.close();
