@@ -236,6 +236,18 @@ function utf8(capacity: number): ColumnBuilder {
       validity.copy(vector, length, rows);
       const raw = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
       const bits = validity.bits;
+      // Strings behind pointers are copied a run at a time: DuckDB mostly keeps a vector's
+      // strings one after another in its heap, and one native call per string would cost more
+      // than the copy itself. A run is strings adjacent both there and in `bytes`.
+      let runRow = -1;
+      let runStart = 0;
+      let runEnd = 0;
+      let runAt = 0;
+      const copyRun = () => {
+        if (runRow < 0) return;
+        bytes.set(bindings.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + runRow * 16 + 8, runEnd - runStart), runAt);
+        runRow = -1;
+      };
       for (let r = 0; r < rows; r++, length++) {
         if ((bits[length >> 3] >> (length & 7)) & 1) {
           const size = view.getUint32(r * 16, true);
@@ -243,12 +255,23 @@ function utf8(capacity: number): ColumnBuilder {
           if (size <= 12) {
             for (let k = 0, from = r * 16 + 4; k < size; k++) bytes[used + k] = raw[from + k];
           } else {
-            bytes.set(bindings.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + r * 16 + 8, size), used);
+            // x86-64 and arm64 pointers fit in 48 bits: exact as a double.
+            const pointer = view.getUint32(r * 16 + 12, true) * 0x1_0000_0000 + view.getUint32(r * 16 + 8, true);
+            if (runRow >= 0 && pointer === runEnd && used === runAt + (runEnd - runStart)) {
+              runEnd += size;
+            } else {
+              copyRun();
+              runRow = r;
+              runStart = pointer;
+              runEnd = pointer + size;
+              runAt = used;
+            }
           }
           used += size;
         }
         offsets[length + 1] = used;
       }
+      copyRun();
       return true;
     },
     append(value) {

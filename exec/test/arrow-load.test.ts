@@ -49,6 +49,27 @@ describe("LocalEngine.registerBatches", () => {
     }
   });
 
+  it("reads text behind pointers whether DuckDB keeps it in one run, scattered, or repeated", async () => {
+    // Sorted by a hash, a vector's strings point all over the heap; picked from a list, many
+    // point at the same bytes; inline strings and NULLs sit between the runs.
+    const select = `SELECT i,
+        CASE WHEN i % 10 = 0 THEN NULL WHEN i % 10 < 4 THEN 'inline' || (i % 7) ELSE repeat(chr((65 + i % 26)::INTEGER), (13 + i % 40)::INTEGER) || i END AS scattered,
+        (['a string long enough to live behind a pointer', 'short', NULL, 'another one, also past twelve bytes'])[1 + i % 4] AS repeated
+      FROM range(9000) t(i) ORDER BY hash(i)`;
+    const digest = `SELECT count(*), sum(hash(i, scattered, repeated)::HUGEINT), count(scattered), count(repeated), sum(length(scattered))`;
+    const source = await fixture.engine.runReferenceSql(select);
+    const target = await LocalEngine.open({ threads: 1 });
+    try {
+      const types = ["BIGINT", "VARCHAR", "VARCHAR"];
+      await target.registerBatches(["loaded"], source.names.map((name, i) => ({ name, type: substraitTypeFromDuckdb(types[i], true) })), source.table.batches);
+      const expected = await fixture.engine.runReferenceSql(`${digest} FROM (${select})`);
+      const back = await target.runReferenceSql(`${digest} FROM __trustql_rows(0)`);
+      expect(rowsAsText(back.table, back.names)).toEqual(rowsAsText(expected.table, expected.names));
+    } finally {
+      target.close();
+    }
+  });
+
   it("carries every value width, NULLs at any bit offset and text of any length, by DuckDB's own hash of the rows", async () => {
     // Values checked by DuckDB on both sides, so a fault shared by reading and loading cannot hide.
     const select = `SELECT
