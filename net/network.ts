@@ -3,7 +3,6 @@
 // and decoded by the caller's handler; a peer that sends garbage, oversized frames or floods
 // is charged (penalties.ts), and cut off past the threshold, while the others are served.
 import { createLibp2p, type Libp2p } from "libp2p";
-import { tcp } from "@libp2p/tcp";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify, identifyPush } from "@libp2p/identify";
@@ -14,6 +13,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import type { PeerId, PrivateKey, Stream } from "@libp2p/interface";
 import type { GossipSub } from "@libp2p/gossipsub";
 import type { Identify, IdentifyPush } from "@libp2p/identify";
+import { coalescingTcp } from "./coalescing-tcp.ts";
 import { FrameError, readOneFrame, writeFrame } from "./frames.ts";
 import { PeerPenalties, type Offence } from "./penalties.ts";
 
@@ -119,7 +119,7 @@ export class Network {
     const host = await createLibp2p({
       privateKey: options.privateKey ?? (await generateKeyPair("Ed25519")),
       addresses: { listen: options.listen },
-      transports: [tcp()],
+      transports: [coalescingTcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionGater: { denyDialPeer: blocked, denyInboundEncryptedConnection: blocked, denyOutboundEncryptedConnection: blocked },

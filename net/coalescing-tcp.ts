@@ -1,0 +1,69 @@
+// TCP whose writes are coalesced per turn of the event loop. libp2p writes each encrypted muxer
+// frame to the socket on its own, and yamux answers every data frame with a window update, so a
+// busy node made one system call per small frame; on loopback each call also runs the receiving
+// side's TCP path, and those calls were the largest single cost of a node serving queries.
+// Corking the socket at the first write and uncorking it once the event loop turns sends
+// everything written meanwhile in one writev.
+import type { Socket } from "node:net";
+import { tcp } from "@libp2p/tcp";
+import type { Transport, Upgrader } from "@libp2p/interface";
+
+type TcpComponents = Parameters<ReturnType<typeof tcp>>[0];
+
+/** The part of libp2p's TCP connection this relies on: its socket and the method that writes to it. */
+interface SocketConnection {
+  socket: Socket;
+  sendData(data: Iterable<Uint8Array>): unknown;
+}
+
+function coalesceWrites(connection: unknown): void {
+  const target = connection as Partial<SocketConnection>;
+  const socket = target.socket;
+  const sendData = target.sendData;
+  // Another transport's connection (or a libp2p that changed shape): left as it is.
+  if (!socket || typeof sendData !== "function" || typeof socket.cork !== "function") return;
+  target.sendData = (data) => {
+    if (socket.writableCorked === 0 && !socket.destroyed) {
+      socket.cork();
+      setImmediate(() => {
+        while (socket.writableCorked > 0) socket.uncork();
+      });
+    }
+    return sendData.call(connection, data);
+  };
+}
+
+function coalescingUpgrader(upgrader: Upgrader): Upgrader {
+  return new Proxy(upgrader, {
+    get(target, property, receiver) {
+      if (property === "upgradeInbound" || property === "upgradeOutbound") {
+        const upgrade = Reflect.get(target, property, receiver) as (connection: unknown, ...rest: unknown[]) => unknown;
+        return (connection: unknown, ...rest: unknown[]) => {
+          coalesceWrites(connection);
+          return upgrade.call(target, connection, ...rest);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+/** libp2p's TCP transport, with each connection's writes coalesced per event-loop turn. */
+export function coalescingTcp(init?: Parameters<typeof tcp>[0]): (components: TcpComponents) => Transport {
+  const create = tcp(init);
+  return (components) => {
+    const inner = create(components);
+    return new Proxy(inner, {
+      get(target, property, receiver) {
+        if (property === "dial") {
+          return (address: Parameters<Transport["dial"]>[0], options: Parameters<Transport["dial"]>[1]) =>
+            target.dial(address, { ...options, upgrader: coalescingUpgrader(options.upgrader) });
+        }
+        if (property === "createListener") {
+          return (options: Parameters<Transport["createListener"]>[0]) => target.createListener({ ...options, upgrader: coalescingUpgrader(options.upgrader) });
+        }
+        return Reflect.get(target, property, receiver);
+      },
+    });
+  };
+}
