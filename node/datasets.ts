@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { UserError } from "../common/errors.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { DatasetManifest } from "../ledger/schema.ts";
-import { MemoryCatalog, type Catalog } from "../planner/catalog.ts";
+import { MemoryCatalog, type Catalog, type CatalogTable } from "../planner/catalog.ts";
 import { catalogTables, readManifest } from "./manifest.ts";
 
 /** The largest chunk a node takes in one upload. */
@@ -26,6 +26,8 @@ export class DatasetStore {
   readonly #chunks: string;
   readonly #manifests: string;
   readonly #datasets = new Map<string, RecordedDataset>();
+  /** Each dataset's tables as the planner sees them (a manifest never changes once recorded). */
+  readonly #catalogTables = new Map<string, CatalogTable[]>();
 
   constructor(dataDir: string) {
     this.#chunks = join(dataDir, "chunks");
@@ -76,6 +78,7 @@ export class DatasetStore {
 
   #remember(dataset: RecordedDataset): void {
     this.#datasets.set(dataset.manifest.name, dataset);
+    this.#catalogTables.set(dataset.manifest.name, catalogTables(dataset.manifest));
   }
 
   get(name: string): RecordedDataset | undefined {
@@ -88,7 +91,7 @@ export class DatasetStore {
 
   /** Every table of every dataset, as [dataset, table]. */
   catalog(): Catalog {
-    return new MemoryCatalog(this.list().flatMap((d) => catalogTables(d.manifest)));
+    return new MemoryCatalog(this.list().flatMap((d) => this.#catalogTables.get(d.manifest.name)!));
   }
 }
 

@@ -216,10 +216,13 @@ export class QueryService {
     const attestations: Attestation[] = [];
     const workers = [this.#self, ...(await this.#network.peersServing(PROTOCOLS.task)).sort()];
     const tables = new Map<string, PlacedTable>();
+    const placed = new Set<string>();
     for (const stage of query.stages) {
       for (const names of stage.scans) {
         const dataset = this.#datasets.get(names[0]);
         if (!dataset || names.length !== 2) throw new UserError(`the query reads ${names.join(".")}, which is not a table of a dataset here`);
+        if (placed.has(names[0])) continue;
+        placed.add(names[0]);
         for (const [name, table] of placedTables(dataset.manifest, workers)) tables.set(name, table);
       }
     }

@@ -38,8 +38,18 @@ export interface Member {
   points: readonly Uint8Array[];
 }
 
+/** Members already placed, by peer id: a node places every chunk of a dataset for each query, and a member's points are POINTS_PER_NODE hashes. */
+const members = new Map<string, Member>();
+const MAX_CACHED_MEMBERS = 4096;
+
 export function member(peerId: string): Member {
-  return { peerId, points: Array.from({ length: POINTS_PER_NODE }, (_, point) => positionOf(peerId, point)) };
+  let known = members.get(peerId);
+  if (!known) {
+    if (members.size >= MAX_CACHED_MEMBERS) members.clear();
+    known = Object.freeze({ peerId, points: Object.freeze(Array.from({ length: POINTS_PER_NODE }, (_, point) => positionOf(peerId, point))) });
+    members.set(peerId, known);
+  }
+  return known;
 }
 
 /** The member's point nearest `target`. */
