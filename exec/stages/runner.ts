@@ -373,6 +373,8 @@ class StagedRunner {
   readonly #fusedResults = new Map<number, TaskResult[]>();
   /** Per stage whose output went to an exchange: the rows its tasks sent each member, in all. */
   readonly #sentRows = new Map<number, number[]>();
+  /** Per stage that sent its output: the bytes each member received of it. */
+  readonly #sentBytes = new Map<number, number[]>();
   /** Stages whose salted keys the coordinator merged (it sent their rows again). */
   readonly #merged = new Set<number>();
 
@@ -460,7 +462,9 @@ class StagedRunner {
     // what their receivers held with their answers (a stage fused into its input received nothing).
     const fused = this.#fusedResults.get(stage.id);
     const asked = stage.saltMerge !== undefined && !fused;
-    const inboxes = asked ? await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id)))) : [];
+    const inboxes = asked
+      ? (this.#unsaltedInboxes(stage, workers) ?? (await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id))))))
+      : [];
     const salted = inboxes.some((s) => s.saltedKeys > 0);
     // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
     const consumerId = this.#consumer.get(stage.id);
@@ -495,7 +499,10 @@ class StagedRunner {
         this.#merged.add(stage.id);
       }
       stats.rowsOut = results.reduce((n, r) => n + r.rows, 0);
-      if (stage.output.kind !== "result") this.#sentRows.set(stage.id, sumPerMember(results.map((r) => r.sent?.rowsTo ?? [])));
+      if (stage.output.kind !== "result") {
+        this.#sentRows.set(stage.id, sumPerMember(results.map((r) => r.sent?.rowsTo ?? [])));
+        this.#sentBytes.set(stage.id, sumPerMember(results.map((r) => r.sent?.bytes ?? [])));
+      }
       if (stage.output.kind === "result") {
         invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
         answer = results[0].output;
@@ -507,6 +514,19 @@ class StagedRunner {
     this.#stats.push(stats);
     this.#run.onStage?.(stats);
     return answer;
+  }
+
+  /**
+   * What `stage`'s receiving tasks hold when none of them can have salted, without asking them: a
+   * receiver salts only past its budget, and none was sent half of it (the margin covers the
+   * receiver counting decoded buffers, padded, where the sender counted its own). Undefined: ask.
+   */
+  #unsaltedInboxes(stage: Stage, workers: readonly number[]): InboxStatus[] | undefined {
+    const sent = stage.inputs.map((input) => (this.#merged.has(input) ? undefined : this.#sentBytes.get(input)));
+    if (sent.some((bytes) => bytes === undefined)) return undefined;
+    const received = workers.map((w) => sent.reduce((n, bytes) => n + (bytes![this.#memberOf(w)] ?? 0), 0));
+    if (received.some((bytes) => bytes > this.#run.budgetBytes / 2)) return undefined;
+    return received.map((bytes) => ({ peakBytes: bytes, saltedKeys: 0, overBudget: false, salted: [] }));
   }
 
   /**

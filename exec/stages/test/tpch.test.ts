@@ -102,10 +102,15 @@ describe("fused stages", () => {
     const consumer = query.stages.find((s) => s.fusedWithInput !== undefined);
     expect(consumer, explainStages(query)).toBeDefined();
     let tasks = 0;
+    let statusAsked = 0;
     class Counting extends LocalExecutors {
       override runTask(worker: number, task: Task): Promise<TaskResult> {
         tasks++;
         return super.runTask(worker, task);
+      }
+      override inboxStatus(worker: number, run: string, consumer: number) {
+        statusAsked++;
+        return super.inboxStatus(worker, run, consumer);
       }
     }
     const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new Counting(WORKERS, { chunkFile, pool }), budgetBytes: 64 << 20 });
@@ -115,6 +120,13 @@ describe("fused stages", () => {
     expect(stats.get(aggregate.id)!.saltedKeys).toBe(0);
     expect(stats.get(consumer!.id)!.tasks).toBe(0);
     expect(tasks).toBe(result.stages.reduce((n, s) => n + s.tasks, 0));
+    // No receiver was sent half its budget, so none can have salted: nobody was asked.
+    expect(statusAsked).toBe(0);
+
+    // Under a budget of a few hundred bytes the receivers may have salted: each is asked.
+    const tight = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new Counting(WORKERS, { chunkFile, pool }), budgetBytes: 256 });
+    expect(resultLines(resultValues(tight.table), "nosort", 0)).toEqual(expected);
+    expect(statusAsked).toBe(WORKERS.length);
   });
 });
 
