@@ -165,7 +165,7 @@ export class EnginePool {
 
   async use<T>(work: (engine: LocalEngine) => Promise<T>): Promise<T> {
     invariant(!this.#closed, "engine pool used after close()");
-    const engine = this.#idle.pop() ?? (await LocalEngine.open({ threads: this.#threads }));
+    const engine = this.#idle.pop() ?? (await LocalEngine.open({ threads: this.#threads, planJoinOrder: true }));
     let reusable = false;
     try {
       const result = await work(engine);
