@@ -1,8 +1,10 @@
 // Row estimates for join ordering. Catalog row counts when a table has one, a fixed guess
 // otherwise; textbook selectivities per conjunct; the distinct keys of a column are taken to
-// be the row count of the table it comes from (keys of a dimension are its rows).
+// be the row count of the table it comes from (keys of a dimension are its rows), or fewer
+// where an integer column's range is narrower.
 import type { ColumnId, Expr, LogicalPlan } from "../logical.ts";
 import { children, conjuncts, outputColumns } from "../plan-utils.ts";
+import { isInteger } from "../types.ts";
 
 /** Rows assumed for a table whose catalog entry has no row count. */
 export const UNKNOWN_TABLE_ROWS = 1_000_000;
@@ -184,7 +186,15 @@ export function keyDistinctValues(e: Expr, relations: LogicalPlan[]): number {
 }
 
 function baseRows(plan: LogicalPlan, id: ColumnId): number | undefined {
-  if (plan.kind === "scan") return plan.columns.some((c) => c.id === id) ? (plan.table.rowCount ?? UNKNOWN_TABLE_ROWS) : undefined;
+  if (plan.kind === "scan") {
+    const column = plan.columns.find((c) => c.id === id);
+    if (!column) return undefined;
+    const rows = plan.table.rowCount ?? UNKNOWN_TABLE_ROWS;
+    // An integer column holds at most as many values as its range spans: a nation key of 0..24
+    // in a table of 150,000 rows has 25, and a join on it multiplies rather than matches.
+    const range = isInteger(column.type) ? plan.table.columnRanges?.[column.name] : undefined;
+    return range ? Math.max(1, Math.min(rows, range.max - range.min + 1)) : rows;
+  }
   if (plan.kind === "aggregate" && plan.groups.some((g) => g.column.id === id && g.expr.kind !== "column")) return estimateRows(plan);
   if (!outputColumns(plan).some((c) => c.id === id) && plan.kind !== "join") return undefined;
   for (const k of children(plan)) {

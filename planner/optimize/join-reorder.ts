@@ -2,7 +2,8 @@
 // conjuncts of its conditions, then rebuilt left-deep, greedily: start from the largest
 // relation (it streams, as the probe side), then add the connected relation that keeps the
 // intermediate result smallest, as the build side. Relations connected by no predicate come
-// last, as cross products. Estimates use catalog row counts when present (see cardinality.ts).
+// last, as cross products. Before that, a relation that meets only one other and filters it
+// is joined to that one first (see absorbFilteringSatellites). Estimates use catalog row counts when present (see cardinality.ts).
 import type { ColumnId, Expr, LogicalPlan } from "../logical.ts";
 import { children, columnsOf, conjuncts, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";
@@ -45,11 +46,10 @@ function reorderTree(root: LogicalPlan & { kind: "join" }): LogicalPlan {
   flatten(root, plans, predicates);
   plans.forEach((p, i) => (plans[i] = visit(p)));
   if (plans.length > MAX_REORDERED_RELATIONS) return root;
-  const relations: Relation[] = plans.map((plan) => ({
-    plan,
-    columns: new Set(outputColumns(plan).map((c) => c.id)),
-    rows: estimateRows(plan),
-  }));
+  const relations: Relation[] = absorbFilteringSatellites(
+    plans.map((plan) => ({ plan, columns: new Set(outputColumns(plan).map((c) => c.id)), rows: estimateRows(plan) })),
+    predicates,
+  );
   const owner = (id: ColumnId) => relations.findIndex((r) => r.columns.has(id));
   const predicateRelations = predicates.map((p) => new Set([...columnsOf(p)].map(owner)));
 
@@ -104,6 +104,49 @@ function reorderTree(root: LogicalPlan & { kind: "join" }): LogicalPlan {
     else tree = { kind: "project", input: tree, outputs: outputColumns(root).map((c) => ({ column: c, expr: { kind: "column", id: c.id, type: c.type } })) };
   }
   return tree;
+}
+
+/** A satellite is absorbed when joining it keeps at most this share of its partner's rows. */
+const SATELLITE_MAX_KEPT = 0.5;
+
+/**
+ * Joins first each relation that meets only one other and filters it (a customer segment that
+ * picks a fifth of the orders): the pair becomes one relation, so the tree is bushy where that
+ * helps. Left-deep, the filter would apply only after its partner met the largest relation;
+ * across nodes, the whole partner would be sent there. Takes the predicates it joins on out of
+ * `predicates`.
+ */
+function absorbFilteringSatellites(relations: Relation[], predicates: Expr[]): Relation[] {
+  const owner = (id: ColumnId) => relations.findIndex((r) => r.columns.has(id));
+  for (let i = 0; i < relations.length; i++) {
+    const satellite = relations[i];
+    // Its join keys: equalities between one of its columns and another relation's. Other
+    // conditions that name it (an OR across two relations) stay for when both are joined.
+    const joining = predicates.filter((p) => {
+      if (p.kind !== "call" || p.fn !== "equal" || p.args.some((a) => a.kind !== "column")) return false;
+      const sides = p.args.map((a) => owner((a as { id: ColumnId }).id));
+      return sides.includes(i) && sides.some((r) => r !== i);
+    });
+    const partners = new Set(joining.flatMap((p) => [...columnsOf(p)].map(owner)).filter((r) => r !== i));
+    if (joining.length === 0 || partners.size !== 1 || partners.has(-1)) continue;
+    const partnerIndex = [...partners][0];
+    const partner = relations[partnerIndex];
+    if (satellite.rows > partner.rows) continue;
+    const rows = joinRows(partner.rows, satellite, joining, relations);
+    if (rows > partner.rows * SATELLITE_MAX_KEPT) continue;
+    // The pair's condition: its keys, then whatever else names only the two of them.
+    const between = predicates.filter((p) => !joining.includes(p) && [...columnsOf(p)].every((id) => [i, partnerIndex].includes(owner(id))));
+    const pair: Relation = {
+      plan: { kind: "join", joinType: "inner", left: partner.plan, right: satellite.plan, condition: makeAnd([...joining, ...between]) },
+      columns: new Set([...partner.columns, ...satellite.columns]),
+      rows: Math.max(1, rows),
+    };
+    for (const p of [...joining, ...between]) predicates.splice(predicates.indexOf(p), 1);
+    relations = relations.filter((_, k) => k !== i).map((r) => (r === partner ? pair : r));
+    // The pair may be a satellite of a third relation now: look again from the start.
+    i = -1;
+  }
+  return relations;
 }
 
 /** Rows of (tree ⋈ r): for each equality, divide by the distinct keys of the wider side. */

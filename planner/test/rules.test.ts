@@ -7,6 +7,7 @@ import { planSql } from "../index.ts";
 import { splitAggregates } from "../optimize/aggregate-split.ts";
 import { foldConstants, foldExpr } from "../optimize/constant-folding.ts";
 import { reorderJoins } from "../optimize/join-reorder.ts";
+import { keyDistinctValues } from "../optimize/cardinality.ts";
 import { pushDownPredicates } from "../optimize/predicate-pushdown.ts";
 import { pruneColumns } from "../optimize/projection-pruning.ts";
 import { parseSql } from "../parse/index.ts";
@@ -166,6 +167,53 @@ describe("join reordering", () => {
         expect(right?.kind === "aggregate" && right.groups.length === 0, `${name}: cross product with ${right?.kind}`).toBe(true);
       }
     }
+  });
+
+  // SF 1 key ranges: what a cluster's chunk statistics tell the planner.
+  const KEY_RANGES: Record<string, Record<string, { min: number; max: number }>> = {
+    customer: { c_custkey: { min: 1, max: 150_000 }, c_nationkey: { min: 0, max: 24 } },
+    supplier: { s_suppkey: { min: 1, max: 10_000 }, s_nationkey: { min: 0, max: 24 } },
+    orders: { o_orderkey: { min: 1, max: 6_000_000 }, o_custkey: { min: 1, max: 149_999 } },
+    lineitem: { l_orderkey: { min: 1, max: 6_000_000 }, l_suppkey: { min: 1, max: 10_000 } },
+    nation: { n_nationkey: { min: 0, max: 24 }, n_regionkey: { min: 0, max: 4 } },
+    region: { r_regionkey: { min: 0, max: 4 } },
+  };
+  const ranged = new MemoryCatalog(counted.tables().map((t) => ({ ...t, columnRanges: KEY_RANGES[t.names[0]] })));
+  /** The relations each join of the tree joins, as table lists, deepest first. */
+  const joinShape = (plan: LogicalPlan): string => {
+    const shape = (p: LogicalPlan): string => {
+      if (p.kind === "scan") return p.table.names[0];
+      if (p.kind === "join") return `(${shape(p.left)} ⋈ ${shape(p.right)})`;
+      return children(p).map(shape).join(",");
+    };
+    return shape(nodes(plan, "join")[0]);
+  };
+
+  it("joins a relation that filters its only partner to that partner first", () => {
+    // Q3: the building segment keeps a fifth of the customers, so of the orders; left-deep, all
+    // the orders of the date range would meet lineitem before the customers filtered them.
+    const { plan } = bound(TPCH_QUERIES[2].sql, ranged);
+    expect(joinShape(reorderJoins(pushDownPredicates(plan)))).toBe("(lineitem ⋈ (orders ⋈ customer))");
+    // Q5: region filters nation, which (with it) filters supplier; customer meets both orders and supplier.
+    const q5 = joinShape(reorderJoins(pushDownPredicates(bound(TPCH_QUERIES[4].sql, ranged).plan)));
+    expect(q5).toContain("(supplier ⋈ (nation ⋈ region))");
+    expect(q5).not.toContain("(supplier ⋈ customer)");
+  });
+
+  it("leaves a relation that does not filter its partner where the greedy order puts it", () => {
+    const { plan } = bound("select count(*) from lineitem, orders, customer where l_orderkey = o_orderkey and o_custkey = c_custkey", ranged);
+    expect(joinShape(reorderJoins(pushDownPredicates(plan)))).toBe("((lineitem ⋈ orders) ⋈ customer)");
+  });
+
+  it("counts an integer key's distinct values as its range allows: a nation key joins many to many", () => {
+    const { plan } = bound("select count(*) from customer, supplier where c_nationkey = s_nationkey and c_mktsegment = 'BUILDING'", ranged);
+    const [, customer, supplier] = [plan, scanOf(plan, "customer"), scanOf(plan, "supplier")];
+    const condition = (nodes(plan, "join")[0] as LogicalPlan & { kind: "join" }).condition ?? conjuncts((nodes(plan, "filter")[0] as LogicalPlan & { kind: "filter" }).predicate)[0];
+    const [left, right] = (condition as Expr & { kind: "call" }).args;
+    expect(keyDistinctValues(left, [customer, supplier])).toBe(25);
+    expect(keyDistinctValues(right, [customer, supplier])).toBe(25);
+    // Without ranges, a key has as many values as its table has rows.
+    expect(keyDistinctValues(left, [scanOf(bound("select c_nationkey from customer", counted).plan, "customer")])).toBe(150_000);
   });
 
   it("keeps the column order of the tree it reorders", () => {
