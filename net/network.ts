@@ -305,7 +305,7 @@ export class Network {
 
   /** Opens a stream of `protocol` to a peer. */
   async openStream(peer: string, protocol: string, timeoutMs = this.limits.requestTimeoutMs): Promise<ByteChannel> {
-    const stream = await this.#host.dialProtocol(peerIdFromString(peer), protocol, { signal: AbortSignal.timeout(timeoutMs), negotiateFully: false, maxOutboundStreams: STREAMS_PER_CONNECTION });
+    const stream = await this.#host.dialProtocol(peerIdFromString(peer), protocol, { signal: AbortSignal.timeout(timeoutMs), maxOutboundStreams: STREAMS_PER_CONNECTION });
     return channelOf(stream);
   }
 
@@ -313,8 +313,9 @@ export class Network {
     const maxFrameBytes = limits.maxFrameBytes ?? this.limits.maxFrameBytes;
     const timeoutMs = limits.timeoutMs ?? this.limits.requestTimeoutMs;
     const target = peer.startsWith("/") ? multiaddr(peer) : peerIdFromString(peer);
-    // The request goes out with the protocol's name instead of after its confirmation: one round trip less.
-    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs), negotiateFully: false });
+    // Opening a stream costs a round trip (the protocol's confirmation) before the request goes
+    // out: libp2p 3 no longer sends them together, whatever `negotiateFully` says.
+    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs) });
     try {
       await writeFrame(stream, data, maxFrameBytes);
       const response = await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
