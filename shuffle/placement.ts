@@ -11,6 +11,8 @@ import { createHash } from "node:crypto";
 import { UserError, invariant } from "../common/errors.ts";
 
 export const ID_BYTES = 32;
+/** Bits of a key hash a Router looks its home up by (a table of 2^PREFIX_BITS members). */
+const PREFIX_BITS = 12;
 /** Salted keys whose targets a Router remembers (salted keys are few; this bounds a flood). */
 const MAX_CACHED_TARGETS = 4096;
 
@@ -94,6 +96,12 @@ export class Router {
   readonly #owner: Uint32Array;
   readonly #high: Uint32Array;
   readonly #low: Uint32Array;
+  /**
+   * Per value of a key hash's top PREFIX_BITS bits: the member nearest every key with them, or
+   * -1 where points of two members share the nearest prefix (the full comparison decides).
+   * Distance is compared from the top bit down, so a point nearest in the prefix is nearest.
+   */
+  readonly #homeByPrefix: Int32Array;
   readonly #targets = new Map<string, number[]>();
 
   constructor(members: readonly Member[]) {
@@ -105,10 +113,29 @@ export class Router {
     this.#owner = Uint32Array.from(points, (x) => x.index);
     this.#high = Uint32Array.from(points, ({ p }) => new DataView(p.buffer, p.byteOffset).getUint32(0));
     this.#low = Uint32Array.from(points, ({ p }) => new DataView(p.buffer, p.byteOffset).getUint32(4));
+    this.#homeByPrefix = new Int32Array(1 << PREFIX_BITS);
+    for (let prefix = 0; prefix < this.#homeByPrefix.length; prefix++) {
+      let nearestDistance = Infinity;
+      let owner = -1;
+      for (let i = 0; i < this.#high.length; i++) {
+        const distance = (this.#high[i] >>> (32 - PREFIX_BITS)) ^ prefix;
+        if (distance < nearestDistance) {
+          nearestDistance = distance;
+          owner = this.#owner[i];
+        } else if (distance === nearestDistance && this.#owner[i] !== owner) owner = -1;
+      }
+      this.#homeByPrefix[prefix] = owner;
+    }
   }
 
   /** The index in `members` of the member nearest the key. */
   home(high: number, low: number): number {
+    const byPrefix = this.#homeByPrefix[high >>> (32 - PREFIX_BITS)];
+    return byPrefix >= 0 ? byPrefix : this.#nearestPoint(high, low);
+  }
+
+  /** home() by comparing the key with every point. */
+  #nearestPoint(high: number, low: number): number {
     let best = 0;
     let bestHigh = (this.#high[0] ^ high) >>> 0;
     let bestLow = (this.#low[0] ^ low) >>> 0;

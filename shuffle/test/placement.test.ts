@@ -41,6 +41,22 @@ describe("placement by XOR distance", () => {
     );
   });
 
+  it("routes keys that share a prefix with the members' points as the full comparison does", () => {
+    // The lookup by prefix decides most keys; keys next to a point, where points of two members
+    // may share the prefix, are those it leaves to the full comparison.
+    for (const group of [members.slice(0, 4), members]) {
+      const router = new Router(group);
+      const points = group.flatMap((m) => m.points.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(0)));
+      fc.assert(
+        fc.property(fc.nat({ max: points.length - 1 }), fc.nat({ max: 0xfffff }), fc.nat({ max: 0xffff_ffff }), (point, rest, low) => {
+          const high = ((points[point] & 0xfff0_0000) | rest) >>> 0;
+          expect(router.home(high, low)).toBe(group.indexOf(nearest(keyTarget(high, low), group, 1)[0]));
+        }),
+        { numRuns: 2000 },
+      );
+    }
+  });
+
   it("moves only the keys of a node that leaves", () => {
     const { high, low } = hashRows([arrow.vectorFromArray(Array.from({ length: 2000 }, (_, i) => i), new arrow.Int32())], 2000);
     const before = new Router(members);
