@@ -63,6 +63,17 @@ class HashState {
     this.words[row]++;
   }
 
+  /** mix() of an INT's three words [INT, low, high] at once: the common key, taken row after row. */
+  mixInt(row: number, low: number, high: number): void {
+    let h = murmurRound(this.high[row], TAG.INT, 0xcc9e2d51, 0x1b873593);
+    h = murmurRound(h, low, 0xcc9e2d51, 0x1b873593);
+    this.high[row] = murmurRound(h, high, 0xcc9e2d51, 0x1b873593);
+    let l = murmurRound(this.low[row], TAG.INT, 0x85ebca6b, 0xc2b2ae35);
+    l = murmurRound(l, low, 0x85ebca6b, 0xc2b2ae35);
+    this.low[row] = murmurRound(l, high, 0x85ebca6b, 0xc2b2ae35);
+    this.words[row] += 3;
+  }
+
   finish(): RowHashes {
     for (let row = 0; row < this.high.length; row++) {
       let high = fmix32(this.high[row] ^ this.words[row]);
@@ -121,6 +132,10 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
         // no BigInt per row.
         const typed = values as BigInt64Array | BigUint64Array;
         const words = new Uint32Array(typed.buffer, typed.byteOffset, typed.length * 2);
+        if (data.nullCount === 0 && signed) {
+          for (let i = 0; i < data.length; i++) state.mixInt(firstRow + i, words[2 * i], words[2 * i + 1]);
+          return;
+        }
         return each((row, i) => {
           const high = words[2 * i + 1];
           invariant(signed || high < 0x8000_0000, "an unsigned 64-bit key beyond int64");
@@ -128,6 +143,15 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
           state.mix(row, words[2 * i]);
           state.mix(row, high);
         });
+      }
+      if (data.nullCount === 0) {
+        // Up to 32 bits: the high word is the sign's.
+        const numbers = values as ArrayLike<number>;
+        for (let i = 0; i < data.length; i++) {
+          const value = numbers[i];
+          state.mixInt(firstRow + i, value >>> 0, value < 0 ? 0xffff_ffff : 0);
+        }
+        return;
       }
       return each((row, i) => mixSafeInteger(state, row, Number(values[i])));
     }

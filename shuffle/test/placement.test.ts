@@ -20,6 +20,29 @@ function decimals(values: bigint[], scale: number): arrow.Vector {
   return arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(scale, 38, 128), length: values.length, data: words }));
 }
 
+describe("key hashes", () => {
+  it("are the ones every node computed so far (they place rows: they never change)", () => {
+    const int64 = arrow.vectorFromArray([0n, 1n, -1n, 4294967296n, -4294967297n, 9007199254740993n, 123456789012345n], new arrow.Int64());
+    const int32 = arrow.vectorFromArray([0, 1, -1, 2147483647, -2147483648, 42, null], new arrow.Int32());
+    const pairs = (columns: arrow.Vector[]) => {
+      const { high, low } = hashRows(columns, 7);
+      return Array.from(high, (h, i) => [h, low[i]]);
+    };
+    expect(pairs([int64])).toEqual([[622913500, 2003841745], [324069802, 1728177238], [4188312397, 2565102921], [299387952, 4260538477], [3216037471, 3680176153], [1939771912, 1931144255], [3451592835, 2014593479]]);
+    expect(pairs([int32])).toEqual([[622913500, 2003841745], [324069802, 1728177238], [4188312397, 2565102921], [711825520, 421034377], [2617704843, 2193437736], [398798391, 111611263], [3130128897, 2015899881]]);
+    // Columns without NULLs take a faster path to the same hashes.
+    for (const type of [new arrow.Int8(), new arrow.Int16(), new arrow.Int32(), new arrow.Uint32(), new arrow.Int64()]) {
+      const values = type instanceof arrow.Uint32 ? [0, 1, 2 ** 31, 2 ** 32 - 1] : [0, 1, -1, -100, 100];
+      const typed = type instanceof arrow.Int64 ? values.map(BigInt) : values;
+      const dense = hashRows([arrow.vectorFromArray(typed, type as arrow.DataType)], values.length);
+      const withNull = hashRows([arrow.vectorFromArray([...typed, null], type as arrow.DataType)], values.length + 1);
+      expect(Array.from(dense.high), String(type)).toEqual(Array.from(withNull.high.subarray(0, values.length)));
+      expect(Array.from(dense.low), String(type)).toEqual(Array.from(withNull.low.subarray(0, values.length)));
+    }
+    expect(pairs([int64, int32])).toEqual([[3181302555, 3173388537], [3576120163, 3930174751], [490506695, 2311954716], [3344754854, 276467785], [3446880713, 3341030477], [325246666, 3211841330], [2576244607, 1530924123]]);
+  });
+});
+
 describe("placement by XOR distance", () => {
   it("is the same on every node, whatever order it lists the members in", () => {
     fc.assert(
