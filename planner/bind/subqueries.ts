@@ -372,14 +372,16 @@ export function freshCopy(plan: LogicalPlan, ids: ColumnIds, map = new Map<Colum
 
 /**
  * The subquery's rows restricted to keys the outer query can ask for: when every outer side of
- * the correlation is a column of one filtered table of the outer query, a semi join with (a
- * copy of) that filtered table keeps only the groups the final join can use. Exact, because
- * whole groups go or stay; it spares aggregating every group of a large table (TPC-H Q17, Q2).
+ * the correlation is a column of one table of the outer query that is filtered, or semi-joined
+ * on its own columns (an IN subquery), a semi join with (a copy of) that restricted table keeps
+ * only the groups the final join can use. Exact, because whole groups go or stay; it spares
+ * aggregating every group of a large table (TPC-H Q17, Q2, Q20).
  */
 function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { inner: Expr; outer: Expr }[], ids: ColumnIds): LogicalPlan {
   if (!pairs.every((p) => p.outer.kind === "column")) return inner;
   const scans: (LogicalPlan & { kind: "scan" })[] = [];
   const predicates: Expr[] = [];
+  const semiJoins: (LogicalPlan & { kind: "join" })[] = [];
   const walk = (p: LogicalPlan) => {
     if (p.kind === "filter") {
       predicates.push(...conjuncts(p.predicate));
@@ -388,6 +390,9 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
       if (p.condition) predicates.push(...conjuncts(p.condition));
       walk(p.left);
       walk(p.right);
+    } else if (p.kind === "join" && p.joinType === "semi" && !p.emit) {
+      semiJoins.push(p);
+      walk(p.left);
     } else if (p.kind === "scan") scans.push(p);
   };
   walk(outerPlan);
@@ -396,9 +401,18 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
   if (!scan) return inner;
   const own = new Set(scan.allColumns.map((c) => c.id));
   const filters = [...scan.filters, ...predicates].filter((p) => !containsSubquery(p) && [...columnsOf(p)].every((id) => own.has(id)) && columnsOf(p).size > 0);
-  if (filters.length === 0) return inner;
+  // Semi joins whose left side is this table alone (through filters and other such semi joins),
+  // on the table's columns and their right side's only.
+  const alone = (p: LogicalPlan): boolean => p === scan || (p.kind === "filter" && alone(p.input)) || (p.kind === "join" && semiJoins.includes(p) && alone(p.left));
+  const restricting = semiJoins.filter((j) => {
+    const right = new Set(outputColumns(j.right).map((c) => c.id));
+    return alone(j.left) && j.condition !== undefined && !containsSubquery(j.condition) && [...columnsOf(j.condition)].every((id) => own.has(id) || right.has(id));
+  });
+  if (filters.length === 0 && restricting.length === 0) return inner;
+  let restricted: LogicalPlan = filters.length > 0 ? { kind: "filter", input: { ...scan, filters: [] }, predicate: makeAnd(filters)! } : { ...scan, filters: [] };
+  for (const j of restricting) restricted = { kind: "join", joinType: "semi", left: restricted, right: j.right, condition: j.condition };
   const map = new Map<ColumnId, ColumnDef>();
-  const reducer = freshCopy({ kind: "filter", input: { ...scan, filters: [] }, predicate: makeAnd(filters)! }, ids, map);
+  const reducer = freshCopy(restricted, ids, map);
   const condition = and(
     pairs.map((p) => {
       const copied = map.get((p.outer as { id: ColumnId }).id)!;

@@ -224,6 +224,24 @@ describe("join reordering", () => {
   });
 });
 
+describe("decorrelated subqueries", () => {
+  /** The tables scanned under each aggregate's input semi join (none: the aggregate reads its input unreduced). */
+  const reducers = (sql: string) =>
+    (nodes(planSql(sql, tpchCatalog).logical, "aggregate") as (LogicalPlan & { kind: "aggregate" })[]).map((a) =>
+      a.input.kind === "join" && a.input.joinType === "semi" ? nodes(a.input.right, "scan").map((s) => (s as { table: { names: string[] } }).table.names[0]) : [],
+    );
+
+  it("aggregate only the groups the outer query's filtered table can ask for", () => {
+    // Q17: avg(l_quantity) per part, for the parts of one brand and container.
+    expect(reducers(TPCH_QUERIES[16].sql)).toContainEqual(["part"]);
+  });
+
+  it("count an IN subquery on the outer table as its filter", () => {
+    // Q20: sum(l_quantity) per part and supplier, for the partsupp rows of the 'forest' parts.
+    expect(reducers(TPCH_QUERIES[19].sql)).toContainEqual(["partsupp", "part"]);
+  });
+});
+
 describe("projection pruning", () => {
   it("reads only the columns a query uses", () => {
     const planned = planSql(TPCH_QUERIES[5].sql, tpchCatalog);
