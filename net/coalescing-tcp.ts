@@ -1,7 +1,7 @@
 // TCP whose writes are coalesced per turn of the event loop. libp2p writes each encrypted muxer
 // frame to the socket on its own, and yamux answers every data frame with a window update, so a
 // busy node made one system call per small frame; on loopback each call also runs the receiving
-// side's TCP path, and those calls were the largest single cost of a node serving queries.
+// side's TCP path: in a profile of nodes serving queries, those calls were the largest cost after GC.
 // Corking the socket at the first write and uncorking it once the event loop turns sends
 // everything written meanwhile in one writev.
 import type { Socket } from "node:net";
