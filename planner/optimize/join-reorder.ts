@@ -3,7 +3,8 @@
 // relation (it streams, as the probe side), then add the connected relation that keeps the
 // intermediate result smallest, as the build side. Relations connected by no predicate come
 // last, as cross products. Before that, a relation that meets only one other and filters it
-// is joined to that one first (see absorbFilteringSatellites). Estimates use catalog row counts when present (see cardinality.ts).
+// is joined to that one first (see absorbFilteringSatellites). Estimates use catalog row counts
+// when present (see cardinality.ts).
 import type { ColumnId, Expr, LogicalPlan } from "../logical.ts";
 import { children, columnsOf, conjuncts, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";

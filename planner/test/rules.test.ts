@@ -179,7 +179,7 @@ describe("join reordering", () => {
     region: { r_regionkey: { min: 0, max: 4 } },
   };
   const ranged = new MemoryCatalog(counted.tables().map((t) => ({ ...t, columnRanges: KEY_RANGES[t.names[0]] })));
-  /** The relations each join of the tree joins, as table lists, deepest first. */
+  /** The shape of the plan's top join tree, as "(lineitem ⋈ (orders ⋈ customer))". */
   const joinShape = (plan: LogicalPlan): string => {
     const shape = (p: LogicalPlan): string => {
       if (p.kind === "scan") return p.table.names[0];
