@@ -9,7 +9,7 @@ import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import { ExchangeProtocolError, MAX_FRAME_BYTES, encodeBatch } from "./frames.ts";
 import type { PartitionSpec } from "./partition.ts";
-import { Router, member } from "./placement.ts";
+import { routerFor, type Router } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
 import { MAX_ANNOUNCED_KEYS, isSaltedKey, type SaltedKey } from "./salt-map.ts";
@@ -232,7 +232,7 @@ export class ExchangeHost {
       const now = this.#now();
       for (const [id, r] of this.#runs) if (now - r.touched > RUN_IDLE_MS) this.#runs.delete(id);
       if (this.#runs.size >= MAX_LIVE_RUNS) throw new ExchangeProtocolError(`over ${MAX_LIVE_RUNS} query runs at once`);
-      run = { touched: now, router: new Router(exchange.members.map(member)), receivers: new Map() };
+      run = { touched: now, router: routerFor(exchange.members), receivers: new Map() };
       this.#runs.set(exchange.run, run);
     }
     run.touched = this.#now();

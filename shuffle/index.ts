@@ -1,6 +1,6 @@
 // shuffle/: where keys and chunks live (XOR distance over node positions), splitting batches by
 // key, the framed exchange stream with credit-based backpressure, and dynamic salting.
-export { positionOf, compareDistance, member, nearest, chunkHolders, keyTarget, Router, ID_BYTES, type Member } from "./placement.ts";
+export { positionOf, compareDistance, member, nearest, chunkHolders, keyTarget, Router, routerFor, ID_BYTES, type Member } from "./placement.ts";
 export { hashRows, pickHashes, type RowHashes } from "./key-hash.ts";
 export { takeRows, batchBytes } from "./take.ts";
 export { partitionBatch, routeRows, keyHashes, type PartitionSpec } from "./partition.ts";

@@ -90,6 +90,22 @@ export function keyTarget(high: number, low: number): Uint8Array {
  * of the XOR distance, which decides for all but members whose positions share those 8 bytes
  * (then `nearest` decides). Always the same answer as `nearest(keyTarget(high, low), members)`.
  */
+/** Routers by membership: building one fills a table of 2^PREFIX_BITS entries (about a millisecond), and runs of one cluster share a membership. */
+const routers = new Map<string, Router>();
+const MAX_CACHED_ROUTERS = 64;
+
+/** The Router over the members with these peer ids, in this order (built once per membership). */
+export function routerFor(peerIds: readonly string[]): Router {
+  const key = peerIds.join("\0");
+  let router = routers.get(key);
+  if (!router) {
+    if (routers.size >= MAX_CACHED_ROUTERS) routers.clear();
+    router = new Router(peerIds.map(member));
+    routers.set(key, router);
+  }
+  return router;
+}
+
 export class Router {
   readonly members: readonly Member[];
   /** Every member's points: the member index owning each, and its first 8 bytes. */

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { Router, SaltMap, keyHashes, member, takeRows, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
+import { Router, SaltMap, keyHashes, routerFor, takeRows, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine, type OutputComparison } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
@@ -383,7 +383,7 @@ class StagedRunner {
     this.#id = id;
     this.#live = run.workers.map((_, w) => w).filter((w) => !excluded.has(w));
     invariant(this.#live.includes(run.coordinator), "the coordinator takes part in its own run");
-    this.#router = new Router(this.#live.map((w) => member(run.workers[w])));
+    this.#router = routerFor(this.#live.map((w) => run.workers[w]));
     this.#stages = run.query.stages;
     for (const stage of this.#stages) for (const input of stage.inputs) this.#consumer.set(input, stage.id);
     this.#slots = run.workers.map(() => ({ running: 0, waiting: [] }));
