@@ -1,5 +1,6 @@
 // libp2p's TCP connections get their writes coalesced: many frames written in one turn of the
-// event loop leave in one system call, and every byte arrives, in order.
+// event loop leave in one system call, and every byte arrives, in order. Errors built while a
+// chunk read is dispatched carry no stack, and the stack limit is back once it returns.
 import { readFileSync } from "node:fs";
 import { defaultLogger } from "@libp2p/logger";
 import { multiaddr } from "@multiformats/multiaddr";
@@ -19,7 +20,7 @@ interface RawConnection {
 }
 
 describe("coalescingTcp", () => {
-  it("sends frames written in one turn in a single write, every byte in order", async () => {
+  it("sends frames written in one turn in a single write, every byte in order; reads build errors without stacks", async () => {
     const transport = coalescingTcp()({ logger: defaultLogger() } as never);
     const accepted = Promise.withResolvers<RawConnection>();
     const upgrader = (onConnection?: (connection: RawConnection) => void) =>
@@ -40,17 +41,24 @@ describe("coalescingTcp", () => {
       const received: Buffer[] = [];
       let receivedBytes = 0;
       const all = Promise.withResolvers<void>();
+      const stackFrames: number[] = [];
       inbound.socket.on("data", (chunk) => {
+        stackFrames.push((new RangeError("probe").stack ?? "").split("\n").length - 1);
         received.push(chunk);
         receivedBytes += chunk.length;
         if (receivedBytes >= expected.length) all.resolve();
       });
+      const limitBefore = Error.stackTraceLimit;
       const before = writeCalls();
       for (const frame of frames) dialed.sendData([frame]);
       await all.promise;
       const calls = writeCalls() - before;
       expect(Buffer.concat(received)).toEqual(expected);
       expect(calls).toBeLessThan(10);
+      expect(stackFrames.length).toBeGreaterThan(0);
+      expect(stackFrames.every((n) => n === 0)).toBe(true);
+      expect(Error.stackTraceLimit).toBe(limitBefore);
+      expect((new RangeError("probe").stack ?? "").split("\n").length).toBeGreaterThan(1);
     } finally {
       await listener.close();
     }
