@@ -18,6 +18,7 @@ import { decodeBatch, MAX_ENVELOPE_BYTES } from "./codec.ts";
 import { GossipOutbox } from "./outbox.ts";
 import { readGenesis, readKeyFile, type Genesis } from "./config.ts";
 import { isUserError } from "../common/errors.ts";
+import { AdmissionLimit } from "./admission.ts";
 import { Metrics } from "./metrics.ts";
 import { makeProof } from "./proof.ts";
 import { DatasetStore, MAX_CHUNK_BYTES } from "./datasets.ts";
@@ -38,12 +39,6 @@ const REPLICATE_INTERVAL_MS = 3_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
 const MAX_WAITERS = 10_000;
-/**
- * Client submissions are refused (503, retry shortly) while this many transactions are still
- * to be decided here: past it, a node overloaded by submissions re-announces an ever longer
- * backlog and decides less, not more.
- */
-export const MAX_OPEN_TRANSACTIONS = 1_500;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
 type Log = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
@@ -128,6 +123,8 @@ export class TrustqlNode {
   readonly #keys: KeyPair;
   #replicateTimer: NodeJS.Timeout | undefined;
   readonly #metrics = new Metrics();
+  /** How many open transactions still admit a client's submission (see admission.ts). */
+  readonly #admission = new AdmissionLimit();
   readonly #submittedAt = new Map<string, number>();
   /** Requests waiting for a transaction to be decided here (long polls). */
   readonly #waiters = new Map<string, Set<() => void>>();
@@ -307,6 +304,7 @@ export class TrustqlNode {
       this.#log("info", "tx_rejected", { ...r });
     }
     for (const peer of events.evidence) this.#log("warn", "equivocation", { peer });
+    this.#admission.decided(events.committed.length + events.rejected.length, Date.now());
     this.#ledger.clearEvents();
   }
 
@@ -560,7 +558,7 @@ export class TrustqlNode {
     }
     if (!tx.body) return json(res, 400, { error: "transaction without a body" });
     const open = this.#ledger.openCount;
-    if (open >= MAX_OPEN_TRANSACTIONS && this.#state(toHex(txHash(tx.body))).state === "UNKNOWN") {
+    if (open >= this.#admission.limit(Date.now()) && this.#state(toHex(txHash(tx.body))).state === "UNKNOWN") {
       this.#metrics.busy++;
       res.setHeader("retry-after", "1");
       return json(res, 503, { error: `node busy: ${open} transactions are still being decided here; retry shortly` });
