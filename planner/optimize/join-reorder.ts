@@ -114,40 +114,45 @@ const SATELLITE_MAX_KEPT = 0.5;
  * Joins first each relation that meets only one other and filters it (a customer segment that
  * picks a fifth of the orders): the pair becomes one relation, so the tree is bushy where that
  * helps. Left-deep, the filter would apply only after its partner met the largest relation;
- * across nodes, the whole partner would be sent there. Takes the predicates it joins on out of
- * `predicates`.
+ * across nodes, the whole partner would be sent there. The smallest satellite goes first: it is
+ * the one a node can hold whole and filter its partner with where the partner's rows are (TPC-H
+ * Q7's German and French customers pick their orders before the orders meet their lineitems,
+ * rather than after). Takes the predicates it joins on out of `predicates`.
  */
 function absorbFilteringSatellites(relations: Relation[], predicates: Expr[]): Relation[] {
-  const owner = (id: ColumnId) => relations.findIndex((r) => r.columns.has(id));
-  for (let i = 0; i < relations.length; i++) {
-    const satellite = relations[i];
-    // Its join keys: equalities between one of its columns and another relation's. Other
-    // conditions that name it (an OR across two relations) stay for when both are joined.
-    const joining = predicates.filter((p) => {
-      if (p.kind !== "call" || p.fn !== "equal" || p.args.some((a) => a.kind !== "column")) return false;
-      const sides = p.args.map((a) => owner((a as { id: ColumnId }).id));
-      return sides.includes(i) && sides.some((r) => r !== i);
-    });
-    const partners = new Set(joining.flatMap((p) => [...columnsOf(p)].map(owner)).filter((r) => r !== i));
-    if (joining.length === 0 || partners.size !== 1 || partners.has(-1)) continue;
-    const partnerIndex = [...partners][0];
-    const partner = relations[partnerIndex];
-    if (satellite.rows > partner.rows) continue;
-    const rows = joinRows(partner.rows, satellite, joining, relations);
-    if (rows > partner.rows * SATELLITE_MAX_KEPT) continue;
+  for (;;) {
+    const owner = (id: ColumnId) => relations.findIndex((r) => r.columns.has(id));
+    let chosen: { satellite: number; partner: number; joining: Expr[]; rows: number } | undefined;
+    for (let i = 0; i < relations.length; i++) {
+      const satellite = relations[i];
+      if (chosen && satellite.rows >= relations[chosen.satellite].rows) continue;
+      // Its join keys: equalities between one of its columns and another relation's. Other
+      // conditions that name it (an OR across two relations) stay for when both are joined.
+      const joining = predicates.filter((p) => {
+        if (p.kind !== "call" || p.fn !== "equal" || p.args.some((a) => a.kind !== "column")) return false;
+        const sides = p.args.map((a) => owner((a as { id: ColumnId }).id));
+        return sides.includes(i) && sides.some((r) => r !== i);
+      });
+      const partners = new Set(joining.flatMap((p) => [...columnsOf(p)].map(owner)).filter((r) => r !== i));
+      if (joining.length === 0 || partners.size !== 1 || partners.has(-1)) continue;
+      const partner = [...partners][0];
+      if (satellite.rows > relations[partner].rows) continue;
+      const rows = joinRows(relations[partner].rows, satellite, joining, relations);
+      if (rows <= relations[partner].rows * SATELLITE_MAX_KEPT) chosen = { satellite: i, partner, joining, rows };
+    }
+    if (!chosen) return relations;
+    const { satellite, partner, joining, rows } = chosen;
     // The pair's condition: its keys, then whatever else names only the two of them.
-    const between = predicates.filter((p) => !joining.includes(p) && [...columnsOf(p)].every((id) => [i, partnerIndex].includes(owner(id))));
+    const between = predicates.filter((p) => !joining.includes(p) && [...columnsOf(p)].every((id) => [satellite, partner].includes(owner(id))));
     const pair: Relation = {
-      plan: { kind: "join", joinType: "inner", left: partner.plan, right: satellite.plan, condition: makeAnd([...joining, ...between]) },
-      columns: new Set([...partner.columns, ...satellite.columns]),
+      plan: { kind: "join", joinType: "inner", left: relations[partner].plan, right: relations[satellite].plan, condition: makeAnd([...joining, ...between]) },
+      columns: new Set([...relations[partner].columns, ...relations[satellite].columns]),
       rows: Math.max(1, rows),
     };
     for (const p of [...joining, ...between]) predicates.splice(predicates.indexOf(p), 1);
-    relations = relations.filter((_, k) => k !== i).map((r) => (r === partner ? pair : r));
-    // The pair may be a satellite of a third relation now: look again from the start.
-    i = -1;
+    // The pair may be a satellite of a third relation now.
+    relations = relations.map((r, k) => (k === partner ? pair : r)).filter((_, k) => k !== satellite);
   }
-  return relations;
 }
 
 /** Rows of (tree ⋈ r): for each equality, divide by the distinct keys of the wider side. */

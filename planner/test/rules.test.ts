@@ -200,6 +200,14 @@ describe("join reordering", () => {
     expect(q5).not.toContain("(supplier ⋈ customer)");
   });
 
+  it("joins the smallest satellite first: Q7's customers filter the orders before the orders meet lineitem", () => {
+    // Both the German and French customers and the lineitems of their suppliers filter orders;
+    // the customers are the smaller, so the orders a node holds are filtered by them in place.
+    const q7 = joinShape(reorderJoins(pushDownPredicates(bound(TPCH_QUERIES[6].sql, ranged).plan)));
+    expect(q7).toContain("(orders ⋈ (customer ⋈ nation))");
+    expect(q7).toContain("(lineitem ⋈ (supplier ⋈ nation))");
+  });
+
   it("leaves a relation that does not filter its partner where the greedy order puts it", () => {
     const { plan } = bound("select count(*) from lineitem, orders, customer where l_orderkey = o_orderkey and o_custkey = c_custkey", ranged);
     expect(joinShape(reorderJoins(pushDownPredicates(plan)))).toBe("((lineitem ⋈ orders) ⋈ customer)");
