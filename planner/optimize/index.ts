@@ -16,7 +16,7 @@ export function optimize(plan: LogicalPlan, options: OptimizeOptions): LogicalPl
   let p = foldConstants(plan);
   // Pushdown first turns filtered cross products into joins; reordering then needs their conditions.
   p = pushDownPredicates(p);
-  p = reorderJoins(p);
+  p = reorderJoins(p, options.ids);
   p = pushDownPredicates(p);
   if (options.twoPhaseAggregates) p = splitAggregates(p, options.ids);
   return pruneColumns(p);

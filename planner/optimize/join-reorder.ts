@@ -3,9 +3,12 @@
 // relation (it streams, as the probe side), then add the connected relation that keeps the
 // intermediate result smallest, as the build side. Relations connected by no predicate come
 // last, as cross products. Before that, a relation that meets only one other and filters it
-// is joined to that one first (see absorbFilteringSatellites). Estimates use catalog row counts
-// when present (see cardinality.ts).
-import type { ColumnId, Expr, LogicalPlan } from "../logical.ts";
+// is joined to that one first (see absorbFilteringSatellites), and filters through a copy of
+// itself the relations that join its partner on the same key (see filterSideways). Estimates
+// use catalog row counts when present (see cardinality.ts).
+import { freshCopy } from "../bind/subqueries.ts";
+import type { ColumnIds } from "../bind/binder.ts";
+import type { ColumnDef, ColumnId, ColumnRef, Expr, LogicalPlan } from "../logical.ts";
 import { children, columnsOf, conjuncts, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
@@ -13,14 +16,15 @@ import { mapSubqueryPlans } from "./rewrite.ts";
 /** Larger join trees keep the order the query wrote: the greedy pass is quadratic in relations. */
 export const MAX_REORDERED_RELATIONS = 64;
 
-export function reorderJoins(plan: LogicalPlan): LogicalPlan {
-  return mapSubqueryPlans(visit(plan), reorderJoins);
+/** With `ids`, satellites also filter other relations through copies of themselves (filterSideways). */
+export function reorderJoins(plan: LogicalPlan, ids?: ColumnIds): LogicalPlan {
+  return mapSubqueryPlans(visit(plan, ids), (p) => reorderJoins(p, ids));
 }
 
 /** Top-down, so each maximal tree of inner joins is reordered once, as a whole. */
-function visit(plan: LogicalPlan): LogicalPlan {
-  if (isInnerJoin(plan)) return reorderTree(plan);
-  return withChildren(plan, children(plan).map(visit));
+function visit(plan: LogicalPlan, ids: ColumnIds | undefined): LogicalPlan {
+  if (isInnerJoin(plan)) return reorderTree(plan, ids);
+  return withChildren(plan, children(plan).map((c) => visit(c, ids)));
 }
 
 function isInnerJoin(p: LogicalPlan): p is LogicalPlan & { kind: "join" } {
@@ -41,16 +45,20 @@ interface Relation {
   readonly rows: number;
 }
 
-function reorderTree(root: LogicalPlan & { kind: "join" }): LogicalPlan {
+function reorderTree(root: LogicalPlan & { kind: "join" }, ids: ColumnIds | undefined): LogicalPlan {
   const plans: LogicalPlan[] = [];
   const predicates: Expr[] = [];
   flatten(root, plans, predicates);
-  plans.forEach((p, i) => (plans[i] = visit(p)));
+  plans.forEach((p, i) => (plans[i] = visit(p, ids)));
   if (plans.length > MAX_REORDERED_RELATIONS) return root;
-  const relations: Relation[] = absorbFilteringSatellites(
+  const absorbed: Absorbed[] = [];
+  let relations: Relation[] = absorbFilteringSatellites(
     plans.map((plan) => ({ plan, columns: new Set(outputColumns(plan).map((c) => c.id)), rows: estimateRows(plan) })),
     predicates,
+    absorbed,
+    ids,
   );
+  if (ids) relations = relations.map((r) => filterSideways(r, predicates, absorbed, ids));
   const owner = (id: ColumnId) => relations.findIndex((r) => r.columns.has(id));
   const predicateRelations = predicates.map((p) => new Set([...columnsOf(p)].map(owner)));
 
@@ -119,7 +127,7 @@ const SATELLITE_MAX_KEPT = 0.5;
  * Q7's German and French customers pick their orders before the orders meet their lineitems,
  * rather than after). Takes the predicates it joins on out of `predicates`.
  */
-function absorbFilteringSatellites(relations: Relation[], predicates: Expr[]): Relation[] {
+function absorbFilteringSatellites(relations: Relation[], predicates: Expr[], absorbed: Absorbed[], ids: ColumnIds | undefined): Relation[] {
   for (;;) {
     const owner = (id: ColumnId) => relations.findIndex((r) => r.columns.has(id));
     let chosen: { satellite: number; partner: number; joining: Expr[]; rows: number } | undefined;
@@ -144,15 +152,69 @@ function absorbFilteringSatellites(relations: Relation[], predicates: Expr[]): R
     const { satellite, partner, joining, rows } = chosen;
     // The pair's condition: its keys, then whatever else names only the two of them.
     const between = predicates.filter((p) => !joining.includes(p) && [...columnsOf(p)].every((id) => [satellite, partner].includes(owner(id))));
+    const joined = ids ? filterSideways(relations[satellite], joining, absorbed, ids) : relations[satellite];
     const pair: Relation = {
-      plan: { kind: "join", joinType: "inner", left: relations[partner].plan, right: relations[satellite].plan, condition: makeAnd([...joining, ...between]) },
+      plan: { kind: "join", joinType: "inner", left: relations[partner].plan, right: joined.plan, condition: makeAnd([...joining, ...between]) },
       columns: new Set([...relations[partner].columns, ...relations[satellite].columns]),
       rows: Math.max(1, rows),
     };
     for (const p of [...joining, ...between]) predicates.splice(predicates.indexOf(p), 1);
+    absorbed.push({ satellite: relations[satellite], joining, kept: rows / relations[partner].rows });
     // The pair may be a satellite of a third relation now.
     relations = relations.map((r, k) => (k === partner ? pair : r)).filter((_, k) => k !== satellite);
   }
+}
+
+/** A satellite joined to its partner, on `joining` (equalities), keeping `kept` of the partner's rows. */
+interface Absorbed {
+  satellite: Relation;
+  joining: readonly Expr[];
+  kept: number;
+}
+
+/** A relation this large is worth a semi join with a copy of a satellite (a stage more, a broadcast of the satellite's keys). */
+const SIDEWAYS_MIN_ROWS = 50_000;
+/** Satellites copied are at most this large: every node holds the copy. */
+const SIDEWAYS_MAX_SATELLITE_ROWS = 100_000;
+
+/**
+ * A satellite that filters its partner on a key filters every relation joined to the partner on
+ * that same key: TPC-H Q9's green parts pick a nineteenth of the lineitems by l_partkey, and
+ * partsupp meets lineitem on ps_partkey = l_partkey. Such a relation gets a semi join with a copy
+ * of the satellite (fresh column ids) on its own key, so it is filtered where its rows are
+ * before it meets the partner: Q9 broadcast all 800,000 partsupp rows to every node.
+ */
+function filterSideways(relation: Relation, equalities: readonly Expr[], absorbed: readonly Absorbed[], ids: ColumnIds): Relation {
+  if (relation.rows < SIDEWAYS_MIN_ROWS) return relation;
+  let { plan, rows } = relation;
+  for (const { satellite, joining, kept } of absorbed) {
+    // Not a satellite this relation holds already (as part of a pair).
+    if (satellite.rows > SIDEWAYS_MAX_SATELLITE_ROWS || [...satellite.columns].some((id) => relation.columns.has(id))) continue;
+    for (const key of joining) {
+      const [a, b] = columnEquality(key)!;
+      const [own, partnerKey] = satellite.columns.has(a.id) ? [a, b] : [b, a];
+      // An equality of one of this relation's columns with the partner's key column.
+      const mine = equalities
+        .map(columnEquality)
+        .map((pair) => pair && (pair[0].id === partnerKey.id ? pair[1] : pair[1].id === partnerKey.id ? pair[0] : undefined))
+        .find((column) => column !== undefined && relation.columns.has(column.id));
+      if (!mine) continue;
+      const renamed = new Map<ColumnId, ColumnDef>();
+      const copy = freshCopy(satellite.plan, ids, renamed);
+      const theirs: ColumnRef = { ...own, id: renamed.get(own.id)!.id };
+      plan = { kind: "join", joinType: "semi", left: plan, right: copy, condition: { kind: "call", fn: "equal", args: [mine, theirs], type: key.type } };
+      rows = Math.max(1, rows * kept);
+      break;
+    }
+  }
+  return plan === relation.plan ? relation : { ...relation, plan, rows };
+}
+
+/** The two columns of an equality between plain columns. */
+function columnEquality(p: Expr): [ColumnRef, ColumnRef] | undefined {
+  if (p.kind !== "call" || p.fn !== "equal" || p.args.length !== 2) return undefined;
+  const [a, b] = p.args;
+  return a.kind === "column" && b.kind === "column" ? [a, b] : undefined;
 }
 
 /** Rows of (tree ⋈ r): for each equality, divide by the distinct keys of the wider side. */

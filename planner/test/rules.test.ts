@@ -208,6 +208,22 @@ describe("join reordering", () => {
     expect(q7).toContain("(lineitem ⋈ (supplier ⋈ nation))");
   });
 
+  it("filters a relation that joins a satellite's partner on the same key through a copy of the satellite", () => {
+    // Q9: the green parts filter lineitem on l_partkey, and partsupp meets lineitem on ps_partkey
+    // = l_partkey: partsupp gets a semi join with its own copy of the green parts.
+    const q9 = planSql(TPCH_QUERIES[8].sql, ranged).logical;
+    const scans = (p: LogicalPlan) => nodes(p, "scan") as (LogicalPlan & { kind: "scan" })[];
+    const semis = (nodes(q9, "join") as (LogicalPlan & { kind: "join" })[]).filter((j) => j.joinType === "semi");
+    expect(semis.map((j) => [scans(j.left).map((s) => s.table.names[0]), scans(j.right).map((s) => s.table.names[0])])).toEqual([[["partsupp"], ["part"]]]);
+    const parts = scans(q9).filter((s) => s.table.names[0] === "part");
+    expect(parts).toHaveLength(2);
+    expect(parts[0].columns.map((c) => c.id)).not.toEqual(parts[1].columns.map((c) => c.id));
+    const names = new Map(scans(semis[0]).flatMap((s) => s.columns.map((c) => [c.id, c.name] as const)));
+    expect(exprText(semis[0].condition!, (id) => names.get(id) ?? `#${id}`)).toBe("(ps_partkey = p_partkey)");
+    // Without fresh column ids (the rule alone, as other tests call it) nothing is copied.
+    expect(nodes(reorderJoins(pushDownPredicates(bound(TPCH_QUERIES[8].sql, ranged).plan)), "join").some((j) => (j as { joinType: string }).joinType === "semi")).toBe(false);
+  });
+
   it("leaves a relation that does not filter its partner where the greedy order puts it", () => {
     const { plan } = bound("select count(*) from lineitem, orders, customer where l_orderkey = o_orderkey and o_custkey = c_custkey", ranged);
     expect(joinShape(reorderJoins(pushDownPredicates(plan)))).toBe("((lineitem ⋈ orders) ⋈ customer)");
