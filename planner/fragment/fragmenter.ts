@@ -6,7 +6,8 @@
 //   - final aggregates get their partial rows hashed on the group keys; an aggregate of DISTINCT
 //     values first drops duplicates where the rows are (COUNT(DISTINCT) in two phases);
 //   - joins broadcast a small (or single-row) side, or hash both sides on the join keys, or
-//     use a side already hashed on them;
+//     use a side already hashed on them; a large side first drops the rows whose keys the
+//     other side lacks, when that side's keys can be had before it is hashed;
 //   - windows get their rows hashed on the PARTITION BY columns;
 //   - set operations other than UNION ALL hash every input on all its columns;
 //   - ORDER BY … LIMIT keeps each node's top rows and sorts those on the coordinator; a plain
@@ -86,6 +87,10 @@ const LEFT_ONLY_MATCHED = new Set(["inner", "right"]);
  */
 const REDUCTION_MAX_ROWS = 250_000;
 const REDUCTION_MIN_RATIO = 8;
+/** A semi or anti join's right side this large (estimated) is reduced by keys of the left (#reduceExistenceSide). */
+const EXISTENCE_REDUCTION_MIN_ROWS = 1_000_000;
+/** A relation up to this large (estimated) joined to a key's scan keeps the pair local: it is broadcast. */
+const KEY_SOURCE_SATELLITE_ROWS = 100_000;
 /** Aggregates whose partial results of disjoint row sets merge by the same function's final phase. */
 const MERGEABLE = new Set(["sum", "count", "min", "max", "any_value"]);
 const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
@@ -184,7 +189,9 @@ class Fragmenter {
     };
     // A semi or anti join asks only whether a match exists: each node sends each right row the
     // condition can tell apart once.
-    if ((plan.joinType === "semi" || plan.joinType === "anti") && right.dist.kind !== "single") right = { plan: existenceRows(right.plan, plan), dist: right.dist };
+    if ((plan.joinType === "semi" || plan.joinType === "anti") && right.dist.kind !== "single") {
+      right = { plan: existenceRows(this.#reduceExistenceSide(plan, left, right).plan, plan), dist: right.dist };
+    }
     const canBroadcastRight = RIGHT_ONLY_MATCHED.has(plan.joinType);
     const canBroadcastLeft = LEFT_ONLY_MATCHED.has(plan.joinType);
     if (left.dist.kind === "single" && right.dist.kind === "single") return joined(SINGLE);
@@ -271,6 +278,23 @@ class Fragmenter {
     if (RIGHT_ONLY_MATCHED.has(plan.joinType) && reducedBy(left, leftRows, rightRows)) return [left, this.#semiJoinKeys(right, left, pairs.map((p) => p.left), condition)];
     if (LEFT_ONLY_MATCHED.has(plan.joinType) && reducedBy(right, rightRows, leftRows)) return [this.#semiJoinKeys(left, right, pairs.map((p) => p.right), condition), right];
     return [left, right];
+  }
+
+  /**
+   * A semi or anti join's large right side keeps only the rows whose key one of the left's rows
+   * holds: the others match nothing. When the left side reads exchanges (#reduceByKeys' keys
+   * cannot come from it), the part of it that holds the key and runs where its rows are (a scan
+   * joined to small relations broadcast to it) runs a second time for its distinct keys. TPC-H
+   * Q21: the Saudi suppliers' late lineitems name the orders whose other lineitems matter,
+   * and only those lineitems are hashed, not all 6 million twice.
+   */
+  #reduceExistenceSide(plan: Join, left: Fragment, right: Fragment): Fragment {
+    if (estimateRows(plan.right) < EXISTENCE_REDUCTION_MIN_ROWS || !this.#readsExchange(left.plan)) return right;
+    for (const pair of equiPairs(plan)) {
+      const source = localKeySource(plan.left, pair.left);
+      if (source && containsJoin(source)) return this.#semiJoinKeys(right, this.#walk(source), [pair.left], pair.condition);
+    }
+    return right;
   }
 
   /** `big`'s rows that meet one of `small`'s distinct `keys` on `condition` (a semi join with them, broadcast). */
@@ -437,6 +461,47 @@ function dropDuplicates(input: LogicalPlan, aggregate: Aggregate): LogicalPlan {
 }
 
 /** The right side of a semi or anti join, one row per distinct value of the columns its condition reads. */
+/**
+ * The largest part of `plan` that outputs column `id`, holds every value of it that `plan` does
+ * (inner and semi joins only drop rows), and is computed where its scan's chunks are: the scan,
+ * its filters, and inner joins with small relations of scans (broadcast to it).
+ */
+function localKeySource(plan: LogicalPlan, id: ColumnId): LogicalPlan | undefined {
+  const outputs = (p: LogicalPlan) => outputColumns(p).some((c) => c.id === id);
+  switch (plan.kind) {
+    case "scan":
+      return outputs(plan) ? plan : undefined;
+    case "filter": {
+      const source = localKeySource(plan.input, id);
+      return source === plan.input ? plan : source;
+    }
+    case "project": {
+      const output = plan.outputs.find((o) => o.column.id === id);
+      return output?.expr.kind === "column" ? localKeySource(plan.input, output.expr.id) : undefined;
+    }
+    case "join": {
+      if (plan.joinType === "semi" || plan.joinType === "anti") return localKeySource(plan.left, id);
+      if (plan.joinType !== "inner") return undefined;
+      const [holder, other] = outputs(plan.left) ? [plan.left, plan.right] : [plan.right, plan.left];
+      const source = localKeySource(holder, id);
+      const local = source === holder && estimateRows(other) <= KEY_SOURCE_SATELLITE_ROWS && onlyScansAndInnerJoins(other) && outputs(plan);
+      return local ? plan : source;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function onlyScansAndInnerJoins(plan: LogicalPlan): boolean {
+  if (plan.kind === "join" && plan.joinType !== "inner") return false;
+  if (plan.kind !== "scan" && plan.kind !== "filter" && plan.kind !== "project" && plan.kind !== "join") return false;
+  return children(plan).every(onlyScansAndInnerJoins);
+}
+
+function containsJoin(plan: LogicalPlan): boolean {
+  return plan.kind === "join" || children(plan).some(containsJoin);
+}
+
 function existenceRows(right: LogicalPlan, join: Join): LogicalPlan {
   return join.condition ? distinctOn(right, columnsOf(join.condition)) : right;
 }

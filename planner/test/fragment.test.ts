@@ -58,6 +58,32 @@ describe("fragmentPlan", () => {
     expect(keysOf(stagesOf("SELECT big.v, mid.v FROM big LEFT JOIN mid ON big.k = mid.k AND mid.v = 'x'", { broadcastRowLimit: 0 }))).toEqual([]);
   });
 
+  it("reduces a large EXISTS side by the keys of the left side's local part when the left reads exchanges", () => {
+    const wide = new MemoryCatalog([table("fact", 3_000_000), table("huge", 2_000_000), table("mid", 400_000), table("small", 500)]);
+    const staged = (sql: string) => {
+      const planned = planSql(sql, wide, { twoPhaseAggregates: true });
+      return fragmentPlan(planned.logical, planned.names).stages;
+    };
+    for (const exists of ["EXISTS", "NOT EXISTS"]) {
+      // fact meets small (broadcast, local) and mid (hashed): its keys for huge come from a second
+      // run of fact ⋈ small, not from the hashed join.
+      const stages = staged(`SELECT count(*) FROM fact JOIN small ON fact.v = small.v JOIN mid ON fact.v = mid.v WHERE ${exists} (SELECT 1 FROM huge WHERE huge.k = fact.k)`);
+      const keys = stages.filter((s) => s.joinKeys);
+      expect(keys).toHaveLength(1);
+      expect(keys[0].scans.map((n) => n[0])).toEqual(["fact"]);
+      const huge = stages.find((s) => s.scans.some((n) => n[0] === "huge"))!;
+      expect(huge.inputs).toEqual([keys[0].id]);
+      expect(huge.output.kind).toBe("hash");
+      // The keys' stage joins its own copy of small, broadcast again.
+      const smalls = stages.filter((s) => s.scans.some((n) => n[0] === "small"));
+      expect(smalls).toHaveLength(2);
+      expect(keys[0].inputs).toContain(smalls[1].id);
+    }
+    // Not when the key's local part is a bare scan (no filter by a small relation to gain), nor for a small right side.
+    expect(staged("SELECT count(*) FROM fact JOIN mid ON fact.v = mid.v WHERE EXISTS (SELECT 1 FROM huge WHERE huge.k = fact.k)").filter((s) => s.joinKeys)).toHaveLength(0);
+    expect(staged("SELECT count(*) FROM fact JOIN small ON fact.v = small.v JOIN mid ON fact.v = mid.v WHERE EXISTS (SELECT 1 FROM mid m2 WHERE m2.k = fact.k)").filter((s) => s.joinKeys)).toHaveLength(0);
+  });
+
   it("sends a semi or anti join's right side with its duplicates dropped on each node", () => {
     for (const sql of ["SELECT v FROM big WHERE EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)", "SELECT v FROM big WHERE NOT EXISTS (SELECT 1 FROM mid WHERE mid.k = big.k)"]) {
       const stages = stagesOf(sql, { broadcastRowLimit: 0 });
