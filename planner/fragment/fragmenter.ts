@@ -460,7 +460,6 @@ function dropDuplicates(input: LogicalPlan, aggregate: Aggregate): LogicalPlan {
   return distinctOn(input, used);
 }
 
-/** The right side of a semi or anti join, one row per distinct value of the columns its condition reads. */
 /**
  * The largest part of `plan` that outputs column `id`, holds every value of it that `plan` does
  * (inner and semi joins only drop rows), and is computed where its scan's chunks are: the scan,
@@ -476,8 +475,9 @@ function localKeySource(plan: LogicalPlan, id: ColumnId): LogicalPlan | undefine
       return source === plan.input ? plan : source;
     }
     case "project": {
+      // Only a column passed through under its own id: the part returned must output `id`.
       const output = plan.outputs.find((o) => o.column.id === id);
-      return output?.expr.kind === "column" ? localKeySource(plan.input, output.expr.id) : undefined;
+      return output?.expr.kind === "column" && output.expr.id === id ? localKeySource(plan.input, id) : undefined;
     }
     case "join": {
       if (plan.joinType === "semi" || plan.joinType === "anti") return localKeySource(plan.left, id);
@@ -502,6 +502,7 @@ function containsJoin(plan: LogicalPlan): boolean {
   return plan.kind === "join" || children(plan).some(containsJoin);
 }
 
+/** The right side of a semi or anti join, one row per distinct value of the columns its condition reads. */
 function existenceRows(right: LogicalPlan, join: Join): LogicalPlan {
   return join.condition ? distinctOn(right, columnsOf(join.condition)) : right;
 }
