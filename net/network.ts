@@ -41,10 +41,10 @@ export const DEFAULT_LIMITS: NetworkLimits = {
  * publisher sends to all of them at once (flood publishing), so each relay by a receiver is a
  * copy its peers already have: with gossipsub's defaults every node received every message
  * three times in a cluster of 4, and every copy costs a read, a decryption and a decoding.
- * Each node relays to two mesh peers, which still carries a message past a broken link (with
- * one, a cluster restarting before its mesh was full lost messages), and the heartbeat's IHAVE
- * gossip repairs the rest. IDONTWANT notices (a message to every mesh
- * peer per message received above 512 bytes) cost more than the few relays they would stop.
+ * Each node relays to two mesh peers, which still carries a message past a link not made yet
+ * (with one, in a cluster just restarted, a transfer did not reach two of the four nodes in
+ * 15 s), and the heartbeat's IHAVE gossip repairs the rest. IDONTWANT notices are off: each
+ * would be a message to every mesh peer for every message received, to spare a few relays.
  */
 const RELAY = { D: 2, Dlo: 2, Dhi: 3, Dscore: 2, Dout: 0, idontwantMinDataSize: Number.MAX_SAFE_INTEGER };
 const SEED_RETRY_MS = 5_000;
