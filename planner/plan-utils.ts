@@ -94,6 +94,17 @@ export function children(plan: LogicalPlan): LogicalPlan[] {
   }
 }
 
+/**
+ * Whether a plan is scans, filters, projections and inner joins only: it gives the same rows
+ * every time it runs (no LIMIT without an order to pick them), so a copy of it may stand in
+ * for it, and it runs where its scans' chunks are, given its joins' small sides.
+ */
+export function isScanJoinTree(plan: LogicalPlan): boolean {
+  if (plan.kind === "join" && plan.joinType !== "inner") return false;
+  if (plan.kind !== "scan" && plan.kind !== "filter" && plan.kind !== "project" && plan.kind !== "join") return false;
+  return children(plan).every(isScanJoinTree);
+}
+
 export function withChildren(plan: LogicalPlan, kids: LogicalPlan[]): LogicalPlan {
   switch (plan.kind) {
     case "scan":

@@ -17,7 +17,7 @@
 import { UnsupportedError, invariant } from "../../common/errors.ts";
 import type { Aggregate, AggregateCall, ColumnDef, ColumnId, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, Window } from "../logical.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
-import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
+import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
 import { emitPlan } from "../substrait/emit.ts";
 import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
 import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
@@ -484,18 +484,12 @@ function localKeySource(plan: LogicalPlan, id: ColumnId): LogicalPlan | undefine
       if (plan.joinType !== "inner") return undefined;
       const [holder, other] = outputs(plan.left) ? [plan.left, plan.right] : [plan.right, plan.left];
       const source = localKeySource(holder, id);
-      const local = source === holder && estimateRows(other) <= KEY_SOURCE_SATELLITE_ROWS && onlyScansAndInnerJoins(other) && outputs(plan);
+      const local = source === holder && estimateRows(other) <= KEY_SOURCE_SATELLITE_ROWS && isScanJoinTree(other) && outputs(plan);
       return local ? plan : source;
     }
     default:
       return undefined;
   }
-}
-
-function onlyScansAndInnerJoins(plan: LogicalPlan): boolean {
-  if (plan.kind === "join" && plan.joinType !== "inner") return false;
-  if (plan.kind !== "scan" && plan.kind !== "filter" && plan.kind !== "project" && plan.kind !== "join") return false;
-  return children(plan).every(onlyScansAndInnerJoins);
 }
 
 function containsJoin(plan: LogicalPlan): boolean {

@@ -9,7 +9,7 @@
 import { freshCopy } from "../bind/subqueries.ts";
 import type { ColumnIds } from "../bind/binder.ts";
 import type { ColumnDef, ColumnId, ColumnRef, Expr, LogicalPlan } from "../logical.ts";
-import { children, columnsOf, conjuncts, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
+import { children, columnsOf, conjuncts, isScanJoinTree, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 
@@ -152,9 +152,10 @@ function absorbFilteringSatellites(relations: Relation[], predicates: Expr[], ab
     const { satellite, partner, joining, rows } = chosen;
     // The pair's condition: its keys, then whatever else names only the two of them.
     const between = predicates.filter((p) => !joining.includes(p) && [...columnsOf(p)].every((id) => [satellite, partner].includes(owner(id))));
-    const joined = ids ? filterSideways(relations[satellite], joining, absorbed, ids) : relations[satellite];
+    // Either side may meet, on these keys, a key an earlier satellite filtered.
+    const [host, joined] = [relations[partner], relations[satellite]].map((r) => (ids ? filterSideways(r, joining, absorbed, ids) : r));
     const pair: Relation = {
-      plan: { kind: "join", joinType: "inner", left: relations[partner].plan, right: joined.plan, condition: makeAnd([...joining, ...between]) },
+      plan: { kind: "join", joinType: "inner", left: host.plan, right: joined.plan, condition: makeAnd([...joining, ...between]) },
       columns: new Set([...relations[partner].columns, ...relations[satellite].columns]),
       rows: Math.max(1, rows),
     };
@@ -180,16 +181,19 @@ const SIDEWAYS_MAX_SATELLITE_ROWS = 100_000;
 /**
  * A satellite that filters its partner on a key filters every relation joined to the partner on
  * that same key: TPC-H Q9's green parts pick a nineteenth of the lineitems by l_partkey, and
- * partsupp meets lineitem on ps_partkey = l_partkey. Such a relation gets a semi join with a copy
- * of the satellite (fresh column ids) on its own key, so it is filtered where its rows are
- * before it meets the partner: Q9 broadcast all 800,000 partsupp rows to every node.
+ * partsupp meets lineitem on ps_partkey = l_partkey. Such a relation (`equalities` are the ones
+ * it is joined on) gets a semi join with a copy of the satellite (fresh column ids) on its own
+ * key, so it is filtered where its rows are before it meets the partner: Q9 broadcast all
+ * 800,000 partsupp rows to every node. It applies to both sides of a later absorption (the
+ * partner may be the one meeting the key) and to the relations left unabsorbed.
  */
 function filterSideways(relation: Relation, equalities: readonly Expr[], absorbed: readonly Absorbed[], ids: ColumnIds): Relation {
   if (relation.rows < SIDEWAYS_MIN_ROWS) return relation;
   let { plan, rows } = relation;
   for (const { satellite, joining, kept } of absorbed) {
-    // Not a satellite this relation holds already (as part of a pair).
-    if (satellite.rows > SIDEWAYS_MAX_SATELLITE_ROWS || [...satellite.columns].some((id) => relation.columns.has(id))) continue;
+    // Not a satellite this relation holds already (as part of a pair), nor one a copy of which
+    // might keep other rows (a LIMIT without an order) or cost more than a scan.
+    if (satellite.rows > SIDEWAYS_MAX_SATELLITE_ROWS || [...satellite.columns].some((id) => relation.columns.has(id)) || !isScanJoinTree(satellite.plan)) continue;
     for (const key of joining) {
       const [a, b] = columnEquality(key)!;
       const [own, partnerKey] = satellite.columns.has(a.id) ? [a, b] : [b, a];
