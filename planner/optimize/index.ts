@@ -3,6 +3,7 @@ import type { ColumnIds } from "../bind/binder.ts";
 import type { LogicalPlan } from "../logical.ts";
 import { splitAggregates } from "./aggregate-split.ts";
 import { foldConstants } from "./constant-folding.ts";
+import { pushCountsBelowLeftJoins } from "./count-pushdown.ts";
 import { reorderJoins } from "./join-reorder.ts";
 import { pushDownPredicates } from "./predicate-pushdown.ts";
 import { pruneColumns } from "./projection-pruning.ts";
@@ -18,6 +19,10 @@ export function optimize(plan: LogicalPlan, options: OptimizeOptions): LogicalPl
   p = pushDownPredicates(p);
   p = reorderJoins(p, options.ids);
   p = pushDownPredicates(p);
-  if (options.twoPhaseAggregates) p = splitAggregates(p, options.ids);
+  if (options.twoPhaseAggregates) {
+    // Plans cut into stages: a left join's matches are counted before the join, where they are.
+    p = pushCountsBelowLeftJoins(p, options.ids);
+    p = splitAggregates(p, options.ids);
+  }
   return pruneColumns(p);
 }

@@ -258,6 +258,36 @@ describe("join reordering", () => {
   });
 });
 
+describe("counts below left joins", () => {
+  /** Left joins whose right side is an aggregate: the ones the rule made (none of these queries writes one). */
+  const countedBelow = (sql: string, twoPhaseAggregates = true) =>
+    (nodes(planSql(sql, tpchCatalog, { twoPhaseAggregates }).logical, "join") as (LogicalPlan & { kind: "join" })[]).filter(
+      (j) => j.joinType === "left" && nodes(j.right, "aggregate").length > 0,
+    ).length;
+
+  it("counts a left join's matches per key before the join in staged plans (Q13)", () => {
+    expect(countedBelow(TPCH_QUERIES[12].sql)).toBe(1);
+    expect(countedBelow(TPCH_QUERIES[12].sql, false)).toBe(0);
+    expect(countedBelow("select c_custkey, count(o_orderkey), count(o_totalprice) from customer left join orders on c_custkey = o_custkey and c_nationkey = o_orderkey group by c_custkey")).toBe(1);
+  });
+
+  it("leaves every other aggregate over a join as it is", () => {
+    for (const sql of [
+      "select c_custkey, count(*) from customer left join orders on c_custkey = o_custkey group by c_custkey",
+      "select c_custkey, sum(o_totalprice) from customer left join orders on c_custkey = o_custkey group by c_custkey",
+      "select c_custkey, count(distinct o_orderkey) from customer left join orders on c_custkey = o_custkey group by c_custkey",
+      "select c_custkey, count(o_orderkey) from customer join orders on c_custkey = o_custkey group by c_custkey",
+      "select c_custkey, count(o_orderkey) from customer left join orders on c_custkey < o_custkey group by c_custkey",
+      "select o_orderstatus, count(o_orderkey) from customer left join orders on c_custkey = o_custkey group by o_orderstatus",
+      "select c_custkey, count(o_orderkey) from customer left join orders on c_custkey = o_custkey and o_totalprice > c_acctbal group by c_custkey",
+      // A key compared through a cast (c_nationkey is BIGINT, o_shippriority INTEGER).
+      "select c_custkey, count(o_orderkey) from customer left join orders on c_custkey = o_custkey and c_nationkey = o_shippriority group by c_custkey",
+    ]) {
+      expect(countedBelow(sql), sql).toBe(0);
+    }
+  });
+});
+
 describe("decorrelated subqueries", () => {
   /** The tables scanned under each aggregate's input semi join (none: the aggregate reads its input unreduced). */
   const reducers = (sql: string) =>
