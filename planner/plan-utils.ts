@@ -3,6 +3,7 @@ import { invariant } from "../common/errors.ts";
 import type {
   ColumnDef,
   ColumnId,
+  ColumnRef,
   Expr,
   Join,
   LogicalPlan,
@@ -92,6 +93,13 @@ export function children(plan: LogicalPlan): LogicalPlan[] {
     case "set":
       return [...plan.inputs];
   }
+}
+
+/** The two columns of an equality between plain columns (`a = b`), or undefined. */
+export function columnEquality(p: Expr): [ColumnRef, ColumnRef] | undefined {
+  if (p.kind !== "call" || p.fn !== "equal" || p.args.length !== 2) return undefined;
+  const [a, b] = p.args;
+  return a.kind === "column" && b.kind === "column" ? [a, b] : undefined;
 }
 
 /**

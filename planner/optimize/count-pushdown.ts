@@ -14,7 +14,7 @@ import type { ColumnIds } from "../bind/binder.ts";
 import { literal } from "../bind/literals.ts";
 import { call, castTo } from "../bind/operators.ts";
 import type { Aggregate, ColumnDef, ColumnId, ColumnRef, Expr, Join, LogicalPlan } from "../logical.ts";
-import { columnRef, conjuncts, makeAnd, outputColumns, transformUp } from "../plan-utils.ts";
+import { columnEquality, columnRef, conjuncts, makeAnd, outputColumns, transformUp } from "../plan-utils.ts";
 import { decimal, type } from "../types.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 
@@ -31,9 +31,9 @@ function countBelow(aggregate: Aggregate, ids: ColumnIds): LogicalPlan | undefin
   // The condition: equalities of a left column and a right column, nothing else.
   const keys: { left: ColumnRef; right: ColumnDef }[] = [];
   for (const c of conjuncts(join.condition)) {
-    if (c.kind !== "call" || c.fn !== "equal" || c.args.length !== 2) return undefined;
-    const [a, b] = c.args;
-    if (a.kind !== "column" || b.kind !== "column") return undefined;
+    const pair = columnEquality(c);
+    if (!pair) return undefined;
+    const [a, b] = pair;
     if (leftColumns.has(a.id) && rightColumns.has(b.id)) keys.push({ left: a, right: rightColumns.get(b.id)! });
     else if (leftColumns.has(b.id) && rightColumns.has(a.id)) keys.push({ left: b, right: rightColumns.get(a.id)! });
     else return undefined;

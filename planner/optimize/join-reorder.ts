@@ -9,7 +9,7 @@
 import { freshCopy } from "../bind/subqueries.ts";
 import type { ColumnIds } from "../bind/binder.ts";
 import type { ColumnDef, ColumnId, ColumnRef, Expr, LogicalPlan } from "../logical.ts";
-import { children, columnsOf, conjuncts, isScanJoinTree, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
+import { children, columnEquality, columnsOf, conjuncts, isScanJoinTree, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 
@@ -137,9 +137,8 @@ function absorbFilteringSatellites(relations: Relation[], predicates: Expr[], ab
       // Its join keys: equalities between one of its columns and another relation's. Other
       // conditions that name it (an OR across two relations) stay for when both are joined.
       const joining = predicates.filter((p) => {
-        if (p.kind !== "call" || p.fn !== "equal" || p.args.some((a) => a.kind !== "column")) return false;
-        const sides = p.args.map((a) => owner((a as { id: ColumnId }).id));
-        return sides.includes(i) && sides.some((r) => r !== i);
+        const sides = columnEquality(p)?.map((c) => owner(c.id));
+        return sides !== undefined && sides.includes(i) && sides.some((r) => r !== i);
       });
       const partners = new Set(joining.flatMap((p) => [...columnsOf(p)].map(owner)).filter((r) => r !== i));
       if (joining.length === 0 || partners.size !== 1 || partners.has(-1)) continue;
@@ -212,13 +211,6 @@ function filterSideways(relation: Relation, equalities: readonly Expr[], absorbe
     }
   }
   return plan === relation.plan ? relation : { ...relation, plan, rows };
-}
-
-/** The two columns of an equality between plain columns. */
-function columnEquality(p: Expr): [ColumnRef, ColumnRef] | undefined {
-  if (p.kind !== "call" || p.fn !== "equal" || p.args.length !== 2) return undefined;
-  const [a, b] = p.args;
-  return a.kind === "column" && b.kind === "column" ? [a, b] : undefined;
 }
 
 /** Rows of (tree ⋈ r): for each equality, divide by the distinct keys of the wider side. */
