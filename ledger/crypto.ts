@@ -3,6 +3,7 @@
 // that must also run in browsers. Same keys, same signatures (ed25519 is deterministic).
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from "node:crypto";
 import * as noble from "@noble/ed25519";
+import { cachedIn } from "../common/bounded-cache.ts";
 import { sha512 } from "@noble/hashes/sha2.js";
 
 export const PUBLIC_KEY_BYTES = 32;
@@ -50,14 +51,9 @@ const publicKeyCache = new Map<string, KeyObject>();
 const PUBLIC_KEY_CACHE_LIMIT = 4096;
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString("hex");
-  let key = publicKeyCache.get(id);
-  if (key === undefined) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
-    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyCache.clear();
-    publicKeyCache.set(id, key);
-  }
-  return key;
+  return cachedIn(publicKeyCache, PUBLIC_KEY_CACHE_LIMIT, Buffer.from(publicKey).toString("hex"), () =>
+    createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" }),
+  );
 }
 
 export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {

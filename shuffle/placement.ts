@@ -8,6 +8,7 @@
 // four random positions, one often owns half the key space); with sixteen, every node's share
 // stays near 1/n.
 import { createHash } from "node:crypto";
+import { cachedIn } from "../common/bounded-cache.ts";
 import { UserError, invariant } from "../common/errors.ts";
 
 export const ID_BYTES = 32;
@@ -45,13 +46,9 @@ const members = new Map<string, Member>();
 const MAX_CACHED_MEMBERS = 4096;
 
 export function member(peerId: string): Member {
-  let known = members.get(peerId);
-  if (!known) {
-    if (members.size >= MAX_CACHED_MEMBERS) members.clear();
-    known = Object.freeze({ peerId, points: Object.freeze(Array.from({ length: POINTS_PER_NODE }, (_, point) => positionOf(peerId, point))) });
-    members.set(peerId, known);
-  }
-  return known;
+  return cachedIn(members, MAX_CACHED_MEMBERS, peerId, () =>
+    Object.freeze({ peerId, points: Object.freeze(Array.from({ length: POINTS_PER_NODE }, (_, point) => positionOf(peerId, point))) }),
+  );
 }
 
 /** The member's point nearest `target`. */
@@ -85,27 +82,20 @@ export function keyTarget(high: number, low: number): Uint8Array {
   return target;
 }
 
-/**
- * Places 64-bit key hashes on a fixed membership fast: the nearest member by the first 8 bytes
- * of the XOR distance, which decides for all but members whose positions share those 8 bytes
- * (then `nearest` decides). Always the same answer as `nearest(keyTarget(high, low), members)`.
- */
 /** Routers by membership: building one fills a table of 2^PREFIX_BITS entries (about a millisecond), and runs of one cluster share a membership. */
 const routers = new Map<string, Router>();
 const MAX_CACHED_ROUTERS = 64;
 
 /** The Router over the members with these peer ids, in this order (built once per membership). */
 export function routerFor(peerIds: readonly string[]): Router {
-  const key = peerIds.join("\0");
-  let router = routers.get(key);
-  if (!router) {
-    if (routers.size >= MAX_CACHED_ROUTERS) routers.clear();
-    router = new Router(peerIds.map(member));
-    routers.set(key, router);
-  }
-  return router;
+  return cachedIn(routers, MAX_CACHED_ROUTERS, peerIds.join("\0"), () => new Router(peerIds.map(member)));
 }
 
+/**
+ * Places 64-bit key hashes on a fixed membership fast: the nearest member by the first 8 bytes
+ * of the XOR distance, which decides for all but members whose positions share those 8 bytes
+ * (then `nearest` decides). Always the same answer as `nearest(keyTarget(high, low), members)`.
+ */
 export class Router {
   readonly members: readonly Member[];
   /** Every member's points: the member index owning each, and its first 8 bytes. */
@@ -172,13 +162,6 @@ export class Router {
 
   /** The indexes of the `count` members nearest the key, nearest first. */
   targets(high: number, low: number, count: number): readonly number[] {
-    const key = `${high}:${low}:${count}`;
-    let targets = this.#targets.get(key);
-    if (!targets) {
-      if (this.#targets.size >= MAX_CACHED_TARGETS) this.#targets.clear();
-      targets = nearest(keyTarget(high, low), this.members, count).map((m) => this.members.indexOf(m));
-      this.#targets.set(key, targets);
-    }
-    return targets;
+    return cachedIn(this.#targets, MAX_CACHED_TARGETS, `${high}:${low}:${count}`, () => nearest(keyTarget(high, low), this.members, count).map((m) => this.members.indexOf(m)));
   }
 }
