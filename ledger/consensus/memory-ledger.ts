@@ -97,12 +97,11 @@ const UNKNOWN = 0;
 const UNSPENT = 1;
 const SPENT = 2;
 
-/** Grows a typed array to hold index `at`, doubling. */
-function ensure<T extends Uint8Array | Int32Array | Float64Array>(array: T, at: number, make: (length: number) => T): T {
-  if (at < array.length) return array;
-  const grown = make(Math.max(at + 1, array.length * 2));
-  grown.set(array);
-  return grown;
+/** A typed array like `array`, doubled until it holds index `at`, with its contents. */
+function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, at: number, make: new (length: number) => T): T {
+  const larger = new make(Math.max(at + 1, array.length * 2));
+  larger.set(array);
+  return larger;
 }
 
 export class MemoryLedger implements AcceptedState {
@@ -159,10 +158,16 @@ export class MemoryLedger implements AcceptedState {
     const spent = consumed.map((out) => registry.outputId(out));
     for (const id of spent) invariant(id !== undefined && id < this.#state.length && this.#state[id] === UNSPENT, "commit spends an output that is spent or unknown");
     const last = registered.firstOutput + registered.outputCount - 1;
-    this.#state = ensure(this.#state, last, (n) => new Uint8Array(n));
-    this.#acceptedMs = ensure(this.#acceptedMs, last, (n) => new Float64Array(n));
-    this.#spentBy = ensure(this.#spentBy, last, (n) => new Int32Array(n));
-    this.#committed = ensure(this.#committed, registered.id, (n) => new Uint8Array(n));
+    // The per-output arrays grow together, and so do the per-transaction and per-position ones.
+    if (last >= this.#state.length) {
+      this.#state = grown(this.#state, last, Uint8Array);
+      this.#acceptedMs = grown(this.#acceptedMs, last, Float64Array);
+      this.#spentBy = grown(this.#spentBy, last, Int32Array);
+    }
+    if (registered.id >= this.#committed.length) {
+      this.#committed = grown(this.#committed, registered.id, Uint8Array);
+      this.#positionOf = grown(this.#positionOf, registered.id, Int32Array);
+    }
     for (const id of spent as number[]) {
       this.#state[id] = SPENT;
       this.#spentBy[id] = registered.id;
@@ -173,9 +178,10 @@ export class MemoryLedger implements AcceptedState {
     }
     this.#committed[registered.id] = 1;
     const position = this.#count++;
-    this.#positionOf = ensure(this.#positionOf, registered.id, (n) => new Int32Array(n));
-    this.#order = ensure(this.#order, position, (n) => new Int32Array(n));
-    this.#orderMs = ensure(this.#orderMs, position, (n) => new Float64Array(n));
+    if (position >= this.#order.length) {
+      this.#order = grown(this.#order, position, Int32Array);
+      this.#orderMs = grown(this.#orderMs, position, Float64Array);
+    }
     this.#positionOf[registered.id] = position;
     this.#order[position] = registered.id;
     this.#orderMs[position] = acceptedMs;

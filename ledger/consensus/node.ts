@@ -100,8 +100,8 @@ export interface LedgerNodeConfig {
   verifyObservation?: (observation: Observation, publicKey: Uint8Array) => boolean;
   /** Transactions already checked but for their inputs; the simulator shares one among its nodes. */
   contentVerdicts?: ContentVerdicts;
-  /** The validators among `votes` whose edge is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
-  certifiedBy?: typeof certifiedByEach;
+  /** The committee indices of the validators among `votes` whose edge is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
+  acceptedVoters?: typeof acceptedVoterIndices;
   intervalMs: number;
   /** How long a decided transaction's record stays in memory (DEFAULT_RETAIN_DECIDED_MS). */
   retainDecidedMs?: number;
@@ -121,6 +121,25 @@ export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdg
     if (peer !== undefined) voters.set(peer, edge);
   }
   return voters;
+}
+
+/**
+ * The distinct committee indices (`check` names an edge's) of the validators whose edge among
+ * `votes` says ACCEPTED for `hash` and is genuine, ascending: what a follower weighs a
+ * certificate by. Small numbers, not a map: the simulator keeps one per certificate it saw.
+ */
+export function acceptedVoterIndices(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): number[] {
+  const indices: number[] = [];
+  for (const edge of votes) {
+    if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || (edge.entry.txHash !== hash && !bytesEqual(edge.entry.txHash, hash))) continue;
+    const index = check(edge);
+    if (index !== undefined) indices.push(index);
+  }
+  indices.sort((a, b) => a - b);
+  let distinct = 0;
+  for (let i = 0; i < indices.length; i++) if (i === 0 || indices[i] !== indices[i - 1]) indices[distinct++] = indices[i];
+  indices.length = distinct;
+  return indices;
 }
 
 
@@ -240,8 +259,6 @@ export class LedgerNode {
   readonly #catchUpAsked = new Map<PeerKey, number>();
   /** Follower: transactions whose certificates came short of a quorum here, and how often it asked for better ones. */
   readonly #shortAsks = new Map<string, number>();
-  /** Peers convicted of equivocation here. */
-  readonly #convicted: PeerKey[] = [];
   #out: Outbound[] = [];
   /** Rotates which validators a node asks for certificates. */
   #askRound = 0;
@@ -615,7 +632,6 @@ export class LedgerNode {
     if (voter === undefined) return;
     const weight = this.#weightAt[voter];
     this.#weightAt[voter] = 0;
-    this.#convicted.push(peer);
     this.events.evidence.push(peer);
     for (const record of this.#open.values()) {
       if (record.pending[voter]) record.pendingWeight -= weight;
@@ -835,6 +851,12 @@ export class LedgerNode {
     return publicKey && verifyEdge(edge, publicKey, this.#verifyHeader) ? peer : undefined;
   };
 
+  /** The committee index of the validator that signed an edge, if its path and signature hold. */
+  readonly #validEdgeIndex = (edge: ObservationEdge): number | undefined => {
+    const peer = this.#validEdge(edge);
+    return peer === undefined ? undefined : this.#validatorIndex.get(peer);
+  };
+
   /** The edges of one observation share its header's signature: it is checked once. */
   readonly #verifyHeader = (signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): boolean => {
     const key = toHex(signature);
@@ -851,12 +873,10 @@ export class LedgerNode {
     if (!body) return;
     const key = txKey(body);
     if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
-    const voters = (this.config.certifiedBy ?? certifiedByEach)(txHash(body), item.votes, this.#validEdge);
-    // Every voter weighs 1 but the convicted (a handful at most): count them only when they could matter.
-    let weight = voters.size;
-    const quorum = QUORUM * this.#totalWeight;
-    if (weight - this.#convicted.length < quorum) for (const peer of this.#convicted) if (voters.has(peer)) weight--;
-    if (weight < quorum) {
+    const voters = (this.config.acceptedVoters ?? acceptedVoterIndices)(txHash(body), item.votes, this.#validEdgeIndex);
+    let weight = 0;
+    for (const voter of voters) weight += this.#weightAt[voter];
+    if (weight < QUORUM * this.#totalWeight) {
       // Short of a quorum here (a voter this node convicted, or a forgery): ask validators for theirs.
       const asked = this.#shortAsks.get(key) ?? 0;
       if (asked < MAX_SHORT_ASKS && (asked > 0 || this.#shortAsks.size < MAX_SHORT_CERTIFICATES)) {

@@ -14,7 +14,7 @@
 // (ledger/consensus/validators.ts); the report says how many validators were byzantine.
 import { bytesEqual, generateKeyPair, sign, toHex, verify, type KeyPair } from "../crypto.ts";
 import { verifyObservation } from "../observation/index.ts";
-import { certifiedByEach, LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
+import { acceptedVoterIndices, LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
 import { MemoryLedger, OutputRegistry } from "../consensus/memory-ledger.ts";
 import { DEFAULT_VALIDATORS, selectValidators } from "../consensus/validators.ts";
 import { COIN, TOTAL_SUPPLY, type Observation, type ObservationEdge, type Output, type Transaction } from "../schema.ts";
@@ -91,10 +91,10 @@ function cachedVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uin
   return ok;
 }
 
-// Every node checks an edge alike (they share one committee): its signer, or null when it fails.
-const EDGE_SIGNERS = new WeakMap<ObservationEdge, string | null>();
-const CERTIFIERS = new WeakMap<readonly ObservationEdge[], ReturnType<typeof certifiedByEach>>();
-const cachedCertifiedBy: typeof certifiedByEach = (hash, votes, check) => {
+// Every node checks an edge alike (they share one committee, in one order): its signer's index, or null when it fails.
+const EDGE_SIGNERS = new WeakMap<ObservationEdge, number | null>();
+const CERTIFIERS = new WeakMap<readonly ObservationEdge[], number[]>();
+const cachedAcceptedVoters: typeof acceptedVoterIndices = (hash, votes, check) => {
   let voters = CERTIFIERS.get(votes);
   if (!voters) {
     const cachedCheck = (edge: ObservationEdge) => {
@@ -102,7 +102,7 @@ const cachedCertifiedBy: typeof certifiedByEach = (hash, votes, check) => {
       if (signer === undefined) EDGE_SIGNERS.set(edge, (signer = check(edge) ?? null));
       return signer ?? undefined;
     };
-    CERTIFIERS.set(votes, (voters = certifiedByEach(hash, votes, cachedCheck)));
+    CERTIFIERS.set(votes, (voters = acceptedVoterIndices(hash, votes, cachedCheck)));
   }
   return voters;
 };
@@ -186,7 +186,7 @@ export function runSimulation(options: SimOptions): SimReport {
       verify: cachedVerify,
       verifyObservation: cachedVerifyObservation,
       contentVerdicts,
-      certifiedBy: cachedCertifiedBy,
+      acceptedVoters: cachedAcceptedVoters,
       intervalMs,
       behaviour: behaviours[i],
       // Byzantine nodes keep every record: the report reads from them the equivocations they made.
