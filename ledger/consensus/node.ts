@@ -84,7 +84,7 @@ export type Message =
   | { kind: "certify"; hashes: string[] }
   | { kind: "certified"; items: Certificate[]; feed?: FeedPosition };
 
-export type Outbound = { to: "all" | PeerKey[]; message: Message };
+export type Outbound = { to: "all" | readonly PeerKey[]; message: Message };
 
 export interface LedgerNodeConfig {
   self: PeerKey;
@@ -242,8 +242,8 @@ export class LedgerNode {
   /** Where votes and transactions go: everyone when every peer validates, else the rest of the committee. */
   readonly #committee: "all" | PeerKey[];
   /** A validator's followers, sent its commits; a follower's feeders, that send it theirs. */
-  readonly #followers: PeerKey[] = [];
-  readonly #feeders: PeerKey[] = [];
+  readonly #followers: readonly PeerKey[] = [];
+  readonly #feeders: readonly PeerKey[] = [];
   /** Follower: certificates waiting for their inputs to be committed. */
   readonly #parked = new Map<string, Certificate>();
   /** Follower: per feeder, the position in its commit order up to which this node has everything. */
@@ -424,7 +424,7 @@ export class LedgerNode {
     return this.#flush();
   }
 
-  #send(to: "all" | PeerKey[], message: Message): void {
+  #send(to: "all" | readonly PeerKey[], message: Message): void {
     this.#out.push({ to, message });
   }
 
@@ -675,9 +675,11 @@ export class LedgerNode {
       sides.sort((a, b) => b.pendingWeight - a.pendingWeight || (a.key < b.key ? -1 : 1));
       this.#signAccepted(sides[0], nowMs);
     }
-    for (const record of [...this.#open.values()]) {
-      if ((record.status === "pending" || record.status === "conflicted") && record.acceptedWeight >= quorum) this.#commit(record, nowMs);
-    }
+    // Committing removes records from #open, and may reject a rival that was certified too: collect, then check again.
+    const certified = (record: TxRecord) => (record.status === "pending" || record.status === "conflicted") && record.acceptedWeight >= quorum;
+    const due: TxRecord[] = [];
+    for (const record of this.#open.values()) if (certified(record)) due.push(record);
+    for (const record of due) if (certified(record)) this.#commit(record, nowMs);
   }
 
   #commit(record: TxRecord, nowMs: number): void {

@@ -32,7 +32,19 @@ export function selectValidators(peers: readonly PeerKey[], count: number, seed:
  * Who feeds whom: each follower (a peer outside the committee) gets FEEDERS_PER_FOLLOWER
  * distinct validators, spread so each validator feeds about the same number of followers.
  */
-export function feedAssignment(peers: readonly PeerKey[], validators: readonly PeerKey[]): { feedersOf: Map<PeerKey, PeerKey[]>; followersOf: Map<PeerKey, PeerKey[]> } {
+export function feedAssignment(peers: readonly PeerKey[], validators: readonly PeerKey[]): FeedAssignment {
+  // Nodes built from one peer list and committee (the simulator's thousand) share one assignment.
+  const known = ASSIGNMENTS.get(peers);
+  if (known?.validators === validators) return known.assignment;
+  const assignment = assignFeeders(peers, validators);
+  ASSIGNMENTS.set(peers, { validators, assignment });
+  return assignment;
+}
+
+type FeedAssignment = { readonly feedersOf: ReadonlyMap<PeerKey, readonly PeerKey[]>; readonly followersOf: ReadonlyMap<PeerKey, readonly PeerKey[]> };
+const ASSIGNMENTS = new WeakMap<readonly PeerKey[], { validators: readonly PeerKey[]; assignment: FeedAssignment }>();
+
+function assignFeeders(peers: readonly PeerKey[], validators: readonly PeerKey[]): FeedAssignment {
   const committee = new Set(validators);
   const followers = peers.filter((p) => !committee.has(p));
   const perFollower = Math.min(FEEDERS_PER_FOLLOWER, validators.length);

@@ -18,12 +18,14 @@ export class VirtualClock {
     const heap = this.#heap;
     heap.push(event);
     let i = heap.length - 1;
+    // Sift up, moving parents down into the hole: no swaps, no temporary arrays.
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      if (!before(event, heap[parent])) break;
+      heap[i] = heap[parent];
       i = parent;
     }
+    heap[i] = event;
   }
 
   /** Runs events until the queue is empty or the next one is after `until`. */
@@ -33,17 +35,17 @@ export class VirtualClock {
       const event = heap[0];
       const last = heap.pop()!;
       if (heap.length > 0) {
-        heap[0] = last;
+        // Sift the last event down from the root, moving smaller children up into the hole.
         let i = 0;
         for (;;) {
-          const [l, r] = [2 * i + 1, 2 * i + 2];
-          let smallest = i;
-          if (l < heap.length && before(heap[l], heap[smallest])) smallest = l;
-          if (r < heap.length && before(heap[r], heap[smallest])) smallest = r;
-          if (smallest === i) break;
-          [heap[i], heap[smallest]] = [heap[smallest], heap[i]];
-          i = smallest;
+          const left = 2 * i + 1;
+          if (left >= heap.length) break;
+          const child = left + 1 < heap.length && before(heap[left + 1], heap[left]) ? left + 1 : left;
+          if (!before(heap[child], last)) break;
+          heap[i] = heap[child];
+          i = child;
         }
+        heap[i] = last;
       }
       this.#now = event.at;
       event.run();
