@@ -659,6 +659,7 @@ export class LedgerNode {
   }
 
   #decide(nowMs: number): void {
+    if (this.#open.size === 0 && this.#conflicts.size === 0) return; // a follower, most of the time
     const quorum = QUORUM * this.#totalWeight;
     const window = this.config.conflictWindowMs ?? DEFAULT_CONFLICT_WINDOW_MS;
     for (const record of this.#open.values()) {
