@@ -184,6 +184,8 @@ export interface NodeEvents {
   committedAtMs: number[];
   rejected: { hash: string; reason: string }[];
   evidence: PeerKey[];
+  /** Transactions this node signed PENDING for after signing a rival spender: only the simulator's equivocators do. */
+  equivocations: string[];
 }
 
 /** Hex names of an observation's entries, worked out once per observation however many nodes read it. */
@@ -212,7 +214,7 @@ function acceptedEdges(record: TxRecord): ObservationEdge[] {
 
 export class LedgerNode {
   readonly config: LedgerNodeConfig;
-  readonly events: NodeEvents = { committed: [], committedAtMs: [], rejected: [], evidence: [] };
+  readonly events: NodeEvents = { committed: [], committedAtMs: [], rejected: [], evidence: [], equivocations: [] };
   readonly #observations: ObservationBuilder;
   readonly #txs = new Map<string, TxRecord>();
   /** Transactions still to be decided: waiting, pending or conflicted. */
@@ -339,6 +341,7 @@ export class LedgerNode {
     this.events.committedAtMs.length = 0;
     this.events.rejected.length = 0;
     this.events.evidence.length = 0;
+    this.events.equivocations.length = 0;
   }
 
   /** What this node knows of a transaction: its status and the weight of each kind of vote. */
@@ -488,6 +491,7 @@ export class LedgerNode {
       }
       return;
     }
+    if (rivals.some((rival) => this.#txs.get(rival!)?.signedPending)) this.events.equivocations.push(record.key);
     for (const k of record.spends) if (!this.#claims.has(k)) this.#claims.set(k, record.key);
     record.status = "pending";
     record.signedPending = true;

@@ -46,7 +46,7 @@ export interface SimOptions {
   partition?: boolean;
   intervalMs?: number;
   /**
-   * How long honest nodes keep decided transactions' records (default 5 s of virtual time: short,
+   * How long nodes keep decided transactions' records (default 5 s of virtual time: short,
    * so that a run exercises forgetting them, which the node's default would outlast).
    */
   retainDecidedMs?: number;
@@ -189,8 +189,7 @@ export function runSimulation(options: SimOptions): SimReport {
       acceptedVoters: cachedAcceptedVoters,
       intervalMs,
       behaviour: behaviours[i],
-      // Byzantine nodes keep every record: the report reads from them the equivocations they made.
-      retainDecidedMs: behaviours[i] === "honest" ? (options.retainDecidedMs ?? 5_000) : Infinity,
+      retainDecidedMs: options.retainDecidedMs ?? 5_000,
     });
     return { key, node, ledger, behaviour: behaviours[i], down: false };
   });
@@ -369,8 +368,7 @@ export function runSimulation(options: SimOptions): SimReport {
   const equivocators = new Set(nodes.filter((n) => n.behaviour === "equivocate").map((n) => n.key));
   const convicted = new Set(honest.flatMap((n) => n.node.events.evidence));
   // Equivocations made: byzantine nodes that signed PENDING for both transactions of a double spend.
-  const pairs = [...spentBy.values()].filter((s) => s.length === 2);
-  const made = nodes.filter((n) => n.behaviour === "equivocate" && pairs.some((pair) => pair.every((h) => n.node.inspect(h)?.signedPending))).length;
+  const made = nodes.filter((n) => n.node.events.equivocations.length > 0).length;
   return {
     nodes: options.nodes,
     byzantine: options.byzantine,
