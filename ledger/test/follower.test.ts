@@ -7,7 +7,7 @@ import { LedgerNode, type Message } from "../consensus/node.ts";
 import { MemoryLedger } from "../consensus/memory-ledger.ts";
 import { feedAssignment } from "../consensus/validators.ts";
 import { peerIdOf } from "../identity/index.ts";
-import { ObservationBuilder } from "../observation/index.ts";
+import { makeEvidence, ObservationBuilder } from "../observation/index.ts";
 import { TOTAL_SUPPLY, TxState, type ObservationEdge, type Transaction } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, txHash } from "../tx/index.ts";
 
@@ -76,6 +76,24 @@ describe("a follower", () => {
     node.receive(full, validators[3], 20);
     expect(state.isCommitted(txHash(tx.body!))).toBe(true);
     expect(node.status(toHex(txHash(tx.body!)))).toBe("committed");
+  });
+
+  it("does not count the vote of a validator it convicted of equivocation", () => {
+    const { node, state } = followerNode();
+    // Validator 2 signs PENDING for two transfers that spend the same output.
+    const [a, b] = [transfer(3n), transfer(4n)];
+    const builder = new ObservationBuilder({ peer: ids[2], publicKey: keys[2].publicKey, sign: (m) => sign(m, keys[2].secretKey) }, 50);
+    for (const tx of [a, b]) builder.observe({ txHash: txHash(tx.body!), state: TxState.TX_STATE_PENDING, observedMs: 1n });
+    builder.seal(1);
+    const pendingEdge = (tx: Transaction) => builder.edgeFor(txHash(tx.body!), TxState.TX_STATE_PENDING)!;
+    node.receive({ kind: "evidence", evidence: makeEvidence(pendingEdge(a), a.body!, pendingEdge(b), b.body!) }, validators[0], 5);
+    expect(node.weightOf(validators[2])).toBe(0);
+    // Three of four validators, one of them convicted: two of four weigh less than 2/3.
+    const tx = transfer(6n);
+    node.receive({ kind: "certified", items: [{ tx, votes: [0, 1, 2].map((i) => acceptedBy(i, tx)) }], feed: { first: 0, next: 1 } }, feeder, 10);
+    expect(state.isCommitted(txHash(tx.body!))).toBe(false);
+    node.receive({ kind: "certified", items: [{ tx, votes: [0, 1, 3].map((i) => acceptedBy(i, tx)) }] }, validators[3], 20);
+    expect(state.isCommitted(txHash(tx.body!))).toBe(true);
   });
 
   it("asks its feeder for what a gap in the feed's positions says it missed", () => {
