@@ -112,11 +112,16 @@ export interface LedgerNodeConfig {
 
 type Status = "waiting" | "pending" | "conflicted" | "committed" | "rejected";
 
+/** Whether an edge's entry says ACCEPTED for `hash` (whoever signed it). */
+function saysAccepted(edge: ObservationEdge, hash: Uint8Array): boolean {
+  return edge.entry?.state === TxState.TX_STATE_ACCEPTED && (edge.entry.txHash === hash || bytesEqual(edge.entry.txHash, hash));
+}
+
 /** The distinct validators whose edge among `votes` says ACCEPTED for `hash` and is genuine (`check` names its signer), with that edge. */
 export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => PeerKey | undefined): ReadonlyMap<PeerKey, ObservationEdge> {
   const voters = new Map<PeerKey, ObservationEdge>();
   for (const edge of votes) {
-    if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || (edge.entry.txHash !== hash && !bytesEqual(edge.entry.txHash, hash))) continue;
+    if (!saysAccepted(edge, hash)) continue;
     const peer = check(edge);
     if (peer !== undefined) voters.set(peer, edge);
   }
@@ -131,7 +136,7 @@ export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdg
 export function acceptedVoterIndices(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): number[] {
   const indices: number[] = [];
   for (const edge of votes) {
-    if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || (edge.entry.txHash !== hash && !bytesEqual(edge.entry.txHash, hash))) continue;
+    if (!saysAccepted(edge, hash)) continue;
     const index = check(edge);
     if (index !== undefined) indices.push(index);
   }
@@ -141,7 +146,6 @@ export function acceptedVoterIndices(hash: Uint8Array, votes: readonly Observati
   indices.length = distinct;
   return indices;
 }
-
 
 interface TxRecord {
   tx: Transaction;

@@ -28,6 +28,9 @@ export function selectValidators(peers: readonly PeerKey[], count: number, seed:
   return ranked.slice(0, count).map((r) => r.peer);
 }
 
+type FeedAssignment = { readonly feedersOf: ReadonlyMap<PeerKey, readonly PeerKey[]>; readonly followersOf: ReadonlyMap<PeerKey, readonly PeerKey[]> };
+const ASSIGNMENTS = new WeakMap<readonly PeerKey[], { validators: readonly PeerKey[]; assignment: FeedAssignment }>();
+
 /**
  * Who feeds whom: each follower (a peer outside the committee) gets FEEDERS_PER_FOLLOWER
  * distinct validators, spread so each validator feeds about the same number of followers.
@@ -40,9 +43,6 @@ export function feedAssignment(peers: readonly PeerKey[], validators: readonly P
   ASSIGNMENTS.set(peers, { validators, assignment });
   return assignment;
 }
-
-type FeedAssignment = { readonly feedersOf: ReadonlyMap<PeerKey, readonly PeerKey[]>; readonly followersOf: ReadonlyMap<PeerKey, readonly PeerKey[]> };
-const ASSIGNMENTS = new WeakMap<readonly PeerKey[], { validators: readonly PeerKey[]; assignment: FeedAssignment }>();
 
 function assignFeeders(peers: readonly PeerKey[], validators: readonly PeerKey[]): FeedAssignment {
   const committee = new Set(validators);

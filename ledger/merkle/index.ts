@@ -44,19 +44,14 @@ export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
     leafCount,
     proof(index) {
       if (!Number.isInteger(index) || index < 0 || index >= leafCount) throw new RangeError(`leaf ${index} of ${leafCount}`);
-      const siblings: Uint8Array[] = [];
+      const path: Uint8Array[] = [];
       let i = index;
       for (let l = 0, width = leafCount; l < levels.length - 1; l++, width = Math.ceil(width / 2)) {
         const sibling = i % 2 === 1 ? i - 1 : i + 1;
-        if (sibling < width) siblings.push(hashAt(levels[l], sibling));
+        if (sibling < width) path.push(hashAt(levels[l], sibling));
         i >>= 1;
       }
-      // Copied into one buffer of its own: a proof kept in a certificate must not pin the whole tree.
-      const copy = new Uint8Array(siblings.length * HASH_BYTES);
-      return siblings.map((hash, k) => {
-        copy.set(hash, k * HASH_BYTES);
-        return copy.subarray(k * HASH_BYTES, (k + 1) * HASH_BYTES);
-      });
+      return path;
     },
   };
 }

@@ -207,8 +207,7 @@ export function observationEdge(observation: Observation, hash: Uint8Array, stat
 
 /** The edge of an observation's entry `leaf`, cut once: the same object each time it is asked for. */
 export function entryEdge(observation: Observation, leaf: number): ObservationEdge {
-  // The message is built only when it fails: this runs once per vote a validator counts.
-  if (!(leaf >= 0 && leaf < observation.entries.length)) invariant(false, `entry ${leaf} of an observation of ${observation.entries.length}`);
+  invariant(leaf >= 0 && leaf < observation.entries.length, `entry ${leaf} of an observation of ${observation.entries.length}`);
   let edges = EDGES.get(observation);
   if (!edges) EDGES.set(observation, (edges = []));
   let edge = edges[leaf];
