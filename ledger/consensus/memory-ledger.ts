@@ -97,28 +97,54 @@ const UNKNOWN = 0;
 const UNSPENT = 1;
 const SPENT = 2;
 
-/** A typed array like `array`, doubled until it holds index `at`, with its contents. */
-function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, at: number, make: new (length: number) => T): T {
-  const larger = new make(Math.max(at + 1, array.length * 2));
-  larger.set(array);
-  return larger;
+/** Entries in one chunk of a ChunkedNumbers (a power of two). */
+const CHUNK_BITS = 12;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+
+/**
+ * Numbers by index, 0 where never set, kept in typed chunks of fixed size. Growing allocates
+ * one chunk and copies nothing: the thousand ledgers of a simulation pass the same sizes at
+ * about the same moment, and doubling arrays made each of them copy its whole array at once
+ * (a burst that stalled a run for seconds in page faults and collections).
+ */
+class ChunkedNumbers {
+  readonly #make: new (length: number) => Uint8Array | Int32Array | Float64Array;
+  readonly #chunks: (Uint8Array | Int32Array | Float64Array | undefined)[] = [];
+
+  constructor(make: new (length: number) => Uint8Array | Int32Array | Float64Array) {
+    this.#make = make;
+  }
+
+  get(index: number): number {
+    const chunk = this.#chunks[index >>> CHUNK_BITS];
+    return chunk === undefined ? 0 : chunk[index & CHUNK_MASK];
+  }
+
+  set(index: number, value: number): void {
+    const at = index >>> CHUNK_BITS;
+    let chunk = this.#chunks[at];
+    if (chunk === undefined) {
+      while (this.#chunks.length < at) this.#chunks.push(undefined);
+      this.#chunks[at] = chunk = new this.#make(CHUNK_MASK + 1);
+    }
+    chunk[index & CHUNK_MASK] = value;
+  }
 }
 
 export class MemoryLedger implements AcceptedState {
   readonly #registry: OutputRegistry;
   /** Per output id: UNKNOWN, UNSPENT or SPENT here; when it was accepted here; the id of the transaction that spent it. */
-  #state = new Uint8Array(64);
-  #acceptedMs = new Float64Array(64);
-  #spentBy = new Int32Array(64);
-  /** Per transaction id: committed here. */
-  #committed = new Uint8Array(64);
+  readonly #state = new ChunkedNumbers(Uint8Array);
+  readonly #acceptedMs = new ChunkedNumbers(Float64Array);
+  readonly #spentBy = new ChunkedNumbers(Int32Array);
+  /** Per transaction id: 1 once committed here, and its position in this ledger's commit order. */
+  readonly #committed = new ChunkedNumbers(Uint8Array);
+  readonly #positionOf = new ChunkedNumbers(Int32Array);
   #count = 0;
-  /** Per transaction id: its position in this ledger's commit order. */
-  #positionOf = new Int32Array(64);
   /** Per position: the transaction id committed there, the votes kept with it, and when. */
-  #order = new Int32Array(64);
+  readonly #order = new ChunkedNumbers(Int32Array);
   readonly #votes: (readonly ObservationEdge[])[] = [];
-  #orderMs = new Float64Array(64);
+  readonly #orderMs = new ChunkedNumbers(Float64Array);
 
   constructor(registry: OutputRegistry = new OutputRegistry()) {
     this.#registry = registry;
@@ -126,7 +152,7 @@ export class MemoryLedger implements AcceptedState {
 
   output(outPoint: OutPoint): StoredOutput | undefined {
     const id = this.#registry.outputId(outPoint);
-    if (id === undefined || id >= this.#state.length || this.#state[id] === UNKNOWN) return undefined;
+    if (id === undefined || this.#state.get(id) === UNKNOWN) return undefined;
     return this.#stored(id);
   }
 
@@ -135,8 +161,8 @@ export class MemoryLedger implements AcceptedState {
     return {
       outPoint: registry.outPoints[id],
       output: registry.outputs[id],
-      spentBy: this.#state[id] === SPENT ? registry.txHashes[this.#spentBy[id]] : undefined,
-      acceptedMs: this.#acceptedMs[id],
+      spentBy: this.#state.get(id) === SPENT ? registry.txHashes[this.#spentBy.get(id)] : undefined,
+      acceptedMs: this.#acceptedMs.get(id),
       minSpendDelayMs: registry.minSpendDelayMs[id],
     };
   }
@@ -145,8 +171,8 @@ export class MemoryLedger implements AcceptedState {
     let found: number | undefined;
     const [a, p] = [toHex(address), toHex(product)];
     const outputs = this.#registry.outputs;
-    for (let id = 0; id < this.#state.length && id < outputs.length; id++) {
-      if (this.#state[id] === UNSPENT && toHex(outputs[id].address) === a && toHex(outputs[id].product) === p) found = id;
+    for (let id = 0; id < outputs.length; id++) {
+      if (this.#state.get(id) === UNSPENT && toHex(outputs[id].address) === a && toHex(outputs[id].product) === p) found = id;
     }
     return found === undefined ? undefined : this.#stored(found);
   }
@@ -154,43 +180,28 @@ export class MemoryLedger implements AcceptedState {
   commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number, votes: readonly ObservationEdge[]): void {
     const registry = this.#registry;
     const registered = registry.register(tx, hash);
-    invariant(!(registered.id < this.#committed.length && this.#committed[registered.id]), "transaction committed twice");
+    invariant(this.#committed.get(registered.id) === 0, "transaction committed twice");
     const spent = consumed.map((out) => registry.outputId(out));
-    for (const id of spent) invariant(id !== undefined && id < this.#state.length && this.#state[id] === UNSPENT, "commit spends an output that is spent or unknown");
-    const last = registered.firstOutput + registered.outputCount - 1;
-    // The per-output arrays grow together, and so do the per-transaction and per-position ones.
-    if (last >= this.#state.length) {
-      this.#state = grown(this.#state, last, Uint8Array);
-      this.#acceptedMs = grown(this.#acceptedMs, last, Float64Array);
-      this.#spentBy = grown(this.#spentBy, last, Int32Array);
-    }
-    if (registered.id >= this.#committed.length) {
-      this.#committed = grown(this.#committed, registered.id, Uint8Array);
-      this.#positionOf = grown(this.#positionOf, registered.id, Int32Array);
-    }
+    for (const id of spent) invariant(id !== undefined && this.#state.get(id) === UNSPENT, "commit spends an output that is spent or unknown");
     for (const id of spent as number[]) {
-      this.#state[id] = SPENT;
-      this.#spentBy[id] = registered.id;
+      this.#state.set(id, SPENT);
+      this.#spentBy.set(id, registered.id);
     }
-    for (let id = registered.firstOutput; id <= last; id++) {
-      this.#state[id] = UNSPENT;
-      this.#acceptedMs[id] = acceptedMs;
+    for (let id = registered.firstOutput; id < registered.firstOutput + registered.outputCount; id++) {
+      this.#state.set(id, UNSPENT);
+      this.#acceptedMs.set(id, acceptedMs);
     }
-    this.#committed[registered.id] = 1;
+    this.#committed.set(registered.id, 1);
     const position = this.#count++;
-    if (position >= this.#order.length) {
-      this.#order = grown(this.#order, position, Int32Array);
-      this.#orderMs = grown(this.#orderMs, position, Float64Array);
-    }
-    this.#positionOf[registered.id] = position;
-    this.#order[position] = registered.id;
-    this.#orderMs[position] = acceptedMs;
+    this.#positionOf.set(registered.id, position);
+    this.#order.set(position, registered.id);
+    this.#orderMs.set(position, acceptedMs);
     this.#votes.push(votes);
   }
 
   certificate(key: string): (Certificate & { position: number }) | undefined {
     if (!this.isCommittedKey(key)) return undefined;
-    const position = this.#positionOf[this.#registry.txByKey(key)!.id];
+    const position = this.#positionOf.get(this.#registry.txByKey(key)!.id);
     return { ...this.#certificateAt(position), position };
   }
 
@@ -201,7 +212,7 @@ export class MemoryLedger implements AcceptedState {
   }
 
   #certificateAt(position: number): Certificate {
-    return { tx: this.#registry.transactions[this.#order[position]], votes: this.#votes[position] as ObservationEdge[] };
+    return { tx: this.#registry.transactions[this.#order.get(position)], votes: this.#votes[position] as ObservationEdge[] };
   }
 
   firstCommitSince(ms: number): number {
@@ -209,14 +220,14 @@ export class MemoryLedger implements AcceptedState {
     let [low, high] = [0, this.#count];
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.#orderMs[mid] < ms) low = mid + 1;
+      if (this.#orderMs.get(mid) < ms) low = mid + 1;
       else high = mid;
     }
     return low;
   }
 
   lastCommitMs(): number | undefined {
-    return this.#count > 0 ? this.#orderMs[this.#count - 1] : undefined;
+    return this.#count > 0 ? this.#orderMs.get(this.#count - 1) : undefined;
   }
 
   isCommitted(hash: Uint8Array): boolean {
@@ -225,7 +236,7 @@ export class MemoryLedger implements AcceptedState {
 
   isCommittedKey(key: string): boolean {
     const tx = this.#registry.txByKey(key);
-    return tx !== undefined && tx.id < this.#committed.length && this.#committed[tx.id] === 1;
+    return tx !== undefined && this.#committed.get(tx.id) === 1;
   }
 
   committedCount(): number {
@@ -236,8 +247,8 @@ export class MemoryLedger implements AcceptedState {
   coinSupply(): bigint {
     let supply = 0n;
     const outputs = this.#registry.outputs;
-    for (let id = 0; id < outputs.length && id < this.#state.length; id++) {
-      if (this.#state[id] === UNSPENT && outputs[id].product.length === 0) supply += outputs[id].amount;
+    for (let id = 0; id < outputs.length; id++) {
+      if (this.#state.get(id) === UNSPENT && outputs[id].product.length === 0) supply += outputs[id].amount;
     }
     return supply;
   }
