@@ -112,39 +112,26 @@ export interface LedgerNodeConfig {
 
 type Status = "waiting" | "pending" | "conflicted" | "committed" | "rejected";
 
-/** Whether an edge's entry says ACCEPTED for `hash` (whoever signed it). */
-function saysAccepted(edge: ObservationEdge, hash: Uint8Array): boolean {
-  return edge.entry?.state === TxState.TX_STATE_ACCEPTED && (edge.entry.txHash === hash || bytesEqual(edge.entry.txHash, hash));
-}
-
-/** The distinct validators whose edge among `votes` says ACCEPTED for `hash` and is genuine (`check` names its signer), with that edge. */
-export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => PeerKey | undefined): ReadonlyMap<PeerKey, ObservationEdge> {
-  const voters = new Map<PeerKey, ObservationEdge>();
+/**
+ * The validators whose edge among `votes` says ACCEPTED for `hash` and is genuine, by committee
+ * index (`check` names an edge's signer, or fails it), each with one of its edges.
+ */
+export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): ReadonlyMap<number, ObservationEdge> {
+  const voters = new Map<number, ObservationEdge>();
   for (const edge of votes) {
-    if (!saysAccepted(edge, hash)) continue;
-    const peer = check(edge);
-    if (peer !== undefined) voters.set(peer, edge);
+    if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || (edge.entry.txHash !== hash && !bytesEqual(edge.entry.txHash, hash))) continue;
+    const voter = check(edge);
+    if (voter !== undefined) voters.set(voter, edge);
   }
   return voters;
 }
 
 /**
- * The distinct committee indices (`check` names an edge's) of the validators whose edge among
- * `votes` says ACCEPTED for `hash` and is genuine, ascending: what a follower weighs a
- * certificate by. Small numbers, not a map: the simulator keeps one per certificate it saw.
+ * The committee indices of certifiedByEach: what a follower weighs a certificate by. Numbers,
+ * not the map of edges: the simulator keeps one list per certificate it saw.
  */
 export function acceptedVoterIndices(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): number[] {
-  const indices: number[] = [];
-  for (const edge of votes) {
-    if (!saysAccepted(edge, hash)) continue;
-    const index = check(edge);
-    if (index !== undefined) indices.push(index);
-  }
-  indices.sort((a, b) => a - b);
-  let distinct = 0;
-  for (let i = 0; i < indices.length; i++) if (i === 0 || indices[i] !== indices[i - 1]) indices[distinct++] = indices[i];
-  indices.length = distinct;
-  return indices;
+  return [...certifiedByEach(hash, votes, check).keys()];
 }
 
 interface TxRecord {
@@ -813,7 +800,7 @@ export class LedgerNode {
     this.#receiveTx(tx, nowMs, false);
     const record = this.#txs.get(txKey(tx.body!));
     if (!record || record.status === "committed") return;
-    for (const [peer, edge] of certifiedByEach(record.hash, votes, this.#validEdge)) this.#voteAccepted(record, this.#validatorIndex.get(peer)!, edge);
+    for (const [voter, edge] of certifiedByEach(record.hash, votes, this.#validEdge)) this.#voteAccepted(record, voter, edge);
     if (record.status === "rejected") return;
     if (record.acceptedWeight >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
   }
@@ -854,18 +841,13 @@ export class LedgerNode {
     return publicKey && (this.config.verifyObservation ?? verifyObservation)(observation, publicKey) ? peer : undefined;
   };
 
-  /** The validator that signed an edge, if it is one and its path and signature hold. */
-  readonly #validEdge = (edge: ObservationEdge): PeerKey | undefined => {
+  /** The committee index of the validator that signed an edge, if it is one and its path and signature hold. */
+  readonly #validEdge = (edge: ObservationEdge): number | undefined => {
     const peer = signerOf(edge.header);
-    if (peer === undefined || !this.#validatorIndex.has(peer)) return undefined;
-    const publicKey = this.config.publicKeyOf(peer);
-    return publicKey && verifyEdge(edge, publicKey, this.#verifyHeader) ? peer : undefined;
-  };
-
-  /** The committee index of the validator that signed an edge, if its path and signature hold. */
-  readonly #validEdgeIndex = (edge: ObservationEdge): number | undefined => {
-    const peer = this.#validEdge(edge);
-    return peer === undefined ? undefined : this.#validatorIndex.get(peer);
+    const voter = peer === undefined ? undefined : this.#validatorIndex.get(peer);
+    if (voter === undefined) return undefined;
+    const publicKey = this.config.publicKeyOf(peer!);
+    return publicKey && verifyEdge(edge, publicKey, this.#verifyHeader) ? voter : undefined;
   };
 
   /** The edges of one observation share its header's signature: it is checked once. */
@@ -884,7 +866,7 @@ export class LedgerNode {
     if (!body) return;
     const key = txKey(body);
     if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
-    const voters = (this.config.acceptedVoters ?? acceptedVoterIndices)(txHash(body), item.votes, this.#validEdgeIndex);
+    const voters = (this.config.acceptedVoters ?? acceptedVoterIndices)(txHash(body), item.votes, this.#validEdge);
     let weight = 0;
     for (const voter of voters) weight += this.#weightAt[voter];
     if (weight < QUORUM * this.#totalWeight) {
