@@ -57,6 +57,13 @@ export class PeerPenalties {
     return event;
   }
 
+  /** The peers refused now; blocks that ended are forgotten. */
+  blockedPeers(): string[] {
+    const now = this.#now();
+    for (const [peer, until] of this.#blockedUntil) if (until <= now) this.#blockedUntil.delete(peer);
+    return [...this.#blockedUntil.keys()];
+  }
+
   isBlocked(peer: string): boolean {
     const until = this.#blockedUntil.get(peer);
     return until !== undefined && until > this.#now();

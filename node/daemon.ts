@@ -364,7 +364,9 @@ export class TrustqlNode {
     }
     if (url.pathname === "/v1/peers") {
       const peers = this.#genesis.validators.map((v) => ({ peer: v.peer, trust: this.#ledger.weightOf(v.peer) > 0 ? 1 : -1 }));
-      const network = this.#network.connectedPeers().map((p) => ({ peerId: p, penalty: this.#network.penalties.points(p), blocked: this.#network.penalties.isBlocked(p) }));
+      // The connected peers, and those cut off for misbehaving (no longer connected, still refused).
+      const listed = new Set([...this.#network.connectedPeers(), ...this.#network.penalties.blockedPeers()]);
+      const network = [...listed].map((p) => ({ peerId: p, penalty: this.#network.penalties.points(p), blocked: this.#network.penalties.isBlocked(p) }));
       return json(res, 200, { peers, network });
     }
     if (parts[0] === "v1" && parts[1] === "tx" && parts[2]) {

@@ -2,6 +2,7 @@
 // frames, garbage and floods, which is charged and cut off while the others are served.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BLOCK_THRESHOLD, Network, RequestError } from "../index.ts";
+import { BLOCK_MS, PeerPenalties } from "../penalties.ts";
 
 const TOPIC = "/trustql-test/topic/1";
 const ECHO = "/trustql-test/echo/1.0.0";
@@ -73,8 +74,23 @@ describe("the network layer", () => {
     await until(() => a.penalties.isBlocked(c.peerId));
     expect(a.penalties.points(c.peerId)).toBeGreaterThanOrEqual(BLOCK_THRESHOLD);
     await until(() => !a.connectedPeers().includes(c.peerId));
+    expect(a.penalties.blockedPeers()).toEqual([c.peerId]);
     await expect(c.request(a.peerId, ECHO, new Uint8Array([1]))).rejects.toThrow();
     const still = await b.request(a.peerId, ECHO, new Uint8Array([7]));
     expect([...still]).toEqual([7]);
+  });
+});
+
+describe("peer penalties", () => {
+  it("lists a peer as blocked until its block ends", () => {
+    let now = 0;
+    const penalties = new PeerPenalties(() => now);
+    penalties.charge("rogue", "bad-signature", "forged");
+    expect(penalties.blockedPeers()).toEqual([]);
+    penalties.charge("rogue", "bad-signature", "forged");
+    expect(penalties.blockedPeers()).toEqual(["rogue"]);
+    now += BLOCK_MS;
+    expect(penalties.blockedPeers()).toEqual([]);
+    expect(penalties.isBlocked("rogue")).toBe(false);
   });
 });
