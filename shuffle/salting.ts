@@ -1,7 +1,9 @@
 // Dynamic salting at a receiving task. The task buffers the rows that come to it, within a
-// memory budget, and tracks the bytes of its heaviest keys in a bounded sketch. When the buffer
-// passes the budget it salts its hottest keys: each is spread over the MAX_SALTS (or fewer)
-// nodes nearest its hash. It announces them to its producers (which route later rows by salt),
+// memory budget; once the buffer holds a quarter of it, the task tracks the bytes of its heaviest
+// keys in a bounded sketch (most receivers never come near their budget, and tracking every row
+// from the first cost a tenth of a worker's JavaScript time in TPC-H). When the buffer passes the
+// budget it salts its hottest keys: each is spread over the MAX_SALTS (or fewer) nodes nearest
+// its hash. It announces them to its producers (which route later rows by salt),
 // and moves its own buffered rows of those keys to their salt targets, and rows that producers
 // routed before they heard of a salt, so no node holds a salted key alone.
 //
@@ -24,6 +26,8 @@ import { batchBytes, takeRows } from "./take.ts";
 
 /** Keys the sketch tracks per receiving task. */
 export const SKETCH_KEYS = 64;
+/** The share of the budget a buffer holds before its keys are tracked. */
+export const TRACK_FROM_FILL = 0.25;
 /** A key is worth salting when it holds at least this share of the buffer. */
 export const MIN_HOT_SHARE = 1 / 16;
 /** Salting aims to bring the buffer down to this share of the budget. */
@@ -68,6 +72,12 @@ export class SaltingInbox {
   readonly #salts = new SaltMap();
   readonly #salted: SaltedKey[] = [];
   readonly #sketch = new HeavyHitters(SKETCH_KEYS);
+  /**
+   * Bytes of saltable rows taken in all, and since tracking started: the sketch saw the latter,
+   * and its weights are scaled by their ratio to stand for the whole buffer.
+   */
+  #spreadBytes = 0;
+  #trackedBytes = 0;
   #epoch = 0;
   readonly stats: InboxStats = { peakBytes: 0, bufferedBytes: 0, saltedKeys: 0, forwardedRows: 0, overBudget: false };
 
@@ -106,7 +116,13 @@ export class SaltingInbox {
     this.#buffer(input).push({ batch, hashes, bytes });
     this.stats.bufferedBytes += bytes;
     this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.bufferedBytes);
-    if (spec?.mode === "spread" && hashes) this.#track(hashes, bytes / batch.numRows);
+    if (spec?.mode === "spread" && hashes) {
+      this.#spreadBytes += bytes;
+      if (this.#trackedBytes > 0 || this.stats.bufferedBytes >= this.#options.budgetBytes * TRACK_FROM_FILL) {
+        this.#trackedBytes += bytes;
+        this.#track(hashes, bytes / batch.numRows);
+      }
+    }
     if (this.stats.bufferedBytes > this.#options.budgetBytes && this.#options.saltable.size > 0) this.#saltHottest();
   }
 
@@ -137,11 +153,14 @@ export class SaltingInbox {
     const buffered = this.stats.bufferedBytes;
     const chosen: SaltedKey[] = [];
     let projected = buffered;
+    // A key's share of what the sketch saw stands for its share of everything that came.
+    const scale = this.#trackedBytes > 0 ? this.#spreadBytes / this.#trackedBytes : 1;
     for (const key of this.#sketch.heaviest()) {
       if (projected <= budgetBytes * TARGET_FILL || salts < 2) break;
-      if (key.weight - key.overcount < buffered * MIN_HOT_SHARE) break;
+      const held = (key.weight - key.overcount) * scale;
+      if (held < buffered * MIN_HOT_SHARE) break;
       chosen.push({ high: key.high, low: key.low, salts });
-      projected -= (key.weight - key.overcount) * (1 - 1 / salts);
+      projected -= held * (1 - 1 / salts);
     }
     if (chosen.length === 0) {
       this.stats.overBudget = true;

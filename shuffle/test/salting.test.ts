@@ -128,6 +128,25 @@ describe("dynamic salting under a Zipf-skewed key", () => {
     expect(partials.filter((p) => p.has(0)).length).toBe(NODES);
   });
 
+  it("salts a key that turns hot only after the receivers began tracking keys", async () => {
+    // Each producer's first half is spread evenly over many keys: receivers pass a quarter of the
+    // budget (and start tracking) before key 0 appears, and must still find it hot.
+    const next = random(13);
+    const even = (rows: number) => new arrow.Table({
+      k: arrow.makeVector(Int32Array.from({ length: rows }, () => 1001 + Math.floor(next() * 100_000))),
+      v: arrow.makeVector(Float64Array.from({ length: rows }, () => Math.floor(next() * 100))),
+      note: arrow.vectorFromArray(Array.from({ length: rows }, () => `row-${Math.floor(next() * 1e6)}`), new arrow.Utf8()),
+    }).batches[0];
+    const late = Array.from({ length: NODES }, () => [...Array.from({ length: 6 }, () => even(ROWS_PER_BATCH)), ...Array.from({ length: 6 }, () => zipfBatch(next, ROWS_PER_BATCH))]);
+    const lateBytes = late.flat().reduce((n, b) => n + batchBytes(b), 0);
+    const lateBudget = Math.floor(lateBytes * 0.3);
+    const tasks = await shuffle([{ id: 0, batches: late, spec: spread }], lateBudget);
+    const hot = keyHashes(new arrow.Table({ k: arrow.makeVector(Int32Array.of(0)) }).batches[0], [0]);
+    expect(tasks[router.home(hot.high[0], hot.low[0])].inbox.salts.salts(hot.high[0], hot.low[0])).toBe(NODES);
+    const largest = Math.max(...late.flat().map(batchBytes));
+    for (const task of tasks) expect(task.inbox.stats.peakBytes).toBeLessThanOrEqual(lateBudget + largest);
+  });
+
   it("copies the other side of a join to every share of a salted key, so each pair meets once", async () => {
     const right = inputs(11).map((batches) => batches.slice(0, 3));
     const sides = [
