@@ -61,7 +61,7 @@ export interface InboxStats {
 
 interface Buffered {
   batch: arrow.RecordBatch;
-  /** Key hashes, for inputs that may be salted. */
+  /** Key hashes, once known (the sender's, or worked out here when salting needs them). */
   hashes: RowHashes | undefined;
   bytes: number;
 }
@@ -104,8 +104,10 @@ export class SaltingInbox {
     if (batch.numRows === 0) return;
     const spec = this.#options.saltable.get(input);
     invariant(known === undefined || known.high.length === batch.numRows, "key hashes for another batch");
-    let hashes = spec ? (known ?? keyHashes(batch, spec.keys)) : undefined;
-    if (spec && hashes && epoch < this.#epoch) {
+    // Hashed here only when salting needs them: most receivers never salt.
+    let hashes = known;
+    if (spec && epoch < this.#epoch) {
+      hashes ??= keyHashes(batch, spec.keys);
       // Routed before its producer heard of some salts: move those keys' rows on.
       const kept = this.#reroute(input, spec, batch, hashes, (high, low) => this.#salts.saltedAfter(high, low, epoch));
       batch = kept.batch;
@@ -113,14 +115,15 @@ export class SaltingInbox {
       if (batch.numRows === 0) return;
     }
     const bytes = batchBytes(batch);
-    this.#buffer(input).push({ batch, hashes, bytes });
+    const item: Buffered = { batch, hashes, bytes };
+    this.#buffer(input).push(item);
     this.stats.bufferedBytes += bytes;
     this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.bufferedBytes);
-    if (spec?.mode === "spread" && hashes) {
+    if (spec?.mode === "spread") {
       this.#spreadBytes += bytes;
       if (this.#trackedBytes > 0 || this.stats.bufferedBytes >= this.#options.budgetBytes * TRACK_FROM_FILL) {
         this.#trackedBytes += bytes;
-        this.#track(hashes, bytes / batch.numRows);
+        this.#track((item.hashes ??= keyHashes(batch, spec.keys)), bytes / batch.numRows);
       }
     }
     if (this.stats.bufferedBytes > this.#options.budgetBytes && this.#options.saltable.size > 0) this.#saltHottest();
@@ -179,7 +182,7 @@ export class SaltingInbox {
       const spec = this.#options.saltable.get(input);
       if (!spec) continue;
       for (const item of buffer) {
-        const kept = this.#reroute(input, spec, item.batch, item.hashes!, (high, low) => this.#salts.saltedAfter(high, low, before));
+        const kept = this.#reroute(input, spec, item.batch, (item.hashes ??= keyHashes(item.batch, spec.keys)), (high, low) => this.#salts.saltedAfter(high, low, before));
         if (kept.batch === item.batch) continue;
         const bytes = batchBytes(kept.batch);
         this.stats.bufferedBytes -= item.bytes - bytes;
