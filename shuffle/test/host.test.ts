@@ -29,8 +29,9 @@ function exchange(overrides: Partial<ExchangeSpec> = {}): ExchangeSpec {
   return { run: RUN, consumer: 5, members: PEERS, budgetBytes: 64 << 20, saltable: [], ...overrides };
 }
 
+/** Rows of key `k` and value `v${k}` (null for every seventh key). */
 function keys(values: number[]): arrow.RecordBatch {
-  return new arrow.Table({ k: arrow.vectorFromArray(values, new arrow.Int32()), v: arrow.vectorFromArray(values.map((x) => `v${x}`), new arrow.Utf8()) }).batches[0];
+  return new arrow.Table({ k: arrow.vectorFromArray(values, new arrow.Int32()), v: arrow.vectorFromArray(values.map((x) => (x % 7 === 0 ? null : `v${x}`)), new arrow.Utf8()) }).batches[0];
 }
 
 const received = (host: ExchangeHost, input: number) => host.batches(RUN, 5, input).flatMap((b) => [...(b.getChild("k")!.toArray() as Int32Array)]);
@@ -48,7 +49,12 @@ describe("exchange hosts", () => {
       const batches = host.batches(RUN, 5, 3);
       for (const batch of batches) {
         const hashes = keyHashes(batch, [0]);
-        for (let row = 0; row < batch.numRows; row++) expect(router.home(hashes.high[row], hashes.low[row])).toBe(m);
+        for (let row = 0; row < batch.numRows; row++) {
+          expect(router.home(hashes.high[row], hashes.low[row])).toBe(m);
+          // Batches longer than a piece are split before they are partitioned: each row keeps its own value.
+          const k = batch.getChild("k")!.get(row) as number;
+          expect(batch.getChild("v")!.get(row)).toBe(k % 7 === 0 ? null : `v${k}`);
+        }
       }
       all.push(...received(host, 3));
     });
