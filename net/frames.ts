@@ -54,9 +54,3 @@ export async function* readFrames(stream: AsyncIterable<Chunk>, maxBytes: number
   }
   if (pending.length > 0) throw new FrameError(`stream ended inside a frame (${pending.length} bytes left)`);
 }
-
-/** The first frame of a stream, or an error if there is none. */
-export async function readOneFrame(stream: AsyncIterable<Chunk>, maxBytes: number): Promise<Uint8Array> {
-  for await (const frame of readFrames(stream, maxBytes)) return frame;
-  throw new FrameError("stream ended before a frame");
-}

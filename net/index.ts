@@ -2,7 +2,7 @@
 // bytes mean.
 export { Network, RequestError, DEFAULT_LIMITS, type NetworkLimits, type NetworkOptions, type ProtocolLimits, type GossipHandler, type RequestHandler, type StreamHandler, type ByteChannel, type Verdict } from "./network.ts";
 export { PeerPenalties, OFFENCE_POINTS, BLOCK_THRESHOLD, type Offence, type PenaltyEvent } from "./penalties.ts";
-export { writeFrame, readFrames, readOneFrame, FrameError } from "./frames.ts";
+export { writeFrame, readFrames, FrameError } from "./frames.ts";
 
 /** Gossip topics and request protocols of trustql's network, versioned. */
 export const TOPICS = {

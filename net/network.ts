@@ -14,7 +14,7 @@ import type { PeerId, PrivateKey, Stream } from "@libp2p/interface";
 import type { GossipSub } from "@libp2p/gossipsub";
 import type { Identify, IdentifyPush } from "@libp2p/identify";
 import { coalescingTcp } from "./coalescing-tcp.ts";
-import { FrameError, readOneFrame, writeFrame } from "./frames.ts";
+import { FrameError, readFrames, writeFrame } from "./frames.ts";
 import { PeerPenalties, type Offence } from "./penalties.ts";
 
 export interface NetworkLimits {
@@ -55,6 +55,14 @@ const EAGER_ANNOUNCEMENTS = 15;
 const MAX_ANNOUNCE_BYTES = 4_096;
 const MAX_ANNOUNCED_ADDRESSES = 16;
 const REDIAL_MS = 10_000;
+/**
+ * Request streams kept open after their answer, per peer and protocol, for the next request:
+ * opening one costs a round trip (the protocol's negotiation) before the request can go out.
+ */
+const MAX_IDLE_REQUEST_STREAMS = 4;
+/** A requester closes a stream unused this long; a server closes one idle REQUEST_STREAM_SERVER_IDLE_MS, well after. */
+const REQUEST_STREAM_IDLE_MS = 10_000;
+const REQUEST_STREAM_SERVER_IDLE_MS = 60_000;
 const MAX_REMEMBERED_PEERS = 1_024;
 
 export type Verdict = "accept" | "reject" | "ignore";
@@ -108,6 +116,8 @@ export class Network {
   readonly #host: Host;
   readonly #log: NetworkLog;
   readonly #inbound = new Map<string, number>();
+  /** Request streams waiting for their next request, by peer, protocol and frame limit; the newest last. */
+  readonly #idleRequestStreams = new Map<string, RequestStream[]>();
   readonly #gossipCounts = new Map<string, { second: number; count: number }>();
   #seedTimer: NodeJS.Timeout | undefined;
   #announceTimer: NodeJS.Timeout | undefined;
@@ -258,26 +268,41 @@ export class Network {
       const peer = connection.remotePeer.toString();
       // Counted per protocol: a peer's small control requests never crowd out its large ones.
       const key = `${protocol}\0${peer}`;
-      const open = (this.#inbound.get(key) ?? 0) + 1;
-      if (open > this.limits.maxInboundStreamsPerPeer) {
-        this.penalize(peer, "flooding", `more than ${this.limits.maxInboundStreamsPerPeer} open requests`);
-        stream.abort(new Error("too many open requests"));
-        return;
-      }
-      this.#inbound.set(key, open);
-      try {
-        const request = await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
-        const response = await handler(request, peer);
-        await writeFrame(stream, response, maxFrameBytes);
-        await stream.close();
-      } catch (error) {
-        const offence: Offence = error instanceof FrameError ? (/limit/.test((error as Error).message) ? "oversized" : "malformed") : error instanceof TimeoutError ? "timeout" : "malformed";
-        this.penalize(peer, offence, `${protocol}: ${(error as Error).message}`);
-        stream.abort(error as Error);
-      } finally {
-        const left = (this.#inbound.get(key) ?? 1) - 1;
-        if (left > 0) this.#inbound.set(key, left);
-        else this.#inbound.delete(key);
+      const frames = readFrames(stream, maxFrameBytes)[Symbol.asyncIterator]();
+      // Requests one after another on the stream, until the requester closes it or leaves it idle.
+      for (let first = true; ; first = false) {
+        let request: Uint8Array;
+        try {
+          const next = await withTimeout(frames.next(), first ? timeoutMs : REQUEST_STREAM_SERVER_IDLE_MS);
+          if (next.done) throw new FrameError("stream ended before a frame");
+          request = next.value;
+        } catch (error) {
+          // A stream kept for later requests may end, or stay idle, without one: not an offence.
+          if (first || !(error instanceof TimeoutError || (error instanceof FrameError && /ended before/.test(error.message)))) {
+            this.penalize(peer, offenceOf(error), `${protocol}: ${(error as Error).message}`);
+            stream.abort(error as Error);
+          } else await stream.close().catch(() => {});
+          return;
+        }
+        const open = (this.#inbound.get(key) ?? 0) + 1;
+        if (open > this.limits.maxInboundStreamsPerPeer) {
+          this.penalize(peer, "flooding", `more than ${this.limits.maxInboundStreamsPerPeer} open requests`);
+          stream.abort(new Error("too many open requests"));
+          return;
+        }
+        this.#inbound.set(key, open);
+        try {
+          const response = await handler(request, peer);
+          await writeFrame(stream, response, maxFrameBytes);
+        } catch (error) {
+          this.penalize(peer, offenceOf(error), `${protocol}: ${(error as Error).message}`);
+          stream.abort(error as Error);
+          return;
+        } finally {
+          const left = (this.#inbound.get(key) ?? 1) - 1;
+          if (left > 0) this.#inbound.set(key, left);
+          else this.#inbound.delete(key);
+        }
       }
     }, { maxInboundStreams: 256 });
   }
@@ -323,20 +348,68 @@ export class Network {
   async request(peer: string, protocol: string, data: Uint8Array, limits: ProtocolLimits = {}): Promise<Uint8Array> {
     const maxFrameBytes = limits.maxFrameBytes ?? this.limits.maxFrameBytes;
     const timeoutMs = limits.timeoutMs ?? this.limits.requestTimeoutMs;
+    const key = `${peer}\0${protocol}\0${maxFrameBytes}`;
+    for (;;) {
+      // Opening a stream costs a round trip (the protocol's confirmation) before the request goes
+      // out: libp2p 3 no longer sends them together, whatever `negotiateFully` says. So a stream
+      // is kept for the next request to the same peer.
+      const idle = this.#takeIdleRequestStream(key);
+      const channel = idle ?? (await this.#openRequestStream(peer, protocol, maxFrameBytes, timeoutMs));
+      try {
+        await writeFrame(channel.stream, data, maxFrameBytes);
+        const next = await withTimeout(channel.frames.next(), timeoutMs);
+        if (next.done) {
+          // The server closed a kept stream before reading this request: it never ran, and goes on a new one.
+          if (idle) continue;
+          throw new FrameError("stream ended before a frame");
+        }
+        this.#keepIdleRequestStream(key, channel);
+        return next.value;
+      } catch (error) {
+        channel.stream.abort(error as Error);
+        throw new RequestError(`${protocol} to ${peer}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  async #openRequestStream(peer: string, protocol: string, maxFrameBytes: number, timeoutMs: number): Promise<RequestStream> {
     const target = peer.startsWith("/") ? multiaddr(peer) : peerIdFromString(peer);
-    // Opening a stream costs a round trip (the protocol's confirmation) before the request goes
-    // out: libp2p 3 no longer sends them together, whatever `negotiateFully` says.
-    const stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs) });
+    let stream: Stream;
     try {
-      await writeFrame(stream, data, maxFrameBytes);
-      const response = await withTimeout(readOneFrame(stream, maxFrameBytes), timeoutMs);
-      // One request per stream: close it, or each request leaves one open until the limit refuses more.
-      await stream.close();
-      return response;
+      stream = await this.#host.dialProtocol(target, protocol, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      stream.abort(error as Error);
       throw new RequestError(`${protocol} to ${peer}: ${(error as Error).message}`);
     }
+    return { stream, frames: readFrames(stream, maxFrameBytes)[Symbol.asyncIterator]() };
+  }
+
+  /** The newest kept stream for `key` that is still open both ways (one the server closed is closed here too). */
+  #takeIdleRequestStream(key: string): RequestStream | undefined {
+    const idle = this.#idleRequestStreams.get(key);
+    while (idle && idle.length > 0) {
+      const channel = idle.pop()!;
+      clearTimeout(channel.expiry);
+      const { stream } = channel;
+      if (stream.status === "open" && stream.writeStatus === "writable" && stream.remoteWriteStatus === "writable") return channel;
+      closeQuietly(stream);
+    }
+    if (idle) this.#idleRequestStreams.delete(key);
+    return undefined;
+  }
+
+  /** Keeps a stream whose request was answered for the next one; closed after REQUEST_STREAM_IDLE_MS unused. */
+  #keepIdleRequestStream(key: string, channel: RequestStream): void {
+    let idle = this.#idleRequestStreams.get(key);
+    if (!idle) this.#idleRequestStreams.set(key, (idle = []));
+    if (idle.length >= MAX_IDLE_REQUEST_STREAMS) return closeQuietly(channel.stream);
+    idle.push(channel);
+    channel.expiry = setTimeout(() => {
+      const at = idle.indexOf(channel);
+      if (at >= 0) idle.splice(at, 1);
+      if (idle.length === 0 && this.#idleRequestStreams.get(key) === idle) this.#idleRequestStreams.delete(key);
+      closeQuietly(channel.stream);
+    }, REQUEST_STREAM_IDLE_MS);
+    channel.expiry.unref();
   }
 
   async stop(): Promise<void> {
@@ -387,6 +460,24 @@ function channelOf(stream: Stream): ByteChannel {
 }
 
 class TimeoutError extends Error {}
+
+/** A request stream and the frames it carries: kept between requests, so one reader reads them all. */
+interface RequestStream {
+  stream: Stream;
+  frames: AsyncIterator<Uint8Array>;
+  /** While kept unused: when it is closed. */
+  expiry?: NodeJS.Timeout;
+}
+
+function closeQuietly(stream: Stream): void {
+  if (stream.status === "open") void stream.close().catch(() => {});
+}
+
+/** What a peer's bad request is charged as. */
+function offenceOf(error: unknown): Offence {
+  if (error instanceof FrameError) return /limit/.test(error.message) ? "oversized" : "malformed";
+  return error instanceof TimeoutError ? "timeout" : "malformed";
+}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
