@@ -27,6 +27,11 @@ export interface NetworkLimits {
   maxInboundStreamsPerPeer: number;
   /** Gossip messages accepted from one peer per second. */
   gossipPerSecondPerPeer: number;
+  /**
+   * A request stream kept open between requests is closed by the server after this long idle,
+   * and by the requester after a sixth of it unused (so a requester rarely reuses one the server closed).
+   */
+  requestStreamIdleMs: number;
 }
 
 export const DEFAULT_LIMITS: NetworkLimits = {
@@ -35,6 +40,7 @@ export const DEFAULT_LIMITS: NetworkLimits = {
   requestTimeoutMs: 10_000,
   maxInboundStreamsPerPeer: 16,
   gossipPerSecondPerPeer: 2_000,
+  requestStreamIdleMs: 60_000,
 };
 /**
  * Gossip relaying for a full mesh. Peer exchange connects every node to every other, and a
@@ -60,9 +66,6 @@ const REDIAL_MS = 10_000;
  * opening one costs a round trip (the protocol's negotiation) before the request can go out.
  */
 const MAX_IDLE_REQUEST_STREAMS = 4;
-/** A requester closes a stream unused this long; a server closes one idle REQUEST_STREAM_SERVER_IDLE_MS, well after. */
-const REQUEST_STREAM_IDLE_MS = 10_000;
-const REQUEST_STREAM_SERVER_IDLE_MS = 60_000;
 const MAX_REMEMBERED_PEERS = 1_024;
 
 export type Verdict = "accept" | "reject" | "ignore";
@@ -273,7 +276,7 @@ export class Network {
       for (let first = true; ; first = false) {
         let request: Uint8Array;
         try {
-          const next = await withTimeout(frames.next(), first ? timeoutMs : REQUEST_STREAM_SERVER_IDLE_MS);
+          const next = await withTimeout(frames.next(), first ? timeoutMs : this.limits.requestStreamIdleMs);
           if (next.done) throw new FrameError("stream ended before a frame");
           request = next.value;
         } catch (error) {
@@ -397,7 +400,7 @@ export class Network {
     return undefined;
   }
 
-  /** Keeps a stream whose request was answered for the next one; closed after REQUEST_STREAM_IDLE_MS unused. */
+  /** Keeps a stream whose request was answered for the next one; closed after a while unused. */
   #keepIdleRequestStream(key: string, channel: RequestStream): void {
     let idle = this.#idleRequestStreams.get(key);
     if (!idle) this.#idleRequestStreams.set(key, (idle = []));
@@ -408,7 +411,7 @@ export class Network {
       if (at >= 0) idle.splice(at, 1);
       if (idle.length === 0 && this.#idleRequestStreams.get(key) === idle) this.#idleRequestStreams.delete(key);
       closeQuietly(channel.stream);
-    }, REQUEST_STREAM_IDLE_MS);
+    }, this.limits.requestStreamIdleMs / 6);
     channel.expiry.unref();
   }
 

@@ -21,7 +21,7 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
 }
 
 beforeAll(async () => {
-  a = await Network.create({ listen: LOOPBACK, limits: { maxFrameBytes: 64 * 1024, requestTimeoutMs: 2_000 } });
+  a = await Network.create({ listen: LOOPBACK, limits: { maxFrameBytes: 64 * 1024, requestTimeoutMs: 2_000, requestStreamIdleMs: 300 } });
   b = await Network.create({ listen: LOOPBACK, seeds: a.multiaddrs() });
   c = await Network.create({ listen: LOOPBACK, seeds: a.multiaddrs() });
   await a.handle(ECHO, (request) => new Uint8Array([...request].reverse()));
@@ -36,6 +36,16 @@ describe("the network layer", () => {
   it("answers requests in frames", async () => {
     const response = await b.request(a.peerId, ECHO, new Uint8Array([1, 2, 3]));
     expect([...response]).toEqual([3, 2, 1]);
+  });
+
+  it("answers requests one after another and at once on kept streams, and after the server closed the idle ones", async () => {
+    for (let i = 0; i < 20; i++) expect([...(await b.request(a.peerId, ECHO, new Uint8Array([i, 1])))]).toEqual([1, i]);
+    const together = await Promise.all(Array.from({ length: 12 }, (_, i) => b.request(a.peerId, ECHO, new Uint8Array([i, 2]))));
+    expect(together.map((r) => [...r])).toEqual(Array.from({ length: 12 }, (_, i) => [2, i]));
+    // a closes streams idle for 300 ms; b keeps its own for 10 s, finds them closed, and opens new ones.
+    await new Promise((r) => setTimeout(r, 600));
+    expect([...(await b.request(a.peerId, ECHO, new Uint8Array([3, 4])))]).toEqual([4, 3]);
+    expect(a.penalties.points(b.peerId)).toBe(0);
   });
 
   it("gossips to subscribers and drops what the handler rejects", async () => {
