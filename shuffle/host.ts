@@ -22,6 +22,8 @@ import { batchBytes, takeRows } from "./take.ts";
  * (and salt it) and never take more than one such batch past their budget.
  */
 export const EXCHANGE_BATCH_ROWS = 4096;
+/** Exchanges of at most this many members have a hash route's streams opened while its task runs (see prepare()). */
+export const MAX_PREPARED_HASH_MEMBERS = 16;
 /** Query runs one node holds exchange rows for at once. */
 export const MAX_LIVE_RUNS = 256;
 /** A run nobody sent to or read from for this long is forgotten (its coordinator is gone). */
@@ -52,6 +54,9 @@ export type OutputRoute = { exchange: ExchangeSpec; input: number } & (
   /** Every row to one member (a gather to the coordinator, or rows that stay where they are). */
   | { kind: "to"; to: number }
 );
+
+/** Streams prepare() started opening, by member index. */
+export type OpenedStreams = ReadonlyMap<number, Promise<ByteStream>>;
 
 export interface SentSummary {
   rows: number;
@@ -140,17 +145,51 @@ export class ExchangeHost {
     }
   }
 
-  /** Sends a task's output (of the route's input stage) to the receiving tasks its route names. */
-  async send(route: OutputRoute, batches: readonly arrow.RecordBatch[]): Promise<SentSummary> {
+  /**
+   * Starts opening the streams to the other nodes a route sends to, while the task whose output
+   * they will carry runs: their negotiation round trip overlaps its work. Pass them to send(),
+   * or to abandon() if the task fails.
+   */
+  prepare(route: OutputRoute): OpenedStreams {
+    const { members } = route.exchange;
+    const opened = new Map<number, Promise<ByteStream>>();
+    // A hash route's members get rows only if some key goes to them: in a large exchange, most
+    // streams opened ahead would carry none.
+    if (route.kind === "hash" && members.length > MAX_PREPARED_HASH_MEMBERS) return opened;
+    for (const m of route.kind === "to" ? [route.to] : members.keys()) {
+      if (members[m] === this.#self) continue;
+      const stream = this.#open(members[m]);
+      stream.catch(() => {}); // heard when send() uses it
+      opened.set(m, stream);
+    }
+    return opened;
+  }
+
+  /** Drops streams prepare() opened for output that will not come. */
+  abandon(opened: OpenedStreams, error: Error): void {
+    for (const stream of opened.values()) stream.then((s) => s.abort(error), () => {});
+  }
+
+  /**
+   * Sends a task's output (of the route's input stage) to the receiving tasks its route names,
+   * over the streams prepare() opened when given.
+   */
+  async send(route: OutputRoute, batches: readonly arrow.RecordBatch[], opened: OpenedStreams = new Map()): Promise<SentSummary> {
     const { members } = route.exchange;
     const opening = encodeOpening(route.exchange, route.input);
     const pieces = batches.flatMap((b) => sliceRows(b, EXCHANGE_BATCH_ROWS));
     const summary: SentSummary = { rows: pieces.reduce((n, b) => n + b.numRows, 0), bytes: members.map(() => 0), rowsTo: members.map(() => 0) };
-    // No rows: nothing to open a stream for (a receiving task that got none reads an empty input).
-    if (pieces.length === 0) return summary;
+    const sinkTo = (m: number) => this.#sink(route.exchange, route.input, m, opening, opened.get(m));
+    // No rows: nothing to open a stream for (a receiving task that got none reads an empty input);
+    // one opened already says so.
+    if (pieces.length === 0) {
+      await Promise.all([...opened.keys()].map(async (m) => (await sinkTo(m))(() => {}).finish()));
+      return summary;
+    }
     if (route.kind === "hash") {
-      // A member's stream opens with its first rows: a small output does not open one to every member.
-      const sinks = members.map((_, m) => lazySink(() => this.#sink(route.exchange, route.input, m, opening)));
+      // A member's stream opens with its first rows: a small output does not open one to every
+      // member. One opened already carries the member's rows, or none.
+      const sinks = members.map((_, m) => (opened.has(m) ? openedSink(sinkTo(m)) : lazySink(() => sinkTo(m))));
       const producer = new HashProducer(sinks, route.spec, this.#runOf(route.exchange).router);
       for (const piece of pieces) await producer.send(piece);
       await producer.finish();
@@ -166,7 +205,7 @@ export class ExchangeHost {
     await Promise.all(
       to.map(async (m) => {
         invariant(m >= 0 && m < members.length, `a route to member ${m} of ${members.length}`);
-        const sink = (await this.#sink(route.exchange, route.input, m, opening))(() => {});
+        const sink = (await sinkTo(m))(() => {});
         if (sink.sendEncoded) await sink.sendEncoded(encoded());
         else await sink.send(pieces, 0);
         await sink.finish();
@@ -276,21 +315,26 @@ export class ExchangeHost {
     return bytes;
   }
 
-  /** Where rows for member `to` go: this node's own receiving task directly, or a stream to the member's node. */
-  async #sink(exchange: ExchangeSpec, input: number, to: number, opening: Uint8Array): Promise<SinkFactory> {
+  /**
+   * Where rows for member `to` go: this node's own receiving task directly, or a stream to the
+   * member's node (`opened` already, or opened now).
+   */
+  async #sink(exchange: ExchangeSpec, input: number, to: number, opening: Uint8Array, opened?: Promise<ByteStream>): Promise<SinkFactory> {
     const peer = exchange.members[to];
     if (peer === this.#self) {
       const task = this.#receiving(exchange);
       const saltable = exchange.saltable.some((s) => s.input === input);
       return (onSalt) => task.local(input, saltable, onSalt);
     }
-    let stream: ByteStream;
+    return streamSink(lostOnFailure(await (opened ?? this.#open(peer)), peer), opening);
+  }
+
+  async #open(peer: string): Promise<ByteStream> {
     try {
-      stream = await this.#connect(peer);
+      return await this.#connect(peer);
     } catch (error) {
       throw new ExchangePeerLostError(peer, error);
     }
-    return streamSink(lostOnFailure(stream, peer), opening);
   }
 }
 
@@ -318,6 +362,18 @@ function frameBodies(batches: readonly arrow.RecordBatch[]): Uint8Array[] {
   }
   flush();
   return bodies;
+}
+
+/** A sink over a stream opened already: finished (its receiver told "no more rows") even if no rows came. */
+function openedSink(make: Promise<SinkFactory>): SinkFactory {
+  return (onSalt) => {
+    const sink = make.then((factory) => factory(onSalt));
+    sink.catch(() => {}); // heard by send() or finish()
+    return {
+      send: async (batches, epoch) => (await sink).send(batches, epoch),
+      finish: async () => (await sink).finish(),
+    };
+  };
 }
 
 /** A sink made when the first batches for it come (or never, if none do). */

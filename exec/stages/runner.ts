@@ -241,10 +241,17 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   });
   let output: arrow.Table;
   let sent: SentSummary | undefined;
+  // The output's streams open while the task runs.
+  const opened = task.output ? worker.host.prepare(task.output) : undefined;
   try {
-    output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
+    try {
+      output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
+    } catch (error) {
+      if (opened) worker.host.abandon(opened, error as Error);
+      throw error;
+    }
     if (worker.alter) output = worker.alter(output);
-    sent = task.output ? await worker.host.send(task.output, output.batches) : undefined;
+    sent = task.output ? await worker.host.send(task.output, output.batches, opened) : undefined;
   } catch (error) {
     if (released.signal.aborted) throw new RunReleasedError(task.run!);
     throw error;

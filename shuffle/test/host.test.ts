@@ -62,6 +62,26 @@ describe("exchange hosts", () => {
     expect(sent.every((s) => s.rows === 5000 && s.bytes.length === 4)).toBe(true);
   });
 
+  it("sends over streams opened while the task ran, finishing those that carry no rows, and drops them for a task that failed", async () => {
+    const hosts = cluster();
+    const spec = { keys: [0], saltBy: [0], mode: "spread" as const };
+    // One key: three of the four members get no rows, over the streams opened for them.
+    const route = { exchange: exchange(), input: 4, kind: "hash" as const, spec };
+    const sent = await hosts[0].send(route, [keys([42, 42, 42])], hosts[0].prepare(route));
+    expect(sent.rows).toBe(3);
+    expect(hosts.flatMap((h) => received(h, 4))).toEqual([42, 42, 42]);
+    // No rows at all, and a broadcast whose task failed: nothing arrives, nothing breaks.
+    const empty = { exchange: exchange(), input: 6, kind: "broadcast" as const };
+    expect((await hosts[1].send(empty, [], hosts[1].prepare(empty))).rows).toBe(0);
+    const failed = { exchange: exchange(), input: 8, kind: "broadcast" as const };
+    hosts[2].abandon(hosts[2].prepare(failed), new Error("the task failed"));
+    await new Promise((r) => setTimeout(r, 20));
+    for (const host of hosts) expect([...received(host, 6), ...received(host, 8)]).toEqual([]);
+    // The hosts still serve the run.
+    await hosts[3].send({ exchange: exchange(), input: 9, kind: "broadcast" }, [keys([7])], hosts[3].prepare({ exchange: exchange(), input: 9, kind: "broadcast" }));
+    for (const host of hosts) expect(received(host, 9)).toEqual([7]);
+  });
+
   it("broadcast reaches every member, and a route to one member only that one", async () => {
     const hosts = cluster();
     await hosts[1].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1, 2, 3])]);
