@@ -165,7 +165,7 @@ export class ExchangeHost {
     return opened;
   }
 
-  /** Drops streams prepare() opened for output that will not come. */
+  /** Drops streams prepare() opened, for output that will not come or did not all go out. */
   abandon(opened: OpenedStreams, error: Error): void {
     for (const stream of opened.values()) stream.then((s) => s.abort(error), () => {});
   }
@@ -189,8 +189,9 @@ export class ExchangeHost {
     if (route.kind === "hash") {
       // A member's stream opens with its first rows: a small output does not open one to every
       // member. One opened already carries the member's rows, or none.
+      const { router } = this.#runOf(route.exchange); // throws for a run that is over: before any sink is made
       const sinks = members.map((_, m) => (opened.has(m) ? openedSink(sinkTo(m)) : lazySink(() => sinkTo(m))));
-      const producer = new HashProducer(sinks, route.spec, this.#runOf(route.exchange).router);
+      const producer = new HashProducer(sinks, route.spec, router);
       for (const piece of pieces) await producer.send(piece);
       await producer.finish();
       summary.bytes = [...producer.bytesTo];
@@ -366,6 +367,7 @@ function frameBodies(batches: readonly arrow.RecordBatch[]): Uint8Array[] {
 
 /** A sink over a stream opened already: finished (its receiver told "no more rows") even if no rows came. */
 function openedSink(make: Promise<SinkFactory>): SinkFactory {
+  make.catch(() => {}); // a stream that failed to open is heard by send() or finish(), if they come
   return (onSalt) => {
     const sink = make.then((factory) => factory(onSalt));
     sink.catch(() => {}); // heard by send() or finish()

@@ -244,15 +244,12 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   // The output's streams open while the task runs.
   const opened = task.output ? worker.host.prepare(task.output) : undefined;
   try {
-    try {
-      output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
-    } catch (error) {
-      if (opened) worker.host.abandon(opened, error as Error);
-      throw error;
-    }
+    output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
     if (worker.alter) output = worker.alter(output);
     sent = task.output ? await worker.host.send(task.output, output.batches, opened) : undefined;
   } catch (error) {
+    // Streams opened for output that did not all go out are dropped (their receivers hear why).
+    if (opened) worker.host.abandon(opened, error as Error);
     if (released.signal.aborted) throw new RunReleasedError(task.run!);
     throw error;
   } finally {

@@ -82,6 +82,17 @@ describe("exchange hosts", () => {
     for (const host of hosts) expect(received(host, 9)).toEqual([7]);
   });
 
+  it("refuses to send for a run that is over without leaving a failed stream's error unheard", async () => {
+    // node-b is unreachable: the stream opened for it fails while the task runs, and the run ends meanwhile.
+    const hosts = cluster(["node-b"]);
+    const route = { exchange: exchange(), input: 5, kind: "hash" as const, spec: { keys: [0], saltBy: [0], mode: "spread" as const } };
+    const opened = hosts[0].prepare(route);
+    hosts[0].release(RUN);
+    await expect(hosts[0].send(route, [keys([1, 2, 3])], opened)).rejects.toThrow(/is over/);
+    hosts[0].abandon(opened, new Error("the run is over"));
+    await new Promise((r) => setTimeout(r, 20)); // an unhandled rejection would fail the test run
+  });
+
   it("broadcast reaches every member, and a route to one member only that one", async () => {
     const hosts = cluster();
     await hosts[1].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1, 2, 3])]);
