@@ -263,7 +263,7 @@ export class Network {
     await this.#host.services.pubsub.publish(topic, data);
   }
 
-  /** Serves one request per stream: a frame in, a frame out. */
+  /** Serves requests: a frame in, a frame out, one after another on a stream its requester keeps open. */
   async handle(protocol: string, handler: RequestHandler, limits: ProtocolLimits = {}): Promise<void> {
     const maxFrameBytes = limits.maxFrameBytes ?? this.limits.maxFrameBytes;
     const timeoutMs = limits.timeoutMs ?? this.limits.requestTimeoutMs;
@@ -284,7 +284,7 @@ export class Network {
           if (first || !(error instanceof TimeoutError || (error instanceof FrameError && /ended before/.test(error.message)))) {
             this.penalize(peer, offenceOf(error), `${protocol}: ${(error as Error).message}`);
             stream.abort(error as Error);
-          } else await stream.close().catch(() => {});
+          } else closeQuietly(stream);
           return;
         }
         const open = (this.#inbound.get(key) ?? 0) + 1;
