@@ -9,7 +9,7 @@ import * as arrow from "apache-arrow";
 import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
-import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
+import { exchangeTable, readersOf, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
 import { Router, SaltMap, keyHashes, routerFor, takeRows, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine, type OutputComparison } from "../engine.ts";
@@ -121,8 +121,8 @@ export interface Task {
   scans: { names: string[]; columns: TableColumn[]; chunks: string[] }[];
   /** Tables of rows: given with the task (salted partials to merge), or what came to the worker's receiving task of an exchange. */
   inputs: TaskInput[];
-  /** Where the output goes; none: it is returned (the answer, or partials the coordinator merges). */
-  output?: OutputRoute;
+  /** Where the output goes (one route per stage reading it); none: it is returned (the answer, or partials the coordinator merges). */
+  outputs?: OutputRoute[];
   /** Return the output and the inputs read as well, for the coordinator to re-execute the task. */
   echo?: boolean;
   /** The run the task is part of: when the run is released (its query ended or started over), the task stops. */
@@ -140,8 +140,8 @@ export interface TaskResult {
   rows: number;
   /** The output, when it had no route or the task was echoed. */
   output?: arrow.Table;
-  /** Where the output went. */
-  sent?: SentSummary;
+  /** Where the output went, per route of the task's `outputs`. */
+  sent?: SentSummary[];
   /** With echo: the rows of each input, as the task read them. */
   inputs?: arrow.RecordBatch[][];
   /** For a task that read exchange inputs: what its worker's receiving task held and salted. */
@@ -240,16 +240,17 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
     return { ...input, batches: worker.alterInputs ? worker.alterInputs(batches) : batches };
   });
   let output: arrow.Table;
-  let sent: SentSummary | undefined;
+  let sent: SentSummary[] | undefined;
+  const routes = task.outputs ?? [];
   // The output's streams open while the task runs.
-  const opened = task.output ? worker.host.prepare(task.output) : undefined;
+  const opened = routes.map((route) => worker.host.prepare(route));
   try {
     output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
     if (worker.alter) output = worker.alter(output);
-    sent = task.output ? await worker.host.send(task.output, output.batches, opened) : undefined;
+    if (routes.length > 0) sent = await Promise.all(routes.map((route, r) => worker.host.send(route, output.batches, opened[r])));
   } catch (error) {
     // Streams opened for output that did not all go out are dropped (their receivers hear why).
-    if (opened) worker.host.abandon(opened, error as Error);
+    for (const streams of opened) worker.host.abandon(streams, error as Error);
     if (released.signal.aborted) throw new RunReleasedError(task.run!);
     throw error;
   } finally {
@@ -259,7 +260,7 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   return {
     ...(read ? { inbox: worker.host.status(read.run, read.consumer) } : {}),
     rows: output.numRows,
-    ...(!task.output || task.echo ? { output } : {}),
+    ...(routes.length === 0 || task.echo ? { output } : {}),
     ...(sent ? { sent } : {}),
     ...(task.echo ? { inputs: inputs.map((i) => i.batches) } : {}),
   };
@@ -356,8 +357,8 @@ class StagedRunner {
   readonly #live: readonly number[];
   readonly #router: Router;
   readonly #stages: readonly Stage[];
-  /** The stage reading each stage's output. */
-  readonly #consumer = new Map<number, number>();
+  /** The stages reading each stage's output. */
+  readonly #readers: ReadonlyMap<number, readonly number[]>;
   /** Per consuming stage: the exchange its inputs come through. */
   readonly #exchanges = new Map<number, ExchangeSpec>();
   readonly #stats: StageStats[] = [];
@@ -375,10 +376,10 @@ class StagedRunner {
   #checkFailed: unknown;
   /** Results of stages whose plan ran fused into the tasks of the stage they read. */
   readonly #fusedResults = new Map<number, TaskResult[]>();
-  /** Per stage whose output went to an exchange: the rows its tasks sent each member, in all. */
-  readonly #sentRows = new Map<number, number[]>();
-  /** Per stage that sent its output: the bytes each member received of it. */
-  readonly #sentBytes = new Map<number, number[]>();
+  /** Per stage whose output went to an exchange, by `producer>reader`: the rows its tasks sent each member, in all. */
+  readonly #sentRows = new Map<string, number[]>();
+  /** Per stage that sent its output, by `producer>reader`: the bytes each member received of it. */
+  readonly #sentBytes = new Map<string, number[]>();
   /** Stages whose salted keys the coordinator merged (it sent their rows again). */
   readonly #merged = new Set<number>();
 
@@ -389,7 +390,7 @@ class StagedRunner {
     invariant(this.#live.includes(run.coordinator), "the coordinator takes part in its own run");
     this.#router = routerFor(this.#live.map((w) => run.workers[w]));
     this.#stages = run.query.stages;
-    for (const stage of this.#stages) for (const input of stage.inputs) this.#consumer.set(input, stage.id);
+    this.#readers = readersOf(run.query);
     this.#slots = run.workers.map(() => ({ running: 0, waiting: [] }));
     this.#verifyState = (run.verifySeed ?? Math.floor(Math.random() * 2 ** 31)) | 0;
   }
@@ -471,8 +472,8 @@ class StagedRunner {
       : [];
     const salted = inboxes.some((s) => s.saltedKeys > 0);
     // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
-    const consumerId = this.#consumer.get(stage.id);
-    const fuseInto = stage.saltMerge && !salted && consumerId !== undefined && this.#stages[consumerId].fusedWithInput ? this.#stages[consumerId] : undefined;
+    const readers = this.#readers.get(stage.id)!;
+    const fuseInto = stage.saltMerge && !salted && readers.length === 1 && this.#stages[readers[0]].fusedWithInput ? this.#stages[readers[0]] : undefined;
     const merging = stage.saltMerge !== undefined && salted;
     // A stage fused into the one it reads has its results already.
     let results = fused;
@@ -487,7 +488,7 @@ class StagedRunner {
       tasked = reading.length > 0 ? reading : [this.#run.coordinator];
       stats.tasks = tasked.length;
       results = await Promise.all(
-        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? undefined : this.#routeOf(runs, w))),
+        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? [] : this.#routesOf(runs, w))),
       );
       this.#checkInputsRead(stage, tasked, results, asked ? inboxes : results.map((r) => r.inbox));
     }
@@ -503,15 +504,16 @@ class StagedRunner {
         this.#merged.add(stage.id);
       }
       stats.rowsOut = results.reduce((n, r) => n + r.rows, 0);
-      if (stage.output.kind !== "result") {
-        this.#sentRows.set(stage.id, sumPerMember(results.map((r) => r.sent?.rowsTo ?? [])));
-        this.#sentBytes.set(stage.id, sumPerMember(results.map((r) => r.sent?.bytes ?? [])));
-      }
       if (stage.output.kind === "result") {
         invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
         answer = results[0].output;
       } else {
-        results.forEach((r, i) => (stats.bytesShuffled += crossedBytes(r.sent, this.#memberOf(tasked[i]))));
+        const sent = results.map((result) => result.sent ?? []);
+        readers.forEach((reader, r) => {
+          this.#sentRows.set(`${stage.id}>${reader}`, sumPerMember(sent.map((routes) => routes[r]?.rowsTo ?? [])));
+          this.#sentBytes.set(`${stage.id}>${reader}`, sumPerMember(sent.map((routes) => routes[r]?.bytes ?? [])));
+        });
+        results.forEach((result, i) => (stats.bytesShuffled += (result.sent ?? []).reduce((n, sent) => n + crossedBytes(sent, this.#memberOf(tasked[i])), 0)));
       }
     }
     stats.ms = performance.now() - started;
@@ -526,7 +528,7 @@ class StagedRunner {
    * receiver counting decoded buffers, padded, where the sender counted its own). Undefined: ask.
    */
   #unsaltedInboxes(stage: Stage, workers: readonly number[]): InboxStatus[] | undefined {
-    const sent = stage.inputs.map((input) => (this.#merged.has(input) ? undefined : this.#sentBytes.get(input)));
+    const sent = stage.inputs.map((input) => (this.#merged.has(input) ? undefined : this.#sentBytes.get(`${input}>${stage.id}`)));
     if (sent.some((bytes) => bytes === undefined)) return undefined;
     const received = workers.map((w) => sent.reduce((n, bytes) => n + (bytes![this.#memberOf(w)] ?? 0), 0));
     if (received.some((bytes) => bytes > this.#run.budgetBytes / 2)) return undefined;
@@ -545,7 +547,7 @@ class StagedRunner {
       if (!result.inputs) return;
       const member = this.#memberOf(tasked[t]);
       stage.inputs.forEach((input, j) => {
-        const sent = this.#sentRows.get(input)?.[member];
+        const sent = this.#sentRows.get(`${input}>${stage.id}`)?.[member];
         const read = (result.inputs![j] ?? []).reduce((n, b) => n + b.numRows, 0);
         if (sent !== undefined && read !== sent) {
           throw new WrongResultError(tasked[t], `worker ${tasked[t]} said its task of stage ${stage.id} read ${read} rows of stage ${input}'s output, which sent it ${sent}`);
@@ -573,21 +575,23 @@ class StagedRunner {
     return exchange;
   }
 
-  /** Where the output of `stage`'s task on `worker` goes; none for the answer. */
-  #routeOf(stage: Stage, worker: number): OutputRoute | undefined {
-    const consumer = this.#consumer.get(stage.id);
-    if (stage.output.kind === "result" || consumer === undefined) return undefined;
-    const exchange = this.#exchangeOf(consumer);
-    switch (stage.output.kind) {
-      case "hash":
-        return { exchange, input: stage.id, kind: "hash", spec: partitionSpec(stage)! };
-      case "broadcast":
-        return { exchange, input: stage.id, kind: "broadcast" };
-      case "gather":
-        return { exchange, input: stage.id, kind: "to", to: this.#memberOf(this.#run.coordinator) };
-      case "forward":
-        return { exchange, input: stage.id, kind: "to", to: this.#memberOf(worker) };
-    }
+  /** Where the output of `stage`'s task on `worker` goes: one route per stage reading it (none for the answer). */
+  #routesOf(stage: Stage, worker: number): OutputRoute[] {
+    return this.#readers.get(stage.id)!.map((reader): OutputRoute => {
+      const exchange = this.#exchangeOf(reader);
+      switch (stage.output.kind) {
+        case "hash":
+          return { exchange, input: stage.id, kind: "hash", spec: partitionSpec(stage)! };
+        case "broadcast":
+          return { exchange, input: stage.id, kind: "broadcast" };
+        case "gather":
+          return { exchange, input: stage.id, kind: "to", to: this.#memberOf(this.#run.coordinator) };
+        case "forward":
+          return { exchange, input: stage.id, kind: "to", to: this.#memberOf(worker) };
+        case "result":
+          throw new Error(`stage ${stage.id} gives the answer, and stage ${reader} reads it`);
+      }
+    });
   }
 
   /**
@@ -620,20 +624,22 @@ class StagedRunner {
     return assigned;
   }
 
-  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats: StageStats | undefined, output: OutputRoute | undefined, merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<TaskResult> {
+  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats: StageStats | undefined, outputs: OutputRoute[], merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<TaskResult> {
     const task: Task = {
       plan,
       scans: stage.scans.map((names) => ({ names: [...names], columns: this.#run.tables.get(names.join("."))!.columns, chunks: chunks.get(names.join(".")) ?? [] })),
       inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
-      ...(output ? { output } : {}),
+      ...(outputs.length > 0 ? { outputs } : {}),
       run: this.#id,
     };
     if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
     // Rows for the coordinator come back in the task's answer: no stream to open for them.
-    if (output?.kind === "to" && this.#live[output.to] === this.#run.coordinator && worker !== this.#run.coordinator) {
-      const { output: _, ...returning } = task;
+    const toCoordinator = (route: OutputRoute) => route.kind === "to" && this.#live[route.to] === this.#run.coordinator;
+    if (outputs.length > 0 && outputs.every(toCoordinator) && worker !== this.#run.coordinator) {
+      const { outputs: _, ...returning } = task;
       const result = await this.#attempt(stage, worker, returning, stats);
-      return { ...(result.inbox ? { inbox: result.inbox } : {}), rows: result.rows, sent: await this.#run.executors.send(output, result.output?.batches ?? []) };
+      const batches = result.output?.batches ?? [];
+      return { ...(result.inbox ? { inbox: result.inbox } : {}), rows: result.rows, sent: await Promise.all(outputs.map((route) => this.#run.executors.send(route, batches))) };
     }
     return this.#attempt(stage, worker, task, stats);
   }
@@ -736,24 +742,24 @@ class StagedRunner {
     });
     const merged = await Promise.all(
       partials.map((batches, home) =>
-        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, this.#live[home], merge.plan, new Map(), undefined, undefined, { table: saltMergeTable(stage.id), batches }),
+        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, this.#live[home], merge.plan, new Map(), undefined, [], { table: saltMergeTable(stage.id), batches }),
       ),
     );
     return Promise.all(
       workers.map(async (w, i) => {
         const batches = [...kept[i], ...(merged[this.#memberOf(w)]?.output?.batches ?? [])].filter((b) => b.numRows > 0);
         const rows = batches.reduce((n, b) => n + b.numRows, 0);
-        const route = this.#routeOf(stage, w);
-        if (!route) return { rows, output: tableOf(results[i].output!, batches) };
-        return { rows, sent: await this.#run.executors.send(route, batches) };
+        const routes = this.#routesOf(stage, w);
+        if (routes.length === 0) return { rows, output: tableOf(results[i].output!, batches) };
+        return { rows, sent: await Promise.all(routes.map((route) => this.#run.executors.send(route, batches))) };
       }),
     );
   }
 }
 
 /** The bytes of a task's output that went to other workers than `self` (a member index). */
-function crossedBytes(sent: SentSummary | undefined, self: number): number {
-  return (sent?.bytes ?? []).reduce((n, b, m) => (m === self ? n : n + b), 0);
+function crossedBytes(sent: SentSummary, self: number): number {
+  return sent.bytes.reduce((n, b, m) => (m === self ? n : n + b), 0);
 }
 
 /** Per member, the sum of the counts (each one per member). */
@@ -765,14 +771,19 @@ function sumPerMember(counts: readonly (readonly number[])[]): number[] {
 /** The results of a task's shares, as one. */
 function mergeResults(results: readonly TaskResult[]): TaskResult {
   const outputs = results.map((r) => r.output).filter((t): t is arrow.Table => t !== undefined);
-  const sent = results.map((r) => r.sent).filter((s): s is SentSummary => s !== undefined);
+  const sent = results.map((r) => r.sent).filter((s): s is SentSummary[] => s !== undefined);
   const inbox = results.find((r) => r.inbox)?.inbox;
   return {
     ...(inbox ? { inbox } : {}),
     rows: results.reduce((n, r) => n + r.rows, 0),
     ...(outputs.length > 0 ? { output: tableOf(outputs[0], outputs.flatMap((t) => t.batches)) } : {}),
-    ...(sent.length > 0 ? { sent: { rows: sent.reduce((n, s) => n + s.rows, 0), bytes: sumPerMember(sent.map((s) => s.bytes)), rowsTo: sumPerMember(sent.map((s) => s.rowsTo)) } } : {}),
+    ...(sent.length > 0 ? { sent: sent[0].map((_, r) => sumSent(sent.map((routes) => routes[r]))) } : {}),
   };
+}
+
+/** What several tasks sent along one route, as one. */
+function sumSent(sent: readonly SentSummary[]): SentSummary {
+  return { rows: sent.reduce((n, s) => n + s.rows, 0), bytes: sumPerMember(sent.map((s) => s.bytes)), rowsTo: sumPerMember(sent.map((s) => s.rowsTo)) };
 }
 
 function partitionSpec(stage: Stage): PartitionSpec | undefined {

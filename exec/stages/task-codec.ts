@@ -11,6 +11,8 @@ import type { TableColumn } from "../substrait/index.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
 const MAX_HEADER_BYTES = 4 << 20;
+/** A task's output goes to at most this many stages. */
+const MAX_OUTPUT_ROUTES = 64;
 /** A query run is named by 16 random bytes in hex. */
 const RUN_ID = /^[0-9a-f]{32}$/;
 
@@ -24,14 +26,14 @@ interface TaskHeader {
   scans: { names: string[]; columns: WireColumn[]; chunks: string[] }[];
   /** An input is given (its IPC bytes follow) or taken from an exchange on the worker. */
   inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
-  output?: OutputRoute;
+  outputs?: OutputRoute[];
   echo?: boolean;
   run?: string;
 }
 
 interface ResultHeader {
   rows: number;
-  sent?: SentSummary;
+  sent?: SentSummary[];
   inbox?: InboxStatus;
   /** IPC bytes of the returned output (0: none), then of each echoed input. */
   output: number;
@@ -77,7 +79,7 @@ export function encodeTask(task: Task): Uint8Array {
     plan: toBase64(Plan.encode(task.plan).finish()),
     scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks })),
     inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
-    ...(task.output ? { output: task.output } : {}),
+    ...(task.outputs ? { outputs: task.outputs } : {}),
     ...(task.echo ? { echo: true } : {}),
     ...(task.run !== undefined ? { run: task.run } : {}),
   };
@@ -122,9 +124,10 @@ export function decodeTask(frame: Uint8Array): Task {
     if (chunks.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new TaskCodecError("a task scan names a chunk by something other than its hash");
     return { names: strings(s.names), columns: tableColumns(s.columns), chunks };
   });
-  let output: OutputRoute | undefined;
+  if (header.outputs !== undefined && !(Array.isArray(header.outputs) && header.outputs.length <= MAX_OUTPUT_ROUTES)) throw new TaskCodecError(`a task's outputs are not a list of at most ${MAX_OUTPUT_ROUTES} routes`);
+  let outputs: OutputRoute[] | undefined;
   try {
-    output = header.output === undefined ? undefined : checkRoute(header.output);
+    outputs = header.outputs?.map(checkRoute);
   } catch (error) {
     throw new TaskCodecError((error as Error).message);
   }
@@ -133,7 +136,7 @@ export function decodeTask(frame: Uint8Array): Task {
     plan: Plan.decode(fromBase64(header.plan)),
     scans,
     inputs,
-    ...(output ? { output } : {}),
+    ...(outputs ? { outputs } : {}),
     ...(header.echo === true ? { echo: true } : {}),
     ...(header.run !== undefined ? { run: header.run } : {}),
   };
@@ -174,7 +177,8 @@ export function decodeTaskResult(frame: Uint8Array): TaskResult {
   const lengths = [header?.output, ...(header?.inputs ?? [])];
   if (!Number.isSafeInteger(header?.rows) || header.rows < 0 || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new TaskCodecError("a malformed task answer header");
   const counts = (values: unknown) => Array.isArray(values) && values.every((n) => Number.isSafeInteger(n) && n >= 0);
-  if (header.sent !== undefined && (!Number.isSafeInteger(header.sent.rows) || !counts(header.sent.bytes) || !counts(header.sent.rowsTo) || header.sent.rowsTo.length !== header.sent.bytes.length)) {
+  const sentIsCounts = (sent: SentSummary) => Number.isSafeInteger(sent?.rows) && counts(sent.bytes) && counts(sent.rowsTo) && sent.rowsTo.length === sent.bytes.length;
+  if (header.sent !== undefined && !(Array.isArray(header.sent) && header.sent.length <= MAX_OUTPUT_ROUTES && header.sent.every(sentIsCounts))) {
     throw new TaskCodecError("a task answer with a malformed account of what it sent");
   }
   let inbox: InboxStatus | undefined;

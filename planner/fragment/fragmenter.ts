@@ -11,7 +11,9 @@
 //   - windows get their rows hashed on the PARTITION BY columns;
 //   - set operations other than UNION ALL hash every input on all its columns;
 //   - ORDER BY … LIMIT keeps each node's top rows and sorts those on the coordinator; a plain
-//     LIMIT keeps each node's first rows; the root always runs on the coordinator.
+//     LIMIT keeps each node's first rows; the root always runs on the coordinator;
+//   - a stage equal to one cut before (a repeated subquery) is not run twice: the first one's
+//     rows go to both readers (share.ts).
 // Column ids survive the cut: the table a consumer reads has the producer's output columns,
 // so expressions above the cut need no rewriting.
 import { UnsupportedError, invariant } from "../../common/errors.ts";
@@ -20,6 +22,7 @@ import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
 import { emitPlan } from "../substrait/emit.ts";
 import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
+import { shareRepeatedStages } from "./share.ts";
 import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
 
 /** Estimated rows up to which a join may send a whole side to every node instead of hashing both. */
@@ -120,7 +123,7 @@ class Fragmenter {
   run(plan: LogicalPlan, names: readonly string[]): StagedQuery {
     const root = this.#gather(this.#walk(plan));
     this.#stages.push({ id: this.#stages.length, root: root.plan, runsOn: "coordinator", output: { kind: "result" } });
-    return { stages: this.#stages.map((s) => this.#emit(s, s.output.kind === "result" ? names : undefined)), names: [...names] };
+    return shareRepeatedStages({ stages: this.#stages.map((s) => this.#emit(s, s.output.kind === "result" ? names : undefined)), names: [...names] });
   }
 
   #walk(plan: LogicalPlan): Fragment {

@@ -23,7 +23,7 @@ export interface Stage {
   scans: string[][];
   /** Stages whose output this one reads. */
   inputs: number[];
-  /** Where its output rows go. */
+  /** How its output rows go to each stage that reads them (a stage may have several readers, see readersOf). */
   output: Exchange;
   /** Its output columns' names (c0, c1, … except for the root): the exchange table's columns. */
   columns: string[];
@@ -83,6 +83,13 @@ export function saltMergeTable(id: number): string {
   return `__stage${id}_salted`;
 }
 
+/** The stages reading each stage's output, by its id (the root's list is empty). */
+export function readersOf(query: StagedQuery): Map<number, number[]> {
+  const readers = new Map<number, number[]>(query.stages.map((s) => [s.id, []]));
+  for (const stage of query.stages) for (const input of stage.inputs) readers.get(input)!.push(stage.id);
+  return readers;
+}
+
 function exchangeText(exchange: Exchange): string {
   switch (exchange.kind) {
     case "hash":
@@ -94,10 +101,12 @@ function exchangeText(exchange: Exchange): string {
 
 /** One line per stage, root last: what runs where and where its rows go. */
 export function explainStages(query: StagedQuery): string {
+  const readers = readersOf(query);
   return query.stages
     .map((s) => {
       const reads = [...s.scans.map((n) => n.join(".")), ...s.inputs.map(exchangeTable)].join(", ");
       const notes = [
+        ...(readers.get(s.id)!.length > 1 ? [`read by stages ${readers.get(s.id)!.join(", ")}`] : []),
         ...(s.saltMerge ? ["merges salted keys"] : []),
         ...(s.fusedWithInput ? [`runs in stage ${s.inputs[0]}'s tasks when that salts nothing`] : []),
         ...(s.joinKeys ? ["distinct join keys: the reader keeps only rows with one"] : []),

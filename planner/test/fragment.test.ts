@@ -74,14 +74,35 @@ describe("fragmentPlan", () => {
       const huge = stages.find((s) => s.scans.some((n) => n[0] === "huge"))!;
       expect(huge.inputs).toEqual([keys[0].id]);
       expect(huge.output.kind).toBe("hash");
-      // The keys' stage joins its own copy of small, broadcast again (mid, joined on fact.v, gets one too).
+      // The keys' stage joins small as fact's stage does: broadcast once, read by both (mid, joined on fact.v, gets its own).
       const smalls = stages.filter((s) => s.scans.some((n) => n[0] === "small"));
-      expect(smalls).toHaveLength(3);
-      expect(smalls.filter((s) => keys[0].inputs.includes(s.id))).toHaveLength(1);
+      expect(smalls).toHaveLength(2);
+      const shared = smalls.filter((s) => keys[0].inputs.includes(s.id));
+      expect(shared).toHaveLength(1);
+      expect(stages.filter((s) => s.inputs.includes(shared[0].id))).toHaveLength(2);
     }
     // Not when the key's local part is a bare scan (no filter by a small relation to gain), nor for a small right side.
     expect(staged("SELECT count(*) FROM fact JOIN mid ON fact.v = mid.v WHERE EXISTS (SELECT 1 FROM huge WHERE huge.k = fact.k)").filter((s) => s.joinKeys)).toHaveLength(0);
     expect(staged("SELECT count(*) FROM fact JOIN small ON fact.v = small.v JOIN mid ON fact.v = mid.v WHERE EXISTS (SELECT 1 FROM mid m2 WHERE m2.k = fact.k)").filter((s) => s.joinKeys)).toHaveLength(0);
+  });
+
+  it("runs a part the query repeats once, for every stage that reads it", () => {
+    const perKey = "SELECT k, count(*) AS c FROM big GROUP BY k";
+    const stages = stagesOf(`SELECT k, c FROM (${perKey}) a WHERE c = (SELECT max(c) FROM (${perKey}) b)`);
+    expect(stages.map((s) => s.id)).toEqual(stages.map((_, i) => i));
+    const scans = stages.filter((s) => s.scans.length > 0);
+    expect(scans).toHaveLength(1);
+    const [aggregate] = stages.filter((s) => s.inputs.includes(scans[0].id));
+    const readers = stages.filter((s) => s.inputs.includes(aggregate.id)).map((s) => s.id);
+    expect(readers).toHaveLength(2);
+    expect(explainStages({ stages, names: [] })).toContain(`read by stages ${readers.join(", ")}`);
+    // Its readers cannot run fused into its tasks, which send to both.
+    expect(stages.filter((s) => readers.includes(s.id)).every((s) => s.fusedWithInput === undefined)).toBe(true);
+    // Every stage reads exactly its inputs' tables, under their new ids.
+    for (const stage of stages) {
+      const reads = new Set(relsOf(stage.plan).flatMap((r) => r.read?.namedTable?.names ?? []).filter((name) => name.startsWith("__stage")));
+      expect([...reads].sort()).toEqual(stage.inputs.map((i) => `__stage${i}_output`).sort());
+    }
   });
 
   it("sends a semi or anti join's right side with its duplicates dropped on each node", () => {

@@ -84,6 +84,15 @@ describe("a skewed key under a small memory budget", () => {
     expectWithinBudget(result);
   });
 
+  it("a grouped subquery read twice: its hot key salted and merged once, the merged rows sent to both readers", async () => {
+    const perKey = `SELECT k, count(DISTINCT note) AS notes FROM skewed GROUP BY k`;
+    const sql = `SELECT k, notes FROM (${perKey}) a WHERE notes * 4 >= (SELECT max(notes) FROM (${perKey}) b)`;
+    const { result, expected } = await staged(sql, BUDGET);
+    expect(resultLines(resultValues(result.table), "rowsort", 0)).toEqual(expected);
+    expectWithinBudget(result);
+    expect(result.stages.filter((s) => s.chunksScanned > 0)).toHaveLength(1);
+  });
+
   it("without the budget, one task holds the whole hot key: more than the budget allows", async () => {
     const { result, expected } = await staged(DISTINCT_PER_KEY, 1 << 30);
     expect(resultLines(resultValues(result.table), "rowsort", 0)).toEqual(expected);

@@ -44,16 +44,19 @@ describe("a task that reads and sends through exchanges", () => {
     plan,
     scans: [],
     inputs: [{ names: ["__stage1_output"], columns, exchange: { run: "ab".repeat(16), consumer: 2, input: 1 } }],
-    output: { exchange: { run: "ab".repeat(16), consumer: 3, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "hash", spec: { keys: [0], saltBy: [0], mode: "spread" } },
+    outputs: [
+      { exchange: { run: "ab".repeat(16), consumer: 3, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "hash", spec: { keys: [0], saltBy: [0], mode: "spread" } },
+      { exchange: { run: "ab".repeat(16), consumer: 4, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "broadcast" },
+    ],
     echo: true,
     run: "ab".repeat(16),
   };
 
-  it("keeps where its inputs come from, where its output goes and the run it is part of", () => {
+  it("keeps where its inputs come from, where its output goes (to every stage reading it) and the run it is part of", () => {
     const decoded = decodeTask(encodeTask(routed));
     expect(decoded.inputs[0].exchange).toEqual(routed.inputs[0].exchange);
     expect(decoded.inputs[0].batches).toBeUndefined();
-    expect(decoded.output).toEqual(routed.output);
+    expect(decoded.outputs).toEqual(routed.outputs);
     expect(decoded.echo).toBe(true);
     expect(decoded.run).toBe(routed.run);
   });
@@ -63,14 +66,16 @@ describe("a task that reads and sends through exchanges", () => {
   });
 
   it("refuses a route to a member the exchange does not have", () => {
-    const bad = { ...routed, output: { ...routed.output!, kind: "to" as const, to: 5 } };
+    const bad = { ...routed, outputs: [routed.outputs![1], { ...routed.outputs![0], kind: "to" as const, to: 5 }] };
     expect(() => decodeTask(encodeTask(bad))).toThrow(/route/);
+    const tooMany = { ...routed, outputs: Array.from({ length: 65 }, () => routed.outputs![1]) };
+    expect(() => decodeTask(encodeTask(tooMany))).toThrow(/at most 64 routes/);
   });
 
   it("answers with its rows, where it sent them and the inputs it read; refuses a torn or lying answer", () => {
     const output = new arrow.Table([batch]);
     const inbox = { peakBytes: 640, saltedKeys: 1, overBudget: false, salted: [{ high: 1, low: 2, salts: 4 }] };
-    const result: TaskResult = { rows: 3, output, sent: { rows: 3, bytes: [10, 20], rowsTo: [1, 2] }, inputs: [[batch, batch]], inbox };
+    const result: TaskResult = { rows: 3, output, sent: [{ rows: 3, bytes: [10, 20], rowsTo: [1, 2] }], inputs: [[batch, batch]], inbox };
     const frame = new Uint8Array(Buffer.concat(encodeTaskResult(result)));
     const decoded = decodeTaskResult(frame);
     expect(decoded.rows).toBe(3);

@@ -130,6 +130,29 @@ describe("fused stages", () => {
   });
 });
 
+describe("a stage read by several stages", () => {
+  const selfJoin = `select a.l_suppkey, a.n, b.n from (select l_suppkey, count(*) as n from lineitem group by l_suppkey) a
+    join (select l_suppkey, count(*) as n from lineitem group by l_suppkey) b on a.l_suppkey = b.l_suppkey order by 1`;
+  it.each([
+    ["q15", readFileSync(join(QUERIES, "q15.sql"), "utf8")],
+    ["a join of a subquery with itself", selfJoin],
+  ])("%s: runs once, sends its rows to each reader, and gives the single plan's answer, its receivers asked whether they salted or not", async (_, sql) => {
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 });
+    // lineitem's revenue (or count) per supplier is aggregated once, for both of its uses.
+    const scans = query.stages.filter((s) => s.scans.some((n) => n[0] === "lineitem"));
+    expect(scans, explainStages(query)).toHaveLength(1);
+    const aggregated = query.stages.filter((s) => s.inputs.includes(scans[0].id));
+    expect(aggregated).toHaveLength(1);
+    expect(new Set(query.stages.flatMap((s) => s.inputs.filter((i) => i === aggregated[0].id).map(() => s.id))).size).toBe(sql === selfJoin ? 1 : 2);
+    for (const budgetBytes of [64 << 20, 256]) {
+      const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new WireExecutors(WORKERS, { chunkFile, pool }), budgetBytes });
+      expect(resultLines(resultValues(result.table), "nosort", 0), `budget ${budgetBytes}`).toEqual(expected);
+    }
+  });
+});
+
 describe("a join's large side reduced by the small side's keys", () => {
   // Orders of 1992 (about 2,300 of 15,000): past the broadcast limit, and far fewer than lineitem's rows.
   const early = "o_orderdate < date '1993-01-01'";
@@ -247,7 +270,7 @@ describe("workers lost during a query", () => {
     const { result, lost } = await withFaults("q05", (worker, task) => {
       // Worker 1's first task with rows for others finds worker 3 gone; afterwards worker 3 is.
       if (worker === 3 && named) throw new WorkerUnavailableError("worker 3 is gone");
-      if (worker === 1 && task.output && !named) {
+      if (worker === 1 && task.outputs && !named) {
         named = true;
         throw new WorkerUnavailableError("the exchange stream to node-d failed", WORKERS[3]);
       }
