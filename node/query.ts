@@ -129,6 +129,7 @@ export class QueryService {
   }
 
   close(): void {
+    this.#host.close();
     this.#engines.close();
   }
 

@@ -2,11 +2,16 @@
 // tests): [u32 big-endian body length][u8 kind][body]. A body is at most MAX_FRAME_BYTES, so a
 // receiver never buffers more than that for one frame whatever a peer sends.
 //
+//   OPEN    producer → receiver  JSON naming the exchange the next batches are for (streams between nodes)
+//   OPENED  receiver → producer  the receiver took the OPEN: batches may follow
 //   BATCH   producer → receiver  [u32 routing epoch][record batches (one or more) as an Arrow IPC stream]
-//   END     producer → receiver  no more batches on this stream
+//   END     producer → receiver  no more batches for this exchange
 //   CREDIT  receiver → producer  [u32 frames]: the producer may send that many more frames
 //   SALT    receiver → producer  JSON SaltAnnouncement: keys the receiver now spreads
-//   OPEN    producer → receiver  first frame of a stream between nodes: JSON naming the exchange
+//   DONE    receiver → producer  the receiving task holds every row sent: the stream may carry the next OPEN
+//
+// A stream between nodes carries exchanges one after another (OPEN … END, DONE), so a producer
+// keeps it for the next one instead of negotiating a new stream each time.
 import * as arrow from "apache-arrow";
 import { ChunkQueue } from "../common/chunk-queue.ts";
 import { invariant } from "../common/errors.ts";
@@ -14,7 +19,7 @@ import { invariant } from "../common/errors.ts";
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const HEADER_BYTES = 5;
 
-export const FRAME = { BATCH: 1, END: 2, CREDIT: 3, SALT: 4, OPEN: 5 } as const;
+export const FRAME = { BATCH: 1, END: 2, CREDIT: 3, SALT: 4, OPEN: 5, OPENED: 6, DONE: 7 } as const;
 export type FrameKind = (typeof FRAME)[keyof typeof FRAME];
 
 export interface Frame {

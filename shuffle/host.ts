@@ -4,17 +4,20 @@
 // straight to the node that reads them; the coordinator only tells each task where.
 //
 // Transport-agnostic: `connect` gives a ByteStream to a peer (net/ backs it with a libp2p stream,
-// an in-process cluster with memory), and `accept` serves one that came in.
+// an in-process cluster with memory), and `accept` serves one that came in. A stream carries one
+// exchange after another: a producer keeps a stream whose exchange is done for the next one to
+// the same peer, since opening one costs a protocol negotiation (a round trip, and libp2p's
+// bookkeeping on both sides) that a query's many small stages would pay on every stream.
 import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
-import { ExchangeProtocolError, MAX_FRAME_BYTES, encodeBatch } from "./frames.ts";
+import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, encodeBatch } from "./frames.ts";
 import type { PartitionSpec } from "./partition.ts";
 import { routerFor, type Router } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
 import { MAX_ANNOUNCED_KEYS, isSaltedKey, type SaltedKey } from "./salt-map.ts";
 import { ROUTED_EPOCH } from "./salting.ts";
-import { BatchReceiver, type ByteStream } from "./stream.ts";
+import { BatchReceiver, FrameChannel, type ByteStream } from "./stream.ts";
 import { batchBytes, takeRows } from "./take.ts";
 
 /**
@@ -32,6 +35,12 @@ export const RUN_IDLE_MS = 15 * 60_000;
 export const MAX_EXCHANGE_MEMBERS = 1024;
 /** Released runs remembered, so rows a stopped task still sends for one are refused instead of kept. */
 const REMEMBERED_RELEASES = 1024;
+/** Streams to one peer a producer keeps between exchanges. */
+export const MAX_KEPT_STREAMS_PER_PEER = 8;
+/** A receiver closes a stream that carried no exchange for this long (a producer drops its kept streams sooner, see KEPT_STREAM_IDLE_MS). */
+export const SERVED_STREAM_IDLE_MS = 60_000;
+/** A producer closes a kept stream unused for this long: well before its receiver would. */
+export const KEPT_STREAM_IDLE_MS = SERVED_STREAM_IDLE_MS / 6;
 
 /** The receiving side of one consuming stage in one run of a query. */
 export interface ExchangeSpec {
@@ -55,8 +64,8 @@ export type OutputRoute = { exchange: ExchangeSpec; input: number } & (
   | { kind: "to"; to: number }
 );
 
-/** Streams prepare() started opening, by member index. */
-export type OpenedStreams = ReadonlyMap<number, Promise<ByteStream>>;
+/** Streams prepare() started opening (their exchange's OPEN taken), by member index. */
+export type OpenedStreams = ReadonlyMap<number, Promise<FrameChannel>>;
 
 export interface SentSummary {
   rows: number;
@@ -114,6 +123,14 @@ export interface ExchangeHostOptions {
   /** Opens an exchange stream to a peer. */
   connect: (peer: string) => Promise<ByteStream>;
   now?: () => number;
+  /** How long a served stream may wait for its next exchange (default SERVED_STREAM_IDLE_MS). */
+  servedStreamIdleMs?: number;
+}
+
+/** A stream whose exchange is done, kept for the next one to its peer until `expiry`. */
+interface KeptChannel {
+  channel: FrameChannel;
+  expiry: NodeJS.Timeout;
 }
 
 export class ExchangeHost {
@@ -124,24 +141,62 @@ export class ExchangeHost {
   readonly #released = new Set<string>();
   /** Per run: what to call when it is released (the tasks of it still running here stop). */
   readonly #onRelease = new Map<string, Set<() => void>>();
+  readonly #servedStreamIdleMs: number;
+  /** Per peer: streams whose exchange is done, kept for the next (the newest last). */
+  readonly #kept = new Map<string, KeptChannel[]>();
 
   constructor(options: ExchangeHostOptions) {
     this.#self = options.self;
     this.#connect = options.connect;
     this.#now = options.now ?? Date.now;
+    this.#servedStreamIdleMs = options.servedStreamIdleMs ?? SERVED_STREAM_IDLE_MS;
   }
 
-  /** Serves one inbound exchange stream from peer `from` until its producer ends it; a stream it refuses is aborted. */
+  /**
+   * Serves one inbound stream from peer `from`, exchange after exchange, until its producer
+   * closes it or leaves it unused for a while; a stream it refuses is aborted.
+   */
   async accept(stream: ByteStream, from: string): Promise<void> {
+    const receiver = new BatchReceiver(new FrameChannel(stream));
     try {
-      const receiver = new BatchReceiver(stream);
-      const { exchange, input } = decodeOpening(await receiver.opening());
-      if (from !== this.#self && !exchange.members.includes(from)) throw new ExchangeProtocolError(`a stream from ${from.slice(-8)}, which is not a member of its exchange`);
-      const task = this.#receiving(exchange);
-      await task.receive(input, exchange.saltable.some((s) => s.input === input), receiver);
+      for (let first = true; ; first = false) {
+        const opening = first ? await receiver.opening() : await this.#nextOpening(receiver, stream);
+        if (opening === undefined) {
+          if (first) throw new ExchangeProtocolError("an exchange stream that ended before its OPEN");
+          return;
+        }
+        const { exchange, input } = decodeOpening(opening);
+        if (from !== this.#self && !exchange.members.includes(from)) throw new ExchangeProtocolError(`a stream from ${from.slice(-8)}, which is not a member of its exchange`);
+        const task = this.#receiving(exchange);
+        await receiver.accept();
+        await task.receive(input, exchange.saltable.some((s) => s.input === input), receiver);
+      }
     } catch (error) {
       stream.abort(error as Error);
       throw error;
+    }
+  }
+
+  /**
+   * The next exchange's OPEN on a served stream, or undefined when there is none: its producer
+   * closed it, or it went unused for servedStreamIdleMs and is closed here (a producer that
+   * sends an OPEN meanwhile hears the close instead of OPENED, and opens another stream).
+   */
+  async #nextOpening(receiver: BatchReceiver, stream: ByteStream): Promise<Uint8Array | undefined> {
+    const opening = receiver.opening();
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<"idle">((resolve) => {
+      timer = setTimeout(() => resolve("idle"), this.#servedStreamIdleMs);
+      timer.unref();
+    });
+    try {
+      const next = await Promise.race([opening, idle]);
+      if (next !== "idle") return next;
+      opening.catch(() => {}); // the stream ends with the close below: nothing more is read
+      void stream.close().catch(() => {});
+      return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -152,22 +207,23 @@ export class ExchangeHost {
    */
   prepare(route: OutputRoute): OpenedStreams {
     const { members } = route.exchange;
-    const opened = new Map<number, Promise<ByteStream>>();
+    const opening = encodeOpening(route.exchange, route.input);
+    const opened = new Map<number, Promise<FrameChannel>>();
     // A hash route's members get rows only if some key goes to them: in a large exchange, most
     // streams opened ahead would carry none.
     if (route.kind === "hash" && members.length > MAX_PREPARED_HASH_MEMBERS) return opened;
     for (const m of route.kind === "to" ? [route.to] : members.keys()) {
       if (members[m] === this.#self) continue;
-      const stream = this.#open(members[m]);
-      stream.catch(() => {}); // heard when send() uses it
-      opened.set(m, stream);
+      const channel = this.#openExchange(members[m], opening);
+      channel.catch(() => {}); // heard when send() uses it
+      opened.set(m, channel);
     }
     return opened;
   }
 
   /** Drops streams prepare() opened, for output that will not come or did not all go out. */
   abandon(opened: OpenedStreams, error: Error): void {
-    for (const stream of opened.values()) stream.then((s) => s.abort(error), () => {});
+    for (const channel of opened.values()) channel.then((c) => c.stream.abort(error), () => {});
   }
 
   /**
@@ -320,14 +376,37 @@ export class ExchangeHost {
    * Where rows for member `to` go: this node's own receiving task directly, or a stream to the
    * member's node (`opened` already, or opened now).
    */
-  async #sink(exchange: ExchangeSpec, input: number, to: number, opening: Uint8Array, opened?: Promise<ByteStream>): Promise<SinkFactory> {
+  async #sink(exchange: ExchangeSpec, input: number, to: number, opening: Uint8Array, opened?: Promise<FrameChannel>): Promise<SinkFactory> {
     const peer = exchange.members[to];
     if (peer === this.#self) {
       const task = this.#receiving(exchange);
       const saltable = exchange.saltable.some((s) => s.input === input);
       return (onSalt) => task.local(input, saltable, onSalt);
     }
-    return streamSink(lostOnFailure(await (opened ?? this.#open(peer)), peer), opening);
+    const channel = await (opened ?? this.#openExchange(peer, opening));
+    return streamSink(channel, () => this.#keep(peer, channel));
+  }
+
+  /**
+   * A stream to `peer` whose receiver took the exchange's OPEN: a kept one if any, else a new one.
+   * A kept stream that fails before OPENED (its receiver closed it unused, or is gone) carried
+   * no rows, so the exchange goes on another.
+   */
+  async #openExchange(peer: string, opening: Uint8Array): Promise<FrameChannel> {
+    for (;;) {
+      const kept = this.#takeKept(peer);
+      const channel = kept ?? new FrameChannel(lostOnFailure(await this.#open(peer), peer));
+      try {
+        await channel.write(FRAME.OPEN, opening);
+        const answer = await channel.next();
+        if (answer?.kind === FRAME.OPENED) return channel;
+        throw answer ? new ExchangeProtocolError(`a receiver answered OPEN with a frame of kind ${answer.kind}`) : new ExchangePeerLostError(peer, "it closed the stream before taking the exchange");
+      } catch (error) {
+        channel.stream.abort(error as Error);
+        if (kept && !(error instanceof ExchangeProtocolError)) continue;
+        throw error;
+      }
+    }
   }
 
   async #open(peer: string): Promise<ByteStream> {
@@ -336,6 +415,40 @@ export class ExchangeHost {
     } catch (error) {
       throw new ExchangePeerLostError(peer, error);
     }
+  }
+
+  /** The newest stream kept for `peer`, if any. */
+  #takeKept(peer: string): FrameChannel | undefined {
+    const kept = this.#kept.get(peer);
+    const newest = kept?.pop();
+    if (kept?.length === 0) this.#kept.delete(peer);
+    if (!newest) return undefined;
+    clearTimeout(newest.expiry);
+    return newest.channel;
+  }
+
+  /** Keeps a stream whose exchange is done for the next one to `peer`; closed after KEPT_STREAM_IDLE_MS unused. */
+  #keep(peer: string, channel: FrameChannel): void {
+    let kept = this.#kept.get(peer);
+    if (!kept) this.#kept.set(peer, (kept = []));
+    if (kept.length >= MAX_KEPT_STREAMS_PER_PEER) return void channel.stream.close().catch(() => {});
+    const entry: KeptChannel = {
+      channel,
+      expiry: setTimeout(() => {
+        const list = this.#kept.get(peer);
+        const at = list?.indexOf(entry) ?? -1;
+        if (at >= 0) list!.splice(at, 1);
+        if (list?.length === 0) this.#kept.delete(peer);
+        void channel.stream.close().catch(() => {});
+      }, KEPT_STREAM_IDLE_MS),
+    };
+    entry.expiry.unref();
+    kept.push(entry);
+  }
+
+  /** Closes the streams kept for later exchanges (the node is stopping). */
+  close(): void {
+    for (const peer of [...this.#kept.keys()]) for (let channel = this.#takeKept(peer); channel; channel = this.#takeKept(peer)) void channel.stream.close().catch(() => {});
   }
 }
 

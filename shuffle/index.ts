@@ -5,7 +5,7 @@ export { hashRows, pickHashes, type RowHashes } from "./key-hash.ts";
 export { takeRows, batchBytes } from "./take.ts";
 export { partitionBatch, routeRows, keyHashes, type PartitionSpec } from "./partition.ts";
 export { MAX_FRAME_BYTES, ExchangeProtocolError } from "./frames.ts";
-export { BatchSender, BatchReceiver, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";
+export { BatchSender, BatchReceiver, FrameChannel, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";
 export { SaltMap, MAX_SALTS, MAX_ANNOUNCED_KEYS, type SaltedKey, type SaltAnnouncement } from "./salt-map.ts";
 export { HeavyHitters, type HeavyKey } from "./heavy-hitters.ts";
 export { SaltingInbox, SKETCH_KEYS, MIN_HOT_SHARE, ROUTED_EPOCH, type InboxOptions, type InboxStats } from "./salting.ts";

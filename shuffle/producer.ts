@@ -8,7 +8,7 @@ import { partitionBatch, type PartitionSpec } from "./partition.ts";
 import type { Router } from "./placement.ts";
 import { SaltMap, type SaltAnnouncement } from "./salt-map.ts";
 import { batchBytes } from "./take.ts";
-import { BatchSender, type ByteStream } from "./stream.ts";
+import { BatchSender, type FrameChannel } from "./stream.ts";
 
 /** Rows a receiver's pieces are held for before they are sent together. */
 export const COALESCE_ROWS = 4096;
@@ -26,24 +26,21 @@ export interface BatchSink {
 /** Makes a sink that reports the receiver's salt announcements to `onSalt`. */
 export type SinkFactory = (onSalt: (announcement: SaltAnnouncement) => void) => BatchSink;
 
-/** A sink over an exchange stream; `opening`, when given, is sent first (streams between nodes name their exchange). */
-export function streamSink(stream: ByteStream, opening?: Uint8Array): SinkFactory {
+/**
+ * A sink over a channel whose exchange is open (its OPEN taken, or a stream in this process that
+ * needs none); `onDone` is called once the receiver holds every row, when the channel is free
+ * for another exchange.
+ */
+export function streamSink(channel: FrameChannel, onDone?: () => void): SinkFactory {
   return (onSalt) => {
-    const sender = new BatchSender(stream, onSalt);
-    const opened = opening ? sender.open(opening) : Promise.resolve();
+    const sender = new BatchSender(channel, onSalt);
     return {
-      send: async (batches, epoch) => {
-        await opened;
-        await sender.sendAll(batches, epoch);
-      },
+      send: (batches, epoch) => sender.sendAll(batches, epoch),
       finish: async () => {
-        await opened;
         await sender.finish();
+        onDone?.();
       },
-      sendEncoded: async (bodies) => {
-        await opened;
-        await sender.sendEncoded(bodies);
-      },
+      sendEncoded: (bodies) => sender.sendEncoded(bodies),
     };
   };
 }

@@ -1,23 +1,12 @@
-// One producer-to-receiver exchange stream over an abstract duplex byte stream. net/ backs
+// Producer-to-receiver exchange streams over an abstract duplex byte stream. net/ backs
 // ByteStream with a libp2p stream; the local cluster and tests with memory. Flow control is by
-// credit: every stream starts with CREDIT_WINDOW_FRAMES granted (the producer need not wait a round
+// credit: every exchange starts with CREDIT_WINDOW_FRAMES granted (the producer need not wait a round
 // trip to start), the receiver grants more as it takes frames (half a window at a time), and the
 // producer never sends past its credit, so a slow receiver holds at most CREDIT_WINDOW_FRAMES × MAX_FRAME_BYTES
 // per stream.
 import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
-import {
-  ExchangeProtocolError,
-  FRAME,
-  MAX_FRAME_BYTES,
-  decodeBatch,
-  decodeCredit,
-  decodeFrames,
-  encodeBatch,
-  encodeCredit,
-  encodeFrame,
-  type Frame,
-} from "./frames.ts";
+import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, decodeBatch, decodeCredit, decodeFrames, encodeBatch, encodeCredit, encodeFrame, type Frame } from "./frames.ts";
 import { decodeAnnouncement, encodeAnnouncement, type SaltAnnouncement } from "./salt-map.ts";
 import { batchBytes } from "./take.ts";
 
@@ -90,22 +79,53 @@ class MemoryPipe implements AsyncIterable<Uint8Array> {
   }
 }
 
-/** The producer's end: sends batches as credit allows, hears salt announcements. */
+/** A stream's frames, read by the exchanges it carries one after another: one reader for the stream's life. */
+export class FrameChannel {
+  readonly stream: ByteStream;
+  readonly #frames: AsyncIterator<Frame>;
+
+  constructor(stream: ByteStream) {
+    this.stream = stream;
+    this.#frames = decodeFrames(stream.source)[Symbol.asyncIterator]();
+  }
+
+  /** The next frame; undefined once the other side closed the stream. */
+  async next(): Promise<Frame | undefined> {
+    const next = await this.#frames.next();
+    return next.done ? undefined : next.value;
+  }
+
+  write(kind: Frame["kind"], body?: Uint8Array): Promise<void> {
+    return this.stream.write(encodeFrame(kind, body));
+  }
+}
+
+/**
+ * The producer's end of one exchange on a channel whose OPEN the receiver took: sends batches as
+ * credit allows, hears salt announcements, and is done when the receiver says DONE.
+ */
 export class BatchSender {
-  readonly #stream: ByteStream;
+  readonly #channel: FrameChannel;
   #credit = CREDIT_WINDOW_FRAMES;
   #creditWaiter: (() => void) | undefined;
   #failure: Error | undefined;
+  #ended = false;
   readonly #listening: Promise<void>;
 
-  constructor(stream: ByteStream, onSalt: (announcement: SaltAnnouncement) => void) {
-    this.#stream = stream;
+  constructor(channel: FrameChannel, onSalt: (announcement: SaltAnnouncement) => void) {
+    this.#channel = channel;
     this.#listening = this.#listen(onSalt);
   }
 
   async #listen(onSalt: (announcement: SaltAnnouncement) => void): Promise<void> {
     try {
-      for await (const frame of decodeFrames(this.#stream.source)) {
+      for (;;) {
+        const frame = await this.#channel.next();
+        if (!frame) throw new ExchangeProtocolError("the receiver closed the stream before it took every row");
+        if (frame.kind === FRAME.DONE) {
+          if (!this.#ended) throw new ExchangeProtocolError("a receiver said DONE before the producer's END");
+          break;
+        }
         if (frame.kind === FRAME.CREDIT) this.#credit += decodeCredit(frame.body);
         else if (frame.kind === FRAME.SALT) onSalt(decodeAnnouncement(frame.body));
         else throw new ExchangeProtocolError(`a receiver sent a frame of kind ${frame.kind}`);
@@ -117,11 +137,6 @@ export class BatchSender {
     this.#creditWaiter?.();
   }
 
-  /** Names the exchange this stream feeds: the first frame of a stream between nodes (it takes no credit). */
-  async open(body: Uint8Array): Promise<void> {
-    await this.#stream.write(encodeFrame(FRAME.OPEN, body));
-  }
-
   /**
    * Sends batches of one schema in one frame when they fit one (several small pieces cost one
    * frame, not one each), else each on its own; `epoch` is the routing epoch they were partitioned under.
@@ -130,7 +145,7 @@ export class BatchSender {
     const rows = batches.filter((b) => b.numRows > 0);
     if (rows.length > 1 && rows.reduce((n, b) => n + batchBytes(b), 0) <= TARGET_FRAME_BYTES) {
       await this.#takeCredit();
-      await this.#stream.write(encodeFrame(FRAME.BATCH, encodeBatch(rows, epoch)));
+      await this.#channel.write(FRAME.BATCH, encodeBatch(rows, epoch));
       return;
     }
     for (const batch of rows) await this.send(batch, epoch);
@@ -140,7 +155,7 @@ export class BatchSender {
   async sendEncoded(bodies: readonly Uint8Array[]): Promise<void> {
     for (const body of bodies) {
       await this.#takeCredit();
-      await this.#stream.write(encodeFrame(FRAME.BATCH, body));
+      await this.#channel.write(FRAME.BATCH, body);
     }
   }
 
@@ -153,14 +168,15 @@ export class BatchSender {
       const body = encodeBatch(batch.slice(start, start + rowsPerPiece), epoch);
       if (body.byteLength > MAX_FRAME_BYTES) throw new ExchangeProtocolError(`${rowsPerPiece} rows encode to ${body.byteLength} bytes, over the frame limit`);
       await this.#takeCredit();
-      await this.#stream.write(encodeFrame(FRAME.BATCH, body));
+      await this.#channel.write(FRAME.BATCH, body);
     }
   }
 
-  /** No more batches: tells the receiver, and waits until it has closed its side. */
+  /** No more batches: tells the receiver, and waits until it holds them all (its DONE); the channel may then carry another exchange. */
   async finish(): Promise<void> {
-    await this.#stream.write(encodeFrame(FRAME.END));
-    await this.#stream.close();
+    if (this.#failure) throw this.#failure;
+    this.#ended = true;
+    await this.#channel.write(FRAME.END);
     await this.#listening;
     if (this.#failure) throw this.#failure;
   }
@@ -170,6 +186,7 @@ export class BatchSender {
       if (this.#failure) throw this.#failure;
       await new Promise<void>((resolve) => (this.#creditWaiter = resolve));
     }
+    if (this.#failure) throw this.#failure;
     this.#credit--;
   }
 }
@@ -180,60 +197,59 @@ export interface ReceivedBatch {
   epoch: number;
 }
 
-/** The receiver's end: yields batches, granting credit as it takes them. */
+/** The receiver's end of the exchanges a channel carries, one after another: yields batches, granting credit as it takes them. */
 export class BatchReceiver {
-  readonly #stream: ByteStream;
-  readonly #frames: AsyncIterator<Frame>;
-  #closed = false;
+  readonly #channel: FrameChannel;
+  /** The current exchange's batches were all taken (DONE sent): nothing more is announced for it. */
+  #done = false;
 
-  constructor(stream: ByteStream) {
-    this.#stream = stream;
-    this.#frames = decodeFrames(stream.source)[Symbol.asyncIterator]();
-  }
-
-  /** The body of the stream's OPEN frame, which must come first (streams between nodes name their exchange). */
-  async opening(): Promise<Uint8Array> {
-    const first = await this.#frames.next();
-    if (first.done || first.value.kind !== FRAME.OPEN) throw new ExchangeProtocolError("an exchange stream that does not start with OPEN");
-    return first.value.body;
+  constructor(channel: FrameChannel) {
+    this.#channel = channel;
   }
 
   /**
-   * Yields the producer's batches until its END; `beforeClose` runs before this side closes (the
-   * producer's finish() waits for the close, so whatever the batches caused is done by then).
+   * The body of the next exchange's OPEN frame, which must come next; undefined if the producer
+   * closed the stream instead (it carries no more exchanges).
    */
-  async *batches(beforeClose?: () => Promise<void>): AsyncGenerator<ReceivedBatch> {
-    let ended = false;
-    let taken = 0;
-    try {
-      for (;;) {
-        const next = await this.#frames.next();
-        if (next.done) break;
-        const frame = next.value;
-        if (ended) throw new ExchangeProtocolError("a frame after END");
-        if (frame.kind === FRAME.END) {
-          ended = true;
-          continue;
-        }
-        if (frame.kind !== FRAME.BATCH) throw new ExchangeProtocolError(`a producer sent a frame of kind ${frame.kind}`);
-        const { batches, epoch } = decodeBatch(frame.body);
-        for (const batch of batches) yield { batch, epoch };
-        if (++taken === CREDIT_WINDOW_FRAMES / 2) {
-          await this.#stream.write(encodeFrame(FRAME.CREDIT, encodeCredit(taken)));
-          taken = 0;
-        }
-      }
-      if (!ended) throw new ExchangeProtocolError("the producer's stream ended without END");
-      await beforeClose?.();
-    } finally {
-      this.#closed = true;
-      await this.#stream.close();
-    }
+  async opening(): Promise<Uint8Array | undefined> {
+    const frame = await this.#channel.next();
+    if (!frame) return undefined;
+    if (frame.kind !== FRAME.OPEN) throw new ExchangeProtocolError(`an exchange that does not start with OPEN (a frame of kind ${frame.kind})`);
+    this.#done = false;
+    return frame.body;
   }
 
-  /** Tells this stream's producer which keys this receiver now spreads (nothing once the producer is done). */
+  /** Tells the producer its OPEN was taken: its batches may come. */
+  async accept(): Promise<void> {
+    await this.#channel.write(FRAME.OPENED);
+  }
+
+  /**
+   * Yields the producer's batches until its END; `beforeDone` runs before DONE is sent (the
+   * producer's finish() waits for DONE, so whatever the batches caused is done by then).
+   */
+  async *batches(beforeDone?: () => Promise<void>): AsyncGenerator<ReceivedBatch> {
+    let taken = 0;
+    for (;;) {
+      const frame = await this.#channel.next();
+      if (!frame) throw new ExchangeProtocolError("the producer's stream ended without END");
+      if (frame.kind === FRAME.END) break;
+      if (frame.kind !== FRAME.BATCH) throw new ExchangeProtocolError(`a producer sent a frame of kind ${frame.kind}`);
+      const { batches, epoch } = decodeBatch(frame.body);
+      for (const batch of batches) yield { batch, epoch };
+      if (++taken === CREDIT_WINDOW_FRAMES / 2) {
+        await this.#channel.write(FRAME.CREDIT, encodeCredit(taken));
+        taken = 0;
+      }
+    }
+    await beforeDone?.();
+    this.#done = true;
+    await this.#channel.write(FRAME.DONE);
+  }
+
+  /** Tells this exchange's producer which keys this receiver now spreads (nothing once the exchange is done). */
   async announce(announcement: SaltAnnouncement): Promise<void> {
-    if (this.#closed) return;
-    await this.#stream.write(encodeFrame(FRAME.SALT, encodeAnnouncement(announcement)));
+    if (this.#done) return;
+    await this.#channel.write(FRAME.SALT, encodeAnnouncement(announcement));
   }
 }

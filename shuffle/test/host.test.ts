@@ -2,20 +2,22 @@
 // host straight to the receiving hosts its route names, each row exactly where routing puts it.
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, Router, keyHashes, member, memoryStreamPair, streamSink, type ByteStream, type ExchangeSpec } from "../index.ts";
+import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, FrameChannel, Router, keyHashes, member, memoryStreamPair, streamSink, type ByteStream, type ExchangeSpec } from "../index.ts";
 import { encodeFrame, FRAME } from "../frames.ts";
 
 const PEERS = ["node-a", "node-b", "node-c", "node-d"];
 const RUN = "0123456789abcdef0123456789abcdef";
 
-/** Hosts joined in memory; `unreachable` peers refuse every stream. */
-function cluster(unreachable: string[] = []): ExchangeHost[] {
+/** Hosts joined in memory; `unreachable` peers refuse every stream; `opened` counts the streams opened. */
+function cluster(unreachable: string[] = [], options: { servedStreamIdleMs?: number; opened?: { count: number } } = {}): ExchangeHost[] {
   const hosts: ExchangeHost[] = PEERS.map(
     (self) =>
       new ExchangeHost({
         self,
+        servedStreamIdleMs: options.servedStreamIdleMs,
         connect: async (peer) => {
           if (unreachable.includes(peer)) throw new Error("connection refused");
+          if (options.opened) options.opened.count++;
           const [producerEnd, receiverEnd] = memoryStreamPair();
           void hosts[PEERS.indexOf(peer)].accept(receiverEnd, self).catch(() => {});
           return producerEnd;
@@ -133,6 +135,24 @@ describe("exchange hosts", () => {
     for (const host of hosts) expect(received(host, 7)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
   });
 
+  it("sends one exchange after another over the streams it kept, and opens new ones when their receivers closed them unused", async () => {
+    const opened = { count: 0 };
+    const hosts = cluster([], { opened, servedStreamIdleMs: 50 });
+    await hosts[1].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1, 2])]);
+    expect(opened.count).toBe(3);
+    // The next exchanges (another input, another consuming stage) go over the same three streams.
+    await hosts[1].send({ exchange: exchange(), input: 3, kind: "broadcast" }, [keys([3])]);
+    await hosts[1].send({ exchange: exchange({ consumer: 6 }), input: 2, kind: "to", to: 2 }, [keys([4])]);
+    expect(opened.count).toBe(3);
+    for (const host of hosts) expect([received(host, 2), received(host, 3)]).toEqual([[1, 2], [3]]);
+    expect(hosts[2].batches(RUN, 6, 2).map((b) => b.numRows)).toEqual([1]);
+    // Unused past the receivers' idle limit: they closed the streams, and the next exchange opens new ones, its rows arriving once.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await hosts[1].send({ exchange: exchange(), input: 4, kind: "broadcast" }, [keys([5, 6])]);
+    expect(opened.count).toBe(6);
+    for (const host of hosts) expect(received(host, 4)).toEqual([5, 6]);
+  });
+
   it("names the peer it cannot reach", async () => {
     const hosts = cluster(["node-c"]);
     const error = await hosts[0].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1])]).catch((e: unknown) => e);
@@ -169,9 +189,13 @@ describe("exchange hosts", () => {
     };
     const hosts = cluster();
     const accepting = hosts[0].accept(receiverEnd, "node-b");
-    const sink = streamSink(counting, new TextEncoder().encode(JSON.stringify({ exchange: exchange(), input: 6 })))(() => {});
+    const channel = new FrameChannel(counting);
+    await channel.write(FRAME.OPEN, new TextEncoder().encode(JSON.stringify({ exchange: exchange(), input: 6 })));
+    expect((await channel.next())?.kind).toBe(FRAME.OPENED);
+    const sink = streamSink(channel)(() => {});
     await sink.send([keys([1]), keys([2, 3]), keys([4])], 0);
     await sink.finish();
+    await counting.close();
     await accepting;
     expect(received(hosts[0], 6)).toEqual([1, 2, 3, 4]);
     expect(frames.filter((f) => f[4] === FRAME.BATCH)).toHaveLength(1);

@@ -3,7 +3,7 @@
 // budget plus one batch, and what the consumer computes equals the unsalted run's answer.
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { BatchReceiver, HashProducer, streamSink, ROUTED_EPOCH, ReceivingTask, Router, batchBytes, keyHashes, member, memoryStreamPair, type PartitionSpec } from "../index.ts";
+import { BatchReceiver, FrameChannel, HashProducer, streamSink, ROUTED_EPOCH, ReceivingTask, Router, batchBytes, keyHashes, member, memoryStreamPair, type PartitionSpec } from "../index.ts";
 
 const NODES = 4;
 const BATCHES_PER_PRODUCER = 12;
@@ -55,10 +55,10 @@ async function shuffle(sides: { id: number; batches: arrow.RecordBatch[][]; spec
     const producers = side.batches.map(() => {
       const streams = tasks.map((task) => {
         const [producerEnd, receiverEnd] = memoryStreamPair();
-        receiving.push(task.receive(side.id, true, new BatchReceiver(receiverEnd)));
+        receiving.push(task.receive(side.id, true, new BatchReceiver(new FrameChannel(receiverEnd))));
         return producerEnd;
       });
-      return new HashProducer(streams.map((s) => streamSink(s)), side.spec, router);
+      return new HashProducer(streams.map((s) => streamSink(new FrameChannel(s))), side.spec, router);
     });
     await Promise.all(
       producers.map(async (producer, p) => {

@@ -1,7 +1,7 @@
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BatchReceiver, BatchSender, CREDIT_WINDOW_FRAMES, ExchangeProtocolError, MAX_FRAME_BYTES, memoryStreamPair, type ByteStream, type SaltAnnouncement } from "../index.ts";
+import { BatchReceiver, BatchSender, CREDIT_WINDOW_FRAMES, FrameChannel, ExchangeProtocolError, MAX_FRAME_BYTES, memoryStreamPair, type ByteStream, type SaltAnnouncement } from "../index.ts";
 import { FRAME, decodeFrames, encodeFrame } from "../frames.ts";
 
 function batchOf(values: number[]): arrow.RecordBatch {
@@ -48,8 +48,8 @@ describe("exchange stream", () => {
   it("carries batches in order with their epochs, and salt announcements back", async () => {
     const [producerEnd, receiverEnd] = memoryStreamPair();
     const heard: SaltAnnouncement[] = [];
-    const sender = new BatchSender(producerEnd, (a) => heard.push(a));
-    const receiver = new BatchReceiver(receiverEnd);
+    const sender = new BatchSender(new FrameChannel(producerEnd), (a) => heard.push(a));
+    const receiver = new BatchReceiver(new FrameChannel(receiverEnd));
     const sent = Array.from({ length: 20 }, (_, i) => batchOf(Array.from({ length: 10 + i }, (_, j) => i * 100 + j)));
     const receiving = (async () => {
       const got: { rows: number[]; epoch: number }[] = [];
@@ -71,8 +71,8 @@ describe("exchange stream", () => {
     const [producerEnd, receiverEnd] = memoryStreamPair();
     let written = 0;
     const counting: ByteStream = { ...producerEnd, write: async (bytes) => (written++, producerEnd.write(bytes)) };
-    const sender = new BatchSender(counting, () => {});
-    const receiver = new BatchReceiver(receiverEnd);
+    const sender = new BatchSender(new FrameChannel(counting), () => {});
+    const receiver = new BatchReceiver(new FrameChannel(receiverEnd));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const receiving = (async () => {
@@ -93,8 +93,8 @@ describe("exchange stream", () => {
 
   it("cuts a large batch into frames under the limit", async () => {
     const [producerEnd, receiverEnd] = memoryStreamPair();
-    const sender = new BatchSender(producerEnd, () => {});
-    const receiver = new BatchReceiver(receiverEnd);
+    const sender = new BatchSender(new FrameChannel(producerEnd), () => {});
+    const receiver = new BatchReceiver(new FrameChannel(receiverEnd));
     const big = batchOf(Array.from({ length: 600_000 }, (_, i) => i));
     const receiving = collect(receiver.batches());
     await sender.send(big, 0);
