@@ -17,7 +17,7 @@ import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./pr
 import { ReceivingTask } from "./receiver.ts";
 import { MAX_ANNOUNCED_KEYS, isSaltedKey, type SaltedKey } from "./salt-map.ts";
 import { ROUTED_EPOCH } from "./salting.ts";
-import { BatchReceiver, FrameChannel, type ByteStream } from "./stream.ts";
+import { BatchReceiver, FrameChannel, StreamClosedError, type ByteStream } from "./stream.ts";
 import { batchBytes, takeRows } from "./take.ts";
 
 /**
@@ -384,7 +384,8 @@ export class ExchangeHost {
       return (onSalt) => task.local(input, saltable, onSalt);
     }
     const channel = await (opened ?? this.#openExchange(peer, opening));
-    return streamSink(channel, () => this.#keep(peer, channel));
+    const sink = streamSink(channel, () => this.#keep(peer, channel));
+    return (onSalt) => lostWhenClosed(sink(onSalt), peer);
   }
 
   /**
@@ -400,7 +401,7 @@ export class ExchangeHost {
         await channel.write(FRAME.OPEN, opening);
         const answer = await channel.next();
         if (answer?.kind === FRAME.OPENED) return channel;
-        throw answer ? new ExchangeProtocolError(`a receiver answered OPEN with a frame of kind ${answer.kind}`) : new ExchangePeerLostError(peer, "it closed the stream before taking the exchange");
+        throw answer ? new ExchangeProtocolError(`a receiver answered OPEN with a frame of kind ${answer.kind}`) : new ExchangePeerLostError(peer, new StreamClosedError("it closed the stream before taking the exchange"));
       } catch (error) {
         channel.stream.abort(error as Error);
         if (kept && !(error instanceof ExchangeProtocolError)) continue;
@@ -502,6 +503,22 @@ function lazySink(make: () => Promise<SinkFactory>): SinkFactory {
         if (sink) await (await sink).finish();
       },
     };
+  };
+}
+
+/** A sink whose receiver closing its stream early means the peer is lost (it died, or dropped the run). */
+function lostWhenClosed(sink: BatchSink, peer: string): BatchSink {
+  const named = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (error) {
+      throw error instanceof StreamClosedError ? new ExchangePeerLostError(peer, error) : error;
+    }
+  };
+  return {
+    send: (batches, epoch) => named(sink.send(batches, epoch)),
+    finish: () => named(sink.finish()),
+    sendEncoded: (bodies) => named(sink.sendEncoded!(bodies)),
   };
 }
 

@@ -79,6 +79,14 @@ class MemoryPipe implements AsyncIterable<Uint8Array> {
   }
 }
 
+/** The other end closed a stream in the middle of an exchange: it is gone, or will not take the rest. */
+export class StreamClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StreamClosedError";
+  }
+}
+
 /** A stream's frames, read by the exchanges it carries one after another: one reader for the stream's life. */
 export class FrameChannel {
   readonly stream: ByteStream;
@@ -121,7 +129,7 @@ export class BatchSender {
     try {
       for (;;) {
         const frame = await this.#channel.next();
-        if (!frame) throw new ExchangeProtocolError("the receiver closed the stream before it took every row");
+        if (!frame) throw new StreamClosedError("the receiver closed the stream before it took every row");
         if (frame.kind === FRAME.DONE) {
           if (!this.#ended) throw new ExchangeProtocolError("a receiver said DONE before the producer's END");
           break;

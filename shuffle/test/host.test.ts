@@ -153,6 +153,26 @@ describe("exchange hosts", () => {
     for (const host of hosts) expect(received(host, 4)).toEqual([5, 6]);
   });
 
+  it("names the peer whose receiver closed its stream in the middle of an exchange (a node that died)", async () => {
+    const dying = new ExchangeHost({
+      self: "node-a",
+      connect: async () => {
+        const [producerEnd, receiverEnd] = memoryStreamPair();
+        void (async () => {
+          const channel = new FrameChannel(receiverEnd);
+          await channel.next(); // OPEN
+          await channel.write(FRAME.OPENED);
+          await channel.next(); // the first rows, then gone
+          await receiverEnd.close();
+        })();
+        return producerEnd;
+      },
+    });
+    const error = await dying.send({ exchange: exchange(), input: 2, kind: "to", to: 2 }, [keys([1, 2, 3])]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExchangePeerLostError);
+    expect((error as ExchangePeerLostError).peer).toBe("node-c");
+  });
+
   it("names the peer it cannot reach", async () => {
     const hosts = cluster(["node-c"]);
     const error = await hosts[0].send({ exchange: exchange(), input: 2, kind: "broadcast" }, [keys([1])]).catch((e: unknown) => e);
