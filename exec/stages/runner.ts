@@ -484,7 +484,10 @@ class StagedRunner {
       const runs = fuseInto ?? stage;
       // A stage that reads only chunks needs tasks only where its chunks are read (a table of one
       // chunk: one task, not one per node); still one, for what a plan makes of no rows (a count's 0).
-      const reading = stage.inputs.length === 0 && stage.runsOn === "nodes" ? workers.filter((w) => assigned.has(w)) : workers;
+      // So does one that also reads broadcasts: a broadcast is the side of a join whose rows count
+      // only where they meet the chunks' rows, and every worker has all of it.
+      const readsChunksAndBroadcasts = stage.runsOn === "nodes" && stage.inputs.every((i) => this.#stages[i].output.kind === "broadcast") && (stage.inputs.length === 0 || stage.scans.length > 0);
+      const reading = readsChunksAndBroadcasts ? workers.filter((w) => assigned.has(w)) : workers;
       tasked = reading.length > 0 ? reading : [this.#run.coordinator];
       stats.tasks = tasked.length;
       results = await Promise.all(
