@@ -14,10 +14,12 @@ export class FrameError extends Error {
   }
 }
 
-type Chunk = Uint8Array | { subarray(): Uint8Array };
+/** What a libp2p stream yields: bytes, or a list of byte arrays (which iterates over them). */
+export type StreamChunk = Uint8Array | Iterable<Uint8Array>;
 
-function bytesOf(chunk: Chunk): Uint8Array {
-  return chunk instanceof Uint8Array ? chunk : chunk.subarray();
+/** The byte arrays of a chunk as they are: joining a list's would copy every byte received once more. */
+export function partsOf(chunk: StreamChunk): Iterable<Uint8Array> {
+  return chunk instanceof Uint8Array ? [chunk] : chunk;
 }
 
 /**
@@ -40,10 +42,10 @@ export async function writeFrame(stream: Stream, payload: Uint8Array | readonly 
  * Chunks are kept as they arrive and copied once, into the frame they belong to: joining them
  * as they come would copy a large frame once per chunk (quadratic, and the event loop stalls).
  */
-export async function* readFrames(stream: AsyncIterable<Chunk>, maxBytes: number): AsyncGenerator<Uint8Array> {
+export async function* readFrames(stream: AsyncIterable<StreamChunk>, maxBytes: number): AsyncGenerator<Uint8Array> {
   const pending = new ChunkQueue();
   for await (const chunk of stream) {
-    pending.push(bytesOf(chunk));
+    for (const part of partsOf(chunk)) pending.push(part);
     while (pending.length >= FRAME_HEADER_BYTES) {
       const length = new DataView(pending.peek(FRAME_HEADER_BYTES).buffer).getUint32(0);
       if (length > maxBytes) throw new FrameError(`frame of ${length} bytes announced, over the ${maxBytes}-byte limit`);

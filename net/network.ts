@@ -14,7 +14,7 @@ import type { PeerId, PrivateKey, Stream } from "@libp2p/interface";
 import type { GossipSub } from "@libp2p/gossipsub";
 import type { Identify, IdentifyPush } from "@libp2p/identify";
 import { coalescingTcp } from "./coalescing-tcp.ts";
-import { FrameError, readFrames, writeFrame } from "./frames.ts";
+import { FrameError, partsOf, readFrames, writeFrame } from "./frames.ts";
 import { PeerPenalties, type Offence } from "./penalties.ts";
 
 export interface NetworkLimits {
@@ -457,7 +457,7 @@ function channelOf(stream: Stream): ByteChannel {
     close: () => stream.close(),
     abort: (error) => stream.abort(error),
     source: (async function* () {
-      for await (const chunk of stream) yield chunk instanceof Uint8Array ? chunk : chunk.subarray();
+      for await (const chunk of stream) yield* partsOf(chunk);
     })(),
   };
 }
