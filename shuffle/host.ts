@@ -163,6 +163,8 @@ export class ExchangeHost {
         const opening = first ? await receiver.opening() : await this.#nextOpening(receiver, stream);
         if (opening === undefined) {
           if (first) throw new ExchangeProtocolError("an exchange stream that ended before its OPEN");
+          // The producer closed it (or it went unused): this side closes too, and the stream is gone.
+          await stream.close().catch(() => {});
           return;
         }
         const { exchange, input } = decodeOpening(opening);
@@ -179,8 +181,8 @@ export class ExchangeHost {
 
   /**
    * The next exchange's OPEN on a served stream, or undefined when there is none: its producer
-   * closed it, or it went unused for servedStreamIdleMs and is closed here (a producer that
-   * sends an OPEN meanwhile hears the close instead of OPENED, and opens another stream).
+   * closed it, or it went unused for servedStreamIdleMs (a producer that sends an OPEN while it
+   * is closed hears the close instead of OPENED, and opens another stream).
    */
   async #nextOpening(receiver: BatchReceiver, stream: ByteStream): Promise<Uint8Array | undefined> {
     const opening = receiver.opening();
@@ -192,8 +194,7 @@ export class ExchangeHost {
     try {
       const next = await Promise.race([opening, idle]);
       if (next !== "idle") return next;
-      opening.catch(() => {}); // the stream ends with the close below: nothing more is read
-      void stream.close().catch(() => {});
+      opening.catch(() => {}); // the stream ends with the close accept() makes: nothing more is read
       return undefined;
     } finally {
       clearTimeout(timer);
