@@ -4,7 +4,7 @@
 // scans lineitem for the Saudi suppliers' late lineitems once, not twice, and Q15's revenue per
 // supplier is aggregated once for the join and for the maximum.
 import { Plan, Type } from "../../proto/index.ts";
-import { exchangeTable, saltMergeTable, type Stage, type StagedQuery } from "./stages.ts";
+import { exchangeTable, readersOf, saltMergeTable, type Stage, type StagedQuery } from "./stages.ts";
 
 const STAGE_TABLE = /^__stage(\d+)_(output|salted)$/;
 /** The id a stage is compared under: no stage has it. */
@@ -35,10 +35,10 @@ export function shareRepeatedStages(query: StagedQuery): StagedQuery {
     kept.push(withIds(stage, id, renumbered));
   }
   // A stage fused into its input runs as that input's tasks, which then send nothing to other readers.
-  const readers = new Map<number, number>();
-  for (const stage of kept) for (const input of stage.inputs) readers.set(input, (readers.get(input) ?? 0) + 1);
-  for (const stage of kept) if (stage.fusedWithInput && readers.get(stage.inputs[0])! > 1) delete stage.fusedWithInput;
-  return { stages: kept, names: query.names };
+  const shared = { stages: kept, names: query.names };
+  const readers = readersOf(shared);
+  for (const stage of kept) if (stage.fusedWithInput && readers.get(stage.inputs[0])!.length > 1) delete stage.fusedWithInput;
+  return shared;
 }
 
 /** `stage` as stage `id`, reading its inputs under their new ids (two inputs that became one are read once). */
