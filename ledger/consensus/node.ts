@@ -26,6 +26,7 @@ import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState, Certificate } from "./memory-ledger.ts";
 import { feedAssignment, type PeerKey } from "./validators.ts";
+import { SlotPool, VoteTable } from "./vote-table.ts";
 
 export type { Certificate, PeerKey };
 
@@ -154,11 +155,11 @@ interface TxRecord {
   signedAccepted: boolean;
   /** Position in this node's commit order (the state's). */
   commitSeq: number;
-  /** Votes by validator index (the committee's order): the observation each validator said it in. */
-  pending: (Observation | undefined)[];
-  /** ACCEPTED votes as the edges of their entries: what certificates and proofs carry. */
-  accepted: (ObservationEdge | undefined)[];
-  /** The weight of `pending` and `accepted`, kept as votes arrive (and when a voter is convicted). */
+  /** Its votes' place in the node's vote tables, while the node holds this record. */
+  slot: number;
+  /** Committed and never contested: its PENDING votes are done with (cleared, and later ones not kept). */
+  pendingDone: boolean;
+  /** The weight of its PENDING and ACCEPTED votes, kept as votes arrive (and when a voter is convicted). */
   pendingWeight: number;
   acceptedWeight: number;
   /** Validators that said ACCEPTED, whatever their weight now. */
@@ -196,13 +197,6 @@ function signerOf(header: ObservationHeader | undefined): PeerKey | undefined {
   return peer;
 }
 
-/** The PENDING votes of a transaction that no longer needs them (shared, never written). */
-const NO_VOTES: (Observation | undefined)[] = Object.freeze([]) as unknown as (Observation | undefined)[];
-
-function acceptedEdges(record: TxRecord): ObservationEdge[] {
-  return record.accepted.filter((edge) => edge !== undefined);
-}
-
 export class LedgerNode {
   readonly config: LedgerNodeConfig;
   readonly events: NodeEvents = { committed: [], committedAtMs: [], rejected: [], evidence: [], equivocations: [] };
@@ -225,6 +219,14 @@ export class LedgerNode {
   readonly #conflicts = new Map<string, number>();
   /** Votes for transactions not yet seen, replayed when they arrive. */
   readonly #orphanVotes = new Map<string, { sinceMs: number; votes: { voter: number; state: TxState; observation: Observation; leaf: number }[] }>();
+  /**
+   * Votes by record slot and validator index (the committee's order): the observation each
+   * validator said PENDING in, and ACCEPTED votes as the edges of their entries (what
+   * certificates and proofs carry). A record's slot is freed when the record is forgotten.
+   */
+  readonly #slots = new SlotPool();
+  readonly #pendingVotes: VoteTable<Observation>;
+  readonly #acceptedVotes: VoteTable<ObservationEdge>;
   /** Validator → its index in the committee, and each index's weight (1, or 0 once convicted). */
   readonly #validatorIndex = new Map<PeerKey, number>();
   readonly #weightAt: Float64Array;
@@ -267,6 +269,8 @@ export class LedgerNode {
     validators.forEach((peer, i) => this.#validatorIndex.set(peer, i));
     this.#weightAt = new Float64Array(validators.length).fill(1);
     this.#totalWeight = validators.length;
+    this.#pendingVotes = new VoteTable(validators.length);
+    this.#acceptedVotes = new VoteTable(validators.length);
     this.#isValidator = validators.includes(config.self);
     this.#fedUpTo = config.state.committedCount();
     const everyone = validators.length === config.peers.length;
@@ -314,7 +318,7 @@ export class LedgerNode {
   acceptedVotes(hash: string): ObservationEdge[] {
     const record = this.#txs.get(hash);
     if (!record) return [...(this.config.state.certificate(hash)?.votes ?? [])];
-    return record.acceptedVoters > 0 ? acceptedEdges(record) : [...(record.certificate?.votes ?? [])];
+    return record.acceptedVoters > 0 ? this.#acceptedEdges(record) : [...(record.certificate?.votes ?? [])];
   }
 
   /** The transaction itself, if this node holds it or committed it. */
@@ -434,7 +438,7 @@ export class LedgerNode {
     if (this.#txs.has(key) || this.config.state.isCommittedKey(key)) return;
     const record: TxRecord = {
       tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, decidedMs: Infinity, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
-      signedPending: false, signedAccepted: false, commitSeq: -1, pending: new Array(this.#totalWeight), accepted: new Array(this.#totalWeight), pendingWeight: 0, acceptedWeight: 0, acceptedVoters: 0, contested: false,
+      signedPending: false, signedAccepted: false, commitSeq: -1, slot: this.#slots.take(), pendingDone: false, pendingWeight: 0, acceptedWeight: 0, acceptedVoters: 0, contested: false,
     };
     this.#txs.set(key, record);
     this.#open.set(key, record);
@@ -465,7 +469,12 @@ export class LedgerNode {
       }
     }
     // Votes that came before it validated are checked now that its outputs are known.
-    if (record.contested) record.pending.forEach((observation, voter) => observation && this.#checkEquivocation(record, voter, observation));
+    if (record.contested) {
+      for (let voter = 0; voter < this.#validators.length; voter++) {
+        const observation = this.#pendingVotes.get(record.slot, voter);
+        if (observation) this.#checkEquivocation(record, voter, observation);
+      }
+    }
     if (!this.#isValidator) {
       // A follower does not vote: it hands what clients submit to the committee.
       record.status = "pending";
@@ -528,6 +537,9 @@ export class LedgerNode {
     // A record rejected, then committed from a certificate, was queued twice.
     if (this.#txs.get(record.key) !== record) return;
     this.#txs.delete(record.key);
+    this.#pendingVotes.clear(record.slot);
+    this.#acceptedVotes.clear(record.slot);
+    this.#slots.give(record.slot);
     this.#shortAsks.delete(record.key);
     if (record.status === "rejected") {
       if (this.#rejections.size >= MAX_REMEMBERED_REJECTIONS) this.#rejections.delete(this.#rejections.keys().next().value!);
@@ -579,18 +591,18 @@ export class LedgerNode {
   #vote(record: TxRecord, voter: number, state: TxState, observation: Observation, leaf: number): void {
     if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, entryEdge(observation, leaf));
     if (state !== TxState.TX_STATE_PENDING) return;
-    if (record.pending === NO_VOTES) return; // committed and never contested: its PENDING votes are done with
-    if (record.pending[voter] === undefined) record.pendingWeight += this.#weightAt[voter];
-    record.pending[voter] = observation;
+    if (record.pendingDone) return;
+    if (this.#pendingVotes.get(record.slot, voter) === undefined) record.pendingWeight += this.#weightAt[voter];
+    this.#pendingVotes.set(record.slot, voter, observation);
     if (record.contested) this.#checkEquivocation(record, voter, observation);
   }
 
   #voteAccepted(record: TxRecord, voter: number, vote: ObservationEdge): void {
-    if (record.accepted[voter] === undefined) {
+    if (this.#acceptedVotes.get(record.slot, voter) === undefined) {
       record.acceptedWeight += this.#weightAt[voter];
       record.acceptedVoters++;
     }
-    record.accepted[voter] = vote;
+    this.#acceptedVotes.set(record.slot, voter, vote);
   }
 
   /** Whether `peer`, PENDING for this transaction, was PENDING for another spender of an output it spends. */
@@ -599,7 +611,7 @@ export class LedgerNode {
       const spenders = this.#spenders.get(k);
       if (!spenders || spenders.length < 2) continue;
       for (const other of spenders) {
-        const first = other !== record ? other.pending[voter] : undefined;
+        const first = other !== record ? this.#pendingVotes.get(other.slot, voter) : undefined;
         if (first) this.#equivocated(voter, { record: other, observation: first }, { record, observation });
       }
     }
@@ -629,8 +641,8 @@ export class LedgerNode {
     this.#weightAt[voter] = 0;
     this.events.evidence.push(peer);
     for (const record of this.#open.values()) {
-      if (record.pending[voter]) record.pendingWeight -= weight;
-      if (record.accepted[voter]) record.acceptedWeight -= weight;
+      if (this.#pendingVotes.get(record.slot, voter)) record.pendingWeight -= weight;
+      if (this.#acceptedVotes.get(record.slot, voter)) record.acceptedWeight -= weight;
     }
   }
 
@@ -681,7 +693,7 @@ export class LedgerNode {
   #commit(record: TxRecord, nowMs: number): void {
     const result = this.#validate(record.tx, nowMs);
     if (!result.ok) return; // its inputs are not all committed here yet
-    const certificate: Certificate = { tx: record.tx, votes: acceptedEdges(record) };
+    const certificate: Certificate = { tx: record.tx, votes: this.#acceptedEdges(record) };
     this.config.state.commit(record.tx, record.hash, result.consumed, nowMs, certificate.votes);
     record.certificate = certificate;
     if (this.#followers.length > 0) this.#unfed.push(certificate);
@@ -698,7 +710,10 @@ export class LedgerNode {
     this.#recordCommit(record.key, nowMs);
     this.#spentBy(record.spends, record.key, nowMs);
     // PENDING votes serve to decide and to catch equivocation between rival spenders; with no rival, both are over.
-    if (!record.contested) record.pending = NO_VOTES;
+    if (!record.contested) {
+      record.pendingDone = true;
+      this.#pendingVotes.clear(record.slot);
+    }
   }
 
   /** Outputs the committed transaction `winner` spent: their other spenders lost. */
@@ -721,9 +736,14 @@ export class LedgerNode {
    * The record's certificate, built once; a peer that asks for it by name found the one it had
    * short (it convicted a voter), so it gets one built again with the votes that came since.
    */
+  /** A record's ACCEPTED votes, in committee order. */
+  #acceptedEdges(record: TxRecord): ObservationEdge[] {
+    return this.#acceptedVotes.votes(record.slot);
+  }
+
   #certificateOf(record: TxRecord, fresh = false): Certificate {
     if (!record.certificate || (fresh && record.acceptedVoters > 0 && record.certificate.votes.length < record.acceptedVoters)) {
-      record.certificate = { tx: record.tx, votes: acceptedEdges(record) };
+      record.certificate = { tx: record.tx, votes: this.#acceptedEdges(record) };
     }
     return record.certificate;
   }
