@@ -26,7 +26,7 @@ import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState, Certificate } from "./memory-ledger.ts";
 import { feedAssignment, type PeerKey } from "./validators.ts";
-import { SlotPool, VoteTable } from "./vote-table.ts";
+import { forEachVoter, SlotPool, voterSet, VoteTable, type VoterSet } from "./vote-table.ts";
 
 export type { Certificate, PeerKey };
 
@@ -102,7 +102,7 @@ export interface LedgerNodeConfig {
   /** Transactions already checked but for their inputs; the simulator shares one among its nodes. */
   contentVerdicts?: ContentVerdicts;
   /** The committee indices of the validators among `votes` whose edge is genuine and says ACCEPTED for `hash`; the simulator shares a cache. */
-  acceptedVoters?: typeof acceptedVoterIndices;
+  acceptedVoters?: typeof acceptedVoterSet;
   intervalMs: number;
   /** How long a decided transaction's record stays in memory (DEFAULT_RETAIN_DECIDED_MS). */
   retainDecidedMs?: number;
@@ -128,11 +128,11 @@ export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdg
 }
 
 /**
- * The committee indices of certifiedByEach: what a follower weighs a certificate by. Numbers,
- * not the map of edges: the simulator keeps one list per certificate it saw.
+ * The committee indices of certifiedByEach: what a follower weighs a certificate by. A set of
+ * bits, not the map of edges nor a list: the simulator keeps one per certificate it saw.
  */
-export function acceptedVoterIndices(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): number[] {
-  return [...certifiedByEach(hash, votes, check).keys()];
+export function acceptedVoterSet(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): VoterSet {
+  return voterSet(certifiedByEach(hash, votes, check).keys());
 }
 
 interface TxRecord {
@@ -886,9 +886,9 @@ export class LedgerNode {
     if (!body) return;
     const key = txKey(body);
     if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
-    const voters = (this.config.acceptedVoters ?? acceptedVoterIndices)(txHash(body), item.votes, this.#validEdge);
+    const voters = (this.config.acceptedVoters ?? acceptedVoterSet)(txHash(body), item.votes, this.#validEdge);
     let weight = 0;
-    for (const voter of voters) weight += this.#weightAt[voter];
+    forEachVoter(voters, (voter) => (weight += this.#weightAt[voter]));
     if (weight < QUORUM * this.#totalWeight) {
       // Short of a quorum here (a voter this node convicted, or a forgery): ask validators for theirs.
       const asked = this.#shortAsks.get(key) ?? 0;

@@ -31,12 +31,14 @@ export class VoteTable<T> {
     this.#chunks[chunk][(voter << CHUNK_BITS) | (slot & SLOT_MASK)] = vote;
   }
 
-  /** The votes for a slot, in committee order. */
+  /** The votes for a slot, in committee order, in an array of just that length (certificates keep theirs for good). */
   votes(slot: number): T[] {
-    const votes: T[] = [];
-    for (let voter = 0; voter < this.#voters; voter++) {
+    let count = 0;
+    for (let voter = 0; voter < this.#voters; voter++) if (this.get(slot, voter) !== undefined) count++;
+    const votes = new Array<T>(count);
+    for (let voter = 0, at = 0; at < count; voter++) {
       const vote = this.get(slot, voter);
-      if (vote !== undefined) votes.push(vote);
+      if (vote !== undefined) votes[at++] = vote;
     }
     return votes;
   }
@@ -72,5 +74,25 @@ export class SlotPool {
   /** Returns a slot whose votes were cleared. */
   give(slot: number): void {
     this.#free.push(slot);
+  }
+}
+
+/** Committee indices as bits of 32-bit words: index i is bit i mod 32 of word ⌊i / 32⌋. */
+export type VoterSet = readonly number[];
+
+export function voterSet(voters: Iterable<number>): VoterSet {
+  const words: number[] = [];
+  for (const voter of voters) {
+    const word = voter >>> 5;
+    while (words.length <= word) words.push(0);
+    words[word] |= 1 << (voter & 31);
+  }
+  return words;
+}
+
+/** Calls `visit` with each index of the set, in increasing order. */
+export function forEachVoter(voters: VoterSet, visit: (voter: number) => void): void {
+  for (let word = 0; word < voters.length; word++) {
+    for (let bits = voters[word]; bits !== 0; bits &= bits - 1) visit((word << 5) + 31 - Math.clz32(bits & -bits));
   }
 }

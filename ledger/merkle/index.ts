@@ -39,6 +39,9 @@ export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
     }
     levels.push(above);
   }
+  // The views proofs are made of, one per node of the tree as first asked for: the proofs of
+  // one tree share their upper siblings instead of each holding views of its own.
+  const views: Uint8Array[][] = levels.map(() => []);
   return {
     root: levels[levels.length - 1].slice(0, HASH_BYTES),
     leafCount,
@@ -48,7 +51,7 @@ export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
       let i = index;
       for (let l = 0, width = leafCount; l < levels.length - 1; l++, width = Math.ceil(width / 2)) {
         const sibling = i % 2 === 1 ? i - 1 : i + 1;
-        if (sibling < width) path.push(hashAt(levels[l], sibling));
+        if (sibling < width) path.push((views[l][sibling] ??= hashAt(levels[l], sibling)));
         i >>= 1;
       }
       return path;

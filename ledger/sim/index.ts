@@ -14,9 +14,10 @@
 // (ledger/consensus/validators.ts); the report says how many validators were byzantine.
 import { bytesEqual, generateKeyPair, sign, toHex, verify, type KeyPair } from "../crypto.ts";
 import { verifyObservation } from "../observation/index.ts";
-import { acceptedVoterIndices, LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
+import { acceptedVoterSet, LedgerNode, type Behaviour, type Outbound, type PeerKey } from "../consensus/node.ts";
 import { MemoryLedger, OutputRegistry } from "../consensus/memory-ledger.ts";
 import { DEFAULT_VALIDATORS, selectValidators } from "../consensus/validators.ts";
+import type { VoterSet } from "../consensus/vote-table.ts";
 import { COIN, TOTAL_SUPPLY, type Observation, type ObservationEdge, type Output, type Transaction } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, outPointKey, txHash, type Spendable } from "../tx/index.ts";
 import { txKey } from "../tx/hash.ts";
@@ -93,8 +94,8 @@ function cachedVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uin
 
 // Every node checks an edge alike (they share one committee, in one order): its signer's index, or null when it fails.
 const EDGE_SIGNERS = new WeakMap<ObservationEdge, number | null>();
-const CERTIFIERS = new WeakMap<readonly ObservationEdge[], number[]>();
-const cachedAcceptedVoters: typeof acceptedVoterIndices = (hash, votes, check) => {
+const CERTIFIERS = new WeakMap<readonly ObservationEdge[], VoterSet>();
+const cachedAcceptedVoters: typeof acceptedVoterSet = (hash, votes, check) => {
   let voters = CERTIFIERS.get(votes);
   if (!voters) {
     const cachedCheck = (edge: ObservationEdge) => {
@@ -102,7 +103,7 @@ const cachedAcceptedVoters: typeof acceptedVoterIndices = (hash, votes, check) =
       if (signer === undefined) EDGE_SIGNERS.set(edge, (signer = check(edge) ?? null));
       return signer ?? undefined;
     };
-    CERTIFIERS.set(votes, (voters = acceptedVoterIndices(hash, votes, cachedCheck)));
+    CERTIFIERS.set(votes, (voters = acceptedVoterSet(hash, votes, cachedCheck)));
   }
   return voters;
 };
