@@ -1,7 +1,7 @@
 // One place for the ledger's primitives: SHA-256 and ed25519.
 // Nodes use node:crypto (≈15× faster here); `portableSigner` uses @noble for client code
 // that must also run in browsers. Same keys, same signatures (ed25519 is deterministic).
-import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, hash, type KeyObject } from "node:crypto";
 import * as noble from "@noble/ed25519";
 import { cachedIn } from "../common/bounded-cache.ts";
 import { sha512 } from "@noble/hashes/sha2.js";
@@ -14,16 +14,34 @@ export const HASH_BYTES = 32;
 noble.hashes.sha512 = sha512;
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const part of parts) h.update(part);
-  return new Uint8Array(h.digest());
+  return new Uint8Array(hash("sha256", joined(parts), "buffer"));
 }
 
 /** SHA-256 of `parts` written into `target` at `offset`: many hashes kept together share one buffer. */
 export function sha256Into(target: Uint8Array, offset: number, ...parts: Uint8Array[]): void {
-  const h = createHash("sha256");
-  for (const part of parts) h.update(part);
-  target.set(h.digest(), offset);
+  target.set(hash("sha256", joined(parts), "buffer"), offset);
+}
+
+/** Inputs up to this size are joined in one reused buffer; larger ones in a buffer of their own. */
+const JOIN_BUFFER_BYTES = 64 * 1024;
+const joinBuffer = new Uint8Array(JOIN_BUFFER_BYTES);
+
+/**
+ * The parts as one run of bytes, for node:crypto's one-shot hash: a Hash object per call (as
+ * createHash makes) is a native object the collector must finalize, and a node hashes a Merkle
+ * leaf or inner node for each entry it observes. Valid until the next call.
+ */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const bytes = length <= JOIN_BUFFER_BYTES ? joinBuffer : new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes.subarray(0, length);
 }
 
 export interface KeyPair {
