@@ -222,9 +222,9 @@ export class LedgerNode {
   /**
    * Votes by record slot and validator index (the committee's order): the observation each
    * validator said PENDING in, and ACCEPTED votes as the edges of their entries (what
-   * certificates and proofs carry). A record's slot is freed when the record is forgotten.
+   * certificates and proofs carry). A record's slot is given back when the record is forgotten.
    */
-  readonly #slots = new SlotPool();
+  readonly #slots: SlotPool;
   readonly #pendingVotes: VoteTable<Observation>;
   readonly #acceptedVotes: VoteTable<ObservationEdge>;
   /** Validator → its index in the committee, and each index's weight (1, or 0 once convicted). */
@@ -271,6 +271,7 @@ export class LedgerNode {
     this.#totalWeight = validators.length;
     this.#pendingVotes = new VoteTable(validators.length);
     this.#acceptedVotes = new VoteTable(validators.length);
+    this.#slots = new SlotPool([this.#pendingVotes, this.#acceptedVotes]);
     this.#isValidator = validators.includes(config.self);
     this.#fedUpTo = config.state.committedCount();
     const everyone = validators.length === config.peers.length;
@@ -537,8 +538,6 @@ export class LedgerNode {
     // A record rejected, then committed from a certificate, was queued twice.
     if (this.#txs.get(record.key) !== record) return;
     this.#txs.delete(record.key);
-    this.#pendingVotes.clear(record.slot);
-    this.#acceptedVotes.clear(record.slot);
     this.#slots.give(record.slot);
     this.#shortAsks.delete(record.key);
     if (record.status === "rejected") {

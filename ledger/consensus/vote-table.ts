@@ -5,8 +5,8 @@
 // neighbouring cache lines instead of one distant array per entry (in the simulator, a thousand
 // nodes' validators count some 170 million votes, and that is where the time went).
 
-/** Slots per chunk of a row (a power of two): tables grow a chunk at a time and copy nothing. */
-const CHUNK_BITS = 8;
+/** Slots per chunk (a power of two): slots are handed out, and reused, a chunk at a time. */
+const CHUNK_BITS = 6;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const SLOT_MASK = CHUNK_SLOTS - 1;
 
@@ -49,31 +49,52 @@ export class VoteTable<T> {
     if (chunk === undefined) return;
     for (let voter = 0; voter < this.#voters; voter++) chunk[(voter << CHUNK_BITS) | (slot & SLOT_MASK)] = undefined;
   }
+
+  /** Forgets the votes of a whole chunk of slots (one the SlotPool frees). */
+  clearChunk(chunk: number): void {
+    this.#chunks[chunk]?.fill(undefined);
+  }
 }
 
 /**
- * Slot numbers for a node's records: the slots freed longest ago first, so the records taken
- * together keep neighbouring slots over time; new numbers only when none is free, so tables
- * stay as large as the most records held at once.
+ * Slot numbers for a node's records, handed out in order through a chunk, so records created
+ * together have neighbouring slots for as long as they are held. A chunk is reused once every
+ * slot in it was given back, its votes cleared in the tables first: a record held long keeps
+ * its chunk's other slots from reuse, so at worst a node holds a chunk per such record.
  */
 export class SlotPool {
-  #made = 0;
-  #free: number[] = [];
-  #freeHead = 0;
+  readonly #tables: readonly VoteTable<unknown>[];
+  /** Per chunk: its slots handed out and not yet given back. */
+  readonly #held: number[] = [];
+  readonly #freeChunks: number[] = [];
+  /** The chunk slots are handed out from, and its next slot. */
+  #current = -1;
+  #next = CHUNK_SLOTS;
 
-  take(): number {
-    if (this.#freeHead === this.#free.length) return this.#made++;
-    const slot = this.#free[this.#freeHead++];
-    if (this.#freeHead >= 1_024 && this.#freeHead * 2 >= this.#free.length) {
-      this.#free = this.#free.slice(this.#freeHead);
-      this.#freeHead = 0;
-    }
-    return slot;
+  constructor(tables: readonly VoteTable<unknown>[]) {
+    this.#tables = tables;
   }
 
-  /** Returns a slot whose votes were cleared. */
+  take(): number {
+    if (this.#next === CHUNK_SLOTS) {
+      const finished = this.#current;
+      this.#current = this.#freeChunks.pop() ?? this.#held.length;
+      this.#held[this.#current] = 0;
+      this.#next = 0;
+      if (finished >= 0 && this.#held[finished] === 0) this.#free(finished);
+    }
+    this.#held[this.#current]++;
+    return (this.#current << CHUNK_BITS) | this.#next++;
+  }
+
   give(slot: number): void {
-    this.#free.push(slot);
+    const chunk = slot >> CHUNK_BITS;
+    if (--this.#held[chunk] === 0 && chunk !== this.#current) this.#free(chunk);
+  }
+
+  #free(chunk: number): void {
+    for (const table of this.#tables) table.clearChunk(chunk);
+    this.#freeChunks.push(chunk);
   }
 }
 
