@@ -26,7 +26,7 @@ import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState, Certificate } from "./memory-ledger.ts";
 import { feedAssignment, type PeerKey } from "./validators.ts";
-import { forEachVoter, SlotPool, voterSet, VoteTable, type VoterSet } from "./vote-table.ts";
+import { SlotPool, voterSet, VoteTable, weightOfVoters, type VoterSet } from "./vote-table.ts";
 
 export type { Certificate, PeerKey };
 
@@ -886,9 +886,7 @@ export class LedgerNode {
     const key = txKey(body);
     if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
     const voters = (this.config.acceptedVoters ?? acceptedVoterSet)(txHash(body), item.votes, this.#validEdge);
-    let weight = 0;
-    forEachVoter(voters, (voter) => (weight += this.#weightAt[voter]));
-    if (weight < QUORUM * this.#totalWeight) {
+    if (weightOfVoters(voters, this.#weightAt) < QUORUM * this.#totalWeight) {
       // Short of a quorum here (a voter this node convicted, or a forgery): ask validators for theirs.
       const asked = this.#shortAsks.get(key) ?? 0;
       if (asked < MAX_SHORT_ASKS && (asked > 0 || this.#shortAsks.size < MAX_SHORT_CERTIFICATES)) {

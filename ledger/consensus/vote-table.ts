@@ -111,9 +111,11 @@ export function voterSet(voters: Iterable<number>): VoterSet {
   return words;
 }
 
-/** Calls `visit` with each index of the set, in increasing order. */
-export function forEachVoter(voters: VoterSet, visit: (voter: number) => void): void {
+/** The total of `weightAt` over the indices of the set. */
+export function weightOfVoters(voters: VoterSet, weightAt: ArrayLike<number>): number {
+  let weight = 0;
   for (let word = 0; word < voters.length; word++) {
-    for (let bits = voters[word]; bits !== 0; bits &= bits - 1) visit((word << 5) + 31 - Math.clz32(bits & -bits));
+    for (let bits = voters[word]; bits !== 0; bits &= bits - 1) weight += weightAt[(word << 5) + 31 - Math.clz32(bits & -bits)];
   }
+  return weight;
 }
