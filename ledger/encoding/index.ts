@@ -19,8 +19,24 @@ export class MalformedError extends Error {
   }
 }
 
+/** Encodings up to this size reuse one writer; a writer grown past it is let go. */
+const REUSED_WRITER_BYTES = 64 * 1024;
+/**
+ * The writer encode() reuses (finish() resets it): a node encodes a Merkle leaf for every entry
+ * it observes, and a fresh writer each time allocated and grew a buffer each time.
+ */
+let writer = new BinaryWriter();
+
 export function encode<T>(codec: Codec<T>, message: T): Uint8Array {
-  return codec.encode(message).finish();
+  let bytes: Uint8Array;
+  try {
+    bytes = codec.encode(message, writer).finish();
+  } catch (error) {
+    writer = new BinaryWriter(); // left part-way through a message
+    throw error;
+  }
+  if (bytes.length > REUSED_WRITER_BYTES) writer = new BinaryWriter();
+  return bytes;
 }
 
 /** Decodes bytes and insists they are the message's one canonical encoding. */
