@@ -58,6 +58,12 @@ export class OutputRegistry {
   readonly outputs: Output[] = [];
   /** Per output: how long it must wait after its transaction is accepted before it is spent. */
   readonly minSpendDelayMs: number[] = [];
+  /**
+   * Per output: its coins (0 for another product) as two numbers, the amount's high and low 32
+   * bits: a ledger adds up its unspent coins in plain numbers, exactly (coinSupply).
+   */
+  readonly coinsHigh: number[] = [];
+  readonly coinsLow: number[] = [];
   /** Output ids of OutPoint objects already looked up: the simulator's nodes share these objects. */
   readonly #ids = new WeakMap<OutPoint, number>();
 
@@ -77,6 +83,10 @@ export class OutputRegistry {
       this.outPoints.push({ txHash: hash, index });
       this.outputs.push(output);
       this.minSpendDelayMs.push(known!.minSpendDelayMs);
+      const coins = output.product.length === 0 ? output.amount : 0n;
+      invariant(coins >= 0n && coins < 1n << 64n, "an amount is a uint64");
+      this.coinsHigh.push(Number(coins >> 32n));
+      this.coinsLow.push(Number(coins & 0xffff_ffffn));
     });
     return known;
   }
@@ -244,11 +254,20 @@ export class MemoryLedger implements AcceptedState {
 
   /** The coins in unspent outputs, counted when asked (a validated commit conserves them). */
   coinSupply(): bigint {
+    const { coinsHigh, coinsLow } = this.#registry;
     let supply = 0n;
-    const outputs = this.#registry.outputs;
-    for (let id = 0; id < outputs.length; id++) {
-      if (this.#outputState.get(id) === UNSPENT && outputs[id].product.length === 0) supply += outputs[id].amount;
+    // Sums of fewer than 2^20 numbers below 2^32 stay below 2^52, exact: carried into the bigint at that.
+    let [high, low] = [0, 0];
+    for (let id = 0; id < coinsHigh.length; id++) {
+      if (this.#outputState.get(id) === UNSPENT) {
+        high += coinsHigh[id];
+        low += coinsLow[id];
+      }
+      if ((id & 0xf_ffff) === 0xf_ffff) {
+        supply += (BigInt(high) << 32n) + BigInt(low);
+        [high, low] = [0, 0];
+      }
     }
-    return supply;
+    return supply + (BigInt(high) << 32n) + BigInt(low);
   }
 }

@@ -41,6 +41,20 @@ describe("the memory ledger", () => {
     expect(ledger.certificatesFrom(5_000, 10).map((c) => c.tx)).toEqual([small[4_999], spend]);
   });
 
+  it("counts coins of any size exactly, and only coins", () => {
+    const ledger = new MemoryLedger(new OutputRegistry());
+    const amounts = [(1n << 63n) + 12_345n, (1n << 32n) - 1n, 1n << 32n, 7n];
+    const tx: Transaction = {
+      body: { inputs: [], outputs: [...amounts.map((amount) => ({ address, product, amount, fee: false })), { address, product: new Uint8Array([9]), amount: 1_000n, fee: false }], createdMs: 0n, nonce: 0n },
+      witnesses: [],
+    };
+    ledger.commit(tx, txHash(tx.body!), [], 0, []);
+    expect(ledger.coinSupply()).toBe(amounts.reduce((a, b) => a + b));
+    const spend = spending(tx, 0, 1);
+    ledger.commit(spend, txHash(spend.body!), [{ txHash: txHash(tx.body!), index: 0 }], 1, []);
+    expect(ledger.coinSupply()).toBe(amounts.slice(1).reduce((a, b) => a + b) + 1n);
+  });
+
   it("knows nothing of what another ledger on the same registry committed", () => {
     const registry = new OutputRegistry();
     const [one, other] = [new MemoryLedger(registry), new MemoryLedger(registry)];
