@@ -26,7 +26,7 @@ import { outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState, Certificate } from "./memory-ledger.ts";
 import { feedAssignment, type PeerKey } from "./validators.ts";
-import { SlotPool, voterSet, VoteTable, weightOfVoters, type VoterSet } from "./vote-table.ts";
+import { addVoter, SlotPool, VoteTable, weightOfVoters, type VoterSet } from "./vote-table.ts";
 
 export type { Certificate, PeerKey };
 
@@ -114,25 +114,26 @@ export interface LedgerNodeConfig {
 type Status = "waiting" | "pending" | "conflicted" | "committed" | "rejected";
 
 /**
- * The validators whose edge among `votes` says ACCEPTED for `hash` and is genuine, by committee
- * index (`check` names an edge's signer, or fails it), each with one of its edges.
+ * Calls `visit` with each edge among `votes` that says ACCEPTED for `hash` and is genuine, and
+ * its validator's committee index (`check` names an edge's signer, or fails it). A validator
+ * may come more than once: its last edge is the one to keep.
  */
-export function certifiedByEach(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): ReadonlyMap<number, ObservationEdge> {
-  const voters = new Map<number, ObservationEdge>();
+export function forEachCertifier(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined, visit: (voter: number, edge: ObservationEdge) => void): void {
   for (const edge of votes) {
     if (edge.entry?.state !== TxState.TX_STATE_ACCEPTED || (edge.entry.txHash !== hash && !bytesEqual(edge.entry.txHash, hash))) continue;
     const voter = check(edge);
-    if (voter !== undefined) voters.set(voter, edge);
+    if (voter !== undefined) visit(voter, edge);
   }
-  return voters;
 }
 
 /**
- * The committee indices of certifiedByEach: what a follower weighs a certificate by. A set of
- * bits, not the map of edges nor a list: the simulator keeps one per certificate it saw.
+ * The committee indices of forEachCertifier: what a follower weighs a certificate by. A set of
+ * bits, not a map of edges nor a list: the simulator keeps one per certificate it saw.
  */
 export function acceptedVoterSet(hash: Uint8Array, votes: readonly ObservationEdge[], check: (edge: ObservationEdge) => number | undefined): VoterSet {
-  return voterSet(certifiedByEach(hash, votes, check).keys());
+  const voters: number[] = [];
+  forEachCertifier(hash, votes, check, (voter) => addVoter(voters, voter));
+  return voters;
 }
 
 interface TxRecord {
@@ -819,7 +820,7 @@ export class LedgerNode {
     this.#receiveTx(tx, nowMs, false);
     const record = this.#txs.get(txKey(tx.body!));
     if (!record || record.status === "committed") return;
-    for (const [voter, edge] of certifiedByEach(record.hash, votes, this.#validEdge)) this.#voteAccepted(record, voter, edge);
+    forEachCertifier(record.hash, votes, this.#validEdge, (voter, edge) => this.#voteAccepted(record, voter, edge));
     if (record.status === "rejected") return;
     if (record.acceptedWeight >= QUORUM * this.#totalWeight) this.#commit(record, nowMs);
   }

@@ -101,14 +101,11 @@ export class SlotPool {
 /** Committee indices as bits of 32-bit words: index i is bit i mod 32 of word ⌊i / 32⌋. */
 export type VoterSet = readonly number[];
 
-export function voterSet(voters: Iterable<number>): VoterSet {
-  const words: number[] = [];
-  for (const voter of voters) {
-    const word = voter >>> 5;
-    while (words.length <= word) words.push(0);
-    words[word] |= 1 << (voter & 31);
-  }
-  return words;
+/** Puts a committee index into a set being built. */
+export function addVoter(voters: number[], voter: number): void {
+  const word = voter >>> 5;
+  while (voters.length <= word) voters.push(0);
+  voters[word] |= 1 << (voter & 31);
 }
 
 /** The total of `weightAt` over the indices of the set. */

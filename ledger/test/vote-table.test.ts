@@ -1,7 +1,13 @@
 // A node's vote tables: slots handed out and reused a chunk at a time, votes by slot and voter,
 // and the bit sets followers weigh certificates by.
 import { describe, expect, it } from "vitest";
-import { SlotPool, voterSet, VoteTable, weightOfVoters } from "../consensus/vote-table.ts";
+import { addVoter, SlotPool, VoteTable, weightOfVoters, type VoterSet } from "../consensus/vote-table.ts";
+
+function voterSet(indices: number[]): VoterSet {
+  const voters: number[] = [];
+  for (const index of indices) addVoter(voters, index);
+  return voters;
+}
 
 describe("vote tables", () => {
   it("keep each slot's votes apart, in committee order", () => {
