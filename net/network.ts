@@ -13,6 +13,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import type { PeerId, PrivateKey, Stream } from "@libp2p/interface";
 import type { GossipSub } from "@libp2p/gossipsub";
 import type { Identify, IdentifyPush } from "@libp2p/identify";
+import { IdlePool } from "../common/idle-pool.ts";
 import { coalescingTcp } from "./coalescing-tcp.ts";
 import { FrameError, partsOf, readFrames, writeFrame } from "./frames.ts";
 import { PeerPenalties, type Offence } from "./penalties.ts";
@@ -119,8 +120,8 @@ export class Network {
   readonly #host: Host;
   readonly #log: NetworkLog;
   readonly #inbound = new Map<string, number>();
-  /** Request streams waiting for their next request, by peer, protocol and frame limit; the newest last. */
-  readonly #idleRequestStreams = new Map<string, RequestStream[]>();
+  /** Request streams waiting for their next request, by peer, protocol and frame limit. */
+  readonly #idleRequestStreams: IdlePool<RequestStream>;
   readonly #gossipCounts = new Map<string, { second: number; count: number }>();
   #seedTimer: NodeJS.Timeout | undefined;
   #announceTimer: NodeJS.Timeout | undefined;
@@ -130,6 +131,8 @@ export class Network {
     this.penalties = penalties;
     this.limits = limits;
     this.#log = log;
+    // Closed by the requester well before the server would close it (so it rarely reuses one the server closed).
+    this.#idleRequestStreams = new IdlePool({ maxPerKey: MAX_IDLE_REQUEST_STREAMS, idleMs: limits.requestStreamIdleMs / 6, close: (channel) => closeQuietly(channel.stream) });
     penalties.onPenalty((event) => {
       log("peer_penalized", { ...event });
       if (event.blocked) void this.#host.hangUp(peerIdFromString(event.peer)).catch(() => {});
@@ -273,20 +276,27 @@ export class Network {
       const key = `${protocol}\0${peer}`;
       const frames = readFrames(stream, maxFrameBytes)[Symbol.asyncIterator]();
       // Requests one after another on the stream, until the requester closes it or leaves it idle.
+      const refuse = (error: Error) => {
+        this.penalize(peer, offenceOf(error), `${protocol}: ${error.message}`);
+        stream.abort(error);
+      };
       for (let first = true; ; first = false) {
-        let request: Uint8Array;
+        let next: IteratorResult<Uint8Array>;
         try {
-          const next = await withTimeout(frames.next(), first ? timeoutMs : this.limits.requestStreamIdleMs);
-          if (next.done) throw new FrameError("stream ended before a frame");
-          request = next.value;
+          next = await withTimeout(frames.next(), first ? timeoutMs : this.limits.requestStreamIdleMs);
         } catch (error) {
-          // A stream kept for later requests may end, or stay idle, without one: not an offence.
-          if (first || !(error instanceof TimeoutError || (error instanceof FrameError && /ended before/.test(error.message)))) {
-            this.penalize(peer, offenceOf(error), `${protocol}: ${(error as Error).message}`);
-            stream.abort(error as Error);
-          } else closeQuietly(stream);
+          // A stream kept for later requests may stay idle: not an offence.
+          if (!first && error instanceof TimeoutError) closeQuietly(stream);
+          else refuse(error as Error);
           return;
         }
+        if (next.done) {
+          // A kept stream may end between requests; one that never carried a request is malformed.
+          if (first) refuse(new FrameError("stream ended before a frame"));
+          else closeQuietly(stream);
+          return;
+        }
+        const request = next.value;
         const open = (this.#inbound.get(key) ?? 0) + 1;
         if (open > this.limits.maxInboundStreamsPerPeer) {
           this.penalize(peer, "flooding", `more than ${this.limits.maxInboundStreamsPerPeer} open requests`);
@@ -298,8 +308,7 @@ export class Network {
           const response = await handler(request, peer);
           await writeFrame(stream, response, maxFrameBytes);
         } catch (error) {
-          this.penalize(peer, offenceOf(error), `${protocol}: ${(error as Error).message}`);
-          stream.abort(error as Error);
+          refuse(error as Error);
           return;
         } finally {
           const left = (this.#inbound.get(key) ?? 1) - 1;
@@ -356,7 +365,8 @@ export class Network {
       // Opening a stream costs a round trip (the protocol's confirmation) before the request goes
       // out: libp2p 3 no longer sends them together, whatever `negotiateFully` says. So a stream
       // is kept for the next request to the same peer.
-      const idle = this.#takeIdleRequestStream(key);
+      // One the server closed is closed here too.
+      const idle = this.#idleRequestStreams.take(key, ({ stream }) => stream.status === "open" && stream.writeStatus === "writable" && stream.remoteWriteStatus === "writable");
       const channel = idle ?? (await this.#openRequestStream(peer, protocol, maxFrameBytes, timeoutMs));
       try {
         await writeFrame(channel.stream, data, maxFrameBytes);
@@ -366,7 +376,7 @@ export class Network {
           if (idle) continue;
           throw new FrameError("stream ended before a frame");
         }
-        this.#keepIdleRequestStream(key, channel);
+        this.#idleRequestStreams.keep(key, channel);
         return next.value;
       } catch (error) {
         channel.stream.abort(error as Error);
@@ -386,36 +396,8 @@ export class Network {
     return { stream, frames: readFrames(stream, maxFrameBytes)[Symbol.asyncIterator]() };
   }
 
-  /** The newest kept stream for `key` that is still open both ways (one the server closed is closed here too). */
-  #takeIdleRequestStream(key: string): RequestStream | undefined {
-    const idle = this.#idleRequestStreams.get(key);
-    while (idle && idle.length > 0) {
-      const channel = idle.pop()!;
-      clearTimeout(channel.expiry);
-      const { stream } = channel;
-      if (stream.status === "open" && stream.writeStatus === "writable" && stream.remoteWriteStatus === "writable") return channel;
-      closeQuietly(stream);
-    }
-    if (idle) this.#idleRequestStreams.delete(key);
-    return undefined;
-  }
-
-  /** Keeps a stream whose request was answered for the next one; closed after a while unused. */
-  #keepIdleRequestStream(key: string, channel: RequestStream): void {
-    let idle = this.#idleRequestStreams.get(key);
-    if (!idle) this.#idleRequestStreams.set(key, (idle = []));
-    if (idle.length >= MAX_IDLE_REQUEST_STREAMS) return closeQuietly(channel.stream);
-    idle.push(channel);
-    channel.expiry = setTimeout(() => {
-      const at = idle.indexOf(channel);
-      if (at >= 0) idle.splice(at, 1);
-      if (idle.length === 0 && this.#idleRequestStreams.get(key) === idle) this.#idleRequestStreams.delete(key);
-      closeQuietly(channel.stream);
-    }, this.limits.requestStreamIdleMs / 6);
-    channel.expiry.unref();
-  }
-
   async stop(): Promise<void> {
+    this.#idleRequestStreams.closeAll();
     if (this.#seedTimer) clearInterval(this.#seedTimer);
     if (this.#announceTimer) clearTimeout(this.#announceTimer);
     await this.#host.stop();
@@ -468,8 +450,6 @@ class TimeoutError extends Error {}
 interface RequestStream {
   stream: Stream;
   frames: AsyncIterator<Uint8Array>;
-  /** While kept unused: when it is closed. */
-  expiry?: NodeJS.Timeout;
 }
 
 function closeQuietly(stream: Stream): void {

@@ -10,6 +10,7 @@
 // bookkeeping on both sides) that a query's many small stages would pay on every stream.
 import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
+import { IdlePool } from "../common/idle-pool.ts";
 import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, encodeBatch } from "./frames.ts";
 import type { PartitionSpec } from "./partition.ts";
 import { routerFor, type Router } from "./placement.ts";
@@ -127,12 +128,6 @@ export interface ExchangeHostOptions {
   servedStreamIdleMs?: number;
 }
 
-/** A stream whose exchange is done, kept for the next one to its peer until `expiry`. */
-interface KeptChannel {
-  channel: FrameChannel;
-  expiry: NodeJS.Timeout;
-}
-
 export class ExchangeHost {
   readonly #self: string;
   readonly #connect: (peer: string) => Promise<ByteStream>;
@@ -142,8 +137,8 @@ export class ExchangeHost {
   /** Per run: what to call when it is released (the tasks of it still running here stop). */
   readonly #onRelease = new Map<string, Set<() => void>>();
   readonly #servedStreamIdleMs: number;
-  /** Per peer: streams whose exchange is done, kept for the next (the newest last). */
-  readonly #kept = new Map<string, KeptChannel[]>();
+  /** Per peer: streams whose exchange is done, kept for the next. */
+  readonly #kept = new IdlePool<FrameChannel>({ maxPerKey: MAX_KEPT_STREAMS_PER_PEER, idleMs: KEPT_STREAM_IDLE_MS, close: (channel) => void channel.stream.close().catch(() => {}) });
 
   constructor(options: ExchangeHostOptions) {
     this.#self = options.self;
@@ -247,7 +242,7 @@ export class ExchangeHost {
       // A member's stream opens with its first rows: a small output does not open one to every
       // member. One opened already carries the member's rows, or none.
       const { router } = this.#runOf(route.exchange); // throws for a run that is over: before any sink is made
-      const sinks = members.map((_, m) => (opened.has(m) ? openedSink(sinkTo(m)) : lazySink(() => sinkTo(m))));
+      const sinks = members.map((_, m) => deferredSink(() => sinkTo(m), opened.has(m)));
       const producer = new HashProducer(sinks, route.spec, router);
       for (const piece of pieces) await producer.send(piece);
       await producer.finish();
@@ -385,7 +380,7 @@ export class ExchangeHost {
       return (onSalt) => task.local(input, saltable, onSalt);
     }
     const channel = await (opened ?? this.#openExchange(peer, opening));
-    const sink = streamSink(channel, () => this.#keep(peer, channel));
+    const sink = streamSink(channel, () => this.#kept.keep(peer, channel));
     return (onSalt) => lostWhenClosed(sink(onSalt), peer);
   }
 
@@ -396,7 +391,7 @@ export class ExchangeHost {
    */
   async #openExchange(peer: string, opening: Uint8Array): Promise<FrameChannel> {
     for (;;) {
-      const kept = this.#takeKept(peer);
+      const kept = this.#kept.take(peer);
       const channel = kept ?? new FrameChannel(lostOnFailure(await this.#open(peer), peer));
       try {
         await channel.write(FRAME.OPEN, opening);
@@ -419,38 +414,9 @@ export class ExchangeHost {
     }
   }
 
-  /** The newest stream kept for `peer`, if any. */
-  #takeKept(peer: string): FrameChannel | undefined {
-    const kept = this.#kept.get(peer);
-    const newest = kept?.pop();
-    if (kept?.length === 0) this.#kept.delete(peer);
-    if (!newest) return undefined;
-    clearTimeout(newest.expiry);
-    return newest.channel;
-  }
-
-  /** Keeps a stream whose exchange is done for the next one to `peer`; closed after KEPT_STREAM_IDLE_MS unused. */
-  #keep(peer: string, channel: FrameChannel): void {
-    let kept = this.#kept.get(peer);
-    if (!kept) this.#kept.set(peer, (kept = []));
-    if (kept.length >= MAX_KEPT_STREAMS_PER_PEER) return void channel.stream.close().catch(() => {});
-    const entry: KeptChannel = {
-      channel,
-      expiry: setTimeout(() => {
-        const list = this.#kept.get(peer);
-        const at = list?.indexOf(entry) ?? -1;
-        if (at >= 0) list!.splice(at, 1);
-        if (list?.length === 0) this.#kept.delete(peer);
-        void channel.stream.close().catch(() => {});
-      }, KEPT_STREAM_IDLE_MS),
-    };
-    entry.expiry.unref();
-    kept.push(entry);
-  }
-
   /** Closes the streams kept for later exchanges (the node is stopping). */
   close(): void {
-    for (const peer of [...this.#kept.keys()]) for (let channel = this.#takeKept(peer); channel; channel = this.#takeKept(peer)) void channel.stream.close().catch(() => {});
+    this.#kept.closeAll();
   }
 }
 
@@ -480,26 +446,18 @@ function frameBodies(batches: readonly arrow.RecordBatch[]): Uint8Array[] {
   return bodies;
 }
 
-/** A sink over a stream opened already: finished (its receiver told "no more rows") even if no rows came. */
-function openedSink(make: Promise<SinkFactory>): SinkFactory {
-  make.catch(() => {}); // a stream that failed to open is heard by send() or finish(), if they come
-  return (onSalt) => {
-    const sink = make.then((factory) => factory(onSalt));
-    sink.catch(() => {}); // heard by send() or finish()
-    return {
-      send: async (batches, epoch) => (await sink).send(batches, epoch),
-      finish: async () => (await sink).finish(),
-    };
-  };
-}
-
-/** A sink made when the first batches for it come (or never, if none do). */
-function lazySink(make: () => Promise<SinkFactory>): SinkFactory {
+/**
+ * A sink made when the first batches for it come, or never if none do; with `eager`, made at
+ * once (over a stream opened already) and finished even if no rows came, so its receiver hears
+ * there are none.
+ */
+function deferredSink(make: () => Promise<SinkFactory>, eager: boolean): SinkFactory {
   return (onSalt) => {
     let sink: Promise<BatchSink> | undefined;
-    const opened = () => (sink ??= make().then((factory) => factory(onSalt)));
+    const made = () => (sink ??= make().then((factory) => factory(onSalt)));
+    if (eager) made().catch(() => {}); // a stream that failed to open is heard by send() or finish()
     return {
-      send: async (batches, epoch) => (await opened()).send(batches, epoch),
+      send: async (batches, epoch) => (await made()).send(batches, epoch),
       finish: async () => {
         if (sink) await (await sink).finish();
       },

@@ -732,15 +732,15 @@ export class LedgerNode {
     this.events.committedAtMs.push(nowMs);
   }
 
-  /**
-   * The record's certificate, built once; a peer that asks for it by name found the one it had
-   * short (it convicted a voter), so it gets one built again with the votes that came since.
-   */
   /** A record's ACCEPTED votes, in committee order. */
   #acceptedEdges(record: TxRecord): ObservationEdge[] {
     return this.#acceptedVotes.votes(record.slot);
   }
 
+  /**
+   * The record's certificate, built once; a peer that asks for it by name found the one it had
+   * short (it convicted a voter), so it gets one built again with the votes that came since.
+   */
   #certificateOf(record: TxRecord, fresh = false): Certificate {
     if (!record.certificate || (fresh && record.acceptedVoters > 0 && record.certificate.votes.length < record.acceptedVoters)) {
       record.certificate = { tx: record.tx, votes: this.#acceptedEdges(record) };
