@@ -40,15 +40,6 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-/** A plan's rows against another executor's claim: -1 everywhere when the claim's columns do not even match. */
-export interface OutputComparison {
-  /** Rows the plan gives here. */
-  rows: number;
-  claimedRows: number;
-  /** Rows in one and not the other (counting duplicates): 0 when the two are the same rows. */
-  differing: number;
-}
-
 export interface QueryResult {
   names: string[];
   table: arrow.Table;
@@ -256,31 +247,6 @@ export class LocalEngine {
       if (timer) clearInterval(timer);
       options.signal?.removeEventListener("abort", abort);
       prepared.destroySync();
-    }
-  }
-
-  /**
-   * Runs the plan and compares its rows with `claimed` (another executor's output of the same
-   * plan) as multisets, in DuckDB: row order does not count, every value does.
-   */
-  async compareWith(plan: Plan, claimed: readonly arrow.RecordBatch[]): Promise<OutputComparison> {
-    this.#assertOpen();
-    const { prepared, sql } = await this.#prepareTyped(this.translate(plan));
-    const types = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnType(i));
-    prepared.destroySync();
-    for (const batch of claimed) if (batch.numCols !== types.length) return { rows: -1, claimedRows: -1, differing: -1 };
-    const claimedRows = claimed.reduce((n, b) => n + b.numRows, 0);
-    const from = this.#addSource({ names: types.map((_, i) => `c${i}`), types, batches: claimed, rows: claimedRows });
-    try {
-      const result = await this.#connection.runAndReadAll(
-        `WITH actual AS MATERIALIZED (${sql}), claimed AS (SELECT * FROM ${from})
-         SELECT (SELECT count(*) FROM actual)::BIGINT,
-                (SELECT count(*) FROM (FROM actual EXCEPT ALL FROM claimed))::BIGINT + (SELECT count(*) FROM (FROM claimed EXCEPT ALL FROM actual))::BIGINT`,
-      );
-      const [rows, differing] = result.getRows()[0].map(Number);
-      return { rows, claimedRows, differing };
-    } catch (error) {
-      throw duckdbError(error);
     }
   }
 

@@ -23,6 +23,8 @@ export const PROTOCOLS = {
   exchange: "/trustql/exchange/1.0.0",
   /** What a receiving task of an exchange holds, or forgetting a finished run's rows. */
   exchangeControl: "/trustql/exchange-control/1.0.0",
+  /** The rows a receiving task holds for a task the coordinator checks after it answered. */
+  heldInputs: "/trustql/held-inputs/1.0.0",
   /** A chunk's bytes by its content hash (the asker checks the hash). */
   chunk: "/trustql/get-chunk/1.0.0",
 } as const;

@@ -1,7 +1,8 @@
 // An executor's attestation of a task it ran: which task (the hash of the task frame it got),
-// what it answered (the hash of its answer's bytes: the rows it returned, or where it sent how
-// many bytes of them, and its row count), signed with its ledger key. The coordinator keeps them with the answer; anyone holding the genesis's validators
-// can check them offline.
+// what it answered (the hash of its answer's bytes: the rows it returned, the digest of its
+// output, the rows it read, and the digest of what it sent each receiver), and its row count,
+// signed with its ledger key. The coordinator keeps them with the answer; anyone holding the
+// genesis's validators can check them offline.
 import { createHash } from "node:crypto";
 import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
 

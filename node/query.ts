@@ -7,8 +7,10 @@
 import type * as arrow from "apache-arrow";
 import { UserError } from "../common/errors.ts";
 import {
+  decodeHeldInputs,
   decodeTask,
   decodeTaskResult,
+  encodeHeldInputs,
   encodeTask,
   encodeTaskResult,
   executeTask,
@@ -52,6 +54,8 @@ const TASK_FAILED = 1;
 const TASK_DECLINED = 2;
 /** A node its output goes to is unreachable (the body is its peer id): the query starts over without it. */
 const TASK_PEER_LOST = 3;
+/** Inputs of one task a coordinator may ask a node for. */
+const MAX_CHECKED_INPUTS = 64;
 /** Exchange streams one peer may have open to this node at once. */
 const MAX_EXCHANGE_STREAMS_PER_PEER = 256;
 
@@ -170,6 +174,17 @@ export class QueryService {
       if (op !== "status" || !Number.isInteger(consumer)) throw new Error("an exchange request that is neither status nor release");
       return new TextEncoder().encode(JSON.stringify(this.#host.status(run, consumer as number)));
     });
+    // What a task of a run read, for its coordinator to check it: kept until the run is released.
+    await this.#network.handle(
+      PROTOCOLS.heldInputs,
+      (request) => {
+        const { run, consumer, inputs } = JSON.parse(new TextDecoder().decode(request)) as { run?: unknown; consumer?: unknown; inputs?: unknown };
+        const valid = typeof run === "string" && /^[0-9a-f]{32}$/.test(run) && Number.isInteger(consumer) && Array.isArray(inputs) && inputs.length <= MAX_CHECKED_INPUTS && inputs.every(Number.isInteger);
+        if (!valid) throw new Error("a request for held inputs without a run, a stage and its inputs");
+        return encodeHeldInputs((inputs as number[]).map((input) => this.#host.batches(run as string, consumer as number, input)));
+      },
+      { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS },
+    );
     // Any node may fetch a chunk: its name is its hash, so the asker checks what it got.
     await this.#network.handle(
       PROTOCOLS.chunk,
@@ -233,6 +248,8 @@ export class QueryService {
       runTask: (worker, task) => (worker === 0 ? this.#localTask(task) : this.#remoteTask(workers[worker], task, attestations)),
       inboxStatus: (worker, run, consumer) => (worker === 0 ? Promise.resolve(this.#host.status(run, consumer)) : this.#remoteStatus(workers[worker], run, consumer)),
       send: (route: OutputRoute, batches: readonly arrow.RecordBatch[]) => this.#host.send(route, batches),
+      inputsHeld: (worker, run, consumer, inputs) =>
+        worker === 0 ? Promise.resolve(inputs.map((input) => this.#host.batches(run, consumer, input))) : this.#remoteInputsHeld(workers[worker], run, consumer, inputs),
       release: (run) => {
         this.#host.release(run);
         const request = new TextEncoder().encode(JSON.stringify({ op: "release", run }));
@@ -291,6 +308,21 @@ export class QueryService {
       return checkInboxStatus(JSON.parse(new TextDecoder().decode(response)));
     } catch {
       throw this.#badAnswer(peer, "a malformed exchange status");
+    }
+  }
+
+  async #remoteInputsHeld(peer: string, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][]> {
+    let response: Uint8Array;
+    try {
+      const request = new TextEncoder().encode(JSON.stringify({ run, consumer, inputs }));
+      response = await this.#network.request(peer, PROTOCOLS.heldInputs, request, { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS });
+    } catch (error) {
+      throw new WorkerUnavailableError(`node ${peer.slice(-8)} is unreachable: ${(error as Error).message}`);
+    }
+    try {
+      return decodeHeldInputs(response);
+    } catch (error) {
+      throw this.#badAnswer(peer, `held inputs that do not decode: ${(error as Error).message}`);
     }
   }
 

@@ -16,6 +16,7 @@ import type { PartitionSpec } from "./partition.ts";
 import { routerFor, type Router } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
+import { EMPTY_DIGEST, RowDigest, digestSeed } from "./row-digest.ts";
 import { MAX_ANNOUNCED_KEYS, isSaltedKey, type SaltedKey } from "./salt-map.ts";
 import { ROUTED_EPOCH } from "./salting.ts";
 import { BatchReceiver, FrameChannel, StreamClosedError, type ByteStream } from "./stream.ts";
@@ -74,6 +75,8 @@ export interface SentSummary {
   bytes: number[];
   /** Per member: the rows sent to it (a copy to each, for a key replicated or a broadcast). */
   rowsTo: number[];
+  /** Per member: the digest of the rows sent to it, under the run's seed (see row-digest.ts). */
+  digests: string[];
 }
 
 export interface InboxStatus {
@@ -230,7 +233,7 @@ export class ExchangeHost {
     const { members } = route.exchange;
     const opening = encodeOpening(route.exchange, route.input);
     const pieces = batches.flatMap((b) => sliceRows(b, EXCHANGE_BATCH_ROWS));
-    const summary: SentSummary = { rows: pieces.reduce((n, b) => n + b.numRows, 0), bytes: members.map(() => 0), rowsTo: members.map(() => 0) };
+    const summary: SentSummary = { rows: pieces.reduce((n, b) => n + b.numRows, 0), bytes: members.map(() => 0), rowsTo: members.map(() => 0), digests: members.map(() => EMPTY_DIGEST) };
     const sinkTo = (m: number) => this.#sink(route.exchange, route.input, m, opening, opened.get(m));
     // No rows: nothing to open a stream for (a receiving task that got none reads an empty input);
     // one opened already says so.
@@ -243,11 +246,12 @@ export class ExchangeHost {
       // member. One opened already carries the member's rows, or none.
       const { router } = this.#runOf(route.exchange); // throws for a run that is over: before any sink is made
       const sinks = members.map((_, m) => deferredSink(() => sinkTo(m), opened.has(m)));
-      const producer = new HashProducer(sinks, route.spec, router);
+      const producer = new HashProducer(sinks, route.spec, router, digestSeed(route.exchange.run));
       for (const piece of pieces) await producer.send(piece);
       await producer.finish();
       summary.bytes = [...producer.bytesTo];
       summary.rowsTo = [...producer.rowsTo];
+      summary.digests = producer.digestTo.map((d) => d.toString());
       return summary;
     }
     const to = route.kind === "to" ? [route.to] : members.map((_, m) => m);
@@ -255,6 +259,7 @@ export class ExchangeHost {
     let bodies: Uint8Array[] | undefined;
     const encoded = () => (bodies ??= frameBodies(pieces));
     const bytes = pieces.reduce((n, p) => n + batchBytes(p), 0);
+    const digest = new RowDigest(digestSeed(route.exchange.run)).addAll(pieces).toString();
     await Promise.all(
       to.map(async (m) => {
         invariant(m >= 0 && m < members.length, `a route to member ${m} of ${members.length}`);
@@ -264,6 +269,7 @@ export class ExchangeHost {
         await sink.finish();
         summary.bytes[m] = bytes;
         summary.rowsTo[m] = summary.rows;
+        summary.digests[m] = digest;
       }),
     );
     return summary;

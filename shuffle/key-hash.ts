@@ -87,7 +87,8 @@ class HashState {
   }
 }
 
-function murmurRound(hash: number, word: number, c1: number, c2: number): number {
+/** One MurmurHash3 round of `word` into `hash` (c1, c2: the lane's constants). */
+export function murmurRound(hash: number, word: number, c1: number, c2: number): number {
   let k = Math.imul(word, c1);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, c2);
@@ -96,7 +97,8 @@ function murmurRound(hash: number, word: number, c1: number, c2: number): number
   return (Math.imul(h, 5) + 0xe6546b64) >>> 0;
 }
 
-function fmix32(h: number): number {
+/** MurmurHash3's finalizer. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

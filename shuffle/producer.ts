@@ -6,6 +6,7 @@
 import type * as arrow from "apache-arrow";
 import { partitionBatch, type PartitionSpec } from "./partition.ts";
 import type { Router } from "./placement.ts";
+import { RowDigest } from "./row-digest.ts";
 import { SaltMap, type SaltAnnouncement } from "./salt-map.ts";
 import { batchBytes } from "./take.ts";
 import { BatchSender, type FrameChannel } from "./stream.ts";
@@ -55,16 +56,19 @@ export class HashProducer {
   /** Per receiver: the bytes of the rows sent to it, and how many rows. */
   readonly bytesTo: number[];
   readonly rowsTo: number[];
+  /** Per receiver: the digest of the rows sent to it. */
+  readonly digestTo: RowDigest[];
   /** Per receiver: pieces not sent yet, their rows, and the earliest epoch one was split under. */
   readonly #held: Held[];
 
-  /** `sinks[i]` leads to the task of `router.members[i]`. */
-  constructor(sinks: readonly SinkFactory[], spec: PartitionSpec, router: Router) {
+  /** `sinks[i]` leads to the task of `router.members[i]`; `digestSeed`: the run's (see row-digest.ts). */
+  constructor(sinks: readonly SinkFactory[], spec: PartitionSpec, router: Router, digestSeed: { high: number; low: number }) {
     this.#spec = spec;
     this.#router = router;
     this.#epochs = sinks.map(() => 0);
     this.bytesTo = sinks.map(() => 0);
     this.rowsTo = sinks.map(() => 0);
+    this.digestTo = sinks.map(() => new RowDigest(digestSeed));
     this.#held = sinks.map(() => ({ pieces: [], rows: 0, epoch: 0 }));
     this.#sinks = sinks.map((sink, receiver) =>
       sink((announcement) => {
@@ -83,6 +87,7 @@ export class HashProducer {
       if (!part) return;
       this.bytesTo[to] += batchBytes(part);
       this.rowsTo[to] += part.numRows;
+      this.digestTo[to].add(part);
       const held = this.#held[to];
       // One frame, one epoch: the receiver re-routes a frame's rows by it (a replicated key's
       // rows routed under a later epoch would be copied twice if taken for earlier ones).

@@ -43,6 +43,10 @@ export class LocalExecutors implements Executors {
     return this.hosts[worker].status(run, consumer);
   }
 
+  async inputsHeld(worker: number, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][]> {
+    return inputs.map((input) => this.hosts[worker].batches(run, consumer, input));
+  }
+
   send(route: OutputRoute, batches: readonly arrow.RecordBatch[]) {
     return this.hosts[this.#coordinator].send(route, batches);
   }

@@ -10,12 +10,12 @@ import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, readersOf, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { Router, SaltMap, keyHashes, routerFor, takeRows, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
+import { Router, SaltMap, digestRows, keyHashes, routerFor, sumDigests, takeRows, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
-import { LocalEngine, type OutputComparison } from "../engine.ts";
+import { LocalEngine } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
-import { WrongResultError } from "./verify.ts";
+import { WrongResultError, type OutputComparison } from "./verify.ts";
 
 /**
  * What a task runner throws when a worker is gone (unreachable, or its exchange stream broke):
@@ -76,6 +76,11 @@ export interface Executors {
   inboxStatus(worker: number, run: string, consumer: number): Promise<InboxStatus>;
   /** Sends rows from the coordinator itself (salted partials it merged) where `route` says. */
   send(route: OutputRoute, batches: readonly arrow.RecordBatch[]): Promise<SentSummary>;
+  /**
+   * The rows worker `worker`'s receiving task of stage `consumer` in run `run` holds of each of
+   * `inputs` (producing stages): what a task of it read. A worker keeps them until the run is released.
+   */
+  inputsHeld(worker: number, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][]>;
   /** A run is over (answered, failed, or started over): every worker forgets its rows. */
   release(run: string): void;
 }
@@ -96,9 +101,11 @@ export interface StagedRun {
   /** A worker is gone: the query starts over without it. */
   onWorkerLost?: (worker: number, error: WorkerUnavailableError) => void;
   /**
-   * Re-executes a task another worker ran (its result carries its output and the inputs it read)
-   * and throws WrongResultError if the output differs; called for a sample of the tasks not run
-   * by the coordinator, beside the stages that follow; the run ends only when every check has.
+   * Re-executes a task another worker ran (every input given: the rows its worker held for it)
+   * and throws WrongResultError unless the output is the one the worker's answer committed to
+   * (see checkTaskHere). Called for a sample of the tasks not run by the coordinator, after they
+   * answered (a worker cannot tell a checked task from another), beside the stages that follow;
+   * the run ends only when every check has.
    */
   verifyTask?: (worker: number, task: Task, result: TaskResult) => Promise<void>;
   /** A worker's output was shown wrong; the query starts over without it. */
@@ -123,8 +130,6 @@ export interface Task {
   inputs: TaskInput[];
   /** Where the output goes (one route per stage reading it); none: it is returned (the answer, or partials the coordinator merges). */
   outputs?: OutputRoute[];
-  /** Return the output and the inputs read as well, for the coordinator to re-execute the task. */
-  echo?: boolean;
   /** The run the task is part of: when the run is released (its query ended or started over), the task stops. */
   run?: string;
 }
@@ -138,12 +143,14 @@ export interface TaskInput {
 
 export interface TaskResult {
   rows: number;
-  /** The output, when it had no route or the task was echoed. */
+  /** The digest of the output's rows under the run's seed (see shuffle/row-digest.ts): what a re-execution must give. */
+  digest: string;
+  /** Rows read of each input. */
+  read: number[];
+  /** The output, when it had no route. */
   output?: arrow.Table;
   /** Where the output went, per route of the task's `outputs`. */
   sent?: SentSummary[];
-  /** With echo: the rows of each input, as the task read them. */
-  inputs?: arrow.RecordBatch[][];
   /** For a task that read exchange inputs: what its worker's receiving task held and salted. */
   inbox?: InboxStatus;
 }
@@ -193,16 +200,18 @@ export async function runTaskHere(task: Task, chunkFile: (hash: string) => strin
 }
 
 /**
- * Runs a task another executor ran (asked to echo: its result carries its output and the inputs
- * it read) on an engine of `pool`, and compares the rows.
+ * Runs a task another executor ran (every input given) on an engine of `pool`, and compares its
+ * output with the one claimed: the rows returned, or the digest the answer committed to.
  */
 export async function checkTaskHere(task: Task, claimed: TaskResult, chunkFile: (hash: string) => string, pool: EnginePool): Promise<OutputComparison> {
-  invariant(claimed.output && (claimed.inputs?.length ?? 0) === task.inputs.length, "a checked task's result echoes its output and inputs");
-  const inputs = task.inputs.map((input, i) => ({ names: input.names, columns: input.columns, batches: input.batches ?? claimed.inputs![i] }));
-  return pool.use(async (engine) => {
-    await registerTaskTables(engine, { ...task, inputs }, chunkFile);
-    return engine.compareWith(task.plan, claimed.output!.batches);
-  });
+  invariant(task.inputs.every((input) => input.batches), "a checked task has every input given");
+  const output = await runTaskHere(task, chunkFile, pool);
+  return {
+    rows: output.numRows,
+    digest: digestRows(output.batches, task.run),
+    claimedRows: claimed.output?.numRows ?? claimed.rows,
+    claimedDigest: claimed.output ? digestRows(claimed.output.batches, task.run) : claimed.digest,
+  };
 }
 
 async function registerTaskTables(engine: LocalEngine, task: Task, chunkFile: (hash: string) => string): Promise<void> {
@@ -224,7 +233,7 @@ export interface WorkerSide {
   pool: EnginePool;
   /** Tests only: what a dishonest worker does to its output before it sends or returns it. */
   alter?: (output: arrow.Table) => arrow.Table;
-  /** Tests only: what a dishonest worker does to the rows it read, before it runs on them (and says it read them). */
+  /** Tests only: what a dishonest worker does to the rows it read, before it runs on them (and says it read them, and holds them). */
   alterInputs?: (batches: arrow.RecordBatch[]) => arrow.RecordBatch[];
 }
 
@@ -260,9 +269,10 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   return {
     ...(read ? { inbox: worker.host.status(read.run, read.consumer) } : {}),
     rows: output.numRows,
-    ...(routes.length === 0 || task.echo ? { output } : {}),
+    digest: digestRows(output.batches, task.run),
+    read: inputs.map((input) => input.batches.reduce((n, b) => n + b.numRows, 0)),
+    ...(routes.length === 0 ? { output } : {}),
     ...(sent ? { sent } : {}),
-    ...(task.echo ? { inputs: inputs.map((i) => i.batches) } : {}),
   };
 }
 
@@ -374,10 +384,14 @@ class StagedRunner {
   readonly #checks: Promise<void>[] = [];
   /** The first check that failed: no further stage starts. */
   #checkFailed: unknown;
+  /** Per stage: its tasks drawn to be checked, until the stage is done and their checks start. */
+  readonly #sampledTasks = new Map<number, { worker: number; task: Task; result: TaskResult }[]>();
   /** Results of stages whose plan ran fused into the tasks of the stage they read. */
   readonly #fusedResults = new Map<number, TaskResult[]>();
   /** Per stage whose output went to an exchange, by `producer>reader`: the rows its tasks sent each member, in all. */
   readonly #sentRows = new Map<string, number[]>();
+  /** Likewise: the digest of the rows its tasks sent each member. */
+  readonly #sentDigests = new Map<string, string[]>();
   /** Per stage that sent its output, by `producer>reader`: the bytes each member received of it. */
   readonly #sentBytes = new Map<string, number[]>();
   /** Stages whose salted keys the coordinator merged (it sent their rows again). */
@@ -493,7 +507,9 @@ class StagedRunner {
       results = await Promise.all(
         tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? [] : this.#routesOf(runs, w))),
       );
-      this.#checkInputsRead(stage, tasked, results, asked ? inboxes : results.map((r) => r.inbox));
+      const receivers = asked ? inboxes : results.map((r) => r.inbox);
+      this.#checkInputsRead(stage, tasked, results, receivers);
+      this.#startChecks(stage, this.#inputsUnmoved(stage, receivers));
     }
     const held = asked ? inboxes : fused ? [] : results.flatMap((r) => (r.inbox ? [r.inbox] : []));
     stats.peakInputBytes = held.map((s) => s.peakBytes);
@@ -505,6 +521,7 @@ class StagedRunner {
       if (merging) {
         results = await this.#mergeSalted(stage, workers, results, inboxes.flatMap((s) => s.salted));
         this.#merged.add(stage.id);
+        this.#startChecks(stage, false);
       }
       stats.rowsOut = results.reduce((n, r) => n + r.rows, 0);
       if (stage.output.kind === "result") {
@@ -514,6 +531,7 @@ class StagedRunner {
         const sent = results.map((result) => result.sent ?? []);
         readers.forEach((reader, r) => {
           this.#sentRows.set(`${stage.id}>${reader}`, sumPerMember(sent.map((routes) => routes[r]?.rowsTo ?? [])));
+          this.#sentDigests.set(`${stage.id}>${reader}`, digestPerMember(sent.map((routes) => routes[r]?.digests ?? [])));
           this.#sentBytes.set(`${stage.id}>${reader}`, sumPerMember(sent.map((routes) => routes[r]?.bytes ?? [])));
         });
         results.forEach((result, i) => (stats.bytesShuffled += (result.sent ?? []).reduce((n, sent) => n + crossedBytes(sent, this.#memberOf(tasked[i])), 0)));
@@ -539,24 +557,68 @@ class StagedRunner {
   }
 
   /**
-   * A task that echoed its inputs (to be re-executed) must have read what the input stages sent
-   * its worker: re-execution over inputs the worker chose would pass a worker that lied about
-   * both. Counted when no receiver of the exchange salted a key (salting moves rows between
-   * receivers) and no input stage's salted keys were merged (their rows went out twice).
+   * Every task read what the input stages sent its worker, as it says: a worker that ran on
+   * other rows lies about its inputs, and re-execution over the rows it holds would pass it if it
+   * lied about those too. Counted when nothing moved rows between receivers (see #inputsUnmoved).
    */
   #checkInputsRead(stage: Stage, tasked: readonly number[], results: readonly TaskResult[], inboxes: readonly (InboxStatus | undefined)[]): void {
-    if (stage.inputs.length === 0 || inboxes.some((s) => s === undefined || s.saltedKeys > 0) || stage.inputs.some((i) => this.#merged.has(i))) return;
+    if (!this.#inputsUnmoved(stage, inboxes)) return;
     results.forEach((result, t) => {
-      if (!result.inputs) return;
       const member = this.#memberOf(tasked[t]);
       stage.inputs.forEach((input, j) => {
         const sent = this.#sentRows.get(`${input}>${stage.id}`)?.[member];
-        const read = (result.inputs![j] ?? []).reduce((n, b) => n + b.numRows, 0);
+        const read = result.read[j];
         if (sent !== undefined && read !== sent) {
           throw new WrongResultError(tasked[t], `worker ${tasked[t]} said its task of stage ${stage.id} read ${read} rows of stage ${input}'s output, which sent it ${sent}`);
         }
       });
     });
+  }
+
+  /**
+   * Whether each receiver of `stage`'s exchange holds exactly what the input stages sent it: no
+   * receiver salted a key (salting moves rows between receivers) and no input stage's salted
+   * keys were merged (their rows went out twice).
+   */
+  #inputsUnmoved(stage: Stage, inboxes: readonly (InboxStatus | undefined)[]): boolean {
+    return stage.inputs.length > 0 && inboxes.every((s) => s !== undefined && s.saltedKeys === 0) && !stage.inputs.some((i) => this.#merged.has(i));
+  }
+
+  /** Starts checking `stage`'s tasks drawn for it; `unmoved`: see #inputsUnmoved. */
+  #startChecks(stage: Stage, unmoved: boolean): void {
+    for (const { worker, task, result } of this.#sampledTasks.get(stage.id) ?? []) {
+      this.#checks.push(
+        this.#check(worker, task, result, unmoved).catch((error: unknown) => {
+          this.#checkFailed ??= error;
+        }),
+      );
+    }
+    this.#sampledTasks.delete(stage.id);
+  }
+
+  /**
+   * Checks a task after it answered: takes the rows its worker holds for each exchange input
+   * (with `unmoved`, they must be exactly what the producing tasks said they sent it), and
+   * re-executes it over them (verifyTask).
+   */
+  async #check(worker: number, task: Task, result: TaskResult, unmoved: boolean): Promise<void> {
+    const exchanged = task.inputs.flatMap((input, j) => (input.exchange ? [j] : []));
+    let inputs = task.inputs;
+    if (exchanged.length > 0) {
+      const { run, consumer } = task.inputs[exchanged[0]].exchange!;
+      const producers = exchanged.map((j) => task.inputs[j].exchange!.input);
+      const held = await this.#lostIfGone(worker, this.#run.executors.inputsHeld(worker, run, consumer, producers));
+      if (held.length !== producers.length) throw new WrongResultError(worker, `worker ${worker} gave the rows of ${held.length} inputs of its task of stage ${consumer}, which reads ${producers.length}`);
+      producers.forEach((producer, k) => {
+        const sent = unmoved ? this.#sentDigests.get(`${producer}>${consumer}`)?.[this.#memberOf(worker)] : undefined;
+        const holds = digestRows(held[k], run);
+        if (sent !== undefined && holds !== sent) {
+          throw new WrongResultError(worker, `worker ${worker} holds other rows of stage ${producer}'s output (digest ${holds}) than it was sent (${sent})`);
+        }
+      });
+      inputs = task.inputs.map((input, j) => (input.exchange ? { names: input.names, columns: input.columns, batches: held[exchanged.indexOf(j)] } : input));
+    }
+    await this.#run.verifyTask!(worker, { ...task, inputs }, result);
   }
 
   #memberOf(worker: number): number {
@@ -642,7 +704,8 @@ class StagedRunner {
       const { outputs: _, ...returning } = task;
       const result = await this.#attempt(stage, worker, returning, stats);
       const batches = result.output?.batches ?? [];
-      return { ...(result.inbox ? { inbox: result.inbox } : {}), rows: result.rows, sent: await Promise.all(outputs.map((route) => this.#run.executors.send(route, batches))) };
+      const { output: _returned, ...answered } = result;
+      return { ...answered, sent: await Promise.all(outputs.map((route) => this.#run.executors.send(route, batches))) };
     }
     return this.#attempt(stage, worker, task, stats);
   }
@@ -658,20 +721,20 @@ class StagedRunner {
     }
   }
 
-  /** Runs a task on `worker`; a worker that declines it (it lacks a chunk) has its chunks read by their other holders. */
+  /**
+   * Runs a task on `worker`; a worker that declines it (it lacks a chunk) has its chunks read by
+   * their other holders. Whether the task will be checked is drawn now (a seeded run draws alike
+   * every time) but nothing of it goes with the task: the check starts once its stage is done.
+   */
   async #attempt(stage: Stage, worker: number, task: Task, stats: StageStats | undefined): Promise<TaskResult> {
-    const verify = this.#run.verifyTask;
-    const checked = worker !== this.#run.coordinator && verify !== undefined && this.#sampled();
-    if (checked) task = { ...task, echo: true };
+    const checked = worker !== this.#run.coordinator && this.#run.verifyTask !== undefined && this.#sampled();
     try {
       const result = await this.#lostIfGone(worker, this.#withSlot(worker, () => this.#run.executors.runTask(worker, task)));
       if (checked) {
         if (stats) stats.verified++;
-        this.#checks.push(
-          verify(worker, task, result).catch((error: unknown) => {
-            this.#checkFailed ??= error;
-          }),
-        );
+        let sampled = this.#sampledTasks.get(stage.id);
+        if (!sampled) this.#sampledTasks.set(stage.id, (sampled = []));
+        sampled.push({ worker, task, result });
       }
       return result;
     } catch (error) {
@@ -689,7 +752,7 @@ class StagedRunner {
       for (const hash of scan.chunks) {
         const holder = this.#holderOf(scan.names.join("."), hash);
         let share = shares.get(holder);
-        if (!share) shares.set(holder, (share = { ...task, echo: false, scans: task.scans.map((x) => ({ ...x, chunks: [] })) }));
+        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: [] })) }));
         share.scans[s].chunks.push(hash);
       }
     });
@@ -753,8 +816,9 @@ class StagedRunner {
         const batches = [...kept[i], ...(merged[this.#memberOf(w)]?.output?.batches ?? [])].filter((b) => b.numRows > 0);
         const rows = batches.reduce((n, b) => n + b.numRows, 0);
         const routes = this.#routesOf(stage, w);
-        if (routes.length === 0) return { rows, output: tableOf(results[i].output!, batches) };
-        return { rows, sent: await Promise.all(routes.map((route) => this.#run.executors.send(route, batches))) };
+        const answer = { rows, digest: digestRows(batches, this.#id), read: results[i].read };
+        if (routes.length === 0) return { ...answer, output: tableOf(results[i].output!, batches) };
+        return { ...answer, sent: await Promise.all(routes.map((route) => this.#run.executors.send(route, batches))) };
       }),
     );
   }
@@ -771,7 +835,13 @@ function sumPerMember(counts: readonly (readonly number[])[]): number[] {
   return Array.from({ length: members }, (_, m) => counts.reduce((n, c) => n + (c[m] ?? 0), 0));
 }
 
-/** The results of a task's shares, as one. */
+/** Per member, the sum of the digests (each one per member). */
+function digestPerMember(digests: readonly (readonly string[])[]): string[] {
+  const members = Math.max(0, ...digests.map((d) => d.length));
+  return Array.from({ length: members }, (_, m) => sumDigests(digests.flatMap((d) => (d[m] === undefined ? [] : [d[m]]))));
+}
+
+/** The results of a task's shares, as one (they read the same inputs: broadcasts, whole on every worker). */
 function mergeResults(results: readonly TaskResult[]): TaskResult {
   const outputs = results.map((r) => r.output).filter((t): t is arrow.Table => t !== undefined);
   const sent = results.map((r) => r.sent).filter((s): s is SentSummary[] => s !== undefined);
@@ -779,6 +849,8 @@ function mergeResults(results: readonly TaskResult[]): TaskResult {
   return {
     ...(inbox ? { inbox } : {}),
     rows: results.reduce((n, r) => n + r.rows, 0),
+    digest: sumDigests(results.map((r) => r.digest)),
+    read: results[0].read,
     ...(outputs.length > 0 ? { output: tableOf(outputs[0], outputs.flatMap((t) => t.batches)) } : {}),
     ...(sent.length > 0 ? { sent: sent[0].map((_, r) => sumSent(sent.map((routes) => routes[r]))) } : {}),
   };
@@ -786,7 +858,12 @@ function mergeResults(results: readonly TaskResult[]): TaskResult {
 
 /** What several tasks sent along one route, as one. */
 function sumSent(sent: readonly SentSummary[]): SentSummary {
-  return { rows: sent.reduce((n, s) => n + s.rows, 0), bytes: sumPerMember(sent.map((s) => s.bytes)), rowsTo: sumPerMember(sent.map((s) => s.rowsTo)) };
+  return {
+    rows: sent.reduce((n, s) => n + s.rows, 0),
+    bytes: sumPerMember(sent.map((s) => s.bytes)),
+    rowsTo: sumPerMember(sent.map((s) => s.rowsTo)),
+    digests: digestPerMember(sent.map((s) => s.digests)),
+  };
 }
 
 function partitionSpec(stage: Stage): PartitionSpec | undefined {

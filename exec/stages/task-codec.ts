@@ -1,12 +1,13 @@
 // A task on the wire: one frame with a JSON header (the Substrait plan and column types as
 // protobuf in base64, the chunks each scan reads, the exchanges its inputs come from and where
 // its output goes) followed by the rows of each input given with it as an Arrow IPC stream. Its
-// answer: a JSON header (rows, where they were sent) followed by the rows returned, if any, and
-// the inputs the task read, if asked. Decoding checks every count and length against the frame,
-// so a peer's malformed task or answer fails with a named error.
+// answer: a JSON header (rows, their digest, rows read, where they were sent) followed by the
+// rows returned, if any. The rows a worker held for a checked task's inputs travel as a list of
+// IPC streams. Decoding checks every count and length against the frame, so a peer's malformed
+// task or answer fails with a named error.
 import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
-import { checkInboxStatus, checkRoute, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
+import { checkInboxStatus, checkRoute, isRowDigest, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
@@ -27,18 +28,21 @@ interface TaskHeader {
   /** An input is given (its IPC bytes follow) or taken from an exchange on the worker. */
   inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
   outputs?: OutputRoute[];
-  echo?: boolean;
   run?: string;
 }
 
 interface ResultHeader {
   rows: number;
+  digest: string;
+  read: number[];
   sent?: SentSummary[];
   inbox?: InboxStatus;
-  /** IPC bytes of the returned output (0: none), then of each echoed input. */
+  /** IPC bytes of the returned output (0: none). */
   output: number;
-  inputs?: number[];
 }
+
+/** Inputs of one task a worker gives back for a check. */
+const MAX_HELD_INPUTS = 64;
 
 export class TaskCodecError extends Error {
   constructor(message: string) {
@@ -80,7 +84,6 @@ export function encodeTask(task: Task): Uint8Array {
     scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks })),
     inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
     ...(task.outputs ? { outputs: task.outputs } : {}),
-    ...(task.echo ? { echo: true } : {}),
     ...(task.run !== undefined ? { run: task.run } : {}),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -96,24 +99,16 @@ export function encodeTask(task: Task): Uint8Array {
 }
 
 export function decodeTask(frame: Uint8Array): Task {
-  if (frame.length < 4) throw new TaskCodecError("a task frame shorter than its header length");
-  const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
-  if (headerLength > MAX_HEADER_BYTES || 4 + headerLength > frame.length) throw new TaskCodecError(`a task header of ${headerLength} bytes in a frame of ${frame.length}`);
-  let header: TaskHeader;
-  try {
-    header = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headerLength)));
-  } catch {
-    throw new TaskCodecError("a task header that is not JSON");
-  }
+  const { header, at: start } = readHeader<TaskHeader>(frame, "a task");
   if (typeof header?.plan !== "string" || !Array.isArray(header.scans) || !Array.isArray(header.inputs)) throw new TaskCodecError("a task header without plan, scans and inputs");
-  let at = 4 + headerLength;
+  let at = start;
   const inputs = header.inputs.map((input) => {
     if (!Number.isInteger(input?.bytes) || input.bytes < 0 || at + input.bytes > frame.length) throw new TaskCodecError("a task input longer than its frame");
     const bytes = frame.subarray(at, at + input.bytes);
     at += input.bytes;
     const names = strings(input.names);
     const columns = tableColumns(input.columns);
-    if (input.exchange === undefined) return { names, columns, batches: bytes.length === 0 ? [] : arrow.tableFromIPC(bytes).batches };
+    if (input.exchange === undefined) return { names, columns, batches: bytes.length === 0 ? [] : ipcTable(bytes, "a task's input").batches };
     const { run, consumer, input: from } = input.exchange;
     if (typeof run !== "string" || !RUN_ID.test(run) || !Number.isInteger(consumer) || !Number.isInteger(from) || bytes.length > 0) throw new TaskCodecError("a task input from a malformed exchange");
     return { names, columns, exchange: { run, consumer, input: from } };
@@ -137,7 +132,6 @@ export function decodeTask(frame: Uint8Array): Task {
     scans,
     inputs,
     ...(outputs ? { outputs } : {}),
-    ...(header.echo === true ? { echo: true } : {}),
     ...(header.run !== undefined ? { run: header.run } : {}),
   };
 }
@@ -150,34 +144,24 @@ function strings(value: unknown): string[] {
 /** A task's answer, as parts to send one after another (nothing is copied into one buffer). */
 export function encodeTaskResult(result: TaskResult): Uint8Array[] {
   const output = result.output ? arrow.tableToIPC(result.output, "stream") : new Uint8Array();
-  const inputs = (result.inputs ?? []).map((batches) => ipcOf(batches));
   const header: ResultHeader = {
     rows: result.rows,
+    digest: result.digest,
+    read: result.read,
     output: output.length,
     ...(result.sent ? { sent: result.sent } : {}),
     ...(result.inbox ? { inbox: result.inbox } : {}),
-    ...(result.inputs ? { inputs: inputs.map((b) => b.length) } : {}),
   };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const length = new Uint8Array(4);
-  new DataView(length.buffer).setUint32(0, headerBytes.length);
-  return [length, headerBytes, output, ...inputs];
+  return [...framedHeader(header), output];
 }
 
 export function decodeTaskResult(frame: Uint8Array): TaskResult {
-  if (frame.length < 4) throw new TaskCodecError("a task answer shorter than its header length");
-  const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
-  if (headerLength > MAX_HEADER_BYTES || 4 + headerLength > frame.length) throw new TaskCodecError(`a task answer header of ${headerLength} bytes in a frame of ${frame.length}`);
-  let header: ResultHeader;
-  try {
-    header = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headerLength)));
-  } catch {
-    throw new TaskCodecError("a task answer header that is not JSON");
-  }
-  const lengths = [header?.output, ...(header?.inputs ?? [])];
-  if (!Number.isSafeInteger(header?.rows) || header.rows < 0 || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new TaskCodecError("a malformed task answer header");
+  const { header, at } = readHeader<ResultHeader>(frame, "a task answer");
   const counts = (values: unknown) => Array.isArray(values) && values.every((n) => Number.isSafeInteger(n) && n >= 0);
-  const sentIsCounts = (sent: SentSummary) => Number.isSafeInteger(sent?.rows) && counts(sent.bytes) && counts(sent.rowsTo) && sent.rowsTo.length === sent.bytes.length;
+  const valid = Number.isSafeInteger(header?.rows) && header.rows >= 0 && isRowDigest(header.digest) && counts(header.read) && header.read.length <= MAX_HELD_INPUTS && Number.isSafeInteger(header.output) && header.output >= 0;
+  if (!valid) throw new TaskCodecError("a malformed task answer header");
+  const sentIsCounts = (sent: SentSummary) =>
+    Number.isSafeInteger(sent?.rows) && counts(sent.bytes) && counts(sent.rowsTo) && sent.rowsTo.length === sent.bytes.length && Array.isArray(sent.digests) && sent.digests.length === sent.bytes.length && sent.digests.every(isRowDigest);
   if (header.sent !== undefined && !(Array.isArray(header.sent) && header.sent.length <= MAX_OUTPUT_ROUTES && header.sent.every(sentIsCounts))) {
     throw new TaskCodecError("a task answer with a malformed account of what it sent");
   }
@@ -187,28 +171,62 @@ export function decodeTaskResult(frame: Uint8Array): TaskResult {
   } catch {
     throw new TaskCodecError("a task answer with a malformed account of its inbox");
   }
-  let at = 4 + headerLength;
-  const parts = lengths.map((n) => {
-    if (at + n > frame.length) throw new TaskCodecError("a task answer longer than its frame");
-    const bytes = frame.subarray(at, at + n);
-    at += n;
-    return bytes;
-  });
-  if (at !== frame.length) throw new TaskCodecError(`${frame.length - at} bytes after a task answer`);
-  const tableOf = (bytes: Uint8Array) => {
-    try {
-      return arrow.tableFromIPC(bytes);
-    } catch (error) {
-      throw new TaskCodecError(`a task answer's rows are not Arrow IPC: ${(error as Error).message}`);
-    }
-  };
-  const output = parts[0].length > 0 ? tableOf(parts[0]) : undefined;
+  if (at + header.output !== frame.length) throw new TaskCodecError(`a task answer of ${frame.length - at} bytes after its header, which says ${header.output}`);
+  const output = header.output > 0 ? ipcTable(frame.subarray(at), "a task answer's rows") : undefined;
   if (output && output.numRows !== header.rows) throw new TaskCodecError(`a task answer says ${header.rows} rows and returns ${output.numRows}`);
   return {
     rows: header.rows,
+    digest: header.digest,
+    read: header.read,
     ...(output ? { output } : {}),
     ...(header.sent ? { sent: header.sent } : {}),
     ...(inbox ? { inbox } : {}),
-    ...(header.inputs ? { inputs: parts.slice(1).map((bytes) => (bytes.length === 0 ? [] : tableOf(bytes).batches)) } : {}),
   };
+}
+
+/** The rows a worker holds for each input of a checked task, as parts to send one after another. */
+export function encodeHeldInputs(inputs: readonly (readonly arrow.RecordBatch[])[]): Uint8Array[] {
+  const streams = inputs.map((batches) => ipcOf(batches));
+  return [...framedHeader({ inputs: streams.map((b) => b.length) }), ...streams];
+}
+
+export function decodeHeldInputs(frame: Uint8Array): arrow.RecordBatch[][] {
+  const { header, at: start } = readHeader<{ inputs: number[] }>(frame, "a task's held inputs");
+  const lengths = header?.inputs;
+  if (!Array.isArray(lengths) || lengths.length > MAX_HELD_INPUTS || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new TaskCodecError("a malformed header of a task's held inputs");
+  let at = start;
+  const inputs = lengths.map((n) => {
+    if (at + n > frame.length) throw new TaskCodecError("a task's held inputs longer than their frame");
+    const bytes = frame.subarray(at, (at += n));
+    return n === 0 ? [] : ipcTable(bytes, "a task's held input").batches;
+  });
+  if (at !== frame.length) throw new TaskCodecError(`${frame.length - at} bytes after a task's held inputs`);
+  return inputs;
+}
+
+/** [u32 length][JSON header], as two parts. */
+function framedHeader(header: object): Uint8Array[] {
+  const bytes = new TextEncoder().encode(JSON.stringify(header));
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, bytes.length);
+  return [length, bytes];
+}
+
+function readHeader<T>(frame: Uint8Array, what: string): { header: T; at: number } {
+  if (frame.length < 4) throw new TaskCodecError(`${what} shorter than its header length`);
+  const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
+  if (headerLength > MAX_HEADER_BYTES || 4 + headerLength > frame.length) throw new TaskCodecError(`${what}'s header of ${headerLength} bytes in a frame of ${frame.length}`);
+  try {
+    return { header: JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + headerLength))), at: 4 + headerLength };
+  } catch {
+    throw new TaskCodecError(`${what}'s header that is not JSON`);
+  }
+}
+
+function ipcTable(bytes: Uint8Array, what: string): arrow.Table {
+  try {
+    return arrow.tableFromIPC(bytes);
+  } catch (error) {
+    throw new TaskCodecError(`${what} not Arrow IPC: ${(error as Error).message}`);
+  }
 }

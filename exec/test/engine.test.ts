@@ -155,20 +155,3 @@ describe("plan files", () => {
     expect(() => loadPlan(new TextEncoder().encode("{ nope"), "junk.json")).toThrow(/junk.json: not valid JSON/);
   });
 });
-
-describe("compareWith", () => {
-  it("finds the same rows in any order, and counts the rows a claim gets wrong", async () => {
-    const sql = "SELECT o_orderstatus, o_orderpriority, count(*) AS n, sum(o_totalprice) AS total FROM orders GROUP BY 1, 2";
-    const plan = planSql(sql, fixture.engine.catalog()).plan;
-    const honest = (await fixture.engine.execute(plan)).table;
-    const reversed = honest.slice(honest.numRows - 1).concat(honest.slice(0, honest.numRows - 1));
-    expect(await fixture.engine.compareWith(plan, reversed.batches)).toEqual({ rows: honest.numRows, claimedRows: honest.numRows, differing: 0 });
-    // One row dropped: one row differs, and the counts do.
-    expect(await fixture.engine.compareWith(plan, honest.slice(1).batches)).toEqual({ rows: honest.numRows, claimedRows: honest.numRows - 1, differing: 1 });
-    // One row duplicated in place of another: same count, two rows differ.
-    const forged = honest.slice(0, 1).concat(honest.slice(0, honest.numRows - 1));
-    expect(await fixture.engine.compareWith(plan, forged.batches)).toEqual({ rows: honest.numRows, claimedRows: honest.numRows, differing: 2 });
-    // Columns that are not the plan's.
-    expect((await fixture.engine.compareWith(plan, honest.selectAt([0, 1]).batches)).differing).toBe(-1);
-  });
-});

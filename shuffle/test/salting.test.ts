@@ -3,12 +3,13 @@
 // budget plus one batch, and what the consumer computes equals the unsalted run's answer.
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { BatchReceiver, FrameChannel, HashProducer, streamSink, ROUTED_EPOCH, ReceivingTask, Router, batchBytes, keyHashes, member, memoryStreamPair, type PartitionSpec } from "../index.ts";
+import { BatchReceiver, FrameChannel, HashProducer, streamSink, ROUTED_EPOCH, ReceivingTask, Router, batchBytes, digestRows, digestSeed, keyHashes, member, memoryStreamPair, sumDigests, type PartitionSpec } from "../index.ts";
 
 const NODES = 4;
 const BATCHES_PER_PRODUCER = 12;
 const ROWS_PER_BATCH = 2000;
 const router = new Router(Array.from({ length: NODES }, (_, i) => member(`node-${i}`)));
+const RUN = "00000000000000000000000000000007";
 
 /** A seeded generator (mulberry32): the same rows on every run. */
 function random(seed: number): () => number {
@@ -43,8 +44,11 @@ function inputs(seed: number): arrow.RecordBatch[][] {
   return Array.from({ length: NODES }, () => Array.from({ length: BATCHES_PER_PRODUCER }, () => zipfBatch(next, ROWS_PER_BATCH)));
 }
 
-/** Runs one exchange per input (all producers to all receivers, inputs one after the other). */
-async function shuffle(sides: { id: number; batches: arrow.RecordBatch[][]; spec: PartitionSpec }[], budgetBytes: number): Promise<ReceivingTask[]> {
+/**
+ * Runs one exchange per input (all producers to all receivers, inputs one after the other). Per
+ * input, `sent[receiver]` is what its producers say they sent it, as a digest.
+ */
+async function shuffle(sides: { id: number; batches: arrow.RecordBatch[][]; spec: PartitionSpec }[], budgetBytes: number, sent: string[][] = []): Promise<ReceivingTask[]> {
   const saltable = new Map(sides.map((s) => [s.id, s.spec]));
   const tasks: ReceivingTask[] = [];
   for (let self = 0; self < NODES; self++) {
@@ -58,7 +62,7 @@ async function shuffle(sides: { id: number; batches: arrow.RecordBatch[][]; spec
         receiving.push(task.receive(side.id, true, new BatchReceiver(new FrameChannel(receiverEnd))));
         return producerEnd;
       });
-      return new HashProducer(streams.map((s) => streamSink(new FrameChannel(s))), side.spec, router);
+      return new HashProducer(streams.map((s) => streamSink(new FrameChannel(s))), side.spec, router, digestSeed(RUN));
     });
     await Promise.all(
       producers.map(async (producer, p) => {
@@ -67,6 +71,7 @@ async function shuffle(sides: { id: number; batches: arrow.RecordBatch[][]; spec
       }),
     );
     await Promise.all(receiving);
+    sent.push(tasks.map((_, receiver) => sumDigests(producers.map((p) => p.digestTo[receiver].toString()))));
   }
   return tasks;
 }
@@ -111,8 +116,12 @@ describe("dynamic salting under a Zipf-skewed key", () => {
   const budget = Math.floor(totalBytes * 0.35);
 
   it("keeps every receiver within budget plus one batch, and aggregates to the unsalted answer", async () => {
-    const unsalted = await shuffle([{ id: 0, batches: left, spec: spread }], totalBytes * 2);
+    const sent: string[][] = [];
+    const unsalted = await shuffle([{ id: 0, batches: left, spec: spread }], totalBytes * 2, sent);
     expect(unsalted.reduce((n, t) => n + t.inbox.stats.saltedKeys, 0)).toBe(0);
+    // Nothing salted: each receiver holds exactly the rows its producers say they sent it.
+    expect(unsalted.map((t) => digestRows(t.inbox.batches(0), RUN))).toEqual(sent[0]);
+    expect(sumDigests(sent[0])).toBe(digestRows(left.flat(), RUN));
     expect(Math.max(...unsalted.map((t) => t.inbox.stats.peakBytes))).toBeGreaterThan(totalBytes * 0.5);
 
     const salted = await shuffle([{ id: 0, batches: left, spec: spread }], budget);

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { MemoryCatalog, planSql } from "../../../planner/index.ts";
 import { Plan, Type } from "../../../proto/index.ts";
 import { namedStructFromColumns } from "../../index.ts";
-import { decodeTask, decodeTaskResult, encodeTask, encodeTaskResult, type Task, type TaskResult } from "../index.ts";
+import { digestRows } from "../../../shuffle/index.ts";
+import { decodeHeldInputs, decodeTask, decodeTaskResult, encodeHeldInputs, encodeTask, encodeTaskResult, type Task, type TaskResult } from "../index.ts";
 
 const schema = namedStructFromColumns([
   { name: "k", type: "INTEGER", nullable: false },
@@ -48,7 +49,6 @@ describe("a task that reads and sends through exchanges", () => {
       { exchange: { run: "ab".repeat(16), consumer: 3, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "hash", spec: { keys: [0], saltBy: [0], mode: "spread" } },
       { exchange: { run: "ab".repeat(16), consumer: 4, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "broadcast" },
     ],
-    echo: true,
     run: "ab".repeat(16),
   };
 
@@ -57,7 +57,6 @@ describe("a task that reads and sends through exchanges", () => {
     expect(decoded.inputs[0].exchange).toEqual(routed.inputs[0].exchange);
     expect(decoded.inputs[0].batches).toBeUndefined();
     expect(decoded.outputs).toEqual(routed.outputs);
-    expect(decoded.echo).toBe(true);
     expect(decoded.run).toBe(routed.run);
   });
 
@@ -72,19 +71,36 @@ describe("a task that reads and sends through exchanges", () => {
     expect(() => decodeTask(encodeTask(tooMany))).toThrow(/at most 64 routes/);
   });
 
-  it("answers with its rows, where it sent them and the inputs it read; refuses a torn or lying answer", () => {
+  it("answers with its rows, their digest, the rows it read and where it sent them; refuses a torn or lying answer", () => {
     const output = new arrow.Table([batch]);
     const inbox = { peakBytes: 640, saltedKeys: 1, overBudget: false, salted: [{ high: 1, low: 2, salts: 4 }] };
-    const result: TaskResult = { rows: 3, output, sent: [{ rows: 3, bytes: [10, 20], rowsTo: [1, 2] }], inputs: [[batch, batch]], inbox };
+    const digest = digestRows([batch], routed.run);
+    const sent = [{ rows: 3, bytes: [10, 20], rowsTo: [1, 2], digests: [digestRows([batch.slice(0, 1)], routed.run), digestRows([batch.slice(1)], routed.run)] }];
+    const result: TaskResult = { rows: 3, digest, read: [6], output, sent, inbox };
     const frame = new Uint8Array(Buffer.concat(encodeTaskResult(result)));
     const decoded = decodeTaskResult(frame);
     expect(decoded.rows).toBe(3);
+    expect(decoded.digest).toBe(digest);
+    expect(decoded.read).toEqual([6]);
     expect(decoded.sent).toEqual(result.sent);
     expect(decoded.inbox).toEqual(inbox);
     expect(decoded.output!.numRows).toBe(3);
-    expect(decoded.inputs![0].reduce((n, b) => n + b.numRows, 0)).toBe(6);
     fc.assert(fc.property(fc.integer({ min: 0, max: frame.length - 1 }), (cut) => void expect(() => decodeTaskResult(frame.subarray(0, cut))).toThrow()));
     const lying = new Uint8Array(Buffer.concat(encodeTaskResult({ ...result, rows: 4 })));
     expect(() => decodeTaskResult(lying)).toThrow(/says 4 rows/);
+    const noDigest = new Uint8Array(Buffer.concat(encodeTaskResult({ ...result, digest: "3:xyz" })));
+    expect(() => decodeTaskResult(noDigest)).toThrow(/malformed task answer header/);
+    const shortDigests = new Uint8Array(Buffer.concat(encodeTaskResult({ ...result, sent: [{ ...sent[0], digests: [digest] }] })));
+    expect(() => decodeTaskResult(shortDigests)).toThrow(/account of what it sent/);
+  });
+
+  it("gives back the rows a worker held for a checked task's inputs, and refuses torn ones", () => {
+    const parts = encodeHeldInputs([[batch, batch.slice(1)], [], [batch]]);
+    const frame = new Uint8Array(Buffer.concat(parts));
+    const held = decodeHeldInputs(frame);
+    expect(held.map((batches) => batches.reduce((n, b) => n + b.numRows, 0))).toEqual([5, 0, 3]);
+    expect(digestRows(held[0], routed.run)).toBe(digestRows([batch, batch.slice(1)], routed.run));
+    fc.assert(fc.property(fc.integer({ min: 0, max: frame.length - 1 }), (cut) => void expect(() => decodeHeldInputs(frame.subarray(0, cut))).toThrow()));
+    expect(() => decodeHeldInputs(new Uint8Array([...frame, 0]))).toThrow(/after a task's held inputs/);
   });
 });

@@ -342,15 +342,26 @@ describe("tasks of a run that is over", () => {
 describe("a worker that lies about its task outputs", () => {
   const liar = 2;
 
-  /** Runs q03 with every task verified, worker `liar` running its tasks with `lies`; what was caught, the result and DuckDB's answer. */
-  async function withLiar(lies: Pick<WorkerSide, "alter" | "alterInputs">) {
+  /**
+   * Runs q03 with a share of the tasks verified (all by default), worker `liar` running its tasks
+   * with `lies` (and, with `hidesRead`, saying it read every row it was sent, and giving the rows
+   * it ran on when asked for its inputs); what was caught, the result and DuckDB's answer.
+   */
+  async function withLiar(lies: Pick<WorkerSide, "alter" | "alterInputs">, options: { hidesRead?: boolean; verifyFraction?: number } = {}) {
     const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
     const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
     const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
     const caught: { worker: number; message: string }[] = [];
     class Lying extends LocalExecutors {
-      override runTask(worker: number, task: Task): Promise<TaskResult> {
-        return worker === liar ? executeTask(task, { host: this.hosts[worker], chunkFile, pool, ...lies }) : super.runTask(worker, task);
+      override async runTask(worker: number, task: Task): Promise<TaskResult> {
+        if (worker !== liar) return super.runTask(worker, task);
+        const result = await executeTask(task, { host: this.hosts[worker], chunkFile, pool, ...lies });
+        if (!options.hidesRead) return result;
+        return { ...result, read: task.inputs.map((input) => (input.exchange ? this.hosts[worker].batches(task.run!, input.exchange.consumer, input.exchange.input) : input.batches!).reduce((n, b) => n + b.numRows, 0)) };
+      }
+      override async inputsHeld(worker: number, run: string, consumer: number, inputs: readonly number[]) {
+        const held = await super.inputsHeld(worker, run, consumer, inputs);
+        return worker === liar && lies.alterInputs ? held.map(lies.alterInputs) : held;
       }
     }
     const result = await runStagedQuery({
@@ -359,11 +370,10 @@ describe("a worker that lies about its task outputs", () => {
       coordinator: 0,
       tables,
       executors: new Lying(WORKERS, { chunkFile, pool }),
-      // Re-execution over the inputs the worker says it read: it alone cannot catch a worker that lies about those too.
       verifyTask: async (worker, task, result) => {
         assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
       },
-      verifyFraction: 1,
+      verifyFraction: options.verifyFraction ?? 1,
       verifySeed: 7,
       onWrongResult: (worker, error) => caught.push({ worker, message: error.message }),
       budgetBytes: 64 << 20,
@@ -388,5 +398,48 @@ describe("a worker that lies about its task outputs", () => {
     expect(Number(read)).toBe(Number(sent) - 1);
     expect(result.distrusted).toEqual([liar]);
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+  });
+
+  it("is caught when it also says it read every row, by the digest of the rows its producers sent it", async () => {
+    const { caught, result, expected } = await withLiar(
+      { alterInputs: (batches) => (batches.length > 0 && batches[0].numRows > 0 ? [batches[0].slice(1), ...batches.slice(1)] : batches) },
+      { hidesRead: true },
+    );
+    expect(caught.map((c) => c.worker)).toEqual([liar]);
+    expect(caught[0].message).toMatch(/holds other rows of stage \d+'s output/);
+    expect(result.distrusted).toEqual([liar]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+  });
+
+  it("cannot tell a checked task from another: the tasks it is sent are the same whether any is checked or none", async () => {
+    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    /** What worker `liar` is sent (the run id, fresh each run, taken out), in order. */
+    async function sentToLiar(verifyFraction: number): Promise<string[]> {
+      const frames: string[] = [];
+      class Recording extends LocalExecutors {
+        override runTask(worker: number, task: Task): Promise<TaskResult> {
+          if (worker === liar) frames.push(Buffer.from(encodeTask(task)).toString("latin1").replaceAll(task.run!, "RUN"));
+          return super.runTask(worker, task);
+        }
+      }
+      let checked = 0;
+      await runStagedQuery({
+        query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
+        workers: WORKERS,
+        coordinator: 0,
+        tables,
+        executors: new Recording(WORKERS, { chunkFile, pool }),
+        verifyTask: async (worker, task, result) => {
+          checked++;
+          assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
+        },
+        verifyFraction,
+        budgetBytes: 64 << 20,
+      });
+      expect(checked > 0).toBe(verifyFraction > 0);
+      return frames.sort();
+    }
+    expect(await sentToLiar(1)).toEqual(await sentToLiar(0));
   });
 });
