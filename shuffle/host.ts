@@ -16,7 +16,8 @@ import type { PartitionSpec } from "./partition.ts";
 import { routerFor, type Router } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
-import { EMPTY_DIGEST, RowDigest, digestSeed } from "./row-digest.ts";
+import type { RowHashes } from "./key-hash.ts";
+import { EMPTY_DIGEST, RowDigest, digestSeed, wholeRowHashes } from "./row-digest.ts";
 import { MAX_ANNOUNCED_KEYS, isSaltedKey, type SaltedKey } from "./salt-map.ts";
 import { ROUTED_EPOCH } from "./salting.ts";
 import { BatchReceiver, FrameChannel, StreamClosedError, type ByteStream } from "./stream.ts";
@@ -227,12 +228,15 @@ export class ExchangeHost {
 
   /**
    * Sends a task's output (of the route's input stage) to the receiving tasks its route names,
-   * over the streams prepare() opened when given.
+   * over the streams prepare() opened when given. `hashes`: each batch's wholeRowHashes under
+   * the run's seed, if the caller has them.
    */
-  async send(route: OutputRoute, batches: readonly arrow.RecordBatch[], opened: OpenedStreams = new Map()): Promise<SentSummary> {
+  async send(route: OutputRoute, batches: readonly arrow.RecordBatch[], opened: OpenedStreams = new Map(), hashes?: readonly RowHashes[]): Promise<SentSummary> {
     const { members } = route.exchange;
     const opening = encodeOpening(route.exchange, route.input);
-    const pieces = batches.flatMap((b) => sliceRows(b, EXCHANGE_BATCH_ROWS));
+    const seed = digestSeed(route.exchange.run);
+    const hashed = batches.flatMap((b, i) => sliceRows(b, hashes?.[i] ?? wholeRowHashes(b, seed), EXCHANGE_BATCH_ROWS));
+    const pieces = hashed.map((piece) => piece.batch);
     const summary: SentSummary = { rows: pieces.reduce((n, b) => n + b.numRows, 0), bytes: members.map(() => 0), rowsTo: members.map(() => 0), digests: members.map(() => EMPTY_DIGEST) };
     const sinkTo = (m: number) => this.#sink(route.exchange, route.input, m, opening, opened.get(m));
     // No rows: nothing to open a stream for (a receiving task that got none reads an empty input);
@@ -246,8 +250,8 @@ export class ExchangeHost {
       // member. One opened already carries the member's rows, or none.
       const { router } = this.#runOf(route.exchange); // throws for a run that is over: before any sink is made
       const sinks = members.map((_, m) => deferredSink(() => sinkTo(m), opened.has(m)));
-      const producer = new HashProducer(sinks, route.spec, router, digestSeed(route.exchange.run));
-      for (const piece of pieces) await producer.send(piece);
+      const producer = new HashProducer(sinks, route.spec, router, seed);
+      for (const piece of hashed) await producer.send(piece.batch, piece.hashes);
       await producer.finish();
       summary.bytes = [...producer.bytesTo];
       summary.rowsTo = [...producer.rowsTo];
@@ -259,7 +263,7 @@ export class ExchangeHost {
     let bodies: Uint8Array[] | undefined;
     const encoded = () => (bodies ??= frameBodies(pieces));
     const bytes = pieces.reduce((n, p) => n + batchBytes(p), 0);
-    const digest = new RowDigest(digestSeed(route.exchange.run)).addAll(pieces).toString();
+    const digest = hashed.reduce((sum, piece) => sum.addHashes(piece.hashes), new RowDigest(seed)).toString();
     await Promise.all(
       to.map(async (m) => {
         invariant(m >= 0 && m < members.length, `a route to member ${m} of ${members.length}`);
@@ -511,15 +515,19 @@ function lostOnFailure(stream: ByteStream, peer: string): ByteStream {
 }
 
 /**
- * The batch in pieces of at most `rows` rows, each a compact copy: a slice would share the whole
- * batch's string buffers, and every piece would count (and be sent with) all of them.
+ * The batch in pieces of at most `rows` rows, each a compact copy (a slice would share the whole
+ * batch's string buffers, and every piece would count, and be sent with, all of them), with
+ * their rows' hashes.
  */
-function sliceRows(batch: arrow.RecordBatch, rows: number): arrow.RecordBatch[] {
-  if (batch.numRows <= rows) return batch.numRows > 0 ? [batch] : [];
-  const pieces: arrow.RecordBatch[] = [];
+function sliceRows(batch: arrow.RecordBatch, hashes: RowHashes, rows: number): { batch: arrow.RecordBatch; hashes: RowHashes }[] {
+  if (batch.numRows <= rows) return batch.numRows > 0 ? [{ batch, hashes }] : [];
+  const pieces: { batch: arrow.RecordBatch; hashes: RowHashes }[] = [];
   for (let start = 0; start < batch.numRows; start += rows) {
     const end = Math.min(batch.numRows, start + rows);
-    pieces.push(takeRows(batch, Uint32Array.from({ length: end - start }, (_, i) => start + i)));
+    pieces.push({
+      batch: takeRows(batch, Uint32Array.from({ length: end - start }, (_, i) => start + i)),
+      hashes: { high: hashes.high.subarray(start, end), low: hashes.low.subarray(start, end) },
+    });
   }
   return pieces;
 }

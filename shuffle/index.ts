@@ -12,4 +12,4 @@ export { SaltingInbox, SKETCH_KEYS, MIN_HOT_SHARE, ROUTED_EPOCH, type InboxOptio
 export { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 export { ReceivingTask } from "./receiver.ts";
 export { ExchangeHost, ExchangePeerLostError, EXCHANGE_BATCH_ROWS, MAX_LIVE_RUNS, RUN_IDLE_MS, checkRoute, checkInboxStatus, decodeOpening, type ExchangeSpec, type OutputRoute, type SentSummary, type InboxStatus } from "./host.ts";
-export { RowDigest, digestRows, digestSeed, sumDigests, isRowDigest, EMPTY_DIGEST } from "./row-digest.ts";
+export { RowDigest, digestRows, digestSeed, sumDigests, isRowDigest, wholeRowHashes, EMPTY_DIGEST } from "./row-digest.ts";

@@ -4,11 +4,12 @@
 // that it was split under. A receiver's pieces are held until they add up to a batch's rows, so
 // that splitting a batch n ways does not cost n small frames.
 import type * as arrow from "apache-arrow";
-import { partitionBatch, type PartitionSpec } from "./partition.ts";
+import type { RowHashes } from "./key-hash.ts";
+import { routeRows, type PartitionSpec } from "./partition.ts";
 import type { Router } from "./placement.ts";
-import { RowDigest } from "./row-digest.ts";
+import { RowDigest, wholeRowHashes } from "./row-digest.ts";
 import { SaltMap, type SaltAnnouncement } from "./salt-map.ts";
-import { batchBytes } from "./take.ts";
+import { batchBytes, takeRows } from "./take.ts";
 import { BatchSender, type FrameChannel } from "./stream.ts";
 
 /** Rows a receiver's pieces are held for before they are sent together. */
@@ -51,6 +52,7 @@ export class HashProducer {
   readonly #spec: PartitionSpec;
   readonly #router: Router;
   readonly #salts = new SaltMap();
+  readonly #digestSeed: { high: number; low: number };
   /** Per receiver: the last of its announcements applied here. */
   readonly #epochs: number[];
   /** Per receiver: the bytes of the rows sent to it, and how many rows. */
@@ -68,6 +70,7 @@ export class HashProducer {
     this.#epochs = sinks.map(() => 0);
     this.bytesTo = sinks.map(() => 0);
     this.rowsTo = sinks.map(() => 0);
+    this.#digestSeed = digestSeed;
     this.digestTo = sinks.map(() => new RowDigest(digestSeed));
     this.#held = sinks.map(() => ({ pieces: [], rows: 0, epoch: 0 }));
     this.#sinks = sinks.map((sink, receiver) =>
@@ -78,16 +81,18 @@ export class HashProducer {
     );
   }
 
-  async send(batch: arrow.RecordBatch): Promise<void> {
+  /** Splits `batch` by key and sends each receiver its rows; `hashes`: the rows' wholeRowHashes, if known. */
+  async send(batch: arrow.RecordBatch, hashes: RowHashes = wholeRowHashes(batch, this.#digestSeed)): Promise<void> {
     const epochs = [...this.#epochs];
-    const parts = partitionBatch(batch, this.#spec, this.#router, this.#salts);
+    const lists = routeRows(batch, this.#spec, this.#router, this.#salts);
     const ready = new Map<number, Held[]>();
     const release = (to: number) => ready.set(to, [...(ready.get(to) ?? []), this.#take(to)]);
-    parts.forEach((part, to) => {
-      if (!part) return;
+    lists.forEach((rows, to) => {
+      if (rows.length === 0) return;
+      const part = takeRows(batch, rows);
       this.bytesTo[to] += batchBytes(part);
       this.rowsTo[to] += part.numRows;
-      this.digestTo[to].add(part);
+      this.digestTo[to].addHashes(hashes, rows);
       const held = this.#held[to];
       // One frame, one epoch: the receiver re-routes a frame's rows by it (a replicated key's
       // rows routed under a later epoch would be copied twice if taken for earlier ones).

@@ -13,12 +13,14 @@
 // The hash is not cryptographic; see README's "Verification".
 import * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
-import { fmix32, murmurRound } from "./key-hash.ts";
+import { fmix32, type RowHashes } from "./key-hash.ts";
 
-const C1_HIGH = 0xcc9e2d51;
-const C2_HIGH = 0x1b873593;
-const C1_LOW = 0x85ebca6b;
-const C2_LOW = 0xc2b2ae35;
+// Each word goes into two lanes by a xor (or add) and a multiplication by an odd constant: a
+// bijection of the lane for any word, and of the word for any lane, so two rows that differ in
+// one word always differ in both lanes; MurmurHash3's finalizer then spreads every bit. Two
+// multiplications a word: the digest is computed on every row a task sends.
+const MULTIPLIER_HIGH = 0x9e3779b1;
+const MULTIPLIER_LOW = 0x85ebca77;
 const TWO_POW_32 = 2 ** 32;
 /** Rows summed before the low lane's carry moves to the high lane: the sum stays exact in a double. */
 const CARRY_EVERY_ROWS = 1 << 20;
@@ -35,7 +37,6 @@ export class RowDigest {
   #rows = 0;
   #high = 0;
   #low = 0;
-  #sinceCarry = 0;
   readonly #seed: { high: number; low: number };
 
   constructor(seed: { high: number; low: number }) {
@@ -47,15 +48,33 @@ export class RowDigest {
   }
 
   add(batch: arrow.RecordBatch): this {
-    const rows = batch.numRows;
-    if (rows === 0) return this;
-    const { high, low } = hashWholeRows(batch, this.#seed);
-    for (let row = 0; row < rows; row++) {
-      this.#high += high[row];
-      this.#low += low[row];
-      if (++this.#sinceCarry === CARRY_EVERY_ROWS) this.#carry();
+    return batch.numRows === 0 ? this : this.addHashes(wholeRowHashes(batch, this.#seed));
+  }
+
+  /** Adds rows by their hashes (from wholeRowHashes under this digest's seed): all, or those at `rows`. */
+  addHashes(hashes: RowHashes, rows?: ArrayLike<number>): this {
+    const { high, low } = hashes;
+    const count = rows ? rows.length : high.length;
+    for (let start = 0; start < count; start += CARRY_EVERY_ROWS) {
+      const end = Math.min(count, start + CARRY_EVERY_ROWS);
+      let sumHigh = 0;
+      let sumLow = 0;
+      if (rows) {
+        for (let i = start; i < end; i++) {
+          sumHigh += high[rows[i]];
+          sumLow += low[rows[i]];
+        }
+      } else {
+        for (let i = start; i < end; i++) {
+          sumHigh += high[i];
+          sumLow += low[i];
+        }
+      }
+      this.#high += sumHigh;
+      this.#low += sumLow;
+      this.#carry();
     }
-    this.#rows += rows;
+    this.#rows += count;
     return this;
   }
 
@@ -86,7 +105,6 @@ export class RowDigest {
     const carried = Math.floor(this.#low / TWO_POW_32);
     this.#low -= carried * TWO_POW_32;
     this.#high = (this.#high + carried) % TWO_POW_32;
-    this.#sinceCarry = 0;
   }
 }
 
@@ -109,15 +127,19 @@ export function sumDigests(digests: readonly string[]): string {
 /** The digest of no rows. */
 export const EMPTY_DIGEST = "0:0000000000000000";
 
-/** Each row's 64-bit hash over every column, as two 32-bit halves. */
-function hashWholeRows(batch: arrow.RecordBatch, seed: { high: number; low: number }): { high: Uint32Array; low: Uint32Array } {
+/**
+ * Each row's 64-bit hash over every column, as two 32-bit halves: what a digest sums. A caller
+ * that digests rows and then parts of them (a producer, per receiver) hashes them once.
+ */
+export function wholeRowHashes(batch: arrow.RecordBatch, seed: { high: number; low: number }): RowHashes {
   const rows = batch.numRows;
+  const maskWords = Math.ceil(batch.numCols / 32);
+  const anyNull = batch.data.children.some((data) => data.nullCount !== 0 || data.typeId === arrow.Type.Null);
   const state: RowState = {
     high: new Uint32Array(rows).fill(seed.high),
     low: new Uint32Array(rows).fill(seed.low),
-    words: new Uint32Array(rows),
-    nulls: new Uint32Array(rows * Math.ceil(batch.numCols / 32)),
-    maskWords: Math.ceil(batch.numCols / 32),
+    nulls: anyNull ? new Uint32Array(rows * maskWords) : undefined,
+    maskWords,
   };
   for (let c = 0; c < batch.numCols; c++) {
     const data = batch.data.children[c] as arrow.Data;
@@ -125,9 +147,15 @@ function hashWholeRows(batch: arrow.RecordBatch, seed: { high: number; low: numb
     mixColumn(state, data, c);
   }
   for (let row = 0; row < rows; row++) {
-    for (let w = 0; w < state.maskWords; w++) mix(state, row, state.nulls[row * state.maskWords + w]);
-    let high = fmix32(state.high[row] ^ state.words[row]);
-    let low = fmix32(state.low[row] ^ state.words[row]);
+    // A row's null mask is mixed when it has a NULL: a row without one hashes alike in any batch.
+    for (let w = 0; state.nulls && w < maskWords; w++) {
+      const mask = state.nulls[row * maskWords + w];
+      if (mask === 0) continue;
+      mix(state, row, w);
+      mix(state, row, mask);
+    }
+    let high = fmix32(state.high[row]);
+    let low = fmix32(state.low[row]);
     high = (high + low) >>> 0;
     low = (low + high) >>> 0;
     state.high[row] = high;
@@ -139,21 +167,19 @@ function hashWholeRows(batch: arrow.RecordBatch, seed: { high: number; low: numb
 interface RowState {
   high: Uint32Array;
   low: Uint32Array;
-  words: Uint32Array;
-  /** Per row, `maskWords` words: a bit for each NULL column. */
-  nulls: Uint32Array;
+  /** Per row, `maskWords` words: a bit for each NULL column (none when no column has a NULL). */
+  nulls: Uint32Array | undefined;
   maskWords: number;
 }
 
 function mix(state: RowState, row: number, word: number): void {
-  state.high[row] = murmurRound(state.high[row], word, C1_HIGH, C2_HIGH);
-  state.low[row] = murmurRound(state.low[row], word, C1_LOW, C2_LOW);
-  state.words[row]++;
+  state.high[row] = Math.imul(state.high[row] ^ word, MULTIPLIER_HIGH);
+  state.low[row] = Math.imul(state.low[row] + word, MULTIPLIER_LOW);
 }
 
 function mixColumn(state: RowState, data: arrow.Data, column: number): void {
   const isNull = nullTest(data);
-  const markNull = (row: number) => (state.nulls[row * state.maskWords + (column >>> 5)] |= 1 << (column & 31));
+  const markNull = (row: number) => (state.nulls![row * state.maskWords + (column >>> 5)] |= 1 << (column & 31));
   const type = data.type as arrow.DataType;
   if (type.typeId === arrow.Type.Null) {
     for (let row = 0; row < data.length; row++) markNull(row);

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, readersOf, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { Router, SaltMap, digestRows, keyHashes, routerFor, sumDigests, takeRows, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
+import { RowDigest, Router, SaltMap, digestRows, digestSeed, keyHashes, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
@@ -249,6 +249,7 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
     return { ...input, batches: worker.alterInputs ? worker.alterInputs(batches) : batches };
   });
   let output: arrow.Table;
+  let digest: string;
   let sent: SentSummary[] | undefined;
   const routes = task.outputs ?? [];
   // The output's streams open while the task runs.
@@ -256,7 +257,11 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   try {
     output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
     if (worker.alter) output = worker.alter(output);
-    if (routes.length > 0) sent = await Promise.all(routes.map((route, r) => worker.host.send(route, output.batches, opened[r])));
+    // Rows are hashed once, for the output's digest and for what each receiver is sent.
+    const seed = digestSeed(task.run);
+    const hashes = output.batches.map((batch) => wholeRowHashes(batch, seed));
+    digest = hashes.reduce((sum, h) => sum.addHashes(h), new RowDigest(seed)).toString();
+    if (routes.length > 0) sent = await Promise.all(routes.map((route, r) => worker.host.send(route, output.batches, opened[r], route.exchange.run === task.run ? hashes : undefined)));
   } catch (error) {
     // Streams opened for output that did not all go out are dropped (their receivers hear why).
     for (const streams of opened) worker.host.abandon(streams, error as Error);
@@ -269,7 +274,7 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   return {
     ...(read ? { inbox: worker.host.status(read.run, read.consumer) } : {}),
     rows: output.numRows,
-    digest: digestRows(output.batches, task.run),
+    digest,
     read: inputs.map((input) => input.batches.reduce((n, b) => n + b.numRows, 0)),
     ...(routes.length === 0 ? { output } : {}),
     ...(sent ? { sent } : {}),
