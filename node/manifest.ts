@@ -5,7 +5,7 @@
 import { UserError } from "../common/errors.ts";
 import type { Chunk } from "../exec/chunks/index.ts";
 import type { PlacedTable } from "../exec/stages/index.ts";
-import { columnRangeFromStats, type CatalogTable, type ColumnRange } from "../planner/catalog.ts";
+import { columnRangeFromStats, copiesHeld, type CatalogTable, type ColumnRange } from "../planner/catalog.ts";
 import { NamedStruct } from "../proto/index.ts";
 import type { DatasetManifest } from "../ledger/schema.ts";
 import { chunkHolders, member, type Member } from "../shuffle/index.ts";
@@ -110,11 +110,12 @@ function columnRanges(table: ReadTable): Record<string, ColumnRange> {
 }
 
 /**
- * Where a chunk should be now: the `replicas` live nodes nearest its hash. When a holder is
- * gone, the next nearest live node becomes one, and fetches the chunk (re-replication).
+ * Where a chunk of a table of `rows` rows should be now: the `replicas` live nodes nearest its
+ * hash (every live node for a small table, see copiesHeld). When a holder is gone, the next
+ * nearest live node becomes one, and fetches the chunk (re-replication).
  */
-export function currentHolders(hash: string, manifest: DatasetManifest, live: readonly string[]): string[] {
-  return chunkHolders(hash, live.map(member), manifest.replicas).map((m) => m.peerId);
+export function currentHolders(hash: string, rows: number, manifest: DatasetManifest, live: readonly string[]): string[] {
+  return chunkHolders(hash, live.map(member), copiesHeld(rows, manifest.replicas, live.length)).map((m) => m.peerId);
 }
 
 /**
@@ -130,10 +131,10 @@ export function placedTables(manifest: DatasetManifest, workers: readonly string
     placed.set(table.names.join("."), {
       columns: table.schema.names.map((name, i) => ({ name, type: table.schema.struct!.types[i] })),
       chunks: table.chunks.map((c) => {
-        const placed = chunkHolders(c.hash, members, manifest.replicas)
+        const placed = chunkHolders(c.hash, members, copiesHeld(table.rows, manifest.replicas, members.length))
           .map((m) => index.get(m.peerId))
           .filter((i): i is number => i !== undefined);
-        const now = currentHolders(c.hash, manifest, workers)
+        const now = currentHolders(c.hash, table.rows, manifest, workers)
           .map((peer) => index.get(peer))
           .filter((i): i is number => i !== undefined && !placed.includes(i));
         return { ...c, holders: [...placed, ...now], placedOn: placed.length };

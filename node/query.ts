@@ -197,9 +197,19 @@ export class QueryService {
     );
   }
 
-  /** Runs a task here, over chunks this node holds and rows that came to its exchanges. */
+  /**
+   * Runs a task here, over chunks this node holds and rows that came to its exchanges. Chunks of
+   * a table every node holds that this one lacks (it joined after the table was added, or is
+   * still fetching it) are fetched from its peers first.
+   */
   async runTask(task: Task): Promise<TaskResult> {
-    const missing = task.scans.flatMap((scan) => scan.chunks.filter((hash) => !this.#datasets.hasChunk(hash)));
+    const lacking = (scan: Task["scans"][number]) => scan.chunks.filter((hash) => !this.#datasets.hasChunk(hash));
+    const fetching = task.scans.filter((scan) => scan.everywhere).flatMap(lacking);
+    if (fetching.length > 0) {
+      const peers = await this.#network.peersServing(PROTOCOLS.task);
+      for (const hash of fetching) await this.#fetchChunk(hash, peers);
+    }
+    const missing = task.scans.flatMap(lacking);
     if (missing.length > 0) throw new TaskDeclinedError(`this node does not hold ${missing.length} of the task's chunks (${missing[0].slice(0, 12)}…)`, missing);
     // A node started to misbehave (for tests) drops the last row of what it sends or returns.
     const alter = this.#lies ? (output: arrow.Table) => (output.numRows > 0 ? output.slice(0, output.numRows - 1) : output) : undefined;
@@ -352,7 +362,7 @@ export class QueryService {
     for (const { manifest } of this.#datasets.list()) {
       for (const table of readManifest(manifest)) {
         for (const chunk of table.chunks) {
-          if (this.#datasets.hasChunk(chunk.hash) || !currentHolders(chunk.hash, manifest, live).includes(this.#self)) continue;
+          if (this.#datasets.hasChunk(chunk.hash) || !currentHolders(chunk.hash, table.rows, manifest, live).includes(this.#self)) continue;
           const sources = [...new Set([...manifest.members, ...live])].filter((p) => p !== this.#self && live.includes(p));
           if (await this.#fetchChunk(chunk.hash, sources)) {
             fetched++;

@@ -14,6 +14,22 @@ export interface CatalogTable {
   columnRanges?: Readonly<Record<string, ColumnRange>>;
 }
 
+/**
+ * Tables of at most this many rows (nation, region) are held by every node: a query reads them
+ * whole where it needs them, instead of cutting a stage to send them there.
+ */
+export const EVERYWHERE_MAX_ROWS = 1_000;
+
+/** Whether every node holds the table (decided by its row count, alike wherever it is asked). */
+export function isHeldEverywhere(table: Pick<CatalogTable, "rowCount">): boolean {
+  return table.rowCount !== undefined && table.rowCount <= EVERYWHERE_MAX_ROWS;
+}
+
+/** How many of `nodes` hold each chunk of a table of `rows` rows: all of them, or `replicas`. */
+export function copiesHeld(rows: number, replicas: number, nodes: number): number {
+  return isHeldEverywhere({ rowCount: rows }) ? nodes : Math.min(replicas, nodes);
+}
+
 /** A numeric or date column's smallest and largest values as numbers (dates as days since 1970-01-01). */
 export interface ColumnRange {
   readonly min: number;

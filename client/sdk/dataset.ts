@@ -12,6 +12,7 @@ import { encode } from "../../ledger/encoding/index.ts";
 import { Transaction } from "../../ledger/schema.ts";
 import { addressOf, buildDataTransaction, nodeSigner, txHash } from "../../ledger/tx/index.ts";
 import { buildManifest, type ManifestTable } from "../../node/manifest.ts";
+import { copiesHeld } from "../../planner/catalog.ts";
 import type { ClusterFile } from "../../node/config.ts";
 import { MAX_ENVELOPE_BYTES } from "../../node/codec.ts";
 import { chunkHolders, member } from "../../shuffle/index.ts";
@@ -99,7 +100,9 @@ export async function addDataset(options: AddDatasetOptions): Promise<AddedDatas
 
     const members = cluster.nodes.map((n) => member(n.peerId));
     const clients = new Map(cluster.nodes.map((n) => [n.peerId, new NodeClient(n.http)]));
-    const uploads = tables.flatMap((t) => t.chunks.flatMap((c) => chunkHolders(c.hash, members, replicas).map((m) => ({ chunk: c, to: m.peerId }))));
+    // A small table goes to every node (copiesHeld): queries read it whole where they need it.
+    const copiesOf = (t: ManifestTable) => copiesHeld(t.chunks.reduce((n, c) => n + c.rows, 0), replicas, members.length);
+    const uploads = tables.flatMap((t) => t.chunks.flatMap((c) => chunkHolders(c.hash, members, copiesOf(t)).map((m) => ({ chunk: c, to: m.peerId }))));
     let done = 0;
     const queue = [...uploads];
     const upload = async () => {

@@ -124,8 +124,11 @@ export const MAX_TASKS_PER_WORKER = 4;
 /** One task of a stage: its plan, the chunks it scans, the rows it reads and where its output goes. */
 export interface Task {
   plan: Plan;
-  /** Base tables, each as the hashes of the chunks this task reads (maybe none). */
-  scans: { names: string[]; columns: TableColumn[]; chunks: string[] }[];
+  /**
+   * Base tables, each as the hashes of the chunks this task reads (maybe none); a table held by
+   * every node (`everywhere`) is read whole by each task.
+   */
+  scans: { names: string[]; columns: TableColumn[]; chunks: string[]; everywhere?: boolean }[];
   /** Tables of rows: given with the task (salted partials to merge), or what came to the worker's receiving task of an exchange. */
   inputs: TaskInput[];
   /** Where the output goes (one route per stage reading it); none: it is returned (the answer, or partials the coordinator merges). */
@@ -499,18 +502,21 @@ class StagedRunner {
     /** The workers that ran the stage's tasks, in the order of `results`. */
     let tasked = workers;
     if (!results) {
-      const assigned = this.#assignChunks(stage, stats);
+      const { assigned, whole } = this.#assignChunks(stage, stats);
       const runs = fuseInto ?? stage;
       // A stage that reads only chunks needs tasks only where its chunks are read (a table of one
       // chunk: one task, not one per node); still one, for what a plan makes of no rows (a count's 0).
       // So does one that also reads broadcasts: a broadcast is the side of a join whose rows count
-      // only where they meet the chunks' rows, and every worker has all of it.
-      const readsChunksAndBroadcasts = stage.runsOn === "nodes" && stage.inputs.every((i) => this.#stages[i].output.kind === "broadcast") && (stage.inputs.length === 0 || stage.scans.length > 0);
+      // only where they meet the chunks' rows, and every worker has all of it. Tables held
+      // everywhere are like broadcasts: every task reads them whole.
+      const sharesChunks = stage.scans.length > (stage.everywhere?.length ?? 0);
+      const readsChunksAndBroadcasts = stage.runsOn === "nodes" && stage.inputs.every((i) => this.#stages[i].output.kind === "broadcast") && (stage.inputs.length === 0 || sharesChunks);
       const reading = readsChunksAndBroadcasts ? workers.filter((w) => assigned.has(w)) : workers;
       tasked = reading.length > 0 ? reading : [this.#run.coordinator];
       stats.tasks = tasked.length;
+      const chunksOf = (w: number) => new Map([...(assigned.get(w) ?? []), ...whole]);
       results = await Promise.all(
-        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, assigned.get(w) ?? new Map(), stats, merging ? [] : this.#routesOf(runs, w))),
+        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, chunksOf(w), stats, merging ? [] : this.#routesOf(runs, w))),
       );
       const receivers = asked ? inboxes : results.map((r) => r.inbox);
       this.#checkInputsRead(stage, tasked, results, receivers);
@@ -665,39 +671,50 @@ class StagedRunner {
   }
 
   /**
-   * Per worker, per scanned table: the hashes of the chunks it reads. Each chunk a filter may need
+   * Per worker, per scanned table: the hashes of the chunks it reads (`assigned`), and per table
+   * held everywhere, the chunks every task reads (`whole`). Each other chunk a filter may need
    * goes to the holder with the fewest rows to scan so far: a stage lasts as long as its slowest
    * task, and the nearest holder of every chunk would load some workers twice as much as others.
    */
-  #assignChunks(stage: Stage, stats: StageStats): Map<number, Map<string, string[]>> {
+  #assignChunks(stage: Stage, stats: StageStats): { assigned: Map<number, Map<string, string[]>>; whole: Map<string, string[]> } {
     const assigned = new Map<number, Map<string, string[]>>();
-    if (stage.scans.length === 0) return assigned;
+    const whole = new Map<string, string[]>();
+    if (stage.scans.length === 0) return { assigned, whole };
     const reads = namedReads(stage.plan);
     const load = new Map<number, number>();
     for (const names of stage.scans) {
       const key = names.join(".");
       const table = this.#run.tables.get(key);
       if (!table) throw new UserError(`the query reads table ${key}, which no dataset holds`);
+      const everywhere = stage.everywhere?.includes(key) ?? false;
+      if (everywhere) whole.set(key, []);
       for (const chunk of table.chunks) {
         if (!chunkNeeded(stage.plan, reads.get(key) ?? [], chunk)) {
           stats.chunksPruned++;
           continue;
         }
+        stats.chunksScanned++;
+        if (everywhere) {
+          whole.get(key)!.push(chunk.hash);
+          continue;
+        }
         const holder = this.#holderOf(key, chunk.hash, load);
         load.set(holder, (load.get(holder) ?? 0) + chunk.rows);
-        stats.chunksScanned++;
         let tables = assigned.get(holder);
         if (!tables) assigned.set(holder, (tables = new Map()));
         tables.set(key, [...(tables.get(key) ?? []), chunk.hash]);
       }
     }
-    return assigned;
+    return { assigned, whole };
   }
 
   async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats: StageStats | undefined, outputs: OutputRoute[], merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<TaskResult> {
     const task: Task = {
       plan,
-      scans: stage.scans.map((names) => ({ names: [...names], columns: this.#run.tables.get(names.join("."))!.columns, chunks: chunks.get(names.join(".")) ?? [] })),
+      scans: stage.scans.map((names) => {
+        const key = names.join(".");
+        return { names: [...names], columns: this.#run.tables.get(key)!.columns, chunks: chunks.get(key) ?? [], ...(stage.everywhere?.includes(key) ? { everywhere: true } : {}) };
+      }),
       inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
       ...(outputs.length > 0 ? { outputs } : {}),
       run: this.#id,
@@ -750,14 +767,19 @@ class StagedRunner {
     }
     if (stats) stats.retried++;
     // Each chunk to its next holder; exchange inputs a scan stage reads are broadcasts, which
-    // every worker received whole.
+    // every worker received whole, and each share reads the tables held everywhere whole.
     invariant(stage.inputs.every((i) => this.#stages[i].output.kind === "broadcast"), `stage ${stage.id} scans chunks and reads partitioned rows`);
+    // A worker fetches what it lacks of a table held everywhere: one that could not is left out.
+    if (!task.scans.some((scan) => !scan.everywhere && scan.chunks.length > 0)) {
+      throw new WorkerLostError(worker, new WorkerUnavailableError(`worker ${worker} lacks chunks of a table every node holds`));
+    }
     const shares = new Map<number, Task>();
     task.scans.forEach((scan, s) => {
+      if (scan.everywhere) return;
       for (const hash of scan.chunks) {
         const holder = this.#holderOf(scan.names.join("."), hash);
         let share = shares.get(holder);
-        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: [] })) }));
+        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: x.everywhere ? x.chunks : [] })) }));
         share.scans[s].chunks.push(hash);
       }
     });

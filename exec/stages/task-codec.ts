@@ -24,7 +24,7 @@ interface WireColumn {
 
 interface TaskHeader {
   plan: string;
-  scans: { names: string[]; columns: WireColumn[]; chunks: string[] }[];
+  scans: { names: string[]; columns: WireColumn[]; chunks: string[]; everywhere?: boolean }[];
   /** An input is given (its IPC bytes follow) or taken from an exchange on the worker. */
   inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
   outputs?: OutputRoute[];
@@ -81,7 +81,7 @@ export function encodeTask(task: Task): Uint8Array {
   const inputs = task.inputs.map((input) => ipcOf(input.batches ?? [], input.columns));
   const header: TaskHeader = {
     plan: toBase64(Plan.encode(task.plan).finish()),
-    scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks })),
+    scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks, ...(s.everywhere ? { everywhere: true } : {}) })),
     inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
     ...(task.outputs ? { outputs: task.outputs } : {}),
     ...(task.run !== undefined ? { run: task.run } : {}),
@@ -117,7 +117,7 @@ export function decodeTask(frame: Uint8Array): Task {
   const scans = header.scans.map((s) => {
     const chunks = strings(s?.chunks);
     if (chunks.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new TaskCodecError("a task scan names a chunk by something other than its hash");
-    return { names: strings(s.names), columns: tableColumns(s.columns), chunks };
+    return { names: strings(s.names), columns: tableColumns(s.columns), chunks, ...(s.everywhere === true ? { everywhere: true } : {}) };
   });
   if (header.outputs !== undefined && !(Array.isArray(header.outputs) && header.outputs.length <= MAX_OUTPUT_ROUTES)) throw new TaskCodecError(`a task's outputs are not a list of at most ${MAX_OUTPUT_ROUTES} routes`);
   let outputs: OutputRoute[] | undefined;

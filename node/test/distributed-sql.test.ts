@@ -13,8 +13,11 @@ import { LocalEngine } from "../../exec/index.ts";
 import { clusterDown, clusterUp } from "../../client/commands/cluster.ts";
 import { addDataset } from "../../client/sdk/dataset.ts";
 import { NodeClient } from "../../client/sdk/index.ts";
+import { EVERYWHERE_MAX_ROWS } from "../../planner/catalog.ts";
 import { resultLines, resultValues } from "../../sql-tests/runner/values.ts";
 import { readKeyFile, verifyQueryResultFile, type ClusterFile } from "../index.ts";
+import { DatasetStore } from "../datasets.ts";
+import { readManifest } from "../manifest.ts";
 import { queryWithProof } from "../../client/sdk/query.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -97,15 +100,19 @@ async function expected(sql: string): Promise<string[]> {
 }
 
 describe("TPC-H on a cluster of four processes", () => {
-  it("records the dataset on every node, each chunk held by two", async () => {
+  it("records the dataset on every node, each chunk held by two, a small table's by all", async () => {
     for (const node of nodes) {
       const { datasets } = await node.datasets();
       expect(datasets.map((d) => d.name)).toEqual(["tpch"]);
       expect(datasets[0].tables.find((t) => t.name === "lineitem")?.rows).toBe(tables.find((t) => t.name === "lineitem")!.rows);
     }
-    const held = await Promise.all(nodes.map((n) => n.datasets().then((d) => d.datasets[0].tables.reduce((sum, t) => sum + t.held, 0))));
-    const chunks = (await nodes[0].datasets()).datasets[0].tables.reduce((sum, t) => sum + t.chunks, 0);
-    expect(held.reduce((a, b) => a + b, 0)).toBe(2 * chunks);
+    const listed = await Promise.all(nodes.map((n) => n.datasets().then((d) => d.datasets[0].tables)));
+    for (const table of listed[0]) {
+      const held = listed.reduce((sum, tables) => sum + tables.find((t) => t.name === table.name)!.held, 0);
+      // nation, region and supplier (25, 5 and 100 rows) are held everywhere (isHeldEverywhere).
+      expect(held, table.name).toBe((table.rows <= EVERYWHERE_MAX_ROWS ? nodes.length : 2) * table.chunks);
+    }
+    expect(listed[0].filter((t) => t.rows <= EVERYWHERE_MAX_ROWS).map((t) => t.name).sort()).toEqual(["nation", "region", "supplier"]);
   });
 
   const ids = Array.from({ length: 22 }, (_, i) => `q${String(i + 1).padStart(2, "0")}`);
@@ -148,6 +155,22 @@ describe("TPC-H on a cluster of four processes", () => {
     // One payment, one answer: the same query transaction is not answered twice.
     await expect(nodes[2].query(sql, { queryTx: paid.queryTx })).rejects.toThrow(/answered already/);
   }, 60_000);
+
+  it("fetches the chunks of a table every node holds that a node lacks, and gives the same answer", async () => {
+    // The manifest as node 2 recorded it (read from its data directory): the small tables' chunks.
+    const { manifest } = new DatasetStore(cluster.nodes[2].dataDir).get("tpch")!;
+    const everywhere = readManifest(manifest).filter((t) => t.rows <= EVERYWHERE_MAX_ROWS).flatMap((t) => t.chunks.map((c) => c.hash));
+    expect(everywhere.length).toBeGreaterThanOrEqual(3); // nation, region, supplier
+    for (const hash of everywhere) rmSync(join(cluster.nodes[2].dataDir, "chunks", `${hash}.parquet`));
+    expect((await nodes[2].chunks()).chunks.filter((hash) => everywhere.includes(hash))).toEqual([]);
+    const sql = readFileSync(join(QUERIES, "q05.sql"), "utf8");
+    const result = await nodes[0].query(sql);
+    // Node 2 fetched them for its tasks: it declined none (its other chunks would have gone to their other holders).
+    expect(result.lost).toEqual([]);
+    expect(result.stages.map((s) => s.retried)).toEqual(result.stages.map(() => 0));
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(await expected(sql));
+    expect((await nodes[2].chunks()).chunks.filter((hash) => everywhere.includes(hash)).sort()).toEqual(everywhere.sort());
+  });
 
   it("gives the same answer when a node is killed in the middle of a query, then re-replicates its chunks", async () => {
     const sql = readFileSync(join(QUERIES, "q09.sql"), "utf8");

@@ -13,11 +13,15 @@
 //   - ORDER BY … LIMIT keeps each node's top rows and sorts those on the coordinator; a plain
 //     LIMIT keeps each node's first rows; the root always runs on the coordinator;
 //   - a stage equal to one cut before (a repeated subquery) is not run twice: the first one's
-//     rows go to both readers (share.ts).
+//     rows go to both readers (share.ts);
+//   - a table small enough to be held by every node (nation, region: isHeldEverywhere) is read
+//     whole where it is needed: joined where the other side's rows are, without a stage of its
+//     own, or on the coordinator.
 // Column ids survive the cut: the table a consumer reads has the producer's output columns,
 // so expressions above the cut need no rewriting.
 import { UnsupportedError, invariant } from "../../common/errors.ts";
 import type { Aggregate, AggregateCall, ColumnDef, ColumnId, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, Window } from "../logical.ts";
+import { isHeldEverywhere } from "../catalog.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
 import { emitPlan } from "../substrait/emit.ts";
@@ -51,10 +55,13 @@ type Distribution =
   /** Rows equal on `keys` in one node's task. */
   | { kind: "hashed"; keys: readonly ColumnId[] }
   /** Every node's task has every row: a broadcast, read only by the join it was made for. */
-  | { kind: "replicated" };
+  | { kind: "replicated" }
+  /** Every node, the coordinator included, can read every row where it is: tables held everywhere. */
+  | { kind: "everywhere" };
 
 const SINGLE: Distribution = { kind: "single" };
 const SPREAD: Distribution = { kind: "spread" };
+const EVERYWHERE: Distribution = { kind: "everywhere" };
 
 interface Fragment {
   plan: LogicalPlan;
@@ -129,7 +136,7 @@ class Fragmenter {
   #walk(plan: LogicalPlan): Fragment {
     switch (plan.kind) {
       case "scan":
-        return { plan, dist: SPREAD };
+        return { plan, dist: isHeldEverywhere(plan.table) ? EVERYWHERE : SPREAD };
       case "values":
         return { plan, dist: SINGLE };
       case "filter": {
@@ -159,7 +166,7 @@ class Fragmenter {
   }
 
   #aggregate(plan: Aggregate): Fragment {
-    const input = this.#walk(plan.input);
+    const input = whole(this.#walk(plan.input));
     const groupKeys = new Map(plan.groups.filter((g) => g.expr.kind === "column").map((g) => [(g.expr as { id: ColumnId }).id, g.column.id]));
     const here = (from: Fragment, dist: Distribution): Fragment => ({ plan: { ...plan, input: from.plan }, dist });
     if (input.dist.kind === "single") return here(input, SINGLE);
@@ -190,6 +197,14 @@ class Fragmenter {
       const kept = dist.kind === "hashed" && dist.keys.every((k) => visible.has(k)) ? dist : dist.kind === "hashed" ? SPREAD : dist;
       return { plan: { ...plan, left: left.plan, right: right.plan }, dist: kept };
     };
+    // A table every node holds joins where the other side's rows are, as a broadcast would,
+    // when its rows count only where they match; otherwise it is read whole on the coordinator.
+    if (left.dist.kind === "everywhere" && right.dist.kind === "everywhere") return joined(EVERYWHERE);
+    const spread = (f: Fragment) => f.dist.kind === "spread" || f.dist.kind === "hashed";
+    if (right.dist.kind === "everywhere" && spread(left) && RIGHT_ONLY_MATCHED.has(plan.joinType)) return joined(left.dist);
+    if (left.dist.kind === "everywhere" && spread(right) && LEFT_ONLY_MATCHED.has(plan.joinType)) return joined(right.dist);
+    left = whole(left);
+    right = whole(right);
     // A semi or anti join asks only whether a match exists: each node sends each right row the
     // condition can tell apart once.
     if ((plan.joinType === "semi" || plan.joinType === "anti") && right.dist.kind !== "single") {
@@ -313,7 +328,7 @@ class Fragmenter {
   }
 
   #window(plan: Window): Fragment {
-    const input = this.#walk(plan.input);
+    const input = whole(this.#walk(plan.input));
     const here = (from: Fragment, dist: Distribution): Fragment => ({ plan: { ...plan, input: from.plan }, dist });
     if (input.dist.kind === "single") return here(input, SINGLE);
     // Rows of one partition of every function must meet: hash on columns all of them partition by.
@@ -326,7 +341,7 @@ class Fragmenter {
 
   #limit(plan: Limit): Fragment {
     const sort = plan.input.kind === "sort" ? plan.input : undefined;
-    const input = this.#walk(sort ? sort.input : plan.input);
+    const input = whole(this.#walk(sort ? sort.input : plan.input));
     const finish = (below: LogicalPlan): Fragment => ({ plan: { ...plan, input: sort ? { ...sort, input: below } : below }, dist: SINGLE });
     if (input.dist.kind === "single") return finish(input.plan);
     if (plan.count === undefined) return finish(this.#gather(input).plan);
@@ -336,7 +351,7 @@ class Fragmenter {
   }
 
   #set(plan: SetOperation): Fragment {
-    let inputs = plan.inputs.map((i) => this.#walk(i));
+    let inputs = plan.inputs.map((i) => whole(this.#walk(i)));
     const rebuilt = (dist: Distribution): Fragment => ({ plan: { ...plan, inputs: inputs.map((i) => i.plan) }, dist });
     if (inputs.every((i) => i.dist.kind === "single")) return rebuilt(SINGLE);
     if (plan.op === "union_all") {
@@ -352,11 +367,13 @@ class Fragmenter {
   }
 
   #gather(fragment: Fragment): Fragment {
+    fragment = whole(fragment);
     return fragment.dist.kind === "single" ? fragment : this.#cut(fragment, { kind: "gather" });
   }
 
   /** Ends a stage with `fragment` and returns what its consumer reads: a scan of the exchange. */
   #cut(fragment: Fragment, output: PendingExchange, saltMerge?: Aggregate): Fragment {
+    fragment = whole(fragment);
     invariant(fragment.dist.kind !== "replicated", "a broadcast side is read by its join, not cut again");
     const producer = this.#exchangeScans.get(fragment.plan);
     if (producer !== undefined && this.#stages[producer].output.kind === "forward" && !saltMerge) {
@@ -396,22 +413,37 @@ class Fragmenter {
       return index;
     };
     const scans: string[][] = [];
+    const everywhere: string[] = [];
     const inputs: number[] = [];
     const visit = (node: LogicalPlan) => {
       const input = this.#exchangeScans.get(node);
       if (input !== undefined) inputs.push(input);
-      else if (node.kind === "scan" && !scans.some((s) => s.join(".") === node.table.names.join("."))) scans.push([...node.table.names]);
+      else if (node.kind === "scan" && !scans.some((s) => s.join(".") === node.table.names.join("."))) {
+        scans.push([...node.table.names]);
+        if (isHeldEverywhere(node.table)) everywhere.push(node.table.names.join("."));
+      }
       children(node).forEach(visit);
     };
     visit(stage.root);
-    invariant(stage.runsOn === "nodes" || scans.length === 0, `coordinator stage ${stage.id} would scan base tables`);
+    invariant(stage.runsOn === "nodes" || scans.length === everywhere.length, `coordinator stage ${stage.id} would scan tables not held everywhere`);
     let output: Exchange;
     const spec = stage.output;
     if (spec.kind === "hash") {
       const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "all" ? columns.map((_, i) => i) : spec.salting.saltBy.map(indexOf) };
       output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}) };
     } else output = { kind: spec.kind };
-    const emitted: Stage = { id: stage.id, plan: emitPlan(stage.root, names), runsOn: stage.runsOn, scans, inputs, output, columns: names, types: columns.map((c) => toSubstraitType(c.type)), ...(stage.joinKeys ? { joinKeys: true } : {}) };
+    const emitted: Stage = {
+      id: stage.id,
+      plan: emitPlan(stage.root, names),
+      runsOn: stage.runsOn,
+      scans,
+      ...(everywhere.length > 0 ? { everywhere } : {}),
+      inputs,
+      output,
+      columns: names,
+      types: columns.map((c) => toSubstraitType(c.type)),
+      ...(stage.joinKeys ? { joinKeys: true } : {}),
+    };
     const [input] = inputs;
     const producer = this.#stages[input];
     if (inputs.length === 1 && scans.length === 0 && stage.runsOn === "nodes" && producer.output.kind === "forward" && producer.saltMerge && producer.runsOn === "nodes") {
@@ -425,6 +457,11 @@ class Fragmenter {
     }
     return emitted;
   }
+}
+
+/** Rows every node holds, when all of them must be together: read on the coordinator. */
+function whole(fragment: Fragment): Fragment {
+  return fragment.dist.kind === "everywhere" ? { plan: fragment.plan, dist: SINGLE } : fragment;
 }
 
 function mapKeys(dist: Distribution, renamed: ReadonlyMap<ColumnId, ColumnId>): Distribution {

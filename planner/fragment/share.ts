@@ -76,6 +76,7 @@ function contentKey(stage: Stage): string {
     plan: base64(Plan.encode(stage.plan).finish()),
     runsOn: stage.runsOn,
     scans: stage.scans,
+    everywhere: stage.everywhere,
     inputs: stage.inputs,
     output: stage.output,
     types: stage.types.map((t) => base64(Type.encode(t).finish())),

@@ -19,8 +19,13 @@ export interface Stage {
    * node was given, and the exchange rows that came to it. "coordinator": one task there.
    */
   runsOn: "nodes" | "coordinator";
-  /** Base tables the plan reads, by name; only a "nodes" stage reads any. */
+  /** Base tables the plan reads, by name; a coordinator stage reads only tables held everywhere. */
   scans: string[][];
+  /**
+   * The scanned tables (dotted names) held by every node: each of the stage's tasks reads all
+   * their chunks, where the chunks of other tables are shared out among the tasks.
+   */
+  everywhere?: string[];
   /** Stages whose output this one reads. */
   inputs: number[];
   /** How its output rows go to each stage that reads them (a stage may have several readers, see readersOf). */
@@ -104,7 +109,8 @@ export function explainStages(query: StagedQuery): string {
   const readers = readersOf(query);
   return query.stages
     .map((s) => {
-      const reads = [...s.scans.map((n) => n.join(".")), ...s.inputs.map(exchangeTable)].join(", ");
+      const scanned = (n: string[]) => (s.everywhere?.includes(n.join(".")) ? `${n.join(".")} (whole, held everywhere)` : n.join("."));
+      const reads = [...s.scans.map(scanned), ...s.inputs.map(exchangeTable)].join(", ");
       const notes = [
         ...(readers.get(s.id)!.length > 1 ? [`read by stages ${readers.get(s.id)!.join(", ")}`] : []),
         ...(s.saltMerge ? ["merges salted keys"] : []),

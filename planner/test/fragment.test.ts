@@ -15,7 +15,7 @@ const table = (name: string, rowCount: number) => ({
   ]),
   rowCount,
 });
-const catalog = new MemoryCatalog([table("big", 1_000_000), table("mid", 400_000), table("small", 500)]);
+const catalog = new MemoryCatalog([table("big", 1_000_000), table("mid", 400_000), table("small", 1_500), table("tiny", 500)]);
 
 function stagesOf(sql: string, options: FragmentOptions = {}) {
   const planned = planSql(sql, catalog, { twoPhaseAggregates: true });
@@ -35,7 +35,20 @@ describe("fragmentPlan", () => {
     // Never past the row limit.
     expect(outputOf(stagesOf(join, { expectedNodes: 2, broadcastRowLimit: 100_000 }), "mid")).toBe("hash");
     // A tiny side is broadcast whatever the other side's size.
-    expect(outputOf(stagesOf("SELECT mid.v, small.v FROM small JOIN mid ON small.k = mid.k"), "small")).toBe("broadcast");
+    expect(outputOf(stagesOf("SELECT mid.v, small.v FROM small JOIN mid ON small.k = mid.k WHERE small.v = 'x'"), "small")).toBe("broadcast");
+  });
+
+  it("reads a table every node holds whole where the other side of its join is, or on the coordinator", () => {
+    // tiny (500 rows) is held everywhere: joined in mid's stage, no stage of its own.
+    const joined = stagesOf("SELECT mid.v, tiny.v FROM tiny JOIN mid ON tiny.k = mid.k");
+    expect(joined.filter((s) => s.scans.some((n) => n[0] === "tiny")).map((s) => [s.scans.map((n) => n[0]), s.everywhere])).toEqual([[["mid", "tiny"], ["tiny"]]]);
+    expect(explainStages({ stages: joined, names: [] })).toContain("reads mid, tiny (whole, held everywhere)");
+    // Its rows counted for their own sake (a left join from it), or alone: read on the coordinator.
+    for (const sql of ["SELECT tiny.v, mid.v FROM tiny LEFT JOIN mid ON tiny.k = mid.k", "SELECT v, count(*) FROM tiny GROUP BY v"]) {
+      const stages = stagesOf(sql);
+      const reading = stages.filter((s) => s.scans.some((n) => n[0] === "tiny"));
+      expect(reading.map((s) => [s.runsOn, s.everywhere])).toEqual([["coordinator", ["tiny"]]]);
+    }
   });
 
   it("has a large side drop the rows whose keys a small side lacks, before both are hashed", () => {
@@ -59,7 +72,7 @@ describe("fragmentPlan", () => {
   });
 
   it("reduces a large EXISTS side by the keys of the left side's local part when the left reads exchanges", () => {
-    const wide = new MemoryCatalog([table("fact", 3_000_000), table("huge", 2_000_000), table("mid", 400_000), table("small", 500)]);
+    const wide = new MemoryCatalog([table("fact", 3_000_000), table("huge", 2_000_000), table("mid", 400_000), table("small", 1_500)]);
     const staged = (sql: string) => {
       const planned = planSql(sql, wide, { twoPhaseAggregates: true });
       return fragmentPlan(planned.logical, planned.names).stages;

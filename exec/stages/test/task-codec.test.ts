@@ -16,14 +16,21 @@ const schema = namedStructFromColumns([
 const columns = schema.names.map((name, i) => ({ name, type: schema.struct!.types[i] }));
 const plan = planSql("SELECT k, count(*) FROM t GROUP BY k", new MemoryCatalog([{ names: ["t"], schema, rowCount: 3 }])).plan;
 const batch = new arrow.Table({ k: arrow.makeVector(Int32Array.from([1, 2, 3])), label: arrow.vectorFromArray(["a", null, "c"], new arrow.Utf8()) }).batches[0];
-const task: Task = { plan, scans: [{ names: ["t"], columns, chunks: ["ab".repeat(32)] }], inputs: [{ names: ["__stage0_output"], columns, batches: [batch] }] };
+const task: Task = {
+  plan,
+  scans: [
+    { names: ["t"], columns, chunks: ["ab".repeat(32)] },
+    { names: ["small"], columns, chunks: ["cd".repeat(32), "ef".repeat(32)], everywhere: true },
+  ],
+  inputs: [{ names: ["__stage0_output"], columns, batches: [batch] }],
+};
 
 describe("the task wire format", () => {
   it("gives back the task it encoded", () => {
     const decoded = decodeTask(encodeTask(task));
     expect(Plan.encode(decoded.plan).finish()).toEqual(Plan.encode(task.plan).finish());
     const wire = (cs: readonly { name: string; type: Type }[]) => cs.map((c) => [c.name, Type.encode(c.type).finish()]);
-    expect(decoded.scans.map((s) => [s.names, s.chunks, wire(s.columns)])).toEqual(task.scans.map((s) => [s.names, s.chunks, wire(s.columns)]));
+    expect(decoded.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.everywhere])).toEqual(task.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.everywhere]));
     expect(wire(decoded.inputs[0].columns)).toEqual(wire(columns));
     expect(decoded.inputs[0].batches!.flatMap((b) => b.toArray().map((r) => r.toJSON()))).toEqual([
       { k: 1, label: "a" },

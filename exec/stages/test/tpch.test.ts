@@ -182,16 +182,22 @@ describe("tasks of a stage that reads only chunks", () => {
     return { query, result, expected: resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0) };
   }
 
-  it("run only where its chunks are read, whatever broadcasts they join: a table of one chunk is one task", async () => {
+  it("run only where their chunks are read, each task reading the tables every node holds whole: a table of one chunk is one task", async () => {
     const { query, result, expected } = await staged(readFileSync(join(QUERIES, "q05.sql"), "utf8"));
-    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
-    expect(tables.get("nation")!.chunks).toHaveLength(1);
-    expect(tables.get("region")!.chunks).toHaveLength(1);
-    const oneChunkScans = query.stages.filter((s) => s.scans.length > 0 && s.scans.every((n) => ["nation", "region"].includes(n.join("."))));
-    // So do those that also read broadcasts (nation joined to the region broadcast to it).
-    expect(oneChunkScans.some((s) => s.inputs.length === 0)).toBe(true);
-    expect(oneChunkScans.some((s) => s.inputs.length > 0 && s.inputs.every((i) => query.stages[i].output.kind === "broadcast"))).toBe(true);
-    for (const stage of oneChunkScans) expect(result.stages.find((s) => s.id === stage.id)!.tasks).toBe(1);
+    const plan = explainStages(query);
+    expect(resultLines(resultValues(result.table), "nosort", 0), plan).toEqual(expected);
+    // nation and region (25 and 5 rows) are on every worker: no stage reads them alone, and a
+    // stage joining them reads them whole in each of its tasks.
+    for (const name of ["nation", "region"]) expect(tables.get(name)!.chunks.every((c) => c.holders.length === WORKERS.length)).toBe(true);
+    expect(query.stages.some((s) => s.scans.length > 0 && s.scans.every((n) => s.everywhere?.includes(n.join("."))) && s.inputs.length === 0), plan).toBe(false);
+    const whole = query.stages.find((s) => s.everywhere?.includes("nation"))!;
+    expect(whole.everywhere, plan).toEqual(expect.arrayContaining(["nation", "region"]));
+    expect(result.stages.find((s) => s.id === whole.id)!.chunksScanned).toBe(whole.everywhere!.reduce((n, name) => n + tables.get(name)!.chunks.length, 0));
+    // customer (1,500 rows) is not held everywhere: a stage reading its one chunk is one task.
+    expect(tables.get("customer")!.chunks).toHaveLength(1);
+    const customer = query.stages.filter((s) => s.scans.length === 1 && s.scans[0][0] === "customer");
+    expect(customer.length, plan).toBeGreaterThan(0);
+    for (const stage of customer) expect(result.stages.find((s) => s.id === stage.id)!.tasks).toBe(1);
   });
 
   it("still run once when every chunk is pruned, so a count over no rows is 0", async () => {
