@@ -181,7 +181,11 @@ export class QueryService {
         const { run, consumer, inputs } = JSON.parse(new TextDecoder().decode(request)) as { run?: unknown; consumer?: unknown; inputs?: unknown };
         const valid = typeof run === "string" && /^[0-9a-f]{32}$/.test(run) && Number.isInteger(consumer) && Array.isArray(inputs) && inputs.length <= MAX_CHECKED_INPUTS && inputs.every(Number.isInteger);
         if (!valid) throw new Error("a request for held inputs without a run, a stage and its inputs");
-        return encodeHeldInputs((inputs as number[]).map((input) => this.#host.batches(run as string, consumer as number, input)));
+        // Room for the header within the frame limit.
+        return encodeHeldInputs(
+          (inputs as number[]).map((input) => this.#host.batches(run as string, consumer as number, input)),
+          MAX_TASK_BYTES - (1 << 20),
+        );
       },
       { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS },
     );
@@ -321,7 +325,7 @@ export class QueryService {
     }
   }
 
-  async #remoteInputsHeld(peer: string, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][]> {
+  async #remoteInputsHeld(peer: string, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][] | undefined> {
     let response: Uint8Array;
     try {
       const request = new TextEncoder().encode(JSON.stringify({ run, consumer, inputs }));
@@ -329,11 +333,14 @@ export class QueryService {
     } catch (error) {
       throw new WorkerUnavailableError(`node ${peer.slice(-8)} is unreachable: ${(error as Error).message}`);
     }
+    let held: arrow.RecordBatch[][] | undefined;
     try {
-      return decodeHeldInputs(response);
+      held = decodeHeldInputs(response);
     } catch (error) {
       throw this.#badAnswer(peer, `held inputs that do not decode: ${(error as Error).message}`);
     }
+    if (!held) this.#log("unverified_task", { peer, reason: "its inputs are too large to fetch in one answer" });
+    return held;
   }
 
   /** Runs the task another node ran here (fetching chunks this node lacks) and compares the outputs. */

@@ -78,9 +78,10 @@ export interface Executors {
   send(route: OutputRoute, batches: readonly arrow.RecordBatch[]): Promise<SentSummary>;
   /**
    * The rows worker `worker`'s receiving task of stage `consumer` in run `run` holds of each of
-   * `inputs` (producing stages): what a task of it read. A worker keeps them until the run is released.
+   * `inputs` (producing stages): what a task of it read. A worker keeps them until the run is
+   * released. Undefined: more rows than one answer carries (the task goes unchecked).
    */
-  inputsHeld(worker: number, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][]>;
+  inputsHeld(worker: number, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][] | undefined>;
   /** A run is over (answered, failed, or started over): every worker forgets its rows. */
   release(run: string): void;
 }
@@ -619,7 +620,9 @@ class StagedRunner {
       const { run, consumer } = task.inputs[exchanged[0]].exchange!;
       const producers = exchanged.map((j) => task.inputs[j].exchange!.input);
       const held = await this.#lostIfGone(worker, this.#run.executors.inputsHeld(worker, run, consumer, producers));
-      if (held.length !== producers.length) throw new WrongResultError(worker, `worker ${worker} gave the rows of ${held.length} inputs of its task of stage ${consumer}, which reads ${producers.length}`);
+      if (!held) return;
+      const misshapen = held.length !== producers.length || exchanged.some((j, k) => held[k].some((batch) => batch.numCols !== task.inputs[j].columns.length));
+      if (misshapen) throw new WrongResultError(worker, `worker ${worker} gave rows that are not those of its task of stage ${consumer}'s ${producers.length} inputs`);
       producers.forEach((producer, k) => {
         const sent = unmoved ? this.#sentDigests.get(`${producer}>${consumer}`)?.[this.#memberOf(worker)] : undefined;
         const holds = digestRows(held[k], run);

@@ -184,14 +184,20 @@ export function decodeTaskResult(frame: Uint8Array): TaskResult {
   };
 }
 
-/** The rows a worker holds for each input of a checked task, as parts to send one after another. */
-export function encodeHeldInputs(inputs: readonly (readonly arrow.RecordBatch[])[]): Uint8Array[] {
+/**
+ * The rows a worker holds for each input of a checked task, as parts to send one after another;
+ * past `maxBytes`, only a header that says they are too many.
+ */
+export function encodeHeldInputs(inputs: readonly (readonly arrow.RecordBatch[])[], maxBytes: number): Uint8Array[] {
   const streams = inputs.map((batches) => ipcOf(batches));
+  if (streams.reduce((n, b) => n + b.length, 0) > maxBytes) return framedHeader({ inputs: [], tooLarge: true });
   return [...framedHeader({ inputs: streams.map((b) => b.length) }), ...streams];
 }
 
-export function decodeHeldInputs(frame: Uint8Array): arrow.RecordBatch[][] {
-  const { header, at: start } = readHeader<{ inputs: number[] }>(frame, "a task's held inputs");
+/** The held inputs, or undefined if the worker said they are too many to send. */
+export function decodeHeldInputs(frame: Uint8Array): arrow.RecordBatch[][] | undefined {
+  const { header, at: start } = readHeader<{ inputs: number[]; tooLarge?: boolean }>(frame, "a task's held inputs");
+  if (header?.tooLarge === true && start === frame.length) return undefined;
   const lengths = header?.inputs;
   if (!Array.isArray(lengths) || lengths.length > MAX_HELD_INPUTS || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new TaskCodecError("a malformed header of a task's held inputs");
   let at = start;

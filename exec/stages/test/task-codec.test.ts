@@ -102,12 +102,14 @@ describe("a task that reads and sends through exchanges", () => {
   });
 
   it("gives back the rows a worker held for a checked task's inputs, and refuses torn ones", () => {
-    const parts = encodeHeldInputs([[batch, batch.slice(1)], [], [batch]]);
+    const parts = encodeHeldInputs([[batch, batch.slice(1)], [], [batch]], 1 << 20);
     const frame = new Uint8Array(Buffer.concat(parts));
-    const held = decodeHeldInputs(frame);
+    const held = decodeHeldInputs(frame)!;
     expect(held.map((batches) => batches.reduce((n, b) => n + b.numRows, 0))).toEqual([5, 0, 3]);
     expect(digestRows(held[0], routed.run)).toBe(digestRows([batch, batch.slice(1)], routed.run));
     fc.assert(fc.property(fc.integer({ min: 0, max: frame.length - 1 }), (cut) => void expect(() => decodeHeldInputs(frame.subarray(0, cut))).toThrow()));
     expect(() => decodeHeldInputs(new Uint8Array([...frame, 0]))).toThrow(/after a task's held inputs/);
+    // Past the limit: only the news that they are too many to send (the task goes unchecked).
+    expect(decodeHeldInputs(new Uint8Array(Buffer.concat(encodeHeldInputs([[batch]], 16))))).toBeUndefined();
   });
 });

@@ -367,7 +367,7 @@ describe("a worker that lies about its task outputs", () => {
       }
       override async inputsHeld(worker: number, run: string, consumer: number, inputs: readonly number[]) {
         const held = await super.inputsHeld(worker, run, consumer, inputs);
-        return worker === liar && lies.alterInputs ? held.map(lies.alterInputs) : held;
+        return worker === liar && lies.alterInputs ? held?.map(lies.alterInputs) : held;
       }
     }
     const result = await runStagedQuery({
