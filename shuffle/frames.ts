@@ -63,16 +63,30 @@ export async function* decodeFrames(chunks: AsyncIterable<Uint8Array>): AsyncGen
   if (pending.length > 0) throw new ExchangeProtocolError(`the stream ended inside a frame (${pending.length} bytes left)`);
 }
 
-/** A BATCH body: the routing epoch its rows were partitioned under, then the batches (of one schema) as Arrow IPC. */
-export function encodeBatch(batch: arrow.RecordBatch | readonly arrow.RecordBatch[], epoch: number): Uint8Array {
+/**
+ * A whole BATCH frame, header included: the routing epoch its rows were partitioned under, then
+ * the batches (of one schema) as Arrow IPC. Written to a stream as it is (the rows are copied
+ * once after Arrow encodes them), and to several streams when several receivers get the same
+ * rows. Its body may be over MAX_FRAME_BYTES: the sender checks (frameBodyBytes).
+ */
+export function encodeBatchFrame(batch: arrow.RecordBatch | readonly arrow.RecordBatch[], epoch: number): Uint8Array {
   const batches = batch instanceof arrow.RecordBatch ? [batch] : batch;
   invariant(batches.length > 0, "a batch frame holds at least one batch");
   const ipc = arrow.tableToIPC(new arrow.Table(batches[0].schema, [...batches]), "stream");
-  const body = new Uint8Array(4 + ipc.byteLength);
-  new DataView(body.buffer).setUint32(0, epoch);
-  body.set(ipc, 4);
-  return body;
+  const frame = new Uint8Array(HEADER_BYTES + 4 + ipc.byteLength);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, 4 + ipc.byteLength);
+  frame[4] = FRAME.BATCH;
+  view.setUint32(HEADER_BYTES, epoch);
+  frame.set(ipc, HEADER_BYTES + 4);
+  return frame;
 }
+
+/** The bytes of a frame's body. */
+export function frameBodyBytes(frame: Uint8Array): number {
+  return frame.byteLength - HEADER_BYTES;
+}
+
 
 export function decodeBatch(body: Uint8Array): { batches: arrow.RecordBatch[]; epoch: number } {
   if (body.byteLength < 4) throw new ExchangeProtocolError("a batch frame without its epoch");

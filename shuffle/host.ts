@@ -11,7 +11,7 @@
 import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import { IdlePool } from "../common/idle-pool.ts";
-import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, encodeBatch } from "./frames.ts";
+import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, encodeBatchFrame } from "./frames.ts";
 import type { PartitionSpec } from "./partition.ts";
 import { routerFor, type Router } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
@@ -260,8 +260,8 @@ export class ExchangeHost {
     }
     const to = route.kind === "to" ? [route.to] : members.map((_, m) => m);
     // Rows for several nodes are encoded once, in frames of up to a quarter of the frame limit.
-    let bodies: Uint8Array[] | undefined;
-    const encoded = () => (bodies ??= frameBodies(pieces));
+    let frames: Uint8Array[] | undefined;
+    const encoded = () => (frames ??= batchFrames(pieces));
     const bytes = pieces.reduce((n, p) => n + batchBytes(p), 0);
     const digest = hashed.reduce((sum, piece) => sum.addHashes(piece.hashes), new RowDigest(seed)).toString();
     await Promise.all(
@@ -430,13 +430,13 @@ export class ExchangeHost {
   }
 }
 
-/** Batches in BATCH frame bodies (epoch 0) of up to a quarter of the frame limit each, big batches alone. */
-function frameBodies(batches: readonly arrow.RecordBatch[]): Uint8Array[] {
-  const bodies: Uint8Array[] = [];
+/** Batches in whole BATCH frames (epoch 0) of up to a quarter of the frame limit each, big batches alone. */
+function batchFrames(batches: readonly arrow.RecordBatch[]): Uint8Array[] {
+  const frames: Uint8Array[] = [];
   let group: arrow.RecordBatch[] = [];
   let groupBytes = 0;
   const flush = () => {
-    if (group.length > 0) bodies.push(encodeBatch(group, 0));
+    if (group.length > 0) frames.push(encodeBatchFrame(group, 0));
     group = [];
     groupBytes = 0;
   };
@@ -450,10 +450,10 @@ function frameBodies(batches: readonly arrow.RecordBatch[]): Uint8Array[] {
       continue;
     }
     const rows = Math.max(1, Math.floor(batch.numRows / Math.ceil(size / target)));
-    for (let start = 0; start < batch.numRows; start += rows) bodies.push(encodeBatch(batch.slice(start, start + rows), 0));
+    for (let start = 0; start < batch.numRows; start += rows) frames.push(encodeBatchFrame(batch.slice(start, start + rows), 0));
   }
   flush();
-  return bodies;
+  return frames;
 }
 
 /**
@@ -487,7 +487,7 @@ function lostWhenClosed(sink: BatchSink, peer: string): BatchSink {
   return {
     send: (batches, epoch) => named(sink.send(batches, epoch)),
     finish: () => named(sink.finish()),
-    sendEncoded: (bodies) => named(sink.sendEncoded!(bodies)),
+    sendEncoded: (frames) => named(sink.sendEncoded!(frames)),
   };
 }
 

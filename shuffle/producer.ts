@@ -21,8 +21,8 @@ export interface BatchSink {
   send(batches: readonly arrow.RecordBatch[], epoch: number): Promise<void>;
   /** No more batches: resolves once the receiving task holds every row sent (and the rows it moved on because of them). */
   finish(): Promise<void>;
-  /** A stream's sink also takes BATCH frame bodies encoded already. */
-  sendEncoded?(bodies: readonly Uint8Array[]): Promise<void>;
+  /** A stream's sink also takes whole BATCH frames encoded already (encodeBatchFrame). */
+  sendEncoded?(frames: readonly Uint8Array[]): Promise<void>;
 }
 
 /** Makes a sink that reports the receiver's salt announcements to `onSalt`. */
@@ -42,7 +42,7 @@ export function streamSink(channel: FrameChannel, onDone?: () => void): SinkFact
         await sender.finish();
         onDone?.();
       },
-      sendEncoded: (bodies) => sender.sendEncoded(bodies),
+      sendEncoded: (frames) => sender.sendEncoded(frames),
     };
   };
 }

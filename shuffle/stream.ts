@@ -6,7 +6,7 @@
 // per stream.
 import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
-import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, decodeBatch, decodeCredit, decodeFrames, encodeBatch, encodeCredit, encodeFrame, type Frame } from "./frames.ts";
+import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, decodeBatch, decodeCredit, decodeFrames, encodeBatchFrame, encodeCredit, encodeFrame, frameBodyBytes, type Frame } from "./frames.ts";
 import { decodeAnnouncement, encodeAnnouncement, type SaltAnnouncement } from "./salt-map.ts";
 import { batchBytes } from "./take.ts";
 
@@ -106,6 +106,12 @@ export class FrameChannel {
   write(kind: Frame["kind"], body?: Uint8Array): Promise<void> {
     return this.stream.write(encodeFrame(kind, body));
   }
+
+  /** Writes a whole frame encoded already (encodeBatchFrame). */
+  writeEncoded(frame: Uint8Array): Promise<void> {
+    invariant(frameBodyBytes(frame) <= MAX_FRAME_BYTES, `a frame of ${frameBodyBytes(frame)} bytes is over the ${MAX_FRAME_BYTES}-byte limit`);
+    return this.stream.write(frame);
+  }
 }
 
 /**
@@ -153,17 +159,17 @@ export class BatchSender {
     const rows = batches.filter((b) => b.numRows > 0);
     if (rows.length > 1 && rows.reduce((n, b) => n + batchBytes(b), 0) <= TARGET_FRAME_BYTES) {
       await this.#takeCredit();
-      await this.#channel.write(FRAME.BATCH, encodeBatch(rows, epoch));
+      await this.#channel.writeEncoded(encodeBatchFrame(rows, epoch));
       return;
     }
     for (const batch of rows) await this.send(batch, epoch);
   }
 
-  /** Sends BATCH frame bodies encoded already (the same rows to several receivers are encoded once). */
-  async sendEncoded(bodies: readonly Uint8Array[]): Promise<void> {
-    for (const body of bodies) {
+  /** Sends whole BATCH frames encoded already (the same rows to several receivers are encoded once). */
+  async sendEncoded(frames: readonly Uint8Array[]): Promise<void> {
+    for (const frame of frames) {
       await this.#takeCredit();
-      await this.#channel.write(FRAME.BATCH, body);
+      await this.#channel.writeEncoded(frame);
     }
   }
 
@@ -173,10 +179,10 @@ export class BatchSender {
     const pieces = Math.ceil(batchBytes(batch) / TARGET_FRAME_BYTES);
     const rowsPerPiece = Math.max(1, Math.ceil(batch.numRows / pieces));
     for (let start = 0; start < batch.numRows; start += rowsPerPiece) {
-      const body = encodeBatch(batch.slice(start, start + rowsPerPiece), epoch);
-      if (body.byteLength > MAX_FRAME_BYTES) throw new ExchangeProtocolError(`${rowsPerPiece} rows encode to ${body.byteLength} bytes, over the frame limit`);
+      const frame = encodeBatchFrame(batch.slice(start, start + rowsPerPiece), epoch);
+      if (frameBodyBytes(frame) > MAX_FRAME_BYTES) throw new ExchangeProtocolError(`${rowsPerPiece} rows encode to ${frameBodyBytes(frame)} bytes, over the frame limit`);
       await this.#takeCredit();
-      await this.#channel.write(FRAME.BATCH, body);
+      await this.#channel.writeEncoded(frame);
     }
   }
 
