@@ -100,9 +100,15 @@ function copyFixedWidth(target: DuckDBVector, data: arrow.Data, start: number, r
   return true;
 }
 
+/** DuckDB's string_t: 16 bytes, a u32 length, then a string of up to 12 bytes in place (zero-padded), or a prefix and a pointer. */
+const STRING_T_BYTES = 16;
+const INLINED_STRING_BYTES = 12;
+
 /**
- * Copies a text column's UTF-8 bytes into the chunk's vector, one string at a time but never
- * decoded into a JavaScript string and encoded back. False: not a text column.
+ * Copies a text column's UTF-8 bytes into the chunk's vector, never decoded into a JavaScript
+ * string and encoded back: strings of up to 12 bytes are written in place into DuckDB's string
+ * structs, all at once; longer ones one at a time into the vector's string heap. False: not a
+ * text column.
  */
 function copyText(chunk: DuckDBDataChunk, column: number, type: DuckDBType, data: arrow.Data, start: number, rows: number): boolean {
   if (type.typeId !== DuckDBTypeId.VARCHAR || !arrow.DataType.isUtf8(data.type) || !data.valueOffsets || !data.values) return false;
@@ -110,11 +116,23 @@ function copyText(chunk: DuckDBDataChunk, column: number, type: DuckDBType, data
   const offsets = data.valueOffsets as Int32Array;
   const bytes = data.values as Uint8Array;
   const nulls = data.nullCount > 0;
+  const structs = new Uint8Array(rows * STRING_T_BYTES);
+  const lengths = new DataView(structs.buffer);
+  const long: number[] = [];
   for (let r = 0; r < rows; r++) {
     const row = start + r;
     if (nulls && !data.getValid(row)) continue;
-    bindings.vector_assign_string_element_len(target, r, bytes.subarray(offsets[row], offsets[row + 1]));
+    const from = offsets[row];
+    const length = offsets[row + 1] - from;
+    if (length > INLINED_STRING_BYTES) {
+      long.push(r);
+      continue;
+    }
+    lengths.setUint32(r * STRING_T_BYTES, length, true);
+    for (let b = 0, to = r * STRING_T_BYTES + 4; b < length; b++, to++) structs[to] = bytes[from + b];
   }
+  bindings.copy_data_to_vector(target, 0, structs.buffer, 0, structs.byteLength);
+  for (const r of long) bindings.vector_assign_string_element_len(target, r, bytes.subarray(offsets[start + r], offsets[start + r + 1]));
   copyValidity(target, data, start, rows);
   return true;
 }
