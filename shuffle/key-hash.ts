@@ -254,7 +254,7 @@ function mixDecimal(state: HashState, row: number, words: Uint32Array, at: numbe
     if (scale === 0) {
       return mixSafeInteger(state, row, value);
     }
-    return mixScaledDecimal(state, row, BigInt(value), scale);
+    return mixSmallScaledDecimal(state, row, value, scale);
   }
   let value = BigInt.asIntN(128, (BigInt(words[at + 3]) << 96n) | (BigInt(words[at + 2]) << 64n) | (BigInt(words[at + 1]) << 32n) | BigInt(words[at]));
   while (scale > 0 && value % 10n === 0n) {
@@ -263,6 +263,17 @@ function mixDecimal(state: HashState, row: number, words: Uint32Array, at: numbe
   }
   if (scale === 0 && value >= INT64_MIN && value <= INT64_MAX) return mixInt64(state, row, value);
   mixScaledDecimal(state, row, value, scale);
+}
+
+/** mixScaledDecimal of a value within ±2^53, its 128-bit two's complement words made without BigInt. */
+function mixSmallScaledDecimal(state: HashState, row: number, value: number, scale: number): void {
+  state.mix(row, TAG.DECIMAL);
+  state.mix(row, scale);
+  const sign = value < 0 ? 0xffff_ffff : 0;
+  state.mix(row, value >>> 0);
+  state.mix(row, Math.floor(value / TWO_POW_32) >>> 0);
+  state.mix(row, sign);
+  state.mix(row, sign);
 }
 
 function mixScaledDecimal(state: HashState, row: number, value: bigint, scale: number): void {

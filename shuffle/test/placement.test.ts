@@ -39,6 +39,8 @@ describe("key hashes", () => {
       expect(Array.from(dense.high), String(type)).toEqual(Array.from(withNull.high.subarray(0, values.length)));
       expect(Array.from(dense.low), String(type)).toEqual(Array.from(withNull.low.subarray(0, values.length)));
     }
+    // Decimals with a fraction (123.45, -123.45, 0.01, -0.01, 9999999999.99), hashed without BigInt.
+    expect(pairs([decimals([12345n, -12345n, 1n, -1n, 999999999999n, 0n, 0n], 2)]).slice(0, 5)).toEqual([[1542375690, 2172592890], [446248463, 1031252305], [2166133048, 1667624304], [965621993, 3121924894], [2250846392, 2020473706]]);
     expect(pairs([int64, int32])).toEqual([[3181302555, 3173388537], [3576120163, 3930174751], [490506695, 2311954716], [3344754854, 276467785], [3446880713, 3341030477], [325246666, 3211841330], [2576244607, 1530924123]]);
   });
 });
@@ -131,6 +133,13 @@ describe("key hashes", () => {
       fc.property(fc.bigInt({ min: -(1n << 100n), max: 1n << 100n }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 6 }), (value, scale, extra) => {
         const scaledUp = value * 10n ** BigInt(extra);
         expect(hashes(decimals([scaledUp], scale + extra))).toEqual(hashes(decimals([value], scale)));
+      }),
+    );
+    // A fraction within 53 bits (hashed without BigInt) and the same value stored past 53 bits (with it).
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 48n), max: 1n << 48n }), fc.integer({ min: 1, max: 6 }), (value, scale) => {
+        const fraction = value * 10n + (value < 0n ? -7n : 7n);
+        expect(hashes(decimals([fraction * 10n ** 20n], scale + 20))).toEqual(hashes(decimals([fraction], scale)));
       }),
     );
     expect(hashes(decimals([300n], 2))).toEqual(hashes(arrow.vectorFromArray([3], new arrow.Int32())));
