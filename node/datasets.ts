@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { UserError } from "../common/errors.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { DatasetManifest } from "../ledger/schema.ts";
-import { MemoryCatalog, type Catalog, type CatalogTable } from "../planner/catalog.ts";
+import { MemoryCatalog, isHeldEverywhere, type Catalog, type CatalogTable } from "../planner/catalog.ts";
 import { catalogTables, readManifest } from "./manifest.ts";
 
 /** The largest chunk a node takes in one upload. */
@@ -28,6 +28,8 @@ export class DatasetStore {
   readonly #datasets = new Map<string, RecordedDataset>();
   /** Each dataset's tables as the planner sees them (a manifest never changes once recorded). */
   readonly #catalogTables = new Map<string, CatalogTable[]>();
+  /** The chunks of the recorded datasets' tables every node holds (isHeldEverywhere). */
+  readonly #everywhereChunks = new Set<string>();
 
   constructor(dataDir: string) {
     this.#chunks = join(dataDir, "chunks");
@@ -79,6 +81,14 @@ export class DatasetStore {
   #remember(dataset: RecordedDataset): void {
     this.#datasets.set(dataset.manifest.name, dataset);
     this.#catalogTables.set(dataset.manifest.name, catalogTables(dataset.manifest));
+    for (const table of readManifest(dataset.manifest)) {
+      if (isHeldEverywhere({ rowCount: table.rows })) for (const chunk of table.chunks) this.#everywhereChunks.add(chunk.hash);
+    }
+  }
+
+  /** Whether the chunk belongs to a recorded table that every node holds. */
+  isHeldEverywhere(hash: string): boolean {
+    return this.#everywhereChunks.has(hash);
   }
 
   get(name: string): RecordedDataset | undefined {

@@ -204,11 +204,12 @@ export class QueryService {
   /**
    * Runs a task here, over chunks this node holds and rows that came to its exchanges. Chunks of
    * a table every node holds that this one lacks (it joined after the table was added, or is
-   * still fetching it) are fetched from its peers first.
+   * still fetching it) are fetched from its peers first: only those of recorded tables, so a
+   * task cannot have a node fetch whatever it names.
    */
   async runTask(task: Task): Promise<TaskResult> {
     const lacking = (scan: Task["scans"][number]) => scan.chunks.filter((hash) => !this.#datasets.hasChunk(hash));
-    const fetching = task.scans.filter((scan) => scan.everywhere).flatMap(lacking);
+    const fetching = task.scans.filter((scan) => scan.everywhere).flatMap(lacking).filter((hash) => this.#datasets.isHeldEverywhere(hash));
     if (fetching.length > 0) {
       const peers = await this.#network.peersServing(PROTOCOLS.task);
       for (const hash of fetching) await this.#fetchChunk(hash, peers);
