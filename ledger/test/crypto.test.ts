@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { generateKeyPair, portableSigner, sign, verify } from "../crypto.ts";
+import { createHash } from "node:crypto";
+import { generateKeyPair, portableSigner, sha256, sha256Into, sign, verify } from "../crypto.ts";
 
 describe("ledger crypto", () => {
   it("node:crypto and @noble produce the same keys and signatures", () => {
@@ -28,5 +29,20 @@ describe("ledger crypto", () => {
     expect(verify(signature, message, other.publicKey)).toBe(false);
     expect(verify(signature.subarray(1), message, keys.publicKey)).toBe(false);
     expect(verify(signature, message, new Uint8Array(32).fill(0xff))).toBe(false);
+  });
+
+  it("hashes parts as node:crypto hashes them joined, into a new array or at an offset", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 4 }), fc.nat({ max: 40 }), (parts, offset) => {
+        const expected = new Uint8Array(createHash("sha256").update(Buffer.concat(parts)).digest());
+        expect(sha256(...parts)).toEqual(expected);
+        const target = new Uint8Array(offset + 40).fill(7);
+        sha256Into(target, offset, ...parts);
+        expect(target.subarray(offset, offset + 32)).toEqual(expected);
+        expect([...target.subarray(0, offset), ...target.subarray(offset + 32)].every((b) => b === 7)).toBe(true);
+      }),
+    );
+    const large = new Uint8Array(100_000).fill(3); // past the reused join buffer
+    expect(sha256(large, large)).toEqual(new Uint8Array(createHash("sha256").update(large).update(large).digest()));
   });
 });
