@@ -21,7 +21,12 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
 
 /** SHA-256 of `parts` written into `target` at `offset`: many hashes kept together share one buffer. */
 export function sha256Into(target: Uint8Array, offset: number, ...parts: Uint8Array[]): void {
-  copyDigest(hash("sha256", joined(parts), "binary"), target, offset);
+  sha256BytesInto(joined(parts), target, offset);
+}
+
+/** SHA-256 of one run of bytes written into `target` at `offset`, for callers that lay out their input themselves. */
+export function sha256BytesInto(data: Uint8Array, target: Uint8Array, offset: number): void {
+  copyDigest(hash("sha256", data, "binary"), target, offset);
 }
 
 /**

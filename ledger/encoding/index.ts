@@ -74,11 +74,16 @@ export const DOMAIN = {
 const encoder = new TextEncoder();
 const DOMAIN_BYTES = new Map(Object.values(DOMAIN).map((d) => [d, encoder.encode(`${d}\0`)]));
 
+/** The bytes a domain's hashes start with: its name and a zero byte. */
+export function domainPrefix(domain: (typeof DOMAIN)[keyof typeof DOMAIN]): Uint8Array {
+  return DOMAIN_BYTES.get(domain)!;
+}
+
 export function domainHash(domain: (typeof DOMAIN)[keyof typeof DOMAIN], ...parts: Uint8Array[]): Uint8Array {
-  return sha256(DOMAIN_BYTES.get(domain)!, ...parts);
+  return sha256(domainPrefix(domain), ...parts);
 }
 
 /** domainHash written into `target` at `offset`. */
 export function domainHashInto(domain: (typeof DOMAIN)[keyof typeof DOMAIN], target: Uint8Array, offset: number, ...parts: Uint8Array[]): void {
-  sha256Into(target, offset, DOMAIN_BYTES.get(domain)!, ...parts);
+  sha256Into(target, offset, domainPrefix(domain), ...parts);
 }

@@ -2,8 +2,8 @@
 // (a leaf can never pose as a node), and an odd node at the end of a level moves up as it is
 // instead of being paired with itself, so no two leaf lists share a root. A proof carries the
 // leaf count, which fixes where those promotions happened.
-import { bytesEqual, HASH_BYTES } from "../crypto.ts";
-import { DOMAIN, domainHash, domainHashInto } from "../encoding/index.ts";
+import { bytesEqual, HASH_BYTES, sha256BytesInto } from "../crypto.ts";
+import { DOMAIN, domainHash, domainHashInto, domainPrefix } from "../encoding/index.ts";
 
 /** Trees larger than this are refused: an observation never needs more leaves. */
 export const MAX_LEAVES = 1 << 20;
@@ -12,8 +12,22 @@ export function leafHash(data: Uint8Array): Uint8Array {
   return domainHash(DOMAIN.merkleLeaf, data);
 }
 
-function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return domainHash(DOMAIN.merkleNode, left, right);
+const NODE_PREFIX = domainPrefix(DOMAIN.merkleNode);
+/**
+ * An inner node's hash input, its domain then its two children, rewritten for each node: a
+ * tree hashes one node per leaf, and joining views of the children cost more than the hash.
+ */
+const nodeInput = new Uint8Array(NODE_PREFIX.length + 2 * HASH_BYTES);
+nodeInput.set(NODE_PREFIX);
+
+/** Hashes the inner node over `left` and `right` (HASH_BYTES each, from the offsets given) into `target` at `at`, which may overlap either. */
+function nodeHashInto(left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number, target: Uint8Array, at: number): void {
+  const base = NODE_PREFIX.length;
+  for (let k = 0; k < HASH_BYTES; k++) {
+    nodeInput[base + k] = left[leftAt + k];
+    nodeInput[base + HASH_BYTES + k] = right[rightAt + k];
+  }
+  sha256BytesInto(nodeInput, target, at);
 }
 
 export interface MerkleTree {
@@ -28,13 +42,13 @@ export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
   // Each level is one buffer of 32-byte hashes: a tree kept for its proofs is a few objects, not two per leaf.
   const leafCount = leaves.length;
   const levels: Uint8Array[] = [new Uint8Array(leafCount * HASH_BYTES)];
-  leaves.forEach((leaf, i) => domainHashInto(DOMAIN.merkleLeaf, levels[0], i * HASH_BYTES, leaf));
+  for (let i = 0; i < leafCount; i++) domainHashInto(DOMAIN.merkleLeaf, levels[0], i * HASH_BYTES, leaves[i]);
   for (let width = leafCount; width > 1; width = Math.ceil(width / 2)) {
     const below = levels[levels.length - 1];
     const above = new Uint8Array(Math.ceil(width / 2) * HASH_BYTES);
     for (let i = 0; i < width; i += 2) {
       const at = (i >> 1) * HASH_BYTES;
-      if (i + 1 < width) domainHashInto(DOMAIN.merkleNode, above, at, hashAt(below, i), hashAt(below, i + 1));
+      if (i + 1 < width) nodeHashInto(below, i * HASH_BYTES, below, (i + 1) * HASH_BYTES, above, at);
       else above.set(hashAt(below, i), at);
     }
     levels.push(above);
@@ -67,17 +81,17 @@ function hashAt(level: Uint8Array, i: number): Uint8Array {
 /** Whether `data` is leaf `index` of a tree of `leafCount` leaves with this root. */
 export function verifyProof(data: Uint8Array, index: number, leafCount: number, path: readonly Uint8Array[], root: Uint8Array): boolean {
   if (!Number.isInteger(index) || !Number.isInteger(leafCount) || index < 0 || index >= leafCount || leafCount > MAX_LEAVES) return false;
-  let hash = leafHash(data);
+  const hash = leafHash(data); // a new array: the path's hashes are folded into it
   let i = index;
   let size = leafCount;
   let used = 0;
   while (size > 1) {
     if (i % 2 === 1) {
-      if (used >= path.length) return false;
-      hash = nodeHash(path[used++], hash);
+      if (used >= path.length || path[used].length !== HASH_BYTES) return false;
+      nodeHashInto(path[used++], 0, hash, 0, hash, 0);
     } else if (i + 1 < size) {
-      if (used >= path.length) return false;
-      hash = nodeHash(hash, path[used++]);
+      if (used >= path.length || path[used].length !== HASH_BYTES) return false;
+      nodeHashInto(hash, 0, path[used++], 0, hash, 0);
     } // else: the last node of an odd level moves up unchanged
     i >>= 1;
     size = Math.ceil(size / 2);

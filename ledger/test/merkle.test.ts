@@ -50,4 +50,15 @@ describe("Merkle trees", () => {
     }
     expect(verifyProof(leaves[20], 20, 37, proof.slice(1), tree.root)).toBe(false);
   });
+
+  it("refuses a proof with a sibling hash of the wrong length", () => {
+    const leaves = leavesOf(37);
+    const tree = buildTree(leaves);
+    const proof = tree.proof(20);
+    for (let k = 0; k < proof.length; k++) {
+      for (const bad of [proof[k].subarray(0, 31), new Uint8Array([...proof[k], 0])]) {
+        expect(verifyProof(leaves[20], 20, 37, proof.map((p, j) => (j === k ? bad : p)), tree.root)).toBe(false);
+      }
+    }
+  });
 });
