@@ -2,7 +2,7 @@
 // state, and the roots other peers signed) into a Merkle tree, signs the root and chains it
 // to its previous one. One entry's proof against one signed root is an observation edge,
 // checkable offline with the peer's public key.
-import { invariant } from "../../common/errors.ts";
+import { invariant, InvariantError } from "../../common/errors.ts";
 import { bytesEqual, toHex, verify } from "../crypto.ts";
 import { DOMAIN, domainHash, encode } from "../encoding/index.ts";
 import { buildTree, verifyProof, type MerkleTree } from "../merkle/index.ts";
@@ -207,7 +207,8 @@ export function observationEdge(observation: Observation, hash: Uint8Array, stat
 
 /** The edge of an observation's entry `leaf`, cut once: the same object each time it is asked for. */
 export function entryEdge(observation: Observation, leaf: number): ObservationEdge {
-  invariant(leaf >= 0 && leaf < observation.entries.length, `entry ${leaf} of an observation of ${observation.entries.length}`);
+  // Checked before its message is built: a validator asks for an edge with every ACCEPTED vote it counts.
+  if (!(leaf >= 0 && leaf < observation.entries.length)) throw new InvariantError(`entry ${leaf} of an observation of ${observation.entries.length}`);
   let edges = EDGES.get(observation);
   if (!edges) EDGES.set(observation, (edges = []));
   let edge = edges[leaf];
