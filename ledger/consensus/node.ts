@@ -22,7 +22,7 @@ import { invariant } from "../../common/errors.ts";
 import { bytesEqual, toHex } from "../crypto.ts";
 import { entryEdge, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
 import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type ObservationHeader, type Transaction } from "../schema.ts";
-import { outPointKey, txHash, txKey } from "../tx/hash.ts";
+import { hashKey, outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState, Certificate } from "./memory-ledger.ts";
 import { feedAssignment, type PeerKey } from "./validators.ts";
@@ -185,7 +185,7 @@ export interface NodeEvents {
 const ENTRY_KEYS = new WeakMap<Observation, string[]>();
 function entryKeys(observation: Observation): string[] {
   let keys = ENTRY_KEYS.get(observation);
-  if (!keys) ENTRY_KEYS.set(observation, (keys = observation.entries.map((e) => toHex(e.txHash))));
+  if (!keys) ENTRY_KEYS.set(observation, (keys = observation.entries.map((e) => hashKey(e.txHash))));
   return keys;
 }
 

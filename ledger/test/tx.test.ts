@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, toHex } from "../crypto.ts";
+import { hashKey } from "../tx/hash.ts";
 import { decodeCanonical, encode, MalformedError } from "../encoding/index.ts";
 import { COIN, TOTAL_SUPPLY, Transaction, TransactionBody, type OutPoint, type Output } from "../schema.ts";
 import {
@@ -178,5 +179,14 @@ describe("coins as text", () => {
     expect(parseCoins("5.25")).toBe(5_250_000_000n);
     expect(() => parseCoins("1.0000000001")).toThrow(/up to 9 decimals/);
     expect(() => parseCoins("-1")).toThrow();
+  });
+
+  it("names a hash with its hex, one string for recent names and an equal one after many", () => {
+    const hash = new Uint8Array(32).fill(9);
+    const first = hashKey(hash);
+    expect(first).toBe(toHex(hash));
+    expect(Object.is(hashKey(new Uint8Array(hash)), first)).toBe(true);
+    for (let i = 0; i < 70_000; i++) hashKey(new Uint8Array(32).fill(i & 0xff).map((b, j) => (j < 4 ? (i >> (8 * j)) & 0xff : b)));
+    expect(hashKey(hash)).toBe(first);
   });
 });

@@ -3,6 +3,7 @@
 import { DOMAIN, domainHash, encode } from "../encoding/index.ts";
 import { TransactionBody, type OutPoint } from "../schema.ts";
 import { toHex } from "../crypto.ts";
+import { cachedIn } from "../../common/bounded-cache.ts";
 
 /** Hashes of bodies already hashed: a body is never changed once it has been hashed or signed. */
 const HASHES = new WeakMap<TransactionBody, Uint8Array>();
@@ -24,8 +25,23 @@ const KEYS = new WeakMap<TransactionBody, string>();
 /** A transaction's hash in hex: its key in maps. */
 export function txKey(body: TransactionBody): string {
   let key = KEYS.get(body);
-  if (key === undefined) KEYS.set(body, (key = toHex(txHash(body))));
+  if (key === undefined) KEYS.set(body, (key = hashKey(txHash(body))));
   return key;
+}
+
+/** Names hashKey keeps one string for before it starts over: far more than the transactions a node is deciding at once. */
+const MAX_INTERNED_KEYS = 1 << 16;
+const INTERNED_KEYS = new Map<string, string>();
+
+/**
+ * A transaction hash in hex, the same string for the same name until MAX_INTERNED_KEYS names
+ * later: a map keyed by names then finds a key by pointer instead of reading and comparing its
+ * 64 characters (a validator looks up a record for every vote it counts). Equal names stay
+ * equal strings either way; only the speed of the lookup depends on it.
+ */
+export function hashKey(hash: Uint8Array): string {
+  const key = toHex(hash);
+  return cachedIn(INTERNED_KEYS, MAX_INTERNED_KEYS, key, () => key);
 }
 
 /** Keys of output references already named: an OutPoint, like a body, is not changed once used. */
