@@ -583,7 +583,7 @@ export class LedgerNode {
       }
     }
     // The roots this node has seen directly; roots its peers saw are in their own observations.
-    this.#observations.seePeerRoot({ peer: header.peer, sequence: header.sequence, root: header.merkleRoot });
+    this.#observations.seePeerRoot({ peer: header.peer, sequence: header.sequence, root: header.merkleRoot }, peer);
     if (wanted.length > 0) this.#send([from], { kind: "want", hashes: wanted.slice(0, MAX_WANTED) });
   }
 

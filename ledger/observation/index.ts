@@ -115,10 +115,10 @@ export class ObservationBuilder {
     this.#entries.push(entry);
   }
 
-  seePeerRoot(root: PeerRoot): void {
-    const key = toHex(root.peer);
-    const known = this.#peerRoots.get(key);
-    if (!known || known.sequence < root.sequence) this.#peerRoots.set(key, root);
+  /** Keeps a peer's newest root for the next observation; `peerKey` is the peer in hex, if the caller has it already. */
+  seePeerRoot(root: PeerRoot, peerKey = toHex(root.peer)): void {
+    const known = this.#peerRoots.get(peerKey);
+    if (!known || known.sequence < root.sequence) this.#peerRoots.set(peerKey, root);
   }
 
   /** Whether an observation is due: something to report and an interval since the last one. */
