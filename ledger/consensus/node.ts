@@ -26,7 +26,7 @@ import { hashKey, outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState, Certificate } from "./memory-ledger.ts";
 import { feedAssignment, type PeerKey } from "./validators.ts";
-import { addVoter, SlotPool, VoteTable, weightOfVoters, type VoterSet } from "./vote-table.ts";
+import { addVoter, countVotersOutside, hasVoter, SlotPool, VoteTable, type VoterSet } from "./vote-table.ts";
 
 export type { Certificate, PeerKey };
 
@@ -228,9 +228,14 @@ export class LedgerNode {
   readonly #slots: SlotPool;
   readonly #pendingVotes: VoteTable<Observation>;
   readonly #acceptedVotes: VoteTable<ObservationEdge>;
-  /** Validator → its index in the committee, and each index's weight (1, or 0 once convicted). */
+  /** Validator → its index in the committee. */
   readonly #validatorIndex = new Map<PeerKey, number>();
-  readonly #weightAt: Float64Array;
+  /**
+   * The indices of validators convicted of equivocation. A validator weighs 1 until convicted,
+   * then 0: a set of voters weighs as many as it holds unconvicted, counted a word at a time
+   * (a follower weighs every certificate it applies).
+   */
+  readonly #convicted: number[];
   readonly #totalWeight: number;
   readonly #behaviour: Behaviour;
   readonly #validators: readonly PeerKey[];
@@ -268,7 +273,7 @@ export class LedgerNode {
     const validators = config.validators ?? config.peers;
     this.#validators = validators;
     validators.forEach((peer, i) => this.#validatorIndex.set(peer, i));
-    this.#weightAt = new Float64Array(validators.length).fill(1);
+    this.#convicted = new Array<number>(Math.ceil(validators.length / 32)).fill(0);
     this.#totalWeight = validators.length;
     this.#pendingVotes = new VoteTable(validators.length);
     this.#acceptedVotes = new VoteTable(validators.length);
@@ -302,7 +307,11 @@ export class LedgerNode {
   /** Trust weight this node gives a peer: 1 for a validator, 0 for others and after evidence of equivocation. */
   weightOf(peer: PeerKey): number {
     const index = this.#validatorIndex.get(peer);
-    return index === undefined ? 0 : this.#weightAt[index];
+    return index === undefined ? 0 : this.#weightAt(index);
+  }
+
+  #weightAt(voter: number): number {
+    return hasVoter(this.#convicted, voter) ? 0 : 1;
   }
 
   status(hash: string): Status | undefined {
@@ -592,14 +601,14 @@ export class LedgerNode {
     if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, entryEdge(observation, leaf));
     if (state !== TxState.TX_STATE_PENDING) return;
     if (record.pendingDone) return;
-    if (this.#pendingVotes.get(record.slot, voter) === undefined) record.pendingWeight += this.#weightAt[voter];
+    if (this.#pendingVotes.get(record.slot, voter) === undefined) record.pendingWeight += this.#weightAt(voter);
     this.#pendingVotes.set(record.slot, voter, observation);
     if (record.contested) this.#checkEquivocation(record, voter, observation);
   }
 
   #voteAccepted(record: TxRecord, voter: number, vote: ObservationEdge): void {
     if (this.#acceptedVotes.get(record.slot, voter) === undefined) {
-      record.acceptedWeight += this.#weightAt[voter];
+      record.acceptedWeight += this.#weightAt(voter);
       record.acceptedVoters++;
     }
     this.#acceptedVotes.set(record.slot, voter, vote);
@@ -618,7 +627,7 @@ export class LedgerNode {
   }
 
   #equivocated(voter: number, a: { record: TxRecord; observation: Observation }, b: { record: TxRecord; observation: Observation }): void {
-    if (this.#weightAt[voter] === 0) return;
+    if (hasVoter(this.#convicted, voter)) return;
     const edgeA = observationEdge(a.observation, a.record.hash, TxState.TX_STATE_PENDING);
     const edgeB = observationEdge(b.observation, b.record.hash, TxState.TX_STATE_PENDING);
     if (!edgeA || !edgeB) return;
@@ -637,8 +646,8 @@ export class LedgerNode {
   #convict(peer: PeerKey): void {
     const voter = this.#validatorIndex.get(peer);
     if (voter === undefined) return;
-    const weight = this.#weightAt[voter];
-    this.#weightAt[voter] = 0;
+    const weight = this.#weightAt(voter);
+    addVoter(this.#convicted, voter);
     this.events.evidence.push(peer);
     for (const record of this.#open.values()) {
       if (this.#pendingVotes.get(record.slot, voter)) record.pendingWeight -= weight;
@@ -887,7 +896,7 @@ export class LedgerNode {
     const key = txKey(body);
     if (this.#parked.has(key) || this.config.state.isCommittedKey(key)) return;
     const voters = (this.config.acceptedVoters ?? acceptedVoterSet)(txHash(body), item.votes, this.#validEdge);
-    if (weightOfVoters(voters, this.#weightAt) < QUORUM * this.#totalWeight) {
+    if (countVotersOutside(voters, this.#convicted) < QUORUM * this.#totalWeight) {
       // Short of a quorum here (a voter this node convicted, or a forgery): ask validators for theirs.
       const asked = this.#shortAsks.get(key) ?? 0;
       if (asked < MAX_SHORT_ASKS && (asked > 0 || this.#shortAsks.size < MAX_SHORT_CERTIFICATES)) {

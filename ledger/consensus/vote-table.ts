@@ -108,11 +108,20 @@ export function addVoter(voters: number[], voter: number): void {
   voters[word] |= 1 << (voter & 31);
 }
 
-/** The total of `weightAt` over the indices of the set. */
-export function weightOfVoters(voters: VoterSet, weightAt: ArrayLike<number>): number {
-  let weight = 0;
-  for (let word = 0; word < voters.length; word++) {
-    for (let bits = voters[word]; bits !== 0; bits &= bits - 1) weight += weightAt[(word << 5) + 31 - Math.clz32(bits & -bits)];
-  }
-  return weight;
+/** Whether a set holds a committee index. */
+export function hasVoter(voters: VoterSet, voter: number): boolean {
+  return ((voters[voter >>> 5] | 0) & (1 << (voter & 31))) !== 0;
+}
+
+/** How many indices of `voters` are not in `excluded`. */
+export function countVotersOutside(voters: VoterSet, excluded: VoterSet): number {
+  let count = 0;
+  for (let word = 0; word < voters.length; word++) count += bitCount(voters[word] & ~(excluded[word] | 0));
+  return count;
+}
+
+function bitCount(word: number): number {
+  let bits = word - ((word >>> 1) & 0x5555_5555);
+  bits = (bits & 0x3333_3333) + ((bits >>> 2) & 0x3333_3333);
+  return (Math.imul((bits + (bits >>> 4)) & 0x0f0f_0f0f, 0x0101_0101) >>> 24);
 }

@@ -1,7 +1,8 @@
 // A node's vote tables: slots handed out and reused a chunk at a time, votes by slot and voter,
 // and the bit sets followers weigh certificates by.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addVoter, SlotPool, VoteTable, weightOfVoters, type VoterSet } from "../consensus/vote-table.ts";
+import { addVoter, countVotersOutside, hasVoter, SlotPool, VoteTable, type VoterSet } from "../consensus/vote-table.ts";
 
 function voterSet(indices: number[]): VoterSet {
   const voters: number[] = [];
@@ -62,13 +63,19 @@ describe("vote tables", () => {
 
 describe("voter sets", () => {
   it("hold committee indices across words, each once", () => {
-    const weightAt = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect(weightOfVoters(voterSet([0, 5, 31, 32, 63, 64, 99, 5]), weightAt)).toBe(1 + 6 + 32 + 33 + 64 + 65 + 100);
-    for (const index of [0, 31, 32, 99]) {
-      const one = weightAt.map((_, i) => (i === index ? 1 : 0));
-      expect(weightOfVoters(voterSet([index]), one)).toBe(1);
-      expect(weightOfVoters(voterSet([0, 31, 32, 99].filter((i) => i !== index)), one)).toBe(0);
-    }
-    expect(weightOfVoters(voterSet([]), weightAt)).toBe(0);
+    const indices = [0, 5, 31, 32, 63, 64, 99, 5];
+    const voters = voterSet(indices);
+    for (let index = 0; index < 128; index++) expect(hasVoter(voters, index)).toBe(indices.includes(index));
+    expect(countVotersOutside(voters, [])).toBe(7);
+    expect(countVotersOutside(voterSet([]), voters)).toBe(0);
+  });
+
+  it("count the indices outside another set, whatever the words' lengths", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 130 })), fc.array(fc.nat({ max: 130 })), (a, b) => {
+        const outside = new Set(a.filter((i) => !b.includes(i)));
+        expect(countVotersOutside(voterSet(a), voterSet(b))).toBe(outside.size);
+      }),
+    );
   });
 });
