@@ -144,12 +144,12 @@ class ChunkedNumbers {
 export class MemoryLedger implements AcceptedState {
   readonly #registry: OutputRegistry;
   /**
-   * Per output id: NOT_HELD, UNSPENT or its spender's id + 1 here, and when it was accepted here.
-   * Few arrays, each number written once: a thousand simulated ledgers apply every commit, and
-   * each array a commit writes is one more cache miss per ledger.
+   * Per output id, side by side at 2 × id and 2 × id + 1: NOT_HELD, UNSPENT or its spender's
+   * id + 1 here, and when it was accepted here. Few arrays, each number written once: a thousand
+   * simulated ledgers apply every commit, and each array a commit reads or writes is one more
+   * cache miss per ledger; validating an input reads both numbers, from one cache line.
    */
-  readonly #outputState = new ChunkedNumbers(Int32Array);
-  readonly #acceptedMs = new ChunkedNumbers(Float64Array);
+  readonly #outputs = new ChunkedNumbers(Float64Array);
   /** Per transaction id: its position in this ledger's commit order + 1, or 0 if not committed here. */
   readonly #positionAfter = new ChunkedNumbers(Int32Array);
   #count = 0;
@@ -164,18 +164,22 @@ export class MemoryLedger implements AcceptedState {
 
   output(outPoint: OutPoint): StoredOutput | undefined {
     const id = this.#registry.outputId(outPoint);
-    if (id === undefined || this.#outputState.get(id) === NOT_HELD) return undefined;
+    if (id === undefined || this.#stateOf(id) === NOT_HELD) return undefined;
     return this.#stored(id);
+  }
+
+  #stateOf(id: number): number {
+    return this.#outputs.get(2 * id);
   }
 
   #stored(id: number): StoredOutput {
     const registry = this.#registry;
-    const state = this.#outputState.get(id);
+    const state = this.#stateOf(id);
     return {
       outPoint: registry.outPoints[id],
       output: registry.outputs[id],
       spentBy: state > 0 ? registry.txHashes[state - 1] : undefined,
-      acceptedMs: this.#acceptedMs.get(id),
+      acceptedMs: this.#outputs.get(2 * id + 1),
       minSpendDelayMs: registry.minSpendDelayMs[id],
     };
   }
@@ -185,7 +189,7 @@ export class MemoryLedger implements AcceptedState {
     const [a, p] = [toHex(address), toHex(product)];
     const outputs = this.#registry.outputs;
     for (let id = 0; id < outputs.length; id++) {
-      if (this.#outputState.get(id) === UNSPENT && toHex(outputs[id].address) === a && toHex(outputs[id].product) === p) found = id;
+      if (this.#stateOf(id) === UNSPENT && toHex(outputs[id].address) === a && toHex(outputs[id].product) === p) found = id;
     }
     return found === undefined ? undefined : this.#stored(found);
   }
@@ -195,11 +199,11 @@ export class MemoryLedger implements AcceptedState {
     const registered = registry.register(tx, hash);
     invariant(this.#positionAfter.get(registered.id) === 0, "transaction committed twice");
     const spent = consumed.map((out) => registry.outputId(out));
-    for (const id of spent) invariant(id !== undefined && this.#outputState.get(id) === UNSPENT, "commit spends an output that is spent or unknown");
-    for (const id of spent as number[]) this.#outputState.set(id, registered.id + 1);
+    for (const id of spent) invariant(id !== undefined && this.#stateOf(id) === UNSPENT, "commit spends an output that is spent or unknown");
+    for (const id of spent as number[]) this.#outputs.set(2 * id, registered.id + 1);
     for (let id = registered.firstOutput; id < registered.firstOutput + registered.outputCount; id++) {
-      this.#outputState.set(id, UNSPENT);
-      this.#acceptedMs.set(id, acceptedMs);
+      this.#outputs.set(2 * id, UNSPENT);
+      this.#outputs.set(2 * id + 1, acceptedMs);
     }
     const position = this.#count++;
     this.#positionAfter.set(registered.id, position + 1);
@@ -259,7 +263,7 @@ export class MemoryLedger implements AcceptedState {
     // Sums of fewer than 2^20 numbers below 2^32 stay below 2^52, exact: carried into the bigint at that.
     let [high, low] = [0, 0];
     for (let id = 0; id < coinsHigh.length; id++) {
-      if (this.#outputState.get(id) === UNSPENT) {
+      if (this.#stateOf(id) === UNSPENT) {
         high += coinsHigh[id];
         low += coinsLow[id];
       }
