@@ -76,10 +76,31 @@ function treeOf(observation: Observation): MerkleTree {
 const LEAF_INDEX = new WeakMap<Observation, Map<string, number>>();
 /**
  * Observations this process sealed or verified, with the key they verified under, and the edges
- * cut from them: such an edge is genuine by construction and needs no check of its own.
+ * cut from them: such an edge is genuine by construction and needs no check of its own. Both map
+ * to the key's number in GENUINE_KEYS, not to the key: once it finds a weak map's key alive, the
+ * collector must trace the value if it is an object, and with an edge per vote (over a million in
+ * a long simulation) that tracing was most of each full collection's pause.
  */
-const GENUINE = new WeakMap<Observation, Uint8Array>();
-const GENUINE_EDGES = new WeakMap<ObservationEdge, Uint8Array>();
+const GENUINE = new WeakMap<Observation, number>();
+const GENUINE_EDGES = new WeakMap<ObservationEdge, number>();
+/** Keys observations were found genuine under, numbered as first seen: one per signer this process heard from. */
+const GENUINE_KEYS: Uint8Array[] = [];
+const GENUINE_KEY_NUMBERS = new Map<string, number>();
+
+function genuineKeyNumber(publicKey: Uint8Array): number {
+  const hex = toHex(publicKey);
+  let number = GENUINE_KEY_NUMBERS.get(hex);
+  if (number === undefined) {
+    GENUINE_KEY_NUMBERS.set(hex, (number = GENUINE_KEYS.length));
+    GENUINE_KEYS.push(new Uint8Array(publicKey));
+  }
+  return number;
+}
+
+/** Whether `number` (from GENUINE or GENUINE_EDGES) names this key. */
+function isGenuineUnder(number: number | undefined, publicKey: Uint8Array): boolean {
+  return number !== undefined && bytesEqual(GENUINE_KEYS[number], publicKey);
+}
 
 /** Edges already cut from an observation, by leaf: every vote and certificate that needs one shares it. */
 const EDGES = new WeakMap<Observation, (ObservationEdge | undefined)[]>();
@@ -104,11 +125,14 @@ export class ObservationBuilder {
   #lastSealMs = -Infinity;
   #lastPeerRootsMs = -Infinity;
   readonly #sealed: Observation[] = [];
+  /** The signer's key as GENUINE numbers it. */
+  readonly #genuineKey: number;
 
   constructor(signer: ObservationSigner, intervalMs = DEFAULT_INTERVAL_MS) {
     invariant(intervalMs > 0, "observation interval must be positive");
     this.#signer = signer;
     this.#intervalMs = intervalMs;
+    this.#genuineKey = genuineKeyNumber(signer.publicKey);
   }
 
   observe(entry: ObservationEntry): void {
@@ -151,7 +175,7 @@ export class ObservationBuilder {
     this.#lastSealMs = nowMs;
     this.#sealed.push(observation);
     rememberTree(observation, tree);
-    GENUINE.set(observation, this.#signer.publicKey);
+    GENUINE.set(observation, this.#genuineKey);
     if (this.#sealed.length > RETAINED_OBSERVATIONS) this.#sealed.shift();
     return observation;
   }
@@ -172,8 +196,7 @@ function edgeOf(observation: Observation, path: Uint8Array[], leafIndex: number)
 
 /** Checks an observation's root against its leaves and its signature against the peer's key. */
 export function verifyObservation(observation: Observation, publicKey: Uint8Array): boolean {
-  const genuineUnder = GENUINE.get(observation);
-  if (genuineUnder && bytesEqual(genuineUnder, publicKey)) return true; // sealed or already checked in this process
+  if (isGenuineUnder(GENUINE.get(observation), publicKey)) return true; // sealed or already checked in this process
   const header = observation.header;
   if (!header) return false;
   const leaves = leavesOf(observation);
@@ -181,14 +204,13 @@ export function verifyObservation(observation: Observation, publicKey: Uint8Arra
   const tree = buildTree(leaves);
   if (!bytesEqual(tree.root, header.merkleRoot) || !verify(observation.signature, headerDigest(header), publicKey)) return false;
   rememberTree(observation, tree); // only a genuine observation's: a forged one is dropped, not kept
-  GENUINE.set(observation, publicKey);
+  GENUINE.set(observation, genuineKeyNumber(publicKey));
   return true;
 }
 
 /** Checks one entry's Merkle path to a signed root, offline (an edge this process cut from a genuine observation is known good). */
 export function verifyEdge(edge: ObservationEdge, publicKey: Uint8Array, verifySignature: typeof verify = verify): boolean {
-  const genuineUnder = GENUINE_EDGES.get(edge);
-  if (genuineUnder && bytesEqual(genuineUnder, publicKey)) return true;
+  if (isGenuineUnder(GENUINE_EDGES.get(edge), publicKey)) return true;
   if (!edge.header || !edge.entry) return false;
   if (!verifyProof(entryLeaf(edge.entry), edge.leafIndex, edge.header.leafCount, edge.path, edge.header.merkleRoot)) return false;
   return verifySignature(edge.signature, headerDigest(edge.header), publicKey);
@@ -215,7 +237,7 @@ export function entryEdge(observation: Observation, leaf: number): ObservationEd
   if (!edge) {
     edges[leaf] = edge = edgeOf(observation, treeOf(observation).proof(leaf), leaf);
     const key = GENUINE.get(observation);
-    if (key) GENUINE_EDGES.set(edge, key);
+    if (key !== undefined) GENUINE_EDGES.set(edge, key);
   }
   return edge;
 }
