@@ -263,6 +263,9 @@ export class LedgerNode {
   #out: Outbound[] = [];
   /** Rotates which validators a node asks for certificates. */
   #askRound = 0;
+  /** The millisecond of this node's latest observed entry, and that time as the bigint entries share. */
+  #observedMs = NaN;
+  #observedAt = 0n;
   /** Header signatures of edges checked here, by hex signature: the digest they were good for. */
   readonly #checkedHeaders = new Map<string, string>();
 
@@ -450,6 +453,8 @@ export class LedgerNode {
     const record: TxRecord = {
       tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, decidedMs: Infinity, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
       signedPending: false, signedAccepted: false, commitSeq: -1, slot: this.#slots.take(), pendingDone: false, pendingWeight: 0, acceptedWeight: 0, acceptedVoters: 0, contested: false,
+      // Set later, named now: a field added to an object after it is made goes to a separate array (an object more per record).
+      reason: undefined, certificate: undefined,
     };
     this.#txs.set(key, record);
     this.#open.set(key, record);
@@ -506,7 +511,7 @@ export class LedgerNode {
     for (const k of record.spends) if (!this.#claims.has(k)) this.#claims.set(k, record.key);
     record.status = "pending";
     record.signedPending = true;
-    this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_PENDING, observedMs: BigInt(Math.floor(nowMs)) });
+    this.#observe(record, TxState.TX_STATE_PENDING, nowMs);
     // The node a client gave it to announces it; the others learn it from there, or ask a voter for it.
     if (record.local) this.#send(this.#committee, { kind: "tx", tx: record.tx });
   }
@@ -671,7 +676,18 @@ export class LedgerNode {
       for (const k of record.spends) this.#acceptedFor.set(k, record.key);
     }
     record.signedAccepted = true;
-    this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(Math.floor(nowMs)) });
+    this.#observe(record, TxState.TX_STATE_ACCEPTED, nowMs);
+  }
+
+  /**
+   * Puts this node's word on a transaction into its next observation. Entries of one millisecond
+   * share one bigint for their time: a validator observes at least two entries per transaction,
+   * each kept as long as its observation or an edge cut from it, and a bigint is an object.
+   */
+  #observe(record: TxRecord, state: TxState, nowMs: number): void {
+    const ms = Math.floor(nowMs);
+    if (ms !== this.#observedMs) [this.#observedMs, this.#observedAt] = [ms, BigInt(ms)];
+    this.#observations.observe({ txHash: record.hash, state, observedMs: this.#observedAt });
   }
 
   #decide(nowMs: number): void {
@@ -781,8 +797,8 @@ export class LedgerNode {
       // backlog at a fixed pace would load a busy network in proportion to its backlog.
       record.reannounceAfterMs = Math.min(record.reannounceAfterMs * 2, every * MAX_REANNOUNCE_FACTOR);
       open.push(record.key);
-      if (record.signedPending) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_PENDING, observedMs: BigInt(Math.floor(nowMs)) });
-      if (record.signedAccepted) this.#observations.observe({ txHash: record.hash, state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(Math.floor(nowMs)) });
+      if (record.signedPending) this.#observe(record, TxState.TX_STATE_PENDING, nowMs);
+      if (record.signedAccepted) this.#observe(record, TxState.TX_STATE_ACCEPTED, nowMs);
       // The entry node sends the transaction again; the others' votes name it, and a validator
       // without it asks a voter, so a stalled backlog is not re-sent by the whole committee.
       if (record.local && (record.signedPending || record.status === "pending")) this.#send(this.#committee, { kind: "tx", tx: record.tx });
