@@ -1,59 +1,85 @@
 // A virtual clock and its event queue: events run in time order (ties in the order they were
 // scheduled), so a run depends on nothing but its seed.
+//
+// The queue is a binary heap kept in three parallel arrays (time, scheduling number, action)
+// rather than as an object per event: a thousand nodes' messages keep some hundred thousand
+// events queued, and comparing two of them then reads two packed arrays instead of following a
+// pointer to each event.
 export class VirtualClock {
   #now = 0;
   #seq = 0;
-  #heap: { at: number; seq: number; run: () => void }[] = [];
+  readonly #at: number[] = [];
+  readonly #order: number[] = [];
+  readonly #run: (() => void)[] = [];
 
   get now(): number {
     return this.#now;
   }
 
   get pending(): number {
-    return this.#heap.length;
+    return this.#run.length;
   }
 
   at(time: number, run: () => void): void {
-    const event = { at: Math.max(time, this.#now), seq: this.#seq++, run };
-    const heap = this.#heap;
-    heap.push(event);
-    let i = heap.length - 1;
-    // Sift up, moving parents down into the hole: no swaps, no temporary arrays.
+    const at = this.#at;
+    const order = this.#order;
+    const runs = this.#run;
+    const eventAt = Math.max(time, this.#now);
+    const seq = this.#seq++;
+    let i = runs.length;
+    at.push(eventAt);
+    order.push(seq);
+    runs.push(run);
+    // Sift up, moving parents down into the hole: no swaps.
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(event, heap[parent])) break;
-      heap[i] = heap[parent];
+      if (!before(eventAt, seq, at[parent], order[parent])) break;
+      at[i] = at[parent];
+      order[i] = order[parent];
+      runs[i] = runs[parent];
       i = parent;
     }
-    heap[i] = event;
+    at[i] = eventAt;
+    order[i] = seq;
+    runs[i] = run;
   }
 
   /** Runs events until the queue is empty or the next one is after `until`. */
   runUntil(until: number): void {
-    const heap = this.#heap;
-    while (heap.length > 0 && heap[0].at <= until) {
-      const event = heap[0];
-      const last = heap.pop()!;
-      if (heap.length > 0) {
+    const at = this.#at;
+    const order = this.#order;
+    const runs = this.#run;
+    while (runs.length > 0 && at[0] <= until) {
+      const eventAt = at[0];
+      const run = runs[0];
+      const lastAt = at.pop()!;
+      const lastOrder = order.pop()!;
+      const lastRun = runs.pop()!;
+      const size = runs.length;
+      if (size > 0) {
         // Sift the last event down from the root, moving smaller children up into the hole.
         let i = 0;
         for (;;) {
           const left = 2 * i + 1;
-          if (left >= heap.length) break;
-          const child = left + 1 < heap.length && before(heap[left + 1], heap[left]) ? left + 1 : left;
-          if (!before(heap[child], last)) break;
-          heap[i] = heap[child];
+          if (left >= size) break;
+          const child = left + 1 < size && before(at[left + 1], order[left + 1], at[left], order[left]) ? left + 1 : left;
+          if (!before(at[child], order[child], lastAt, lastOrder)) break;
+          at[i] = at[child];
+          order[i] = order[child];
+          runs[i] = runs[child];
           i = child;
         }
-        heap[i] = last;
+        at[i] = lastAt;
+        order[i] = lastOrder;
+        runs[i] = lastRun;
       }
-      this.#now = event.at;
-      event.run();
+      this.#now = eventAt;
+      run();
     }
     this.#now = Math.max(this.#now, until);
   }
 }
 
-function before(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+function before(at: number, seq: number, otherAt: number, otherSeq: number): boolean {
+  return at < otherAt || (at === otherAt && seq < otherSeq);
 }
