@@ -109,19 +109,43 @@ const UNSPENT = -1;
 
 /** Entries in one chunk of a ChunkedNumbers (a power of two). */
 const CHUNK_BITS = 12;
-const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+const CHUNK_ENTRIES = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_ENTRIES - 1;
+/** Chunks cut from one ArrayBuffer. */
+const SLAB_CHUNKS = 64;
+
+type Chunk = Int32Array | Float64Array;
 
 /**
- * Numbers by index, 0 where never set, kept in typed chunks of fixed size. Growing allocates
- * one chunk and copies nothing: the thousand ledgers of a simulation pass the same sizes at
- * about the same moment, and doubling arrays made each of them copy its whole array at once
- * (a burst that stalled a run for seconds in page faults and collections).
+ * Makes zeroed chunks of one type, cut in turn from shared slabs of SLAB_CHUNKS chunks: the
+ * thousand ledgers of a simulation make tens of thousands of chunks, and an ArrayBuffer apiece
+ * (memory outside the heap, which the collector accounts for allocation by allocation and paces
+ * its marking by) cost far more than the memory itself. A slab lives as long as any chunk of it.
+ */
+function chunkMaker(type: { new (buffer: ArrayBuffer, byteOffset: number, length: number): Chunk; BYTES_PER_ELEMENT: number }): () => Chunk {
+  const chunkBytes = CHUNK_ENTRIES * type.BYTES_PER_ELEMENT;
+  let slab = new ArrayBuffer(0);
+  let next = SLAB_CHUNKS;
+  return () => {
+    if (next === SLAB_CHUNKS) [slab, next] = [new ArrayBuffer(SLAB_CHUNKS * chunkBytes), 0];
+    return new type(slab, chunkBytes * next++, CHUNK_ENTRIES);
+  };
+}
+
+const int32Chunk = chunkMaker(Int32Array);
+const float64Chunk = chunkMaker(Float64Array);
+
+/**
+ * Numbers by index, 0 where never set, kept in typed chunks of fixed size. Growing adds one
+ * chunk and copies nothing: the thousand ledgers of a simulation pass the same sizes at about
+ * the same moment, and doubling arrays made each of them copy its whole array at once (a burst
+ * that stalled a run for seconds in page faults and collections).
  */
 class ChunkedNumbers {
-  readonly #make: new (length: number) => Int32Array | Float64Array;
-  readonly #chunks: (Int32Array | Float64Array | undefined)[] = [];
+  readonly #make: () => Chunk;
+  readonly #chunks: (Chunk | undefined)[] = [];
 
-  constructor(make: new (length: number) => Int32Array | Float64Array) {
+  constructor(make: () => Chunk) {
     this.#make = make;
   }
 
@@ -135,7 +159,7 @@ class ChunkedNumbers {
     let chunk = this.#chunks[at];
     if (chunk === undefined) {
       while (this.#chunks.length < at) this.#chunks.push(undefined);
-      this.#chunks[at] = chunk = new this.#make(CHUNK_MASK + 1);
+      this.#chunks[at] = chunk = this.#make();
     }
     chunk[index & CHUNK_MASK] = value;
   }
@@ -149,14 +173,14 @@ export class MemoryLedger implements AcceptedState {
    * simulated ledgers apply every commit, and each array a commit reads or writes is one more
    * cache miss per ledger; validating an input reads both numbers, from one cache line.
    */
-  readonly #outputs = new ChunkedNumbers(Float64Array);
+  readonly #outputs = new ChunkedNumbers(float64Chunk);
   /** Per transaction id: its position in this ledger's commit order + 1, or 0 if not committed here. */
-  readonly #positionAfter = new ChunkedNumbers(Int32Array);
+  readonly #positionAfter = new ChunkedNumbers(int32Chunk);
   #count = 0;
   /** Per position: the transaction id committed there, the votes kept with it, and when. */
-  readonly #order = new ChunkedNumbers(Int32Array);
+  readonly #order = new ChunkedNumbers(int32Chunk);
   readonly #votes: (readonly ObservationEdge[])[] = [];
-  readonly #orderMs = new ChunkedNumbers(Float64Array);
+  readonly #orderMs = new ChunkedNumbers(float64Chunk);
 
   constructor(registry: OutputRegistry = new OutputRegistry()) {
     this.#registry = registry;
