@@ -39,13 +39,17 @@ export interface MerkleTree {
 
 export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
   if (leaves.length === 0 || leaves.length > MAX_LEAVES) throw new RangeError(`a Merkle tree needs 1 to ${MAX_LEAVES} leaves, got ${leaves.length}`);
-  // Each level is one buffer of 32-byte hashes: a tree kept for its proofs is a few objects, not two per leaf.
+  // Each level is a run of 32-byte hashes, and all levels share one buffer: a tree kept for its
+  // proofs is a few objects, not two per leaf, and one allocation outside the heap, not one per level.
   const leafCount = leaves.length;
-  const levels: Uint8Array[] = [new Uint8Array(leafCount * HASH_BYTES)];
+  let nodeCount = leafCount;
+  for (let width = leafCount; width > 1; width = Math.ceil(width / 2)) nodeCount += Math.ceil(width / 2);
+  const nodes = new Uint8Array(nodeCount * HASH_BYTES);
+  const levels: Uint8Array[] = [nodes.subarray(0, leafCount * HASH_BYTES)];
   for (let i = 0; i < leafCount; i++) domainHashInto(DOMAIN.merkleLeaf, levels[0], i * HASH_BYTES, leaves[i]);
-  for (let width = leafCount; width > 1; width = Math.ceil(width / 2)) {
+  for (let width = leafCount, start = leafCount * HASH_BYTES; width > 1; width = Math.ceil(width / 2)) {
     const below = levels[levels.length - 1];
-    const above = new Uint8Array(Math.ceil(width / 2) * HASH_BYTES);
+    const above = nodes.subarray(start, (start += Math.ceil(width / 2) * HASH_BYTES));
     for (let i = 0; i < width; i += 2) {
       const at = (i >> 1) * HASH_BYTES;
       if (i + 1 < width) nodeHashInto(below, i * HASH_BYTES, below, (i + 1) * HASH_BYTES, above, at);
