@@ -130,8 +130,15 @@ export const portableSigner = {
   },
 };
 
+/**
+ * Buffer's own hex encoder, called on any byte array: going through `bytes.buffer` instead moves a
+ * small array's bytes out of the heap into a buffer of their own (hashes are made on the heap),
+ * an allocation outside the heap for every hash first named.
+ */
+const hexSlice = (Buffer.prototype as unknown as { hexSlice(this: Uint8Array, start: number, end: number): string }).hexSlice;
+
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+  return hexSlice.call(bytes, 0, bytes.length);
 }
 
 export function fromHex(hex: string): Uint8Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createHash } from "node:crypto";
-import { generateKeyPair, portableSigner, sha256, sha256Into, sign, verify } from "../crypto.ts";
+import { generateKeyPair, portableSigner, sha256, sha256Into, sign, toHex, verify } from "../crypto.ts";
 
 describe("ledger crypto", () => {
   it("node:crypto and @noble produce the same keys and signatures", () => {
@@ -44,5 +44,15 @@ describe("ledger crypto", () => {
     );
     const large = new Uint8Array(100_000).fill(3); // past the reused join buffer
     expect(sha256(large, large)).toEqual(new Uint8Array(createHash("sha256").update(large).update(large).digest()));
+  });
+
+  it("writes bytes as hex, of whole arrays and of views into larger ones", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+        const [start, end] = [a % (bytes.length + 1), b % (bytes.length + 1)].sort((x, y) => x - y);
+        expect(toHex(bytes)).toBe(Buffer.from(bytes).toString("hex"));
+        expect(toHex(bytes.subarray(start, end))).toBe(Buffer.from(bytes.subarray(start, end)).toString("hex"));
+      }),
+    );
   });
 });
