@@ -606,13 +606,13 @@ export class LedgerNode {
     if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, entryEdge(observation, leaf));
     if (state !== TxState.TX_STATE_PENDING) return;
     if (record.pendingDone) return;
-    if (this.#pendingVotes.get(record.slot, voter) === undefined) record.pendingWeight += this.#weightAt(voter);
+    if (!this.#pendingVotes.has(record.slot, voter)) record.pendingWeight += this.#weightAt(voter);
     this.#pendingVotes.set(record.slot, voter, observation);
     if (record.contested) this.#checkEquivocation(record, voter, observation);
   }
 
   #voteAccepted(record: TxRecord, voter: number, vote: ObservationEdge): void {
-    if (this.#acceptedVotes.get(record.slot, voter) === undefined) {
+    if (!this.#acceptedVotes.has(record.slot, voter)) {
       record.acceptedWeight += this.#weightAt(voter);
       record.acceptedVoters++;
     }
@@ -655,8 +655,8 @@ export class LedgerNode {
     addVoter(this.#convicted, voter);
     this.events.evidence.push(peer);
     for (const record of this.#open.values()) {
-      if (this.#pendingVotes.get(record.slot, voter)) record.pendingWeight -= weight;
-      if (this.#acceptedVotes.get(record.slot, voter)) record.acceptedWeight -= weight;
+      if (this.#pendingVotes.has(record.slot, voter)) record.pendingWeight -= weight;
+      if (this.#acceptedVotes.has(record.slot, voter)) record.acceptedWeight -= weight;
     }
   }
 

@@ -10,14 +10,29 @@ const CHUNK_BITS = 6;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const SLOT_MASK = CHUNK_SLOTS - 1;
 
+/** 32-bit words of one voter's presence bits in a chunk: a bit per slot. */
+const CHUNK_WORDS = CHUNK_SLOTS >> 5;
+
 /** One vote of each validator per slot, or none. */
 export class VoteTable<T> {
   readonly #voters: number;
   /** Chunk k holds slots k·CHUNK_SLOTS…, row by row: voter v's vote for slot s at v·CHUNK_SLOTS + s mod CHUNK_SLOTS. */
   readonly #chunks: (T | undefined)[][] = [];
+  /**
+   * Per chunk, whether each voter's vote for each slot is there, voter by voter (CHUNK_WORDS
+   * words each): counting one observation's votes asks that of one voter for a run of
+   * neighbouring slots, a word or two of bits where the votes themselves are a pointer per slot.
+   * A bit is set exactly when the vote under it is not undefined.
+   */
+  readonly #present: Int32Array[] = [];
 
   constructor(voters: number) {
     this.#voters = voters;
+  }
+
+  has(slot: number, voter: number): boolean {
+    const bits = this.#present[slot >> CHUNK_BITS];
+    return bits !== undefined && (bits[voter * CHUNK_WORDS + ((slot & SLOT_MASK) >> 5)] & (1 << (slot & 31))) !== 0;
   }
 
   get(slot: number, voter: number): T | undefined {
@@ -27,19 +42,20 @@ export class VoteTable<T> {
 
   set(slot: number, voter: number, vote: T): void {
     const chunk = slot >> CHUNK_BITS;
-    while (this.#chunks.length <= chunk) this.#chunks.push(new Array<T | undefined>(this.#voters << CHUNK_BITS).fill(undefined));
+    while (this.#chunks.length <= chunk) {
+      this.#chunks.push(new Array<T | undefined>(this.#voters << CHUNK_BITS).fill(undefined));
+      this.#present.push(new Int32Array(this.#voters * CHUNK_WORDS));
+    }
     this.#chunks[chunk][(voter << CHUNK_BITS) | (slot & SLOT_MASK)] = vote;
+    this.#present[chunk][voter * CHUNK_WORDS + ((slot & SLOT_MASK) >> 5)] |= 1 << (slot & 31);
   }
 
   /** The votes for a slot, in committee order, in an array of just that length (certificates keep theirs for good). */
   votes(slot: number): T[] {
     let count = 0;
-    for (let voter = 0; voter < this.#voters; voter++) if (this.get(slot, voter) !== undefined) count++;
+    for (let voter = 0; voter < this.#voters; voter++) if (this.has(slot, voter)) count++;
     const votes = new Array<T>(count);
-    for (let voter = 0, at = 0; at < count; voter++) {
-      const vote = this.get(slot, voter);
-      if (vote !== undefined) votes[at++] = vote;
-    }
+    for (let voter = 0, at = 0; at < count; voter++) if (this.has(slot, voter)) votes[at++] = this.get(slot, voter)!;
     return votes;
   }
 
@@ -47,12 +63,18 @@ export class VoteTable<T> {
   clear(slot: number): void {
     const chunk = this.#chunks[slot >> CHUNK_BITS];
     if (chunk === undefined) return;
-    for (let voter = 0; voter < this.#voters; voter++) chunk[(voter << CHUNK_BITS) | (slot & SLOT_MASK)] = undefined;
+    const bits = this.#present[slot >> CHUNK_BITS];
+    const [word, bit] = [(slot & SLOT_MASK) >> 5, 1 << (slot & 31)];
+    for (let voter = 0; voter < this.#voters; voter++) {
+      chunk[(voter << CHUNK_BITS) | (slot & SLOT_MASK)] = undefined;
+      bits[voter * CHUNK_WORDS + word] &= ~bit;
+    }
   }
 
   /** Forgets the votes of a whole chunk of slots (one the SlotPool frees). */
   clearChunk(chunk: number): void {
     this.#chunks[chunk]?.fill(undefined);
+    this.#present[chunk]?.fill(0);
   }
 }
 

@@ -27,6 +27,23 @@ describe("vote tables", () => {
     expect(table.votes(slots[151])).toEqual(["vote 151", "last 151"]);
   });
 
+  it("say a vote is there exactly when it is, through sets, clears and freed chunks", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom("set", "clear", "clearChunk"), fc.nat({ max: 200 }), fc.nat({ max: 69 }))), (steps) => {
+        const table = new VoteTable<string>(70);
+        for (const [step, slot, voter] of steps) {
+          if (step === "set") table.set(slot, voter, `${slot}/${voter}`);
+          else if (step === "clear") table.clear(slot);
+          else table.clearChunk(slot >> 6);
+        }
+        for (let slot = 0; slot <= 200; slot++) {
+          for (let voter = 0; voter < 70; voter++) expect(table.has(slot, voter)).toBe(table.get(slot, voter) !== undefined);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it("reuse a chunk of slots only once all of it was given back, its votes cleared", () => {
     const table = new VoteTable<string>(4);
     const pool = new SlotPool([table]);
