@@ -181,12 +181,24 @@ export interface NodeEvents {
   equivocations: string[];
 }
 
-/** Hex names of an observation's entries, worked out once per observation however many nodes read it. */
-const ENTRY_KEYS = new WeakMap<Observation, string[]>();
-function entryKeys(observation: Observation): string[] {
-  let keys = ENTRY_KEYS.get(observation);
-  if (!keys) ENTRY_KEYS.set(observation, (keys = observation.entries.map((e) => hashKey(e.txHash))));
-  return keys;
+/**
+ * An observation's entries as two dense arrays, their hex names and their states, worked out once
+ * per observation however many nodes read it: counting its votes then reads these instead of
+ * an entry object per vote, scattered through the heap.
+ */
+interface EntryIndex {
+  keys: string[];
+  states: TxState[];
+}
+const ENTRY_INDEX = new WeakMap<Observation, EntryIndex>();
+function entryIndex(observation: Observation): EntryIndex {
+  let index = ENTRY_INDEX.get(observation);
+  if (!index) {
+    const { entries } = observation;
+    index = { keys: entries.map((e) => hashKey(e.txHash)), states: entries.map((e) => e.state) };
+    ENTRY_INDEX.set(observation, index);
+  }
+  return index;
 }
 
 /** The signer of an observation header in hex, worked out once per header (its edges share it). */
@@ -578,11 +590,11 @@ export class LedgerNode {
     const header = observation.header!;
     const voter = this.#validatorIndex.get(peer)!;
     const wanted: string[] = [];
-    const keys = entryKeys(observation);
+    const { keys, states } = entryIndex(observation);
     for (let i = 0; i < keys.length; i++) {
       const hash = keys[i];
       const record = this.#txs.get(hash);
-      if (record) this.#vote(record, voter, observation.entries[i].state, observation, i);
+      if (record) this.#vote(record, voter, states[i], observation, i);
       else if (!this.config.state.isCommittedKey(hash)) {
         let orphan = this.#orphanVotes.get(hash);
         if (!orphan) {
@@ -593,7 +605,7 @@ export class LedgerNode {
         // Ask its first voter, and again at its 2nd, 4th, 8th… vote whoever sent that one: a
         // request or reply lost on the way is made good, at a few requests per transaction.
         if ((votes.length & (votes.length - 1)) === 0) wanted.push(hash);
-        votes.push({ voter, state: observation.entries[i].state, observation, leaf: i });
+        votes.push({ voter, state: states[i], observation, leaf: i });
       }
     }
     // The roots this node has seen directly; roots its peers saw are in their own observations.
@@ -662,10 +674,10 @@ export class LedgerNode {
 
   #countOwnVotes(observation: Observation): void {
     const self = this.#validatorIndex.get(this.config.self)!;
-    const keys = entryKeys(observation);
+    const { keys, states } = entryIndex(observation);
     for (let i = 0; i < keys.length; i++) {
       const record = this.#txs.get(keys[i]);
-      if (record) this.#vote(record, self, observation.entries[i].state, observation, i);
+      if (record) this.#vote(record, self, states[i], observation, i);
     }
   }
 
