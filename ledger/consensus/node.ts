@@ -147,7 +147,11 @@ interface TxRecord {
   /** Submitted here by a client: this node announces it (a follower, to the committee) until it is decided. */
   local: boolean;
   seenMs: number;
-  /** When it was committed or rejected here: its record is forgotten a while after. */
+  /**
+   * When it was committed or rejected here: its record is forgotten a while after. −1 until then
+   * (read only once decided): a whole number, not Infinity, so V8 keeps the field in the record
+   * instead of boxing it in a heap number of its own, an object more per record.
+   */
   decidedMs: number;
   announcedMs: number;
   /** The wait before its next re-announcement: doubled each time, up to MAX_REANNOUNCE_FACTOR × the first. */
@@ -463,7 +467,7 @@ export class LedgerNode {
     const key = txKey(tx.body);
     if (this.#txs.has(key) || this.config.state.isCommittedKey(key)) return;
     const record: TxRecord = {
-      tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, decidedMs: Infinity, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
+      tx, hash: txHash(tx.body), key, spends: [], status: "waiting", local, seenMs: nowMs, decidedMs: -1, announcedMs: nowMs, reannounceAfterMs: this.config.reannounceMs ?? DEFAULT_REANNOUNCE_MS,
       signedPending: false, signedAccepted: false, commitSeq: -1, slot: this.#slots.take(), pendingDone: false, pendingWeight: 0, acceptedWeight: 0, acceptedVoters: 0, contested: false,
       // Set later, named now: a field added to an object after it is made goes to a separate array (an object more per record).
       reason: undefined, certificate: undefined,
