@@ -165,6 +165,26 @@ class ChunkedNumbers {
   }
 }
 
+/**
+ * Values by position, appended in order, kept in chunks of CHUNK_ENTRIES: like ChunkedNumbers,
+ * growing adds a chunk and copies nothing (a thousand ledgers doubling an array of every commit
+ * at the same moments allocated and dropped hundreds of megabytes of large arrays in bursts).
+ */
+class ChunkedList<T> {
+  readonly #chunks: T[][] = [];
+  #length = 0;
+
+  get(index: number): T {
+    return this.#chunks[index >>> CHUNK_BITS][index & CHUNK_MASK];
+  }
+
+  push(value: T): void {
+    if ((this.#length & CHUNK_MASK) === 0) this.#chunks.push([]);
+    this.#chunks[this.#chunks.length - 1].push(value);
+    this.#length++;
+  }
+}
+
 export class MemoryLedger implements AcceptedState {
   readonly #registry: OutputRegistry;
   /**
@@ -179,7 +199,7 @@ export class MemoryLedger implements AcceptedState {
   #count = 0;
   /** Per position: the transaction id committed there, the votes kept with it, and when. */
   readonly #order = new ChunkedNumbers(int32Chunk);
-  readonly #votes: (readonly ObservationEdge[])[] = [];
+  readonly #votes = new ChunkedList<readonly ObservationEdge[]>();
   readonly #orderMs = new ChunkedNumbers(float64Chunk);
 
   constructor(registry: OutputRegistry = new OutputRegistry()) {
@@ -249,7 +269,7 @@ export class MemoryLedger implements AcceptedState {
   }
 
   #certificateAt(position: number): Certificate {
-    return { tx: this.#registry.transactions[this.#order.get(position)], votes: this.#votes[position] as ObservationEdge[] };
+    return { tx: this.#registry.transactions[this.#order.get(position)], votes: this.#votes.get(position) as ObservationEdge[] };
   }
 
   firstCommitSince(ms: number): number {
