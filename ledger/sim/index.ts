@@ -327,6 +327,36 @@ export function runSimulation(options: SimOptions): SimReport {
     }
   }
 
+  // What the nodes' events say, drained every virtual second instead of kept by each node for the
+  // whole run (a thousand arrays of every commit, grown by copying): per transaction, how many
+  // honest nodes committed it and when the last one that stayed up did (a crashed one catches up
+  // on restart); the peers honest nodes convicted; the nodes that equivocated.
+  const commits = new Map<string, { count: number; lastMs: number }>();
+  const convicted = new Set<PeerKey>();
+  const equivocated = new Set<SimNode>();
+  const drainEvents = () => {
+    for (const n of nodes) {
+      const { committed, committedAtMs, evidence, equivocations } = n.node.events;
+      if (n.behaviour === "honest") {
+        for (let i = 0; i < committed.length; i++) {
+          const [hash, atMs] = [committed[i], committedAtMs[i]];
+          let c = commits.get(hash);
+          if (!c) commits.set(hash, (c = { count: 0, lastMs: 0 }));
+          c.count++;
+          if (!crashed.has(n)) c.lastMs = Math.max(c.lastMs, atMs);
+        }
+        for (const peer of evidence) convicted.add(peer);
+      }
+      if (equivocations.length > 0) equivocated.add(n);
+      n.node.clearEvents();
+    }
+  };
+  const drainEverySecond = () => {
+    drainEvents();
+    clock.at(clock.now + 1000, drainEverySecond);
+  };
+  clock.at(1000, drainEverySecond);
+
   if (options.onProgress) {
     const report = () => {
       options.onProgress!({ virtualMs: clock.now, sent, txs: options.txs, wallMs: performance.now() - started });
@@ -350,19 +380,7 @@ export function runSimulation(options: SimOptions): SimReport {
   }
   let lost = 0;
   const finality: number[] = [];
-  // Per transaction: how many honest nodes committed it, and when the last one that stayed up did
-  // (a crashed one catches up on restart).
-  const commits = new Map<string, { count: number; lastMs: number }>();
-  for (const n of honest) {
-    const { committed, committedAtMs } = n.node.events;
-    for (let i = 0; i < committed.length; i++) {
-      const [hash, atMs] = [committed[i], committedAtMs[i]];
-      let c = commits.get(hash);
-      if (!c) commits.set(hash, (c = { count: 0, lastMs: 0 }));
-      c.count++;
-      if (!crashed.has(n)) c.lastMs = Math.max(c.lastMs, atMs);
-    }
-  }
+  drainEvents();
   for (const [hash, info] of submitted) {
     if (info.conflicting) continue;
     const c = commits.get(hash);
@@ -373,9 +391,8 @@ export function runSimulation(options: SimOptions): SimReport {
   }
   finality.sort((a, b) => a - b);
   const equivocators = new Set(nodes.filter((n) => n.behaviour === "equivocate").map((n) => n.key));
-  const convicted = new Set(honest.flatMap((n) => n.node.events.evidence));
   // Equivocations made: byzantine nodes that signed PENDING for both transactions of a double spend.
-  const made = nodes.filter((n) => n.node.events.equivocations.length > 0).length;
+  const made = equivocated.size;
   return {
     nodes: options.nodes,
     byzantine: options.byzantine,
