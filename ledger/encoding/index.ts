@@ -27,9 +27,11 @@ const REUSED_WRITER_BYTES = 64 * 1024;
  */
 let writer = new BinaryWriter();
 
-export function encode<T>(codec: Codec<T>, message: T): Uint8Array {
+/** A message's bytes, after `prefix` if one is given (a Merkle leaf is a tag, then a message: one array for both). */
+export function encode<T>(codec: Codec<T>, message: T, prefix?: Uint8Array): Uint8Array {
   let bytes: Uint8Array;
   try {
+    if (prefix) writer.raw(prefix);
     bytes = codec.encode(message, writer).finish();
   } catch (error) {
     writer = new BinaryWriter(); // left part-way through a message

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, sign } from "../crypto.ts";
-import { entryEdge, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation } from "../observation/index.ts";
-import { TxState, type TransactionBody } from "../schema.ts";
+import { encode } from "../encoding/index.ts";
+import { entryEdge, entryLeaf, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation } from "../observation/index.ts";
+import { ObservationEntry, TxState, type TransactionBody } from "../schema.ts";
 import { txHash } from "../tx/hash.ts";
 
 const keys = generateKeyPair(new Uint8Array(32).fill(5));
@@ -101,5 +102,12 @@ describe("observations", () => {
     builder.observe({ txHash: txHash(c), state: TxState.TX_STATE_PENDING, observedMs: 3n });
     builder.seal(3);
     expect(verifyEvidence(makeEvidence(evidence.first!, a, builder.edgeFor(txHash(c), TxState.TX_STATE_PENDING)!, c), keys.publicKey)).toBe(false);
+  });
+
+  it("makes an entry's leaf its tag, then its encoding, and leaves the next encoding untouched", () => {
+    const entry = { txHash: new Uint8Array(32).fill(5), state: TxState.TX_STATE_ACCEPTED, observedMs: 1234n };
+    const plain = encode(ObservationEntry, entry);
+    expect(entryLeaf(entry)).toEqual(new Uint8Array([1, ...plain]));
+    expect(encode(ObservationEntry, entry)).toEqual(plain);
   });
 });
