@@ -20,7 +20,7 @@
 // committee, and apply the certificates their feeders send them, in the feeders' commit order.
 import { invariant } from "../../common/errors.ts";
 import { bytesEqual, toHex } from "../crypto.ts";
-import { entryEdge, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
+import { edgeCutter, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
 import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type ObservationHeader, type Transaction } from "../schema.ts";
 import { hashKey, outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
@@ -188,18 +188,19 @@ export interface NodeEvents {
 /**
  * An observation's entries as two dense arrays, their hex names and their states, worked out once
  * per observation however many nodes read it: counting its votes then reads these instead of
- * an entry object per vote, scattered through the heap.
+ * an entry object per vote, scattered through the heap; and the edges of its entries.
  */
 interface EntryIndex {
   keys: string[];
   states: TxState[];
+  edgeAt: (leaf: number) => ObservationEdge;
 }
 const ENTRY_INDEX = new WeakMap<Observation, EntryIndex>();
 function entryIndex(observation: Observation): EntryIndex {
   let index = ENTRY_INDEX.get(observation);
   if (!index) {
     const { entries } = observation;
-    index = { keys: entries.map((e) => hashKey(e.txHash)), states: entries.map((e) => e.state) };
+    index = { keys: entries.map((e) => hashKey(e.txHash)), states: entries.map((e) => e.state), edgeAt: edgeCutter(observation) };
     ENTRY_INDEX.set(observation, index);
   }
   return index;
@@ -235,7 +236,7 @@ export class LedgerNode {
   /** Output key → when its conflict opened. */
   readonly #conflicts = new Map<string, number>();
   /** Votes for transactions not yet seen, replayed when they arrive. */
-  readonly #orphanVotes = new Map<string, { sinceMs: number; votes: { voter: number; state: TxState; observation: Observation; leaf: number }[] }>();
+  readonly #orphanVotes = new Map<string, { sinceMs: number; votes: { voter: number; observation: Observation; leaf: number }[] }>();
   /**
    * Votes by record slot and validator index (the committee's order): the observation each
    * validator said PENDING in, and ACCEPTED votes as the edges of their entries (what
@@ -475,7 +476,7 @@ export class LedgerNode {
     this.#txs.set(key, record);
     this.#open.set(key, record);
     this.#admit(record, nowMs);
-    for (const vote of this.#orphanVotes.get(key)?.votes ?? []) this.#vote(record, vote.voter, vote.state, vote.observation, vote.leaf);
+    for (const vote of this.#orphanVotes.get(key)?.votes ?? []) this.#vote(record, vote.voter, vote.observation, entryIndex(vote.observation), vote.leaf);
     this.#orphanVotes.delete(key);
   }
 
@@ -594,11 +595,12 @@ export class LedgerNode {
     const header = observation.header!;
     const voter = this.#validatorIndex.get(peer)!;
     const wanted: string[] = [];
-    const { keys, states } = entryIndex(observation);
+    const index = entryIndex(observation);
+    const { keys } = index;
     for (let i = 0; i < keys.length; i++) {
       const hash = keys[i];
       const record = this.#txs.get(hash);
-      if (record) this.#vote(record, voter, states[i], observation, i);
+      if (record) this.#vote(record, voter, observation, index, i);
       else if (!this.config.state.isCommittedKey(hash)) {
         let orphan = this.#orphanVotes.get(hash);
         if (!orphan) {
@@ -609,7 +611,7 @@ export class LedgerNode {
         // Ask its first voter, and again at its 2nd, 4th, 8th… vote whoever sent that one: a
         // request or reply lost on the way is made good, at a few requests per transaction.
         if ((votes.length & (votes.length - 1)) === 0) wanted.push(hash);
-        votes.push({ voter, state: states[i], observation, leaf: i });
+        votes.push({ voter, observation, leaf: i });
       }
     }
     // The roots this node has seen directly; roots its peers saw are in their own observations.
@@ -618,8 +620,9 @@ export class LedgerNode {
   }
 
   /** A validator's vote, entry `leaf` of its observation. */
-  #vote(record: TxRecord, voter: number, state: TxState, observation: Observation, leaf: number): void {
-    if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, entryEdge(observation, leaf));
+  #vote(record: TxRecord, voter: number, observation: Observation, index: EntryIndex, leaf: number): void {
+    const state = index.states[leaf];
+    if (state === TxState.TX_STATE_ACCEPTED) return this.#voteAccepted(record, voter, index.edgeAt(leaf));
     if (state !== TxState.TX_STATE_PENDING) return;
     if (record.pendingDone) return;
     if (!this.#pendingVotes.has(record.slot, voter)) record.pendingWeight += this.#weightAt(voter);
@@ -678,10 +681,11 @@ export class LedgerNode {
 
   #countOwnVotes(observation: Observation): void {
     const self = this.#validatorIndex.get(this.config.self)!;
-    const { keys, states } = entryIndex(observation);
+    const index = entryIndex(observation);
+    const { keys } = index;
     for (let i = 0; i < keys.length; i++) {
       const record = this.#txs.get(keys[i]);
-      if (record) this.#vote(record, self, states[i], observation, i);
+      if (record) this.#vote(record, self, observation, index, i);
     }
   }
 

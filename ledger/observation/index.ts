@@ -225,10 +225,27 @@ export function observationEdge(observation: Observation, hash: Uint8Array, stat
 
 /** The edge of an observation's entry `leaf`, cut once: the same object each time it is asked for. */
 export function entryEdge(observation: Observation, leaf: number): ObservationEdge {
-  // Checked before its message is built: a validator asks for an edge with every ACCEPTED vote it counts.
-  if (!(leaf >= 0 && leaf < observation.entries.length)) throw new InvariantError(`entry ${leaf} of an observation of ${observation.entries.length}`);
+  return cutEdge(observation, edgesOf(observation), leaf);
+}
+
+/**
+ * entryEdge for one observation, as a function: a caller that takes many edges of one
+ * observation (a validator counting its votes) looks up the observation's edges once.
+ */
+export function edgeCutter(observation: Observation): (leaf: number) => ObservationEdge {
+  const edges = edgesOf(observation);
+  return (leaf) => cutEdge(observation, edges, leaf);
+}
+
+function edgesOf(observation: Observation): (ObservationEdge | undefined)[] {
   let edges = EDGES.get(observation);
   if (!edges) EDGES.set(observation, (edges = []));
+  return edges;
+}
+
+function cutEdge(observation: Observation, edges: (ObservationEdge | undefined)[], leaf: number): ObservationEdge {
+  // Checked before its message is built: a validator asks for an edge with every ACCEPTED vote it counts.
+  if (!(leaf >= 0 && leaf < observation.entries.length)) throw new InvariantError(`entry ${leaf} of an observation of ${observation.entries.length}`);
   let edge = edges[leaf];
   if (!edge) {
     edges[leaf] = edge = edgeOf(observation, treeOf(observation).proof(leaf), leaf);
