@@ -14,6 +14,7 @@ import {
   encodeTask,
   encodeTaskResult,
   executeTask,
+  MAX_HELD_INPUTS,
   runStagedQuery,
   EnginePool,
   MAX_TASKS_PER_WORKER,
@@ -27,7 +28,7 @@ import {
   assertSameOutput,
   checkTaskHere,
 } from "../exec/stages/index.ts";
-import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, checkInboxStatus, type InboxStatus, type OutputRoute } from "../shuffle/index.ts";
+import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, checkInboxStatus, isRunId, type InboxStatus, type OutputRoute } from "../shuffle/index.ts";
 import { readFileSync } from "node:fs";
 import type { KeyPair } from "../ledger/crypto.ts";
 import { attest, sha256Hex, verifyAttestation, type Attestation } from "./attestation.ts";
@@ -54,8 +55,6 @@ const TASK_FAILED = 1;
 const TASK_DECLINED = 2;
 /** A node its output goes to is unreachable (the body is its peer id): the query starts over without it. */
 const TASK_PEER_LOST = 3;
-/** Inputs of one task a coordinator may ask a node for. */
-const MAX_CHECKED_INPUTS = 64;
 /** Exchange streams one peer may have open to this node at once. */
 const MAX_EXCHANGE_STREAMS_PER_PEER = 256;
 
@@ -166,7 +165,7 @@ export class QueryService {
     });
     await this.#network.handle(PROTOCOLS.exchangeControl, (request) => {
       const { op, run, consumer } = JSON.parse(new TextDecoder().decode(request)) as { op?: unknown; run?: unknown; consumer?: unknown };
-      if (typeof run !== "string" || !/^[0-9a-f]{32}$/.test(run)) throw new Error("an exchange request without a run id");
+      if (!isRunId(run)) throw new Error("an exchange request without a run id");
       if (op === "release") {
         this.#host.release(run);
         return new Uint8Array();
@@ -179,11 +178,11 @@ export class QueryService {
       PROTOCOLS.heldInputs,
       (request) => {
         const { run, consumer, inputs } = JSON.parse(new TextDecoder().decode(request)) as { run?: unknown; consumer?: unknown; inputs?: unknown };
-        const valid = typeof run === "string" && /^[0-9a-f]{32}$/.test(run) && Number.isInteger(consumer) && Array.isArray(inputs) && inputs.length <= MAX_CHECKED_INPUTS && inputs.every(Number.isInteger);
+        const valid = isRunId(run) && Number.isInteger(consumer) && Array.isArray(inputs) && inputs.length <= MAX_HELD_INPUTS && inputs.every(Number.isInteger);
         if (!valid) throw new Error("a request for held inputs without a run, a stage and its inputs");
         // Room for the header within the frame limit.
         return encodeHeldInputs(
-          (inputs as number[]).map((input) => this.#host.batches(run as string, consumer as number, input)),
+          (inputs as number[]).map((input) => this.#host.batches(run, consumer as number, input)),
           MAX_TASK_BYTES - (1 << 20),
         );
       },
@@ -312,13 +311,17 @@ export class QueryService {
     }
   }
 
-  async #remoteStatus(peer: string, run: string, consumer: number): Promise<InboxStatus> {
-    let response: Uint8Array;
+  /** A request to a worker: one that does not answer is gone (the query starts over without it). */
+  async #ask(peer: string, protocol: string, request: Uint8Array, limits?: { maxFrameBytes: number; timeoutMs: number }): Promise<Uint8Array> {
     try {
-      response = await this.#network.request(peer, PROTOCOLS.exchangeControl, new TextEncoder().encode(JSON.stringify({ op: "status", run, consumer })));
+      return await this.#network.request(peer, protocol, request, limits);
     } catch (error) {
       throw new WorkerUnavailableError(`node ${peer.slice(-8)} is unreachable: ${(error as Error).message}`);
     }
+  }
+
+  async #remoteStatus(peer: string, run: string, consumer: number): Promise<InboxStatus> {
+    const response = await this.#ask(peer, PROTOCOLS.exchangeControl, new TextEncoder().encode(JSON.stringify({ op: "status", run, consumer })));
     try {
       return checkInboxStatus(JSON.parse(new TextDecoder().decode(response)));
     } catch {
@@ -327,13 +330,8 @@ export class QueryService {
   }
 
   async #remoteInputsHeld(peer: string, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][] | undefined> {
-    let response: Uint8Array;
-    try {
-      const request = new TextEncoder().encode(JSON.stringify({ run, consumer, inputs }));
-      response = await this.#network.request(peer, PROTOCOLS.heldInputs, request, { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS });
-    } catch (error) {
-      throw new WorkerUnavailableError(`node ${peer.slice(-8)} is unreachable: ${(error as Error).message}`);
-    }
+    const request = new TextEncoder().encode(JSON.stringify({ run, consumer, inputs }));
+    const response = await this.#ask(peer, PROTOCOLS.heldInputs, request, { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS });
     let held: arrow.RecordBatch[][] | undefined;
     try {
       held = decodeHeldInputs(response);
@@ -401,12 +399,7 @@ export class QueryService {
 
   async #remoteTask(peer: string, task: Task, attestations: Attestation[]): Promise<TaskResult> {
     const request = encodeTask(task);
-    let response: Uint8Array;
-    try {
-      response = await this.#network.request(peer, PROTOCOLS.task, request, { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS });
-    } catch (error) {
-      throw new WorkerUnavailableError(`node ${peer.slice(-8)} is unreachable: ${(error as Error).message}`);
-    }
+    const response = await this.#ask(peer, PROTOCOLS.task, request, { maxFrameBytes: MAX_TASK_BYTES, timeoutMs: TASK_TIMEOUT_MS });
     const message = () => new TextDecoder().decode(response.subarray(1));
     switch (response[0]) {
       case TASK_OK: {

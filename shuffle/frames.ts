@@ -87,7 +87,6 @@ export function frameBodyBytes(frame: Uint8Array): number {
   return frame.byteLength - HEADER_BYTES;
 }
 
-
 export function decodeBatch(body: Uint8Array): { batches: arrow.RecordBatch[]; epoch: number } {
   if (body.byteLength < 4) throw new ExchangeProtocolError("a batch frame without its epoch");
   const epoch = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);

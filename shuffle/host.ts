@@ -45,6 +45,11 @@ export const SERVED_STREAM_IDLE_MS = 60_000;
 /** A producer closes a kept stream unused for this long: well before its receiver would. */
 export const KEPT_STREAM_IDLE_MS = SERVED_STREAM_IDLE_MS / 6;
 
+/** Whether `value` names a query run: 32 hex digits (16 random bytes). */
+export function isRunId(value: unknown): value is string {
+  return typeof value === "string" && /^[0-9a-f]{32}$/.test(value);
+}
+
 /** The receiving side of one consuming stage in one run of a query. */
 export interface ExchangeSpec {
   /** The run's id: 32 hex digits, fresh for every run (a retried run never mixes with the one before). */
@@ -577,8 +582,7 @@ function checkExchange(value: unknown): ExchangeSpec {
   const valid =
     e !== undefined &&
     e !== null &&
-    typeof e.run === "string" &&
-    /^[0-9a-f]{32}$/.test(e.run) &&
+    isRunId(e.run) &&
     isIndex(e.consumer) &&
     Array.isArray(e.members) &&
     e.members.length > 0 &&

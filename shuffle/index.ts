@@ -11,5 +11,5 @@ export { HeavyHitters, type HeavyKey } from "./heavy-hitters.ts";
 export { SaltingInbox, SKETCH_KEYS, MIN_HOT_SHARE, ROUTED_EPOCH, type InboxOptions, type InboxStats } from "./salting.ts";
 export { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 export { ReceivingTask } from "./receiver.ts";
-export { ExchangeHost, ExchangePeerLostError, EXCHANGE_BATCH_ROWS, MAX_LIVE_RUNS, RUN_IDLE_MS, checkRoute, checkInboxStatus, decodeOpening, type ExchangeSpec, type OutputRoute, type SentSummary, type InboxStatus } from "./host.ts";
+export { ExchangeHost, ExchangePeerLostError, isRunId, EXCHANGE_BATCH_ROWS, MAX_LIVE_RUNS, RUN_IDLE_MS, checkRoute, checkInboxStatus, decodeOpening, type ExchangeSpec, type OutputRoute, type SentSummary, type InboxStatus } from "./host.ts";
 export { RowDigest, digestRows, digestSeed, sumDigests, isRowDigest, wholeRowHashes, EMPTY_DIGEST } from "./row-digest.ts";

@@ -21,7 +21,7 @@ export {
   type PlacedTable,
 } from "./runner.ts";
 export { LocalExecutors } from "./local.ts";
-export { encodeTask, decodeTask, encodeTaskResult, decodeTaskResult, encodeHeldInputs, decodeHeldInputs, TaskCodecError } from "./task-codec.ts";
+export { encodeTask, decodeTask, encodeTaskResult, decodeTaskResult, encodeHeldInputs, decodeHeldInputs, MAX_HELD_INPUTS, TaskCodecError } from "./task-codec.ts";
 export { assertSameOutput, WrongResultError, type OutputComparison } from "./verify.ts";
 export { placeTable } from "./placement.ts";
 export { namedReads, chunkNeeded, type ChunkStats } from "./reads.ts";

@@ -7,15 +7,13 @@
 // task or answer fails with a named error.
 import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
-import { checkInboxStatus, checkRoute, isRowDigest, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
+import { checkInboxStatus, checkRoute, isRowDigest, isRunId, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
 const MAX_HEADER_BYTES = 4 << 20;
 /** A task's output goes to at most this many stages. */
 const MAX_OUTPUT_ROUTES = 64;
-/** A query run is named by 16 random bytes in hex. */
-const RUN_ID = /^[0-9a-f]{32}$/;
 
 interface WireColumn {
   name: string;
@@ -42,7 +40,7 @@ interface ResultHeader {
 }
 
 /** Inputs of one task a worker gives back for a check. */
-const MAX_HELD_INPUTS = 64;
+export const MAX_HELD_INPUTS = 64;
 
 export class TaskCodecError extends Error {
   constructor(message: string) {
@@ -110,7 +108,7 @@ export function decodeTask(frame: Uint8Array): Task {
     const columns = tableColumns(input.columns);
     if (input.exchange === undefined) return { names, columns, batches: bytes.length === 0 ? [] : ipcTable(bytes, "a task's input").batches };
     const { run, consumer, input: from } = input.exchange;
-    if (typeof run !== "string" || !RUN_ID.test(run) || !Number.isInteger(consumer) || !Number.isInteger(from) || bytes.length > 0) throw new TaskCodecError("a task input from a malformed exchange");
+    if (!isRunId(run) || !Number.isInteger(consumer) || !Number.isInteger(from) || bytes.length > 0) throw new TaskCodecError("a task input from a malformed exchange");
     return { names, columns, exchange: { run, consumer, input: from } };
   });
   if (at !== frame.length) throw new TaskCodecError(`${frame.length - at} bytes after a task's inputs`);
@@ -126,7 +124,7 @@ export function decodeTask(frame: Uint8Array): Task {
   } catch (error) {
     throw new TaskCodecError((error as Error).message);
   }
-  if (header.run !== undefined && !(typeof header.run === "string" && RUN_ID.test(header.run))) throw new TaskCodecError("a task of a malformed run id");
+  if (header.run !== undefined && !isRunId(header.run)) throw new TaskCodecError("a task of a malformed run id");
   return {
     plan: Plan.decode(fromBase64(header.plan)),
     scans,

@@ -29,7 +29,9 @@ import {
   placeTable,
   runStagedQuery,
   RunReleasedError,
+  type Executors,
   type PlacedTable,
+  type StagedRun,
   type Task,
   type WorkerSide,
   type TaskResult,
@@ -347,6 +349,30 @@ describe("tasks of a run that is over", () => {
 
 describe("a worker that lies about its task outputs", () => {
   const liar = 2;
+  const q03 = () => readFileSync(join(QUERIES, "q03.sql"), "utf8");
+  /** Drops the first row of what a task reads. */
+  const dropFirstRow = (batches: arrow.RecordBatch[]) => (batches.length > 0 && batches[0].numRows > 0 ? [batches[0].slice(1), ...batches.slice(1)] : batches);
+
+  /** Re-executes a task here and compares its output with the worker's. */
+  async function reExecute(worker: number, task: Task, result: TaskResult): Promise<void> {
+    assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
+  }
+
+  /** Runs q03 on the four workers (join sides of up to 1,000 rows broadcast), re-executing the share `verifyFraction` of the tasks. */
+  function runQ03(executors: Executors, verifyFraction: number, more: Partial<StagedRun> = {}) {
+    const planned = planSql(q03(), single.catalog(), { twoPhaseAggregates: true });
+    return runStagedQuery({
+      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      executors,
+      verifyTask: reExecute,
+      verifyFraction,
+      budgetBytes: 64 << 20,
+      ...more,
+    });
+  }
 
   /**
    * Runs q03 with a share of the tasks verified (all by default), worker `liar` running its tasks
@@ -354,9 +380,7 @@ describe("a worker that lies about its task outputs", () => {
    * it ran on when asked for its inputs); what was caught, the result and DuckDB's answer.
    */
   async function withLiar(lies: Pick<WorkerSide, "alter" | "alterInputs">, options: { hidesRead?: boolean; verifyFraction?: number } = {}) {
-    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
-    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
-    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const expected = resultLines(resultValues((await single.execute(planSql(q03(), single.catalog()).plan)).table), "nosort", 0);
     const caught: { worker: number; message: string }[] = [];
     class Lying extends LocalExecutors {
       override async runTask(worker: number, task: Task): Promise<TaskResult> {
@@ -370,19 +394,9 @@ describe("a worker that lies about its task outputs", () => {
         return worker === liar && lies.alterInputs ? held?.map(lies.alterInputs) : held;
       }
     }
-    const result = await runStagedQuery({
-      query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
-      workers: WORKERS,
-      coordinator: 0,
-      tables,
-      executors: new Lying(WORKERS, { chunkFile, pool }),
-      verifyTask: async (worker, task, result) => {
-        assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
-      },
-      verifyFraction: options.verifyFraction ?? 1,
+    const result = await runQ03(new Lying(WORKERS, { chunkFile, pool }), options.verifyFraction ?? 1, {
       verifySeed: 7,
       onWrongResult: (worker, error) => caught.push({ worker, message: error.message }),
-      budgetBytes: 64 << 20,
     });
     return { caught, result, expected };
   }
@@ -398,7 +412,7 @@ describe("a worker that lies about its task outputs", () => {
 
   it("is caught when it lies about its inputs and its output alike, by the rows its producers sent it", async () => {
     // The liar drops a row of every input it reads, runs on the rest and says that is what it read.
-    const { caught, result, expected } = await withLiar({ alterInputs: (batches) => (batches.length > 0 && batches[0].numRows > 0 ? [batches[0].slice(1), ...batches.slice(1)] : batches) });
+    const { caught, result, expected } = await withLiar({ alterInputs: dropFirstRow });
     expect(caught.map((c) => c.worker)).toEqual([liar]);
     const [, read, sent] = /read (\d+) rows of stage \d+'s output, which sent it (\d+)/.exec(caught[0].message) ?? [];
     expect(Number(read)).toBe(Number(sent) - 1);
@@ -407,10 +421,7 @@ describe("a worker that lies about its task outputs", () => {
   });
 
   it("is caught when it also says it read every row, by the digest of the rows its producers sent it", async () => {
-    const { caught, result, expected } = await withLiar(
-      { alterInputs: (batches) => (batches.length > 0 && batches[0].numRows > 0 ? [batches[0].slice(1), ...batches.slice(1)] : batches) },
-      { hidesRead: true },
-    );
+    const { caught, result, expected } = await withLiar({ alterInputs: dropFirstRow }, { hidesRead: true });
     expect(caught.map((c) => c.worker)).toEqual([liar]);
     expect(caught[0].message).toMatch(/holds other rows of stage \d+'s output/);
     expect(result.distrusted).toEqual([liar]);
@@ -418,9 +429,7 @@ describe("a worker that lies about its task outputs", () => {
   });
 
   it("cannot tell a checked task from another: the tasks it is sent are the same whether any is checked or none", async () => {
-    const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
-    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
-    /** What worker `liar` is sent (the run id, fresh each run, taken out), in order. */
+    /** What worker `liar` is sent (the run id, fresh each run, taken out), sorted. */
     async function sentToLiar(verifyFraction: number): Promise<string[]> {
       const frames: string[] = [];
       class Recording extends LocalExecutors {
@@ -430,18 +439,11 @@ describe("a worker that lies about its task outputs", () => {
         }
       }
       let checked = 0;
-      await runStagedQuery({
-        query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 }),
-        workers: WORKERS,
-        coordinator: 0,
-        tables,
-        executors: new Recording(WORKERS, { chunkFile, pool }),
-        verifyTask: async (worker, task, result) => {
+      await runQ03(new Recording(WORKERS, { chunkFile, pool }), verifyFraction, {
+        verifyTask: (worker, task, result) => {
           checked++;
-          assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, result, chunkFile, pool));
+          return reExecute(worker, task, result);
         },
-        verifyFraction,
-        budgetBytes: 64 << 20,
       });
       expect(checked > 0).toBe(verifyFraction > 0);
       return frames.sort();
