@@ -1,8 +1,10 @@
 // shuffle/: where keys and chunks live (XOR distance over node positions), splitting batches by
-// key, the framed exchange stream with credit-based backpressure, and dynamic salting.
+// key, the framed exchange stream with credit-based backpressure, dynamic salting, and merging
+// sorted runs.
 export { positionOf, compareDistance, member, nearest, chunkHolders, keyTarget, Router, routerFor, ID_BYTES, type Member } from "./placement.ts";
 export { hashRows, pickHashes, type RowHashes } from "./key-hash.ts";
-export { takeRows, batchBytes } from "./take.ts";
+export { takeRows, batchBytes, concatBatches } from "./take.ts";
+export { mergeSortedRuns, UnsortedRunError } from "./merge.ts";
 export { partitionBatch, routeRows, keyHashes, type PartitionSpec } from "./partition.ts";
 export { MAX_FRAME_BYTES, ExchangeProtocolError } from "./frames.ts";
 export { BatchSender, BatchReceiver, FrameChannel, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";

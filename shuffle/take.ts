@@ -1,8 +1,9 @@
 // Picking rows out of Arrow data by index, a buffer at a time: the kernel the partitioner runs
-// once per destination. apache-arrow's JavaScript library has no such kernel (its builders go
-// value by value through type dispatch, a few times slower).
+// once per destination (and an ordered gather's merge, over its runs put end to end by
+// concatBatches). apache-arrow's JavaScript library has no such kernel (its builders go value by
+// value through type dispatch, a few times slower).
 import * as arrow from "apache-arrow";
-import { UnsupportedError } from "../common/errors.ts";
+import { UnsupportedError, invariant } from "../common/errors.ts";
 
 /** Values longer than this are copied through a view of their bytes, shorter ones byte by byte. */
 const LONG_VALUE_BYTES = 64;
@@ -100,4 +101,83 @@ function takeValidity(data: arrow.Data, indexes: Uint32Array): { bitmap: Uint8Ar
     }
   }
   return { bitmap, nullCount: indexes.length - valid };
+}
+
+/** The rows of `batches` (of one schema), one after another, as one batch with buffers of its own. */
+export function concatBatches(batches: readonly arrow.RecordBatch[]): arrow.RecordBatch {
+  invariant(batches.length > 0, "concatenating no batches");
+  const schema = batches[0].schema;
+  const length = batches.reduce((n, b) => n + b.numRows, 0);
+  const children = schema.fields.map((_, c) => concatData(batches.map((b) => b.data.children[c]), length));
+  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length, children, nullCount: 0 }));
+}
+
+function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
+  const type = parts[0].type as arrow.DataType;
+  const { bitmap: nullBitmap, nullCount } = concatValidity(parts, length);
+  switch (type.typeId) {
+    case arrow.Type.Int:
+    case arrow.Type.Float:
+    case arrow.Type.Decimal:
+    case arrow.Type.Date:
+    case arrow.Type.Timestamp:
+    case arrow.Type.Time:
+    case arrow.Type.Interval:
+    case arrow.Type.Duration:
+    case arrow.Type.FixedSizeBinary: {
+      const stride = parts[0].stride;
+      const first = parts[0].values as Uint8Array;
+      const out = new (first.constructor as new (n: number) => typeof first)(length * stride);
+      let at = 0;
+      for (const part of parts) {
+        out.set((part.values as Uint8Array).subarray(0, part.length * stride), at);
+        at += part.length * stride;
+      }
+      return arrow.makeData({ type, length, nullCount, nullBitmap, data: out } as never);
+    }
+    case arrow.Type.Bool: {
+      const out = new Uint8Array((length + 7) >> 3);
+      let at = 0;
+      for (const part of parts) {
+        const bits = part.values as Uint8Array;
+        for (let r = 0; r < part.length; r++, at++) {
+          const bit = part.offset + r;
+          if ((bits[bit >> 3] >> (bit & 7)) & 1) out[at >> 3] |= 1 << (at & 7);
+        }
+      }
+      return arrow.makeData({ type: type as arrow.Bool, length, nullCount, nullBitmap, data: out });
+    }
+    case arrow.Type.Utf8:
+    case arrow.Type.Binary: {
+      const bytes = parts.reduce((n, p) => n + (p.valueOffsets as Int32Array)[p.length] - (p.valueOffsets as Int32Array)[0], 0);
+      const outOffsets = new Int32Array(length + 1);
+      const out = new Uint8Array(bytes);
+      let row = 0;
+      for (const part of parts) {
+        const offsets = part.valueOffsets as Int32Array;
+        const base = outOffsets[row] - offsets[0];
+        out.set((part.values as Uint8Array).subarray(offsets[0], offsets[part.length]), outOffsets[row]);
+        for (let r = 1; r <= part.length; r++) outOffsets[row + r] = offsets[r] + base;
+        row += part.length;
+      }
+      return arrow.makeData({ type: type as arrow.Utf8, length, nullCount, nullBitmap, valueOffsets: outOffsets, data: out });
+    }
+    default:
+      throw new UnsupportedError(`concatenating a column of type ${type}`);
+  }
+}
+
+function concatValidity(parts: readonly arrow.Data[], length: number): { bitmap: Uint8Array | undefined; nullCount: number } {
+  const nullCount = parts.reduce((n, p) => n + p.nullCount, 0);
+  if (nullCount === 0) return { bitmap: undefined, nullCount: 0 };
+  const bitmap = new Uint8Array((length + 7) >> 3);
+  let at = 0;
+  for (const part of parts) {
+    const source = part.nullCount > 0 ? part.nullBitmap : undefined;
+    for (let r = 0; r < part.length; r++, at++) {
+      const bit = part.offset + r;
+      if (!source || (source[bit >> 3] >> (bit & 7)) & 1) bitmap[at >> 3] |= 1 << (at & 7);
+    }
+  }
+  return { bitmap, nullCount };
 }

@@ -9,8 +9,8 @@ import * as arrow from "apache-arrow";
 import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
-import { exchangeTable, readersOf, saltMergeTable, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { RowDigest, Router, SaltMap, digestRows, digestSeed, keyHashes, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
+import { exchangeTable, readersOf, saltMergeTable, type OrderKey, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
+import { EMPTY_DIGEST, RowDigest, Router, SaltMap, UnsortedRunError, batchBytes, digestRows, digestSeed, keyHashes, mergeSortedRuns, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine } from "../engine.ts";
 import type { TableColumn } from "../substrait/index.ts";
@@ -516,8 +516,10 @@ class StagedRunner {
       tasked = reading.length > 0 ? reading : [this.#run.coordinator];
       stats.tasks = tasked.length;
       const chunksOf = (w: number) => new Map([...(assigned.get(w) ?? []), ...whole]);
+      // Salted partials are merged, sorted runs merged in order, before anything is sent on.
+      const returned = merging || orderOf(runs) !== undefined;
       results = await Promise.all(
-        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, chunksOf(w), stats, merging ? [] : this.#routesOf(runs, w))),
+        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, chunksOf(w), stats, returned ? [] : this.#routesOf(runs, w))),
       );
       const receivers = asked ? inboxes : results.map((r) => r.inbox);
       this.#checkInputsRead(stage, tasked, results, receivers);
@@ -535,6 +537,8 @@ class StagedRunner {
         this.#merged.add(stage.id);
         this.#startChecks(stage, false);
       }
+      const order = orderOf(stage);
+      if (order) results = await this.#sendMerged(stage, order, tasked, results);
       stats.rowsOut = results.reduce((n, r) => n + r.rows, 0);
       if (stage.output.kind === "result") {
         invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
@@ -809,6 +813,34 @@ class StagedRunner {
   }
 
   /**
+   * An ordered gather: each task returned its rows sorted, and they go to the coordinator's
+   * receiving task merged into one order, which the reading plan keeps. Rows out of order are a
+   * wrong answer of the worker that gave them (a row digest cannot tell: it ignores order).
+   */
+  async #sendMerged(stage: Stage, order: readonly OrderKey[], tasked: readonly number[], results: readonly TaskResult[]): Promise<TaskResult[]> {
+    let merged: arrow.RecordBatch[];
+    try {
+      merged = mergeSortedRuns(results.map((r) => r.output!.batches), order);
+    } catch (error) {
+      if (!(error instanceof UnsortedRunError)) throw error;
+      const worker = tasked[error.run];
+      invariant(worker !== this.#run.coordinator, `the coordinator's own rows of stage ${stage.id} are out of order: ${error.message}`);
+      throw new WrongResultError(worker, `worker ${worker} returned the rows of stage ${stage.id} out of order (${error.message})`);
+    }
+    const routes = this.#routesOf(stage, this.#run.coordinator);
+    await Promise.all(routes.map((route) => this.#run.executors.send(route, merged)));
+    // What each task sent, as if it had sent its own rows: all of them to the coordinator.
+    const coordinator = this.#memberOf(this.#run.coordinator);
+    const members = this.#live.length;
+    return results.map(({ output, ...result }) => {
+      const at = <T>(value: T, otherwise: T) => Array.from({ length: members }, (_, m) => (m === coordinator ? value : otherwise));
+      const bytes = output!.batches.reduce((n, b) => n + batchBytes(b), 0);
+      const sent: SentSummary = { rows: result.rows, bytes: at(bytes, 0), rowsTo: at(result.rows, 0), digests: at(result.digest, EMPTY_DIGEST) };
+      return { ...result, sent: routes.map(() => sent) };
+    });
+  }
+
+  /**
    * A salted key's rows were aggregated on several workers: the tasks returned their outputs,
    * each salted key's partial rows go to its home, which merges them with the stage's salt merge
    * plan, and the coordinator sends the rows on where the stage's exchange says.
@@ -894,6 +926,11 @@ function sumSent(sent: readonly SentSummary[]): SentSummary {
     rowsTo: sumPerMember(sent.map((s) => s.rowsTo)),
     digests: digestPerMember(sent.map((s) => s.digests)),
   };
+}
+
+/** The order a stage's rows are gathered in, when its tasks sort them. */
+function orderOf(stage: Stage): readonly OrderKey[] | undefined {
+  return stage.output.kind === "gather" ? stage.output.order : undefined;
 }
 
 function partitionSpec(stage: Stage): PartitionSpec | undefined {

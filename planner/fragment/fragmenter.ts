@@ -10,8 +10,9 @@
 //     other side lacks, when that side's keys can be had before it is hashed;
 //   - windows get their rows hashed on the PARTITION BY columns;
 //   - set operations other than UNION ALL hash every input on all its columns;
-//   - ORDER BY … LIMIT keeps each node's top rows and sorts those on the coordinator; a plain
-//     LIMIT keeps each node's first rows; the root always runs on the coordinator;
+//   - ORDER BY sorts each node's rows where they are, and the coordinator merges the sorted
+//     runs (ORDER BY … LIMIT: each node's top rows); a plain LIMIT keeps each node's first rows;
+//     the root always runs on the coordinator;
 //   - a stage equal to one cut before (a repeated subquery) is not run twice: the first one's
 //     rows go to both readers (share.ts);
 //   - a table small enough to be held by every node (nation, region: isHeldEverywhere) is read
@@ -20,12 +21,12 @@
 // Column ids survive the cut: the table a consumer reads has the producer's output columns,
 // so expressions above the cut need no rewriting.
 import { UnsupportedError, invariant } from "../../common/errors.ts";
-import type { Aggregate, AggregateCall, ColumnDef, ColumnId, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, Window } from "../logical.ts";
+import type { Aggregate, AggregateCall, ColumnDef, ColumnId, ColumnRef, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, SortKey, Window } from "../logical.ts";
 import { isHeldEverywhere } from "../catalog.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
 import { emitPlan } from "../substrait/emit.ts";
-import { isInteger, toSubstraitType, type SqlType } from "../types.ts";
+import { isInteger, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
 import { shareRepeatedStages } from "./share.ts";
 import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
 
@@ -70,7 +71,8 @@ interface Fragment {
 
 type PendingExchange =
   | { kind: "hash"; keys: readonly ColumnId[]; salting?: { mode: "spread" | "replicate"; saltBy: readonly ColumnId[] | "all" } }
-  | { kind: "broadcast" | "gather" | "forward" | "result" };
+  | { kind: "gather"; order?: readonly SortKey[] }
+  | { kind: "broadcast" | "forward" | "result" };
 
 interface PendingStage {
   id: number;
@@ -154,10 +156,8 @@ class Fragmenter {
         return this.#join(plan);
       case "window":
         return this.#window(plan);
-      case "sort": {
-        const input = this.#gather(this.#walk(plan.input));
-        return { plan: { ...plan, input: input.plan }, dist: SINGLE };
-      }
+      case "sort":
+        return this.#sort(plan, whole(this.#walk(plan.input)));
       case "limit":
         return this.#limit(plan);
       case "set":
@@ -339,14 +339,25 @@ class Fragmenter {
     return here(this.#cut(input, { kind: "hash", keys: shared }), { kind: "hashed", keys: shared });
   }
 
+  /** `plan` over its walked `input`: all its rows on the coordinator, in order. */
+  #sort(plan: Sort, input: Fragment): Fragment {
+    const sorted = { plan: { ...plan, input: input.plan }, dist: input.dist };
+    if (input.dist.kind === "single") return sorted;
+    // Each node sorts its rows; the coordinator merges the runs, which its plan reads in order.
+    if (mergeableOrder(plan)) return this.#cut(sorted, { kind: "gather", order: plan.keys });
+    return { plan: { ...plan, input: this.#gather(input).plan }, dist: SINGLE };
+  }
+
   #limit(plan: Limit): Fragment {
     const sort = plan.input.kind === "sort" ? plan.input : undefined;
     const input = whole(this.#walk(sort ? sort.input : plan.input));
     const finish = (below: LogicalPlan): Fragment => ({ plan: { ...plan, input: sort ? { ...sort, input: below } : below }, dist: SINGLE });
     if (input.dist.kind === "single") return finish(input.plan);
-    if (plan.count === undefined) return finish(this.#gather(input).plan);
-    // Each node keeps its first offset+count rows (its top ones when sorted); the coordinator picks from those.
+    if (plan.count === undefined) return { plan: { ...plan, input: sort ? this.#sort(sort, input).plan : this.#gather(input).plan }, dist: SINGLE };
+    // Each node keeps its first offset+count rows (its top ones when sorted); the coordinator picks
+    // from those, merged in order when they are sorted.
     const local: LogicalPlan = { kind: "limit", input: sort ? ({ ...sort, input: input.plan } satisfies Sort) : input.plan, offset: 0, count: plan.offset + plan.count };
+    if (sort && mergeableOrder(sort)) return { plan: { ...plan, input: this.#cut({ plan: local, dist: input.dist }, { kind: "gather", order: sort.keys }).plan }, dist: SINGLE };
     return finish(this.#gather({ plan: local, dist: input.dist }).plan);
   }
 
@@ -431,6 +442,8 @@ class Fragmenter {
     if (spec.kind === "hash") {
       const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "all" ? columns.map((_, i) => i) : spec.salting.saltBy.map(indexOf) };
       output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}) };
+    } else if (spec.kind === "gather" && spec.order) {
+      output = { kind: "gather", order: spec.order.map((k) => ({ column: indexOf((k.expr as ColumnRef).id), descending: k.descending, nullsFirst: k.nullsFirst })) };
     } else output = { kind: spec.kind };
     const emitted: Stage = {
       id: stage.id,
@@ -462,6 +475,14 @@ class Fragmenter {
 /** Rows every node holds, when all of them must be together: read on the coordinator. */
 function whole(fragment: Fragment): Fragment {
   return fragment.dist.kind === "everywhere" ? { plan: fragment.plan, dist: SINGLE } : fragment;
+}
+
+/** Key types the coordinator's merge of sorted runs compares exactly as DuckDB sorts them (shuffle/merge.ts). */
+const MERGEABLE_KEY_KINDS: ReadonlySet<TypeKind> = new Set(["boolean", "i8", "i16", "i32", "i64", "fp32", "fp64", "decimal", "string", "binary", "date", "time", "timestamp"]);
+
+/** Whether the runs of `sort` sorted on several nodes can be merged: every key a column of a type the merge compares. */
+function mergeableOrder(sort: Sort): boolean {
+  return sort.keys.every((k) => k.expr.kind === "column" && MERGEABLE_KEY_KINDS.has(k.expr.type.kind));
 }
 
 function mapKeys(dist: Distribution, renamed: ReadonlyMap<ColumnId, ColumnId>): Distribution {

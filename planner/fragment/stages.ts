@@ -55,12 +55,25 @@ export type Exchange =
   | { kind: "hash"; keys: number[]; salting?: Salting }
   /** Every row to every node. */
   | { kind: "broadcast" }
-  /** Every row to the coordinator. */
-  | { kind: "gather" }
+  /**
+   * Every row to the coordinator. With `order`, each task's rows are sorted so, and the
+   * coordinator merges the tasks' rows into that order before the reading stage sees them.
+   */
+  | { kind: "gather"; order?: OrderKey[] }
   /** Rows stay on the node that produced them. */
   | { kind: "forward" }
   /** The root's rows: the query's answer. */
   | { kind: "result" };
+
+/**
+ * One key of an ordered gather: an output column, its direction, and where its NULLs go (before
+ * or after every value, whatever the direction), as DuckDB orders them.
+ */
+export interface OrderKey {
+  column: number;
+  descending: boolean;
+  nullsFirst: boolean;
+}
 
 /**
  * How a hash exchange behaves when its receiver salts a hot key: "spread" sends the key's rows
@@ -99,6 +112,8 @@ function exchangeText(exchange: Exchange): string {
   switch (exchange.kind) {
     case "hash":
       return `hash(${exchange.keys.map((k) => `c${k}`).join(", ")})${exchange.salting ? ` salting=${exchange.salting.mode}` : ""}`;
+    case "gather":
+      return exchange.order ? `gather merged by ${exchange.order.map((k) => `c${k.column} ${k.descending ? "DESC" : "ASC"}${k.nullsFirst ? " NULLS FIRST" : ""}`).join(", ")}` : "gather";
     default:
       return exchange.kind;
   }

@@ -128,4 +128,27 @@ describe("fragmentPlan", () => {
       expect(relsOf(left.plan).some((r) => r.aggregate !== undefined)).toBe(false);
     }
   });
+
+  it("sorts rows on the nodes and has the coordinator merge them, its plan sorting nothing", () => {
+    const merged = (sql: string) => {
+      const stages = stagesOf(sql);
+      const root = stages[stages.length - 1];
+      return { gather: stages.find((s) => s.output.kind === "gather")!, rootSorts: relsOf(root.plan).some((r) => r.sort !== undefined), explain: explainStages({ stages, names: [] }) };
+    };
+    // Sort keys are the sort's input columns: v (c0), then k projected as a key (c1).
+    const plain = merged("SELECT v FROM big ORDER BY k DESC, v NULLS FIRST");
+    expect(plain.gather.output).toEqual({ kind: "gather", order: [{ column: 1, descending: true, nullsFirst: false }, { column: 0, descending: false, nullsFirst: true }] });
+    expect(relsOf(plain.gather.plan).some((r) => r.sort !== undefined)).toBe(true);
+    expect(plain.rootSorts).toBe(false);
+    expect(plain.explain).toContain("gather merged by c1 DESC, c0 ASC NULLS FIRST");
+    // ORDER BY … LIMIT: each node's top rows, merged; the root keeps the first ones.
+    const top = merged("SELECT k, v FROM big ORDER BY k LIMIT 10 OFFSET 5");
+    expect(top.gather.output).toEqual({ kind: "gather", order: [{ column: 0, descending: false, nullsFirst: false }] });
+    expect(relsOf(top.gather.plan).some((r) => r.fetch !== undefined)).toBe(true);
+    expect(top.rootSorts).toBe(false);
+    // A key the merge cannot compare (an interval): gathered whole and sorted on the coordinator.
+    const interval = merged("SELECT v, INTERVAL '1' DAY AS i FROM big ORDER BY i, k");
+    expect(interval.gather.output).toEqual({ kind: "gather" });
+    expect(interval.rootSorts).toBe(true);
+  });
 });

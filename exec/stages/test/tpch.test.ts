@@ -3,15 +3,16 @@
 // hash, rows moving between the workers' exchange hosts through hash, broadcast and gather
 // exchanges, and every task and its answer through the wire format. Every answer equals the single plan's on one engine
 // reading the whole files.
-import type * as arrow from "apache-arrow";
+import * as arrow from "apache-arrow";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateTpch, type GeneratedTable } from "../../../datagen/tpch/index.ts";
-import { fragmentPlan, explainStages } from "../../../planner/fragment/index.ts";
+import { fragmentPlan, explainStages, type Stage } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
+import { takeRows } from "../../../shuffle/index.ts";
 import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
 import {
@@ -152,6 +153,59 @@ describe("a stage read by several stages", () => {
       const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new WireExecutors(WORKERS, { chunkFile, pool }), budgetBytes });
       expect(resultLines(resultValues(result.table), "nosort", 0), `budget ${budgetBytes}`).toEqual(expected);
     }
+  });
+});
+
+describe("ORDER BY across workers", () => {
+  const sorts = [
+    "select l_orderkey, l_linenumber, l_shipdate, l_comment from lineitem order by l_comment, l_orderkey, l_linenumber",
+    "select o_orderkey, o_totalprice, o_orderpriority from orders order by o_orderpriority desc, o_totalprice, o_orderkey",
+    "select l_orderkey, l_linenumber, l_extendedprice * (1 - l_discount) as net from lineitem order by net desc, l_orderkey, l_linenumber limit 25 offset 10",
+    "select o_orderkey, nullif(o_orderstatus, 'F') as status from orders order by status desc nulls first, o_orderkey offset 20",
+  ];
+  const expectedOf = async (sql: string) => resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+  const stagedOf = (sql: string) => {
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    return fragmentPlan(planned.logical, planned.names);
+  };
+
+  it.each(sorts)("%s: each worker sorts its rows, the coordinator merges them without sorting again, in DuckDB's order", async (sql) => {
+    const query = stagedOf(sql);
+    const gathered = query.stages.find((s) => s.output.kind === "gather")!;
+    expect(gathered.output, explainStages(query)).toMatchObject({ kind: "gather", order: expect.any(Array) });
+    expect(gathered.runsOn).toBe("nodes");
+    const sortsIn = (stage: Stage) => JSON.stringify(stage.plan, (_, v) => (typeof v === "bigint" ? `${v}` : v)).includes('"sorts"');
+    expect(sortsIn(gathered)).toBe(true);
+    expect(sortsIn(query.stages[query.stages.length - 1])).toBe(false);
+    const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 1, tables, executors: new WireExecutors(WORKERS, { coordinator: 1, chunkFile, pool }), budgetBytes: 64 << 20 });
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(await expectedOf(sql));
+    expect(result.stages.find((s) => s.id === gathered.id)!.tasks).toBeGreaterThan(1);
+  });
+
+  it("a worker that returns its rows out of order is caught without re-executing anything, and the query starts over without it", async () => {
+    const liar = 3;
+    const reversed = (output: arrow.Table) => {
+      const batches = output.batches.toReversed().map((b) => takeRows(b, Uint32Array.from({ length: b.numRows }, (_, i) => b.numRows - 1 - i)));
+      return new arrow.Table(output.schema, batches);
+    };
+    class Lying extends LocalExecutors {
+      override runTask(worker: number, task: Task): Promise<TaskResult> {
+        return worker === liar ? executeTask(task, { host: this.hosts[worker], chunkFile, pool, alter: reversed }) : super.runTask(worker, task);
+      }
+    }
+    const caught: { worker: number; message: string }[] = [];
+    const result = await runStagedQuery({
+      query: stagedOf(sorts[0]),
+      workers: WORKERS,
+      coordinator: 0,
+      tables,
+      executors: new Lying(WORKERS, { chunkFile, pool }),
+      budgetBytes: 64 << 20,
+      onWrongResult: (worker, error) => caught.push({ worker, message: error.message }),
+    });
+    expect(caught).toEqual([{ worker: liar, message: expect.stringMatching(/out of order/) }]);
+    expect(result.distrusted).toEqual([liar]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(await expectedOf(sorts[0]));
   });
 });
 
