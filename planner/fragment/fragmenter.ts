@@ -46,6 +46,11 @@ export interface FragmentOptions {
   expectedNodes?: number;
   /** Let receivers salt hot keys of aggregate and join inputs (default true). */
   salting?: boolean;
+  /**
+   * Read the tables every node holds (isHeldEverywhere) whole where they are needed (default
+   * true); false: like any other table, where its chunks' tasks run (tests that want exchanges).
+   */
+  smallTablesEverywhere?: boolean;
 }
 
 type Distribution =
@@ -110,7 +115,7 @@ const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
 export function fragmentPlan(plan: LogicalPlan, names: readonly string[], options: FragmentOptions = {}): StagedQuery {
   plan = transformUp(plan, uncorrelatedExistsAsJoin);
   assertNoSubqueries(plan);
-  const fragmenter = new Fragmenter(options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT, options.expectedNodes ?? DEFAULT_EXPECTED_NODES, options.salting ?? true);
+  const fragmenter = new Fragmenter(options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT, options.expectedNodes ?? DEFAULT_EXPECTED_NODES, options.salting ?? true, options.smallTablesEverywhere ?? true);
   return fragmenter.run(plan, names);
 }
 
@@ -118,15 +123,22 @@ class Fragmenter {
   readonly #broadcastRowLimit: number;
   readonly #expectedNodes: number;
   readonly #salting: boolean;
+  readonly #smallTablesEverywhere: boolean;
   readonly #stages: PendingStage[] = [];
   /** The scans that read an exchange, by the producing stage's id. */
   readonly #exchangeScans = new Map<LogicalPlan, number>();
 
-  constructor(broadcastRowLimit: number, expectedNodes: number, salting: boolean) {
+  constructor(broadcastRowLimit: number, expectedNodes: number, salting: boolean, smallTablesEverywhere: boolean) {
     invariant(expectedNodes >= 1, "a plan is cut for at least one node");
     this.#broadcastRowLimit = broadcastRowLimit;
     this.#expectedNodes = expectedNodes;
     this.#salting = salting;
+    this.#smallTablesEverywhere = smallTablesEverywhere;
+  }
+
+  /** Whether `scan` reads a table held by every node, read whole wherever it is needed. */
+  #everywhere(scan: Scan): boolean {
+    return this.#smallTablesEverywhere && isHeldEverywhere(scan.table);
   }
 
   run(plan: LogicalPlan, names: readonly string[]): StagedQuery {
@@ -138,7 +150,7 @@ class Fragmenter {
   #walk(plan: LogicalPlan): Fragment {
     switch (plan.kind) {
       case "scan":
-        return { plan, dist: isHeldEverywhere(plan.table) ? EVERYWHERE : SPREAD };
+        return { plan, dist: this.#everywhere(plan) ? EVERYWHERE : SPREAD };
       case "values":
         return { plan, dist: SINGLE };
       case "filter": {
@@ -431,7 +443,7 @@ class Fragmenter {
       if (input !== undefined) inputs.push(input);
       else if (node.kind === "scan" && !scans.some((s) => s.join(".") === node.table.names.join("."))) {
         scans.push([...node.table.names]);
-        if (isHeldEverywhere(node.table)) everywhere.push(node.table.names.join("."));
+        if (this.#everywhere(node)) everywhere.push(node.table.names.join("."));
       }
       children(node).forEach(visit);
     };
