@@ -413,17 +413,18 @@ export class TrustqlNode {
     json(res, 200, { datasets });
   }
 
-  async #readQueryRequest(req: IncomingMessage, res: ServerResponse): Promise<{ sql: string; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown; progress?: unknown } | undefined> {
+  async #readQueryRequest(req: IncomingMessage, res: ServerResponse): Promise<{ sql: string; budgetBytes?: unknown; verifyFraction?: unknown; smallTablesEverywhere?: boolean; queryTx?: unknown; progress?: unknown } | undefined> {
     const body = await readBody(req, 1 << 20);
     if (!body) return void json(res, 413, { error: "a query request is at most 1 MiB" });
-    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown; queryTx?: unknown; progress?: unknown };
+    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown; smallTablesEverywhere?: unknown; queryTx?: unknown; progress?: unknown };
     try {
       request = JSON.parse(new TextDecoder().decode(body));
     } catch {
       return void json(res, 400, { error: "a query request is JSON: {\"sql\": \"...\"}" });
     }
     if (typeof request.sql !== "string" || request.sql.trim() === "") return void json(res, 400, { error: "the request has no sql" });
-    return request as { sql: string };
+    if (request.smallTablesEverywhere !== undefined && typeof request.smallTablesEverywhere !== "boolean") return void json(res, 400, { error: "smallTablesEverywhere: expected true or false" });
+    return request as { sql: string; smallTablesEverywhere?: boolean };
   }
 
   /** What a client needs to pay for a query: the plan hash, who is paid, the datasets to reference. */
@@ -431,7 +432,7 @@ export class TrustqlNode {
     const request = await this.#readQueryRequest(req, res);
     if (!request) return;
     try {
-      const { planHash, datasets } = this.#queries.plan(request.sql);
+      const { planHash, datasets } = this.#queries.plan(request.sql, request);
       json(res, 200, {
         planHash,
         coordinator: toHex(addressOf(this.#keys.publicKey)),
@@ -455,7 +456,7 @@ export class TrustqlNode {
     let planned: PlannedQuery | undefined;
     if (request.queryTx !== undefined) {
       try {
-        planned = this.#queries.plan(request.sql);
+        planned = this.#queries.plan(request.sql, request);
       } catch (error) {
         if (isUserError(error)) return json(res, 400, { error: (error as Error).message });
         throw error;
@@ -479,7 +480,7 @@ export class TrustqlNode {
       if (!res.writableFinished) clientGone.abort();
     });
     try {
-      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, onStage: streaming ? (stage) => line({ stage }) : undefined, signal: clientGone.signal });
+      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, smallTablesEverywhere: request.smallTablesEverywhere, onStage: streaming ? (stage) => line({ stage }) : undefined, signal: clientGone.signal });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
       const columns = tableToText(answer.table, answer.names);
       const rows = Array.from({ length: answer.table.numRows }, (_, r) => columns.map((c) => c.values[r]));

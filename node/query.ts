@@ -66,6 +66,8 @@ export interface QueryOptions {
   planned?: PlannedQuery;
   budgetBytes?: number;
   verifyFraction?: number;
+  /** False: small tables are read where their chunks are, like others (see FragmentOptions; for tests that want rows to cross nodes). */
+  smallTablesEverywhere?: boolean;
   onStage?: (stats: StageStats) => void;
   /** Cancels the query: it fails and every node stops its tasks. */
   signal?: AbortSignal;
@@ -225,9 +227,9 @@ export class QueryService {
    * Plans SQL over the recorded datasets: the stages, the hash of their plans (what a query
    * transaction commits to), and the datasets it reads.
    */
-  plan(sql: string): PlannedQuery {
+  plan(sql: string, options: Pick<QueryOptions, "smallTablesEverywhere"> = {}): PlannedQuery {
     const planned = planSql(sql, this.#datasets.catalog(), { twoPhaseAggregates: true });
-    const query = fragmentPlan(planned.logical, planned.names);
+    const query = fragmentPlan(planned.logical, planned.names, { smallTablesEverywhere: options.smallTablesEverywhere });
     const hash = createHash("sha256");
     for (const stage of query.stages) {
       for (const plan of [stage.plan, ...(stage.fusedWithInput ? [stage.fusedWithInput] : [])]) {
@@ -242,7 +244,7 @@ export class QueryService {
 
   async run(sql: string, options: QueryOptions = {}): Promise<QueryAnswer> {
     const planStarted = performance.now();
-    const { query } = options.planned ?? this.plan(sql);
+    const { query } = options.planned ?? this.plan(sql, options);
     const attestations: Attestation[] = [];
     const workers = [this.#self, ...(await this.#network.peersServing(PROTOCOLS.task)).sort()];
     const tables = new Map<string, PlacedTable>();

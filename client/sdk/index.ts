@@ -101,7 +101,7 @@ export class NodeClient {
   }
 
   /** Runs SQL over the cluster's datasets with this node as coordinator; `onStage` hears of each stage as it finishes. */
-  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number; queryTx?: string; onStage?: (stage: StageStats) => void } = {}): Promise<ClusterQueryResult> {
+  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number; smallTablesEverywhere?: boolean; queryTx?: string; onStage?: (stage: StageStats) => void } = {}): Promise<ClusterQueryResult> {
     const { onStage, ...request } = options;
     const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...request, progress: onStage !== undefined }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
     let body: ClusterQueryWire & { error?: string };

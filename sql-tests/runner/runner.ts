@@ -1,8 +1,8 @@
 // Runs .slt files: setup statements on a scratch DuckDB, each query through trustql (SQL →
 // Substrait → DuckDB over parquet, in one-phase and two-phase aggregate plans, and cut into
-// stages run on four workers with exchanges between them) and, in differential mode, through
-// DuckDB directly on the same parquet files.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// stages run on four workers with exchanges between them; or, given a cluster, through the
+// cluster's nodes) and, in differential mode, through DuckDB directly on the same parquet files.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
@@ -33,6 +33,16 @@ export interface RunOptions {
   differential?: boolean;
   /** Rewrite result blocks from DuckDB's answers. */
   update?: boolean;
+  /** Run every query through this cluster instead of the plans here. */
+  cluster?: ClusterTarget;
+}
+
+/** A cluster the corpus runs on: its setup tables loaded as a dataset, its queries sent to a node. */
+export interface ClusterTarget {
+  /** Makes the tables in `files` (one parquet file per table, named after it) the ones queries read, in place of those loaded before. */
+  load(files: readonly string[]): Promise<void>;
+  /** A query's rows, as resultValues gives them. */
+  query(sql: string): Promise<string[][]>;
 }
 
 const PLAN_VARIANTS = [
@@ -67,14 +77,17 @@ class SltSession {
   #dirty = true;
   hashThreshold = 0;
 
-  private constructor(instance: DuckDBInstance, setup: DuckDBConnection) {
+  readonly cluster: ClusterTarget | undefined;
+
+  private constructor(instance: DuckDBInstance, setup: DuckDBConnection, cluster: ClusterTarget | undefined) {
     this.#instance = instance;
     this.#setup = setup;
+    this.cluster = cluster;
   }
 
-  static async open(): Promise<SltSession> {
+  static async open(cluster?: ClusterTarget): Promise<SltSession> {
     const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
-    return new SltSession(instance, await instance.connect());
+    return new SltSession(instance, await instance.connect(), cluster);
   }
 
   async statement(sql: string): Promise<void> {
@@ -90,8 +103,13 @@ class SltSession {
     const engine = await LocalEngine.open({ threads: 1 });
     const tables = (await this.#setup.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")).getRows();
     this.placed = new Map();
+    // A table is named after its file (for a cluster's dataset too): each version in a folder of its own.
+    const folder = join(this.#dir, `v${this.#version}`);
+    mkdirSync(folder);
+    const files: string[] = [];
     for (const [name] of tables) {
-      const file = join(this.#dir, `${name}-${this.#version}.parquet`);
+      const file = join(folder, `${name}.parquet`);
+      files.push(file);
       await this.#setup.run(`COPY "${name}" TO '${file}' (FORMAT parquet)`);
       await engine.registerParquet([String(name)], [file]);
       await engine.runReferenceSql(`CREATE VIEW "${name}" AS SELECT * FROM read_parquet('${file}')`);
@@ -100,6 +118,7 @@ class SltSession {
       for (const c of chunks) this.chunkFiles.set(c.hash, c.file);
       this.placed.set(String(name), placeTable(schema, chunks, STAGED_WORKERS));
     }
+    await this.cluster?.load(files);
     this.#engine = engine;
     this.#dirty = false;
     return engine;
@@ -154,7 +173,7 @@ async function runStatement(session: SltSession, record: StatementRecord, failur
 async function expectTrustqlError(session: SltSession, sql: string, text: string, fail: (m: string) => void): Promise<void> {
   const engine = await session.engine();
   try {
-    await trustqlRows(engine, sql, false);
+    await (session.cluster ? session.cluster.query(sql) : trustqlRows(engine, sql, false));
     fail(`expected trustql to refuse the query${text ? ` with '${text}'` : ""}, it ran`);
   } catch (error) {
     const message = firstLine(error);
@@ -162,7 +181,7 @@ async function expectTrustqlError(session: SltSession, sql: string, text: string
   }
 }
 
-async function runQuery(session: SltSession, record: QueryRecord, options: Required<RunOptions>, failures: Failure[]): Promise<string[] | undefined> {
+async function runQuery(session: SltSession, record: QueryRecord, options: Required<Omit<RunOptions, "cluster">>, failures: Failure[]): Promise<string[] | undefined> {
   const fail = (message: string) => failures.push({ line: record.line, sql: record.sql, message });
   if (record.errorText !== undefined) {
     await expectTrustqlError(session, record.sql, record.errorText, fail);
@@ -180,10 +199,12 @@ async function runQuery(session: SltSession, record: QueryRecord, options: Requi
       return undefined;
     }
   }
-  for (const variant of PLAN_VARIANTS) {
+  const cluster = session.cluster;
+  const variants = cluster ? [{ name: "cluster", run: () => cluster.query(record.sql) }] : PLAN_VARIANTS.map((variant) => ({ name: variant.name, run: () => (variant.staged ? stagedRows(session, engine, record.sql) : trustqlRows(engine, record.sql, variant.twoPhaseAggregates)) }));
+  for (const variant of variants) {
     let ours: string[];
     try {
-      const rows = variant.staged ? await stagedRows(session, engine, record.sql) : await trustqlRows(engine, record.sql, variant.twoPhaseAggregates);
+      const rows = await variant.run();
       if (rows.length > 0 && rows[0].length !== record.types.length) {
         fail(`${variant.name}: ${rows[0].length} columns, the record's types say ${record.types.length}`);
         continue;
@@ -220,7 +241,7 @@ export async function runSltFile(path: string, options: RunOptions = {}): Promis
   const records: SltRecord[] = parseSlt(text, path);
   const failures: Failure[] = [];
   const rewrites: { record: QueryRecord; lines: string[] }[] = [];
-  const session = await SltSession.open();
+  const session = await SltSession.open(options.cluster);
   let queries = 0;
   try {
     for (const record of records) {
