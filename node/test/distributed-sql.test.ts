@@ -2,10 +2,10 @@
 // a dataset (chunks on the two nodes nearest each chunk's hash, the manifest in a transaction),
 // every TPC-H query through a different coordinator, compared with DuckDB alone on the same
 // files. Then pruning as EXPLAIN ANALYZE shows it (a ship-date filter on lineitem sorted by ship
-// date), a paid query's proof, a node killed mid-query, a node lying about its outputs, and the
-// sqllogictest corpus.
+// date), a paid query's proof, a node killed mid-query, a node lying about its outputs, the
+// sqllogictest corpus, and a skewed key under a small memory budget.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -127,12 +127,38 @@ describe("the sqllogictest corpus through the cluster", () => {
   }, 120_000);
 });
 
+describe("a Zipf-skewed key under a small memory budget on the cluster", () => {
+  /** Above each receiving task's fair share of the shuffled rows, far below the hot key's. */
+  const budgetBytes = 1 << 20;
+  /** The most one exchange batch (4,096 of these narrow rows) may take a task past its budget. */
+  const batchSlack = 256 << 10;
+
+  it("salts the hot key, spreads it over the nodes and merges it: DuckDB's answer, no node's receiving task past its budget and a batch", async () => {
+    // Even rows have key 0 (half of 200k); the others follow a Zipf-like law over 1..1000.
+    const file = join(dir, "skew", "skewed.parquet");
+    mkdirSync(join(dir, "skew"));
+    await reference.runReferenceSql(`COPY (SELECT CASE WHEN i % 2 = 0 THEN 0 ELSE 1 + floor(1000 * pow((hash(i) % 1000000) / 1000000.0, 3))::INTEGER END AS k,
+      (i % 97)::DOUBLE AS v, 'note-' || (i % 40000) AS note FROM range(200000) r(i)) TO '${file}' (FORMAT parquet)`);
+    await reference.runReferenceSql(`CREATE VIEW skewed AS SELECT * FROM read_parquet('${file}')`);
+    await addDataset({ name: "skew", files: [file], cluster, payer: readKeyFile(cluster.genesisKey), chunkRows: 20_000 });
+    const sql = "SELECT k, count(DISTINCT note) AS notes, count(*) AS n FROM skewed GROUP BY k";
+    const answer = await nodes[1].query(sql, { budgetBytes });
+    expect(resultLines(resultValues(answer.table), "rowsort", 0)).toEqual(resultLines(resultValues((await reference.runReferenceSql(sql)).table), "rowsort", 0));
+    const salted = answer.stages.filter((s) => s.saltedKeys > 0);
+    expect(salted.length).toBeGreaterThan(0);
+    for (const stage of salted) {
+      expect(stage.peakInputBytes).toHaveLength(4);
+      for (const peak of stage.peakInputBytes) expect(peak, JSON.stringify(answer.stages.map((s) => [s.id, s.output, s.saltedKeys, s.peakInputBytes, s.rowsOut])) + answer.plan).toBeLessThanOrEqual(budgetBytes + batchSlack);
+    }
+  });
+});
+
 describe("TPC-H on a cluster of four processes", () => {
   it("records the dataset on every node, each chunk held by two, a small table's by all", async () => {
     for (const node of nodes) {
       const { datasets } = await node.datasets();
-      expect(datasets.map((d) => d.name)).toEqual(["slt", "tpch"]);
-      expect(datasets[1].tables.find((t) => t.name === "lineitem")?.rows).toBe(tables.find((t) => t.name === "lineitem")!.rows);
+      expect(datasets.map((d) => d.name)).toEqual(["skew", "slt", "tpch"]);
+      expect(datasets[2].tables.find((t) => t.name === "lineitem")?.rows).toBe(tables.find((t) => t.name === "lineitem")!.rows);
     }
     const listed = await Promise.all(nodes.map((n) => n.datasets().then((d) => d.datasets.find((x) => x.name === "tpch")!.tables)));
     for (const table of listed[0]) {
