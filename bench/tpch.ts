@@ -58,7 +58,7 @@ try {
     chunkRows: values["chunk-rows"] ? Number(values["chunk-rows"]) : undefined,
   });
   const chunks = added.tables.reduce((n, t) => n + t.chunks, 0);
-  process.stdout.write(`dataset added in ${formatMs(performance.now() - addStarted)}: ${chunks} chunks, ${added.uploads} copies on ${nodeCount} nodes\n\n`);
+  process.stdout.write(`dataset added in ${formatMs(performance.now() - addStarted)}: ${chunks} chunks, ${added.copies} copies on ${nodeCount} nodes\n\n`);
 
   const duckdb = await DuckDBInstance.create(":memory:");
   const reference = await duckdb.connect();

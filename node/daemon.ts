@@ -122,6 +122,10 @@ export class TrustqlNode {
   /** This node's ledger keys: it signs result transactions with them. */
   readonly #keys: KeyPair;
   #replicateTimer: NodeJS.Timeout | undefined;
+  /** A re-replication pass is running; `#replicateAgain`: another was asked for meanwhile. */
+  #replicating = false;
+  #replicateAgain = false;
+  #stopping = false;
   readonly #metrics = new Metrics();
   /** How many open transactions still admit a client's submission (see admission.ts). */
   readonly #admission = new AdmissionLimit();
@@ -264,16 +268,33 @@ export class TrustqlNode {
     }, RESYNC_INTERVAL_MS);
     resync.unref();
     for (const tx of store.pendingTransactions()) publish(ledger.submit(tx, Date.now()));
-    let replicating = false;
-    const replicate = setInterval(() => {
-      if (replicating) return;
-      replicating = true;
-      queries.replicate().catch((error) => log("warn", "replicate_failed", { error: String((error as Error).message) })).finally(() => (replicating = false));
-    }, REPLICATE_INTERVAL_MS);
+    const replicate = setInterval(() => node.#replicate(), REPLICATE_INTERVAL_MS);
     replicate.unref();
     node.#replicateTimer = replicate;
     log("info", "node_started", { ...info });
     return node;
+  }
+
+  /**
+   * Fetches the chunks this node should hold and lacks (a dataset just recorded, a holder gone),
+   * now, or right after the pass that is running.
+   */
+  #replicate(): void {
+    if (this.#replicating) {
+      this.#replicateAgain = true;
+      return;
+    }
+    this.#replicating = true;
+    this.#queries
+      .replicate()
+      .catch((error) => this.#log("warn", "replicate_failed", { error: String((error as Error).message) }))
+      .finally(() => {
+        this.#replicating = false;
+        if (this.#replicateAgain && !this.#stopping) {
+          this.#replicateAgain = false;
+          this.#replicate();
+        }
+      });
   }
 
   countStall(): void {
@@ -317,6 +338,8 @@ export class TrustqlNode {
       try {
         this.#datasets.record(manifest, hash, index);
         this.#log("info", "dataset_recorded", { name: manifest.name, tx: hash, chunks: manifest.chunks.length });
+        // Its chunks were sent to one holder each: the others fetch their copies now.
+        this.#replicate();
       } catch (error) {
         this.#log("warn", "dataset_refused", { tx: hash, error: (error as Error).message });
       }
@@ -609,6 +632,7 @@ export class TrustqlNode {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#timer);
     clearInterval(this.#replicateTimer);
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));

@@ -119,6 +119,14 @@ export function currentHolders(hash: string, rows: number, manifest: DatasetMani
 }
 
 /**
+ * The nodes a chunk of a table of `rows` rows was placed on when its dataset was added, nearest
+ * its hash first (`members`: the manifest's, as placement members, when the caller has them).
+ */
+export function placedHolders(hash: string, rows: number, manifest: DatasetManifest, members: readonly Member[] = manifest.members.map(member)): string[] {
+  return chunkHolders(hash, members, copiesHeld(rows, manifest.replicas, members.length)).map((m) => m.peerId);
+}
+
+/**
  * The manifest's tables for a query over `workers` (peer ids, live): each chunk's holders are
  * the live nodes it was placed on, nearest its hash first, then the live nodes that should hold
  * it now (re-replicated copies), as worker indexes.
@@ -131,8 +139,8 @@ export function placedTables(manifest: DatasetManifest, workers: readonly string
     placed.set(table.names.join("."), {
       columns: table.schema.names.map((name, i) => ({ name, type: table.schema.struct!.types[i] })),
       chunks: table.chunks.map((c) => {
-        const placed = chunkHolders(c.hash, members, copiesHeld(table.rows, manifest.replicas, members.length))
-          .map((m) => index.get(m.peerId))
+        const placed = placedHolders(c.hash, table.rows, manifest, members)
+          .map((peer) => index.get(peer))
           .filter((i): i is number => i !== undefined);
         const now = currentHolders(c.hash, table.rows, manifest, workers)
           .map((peer) => index.get(peer))

@@ -28,7 +28,7 @@ import {
   assertSameOutput,
   checkTaskHere,
 } from "../exec/stages/index.ts";
-import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, checkInboxStatus, isRunId, type InboxStatus, type OutputRoute } from "../shuffle/index.ts";
+import { ExchangeHost, ExchangePeerLostError, ExchangeProtocolError, checkInboxStatus, isRunId, member, type InboxStatus, type OutputRoute } from "../shuffle/index.ts";
 import { readFileSync } from "node:fs";
 import type { KeyPair } from "../ledger/crypto.ts";
 import { attest, sha256Hex, verifyAttestation, type Attestation } from "./attestation.ts";
@@ -40,7 +40,7 @@ import type { DatasetStore, RecordedDataset } from "./datasets.ts";
 import { createHash } from "node:crypto";
 import { Plan } from "../proto/index.ts";
 import type { StagedQuery } from "../planner/fragment/index.ts";
-import { currentHolders, placedTables, readManifest } from "./manifest.ts";
+import { currentHolders, placedHolders, placedTables, readManifest } from "./manifest.ts";
 
 /** The largest task or task output one request carries. */
 export const MAX_TASK_BYTES = 256 << 20;
@@ -368,10 +368,12 @@ export class QueryService {
     const live = [this.#self, ...(await this.#network.peersServing(PROTOCOLS.task))];
     let fetched = 0;
     for (const { manifest } of this.#datasets.list()) {
+      const members = manifest.members.map(member);
       for (const table of readManifest(manifest)) {
         for (const chunk of table.chunks) {
           if (this.#datasets.hasChunk(chunk.hash) || !currentHolders(chunk.hash, table.rows, manifest, live).includes(this.#self)) continue;
-          const sources = [...new Set([...manifest.members, ...live])].filter((p) => p !== this.#self && live.includes(p));
+          // Those it was placed on first (a new dataset's chunk is on the nearest of them), then any live node.
+          const sources = [...new Set([...placedHolders(chunk.hash, table.rows, manifest, members), ...live])].filter((p) => p !== this.#self && live.includes(p));
           if (await this.#fetchChunk(chunk.hash, sources)) {
             fetched++;
             this.#log("chunk_replicated", { chunk: chunk.hash, table: table.names.join(".") });

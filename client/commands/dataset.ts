@@ -59,7 +59,7 @@ export const datasetAddCommand: Command = {
         replicas: wholeNumber(values.replicas, "replicas") ?? DEFAULT_REPLICAS,
         chunkRows: wholeNumber(values["chunk-rows"], "chunk-rows"),
         sortBy: sortFlags(values.sort as string[] | undefined),
-        onProgress: ({ phase, done, total, detail }) => line.update(`${progressBar(done / total)} ${phase === "cut" ? "cutting" : "placing chunks"} ${done}/${total} ${detail}`),
+        onProgress: ({ phase, done, total, detail }) => line.update(`${progressBar(done / total)} ${PROGRESS_WORDS[phase]} ${done}/${total} ${detail}`),
       });
     } finally {
       line.done();
@@ -70,10 +70,13 @@ export const datasetAddCommand: Command = {
     }
     const rows = added.tables.map((t) => [t.name, String(t.files), String(t.chunks), formatCount(t.rows), `${(t.bytes / 1e6).toFixed(1)} MB`]);
     io.stdout.write(textTable(["table", "files", "chunks", "rows", "size"], rows));
-    io.stdout.write(`dataset ${name}: ${added.uploads} chunk copies placed on ${cluster.nodes.length} nodes; manifest transaction ${added.tx} accepted by every node\n`);
+    io.stdout.write(`dataset ${name}: ${added.uploads} chunks sent, ${added.copies} copies held on ${cluster.nodes.length} nodes; manifest transaction ${added.tx} accepted by every node\n`);
     return 0;
   },
 };
+
+/** What each phase of `dataset add` is doing, as its progress line says. */
+const PROGRESS_WORDS = { cut: "cutting", upload: "sending chunks", copy: "holders fetching copies" } as const;
 
 export const datasetListCommand: Command = {
   path: ["dataset", "list"],

@@ -1,6 +1,8 @@
 // Adding a dataset to a cluster: cut each parquet file into chunks named by their content hash,
-// store every chunk on the `replicas` nodes nearest its hash, then record the manifest (schemas,
-// chunks, statistics, placement) in a transaction and wait until every node accepted it.
+// send each chunk once, to the nearest of the `replicas` nodes that will hold it, record the
+// manifest (schemas, chunks, statistics, placement) in a transaction, and wait until every node
+// accepted it and every holder has its copy: the other holders fetch theirs from the one that has
+// it, hash-checked, once they have the manifest.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -20,6 +22,9 @@ import { NodeClient, waitForAcceptance } from "./index.ts";
 
 export const DEFAULT_REPLICAS = 2;
 const ACCEPT_TIMEOUT_MS = 30_000;
+/** Holders that gain no copy for this long while copies are missing: the add fails, naming what is missing. */
+const COPY_STALL_MS = 30_000;
+const COPY_POLL_MS = 200;
 
 export interface AddDatasetOptions {
   name: string;
@@ -35,7 +40,7 @@ export interface AddDatasetOptions {
    */
   sortBy?: Readonly<Record<string, string>>;
   fee?: bigint;
-  onProgress?: (event: { phase: "cut" | "upload"; done: number; total: number; detail: string }) => void;
+  onProgress?: (event: { phase: "cut" | "upload" | "copy"; done: number; total: number; detail: string }) => void;
 }
 
 export interface AddedTable {
@@ -49,7 +54,10 @@ export interface AddedTable {
 export interface AddedDataset {
   tx: string;
   tables: AddedTable[];
+  /** Chunks this client sent (one per chunk). */
   uploads: number;
+  /** Copies of chunks the nodes hold now, in all. */
+  copies: number;
 }
 
 /** The table a file holds: its name without directories and extension (`lineitem.parquet` → lineitem). */
@@ -102,13 +110,13 @@ export async function addDataset(options: AddDatasetOptions): Promise<AddedDatas
     const clients = new Map(cluster.nodes.map((n) => [n.peerId, new NodeClient(n.http)]));
     // A small table goes to every node (copiesHeld): queries read it whole where they need it.
     const copiesOf = (t: ManifestTable) => copiesHeld(t.chunks.reduce((n, c) => n + c.rows, 0), replicas, members.length);
-    const uploads = tables.flatMap((t) => t.chunks.flatMap((c) => chunkHolders(c.hash, members, copiesOf(t)).map((m) => ({ chunk: c, to: m.peerId }))));
+    const placed = tables.flatMap((t) => t.chunks.map((chunk) => ({ chunk, holders: chunkHolders(chunk.hash, members, copiesOf(t)).map((m) => m.peerId) })));
     let done = 0;
-    const queue = [...uploads];
+    const queue = [...placed];
     const upload = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
-        await clients.get(next.to)!.putChunk(next.chunk.hash, readFileSync(next.chunk.file));
-        options.onProgress?.({ phase: "upload", done: ++done, total: uploads.length, detail: next.chunk.hash.slice(0, 12) });
+        await clients.get(next.holders[0])!.putChunk(next.chunk.hash, readFileSync(next.chunk.file));
+        options.onProgress?.({ phase: "upload", done: ++done, total: placed.length, detail: next.chunk.hash.slice(0, 12) });
       }
     };
     await Promise.all(Array.from({ length: 4 }, upload));
@@ -124,9 +132,11 @@ export async function addDataset(options: AddDatasetOptions): Promise<AddedDatas
     const hash = Buffer.from(txHash(tx.body!)).toString("hex");
     const states = await waitForAcceptance([...clients.values()], hash, ACCEPT_TIMEOUT_MS);
     if (states.some((s) => s !== "ACCEPTED")) throw new UserError(`the manifest transaction ${hash.slice(0, 16)} is not accepted everywhere: ${states.join(", ")}`);
+    const copies = await waitForCopies(placed, clients, options.onProgress);
     return {
       tx: hash,
-      uploads: uploads.length,
+      uploads: placed.length,
+      copies,
       tables: tables.map((t) => ({
         name: t.name,
         files: byTable.get(t.name)!.length,
@@ -137,5 +147,30 @@ export async function addDataset(options: AddDatasetOptions): Promise<AddedDatas
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits until every holder of every chunk has its copy (the nodes fetch them once they have the
+ * manifest); returns how many copies that is. Fails, naming a missing copy, when no copy arrived
+ * for COPY_STALL_MS.
+ */
+async function waitForCopies(placed: readonly { chunk: Chunk; holders: string[] }[], clients: ReadonlyMap<string, NodeClient>, onProgress: AddDatasetOptions["onProgress"]): Promise<number> {
+  const total = placed.reduce((n, p) => n + p.holders.length, 0);
+  let held = 0;
+  let progressAt = Date.now();
+  for (;;) {
+    const heldBy = new Map(await Promise.all([...clients].map(async ([peer, client]) => [peer, new Set((await client.chunks()).chunks)] as const)));
+    const missing = placed.flatMap((p) => p.holders.filter((h) => !heldBy.get(h)!.has(p.chunk.hash)).map((holder) => ({ holder, chunk: p.chunk.hash })));
+    if (total - missing.length > held) {
+      held = total - missing.length;
+      progressAt = Date.now();
+      onProgress?.({ phase: "copy", done: held, total, detail: missing[0]?.chunk.slice(0, 12) ?? "" });
+    }
+    if (missing.length === 0) return total;
+    if (Date.now() - progressAt > COPY_STALL_MS) {
+      throw new UserError(`${missing.length} of ${total} chunk copies are still missing after ${COPY_STALL_MS / 1000} s without progress (node ${missing[0].holder.slice(-8)} lacks chunk ${missing[0].chunk.slice(0, 12)}): the dataset is recorded, and its nodes keep fetching them`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, COPY_POLL_MS));
   }
 }
