@@ -115,22 +115,30 @@ export class NodeClient {
   }
 }
 
-/** Reads a query's progress stream: stage lines, then the answer line (or an error line). */
+/**
+ * Reads a query's progress stream: stage lines, then the answer line (or an error line). The
+ * answer line carries the rows, often many megabytes: its bytes are kept as they arrive and
+ * decoded once, and only each new piece is searched for the line's end.
+ */
 async function readProgress(stream: ReadableStream<Uint8Array>, onStage: (stage: StageStats) => void): Promise<ClusterQueryWire> {
   const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    pending += decoder.decode(chunk, { stream: true });
-    for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
-      const line = JSON.parse(pending.slice(0, newline)) as { stage?: StageStats; answer?: ClusterQueryWire; error?: string };
-      pending = pending.slice(newline + 1);
+  let pieces: Uint8Array[] = [];
+  for await (let chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    for (let newline = chunk.indexOf(NEWLINE); newline >= 0; newline = chunk.indexOf(NEWLINE)) {
+      pieces.push(chunk.subarray(0, newline));
+      const line = JSON.parse(decoder.decode(Buffer.concat(pieces))) as { stage?: StageStats; answer?: ClusterQueryWire; error?: string };
+      pieces = [];
+      chunk = chunk.subarray(newline + 1);
       if (line.stage) onStage(line.stage);
       else if (line.answer) return line.answer;
       else throw new UserError(line.error ?? "the node ended the query without an answer");
     }
+    pieces.push(chunk);
   }
   throw new UserError("the node closed the query's stream without an answer");
 }
+
+const NEWLINE = 0x0a;
 
 /** How long a client waits for a query or a chunk upload. */
 export const QUERY_TIMEOUT_MS = 600_000;
