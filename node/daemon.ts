@@ -12,7 +12,7 @@ import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts"
 import { verifyPeerId } from "../ledger/identity/index.ts";
 import { Output, Transaction, type ObservationEdge, type OutPoint } from "../ledger/schema.ts";
 import { addressOf, formatCoins, nodeSigner, signBody, txHash, type Spendable } from "../ledger/tx/index.ts";
-import { resultHash } from "../common/result-hash.ts";
+import { resultHashOfColumns } from "../common/result-hash.ts";
 import { tableToText } from "../client/output/values.ts";
 import { decodeBatch, MAX_ENVELOPE_BYTES } from "./codec.ts";
 import { GossipOutbox } from "./outbox.ts";
@@ -497,6 +497,14 @@ export class TrustqlNode {
       line(status === 200 ? { answer: body } : { ...body, status });
       res.end();
     };
+    // The rows, as base64 of Arrow IPC: written a piece at a time (base64 needs no escaping in
+    // JSON), never as one string of the whole answer.
+    const answerWith = (rows: Uint8Array, body: Record<string, unknown>): void => {
+      if (!streaming) res.writeHead(200, { "content-type": "application/json" });
+      res.write(`${streaming ? '{"answer":' : ""}{"arrow":"`);
+      for (let at = 0; at < rows.length; at += BASE64_PIECE_BYTES) res.write(Buffer.from(rows.buffer, rows.byteOffset + at, Math.min(BASE64_PIECE_BYTES, rows.length - at)).toString("base64"));
+      res.end(`",${JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v)).slice(1)}${streaming ? "}\n" : ""}`);
+    };
     // A client that goes away before its answer (Ctrl-C) cancels the query: every node stops its tasks.
     const clientGone = new AbortController();
     res.on("close", () => {
@@ -505,9 +513,7 @@ export class TrustqlNode {
     try {
       const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, smallTablesEverywhere: request.smallTablesEverywhere, onStage: streaming ? (stage) => line({ stage }) : undefined, signal: clientGone.signal });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
-      const columns = tableToText(answer.table, answer.names);
-      const rows = Array.from({ length: answer.table.numRows }, (_, r) => columns.map((c) => c.values[r]));
-      const hash = resultHash(answer.names, rows);
+      const hash = resultHashOfColumns(answer.names, tableToText(answer.table, answer.names).map((c) => c.values));
       let resultTx: string | undefined;
       if (paid) {
         // The answer is recorded: a transaction spending the query's output, with the result's hash.
@@ -522,11 +528,10 @@ export class TrustqlNode {
         if (state.state === "REJECTED") return reply(409, { error: `the result transaction was rejected: ${state.reason}` });
         resultTx = state.hash;
       }
-      reply(200, {
+      answerWith(arrow.tableToIPC(answer.table, "stream"), {
         resultHash: hash,
         ...(resultTx ? { resultTx } : {}),
         names: answer.names,
-        arrow: Buffer.from(arrow.tableToIPC(answer.table, "stream")).toString("base64"),
         stages: answer.stages,
         plan: answer.plan,
         workers: answer.workers,
@@ -651,6 +656,9 @@ function splitHostPort(text: string): [string, number] {
   if (!m) throw new Error(`--http ${text}: expected host:port`);
   return [m[1], Number(m[2])];
 }
+
+/** Bytes of a query's rows turned into base64 at a time: a multiple of 3, so the pieces join into one base64 text. */
+const BASE64_PIECE_BYTES = 3 << 20;
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v)));

@@ -3,7 +3,7 @@
 // without a zone (as DuckDB prints them), NULL as null (each format decides how to show it).
 import * as arrow from "apache-arrow";
 import { arrowTimeToMicros, formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
-import { decimalToBigInt, formatScaled } from "../../common/decimal.ts";
+import { decimalToBigInt, formatDecimalAt, formatScaled } from "../../common/decimal.ts";
 
 export { decimalToBigInt, formatScaled };
 
@@ -76,11 +76,24 @@ export interface TextColumn {
 /** Every value of a table as text, column by column. */
 export function tableToText(table: arrow.Table, names?: readonly string[]): TextColumn[] {
   return table.schema.fields.map((field, i) => {
-    const vector = table.getChildAt(i)!;
-    const values: (string | null)[] = new Array(vector.length);
-    for (let row = 0; row < vector.length; row++) {
-      const v = vector.get(row);
-      values[row] = v === null || v === undefined ? null : formatValue(field.type, v);
+    const column = table.getChildAt(i)!;
+    const values: (string | null)[] = new Array(column.length);
+    // Batch by batch: a value read through the whole column first looks for its batch.
+    let row = 0;
+    if (arrow.DataType.isDecimal(field.type)) {
+      const scale = field.type.scale;
+      for (const data of column.data) {
+        const words = data.values as Uint32Array;
+        for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? formatDecimalAt(words, r * data.stride, data.stride, scale) : null;
+      }
+      return { name: names?.[i] ?? field.name, type: field.type, values };
+    }
+    for (const data of column.data) {
+      const batch = arrow.makeVector(data);
+      for (let r = 0; r < batch.length; r++, row++) {
+        const v = batch.get(r);
+        values[row] = v === null || v === undefined ? null : formatValue(field.type, v);
+      }
     }
     return { name: names?.[i] ?? field.name, type: field.type, values };
   });

@@ -2,6 +2,7 @@ import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { parseFormat, render } from "../output/formats.ts";
 import { decimalToBigInt, formatScaled, formatTimestamp, tableToText } from "../output/values.ts";
+import { formatDecimalAt } from "../../common/decimal.ts";
 import fc from "fast-check";
 
 function decimalVector(unscaled: (bigint | null)[], precision: number, scale: number): arrow.Vector {
@@ -44,6 +45,18 @@ describe("value rendering", () => {
         const [whole, fraction = ""] = text.replace("-", "").split(".");
         expect(fraction.length).toBe(scale);
         expect(BigInt((v < 0n ? "-" : "") + whole + fraction)).toBe(v);
+      }),
+    );
+  });
+
+  it("writes a decimal read from its words as from its BigInt, small or large", () => {
+    const around = (edge: bigint) => fc.bigInt({ min: edge - 3n, max: edge + 3n });
+    const unscaled = fc.oneof(fc.bigInt({ min: -(2n ** 127n), max: 2n ** 127n - 1n }), fc.bigInt({ min: -(2n ** 60n), max: 2n ** 60n }), ...[2n ** 53n, -(2n ** 53n), 2n ** 32n, -(2n ** 32n), 0n].map(around));
+    fc.assert(
+      fc.property(unscaled, fc.integer({ min: 0, max: 38 }), fc.nat({ max: 3 }), (v, scale, at) => {
+        const words = new Uint32Array(4 * (at + 1));
+        for (let w = 0; w < 4; w++) words[4 * at + w] = Number(BigInt.asUintN(32, v >> BigInt(32 * w)));
+        expect(formatDecimalAt(words, 4 * at, 4, scale)).toBe(formatScaled(v, scale));
       }),
     );
   });

@@ -1,0 +1,20 @@
+// A result's hash made column by column, a piece of text at a time (what a coordinator records
+// for a large answer) is the hash a client recomputes from the rows it was given.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { resultHash, resultHashOfColumns } from "../result-hash.ts";
+
+describe("resultHashOfColumns", () => {
+  it("hashes the same bytes as resultHash over the rows", () => {
+    const value = fc.option(fc.string({ unit: "binary", maxLength: 30 }), { nil: null });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 3_000 }), fc.integer(), (width, rows, seed) => {
+        const names = Array.from({ length: width }, (_, c) => `c"${c}`);
+        const columns = Array.from({ length: width }, (_, c) => fc.sample(value, { numRuns: rows, seed: seed + c }));
+        const byRow = Array.from({ length: rows }, (_, r) => columns.map((column) => column[r]));
+        expect(resultHashOfColumns(names, columns)).toBe(resultHash(names, byRow));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
