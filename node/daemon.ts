@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateKeyPair as generateP2pKey, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import { Network, TOPICS } from "../net/index.ts";
-import { LedgerNode, type Message, type Outbound, type AcceptedState } from "../ledger/consensus/index.ts";
+import { LedgerNode, type Outbound, type AcceptedState } from "../ledger/consensus/index.ts";
 import { UtxoStore } from "../ledger/store/index.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
@@ -64,6 +64,15 @@ export interface NodeInfo {
   pid: number;
 }
 
+/** A transaction submitted to this node, waiting for the tick that stores and offers it. */
+interface Submission {
+  hash: Uint8Array;
+  tx: Transaction;
+  receivedMs: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /** The store as the consensus rules see it; commits also clear the durable pending copy. */
 class StoreState implements AcceptedState {
   readonly #store: UtxoStore;
@@ -117,8 +126,8 @@ export class TrustqlNode {
   readonly #datasets: DatasetStore;
   readonly #queries: QueryService;
   readonly #outbox: GossipOutbox;
-  /** Submissions waiting for their pending copies to be written (see #savePending). */
-  readonly #pendingWrites: { hash: Uint8Array; tx: Transaction; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Submissions waiting for the next tick, which writes them and offers them to the ledger (see #accept). */
+  readonly #submissions: Submission[] = [];
   /** This node's ledger keys: it signs result transactions with them. */
   readonly #keys: KeyPair;
   #replicateTimer: NodeJS.Timeout | undefined;
@@ -234,12 +243,23 @@ export class TrustqlNode {
         node?.countStall();
       }
       lastTickMs = now;
-      // One sync for every commit of the tick (a group commit), then the observation goes out.
-      const outbound = store.atomically(() => {
-        const out = ledger.tick(Date.now());
-        node?.processEvents();
-        return out;
-      });
+      // One sync for every write of the tick (a group commit): the submissions since the last
+      // tick, kept until decided and offered to the ledger so that this tick's observation has
+      // them, and every commit. Then the submitters hear back, and the observation goes out.
+      const submitted = node ? node.#submissions.splice(0) : [];
+      let outbound: Outbound[];
+      try {
+        outbound = store.atomically(() => {
+          const out = node ? node.#offer(submitted) : [];
+          out.push(...ledger.tick(Date.now()));
+          node?.processEvents();
+          return out;
+        });
+      } catch (error) {
+        for (const submission of submitted) submission.reject(error as Error);
+        throw error;
+      }
+      for (const submission of submitted) submission.resolve();
       publish(outbound);
       outbox.flush(); // the observation leaves now, with whatever waited
     }, intervalMs);
@@ -599,46 +619,37 @@ export class TrustqlNode {
   }
 
   /**
-   * Stores a submission's pending copy durably. Submissions that arrive together share one sync
-   * (a group commit): each waits at most for the writes queued before the next turn of the loop.
+   * Inside a tick's write: keeps each submission until it is decided (offered again to the
+   * network after a restart) and offers it to the ledger; what the ledger sends about them goes
+   * out once the write is durable.
    */
-  #savePending(hash: Uint8Array, tx: Transaction): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.#pendingWrites.length === 0) setImmediate(() => this.#writePending());
-      this.#pendingWrites.push({ hash, tx, resolve, reject });
-    });
-  }
-
-  #writePending(): void {
-    const batch = this.#pendingWrites.splice(0);
-    try {
-      this.#store.atomically(() => {
-        for (const { hash, tx } of batch) this.#store.savePending(hash, tx, Date.now());
-      });
-    } catch (error) {
-      for (const write of batch) write.reject(error as Error);
-      return;
+  #offer(submissions: readonly Submission[]): Outbound[] {
+    const out: Outbound[] = [];
+    for (const { hash, tx, receivedMs } of submissions) {
+      this.#store.savePending(hash, tx, receivedMs);
+      this.#submittedAt.set(toHex(hash), receivedMs);
+      this.#metrics.submitted++;
+      out.push(...this.#ledger.submit(tx, Date.now()));
     }
-    for (const write of batch) write.resolve();
+    return out;
   }
 
-  /** Takes a transaction in: stored durably, offered to the ledger, gossiped; its state here. */
+  /**
+   * Takes a transaction in: the next tick stores it durably, offers it to the ledger in time for
+   * that tick's observation and gossips it; then its state here is answered. Submissions share
+   * the tick's one sync (a group commit) instead of a sync each.
+   */
   async #accept(tx: Transaction): Promise<{ hash: string; state: string; reason?: string }> {
+    if (this.#stopping) throw new Error("the node is stopping");
     const hash = txHash(tx.body!);
-    const key = toHex(hash);
-    // Durable before acknowledged: a crash after this line still offers the transaction again.
-    await this.#savePending(hash, tx);
-    this.#submittedAt.set(key, Date.now());
-    this.#metrics.submitted++;
-    const out = this.#ledger.submit(tx, Date.now());
-    for (const { to, message } of out) if (!this.#outbox.send(message as Message, to)) this.#log("warn", "message_too_large", { kind: message.kind });
-    this.processEvents();
-    return this.#state(key);
+    await new Promise<void>((resolve, reject) => this.#submissions.push({ hash, tx, receivedMs: Date.now(), resolve, reject }));
+    return this.#state(toHex(hash));
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#timer);
+    for (const submission of this.#submissions.splice(0)) submission.reject(new Error("the node stopped before storing the submission"));
     clearInterval(this.#replicateTimer);
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeAllConnections();
