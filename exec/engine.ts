@@ -191,7 +191,14 @@ export class LocalEngine {
       return 0;
     }
     for (const batch of batches) invariant(batch.numCols === columns.length, `a batch of ${batch.numCols} columns for ${names.join(".")} of ${columns.length}`);
-    const from = this.#addSource({ names: columns.map((c) => c.name), types: await this.#duckdbTypes(sqlTypes), batches, rows });
+    // Intervals travel as DuckDB's text of them (exec/arrow.ts): read as text, cast back.
+    const asText = sqlTypes.map((t) => t === "INTERVAL");
+    const sourceTypes = sqlTypes.map((t, i) => (asText[i] ? "VARCHAR" : t));
+    let from = this.#addSource({ names: columns.map((c) => c.name), types: await this.#duckdbTypes(sourceTypes), batches, rows });
+    if (asText.some(Boolean)) {
+      const quoted = columns.map((c) => `"${c.name.replaceAll('"', '""')}"`);
+      from = `(SELECT ${quoted.map((q, i) => (asText[i] ? `CAST(${q} AS INTERVAL) AS ${q}` : q)).join(", ")} FROM ${from})`;
+    }
     this.#tables.add({ names, files: [], from, columns, rowCount: rows });
     return rows;
   }

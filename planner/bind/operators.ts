@@ -50,12 +50,19 @@ export function unify(a: Expr, b: Expr, what: string, position: SourcePosition |
   if (isStringLiteral(a) && b.type.kind !== "null") return [castTo(a, b.type, position), b];
   const common = commonSupertype(a.type, b.type);
   if (!common) {
-    throw new UserError(`cannot ${what} ${typeName(a.type)} and ${typeName(b.type)}`, position);
+    throw new UserError(`cannot ${what} ${kindName(a.type)} and ${kindName(b.type)}`, position);
   }
   return [castTo(a, common, position), castTo(b, common, position)];
 }
 
 /** The common type of many values (CASE branches, COALESCE, IN lists, set operations). */
+/** A type's name in an error: an interval says which of the two kinds trustql keeps apart it is. */
+function kindName(t: SqlType): string {
+  if (t.kind === "interval_year") return "INTERVAL (of months)";
+  if (t.kind === "interval_day") return "INTERVAL (of days and time)";
+  return typeName(t);
+}
+
 export function unifyAll(values: Expr[], what: string, position: SourcePosition | undefined): Expr[] {
   let target: SqlType | undefined;
   for (const v of values) {
@@ -65,7 +72,7 @@ export function unifyAll(values: Expr[], what: string, position: SourcePosition 
       continue;
     }
     const common = commonSupertype(target, v.type);
-    if (!common) throw new UserError(`cannot ${what} ${typeName(target)} and ${typeName(v.type)}`, position);
+    if (!common) throw new UserError(`cannot ${what} ${kindName(target)} and ${kindName(v.type)}`, position);
     target = common;
   }
   if (!target || target.kind === "null") target = values.some((v) => isStringLiteral(v)) ? type("string") : type("i32");
