@@ -6,6 +6,7 @@ import type { Catalog, CatalogTable } from "../catalog.ts";
 import type {
   AggregateCall,
   ColumnDef,
+  ColumnId,
   Expr,
   FrameBound,
   LogicalPlan,
@@ -109,6 +110,11 @@ class Binder {
   readonly catalog: Catalog;
   readonly ids: ColumnIds;
   readonly tokens: readonly Token[];
+  /**
+   * Columns of a type trustql cannot run (a TIMESTAMPTZ in a parquet file), by id, with their
+   * names: a query may read the table's other columns, and fails only where it names one of these.
+   */
+  readonly #unusable = new Map<ColumnId, string>();
 
   constructor(catalog: Catalog, ids: ColumnIds, tokens: readonly Token[]) {
     this.catalog = catalog;
@@ -321,7 +327,7 @@ class Binder {
           throw new UserError(`unknown table ${qualifier}`, this.here(e));
         }
         if (visible.length === 0) throw new UserError("SELECT * with no columns", this.here(e) ?? position);
-        for (const i of visible) selected.push({ expr: columnRef(i.column), name: i.name, position: this.here(e) });
+        for (const i of visible) selected.push({ expr: this.#usable(i.column, this.here(e)), name: i.name, position: this.here(e) });
         continue;
       }
       const bound = this.expr(e, selectContext);
@@ -544,7 +550,7 @@ class Binder {
           const l = new Scope(items, undefined).resolve(undefined, name, position);
           const r = new Scope(right.items, undefined).resolve(undefined, name, position);
           if (!l || !r) throw new UserError(`column ${name} of USING is missing on the ${l ? "right" : "left"} side`, position);
-          parts.push(compare("equal", columnRef(l.column), columnRef(r.column), position));
+          parts.push(compare("equal", this.#usable(l.column, position), this.#usable(r.column, position), position));
           mergedIds.add((type === "right" ? l : r).column.id);
         }
         condition = and(parts);
@@ -615,9 +621,19 @@ class Binder {
     const schema = table.schema;
     const types = schema.struct?.types ?? [];
     invariant(types.length === schema.names.length, `table ${table.names.join(".")} has a schema with nested names`);
-    const allColumns = schema.names.map((name, i) =>
-      this.ids.column(name, fromSubstraitType(types[i], `${table.names.join(".")}.${name}`, position)),
-    );
+    const allColumns = schema.names.map((name, i) => {
+      const what = `${table.names.join(".")}.${name}`;
+      let sqlType: SqlType;
+      try {
+        sqlType = fromSubstraitType(types[i], what, position);
+      } catch (error) {
+        if (!(error instanceof UnsupportedError)) throw error;
+        const column = this.ids.column(name, type("null"));
+        this.#unusable.set(column.id, what);
+        return column;
+      }
+      return this.ids.column(name, sqlType);
+    });
     if (columnAliases && columnAliases.length > allColumns.length) {
       throw new UserError(`table ${alias} has ${allColumns.length} columns but ${columnAliases.length} aliases`, position);
     }
@@ -730,7 +746,14 @@ class Binder {
       const suggestion = ctx.scope.suggest(column);
       throw new UserError(`unknown column ${qualifier ? qualifier + "." : ""}${column}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`, position);
     }
-    return columnRef(found.column);
+    return this.#usable(found.column, position);
+  }
+
+  /** A reference to `column`, unless its type is one trustql cannot run (see #unusable). */
+  #usable(column: ColumnDef, position: SourcePosition | undefined): Expr {
+    const what = this.#unusable.get(column.id);
+    if (what !== undefined) throw new UnsupportedError(`column type of ${what}`, position);
+    return columnRef(column);
   }
 
   interval(ast: AstNode, position: SourcePosition | undefined): Expr {
