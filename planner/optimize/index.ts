@@ -5,6 +5,7 @@ import { splitAggregates } from "./aggregate-split.ts";
 import { foldConstants } from "./constant-folding.ts";
 import { pushCountsBelowLeftJoins } from "./count-pushdown.ts";
 import { reorderJoins } from "./join-reorder.ts";
+import { pushLimitsBelowProjections } from "./limit-pushdown.ts";
 import { pushDownPredicates } from "./predicate-pushdown.ts";
 import { pruneColumns } from "./projection-pruning.ts";
 
@@ -24,5 +25,6 @@ export function optimize(plan: LogicalPlan, options: OptimizeOptions): LogicalPl
     p = pushCountsBelowLeftJoins(p, options.ids);
     p = splitAggregates(p, options.ids);
   }
+  p = pushLimitsBelowProjections(p);
   return pruneColumns(p);
 }

@@ -146,6 +146,10 @@ describe("fragmentPlan", () => {
     expect(top.gather.output).toEqual({ kind: "gather", order: [{ column: 0, descending: false, nullsFirst: false }] });
     expect(relsOf(top.gather.plan).some((r) => r.fetch !== undefined)).toBe(true);
     expect(top.rootSorts).toBe(false);
+    // A LIMIT over a subquery's ORDER BY (a projection between them) is each node's top rows too.
+    const outer = merged("SELECT * FROM (SELECT v FROM big ORDER BY k) t LIMIT 5");
+    expect(relsOf(outer.gather.plan).some((r) => r.fetch !== undefined)).toBe(true);
+    expect(outer.rootSorts).toBe(false);
     // A key the merge cannot compare (an interval): gathered whole and sorted on the coordinator.
     const interval = merged("SELECT v, INTERVAL '1' DAY AS i FROM big ORDER BY i, k");
     expect(interval.gather.output).toEqual({ kind: "gather" });

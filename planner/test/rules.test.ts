@@ -10,6 +10,7 @@ import { reorderJoins } from "../optimize/join-reorder.ts";
 import { keyDistinctValues } from "../optimize/cardinality.ts";
 import { pushDownPredicates } from "../optimize/predicate-pushdown.ts";
 import { pruneColumns } from "../optimize/projection-pruning.ts";
+import { pushLimitsBelowProjections } from "../optimize/limit-pushdown.ts";
 import { parseSql } from "../parse/index.ts";
 import { children, conjuncts, outputColumns } from "../plan-utils.ts";
 import { TPCH_QUERIES, tpchCatalog } from "./tpch.ts";
@@ -352,5 +353,18 @@ describe("aggregate split", () => {
     const { plan, ids } = bound("select count(distinct l_suppkey) from lineitem");
     const aggregates = nodes(splitAggregates(plan, ids), "aggregate") as (LogicalPlan & { kind: "aggregate" })[];
     expect(aggregates.map((a) => a.phase)).toEqual(["single"]);
+  });
+});
+
+describe("limit pushdown", () => {
+  it("moves a LIMIT below the projections above it, onto the ORDER BY they read", () => {
+    const { plan } = bound("select k1 from (select o_orderkey + 1 as k1, o_totalprice from orders order by o_totalprice desc) t limit 3");
+    // A chain of projections: each is passed.
+    const chain = pushLimitsBelowProjections(bound("select k2 from (select k1 + 1 as k2 from (select o_orderkey as k1 from orders) a) b limit 2").plan);
+    expect(nodes(chain).map((p) => p.kind)).toEqual(["project", "project", "project", "limit", "scan"]);
+    expect(nodes(plan).map((p) => p.kind).slice(0, 3)).toEqual(["limit", "project", "sort"]);
+    const pushed = pushLimitsBelowProjections(plan);
+    expect(nodes(pushed).map((p) => p.kind).slice(0, 3)).toEqual(["project", "limit", "sort"]);
+    expect(outputColumns(pushed)).toEqual(outputColumns(plan));
   });
 });
