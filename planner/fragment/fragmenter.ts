@@ -51,6 +51,8 @@ export interface FragmentOptions {
    * true); false: like any other table, where its chunks' tasks run (tests that want exchanges).
    */
   smallTablesEverywhere?: boolean;
+  /** The estimated bytes from which a side is reduced by a broadcast holding the other side's key (default DEFAULT_BROADCAST_REDUCTION_MIN_BYTES). */
+  broadcastReductionMinBytes?: number;
 }
 
 type Distribution =
@@ -106,6 +108,12 @@ const REDUCTION_MAX_ROWS = 250_000;
 const REDUCTION_MIN_RATIO = 8;
 /** A semi or anti join's right side this large (estimated) is reduced by keys of the left (#reduceExistenceSide). */
 const EXISTENCE_REDUCTION_MIN_ROWS = 1_000_000;
+/**
+ * A side at least this large (estimated bytes) read from chunks is reduced by a broadcast holding
+ * the other side's key (#reduceByBroadcast): a smaller one costs less to hash whole than to wait
+ * for the broadcast.
+ */
+export const DEFAULT_BROADCAST_REDUCTION_MIN_BYTES = 4 << 20;
 /** A relation up to this large (estimated) joined to a key's scan keeps the pair local: it is broadcast. */
 const KEY_SOURCE_SATELLITE_ROWS = 100_000;
 /** Aggregates whose partial results of disjoint row sets merge by the same function's final phase. */
@@ -115,7 +123,13 @@ const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
 export function fragmentPlan(plan: LogicalPlan, names: readonly string[], options: FragmentOptions = {}): StagedQuery {
   plan = transformUp(plan, uncorrelatedExistsAsJoin);
   assertNoSubqueries(plan);
-  const fragmenter = new Fragmenter(options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT, options.expectedNodes ?? DEFAULT_EXPECTED_NODES, options.salting ?? true, options.smallTablesEverywhere ?? true);
+  const fragmenter = new Fragmenter({
+    broadcastRowLimit: options.broadcastRowLimit ?? DEFAULT_BROADCAST_ROW_LIMIT,
+    expectedNodes: options.expectedNodes ?? DEFAULT_EXPECTED_NODES,
+    salting: options.salting ?? true,
+    smallTablesEverywhere: options.smallTablesEverywhere ?? true,
+    broadcastReductionMinBytes: options.broadcastReductionMinBytes ?? DEFAULT_BROADCAST_REDUCTION_MIN_BYTES,
+  });
   return fragmenter.run(plan, names);
 }
 
@@ -124,16 +138,18 @@ class Fragmenter {
   readonly #expectedNodes: number;
   readonly #salting: boolean;
   readonly #smallTablesEverywhere: boolean;
+  readonly #broadcastReductionMinBytes: number;
   readonly #stages: PendingStage[] = [];
   /** The scans that read an exchange, by the producing stage's id. */
   readonly #exchangeScans = new Map<LogicalPlan, number>();
 
-  constructor(broadcastRowLimit: number, expectedNodes: number, salting: boolean, smallTablesEverywhere: boolean) {
-    invariant(expectedNodes >= 1, "a plan is cut for at least one node");
-    this.#broadcastRowLimit = broadcastRowLimit;
-    this.#expectedNodes = expectedNodes;
-    this.#salting = salting;
-    this.#smallTablesEverywhere = smallTablesEverywhere;
+  constructor(options: Required<FragmentOptions>) {
+    invariant(options.expectedNodes >= 1, "a plan is cut for at least one node");
+    this.#broadcastRowLimit = options.broadcastRowLimit;
+    this.#expectedNodes = options.expectedNodes;
+    this.#salting = options.salting;
+    this.#smallTablesEverywhere = options.smallTablesEverywhere;
+    this.#broadcastReductionMinBytes = options.broadcastReductionMinBytes;
   }
 
   /** Whether `scan` reads a table held by every node, read whole wherever it is needed. */
@@ -287,6 +303,7 @@ class Fragmenter {
       }
     }
     [left, right] = this.#reduceByKeys(plan, pairs, left, right);
+    [left, right] = this.#reduceByBroadcast(plan, pairs, left, right);
     // Salting spreads the left side's hot keys and copies the right side's rows of them to
     // every share; the output is then no longer hashed on the keys.
     const salted = this.#salting && RIGHT_ONLY_MATCHED.has(plan.joinType);
@@ -308,6 +325,53 @@ class Fragmenter {
     if (RIGHT_ONLY_MATCHED.has(plan.joinType) && reducedBy(left, leftRows, rightRows)) return [left, this.#semiJoinKeys(right, left, pairs.map((p) => p.left), condition)];
     if (LEFT_ONLY_MATCHED.has(plan.joinType) && reducedBy(right, rightRows, leftRows)) return [this.#semiJoinKeys(left, right, pairs.map((p) => p.right), condition), right];
     return [left, right];
+  }
+
+  /**
+   * Before both sides of a join are hashed: when one side's key comes from rows broadcast to its
+   * stage (TPC-H Q10: the quarter's orders, broadcast to lineitem's nodes, hold the customer
+   * key), the other side, read straight from its chunks and far wider, keeps only the rows with a
+   * key among those rows (a semi join with the same broadcast, which every node has): 150k
+   * customers become the ~40k with an order that quarter before they are hashed.
+   */
+  #reduceByBroadcast(plan: Join, pairs: readonly KeyPair[], left: Fragment, right: Fragment): [Fragment, Fragment] {
+    const reduce = (big: Fragment, bigPlan: LogicalPlan, other: Fragment, otherKey: (pair: KeyPair) => ColumnId): Fragment => {
+      if (this.#readsExchange(big.plan) || estimateRows(bigPlan) * estimateRowBytes(bigPlan) < this.#broadcastReductionMinBytes) return big;
+      for (const pair of pairs) {
+        const producer = this.#broadcastHolding(other.plan, otherKey(pair));
+        if (producer === undefined || estimateRows(this.#stages[producer].root) > estimateRows(bigPlan) / 2) continue;
+        const copy = exchangeScan(exchangeTable(producer), outputColumns(this.#stages[producer].root), estimateRows(this.#stages[producer].root));
+        this.#exchangeScans.set(copy, producer);
+        return { plan: { kind: "join", joinType: "semi", left: big.plan, right: copy, condition: pair.condition }, dist: big.dist };
+      }
+      return big;
+    };
+    if (RIGHT_ONLY_MATCHED.has(plan.joinType)) right = reduce(right, plan.right, left, (p) => p.left);
+    if (LEFT_ONLY_MATCHED.has(plan.joinType)) left = reduce(left, plan.left, right, (p) => p.right);
+    return [left, right];
+  }
+
+  /**
+   * The broadcast stage whose rows give `plan`'s column `id` (through filters, projections that
+   * pass it and inner or semi joins): every value of it in `plan` is among that stage's rows.
+   */
+  #broadcastHolding(plan: LogicalPlan, id: ColumnId): number | undefined {
+    const producer = this.#exchangeScans.get(plan);
+    if (producer !== undefined) return this.#stages[producer].output.kind === "broadcast" && outputColumns(plan).some((c) => c.id === id) ? producer : undefined;
+    switch (plan.kind) {
+      case "filter":
+        return this.#broadcastHolding(plan.input, id);
+      case "project": {
+        const output = plan.outputs.find((o) => o.column.id === id);
+        return output?.expr.kind === "column" && output.expr.id === id ? this.#broadcastHolding(plan.input, id) : undefined;
+      }
+      case "join":
+        if (plan.joinType === "semi" || plan.joinType === "anti") return this.#broadcastHolding(plan.left, id);
+        if (plan.joinType !== "inner") return undefined;
+        return this.#broadcastHolding(outputColumns(plan.left).some((c) => c.id === id) ? plan.left : plan.right, id);
+      default:
+        return undefined;
+    }
   }
 
   /**

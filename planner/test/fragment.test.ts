@@ -155,4 +155,17 @@ describe("fragmentPlan", () => {
     expect(interval.gather.output).toEqual({ kind: "gather" });
     expect(interval.rootSorts).toBe(true);
   });
+
+  it("has a wide side read from chunks keep only the keys a broadcast holds, when the other side's key comes from that broadcast", () => {
+    // small is broadcast to big's nodes; its v is the key mid is joined on: mid's stage reads the
+    // same broadcast and keeps only rows whose v it holds, before they are hashed.
+    const stages = stagesOf("SELECT mid.v, big.v FROM big JOIN small ON big.k = small.k JOIN mid ON small.v = mid.v", { broadcastRowLimit: 100_000 });
+    const broadcast = stages.find((s) => s.output.kind === "broadcast" && s.scans.some((n) => n[0] === "small"))!;
+    const midStage = stages.find((s) => s.scans.some((n) => n[0] === "mid"))!;
+    expect(midStage.inputs, explainStages({ stages, names: [] })).toEqual([broadcast.id]);
+    expect(relsOf(midStage.plan).some((r) => r.join !== undefined)).toBe(true);
+    // Not for a side estimated narrower than the threshold.
+    const narrow = stagesOf("SELECT mid.v, big.v FROM big JOIN small ON big.k = small.k JOIN mid ON small.v = mid.v", { broadcastRowLimit: 100_000, broadcastReductionMinBytes: 1 << 30 });
+    expect(narrow.find((s) => s.scans.some((n) => n[0] === "mid"))!.inputs).toEqual([]);
+  });
 });
