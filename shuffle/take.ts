@@ -5,6 +5,8 @@
 import * as arrow from "apache-arrow";
 import { UnsupportedError, invariant } from "../common/errors.ts";
 
+/** Arrow's 32-bit offsets bound the bytes of one text column. */
+const MAX_TEXT_COLUMN_BYTES = 2 ** 31 - 1;
 /** Values longer than this are copied through a view of their bytes, shorter ones byte by byte. */
 const LONG_VALUE_BYTES = 64;
 
@@ -150,6 +152,7 @@ function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
     case arrow.Type.Utf8:
     case arrow.Type.Binary: {
       const bytes = parts.reduce((n, p) => n + (p.valueOffsets as Int32Array)[p.length] - (p.valueOffsets as Int32Array)[0], 0);
+      if (bytes > MAX_TEXT_COLUMN_BYTES) throw new UnsupportedError(`putting ${bytes} bytes of text in one column (Arrow's 32-bit offsets hold ${MAX_TEXT_COLUMN_BYTES})`);
       const outOffsets = new Int32Array(length + 1);
       const out = new Uint8Array(bytes);
       let row = 0;
