@@ -305,11 +305,21 @@ export class Network {
         }
         this.#inbound.set(key, open);
         try {
-          const response = await handler(request, peer);
-          await writeFrame(stream, response, maxFrameBytes);
-        } catch (error) {
-          refuse(error as Error);
-          return;
+          let response: Uint8Array | readonly Uint8Array[];
+          try {
+            response = await handler(request, peer);
+          } catch (error) {
+            refuse(error as Error);
+            return;
+          }
+          try {
+            await writeFrame(stream, response, maxFrameBytes);
+          } catch (error) {
+            // The answer did not go out (over the frame limit, or the requester left): not the requester's offence.
+            this.#log("response_failed", { peer, protocol, error: (error as Error).message });
+            stream.abort(error as Error);
+            return;
+          }
         } finally {
           const left = (this.#inbound.get(key) ?? 1) - 1;
           if (left > 0) this.#inbound.set(key, left);

@@ -517,13 +517,20 @@ export class TrustqlNode {
       line(status === 200 ? { answer: body } : { ...body, status });
       res.end();
     };
-    // The rows, as base64 of Arrow IPC: written a piece at a time (base64 needs no escaping in
-    // JSON), never as one string of the whole answer.
+    // The rows as Arrow IPC: after the progress stream's answer line, raw (`arrowBytes` of them);
+    // in a plain JSON answer, as base64 written a piece at a time (it needs no escaping), never
+    // as one string of the whole answer.
     const answerWith = (rows: Uint8Array, body: Record<string, unknown>): void => {
-      if (!streaming) res.writeHead(200, { "content-type": "application/json" });
-      res.write(`${streaming ? '{"answer":' : ""}{"arrow":"`);
+      const text = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+      if (streaming) {
+        res.write(`${text({ answer: { ...body, arrowBytes: rows.length } })}\n`);
+        res.end(rows);
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"arrow":"');
       for (let at = 0; at < rows.length; at += BASE64_PIECE_BYTES) res.write(Buffer.from(rows.buffer, rows.byteOffset + at, Math.min(BASE64_PIECE_BYTES, rows.length - at)).toString("base64"));
-      res.end(`",${JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v)).slice(1)}${streaming ? "}\n" : ""}`);
+      res.end(`",${text(body).slice(1)}`);
     };
     // A client that goes away before its answer (Ctrl-C) cancels the query: every node stops its tasks.
     const clientGone = new AbortController();

@@ -152,6 +152,11 @@ export class QueryService {
           const head = new Uint8Array(5);
           head[0] = TASK_OK;
           new DataView(head.buffer).setUint32(1, attestation.length);
+          const bytes = parts.reduce((n, p) => n + p.length, head.length + attestation.length);
+          if (bytes > MAX_TASK_BYTES) {
+            // Rows a task returns travel in its answer, one frame: a query whose rows come back to the coordinator this large fails whole.
+            return answer(TASK_FAILED, new TextEncoder().encode(`a task's ${result.rows} rows come to ${bytes} bytes, more than one task answer carries (${MAX_TASK_BYTES}): select fewer columns or rows, or aggregate on the nodes`));
+          }
           return [head, attestation, ...parts];
         } catch (error) {
           if (error instanceof ExchangePeerLostError) return answer(TASK_PEER_LOST, new TextEncoder().encode(error.peer));

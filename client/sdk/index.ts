@@ -103,39 +103,50 @@ export class NodeClient {
   /** Runs SQL over the cluster's datasets with this node as coordinator; `onStage` hears of each stage as it finishes. */
   async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number; smallTablesEverywhere?: boolean; queryTx?: string; onStage?: (stage: StageStats) => void } = {}): Promise<ClusterQueryResult> {
     const { onStage, ...request } = options;
-    const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...request, progress: onStage !== undefined }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
-    let body: ClusterQueryWire & { error?: string };
-    if (onStage && response.ok && response.body) {
-      body = await readProgress(response.body, onStage);
-    } else {
-      body = (await response.json()) as ClusterQueryWire & { error?: string };
-      if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
+    // Always the progress stream: its answer's rows come as raw Arrow IPC after the answer line.
+    const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...request, progress: true }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
+    if (!response.ok || !response.body) {
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      throw new UserError(body.error ?? `the node answered ${response.status}`);
     }
-    return { ...body, table: arrow.tableFromIPC(Buffer.from(body.arrow, "base64")) };
+    const { answer, rows } = await readProgress(response.body, onStage ?? (() => {}));
+    const { arrow: base64, arrowBytes: _, ...rest } = answer;
+    return { ...rest, table: arrow.tableFromIPC(rows ?? Buffer.from(base64 ?? "", "base64")) };
   }
 }
 
 /**
- * Reads a query's progress stream: stage lines, then the answer line (or an error line). The
- * answer line carries the rows, often many megabytes: its bytes are kept as they arrive and
- * decoded once, and only each new piece is searched for the line's end.
+ * Reads a query's progress stream: stage lines, then the answer line (or an error line) and,
+ * when the answer says `arrowBytes`, that many bytes of Arrow IPC, its rows. Only each new piece
+ * is searched for a line's end, and a line's bytes are decoded once.
  */
-async function readProgress(stream: ReadableStream<Uint8Array>, onStage: (stage: StageStats) => void): Promise<ClusterQueryWire> {
+async function readProgress(stream: ReadableStream<Uint8Array>, onStage: (stage: StageStats) => void): Promise<{ answer: ClusterQueryWire; rows?: Uint8Array }> {
   const decoder = new TextDecoder();
   let pieces: Uint8Array[] = [];
+  let answer: ClusterQueryWire | undefined;
+  let held = 0;
   for await (let chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    for (let newline = chunk.indexOf(NEWLINE); newline >= 0; newline = chunk.indexOf(NEWLINE)) {
+    if (answer) {
+      pieces.push(chunk);
+      held += chunk.length;
+      continue;
+    }
+    for (let newline = chunk.indexOf(NEWLINE); newline >= 0 && !answer; newline = chunk.indexOf(NEWLINE)) {
       pieces.push(chunk.subarray(0, newline));
       const line = JSON.parse(decoder.decode(Buffer.concat(pieces))) as { stage?: StageStats; answer?: ClusterQueryWire; error?: string };
       pieces = [];
       chunk = chunk.subarray(newline + 1);
       if (line.stage) onStage(line.stage);
-      else if (line.answer) return line.answer;
+      else if (line.answer) answer = line.answer;
       else throw new UserError(line.error ?? "the node ended the query without an answer");
     }
     pieces.push(chunk);
+    held = answer ? chunk.length : 0;
   }
-  throw new UserError("the node closed the query's stream without an answer");
+  if (!answer) throw new UserError("the node closed the query's stream without an answer");
+  if (answer.arrowBytes === undefined) return { answer };
+  if (held !== answer.arrowBytes) throw new UserError(`the node sent ${held} bytes of the answer's rows, not the ${answer.arrowBytes} it said`);
+  return { answer, rows: Buffer.concat(pieces) };
 }
 
 const NEWLINE = 0x0a;
@@ -165,10 +176,13 @@ type ClusterQueryWire = Omit<QueryAnswer, "table"> & {
   resultHash: string;
   /** The result transaction, when the query was paid for by a query transaction. */
   resultTx?: string;
-  arrow: string;
+  /** The rows as base64 of Arrow IPC (an answer without progress lines)... */
+  arrow?: string;
+  /** ...or the length of the raw Arrow IPC that follows the answer's line (with them). */
+  arrowBytes?: number;
 };
 
-export interface ClusterQueryResult extends Omit<ClusterQueryWire, "arrow"> {
+export interface ClusterQueryResult extends Omit<ClusterQueryWire, "arrow" | "arrowBytes"> {
   table: arrow.Table;
 }
 

@@ -1,5 +1,6 @@
-// A query's progress stream as the SDK reads it: stage lines, then one answer line that can be
-// many megabytes, arriving in pieces cut anywhere (inside a line, inside a UTF-8 character).
+// A query's progress stream as the SDK reads it: stage lines, then the answer line and its rows
+// as raw Arrow IPC (or, from a node that sends them so, base64 in the line), arriving in pieces
+// cut anywhere (inside a line, inside a UTF-8 character, inside the rows).
 import * as arrow from "apache-arrow";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -26,11 +27,21 @@ async function nodeAnswering(body: Buffer, pieceBytes: number): Promise<NodeClie
 describe("a query's progress stream", () => {
   it("gives every stage, then the answer's rows, however its bytes are cut", async () => {
     const stages = [{ id: 0, note: "ä" }, { id: 1, note: "😀" }];
-    for (const { rows, pieceBytes } of [{ rows: 50_000, pieceBytes: 1_000_003 }, { rows: 50_000, pieceBytes: 4_099 }, { rows: 50, pieceBytes: 7 }]) {
-      const names = Array.from({ length: rows }, (_, i) => `ü-${i}-€`);
+    const cases = [
+      { rows: 50_000, pieceBytes: 1_000_003, raw: true },
+      { rows: 50_000, pieceBytes: 4_099, raw: true },
+      { rows: 50, pieceBytes: 7, raw: true },
+      // A node that sends the rows as base64 inside the answer line.
+      { rows: 50_000, pieceBytes: 4_099, raw: false },
+    ];
+    for (const { rows, pieceBytes, raw } of cases) {
+      const names = Array.from({ length: rows }, (_, i) => `ü-${i}-€\n`);
       const table = arrow.tableFromArrays({ name: names, n: Int32Array.from(names, (_, i) => i) });
-      const answer = { names: ["name", "n"], stages: [], plan: "stage 0", workers: [], distrusted: [], lost: [], attestations: [], planMs: 1, runMs: 2, resultHash: "ab", arrow: Buffer.from(arrow.tableToIPC(table)).toString("base64") };
-      const body = Buffer.from(`${stages.map((stage) => JSON.stringify({ stage })).join("\n")}\n${JSON.stringify({ answer })}\n`);
+      const ipc = arrow.tableToIPC(table);
+      const meta = { names: ["name", "n"], stages: [], plan: "stage 0", workers: [], distrusted: [], lost: [], attestations: [], planMs: 1, runMs: 2, resultHash: "ab" };
+      const answer = raw ? { ...meta, arrowBytes: ipc.length } : { ...meta, arrow: Buffer.from(ipc).toString("base64") };
+      const lines = Buffer.from(`${stages.map((stage) => JSON.stringify({ stage })).join("\n")}\n${JSON.stringify({ answer })}\n`);
+      const body = raw ? Buffer.concat([lines, ipc]) : lines;
       const seen: unknown[] = [];
       const result = await (await nodeAnswering(body, pieceBytes)).query("select 1", { onStage: (stage) => seen.push(stage) });
       expect(seen).toEqual(stages);
