@@ -98,6 +98,8 @@ export interface StagedRun {
   budgetBytes: number;
   /** Tasks one worker is given at once (default MAX_TASKS_PER_WORKER). */
   maxTasksPerWorker?: number;
+  /** Output for the coordinator a task returns in its answer, at most (default MAX_RETURNED_OUTPUT_BYTES). */
+  maxReturnedBytes?: number;
   onStage?: (stats: StageStats) => void;
   /** A worker is gone: the query starts over without it. */
   onWorkerLost?: (worker: number, error: WorkerUnavailableError) => void;
@@ -119,6 +121,9 @@ export interface StagedRun {
   signal?: AbortSignal;
 }
 
+/** A task's output for the coordinator up to this large (Arrow buffer bytes) comes back in its answer, a larger one through the exchange. */
+export const MAX_RETURNED_OUTPUT_BYTES = 64 << 20;
+
 /** Stages that read nothing of each other run at once, but one worker runs at most this many tasks at a time. */
 export const MAX_TASKS_PER_WORKER = 4;
 
@@ -134,6 +139,11 @@ export interface Task {
   inputs: TaskInput[];
   /** Where the output goes (one route per stage reading it); none: it is returned (the answer, or partials the coordinator merges). */
   outputs?: OutputRoute[];
+  /**
+   * An output of at most this many bytes is returned instead of sent where `outputs` say (rows
+   * for the coordinator, which sends them on itself without a stream to open); a larger one is sent.
+   */
+  returnWithin?: number;
   /** The run the task is part of: when the run is released (its query ended or started over), the task stops. */
   run?: string;
 }
@@ -255,12 +265,13 @@ export async function executeTask(task: Task, worker: WorkerSide): Promise<TaskR
   let output: arrow.Table;
   let digest: string;
   let sent: SentSummary[] | undefined;
-  const routes = task.outputs ?? [];
-  // The output's streams open while the task runs.
-  const opened = routes.map((route) => worker.host.prepare(route));
+  let routes = task.outputs ?? [];
+  // The output's streams open while the task runs (unless it is likely returned).
+  const opened = task.returnWithin === undefined ? routes.map((route) => worker.host.prepare(route)) : [];
   try {
     output = await runTaskHere({ ...task, inputs }, worker.chunkFile, worker.pool, released.signal);
     if (worker.alter) output = worker.alter(output);
+    if (task.returnWithin !== undefined && output.batches.reduce((n, b) => n + batchBytes(b), 0) <= task.returnWithin) routes = [];
     // Rows are hashed once, for the output's digest and for what each receiver is sent.
     const seed = digestSeed(task.run);
     const hashes = output.batches.map((batch) => wholeRowHashes(batch, seed));
@@ -727,14 +738,14 @@ class StagedRunner {
       run: this.#id,
     };
     if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
-    // Rows for the coordinator come back in the task's answer: no stream to open for them.
+    // Rows for the coordinator come back in the task's answer, no stream to open for them,
+    // unless there are too many for one answer: those the worker sends.
     const toCoordinator = (route: OutputRoute) => route.kind === "to" && this.#live[route.to] === this.#run.coordinator;
     if (outputs.length > 0 && outputs.every(toCoordinator) && worker !== this.#run.coordinator) {
-      const { outputs: _, ...returning } = task;
-      const result = await this.#attempt(stage, worker, returning, stats);
-      const batches = result.output?.batches ?? [];
-      const { output: _returned, ...answered } = result;
-      return { ...answered, sent: await Promise.all(outputs.map((route) => this.#run.executors.send(route, batches))) };
+      const result = await this.#attempt(stage, worker, { ...task, returnWithin: this.#run.maxReturnedBytes ?? MAX_RETURNED_OUTPUT_BYTES }, stats);
+      if (!result.output) return result;
+      const { output, ...answered } = result;
+      return { ...answered, sent: await Promise.all(outputs.map((route) => this.#run.executors.send(route, output.batches))) };
     }
     return this.#attempt(stage, worker, task, stats);
   }

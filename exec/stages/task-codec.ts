@@ -26,6 +26,7 @@ interface TaskHeader {
   /** An input is given (its IPC bytes follow) or taken from an exchange on the worker. */
   inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
   outputs?: OutputRoute[];
+  returnWithin?: number;
   run?: string;
 }
 
@@ -82,6 +83,7 @@ export function encodeTask(task: Task): Uint8Array {
     scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks, ...(s.everywhere ? { everywhere: true } : {}) })),
     inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
     ...(task.outputs ? { outputs: task.outputs } : {}),
+    ...(task.returnWithin !== undefined ? { returnWithin: task.returnWithin } : {}),
     ...(task.run !== undefined ? { run: task.run } : {}),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -125,11 +127,13 @@ export function decodeTask(frame: Uint8Array): Task {
     throw new TaskCodecError((error as Error).message);
   }
   if (header.run !== undefined && !isRunId(header.run)) throw new TaskCodecError("a task of a malformed run id");
+  if (header.returnWithin !== undefined && !(Number.isInteger(header.returnWithin) && header.returnWithin >= 0)) throw new TaskCodecError("a task's returnWithin is not a byte count");
   return {
     plan: Plan.decode(fromBase64(header.plan)),
     scans,
     inputs,
     ...(outputs ? { outputs } : {}),
+    ...(header.returnWithin !== undefined ? { returnWithin: header.returnWithin } : {}),
     ...(header.run !== undefined ? { run: header.run } : {}),
   };
 }

@@ -65,10 +65,13 @@ describe("a task that reads and sends through exchanges", () => {
     expect(decoded.inputs[0].batches).toBeUndefined();
     expect(decoded.outputs).toEqual(routed.outputs);
     expect(decoded.run).toBe(routed.run);
+    expect(decoded.returnWithin).toBeUndefined();
+    expect(decodeTask(encodeTask({ ...routed, returnWithin: 1 << 20 })).returnWithin).toBe(1 << 20);
   });
 
-  it("refuses a malformed run id", () => {
+  it("refuses a malformed run id, or a returnWithin that is no byte count", () => {
     expect(() => decodeTask(encodeTask({ ...routed, run: "not-a-run" }))).toThrow(/run id/);
+    expect(() => decodeTask(encodeTask({ ...routed, returnWithin: -1 }))).toThrow(/returnWithin/);
   });
 
   it("refuses a route to a member the exchange does not have", () => {

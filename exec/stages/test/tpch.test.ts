@@ -230,6 +230,29 @@ describe("a join's large side reduced by the small side's keys", () => {
   });
 });
 
+describe("rows for the coordinator", () => {
+  it("come back in the task's answer when small, and through the exchange when not: the same answer either way", async () => {
+    const sql = "select l_orderkey, l_linenumber, l_comment from lineitem where l_quantity > 45";
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "rowsort", 0);
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const query = fragmentPlan(planned.logical, planned.names);
+    for (const maxReturnedBytes of [undefined, 0]) {
+      const answers: boolean[] = [];
+      class Watching extends WireExecutors {
+        override async runTask(worker: number, task: Task): Promise<TaskResult> {
+          const result = await super.runTask(worker, task);
+          if (worker !== 1 && result.rows > 0) answers.push(result.output !== undefined);
+          return result;
+        }
+      }
+      const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 1, tables, executors: new Watching(WORKERS, { coordinator: 1, chunkFile, pool }), budgetBytes: 64 << 20, maxReturnedBytes });
+      expect(resultLines(resultValues(result.table), "rowsort", 0)).toEqual(expected);
+      expect(answers.length).toBeGreaterThan(0);
+      expect(answers.every((returned) => returned === (maxReturnedBytes === undefined)), `maxReturnedBytes ${maxReturnedBytes}`).toBe(true);
+    }
+  });
+});
+
 describe("a join's wide side reduced by a broadcast holding the other side's key", () => {
   it("q10: customers keep only the keys of the quarter's orders broadcast to lineitem's nodes, and the answer is the single plan's", async () => {
     const sql = readFileSync(join(QUERIES, "q10.sql"), "utf8");
