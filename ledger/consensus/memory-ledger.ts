@@ -66,6 +66,17 @@ export class OutputRegistry {
   readonly coinsLow: number[] = [];
   /** Output ids of OutPoint objects already looked up: the simulator's nodes share these objects. */
   readonly #ids = new WeakMap<OutPoint, number>();
+  /** Ledgers that joined, and per group of LANES of them the numbers they keep (LedgerGroup). */
+  #ledgers = 0;
+  readonly #groups: LedgerGroup[] = [];
+
+  /** A new ledger's place: its group's tables and its lane in them. */
+  join(): { group: LedgerGroup; lane: number } {
+    const number = this.#ledgers++;
+    const at = Math.floor(number / LANES);
+    if (at === this.#groups.length) this.#groups.push({ outputs: new ChunkedNumbers(float64Chunk), positionAfter: new ChunkedNumbers(int32Chunk) });
+    return { group: this.#groups[at], lane: number % LANES };
+  }
 
   txByKey(key: string): RegisteredTx | undefined {
     return this.#txs.get(key);
@@ -101,6 +112,22 @@ export class OutputRegistry {
     this.#ids.set(outPoint, id);
     return id;
   }
+}
+
+/**
+ * Ledgers whose per-output and per-transaction numbers are kept interleaved, lane by lane: the
+ * numbers of LANES ledgers for one output sit side by side. Every ledger of a simulation reads
+ * and writes the same few outputs within milliseconds of the others (a commit reaches them all
+ * at about the same time), so a cache line brought in for one ledger holds its neighbours'
+ * numbers too; kept ledger by ledger, each was a cache miss of its own.
+ */
+const LANES = 64;
+
+interface LedgerGroup {
+  /** Per output id and lane, at 2 × (id × LANES + lane) and the next: what the ledger holds of it and when it was accepted there. */
+  outputs: ChunkedNumbers;
+  /** Per transaction id and lane, at id × LANES + lane: its position in that ledger's commit order + 1, or 0 if not committed there. */
+  positionAfter: ChunkedNumbers;
 }
 
 /** What a ledger holds of an output: nothing, the output unspent, or else the id of the transaction that spent it plus one. */
@@ -188,14 +215,16 @@ class ChunkedList<T> {
 export class MemoryLedger implements AcceptedState {
   readonly #registry: OutputRegistry;
   /**
-   * Per output id, side by side at 2 × id and 2 × id + 1: NOT_HELD, UNSPENT or its spender's
-   * id + 1 here, and when it was accepted here. Few arrays, each number written once: a thousand
-   * simulated ledgers apply every commit, and each array a commit reads or writes is one more
-   * cache miss per ledger; validating an input reads both numbers, from one cache line.
+   * Per output id, side by side (#outputAt): NOT_HELD, UNSPENT or its spender's id + 1 here, and
+   * when it was accepted here. Few arrays, each number written once: a thousand simulated ledgers
+   * apply every commit, and each array a commit reads or writes is one more cache miss per
+   * ledger; validating an input reads both numbers, from one cache line. Shared with the other
+   * ledgers of its group, in this ledger's lane.
    */
-  readonly #outputs = new ChunkedNumbers(float64Chunk);
-  /** Per transaction id: its position in this ledger's commit order + 1, or 0 if not committed here. */
-  readonly #positionAfter = new ChunkedNumbers(int32Chunk);
+  readonly #outputs: ChunkedNumbers;
+  /** Per transaction id (#positionAt): its position in this ledger's commit order + 1, or 0 if not committed here. */
+  readonly #positionAfter: ChunkedNumbers;
+  readonly #lane: number;
   #count = 0;
   /** Per position: the transaction id committed there, the votes kept with it, and when. */
   readonly #order = new ChunkedNumbers(int32Chunk);
@@ -204,6 +233,17 @@ export class MemoryLedger implements AcceptedState {
 
   constructor(registry: OutputRegistry = new OutputRegistry()) {
     this.#registry = registry;
+    const { group, lane } = registry.join();
+    [this.#outputs, this.#positionAfter, this.#lane] = [group.outputs, group.positionAfter, lane];
+  }
+
+  /** Where an output's state is in #outputs; its acceptance time is next to it. */
+  #outputAt(id: number): number {
+    return 2 * (id * LANES + this.#lane);
+  }
+
+  #positionAt(txId: number): number {
+    return txId * LANES + this.#lane;
   }
 
   output(outPoint: OutPoint): StoredOutput | undefined {
@@ -213,7 +253,7 @@ export class MemoryLedger implements AcceptedState {
   }
 
   #stateOf(id: number): number {
-    return this.#outputs.get(2 * id);
+    return this.#outputs.get(this.#outputAt(id));
   }
 
   #stored(id: number): StoredOutput {
@@ -223,7 +263,7 @@ export class MemoryLedger implements AcceptedState {
       outPoint: registry.outPoints[id],
       output: registry.outputs[id],
       spentBy: state > 0 ? registry.txHashes[state - 1] : undefined,
-      acceptedMs: this.#outputs.get(2 * id + 1),
+      acceptedMs: this.#outputs.get(this.#outputAt(id) + 1),
       minSpendDelayMs: registry.minSpendDelayMs[id],
     };
   }
@@ -241,16 +281,16 @@ export class MemoryLedger implements AcceptedState {
   commit(tx: Transaction, hash: Uint8Array, consumed: readonly OutPoint[], acceptedMs: number, votes: readonly ObservationEdge[]): void {
     const registry = this.#registry;
     const registered = registry.register(tx, hash);
-    invariant(this.#positionAfter.get(registered.id) === 0, "transaction committed twice");
+    invariant(this.#positionAfter.get(this.#positionAt(registered.id)) === 0, "transaction committed twice");
     const spent = consumed.map((out) => registry.outputId(out));
     for (const id of spent) invariant(id !== undefined && this.#stateOf(id) === UNSPENT, "commit spends an output that is spent or unknown");
-    for (const id of spent as number[]) this.#outputs.set(2 * id, registered.id + 1);
+    for (const id of spent as number[]) this.#outputs.set(this.#outputAt(id), registered.id + 1);
     for (let id = registered.firstOutput; id < registered.firstOutput + registered.outputCount; id++) {
-      this.#outputs.set(2 * id, UNSPENT);
-      this.#outputs.set(2 * id + 1, acceptedMs);
+      this.#outputs.set(this.#outputAt(id), UNSPENT);
+      this.#outputs.set(this.#outputAt(id) + 1, acceptedMs);
     }
     const position = this.#count++;
-    this.#positionAfter.set(registered.id, position + 1);
+    this.#positionAfter.set(this.#positionAt(registered.id), position + 1);
     this.#order.set(position, registered.id);
     this.#orderMs.set(position, acceptedMs);
     this.#votes.push(votes);
@@ -258,7 +298,7 @@ export class MemoryLedger implements AcceptedState {
 
   certificate(key: string): (Certificate & { position: number }) | undefined {
     if (!this.isCommittedKey(key)) return undefined;
-    const position = this.#positionAfter.get(this.#registry.txByKey(key)!.id) - 1;
+    const position = this.#positionAfter.get(this.#positionAt(this.#registry.txByKey(key)!.id)) - 1;
     return { ...this.#certificateAt(position), position };
   }
 
@@ -293,7 +333,7 @@ export class MemoryLedger implements AcceptedState {
 
   isCommittedKey(key: string): boolean {
     const tx = this.#registry.txByKey(key);
-    return tx !== undefined && this.#positionAfter.get(tx.id) !== 0;
+    return tx !== undefined && this.#positionAfter.get(this.#positionAt(tx.id)) !== 0;
   }
 
   committedCount(): number {
