@@ -78,16 +78,26 @@ export class OutputRegistry {
     return { group: this.#groups[at], lane: number % LANES };
   }
 
+  /**
+   * The transaction last found by its key: a follower asks whether a transaction is committed,
+   * then commits it (which registers it again), and a thousand ledgers do so in turn for the
+   * same few transactions; the map of every transaction is large, and each lookup in it a cache miss.
+   */
+  #lastKey = "";
+  #last: RegisteredTx | undefined;
+
   txByKey(key: string): RegisteredTx | undefined {
-    return this.#txs.get(key);
+    if (key !== this.#lastKey) [this.#lastKey, this.#last] = [key, this.#txs.get(key)];
+    return this.#last;
   }
 
   register(tx: Transaction, hash: Uint8Array): RegisteredTx {
     const key = txKey(tx.body!);
-    let known = this.#txs.get(key);
+    let known = this.txByKey(key);
     if (known) return known;
     known = { id: this.txHashes.length, firstOutput: this.outputs.length, outputCount: tx.body!.outputs.length, minSpendDelayMs: Number(tx.body!.options?.minSpendDelayMs ?? 0n) };
     this.#txs.set(key, known);
+    this.#last = known;
     this.txHashes.push(hash);
     this.transactions.push(tx);
     tx.body!.outputs.forEach((output, index) => {

@@ -768,7 +768,9 @@ export class LedgerNode {
       // Spent for good: a later spender fails validation before a claim or an ACCEPTED could matter.
       this.#claims.delete(k);
       this.#acceptedFor.delete(k);
-      for (const other of this.#spenders.get(k) ?? []) if (other.key !== winner) this.#reject(other, "spent_input", nowMs);
+      // Most outputs a follower sees spent had no spender here: no empty array to loop over.
+      const spenders = this.#spenders.get(k);
+      if (spenders !== undefined) for (const other of spenders) if (other.key !== winner) this.#reject(other, "spent_input", nowMs);
     }
   }
 
