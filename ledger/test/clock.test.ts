@@ -41,3 +41,35 @@ describe("the virtual clock", () => {
     expect(clock.pending).toBe(1);
   });
 });
+
+describe("the virtual clock's buckets and heap together", () => {
+  it("runs whole and fractional times, near and far, in order, across several runUntil calls", () => {
+    const time = fc.oneof(fc.integer({ min: 0, max: 60 }), fc.double({ min: 0, max: 60, noNaN: true }), fc.integer({ min: 4_000, max: 20_000 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(time, fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 30 }), fc.double({ min: 0, max: 9_000, noNaN: true }))), { maxLength: 300 }), fc.array(fc.double({ min: 0, max: 30_000, noNaN: true }), { maxLength: 4 }), (plan, stops) => {
+        const clock = new VirtualClock();
+        const ran: { at: number; seq: number }[] = [];
+        let seq = 0;
+        const schedule = (at: number, then: number) => {
+          const mine = seq++;
+          clock.at(at, () => {
+            ran.push({ at: clock.now, seq: mine });
+            if (then >= 0) schedule(clock.now + then, -1);
+          });
+        };
+        for (const [at, then] of plan) schedule(at, then);
+        for (const stop of [...stops].sort((a, b) => a - b)) {
+          clock.runUntil(stop);
+          expect(ran.every((r) => r.at <= stop)).toBe(true);
+        }
+        clock.runUntil(100_000);
+        expect(ran).toHaveLength(seq);
+        for (let i = 1; i < ran.length; i++) {
+          const [a, b] = [ran[i - 1], ran[i]];
+          expect(a.at < b.at || (a.at === b.at && a.seq < b.seq)).toBe(true);
+        }
+        expect(clock.pending).toBe(0);
+      }),
+    );
+  });
+});
