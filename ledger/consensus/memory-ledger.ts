@@ -74,7 +74,7 @@ export class OutputRegistry {
   join(): { group: LedgerGroup; lane: number } {
     const number = this.#ledgers++;
     const at = Math.floor(number / LANES);
-    if (at === this.#groups.length) this.#groups.push({ outputs: new ChunkedNumbers(float64Chunk), positionAfter: new ChunkedNumbers(int32Chunk) });
+    if (at === this.#groups.length) this.#groups.push({ outputs: new ChunkedNumbers(float64Chunk), positionAfter: new ChunkedNumbers(int32Chunk), commits: 0, supplies: [], countedAt: -1 });
     return { group: this.#groups[at], lane: number % LANES };
   }
 
@@ -138,6 +138,10 @@ interface LedgerGroup {
   outputs: ChunkedNumbers;
   /** Per transaction id and lane, at id × LANES + lane: its position in that ledger's commit order + 1, or 0 if not committed there. */
   positionAfter: ChunkedNumbers;
+  /** Commits made by the group's ledgers, and each lane's coin supply as counted at `countedAt` commits (groupSupplies). */
+  commits: number;
+  supplies: bigint[];
+  countedAt: number;
 }
 
 /** What a ledger holds of an output: nothing, the output unspent, or else the id of the transaction that spent it plus one. */
@@ -234,6 +238,7 @@ export class MemoryLedger implements AcceptedState {
   readonly #outputs: ChunkedNumbers;
   /** Per transaction id (#positionAt): its position in this ledger's commit order + 1, or 0 if not committed here. */
   readonly #positionAfter: ChunkedNumbers;
+  readonly #group: LedgerGroup;
   readonly #lane: number;
   #count = 0;
   /** Per position: the transaction id committed there, the votes kept with it, and when. */
@@ -244,7 +249,7 @@ export class MemoryLedger implements AcceptedState {
   constructor(registry: OutputRegistry = new OutputRegistry()) {
     this.#registry = registry;
     const { group, lane } = registry.join();
-    [this.#outputs, this.#positionAfter, this.#lane] = [group.outputs, group.positionAfter, lane];
+    [this.#group, this.#outputs, this.#positionAfter, this.#lane] = [group, group.outputs, group.positionAfter, lane];
   }
 
   /** Where an output's state is in #outputs; its acceptance time is next to it. */
@@ -301,6 +306,7 @@ export class MemoryLedger implements AcceptedState {
     }
     const position = this.#count++;
     this.#positionAfter.set(this.#positionAt(registered.id), position + 1);
+    this.#group.commits++;
     this.#order.set(position, registered.id);
     this.#orderMs.set(position, acceptedMs);
     this.#votes.push(votes);
@@ -350,22 +356,40 @@ export class MemoryLedger implements AcceptedState {
     return this.#count;
   }
 
-  /** The coins in unspent outputs, counted when asked (a validated commit conserves them). */
+  /**
+   * The coins in unspent outputs, counted when asked (a validated commit conserves them): for all
+   * the ledgers of this one's group at once, in one pass through their interleaved numbers, kept
+   * until one of them commits again. Counted lane by lane, each ledger's pass read one number per
+   * cache line of the group's table (a simulation asks every honest ledger at its end).
+   */
   coinSupply(): bigint {
-    const { coinsHigh, coinsLow } = this.#registry;
-    let supply = 0n;
-    // Sums of fewer than 2^20 numbers below 2^32 stay below 2^52, exact: carried into the bigint at that.
-    let [high, low] = [0, 0];
-    for (let id = 0; id < coinsHigh.length; id++) {
-      if (this.#stateOf(id) === UNSPENT) {
-        high += coinsHigh[id];
-        low += coinsLow[id];
-      }
-      if ((id & 0xf_ffff) === 0xf_ffff) {
-        supply += (BigInt(high) << 32n) + BigInt(low);
-        [high, low] = [0, 0];
+    const group = this.#group;
+    if (group.countedAt !== group.commits) [group.supplies, group.countedAt] = [groupSupplies(group, this.#registry), group.commits];
+    return group.supplies[this.#lane];
+  }
+}
+
+/** The coins in unspent outputs for each lane of a group. */
+function groupSupplies(group: LedgerGroup, registry: OutputRegistry): bigint[] {
+  const { coinsHigh, coinsLow } = registry;
+  const supplies = new Array<bigint>(LANES).fill(0n);
+  // Sums of fewer than 2^20 numbers below 2^32 stay below 2^52, exact: carried into the bigints at that.
+  const high = new Array<number>(LANES).fill(0);
+  const low = new Array<number>(LANES).fill(0);
+  const carry = () => {
+    for (let lane = 0; lane < LANES; lane++) supplies[lane] += (BigInt(high[lane]) << 32n) + BigInt(low[lane]);
+    high.fill(0);
+    low.fill(0);
+  };
+  for (let id = 0; id < coinsHigh.length; id++) {
+    for (let lane = 0, at = 2 * id * LANES; lane < LANES; lane++, at += 2) {
+      if (group.outputs.get(at) === UNSPENT) {
+        high[lane] += coinsHigh[id];
+        low[lane] += coinsLow[id];
       }
     }
-    return supply + (BigInt(high) << 32n) + BigInt(low);
+    if ((id & 0xf_ffff) === 0xf_ffff) carry();
   }
+  carry();
+  return supplies;
 }

@@ -66,4 +66,16 @@ describe("the memory ledger", () => {
     expect(other.certificate(txKey(txs[4_099].body!))?.position).toBe(0);
     expect(other.coinSupply()).toBe(1n);
   });
+
+  it("counts each ledger's coins apart, across groups of ledgers, again after any of them commits", () => {
+    const registry = new OutputRegistry();
+    const ledgers = Array.from({ length: 70 }, () => new MemoryLedger(registry)); // more than one group of 64
+    const txs = Array.from({ length: 70 }, (_, i) => minted(i + 1, i));
+    ledgers.forEach((ledger, i) => ledger.commit(txs[i], txHash(txs[i].body!), [], 0, []));
+    expect(ledgers.map((l) => l.coinSupply())).toEqual(ledgers.map((_, i) => BigInt(i + 1)));
+    const [first, neighbour, far] = [ledgers[0], ledgers[1], ledgers[66]];
+    neighbour.commit(txs[0], txHash(txs[0].body!), [], 1, []);
+    far.commit(txs[5], txHash(txs[5].body!), [], 1, []);
+    expect([first.coinSupply(), neighbour.coinSupply(), far.coinSupply()]).toEqual([1n, 3n, 73n]);
+  });
 });
