@@ -511,7 +511,7 @@ export class TrustqlNode {
     // With `progress`, the answer is a stream of JSON lines: one per finished stage, then the answer (or an error).
     const streaming = request.progress === true;
     if (streaming) res.writeHead(200, { "content-type": "application/x-ndjson" });
-    const line = (value: unknown) => res.write(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n");
+    const line = (value: unknown) => res.write(`${jsonText(value)}\n`);
     const reply = (status: number, body: Record<string, unknown>): void => {
       if (!streaming) return json(res, status, body);
       line(status === 200 ? { answer: body } : { ...body, status });
@@ -521,16 +521,15 @@ export class TrustqlNode {
     // in a plain JSON answer, as base64 written a piece at a time (it needs no escaping), never
     // as one string of the whole answer.
     const answerWith = (rows: Uint8Array, body: Record<string, unknown>): void => {
-      const text = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
       if (streaming) {
-        res.write(`${text({ answer: { ...body, arrowBytes: rows.length } })}\n`);
+        line({ answer: { ...body, arrowBytes: rows.length } });
         res.end(rows);
         return;
       }
       res.writeHead(200, { "content-type": "application/json" });
       res.write('{"arrow":"');
       for (let at = 0; at < rows.length; at += BASE64_PIECE_BYTES) res.write(Buffer.from(rows.buffer, rows.byteOffset + at, Math.min(BASE64_PIECE_BYTES, rows.length - at)).toString("base64"));
-      res.end(`",${text(body).slice(1)}`);
+      res.end(`",${jsonText(body).slice(1)}`);
     };
     // A client that goes away before its answer (Ctrl-C) cancels the query: every node stops its tasks.
     const clientGone = new AbortController();
@@ -679,7 +678,12 @@ function splitHostPort(text: string): [string, number] {
 const BASE64_PIECE_BYTES = 3 << 20;
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+  res.writeHead(status, { "content-type": "application/json" }).end(jsonText(body));
+}
+
+/** JSON with bigints (amounts, times) as decimal strings. */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v));
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {

@@ -5,6 +5,18 @@
 import * as arrow from "apache-arrow";
 import { UnsupportedError, invariant } from "../common/errors.ts";
 
+/** Types whose values are `stride` elements each of one typed array: taken and concatenated alike. */
+const FIXED_WIDTH_TYPES: ReadonlySet<arrow.Type> = new Set([
+  arrow.Type.Int,
+  arrow.Type.Float,
+  arrow.Type.Decimal,
+  arrow.Type.Date,
+  arrow.Type.Timestamp,
+  arrow.Type.Time,
+  arrow.Type.Interval,
+  arrow.Type.Duration,
+  arrow.Type.FixedSizeBinary,
+]);
 /** Arrow's 32-bit offsets bound the bytes of one text column. */
 const MAX_TEXT_COLUMN_BYTES = 2 ** 31 - 1;
 /** Values longer than this are copied through a view of their bytes, shorter ones byte by byte. */
@@ -34,28 +46,20 @@ function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
   const type = data.type as arrow.DataType;
   const length = indexes.length;
   const { bitmap: nullBitmap, nullCount } = takeValidity(data, indexes);
-  switch (type.typeId) {
-    case arrow.Type.Int:
-    case arrow.Type.Float:
-    case arrow.Type.Decimal:
-    case arrow.Type.Date:
-    case arrow.Type.Timestamp:
-    case arrow.Type.Time:
-    case arrow.Type.Interval:
-    case arrow.Type.Duration:
-    case arrow.Type.FixedSizeBinary: {
-      const values = data.values as Uint8Array;
-      const stride = data.stride;
-      const out = new (values.constructor as new (n: number) => typeof values)(length * stride);
-      if (stride === 1) for (let i = 0; i < length; i++) out[i] = values[indexes[i]];
-      else {
-        for (let i = 0; i < length; i++) {
-          const from = indexes[i] * stride;
-          for (let s = 0; s < stride; s++) out[i * stride + s] = values[from + s];
-        }
+  if (FIXED_WIDTH_TYPES.has(type.typeId)) {
+    const values = data.values as Uint8Array;
+    const stride = data.stride;
+    const out = new (values.constructor as new (n: number) => typeof values)(length * stride);
+    if (stride === 1) for (let i = 0; i < length; i++) out[i] = values[indexes[i]];
+    else {
+      for (let i = 0; i < length; i++) {
+        const from = indexes[i] * stride;
+        for (let s = 0; s < stride; s++) out[i * stride + s] = values[from + s];
       }
-      return arrow.makeData({ type, length, nullCount, nullBitmap, data: out } as never);
     }
+    return arrow.makeData({ type, length, nullCount, nullBitmap, data: out } as never);
+  }
+  switch (type.typeId) {
     case arrow.Type.Bool: {
       const bits = data.values as Uint8Array;
       const out = new Uint8Array((length + 7) >> 3);
@@ -117,26 +121,18 @@ export function concatBatches(batches: readonly arrow.RecordBatch[]): arrow.Reco
 function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
   const type = parts[0].type as arrow.DataType;
   const { bitmap: nullBitmap, nullCount } = concatValidity(parts, length);
-  switch (type.typeId) {
-    case arrow.Type.Int:
-    case arrow.Type.Float:
-    case arrow.Type.Decimal:
-    case arrow.Type.Date:
-    case arrow.Type.Timestamp:
-    case arrow.Type.Time:
-    case arrow.Type.Interval:
-    case arrow.Type.Duration:
-    case arrow.Type.FixedSizeBinary: {
-      const stride = parts[0].stride;
-      const first = parts[0].values as Uint8Array;
-      const out = new (first.constructor as new (n: number) => typeof first)(length * stride);
-      let at = 0;
-      for (const part of parts) {
-        out.set((part.values as Uint8Array).subarray(0, part.length * stride), at);
-        at += part.length * stride;
-      }
-      return arrow.makeData({ type, length, nullCount, nullBitmap, data: out } as never);
+  if (FIXED_WIDTH_TYPES.has(type.typeId)) {
+    const stride = parts[0].stride;
+    const first = parts[0].values as Uint8Array;
+    const out = new (first.constructor as new (n: number) => typeof first)(length * stride);
+    let at = 0;
+    for (const part of parts) {
+      out.set((part.values as Uint8Array).subarray(0, part.length * stride), at);
+      at += part.length * stride;
     }
+    return arrow.makeData({ type, length, nullCount, nullBitmap, data: out } as never);
+  }
+  switch (type.typeId) {
     case arrow.Type.Bool: {
       const out = new Uint8Array((length + 7) >> 3);
       let at = 0;
