@@ -539,7 +539,7 @@ function sliceRows(batch: arrow.RecordBatch, hashes: RowHashes, rows: number): {
 
 /** The spec as one string, whatever order its JSON came in. */
 function canonicalSpec(e: ExchangeSpec): string {
-  return JSON.stringify([e.run, e.consumer, e.members, e.budgetBytes, e.saltable.map((s) => [s.input, s.spec.keys, s.spec.saltBy, s.spec.mode])]);
+  return JSON.stringify([e.run, e.consumer, e.members, e.budgetBytes, e.saltable.map((s) => [s.input, s.spec.keys, s.spec.saltBy, s.spec.mode, s.spec.intervals ?? []])]);
 }
 
 function encodeOpening(exchange: ExchangeSpec, input: number): Uint8Array {
@@ -574,7 +574,7 @@ export function checkRoute(value: unknown): OutputRoute {
 }
 
 function isPartitionSpec(spec: Partial<PartitionSpec> | undefined): boolean {
-  return isIndexList(spec?.keys) && isIndexList(spec?.saltBy) && (spec?.mode === "spread" || spec?.mode === "replicate");
+  return isIndexList(spec?.keys) && isIndexList(spec?.saltBy) && (spec?.mode === "spread" || spec?.mode === "replicate") && (spec?.intervals === undefined || isIndexList(spec.intervals));
 }
 
 function checkExchange(value: unknown): ExchangeSpec {

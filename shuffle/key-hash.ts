@@ -11,15 +11,19 @@
 //   date                 [DATE, days since 1970-01-01]
 //   timestamp, time      [TIMESTAMP or TIME, low, high] of microseconds
 //   string, binary       [STRING or BINARY, byte length, bytes packed 4 to a word, little-endian]
+//   interval             [INTERVAL, months, days, low, high] of its parts as DuckDB normalizes
+//                        them (an interval travels as DuckDB's text: '1 day' and '24:00:00'
+//                        are one interval, one hash)
 //
 // so an i32 key meets an i64 key and 1.50 meets 1.5. A key of several columns is the words of
 // each value in order; tags and lengths make the encoding self-delimiting. The words are fed
 // to two 32-bit MurmurHash3 lanes with different seeds, finished and cross-mixed into 64 bits.
 import * as arrow from "apache-arrow";
 import { UnsupportedError, invariant } from "../common/errors.ts";
+import { normalizeInterval, parseIntervalText } from "../common/interval.ts";
 import { arrowTimeToMicros } from "../common/temporal.ts";
 
-const TAG = { NULL: 0x6e, INT: 0x69, DECIMAL: 0x65, FLOAT: 0x66, BOOL: 0x62, DATE: 0x64, TIMESTAMP: 0x74, TIME: 0x63, STRING: 0x73, BINARY: 0x78 } as const;
+const TAG = { NULL: 0x6e, INT: 0x69, DECIMAL: 0x65, FLOAT: 0x66, BOOL: 0x62, DATE: 0x64, TIMESTAMP: 0x74, TIME: 0x63, STRING: 0x73, BINARY: 0x78, INTERVAL: 0x76 } as const;
 
 const SEED_HIGH = 0x7472_7573; // "trus"
 const SEED_LOW = 0x7471_6c31; // "tql1"
@@ -31,17 +35,21 @@ export interface RowHashes {
   readonly low: Uint32Array;
 }
 
-/** Hashes the key formed by `columns` (all of one length) for every row. */
-export function hashRows(columns: readonly arrow.Vector[], rowCount: number): RowHashes {
+/**
+ * Hashes the key formed by `columns` (all of one length) for every row; the columns at the
+ * positions `intervals` lists hold intervals as DuckDB's text of them.
+ */
+export function hashRows(columns: readonly arrow.Vector[], rowCount: number, intervals: readonly number[] = []): RowHashes {
   const state = new HashState(rowCount);
-  for (const column of columns) {
+  columns.forEach((column, c) => {
     invariant(column.length === rowCount, `a key column has ${column.length} rows, expected ${rowCount}`);
+    const mix = intervals.includes(c) ? mixIntervalColumn : mixColumn;
     let row = 0;
     for (const data of column.data) {
-      mixColumn(state, data, row);
+      mix(state, data, row);
       row += data.length;
     }
-  }
+  });
   return state.finish();
 }
 
@@ -217,6 +225,24 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
     }
     default:
       throw new UnsupportedError(`a shuffle key of type ${type}`);
+  }
+}
+
+/** A column of DuckDB's texts of intervals, each hashed by its normalized parts. */
+function mixIntervalColumn(state: HashState, data: arrow.Data, firstRow: number): void {
+  invariant(data.type.typeId === arrow.Type.Utf8, `an interval key travels as text, not ${data.type}`);
+  const vector = arrow.makeVector(data);
+  for (let i = 0; i < data.length; i++) {
+    const row = firstRow + i;
+    if (!isValid(data, i)) {
+      state.mix(row, TAG.NULL);
+      continue;
+    }
+    const { months, days, micros } = normalizeInterval(parseIntervalText(vector.get(i) as string));
+    state.mix(row, TAG.INTERVAL);
+    state.mix(row, months >>> 0);
+    state.mix(row, days >>> 0);
+    mixWords64(state, row, micros);
   }
 }
 

@@ -16,9 +16,12 @@ export interface PartitionSpec {
   saltBy: readonly number[];
   /** What rows of a salted key do. */
   mode: "spread" | "replicate";
+  /** Column indexes holding intervals (as DuckDB's text of them: hashed by the interval, not the text). */
+  intervals?: number[];
 }
 
-export function keyHashes(batch: arrow.RecordBatch, columns: readonly number[]): RowHashes {
+/** The hashes of each row's values in `columns`; those in `intervals` are intervals. */
+export function keyHashes(batch: arrow.RecordBatch, columns: readonly number[], intervals: readonly number[] = []): RowHashes {
   return hashRows(
     columns.map((c) => {
       const column = batch.getChildAt(c);
@@ -26,6 +29,7 @@ export function keyHashes(batch: arrow.RecordBatch, columns: readonly number[]):
       return column;
     }),
     batch.numRows,
+    columns.flatMap((c, position) => (intervals.includes(c) ? [position] : [])),
   );
 }
 
@@ -33,12 +37,12 @@ export function keyHashes(batch: arrow.RecordBatch, columns: readonly number[]):
  * The member indexes each row goes to, as lists of row indexes per member. `hashes` are the
  * rows' key hashes when the caller already has them.
  */
-export function routeRows(batch: arrow.RecordBatch, spec: PartitionSpec, router: Router, salts: SaltMap, hashes = keyHashes(batch, spec.keys)): Uint32Array[] {
+export function routeRows(batch: arrow.RecordBatch, spec: PartitionSpec, router: Router, salts: SaltMap, hashes = keyHashes(batch, spec.keys, spec.intervals)): Uint32Array[] {
   const members = router.members.length;
   const rows = batch.numRows;
   const destination = new Int32Array(rows);
   const counts = new Uint32Array(members);
-  const saltHashes = salts.size > 0 ? keyHashes(batch, spec.saltBy) : undefined;
+  const saltHashes = salts.size > 0 ? keyHashes(batch, spec.saltBy, spec.intervals) : undefined;
   for (let row = 0; row < rows; row++) {
     const high = hashes.high[row];
     const low = hashes.low[row];

@@ -107,7 +107,7 @@ export class SaltingInbox {
     // Hashed here only when salting needs them: most receivers never salt.
     let hashes = known;
     if (spec && epoch < this.#epoch) {
-      hashes ??= keyHashes(batch, spec.keys);
+      hashes ??= keyHashes(batch, spec.keys, spec.intervals);
       // Routed before its producer heard of some salts: move those keys' rows on.
       const kept = this.#reroute(input, spec, batch, hashes, (high, low) => this.#salts.saltedAfter(high, low, epoch));
       batch = kept.batch;
@@ -123,7 +123,7 @@ export class SaltingInbox {
       this.#spreadBytes += bytes;
       if (this.#trackedBytes > 0 || this.stats.bufferedBytes >= this.#options.budgetBytes * TRACK_FROM_FILL) {
         this.#trackedBytes += bytes;
-        this.#track((item.hashes ??= keyHashes(batch, spec.keys)), bytes / batch.numRows);
+        this.#track((item.hashes ??= keyHashes(batch, spec.keys, spec.intervals)), bytes / batch.numRows);
       }
     }
     if (this.stats.bufferedBytes > this.#options.budgetBytes && this.#options.saltable.size > 0) this.#saltHottest();
@@ -182,7 +182,7 @@ export class SaltingInbox {
       const spec = this.#options.saltable.get(input);
       if (!spec) continue;
       for (const item of buffer) {
-        const kept = this.#reroute(input, spec, item.batch, (item.hashes ??= keyHashes(item.batch, spec.keys)), (high, low) => this.#salts.saltedAfter(high, low, before));
+        const kept = this.#reroute(input, spec, item.batch, (item.hashes ??= keyHashes(item.batch, spec.keys, spec.intervals)), (high, low) => this.#salts.saltedAfter(high, low, before));
         if (kept.batch === item.batch) continue;
         const bytes = batchBytes(kept.batch);
         this.stats.bufferedBytes -= item.bytes - bytes;

@@ -13,6 +13,7 @@ import { exchangeTable, readersOf, saltMergeTable, type OrderKey, type Stage, ty
 import { EMPTY_DIGEST, RowDigest, Router, SaltMap, UnsortedRunError, batchBytes, digestRows, digestSeed, keyHashes, mergeSortedRuns, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine } from "../engine.ts";
+import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
 import { WrongResultError, type OutputComparison } from "./verify.ts";
@@ -865,7 +866,7 @@ class StagedRunner {
     results.forEach((result, i) => {
       for (const batch of result.output!.batches) {
         if (batch.numRows === 0) continue;
-        const hashes = keyHashes(batch, merge.keys);
+        const hashes = keyHashes(batch, merge.keys, intervalColumns(stage));
         const stay: number[] = [];
         const byHome = new Map<number, number[]>();
         for (let row = 0; row < batch.numRows; row++) {
@@ -947,7 +948,13 @@ function orderOf(stage: Stage): readonly OrderKey[] | undefined {
 function partitionSpec(stage: Stage): PartitionSpec | undefined {
   const output = stage.output;
   if (output.kind !== "hash") return undefined;
-  return { keys: output.keys, saltBy: output.salting?.saltBy ?? output.keys, mode: output.salting?.mode ?? "spread" };
+  const intervals = intervalColumns(stage);
+  return { keys: output.keys, saltBy: output.salting?.saltBy ?? output.keys, mode: output.salting?.mode ?? "spread", ...(intervals.length > 0 ? { intervals } : {}) };
+}
+
+/** A stage's output columns that hold intervals (they travel as DuckDB's text of them). */
+function intervalColumns(stage: Stage): number[] {
+  return stage.types.flatMap((type, column) => (duckdbTypeFromSubstrait(type) === "INTERVAL" ? [column] : []));
 }
 
 
