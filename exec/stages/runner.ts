@@ -417,6 +417,10 @@ class StagedRunner {
   readonly #sentBytes = new Map<string, number[]>();
   /** Stages whose salted keys the coordinator merged (it sent their rows again). */
   readonly #merged = new Set<number>();
+  /** The sorted runs behind each answer of an ordered gather's task (several when its chunks were read in shares). */
+  readonly #sortedRuns = new WeakMap<TaskResult, SortedRun[]>();
+  /** The next input number a sorted run sent through the exchange goes under. */
+  #nextSortedRunInput = FIRST_SORTED_RUN_INPUT;
 
   constructor(run: StagedRun, id: string, excluded: ReadonlySet<number>) {
     this.#run = run;
@@ -529,9 +533,11 @@ class StagedRunner {
       stats.tasks = tasked.length;
       const chunksOf = (w: number) => new Map([...(assigned.get(w) ?? []), ...whole]);
       // Salted partials are merged, sorted runs merged in order, before anything is sent on.
-      const returned = merging || orderOf(runs) !== undefined;
+      const plan = fuseInto?.fusedWithInput ?? stage.plan;
       results = await Promise.all(
-        tasked.map((w) => this.#runTask(stage, w, fuseInto?.fusedWithInput ?? stage.plan, chunksOf(w), stats, returned ? [] : this.#routesOf(runs, w))),
+        tasked.map((w) =>
+          merging ? this.#runTask(stage, w, plan, chunksOf(w), stats, []) : orderOf(runs) ? this.#runSortedRun(stage, runs, w, plan, chunksOf(w), stats) : this.#runTask(stage, w, plan, chunksOf(w), stats, this.#routesOf(runs, w)),
+        ),
       );
       const receivers = asked ? inboxes : results.map((r) => r.inbox);
       this.#checkInputsRead(stage, tasked, results, receivers);
@@ -727,7 +733,16 @@ class StagedRunner {
     return { assigned, whole };
   }
 
-  async #runTask(stage: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats: StageStats | undefined, outputs: OutputRoute[], merge?: { table: string; batches: arrow.RecordBatch[] }): Promise<TaskResult> {
+  async #runTask(
+    stage: Stage,
+    worker: number,
+    plan: Plan,
+    chunks: ReadonlyMap<string, string[]>,
+    stats: StageStats | undefined,
+    outputs: OutputRoute[],
+    options: { merge?: { table: string; batches: arrow.RecordBatch[] }; returnWithin?: number } = {},
+  ): Promise<TaskResult> {
+    const { merge, returnWithin } = options;
     const task: Task = {
       plan,
       scans: stage.scans.map((names) => {
@@ -739,6 +754,7 @@ class StagedRunner {
       run: this.#id,
     };
     if (merge) task.inputs.push({ names: [merge.table], columns: this.#columns(stage), batches: merge.batches });
+    if (returnWithin !== undefined) return this.#attempt(stage, worker, { ...task, returnWithin }, stats);
     // Rows for the coordinator come back in the task's answer, no stream to open for them,
     // unless there are too many for one answer: those the worker sends.
     const toCoordinator = (route: OutputRoute) => route.kind === "to" && this.#live[route.to] === this.#run.coordinator;
@@ -749,6 +765,24 @@ class StagedRunner {
       return { ...answered, sent: await Promise.all(outputs.map((route) => this.#run.executors.send(route, output.batches))) };
     }
     return this.#attempt(stage, worker, task, stats);
+  }
+
+  /**
+   * A task of an ordered gather: its rows, sorted, come back in its answer for the coordinator to
+   * merge, or, when there are more than an answer carries, through the exchange into the
+   * coordinator's receiving task of the first reading stage, under an input of their own (from
+   * FIRST_SORTED_RUN_INPUT on), where #sendMerged reads them back in the order they were sent.
+   */
+  #runSortedRun(stage: Stage, gathered: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats: StageStats): Promise<TaskResult> {
+    const [reader] = this.#readers.get(gathered.id)!;
+    const route: OutputRoute = { exchange: this.#exchangeOf(reader), input: this.#sortedRunInput(), kind: "to", to: this.#memberOf(this.#run.coordinator) };
+    const returnWithin = worker === this.#run.coordinator ? Number.MAX_SAFE_INTEGER : (this.#run.maxReturnedBytes ?? MAX_RETURNED_OUTPUT_BYTES);
+    return this.#runTask(stage, worker, plan, chunks, stats, [route], { returnWithin });
+  }
+
+  #sortedRunInput(): number {
+    invariant(this.#nextSortedRunInput <= LAST_SORTED_RUN_INPUT, "more sorted runs in one query than exchange inputs to put them under");
+    return this.#nextSortedRunInput++;
   }
 
   /** A worker's failure to answer means it is gone: the run starts over without it. */
@@ -771,6 +805,8 @@ class StagedRunner {
     const checked = worker !== this.#run.coordinator && this.#run.verifyTask !== undefined && this.#sampled();
     try {
       const result = await this.#lostIfGone(worker, this.#withSlot(worker, () => this.#run.executors.runTask(worker, task)));
+      const runInput = sortedRunInputOf(task);
+      if (runInput !== undefined) this.#sortedRuns.set(result, [result.output ? { worker, batches: result.output.batches } : { worker, input: runInput }]);
       if (checked) {
         if (stats) stats.verified++;
         let sampled = this.#sampledTasks.get(stage.id);
@@ -798,12 +834,21 @@ class StagedRunner {
       for (const hash of scan.chunks) {
         const holder = this.#holderOf(scan.names.join("."), hash);
         let share = shares.get(holder);
-        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: x.everywhere ? x.chunks : [] })) }));
+        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: x.everywhere ? x.chunks : [] })), ...this.#ownSortedRun(task) }));
         share.scans[s].chunks.push(hash);
       }
     });
     const results = await Promise.all([...shares].map(([w, share]) => this.#attempt(stage, w, share, stats)));
-    return mergeResults(results);
+    const merged = mergeResults(results);
+    // Each share's rows are a sorted run of their own: merged with the others, never put end to end.
+    if (sortedRunInputOf(task) !== undefined) this.#sortedRuns.set(merged, results.flatMap((r) => this.#sortedRuns.get(r)!));
+    return merged;
+  }
+
+  /** A share of a sorted run's task sends its rows, if it sends them, under an input of its own. */
+  #ownSortedRun(task: Task): Pick<Task, "outputs"> {
+    if (sortedRunInputOf(task) === undefined) return {};
+    return { outputs: task.outputs!.map((route) => ({ ...route, input: this.#sortedRunInput() })) };
   }
 
   /**
@@ -830,25 +875,35 @@ class StagedRunner {
    * wrong answer of the worker that gave them (a row digest cannot tell: it ignores order).
    */
   async #sendMerged(stage: Stage, order: readonly OrderKey[], tasked: readonly number[], results: readonly TaskResult[]): Promise<TaskResult[]> {
+    // Results the coordinator made itself (salted partials it merged) hold their rows.
+    const runs = results.flatMap((r, t) => this.#sortedRuns.get(r) ?? [{ worker: tasked[t], batches: r.output!.batches }]);
+    const [reader] = this.#readers.get(stage.id)!;
+    const sent = runs.flatMap((run) => (run.input === undefined ? [] : [run.input]));
+    const held = sent.length === 0 ? [] : await this.#run.executors.inputsHeld(this.#run.coordinator, this.#id, reader, sent);
+    invariant(held !== undefined, "the coordinator holds the sorted runs sent to it");
     let merged: arrow.RecordBatch[];
     try {
-      merged = mergeSortedRuns(results.map((r) => r.output!.batches), order);
+      merged = mergeSortedRuns(
+        runs.map((run) => run.batches ?? held[sent.indexOf(run.input!)]),
+        order,
+      );
     } catch (error) {
       if (!(error instanceof UnsortedRunError)) throw error;
-      const worker = tasked[error.run];
+      const { worker } = runs[error.run];
       invariant(worker !== this.#run.coordinator, `the coordinator's own rows of stage ${stage.id} are out of order: ${error.message}`);
       throw new WrongResultError(worker, `worker ${worker} returned the rows of stage ${stage.id} out of order (${error.message})`);
     }
     const routes = this.#routesOf(stage, this.#run.coordinator);
     await Promise.all(routes.map((route) => this.#run.executors.send(route, merged)));
-    // What each task sent, as if it had sent its own rows: all of them to the coordinator.
+    // What each task sent, as if it had sent its own rows to every reader: all of them to the coordinator.
     const coordinator = this.#memberOf(this.#run.coordinator);
     const members = this.#live.length;
     return results.map(({ output, ...result }) => {
       const at = <T>(value: T, otherwise: T) => Array.from({ length: members }, (_, m) => (m === coordinator ? value : otherwise));
-      const bytes = output!.batches.reduce((n, b) => n + batchBytes(b), 0);
-      const sent: SentSummary = { rows: result.rows, bytes: at(bytes, 0), rowsTo: at(result.rows, 0), digests: at(result.digest, EMPTY_DIGEST) };
-      return { ...result, sent: routes.map(() => sent) };
+      // Rows returned in the answer, and those a task (or a share of it) sent through the exchange.
+      const bytes = (output?.batches.reduce((n, b) => n + batchBytes(b), 0) ?? 0) + (result.sent?.[0].bytes[coordinator] ?? 0);
+      const summary: SentSummary = { rows: result.rows, bytes: at(bytes, 0), rowsTo: at(result.rows, 0), digests: at(result.digest, EMPTY_DIGEST) };
+      return { ...result, sent: routes.map(() => summary) };
     });
   }
 
@@ -882,7 +937,7 @@ class StagedRunner {
     });
     const merged = await Promise.all(
       partials.map((batches, home) =>
-        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, this.#live[home], merge.plan, new Map(), undefined, [], { table: saltMergeTable(stage.id), batches }),
+        batches.length === 0 ? undefined : this.#runTask({ ...stage, scans: [], inputs: [] }, this.#live[home], merge.plan, new Map(), undefined, [], { merge: { table: saltMergeTable(stage.id), batches } }),
       ),
     );
     return Promise.all(
@@ -938,6 +993,23 @@ function sumSent(sent: readonly SentSummary[]): SentSummary {
     rowsTo: sumPerMember(sent.map((s) => s.rowsTo)),
     digests: digestPerMember(sent.map((s) => s.digests)),
   };
+}
+
+/**
+ * Input numbers of the coordinator's receiving task that hold sorted runs sent through the
+ * exchange, one each, apart from the stages' own inputs (stage ids) and within what an exchange
+ * input may be (host.ts: below 2^20).
+ */
+const FIRST_SORTED_RUN_INPUT = 1 << 19;
+const LAST_SORTED_RUN_INPUT = (1 << 20) - 1;
+
+/** One sorted run of an ordered gather: returned in its task's answer, or held under `input` by the coordinator's receiving task. */
+type SortedRun = { worker: number } & ({ batches: arrow.RecordBatch[]; input?: undefined } | { batches?: undefined; input: number });
+
+/** The input a task's sorted run goes under, if the task is one of an ordered gather. */
+function sortedRunInputOf(task: Task): number | undefined {
+  const input = task.outputs?.length === 1 ? task.outputs[0].input : undefined;
+  return input !== undefined && input >= FIRST_SORTED_RUN_INPUT ? input : undefined;
 }
 
 /** The order a stage's rows are gathered in, when its tasks sort them. */

@@ -251,6 +251,43 @@ describe("rows for the coordinator", () => {
       expect(answers.every((returned) => returned === (maxReturnedBytes === undefined)), `maxReturnedBytes ${maxReturnedBytes}`).toBe(true);
     }
   });
+
+  it("sorted runs too large for an answer come through the exchange, each apart, and merge into the single plan's order; a task read in shares gives a run per share", async () => {
+    const sql = "select l_orderkey, l_linenumber, l_shipdate, l_comment from lineitem where l_quantity > 40 order by l_shipdate desc, l_orderkey, l_linenumber";
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
+    const query = fragmentPlan(planned.logical, planned.names);
+    expect(explainStages(query)).toMatch(/gather merged by/);
+    for (const maxReturnedBytes of [undefined, 0]) {
+      for (const declining of [false, true]) {
+        const answers: boolean[] = [];
+        let declined = 0;
+        /** What worker 2 lacks (a copy on the way): the first chunk of the first task it is given with several. */
+        const lacking = new Set<string>();
+        class Watching extends WireExecutors {
+          override async runTask(worker: number, task: Task): Promise<TaskResult> {
+            const chunks = task.scans.flatMap((s) => s.chunks);
+            if (declining && worker === 2 && lacking.size === 0 && chunks.length > 1) lacking.add(chunks[0]);
+            const lacks = worker === 2 ? chunks.filter((hash) => lacking.has(hash)) : [];
+            if (lacks.length > 0) {
+              declined++;
+              throw new TaskDeclinedError(`worker ${worker} lacks ${lacks.length} chunks`, lacks);
+            }
+            const result = await super.runTask(worker, task);
+            if (worker !== 1 && result.rows > 0) answers.push(result.output !== undefined);
+            return result;
+          }
+        }
+        const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 1, tables, executors: new Watching(WORKERS, { coordinator: 1, chunkFile, pool }), budgetBytes: 64 << 20, maxReturnedBytes });
+        const label = `maxReturnedBytes ${maxReturnedBytes}, declining ${declining}`;
+        expect(resultLines(resultValues(result.table), "nosort", 0), label).toEqual(expected);
+        expect(result.distrusted, label).toEqual([]);
+        expect(answers.length, label).toBeGreaterThan(0);
+        expect(answers.every((returned) => returned === (maxReturnedBytes === undefined)), label).toBe(true);
+        if (declining) expect(declined, label).toBeGreaterThan(0);
+      }
+    }
+  });
 });
 
 describe("a join's wide side reduced by a broadcast holding the other side's key", () => {
