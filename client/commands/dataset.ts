@@ -145,7 +145,7 @@ export const queryCommand: Command = {
       else io.stdout.write(explainAnalyze(result));
       return 0;
     }
-    printResult(result, values, context, elapsed);
+    await printResult(result, values, context, elapsed);
     return 0;
   },
 };

@@ -1,13 +1,14 @@
 // What `trustql sql` and `trustql substrait run` share: a local engine over --data, a live
 // progress line while a plan runs, and the result printed in the chosen format.
 import type * as arrow from "apache-arrow";
+import { once } from "node:events";
 import type { LocalEngine, QueryResult } from "../../exec/index.ts";
 import type { Plan } from "../../proto/index.ts";
 import { UserError } from "../../common/errors.ts";
 import type { CommandContext } from "../cli.ts";
 import { writeJson } from "../cli.ts";
 import { resolveDataTables } from "../data-tables.ts";
-import { parseFormat, render } from "../output/formats.ts";
+import { parseFormat, renderPieces } from "../output/formats.ts";
 import { tableToText } from "../output/values.ts";
 import { LiveLine, formatCount, progressBar } from "../progress.ts";
 
@@ -50,12 +51,12 @@ function parseMaxRows(text: unknown, isTerminal: boolean): number {
   return n;
 }
 
-export function printResult(
+export async function printResult(
   result: QueryResult,
   values: Record<string, unknown>,
   context: CommandContext,
   elapsedMs: number,
-): void {
+): Promise<void> {
   const { io } = context;
   const isTerminal = Boolean(io.stdout.isTTY);
   if (context.json) {
@@ -66,8 +67,10 @@ export function printResult(
   if (format === "arrow" && isTerminal) {
     throw new UserError("--format arrow writes binary Arrow IPC: redirect it to a file or a pipe");
   }
-  const out = render(result.table, result.names, format, { maxRows: parseMaxRows(values["max-rows"], isTerminal) });
-  io.stdout.write(out);
+  // Piece by piece, each written before the next is made: a large result is never one string.
+  for (const piece of renderPieces(result.table, result.names, format, { maxRows: parseMaxRows(values["max-rows"], isTerminal) })) {
+    if (!io.stdout.write(piece)) await once(io.stdout, "drain");
+  }
   if (format === "table" && isTerminal) io.stderr.write(`(${(elapsedMs / 1000).toFixed(3)}s)\n`);
 }
 

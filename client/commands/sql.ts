@@ -45,7 +45,7 @@ export const sqlCommand: Command = {
         return 0;
       }
       const result = await executeWithProgress(engine, planned.plan);
-      printResult(result, values, context, performance.now() - started);
+      await printResult(result, values, context, performance.now() - started);
       return 0;
     } finally {
       engine.close();

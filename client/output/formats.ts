@@ -15,25 +15,43 @@ export function parseFormat(text: string | undefined, isTerminal: boolean): Form
 export interface RenderOptions {
   /** Table format only: rows shown before the middle is elided (0 = all). */
   maxRows?: number;
+  /** CSV and JSONL: rows written per piece (see renderPieces). */
+  rowsPerPiece?: number;
 }
 
+/**
+ * Rows CSV and JSONL render at a time: each piece is one string, and a whole result as one
+ * string would pass V8's string limit (~512 MB; lineitem at SF 1 is 0.76 GB of CSV).
+ */
+export const ROWS_PER_PIECE = 65_536;
+
 /** The bytes a result becomes in the given format. */
-export function render(
-  table: arrow.Table,
-  names: readonly string[],
-  format: Format,
-  options: RenderOptions = {},
-): string | Uint8Array {
+export function render(table: arrow.Table, names: readonly string[], format: Format, options: RenderOptions = {}): string | Uint8Array {
+  const pieces = [...renderPieces(table, names, format, options)];
+  return pieces.length === 1 ? pieces[0] : (pieces as string[]).join("");
+}
+
+/** render()'s bytes in pieces to write one after another: row formats a slice of rows at a time. */
+export function* renderPieces(table: arrow.Table, names: readonly string[], format: Format, options: RenderOptions = {}): Generator<string | Uint8Array> {
   switch (format) {
     case "table":
-      return renderTable(tableToText(table, names), table.numRows, options.maxRows ?? 0);
+      yield renderTable(tableToText(table, names), table.numRows, options.maxRows ?? 0);
+      return;
     case "csv":
-      return renderCsv(tableToText(table, names), table.numRows);
+      yield csvLine(table.schema.fields.map((f, i) => csvField(names[i] ?? f.name)));
+      for (const slice of rowSlices(table, options.rowsPerPiece ?? ROWS_PER_PIECE)) yield renderCsvRows(tableToText(slice, names), slice.numRows);
+      return;
     case "jsonl":
-      return renderJsonl(tableToText(table, names), table.numRows);
+      for (const slice of rowSlices(table, options.rowsPerPiece ?? ROWS_PER_PIECE)) yield renderJsonl(tableToText(slice, names), slice.numRows);
+      return;
     case "arrow":
-      return arrow.tableToIPC(renameColumns(table, names), "stream");
+      yield arrow.tableToIPC(renameColumns(table, names), "stream");
   }
+}
+
+/** The table's rows, `rows` at a time (fewer at the end). */
+function* rowSlices(table: arrow.Table, rows: number): Generator<arrow.Table> {
+  for (let start = 0; start < table.numRows; start += rows) yield table.slice(start, Math.min(table.numRows, start + rows));
 }
 
 function renameColumns(table: arrow.Table, names: readonly string[]): arrow.Table {
@@ -53,12 +71,15 @@ function csvField(value: string | null): string {
   return value;
 }
 
-export function renderCsv(columns: TextColumn[], rowCount: number): string {
-  const lines: string[] = [columns.map((c) => csvField(c.name)).join(",")];
-  for (let row = 0; row < rowCount; row++) {
-    lines.push(columns.map((c) => csvField(c.values[row])).join(","));
-  }
-  return lines.join("\r\n") + "\r\n";
+function csvLine(fields: readonly string[]): string {
+  return fields.join(",") + "\r\n";
+}
+
+/** CSV lines of the rows, without the header. */
+function renderCsvRows(columns: TextColumn[], rowCount: number): string {
+  let out = "";
+  for (let row = 0; row < rowCount; row++) out += csvLine(columns.map((c) => csvField(c.values[row])));
+  return out;
 }
 
 // Numbers stay exact: integers and decimals are JSON numbers only when a double holds them

@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { parseFormat, render } from "../output/formats.ts";
+import { parseFormat, render, renderPieces } from "../output/formats.ts";
 import { decimalToBigInt, formatScaled, formatTimestamp, tableToText } from "../output/values.ts";
 import { formatDecimalAt } from "../../common/decimal.ts";
 import fc from "fast-check";
@@ -87,6 +87,20 @@ describe("formats", () => {
     expect(csv).toBe(
       'name,price,day,n\r\nplain,123.45,1998-12-01,1\r\n"say ""hi"", then\nleave",-0.05,,\r\n"",,1992-01-02,-9007199254740993\r\n',
     );
+  });
+
+  it("writes CSV and JSON lines a slice of rows at a time, batches cut anywhere, as in one piece", () => {
+    // Three batches of the sample (decimals, text to quote, nulls, dates, 64-bit integers): slices start inside batches.
+    const table = new arrow.Table([...sample().batches, ...sample().batches, ...sample().batches]);
+    for (const format of ["csv", "jsonl"] as const) {
+      const whole = render(table, ["name", "price", "day", "n"], format, { rowsPerPiece: 1_000 });
+      for (const rowsPerPiece of [1, 2, 4]) {
+        const pieces = [...renderPieces(table, ["name", "price", "day", "n"], format, { rowsPerPiece })];
+        expect(pieces.length).toBe(Math.ceil(9 / rowsPerPiece) + (format === "csv" ? 1 : 0));
+        expect(pieces.join("")).toBe(whole);
+      }
+    }
+    expect(render(table, ["name", "price", "day", "n"], "csv", { rowsPerPiece: 2 })).toBe("name,price,day,n\r\n" + (render(sample(), ["name", "price", "day", "n"], "csv") as string).split("\r\n").slice(1, 4).join("\r\n").concat("\r\n").repeat(3));
   });
 
   it("keeps numbers exact in JSON lines", () => {
