@@ -112,7 +112,11 @@ export class LocalEngine {
     if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
     if (options.planJoinOrder) config.disabled_optimizers = "join_order";
     const instance = await DuckDBInstance.create(":memory:", config);
-    return new LocalEngine(instance, await instance.connect());
+    const connection = await instance.connect();
+    // Instants (TIMESTAMPTZ) are read, written and split into days and hours in UTC on every
+    // node, whatever its machine's zone: the same query gives the same answer everywhere.
+    await connection.run("SET GLOBAL TimeZone = 'UTC'");
+    return new LocalEngine(instance, connection);
   }
 
   /** Registers parquet files as one table; its schema and row count come from the files. */

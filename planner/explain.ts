@@ -133,6 +133,8 @@ function literalText(value: unknown, kind: string, t: { scale?: number }): strin
       return `DATE '${formatDate(Number(value))}'`;
     case "timestamp":
       return `TIMESTAMP '${formatTimestamp(value as bigint)}'`;
+    case "timestamp_tz":
+      return `TIMESTAMPTZ '${formatTimestamp(value as bigint)}+00'`;
     case "decimal": {
       const v = value as bigint;
       const scale = t.scale ?? 0;

@@ -24,6 +24,8 @@ export function shortTypeName(t: SqlType): string {
       return "pt";
     case "timestamp":
       return "pts";
+    case "timestamp_tz":
+      return "ptstz";
     case "interval_year":
       return "iyear";
     case "interval_day":
@@ -52,7 +54,7 @@ function signature(name: string, parts: string[]): string {
 export function scalarFunction(name: string, args: readonly SqlType[], enumCount: number): FunctionRef {
   const shorts = [...Array.from({ length: enumCount }, () => "req"), ...args.map(shortTypeName)];
   if (ARITHMETIC.has(name)) {
-    const temporal = args.some((a) => a.kind === "timestamp" || a.kind === "date" || a.kind === "interval_year" || a.kind === "interval_day");
+    const temporal = args.some((a) => a.kind === "timestamp" || a.kind === "timestamp_tz" || a.kind === "date" || a.kind === "interval_year" || a.kind === "interval_day");
     if (temporal) return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
     if (args.some((a) => a.kind === "decimal")) return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
     return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
@@ -71,7 +73,7 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
   const [arg] = args;
   const shorts = args.map(shortTypeName);
   if (arg.kind === "decimal") return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
-  if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "time")) {
+  if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "timestamp_tz" || arg.kind === "time")) {
     return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
   }
   if (arg.kind === "string" || arg.kind === "boolean") {

@@ -18,6 +18,8 @@ export type TypeKind =
   | "date"
   | "time"
   | "timestamp"
+  /** DuckDB's TIMESTAMP WITH TIME ZONE: an instant, µs since the epoch in UTC; every engine here reads and writes it in UTC. */
+  | "timestamp_tz"
   | "interval_year"
   | "interval_day"
   | "null";
@@ -62,7 +64,12 @@ export function isNumeric(t: SqlType): boolean {
   return isInteger(t) || isFloat(t) || t.kind === "decimal";
 }
 export function isTemporal(t: SqlType): boolean {
-  return t.kind === "date" || t.kind === "timestamp" || t.kind === "time";
+  return t.kind === "date" || t.kind === "timestamp" || t.kind === "timestamp_tz" || t.kind === "time";
+}
+
+/** A timestamp with or without a time zone (both µs since the epoch). */
+export function isTimestamp(t: SqlType): boolean {
+  return t.kind === "timestamp" || t.kind === "timestamp_tz";
 }
 export function isInterval(t: SqlType): boolean {
   return t.kind === "interval_year" || t.kind === "interval_day";
@@ -114,6 +121,10 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   if ((a.kind === "date" && b.kind === "timestamp") || (a.kind === "timestamp" && b.kind === "date")) {
     return type("timestamp", nullable);
   }
+  // A date or a timestamp meets an instant as one (at midnight, or at that time, in UTC).
+  if ((a.kind === "timestamp_tz" && (b.kind === "date" || b.kind === "timestamp")) || (b.kind === "timestamp_tz" && (a.kind === "date" || a.kind === "timestamp"))) {
+    return type("timestamp_tz", nullable);
+  }
   return undefined;
 }
 
@@ -146,6 +157,8 @@ export function typeName(t: SqlType): string {
       return "TIME";
     case "timestamp":
       return "TIMESTAMP";
+    case "timestamp_tz":
+      return "TIMESTAMP WITH TIME ZONE";
     case "interval_year":
     case "interval_day":
       return "INTERVAL";
@@ -186,6 +199,8 @@ export function toSubstraitType(t: SqlType): Type {
       return { precisionTime: { precision: TIMESTAMP_PRECISION, ...simple } };
     case "timestamp":
       return { precisionTimestamp: { precision: TIMESTAMP_PRECISION, ...simple } };
+    case "timestamp_tz":
+      return { precisionTimestampTz: { precision: TIMESTAMP_PRECISION, ...simple } };
     case "interval_year":
       return { intervalYear: simple };
     case "interval_day":
@@ -212,5 +227,7 @@ export function fromSubstraitType(t: Type, what: string, position?: SourcePositi
   if (t.precisionTime) return type("time", nullableOf(t.precisionTime));
   if (t.precisionTimestamp) return type("timestamp", nullableOf(t.precisionTimestamp));
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
+  if (t.precisionTimestampTz) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
+  if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
   throw new UnsupportedError(`column type of ${what}`, position);
 }

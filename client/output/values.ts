@@ -22,7 +22,8 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return formatDateDays(Math.floor(Number(value) / MS_PER_DAY));
   }
   if (arrow.DataType.isTimestamp(type)) {
-    return formatTimestampMicros(arrowTimeToMicros(value as bigint | number, type.unit));
+    // An instant (a time zone on the type) is written in UTC with its offset, as DuckDB writes it there.
+    return formatTimestampMicros(arrowTimeToMicros(value as bigint | number, type.unit)) + (type.timezone ? "+00" : "");
   }
   if (arrow.DataType.isTime(type)) {
     return formatTimeMicros(arrowTimeToMicros(value as bigint | number, type.unit));

@@ -18,7 +18,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { aggregateIsDistinct, nodePosition, setOpIsAll, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { aggregateIsDistinct, nodePosition, setOpIsAll, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -34,12 +34,13 @@ import {
   decimal,
   fromSubstraitType,
   isNumeric,
+  isTimestamp,
   type,
   typeName,
   withNullable,
   type SqlType,
 } from "../types.ts";
-import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTimestamp } from "./literals.ts";
+import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTimestamp, parseTimestampTz } from "./literals.ts";
 import {
   COMPARISON_OPERATORS,
   and,
@@ -703,8 +704,11 @@ class Binder {
         return nullLiteral();
       case "date":
         return literal(parseDate(String(ast.value), position ?? this.locate("DATE", String(ast.value))), type("date", false));
-      case "timestamp":
-        return literal(parseTimestamp(String(ast.value), position ?? this.locate("TIMESTAMP", String(ast.value))), type("timestamp", false));
+      case "timestamp": {
+        const at = position ?? this.locate("TIMESTAMP", String(ast.value));
+        if (timestampIsZoned(ast)) return literal(parseTimestampTz(String(ast.value), at), type("timestamp_tz", false));
+        return literal(parseTimestamp(String(ast.value), at), type("timestamp", false));
+      }
       case "interval":
         return this.interval(ast, position ?? this.locate("INTERVAL"));
       case "binary_expr":
@@ -1004,7 +1008,7 @@ class Binder {
     const castType = ast.args?.cast_type ? String(ast.args.cast_type).toLowerCase() : undefined;
     const sourceAst = castType && ast.args?.source ? { ...ast.args.source, type: castType } : ast.args?.source;
     const source = this.expr(sourceAst, ctx);
-    if (source.type.kind !== "date" && source.type.kind !== "timestamp") {
+    if (source.type.kind !== "date" && !isTimestamp(source.type)) {
       throw new UserError(`EXTRACT needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, position);
     }
     const t = type("i64", source.type.nullable);
@@ -1300,7 +1304,10 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
     case "DATE":
       return type("date");
     case "TIMESTAMP":
-      return type("timestamp");
+      return (target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE" ? type("timestamp_tz") : type("timestamp");
+    case "TIMESTAMPTZ":
+    case "TIMESTAMP WITH TIME ZONE":
+      return type("timestamp_tz");
     case "BOOL":
     case "BOOLEAN":
       return type("boolean");

@@ -64,6 +64,25 @@ export function parseTimestamp(text: string, position: SourcePosition | undefine
   return BigInt(days) * MICROS_PER_DAY + BigInt(h * 3600 + min * 60 + s) * 1_000_000n + micros;
 }
 
+/**
+ * An instant: a timestamp with an optional UTC offset (`+02`, `-05:30`, `Z`, ` UTC`); without
+ * one it is read in UTC, the time zone every engine of trustql runs in.
+ */
+export function parseTimestampTz(text: string, position: SourcePosition | undefined): bigint {
+  const m = /^\s*(\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?)\s*(?:(Z|UTC)|([+-])(\d{2})(?::?(\d{2}))?)?\s*$/i.exec(text);
+  if (!m) throw new UserError(`invalid timestamp with time zone '${text}'`, position);
+  const [, local, , sign, hours, minutes] = m;
+  const offsetMinutes = sign ? (sign === "-" ? -1 : 1) * (Number(hours) * 60 + Number(minutes ?? 0)) : 0;
+  if (Math.abs(offsetMinutes) > 24 * 60) throw new UserError(`invalid time zone offset in '${text}'`, position);
+  let micros: bigint;
+  try {
+    micros = parseTimestamp(local, position);
+  } catch {
+    throw new UserError(`invalid timestamp with time zone '${text}'`, position);
+  }
+  return micros - BigInt(offsetMinutes) * 60_000_000n;
+}
+
 function civilDays(y: number, m: number, d: number): number | undefined {
   if (m < 1 || m > 12 || d < 1) return undefined;
   const ms = Date.UTC(y, m - 1, d);
@@ -121,6 +140,8 @@ export function castStringLiteral(text: string, to: SqlType, position: SourcePos
       return literal(parseDate(text, position), t);
     case "timestamp":
       return literal(parseTimestamp(text, position), t);
+    case "timestamp_tz":
+      return literal(parseTimestampTz(text, position), t);
     case "boolean": {
       const v = text.trim().toLowerCase();
       if (["true", "t", "1", "yes", "y"].includes(v)) return literal(true, t);

@@ -4,7 +4,7 @@
 // so scans can use the bound against their column statistics.
 import type { Expr, IntervalValue, LogicalPlan } from "../logical.ts";
 import { exprKey, mapExpr, transformUp } from "../plan-utils.ts";
-import { type, isInteger, withNullable, type SqlType } from "../types.ts";
+import { type, isInteger, isTimestamp, withNullable, type SqlType } from "../types.ts";
 import { mapNodeExpressions, mapSubqueryPlans } from "./rewrite.ts";
 
 const MICROS_PER_DAY = 86_400_000_000n;
@@ -80,7 +80,9 @@ function castLiteral(v: Lit, to: SqlType): Expr | undefined {
     if ((n < 0n ? -n : n) > 2n ** 53n) return undefined;
     return lit(Number(n) / 10 ** scale, to);
   }
-  if (from.kind === "date" && to.kind === "timestamp") return lit(BigInt(v.value as number) * MICROS_PER_DAY, to);
+  // Midnight, or the same time, in UTC: the time zone of every engine here.
+  if (from.kind === "date" && isTimestamp(to)) return lit(BigInt(v.value as number) * MICROS_PER_DAY, to);
+  if (from.kind === "timestamp" && to.kind === "timestamp_tz") return lit(v.value as bigint, to);
   return undefined;
 }
 
@@ -149,7 +151,8 @@ function foldCall(e: Expr & { kind: "call" }): Expr {
 
 function foldArithmetic(e: Expr & { kind: "call" }, [a, b]: Lit[]): Expr | undefined {
   const t = e.type;
-  if (t.kind === "timestamp") {
+  // An instant ± an interval steps the calendar in UTC, as a timestamp does.
+  if (isTimestamp(t)) {
     if (typeof a.value !== "bigint") return undefined;
     const iv = b.value as IntervalValue;
     const sign = e.fn === "subtract" ? -1 : e.fn === "add" ? 1 : 0;
@@ -244,8 +247,8 @@ function foldComparison(e: Expr & { kind: "call" }): Expr {
     [a, b] = [b, a];
     fn = FLIPPED[fn];
   }
-  // CAST(date AS TIMESTAMP) op TIMESTAMP literal → date op DATE literal, when exact.
-  if (a.kind === "cast" && a.input.type.kind === "date" && a.type.kind === "timestamp" && isLit(b) && typeof b.value === "bigint") {
+  // CAST(date AS TIMESTAMP[TZ]) op TIMESTAMP[TZ] literal → date op DATE literal, when exact (midnight in UTC).
+  if (a.kind === "cast" && a.input.type.kind === "date" && isTimestamp(a.type) && isLit(b) && typeof b.value === "bigint") {
     const ts = b.value;
     const day = ts >= 0n ? ts / MICROS_PER_DAY : (ts - MICROS_PER_DAY + 1n) / MICROS_PER_DAY;
     const midnight = day * MICROS_PER_DAY === ts;

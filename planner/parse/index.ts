@@ -42,6 +42,7 @@ const KEYWORD_NODES: Record<string, string> = {
 
 const SET_OP_ALL = Symbol("setOpAll");
 const DISTINCT = Symbol("distinct");
+const ZONED = Symbol("zoned");
 const POSITION = Symbol("position");
 
 export function parseSql(sql: string): ParsedQuery {
@@ -66,7 +67,7 @@ export function parseSql(sql: string): ParsedQuery {
     const first = tokens[0];
     throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
   }
-  annotate(ast, tokens, rewritten.setOps, rewritten.distinctAggregates);
+  annotate(ast, tokens, rewritten);
   return { sql, tokens, ast };
 }
 
@@ -75,7 +76,16 @@ interface SetOpToken {
   readonly all: boolean;
 }
 
-function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps: SetOpToken[]; distinctAggregates: Set<number> } {
+interface Rewritten {
+  text: string;
+  setOps: SetOpToken[];
+  /** Offsets of SUM, AVG, MIN and MAX written with DISTINCT. */
+  distinctAggregates: Set<number>;
+  /** Offsets of TIMESTAMP keywords that began a TIMESTAMPTZ or TIMESTAMP WITH TIME ZONE literal. */
+  zonedTimestamps: Set<number>;
+}
+
+function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const chars = sql.split("");
   const blank = (t: Token, replacement: string) => {
     const width = t.end - t.offset;
@@ -84,6 +94,7 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
   };
   const setOps: SetOpToken[] = [];
   const distinctAggregates = new Set<number>();
+  const zonedTimestamps = new Set<number>();
   let depth = 0;
   // Open SUBSTRING( calls by the depth of their parenthesis, to find their FROM and FOR.
   const substringDepths: { depth: number; sawFrom: boolean; token: Token }[] = [];
@@ -139,6 +150,17 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
       distinctAggregates.add(t.offset);
       blank(tokens[i + 2], "");
     }
+    // The grammar has TIMESTAMP '…' literals but neither TIMESTAMPTZ '…' nor TIMESTAMP WITH
+    // TIME ZONE '…': they become TIMESTAMP literals, marked zoned for the binder.
+    if (t.text === "TIMESTAMPTZ" && next?.kind === "string") {
+      blank(t, "TIMESTAMP");
+      zonedTimestamps.add(t.offset);
+    }
+    const withTimeZone = ["WITH", "TIME", "ZONE"].every((word, k) => tokens[i + 1 + k]?.kind === "word" && tokens[i + 1 + k].text === word);
+    if (t.text === "TIMESTAMP" && withTimeZone && tokens[i + 4]?.kind === "string") {
+      for (let k = 1; k <= 3; k++) blank(tokens[i + k], "");
+      zonedTimestamps.add(t.offset);
+    }
     if (t.text === "UNION" || t.text === "INTERSECT" || t.text === "EXCEPT") {
       const all = next?.kind === "word" && next.text === "ALL";
       const distinct = next?.kind === "word" && next.text === "DISTINCT";
@@ -148,10 +170,10 @@ function rewrite(sql: string, tokens: readonly Token[]): { text: string; setOps:
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOpToken[], distinctAggregates: ReadonlySet<number>): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps }: Rewritten): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -164,8 +186,9 @@ function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOp
     }
     return lo;
   };
+  // A TIMESTAMPTZ literal reached the parser as a TIMESTAMP one (see the pre-pass).
   const matches = (t: Token | undefined, name: string) =>
-    t !== undefined && ((t.kind === "word" && t.text === name.toUpperCase()) || (t.kind === "quoted" && t.text === name));
+    t !== undefined && ((t.kind === "word" && (t.text === name.toUpperCase() || (name === "TIMESTAMP" && t.text === "TIMESTAMPTZ"))) || (t.kind === "quoted" && t.text === name));
   const find = (parts: string[], from: number): number => {
     for (let i = from; i < tokens.length; i++) {
       let ok = true;
@@ -184,6 +207,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], setOps: readonly SetOp
     if (at >= 0) {
       node[POSITION] = tokenPosition(tokens[at]);
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
+      if (zonedTimestamps.has(tokens[at].offset)) node[ZONED] = true;
     }
   };
   const visit = (node: AstNode): void => {
@@ -242,6 +266,11 @@ export function setOpIsAll(node: AstNode): boolean {
 /** Whether an aggregate other than COUNT was written with DISTINCT (see the pre-pass). */
 export function aggregateIsDistinct(node: AstNode): boolean {
   return Boolean(node?.[DISTINCT]) || String(node?.args?.distinct ?? "").toUpperCase() === "DISTINCT";
+}
+
+/** Whether a TIMESTAMP literal was written TIMESTAMPTZ '…' or TIMESTAMP WITH TIME ZONE '…' (see the pre-pass). */
+export function timestampIsZoned(node: AstNode): boolean {
+  return Boolean(node?.[ZONED]);
 }
 
 /** Where a node starts in the SQL text, if the parser or the annotation pass knows. */

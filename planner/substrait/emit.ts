@@ -424,6 +424,8 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
       return { ...base, date: Number(value) };
     case "timestamp":
       return { ...base, precisionTimestamp: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
+    case "timestamp_tz":
+      return { ...base, precisionTimestampTz: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
     case "interval_year": {
       const v = value as IntervalValue;
       return { ...base, intervalYearToMonth: { years: Math.trunc(v.months / 12), months: v.months % 12 } };

@@ -158,6 +158,8 @@ function literalSql(value: unknown, t: SqlType): string {
       return `DATE '${formatDate(Number(value))}'`;
     case "timestamp":
       return `TIMESTAMP '${formatTimestamp(value as bigint)}'`;
+    case "timestamp_tz":
+      return `TIMESTAMPTZ '${formatTimestamp(value as bigint)}+00'`;
     case "decimal": {
       const v = value as bigint;
       const neg = v < 0n;
