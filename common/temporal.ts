@@ -30,6 +30,35 @@ export function formatTimestampMicros(micros: bigint): string {
   return `${formatDateDays(Number(day))} ${formatTimeMicros(micros - day * MICROS_PER_DAY)}`;
 }
 
+/** Days since 1970-01-01 of a calendar date (any year, 0044 too), or undefined if there is no such day. */
+export function civilDays(year: number, month: number, day: number): number | undefined {
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return date.getTime() / MS_PER_DAY;
+}
+
+const TIMESTAMP_TEXT = /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(?:(Z|UTC)|([+-])(\d{2})(?::?(\d{2}))?)?\s*$/i;
+
+/**
+ * Microseconds since the epoch of a timestamp as SQL and DuckDB write one: `YYYY-MM-DD`, then
+ * optionally `HH:MM[:SS[.ffffff]]`, then, when `offset` allows it, a UTC offset (`+02`,
+ * `-05:30`, `Z`, `UTC`; none: UTC). Undefined for any other text.
+ */
+export function parseTimestampText(text: string, options: { offset: boolean }): bigint | undefined {
+  const m = TIMESTAMP_TEXT.exec(text);
+  if (!m) return undefined;
+  const [, year, month, day, h = "0", min = "0", s = "0", fraction = "", utc, sign, offsetHours, offsetMinutes = "0"] = m;
+  if ((utc || sign) && !options.offset) return undefined;
+  const days = civilDays(Number(year), Number(month), Number(day));
+  if (days === undefined || Number(h) > 23 || Number(min) > 59 || Number(s) > 59) return undefined;
+  const offset = sign ? (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) : 0;
+  if (Math.abs(offset) > 24 * 60) return undefined;
+  const local = BigInt(days) * MICROS_PER_DAY + BigInt(Number(h) * 3600 + Number(min) * 60 + Number(s)) * 1_000_000n + BigInt(fraction.padEnd(6, "0") || "0");
+  return local - BigInt(offset) * 60_000_000n;
+}
+
 /** Arrow time units (arrow.TimeUnit's values) in microseconds. */
 const MICROS_PER_UNIT = [1_000_000n, 1_000n, 1n] as const;
 

@@ -2,7 +2,7 @@
 // alone. The answer may be "maybe" for a chunk with no match, never "no" for one with a match:
 // anything the rules below do not understand counts as "maybe".
 import type { Expression, Expression_Literal, Type } from "../../proto/index.ts";
-import { formatDateDays } from "../../common/temporal.ts";
+import { formatDateDays, parseTimestampText } from "../../common/temporal.ts";
 import type { FunctionDeclarations } from "../substrait/extensions.ts";
 import { decimalLiteralValue } from "../substrait/literals.ts";
 import { formatScaled } from "../../common/decimal.ts";
@@ -37,14 +37,36 @@ function numericOrder(a: string, b: string): number {
   return dx < dy ? -1 : dx > dy ? 1 : 0;
 }
 
-/** DuckDB orders strings by their UTF-8 bytes; ISO dates and timestamps order as text. */
+/** DuckDB orders strings by their UTF-8 bytes; ISO dates order as text. */
 const byteOrder: Order = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * A timestamp's or an instant's microseconds since the epoch: a literal's (literalText writes
+ * them as digits), or those of DuckDB's text in a chunk's statistics (an instant's with the
+ * offset of the zone it was written in), or a date's midnight.
+ */
+function timestampMicros(text: string): bigint | undefined {
+  return /^-?\d+$/.test(text) ? BigInt(text) : parseTimestampText(text, { offset: true });
+}
+
+/** Timestamps and instants by their microseconds; NaN (maybe) for text that is neither. */
+const timestampOrder: Order = (a, b) => {
+  const [x, y] = [timestampMicros(a), timestampMicros(b)];
+  if (x === undefined || y === undefined) return NaN;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 function orderFor(type: Type | undefined): Order | undefined {
   if (!type) return undefined;
   if (type.i8 || type.i16 || type.i32 || type.i64 || type.decimal || type.fp32 || type.fp64) return numericOrder;
-  if (type.string || type.varchar || type.fixedChar || type.date || type.precisionTimestamp || type.timestamp) return byteOrder;
+  if (type.string || type.varchar || type.fixedChar || type.date) return byteOrder;
+  if (type.precisionTimestamp || type.timestamp || type.precisionTimestampTz || type.timestampTz) return timestampOrder;
   return undefined;
+}
+
+/** A timestamp literal's value of `precision` fraction digits, in microseconds (truncated). */
+function literalMicros(value: bigint, precision: number): bigint {
+  return precision <= 6 ? value * 10n ** BigInt(6 - precision) : value / 10n ** BigInt(precision - 6);
 }
 
 function literalText(l: Expression_Literal): string | undefined {
@@ -58,6 +80,10 @@ function literalText(l: Expression_Literal): string | undefined {
   }
   if (l.decimal) return formatScaled(decimalLiteralValue(l.decimal.value), l.decimal.scale);
   if (l.date !== undefined) return formatDateDays(l.date);
+  if (l.timestamp !== undefined) return String(l.timestamp);
+  if (l.timestampTz !== undefined) return String(l.timestampTz);
+  if (l.precisionTimestamp) return String(literalMicros(BigInt(l.precisionTimestamp.value), l.precisionTimestamp.precision));
+  if (l.precisionTimestampTz) return String(literalMicros(BigInt(l.precisionTimestampTz.value), l.precisionTimestampTz.precision));
   if (l.string !== undefined) return l.string;
   if (l.varChar) return l.varChar.value;
   if (l.fixedChar !== undefined) return l.fixedChar;
@@ -88,6 +114,8 @@ const FLIP: Record<string, string> = { lt: "gt", lte: "gte", gt: "lt", gte: "lte
 function comparisonMayMatch(op: string, column: Bound, constant: string): boolean {
   const { min, max } = column.stats;
   if (min === null || max === null) return false; // only NULLs: no comparison is true
+  // Values an order cannot place against each other (NaN) prune nothing.
+  if (Number.isNaN(column.order(min, constant)) || Number.isNaN(column.order(max, constant))) return true;
   const c = column.order;
   switch (op) {
     case "equal":

@@ -13,6 +13,9 @@ import { LocalEngine } from "../index.ts";
 
 const ROWS = 6_000;
 const CHUNK_ROWS = 1_024;
+/** Each row an hour and a bit after the one before: a timestamp and an instant that rise through the file. */
+const MICROS_PER_ROW = 3_617_000_123;
+const EPOCH_1992 = Date.UTC(1992, 0, 1) * 1000;
 
 let dir: string;
 let source: string;
@@ -31,7 +34,9 @@ beforeAll(async () => {
     SELECT i::BIGINT AS k,
            CASE WHEN i % 17 = 0 THEN NULL ELSE ((i * 7919) % 100000 / 100.0 - 300)::DECIMAL(15,2) END AS price,
            (DATE '1992-01-01' + (i // 3)::INTEGER) AS day,
-           CASE WHEN i % 23 = 0 THEN NULL ELSE chr((65 + (i * 31) % 26)::INTEGER) || (i % 97)::VARCHAR END AS name
+           CASE WHEN i % 23 = 0 THEN NULL ELSE chr((65 + (i * 31) % 26)::INTEGER) || (i % 97)::VARCHAR END AS name,
+           TIMESTAMP '1992-01-01' + to_microseconds(i * ${MICROS_PER_ROW}) AS seen,
+           CASE WHEN i % 29 = 0 THEN NULL ELSE TIMESTAMPTZ '1992-01-01 00:00:00+00' + to_microseconds(i * ${MICROS_PER_ROW} + 500000) END AS logged
     FROM range(${ROWS}) t(i) ORDER BY i) TO '${source}' (FORMAT parquet)`);
   chunks = await cutParquet(source, join(dir, "chunks"), { targetRows: CHUNK_ROWS });
   engine = await LocalEngine.open({ threads: 1 });
@@ -91,12 +96,32 @@ describe("pruning by statistics", () => {
     expect(skipped.filter(Boolean).length).toBe(chunks.length - 1);
   });
 
-  const column = fc.constantFrom("k", "price", "day", "name");
+  it("skips the chunks a selective timestamp or instant filter cannot match", () => {
+    // Rows 2,100–2,200 or so: inside the third of the six chunks (rows 2,048–3,071).
+    const seen = pruned("select k from events where seen >= timestamp '1992-03-29 00:00:00' and seen < timestamp '1992-04-01 12:00:00.5'");
+    expect(seen.filter(Boolean).length).toBe(chunks.length - 1);
+    const logged = pruned("select k from events where logged between timestamptz '1992-03-29 02:00:00+02' and timestamptz '1992-04-01 12:00:00-03'");
+    expect(logged.filter(Boolean).length).toBe(chunks.length - 1);
+  });
+
+  const column = fc.constantFrom("k", "price", "day", "name", "seen", "logged");
+  /** SQL text of a time near row `row` of the file (± a few micros, to meet the stats' edges exactly too). */
+  const timeNear = (row: number, nudge: number) => {
+    const micros = BigInt(EPOCH_1992) + BigInt(row) * BigInt(MICROS_PER_ROW) + BigInt(nudge);
+    const seconds = micros / 1_000_000n;
+    return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19).replace("T", " ")}.${String(micros % 1_000_000n).padStart(6, "0")}`;
+  };
+  // Often the first or last row of a chunk: where a wrong order of times would prune a chunk it must keep.
+  const edgeRow = fc.tuple(fc.integer({ min: 0, max: Math.ceil(ROWS / CHUNK_ROWS) }), fc.constantFrom(-1, 0)).map(([k, d]) => k * CHUNK_ROWS + d);
+  const rowNear = fc.tuple(fc.oneof(fc.integer({ min: -5, max: ROWS + 5 }), edgeRow), fc.constantFrom(-1, 0, 1, 500_000, 3_600_000_000, -3_600_000_000));
   const constantFor: Record<string, fc.Arbitrary<string>> = {
     k: fc.integer({ min: -10, max: ROWS + 10 }).map(String),
     price: fc.integer({ min: -40000, max: 80000 }).map((c) => (c / 100).toFixed(2)),
     day: fc.integer({ min: -5, max: ROWS / 3 + 5 }).map((d) => `date '${new Date(Date.UTC(1992, 0, 1 + d)).toISOString().slice(0, 10)}'`),
     name: fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 99 })).map(([c, n]) => `'${String.fromCharCode(65 + c)}${n}'`),
+    seen: rowNear.map(([row, nudge]) => `timestamp '${timeNear(row, nudge)}'`),
+    // An instant written in some zone: its offset moves the same time of day elsewhere.
+    logged: fc.tuple(rowNear, fc.constantFrom("+00", "+02", "-05:30", "Z")).map(([[row, nudge], zone]) => `timestamptz '${timeNear(row, nudge)}${zone}'`),
   };
   const atom = column.chain((c) =>
     fc.oneof(
@@ -109,6 +134,20 @@ describe("pruning by statistics", () => {
   const predicate = fc.letrec((tie) => ({
     node: fc.oneof({ depthSize: "small" }, atom, fc.tuple(tie("node"), fc.constantFrom("and", "or"), tie("node")).map(([a, op, b]) => `(${a} ${op} ${b})`)),
   })).node as fc.Arbitrary<string>;
+
+  it("never skips a chunk that holds a matching time, at every chunk's first and last, a microsecond either side, in any zone", async () => {
+    const edges = chunks.flatMap((_, k) => [k * CHUNK_ROWS, Math.min(ROWS, (k + 1) * CHUNK_ROWS) - 1]);
+    for (const row of edges) {
+      for (const nudge of [-1, 0, 1]) {
+        for (const op of ["=", "<", "<=", ">", ">="]) {
+          for (const where of [`seen ${op} timestamp '${timeNear(row, nudge)}'`, `logged ${op} timestamptz '${timeNear(row, nudge + 500_000 + 2 * 3_600_000_000)}+02'`]) {
+            const skipped = pruned(`select k from events where ${where}`);
+            for (const [i, chunk] of chunks.entries()) if (skipped[i]) expect(await matches(chunk, where), `chunk ${i} skipped for ${where}`).toBe(0);
+          }
+        }
+      }
+    }
+  });
 
   it("never skips a chunk that holds a matching row", async () => {
     await fc.assert(

@@ -2,14 +2,13 @@
 // timestamps are checked here so a bad one is the user's error at its position, not a
 // failure at run time.
 import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
+import { civilDays, parseTimestampText } from "../../common/temporal.ts";
 import type { Expr, IntervalValue, Literal, LiteralValue } from "../logical.ts";
 import { MAX_DECIMAL_PRECISION, decimal, type, type SqlType } from "../types.ts";
 
 const INT32_MAX = 2n ** 31n - 1n;
 const INT64_MAX = 2n ** 63n - 1n;
 const DECIMAL38_MAX = 10n ** 38n - 1n;
-const MICROS_PER_DAY = 86_400_000_000n;
-const MS_PER_DAY = 86_400_000;
 
 export function literal(value: LiteralValue, t: SqlType): Literal {
   return { kind: "literal", value, type: t };
@@ -55,40 +54,19 @@ export function parseDate(text: string, position: SourcePosition | undefined): n
 }
 
 export function parseTimestamp(text: string, position: SourcePosition | undefined): bigint {
-  const m = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*$/.exec(text);
-  const days = m ? civilDays(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
-  if (!m || days === undefined) throw new UserError(`invalid timestamp '${text}'`, position);
-  const [h, min, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
-  if (h > 23 || min > 59 || s > 59) throw new UserError(`invalid timestamp '${text}'`, position);
-  const micros = BigInt((m[7] ?? "").padEnd(6, "0") || "0");
-  return BigInt(days) * MICROS_PER_DAY + BigInt(h * 3600 + min * 60 + s) * 1_000_000n + micros;
+  const micros = parseTimestampText(text, { offset: false });
+  if (micros === undefined) throw new UserError(`invalid timestamp '${text}'`, position);
+  return micros;
 }
 
 /**
- * An instant: a timestamp with an optional UTC offset (`+02`, `-05:30`, `Z`, ` UTC`); without
+ * An instant: a timestamp with an optional UTC offset (`+02`, `-05:30`, `Z`, `UTC`); without
  * one it is read in UTC, the time zone every engine of trustql runs in.
  */
 export function parseTimestampTz(text: string, position: SourcePosition | undefined): bigint {
-  const m = /^\s*(\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?)\s*(?:(Z|UTC)|([+-])(\d{2})(?::?(\d{2}))?)?\s*$/i.exec(text);
-  if (!m) throw new UserError(`invalid timestamp with time zone '${text}'`, position);
-  const [, local, , sign, hours, minutes] = m;
-  const offsetMinutes = sign ? (sign === "-" ? -1 : 1) * (Number(hours) * 60 + Number(minutes ?? 0)) : 0;
-  if (Math.abs(offsetMinutes) > 24 * 60) throw new UserError(`invalid time zone offset in '${text}'`, position);
-  let micros: bigint;
-  try {
-    micros = parseTimestamp(local, position);
-  } catch {
-    throw new UserError(`invalid timestamp with time zone '${text}'`, position);
-  }
-  return micros - BigInt(offsetMinutes) * 60_000_000n;
-}
-
-function civilDays(y: number, m: number, d: number): number | undefined {
-  if (m < 1 || m > 12 || d < 1) return undefined;
-  const ms = Date.UTC(y, m - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== m - 1 || back.getUTCDate() !== d) return undefined;
-  return ms / MS_PER_DAY;
+  const micros = parseTimestampText(text, { offset: true });
+  if (micros === undefined) throw new UserError(`invalid timestamp with time zone '${text}'`, position);
+  return micros;
 }
 
 const INTERVAL_UNITS: Record<string, { months?: number; days?: number; micros?: bigint }> = {
