@@ -1,15 +1,12 @@
 // What `trustql sql` and `trustql substrait run` share: a local engine over --data, a live
 // progress line while a plan runs, and the result printed in the chosen format.
-import type * as arrow from "apache-arrow";
 import { once } from "node:events";
 import type { LocalEngine, QueryResult } from "../../exec/index.ts";
 import type { Plan } from "../../proto/index.ts";
 import { UserError } from "../../common/errors.ts";
 import type { CommandContext } from "../cli.ts";
-import { writeJson } from "../cli.ts";
 import { resolveDataTables } from "../data-tables.ts";
-import { parseFormat, renderPieces } from "../output/formats.ts";
-import { tableToText } from "../output/values.ts";
+import { parseFormat, renderPieces, resultJsonPieces } from "../output/formats.ts";
 import { LiveLine, formatCount, progressBar } from "../progress.ts";
 
 export const RESULT_OPTIONS = {
@@ -59,29 +56,15 @@ export async function printResult(
 ): Promise<void> {
   const { io } = context;
   const isTerminal = Boolean(io.stdout.isTTY);
-  if (context.json) {
-    writeJson(io, resultJson(result.table, result.names, elapsedMs));
-    return;
-  }
-  const format = parseFormat(values.format as string | undefined, isTerminal);
+  const format = context.json ? undefined : parseFormat(values.format as string | undefined, isTerminal);
   if (format === "arrow" && isTerminal) {
     throw new UserError("--format arrow writes binary Arrow IPC: redirect it to a file or a pipe");
   }
   // Piece by piece, each written before the next is made: a large result is never one string.
-  for (const piece of renderPieces(result.table, result.names, format, { maxRows: parseMaxRows(values["max-rows"], isTerminal) })) {
+  const pieces = format ? renderPieces(result.table, result.names, format, { maxRows: parseMaxRows(values["max-rows"], isTerminal) }) : resultJsonPieces(result.table, result.names, elapsedMs);
+  for (const piece of pieces) {
     if (!io.stdout.write(piece)) await once(io.stdout, "drain");
   }
   if (format === "table" && isTerminal) io.stderr.write(`(${(elapsedMs / 1000).toFixed(3)}s)\n`);
 }
 
-/** The `--json` shape of a query result: column names and types, rows as arrays of exact text or numbers. */
-export function resultJson(table: arrow.Table, names: readonly string[], elapsedMs: number) {
-  const columns = tableToText(table, names);
-  const rows = Array.from({ length: table.numRows }, (_, r) => columns.map((c) => c.values[r]));
-  return {
-    columns: columns.map((c) => ({ name: c.name, type: String(c.type) })),
-    rows,
-    rowCount: table.numRows,
-    elapsedMs: Math.round(elapsedMs),
-  };
-}

@@ -49,6 +49,24 @@ export function* renderPieces(table: arrow.Table, names: readonly string[], form
   }
 }
 
+/**
+ * The `--json` object of a query result, in pieces to write one after another: column names and
+ * types, rows as arrays of exact text (NULL: null), the row count and the time taken. The
+ * pieces put together are JSON.stringify's text of that object, and a newline.
+ */
+export function* resultJsonPieces(table: arrow.Table, names: readonly string[], elapsedMs: number, rowsPerPiece = ROWS_PER_PIECE): Generator<string> {
+  const columns = table.schema.fields.map((f, i) => ({ name: names[i] ?? f.name, type: String(f.type) }));
+  yield `{"columns":${JSON.stringify(columns)},"rows":[`;
+  let first = true;
+  for (const slice of rowSlices(table, rowsPerPiece)) {
+    const texts = tableToText(slice, names);
+    const rows = Array.from({ length: slice.numRows }, (_, r) => JSON.stringify(texts.map((c) => c.values[r])));
+    yield (first ? "" : ",") + rows.join(",");
+    first = false;
+  }
+  yield `],"rowCount":${table.numRows},"elapsedMs":${Math.round(elapsedMs)}}\n`;
+}
+
 /** The table's rows, `rows` at a time (fewer at the end). */
 function* rowSlices(table: arrow.Table, rows: number): Generator<arrow.Table> {
   for (let start = 0; start < table.numRows; start += rows) yield table.slice(start, Math.min(table.numRows, start + rows));

@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { parseFormat, render, renderPieces } from "../output/formats.ts";
+import { parseFormat, render, renderPieces, resultJsonPieces } from "../output/formats.ts";
 import { decimalToBigInt, formatScaled, formatTimestamp, tableToText } from "../output/values.ts";
 import { formatDecimalAt } from "../../common/decimal.ts";
 import fc from "fast-check";
@@ -101,6 +101,21 @@ describe("formats", () => {
       }
     }
     expect(render(table, ["name", "price", "day", "n"], "csv", { rowsPerPiece: 2 })).toBe("name,price,day,n\r\n" + (render(sample(), ["name", "price", "day", "n"], "csv") as string).split("\r\n").slice(1, 4).join("\r\n").concat("\r\n").repeat(3));
+  });
+
+  it("writes --json's one object in pieces, the same text as the object whole", () => {
+    const table = new arrow.Table([...sample().batches, ...sample().batches, ...sample().batches]);
+    const names = ["name", "price", "day", "n"];
+    const columns = tableToText(table, names);
+    const whole = {
+      columns: columns.map((c) => ({ name: c.name, type: String(c.type) })),
+      rows: Array.from({ length: table.numRows }, (_, r) => columns.map((c) => c.values[r])),
+      rowCount: table.numRows,
+      elapsedMs: 12,
+    };
+    for (const rowsPerPiece of [1, 2, 4, 100]) expect([...resultJsonPieces(table, names, 12.4, rowsPerPiece)].join("")).toBe(JSON.stringify(whole) + "\n");
+    const empty = table.slice(0, 0);
+    expect(JSON.parse([...resultJsonPieces(empty, names, 0)].join(""))).toEqual({ ...whole, rows: [], rowCount: 0, elapsedMs: 0 });
   });
 
   it("keeps numbers exact in JSON lines", () => {
