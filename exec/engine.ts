@@ -12,7 +12,7 @@ import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { quoteString } from "./substrait/literals.ts";
-import { duckdbTypeFromSubstrait, substraitTypeFromDuckdb } from "./types.ts";
+import { columnTypeFromDuckdb, duckdbTypeFromSubstrait } from "./types.ts";
 
 export interface EngineOptions {
   /** DuckDB worker threads (default: DuckDB's, one per core). */
@@ -151,7 +151,7 @@ export class LocalEngine {
     for (const [column, { nullCounts }] of stats) if (nullCounts.every((n) => n === 0)) notNull.add(column);
     const columns = described.getRows().map((row) => {
       const name = String(row[0]);
-      return { name, type: substraitTypeFromDuckdb(String(row[1]), !notNull.has(name)) };
+      return { name, type: columnTypeFromDuckdb(String(row[1]), !notNull.has(name)) };
     });
     const columnRanges: Record<string, ColumnRange> = {};
     for (const column of columns) {

@@ -51,6 +51,8 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
       return { precisionTime: { precision: MICROS, typeVariationReference: 0, nullability } };
     case "TIMESTAMP":
       return { precisionTimestamp: { precision: MICROS, typeVariationReference: 0, nullability } };
+    case "TIMESTAMP_NS":
+      return { precisionTimestamp: { precision: 9, typeVariationReference: 0, nullability } };
     case "TIMESTAMP WITH TIME ZONE":
     case "TIMESTAMPTZ":
       return { precisionTimestampTz: { precision: MICROS, typeVariationReference: 0, nullability } };
@@ -75,6 +77,29 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
   throw new UnsupportedError(`column type ${duckdbType}`);
 }
 
+/**
+ * A column of a type with no Substrait type here (a STRUCT, a MAP, a BIT…): the table still
+ * registers, and the planner refuses only the queries that name that column.
+ */
+export const UNSUPPORTED_COLUMN_TYPE: Type = { userDefinedTypeReference: 0 };
+
+/** substraitTypeFromDuckdb, or UNSUPPORTED_COLUMN_TYPE for a type it has no Substrait type for. */
+export function columnTypeFromDuckdb(duckdbType: string, nullable = true): Type {
+  try {
+    return substraitTypeFromDuckdb(duckdbType, nullable);
+  } catch (error) {
+    if (error instanceof UnsupportedError) return UNSUPPORTED_COLUMN_TYPE;
+    throw error;
+  }
+}
+
+/** DuckDB's timestamps by their fraction digits. */
+const TIMESTAMP_OF_PRECISION: Readonly<Record<number, string>> = { 0: "TIMESTAMP_S", 3: "TIMESTAMP_MS", 6: "TIMESTAMP", 9: "TIMESTAMP_NS" };
+
+function unsupportedPrecision(type: Type): never {
+  throw new UnsupportedError(`a timestamp of precision ${type.precisionTimestamp!.precision}`);
+}
+
 /** The DuckDB type a Substrait type is run as. */
 export function duckdbTypeFromSubstrait(type: Type): string {
   if (type.bool) return "BOOLEAN";
@@ -88,7 +113,8 @@ export function duckdbTypeFromSubstrait(type: Type): string {
   if (type.binary || type.fixedBinary) return "BLOB";
   if (type.date) return "DATE";
   if (type.time || type.precisionTime) return "TIME";
-  if (type.timestamp || type.precisionTimestamp) return "TIMESTAMP";
+  if (type.timestamp) return "TIMESTAMP";
+  if (type.precisionTimestamp) return TIMESTAMP_OF_PRECISION[type.precisionTimestamp.precision] ?? unsupportedPrecision(type);
   if (type.timestampTz || type.precisionTimestampTz) return "TIMESTAMPTZ";
   if (type.intervalYear || type.intervalDay || type.intervalCompound) return "INTERVAL";
   if (type.uuid) return "UUID";

@@ -225,9 +225,10 @@ export function fromSubstraitType(t: Type, what: string, position?: SourcePositi
   if (t.binary) return type("binary", nullableOf(t.binary));
   if (t.date) return type("date", nullableOf(t.date));
   if (t.precisionTime) return type("time", nullableOf(t.precisionTime));
-  if (t.precisionTimestamp) return type("timestamp", nullableOf(t.precisionTimestamp));
+  // DuckDB's TIMESTAMP is microseconds; TIMESTAMP_NS and the like are not run yet.
+  if (t.precisionTimestamp?.precision === TIMESTAMP_PRECISION) return type("timestamp", nullableOf(t.precisionTimestamp));
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
-  if (t.precisionTimestampTz) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
+  if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
   throw new UnsupportedError(`column type of ${what}`, position);
 }

@@ -363,7 +363,8 @@ const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT"]);
 
 /** The DuckDB type a column of the plan runs as: the file's, unless the plan asks for a wider integer. */
 function reconcile(actual: Type, declared: Type | undefined, name: string): Type {
-  if (!declared) return actual;
+  // A column of a type with no DuckDB name here (exec/types.ts) is read as it is, and only if named.
+  if (!declared || actual.userDefinedTypeReference !== undefined || declared.userDefinedTypeReference !== undefined) return actual;
   const actualName = duckdbTypeFromSubstrait(actual);
   const declaredName = duckdbTypeFromSubstrait(declared);
   if (actualName === declaredName) return actual;
