@@ -59,6 +59,14 @@ export function parseTimestampText(text: string, options: { offset: boolean }): 
   return local - BigInt(offset) * 60_000_000n;
 }
 
+/** Nanoseconds since the epoch, e.g. `2024-01-01 00:00:00.123456789` (fraction digits as the value needs, as DuckDB writes TIMESTAMP_NS). */
+export function formatTimestampNanos(nanos: bigint): string {
+  const seconds = nanos >= 0n ? nanos / 1_000_000_000n : -((-nanos + 999_999_999n) / 1_000_000_000n);
+  const fraction = nanos - seconds * 1_000_000_000n;
+  const base = formatTimestampMicros(seconds * 1_000_000n);
+  return fraction === 0n ? base : `${base}.${fraction.toString().padStart(9, "0").replace(/0+$/, "")}`;
+}
+
 /** Arrow time units (arrow.TimeUnit's values) in microseconds. */
 const MICROS_PER_UNIT = [1_000_000n, 1_000n, 1n] as const;
 

@@ -8,6 +8,7 @@ import {
   DuckDBDateValue,
   DuckDBDecimalValue,
   DuckDBTimeValue,
+  DuckDBTimestampNanosecondsValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
   type DuckDBDecimalType,
@@ -43,6 +44,8 @@ function readerFor(type: DuckDBType): Reader {
       return (data) => (i) => new DuckDBTimestampValue(BigInt((data.values as BigInt64Array)[i]));
     case DuckDBTypeId.TIME:
       return (data) => (i) => new DuckDBTimeValue(BigInt((data.values as BigInt64Array)[i]));
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return (data) => (i) => new DuckDBTimestampNanosecondsValue(BigInt((data.values as BigInt64Array)[i]));
     case DuckDBTypeId.BLOB:
       return (data) => {
         const vector = arrow.makeVector(data);

@@ -357,6 +357,8 @@ function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {
       return fixedWidth(new arrow.DateDay(), (n) => new Int32Array(n), 1, (b: Int32Array, i, v) => (b[i] = (v as { days: number }).days), capacity);
     case DuckDBTypeId.TIMESTAMP:
       return fixedWidth(new arrow.TimestampMicrosecond(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros), capacity);
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return fixedWidth(new arrow.TimestampNanosecond(), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { nanos: bigint }).nanos), capacity);
     case DuckDBTypeId.TIMESTAMP_TZ:
       return fixedWidth(new arrow.TimestampMicrosecond("UTC"), (n) => new BigInt64Array(n), 1, (b: BigInt64Array, i, v) => (b[i] = (v as { micros: bigint }).micros), capacity);
     case DuckDBTypeId.TIME:

@@ -1,7 +1,7 @@
 // The optimized plan as an indented tree, one operator a line, expressions in SQL-like text
 // with column names (and #ids where a name alone would be ambiguous).
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, SortKey, WindowCall, AggregateCall } from "./logical.ts";
-import { formatDateDays as formatDate, formatTimestampMicros as formatTimestamp } from "../common/temporal.ts";
+import { formatDateDays as formatDate, formatTimestampMicros as formatTimestamp, formatTimestampNanos } from "../common/temporal.ts";
 import { children, joinColumns, outputColumns } from "./plan-utils.ts";
 import { typeName } from "./types.ts";
 
@@ -135,6 +135,8 @@ function literalText(value: unknown, kind: string, t: { scale?: number }): strin
       return `TIMESTAMP '${formatTimestamp(value as bigint)}'`;
     case "timestamp_tz":
       return `TIMESTAMPTZ '${formatTimestamp(value as bigint)}+00'`;
+    case "timestamp_ns":
+      return `TIMESTAMP_NS '${formatTimestampNanos(value as bigint)}'`;
     case "decimal": {
       const v = value as bigint;
       const scale = t.scale ?? 0;

@@ -23,6 +23,7 @@ export function shortTypeName(t: SqlType): string {
     case "time":
       return "pt";
     case "timestamp":
+    case "timestamp_ns":
       return "pts";
     case "timestamp_tz":
       return "ptstz";
@@ -73,7 +74,7 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
   const [arg] = args;
   const shorts = args.map(shortTypeName);
   if (arg.kind === "decimal") return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
-  if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "timestamp_tz" || arg.kind === "time")) {
+  if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "timestamp_tz" || arg.kind === "timestamp_ns" || arg.kind === "time")) {
     return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
   }
   if (arg.kind === "string" || arg.kind === "boolean") {

@@ -20,6 +20,8 @@ export type TypeKind =
   | "timestamp"
   /** DuckDB's TIMESTAMP WITH TIME ZONE: an instant, µs since the epoch in UTC; every engine here reads and writes it in UTC. */
   | "timestamp_tz"
+  /** DuckDB's TIMESTAMP_NS: nanoseconds since the epoch (pandas' timestamps, as pyarrow writes them to parquet). */
+  | "timestamp_ns"
   | "interval_year"
   | "interval_day"
   | "null";
@@ -38,6 +40,8 @@ export const MAX_DECIMAL_PRECISION = 38;
 export const INT64_DECIMAL_PRECISION = 18;
 /** Microseconds: the precision of DuckDB's TIMESTAMP and INTERVAL. */
 export const TIMESTAMP_PRECISION = 6;
+/** Nanoseconds: DuckDB's TIMESTAMP_NS. */
+export const NANOSECOND_PRECISION = 9;
 
 export function type(kind: Exclude<TypeKind, "decimal">, nullable = true): SqlType {
   return { kind, nullable };
@@ -64,7 +68,7 @@ export function isNumeric(t: SqlType): boolean {
   return isInteger(t) || isFloat(t) || t.kind === "decimal";
 }
 export function isTemporal(t: SqlType): boolean {
-  return t.kind === "date" || t.kind === "timestamp" || t.kind === "timestamp_tz" || t.kind === "time";
+  return t.kind === "date" || t.kind === "timestamp" || t.kind === "timestamp_tz" || t.kind === "timestamp_ns" || t.kind === "time";
 }
 
 /** A timestamp with or without a time zone (both µs since the epoch). */
@@ -121,6 +125,10 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   if ((a.kind === "date" && b.kind === "timestamp") || (a.kind === "timestamp" && b.kind === "date")) {
     return type("timestamp", nullable);
   }
+  // A date or a timestamp meets nanoseconds as nanoseconds, as in DuckDB.
+  if ((a.kind === "timestamp_ns" && (b.kind === "date" || b.kind === "timestamp")) || (b.kind === "timestamp_ns" && (a.kind === "date" || a.kind === "timestamp"))) {
+    return type("timestamp_ns", nullable);
+  }
   // A date or a timestamp meets an instant as one (at midnight, or at that time, in UTC).
   if ((a.kind === "timestamp_tz" && (b.kind === "date" || b.kind === "timestamp")) || (b.kind === "timestamp_tz" && (a.kind === "date" || a.kind === "timestamp"))) {
     return type("timestamp_tz", nullable);
@@ -159,6 +167,8 @@ export function typeName(t: SqlType): string {
       return "TIMESTAMP";
     case "timestamp_tz":
       return "TIMESTAMP WITH TIME ZONE";
+    case "timestamp_ns":
+      return "TIMESTAMP_NS";
     case "interval_year":
     case "interval_day":
       return "INTERVAL";
@@ -201,6 +211,8 @@ export function toSubstraitType(t: SqlType): Type {
       return { precisionTimestamp: { precision: TIMESTAMP_PRECISION, ...simple } };
     case "timestamp_tz":
       return { precisionTimestampTz: { precision: TIMESTAMP_PRECISION, ...simple } };
+    case "timestamp_ns":
+      return { precisionTimestamp: { precision: NANOSECOND_PRECISION, ...simple } };
     case "interval_year":
       return { intervalYear: simple };
     case "interval_day":
@@ -225,8 +237,9 @@ export function fromSubstraitType(t: Type, what: string, position?: SourcePositi
   if (t.binary) return type("binary", nullableOf(t.binary));
   if (t.date) return type("date", nullableOf(t.date));
   if (t.precisionTime) return type("time", nullableOf(t.precisionTime));
-  // DuckDB's TIMESTAMP is microseconds; TIMESTAMP_NS and the like are not run yet.
+  // DuckDB's TIMESTAMP is microseconds, its TIMESTAMP_NS nanoseconds (TIMESTAMP_S and _MS are read as TIMESTAMP).
   if (t.precisionTimestamp?.precision === TIMESTAMP_PRECISION) return type("timestamp", nullableOf(t.precisionTimestamp));
+  if (t.precisionTimestamp?.precision === NANOSECOND_PRECISION) return type("timestamp_ns", nullableOf(t.precisionTimestamp));
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
   if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));

@@ -2,7 +2,7 @@
 // compare answers: decimals exact, dates as YYYY-MM-DD, timestamps as ISO-like local text
 // without a zone (as DuckDB prints them), NULL as null (each format decides how to show it).
 import * as arrow from "apache-arrow";
-import { arrowTimeToMicros, formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
+import { arrowTimeToMicros, formatDateDays, formatTimeMicros, formatTimestampMicros, formatTimestampNanos } from "../../common/temporal.ts";
 import { decimalToBigInt, formatDecimalAt, formatScaled } from "../../common/decimal.ts";
 
 export { decimalToBigInt, formatScaled };
@@ -86,6 +86,14 @@ export function tableToText(table: arrow.Table, names?: readonly string[]): Text
       for (const data of column.data) {
         const words = data.values as Uint32Array;
         for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? formatDecimalAt(words, r * data.stride, data.stride, scale) : null;
+      }
+      return { name: names?.[i] ?? field.name, type: field.type, values };
+    }
+    if (arrow.DataType.isTimestamp(field.type) && field.type.unit === arrow.TimeUnit.NANOSECOND) {
+      // Arrow's getter gives milliseconds as a double, which cannot hold nanoseconds: the raw values can.
+      for (const data of column.data) {
+        const nanos = data.values as BigInt64Array;
+        for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? formatTimestampNanos(nanos[r]) : null;
       }
       return { name: names?.[i] ?? field.name, type: field.type, values };
     }

@@ -2,7 +2,7 @@
 // plan's `i32 5` stays INTEGER and `decimal<15,2> 0.05` stays DECIMAL(15,2) in DuckDB.
 import type { Expression_Literal, Expression_Literal_IntervalDayToSecond, Expression_Literal_IntervalYearToMonth, Type } from "../../proto/index.ts";
 import { UnsupportedError, UserError } from "../../common/errors.ts";
-import { formatDateDays, formatTimeMicros, formatTimestampMicros } from "../../common/temporal.ts";
+import { formatDateDays, formatTimeMicros, formatTimestampMicros, formatTimestampNanos } from "../../common/temporal.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import { formatScaled } from "../../common/decimal.ts";
 
@@ -62,7 +62,9 @@ export function literalSql(literal: Expression_Literal): string {
   if (l.precisionTime) return `TIME '${formatTimeMicros(toMicros(l.precisionTime.value, l.precisionTime.precision))}'`;
   if (l.timestamp !== undefined) return `TIMESTAMP '${formatTimestampMicros(l.timestamp)}'`;
   if (l.precisionTimestamp) {
-    return `TIMESTAMP '${formatTimestampMicros(toMicros(l.precisionTimestamp.value, l.precisionTimestamp.precision))}'`;
+    const { value, precision } = l.precisionTimestamp;
+    if (precision > 6) return `TIMESTAMP_NS '${formatTimestampNanos(BigInt(value) * 10n ** BigInt(9 - Math.min(precision, 9)))}'`;
+    return `TIMESTAMP '${formatTimestampMicros(toMicros(value, precision))}'`;
   }
   if (l.timestampTz !== undefined) return `TIMESTAMPTZ '${formatTimestampMicros(l.timestampTz)}+00'`;
   if (l.precisionTimestampTz) {

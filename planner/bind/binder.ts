@@ -1008,7 +1008,7 @@ class Binder {
     const castType = ast.args?.cast_type ? String(ast.args.cast_type).toLowerCase() : undefined;
     const sourceAst = castType && ast.args?.source ? { ...ast.args.source, type: castType } : ast.args?.source;
     const source = this.expr(sourceAst, ctx);
-    if (source.type.kind !== "date" && !isTimestamp(source.type)) {
+    if (source.type.kind !== "date" && !isTimestamp(source.type) && source.type.kind !== "timestamp_ns") {
       throw new UserError(`EXTRACT needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, position);
     }
     const t = type("i64", source.type.nullable);
@@ -1308,6 +1308,8 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
     case "TIMESTAMPTZ":
     case "TIMESTAMP WITH TIME ZONE":
       return type("timestamp_tz");
+    case "TIMESTAMP_NS":
+      return type("timestamp_ns");
     case "BOOL":
     case "BOOLEAN":
       return type("boolean");

@@ -134,7 +134,8 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
   if (r.type.kind === "null") r = castTo(r, l.type);
   const nullable = l.type.nullable || r.type.nullable;
 
-  if (l.type.kind === "date" || isTimestamp(l.type) || r.type.kind === "date" || isTimestamp(r.type)) {
+  const temporal = (t: SqlType) => t.kind === "date" || t.kind === "timestamp_ns" || isTimestamp(t);
+  if (temporal(l.type) || temporal(r.type)) {
     return temporalArithmetic(op, l, r, position);
   }
   if (!isNumeric(l.type) || !isNumeric(r.type)) {
@@ -199,8 +200,9 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     interval = l;
   }
   const isIntervalType = interval.type.kind === "interval_year" || interval.type.kind === "interval_day";
-  if ((op === "+" || op === "-") && isIntervalType && (base.type.kind === "date" || isTimestamp(base.type))) {
-    // DuckDB's DATE ± INTERVAL is a TIMESTAMP; an instant ± INTERVAL is an instant (calendar steps in UTC).
+  if ((op === "+" || op === "-") && isIntervalType && (base.type.kind === "date" || base.type.kind === "timestamp_ns" || isTimestamp(base.type))) {
+    // DuckDB's DATE ± INTERVAL is a TIMESTAMP, and so is TIMESTAMP_NS ± INTERVAL (microseconds);
+    // an instant ± INTERVAL is an instant (calendar steps in UTC).
     const ts = base.type.kind === "timestamp_tz" ? type("timestamp_tz") : type("timestamp");
     return call(op === "+" ? "add" : "subtract", [castTo(base, ts), interval], withNullable(ts, nullable));
   }

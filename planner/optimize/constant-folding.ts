@@ -83,6 +83,8 @@ function castLiteral(v: Lit, to: SqlType): Expr | undefined {
   // Midnight, or the same time, in UTC: the time zone of every engine here.
   if (from.kind === "date" && isTimestamp(to)) return lit(BigInt(v.value as number) * MICROS_PER_DAY, to);
   if (from.kind === "timestamp" && to.kind === "timestamp_tz") return lit(v.value as bigint, to);
+  if (from.kind === "date" && to.kind === "timestamp_ns") return lit(BigInt(v.value as number) * MICROS_PER_DAY * 1000n, to);
+  if (from.kind === "timestamp" && to.kind === "timestamp_ns") return lit((v.value as bigint) * 1000n, to);
   return undefined;
 }
 

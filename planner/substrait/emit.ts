@@ -40,7 +40,7 @@ import type {
   WindowCall,
 } from "../logical.ts";
 import { joinColumns, outputColumns } from "../plan-utils.ts";
-import { TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
+import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
 
 /** A relation's output as column ids, in position order. */
 type Columns = readonly ColumnId[];
@@ -426,6 +426,8 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
       return { ...base, precisionTimestamp: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
     case "timestamp_tz":
       return { ...base, precisionTimestampTz: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
+    case "timestamp_ns":
+      return { ...base, precisionTimestamp: { precision: NANOSECOND_PRECISION, value: BigInt(value as bigint) } };
     case "interval_year": {
       const v = value as IntervalValue;
       return { ...base, intervalYearToMonth: { years: Math.trunc(v.months / 12), months: v.months % 12 } };

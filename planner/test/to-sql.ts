@@ -3,7 +3,7 @@
 // be checked against DuckDB running the original SQL on the same data. Every column is named
 // c<id>; ids are unique within a plan, so correlated references need no qualification.
 import type { AggregateCall, AggregatePhase, Expr, IntervalValue, LogicalPlan, SortKey, WindowCall } from "../logical.ts";
-import { formatDateDays as formatDate, formatTimestampMicros as formatTimestamp } from "../../common/temporal.ts";
+import { formatDateDays as formatDate, formatTimestampMicros as formatTimestamp, formatTimestampNanos } from "../../common/temporal.ts";
 import { joinColumns, outputColumns } from "../plan-utils.ts";
 import { typeName, type SqlType } from "../types.ts";
 
@@ -160,6 +160,8 @@ function literalSql(value: unknown, t: SqlType): string {
       return `TIMESTAMP '${formatTimestamp(value as bigint)}'`;
     case "timestamp_tz":
       return `TIMESTAMPTZ '${formatTimestamp(value as bigint)}+00'`;
+    case "timestamp_ns":
+      return `TIMESTAMP_NS '${formatTimestampNanos(value as bigint)}'`;
     case "decimal": {
       const v = value as bigint;
       const neg = v < 0n;
