@@ -39,24 +39,27 @@ export function civilDays(year: number, month: number, day: number): number | un
   return date.getTime() / MS_PER_DAY;
 }
 
-const TIMESTAMP_TEXT = /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(?:(Z|UTC)|([+-])(\d{2})(?::?(\d{2}))?)?\s*$/i;
+const TIMESTAMP_TEXT = /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(?:(Z|UTC)|([+-])(\d{2})(?::?(\d{2}))?)?\s*$/i;
 
 /**
- * Microseconds since the epoch of a timestamp as SQL and DuckDB write one: `YYYY-MM-DD`, then
- * optionally `HH:MM[:SS[.ffffff]]`, then, when `offset` allows it, a UTC offset (`+02`,
- * `-05:30`, `Z`, `UTC`; none: UTC). Undefined for any other text.
+ * Microseconds (with `nanos`, nanoseconds) since the epoch of a timestamp as SQL and DuckDB write
+ * one: `YYYY-MM-DD`, then optionally `HH:MM[:SS[.ffffff]]` (nine fraction digits with `nanos`),
+ * then, when `offset` allows it, a UTC offset (`+02`, `-05:30`, `Z`, `UTC`; none: UTC).
+ * Undefined for any other text.
  */
-export function parseTimestampText(text: string, options: { offset: boolean }): bigint | undefined {
+export function parseTimestampText(text: string, options: { offset: boolean; nanos?: boolean }): bigint | undefined {
   const m = TIMESTAMP_TEXT.exec(text);
   if (!m) return undefined;
   const [, year, month, day, h = "0", min = "0", s = "0", fraction = "", utc, sign, offsetHours, offsetMinutes = "0"] = m;
-  if ((utc || sign) && !options.offset) return undefined;
+  const digits = options.nanos ? 9 : 6;
+  if (((utc || sign) && !options.offset) || fraction.length > digits) return undefined;
   const days = civilDays(Number(year), Number(month), Number(day));
   if (days === undefined || Number(h) > 23 || Number(min) > 59 || Number(s) > 59) return undefined;
   const offset = sign ? (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) : 0;
   if (Math.abs(offset) > 24 * 60) return undefined;
-  const local = BigInt(days) * MICROS_PER_DAY + BigInt(Number(h) * 3600 + Number(min) * 60 + Number(s)) * 1_000_000n + BigInt(fraction.padEnd(6, "0") || "0");
-  return local - BigInt(offset) * 60_000_000n;
+  const perSecond = 10n ** BigInt(digits);
+  const seconds = BigInt(days) * 86_400n + BigInt(Number(h) * 3600 + Number(min) * 60 + Number(s)) - BigInt(offset) * 60n;
+  return seconds * perSecond + BigInt(fraction.padEnd(digits, "0") || "0");
 }
 
 /** Nanoseconds since the epoch, e.g. `2024-01-01 00:00:00.123456789` (fraction digits as the value needs, as DuckDB writes TIMESTAMP_NS). */

@@ -81,7 +81,7 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
  * A column of a type with no Substrait type here (a STRUCT, a MAP, a BIT…): the table still
  * registers, and the planner refuses only the queries that name that column.
  */
-export const UNSUPPORTED_COLUMN_TYPE: Type = { userDefinedTypeReference: 0 };
+const UNSUPPORTED_COLUMN_TYPE: Type = { userDefinedTypeReference: 0 };
 
 /** substraitTypeFromDuckdb, or UNSUPPORTED_COLUMN_TYPE for a type it has no Substrait type for. */
 export function columnTypeFromDuckdb(duckdbType: string, nullable = true): Type {

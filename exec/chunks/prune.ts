@@ -60,13 +60,14 @@ function orderFor(type: Type | undefined): Order | undefined {
   if (!type) return undefined;
   if (type.i8 || type.i16 || type.i32 || type.i64 || type.decimal || type.fp32 || type.fp64) return numericOrder;
   if (type.string || type.varchar || type.fixedChar || type.date) return byteOrder;
-  if (type.precisionTimestamp || type.timestamp || type.precisionTimestampTz || type.timestampTz) return timestampOrder;
+  // Nanosecond timestamps are not pruned: microseconds cannot tell their values apart.
+  if (type.timestamp || type.timestampTz || (type.precisionTimestamp ?? type.precisionTimestampTz)?.precision === 6) return timestampOrder;
   return undefined;
 }
 
-/** A timestamp literal's value of `precision` fraction digits, in microseconds (truncated). */
-function literalMicros(value: bigint, precision: number): bigint {
-  return precision <= 6 ? value * 10n ** BigInt(6 - precision) : value / 10n ** BigInt(precision - 6);
+/** A timestamp literal's value of `precision` fraction digits in microseconds; undefined past microseconds, which it cannot hold exactly. */
+function literalMicros(value: bigint, precision: number): string | undefined {
+  return precision <= 6 ? String(value * 10n ** BigInt(6 - precision)) : undefined;
 }
 
 function literalText(l: Expression_Literal): string | undefined {
@@ -82,8 +83,8 @@ function literalText(l: Expression_Literal): string | undefined {
   if (l.date !== undefined) return formatDateDays(l.date);
   if (l.timestamp !== undefined) return String(l.timestamp);
   if (l.timestampTz !== undefined) return String(l.timestampTz);
-  if (l.precisionTimestamp) return String(literalMicros(BigInt(l.precisionTimestamp.value), l.precisionTimestamp.precision));
-  if (l.precisionTimestampTz) return String(literalMicros(BigInt(l.precisionTimestampTz.value), l.precisionTimestampTz.precision));
+  if (l.precisionTimestamp) return literalMicros(BigInt(l.precisionTimestamp.value), l.precisionTimestamp.precision);
+  if (l.precisionTimestampTz) return literalMicros(BigInt(l.precisionTimestampTz.value), l.precisionTimestampTz.precision);
   if (l.string !== undefined) return l.string;
   if (l.varChar) return l.varChar.value;
   if (l.fixedChar !== undefined) return l.fixedChar;

@@ -1308,8 +1308,6 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
     case "TIMESTAMPTZ":
     case "TIMESTAMP WITH TIME ZONE":
       return type("timestamp_tz");
-    case "TIMESTAMP_NS":
-      return type("timestamp_ns");
     case "BOOL":
     case "BOOLEAN":
       return type("boolean");

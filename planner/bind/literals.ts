@@ -120,6 +120,11 @@ export function castStringLiteral(text: string, to: SqlType, position: SourcePos
       return literal(parseTimestamp(text, position), t);
     case "timestamp_tz":
       return literal(parseTimestampTz(text, position), t);
+    case "timestamp_ns": {
+      const nanos = parseTimestampText(text, { offset: false, nanos: true });
+      if (nanos === undefined) throw new UserError(`invalid timestamp '${text}'`, position);
+      return literal(nanos, t);
+    }
     case "boolean": {
       const v = text.trim().toLowerCase();
       if (["true", "t", "1", "yes", "y"].includes(v)) return literal(true, t);
