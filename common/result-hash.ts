@@ -10,22 +10,49 @@ export function resultHash(names: readonly string[], rows: readonly (readonly (s
 /** Text hashed at a time by resultHashOfColumns: large enough that hashing, not calls, costs. */
 const HASHED_TEXT_CHARS = 1 << 16;
 
+/** A column's values as text, NULL as null. */
+type TextValues = readonly (string | null)[];
+
 /**
  * resultHash over the rows of `columns` (each a column's values as text, all of one length),
  * without making the rows or the whole text: the same bytes, hashed a piece at a time.
  */
-export function resultHashOfColumns(names: readonly string[], columns: readonly (readonly (string | null)[])[]): string {
-  const hash = createHash("sha256");
-  const rows = columns[0]?.length ?? 0;
-  let text = `{"names":${JSON.stringify(names)},"rows":[`;
-  const row: (string | null)[] = new Array(columns.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < columns.length; c++) row[c] = columns[c][r];
-    text += (r === 0 ? "" : ",") + JSON.stringify(row);
-    if (text.length >= HASHED_TEXT_CHARS) {
-      hash.update(text);
-      text = "";
+export function resultHashOfColumns(names: readonly string[], columns: readonly TextValues[]): string {
+  return resultHashOfSlices(names, [columns]);
+}
+
+/** resultHashOfColumns over consecutive slices of the rows, each its columns' text: a large result is never text whole. */
+export function resultHashOfSlices(names: readonly string[], slices: Iterable<readonly TextValues[]>): string {
+  const hasher = new ResultHasher(names);
+  for (const columns of slices) hasher.add(columns);
+  return hasher.digest();
+}
+
+/** resultHash made slice by slice: add() each slice of the rows (its columns' text) in order, then digest(). */
+export class ResultHasher {
+  readonly #hash = createHash("sha256");
+  #text: string;
+  #first = true;
+
+  constructor(names: readonly string[]) {
+    this.#text = `{"names":${JSON.stringify(names)},"rows":[`;
+  }
+
+  add(columns: readonly TextValues[]): void {
+    const rows = columns[0]?.length ?? 0;
+    const row: (string | null)[] = new Array(columns.length);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < columns.length; c++) row[c] = columns[c][r];
+      this.#text += (this.#first ? "" : ",") + JSON.stringify(row);
+      this.#first = false;
+      if (this.#text.length >= HASHED_TEXT_CHARS) {
+        this.#hash.update(this.#text);
+        this.#text = "";
+      }
     }
   }
-  return hash.update(`${text}]}`).digest("hex");
+
+  digest(): string {
+    return this.#hash.update(`${this.#text}]}`).digest("hex");
+  }
 }

@@ -12,8 +12,7 @@ import { fromHex, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts"
 import { verifyPeerId } from "../ledger/identity/index.ts";
 import { Output, Transaction, type ObservationEdge, type OutPoint } from "../ledger/schema.ts";
 import { addressOf, formatCoins, nodeSigner, signBody, txHash, type Spendable } from "../ledger/tx/index.ts";
-import { resultHashOfColumns } from "../common/result-hash.ts";
-import { tableToText } from "../client/output/values.ts";
+import { resultHashOfTable } from "../client/output/values.ts";
 import { decodeBatch, MAX_ENVELOPE_BYTES } from "./codec.ts";
 import { GossipOutbox } from "./outbox.ts";
 import { readGenesis, readKeyFile, type Genesis } from "./config.ts";
@@ -539,7 +538,7 @@ export class TrustqlNode {
     try {
       const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, smallTablesEverywhere: request.smallTablesEverywhere, onStage: streaming ? (stage) => line({ stage }) : undefined, signal: clientGone.signal });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
-      const hash = resultHashOfColumns(answer.names, tableToText(answer.table, answer.names).map((c) => c.values));
+      const hash = await resultHashOfTable(answer.table, answer.names);
       let resultTx: string | undefined;
       if (paid) {
         // The answer is recorded: a transaction spending the query's output, with the result's hash.

@@ -1,7 +1,7 @@
 // Result formats for people (table) and for programs (csv, jsonl, arrow IPC).
 import * as arrow from "apache-arrow";
 import { UserError } from "../../common/errors.ts";
-import { isNumeric, tableToText, type TextColumn } from "./values.ts";
+import { isNumeric, tableToText, textSlices, type TextColumn } from "./values.ts";
 
 export const FORMATS = ["table", "csv", "jsonl", "arrow"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -15,15 +15,9 @@ export function parseFormat(text: string | undefined, isTerminal: boolean): Form
 export interface RenderOptions {
   /** Table format only: rows shown before the middle is elided (0 = all). */
   maxRows?: number;
-  /** CSV and JSONL: rows written per piece (see renderPieces). */
+  /** CSV and JSONL: rows written per piece (see renderPieces; default TEXT_SLICE_ROWS). */
   rowsPerPiece?: number;
 }
-
-/**
- * Rows CSV and JSONL render at a time: each piece is one string, and a whole result as one
- * string would pass V8's string limit (~512 MB; lineitem at SF 1 is 0.76 GB of CSV).
- */
-export const ROWS_PER_PIECE = 65_536;
 
 /** The bytes a result becomes in the given format. */
 export function render(table: arrow.Table, names: readonly string[], format: Format, options: RenderOptions = {}): string | Uint8Array {
@@ -39,10 +33,10 @@ export function* renderPieces(table: arrow.Table, names: readonly string[], form
       return;
     case "csv":
       yield csvLine(table.schema.fields.map((f, i) => csvField(names[i] ?? f.name)));
-      for (const slice of rowSlices(table, options.rowsPerPiece ?? ROWS_PER_PIECE)) yield renderCsvRows(tableToText(slice, names), slice.numRows);
+      for (const slice of textSlices(table, names, options.rowsPerPiece)) yield renderCsvRows(slice.columns, slice.rows);
       return;
     case "jsonl":
-      for (const slice of rowSlices(table, options.rowsPerPiece ?? ROWS_PER_PIECE)) yield renderJsonl(tableToText(slice, names), slice.numRows);
+      for (const slice of textSlices(table, names, options.rowsPerPiece)) yield renderJsonl(slice.columns, slice.rows);
       return;
     case "arrow":
       yield arrow.tableToIPC(renameColumns(table, names), "stream");
@@ -54,22 +48,16 @@ export function* renderPieces(table: arrow.Table, names: readonly string[], form
  * types, rows as arrays of exact text (NULL: null), the row count and the time taken. The
  * pieces put together are JSON.stringify's text of that object, and a newline.
  */
-export function* resultJsonPieces(table: arrow.Table, names: readonly string[], elapsedMs: number, rowsPerPiece = ROWS_PER_PIECE): Generator<string> {
+export function* resultJsonPieces(table: arrow.Table, names: readonly string[], elapsedMs: number, rowsPerPiece?: number): Generator<string> {
   const columns = table.schema.fields.map((f, i) => ({ name: names[i] ?? f.name, type: String(f.type) }));
   yield `{"columns":${JSON.stringify(columns)},"rows":[`;
   let first = true;
-  for (const slice of rowSlices(table, rowsPerPiece)) {
-    const texts = tableToText(slice, names);
-    const rows = Array.from({ length: slice.numRows }, (_, r) => JSON.stringify(texts.map((c) => c.values[r])));
+  for (const slice of textSlices(table, names, rowsPerPiece)) {
+    const rows = Array.from({ length: slice.rows }, (_, r) => JSON.stringify(slice.columns.map((c) => c.values[r])));
     yield (first ? "" : ",") + rows.join(",");
     first = false;
   }
   yield `],"rowCount":${table.numRows},"elapsedMs":${Math.round(elapsedMs)}}\n`;
-}
-
-/** The table's rows, `rows` at a time (fewer at the end). */
-function* rowSlices(table: arrow.Table, rows: number): Generator<arrow.Table> {
-  for (let start = 0; start < table.numRows; start += rows) yield table.slice(start, Math.min(table.numRows, start + rows));
 }
 
 function renameColumns(table: arrow.Table, names: readonly string[]): arrow.Table {

@@ -2,7 +2,7 @@
 // for a large answer) is the hash a client recomputes from the rows it was given.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { resultHash, resultHashOfColumns } from "../result-hash.ts";
+import { resultHash, resultHashOfColumns, resultHashOfSlices } from "../result-hash.ts";
 
 describe("resultHashOfColumns", () => {
   it("hashes the same bytes as resultHash over the rows", () => {
@@ -13,6 +13,10 @@ describe("resultHashOfColumns", () => {
         const columns = Array.from({ length: width }, (_, c) => fc.sample(value, { numRuns: rows, seed: seed + c }));
         const byRow = Array.from({ length: rows }, (_, r) => columns.map((column) => column[r]));
         expect(resultHashOfColumns(names, columns)).toBe(resultHash(names, byRow));
+        // In slices of any sizes (empty ones too), as a coordinator hashes a large answer.
+        const cuts = [0, ...fc.sample(fc.integer({ min: 0, max: rows }), { numRuns: 3, seed }).sort((a, b) => a - b), rows];
+        const slices = cuts.slice(1).map((end, i) => columns.map((column) => column.slice(cuts[i], end)));
+        expect(resultHashOfSlices(names, slices)).toBe(resultHash(names, byRow));
       }),
       { numRuns: 40 },
     );
