@@ -323,6 +323,11 @@ function decimal(precision: number, scale: number, capacity: number): ColumnBuil
   }, capacity);
 }
 
+/** The Arrow type a DuckDB column's values become here. */
+export function arrowTypeOf(type: DuckDBType): arrow.DataType {
+  return builderFor(type, 0).type;
+}
+
 function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {
   const set = (buffer: never, i: number, value: unknown) => ((buffer as unknown[])[i] = value);
   switch (type.typeId) {

@@ -1,12 +1,12 @@
 // One node's executor: DuckDB in this process, parquet files registered as tables, Substrait
 // plans in and Arrow tables out. The plan is translated to DuckDB SQL positionally; the SQL a
 // user may have typed never reaches DuckDB.
-import type * as arrow from "apache-arrow";
+import * as arrow from "apache-arrow";
 import { DuckDBInstance, DuckDBTableFunction, INTEGER, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType } from "@duckdb/node-api";
 import type { Plan } from "../proto/index.ts";
 import { columnRangeFromStats, type Catalog, type ColumnRange } from "../planner/catalog.ts";
 import { UserError, invariant } from "../common/errors.ts";
-import { ArrowCollector } from "./arrow.ts";
+import { ArrowCollector, arrowTypeOf } from "./arrow.ts";
 import { BatchScan } from "./arrow-load.ts";
 import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
@@ -205,6 +205,21 @@ export class LocalEngine {
     }
     this.#tables.add({ names, files: [], from, columns, rowCount: rows });
     return rows;
+  }
+
+  /**
+   * Rows of `columns` as the table a plan reading them whole, every column in order, would
+   * return (named `names`), without running one; undefined when there are none, or when a
+   * batch's types are not those the columns run as (a plan would then refuse them).
+   */
+  async rowsAsTable(columns: TableColumn[], batches: readonly arrow.RecordBatch[], names: readonly string[]): Promise<arrow.Table | undefined> {
+    this.#assertOpen();
+    if (batches.every((b) => b.numRows === 0) || names.length !== columns.length) return undefined;
+    const expected = (await this.#duckdbTypes(columns.map((c) => duckdbTypeFromSubstrait(c.type)))).map(arrowTypeOf);
+    const fits = (batch: arrow.RecordBatch) => batch.numCols === expected.length && batch.schema.fields.every((f, i) => arrow.util.compareTypes(f.type, expected[i]));
+    if (!batches.every(fits)) return undefined;
+    const schema = new arrow.Schema(expected.map((type, i) => new arrow.Field(names[i], type, true)));
+    return new arrow.Table(schema, batches.filter((b) => b.numRows > 0).map((b) => new arrow.RecordBatch(schema, b.data)));
   }
 
   /** Makes rows readable by plans until reset(); returns the FROM item that reads them. */

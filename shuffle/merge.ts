@@ -24,11 +24,19 @@ export class UnsortedRunError extends Error {
 }
 
 /**
+ * Rows merged (or taken) between turns the merge gives the event loop: millions of rows take
+ * seconds, in which a coordinator must still answer its peers and take part in the ledger.
+ */
+const ROWS_BETWEEN_TURNS = 1 << 16;
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * The rows of `runs` (each a list of batches of one schema, sorted by `order`) in that order, in
- * batches of at most `batchRows`. Rows whose keys are equal come in run order. Throws
+ * batches of at most `batchRows`. Rows whose keys are equal come in run order. Rejects with
  * UnsortedRunError when a run is not sorted.
  */
-export function mergeSortedRuns(runs: readonly (readonly arrow.RecordBatch[])[], order: readonly OrderKey[], batchRows = EXCHANGE_BATCH_ROWS): arrow.RecordBatch[] {
+export async function mergeSortedRuns(runs: readonly (readonly arrow.RecordBatch[])[], order: readonly OrderKey[], batchRows = EXCHANGE_BATCH_ROWS): Promise<arrow.RecordBatch[]> {
   invariant(order.length > 0 && batchRows > 0, "a merge needs keys and a batch size");
   const batches = runs.map((run) => run.filter((b) => b.numRows > 0));
   if (batches.every((run) => run.length === 0)) return [];
@@ -67,10 +75,14 @@ export function mergeSortedRuns(runs: readonly (readonly arrow.RecordBatch[])[],
       heap.pop();
     } else if (compare(row, heads[r]) > 0) throw new UnsortedRunError(r, heads[r] - starts[r]);
     siftDown(0);
+    if (out % ROWS_BETWEEN_TURNS === 0) await nextTurn();
   }
   invariant(out === whole.numRows, `merged ${out} of ${whole.numRows} rows`);
   const merged: arrow.RecordBatch[] = [];
-  for (let at = 0; at < out; at += batchRows) merged.push(takeRows(whole, picks.subarray(at, Math.min(out, at + batchRows))));
+  for (let at = 0; at < out; at += batchRows) {
+    merged.push(takeRows(whole, picks.subarray(at, Math.min(out, at + batchRows))));
+    if (Math.floor((at + batchRows) / ROWS_BETWEEN_TURNS) > Math.floor(at / ROWS_BETWEEN_TURNS)) await nextTurn();
+  }
   return merged;
 }
 

@@ -209,9 +209,28 @@ export class EnginePool {
 /** Runs a task on an engine of `pool`, reading chunk `hash` from `chunkFile(hash)`; `signal` interrupts it. */
 export async function runTaskHere(task: Task, chunkFile: (hash: string) => string, pool: EnginePool, signal?: AbortSignal): Promise<arrow.Table> {
   return pool.use(async (engine) => {
+    // A plan that returns its one input as it came (the answer of SELECT * … ORDER BY, merged)
+    // is those rows: through DuckDB they would be copied twice, a gigabyte for a large answer.
+    const through = passedThrough(task);
+    const rows = through && (await engine.rowsAsTable(through.input.columns, through.input.batches!, through.names));
+    if (rows) return rows;
     await registerTaskTables(engine, task, chunkFile);
     return (await engine.execute(task.plan, { signal })).table;
   });
+}
+
+/** The input a task's plan returns unchanged (its root a read of that whole input, every column in order, nothing else), with the root's names. */
+function passedThrough(task: Task): { input: TaskInput; names: string[] } | undefined {
+  if (task.scans.length > 0 || task.inputs.length !== 1 || task.plan.relations.length !== 1) return undefined;
+  const root = task.plan.relations[0].root;
+  const read = root?.input?.read;
+  const [input] = task.inputs;
+  if (!root || !read?.namedTable || read.filter || read.bestEffortFilter || read.common?.emit || !input.batches) return undefined;
+  const width = input.columns.length;
+  const whole = (read.namedTable.names.join(".") === input.names.join(".") && root.names.length === width && (read.baseSchema?.names.length ?? width) === width);
+  const fields = read.projection?.select?.structItems;
+  const inOrder = !fields || (fields.length === width && fields.every((item, i) => item.field === i && !item.child));
+  return whole && inOrder ? { input, names: root.names } : undefined;
 }
 
 /**
@@ -883,7 +902,7 @@ class StagedRunner {
     invariant(held !== undefined, "the coordinator holds the sorted runs sent to it");
     let merged: arrow.RecordBatch[];
     try {
-      merged = mergeSortedRuns(
+      merged = await mergeSortedRuns(
         runs.map((run) => run.batches ?? held[sent.indexOf(run.input!)]),
         order,
       );

@@ -49,6 +49,30 @@ describe("LocalEngine.registerBatches", () => {
     }
   });
 
+  it("gives rows read whole as a plan reading them would, without running it; batches of other types are refused", async () => {
+    const source = await fixture.engine.runReferenceSql(
+      `SELECT l_orderkey, l_extendedprice, l_shipdate, l_comment, TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(l_linenumber) AS seen, INTERVAL (l_linenumber) DAY AS gap FROM lineitem`,
+    );
+    const target = await LocalEngine.open({ threads: 1 });
+    try {
+      const types = ["BIGINT", "DECIMAL(15,2)", "DATE", "VARCHAR", "TIMESTAMPTZ", "INTERVAL"];
+      const columns = source.names.map((name, i) => ({ name, type: substraitTypeFromDuckdb(types[i], true) }));
+      await target.registerBatches(["loaded"], columns, source.table.batches);
+      const read = await target.runReferenceSql(`SELECT * FROM __trustql_rows(0)`);
+      const names = ["a", "b", "c", "d", "e", "f"];
+      const passed = await target.rowsAsTable(columns, source.table.batches, names);
+      expect(passed!.schema.fields.map((f) => f.name)).toEqual(names);
+      expect(passed!.schema.fields.map((f) => String(f.type))).toEqual(read.table.schema.fields.map((f) => String(f.type)));
+      expect(rowsAsText(passed!, names)).toEqual(rowsAsText(read.table, read.names));
+      // A peer's rows of other types than the exchange says go through a plan, which refuses them.
+      const swapped = [columns[1], columns[0], ...columns.slice(2)];
+      expect(await target.rowsAsTable(swapped, source.table.batches, names)).toBeUndefined();
+      expect(await target.rowsAsTable(columns, [], names)).toBeUndefined();
+    } finally {
+      target.close();
+    }
+  });
+
   it("reads text behind pointers whether DuckDB keeps it in one run, scattered, or repeated", async () => {
     // Sorted by a hash, a vector's strings point all over the heap; picked from a list, many
     // point at the same bytes; inline strings and NULLs sit between the runs.

@@ -57,7 +57,7 @@ describe("mergeSortedRuns", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(row, { maxLength: 12 }), { minLength: 1, maxLength: 5 }), fc.array(orderKey, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 7 }), async (runs, order, batchRows) => {
         const sortedRuns = await Promise.all(runs.map((run) => sortedByDuckDB(run, order)));
-        const merged = mergeSortedRuns(sortedRuns, order, batchRows);
+        const merged = await mergeSortedRuns(sortedRuns, order, batchRows);
         const expected = await sortedByDuckDB(runs.flat(), order);
         const keyColumns = order.map((k) => k.column);
         expect(rowTexts(merged, keyColumns)).toEqual(rowTexts(expected, keyColumns));
@@ -74,14 +74,10 @@ describe("mergeSortedRuns", () => {
     const bad = (await sortedByDuckDB([["2", ...Array(9).fill("NULL")], ["NULL", ...Array(9).fill("NULL")], ["0", ...Array(9).fill("NULL")]], order)).map((b) => b.slice(0));
     const reversed = concatBatches(bad);
     const swapped = new arrow.Table(reversed).slice(2).concat(new arrow.Table(reversed).slice(0, 2)).batches;
-    expect(() => mergeSortedRuns([good, swapped], order)).toThrow(UnsortedRunError);
-    try {
-      mergeSortedRuns([good, swapped], order);
-    } catch (error) {
-      expect((error as UnsortedRunError).run).toBe(1);
-    }
-    expect(mergeSortedRuns([[], good, []], order).flatMap((b) => b.toArray().map((r) => r.i))).toEqual([1, 3]);
-    expect(mergeSortedRuns([[], []], order)).toEqual([]);
+    await expect(mergeSortedRuns([good, swapped], order)).rejects.toThrow(UnsortedRunError);
+    await expect(mergeSortedRuns([good, swapped], order)).rejects.toMatchObject({ run: 1 });
+    expect((await mergeSortedRuns([[], good, []], order)).flatMap((b) => b.toArray().map((r) => r.i))).toEqual([1, 3]);
+    expect(await mergeSortedRuns([[], []], order)).toEqual([]);
   });
 });
 
