@@ -269,6 +269,7 @@ export class QueryService {
       runTask: (worker, task) => (worker === 0 ? this.#localTask(task) : this.#remoteTask(workers[worker], task, attestations)),
       inboxStatus: (worker, run, consumer) => (worker === 0 ? Promise.resolve(this.#host.status(run, consumer)) : this.#remoteStatus(workers[worker], run, consumer)),
       send: (route: OutputRoute, batches: readonly arrow.RecordBatch[]) => this.#host.send(route, batches),
+      takeHeld: (run, consumer, inputs) => inputs.map((input) => this.#host.take(run, consumer, input)),
       inputsHeld: (worker, run, consumer, inputs) =>
         worker === 0 ? Promise.resolve(inputs.map((input) => this.#host.batches(run, consumer, input))) : this.#remoteInputsHeld(workers[worker], run, consumer, inputs),
       release: (run) => {

@@ -291,6 +291,13 @@ export class ExchangeHost {
     return entry?.receivers.get(consumer)?.task.inbox.batches(input) ?? [];
   }
 
+  /** batches(), which this node's receiving task then no longer holds: for rows one reader takes once (sorted runs the coordinator merges). */
+  take(run: string, consumer: number, input: number): arrow.RecordBatch[] {
+    const entry = this.#runs.get(run);
+    if (entry) entry.touched = this.#now();
+    return entry?.receivers.get(consumer)?.task.inbox.take(input) ?? [];
+  }
+
   /** What this node's receiving task of the exchange buffered and salted (zeros if no row came). */
   status(run: string, consumer: number): InboxStatus {
     const task = this.#runs.get(run)?.receivers.get(consumer)?.task;

@@ -134,6 +134,14 @@ export class SaltingInbox {
     return (this.#buffers.get(input) ?? []).map((b) => b.batch);
   }
 
+  /** The rows of `input` this task holds, which it holds no more (their reader is the only one). */
+  take(input: number): arrow.RecordBatch[] {
+    const buffer = this.#buffers.get(input) ?? [];
+    this.#buffers.delete(input);
+    for (const item of buffer) this.stats.bufferedBytes -= item.bytes;
+    return buffer.map((b) => b.batch);
+  }
+
   #buffer(input: number): Buffered[] {
     let buffer = this.#buffers.get(input);
     if (!buffer) this.#buffers.set(input, (buffer = []));

@@ -47,6 +47,10 @@ export class LocalExecutors implements Executors {
     return inputs.map((input) => this.hosts[worker].batches(run, consumer, input));
   }
 
+  takeHeld(run: string, consumer: number, inputs: readonly number[]): arrow.RecordBatch[][] {
+    return inputs.map((input) => this.hosts[this.#coordinator].take(run, consumer, input));
+  }
+
   send(route: OutputRoute, batches: readonly arrow.RecordBatch[]) {
     return this.hosts[this.#coordinator].send(route, batches);
   }

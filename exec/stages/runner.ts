@@ -83,6 +83,8 @@ export interface Executors {
    * released. Undefined: more rows than one answer carries (the task goes unchecked).
    */
   inputsHeld(worker: number, run: string, consumer: number, inputs: readonly number[]): Promise<arrow.RecordBatch[][] | undefined>;
+  /** inputsHeld of the coordinator's own receiving task, which then holds them no more (sorted runs, once merged). */
+  takeHeld(run: string, consumer: number, inputs: readonly number[]): arrow.RecordBatch[][];
   /** A run is over (answered, failed, or started over): every worker forgets its rows. */
   release(run: string): void;
 }
@@ -898,8 +900,8 @@ class StagedRunner {
     const runs = results.flatMap((r, t) => this.#sortedRuns.get(r) ?? [{ worker: tasked[t], batches: r.output!.batches }]);
     const [reader] = this.#readers.get(stage.id)!;
     const sent = runs.flatMap((run) => (run.input === undefined ? [] : [run.input]));
-    const held = sent.length === 0 ? [] : await this.#run.executors.inputsHeld(this.#run.coordinator, this.#id, reader, sent);
-    invariant(held !== undefined, "the coordinator holds the sorted runs sent to it");
+    // Taken, not read: merged, the runs are needed no more, and a large answer's are a gigabyte.
+    const held = this.#run.executors.takeHeld(this.#id, reader, sent);
     let merged: arrow.RecordBatch[];
     try {
       merged = await mergeSortedRuns(
