@@ -5,6 +5,7 @@
 // out of order.
 import * as arrow from "apache-arrow";
 import { UnsupportedError, invariant } from "../common/errors.ts";
+import { normalizeInterval, parseIntervalText } from "../common/interval.ts";
 import type { OrderKey } from "../planner/fragment/index.ts";
 import { EXCHANGE_BATCH_ROWS } from "./host.ts";
 import { concatBatches, takeRows } from "./take.ts";
@@ -105,7 +106,7 @@ function rowOrder(batch: arrow.RecordBatch, order: readonly OrderKey[]): RowOrde
 /** The order of one key column's values (`data` starts at offset 0: concatBatches made it), NULLs placed as the key says. */
 function keyOrder(data: arrow.Data, key: OrderKey): RowOrder {
   invariant(data.offset === 0, "an order key's column starts at its first row");
-  const values = valueOrder(data);
+  const values = key.interval ? intervalOrder(data) : valueOrder(data);
   const ordered: RowOrder = key.descending ? (a, b) => values(b, a) : values;
   if (data.nullCount === 0) return ordered;
   const bits = data.nullBitmap!;
@@ -166,6 +167,23 @@ function valueOrder(data: arrow.Data): RowOrder {
     }
   }
   throw new UnsupportedError(`merging rows sorted on a column of type ${type}`);
+}
+
+/**
+ * The ascending order of intervals from DuckDB's text of them: by their normalized months, then
+ * days, then microseconds, as DuckDB compares them ('30 days' and '1 month' equal). Each value
+ * is parsed once, up front; after normalizing, |microseconds| < one day, exact as a double.
+ */
+function intervalOrder(data: arrow.Data): RowOrder {
+  invariant(arrow.DataType.isUtf8(data.type), `intervals travel as text, not ${data.type}`);
+  const texts = arrow.makeVector(data);
+  const [months, days, micros] = [new Float64Array(data.length), new Float64Array(data.length), new Float64Array(data.length)];
+  for (let row = 0; row < data.length; row++) {
+    if (!data.getValid(row)) continue;
+    const parts = normalizeInterval(parseIntervalText(texts.get(row) as string));
+    [months[row], days[row], micros[row]] = [parts.months, parts.days, Number(parts.micros)];
+  }
+  return (a, b) => months[a] - months[b] || days[a] - days[b] || micros[a] - micros[b];
 }
 
 /**

@@ -26,9 +26,9 @@ import { isHeldEverywhere } from "../catalog.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
 import { emitPlan } from "../substrait/emit.ts";
-import { isInteger, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
+import { isInteger, isInterval, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
 import { shareRepeatedStages } from "./share.ts";
-import { exchangeTable, saltMergeTable, type Exchange, type Stage, type StagedQuery } from "./stages.ts";
+import { exchangeTable, saltMergeTable, type Exchange, type OrderKey, type Stage, type StagedQuery } from "./stages.ts";
 
 /** Estimated rows up to which a join may send a whole side to every node instead of hashing both. */
 export const DEFAULT_BROADCAST_ROW_LIMIT = 1_000_000;
@@ -519,7 +519,8 @@ class Fragmenter {
       const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "all" ? columns.map((_, i) => i) : spec.salting.saltBy.map(indexOf) };
       output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}) };
     } else if (spec.kind === "gather" && spec.order) {
-      output = { kind: "gather", order: spec.order.map((k) => ({ column: indexOf((k.expr as ColumnRef).id), descending: k.descending, nullsFirst: k.nullsFirst })) };
+      const key = (k: SortKey): OrderKey => ({ column: indexOf((k.expr as ColumnRef).id), descending: k.descending, nullsFirst: k.nullsFirst, ...(isInterval(k.expr.type) ? { interval: true } : {}) });
+      output = { kind: "gather", order: spec.order.map(key) };
     } else output = { kind: spec.kind };
     const emitted: Stage = {
       id: stage.id,
@@ -554,7 +555,7 @@ function whole(fragment: Fragment): Fragment {
 }
 
 /** Key types the coordinator's merge of sorted runs compares exactly as DuckDB sorts them (shuffle/merge.ts). */
-const MERGEABLE_KEY_KINDS: ReadonlySet<TypeKind> = new Set(["boolean", "i8", "i16", "i32", "i64", "fp32", "fp64", "decimal", "string", "binary", "date", "time", "timestamp", "timestamp_tz", "timestamp_ns"]);
+const MERGEABLE_KEY_KINDS: ReadonlySet<TypeKind> = new Set(["boolean", "i8", "i16", "i32", "i64", "fp32", "fp64", "decimal", "string", "binary", "date", "time", "timestamp", "timestamp_tz", "timestamp_ns", "interval_year", "interval_day"]);
 
 /** Whether the runs of `sort` sorted on several nodes can be merged: every key a column of a type the merge compares. */
 function mergeableOrder(sort: Sort): boolean {

@@ -73,6 +73,8 @@ export interface OrderKey {
   column: number;
   descending: boolean;
   nullsFirst: boolean;
+  /** The column holds intervals (as DuckDB's text of them): compared by their normalized parts, as DuckDB sorts them. */
+  interval?: boolean;
 }
 
 /**

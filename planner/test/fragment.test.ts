@@ -150,10 +150,10 @@ describe("fragmentPlan", () => {
     const outer = merged("SELECT * FROM (SELECT v FROM big ORDER BY k) t LIMIT 5");
     expect(relsOf(outer.gather.plan).some((r) => r.fetch !== undefined)).toBe(true);
     expect(outer.rootSorts).toBe(false);
-    // A key the merge cannot compare (an interval): gathered whole and sorted on the coordinator.
-    const interval = merged("SELECT v, INTERVAL '1' DAY AS i FROM big ORDER BY i, k");
-    expect(interval.gather.output).toEqual({ kind: "gather" });
-    expect(interval.rootSorts).toBe(true);
+    // An interval key travels as text: the merge is told to compare it as an interval.
+    const interval = merged("SELECT v, CASE WHEN k > 5 THEN INTERVAL '1' DAY ELSE INTERVAL '20' HOUR END AS i FROM big ORDER BY i, k");
+    expect(interval.gather.output.kind === "gather" && interval.gather.output.order?.map((key) => key.interval ?? false)).toEqual([true, false]);
+    expect(interval.rootSorts).toBe(false);
   });
 
   it("has a wide side read from chunks keep only the keys a broadcast holds, when the other side's key comes from that broadcast", () => {
