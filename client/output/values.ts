@@ -2,6 +2,7 @@
 // compare answers: decimals exact, dates as YYYY-MM-DD, timestamps as ISO-like local text
 // without a zone (as DuckDB prints them), NULL as null (each format decides how to show it).
 import * as arrow from "apache-arrow";
+import { isAscii } from "node:buffer";
 import { arrowTimeToMicros, formatDateDays, formatTimeMicros, formatTimestampMicros, formatTimestampNanos } from "../../common/temporal.ts";
 import { decimalToBigInt, formatDecimalAt, formatScaled } from "../../common/decimal.ts";
 import { ResultHasher } from "../../common/result-hash.ts";
@@ -75,7 +76,6 @@ export interface TextColumn {
   values: (string | null)[];
 }
 
-/** Every value of a table as text, column by column. */
 /**
  * Rows made text at a time when a whole result need not be (printing it, hashing it): each
  * column's text of 65,536 rows is a few MB, of six million rows gigabytes of small strings, and
@@ -105,35 +105,78 @@ export async function resultHashOfTable(table: arrow.Table, names: readonly stri
   return hasher.digest();
 }
 
+/** Every value of a table as text, column by column. */
 export function tableToText(table: arrow.Table, names?: readonly string[]): TextColumn[] {
   return table.schema.fields.map((field, i) => {
     const column = table.getChildAt(i)!;
     const values: (string | null)[] = new Array(column.length);
-    // Batch by batch: a value read through the whole column first looks for its batch.
+    // Batch by batch, from the buffers where a type allows: a value read through the whole
+    // column first looks for its batch, and Arrow's getters build an object or a BigInt per value.
     let row = 0;
-    if (arrow.DataType.isDecimal(field.type)) {
-      const scale = field.type.scale;
-      for (const data of column.data) {
-        const words = data.values as Uint32Array;
-        for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? formatDecimalAt(words, r * data.stride, data.stride, scale) : null;
-      }
-      return { name: names?.[i] ?? field.name, type: field.type, values };
-    }
-    if (arrow.DataType.isTimestamp(field.type) && field.type.unit === arrow.TimeUnit.NANOSECOND) {
-      // Arrow's getter gives milliseconds as a double, which cannot hold nanoseconds: the raw values can.
-      for (const data of column.data) {
-        const nanos = data.values as BigInt64Array;
-        for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? formatTimestampNanos(nanos[r]) : null;
-      }
-      return { name: names?.[i] ?? field.name, type: field.type, values };
-    }
+    const dates = new Map<number, string>();
     for (const data of column.data) {
-      const batch = arrow.makeVector(data);
-      for (let r = 0; r < batch.length; r++, row++) {
-        const v = batch.get(r);
-        values[row] = v === null || v === undefined ? null : formatValue(field.type, v);
-      }
+      const text = textOf(data, dates);
+      for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? text(r) : null;
     }
     return { name: names?.[i] ?? field.name, type: field.type, values };
   });
+}
+
+const TWO_POW_32 = 2 ** 32;
+
+/**
+ * The text of row `r`'s (valid) value of `data`. Fixed-width values and offsets of a sliced Data
+ * start at its first row; bits (booleans) at `data.offset`. `dates` caches a column's days as text.
+ */
+function textOf(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
+  const type = data.type as arrow.DataType;
+  if (arrow.DataType.isDecimal(type)) {
+    const words = data.values as Uint32Array;
+    return (r) => formatDecimalAt(words, r * data.stride, data.stride, type.scale);
+  }
+  if (arrow.DataType.isTimestamp(type) && type.unit === arrow.TimeUnit.NANOSECOND) {
+    // Arrow's getter gives milliseconds as a double, which cannot hold nanoseconds: the raw values can.
+    const nanos = data.values as BigInt64Array;
+    return (r) => formatTimestampNanos(nanos[r]);
+  }
+  if (arrow.DataType.isInt(type)) {
+    if (type.bitWidth < 64) {
+      const ints = data.values as Int32Array;
+      return (r) => String(ints[r]);
+    }
+    // Two 32-bit words, little-endian: most values fit a double exactly, without a BigInt.
+    const words = new Uint32Array((data.values as BigInt64Array).buffer, (data.values as BigInt64Array).byteOffset, data.length * 2);
+    const big = data.values as BigInt64Array | BigUint64Array;
+    const signed = type.isSigned;
+    return (r) => {
+      const low = words[2 * r];
+      const high = signed ? words[2 * r + 1] | 0 : words[2 * r + 1];
+      return high >= -0x20_0000 && high < 0x20_0000 ? String(high * TWO_POW_32 + low) : String(big[r]);
+    };
+  }
+  if (arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) {
+    const floats = data.values as Float32Array | Float64Array;
+    return (r) => formatFloat(floats[r]);
+  }
+  if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY) {
+    const days = data.values as Int32Array;
+    return (r) => {
+      let text = dates.get(days[r]);
+      if (text === undefined) dates.set(days[r], (text = formatDateDays(days[r])));
+      return text;
+    };
+  }
+  if (arrow.DataType.isUtf8(type)) {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = Buffer.from((data.values as Uint8Array).buffer, (data.values as Uint8Array).byteOffset, (data.values as Uint8Array).byteLength);
+    const [start, end] = [offsets[0], offsets[data.length]];
+    // ASCII text (most is) is decoded once and cut: a string per value decoded alone costs a call each.
+    if (isAscii(bytes.subarray(start, end))) {
+      const all = bytes.toString("latin1", start, end);
+      return (r) => all.slice(offsets[r] - start, offsets[r + 1] - start);
+    }
+    return (r) => bytes.toString("utf8", offsets[r], offsets[r + 1]);
+  }
+  const vector = arrow.makeVector(data);
+  return (r) => formatValue(type, vector.get(r));
 }

@@ -1,7 +1,7 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { parseFormat, render, renderPieces, resultJsonPieces } from "../output/formats.ts";
-import { decimalToBigInt, formatScaled, formatTimestamp, tableToText } from "../output/values.ts";
+import { decimalToBigInt, formatScaled, formatTimestamp, formatValue, tableToText } from "../output/values.ts";
 import { formatDecimalAt } from "../../common/decimal.ts";
 import fc from "fast-check";
 
@@ -70,6 +70,48 @@ describe("value rendering", () => {
     expect(formatTimestamp(0n)).toBe("1970-01-01 00:00:00");
     expect(formatTimestamp(-1n)).toBe("1969-12-31 23:59:59.999999");
     expect(formatTimestamp(86_400_000_000n + 1_500_000n)).toBe("1970-01-02 00:00:01.5");
+  });
+
+  it("reads values from the buffers as the generic getter and formatValue would, sliced anywhere", () => {
+    // Types read from their buffers (integers of every width, 64-bit ones past 2^53 too, floats,
+    // day dates, ASCII and non-ASCII text) against the value-by-value path.
+    const value = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null, freq: 5 });
+    const columns = fc.record({
+      i8: fc.array(value(fc.integer({ min: -128, max: 127 })), { minLength: 1, maxLength: 40 }),
+      u32: fc.array(value(fc.nat()), { minLength: 1, maxLength: 40 }),
+      i64: fc.array(value(fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: -(2n ** 53n) - 2n, max: 2n ** 53n + 2n }), fc.bigInt({ min: -5n, max: 5n }))), { minLength: 1, maxLength: 40 }),
+      u64: fc.array(value(fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 54n }))), { minLength: 1, maxLength: 40 }),
+      f64: fc.array(value(fc.double()), { minLength: 1, maxLength: 40 }),
+      day: fc.array(value(fc.integer({ min: -800_000, max: 2_000_000 })), { minLength: 1, maxLength: 40 }),
+      text: fc.array(value(fc.oneof(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6, unit: "binary" }))), { minLength: 1, maxLength: 40 }),
+    });
+    fc.assert(
+      fc.property(columns, fc.nat(), fc.nat(), (c, from, to) => {
+        const rows = Math.min(...Object.values(c).map((v) => v.length));
+        const make = <T extends arrow.DataType>(type: T, values: unknown[]) => arrow.vectorFromArray(values.slice(0, rows), type);
+        const dates = arrow.makeBuilder({ type: new arrow.DateDay(), nullValues: [null] });
+        for (const d of c.day.slice(0, rows)) dates.append(d === null ? null : d * 86_400_000);
+        const table = new arrow.Table({
+          i8: make(new arrow.Int8(), c.i8),
+          u32: make(new arrow.Uint32(), c.u32),
+          i64: make(new arrow.Int64(), c.i64),
+          u64: make(new arrow.Uint64(), c.u64),
+          f64: make(new arrow.Float64(), c.f64),
+          day: dates.finish().toVector(),
+          text: make(new arrow.Utf8(), c.text),
+        });
+        const [a, b] = [from % (rows + 1), to % (rows + 1)].sort((x, y) => x - y);
+        for (const part of [table, table.slice(a, b)]) {
+          const texts = tableToText(part);
+          part.schema.fields.forEach((field, i) => {
+            const column = part.getChildAt(i)!;
+            const generic = Array.from({ length: part.numRows }, (_, r) => (column.get(r) === null ? null : formatValue(field.type, column.get(r))));
+            expect(texts[i].values, field.name).toEqual(generic);
+          });
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("renders every column as text with nulls kept apart from empty strings", () => {
