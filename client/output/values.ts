@@ -125,8 +125,9 @@ export function tableToText(table: arrow.Table, names?: readonly string[]): Text
 const TWO_POW_32 = 2 ** 32;
 
 /**
- * The text of row `r`'s (valid) value of `data`. Fixed-width values and offsets of a sliced Data
- * start at its first row; bits (booleans) at `data.offset`. `dates` caches a column's days as text.
+ * The text of row `r`'s (valid) value of `data`, read from its buffers where its type allows
+ * (apache-arrow slices the values and offsets of a sliced Data, so they start at its first row);
+ * other types through the getter. `dates` caches a column's days as text.
  */
 function textOf(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
   const type = data.type as arrow.DataType;
