@@ -7,28 +7,17 @@ export function resultHash(names: readonly string[], rows: readonly (readonly (s
   return createHash("sha256").update(JSON.stringify({ names, rows })).digest("hex");
 }
 
-/** Text hashed at a time by resultHashOfColumns: large enough that hashing, not calls, costs. */
+/** Text hashed at a time by ResultHasher: large enough that hashing, not calls, costs. */
 const HASHED_TEXT_CHARS = 1 << 16;
 
 /** A column's values as text, NULL as null. */
 type TextValues = readonly (string | null)[];
 
 /**
- * resultHash over the rows of `columns` (each a column's values as text, all of one length),
- * without making the rows or the whole text: the same bytes, hashed a piece at a time.
+ * resultHash made slice by slice, without making the rows or the whole text: add() each slice
+ * of the rows (its columns' values as text, all of one length) in order, then digest(). The
+ * same bytes, hashed a piece at a time.
  */
-export function resultHashOfColumns(names: readonly string[], columns: readonly TextValues[]): string {
-  return resultHashOfSlices(names, [columns]);
-}
-
-/** resultHashOfColumns over consecutive slices of the rows, each its columns' text: a large result is never text whole. */
-export function resultHashOfSlices(names: readonly string[], slices: Iterable<readonly TextValues[]>): string {
-  const hasher = new ResultHasher(names);
-  for (const columns of slices) hasher.add(columns);
-  return hasher.digest();
-}
-
-/** resultHash made slice by slice: add() each slice of the rows (its columns' text) in order, then digest(). */
 export class ResultHasher {
   readonly #hash = createHash("sha256");
   #text: string;

@@ -286,16 +286,19 @@ export class ExchangeHost {
 
   /** The rows of `input` that came to this node's receiving task of the exchange. */
   batches(run: string, consumer: number, input: number): arrow.RecordBatch[] {
-    const entry = this.#runs.get(run);
-    if (entry) entry.touched = this.#now();
-    return entry?.receivers.get(consumer)?.task.inbox.batches(input) ?? [];
+    return this.#readInbox(run, consumer)?.batches(input) ?? [];
   }
 
   /** batches(), which this node's receiving task then no longer holds: for rows one reader takes once (sorted runs the coordinator merges). */
   take(run: string, consumer: number, input: number): arrow.RecordBatch[] {
+    return this.#readInbox(run, consumer)?.take(input) ?? [];
+  }
+
+  /** The inbox of this node's receiving task of the exchange, its run marked as in use. */
+  #readInbox(run: string, consumer: number) {
     const entry = this.#runs.get(run);
     if (entry) entry.touched = this.#now();
-    return entry?.receivers.get(consumer)?.task.inbox.take(input) ?? [];
+    return entry?.receivers.get(consumer)?.task.inbox;
   }
 
   /** What this node's receiving task of the exchange buffered and salted (zeros if no row came). */

@@ -81,7 +81,7 @@ export interface TextColumn {
  * column's text of 65,536 rows is a few MB, of six million rows gigabytes of small strings, and
  * as one string past V8's limit (~512 MB; lineitem at SF 1 is 0.76 GB of CSV).
  */
-export const TEXT_SLICE_ROWS = 65_536;
+const TEXT_SLICE_ROWS = 65_536;
 
 /** tableToText of the table's rows `rows` at a time (fewer at the end). */
 export function* textSlices(table: arrow.Table, names?: readonly string[], rows = TEXT_SLICE_ROWS): Generator<{ columns: TextColumn[]; rows: number }> {

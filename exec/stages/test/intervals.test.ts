@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fragmentPlan } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
-import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable } from "../index.ts";
+import { EnginePool, LocalExecutors, runStagedQuery, type PlacedTable } from "../index.ts";
+import { placeFiles } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 const ROWS = 40_000;
@@ -37,15 +37,8 @@ beforeAll(async () => {
   connection.closeSync();
   duckdb.closeSync();
   single = await LocalEngine.open({ threads: 2 });
-  for (const name of ["spans", "labels"]) {
-    const file = join(dir, `${name}.parquet`);
-    await single.registerParquet([name], [file]);
-    await single.runReferenceSql(`CREATE VIEW ${name} AS SELECT * FROM read_parquet('${file}')`);
-    const schema = single.catalog().lookup([name])!.schema;
-    const chunks = await cutParquet(file, join(dir, "chunks"), { targetRows: 5_000 });
-    for (const chunk of chunks) files.set(chunk.hash, chunk.file);
-    tables.set(name, placeTable(schema, chunks, WORKERS));
-  }
+  const named = ["spans", "labels"].map((name) => ({ name, file: join(dir, `${name}.parquet`) }));
+  await placeFiles(single, named, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: 5_000 }, { tables, files });
 }, 60_000);
 
 afterAll(() => {

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fragmentPlan } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
-import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
-import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable, type StagedResult } from "../index.ts";
+import { EnginePool, LocalExecutors, runStagedQuery, type PlacedTable, type StagedResult } from "../index.ts";
+import { placeFiles } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 /** Above each task's fair share of the shuffled rows (about 0.9 MB), far below the hot key's (over 2 MB). */
@@ -38,15 +38,8 @@ beforeAll(async () => {
   connection.closeSync();
   duckdb.closeSync();
   single = await LocalEngine.open({ threads: 2 });
-  for (const name of ["skewed", "dim"]) {
-    const file = join(dir, `${name}.parquet`);
-    await single.registerParquet([name], [file]);
-    await single.runReferenceSql(`CREATE VIEW ${name} AS SELECT * FROM read_parquet('${file}')`);
-    const schema = single.catalog().lookup([name])!.schema;
-    const chunks = await cutParquet(file, join(dir, "chunks"), { targetRows: 20_000 });
-    for (const chunk of chunks) files.set(chunk.hash, chunk.file);
-    tables.set(name, placeTable(schema, chunks, WORKERS));
-  }
+  const named = ["skewed", "dim"].map((name) => ({ name, file: join(dir, `${name}.parquet`) }));
+  await placeFiles(single, named, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: 20_000 }, { tables, files });
 }, 60_000);
 
 afterAll(() => {

@@ -13,7 +13,6 @@ import { fragmentPlan, explainStages, type Stage } from "../../../planner/fragme
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { takeRows } from "../../../shuffle/index.ts";
-import { cutParquet } from "../../chunks/index.ts";
 import { LocalEngine } from "../../engine.ts";
 import {
   EnginePool,
@@ -27,7 +26,6 @@ import {
   encodeTask,
   encodeTaskResult,
   executeTask,
-  placeTable,
   runStagedQuery,
   RunReleasedError,
   type Executors,
@@ -37,6 +35,7 @@ import {
   type WorkerSide,
   type TaskResult,
 } from "../index.ts";
+import { placeFiles } from "./placed.ts";
 
 const QUERIES = join(import.meta.dirname, "..", "..", "..", "sql-tests", "tpch", "queries");
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
@@ -61,13 +60,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trustql-staged-"));
   const generated: GeneratedTable[] = await generateTpch({ sf: 0.01, out: dir });
   single = await LocalEngine.open({ threads: 2 });
-  for (const table of generated) {
-    await single.registerParquet([table.name], [table.file]);
-    const schema = single.catalog().lookup([table.name])!.schema;
-    const chunks = await cutParquet(table.file, join(dir, "chunks"), { targetRows: CHUNK_ROWS });
-    for (const chunk of chunks) files.set(chunk.hash, chunk.file);
-    tables.set(table.name, placeTable(schema, chunks, WORKERS));
-  }
+  await placeFiles(single, generated, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: CHUNK_ROWS }, { tables, files });
 }, 120_000);
 
 afterAll(() => {
