@@ -8,6 +8,8 @@ export interface FunctionRef {
   readonly file: ExtensionFile;
   /** The compound name declared in the plan, e.g. `add:dec_dec`. */
   readonly signature: string;
+  /** Options the call carries (`like`'s case sensitivity, `std_dev`'s distribution). */
+  readonly options?: Readonly<Record<string, string>>;
 }
 
 export function shortTypeName(t: SqlType): string {
@@ -45,7 +47,18 @@ const ANY_COMPARISONS = new Set([
 ]);
 const BOOLEAN_TESTS = new Set(["is_true", "is_not_true", "is_false", "is_not_false"]);
 const VARIADIC = new Set(["and", "or", "coalesce", "concat", "greatest_skip_null", "least_skip_null"]);
-const STRINGS = new Set(["like", "substring", "upper", "lower", "char_length", "trim", "ltrim", "rtrim", "concat", "starts_with", "ends_with", "contains"]);
+const STRINGS = new Set([
+  "like", "substring", "upper", "lower", "char_length", "trim", "ltrim", "rtrim", "concat", "starts_with", "ends_with", "contains",
+  "replace", "left", "right", "lpad", "rpad", "reverse", "repeat", "strpos", "concat_ws",
+]);
+const ROUNDING = new Set(["round", "ceil", "floor"]);
+const LOGARITHMIC = new Set(["ln", "log10", "log2", "logb"]);
+const MATH = new Set(["sqrt", "exp", "power", "sign"]);
+/** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
+const OWN_SCALARS = new Set([
+  "split_part", "regexp_matches", "regexp_replace", "regexp_extract",
+  "date_trunc", "date_diff", "date_sub", "make_date", "last_day", "dayname", "monthname",
+]);
 
 function signature(name: string, parts: string[]): string {
   const args = VARIADIC.has(name) && parts.length > 0 ? [parts[0]] : parts;
@@ -63,16 +76,35 @@ export function scalarFunction(name: string, args: readonly SqlType[], enumCount
   if (ANY_COMPARISONS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, args.map(() => "any")) };
   if (BOOLEAN_TESTS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, ["bool"]) };
   if (name === "and" || name === "or" || name === "not") return { file: EXTENSIONS.boolean, signature: signature(name, shorts) };
+  if (name === "ilike") return { file: EXTENSIONS.string, signature: signature("like", shorts), options: { case_sensitivity: "CASE_INSENSITIVE" } };
   if (STRINGS.has(name)) return { file: EXTENSIONS.string, signature: signature(name, shorts) };
-  if (name === "extract") return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
+  if (name === "extract" || name === "strftime") return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
+  if (ROUNDING.has(name)) return { file: EXTENSIONS.rounding, signature: signature(name, shorts) };
+  if (LOGARITHMIC.has(name)) return { file: EXTENSIONS.logarithmic, signature: signature(name, shorts) };
+  if (MATH.has(name)) return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
+  if (OWN_SCALARS.has(name)) return { file: TRUSTQL_EXTENSIONS.scalar, signature: signature(name, shorts) };
   throw new UnsupportedError(`function ${name} in a plan`);
 }
+
+/** Aggregates whose sample and population forms are one Substrait function with a `distribution` option. */
+const DISTRIBUTIONS: Record<string, { fn: string; distribution: string }> = {
+  stddev_samp: { fn: "std_dev", distribution: "SAMPLE" },
+  stddev_pop: { fn: "std_dev", distribution: "POPULATION" },
+  var_samp: { fn: "variance", distribution: "SAMPLE" },
+  var_pop: { fn: "variance", distribution: "POPULATION" },
+};
+/** Aggregates of DuckDB's dialect no standard file declares for these types: trustql's own aggregate extension. */
+const OWN_AGGREGATES = new Set(["median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max"]);
 
 export function aggregateFunction(name: string, args: readonly SqlType[]): FunctionRef {
   if (name === "count") return { file: EXTENSIONS.aggregateGeneric, signature: args.length === 0 ? "count:" : "count:any" };
   if (name === "any_value") return { file: EXTENSIONS.aggregateGeneric, signature: "any_value:any" };
   const [arg] = args;
   const shorts = args.map(shortTypeName);
+  const distribution = DISTRIBUTIONS[name];
+  if (distribution) return { file: EXTENSIONS.arithmetic, signature: signature(distribution.fn, shorts), options: { distribution: distribution.distribution } };
+  if (name === "bool_and" || name === "bool_or") return { file: EXTENSIONS.boolean, signature: signature(name, shorts) };
+  if (OWN_AGGREGATES.has(name)) return { file: TRUSTQL_EXTENSIONS.aggregate, signature: signature(name, shorts) };
   if (arg.kind === "decimal") return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
   if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "timestamp_tz" || arg.kind === "timestamp_ns" || arg.kind === "time")) {
     return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
@@ -84,7 +116,10 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
   return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
 }
 
+/** Functions only a window computes (functions_arithmetic's window functions). */
+const WINDOW_ONLY = new Set(["row_number", "rank", "dense_rank", "ntile", "first_value", "last_value", "nth_value", "lead", "lag"]);
+
 export function windowFunction(name: string, args: readonly SqlType[]): FunctionRef {
-  if (name === "row_number" || name === "rank" || name === "dense_rank") return { file: EXTENSIONS.arithmetic, signature: `${name}:` };
+  if (WINDOW_ONLY.has(name)) return { file: EXTENSIONS.arithmetic, signature: signature(name, args.map(shortTypeName)) };
   return aggregateFunction(name, args);
 }

@@ -36,6 +36,22 @@ export function planSql(sql: string, catalog: Catalog, options: PlanOptions = {}
   const bound = bindQuery(parsed, catalog, ids);
   const logical =
     options.optimize === false ? bound.plan : optimize(bound.plan, { ids, twoPhaseAggregates: options.twoPhaseAggregates ?? false });
-  const plan = emitPlan(logical, bound.names);
-  return { plan, names: bound.names, logical, explain: () => explainPlan(logical) };
+  const names = distinctNames(bound.names);
+  const plan = emitPlan(logical, names);
+  return { plan, names, logical, explain: () => explainPlan(logical) };
+}
+
+/**
+ * Output names made distinct as DuckDB names the columns of CREATE TABLE AS (a later `a` becomes
+ * `a_1`, then `a_2`, …): an Arrow record batch cannot hold two columns of one name, and
+ * `SELECT round(x), round(y)` names both `round(...)`.
+ */
+export function distinctNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((original) => {
+    let name = original;
+    for (let i = 1; used.has(name); i++) name = `${original}_${i}`;
+    used.add(name);
+    return name;
+  });
 }

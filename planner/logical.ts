@@ -91,7 +91,31 @@ export interface Subquery {
   readonly type: SqlType;
 }
 
-export type AggregateFunctionName = "sum" | "count" | "min" | "max" | "any_value";
+export type AggregateFunctionName =
+  | "sum"
+  | "count"
+  | "min"
+  | "max"
+  | "any_value"
+  | "bool_and"
+  | "bool_or"
+  | "stddev_samp"
+  | "stddev_pop"
+  | "var_samp"
+  | "var_pop"
+  | "median"
+  | "quantile_cont"
+  | "quantile_disc"
+  | "mode"
+  | "arg_min"
+  | "arg_max";
+
+/**
+ * Aggregates whose results over disjoint sets of rows merge into the result over their union by
+ * the same function (a count's by a sum): they split into a partial and a final phase. The others
+ * (the spread and the order statistics) see all of a group's rows in one place.
+ */
+export const MERGEABLE_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["sum", "count", "min", "max", "any_value", "bool_and", "bool_or"]);
 
 export interface AggregateCall {
   readonly fn: AggregateFunctionName;
@@ -113,7 +137,17 @@ export interface AggregateExpr {
   readonly type: SqlType;
 }
 
-export type WindowFunctionName = "row_number" | "rank" | "dense_rank" | AggregateFunctionName;
+export type WindowFunctionName =
+  | "row_number"
+  | "rank"
+  | "dense_rank"
+  | "ntile"
+  | "lag"
+  | "lead"
+  | "first_value"
+  | "last_value"
+  | "nth_value"
+  | AggregateFunctionName;
 
 export interface WindowCall {
   readonly fn: WindowFunctionName;

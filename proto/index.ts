@@ -37,8 +37,10 @@ export const EXTENSIONS = {
  * YAML in proto/extensions/ and named `extension:io.trustql:<file>` in plans.
  */
 export const TRUSTQL_EXTENSIONS = {
-  /** min and max over strings and booleans (functions_arithmetic's are numeric only). */
+  /** min and max over strings and booleans (functions_arithmetic's are numeric only), median, quantiles, mode, arg_min/arg_max. */
   aggregate: "trustql_functions_aggregate",
+  /** DuckDB's functions of strings, regular expressions and dates that the standard files lack. */
+  scalar: "trustql_functions_scalar",
 } as const;
 
 export type ExtensionFile =

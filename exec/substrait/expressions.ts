@@ -20,7 +20,7 @@ import {
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
-import { BOOLEAN_FUNCTIONS, isRankingWindow, renderScalar, windowName } from "./functions.ts";
+import { BOOLEAN_FUNCTIONS, isRankingWindow, optionMap, renderScalar, windowName } from "./functions.ts";
 import { literalSql, literalType } from "./literals.ts";
 
 /** The columns an expression can see: SQL that refers to each, and its type when known. */
@@ -79,7 +79,7 @@ export class ExpressionWriter {
       const fn = this.#functions.get(f.functionReference);
       rejectUnknownOptions(f.options, fn.declared);
       const args = valueArguments(f.arguments, f.args).map(write);
-      const text = renderScalar(fn.name, args, { enums: enumArguments(f.arguments), outputType: f.outputType, declared: fn.declared });
+      const text = renderScalar(fn.name, args, { enums: enumArguments(f.arguments), outputType: f.outputType, declared: fn.declared, options: optionMap(f.options) });
       // DuckDB drops a cast to the type a value already has, so this costs nothing when the
       // producer declared what DuckDB infers, and makes other producers' types hold.
       return BOOLEAN_FUNCTIONS.has(fn.name) ? text : castTo(text, f.outputType);
@@ -172,6 +172,7 @@ export class ExpressionWriter {
       name: fn.name,
       declared: fn.declared,
       args: valueArguments(w.arguments, w.args).map((a) => this.write(a, scope, outer)),
+      options: optionMap(w.options),
       distinct: w.invocation === AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT,
       phase: w.phase,
       partitions: w.partitions.map((p) => this.write(p, scope, outer)),
@@ -184,7 +185,7 @@ export class ExpressionWriter {
   }
 
   windowCall(w: WindowCall): string {
-    const name = windowName(w.name, w.declared);
+    const name = windowName(w.name, w.declared, w.options);
     if (w.phase === 1 || w.phase === 2 || w.phase === 4) throw new UnsupportedError(`window function ${w.declared} in an intermediate phase`);
     const over: string[] = [];
     if (w.partitions.length > 0) over.push(`PARTITION BY ${w.partitions.join(", ")}`);
@@ -235,6 +236,7 @@ export interface WindowCall {
   name: string;
   declared: string;
   args: string[];
+  options: ReadonlyMap<string, string>;
   distinct: boolean;
   phase: AggregationPhase;
   partitions: string[];

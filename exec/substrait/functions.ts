@@ -10,6 +10,8 @@ export interface CallContext {
   outputType: Type | undefined;
   /** The producer's name for messages, e.g. `add:i64_i64`. */
   declared: string;
+  /** The call's options by upper-case name: its first preference (`CASE_SENSITIVITY` → `CASE_INSENSITIVE`). */
+  options?: ReadonlyMap<string, string>;
 }
 
 type Render = (args: string[], context: CallContext) => string;
@@ -22,25 +24,37 @@ function isIntegerType(type: Type | undefined): boolean {
   return Boolean(type && (type.i8 || type.i16 || type.i32 || type.i64));
 }
 
-/** extract's components (functions_datetime.yaml) and DuckDB's date part names. */
-const DATE_PARTS: Record<string, string> = {
-  YEAR: "year",
-  ISO_YEAR: "isoyear",
-  US_YEAR: "yearweek",
-  QUARTER: "quarter",
-  MONTH: "month",
-  DAY: "day",
-  DAY_OF_YEAR: "doy",
-  MONDAY_DAY_OF_WEEK: "isodow",
-  SUNDAY_DAY_OF_WEEK: "dow",
-  ISO_WEEK: "week",
-  HOUR: "hour",
-  MINUTE: "minute",
-  SECOND: "second",
-  MILLISECOND: "millisecond",
-  MICROSECOND: "microsecond",
-  EPOCH: "epoch",
+/**
+ * extract's components (functions_datetime.yaml) as DuckDB's date parts, with the number DuckDB
+ * counts the part from where Substrait lets the plan choose (its ONE or ZERO indexing).
+ */
+const DATE_PARTS: Record<string, { part: string; from?: 0 | 1 }> = {
+  YEAR: { part: "year" },
+  ISO_YEAR: { part: "isoyear" },
+  US_YEAR: { part: "yearweek" },
+  QUARTER: { part: "quarter", from: 1 },
+  MONTH: { part: "month", from: 1 },
+  DAY: { part: "day", from: 1 },
+  DAY_OF_YEAR: { part: "doy", from: 1 },
+  MONDAY_DAY_OF_WEEK: { part: "isodow", from: 1 },
+  SUNDAY_DAY_OF_WEEK: { part: "dow", from: 0 },
+  ISO_WEEK: { part: "week" },
+  HOUR: { part: "hour" },
+  MINUTE: { part: "minute" },
+  SECOND: { part: "second" },
+  MILLISECOND: { part: "millisecond" },
+  MICROSECOND: { part: "microsecond" },
+  EPOCH: { part: "epoch" },
 };
+
+/** date_trunc's and date_diff's units (trustql_functions_scalar.yaml) as DuckDB's part names. */
+const UNITS = new Set(["MILLENNIUM", "CENTURY", "DECADE", "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"]);
+
+function unitOf(c: CallContext): string {
+  const unit = c.enums[0]?.toUpperCase();
+  if (unit === undefined || !UNITS.has(unit)) throw new UnsupportedError(`unit ${c.enums[0] ?? "(none)"} of ${c.declared}`);
+  return `'${unit.toLowerCase()}'`;
+}
 
 const SCALAR: Record<string, Render> = {
   // functions_arithmetic(_decimal).yaml
@@ -93,7 +107,12 @@ const SCALAR: Record<string, Render> = {
   xor: infix("<>"),
   // functions_string.yaml
   concat: infix("||"),
-  like: ([x, pattern, escape]) => (escape ? `(${x} LIKE ${pattern} ESCAPE ${escape})` : `(${x} LIKE ${pattern})`),
+  like: ([x, pattern, escape], c) => {
+    const sensitivity = c.options?.get("CASE_SENSITIVITY") ?? "CASE_SENSITIVE";
+    if (sensitivity !== "CASE_SENSITIVE" && sensitivity !== "CASE_INSENSITIVE") throw new UnsupportedError(`like with case_sensitivity ${sensitivity}`);
+    const operator = sensitivity === "CASE_INSENSITIVE" ? "ILIKE" : "LIKE";
+    return escape ? `(${x} ${operator} ${pattern} ESCAPE ${escape})` : `(${x} ${operator} ${pattern})`;
+  },
   ilike: ([x, pattern]) => `(${x} ILIKE ${pattern})`,
   substring: call("substring"),
   upper: call("upper"),
@@ -113,20 +132,42 @@ const SCALAR: Record<string, Render> = {
   rpad: call("rpad"),
   left: call("left"),
   right: call("right"),
+  repeat: call("repeat"),
+  concat_ws: call("concat_ws"),
+  // functions_logarithmic.yaml: logb(x, base)
+  logb: ([x, base]) => `log(${base}, ${x})`,
   // functions_datetime.yaml
   extract: (args, c) => {
     const component = c.enums[0]?.toUpperCase();
-    const part = component === undefined ? undefined : DATE_PARTS[component];
-    if (!part) throw new UnsupportedError(`extract of ${c.enums[0] ?? "no component"} (${c.declared})`);
-    return `extract(${part} FROM ${args[0]})`;
+    const known = component === undefined ? undefined : DATE_PARTS[component];
+    if (!known) throw new UnsupportedError(`extract of ${c.enums[0] ?? "no component"} (${c.declared})`);
+    const value = `extract(${known.part} FROM ${args[0]})`;
+    const indexing = c.enums[1]?.toUpperCase();
+    if (known.from === undefined || indexing === undefined) return value;
+    const wanted = indexing === "ZERO" ? 0 : indexing === "ONE" ? 1 : undefined;
+    if (wanted === undefined) throw new UnsupportedError(`extract indexing ${c.enums[1]} (${c.declared})`);
+    return wanted === known.from ? value : `(${value} ${wanted > known.from ? "+" : "-"} 1)`;
   },
+  strftime: call("strftime"),
+  // trustql_functions_scalar.yaml: DuckDB's own, with its semantics
+  split_part: call("split_part"),
+  regexp_matches: call("regexp_matches"),
+  regexp_replace: call("regexp_replace"),
+  regexp_extract: call("regexp_extract"),
+  date_trunc: ([x], c) => `date_trunc(${unitOf(c)}, ${x})`,
+  date_diff: ([a, b], c) => `date_diff(${unitOf(c)}, ${a}, ${b})`,
+  date_sub: ([a, b], c) => `date_sub(${unitOf(c)}, ${a}, ${b})`,
+  make_date: call("make_date"),
+  last_day: call("last_day"),
+  dayname: call("dayname"),
+  monthname: call("monthname"),
 };
 
 /** Functions whose DuckDB result already is the boolean the plan declares: no cast needed. */
 export const BOOLEAN_FUNCTIONS = new Set([
   "equal", "not_equal", "lt", "lte", "gt", "gte", "between", "is_null", "is_not_null", "is_nan", "is_true",
   "is_not_true", "is_false", "is_not_false", "is_distinct_from", "is_not_distinct_from", "and", "or", "not",
-  "xor", "like", "ilike", "starts_with", "ends_with", "contains",
+  "xor", "like", "ilike", "starts_with", "ends_with", "contains", "regexp_matches",
 ]);
 
 export function renderScalar(name: string, args: string[], context: CallContext): string {
@@ -145,38 +186,64 @@ const AGGREGATES: Record<string, string> = {
   any_value: "any_value",
   bool_and: "bool_and",
   bool_or: "bool_or",
-  std_dev: "stddev_samp",
-  variance: "var_samp",
   string_agg: "string_agg",
+  // trustql_functions_aggregate.yaml
+  median: "median",
+  quantile_cont: "quantile_cont",
+  quantile_disc: "quantile_disc",
+  mode: "mode",
+  arg_min: "arg_min",
+  arg_max: "arg_max",
 };
 
-/** Window-only functions (functions_arithmetic.yaml). */
-const WINDOW_ONLY: Record<string, string> = {
+/** std_dev and variance (functions_arithmetic.yaml) by their `distribution` option: SAMPLE unless it says POPULATION. */
+const SPREADS: Record<string, { SAMPLE: string; POPULATION: string }> = {
+  std_dev: { SAMPLE: "stddev_samp", POPULATION: "stddev_pop" },
+  variance: { SAMPLE: "var_samp", POPULATION: "var_pop" },
+};
+
+/** Window-only functions (functions_arithmetic.yaml) that ignore the frame: they see the partition in order. */
+const RANKING: Record<string, string> = {
   row_number: "row_number",
   rank: "rank",
   dense_rank: "dense_rank",
   percent_rank: "percent_rank",
   cume_dist: "cume_dist",
   ntile: "ntile",
-  first_value: "first_value",
-  last_value: "last_value",
-  nth_value: "nth_value",
   lead: "lead",
   lag: "lag",
 };
+/** Window-only functions that read the frame, as aggregates do. */
+const FRAME_VALUES: Record<string, string> = {
+  first_value: "first_value",
+  last_value: "last_value",
+  nth_value: "nth_value",
+};
 
-export function aggregateName(name: string, declared: string): string {
+export function aggregateName(name: string, declared: string, options?: ReadonlyMap<string, string>): string {
+  const spread = SPREADS[name];
+  if (spread) {
+    const distribution = options?.get("DISTRIBUTION") ?? "SAMPLE";
+    if (distribution !== "SAMPLE" && distribution !== "POPULATION") throw new UnsupportedError(`${declared} with distribution ${distribution}`);
+    return spread[distribution];
+  }
   const duckdb = AGGREGATES[name];
   if (!duckdb) throw new UnsupportedError(`aggregate function ${declared}`);
   return duckdb;
 }
 
-export function windowName(name: string, declared: string): string {
-  const duckdb = WINDOW_ONLY[name] ?? AGGREGATES[name];
-  if (!duckdb) throw new UnsupportedError(`window function ${declared}`);
-  return duckdb;
+export function windowName(name: string, declared: string, options?: ReadonlyMap<string, string>): string {
+  const duckdb = RANKING[name] ?? FRAME_VALUES[name];
+  if (duckdb) return duckdb;
+  if (!(name in AGGREGATES) && !(name in SPREADS)) throw new UnsupportedError(`window function ${declared}`);
+  return aggregateName(name, declared, options);
 }
 
 export function isRankingWindow(name: string): boolean {
-  return name in WINDOW_ONLY;
+  return name in RANKING;
+}
+
+/** A call's options by upper-case name, each its first preference. */
+export function optionMap(options: readonly { name: string; preference: readonly string[] }[]): ReadonlyMap<string, string> {
+  return new Map(options.filter((o) => o.preference.length > 0).map((o) => [o.name.toUpperCase(), o.preference[0].toUpperCase()]));
 }

@@ -20,7 +20,7 @@ import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import { castTo, ExpressionWriter, kindOf, required, valueArguments, type RelSql, type Scope } from "./expressions.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
-import { aggregateName } from "./functions.ts";
+import { aggregateName, optionMap } from "./functions.ts";
 import { literalSql } from "./literals.ts";
 import type { TableResolver, TableSource } from "./tables.ts";
 
@@ -123,6 +123,7 @@ export class RelationWriter {
           name: fn.name,
           declared: fn.declared,
           args: valueArguments(f.arguments, []).map((x) => this.#expr(x, scope, outer)),
+          options: optionMap(f.options),
           distinct: f.invocation === AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT,
           phase: f.phase,
           partitions,
@@ -302,7 +303,7 @@ export class RelationWriter {
   #measure(measure: AggregateRel_Measure, scope: Scope, outer: readonly Scope[]): string {
     const m = required(measure.measure, "aggregate measure");
     const fn = this.#functions.get(m.functionReference);
-    let name = aggregateName(fn.name, fn.declared);
+    let name = aggregateName(fn.name, fn.declared, optionMap(m.options));
     const phase = m.phase;
     const finishing = phase === AggregationPhase.AGGREGATION_PHASE_INTERMEDIATE_TO_RESULT || phase === AggregationPhase.AGGREGATION_PHASE_INTERMEDIATE_TO_INTERMEDIATE;
     if (finishing || phase === AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_INTERMEDIATE) {

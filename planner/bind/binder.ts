@@ -33,7 +33,10 @@ import {
 import {
   decimal,
   fromSubstraitType,
+  isInteger,
+  isInterval,
   isNumeric,
+  isTemporal,
   isTimestamp,
   type,
   typeName,
@@ -62,6 +65,7 @@ import {
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, decorrelateScalarSubqueries } from "./subqueries.ts";
+import { bindLibraryFunction, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
 /** Deepest nesting of query blocks (subqueries, derived tables, CTE references). */
 export const MAX_QUERY_DEPTH = 32;
@@ -104,8 +108,15 @@ export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new Colum
   return binder.query(parsed.ast, undefined, new Map(), 0);
 }
 
-const AGGREGATE_NAMES = new Set(["sum", "count", "min", "max", "avg"]);
-const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank"]);
+/** Aggregates by the names SQL gives them (see aggregateOf). */
+const AGGREGATE_NAMES = new Set([
+  "sum", "count", "min", "max", "avg", "bool_and", "bool_or",
+  "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
+  "median", "quantile_cont", "quantile_disc", "quantile", "mode",
+  "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by",
+]);
+/** Functions only a window computes (see windowOnly). */
+const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value"]);
 
 class Binder {
   readonly catalog: Catalog;
@@ -803,6 +814,12 @@ class Binder {
         const e = like(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
         return op === "LIKE" ? e : not(e);
       }
+      case "ILIKE":
+      case "NOT ILIKE": {
+        if (ast.right?.escape) throw new UnsupportedError("ILIKE ... ESCAPE", position);
+        const e = like(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position, "ilike");
+        return op === "ILIKE" ? e : not(e);
+      }
       case "IS":
       case "IS NOT": {
         const negated = op === "IS NOT";
@@ -873,16 +890,13 @@ class Binder {
     const name = functionName(ast);
     const position = this.here(ast);
     const rawArgs: AstNode[] = ast.args?.value ?? (ast.args ? [ast.args] : []);
-    if (ast.over) throw new UnsupportedError(`window function ${name}`, position);
+    if (ast.over) return this.windowFunction(ast, ctx);
     if (name === "exists") {
       return this.subquery("exists", rawArgs[0]?.ast ?? rawArgs[0], undefined, ctx, position);
     }
     if (name === "not") return not(requireBoolean(this.expr(rawArgs[0], ctx), "NOT", position));
     if (name === "trim" || name === "ltrim" || name === "rtrim" || name === "btrim") return this.trim(name, rawArgs, ctx, position);
-    if (AGGREGATE_NAMES.has(name)) {
-      // Some aggregates arrive as plain functions; treat them like aggr_func.
-      return this.aggregateFunction({ ...ast, type: "aggr_func", name, args: { expr: rawArgs[0] } }, ctx);
-    }
+    if (AGGREGATE_NAMES.has(name)) return this.aggregateFunction(ast, ctx);
     const args = () => rawArgs.map((a) => this.expr(a, ctx));
     const arity = (min: number, max = min) => {
       if (rawArgs.length < min || rawArgs.length > max) {
@@ -951,12 +965,22 @@ class Binder {
         const [a, b] = args().map(str);
         return call(name, [a, b], type("boolean", a.type.nullable || b.type.nullable));
       }
+      case "position": {
+        // position(needle IN haystack) arrives as [needle, the keyword IN, haystack].
+        const operands = rawArgs.filter((a) => !(a?.type === "origin" && String(a.value).toLowerCase() === "in"));
+        if (operands.length !== 2) throw new UserError("position takes (substring IN string)", position);
+        const [needle, haystack] = operands.map((a) => this.expr(a, ctx));
+        return bindLibraryFunction("strpos", [haystack, needle], position)!;
+      }
       case "rollup":
       case "cube":
       case "grouping":
         throw new UnsupportedError(`${name.toUpperCase()}`, position);
-      default:
-        throw new UnsupportedError(`function ${name}`, position);
+      default: {
+        const bound = isLibraryFunction(name) ? bindLibraryFunction(name, args(), position) : undefined;
+        if (!bound) throw new UnsupportedError(`function ${name}`, position);
+        return bound;
+      }
     }
   }
 
@@ -1007,27 +1031,7 @@ class Binder {
     // The parser splits `EXTRACT(YEAR FROM DATE '2000-02-29')` into the string and its type.
     const castType = ast.args?.cast_type ? String(ast.args.cast_type).toLowerCase() : undefined;
     const sourceAst = castType && ast.args?.source ? { ...ast.args.source, type: castType } : ast.args?.source;
-    const source = this.expr(sourceAst, ctx);
-    if (source.type.kind !== "date" && !isTimestamp(source.type) && source.type.kind !== "timestamp_ns") {
-      throw new UserError(`EXTRACT needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, position);
-    }
-    const t = type("i64", source.type.nullable);
-    switch (field) {
-      case "YEAR":
-        return call("extract", [source], t, ["YEAR"]);
-      case "MONTH":
-      case "DAY":
-      case "QUARTER":
-        return call("extract", [source], t, [field, "ONE"]);
-      case "DOY":
-        return call("extract", [source], t, ["DAY_OF_YEAR", "ONE"]);
-      case "HOUR":
-      case "MINUTE":
-        if (source.type.kind === "date") throw new UnsupportedError(`EXTRACT(${field} FROM DATE)`, position);
-        return call("extract", [source], t, [field]);
-      default:
-        throw new UnsupportedError(`EXTRACT(${field})`, position);
-    }
+    return extractPart(field, this.expr(sourceAst, ctx), { name: "extract", position });
   }
 
   caseExpression(ast: AstNode, ctx: ExprContext): Expr {
@@ -1059,23 +1063,26 @@ class Binder {
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
     const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
-    if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on an aggregate", position);
     if (ast.args?.orderby) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
     if (!ctx.aggregates) throw new UserError(`aggregate functions are not allowed in ${ctx.clause}`, position);
     const inner: ExprContext = { ...ctx, aggregates: false, windows: false, clause: `the argument of ${name}()` };
     const distinct = aggregateIsDistinct(ast);
-    const argAst = ast.args?.expr;
-    const star = argAst?.type === "star" || argAst?.value === "*" || (argAst?.type === "column_ref" && argAst.column === "*");
-    if (star) {
+    const argAsts = argumentAsts(ast);
+    // agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END): every aggregate here skips NULLs,
+    // and the rewritten one splits into phases as the plain one does.
+    const filter = ast.filter?.where ? requireBoolean(this.expr(ast.filter.where, { ...inner, clause: "FILTER (WHERE ...)" }), "FILTER (WHERE ...)", position) : undefined;
+    const onlyWhere = (value: Expr) => (filter ? caseExpr([{ when: filter, then: value }], undefined, position) : value);
+    if (argAsts.length === 1 && isStar(argAsts[0])) {
       if (name !== "count") throw new UserError(`${name}(*) is not a function; only count(*) is`, position);
       if (distinct) throw new UserError("count(DISTINCT *) is not a function", position);
+      if (filter) return aggregateOf("count", [onlyWhere(literal(true, type("boolean", false)))], false, position);
       return { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) };
     }
-    if (argAst === undefined || argAst === null) throw new UserError(`${name} needs an argument`, position);
-    const arg = this.expr(argAst, inner);
-    return aggregateOf(name, arg, distinct, position);
+    if (argAsts.length === 0) throw new UserError(`${name} needs an argument`, position);
+    const args = argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, inner) : onlyWhere(this.expr(a, inner))));
+    return aggregateOf(name, args, distinct, position);
   }
 
   windowFunction(ast: AstNode, ctx: ExprContext): Expr {
@@ -1089,17 +1096,19 @@ class Binder {
     const partitionBy = (ws.partitionby ?? []).map((p: AstNode) => this.expr(p.expr ?? p, inner));
     const orderBy: SortKey[] = (ws.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
     const frame = windowFrame(ws.window_frame_clause, position);
+    const argAsts = argumentAsts(ast);
+    if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on a window function", position);
     if (WINDOW_ONLY_NAMES.has(name)) {
-      const call: WindowCall = { fn: name as WindowCall["fn"], args: [], partitionBy, orderBy, frame, type: type("i64", false) };
+      const { args, type: t } = windowOnly(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), position);
+      const call: WindowCall = { fn: name as WindowCall["fn"], args, partitionBy, orderBy, frame, type: t };
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
-    const argAst = ast.args?.expr;
     if (aggregateIsDistinct(ast)) throw new UnsupportedError("DISTINCT in a window function", position);
-    const star = argAst?.type === "star" || (argAst?.type === "column_ref" && argAst.column === "*");
-    const aggregate = star
-      ? ({ kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) } as Expr)
-      : aggregateOf(name, this.expr(argAst, { ...inner, aggregates: ctx.aggregates }), false, position);
+    const aggregate =
+      argAsts.length === 1 && isStar(argAsts[0])
+        ? ({ kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) } as Expr)
+        : aggregateOf(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), false, position);
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window.
     return mapExpr(aggregate, (x) =>
       x.kind === "aggregate"
@@ -1207,9 +1216,52 @@ function rewriteTopDown(e: Expr, f: (e: Expr) => Expr | undefined): Expr {
   }
 }
 
+/** The arguments of a function call's AST: a list, or an aggregate's one argument. */
+function argumentAsts(ast: AstNode): AstNode[] {
+  const args = ast.args;
+  if (!args) return [];
+  if (Array.isArray(args.value)) return args.value;
+  if (args.type !== undefined && args.expr === undefined) return [args];
+  return args.expr === undefined || args.expr === null ? [] : [args.expr];
+}
+
+function isStar(ast: AstNode): boolean {
+  return ast?.type === "star" || ast?.value === "*" || (ast?.type === "column_ref" && ast.column === "*");
+}
+
+/** Whether argument `index` of aggregate `name` is a constant that shapes it (a quantile's fraction), not a value it reads. */
+function isAggregateParameter(name: string, index: number): boolean {
+  return index === 1 && (name === "quantile_cont" || name === "quantile_disc" || name === "quantile");
+}
+
+/** A quantile's fraction: a numeric constant from 0 to 1. */
+function fractionOf(e: Expr | undefined, name: string, position: SourcePosition | undefined): Expr {
+  if (e === undefined) throw new UserError(`${name} needs the quantile, a number from 0 to 1, as its second argument`, position);
+  let value: number | undefined;
+  if (e.kind === "literal" && isNumeric(e.type) && e.value !== null) {
+    value = e.type.kind === "decimal" ? Number(e.value) / 10 ** e.type.scale! : Number(e.value);
+  }
+  if (value === undefined || !(value >= 0 && value <= 1)) throw new UserError(`${name}'s quantile must be a constant from 0 to 1`, position);
+  return literal(value, type("fp64", false));
+}
+
 /** An aggregate with DuckDB's result type; avg is sum/count in double, as DuckDB computes it. */
-function aggregateOf(name: string, arg: Expr, distinct: boolean, position: SourcePosition | undefined): Expr {
-  const agg = (fn: AggregateCall["fn"], t: SqlType): Expr => ({ kind: "aggregate", call: { fn, args: [arg], distinct, type: t }, type: t });
+function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, position: SourcePosition | undefined): Expr {
+  const [arg] = args;
+  const expected = name === "arg_min" || name === "arg_max" || name === "argmin" || name === "argmax" || name === "min_by" || name === "max_by" || name.startsWith("quantile") ? 2 : 1;
+  if (args.length !== expected) throw new UserError(`${name} takes ${expected} argument${expected === 1 ? "" : "s"}, not ${args.length}`, position);
+  const agg = (fn: AggregateCall["fn"], t: SqlType, callArgs: readonly Expr[] = [arg]): Expr => ({ kind: "aggregate", call: { fn, args: callArgs, distinct, type: t }, type: t });
+  const orderable = (e: Expr) => {
+    if (e.type.kind === "binary" || isInterval(e.type)) throw new UnsupportedError(`${name} of ${typeName(e.type)}`, position);
+    return e;
+  };
+  /** median and quantile_cont interpolate: integers as DOUBLE, dates as TIMESTAMP; strings take a value, as DuckDB does. */
+  const interpolated = (e: Expr) => {
+    if (!isNumeric(e.type) && !isTemporal(e.type) && e.type.kind !== "string") throw new UserError(`${name} needs a number, a time or a string, not ${typeName(e.type)}`, position);
+    if (isInteger(e.type)) return withNullable(type("fp64"), true);
+    if (e.type.kind === "date") return type("timestamp");
+    return withNullable(e.type, true);
+  };
   switch (name) {
     case "count":
       return agg("count", type("i64", false));
@@ -1233,8 +1285,77 @@ function aggregateOf(name: string, arg: Expr, distinct: boolean, position: Sourc
       const count = agg("count", type("i64", false));
       return call("divide", [castTo(sum, fp), castTo(count, fp)], fp);
     }
+    case "bool_and":
+    case "bool_or":
+      return agg(name === "bool_or" ? "bool_or" : "bool_and", type("boolean"), [requireBoolean(arg, name, position)]);
+    case "stddev":
+    case "stddev_samp":
+    case "stddev_pop":
+    case "variance":
+    case "var_samp":
+    case "var_pop": {
+      if (!isNumeric(arg.type) && arg.type.kind !== "null") throw new UserError(`${name} needs a number, not ${typeName(arg.type)}`, position);
+      const fn = ({ stddev: "stddev_samp", variance: "var_samp" } as Record<string, AggregateCall["fn"]>)[name] ?? (name as AggregateCall["fn"]);
+      return agg(fn, type("fp64"), [castTo(arg, type("fp64"))]);
+    }
+    case "median":
+      return agg("median", interpolated(arg));
+    case "quantile_cont":
+      return agg("quantile_cont", interpolated(arg), [arg, fractionOf(args[1], name, position)]);
+    case "quantile_disc":
+    case "quantile":
+      return agg("quantile_disc", withNullable(orderable(arg).type, true), [arg, fractionOf(args[1], name, position)]);
+    case "mode":
+      return agg("mode", withNullable(orderable(arg).type, true));
+    case "arg_min":
+    case "argmin":
+    case "min_by":
+      return agg("arg_min", withNullable(arg.type, true), [arg, orderable(args[1])]);
+    case "arg_max":
+    case "argmax":
+    case "max_by":
+      return agg("arg_max", withNullable(arg.type, true), [arg, orderable(args[1])]);
   }
   throw new UnsupportedError(`aggregate function ${name}`, position);
+}
+
+/** A function only windows compute, with DuckDB's result type: its arguments, checked. */
+function windowOnly(name: string, args: readonly Expr[], position: SourcePosition | undefined): { args: Expr[]; type: SqlType } {
+  const arity = (min: number, max = min) => {
+    if (args.length < min || args.length > max) throw new UserError(`${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, not ${args.length}`, position);
+  };
+  /** A positive integer constant (ntile's buckets, nth_value's position, lag's offset). */
+  const count = (e: Expr, what: string, least: number) => {
+    const value = integerConstant(e);
+    if (value === undefined || value < least) throw new UserError(`${name}'s ${what} must be an integer constant of at least ${least}`, position);
+    return literal(BigInt(value), type("i64", false));
+  };
+  switch (name) {
+    case "row_number":
+    case "rank":
+    case "dense_rank":
+      arity(0);
+      return { args: [], type: type("i64", false) };
+    case "ntile":
+      arity(1);
+      return { args: [count(args[0], "number of buckets", 1)], type: type("i64", false) };
+    case "first_value":
+    case "last_value":
+      arity(1);
+      return { args: [args[0]], type: withNullable(args[0].type, true) };
+    case "nth_value":
+      arity(2);
+      return { args: [args[0], count(args[1], "position", 1)], type: withNullable(args[0].type, true) };
+    case "lag":
+    case "lead": {
+      arity(1, 3);
+      const offset = args[1] ? count(args[1], "offset", 0) : literal(1n, type("i64", false));
+      if (args.length < 3) return { args: [args[0], offset], type: withNullable(args[0].type, true) };
+      const [value, fallback] = unifyAll([args[0], args[2]], "mix", position);
+      return { args: [value, offset, fallback], type: withNullable(value.type, true) };
+    }
+  }
+  throw new UnsupportedError(`window function ${name}`, position);
 }
 
 function windowFrame(clause: AstNode, position: SourcePosition | undefined): WindowFrame | undefined {

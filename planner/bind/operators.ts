@@ -214,13 +214,14 @@ export function negate(e: Expr, position: SourcePosition | undefined): Expr {
   return call("negate", [e], e.type);
 }
 
-export function like(value: Expr, pattern: Expr, position: SourcePosition | undefined): Expr {
+/** LIKE, or ILIKE (Substrait's like, case-insensitive: see planner/functions.ts). */
+export function like(value: Expr, pattern: Expr, position: SourcePosition | undefined, fn: "like" | "ilike" = "like"): Expr {
   const v = castTo(value, type("string"), position);
   const p = castTo(pattern, type("string"), position);
   if (value.type.kind !== "string" && value.type.kind !== "null") {
-    throw new UserError(`LIKE needs VARCHAR, not ${typeName(value.type)}`, position);
+    throw new UserError(`${fn.toUpperCase()} needs VARCHAR, not ${typeName(value.type)}`, position);
   }
-  return call("like", [v, p], type("boolean", anyNullable([v, p])));
+  return call(fn, [v, p], type("boolean", anyNullable([v, p])));
 }
 
 /** Arguments that feed a CASE, COALESCE or set operation get one common type. */

@@ -21,7 +21,7 @@
 // Column ids survive the cut: the table a consumer reads has the producer's output columns,
 // so expressions above the cut need no rewriting.
 import { UnsupportedError, invariant } from "../../common/errors.ts";
-import type { Aggregate, AggregateCall, ColumnDef, ColumnId, ColumnRef, Expr, Join, Limit, LogicalPlan, Scan, SetOperation, Sort, SortKey, Window } from "../logical.ts";
+import { MERGEABLE_AGGREGATES, type Aggregate, type AggregateCall, type ColumnDef, type ColumnId, type ColumnRef, type Expr, type Join, type Limit, type LogicalPlan, type Scan, type SetOperation, type Sort, type SortKey, type Window } from "../logical.ts";
 import { isHeldEverywhere } from "../catalog.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
@@ -116,9 +116,7 @@ const EXISTENCE_REDUCTION_MIN_ROWS = 1_000_000;
 export const DEFAULT_BROADCAST_REDUCTION_MIN_BYTES = 4 << 20;
 /** A relation up to this large (estimated) joined to a key's scan keeps the pair local: it is broadcast. */
 const KEY_SOURCE_SATELLITE_ROWS = 100_000;
-/** Aggregates whose partial results of disjoint row sets merge by the same function's final phase. */
-const MERGEABLE = new Set(["sum", "count", "min", "max", "any_value"]);
-const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value"]);
+const DUPLICATE_INSENSITIVE = new Set(["min", "max", "any_value", "bool_and", "bool_or"]);
 
 export function fragmentPlan(plan: LogicalPlan, names: readonly string[], options: FragmentOptions = {}): StagedQuery {
   plan = transformUp(plan, uncorrelatedExistsAsJoin);
@@ -645,7 +643,7 @@ function existenceRows(right: LogicalPlan, join: Join): LogicalPlan {
  * measures must share their arguments, whose equal values then meet in one share.
  */
 function aggregateSaltBy(aggregate: Aggregate): readonly ColumnId[] | "all" | undefined {
-  if (!aggregate.measures.every((m) => MERGEABLE.has(m.call.fn))) return undefined;
+  if (!aggregate.measures.every((m) => MERGEABLE_AGGREGATES.has(m.call.fn))) return undefined;
   const distinct = aggregate.measures.filter((m) => m.call.distinct).map((m) => [...columnsOf({ kind: "call", fn: "tuple", args: m.call.args, type: m.call.type } as Expr)].sort());
   if (distinct.length === 0) return "all";
   const first = distinct[0].join(",");

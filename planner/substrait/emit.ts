@@ -19,6 +19,7 @@ import {
   type Expression_WindowFunction_Bound,
   type ExtensionFile,
   type FunctionArgument,
+  type FunctionOption,
   type Plan,
   type Rel,
   type SimpleExtensionDeclaration,
@@ -264,10 +265,11 @@ class Emitter {
   }
 
   aggregate(call: AggregateCall, phase: AggregatePhase, input: Columns, outer: readonly Columns[]): AggregateFunction {
+    const ref = aggregateFunction(call.fn, call.implementationArgs ?? call.args.map((a) => a.type));
     return {
-      functionReference: this.functionAnchor(aggregateFunction(call.fn, call.implementationArgs ?? call.args.map((a) => a.type))),
+      functionReference: this.functionAnchor(ref),
       arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
-      options: [],
+      options: optionsOf(ref),
       outputType: toSubstraitType(call.type),
       phase: PHASES[phase],
       sorts: [],
@@ -297,10 +299,11 @@ class Emitter {
       lower: { kind: "unbounded" as const },
       upper: call.orderBy.length > 0 ? { kind: "current" as const } : { kind: "unbounded" as const },
     };
+    const ref = windowFunction(call.fn, call.args.map((a) => a.type));
     return {
-      functionReference: this.functionAnchor(windowFunction(call.fn, call.args.map((a) => a.type))),
+      functionReference: this.functionAnchor(ref),
       arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
-      options: [],
+      options: optionsOf(ref),
       outputType: toSubstraitType(call.type),
       phase: AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_RESULT,
       sorts: call.orderBy.map((k) => this.sortField(k, input, outer)),
@@ -335,7 +338,7 @@ class Emitter {
           ...e.args.map((a) => ({ value: this.expr(a, input, outer) })),
         ];
         return {
-          scalarFunction: { functionReference: this.functionAnchor(ref), arguments: args, options: [], outputType: toSubstraitType(e.type), args: [] },
+          scalarFunction: { functionReference: this.functionAnchor(ref), arguments: args, options: optionsOf(ref), outputType: toSubstraitType(e.type), args: [] },
         };
       }
       case "cast":
@@ -443,4 +446,8 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
     default:
       throw new Error(`no literal of type ${t.kind}`);
   }
+}
+
+function optionsOf(ref: FunctionRef): FunctionOption[] {
+  return Object.entries(ref.options ?? {}).map(([name, value]) => ({ name, preference: [value] }));
 }

@@ -1,0 +1,326 @@
+// The scalar functions of the dialect beyond its operators: math, strings, regular expressions,
+// dates. Each binds arguments already bound to one call of the plan, with the conversions and
+// the result type DuckDB gives the same call (planner/functions.ts says which extension file
+// declares it). A function not here, and not among the binder's own, is refused by name.
+import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
+import type { Expr } from "../logical.ts";
+import { decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { literal } from "./literals.ts";
+import { call, castTo, isStringLiteral, unify } from "./operators.ts";
+
+export interface FunctionSite {
+  readonly name: string;
+  readonly position: SourcePosition | undefined;
+}
+
+type FunctionBinder = (args: Expr[], site: FunctionSite) => Expr;
+
+export function bindLibraryFunction(name: string, args: Expr[], position: SourcePosition | undefined): Expr | undefined {
+  const bind = LIBRARY.get(name);
+  return bind?.(args, { name, position });
+}
+
+export function isLibraryFunction(name: string): boolean {
+  return LIBRARY.has(name);
+}
+
+// ---------------------------------------------------------------- argument checks
+
+function arity(args: readonly Expr[], site: FunctionSite, min: number, max = min): void {
+  if (args.length < min || args.length > max) {
+    throw new UserError(`${site.name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, not ${args.length}`, site.position);
+  }
+}
+
+function anyNullable(args: readonly Expr[]): boolean {
+  return args.some((a) => a.type.nullable);
+}
+
+function text(e: Expr, site: FunctionSite): Expr {
+  if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`${site.name} needs VARCHAR, not ${typeName(e.type)}`, site.position);
+  return castTo(e, type("string"));
+}
+
+function integer(e: Expr, site: FunctionSite, to: "i32" | "i64"): Expr {
+  if (!isInteger(e.type) && e.type.kind !== "null") throw new UserError(`${site.name} needs an integer, not ${typeName(e.type)}`, site.position);
+  return castTo(e, type(to));
+}
+
+function number(e: Expr, site: FunctionSite): Expr {
+  if (e.type.kind === "null") return castTo(e, type("fp64"));
+  if (!isNumeric(e.type)) throw new UserError(`${site.name} needs a number, not ${typeName(e.type)}`, site.position);
+  return e;
+}
+
+function double(e: Expr, site: FunctionSite): Expr {
+  return castTo(number(e, site), type("fp64"));
+}
+
+/** A DATE, TIMESTAMP or TIMESTAMPTZ (a string literal is read as a TIMESTAMP, as DuckDB reads it). */
+function dateOrTimestamp(e: Expr, site: FunctionSite): Expr {
+  if (isStringLiteral(e)) return castTo(e, type("timestamp"), site.position);
+  if (e.type.kind === "null") return castTo(e, type("timestamp"));
+  if (e.type.kind !== "date" && !isTimestamp(e.type)) throw new UserError(`${site.name} needs a DATE or TIMESTAMP, not ${typeName(e.type)}`, site.position);
+  return e;
+}
+
+/** The value of an integer constant (a literal, or a negated one), if `e` is one. */
+export function integerConstant(e: Expr): number | undefined {
+  if (e.kind === "literal" && isInteger(e.type) && (typeof e.value === "number" || typeof e.value === "bigint")) return Number(e.value);
+  if (e.kind === "call" && e.fn === "negate") {
+    const inner = integerConstant(e.args[0]);
+    return inner === undefined ? undefined : -inner;
+  }
+  return undefined;
+}
+
+function stringConstant(e: Expr, site: FunctionSite, what: string): string {
+  if (!isStringLiteral(e)) throw new UnsupportedError(`${site.name} with ${what} that is not a constant string`, site.position);
+  return e.value;
+}
+
+// ---------------------------------------------------------------- math
+
+/** DuckDB's round: integers and floats keep their type; a decimal keeps at most `digits` of scale. */
+const round: FunctionBinder = (args, site) => {
+  arity(args, site, 1, 2);
+  const x = number(args[0], site);
+  const digitsArg = args[1] ? integer(args[1], site, "i32") : literal(0, type("i32", false));
+  let result = x.type;
+  if (x.type.kind === "decimal") {
+    const digits = integerConstant(args[1] ?? digitsArg);
+    if (digits === undefined) throw new UnsupportedError("round of a DECIMAL to a number of digits that is not a constant", site.position);
+    if (digits < x.type.scale!) result = decimal(x.type.precision!, Math.max(digits, 0));
+  }
+  return call("round", [x, digitsArg], withNullable(result, anyNullable([x, digitsArg])));
+};
+
+/** ceil and floor: a decimal loses its scale; integers become DOUBLE, as in DuckDB. */
+const ceilOrFloor =
+  (fn: "ceil" | "floor"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    let x = number(args[0], site);
+    if (isInteger(x.type)) x = castTo(x, type("fp64"));
+    const result = x.type.kind === "decimal" ? decimal(x.type.precision!, 0) : x.type;
+    return call(fn, [x], withNullable(result, x.type.nullable));
+  };
+
+/** A function of doubles to a double. */
+const ofDoubles =
+  (fn: string, count: number): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, count);
+    const xs = args.map((a) => double(a, site));
+    return call(fn, xs, type("fp64", anyNullable(xs)));
+  };
+
+const log: FunctionBinder = (args, site) => {
+  arity(args, site, 1, 2);
+  // DuckDB's log(x) is base 10; log(b, x) is base b (Substrait's logb(x, base)).
+  if (args.length === 1) return ofDoubles("log10", 1)(args, site);
+  const [base, x] = args.map((a) => double(a, site));
+  return call("logb", [x, base], type("fp64", anyNullable([x, base])));
+};
+
+const sign: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  const x = number(args[0], site);
+  return call("sign", [x], type("i8", x.type.nullable));
+};
+
+// ---------------------------------------------------------------- strings
+
+/** A function of strings (and integers where `shape` says "i32"/"i64") to `result`. */
+const ofStrings =
+  (fn: string, shape: readonly ("str" | "i32" | "i64")[], result: "string" | "i64" | "boolean", optional = 0): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, shape.length - optional, shape.length);
+    const bound = args.map((a, i) => (shape[i] === "str" ? text(a, site) : integer(a, site, shape[i] as "i32" | "i64")));
+    return call(fn, bound, type(result, anyNullable(bound)));
+  };
+
+/** concat_ws(separator, values…): values of any type as text, NULLs skipped; NULL only when the separator is. */
+const concatWs: FunctionBinder = (args, site) => {
+  if (args.length < 2) throw new UserError("concat_ws needs a separator and at least one value", site.position);
+  const [separator, ...values] = args;
+  const sep = text(separator, site);
+  const strings = values.map((v) => castTo(v, type("string"), site.position));
+  return call("concat_ws", [sep, ...strings], type("string", sep.type.nullable));
+};
+
+// ---------------------------------------------------------------- dates
+
+/** extract's components, by the names SQL gives them, with the indexing Substrait asks for where it has one. */
+const DATE_PARTS: Record<string, { component: string; indexing?: "ONE" | "ZERO"; timeOfDay?: boolean }> = {
+  year: { component: "YEAR" },
+  years: { component: "YEAR" },
+  isoyear: { component: "ISO_YEAR" },
+  quarter: { component: "QUARTER", indexing: "ONE" },
+  month: { component: "MONTH", indexing: "ONE" },
+  months: { component: "MONTH", indexing: "ONE" },
+  day: { component: "DAY", indexing: "ONE" },
+  days: { component: "DAY", indexing: "ONE" },
+  doy: { component: "DAY_OF_YEAR", indexing: "ONE" },
+  dayofyear: { component: "DAY_OF_YEAR", indexing: "ONE" },
+  dow: { component: "SUNDAY_DAY_OF_WEEK", indexing: "ZERO" },
+  dayofweek: { component: "SUNDAY_DAY_OF_WEEK", indexing: "ZERO" },
+  isodow: { component: "MONDAY_DAY_OF_WEEK", indexing: "ONE" },
+  week: { component: "ISO_WEEK" },
+  weeks: { component: "ISO_WEEK" },
+  weekofyear: { component: "ISO_WEEK" },
+  hour: { component: "HOUR", timeOfDay: true },
+  hours: { component: "HOUR", timeOfDay: true },
+  minute: { component: "MINUTE", timeOfDay: true },
+  minutes: { component: "MINUTE", timeOfDay: true },
+  second: { component: "SECOND", timeOfDay: true },
+  seconds: { component: "SECOND", timeOfDay: true },
+};
+
+/** EXTRACT(part FROM x), date_part('part', x) and year(x), month(x), …: a BIGINT. */
+export function extractPart(part: string, source: Expr, site: FunctionSite): Expr {
+  const known = DATE_PARTS[part.toLowerCase()];
+  if (!known) throw new UnsupportedError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part}`, site.position);
+  if (source.type.kind !== "date" && !isTimestamp(source.type) && source.type.kind !== "timestamp_ns") {
+    throw new UserError(`${site.name === "extract" ? "EXTRACT" : site.name} needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, site.position);
+  }
+  if (known.timeOfDay && source.type.kind === "date") throw new UnsupportedError(`${part.toUpperCase()} of a DATE`, site.position);
+  const enums = known.indexing ? [known.component, known.indexing] : [known.component];
+  return call("extract", [source], type("i64", source.type.nullable), enums);
+}
+
+const partFunction =
+  (part: string): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    return extractPart(part, dateOrTimestamp(args[0], site), site);
+  };
+
+const datePart: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  return extractPart(stringConstant(args[0], site, "a part"), dateOrTimestamp(args[1], site), site);
+};
+
+/** The units date_trunc and date_diff take, by DuckDB's names for them. */
+const UNITS: Record<string, string> = {
+  millennium: "MILLENNIUM", millennia: "MILLENNIUM",
+  century: "CENTURY", centuries: "CENTURY",
+  decade: "DECADE", decades: "DECADE",
+  year: "YEAR", years: "YEAR", y: "YEAR", yr: "YEAR", yrs: "YEAR",
+  quarter: "QUARTER", quarters: "QUARTER",
+  month: "MONTH", months: "MONTH", mon: "MONTH",
+  week: "WEEK", weeks: "WEEK", w: "WEEK",
+  day: "DAY", days: "DAY", d: "DAY",
+  hour: "HOUR", hours: "HOUR", h: "HOUR", hr: "HOUR",
+  minute: "MINUTE", minutes: "MINUTE", min: "MINUTE", m: "MINUTE",
+  second: "SECOND", seconds: "SECOND", sec: "SECOND", s: "SECOND",
+  millisecond: "MILLISECOND", milliseconds: "MILLISECOND", ms: "MILLISECOND",
+  microsecond: "MICROSECOND", microseconds: "MICROSECOND", us: "MICROSECOND",
+};
+
+function unit(e: Expr, site: FunctionSite): string {
+  const name = stringConstant(e, site, "a unit");
+  const known = UNITS[name.trim().toLowerCase()];
+  if (!known) throw new UserError(`${site.name}: unknown unit '${name}' (year, quarter, month, week, day, hour, minute, second, …)`, site.position);
+  return known;
+}
+
+/** date_trunc(unit, x): a DATE or TIMESTAMP gives a TIMESTAMP, a TIMESTAMPTZ an instant (cut in UTC). */
+const dateTrunc: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  const x = dateOrTimestamp(args[1], site);
+  const result = x.type.kind === "timestamp_tz" ? type("timestamp_tz") : type("timestamp");
+  return call("date_trunc", [x], withNullable(result, x.type.nullable), [unit(args[0], site)]);
+};
+
+/** date_diff(unit, a, b): unit boundaries crossed from a to b; date_sub: whole units between them. */
+const dateDifference =
+  (fn: "date_diff" | "date_sub"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 3);
+    const [a, b] = unify(dateOrTimestamp(args[1], site), dateOrTimestamp(args[2], site), `${site.name} between`, site.position);
+    return call(fn, [a, b], type("i64", anyNullable([a, b])), [unit(args[0], site)]);
+  };
+
+const strftime: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  const x = dateOrTimestamp(args[0], site);
+  const format = text(args[1], site);
+  return call("strftime", [x, format], type("string", anyNullable([x, format])));
+};
+
+const makeDate: FunctionBinder = (args, site) => {
+  arity(args, site, 3);
+  const parts = args.map((a) => integer(a, site, "i64"));
+  return call("make_date", parts, type("date", anyNullable(parts)));
+};
+
+const ofDate =
+  (fn: string, result: "date" | "string"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    const x = dateOrTimestamp(args[0], site);
+    return call(fn, [x], type(result, x.type.nullable));
+  };
+
+// ---------------------------------------------------------------- the table
+
+const LIBRARY = new Map<string, FunctionBinder>([
+  // math
+  ["round", round],
+  ["ceil", ceilOrFloor("ceil")],
+  ["ceiling", ceilOrFloor("ceil")],
+  ["floor", ceilOrFloor("floor")],
+  ["sqrt", ofDoubles("sqrt", 1)],
+  ["exp", ofDoubles("exp", 1)],
+  ["ln", ofDoubles("ln", 1)],
+  ["log10", ofDoubles("log10", 1)],
+  ["log2", ofDoubles("log2", 1)],
+  ["log", log],
+  ["power", ofDoubles("power", 2)],
+  ["pow", ofDoubles("power", 2)],
+  ["sign", sign],
+  // strings
+  ["replace", ofStrings("replace", ["str", "str", "str"], "string")],
+  ["left", ofStrings("left", ["str", "i32"], "string")],
+  ["right", ofStrings("right", ["str", "i32"], "string")],
+  ["lpad", ofStrings("lpad", ["str", "i32", "str"], "string")],
+  ["rpad", ofStrings("rpad", ["str", "i32", "str"], "string")],
+  ["reverse", ofStrings("reverse", ["str"], "string")],
+  ["repeat", ofStrings("repeat", ["str", "i64"], "string")],
+  ["strpos", ofStrings("strpos", ["str", "str"], "i64")],
+  ["instr", ofStrings("strpos", ["str", "str"], "i64")],
+  ["concat_ws", concatWs],
+  ["split_part", ofStrings("split_part", ["str", "str", "i64"], "string")],
+  ["regexp_matches", ofStrings("regexp_matches", ["str", "str", "str"], "boolean", 1)],
+  ["regexp_replace", ofStrings("regexp_replace", ["str", "str", "str", "str"], "string", 1)],
+  ["regexp_extract", ofStrings("regexp_extract", ["str", "str", "i32"], "string", 1)],
+  // dates
+  ["year", partFunction("year")],
+  ["quarter", partFunction("quarter")],
+  ["month", partFunction("month")],
+  ["day", partFunction("day")],
+  ["dayofmonth", partFunction("day")],
+  ["dayofyear", partFunction("doy")],
+  ["dayofweek", partFunction("dow")],
+  ["isodow", partFunction("isodow")],
+  ["week", partFunction("week")],
+  ["weekofyear", partFunction("week")],
+  ["isoyear", partFunction("isoyear")],
+  ["hour", partFunction("hour")],
+  ["minute", partFunction("minute")],
+  ["second", partFunction("second")],
+  ["date_part", datePart],
+  ["datepart", datePart],
+  ["date_trunc", dateTrunc],
+  ["datetrunc", dateTrunc],
+  ["date_diff", dateDifference("date_diff")],
+  ["datediff", dateDifference("date_diff")],
+  ["date_sub", dateDifference("date_sub")],
+  ["datesub", dateDifference("date_sub")],
+  ["strftime", strftime],
+  ["make_date", makeDate],
+  ["last_day", ofDate("last_day", "date")],
+  ["dayname", ofDate("dayname", "string")],
+  ["monthname", ofDate("monthname", "string")],
+]);
