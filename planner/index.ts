@@ -17,6 +17,8 @@ export interface PlanOptions {
   twoPhaseAggregates?: boolean;
   /** Run the optimizer (default true); false gives the bound plan as written, for tests. */
   optimize?: boolean;
+  /** The time current_date and now() read (default: when planSql is called). */
+  now?: Date;
 }
 
 export interface PlannedQuery {
@@ -33,7 +35,7 @@ export interface PlannedQuery {
 export function planSql(sql: string, catalog: Catalog, options: PlanOptions = {}): PlannedQuery {
   const parsed = parseSql(sql);
   const ids = new ColumnIds();
-  const bound = bindQuery(parsed, catalog, ids);
+  const bound = bindQuery(parsed, catalog, ids, options.now);
   const logical =
     options.optimize === false ? bound.plan : optimize(bound.plan, { ids, twoPhaseAggregates: options.twoPhaseAggregates ?? false });
   const names = distinctNames(bound.names);

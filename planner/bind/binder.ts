@@ -67,6 +67,8 @@ import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, decorrelateScalarSubqueries } from "./subqueries.ts";
 import { bindLibraryFunction, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
+const MS_PER_DAY = 86_400_000;
+
 /** Deepest nesting of query blocks (subqueries, derived tables, CTE references). */
 export const MAX_QUERY_DEPTH = 32;
 
@@ -103,8 +105,8 @@ export class ColumnIds {
   }
 }
 
-export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new ColumnIds()): BoundQuery {
-  const binder = new Binder(catalog, ids, parsed.tokens);
+export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new ColumnIds(), now = new Date()): BoundQuery {
+  const binder = new Binder(catalog, ids, parsed.tokens, now);
   return binder.query(parsed.ast, undefined, new Map(), 0);
 }
 
@@ -128,10 +130,17 @@ class Binder {
    */
   readonly #unusable = new Map<ColumnId, string>();
 
-  constructor(catalog: Catalog, ids: ColumnIds, tokens: readonly Token[]) {
+  /**
+   * When the query was planned: current_date and now() are this time, fixed in the plan, so that
+   * every node, and whoever re-runs a task to check it, reads one value.
+   */
+  readonly now: Date;
+
+  constructor(catalog: Catalog, ids: ColumnIds, tokens: readonly Token[], now: Date) {
     this.catalog = catalog;
     this.ids = ids;
     this.tokens = tokens;
+    this.now = now;
   }
 
   /**
@@ -972,6 +981,17 @@ class Binder {
         const [needle, haystack] = operands.map((a) => this.expr(a, ctx));
         return bindLibraryFunction("strpos", [haystack, needle], position)!;
       }
+      case "current_date":
+      case "today":
+        arity(0);
+        // Every engine runs in UTC: the date is UTC's.
+        return literal(Math.floor(this.now.getTime() / MS_PER_DAY), type("date", false));
+      case "now":
+      case "current_timestamp":
+      case "get_current_timestamp":
+      case "transaction_timestamp":
+        arity(0);
+        return literal(BigInt(this.now.getTime()) * 1000n, type("timestamp_tz", false));
       case "rollup":
       case "cube":
       case "grouping":

@@ -206,6 +206,10 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     const ts = base.type.kind === "timestamp_tz" ? type("timestamp_tz") : type("timestamp");
     return call(op === "+" ? "add" : "subtract", [castTo(base, ts), interval], withNullable(ts, nullable));
   }
+  if (op === "-" && l.type.kind === "date" && r.type.kind === "date") {
+    // DuckDB's DATE - DATE: the days between them, a BIGINT.
+    return call("date_diff", [r, l], type("i64", nullable), ["DAY"]);
+  }
   throw new UnsupportedError(`${typeName(l.type)} ${op} ${typeName(r.type)}`, position);
 }
 

@@ -210,6 +210,35 @@ describe("constructs", () => {
     expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["row_number:", "rank:", "sum:dec", "count:any"]));
   });
 
+  it("functions of the standard files and of trustql's own, with their options", () => {
+    const p = plan(
+      "select round(l_extendedprice, 1), ceil(l_tax), sqrt(l_quantity), log(2, l_quantity), replace(l_comment, 'a', 'b'), l_comment ilike '%x%', date_trunc('month', l_shipdate), date_diff('day', l_shipdate, l_receiptdate), regexp_matches(l_comment, 'a+') from lineitem",
+    );
+    expect(declaredFunctions(p.plan)).toEqual(
+      expect.arrayContaining(["round:dec_i32", "ceil:dec", "sqrt:fp64", "logb:fp64_fp64", "replace:str_str_str", "like:str_str", "date_trunc:req_date", "date_diff:req_date_date", "regexp_matches:str_str"]),
+    );
+    expect(p.plan.extensionUrns.map((u) => u.urn)).toEqual(
+      expect.arrayContaining(["extension:io.substrait:functions_rounding", "extension:io.substrait:functions_logarithmic", "extension:io.trustql:trustql_functions_scalar"]),
+    );
+    expect(valuesOf(p.plan, "options").flat()).toContainEqual({ name: "case_sensitivity", preference: ["CASE_INSENSITIVE"] });
+  });
+
+  it("the spread and order statistics: sample or population by option, and no partial phase for a median", () => {
+    const p = planSql("select l_returnflag, stddev_pop(l_quantity), var_samp(l_tax), median(l_quantity), bool_and(l_tax > 0) from lineitem group by 1", tpchCatalog, { twoPhaseAggregates: true });
+    expect(valuesOf(p.plan, "options").flat()).toEqual(expect.arrayContaining([{ name: "distribution", preference: ["POPULATION"] }, { name: "distribution", preference: ["SAMPLE"] }]));
+    expect(p.explain()).not.toMatch(/Aggregate\(partial\)/);
+    const mergeable = planSql("select l_returnflag, bool_and(l_tax > 0), count(*) filter (where l_tax > 0) from lineitem group by 1", tpchCatalog, { twoPhaseAggregates: true });
+    expect(mergeable.explain()).toMatch(/Aggregate\(final\)[^\n]*\n\s+Aggregate\(partial\)/);
+  });
+
+  it("current_date and now() are the planning time, fixed in the plan", () => {
+    const now = new Date("2026-12-05T23:59:30.123Z");
+    const p = planSql("select current_date, now(), today() from nation", tpchCatalog, { now });
+    expect(p.explain()).toContain("2026-12-05");
+    const literals = valuesOf(p.plan, "literal");
+    expect(literals).toEqual(expect.arrayContaining([expect.objectContaining({ date: 20_792 }), expect.objectContaining({ precisionTimestampTz: expect.objectContaining({ value: 1_796_515_170_123_000n }) })]));
+  });
+
   it("SELECT without FROM", () => {
     const p = plan("select 1 + 1 as two, 'x' as s");
     expect(p.names).toEqual(["two", "s"]);
