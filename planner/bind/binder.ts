@@ -4,6 +4,7 @@
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Catalog, CatalogTable } from "../catalog.ts";
 import type {
+  Aggregate,
   AggregateCall,
   ColumnDef,
   ColumnId,
@@ -18,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { aggregateIsDistinct, nodePosition, setOpIsAll, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { GROUPING_SETS_CALL, aggregateIsDistinct, nodePosition, setOpIsAll, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -64,7 +65,7 @@ import {
   unifyAll,
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
-import { applyPredicate, decorrelateScalarSubqueries } from "./subqueries.ts";
+import { applyPredicate, decorrelateScalarSubqueries, freshCopy } from "./subqueries.ts";
 import { bindLibraryFunction, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
 const MS_PER_DAY = 86_400_000;
@@ -361,10 +362,7 @@ class Binder {
     if (ast.groupby && !Array.isArray(ast.groupby) && ast.groupby.modifiers?.some(Boolean)) {
       throw new UnsupportedError("GROUP BY modifiers", position);
     }
-    const groupExprs: Expr[] = groupAsts.map((g: AstNode) => {
-      if (g?.type === "function" && ["rollup", "cube", "grouping sets"].includes(functionName(g))) {
-        throw new UnsupportedError(`GROUP BY ${functionName(g).toUpperCase()}`, this.here(g));
-      }
+    const groupKey = (g: AstNode): Expr => {
       const index = this.groupOrdinal(g, selected.map((s) => s.name), scope);
       if (index !== undefined) {
         const chosen = selected[index].expr;
@@ -372,7 +370,12 @@ class Binder {
         return chosen;
       }
       return this.expr(g, context("GROUP BY", false, false));
-    });
+    };
+    const groupingSets = groupingSetsOf(groupAsts, groupKey, (g) => this.here(g));
+    const groupExprs: Expr[] = [];
+    for (const set of groupingSets) for (const e of set) if (!groupExprs.some((g) => exprKey(g) === exprKey(e))) groupExprs.push(e);
+    // One set of every key is a plain GROUP BY; otherwise (ROLLUP, CUBE, GROUPING SETS) each set is grouped alone.
+    const plainGroupBy = groupingSets.length === 1 && groupingSets[0].length === groupExprs.length;
 
     // HAVING
     const having = ast.having
@@ -390,7 +393,7 @@ class Binder {
 
     // Aggregation
     const everything = [...selected.map((s) => s.expr), ...(having ? [having] : []), ...orderItems.flatMap((o) => (o.expr ? [o.expr] : []))];
-    const aggregated = groupExprs.length > 0 || everything.some((e) => hasKind(e, "aggregate"));
+    const aggregated = groupAsts.length > 0 || everything.some((e) => hasKind(e, "aggregate"));
     let rewrite = (e: Expr): Expr => e;
     if (aggregated) {
       const local = new Set(items.map((i) => i.column.id));
@@ -401,8 +404,10 @@ class Binder {
       for (const g of groupExprs) {
         const key = exprKey(g);
         if (groupByKey.has(key)) continue;
+        // A key some grouping set leaves out is NULL in that set's rows.
+        const t = plainGroupBy ? g.type : withNullable(g.type, true);
         // A grouped column keeps its id: rules then see it is the same value above and below.
-        const column = g.kind === "column" ? { id: g.id, name: groupName(g, items), type: g.type } : this.ids.column(itemNames.get(key) ?? "group", g.type);
+        const column = g.kind === "column" ? { id: g.id, name: groupName(g, items), type: t } : this.ids.column(itemNames.get(key) ?? "group", t);
         groupByKey.set(key, column);
         groups.push({ column, expr: g });
       }
@@ -418,7 +423,8 @@ class Binder {
           measures.push({ column, call: x.call });
         });
       }
-      plan = { kind: "aggregate", input: plan, groups, measures, phase: "single" };
+      const aggregate: Aggregate = { kind: "aggregate", input: plan, groups, measures, phase: "single" };
+      plan = plainGroupBy ? aggregate : unionOfGroupingSets(aggregate, groupingSets.map((set) => set.map((e) => groupExprs.findIndex((g) => exprKey(g) === exprKey(e)))), this.ids);
       rewrite = (e: Expr) =>
         rewriteTopDown(e, (x) => {
           const group = groupByKey.get(exprKey(x));
@@ -1234,6 +1240,66 @@ function rewriteTopDown(e: Expr, f: (e: Expr) => Expr | undefined): Expr {
     default:
       return e;
   }
+}
+
+/** Most grouping sets one GROUP BY may make (CUBE of n keys makes 2^n). */
+const MAX_GROUPING_SETS = 1024;
+
+/**
+ * The grouping sets of a GROUP BY clause: each item's sets (a key: one set of it; ROLLUP: its
+ * prefixes; CUBE: its subsets; GROUPING SETS: those listed), and the clause's sets their product.
+ */
+function groupingSetsOf(items: readonly AstNode[], bind: (g: AstNode) => Expr, here: (g: AstNode) => SourcePosition | undefined): Expr[][] {
+  const elements = (ast: AstNode): AstNode[] => (ast?.type === "expr_list" ? ast.value : [ast]);
+  let sets: Expr[][] = [[]];
+  for (const item of items) {
+    const name = item?.type === "function" ? functionName(item) : undefined;
+    let itemSets: Expr[][];
+    if (name === "rollup" || name === "cube") {
+      const parts = argumentAsts(item).map((a) => elements(a).map(bind));
+      if (name === "cube" && 2 ** parts.length > MAX_GROUPING_SETS) throw new UserError(`CUBE of ${parts.length} keys makes more than ${MAX_GROUPING_SETS} grouping sets`, here(item));
+      itemSets =
+        name === "rollup"
+          ? parts.map((_, i) => parts.slice(0, parts.length - i).flat()).concat([[]])
+          : Array.from({ length: 2 ** parts.length }, (_, mask) => parts.filter((_, i) => (mask & (1 << (parts.length - 1 - i))) === 0).flat());
+    } else if (name === GROUPING_SETS_CALL) {
+      itemSets = argumentAsts(item).map((set) => {
+        if (set?.type === "function" && ["rollup", "cube", GROUPING_SETS_CALL].includes(functionName(set))) throw new UnsupportedError("ROLLUP, CUBE or GROUPING SETS inside GROUPING SETS", here(set));
+        // The empty set () reaches the binder as '' (see GROUPING_SETS_CALL).
+        return set?.type === "single_quote_string" && set.value === "" ? [] : elements(set).map(bind);
+      });
+    } else {
+      itemSets = [[bind(item)]];
+    }
+    sets = sets.flatMap((left) => itemSets.map((right) => [...left, ...right]));
+    if (sets.length > MAX_GROUPING_SETS) throw new UserError(`GROUP BY makes more than ${MAX_GROUPING_SETS} grouping sets`, here(item));
+  }
+  return sets;
+}
+
+/**
+ * GROUP BY with several grouping sets as one aggregate per set over its own copy of the input,
+ * their rows appended (UNION ALL) as the columns of `aggregate`: a key the set leaves out is
+ * NULL. Each part is an ordinary aggregate, so it splits into phases and runs where its rows are.
+ */
+function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], ids: ColumnIds): LogicalPlan {
+  const parts = sets.map((set): LogicalPlan => {
+    const copied = new Map<ColumnId, ColumnDef>();
+    const input = freshCopy(aggregate.input, ids, copied);
+    const moved = (e: Expr) => mapExpr(e, (x) => (x.kind === "column" && copied.has(x.id) ? { ...x, id: copied.get(x.id)!.id } : x));
+    const kept = [...new Set(set)];
+    const groups = kept.map((i) => ({ column: ids.column(aggregate.groups[i].column.name, aggregate.groups[i].expr.type), expr: moved(aggregate.groups[i].expr) }));
+    const measures = aggregate.measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), call: { ...m.call, args: m.call.args.map(moved) } }));
+    const outputs: ProjectOutput[] = [
+      ...aggregate.groups.map((g, i) => {
+        const at = kept.indexOf(i);
+        return { column: ids.column(g.column.name, g.column.type), expr: at >= 0 ? columnRef(groups[at].column) : castTo(nullLiteral(), g.column.type) };
+      }),
+      ...measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), expr: columnRef(m.column) })),
+    ];
+    return { kind: "project", input: { kind: "aggregate", input, groups, measures, phase: "single" }, outputs };
+  });
+  return { kind: "set", op: "union_all", inputs: parts, columns: [...aggregate.groups.map((g) => g.column), ...aggregate.measures.map((m) => m.column)] };
 }
 
 /** The arguments of a function call's AST: a list, or an aggregate's one argument. */

@@ -85,6 +85,12 @@ interface Rewritten {
   zonedTimestamps: Set<number>;
 }
 
+/**
+ * What GROUPING SETS (…) reaches the grammar as; the binder reads this call in GROUP BY only. An
+ * empty set () in it reaches the grammar as '' (grouping by a constant is grouping by nothing).
+ */
+export const GROUPING_SETS_CALL = "grouping_sets";
+
 function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const chars = sql.split("");
   const blank = (t: Token, replacement: string) => {
@@ -98,6 +104,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   let depth = 0;
   // Open SUBSTRING( calls by the depth of their parenthesis, to find their FROM and FOR.
   const substringDepths: { depth: number; sawFrom: boolean; token: Token }[] = [];
+  // The depth of the parenthesis that holds GROUPING SETS' sets, once its opening one is met.
+  let groupingSetsDepth: number | undefined;
+  let groupingSetsPending = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
@@ -105,6 +114,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       depth++;
       if (depth > MAX_NESTING_DEPTH) {
         throw new UserError(`query nests parentheses deeper than ${MAX_NESTING_DEPTH} levels`, tokenPosition(t));
+      }
+      if (groupingSetsPending) [groupingSetsDepth, groupingSetsPending] = [depth, false];
+      else if (groupingSetsDepth === depth - 1 && next?.kind === "symbol" && next.text === ")") {
+        // The grammar has no empty expression list: the empty grouping set () reaches it as ''.
+        blank(t, "'");
+        blank(next, "'");
       }
       const previous = tokens[i - 1];
       if (previous?.kind === "word" && previous.text === "SUBSTRING") {
@@ -114,6 +129,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     if (t.kind === "symbol" && t.text === ")") {
       if (substringDepths.at(-1)?.depth === depth) substringDepths.pop();
+      if (groupingSetsDepth === depth) groupingSetsDepth = undefined;
       depth--;
       continue;
     }
@@ -139,7 +155,16 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       throw new UnsupportedError(`IS ${next.text === "NOT" ? "NOT " : ""}DISTINCT FROM`, tokenPosition(t));
     }
     if (t.text === "GROUPING" && next?.kind === "word" && next.text === "SETS") {
-      throw new UnsupportedError("GROUPING SETS", tokenPosition(t));
+      // The grammar has no GROUPING SETS: it reads the call grouping_sets(…), written over the two words.
+      if (groupingSetsDepth !== undefined || groupingSetsPending) throw new UnsupportedError("GROUPING SETS inside GROUPING SETS", tokenPosition(t));
+      // Line breaks between the words move after the name, so that later lines keep their numbers.
+      const width = next.end - t.offset;
+      const breaks = sql.slice(t.offset, next.end).split("\n").length - 1;
+      const filler = GROUPING_SETS_CALL.padEnd(width - breaks, " ") + "\n".repeat(breaks);
+      for (let k = 0; k < width; k++) chars[t.offset + k] = filler[k];
+      groupingSetsPending = true;
+      i++;
+      continue;
     }
     const previous = tokens[i - 1];
     if ((t.text === "EXCLUDE" || t.text === "REPLACE") && previous?.kind === "symbol" && previous.text === "*") {

@@ -231,6 +231,16 @@ describe("constructs", () => {
     expect(mergeable.explain()).toMatch(/Aggregate\(final\)[^\n]*\n\s+Aggregate\(partial\)/);
   });
 
+  it("ROLLUP, CUBE and GROUPING SETS: one two-phase aggregate per grouping set, appended", () => {
+    const rollup = planSql("select l_returnflag, l_linestatus, sum(l_quantity) from lineitem group by rollup (l_returnflag, l_linestatus)", tpchCatalog, { twoPhaseAggregates: true });
+    expect(relsOf(rollup.plan).filter((r) => r.set).length).toBe(1);
+    expect(relsOf(rollup.plan).filter((r) => r.read).length).toBe(3);
+    expect(rollup.explain().match(/Aggregate\(partial\)/g)?.length).toBe(3);
+    expect(relsOf(plan("select l_returnflag, count(*) from lineitem group by cube (l_returnflag, l_linestatus)").plan).filter((r) => r.read).length).toBe(4);
+    // GROUPING and SETS on two lines: later lines keep their numbers in error positions.
+    expect(() => planSql("select n_name, count(*) from nation group by grouping\n sets ((n_name), ())\norder by n_nam", tpchCatalog)).toThrow(/unknown column n_nam .* at 3:10/);
+  });
+
   it("current_date and now() are the planning time, fixed in the plan", () => {
     const now = new Date("2026-12-05T23:59:30.123Z");
     const p = planSql("select current_date, now(), today() from nation", tpchCatalog, { now });
