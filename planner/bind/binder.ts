@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { GROUPING_SETS_CALL, aggregateIsDistinct, nodePosition, setOpIsAll, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, nodePosition, setOpIsAll, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -847,6 +847,12 @@ class Binder {
           return call(fn, [v], type("boolean", false));
         }
         throw new UnsupportedError(`IS ${negated ? "NOT " : ""}${right?.value ?? "..."}`, position);
+      }
+      case DISTINCT_FROM_OPERATORS.distinct.toUpperCase():
+      case DISTINCT_FROM_OPERATORS.notDistinct.toUpperCase(): {
+        // IS [NOT] DISTINCT FROM (see the pre-pass): = and <> where NULL equals NULL; never NULL.
+        const [l, r] = unify(this.expr(ast.left, ctx), this.expr(ast.right, ctx), "compare", position);
+        return call(op === DISTINCT_FROM_OPERATORS.distinct ? "is_distinct_from" : "is_not_distinct_from", [l, r], type("boolean", false));
       }
       case "||":
         return this.concat([this.expr(ast.left, ctx), this.expr(ast.right, ctx)], false, position);

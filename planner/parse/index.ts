@@ -86,6 +86,13 @@ interface Rewritten {
 }
 
 /**
+ * What IS DISTINCT FROM and IS NOT DISTINCT FROM reach the grammar as: its regular expression
+ * operators, which the pre-pass refuses where a query writes them, so the binder reads these as
+ * the NULL-safe comparisons only.
+ */
+export const DISTINCT_FROM_OPERATORS = { distinct: "!~*", notDistinct: "~*" } as const;
+
+/**
  * What GROUPING SETS (…) reaches the grammar as; the binder reads this call in GROUP BY only. An
  * empty set () in it reaches the grammar as '' (grouping by a constant is grouping by nothing).
  */
@@ -133,6 +140,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       depth--;
       continue;
     }
+    if (t.kind === "symbol" && t.text === "~") throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
     if (t.kind !== "word") continue;
     const open = substringDepths.at(-1);
     if (open && open.depth === depth) {
@@ -151,8 +159,18 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       throw new UnsupportedError("NATURAL JOIN", tokenPosition(t));
     }
     if (t.text === "IS" && next?.kind === "word" && (next.text === "DISTINCT" || (next.text === "NOT" && tokens[i + 2]?.text === "DISTINCT"))) {
-      // The PostgreSQL grammar of node-sql-parser has no IS [NOT] DISTINCT FROM.
-      throw new UnsupportedError(`IS ${next.text === "NOT" ? "NOT " : ""}DISTINCT FROM`, tokenPosition(t));
+      // The grammar has no IS [NOT] DISTINCT FROM: it reads an operator of its own written over
+      // the words, one no query may write itself (see DISTINCT_FROM_OPERATORS).
+      const negated = next.text === "NOT";
+      const from = tokens[i + (negated ? 3 : 2)];
+      if (from?.kind !== "word" || from.text !== "FROM") throw new UserError(`expected FROM after IS ${negated ? "NOT " : ""}DISTINCT`, tokenPosition(t));
+      const operator = negated ? DISTINCT_FROM_OPERATORS.notDistinct : DISTINCT_FROM_OPERATORS.distinct;
+      const width = from.end - t.offset;
+      const breaks = sql.slice(t.offset, from.end).split("\n").length - 1;
+      const filler = operator.padEnd(width - breaks, " ") + "\n".repeat(breaks);
+      for (let k = 0; k < width; k++) chars[t.offset + k] = filler[k];
+      i += negated ? 3 : 2;
+      continue;
     }
     if (t.text === "GROUPING" && next?.kind === "word" && next.text === "SETS") {
       // The grammar has no GROUPING SETS: it reads the call grouping_sets(…), written over the two words.

@@ -241,6 +241,12 @@ describe("constructs", () => {
     expect(() => planSql("select n_name, count(*) from nation group by grouping\n sets ((n_name), ())\norder by n_nam", tpchCatalog)).toThrow(/unknown column n_nam .* at 3:10/);
   });
 
+  it("IS [NOT] DISTINCT FROM: the comparison functions that treat NULL as a value", () => {
+    const p = plan("select n_name from nation where n_regionkey is distinct from 1 or n_comment is not distinct from null");
+    expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["is_distinct_from:any_any", "is_not_distinct_from:any_any"]));
+    expect(() => planSql("select n_name from nation where n_regionkey is not\n distinct from 1\n and n_nam = 'x'", tpchCatalog)).toThrow(/unknown column n_nam .* at 3:6/);
+  });
+
   it("current_date and now() are the planning time, fixed in the plan", () => {
     const now = new Date("2026-12-05T23:59:30.123Z");
     const p = planSql("select current_date, now(), today() from nation", tpchCatalog, { now });
