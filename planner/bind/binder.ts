@@ -321,7 +321,6 @@ class Binder {
     const ctes = this.withClause(ast, inherited);
     const position = this.here(ast);
     if (ast.type !== "select") throw new UnsupportedError(`${String(ast.type).toUpperCase()} in a query`, position);
-    if (ast.distinct?.type === "DISTINCT ON") throw new UnsupportedError("DISTINCT ON", this.locate("DISTINCT", "ON"));
     if (ast.into?.position) throw new UnsupportedError("SELECT INTO", position);
     if (ast.window) throw new UnsupportedError("named WINDOW clause", position);
     if (ast.options) throw new UnsupportedError("SELECT options", position);
@@ -382,12 +381,18 @@ class Binder {
       ? requireBoolean(this.expr(ast.having, context("HAVING", true, false)), "HAVING", this.here(ast.having))
       : undefined;
 
-    // ORDER BY: by output position or name, or any expression of the block
-    const orderItems: { key: AstNode; index: number | undefined; expr: Expr | undefined }[] = [];
+    // ORDER BY and DISTINCT ON: by output position or name, or any expression of the block
+    const orderItems: { key: AstNode; index: number | undefined; expr: Expr | undefined; distinctOn?: true }[] = [];
     if (ownOrderAndLimit && ast.orderby) {
       for (const item of ast.orderby) {
         const index = this.outputIndex(item.expr, selected.map((s) => s.name), this.here(item.expr));
         orderItems.push({ key: item, index, expr: index === undefined ? this.expr(item.expr, selectContext) : undefined });
+      }
+    }
+    if (ast.distinct?.type === "DISTINCT ON") {
+      for (const item of ast.distinct.columns ?? []) {
+        const index = this.outputIndex(item.expr, selected.map((s) => s.name), this.here(item.expr));
+        orderItems.push({ key: item, index, expr: index === undefined ? this.expr(item.expr, selectContext) : undefined, distinctOn: true });
       }
     }
 
@@ -477,6 +482,7 @@ class Binder {
     const outputs: ProjectOutput[] = selectExprs.map((e, i) => ({ column: this.outputColumn(e, selected[i].name), expr: e }));
     const visibleCount = outputs.length;
     const keys: SortKey[] = [];
+    const distinctOn: Expr[] = [];
     for (let k = 0; k < orderItems.length; k++) {
       const item = orderItems[k];
       let target: ColumnDef;
@@ -493,9 +499,17 @@ class Binder {
           outputs.push({ column: target, expr: e });
         }
       }
-      keys.push(sortKey(columnRef(target), item.key));
+      if (item.distinctOn) distinctOn.push(columnRef(target));
+      else keys.push(sortKey(columnRef(target), item.key));
     }
     plan = { kind: "project", input: plan, outputs };
+    if (distinctOn.length > 0) {
+      // DISTINCT ON (keys): each key's first row in ORDER BY's order, the one numbered 1 in its partition.
+      const first = this.ids.column("row_number", type("i64", false));
+      const call: WindowCall = { fn: "row_number", args: [], partitionBy: distinctOn, orderBy: keys, frame: undefined, type: first.type };
+      plan = { kind: "window", input: plan, functions: [{ column: first, call }] };
+      plan = { kind: "filter", input: plan, predicate: compare("equal", columnRef(first), literal(1n, type("i64", false)), position) };
+    }
     if (ast.distinct?.type === "DISTINCT") {
       plan = {
         kind: "aggregate",
@@ -507,7 +521,7 @@ class Binder {
     }
     if (keys.length > 0) plan = { kind: "sort", input: plan, keys };
     if (ownOrderAndLimit) plan = this.limit(plan, ast.limit);
-    if (outputs.length > visibleCount) {
+    if (outputs.length > visibleCount || distinctOn.length > 0) {
       plan = { kind: "project", input: plan, outputs: outputs.slice(0, visibleCount).map((o) => ({ column: o.column, expr: columnRef(o.column) })) };
     }
     return { plan, names: selected.map((s) => s.name) };

@@ -78,7 +78,7 @@ describe("unsupported constructs are named, with their position", () => {
     ["insert into nation values (1)", "INSERT statement at 1:1"],
     ["select string_agg(n_name, ',' order by n_name) from nation", "ORDER BY inside string_agg() at 1:8"],
     ["select date_trunc(n_name, date '2024-01-01') from nation", "date_trunc with a unit that is not a constant string at 1:8"],
-    ["select distinct on (n_name) n_name from nation", "DISTINCT ON at 1:8"],
+    ["select * replace (n_name as x) from nation", "SELECT * REPLACE at 1:10"],
     ["select substring(n_name for 2) from nation", "SUBSTRING(... FOR ...) without FROM at 1:25"],
     ["select * exclude (n_name) from nation", "SELECT * EXCLUDE at 1:10"],
     ["select count(*) from nation group by grouping sets ((n_name), rollup(n_regionkey))", "ROLLUP, CUBE or GROUPING SETS inside GROUPING SETS at 1:63"],
