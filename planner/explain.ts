@@ -2,7 +2,7 @@
 // with column names (and #ids where a name alone would be ambiguous).
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, SortKey, WindowCall, AggregateCall } from "./logical.ts";
 import { formatDateDays as formatDate, formatTimestampMicros as formatTimestamp, formatTimestampNanos } from "../common/temporal.ts";
-import { children, joinColumns, outputColumns } from "./plan-utils.ts";
+import { aggregateArguments, children, joinColumns, outputColumns } from "./plan-utils.ts";
 import { typeName } from "./types.ts";
 
 const INFIX: Record<string, string> = {
@@ -79,7 +79,9 @@ function sortText(k: SortKey, e: (x: Expr) => string): string {
 }
 
 function aggregateText(call: AggregateCall, e: (x: Expr) => string): string {
-  return `${call.fn}(${call.distinct ? "DISTINCT " : ""}${call.args.length === 0 ? "*" : call.args.map(e).join(", ")})`;
+  const { values, sortKeys } = aggregateArguments(call);
+  const order = sortKeys.length > 0 ? ` ORDER BY ${sortKeys.map((k) => sortText(k, e)).join(", ")}` : "";
+  return `${call.fn}(${call.distinct ? "DISTINCT " : ""}${values.length === 0 ? "*" : values.map(e).join(", ")}${order})`;
 }
 
 function windowText(call: WindowCall, e: (x: Expr) => string): string {

@@ -104,6 +104,7 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
   const distribution = DISTRIBUTIONS[name];
   if (distribution) return { file: EXTENSIONS.arithmetic, signature: signature(distribution.fn, shorts), options: { distribution: distribution.distribution } };
   if (name === "bool_and" || name === "bool_or") return { file: EXTENSIONS.boolean, signature: signature(name, shorts) };
+  if (name === "string_agg") return { file: EXTENSIONS.string, signature: signature(name, shorts) };
   if (OWN_AGGREGATES.has(name)) return { file: TRUSTQL_EXTENSIONS.aggregate, signature: signature(name, shorts) };
   if (arg.kind === "decimal") return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
   if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "timestamp_tz" || arg.kind === "timestamp_ns" || arg.kind === "time")) {

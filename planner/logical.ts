@@ -108,7 +108,8 @@ export type AggregateFunctionName =
   | "quantile_disc"
   | "mode"
   | "arg_min"
-  | "arg_max";
+  | "arg_max"
+  | "string_agg";
 
 /**
  * Aggregates whose results over disjoint sets of rows merge into the result over their union by
@@ -123,6 +124,11 @@ export interface AggregateCall {
   readonly args: readonly Expr[];
   readonly distinct: boolean;
   readonly type: SqlType;
+  /**
+   * An ordered aggregate's sort directions (string_agg(x, ',' ORDER BY y)): its sort keys are its
+   * last `order.length` arguments, so every rule that reads or rewrites arguments sees them.
+   */
+  readonly order?: readonly { readonly descending: boolean; readonly nullsFirst: boolean }[];
   /**
    * A final phase reads intermediate values, but names the same implementation as its partial
    * phase (`count:` for count(*), `sum:i32` for a sum of integers): the partial's argument types.

@@ -301,7 +301,15 @@ export function exprKey(e: Expr): string {
 }
 
 export function aggregateKey(call: AggregateCall): string {
-  return `agg:${call.fn}${call.distinct ? " distinct" : ""}(${call.args.map(exprKey).join(",")})`;
+  const order = call.order?.map((k) => `${k.descending ? "desc" : "asc"} ${k.nullsFirst ? "nf" : "nl"}`).join(",");
+  return `agg:${call.fn}${call.distinct ? " distinct" : ""}(${call.args.map(exprKey).join(",")}${order ? ` order ${order}` : ""})`;
+}
+
+/** An aggregate's value arguments and its sort keys (see AggregateCall.order). */
+export function aggregateArguments(call: AggregateCall): { values: readonly Expr[]; sortKeys: SortKey[] } {
+  const count = call.order?.length ?? 0;
+  const values = call.args.slice(0, call.args.length - count);
+  return { values, sortKeys: (call.order ?? []).map((k, i) => ({ expr: call.args[values.length + i], ...k })) };
 }
 
 export function sortKeyText(k: SortKey): string {

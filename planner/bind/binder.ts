@@ -54,6 +54,7 @@ import {
   castTo,
   coalesce,
   compare,
+  isStringLiteral,
   inList,
   isNull,
   like,
@@ -116,7 +117,7 @@ const AGGREGATE_NAMES = new Set([
   "sum", "count", "min", "max", "avg", "bool_and", "bool_or",
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
   "median", "quantile_cont", "quantile_disc", "quantile", "mode",
-  "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by",
+  "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
 ]);
 /** Functions only a window computes (see windowOnly). */
 const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value"]);
@@ -1109,13 +1110,14 @@ class Binder {
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
     const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
-    if (ast.args?.orderby) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
+    if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
     if (!ctx.aggregates) throw new UserError(`aggregate functions are not allowed in ${ctx.clause}`, position);
     const inner: ExprContext = { ...ctx, aggregates: false, windows: false, clause: `the argument of ${name}()` };
     const distinct = aggregateIsDistinct(ast);
-    const argAsts = argumentAsts(ast);
+    // string_agg(x, ',') arrives with its separator apart.
+    const argAsts = ast.args?.separator?.delimiter ? [...argumentAsts(ast), ast.args.separator.delimiter] : argumentAsts(ast);
     // agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END): every aggregate here skips NULLs,
     // and the rewritten one splits into phases as the plain one does.
     const filter = ast.filter?.where ? requireBoolean(this.expr(ast.filter.where, { ...inner, clause: "FILTER (WHERE ...)" }), "FILTER (WHERE ...)", position) : undefined;
@@ -1128,7 +1130,8 @@ class Binder {
     }
     if (argAsts.length === 0) throw new UserError(`${name} needs an argument`, position);
     const args = argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, inner) : onlyWhere(this.expr(a, inner))));
-    return aggregateOf(name, args, distinct, position);
+    const order = (ast.args?.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
+    return aggregateOf(name, args, distinct, position, order);
   }
 
   windowFunction(ast: AstNode, ctx: ExprContext): Expr {
@@ -1155,6 +1158,7 @@ class Binder {
       argAsts.length === 1 && isStar(argAsts[0])
         ? ({ kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) } as Expr)
         : aggregateOf(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), false, position);
+    if (aggregate.kind === "aggregate" && aggregate.call.order) throw new UnsupportedError(`${name} over a window`, position);
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window.
     return mapExpr(aggregate, (x) =>
       x.kind === "aggregate"
@@ -1335,9 +1339,12 @@ function isStar(ast: AstNode): boolean {
   return ast?.type === "star" || ast?.value === "*" || (ast?.type === "column_ref" && ast.column === "*");
 }
 
-/** Whether argument `index` of aggregate `name` is a constant that shapes it (a quantile's fraction), not a value it reads. */
+/** Aggregates whose result depends on the order of their rows: they take ORDER BY inside. */
+const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
+
+/** Whether argument `index` of aggregate `name` is a constant that shapes it (a quantile's fraction, a separator), not a value it reads. */
 function isAggregateParameter(name: string, index: number): boolean {
-  return index === 1 && (name === "quantile_cont" || name === "quantile_disc" || name === "quantile");
+  return index === 1 && (name === "quantile_cont" || name === "quantile_disc" || name === "quantile" || ORDERED_AGGREGATES.has(name));
 }
 
 /** A quantile's fraction: a numeric constant from 0 to 1. */
@@ -1352,9 +1359,23 @@ function fractionOf(e: Expr | undefined, name: string, position: SourcePosition 
 }
 
 /** An aggregate with DuckDB's result type; avg is sum/count in double, as DuckDB computes it. */
-function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, position: SourcePosition | undefined): Expr {
+function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, position: SourcePosition | undefined, order: readonly SortKey[] = []): Expr {
   const [arg] = args;
   const expected = name === "arg_min" || name === "arg_max" || name === "argmin" || name === "argmax" || name === "min_by" || name === "max_by" || name.startsWith("quantile") ? 2 : 1;
+  if (ORDERED_AGGREGATES.has(name)) {
+    if (args.length < 1 || args.length > 2) throw new UserError(`${name} takes 1 or 2 arguments, not ${args.length}`, position);
+    // The separator: a constant string, ',' when left out (DuckDB's default).
+    const separator = args[1] ?? literal(",", type("string", false));
+    if (!isStringLiteral(separator)) throw new UnsupportedError(`${name} with a separator that is not a constant string`, position);
+    const call: AggregateCall = {
+      fn: "string_agg",
+      args: [castTo(arg, type("string"), position), separator, ...order.map((k) => k.expr)],
+      distinct,
+      type: type("string"),
+      ...(order.length > 0 ? { order: order.map((k) => ({ descending: k.descending, nullsFirst: k.nullsFirst })) } : {}),
+    };
+    return { kind: "aggregate", call, type: call.type };
+  }
   if (args.length !== expected) throw new UserError(`${name} takes ${expected} argument${expected === 1 ? "" : "s"}, not ${args.length}`, position);
   const agg = (fn: AggregateCall["fn"], t: SqlType, callArgs: readonly Expr[] = [arg]): Expr => ({ kind: "aggregate", call: { fn, args: callArgs, distinct, type: t }, type: t });
   const orderable = (e: Expr) => {

@@ -40,7 +40,7 @@ import type {
   SortKey,
   WindowCall,
 } from "../logical.ts";
-import { joinColumns, outputColumns } from "../plan-utils.ts";
+import { aggregateArguments, joinColumns, outputColumns } from "../plan-utils.ts";
 import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
 
 /** A relation's output as column ids, in position order. */
@@ -265,14 +265,15 @@ class Emitter {
   }
 
   aggregate(call: AggregateCall, phase: AggregatePhase, input: Columns, outer: readonly Columns[]): AggregateFunction {
-    const ref = aggregateFunction(call.fn, call.implementationArgs ?? call.args.map((a) => a.type));
+    const { values, sortKeys } = aggregateArguments(call);
+    const ref = aggregateFunction(call.fn, call.implementationArgs ?? values.map((a) => a.type));
     return {
       functionReference: this.functionAnchor(ref),
-      arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
+      arguments: values.map((a) => ({ value: this.expr(a, input, outer) })),
       options: optionsOf(ref),
       outputType: toSubstraitType(call.type),
       phase: PHASES[phase],
-      sorts: [],
+      sorts: sortKeys.map((k) => this.sortField(k, input, outer)),
       invocation: call.distinct
         ? AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT
         : AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_ALL,
