@@ -429,10 +429,32 @@ class Binder {
           measures.push({ column, call: x.call });
         });
       }
+      const setIndexes = groupingSets.map((set) => set.map((e) => groupExprs.findIndex((g) => exprKey(g) === exprKey(e))));
+      // GROUPING(keys): per grouping set, a bit per key (the first the highest), set where the set leaves the key out.
+      const groupings: { column: ColumnDef; values: bigint[] }[] = [];
+      const groupingByKey = new Map<string, ColumnDef>();
+      for (const e of everything) {
+        visitExpr(e, (x) => {
+          if (x.kind !== "call" || x.fn !== "grouping" || groupingByKey.has(exprKey(x))) return;
+          if (groupAsts.length === 0) throw new UserError("GROUPING needs a GROUP BY", position);
+          const keys = x.args.map((a) => {
+            const at = groupExprs.findIndex((g) => exprKey(g) === exprKey(a));
+            if (at < 0) throw new UserError("GROUPING's arguments must be GROUP BY keys", position);
+            return at;
+          });
+          const column = this.ids.column("grouping", x.type);
+          groupingByKey.set(exprKey(x), column);
+          groupings.push({ column, values: setIndexes.map((set) => keys.reduce((bits, key) => (bits << 1n) | (set.includes(key) ? 0n : 1n), 0n)) });
+        });
+      }
       const aggregate: Aggregate = { kind: "aggregate", input: plan, groups, measures, phase: "single" };
-      plan = plainGroupBy ? aggregate : unionOfGroupingSets(aggregate, groupingSets.map((set) => set.map((e) => groupExprs.findIndex((g) => exprKey(g) === exprKey(e)))), this.ids);
+      plan = plainGroupBy ? aggregate : unionOfGroupingSets(aggregate, setIndexes, groupings, this.ids);
       rewrite = (e: Expr) =>
         rewriteTopDown(e, (x) => {
+          if (x.kind === "call" && x.fn === "grouping") {
+            // One grouping set holding every key: no key is ever left out.
+            return plainGroupBy ? literal(0n, type("i64", false)) : columnRef(groupingByKey.get(exprKey(x))!);
+          }
           const group = groupByKey.get(exprKey(x));
           if (group) return columnRef(group);
           if (x.kind === "aggregate") return columnRef(measureByKey.get(aggregateKey(x.call))!);
@@ -448,6 +470,8 @@ class Binder {
       if (having) plan = applyPredicate(plan, rewrite(having), this.ids);
     } else if (having) {
       throw new UserError("HAVING without aggregation", this.here(ast.having));
+    } else if (everything.some((e) => hasCall(e, "grouping"))) {
+      throw new UserError("GROUPING needs a GROUP BY", position);
     }
     let selectExprs = selected.map((s) => rewrite(s.expr));
     let orderExprs = orderItems.map((o) => (o.expr ? rewrite(o.expr) : undefined));
@@ -1019,9 +1043,16 @@ class Binder {
       case "transaction_timestamp":
         arity(0);
         return literal(BigInt(this.now.getTime()) * 1000n, type("timestamp_tz", false));
+      case "grouping":
+      case "grouping_id": {
+        // Which of its keys the row's grouping set leaves out: replaced by a column of the
+        // grouping sets' parts once the GROUP BY is known (see the aggregation below).
+        if (!ctx.aggregates) throw new UserError(`GROUPING is not allowed in ${ctx.clause}`, position);
+        if (rawArgs.length === 0) throw new UserError("GROUPING needs the GROUP BY keys it asks about", position);
+        return call("grouping", args(), type("i64", false));
+      }
       case "rollup":
       case "cube":
-      case "grouping":
         throw new UnsupportedError(`${name.toUpperCase()}`, position);
       default: {
         const bound = isLibraryFunction(name) ? bindLibraryFunction(name, args(), position) : undefined;
@@ -1209,6 +1240,14 @@ function hasKind(e: Expr, kind: Expr["kind"]): boolean {
   return found;
 }
 
+function hasCall(e: Expr, fn: string): boolean {
+  let found = false;
+  visitExpr(e, (x) => {
+    if (x.kind === "call" && x.fn === fn) found = true;
+  });
+  return found;
+}
+
 function hasColumn(e: Expr, id: number): boolean {
   let found = false;
   visitExpr(e, (x) => {
@@ -1306,8 +1345,8 @@ function groupingSetsOf(items: readonly AstNode[], bind: (g: AstNode) => Expr, h
  * their rows appended (UNION ALL) as the columns of `aggregate`: a key the set leaves out is
  * NULL. Each part is an ordinary aggregate, so it splits into phases and runs where its rows are.
  */
-function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], ids: ColumnIds): LogicalPlan {
-  const parts = sets.map((set): LogicalPlan => {
+function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], groupings: readonly { column: ColumnDef; values: readonly bigint[] }[], ids: ColumnIds): LogicalPlan {
+  const parts = sets.map((set, index): LogicalPlan => {
     const copied = new Map<ColumnId, ColumnDef>();
     const input = freshCopy(aggregate.input, ids, copied);
     const moved = (e: Expr) => mapExpr(e, (x) => (x.kind === "column" && copied.has(x.id) ? { ...x, id: copied.get(x.id)!.id } : x));
@@ -1320,10 +1359,12 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], id
         return { column: ids.column(g.column.name, g.column.type), expr: at >= 0 ? columnRef(groups[at].column) : castTo(nullLiteral(), g.column.type) };
       }),
       ...measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), expr: columnRef(m.column) })),
+      ...groupings.map((g) => ({ column: ids.column(g.column.name, g.column.type), expr: literal(g.values[index], g.column.type) })),
     ];
     return { kind: "project", input: { kind: "aggregate", input, groups, measures, phase: "single" }, outputs };
   });
-  return { kind: "set", op: "union_all", inputs: parts, columns: [...aggregate.groups.map((g) => g.column), ...aggregate.measures.map((m) => m.column)] };
+  const columns = [...aggregate.groups.map((g) => g.column), ...aggregate.measures.map((m) => m.column), ...groupings.map((g) => g.column)];
+  return { kind: "set", op: "union_all", inputs: parts, columns };
 }
 
 /** The arguments of a function call's AST: a list, or an aggregate's one argument. */
