@@ -905,6 +905,13 @@ class Binder {
         const comparison = COMPARISON_OPERATORS[op];
         if (comparison) {
           if (ast.right?.type === "function" && ["any", "all", "some"].includes(functionName(ast.right))) {
+            const quantifier = functionName(ast.right) === "all" ? "all" : "any";
+            const subquery = ast.right.args?.value?.[0];
+            // = ANY is IN and <> ALL is NOT IN, with the same NULL rules; the other comparisons are not yet.
+            if (subquery?.ast && ast.right.args.value.length === 1 && ((comparison === "equal" && quantifier === "any") || (comparison === "not_equal" && quantifier === "all"))) {
+              const e = this.subquery("in", subquery.ast, this.expr(ast.left, ctx), ctx, position);
+              return quantifier === "any" ? e : not(e);
+            }
             throw new UnsupportedError(`${op} ${functionName(ast.right).toUpperCase()} (subquery)`, position);
           }
           return compare(comparison, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
