@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, nodePosition, setOpIsAll, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -108,7 +108,7 @@ export class ColumnIds {
 }
 
 export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new ColumnIds(), now = new Date()): BoundQuery {
-  const binder = new Binder(catalog, ids, parsed.tokens, now);
+  const binder = new Binder(catalog, ids, parsed, now);
   return binder.query(parsed.ast, undefined, new Map(), 0);
 }
 
@@ -137,11 +137,13 @@ class Binder {
    * every node, and whoever re-runs a task to check it, reads one value.
    */
   readonly now: Date;
+  readonly parsed: ParsedQuery;
 
-  constructor(catalog: Catalog, ids: ColumnIds, tokens: readonly Token[], now: Date) {
+  constructor(catalog: Catalog, ids: ColumnIds, parsed: ParsedQuery, now: Date) {
     this.catalog = catalog;
     this.ids = ids;
-    this.tokens = tokens;
+    this.tokens = parsed.tokens;
+    this.parsed = parsed;
     this.now = now;
   }
 
@@ -342,12 +344,16 @@ class Binder {
     const selected: { expr: Expr; name: string; position: SourcePosition | undefined }[] = [];
     for (const item of ast.columns === "*" ? [{ expr: { type: "column_ref", column: "*" } }] : ast.columns) {
       const e = item.expr;
-      if (e?.type === "column_ref" && (e.column === "*" || e.column?.expr?.value === "*")) {
+      const excluded = e?.type === "column_ref" ? starExclusion(e.column, this.parsed) : undefined;
+      if (e?.type === "column_ref" && (e.column === "*" || e.column?.expr?.value === "*" || excluded)) {
         const qualifier = typeof e.table === "string" ? e.table : e.table?.value;
-        const visible = items.filter((i) => !i.merged && (qualifier === undefined || i.qualifier === String(qualifier).toLowerCase()));
+        const starred = items.filter((i) => !i.merged && (qualifier === undefined || i.qualifier === String(qualifier).toLowerCase()));
         if (qualifier !== undefined && !scope.hasQualifier(qualifier)) {
           throw new UserError(`unknown table ${qualifier}`, this.here(e));
         }
+        const unknown = excluded?.find((name) => !starred.some((i) => i.name.toLowerCase() === name.toLowerCase()));
+        if (unknown !== undefined) throw new UserError(`EXCLUDE names ${unknown}, which * does not select`, this.here(e) ?? position);
+        const visible = excluded ? starred.filter((i) => !excluded.some((name) => name.toLowerCase() === i.name.toLowerCase())) : starred;
         if (visible.length === 0) throw new UserError("SELECT * with no columns", this.here(e) ?? position);
         for (const i of visible) selected.push({ expr: this.#usable(i.column, this.here(e)), name: i.name, position: this.here(e) });
         continue;

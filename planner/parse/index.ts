@@ -24,6 +24,8 @@ export interface ParsedQuery {
   readonly tokens: readonly Token[];
   /** The statement: a `select` node, possibly with `_next` set operations and `with`. */
   readonly ast: AstNode;
+  /** The names each `* EXCLUDE (…)` of the query leaves out (see starExclusion). */
+  readonly starExclusions: readonly (readonly string[])[];
 }
 
 const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt: object): AstNode } };
@@ -68,7 +70,7 @@ export function parseSql(sql: string): ParsedQuery {
     throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
   }
   annotate(ast, tokens, rewritten);
-  return { sql, tokens, ast };
+  return { sql, tokens, ast, starExclusions: rewritten.starExclusions };
 }
 
 interface SetOpToken {
@@ -83,6 +85,8 @@ interface Rewritten {
   distinctAggregates: Set<number>;
   /** Offsets of TIMESTAMP keywords that began a TIMESTAMPTZ or TIMESTAMP WITH TIME ZONE literal. */
   zonedTimestamps: Set<number>;
+  /** The names each `* EXCLUDE (…)` leaves out, by the number its marker carries (see starExclusion). */
+  starExclusions: string[][];
 }
 
 /**
@@ -106,6 +110,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     for (let k = 0; k < width; k++) chars[t.offset + k] = k < replacement.length ? replacement[k] : " ";
   };
   const setOps: SetOpToken[] = [];
+  const starExclusions: string[][] = [];
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -140,6 +145,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       depth--;
       continue;
     }
+    if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE)`, tokenPosition(t));
     if (t.kind === "symbol" && t.text === "~") throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
     if (t.kind !== "word") continue;
     const open = substringDepths.at(-1);
@@ -185,8 +191,35 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       continue;
     }
     const previous = tokens[i - 1];
-    if ((t.text === "EXCLUDE" || t.text === "REPLACE") && previous?.kind === "symbol" && previous.text === "*") {
-      throw new UnsupportedError(`SELECT * ${t.text}`, tokenPosition(t));
+    if (t.text === "EXCLUDE" && previous?.kind === "symbol" && previous.text === "*") {
+      // The grammar has no * EXCLUDE (…): it reads a quoted name "*<n>" written over the clause,
+      // and the binder expands the star without starExclusions[n].
+      const names: string[] = [];
+      let last = i + 1;
+      const name = (token: Token | undefined) => {
+        if (token?.kind !== "word" && token?.kind !== "quoted") throw new UserError("EXCLUDE takes column names", token ? tokenPosition(token) : tokenPosition(t));
+        names.push(token.kind === "word" ? token.text.toLowerCase() : token.text);
+      };
+      if (next?.kind === "symbol" && next.text === "(") {
+        for (last = i + 2; ; last += 2) {
+          name(tokens[last]);
+          if (tokens[last + 1]?.text !== ",") break;
+        }
+        last++;
+        if (tokens[last]?.text !== ")") throw new UserError("EXCLUDE's list of names needs a closing )", tokenPosition(tokens[last] ?? t));
+      } else name(next);
+      const marker = `"*${starExclusions.length}"`;
+      const start = previous.offset;
+      const end = tokens[last].end;
+      const breaks = sql.slice(start, end).split("\n").length - 1;
+      const filler = marker.padEnd(end - start - breaks, " ") + "\n".repeat(breaks);
+      for (let k = 0; k < end - start; k++) chars[start + k] = filler[k];
+      starExclusions.push(names);
+      i = last;
+      continue;
+    }
+    if (t.text === "REPLACE" && previous?.kind === "symbol" && previous.text === "*") {
+      throw new UnsupportedError("SELECT * REPLACE", tokenPosition(t));
     }
     if (["SUM", "AVG", "MIN", "MAX"].includes(t.text) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
       // The grammar takes DISTINCT only in COUNT; the binder reads this mark instead.
@@ -213,7 +246,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions };
 }
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps }: Rewritten): void {
@@ -299,6 +332,16 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     }
   };
   visit(ast);
+}
+
+/**
+ * The names a select-list star leaves out, when `column` is the marker the pre-pass wrote over
+ * `* EXCLUDE (…)` (a quoted name no query could have meant: the pre-pass counted its own).
+ */
+export function starExclusion(column: AstNode, parsed: Pick<ParsedQuery, "starExclusions">): readonly string[] | undefined {
+  const text = column?.expr?.type === "double_quote_string" ? String(column.expr.value) : undefined;
+  const m = text === undefined ? null : /^\*(\d+)$/.exec(text);
+  return m ? parsed.starExclusions[Number(m[1])] : undefined;
 }
 
 /** Whether the set operation between `node` and `node._next` carries ALL. */
