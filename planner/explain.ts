@@ -109,7 +109,7 @@ export function exprText(x: Expr, label: (id: ColumnId) => string): string {
       return `${x.fn}(${enums}${x.args.map(e).join(", ")})`;
     }
     case "cast":
-      return `CAST(${e(x.input)} AS ${typeName(x.type)})`;
+      return `${x.try ? "TRY_CAST" : "CAST"}(${e(x.input)} AS ${typeName(x.type)})`;
     case "case":
       return `CASE ${x.whens.map((w) => `WHEN ${e(w.when)} THEN ${e(w.then)}`).join(" ")}${x.otherwise ? ` ELSE ${e(x.otherwise)}` : ""} END`;
     case "in_list":

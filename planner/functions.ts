@@ -118,7 +118,7 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
 }
 
 /** Functions only a window computes (functions_arithmetic's window functions). */
-const WINDOW_ONLY = new Set(["row_number", "rank", "dense_rank", "ntile", "first_value", "last_value", "nth_value", "lead", "lag"]);
+const WINDOW_ONLY = new Set(["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "first_value", "last_value", "nth_value", "lead", "lag"]);
 
 export function windowFunction(name: string, args: readonly SqlType[]): FunctionRef {
   if (WINDOW_ONLY.has(name)) return { file: EXTENSIONS.arithmetic, signature: signature(name, args.map(shortTypeName)) };

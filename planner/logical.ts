@@ -66,6 +66,8 @@ export interface Cast {
   readonly kind: "cast";
   readonly input: Expr;
   readonly type: SqlType;
+  /** TRY_CAST: NULL where the value does not convert, instead of an error. */
+  readonly try?: boolean;
 }
 
 export interface Case {
@@ -147,6 +149,8 @@ export type WindowFunctionName =
   | "row_number"
   | "rank"
   | "dense_rank"
+  | "percent_rank"
+  | "cume_dist"
   | "ntile"
   | "lag"
   | "lead"

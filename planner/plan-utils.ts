@@ -283,7 +283,7 @@ export function exprKey(e: Expr): string {
     case "call":
       return `${e.fn}${e.enumArgs ? `[${e.enumArgs.join(",")}]` : ""}(${e.args.map(exprKey).join(",")})`;
     case "cast":
-      return `cast(${exprKey(e.input)} as ${typeKey(e.type)})`;
+      return `${e.try ? "try_cast" : "cast"}(${exprKey(e.input)} as ${typeKey(e.type)})`;
     case "case":
       return `case(${e.whens.map((w) => `${exprKey(w.when)}=>${exprKey(w.then)}`).join(";")};else ${e.otherwise ? exprKey(e.otherwise) : "null"})`;
     case "in_list":

@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, rankVariant, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -120,7 +120,7 @@ const AGGREGATE_NAMES = new Set([
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
 ]);
 /** Functions only a window computes (see windowOnly). */
-const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank", "ntile", "lag", "lead", "first_value", "last_value", "nth_value"]);
+const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value", "nth_value"]);
 
 class Binder {
   readonly catalog: Catalog;
@@ -1148,6 +1148,7 @@ class Binder {
     if (Array.isArray(ast.target) && ast.target.length > 1) throw new UnsupportedError("chained casts", position);
     const to = castTargetType(target, position);
     const input = this.expr(ast.expr, ctx);
+    if (castIsTry(ast)) return { kind: "cast", input, type: withNullable(to, true), try: true };
     return castTo(input, to, position);
   }
 
@@ -1179,7 +1180,7 @@ class Binder {
   }
 
   windowFunction(ast: AstNode, ctx: ExprContext): Expr {
-    const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
+    const name = rankVariant(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
     if (!ctx.windows) throw new UserError(`window functions are not allowed in ${ctx.clause}`, position);
     const spec = ast.over?.as_window_specification;
@@ -1517,6 +1518,10 @@ function windowOnly(name: string, args: readonly Expr[], position: SourcePositio
     case "dense_rank":
       arity(0);
       return { args: [], type: type("i64", false) };
+    case "percent_rank":
+    case "cume_dist":
+      arity(0);
+      return { args: [], type: type("fp64", false) };
     case "ntile":
       arity(1);
       return { args: [count(args[0], "number of buckets", 1)], type: type("i64", false) };

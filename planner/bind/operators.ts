@@ -206,6 +206,11 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     const ts = base.type.kind === "timestamp_tz" ? type("timestamp_tz") : type("timestamp");
     return call(op === "+" ? "add" : "subtract", [castTo(base, ts), interval], withNullable(ts, nullable));
   }
+  const days = op === "+" && isInteger(l.type) && r.type.kind === "date" ? [r, l] : (op === "+" || op === "-") && l.type.kind === "date" && isInteger(r.type) ? [l, r] : undefined;
+  if (days) {
+    // DuckDB's DATE ± INTEGER: that many days later or earlier, a DATE.
+    return call(op === "+" ? "add" : "subtract", [days[0], castTo(days[1], type("i32"))], type("date", nullable));
+  }
   if (op === "-" && l.type.kind === "date" && r.type.kind === "date") {
     // DuckDB's DATE - DATE: the days between them, a BIGINT.
     return call("date_diff", [r, l], type("i64", nullable), ["DAY"]);

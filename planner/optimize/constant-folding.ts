@@ -39,7 +39,8 @@ function lit(value: Lit["value"], t: SqlType): Expr {
 function foldNode(e: Expr): Expr {
   switch (e.kind) {
     case "cast":
-      return isLit(e.input) ? (castLiteral(e.input, e.type) ?? e) : e;
+      // A TRY_CAST is left to the engine: its NULL for a value that does not convert is DuckDB's to say.
+      return isLit(e.input) && !e.try ? (castLiteral(e.input, e.type) ?? e) : e;
     case "call":
       return foldCall(e);
     case "case": {

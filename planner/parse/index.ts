@@ -45,6 +45,8 @@ const KEYWORD_NODES: Record<string, string> = {
 const SET_OP_ALL = Symbol("setOpAll");
 const DISTINCT = Symbol("distinct");
 const ZONED = Symbol("zoned");
+const TRY = Symbol("try");
+const RANK_VARIANT = Symbol("rankVariant");
 const POSITION = Symbol("position");
 
 export function parseSql(sql: string): ParsedQuery {
@@ -87,6 +89,10 @@ interface Rewritten {
   zonedTimestamps: Set<number>;
   /** The names each `* EXCLUDE (…)` leaves out, by the number its marker carries (see starExclusion). */
   starExclusions: string[][];
+  /** Offsets of TRY_CAST keywords, which reached the grammar as CAST. */
+  tryCasts: Set<number>;
+  /** Offsets of PERCENT_RANK and CUME_DIST, which reached the grammar as RANK. */
+  rankVariants: Set<number>;
 }
 
 /**
@@ -111,6 +117,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   };
   const setOps: SetOpToken[] = [];
   const starExclusions: string[][] = [];
+  const tryCasts = new Set<number>();
+  const rankVariants = new Set<number>();
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -221,6 +229,16 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "REPLACE" && previous?.kind === "symbol" && previous.text === "*") {
       throw new UnsupportedError("SELECT * REPLACE", tokenPosition(t));
     }
+    if ((t.text === "PERCENT_RANK" || t.text === "CUME_DIST") && next?.text === "(" && tokens[i + 2]?.text === ")") {
+      // The grammar takes these without arguments only as RANK does: it reads RANK, marked for the binder.
+      blank(t, "RANK");
+      rankVariants.add(t.offset);
+    }
+    if (t.text === "TRY_CAST" && next?.text === "(") {
+      // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
+      blank(t, "CAST");
+      tryCasts.add(t.offset);
+    }
     if (["SUM", "AVG", "MIN", "MAX"].includes(t.text) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
       // The grammar takes DISTINCT only in COUNT; the binder reads this mark instead.
       distinctAggregates.add(t.offset);
@@ -246,10 +264,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, tryCasts, rankVariants };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, tryCasts, rankVariants }: Rewritten): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -262,9 +280,11 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     }
     return lo;
   };
-  // A TIMESTAMPTZ literal reached the parser as a TIMESTAMP one (see the pre-pass).
+  // A TIMESTAMPTZ literal reached the parser as a TIMESTAMP one, a TRY_CAST as a CAST (see the pre-pass).
   const matches = (t: Token | undefined, name: string) =>
-    t !== undefined && ((t.kind === "word" && (t.text === name.toUpperCase() || (name === "TIMESTAMP" && t.text === "TIMESTAMPTZ"))) || (t.kind === "quoted" && t.text === name));
+    t !== undefined &&
+    ((t.kind === "word" && (t.text === name.toUpperCase() || (name === "TIMESTAMP" && t.text === "TIMESTAMPTZ") || (name === "CAST" && t.text === "TRY_CAST") || (name.toUpperCase() === "RANK" && (t.text === "PERCENT_RANK" || t.text === "CUME_DIST")))) ||
+      (t.kind === "quoted" && t.text === name));
   const find = (parts: string[], from: number): number => {
     for (let i = from; i < tokens.length; i++) {
       let ok = true;
@@ -284,6 +304,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       node[POSITION] = tokenPosition(tokens[at]);
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
       if (zonedTimestamps.has(tokens[at].offset)) node[ZONED] = true;
+      if (tryCasts.has(tokens[at].offset)) node[TRY] = true;
+      if (rankVariants.has(tokens[at].offset)) node[RANK_VARIANT] = tokens[at].text.toLowerCase();
     }
   };
   const visit = (node: AstNode): void => {
@@ -352,6 +374,16 @@ export function setOpIsAll(node: AstNode): boolean {
 /** Whether an aggregate other than COUNT was written with DISTINCT (see the pre-pass). */
 export function aggregateIsDistinct(node: AstNode): boolean {
   return Boolean(node?.[DISTINCT]) || String(node?.args?.distinct ?? "").toUpperCase() === "DISTINCT";
+}
+
+/** percent_rank or cume_dist, for the RANK() that was written as one of them (see the pre-pass). */
+export function rankVariant(node: AstNode): string | undefined {
+  return node?.[RANK_VARIANT];
+}
+
+/** Whether a CAST was written TRY_CAST (see the pre-pass). */
+export function castIsTry(node: AstNode): boolean {
+  return Boolean(node?.[TRY]);
 }
 
 /** Whether a TIMESTAMP literal was written TIMESTAMPTZ '…' or TIMESTAMP WITH TIME ZONE '…' (see the pre-pass). */

@@ -347,7 +347,7 @@ class Emitter {
           cast: {
             type: toSubstraitType(e.type),
             input: this.expr(e.input, input, outer),
-            failureBehavior: Expression_Cast_FailureBehavior.FAILURE_BEHAVIOR_THROW_EXCEPTION,
+            failureBehavior: e.try ? Expression_Cast_FailureBehavior.FAILURE_BEHAVIOR_RETURN_NULL : Expression_Cast_FailureBehavior.FAILURE_BEHAVIOR_THROW_EXCEPTION,
           },
         };
       case "case":
