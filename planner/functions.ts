@@ -58,6 +58,7 @@ const MATH = new Set(["sqrt", "exp", "power", "sign"]);
 const OWN_SCALARS = new Set([
   "split_part", "regexp_matches", "regexp_replace", "regexp_extract",
   "date_trunc", "date_diff", "date_sub", "make_date", "last_day", "dayname", "monthname",
+  "epoch", "epoch_ms", "to_timestamp", "md5", "sha256", "ascii", "chr", "printf", "format",
 ]);
 
 function signature(name: string, parts: string[]): string {

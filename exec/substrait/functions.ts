@@ -161,6 +161,15 @@ const SCALAR: Record<string, Render> = {
   last_day: call("last_day"),
   dayname: call("dayname"),
   monthname: call("monthname"),
+  epoch: call("epoch"),
+  epoch_ms: call("epoch_ms"),
+  to_timestamp: call("to_timestamp"),
+  md5: call("md5"),
+  sha256: call("sha256"),
+  ascii: call("ascii"),
+  chr: call("chr"),
+  printf: call("printf"),
+  format: call("format"),
 };
 
 /** Functions whose DuckDB result already is the boolean the plan declares: no cast needed. */

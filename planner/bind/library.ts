@@ -133,7 +133,7 @@ const sign: FunctionBinder = (args, site) => {
 
 /** A function of strings (and integers where `shape` says "i32"/"i64") to `result`. */
 const ofStrings =
-  (fn: string, shape: readonly ("str" | "i32" | "i64")[], result: "string" | "i64" | "boolean", optional = 0): FunctionBinder =>
+  (fn: string, shape: readonly ("str" | "i32" | "i64")[], result: "string" | "i32" | "i64" | "boolean", optional = 0): FunctionBinder =>
   (args, site) => {
     arity(args, site, shape.length - optional, shape.length);
     const bound = args.map((a, i) => (shape[i] === "str" ? text(a, site) : integer(a, site, shape[i] as "i32" | "i64")));
@@ -179,6 +179,7 @@ const DATE_PARTS: Record<string, { component: string; indexing?: "ONE" | "ZERO";
 
 /** EXTRACT(part FROM x), date_part('part', x) and year(x), month(x), …: a BIGINT. */
 export function extractPart(part: string, source: Expr, site: FunctionSite): Expr {
+  if (part.toLowerCase() === "epoch") return epochOf("epoch")([source], site);
   const known = DATE_PARTS[part.toLowerCase()];
   if (!known) throw new UnsupportedError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part}`, site.position);
   if (source.type.kind !== "date" && !isTimestamp(source.type) && source.type.kind !== "timestamp_ns") {
@@ -263,6 +264,41 @@ const ofDate =
     return call(fn, [x], type(result, x.type.nullable));
   };
 
+/** epoch(x): seconds since 1970-01-01 00:00 UTC as a DOUBLE; epoch_ms(x): milliseconds, a BIGINT. */
+const epochOf =
+  (fn: "epoch" | "epoch_ms"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    const x = dateOrTimestamp(args[0], site);
+    return call(fn, [x], type(fn === "epoch" ? "fp64" : "i64", x.type.nullable));
+  };
+
+/** to_timestamp(seconds): the instant that many seconds after 1970-01-01 00:00 UTC. */
+const toTimestamp: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  const seconds = double(args[0], site);
+  return call("to_timestamp", [seconds], type("timestamp_tz", seconds.type.nullable));
+};
+
+/** printf(format, values…) and format(format, values…): text of values of any type. */
+const formatted =
+  (fn: "printf" | "format"): FunctionBinder =>
+  (args, site) => {
+    if (args.length < 1) throw new UserError(`${site.name} needs a format`, site.position);
+    const [format, ...values] = args;
+    const f = text(format, site);
+    for (const v of values) {
+      if (v.type.kind === "binary" || v.type.kind === "interval_year" || v.type.kind === "interval_day") throw new UnsupportedError(`${site.name} of ${typeName(v.type)}`, site.position);
+    }
+    return call(fn, [f, ...values], type("string", anyNullable([f])));
+  };
+
+const chr: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  const code = integer(args[0], site, "i32");
+  return call("chr", [code], type("string", code.type.nullable));
+};
+
 // ---------------------------------------------------------------- the table
 
 const LIBRARY = new Map<string, FunctionBinder>([
@@ -295,6 +331,12 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["regexp_matches", ofStrings("regexp_matches", ["str", "str", "str"], "boolean", 1)],
   ["regexp_replace", ofStrings("regexp_replace", ["str", "str", "str", "str"], "string", 1)],
   ["regexp_extract", ofStrings("regexp_extract", ["str", "str", "i32"], "string", 1)],
+  ["md5", ofStrings("md5", ["str"], "string")],
+  ["sha256", ofStrings("sha256", ["str"], "string")],
+  ["ascii", ofStrings("ascii", ["str"], "i32")],
+  ["chr", chr],
+  ["printf", formatted("printf")],
+  ["format", formatted("format")],
   // dates
   ["year", partFunction("year")],
   ["quarter", partFunction("quarter")],
@@ -323,4 +365,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["last_day", ofDate("last_day", "date")],
   ["dayname", ofDate("dayname", "string")],
   ["monthname", ofDate("monthname", "string")],
+  ["epoch", epochOf("epoch")],
+  ["epoch_ms", epochOf("epoch_ms")],
+  ["to_timestamp", toTimestamp],
 ]);
