@@ -1394,6 +1394,9 @@ function isStar(ast: AstNode): boolean {
   return ast?.type === "star" || ast?.value === "*" || (ast?.type === "column_ref" && ast.column === "*");
 }
 
+/** Aggregates of a value and a second argument (the other value, or the quantile). */
+const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "quantile", "quantile_cont", "quantile_disc"]);
+
 /** Aggregates whose result depends on the order of their rows: they take ORDER BY inside. */
 const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
 
@@ -1416,7 +1419,7 @@ function fractionOf(e: Expr | undefined, name: string, position: SourcePosition 
 /** An aggregate with DuckDB's result type; avg is sum/count in double, as DuckDB computes it. */
 function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, position: SourcePosition | undefined, order: readonly SortKey[] = []): Expr {
   const [arg] = args;
-  const expected = name === "arg_min" || name === "arg_max" || name === "argmin" || name === "argmax" || name === "min_by" || name === "max_by" || name.startsWith("quantile") ? 2 : 1;
+  const expected = TWO_ARGUMENT_AGGREGATES.has(name) ? 2 : 1;
   if (ORDERED_AGGREGATES.has(name)) {
     if (args.length < 1 || args.length > 2) throw new UserError(`${name} takes 1 or 2 arguments, not ${args.length}`, position);
     // The separator: a constant string, ',' when left out (DuckDB's default).
@@ -1469,7 +1472,7 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     }
     case "bool_and":
     case "bool_or":
-      return agg(name === "bool_or" ? "bool_or" : "bool_and", type("boolean"), [requireBoolean(arg, name, position)]);
+      return agg(name, type("boolean"), [requireBoolean(arg, name, position)]);
     case "stddev":
     case "stddev_samp":
     case "stddev_pop":
@@ -1506,7 +1509,7 @@ function windowOnly(name: string, args: readonly Expr[], position: SourcePositio
   const arity = (min: number, max = min) => {
     if (args.length < min || args.length > max) throw new UserError(`${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, not ${args.length}`, position);
   };
-  /** A positive integer constant (ntile's buckets, nth_value's position, lag's offset). */
+  /** An integer constant of at least `least` (ntile's buckets, nth_value's position, lag's offset). */
   const count = (e: Expr, what: string, least: number) => {
     const value = integerConstant(e);
     if (value === undefined || value < least) throw new UserError(`${name}'s ${what} must be an integer constant of at least ${least}`, position);
