@@ -569,7 +569,11 @@ export class TrustqlNode {
     } catch (error) {
       const message = (error as Error).message;
       if (clientGone.signal.aborted) return this.#log("info", "query_cancelled", { reason: "the client went away" });
-      if (isUserError(error)) return reply(400, { error: message });
+      if (isUserError(error)) {
+        // The query's own mistake (a pattern DuckDB cannot read, text that is no number): no node's fault.
+        this.#log("info", "query_refused", { error: message });
+        return reply(400, { error: message });
+      }
       this.#log("error", "query_failed", { error: message });
       reply(500, { error: message });
     }
