@@ -7,6 +7,9 @@
 //                                            a join with the aggregate grouped by the correlated
 //                                            columns (correlated by equalities; for counts, a left
 //                                            join that substitutes the value over no rows)
+//   x IN (uncorrelated) as a value         → left join with its distinct values, and a cross join
+//                                            with its row and non-NULL counts (a mark, below)
+//   EXISTS (uncorrelated) as a value       → cross join with its row count
 // Everything else stays a Substrait subquery expression with outer references.
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure, Subquery } from "../logical.ts";
 import {
@@ -28,7 +31,7 @@ import {
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
-import { and, call, castTo, compare, isNull, or } from "./operators.ts";
+import { and, call, caseExpr, castTo, compare, isNull, or } from "./operators.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
 
 /** Functions whose result is NULL whenever an argument is. */
@@ -188,20 +191,63 @@ export function decorrelateScalarSubqueries(
 ): { plan: LogicalPlan; exprs: Expr[] } {
   let current = plan;
   const out = exprs.map((e) => {
-    const replacements = new Map<Subquery, Expr>();
+    // By the subquery's plan: rewriting bottom-up copies a subquery node whose needle it maps.
+    const replacements = new Map<LogicalPlan, Expr>();
     visitExpr(e, (x) => {
-      if (x.kind !== "subquery" || x.op !== "scalar" || replacements.has(x)) return;
+      if (x.kind !== "subquery" || replacements.has(x.plan)) return;
       const rejecting = nullRejecting && isNullRejectingPath(e, x);
-      const result = scalarJoin(current, x, ids, rejecting);
+      const result = x.op === "scalar" ? scalarJoin(current, x, ids, rejecting) : markJoin(current, x, ids);
       if (result) {
         current = result.plan;
-        replacements.set(x, result.value);
+        replacements.set(x.plan, result.value);
       }
     });
     if (replacements.size === 0) return e;
-    return mapExpr(e, (x) => (x.kind === "subquery" && replacements.has(x as Subquery) ? replacements.get(x as Subquery)! : x));
+    return mapExpr(e, (x) => (x.kind === "subquery" && replacements.has(x.plan) ? replacements.get(x.plan)! : x));
   });
   return { plan: current, exprs: out };
+}
+
+/**
+ * An uncorrelated `x IN (S)` or `EXISTS (S)` where its value is read (a select list, an OR): as
+ * columns of joins. IN is TRUE where S holds x; otherwise FALSE when S is empty, NULL when x is
+ * NULL or S holds a NULL, else FALSE: a left join with S's distinct values finds the match, a
+ * cross join with S's row and non-NULL counts (one row) decides the rest. EXISTS is S's row count
+ * above 0. Both stay hash joins a cluster can run.
+ */
+function markJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: LogicalPlan; value: Expr } | undefined {
+  if (freeColumns(sub.plan).size > 0) return undefined;
+  const rows = ids.column("subquery_rows", type("i64", false));
+  const countOf = (input: LogicalPlan, measures: Measure[]): LogicalPlan => ({ kind: "aggregate", input, groups: [], measures, phase: "single" });
+  const zero = literal(0n, type("i64", false));
+  if (sub.op === "exists") {
+    const counted = countOf(sub.plan, [{ column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } }]);
+    return { plan: { kind: "join", joinType: "inner", left: plan, right: counted, condition: undefined }, value: compare("gt", columnRef(rows), zero, undefined) };
+  }
+  const needle = sub.needle!;
+  const [target] = outputColumns(sub.plan);
+  const value = ids.column(target.name, target.type);
+  const distinct: LogicalPlan = { kind: "aggregate", input: sub.plan, groups: [{ column: value, expr: columnRef(target) }], measures: [], phase: "single" };
+  const copy = freshCopy(sub.plan, ids);
+  const nonNull = ids.column("subquery_non_null", type("i64", false));
+  const counts = countOf(copy, [
+    { column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } },
+    { column: nonNull, call: { fn: "count", args: [columnRef(outputColumns(copy)[0])], distinct: false, type: nonNull.type } },
+  ]);
+  const counted: LogicalPlan = { kind: "join", joinType: "inner", left: plan, right: counts, condition: undefined };
+  const equality = call("equal", [needle, columnRef(value)], type("boolean", needle.type.nullable || value.type.nullable));
+  const marked: LogicalPlan = { kind: "join", joinType: "left", left: counted, right: distinct, condition: equality };
+  const bool = (v: boolean | null) => literal(v, type("boolean", v === null));
+  const mark = caseExpr(
+    [
+      { when: isNull(columnRef({ ...value, type: withNullable(value.type, true) }), true), then: bool(true) },
+      { when: compare("equal", columnRef(rows), zero, undefined), then: bool(false) },
+      { when: or([isNull(needle, false), compare("lt", columnRef(nonNull), columnRef(rows), undefined)]), then: bool(null) },
+    ],
+    bool(false),
+    undefined,
+  );
+  return { plan: marked, value: mark };
 }
 
 /** Whether a NULL from `target` makes the whole predicate `e` NULL. */
