@@ -27,6 +27,7 @@ import {
   exprChildren,
   exprKey,
   mapExpr,
+  freeColumns,
   outputColumns,
   visitExpr,
   windowKey,
@@ -47,6 +48,7 @@ import {
 import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTimestamp, parseTimestampTz } from "./literals.ts";
 import {
   COMPARISON_OPERATORS,
+  type ComparisonOp,
   and,
   arithmetic,
   call,
@@ -914,11 +916,12 @@ class Binder {
             const quantifier = functionName(ast.right) === "all" ? "all" : "any";
             const subquery = ast.right.args?.value?.[0];
             // = ANY is IN and <> ALL is NOT IN, with the same NULL rules; the other comparisons are not yet.
-            if (subquery?.ast && ast.right.args.value.length === 1 && ((comparison === "equal" && quantifier === "any") || (comparison === "not_equal" && quantifier === "all"))) {
+            if (!subquery?.ast || ast.right.args.value.length !== 1) throw new UnsupportedError(`${op} ${functionName(ast.right).toUpperCase()} of a list`, position);
+            if ((comparison === "equal" && quantifier === "any") || (comparison === "not_equal" && quantifier === "all")) {
               const e = this.subquery("in", subquery.ast, this.expr(ast.left, ctx), ctx, position);
               return quantifier === "any" ? e : not(e);
             }
-            throw new UnsupportedError(`${op} ${functionName(ast.right).toUpperCase()} (subquery)`, position);
+            return this.quantifiedComparison(comparison, quantifier, this.expr(ast.left, ctx), subquery.ast, ctx, position, `${op} ${functionName(ast.right).toUpperCase()} (subquery)`);
           }
           return compare(comparison, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
         }
@@ -957,6 +960,59 @@ class Binder {
       target = columnRef(column);
     }
     return { kind: "subquery", op, plan, needle: n, type: type("boolean", n.type.nullable || target.type.nullable) };
+  }
+
+  /**
+   * `x op ANY (S)` and `x op ALL (S)` for an uncorrelated S, from S's row count, non-NULL count,
+   * least and greatest value (each a scalar aggregate, so each a cross join with one row):
+   * ANY is TRUE when x beats S's easiest value, ALL is FALSE when x fails its hardest; S empty
+   * gives ANY FALSE and ALL TRUE; otherwise a NULL x, or a NULL in S where nothing decided,
+   * gives NULL, as SQL says.
+   */
+  quantifiedComparison(comparison: ComparisonOp, quantifier: "any" | "all", value: Expr, ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined, what: string): Expr {
+    const sub = this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
+    const columns = outputColumns(sub.plan);
+    if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
+    if (freeColumns(sub.plan).size > 0) throw new UnsupportedError(`${what} correlated with the outer query`, position);
+    const [x] = unify(value, columnRef(columns[0]), "compare", position);
+    /** One aggregate of S's value, as a scalar subquery over S's own copy. */
+    const over = (fn: "count" | "min" | "max", star = false): Expr => {
+      const copied = new Map<ColumnId, ColumnDef>();
+      const input = freshCopy(sub.plan, this.ids, copied);
+      const column = outputColumns(input)[0];
+      const [, target] = unify(x, columnRef(column), "compare", position);
+      const t = fn === "count" ? type("i64", false) : withNullable(target.type, true);
+      const measure = this.ids.column(fn, t);
+      const plan: LogicalPlan = { kind: "aggregate", input, groups: [], measures: [{ column: measure, call: { fn, args: star ? [] : [target], distinct: false, type: t } }], phase: "single" };
+      return { kind: "subquery", op: "scalar", plan, type: withNullable(t, true) };
+    };
+    const rows = over("count", true);
+    const nonNull = over("count");
+    const zero = literal(0n, type("i64", false));
+    const bool = (v: boolean | null) => literal(v, type("boolean", v === null));
+    // Where x meets every non-NULL value of S (ALL) or some (ANY): against the least or the greatest.
+    const against = (bound: "min" | "max") => compare(comparison, x, over(bound), position);
+    const lowFirst = comparison === "lt" || comparison === "lte";
+    let decided: Expr;
+    if (comparison === "equal" || comparison === "not_equal") {
+      // = ALL: every value is x (least and greatest both); <> ANY: some value is not x.
+      decided = not(and([compare("equal", x, over("min"), position), compare("equal", x, over("max"), position)]));
+    } else {
+      // ANY: x beats S's easiest value (the greatest for <, the least for >); ALL: it beats the hardest.
+      decided = quantifier === "any" ? against(lowFirst ? "max" : "min") : not(against(lowFirst ? "min" : "max"));
+    }
+    // `decided` is TRUE when the answer is settled by S's non-NULL values (ANY: TRUE; ALL: FALSE).
+    const settled = quantifier === "any" ? bool(true) : bool(false);
+    return caseExpr(
+      [
+        { when: compare("equal", rows, zero, position), then: bool(quantifier === "all") },
+        { when: isNull(x, false), then: bool(null) },
+        { when: and([compare("gt", nonNull, zero, position), decided]), then: settled },
+        { when: compare("lt", nonNull, rows, position), then: bool(null) },
+      ],
+      bool(quantifier === "all"),
+      position,
+    );
   }
 
   func(ast: AstNode, ctx: ExprContext): Expr {
