@@ -35,6 +35,11 @@ const RESYNC_ATTEMPTS = 10;
 const RESYNC_INTERVAL_MS = 1_000;
 /** How often a node checks for chunks it should now hold (a holder having left). */
 const REPLICATE_INTERVAL_MS = 3_000;
+/**
+ * How long a chunk no recorded dataset holds any more (its dataset replaced by a newer version)
+ * stays: queries planned on the old version may still read it.
+ */
+const UNREFERENCED_CHUNK_GRACE_MS = 10 * 60_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
 const MAX_WAITERS = 10_000;
@@ -133,6 +138,8 @@ export class TrustqlNode {
   /** A re-replication pass is running; `#replicateAgain`: another was asked for meanwhile. */
   #replicating = false;
   #replicateAgain = false;
+  /** Chunks no recorded dataset holds, by when this node first found them so (see #removeUnreferencedChunks). */
+  readonly #unreferencedSince = new Map<string, number>();
   #stopping = false;
   readonly #metrics = new Metrics();
   /** How many open transactions still admit a client's submission (see admission.ts). */
@@ -306,6 +313,7 @@ export class TrustqlNode {
     this.#replicating = true;
     this.#queries
       .replicate()
+      .then(() => this.#removeUnreferencedChunks(Date.now()))
       .catch((error) => this.#log("warn", "replicate_failed", { error: String((error as Error).message) }))
       .finally(() => {
         this.#replicating = false;
@@ -314,6 +322,22 @@ export class TrustqlNode {
           this.#replicate();
         }
       });
+  }
+
+  /** Removes the chunks no recorded dataset has held for UNREFERENCED_CHUNK_GRACE_MS (counted from when this node first saw it so). */
+  #removeUnreferencedChunks(nowMs: number): void {
+    const unreferenced = new Set(this.#datasets.unreferencedChunks());
+    for (const hash of this.#unreferencedSince.keys()) if (!unreferenced.has(hash)) this.#unreferencedSince.delete(hash);
+    for (const hash of unreferenced) {
+      const since = this.#unreferencedSince.get(hash) ?? nowMs;
+      if (nowMs - since < UNREFERENCED_CHUNK_GRACE_MS) {
+        this.#unreferencedSince.set(hash, since);
+        continue;
+      }
+      this.#datasets.removeChunk(hash);
+      this.#unreferencedSince.delete(hash);
+      this.#log("info", "chunk_removed", { chunk: hash, reason: "no recorded dataset holds it" });
+    }
   }
 
   countStall(): void {
@@ -395,7 +419,7 @@ export class TrustqlNode {
     if (req.method === "POST" && url.pathname === "/v1/query") return this.#query(req, res);
     if (req.method === "POST" && url.pathname === "/v1/plan") return this.#plan(req, res);
     if (req.method === "GET" && url.pathname === "/v1/datasets") return this.#listDatasets(res);
-    if (req.method === "GET" && url.pathname === "/v1/chunks") return json(res, 200, { chunks: this.#datasets.heldChunks() });
+    if (req.method === "GET" && url.pathname === "/v1/chunks") return json(res, 200, { chunks: this.#datasets.heldChunks(), unreferenced: this.#datasets.unreferencedChunks() });
     if (req.method !== "GET") return json(res, 405, { error: `${req.method} is not served here` });
     if (url.pathname === "/v1/health") return json(res, 200, { ok: true, ...this.info, committed: this.#store.transactionCount(), peers: this.#network.connectedPeers().length });
     if (url.pathname === "/metrics") {

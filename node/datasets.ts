@@ -29,7 +29,9 @@ export class DatasetStore {
   /** Each dataset's tables as the planner sees them (a manifest never changes once recorded). */
   readonly #catalogTables = new Map<string, CatalogTable[]>();
   /** The chunks of the recorded datasets' tables every node holds (isHeldEverywhere). */
-  readonly #everywhereChunks = new Set<string>();
+  #everywhereChunks = new Set<string>();
+  /** Every chunk of the recorded datasets (the newest manifest per name). */
+  #referenced = new Set<string>();
 
   constructor(dataDir: string) {
     this.#chunks = join(dataDir, "chunks");
@@ -58,6 +60,25 @@ export class DatasetStore {
     return existsSync(this.chunkFile(hash));
   }
 
+  /** Every chunk a recorded dataset's tables hold. */
+  referencedChunks(): ReadonlySet<string> {
+    return this.#referenced;
+  }
+
+  /**
+   * Chunks held here that no recorded dataset holds: what a dataset replaced by a newer version
+   * left (a node fetches a dataset's chunks only once it has recorded its manifest).
+   */
+  unreferencedChunks(): string[] {
+    return this.heldChunks().filter((hash) => !this.#referenced.has(hash));
+  }
+
+  /** Removes a chunk no recorded dataset holds (see unreferencedChunks). */
+  removeChunk(hash: string): void {
+    if (this.#referenced.has(hash)) throw new UserError(`chunk ${hash.slice(0, 12)} belongs to a recorded dataset`);
+    rmSync(this.chunkFile(hash), { force: true });
+  }
+
   /** Keeps a chunk if its bytes hash to its name; false (and nothing kept) if they do not. */
   putChunk(hash: string, bytes: Uint8Array): boolean {
     const file = this.chunkFile(hash);
@@ -81,9 +102,17 @@ export class DatasetStore {
   #remember(dataset: RecordedDataset): void {
     this.#datasets.set(dataset.manifest.name, dataset);
     this.#catalogTables.set(dataset.manifest.name, catalogTables(dataset.manifest));
-    for (const table of readManifest(dataset.manifest)) {
-      if (isHeldEverywhere({ rowCount: table.rows })) for (const chunk of table.chunks) this.#everywhereChunks.add(chunk.hash);
+    // From every recorded dataset again: a replaced version's chunks belong to none.
+    const [referenced, everywhere] = [new Set<string>(), new Set<string>()];
+    for (const { manifest } of this.#datasets.values()) {
+      for (const table of readManifest(manifest)) {
+        for (const chunk of table.chunks) {
+          referenced.add(chunk.hash);
+          if (isHeldEverywhere({ rowCount: table.rows })) everywhere.add(chunk.hash);
+        }
+      }
     }
+    [this.#referenced, this.#everywhereChunks] = [referenced, everywhere];
   }
 
   /** Whether the chunk belongs to a recorded table that every node holds. */

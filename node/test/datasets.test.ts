@@ -1,0 +1,47 @@
+// A node's dataset store: which chunks a newer version of a dataset leaves behind.
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { NamedStruct } from "../../proto/index.ts";
+import { DatasetStore } from "../datasets.ts";
+import { buildManifest } from "../manifest.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function chunk(text: string) {
+  const bytes = new TextEncoder().encode(text);
+  return { bytes, hash: createHash("sha256").update(bytes).digest("hex") };
+}
+
+const schema = NamedStruct.fromPartial({ names: ["x"], struct: { types: [{ i64: { nullability: 2 } }], nullability: 2 } });
+function manifest(name: string, hashes: string[]) {
+  const chunks = hashes.map((hash) => ({ hash, file: "", rows: 1, bytes: 1, stats: {} }));
+  return buildManifest(name, [{ name: "t", schema, chunks }], ["peer-a"], 1);
+}
+
+describe("a node's datasets", () => {
+  it("finds the chunks a replaced version of a dataset left, and only those", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustql-datasets-"));
+    dirs.push(dir);
+    const store = new DatasetStore(dir);
+    const [a, b, c, other] = [chunk("a"), chunk("b"), chunk("c"), chunk("other")];
+    for (const k of [a, b, c, other]) expect(store.putChunk(k.hash, k.bytes)).toBe(true);
+    store.record(manifest("d", [a.hash, b.hash]), "01".repeat(32), 0);
+    store.record(manifest("e", [other.hash]), "02".repeat(32), 0);
+    // c was never part of a dataset here; a and b are.
+    expect(store.unreferencedChunks()).toEqual([c.hash]);
+    store.record(manifest("d", [b.hash, c.hash]), "03".repeat(32), 0);
+    expect(store.unreferencedChunks()).toEqual([a.hash]);
+    expect(() => store.removeChunk(b.hash)).toThrow(/belongs to a recorded dataset/);
+    store.removeChunk(a.hash);
+    expect(store.hasChunk(a.hash)).toBe(false);
+    expect(store.unreferencedChunks()).toEqual([]);
+    // A restart reads the newest manifest per name: the same chunks are referenced.
+    expect([...new DatasetStore(dir).referencedChunks()].sort()).toEqual([b.hash, c.hash, other.hash].sort());
+  });
+});
