@@ -36,8 +36,8 @@ const RESYNC_INTERVAL_MS = 1_000;
 /** How often a node checks for chunks it should now hold (a holder having left). */
 const REPLICATE_INTERVAL_MS = 3_000;
 /**
- * How long a chunk no recorded dataset holds any more (its dataset replaced by a newer version)
- * stays: queries planned on the old version may still read it.
+ * How long a chunk a replaced dataset version left (no recorded dataset holds it) stays: queries
+ * planned on the old version may still read it.
  */
 const UNREFERENCED_CHUNK_GRACE_MS = 10 * 60_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
@@ -138,7 +138,7 @@ export class TrustqlNode {
   /** A re-replication pass is running; `#replicateAgain`: another was asked for meanwhile. */
   #replicating = false;
   #replicateAgain = false;
-  /** Chunks no recorded dataset holds, by when this node first found them so (see #removeUnreferencedChunks). */
+  /** Orphaned chunks (DatasetStore.orphanedChunks), by when this node first found them so. */
   readonly #unreferencedSince = new Map<string, number>();
   #stopping = false;
   readonly #metrics = new Metrics();
@@ -324,9 +324,9 @@ export class TrustqlNode {
       });
   }
 
-  /** Removes the chunks no recorded dataset has held for UNREFERENCED_CHUNK_GRACE_MS (counted from when this node first saw it so). */
+  /** Removes the chunks a replaced dataset version left once orphaned for UNREFERENCED_CHUNK_GRACE_MS (counted from when this node first found them so). */
   #removeUnreferencedChunks(nowMs: number): void {
-    const unreferenced = new Set(this.#datasets.unreferencedChunks());
+    const unreferenced = new Set(this.#datasets.orphanedChunks());
     for (const hash of this.#unreferencedSince.keys()) if (!unreferenced.has(hash)) this.#unreferencedSince.delete(hash);
     for (const hash of unreferenced) {
       const since = this.#unreferencedSince.get(hash) ?? nowMs;
@@ -336,7 +336,7 @@ export class TrustqlNode {
       }
       this.#datasets.removeChunk(hash);
       this.#unreferencedSince.delete(hash);
-      this.#log("info", "chunk_removed", { chunk: hash, reason: "no recorded dataset holds it" });
+      this.#log("info", "chunk_removed", { chunk: hash, reason: "its dataset was replaced by a version without it" });
     }
   }
 
@@ -419,7 +419,7 @@ export class TrustqlNode {
     if (req.method === "POST" && url.pathname === "/v1/query") return this.#query(req, res);
     if (req.method === "POST" && url.pathname === "/v1/plan") return this.#plan(req, res);
     if (req.method === "GET" && url.pathname === "/v1/datasets") return this.#listDatasets(res);
-    if (req.method === "GET" && url.pathname === "/v1/chunks") return json(res, 200, { chunks: this.#datasets.heldChunks(), unreferenced: this.#datasets.unreferencedChunks() });
+    if (req.method === "GET" && url.pathname === "/v1/chunks") return json(res, 200, { chunks: this.#datasets.heldChunks(), orphaned: this.#datasets.orphanedChunks() });
     if (req.method !== "GET") return json(res, 405, { error: `${req.method} is not served here` });
     if (url.pathname === "/v1/health") return json(res, 200, { ok: true, ...this.info, committed: this.#store.transactionCount(), peers: this.#network.connectedPeers().length });
     if (url.pathname === "/metrics") {

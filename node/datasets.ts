@@ -32,6 +32,12 @@ export class DatasetStore {
   #everywhereChunks = new Set<string>();
   /** Every chunk of the recorded datasets (the newest manifest per name). */
   #referenced = new Set<string>();
+  /**
+   * Chunks of a dataset version replaced since this store opened that no recorded dataset holds.
+   * Only these are ever removed: a chunk no manifest names yet may be on its way into one (the
+   * client uploads a dataset's chunks before its manifest is recorded).
+   */
+  readonly #orphaned = new Set<string>();
 
   constructor(dataDir: string) {
     this.#chunks = join(dataDir, "chunks");
@@ -65,18 +71,16 @@ export class DatasetStore {
     return this.#referenced;
   }
 
-  /**
-   * Chunks held here that no recorded dataset holds: what a dataset replaced by a newer version
-   * left (a node fetches a dataset's chunks only once it has recorded its manifest).
-   */
-  unreferencedChunks(): string[] {
-    return this.heldChunks().filter((hash) => !this.#referenced.has(hash));
+  /** Chunks held here that a replaced version of a dataset left and no recorded dataset holds. */
+  orphanedChunks(): string[] {
+    return [...this.#orphaned].filter((hash) => !this.#referenced.has(hash) && this.hasChunk(hash)).sort();
   }
 
-  /** Removes a chunk no recorded dataset holds (see unreferencedChunks). */
+  /** Removes an orphaned chunk (see orphanedChunks). */
   removeChunk(hash: string): void {
     if (this.#referenced.has(hash)) throw new UserError(`chunk ${hash.slice(0, 12)} belongs to a recorded dataset`);
     rmSync(this.chunkFile(hash), { force: true });
+    this.#orphaned.delete(hash);
   }
 
   /** Keeps a chunk if its bytes hash to its name; false (and nothing kept) if they do not. */
@@ -93,10 +97,10 @@ export class DatasetStore {
     writeDurably(join(this.#manifests, `${manifest.name}@${txHash}@${outputIndex}.manifest`), encode(DatasetManifest, manifest));
     // One file per name, so a restart loads the newest, not whichever the directory lists first.
     const older = this.#datasets.get(manifest.name);
-    if (older && (older.txHash !== txHash || older.outputIndex !== outputIndex)) {
-      rmSync(join(this.#manifests, `${manifest.name}@${older.txHash}@${older.outputIndex}.manifest`), { force: true });
-    }
+    const replaced = older && (older.txHash !== txHash || older.outputIndex !== outputIndex) ? older : undefined;
+    if (replaced) rmSync(join(this.#manifests, `${manifest.name}@${replaced.txHash}@${replaced.outputIndex}.manifest`), { force: true });
     this.#remember({ manifest, txHash, outputIndex });
+    if (replaced) for (const table of readManifest(replaced.manifest)) for (const chunk of table.chunks) if (!this.#referenced.has(chunk.hash)) this.#orphaned.add(chunk.hash);
   }
 
   #remember(dataset: RecordedDataset): void {

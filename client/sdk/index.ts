@@ -82,8 +82,8 @@ export class NodeClient {
     if (!response.ok) throw new UserError(`${this.url} refused chunk ${hash.slice(0, 12)}: ${((await response.json()) as { error?: string }).error ?? response.status}`);
   }
 
-  /** The chunks this node holds, and which of them no recorded dataset holds (left by a replaced version, removed after a grace period). */
-  chunks(): Promise<{ chunks: string[]; unreferenced: string[] }> {
+  /** The chunks this node holds, and which of them a replaced dataset version left (removed after a grace period). */
+  chunks(): Promise<{ chunks: string[]; orphaned: string[] }> {
     return this.#get("/v1/chunks");
   }
 

@@ -29,18 +29,24 @@ describe("a node's datasets", () => {
     const dir = mkdtempSync(join(tmpdir(), "trustql-datasets-"));
     dirs.push(dir);
     const store = new DatasetStore(dir);
-    const [a, b, c, other] = [chunk("a"), chunk("b"), chunk("c"), chunk("other")];
-    for (const k of [a, b, c, other]) expect(store.putChunk(k.hash, k.bytes)).toBe(true);
+    const [a, b, c, other, uploading] = [chunk("a"), chunk("b"), chunk("c"), chunk("other"), chunk("uploading")];
+    for (const k of [a, b, c, other, uploading]) expect(store.putChunk(k.hash, k.bytes)).toBe(true);
     store.record(manifest("d", [a.hash, b.hash]), "01".repeat(32), 0);
     store.record(manifest("e", [other.hash]), "02".repeat(32), 0);
-    // c was never part of a dataset here; a and b are.
-    expect(store.unreferencedChunks()).toEqual([c.hash]);
+    expect(store.orphanedChunks()).toEqual([]);
+    // d's new version drops a and takes c; `uploading` (no manifest names it yet) is never an orphan.
     store.record(manifest("d", [b.hash, c.hash]), "03".repeat(32), 0);
-    expect(store.unreferencedChunks()).toEqual([a.hash]);
+    expect(store.orphanedChunks()).toEqual([a.hash]);
     expect(() => store.removeChunk(b.hash)).toThrow(/belongs to a recorded dataset/);
     store.removeChunk(a.hash);
     expect(store.hasChunk(a.hash)).toBe(false);
-    expect(store.unreferencedChunks()).toEqual([]);
+    expect(store.orphanedChunks()).toEqual([]);
+    // A chunk orphaned and then named again by a newer version is not removed.
+    store.record(manifest("d", [b.hash]), "04".repeat(32), 0);
+    expect(store.orphanedChunks()).toEqual([c.hash]);
+    store.record(manifest("d", [b.hash, c.hash]), "05".repeat(32), 0);
+    expect(store.orphanedChunks()).toEqual([]);
+    expect(store.hasChunk(uploading.hash)).toBe(true);
     // A restart reads the newest manifest per name: the same chunks are referenced.
     expect([...new DatasetStore(dir).referencedChunks()].sort()).toEqual([b.hash, c.hash, other.hash].sort());
   });
