@@ -99,6 +99,8 @@ interface ExprContext {
   readonly windows: boolean;
   readonly ctes: Ctes;
   readonly depth: number;
+  /** The block's WINDOW clause: its windows by name (OVER w). */
+  readonly namedWindows?: ReadonlyMap<string, AstNode>;
 }
 
 /** Makes fresh column ids; one per planned query, so ids never collide within a plan. */
@@ -327,13 +329,19 @@ class Binder {
     const position = this.here(ast);
     if (ast.type !== "select") throw new UnsupportedError(`${String(ast.type).toUpperCase()} in a query`, position);
     if (ast.into?.position) throw new UnsupportedError("SELECT INTO", position);
-    if (ast.window) throw new UnsupportedError("named WINDOW clause", position);
+    const namedWindows = new Map<string, AstNode>();
+    for (const named of ast.window?.expr ?? []) {
+      const name = String(named.name).toLowerCase();
+      if (namedWindows.has(name)) throw new UserError(`window ${named.name} is defined twice`, position);
+      if (typeof named.as_window_specification === "string") throw new UnsupportedError("a named window defined by another", position);
+      namedWindows.set(name, named.as_window_specification);
+    }
     if (ast.options) throw new UnsupportedError("SELECT options", position);
 
     // FROM
     let { plan, items } = ast.from ? this.fromClause(ast.from, outer, ctes, depth) : { plan: oneRow(), items: [] as ScopeItem[] };
     const scope = new Scope(items, outer);
-    const context = (clause: string, aggregates: boolean, windows: boolean): ExprContext => ({ scope, clause, aggregates, windows, ctes, depth });
+    const context = (clause: string, aggregates: boolean, windows: boolean): ExprContext => ({ scope, clause, aggregates, windows, ctes, depth, namedWindows });
 
     // WHERE
     if (ast.where) {
@@ -1239,8 +1247,10 @@ class Binder {
     const name = rankVariant(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
     if (!ctx.windows) throw new UserError(`window functions are not allowed in ${ctx.clause}`, position);
-    const spec = ast.over?.as_window_specification;
-    if (!spec || typeof spec === "string") throw new UnsupportedError("named windows", position);
+    const written = ast.over?.as_window_specification;
+    const spec = typeof written === "string" ? ctx.namedWindows?.get(written.toLowerCase()) : written;
+    if (typeof written === "string" && !spec) throw new UserError(`unknown window ${written}`, position);
+    if (!spec) throw new UnsupportedError("this OVER clause", position);
     const ws = spec.window_specification ?? {};
     const inner: ExprContext = { ...ctx, windows: false, clause: "a window function" };
     const partitionBy = (ws.partitionby ?? []).map((p: AstNode) => this.expr(p.expr ?? p, inner));
