@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, rankVariant, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, rankVariant, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -374,7 +374,11 @@ class Binder {
     }
 
     // GROUP BY
-    const groupAsts: AstNode[] = ast.groupby?.columns ?? (Array.isArray(ast.groupby) ? ast.groupby : []);
+    let groupAsts: AstNode[] = ast.groupby?.columns ?? (Array.isArray(ast.groupby) ? ast.groupby : []);
+    if (groupAsts.length === 1 && isByAll(groupAsts[0], this.parsed)) {
+      // GROUP BY ALL: by every select item without an aggregate, by position.
+      groupAsts = selected.flatMap((item, i) => (hasKind(item.expr, "aggregate") || hasKind(item.expr, "window") ? [] : [{ type: "number", value: i + 1 }]));
+    }
     if (ast.groupby && !Array.isArray(ast.groupby) && ast.groupby.modifiers?.some(Boolean)) {
       throw new UnsupportedError("GROUP BY modifiers", position);
     }
@@ -401,7 +405,9 @@ class Binder {
     // ORDER BY and DISTINCT ON: by output position or name, or any expression of the block
     const orderItems: { key: AstNode; index: number | undefined; expr: Expr | undefined; distinctOn?: true }[] = [];
     if (ownOrderAndLimit && ast.orderby) {
-      for (const item of ast.orderby) {
+      // ORDER BY ALL [ASC|DESC] [NULLS …]: by every select item, left to right, each so.
+      const orderAsts: AstNode[] = ast.orderby.length === 1 && isByAll(ast.orderby[0].expr, this.parsed) ? selected.map((_, i) => ({ ...ast.orderby[0], expr: { type: "number", value: i + 1 } })) : ast.orderby;
+      for (const item of orderAsts) {
         const index = this.outputIndex(item.expr, selected.map((s) => s.name), this.here(item.expr));
         orderItems.push({ key: item, index, expr: index === undefined ? this.expr(item.expr, selectContext) : undefined });
       }

@@ -26,6 +26,8 @@ export interface ParsedQuery {
   readonly ast: AstNode;
   /** The names each `* EXCLUDE (…)` of the query leaves out (see starExclusion). */
   readonly starExclusions: readonly (readonly string[])[];
+  /** Whether GROUP BY ALL or ORDER BY ALL was written (see isByAll). */
+  readonly byAll: boolean;
 }
 
 const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt: object): AstNode } };
@@ -72,7 +74,7 @@ export function parseSql(sql: string): ParsedQuery {
     throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
   }
   annotate(ast, tokens, rewritten);
-  return { sql, tokens, ast, starExclusions: rewritten.starExclusions };
+  return { sql, tokens, ast, starExclusions: rewritten.starExclusions, byAll: rewritten.byAll > 0 };
 }
 
 interface SetOpToken {
@@ -93,7 +95,12 @@ interface Rewritten {
   tryCasts: Set<number>;
   /** Offsets of PERCENT_RANK and CUME_DIST, which reached the grammar as RANK. */
   rankVariants: Set<number>;
+  /** How many GROUP BY ALL and ORDER BY ALL reached the grammar as position BY_ALL. */
+  byAll: number;
 }
+
+/** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
+export const BY_ALL = "0";
 
 /**
  * What IS DISTINCT FROM and IS NOT DISTINCT FROM reach the grammar as: its regular expression
@@ -117,6 +124,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   };
   const setOps: SetOpToken[] = [];
   const starExclusions: string[][] = [];
+  let byAll = 0;
   const tryCasts = new Set<number>();
   const rankVariants = new Set<number>();
   const distinctAggregates = new Set<number>();
@@ -234,6 +242,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(t, "RANK");
       rankVariants.add(t.offset);
     }
+    if (t.text === "ALL" && previous?.kind === "word" && previous.text === "BY" && (tokens[i - 2]?.text === "GROUP" || tokens[i - 2]?.text === "ORDER")) {
+      // The grammar has no GROUP BY ALL or ORDER BY ALL: it reads position 0, which no query can
+      // mean (positions start at 1); the binder reads it as ALL (see BY_ALL).
+      blank(t, BY_ALL);
+      byAll++;
+    }
     if (t.text === "TRY_CAST" && next?.text === "(") {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
       blank(t, "CAST");
@@ -264,7 +278,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, tryCasts, rankVariants };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, tryCasts, rankVariants, byAll };
 }
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, tryCasts, rankVariants }: Rewritten): void {
@@ -364,6 +378,11 @@ export function starExclusion(column: AstNode, parsed: Pick<ParsedQuery, "starEx
   const text = column?.expr?.type === "double_quote_string" ? String(column.expr.value) : undefined;
   const m = text === undefined ? null : /^\*(\d+)$/.exec(text);
   return m ? parsed.starExclusions[Number(m[1])] : undefined;
+}
+
+/** Whether a GROUP BY or ORDER BY item is the ALL the pre-pass wrote as position BY_ALL. */
+export function isByAll(item: AstNode, parsed: Pick<ParsedQuery, "byAll">): boolean {
+  return parsed.byAll && item?.type === "number" && String(item.value) === BY_ALL;
 }
 
 /** Whether the set operation between `node` and `node._next` carries ALL. */
