@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, rankVariant, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1223,7 +1223,7 @@ class Binder {
   }
 
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
-    const name = String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
+    const name = writtenName(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
     if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
@@ -1250,7 +1250,7 @@ class Binder {
   }
 
   windowFunction(ast: AstNode, ctx: ExprContext): Expr {
-    const name = rankVariant(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
+    const name = writtenName(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
     if (!ctx.windows) throw new UserError(`window functions are not allowed in ${ctx.clause}`, position);
     const written = ast.over?.as_window_specification;
@@ -1712,7 +1712,7 @@ function displayName(ast: AstNode, bound: Expr): string {
       return String(column);
     }
     case "aggr_func": {
-      const name = String(ast.name).toLowerCase();
+      const name = writtenName(ast) ?? String(ast.name).toLowerCase();
       const arg = ast.args?.expr;
       if (arg?.type === "star" || arg?.value === "*") return "count_star()";
       const inner = arg ? displayName(arg, bound) : "";

@@ -48,7 +48,7 @@ const SET_OP_ALL = Symbol("setOpAll");
 const DISTINCT = Symbol("distinct");
 const ZONED = Symbol("zoned");
 const TRY = Symbol("try");
-const RANK_VARIANT = Symbol("rankVariant");
+const WRITTEN_NAME = Symbol("writtenName");
 const POSITION = Symbol("position");
 
 export function parseSql(sql: string): ParsedQuery {
@@ -97,7 +97,15 @@ interface Rewritten {
   rankVariants: Set<number>;
   /** How many GROUP BY ALL and ORDER BY ALL reached the grammar as position BY_ALL. */
   byAll: number;
+  /** Offsets of aggregates written with OVER or FILTER that reached the grammar as LAG or SUM. */
+  renamedAggregates: Set<number>;
 }
+
+/** Aggregates the grammar knows only as functions: with OVER or FILTER they reach it as LAG or SUM. */
+const RENAMED_AGGREGATES = new Set([
+  "MEDIAN", "MODE", "STDDEV", "STDDEV_SAMP", "STDDEV_POP", "VARIANCE", "VAR_SAMP", "VAR_POP", "BOOL_AND", "BOOL_OR",
+  "QUANTILE", "QUANTILE_CONT", "QUANTILE_DISC", "ARG_MIN", "ARG_MAX", "ARGMIN", "ARGMAX", "MIN_BY", "MAX_BY",
+]);
 
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
 export const BY_ALL = "0";
@@ -127,6 +135,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   let byAll = 0;
   const tryCasts = new Set<number>();
   const rankVariants = new Set<number>();
+  const renamedAggregates = new Set<number>();
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -248,6 +257,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(t, BY_ALL);
       byAll++;
     }
+    if (RENAMED_AGGREGATES.has(t.text) && next?.text === "(") {
+      // The grammar takes OVER and FILTER only after calls it knows: such a call reaches it as
+      // LAG (with OVER: any argument) or SUM (with FILTER: one, not a comparison unless
+      // parenthesized), marked for the binder with its own name.
+      let close = i + 1;
+      for (let open = 0; close < tokens.length; close++) {
+        if (tokens[close].text === "(") open++;
+        else if (tokens[close].text === ")" && --open === 0) break;
+      }
+      const after = tokens[close + 1];
+      if (after?.kind === "word" && (after.text === "OVER" || after.text === "FILTER")) {
+        blank(t, after.text === "OVER" ? "LAG" : "SUM");
+        renamedAggregates.add(t.offset);
+      }
+    }
     if (t.text === "TRY_CAST" && next?.text === "(") {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
       blank(t, "CAST");
@@ -278,10 +302,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, tryCasts, rankVariants, byAll };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, tryCasts, rankVariants, renamedAggregates, byAll };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, tryCasts, rankVariants }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, tryCasts, rankVariants, renamedAggregates }: Rewritten): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -297,7 +321,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
   // A TIMESTAMPTZ literal reached the parser as a TIMESTAMP one, a TRY_CAST as a CAST (see the pre-pass).
   const matches = (t: Token | undefined, name: string) =>
     t !== undefined &&
-    ((t.kind === "word" && (t.text === name.toUpperCase() || (name === "TIMESTAMP" && t.text === "TIMESTAMPTZ") || (name === "CAST" && t.text === "TRY_CAST") || (name.toUpperCase() === "RANK" && (t.text === "PERCENT_RANK" || t.text === "CUME_DIST")))) ||
+    ((t.kind === "word" && (t.text === name.toUpperCase() || (name === "TIMESTAMP" && t.text === "TIMESTAMPTZ") || (name === "CAST" && t.text === "TRY_CAST") || (name.toUpperCase() === "RANK" && (t.text === "PERCENT_RANK" || t.text === "CUME_DIST")) || ((name.toUpperCase() === "SUM" || name.toUpperCase() === "LAG") && renamedAggregates.has(t.offset)))) ||
       (t.kind === "quoted" && t.text === name));
   const find = (parts: string[], from: number): number => {
     for (let i = from; i < tokens.length; i++) {
@@ -319,7 +343,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
       if (zonedTimestamps.has(tokens[at].offset)) node[ZONED] = true;
       if (tryCasts.has(tokens[at].offset)) node[TRY] = true;
-      if (rankVariants.has(tokens[at].offset)) node[RANK_VARIANT] = tokens[at].text.toLowerCase();
+      if (rankVariants.has(tokens[at].offset) || renamedAggregates.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
     }
   };
   const visit = (node: AstNode): void => {
@@ -395,9 +419,9 @@ export function aggregateIsDistinct(node: AstNode): boolean {
   return Boolean(node?.[DISTINCT]) || String(node?.args?.distinct ?? "").toUpperCase() === "DISTINCT";
 }
 
-/** percent_rank or cume_dist, for the RANK() that was written as one of them (see the pre-pass). */
-export function rankVariant(node: AstNode): string | undefined {
-  return node?.[RANK_VARIANT];
+/** The name a call was written with when the pre-pass gave the grammar another (RANK for percent_rank, LAG for median … OVER). */
+export function writtenName(node: AstNode): string | undefined {
+  return node?.[WRITTEN_NAME];
 }
 
 /** Whether a CAST was written TRY_CAST (see the pre-pass). */
