@@ -73,6 +73,9 @@ import { bindLibraryFunction, extractPart, integerConstant, isLibraryFunction } 
 
 const MS_PER_DAY = 86_400_000;
 
+/** Most rows a VALUES list in FROM may hold: each is a literal row of the plan. */
+const MAX_VALUES_ROWS = 10_000;
+
 /** Deepest nesting of query blocks (subqueries, derived tables, CTE references). */
 export const MAX_QUERY_DEPTH = 32;
 
@@ -673,6 +676,7 @@ class Binder {
       const sub = this.query(entry.expr.ast ?? entry.expr, outer, ctes, depth + 1);
       return this.derivedTable(sub, alias, columnAliases, position);
     }
+    if (entry.expr?.type === "values") return this.valuesTable(entry.expr, alias, columnAliases, outer, ctes, depth, position);
     if (typeof entry.table !== "string") {
       throw new UnsupportedError("this kind of FROM item", position);
     }
@@ -736,6 +740,19 @@ class Binder {
     const qualifier = alias.toLowerCase();
     const items = allColumns.map((column, i) => ({ qualifier, name: columnAliases?.[i] ?? column.name, column }));
     return { plan, items };
+  }
+
+  /** (VALUES (…), (…)) AS v(x, y): rows of constant expressions, each column of their common type (DuckDB names them col0, col1, …). */
+  valuesTable(ast: AstNode, alias: string | undefined, columnAliases: string[] | undefined, outer: Scope | undefined, ctes: Ctes, depth: number, position: SourcePosition | undefined) {
+    const ctx: ExprContext = { scope: new Scope([], outer), clause: "VALUES", aggregates: false, windows: false, ctes, depth };
+    const rows = (ast.values as AstNode[]).map((row) => (row?.type === "expr_list" ? row.value : [row]).map((v: AstNode) => this.expr(v, ctx)));
+    const width = rows[0]?.length ?? 0;
+    if (rows.some((r) => r.length !== width)) throw new UserError("each row of VALUES must have the same number of values", position);
+    if (rows.length > MAX_VALUES_ROWS) throw new UserError(`VALUES of more than ${MAX_VALUES_ROWS.toLocaleString("en")} rows`, position);
+    const unified = Array.from({ length: width }, (_, c) => unifyAll(rows.map((r) => r[c]), "mix", position));
+    const columns = unified.map((values, c) => this.ids.column(columnAliases?.[c] ?? `col${c}`, withNullable(values[0].type, values.some((v) => v.type.nullable))));
+    const plan: LogicalPlan = { kind: "values", columns, rows: rows.map((_, r) => unified.map((values) => values[r])) };
+    return this.derivedTable({ plan, names: columns.map((c) => c.name) }, alias, columnAliases, position);
   }
 
   derivedTable(sub: BoundQuery, alias: string | undefined, columnAliases: string[] | undefined, position: SourcePosition | undefined) {
