@@ -883,6 +883,12 @@ class Binder {
       case "IN":
       case "NOT IN": {
         const list = ast.right?.type === "expr_list" ? ast.right.value : [ast.right];
+        if (rowValues(ast.left)) {
+          // (a, b) IN ((1, 2), (3, 4)): equal to one of the rows.
+          if (list.length === 1 && (list[0]?.ast || list[0]?.type === "select")) throw new UnsupportedError("row values IN (subquery)", position);
+          const e = or(list.map((row: AstNode) => this.rowsEqual(ast.left, row, ctx, position)));
+          return op === "IN" ? e : not(e);
+        }
         const needle = this.expr(ast.left, ctx);
         if (list.length === 1 && (list[0]?.ast || list[0]?.type === "select")) {
           const e = this.subquery("in", list[0].ast ?? list[0], needle, ctx, position);
@@ -942,6 +948,11 @@ class Binder {
         return arithmetic(op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
       default: {
         const comparison = COMPARISON_OPERATORS[op];
+        if (comparison && (rowValues(ast.left) || rowValues(ast.right))) {
+          if (comparison !== "equal" && comparison !== "not_equal") throw new UnsupportedError(`row values compared with ${op}`, position);
+          const e = this.rowsEqual(ast.left, ast.right, ctx, position);
+          return comparison === "equal" ? e : not(e);
+        }
         if (comparison) {
           if (ast.right?.type === "function" && ["any", "all", "some"].includes(functionName(ast.right))) {
             const quantifier = functionName(ast.right) === "all" ? "all" : "any";
@@ -991,6 +1002,21 @@ class Binder {
       target = columnRef(column);
     }
     return { kind: "subquery", op, plan, needle: n, type: type("boolean", n.type.nullable || target.type.nullable) };
+  }
+
+  /**
+   * Two rows of values equal. DuckDB compares rows as structs, field by field with NULL equal to
+   * NULL: (3, NULL) = (3, NULL) is TRUE, never NULL.
+   */
+  rowsEqual(left: AstNode, right: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    const [l, r] = [rowValues(left) ?? [left], rowValues(right) ?? [right]];
+    if (l.length !== r.length) throw new UserError(`cannot compare a row of ${l.length} values with a row of ${r.length}`, position);
+    return and(
+      l.map((a, i) => {
+        const [x, y] = unify(this.expr(a, ctx), this.expr(r[i], ctx), "compare", position);
+        return call("is_not_distinct_from", [x, y], type("boolean", false));
+      }),
+    );
   }
 
   /**
@@ -1341,6 +1367,11 @@ function hasKind(e: Expr, kind: Expr["kind"]): boolean {
     if (x.kind === kind) found = true;
   });
   return found;
+}
+
+/** The values of a row written (a, b, …), if `ast` is one of at least two. */
+function rowValues(ast: AstNode): AstNode[] | undefined {
+  return ast?.type === "expr_list" && Array.isArray(ast.value) && ast.value.length > 1 ? ast.value : undefined;
 }
 
 function hasCall(e: Expr, fn: string): boolean {
