@@ -47,7 +47,6 @@ const KEYWORD_NODES: Record<string, string> = {
 const SET_OP_ALL = Symbol("setOpAll");
 const DISTINCT = Symbol("distinct");
 const ZONED = Symbol("zoned");
-const TRY = Symbol("try");
 const WRITTEN_NAME = Symbol("writtenName");
 const POSITION = Symbol("position");
 
@@ -91,14 +90,13 @@ interface Rewritten {
   zonedTimestamps: Set<number>;
   /** The names each `* EXCLUDE (…)` leaves out, by the number its marker carries (see starExclusion). */
   starExclusions: string[][];
-  /** Offsets of TRY_CAST keywords, which reached the grammar as CAST. */
-  tryCasts: Set<number>;
-  /** Offsets of PERCENT_RANK and CUME_DIST, which reached the grammar as RANK. */
-  rankVariants: Set<number>;
   /** How many GROUP BY ALL and ORDER BY ALL reached the grammar as position BY_ALL. */
   byAll: number;
-  /** Offsets of aggregates written with OVER or FILTER that reached the grammar as LAG or SUM. */
-  renamedAggregates: Set<number>;
+  /**
+   * Words the grammar reads as another, by offset: TIMESTAMPTZ as TIMESTAMP, TRY_CAST as CAST,
+   * PERCENT_RANK and CUME_DIST as RANK, aggregates it lacks before OVER as LAG, before FILTER as SUM.
+   */
+  renamed: Map<number, string>;
 }
 
 /** Aggregates the grammar knows only as functions: with OVER or FILTER they reach it as LAG or SUM. */
@@ -130,12 +128,20 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     invariant(replacement.length <= width, "rewrite must not move text");
     for (let k = 0; k < width; k++) chars[t.offset + k] = k < replacement.length ? replacement[k] : " ";
   };
+  /** Writes `text` over sql[start, end), its line breaks kept after it, so that later lines keep their numbers. */
+  const writeOver = (start: number, end: number, text: string) => {
+    const breaks = sql.slice(start, end).split("\n").length - 1;
+    const filler = text.padEnd(end - start - breaks, " ") + "\n".repeat(breaks);
+    for (let k = 0; k < end - start; k++) chars[start + k] = filler[k];
+  };
+  const renamed = new Map<number, string>();
+  const rename = (t: Token, as: string) => {
+    blank(t, as);
+    renamed.set(t.offset, as);
+  };
   const setOps: SetOpToken[] = [];
   const starExclusions: string[][] = [];
   let byAll = 0;
-  const tryCasts = new Set<number>();
-  const rankVariants = new Set<number>();
-  const renamedAggregates = new Set<number>();
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -195,22 +201,14 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const negated = next.text === "NOT";
       const from = tokens[i + (negated ? 3 : 2)];
       if (from?.kind !== "word" || from.text !== "FROM") throw new UserError(`expected FROM after IS ${negated ? "NOT " : ""}DISTINCT`, tokenPosition(t));
-      const operator = negated ? DISTINCT_FROM_OPERATORS.notDistinct : DISTINCT_FROM_OPERATORS.distinct;
-      const width = from.end - t.offset;
-      const breaks = sql.slice(t.offset, from.end).split("\n").length - 1;
-      const filler = operator.padEnd(width - breaks, " ") + "\n".repeat(breaks);
-      for (let k = 0; k < width; k++) chars[t.offset + k] = filler[k];
+      writeOver(t.offset, from.end, negated ? DISTINCT_FROM_OPERATORS.notDistinct : DISTINCT_FROM_OPERATORS.distinct);
       i += negated ? 3 : 2;
       continue;
     }
     if (t.text === "GROUPING" && next?.kind === "word" && next.text === "SETS") {
       // The grammar has no GROUPING SETS: it reads the call grouping_sets(…), written over the two words.
       if (groupingSetsDepth !== undefined || groupingSetsPending) throw new UnsupportedError("GROUPING SETS inside GROUPING SETS", tokenPosition(t));
-      // Line breaks between the words move after the name, so that later lines keep their numbers.
-      const width = next.end - t.offset;
-      const breaks = sql.slice(t.offset, next.end).split("\n").length - 1;
-      const filler = GROUPING_SETS_CALL.padEnd(width - breaks, " ") + "\n".repeat(breaks);
-      for (let k = 0; k < width; k++) chars[t.offset + k] = filler[k];
+      writeOver(t.offset, next.end, GROUPING_SETS_CALL);
       groupingSetsPending = true;
       i++;
       continue;
@@ -233,12 +231,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         last++;
         if (tokens[last]?.text !== ")") throw new UserError("EXCLUDE's list of names needs a closing )", tokenPosition(tokens[last] ?? t));
       } else name(next);
-      const marker = `"*${starExclusions.length}"`;
-      const start = previous.offset;
-      const end = tokens[last].end;
-      const breaks = sql.slice(start, end).split("\n").length - 1;
-      const filler = marker.padEnd(end - start - breaks, " ") + "\n".repeat(breaks);
-      for (let k = 0; k < end - start; k++) chars[start + k] = filler[k];
+      writeOver(previous.offset, tokens[last].end, `"*${starExclusions.length}"`);
       starExclusions.push(names);
       i = last;
       continue;
@@ -248,8 +241,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     if ((t.text === "PERCENT_RANK" || t.text === "CUME_DIST") && next?.text === "(" && tokens[i + 2]?.text === ")") {
       // The grammar takes these without arguments only as RANK does: it reads RANK, marked for the binder.
-      blank(t, "RANK");
-      rankVariants.add(t.offset);
+      rename(t, "RANK");
     }
     if (t.text === "ALL" && previous?.kind === "word" && previous.text === "BY" && (tokens[i - 2]?.text === "GROUP" || tokens[i - 2]?.text === "ORDER")) {
       // The grammar has no GROUP BY ALL or ORDER BY ALL: it reads position 0, which no query can
@@ -268,14 +260,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
       const after = tokens[close + 1];
       if (after?.kind === "word" && (after.text === "OVER" || after.text === "FILTER")) {
-        blank(t, after.text === "OVER" ? "LAG" : "SUM");
-        renamedAggregates.add(t.offset);
+        rename(t, after.text === "OVER" ? "LAG" : "SUM");
       }
     }
     if (t.text === "TRY_CAST" && next?.text === "(") {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
-      blank(t, "CAST");
-      tryCasts.add(t.offset);
+      rename(t, "CAST");
     }
     if (["SUM", "AVG", "MIN", "MAX"].includes(t.text) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
       // The grammar takes DISTINCT only in COUNT; the binder reads this mark instead.
@@ -285,7 +275,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     // The grammar has TIMESTAMP '…' literals but neither TIMESTAMPTZ '…' nor TIMESTAMP WITH
     // TIME ZONE '…': they become TIMESTAMP literals, marked zoned for the binder.
     if (t.text === "TIMESTAMPTZ" && next?.kind === "string") {
-      blank(t, "TIMESTAMP");
+      rename(t, "TIMESTAMP");
       zonedTimestamps.add(t.offset);
     }
     const withTimeZone = ["WITH", "TIME", "ZONE"].every((word, k) => tokens[i + 1 + k]?.kind === "word" && tokens[i + 1 + k].text === word);
@@ -302,10 +292,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, tryCasts, rankVariants, renamedAggregates, byAll };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, tryCasts, rankVariants, renamedAggregates }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed }: Rewritten): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -318,11 +308,9 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     }
     return lo;
   };
-  // A TIMESTAMPTZ literal reached the parser as a TIMESTAMP one, a TRY_CAST as a CAST (see the pre-pass).
+  // A word the pre-pass renamed matches the name the grammar read (a TRY_CAST's node is a CAST).
   const matches = (t: Token | undefined, name: string) =>
-    t !== undefined &&
-    ((t.kind === "word" && (t.text === name.toUpperCase() || (name === "TIMESTAMP" && t.text === "TIMESTAMPTZ") || (name === "CAST" && t.text === "TRY_CAST") || (name.toUpperCase() === "RANK" && (t.text === "PERCENT_RANK" || t.text === "CUME_DIST")) || ((name.toUpperCase() === "SUM" || name.toUpperCase() === "LAG") && renamedAggregates.has(t.offset)))) ||
-      (t.kind === "quoted" && t.text === name));
+    t !== undefined && ((t.kind === "word" && (t.text === name.toUpperCase() || renamed.get(t.offset) === name.toUpperCase())) || (t.kind === "quoted" && t.text === name));
   const find = (parts: string[], from: number): number => {
     for (let i = from; i < tokens.length; i++) {
       let ok = true;
@@ -342,8 +330,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       node[POSITION] = tokenPosition(tokens[at]);
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
       if (zonedTimestamps.has(tokens[at].offset)) node[ZONED] = true;
-      if (tryCasts.has(tokens[at].offset)) node[TRY] = true;
-      if (rankVariants.has(tokens[at].offset) || renamedAggregates.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
+      if (renamed.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
     }
   };
   const visit = (node: AstNode): void => {
@@ -426,7 +413,7 @@ export function writtenName(node: AstNode): string | undefined {
 
 /** Whether a CAST was written TRY_CAST (see the pre-pass). */
 export function castIsTry(node: AstNode): boolean {
-  return Boolean(node?.[TRY]);
+  return node?.[WRITTEN_NAME] === "try_cast";
 }
 
 /** Whether a TIMESTAMP literal was written TIMESTAMPTZ '…' or TIMESTAMP WITH TIME ZONE '…' (see the pre-pass). */
