@@ -39,7 +39,7 @@ const REPLICATE_INTERVAL_MS = 3_000;
  * How long a chunk a replaced dataset version left (no recorded dataset holds it) stays: queries
  * planned on the old version may still read it.
  */
-const UNREFERENCED_CHUNK_GRACE_MS = 10 * 60_000;
+const ORPHANED_CHUNK_GRACE_MS = 10 * 60_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
 const MAX_WAITERS = 10_000;
@@ -139,7 +139,7 @@ export class TrustqlNode {
   #replicating = false;
   #replicateAgain = false;
   /** Orphaned chunks (DatasetStore.orphanedChunks), by when this node first found them so. */
-  readonly #unreferencedSince = new Map<string, number>();
+  readonly #orphanedSince = new Map<string, number>();
   #stopping = false;
   readonly #metrics = new Metrics();
   /** How many open transactions still admit a client's submission (see admission.ts). */
@@ -313,7 +313,7 @@ export class TrustqlNode {
     this.#replicating = true;
     this.#queries
       .replicate()
-      .then(() => this.#removeUnreferencedChunks(Date.now()))
+      .then(() => this.#removeOrphanedChunks(Date.now()))
       .catch((error) => this.#log("warn", "replicate_failed", { error: String((error as Error).message) }))
       .finally(() => {
         this.#replicating = false;
@@ -324,18 +324,18 @@ export class TrustqlNode {
       });
   }
 
-  /** Removes the chunks a replaced dataset version left once orphaned for UNREFERENCED_CHUNK_GRACE_MS (counted from when this node first found them so). */
-  #removeUnreferencedChunks(nowMs: number): void {
-    const unreferenced = new Set(this.#datasets.orphanedChunks());
-    for (const hash of this.#unreferencedSince.keys()) if (!unreferenced.has(hash)) this.#unreferencedSince.delete(hash);
-    for (const hash of unreferenced) {
-      const since = this.#unreferencedSince.get(hash) ?? nowMs;
-      if (nowMs - since < UNREFERENCED_CHUNK_GRACE_MS) {
-        this.#unreferencedSince.set(hash, since);
+  /** Removes the chunks a replaced dataset version left once orphaned for ORPHANED_CHUNK_GRACE_MS (counted from when this node first found them so). */
+  #removeOrphanedChunks(nowMs: number): void {
+    const orphaned = new Set(this.#datasets.orphanedChunks());
+    for (const hash of this.#orphanedSince.keys()) if (!orphaned.has(hash)) this.#orphanedSince.delete(hash);
+    for (const hash of orphaned) {
+      const since = this.#orphanedSince.get(hash) ?? nowMs;
+      if (nowMs - since < ORPHANED_CHUNK_GRACE_MS) {
+        this.#orphanedSince.set(hash, since);
         continue;
       }
       this.#datasets.removeChunk(hash);
-      this.#unreferencedSince.delete(hash);
+      this.#orphanedSince.delete(hash);
       this.#log("info", "chunk_removed", { chunk: hash, reason: "its dataset was replaced by a version without it" });
     }
   }
