@@ -909,9 +909,19 @@ class Binder {
       }
       case "LIKE":
       case "NOT LIKE": {
+        // The grammar hangs ESCAPE on the pattern: `{ …pattern, escape: { value: character } }`.
+        const escape = ast.right?.escape?.value;
         if (ast.right?.type === "escape" || ast.escape) throw new UnsupportedError("LIKE ... ESCAPE", position);
-        const e = like(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
+        const e = escape
+          ? like(this.expr(ast.left, ctx), this.expr({ ...ast.right, escape: undefined }, ctx), position, "like", this.expr(escape, ctx))
+          : like(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
         return op === "LIKE" ? e : not(e);
+      }
+      case "SIMILAR TO":
+      case "NOT SIMILAR TO": {
+        // DuckDB's SIMILAR TO: the whole string matches the regular expression (RE2), as regexp_full_match.
+        const e = bindLibraryFunction("regexp_full_match", [this.expr(ast.left, ctx), this.expr(ast.right, ctx)], position)!;
+        return op === "SIMILAR TO" ? e : not(e);
       }
       case "ILIKE":
       case "NOT ILIKE": {

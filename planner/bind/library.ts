@@ -331,6 +331,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["regexp_matches", ofStrings("regexp_matches", ["str", "str", "str"], "boolean", 1)],
   ["regexp_replace", ofStrings("regexp_replace", ["str", "str", "str", "str"], "string", 1)],
   ["regexp_extract", ofStrings("regexp_extract", ["str", "str", "i32"], "string", 1)],
+  ["regexp_full_match", ofStrings("regexp_full_match", ["str", "str", "str"], "boolean", 1)],
   ["md5", ofStrings("md5", ["str"], "string")],
   ["sha256", ofStrings("sha256", ["str"], "string")],
   ["ascii", ofStrings("ascii", ["str"], "i32")],

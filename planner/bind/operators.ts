@@ -223,14 +223,19 @@ export function negate(e: Expr, position: SourcePosition | undefined): Expr {
   return call("negate", [e], e.type);
 }
 
-/** LIKE, or ILIKE (Substrait's like, case-insensitive: see planner/functions.ts). */
-export function like(value: Expr, pattern: Expr, position: SourcePosition | undefined, fn: "like" | "ilike" = "like"): Expr {
+/**
+ * LIKE, or ILIKE (Substrait's like, case-insensitive: see planner/functions.ts); with ESCAPE,
+ * trustql's like_escape (Substrait's like has no escape character).
+ */
+export function like(value: Expr, pattern: Expr, position: SourcePosition | undefined, fn: "like" | "ilike" = "like", escape?: Expr): Expr {
   const v = castTo(value, type("string"), position);
   const p = castTo(pattern, type("string"), position);
   if (value.type.kind !== "string" && value.type.kind !== "null") {
     throw new UserError(`${fn.toUpperCase()} needs VARCHAR, not ${typeName(value.type)}`, position);
   }
-  return call(fn, [v, p], type("boolean", anyNullable([v, p])));
+  if (!escape) return call(fn, [v, p], type("boolean", anyNullable([v, p])));
+  if (!isStringLiteral(escape) || [...escape.value].length !== 1) throw new UserError("LIKE's ESCAPE takes one character", position);
+  return call("like_escape", [v, p, escape], type("boolean", anyNullable([v, p])));
 }
 
 /** Arguments that feed a CASE, COALESCE or set operation get one common type. */
