@@ -400,10 +400,11 @@ class Binder {
     // One set of every key is a plain GROUP BY; otherwise (ROLLUP, CUBE, GROUPING SETS) each set is grouped alone.
     const plainGroupBy = groupingSets.length === 1 && groupingSets[0].length === groupExprs.length;
 
-    // HAVING
-    const having = ast.having
-      ? requireBoolean(this.expr(ast.having, context("HAVING", true, false)), "HAVING", this.here(ast.having))
-      : undefined;
+    // HAVING, and QUALIFY (filters after the window functions: the grammar reads it as HAVING)
+    const havingAst = this.parsed.qualify ? undefined : ast.having;
+    const having = havingAst ? requireBoolean(this.expr(havingAst, context("HAVING", true, false)), "HAVING", this.here(havingAst)) : undefined;
+    const qualifyAst = this.parsed.qualify ? ast.having : undefined;
+    const qualify = qualifyAst ? requireBoolean(this.expr(qualifyAst, context("QUALIFY", true, true)), "QUALIFY", this.here(qualifyAst)) : undefined;
 
     // ORDER BY and DISTINCT ON: by output position or name, or any expression of the block
     const orderItems: { key: AstNode; index: number | undefined; expr: Expr | undefined; distinctOn?: true }[] = [];
@@ -423,7 +424,7 @@ class Binder {
     }
 
     // Aggregation
-    const everything = [...selected.map((s) => s.expr), ...(having ? [having] : []), ...orderItems.flatMap((o) => (o.expr ? [o.expr] : []))];
+    const everything = [...selected.map((s) => s.expr), ...(having ? [having] : []), ...(qualify ? [qualify] : []), ...orderItems.flatMap((o) => (o.expr ? [o.expr] : []))];
     const aggregated = groupAsts.length > 0 || everything.some((e) => hasKind(e, "aggregate"));
     let rewrite = (e: Expr): Expr => e;
     if (aggregated) {
@@ -494,17 +495,18 @@ class Binder {
         });
       if (having) plan = applyPredicate(plan, rewrite(having), this.ids);
     } else if (having) {
-      throw new UserError("HAVING without aggregation", this.here(ast.having));
+      throw new UserError("HAVING without aggregation", this.here(havingAst));
     } else if (everything.some((e) => hasCall(e, "grouping"))) {
       throw new UserError("GROUPING needs a GROUP BY", position);
     }
     let selectExprs = selected.map((s) => rewrite(s.expr));
     let orderExprs = orderItems.map((o) => (o.expr ? rewrite(o.expr) : undefined));
+    let qualifyExpr = qualify ? rewrite(qualify) : undefined;
 
     // Window functions
     const windowCalls: WindowOutput[] = [];
     const windowByKey = new Map<string, ColumnDef>();
-    for (const e of [...selectExprs, ...orderExprs.filter((x): x is Expr => x !== undefined)]) {
+    for (const e of [...selectExprs, ...orderExprs.filter((x): x is Expr => x !== undefined), ...(qualifyExpr ? [qualifyExpr] : [])]) {
       visitExpr(e, (x) => {
         if (x.kind !== "window") return;
         const key = windowKey(x.call);
@@ -519,6 +521,11 @@ class Binder {
       const replaceWindows = (e: Expr) => mapExpr(e, (x) => (x.kind === "window" ? columnRef(windowByKey.get(windowKey(x.call))!) : x));
       selectExprs = selectExprs.map(replaceWindows);
       orderExprs = orderExprs.map((x) => (x ? replaceWindows(x) : x));
+      qualifyExpr = qualifyExpr && replaceWindows(qualifyExpr);
+    }
+    if (qualifyExpr) {
+      if (windowCalls.length === 0) throw new UserError("QUALIFY needs a window function in the select list or in QUALIFY", this.here(qualifyAst));
+      plan = applyPredicate(plan, qualifyExpr, this.ids);
     }
 
     // Scalar subqueries in the select list and ORDER BY become joins where exact.

@@ -28,6 +28,8 @@ export interface ParsedQuery {
   readonly starExclusions: readonly (readonly string[])[];
   /** Whether GROUP BY ALL or ORDER BY ALL was written (see isByAll). */
   readonly byAll: boolean;
+  /** Whether the query's HAVING clauses are its QUALIFY clauses (the pre-pass wrote HAVING over QUALIFY). */
+  readonly qualify: boolean;
 }
 
 const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt: object): AstNode } };
@@ -73,7 +75,7 @@ export function parseSql(sql: string): ParsedQuery {
     throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
   }
   annotate(ast, tokens, rewritten);
-  return { sql, tokens, ast, starExclusions: rewritten.starExclusions, byAll: rewritten.byAll > 0 };
+  return { sql, tokens, ast, starExclusions: rewritten.starExclusions, byAll: rewritten.byAll > 0, qualify: rewritten.qualify };
 }
 
 interface SetOpToken {
@@ -92,6 +94,8 @@ interface Rewritten {
   starExclusions: string[][];
   /** How many GROUP BY ALL and ORDER BY ALL reached the grammar as position BY_ALL. */
   byAll: number;
+  /** Whether QUALIFY reached the grammar as HAVING (see ParsedQuery.qualify). */
+  qualify: boolean;
   /**
    * Words the grammar reads as another, by offset: TIMESTAMPTZ as TIMESTAMP, TRY_CAST as CAST,
    * PERCENT_RANK and CUME_DIST as RANK, aggregates it lacks before OVER as LAG, before FILTER as SUM.
@@ -142,6 +146,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const setOps: SetOpToken[] = [];
   const starExclusions: string[][] = [];
   let byAll = 0;
+  let qualify = false;
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -263,6 +268,13 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         rename(t, after.text === "OVER" ? "LAG" : "SUM");
       }
     }
+    if (t.text === "QUALIFY") {
+      // The grammar has no QUALIFY: it reads HAVING, which the query may then not write itself
+      // (the binder reads every HAVING of such a query as a QUALIFY).
+      if (tokens.some((other) => other.kind === "word" && other.text === "HAVING")) throw new UnsupportedError("QUALIFY and HAVING in one query", tokenPosition(t));
+      blank(t, "HAVING");
+      qualify = true;
+    }
     if (t.text === "TRY_CAST" && next?.text === "(") {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
       rename(t, "CAST");
@@ -292,7 +304,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify };
 }
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed }: Rewritten): void {
