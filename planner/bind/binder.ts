@@ -104,6 +104,8 @@ interface ExprContext {
   readonly depth: number;
   /** The block's WINDOW clause: its windows by name (OVER w). */
   readonly namedWindows?: ReadonlyMap<string, AstNode>;
+  /** The block's select-list aliases and what they name: GROUPING(alias) reads them as GROUP BY does. */
+  readonly selectAliases?: ReadonlyMap<string, AstNode>;
 }
 
 /** Makes fresh column ids; one per planned query, so ids never collide within a plan. */
@@ -344,7 +346,10 @@ class Binder {
     // FROM
     let { plan, items } = ast.from ? this.fromClause(ast.from, outer, ctes, depth) : { plan: oneRow(), items: [] as ScopeItem[] };
     const scope = new Scope(items, outer);
-    const context = (clause: string, aggregates: boolean, windows: boolean): ExprContext => ({ scope, clause, aggregates, windows, ctes, depth, namedWindows });
+    const selectAliases = new Map<string, AstNode>(
+      (Array.isArray(ast.columns) ? ast.columns : []).filter((c: AstNode) => typeof c?.as === "string").map((c: AstNode) => [String(c.as).toLowerCase(), c.expr]),
+    );
+    const context = (clause: string, aggregates: boolean, windows: boolean): ExprContext => ({ scope, clause, aggregates, windows, ctes, depth, namedWindows, selectAliases });
 
     // WHERE
     if (ast.where) {
@@ -1192,7 +1197,13 @@ class Binder {
         // grouping sets' parts once the GROUP BY is known (see the aggregation below).
         if (!ctx.aggregates) throw new UserError(`GROUPING is not allowed in ${ctx.clause}`, position);
         if (rawArgs.length === 0) throw new UserError("GROUPING needs the GROUP BY keys it asks about", position);
-        return call("grouping", args(), type("i64", false));
+        // A bare name that is no column of the FROM clause may be a select-list alias, as in GROUP BY.
+        const keys = rawArgs.map((a) => {
+          const name = a?.type === "column_ref" && !a.table && typeof a.column !== "string" ? String(a.column.expr.value).toLowerCase() : undefined;
+          const aliased = name === undefined || ctx.scope.resolve(undefined, name, position) ? undefined : ctx.selectAliases?.get(name);
+          return this.expr(aliased ?? a, ctx);
+        });
+        return call("grouping", keys, type("i64", false));
       }
       case "rollup":
       case "cube":
