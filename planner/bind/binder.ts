@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isNaturalJoin, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -644,11 +644,16 @@ class Binder {
       }
       let condition: Expr | undefined;
       let rightItems = right.items;
-      if (entry.using) {
-        if (type === "full") throw new UnsupportedError("FULL JOIN with USING", position);
+      // NATURAL JOIN: USING the columns both sides name, in the left side's order (none: a cross join).
+      const natural = isNaturalJoin(entry)
+        ? items.filter((l) => !l.merged && right.items.some((r) => r.name.toLowerCase() === l.name.toLowerCase())).map((l) => l.name)
+        : undefined;
+      const using: readonly unknown[] | undefined = natural && natural.length > 0 ? natural : natural ? undefined : entry.using;
+      if (using) {
+        if (type === "full") throw new UnsupportedError(`FULL JOIN with ${natural ? "NATURAL" : "USING"}`, position);
         const parts: Expr[] = [];
         const mergedIds = new Set<number>();
-        for (const u of entry.using) {
+        for (const u of using as AstNode[]) {
           const name = String(u?.value ?? u);
           const l = new Scope(items, undefined).resolve(undefined, name, position);
           const r = new Scope(right.items, undefined).resolve(undefined, name, position);
@@ -664,6 +669,8 @@ class Binder {
         const bound = this.expr(entry.on, { scope, clause: "JOIN condition", aggregates: false, windows: false, ctes, depth });
         if (hasKind(bound, "subquery")) throw new UnsupportedError("subquery in a JOIN condition", this.here(entry.on));
         condition = requireBoolean(bound, "JOIN condition", this.here(entry.on));
+      } else if (natural) {
+        if (type !== "inner") throw new UnsupportedError(`NATURAL ${joinKind} of sides without a common column`, position);
       } else if (type !== "inner") {
         throw new UserError(`${joinKind} needs an ON or USING condition`, position);
       } else if (entry.join && joinKind !== "CROSS JOIN") {

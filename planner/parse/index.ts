@@ -50,6 +50,7 @@ const SET_OP_ALL = Symbol("setOpAll");
 const DISTINCT = Symbol("distinct");
 const ZONED = Symbol("zoned");
 const WRITTEN_NAME = Symbol("writtenName");
+const NATURAL = Symbol("natural");
 const POSITION = Symbol("position");
 
 export function parseSql(sql: string): ParsedQuery {
@@ -96,6 +97,8 @@ interface Rewritten {
   byAll: number;
   /** Whether QUALIFY reached the grammar as HAVING (see ParsedQuery.qualify). */
   qualify: boolean;
+  /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
+  naturalJoins: Set<number>;
   /**
    * Words the grammar reads as another, by offset: TIMESTAMPTZ as TIMESTAMP, TRY_CAST as CAST,
    * PERCENT_RANK and CUME_DIST as RANK, aggregates it lacks before OVER as LAG, before FILTER as SUM.
@@ -147,6 +150,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const starExclusions: string[][] = [];
   let byAll = 0;
   let qualify = false;
+  const naturalJoins = new Set<number>();
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -198,7 +202,16 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
     }
     if (t.text === "NATURAL" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"].includes(next.text)) {
-      throw new UnsupportedError("NATURAL JOIN", tokenPosition(t));
+      // The grammar has no NATURAL: it reads the join without it, and the binder joins on the
+      // columns both sides name, for the table whose name follows JOIN (marked here).
+      let join = i + 1;
+      while (tokens[join] && tokens[join].text !== "JOIN") join++;
+      const table = tokens[join + 1];
+      if (table?.kind !== "word" && table?.kind !== "quoted") throw new UnsupportedError("NATURAL JOIN of a subquery", tokenPosition(t));
+      if (next.text === "CROSS") throw new UserError("NATURAL CROSS JOIN is not a join", tokenPosition(t));
+      blank(t, "");
+      naturalJoins.add(table.offset);
+      continue;
     }
     if (t.text === "IS" && next?.kind === "word" && (next.text === "DISTINCT" || (next.text === "NOT" && tokens[i + 2]?.text === "DISTINCT"))) {
       // The grammar has no IS [NOT] DISTINCT FROM: it reads an operator of its own written over
@@ -304,10 +317,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins }: Rewritten): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -343,6 +356,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
       if (zonedTimestamps.has(tokens[at].offset)) node[ZONED] = true;
       if (renamed.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
+      if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
     }
   };
   const visit = (node: AstNode): void => {
@@ -421,6 +435,11 @@ export function aggregateIsDistinct(node: AstNode): boolean {
 /** The name a call was written with when the pre-pass gave the grammar another (RANK for percent_rank, LAG for median … OVER). */
 export function writtenName(node: AstNode): string | undefined {
   return node?.[WRITTEN_NAME];
+}
+
+/** Whether a FROM entry was joined with NATURAL (see the pre-pass). */
+export function isNaturalJoin(entry: AstNode): boolean {
+  return Boolean(entry?.[NATURAL]);
 }
 
 /** Whether a CAST was written TRY_CAST (see the pre-pass). */
