@@ -206,7 +206,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // columns both sides name, for the table whose name follows JOIN (marked here).
       let join = i + 1;
       while (tokens[join] && tokens[join].text !== "JOIN") join++;
-      const table = tokens[join + 1];
+      // The table's own name: the last part of a dotted one (dataset.table).
+      let name = join + 1;
+      while (tokens[name + 1]?.text === "." && (tokens[name + 2]?.kind === "word" || tokens[name + 2]?.kind === "quoted")) name += 2;
+      const table = tokens[name];
       if (table?.kind !== "word" && table?.kind !== "quoted") throw new UnsupportedError("NATURAL JOIN of a subquery", tokenPosition(t));
       if (next.text === "CROSS") throw new UserError("NATURAL CROSS JOIN is not a join", tokenPosition(t));
       blank(t, "");

@@ -5,6 +5,8 @@ import { JoinRel_JoinType, Plan, SetRel_SetOp } from "../../proto/index.ts";
 import { planSql } from "../index.ts";
 import { declaredFunctions, relsOf, roundTrips, valuesOf } from "./helpers.ts";
 import { tpchCatalog } from "./tpch.ts";
+import { MemoryCatalog } from "../catalog.ts";
+import { namedStructFromColumns } from "../../exec/types.ts";
 
 function plan(sql: string) {
   const planned = planSql(sql, tpchCatalog);
@@ -245,6 +247,18 @@ describe("constructs", () => {
     const p = plan("select n_name from nation where n_regionkey is distinct from 1 or n_comment is not distinct from null");
     expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["is_distinct_from:any_any", "is_not_distinct_from:any_any"]));
     expect(() => planSql("select n_name from nation where n_regionkey is not\n distinct from 1\n and n_nam = 'x'", tpchCatalog)).toThrow(/unknown column n_nam .* at 3:6/);
+  });
+
+  it("NATURAL JOIN joins on the columns both sides name, of tables named with their dataset too", () => {
+    const schema = (names: string[]) => namedStructFromColumns(names.map((name) => ({ name, type: "BIGINT" })));
+    const catalog = new MemoryCatalog([
+      { names: ["d", "facts"], schema: schema(["k", "v"]) },
+      { names: ["d", "dims"], schema: schema(["k", "label"]) },
+    ]);
+    const p = planSql("select * from d.facts natural join d.dims", catalog);
+    expect(p.names).toEqual(["k", "v", "label"]);
+    expect(relsOf(p.plan).filter((r) => r.join).length).toBe(1);
+    expect(declaredFunctions(p.plan)).toContain("equal:any_any");
   });
 
   it("current_date and now() are the planning time, fixed in the plan", () => {
