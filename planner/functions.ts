@@ -118,8 +118,8 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
   return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
 }
 
-/** Functions only a window computes (functions_arithmetic's window functions). */
-const WINDOW_ONLY = new Set(["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "first_value", "last_value", "nth_value", "lead", "lag"]);
+/** Functions only a window computes (functions_arithmetic's window functions), by the names SQL gives them too. */
+export const WINDOW_ONLY = new Set(["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "first_value", "last_value", "nth_value", "lead", "lag"]);
 
 export function windowFunction(name: string, args: readonly SqlType[]): FunctionRef {
   if (WINDOW_ONLY.has(name)) return { file: EXTENSIONS.arithmetic, signature: signature(name, args.map(shortTypeName)) };

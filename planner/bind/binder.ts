@@ -69,7 +69,8 @@ import {
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, decorrelateScalarSubqueries, freshCopy } from "./subqueries.ts";
-import { bindLibraryFunction, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
+import { WINDOW_ONLY } from "../functions.ts";
+import { bindLibraryFunction, checkArity, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
 const MS_PER_DAY = 86_400_000;
 
@@ -128,8 +129,6 @@ const AGGREGATE_NAMES = new Set([
   "median", "quantile_cont", "quantile_disc", "quantile", "mode",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
 ]);
-/** Functions only a window computes (see windowOnly). */
-const WINDOW_ONLY_NAMES = new Set(["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value", "nth_value"]);
 
 class Binder {
   readonly catalog: Catalog;
@@ -1113,11 +1112,7 @@ class Binder {
     if (name === "trim" || name === "ltrim" || name === "rtrim" || name === "btrim") return this.trim(name, rawArgs, ctx, position);
     if (AGGREGATE_NAMES.has(name)) return this.aggregateFunction(ast, ctx);
     const args = () => rawArgs.map((a) => this.expr(a, ctx));
-    const arity = (min: number, max = min) => {
-      if (rawArgs.length < min || rawArgs.length > max) {
-        throw new UserError(`${name} takes ${min === max ? min : `${min} to ${max}`} arguments, not ${rawArgs.length}`, position);
-      }
-    };
+    const arity = (min: number, max = min) => checkArity(name, rawArgs.length, position, min, max);
     const str = (e: Expr) => {
       if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`${name} needs VARCHAR, not ${typeName(e.type)}`, position);
       return castTo(e, type("string"));
@@ -1342,7 +1337,7 @@ class Binder {
     const frame = windowFrame(ws.window_frame_clause, position);
     const argAsts = argumentAsts(ast);
     if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on a window function", position);
-    if (WINDOW_ONLY_NAMES.has(name)) {
+    if (WINDOW_ONLY.has(name)) {
       const { args, type: t } = windowOnly(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), position);
       const call: WindowCall = { fn: name as WindowCall["fn"], args, partitionBy, orderBy, frame, type: t };
       return { kind: "window", call, type: call.type };
@@ -1576,7 +1571,7 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
   const [arg] = args;
   const expected = TWO_ARGUMENT_AGGREGATES.has(name) ? 2 : 1;
   if (ORDERED_AGGREGATES.has(name)) {
-    if (args.length < 1 || args.length > 2) throw new UserError(`${name} takes 1 or 2 arguments, not ${args.length}`, position);
+    checkArity(name, args.length, position, 1, 2);
     // The separator: a constant string, ',' when left out (DuckDB's default).
     const separator = args[1] ?? literal(",", type("string", false));
     if (!isStringLiteral(separator)) throw new UnsupportedError(`${name} with a separator that is not a constant string`, position);
@@ -1589,7 +1584,7 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     };
     return { kind: "aggregate", call, type: call.type };
   }
-  if (args.length !== expected) throw new UserError(`${name} takes ${expected} argument${expected === 1 ? "" : "s"}, not ${args.length}`, position);
+  checkArity(name, args.length, position, expected);
   const agg = (fn: AggregateCall["fn"], t: SqlType, callArgs: readonly Expr[] = [arg]): Expr => ({ kind: "aggregate", call: { fn, args: callArgs, distinct, type: t }, type: t });
   const orderable = (e: Expr) => {
     if (e.type.kind === "binary" || isInterval(e.type)) throw new UnsupportedError(`${name} of ${typeName(e.type)}`, position);
@@ -1661,9 +1656,7 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
 
 /** A function only windows compute, with DuckDB's result type: its arguments, checked. */
 function windowOnly(name: string, args: readonly Expr[], position: SourcePosition | undefined): { args: Expr[]; type: SqlType } {
-  const arity = (min: number, max = min) => {
-    if (args.length < min || args.length > max) throw new UserError(`${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, not ${args.length}`, position);
-  };
+  const arity = (min: number, max = min) => checkArity(name, args.length, position, min, max);
   /** An integer constant of at least `least` (ntile's buckets, nth_value's position, lag's offset). */
   const count = (e: Expr, what: string, least: number) => {
     const value = integerConstant(e);

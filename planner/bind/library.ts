@@ -26,10 +26,15 @@ export function isLibraryFunction(name: string): boolean {
 
 // ---------------------------------------------------------------- argument checks
 
-function arity(args: readonly Expr[], site: FunctionSite, min: number, max = min): void {
-  if (args.length < min || args.length > max) {
-    throw new UserError(`${site.name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, not ${args.length}`, site.position);
+/** Refuses a call of `name` with `count` arguments unless it takes that many. */
+export function checkArity(name: string, count: number, position: SourcePosition | undefined, min: number, max = min): void {
+  if (count < min || count > max) {
+    throw new UserError(`${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, not ${count}`, position);
   }
+}
+
+function arity(args: readonly Expr[], site: FunctionSite, min: number, max = min): void {
+  checkArity(site.name, args.length, site.position, min, max);
 }
 
 function anyNullable(args: readonly Expr[]): boolean {

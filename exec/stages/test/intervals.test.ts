@@ -4,7 +4,6 @@
 // those of the other half of hours and days, in chunks read on different nodes: grouping,
 // counting distinct, joining and intersecting on the interval must meet the two spellings on
 // one node, as DuckDB does.
-import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +13,7 @@ import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { LocalEngine } from "../../engine.ts";
 import { EnginePool, LocalExecutors, runStagedQuery, type PlacedTable } from "../index.ts";
-import { placeFiles } from "./placed.ts";
+import { placeFiles, writeParquet } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 const ROWS = 40_000;
@@ -29,13 +28,11 @@ const files = new Map<string, string>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trustql-intervals-"));
-  const duckdb = await DuckDBInstance.create(":memory:");
-  const connection = await duckdb.connect();
-  // Rows in order: the first half's chunks hold the first half's rows.
-  await connection.run(`COPY (SELECT i::INTEGER AS i FROM range(${ROWS}) r(i) ORDER BY i) TO '${join(dir, "spans.parquet")}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`);
-  await connection.run(`COPY (SELECT i::INTEGER AS days, 'gap-' || i AS label FROM range(${GAPS}) r(i)) TO '${join(dir, "labels.parquet")}' (FORMAT parquet)`);
-  connection.closeSync();
-  duckdb.closeSync();
+  await writeParquet([
+    // Rows in order: the first half's chunks hold the first half's rows.
+    `COPY (SELECT i::INTEGER AS i FROM range(${ROWS}) r(i) ORDER BY i) TO '${join(dir, "spans.parquet")}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`,
+    `COPY (SELECT i::INTEGER AS days, 'gap-' || i AS label FROM range(${GAPS}) r(i)) TO '${join(dir, "labels.parquet")}' (FORMAT parquet)`,
+  ]);
   single = await LocalEngine.open({ threads: 2 });
   const named = ["spans", "labels"].map((name) => ({ name, file: join(dir, `${name}.parquet`) }));
   await placeFiles(single, named, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: 5_000 }, { tables, files });

@@ -1,5 +1,6 @@
 // What the staged-runner tests share: parquet files registered with one engine (DuckDB alone,
 // the reference) and cut into chunks placed on the test's workers, each chunk's file by its hash.
+import { DuckDBInstance } from "@duckdb/node-api";
 import { cutParquet } from "../../chunks/index.ts";
 import type { LocalEngine } from "../../engine.ts";
 import { placeTable, type PlacedTable } from "../index.ts";
@@ -18,5 +19,17 @@ export async function placeFiles(
     const chunks = await cutParquet(file, options.chunkDir, { targetRows: options.targetRows });
     for (const chunk of chunks) into.files.set(chunk.hash, chunk.file);
     into.tables.set(name, placeTable(schema, chunks, options.workers));
+  }
+}
+
+/** Runs each statement (a COPY … TO a parquet file) on a scratch DuckDB, closed after. */
+export async function writeParquet(statements: readonly string[]): Promise<void> {
+  const duckdb = await DuckDBInstance.create(":memory:");
+  const connection = await duckdb.connect();
+  try {
+    for (const statement of statements) await connection.run(statement);
+  } finally {
+    connection.closeSync();
+    duckdb.closeSync();
   }
 }

@@ -2,7 +2,6 @@
 // grouped with COUNT(DISTINCT) and joined on the skewed key, under a small memory budget per
 // receiving task. The hot key is salted and spread, the salted partials are merged at its home,
 // the answers equal DuckDB's, and no receiving task buffers more than its budget plus a batch.
-import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +11,7 @@ import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
 import { LocalEngine } from "../../engine.ts";
 import { EnginePool, LocalExecutors, runStagedQuery, type PlacedTable, type StagedResult } from "../index.ts";
-import { placeFiles } from "./placed.ts";
+import { placeFiles, writeParquet } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 /** Above each task's fair share of the shuffled rows (about 0.9 MB), far below the hot key's (over 2 MB). */
@@ -29,14 +28,12 @@ const files = new Map<string, string>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "trustql-skew-"));
-  const duckdb = await DuckDBInstance.create(":memory:");
-  const connection = await duckdb.connect();
-  // Even rows have key 0; the others follow a Zipf-like law over 1..1000.
-  await connection.run(`COPY (SELECT CASE WHEN i % 2 = 0 THEN 0 ELSE 1 + floor(1000 * pow((hash(i) % 1000000) / 1000000.0, 3))::INTEGER END AS k,
-      (i % 97)::DOUBLE AS v, 'note-' || (i % 40000) AS note FROM range(${ROWS}) r(i)) TO '${join(dir, "skewed.parquet")}' (FORMAT parquet)`);
-  await connection.run(`COPY (SELECT i::INTEGER AS k, 'dim-' || i AS label FROM range(0, 1001) r(i)) TO '${join(dir, "dim.parquet")}' (FORMAT parquet)`);
-  connection.closeSync();
-  duckdb.closeSync();
+  await writeParquet([
+    // Even rows have key 0; the others follow a Zipf-like law over 1..1000.
+    `COPY (SELECT CASE WHEN i % 2 = 0 THEN 0 ELSE 1 + floor(1000 * pow((hash(i) % 1000000) / 1000000.0, 3))::INTEGER END AS k,
+      (i % 97)::DOUBLE AS v, 'note-' || (i % 40000) AS note FROM range(${ROWS}) r(i)) TO '${join(dir, "skewed.parquet")}' (FORMAT parquet)`,
+    `COPY (SELECT i::INTEGER AS k, 'dim-' || i AS label FROM range(0, 1001) r(i)) TO '${join(dir, "dim.parquet")}' (FORMAT parquet)`,
+  ]);
   single = await LocalEngine.open({ threads: 2 });
   const named = ["skewed", "dim"].map((name) => ({ name, file: join(dir, `${name}.parquet`) }));
   await placeFiles(single, named, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: 20_000 }, { tables, files });
