@@ -36,8 +36,8 @@ const RESYNC_INTERVAL_MS = 1_000;
 /** How often a node checks for chunks it should now hold (a holder having left). */
 const REPLICATE_INTERVAL_MS = 3_000;
 /**
- * How long a chunk a replaced dataset version left (no recorded dataset holds it) stays: queries
- * planned on the old version may still read it.
+ * How long an orphaned chunk (DatasetStore.orphanedChunks: a replaced dataset version left it, or
+ * its upload was never recorded) stays once found so: queries planned on the old version may still read it.
  */
 const ORPHANED_CHUNK_GRACE_MS = 10 * 60_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
@@ -324,9 +324,9 @@ export class TrustqlNode {
       });
   }
 
-  /** Removes the chunks a replaced dataset version left once orphaned for ORPHANED_CHUNK_GRACE_MS (counted from when this node first found them so). */
+  /** Removes orphaned chunks once orphaned for ORPHANED_CHUNK_GRACE_MS (counted from when this node first found them so). */
   #removeOrphanedChunks(nowMs: number): void {
-    const orphaned = new Set(this.#datasets.orphanedChunks());
+    const orphaned = new Set(this.#datasets.orphanedChunks(nowMs));
     for (const hash of this.#orphanedSince.keys()) if (!orphaned.has(hash)) this.#orphanedSince.delete(hash);
     for (const hash of orphaned) {
       const since = this.#orphanedSince.get(hash) ?? nowMs;
@@ -336,7 +336,7 @@ export class TrustqlNode {
       }
       this.#datasets.removeChunk(hash);
       this.#orphanedSince.delete(hash);
-      this.#log("info", "chunk_removed", { chunk: hash, reason: "its dataset was replaced by a version without it" });
+      this.#log("info", "chunk_removed", { chunk: hash, reason: "no recorded dataset holds it: its dataset was replaced by a version without it, or its upload was never recorded" });
     }
   }
 

@@ -2,7 +2,7 @@
 // (checked before it is kept), and the manifests the ledger committed, newest per name. Both are
 // written durably (temporary file, fsync, rename) before anything acknowledges them.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../common/errors.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
@@ -14,6 +14,13 @@ import { catalogTables, readManifest } from "./manifest.ts";
 export const MAX_CHUNK_BYTES = 512 << 20;
 const MAX_MANIFEST_BYTES = 8 << 20;
 const HASH = /^[0-9a-f]{64}$/;
+/**
+ * A chunk no recorded dataset names this long after it was last uploaded is an orphan too: its
+ * upload was abandoned (the client stopped before recording the manifest), or the version that
+ * named it was replaced before this node restarted. Long, because a large dataset's manifest is
+ * recorded only once all its chunks are uploaded.
+ */
+export const UNRECORDED_CHUNK_TTL_MS = 24 * 60 * 60_000;
 
 export interface RecordedDataset {
   manifest: DatasetManifest;
@@ -32,12 +39,15 @@ export class DatasetStore {
   #everywhereChunks = new Set<string>();
   /** Every chunk of the recorded datasets (the newest manifest per name). */
   #referenced = new Set<string>();
-  /**
-   * Chunks of a dataset version replaced since this store opened that no recorded dataset holds.
-   * Only these are ever removed: a chunk no manifest names yet may be on its way into one (the
-   * client uploads a dataset's chunks before its manifest is recorded).
-   */
+  /** Chunks of a dataset version replaced since this store opened that no recorded dataset holds. */
   readonly #orphaned = new Set<string>();
+  /**
+   * Chunks held that no recorded dataset named when they were uploaded (or when this store
+   * opened), by when that was: a chunk no manifest names yet may be on its way into one (the
+   * client uploads a dataset's chunks before its manifest is recorded), so it is an orphan only
+   * UNRECORDED_CHUNK_TTL_MS later.
+   */
+  readonly #unrecorded = new Map<string, number>();
 
   constructor(dataDir: string) {
     this.#chunks = join(dataDir, "chunks");
@@ -50,6 +60,7 @@ export class DatasetStore {
       const manifest = decodeCanonical(DatasetManifest, bytes, "dataset manifest", MAX_MANIFEST_BYTES);
       this.#remember({ manifest, txHash, outputIndex: Number(index) });
     }
+    for (const hash of this.heldChunks()) if (!this.#referenced.has(hash)) this.#unrecorded.set(hash, statSync(this.chunkFile(hash)).mtimeMs);
   }
 
   chunkFile(hash: string): string {
@@ -71,9 +82,13 @@ export class DatasetStore {
     return this.#referenced;
   }
 
-  /** Chunks held here that a replaced version of a dataset left and no recorded dataset holds. */
-  orphanedChunks(): string[] {
-    return [...this.#orphaned].filter((hash) => !this.#referenced.has(hash) && this.hasChunk(hash)).sort();
+  /**
+   * Chunks held here that no recorded dataset holds and that none will: a replaced version of a
+   * dataset left them, or no manifest named them within UNRECORDED_CHUNK_TTL_MS of their upload.
+   */
+  orphanedChunks(nowMs = Date.now()): string[] {
+    const stale = [...this.#unrecorded].filter(([, uploadedMs]) => nowMs - uploadedMs >= UNRECORDED_CHUNK_TTL_MS).map(([hash]) => hash);
+    return [...new Set([...this.#orphaned, ...stale])].filter((hash) => !this.#referenced.has(hash) && this.hasChunk(hash)).sort();
   }
 
   /** Removes an orphaned chunk (see orphanedChunks). */
@@ -81,13 +96,16 @@ export class DatasetStore {
     if (this.#referenced.has(hash)) throw new UserError(`chunk ${hash.slice(0, 12)} belongs to a recorded dataset`);
     rmSync(this.chunkFile(hash), { force: true });
     this.#orphaned.delete(hash);
+    this.#unrecorded.delete(hash);
   }
 
   /** Keeps a chunk if its bytes hash to its name; false (and nothing kept) if they do not. */
-  putChunk(hash: string, bytes: Uint8Array): boolean {
+  putChunk(hash: string, bytes: Uint8Array, nowMs = Date.now()): boolean {
     const file = this.chunkFile(hash);
     if (createHash("sha256").update(bytes).digest("hex") !== hash) return false;
     if (!existsSync(file)) writeDurably(file, bytes);
+    // Uploaded (again) for a manifest to come: its wait starts over.
+    if (!this.#referenced.has(hash)) this.#unrecorded.set(hash, nowMs);
     return true;
   }
 
@@ -117,6 +135,7 @@ export class DatasetStore {
       }
     }
     [this.#referenced, this.#everywhereChunks] = [referenced, everywhere];
+    for (const hash of referenced) this.#unrecorded.delete(hash);
   }
 
   /** Whether the chunk belongs to a recorded table that every node holds. */

@@ -1,11 +1,11 @@
-// A node's dataset store: which chunks a newer version of a dataset leaves behind.
+// A node's dataset store: which chunks it may remove (a newer version of a dataset left them, or no manifest named them).
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NamedStruct } from "../../proto/index.ts";
-import { DatasetStore } from "../datasets.ts";
+import { DatasetStore, UNRECORDED_CHUNK_TTL_MS } from "../datasets.ts";
 import { buildManifest } from "../manifest.ts";
 
 const dirs: string[] = [];
@@ -49,5 +49,30 @@ describe("a node's datasets", () => {
     expect(store.hasChunk(uploading.hash)).toBe(true);
     // A restart reads the newest manifest per name: the same chunks are referenced.
     expect([...new DatasetStore(dir).referencedChunks()].sort()).toEqual([b.hash, c.hash, other.hash].sort());
+  });
+
+  it("counts a chunk no manifest named for a day after its upload as orphaned, across restarts", () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustql-datasets-"));
+    dirs.push(dir);
+    const [kept, abandoned, recent, replaced] = [chunk("kept"), chunk("abandoned"), chunk("recent"), chunk("replaced")];
+    const store = new DatasetStore(dir);
+    const day = UNRECORDED_CHUNK_TTL_MS;
+    const now = Date.now();
+    for (const k of [kept, abandoned, replaced]) store.putChunk(k.hash, k.bytes, now - day - 1000);
+    store.putChunk(recent.hash, recent.bytes, now);
+    store.record(manifest("d", [kept.hash, replaced.hash]), "01".repeat(32), 0);
+    expect(store.orphanedChunks(now)).toEqual([abandoned.hash]);
+    // Uploaded again for a manifest to come: its wait starts over.
+    store.putChunk(abandoned.hash, abandoned.bytes, now);
+    expect(store.orphanedChunks(now)).toEqual([]);
+    expect(store.orphanedChunks(now + day)).toEqual([abandoned.hash, recent.hash].sort());
+    // A replacement before a restart: its chunk's file is old, so the restarted store finds it orphaned (it kept no list).
+    store.record(manifest("d", [kept.hash]), "02".repeat(32), 0);
+    const old = (now - day - 60_000) / 1000;
+    utimesSync(store.chunkFile(replaced.hash), old, old);
+    const reopened = new DatasetStore(dir);
+    expect(reopened.orphanedChunks(now)).toEqual([replaced.hash]);
+    expect(reopened.orphanedChunks(now + day + 60_000)).toEqual([abandoned.hash, recent.hash, replaced.hash].sort());
+    expect(reopened.referencedChunks().has(kept.hash)).toBe(true);
   });
 });
