@@ -24,6 +24,7 @@ import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
   columnRef,
+  containsSubquery,
   exprChildren,
   exprKey,
   mapExpr,
@@ -476,6 +477,17 @@ class Binder {
           groupingByKey.set(exprKey(x), column);
           groupings.push({ column, values: setIndexes.map((set) => keys.reduce((bits, key) => (bits << 1n) | (set.includes(key) ? 0n : 1n), 0n)) });
         });
+      }
+      // Subqueries in GROUP BY keys and in aggregates' arguments become joins below the aggregate
+      // (each keeps its input's rows, one for one); keys and measures stay found by what the query wrote.
+      const below = [...groups.map((g) => g.expr), ...measures.flatMap((m) => m.call.args)];
+      if (below.some(containsSubquery)) {
+        const decorrelated = decorrelateScalarSubqueries(plan, below, this.ids);
+        plan = decorrelated.plan;
+        const exprs = decorrelated.exprs;
+        groups.forEach((g, i) => (groups[i] = { ...g, expr: exprs[i] }));
+        let next = groups.length;
+        measures.forEach((m, i) => (measures[i] = { ...m, call: { ...m.call, args: m.call.args.map(() => exprs[next++]) } }));
       }
       const aggregate: Aggregate = { kind: "aggregate", input: plan, groups, measures, phase: "single" };
       plan = plainGroupBy ? aggregate : unionOfGroupingSets(aggregate, setIndexes, groupings, this.ids);

@@ -10,6 +10,8 @@
 //   x IN (uncorrelated) as a value         → left join with its distinct values, and a cross join
 //                                            with its row and non-NULL counts (a mark, below)
 //   EXISTS (uncorrelated) as a value       → cross join with its row count
+//   x IN / EXISTS (correlated by           → left joins with its distinct keys (and values), and
+//   equalities) as a value                   for IN its row and non-NULL counts per keys
 // Everything else stays a Substrait subquery expression with outer references.
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure, Subquery } from "../logical.ts";
 import {
@@ -111,6 +113,21 @@ function stripProjection(plan: LogicalPlan): LogicalPlan {
   return body;
 }
 
+/**
+ * What a one-column subquery yields, as one expression over the plan below its projections and
+ * sorts (a cast the binder put over the column the query selected makes a second projection).
+ */
+function elementOf(plan: LogicalPlan): { element: Expr; body: LogicalPlan } | undefined {
+  if (plan.kind !== "project" || plan.outputs.length !== 1) return undefined;
+  let element = plan.outputs[0].expr;
+  let body = plan.input;
+  while (body.kind === "project" || body.kind === "sort") {
+    if (body.kind === "project") element = replaceColumns(element, new Map(body.outputs.map((o) => [o.column.id, o.expr])));
+    body = body.input;
+  }
+  return { element, body };
+}
+
 function existsJoin(plan: LogicalPlan, sub: Subquery, joinType: "semi" | "anti"): LogicalPlan | undefined {
   const outer = new Set(outputColumns(plan).map((c) => c.id));
   const pulled = pullCorrelated(stripProjection(sub.plan), outer);
@@ -127,10 +144,10 @@ function inJoin(plan: LogicalPlan, sub: Subquery): LogicalPlan | undefined {
     // In a WHERE conjunct, IN's NULL (no match but NULLs around) filters like FALSE: a semi join is exact.
     return { kind: "join", joinType: "semi", left: plan, right: sub.plan, condition: equality };
   }
-  const top = sub.plan;
-  if (top.kind !== "project") return undefined;
+  const top = elementOf(sub.plan);
+  if (!top) return undefined;
   const outer = new Set(outputColumns(plan).map((c) => c.id));
-  const pulled = pullCorrelated(top.input, outer);
+  const pulled = pullCorrelated(top.body, outer);
   if (!pulled || pulled.correlated.length === 0) return undefined;
   // The correlated conjuncts read inner columns the projection dropped: pass them through.
   const innerColumns = new Map(outputColumns(pulled.inner).map((c) => [c.id, c]));
@@ -139,7 +156,7 @@ function inJoin(plan: LogicalPlan, sub: Subquery): LogicalPlan | undefined {
   const right: LogicalPlan = {
     kind: "project",
     input: pulled.inner,
-    outputs: [...top.outputs, ...[...passed.values()].map((c) => ({ column: c, expr: columnRef(c) }))],
+    outputs: [{ column: target, expr: top.element }, ...[...passed.values()].map((c) => ({ column: c, expr: columnRef(c) }))],
   };
   return { kind: "join", joinType: "semi", left: plan, right, condition: makeAnd([equality, ...pulled.correlated]) };
 }
@@ -216,7 +233,7 @@ export function decorrelateScalarSubqueries(
  * above 0. Both stay hash joins a cluster can run.
  */
 function markJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: LogicalPlan; value: Expr } | undefined {
-  if (freeColumns(sub.plan).size > 0) return undefined;
+  if (freeColumns(sub.plan).size > 0) return correlatedMarkJoin(plan, sub, ids);
   const rows = ids.column("subquery_rows", type("i64", false));
   const countOf = (input: LogicalPlan, measures: Measure[]): LogicalPlan => ({ kind: "aggregate", input, groups: [], measures, phase: "single" });
   const zero = literal(0n, type("i64", false));
@@ -243,6 +260,71 @@ function markJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: Log
       { when: isNull(columnRef({ ...value, type: withNullable(value.type, true) }), true), then: bool(true) },
       { when: compare("equal", columnRef(rows), zero, undefined), then: bool(false) },
       { when: or([isNull(needle, false), compare("lt", columnRef(nonNull), columnRef(rows), undefined)]), then: bool(null) },
+    ],
+    bool(false),
+    undefined,
+  );
+  return { plan: marked, value: mark };
+}
+
+/**
+ * A correlated `x IN (S)` or `EXISTS (S)` read as a value, S correlated by equalities only: S's
+ * rows grouped by its side of the correlation. EXISTS is whether the outer row's keys find a
+ * group (a left join with S's distinct keys). IN finds its match in a left join with S's
+ * distinct (keys, value) pairs; a row without one is FALSE where its keys find no group (its S is
+ * empty), NULL where x is NULL or its group holds a NULL (a left join with each group's row and
+ * non-NULL counts says which), else FALSE. Each join finds at most one row per outer row.
+ */
+function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: LogicalPlan; value: Expr } | undefined {
+  const outer = new Set(outputColumns(plan).map((c) => c.id));
+  const afterLeftJoin = (c: ColumnDef) => columnRef({ ...c, type: withNullable(c.type, true) });
+  const correlated = (body: LogicalPlan) => {
+    const pulled = pullCorrelated(body, outer);
+    const pairs = pulled && pulled.correlated.length > 0 ? correlationPairs(pulled, outer) : undefined;
+    return pulled && pairs ? { inner: reduceByOuterKeys(plan, pulled.inner, pairs, ids), pairs } : undefined;
+  };
+  if (sub.op === "exists") {
+    const found = correlated(stripProjection(sub.plan));
+    if (!found) return undefined;
+    const { groups, condition } = keyGroups(found.pairs, ids);
+    const keys: LogicalPlan = { kind: "aggregate", input: found.inner, groups, measures: [], phase: "single" };
+    return { plan: { kind: "join", joinType: "left", left: plan, right: keys, condition }, value: isNull(afterLeftJoin(groups[0].column), true) };
+  }
+  const top = elementOf(sub.plan);
+  const found = top && correlated(top.body);
+  if (!top || !found || containsSubquery(top.element) || ![...columnsOf(top.element)].every((id) => definedColumns(found.inner).has(id))) return undefined;
+  const element = top.element;
+  const needle = sub.needle!;
+  // The distinct (keys, value) pairs, for the match.
+  const { groups, condition } = keyGroups(found.pairs, ids);
+  const value = ids.column(outputColumns(sub.plan)[0].name, element.type);
+  const pairs: LogicalPlan = { kind: "aggregate", input: found.inner, groups: [...groups, { column: value, expr: element }], measures: [], phase: "single" };
+  // Each group's row and non-NULL counts, over a copy of S.
+  const copied = new Map<ColumnId, ColumnDef>();
+  const copy = freshCopy(found.inner, ids, copied);
+  const inCopy = (e: Expr) => mapExpr(e, (x) => (x.kind === "column" && copied.has(x.id) ? { ...x, id: copied.get(x.id)!.id } : x));
+  const counted = keyGroups(found.pairs.map((p) => ({ inner: inCopy(p.inner), outer: p.outer })), ids);
+  const rows = ids.column("subquery_rows", type("i64", false));
+  const nonNull = ids.column("subquery_non_null", type("i64", false));
+  const counts: LogicalPlan = {
+    kind: "aggregate",
+    input: copy,
+    groups: counted.groups,
+    measures: [
+      { column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } },
+      { column: nonNull, call: { fn: "count", args: [inCopy(element)], distinct: false, type: nonNull.type } },
+    ],
+    phase: "single",
+  };
+  const withCounts: LogicalPlan = { kind: "join", joinType: "left", left: plan, right: counts, condition: counted.condition };
+  const equality = call("equal", [needle, columnRef(value)], type("boolean", needle.type.nullable || value.type.nullable));
+  const marked: LogicalPlan = { kind: "join", joinType: "left", left: withCounts, right: pairs, condition: and([condition, equality]) };
+  const bool = (v: boolean | null) => literal(v, type("boolean", v === null));
+  const mark = caseExpr(
+    [
+      { when: isNull(afterLeftJoin(value), true), then: bool(true) },
+      { when: isNull(afterLeftJoin(rows), false), then: bool(false) },
+      { when: or([isNull(needle, false), compare("lt", afterLeftJoin(nonNull), afterLeftJoin(rows), undefined)]), then: bool(null) },
     ],
     bool(false),
     undefined,
@@ -281,31 +363,9 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   const outer = new Set(outputColumns(plan).map((c) => c.id));
   const pulled = pullCorrelated(aggregate.input, outer);
   if (!pulled || pulled.correlated.length === 0) return undefined;
-  const innerIds = new Set(outputColumns(pulled.inner).map((c) => c.id));
-  const pairs: { inner: Expr; outer: Expr }[] = [];
-  for (const p of pulled.correlated) {
-    if (p.kind !== "call" || p.fn !== "equal") return undefined;
-    const [a, b] = p.args;
-    const side = (x: Expr) => {
-      const cols = [...columnsOf(x)];
-      if (cols.length > 0 && cols.every((id) => innerIds.has(id))) return "inner";
-      if (cols.length > 0 && cols.every((id) => outer.has(id))) return "outer";
-      return undefined;
-    };
-    if (side(a) === "inner" && side(b) === "outer") pairs.push({ inner: a, outer: b });
-    else if (side(a) === "outer" && side(b) === "inner") pairs.push({ inner: b, outer: a });
-    else return undefined;
-  }
-  const groups: { column: ColumnDef; expr: Expr }[] = [];
-  const byKey = new Map<string, ColumnDef>();
-  for (const p of pairs) {
-    const key = exprKey(p.inner);
-    if (!byKey.has(key)) {
-      const column = ids.column(p.inner.kind === "column" ? "key" : "key_expr", p.inner.type);
-      byKey.set(key, column);
-      groups.push({ column, expr: p.inner });
-    }
-  }
+  const pairs = correlationPairs(pulled, outer);
+  if (!pairs) return undefined;
+  const { groups, condition } = keyGroups(pairs, ids);
   const reduced = reduceByOuterKeys(plan, pulled.inner, pairs, ids);
   const grouped: LogicalPlan = { kind: "aggregate", input: reduced, groups, measures: aggregate.measures, phase: "single" };
   const value: ColumnDef = { ...top.outputs[0].column, type: withNullable(top.outputs[0].column.type, true) };
@@ -314,7 +374,6 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
     input: grouped,
     outputs: [...groups.map((g) => ({ column: g.column, expr: columnRef(g.column) })), { column: value, expr: top.outputs[0].expr }],
   };
-  const condition = and(pairs.map((p) => compare("equal", p.outer, columnRef(byKey.get(exprKey(p.inner))!), undefined)));
   if (nullOnNoRows) {
     return {
       plan: { kind: "join", joinType: nullRejecting ? "inner" : "left", left: plan, right, condition },
@@ -340,6 +399,50 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
       type: value.type,
     },
   };
+}
+
+/** A correlated conjunct `inner = outer`: an expression over the subquery's columns equal to one over the outer query's. */
+interface CorrelationPair {
+  inner: Expr;
+  outer: Expr;
+}
+
+/** The correlated conjuncts as equalities between inner and outer expressions; undefined when one is anything else. */
+function correlationPairs(pulled: Pulled, outer: ReadonlySet<ColumnId>): CorrelationPair[] | undefined {
+  const innerIds = new Set(outputColumns(pulled.inner).map((c) => c.id));
+  const pairs: CorrelationPair[] = [];
+  for (const p of pulled.correlated) {
+    if (p.kind !== "call" || p.fn !== "equal") return undefined;
+    const [a, b] = p.args;
+    const side = (x: Expr) => {
+      const cols = [...columnsOf(x)];
+      if (cols.length > 0 && cols.every((id) => innerIds.has(id))) return "inner";
+      if (cols.length > 0 && cols.every((id) => outer.has(id))) return "outer";
+      return undefined;
+    };
+    if (side(a) === "inner" && side(b) === "outer") pairs.push({ inner: a, outer: b });
+    else if (side(a) === "outer" && side(b) === "inner") pairs.push({ inner: b, outer: a });
+    else return undefined;
+  }
+  return pairs;
+}
+
+/**
+ * The subquery's side of the correlation as grouping columns (one per distinct inner
+ * expression), and the join condition that matches them with the outer sides.
+ */
+function keyGroups(pairs: readonly CorrelationPair[], ids: ColumnIds): { groups: { column: ColumnDef; expr: Expr }[]; condition: Expr } {
+  const groups: { column: ColumnDef; expr: Expr }[] = [];
+  const byKey = new Map<string, ColumnDef>();
+  for (const p of pairs) {
+    const key = exprKey(p.inner);
+    if (!byKey.has(key)) {
+      const column = ids.column(p.inner.kind === "column" ? "key" : "key_expr", p.inner.type);
+      byKey.set(key, column);
+      groups.push({ column, expr: p.inner });
+    }
+  }
+  return { groups, condition: and(pairs.map((p) => compare("equal", p.outer, columnRef(byKey.get(exprKey(p.inner))!), undefined))) };
 }
 
 /** Whether `e` is certainly NULL when the aggregates saw no rows (counts 0, the rest NULL). */
