@@ -58,6 +58,8 @@ export function parseSql(sql: string): ParsedQuery {
     throw new UserError(`query is ${sql.length} characters long; the limit is ${MAX_QUERY_LENGTH}`);
   }
   const tokens = tokenize(sql);
+  const standIn = sql.indexOf(LITERAL_BACKSLASH);
+  if (standIn >= 0) throw new UnsupportedError("the character U+E000 (trustql's stand-in for a string's backslashes)", positionAt(sql, standIn));
   const rewritten = rewrite(sql, tokens);
   let ast: AstNode;
   try {
@@ -65,6 +67,7 @@ export function parseSql(sql: string): ParsedQuery {
   } catch (error) {
     throw syntaxError(error, sql);
   }
+  if (rewritten.backslashes) restoreBackslashes(ast);
   if (Array.isArray(ast)) {
     if (ast.length !== 1) {
       throw new UserError("expected exactly one statement", ast.length > 1 ? secondStatementPosition(tokens) : undefined);
@@ -97,6 +100,8 @@ interface Rewritten {
   byAll: number;
   /** Whether QUALIFY reached the grammar as HAVING (see ParsedQuery.qualify). */
   qualify: boolean;
+  /** Whether a string literal's backslashes reached the grammar as LITERAL_BACKSLASH (see restoreBackslashes). */
+  backslashes: boolean;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /**
@@ -128,8 +133,36 @@ export const DISTINCT_FROM_OPERATORS = { distinct: "!~*", notDistinct: "~*" } as
  */
 export const GROUPING_SETS_CALL = "grouping_sets";
 
+/**
+ * What a backslash in a string literal reaches the grammar as. In SQL (and DuckDB) a backslash in
+ * '…' is itself, but the grammar reads C escapes there: 'a\nb' became a line break, '\' opened
+ * a string it never closed. A character from Unicode's private use area stands in for it, and
+ * every string of the AST gets its backslashes back (E'…' strings, whose escapes DuckDB reads too, are left alone).
+ */
+const LITERAL_BACKSLASH = "\uE000";
+
+/** Puts back the backslashes the pre-pass hid from the grammar, in every string of the AST. */
+function restoreBackslashes(node: AstNode): void {
+  if (!node || typeof node !== "object") return;
+  for (const key of Object.keys(node)) {
+    const value = node[key];
+    if (typeof value === "string") {
+      if (value.includes(LITERAL_BACKSLASH)) node[key] = value.replaceAll(LITERAL_BACKSLASH, "\\");
+    } else restoreBackslashes(value);
+  }
+}
+
 function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const chars = sql.split("");
+  let backslashes = false;
+  for (const t of tokens) {
+    if (t.kind !== "string" || sql[t.offset] !== "'") continue;
+    for (let k = t.offset + 1; k < t.end - 1; k++) {
+      if (sql[k] !== "\\") continue;
+      chars[k] = LITERAL_BACKSLASH;
+      backslashes = true;
+    }
+  }
   const blank = (t: Token, replacement: string) => {
     const width = t.end - t.offset;
     invariant(replacement.length <= width, "rewrite must not move text");
@@ -320,7 +353,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes };
 }
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins }: Rewritten): void {
