@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isNaturalJoin, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -985,7 +985,7 @@ class Binder {
       case "*":
       case "/":
       case "%":
-        return arithmetic(op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
+        return arithmetic(op === "/" && isIntegerDivision(ast) ? "//" : op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
       default: {
         const comparison = COMPARISON_OPERATORS[op];
         if (comparison && (rowValues(ast.left) || rowValues(ast.right))) {

@@ -124,7 +124,7 @@ export function isNull(e: Expr, negated: boolean): Expr {
 
 const ADD_SUB_MUL: Record<string, string> = { "+": "add", "-": "subtract", "*": "multiply" };
 
-/** `a op b` for + - * / %, with DuckDB's result types. */
+/** `a op b` for + - * / // %, with DuckDB's result types. */
 export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
   let l = a;
   let r = b;
@@ -140,6 +140,16 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
   }
   if (!isNumeric(l.type) || !isNumeric(r.type)) {
     throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
+  }
+  if (op === "//") {
+    // DuckDB's //: integers divide truncating (by zero: NULL), in their common type; otherwise
+    // it divides in floating point, in FLOAT when no side is DOUBLE and one is FLOAT.
+    if (isInteger(l.type) && isInteger(r.type)) {
+      const t = commonSupertype(l.type, r.type)!;
+      return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
+    }
+    const t = l.type.kind !== "fp64" && r.type.kind !== "fp64" && (l.type.kind === "fp32" || r.type.kind === "fp32") ? type("fp32") : type("fp64");
+    return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
   }
   if (op === "/") {
     // DuckDB's / always divides in floating point; Substrait's divide on integers truncates.

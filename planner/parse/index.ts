@@ -52,6 +52,8 @@ const ZONED = Symbol("zoned");
 const WRITTEN_NAME = Symbol("writtenName");
 const NATURAL = Symbol("natural");
 const POSITION = Symbol("position");
+const INTEGER_DIVISION = Symbol("integerDivision");
+const CHAIN_SEEN = Symbol("chainSeen");
 
 export function parseSql(sql: string): ParsedQuery {
   if (sql.length > MAX_QUERY_LENGTH) {
@@ -102,6 +104,8 @@ interface Rewritten {
   qualify: boolean;
   /** Whether a string literal's backslashes reached the grammar as LITERAL_BACKSLASH (see restoreBackslashes). */
   backslashes: boolean;
+  /** Offsets of the first slash of each `//` (DuckDB's integer division), which reached the grammar as `/`. */
+  integerDivisions: Set<number>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /**
@@ -162,6 +166,15 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       chars[k] = LITERAL_BACKSLASH;
       backslashes = true;
     }
+  }
+  // The grammar has no `//`: it reads `/` (with the same precedence), marked.
+  const integerDivisions = new Set<number>();
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const [slash, next] = [tokens[i], tokens[i + 1]];
+    if (slash.kind !== "symbol" || slash.text !== "/" || next.kind !== "symbol" || next.text !== "/" || next.offset !== slash.end) continue;
+    integerDivisions.add(slash.offset);
+    chars[next.offset] = " ";
+    i++;
   }
   const blank = (t: Token, replacement: string) => {
     const width = t.end - t.offset;
@@ -353,10 +366,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes, integerDivisions };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions }: Rewritten): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -395,6 +408,43 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
     }
   };
+  /**
+   * The `*`, `/` and `%` outside parentheses in [start, end), in order (`//` as its first slash):
+   * the operators of a chain of them, which the grammar nests to the left and spans alike.
+   */
+  const multiplicativeOperators = (start: number, end: number): Token[] => {
+    let depth = 0;
+    const found: Token[] = [];
+    for (let i = tokenIndexAt(start); i < tokens.length && tokens[i].offset < end; i++) {
+      const t = tokens[i];
+      if (t.kind !== "symbol") continue;
+      if (t.text === "(" || t.text === "[") depth++;
+      else if (t.text === ")" || t.text === "]") depth--;
+      else if (depth === 0 && (t.text === "*" || t.text === "/" || t.text === "%")) {
+        const before = found[found.length - 1];
+        if (t.text === "/" && before?.text === "/" && before.end === t.offset) continue; // the second slash of `//`
+        found.push(t);
+      }
+    }
+    return found;
+  };
+  const MULTIPLICATIVE = new Set(["*", "/", "%"]);
+  /** Marks the `/` nodes of a chain `a op b op c …` that were written `//`, pairing the chain's nodes (top down) with its operators (last first). */
+  const markIntegerDivisions = (top: AstNode): void => {
+    const spine: AstNode[] = [];
+    for (let n = top; n?.type === "binary_expr" && MULTIPLICATIVE.has(n.operator) && (n === top || !n.parentheses); n = n.left) {
+      spine.push(n);
+      n[CHAIN_SEEN] = true;
+    }
+    const operators = multiplicativeOperators(top.loc.start.offset, top.loc.end.offset);
+    const written = operators.filter((t) => integerDivisions.has(t.offset));
+    if (written.length === 0) return;
+    const paired = spine.length === operators.length && spine.every((n, k) => n.operator === operators[operators.length - 1 - k].text);
+    if (!paired) throw new UnsupportedError("// here (trustql could not tell which division it is)", tokenPosition(written[0]));
+    spine.forEach((n, k) => {
+      if (integerDivisions.has(operators[operators.length - 1 - k].offset)) n[INTEGER_DIVISION] = true;
+    });
+  };
   const visit = (node: AstNode): void => {
     if (Array.isArray(node)) {
       for (const item of node) visit(item);
@@ -425,6 +475,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       const name = typeof node.name === "string" ? node.name : node.name?.name?.map((n: AstNode) => n.value).join(".");
       if (typeof name === "string") place(node, [name.split(".")[0]]);
     }
+    if (integerDivisions.size > 0 && node.type === "binary_expr" && MULTIPLICATIVE.has(node.operator) && node.loc && !node[CHAIN_SEEN]) markIntegerDivisions(node);
     for (const key of Object.keys(node)) {
       if (key === "_next" || key === "set_op" || key === "loc") continue;
       visit(node[key]);
@@ -476,6 +527,11 @@ export function writtenName(node: AstNode): string | undefined {
 /** Whether a FROM entry was joined with NATURAL (see the pre-pass). */
 export function isNaturalJoin(entry: AstNode): boolean {
   return Boolean(entry?.[NATURAL]);
+}
+
+/** Whether a `/` was written `//`, DuckDB's integer division (see the pre-pass). */
+export function isIntegerDivision(node: AstNode): boolean {
+  return Boolean(node?.[INTEGER_DIVISION]);
 }
 
 /** Whether a CAST was written TRY_CAST (see the pre-pass). */
