@@ -70,6 +70,7 @@ import {
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, decorrelateScalarSubqueries, freshCopy } from "./subqueries.ts";
+import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { WINDOW_ONLY } from "../functions.ts";
 import { bindLibraryFunction, checkArity, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
@@ -707,6 +708,14 @@ class Binder {
       return this.derivedTable(sub, alias, columnAliases, position);
     }
     if (entry.expr?.type === "values") return this.valuesTable(entry.expr, alias, columnAliases, outer, ctes, depth, position);
+    if (entry.expr?.type === "function") {
+      const name = (entry.expr.name?.name ?? []).map((n: AstNode) => String(n.value)).join(".").toLowerCase();
+      const at = this.locate(name.split(".")[0], "(") ?? position;
+      if (!SERIES_FUNCTIONS.has(name)) throw new UnsupportedError(`table function ${name}`, at);
+      const ctx: ExprContext = { scope: new Scope([], outer), clause: "FROM", aggregates: false, windows: false, ctes, depth };
+      const { plan, column } = seriesPlan(name, ((entry.expr.args?.value ?? []) as AstNode[]).map((a) => this.expr(a, ctx)), this.ids, at);
+      return this.derivedTable({ plan, names: [column.name] }, alias ?? name, columnAliases, position);
+    }
     if (typeof entry.table !== "string") {
       throw new UnsupportedError("this kind of FROM item", position);
     }
