@@ -60,8 +60,8 @@ export function parseSql(sql: string): ParsedQuery {
     throw new UserError(`query is ${sql.length} characters long; the limit is ${MAX_QUERY_LENGTH}`);
   }
   const tokens = tokenize(sql);
-  const standIn = sql.indexOf(LITERAL_BACKSLASH);
-  if (standIn >= 0) throw new UnsupportedError("the character U+E000 (trustql's stand-in for a string's backslashes)", positionAt(sql, standIn));
+  const standIn = sql.search(STAND_INS);
+  if (standIn >= 0) throw new UnsupportedError(`the character U+${sql.charCodeAt(standIn).toString(16).toUpperCase()} (trustql writes such characters as stand-ins for the grammar)`, positionAt(sql, standIn));
   const rewritten = rewrite(sql, tokens);
   let ast: AstNode;
   try {
@@ -69,7 +69,7 @@ export function parseSql(sql: string): ParsedQuery {
   } catch (error) {
     throw syntaxError(error, sql);
   }
-  if (rewritten.backslashes) restoreBackslashes(ast);
+  if (rewritten.backslashes || rewritten.escapeStrings.length > 0 || sql.includes("''")) restoreStrings(ast, rewritten.escapeStrings);
   if (Array.isArray(ast)) {
     if (ast.length !== 1) {
       throw new UserError("expected exactly one statement", ast.length > 1 ? secondStatementPosition(tokens) : undefined);
@@ -102,8 +102,10 @@ interface Rewritten {
   byAll: number;
   /** Whether QUALIFY reached the grammar as HAVING (see ParsedQuery.qualify). */
   qualify: boolean;
-  /** Whether a string literal's backslashes reached the grammar as LITERAL_BACKSLASH (see restoreBackslashes). */
+  /** Whether a string literal's backslashes reached the grammar as LITERAL_BACKSLASH (see restoreStrings). */
   backslashes: boolean;
+  /** The values of the E'…' strings with escapes, which reached the grammar as stand-ins (see restoreStrings). */
+  escapeStrings: string[];
   /** Offsets of the first slash of each `//` (DuckDB's integer division), which reached the grammar as `/`. */
   integerDivisions: Set<number>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
@@ -145,22 +147,53 @@ export const GROUPING_SETS_CALL = "grouping_sets";
  */
 const LITERAL_BACKSLASH = "\uE000";
 
-/** Puts back the backslashes the pre-pass hid from the grammar, in every string of the AST. */
-function restoreBackslashes(node: AstNode): void {
+/** What the pre-pass writes in place of the k-th E'…' string with escapes: a plain string of this character plus k, then ESCAPE_STRING_FILL. */
+const ESCAPE_STRING_BASE = 0xe100;
+const ESCAPE_STRING_FILL = "\ue001";
+const MAX_ESCAPE_STRINGS = 0xf000 - ESCAPE_STRING_BASE;
+/** The private use characters the pre-pass writes as stand-ins: a query may not hold any. */
+const STAND_INS = /[\ue000-\uefff]/;
+
+/**
+ * The strings of the AST as the query wrote them: a '…' string's doubled quotes as one (the
+ * grammar keeps both), its backslashes the pre-pass hid from the grammar back, and the values of
+ * the E'…' strings it wrote stand-ins for.
+ */
+function restoreStrings(node: AstNode, escapeStrings: readonly string[]): void {
   if (!node || typeof node !== "object") return;
+  if (node.type === "single_quote_string" && typeof node.value === "string") node.value = node.value.replaceAll("''", "'");
   for (const key of Object.keys(node)) {
     const value = node[key];
-    if (typeof value === "string") {
-      if (value.includes(LITERAL_BACKSLASH)) node[key] = value.replaceAll(LITERAL_BACKSLASH, "\\");
-    } else restoreBackslashes(value);
+    if (typeof value !== "string") restoreStrings(value, escapeStrings);
+    else if (value.includes(LITERAL_BACKSLASH)) node[key] = value.replaceAll(LITERAL_BACKSLASH, "\\");
+    else {
+      const k = value.charCodeAt(0) - ESCAPE_STRING_BASE;
+      if (k >= 0 && k < escapeStrings.length && /^.[\ue001\n]*$/.test(value)) node[key] = escapeStrings[k];
+    }
   }
 }
 
 function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const chars = sql.split("");
   let backslashes = false;
+  const escapeStrings: string[] = [];
   for (const t of tokens) {
-    if (t.kind !== "string" || sql[t.offset] !== "'") continue;
+    if (t.kind !== "string") continue;
+    const written = sql.slice(t.offset, t.end);
+    if (written[0] !== "'") {
+      // E'…': the grammar reads none. Without escapes it is a plain string: the E goes. With
+      // them, a plain string of stand-ins goes in its place (the first numbers it), and the
+      // value the lexer read is put back after parsing (see restoreStrings).
+      if (!written.includes("\\")) chars[t.offset] = " ";
+      else {
+        if (escapeStrings.length >= MAX_ESCAPE_STRINGS) throw new UnsupportedError(`more than ${MAX_ESCAPE_STRINGS} E'…' strings with escapes in one query`, tokenPosition(t));
+        // Line breaks stay where they were, so that later lines keep their numbers.
+        for (let k = t.offset; k < t.end; k++) chars[k] = sql[k] === "\n" ? "\n" : ESCAPE_STRING_FILL;
+        [chars[t.offset], chars[t.offset + 1], chars[t.offset + 2], chars[t.end - 1]] = [" ", "'", String.fromCharCode(ESCAPE_STRING_BASE + escapeStrings.length), "'"];
+        escapeStrings.push(t.text);
+      }
+      continue;
+    }
     for (let k = t.offset + 1; k < t.end - 1; k++) {
       if (sql[k] !== "\\") continue;
       chars[k] = LITERAL_BACKSLASH;
@@ -366,7 +399,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes, integerDivisions };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes, escapeStrings, integerDivisions };
 }
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions }: Rewritten): void {

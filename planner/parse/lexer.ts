@@ -55,7 +55,8 @@ export function tokenize(sql: string): Token[] {
     }
     if (ch === "'" || ((ch === "E" || ch === "e") && sql[i + 1] === "'")) {
       const start = i;
-      i += ch === "'" ? 1 : 2;
+      const escapes = ch !== "'";
+      i += escapes ? 2 : 1;
       let text = "";
       for (;;) {
         if (i >= sql.length) throw new UserError("syntax error: unterminated string", { line: startLine, column: startCol });
@@ -67,6 +68,13 @@ export function tokenize(sql: string): Token[] {
           }
           i++;
           break;
+        }
+        if (escapes && sql[i] === "\\") {
+          const escape = readEscape(sql, i + 1);
+          if (escape === undefined) throw new UserError("syntax error: a \\u escape in an E'…' string (DuckDB reads none)", positionAt(sql, i));
+          text += escape.text;
+          i = escape.end;
+          continue;
         }
         text += sql[i++];
       }
@@ -135,4 +143,23 @@ export function positionAt(sql: string, offset: number): SourcePosition {
     }
   }
   return { line, column: offset - lineStart + 1 };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+/**
+ * The character an escape of an E'…' string stands for, read from just after its backslash, as
+ * DuckDB (and PostgreSQL) read them: \b \f \n \r \t, \ooo in octal (1 to 3 digits), \xhh in hex
+ * (1 or 2 digits), any other character itself. Undefined for \u, which DuckDB refuses.
+ */
+function readEscape(sql: string, at: number): { text: string; end: number } | undefined {
+  const c = sql[at];
+  if (c === undefined) return { text: "", end: at };
+  if (c === "u" || c === "U") return undefined;
+  if (SIMPLE_ESCAPES[c]) return { text: SIMPLE_ESCAPES[c], end: at + 1 };
+  const octal = /^[0-7]{1,3}/.exec(sql.slice(at, at + 3));
+  if (octal) return { text: String.fromCharCode(parseInt(octal[0], 8) & 0xff), end: at + octal[0].length };
+  const hex = c === "x" ? /^[0-9a-fA-F]{1,2}/.exec(sql.slice(at + 1, at + 3)) : null;
+  if (hex) return { text: String.fromCharCode(parseInt(hex[0], 16)), end: at + 1 + hex[0].length };
+  return { text: c, end: at + 1 };
 }

@@ -79,7 +79,7 @@ describe("unsupported constructs are named, with their position", () => {
     ["select string_agg(n_name, n_comment) from nation", "string_agg with a separator that is not a constant string at 1:8"],
     ["select date_trunc(n_name, date '2024-01-01') from nation", "date_trunc with a unit that is not a constant string at 1:8"],
     ["select * replace (n_name as x) from nation", "SELECT * REPLACE at 1:10"],
-    ["select n_name from nation\nwhere n_name = 'a\uE000b'", "the character U+E000 (trustql's stand-in for a string's backslashes) at 2:18"],
+    ["select n_name from nation\nwhere n_name = 'a\uE000b'", "the character U+E000 (trustql writes such characters as stand-ins for the grammar) at 2:18"],
     ["select substring(n_name for 2) from nation", "SUBSTRING(... FOR ...) without FROM at 1:25"],
     ["select count(*) from nation group by grouping sets ((n_name), rollup(n_regionkey))", "ROLLUP, CUBE or GROUPING SETS inside GROUPING SETS at 1:63"],
     ["select n_nationkey - n_nationkey from nation where n_name = 'x' and now() - timestamp '2020-01-01 00:00:00' > interval 3 day", "TIMESTAMP WITH TIME ZONE - TIMESTAMP at 1:69"],
