@@ -817,10 +817,24 @@ class Binder {
     const own = nodePosition(ast);
     if (own) this.#enclosing.push(own);
     try {
-      return this.exprAt(ast, ctx, own ?? this.#enclosing.at(-1));
+      const position = own ?? this.#enclosing.at(-1);
+      // The grammar hangs `[i]` on any expression: bound here, never dropped.
+      const subscripts: AstNode[] | undefined = ast?.array_index;
+      if (!subscripts?.length) return this.exprAt(ast, ctx, position);
+      return subscripts.reduce((e: Expr, s: AstNode) => this.subscript(e, s, ctx, position), this.exprAt({ ...ast, array_index: undefined }, ctx, position));
     } finally {
       if (own) this.#enclosing.pop();
     }
+  }
+
+  /** `s[i]`: the i-th character of a string (from the end when negative; '' past either end), as DuckDB's array_extract reads a VARCHAR. */
+  subscript(e: Expr, subscript: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    if (!subscript?.brackets || !subscript.index) throw new UnsupportedError("this kind of subscript", position);
+    if (e.type.kind !== "string") throw new UnsupportedError(`a subscript of ${typeName(e.type)} (trustql has no lists)`, position);
+    const index = this.expr(subscript.index, ctx);
+    if (!isInteger(index.type) && index.type.kind !== "null") throw new UserError(`a string's subscript must be an integer, not ${typeName(index.type)}`, position);
+    const at = castTo(index, type("i32"));
+    return call("substring", [e, at, literal(1, type("i32", false))], type("string", e.type.nullable || at.type.nullable));
   }
 
   exprAt(ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
@@ -884,7 +898,7 @@ class Binder {
     const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
     if (column === "*") throw new UserError("* is only allowed in the select list and in count(*)", position);
     if (typeof column !== "string") throw new UnsupportedError("this kind of column reference", position);
-    if (ast.array_index || ast.collate?.collate) throw new UnsupportedError("array subscripts and COLLATE", position);
+    if (ast.collate?.collate) throw new UnsupportedError("COLLATE", position);
     const found = ctx.scope.resolve(qualifier, column, position);
     if (!found) {
       if (qualifier && !scopeHasQualifier(ctx.scope, qualifier)) {

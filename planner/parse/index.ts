@@ -69,7 +69,7 @@ export function parseSql(sql: string): ParsedQuery {
   } catch (error) {
     throw syntaxError(error, sql);
   }
-  if (rewritten.backslashes || rewritten.escapeStrings.length > 0 || sql.includes("''")) restoreStrings(ast, rewritten.escapeStrings);
+  if (rewritten.backslashes || rewritten.standIns.length > 0 || sql.includes("''")) restoreStrings(ast, rewritten.standIns);
   if (Array.isArray(ast)) {
     if (ast.length !== 1) {
       throw new UserError("expected exactly one statement", ast.length > 1 ? secondStatementPosition(tokens) : undefined);
@@ -104,8 +104,8 @@ interface Rewritten {
   qualify: boolean;
   /** Whether a string literal's backslashes reached the grammar as LITERAL_BACKSLASH (see restoreStrings). */
   backslashes: boolean;
-  /** The values of the E'…' strings with escapes, which reached the grammar as stand-ins (see restoreStrings). */
-  escapeStrings: string[];
+  /** What reached the grammar as stand-ins (see restoreStrings). */
+  standIns: StandIn[];
   /** Offsets of the first slash of each `//` (DuckDB's integer division), which reached the grammar as `/`. */
   integerDivisions: Set<number>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
@@ -147,50 +147,75 @@ export const GROUPING_SETS_CALL = "grouping_sets";
  */
 const LITERAL_BACKSLASH = "\uE000";
 
-/** What the pre-pass writes in place of the k-th E'…' string with escapes: a plain string of this character plus k, then ESCAPE_STRING_FILL. */
-const ESCAPE_STRING_BASE = 0xe100;
-const ESCAPE_STRING_FILL = "\ue001";
-const MAX_ESCAPE_STRINGS = 0xf000 - ESCAPE_STRING_BASE;
+/**
+ * What the grammar would misread, written in its place as a plain string of stand-ins (the k-th:
+ * the character STAND_IN_BASE + k, then STAND_IN_FILL) and put back after parsing (see
+ * restoreStrings): an E'…' string with escapes, or a number of more than 15 digits.
+ */
+interface StandIn {
+  kind: "string" | "number";
+  value: string;
+}
+const STAND_IN_BASE = 0xe100;
+const STAND_IN_FILL = "\ue001";
+const MAX_STAND_INS = 0xf000 - STAND_IN_BASE;
 /** The private use characters the pre-pass writes as stand-ins: a query may not hold any. */
 const STAND_INS = /[\ue000-\uefff]/;
 
+/** The stand-in a string of the AST is, if it is one. */
+function standInOf(value: string, standIns: readonly StandIn[]): StandIn | undefined {
+  const k = value.charCodeAt(0) - STAND_IN_BASE;
+  return k >= 0 && k < standIns.length && /^.[\ue001\n]*$/.test(value) ? standIns[k] : undefined;
+}
+
 /**
- * The strings of the AST as the query wrote them: a '…' string's doubled quotes as one (the
- * grammar keeps both), its backslashes the pre-pass hid from the grammar back, and the values of
- * the E'…' strings it wrote stand-ins for.
+ * The strings and numbers of the AST as the query wrote them: a '…' string's doubled quotes as
+ * one (the grammar keeps both), the backslashes the pre-pass hid from the grammar, and what it
+ * wrote stand-ins for.
  */
-function restoreStrings(node: AstNode, escapeStrings: readonly string[]): void {
+function restoreStrings(node: AstNode, standIns: readonly StandIn[]): void {
   if (!node || typeof node !== "object") return;
-  if (node.type === "single_quote_string" && typeof node.value === "string") node.value = node.value.replaceAll("''", "'");
+  if (node.type === "single_quote_string" && typeof node.value === "string") {
+    const standIn = standInOf(node.value, standIns);
+    if (standIn) [node.type, node.value] = [standIn.kind === "number" ? "number" : "single_quote_string", standIn.value];
+    else node.value = node.value.replaceAll("''", "'");
+  }
   for (const key of Object.keys(node)) {
     const value = node[key];
-    if (typeof value !== "string") restoreStrings(value, escapeStrings);
+    if (typeof value !== "string") restoreStrings(value, standIns);
     else if (value.includes(LITERAL_BACKSLASH)) node[key] = value.replaceAll(LITERAL_BACKSLASH, "\\");
-    else {
-      const k = value.charCodeAt(0) - ESCAPE_STRING_BASE;
-      if (k >= 0 && k < escapeStrings.length && /^.[\ue001\n]*$/.test(value)) node[key] = escapeStrings[k];
-    }
+    else if (standInOf(value, standIns)?.kind === "string") node[key] = standInOf(value, standIns)!.value;
   }
 }
 
 function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const chars = sql.split("");
   let backslashes = false;
-  const escapeStrings: string[] = [];
+  const standIns: StandIn[] = [];
+  /** Writes a plain string of stand-ins over [start, end) (line breaks kept, so later lines keep their numbers), for `value` to be put back after parsing. */
+  const standIn = (start: number, end: number, value: StandIn, at: Token) => {
+    if (standIns.length >= MAX_STAND_INS) throw new UnsupportedError(`more than ${MAX_STAND_INS} long numbers and E'…' strings with escapes in one query`, tokenPosition(at));
+    for (let k = start; k < end; k++) chars[k] = sql[k] === "\n" ? "\n" : STAND_IN_FILL;
+    [chars[start], chars[start + 1], chars[end - 1]] = ["'", String.fromCharCode(STAND_IN_BASE + standIns.length), "'"];
+    standIns.push(value);
+  };
   for (const t of tokens) {
+    // A number of more digits than a double holds exactly: the grammar reads a long decimal, or a
+    // long integer after a minus, as a double, changing its digits.
+    if (t.kind === "number" && /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15) {
+      standIn(t.offset, t.end, { kind: "number", value: t.text }, t);
+      continue;
+    }
     if (t.kind !== "string") continue;
     const written = sql.slice(t.offset, t.end);
     if (written[0] !== "'") {
       // E'…': the grammar reads none. Without escapes it is a plain string: the E goes. With
-      // them, a plain string of stand-ins goes in its place (the first numbers it), and the
-      // value the lexer read is put back after parsing (see restoreStrings).
+      // them, a plain string of stand-ins goes in its place, and the value the lexer read is put
+      // back after parsing (see restoreStrings).
       if (!written.includes("\\")) chars[t.offset] = " ";
       else {
-        if (escapeStrings.length >= MAX_ESCAPE_STRINGS) throw new UnsupportedError(`more than ${MAX_ESCAPE_STRINGS} E'…' strings with escapes in one query`, tokenPosition(t));
-        // Line breaks stay where they were, so that later lines keep their numbers.
-        for (let k = t.offset; k < t.end; k++) chars[k] = sql[k] === "\n" ? "\n" : ESCAPE_STRING_FILL;
-        [chars[t.offset], chars[t.offset + 1], chars[t.offset + 2], chars[t.end - 1]] = [" ", "'", String.fromCharCode(ESCAPE_STRING_BASE + escapeStrings.length), "'"];
-        escapeStrings.push(t.text);
+        standIn(t.offset + 1, t.end, { kind: "string", value: t.text }, t);
+        chars[t.offset] = " ";
       }
       continue;
     }
@@ -399,7 +424,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes, escapeStrings, integerDivisions };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes, standIns, integerDivisions };
 }
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions }: Rewritten): void {
