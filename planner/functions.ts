@@ -121,7 +121,11 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
 /** Functions only a window computes (functions_arithmetic's window functions), by the names SQL gives them too. */
 export const WINDOW_ONLY = new Set(["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "first_value", "last_value", "nth_value", "lead", "lag"]);
 
-export function windowFunction(name: string, args: readonly SqlType[]): FunctionRef {
+/** Window functions that may pass over nulls (IGNORE NULLS): trustql declares them with a null_handling option. */
+export const NULLS_IGNORABLE = new Set(["first_value", "last_value", "nth_value", "lag", "lead"]);
+
+export function windowFunction(name: string, args: readonly SqlType[], ignoreNulls = false): FunctionRef {
+  if (ignoreNulls && NULLS_IGNORABLE.has(name)) return { file: TRUSTQL_EXTENSIONS.aggregate, signature: signature(name, args.map(shortTypeName)), options: { null_handling: "IGNORE_NULLS" } };
   if (WINDOW_ONLY.has(name)) return { file: EXTENSIONS.arithmetic, signature: signature(name, args.map(shortTypeName)) };
   return aggregateFunction(name, args);
 }

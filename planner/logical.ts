@@ -166,6 +166,8 @@ export interface WindowCall {
   readonly orderBy: readonly SortKey[];
   /** Rows frame when given; otherwise SQL's default (range from the partition start to the current peer group). */
   readonly frame: WindowFrame | undefined;
+  /** IGNORE NULLS (first_value, last_value, nth_value, lag, lead): null values are passed over. */
+  readonly ignoreNulls?: boolean;
   readonly type: SqlType;
 }
 

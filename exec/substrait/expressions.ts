@@ -20,7 +20,7 @@ import {
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
-import { BOOLEAN_FUNCTIONS, isRankingWindow, optionMap, renderScalar, windowName } from "./functions.ts";
+import { BOOLEAN_FUNCTIONS, NULLS_IGNORABLE, isRankingWindow, optionMap, renderScalar, windowName } from "./functions.ts";
 import { literalSql, literalType } from "./literals.ts";
 
 /** The columns an expression can see: SQL that refers to each, and its type when known. */
@@ -195,7 +195,9 @@ export class ExpressionWriter {
       over.push(`${kind} BETWEEN ${bound(w.lower, "PRECEDING")} AND ${bound(w.upper, w.sorts.length > 0 ? "CURRENT" : "FOLLOWING")}`);
     }
     const args = w.args.length === 0 && name === "count" ? "*" : `${w.distinct ? "DISTINCT " : ""}${w.args.join(", ")}`;
-    return castTo(`${name}(${args}) OVER (${over.join(" ")})`, w.outputType);
+    const nulls = w.options?.get("NULL_HANDLING") ?? "RESPECT_NULLS";
+    if (nulls !== "RESPECT_NULLS" && (nulls !== "IGNORE_NULLS" || !NULLS_IGNORABLE.has(w.name))) throw new UnsupportedError(`${w.declared} with null_handling ${nulls}`);
+    return castTo(`${name}(${args}${nulls === "IGNORE_NULLS" ? " IGNORE NULLS" : ""}) OVER (${over.join(" ")})`, w.outputType);
   }
 
   #subquery(e: Expression, scope: Scope, outer: readonly Scope[]): string {

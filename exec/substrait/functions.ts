@@ -231,6 +231,9 @@ const FRAME_VALUES: Record<string, string> = {
   nth_value: "nth_value",
 };
 
+/** Window functions DuckDB runs with IGNORE NULLS (trustql_functions_aggregate's null_handling option). */
+export const NULLS_IGNORABLE = new Set([...Object.keys(FRAME_VALUES), "lead", "lag"]);
+
 export function aggregateName(name: string, declared: string, options?: ReadonlyMap<string, string>): string {
   const spread = SPREADS[name];
   if (spread) {

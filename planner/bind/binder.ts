@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1374,7 +1374,7 @@ class Binder {
     if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on a window function", position);
     if (WINDOW_ONLY.has(name)) {
       const { args, type: t } = windowOnly(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), position);
-      const call: WindowCall = { fn: name as WindowCall["fn"], args, partitionBy, orderBy, frame, type: t };
+      const call: WindowCall = { fn: name as WindowCall["fn"], args, partitionBy, orderBy, frame, ...(nullsIgnored(ast) ? { ignoreNulls: true } : {}), type: t };
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);

@@ -54,6 +54,9 @@ const NATURAL = Symbol("natural");
 const POSITION = Symbol("position");
 const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
+const IGNORE_NULLS = Symbol("ignoreNulls");
+/** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
+const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
 
 export function parseSql(sql: string): ParsedQuery {
   if (sql.length > MAX_QUERY_LENGTH) {
@@ -108,6 +111,8 @@ interface Rewritten {
   standIns: StandIn[];
   /** Offsets of the first slash of each `//` (DuckDB's integer division), which reached the grammar as `/`. */
   integerDivisions: Set<number>;
+  /** Offsets of the names of the calls written with IGNORE NULLS (the words went). */
+  ignoreNulls: Set<number>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /**
@@ -255,6 +260,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   let byAll = 0;
   let qualify = false;
   const naturalJoins = new Set<number>();
+  const ignoreNulls = new Set<number>();
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -388,6 +394,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         rename(t, after.text === "OVER" ? "LAG" : "SUM");
       }
     }
+    if ((t.text === "IGNORE" || t.text === "RESPECT") && next?.kind === "word" && next.text === "NULLS") {
+      // The grammar has neither: both words go, and IGNORE marks the call whose parentheses hold
+      // them, after its arguments (where DuckDB reads them).
+      if (previous?.text === ")") throw new UnsupportedError(`${t.text} NULLS after a call's parentheses (DuckDB reads it inside them: first_value(x ${t.text} NULLS))`, tokenPosition(t));
+      let open = i - 1;
+      for (let depth = 0; open >= 0; open--) {
+        if (tokens[open].text === ")") depth++;
+        else if (tokens[open].text === "(" && depth-- === 0) break;
+      }
+      const call = tokens[open - 1];
+      if (call?.kind !== "word" || !NULLS_IGNORABLE_CALLS.has(call.text)) throw new UnsupportedError(`${t.text} NULLS here (it applies to first_value, last_value, nth_value, lag and lead)`, tokenPosition(t));
+      if (t.text === "IGNORE") ignoreNulls.add(call.offset);
+      blank(t, "");
+      blank(next, "");
+    }
     if (t.text === "QUALIFY") {
       // The grammar has no QUALIFY: it reads HAVING, which the query may then not write itself
       // (the binder reads every HAVING of such a query as a QUALIFY).
@@ -424,10 +445,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, backslashes, standIns, integerDivisions };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, ignoreNulls, backslashes, standIns, integerDivisions };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls }: Rewritten): void {
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -464,6 +485,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       if (zonedTimestamps.has(tokens[at].offset)) node[ZONED] = true;
       if (renamed.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
+      if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
     }
   };
   /**
@@ -585,6 +607,11 @@ export function writtenName(node: AstNode): string | undefined {
 /** Whether a FROM entry was joined with NATURAL (see the pre-pass). */
 export function isNaturalJoin(entry: AstNode): boolean {
   return Boolean(entry?.[NATURAL]);
+}
+
+/** Whether a call was written with IGNORE NULLS (see the pre-pass). */
+export function nullsIgnored(node: AstNode): boolean {
+  return Boolean(node?.[IGNORE_NULLS]);
 }
 
 /** Whether a `/` was written `//`, DuckDB's integer division (see the pre-pass). */

@@ -300,7 +300,7 @@ class Emitter {
       lower: { kind: "unbounded" as const },
       upper: call.orderBy.length > 0 ? { kind: "current" as const } : { kind: "unbounded" as const },
     };
-    const ref = windowFunction(call.fn, call.args.map((a) => a.type));
+    const ref = windowFunction(call.fn, call.args.map((a) => a.type), call.ignoreNulls);
     return {
       functionReference: this.functionAnchor(ref),
       arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
