@@ -394,6 +394,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         rename(t, after.text === "OVER" ? "LAG" : "SUM");
       }
     }
+    if (t.kind === "word" && t.text === "OFFSET" && tokens[i + 1]?.kind === "number" && (tokens[i + 2]?.text === "ROWS" || tokens[i + 2]?.text === "ROW") && tokens[i + 3]?.text !== "FETCH") {
+      // OFFSET n ROWS without FETCH: the grammar takes OFFSET n.
+      blank(tokens[i + 2], "");
+    }
+    if (t.kind === "word" && t.text === "FETCH" && (next?.text === "FIRST" || next?.text === "NEXT")) {
+      // [OFFSET m ROWS] FETCH FIRST|NEXT [n] ROW|ROWS ONLY, the standard's LIMIT: the grammar
+      // has none of it, and wants LIMIT before OFFSET. The clause is written over as LIMIT n OFFSET m.
+      const count = tokens[i + 2]?.kind === "number" ? tokens[i + 2] : undefined;
+      const rows = tokens[i + (count ? 3 : 2)];
+      const only = tokens[i + (count ? 4 : 3)];
+      if ((rows?.text !== "ROWS" && rows?.text !== "ROW") || only?.text !== "ONLY") throw new UnsupportedError("FETCH other than FETCH FIRST|NEXT [n] ROW|ROWS ONLY", tokenPosition(t));
+      const offset = tokens[i - 3]?.text === "OFFSET" && tokens[i - 2]?.kind === "number" && (previous?.text === "ROWS" || previous?.text === "ROW") ? tokens[i - 2] : undefined;
+      if (tokens.some((other) => other.kind === "word" && other.text === "LIMIT")) throw new UnsupportedError("FETCH FIRST in a query that also writes LIMIT", tokenPosition(t));
+      writeOver(offset ? tokens[i - 3].offset : t.offset, only.end, `LIMIT ${count?.text ?? "1"}${offset ? ` OFFSET ${offset.text}` : ""}`);
+    }
     if ((t.text === "IGNORE" || t.text === "RESPECT") && next?.kind === "word" && next.text === "NULLS") {
       // The grammar has neither: both words go, and IGNORE marks the call whose parentheses hold
       // them, after its arguments (where DuckDB reads them).
