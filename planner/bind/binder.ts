@@ -111,6 +111,9 @@ interface ExprContext {
   readonly selectAliases?: ReadonlyMap<string, AstNode>;
 }
 
+/** Clauses that may name a select item by its alias (see columnReference): the select list (and ORDER BY) too. */
+const ALIAS_CLAUSES = new Set(["SELECT", "WHERE", "HAVING", "QUALIFY"]);
+
 /** Makes fresh column ids; one per planned query, so ids never collide within a plan. */
 export class ColumnIds {
   #next = 1;
@@ -900,6 +903,15 @@ class Binder {
     if (typeof column !== "string") throw new UnsupportedError("this kind of column reference", position);
     if (ast.collate?.collate) throw new UnsupportedError("COLLATE", position);
     const found = ctx.scope.resolve(qualifier, column, position);
+    // As in DuckDB, the select list, WHERE, HAVING and QUALIFY may name a select item by its alias
+    // where no column has that name (the item is computed again there; an alias may name
+    // another, not itself).
+    const alias = !found && !qualifier && ALIAS_CLAUSES.has(ctx.clause) ? ctx.selectAliases?.get(column.toLowerCase()) : undefined;
+    if (alias) {
+      const others = new Map(ctx.selectAliases);
+      others.delete(column.toLowerCase());
+      return this.expr(alias, { ...ctx, selectAliases: others });
+    }
     if (!found) {
       if (qualifier && !scopeHasQualifier(ctx.scope, qualifier)) {
         throw new UserError(`unknown table ${qualifier} in column reference ${qualifier}.${column}`, position);
