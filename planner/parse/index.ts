@@ -95,7 +95,7 @@ interface SetOpToken {
 interface Rewritten {
   text: string;
   setOps: SetOpToken[];
-  /** Offsets of SUM, AVG, MIN and MAX written with DISTINCT. */
+  /** Offsets of SUM, AVG, MIN, MAX and the aggregates the grammar lacks written with DISTINCT. */
   distinctAggregates: Set<number>;
   /** Offsets of TIMESTAMP keywords that began a TIMESTAMPTZ or TIMESTAMP WITH TIME ZONE literal. */
   zonedTimestamps: Set<number>;
@@ -435,8 +435,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
       rename(t, "CAST");
     }
-    if (["SUM", "AVG", "MIN", "MAX"].includes(t.text) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
-      // The grammar takes DISTINCT only in COUNT; the binder reads this mark instead.
+    if ((["SUM", "AVG", "MIN", "MAX"].includes(t.text) || RENAMED_AGGREGATES.has(t.text)) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
+      // The grammar takes DISTINCT only in COUNT (and a few it knows); the binder reads this mark instead.
       distinctAggregates.add(t.offset);
       blank(tokens[i + 2], "");
     }
