@@ -72,6 +72,8 @@ export function scalarFunction(name: string, args: readonly SqlType[], enumCount
     const temporal = args.some((a) => a.kind === "timestamp" || a.kind === "timestamp_tz" || a.kind === "date" || a.kind === "interval_year" || a.kind === "interval_day");
     if (temporal) return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
     if (args.some((a) => a.kind === "decimal")) return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };
+    // The standard file's modulus takes integers only.
+    if (name === "modulus" && args.some((a) => a.kind === "fp32" || a.kind === "fp64")) return { file: TRUSTQL_EXTENSIONS.scalar, signature: signature(name, shorts) };
     return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
   }
   if (ANY_COMPARISONS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, args.map(() => "any")) };

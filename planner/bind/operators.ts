@@ -157,11 +157,21 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
     return call("divide", [castTo(l, fp), castTo(r, fp)], type("fp64", nullable));
   }
   if (op === "%") {
-    if (!isInteger(l.type) || !isInteger(r.type)) {
-      throw new UnsupportedError(`% on ${typeName(l.type)} and ${typeName(r.type)}`, position);
+    // DuckDB's %: integers in their common type; floats as C's fmod, in FLOAT when no side is
+    // DOUBLE and one is FLOAT; decimals in a decimal of the wider integral part and the larger
+    // scale. By zero: NULL, but NaN for floats.
+    if (isInteger(l.type) && isInteger(r.type)) {
+      const t = commonSupertype(l.type, r.type)!;
+      return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
     }
-    const t = commonSupertype(l.type, r.type)!;
-    return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
+    if (isFloat(l.type) || isFloat(r.type)) {
+      const t = l.type.kind !== "fp64" && r.type.kind !== "fp64" ? type("fp32") : type("fp64");
+      return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
+    }
+    const [dl, dr] = [integerAsDecimal(l.type), integerAsDecimal(r.type)];
+    const scale = Math.max(dl.scale!, dr.scale!);
+    const precision = Math.min(MAX_DECIMAL_PRECISION, Math.max(dl.precision! - dl.scale!, dr.precision! - dr.scale!) + scale);
+    return call("modulus", [castTo(l, dl), castTo(r, dr)], decimal(precision, scale, true));
   }
   const fn = ADD_SUB_MUL[op];
   if (!fn) throw new UnsupportedError(`operator ${op}`, position);
