@@ -19,7 +19,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, writtenName, nodePosition, setOpIsAll, starExclusion, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, writtenName, nodePosition, setOpIsAll, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -364,20 +364,33 @@ class Binder {
     // SELECT list, expanded
     const selectContext = context("SELECT", true, true);
     const selected: { expr: Expr; name: string; position: SourcePosition | undefined }[] = [];
-    for (const item of ast.columns === "*" ? [{ expr: { type: "column_ref", column: "*" } }] : ast.columns) {
+    const columns: AstNode[] = ast.columns === "*" ? [{ expr: { type: "column_ref", column: "*" } }] : ast.columns;
+    for (let k = 0; k < columns.length; k++) {
+      const item = columns[k];
       const e = item.expr;
-      const excluded = e?.type === "column_ref" ? starExclusion(e.column, this.parsed) : undefined;
-      if (e?.type === "column_ref" && (e.column === "*" || e.column?.expr?.value === "*" || excluded)) {
+      const modifier = e?.type === "column_ref" ? starModifier(e.column, this.parsed) : undefined;
+      if (e?.type === "column_ref" && (e.column === "*" || e.column?.expr?.value === "*" || modifier)) {
         const qualifier = typeof e.table === "string" ? e.table : e.table?.value;
         const starred = items.filter((i) => !i.merged && (qualifier === undefined || i.qualifier === String(qualifier).toLowerCase()));
         if (qualifier !== undefined && !scope.hasQualifier(qualifier)) {
           throw new UserError(`unknown table ${qualifier}`, this.here(e));
         }
-        const unknown = excluded?.find((name) => !starred.some((i) => i.name.toLowerCase() === name.toLowerCase()));
+        const selects = (name: string) => starred.some((i) => i.name.toLowerCase() === name.toLowerCase());
+        const excluded = modifier?.exclude ?? [];
+        const unknown = excluded.find((name) => !selects(name));
         if (unknown !== undefined) throw new UserError(`EXCLUDE names ${unknown}, which * does not select`, this.here(e) ?? position);
-        const visible = excluded ? starred.filter((i) => !excluded.some((name) => name.toLowerCase() === i.name.toLowerCase())) : starred;
+        // * REPLACE (expr AS name, …): the items after the marker, each in place of the star's column of its name.
+        const replacements = new Map<string, Expr>();
+        for (const replacing of columns.slice(k + 1, k + 1 + (modifier?.replace ?? 0))) {
+          const name = typeof replacing.as === "string" ? replacing.as : undefined;
+          if (name === undefined) throw new UserError("REPLACE takes expressions AS column names", this.here(replacing.expr) ?? position);
+          if (!selects(name)) throw new UserError(`REPLACE names ${name}, which * does not select`, this.here(replacing.expr) ?? position);
+          replacements.set(name.toLowerCase(), this.expr(replacing.expr, selectContext));
+        }
+        k += modifier?.replace ?? 0;
+        const visible = starred.filter((i) => !excluded.some((name) => name.toLowerCase() === i.name.toLowerCase()));
         if (visible.length === 0) throw new UserError("SELECT * with no columns", this.here(e) ?? position);
-        for (const i of visible) selected.push({ expr: this.#usable(i.column, this.here(e)), name: i.name, position: this.here(e) });
+        for (const i of visible) selected.push({ expr: replacements.get(i.name.toLowerCase()) ?? this.#usable(i.column, this.here(e)), name: i.name, position: this.here(e) });
         continue;
       }
       const bound = this.expr(e, selectContext);

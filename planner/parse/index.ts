@@ -24,8 +24,8 @@ export interface ParsedQuery {
   readonly tokens: readonly Token[];
   /** The statement: a `select` node, possibly with `_next` set operations and `with`. */
   readonly ast: AstNode;
-  /** The names each `* EXCLUDE (…)` of the query leaves out (see starExclusion). */
-  readonly starExclusions: readonly (readonly string[])[];
+  /** What each `* EXCLUDE (…)` or `* REPLACE (…)` of the query does to its star (see starModifier). */
+  readonly starModifiers: readonly StarModifier[];
   /** Whether GROUP BY ALL or ORDER BY ALL was written (see isByAll). */
   readonly byAll: boolean;
   /** Whether the query's HAVING clauses are its QUALIFY clauses (the pre-pass wrote HAVING over QUALIFY). */
@@ -84,7 +84,7 @@ export function parseSql(sql: string): ParsedQuery {
     throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
   }
   annotate(ast, tokens, rewritten);
-  return { sql, tokens, ast, starExclusions: rewritten.starExclusions, byAll: rewritten.byAll > 0, qualify: rewritten.qualify };
+  return { sql, tokens, ast, starModifiers: rewritten.starModifiers, byAll: rewritten.byAll > 0, qualify: rewritten.qualify };
 }
 
 interface SetOpToken {
@@ -99,8 +99,8 @@ interface Rewritten {
   distinctAggregates: Set<number>;
   /** Offsets of TIMESTAMP keywords that began a TIMESTAMPTZ or TIMESTAMP WITH TIME ZONE literal. */
   zonedTimestamps: Set<number>;
-  /** The names each `* EXCLUDE (…)` leaves out, by the number its marker carries (see starExclusion). */
-  starExclusions: string[][];
+  /** What each `* EXCLUDE (…)` and `* REPLACE (…)` does, by the number its marker carries (see starModifier). */
+  starModifiers: StarModifier[];
   /** How many GROUP BY ALL and ORDER BY ALL reached the grammar as position BY_ALL. */
   byAll: number;
   /** Whether QUALIFY reached the grammar as HAVING (see ParsedQuery.qualify). */
@@ -250,13 +250,35 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const filler = text.padEnd(end - start - breaks, " ") + "\n".repeat(breaks);
     for (let k = 0; k < end - start; k++) chars[start + k] = filler[k];
   };
+  /**
+   * A star's `REPLACE (expr AS name, …)` whose word is tokens[at]: `lead` (from `from`, the star,
+   * or the word itself) to the list's opening parenthesis and its closing one are written over,
+   * leaving its items as select items. Returns how many there are.
+   */
+  const replaceList = (at: number, lead: string, from: Token = tokens[at]): number => {
+    const word = tokens[at];
+    if (tokens[at + 1]?.text !== "(") throw new UserError("REPLACE takes a list in parentheses: * REPLACE (expr AS name, …)", tokenPosition(word));
+    let close = at + 1;
+    let items = 1;
+    for (let depth = 0; close < tokens.length; close++) {
+      const x = tokens[close].text;
+      if (x === "(") depth++;
+      else if (x === ")" && --depth === 0) break;
+      else if (x === "," && depth === 1) items++;
+    }
+    if (close >= tokens.length) throw new UserError("REPLACE's list needs a closing )", tokenPosition(word));
+    if (close === at + 2) throw new UserError("REPLACE takes expressions AS column names", tokenPosition(word));
+    writeOver(from.offset, tokens[at + 1].end, lead);
+    blank(tokens[close], "");
+    return items;
+  };
   const renamed = new Map<number, string>();
   const rename = (t: Token, as: string) => {
     blank(t, as);
     renamed.set(t.offset, as);
   };
   const setOps: SetOpToken[] = [];
-  const starExclusions: string[][] = [];
+  const starModifiers: StarModifier[] = [];
   let byAll = 0;
   let qualify = false;
   const naturalJoins = new Set<number>();
@@ -295,7 +317,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       depth--;
       continue;
     }
-    if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE)`, tokenPosition(t));
+    if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE and * REPLACE)`, tokenPosition(t));
     if (t.kind === "symbol" && t.text === "~") throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
     if (t.kind !== "word") continue;
     const open = substringDepths.at(-1);
@@ -347,7 +369,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const previous = tokens[i - 1];
     if (t.text === "EXCLUDE" && previous?.kind === "symbol" && previous.text === "*") {
       // The grammar has no * EXCLUDE (…): it reads a quoted name "*<n>" written over the clause,
-      // and the binder expands the star without starExclusions[n].
+      // and the binder expands the star without starModifiers[n].exclude.
       const names: string[] = [];
       let last = i + 1;
       const name = (token: Token | undefined) => {
@@ -362,13 +384,20 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         last++;
         if (tokens[last]?.text !== ")") throw new UserError("EXCLUDE's list of names needs a closing )", tokenPosition(tokens[last] ?? t));
       } else name(next);
-      writeOver(previous.offset, tokens[last].end, `"*${starExclusions.length}"`);
-      starExclusions.push(names);
+      writeOver(previous.offset, tokens[last].end, `"*${starModifiers.length}"`);
+      // EXCLUDE (…) REPLACE (…): the list goes on after the marker, as below.
+      const replaced = tokens[last + 1]?.kind === "word" && tokens[last + 1].text === "REPLACE" ? replaceList(last + 1, ",") : 0;
+      starModifiers.push({ exclude: names, replace: replaced });
       i = last;
       continue;
     }
     if (t.text === "REPLACE" && previous?.kind === "symbol" && previous.text === "*") {
-      throw new UnsupportedError("SELECT * REPLACE", tokenPosition(t));
+      // The grammar has no * REPLACE (expr AS name, …): it reads a quoted name "*<n>" and then
+      // the expressions as select items of their own, which the binder puts in place of the
+      // star's columns of their names (starModifiers[n].replace of them).
+      const replaced = replaceList(i, `"*${starModifiers.length}",`, previous);
+      starModifiers.push({ exclude: [], replace: replaced });
+      continue;
     }
     if ((t.text === "PERCENT_RANK" || t.text === "CUME_DIST") && next?.text === "(" && tokens[i + 2]?.text === ")") {
       // The grammar takes these without arguments only as RANK does: it reads RANK, marked for the binder.
@@ -460,7 +489,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starExclusions, renamed, byAll, qualify, naturalJoins, ignoreNulls, backslashes, standIns, integerDivisions };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, backslashes, standIns, integerDivisions };
 }
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls }: Rewritten): void {
@@ -589,14 +618,22 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
   visit(ast);
 }
 
+/** What `* EXCLUDE (names)` or `* REPLACE (expr AS name, …)` does to a select-list star. */
+export interface StarModifier {
+  /** The names the star leaves out. */
+  readonly exclude: readonly string[];
+  /** How many of the select items after the marker replace the star's columns of their names. */
+  readonly replace: number;
+}
+
 /**
- * The names a select-list star leaves out, when `column` is the marker the pre-pass wrote over
- * `* EXCLUDE (…)` (a quoted name no query could have meant: the pre-pass counted its own).
+ * What a select-list star does, when `column` is the marker the pre-pass wrote over `* EXCLUDE
+ * (…)` or `* REPLACE (` (a quoted name no query could have meant: the pre-pass counted its own).
  */
-export function starExclusion(column: AstNode, parsed: Pick<ParsedQuery, "starExclusions">): readonly string[] | undefined {
+export function starModifier(column: AstNode, parsed: Pick<ParsedQuery, "starModifiers">): StarModifier | undefined {
   const text = column?.expr?.type === "double_quote_string" ? String(column.expr.value) : undefined;
   const m = text === undefined ? null : /^\*(\d+)$/.exec(text);
-  return m ? parsed.starExclusions[Number(m[1])] : undefined;
+  return m ? parsed.starModifiers[Number(m[1])] : undefined;
 }
 
 /** Whether a GROUP BY or ORDER BY item is the ALL the pre-pass wrote as position BY_ALL. */
