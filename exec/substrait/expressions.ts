@@ -181,6 +181,7 @@ export class ExpressionWriter {
       lower: w.lowerBound,
       upper: w.upperBound,
       outputType: w.outputType,
+      rangeKey: w.boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE && w.sorts.length === 1 && w.sorts[0].expr ? this.typeOf(w.sorts[0].expr, scope, outer) : undefined,
     });
   }
 
@@ -192,7 +193,8 @@ export class ExpressionWriter {
     if (w.sorts.length > 0) over.push(`ORDER BY ${w.sorts.join(", ")}`);
     if (!isRankingWindow(w.name) && (w.lower || w.upper)) {
       const kind = w.boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS ? "ROWS" : "RANGE";
-      over.push(`${kind} BETWEEN ${bound(w.lower, "PRECEDING")} AND ${bound(w.upper, w.sorts.length > 0 ? "CURRENT" : "FOLLOWING")}`);
+      const unit = w.rangeKey?.date ? "DAY" : w.rangeKey?.timestamp || w.rangeKey?.precisionTimestamp || w.rangeKey?.timestampTz || w.rangeKey?.precisionTimestampTz ? "MICROSECOND" : undefined;
+      over.push(`${kind} BETWEEN ${bound(w.lower, "PRECEDING", unit)} AND ${bound(w.upper, w.sorts.length > 0 ? "CURRENT" : "FOLLOWING", unit)}`);
     }
     const args = w.args.length === 0 && name === "count" ? "*" : `${w.distinct ? "DISTINCT " : ""}${w.args.join(", ")}`;
     const nulls = w.options?.get("NULL_HANDLING") ?? "RESPECT_NULLS";
@@ -247,6 +249,8 @@ export interface WindowCall {
   lower: Expression_WindowFunction_Bound | undefined;
   upper: Expression_WindowFunction_Bound | undefined;
   outputType: Type | undefined;
+  /** A RANGE frame's ORDER BY key's type: a DATE's offsets are days, a TIMESTAMP's microseconds. */
+  rangeKey?: Type;
 }
 
 const COMPARISONS: Record<number, string> = {
@@ -258,12 +262,14 @@ const COMPARISONS: Record<number, string> = {
   [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_GE]: ">=",
 };
 
-function bound(b: Expression_WindowFunction_Bound | undefined, missing: "PRECEDING" | "FOLLOWING" | "CURRENT"): string {
+/** A frame bound; `unit`: the offsets are of a RANGE frame over a DATE (DAY) or TIMESTAMP (MICROSECOND) key. */
+function bound(b: Expression_WindowFunction_Bound | undefined, missing: "PRECEDING" | "FOLLOWING" | "CURRENT", unit?: "DAY" | "MICROSECOND"): string {
   if (!b) return missing === "CURRENT" ? "CURRENT ROW" : `UNBOUNDED ${missing}`;
   if (b.unbounded) return missing === "PRECEDING" ? "UNBOUNDED PRECEDING" : "UNBOUNDED FOLLOWING";
   if (b.currentRow) return "CURRENT ROW";
-  if (b.preceding) return `${b.preceding.offset} PRECEDING`;
-  if (b.following) return `${b.following.offset} FOLLOWING`;
+  const offset = (n: bigint) => (unit ? `INTERVAL (${n}) ${unit}` : `${n}`);
+  if (b.preceding) return `${offset(b.preceding.offset)} PRECEDING`;
+  if (b.following) return `${offset(b.following.offset)} FOLLOWING`;
   throw new UserError("window bound of no kind");
 }
 

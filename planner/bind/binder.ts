@@ -10,6 +10,7 @@ import type {
   ColumnId,
   Expr,
   FrameBound,
+  IntervalValue,
   LogicalPlan,
   Measure,
   ProjectOutput,
@@ -19,7 +20,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, writtenName, nodePosition, setOpIsAll, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1394,7 +1395,8 @@ class Binder {
     const inner: ExprContext = { ...ctx, windows: false, clause: "a window function" };
     const partitionBy = (ws.partitionby ?? []).map((p: AstNode) => this.expr(p.expr ?? p, inner));
     const orderBy: SortKey[] = (ws.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
-    const frame = windowFrame(ws.window_frame_clause, position);
+    const range = rangeFrameOf(ast);
+    const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(ws.window_frame_clause, position);
     const argAsts = argumentAsts(ast);
     if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on a window function", position);
     if (WINDOW_ONLY.has(name)) {
@@ -1775,6 +1777,41 @@ function windowFrame(clause: AstNode, position: SourcePosition | undefined): Win
     return { unit: "rows", lower: bound(String(clause.expr?.value ?? "")), upper: { kind: "current" } };
   }
   throw new UnsupportedError("this window frame", position);
+}
+
+/**
+ * A RANGE frame (see the pre-pass) over the one ORDER BY key: offsets in the key's own units, a
+ * whole number for a numeric key, an INTERVAL for a DATE (in days) or a TIMESTAMP (in microseconds).
+ */
+function rangeWindowFrame(range: RangeFrame, orderBy: readonly SortKey[], position: SourcePosition | undefined): WindowFrame {
+  const key = orderBy.length === 1 ? orderBy[0].expr.type : undefined;
+  const temporal = key !== undefined && (key.kind === "date" || key.kind === "timestamp" || key.kind === "timestamp_tz");
+  const bound = (written: string): FrameBound => {
+    const text = written.trim().replace(/\s+/g, " ");
+    const upper = text.toUpperCase();
+    if (upper === "CURRENT ROW") return { kind: "current" };
+    if (upper === "UNBOUNDED PRECEDING" || upper === "UNBOUNDED FOLLOWING") return { kind: "unbounded" };
+    const m = /^(.+) (PRECEDING|FOLLOWING)$/i.exec(text);
+    if (!m) throw new UnsupportedError(`window frame bound ${written}`, position);
+    const kind = m[2].toUpperCase() === "PRECEDING" ? "preceding" : "following";
+    if (!key) throw new UserError("a RANGE frame with an offset needs exactly one ORDER BY key", position);
+    const interval = /^INTERVAL (?:'([^']*)'|(\d+))(?: ([A-Za-z]+))?$/i.exec(m[1]);
+    if (interval) {
+      if (!temporal) throw new UserError(`a RANGE frame over ${typeName(key)} takes whole numbers, not intervals`, position);
+      const value = parseInterval(interval[1] ?? interval[2], interval[3], position).value as IntervalValue;
+      if (value.months !== 0) throw new UnsupportedError("a RANGE frame's offset in months or years", position);
+      const micros = BigInt(value.days) * 86_400_000_000n + value.micros;
+      if (micros < 0n) throw new UserError("a RANGE frame's offset cannot be negative", position);
+      if (key.kind !== "date") return { kind, offset: Number(micros) };
+      if (micros % 86_400_000_000n !== 0n) throw new UserError("a RANGE frame over a DATE takes whole days", position);
+      return { kind, offset: Number(micros / 86_400_000_000n) };
+    }
+    if (!/^\d+$/.test(m[1])) throw new UnsupportedError(`a RANGE frame's offset ${m[1]} (a whole number or an INTERVAL)`, position);
+    if (temporal) throw new UserError(`a RANGE frame over ${typeName(key)} takes INTERVAL offsets`, position);
+    if (!isNumeric(key)) throw new UserError(`a RANGE frame with an offset needs a numeric, DATE or TIMESTAMP ORDER BY key, not ${typeName(key)}`, position);
+    return { kind, offset: Number(m[1]) };
+  };
+  return { unit: "range", lower: bound(range.lower), upper: bound(range.upper) };
 }
 
 function castTargetType(target: AstNode, position: SourcePosition | undefined): SqlType {

@@ -55,6 +55,7 @@ const POSITION = Symbol("position");
 const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
 const IGNORE_NULLS = Symbol("ignoreNulls");
+const RANGE_FRAME = Symbol("rangeFrame");
 /** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
 const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
 
@@ -113,6 +114,8 @@ interface Rewritten {
   integerDivisions: Set<number>;
   /** Offsets of the names of the calls written with IGNORE NULLS (the words went). */
   ignoreNulls: Set<number>;
+  /** The bounds of each RANGE window frame, by the offset of its RANGE (the grammar read a ROWS frame there). */
+  rangeFrames: Map<number, RangeFrame>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /**
@@ -272,6 +275,16 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     blank(tokens[close], "");
     return items;
   };
+  /** Whether tokens[at] is inside a window's specification: the parentheses after OVER, or after AS in a WINDOW clause. */
+  const insideWindowSpecification = (at: number): boolean => {
+    let open = at - 1;
+    for (let depth = 0; open >= 0; open--) {
+      if (tokens[open].text === ")") depth++;
+      else if (tokens[open].text === "(" && depth-- === 0) break;
+    }
+    const before = tokens[open - 1];
+    return before?.kind === "word" && (before.text === "OVER" || (before.text === "AS" && tokens.slice(0, open).some((x) => x.kind === "word" && x.text === "WINDOW")));
+  };
   const renamed = new Map<number, string>();
   const rename = (t: Token, as: string) => {
     blank(t, as);
@@ -283,6 +296,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   let qualify = false;
   const naturalJoins = new Set<number>();
   const ignoreNulls = new Set<number>();
+  const rangeFrames = new Map<number, RangeFrame>();
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -438,6 +452,33 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens.some((other) => other.kind === "word" && other.text === "LIMIT")) throw new UnsupportedError("FETCH FIRST in a query that also writes LIMIT", tokenPosition(t));
       writeOver(offset ? tokens[i - 3].offset : t.offset, only.end, `LIMIT ${count?.text ?? "1"}${offset ? ` OFFSET ${offset.text}` : ""}`);
     }
+    if (t.kind === "word" && t.text === "RANGE" && insideWindowSpecification(i)) {
+      // A RANGE window frame (after a window's ORDER BY): the grammar takes ROWS frames only,
+      // without interval offsets. The frame is written over as a ROWS frame and its bounds kept
+      // as written, for the binder (see RangeFrame).
+      const bounds: string[] = [];
+      let end = i + 1;
+      const readBound = () => {
+        const first = end;
+        while (end < tokens.length && !(tokens[end].kind === "word" && ["PRECEDING", "FOLLOWING", "ROW"].includes(tokens[end].text))) end++;
+        if (end >= tokens.length) throw new UserError("a RANGE frame's bound needs PRECEDING, FOLLOWING or CURRENT ROW", tokenPosition(t));
+        bounds.push(sql.slice(tokens[first].offset, tokens[end].end));
+        end++;
+      };
+      if (next?.kind === "word" && next.text === "BETWEEN") {
+        end = i + 2;
+        readBound();
+        if (tokens[end]?.text !== "AND") throw new UserError("RANGE BETWEEN needs AND between its bounds", tokenPosition(t));
+        end++;
+        readBound();
+      } else readBound();
+      const frameEnd = tokens[end - 1].end;
+      if (frameEnd - t.offset < "ROWS CURRENT ROW".length) throw new UserError("this RANGE frame", tokenPosition(t));
+      writeOver(t.offset, frameEnd, "ROWS CURRENT ROW");
+      rangeFrames.set(t.offset, { lower: bounds[0], upper: bounds[1] ?? "CURRENT ROW" });
+      i = end - 1;
+      continue;
+    }
     if ((t.text === "IGNORE" || t.text === "RESPECT") && next?.kind === "word" && next.text === "NULLS") {
       // The grammar has neither: both words go, and IGNORE marks the call whose parentheses hold
       // them, after its arguments (where DuckDB reads them).
@@ -489,10 +530,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, backslashes, standIns, integerDivisions };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, backslashes, standIns, integerDivisions };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames }: Rewritten): void {
+  const claimedFrames = new Set<number>();
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -598,6 +640,21 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     } else if (node.type === "function" || node.type === "aggr_func" || node.type === "window_func") {
       const name = typeof node.name === "string" ? node.name : node.name?.name?.map((n: AstNode) => n.value).join(".");
       if (typeof name === "string") place(node, [name.split(".")[0]]);
+      // A RANGE frame in this call's OVER (…): the first RANGE token after its name, inside the parentheses after OVER.
+      if (node.over && rangeFrames.size > 0 && node[POSITION]) {
+        let i = cursor;
+        while (i < tokens.length && !(tokens[i].kind === "word" && tokens[i].text === "OVER")) i++;
+        if (tokens[i + 1]?.text === "(") {
+          for (let k = i + 2, depth = 1; k < tokens.length && depth > 0; k++) {
+            if (tokens[k].text === "(") depth++;
+            else if (tokens[k].text === ")") depth--;
+            else if (depth === 1 && rangeFrames.has(tokens[k].offset)) {
+              node[RANGE_FRAME] = rangeFrames.get(tokens[k].offset);
+              claimedFrames.add(tokens[k].offset);
+            }
+          }
+        }
+      }
     }
     if (integerDivisions.size > 0 && node.type === "binary_expr" && MULTIPLICATIVE.has(node.operator) && node.loc && !node[CHAIN_SEEN]) markIntegerDivisions(node);
     for (const key of Object.keys(node)) {
@@ -616,6 +673,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     }
   };
   visit(ast);
+  const unclaimed = [...rangeFrames.keys()].find((offset) => !claimedFrames.has(offset));
+  if (unclaimed !== undefined) throw new UnsupportedError("a RANGE frame outside a call's OVER (…) (in a named window)", tokenPosition(tokens[tokenIndexAt(unclaimed)]));
 }
 
 /** What `* EXCLUDE (names)` or `* REPLACE (expr AS name, …)` does to a select-list star. */
@@ -659,6 +718,17 @@ export function writtenName(node: AstNode): string | undefined {
 /** Whether a FROM entry was joined with NATURAL (see the pre-pass). */
 export function isNaturalJoin(entry: AstNode): boolean {
   return Boolean(entry?.[NATURAL]);
+}
+
+/** A RANGE window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
+export interface RangeFrame {
+  readonly lower: string;
+  readonly upper: string;
+}
+
+/** The RANGE frame of a window call's OVER (…), if it has one (see the pre-pass). */
+export function rangeFrameOf(node: AstNode): RangeFrame | undefined {
+  return node?.[RANGE_FRAME];
 }
 
 /** Whether a call was written with IGNORE NULLS (see the pre-pass). */
