@@ -20,7 +20,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -112,6 +112,15 @@ interface ExprContext {
   readonly selectAliases?: ReadonlyMap<string, AstNode>;
 }
 
+/** A set operation between two queries, as written. */
+interface SetOperator {
+  readonly kind: string;
+  readonly all: boolean;
+  /** UNION BY NAME: columns matched by name, not position. */
+  readonly byName: boolean;
+  readonly position: SourcePosition | undefined;
+}
+
 /** Clauses that may name a select item by its alias (see columnReference): the select list (and ORDER BY) too. */
 const ALIAS_CLAUSES = new Set(["SELECT", "WHERE", "HAVING", "QUALIFY"]);
 
@@ -201,13 +210,13 @@ class Binder {
   setOperation(ast: AstNode, outer: Scope | undefined, ctes: Ctes, depth: number): BoundQuery {
     // The parser chains operands left to right; INTERSECT binds tighter than UNION and EXCEPT.
     const operands: AstNode[] = [];
-    const ops: { kind: string; all: boolean; position: SourcePosition | undefined }[] = [];
+    const ops: SetOperator[] = [];
     for (let node = ast; node; node = node._next) {
       operands.push(node);
       if (node._next) {
         const text = String(node.set_op).toLowerCase();
         const kind = text.split(" ")[0];
-        ops.push({ kind, all: text.includes("all") || setOpIsAll(node), position: this.here(node) });
+        ops.push({ kind, all: text.includes("all") || setOpIsAll(node), byName: setOpIsByName(node), position: this.here(node) });
       }
     }
     // A trailing ORDER BY / LIMIT without parentheses belongs to the whole set operation.
@@ -250,7 +259,29 @@ class Binder {
     return result;
   }
 
-  combine(op: { kind: string; all: boolean; position: SourcePosition | undefined }, left: BoundQuery, right: BoundQuery): BoundQuery {
+  /**
+   * UNION BY NAME: both sides as the left side's columns, then the right side's others, each
+   * matched by name (case aside); a side without a column gives NULL there.
+   */
+  alignByName(left: BoundQuery, right: BoundQuery): [BoundQuery, BoundQuery] {
+    const names = [...left.names];
+    for (const name of right.names) if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) names.push(name);
+    const align = (q: BoundQuery, other: BoundQuery): BoundQuery => {
+      const [own, others] = [outputColumns(q.plan), outputColumns(other.plan)];
+      const at = (b: BoundQuery, name: string) => b.names.findIndex((n) => n.toLowerCase() === name.toLowerCase());
+      const outputs = names.map((name) => {
+        const i = at(q, name);
+        if (i >= 0) return { column: this.ids.column(name, own[i].type), expr: columnRef(own[i]) };
+        const t = withNullable(others[at(other, name)].type, true);
+        return { column: this.ids.column(name, t), expr: literal(null, t) };
+      });
+      return { plan: { kind: "project", input: q.plan, outputs }, names };
+    };
+    return [align(left, right), align(right, left)];
+  }
+
+  combine(op: SetOperator, first: BoundQuery, second: BoundQuery): BoundQuery {
+    const [left, right] = op.byName ? this.alignByName(first, second) : [first, second];
     const lc = outputColumns(left.plan);
     const rc = outputColumns(right.plan);
     if (lc.length !== rc.length) {

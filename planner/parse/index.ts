@@ -47,6 +47,7 @@ const KEYWORD_NODES: Record<string, string> = {
 };
 
 const SET_OP_ALL = Symbol("setOpAll");
+const SET_OP_BY_NAME = Symbol("setOpByName");
 const DISTINCT = Symbol("distinct");
 const ZONED = Symbol("zoned");
 const WRITTEN_NAME = Symbol("writtenName");
@@ -91,6 +92,8 @@ export function parseSql(sql: string): ParsedQuery {
 interface SetOpToken {
   readonly token: Token;
   readonly all: boolean;
+  /** UNION BY NAME: columns matched by name, not position. */
+  readonly byName: boolean;
 }
 
 interface Rewritten {
@@ -524,7 +527,14 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "UNION" || t.text === "INTERSECT" || t.text === "EXCEPT") {
       const all = next?.kind === "word" && next.text === "ALL";
       const distinct = next?.kind === "word" && next.text === "DISTINCT";
-      setOps.push({ token: t, all });
+      // UNION [ALL] BY NAME (DuckDB's): the grammar has no BY NAME, remembered here and its words gone.
+      const by = tokens[i + (all || distinct ? 2 : 1)];
+      const byName = t.text === "UNION" && by?.kind === "word" && by.text === "BY" && tokens[tokens.indexOf(by) + 1]?.text === "NAME";
+      if (byName) {
+        blank(by, "");
+        blank(tokens[tokens.indexOf(by) + 1], "");
+      }
+      setOps.push({ token: t, all, byName });
       // The grammar knows UNION ALL and UNION DISTINCT but neither INTERSECT nor EXCEPT with a
       // quantifier; the quantifier is remembered here and the set operation annotated below.
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
@@ -667,6 +677,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       const kind = String(node.set_op ?? "").split(" ")[0].toUpperCase();
       invariant(kind === op.token.text, `set operation ${kind} matched keyword ${op.token.text}`);
       node[SET_OP_ALL] = op.all;
+      node[SET_OP_BY_NAME] = op.byName;
       node[POSITION] = tokenPosition(op.token);
       cursor = Math.max(cursor, tokenIndexAt(op.token.offset));
       visit(node._next);
@@ -698,6 +709,11 @@ export function starModifier(column: AstNode, parsed: Pick<ParsedQuery, "starMod
 /** Whether a GROUP BY or ORDER BY item is the ALL the pre-pass wrote as position BY_ALL. */
 export function isByAll(item: AstNode, parsed: Pick<ParsedQuery, "byAll">): boolean {
   return parsed.byAll && item?.type === "number" && String(item.value) === BY_ALL;
+}
+
+/** Whether the set operation between `node` and `node._next` is a UNION BY NAME. */
+export function setOpIsByName(node: AstNode): boolean {
+  return Boolean(node[SET_OP_BY_NAME]);
 }
 
 /** Whether the set operation between `node` and `node._next` carries ALL. */
