@@ -295,7 +295,8 @@ const formatted =
     for (const v of values) {
       if (v.type.kind === "binary" || v.type.kind === "interval_year" || v.type.kind === "interval_day") throw new UnsupportedError(`${site.name} of ${typeName(v.type)}`, site.position);
     }
-    return call(fn, [f, ...values], type("string", anyNullable([f])));
+    // NULL when any argument is, as DuckDB gives it.
+    return call(fn, [f, ...values], type("string", anyNullable([f, ...values])));
   };
 
 const chr: FunctionBinder = (args, site) => {

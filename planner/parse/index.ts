@@ -585,7 +585,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     }
   };
   /**
-   * The `*`, `/` and `%` outside parentheses in [start, end), in order (`//` as its first slash):
+   * The `*`, `/` and `%` outside parentheses and CASE … END in [start, end), in order (`//` as its first slash):
    * the operators of a chain of them, which the grammar nests to the left and spans alike.
    */
   const multiplicativeOperators = (start: number, end: number): Token[] => {
@@ -593,6 +593,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     const found: Token[] = [];
     for (let i = tokenIndexAt(start); i < tokens.length && tokens[i].offset < end; i++) {
       const t = tokens[i];
+      // CASE … END holds its operators as parentheses do.
+      if (t.kind === "word" && (t.text === "CASE" || t.text === "END")) depth += t.text === "CASE" ? 1 : -1;
       if (t.kind !== "symbol") continue;
       if (t.text === "(" || t.text === "[") depth++;
       else if (t.text === ")" || t.text === "]") depth--;
