@@ -162,7 +162,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
     // scale. By zero: NULL, but NaN for floats.
     if (isInteger(l.type) && isInteger(r.type)) {
       const t = commonSupertype(l.type, r.type)!;
-      return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
+      return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, true));
     }
     if (isFloat(l.type) || isFloat(r.type)) {
       const t = l.type.kind !== "fp64" && r.type.kind !== "fp64" ? type("fp32") : type("fp64");
