@@ -88,6 +88,22 @@ const integer: fc.Arbitrary<string> = fc.letrec((tie) => ({
     tie("s").map((x) => `ascii(${x})`),
     tie("t").map((x) => `date_diff('day', DATE '2020-06-01', ${x})`),
     tie("i").map((x) => `sign(${x})`),
+    tie("x").map((x) => `CAST(round(${x}) AS INTEGER)`),
+    tie("t").map((x) => `extract(dow FROM ${x})`),
+    tie("s").map((x) => `length(split_part(${x}, 'e', 2))`),
+  ),
+  x: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("r.v", "CAST(r.n AS DOUBLE)", "1.25", "-0.5", "CAST(NULL AS DECIMAL(10,2))", "2.5e1"),
+    fc.tuple(tie("x"), fc.constantFrom("+", "-", "*", "%"), tie("x")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc.tuple(tie("x"), fc.integer({ min: -1, max: 2 })).map(([x, n]) => `round(${x}, ${n})`),
+    tie("x").map((x) => `abs(${x})`),
+    tie("x").map((x) => `ceil(${x})`),
+    tie("x").map((x) => `floor(${x})`),
+    tie("x").map((x) => `sqrt(abs(${x}))`),
+    tie("i").map((x) => `(${x} / 4)`),
+    fc.tuple(tie("b"), tie("x"), tie("x")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`),
+    fc.tuple(tie("x"), tie("x")).map(([a, b]) => `coalesce(${a}, ${b})`),
   ),
   s: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -103,6 +119,13 @@ const integer: fc.Arbitrary<string> = fc.letrec((tie) => ({
     tie("t").map((x) => `strftime(${x}, '%Y/%m')`),
     fc.tuple(tie("b"), tie("s"), tie("s")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} END || ${b}`),
     tie("s").map((x) => `regexp_replace(${x}, '[aeiou]', '_', 'g')`),
+    tie("s").map((x) => `regexp_extract(${x}, '([a-z]+)', 1)`),
+    fc.tuple(tie("s"), fc.integer({ min: -2, max: 3 })).map(([x, n]) => `left(${x}, ${n}) || right(${x}, ${n})`),
+    tie("s").map((x) => `trim(${x}, 'e')`),
+    tie("s").map((x) => `replace(${x}, 'e', 'EE')`),
+    tie("x").map((x) => `CAST(${x} AS VARCHAR)`),
+    tie("t").map((x) => `CAST(date_trunc('month', ${x}) AS VARCHAR)`),
+    tie("t").map((x) => `dayname(${x})`),
   ),
   t: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -121,9 +144,16 @@ const integer: fc.Arbitrary<string> = fc.letrec((tie) => ({
     fc.tuple(tie("s"), fc.constantFrom("IS NULL", "IS NOT NULL")).map(([x, t]) => `(${x}) ${t}`),
     fc.tuple(tie("t"), tie("t")).map(([a, b]) => `${a} < ${b}`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `${a} IN (${b}, 1, NULL)`),
+    fc.tuple(tie("x"), comparison, tie("x")).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(tie("x"), fc.constantFrom("IS NULL", "IS NOT NULL")).map(([x, t]) => `(${x}) ${t}`),
+    fc.tuple(tie("s"), fc.constantFrom("'e'", "'Bl'", "''")).map(([x, p]) => `starts_with(${x}, ${p})`),
   ),
 })).i as unknown as fc.Arbitrary<string>;
-const scalars = fc.oneof(integer.map((e) => `SELECT r.k, ${e} FROM r`), integer.map((e) => `SELECT r.k FROM r WHERE (${e}) IS NOT NULL`));
+const scalars = fc.oneof(
+  integer.map((e) => `SELECT r.k, ${e} FROM r`),
+  integer.map((e) => `SELECT r.k FROM r WHERE (${e}) IS NOT NULL`),
+  integer.map((e) => `SELECT (${e}) % 3 AS g, count(*) FROM r GROUP BY 1`),
+);
 
 describe("random scalar expressions", () => {
   it("give DuckDB's answer", async () => {
