@@ -20,7 +20,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1424,8 +1424,11 @@ class Binder {
     if (!spec) throw new UnsupportedError("this OVER clause", position);
     const ws = spec.window_specification ?? {};
     const inner: ExprContext = { ...ctx, windows: false, clause: "a window function" };
-    const partitionBy = (ws.partitionby ?? []).map((p: AstNode) => this.expr(p.expr ?? p, inner));
-    const orderBy: SortKey[] = (ws.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
+    // The pre-pass has the grammar read PARTITION BY keys as the first ORDER BY keys (partitionKeyCount).
+    const keys = partitionKeyCount(ast);
+    const ordering: AstNode[] = ws.orderby ?? [];
+    const partitionBy = [...(ws.partitionby ?? []), ...ordering.slice(0, keys)].map((p: AstNode) => this.expr(p.expr ?? p, inner));
+    const orderBy: SortKey[] = ordering.slice(keys).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
     const range = rangeFrameOf(ast);
     const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(ws.window_frame_clause, position);
     const argAsts = argumentAsts(ast);

@@ -57,6 +57,7 @@ const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
 const IGNORE_NULLS = Symbol("ignoreNulls");
 const RANGE_FRAME = Symbol("rangeFrame");
+const PARTITION_KEYS = Symbol("partitionKeys");
 /** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
 const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
 
@@ -119,6 +120,8 @@ interface Rewritten {
   ignoreNulls: Set<number>;
   /** The bounds of each RANGE window frame, by the offset of its RANGE (the grammar read a ROWS frame there). */
   rangeFrames: Map<number, RangeFrame>;
+  /** How many partition keys each OVER (PARTITION BY …) has, by the offset of its PARTITION (the grammar read them as the first ORDER BY keys). */
+  partitionCounts: Map<number, number>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /**
@@ -278,13 +281,18 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     blank(tokens[close], "");
     return items;
   };
-  /** Whether tokens[at] is inside a window's specification: the parentheses after OVER, or after AS in a WINDOW clause. */
-  const insideWindowSpecification = (at: number): boolean => {
+  /** The index of the innermost parenthesis still open at tokens[at] (-1: none). */
+  const openingOf = (at: number): number => {
     let open = at - 1;
     for (let depth = 0; open >= 0; open--) {
       if (tokens[open].text === ")") depth++;
       else if (tokens[open].text === "(" && depth-- === 0) break;
     }
+    return open;
+  };
+  /** Whether tokens[at] is inside a window's specification: the parentheses after OVER, or after AS in a WINDOW clause. */
+  const insideWindowSpecification = (at: number): boolean => {
+    const open = openingOf(at);
     const before = tokens[open - 1];
     return before?.kind === "word" && (before.text === "OVER" || (before.text === "AS" && tokens.slice(0, open).some((x) => x.kind === "word" && x.text === "WINDOW")));
   };
@@ -300,6 +308,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const naturalJoins = new Set<number>();
   const ignoreNulls = new Set<number>();
   const rangeFrames = new Map<number, RangeFrame>();
+  const partitionCounts = new Map<number, number>();
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -455,6 +464,27 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens.some((other) => other.kind === "word" && other.text === "LIMIT")) throw new UnsupportedError("FETCH FIRST in a query that also writes LIMIT", tokenPosition(t));
       writeOver(offset ? tokens[i - 3].offset : t.offset, only.end, `LIMIT ${count?.text ?? "1"}${offset ? ` OFFSET ${offset.text}` : ""}`);
     }
+    if (t.kind === "word" && t.text === "PARTITION" && next?.kind === "word" && next.text === "BY" && insideWindowSpecification(i) && tokens[openingOf(i) - 1]?.text === "OVER") {
+      // The grammar's PARTITION BY takes columns and calls only (not a % 10, d::DATE, CASE …),
+      // its ORDER BY any expression: the keys are written as the first ORDER BY keys (the
+      // window's own ORDER BY joins that list with a comma), and their count marks the call.
+      let end = i + 2;
+      let keys = 1;
+      for (let depth = 0; end < tokens.length; end++) {
+        const x = tokens[end];
+        if (x.text === "(" || (x.kind === "word" && x.text === "CASE")) depth++;
+        else if (x.text === ")" || (x.kind === "word" && x.text === "END")) {
+          if (depth === 0) break;
+          depth--;
+        } else if (depth === 0 && x.text === ",") keys++;
+        else if (depth === 0 && x.kind === "word" && ((x.text === "ORDER" && tokens[end + 1]?.text === "BY") || x.text === "ROWS" || x.text === "RANGE")) break;
+      }
+      writeOver(t.offset, next.end, "ORDER BY");
+      if (tokens[end]?.text === "ORDER") {
+        writeOver(tokens[end].offset, tokens[end + 1].end, ",");
+      }
+      partitionCounts.set(t.offset, keys);
+    }
     if (t.kind === "word" && t.text === "RANGE" && insideWindowSpecification(i)) {
       // A RANGE window frame (after a window's ORDER BY): the grammar takes ROWS frames only,
       // without interval offsets. The frame is written over as a ROWS frame and its bounds kept
@@ -542,10 +572,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, backslashes, standIns, integerDivisions };
+  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts }: Rewritten): void {
   const claimedFrames = new Set<number>();
   let cursor = 0;
   let setOpIndex = 0;
@@ -654,8 +684,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     } else if (node.type === "function" || node.type === "aggr_func" || node.type === "window_func") {
       const name = typeof node.name === "string" ? node.name : node.name?.name?.map((n: AstNode) => n.value).join(".");
       if (typeof name === "string") place(node, [name.split(".")[0]]);
-      // A RANGE frame in this call's OVER (…): the first RANGE token after its name, inside the parentheses after OVER.
-      if (node.over && rangeFrames.size > 0 && node[POSITION]) {
+      // The RANGE frame and the partition keys of this call's OVER (…): found inside the parentheses after OVER.
+      if (node.over && (rangeFrames.size > 0 || partitionCounts.size > 0) && node[POSITION]) {
         let i = cursor;
         while (i < tokens.length && !(tokens[i].kind === "word" && tokens[i].text === "OVER")) i++;
         if (tokens[i + 1]?.text === "(") {
@@ -665,7 +695,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
             else if (depth === 1 && rangeFrames.has(tokens[k].offset)) {
               node[RANGE_FRAME] = rangeFrames.get(tokens[k].offset);
               claimedFrames.add(tokens[k].offset);
-            }
+            } else if (depth === 1 && partitionCounts.has(tokens[k].offset)) node[PARTITION_KEYS] = partitionCounts.get(tokens[k].offset);
           }
         }
       }
@@ -744,6 +774,11 @@ export function isNaturalJoin(entry: AstNode): boolean {
 export interface RangeFrame {
   readonly lower: string;
   readonly upper: string;
+}
+
+/** How many of a window call's ORDER BY keys are its PARTITION BY keys (see the pre-pass); 0 when it has none. */
+export function partitionKeyCount(node: AstNode): number {
+  return node?.[PARTITION_KEYS] ?? 0;
 }
 
 /** The RANGE frame of a window call's OVER (…), if it has one (see the pre-pass). */
