@@ -10,6 +10,7 @@ import {
   type AggregateRel,
   type AggregateRel_Measure,
   type Expression,
+  type Expression_Literal,
   type FetchRel,
   type JoinRel,
   type ReadRel,
@@ -27,6 +28,20 @@ import type { TableResolver, TableSource } from "./tables.ts";
 
 /** Deeper plans than this are refused rather than risking the stack. */
 const MAX_NESTING = 200;
+
+/** Rows this many or more of one BIGINT column in steps of one size run as range(): below, a VALUES list binds as fast. */
+const MIN_PROGRESSION_ROWS = 64;
+
+/** One BIGINT column whose values go up or down by one step (not 0): as range(start, stop, step). */
+function integerProgression(rows: readonly (readonly (Expression_Literal | undefined)[])[]): { start: bigint; stop: bigint; step: bigint } | undefined {
+  if (rows.length < MIN_PROGRESSION_ROWS || rows[0].length !== 1) return undefined;
+  const values = rows.map((row) => row[0]?.i64);
+  if (values.some((v) => v === undefined)) return undefined;
+  const step = values[1]! - values[0]!;
+  if (step === 0n) return undefined;
+  for (let i = 2; i < values.length; i++) if (values[i]! - values[i - 1]! !== step) return undefined;
+  return { start: values[0]!, stop: values[values.length - 1]! + step, step };
+}
 
 function selectList(exprs: readonly string[]): string {
   return exprs.length === 0 ? "NULL AS c0" : exprs.map((e, i) => `${e} AS c${i}`).join(", ");
@@ -222,6 +237,10 @@ export class RelationWriter {
   #values(read: ReadRel, outer: readonly Scope[]): RelSql {
     const table = read.virtualTable!;
     const types = required(read.baseSchema, "virtual table schema").struct?.types ?? [];
+    // A column of BIGINTs in steps of one size (what range() and generate_series() write): DuckDB's range(), not a list to bind.
+    const literalRows = table.expressions.length > 0 ? table.expressions.map((row) => row.fields.map((f) => f.literal)) : table.values.map((row) => row.fields);
+    const progression = types.length === 1 ? integerProgression(literalRows) : undefined;
+    if (progression) return { sql: `SELECT ${selectList([castTo("range", types[0])])} FROM range(${progression.start}, ${progression.stop}, ${progression.step})`, types: [...types] };
     const empty: Scope = { refs: [], types: [] };
     const rows = table.expressions.length > 0
       ? table.expressions.map((row) => row.fields.map((f) => this.#expr(f, empty, outer)))
