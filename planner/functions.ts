@@ -56,7 +56,7 @@ const LOGARITHMIC = new Set(["ln", "log10", "log2", "logb"]);
 const MATH = new Set(["sqrt", "exp", "power", "sign"]);
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
 const OWN_SCALARS = new Set([
-  "like_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
+  "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
   "date_trunc", "date_diff", "date_sub", "make_date", "last_day", "dayname", "monthname",
   "epoch", "epoch_ms", "to_timestamp", "md5", "sha256", "ascii", "chr", "printf", "format",
 ]);

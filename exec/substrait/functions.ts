@@ -152,6 +152,7 @@ const SCALAR: Record<string, Render> = {
   // trustql_functions_scalar.yaml: DuckDB's own, with its semantics
   split_part: call("split_part"),
   like_escape: ([x, pattern, escape]) => `(${x} LIKE ${pattern} ESCAPE ${escape})`,
+  ilike_escape: ([x, pattern, escape]) => `(${x} ILIKE ${pattern} ESCAPE ${escape})`,
   regexp_matches: call("regexp_matches"),
   regexp_full_match: call("regexp_full_match"),
   regexp_replace: call("regexp_replace"),
@@ -178,7 +179,7 @@ const SCALAR: Record<string, Render> = {
 export const BOOLEAN_FUNCTIONS = new Set([
   "equal", "not_equal", "lt", "lte", "gt", "gte", "between", "is_null", "is_not_null", "is_nan", "is_true",
   "is_not_true", "is_false", "is_not_false", "is_distinct_from", "is_not_distinct_from", "and", "or", "not",
-  "xor", "like", "ilike", "starts_with", "ends_with", "contains", "like_escape", "regexp_matches", "regexp_full_match",
+  "xor", "like", "ilike", "starts_with", "ends_with", "contains", "like_escape", "ilike_escape", "regexp_matches", "regexp_full_match",
 ]);
 
 export function renderScalar(name: string, args: string[], context: CallContext): string {

@@ -1035,8 +1035,10 @@ class Binder {
       }
       case "ILIKE":
       case "NOT ILIKE": {
-        if (ast.right?.escape) throw new UnsupportedError("ILIKE ... ESCAPE", position);
-        const e = like(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position, "ilike");
+        const escape = ast.right?.escape?.value;
+        const e = escape
+          ? like(this.expr(ast.left, ctx), this.expr({ ...ast.right, escape: undefined }, ctx), position, "ilike", this.expr(escape, ctx))
+          : like(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position, "ilike");
         return op === "ILIKE" ? e : not(e);
       }
       case "IS":

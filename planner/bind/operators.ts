@@ -245,7 +245,7 @@ export function negate(e: Expr, position: SourcePosition | undefined): Expr {
 
 /**
  * LIKE, or ILIKE (Substrait's like, case-insensitive: see planner/functions.ts); with ESCAPE,
- * trustql's like_escape (Substrait's like has no escape character).
+ * trustql's like_escape or ilike_escape (Substrait's like has no escape character).
  */
 export function like(value: Expr, pattern: Expr, position: SourcePosition | undefined, fn: "like" | "ilike" = "like", escape?: Expr): Expr {
   const v = castTo(value, type("string"), position);
@@ -255,7 +255,7 @@ export function like(value: Expr, pattern: Expr, position: SourcePosition | unde
   }
   if (!escape) return call(fn, [v, p], type("boolean", anyNullable([v, p])));
   if (!isStringLiteral(escape) || [...escape.value].length !== 1) throw new UserError("LIKE's ESCAPE takes one character", position);
-  return call("like_escape", [v, p, escape], type("boolean", anyNullable([v, p])));
+  return call(fn === "ilike" ? "ilike_escape" : "like_escape", [v, p, escape], type("boolean", anyNullable([v, p])));
 }
 
 /** Arguments that feed a CASE, COALESCE or set operation get one common type. */

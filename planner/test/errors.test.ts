@@ -73,7 +73,6 @@ describe("unsupported constructs are named, with their position", () => {
     ["select * from nation,\n  lateral (select 1) x", "LATERAL at 2:3"],
     ["with recursive t as (select 1) select * from t", "WITH RECURSIVE at 1:1"],
     ["select * from nation natural join (select 1) x", "NATURAL JOIN of a subquery at 1:22"],
-    ["select n_name ilike 'a!%' escape '!' from nation", "ILIKE ... ESCAPE at 1:8"],
     ["select foo(n_name) from nation", "function foo at 1:8"],
     ["select n_name from nation where n_nationkey < any(select r_regionkey from region where r_name = n_name)", "< ANY (subquery) correlated with the outer query at 1:33"],
     ["select max(cast(l_shipdate as timestamp) - 1) from lineitem", "TIMESTAMP - INTEGER at 1:12"],
