@@ -515,12 +515,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if ((t.text === "IGNORE" || t.text === "RESPECT") && next?.kind === "word" && next.text === "NULLS") {
       // The grammar has neither: both words go, and IGNORE marks the call whose parentheses hold
       // them, after its arguments (where DuckDB reads them).
-      let open = i - 1;
-      for (let depth = 0; open >= 0; open--) {
-        if (tokens[open].text === ")") depth++;
-        else if (tokens[open].text === "(" && depth-- === 0) break;
-      }
-      const call = tokens[open - 1];
+      const call = tokens[openingOf(i) - 1];
       if (call?.kind !== "word" || !NULLS_IGNORABLE_CALLS.has(call.text)) {
         if (previous?.text === ")") throw new UnsupportedError(`${t.text} NULLS after a call's parentheses (DuckDB reads it inside them: first_value(x ${t.text} NULLS))`, tokenPosition(t));
         throw new UnsupportedError(`${t.text} NULLS here (it applies to first_value, last_value, nth_value, lag and lead)`, tokenPosition(t));
