@@ -1447,11 +1447,10 @@ class Binder {
         ? ({ kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) } as Expr)
         : aggregateOf(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), false, position);
     if (aggregate.kind === "aggregate" && aggregate.call.order) throw new UnsupportedError(`${name} over a window`, position);
-    // The aggregate (or avg's sum/count pair) becomes the same computation over the window.
-    return mapExpr(aggregate, (x) =>
-      x.kind === "aggregate"
-        ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, orderBy, frame, type: x.call.type }, type: x.call.type }
-        : x,
+    // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an
+    // aggregate inside its argument (sum(sum(x)) OVER …, after a GROUP BY) stays an aggregate.
+    return rewriteTopDown(aggregate, (x) =>
+      x.kind === "aggregate" ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, orderBy, frame, type: x.call.type }, type: x.call.type } : undefined,
     );
   }
 }
