@@ -1931,7 +1931,7 @@ function displayName(ast: AstNode, bound: Expr): string {
     case "single_quote_string":
       return `'${ast.value}'`;
     case "binary_expr":
-      return `(${displayName(ast.left, bound)} ${ast.operator} ${displayName(ast.right, bound)})`;
+      return `(${displayName(ast.left, bound)} ${isIntegerDivision(ast) ? "//" : ast.operator} ${displayName(ast.right, bound)})`;
     default:
       return ast?.type === "function" ? `${functionName(ast)}(...)` : "expr";
   }
