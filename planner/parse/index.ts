@@ -535,7 +535,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
       rename(t, "CAST");
     }
-    if ((["SUM", "AVG", "MIN", "MAX"].includes(t.text) || RENAMED_AGGREGATES.has(t.text)) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
+    // COUNT(DISTINCT (x) % 5): the grammar reads DISTINCT( as a call.
+    const distinctCount = t.text === "COUNT" && tokens[i + 3]?.text === "(";
+    if ((["SUM", "AVG", "MIN", "MAX"].includes(t.text) || RENAMED_AGGREGATES.has(t.text) || distinctCount) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
       // The grammar takes DISTINCT only in COUNT (and a few it knows); the binder reads this mark instead.
       distinctAggregates.add(t.offset);
       blank(tokens[i + 2], "");
