@@ -1427,11 +1427,11 @@ class Binder {
     const ws = spec.window_specification ?? {};
     const inner: ExprContext = { ...ctx, windows: false, clause: "a window function" };
     // The pre-pass has the grammar read PARTITION BY keys as the first ORDER BY keys (partitionKeyCount).
-    const keys = partitionKeyCount(ast);
+    const keys = partitionKeyCount(ast) || partitionKeyCount(spec);
     const ordering: AstNode[] = ws.orderby ?? [];
     const partitionBy = [...(ws.partitionby ?? []), ...ordering.slice(0, keys)].map((p: AstNode) => this.expr(p.expr ?? p, inner));
     const orderBy: SortKey[] = ordering.slice(keys).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
-    const range = rangeFrameOf(ast);
+    const range = rangeFrameOf(ast) ?? rangeFrameOf(spec);
     const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(ws.window_frame_clause, position);
     const argAsts = argumentAsts(ast);
     if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on a window function", position);

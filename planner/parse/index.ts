@@ -464,7 +464,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens.some((other) => other.kind === "word" && other.text === "LIMIT")) throw new UnsupportedError("FETCH FIRST in a query that also writes LIMIT", tokenPosition(t));
       writeOver(offset ? tokens[i - 3].offset : t.offset, only.end, `LIMIT ${count?.text ?? "1"}${offset ? ` OFFSET ${offset.text}` : ""}`);
     }
-    if (t.kind === "word" && t.text === "PARTITION" && next?.kind === "word" && next.text === "BY" && insideWindowSpecification(i) && tokens[openingOf(i) - 1]?.text === "OVER") {
+    if (t.kind === "word" && t.text === "PARTITION" && next?.kind === "word" && next.text === "BY" && insideWindowSpecification(i)) {
       // The grammar's PARTITION BY takes columns and calls only (not a % 10, d::DATE, CASE …),
       // its ORDER BY any expression: the keys are written as the first ORDER BY keys (the
       // window's own ORDER BY joins that list with a comma), and their count marks the call.
@@ -574,6 +574,17 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
 
 function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts }: Rewritten): void {
   const claimedFrames = new Set<number>();
+  /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
+  const markWindowSpecification = (target: AstNode, open: number) => {
+    for (let k = open + 1, depth = 1; k < tokens.length && depth > 0; k++) {
+      if (tokens[k].text === "(") depth++;
+      else if (tokens[k].text === ")") depth--;
+      else if (depth === 1 && rangeFrames.has(tokens[k].offset)) {
+        target[RANGE_FRAME] = rangeFrames.get(tokens[k].offset);
+        claimedFrames.add(tokens[k].offset);
+      } else if (depth === 1 && partitionCounts.has(tokens[k].offset)) target[PARTITION_KEYS] = partitionCounts.get(tokens[k].offset);
+    }
+  };
   let cursor = 0;
   let setOpIndex = 0;
   const tokenIndexAt = (offset: number) => {
@@ -685,19 +696,17 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       if (node.over && (rangeFrames.size > 0 || partitionCounts.size > 0) && node[POSITION]) {
         let i = cursor;
         while (i < tokens.length && !(tokens[i].kind === "word" && tokens[i].text === "OVER")) i++;
-        if (tokens[i + 1]?.text === "(") {
-          for (let k = i + 2, depth = 1; k < tokens.length && depth > 0; k++) {
-            if (tokens[k].text === "(") depth++;
-            else if (tokens[k].text === ")") depth--;
-            else if (depth === 1 && rangeFrames.has(tokens[k].offset)) {
-              node[RANGE_FRAME] = rangeFrames.get(tokens[k].offset);
-              claimedFrames.add(tokens[k].offset);
-            } else if (depth === 1 && partitionCounts.has(tokens[k].offset)) node[PARTITION_KEYS] = partitionCounts.get(tokens[k].offset);
-          }
-        }
+        if (tokens[i + 1]?.text === "(") markWindowSpecification(node, i + 1);
       }
     }
     if (integerDivisions.size > 0 && node.type === "binary_expr" && MULTIPLICATIVE.has(node.operator) && node.loc && !node[CHAIN_SEEN]) markIntegerDivisions(node);
+    // A named window (WINDOW w AS (…)): its RANGE frame and partition keys, found inside the
+    // parentheses after `w AS`, mark its specification, which the calls OVER w read.
+    if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (rangeFrames.size > 0 || partitionCounts.size > 0)) {
+      const name = node.name.toUpperCase();
+      const at = tokens.findIndex((x, k) => (x.kind === "word" ? x.text === name : x.text === node.name) && tokens[k + 1]?.text === "AS" && tokens[k + 2]?.text === "(" && tokens.slice(0, k).some((w) => w.kind === "word" && w.text === "WINDOW"));
+      if (at >= 0) markWindowSpecification(node.as_window_specification, at + 2);
+    }
     for (const key of Object.keys(node)) {
       if (key === "_next" || key === "set_op" || key === "loc") continue;
       visit(node[key]);
@@ -716,7 +725,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
   };
   visit(ast);
   const unclaimed = [...rangeFrames.keys()].find((offset) => !claimedFrames.has(offset));
-  if (unclaimed !== undefined) throw new UnsupportedError("a RANGE frame outside a call's OVER (…) (in a named window)", tokenPosition(tokens[tokenIndexAt(unclaimed)]));
+  if (unclaimed !== undefined) throw new UnsupportedError("a RANGE frame outside a window's specification", tokenPosition(tokens[tokenIndexAt(unclaimed)]));
 }
 
 /** What `* EXCLUDE (names)` or `* REPLACE (expr AS name, …)` does to a select-list star. */
