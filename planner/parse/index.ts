@@ -309,6 +309,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const ignoreNulls = new Set<number>();
   const rangeFrames = new Map<number, RangeFrame>();
   const partitionCounts = new Map<number, number>();
+  /** The WINDOW clauses, by their first and last tokens. */
+  const windowClauses: { first: number; last: number }[] = [];
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   let depth = 0;
@@ -464,6 +466,19 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens.some((other) => other.kind === "word" && other.text === "LIMIT")) throw new UnsupportedError("FETCH FIRST in a query that also writes LIMIT", tokenPosition(t));
       writeOver(offset ? tokens[i - 3].offset : t.offset, only.end, `LIMIT ${count?.text ?? "1"}${offset ? ` OFFSET ${offset.text}` : ""}`);
     }
+    if (t.kind === "word" && t.text === "WINDOW" && next?.kind === "word" && tokens[i + 2]?.text === "AS" && tokens[i + 3]?.text === "(") {
+      // A WINDOW clause: its end, for what may follow it (see below the loop).
+      let end = i + 3;
+      for (;;) {
+        for (let depth = 0; end < tokens.length; end++) {
+          if (tokens[end].text === "(") depth++;
+          else if (tokens[end].text === ")" && --depth === 0) break;
+        }
+        if (tokens[end + 1]?.text === "," && tokens[end + 3]?.text === "AS" && tokens[end + 4]?.text === "(") end += 4;
+        else break;
+      }
+      if (end < tokens.length) windowClauses.push({ first: i, last: end });
+    }
     if (t.kind === "word" && t.text === "PARTITION" && next?.kind === "word" && next.text === "BY" && insideWindowSpecification(i)) {
       // The grammar's PARTITION BY takes columns and calls only (not a % 10, d::DATE, CASE …),
       // its ORDER BY any expression: the keys are written as the first ORDER BY keys (the
@@ -568,6 +583,23 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // quantifier; the quantifier is remembered here and the set operation annotated below.
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
+  }
+  // The grammar drops an ORDER BY, LIMIT or OFFSET written after a WINDOW clause (where SQL puts
+  // them), and reads them before it: the two are swapped, text and all, once every rule above
+  // has written over its own span.
+  for (const { first, last } of windowClauses) {
+    const tail = last + 1;
+    if (!(tokens[tail]?.kind === "word" && ["ORDER", "LIMIT", "OFFSET", "FETCH"].includes(tokens[tail].text))) continue;
+    let end = tail;
+    for (let depth = 0; end < tokens.length; end++) {
+      const x = tokens[end];
+      if (x.text === "(") depth++;
+      else if (x.text === ")" && depth-- === 0) break;
+      else if (depth === 0 && (x.text === ";" || (x.kind === "word" && ["UNION", "INTERSECT", "EXCEPT"].includes(x.text)))) break;
+    }
+    const [start, windowEnd, tailStart, tailEnd] = [tokens[first].offset, tokens[last].end, tokens[tail].offset, tokens[end - 1].end];
+    const swapped = [...chars.slice(tailStart, tailEnd), ...chars.slice(windowEnd, tailStart), ...chars.slice(start, windowEnd)];
+    swapped.forEach((c, k) => (chars[start + k] = c));
   }
   return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
 }
