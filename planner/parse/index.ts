@@ -585,11 +585,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
   }
   // The grammar drops an ORDER BY, LIMIT or OFFSET written after a WINDOW clause (where SQL puts
-  // them), and reads them before it: the two are swapped, text and all, once every rule above
-  // has written over its own span.
+  // them), and refuses a QUALIFY there (read as HAVING), but reads them all before it: the two
+  // are swapped, text and all, once every rule above has written over its own span.
   for (const { first, last } of windowClauses) {
     const tail = last + 1;
-    if (!(tokens[tail]?.kind === "word" && ["ORDER", "LIMIT", "OFFSET", "FETCH"].includes(tokens[tail].text))) continue;
+    if (!(tokens[tail]?.kind === "word" && ["QUALIFY", "ORDER", "LIMIT", "OFFSET", "FETCH"].includes(tokens[tail].text))) continue;
     let end = tail;
     for (let depth = 0; end < tokens.length; end++) {
       const x = tokens[end];
