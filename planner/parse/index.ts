@@ -451,6 +451,14 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         rename(t, after.text === "OVER" ? "LAG" : "SUM");
       }
     }
+    const limitAt = i + ((tokens[i + 2]?.text === "ROWS" || tokens[i + 2]?.text === "ROW") ? 3 : 2);
+    if (t.kind === "word" && t.text === "OFFSET" && tokens[i + 1]?.kind === "number" && tokens[limitAt]?.kind === "word" && tokens[limitAt].text === "LIMIT" && (tokens[limitAt + 1]?.kind === "number" || tokens[limitAt + 1]?.text === "ALL")) {
+      // OFFSET n LIMIT m: the grammar read OFFSET and dropped the LIMIT after it (every row came
+      // back). Written over as LIMIT m OFFSET n.
+      writeOver(t.offset, tokens[limitAt + 1].end, `LIMIT ${tokens[limitAt + 1].text} OFFSET ${tokens[i + 1].text}`);
+      i = limitAt + 1;
+      continue;
+    }
     if (t.kind === "word" && t.text === "OFFSET" && tokens[i + 1]?.kind === "number" && (tokens[i + 2]?.text === "ROWS" || tokens[i + 2]?.text === "ROW") && tokens[i + 3]?.text !== "FETCH") {
       // OFFSET n ROWS without FETCH: the grammar takes OFFSET n.
       blank(tokens[i + 2], "");
