@@ -68,6 +68,7 @@ export function parseSql(sql: string): ParsedQuery {
   const tokens = tokenize(sql);
   const standIn = sql.search(STAND_INS);
   if (standIn >= 0) throw new UnsupportedError(`the character U+${sql.charCodeAt(standIn).toString(16).toUpperCase()} (trustql writes such characters as stand-ins for the grammar)`, positionAt(sql, standIn));
+  checkClauseOrder(tokens);
   const rewritten = rewrite(sql, tokens);
   let ast: AstNode;
   try {
@@ -187,6 +188,36 @@ function standInOf(value: string, standIns: readonly StandIn[]): StandIn | undef
  * one (the grammar keeps both), the backslashes the pre-pass hid from the grammar, and what it
  * wrote stand-ins for.
  */
+/** The clauses of a SELECT after FROM, in the order SQL writes them (LIMIT and OFFSET either way round). */
+const CLAUSE_RANKS: Record<string, number> = { WHERE: 1, GROUP: 2, HAVING: 3, WINDOW: 4, QUALIFY: 5, ORDER: 6, LIMIT: 7, OFFSET: 7, FETCH: 8 };
+
+/**
+ * Refuses a clause written twice in one SELECT, or after one that must follow it (`LIMIT 2 ORDER
+ * BY b`): the grammar drops some such clauses without a word (and DuckDB refuses them all).
+ */
+function checkClauseOrder(tokens: readonly Token[]): void {
+  const blocks: { seen: Set<string>; rank: number }[] = [{ seen: new Set(), rank: 0 }];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.text === "(") blocks.push({ seen: new Set(), rank: 0 });
+    else if (t.text === ")") blocks.pop();
+    if (t.kind !== "word" || blocks.length === 0) continue;
+    const block = blocks[blocks.length - 1];
+    if (t.text === "SELECT" || t.text === "UNION" || t.text === "INTERSECT" || t.text === "EXCEPT") {
+      [block.seen, block.rank] = [new Set(), 0];
+      continue;
+    }
+    const rank = CLAUSE_RANKS[t.text];
+    const next = tokens[i + 1];
+    const isClause = rank !== undefined && ((t.text !== "ORDER" && t.text !== "GROUP") || next?.text === "BY") && (t.text !== "WINDOW" || tokens[i + 2]?.text === "AS");
+    if (!isClause) continue;
+    const pair = (t.text === "LIMIT" && block.seen.has("OFFSET")) || (t.text === "OFFSET" && block.seen.has("LIMIT"));
+    if (block.seen.has(t.text) || (rank < block.rank && !pair)) throw new UserError(`syntax error at or near "${t.text}"`, tokenPosition(t));
+    block.seen.add(t.text);
+    block.rank = Math.max(block.rank, rank);
+  }
+}
+
 function restoreStrings(node: AstNode, standIns: readonly StandIn[]): void {
   if (!node || typeof node !== "object") return;
   if (node.type === "single_quote_string" && typeof node.value === "string") {
