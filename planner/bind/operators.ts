@@ -231,6 +231,10 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     // DuckDB's DATE ± INTEGER: that many days later or earlier, a DATE.
     return call(op === "+" ? "add" : "subtract", [days[0], castTo(days[1], type("i32"))], type("date", nullable));
   }
+  if (op === "-" && isTimestamp(l.type) && isTimestamp(r.type) && l.type.kind === r.type.kind) {
+    // DuckDB's TIMESTAMP - TIMESTAMP: an INTERVAL of days and time (60 days, not 2 months).
+    return call("subtract", [l, r], type("interval_day", nullable));
+  }
   if (op === "-" && l.type.kind === "date" && r.type.kind === "date") {
     // DuckDB's DATE - DATE: the days between them, a BIGINT.
     return call("date_diff", [r, l], type("i64", nullable), ["DAY"]);
