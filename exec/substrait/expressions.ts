@@ -181,8 +181,14 @@ export class ExpressionWriter {
       lower: w.lowerBound,
       upper: w.upperBound,
       outputType: w.outputType,
-      rangeKey: w.boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE && w.sorts.length === 1 && w.sorts[0].expr ? this.typeOf(w.sorts[0].expr, scope, outer) : undefined,
+      rangeKey: this.rangeKey(w.boundsType, w.sorts, scope, outer),
     });
+  }
+
+  /** The type of a RANGE frame's one ORDER BY key (see WindowCall.rangeKey). */
+  rangeKey(boundsType: number, sorts: readonly SortField[], scope: Scope, outer: readonly Scope[]): Type | undefined {
+    const key = sorts.length === 1 ? sorts[0].expr : undefined;
+    return boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE && key ? this.typeOf(key, scope, outer) : undefined;
   }
 
   windowCall(w: WindowCall): string {

@@ -4,7 +4,6 @@
 import {
   AggregateFunction_AggregationInvocation,
   AggregationPhase,
-  Expression_WindowFunction_BoundsType,
   JoinRel_JoinType,
   SetRel_SetOp,
   type AggregateRel,
@@ -148,7 +147,7 @@ export class RelationWriter {
           lower: f.lowerBound,
           upper: f.upperBound,
           outputType: f.outputType,
-          rangeKey: f.boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE && w.sorts.length === 1 && w.sorts[0].expr ? this.#expressions.typeOf(w.sorts[0].expr, scope, outer) : undefined,
+          rangeKey: this.#expressions.rangeKey(f.boundsType, w.sorts, scope, outer),
         });
       });
       return [

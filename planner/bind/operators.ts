@@ -124,6 +124,11 @@ export function isNull(e: Expr, negated: boolean): Expr {
 
 const ADD_SUB_MUL: Record<string, string> = { "+": "add", "-": "subtract", "*": "multiply" };
 
+/** The floating-point type DuckDB's // and % work in: FLOAT when one side is FLOAT and neither is DOUBLE, else DOUBLE. */
+function floatOperandType(a: SqlType, b: SqlType): SqlType {
+  return a.kind !== "fp64" && b.kind !== "fp64" && (a.kind === "fp32" || b.kind === "fp32") ? type("fp32") : type("fp64");
+}
+
 /** `a op b` for + - * / // %, with DuckDB's result types. */
 export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
   let l = a;
@@ -148,7 +153,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
       const t = commonSupertype(l.type, r.type)!;
       return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
     }
-    const t = l.type.kind !== "fp64" && r.type.kind !== "fp64" && (l.type.kind === "fp32" || r.type.kind === "fp32") ? type("fp32") : type("fp64");
+    const t = floatOperandType(l.type, r.type);
     return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
   }
   if (op === "/") {
@@ -165,7 +170,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
       return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, true));
     }
     if (isFloat(l.type) || isFloat(r.type)) {
-      const t = l.type.kind !== "fp64" && r.type.kind !== "fp64" ? type("fp32") : type("fp64");
+      const t = floatOperandType(l.type, r.type);
       return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
     }
     const [dl, dr] = [integerAsDecimal(l.type), integerAsDecimal(r.type)];

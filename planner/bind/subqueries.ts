@@ -254,14 +254,13 @@ function markJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: Log
   const counted: LogicalPlan = { kind: "join", joinType: "inner", left: plan, right: counts, condition: undefined };
   const equality = call("equal", [needle, columnRef(value)], type("boolean", needle.type.nullable || value.type.nullable));
   const marked: LogicalPlan = { kind: "join", joinType: "left", left: counted, right: distinct, condition: equality };
-  const bool = (v: boolean | null) => literal(v, type("boolean", v === null));
   const mark = caseExpr(
     [
-      { when: isNull(columnRef({ ...value, type: withNullable(value.type, true) }), true), then: bool(true) },
-      { when: compare("equal", columnRef(rows), zero, undefined), then: bool(false) },
-      { when: or([isNull(needle, false), compare("lt", columnRef(nonNull), columnRef(rows), undefined)]), then: bool(null) },
+      { when: isNull(columnRef({ ...value, type: withNullable(value.type, true) }), true), then: booleanLiteral(true) },
+      { when: compare("equal", columnRef(rows), zero, undefined), then: booleanLiteral(false) },
+      { when: or([isNull(needle, false), compare("lt", columnRef(nonNull), columnRef(rows), undefined)]), then: booleanLiteral(null) },
     ],
-    bool(false),
+    booleanLiteral(false),
     undefined,
   );
   return { plan: marked, value: mark };
@@ -319,17 +318,21 @@ function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): {
   const withCounts: LogicalPlan = { kind: "join", joinType: "left", left: plan, right: counts, condition: counted.condition };
   const equality = call("equal", [needle, columnRef(value)], type("boolean", needle.type.nullable || value.type.nullable));
   const marked: LogicalPlan = { kind: "join", joinType: "left", left: withCounts, right: pairs, condition: and([condition, equality]) };
-  const bool = (v: boolean | null) => literal(v, type("boolean", v === null));
   const mark = caseExpr(
     [
-      { when: isNull(afterLeftJoin(value), true), then: bool(true) },
-      { when: isNull(afterLeftJoin(rows), false), then: bool(false) },
-      { when: or([isNull(needle, false), compare("lt", afterLeftJoin(nonNull), afterLeftJoin(rows), undefined)]), then: bool(null) },
+      { when: isNull(afterLeftJoin(value), true), then: booleanLiteral(true) },
+      { when: isNull(afterLeftJoin(rows), false), then: booleanLiteral(false) },
+      { when: or([isNull(needle, false), compare("lt", afterLeftJoin(nonNull), afterLeftJoin(rows), undefined)]), then: booleanLiteral(null) },
     ],
-    bool(false),
+    booleanLiteral(false),
     undefined,
   );
   return { plan: marked, value: mark };
+}
+
+/** TRUE, FALSE or a NULL boolean: what a mark of IN or EXISTS comes to. */
+function booleanLiteral(v: boolean | null): Expr {
+  return literal(v, type("boolean", v === null));
 }
 
 /** Whether a NULL from `target` makes the whole predicate `e` NULL. */

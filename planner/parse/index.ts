@@ -298,19 +298,23 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const replaceList = (at: number, lead: string, from: Token = tokens[at]): number => {
     const word = tokens[at];
     if (tokens[at + 1]?.text !== "(") throw new UserError("REPLACE takes a list in parentheses: * REPLACE (expr AS name, …)", tokenPosition(word));
-    let close = at + 1;
+    const close = closingOf(at + 1);
     let items = 1;
-    for (let depth = 0; close < tokens.length; close++) {
-      const x = tokens[close].text;
-      if (x === "(") depth++;
-      else if (x === ")" && --depth === 0) break;
-      else if (x === "," && depth === 1) items++;
-    }
+    for (let k = at + 2; k < close; k++) if (tokens[k].text === "," && openingOf(k) === at + 1) items++;
     if (close >= tokens.length) throw new UserError("REPLACE's list needs a closing )", tokenPosition(word));
     if (close === at + 2) throw new UserError("REPLACE takes expressions AS column names", tokenPosition(word));
     writeOver(from.offset, tokens[at + 1].end, lead);
     blank(tokens[close], "");
     return items;
+  };
+  /** The index of the parenthesis that closes the one opening at tokens[open] (tokens.length: none). */
+  const closingOf = (open: number): number => {
+    let close = open;
+    for (let depth = 0; close < tokens.length; close++) {
+      if (tokens[close].text === "(") depth++;
+      else if (tokens[close].text === ")" && --depth === 0) break;
+    }
+    return close;
   };
   /** The index of the innermost parenthesis still open at tokens[at] (-1: none). */
   const openingOf = (at: number): number => {
@@ -472,12 +476,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // The grammar takes OVER and FILTER only after calls it knows: such a call reaches it as
       // LAG (with OVER: any argument) or SUM (with FILTER: one, not a comparison unless
       // parenthesized), marked for the binder with its own name.
-      let close = i + 1;
-      for (let open = 0; close < tokens.length; close++) {
-        if (tokens[close].text === "(") open++;
-        else if (tokens[close].text === ")" && --open === 0) break;
-      }
-      const after = tokens[close + 1];
+      const after = tokens[closingOf(i + 1) + 1];
       if (after?.kind === "word" && (after.text === "OVER" || after.text === "FILTER")) {
         rename(t, after.text === "OVER" ? "LAG" : "SUM");
       }
@@ -507,15 +506,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     if (t.kind === "word" && t.text === "WINDOW" && next?.kind === "word" && tokens[i + 2]?.text === "AS" && tokens[i + 3]?.text === "(") {
       // A WINDOW clause: its end, for what may follow it (see below the loop).
-      let end = i + 3;
-      for (;;) {
-        for (let depth = 0; end < tokens.length; end++) {
-          if (tokens[end].text === "(") depth++;
-          else if (tokens[end].text === ")" && --depth === 0) break;
-        }
-        if (tokens[end + 1]?.text === "," && tokens[end + 3]?.text === "AS" && tokens[end + 4]?.text === "(") end += 4;
-        else break;
-      }
+      let end = closingOf(i + 3);
+      while (tokens[end + 1]?.text === "," && tokens[end + 3]?.text === "AS" && tokens[end + 4]?.text === "(") end = closingOf(end + 4);
       if (end < tokens.length) windowClauses.push({ first: i, last: end });
     }
     if (t.kind === "word" && t.text === "PARTITION" && next?.kind === "word" && next.text === "BY" && insideWindowSpecification(i)) {
