@@ -71,6 +71,10 @@ function describe(p: LogicalPlan, label: (id: ColumnId) => string): string {
       return `Limit ${p.count ?? "ALL"}${p.offset ? ` offset ${p.offset}` : ""}`;
     case "set":
       return `${p.op.toUpperCase().replace("_", " ")} [${p.columns.map(col).join(", ")}]`;
+    case "recursive":
+      return `Recursive${p.all ? " ALL" : ""} ${p.workingTable} [${p.columns.map(col).join(", ")}]`;
+    case "working_table":
+      return `WorkingTable ${p.name} [${p.columns.map(col).join(", ")}]`;
   }
 }
 

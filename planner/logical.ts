@@ -202,7 +202,7 @@ export type SetOpKind = "union" | "union_all" | "intersect" | "intersect_all" | 
 
 export type AggregatePhase = "single" | "partial" | "final";
 
-export type LogicalPlan = Scan | Values | Filter | Project | Join | Aggregate | Window | Sort | Limit | SetOperation;
+export type LogicalPlan = Scan | Values | Filter | Project | Join | Aggregate | Window | Sort | Limit | SetOperation | RecursiveUnion | WorkingTable;
 
 export interface Scan {
   readonly kind: "scan";
@@ -293,5 +293,29 @@ export interface SetOperation {
   readonly kind: "set";
   readonly op: SetOpKind;
   readonly inputs: readonly LogicalPlan[];
+  readonly columns: readonly ColumnDef[];
+}
+
+/**
+ * WITH RECURSIVE: the anchor's rows, then the step's over the rows the previous round added
+ * (read through WorkingTable leaves of the same `workingTable`), until a round adds none. Both
+ * inputs give the output's columns by position (the step's are cast to them when bound). Rules
+ * treat it as a wall: nothing is pushed into or through it, and its inputs keep every column.
+ */
+export interface RecursiveUnion {
+  readonly kind: "recursive";
+  readonly anchor: LogicalPlan;
+  readonly step: LogicalPlan;
+  /** UNION ALL; false: UNION, which drops rows made before. */
+  readonly all: boolean;
+  /** The name its step's working tables give: unique in the plan. */
+  readonly workingTable: string;
+  readonly columns: readonly ColumnDef[];
+}
+
+/** Inside a RecursiveUnion's step: the rows its previous round added. */
+export interface WorkingTable {
+  readonly kind: "working_table";
+  readonly name: string;
   readonly columns: readonly ColumnDef[];
 }

@@ -52,6 +52,8 @@ function computeOutputColumns(plan: LogicalPlan): readonly ColumnDef[] {
     case "scan":
     case "values":
     case "set":
+    case "recursive":
+    case "working_table":
       return plan.columns;
     case "filter":
     case "sort":
@@ -80,6 +82,7 @@ export function children(plan: LogicalPlan): LogicalPlan[] {
   switch (plan.kind) {
     case "scan":
     case "values":
+    case "working_table":
       return [];
     case "filter":
     case "project":
@@ -92,6 +95,8 @@ export function children(plan: LogicalPlan): LogicalPlan[] {
       return [plan.left, plan.right];
     case "set":
       return [...plan.inputs];
+    case "recursive":
+      return [plan.anchor, plan.step];
   }
 }
 
@@ -117,6 +122,7 @@ export function withChildren(plan: LogicalPlan, kids: LogicalPlan[]): LogicalPla
   switch (plan.kind) {
     case "scan":
     case "values":
+    case "working_table":
       return plan;
     case "filter":
     case "project":
@@ -129,6 +135,8 @@ export function withChildren(plan: LogicalPlan, kids: LogicalPlan[]): LogicalPla
       return kids[0] === plan.left && kids[1] === plan.right ? plan : { ...plan, left: kids[0], right: kids[1] };
     case "set":
       return kids.every((k, i) => k === plan.inputs[i]) ? plan : { ...plan, inputs: kids };
+    case "recursive":
+      return kids[0] === plan.anchor && kids[1] === plan.step ? plan : { ...plan, anchor: kids[0], step: kids[1] };
   }
 }
 
@@ -365,6 +373,8 @@ export function nodeExpressions(plan: LogicalPlan): Expr[] {
       return plan.keys.map((k) => k.expr);
     case "limit":
     case "set":
+    case "recursive":
+    case "working_table":
       return [];
   }
 }

@@ -7,6 +7,13 @@ export * from "./gen/substrait/type.ts";
 export * from "./gen/substrait/extensions/extensions.ts";
 // trustql's ledger messages (proto/trustql/ledger.proto), under one name so they never collide with Substrait's.
 export * as ledgerpb from "./gen/trustql/ledger.ts";
+// trustql's relations inside Substrait plans (proto/trustql/plan.proto): extension relations' details.
+export * as planpb from "./gen/trustql/plan.ts";
+/** The type URLs of those details, in the `google.protobuf.Any` that carries each. */
+export const PLAN_DETAIL_TYPE_URLS = {
+  recursiveUnion: "type.googleapis.com/trustql.plan.v1.RecursiveUnion",
+  workingTable: "type.googleapis.com/trustql.plan.v1.WorkingTable",
+} as const;
 
 /** The Substrait release whose schema proto/ follows (see ../shared/DESIGN.md, Contracts). */
 export const SUBSTRAIT_VERSION = { majorNumber: 0, minorNumber: 84, patchNumber: 0 } as const;

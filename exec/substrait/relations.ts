@@ -2,6 +2,8 @@
 // c0, c1, … so a parent refers to them by position, exactly as Substrait does; DuckDB's
 // optimizer flattens the nesting, and pushes filters and projections into the parquet scans.
 import {
+  planpb,
+  PLAN_DETAIL_TYPE_URLS,
   AggregateFunction_AggregationInvocation,
   AggregationPhase,
   JoinRel_JoinType,
@@ -12,6 +14,8 @@ import {
   type Expression_Literal,
   type FetchRel,
   type JoinRel,
+  type ExtensionLeafRel,
+  type ExtensionMultiRel,
   type ReadRel,
   type Rel,
   type RelCommon,
@@ -30,6 +34,9 @@ const MAX_NESTING = 200;
 
 /** Rows this many or more of one BIGINT column in steps of one size run as range(): below, a VALUES list binds as fast. */
 const MIN_PROGRESSION_ROWS = 64;
+
+/** A working table's name, written into the SQL as an identifier. */
+const WORKING_TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** One BIGINT column whose values go up or down by one step (not 0): as range(start, stop, step). */
 function integerProgression(rows: readonly (readonly (Expression_Literal | undefined)[])[]): { start: bigint; stop: bigint; step: bigint } | undefined {
@@ -56,6 +63,8 @@ export class RelationWriter {
   readonly #expressions: ExpressionWriter;
   #aliases = 0;
   #depth = 0;
+  /** The recursions whose step is being written, by working table name: their columns' types. */
+  readonly #workingTables = new Map<string, (Type | undefined)[]>();
 
   constructor(functions: FunctionDeclarations, tables: TableResolver) {
     this.#functions = functions;
@@ -125,6 +134,8 @@ export class RelationWriter {
     }
     if (rel.fetch) return [this.#fetch(rel.fetch, outer), rel.fetch.common];
     if (rel.set) return [this.#set(rel, outer), rel.set.common];
+    if (rel.extensionMulti) return [this.#recursiveUnion(rel.extensionMulti, outer), rel.extensionMulti.common];
+    if (rel.extensionLeaf) return [this.#workingTable(rel.extensionLeaf), rel.extensionLeaf.common];
     if (rel.window) {
       const w = rel.window;
       const input = this.write(required(w.input, "window input"), outer);
@@ -361,6 +372,38 @@ export class RelationWriter {
     return { sql: `${ordered}${limit}${skip}`, types: input.types };
   }
 
+  /** WITH RECURSIVE, as DuckDB's own: the step's working table leaves read the CTE by its name. */
+  #recursiveUnion(rel: ExtensionMultiRel, outer: readonly Scope[]): RelSql {
+    const { workingTable: name, all } = detailOf(rel, PLAN_DETAIL_TYPE_URLS.recursiveUnion, (b) => planpb.RecursiveUnion.decode(b));
+    if (!WORKING_TABLE_NAME.test(name)) throw new UserError(`working table name ${JSON.stringify(name.slice(0, 80))}: expected a word of letters, digits and _`);
+    if (this.#workingTables.has(name)) throw new UserError(`working table ${name} is named by two nested recursions`);
+    if (rel.inputs.length !== 2) throw new UserError(`a recursion has an anchor and a step, not ${rel.inputs.length} inputs`);
+    const anchor = this.write(rel.inputs[0], outer);
+    this.#workingTables.set(name, anchor.types);
+    let step: RelSql;
+    try {
+      step = this.write(rel.inputs[1], outer);
+    } finally {
+      this.#workingTables.delete(name);
+    }
+    if (step.types.length !== anchor.types.length) throw new UserError(`a recursion's anchor has ${anchor.types.length} columns and its step ${step.types.length}`);
+    // The rows of every round take the anchor's types (what DuckDB does too, said outright).
+    const s = this.#alias();
+    const stepSql = `SELECT ${selectList(step.types.map((t, i) => (t && anchor.types[i] && duckdbTypeFromSubstrait(t) === duckdbTypeFromSubstrait(anchor.types[i]!) ? `${s}.c${i}` : castTo(`${s}.c${i}`, anchor.types[i]))))} FROM (${step.sql}) ${s}`;
+    const columns = anchor.types.map((_, i) => `c${i}`).join(", ");
+    const a = this.#alias();
+    return { sql: `SELECT * FROM (WITH RECURSIVE "${name}"(${columns}) AS ((${anchor.sql}) UNION${all ? " ALL" : ""} (${stepSql})) SELECT * FROM "${name}") ${a}`, types: anchor.types };
+  }
+
+  #workingTable(rel: ExtensionLeafRel): RelSql {
+    const { name, schema } = detailOf(rel, PLAN_DETAIL_TYPE_URLS.workingTable, (b) => planpb.WorkingTable.decode(b));
+    const types = this.#workingTables.get(name);
+    if (!types) throw new UserError(`working table ${JSON.stringify(name.slice(0, 80))} is read outside the step of its recursion`);
+    const width = schema?.struct?.types.length ?? 0;
+    if (width !== types.length) throw new UserError(`working table ${name} has ${types.length} columns, not ${width}`);
+    return { sql: `SELECT * FROM "${name}"`, types };
+  }
+
   #set(rel: Rel, outer: readonly Scope[]): RelSql {
     const set = rel.set!;
     if (set.inputs.length < 2) throw new UserError("a set operation needs at least two inputs");
@@ -379,6 +422,17 @@ export class RelationWriter {
     for (const input of inputs) if (input.types.length !== width) throw new UserError(`set operation inputs have ${width} and ${input.types.length} columns`);
     const a = this.#alias();
     return { sql: `SELECT * FROM (${inputs.map((i) => `(${i.sql})`).join(` ${op} `)}) ${a}`, types: inputs[0].types };
+  }
+}
+
+/** An extension relation's detail, when it is the trustql relation named. */
+function detailOf<T>(rel: ExtensionMultiRel | ExtensionLeafRel, url: string, decode: (bytes: Uint8Array) => T): T {
+  const detail = rel.detail;
+  if (detail?.typeUrl !== url) throw new UnsupportedError(`extension relation ${detail?.typeUrl || "without a detail"}`);
+  try {
+    return decode(detail.value);
+  } catch {
+    throw new UserError(`extension relation ${url}: its detail does not decode`);
   }
 }
 

@@ -155,3 +155,29 @@ describe("plan files", () => {
     expect(() => loadPlan(new TextEncoder().encode("{ nope"), "junk.json")).toThrow(/junk.json: not valid JSON/);
   });
 });
+
+describe("WITH RECURSIVE's extension relations", () => {
+  const sql = "with recursive r(n, name) as (select 0, 'ALGERIA' union all select n + 1, n_name from r join nation on n_nationkey = r.n + 1 where n < 4) select n, name from r";
+  const plan = () => planSql(sql, fixture.engine.catalog()).plan;
+  const recursion = (p: Plan) => p.relations[0].root!.input!.project?.input?.extensionMulti ?? p.relations[0].root!.input!.extensionMulti;
+
+  it("run from binary and proto3 JSON plans alike, as DuckDB runs the SQL", async () => {
+    const reference = await fixture.reference(sql);
+    for (const loaded of [loadPlan(Plan.encode(plan()).finish(), "q.bin"), loadPlan(new TextEncoder().encode(JSON.stringify(Plan.toJSON(plan()))), "q.json")]) {
+      const ours = await fixture.engine.execute(loaded);
+      expect(sameRows(rowsAsText(ours.table, ours.names), rowsAsText(reference.table, reference.names), true)).toBe(true);
+    }
+    expect(plan().expectedTypeUrls.sort()).toEqual(["type.googleapis.com/trustql.plan.v1.RecursiveUnion", "type.googleapis.com/trustql.plan.v1.WorkingTable"]);
+  });
+
+  it("refuse a working table read outside its recursion, and extension relations of other producers", async () => {
+    const outside = plan();
+    const multi = recursion(outside)!;
+    expect(multi).toBeDefined();
+    outside.relations[0].root!.input = multi.inputs[1];
+    await expect(fixture.engine.execute(outside)).rejects.toThrow(/working table "recursive_\d+" is read outside the step of its recursion/);
+    const foreign = plan();
+    recursion(foreign)!.detail!.typeUrl = "type.googleapis.com/other.Thing";
+    await expect(fixture.engine.execute(foreign)).rejects.toThrow(/unsupported: extension relation type.googleapis.com\/other.Thing/);
+  });
+});

@@ -42,6 +42,7 @@ import {
   isNumeric,
   isTemporal,
   isTimestamp,
+  sameType,
   type,
   typeName,
   withNullable,
@@ -95,6 +96,10 @@ interface CteDefinition {
   readonly columnNames: string[] | undefined;
   /** The CTEs visible where this one was defined. */
   readonly environment: Ctes;
+  /** Defined under WITH RECURSIVE: it may read itself in the last operand of a UNION. */
+  readonly recursive?: boolean;
+  /** What reading it gives, instead of binding `ast`: a recursion's working table (or an error, read where it may not be). */
+  readonly read?: (position: SourcePosition | undefined) => BoundQuery;
 }
 
 type Ctes = ReadonlyMap<string, CteDefinition>;
@@ -129,6 +134,11 @@ export class ColumnIds {
   #next = 1;
   column(name: string, t: SqlType): ColumnDef {
     return { id: this.#next++, name, type: t };
+  }
+
+  /** A number no column of the plan has: for names that must be unique in it. */
+  fresh(): number {
+    return this.#next++;
   }
 }
 
@@ -196,13 +206,14 @@ class Binder {
   withClause(ast: AstNode, ctes: Ctes): Ctes {
     if (!ast.with) return ctes;
     const next = new Map(ctes);
+    // RECURSIVE, written once after WITH, holds for every CTE of the list.
+    const recursive = ast.with.some((cte: AstNode) => cte.recursive === true);
     for (const cte of ast.with) {
-      if (cte.recursive) throw new UnsupportedError("WITH RECURSIVE", this.locate("WITH", "RECURSIVE"));
       const name = String(cte.name?.value ?? cte.name).toLowerCase();
       const columnNames = Array.isArray(cte.columns)
         ? cte.columns.map((c: AstNode) => String(c?.column?.expr?.value ?? c?.value ?? c))
         : undefined;
-      next.set(name, { name, ast: cte.stmt?.ast ?? cte.stmt, columnNames, environment: new Map(next) });
+      next.set(name, { name, ast: cte.stmt?.ast ?? cte.stmt, columnNames, environment: new Map(next), recursive });
     }
     return next;
   }
@@ -309,6 +320,66 @@ class Binder {
       return this.ids.column(left.names[i], withNullable(types[i], nullable));
     });
     return { plan: { kind: "set", op: kind, inputs: [leftPlan, rightPlan], columns }, names: left.names };
+  }
+
+  /**
+   * A CTE under WITH RECURSIVE. When it is a UNION [ALL] whose last operand reads the CTE (the
+   * step), the operands before it are the anchor, run once, and the step runs over the rows the
+   * previous round added until a round adds none. Its columns have the anchor's types (the
+   * step's rows are cast to them), as DuckDB's.
+   * Otherwise it is an ordinary CTE. Only the step may read the CTE.
+   */
+  recursiveCte(cte: CteDefinition, depth: number): BoundQuery {
+    const circular: CteDefinition = {
+      ...cte,
+      read: (position) => {
+        throw new UserError(`circular reference to CTE ${cte.name}: only the last query of its UNION may read it`, position);
+      },
+    };
+    const outside = new Map(cte.environment).set(cte.name, circular);
+    const operands: AstNode[] = [];
+    for (let node: AstNode = cte.ast; node; node = node._next) operands.push(node);
+    const [last, beforeLast] = [operands[operands.length - 1], operands[operands.length - 2]];
+    const union = String(beforeLast?.set_op ?? "").toLowerCase();
+    if (!union.startsWith("union")) return this.query(cte.ast, undefined, outside, depth);
+    const position = this.here(beforeLast);
+    if (setOpIsByName(beforeLast)) throw new UnsupportedError("UNION BY NAME in a recursive CTE", position);
+    if (!last.parentheses_symbol && (last.orderby || hasLimit(last))) {
+      throw new UnsupportedError("ORDER BY or LIMIT after the UNION of a recursive CTE (put the last query in parentheses)", this.here(last));
+    }
+
+    // The anchor: the operands before the step, a query of their own (the first holds the CTE's own WITH).
+    const anchorAst = operands.slice(0, -1).reduceRight<AstNode | undefined>((next, node) => ({ ...node, _next: next, set_op: next ? node.set_op : undefined }), undefined);
+    const anchor = this.query(anchorAst!, undefined, outside, depth);
+    const anchorColumns = outputColumns(anchor.plan);
+    const names = anchorColumns.map((c, i) => cte.columnNames?.[i] ?? anchor.names[i]);
+    // Later rounds may bring NULLs whatever the anchor's columns are; a NULL of the anchor is an INTEGER, as in DuckDB.
+    const types = anchorColumns.map((c) => (c.type.kind === "null" ? type("i32") : withNullable(c.type, true)));
+    const workingTable = `recursive_${this.ids.fresh()}`;
+    let reads = 0;
+    const working: CteDefinition = {
+      ...cte,
+      read: () => {
+        reads++;
+        const columns = types.map((t, i) => this.ids.column(names[i], t));
+        return { plan: { kind: "working_table", name: workingTable, columns }, names: [...names] };
+      },
+    };
+    const step = this.selectBlock(last, undefined, new Map(this.withClause(cte.ast, cte.environment)).set(cte.name, working), depth, true);
+    if (reads === 0) return this.query(cte.ast, undefined, outside, depth);
+    const stepColumns = outputColumns(step.plan);
+    if (stepColumns.length !== types.length) {
+      throw new UserError(`each UNION query of recursive CTE ${cte.name} must have the same number of columns (${types.length} and ${stepColumns.length})`, position);
+    }
+    const conformed = (plan: LogicalPlan): LogicalPlan => {
+      const columns = outputColumns(plan);
+      if (columns.every((c, i) => sameType(c.type, types[i]))) return plan;
+      const outputs = columns.map((c, i) => ({ column: this.ids.column(c.name, withNullable(types[i], c.type.nullable)), expr: sameType(c.type, types[i]) ? columnRef(c) : castTo(columnRef(c), types[i]) }));
+      return { kind: "project", input: plan, outputs };
+    };
+    const columns = names.map((name, i) => this.ids.column(name, withNullable(types[i], anchorColumns[i].type.nullable || stepColumns[i].type.nullable)));
+    const all = union.includes("all") || setOpIsAll(beforeLast);
+    return { plan: { kind: "recursive", anchor: conformed(anchor.plan), step: conformed(step.plan), all, workingTable, columns }, names };
   }
 
   outputIndex(expr: AstNode, names: readonly string[], position: SourcePosition | undefined): number | undefined {
@@ -772,7 +843,7 @@ class Binder {
     if (names.length === 1) {
       const cte = ctes.get(names[0].toLowerCase());
       if (cte) {
-        const sub = this.query(cte.ast, undefined, cte.environment, depth + 1);
+        const sub = cte.read ? cte.read(position) : cte.recursive ? this.recursiveCte(cte, depth + 1) : this.query(cte.ast, undefined, cte.environment, depth + 1);
         return this.derivedTable(sub, alias ?? cte.name, columnAliases ?? cte.columnNames, position);
       }
     }

@@ -516,6 +516,8 @@ export function freshCopy(plan: LogicalPlan, ids: ColumnIds, map = new Map<Colum
         case "limit":
           return node;
         case "set":
+        case "recursive":
+        case "working_table":
           return { ...node, columns: node.columns.map(def) };
       }
     });

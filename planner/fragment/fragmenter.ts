@@ -10,6 +10,7 @@
 //     other side lacks, when that side's keys can be had before it is hashed;
 //   - windows get their rows hashed on the PARTITION BY columns;
 //   - set operations other than UNION ALL hash every input on all its columns;
+//   - a recursion (WITH RECURSIVE) runs on the coordinator, with what its rounds read gathered;
 //   - ORDER BY sorts each node's rows where they are, and the coordinator merges the sorted
 //     runs (ORDER BY … LIMIT: each node's top rows); a plain LIMIT keeps each node's first rows;
 //     the root always runs on the coordinator;
@@ -188,6 +189,14 @@ class Fragmenter {
         return this.#limit(plan);
       case "set":
         return this.#set(plan);
+      case "working_table":
+        return { plan, dist: SINGLE };
+      case "recursive": {
+        // Every round reads the last one's rows: the recursion runs in one place, its inputs gathered there.
+        const anchor = this.#gather(this.#walk(plan.anchor));
+        const step = this.#gather(this.#walk(plan.step));
+        return { plan: { ...plan, anchor: anchor.plan, step: step.plan }, dist: SINGLE };
+      }
     }
   }
 

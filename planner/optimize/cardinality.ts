@@ -138,6 +138,9 @@ export function estimateRowBytes(plan: LogicalPlan): number {
   return Math.max(1, bytes);
 }
 
+/** Rounds a recursion is taken to run when estimating its rows (it runs until a round adds none). */
+const RECURSION_ROUNDS_GUESS = 10;
+
 export function estimateRows(plan: LogicalPlan): number {
   switch (plan.kind) {
     case "scan":
@@ -156,6 +159,11 @@ export function estimateRows(plan: LogicalPlan): number {
       return plan.groups.length === 0 ? 1 : Math.max(1, estimateRows(plan.input) * 0.1);
     case "set":
       return plan.inputs.reduce((s, i) => s + estimateRows(i), 0);
+    case "working_table":
+      // What one round adds is unknown until it runs.
+      return UNKNOWN_TABLE_ROWS;
+    case "recursive":
+      return estimateRows(plan.anchor) + RECURSION_ROUNDS_GUESS * estimateRows(plan.step);
     case "join": {
       const l = estimateRows(plan.left);
       const r = estimateRows(plan.right);

@@ -104,7 +104,11 @@ function push(plan: LogicalPlan, predicates: Expr[]): LogicalPlan {
     case "limit":
       return withFilter({ ...plan, input: push(plan.input, []) }, predicates);
     case "values":
+    case "working_table":
       return withFilter(plan, predicates);
+    case "recursive":
+      // A filter on the recursion's rows is no filter on the rows each round reads: it stays above.
+      return withFilter({ ...plan, anchor: push(plan.anchor, []), step: push(plan.step, []) }, predicates);
   }
 }
 

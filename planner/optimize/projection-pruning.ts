@@ -43,6 +43,7 @@ function prune(plan: LogicalPlan, required: ReadonlySet<ColumnId>): LogicalPlan 
       return { ...plan, columns: keep.map((k) => k.c), fieldIndexes: keep.map((k) => k.field) };
     }
     case "values":
+    case "working_table":
       return plan;
     case "filter":
       return { ...plan, input: prune(plan.input, reads(plan.predicate, new Set(required))) };
@@ -83,5 +84,10 @@ function prune(plan: LogicalPlan, required: ReadonlySet<ColumnId>): LogicalPlan 
     case "set":
       // Every column takes part in set semantics (and positions must line up): keep them all.
       return { ...plan, inputs: plan.inputs.map((i) => prune(i, new Set(outputColumns(i).map((c) => c.id)))) };
+    case "recursive": {
+      // The step reads every column of the working table, whatever the query above needs.
+      const all = (input: LogicalPlan) => prune(input, new Set(outputColumns(input).map((c) => c.id)));
+      return { ...plan, anchor: all(plan.anchor), step: all(plan.step) };
+    }
   }
 }

@@ -39,6 +39,8 @@ export function mapNodeExpressions(plan: LogicalPlan, f: (e: Expr) => Expr): Log
       return { ...plan, keys: plan.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
     case "limit":
     case "set":
+    case "recursive":
+    case "working_table":
       return plan;
   }
 }

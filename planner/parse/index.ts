@@ -732,6 +732,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       return;
     }
     if (!node || typeof node !== "object") return;
+    // A query's WITH comes before its own SELECT in the text: its CTEs are placed first.
+    if (Array.isArray(node.with)) visit(node.with);
     if (node.loc?.start) cursor = Math.max(cursor, tokenIndexAt(node.loc.start.offset));
     const keyword = KEYWORD_NODES[node.type as string];
     if (keyword && !(node.type === "cast" && node.symbol === "::")) {
@@ -771,7 +773,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       if (at >= 0) markWindowSpecification(node.as_window_specification, at + 2);
     }
     for (const key of Object.keys(node)) {
-      if (key === "_next" || key === "set_op" || key === "loc") continue;
+      if (key === "_next" || key === "set_op" || key === "loc" || key === "with") continue;
       visit(node[key]);
     }
     if (node._next) {

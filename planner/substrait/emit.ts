@@ -2,12 +2,14 @@
 // is a list of ids, and a reference is the id's index in the input of the relation that
 // evaluates it (or, inside a subquery, in the input of an enclosing relation: an outer reference).
 import {
+  planpb,
   AggregateFunction_AggregationInvocation,
   AggregationPhase,
   Expression_Cast_FailureBehavior,
   Expression_Subquery_SetPredicate_PredicateOp,
   Expression_WindowFunction_BoundsType,
   JoinRel_JoinType,
+  PLAN_DETAIL_TYPE_URLS,
   PRODUCER,
   SetRel_SetOp,
   SortField_SortDirection,
@@ -20,6 +22,7 @@ import {
   type ExtensionFile,
   type FunctionArgument,
   type FunctionOption,
+  type NamedStruct,
   type Plan,
   type Rel,
   type SimpleExtensionDeclaration,
@@ -34,6 +37,7 @@ import type {
   ColumnId,
   Expr,
   FrameBound,
+  ColumnDef,
   IntervalValue,
   LogicalPlan,
   SetOpKind,
@@ -42,6 +46,11 @@ import type {
 } from "../logical.ts";
 import { aggregateArguments, joinColumns, outputColumns } from "../plan-utils.ts";
 import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
+
+/** Columns as a relation's schema (names and types). */
+function namedStruct(columns: readonly ColumnDef[]): NamedStruct {
+  return { names: columns.map((c) => c.name), struct: { types: columns.map((c) => toSubstraitType(c.type)), typeVariationReference: 0, nullability: 2 } };
+}
 
 /** A relation's output as column ids, in position order. */
 type Columns = readonly ColumnId[];
@@ -56,7 +65,7 @@ export function emitPlan(plan: LogicalPlan, names: readonly string[]): Plan {
     extensionUrns: emitter.urns,
     extensions: emitter.declarations,
     relations: [{ root: { input: root.rel, names: [...names] } }],
-    expectedTypeUrls: [],
+    expectedTypeUrls: [...emitter.typeUrls],
   };
 }
 
@@ -90,6 +99,7 @@ const PLACEHOLDER = -1;
 class Emitter {
   readonly urns: SimpleExtensionURN[] = [];
   readonly declarations: SimpleExtensionDeclaration[] = [];
+  readonly typeUrls = new Set<string>();
   readonly #urnAnchors = new Map<ExtensionFile, number>();
   readonly #functionAnchors = new Map<string, number>();
 
@@ -139,10 +149,7 @@ class Emitter {
         return {
           rel: {
             read: {
-              baseSchema: {
-                names: columns.map((c) => c.name),
-                struct: { types: columns.map((c) => toSubstraitType(c.type)), typeVariationReference: 0, nullability: 2 },
-              },
+              baseSchema: namedStruct(columns),
               virtualTable: { values: [], expressions: rows.map((r) => ({ fields: r.map((e) => this.expr(e, [], outer)) })) },
             },
           },
@@ -250,7 +257,23 @@ class Emitter {
         const inputs = plan.inputs.map((p) => this.rel(p, outer));
         return { rel: { set: { inputs: inputs.map((i) => i.rel), op: SET_OPS[plan.op] } }, columns: plan.columns.map((c) => c.id) };
       }
+      case "recursive": {
+        const inputs = [this.rel(plan.anchor, outer).rel, this.rel(plan.step, outer).rel];
+        const detail = { typeUrl: this.#typeUrl("recursiveUnion"), value: planpb.RecursiveUnion.encode({ workingTable: plan.workingTable, all: plan.all }).finish() };
+        return { rel: { extensionMulti: { inputs, detail } }, columns: plan.columns.map((c) => c.id) };
+      }
+      case "working_table": {
+        const detail = { typeUrl: this.#typeUrl("workingTable"), value: planpb.WorkingTable.encode({ name: plan.name, schema: namedStruct(plan.columns) }).finish() };
+        return { rel: { extensionLeaf: { detail } }, columns: plan.columns.map((c) => c.id) };
+      }
     }
+  }
+
+  /** An extension relation's detail type, listed in the plan's expected type URLs. */
+  #typeUrl(detail: keyof typeof PLAN_DETAIL_TYPE_URLS): string {
+    const url = PLAN_DETAIL_TYPE_URLS[detail];
+    this.typeUrls.add(url);
+    return url;
   }
 
   sortField(k: SortKey, input: Columns, outer: readonly Columns[]): SortField {

@@ -65,6 +65,13 @@ export function planToSql(plan: LogicalPlan): string {
       const names = plan.columns.map((x) => c(x.id)).join(", ");
       return `SELECT * FROM (${plan.inputs.map((i) => `(${planToSql(i)})`).join(` ${op} `)}) AS s(${names})`;
     }
+    case "recursive": {
+      const positions = plan.columns.map((_, i) => `w${i}`).join(", ");
+      const body = `${planToSql(plan.anchor)} UNION${plan.all ? " ALL" : ""} ${planToSql(plan.step)}`;
+      return `WITH RECURSIVE ${plan.workingTable}(${positions}) AS (${body}) SELECT ${plan.columns.map((x, i) => `w${i} AS ${c(x.id)}`).join(", ")} FROM ${plan.workingTable}`;
+    }
+    case "working_table":
+      return `SELECT ${plan.columns.map((x, i) => `w${i} AS ${c(x.id)}`).join(", ")} FROM ${plan.name}`;
   }
 }
 

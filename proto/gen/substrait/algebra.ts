@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Any } from "../google/protobuf/any.ts";
 import { AdvancedExtension } from "./extensions/extensions.ts";
 import { NamedStruct, Type, Type_List } from "./type.ts";
 
@@ -549,6 +550,27 @@ export interface ExchangeRel_ExchangeTarget {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * A relation with no input whose meaning its producer defines in `detail` (trustql: the
+ * working table of WITH RECURSIVE, proto/trustql/plan.proto).
+ */
+export interface ExtensionLeafRel {
+  common?: RelCommon | undefined;
+  detail?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/**
+ * A relation over several inputs whose meaning its producer defines in `detail` (trustql: the
+ * fixpoint of WITH RECURSIVE, proto/trustql/plan.proto).
+ */
+export interface ExtensionMultiRel {
+  common?: RelCommon | undefined;
+  inputs: Rel[];
+  detail?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 export interface RelRoot {
   input?: Rel | undefined;
   names: string[];
@@ -564,6 +586,8 @@ export interface Rel {
   join?: JoinRel | undefined;
   project?: ProjectRel | undefined;
   set?: SetRel | undefined;
+  extensionMulti?: ExtensionMultiRel | undefined;
+  extensionLeaf?: ExtensionLeafRel | undefined;
   cross?: CrossRel | undefined;
   reference?: ReferenceRel | undefined;
   window?: ConsistentPartitionWindowRel | undefined;
@@ -6140,6 +6164,232 @@ export const ExchangeRel_ExchangeTarget: MessageFns<ExchangeRel_ExchangeTarget> 
   },
 };
 
+function createBaseExtensionLeafRel(): ExtensionLeafRel {
+  return { common: undefined, detail: undefined, _unknownFields: {} };
+}
+
+export const ExtensionLeafRel: MessageFns<ExtensionLeafRel> = {
+  encode(message: ExtensionLeafRel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.common !== undefined) {
+      RelCommon.encode(message.common, writer.uint32(10).fork()).join();
+    }
+    if (message.detail !== undefined) {
+      Any.encode(message.detail, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtensionLeafRel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtensionLeafRel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.common = RelCommon.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.detail = Any.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtensionLeafRel {
+    return {
+      common: isSet(object.common) ? RelCommon.fromJSON(object.common) : undefined,
+      detail: isSet(object.detail) ? Any.fromJSON(object.detail) : undefined,
+    };
+  },
+
+  toJSON(message: ExtensionLeafRel): unknown {
+    const obj: any = {};
+    if (message.common !== undefined) {
+      obj.common = RelCommon.toJSON(message.common);
+    }
+    if (message.detail !== undefined) {
+      obj.detail = Any.toJSON(message.detail);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExtensionLeafRel>): ExtensionLeafRel {
+    return ExtensionLeafRel.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExtensionLeafRel>): ExtensionLeafRel {
+    const message = createBaseExtensionLeafRel();
+    message.common = (object.common !== undefined && object.common !== null)
+      ? RelCommon.fromPartial(object.common)
+      : undefined;
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? Any.fromPartial(object.detail)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExtensionMultiRel(): ExtensionMultiRel {
+  return { common: undefined, inputs: [], detail: undefined, _unknownFields: {} };
+}
+
+export const ExtensionMultiRel: MessageFns<ExtensionMultiRel> = {
+  encode(message: ExtensionMultiRel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.common !== undefined) {
+      RelCommon.encode(message.common, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.inputs) {
+      Rel.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.detail !== undefined) {
+      Any.encode(message.detail, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtensionMultiRel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtensionMultiRel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.common = RelCommon.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.inputs.push(Rel.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = Any.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtensionMultiRel {
+    return {
+      common: isSet(object.common) ? RelCommon.fromJSON(object.common) : undefined,
+      inputs: globalThis.Array.isArray(object?.inputs) ? object.inputs.map((e: any) => Rel.fromJSON(e)) : [],
+      detail: isSet(object.detail) ? Any.fromJSON(object.detail) : undefined,
+    };
+  },
+
+  toJSON(message: ExtensionMultiRel): unknown {
+    const obj: any = {};
+    if (message.common !== undefined) {
+      obj.common = RelCommon.toJSON(message.common);
+    }
+    if (message.inputs?.length) {
+      obj.inputs = message.inputs.map((e) => Rel.toJSON(e));
+    }
+    if (message.detail !== undefined) {
+      obj.detail = Any.toJSON(message.detail);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExtensionMultiRel>): ExtensionMultiRel {
+    return ExtensionMultiRel.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExtensionMultiRel>): ExtensionMultiRel {
+    const message = createBaseExtensionMultiRel();
+    message.common = (object.common !== undefined && object.common !== null)
+      ? RelCommon.fromPartial(object.common)
+      : undefined;
+    message.inputs = object.inputs?.map((e) => Rel.fromPartial(e)) || [];
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? Any.fromPartial(object.detail)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseRelRoot(): RelRoot {
   return { input: undefined, names: [], _unknownFields: {} };
 }
@@ -6251,6 +6501,8 @@ function createBaseRel(): Rel {
     join: undefined,
     project: undefined,
     set: undefined,
+    extensionMulti: undefined,
+    extensionLeaf: undefined,
     cross: undefined,
     reference: undefined,
     window: undefined,
@@ -6284,6 +6536,12 @@ export const Rel: MessageFns<Rel> = {
     }
     if (message.set !== undefined) {
       SetRel.encode(message.set, writer.uint32(66).fork()).join();
+    }
+    if (message.extensionMulti !== undefined) {
+      ExtensionMultiRel.encode(message.extensionMulti, writer.uint32(82).fork()).join();
+    }
+    if (message.extensionLeaf !== undefined) {
+      ExtensionLeafRel.encode(message.extensionLeaf, writer.uint32(90).fork()).join();
     }
     if (message.cross !== undefined) {
       CrossRel.encode(message.cross, writer.uint32(98).fork()).join();
@@ -6385,6 +6643,22 @@ export const Rel: MessageFns<Rel> = {
             message.set = SetRel.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.extensionMulti = ExtensionMultiRel.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.extensionLeaf = ExtensionLeafRel.decode(reader, reader.uint32());
+            continue;
+          }
           case 12: {
             if (tag !== 98) {
               break;
@@ -6447,6 +6721,16 @@ export const Rel: MessageFns<Rel> = {
       join: isSet(object.join) ? JoinRel.fromJSON(object.join) : undefined,
       project: isSet(object.project) ? ProjectRel.fromJSON(object.project) : undefined,
       set: isSet(object.set) ? SetRel.fromJSON(object.set) : undefined,
+      extensionMulti: isSet(object.extensionMulti)
+        ? ExtensionMultiRel.fromJSON(object.extensionMulti)
+        : isSet(object.extension_multi)
+        ? ExtensionMultiRel.fromJSON(object.extension_multi)
+        : undefined,
+      extensionLeaf: isSet(object.extensionLeaf)
+        ? ExtensionLeafRel.fromJSON(object.extensionLeaf)
+        : isSet(object.extension_leaf)
+        ? ExtensionLeafRel.fromJSON(object.extension_leaf)
+        : undefined,
       cross: isSet(object.cross) ? CrossRel.fromJSON(object.cross) : undefined,
       reference: isSet(object.reference) ? ReferenceRel.fromJSON(object.reference) : undefined,
       window: isSet(object.window) ? ConsistentPartitionWindowRel.fromJSON(object.window) : undefined,
@@ -6479,6 +6763,12 @@ export const Rel: MessageFns<Rel> = {
     }
     if (message.set !== undefined) {
       obj.set = SetRel.toJSON(message.set);
+    }
+    if (message.extensionMulti !== undefined) {
+      obj.extensionMulti = ExtensionMultiRel.toJSON(message.extensionMulti);
+    }
+    if (message.extensionLeaf !== undefined) {
+      obj.extensionLeaf = ExtensionLeafRel.toJSON(message.extensionLeaf);
     }
     if (message.cross !== undefined) {
       obj.cross = CrossRel.toJSON(message.cross);
@@ -6516,6 +6806,12 @@ export const Rel: MessageFns<Rel> = {
       ? ProjectRel.fromPartial(object.project)
       : undefined;
     message.set = (object.set !== undefined && object.set !== null) ? SetRel.fromPartial(object.set) : undefined;
+    message.extensionMulti = (object.extensionMulti !== undefined && object.extensionMulti !== null)
+      ? ExtensionMultiRel.fromPartial(object.extensionMulti)
+      : undefined;
+    message.extensionLeaf = (object.extensionLeaf !== undefined && object.extensionLeaf !== null)
+      ? ExtensionLeafRel.fromPartial(object.extensionLeaf)
+      : undefined;
     message.cross = (object.cross !== undefined && object.cross !== null)
       ? CrossRel.fromPartial(object.cross)
       : undefined;
