@@ -72,6 +72,7 @@ import {
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, decorrelateScalarSubqueries, freshCopy } from "./subqueries.ts";
+import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { WINDOW_ONLY } from "../functions.ts";
 import { bindLibraryFunction, checkArity, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
@@ -756,8 +757,10 @@ class Binder {
     });
     for (const entry of from) {
       const position = this.here(entry);
-      if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral") throw new UnsupportedError("LATERAL", this.locate("LATERAL"));
-      const right = this.tableReference(entry, outer, ctes, depth);
+      // A subquery in FROM sees the FROM items before it, LATERAL written or not (as in DuckDB).
+      const subquery = entry.expr?.ast !== undefined || entry.expr?.type === "select";
+      if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral" && !subquery) throw new UnsupportedError("LATERAL other than of a subquery", this.locate("LATERAL"));
+      const right = this.tableReference(entry, plan && subquery ? new Scope(items, outer) : outer, ctes, depth);
       if (!plan) {
         plan = right.plan;
         items = right.items;
@@ -807,7 +810,10 @@ class Binder {
       } else if (entry.join && joinKind !== "CROSS JOIN") {
         throw new UserError(`${joinKind} needs an ON or USING condition`, position);
       }
-      plan = { kind: "join", joinType: type, left: plan, right: right.plan, condition };
+      if (subquery && readsAny(right.plan, new Set(outputColumns(plan).map((c) => c.id)))) {
+        if ((type !== "inner" && type !== "left") || using || natural) throw new UnsupportedError(`${natural ? "NATURAL " : ""}${joinKind}${using ? " … USING" : ""} of a LATERAL subquery`, this.here(entry.expr.ast ?? entry.expr));
+        plan = lateralJoin(plan, right.plan, type, condition, this.ids, this.here(entry.expr.ast ?? entry.expr));
+      } else plan = { kind: "join", joinType: type, left: plan, right: right.plan, condition };
       const nullableLeft = type === "right" || type === "full";
       const nullableRight = type === "left" || type === "full";
       const widen = (list: ScopeItem[], nullable: boolean) =>
@@ -822,7 +828,7 @@ class Binder {
     const position = this.here(entry);
     const { alias, columnAliases } = parseAlias(entry.as);
     if (entry.expr?.ast || entry.expr?.type === "select") {
-      // A derived table: it cannot see the columns of its siblings (no LATERAL).
+      // A derived table: `outer` holds the FROM items before it (fromClause).
       const sub = this.query(entry.expr.ast ?? entry.expr, outer, ctes, depth + 1);
       return this.derivedTable(sub, alias, columnAliases, position);
     }

@@ -70,7 +70,7 @@ function joinForPredicate(plan: LogicalPlan, c: Expr, ids: ColumnIds): LogicalPl
   return undefined;
 }
 
-interface Pulled {
+export interface Pulled {
   /** The subquery without its correlated conjuncts. */
   readonly inner: LogicalPlan;
   /** Conjuncts over the subquery's and the outer query's columns. */
@@ -90,7 +90,7 @@ function exprFreeColumns(e: Expr): Set<ColumnId> {
  * Splits the correlated conjuncts off the filter at the top of `body`. Fails (undefined) when
  * the subquery refers to outer columns anywhere else, or to columns not in `outer`.
  */
-function pullCorrelated(body: LogicalPlan, outer: ReadonlySet<ColumnId>): Pulled | undefined {
+export function pullCorrelated(body: LogicalPlan, outer: ReadonlySet<ColumnId>): Pulled | undefined {
   if (body.kind !== "filter") return freeColumns(body).size === 0 ? { inner: body, correlated: [] } : undefined;
   const defined = definedColumns(body.input);
   const local: Expr[] = [];
@@ -411,7 +411,7 @@ interface CorrelationPair {
 }
 
 /** The correlated conjuncts as equalities between inner and outer expressions; undefined when one is anything else. */
-function correlationPairs(pulled: Pulled, outer: ReadonlySet<ColumnId>): CorrelationPair[] | undefined {
+export function correlationPairs(pulled: Pulled, outer: ReadonlySet<ColumnId>): CorrelationPair[] | undefined {
   const innerIds = new Set(outputColumns(pulled.inner).map((c) => c.id));
   const pairs: CorrelationPair[] = [];
   for (const p of pulled.correlated) {
@@ -434,7 +434,7 @@ function correlationPairs(pulled: Pulled, outer: ReadonlySet<ColumnId>): Correla
  * The subquery's side of the correlation as grouping columns (one per distinct inner
  * expression), and the join condition that matches them with the outer sides.
  */
-function keyGroups(pairs: readonly CorrelationPair[], ids: ColumnIds): { groups: { column: ColumnDef; expr: Expr }[]; condition: Expr } {
+export function keyGroups(pairs: readonly CorrelationPair[], ids: ColumnIds): { groups: { column: ColumnDef; expr: Expr }[]; condition: Expr } {
   const groups: { column: ColumnDef; expr: Expr }[] = [];
   const byKey = new Map<string, ColumnDef>();
   for (const p of pairs) {

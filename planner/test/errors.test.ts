@@ -70,7 +70,7 @@ describe("user errors name the problem and its position", () => {
 
 describe("unsupported constructs are named, with their position", () => {
   it.each([
-    ["select * from nation,\n  lateral (select 1) x", "LATERAL at 2:3"],
+    ["select * from nation,\n  lateral range(n_nationkey) x", "LATERAL other than of a subquery at 2:3"],
     ["with recursive t(n) as (select 1 union all select n + 1 from t where n < 3 limit 2) select * from t", "ORDER BY or LIMIT after the UNION of a recursive CTE (put the last query in parentheses) at 1:44"],
     ["select * from nation natural join (select 1) x", "NATURAL JOIN of a subquery at 1:22"],
     ["select foo(n_name) from nation", "function foo at 1:8"],
