@@ -101,6 +101,18 @@ export function integerAsDecimal(t: SqlType): SqlType {
 }
 
 const INTEGER_RANK: Partial<Record<TypeKind, number>> = { i8: 1, i16: 2, i32: 3, i64: 4 };
+const INTEGER_RANGE: Partial<Record<TypeKind, readonly [bigint, bigint]>> = { i8: [-128n, 127n], i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], i64: [-(2n ** 63n), 2n ** 63n - 1n] };
+
+/** Whether integer type `a` is narrower than integer type `b`. */
+export function narrowerInteger(a: SqlType, b: SqlType): boolean {
+  return isInteger(a) && isInteger(b) && INTEGER_RANK[a.kind]! < INTEGER_RANK[b.kind]!;
+}
+
+/** Whether an integer type holds `value`. */
+export function integerFits(value: bigint, t: SqlType): boolean {
+  const range = INTEGER_RANGE[t.kind];
+  return range !== undefined && value >= range[0] && value <= range[1];
+}
 
 /**
  * The type both sides of a comparison, a CASE, COALESCE or a set operation are cast to
@@ -115,7 +127,8 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
     return INTEGER_RANK[a.kind]! >= INTEGER_RANK[b.kind]! ? withNullable(a, nullable) : withNullable(b, nullable);
   }
   if (isNumeric(a) && isNumeric(b)) {
-    if (isFloat(a) || isFloat(b)) return type("fp64", nullable);
+    // A FLOAT meets any other number but a DOUBLE as a FLOAT (as in DuckDB).
+    if (isFloat(a) || isFloat(b)) return type(a.kind === "fp64" || b.kind === "fp64" ? "fp64" : "fp32", nullable);
     const da = integerAsDecimal(a);
     const db = integerAsDecimal(b);
     const scale = Math.max(da.scale!, db.scale!);

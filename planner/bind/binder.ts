@@ -1323,8 +1323,11 @@ class Binder {
       case "nullif": {
         arity(2);
         const [a, b] = args();
+        if (a.type.kind === "null") return nullLiteral();
         const [l, r] = unify(a, b, "compare", position);
-        return call("nullif", [l, r], withNullable(l.type, true));
+        // Compared in their common type, the value keeps the first argument's (as in DuckDB).
+        const value = call("nullif", [l, r], withNullable(l.type, true));
+        return sameType(l.type, a.type) ? value : castTo(value, withNullable(a.type, true));
       }
       case "abs": {
         arity(1);

@@ -305,6 +305,12 @@ const chr: FunctionBinder = (args, site) => {
   return call("chr", [code], type("string", code.type.nullable));
 };
 
+/** typeof(x): the name of x's type, known when the plan is made (DuckDB's names; NULL's is `"NULL"`, quoted as DuckDB prints it). */
+const typeOf: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  return literal(args[0].type.kind === "null" ? '"NULL"' : typeName(args[0].type), type("string", false));
+};
+
 // ---------------------------------------------------------------- the table
 
 const LIBRARY = new Map<string, FunctionBinder>([
@@ -344,6 +350,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["chr", chr],
   ["printf", formatted("printf")],
   ["format", formatted("format")],
+  ["typeof", typeOf],
   // dates
   ["year", partFunction("year")],
   ["quarter", partFunction("quarter")],

@@ -8,10 +8,12 @@ import {
   commonSupertype,
   decimal,
   integerAsDecimal,
+  integerFits,
   isFloat,
   isInteger,
   isNumeric,
   isTimestamp,
+  narrowerInteger,
   sameType,
   type,
   typeName,
@@ -44,8 +46,29 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   return { kind: "cast", input: e, type: target };
 }
 
+/** The value of an integer literal as written (`-1` too, which binds as a negation), else undefined. */
+function writtenInteger(e: Expr): bigint | undefined {
+  if (e.kind === "literal" && isInteger(e.type) && (typeof e.value === "number" || typeof e.value === "bigint")) return BigInt(e.value);
+  if (e.kind === "call" && e.fn === "negate" && e.args.length === 1) {
+    const inner = writtenInteger(e.args[0]);
+    return inner === undefined ? undefined : -inner;
+  }
+  return undefined;
+}
+
+/**
+ * An integer literal beside an integer of a narrower type, as DuckDB types it: in that type when
+ * its value fits (`tiny + 1` is a TINYINT, `tiny + 300` an INTEGER).
+ */
+function literalBeside(e: Expr, other: SqlType): Expr {
+  const value = writtenInteger(e);
+  if (value === undefined || !narrowerInteger(other, e.type) || !integerFits(value, other)) return e;
+  return { kind: "literal", value: other.kind === "i64" ? value : Number(value), type: withNullable(other, e.type.nullable) };
+}
+
 /** Brings two operands to one type, as DuckDB does for comparisons, IN and BETWEEN. */
 export function unify(a: Expr, b: Expr, what: string, position: SourcePosition | undefined): [Expr, Expr] {
+  [a, b] = [literalBeside(a, b.type), literalBeside(b, a.type)];
   if (sameType(a.type, b.type)) return [a, b];
   if (isStringLiteral(b) && a.type.kind !== "null") return [a, castTo(b, a.type, position)];
   if (isStringLiteral(a) && b.type.kind !== "null") return [castTo(a, b.type, position), b];
@@ -65,6 +88,10 @@ function kindName(t: SqlType): string {
 }
 
 export function unifyAll(values: Expr[], what: string, position: SourcePosition | undefined): Expr[] {
+  // Integer literals take the others' integer type where they fit in it (as in DuckDB).
+  const others = values.filter((v) => writtenInteger(v) === undefined && v.type.kind !== "null" && !isStringLiteral(v));
+  const narrowest = others.length > 0 && others.every((v) => isInteger(v.type)) ? others.map((v) => v.type).reduce((t, u) => commonSupertype(t, u)!) : undefined;
+  if (narrowest) values = values.map((v) => literalBeside(v, narrowest));
   let target: SqlType | undefined;
   for (const v of values) {
     if (isStringLiteral(v)) continue;
@@ -124,15 +151,15 @@ export function isNull(e: Expr, negated: boolean): Expr {
 
 const ADD_SUB_MUL: Record<string, string> = { "+": "add", "-": "subtract", "*": "multiply" };
 
-/** The floating-point type DuckDB's // and % work in: FLOAT when one side is FLOAT and neither is DOUBLE, else DOUBLE. */
+/** The floating-point type DuckDB computes in when a side is a float (and for / and //): FLOAT when one side is FLOAT and neither is DOUBLE, else DOUBLE. */
 function floatOperandType(a: SqlType, b: SqlType): SqlType {
   return a.kind !== "fp64" && b.kind !== "fp64" && (a.kind === "fp32" || b.kind === "fp32") ? type("fp32") : type("fp64");
 }
 
 /** `a op b` for + - * / // %, with DuckDB's result types. */
 export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
-  let l = a;
-  let r = b;
+  let l = literalBeside(a, b.type);
+  let r = literalBeside(b, a.type);
   if (isStringLiteral(l) && isNumeric(r.type)) l = castTo(l, r.type, position);
   if (isStringLiteral(r) && isNumeric(l.type)) r = castTo(r, l.type, position);
   if (l.type.kind === "null") l = castTo(l, r.type.kind === "null" ? type("i32") : r.type);
@@ -157,9 +184,10 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
     return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
   }
   if (op === "/") {
-    // DuckDB's / always divides in floating point; Substrait's divide on integers truncates.
-    const fp = type("fp64");
-    return call("divide", [castTo(l, fp), castTo(r, fp)], type("fp64", nullable));
+    // DuckDB's / always divides in floating point (Substrait's divide on integers truncates): in
+    // FLOAT when no side is DOUBLE and one is FLOAT.
+    const fp = floatOperandType(l.type, r.type);
+    return call("divide", [castTo(l, fp), castTo(r, fp)], withNullable(fp, nullable));
   }
   if (op === "%") {
     // DuckDB's %: integers in their common type; floats as C's fmod, in FLOAT when no side is
@@ -181,7 +209,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
   const fn = ADD_SUB_MUL[op];
   if (!fn) throw new UnsupportedError(`operator ${op}`, position);
   if (isFloat(l.type) || isFloat(r.type)) {
-    const t = l.type.kind === "fp32" && r.type.kind === "fp32" ? type("fp32") : type("fp64");
+    const t = floatOperandType(l.type, r.type);
     return call(fn, [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
   }
   if (isInteger(l.type) && isInteger(r.type)) {

@@ -80,7 +80,7 @@ const query = fc.oneof(
 const expressions = fc.letrec((tie) => ({
   i: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
-    fc.constantFrom("r.k", "r.n", "CAST(NULL AS INTEGER)", "3", "-2", "0", "length(r.g)", "year(r.d)", "month(r.d)", "(r.n * 7) % 5"),
+    fc.constantFrom("r.k", "r.n", "CAST(NULL AS INTEGER)", "3", "-2", "0", "100", "3000000000", "length(r.g)", "year(r.d)", "month(r.d)", "(r.n * 7) % 5", "CAST(r.n AS TINYINT)", "CAST(r.k AS SMALLINT)", "CAST(r.n AS BIGINT)"),
     fc.tuple(tie("i"), fc.constantFrom("+", "-", "*", "//", "%"), tie("i")).map(([a, op, b]) => `(${a} ${op} ${b})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `coalesce(${a}, ${b})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `greatest(${a}, ${b})`),
@@ -96,7 +96,7 @@ const expressions = fc.letrec((tie) => ({
   ),
   x: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
-    fc.constantFrom("r.v", "CAST(r.n AS DOUBLE)", "1.25", "-0.5", "nullif(r.v, r.v)", "2.5e1"),
+    fc.constantFrom("r.v", "CAST(r.n AS DOUBLE)", "1.25", "-0.5", "nullif(r.v, r.v)", "2.5e1", "CAST(r.k AS FLOAT)"),
     fc.tuple(tie("x"), fc.constantFrom("+", "-", "*", "%"), tie("x")).map(([a, op, b]) => `(${a} ${op} ${b})`),
     fc.tuple(tie("x"), fc.integer({ min: -1, max: 2 })).map(([x, n]) => `round(${x}, ${n})`),
     tie("x").map((x) => `abs(${x})`),
@@ -156,6 +156,8 @@ const scalars = fc.oneof(
   integer.map((e) => `SELECT r.k, ${e} FROM r`),
   integer.map((e) => `SELECT r.k FROM r WHERE (${e}) IS NOT NULL`),
   integer.map((e) => `SELECT (${e}) % 3 AS g, count(*) FROM r GROUP BY 1`),
+  // The types trustql gives expressions are DuckDB's (typeof is worked out when the plan is made).
+  fc.tuple(integer, text, day, expressions.x as unknown as fc.Arbitrary<string>).map(([i, s, t, x]) => `SELECT DISTINCT typeof(${i}), typeof(${s}), typeof(${t}), typeof(${x}) FROM r`),
   // Aggregates and windows over the expressions (whole partitions: no order, so no ties to break).
   fc.tuple(integer, text, day).map(([i, s, t]) => `SELECT r.g, sum(${i}), count(DISTINCT ${i}), min(${s}), max(${t}), count(*) FILTER (WHERE (${s}) IS NULL) FROM r GROUP BY r.g`),
   fc.tuple(integer, text).map(([i, s]) => `SELECT r.k, r.n, sum(${i}) OVER (PARTITION BY r.g), max(${s}) OVER (PARTITION BY r.k % 3) FROM r`),
@@ -173,6 +175,8 @@ describe("random scalar expressions", () => {
           fc.pre(false); // DuckDB refuses it (an overflow, a bad date): not a query to compare
           return;
         }
+        // DuckDB folds an expression that is NULL whatever the row before typeof sees it: "NULL".
+        fc.pre(!(sql.includes("typeof(") && expected.some((line) => line.includes('"NULL"'))));
         const ours = resultLines(resultValues((await engine.execute(planSql(sql, engine.catalog()).plan)).table), "rowsort", 0);
         expect(ours, sql).toEqual(expected);
       }),
