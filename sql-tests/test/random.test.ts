@@ -158,6 +158,7 @@ const scalars = fc.oneof(
   integer.map((e) => `SELECT (${e}) % 3 AS g, count(*) FROM r GROUP BY 1`),
   // The types trustql gives expressions are DuckDB's (typeof is worked out when the plan is made).
   fc.tuple(integer, text, day, expressions.x as unknown as fc.Arbitrary<string>).map(([i, s, t, x]) => `SELECT DISTINCT typeof(${i}), typeof(${s}), typeof(${t}), typeof(${x}) FROM r`),
+  fc.tuple(integer, text, expressions.x as unknown as fc.Arbitrary<string>).map(([i, s, x]) => `SELECT typeof(sum(${i})), typeof(avg(${i})), typeof(sum(${x})), typeof(avg(${x})), typeof(max(${s})), typeof(min(${x})), typeof(sum(${x}) OVER ()) FROM r LIMIT 1`),
   // Aggregates and windows over the expressions (whole partitions: no order, so no ties to break).
   fc.tuple(integer, text, day).map(([i, s, t]) => `SELECT r.g, sum(${i}), count(DISTINCT ${i}), min(${s}), max(${t}), count(*) FILTER (WHERE (${s}) IS NULL) FROM r GROUP BY r.g`),
   fc.tuple(integer, text).map(([i, s]) => `SELECT r.k, r.n, sum(${i}) OVER (PARTITION BY r.g), max(${s}) OVER (PARTITION BY r.k % 3) FROM r`),
@@ -177,6 +178,8 @@ describe("random scalar expressions", () => {
         }
         // DuckDB folds an expression that is NULL whatever the row before typeof sees it: "NULL".
         fc.pre(!(sql.includes("typeof(") && expected.some((line) => line.includes('"NULL"'))));
+        // Substrait has no 128-bit integer: a HUGEINT (a sum of integers) is a DECIMAL(38,0) here.
+        expected = expected.map((line) => line.replaceAll("HUGEINT", "DECIMAL(38,0)"));
         const ours = resultLines(resultValues((await engine.execute(planSql(sql, engine.catalog()).plan)).table), "rowsort", 0);
         expect(ours, sql).toEqual(expected);
       }),
