@@ -71,7 +71,8 @@ import {
   unifyAll,
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
-import { applyPredicate, decorrelateScalarSubqueries, freshCopy } from "./subqueries.ts";
+import { applyPredicate, decorrelateScalarSubqueries } from "./subqueries.ts";
+import { freshCopy } from "./correlation.ts";
 import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { WINDOW_ONLY } from "../functions.ts";

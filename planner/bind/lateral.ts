@@ -21,7 +21,7 @@ import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
 import { and, call, compare, isNull } from "./operators.ts";
-import { correlationPairs, freshCopy, keyGroups, pullCorrelated, type Pulled } from "./subqueries.ts";
+import { correlationPairs, freshCopy, keyGroups, pullCorrelated, type Pulled } from "./correlation.ts";
 
 /** The subquery without its correlation, and how its rows meet the left side's. */
 interface Decorrelated {

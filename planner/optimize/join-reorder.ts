@@ -6,7 +6,7 @@
 // is joined to that one first (see absorbFilteringSatellites), and filters through a copy of
 // itself the relations that join its partner on the same key (see filterSideways). Estimates
 // use catalog row counts when present (see cardinality.ts).
-import { freshCopy } from "../bind/subqueries.ts";
+import { freshCopy } from "../bind/correlation.ts";
 import type { ColumnIds } from "../bind/binder.ts";
 import type { ColumnDef, ColumnId, ColumnRef, Expr, LogicalPlan } from "../logical.ts";
 import { children, columnEquality, columnsOf, conjuncts, isScanJoinTree, makeAnd, outputColumns, withChildren } from "../plan-utils.ts";

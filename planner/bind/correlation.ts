@@ -1,0 +1,147 @@
+// What the decorrelation of subqueries shares (subqueries.ts in predicates and values,
+// lateral.ts in FROM): splitting a subquery's correlated conjuncts off, reading them as
+// equalities between its columns and the outer query's, grouping by its side of them, and
+// copying a plan with new column ids.
+import type { ColumnDef, ColumnId, Expr, LogicalPlan } from "../logical.ts";
+import { columnRef, columnsOf, conjuncts, containsSubquery, definedColumns, exprKey, freeColumns, makeAnd, mapExpr, outputColumns, transformUp, visitExpr } from "../plan-utils.ts";
+import type { ColumnIds } from "./binder.ts";
+import { and, compare } from "./operators.ts";
+
+export interface Pulled {
+  /** The subquery without its correlated conjuncts. */
+  readonly inner: LogicalPlan;
+  /** Conjuncts over the subquery's and the outer query's columns. */
+  readonly correlated: Expr[];
+}
+
+/** Columns an expression reads, including those read by subqueries inside it. */
+function exprFreeColumns(e: Expr): Set<ColumnId> {
+  const ids = columnsOf(e);
+  visitExpr(e, (x) => {
+    if (x.kind === "subquery") for (const id of freeColumns(x.plan)) ids.add(id);
+  });
+  return ids;
+}
+
+/**
+ * Splits the correlated conjuncts off the filter at the top of `body`. Fails (undefined) when
+ * the subquery refers to outer columns anywhere else, or to columns not in `outer`.
+ */
+export function pullCorrelated(body: LogicalPlan, outer: ReadonlySet<ColumnId>): Pulled | undefined {
+  if (body.kind !== "filter") return freeColumns(body).size === 0 ? { inner: body, correlated: [] } : undefined;
+  const defined = definedColumns(body.input);
+  const local: Expr[] = [];
+  const correlated: Expr[] = [];
+  for (const p of conjuncts(body.predicate)) {
+    const used = exprFreeColumns(p);
+    const foreign = [...used].filter((id) => !defined.has(id));
+    if (foreign.length === 0) local.push(p);
+    else if (foreign.every((id) => outer.has(id)) && !containsSubquery(p)) correlated.push(p);
+    else return undefined;
+  }
+  const inner: LogicalPlan = local.length > 0 ? { kind: "filter", input: body.input, predicate: makeAnd(local)! } : body.input;
+  if (freeColumns(inner).size > 0) return undefined;
+  return { inner, correlated };
+}
+
+/** A correlated conjunct `inner = outer`: an expression over the subquery's columns equal to one over the outer query's. */
+export interface CorrelationPair {
+  inner: Expr;
+  outer: Expr;
+}
+
+/** The correlated conjuncts as equalities between inner and outer expressions; undefined when one is anything else. */
+export function correlationPairs(pulled: Pulled, outer: ReadonlySet<ColumnId>): CorrelationPair[] | undefined {
+  const innerIds = new Set(outputColumns(pulled.inner).map((c) => c.id));
+  const pairs: CorrelationPair[] = [];
+  for (const p of pulled.correlated) {
+    if (p.kind !== "call" || p.fn !== "equal") return undefined;
+    const [a, b] = p.args;
+    const side = (x: Expr) => {
+      const cols = [...columnsOf(x)];
+      if (cols.length > 0 && cols.every((id) => innerIds.has(id))) return "inner";
+      if (cols.length > 0 && cols.every((id) => outer.has(id))) return "outer";
+      return undefined;
+    };
+    if (side(a) === "inner" && side(b) === "outer") pairs.push({ inner: a, outer: b });
+    else if (side(a) === "outer" && side(b) === "inner") pairs.push({ inner: b, outer: a });
+    else return undefined;
+  }
+  return pairs;
+}
+
+/**
+ * The subquery's side of the correlation as grouping columns (one per distinct inner
+ * expression), and the join condition that matches them with the outer sides.
+ */
+export function keyGroups(pairs: readonly CorrelationPair[], ids: ColumnIds): { groups: { column: ColumnDef; expr: Expr }[]; condition: Expr } {
+  const groups: { column: ColumnDef; expr: Expr }[] = [];
+  const byKey = new Map<string, ColumnDef>();
+  for (const p of pairs) {
+    const key = exprKey(p.inner);
+    if (!byKey.has(key)) {
+      const column = ids.column(p.inner.kind === "column" ? "key" : "key_expr", p.inner.type);
+      byKey.set(key, column);
+      groups.push({ column, expr: p.inner });
+    }
+  }
+  return { groups, condition: and(pairs.map((p) => compare("equal", p.outer, columnRef(byKey.get(exprKey(p.inner))!), undefined))) };
+}
+
+/** The same plan with new column ids throughout, for a subquery that must run twice. */
+export function freshCopy(plan: LogicalPlan, ids: ColumnIds, map = new Map<ColumnId, ColumnDef>()): LogicalPlan {
+  const def = (c: ColumnDef): ColumnDef => {
+    let copy = map.get(c.id);
+    if (!copy) {
+      copy = ids.column(c.name, c.type);
+      map.set(c.id, copy);
+    }
+    return { ...copy, type: c.type };
+  };
+  const expr = (e: Expr): Expr =>
+    mapExpr(e, (x) => {
+      if (x.kind === "column") return map.has(x.id) ? { ...x, id: map.get(x.id)!.id } : x;
+      if (x.kind === "subquery") return { ...x, plan: copyPlan(x.plan) };
+      return x;
+    });
+  const copyPlan = (p: LogicalPlan): LogicalPlan =>
+    transformUp(p, (node) => {
+      switch (node.kind) {
+        case "scan": {
+          const allColumns = node.allColumns.map(def);
+          return { ...node, allColumns, columns: node.columns.map(def), filters: node.filters.map(expr) };
+        }
+        case "values":
+          return { ...node, columns: node.columns.map(def), rows: node.rows.map((r) => r.map(expr)) };
+        case "filter":
+          return { ...node, predicate: expr(node.predicate) };
+        case "project":
+          return { ...node, outputs: node.outputs.map((o) => ({ expr: expr(o.expr), column: def(o.column) })) };
+        case "join":
+          return { ...node, condition: node.condition ? expr(node.condition) : undefined, emit: node.emit?.map((id) => map.get(id)?.id ?? id) };
+        case "aggregate":
+          return {
+            ...node,
+            groups: node.groups.map((g) => ({ expr: expr(g.expr), column: def(g.column) })),
+            measures: node.measures.map((m) => ({ call: { ...m.call, args: m.call.args.map(expr) }, column: def(m.column) })),
+          };
+        case "window":
+          return {
+            ...node,
+            functions: node.functions.map((f) => ({
+              column: def(f.column),
+              call: { ...f.call, args: f.call.args.map(expr), partitionBy: f.call.partitionBy.map(expr), orderBy: f.call.orderBy.map((k) => ({ ...k, expr: expr(k.expr) })) },
+            })),
+          };
+        case "sort":
+          return { ...node, keys: node.keys.map((k) => ({ ...k, expr: expr(k.expr) })) };
+        case "limit":
+          return node;
+        case "set":
+        case "recursive":
+        case "working_table":
+          return { ...node, columns: node.columns.map(def) };
+      }
+    });
+  return copyPlan(plan);
+}
