@@ -12,7 +12,10 @@
 //   EXISTS (uncorrelated) as a value       → cross join with its row count
 //   x IN / EXISTS (correlated by           → left joins with its distinct keys (and values), and
 //   equalities) as a value                   for IN its row and non-NULL counts per keys
+//   scalar aggregate, or EXISTS as a value, → LEFT JOIN LATERAL (lateral.ts): over the outer
+//   correlated otherwise                     query's distinct values of the columns it reads
 // Everything else stays a Substrait subquery expression with outer references.
+import { UnsupportedError } from "../../common/errors.ts";
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure, Subquery } from "../logical.ts";
 import {
   columnRef,
@@ -34,6 +37,7 @@ import { literal } from "./literals.ts";
 import { and, call, caseExpr, castTo, compare, isNull, or } from "./operators.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
 import { correlationPairs, freshCopy, keyGroups, pullCorrelated } from "./correlation.ts";
+import { lateralJoin } from "./lateral.ts";
 
 /** Functions whose result is NULL whenever an argument is. */
 export const STRICT_FUNCTIONS = new Set([
@@ -249,7 +253,13 @@ function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): {
   };
   if (sub.op === "exists") {
     const found = correlated(stripProjection(sub.plan));
-    if (!found) return undefined;
+    if (!found) {
+      // Correlated otherwise than by equalities: whether its row count per outer row is above 0.
+      const rows = ids.column("subquery_rows", type("i64", false));
+      const counted: LogicalPlan = { kind: "aggregate", input: stripProjection(sub.plan), groups: [], measures: [{ column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } }], phase: "single" };
+      const joined = oneRowPerOuterRow(plan, { ...sub, op: "scalar", plan: counted }, ids);
+      return joined && { plan: joined.plan, value: compare("gt", joined.value, literal(0n, type("i64", false)), undefined) };
+    }
     const { groups, condition } = keyGroups(found.pairs, ids);
     const keys: LogicalPlan = { kind: "aggregate", input: found.inner, groups, measures: [], phase: "single" };
     return { plan: { kind: "join", joinType: "left", left: plan, right: keys, condition }, value: isNull(afterLeftJoin(groups[0].column), true) };
@@ -309,6 +319,22 @@ function isNullRejectingPath(e: Expr, target: Expr): boolean {
   return false;
 }
 
+/**
+ * A correlated scalar subquery whose correlation is not all equalities, as `LEFT JOIN LATERAL
+ * (subquery) ON true` (lateral.ts: over the outer query's distinct values of the columns it
+ * reads): its one column is the value. Undefined where that join is not exact.
+ */
+function oneRowPerOuterRow(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: LogicalPlan; value: Expr } | undefined {
+  try {
+    const joined = lateralJoin(plan, sub.plan, "left", undefined, ids, undefined);
+    const [output] = outputColumns(joined).slice(outputColumns(plan).length);
+    return { plan: joined, value: columnRef(output) };
+  } catch (error) {
+    if (error instanceof UnsupportedError) return undefined;
+    throw error;
+  }
+}
+
 /** Whether the plan yields exactly one row, whatever its input. */
 function exactlyOneRow(plan: LogicalPlan): boolean {
   if (plan.kind === "project") return exactlyOneRow(plan.input);
@@ -332,7 +358,7 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   const pulled = pullCorrelated(aggregate.input, outer);
   if (!pulled || pulled.correlated.length === 0) return undefined;
   const pairs = correlationPairs(pulled, outer);
-  if (!pairs) return undefined;
+  if (!pairs) return oneRowPerOuterRow(plan, sub, ids);
   const { groups, condition } = keyGroups(pairs, ids);
   const reduced = reduceByOuterKeys(plan, pulled.inner, pairs, ids);
   const grouped: LogicalPlan = { kind: "aggregate", input: reduced, groups, measures: aggregate.measures, phase: "single" };

@@ -120,8 +120,16 @@ describe("constructs", () => {
     expect(valuesOf(p.plan, "ifThen").length).toBe(1);
   });
 
-  it("a subquery correlated by more than equalities stays a subquery with outer references", () => {
+  it("a scalar subquery correlated by more than equalities joins the outer query's distinct values of the columns it reads", () => {
     const p = plan("select o_orderkey, (select count(*) from lineitem where l_orderkey = o_orderkey and l_extendedprice > o_totalprice) as n from orders");
+    expect(valuesOf(p.plan, "subquery").length).toBe(0);
+    expect(valuesOf(p.plan, "outerReference").length).toBe(0);
+    // orders twice: the outer query, and its distinct (o_orderkey, o_totalprice) the subquery is joined to.
+    expect(relsOf(p.plan).filter((r) => r.read?.namedTable?.names.join(".") === "orders").length).toBe(2);
+  });
+
+  it("a subquery correlated by more than equalities that is no aggregate stays a subquery with outer references", () => {
+    const p = plan("select o_orderkey from orders where o_totalprice > (select l_extendedprice from lineitem where l_orderkey = o_orderkey and l_extendedprice > o_totalprice)");
     expect(valuesOf(p.plan, "subquery").length).toBe(1);
     expect(valuesOf(p.plan, "outerReference").length).toBe(2);
   });

@@ -129,6 +129,7 @@ export function exprSql(e: Expr, names?: ReadonlyMap<number, string>): string {
       else if (e.fn === "negate") text = `(-${args[0]})`;
       else if (e.fn === "is_null") text = `(${args[0]} IS NULL)`;
       else if (e.fn === "is_not_null") text = `(${args[0]} IS NOT NULL)`;
+      else if (e.fn === "is_distinct_from" || e.fn === "is_not_distinct_from") text = `(${args[0]} ${e.fn === "is_distinct_from" ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM"} ${args[1]})`;
       else if (e.fn.startsWith("is_")) text = `(${args[0]} IS ${e.fn.slice(3).replace("_", " ").toUpperCase()})`;
       else if (e.fn === "concat") text = `(${args.join(" || ")})`;
       else if (e.fn === "extract") text = `extract(${e.enumArgs![0].replace("DAY_OF_YEAR", "doy")} FROM ${args[0]})`;
