@@ -761,7 +761,10 @@ class Binder {
       // A subquery in FROM sees the FROM items before it, LATERAL written or not (as in DuckDB).
       const subquery = entry.expr?.ast !== undefined || entry.expr?.type === "select";
       if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral" && !subquery) throw new UnsupportedError("LATERAL other than of a subquery", this.locate("LATERAL"));
-      const right = this.tableReference(entry, plan && subquery ? new Scope(items, outer) : outer, ctes, depth);
+      let right = this.tableReference(entry, plan && subquery ? new Scope(items, outer) : outer, ctes, depth);
+      const leftIds = new Set(plan ? outputColumns(plan).map((c) => c.id) : []);
+      const lateral = subquery && readsAny(right.plan, leftIds);
+      if (lateral) right = this.ownColumns(right, leftIds);
       if (!plan) {
         plan = right.plan;
         items = right.items;
@@ -811,7 +814,7 @@ class Binder {
       } else if (entry.join && joinKind !== "CROSS JOIN") {
         throw new UserError(`${joinKind} needs an ON or USING condition`, position);
       }
-      if (subquery && readsAny(right.plan, new Set(outputColumns(plan).map((c) => c.id)))) {
+      if (lateral) {
         if ((type !== "inner" && type !== "left") || using || natural) throw new UnsupportedError(`${natural ? "NATURAL " : ""}${joinKind}${using ? " … USING" : ""} of a LATERAL subquery`, this.here(entry.expr.ast ?? entry.expr));
         plan = lateralJoin(plan, right.plan, type, condition, this.ids, this.here(entry.expr.ast ?? entry.expr));
       } else plan = { kind: "join", joinType: type, left: plan, right: right.plan, condition };
@@ -823,6 +826,21 @@ class Binder {
     }
     invariant(plan, "empty FROM");
     return { plan, items };
+  }
+
+  /**
+   * A LATERAL subquery's output as columns of its own: one that passes a column of the left side
+   * on (`SELECT t.a AS y`) gets a new id, since the join outputs both (and NULL for y under a
+   * LEFT JOIN where the subquery gave no row).
+   */
+  ownColumns(side: { plan: LogicalPlan; items: ScopeItem[] }, leftIds: ReadonlySet<ColumnId>): { plan: LogicalPlan; items: ScopeItem[] } {
+    const columns = outputColumns(side.plan);
+    if (!columns.some((c) => leftIds.has(c.id))) return side;
+    const fresh = new Map(columns.filter((c) => leftIds.has(c.id)).map((c) => [c.id, this.ids.column(c.name, c.type)]));
+    return {
+      plan: { kind: "project", input: side.plan, outputs: columns.map((c) => ({ column: fresh.get(c.id) ?? c, expr: columnRef(c) })) },
+      items: side.items.map((i) => (fresh.has(i.column.id) ? { ...i, column: fresh.get(i.column.id)! } : i)),
+    };
   }
 
   tableReference(entry: AstNode, outer: Scope | undefined, ctes: Ctes, depth: number): { plan: LogicalPlan; items: ScopeItem[] } {

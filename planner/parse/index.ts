@@ -87,8 +87,50 @@ export function parseSql(sql: string): ParsedQuery {
     const first = tokens[0];
     throw new UnsupportedError(`${String(ast?.type ?? "empty").toUpperCase()} statement`, first ? tokenPosition(first) : undefined);
   }
+  regroupAndOr(ast);
   annotate(ast, tokens, rewritten);
   return { sql, tokens, ast, starModifiers: rewritten.starModifiers, byAll: rewritten.byAll > 0, qualify: rewritten.qualify };
+}
+
+const isAndOr = (node: AstNode): boolean => node?.type === "binary_expr" && (node.operator === "AND" || node.operator === "OR");
+
+/**
+ * AND binds tighter than OR. The grammar reads a WHERE, ON or HAVING condition's ANDs and ORs as
+ * one chain from left to right, so `a OR b AND c` came out as `(a OR b) AND c`: every such chain
+ * (what is not in parentheses of its own) is grouped again, ORs of ANDs, in the written order.
+ */
+function regroupAndOr(ast: AstNode): void {
+  const seen = new Set<AstNode>();
+  const visit = (node: AstNode): void => {
+    if (!node || typeof node !== "object" || seen.has(node)) return;
+    seen.add(node);
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (isAndOr(node)) {
+      const operands: AstNode[] = [];
+      const operators: string[] = [];
+      const flatten = (n: AstNode, top: boolean) => {
+        if (isAndOr(n) && (top || !n.parentheses)) {
+          flatten(n.left, false);
+          operators.push(n.operator);
+          flatten(n.right, false);
+        } else operands.push(n);
+      };
+      flatten(node, true);
+      operands.forEach(visit);
+      const join = (parts: AstNode[], operator: string): AstNode =>
+        parts.reduce((left, right) => ({ type: "binary_expr", operator, left, right, ...(left.loc && right.loc ? { loc: { start: left.loc.start, end: right.loc.end } } : {}) }));
+      const disjuncts: AstNode[][] = [[operands[0]]];
+      operators.forEach((operator, i) => (operator === "OR" ? disjuncts.push([operands[i + 1]]) : disjuncts[disjuncts.length - 1].push(operands[i + 1])));
+      const regrouped = join(disjuncts.map((conjuncts) => join(conjuncts, "AND")), "OR");
+      // The node keeps its identity (and its parentheses, and its place in its parent).
+      const { parentheses, loc } = node;
+      for (const key of Object.keys(node)) delete node[key];
+      Object.assign(node, regrouped, parentheses ? { parentheses } : {}, loc ? { loc } : {});
+      return;
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(ast);
 }
 
 interface SetOpToken {

@@ -50,7 +50,14 @@ const atom = fc.oneof(
   fc.constantFrom("r.g = 'red'", "r.g IS NULL", "r.g LIKE '%e%'", "r.k IS NOT NULL", "r.d < DATE '2021-06-01'", "r.k IN (1, 2, 3, NULL)", "r.n BETWEEN 10 AND 40", "r.g IN ('blue', 'green')"),
 );
 const predicate = fc.letrec((tie) => ({
-  p: fc.oneof({ depthSize: "small" }, atom, fc.tuple(tie("p"), fc.constantFrom("AND", "OR"), tie("p")).map(([a, op, b]) => `(${a} ${op} ${b})`), tie("p").map((p) => `NOT ${p}`)),
+  p: fc.oneof(
+    { depthSize: "small" },
+    atom,
+    fc.tuple(tie("p"), fc.constantFrom("AND", "OR"), tie("p")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    // Unparenthesized, so AND must bind tighter than OR (and NOT tighter than both).
+    fc.tuple(tie("p"), fc.constantFrom("AND", "OR"), tie("p")).map(([a, op, b]) => `${a} ${op} ${b}`),
+    tie("p").map((p) => `NOT ${p}`),
+  ),
 })).p as fc.Arbitrary<string>;
 const aggregate = fc.constantFrom("count(*)", "count(r.k)", "sum(r.v)", "min(r.n)", "max(r.v)", "sum(r.n)", "count(DISTINCT r.g)", "min(r.d)", "max(r.g)");
 const join_ = fc.constantFrom("", "JOIN s ON s.k = r.k", "LEFT JOIN s ON s.k = r.k", "JOIN s ON s.g = r.g AND s.w < r.n");
@@ -194,6 +201,50 @@ describe("random queries", () => {
       fc.asyncProperty(query, fc.boolean(), async (sql, twoPhaseAggregates) => {
         const expected = resultLines(resultValues((await engine.runReferenceSql(sql)).table), "rowsort", 0);
         const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates });
+        const ours = resultLines(resultValues((await engine.execute(planned.plan)).table), "rowsort", 0);
+        expect(ours, sql).toEqual(expected);
+      }),
+      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) },
+    );
+  });
+});
+
+// LATERAL subqueries and correlated scalar subqueries (decorrelated into joins: lateral.ts,
+// subqueries.ts): random correlations (equalities, inequalities, both), shapes (filtered rows,
+// aggregates with and without GROUP BY, top rows by ORDER BY … LIMIT, window functions) and joins.
+const correlation = fc.constantFrom("s.k = r.k", "s.k < r.k", "s.k = r.k AND s.w < r.n", "s.g = r.g", "s.k BETWEEN r.k - 2 AND r.k + 2", "s.k = r.k OR s.g = r.g", "s.g = r.g AND s.k > r.n % 7");
+const localFilter = fc.constantFrom("", " AND s.w > 2", " AND s.g IS NOT NULL", " AND s.k % 2 = 0");
+const lateralBody = fc.oneof(
+  fc.tuple(correlation, localFilter).map(([c, f]) => ({ sql: `SELECT s.k AS x, s.w AS y FROM s WHERE ${c}${f}`, width: 2 })),
+  fc.tuple(correlation, localFilter).map(([c, f]) => ({ sql: `SELECT s.w + r.n AS x, r.g AS y FROM s WHERE ${c}${f}`, width: 2 })),
+  fc.tuple(correlation, localFilter).map(([c, f]) => ({ sql: `SELECT count(*) AS x, sum(s.w) AS y FROM s WHERE ${c}${f}`, width: 2 })),
+  fc.tuple(correlation, localFilter).map(([c, f]) => ({ sql: `SELECT max(s.w) AS x, count(DISTINCT s.g) AS y FROM s WHERE ${c}${f}`, width: 2 })),
+  fc.tuple(correlation, localFilter).map(([c, f]) => ({ sql: `SELECT s.g AS x, count(*) AS y FROM s WHERE ${c}${f} GROUP BY s.g`, width: 2 })),
+  fc.tuple(correlation, localFilter, fc.integer({ min: 1, max: 3 })).map(([c, f, n]) => ({ sql: `SELECT s.k AS x, s.w AS y FROM s WHERE ${c}${f} ORDER BY s.w DESC, s.k, s.g LIMIT ${n}`, width: 2 })),
+  fc.tuple(correlation, localFilter).map(([c, f]) => ({ sql: `SELECT s.k AS x, sum(s.w) OVER (ORDER BY s.k, s.w, s.g) AS y FROM s WHERE ${c}${f}`, width: 2 })),
+);
+const lateralQuery = fc.oneof(
+  lateralBody.map((b) => `SELECT r.k, r.n, l.x, l.y FROM r, LATERAL (${b.sql}) l`),
+  lateralBody.map((b) => `SELECT r.k, r.n, l.x, l.y FROM r LEFT JOIN LATERAL (${b.sql}) l ON true`),
+  lateralBody.map((b) => `SELECT r.k, l.x FROM r JOIN LATERAL (${b.sql}) l ON l.y IS NOT NULL AND r.n > 20`),
+  fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k, r.n, (SELECT sum(s.w) FROM s WHERE ${c}${f}) FROM r`),
+  fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k FROM r WHERE r.n > (SELECT count(*) * 10 FROM s WHERE ${c}${f})`),
+  fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k, EXISTS (SELECT 1 FROM s WHERE ${c}${f}) FROM r`),
+);
+
+describe("random lateral and correlated subqueries", () => {
+  it("give DuckDB's answer", async () => {
+    await fc.assert(
+      fc.asyncProperty(lateralQuery, fc.boolean(), async (sql, twoPhaseAggregates) => {
+        const expected = resultLines(resultValues((await engine.runReferenceSql(sql)).table), "rowsort", 0);
+        let planned;
+        try {
+          planned = planSql(sql, engine.catalog(), { twoPhaseAggregates });
+        } catch (error) {
+          // A shape trustql refuses by name (not a wrong answer): LEFT JOIN … ON over a per-row aggregate.
+          fc.pre(!String(error).includes("unsupported: LATERAL subquery"));
+          throw error;
+        }
         const ours = resultLines(resultValues((await engine.execute(planned.plan)).table), "rowsort", 0);
         expect(ours, sql).toEqual(expected);
       }),
