@@ -89,6 +89,8 @@ const expressions = fc.letrec((tie) => ({
     { depthSize: "small", withCrossShrink: true },
     fc.constantFrom("r.k", "r.n", "CAST(NULL AS INTEGER)", "3", "-2", "0", "100", "3000000000", "length(r.g)", "year(r.d)", "month(r.d)", "(r.n * 7) % 5", "CAST(r.n AS TINYINT)", "CAST(r.k AS SMALLINT)", "CAST(r.n AS BIGINT)"),
     fc.tuple(tie("i"), fc.constantFrom("+", "-", "*", "//", "%"), tie("i")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    // Unparenthesized: * // % bind tighter than + and -, each kind from left to right.
+    fc.tuple(tie("i"), fc.constantFrom("+", "-", "*", "//", "%"), tie("i"), fc.constantFrom("+", "-", "*", "//", "%"), tie("i")).map(([a, op, b, op2, c]) => `(${a} ${op} ${b} ${op2} ${c})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `coalesce(${a}, ${b})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `greatest(${a}, ${b})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `nullif(${a}, ${b})`),
