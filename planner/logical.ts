@@ -111,13 +111,17 @@ export type AggregateFunctionName =
   | "mode"
   | "arg_min"
   | "arg_max"
-  | "string_agg";
+  | "string_agg"
+  | "approx_count_distinct";
 
 /**
  * Aggregates whose results over disjoint sets of rows merge into the result over their union by
  * the same function (a count's by a sum): they split into a partial and a final phase. The others
  * (the spread and the order statistics) see all of a group's rows in one place.
  */
+/** Aggregates that give 0, not NULL, over no rows. */
+export const COUNTING_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["count", "approx_count_distinct"]);
+
 export const MERGEABLE_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["sum", "count", "min", "max", "any_value", "bool_and", "bool_or"]);
 
 export interface AggregateCall {

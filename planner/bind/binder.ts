@@ -153,7 +153,7 @@ export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new Colum
 const AGGREGATE_NAMES = new Set([
   "sum", "count", "min", "max", "avg", "bool_and", "bool_or",
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
-  "median", "quantile_cont", "quantile_disc", "quantile", "mode",
+  "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
 ]);
 
@@ -1838,6 +1838,8 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
       return agg("quantile_disc", withNullable(orderable(arg).type, true), [arg, fractionOf(args[1], name, position)]);
     case "mode":
       return agg("mode", withNullable(orderable(arg).type, true));
+    case "approx_count_distinct":
+      return agg("approx_count_distinct", type("i64", false));
     case "arg_min":
     case "argmin":
     case "min_by":

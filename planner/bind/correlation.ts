@@ -2,9 +2,11 @@
 // lateral.ts in FROM): splitting a subquery's correlated conjuncts off, reading them as
 // equalities between its columns and the outer query's, grouping by its side of them, and
 // copying a plan with new column ids.
-import type { ColumnDef, ColumnId, Expr, LogicalPlan } from "../logical.ts";
+import { COUNTING_AGGREGATES, type ColumnDef, type ColumnId, type Expr, type LogicalPlan, type Measure } from "../logical.ts";
 import { columnRef, columnsOf, conjuncts, containsSubquery, definedColumns, exprKey, freeColumns, makeAnd, mapExpr, outputColumns, transformUp, visitExpr } from "../plan-utils.ts";
 import type { ColumnIds } from "./binder.ts";
+import { type, withNullable } from "../types.ts";
+import { literal } from "./literals.ts";
 import { and, compare } from "./operators.ts";
 
 export interface Pulled {
@@ -144,4 +146,9 @@ export function freshCopy(plan: LogicalPlan, ids: ColumnIds, map = new Map<Colum
       }
     });
   return copyPlan(plan);
+}
+
+/** What each measure comes to over no rows: 0 for the counts, NULL for the rest (the value a group a join did not find stands for). */
+export function valuesOverNoRows(measures: readonly Measure[]): Map<ColumnId, Expr> {
+  return new Map(measures.map((m) => [m.column.id, COUNTING_AGGREGATES.has(m.call.fn) ? literal(0n, type("i64", false)) : literal(null, withNullable(m.call.type, true))]));
 }

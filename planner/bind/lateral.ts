@@ -21,7 +21,7 @@ import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
 import { and, call, compare, isNull } from "./operators.ts";
-import { correlationPairs, freshCopy, keyGroups, pullCorrelated, type Pulled } from "./correlation.ts";
+import { correlationPairs, freshCopy, keyGroups, pullCorrelated, valuesOverNoRows, type Pulled } from "./correlation.ts";
 
 /** The subquery without its correlation, and how its rows meet the left side's. */
 interface Decorrelated {
@@ -166,8 +166,7 @@ function decorrelate(body: LogicalPlan, left: LogicalPlan, ids: ColumnIds, unsup
     const grouped: LogicalPlan = { ...aggregate, input: rows, groups: [...keys, ...aggregate.groups], measures };
     const right = having ? { ...having, input: grouped } : grouped;
     if (!matched) return { right, condition };
-    const values = new Map(aggregate.measures.map((m) => [m.column.id, m.call.fn === "count" ? literal(0n, type("i64", false)) : literal(null, withNullable(m.call.type, true))]));
-    return { right, condition, noRows: { values, marker: matched } };
+    return { right, condition, noRows: { values: valuesOverNoRows(aggregate.measures), marker: matched } };
   }
   const pulled = pullCorrelated(body, outer);
   if (!pulled) throw unsupported("that reads the left side other than in its WHERE and select list");

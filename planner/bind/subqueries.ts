@@ -16,7 +16,7 @@
 //   correlated otherwise                     query's distinct values of the columns it reads
 // Everything else stays a Substrait subquery expression with outer references.
 import { UnsupportedError } from "../../common/errors.ts";
-import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure, Subquery } from "../logical.ts";
+import { COUNTING_AGGREGATES, type ColumnDef, type ColumnId, type Expr, type LogicalPlan, type Measure, type Subquery } from "../logical.ts";
 import {
   columnRef,
   columnsOf,
@@ -36,7 +36,7 @@ import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
 import { and, call, caseExpr, castTo, compare, isNull, or } from "./operators.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
-import { correlationPairs, freshCopy, keyGroups, pullCorrelated } from "./correlation.ts";
+import { correlationPairs, freshCopy, keyGroups, pullCorrelated, valuesOverNoRows } from "./correlation.ts";
 import { lateralJoin } from "./lateral.ts";
 
 /** Functions whose result is NULL whenever an argument is. */
@@ -377,12 +377,7 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   // The count bug: with no matching rows the subquery still yields a row (count 0), the left
   // join yields NULLs. Where the join found no group (its key is NULL), use the value the
   // subquery's expression has over no rows.
-  const noRows = foldExpr(
-    replaceColumns(
-      top.outputs[0].expr,
-      new Map(aggregate.measures.map((m) => [m.column.id, m.call.fn === "count" ? literal(0n, type("i64", false)) : literal(null, withNullable(m.call.type, true))])),
-    ),
-  );
+  const noRows = foldExpr(replaceColumns(top.outputs[0].expr, valuesOverNoRows(aggregate.measures)));
   const key = groups[0].column;
   return {
     plan: { kind: "join", joinType: "left", left: plan, right, condition },
@@ -403,7 +398,7 @@ function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
   switch (e.kind) {
     case "column": {
       const m = measures.find((x) => x.column.id === e.id);
-      return m !== undefined && m.call.fn !== "count";
+      return m !== undefined && !COUNTING_AGGREGATES.has(m.call.fn);
     }
     case "literal":
       return e.value === null;

@@ -177,7 +177,7 @@ interface Rewritten {
 /** Aggregates the grammar knows only as functions: with OVER or FILTER they reach it as LAG or SUM. */
 const RENAMED_AGGREGATES = new Set([
   "MEDIAN", "MODE", "STDDEV", "STDDEV_SAMP", "STDDEV_POP", "VARIANCE", "VAR_SAMP", "VAR_POP", "BOOL_AND", "BOOL_OR",
-  "QUANTILE", "QUANTILE_CONT", "QUANTILE_DISC", "ARG_MIN", "ARG_MAX", "ARGMIN", "ARGMAX", "MIN_BY", "MAX_BY",
+  "QUANTILE", "QUANTILE_CONT", "QUANTILE_DISC", "ARG_MIN", "ARG_MAX", "ARGMIN", "ARGMAX", "MIN_BY", "MAX_BY", "APPROX_COUNT_DISTINCT",
 ]);
 
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
