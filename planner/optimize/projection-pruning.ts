@@ -66,7 +66,9 @@ function prune(plan: LogicalPlan, required: ReadonlySet<ColumnId>): LogicalPlan 
       return emit ? { ...joined, emit } : joined;
     }
     case "aggregate": {
-      const measures = plan.measures.filter((m) => required.has(m.column.id));
+      let measures = plan.measures.filter((m) => required.has(m.column.id));
+      // An aggregate without groups gives one row whatever its input, even where no measure is read: it keeps one.
+      if (plan.groups.length === 0 && measures.length === 0) measures = plan.measures.slice(0, 1);
       const need = readsAll([...plan.groups.map((g) => g.expr), ...measures.flatMap((m) => m.call.args)], new Set());
       return { ...plan, measures, input: prune(plan.input, need) };
     }
