@@ -256,6 +256,27 @@ const lateralQuery = fc.oneof(
   fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k, EXISTS (SELECT 1 FROM s WHERE ${c}${f}) FROM r`),
 );
 
+// WITH RECURSIVE: an anchor of r's rows, a step over s joined to the last round's rows, bounded by depth.
+const recursiveQuery = fc
+  .tuple(predicate, fc.constantFrom("UNION", "UNION ALL"), fc.constantFrom("s.k = w.k", "s.k = w.k + 1", "s.g = w.g AND s.k > w.k", "s.k < w.k AND s.w > 5"), fc.constantFrom("s.k", "w.k + s.w", "s.w * 3"), fc.integer({ min: 1, max: 3 }))
+  .map(
+    ([p, union, on, next, rounds]) =>
+      `WITH RECURSIVE w(k, g, d) AS (SELECT r.k, r.g, 0 FROM r WHERE ${p} ${union} SELECT ${next}, s.g, w.d + 1 FROM w JOIN s ON ${on} WHERE w.d < ${rounds}) SELECT d, count(*), count(DISTINCT k), min(g) FROM w GROUP BY d`,
+  );
+
+describe("random recursive queries", () => {
+  it("give DuckDB's answer", async () => {
+    await fc.assert(
+      fc.asyncProperty(recursiveQuery, async (sql) => {
+        const expected = resultLines(resultValues((await engine.runReferenceSql(sql)).table), "rowsort", 0);
+        const ours = resultLines(resultValues((await engine.execute(planSql(sql, engine.catalog()).plan)).table), "rowsort", 0);
+        expect(ours, sql).toEqual(expected);
+      }),
+      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+    );
+  });
+});
+
 /** A query cut into stages and run on four simulated workers, every row through the exchanges (tables read where their chunks are, sides hashed unless tiny). */
 async function stagedAnswer(sql: string): Promise<string[]> {
   const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates: true });
@@ -268,7 +289,7 @@ async function stagedAnswer(sql: string): Promise<string[]> {
 describe("random queries on four workers", () => {
   it("give DuckDB's answer", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(query, lateralQuery, scalars), async (sql) => {
+      fc.asyncProperty(fc.oneof(query, lateralQuery, scalars, recursiveQuery), async (sql) => {
         const expected = await comparableAnswer(sql);
         fc.pre(expected !== undefined);
         let ours: string[];
