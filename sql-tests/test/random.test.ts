@@ -290,6 +290,41 @@ describe("random ordered queries", () => {
   });
 });
 
+// Window functions: random functions, partitions, frames (ROWS by a total order; RANGE by one
+// key, its peers alike) and IGNORE NULLS, locally and on four workers (rows hashed by PARTITION BY).
+// Aggregates over a frame give the same value whatever the order of the frame's rows; the value
+// functions only where the order is total.
+const frameAggregate = fc.constantFrom("sum(r.v)", "count(r.k)", "count(*)", "min(r.g)", "max(r.d)", "avg(r.n)");
+const windowCall = fc.oneof(frameAggregate, fc.constantFrom("first_value(r.k)", "last_value(r.k IGNORE NULLS)", "nth_value(r.v, 2)"));
+const rankingCall = fc.constantFrom("row_number()", "rank()", "dense_rank()", "ntile(3)", "lag(r.k, 2)", "lead(r.v)", "lag(r.g IGNORE NULLS)", "percent_rank()", "cume_dist()");
+const partition = fc.constantFrom("", "PARTITION BY r.g ", "PARTITION BY r.k % 3 ", "PARTITION BY r.g, r.n > 50 ");
+const total = "ORDER BY r.n, r.k NULLS FIRST, r.d, r.g, r.v";
+const frame = fc.constantFrom(
+  "", "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW", "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 FOLLOWING", "ROWS BETWEEN 1 FOLLOWING AND 3 FOLLOWING", "ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+);
+const rangeFrame = fc.constantFrom("RANGE BETWEEN 10 PRECEDING AND CURRENT ROW", "RANGE BETWEEN 5 PRECEDING AND 5 FOLLOWING", "RANGE BETWEEN UNBOUNDED PRECEDING AND 20 FOLLOWING");
+const windowQuery = fc.oneof(
+  fc.tuple(windowCall, partition, frame).map(([f, p, fr]) => `SELECT r.k, r.n, ${f} OVER (${p}${total} ${fr}) FROM r`),
+  fc.tuple(frameAggregate, partition, rangeFrame).map(([f, p, fr]) => `SELECT r.k, r.n, ${f} OVER (${p}ORDER BY r.n ${fr}) FROM r`),
+  fc.tuple(rankingCall, partition).map(([f, p]) => `SELECT r.k, r.n, r.g, ${f} OVER (${p}${total}) FROM r`),
+  fc.tuple(frameAggregate, partition, predicate).map(([f, p, w]) => `SELECT r.g, r.k, ${f} OVER (${p}) FROM r WHERE ${w}`),
+);
+
+describe("random window queries", () => {
+  it("give DuckDB's answer, locally and on four workers", async () => {
+    await fc.assert(
+      fc.asyncProperty(windowQuery, async (sql) => {
+        const expected = await comparableAnswer(sql);
+        fc.pre(expected !== undefined);
+        const local = resultLines(resultValues((await engine.execute(planSql(sql, engine.catalog()).plan)).table), "rowsort", 0);
+        expect(local, sql).toEqual(expected);
+        expect(await stagedAnswer(sql), `${sql} (on four workers)`).toEqual(expected);
+      }),
+      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+    );
+  });
+});
+
 // WITH RECURSIVE: an anchor of r's rows, a step over s joined to the last round's rows, bounded by depth.
 const recursiveQuery = fc
   .tuple(predicate, fc.constantFrom("UNION", "UNION ALL"), fc.constantFrom("s.k = w.k", "s.k = w.k + 1", "s.g = w.g AND s.k > w.k", "s.k < w.k AND s.w > 5"), fc.constantFrom("s.k", "w.k + s.w", "s.w * 3"), fc.integer({ min: 1, max: 3 }))
