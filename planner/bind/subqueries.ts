@@ -12,8 +12,9 @@
 //   EXISTS (uncorrelated) as a value       → cross join with its row count
 //   x IN / EXISTS (correlated by           → left joins with its distinct keys (and values), and
 //   equalities) as a value                   for IN its row and non-NULL counts per keys
-//   scalar aggregate, or EXISTS as a value, → LEFT JOIN LATERAL (lateral.ts): over the outer
-//   correlated otherwise                     query's distinct values of the columns it reads
+//   scalar aggregate, or EXISTS or IN as a  → LEFT JOIN LATERAL (lateral.ts): over the outer
+//   value, correlated otherwise              query's distinct values of the columns it reads
+//                                            (IN: S's rows, non-NULL values and matches, counted)
 // Everything else stays a Substrait subquery expression with outer references.
 import { UnsupportedError } from "../../common/errors.ts";
 import { COUNTING_AGGREGATES, type ColumnDef, type ColumnId, type Expr, type LogicalPlan, type Measure, type Subquery } from "../logical.ts";
@@ -266,6 +267,7 @@ function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): {
   }
   const top = elementOf(sub.plan);
   const found = top && correlated(top.body);
+  if (top && !found && !containsSubquery(top.element)) return inByCounts(plan, sub.needle!, top, ids);
   if (!top || !found || containsSubquery(top.element) || ![...columnsOf(top.element)].every((id) => definedColumns(found.inner).has(id))) return undefined;
   const element = top.element;
   const needle = sub.needle!;
@@ -303,6 +305,39 @@ function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): {
     undefined,
   );
   return { plan: marked, value: mark };
+}
+
+/**
+ * A correlated `x IN (S)` read as a value, S correlated otherwise than by equalities: per outer
+ * row, S's rows equal to x, S's rows and its non-NULL values, counted by LEFT JOIN LATERAL (over
+ * the outer query's distinct values of the columns S reads). TRUE where a row matched; else
+ * FALSE where S is empty; NULL where x is NULL or S holds a NULL; else FALSE.
+ */
+function inByCounts(plan: LogicalPlan, needle: Expr, top: { element: Expr; body: LogicalPlan }, ids: ColumnIds): { plan: LogicalPlan; value: Expr } | undefined {
+  const counted = (body: LogicalPlan, measures: Measure[]): LogicalPlan => ({ kind: "aggregate", input: body, groups: [], measures, phase: "single" });
+  const count = (name: string, args: Expr[]): Measure => {
+    const column = ids.column(name, type("i64", false));
+    return { column, call: { fn: "count", args, distinct: false, type: column.type } };
+  };
+  const [rows, nonNull, matches] = [count("subquery_rows", []), count("subquery_non_null", [top.element]), count("subquery_matches", [])];
+  // The match is one more correlated conjunct of S's WHERE.
+  const equal = compare("equal", top.element, needle, undefined);
+  const matching: LogicalPlan = top.body.kind === "filter" ? { ...top.body, predicate: and([top.body.predicate, equal]) } : { kind: "filter", input: top.body, predicate: equal };
+  const withCounts = oneRowPerOuterRow(plan, { kind: "subquery", op: "scalar", plan: counted(top.body, [rows, nonNull]), type: rows.column.type }, ids);
+  const withMatches = withCounts && oneRowPerOuterRow(withCounts.plan, { kind: "subquery", op: "scalar", plan: counted(matching, [matches]), type: matches.column.type }, ids);
+  if (!withCounts || !withMatches) return undefined;
+  const [rowCount, nonNullCount] = outputColumns(withCounts.plan).slice(outputColumns(plan).length).map(columnRef);
+  const zero = literal(0n, type("i64", false));
+  const mark = caseExpr(
+    [
+      { when: compare("gt", withMatches.value, zero, undefined), then: booleanLiteral(true) },
+      { when: compare("equal", rowCount, zero, undefined), then: booleanLiteral(false) },
+      { when: or([isNull(needle, false), compare("lt", nonNullCount, rowCount, undefined)]), then: booleanLiteral(null) },
+    ],
+    booleanLiteral(false),
+    undefined,
+  );
+  return { plan: withMatches.plan, value: mark };
 }
 
 /** TRUE, FALSE or a NULL boolean: what a mark of IN or EXISTS comes to. */

@@ -254,6 +254,7 @@ const lateralQuery = fc.oneof(
   fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k, r.n, (SELECT sum(s.w) FROM s WHERE ${c}${f}) FROM r`),
   fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k FROM r WHERE r.n > (SELECT count(*) * 10 FROM s WHERE ${c}${f})`),
   fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k, EXISTS (SELECT 1 FROM s WHERE ${c}${f}) FROM r`),
+  fc.tuple(correlation, localFilter, fc.constantFrom("r.n % 10 IN", "r.k NOT IN", "coalesce(r.k, 3) IN")).map(([c, f, needle]) => `SELECT r.k, r.n, ${needle} (SELECT s.w FROM s WHERE ${c}${f}) FROM r`),
 );
 
 // Ordered answers, compared in order: every ORDER BY names all the selected columns (no ties to
