@@ -326,6 +326,36 @@ describe("random window queries", () => {
   });
 });
 
+// Grouping: grouping sets, aggregates that split into phases and those that do not (order
+// statistics, string_agg in order, DISTINCT; not mode or arg_max, whose ties pick any row),
+// FILTER, HAVING, DISTINCT ON and QUALIFY, locally and on four workers.
+const groupedAggregate = fc.constantFrom(
+  "count(*)", "count(DISTINCT r.k)", "sum(r.v) FILTER (WHERE r.n > 50)", "median(r.n)", "quantile_disc(r.v, 0.25)", "string_agg(r.g, ',' ORDER BY r.g, r.n)",
+  "avg(r.v)", "min(r.d)", "max(r.g)", "bool_or(r.n > 90)", "stddev_samp(r.n)", "count(DISTINCT r.g) FILTER (WHERE r.k > 5)",
+);
+const groupedQuery = fc.oneof(
+  fc.tuple(fc.constantFrom("r.g", "r.k % 4", "r.g, r.k % 2", "year(r.d)"), groupedAggregate, groupedAggregate, predicate).map(([keys, a, b, p]) => `SELECT ${keys}, ${a}, ${b} FROM r WHERE ${p} GROUP BY ${keys}`),
+  fc.tuple(fc.constantFrom("ROLLUP (r.g, r.k % 2)", "CUBE (r.g, r.n > 50)", "GROUPING SETS ((r.g), (r.k % 3), ())"), groupedAggregate).map(([sets, a]) => `SELECT ${a}, count(*) FROM r GROUP BY ${sets}`),
+  fc.tuple(groupedAggregate, fc.integer({ min: 1, max: 12 })).map(([a, n]) => `SELECT r.k % 5 AS g, ${a} FROM r GROUP BY 1 HAVING count(*) > ${n}`),
+  fc.tuple(predicate, fc.constantFrom("r.n DESC, r.k, r.d, r.v", "r.d NULLS FIRST, r.n, r.k, r.v")).map(([p, order]) => `SELECT DISTINCT ON (r.g) r.g, r.k, r.n FROM r WHERE ${p} ORDER BY r.g, ${order}`),
+  fc.tuple(fc.integer({ min: 1, max: 3 }), predicate).map(([n, p]) => `SELECT r.g, r.k, r.n FROM r WHERE ${p} QUALIFY row_number() OVER (PARTITION BY r.g ORDER BY r.n DESC, r.k, r.d, r.v) <= ${n}`),
+);
+
+describe("random grouping queries", () => {
+  it("give DuckDB's answer, locally and on four workers", async () => {
+    await fc.assert(
+      fc.asyncProperty(groupedQuery, async (sql) => {
+        const expected = await comparableAnswer(sql);
+        fc.pre(expected !== undefined);
+        const local = resultLines(resultValues((await engine.execute(planSql(sql, engine.catalog(), { twoPhaseAggregates: true }).plan)).table), "rowsort", 0);
+        expect(local, sql).toEqual(expected);
+        expect(await stagedAnswer(sql), `${sql} (on four workers)`).toEqual(expected);
+      }),
+      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+    );
+  });
+});
+
 // WITH RECURSIVE: an anchor of r's rows, a step over s joined to the last round's rows, bounded by depth.
 const recursiveQuery = fc
   .tuple(predicate, fc.constantFrom("UNION", "UNION ALL"), fc.constantFrom("s.k = w.k", "s.k = w.k + 1", "s.g = w.g AND s.k > w.k", "s.k < w.k AND s.w > 5"), fc.constantFrom("s.k", "w.k + s.w", "s.w * 3"), fc.integer({ min: 1, max: 3 }))
