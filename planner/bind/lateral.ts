@@ -8,7 +8,8 @@
 //   an aggregate with GROUP BY, correlated by equalities     → a join with it grouped by those too
 //   ORDER BY … LIMIT n, correlated by equalities             → a join with its first n rows per
 //                                                              correlated columns (row_number)
-//   either, correlated otherwise                             → the same over the left side's
+//   window functions, correlated by equalities               → partitioned by those columns too
+//   any of these, correlated otherwise                       → the same over the left side's
 //                                                              distinct values of the columns it
 //                                                              reads (its domain), joined to them
 // Its select list, which may read the left side's columns, is computed after the join; under a
@@ -39,6 +40,11 @@ export function readsAny(plan: LogicalPlan, columns: ReadonlySet<ColumnId>): boo
   return [...freeColumns(plan)].some((id) => columns.has(id));
 }
 
+/** Whether `e` reads any of `columns`. */
+function exprReads(e: Expr, columns: ReadonlySet<ColumnId>): boolean {
+  return [...columnsOf(e)].some((id) => columns.has(id));
+}
+
 export function lateralJoin(left: LogicalPlan, subquery: LogicalPlan, joinType: "inner" | "left", on: Expr | undefined, ids: ColumnIds, position: SourcePosition | undefined): LogicalPlan {
   const outer = new Set(outputColumns(left).map((c) => c.id));
   const unsupported = (what: string) => new UnsupportedError(`LATERAL subquery ${what}`, position);
@@ -60,10 +66,7 @@ export function lateralJoin(left: LogicalPlan, subquery: LogicalPlan, joinType: 
     if (joinType === "left" && onRight) throw unsupported("of an aggregate without GROUP BY under LEFT JOIN … ON");
     const { values, marker } = decorrelated.noRows;
     join = { kind: "join", joinType: "left", left, right: decorrelated.right, condition: decorrelated.condition };
-    value = (e) => {
-      const empty = foldExpr(replaceColumns(e, values));
-      return { kind: "case", whens: [{ when: isNull(columnRef({ ...marker, type: withNullable(marker.type, true) }), false), then: empty }], otherwise: e, type: withNullable(e.type, true) };
-    };
+    value = (e) => unmatchedThen(marker, foldExpr(replaceColumns(e, values)), e);
   } else if (joinType === "left") {
     // A left row the subquery gave no row gets NULLs, even where its select list reads the left side.
     const marker = ids.column("matched", type("boolean", false));
@@ -73,7 +76,7 @@ export function lateralJoin(left: LogicalPlan, subquery: LogicalPlan, joinType: 
       outputs: [...outputColumns(decorrelated.right).map((c) => ({ column: c, expr: columnRef(c) })), { column: marker, expr: literal(true, marker.type) }],
     };
     join = { kind: "join", joinType: "left", left, right, condition: and([decorrelated.condition, onRight].filter((c) => c !== undefined)) };
-    value = (e) => (e.kind === "column" && !outer.has(e.id) ? e : { kind: "case", whens: [{ when: isNull(columnRef({ ...marker, type: withNullable(marker.type, true) }), false), then: literal(null, withNullable(e.type, true)) }], otherwise: e, type: withNullable(e.type, true) });
+    value = (e) => (e.kind === "column" && !outer.has(e.id) ? e : unmatchedThen(marker, literal(null, withNullable(e.type, true)), e));
   } else {
     join = { kind: "join", joinType: "inner", left, right: decorrelated.right, condition: decorrelated.condition };
   }
@@ -92,6 +95,11 @@ export function lateralJoin(left: LogicalPlan, subquery: LogicalPlan, joinType: 
   return joinType === "inner" && on ? { kind: "filter", input: projected, predicate: on } : projected;
 }
 
+/** `then` where the left join found no row for `marker` (a column of its right side that is never NULL), else `e`. */
+function unmatchedThen(marker: ColumnDef, then: Expr, e: Expr): Expr {
+  return { kind: "case", whens: [{ when: isNull(columnRef({ ...marker, type: withNullable(marker.type, true) }), false), then }], otherwise: e, type: withNullable(e.type, true) };
+}
+
 /** The plan below its top projections (and sorts, which order nothing without a LIMIT), and its outputs as expressions over that plan. */
 function composedProjections(plan: LogicalPlan): { body: LogicalPlan; outputs: ProjectOutput[] } {
   if (plan.kind === "sort") return composedProjections(plan.input);
@@ -106,7 +114,7 @@ function composedProjections(plan: LogicalPlan): { body: LogicalPlan; outputs: P
  * an aggregate's computed arguments): they pass on the columns the correlated conjuncts read.
  */
 function pullCorrelatedBelow(plan: LogicalPlan, outer: ReadonlySet<ColumnId>): Pulled | undefined {
-  if (plan.kind !== "project" || plan.outputs.some((o) => [...columnsOf(o.expr)].some((id) => outer.has(id)))) return pullCorrelated(plan, outer);
+  if (plan.kind !== "project" || plan.outputs.some((o) => exprReads(o.expr, outer))) return pullCorrelated(plan, outer);
   const pulled = pullCorrelatedBelow(plan.input, outer);
   if (!pulled) return undefined;
   const passed = new Set(plan.outputs.map((o) => o.column.id));
@@ -155,12 +163,12 @@ function decorrelate(body: LogicalPlan, left: LogicalPlan, ids: ColumnIds, unsup
   const having = body.kind === "filter" && body.input.kind === "aggregate" ? body : undefined;
   const aggregate = having ? having.input : body;
   if (aggregate.kind === "aggregate") {
-    if (having && [...columnsOf(having.predicate)].some((id) => outer.has(id))) throw unsupported("whose HAVING reads the left side");
+    if (having && exprReads(having.predicate, outer)) throw unsupported("whose HAVING reads the left side");
     if (having && aggregate.groups.length === 0) throw unsupported("with HAVING and no GROUP BY");
     const pulled = pullCorrelatedBelow(aggregate.input, outer);
     if (!pulled || pulled.correlated.length === 0) throw unsupported("with an aggregate that reads the left side other than in its WHERE");
     const { rows, keys, condition } = correlate(pulled, left, outer, ids);
-    // A group of the left row's, found or not: NULL where none was.
+    // Without GROUP BY, a count of each left row's rows marks the groups the join finds: NULL where it finds none.
     const matched = aggregate.groups.length === 0 ? ids.column("matched", type("i64", false)) : undefined;
     const measures = matched ? [...aggregate.measures, { column: matched, call: { fn: "count" as const, args: [], distinct: false, type: matched.type } }] : aggregate.measures;
     const grouped: LogicalPlan = { ...aggregate, input: rows, groups: [...keys, ...aggregate.groups], measures };
@@ -178,7 +186,7 @@ function firstRows(limit: LogicalPlan & { kind: "limit" }, left: LogicalPlan, id
   const outer = new Set(outputColumns(left).map((c) => c.id));
   const sort = limit.input.kind === "sort" ? limit.input : undefined;
   const { body, outputs } = composedProjections(sort ? sort.input : limit.input);
-  if (outputs.some((o) => [...columnsOf(o.expr)].some((id) => outer.has(id)))) throw unsupported("with LIMIT whose select list reads the left side");
+  if (outputs.some((o) => exprReads(o.expr, outer))) throw unsupported("with LIMIT whose select list reads the left side");
   const pulled = pullCorrelated(body, outer);
   if (!pulled || pulled.correlated.length === 0) throw unsupported("with LIMIT that reads the left side other than in its WHERE");
   const { rows, keys, condition } = correlate(pulled, left, outer, ids);
@@ -210,11 +218,11 @@ function firstRows(limit: LogicalPlan & { kind: "limit" }, left: LogicalPlan, id
 /** Window functions over each left row's rows: partitioned by the correlated columns too. */
 function perLeftRowWindows(window: LogicalPlan & { kind: "window" }, left: LogicalPlan, ids: ColumnIds, unsupported: (what: string) => Error): Decorrelated {
   const outer = new Set(outputColumns(left).map((c) => c.id));
-  if (window.functions.some((f) => [...f.call.args, ...f.call.partitionBy, ...f.call.orderBy.map((k) => k.expr)].some((e) => [...columnsOf(e)].some((id) => outer.has(id))))) {
+  if (window.functions.some((f) => [...f.call.args, ...f.call.partitionBy, ...f.call.orderBy.map((k) => k.expr)].some((e) => exprReads(e, outer)))) {
     throw unsupported("with a window function that reads the left side");
   }
   const pulled = pullCorrelatedBelow(window.input, outer);
-  if (!pulled || pulled.correlated.length === 0) throw unsupported("with window functions that reads the left side other than in its WHERE");
+  if (!pulled || pulled.correlated.length === 0) throw unsupported("with window functions that read the left side other than in its WHERE");
   const { rows, keys, condition } = correlate(pulled, left, outer, ids);
   const functions = window.functions.map((f) => ({ ...f, call: { ...f.call, partitionBy: [...keys.map((k) => k.expr), ...f.call.partitionBy] } }));
   const windowed: LogicalPlan = { ...window, input: rows, functions };
