@@ -782,13 +782,16 @@ class Binder {
       }
       let condition: Expr | undefined;
       let rightItems = right.items;
+      /** RIGHT JOIN … USING: each left column of USING's, and the right side's item of the same name. */
+      const rightUsing = new Map<ColumnId, ScopeItem>();
+      /** FULL JOIN … USING: the two columns of each name, which it coalesces. */
+      const fullUsing: { name: string; left: ColumnDef; right: ColumnDef }[] = [];
       // NATURAL JOIN: USING the columns both sides name, in the left side's order (none: a cross join).
       const natural = isNaturalJoin(entry)
         ? items.filter((l) => !l.merged && right.items.some((r) => r.name.toLowerCase() === l.name.toLowerCase())).map((l) => l.name)
         : undefined;
       const using: readonly unknown[] | undefined = natural && natural.length > 0 ? natural : natural ? undefined : entry.using;
       if (using) {
-        if (type === "full") throw new UnsupportedError(`FULL JOIN with ${natural ? "NATURAL" : "USING"}`, position);
         const parts: Expr[] = [];
         const mergedIds = new Set<number>();
         for (const u of using as AstNode[]) {
@@ -798,10 +801,15 @@ class Binder {
           if (!l || !r) throw new UserError(`column ${name} of USING is missing on the ${l ? "right" : "left"} side`, position);
           parts.push(compare("equal", this.#usable(l.column, position), this.#usable(r.column, position), position));
           mergedIds.add((type === "right" ? l : r).column.id);
+          if (type === "right") rightUsing.set(l.column.id, right.items.find((i) => i.column.id === r.column.id)!);
+          if (type === "full") {
+            mergedIds.add(l.column.id);
+            fullUsing.push({ name, left: l.column, right: r.column });
+          }
         }
         condition = and(parts);
-        if (type === "right") items = items.map((i) => (mergedIds.has(i.column.id) ? { ...i, merged: true } : i));
-        else rightItems = right.items.map((i) => (mergedIds.has(i.column.id) ? { ...i, merged: true } : i));
+        if (type === "right" || type === "full") items = items.map((i) => (mergedIds.has(i.column.id) ? { ...i, merged: true } : i));
+        if (type !== "right") rightItems = right.items.map((i) => (mergedIds.has(i.column.id) ? { ...i, merged: true } : i));
       } else if (entry.on) {
         const scope = new Scope([...items, ...right.items], outer);
         const bound = this.expr(entry.on, { scope, clause: "JOIN condition", aggregates: false, windows: false, ctes, depth });
@@ -823,6 +831,28 @@ class Binder {
       const widen = (list: ScopeItem[], nullable: boolean) =>
         nullable ? list.map((i) => ({ ...i, column: { ...i.column, type: withNullable(i.column.type, true) } })) : list;
       items = [...widen(items, nullableLeft), ...widen(rightItems, nullableRight)];
+      if (fullUsing.length > 0) {
+        // A FULL JOIN's USING column is whichever side's value is there, in the left side's place.
+        const coalesced = fullUsing.map((u) => {
+          const nullable = (c: ColumnDef) => columnRef({ ...c, type: withNullable(c.type, true) });
+          const expr = coalesce([nullable(u.left), nullable(u.right)], position);
+          return { ...u, column: this.ids.column(u.name, expr.type), expr };
+        });
+        plan = { kind: "project", input: plan, outputs: [...outputColumns(plan).map((c) => ({ column: c, expr: columnRef(c) })), ...coalesced.map((c) => ({ column: c.column, expr: c.expr }))] };
+        items = items.flatMap((i) => {
+          const shown = coalesced.find((c) => c.left.id === i.column.id);
+          return shown ? [{ qualifier: undefined, name: shown.name, column: shown.column }, i] : [i];
+        });
+      }
+      // A RIGHT JOIN's USING column has the right side's value but the left side's place (SELECT *
+      // lists it where the left side has it, as DuckDB does).
+      if (rightUsing.size > 0) {
+        const moved = new Set([...rightUsing.values()].map((r) => r.column.id));
+        items = items.filter((i) => !moved.has(i.column.id)).flatMap((i) => {
+          const shown = i.merged ? rightUsing.get(i.column.id) : undefined;
+          return shown ? [items.find((r) => r.column.id === shown.column.id)!, i] : [i];
+        });
+      }
     }
     invariant(plan, "empty FROM");
     return { plan, items };

@@ -264,9 +264,13 @@ class Fragmenter {
     const pairs = equiPairs(plan);
     const leftKeysFor = (rightKeys: readonly ColumnId[]) => rightKeys.map((r) => pairs.find((p) => p.right === r)?.left);
     const rightKeysFor = (leftKeys: readonly ColumnId[]) => leftKeys.map((l) => pairs.find((p) => p.left === l)?.right);
+    // Sides hashed on matching keys: the output is hashed on the preserved side's keys (a RIGHT
+    // JOIN's left keys are NULL in the rows only the right side had, wherever those rows are).
+    const hashedOn = (leftKeys: readonly ColumnId[], rightKeys: readonly ColumnId[]): Distribution =>
+      plan.joinType === "full" ? SPREAD : { kind: "hashed", keys: plan.joinType === "right" ? rightKeys : leftKeys };
     if (pairs.length > 0 && left.dist.kind === "hashed" && right.dist.kind === "hashed") {
       const wanted = rightKeysFor(left.dist.keys);
-      if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(left.dist);
+      if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(hashedOn(left.dist.keys, right.dist.keys));
     }
     // A broadcast sends the side to every other node: (n - 1) copies. Hashing moves (n - 1) / n
     // of both sides, or of this side alone when the other is hashed on the join keys already.
@@ -299,14 +303,14 @@ class Fragmenter {
       const matching = rightKeysFor(left.dist.keys);
       if (matching.every((k) => k !== undefined)) {
         right = this.#cut(right, { kind: "hash", keys: matching as ColumnId[] });
-        return joined(left.dist);
+        return joined(hashedOn(left.dist.keys, matching as ColumnId[]));
       }
     }
     if (right.dist.kind === "hashed") {
       const matching = leftKeysFor(right.dist.keys);
       if (matching.every((k) => k !== undefined)) {
         left = this.#cut(left, { kind: "hash", keys: matching as ColumnId[] });
-        return joined({ kind: "hashed", keys: matching as ColumnId[] });
+        return joined(hashedOn(matching as ColumnId[], right.dist.keys));
       }
     }
     [left, right] = this.#reduceByKeys(plan, pairs, left, right);
@@ -316,7 +320,7 @@ class Fragmenter {
     const salted = this.#salting && RIGHT_ONLY_MATCHED.has(plan.joinType);
     left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "all" } : undefined });
     right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "all" } : undefined });
-    return joined(salted || plan.joinType === "full" ? SPREAD : { kind: "hashed", keys: pairs.map((p) => p.left) });
+    return joined(salted ? SPREAD : hashedOn(pairs.map((p) => p.left), pairs.map((p) => p.right)));
   }
 
   /**

@@ -354,6 +354,32 @@ describe("random grouping queries", () => {
   });
 });
 
+// Set operations of three operands (INTERSECT binds tighter than UNION and EXCEPT, which go left
+// to right), with and without ALL, some in parentheses; and joins of every kind, of three tables.
+const setOperand = fc.tuple(fc.constantFrom("SELECT r.k, r.g FROM r", "SELECT s.k, s.g FROM s", "SELECT r.k % 7, r.g FROM r", "SELECT s.w, s.g FROM s"), predicate).map(([select, p]) => (select.includes("FROM r") ? `${select} WHERE ${p}` : select));
+const setOperator = fc.constantFrom("UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL");
+const setQuery = fc.oneof(
+  fc.tuple(setOperand, setOperator, setOperand, setOperator, setOperand).map(([a, x, b, y, c]) => `${a} ${x} ${b} ${y} ${c}`),
+  // The grammar reads no set operation in parentheses as an operand: a derived table stands in.
+  fc.tuple(setOperand, setOperator, setOperand, setOperator, setOperand).map(([a, x, b, y, c]) => `${a} ${x} SELECT * FROM (${b} ${y} ${c}) AS p`),
+  fc.tuple(setOperand, setOperator, setOperand).map(([a, x, b]) => `SELECT count(*), count(DISTINCT k) FROM (${a} ${x} ${b}) AS u(k, g)`),
+);
+const joinKind = fc.constantFrom("JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN");
+const joinQuery = fc.oneof(
+  fc.tuple(joinKind, joinKind, predicate).map(([j1, j2, p]) => `SELECT r.k, s.w, r2.n FROM r ${j1} s ON s.k = r.k ${j2} r r2 ON r2.g = s.g AND r2.n < 20 WHERE ${p} OR r.k IS NULL`),
+  fc.tuple(joinKind, fc.constantFrom("USING (k)", "USING (k, g)", "ON s.k = r.k AND s.w > r.n % 10")).map(([j, on]) => `SELECT * FROM r ${j} s ${on}`),
+  fc.tuple(joinKind, predicate).map(([j, p]) => `SELECT r.g, count(*), count(s.w), sum(s.w) FROM r ${j} s ON s.g = r.g AND s.k < r.k WHERE ${p} OR s.k IS NULL GROUP BY r.g`),
+);
+
+describe("random set operations and joins", () => {
+  it("give DuckDB's answer, locally and on four workers", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(setQuery, joinQuery), (sql) => expectDuckDBAnswer(sql, { staged: true })),
+      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+    );
+  });
+});
+
 // WITH RECURSIVE: an anchor of r's rows, a step over s joined to the last round's rows, bounded by depth.
 const recursiveQuery = fc
   .tuple(predicate, fc.constantFrom("UNION", "UNION ALL"), fc.constantFrom("s.k = w.k", "s.k = w.k + 1", "s.g = w.g AND s.k > w.k", "s.k < w.k AND s.w > 5"), fc.constantFrom("s.k", "w.k + s.w", "s.w * 3"), fc.integer({ min: 1, max: 3 }))
