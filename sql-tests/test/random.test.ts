@@ -227,6 +227,8 @@ async function expectDuckDBAnswer(sql: string, options: { twoPhaseAggregates?: b
       // Every side hashed (but the tiniest), then small sides broadcast as a cluster would.
       expect(await stagedAnswer(sql, order, 4), `${sql} (on four workers)`).toEqual(expected);
       expect(await stagedAnswer(sql, order), `${sql} (on four workers, small sides broadcast)`).toEqual(expected);
+      // As a cluster holds so small a table on every node: read whole wherever it is joined.
+      expect(await stagedAnswer(sql, order, undefined, true), `${sql} (on four workers, tables held everywhere)`).toEqual(expected);
     }
   } catch (error) {
     fc.pre(!(refusable && String(error).includes(refusable)));
@@ -402,9 +404,9 @@ describe("random recursive queries", () => {
 });
 
 /** A query cut into stages and run on four simulated workers, every row through the exchanges (tables read where their chunks are; sides estimated at most `broadcastRowLimit` rows broadcast). */
-async function stagedAnswer(sql: string, order: Order, broadcastRowLimit?: number): Promise<string[]> {
+async function stagedAnswer(sql: string, order: Order, broadcastRowLimit?: number, smallTablesEverywhere = false): Promise<string[]> {
   const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates: true });
-  const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit, smallTablesEverywhere: false });
+  const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit, smallTablesEverywhere });
   const executors = new LocalExecutors(STAGED_WORKERS, { chunkFile: (hash) => chunkFiles.get(hash)!, pool });
   const result = await runStagedQuery({ query, workers: STAGED_WORKERS, coordinator: 0, tables: placed, executors, budgetBytes: 1 << 20 });
   return resultLines(resultValues(result.table), order, 0);
