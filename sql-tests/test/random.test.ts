@@ -31,7 +31,8 @@ beforeAll(async () => {
                              ['red', 'green', 'blue', NULL][1 + (random() * 3.99)::INTEGER] AS g,
                              CASE WHEN random() < 0.1 THEN NULL ELSE ((random() * 20000)::INTEGER - 5000) * 0.01 END::DECIMAL(10,2) AS v,
                              (random() * 100)::INTEGER AS n,
-                             DATE '2020-01-01' + (random() * 1000)::INTEGER AS d
+                             DATE '2020-01-01' + (random() * 1000)::INTEGER AS d,
+                             CASE WHEN random() < 0.1 THEN NULL ELSE TIMESTAMP '2020-01-01' + to_microseconds((random() * 1e14)::BIGINT) END AS ts
                       FROM range(${ROWS})) TO '${join(dir, "r.parquet")}' (FORMAT parquet)`);
   await db.run(`COPY (SELECT (random() * 40)::INTEGER AS k, ['red', 'blue', 'amber'][1 + (random() * 2.99)::INTEGER] AS g,
                              (random() * 10)::INTEGER AS w
@@ -118,6 +119,8 @@ const expressions = fc.letrec((tie) => ({
     tie("i").map((x) => `sign(${x})`),
     tie("x").map((x) => `CAST(round(${x}) AS INTEGER)`),
     tie("t").map((x) => `extract(dow FROM ${x})`),
+    fc.tuple(fc.constantFrom("hour", "minute", "day", "month"), tie("m")).map(([u, x]) => `extract(${u} FROM ${x})`),
+    fc.tuple(fc.constantFrom("minute", "hour", "day", "month"), tie("m"), tie("m")).map(([u, a, b]) => `date_diff('${u}', ${a}, ${b})`),
     tie("s").map((x) => `length(split_part(${x}, 'e', 2))`),
   ),
   x: fc.oneof(
@@ -154,10 +157,22 @@ const expressions = fc.letrec((tie) => ({
     tie("x").map((x) => `CAST(${x} AS VARCHAR)`),
     tie("t").map((x) => `CAST(date_trunc('month', ${x}) AS VARCHAR)`),
     tie("t").map((x) => `dayname(${x})`),
+    tie("m").map((x) => `strftime(${x}, '%Y-%m-%d %H:%M:%S')`),
+    tie("m").map((x) => `CAST(${x} AS VARCHAR)`),
+  ),
+  // Timestamps (microseconds), moved by intervals of every unit, truncated.
+  m: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("r.ts", "TIMESTAMP '2024-02-29 23:59:59.5'", "CAST(NULL AS TIMESTAMP)", "CAST(r.d AS TIMESTAMP)"),
+    fc.tuple(tie("m"), fc.constantFrom("1 HOUR", "90 MINUTE", "1 MONTH", "2 DAY", "1 SECOND", "1 YEAR")).map(([x, i]) => `(${x} + INTERVAL ${i})`),
+    fc.tuple(tie("m"), fc.constantFrom("hour", "day", "month", "minute", "year", "week")).map(([x, u]) => `date_trunc('${u}', ${x})`),
+    fc.tuple(tie("m"), tie("m")).map(([a, b]) => `greatest(${a}, ${b})`),
+    fc.tuple(tie("t"), fc.integer({ min: 0, max: 23 })).map(([x, h]) => `(${x} + INTERVAL ${h} HOUR)`),
   ),
   t: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.constantFrom("r.d", "DATE '2024-02-29'", "CAST(NULL AS DATE)"),
+    tie("m").map((x) => `CAST(${x} AS DATE)`),
     fc.tuple(tie("t"), fc.integer({ min: -40, max: 40 })).map(([x, n]) => `(${x} + ${n})`),
     tie("t").map((x) => `last_day(${x})`),
     fc.tuple(tie("t"), fc.constantFrom("1 MONTH", "2 DAY", "1 YEAR")).map(([x, i]) => `CAST(${x} + INTERVAL ${i} AS DATE)`),
@@ -171,16 +186,20 @@ const expressions = fc.letrec((tie) => ({
     fc.tuple(tie("i"), fc.constantFrom("IS NULL", "IS NOT NULL")).map(([x, t]) => `(${x}) ${t}`),
     fc.tuple(tie("s"), fc.constantFrom("IS NULL", "IS NOT NULL")).map(([x, t]) => `(${x}) ${t}`),
     fc.tuple(tie("t"), tie("t")).map(([a, b]) => `${a} < ${b}`),
+    fc.tuple(tie("m"), comparison, tie("m")).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(tie("m"), tie("t")).map(([a, b]) => `${a} >= ${b}`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `${a} IN (${b}, 1, NULL)`),
     fc.tuple(tie("x"), comparison, tie("x")).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(tie("x"), fc.constantFrom("IS NULL", "IS NOT NULL")).map(([x, t]) => `(${x}) ${t}`),
     fc.tuple(tie("s"), fc.constantFrom("'e'", "'Bl'", "''")).map(([x, p]) => `starts_with(${x}, ${p})`),
   ),
 }));
-const [integer, text, day] = [expressions.i, expressions.s, expressions.t] as unknown as fc.Arbitrary<string>[];
+const [integer, text, day, instant] = [expressions.i, expressions.s, expressions.t, expressions.m] as unknown as fc.Arbitrary<string>[];
 const scalars = fc.oneof(
   integer.map((e) => `SELECT r.k, ${e} FROM r`),
   integer.map((e) => `SELECT r.k FROM r WHERE (${e}) IS NOT NULL`),
+  fc.tuple(instant, instant).map(([a, b]) => `SELECT r.k, ${a}, typeof(${a}), min(${b}) OVER (PARTITION BY r.g) FROM r`),
+  instant.map((e) => `SELECT date_trunc('month', ${e}) AS m, count(*), max(r.n) FROM r GROUP BY 1`),
   integer.map((e) => `SELECT (${e}) % 3 AS g, count(*) FROM r GROUP BY 1`),
   // The types trustql gives expressions are DuckDB's (typeof is worked out when the plan is made).
   fc.tuple(integer, text, day, expressions.x as unknown as fc.Arbitrary<string>).map(([i, s, t, x]) => `SELECT DISTINCT typeof(${i}), typeof(${s}), typeof(${t}), typeof(${x}) FROM r`),
