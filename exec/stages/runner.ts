@@ -806,14 +806,20 @@ class StagedRunner {
     return this.#nextSortedRunInput++;
   }
 
-  /** A worker's failure to answer means it is gone: the run starts over without it. */
+  /**
+   * A worker's failure to answer means it is gone: the run starts over without it. One that
+   * names a peer it could not reach loses that peer, unless the peer is the coordinator, which is
+   * here to hear it: then the worker's own link is what failed (a request timing out under load),
+   * and the run starts over without the worker.
+   */
   async #lostIfGone<T>(worker: number, work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (error) {
       if (!(error instanceof WorkerUnavailableError)) throw error;
-      const gone = error.peer === undefined ? worker : this.#run.workers.indexOf(error.peer);
-      throw new WorkerLostError(gone < 0 ? worker : gone, error);
+      const named = error.peer === undefined ? -1 : this.#run.workers.indexOf(error.peer);
+      const gone = named < 0 || named === this.#run.coordinator ? worker : named;
+      throw new WorkerLostError(gone, error);
     }
   }
 

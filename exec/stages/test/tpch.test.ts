@@ -414,6 +414,20 @@ describe("workers lost during a query", () => {
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
   });
 
+  it("q05: a worker that cannot reach the coordinator (which is there to hear it): the query starts over without that worker", async () => {
+    const sql = readFileSync(join(QUERIES, "q05.sql"), "utf8");
+    const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
+    let named = false;
+    const { result, lost } = await withFaults("q05", (worker, task) => {
+      if (worker === 2 && task.outputs && !named) {
+        named = true;
+        throw new WorkerUnavailableError("the exchange stream to node-a timed out", WORKERS[0]);
+      }
+    });
+    expect(lost).toEqual([2]);
+    expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(expected);
+  });
+
   it("fails with a clear error, not a partial answer, when every holder of a chunk is gone", async () => {
     await expect(withLost("q06", (worker) => worker !== 0)).rejects.toThrow(/no live node holds chunk .* the query cannot finish/);
   });
