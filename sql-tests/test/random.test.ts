@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { LocalEngine } from "../../exec/index.ts";
 import { cutParquet, type Chunk } from "../../exec/chunks/index.ts";
@@ -14,6 +14,10 @@ import { planSql } from "../../planner/index.ts";
 import { resultLines, resultValues } from "../runner/values.ts";
 
 const ROWS = 200;
+/** Random queries per property (RANDOM_QUERIES; the staged properties run a third as many). */
+const RUNS = Number(process.env.RANDOM_QUERIES ?? 300);
+// A longer run (RANDOM_QUERIES=5000) gets the time it needs: about 100 ms a query at the most.
+vi.setConfig({ testTimeout: Math.max(120_000, RUNS * 100) });
 const STAGED_WORKERS = ["random-a", "random-b", "random-c", "random-d"];
 let dir: string;
 let engine: LocalEngine;
@@ -259,7 +263,7 @@ describe("random scalar expressions", () => {
   it("give DuckDB's answer", async () => {
     await fc.assert(
       fc.asyncProperty(scalars, (sql) => expectDuckDBAnswer(sql)),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) },
+      { numRuns: RUNS },
     );
   });
 });
@@ -268,7 +272,7 @@ describe("random queries", () => {
   it("give DuckDB's answer", async () => {
     await fc.assert(
       fc.asyncProperty(query, fc.boolean(), (sql, twoPhaseAggregates) => expectDuckDBAnswer(sql, { twoPhaseAggregates })),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) },
+      { numRuns: RUNS },
     );
   });
 });
@@ -321,7 +325,7 @@ describe("random ordered queries", () => {
   it("give DuckDB's rows in DuckDB's order, locally and on four workers", async () => {
     await fc.assert(
       fc.asyncProperty(orderedQuery, (sql) => expectDuckDBAnswer(sql, { staged: true, order: "nosort" })),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+      { numRuns: RUNS / 3 },
     );
   });
 });
@@ -350,7 +354,7 @@ describe("random window queries", () => {
   it("give DuckDB's answer, locally and on four workers", async () => {
     await fc.assert(
       fc.asyncProperty(windowQuery, (sql) => expectDuckDBAnswer(sql, { staged: true })),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+      { numRuns: RUNS / 3 },
     );
   });
 });
@@ -374,7 +378,7 @@ describe("random grouping queries", () => {
   it("give DuckDB's answer, locally and on four workers", async () => {
     await fc.assert(
       fc.asyncProperty(groupedQuery, (sql) => expectDuckDBAnswer(sql, { twoPhaseAggregates: true, staged: true })),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+      { numRuns: RUNS / 3 },
     );
   });
 });
@@ -400,7 +404,7 @@ describe("random set operations and joins", () => {
   it("give DuckDB's answer, locally and on four workers", async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(setQuery, joinQuery), (sql) => expectDuckDBAnswer(sql, { staged: true })),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+      { numRuns: RUNS / 3 },
     );
   });
 });
@@ -417,7 +421,7 @@ describe("random recursive queries", () => {
   it("give DuckDB's answer", async () => {
     await fc.assert(
       fc.asyncProperty(recursiveQuery, (sql) => expectDuckDBAnswer(sql)),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+      { numRuns: RUNS / 3 },
     );
   });
 });
@@ -435,7 +439,7 @@ describe("random queries on four workers", () => {
   it("give DuckDB's answer", async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(query, lateralQuery, scalars, recursiveQuery), (sql) => expectDuckDBAnswer(sql, { local: false, staged: true, refusable: "unsupported: LATERAL subquery" })),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) / 3 },
+      { numRuns: RUNS / 3 },
     );
   });
 });
@@ -445,7 +449,7 @@ describe("random lateral and correlated subqueries", () => {
     await fc.assert(
       // A shape trustql refuses by name (LEFT JOIN … ON over a per-row aggregate) is no wrong answer.
       fc.asyncProperty(lateralQuery, fc.boolean(), (sql, twoPhaseAggregates) => expectDuckDBAnswer(sql, { twoPhaseAggregates, refusable: "unsupported: LATERAL subquery" })),
-      { numRuns: Number(process.env.RANDOM_QUERIES ?? 300) },
+      { numRuns: RUNS },
     );
   });
 });
