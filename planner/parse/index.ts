@@ -74,8 +74,9 @@ export function parseSql(sql: string): ParsedQuery {
   try {
     ast = parser.astify(rewritten.text, { database: "postgresql", parseOptions: { includeLocations: true }, trimQuery: false });
   } catch (error) {
-    throw syntaxError(error, sql);
+    throw syntaxError(error, sql, rewritten.originalOffset);
   }
+  if (rewritten.operands.length > 0) restoreLocations(ast, sql, rewritten.originalOffset);
   if (rewritten.backslashes || rewritten.standIns.length > 0 || sql.includes("''")) restoreStrings(ast, rewritten.standIns);
   if (Array.isArray(ast)) {
     if (ast.length !== 1) {
@@ -167,6 +168,10 @@ interface Rewritten {
   partitionCounts: Map<number, number>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
+  /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
+  operands: ParenthesizedOperand[];
+  /** Maps an offset in `text` to the offset in the query it came from (text was inserted only for `operands`). */
+  originalOffset: (offset: number) => number;
   /**
    * Words the grammar reads as another, by offset: TIMESTAMPTZ as TIMESTAMP, TRY_CAST as CAST,
    * PERCENT_RANK and CUME_DIST as RANK, aggregates it lacks before OVER as LAG, before FILTER as SUM.
@@ -674,10 +679,124 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const swapped = [...chars.slice(tailStart, tailEnd), ...chars.slice(windowEnd, tailStart), ...chars.slice(start, windowEnd)];
     swapped.forEach((c, k) => (chars[start + k] = c));
   }
-  return { text: chars.join(""), setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
+  const operands = parenthesizedOperands(tokens);
+  const { text, originalOffset } = withInsertions(
+    chars.join(""),
+    operands.flatMap(({ open, close }, n) => [
+      { at: tokens[open].offset, text: "SELECT * FROM " },
+      { at: tokens[close].end, text: ` AS ${OPERAND_ALIAS}${n}` },
+    ]),
+  );
+  return { text, originalOffset, operands, setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts }: Rewritten): void {
+/** The parentheses, by token index, around a query that is an operand of a set operation. */
+interface ParenthesizedOperand {
+  open: number;
+  close: number;
+}
+
+/**
+ * What a parenthesized operand of a set operation reaches the grammar as: the derived table
+ * `SELECT * FROM (operand) AS __trustql_operand_N`, a plain operand. The grammar reads few
+ * parenthesized ones, and those wrongly: `(q1) UNION (q2) ORDER BY 1` without its ORDER BY, a
+ * parenthesized operand after a FROM as a join, and a parenthesized set operation first not at all.
+ */
+const OPERAND_ALIAS = "__trustql_operand_";
+
+const SET_OPERATION_WORDS = new Set(["UNION", "INTERSECT", "EXCEPT"]);
+
+/** The set operations' operands written in parentheses, outermost first. */
+function parenthesizedOperands(tokens: readonly Token[]): ParenthesizedOperand[] {
+  const word = (i: number, ...texts: string[]) => tokens[i]?.kind === "word" && texts.includes(tokens[i].text);
+  const matching = new Array<number>(tokens.length).fill(-1);
+  const opened: number[] = [];
+  tokens.forEach((t, i) => {
+    if (t.kind !== "symbol") return;
+    if (t.text === "(") opened.push(i);
+    else if (t.text === ")" && opened.length > 0) {
+      const open = opened.pop()!;
+      [matching[open], matching[i]] = [i, open];
+    }
+  });
+  /** Whether the parentheses opening at `open` hold a query. */
+  const holdsQuery = (open: number): boolean => matching[open] > open && (word(open + 1, "SELECT", "WITH") || (tokens[open + 1]?.text === "(" && holdsQuery(open + 1)));
+  /** Whether a query in parentheses opening at `open` stands where a set operation's first operand may: not a scalar subquery, an IN list or a derived table. */
+  const startsOperand = (open: number): boolean => {
+    const before = open - 1;
+    if (before < 0 || tokens[before].text === "(" || word(before, ...SET_OPERATION_WORDS)) return true;
+    if (word(before, "ALL", "DISTINCT")) return word(before - 1, ...SET_OPERATION_WORDS);
+    if (word(before, "NAME")) return word(before - 1, "BY");
+    // After a WITH clause's last query: `name AS (…)` or `name AS [NOT] MATERIALIZED (…)`.
+    return tokens[before].text === ")" && matching[before] >= 0 && word(matching[before] - 1, "AS", "MATERIALIZED");
+  };
+  const found = new Map<number, number>();
+  tokens.forEach((t, k) => {
+    if (!word(k, ...SET_OPERATION_WORDS)) return;
+    let right = k + 1;
+    if (word(right, "ALL", "DISTINCT")) right++;
+    if (word(right, "BY") && word(right + 1, "NAME")) right += 2;
+    if (tokens[right]?.text === "(" && holdsQuery(right)) found.set(right, matching[right]);
+    const left = matching[k - 1];
+    if (tokens[k - 1]?.text === ")" && left >= 0 && holdsQuery(left) && startsOperand(left)) found.set(left, k - 1);
+  });
+  return [...found].sort((a, b) => a[0] - b[0]).map(([open, close]) => ({ open, close }));
+}
+
+/** `text` with each insertion's text put before the character at its offset; and the map from the new text's offsets back to the old one's. */
+function withInsertions(text: string, insertions: readonly { at: number; text: string }[]): { text: string; originalOffset: (offset: number) => number } {
+  if (insertions.length === 0) return { text, originalOffset: (offset) => offset };
+  const sorted = [...insertions].sort((a, b) => a.at - b.at);
+  let out = "";
+  let from = 0;
+  for (const { at, text: inserted } of sorted) {
+    out += text.slice(from, at) + inserted;
+    from = at;
+  }
+  out += text.slice(from);
+  const originalOffset = (offset: number): number => {
+    let shift = 0;
+    for (const { at, text: inserted } of sorted) {
+      if (offset < at + shift) break;
+      // Inside inserted text: where it was inserted.
+      if (offset < at + shift + inserted.length) return at;
+      shift += inserted.length;
+    }
+    return offset - shift;
+  };
+  return { text: out, originalOffset };
+}
+
+/** Moves every node's location from the text the grammar read back to the query's own (text was inserted before some). */
+function restoreLocations(ast: AstNode, sql: string, originalOffset: (offset: number) => number): void {
+  const moved = new Set<object>();
+  const move = (point: AstNode) => {
+    if (!point || typeof point.offset !== "number" || moved.has(point)) return;
+    moved.add(point);
+    point.offset = originalOffset(point.offset);
+    Object.assign(point, positionAt(sql, point.offset));
+  };
+  const visit = (node: AstNode): void => {
+    if (!node || typeof node !== "object" || moved.has(node)) return;
+    moved.add(node);
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node.loc) {
+      move(node.loc.start);
+      move(node.loc.end);
+    }
+    for (const [key, value] of Object.entries(node)) if (key !== "loc") visit(value);
+  };
+  visit(ast);
+}
+
+/** Whether `node` is the derived table a parenthesized operand reached the grammar as; its number if so. */
+function operandNumber(node: AstNode): number | undefined {
+  const from = node?.type === "select" && Array.isArray(node.from) && node.from.length === 1 ? node.from[0] : undefined;
+  const alias = typeof from?.as === "string" ? from.as : undefined;
+  return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
+}
+
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -777,8 +896,14 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
     // A query's WITH comes before its own SELECT in the text: its CTEs are placed first.
     if (Array.isArray(node.with)) visit(node.with);
     if (node.loc?.start) cursor = Math.max(cursor, tokenIndexAt(node.loc.start.offset));
+    // A parenthesized operand's derived table: its SELECT * was never written (the operand's
+    // parenthesis stands for it), what it reads was.
+    const operand = operandNumber(node);
+    if (operand !== undefined) node[POSITION] = tokenPosition(tokens[operands[operand].open]);
     const keyword = KEYWORD_NODES[node.type as string];
-    if (keyword && !(node.type === "cast" && node.symbol === "::")) {
+    if (operand !== undefined) {
+      // placed above
+    } else if (keyword && !(node.type === "cast" && node.symbol === "::")) {
       place(node, [keyword]);
     } else if ((node.type === "single_quote_string" || node.type === "number") && node[POSITION] === undefined) {
       const text = String(node.value);
@@ -815,7 +940,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { setOps, distinctAggr
       if (at >= 0) markWindowSpecification(node.as_window_specification, at + 2);
     }
     for (const key of Object.keys(node)) {
-      if (key === "_next" || key === "set_op" || key === "loc" || key === "with") continue;
+      if (key === "_next" || key === "set_op" || key === "loc" || key === "with" || (operand !== undefined && key === "columns")) continue;
       visit(node[key]);
     }
     if (node._next) {
@@ -933,9 +1058,9 @@ function secondStatementPosition(tokens: readonly Token[]): SourcePosition | und
   return after ? tokenPosition(after) : undefined;
 }
 
-function syntaxError(error: unknown, sql: string): UserError {
+function syntaxError(error: unknown, sql: string, originalOffset: (offset: number) => number): UserError {
   const e = error as { location?: { start?: { offset: number } }; found?: string | null; message?: string };
-  const offset = e.location?.start?.offset;
+  const offset = e.location?.start?.offset === undefined ? undefined : originalOffset(e.location.start.offset);
   if (offset === undefined) return new UserError(`syntax error: ${String(e.message ?? error).split("\n")[0]}`);
   const position = positionAt(sql, offset);
   // The parser names one character; show the word it starts, as PostgreSQL does.

@@ -32,6 +32,12 @@ describe("user errors name the problem and its position", () => {
     ["select n_name from nation where n_nationkey in (select r_regionkey, r_name from region)", "subquery must return one column, not 2 at 1:33"],
     ["select n_name from nation union select 1, 2", "each UNION query must have the same number of columns (1 and 2) at 1:27"],
     ["select n_name from nation order by 3", "ORDER BY position 3 is not in the select list at 1:36"],
+    // Parenthesized operands reach the grammar with words put around them; positions are still the query's own.
+    ["(select n_nome from nation) union (select r_name from region)", "unknown column n_nome (did you mean n_name?) at 1:9"],
+    ["(select n_name from nation)\nunion all (select r_name from region where r_nme = 'x')", "unknown column r_nme (did you mean r_name?) at 2:44"],
+    ["(select n_name from nation) union (select r_name, r_regionkey from region)", "each UNION query must have the same number of columns (1 and 2) at 1:29"],
+    ["(select n_name from nation) union (select r_name frm region)", 'syntax error at or near "region" at 1:54'],
+    ["select n_name from nation except (select r_name from region union select 1)", "cannot union VARCHAR and INTEGER at 1:61"],
     ["select sum(n_name) from nation", "sum needs a number, not VARCHAR at 1:8"],
     ["select n_nationkey from nation group by n_nationkey\nhaving n_name = 'x'", "column nation.n_name must appear in the GROUP BY clause or be used in an aggregate function at 2:8"],
     ["select case when 1 then 2 end", "CASE WHEN must be BOOLEAN, not INTEGER at 1:8"],

@@ -384,12 +384,15 @@ describe("random grouping queries", () => {
 });
 
 // Set operations of three operands (INTERSECT binds tighter than UNION and EXCEPT, which go left
-// to right), with and without ALL, some in parentheses; and joins of every kind, of three tables.
+// to right), with and without ALL, some operands in parentheses; and joins of every kind, of three tables.
 const setOperand = fc.tuple(fc.constantFrom("SELECT r.k, r.g FROM r", "SELECT s.k, s.g FROM s", "SELECT r.k % 7, r.g FROM r", "SELECT s.w, s.g FROM s"), predicate).map(([select, p]) => (select.includes("FROM r") ? `${select} WHERE ${p}` : select));
 const setOperator = fc.constantFrom("UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL");
 const setQuery = fc.oneof(
   fc.tuple(setOperand, setOperator, setOperand, setOperator, setOperand).map(([a, x, b, y, c]) => `${a} ${x} ${b} ${y} ${c}`),
-  // The grammar reads no set operation in parentheses as an operand: a derived table stands in.
+  // Operands in parentheses: a set operation first or last, single queries with their own ORDER BY and LIMIT, and an ORDER BY and LIMIT of the whole after them.
+  fc.tuple(setOperand, setOperator, setOperand, setOperator, setOperand).map(([a, x, b, y, c]) => `${a} ${x} (${b} ${y} ${c})`),
+  fc.tuple(setOperand, setOperator, setOperand, setOperator, setOperand).map(([a, x, b, y, c]) => `(${a} ${x} ${b}) ${y} (${c})`),
+  fc.tuple(setOperand, setOperator, setOperand, fc.integer({ min: 0, max: 6 })).map(([a, x, b, n]) => `(${a} ORDER BY 1 DESC, 2 LIMIT ${n}) ${x} (${b}) ORDER BY 2, 1 LIMIT 5`),
   fc.tuple(setOperand, setOperator, setOperand, setOperator, setOperand).map(([a, x, b, y, c]) => `${a} ${x} SELECT * FROM (${b} ${y} ${c}) AS p`),
   fc.tuple(setOperand, setOperator, setOperand).map(([a, x, b]) => `SELECT count(*), count(DISTINCT k) FROM (${a} ${x} ${b}) AS u(k, g)`),
 );
