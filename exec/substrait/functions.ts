@@ -68,6 +68,13 @@ const SCALAR: Record<string, Render> = {
   abs: call("abs"),
   sign: call("sign"),
   power: call("pow"),
+  // trustql_functions_scalar.yaml: DuckDB's bitwise operators.
+  bitwise_and: infix("&"),
+  bitwise_or: infix("|"),
+  bitwise_xor: call("xor"),
+  bitwise_not: ([x]) => `(~${x})`,
+  shift_left: infix("<<"),
+  shift_right: infix(">>"),
   sqrt: call("sqrt"),
   exp: call("exp"),
   ln: call("ln"),

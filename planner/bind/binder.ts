@@ -54,6 +54,8 @@ import {
   type ComparisonOp,
   and,
   arithmetic,
+  bitwise,
+  bitwiseNot,
   call,
   caseExpr,
   castTo,
@@ -1188,6 +1190,13 @@ class Binder {
       }
       case "||":
         return this.concat([this.expr(ast.left, ctx), this.expr(ast.right, ctx)], false, position);
+      case "^":
+        return bindLibraryFunction("power", [this.expr(ast.left, ctx), this.expr(ast.right, ctx)], position)!;
+      case "&":
+      case "|":
+      case "<<":
+      case ">>":
+        return bitwise(op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
       case "+":
       case "-":
       case "*":
@@ -1231,6 +1240,7 @@ class Binder {
     if (op === "NOT" || op === "!") return not(requireBoolean(this.expr(ast.expr, ctx), "NOT", position));
     if (op === "-") return negate(this.expr(ast.expr, ctx), position);
     if (op === "+") return this.expr(ast.expr, ctx);
+    if (op === "~") return bitwiseNot(this.expr(ast.expr, ctx), position);
     throw new UnsupportedError(`operator ${op}`, position);
   }
 

@@ -6,7 +6,7 @@ import { UnsupportedError, UserError, type SourcePosition } from "../../common/e
 import type { Expr } from "../logical.ts";
 import { decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
-import { call, castTo, isStringLiteral, unify } from "./operators.ts";
+import { bitwise, call, castTo, isStringLiteral, unify } from "./operators.ts";
 
 export interface FunctionSite {
   readonly name: string;
@@ -328,6 +328,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["power", ofDoubles("power", 2)],
   ["pow", ofDoubles("power", 2)],
   ["sign", sign],
+  ["xor", (args, site) => (arity(args, site, 2), bitwise("xor", args[0], args[1], site.position))],
   // strings
   ["replace", ofStrings("replace", ["str", "str", "str"], "string")],
   ["left", ofStrings("left", ["str", "i32"], "string")],

@@ -275,6 +275,29 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
   throw new UnsupportedError(`${typeName(l.type)} ${op} ${typeName(r.type)}`, position);
 }
 
+/** DuckDB's bitwise operators (and its xor function) as calls of trustql's extension functions. */
+const BITWISE: Record<string, string> = { "&": "bitwise_and", "|": "bitwise_or", xor: "bitwise_xor", "<<": "shift_left", ">>": "shift_right" };
+
+/** `a op b` for & | << >> and xor: integers in their common type (NULLs alone as BIGINT), as DuckDB computes them. */
+export function bitwise(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
+  let l = literalBeside(a, b.type);
+  let r = literalBeside(b, a.type);
+  if (isStringLiteral(l) && isInteger(r.type)) l = castTo(l, r.type, position);
+  if (isStringLiteral(r) && isInteger(l.type)) r = castTo(r, l.type, position);
+  if (l.type.kind === "null") l = castTo(l, r.type.kind === "null" ? type("i64") : r.type);
+  if (r.type.kind === "null") r = castTo(r, l.type);
+  if (!isInteger(l.type) || !isInteger(r.type)) throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
+  const t = commonSupertype(l.type, r.type)!;
+  return call(BITWISE[op], [castTo(l, t), castTo(r, t)], withNullable(t, l.type.nullable || r.type.nullable));
+}
+
+/** `~x`: the integer with every bit flipped, of x's type. */
+export function bitwiseNot(e: Expr, position: SourcePosition | undefined): Expr {
+  const x = e.type.kind === "null" ? castTo(e, type("i64")) : e;
+  if (!isInteger(x.type)) throw new UserError(`cannot apply ~ to ${typeName(x.type)}`, position);
+  return call("bitwise_not", [x], x.type);
+}
+
 export function negate(e: Expr, position: SourcePosition | undefined): Expr {
   if (!isNumeric(e.type)) throw new UserError(`cannot negate ${typeName(e.type)}`, position);
   return call("negate", [e], e.type);

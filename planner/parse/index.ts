@@ -76,7 +76,7 @@ export function parseSql(sql: string): ParsedQuery {
   } catch (error) {
     throw syntaxError(error, sql, rewritten.originalOffset);
   }
-  if (rewritten.operands.length > 0) restoreLocations(ast, sql, rewritten.originalOffset);
+  if (rewritten.moved) restoreLocations(ast, sql, rewritten.originalOffset);
   if (rewritten.backslashes || rewritten.standIns.length > 0 || sql.includes("''")) restoreStrings(ast, rewritten.standIns);
   if (Array.isArray(ast)) {
     if (ast.length !== 1) {
@@ -90,6 +90,7 @@ export function parseSql(sql: string): ParsedQuery {
   }
   regroupAndOr(ast);
   annotate(ast, tokens, rewritten);
+  regroupOperators(ast);
   return { sql, tokens, ast, starModifiers: rewritten.starModifiers, byAll: rewritten.byAll > 0, qualify: rewritten.qualify };
 }
 
@@ -134,6 +135,125 @@ function regroupAndOr(ast: AstNode): void {
   visit(ast);
 }
 
+/**
+ * What the grammar reads each operator it lacks as (it has none of DuckDB's power and bitwise
+ * operators): one of its JSON operators, which the pre-pass refuses where a query writes them
+ * (their characters ? # @ mean nothing else in DuckDB's SQL).
+ */
+const OPERATOR_STAND_INS: Record<string, string> = { "^": "#-", "**": "<@", "&": "?&", "|": "?|", "<<": "#>", ">>": "@>" };
+const STOOD_IN = new Map(Object.entries(OPERATOR_STAND_INS).map(([real, standIn]) => [standIn, real === "**" ? "^" : real]));
+/** DuckDB's binary operators of arithmetic and the others, by how tightly they bind; all left-associative. */
+const OPERATOR_PRECEDENCE: Record<string, number> = { "^": 4, "*": 3, "/": 3, "%": 3, "+": 2, "-": 2, "||": 1, "&": 1, "|": 1, "<<": 1, ">>": 1 };
+/** Prefix operators, which bind tighter than any of those. */
+const PREFIX_OPERATORS = new Set(["-", "+", "~"]);
+/** Words after which a `~` is the prefix operator (bitwise NOT), not the regular expression match. */
+const BEFORE_OPERAND_WORDS = new Set(["SELECT", "DISTINCT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "HAVING", "BY", "QUALIFY", "CASE", "RETURNING"]);
+
+/**
+ * Whether the `~` at tokens[at] is the prefix operator (bitwise NOT): where an operand begins, and
+ * not part of `!~`, `~*`, `!~*` or `~~` (pattern matches, and the stand-ins of IS DISTINCT FROM).
+ */
+function isBitwiseNot(tokens: readonly Token[], at: number): boolean {
+  const [previous, next] = [tokens[at - 1], tokens[at + 1]];
+  if (previous?.text === "!" || previous?.text === "~" || next?.text === "~" || (next?.text === "*" && next.offset === tokens[at].end)) return false;
+  return beforeOperand(previous);
+}
+
+/** Whether a token after `previous` begins an operand (a prefix operator may stand there). */
+function beforeOperand(previous: Token | undefined): boolean {
+  if (!previous) return true;
+  if (previous.kind === "symbol") return previous.text !== ")" && previous.text !== "]";
+  return previous.kind === "word" && BEFORE_OPERAND_WORDS.has(previous.text);
+}
+
+/**
+ * Operators bind as in DuckDB. The grammar reads `||` (and the stand-ins of the operators it
+ * lacks) tighter than `*`, a prefix `-` over them, and a prefix `~` tighter than anything: `'n'
+ * || a + 1` came out as `('n' || a) + 1`, `~a + 1` as `(~a) + 1`. Each chain of binary operators
+ * holding one of them, what is not in parentheses of its own, is read again by DuckDB's
+ * precedence, in the written order, the stand-ins named as written: `-` applies to its operand
+ * alone, `~` to what follows up to an operator of its own level (as PostgreSQL's prefix
+ * operators). After annotate, so the marks it leaves on nodes (a `//`) are carried over.
+ */
+function regroupOperators(ast: AstNode): void {
+  const seen = new Set<AstNode>();
+  const operatorOf = (n: AstNode): string | undefined => (n?.type === "binary_expr" ? (STOOD_IN.get(n.operator) ?? n.operator) : undefined);
+  const inChain = (n: AstNode) => OPERATOR_PRECEDENCE[operatorOf(n) ?? ""] !== undefined;
+  const prefixed = (n: AstNode, operators: readonly string[]) => n?.type === "unary_expr" && operators.includes(n.operator);
+  const span = (left: AstNode, right: AstNode, fallback: AstNode) => (left?.loc && right?.loc ? { loc: { start: left.loc.start, end: right.loc.end } } : fallback?.loc ? { loc: fallback.loc } : {});
+  type Item = { operand: AstNode } | { op: string; from: AstNode } | { prefix: AstNode };
+  const visit = (node: AstNode): void => {
+    if (!node || typeof node !== "object" || seen.has(node)) return;
+    seen.add(node);
+    if (Array.isArray(node)) return node.forEach(visit);
+    const starts = inChain(node) || (prefixed(node, ["-", "+"]) && inChain(node.expr) && !node.expr.parentheses) || prefixed(node, ["~"]);
+    if (!starts) {
+      for (const value of Object.values(node)) visit(value);
+      return;
+    }
+    // The chain in written order: operands, binary operators, and prefix ~ before what they apply to.
+    const items: Item[] = [];
+    let regroup = false;
+    const flatten = (n: AstNode, top: boolean) => {
+      if (inChain(n) && (top || !n.parentheses)) {
+        const op = operatorOf(n)!;
+        if (op !== n.operator) regroup = true;
+        flatten(n.left, false);
+        items.push({ op, from: n });
+        flatten(n.right, false);
+      } else if (prefixed(n, ["-", "+"]) && (top || !n.parentheses) && inChain(n.expr) && !n.expr.parentheses) {
+        // A prefix - binds tighter than any binary operator: it applies to the first operand.
+        regroup = true;
+        const first = items.length;
+        flatten(n.expr, false);
+        const item = items[first];
+        if ("operand" in item) items[first] = { operand: { ...n, expr: item.operand, ...span(n, item.operand, n) } };
+      } else if (prefixed(n, ["~"]) && (top || !n.parentheses)) {
+        regroup = true;
+        items.push({ prefix: n });
+        flatten(n.expr, false);
+      } else items.push({ operand: n });
+    };
+    flatten(node, true);
+    // `||` read tighter than the chain's arithmetic: grouped wrongly only where they mix.
+    const levels = new Set(items.flatMap((item) => ("op" in item ? [OPERATOR_PRECEDENCE[item.op]] : [])));
+    if (items.some((item) => "op" in item && item.op === "||") && levels.size > 1) regroup = true;
+    if (!regroup) {
+      for (const value of Object.values(node)) visit(value);
+      return;
+    }
+    for (const item of items) if ("operand" in item) visit(item.operand);
+    let at = 0;
+    const primary = (): AstNode => {
+      const item = items[at++];
+      if ("operand" in item) return item.operand;
+      invariant("prefix" in item, "a chain of operators starts with an operand");
+      const operand = expression(OPERATOR_PRECEDENCE["||"] + 1);
+      return { ...item.prefix, expr: operand, ...span(item.prefix, operand, item.prefix) };
+    };
+    const expression = (least: number): AstNode => {
+      let left = primary();
+      for (let item = items[at]; item && "op" in item && OPERATOR_PRECEDENCE[item.op] >= least; item = items[at]) {
+        at++;
+        const right = expression(OPERATOR_PRECEDENCE[item.op] + 1);
+        const joined: AstNode = { type: "binary_expr", operator: item.op, left, right, ...span(left, right, item.from) };
+        for (const mark of Object.getOwnPropertySymbols(item.from)) joined[mark] = item.from[mark];
+        left = joined;
+      }
+      return left;
+    };
+    const regrouped = expression(0);
+    invariant(at === items.length, "a chain of operators read whole");
+    // The node keeps its identity, its place in its parent, and what else it holds (parentheses, a subscript).
+    const { type: _type, operator: _operator, left: _left, right: _right, expr: _expr, ...held } = node;
+    for (const key of Object.keys(node)) delete node[key];
+    for (const mark of Object.getOwnPropertySymbols(node)) delete node[mark];
+    Object.assign(node, regrouped, held);
+    for (const mark of Object.getOwnPropertySymbols(regrouped)) node[mark] = regrouped[mark];
+  };
+  visit(ast);
+}
+
 interface SetOpToken {
   readonly token: Token;
   readonly all: boolean;
@@ -170,8 +290,10 @@ interface Rewritten {
   naturalJoins: Set<number>;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
   operands: ParenthesizedOperand[];
-  /** Maps an offset in `text` to the offset in the query it came from (text was inserted only for `operands`). */
+  /** Maps an offset in `text` to the offset in the query it came from. */
   originalOffset: (offset: number) => number;
+  /** Whether text was inserted (for `operands`, and operators the grammar lacks): the grammar's locations need mapping back. */
+  moved: boolean;
   /**
    * Words the grammar reads as another, by offset: TIMESTAMPTZ as TIMESTAMP, TRY_CAST as CAST,
    * PERCENT_RANK and CUME_DIST as RANK, aggregates it lacks before OVER as LAG, before FILTER as SUM.
@@ -384,6 +506,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     renamed.set(t.offset, as);
   };
   const setOps: SetOpToken[] = [];
+  /** Text put before a character of the query (the only rewrites that move text: see withInsertions). */
+  const insertions: { at: number; text: string }[] = [];
   const starModifiers: StarModifier[] = [];
   let byAll = 0;
   let qualify = false;
@@ -428,7 +552,19 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       continue;
     }
     if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE and * REPLACE)`, tokenPosition(t));
-    if (t.kind === "symbol" && t.text === "~") throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
+    if (t.kind === "symbol" && (t.text === "?" || t.text === "#" || t.text === "@")) throw new UnsupportedError(`the operator ${t.text}`, tokenPosition(t));
+    if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
+    const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
+    if (standIn !== undefined) {
+      // The grammar lacks the operator: it reads one of JSON's, which regroupOperators turns back.
+      if (t.text.length === standIn.length) blank(t, standIn);
+      else {
+        blank(t, "");
+        insertions.push({ at: t.offset, text: standIn.slice(0, standIn.length - t.text.length) });
+        chars[t.offset] = standIn[standIn.length - 1];
+      }
+      continue;
+    }
     if (t.kind !== "word") continue;
     const open = substringDepths.at(-1);
     if (open && open.depth === depth) {
@@ -680,14 +816,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     swapped.forEach((c, k) => (chars[start + k] = c));
   }
   const operands = parenthesizedOperands(tokens);
-  const { text, originalOffset } = withInsertions(
-    chars.join(""),
-    operands.flatMap(({ open, close }, n) => [
-      { at: tokens[open].offset, text: "SELECT * FROM " },
-      { at: tokens[close].end, text: ` AS ${OPERAND_ALIAS}${n}` },
-    ]),
-  );
-  return { text, originalOffset, operands, setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
+  operands.forEach(({ open, close }, n) => insertions.push({ at: tokens[open].offset, text: "SELECT * FROM " }, { at: tokens[close].end, text: ` AS ${OPERAND_ALIAS}${n}` }));
+  const { text, originalOffset } = withInsertions(chars.join(""), insertions);
+  return { text, originalOffset, moved: insertions.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */

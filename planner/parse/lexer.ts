@@ -15,7 +15,7 @@ export interface Token {
   readonly column: number;
 }
 
-const SYMBOLS = ["::", "<>", "!=", ">=", "<=", "||", "->>", "->", "(", ")", ",", ";", ".", "+", "-", "*", "/", "%", "=", "<", ">", "[", "]", ":"];
+const SYMBOLS = ["::", "<>", "!=", ">=", "<=", "||", "->>", "->", "<<", ">>", "**", "(", ")", ",", ";", ".", "+", "-", "*", "/", "%", "=", "<", ">", "[", "]", ":"];
 
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];

@@ -101,8 +101,8 @@ const query = fc.oneof(
   fc.tuple(predicate, fc.integer({ min: 0, max: 30 })).map(([p, limit]) => `SELECT r.n, r.k, r.v, r.g, r.d FROM r WHERE ${p} ORDER BY r.n, r.k, r.v, r.g, r.d LIMIT ${limit}`),
 );
 
-// Scalar expressions over every kind of value (NULLs included): functions, operators, CASE,
-// casts, string subscripts, // and %, in the select list, in WHERE, grouped and windowed. A wrong
+// Scalar expressions over every kind of value (NULLs included): functions, operators (bitwise
+// ones and ^ too, unparenthesized among others), CASE, casts, string subscripts, // and %, in the select list, in WHERE, grouped and windowed. A wrong
 // type or nullability shows here as a different answer (a filter IS NOT NULL folded away). A
 // NULL decimal is nullif(r.v, r.v), not a cast NULL constant: DuckDB types arithmetic on one as
 // NULL, which changes the scale a coalesce of it prints.
@@ -113,6 +113,11 @@ const expressions = fc.letrec((tie) => ({
     fc.tuple(tie("i"), fc.constantFrom("+", "-", "*", "//", "%"), tie("i")).map(([a, op, b]) => `(${a} ${op} ${b})`),
     // Unparenthesized: * // % bind tighter than + and -, each kind from left to right.
     fc.tuple(tie("i"), fc.constantFrom("+", "-", "*", "//", "%"), tie("i"), fc.constantFrom("+", "-", "*", "//", "%"), tie("i")).map(([a, op, b, op2, c]) => `(${a} ${op} ${b} ${op2} ${c})`),
+    // Bitwise operators unparenthesized among arithmetic ones (& | bind looser than + - *), ~ taking what follows up to them.
+    fc.tuple(tie("i"), fc.constantFrom("+", "-", "*", "&", "|"), tie("i"), fc.constantFrom("+", "*", "&", "|"), tie("i")).map(([a, op, b, op2, c]) => `(${a} ${op} ${b} ${op2} ${c})`),
+    fc.tuple(tie("i"), fc.constantFrom("+", "&", "|", "*"), tie("i")).map(([a, op, b]) => `(~${a} ${op} ${b})`),
+    fc.tuple(tie("i"), tie("i"), fc.constantFrom("<<", ">>")).map(([a, b, op]) => `(abs(${a}) % 1000 ${op} abs(${b}) % 5)`),
+    fc.tuple(tie("i"), tie("i")).map(([a, b]) => `xor(${a}, ${b})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `coalesce(${a}, ${b})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `greatest(${a}, ${b})`),
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `nullif(${a}, ${b})`),
@@ -132,6 +137,9 @@ const expressions = fc.letrec((tie) => ({
     fc.constantFrom("r.v", "CAST(r.n AS DOUBLE)", "1.25", "-0.5", "nullif(r.v, r.v)", "2.5e1", "CAST(r.k AS FLOAT)"),
     fc.tuple(tie("x"), fc.constantFrom("+", "-", "*", "%"), tie("x")).map(([a, op, b]) => `(${a} ${op} ${b})`),
     fc.tuple(tie("x"), fc.integer({ min: -1, max: 2 })).map(([x, n]) => `round(${x}, ${n})`),
+    // ^ binds tighter than * and looser than a prefix -.
+    fc.tuple(tie("x"), fc.constantFrom("+", "-", "*"), tie("x")).map(([a, op, b]) => `(${a} ${op} ${b} ^ 2)`),
+    fc.tuple(tie("x"), fc.constantFrom("+", "*")).map(([a, op]) => `(- (${a}) ^ 2 ${op} 1)`),
     tie("x").map((x) => `abs(${x})`),
     tie("x").map((x) => `ceil(${x})`),
     tie("x").map((x) => `floor(${x})`),
@@ -147,6 +155,8 @@ const expressions = fc.letrec((tie) => ({
     tie("s").map((x) => `reverse(${x})`),
     fc.tuple(tie("s"), tie("s")).map(([a, b]) => `concat(${a}, ${b})`),
     fc.tuple(tie("s"), tie("s")).map(([a, b]) => `(${a} || ${b})`),
+    // || binds looser than arithmetic.
+    fc.tuple(tie("s"), tie("i"), fc.constantFrom("+", "-", "*", "%"), tie("i")).map(([x, a, op, b]) => `(${x} || ${a} ${op} ${b})`),
     fc.tuple(tie("s"), fc.integer({ min: -3, max: 4 })).map(([x, i]) => `${x}[${i}]`),
     fc.tuple(tie("s"), fc.integer({ min: -2, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([x, a, b]) => `substring(${x}, ${a}, ${b})`),
     fc.tuple(tie("s"), tie("i")).map(([x, n]) => `lpad(${x}, 6, '*') || printf('%d', ${n})`),
