@@ -1122,8 +1122,11 @@ class Binder {
       case "NOT IN": {
         const list = ast.right?.type === "expr_list" ? ast.right.value : [ast.right];
         if (rowValues(ast.left)) {
+          if (list.length === 1 && (list[0]?.ast || list[0]?.type === "select")) {
+            const e = this.rowsInSubquery(rowValues(ast.left)!, list[0].ast ?? list[0], ctx, position);
+            return op === "IN" ? e : not(e);
+          }
           // (a, b) IN ((1, 2), (3, 4)): equal to one of the rows.
-          if (list.length === 1 && (list[0]?.ast || list[0]?.type === "select")) throw new UnsupportedError("row values IN (subquery)", position);
           const e = or(list.map((row: AstNode) => this.rowsEqual(ast.left, row, ctx, position)));
           return op === "IN" ? e : not(e);
         }
@@ -1260,6 +1263,25 @@ class Binder {
       target = columnRef(column);
     }
     return { kind: "subquery", op, plan, needle: n, type: type("boolean", n.type.nullable || target.type.nullable) };
+  }
+
+  /**
+   * `(x1, …, xn) IN (subquery of n columns)` as DuckDB reads it: TRUE when a row equals every x;
+   * else NULL when the subquery has rows and a NULL is on either side (a row with a NULL in it
+   * compares as NULL, whatever its other values); else FALSE. That is EXISTS(equal rows) OR
+   * (… AND NULL), whose second part in a WHERE is never TRUE and goes (applyPredicate), leaving
+   * a semi join on the equalities; the subqueries of the second part are uncorrelated.
+   */
+  rowsInSubquery(needles: AstNode[], ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    const sub = this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
+    const columns = outputColumns(sub.plan);
+    if (columns.length !== needles.length) throw new UserError(`cannot compare a row of ${needles.length} values with a subquery of ${columns.length} columns`, position);
+    const pairs = needles.map((needle, i) => unify(this.expr(needle, ctx), columnRef(columns[i]), "compare", position));
+    const rowsWhere = (condition?: Expr): Expr => ({ kind: "subquery", op: "exists", plan: condition ? { kind: "filter", input: sub.plan, predicate: condition } : sub.plan, type: type("boolean", false) });
+    const equalRows = rowsWhere(and(pairs.map(([x, y]) => compare("equal", x, y, position))));
+    const needleHasNull = or(pairs.map(([x]) => isNull(x, false)));
+    const rowsWithNull = rowsWhere(or(pairs.map(([, y]) => isNull(y, false))));
+    return or([equalRows, and([or([and([needleHasNull, rowsWhere()]), rowsWithNull]), nullLiteral(type("boolean"))])]);
   }
 
   /**

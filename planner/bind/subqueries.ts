@@ -51,7 +51,7 @@ export const STRICT_FUNCTIONS = new Set([
 export function applyPredicate(plan: LogicalPlan, predicate: Expr, ids: ColumnIds): LogicalPlan {
   const plain: Expr[] = [];
   const withSubqueries: Expr[] = [];
-  for (const c of conjuncts(predicate)) (containsSubquery(c) ? withSubqueries : plain).push(c);
+  for (const c of conjuncts(asFilter(predicate))) (containsSubquery(c) ? withSubqueries : plain).push(c);
   let current: LogicalPlan = plain.length > 0 ? { kind: "filter", input: plan, predicate: makeAnd(plain)! } : plan;
   for (const c of withSubqueries) {
     const joined = joinForPredicate(current, c, ids);
@@ -63,6 +63,20 @@ export function applyPredicate(plan: LogicalPlan, predicate: Expr, ids: ColumnId
     current = { kind: "filter", input: scalar.plan, predicate: scalar.exprs[0] };
   }
   return current;
+}
+
+/**
+ * A predicate as a filter reads it: only TRUE keeps a row, so a NULL constant under AND and OR
+ * (and no NOT) acts as FALSE; the parts it makes never TRUE go (`x OR (y AND NULL)` is x).
+ */
+function asFilter(e: Expr): Expr {
+  if (e.kind !== "call" || (e.fn !== "and" && e.fn !== "or")) return e;
+  const never = (x: Expr) => x.kind === "literal" && (x.value === null || x.value === false);
+  const args = e.args.map(asFilter);
+  if (e.fn === "and") return args.some(never) ? literal(false, type("boolean", false)) : { ...e, args };
+  const kept = args.filter((x) => !never(x));
+  if (kept.length === 0) return literal(false, type("boolean", false));
+  return kept.length === 1 ? kept[0] : { ...e, args: kept };
 }
 
 function joinForPredicate(plan: LogicalPlan, c: Expr, ids: ColumnIds): LogicalPlan | undefined {
