@@ -95,6 +95,9 @@ const query = fc.oneof(
   fc.tuple(fc.array(aggregate, { minLength: 1, maxLength: 3 }), predicate).map(([aggs, p]) => `SELECT ${aggs.join(", ")} FROM r WHERE ${p}`),
   fc.tuple(predicate, fc.constantFrom("EXISTS", "NOT EXISTS")).map(([p, e]) => `SELECT r.k, r.g FROM r WHERE ${e} (SELECT 1 FROM s WHERE s.k = r.k) AND ${p}`),
   fc.tuple(predicate, fc.constantFrom("IN", "NOT IN")).map(([p, op]) => `SELECT r.n FROM r WHERE r.k ${op} (SELECT s.k FROM s WHERE s.w > 3) AND ${p}`),
+  // Row values IN a subquery, in a WHERE and as values (NULL keys and groups on both sides).
+  fc.tuple(predicate, fc.constantFrom("IN", "NOT IN"), fc.integer({ min: 0, max: 9 })).map(([p, op, w]) => `SELECT r.k, r.g FROM r WHERE (r.k, r.g) ${op} (SELECT s.k, s.g FROM s WHERE s.w > ${w}) AND ${p}`),
+  fc.tuple(fc.constantFrom("IN", "NOT IN"), fc.integer({ min: 0, max: 9 }), fc.constantFrom("s.k % 5, s.g", "s.w % 5, s.g", "s.k % 5, NULL")).map(([op, w, cols]) => `SELECT r.k, r.g, (r.k % 5, r.g) ${op} (SELECT ${cols} FROM s WHERE s.w > ${w}) FROM r`),
   fc.tuple(predicate, predicate, fc.constantFrom("UNION", "UNION ALL", "INTERSECT", "EXCEPT", "EXCEPT ALL")).map(
     ([p, q, op]) => `SELECT r.k, r.g FROM r WHERE ${p} ${op} SELECT r.k, r.g FROM r WHERE ${q}`,
   ),
