@@ -73,7 +73,7 @@ import {
   unifyAll,
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
-import { applyPredicate, decorrelateScalarSubqueries } from "./subqueries.ts";
+import { applyPredicate, decorrelateScalarSubqueries, elementOf } from "./subqueries.ts";
 import { freshCopy } from "./correlation.ts";
 import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
@@ -1223,7 +1223,7 @@ class Binder {
               const e = this.subquery("in", subquery.ast, this.expr(ast.left, ctx), ctx, position);
               return quantifier === "any" ? e : not(e);
             }
-            return this.quantifiedComparison(comparison, quantifier, this.expr(ast.left, ctx), subquery.ast, ctx, position, `${op} ${functionName(ast.right).toUpperCase()} (subquery)`);
+            return this.quantifiedComparison(comparison, quantifier, this.expr(ast.left, ctx), subquery.ast, ctx, position);
           }
           return compare(comparison, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
         }
@@ -1300,27 +1300,31 @@ class Binder {
   }
 
   /**
-   * `x op ANY (S)` and `x op ALL (S)` for an uncorrelated S, from S's row count, non-NULL count,
-   * least and greatest value (each a scalar aggregate, so each a cross join with one row):
+   * `x op ANY (S)` and `x op ALL (S)`, from S's row count, non-NULL count, least and greatest
+   * value (each a scalar aggregate: a cross join with one row when S is uncorrelated; when it is
+   * correlated, decorrelated as any correlated aggregate is, counts over no rows being 0):
    * ANY is TRUE when x beats S's easiest value, ALL is FALSE when x fails its hardest; S empty
    * gives ANY FALSE and ALL TRUE; otherwise a NULL x, or a NULL in S where nothing decided,
    * gives NULL, as SQL says.
    */
-  quantifiedComparison(comparison: ComparisonOp, quantifier: "any" | "all", value: Expr, ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined, what: string): Expr {
+  quantifiedComparison(comparison: ComparisonOp, quantifier: "any" | "all", value: Expr, ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     const sub = this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
     const columns = outputColumns(sub.plan);
     if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
-    if (freeColumns(sub.plan).size > 0) throw new UnsupportedError(`${what} correlated with the outer query`, position);
     const [x] = unify(value, columnRef(columns[0]), "compare", position);
     /** One aggregate of S's value, as a scalar subquery over S's own copy. */
     const over = (fn: "count" | "min" | "max", star = false): Expr => {
       const copied = new Map<ColumnId, ColumnDef>();
-      const input = freshCopy(sub.plan, this.ids, copied);
-      const column = outputColumns(input)[0];
-      const [, target] = unify(x, columnRef(column), "compare", position);
+      const copy = freshCopy(sub.plan, this.ids, copied);
+      // Aggregated right over what S's select list reads (its WHERE, where a correlation is): the shape a correlated aggregate is decorrelated from.
+      const top = elementOf(copy);
+      const input = top?.body ?? copy;
+      const [, target] = unify(x, top?.element ?? columnRef(outputColumns(copy)[0]), "compare", position);
       const t = fn === "count" ? type("i64", false) : withNullable(target.type, true);
       const measure = this.ids.column(fn, t);
-      const plan: LogicalPlan = { kind: "aggregate", input, groups: [], measures: [{ column: measure, call: { fn, args: star ? [] : [target], distinct: false, type: t } }], phase: "single" };
+      const aggregate: LogicalPlan = { kind: "aggregate", input, groups: [], measures: [{ column: measure, call: { fn, args: star ? [] : [target], distinct: false, type: t } }], phase: "single" };
+      // Selected as a scalar subquery's select list selects its aggregate.
+      const plan: LogicalPlan = { kind: "project", input: aggregate, outputs: [{ column: this.ids.column(fn, t), expr: columnRef(measure) }] };
       return { kind: "subquery", op: "scalar", plan, type: withNullable(t, true) };
     };
     const rows = over("count", true);

@@ -101,7 +101,7 @@ function stripProjection(plan: LogicalPlan): LogicalPlan {
  * What a one-column subquery yields, as one expression over the plan below its projections and
  * sorts (a cast the binder put over the column the query selected makes a second projection).
  */
-function elementOf(plan: LogicalPlan): { element: Expr; body: LogicalPlan } | undefined {
+export function elementOf(plan: LogicalPlan): { element: Expr; body: LogicalPlan } | undefined {
   if (plan.kind !== "project" || plan.outputs.length !== 1) return undefined;
   let element = plan.outputs[0].expr;
   let body = plan.input;

@@ -312,6 +312,8 @@ const lateralQuery = fc.oneof(
   fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k FROM r WHERE r.n > (SELECT count(*) * 10 FROM s WHERE ${c}${f})`),
   fc.tuple(correlation, localFilter).map(([c, f]) => `SELECT r.k, EXISTS (SELECT 1 FROM s WHERE ${c}${f}) FROM r`),
   fc.tuple(correlation, localFilter, fc.constantFrom("r.n % 10 IN", "r.k NOT IN", "coalesce(r.k, 3) IN")).map(([c, f, needle]) => `SELECT r.k, r.n, ${needle} (SELECT s.w FROM s WHERE ${c}${f}) FROM r`),
+  fc.tuple(correlation, localFilter, fc.constantFrom("r.n % 10 > ALL", "r.k <= ANY", "coalesce(r.k, 3) < ALL", "r.n % 10 >= ANY", "r.k = ALL", "r.n % 5 <> ANY")).map(([c, f, quantified]) => `SELECT r.k, r.n, ${quantified} (SELECT s.w FROM s WHERE ${c}${f}) FROM r`),
+  fc.tuple(correlation, localFilter, fc.constantFrom("r.n % 10 > ALL", "r.k <= ANY")).map(([c, f, quantified]) => `SELECT r.k FROM r WHERE ${quantified} (SELECT s.w FROM s WHERE ${c}${f})`),
 );
 
 // Ordered answers, compared in order: every ORDER BY names all the selected columns (no ties to
