@@ -20,7 +20,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -530,9 +530,10 @@ class Binder {
     const plainGroupBy = groupingSets.length === 1 && groupingSets[0].length === groupExprs.length;
 
     // HAVING, and QUALIFY (filters after the window functions: the grammar reads it as HAVING)
-    const havingAst = this.parsed.qualify ? undefined : ast.having;
+    const both = ast.having?.type === "binary_expr" && ast.having.operator === HAVING_THEN_QUALIFY ? ast.having : undefined;
+    const havingAst = both ? both.left : this.parsed.qualify ? undefined : ast.having;
     const having = havingAst ? requireBoolean(this.expr(havingAst, context("HAVING", true, false)), "HAVING", this.here(havingAst)) : undefined;
-    const qualifyAst = this.parsed.qualify ? ast.having : undefined;
+    const qualifyAst = both ? both.right : this.parsed.qualify ? ast.having : undefined;
     const qualify = qualifyAst ? requireBoolean(this.expr(qualifyAst, context("QUALIFY", true, true)), "QUALIFY", this.here(qualifyAst)) : undefined;
 
     // ORDER BY and DISTINCT ON: by output position or name, or any expression of the block

@@ -317,6 +317,33 @@ export const BY_ALL = "0";
  */
 export const DISTINCT_FROM_OPERATORS = { distinct: "!~*", notDistinct: "~*" } as const;
 
+/** What joins a HAVING's condition and the QUALIFY's after it into the one HAVING the grammar reads: `(having) #>> (qualify)`. */
+export const HAVING_THEN_QUALIFY = "#>>";
+
+/** The HAVING of the SELECT whose QUALIFY is tokens[at], or −1. */
+function havingBefore(tokens: readonly Token[], at: number): number {
+  for (let k = at - 1, depth = 0; k >= 0; k--) {
+    const t = tokens[k];
+    if (t.text === ")") depth++;
+    else if (t.text === "(" && depth-- === 0) return -1;
+    else if (depth === 0 && t.kind === "word" && ["SELECT", "UNION", "INTERSECT", "EXCEPT"].includes(t.text)) return -1;
+    else if (depth === 0 && t.kind === "word" && t.text === "HAVING") return k;
+  }
+  return -1;
+}
+
+/** The first token after the clause that starts at tokens[at]: the next clause of its SELECT, or where the SELECT ends. */
+function clauseEnd(tokens: readonly Token[], at: number): number {
+  let k = at + 1;
+  for (let depth = 0; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.text === "(") depth++;
+    else if (t.text === ")" && depth-- === 0) break;
+    else if (depth === 0 && (t.text === ";" || (t.kind === "word" && ["ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "INTERSECT", "EXCEPT"].includes(t.text)))) break;
+  }
+  return k;
+}
+
 /**
  * What GROUPING SETS (…) reaches the grammar as; the binder reads this call in GROUP BY only. An
  * empty set () in it reaches the grammar as '' (grouping by a constant is grouping by nothing).
@@ -506,6 +533,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     renamed.set(t.offset, as);
   };
   const setOps: SetOpToken[] = [];
+  /** The HAVINGs whose SELECT has a QUALIFY after them (the two reach the grammar as one HAVING). */
+  const havingsWithQualify = new Set<number>();
   /** Text put before a character of the query (the only rewrites that move text: see withInsertions). */
   const insertions: { at: number; text: string }[] = [];
   const starModifiers: StarModifier[] = [];
@@ -754,11 +783,22 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(next, "");
     }
     if (t.text === "QUALIFY") {
-      // The grammar has no QUALIFY: it reads HAVING, which the query may then not write itself
-      // (the binder reads every HAVING of such a query as a QUALIFY).
-      if (tokens.some((other) => other.kind === "word" && other.text === "HAVING")) throw new UnsupportedError("QUALIFY and HAVING in one query", tokenPosition(t));
-      blank(t, "HAVING");
-      qualify = true;
+      // The grammar has no QUALIFY. In a SELECT without HAVING it reads HAVING (the binder reads
+      // every HAVING of such a query as a QUALIFY); after one, both conditions reach the grammar
+      // as one HAVING, `(having) #>> (qualify)`, which the binder takes apart.
+      const having = havingBefore(tokens, i);
+      if (having < 0) {
+        blank(t, "HAVING");
+        qualify = true;
+      } else {
+        const between = tokens.slice(having, i).find((x) => x.kind === "word" && x.text === "WINDOW");
+        if (between) throw new UnsupportedError("a WINDOW clause between HAVING and QUALIFY", tokenPosition(between));
+        const end = clauseEnd(tokens, i);
+        if (having + 1 >= i || i + 1 >= end) throw new UserError(`syntax error at or near "${tokens[having + 1 >= i ? i : end]?.text ?? "end of input"}"`, tokenPosition(t));
+        insertions.push({ at: tokens[having + 1].offset, text: "(" }, { at: tokens[end - 1].end, text: ")" });
+        blank(t, `) ${HAVING_THEN_QUALIFY} (`);
+        havingsWithQualify.add(having);
+      }
     }
     if (t.text === "TRY_CAST" && next?.text === "(") {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
@@ -815,6 +855,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const swapped = [...chars.slice(tailStart, tailEnd), ...chars.slice(windowEnd, tailStart), ...chars.slice(start, windowEnd)];
     swapped.forEach((c, k) => (chars[start + k] = c));
   }
+  // A QUALIFY read as HAVING makes the binder read every HAVING as a QUALIFY: none may stand alone.
+  const lone = qualify ? tokens.findIndex((x, k) => x.kind === "word" && x.text === "HAVING" && !havingsWithQualify.has(k)) : -1;
+  if (lone >= 0) throw new UnsupportedError("HAVING in a statement where another SELECT has QUALIFY without HAVING", tokenPosition(tokens[lone]));
   const operands = parenthesizedOperands(tokens);
   operands.forEach(({ open, close }, n) => insertions.push({ at: tokens[open].offset, text: "SELECT * FROM " }, { at: tokens[close].end, text: ` AS ${OPERAND_ALIAS}${n}` }));
   const { text, originalOffset } = withInsertions(chars.join(""), insertions);

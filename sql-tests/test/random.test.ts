@@ -387,6 +387,7 @@ const groupedQuery = fc.oneof(
   fc.tuple(groupedAggregate, fc.integer({ min: 1, max: 12 })).map(([a, n]) => `SELECT r.k % 5 AS g, ${a} FROM r GROUP BY 1 HAVING count(*) > ${n}`),
   fc.tuple(predicate, fc.constantFrom("r.n DESC, r.k, r.d, r.v", "r.d NULLS FIRST, r.n, r.k, r.v")).map(([p, order]) => `SELECT DISTINCT ON (r.g) r.g, r.k, r.n FROM r WHERE ${p} ORDER BY r.g, ${order}`),
   fc.tuple(fc.integer({ min: 1, max: 3 }), predicate).map(([n, p]) => `SELECT r.g, r.k, r.n FROM r WHERE ${p} QUALIFY row_number() OVER (PARTITION BY r.g ORDER BY r.n DESC, r.k, r.d, r.v) <= ${n}`),
+  fc.tuple(groupedAggregate, fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 3 }), predicate).map(([a, h, n, p]) => `SELECT r.k % 6 AS g, ${a}, count(*) FROM r WHERE ${p} GROUP BY 1 HAVING count(*) > ${h} QUALIFY dense_rank() OVER (ORDER BY count(*) DESC) <= ${n}`),
 );
 
 describe("random grouping queries", () => {
