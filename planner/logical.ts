@@ -112,13 +112,27 @@ export type AggregateFunctionName =
   | "arg_min"
   | "arg_max"
   | "string_agg"
-  | "approx_count_distinct";
+  | "approx_count_distinct"
+  | "corr"
+  | "covar_pop"
+  | "covar_samp"
+  | "regr_slope"
+  | "regr_intercept"
+  | "regr_r2"
+  | "regr_avgx"
+  | "regr_avgy"
+  | "regr_sxx"
+  | "regr_syy"
+  | "regr_sxy";
 
 /**
  * Aggregates whose results over disjoint sets of rows merge into the result over their union by
  * the same function (a count's by a sum): they split into a partial and a final phase. The others
  * (the spread and the order statistics) see all of a group's rows in one place.
  */
+/** Aggregates of pairs of numbers (y, x): correlation, covariance and the least-squares line's figures. */
+export const STATISTICS_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy"]);
+
 /** Aggregates that give 0, not NULL, over no rows. */
 export const COUNTING_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["count", "approx_count_distinct"]);
 

@@ -214,6 +214,17 @@ const AGGREGATES: Record<string, string> = {
   approx_count_distinct: "approx_count_distinct",
   arg_min: "arg_min",
   arg_max: "arg_max",
+  corr: "corr",
+  covar_pop: "covar_pop",
+  covar_samp: "covar_samp",
+  regr_slope: "regr_slope",
+  regr_intercept: "regr_intercept",
+  regr_r2: "regr_r2",
+  regr_avgx: "regr_avgx",
+  regr_avgy: "regr_avgy",
+  regr_sxx: "regr_sxx",
+  regr_syy: "regr_syy",
+  regr_sxy: "regr_sxy",
 };
 
 /** std_dev and variance (functions_arithmetic.yaml) by their `distribution` option: SAMPLE unless it says POPULATION. */

@@ -20,6 +20,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
+import { STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
 import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
@@ -157,6 +158,7 @@ const AGGREGATE_NAMES = new Set([
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
+  "percentile_cont", "percentile_disc", ...STATISTICS_AGGREGATES,
 ]);
 
 class Binder {
@@ -1577,9 +1579,26 @@ class Binder {
       return { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) };
     }
     if (argAsts.length === 0) throw new UserError(`${name} needs an argument`, position);
+    if (name === "percentile_cont" || name === "percentile_disc") return this.percentile(name, ast, argAsts, inner, onlyWhere, position);
     const args = argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, inner) : onlyWhere(this.expr(a, inner))));
     const order = (ast.args?.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
     return aggregateOf(name, args, distinct, position, order);
+  }
+
+  /**
+   * `percentile_cont(q) WITHIN GROUP (ORDER BY x)` is quantile_cont(x, q), and _disc quantile_disc.
+   * Ordered DESC, an interpolated one is the fraction 1 − q from the bottom; a discrete one takes
+   * the value at q from the top, which for numbers is −quantile_disc(−x, q).
+   */
+  percentile(name: "percentile_cont" | "percentile_disc", ast: AstNode, argAsts: AstNode[], inner: ExprContext, onlyWhere: (e: Expr) => Expr, position: SourcePosition | undefined): Expr {
+    const ordering: AstNode[] = ast.within_group_orderby ?? [];
+    if (ordering.length !== 1 || argAsts.length !== 1) throw new UserError(`${name} takes a fraction and WITHIN GROUP (ORDER BY one value)`, position);
+    const value = onlyWhere(this.expr(ordering[0].expr, inner));
+    const fraction = fractionOf(this.expr(argAsts[0], inner), name, position);
+    if (String(ordering[0].type ?? "").toUpperCase() !== "DESC") return aggregateOf(name === "percentile_cont" ? "quantile_cont" : "quantile_disc", [value, fraction], false, position);
+    if (name === "percentile_cont") return aggregateOf("quantile_cont", [value, literal(1 - Number((fraction as { value: number }).value), type("fp64", false))], false, position);
+    if (!isNumeric(value.type)) throw new UnsupportedError(`percentile_disc WITHIN GROUP (ORDER BY … DESC) of ${typeName(value.type)}`, position);
+    return negate(aggregateOf("quantile_disc", [negate(value, position), fraction], false, position), position);
   }
 
   windowFunction(ast: AstNode, ctx: ExprContext): Expr {
@@ -1808,7 +1827,7 @@ function isStar(ast: AstNode): boolean {
 }
 
 /** Aggregates of a value and a second argument (the other value, or the quantile). */
-const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "quantile", "quantile_cont", "quantile_disc"]);
+const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "quantile", "quantile_cont", "quantile_disc", ...STATISTICS_AGGREGATES]);
 
 /** Aggregates whose result depends on the order of their rows: they take ORDER BY inside. */
 const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
@@ -1915,6 +1934,14 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     case "argmax":
     case "max_by":
       return agg("arg_max", withNullable(arg.type, true), [arg, orderable(args[1])]);
+  }
+  if (STATISTICS_AGGREGATES.has(name as AggregateFunctionName)) {
+    // Pairs of numbers, in DOUBLE; a pair with a NULL counts for nothing (DuckDB's).
+    const pair = args.map((a) => {
+      if (!isNumeric(a.type) && a.type.kind !== "null") throw new UserError(`${name} needs numbers, not ${typeName(a.type)}`, position);
+      return castTo(a, type("fp64"));
+    });
+    return agg(name as AggregateFunctionName, withNullable(type("fp64"), true), pair);
   }
   throw new UnsupportedError(`aggregate function ${name}`, position);
 }

@@ -6,6 +6,7 @@ import { UnsupportedError, UserError, type SourcePosition } from "../../common/e
 import type { Expr } from "../logical.ts";
 import { decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
+import { visitExpr } from "../plan-utils.ts";
 import { bitwise, call, castTo, isStringLiteral, unify } from "./operators.ts";
 
 export interface FunctionSite {
@@ -308,7 +309,11 @@ const chr: FunctionBinder = (args, site) => {
 /** typeof(x): the name of x's type, known when the plan is made (DuckDB's names; NULL's is `"NULL"`, quoted as DuckDB prints it). */
 const typeOf: FunctionBinder = (args, site) => {
   arity(args, site, 1);
-  return literal(args[0].type.kind === "null" ? '"NULL"' : typeName(args[0].type), type("string", false));
+  const name = literal(args[0].type.kind === "null" ? '"NULL"' : typeName(args[0].type), type("string", false));
+  // An aggregate or window function in the argument still makes the query aggregate (one row) or window as written.
+  let computes = false;
+  visitExpr(args[0], (e) => (computes ||= e.kind === "aggregate" || e.kind === "window"));
+  return computes ? call("coalesce", [name, castTo(args[0], type("string"))], type("string", false)) : name;
 };
 
 // ---------------------------------------------------------------- the table

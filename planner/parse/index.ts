@@ -305,6 +305,7 @@ interface Rewritten {
 const RENAMED_AGGREGATES = new Set([
   "MEDIAN", "MODE", "STDDEV", "STDDEV_SAMP", "STDDEV_POP", "VARIANCE", "VAR_SAMP", "VAR_POP", "BOOL_AND", "BOOL_OR",
   "QUANTILE", "QUANTILE_CONT", "QUANTILE_DISC", "ARG_MIN", "ARG_MAX", "ARGMIN", "ARGMAX", "MIN_BY", "MAX_BY", "APPROX_COUNT_DISTINCT",
+  "CORR", "COVAR_POP", "COVAR_SAMP", "REGR_SLOPE", "REGR_INTERCEPT", "REGR_R2", "REGR_AVGX", "REGR_AVGY", "REGR_SXX", "REGR_SYY", "REGR_SXY",
 ]);
 
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */

@@ -12,8 +12,10 @@ const DOUBLE_DIGITS = 12;
 function formatDouble(text: string): string {
   const n = Number(text);
   if (!Number.isFinite(n)) return text;
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return n.toFixed(1);
-  return String(Number(n.toPrecision(DOUBLE_DIGITS)));
+  // Rounded first: 131.99999999999997 (rows added in another order) prints as 132 does.
+  const rounded = Number(n.toPrecision(DOUBLE_DIGITS));
+  if (Number.isInteger(rounded) && Math.abs(rounded) < 1e15) return rounded.toFixed(1);
+  return String(rounded);
 }
 
 /** Every value of the result, row by row, as slt text. */

@@ -380,6 +380,7 @@ describe("random window queries", () => {
 const groupedAggregate = fc.constantFrom(
   "count(*)", "count(DISTINCT r.k)", "sum(r.v) FILTER (WHERE r.n > 50)", "median(r.n)", "quantile_disc(r.v, 0.25)", "string_agg(r.g, ',' ORDER BY r.g, r.n)",
   "avg(r.v)", "min(r.d)", "max(r.g)", "bool_or(r.n > 90)", "stddev_samp(r.n)", "count(DISTINCT r.g) FILTER (WHERE r.k > 5)",
+  "corr(r.n, r.v)", "regr_slope(r.v, r.n)", "covar_pop(r.k, r.n)", "percentile_cont(0.3) WITHIN GROUP (ORDER BY r.n)", "percentile_disc(0.5) WITHIN GROUP (ORDER BY r.v DESC)",
 );
 const groupedQuery = fc.oneof(
   fc.tuple(fc.constantFrom("r.g", "r.k % 4", "r.g, r.k % 2", "year(r.d)"), groupedAggregate, groupedAggregate, predicate).map(([keys, a, b, p]) => `SELECT ${keys}, ${a}, ${b} FROM r WHERE ${p} GROUP BY ${keys}`),
