@@ -156,14 +156,24 @@ function floatOperandType(a: SqlType, b: SqlType): SqlType {
   return a.kind !== "fp64" && b.kind !== "fp64" && (a.kind === "fp32" || b.kind === "fp32") ? type("fp32") : type("fp64");
 }
 
-/** `a op b` for + - * / // %, with DuckDB's result types. */
-export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
+/**
+ * The two operands of a binary operator as DuckDB meets them: an integer literal takes the other
+ * side's type where it fits, a string literal the other side's type when `takes` it, and NULL the
+ * other side's type (`nulls` when both are NULL).
+ */
+function meetOperands(a: Expr, b: Expr, takes: (t: SqlType) => boolean, nulls: SqlType, position: SourcePosition | undefined): [Expr, Expr] {
   let l = literalBeside(a, b.type);
   let r = literalBeside(b, a.type);
-  if (isStringLiteral(l) && isNumeric(r.type)) l = castTo(l, r.type, position);
-  if (isStringLiteral(r) && isNumeric(l.type)) r = castTo(r, l.type, position);
-  if (l.type.kind === "null") l = castTo(l, r.type.kind === "null" ? type("i32") : r.type);
+  if (isStringLiteral(l) && takes(r.type)) l = castTo(l, r.type, position);
+  if (isStringLiteral(r) && takes(l.type)) r = castTo(r, l.type, position);
+  if (l.type.kind === "null") l = castTo(l, r.type.kind === "null" ? nulls : r.type);
   if (r.type.kind === "null") r = castTo(r, l.type);
+  return [l, r];
+}
+
+/** `a op b` for + - * / // %, with DuckDB's result types. */
+export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
+  const [l, r] = meetOperands(a, b, isNumeric, type("i32"), position);
   const nullable = l.type.nullable || r.type.nullable;
 
   const temporal = (t: SqlType) => t.kind === "date" || t.kind === "timestamp_ns" || isTimestamp(t);
@@ -280,12 +290,7 @@ const BITWISE: Record<string, string> = { "&": "bitwise_and", "|": "bitwise_or",
 
 /** `a op b` for & | << >> and xor: integers in their common type (NULLs alone as BIGINT), as DuckDB computes them. */
 export function bitwise(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
-  let l = literalBeside(a, b.type);
-  let r = literalBeside(b, a.type);
-  if (isStringLiteral(l) && isInteger(r.type)) l = castTo(l, r.type, position);
-  if (isStringLiteral(r) && isInteger(l.type)) r = castTo(r, l.type, position);
-  if (l.type.kind === "null") l = castTo(l, r.type.kind === "null" ? type("i64") : r.type);
-  if (r.type.kind === "null") r = castTo(r, l.type);
+  const [l, r] = meetOperands(a, b, isInteger, type("i64"), position);
   if (!isInteger(l.type) || !isInteger(r.type)) throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
   const t = commonSupertype(l.type, r.type)!;
   return call(BITWISE[op], [castTo(l, t), castTo(r, t)], withNullable(t, l.type.nullable || r.type.nullable));
