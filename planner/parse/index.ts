@@ -138,7 +138,7 @@ function regroupAndOr(ast: AstNode): void {
 /**
  * What the grammar reads each operator it lacks as (it has none of DuckDB's power and bitwise
  * operators): one of its JSON operators, which the pre-pass refuses where a query writes them
- * (their characters ? # @ mean nothing else in DuckDB's SQL).
+ * (trustql reads no other operator of the characters ? # @).
  */
 const OPERATOR_STAND_INS: Record<string, string> = { "^": "#-", "**": "<@", "&": "?&", "|": "?|", "<<": "#>", ">>": "@>" };
 const STOOD_IN = new Map(Object.entries(OPERATOR_STAND_INS).map(([real, standIn]) => [standIn, real === "**" ? "^" : real]));
@@ -855,6 +855,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const [start, windowEnd, tailStart, tailEnd] = [tokens[first].offset, tokens[last].end, tokens[tail].offset, tokens[end - 1].end];
     const swapped = [...chars.slice(tailStart, tailEnd), ...chars.slice(windowEnd, tailStart), ...chars.slice(start, windowEnd)];
     swapped.forEach((c, k) => (chars[start + k] = c));
+    // Text to insert before a character that moved goes where it went (an operator's stand-in in either part).
+    const movedTo = (offset: number) =>
+      offset >= tailStart ? start + offset - tailStart : offset >= windowEnd ? start + tailEnd - tailStart + offset - windowEnd : start + tailEnd - windowEnd + offset - start;
+    for (const insertion of insertions) if (insertion.at >= start && insertion.at < tailEnd) insertion.at = movedTo(insertion.at);
   }
   // A QUALIFY read as HAVING makes the binder read every HAVING as a QUALIFY: none may stand alone.
   const lone = qualify ? tokens.findIndex((x, k) => x.kind === "word" && x.text === "HAVING" && !havingsWithQualify.has(k)) : -1;
