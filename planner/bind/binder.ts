@@ -30,7 +30,6 @@ import {
   exprChildren,
   exprKey,
   mapExpr,
-  freeColumns,
   outputColumns,
   visitExpr,
   windowKey,
