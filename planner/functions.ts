@@ -60,7 +60,7 @@ const OWN_SCALARS = new Set([
   "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
   "date_trunc", "date_diff", "date_sub", "make_date", "last_day", "dayname", "monthname",
   "epoch", "epoch_ms", "to_timestamp", "md5", "sha256", "ascii", "chr", "printf", "format",
-  "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "shift_left", "shift_right",
+  "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "shift_left", "shift_right", "trunc",
 ]);
 
 function signature(name: string, parts: string[]): string {

@@ -83,6 +83,7 @@ const SCALAR: Record<string, Render> = {
   round: call("round"),
   ceil: call("ceil"),
   floor: call("floor"),
+  trunc: call("trunc"),
   // functions_comparison.yaml
   equal: infix("="),
   not_equal: infix("<>"),

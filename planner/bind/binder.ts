@@ -157,7 +157,7 @@ const AGGREGATE_NAMES = new Set([
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
-  "percentile_cont", "percentile_disc", ...STATISTICS_AGGREGATES,
+  "percentile_cont", "percentile_disc", "count_if", ...STATISTICS_AGGREGATES,
 ]);
 
 class Binder {
@@ -1904,6 +1904,9 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     case "bool_and":
     case "bool_or":
       return agg(name, type("boolean"), [requireBoolean(arg, name, position)]);
+    case "count_if":
+      // DuckDB's: the sum of its condition as 0 or 1 (NULL over no rows or only NULLs, as a sum).
+      return aggregateOf("sum", [castTo(requireBoolean(arg, name, position), type("i32"))], distinct, position);
     case "stddev":
     case "stddev_samp":
     case "stddev_pop":

@@ -112,6 +112,15 @@ const ceilOrFloor =
     return call(fn, [x], withNullable(result, x.type.nullable));
   };
 
+/** trunc(x): toward zero, in x's type (a decimal keeps no digits after the point; an integer is itself). */
+const trunc: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  const x = number(args[0], site);
+  if (isInteger(x.type)) return x;
+  const result = x.type.kind === "decimal" ? decimal(x.type.precision!, 0) : x.type;
+  return call("trunc", [x], withNullable(result, x.type.nullable));
+};
+
 /** A function of doubles to a double. */
 const ofDoubles =
   (fn: string, count: number): FunctionBinder =>
@@ -324,6 +333,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["ceil", ceilOrFloor("ceil")],
   ["ceiling", ceilOrFloor("ceil")],
   ["floor", ceilOrFloor("floor")],
+  ["trunc", trunc],
   ["sqrt", ofDoubles("sqrt", 1)],
   ["exp", ofDoubles("exp", 1)],
   ["ln", ofDoubles("ln", 1)],
