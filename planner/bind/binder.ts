@@ -130,8 +130,13 @@ interface SetOperator {
   readonly position: SourcePosition | undefined;
 }
 
-/** Clauses that may name a select item by its alias (see columnReference): the select list (and ORDER BY) too. */
-const ALIAS_CLAUSES = new Set(["SELECT", "WHERE", "HAVING", "QUALIFY"]);
+/** What a window function's arguments, PARTITION BY and ORDER BY are bound in. */
+const WINDOW_FUNCTION_CLAUSE = "a window function";
+/**
+ * Clauses that may name a select item by its alias (see columnReference): the select list (and
+ * ORDER BY) too; and, as in DuckDB, a window function's arguments and keys, not an aggregate's.
+ */
+const ALIAS_CLAUSES = new Set(["SELECT", "WHERE", "HAVING", "QUALIFY", WINDOW_FUNCTION_CLAUSE]);
 
 /** Makes fresh column ids; one per planned query, so ids never collide within a plan. */
 export class ColumnIds {
@@ -1078,9 +1083,9 @@ class Binder {
     if (typeof column !== "string") throw new UnsupportedError("this kind of column reference", position);
     if (ast.collate?.collate) throw new UnsupportedError("COLLATE", position);
     const found = ctx.scope.resolve(qualifier, column, position);
-    // As in DuckDB, the select list, WHERE, HAVING and QUALIFY may name a select item by its alias
-    // where no column has that name (the item is computed again there; an alias may name
-    // another, not itself).
+    // As in DuckDB, the select list, WHERE, HAVING, QUALIFY and window functions may name a select
+    // item by its alias where no column has that name (the item is computed again there; an alias
+    // may name another, not itself).
     const alias = !found && !qualifier && ALIAS_CLAUSES.has(ctx.clause) ? ctx.selectAliases?.get(column.toLowerCase()) : undefined;
     if (alias) {
       const others = new Map(ctx.selectAliases);
@@ -1609,7 +1614,7 @@ class Binder {
     if (typeof written === "string" && !spec) throw new UserError(`unknown window ${written}`, position);
     if (!spec) throw new UnsupportedError("this OVER clause", position);
     const ws = spec.window_specification ?? {};
-    const inner: ExprContext = { ...ctx, windows: false, clause: "a window function" };
+    const inner: ExprContext = { ...ctx, windows: false, clause: WINDOW_FUNCTION_CLAUSE };
     // The pre-pass has the grammar read PARTITION BY keys as the first ORDER BY keys (partitionKeyCount).
     const keys = partitionKeyCount(ast) || partitionKeyCount(spec);
     const ordering: AstNode[] = ws.orderby ?? [];
