@@ -91,6 +91,7 @@ export function parseSql(sql: string): ParsedQuery {
   regroupAndOr(ast);
   annotate(ast, tokens, rewritten);
   regroupOperators(ast);
+  liftParenthesizedNots(ast);
   return { sql, tokens, ast, starModifiers: rewritten.starModifiers, byAll: rewritten.byAll > 0, qualify: rewritten.qualify };
 }
 
@@ -250,6 +251,34 @@ function regroupOperators(ast: AstNode): void {
     for (const mark of Object.getOwnPropertySymbols(node)) delete node[mark];
     Object.assign(node, regrouped, held);
     for (const mark of Object.getOwnPropertySymbols(regrouped)) node[mark] = regrouped[mark];
+  };
+  visit(ast);
+}
+
+/**
+ * `NOT (x) IN (…)`, `NOT (a, b) = …`, `NOT (x) + 1 > 2`: NOT binds looser than every operator
+ * but AND and OR, but the grammar reads `NOT (…)` before another operator as a call of NOT, the
+ * operand of that operator. Each such call goes up to where NOT belongs, over the whole
+ * expression it began (up to an AND, an OR, or what is not an operator).
+ */
+function liftParenthesizedNots(ast: AstNode): void {
+  const LIFTED = Symbol("liftedNot");
+  const isNotCall = (n: AstNode) => n?.type === "function" && n.name?.name?.length === 1 && String(n.name.name[0].value).toUpperCase() === "NOT" && !n.over && Array.isArray(n.args?.value) && n.args.value.length > 0;
+  const seen = new Set<AstNode>();
+  const visit = (node: AstNode): void => {
+    if (!node || typeof node !== "object" || seen.has(node)) return;
+    seen.add(node);
+    for (const value of Object.values(node)) visit(value);
+    if (node.type !== "binary_expr" || node.operator === "AND" || node.operator === "OR" || node.parentheses) return;
+    const left = node.left;
+    let operand: AstNode;
+    if (isNotCall(left)) operand = left.args.value.length === 1 ? { ...left.args.value[0], parentheses: true } : { type: "expr_list", value: left.args.value, parentheses: true };
+    else if (left?.[LIFTED]) operand = left.expr;
+    else return;
+    const inner = { ...node, left: operand };
+    for (const key of Object.keys(node)) delete node[key];
+    Object.assign(node, { type: "unary_expr", operator: "NOT", expr: inner, ...(inner.loc ? { loc: inner.loc } : {}) });
+    node[LIFTED] = true;
   };
   visit(ast);
 }
