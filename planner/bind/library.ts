@@ -319,10 +319,13 @@ const chr: FunctionBinder = (args, site) => {
 const typeOf: FunctionBinder = (args, site) => {
   arity(args, site, 1);
   const name = literal(args[0].type.kind === "null" ? '"NULL"' : typeName(args[0].type), type("string", false));
-  // An aggregate or window function in the argument still makes the query aggregate (one row) or window as written.
-  let computes = false;
-  visitExpr(args[0], (e) => (computes ||= e.kind === "aggregate" || e.kind === "window"));
-  return computes ? call("coalesce", [name, castTo(args[0], type("string"))], type("string", false)) : name;
+  // An aggregate in the argument still makes the query aggregate (a row per group), as in DuckDB,
+  // which computes nothing of the argument (its overflow is no error): a count(*) stands in.
+  let aggregates = false;
+  visitExpr(args[0], (e) => (aggregates ||= e.kind === "aggregate"));
+  if (!aggregates) return name;
+  const count: Expr = { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) };
+  return call("coalesce", [name, castTo(count, type("string"))], type("string", false));
 };
 
 // ---------------------------------------------------------------- the table
