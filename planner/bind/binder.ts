@@ -59,6 +59,7 @@ import {
   call,
   caseExpr,
   castTo,
+  countStar,
   coalesce,
   compare,
   isStringLiteral,
@@ -1580,7 +1581,7 @@ class Binder {
       if (name !== "count") throw new UserError(`${name}(*) is not a function; only count(*) is`, position);
       if (distinct) throw new UserError("count(DISTINCT *) is not a function", position);
       if (filter) return aggregateOf("count", [onlyWhere(literal(true, type("boolean", false)))], false, position);
-      return { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) };
+      return countStar();
     }
     if (argAsts.length === 0) throw new UserError(`${name} needs an argument`, position);
     if (name === "percentile_cont" || name === "percentile_disc") return this.percentile(name, ast, argAsts, inner, onlyWhere, position);
@@ -1633,7 +1634,7 @@ class Binder {
     if (aggregateIsDistinct(ast)) throw new UnsupportedError("DISTINCT in a window function", position);
     const aggregate =
       argAsts.length === 1 && isStar(argAsts[0])
-        ? ({ kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) } as Expr)
+        ? countStar()
         : aggregateOf(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), false, position);
     if (aggregate.kind === "aggregate" && aggregate.call.order) throw new UnsupportedError(`${name} over a window`, position);
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an

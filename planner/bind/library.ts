@@ -7,7 +7,7 @@ import type { Expr } from "../logical.ts";
 import { decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
 import { visitExpr } from "../plan-utils.ts";
-import { bitwise, call, castTo, isStringLiteral, unify } from "./operators.ts";
+import { bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
 
 export interface FunctionSite {
   readonly name: string;
@@ -324,8 +324,7 @@ const typeOf: FunctionBinder = (args, site) => {
   let aggregates = false;
   visitExpr(args[0], (e) => (aggregates ||= e.kind === "aggregate"));
   if (!aggregates) return name;
-  const count: Expr = { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: type("i64", false) }, type: type("i64", false) };
-  return call("coalesce", [name, castTo(count, type("string"))], type("string", false));
+  return call("coalesce", [name, castTo(countStar(), type("string"))], type("string", false));
 };
 
 // ---------------------------------------------------------------- the table

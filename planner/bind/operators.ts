@@ -131,6 +131,12 @@ export function requireBoolean(e: Expr, what: string, position: SourcePosition |
   throw new UserError(`${what} must be BOOLEAN, not ${typeName(e.type)}`, position);
 }
 
+/** count(*): every row counted, never NULL. */
+export function countStar(): Expr & { kind: "aggregate" } {
+  const t = type("i64", false);
+  return { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: t }, type: t };
+}
+
 export function and(args: Expr[]): Expr {
   if (args.length === 1) return args[0];
   return call("and", args, type("boolean", anyNullable(args)));

@@ -35,7 +35,7 @@ import {
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
-import { and, call, caseExpr, castTo, compare, isNull, or } from "./operators.ts";
+import { and, call, caseExpr, castTo, compare, countStar, isNull, or } from "./operators.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
 import { correlationPairs, freshCopy, keyGroups, pullCorrelated, valuesOverNoRows } from "./correlation.ts";
 import { lateralJoin } from "./lateral.ts";
@@ -166,7 +166,7 @@ function notInJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): LogicalPla
     input: copy,
     groups: [],
     measures: [
-      { column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } },
+      { column: rows, call: countStar().call },
       { column: nonNull, call: { fn: "count", args: [columnRef(copiedTarget)], distinct: false, type: nonNull.type } },
     ],
     phase: "single",
@@ -222,7 +222,7 @@ function markJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: Log
   const countOf = (input: LogicalPlan, measures: Measure[]): LogicalPlan => ({ kind: "aggregate", input, groups: [], measures, phase: "single" });
   const zero = literal(0n, type("i64", false));
   if (sub.op === "exists") {
-    const counted = countOf(sub.plan, [{ column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } }]);
+    const counted = countOf(sub.plan, [{ column: rows, call: countStar().call }]);
     return { plan: { kind: "join", joinType: "inner", left: plan, right: counted, condition: undefined }, value: compare("gt", columnRef(rows), zero, undefined) };
   }
   const needle = sub.needle!;
@@ -232,7 +232,7 @@ function markJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: Log
   const copy = freshCopy(sub.plan, ids);
   const nonNull = ids.column("subquery_non_null", type("i64", false));
   const counts = countOf(copy, [
-    { column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } },
+    { column: rows, call: countStar().call },
     { column: nonNull, call: { fn: "count", args: [columnRef(outputColumns(copy)[0])], distinct: false, type: nonNull.type } },
   ]);
   const counted: LogicalPlan = { kind: "join", joinType: "inner", left: plan, right: counts, condition: undefined };
@@ -271,7 +271,7 @@ function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): {
     if (!found) {
       // Correlated otherwise than by equalities: whether its row count per outer row is above 0.
       const rows = ids.column("subquery_rows", type("i64", false));
-      const counted: LogicalPlan = { kind: "aggregate", input: stripProjection(sub.plan), groups: [], measures: [{ column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } }], phase: "single" };
+      const counted: LogicalPlan = { kind: "aggregate", input: stripProjection(sub.plan), groups: [], measures: [{ column: rows, call: countStar().call }], phase: "single" };
       const joined = oneRowPerOuterRow(plan, { ...sub, op: "scalar", plan: counted }, ids);
       return joined && { plan: joined.plan, value: compare("gt", joined.value, literal(0n, type("i64", false)), undefined) };
     }
@@ -301,7 +301,7 @@ function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): {
     input: copy,
     groups: counted.groups,
     measures: [
-      { column: rows, call: { fn: "count", args: [], distinct: false, type: rows.type } },
+      { column: rows, call: countStar().call },
       { column: nonNull, call: { fn: "count", args: [inCopy(element)], distinct: false, type: nonNull.type } },
     ],
     phase: "single",

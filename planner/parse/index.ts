@@ -95,6 +95,16 @@ export function parseSql(sql: string): ParsedQuery {
   return { sql, tokens, ast, starModifiers: rewritten.starModifiers, byAll: rewritten.byAll > 0, qualify: rewritten.qualify };
 }
 
+/**
+ * Gives `node` other contents, its keys and marks (symbols), in place: it keeps its identity and
+ * its place in its parent (the passes after parsing regroup subtrees so).
+ */
+function overwrite(node: AstNode, contents: AstNode): void {
+  for (const key of Object.keys(node)) delete node[key];
+  for (const mark of Object.getOwnPropertySymbols(node)) delete node[mark];
+  Object.assign(node, contents);
+}
+
 const isAndOr = (node: AstNode): boolean => node?.type === "binary_expr" && (node.operator === "AND" || node.operator === "OR");
 
 /**
@@ -127,8 +137,7 @@ function regroupAndOr(ast: AstNode): void {
       const regrouped = join(disjuncts.map((conjuncts) => join(conjuncts, "AND")), "OR");
       // The node keeps its identity (and its parentheses, and its place in its parent).
       const { parentheses, loc } = node;
-      for (const key of Object.keys(node)) delete node[key];
-      Object.assign(node, regrouped, parentheses ? { parentheses } : {}, loc ? { loc } : {});
+      overwrite(node, { ...regrouped, ...(parentheses ? { parentheses } : {}), ...(loc ? { loc } : {}) });
       return;
     }
     for (const value of Object.values(node)) visit(value);
@@ -245,12 +254,10 @@ function regroupOperators(ast: AstNode): void {
     };
     const regrouped = expression(0);
     invariant(at === items.length, "a chain of operators read whole");
-    // The node keeps its identity, its place in its parent, and what else it holds (parentheses, a subscript).
+    // The node keeps what else it holds (parentheses, a subscript); its marks are the regrouped top's.
     const { type: _type, operator: _operator, left: _left, right: _right, expr: _expr, ...held } = node;
-    for (const key of Object.keys(node)) delete node[key];
-    for (const mark of Object.getOwnPropertySymbols(node)) delete node[mark];
-    Object.assign(node, regrouped, held);
-    for (const mark of Object.getOwnPropertySymbols(regrouped)) node[mark] = regrouped[mark];
+    for (const mark of Object.getOwnPropertySymbols(held)) delete held[mark];
+    overwrite(node, { ...regrouped, ...held });
   };
   visit(ast);
 }
@@ -276,9 +283,7 @@ function liftParenthesizedNots(ast: AstNode): void {
     else if (left?.[LIFTED]) operand = left.expr;
     else return;
     const inner = { ...node, left: operand };
-    for (const key of Object.keys(node)) delete node[key];
-    Object.assign(node, { type: "unary_expr", operator: "NOT", expr: inner, ...(inner.loc ? { loc: inner.loc } : {}) });
-    node[LIFTED] = true;
+    overwrite(node, { type: "unary_expr", operator: "NOT", expr: inner, ...(inner.loc ? { loc: inner.loc } : {}), [LIFTED]: true });
   };
   visit(ast);
 }
@@ -356,20 +361,26 @@ function havingBefore(tokens: readonly Token[], at: number): number {
     const t = tokens[k];
     if (t.text === ")") depth++;
     else if (t.text === "(" && depth-- === 0) return -1;
-    else if (depth === 0 && t.kind === "word" && ["SELECT", "UNION", "INTERSECT", "EXCEPT"].includes(t.text)) return -1;
+    else if (depth === 0 && t.kind === "word" && (t.text === "SELECT" || SET_OPERATION_WORDS.has(t.text))) return -1;
     else if (depth === 0 && t.kind === "word" && t.text === "HAVING") return k;
   }
   return -1;
 }
 
-/** The first token after the clause that starts at tokens[at]: the next clause of its SELECT, or where the SELECT ends. */
-function clauseEnd(tokens: readonly Token[], at: number): number {
+/** Words that begin a clause after QUALIFY, or another SELECT. */
+const AFTER_QUALIFY_WORDS = new Set(["ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "INTERSECT", "EXCEPT"]);
+
+/**
+ * The first token after what starts at tokens[at], up to one of `stops` outside parentheses, a
+ * `;`, or the parenthesis that closes its SELECT.
+ */
+function clauseEnd(tokens: readonly Token[], at: number, stops: ReadonlySet<string>): number {
   let k = at + 1;
   for (let depth = 0; k < tokens.length; k++) {
     const t = tokens[k];
     if (t.text === "(") depth++;
     else if (t.text === ")" && depth-- === 0) break;
-    else if (depth === 0 && (t.text === ";" || (t.kind === "word" && ["ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "INTERSECT", "EXCEPT"].includes(t.text)))) break;
+    else if (depth === 0 && (t.text === ";" || (t.kind === "word" && stops.has(t.text)))) break;
   }
   return k;
 }
@@ -616,12 +627,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
     if (standIn !== undefined) {
       // The grammar lacks the operator: it reads one of JSON's, which regroupOperators turns back.
-      if (t.text.length === standIn.length) blank(t, standIn);
-      else {
-        blank(t, "");
-        insertions.push({ at: t.offset, text: standIn.slice(0, standIn.length - t.text.length) });
-        chars[t.offset] = standIn[standIn.length - 1];
-      }
+      // Every stand-in is two characters: a one-character operator gets its first inserted before it.
+      if (t.text.length === 1) insertions.push({ at: t.offset, text: standIn[0] });
+      blank(t, standIn.slice(-t.text.length));
       continue;
     }
     if (t.kind !== "word") continue;
@@ -823,7 +831,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       } else {
         const between = tokens.slice(having, i).find((x) => x.kind === "word" && x.text === "WINDOW");
         if (between) throw new UnsupportedError("a WINDOW clause between HAVING and QUALIFY", tokenPosition(between));
-        const end = clauseEnd(tokens, i);
+        const end = clauseEnd(tokens, i, AFTER_QUALIFY_WORDS);
         if (having + 1 >= i || i + 1 >= end) throw new UserError(`syntax error at or near "${tokens[having + 1 >= i ? i : end]?.text ?? "end of input"}"`, tokenPosition(t));
         insertions.push({ at: tokens[having + 1].offset, text: "(" }, { at: tokens[end - 1].end, text: ")" });
         blank(t, `) ${HAVING_THEN_QUALIFY} (`);
@@ -874,13 +882,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   for (const { first, last } of windowClauses) {
     const tail = last + 1;
     if (!(tokens[tail]?.kind === "word" && ["QUALIFY", "ORDER", "LIMIT", "OFFSET", "FETCH"].includes(tokens[tail].text))) continue;
-    let end = tail;
-    for (let depth = 0; end < tokens.length; end++) {
-      const x = tokens[end];
-      if (x.text === "(") depth++;
-      else if (x.text === ")" && depth-- === 0) break;
-      else if (depth === 0 && (x.text === ";" || (x.kind === "word" && ["UNION", "INTERSECT", "EXCEPT"].includes(x.text)))) break;
-    }
+    const end = clauseEnd(tokens, tail, SET_OPERATION_WORDS);
     const [start, windowEnd, tailStart, tailEnd] = [tokens[first].offset, tokens[last].end, tokens[tail].offset, tokens[end - 1].end];
     const swapped = [...chars.slice(tailStart, tailEnd), ...chars.slice(windowEnd, tailStart), ...chars.slice(start, windowEnd)];
     swapped.forEach((c, k) => (chars[start + k] = c));
