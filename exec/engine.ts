@@ -12,6 +12,7 @@ import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { quoteString } from "./substrait/literals.ts";
+import { keyRangesCondition, type KeyRanges } from "./stages/ranges.ts";
 import { columnTypeFromDuckdb, duckdbTypeFromSubstrait } from "./types.ts";
 
 export interface EngineOptions {
@@ -165,10 +166,14 @@ export class LocalEngine {
    * Registers parquet files whose columns the caller already knows (a dataset's chunks, from its
    * manifest): nothing is read until a plan runs.
    */
-  registerParquetAs(names: string[], files: string[], columns: TableColumn[], rowCount: number): void {
+  registerParquetAs(names: string[], files: string[], columns: TableColumn[], rowCount: number, within?: KeyRanges): void {
     this.#assertOpen();
     if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
-    this.#tables.add({ names, files, columns, rowCount });
+    const keyed = within && columns.find((c) => c.name === within.column);
+    invariant(!within || keyed, `key ranges of ${names.join(".")} name no column of it`);
+    // Only the rows of those keys: the plan reads the files through a filter DuckDB pushes into the scan.
+    const from = keyed ? `(SELECT * FROM ${parquetScan(files)} WHERE ${keyRangesCondition(within!, keyed.type)})` : undefined;
+    this.#tables.add({ names, files, columns, rowCount, ...(from ? { from } : {}) });
   }
 
   /** Forgets every registered table and drops loaded rows: the engine is as if newly opened. */

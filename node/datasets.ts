@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { UserError } from "../common/errors.ts";
 import { decodeCanonical, encode } from "../ledger/encoding/index.ts";
 import { DatasetManifest } from "../ledger/schema.ts";
-import { MemoryCatalog, isHeldEverywhere, type Catalog, type CatalogTable } from "../planner/catalog.ts";
-import { catalogTables, readManifest } from "./manifest.ts";
+import { MemoryCatalog, type Catalog, type CatalogTable } from "../planner/catalog.ts";
+import { catalogTables, placedHolders, readManifest } from "./manifest.ts";
 
 /** The largest chunk a node takes in one upload. */
 export const MAX_CHUNK_BYTES = 512 << 20;
@@ -35,10 +35,8 @@ export class DatasetStore {
   readonly #datasets = new Map<string, RecordedDataset>();
   /** Each dataset's tables as the planner sees them (a manifest never changes once recorded). */
   readonly #catalogTables = new Map<string, CatalogTable[]>();
-  /** The chunks of the recorded datasets' tables every node holds (isHeldEverywhere). */
-  #everywhereChunks = new Set<string>();
-  /** Every chunk of the recorded datasets (the newest manifest per name). */
-  #referenced = new Set<string>();
+  /** Every chunk of the recorded datasets (the newest manifest per name), with its table's row count and its dataset's manifest. */
+  #referenced = new Map<string, { rows: number; manifest: DatasetManifest }>();
   /** Chunks of a dataset version replaced since this store opened that no recorded dataset holds. */
   readonly #orphaned = new Set<string>();
   /**
@@ -79,7 +77,18 @@ export class DatasetStore {
 
   /** Every chunk a recorded dataset's tables hold. */
   referencedChunks(): ReadonlySet<string> {
-    return this.#referenced;
+    return new Set(this.#referenced.keys());
+  }
+
+  /** Whether a recorded dataset's table holds the chunk. */
+  isRecorded(hash: string): boolean {
+    return this.#referenced.has(hash);
+  }
+
+  /** The nodes a recorded chunk was placed on, nearest its hash first (none for a chunk no recorded dataset holds). */
+  placedOn(hash: string): string[] {
+    const owner = this.#referenced.get(hash);
+    return owner ? placedHolders(hash, owner.rows, owner.manifest) : [];
   }
 
   /**
@@ -125,22 +134,12 @@ export class DatasetStore {
     this.#datasets.set(dataset.manifest.name, dataset);
     this.#catalogTables.set(dataset.manifest.name, catalogTables(dataset.manifest));
     // From every recorded dataset again: a replaced version's chunks belong to none.
-    const [referenced, everywhere] = [new Set<string>(), new Set<string>()];
+    const referenced = new Map<string, { rows: number; manifest: DatasetManifest }>();
     for (const { manifest } of this.#datasets.values()) {
-      for (const table of readManifest(manifest)) {
-        for (const chunk of table.chunks) {
-          referenced.add(chunk.hash);
-          if (isHeldEverywhere({ rowCount: table.rows })) everywhere.add(chunk.hash);
-        }
-      }
+      for (const table of readManifest(manifest)) for (const chunk of table.chunks) referenced.set(chunk.hash, { rows: table.rows, manifest });
     }
-    [this.#referenced, this.#everywhereChunks] = [referenced, everywhere];
-    for (const hash of referenced) this.#unrecorded.delete(hash);
-  }
-
-  /** Whether the chunk belongs to a recorded table that every node holds. */
-  isHeldEverywhere(hash: string): boolean {
-    return this.#everywhereChunks.has(hash);
+    this.#referenced = referenced;
+    for (const hash of referenced.keys()) this.#unrecorded.delete(hash);
   }
 
   get(name: string): RecordedDataset | undefined {

@@ -5,7 +5,7 @@
 import { UserError } from "../common/errors.ts";
 import type { Chunk } from "../exec/chunks/index.ts";
 import type { PlacedTable } from "../exec/stages/index.ts";
-import { columnRangeFromStats, copiesHeld, type CatalogTable, type ColumnRange } from "../planner/catalog.ts";
+import { clusteredColumns, columnRangeFromStats, copiesHeld, type CatalogTable, type ColumnRange } from "../planner/catalog.ts";
 import { NamedStruct } from "../proto/index.ts";
 import type { DatasetManifest } from "../ledger/schema.ts";
 import { chunkHolders, member, type Member } from "../shuffle/index.ts";
@@ -96,7 +96,7 @@ export function readManifest(manifest: DatasetManifest): ReadTable[] {
 }
 
 export function catalogTables(manifest: DatasetManifest): CatalogTable[] {
-  return readManifest(manifest).map((t) => ({ names: t.names, schema: t.schema, rowCount: t.rows, columnRanges: columnRanges(t) }));
+  return readManifest(manifest).map((t) => ({ names: t.names, schema: t.schema, rowCount: t.rows, columnRanges: columnRanges(t), clustered: clusteredColumns(t.schema, t.chunks) }));
 }
 
 /** Each numeric or date column's range over all the table's chunks (for the planner's estimates). */

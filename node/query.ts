@@ -113,6 +113,8 @@ export class QueryService {
   readonly #validatorKeys: ReadonlySet<string>;
   /** The receiving tasks of the runs this node takes part in, and the sending side of its tasks. */
   readonly #host: ExchangeHost;
+  /** Chunks being fetched for tasks, by hash. */
+  readonly #fetching = new Map<string, Promise<boolean>>();
 
   constructor(options: {
     self: string;
@@ -208,17 +210,20 @@ export class QueryService {
   }
 
   /**
-   * Runs a task here, over chunks this node holds and rows that came to its exchanges. Chunks of
-   * a table every node holds that this one lacks (it joined after the table was added, or is
-   * still fetching it) are fetched from its peers first: only those of recorded tables, so a
-   * task cannot have a node fetch whatever it names.
+   * Runs a task here, over chunks this node holds and rows that came to its exchanges. Chunks
+   * of the tables its task reads whole that this node lacks (a table every node holds, which it
+   * joined after or is still fetching; one read by key range, placed elsewhere) are fetched from
+   * its peers first, and kept: only those of recorded tables, so a task cannot have a node
+   * fetch whatever it names.
    */
   async runTask(task: Task): Promise<TaskResult> {
     const lacking = (scan: Task["scans"][number]) => scan.chunks.filter((hash) => !this.#datasets.hasChunk(hash));
-    const fetching = task.scans.filter((scan) => scan.everywhere).flatMap(lacking).filter((hash) => this.#datasets.isHeldEverywhere(hash));
+    const fetching = task.scans.filter((scan) => scan.whole).flatMap(lacking).filter((hash) => this.#datasets.isRecorded(hash));
     if (fetching.length > 0) {
       const peers = await this.#network.peersServing(PROTOCOLS.task);
-      for (const hash of fetching) await this.#fetchChunk(hash, peers);
+      // Where it was placed first, then any peer (a holder may be gone, and another has it since).
+      const sources = (hash: string) => [...new Set([...this.#datasets.placedOn(hash).filter((p) => peers.includes(p)), ...peers])];
+      await Promise.all(fetching.map((hash) => this.#fetchOnce(hash, sources(hash))));
     }
     const missing = task.scans.flatMap(lacking);
     if (missing.length > 0) throw new TaskDeclinedError(`this node does not hold ${missing.length} of the task's chunks (${missing[0].slice(0, 12)}…)`, missing);
@@ -396,7 +401,18 @@ export class QueryService {
     return new WorkerUnavailableError(`node ${peer.slice(-8)} sent ${what}`);
   }
 
+  /** #fetchChunk, shared by the tasks that need the chunk at once. */
+  #fetchOnce(hash: string, holders: readonly string[]): Promise<boolean> {
+    let fetching = this.#fetching.get(hash);
+    if (!fetching) {
+      fetching = this.#fetchChunk(hash, holders).finally(() => this.#fetching.delete(hash));
+      this.#fetching.set(hash, fetching);
+    }
+    return fetching;
+  }
+
   /** Fetches a chunk from its holders into this node's store; false if none sent it. */
+
   async #fetchChunk(hash: string, holders: readonly string[]): Promise<boolean> {
     for (const holder of holders) {
       if (holder === this.#self) continue;

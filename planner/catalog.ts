@@ -12,6 +12,11 @@ export interface CatalogTable {
   rowCount?: number;
   /** Per column name: its smallest and largest values, where statistics give them (for estimates only). */
   columnRanges?: Readonly<Record<string, ColumnRange>>;
+  /**
+   * Columns the table's chunks are clustered on (see clusteredColumns): a join on one of them
+   * can read the other side's chunks by key range where the rows are, instead of moving rows.
+   */
+  clustered?: readonly string[];
 }
 
 /**
@@ -57,6 +62,80 @@ export function columnRangeFromStats(type: Type | undefined, parts: Iterable<{ m
   }
   // A value that did not parse made its bound NaN: no range rather than a wrong one.
   return Number.isFinite(min) && Number.isFinite(max) && min <= max ? { min, max } : undefined;
+}
+
+/** A column's statistics in one chunk: DuckDB's text of its smallest and largest value, and its NULLs. */
+export interface PartStats {
+  min: string | null;
+  max: string | null;
+  nullCount: number;
+}
+
+/**
+ * The range of key values a chunk of `rows` rows may hold in a column, for choosing which chunks
+ * a join reads: null when every value is NULL (an equality meets nothing there), "unknown" when
+ * the statistics do not say (it may hold any key). Integers and dates only: their statistics
+ * compare exactly as the values do (a bound rounded to a double stays on its side of another).
+ */
+function keyRange(type: Type | undefined, stats: PartStats | undefined, rows: number): ColumnRange | null | "unknown" {
+  if (!isRangeKeyType(type)) return "unknown";
+  if (stats && stats.nullCount >= rows) return null;
+  if (!stats || stats.min === null || stats.max === null) return "unknown";
+  return columnRangeFromStats(type, [stats]) ?? "unknown";
+}
+
+/** Types whose chunk statistics can place a join key (keyRange). */
+export function isRangeKeyType(type: Type | undefined): boolean {
+  return !!type && !!(type.i8 || type.i16 || type.i32 || type.i64 || type.date);
+}
+
+/**
+ * On average a chunk's key range meets at most this many chunks' (itself and the neighbours
+ * sharing a boundary key) when a table is clustered on the key, and at most half of them.
+ */
+export const CLUSTERED_MAX_OVERLAP = 3;
+
+/**
+ * The integer and date columns a table's chunks are clustered on: each chunk's range of the
+ * column meets few others' (rows sorted or loaded in key order, as a primary key usually is),
+ * so that a read of the chunks holding some keys reads few of them.
+ */
+export function clusteredColumns(schema: NamedStruct, chunks: readonly { rows: number; stats: Readonly<Record<string, PartStats>> }[]): string[] {
+  return schema.names.filter((name, i) => {
+    const type = schema.struct?.types[i];
+    if (!isRangeKeyType(type)) return false;
+    const ranges: ColumnRange[] = [];
+    for (const chunk of chunks) {
+      const range = keyRange(type, chunk.stats[name], chunk.rows);
+      if (range === "unknown") return false;
+      if (range) ranges.push(range);
+    }
+    const overlap = meanOverlap(ranges);
+    return overlap <= CLUSTERED_MAX_OVERLAP && overlap <= ranges.length / 2;
+  });
+}
+
+/** How many of `ranges` (itself included) each one meets, on average. */
+function meanOverlap(ranges: readonly ColumnRange[]): number {
+  if (ranges.length <= 1) return ranges.length;
+  const mins = ranges.map((r) => r.min).sort((a, b) => a - b);
+  const maxes = ranges.map((r) => r.max).sort((a, b) => a - b);
+  // Those meeting [min, max]: every range starting at or before max, but for those ending before min.
+  let total = 0;
+  for (const r of ranges) total += countBelow(mins, r.max, true) - countBelow(maxes, r.min, false);
+  return total / ranges.length;
+}
+
+/** How many values of `sorted` are below `value` (or equal to it, when `inclusive`). */
+function countBelow(sorted: readonly number[], value: number, inclusive: boolean): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < value || (inclusive && sorted[mid] === value)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 export interface Catalog {

@@ -16,6 +16,7 @@ import { LocalEngine } from "../engine.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
+import { chunksMeeting, keyCover, keyRanges, type KeyRanges } from "./ranges.ts";
 import { WrongResultError, type OutputComparison } from "./verify.ts";
 
 /**
@@ -134,10 +135,12 @@ export const MAX_TASKS_PER_WORKER = 4;
 export interface Task {
   plan: Plan;
   /**
-   * Base tables, each as the hashes of the chunks this task reads (maybe none); a table held by
-   * every node (`everywhere`) is read whole by each task.
+   * Base tables, each as the hashes of the chunks this task reads (maybe none). `whole`: not
+   * shared out among the tasks (a table held by every node, or one read by key range), so a
+   * worker lacking one of its chunks fetches it, and a task split into shares gives each all of them.
+   * `within`: only the rows whose key lies in these ranges are read (a table read by key range).
    */
-  scans: { names: string[]; columns: TableColumn[]; chunks: string[]; everywhere?: boolean }[];
+  scans: { names: string[]; columns: TableColumn[]; chunks: string[]; whole?: boolean; within?: KeyRanges }[];
   /** Tables of rows: given with the task (salted partials to merge), or what came to the worker's receiving task of an exchange. */
   inputs: TaskInput[];
   /** Where the output goes (one route per stage reading it); none: it is returned (the answer, or partials the coordinator merges). */
@@ -149,6 +152,17 @@ export interface Task {
   returnWithin?: number;
   /** The run the task is part of: when the run is released (its query ended or started over), the task stops. */
   run?: string;
+}
+
+/** Whether each task of `stage` reads the chunks of `table` it is given whole (Task.scans' `whole`), instead of a share. */
+function readWhole(stage: Stage, table: string): boolean {
+  return (stage.everywhere?.includes(table) ?? false) || (stage.references?.some((r) => r.table === table) ?? false);
+}
+
+/** A task's chunks of one table, and for a table read by key range the keys it reads. */
+interface TableShare {
+  chunks: string[];
+  within?: KeyRanges;
 }
 
 export interface TaskInput {
@@ -253,7 +267,7 @@ export async function checkTaskHere(task: Task, claimed: TaskResult, chunkFile: 
 async function registerTaskTables(engine: LocalEngine, task: Task, chunkFile: (hash: string) => string): Promise<void> {
   for (const scan of task.scans) {
     // The columns come with the task (from the dataset's manifest): nothing to read before the plan runs.
-    if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0);
+    if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0, scan.within);
     else await engine.registerBatches(scan.names, scan.columns, []);
   }
   for (const input of task.inputs) {
@@ -721,34 +735,48 @@ class StagedRunner {
    * held everywhere, the chunks every task reads (`whole`). Each other chunk a filter may need
    * goes to the holder with the fewest rows to scan so far: a stage lasts as long as its slowest
    * task, and the nearest holder of every chunk would load some workers twice as much as others.
+   * A table read by key range is not shared out: each worker reads the chunks of it that meet
+   * its own chunks of the table it is joined to.
    */
-  #assignChunks(stage: Stage, stats: StageStats): { assigned: Map<number, Map<string, string[]>>; whole: Map<string, string[]> } {
-    const assigned = new Map<number, Map<string, string[]>>();
-    const whole = new Map<string, string[]>();
+  #assignChunks(stage: Stage, stats: StageStats): { assigned: Map<number, Map<string, TableShare>>; whole: Map<string, TableShare> } {
+    const assigned = new Map<number, Map<string, TableShare>>();
+    const whole = new Map<string, TableShare>();
     if (stage.scans.length === 0) return { assigned, whole };
     const reads = namedReads(stage.plan);
-    const load = new Map<number, number>();
+    const needed = new Map<string, readonly PlacedChunk[]>();
     for (const names of stage.scans) {
       const key = names.join(".");
       const table = this.#run.tables.get(key);
       if (!table) throw new UserError(`the query reads table ${key}, which no dataset holds`);
-      const everywhere = stage.everywhere?.includes(key) ?? false;
-      if (everywhere) whole.set(key, []);
-      for (const chunk of table.chunks) {
-        if (!chunkNeeded(stage.plan, reads.get(key) ?? [], chunk)) {
-          stats.chunksPruned++;
-          continue;
-        }
-        stats.chunksScanned++;
-        if (everywhere) {
-          whole.get(key)!.push(chunk.hash);
-          continue;
-        }
+      const kept = table.chunks.filter((chunk) => chunkNeeded(stage.plan, reads.get(key) ?? [], chunk));
+      stats.chunksPruned += table.chunks.length - kept.length;
+      stats.chunksScanned += kept.length;
+      needed.set(key, kept);
+    }
+    const load = new Map<number, number>();
+    for (const names of stage.scans) {
+      const key = names.join(".");
+      if (stage.everywhere?.includes(key)) whole.set(key, { chunks: needed.get(key)!.map((c) => c.hash) });
+      if (readWhole(stage, key)) continue;
+      for (const chunk of needed.get(key)!) {
         const holder = this.#holderOf(key, chunk.hash, load);
         load.set(holder, (load.get(holder) ?? 0) + chunk.rows);
         let tables = assigned.get(holder);
         if (!tables) assigned.set(holder, (tables = new Map()));
-        tables.set(key, [...(tables.get(key) ?? []), chunk.hash]);
+        let share = tables.get(key);
+        if (!share) tables.set(key, (share = { chunks: [] }));
+        share.chunks.push(chunk.hash);
+      }
+    }
+    for (const reference of stage.references ?? []) {
+      const driver = this.#run.tables.get(reference.driver)!;
+      const typeOf = (table: PlacedTable, column: string) => table.columns.find((c) => c.name === column)?.type;
+      for (const tables of assigned.values()) {
+        const own = new Set(tables.get(reference.driver)?.chunks ?? []);
+        const cover = keyCover(driver.chunks.filter((c) => own.has(c.hash)), typeOf(driver, reference.driverColumn), reference.driverColumn);
+        const meeting = chunksMeeting(needed.get(reference.table)!, typeOf(this.#run.tables.get(reference.table)!, reference.column), reference.column, cover);
+        const within = keyRanges(reference.column, cover);
+        tables.set(reference.table, { chunks: meeting.map((c) => c.hash), ...(within ? { within } : {}) });
       }
     }
     return { assigned, whole };
@@ -758,7 +786,7 @@ class StagedRunner {
     stage: Stage,
     worker: number,
     plan: Plan,
-    chunks: ReadonlyMap<string, string[]>,
+    chunks: ReadonlyMap<string, TableShare>,
     stats: StageStats | undefined,
     outputs: OutputRoute[],
     options: { merge?: { table: string; batches: arrow.RecordBatch[] }; returnWithin?: number } = {},
@@ -768,7 +796,8 @@ class StagedRunner {
       plan,
       scans: stage.scans.map((names) => {
         const key = names.join(".");
-        return { names: [...names], columns: this.#run.tables.get(key)!.columns, chunks: chunks.get(key) ?? [], ...(stage.everywhere?.includes(key) ? { everywhere: true } : {}) };
+        const share = chunks.get(key);
+        return { names: [...names], columns: this.#run.tables.get(key)!.columns, chunks: share?.chunks ?? [], ...(readWhole(stage, key) ? { whole: true } : {}), ...(share?.within ? { within: share.within } : {}) };
       }),
       inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
       ...(outputs.length > 0 ? { outputs } : {}),
@@ -794,7 +823,7 @@ class StagedRunner {
    * coordinator's receiving task of the first reading stage, under an input of their own (from
    * FIRST_SORTED_RUN_INPUT on), where #sendMerged reads them back in the order they were sent.
    */
-  #runSortedRun(stage: Stage, gathered: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, string[]>, stats: StageStats): Promise<TaskResult> {
+  #runSortedRun(stage: Stage, gathered: Stage, worker: number, plan: Plan, chunks: ReadonlyMap<string, TableShare>, stats: StageStats): Promise<TaskResult> {
     const [reader] = this.#readers.get(gathered.id)!;
     const route: OutputRoute = { exchange: this.#exchangeOf(reader), input: this.#sortedRunInput(), kind: "to", to: this.#memberOf(this.#run.coordinator) };
     const returnWithin = worker === this.#run.coordinator ? Number.MAX_SAFE_INTEGER : (this.#run.maxReturnedBytes ?? MAX_RETURNED_OUTPUT_BYTES);
@@ -851,17 +880,17 @@ class StagedRunner {
     // Each chunk to its next holder; exchange inputs a scan stage reads are broadcasts, which
     // every worker received whole, and each share reads the tables held everywhere whole.
     invariant(stage.inputs.every((i) => this.#stages[i].output.kind === "broadcast"), `stage ${stage.id} scans chunks and reads partitioned rows`);
-    // A worker fetches what it lacks of a table held everywhere: one that could not is left out.
-    if (!task.scans.some((scan) => !scan.everywhere && scan.chunks.length > 0)) {
-      throw new WorkerLostError(worker, new WorkerUnavailableError(`worker ${worker} lacks chunks of a table every node holds`));
+    // A worker fetches what it lacks of the tables every task reads whole: one that could not is left out.
+    if (!task.scans.some((scan) => !scan.whole && scan.chunks.length > 0)) {
+      throw new WorkerLostError(worker, new WorkerUnavailableError(`worker ${worker} lacks chunks of a table its tasks read whole and could not fetch them`));
     }
     const shares = new Map<number, Task>();
     task.scans.forEach((scan, s) => {
-      if (scan.everywhere) return;
+      if (scan.whole) return;
       for (const hash of scan.chunks) {
         const holder = this.#holderOf(scan.names.join("."), hash);
         let share = shares.get(holder);
-        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: x.everywhere ? x.chunks : [] })), ...this.#ownSortedRun(task) }));
+        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: x.whole ? x.chunks : [] })), ...this.#ownSortedRun(task) }));
         share.scans[s].chunks.push(hash);
       }
     });

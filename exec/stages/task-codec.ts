@@ -9,6 +9,8 @@ import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
 import { checkInboxStatus, checkRoute, isRowDigest, isRunId, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
+import { isRangeKeyType } from "../../planner/catalog.ts";
+import { MAX_KEY_RANGES, type KeyRanges } from "./ranges.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
 const MAX_HEADER_BYTES = 4 << 20;
@@ -22,7 +24,7 @@ interface WireColumn {
 
 interface TaskHeader {
   plan: string;
-  scans: { names: string[]; columns: WireColumn[]; chunks: string[]; everywhere?: boolean }[];
+  scans: { names: string[]; columns: WireColumn[]; chunks: string[]; whole?: boolean; within?: KeyRanges }[];
   /** An input is given (its IPC bytes follow) or taken from an exchange on the worker. */
   inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
   outputs?: OutputRoute[];
@@ -80,7 +82,7 @@ export function encodeTask(task: Task): Uint8Array {
   const inputs = task.inputs.map((input) => ipcOf(input.batches ?? [], input.columns));
   const header: TaskHeader = {
     plan: toBase64(Plan.encode(task.plan).finish()),
-    scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks, ...(s.everywhere ? { everywhere: true } : {}) })),
+    scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks, ...(s.whole ? { whole: true } : {}), ...(s.within ? { within: s.within } : {}) })),
     inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
     ...(task.outputs ? { outputs: task.outputs } : {}),
     ...(task.returnWithin !== undefined ? { returnWithin: task.returnWithin } : {}),
@@ -117,7 +119,9 @@ export function decodeTask(frame: Uint8Array): Task {
   const scans = header.scans.map((s) => {
     const chunks = strings(s?.chunks);
     if (chunks.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new TaskCodecError("a task scan names a chunk by something other than its hash");
-    return { names: strings(s.names), columns: tableColumns(s.columns), chunks, ...(s.everywhere === true ? { everywhere: true } : {}) };
+    const columns = tableColumns(s.columns);
+    const within = s.within === undefined ? undefined : checkKeyRanges(s.within, columns);
+    return { names: strings(s.names), columns, chunks, ...(s.whole === true ? { whole: true } : {}), ...(within ? { within } : {}) };
   });
   if (header.outputs !== undefined && !(Array.isArray(header.outputs) && header.outputs.length <= MAX_OUTPUT_ROUTES)) throw new TaskCodecError(`a task's outputs are not a list of at most ${MAX_OUTPUT_ROUTES} routes`);
   let outputs: OutputRoute[] | undefined;
@@ -136,6 +140,22 @@ export function decodeTask(frame: Uint8Array): Task {
     ...(header.returnWithin !== undefined ? { returnWithin: header.returnWithin } : {}),
     ...(header.run !== undefined ? { run: header.run } : {}),
   };
+}
+
+/** A scan's key ranges from a peer: a column of the scan that keys by range, and at most MAX_KEY_RANGES ordered, disjoint integer ranges. */
+function checkKeyRanges(value: unknown, columns: readonly TableColumn[]): KeyRanges {
+  const within = value as Partial<KeyRanges> | null;
+  const column = columns.find((c) => c.name === within?.column);
+  if (!column || !isRangeKeyType(column.type)) throw new TaskCodecError("a task scan's key ranges name no integer or date column of the scan");
+  const ranges = within!.ranges;
+  if (!Array.isArray(ranges) || ranges.length > MAX_KEY_RANGES) throw new TaskCodecError(`a task scan's key ranges are not a list of at most ${MAX_KEY_RANGES}`);
+  let last: bigint | undefined;
+  for (const range of ranges) {
+    const valid = Array.isArray(range) && range.length === 2 && range.every((bound) => typeof bound === "string" && /^-?\d{1,20}$/.test(bound));
+    if (!valid || BigInt(range[0]) > BigInt(range[1]) || (last !== undefined && BigInt(range[0]) <= last)) throw new TaskCodecError("a task scan's key ranges are not ordered, disjoint pairs of integers");
+    last = BigInt(range[1]);
+  }
+  return { column: column.name, ranges: ranges as [string, string][] };
 }
 
 function strings(value: unknown): string[] {

@@ -154,6 +154,24 @@ describe("a Zipf-skewed key under a small memory budget on the cluster", () => {
   });
 });
 
+describe("tables clustered on a join key, on the cluster", () => {
+  it("joins them where the chunks of one are, each task reading the other's chunks of its keys (fetching those its node lacks): DuckDB's answer", async () => {
+    mkdirSync(join(dir, "ranged"));
+    const file = (name: string) => join(dir, "ranged", `${name}.parquet`);
+    // Both in key order, neither small enough to send to every node.
+    await reference.runReferenceSql(`COPY (SELECT CASE WHEN i < 20000 THEN i // 3 END::BIGINT AS k, i % 11 AS v FROM range(21000) t(i) ORDER BY i) TO '${file("facts")}' (FORMAT parquet)`);
+    await reference.runReferenceSql(`COPY (SELECT k::BIGINT AS k, k % 13 AS w, 'dimension number ' || k AS label FROM range(7000) t(k) WHERE k % 7 <> 3 ORDER BY k) TO '${file("dims")}' (FORMAT parquet)`);
+    for (const name of ["facts", "dims"]) await reference.runReferenceSql(`CREATE VIEW ${name} AS SELECT * FROM read_parquet('${file(name)}')`);
+    await addDataset({ name: "ranged", files: [file("facts"), file("dims")], cluster, payer: readKeyFile(cluster.genesisKey), chunkRows: 1_024 });
+    const sql = "SELECT f.v, count(*), sum(d.w), count(d.label) FROM ranged.facts f LEFT JOIN ranged.dims d ON f.k = d.k GROUP BY f.v ORDER BY 1";
+    const answer = await nodes[3].query(sql);
+    expect(answer.plan).toMatch(/ranged\.dims \(chunks meeting ranged\.facts's by k = k\)/);
+    expect(resultLines(resultValues(answer.table), "nosort", 0)).toEqual(await expected(sql.replaceAll("ranged.", "")));
+    // Each node fetched what it lacked of dims: none declined its tasks.
+    expect(answer.stages.map((s) => s.retried)).toEqual(answer.stages.map(() => 0));
+  });
+});
+
 describe("TPC-H on a cluster of four processes", () => {
   it("records the dataset on every node, each chunk held by two, a small table's by all: the client sent each chunk once, its other holders fetched it", async () => {
     for (const node of nodes) {

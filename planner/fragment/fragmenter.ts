@@ -7,7 +7,9 @@
 //     values first drops duplicates where the rows are (COUNT(DISTINCT) in two phases);
 //   - joins broadcast a small (or single-row) side, or hash both sides on the join keys, or
 //     use a side already hashed on them; a large side first drops the rows whose keys the
-//     other side lacks, when that side's keys can be had before it is hashed;
+//     other side lacks, when that side's keys can be had before it is hashed; two large tables
+//     clustered on the join key (stored in key order) join where one's chunks are, each task
+//     reading the other's chunks and rows of its keys, and no row moves (RangeReference);
 //   - windows get their rows hashed on the PARTITION BY columns;
 //   - set operations other than UNION ALL hash every input on all its columns;
 //   - a recursion (WITH RECURSIVE) runs on the coordinator, with what its rounds read gathered;
@@ -29,7 +31,7 @@ import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumn
 import { emitPlan } from "../substrait/emit.ts";
 import { isInteger, isInterval, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
 import { shareRepeatedStages } from "./share.ts";
-import { exchangeTable, saltMergeTable, type Exchange, type OrderKey, type Stage, type StagedQuery } from "./stages.ts";
+import { exchangeTable, saltMergeTable, type Exchange, type OrderKey, type RangeReference, type Stage, type StagedQuery } from "./stages.ts";
 
 /** Estimated rows up to which a join may send a whole side to every node instead of hashing both. */
 export const DEFAULT_BROADCAST_ROW_LIMIT = 1_000_000;
@@ -59,8 +61,8 @@ export interface FragmentOptions {
 type Distribution =
   /** All rows in the coordinator's one task. */
   | { kind: "single" }
-  /** Rows split over the nodes' tasks, any way. */
-  | { kind: "spread" }
+  /** Rows split over the nodes' tasks, any way; `chunked`: each task's from its share of one table's chunks. */
+  | { kind: "spread"; chunked?: Chunked }
   /** Rows equal on `keys` in one node's task. */
   | { kind: "hashed"; keys: readonly ColumnId[] }
   /** Every node's task has every row: a broadcast, read only by the join it was made for. */
@@ -75,6 +77,17 @@ const EVERYWHERE: Distribution = { kind: "everywhere" };
 interface Fragment {
   plan: LogicalPlan;
   dist: Distribution;
+}
+
+/** Rows of one scanned table, each task's from the chunks it was given (see RangeReference). */
+interface Chunked {
+  /** The table (dotted name) and its scan. */
+  table: string;
+  scan: Scan;
+  /** The fragment's columns that are the table's clustered columns, unchanged: column id → the table's column name. */
+  clustered: ReadonlyMap<ColumnId, string>;
+  /** Tables joined to it by key range: such a fragment is not itself read by key range. */
+  referenced: readonly string[];
 }
 
 type PendingExchange =
@@ -141,6 +154,8 @@ class Fragmenter {
   readonly #stages: PendingStage[] = [];
   /** The scans that read an exchange, by the producing stage's id. */
   readonly #exchangeScans = new Map<LogicalPlan, number>();
+  /** The scans read by key range beside another table's chunks. */
+  readonly #referenceScans = new Map<Scan, RangeReference>();
 
   constructor(options: Required<FragmentOptions>) {
     invariant(options.expectedNodes >= 1, "a plan is cut for at least one node");
@@ -165,7 +180,7 @@ class Fragmenter {
   #walk(plan: LogicalPlan): Fragment {
     switch (plan.kind) {
       case "scan":
-        return { plan, dist: this.#everywhere(plan) ? EVERYWHERE : SPREAD };
+        return { plan, dist: this.#everywhere(plan) ? EVERYWHERE : chunkedScan(plan) };
       case "values":
         return { plan, dist: SINGLE };
       case "filter": {
@@ -229,7 +244,7 @@ class Fragmenter {
     let right = this.#walk(plan.right);
     const joined = (dist: Distribution): Fragment => {
       const visible = new Set(outputColumns(plan).map((c) => c.id));
-      const kept = dist.kind === "hashed" && dist.keys.every((k) => visible.has(k)) ? dist : dist.kind === "hashed" ? SPREAD : dist;
+      const kept = dist.kind === "hashed" ? (dist.keys.every((k) => visible.has(k)) ? dist : SPREAD) : dist.kind === "spread" && dist.chunked ? keepColumns(dist, visible) : dist;
       return { plan: { ...plan, left: left.plan, right: right.plan }, dist: kept };
     };
     // A table every node holds joins where the other side's rows are, as a broadcast would,
@@ -238,6 +253,8 @@ class Fragmenter {
     const spread = (f: Fragment) => f.dist.kind === "spread" || f.dist.kind === "hashed";
     if (right.dist.kind === "everywhere" && spread(left) && RIGHT_ONLY_MATCHED.has(plan.joinType)) return joined(left.dist);
     if (left.dist.kind === "everywhere" && spread(right) && LEFT_ONLY_MATCHED.has(plan.joinType)) return joined(right.dist);
+    const byRange = this.#rangeJoin(plan, left, right);
+    if (byRange) return joined(byRange);
     left = whole(left);
     right = whole(right);
     // A semi or anti join asks only whether a match exists: each node sends each right row the
@@ -272,17 +289,7 @@ class Fragmenter {
       const wanted = rightKeysFor(left.dist.keys);
       if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(hashedOn(left.dist.keys, right.dist.keys));
     }
-    // A broadcast sends the side to every other node: (n - 1) copies. Hashing moves (n - 1) / n
-    // of both sides, or of this side alone when the other is hashed on the join keys already.
-    // The side is broadcast when that weighs less, in estimated bytes.
-    const bytes = (side: LogicalPlan) => estimateRows(side) * estimateRowBytes(side);
-    const broadcastable = (side: LogicalPlan, other: LogicalPlan, otherPlaced: boolean) => {
-      const rows = estimateRows(side);
-      if (rows > this.#broadcastRowLimit) return false;
-      if (rows <= ALWAYS_BROADCAST_ROWS) return true;
-      const n = this.#expectedNodes;
-      return n * bytes(side) <= (otherPlaced ? bytes(side) : bytes(side) + bytes(other));
-    };
+    const broadcastable = (side: LogicalPlan, other: LogicalPlan, otherPlaced: boolean) => this.#broadcastable(side, other, otherPlaced);
     const placedOn = (fragment: Fragment, keysFor: (keys: readonly ColumnId[]) => (ColumnId | undefined)[]) =>
       fragment.dist.kind === "hashed" && keysFor(fragment.dist.keys).every((k) => k !== undefined);
     if (canBroadcastRight && (pairs.length === 0 || broadcastable(plan.right, plan.left, placedOn(left, rightKeysFor)))) {
@@ -321,6 +328,52 @@ class Fragmenter {
     left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "all" } : undefined });
     right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "all" } : undefined });
     return joined(salted ? SPREAD : hashedOn(pairs.map((p) => p.left), pairs.map((p) => p.right)));
+  }
+
+  /**
+   * A broadcast sends the side to every other node: (n - 1) copies. Hashing moves (n - 1) / n
+   * of both sides, or of this side alone when the other is hashed on the join keys already.
+   * The side is broadcast when that weighs less, in estimated bytes.
+   */
+  #broadcastable(side: LogicalPlan, other: LogicalPlan, otherPlaced: boolean): boolean {
+    const bytes = (plan: LogicalPlan) => estimateRows(plan) * estimateRowBytes(plan);
+    const rows = estimateRows(side);
+    if (rows > this.#broadcastRowLimit) return false;
+    if (rows <= ALWAYS_BROADCAST_ROWS) return true;
+    return this.#expectedNodes * bytes(side) <= (otherPlaced ? bytes(side) : bytes(side) + bytes(other));
+  }
+
+  /**
+   * Both sides read from the chunks of tables clustered on an equality of the join, and neither
+   * small enough to broadcast: the side whose rows count only where they match (the smaller one,
+   * when both do) is read by key range in the other side's tasks, and no row moves
+   * (RangeReference). The output is the other side's. A side small enough to broadcast is
+   * broadcast instead: read once (a range read in each task would read, and join, the rows of
+   * the ranges again per task), and its keys can reduce other joins' sides (#reduceByBroadcast).
+   */
+  #rangeJoin(plan: Join, left: Fragment, right: Fragment): Distribution | undefined {
+    const l = left.dist.kind === "spread" ? left.dist.chunked : undefined;
+    const r = right.dist.kind === "spread" ? right.dist.chunked : undefined;
+    if (!l || !r || l.table === r.table || l.referenced.includes(r.table) || r.referenced.includes(l.table)) return undefined;
+    if (RIGHT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.right, plan.left, false)) return undefined;
+    if (LEFT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.left, plan.right, false)) return undefined;
+    let best: { driver: Chunked; reference: RangeReference; scan: Scan; rows: number } | undefined;
+    const consider = (driver: Chunked, reference: Chunked, driverKey: ColumnId, key: ColumnId, side: LogicalPlan) => {
+      const driverColumn = driver.clustered.get(driverKey);
+      const column = reference.clustered.get(key);
+      if (driverColumn === undefined || column === undefined || reference.referenced.length > 0) return;
+      const rows = estimateRows(side);
+      if (!best || rows < best.rows) best = { driver, reference: { table: reference.table, column, driver: driver.table, driverColumn }, scan: reference.scan, rows };
+    };
+    for (const pair of equiPairs(plan)) {
+      // IS NOT DISTINCT FROM matches NULLs, which no chunk's key range places.
+      if (pair.condition.kind !== "call" || pair.condition.fn !== "equal") continue;
+      if (RIGHT_ONLY_MATCHED.has(plan.joinType)) consider(l, r, pair.left, pair.right, plan.right);
+      if (LEFT_ONLY_MATCHED.has(plan.joinType)) consider(r, l, pair.right, pair.left, plan.left);
+    }
+    if (!best) return undefined;
+    this.#referenceScans.set(best.scan, best.reference);
+    return { kind: "spread", chunked: { ...best.driver, referenced: [...best.driver.referenced, best.reference.table] } };
   }
 
   /**
@@ -483,7 +536,8 @@ class Fragmenter {
     this.#stages.push({ id, root: fragment.plan, runsOn: fragment.dist.kind === "single" ? "coordinator" : "nodes", output, saltMerge });
     const scan = exchangeScan(exchangeTable(id), outputColumns(fragment.plan), estimateRows(fragment.plan));
     this.#exchangeScans.set(scan, id);
-    return this.#consumerSide({ plan: scan, dist: fragment.dist }, output);
+    // Rows forwarded to the reading stage stay where they are, but come from no chunks there.
+    return this.#consumerSide({ plan: scan, dist: fragment.dist.kind === "spread" ? SPREAD : fragment.dist }, output);
   }
 
   /** How the rows of `exchange` (a scan of it, with the producer's distribution) lie at the consumer. */
@@ -512,17 +566,31 @@ class Fragmenter {
     };
     const scans: string[][] = [];
     const everywhere: string[] = [];
+    const references: RangeReference[] = [];
+    /** Scans of each table: a table read by key range is read once in its stage (the task's chunks are per table). */
+    const scanCount = new Map<string, number>();
     const inputs: number[] = [];
     const visit = (node: LogicalPlan) => {
       const input = this.#exchangeScans.get(node);
       if (input !== undefined) inputs.push(input);
-      else if (node.kind === "scan" && !scans.some((s) => s.join(".") === node.table.names.join("."))) {
-        scans.push([...node.table.names]);
-        if (this.#everywhere(node)) everywhere.push(node.table.names.join("."));
+      else if (node.kind === "scan") {
+        const name = node.table.names.join(".");
+        scanCount.set(name, (scanCount.get(name) ?? 0) + 1);
+        const reference = this.#referenceScans.get(node);
+        if (reference) references.push(reference);
+        if (!scans.some((s) => s.join(".") === name)) {
+          scans.push([...node.table.names]);
+          if (this.#everywhere(node)) everywhere.push(name);
+        }
       }
       children(node).forEach(visit);
     };
     visit(stage.root);
+    // A scan cut off from the join that read it by key range (a plan walked again elsewhere) is an ordinary scan there.
+    const ranged = references.filter((r) => scanCount.has(r.driver));
+    for (const reference of ranged) {
+      invariant(scanCount.get(reference.table) === 1 && scanCount.get(reference.driver) === 1, `stage ${stage.id} reads ${reference.table} by key range and scans it or ${reference.driver} again`);
+    }
     invariant(stage.runsOn === "nodes" || scans.length === everywhere.length, `coordinator stage ${stage.id} would scan tables not held everywhere`);
     let output: Exchange;
     const spec = stage.output;
@@ -539,6 +607,7 @@ class Fragmenter {
       runsOn: stage.runsOn,
       scans,
       ...(everywhere.length > 0 ? { everywhere } : {}),
+      ...(ranged.length > 0 ? { references: ranged } : {}),
       inputs,
       output,
       columns: names,
@@ -573,7 +642,29 @@ function mergeableOrder(sort: Sort): boolean {
   return sort.keys.every((k) => k.expr.kind === "column" && MERGEABLE_KEY_KINDS.has(k.expr.type.kind));
 }
 
+/** A scan's rows: spread over the tasks its table's chunks are shared out to. */
+function chunkedScan(scan: Scan): Distribution {
+  const clustered = new Set(scan.table.clustered ?? []);
+  const columns = new Map<ColumnId, string>();
+  scan.columns.forEach((column, i) => {
+    const name = scan.table.schema.names[scan.fieldIndexes[i]];
+    if (clustered.has(name)) columns.set(column.id, name);
+  });
+  return { kind: "spread", chunked: { table: scan.table.names.join("."), scan, clustered: columns, referenced: [] } };
+}
+
+/** `dist` with only the clustered columns among `visible`. */
+function keepColumns(dist: Distribution & { kind: "spread" }, visible: ReadonlySet<ColumnId>): Distribution {
+  const chunked = dist.chunked!;
+  return { kind: "spread", chunked: { ...chunked, clustered: new Map([...chunked.clustered].filter(([id]) => visible.has(id))) } };
+}
+
 function mapKeys(dist: Distribution, renamed: ReadonlyMap<ColumnId, ColumnId>): Distribution {
+  if (dist.kind === "spread" && dist.chunked) {
+    const clustered = new Map<ColumnId, string>();
+    for (const [id, name] of dist.chunked.clustered) if (renamed.has(id)) clustered.set(renamed.get(id)!, name);
+    return { kind: "spread", chunked: { ...dist.chunked, clustered } };
+  }
   if (dist.kind !== "hashed") return dist;
   const keys = dist.keys.map((k) => renamed.get(k));
   return keys.every((k) => k !== undefined) ? { kind: "hashed", keys: keys as ColumnId[] } : SPREAD;

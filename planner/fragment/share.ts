@@ -77,6 +77,7 @@ function contentKey(stage: Stage): string {
     runsOn: stage.runsOn,
     scans: stage.scans,
     everywhere: stage.everywhere,
+    references: stage.references,
     inputs: stage.inputs,
     output: stage.output,
     types: stage.types.map((t) => base64(Type.encode(t).finish())),

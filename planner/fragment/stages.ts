@@ -26,6 +26,11 @@ export interface Stage {
    * their chunks, where the chunks of other tables are shared out among the tasks.
    */
   everywhere?: string[];
+  /**
+   * Scanned tables read by key range beside the one whose chunks the tasks share out: each task
+   * reads the chunks whose range of the join key meets its own chunks' (see RangeReference).
+   */
+  references?: RangeReference[];
   /** Stages whose output this one reads. */
   inputs: number[];
   /** How its output rows go to each stage that reads them (a stage may have several readers, see readersOf). */
@@ -48,6 +53,20 @@ export interface Stage {
   fusedWithInput?: Plan;
   /** Its rows are the distinct keys of one side of a join, sent ahead so that the stage reading them drops the other side's rows without a match. */
   joinKeys?: boolean;
+}
+
+/**
+ * A join of two tables clustered on its key (see CatalogTable.clustered) without an exchange:
+ * the tasks share out the chunks of `driver`, and each reads the chunks of `table` whose range of
+ * `column` meets the range of `driverColumn` in one of its own `driver` chunks — every row its
+ * rows can match, wherever that row is. A task fetches such chunks its node lacks.
+ */
+export interface RangeReference {
+  /** Dotted names. */
+  table: string;
+  column: string;
+  driver: string;
+  driverColumn: string;
 }
 
 export type Exchange =
@@ -126,7 +145,12 @@ export function explainStages(query: StagedQuery): string {
   const readers = readersOf(query);
   return query.stages
     .map((s) => {
-      const scanned = (n: string[]) => (s.everywhere?.includes(n.join(".")) ? `${n.join(".")} (whole, held everywhere)` : n.join("."));
+      const scanned = (n: string[]) => {
+        const name = n.join(".");
+        const reference = s.references?.find((r) => r.table === name);
+        if (reference) return `${name} (chunks meeting ${reference.driver}'s by ${reference.column} = ${reference.driverColumn})`;
+        return s.everywhere?.includes(name) ? `${name} (whole, held everywhere)` : name;
+      };
       const reads = [...s.scans.map(scanned), ...s.inputs.map(exchangeTable)].join(", ");
       const notes = [
         ...(readers.get(s.id)!.length > 1 ? [`read by stages ${readers.get(s.id)!.join(", ")}`] : []),

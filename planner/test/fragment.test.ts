@@ -169,3 +169,61 @@ describe("fragmentPlan", () => {
     expect(narrow.find((s) => s.scans.some((n) => n[0] === "mid"))!.inputs).toEqual([]);
   });
 });
+
+describe("joins by key range", () => {
+  // big and mid are clustered on k (stored in key order): each chunk holds a narrow range of keys.
+  const clustered = new MemoryCatalog([
+    { ...table("big", 1_000_000), clustered: ["k"] },
+    { ...table("mid", 400_000), clustered: ["k"] },
+    { ...table("small", 1_500), clustered: ["k"] },
+    table("loose", 1_000_000),
+  ]);
+  const stagesOn = (sql: string) => {
+    const planned = planSql(sql, clustered, { twoPhaseAggregates: true });
+    return fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000_000 }).stages;
+  };
+  const joinStage = (stages: ReturnType<typeof stagesOn>) => stages.find((s) => s.scans.length === 2)!;
+
+  it("joins two large tables clustered on the key in one stage: the side counted only where it matches is read by key range", () => {
+    for (const [sql, reference, driver] of [
+      ["SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k", "mid", "big"],
+      ["SELECT big.v, mid.v FROM big LEFT JOIN mid ON big.k = mid.k", "mid", "big"],
+      ["SELECT big.v, mid.v FROM mid RIGHT JOIN big ON mid.k = big.k", "mid", "big"],
+      ["SELECT v FROM mid WHERE EXISTS (SELECT 1 FROM big WHERE big.k = mid.k)", "big", "mid"],
+      ["SELECT v FROM mid WHERE NOT EXISTS (SELECT 1 FROM big WHERE big.k = mid.k)", "big", "mid"],
+    ]) {
+      const stages = stagesOn(sql);
+      const stage = joinStage(stages);
+      expect(stage?.references, `${sql}\n${explainStages({ stages, names: [] })}`).toEqual([{ table: reference, column: "k", driver, driverColumn: "k" }]);
+      // No row of either table moves for the join: the stage reading both is the first.
+      expect(stage.inputs).toEqual([]);
+      expect(explainStages({ stages, names: [] })).toContain(`${reference} (chunks meeting ${driver}'s by k = k)`);
+    }
+  });
+
+  it("keeps exchanges where a range cannot hold every match", () => {
+    for (const sql of [
+      // A side small enough to broadcast is broadcast (read once, its keys reducing other sides).
+      "SELECT big.v, small.v FROM big JOIN small ON big.k = small.k",
+      // A key the table is not clustered on: its chunks' ranges hold any key.
+      "SELECT big.v, loose.v FROM big JOIN loose ON big.k = loose.k",
+      // NULL keys match each other, and no range holds them.
+      "SELECT big.v, mid.v FROM big JOIN mid ON big.k IS NOT DISTINCT FROM mid.k",
+      // Both sides' unmatched rows count: neither may be read where the other's rows are.
+      "SELECT big.v, mid.v FROM big FULL JOIN mid ON big.k = mid.k",
+      // One table twice: a task reads one set of its chunks.
+      "SELECT a.v, b.v FROM big a JOIN big b ON a.k = b.k",
+    ]) {
+      const stages = stagesOn(sql);
+      expect(stages.some((s) => s.references), `${sql}\n${explainStages({ stages, names: [] })}`).toBe(false);
+    }
+  });
+
+  it("reads each table of a chain by the ranges of the table whose chunks the tasks share", () => {
+    const stages = stagesOn("SELECT count(*) FROM big JOIN mid ON big.k = mid.k JOIN loose ON loose.k = mid.k");
+    const ranged = stages.filter((s) => s.references);
+    expect(ranged).toHaveLength(1);
+    // loose is not clustered: it is hashed with the joined rows, after the range join.
+    expect(ranged[0].output.kind).toBe("hash");
+  });
+});

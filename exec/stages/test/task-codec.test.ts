@@ -20,7 +20,7 @@ const task: Task = {
   plan,
   scans: [
     { names: ["t"], columns, chunks: ["ab".repeat(32)] },
-    { names: ["small"], columns, chunks: ["cd".repeat(32), "ef".repeat(32)], everywhere: true },
+    { names: ["small"], columns, chunks: ["cd".repeat(32), "ef".repeat(32)], whole: true, within: { column: "k", ranges: [["-3", "5"], ["9", "9"]] } },
   ],
   inputs: [{ names: ["__stage0_output"], columns, batches: [batch] }],
 };
@@ -30,7 +30,7 @@ describe("the task wire format", () => {
     const decoded = decodeTask(encodeTask(task));
     expect(Plan.encode(decoded.plan).finish()).toEqual(Plan.encode(task.plan).finish());
     const wire = (cs: readonly { name: string; type: Type }[]) => cs.map((c) => [c.name, Type.encode(c.type).finish()]);
-    expect(decoded.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.everywhere])).toEqual(task.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.everywhere]));
+    expect(decoded.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.whole, s.within])).toEqual(task.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.whole, s.within]));
     expect(wire(decoded.inputs[0].columns)).toEqual(wire(columns));
     expect(decoded.inputs[0].batches!.flatMap((b) => b.toArray().map((r) => r.toJSON()))).toEqual([
       { k: 1, label: "a" },
@@ -44,6 +44,15 @@ describe("the task wire format", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => void expect(() => decodeTask(bytes)).toThrow()));
     fc.assert(fc.property(fc.integer({ min: 0, max: frame.length - 1 }), (cut) => void expect(() => decodeTask(frame.subarray(0, cut))).toThrow()));
     expect(() => decodeTask(new Uint8Array([...frame, 0]))).toThrow(/after a task's inputs/);
+  });
+
+  it("refuses key ranges on a column that is not an integer or date of the scan, or not ordered, disjoint integer pairs", () => {
+    const within = (value: unknown) => encodeTask({ ...task, scans: [{ ...task.scans[1], within: value as never }] });
+    expect(() => decodeTask(within({ column: "label", ranges: [["1", "2"]] }))).toThrow(/no integer or date column/);
+    expect(() => decodeTask(within({ column: "nope", ranges: [] }))).toThrow(/no integer or date column/);
+    for (const ranges of [[["5", "1"]], [["1", "5"], ["5", "9"]], [["1", "2.5"]], [["1"]], "1-2", Array.from({ length: 257 }, (_, i) => [String(2 * i), String(2 * i)])]) {
+      expect(() => decodeTask(within({ column: "k", ranges })), JSON.stringify(ranges)).toThrow(/key ranges/);
+    }
   });
 });
 

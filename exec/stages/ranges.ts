@@ -1,0 +1,117 @@
+// Reading a table by key range (planner/fragment/stages.ts, RangeReference): a task reads the
+// chunks whose range of the join key meets the range of the other table's key in one of its own
+// chunks, and of those only the rows with a key in one of those ranges. A join on the keys needs
+// no other row: a key outside every range meets none of the task's rows. Keys are integers and
+// dates (days), compared exactly as bigints.
+import { isRangeKeyType, type PartStats } from "../../planner/catalog.ts";
+import type { Type } from "../../proto/index.ts";
+import type { ChunkStats } from "./reads.ts";
+
+/** Inclusive bounds of keys. */
+export interface KeyRange {
+  min: bigint;
+  max: bigint;
+}
+
+/** The keys a task's chunks may hold: sorted, disjoint ranges, or "all" when a chunk's statistics do not say. */
+export type KeyCover = readonly KeyRange[] | "all";
+
+/** Rows of a table a task reads: those whose `column` lies in one of `ranges` (decimal text of the keys, for the wire). */
+export interface KeyRanges {
+  column: string;
+  ranges: [string, string][];
+}
+
+/** Ranges one task's read carries at most: more are joined over their smallest gaps (a wider read, never a narrower one). */
+export const MAX_KEY_RANGES = 256;
+
+const DAY_MS = 86_400_000;
+/** 0001-01-01 and 9999-12-31 as days since 1970-01-01. */
+const FIRST_DAY = -719_162n;
+const LAST_DAY = 2_932_896n;
+
+/** A chunk's range of keys: null when every value is NULL, "unknown" when its statistics do not say. */
+export function chunkKeyRange(type: Type | undefined, stats: PartStats | undefined, rows: number): KeyRange | null | "unknown" {
+  if (!isRangeKeyType(type)) return "unknown";
+  if (stats && stats.nullCount >= rows) return null;
+  if (!stats || stats.min === null || stats.max === null) return "unknown";
+  const min = keyOf(type!, stats.min);
+  const max = keyOf(type!, stats.max);
+  return min === undefined || max === undefined || min > max ? "unknown" : { min, max };
+}
+
+function keyOf(type: Type, text: string): bigint | undefined {
+  if (type.date) {
+    const ms = Date.parse(`${text}T00:00:00Z`);
+    return Number.isFinite(ms) ? BigInt(Math.round(ms / DAY_MS)) : undefined;
+  }
+  return /^-?\d+$/.test(text) ? BigInt(text) : undefined;
+}
+
+/** The ranges of `column` over `chunks`, merged; chunks whose values are all NULL add none. */
+export function keyCover(chunks: readonly ChunkStats[], type: Type | undefined, column: string): KeyCover {
+  const ranges: KeyRange[] = [];
+  for (const chunk of chunks) {
+    const range = chunkKeyRange(type, chunk.stats[column], chunk.rows);
+    if (range === "unknown") return "all";
+    if (range) ranges.push(range);
+  }
+  ranges.sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+  const merged: KeyRange[] = [];
+  for (const range of ranges) {
+    const last = merged[merged.length - 1];
+    // Keys are integers: [1, 5] and [6, 9] leave nothing between them.
+    if (last && range.min <= last.max + 1n) last.max = range.max > last.max ? range.max : last.max;
+    else merged.push({ ...range });
+  }
+  return merged;
+}
+
+/** The chunks whose range of `column` meets `cover`. */
+export function chunksMeeting<T extends ChunkStats>(chunks: readonly T[], type: Type | undefined, column: string, cover: KeyCover): T[] {
+  return chunks.filter((chunk) => {
+    const range = chunkKeyRange(type, chunk.stats[column], chunk.rows);
+    if (range === null) return false;
+    if (cover === "all") return true;
+    if (range === "unknown") return cover.length > 0;
+    // The first range of the cover ending at or after this one's start meets it if it starts by this one's end.
+    let low = 0;
+    let high = cover.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (cover[mid].max < range.min) low = mid + 1;
+      else high = mid;
+    }
+    return low < cover.length && cover[low].min <= range.max;
+  });
+}
+
+/** The rows of `column` a task reads for `cover`: at most `limit` ranges (joined over the smallest gaps), or undefined for all. */
+export function keyRanges(column: string, cover: KeyCover, limit = MAX_KEY_RANGES): KeyRanges | undefined {
+  if (cover === "all") return undefined;
+  let ranges = [...cover];
+  if (ranges.length > limit) {
+    // Close the smallest gaps until `limit` ranges are left.
+    const gaps = ranges.slice(1).map((r, i) => ({ at: i, size: r.min - ranges[i].max }));
+    gaps.sort((a, b) => (a.size < b.size ? -1 : a.size > b.size ? 1 : a.at - b.at));
+    const closed = new Set(gaps.slice(0, ranges.length - limit).map((g) => g.at));
+    const joined: KeyRange[] = [];
+    ranges.forEach((r, i) => {
+      if (i > 0 && closed.has(i - 1)) joined[joined.length - 1] = { min: joined[joined.length - 1].min, max: r.max };
+      else joined.push(r);
+    });
+    ranges = joined;
+  }
+  return { column, ranges: ranges.map((r) => [String(r.min), String(r.max)]) };
+}
+
+/** A SQL condition on a row (of column type `type`) that holds where its key lies in `within`'s ranges. */
+export function keyRangesCondition(within: KeyRanges, type: Type): string {
+  const column = `"${within.column.replaceAll('"', '""')}"`;
+  // Dates as DATE literals, which name years 1 to 9999: a range reaching past them reads every row (it is a narrowing only).
+  const inYears = (text: string) => BigInt(text) >= FIRST_DAY && BigInt(text) <= LAST_DAY;
+  if (type.date && !within.ranges.every(([min, max]) => inYears(min) && inYears(max))) return "true";
+  const literal = (text: string) => (type.date ? `DATE '${new Date(Number(text) * DAY_MS).toISOString().slice(0, 10)}'` : text);
+  if (within.ranges.length === 0) return "false";
+  return within.ranges.map(([min, max]) => (min === max ? `${column} = ${literal(min)}` : `${column} BETWEEN ${literal(min)} AND ${literal(max)}`)).join(" OR ");
+}

@@ -1,0 +1,99 @@
+// Reading a table by key range: which tables count as clustered, which chunks a task reads, and
+// the rows it keeps of them — never fewer than a join on the key can meet.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { clusteredColumns } from "../../../planner/catalog.ts";
+import { namedStructFromColumns } from "../../types.ts";
+import { chunkKeyRange, chunksMeeting, keyCover, keyRanges, keyRangesCondition, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
+
+const BIGINT = { i64: { typeVariationReference: 0, nullability: 1 } } as never;
+const DATE = { date: { typeVariationReference: 0, nullability: 1 } } as never;
+
+/** A chunk of `rows` rows whose column k runs from min to max (null: every value NULL). */
+const chunk = (min: number | null, max: number | null, rows = 10, nullCount = 0) => ({
+  rows,
+  stats: { k: { min: min === null ? null : String(min), max: max === null ? null : String(max), nullCount: min === null ? rows : nullCount } },
+});
+
+describe("clustered columns", () => {
+  const schema = namedStructFromColumns([
+    { name: "k", type: "BIGINT" },
+    { name: "s", type: "VARCHAR" },
+  ]);
+  const stats = (min: number, max: number) => ({ rows: 10, stats: { k: { min: String(min), max: String(max), nullCount: 0 }, s: { min: "a", max: "z", nullCount: 0 } } });
+
+  it("are the integer and date columns whose chunks' ranges each meet few others", () => {
+    // In key order, neighbours sharing a boundary key: clustered.
+    expect(clusteredColumns(schema, [stats(1, 10), stats(10, 20), stats(20, 30), stats(31, 40), stats(41, 50), stats(51, 60)])).toEqual(["k"]);
+    // Every chunk spans every key: not.
+    expect(clusteredColumns(schema, Array.from({ length: 6 }, () => stats(1, 60)))).toEqual([]);
+    // Too few chunks to tell a range apart: a read by key range would read them all.
+    expect(clusteredColumns(schema, [stats(1, 10)])).toEqual([]);
+    expect(clusteredColumns(schema, [stats(1, 10), stats(10, 20)])).toEqual([]);
+    expect(clusteredColumns(schema, [stats(1, 10), stats(11, 20)])).toEqual(["k"]);
+  });
+
+  it("skip chunks whose values are all NULL, and refuse a column whose statistics a chunk lacks", () => {
+    const chunks = [stats(1, 10), stats(11, 20), stats(21, 30), { rows: 5, stats: { k: { min: null, max: null, nullCount: 5 } } }];
+    expect(clusteredColumns(schema, chunks)).toEqual(["k"]);
+    expect(clusteredColumns(schema, [...chunks, { rows: 5, stats: {} }])).toEqual([]);
+    expect(clusteredColumns(schema, [...chunks, { rows: 5, stats: { k: { min: null, max: null, nullCount: 2 } } }])).toEqual([]);
+  });
+});
+
+describe("key ranges", () => {
+  it("of a chunk: exact for integers past 2^53 and for dates; NULL-only chunks hold none; missing statistics hold any", () => {
+    expect(chunkKeyRange(BIGINT, { min: "9007199254740993", max: "9007199254740995", nullCount: 0 }, 3)).toEqual({ min: 9007199254740993n, max: 9007199254740995n });
+    expect(chunkKeyRange(DATE, { min: "1970-01-02", max: "1995-03-15", nullCount: 0 }, 3)).toEqual({ min: 1n, max: 9204n });
+    expect(chunkKeyRange(BIGINT, { min: null, max: null, nullCount: 3 }, 3)).toBeNull();
+    expect(chunkKeyRange(BIGINT, undefined, 3)).toBe("unknown");
+    expect(chunkKeyRange(BIGINT, { min: null, max: null, nullCount: 1 }, 3)).toBe("unknown");
+  });
+
+  it("of a task: merged, and met by the chunks of the other table that hold one of its keys", () => {
+    const own = [chunk(1, 10), chunk(11, 20), chunk(40, 50), chunk(null, null)];
+    const cover = keyCover(own, BIGINT, "k");
+    expect(cover).toEqual([
+      { min: 1n, max: 20n },
+      { min: 40n, max: 50n },
+    ]);
+    const other = [chunk(-5, 0), chunk(0, 1), chunk(21, 39), chunk(39, 40), chunk(50, 60), chunk(51, 60), chunk(null, null), { rows: 3, stats: {} }];
+    expect(chunksMeeting(other, BIGINT, "k", cover).map((c) => other.indexOf(c))).toEqual([1, 3, 4, 7]);
+    // A chunk of the task's own whose keys are unknown: every chunk that holds a key.
+    expect(chunksMeeting(other, BIGINT, "k", keyCover([...own, { rows: 3, stats: {} }], BIGINT, "k")).map((c) => other.indexOf(c))).toEqual([0, 1, 2, 3, 4, 5, 7]);
+    // Only NULL keys: nothing meets them.
+    expect(chunksMeeting(other, BIGINT, "k", keyCover([chunk(null, null)], BIGINT, "k"))).toEqual([]);
+  });
+
+  it("are never fewer than the keys a join meets (property: any chunks, any keys)", () => {
+    const range = fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 20 })).map(([min, width]) => chunk(min, min + width));
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 12 }), fc.array(range, { maxLength: 12 }), fc.integer({ min: 1, max: 4 }), (own, other, limit) => {
+        const cover = keyCover(own, BIGINT, "k");
+        const meeting = new Set(chunksMeeting(other, BIGINT, "k", cover));
+        const within = keyRanges("k", cover, limit)!;
+        expect(within.ranges.length).toBeLessThanOrEqual(limit);
+        const kept = (key: number) => within.ranges.some(([min, max]) => BigInt(min) <= BigInt(key) && BigInt(key) <= BigInt(max));
+        for (let key = -50; key <= 70; key++) {
+          const ownHolds = own.some((c) => Number(c.stats.k.min) <= key && key <= Number(c.stats.k.max));
+          if (!ownHolds) continue;
+          // Every chunk of the other table that may hold the key is read, and the key's rows are kept.
+          for (const c of other) if (Number(c.stats.k.min) <= key && key <= Number(c.stats.k.max)) expect(meeting.has(c)).toBe(true);
+          expect(kept(key)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("as SQL: each range a BETWEEN (dates as DATE literals), at most MAX_KEY_RANGES of them, no filter past the years DATE names", () => {
+    const cover: KeyCover = Array.from({ length: MAX_KEY_RANGES + 10 }, (_, i) => ({ min: BigInt(i * 10), max: BigInt(i * 10 + (i % 3)) }));
+    const within = keyRanges("k", cover)!;
+    expect(within.ranges).toHaveLength(MAX_KEY_RANGES);
+    expect(keyRanges("k", "all")).toBeUndefined();
+    expect(keyRangesCondition({ column: "k", ranges: [["1", "5"], ["7", "7"]] }, BIGINT)).toBe('"k" BETWEEN 1 AND 5 OR "k" = 7');
+    expect(keyRangesCondition({ column: "d", ranges: [["0", "9204"]] }, DATE)).toBe(`"d" BETWEEN DATE '1970-01-01' AND DATE '1995-03-15'`);
+    expect(keyRangesCondition({ column: "d", ranges: [["0", "3000000"]] }, DATE)).toBe("true");
+    expect(keyRangesCondition({ column: "k", ranges: [] }, BIGINT)).toBe("false");
+  });
+});
