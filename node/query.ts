@@ -357,11 +357,12 @@ export class QueryService {
 
   /** Runs the task another node ran here (fetching chunks this node lacks) and compares the outputs. */
   async #verify(peer: string, worker: number, task: Task, result: TaskResult, tables: ReadonlyMap<string, PlacedTable>, workers: readonly string[]): Promise<void> {
+    // By hash: a table read by key range in a join with itself has another name in the task.
+    const holdersOf = (hash: string) => [...tables.values()].flatMap((t) => t.chunks).find((c) => c.hash === hash)?.holders ?? [];
     for (const scan of task.scans) {
-      const chunks = tables.get(scan.names.join("."))?.chunks ?? [];
       for (const hash of scan.chunks) {
         if (this.#datasets.hasChunk(hash)) continue;
-        const holders = chunks.find((c) => c.hash === hash)?.holders ?? [];
+        const holders = holdersOf(hash);
         if (!(await this.#fetchChunk(hash, holders.map((h) => workers[h])))) {
           this.#log("unverified_task", { peer, reason: `no holder sent chunk ${hash.slice(0, 12)}` });
           return;

@@ -159,6 +159,11 @@ function readWhole(stage: Stage, table: string): boolean {
   return (stage.everywhere?.includes(table) ?? false) || (stage.references?.some((r) => r.table === table) ?? false);
 }
 
+/** The dataset table a stage reads under `name` (another name for a table read by key range and otherwise too). */
+function sourceOf(stage: Stage, name: string): string {
+  return stage.references?.find((r) => r.table === name)?.source ?? name;
+}
+
 /** A task's chunks of one table, and for a table read by key range the keys it reads. */
 interface TableShare {
   chunks: string[];
@@ -746,7 +751,7 @@ class StagedRunner {
     const needed = new Map<string, readonly PlacedChunk[]>();
     for (const names of stage.scans) {
       const key = names.join(".");
-      const table = this.#run.tables.get(key);
+      const table = this.#run.tables.get(sourceOf(stage, key));
       if (!table) throw new UserError(`the query reads table ${key}, which no dataset holds`);
       const kept = table.chunks.filter((chunk) => chunkNeeded(stage.plan, reads.get(key) ?? [], chunk));
       stats.chunksPruned += table.chunks.length - kept.length;
@@ -774,7 +779,7 @@ class StagedRunner {
       for (const tables of assigned.values()) {
         const own = new Set(tables.get(reference.driver)?.chunks ?? []);
         const cover = keyCover(driver.chunks.filter((c) => own.has(c.hash)), typeOf(driver, reference.driverColumn), reference.driverColumn);
-        const meeting = chunksMeeting(needed.get(reference.table)!, typeOf(this.#run.tables.get(reference.table)!, reference.column), reference.column, cover);
+        const meeting = chunksMeeting(needed.get(reference.table)!, typeOf(this.#run.tables.get(sourceOf(stage, reference.table))!, reference.column), reference.column, cover);
         const within = keyRanges(reference.column, cover);
         tables.set(reference.table, { chunks: meeting.map((c) => c.hash), ...(within ? { within } : {}) });
       }
@@ -797,7 +802,7 @@ class StagedRunner {
       scans: stage.scans.map((names) => {
         const key = names.join(".");
         const share = chunks.get(key);
-        return { names: [...names], columns: this.#run.tables.get(key)!.columns, chunks: share?.chunks ?? [], ...(readWhole(stage, key) ? { whole: true } : {}), ...(share?.within ? { within: share.within } : {}) };
+        return { names: [...names], columns: this.#run.tables.get(sourceOf(stage, key))!.columns, chunks: share?.chunks ?? [], ...(readWhole(stage, key) ? { whole: true } : {}), ...(share?.within ? { within: share.within } : {}) };
       }),
       inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
       ...(outputs.length > 0 ? { outputs } : {}),

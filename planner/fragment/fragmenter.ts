@@ -354,7 +354,7 @@ class Fragmenter {
   #rangeJoin(plan: Join, left: Fragment, right: Fragment): Distribution | undefined {
     const l = left.dist.kind === "spread" ? left.dist.chunked : undefined;
     const r = right.dist.kind === "spread" ? right.dist.chunked : undefined;
-    if (!l || !r || l.table === r.table || l.referenced.includes(r.table) || r.referenced.includes(l.table)) return undefined;
+    if (!l || !r) return undefined;
     if (RIGHT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.right, plan.left, false)) return undefined;
     if (LEFT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.left, plan.right, false)) return undefined;
     let best: { driver: Chunked; reference: RangeReference; scan: Scan; rows: number } | undefined;
@@ -556,6 +556,39 @@ class Fragmenter {
     }
   }
 
+  /**
+   * The tables a stage's plan reads by key range: those whose driver it scans (a scan cut off
+   * from its join, in a plan walked again elsewhere, is an ordinary scan there). One also
+   * scanned otherwise in the stage (a join of a table with itself) is read under a name of its
+   * own, `table@rangeN`, with its own chunks.
+   */
+  #readsByRange(stageRoot: LogicalPlan): { root: LogicalPlan; references: RangeReference[] } {
+    const scanned = new Map<string, number>();
+    const candidates: Scan[] = [];
+    const visit = (node: LogicalPlan) => {
+      if (this.#exchangeScans.has(node)) return;
+      if (node.kind === "scan") {
+        const name = node.table.names.join(".");
+        scanned.set(name, (scanned.get(name) ?? 0) + 1);
+        if (this.#referenceScans.has(node)) candidates.push(node);
+      }
+      children(node).forEach(visit);
+    };
+    visit(stageRoot);
+    const renamed = new Map<LogicalPlan, Scan>();
+    const references = candidates
+      .filter((scan) => scanned.has(this.#referenceScans.get(scan)!.driver))
+      .map((scan, i) => {
+        const reference = this.#referenceScans.get(scan)!;
+        if (scanned.get(reference.table)! === 1) return reference;
+        const names = [...scan.table.names.slice(0, -1), `${scan.table.names[scan.table.names.length - 1]}@range${i + 1}`];
+        renamed.set(scan, { ...scan, table: { ...scan.table, names } });
+        return { ...reference, table: names.join("."), source: reference.table };
+      });
+    const root = renamed.size === 0 ? stageRoot : transformUp(stageRoot, (node) => renamed.get(node) ?? node);
+    return { root, references };
+  }
+
   #emit(stage: PendingStage, resultNames: readonly string[] | undefined): Stage {
     const columns = outputColumns(stage.root);
     const names = resultNames ? [...resultNames] : columns.map((_, i) => `c${i}`);
@@ -564,9 +597,9 @@ class Fragmenter {
       invariant(index >= 0, `exchange key #${id} is not an output of stage ${stage.id}`);
       return index;
     };
+    const { root, references } = this.#readsByRange(stage.root);
     const scans: string[][] = [];
     const everywhere: string[] = [];
-    const references: RangeReference[] = [];
     /** Scans of each table: a table read by key range is read once in its stage (the task's chunks are per table). */
     const scanCount = new Map<string, number>();
     const inputs: number[] = [];
@@ -576,8 +609,6 @@ class Fragmenter {
       else if (node.kind === "scan") {
         const name = node.table.names.join(".");
         scanCount.set(name, (scanCount.get(name) ?? 0) + 1);
-        const reference = this.#referenceScans.get(node);
-        if (reference) references.push(reference);
         if (!scans.some((s) => s.join(".") === name)) {
           scans.push([...node.table.names]);
           if (this.#everywhere(node)) everywhere.push(name);
@@ -585,10 +616,8 @@ class Fragmenter {
       }
       children(node).forEach(visit);
     };
-    visit(stage.root);
-    // A scan cut off from the join that read it by key range (a plan walked again elsewhere) is an ordinary scan there.
-    const ranged = references.filter((r) => scanCount.has(r.driver));
-    for (const reference of ranged) {
+    visit(root);
+    for (const reference of references) {
       invariant(scanCount.get(reference.table) === 1 && scanCount.get(reference.driver) === 1, `stage ${stage.id} reads ${reference.table} by key range and scans it or ${reference.driver} again`);
     }
     invariant(stage.runsOn === "nodes" || scans.length === everywhere.length, `coordinator stage ${stage.id} would scan tables not held everywhere`);
@@ -603,11 +632,11 @@ class Fragmenter {
     } else output = { kind: spec.kind };
     const emitted: Stage = {
       id: stage.id,
-      plan: emitPlan(stage.root, names),
+      plan: emitPlan(root, names),
       runsOn: stage.runsOn,
       scans,
       ...(everywhere.length > 0 ? { everywhere } : {}),
-      ...(ranged.length > 0 ? { references: ranged } : {}),
+      ...(references.length > 0 ? { references } : {}),
       inputs,
       output,
       columns: names,

@@ -62,8 +62,10 @@ export interface Stage {
  * rows can match, wherever that row is. A task fetches such chunks its node lacks.
  */
 export interface RangeReference {
-  /** Dotted names. */
+  /** Dotted names: `table` is the name the stage's plan reads it by. */
   table: string;
+  /** The dataset's table, when the stage reads it by another name (`table@rangeN`: it is also read otherwise, as in a join of a table with itself). */
+  source?: string;
   column: string;
   driver: string;
   driverColumn: string;
@@ -148,7 +150,7 @@ export function explainStages(query: StagedQuery): string {
       const scanned = (n: string[]) => {
         const name = n.join(".");
         const reference = s.references?.find((r) => r.table === name);
-        if (reference) return `${name} (chunks meeting ${reference.driver}'s by ${reference.column} = ${reference.driverColumn})`;
+        if (reference) return `${name} (chunks ${reference.source ? `of ${reference.source} ` : ""}meeting ${reference.driver}'s by ${reference.column} = ${reference.driverColumn})`;
         return s.everywhere?.includes(name) ? `${name} (whole, held everywhere)` : name;
       };
       const reads = [...s.scans.map(scanned), ...s.inputs.map(exchangeTable)].join(", ");

@@ -211,12 +211,21 @@ describe("joins by key range", () => {
       "SELECT big.v, mid.v FROM big JOIN mid ON big.k IS NOT DISTINCT FROM mid.k",
       // Both sides' unmatched rows count: neither may be read where the other's rows are.
       "SELECT big.v, mid.v FROM big FULL JOIN mid ON big.k = mid.k",
-      // One table twice: a task reads one set of its chunks.
-      "SELECT a.v, b.v FROM big a JOIN big b ON a.k = b.k",
     ]) {
       const stages = stagesOn(sql);
       expect(stages.some((s) => s.references), `${sql}\n${explainStages({ stages, names: [] })}`).toBe(false);
     }
+  });
+
+  it("joins a table with itself by key range, the second read under a name of its own", () => {
+    const stages = stagesOn("SELECT count(*) FROM big a JOIN big b ON a.k = b.k WHERE EXISTS (SELECT 1 FROM big c WHERE c.k = a.k AND c.v <> a.v)");
+    const stage = stages.find((s) => s.references)!;
+    expect(stage.scans.map((n) => n.join(".")).sort()).toEqual(["big", "big@range1", "big@range2"]);
+    expect(stage.references).toEqual([
+      { table: "big@range1", source: "big", column: "k", driver: "big", driverColumn: "k" },
+      { table: "big@range2", source: "big", column: "k", driver: "big", driverColumn: "k" },
+    ]);
+    expect(explainStages({ stages, names: [] })).toContain("big@range1 (chunks of big meeting big's by k = k)");
   });
 
   it("reads each table of a chain by the ranges of the table whose chunks the tasks share", () => {

@@ -75,11 +75,12 @@ describe("joins by key range", () => {
     ["on a date key", "SELECT x, count(*), min(f.d), max(f.d) FROM facts f JOIN days y ON f.d = y.d GROUP BY x ORDER BY x"],
     ["over pruned chunks", "SELECT count(*), sum(d.w) FROM facts f JOIN dims d ON f.k = d.k WHERE f.k BETWEEN 1000 AND 1999"],
     ["with a further condition", "SELECT count(*) FROM facts f JOIN dims d ON f.k = d.k AND f.v < d.w"],
+    ["of a table with itself", "SELECT count(*), sum(a.v * b.v) FROM facts a JOIN facts b ON a.k = b.k WHERE NOT EXISTS (SELECT 1 FROM facts c WHERE c.k = a.k AND c.v > a.v + b.v)"],
     ["of rows returned whole", "SELECT f.k, f.v, d.label FROM facts f JOIN dims d ON f.k = d.k WHERE f.k % 500 = 1 ORDER BY 1, 2"],
   ])("%s: one stage reads both tables and gives DuckDB's answer", async (_, sql) => {
     const { query, lines } = await staged(sql);
     const plan = explainStages(query);
-    expect(query.stages.some((s) => s.references?.length === 1), plan).toBe(true);
+    expect(query.stages.some((s) => (s.references?.length ?? 0) > 0), plan).toBe(true);
     expect(lines, plan).toEqual(await expected(sql));
   });
 
