@@ -12,7 +12,7 @@ import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import { IdlePool } from "../common/idle-pool.ts";
 import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, encodeBatchFrame } from "./frames.ts";
-import type { PartitionSpec } from "./partition.ts";
+import type { KeptKeys, PartitionSpec } from "./partition.ts";
 import { routerFor, type Router } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
@@ -36,6 +36,8 @@ export const MAX_LIVE_RUNS = 256;
 export const RUN_IDLE_MS = 15 * 60_000;
 /** Members one exchange may name. */
 export const MAX_EXCHANGE_MEMBERS = 1024;
+/** Ranges of kept keys one route may carry. */
+export const MAX_KEPT_RANGES = 256;
 /** Released runs remembered, so rows a stopped task still sends for one are refused instead of kept. */
 const REMEMBERED_RELEASES = 1024;
 /** Streams to one peer a producer keeps between exchanges. */
@@ -66,7 +68,8 @@ export interface ExchangeSpec {
 
 /** Where a producing task's output goes: its stage is `input` of the exchange's consumer. */
 export type OutputRoute = { exchange: ExchangeSpec; input: number } & (
-  | { kind: "hash"; spec: PartitionSpec }
+  /** `keep`: rows of keys no other producing task makes stay on this node (see KeptKeys). */
+  | { kind: "hash"; spec: PartitionSpec; keep?: KeptKeys }
   | { kind: "broadcast" }
   /** Every row to one member (a gather to the coordinator, or rows that stay where they are). */
   | { kind: "to"; to: number }
@@ -255,7 +258,8 @@ export class ExchangeHost {
       // member. One opened already carries the member's rows, or none.
       const { router } = this.#runOf(route.exchange); // throws for a run that is over: before any sink is made
       const sinks = members.map((_, m) => deferredSink(() => sinkTo(m), opened.has(m)));
-      const producer = new HashProducer(sinks, route.spec, router, seed);
+      const self = members.indexOf(this.#self);
+      const producer = new HashProducer(sinks, route.spec, router, seed, route.keep && self >= 0 ? { member: self, keys: route.keep } : undefined);
       for (const piece of hashed) await producer.send(piece.batch, piece.hashes);
       await producer.finish();
       summary.bytes = [...producer.bytesTo];
@@ -578,9 +582,26 @@ export function checkRoute(value: unknown): OutputRoute {
   const spec = route?.spec as Partial<PartitionSpec> | undefined;
   const valid =
     isIndex(route?.input) &&
-    ((route?.kind === "hash" && isPartitionSpec(spec)) || route?.kind === "broadcast" || (route?.kind === "to" && isIndex(route.to) && (route.to as number) < exchange.members.length));
+    ((route?.kind === "hash" && isPartitionSpec(spec) && (route as { keep?: unknown }).keep === undefined) ||
+      (route?.kind === "hash" && isPartitionSpec(spec) && isKeptKeys((route as { keep?: unknown }).keep)) ||
+      route?.kind === "broadcast" ||
+      (route?.kind === "to" && isIndex(route.to) && (route.to as number) < exchange.members.length));
   if (!valid) throw new ExchangeProtocolError("a malformed output route");
   return { ...(route as OutputRoute), exchange };
+}
+
+/** At most MAX_KEPT_RANGES ordered, disjoint pairs of integers. */
+function isKeptKeys(value: unknown): boolean {
+  const keep = value as Partial<KeptKeys> | null | undefined;
+  if (!keep || !isIndex(keep.column) || !Array.isArray(keep.ranges) || keep.ranges.length > MAX_KEPT_RANGES) return false;
+  let last: bigint | undefined;
+  for (const range of keep.ranges) {
+    if (!Array.isArray(range) || range.length !== 2 || !range.every((bound) => typeof bound === "string" && /^-?\d{1,20}$/.test(bound))) return false;
+    const [min, max] = range.map(BigInt);
+    if (min > max || (last !== undefined && min <= last)) return false;
+    last = max;
+  }
+  return true;
 }
 
 function isPartitionSpec(spec: Partial<PartitionSpec> | undefined): boolean {

@@ -5,7 +5,7 @@ export { positionOf, compareDistance, member, nearest, chunkHolders, keyTarget, 
 export { hashRows, pickHashes, type RowHashes } from "./key-hash.ts";
 export { takeRows, batchBytes, concatBatches } from "./take.ts";
 export { mergeSortedRuns, UnsortedRunError } from "./merge.ts";
-export { partitionBatch, routeRows, keyHashes, type PartitionSpec } from "./partition.ts";
+export { partitionBatch, routeRows, keyHashes, keptRows, type KeptKeys, type PartitionSpec } from "./partition.ts";
 export { MAX_FRAME_BYTES, ExchangeProtocolError } from "./frames.ts";
 export { BatchSender, BatchReceiver, FrameChannel, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";
 export { SaltMap, MAX_SALTS, MAX_ANNOUNCED_KEYS, type SaltedKey, type SaltAnnouncement } from "./salt-map.ts";
@@ -13,5 +13,5 @@ export { HeavyHitters, type HeavyKey } from "./heavy-hitters.ts";
 export { SaltingInbox, SKETCH_KEYS, MIN_HOT_SHARE, ROUTED_EPOCH, type InboxOptions, type InboxStats } from "./salting.ts";
 export { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 export { ReceivingTask } from "./receiver.ts";
-export { ExchangeHost, ExchangePeerLostError, isRunId, EXCHANGE_BATCH_ROWS, MAX_LIVE_RUNS, RUN_IDLE_MS, checkRoute, checkInboxStatus, decodeOpening, type ExchangeSpec, type OutputRoute, type SentSummary, type InboxStatus } from "./host.ts";
+export { ExchangeHost, ExchangePeerLostError, isRunId, EXCHANGE_BATCH_ROWS, MAX_LIVE_RUNS, MAX_KEPT_RANGES, RUN_IDLE_MS, checkRoute, checkInboxStatus, decodeOpening, type ExchangeSpec, type OutputRoute, type SentSummary, type InboxStatus } from "./host.ts";
 export { RowDigest, digestRows, digestSeed, sumDigests, isRowDigest, wholeRowHashes, EMPTY_DIGEST } from "./row-digest.ts";

@@ -2,7 +2,7 @@
 // its key's hash; a row of a salted key goes to one of the key's salt targets, chosen by the
 // hash of its `saltBy` columns ("spread"), or to all of them ("replicate": the other side of a
 // join, whose rows must meet every share of the spread side).
-import type * as arrow from "apache-arrow";
+import * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import { hashRows, type RowHashes } from "./key-hash.ts";
 import type { Router } from "./placement.ts";
@@ -34,16 +34,85 @@ export function keyHashes(batch: arrow.RecordBatch, columns: readonly number[], 
 }
 
 /**
- * The member indexes each row goes to, as lists of row indexes per member. `hashes` are the
- * rows' key hashes when the caller already has them.
+ * Keys that stay on the node that made their rows (no other node's task makes rows of them):
+ * those whose integer or date column `column` lies in one of `ranges` (inclusive, ordered,
+ * disjoint; decimal text of the values, days for dates).
  */
-export function routeRows(batch: arrow.RecordBatch, spec: PartitionSpec, router: Router, salts: SaltMap, hashes = keyHashes(batch, spec.keys, spec.intervals)): Uint32Array[] {
+export interface KeptKeys {
+  column: number;
+  ranges: [string, string][];
+}
+
+/** Rows of `batch` whose key `keep` keeps (1) or not (0); a NULL is not kept. */
+export function keptRows(batch: arrow.RecordBatch, keep: KeptKeys): Uint8Array {
+  const kept = new Uint8Array(batch.numRows);
+  const column = batch.getChildAt(keep.column);
+  invariant(column, `no column ${keep.column} in a batch of ${batch.numCols}`);
+  // Bounds within ±2^53 compare exactly as doubles, and so does any value (one beyond them rounds to beyond every bound).
+  const exact = keep.ranges.every(([min, max]) => Number.isSafeInteger(Number(min)) && Number.isSafeInteger(Number(max)));
+  const mins = keep.ranges.map(([min]) => Number(min));
+  const maxes = keep.ranges.map(([, max]) => Number(max));
+  const bigMins = keep.ranges.map(([min]) => BigInt(min));
+  const bigMaxes = keep.ranges.map(([, max]) => BigInt(max));
+  const inRange = (value: number) => {
+    let low = 0;
+    let high = maxes.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (maxes[mid] < value) low = mid + 1;
+      else high = mid;
+    }
+    return low < mins.length && mins[low] <= value;
+  };
+  const inBigRange = (value: bigint) => bigMins.some((min, i) => min <= value && value <= bigMaxes[i]);
+  let row = 0;
+  for (const data of column.data) {
+    const type = data.type as arrow.DataType;
+    const valid = (i: number) => data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0 || (data.nullBitmap[(data.offset + i) >> 3] & (1 << ((data.offset + i) & 7))) !== 0;
+    if (type.typeId === arrow.Type.Int && (type as arrow.Int).bitWidth === 64) {
+      const typed = data.values as BigInt64Array;
+      const words = new Int32Array(typed.buffer, typed.byteOffset, typed.length * 2);
+      for (let i = 0; i < data.length; i++) {
+        if (!valid(i)) continue;
+        kept[row + i] = (exact ? inRange(words[2 * i + 1] * 4294967296 + (words[2 * i] >>> 0)) : inBigRange(typed[i])) ? 1 : 0;
+      }
+    } else if (type.typeId === arrow.Type.Int || type.typeId === arrow.Type.Date) {
+      const values = data.values as ArrayLike<number>;
+      const millis = type.typeId === arrow.Type.Date && (type as arrow.Date_).unit === arrow.DateUnit.MILLISECOND;
+      for (let i = 0; i < data.length; i++) {
+        if (!valid(i)) continue;
+        const value = millis ? Math.floor(Number(values[i]) / 86_400_000) : Number(values[i]);
+        kept[row + i] = (exact ? inRange(value) : inBigRange(BigInt(value))) ? 1 : 0;
+      }
+    } else invariant(false, `kept keys of a column of type ${type}`);
+    row += data.length;
+  }
+  return kept;
+}
+
+/**
+ * The member indexes each row goes to, as lists of row indexes per member. `hashes` are the
+ * rows' key hashes when the caller already has them; rows `stay.rows` marks go to `stay.member`.
+ */
+export function routeRows(
+  batch: arrow.RecordBatch,
+  spec: PartitionSpec,
+  router: Router,
+  salts: SaltMap,
+  hashes = keyHashes(batch, spec.keys, spec.intervals),
+  stay?: { member: number; rows: Uint8Array },
+): Uint32Array[] {
   const members = router.members.length;
   const rows = batch.numRows;
   const destination = new Int32Array(rows);
   const counts = new Uint32Array(members);
   const saltHashes = salts.size > 0 ? keyHashes(batch, spec.saltBy, spec.intervals) : undefined;
   for (let row = 0; row < rows; row++) {
+    if (stay?.rows[row]) {
+      destination[row] = stay.member;
+      counts[stay.member]++;
+      continue;
+    }
     const high = hashes.high[row];
     const low = hashes.low[row];
     const k = saltHashes ? salts.salts(high, low) : 1;

@@ -56,15 +56,46 @@ export function keyCover(chunks: readonly ChunkStats[], type: Type | undefined, 
     if (range === "unknown") return "all";
     if (range) ranges.push(range);
   }
-  ranges.sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
-  const merged: KeyRange[] = [];
-  for (const range of ranges) {
-    const last = merged[merged.length - 1];
+  return merged(ranges);
+}
+
+/** `ranges` as sorted, disjoint ranges holding the same keys. */
+function merged(ranges: readonly KeyRange[]): KeyRange[] {
+  const sorted = [...ranges].sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+  const result: KeyRange[] = [];
+  for (const range of sorted) {
+    const last = result[result.length - 1];
     // Keys are integers: [1, 5] and [6, 9] leave nothing between them.
     if (last && range.min <= last.max + 1n) last.max = range.max > last.max ? range.max : last.max;
-    else merged.push({ ...range });
+    else result.push({ ...range });
   }
-  return merged;
+  return result;
+}
+
+/**
+ * The keys `own` holds and none of `others` does: at most `limit` ranges, the widest (a key left
+ * out is sent by hash, never wrongly taken as one no other task makes).
+ */
+export function keysOnlyIn(own: KeyCover, others: readonly KeyCover[], limit = MAX_KEY_RANGES): KeyRange[] {
+  if (own === "all" || others.some((o) => o === "all")) return [];
+  const taken = merged((others as readonly (readonly KeyRange[])[]).flat());
+  const result: KeyRange[] = [];
+  let first = 0;
+  for (const range of own) {
+    while (first < taken.length && taken[first].max < range.min) first++;
+    let start = range.min;
+    for (let t = first; start <= range.max; t++) {
+      if (t >= taken.length || taken[t].min > range.max) {
+        result.push({ min: start, max: range.max });
+        break;
+      }
+      if (taken[t].min > start) result.push({ min: start, max: taken[t].min - 1n });
+      if (taken[t].max >= start) start = taken[t].max + 1n;
+    }
+  }
+  if (result.length <= limit) return result;
+  const widest = [...result].sort((a, b) => (b.max - b.min > a.max - a.min ? 1 : b.max - b.min < a.max - a.min ? -1 : 0)).slice(0, limit);
+  return widest.sort((a, b) => (a.min < b.min ? -1 : 1));
 }
 
 /** The chunks whose range of `column` meets `cover`. */

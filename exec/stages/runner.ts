@@ -10,13 +10,13 @@ import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, readersOf, saltMergeTable, type OrderKey, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { EMPTY_DIGEST, RowDigest, Router, SaltMap, UnsortedRunError, batchBytes, digestRows, digestSeed, keyHashes, mergeSortedRuns, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
+import { EMPTY_DIGEST, RowDigest, Router, SaltMap, UnsortedRunError, batchBytes, digestRows, digestSeed, keyHashes, mergeSortedRuns, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type KeptKeys, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine } from "../engine.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
-import { chunksMeeting, keyCover, keyRanges, type KeyRanges } from "./ranges.ts";
+import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, type KeyRanges } from "./ranges.ts";
 import { WrongResultError, type OutputComparison } from "./verify.ts";
 
 /**
@@ -574,9 +574,10 @@ class StagedRunner {
       const chunksOf = (w: number) => new Map([...(assigned.get(w) ?? []), ...whole]);
       // Salted partials are merged, sorted runs merged in order, before anything is sent on.
       const plan = fuseInto?.fusedWithInput ?? stage.plan;
+      const kept = this.#keptKeys(runs, assigned);
       results = await Promise.all(
         tasked.map((w) =>
-          merging ? this.#runTask(stage, w, plan, chunksOf(w), stats, []) : orderOf(runs) ? this.#runSortedRun(stage, runs, w, plan, chunksOf(w), stats) : this.#runTask(stage, w, plan, chunksOf(w), stats, this.#routesOf(runs, w)),
+          merging ? this.#runTask(stage, w, plan, chunksOf(w), stats, []) : orderOf(runs) ? this.#runSortedRun(stage, runs, w, plan, chunksOf(w), stats) : this.#runTask(stage, w, plan, chunksOf(w), stats, this.#routesOf(runs, w, kept.get(w))),
         ),
       );
       const receivers = asked ? inboxes : results.map((r) => r.inbox);
@@ -717,12 +718,13 @@ class StagedRunner {
   }
 
   /** Where the output of `stage`'s task on `worker` goes: one route per stage reading it (none for the answer). */
-  #routesOf(stage: Stage, worker: number): OutputRoute[] {
+  /** `kept`: for a hash output with local keys, the keys only this worker's chunks hold (#keptKeys). */
+  #routesOf(stage: Stage, worker: number, kept?: KeptKeys): OutputRoute[] {
     return this.#readers.get(stage.id)!.map((reader): OutputRoute => {
       const exchange = this.#exchangeOf(reader);
       switch (stage.output.kind) {
         case "hash":
-          return { exchange, input: stage.id, kind: "hash", spec: partitionSpec(stage)! };
+          return { exchange, input: stage.id, kind: "hash", spec: partitionSpec(stage)!, ...(kept ? { keep: kept } : {}) };
         case "broadcast":
           return { exchange, input: stage.id, kind: "broadcast" };
         case "gather":
@@ -733,6 +735,27 @@ class StagedRunner {
           throw new Error(`stage ${stage.id} gives the answer, and stage ${reader} reads it`);
       }
     });
+  }
+
+  /**
+   * For a stage whose hash output keeps local keys (LocalKeys), per worker: the keys of the
+   * table's column that only its own chunks hold, whose rows no other task makes.
+   */
+  #keptKeys(stage: Stage, assigned: ReadonlyMap<number, ReadonlyMap<string, TableShare>>): Map<number, KeptKeys> {
+    const kept = new Map<number, KeptKeys>();
+    const local = stage.output.kind === "hash" ? stage.output.local : undefined;
+    if (!local) return kept;
+    const table = this.#run.tables.get(local.table)!;
+    const type = table.columns.find((c) => c.name === local.tableColumn)?.type;
+    const covers = [...assigned].map(([worker, tables]) => {
+      const own = new Set(tables.get(local.table)?.chunks ?? []);
+      return { worker, cover: keyCover(table.chunks.filter((c) => own.has(c.hash)), type, local.tableColumn) };
+    });
+    for (const { worker, cover } of covers) {
+      const only = keysOnlyIn(cover, covers.filter((c) => c.worker !== worker).map((c) => c.cover));
+      if (only.length > 0) kept.set(worker, { column: local.column, ranges: only.map((r) => [String(r.min), String(r.max)]) });
+    }
+    return kept;
   }
 
   /**
@@ -895,7 +918,9 @@ class StagedRunner {
       for (const hash of scan.chunks) {
         const holder = this.#holderOf(scan.names.join("."), hash);
         let share = shares.get(holder);
-        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: x.whole ? x.chunks : [] })), ...this.#ownSortedRun(task) }));
+        // Keys kept where their rows are made were those only this worker's chunks held: shares on other workers send every key by hash.
+        const outputs = task.outputs?.map((route) => (route.kind === "hash" && route.keep ? { ...route, keep: undefined } : route));
+        if (!share) shares.set(holder, (share = { ...task, scans: task.scans.map((x) => ({ ...x, chunks: x.whole ? x.chunks : [] })), ...(outputs ? { outputs } : {}), ...this.#ownSortedRun(task) }));
         share.scans[s].chunks.push(hash);
       }
     });

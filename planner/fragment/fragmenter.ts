@@ -91,7 +91,7 @@ interface Chunked {
 }
 
 type PendingExchange =
-  | { kind: "hash"; keys: readonly ColumnId[]; salting?: { mode: "spread" | "replicate"; saltBy: readonly ColumnId[] | "all" } }
+  | { kind: "hash"; keys: readonly ColumnId[]; salting?: { mode: "spread" | "replicate"; saltBy: readonly ColumnId[] | "all" }; local?: { id: ColumnId; table: string; column: string } }
   | { kind: "gather"; order?: readonly SortKey[] }
   | { kind: "broadcast" | "forward" | "result" };
 
@@ -221,7 +221,8 @@ class Fragmenter {
     const here = (from: Fragment, dist: Distribution): Fragment => ({ plan: { ...plan, input: from.plan }, dist });
     if (input.dist.kind === "single") return here(input, SINGLE);
     if (input.dist.kind === "hashed" && input.dist.keys.every((k) => groupKeys.has(k))) return here(input, mapKeys(input.dist, groupKeys));
-    if (plan.phase === "partial") return here(input, SPREAD);
+    // A partial aggregate's rows of a group come from its task's chunks: a key column of them stays clustered.
+    if (plan.phase === "partial") return here(input, input.dist.kind === "spread" ? mapKeys(input.dist, groupKeys) : SPREAD);
 
     // Rows of a group must meet: hash on the group columns (a subset of the groups is enough).
     let source = input;
@@ -231,8 +232,13 @@ class Fragmenter {
     if (groupKeys.size === 0) return here(this.#gather(source), SINGLE);
     const keys = [...groupKeys.keys()];
     const saltBy = this.#salting ? aggregateSaltBy(plan) : undefined;
-    const hashed = this.#cut(source, { kind: "hash", keys, salting: saltBy && { mode: "spread", saltBy } });
-    const aggregated = here(hashed, { kind: "hashed", keys: keys.map((k) => groupKeys.get(k)!) });
+    // Grouped by a column the rows' table is clustered on: a group whose key only this task's
+    // chunks hold is whole here, and stays (the rest still meet by hash, so the output is not hashed).
+    const chunked = source.dist.kind === "spread" ? source.dist.chunked : undefined;
+    const clusteredKey = chunked && keys.find((k) => chunked.clustered.has(k));
+    const local = clusteredKey === undefined ? undefined : { id: clusteredKey, table: chunked!.table, column: chunked!.clustered.get(clusteredKey)! };
+    const hashed = this.#cut(source, { kind: "hash", keys, salting: saltBy && { mode: "spread", saltBy }, ...(local ? { local } : {}) });
+    const aggregated = here(hashed, local ? SPREAD : { kind: "hashed", keys: keys.map((k) => groupKeys.get(k)!) });
     if (!saltBy) return aggregated;
     // A salted key's rows end up on several nodes: the aggregate ends its stage, whose output
     // rows of salted keys are merged at the key's home before anything reads them.
@@ -544,7 +550,8 @@ class Fragmenter {
   #consumerSide(exchange: Fragment, output: PendingExchange): Fragment {
     switch (output.kind) {
       case "hash":
-        return { plan: exchange.plan, dist: { kind: "hashed", keys: output.keys } };
+        // Rows of a kept key are together, but not at their key's hash home.
+        return { plan: exchange.plan, dist: output.local ? SPREAD : { kind: "hashed", keys: output.keys } };
       case "broadcast":
         return { plan: exchange.plan, dist: { kind: "replicated" } };
       case "gather":
@@ -625,7 +632,8 @@ class Fragmenter {
     const spec = stage.output;
     if (spec.kind === "hash") {
       const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "all" ? columns.map((_, i) => i) : spec.salting.saltBy.map(indexOf) };
-      output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}) };
+      const local = spec.local && { column: indexOf(spec.local.id), table: spec.local.table, tableColumn: spec.local.column };
+      output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}), ...(local ? { local } : {}) };
     } else if (spec.kind === "gather" && spec.order) {
       const key = (k: SortKey): OrderKey => ({ column: indexOf((k.expr as ColumnRef).id), descending: k.descending, nullsFirst: k.nullsFirst, ...(isInterval(k.expr.type) ? { interval: true } : {}) });
       output = { kind: "gather", order: spec.order.map(key) };

@@ -71,9 +71,21 @@ export interface RangeReference {
   driverColumn: string;
 }
 
+/**
+ * A key column straight from the chunks of a table clustered on it (`table`.`tableColumn`): a
+ * row whose key lies only in the key ranges of its own task's chunks of the table, in no other
+ * task's, stays on its node, its key's rows all there; the others go by hash.
+ */
+export interface LocalKeys {
+  /** Output column index. */
+  column: number;
+  table: string;
+  tableColumn: string;
+}
+
 export type Exchange =
-  /** Each row to the node nearest the hash of its `keys` (output column indexes). */
-  | { kind: "hash"; keys: number[]; salting?: Salting }
+  /** Each row to the node nearest the hash of its `keys` (output column indexes); see LocalKeys for `local`. */
+  | { kind: "hash"; keys: number[]; salting?: Salting; local?: LocalKeys }
   /** Every row to every node. */
   | { kind: "broadcast" }
   /**
@@ -134,7 +146,7 @@ export function readersOf(query: StagedQuery): Map<number, number[]> {
 function exchangeText(exchange: Exchange): string {
   switch (exchange.kind) {
     case "hash":
-      return `hash(${exchange.keys.map((k) => `c${k}`).join(", ")})${exchange.salting ? ` salting=${exchange.salting.mode}` : ""}`;
+      return `hash(${exchange.keys.map((k) => `c${k}`).join(", ")})${exchange.salting ? ` salting=${exchange.salting.mode}` : ""}${exchange.local ? ` keeping keys only its chunks of ${exchange.local.table} hold (c${exchange.local.column})` : ""}`;
     case "gather":
       return exchange.order ? `gather merged by ${exchange.order.map((k) => `c${k.column} ${k.descending ? "DESC" : "ASC"}${k.nullsFirst ? " NULLS FIRST" : ""}`).join(", ")}` : "gather";
     default:

@@ -228,6 +228,15 @@ describe("joins by key range", () => {
     expect(explainStages({ stages, names: [] })).toContain("big@range1 (chunks of big meeting big's by k = k)");
   });
 
+  it("keeps the groups of a key the rows' table is clustered on where their rows are, when no other task's chunks hold it", () => {
+    const local = (sql: string) => stagesOn(sql).flatMap((s) => (s.output.kind === "hash" && s.output.local ? [s.output.local] : []));
+    expect(local("SELECT k, count(*) FROM big GROUP BY k")).toEqual([{ column: 0, table: "big", tableColumn: "k" }]);
+    expect(local("SELECT v, k, count(DISTINCT v) FROM big WHERE v <> 'x' GROUP BY v, k")).toHaveLength(1);
+    // Not clustered on it, or grouped by something else: by hash.
+    expect(local("SELECT k, count(*) FROM loose GROUP BY k")).toEqual([]);
+    expect(local("SELECT v, count(*) FROM big GROUP BY v")).toEqual([]);
+  });
+
   it("reads each table of a chain by the ranges of the table whose chunks the tasks share", () => {
     const stages = stagesOn("SELECT count(*) FROM big JOIN mid ON big.k = mid.k JOIN loose ON loose.k = mid.k");
     const ranged = stages.filter((s) => s.references);

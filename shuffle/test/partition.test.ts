@@ -1,7 +1,7 @@
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Router, SaltMap, hashRows, member, partitionBatch, takeRows, type PartitionSpec } from "../index.ts";
+import { Router, SaltMap, hashRows, keptRows, member, partitionBatch, routeRows, takeRows, type PartitionSpec } from "../index.ts";
 
 const members = Array.from({ length: 5 }, (_, i) => member(`node-${i}`));
 const router = new Router(members);
@@ -79,5 +79,34 @@ describe("partitionBatch", () => {
     expect(parts.reduce((n, p) => n + (p?.numRows ?? 0), 0)).toBe(rows);
     const values = parts.flatMap((p) => (p ? Array.from(p.getChildAt(1)!.toArray() as Float64Array) : []));
     expect(new Set(values).size).toBe(rows);
+  });
+});
+
+describe("kept keys", () => {
+  const keep = (ranges: [string, string][]) => ({ column: 0, ranges });
+
+  it("mark the rows whose key lies in a range: integers of any width (exact past 2^53), dates, never a NULL, in sliced batches too", () => {
+    const big = new arrow.Table({ k: arrow.vectorFromArray([1n, 5n, 9007199254740993n, 9007199254740994n, null, -3n], new arrow.Int64()) }).batches[0];
+    expect([...keptRows(big, keep([["-3", "1"], ["9007199254740993", "9007199254740993"]]))]).toEqual([1, 0, 1, 0, 0, 1]);
+    expect([...keptRows(big, keep([["2", "5"]]))]).toEqual([0, 1, 0, 0, 0, 0]);
+    const small = sampleBatch([1, 2, null, 4, 5], ["a", "b", "c", "d", "e"]).slice(1);
+    expect([...keptRows(small, keep([["2", "4"]]))]).toEqual([1, 0, 1, 0]);
+    const days = new arrow.Table({ d: arrow.vectorFromArray([new Date("1970-01-02"), new Date("1995-03-15"), null], new arrow.DateDay()) }).batches[0];
+    expect([...keptRows(days, keep([["9204", "9204"]]))]).toEqual([0, 1, 0]);
+  });
+
+  it("stay on the producing member; every other row goes where it would have gone", () => {
+    const batch = sampleBatch(Array.from({ length: 200 }, (_, i) => i), Array.from({ length: 200 }, (_, i) => `n${i}`));
+    const salts = new SaltMap();
+    const rows = keptRows(batch, keep([["50", "99"]]));
+    const kept = routeRows(batch, byKey, router, salts, undefined, { member: 3, rows });
+    const plain = routeRows(batch, byKey, router, salts);
+    const homeOf = (lists: Uint32Array[]) => {
+      const home = new Array<number>(batch.numRows);
+      lists.forEach((list, m) => list.forEach((row) => (home[row] = m)));
+      return home;
+    };
+    const [withKeep, without] = [homeOf(kept), homeOf(plain)];
+    for (let row = 0; row < batch.numRows; row++) expect(withKeep[row]).toBe(row >= 50 && row <= 99 ? 3 : without[row]);
   });
 });

@@ -47,8 +47,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function staged(sql: string, executors = new LocalExecutors(WORKERS, { chunkFile, pool })) {
-  const planned = planSql(sql, catalog, { twoPhaseAggregates: true });
+async function staged(sql: string, executors = new LocalExecutors(WORKERS, { chunkFile, pool }), on = catalog) {
+  const planned = planSql(sql, on, { twoPhaseAggregates: true });
   // Under a broadcast limit of 100 rows, no side here is small enough to broadcast.
   const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 100 });
   const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors, budgetBytes: 64 << 20 });
@@ -84,22 +84,54 @@ describe("joins by key range", () => {
     expect(lines, plan).toEqual(await expected(sql));
   });
 
-  it("a worker lacking chunks of the table its tasks share: those go to their other holders, each with the other table's chunks of their keys", async () => {
+  it.each([
+    ["an aggregate", "SELECT k, count(*), sum(v) FROM facts GROUP BY k HAVING sum(v) > 20 ORDER BY 1"],
+    ["a distinct count, and NULL keys", "SELECT k, count(DISTINCT v), min(d) FROM facts GROUP BY k ORDER BY 2 DESC, 1 NULLS FIRST LIMIT 40"],
+    ["a join's rows", "SELECT f.k, d.label, count(*) FROM facts f JOIN dims d ON f.k = d.k WHERE d.w > 10 GROUP BY f.k, d.label ORDER BY 1"],
+    ["a date", "SELECT d, count(*), sum(v) FROM facts GROUP BY d ORDER BY 1"],
+  ])("grouped by the clustered key (%s): a group only a task's chunks hold stays there, and the answer is DuckDB's", async (_, sql) => {
+    const { query, result, lines } = await staged(sql);
+    const plan = explainStages(query);
+    expect(lines, plan).toEqual(await expected(sql));
+    const kept = query.stages.find((s) => s.output.kind === "hash" && s.output.local)!;
+    expect(kept, plan).toBeDefined();
+    // Planned without knowing the tables clustered, the same groups cross the workers by hash.
+    const hashed = await staged(sql, undefined, single.catalog());
+    const hashedBytes = (run: typeof result, q: typeof query) => run.stages.filter((s) => q.stages[s.id].output.kind === "hash").reduce((n, s) => n + s.bytesShuffled, 0);
+    expect(hashed.lines).toEqual(lines);
+    expect(hashedBytes(result, query), plan).toBeLessThan(hashedBytes(hashed.result, hashed.query) / 4);
+  });
+
+  it("a worker lacking chunks of the table its tasks share: those go to their other holders, each with the other table's chunks of their keys, and sending every group by hash", async () => {
     const sql = "SELECT f.v, count(*), sum(d.w) FROM facts f JOIN dims d ON f.k = d.k GROUP BY f.v ORDER BY 1";
     const facts = new Set(tables.get("facts")!.chunks.map((c) => c.hash));
     let declined = 0;
+    const declinedChunks = new Set<string>();
+    /** Whether each task reading a chunk worker 2 declined kept keys where it ran. */
+    const sharesKept: boolean[] = [];
     class Lacking extends LocalExecutors {
       override async runTask(worker: number, task: Task): Promise<TaskResult> {
         const lacks = worker === 2 ? task.scans.flatMap((s) => s.chunks).filter((hash) => facts.has(hash)) : [];
         if (lacks.length > 0) {
           declined++;
+          lacks.forEach((hash) => declinedChunks.add(hash));
           throw new TaskDeclinedError(`worker ${worker} lacks ${lacks.length} chunks`, lacks);
         }
+        if (task.scans.some((s) => !s.whole && s.chunks.some((hash) => declinedChunks.has(hash)))) sharesKept.push((task.outputs ?? []).some((r) => r.kind === "hash" && r.keep));
         return super.runTask(worker, task);
       }
     }
     const { lines } = await staged(sql, new Lacking(WORKERS, { chunkFile, pool }));
     expect(declined).toBeGreaterThan(0);
     expect(lines).toEqual(await expected(sql));
+    // Grouped by the key: the shares send every group by hash, the others keep theirs.
+    declined = 0;
+    const grouped = "SELECT k, count(*), sum(v) FROM facts GROUP BY k ORDER BY 1";
+    sharesKept.length = 0;
+    expect((await staged(grouped, new Lacking(WORKERS, { chunkFile, pool }))).lines).toEqual(await expected(grouped));
+    expect(declined).toBeGreaterThan(0);
+    // The keys only worker 2's chunks held are no share's alone: two shares may make rows of one.
+    expect(sharesKept.length).toBeGreaterThan(0);
+    expect(sharesKept.every((kept) => !kept)).toBe(true);
   });
 });

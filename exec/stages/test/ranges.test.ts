@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clusteredColumns } from "../../../planner/catalog.ts";
 import { namedStructFromColumns } from "../../types.ts";
-import { chunkKeyRange, chunksMeeting, keyCover, keyRanges, keyRangesCondition, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
+import { chunkKeyRange, chunksMeeting, keyCover, keyRanges, keyRangesCondition, keysOnlyIn, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
 
 const BIGINT = { i64: { typeVariationReference: 0, nullability: 1 } } as never;
 const DATE = { date: { typeVariationReference: 0, nullability: 1 } } as never;
@@ -95,5 +95,46 @@ describe("key ranges", () => {
     expect(keyRangesCondition({ column: "d", ranges: [["0", "9204"]] }, DATE)).toBe(`"d" BETWEEN DATE '1970-01-01' AND DATE '1995-03-15'`);
     expect(keyRangesCondition({ column: "d", ranges: [["0", "3000000"]] }, DATE)).toBe("true");
     expect(keyRangesCondition({ column: "k", ranges: [] }, BIGINT)).toBe("false");
+  });
+});
+
+describe("keys only a task's chunks hold", () => {
+  const cover = (...ranges: [number, number][]): KeyCover => ranges.map(([min, max]) => ({ min: BigInt(min), max: BigInt(max) }));
+  const plain = (ranges: { min: bigint; max: bigint }[]) => ranges.map((r) => [Number(r.min), Number(r.max)]);
+
+  it("are its keys that no other task's ranges hold; none when any task's keys are unknown", () => {
+    expect(plain(keysOnlyIn(cover([1, 10], [20, 30]), [cover([10, 12]), cover([25, 25], [29, 40])]))).toEqual([
+      [1, 9],
+      [20, 24],
+      [26, 28],
+    ]);
+    expect(keysOnlyIn(cover([1, 10]), [cover([0, 20])])).toEqual([]);
+    expect(keysOnlyIn("all", [cover([1, 2])])).toEqual([]);
+    expect(keysOnlyIn(cover([1, 10]), ["all"])).toEqual([]);
+    // Past the limit, the widest are kept: the others go by hash.
+    expect(plain(keysOnlyIn(cover([1, 1], [3, 10], [12, 12], [14, 20]), [], 2))).toEqual([
+      [3, 10],
+      [14, 20],
+    ]);
+  });
+
+  it("never hold a key another task may make (property)", () => {
+    const ranges = fc.array(fc.tuple(fc.integer({ min: -30, max: 30 }), fc.integer({ min: 0, max: 8 })), { maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(ranges, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 5 }), (tasks, limit) => {
+        const covers = tasks.map((task) => keyCover(task.map(([min, width]) => chunk(min, min + width)), BIGINT, "k"));
+        covers.forEach((own, t) => {
+          const only = keysOnlyIn(own, covers.filter((_, u) => u !== t), limit);
+          expect(only.length).toBeLessThanOrEqual(limit);
+          const holds = (c: KeyCover, key: bigint) => c === "all" || c.some((r) => r.min <= key && key <= r.max);
+          for (let key = -30n; key <= 40n; key++) {
+            if (!only.some((r) => r.min <= key && key <= r.max)) continue;
+            expect(holds(own, key)).toBe(true);
+            covers.forEach((other, u) => u !== t && expect(holds(other, key)).toBe(false));
+          }
+        });
+      }),
+      { numRuns: 500 },
+    );
   });
 });

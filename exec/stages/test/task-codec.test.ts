@@ -62,7 +62,7 @@ describe("a task that reads and sends through exchanges", () => {
     scans: [],
     inputs: [{ names: ["__stage1_output"], columns, exchange: { run: "ab".repeat(16), consumer: 2, input: 1 } }],
     outputs: [
-      { exchange: { run: "ab".repeat(16), consumer: 3, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "hash", spec: { keys: [0], saltBy: [0], mode: "spread" } },
+      { exchange: { run: "ab".repeat(16), consumer: 3, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "hash", spec: { keys: [0], saltBy: [0], mode: "spread" }, keep: { column: 0, ranges: [["-5", "9"], ["12", "12"]] } },
       { exchange: { run: "ab".repeat(16), consumer: 4, members: ["node-a", "node-b"], budgetBytes: 1 << 20, saltable: [] }, input: 2, kind: "broadcast" },
     ],
     run: "ab".repeat(16),
@@ -81,6 +81,13 @@ describe("a task that reads and sends through exchanges", () => {
   it("refuses a malformed run id, or a returnWithin that is no byte count", () => {
     expect(() => decodeTask(encodeTask({ ...routed, run: "not-a-run" }))).toThrow(/run id/);
     expect(() => decodeTask(encodeTask({ ...routed, returnWithin: -1 }))).toThrow(/returnWithin/);
+  });
+
+  it("refuses kept keys that are not ordered, disjoint pairs of integers", () => {
+    for (const keep of [{ column: -1, ranges: [] }, { column: 0, ranges: [["3", "1"]] }, { column: 0, ranges: [["1", "5"], ["5", "6"]] }, { column: 0, ranges: [["a", "b"]] }, { column: 0, ranges: "1" }]) {
+      const bad = { ...routed, outputs: [{ ...routed.outputs![0], keep } as never] };
+      expect(() => decodeTask(encodeTask(bad)), JSON.stringify(keep)).toThrow(/route/);
+    }
   });
 
   it("refuses a route to a member the exchange does not have", () => {
