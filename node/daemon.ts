@@ -425,6 +425,8 @@ export class TrustqlNode {
     if (url.pathname === "/metrics") {
       this.#metrics.peers = this.#network.connectedPeers().length;
       this.#metrics.open = this.#ledger.openCount;
+      this.#metrics.plansAsked = this.#queries.plansAsked;
+      this.#metrics.plansMade = this.#queries.plansMade;
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(this.#metrics.render());
       return;
     }

@@ -46,6 +46,7 @@ export class DatasetStore {
    * UNRECORDED_CHUNK_TTL_MS later.
    */
   readonly #unrecorded = new Map<string, number>();
+  #version = 0;
 
   constructor(dataDir: string) {
     this.#chunks = join(dataDir, "chunks");
@@ -130,7 +131,13 @@ export class DatasetStore {
     if (replaced) for (const table of readManifest(replaced.manifest)) for (const chunk of table.chunks) if (!this.#referenced.has(chunk.hash)) this.#orphaned.add(chunk.hash);
   }
 
+  /** Changes whenever a dataset is recorded: what was planned over the catalog before may read other chunks now. */
+  get version(): number {
+    return this.#version;
+  }
+
   #remember(dataset: RecordedDataset): void {
+    this.#version++;
     this.#datasets.set(dataset.manifest.name, dataset);
     this.#catalogTables.set(dataset.manifest.name, catalogTables(dataset.manifest));
     // From every recorded dataset again: a replaced version's chunks belong to none.

@@ -12,6 +12,9 @@ export class Metrics {
   peers = 0;
   /** Observation ticks at least a second late: times the whole node waited (see the event_loop_stalled log). */
   stalls = 0;
+  /** Plans asked of this node (a query it coordinates, a paid query's quote), and those it made (the others it had kept). */
+  plansAsked = 0;
+  plansMade = 0;
   readonly #finality = new Array<number>(FINALITY_BUCKETS_MS.length + 1).fill(0);
   #finalitySum = 0;
   #finalityCount = 0;
@@ -33,6 +36,8 @@ export class Metrics {
       ...metric("trustql_transactions_open", "gauge", "Transactions still to be decided here.", this.open),
       ...metric("trustql_peers", "gauge", "Connected peers.", this.peers),
       ...metric("trustql_event_loop_stalls_total", "counter", "Times this node's work waited a second or more (an observation tick that late).", this.stalls),
+      ...metric("trustql_query_plans_total", "counter", "Plans asked of this node: each query it coordinates, each paid query's quote.", this.plansAsked),
+      ...metric("trustql_query_plans_made_total", "counter", "Plans this node made: the others it had kept, for the same SQL over the same datasets.", this.plansMade),
       "# HELP trustql_finality_ms Submission to commit on this node, in milliseconds.",
       "# TYPE trustql_finality_ms histogram",
     ];

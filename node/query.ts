@@ -5,6 +5,7 @@
 // chunks it holds and the rows that came to its exchanges, and streams each task's output
 // straight to the nodes that read it (the exchange protocol), never through the coordinator.
 import type * as arrow from "apache-arrow";
+import { cachedIn } from "../common/bounded-cache.ts";
 import { UserError } from "../common/errors.ts";
 import {
   decodeHeldInputs,
@@ -60,6 +61,8 @@ const MAX_EXCHANGE_STREAMS_PER_PEER = 256;
 
 /** The share of the tasks other nodes ran that the coordinator re-executes to check them, unless the query says. */
 export const DEFAULT_VERIFY_FRACTION = 0.1;
+/** Plans a node keeps by SQL text (past this many it starts over). */
+const MAX_CACHED_PLANS = 256;
 
 export interface QueryOptions {
   /** The SQL's plan when the caller made it already (to check a query transaction against it). */
@@ -115,6 +118,12 @@ export class QueryService {
   readonly #host: ExchangeHost;
   /** Chunks being fetched for tasks, by hash. */
   readonly #fetching = new Map<string, Promise<boolean>>();
+  /** Plans by SQL text (and whether small tables are read everywhere), for the datasets' version #plansVersion. */
+  readonly #plans = new Map<string, PlannedQuery>();
+  #plansVersion = -1;
+  /** Plans asked for, and those made (not found among the plans kept), for /metrics. */
+  plansAsked = 0;
+  plansMade = 0;
 
   constructor(options: {
     self: string;
@@ -238,6 +247,19 @@ export class QueryService {
    * transaction commits to), and the datasets it reads.
    */
   plan(sql: string, options: Pick<QueryOptions, "smallTablesEverywhere"> = {}): PlannedQuery {
+    // The same SQL over the same datasets plans alike: a query asked again (a dashboard's, a dApp's) is not planned again.
+    this.plansAsked++;
+    if (this.#plansVersion !== this.#datasets.version) {
+      this.#plans.clear();
+      this.#plansVersion = this.#datasets.version;
+    }
+    return cachedIn(this.#plans, MAX_CACHED_PLANS, `${options.smallTablesEverywhere ?? true}:${sql}`, () => {
+      this.plansMade++;
+      return this.#planAnew(sql, options);
+    });
+  }
+
+  #planAnew(sql: string, options: Pick<QueryOptions, "smallTablesEverywhere">): PlannedQuery {
     const planned = planSql(sql, this.#datasets.catalog(), { twoPhaseAggregates: true });
     const query = fragmentPlan(planned.logical, planned.names, { smallTablesEverywhere: options.smallTablesEverywhere });
     const hash = createHash("sha256");

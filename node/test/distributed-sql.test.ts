@@ -170,6 +170,23 @@ describe("tables clustered on a join key, on the cluster", () => {
     // Each node fetched what it lacked of dims: none declined its tasks.
     expect(answer.stages.map((s) => s.retried)).toEqual(answer.stages.map(() => 0));
   });
+
+  it("plans a query asked again once, until a dataset is recorded again", async () => {
+    const plans = async () => {
+      const text = await (await fetch(`${cluster.nodes[3].http}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)![1]);
+      return { asked: value("trustql_query_plans_total"), made: value("trustql_query_plans_made_total") };
+    };
+    const sql = "SELECT count(*) FROM ranged.facts f JOIN ranged.dims d ON f.k = d.k";
+    const before = await plans();
+    const first = await nodes[3].query(sql);
+    await nodes[3].query(sql);
+    expect(await plans()).toEqual({ asked: before.asked + 2, made: before.made + 1 });
+    await addDataset({ name: "ranged", files: [join(dir, "ranged", "facts.parquet")], cluster, payer: readKeyFile(cluster.genesisKey), chunkRows: 1_024 });
+    await expect(nodes[3].query(sql)).rejects.toThrow(/dims/);
+    expect((await plans()).made).toBe(before.made + 2);
+    expect(resultLines(resultValues(first.table), "nosort", 0)).toEqual(await expected(sql.replaceAll("ranged.", "")));
+  });
 });
 
 describe("TPC-H on a cluster of four processes", () => {
