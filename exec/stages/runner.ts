@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
 import type { Plan } from "../../proto/index.ts";
 import { exchangeTable, readersOf, saltMergeTable, type OrderKey, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
-import { EMPTY_DIGEST, RowDigest, Router, SaltMap, UnsortedRunError, batchBytes, digestRows, digestSeed, keyHashes, mergeSortedRuns, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type KeptKeys, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
+import { EMPTY_DIGEST, RowDigest, Router, SaltMap, UnsortedRunError, batchBytes, digestRows, digestSeed, keyHashes, mergeSortedRuns, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type KeptKeys, MAX_KEPT_RANGES, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine } from "../engine.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
@@ -752,7 +752,7 @@ class StagedRunner {
       return { worker, cover: keyCover(table.chunks.filter((c) => own.has(c.hash)), type, local.tableColumn) };
     });
     for (const { worker, cover } of covers) {
-      const only = keysOnlyIn(cover, covers.filter((c) => c.worker !== worker).map((c) => c.cover));
+      const only = keysOnlyIn(cover, covers.filter((c) => c.worker !== worker).map((c) => c.cover), MAX_KEPT_RANGES);
       if (only.length > 0) kept.set(worker, { column: local.column, ranges: only.map((r) => [String(r.min), String(r.max)]) });
     }
     return kept;

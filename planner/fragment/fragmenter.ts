@@ -295,14 +295,13 @@ class Fragmenter {
       const wanted = rightKeysFor(left.dist.keys);
       if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(hashedOn(left.dist.keys, right.dist.keys));
     }
-    const broadcastable = (side: LogicalPlan, other: LogicalPlan, otherPlaced: boolean) => this.#broadcastable(side, other, otherPlaced);
     const placedOn = (fragment: Fragment, keysFor: (keys: readonly ColumnId[]) => (ColumnId | undefined)[]) =>
       fragment.dist.kind === "hashed" && keysFor(fragment.dist.keys).every((k) => k !== undefined);
-    if (canBroadcastRight && (pairs.length === 0 || broadcastable(plan.right, plan.left, placedOn(left, rightKeysFor)))) {
+    if (canBroadcastRight && (pairs.length === 0 || this.#broadcastable(plan.right, plan.left, placedOn(left, rightKeysFor)))) {
       right = this.#cut(right, { kind: "broadcast" });
       return joined(left.dist);
     }
-    if (canBroadcastLeft && (pairs.length === 0 || broadcastable(plan.left, plan.right, placedOn(right, leftKeysFor)))) {
+    if (canBroadcastLeft && (pairs.length === 0 || this.#broadcastable(plan.left, plan.right, placedOn(right, leftKeysFor)))) {
       left = this.#cut(left, { kind: "broadcast" });
       return joined(right.dist);
     }
@@ -585,10 +584,10 @@ class Fragmenter {
     const renamed = new Map<LogicalPlan, Scan>();
     const references = candidates
       .filter((scan) => scanned.has(this.#referenceScans.get(scan)!.driver))
-      .map((scan, i) => {
+      .map((scan) => {
         const reference = this.#referenceScans.get(scan)!;
         if (scanned.get(reference.table)! === 1) return reference;
-        const names = [...scan.table.names.slice(0, -1), `${scan.table.names[scan.table.names.length - 1]}@range${i + 1}`];
+        const names = [...scan.table.names.slice(0, -1), `${scan.table.names[scan.table.names.length - 1]}@range${renamed.size + 1}`];
         renamed.set(scan, { ...scan, table: { ...scan.table, names } });
         return { ...reference, table: names.join("."), source: reference.table };
       });
