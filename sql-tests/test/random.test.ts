@@ -11,6 +11,7 @@ import { cutParquet, type Chunk } from "../../exec/chunks/index.ts";
 import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable } from "../../exec/stages/index.ts";
 import { fragmentPlan } from "../../planner/fragment/index.ts";
 import { planSql } from "../../planner/index.ts";
+import { clusteredColumns, MemoryCatalog, type Catalog } from "../../planner/catalog.ts";
 import { resultLines, resultValues } from "../runner/values.ts";
 
 const ROWS = 200;
@@ -22,6 +23,10 @@ const STAGED_WORKERS = ["random-a", "random-b", "random-c", "random-d"];
 let dir: string;
 let engine: LocalEngine;
 const placed = new Map<string, PlacedTable>();
+/** The same tables stored in key order (k), in KEY_ORDER_CHUNKS chunks each: joins and groups on k go by key range. */
+const placedByKey = new Map<string, PlacedTable>();
+const KEY_ORDER_CHUNKS = 8;
+let catalogByKey: Catalog;
 const chunkFiles = new Map<string, string>();
 const pool = new EnginePool();
 
@@ -56,7 +61,19 @@ beforeAll(async () => {
     }
     for (const c of chunks) chunkFiles.set(c.hash, c.file);
     placed.set(t, placeTable(engine.catalog().lookup([t])!.schema, chunks, STAGED_WORKERS));
+    const ordered: Chunk[] = [];
+    const sorted = join(dir, `${t}-by-key.parquet`);
+    await engine.runReferenceSql(`COPY (SELECT * FROM ${t} ORDER BY k NULLS LAST) TO '${sorted}' (FORMAT parquet)`);
+    for (let part = 0; part < KEY_ORDER_CHUNKS; part++) {
+      const file = join(dir, `${t}-by-key-${part}.parquet`);
+      await engine.runReferenceSql(`COPY (SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER () - 1 AS rn FROM read_parquet('${sorted}')) WHERE rn * ${KEY_ORDER_CHUNKS} // (SELECT count(*) FROM ${t}) = ${part}) TO '${file}' (FORMAT parquet)`);
+      ordered.push(...(await cutParquet(file, join(dir, "chunks"))));
+    }
+    for (const c of ordered) chunkFiles.set(c.hash, c.file);
+    placedByKey.set(t, placeTable(engine.catalog().lookup([t])!.schema, ordered, STAGED_WORKERS));
   }
+  catalogByKey = new MemoryCatalog(engine.catalog().tables().map((t) => ({ ...t, clustered: clusteredColumns(t.schema, placedByKey.get(t.names[0])!.chunks) })));
+  if (catalogByKey.tables().some((t) => !t.clustered?.includes("k"))) throw new Error("the tables stored in key order are not clustered on k");
 });
 
 afterAll(() => {
@@ -265,6 +282,8 @@ async function expectDuckDBAnswer(sql: string, options: { twoPhaseAggregates?: b
       expect(await stagedAnswer(sql, order), `${sql} (on four workers, small sides broadcast)`).toEqual(expected);
       // As a cluster holds so small a table on every node: read whole wherever it is joined.
       expect(await stagedAnswer(sql, order, undefined, true), `${sql} (on four workers, tables held everywhere)`).toEqual(expected);
+      // Stored in key order: joins on k by key range, groups by k kept where their chunks are.
+      expect(await stagedAnswer(sql, order, 4, false, true), `${sql} (on four workers, tables stored in key order)`).toEqual(expected);
     }
   } catch (error) {
     fc.pre(!(refusable && String(error).includes(refusable)));
@@ -450,11 +469,11 @@ describe("random recursive queries", () => {
 });
 
 /** A query cut into stages and run on four simulated workers, every row through the exchanges (tables read where their chunks are; sides estimated at most `broadcastRowLimit` rows broadcast). */
-async function stagedAnswer(sql: string, order: Order, broadcastRowLimit?: number, smallTablesEverywhere = false): Promise<string[]> {
-  const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates: true });
+async function stagedAnswer(sql: string, order: Order, broadcastRowLimit?: number, smallTablesEverywhere = false, byKey = false): Promise<string[]> {
+  const planned = planSql(sql, byKey ? catalogByKey : engine.catalog(), { twoPhaseAggregates: true });
   const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit, smallTablesEverywhere });
   const executors = new LocalExecutors(STAGED_WORKERS, { chunkFile: (hash) => chunkFiles.get(hash)!, pool });
-  const result = await runStagedQuery({ query, workers: STAGED_WORKERS, coordinator: 0, tables: placed, executors, budgetBytes: 1 << 20 });
+  const result = await runStagedQuery({ query, workers: STAGED_WORKERS, coordinator: 0, tables: byKey ? placedByKey : placed, executors, budgetBytes: 1 << 20 });
   return resultLines(resultValues(result.table), order, 0);
 }
 
