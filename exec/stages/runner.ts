@@ -900,8 +900,11 @@ class StagedRunner {
       return result;
     } catch (error) {
       if (!(error instanceof TaskDeclinedError)) throw error;
-      // A worker that names no chunk it lacks is not asked for any of this task's chunks again.
-      const lacks = error.missing.length > 0 ? error.missing : task.scans.flatMap((s) => s.chunks);
+      // A worker that names no chunk it lacks, or one of a table every task reads whole (it could
+      // not fetch it, and a share of the task would need it too), is not asked for any of this
+      // task's chunks again: they go to their other holders, or the query fails for want of one.
+      const readWhole = new Set(task.scans.filter((s) => s.whole).flatMap((s) => s.chunks));
+      const lacks = error.missing.length > 0 && !error.missing.some((hash) => readWhole.has(hash)) ? error.missing : task.scans.flatMap((s) => s.chunks);
       for (const hash of lacks) this.#declined.add(`${worker}:${hash}`);
     }
     if (stats) stats.retried++;

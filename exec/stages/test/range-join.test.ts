@@ -102,6 +102,26 @@ describe("joins by key range", () => {
     expect(hashedBytes(result, query), plan).toBeLessThan(hashedBytes(hashed.result, hashed.query) / 4);
   });
 
+  it("a worker that cannot fetch a chunk of the table read by key range: its chunks go to their other holders", async () => {
+    const sql = "SELECT f.v, count(*), sum(d.w) FROM facts f JOIN dims d ON f.k = d.k GROUP BY f.v ORDER BY 1";
+    const dims = new Set(tables.get("dims")!.chunks.map((c) => c.hash));
+    let declined = 0;
+    class Unfetchable extends LocalExecutors {
+      override async runTask(worker: number, task: Task): Promise<TaskResult> {
+        const lacks = worker === 1 ? task.scans.flatMap((s) => s.chunks).filter((hash) => dims.has(hash)) : [];
+        if (lacks.length > 0) {
+          declined++;
+          throw new TaskDeclinedError(`worker ${worker} could not fetch ${lacks.length} chunks`, lacks);
+        }
+        return super.runTask(worker, task);
+      }
+    }
+    const { lines } = await staged(sql, new Unfetchable(WORKERS, { chunkFile, pool }));
+    // Once: worker 1 is asked for none of that task's chunks again.
+    expect(declined).toBe(1);
+    expect(lines).toEqual(await expected(sql));
+  });
+
   it("a worker lacking chunks of the table its tasks share: those go to their other holders, each with the other table's chunks of their keys, and sending every group by hash", async () => {
     const sql = "SELECT f.v, count(*), sum(d.w) FROM facts f JOIN dims d ON f.k = d.k GROUP BY f.v ORDER BY 1";
     const facts = new Set(tables.get("facts")!.chunks.map((c) => c.hash));
