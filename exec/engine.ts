@@ -12,7 +12,7 @@ import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { quoteString } from "./substrait/literals.ts";
-import { keyRangesCondition, type KeyRanges } from "./stages/ranges.ts";
+import { keyRangesCondition, type KeyRanges } from "./key-ranges.ts";
 import { columnTypeFromDuckdb, duckdbTypeFromSubstrait } from "./types.ts";
 
 export interface EngineOptions {

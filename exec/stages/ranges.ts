@@ -5,6 +5,7 @@
 // dates (days), compared exactly as bigints.
 import { isRangeKeyType, type PartStats } from "../../planner/catalog.ts";
 import type { Type } from "../../proto/index.ts";
+import { DAY_MS, type KeyRanges } from "../key-ranges.ts";
 import type { ChunkStats } from "./reads.ts";
 
 /** Inclusive bounds of keys. */
@@ -16,19 +17,8 @@ export interface KeyRange {
 /** The keys a task's chunks may hold: sorted, disjoint ranges, or "all" when a chunk's statistics do not say. */
 export type KeyCover = readonly KeyRange[] | "all";
 
-/** Rows of a table a task reads: those whose `column` lies in one of `ranges` (decimal text of the keys, for the wire). */
-export interface KeyRanges {
-  column: string;
-  ranges: [string, string][];
-}
-
 /** Ranges one task's read carries at most: more are joined over their smallest gaps (a wider read, never a narrower one). */
 export const MAX_KEY_RANGES = 256;
-
-const DAY_MS = 86_400_000;
-/** 0001-01-01 and 9999-12-31 as days since 1970-01-01. */
-const FIRST_DAY = -719_162n;
-const LAST_DAY = 2_932_896n;
 
 /** A chunk's range of keys: null when every value is NULL, "unknown" when its statistics do not say. */
 export function chunkKeyRange(type: Type | undefined, stats: PartStats | undefined, rows: number): KeyRange | null | "unknown" {
@@ -134,15 +124,4 @@ export function keyRanges(column: string, cover: KeyCover, limit = MAX_KEY_RANGE
     ranges = joined;
   }
   return { column, ranges: ranges.map((r) => [String(r.min), String(r.max)]) };
-}
-
-/** A SQL condition on a row (of column type `type`) that holds where its key lies in `within`'s ranges. */
-export function keyRangesCondition(within: KeyRanges, type: Type): string {
-  const column = `"${within.column.replaceAll('"', '""')}"`;
-  // Dates as DATE literals, which name years 1 to 9999: a range reaching past them reads every row (it is a narrowing only).
-  const inYears = (text: string) => BigInt(text) >= FIRST_DAY && BigInt(text) <= LAST_DAY;
-  if (type.date && !within.ranges.every(([min, max]) => inYears(min) && inYears(max))) return "true";
-  const literal = (text: string) => (type.date ? `DATE '${new Date(Number(text) * DAY_MS).toISOString().slice(0, 10)}'` : text);
-  if (within.ranges.length === 0) return "false";
-  return within.ranges.map(([min, max]) => (min === max ? `${column} = ${literal(min)}` : `${column} BETWEEN ${literal(min)} AND ${literal(max)}`)).join(" OR ");
 }

@@ -16,7 +16,8 @@ import { LocalEngine } from "../engine.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
-import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, type KeyRanges } from "./ranges.ts";
+import type { KeyRanges } from "../key-ranges.ts";
+import { chunksMeeting, keyCover, keyRanges, keysOnlyIn } from "./ranges.ts";
 import { WrongResultError, type OutputComparison } from "./verify.ts";
 
 /**

@@ -10,7 +10,8 @@ import { Plan, Type } from "../../proto/index.ts";
 import { checkInboxStatus, checkRoute, isRowDigest, isRunId, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { isRangeKeyType } from "../../planner/catalog.ts";
-import { MAX_KEY_RANGES, type KeyRanges } from "./ranges.ts";
+import type { KeyRanges } from "../key-ranges.ts";
+import { MAX_KEY_RANGES } from "./ranges.ts";
 import type { Task, TaskResult } from "./runner.ts";
 
 const MAX_HEADER_BYTES = 4 << 20;

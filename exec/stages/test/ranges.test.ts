@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clusteredColumns } from "../../../planner/catalog.ts";
 import { namedStructFromColumns } from "../../types.ts";
-import { chunkKeyRange, chunksMeeting, keyCover, keyRanges, keyRangesCondition, keysOnlyIn, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
+import { keyRangesCondition } from "../../key-ranges.ts";
+import { chunkKeyRange, chunksMeeting, keyCover, keyRanges, keysOnlyIn, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
 
 const BIGINT = { i64: { typeVariationReference: 0, nullability: 1 } } as never;
 const DATE = { date: { typeVariationReference: 0, nullability: 1 } } as never;
