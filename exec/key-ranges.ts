@@ -9,8 +9,8 @@ export interface KeyRanges {
   ranges: [string, string][];
 }
 
-/** Milliseconds in a day: a date key is its days since 1970-01-01. */
-export const DAY_MS = 86_400_000;
+/** Milliseconds in a day: a date key is its days since 1970-01-01 (as planner/catalog.ts reads statistics). */
+const DAY_MS = 86_400_000;
 /** 0001-01-01 and 9999-12-31 as days since 1970-01-01. */
 const FIRST_DAY = -719_162n;
 const LAST_DAY = 2_932_896n;

@@ -71,20 +71,35 @@ export interface PartStats {
   nullCount: number;
 }
 
+/** Inclusive bounds of integer keys (dates as days since 1970-01-01). */
+export interface KeyRange {
+  min: bigint;
+  max: bigint;
+}
+
 /**
- * The range of key values a chunk of `rows` rows may hold in a column, for choosing which chunks
- * a join reads: null when every value is NULL (an equality meets nothing there), "unknown" when
- * the statistics do not say (it may hold any key). Integers and dates only: their statistics
- * compare exactly as the values do (a bound rounded to a double stays on its side of another).
+ * The range of key values a chunk of `rows` rows may hold in an integer or date column, exactly:
+ * null when every value is NULL (an equality meets nothing there), "unknown" when the statistics
+ * do not say (it may hold any key).
  */
-function keyRange(type: Type | undefined, stats: PartStats | undefined, rows: number): ColumnRange | null | "unknown" {
+export function chunkKeyRange(type: Type | undefined, stats: PartStats | undefined, rows: number): KeyRange | null | "unknown" {
   if (!isRangeKeyType(type)) return "unknown";
   if (stats && stats.nullCount >= rows) return null;
   if (!stats || stats.min === null || stats.max === null) return "unknown";
-  return columnRangeFromStats(type, [stats]) ?? "unknown";
+  const min = keyOf(type!, stats.min);
+  const max = keyOf(type!, stats.max);
+  return min === undefined || max === undefined || min > max ? "unknown" : { min, max };
 }
 
-/** Types whose chunk statistics can place a join key (keyRange). */
+function keyOf(type: Type, text: string): bigint | undefined {
+  if (type.date) {
+    const ms = Date.parse(`${text}T00:00:00Z`);
+    return Number.isFinite(ms) ? BigInt(Math.round(ms / 86_400_000)) : undefined;
+  }
+  return /^-?\d+$/.test(text) ? BigInt(text) : undefined;
+}
+
+/** Types whose chunk statistics can place a join key (chunkKeyRange). */
 export function isRangeKeyType(type: Type | undefined): boolean {
   return !!type && !!(type.i8 || type.i16 || type.i32 || type.i64 || type.date);
 }
@@ -104,9 +119,9 @@ export function clusteredColumns(schema: NamedStruct, chunks: readonly { rows: n
   return schema.names.filter((name, i) => {
     const type = schema.struct?.types[i];
     if (!isRangeKeyType(type)) return false;
-    const ranges: ColumnRange[] = [];
+    const ranges: KeyRange[] = [];
     for (const chunk of chunks) {
-      const range = keyRange(type, chunk.stats[name], chunk.rows);
+      const range = chunkKeyRange(type, chunk.stats[name], chunk.rows);
       if (range === "unknown") return false;
       if (range) ranges.push(range);
     }
@@ -116,10 +131,11 @@ export function clusteredColumns(schema: NamedStruct, chunks: readonly { rows: n
 }
 
 /** How many of `ranges` (itself included) each one meets, on average. */
-function meanOverlap(ranges: readonly ColumnRange[]): number {
+function meanOverlap(ranges: readonly KeyRange[]): number {
   if (ranges.length <= 1) return ranges.length;
-  const mins = ranges.map((r) => r.min).sort((a, b) => a - b);
-  const maxes = ranges.map((r) => r.max).sort((a, b) => a - b);
+  const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+  const mins = ranges.map((r) => r.min).sort(ascending);
+  const maxes = ranges.map((r) => r.max).sort(ascending);
   // Those meeting [min, max]: every range starting at or before max, but for those ending before min.
   let total = 0;
   for (const r of ranges) total += countBelow(mins, r.max, true) - countBelow(maxes, r.min, false);
@@ -127,7 +143,7 @@ function meanOverlap(ranges: readonly ColumnRange[]): number {
 }
 
 /** How many values of `sorted` are below `value` (or equal to it, when `inclusive`). */
-function countBelow(sorted: readonly number[], value: number, inclusive: boolean): number {
+function countBelow(sorted: readonly bigint[], value: bigint, inclusive: boolean): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {

@@ -3,40 +3,16 @@
 // chunks, and of those only the rows with a key in one of those ranges. A join on the keys needs
 // no other row: a key outside every range meets none of the task's rows. Keys are integers and
 // dates (days), compared exactly as bigints.
-import { isRangeKeyType, type PartStats } from "../../planner/catalog.ts";
+import { chunkKeyRange, type KeyRange } from "../../planner/catalog.ts";
 import type { Type } from "../../proto/index.ts";
-import { DAY_MS, type KeyRanges } from "../key-ranges.ts";
+import type { KeyRanges } from "../key-ranges.ts";
 import type { ChunkStats } from "./reads.ts";
-
-/** Inclusive bounds of keys. */
-export interface KeyRange {
-  min: bigint;
-  max: bigint;
-}
 
 /** The keys a task's chunks may hold: sorted, disjoint ranges, or "all" when a chunk's statistics do not say. */
 export type KeyCover = readonly KeyRange[] | "all";
 
 /** Ranges one task's read carries at most: more are joined over their smallest gaps (a wider read, never a narrower one). */
 export const MAX_KEY_RANGES = 256;
-
-/** A chunk's range of keys: null when every value is NULL, "unknown" when its statistics do not say. */
-export function chunkKeyRange(type: Type | undefined, stats: PartStats | undefined, rows: number): KeyRange | null | "unknown" {
-  if (!isRangeKeyType(type)) return "unknown";
-  if (stats && stats.nullCount >= rows) return null;
-  if (!stats || stats.min === null || stats.max === null) return "unknown";
-  const min = keyOf(type!, stats.min);
-  const max = keyOf(type!, stats.max);
-  return min === undefined || max === undefined || min > max ? "unknown" : { min, max };
-}
-
-function keyOf(type: Type, text: string): bigint | undefined {
-  if (type.date) {
-    const ms = Date.parse(`${text}T00:00:00Z`);
-    return Number.isFinite(ms) ? BigInt(Math.round(ms / DAY_MS)) : undefined;
-  }
-  return /^-?\d+$/.test(text) ? BigInt(text) : undefined;
-}
 
 /** The ranges of `column` over `chunks`, merged; chunks whose values are all NULL add none. */
 export function keyCover(chunks: readonly ChunkStats[], type: Type | undefined, column: string): KeyCover {

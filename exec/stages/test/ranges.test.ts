@@ -2,10 +2,10 @@
 // the rows it keeps of them — never fewer than a join on the key can meet.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clusteredColumns } from "../../../planner/catalog.ts";
-import { namedStructFromColumns } from "../../types.ts";
+import { chunkKeyRange, clusteredColumns } from "../../../planner/catalog.ts";
 import { keyRangesCondition } from "../../key-ranges.ts";
-import { chunkKeyRange, chunksMeeting, keyCover, keyRanges, keysOnlyIn, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
+import { namedStructFromColumns } from "../../types.ts";
+import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
 
 const BIGINT = { i64: { typeVariationReference: 0, nullability: 1 } } as never;
 const DATE = { date: { typeVariationReference: 0, nullability: 1 } } as never;
