@@ -380,11 +380,11 @@ export class QueryService {
   /** Runs the task another node ran here (fetching chunks this node lacks) and compares the outputs. */
   async #verify(peer: string, worker: number, task: Task, result: TaskResult, tables: ReadonlyMap<string, PlacedTable>, workers: readonly string[]): Promise<void> {
     // By hash: a table read by key range in a join with itself has another name in the task.
-    const holdersOf = (hash: string) => [...tables.values()].flatMap((t) => t.chunks).find((c) => c.hash === hash)?.holders ?? [];
+    const holdersOf = new Map([...tables.values()].flatMap((t) => t.chunks.map((c) => [c.hash, c.holders] as const)));
     for (const scan of task.scans) {
       for (const hash of scan.chunks) {
         if (this.#datasets.hasChunk(hash)) continue;
-        const holders = holdersOf(hash);
+        const holders = holdersOf.get(hash) ?? [];
         if (!(await this.#fetchChunk(hash, holders.map((h) => workers[h])))) {
           this.#log("unverified_task", { peer, reason: `no holder sent chunk ${hash.slice(0, 12)}` });
           return;

@@ -48,7 +48,7 @@ export interface ColumnRange {
  */
 export function columnRangeFromStats(type: Type | undefined, parts: Iterable<{ min: string | null; max: string | null }>): ColumnRange | undefined {
   const asNumber = type?.date
-    ? (text: string) => Date.parse(`${text}T00:00:00Z`) / 86_400_000
+    ? (text: string) => daysOfDateText(text) ?? NaN
     : type && (type.decimal || type.i8 || type.i16 || type.i32 || type.i64 || type.fp32 || type.fp64)
       ? Number
       : undefined;
@@ -93,10 +93,16 @@ export function chunkKeyRange(type: Type | undefined, stats: PartStats | undefin
 
 function keyOf(type: Type, text: string): bigint | undefined {
   if (type.date) {
-    const ms = Date.parse(`${text}T00:00:00Z`);
-    return Number.isFinite(ms) ? BigInt(Math.round(ms / 86_400_000)) : undefined;
+    const days = daysOfDateText(text);
+    return days === undefined ? undefined : BigInt(days);
   }
   return /^-?\d+$/.test(text) ? BigInt(text) : undefined;
+}
+
+/** Days since 1970-01-01 of a date as statistics write it (YYYY-MM-DD), or undefined. */
+function daysOfDateText(text: string): number | undefined {
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return Number.isFinite(ms) ? Math.round(ms / 86_400_000) : undefined;
 }
 
 /** Types whose chunk statistics can place a join key (chunkKeyRange). */

@@ -12,7 +12,7 @@ import type * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import { IdlePool } from "../common/idle-pool.ts";
 import { ExchangeProtocolError, FRAME, MAX_FRAME_BYTES, encodeBatchFrame } from "./frames.ts";
-import type { KeptKeys, PartitionSpec } from "./partition.ts";
+import { isKeyRangeList, type KeptKeys, type PartitionSpec } from "./partition.ts";
 import { routerFor, type Router } from "./placement.ts";
 import { HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 import { ReceivingTask } from "./receiver.ts";
@@ -590,18 +590,9 @@ export function checkRoute(value: unknown): OutputRoute {
   return { ...(route as OutputRoute), exchange };
 }
 
-/** At most MAX_KEPT_RANGES ordered, disjoint pairs of integers. */
 function isKeptKeys(value: unknown): boolean {
   const keep = value as Partial<KeptKeys> | null | undefined;
-  if (!keep || !isIndex(keep.column) || !Array.isArray(keep.ranges) || keep.ranges.length > MAX_KEPT_RANGES) return false;
-  let last: bigint | undefined;
-  for (const range of keep.ranges) {
-    if (!Array.isArray(range) || range.length !== 2 || !range.every((bound) => typeof bound === "string" && /^-?\d{1,20}$/.test(bound))) return false;
-    const [min, max] = range.map(BigInt);
-    if (min > max || (last !== undefined && min <= last)) return false;
-    last = max;
-  }
-  return true;
+  return !!keep && isIndex(keep.column) && isKeyRangeList(keep.ranges, MAX_KEPT_RANGES);
 }
 
 function isPartitionSpec(spec: Partial<PartitionSpec> | undefined): boolean {

@@ -5,7 +5,7 @@ export { positionOf, compareDistance, member, nearest, chunkHolders, keyTarget, 
 export { hashRows, pickHashes, type RowHashes } from "./key-hash.ts";
 export { takeRows, batchBytes, concatBatches } from "./take.ts";
 export { mergeSortedRuns, UnsortedRunError } from "./merge.ts";
-export { partitionBatch, routeRows, keyHashes, keptRows, type KeptKeys, type PartitionSpec } from "./partition.ts";
+export { partitionBatch, routeRows, keyHashes, keptRowsOf, isKeyRangeList, type KeptKeys, type PartitionSpec } from "./partition.ts";
 export { MAX_FRAME_BYTES, ExchangeProtocolError } from "./frames.ts";
 export { BatchSender, BatchReceiver, FrameChannel, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";
 export { SaltMap, MAX_SALTS, MAX_ANNOUNCED_KEYS, type SaltedKey, type SaltAnnouncement } from "./salt-map.ts";

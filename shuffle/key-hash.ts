@@ -115,7 +115,8 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
-function isValid(data: arrow.Data, index: number): boolean {
+/** Whether row `index` of `data` holds a value (not NULL). */
+export function isValid(data: arrow.Data, index: number): boolean {
   if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return true;
   const bit = data.offset + index;
   return (data.nullBitmap[bit >> 3] & (1 << (bit & 7))) !== 0;

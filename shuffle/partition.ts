@@ -4,7 +4,7 @@
 // join, whose rows must meet every share of the spread side).
 import * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
-import { hashRows, type RowHashes } from "./key-hash.ts";
+import { hashRows, isValid, type RowHashes } from "./key-hash.ts";
 import type { Router } from "./placement.ts";
 import type { SaltMap } from "./salt-map.ts";
 import { takeRows } from "./take.ts";
@@ -43,11 +43,27 @@ export interface KeptKeys {
   ranges: [string, string][];
 }
 
-/** Rows of `batch` whose key `keep` keeps (1) or not (0); a NULL is not kept. */
-export function keptRows(batch: arrow.RecordBatch, keep: KeptKeys): Uint8Array {
-  const kept = new Uint8Array(batch.numRows);
-  const column = batch.getChildAt(keep.column);
-  invariant(column, `no column ${keep.column} in a batch of ${batch.numCols}`);
+/**
+ * Whether `ranges` (from a peer) are at most `limit` inclusive pairs of integers as decimal text,
+ * each ordered and after the one before: the key ranges tasks and routes carry.
+ */
+export function isKeyRangeList(ranges: unknown, limit: number): ranges is [string, string][] {
+  if (!Array.isArray(ranges) || ranges.length > limit) return false;
+  let last: bigint | undefined;
+  for (const range of ranges) {
+    if (!Array.isArray(range) || range.length !== 2 || !range.every((bound) => typeof bound === "string" && /^-?\d{1,20}$/.test(bound))) return false;
+    const [min, max] = range.map(BigInt);
+    if (min > max || (last !== undefined && min <= last)) return false;
+    last = max;
+  }
+  return true;
+}
+
+/**
+ * What marks the rows of a batch whose key `keep` keeps (1) or not (0); a NULL is not kept. The
+ * ranges are read once, for every batch of a task's output.
+ */
+export function keptRowsOf(keep: KeptKeys): (batch: arrow.RecordBatch) => Uint8Array {
   // Bounds within ±2^53 compare exactly as doubles, and so does any value (one beyond them rounds to beyond every bound).
   const exact = keep.ranges.every(([min, max]) => Number.isSafeInteger(Number(min)) && Number.isSafeInteger(Number(max)));
   const mins = keep.ranges.map(([min]) => Number(min));
@@ -65,29 +81,33 @@ export function keptRows(batch: arrow.RecordBatch, keep: KeptKeys): Uint8Array {
     return low < mins.length && mins[low] <= value;
   };
   const inBigRange = (value: bigint) => bigMins.some((min, i) => min <= value && value <= bigMaxes[i]);
-  let row = 0;
-  for (const data of column.data) {
-    const type = data.type as arrow.DataType;
-    const valid = (i: number) => data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0 || (data.nullBitmap[(data.offset + i) >> 3] & (1 << ((data.offset + i) & 7))) !== 0;
-    if (type.typeId === arrow.Type.Int && (type as arrow.Int).bitWidth === 64) {
-      const typed = data.values as BigInt64Array;
-      const words = new Int32Array(typed.buffer, typed.byteOffset, typed.length * 2);
-      for (let i = 0; i < data.length; i++) {
-        if (!valid(i)) continue;
-        kept[row + i] = (exact ? inRange(words[2 * i + 1] * 4294967296 + (words[2 * i] >>> 0)) : inBigRange(typed[i])) ? 1 : 0;
-      }
-    } else if (type.typeId === arrow.Type.Int || type.typeId === arrow.Type.Date) {
-      const values = data.values as ArrayLike<number>;
-      const millis = type.typeId === arrow.Type.Date && (type as arrow.Date_).unit === arrow.DateUnit.MILLISECOND;
-      for (let i = 0; i < data.length; i++) {
-        if (!valid(i)) continue;
-        const value = millis ? Math.floor(Number(values[i]) / 86_400_000) : Number(values[i]);
-        kept[row + i] = (exact ? inRange(value) : inBigRange(BigInt(value))) ? 1 : 0;
-      }
-    } else invariant(false, `kept keys of a column of type ${type}`);
-    row += data.length;
-  }
-  return kept;
+  return (batch) => {
+    const kept = new Uint8Array(batch.numRows);
+    const column = batch.getChildAt(keep.column);
+    invariant(column, `no column ${keep.column} in a batch of ${batch.numCols}`);
+    let row = 0;
+    for (const data of column.data) {
+      const type = data.type as arrow.DataType;
+      if (type.typeId === arrow.Type.Int && (type as arrow.Int).bitWidth === 64) {
+        const typed = data.values as BigInt64Array;
+        const words = new Int32Array(typed.buffer, typed.byteOffset, typed.length * 2);
+        for (let i = 0; i < data.length; i++) {
+          if (!isValid(data, i)) continue;
+          kept[row + i] = (exact ? inRange(words[2 * i + 1] * 4294967296 + (words[2 * i] >>> 0)) : inBigRange(typed[i])) ? 1 : 0;
+        }
+      } else if (type.typeId === arrow.Type.Int || type.typeId === arrow.Type.Date) {
+        const values = data.values as ArrayLike<number>;
+        const millis = type.typeId === arrow.Type.Date && (type as arrow.Date_).unit === arrow.DateUnit.MILLISECOND;
+        for (let i = 0; i < data.length; i++) {
+          if (!isValid(data, i)) continue;
+          const value = millis ? Math.floor(Number(values[i]) / 86_400_000) : Number(values[i]);
+          kept[row + i] = (exact ? inRange(value) : inBigRange(BigInt(value))) ? 1 : 0;
+        }
+      } else invariant(false, `kept keys of a column of type ${type}`);
+      row += data.length;
+    }
+    return kept;
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
 // that splitting a batch n ways does not cost n small frames.
 import type * as arrow from "apache-arrow";
 import type { RowHashes } from "./key-hash.ts";
-import { keptRows, routeRows, type KeptKeys, type PartitionSpec } from "./partition.ts";
+import { keptRowsOf, routeRows, type KeptKeys, type PartitionSpec } from "./partition.ts";
 import type { Router } from "./placement.ts";
 import { RowDigest, wholeRowHashes } from "./row-digest.ts";
 import { SaltMap, type SaltAnnouncement } from "./salt-map.ts";
@@ -63,11 +63,11 @@ export class HashProducer {
   /** Per receiver: pieces not sent yet, their rows, and the earliest epoch one was split under. */
   readonly #held: Held[];
   /** Keys whose rows go to this producer's own receiving task (`member`), whatever their hash. */
-  readonly #keep: { member: number; keys: KeptKeys } | undefined;
+  readonly #keep: { member: number; rowsOf: (batch: arrow.RecordBatch) => Uint8Array } | undefined;
 
   /** `sinks[i]` leads to the task of `router.members[i]`; `digestSeed`: the run's (see row-digest.ts). */
   constructor(sinks: readonly SinkFactory[], spec: PartitionSpec, router: Router, digestSeed: { high: number; low: number }, keep?: { member: number; keys: KeptKeys }) {
-    this.#keep = keep;
+    this.#keep = keep && { member: keep.member, rowsOf: keptRowsOf(keep.keys) };
     this.#spec = spec;
     this.#router = router;
     this.#epochs = sinks.map(() => 0);
@@ -87,7 +87,7 @@ export class HashProducer {
   /** Splits `batch` by key and sends each receiver its rows; `hashes`: the rows' wholeRowHashes, if known. */
   async send(batch: arrow.RecordBatch, hashes: RowHashes = wholeRowHashes(batch, this.#digestSeed)): Promise<void> {
     const epochs = [...this.#epochs];
-    const stay = this.#keep && { member: this.#keep.member, rows: keptRows(batch, this.#keep.keys) };
+    const stay = this.#keep && { member: this.#keep.member, rows: this.#keep.rowsOf(batch) };
     const lists = routeRows(batch, this.#spec, this.#router, this.#salts, undefined, stay);
     const ready = new Map<number, Held[]>();
     const release = (to: number) => ready.set(to, [...(ready.get(to) ?? []), this.#take(to)]);

@@ -7,7 +7,7 @@
 // task or answer fails with a named error.
 import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
-import { checkInboxStatus, checkRoute, isRowDigest, isRunId, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
+import { checkInboxStatus, checkRoute, isKeyRangeList, isRowDigest, isRunId, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { isRangeKeyType } from "../../planner/catalog.ts";
 import type { KeyRanges } from "../key-ranges.ts";
@@ -149,14 +149,8 @@ function checkKeyRanges(value: unknown, columns: readonly TableColumn[]): KeyRan
   const column = columns.find((c) => c.name === within?.column);
   if (!column || !isRangeKeyType(column.type)) throw new TaskCodecError("a task scan's key ranges name no integer or date column of the scan");
   const ranges = within!.ranges;
-  if (!Array.isArray(ranges) || ranges.length > MAX_KEY_RANGES) throw new TaskCodecError(`a task scan's key ranges are not a list of at most ${MAX_KEY_RANGES}`);
-  let last: bigint | undefined;
-  for (const range of ranges) {
-    const valid = Array.isArray(range) && range.length === 2 && range.every((bound) => typeof bound === "string" && /^-?\d{1,20}$/.test(bound));
-    if (!valid || BigInt(range[0]) > BigInt(range[1]) || (last !== undefined && BigInt(range[0]) <= last)) throw new TaskCodecError("a task scan's key ranges are not ordered, disjoint pairs of integers");
-    last = BigInt(range[1]);
-  }
-  return { column: column.name, ranges: ranges as [string, string][] };
+  if (!isKeyRangeList(ranges, MAX_KEY_RANGES)) throw new TaskCodecError(`a task scan's key ranges are not at most ${MAX_KEY_RANGES} ordered, disjoint pairs of integers`);
+  return { column: column.name, ranges };
 }
 
 function strings(value: unknown): string[] {
