@@ -61,8 +61,11 @@ export interface FragmentOptions {
 type Distribution =
   /** All rows in the coordinator's one task. */
   | { kind: "single" }
-  /** Rows split over the nodes' tasks, any way; `chunked`: each task's from its share of one table's chunks. */
-  | { kind: "spread"; chunked?: Chunked }
+  /**
+   * Rows split over the nodes' tasks, any way; `chunked`: each task's from its share of one table's
+   * chunks; `hashedUnlessSalted`: as they came through this stage's salting hash exchanges (see SaltedHash).
+   */
+  | { kind: "spread"; chunked?: Chunked; hashedUnlessSalted?: SaltedHash }
   /** Rows equal on `keys` in one node's task. */
   | { kind: "hashed"; keys: readonly ColumnId[] }
   /** Every node's task has every row: a broadcast, read only by the join it was made for. */
@@ -90,18 +93,38 @@ interface Chunked {
   referenced: readonly string[];
 }
 
+/**
+ * Rows hashed on the keys of a salting exchange this stage reads (a join's sides): rows equal on
+ * the keys are in one task, except those of a key its receivers salted, spread over several.
+ * Each entry of `keys` is a list of columns equal to the exchange's keys in every row (an inner
+ * join's left and right keys), in the exchange's key order: a salted key's hash is theirs.
+ */
+interface SaltedHash {
+  keys: readonly (readonly ColumnId[])[];
+}
+
 type PendingExchange =
   | { kind: "hash"; keys: readonly ColumnId[]; salting?: { mode: "spread" | "replicate"; saltBy: readonly ColumnId[] | "all" }; local?: { id: ColumnId; table: string; column: string } }
   | { kind: "gather"; order?: readonly SortKey[] }
   | { kind: "broadcast" | "forward" | "result" };
+
+/**
+ * The aggregate a stage ends with, whose output rows of a salted key are merged at the key's home:
+ * the salted key is the aggregate's group columns when it read the salting exchange, or `keys`
+ * (group columns equal to the keys of the exchange its stage's join read, see SaltedHash).
+ */
+interface SaltMergeSpec {
+  aggregate: Aggregate;
+  keys?: readonly ColumnId[];
+}
 
 interface PendingStage {
   id: number;
   root: LogicalPlan;
   runsOn: Stage["runsOn"];
   output: PendingExchange;
-  /** The aggregate whose salted partial rows are merged at their key's home. */
-  saltMerge?: Aggregate;
+  /** The aggregate whose salted partial rows are merged at their key's home (see SaltMergeSpec). */
+  saltMerge?: SaltMergeSpec;
   /** Its rows are a join side's distinct keys (see #semiJoinKeys). */
   joinKeys?: boolean;
 }
@@ -223,6 +246,13 @@ class Fragmenter {
     if (input.dist.kind === "hashed" && input.dist.keys.every((k) => groupKeys.has(k))) return here(input, mapKeys(input.dist, groupKeys));
     // A partial aggregate's rows of a group come from its task's chunks: a key column of them stays clustered.
     if (plan.phase === "partial") return here(input, input.dist.kind === "spread" ? mapKeys(input.dist, groupKeys) : SPREAD);
+    // Grouped by the keys of the salting exchange the rows came through (a join's): a group is
+    // whole in its key's task, but for a salted key's groups, merged at the key's home.
+    const saltedKeys = input.dist.kind === "spread" ? input.dist.hashedUnlessSalted?.keys.find((keys) => keys.every((k) => groupKeys.has(k))) : undefined;
+    if (saltedKeys && aggregateSaltBy(plan) === "all") {
+      const aggregated = here(input, SPREAD);
+      return this.#cut(aggregated, { kind: "forward" }, { aggregate: aggregated.plan as Aggregate, keys: saltedKeys.map((k) => groupKeys.get(k)!) });
+    }
 
     // Rows of a group must meet: hash on the group columns (a subset of the groups is enough).
     let source = input;
@@ -242,7 +272,7 @@ class Fragmenter {
     if (!saltBy) return aggregated;
     // A salted key's rows end up on several nodes: the aggregate ends its stage, whose output
     // rows of salted keys are merged at the key's home before anything reads them.
-    return this.#cut(aggregated, { kind: "forward" }, aggregated.plan as Aggregate);
+    return this.#cut(aggregated, { kind: "forward" }, { aggregate: aggregated.plan as Aggregate });
   }
 
   #join(plan: Join): Fragment {
@@ -250,7 +280,7 @@ class Fragmenter {
     let right = this.#walk(plan.right);
     const joined = (dist: Distribution): Fragment => {
       const visible = new Set(outputColumns(plan).map((c) => c.id));
-      const kept = dist.kind === "hashed" ? (dist.keys.every((k) => visible.has(k)) ? dist : SPREAD) : dist.kind === "spread" && dist.chunked ? keepColumns(dist, visible) : dist;
+      const kept = dist.kind === "hashed" ? (dist.keys.every((k) => visible.has(k)) ? dist : SPREAD) : dist.kind === "spread" ? keepColumns(dist, visible) : dist;
       return { plan: { ...plan, left: left.plan, right: right.plan }, dist: kept };
     };
     // A table every node holds joins where the other side's rows are, as a broadcast would,
@@ -332,7 +362,10 @@ class Fragmenter {
     const salted = this.#salting && RIGHT_ONLY_MATCHED.has(plan.joinType);
     left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "all" } : undefined });
     right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "all" } : undefined });
-    return joined(salted ? SPREAD : hashedOn(pairs.map((p) => p.left), pairs.map((p) => p.right)));
+    const [leftKeys, rightKeys] = [pairs.map((p) => p.left), pairs.map((p) => p.right)];
+    if (!salted) return joined(hashedOn(leftKeys, rightKeys));
+    // An inner join's output is hashed on either side's keys; an outer or existence join's on the preserved left side's.
+    return joined({ kind: "spread", hashedUnlessSalted: { keys: plan.joinType === "inner" ? [leftKeys, rightKeys] : [leftKeys] } });
   }
 
   /**
@@ -528,7 +561,7 @@ class Fragmenter {
   }
 
   /** Ends a stage with `fragment` and returns what its consumer reads: a scan of the exchange. */
-  #cut(fragment: Fragment, output: PendingExchange, saltMerge?: Aggregate): Fragment {
+  #cut(fragment: Fragment, output: PendingExchange, saltMerge?: SaltMergeSpec): Fragment {
     fragment = whole(fragment);
     invariant(fragment.dist.kind !== "replicated", "a broadcast side is read by its join, not cut again");
     const producer = this.#exchangeScans.get(fragment.plan);
@@ -658,8 +691,11 @@ class Fragmenter {
       emitted.fusedWithInput = emitPlan(fused, names);
     }
     if (stage.saltMerge) {
-      const merge = mergeAggregate(stage.saltMerge, stage.id);
-      emitted.saltMerge = { plan: emitPlan(merge, names), keys: stage.saltMerge.groups.filter((g) => g.expr.kind === "column").map((g) => indexOf(g.column.id)) };
+      const { aggregate, keys } = stage.saltMerge;
+      invariant(stage.root === aggregate, `stage ${stage.id}'s salted rows are merged by the aggregate it ends with`);
+      const merge = mergeAggregate(aggregate, stage.id);
+      const saltedKey = keys ?? aggregate.groups.filter((g) => g.expr.kind === "column").map((g) => g.column.id);
+      emitted.saltMerge = { plan: emitPlan(merge, names), keys: saltedKey.map(indexOf) };
     }
     return emitted;
   }
@@ -689,18 +725,29 @@ function chunkedScan(scan: Scan): Distribution {
   return { kind: "spread", chunked: { table: scan.table.names.join("."), scan, clustered: columns, referenced: [] } };
 }
 
-/** `dist` with only the clustered columns among `visible`. */
+/** `dist` with only the clustered columns and salted-hash keys among `visible`. */
 function keepColumns(dist: Distribution & { kind: "spread" }, visible: ReadonlySet<ColumnId>): Distribution {
-  const chunked = dist.chunked!;
-  return { kind: "spread", chunked: { ...chunked, clustered: new Map([...chunked.clustered].filter(([id]) => visible.has(id))) } };
+  return renameSpread(dist, (id) => (visible.has(id) ? id : undefined));
+}
+
+/** A spread distribution's columns renamed by `rename` (undefined: the column is gone), dropping what no longer holds. */
+function renameSpread(dist: Distribution & { kind: "spread" }, rename: (id: ColumnId) => ColumnId | undefined): Distribution {
+  const renamed: Distribution & { kind: "spread" } = { kind: "spread" };
+  if (dist.chunked) {
+    const clustered = new Map<ColumnId, string>();
+    for (const [id, name] of dist.chunked.clustered) {
+      const to = rename(id);
+      if (to !== undefined) clustered.set(to, name);
+    }
+    renamed.chunked = { ...dist.chunked, clustered };
+  }
+  const keys = (dist.hashedUnlessSalted?.keys ?? []).map((list) => list.map(rename)).filter((list): list is ColumnId[] => list.every((k) => k !== undefined));
+  if (keys.length > 0) renamed.hashedUnlessSalted = { keys };
+  return renamed;
 }
 
 function mapKeys(dist: Distribution, renamed: ReadonlyMap<ColumnId, ColumnId>): Distribution {
-  if (dist.kind === "spread" && dist.chunked) {
-    const clustered = new Map<ColumnId, string>();
-    for (const [id, name] of dist.chunked.clustered) if (renamed.has(id)) clustered.set(renamed.get(id)!, name);
-    return { kind: "spread", chunked: { ...dist.chunked, clustered } };
-  }
+  if (dist.kind === "spread") return renameSpread(dist, (id) => renamed.get(id));
   if (dist.kind !== "hashed") return dist;
   const keys = dist.keys.map((k) => renamed.get(k));
   return keys.every((k) => k !== undefined) ? { kind: "hashed", keys: keys as ColumnId[] } : SPREAD;

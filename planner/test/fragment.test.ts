@@ -129,6 +129,27 @@ describe("fragmentPlan", () => {
     }
   });
 
+  it("groups the rows of a hashed join by its key where the join ran, a salted key's groups merged at its home", () => {
+    const joinStage = (sql: string) => {
+      const stages = stagesOf(sql, { broadcastRowLimit: 0 });
+      return stages.find((s) => s.inputs.length === 2 && s.inputs.every((i) => stages[i].output.kind === "hash"))!;
+    };
+    // Grouped by either side's key of an inner join (mid.k is big.k in every row), with columns beside it.
+    for (const key of ["big.k", "mid.k"]) {
+      const stage = joinStage(`SELECT ${key}, mid.v, count(*), sum(length(big.v)) FROM big JOIN mid ON big.k = mid.k GROUP BY ${key}, mid.v`);
+      expect(stage.output.kind).not.toBe("hash");
+      expect(stage.saltMerge?.keys).toEqual([0]);
+    }
+    // A left join's right key is NULL where the left row had no match, wherever that row is; a
+    // distinct count's salted partials do not add up: the groups are hashed after the join.
+    for (const sql of ["SELECT mid.k, count(*) FROM big LEFT JOIN mid ON big.k = mid.k GROUP BY mid.k", "SELECT big.k, count(DISTINCT mid.v) FROM big JOIN mid ON big.k = mid.k GROUP BY big.k"]) {
+      const stage = joinStage(sql);
+      expect(stage.output.kind).toBe("hash");
+      expect(stage.saltMerge).toBeUndefined();
+    }
+    expect(joinStage("SELECT big.k, count(*) FROM big LEFT JOIN mid ON big.k = mid.k GROUP BY big.k").saltMerge?.keys).toEqual([0]);
+  });
+
   it("sorts rows on the nodes and has the coordinator merge them, its plan sorting nothing", () => {
     const merged = (sql: string) => {
       const stages = stagesOf(sql);

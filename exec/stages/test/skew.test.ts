@@ -74,6 +74,20 @@ describe("a skewed key under a small memory budget", () => {
     expectWithinBudget(result);
   });
 
+  it("a join on the skewed key grouped by it: groups made where the join ran, the hot key's merged at its home", async () => {
+    const sql = `SELECT d.k, d.label, count(*) AS n, sum(s.v) AS total, min(s.v) AS least FROM skewed s JOIN dim d ON s.k = d.k GROUP BY d.k, d.label`;
+    const { result, expected } = await staged(sql, BUDGET);
+    expect(resultLines(resultValues(result.table), "rowsort", 0)).toEqual(expected);
+    expectWithinBudget(result);
+    // The join's stage merged its salted groups: nothing was hashed by the groups after the join.
+    const joined = result.stages.find((s) => s.saltedKeys > 0)!;
+    expect(joined.output).not.toBe("hash");
+    // Unsalted too: the rows are hashed for the join's two sides, and never again.
+    const unsalted = await staged(sql, 1 << 30);
+    expect(resultLines(resultValues(unsalted.result.table), "rowsort", 0)).toEqual(expected);
+    expect(unsalted.result.stages.filter((s) => s.output === "hash")).toHaveLength(2);
+  });
+
   it("a grouped subquery read twice: its hot key salted and merged once, the merged rows sent to both readers", async () => {
     const perKey = `SELECT k, count(DISTINCT note) AS notes FROM skewed GROUP BY k`;
     const sql = `SELECT k, notes FROM (${perKey}) a WHERE notes * 4 >= (SELECT max(notes) FROM (${perKey}) b)`;
