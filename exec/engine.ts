@@ -73,10 +73,13 @@ export class LocalEngine {
   readonly #sources = new Map<number, RowSource>();
   #nextSource = 0;
   #closed = false;
+  /** See EngineOptions.planJoinOrder: DuckDB then joins in the order the SQL gives, which keeps the plan's join tree. */
+  readonly #planJoinOrder: boolean;
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, planJoinOrder: boolean) {
     this.#instance = instance;
     this.#connection = connection;
+    this.#planJoinOrder = planJoinOrder;
     connection.registerTableFunction(
       DuckDBTableFunction.create({
         name: ROWS_FUNCTION,
@@ -117,7 +120,7 @@ export class LocalEngine {
     // Instants (TIMESTAMPTZ) are read, written and split into days and hours in UTC on every
     // node, whatever its machine's zone: the same query gives the same answer everywhere.
     await connection.run("SET GLOBAL TimeZone = 'UTC'");
-    return new LocalEngine(instance, connection);
+    return new LocalEngine(instance, connection, options.planJoinOrder ?? false);
   }
 
   /** Registers parquet files as one table; its schema and row count come from the files. */
@@ -251,7 +254,7 @@ export class LocalEngine {
 
   /** The DuckDB SQL a plan runs as (for EXPLAIN-like tooling and tests). */
   translate(plan: Plan): TranslatedPlan {
-    return translatePlan(plan, this.#tables);
+    return translatePlan(plan, this.#tables, { joinTree: this.#planJoinOrder });
   }
 
   async execute(plan: Plan, options: ExecuteOptions = {}): Promise<QueryResult> {

@@ -17,12 +17,21 @@ export interface TranslatedPlan {
   types: (Type | undefined)[];
 }
 
-export function translatePlan(plan: Plan, tables: TableResolver): TranslatedPlan {
+export interface TranslateOptions {
+  /**
+   * Inner joins keep the plan's tree (for DuckDB without its join-order optimizer): a join whose
+   * right side is itself a join reads that side as a SELECT of its own. Otherwise every tree of
+   * inner joins becomes one FROM list, for DuckDB to order.
+   */
+  joinTree?: boolean;
+}
+
+export function translatePlan(plan: Plan, tables: TableResolver, options: TranslateOptions = {}): TranslatedPlan {
   const roots = plan.relations.filter((r) => r.root !== undefined);
   if (roots.length !== 1) throw new UserError(`a plan to run needs exactly one root relation, this one has ${roots.length}`);
   const root = roots[0].root!;
   if (!root.input) throw new UserError("the plan's root relation has no input");
-  const writer = new RelationWriter(new FunctionDeclarations(plan), tables);
+  const writer = new RelationWriter(new FunctionDeclarations(plan), tables, options.joinTree ?? false);
   const rel = writer.write(root.input);
   const width = rel.types.length;
   const names = root.names.length === width ? [...root.names] : Array.from({ length: width }, (_, i) => root.names[i] ?? `c${i}`);

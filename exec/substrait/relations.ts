@@ -65,10 +65,13 @@ export class RelationWriter {
   #depth = 0;
   /** The recursions whose step is being written, by working table name: their columns' types. */
   readonly #workingTables = new Map<string, (Type | undefined)[]>();
+  /** See TranslateOptions.joinTree. */
+  readonly #joinTree: boolean;
 
-  constructor(functions: FunctionDeclarations, tables: TableResolver) {
+  constructor(functions: FunctionDeclarations, tables: TableResolver, joinTree = false) {
     this.#functions = functions;
     this.#tables = tables;
+    this.#joinTree = joinTree;
     this.#expressions = new ExpressionWriter(functions, (rel, outer) => this.write(rel, outer));
   }
 
@@ -172,17 +175,21 @@ export class RelationWriter {
   /**
    * Inner and cross joins, and filters over them, gathered into one FROM list and WHERE: a
    * SELECT per join would hide the join graph from DuckDB's join-order optimizer, which then
-   * could only follow the producer's order.
+   * could only follow the producer's order. Without that optimizer DuckDB joins a FROM list in
+   * its order, left to right: a join tree the list would reorder (a join's right side a join,
+   * whose relations the list would join to its left side's one by one) keeps that side apart
+   * (`joinTree`).
    */
-  #joinGroup(rel: Rel, outer: readonly Scope[]): JoinGroup {
+  #joinGroup(rel: Rel, outer: readonly Scope[], leftmost = true): JoinGroup {
     if (++this.#depth > MAX_NESTING) throw new UnsupportedError(`plans nested deeper than ${MAX_NESTING} relations`);
     try {
       let group: JoinGroup;
       let common: RelCommon | undefined;
       const join = rel.join ?? rel.cross;
-      if (join && isInnerJoin(rel)) {
-        const left = this.#joinGroup(required(join.left, "join left"), outer);
-        const right = this.#joinGroup(required(join.right, "join right"), outer);
+      const apart = this.#joinTree && !leftmost;
+      if (join && isInnerJoin(rel) && !apart) {
+        const left = this.#joinGroup(required(join.left, "join left"), outer, leftmost);
+        const right = this.#joinGroup(required(join.right, "join right"), outer, false);
         group = {
           from: [...left.from, ...right.from],
           conditions: [...left.conditions, ...right.conditions],
@@ -192,8 +199,8 @@ export class RelationWriter {
         const conditions = [rel.join?.expression, rel.join?.postJoinFilter].filter((c) => c !== undefined);
         for (const c of conditions) group.conditions.push(this.#expr(c, group, outer));
         common = join.common;
-      } else if (rel.filter && isInnerJoin(required(rel.filter.input, "filter input"))) {
-        group = this.#joinGroup(rel.filter.input!, outer);
+      } else if (rel.filter && isInnerJoin(required(rel.filter.input, "filter input")) && !apart) {
+        group = this.#joinGroup(rel.filter.input!, outer, leftmost);
         group.conditions.push(this.#expr(required(rel.filter.condition, "filter condition"), group, outer));
         common = rel.filter.common;
       } else {
