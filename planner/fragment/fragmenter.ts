@@ -42,6 +42,7 @@ export const DEFAULT_EXPECTED_NODES = 4;
  * would cost a stage boundary on the other side for next to no rows saved.
  */
 const ALWAYS_BROADCAST_ROWS = 1_000;
+const RANGE_OVER_BROADCAST_MIN_ROWS = 100_000;
 
 export interface FragmentOptions {
   broadcastRowLimit?: number;
@@ -387,14 +388,17 @@ class Fragmenter {
    * when both do) is read by key range in the other side's tasks, and no row moves
    * (RangeReference). The output is the other side's. A side small enough to broadcast is
    * broadcast instead: read once (a range read in each task would read, and join, the rows of
-   * the ranges again per task), and its keys can reduce other joins' sides (#reduceByBroadcast).
+   * the ranges again per task), and its keys can reduce other joins' sides (#reduceByBroadcast);
+   * unless it is one table's filtered rows, many of them (rangeOverBroadcast): every node would
+   * build a table of them all, where a range read builds one of its share (TPC-H Q5's orders of a
+   * year, Q21's finished orders).
    */
   #rangeJoin(plan: Join, left: Fragment, right: Fragment): Distribution | undefined {
     const l = left.dist.kind === "spread" ? left.dist.chunked : undefined;
     const r = right.dist.kind === "spread" ? right.dist.chunked : undefined;
     if (!l || !r) return undefined;
-    if (RIGHT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.right, plan.left, false)) return undefined;
-    if (LEFT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.left, plan.right, false)) return undefined;
+    if (RIGHT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.right, plan.left, false) && !rangeOverBroadcast(plan.right)) return undefined;
+    if (LEFT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.left, plan.right, false) && !rangeOverBroadcast(plan.left)) return undefined;
     let best: { driver: Chunked; reference: RangeReference; scan: Scan; rows: number } | undefined;
     const consider = (driver: Chunked, reference: Chunked, driverKey: ColumnId, key: ColumnId, side: LogicalPlan) => {
       const driverColumn = driver.clustered.get(driverKey);
@@ -813,6 +817,12 @@ function localKeySource(plan: LogicalPlan, id: ColumnId): LogicalPlan | undefine
     default:
       return undefined;
   }
+}
+
+/** A side read by key range rather than broadcast though small enough to be: one table's filtered rows, many of them. */
+function rangeOverBroadcast(side: LogicalPlan): boolean {
+  const plainScan = (p: LogicalPlan): boolean => p.kind === "scan" || ((p.kind === "filter" || p.kind === "project") && plainScan(p.input));
+  return plainScan(side) && estimateRows(side) >= RANGE_OVER_BROADCAST_MIN_ROWS;
 }
 
 function containsJoin(plan: LogicalPlan): boolean {

@@ -222,6 +222,14 @@ describe("joins by key range", () => {
     }
   });
 
+  it("reads many filtered rows of a table by key range, and broadcasts few", () => {
+    const references = (sql: string) => stagesOn(sql).flatMap((s) => s.references ?? []);
+    // mid's rows where k > 5 (estimated 160k) are few enough to broadcast, and many to copy to every node.
+    expect(references("SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k WHERE mid.k > 5")).toEqual([{ table: "mid", column: "k", driver: "big", driverColumn: "k" }]);
+    // Where v = 'x' (estimated 40k): broadcast.
+    expect(references("SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k WHERE mid.v = 'x'")).toEqual([]);
+  });
+
   it("keeps exchanges where a range cannot hold every match", () => {
     for (const sql of [
       // A side small enough to broadcast is broadcast (read once, its keys reducing other sides).
