@@ -40,8 +40,13 @@ const REPLICATE_INTERVAL_MS = 3_000;
  * its upload was never recorded) stays once found so: queries planned on the old version may still read it.
  */
 const ORPHANED_CHUNK_GRACE_MS = 10 * 60_000;
-/** Long polls: `GET /v1/tx/<hash>?wait=ms` answers once the transaction is decided here, or after `ms`. */
+/** Long polls: `GET /v1/tx/<hash>?wait=ms` (and `POST /v1/tx?wait=ms`) answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
+
+/** A request's `wait` (ms to hold the answer until a transaction is decided), within MAX_WAIT_MS; 0 when absent or not a number. */
+function waitOf(url: URL): number {
+  return Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, MAX_WAIT_MS);
+}
 const MAX_WAITERS = 10_000;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -396,7 +401,8 @@ export class TrustqlNode {
 
   /** Waits up to `ms` for a transaction to be accepted or rejected here. */
   async #decided(hash: string, ms: number): Promise<void> {
-    if (this.#state(hash).state === "ACCEPTED" || this.#state(hash).state === "REJECTED") return;
+    const { state } = this.#state(hash);
+    if (state === "ACCEPTED" || state === "REJECTED") return;
     if (this.#waiters.size >= MAX_WAITERS) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
@@ -414,7 +420,7 @@ export class TrustqlNode {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://node");
     const parts = url.pathname.split("/").filter(Boolean);
-    if (req.method === "POST" && url.pathname === "/v1/tx") return this.#submit(req, res);
+    if (req.method === "POST" && url.pathname === "/v1/tx") return this.#submit(req, res, waitOf(url));
     if (req.method === "PUT" && parts[0] === "v1" && parts[1] === "chunks" && parts[2] && parts.length === 3) return this.#putChunk(parts[2], req, res);
     if (req.method === "POST" && url.pathname === "/v1/query") return this.#query(req, res);
     if (req.method === "POST" && url.pathname === "/v1/plan") return this.#plan(req, res);
@@ -441,7 +447,7 @@ export class TrustqlNode {
       const hash = parts[2].toLowerCase();
       if (!/^[0-9a-f]{64}$/.test(hash)) return json(res, 400, { error: `not a transaction hash: ${parts[2]}` });
       if (parts[3] === "proof") return this.#proof(hash, res);
-      const wait = Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, MAX_WAIT_MS);
+      const wait = waitOf(url);
       if (wait > 0) await this.#decided(hash, wait);
       return json(res, 200, this.#state(hash));
     }
@@ -633,7 +639,8 @@ export class TrustqlNode {
     json(res, 200, makeProof(stored.tx, this.#ledger.acceptedVotes(hash), this.#genesis));
   }
 
-  async #submit(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Stores a submitted transaction; with `waitMs`, answers once it is decided here (or the time is up): a submitter's one request instead of a submission and a long poll. */
+  async #submit(req: IncomingMessage, res: ServerResponse, waitMs: number): Promise<void> {
     const body = await readBody(req, MAX_ENVELOPE_BYTES);
     if (!body) return json(res, 413, { error: `a transaction is at most ${MAX_ENVELOPE_BYTES} bytes` });
     let tx: Transaction;
@@ -649,7 +656,11 @@ export class TrustqlNode {
       res.setHeader("retry-after", "1");
       return json(res, 503, { error: `node busy: ${open} transactions are still being decided here; retry shortly` });
     }
-    const state = await this.#accept(tx);
+    let state = await this.#accept(tx);
+    if (waitMs > 0 && state.state !== "REJECTED") {
+      await this.#decided(state.hash, waitMs);
+      state = this.#state(state.hash);
+    }
     json(res, state.state === "REJECTED" ? 422 : 202, state);
   }
 
