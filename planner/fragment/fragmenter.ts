@@ -323,8 +323,10 @@ class Fragmenter {
     const hashedOn = (leftKeys: readonly ColumnId[], rightKeys: readonly ColumnId[]): Distribution =>
       plan.joinType === "full" ? SPREAD : { kind: "hashed", keys: plan.joinType === "right" ? rightKeys : leftKeys };
     if (pairs.length > 0 && left.dist.kind === "hashed" && right.dist.kind === "hashed") {
+      // Hashed on the same keys, one for one: a side hashed on more columns than the other places a key's rows elsewhere.
+      const rightKeys = right.dist.keys;
       const wanted = rightKeysFor(left.dist.keys);
-      if (wanted.every((r, i) => r !== undefined && r === (right.dist as { keys: readonly ColumnId[] }).keys[i])) return joined(hashedOn(left.dist.keys, right.dist.keys));
+      if (wanted.length === rightKeys.length && wanted.every((r, i) => r !== undefined && r === rightKeys[i])) return joined(hashedOn(left.dist.keys, rightKeys));
     }
     const placedOn = (fragment: Fragment, keysFor: (keys: readonly ColumnId[]) => (ColumnId | undefined)[]) =>
       fragment.dist.kind === "hashed" && keysFor(fragment.dist.keys).every((k) => k !== undefined);

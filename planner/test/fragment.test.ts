@@ -129,6 +129,13 @@ describe("fragmentPlan", () => {
     }
   });
 
+  it("joins two hashed sides where they are only when hashed on the same keys, one for one", () => {
+    // a's groups are hashed on (k, v): the rows of one k on several nodes. Joined on k, they are hashed again on k.
+    const stages = stagesOf("SELECT b.k, a.v, a.c FROM (SELECT k, count(*) AS n FROM mid GROUP BY k) b LEFT JOIN (SELECT k, v, count(*) AS c FROM big GROUP BY k, v) a ON b.k = a.k", { broadcastRowLimit: 0 });
+    const join = stages.find((s) => s.inputs.length === 2)!;
+    expect(join.inputs.map((i) => stages[i].output)).toEqual([{ kind: "forward" }, { kind: "hash", keys: [0] }]);
+  });
+
   it("groups the rows of a hashed join by its key where the join ran, a salted key's groups merged at its home", () => {
     const joinStage = (sql: string) => {
       const stages = stagesOf(sql, { broadcastRowLimit: 0 });

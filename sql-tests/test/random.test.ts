@@ -481,7 +481,8 @@ describe("random queries on four workers", () => {
   it("give DuckDB's answer", async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(query, lateralQuery, scalars, recursiveQuery), (sql) => expectDuckDBAnswer(sql, { local: false, staged: true, refusable: "unsupported: LATERAL subquery" })),
-      { numRuns: RUNS / 3 },
+      // Found by a run: a side hashed on (k, w) was joined as if hashed on k alone.
+      { numRuns: RUNS / 3, examples: [["SELECT r.k, r.n, r.n % 10 IN (SELECT s.w FROM s WHERE s.k = r.k) FROM r"]] },
     );
   });
 });
