@@ -3,7 +3,7 @@
 // be the row count of the table it comes from (keys of a dimension are its rows), or fewer
 // where an integer column's range is narrower.
 import type { ColumnId, Expr, LogicalPlan } from "../logical.ts";
-import { children, conjuncts, outputColumns } from "../plan-utils.ts";
+import { children, columnEquality, conjuncts, outputColumns } from "../plan-utils.ts";
 import { isInteger } from "../types.ts";
 
 /** Rows assumed for a table whose catalog entry has no row count. */
@@ -156,7 +156,10 @@ export function estimateRows(plan: LogicalPlan): number {
     case "limit":
       return Math.min(plan.count ?? Infinity, estimateRows(plan.input));
     case "aggregate":
-      return plan.groups.length === 0 ? 1 : Math.max(1, estimateRows(plan.input) * 0.1);
+      if (plan.groups.length === 0) return 1;
+      // A final phase merges its partial phase's groups: as many as those, not a tenth of them again.
+      if (plan.phase === "final" && plan.input.kind === "aggregate" && plan.input.phase === "partial") return estimateRows(plan.input);
+      return Math.max(1, estimateRows(plan.input) * 0.1);
     case "set":
       return plan.inputs.reduce((s, i) => s + estimateRows(i), 0);
     case "working_table":
@@ -175,11 +178,31 @@ export function estimateRows(plan: LogicalPlan): number {
           return l;
         case "right":
           return r;
-        default:
-          return plan.condition ? Math.max(l, r) : l * r;
+        default: {
+          if (!plan.condition) return l * r;
+          // Equal to the one row of the other side (a scalar aggregate's): the rows holding that one value.
+          const [one, many] = r <= 1 ? [plan.right, plan.left] : l <= 1 ? [plan.left, plan.right] : [];
+          if (one && many) return Math.max(1, Math.min(l, r) * matchingOne(plan.condition, one, many));
+          return Math.max(l, r);
+        }
       }
     }
   }
+}
+
+/**
+ * Rows of `many` an equality with the one row of `one` keeps: those holding one value of the key,
+ * its rows over its distinct values (every row when no conjunct is such an equality).
+ */
+function matchingOne(condition: Expr, one: LogicalPlan, many: LogicalPlan): number {
+  const fromOne = new Set(outputColumns(one).map((c) => c.id));
+  let rows = estimateRows(many);
+  for (const conjunct of conjuncts(condition)) {
+    const pair = columnEquality(conjunct);
+    const key = pair && (fromOne.has(pair[0].id) ? pair[1] : fromOne.has(pair[1].id) ? pair[0] : undefined);
+    if (key && !fromOne.has(key.id)) rows = Math.min(rows, estimateRows(many) / keyDistinctValues(key, [many]));
+  }
+  return rows;
 }
 
 /** Distinct values of a join key: the unfiltered rows of the table its column comes from. */

@@ -6,6 +6,7 @@ import { columnRangeFromStats, MemoryCatalog } from "../catalog.ts";
 import { planSql } from "../index.ts";
 import type { LogicalPlan } from "../logical.ts";
 import { estimateRows } from "../optimize/cardinality.ts";
+import { children } from "../plan-utils.ts";
 
 const schema = namedStructFromColumns([
   { name: "day", type: "DATE" },
@@ -43,5 +44,31 @@ describe("estimateRows with column ranges", () => {
     expect(columnRangeFromStats(decimal, [{ min: "892.70", max: "1000.00" }, { min: "-5.25", max: "7.00" }])).toEqual({ min: -5.25, max: 1000 });
     expect(columnRangeFromStats(decimal, [{ min: "nan?", max: "7" }])).toBeUndefined();
     expect(columnRangeFromStats({ string: {} } as never, [{ min: "a", max: "b" }])).toBeUndefined();
+  });
+});
+
+describe("estimateRows of aggregates and joins", () => {
+  const root = (sql: string) => planSql(sql, catalog, { twoPhaseAggregates: true }).logical;
+  /** The first node of `plan` (depth first) that passes `test`. */
+  const find = (plan: LogicalPlan, test: (p: LogicalPlan) => boolean): LogicalPlan => {
+    const search = (p: LogicalPlan): LogicalPlan | undefined => (test(p) ? p : children(p).map(search).find((found) => found !== undefined));
+    const found = search(plan);
+    if (!found) throw new Error("no such node in the plan");
+    return found;
+  };
+
+  it("gives a final aggregate its partial phase's groups, not a tenth of them again", () => {
+    const plan = root("SELECT tag, count(*) FROM u GROUP BY tag");
+    const final = find(plan, (p) => p.kind === "aggregate" && p.phase === "final");
+    expect(Math.round(estimateRows(final))).toBe(1_000);
+    expect(estimateRows(final)).toBe(estimateRows(find(plan, (p) => p.kind === "aggregate" && p.phase === "partial")));
+  });
+
+  it("keeps the rows of one key value where a join's other side is one row (a scalar aggregate)", () => {
+    // 1,000 groups of tags, equal to the one maximum: about one.
+    const plan = root("SELECT g.tag FROM (SELECT tag, count(*) AS n FROM u GROUP BY tag) g WHERE g.n = (SELECT max(n) FROM (SELECT tag, count(*) AS n FROM u GROUP BY tag) h)");
+    expect(Math.round(estimateRows(find(plan, (p) => p.kind === "join")))).toBe(1);
+    // Two tables of many rows: the larger side, as before.
+    expect(Math.round(estimateRows(find(root("SELECT t.tag FROM t JOIN u ON t.tag = u.tag"), (p) => p.kind === "join")))).toBe(10_000);
   });
 });
