@@ -42,11 +42,6 @@ const REPLICATE_INTERVAL_MS = 3_000;
 const ORPHANED_CHUNK_GRACE_MS = 10 * 60_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` (and `POST /v1/tx?wait=ms`) answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
-
-/** A request's `wait` (ms to hold the answer until a transaction is decided), within MAX_WAIT_MS; 0 when absent or not a number. */
-function waitOf(url: URL): number {
-  return Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, MAX_WAIT_MS);
-}
 const MAX_WAITERS = 10_000;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -122,6 +117,11 @@ class StoreState implements AcceptedState {
   lastCommitMs(): number | undefined {
     return this.#store.lastAcceptedMs();
   }
+}
+
+/** A request's `wait` (ms to hold the answer until a transaction is decided), within MAX_WAIT_MS; 0 when absent or not a number. */
+function waitOf(url: URL): number {
+  return Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, MAX_WAIT_MS);
 }
 
 export class TrustqlNode {

@@ -51,11 +51,11 @@ export class NodeClient {
     return utxos.map((u) => ({ outPoint: { txHash: fromHex(u.txHash), index: u.index }, output: Output.decode(Buffer.from(u.output, "base64")) }));
   }
 
-  /** Submits a transaction; a busy node (503) is asked again, with growing pauses, for up to REQUEST_TIMEOUT_MS. */
   /**
-   * Submits a transaction; the node answers once it is stored, with its state there. With
-   * `waitMs`, the node holds the answer until the transaction is decided there (or the time is
-   * up): one request where a submission and a long poll of its status took two.
+   * Submits a transaction; the node answers once it is stored, with its state there, and a busy
+   * node (503) is asked again, with growing pauses, for up to REQUEST_TIMEOUT_MS. With `waitMs`,
+   * the node holds the answer until the transaction is decided there (or the time is up): one
+   * request where a submission and a long poll of its status took two.
    */
   async submit(tx: Transaction, options: { waitMs?: number } = {}): Promise<{ hash: string; state: TxStateName; reason?: string }> {
     const bytes = encode(Transaction, tx);
