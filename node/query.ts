@@ -435,7 +435,6 @@ export class QueryService {
   }
 
   /** Fetches a chunk from its holders into this node's store; false if none sent it. */
-
   async #fetchChunk(hash: string, holders: readonly string[]): Promise<boolean> {
     for (const holder of holders) {
       if (holder === this.#self) continue;

@@ -582,16 +582,17 @@ export function checkRoute(value: unknown): OutputRoute {
   const spec = route?.spec as Partial<PartitionSpec> | undefined;
   const valid =
     isIndex(route?.input) &&
-    ((route?.kind === "hash" && isPartitionSpec(spec) && (route as { keep?: unknown }).keep === undefined) ||
-      (route?.kind === "hash" && isPartitionSpec(spec) && isKeptKeys((route as { keep?: unknown }).keep)) ||
+    ((route?.kind === "hash" && isPartitionSpec(spec) && isOptionalKeptKeys((route as { keep?: unknown }).keep)) ||
       route?.kind === "broadcast" ||
       (route?.kind === "to" && isIndex(route.to) && (route.to as number) < exchange.members.length));
   if (!valid) throw new ExchangeProtocolError("a malformed output route");
   return { ...(route as OutputRoute), exchange };
 }
 
-function isKeptKeys(value: unknown): boolean {
-  const keep = value as Partial<KeptKeys> | null | undefined;
+/** A hash route's kept keys: none, or a column and at most MAX_KEPT_RANGES key ranges. */
+function isOptionalKeptKeys(value: unknown): boolean {
+  if (value === undefined) return true;
+  const keep = value as Partial<KeptKeys> | null;
   return !!keep && isIndex(keep.column) && isKeyRangeList(keep.ranges, MAX_KEPT_RANGES);
 }
 

@@ -8,7 +8,7 @@
 import * as arrow from "apache-arrow";
 import { randomBytes } from "node:crypto";
 import { UserError, invariant } from "../../common/errors.ts";
-import type { Plan } from "../../proto/index.ts";
+import type { Plan, Type } from "../../proto/index.ts";
 import { exchangeTable, readersOf, saltMergeTable, type OrderKey, type Stage, type StagedQuery } from "../../planner/fragment/index.ts";
 import { EMPTY_DIGEST, RowDigest, Router, SaltMap, UnsortedRunError, batchBytes, digestRows, digestSeed, keyHashes, mergeSortedRuns, routerFor, sumDigests, takeRows, wholeRowHashes, type ExchangeHost, type ExchangeSpec, type InboxStatus, type KeptKeys, MAX_KEPT_RANGES, type OutputRoute, type PartitionSpec, type SentSummary } from "../../shuffle/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
@@ -17,7 +17,7 @@ import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
 import type { KeyRanges } from "../key-ranges.ts";
-import { chunksMeeting, keyCover, keyRanges, keysOnlyIn } from "./ranges.ts";
+import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, type KeyCover } from "./ranges.ts";
 import { WrongResultError, type OutputComparison } from "./verify.ts";
 
 /**
@@ -163,6 +163,17 @@ function readWhole(stage: Stage, table: string): boolean {
 /** The dataset table a stage reads under `name` (another name for a table read by key range and otherwise too). */
 function sourceOf(stage: Stage, name: string): string {
   return stage.references?.find((r) => r.table === name)?.source ?? name;
+}
+
+/** The type of a table's column, if it has one so named. */
+function columnType(table: PlacedTable, column: string): Type | undefined {
+  return table.columns.find((c) => c.name === column)?.type;
+}
+
+/** The keys of `column` the chunks `hashes` of `table` may hold. */
+function coverOf(table: PlacedTable, hashes: readonly string[], column: string): KeyCover {
+  const own = new Set(hashes);
+  return keyCover(table.chunks.filter((c) => own.has(c.hash)), columnType(table, column), column);
 }
 
 /** A task's chunks of one table, and for a table read by key range the keys it reads. */
@@ -718,8 +729,10 @@ class StagedRunner {
     return exchange;
   }
 
-  /** Where the output of `stage`'s task on `worker` goes: one route per stage reading it (none for the answer). */
-  /** `kept`: for a hash output with local keys, the keys only this worker's chunks hold (#keptKeys). */
+  /**
+   * Where the output of `stage`'s task on `worker` goes: one route per stage reading it (none for
+   * the answer). `kept`: for a hash output with local keys, the keys only this worker's chunks hold (#keptKeys).
+   */
   #routesOf(stage: Stage, worker: number, kept?: KeptKeys): OutputRoute[] {
     return this.#readers.get(stage.id)!.map((reader): OutputRoute => {
       const exchange = this.#exchangeOf(reader);
@@ -747,11 +760,7 @@ class StagedRunner {
     const local = stage.output.kind === "hash" ? stage.output.local : undefined;
     if (!local) return kept;
     const table = this.#run.tables.get(local.table)!;
-    const type = table.columns.find((c) => c.name === local.tableColumn)?.type;
-    const covers = [...assigned].map(([worker, tables]) => {
-      const own = new Set(tables.get(local.table)?.chunks ?? []);
-      return { worker, cover: keyCover(table.chunks.filter((c) => own.has(c.hash)), type, local.tableColumn) };
-    });
+    const covers = [...assigned].map(([worker, tables]) => ({ worker, cover: coverOf(table, tables.get(local.table)?.chunks ?? [], local.tableColumn) }));
     for (const { worker, cover } of covers) {
       const only = keysOnlyIn(cover, covers.filter((c) => c.worker !== worker).map((c) => c.cover), MAX_KEPT_RANGES);
       if (only.length > 0) kept.set(worker, { column: local.column, ranges: only.map((r) => [String(r.min), String(r.max)]) });
@@ -799,11 +808,10 @@ class StagedRunner {
     }
     for (const reference of stage.references ?? []) {
       const driver = this.#run.tables.get(reference.driver)!;
-      const typeOf = (table: PlacedTable, column: string) => table.columns.find((c) => c.name === column)?.type;
+      const referencedType = columnType(this.#run.tables.get(sourceOf(stage, reference.table))!, reference.column);
       for (const tables of assigned.values()) {
-        const own = new Set(tables.get(reference.driver)?.chunks ?? []);
-        const cover = keyCover(driver.chunks.filter((c) => own.has(c.hash)), typeOf(driver, reference.driverColumn), reference.driverColumn);
-        const meeting = chunksMeeting(needed.get(reference.table)!, typeOf(this.#run.tables.get(sourceOf(stage, reference.table))!, reference.column), reference.column, cover);
+        const cover = coverOf(driver, tables.get(reference.driver)?.chunks ?? [], reference.driverColumn);
+        const meeting = chunksMeeting(needed.get(reference.table)!, referencedType, reference.column, cover);
         const within = keyRanges(reference.column, cover);
         tables.set(reference.table, { chunks: meeting.map((c) => c.hash), ...(within ? { within } : {}) });
       }
@@ -904,8 +912,8 @@ class StagedRunner {
       // A worker that names no chunk it lacks, or one of a table every task reads whole (it could
       // not fetch it, and a share of the task would need it too), is not asked for any of this
       // task's chunks again: they go to their other holders, or the query fails for want of one.
-      const readWhole = new Set(task.scans.filter((s) => s.whole).flatMap((s) => s.chunks));
-      const lacks = error.missing.length > 0 && !error.missing.some((hash) => readWhole.has(hash)) ? error.missing : task.scans.flatMap((s) => s.chunks);
+      const wholeChunks = new Set(task.scans.filter((s) => s.whole).flatMap((s) => s.chunks));
+      const lacks = error.missing.length > 0 && !error.missing.some((hash) => wholeChunks.has(hash)) ? error.missing : task.scans.flatMap((s) => s.chunks);
       for (const hash of lacks) this.#declined.add(`${worker}:${hash}`);
     }
     if (stats) stats.retried++;
