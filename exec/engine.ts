@@ -12,7 +12,7 @@ import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { quoteString } from "./substrait/literals.ts";
-import { keyRangesCondition, type KeyRanges } from "./key-ranges.ts";
+import { keyRangesCondition, type FileNarrowing } from "./key-ranges.ts";
 import { columnTypeFromDuckdb, duckdbTypeFromSubstrait } from "./types.ts";
 
 export interface EngineOptions {
@@ -167,15 +167,32 @@ export class LocalEngine {
 
   /**
    * Registers parquet files whose columns the caller already knows (a dataset's chunks, from its
-   * manifest): nothing is read until a plan runs.
+   * manifest): nothing is read until a plan runs. `narrowing`: of the files it names, only the
+   * rows whose key lies in one of that file's ranges are read (the other files are read whole).
    */
-  registerParquetAs(names: string[], files: string[], columns: TableColumn[], rowCount: number, within?: KeyRanges): void {
+  registerParquetAs(names: string[], files: string[], columns: TableColumn[], rowCount: number, narrowing?: FileNarrowing): void {
     this.#assertOpen();
     if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
-    const keyed = within && columns.find((c) => c.name === within.column);
-    invariant(!within || keyed, `key ranges of ${names.join(".")} name no column of it`);
-    // Only the rows of those keys: the plan reads the files through a filter DuckDB pushes into the scan.
-    const from = keyed ? `(SELECT * FROM ${parquetScan(files)} WHERE ${keyRangesCondition(within!, keyed.type)})` : undefined;
+    const keyed = narrowing && columns.find((c) => c.name === narrowing.column);
+    invariant(!narrowing || keyed, `key ranges of ${names.join(".")} name no column of it`);
+    let from: string | undefined;
+    if (narrowing && narrowing.files.length > 0) {
+      // Files filtered by the same ranges are read together; the rest as they are. One range is a
+      // filter DuckDB pushes into the scan: each file is filtered by the ranges it meets, not all.
+      const byRanges = new Map<string, { ranges: [string, string][]; files: string[] }>();
+      for (const { file, ranges } of narrowing.files) {
+        const key = JSON.stringify(ranges);
+        const group = byRanges.get(key);
+        if (group) group.files.push(file);
+        else byRanges.set(key, { ranges, files: [file] });
+      }
+      const narrowed = new Set(narrowing.files.map((f) => f.file));
+      const whole = files.filter((f) => !narrowed.has(f));
+      invariant(whole.length + narrowed.size === files.length, `a narrowed file of ${names.join(".")} is not one of its files`);
+      const reads = [...byRanges.values()].map(({ ranges, files }) => `SELECT * FROM ${parquetScan(files)} WHERE ${keyRangesCondition({ column: narrowing.column, ranges }, keyed!.type)}`);
+      if (whole.length > 0) reads.unshift(`SELECT * FROM ${parquetScan(whole)}`);
+      from = `(${reads.join(" UNION ALL ")})`;
+    }
     this.#tables.add({ names, files, columns, rowCount, ...(from ? { from } : {}) });
   }
 

@@ -14,6 +14,12 @@ export interface KeyRanges {
 const FIRST_DAY = -719_162n;
 const LAST_DAY = 2_932_896n;
 
+/** A table's files read by key range: each named file only where `column` lies in one of its ranges. */
+export interface FileNarrowing {
+  column: string;
+  files: { file: string; ranges: [string, string][] }[];
+}
+
 /** A SQL condition on a row (of column type `type`) that holds where its key lies in `within`'s ranges. */
 export function keyRangesCondition(within: KeyRanges, type: Type): string {
   const column = `"${within.column.replaceAll('"', '""')}"`;

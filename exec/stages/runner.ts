@@ -16,8 +16,8 @@ import { LocalEngine } from "../engine.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
-import type { KeyRanges } from "../key-ranges.ts";
-import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, type KeyCover } from "./ranges.ts";
+import type { FileNarrowing, KeyRanges } from "../key-ranges.ts";
+import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, narrowedChunks, type KeyCover } from "./ranges.ts";
 import { WrongResultError, type OutputComparison } from "./verify.ts";
 
 /**
@@ -139,9 +139,11 @@ export interface Task {
    * Base tables, each as the hashes of the chunks this task reads (maybe none). `whole`: not
    * shared out among the tasks (a table held by every node, or one read by key range), so a
    * worker lacking one of its chunks fetches it, and a task split into shares gives each all of them.
-   * `within`: only the rows whose key lies in these ranges are read (a table read by key range).
+   * `within`: only the rows whose key lies in these ranges are read (a table read by key range);
+   * `narrowed`, when given, says which chunks' rows may lie outside, and which of the ranges
+   * (first and last index) each meets: the other chunks' rows all lie within.
    */
-  scans: { names: string[]; columns: TableColumn[]; chunks: string[]; whole?: boolean; within?: KeyRanges }[];
+  scans: { names: string[]; columns: TableColumn[]; chunks: string[]; whole?: boolean; within?: KeyRanges; narrowed?: NarrowedChunk[] }[];
   /** Tables of rows: given with the task (salted partials to merge), or what came to the worker's receiving task of an exchange. */
   inputs: TaskInput[];
   /** Where the output goes (one route per stage reading it); none: it is returned (the answer, or partials the coordinator merges). */
@@ -176,10 +178,22 @@ function coverOf(table: PlacedTable, hashes: readonly string[], column: string):
   return keyCover(table.chunks.filter((c) => own.has(c.hash)), columnType(table, column), column);
 }
 
-/** A task's chunks of one table, and for a table read by key range the keys it reads. */
+/** A task's chunks of one table, and for a table read by key range the keys it reads of the chunks it narrows (Task.scans). */
 interface TableShare {
   chunks: string[];
-  within?: KeyRanges;
+  filter?: { within: KeyRanges; narrowed: NarrowedChunk[] };
+}
+
+/** A chunk of a table read by key range that may hold keys outside the ranges, and the ranges it meets (first and last index). */
+export interface NarrowedChunk {
+  chunk: string;
+  ranges: [number, number];
+}
+
+/** A scan's narrowing as the engine takes it: files, each with the ranges it is filtered by (every file by all of them when `narrowed` is absent). */
+function narrowedFiles(within: KeyRanges, chunks: readonly string[], narrowed: readonly NarrowedChunk[] | undefined, chunkFile: (hash: string) => string): FileNarrowing {
+  const spans = narrowed ?? chunks.map((chunk) => ({ chunk, ranges: [0, within.ranges.length - 1] as [number, number] }));
+  return { column: within.column, files: spans.map(({ chunk, ranges: [first, last] }) => ({ file: chunkFile(chunk), ranges: within.ranges.slice(first, last + 1) })) };
 }
 
 export interface TaskInput {
@@ -284,7 +298,7 @@ export async function checkTaskHere(task: Task, claimed: TaskResult, chunkFile: 
 async function registerTaskTables(engine: LocalEngine, task: Task, chunkFile: (hash: string) => string): Promise<void> {
   for (const scan of task.scans) {
     // The columns come with the task (from the dataset's manifest): nothing to read before the plan runs.
-    if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0, scan.within);
+    if (scan.chunks.length > 0) engine.registerParquetAs(scan.names, scan.chunks.map(chunkFile), scan.columns, 0, scan.within && narrowedFiles(scan.within, scan.chunks, scan.narrowed, chunkFile));
     else await engine.registerBatches(scan.names, scan.columns, []);
   }
   for (const input of task.inputs) {
@@ -813,7 +827,9 @@ class StagedRunner {
         const cover = coverOf(driver, tables.get(reference.driver)?.chunks ?? [], reference.driverColumn);
         const meeting = chunksMeeting(needed.get(reference.table)!, referencedType, reference.column, cover);
         const within = keyRanges(reference.column, cover);
-        tables.set(reference.table, { chunks: meeting.map((c) => c.hash), ...(within ? { within } : {}) });
+        const read = within && narrowedChunks(meeting, referencedType, within);
+        const filter = read && read.narrowed.length > 0 ? { within: read.within, narrowed: read.narrowed.map(({ chunk, ranges }) => ({ chunk: chunk.hash, ranges })) } : undefined;
+        tables.set(reference.table, { chunks: meeting.map((c) => c.hash), ...(filter ? { filter } : {}) });
       }
     }
     return { assigned, whole };
@@ -834,7 +850,7 @@ class StagedRunner {
       scans: stage.scans.map((names) => {
         const key = names.join(".");
         const share = chunks.get(key);
-        return { names: [...names], columns: this.#run.tables.get(sourceOf(stage, key))!.columns, chunks: share?.chunks ?? [], ...(readWhole(stage, key) ? { whole: true } : {}), ...(share?.within ? { within: share.within } : {}) };
+        return { names: [...names], columns: this.#run.tables.get(sourceOf(stage, key))!.columns, chunks: share?.chunks ?? [], ...(readWhole(stage, key) ? { whole: true } : {}), ...share?.filter };
       }),
       inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
       ...(outputs.length > 0 ? { outputs } : {}),

@@ -12,7 +12,7 @@ import type { TableColumn } from "../substrait/index.ts";
 import { isRangeKeyType } from "../../planner/catalog.ts";
 import type { KeyRanges } from "../key-ranges.ts";
 import { MAX_KEY_RANGES } from "./ranges.ts";
-import type { Task, TaskResult } from "./runner.ts";
+import type { NarrowedChunk, Task, TaskResult } from "./runner.ts";
 
 const MAX_HEADER_BYTES = 4 << 20;
 /** A task's output goes to at most this many stages. */
@@ -25,7 +25,7 @@ interface WireColumn {
 
 interface TaskHeader {
   plan: string;
-  scans: { names: string[]; columns: WireColumn[]; chunks: string[]; whole?: boolean; within?: KeyRanges }[];
+  scans: { names: string[]; columns: WireColumn[]; chunks: string[]; whole?: boolean; within?: KeyRanges; narrowed?: NarrowedChunk[] }[];
   /** An input is given (its IPC bytes follow) or taken from an exchange on the worker. */
   inputs: { names: string[]; columns: WireColumn[]; bytes: number; exchange?: { run: string; consumer: number; input: number } }[];
   outputs?: OutputRoute[];
@@ -83,7 +83,7 @@ export function encodeTask(task: Task): Uint8Array {
   const inputs = task.inputs.map((input) => ipcOf(input.batches ?? [], input.columns));
   const header: TaskHeader = {
     plan: toBase64(Plan.encode(task.plan).finish()),
-    scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks, ...(s.whole ? { whole: true } : {}), ...(s.within ? { within: s.within } : {}) })),
+    scans: task.scans.map((s) => ({ names: s.names, columns: wireColumns(s.columns), chunks: s.chunks, ...(s.whole ? { whole: true } : {}), ...(s.within ? { within: s.within } : {}), ...(s.narrowed ? { narrowed: s.narrowed } : {}) })),
     inputs: task.inputs.map((input, i) => ({ names: input.names, columns: wireColumns(input.columns), bytes: inputs[i].length, ...(input.exchange ? { exchange: input.exchange } : {}) })),
     ...(task.outputs ? { outputs: task.outputs } : {}),
     ...(task.returnWithin !== undefined ? { returnWithin: task.returnWithin } : {}),
@@ -122,7 +122,8 @@ export function decodeTask(frame: Uint8Array): Task {
     if (chunks.some((h) => !/^[0-9a-f]{64}$/.test(h))) throw new TaskCodecError("a task scan names a chunk by something other than its hash");
     const columns = tableColumns(s.columns);
     const within = s.within === undefined ? undefined : checkKeyRanges(s.within, columns);
-    return { names: strings(s.names), columns, chunks, ...(s.whole === true ? { whole: true } : {}), ...(within ? { within } : {}) };
+    const narrowed = s.narrowed === undefined ? undefined : checkNarrowed(s.narrowed, chunks, within);
+    return { names: strings(s.names), columns, chunks, ...(s.whole === true ? { whole: true } : {}), ...(within ? { within } : {}), ...(narrowed ? { narrowed } : {}) };
   });
   if (header.outputs !== undefined && !(Array.isArray(header.outputs) && header.outputs.length <= MAX_OUTPUT_ROUTES)) throw new TaskCodecError(`a task's outputs are not a list of at most ${MAX_OUTPUT_ROUTES} routes`);
   let outputs: OutputRoute[] | undefined;
@@ -151,6 +152,19 @@ function checkKeyRanges(value: unknown, columns: readonly TableColumn[]): KeyRan
   const ranges = within!.ranges;
   if (!isKeyRangeList(ranges, MAX_KEY_RANGES)) throw new TaskCodecError(`a task scan's key ranges are not at most ${MAX_KEY_RANGES} ordered, disjoint pairs of integers`);
   return { column: column.name, ranges };
+}
+
+/** Which chunks of a scan by key range a filter narrows: each once, a chunk of the scan, with a span of its ranges. */
+function checkNarrowed(value: unknown, chunks: readonly string[], within: KeyRanges | undefined): NarrowedChunk[] {
+  if (!within) throw new TaskCodecError("a task scan narrows chunks without key ranges");
+  if (!Array.isArray(value)) throw new TaskCodecError("a task scan's narrowed chunks are not a list");
+  const unseen = new Set(chunks);
+  return value.map((entry: Partial<NarrowedChunk> | null) => {
+    const [first, last] = Array.isArray(entry?.ranges) && entry.ranges.length === 2 ? entry.ranges : [];
+    const span = Number.isInteger(first) && Number.isInteger(last) && 0 <= first! && first! <= last! && last! < within.ranges.length;
+    if (typeof entry?.chunk !== "string" || !unseen.delete(entry.chunk) || !span) throw new TaskCodecError("a task scan narrows a chunk it does not read, twice, or by ranges it does not have");
+    return { chunk: entry.chunk, ranges: [first!, last!] };
+  });
 }
 
 function strings(value: unknown): string[] {

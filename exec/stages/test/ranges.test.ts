@@ -1,11 +1,12 @@
 // Reading a table by key range: which tables count as clustered, which chunks a task reads, and
-// the rows it keeps of them — never fewer than a join on the key can meet.
+// the rows it keeps of them — never fewer than a join on the key can meet — and which of them a
+// filter must narrow.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chunkKeyRange, clusteredColumns } from "../../../planner/catalog.ts";
 import { keyRangesCondition } from "../../key-ranges.ts";
 import { namedStructFromColumns } from "../../types.ts";
-import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, MAX_KEY_RANGES, type KeyCover } from "../ranges.ts";
+import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, MAX_KEY_RANGES, narrowedChunks, type KeyCover } from "../ranges.ts";
 
 const BIGINT = { i64: { typeVariationReference: 0, nullability: 1 } } as never;
 const DATE = { date: { typeVariationReference: 0, nullability: 1 } } as never;
@@ -81,6 +82,42 @@ describe("key ranges", () => {
           // Every chunk of the other table that may hold the key is read, and the key's rows are kept.
           for (const c of other) if (Number(c.stats.k.min) <= key && key <= Number(c.stats.k.max)) expect(meeting.has(c)).toBe(true);
           expect(kept(key)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("narrow only the chunks with a key outside them, or a NULL one, each by the ranges it meets", () => {
+    const within = { column: "k", ranges: [["1", "20"], ["40", "50"], ["70", "80"]] as [string, string][] };
+    const chunks = [chunk(1, 10), chunk(11, 20), chunk(15, 45), chunk(41, 50, 10, 2), chunk(44, 46), chunk(75, 90)];
+    const read = narrowedChunks(chunks, BIGINT, within);
+    expect(read.narrowed.map(({ chunk, ranges }) => [chunks.indexOf(chunk), ranges])).toEqual([
+      [2, [0, 1]],
+      [3, [1, 1]],
+      [5, [2, 2]],
+    ]);
+    expect(read.within).toEqual(within);
+    // Only the ranges a narrowed chunk meets, renumbered; a chunk without statistics meets them all.
+    expect(narrowedChunks([chunk(75, 90)], BIGINT, within)).toEqual({ within: { column: "k", ranges: [["70", "80"]] }, narrowed: [{ chunk: chunk(75, 90), ranges: [0, 0] }] });
+    expect(narrowedChunks([{ rows: 3, stats: {} }], BIGINT, within).narrowed[0].ranges).toEqual([0, 2]);
+    expect(narrowedChunks([chunk(2, 3), chunk(70, 80)], BIGINT, within)).toEqual({ within: { column: "k", ranges: [] }, narrowed: [] });
+  });
+
+  it("read as narrowed keep exactly the rows a filter on every chunk keeps (property)", () => {
+    const range = fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: 0, max: 10 }), fc.boolean()).map(([min, width, nulls]) => chunk(min, min + width, 10, nulls ? 1 : 0));
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 8 }), fc.array(range, { maxLength: 8 }), fc.integer({ min: 1, max: 4 }), (own, other, limit) => {
+        const cover = keyCover(own, BIGINT, "k");
+        const within = keyRanges("k", cover, limit)!;
+        const meeting = chunksMeeting(other, BIGINT, "k", cover);
+        const read = narrowedChunks(meeting, BIGINT, within);
+        const holds = (key: number | null, ranges: [string, string][]) => key !== null && ranges.some(([min, max]) => BigInt(min) <= BigInt(key) && BigInt(key) <= BigInt(max));
+        for (const c of meeting) {
+          const keys: (number | null)[] = [...Array.from({ length: Number(c.stats.k.max) - Number(c.stats.k.min) + 1 }, (_, i) => Number(c.stats.k.min) + i), ...(c.stats.k.nullCount > 0 ? [null] : [])];
+          const narrowed = read.narrowed.find((n) => n.chunk === c);
+          const own = narrowed && read.within.ranges.slice(narrowed.ranges[0], narrowed.ranges[1] + 1);
+          for (const key of keys) expect(own ? holds(key, own) : true).toBe(holds(key, within.ranges));
         }
       }),
       { numRuns: 500 },

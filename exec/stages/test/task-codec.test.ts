@@ -20,7 +20,7 @@ const task: Task = {
   plan,
   scans: [
     { names: ["t"], columns, chunks: ["ab".repeat(32)] },
-    { names: ["small"], columns, chunks: ["cd".repeat(32), "ef".repeat(32)], whole: true, within: { column: "k", ranges: [["-3", "5"], ["9", "9"]] } },
+    { names: ["small"], columns, chunks: ["cd".repeat(32), "ef".repeat(32)], whole: true, within: { column: "k", ranges: [["-3", "5"], ["9", "9"]] }, narrowed: [{ chunk: "ef".repeat(32), ranges: [1, 1] }] },
   ],
   inputs: [{ names: ["__stage0_output"], columns, batches: [batch] }],
 };
@@ -30,7 +30,8 @@ describe("the task wire format", () => {
     const decoded = decodeTask(encodeTask(task));
     expect(Plan.encode(decoded.plan).finish()).toEqual(Plan.encode(task.plan).finish());
     const wire = (cs: readonly { name: string; type: Type }[]) => cs.map((c) => [c.name, Type.encode(c.type).finish()]);
-    expect(decoded.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.whole, s.within])).toEqual(task.scans.map((s) => [s.names, s.chunks, wire(s.columns), s.whole, s.within]));
+    const scan = (s: Task["scans"][number]) => [s.names, s.chunks, wire(s.columns), s.whole, s.within, s.narrowed];
+    expect(decoded.scans.map(scan)).toEqual(task.scans.map(scan));
     expect(wire(decoded.inputs[0].columns)).toEqual(wire(columns));
     expect(decoded.inputs[0].batches!.flatMap((b) => b.toArray().map((r) => r.toJSON()))).toEqual([
       { k: 1, label: "a" },
@@ -46,13 +47,20 @@ describe("the task wire format", () => {
     expect(() => decodeTask(new Uint8Array([...frame, 0]))).toThrow(/after a task's inputs/);
   });
 
-  it("refuses key ranges on a column that is not an integer or date of the scan, or not ordered, disjoint integer pairs", () => {
+  it("refuses key ranges on a column that is not an integer or date of the scan, or not ordered, disjoint integer pairs, and narrowed chunks it does not read", () => {
     const within = (value: unknown) => encodeTask({ ...task, scans: [{ ...task.scans[1], within: value as never }] });
     expect(() => decodeTask(within({ column: "label", ranges: [["1", "2"]] }))).toThrow(/no integer or date column/);
     expect(() => decodeTask(within({ column: "nope", ranges: [] }))).toThrow(/no integer or date column/);
     for (const ranges of [[["5", "1"]], [["1", "5"], ["5", "9"]], [["1", "2.5"]], [["1"]], "1-2", Array.from({ length: 257 }, (_, i) => [String(2 * i), String(2 * i)])]) {
       expect(() => decodeTask(within({ column: "k", ranges })), JSON.stringify(ranges)).toThrow(/key ranges/);
     }
+    const narrowing = (scan: object) => encodeTask({ ...task, scans: [{ ...task.scans[1], ...scan }] });
+    const ef = "ef".repeat(32);
+    for (const narrowed of [[{ chunk: "01".repeat(32), ranges: [0, 0] }], [{ chunk: ef, ranges: [0, 2] }], [{ chunk: ef, ranges: [1, 0] }], [{ chunk: ef, ranges: [0, 0] }, { chunk: ef, ranges: [1, 1] }], [{ chunk: ef, ranges: [-1, 0] }], [{ chunk: ef }]]) {
+      expect(() => decodeTask(narrowing({ narrowed })), JSON.stringify(narrowed)).toThrow(/narrows a chunk it does not read, twice, or by ranges it does not have/);
+    }
+    expect(() => decodeTask(narrowing({ within: undefined }))).toThrow(/without key ranges/);
+    expect(() => decodeTask(narrowing({ narrowed: "ef" }))).toThrow(/not a list/);
   });
 });
 
