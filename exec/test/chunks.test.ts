@@ -1,5 +1,6 @@
-// Chunks are content-addressed and deterministic; pruning by their statistics is sound (never
-// skips a chunk that holds a matching row) and useful (a selective filter skips most chunks).
+// Chunks are content-addressed and deterministic, and keep a sorted key's rows together; pruning by
+// their statistics is sound (never skips a chunk that holds a matching row) and useful (a
+// selective filter skips most chunks).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +86,26 @@ describe("cutting parquet into chunks", () => {
   it("cuts the same file into the same chunks every time", async () => {
     const again = await cutParquet(source, join(dir, "again"), { targetRows: CHUNK_ROWS });
     expect(again.map((c) => c.hash)).toEqual(chunks.map((c) => c.hash));
+  });
+
+  it("keeps each key's rows in one chunk of a table in key order, unless a key holds more than half a chunk", async () => {
+    // Like TPC-H's lineitem: a few rows per order, orders in order; then one order of 1,500 rows.
+    const file = join(dir, "lines.parquet");
+    await connection.run(`COPY (
+      SELECT (hash(i) % 5)::INTEGER AS part, i // 3 + i // 11 AS order_key, i AS line FROM range(5000) t(i)
+      UNION ALL SELECT 7, 10000, 5000 + i FROM range(1500) t(i)
+      ORDER BY line) TO '${file}' (FORMAT parquet)`);
+    const lines = await cutParquet(file, join(dir, "lines"), { targetRows: CHUNK_ROWS });
+    const keys = await Promise.all(lines.map(async (c) => (await connection.runAndReadAll(`SELECT list(order_key ORDER BY line), list(line ORDER BY line) FROM read_parquet('${c.file}')`)).getRows()[0]));
+    const orders = keys.map(([k]) => String(k).slice(1, -1).split(", ").map(Number));
+    expect(keys.flatMap(([, l]) => String(l).slice(1, -1).split(", ").map(Number))).toEqual(Array.from({ length: 6500 }, (_, i) => i));
+    expect(lines.map((c) => c.rows)).toEqual(orders.map((o) => o.length));
+    // Chunks of the orders before the long one share no key with the next chunk.
+    for (let i = 0; i + 1 < orders.length && orders[i + 1][0] < 10000; i++) expect(orders[i].at(-1)).toBeLessThan(orders[i + 1][0]);
+    for (const c of lines.slice(0, -1)) expect(Math.abs(c.rows - CHUNK_ROWS)).toBeLessThan(CHUNK_ROWS / 2);
+    // The long order is cut where it lies.
+    expect(orders.filter((o) => o.includes(10000)).length).toBeGreaterThan(1);
+    expect((await cutParquet(file, join(dir, "lines-again"), { targetRows: CHUNK_ROWS })).map((c) => c.hash)).toEqual(lines.map((c) => c.hash));
   });
 
   it("refuses a chunk size out of range", async () => {
