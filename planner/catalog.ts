@@ -1,6 +1,7 @@
 // What the planner knows of the tables it binds against. Schemas are Substrait NamedStructs:
 // the same shape a ReadRel carries, so whoever serves tables (a folder of parquet files, a
 // cluster's dataset manifests) describes them in the contract's own terms.
+import { partitionPoint } from "../common/search.ts";
 import type { NamedStruct, Type } from "../proto/index.ts";
 
 export interface CatalogTable {
@@ -150,14 +151,7 @@ function meanOverlap(ranges: readonly KeyRange[]): number {
 
 /** How many values of `sorted` are below `value` (or equal to it, when `inclusive`). */
 function countBelow(sorted: readonly bigint[], value: bigint, inclusive: boolean): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (sorted[mid] < value || (inclusive && sorted[mid] === value)) low = mid + 1;
-    else high = mid;
-  }
-  return low;
+  return partitionPoint(sorted.length, (i) => sorted[i] < value || (inclusive && sorted[i] === value));
 }
 
 export interface Catalog {

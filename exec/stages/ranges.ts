@@ -3,6 +3,7 @@
 // chunks, and of those only the rows with a key in one of those ranges. A join on the keys needs
 // no other row: a key outside every range meets none of the task's rows. Keys are integers and
 // dates (days), compared exactly as bigints.
+import { partitionPoint } from "../../common/search.ts";
 import { invariant } from "../../common/errors.ts";
 import { chunkKeyRange, type KeyRange } from "../../planner/catalog.ts";
 import type { Type } from "../../proto/index.ts";
@@ -115,14 +116,7 @@ export function narrowedChunks<T extends ChunkStats>(chunks: readonly T[], type:
 
 /** The first of sorted, disjoint `ranges` that ends at or after `key` (their length when none does). */
 function firstEndingFrom(ranges: readonly KeyRange[], key: bigint): number {
-  let low = 0;
-  let high = ranges.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (ranges[mid].max < key) low = mid + 1;
-    else high = mid;
-  }
-  return low;
+  return partitionPoint(ranges.length, (i) => ranges[i].max < key);
 }
 
 /** The rows of `column` a task reads for `cover`: at most `limit` ranges (joined over the smallest gaps), or undefined for all. */

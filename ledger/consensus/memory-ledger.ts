@@ -3,6 +3,7 @@
 // that creates it, so the ledgers of one simulation share one OutputRegistry of outputs and
 // each keeps only, per output, whether it holds it and whether it spent it: a thousand nodes
 // then hold one copy of the outputs, not a thousand.
+import { partitionPoint } from "../../common/search.ts";
 import { invariant } from "../../common/errors.ts";
 import { toHex } from "../crypto.ts";
 import { TOTAL_SUPPLY, type ObservationEdge, type OutPoint, type Output, type Transaction } from "../schema.ts";
@@ -330,13 +331,7 @@ export class MemoryLedger implements AcceptedState {
 
   firstCommitSince(ms: number): number {
     // Commit times only grow: bisection.
-    let [low, high] = [0, this.#count];
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.#orderMs.get(mid) < ms) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return partitionPoint(this.#count, (i) => this.#orderMs.get(i) < ms);
   }
 
   lastCommitMs(): number | undefined {

@@ -12,6 +12,7 @@
 //
 // Above DEFAULT_VALIDATORS nodes, a committee of validators decides and the rest follow
 // (ledger/consensus/validators.ts); the report says how many validators were byzantine.
+import { partitionPoint } from "../../common/search.ts";
 import { cachedIn } from "../../common/bounded-cache.ts";
 import { bytesEqual, generateKeyPair, sign, toHex, verify, type KeyPair } from "../crypto.ts";
 import { verifyObservation } from "../observation/index.ts";
@@ -257,15 +258,7 @@ export function runSimulation(options: SimOptions): SimReport {
   // one, in wallet order: what a submission picks from.
   const available: Spendable[][] = wallets.map((_, i) => [{ outPoint: { txHash: txHash(fundingBody), index: i }, output: fundingBody.outputs[i] }]);
   const ready: number[] = wallets.map((_, i) => i);
-  const readyAt = (wallet: number) => {
-    let [low, high] = [0, ready.length];
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (ready[mid] < wallet) low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  };
+  const readyAt = (wallet: number) => partitionPoint(ready.length, (i) => ready[i] < wallet);
   const give = (wallet: number, spendable: Spendable) => {
     if (spendable.output.amount < MIN_SPENDABLE) return;
     available[wallet].push(spendable);

@@ -4,6 +4,7 @@
 // outputs in one SQLite transaction.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { InvariantError, invariant } from "../../common/errors.ts";
+import { partitionPoint } from "../../common/search.ts";
 import { toHex } from "../crypto.ts";
 import { encode } from "../encoding/index.ts";
 import { AcceptanceVotes, Output, Transaction, TOTAL_SUPPLY, type ObservationEdge, type OutPoint } from "../schema.ts";
@@ -177,14 +178,7 @@ export class UtxoStore implements UtxoView {
 
   /** The position of the first commit accepted at or after `ms`, by bisection: acceptance times grow with the commit order. */
   firstCommitSince(ms: number): number {
-    let [low, high] = [0, this.#seq];
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      const row = this.#statements.acceptedAt.get(mid + 1) as { accepted_ms: number | bigint };
-      if (Number(row.accepted_ms) < ms) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return partitionPoint(this.#seq, (i) => Number((this.#statements.acceptedAt.get(i + 1) as { accepted_ms: number | bigint }).accepted_ms) < ms);
   }
 
   /** A row as written by #insert: its bytes are this store's own encoding, read back without re-checking. */

@@ -6,6 +6,7 @@
 // (NATURAL JOIN becomes an alias named "natural"). A pre-pass over our own tokens rewrites
 // the first kind without moving any text, so every location the parser reports is still a
 // location in the user's SQL, and rejects the second kind.
+import { partitionPoint } from "../../common/search.ts";
 import nodeSqlParser from "node-sql-parser/build/postgresql.js";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import { positionAt, tokenize, tokenPosition, type Token } from "./lexer.ts";
@@ -1021,16 +1022,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
   };
   let cursor = 0;
   let setOpIndex = 0;
-  const tokenIndexAt = (offset: number) => {
-    let lo = 0;
-    let hi = tokens.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (tokens[mid].offset < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const tokenIndexAt = (offset: number) => partitionPoint(tokens.length, (i) => tokens[i].offset < offset);
   // A word the pre-pass renamed matches the name the grammar read (a TRY_CAST's node is a CAST).
   const matches = (t: Token | undefined, name: string) =>
     t !== undefined && ((t.kind === "word" && (t.text === name.toUpperCase() || renamed.get(t.offset) === name.toUpperCase())) || (t.kind === "quoted" && t.text === name));
