@@ -94,14 +94,15 @@ export function narrowedChunks<T extends ChunkStats>(chunks: readonly T[], type:
   const spans: { chunk: T; first: number; last: number }[] = [];
   for (const chunk of chunks) {
     const range = chunkKeyRange(type, chunk.stats[within.column], chunk.rows);
-    if (range === null || range === "unknown") {
-      if (ranges.length > 0) spans.push({ chunk, first: 0, last: ranges.length - 1 });
+    const known = range !== null && range !== "unknown";
+    const first = known ? firstEndingFrom(ranges, range.min) : 0;
+    invariant(first < ranges.length && (!known || ranges[first].min <= range.max), "a chunk read by key range meets one of the ranges");
+    if (!known) {
+      spans.push({ chunk, first: 0, last: ranges.length - 1 });
       continue;
     }
-    const first = firstEndingFrom(ranges, range.min);
     let last = first;
     while (last + 1 < ranges.length && ranges[last + 1].min <= range.max) last++;
-    invariant(first < ranges.length && ranges[first].min <= range.max, "a chunk read by key range meets one of the ranges");
     const inOne = first === last && ranges[first].min <= range.min && range.max <= ranges[first].max;
     if (!(inOne && chunk.stats[within.column].nullCount === 0)) spans.push({ chunk, first, last });
   }
