@@ -68,7 +68,7 @@ async function clusteringColumn(connection: DuckDBConnection, source: string): P
     .map((r) => String(r[0]));
   if (keys.length === 0) return undefined;
   const previous = (i: number) => `lag(${identifier(keys[i])}) OVER (ORDER BY file_row_number) AS p${i}`;
-  const inOrder = (await connection.runAndReadAll(`SELECT ${keys.map((k, i) => `bool_and(${identifier(k)} >= p${i})`).join(", ")} FROM (SELECT *, ${keys.map((_, i) => previous(i)).join(", ")} FROM ${source})`)).getRows()[0];
+  const inOrder = (await connection.runAndReadAll(`SELECT ${keys.map((k, i) => `bool_and(${identifier(k)} >= p${i})`).join(", ")} FROM (SELECT ${keys.map(identifier).join(", ")}, ${keys.map((_, i) => previous(i)).join(", ")} FROM ${source})`)).getRows()[0];
   return keys.find((_, i) => inOrder[i] === true);
 }
 
