@@ -48,13 +48,23 @@ export class ParquetTables implements TableResolver {
   }
 
   namedTable(names: readonly string[]): TableSource {
-    const entry = this.catalog().lookup([...names]);
-    const table = entry && this.#tables.find((t) => displayName(t.names) === displayName(entry.names));
+    const table = this.#find(names);
     if (!table) {
       const known = this.#tables.map((t) => displayName(t.names)).join(", ") || "none";
       throw new UserError(`the plan reads table ${displayName(names)}, which is not registered (tables: ${known})`);
     }
     return source(table);
+  }
+
+  /** Whether the table a plan names `names` is read from parquet files (not rows loaded into DuckDB); false when none is. */
+  readsFiles(names: readonly string[]): boolean {
+    return (this.#find(names)?.files.length ?? 0) > 0;
+  }
+
+  /** The registered table a plan names `names`, matched as the catalog matches names. */
+  #find(names: readonly string[]): ParquetTable | undefined {
+    const entry = this.catalog().lookup([...names]);
+    return entry && this.#tables.find((t) => displayName(t.names) === displayName(entry.names));
   }
 
   localFiles(files: ReadRel_LocalFiles, baseSchema: NamedStruct | undefined): TableSource {

@@ -11,6 +11,7 @@ import { BatchScan } from "./arrow-load.ts";
 import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
+import { duckdbOrdersJoins } from "./substrait/join-order.ts";
 import { quoteString } from "./substrait/literals.ts";
 import { keyRangesCondition, type FileNarrowing } from "./key-ranges.ts";
 import { columnTypeFromDuckdb, duckdbTypeFromSubstrait } from "./types.ts";
@@ -75,6 +76,8 @@ export class LocalEngine {
   #closed = false;
   /** See EngineOptions.planJoinOrder: DuckDB then joins in the order the SQL gives, which keeps the plan's join tree. */
   readonly #planJoinOrder: boolean;
+  /** On such an engine, whether DuckDB's join ordering is on for the plan at hand (duckdbOrdersJoins). */
+  #duckdbOrdersJoins = false;
 
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection, planJoinOrder: boolean) {
     this.#instance = instance;
@@ -277,6 +280,7 @@ export class LocalEngine {
   async execute(plan: Plan, options: ExecuteOptions = {}): Promise<QueryResult> {
     this.#assertOpen();
     const translated = this.translate(plan);
+    await this.#orderJoinsFor(plan);
     const { prepared } = await this.#prepareTyped(translated);
     const abort = () => this.#connection.interrupt();
     options.signal?.throwIfAborted();
@@ -333,6 +337,7 @@ export class LocalEngine {
    */
   async executeToParquet(plan: Plan, file: string): Promise<number> {
     this.#assertOpen();
+    await this.#orderJoinsFor(plan);
     const statement = await this.#prepareTyped(this.translate(plan));
     const sql = statement.sql;
     statement.prepared.destroySync();
@@ -349,6 +354,15 @@ export class LocalEngine {
    * declares (a HUGEINT sum declared decimal<38,0>, another producer's i64 count), casts the
    * output column to the declared type.
    */
+  /** On an engine that keeps plans' join order, lets DuckDB order this plan's joins or not (one SET, when that changes). */
+  async #orderJoinsFor(plan: Plan): Promise<void> {
+    if (!this.#planJoinOrder) return;
+    const duckdbOrders = duckdbOrdersJoins(plan, (names) => this.#tables.readsFiles(names));
+    if (duckdbOrders === this.#duckdbOrdersJoins) return;
+    await this.#connection.run(`SET disabled_optimizers = '${duckdbOrders ? "" : "join_order"}'`);
+    this.#duckdbOrdersJoins = duckdbOrders;
+  }
+
   async #prepareTyped(translated: TranslatedPlan): Promise<{ prepared: DuckDBPreparedStatement; sql: string }> {
     const prepare = async (sql: string) => {
       try {

@@ -7,6 +7,7 @@ import { planSql } from "../../planner/index.ts";
 import { Plan } from "../../proto/index.ts";
 import { isUserError } from "../../common/errors.ts";
 import { LocalEngine, loadPlan } from "../index.ts";
+import { duckdbOrdersJoins } from "../substrait/join-order.ts";
 import { TPCH_TABLE_NAMES } from "../../datagen/tpch/schema.ts";
 import { rowsAsText, sameRows } from "./compare.ts";
 import { tpchFixture, type TpchFixture } from "./data.ts";
@@ -74,6 +75,24 @@ describe("an engine joining in the plan's order (a stage task's)", () => {
     } finally {
       ordered.close();
     }
+  });
+});
+
+describe("which plans DuckDB orders on an engine keeping the plan's order", () => {
+  const decided = (sql: string, files = (names: readonly string[]) => names[0] !== "nation") =>
+    duckdbOrdersJoins(planSql(sql, fixture.engine.catalog(), { twoPhaseAggregates: true }).plan, files);
+
+  it("are those with a semi or anti join over files and at most two inner joins", () => {
+    // Q21's shape: a late lineitem of an order whose other lineitems come from another supplier.
+    const exists = "EXISTS (SELECT 1 FROM lineitem l2 WHERE l2.l_orderkey = l1.l_orderkey AND l2.l_suppkey <> l1.l_suppkey)";
+    expect(decided(`SELECT count(*) FROM lineitem l1, orders WHERE o_orderkey = l1.l_orderkey AND ${exists}`)).toBe(true);
+    expect(decided(`SELECT count(*) FROM lineitem l1 WHERE NOT ${exists}`)).toBe(true);
+    // Three inner joins: the plan's order stands.
+    expect(decided(`SELECT count(*) FROM lineitem l1, orders, customer, nation WHERE o_orderkey = l1.l_orderkey AND c_custkey = o_custkey AND n_nationkey = c_nationkey AND ${exists}`)).toBe(false);
+    // No existence join, or one over rows another stage sent (here nation, as if it were such rows).
+    expect(decided("SELECT count(*) FROM lineitem, orders WHERE o_orderkey = l_orderkey")).toBe(false);
+    expect(decided("SELECT count(*) FROM customer WHERE EXISTS (SELECT 1 FROM nation WHERE n_nationkey = c_nationkey)")).toBe(false);
+    expect(decided("SELECT count(*) FROM customer WHERE EXISTS (SELECT 1 FROM nation WHERE n_nationkey = c_nationkey)", () => true)).toBe(true);
   });
 });
 
