@@ -25,7 +25,8 @@ export interface EngineOptions {
    * Inner joins run in the order the plan gives (DuckDB's join-order optimizer off). A stage's
    * plan joins rows other stages sent, of which DuckDB knows the count but not the distinct
    * keys: reordering them, it joined customer to suppliers on the nation key first (TPC-H Q5:
-   * 17–24 s on a cluster, against 1 s in the planner's order).
+   * 17–24 s on a cluster, against 1 s in the planner's order). Except a plan with a semi or anti
+   * join over files and few inner joins (exec/substrait/join-order.ts).
    */
   planJoinOrder?: boolean;
 }
@@ -349,11 +350,6 @@ export class LocalEngine {
     }
   }
 
-  /**
-   * Prepares the plan's SELECT and, where DuckDB would return another type than the plan
-   * declares (a HUGEINT sum declared decimal<38,0>, another producer's i64 count), casts the
-   * output column to the declared type.
-   */
   /** On an engine that keeps plans' join order, lets DuckDB order this plan's joins or not (one SET, when that changes). */
   async #orderJoinsFor(plan: Plan): Promise<void> {
     if (!this.#planJoinOrder) return;
@@ -363,6 +359,11 @@ export class LocalEngine {
     this.#duckdbOrdersJoins = duckdbOrders;
   }
 
+  /**
+   * Prepares the plan's SELECT and, where DuckDB would return another type than the plan
+   * declares (a HUGEINT sum declared decimal<38,0>, another producer's i64 count), casts the
+   * output column to the declared type.
+   */
   async #prepareTyped(translated: TranslatedPlan): Promise<{ prepared: DuckDBPreparedStatement; sql: string }> {
     const prepare = async (sql: string) => {
       try {
