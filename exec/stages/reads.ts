@@ -4,22 +4,18 @@ import type { Plan, ReadRel } from "../../proto/index.ts";
 import { chunkMayMatch } from "../chunks/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { FunctionDeclarations } from "../substrait/extensions.ts";
+import { eachObject } from "../substrait/walk.ts";
 
 /** Every ReadRel of a named table in `plan`, by the table's dotted name. */
 export function namedReads(plan: Plan): Map<string, ReadRel[]> {
   const reads = new Map<string, ReadRel[]>();
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== "object") return;
-    if (Array.isArray(value)) return value.forEach(visit);
-    if (value instanceof Uint8Array) return;
-    const read = (value as { read?: ReadRel }).read;
+  eachObject(plan.relations, (node) => {
+    const read = node.read as ReadRel | undefined;
     if (read?.namedTable) {
       const key = read.namedTable.names.join(".");
       reads.set(key, [...(reads.get(key) ?? []), read]);
     }
-    for (const child of Object.values(value)) visit(child);
-  };
-  visit(plan.relations);
+  });
   return reads;
 }
 

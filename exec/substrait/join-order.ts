@@ -1,6 +1,7 @@
 // When an engine that keeps a plan's join order (EngineOptions.planJoinOrder) lets DuckDB order
 // a plan's joins after all.
 import { JoinRel_JoinType, type Plan } from "../../proto/index.ts";
+import { eachObject } from "./walk.ts";
 
 /** Inner joins past which a plan keeps its own order: with two, three relations, there is little to get wrong. */
 const MAX_INNER_JOINS_DUCKDB_ORDERS = 2;
@@ -37,16 +38,4 @@ function readsAny(rel: unknown, readsFiles: (names: readonly string[]) => boolea
     if (names && readsFiles(names)) found = true;
   });
   return found;
-}
-
-/** Calls `each` on every object within `value` (relations, and expressions' subqueries). */
-function eachObject(value: unknown, each: (node: Record<string, unknown>) => void): void {
-  if (!value || typeof value !== "object" || ArrayBuffer.isView(value)) return;
-  if (Array.isArray(value)) {
-    for (const item of value) eachObject(item, each);
-    return;
-  }
-  const node = value as Record<string, unknown>;
-  each(node);
-  for (const child of Object.values(node)) eachObject(child, each);
 }
