@@ -43,6 +43,7 @@ export const DEFAULT_EXPECTED_NODES = 4;
  */
 const ALWAYS_BROADCAST_ROWS = 1_000;
 const RANGE_OVER_BROADCAST_MIN_ROWS = 100_000;
+const RANGE_OVER_BROADCAST_MIN_BYTES = 2 << 20;
 
 export interface FragmentOptions {
   broadcastRowLimit?: number;
@@ -180,6 +181,8 @@ class Fragmenter {
   readonly #exchangeScans = new Map<LogicalPlan, number>();
   /** The scans read by key range beside another table's chunks. */
   readonly #referenceScans = new Map<Scan, RangeReference>();
+  /** Join keys that, broadcast, could reduce the other side of their join (see #reductionKeys). */
+  #reducingKeys = new Map<ColumnId, Join[]>();
 
   constructor(options: Required<FragmentOptions>) {
     invariant(options.expectedNodes >= 1, "a plan is cut for at least one node");
@@ -196,6 +199,7 @@ class Fragmenter {
   }
 
   run(plan: LogicalPlan, names: readonly string[]): StagedQuery {
+    this.#reducingKeys = this.#reductionKeys(plan);
     const root = this.#gather(this.#walk(plan));
     this.#stages.push({ id: this.#stages.length, root: root.plan, runsOn: "coordinator", output: { kind: "result" } });
     return shareRepeatedStages({ stages: this.#stages.map((s) => this.#emit(s, s.output.kind === "result" ? names : undefined)), names: [...names] });
@@ -391,16 +395,14 @@ class Fragmenter {
    * (RangeReference). The output is the other side's. A side small enough to broadcast is
    * broadcast instead: read once (a range read in each task would read, and join, the rows of
    * the ranges again per task), and its keys can reduce other joins' sides (#reduceByBroadcast);
-   * unless it is one table's filtered rows, many of them (rangeOverBroadcast): every node would
-   * build a table of them all, where a range read builds one of its share (TPC-H Q5's orders of a
-   * year, Q21's finished orders).
+   * unless it is one table's filtered rows, many or wide (#rangeOverBroadcast).
    */
   #rangeJoin(plan: Join, left: Fragment, right: Fragment): Distribution | undefined {
     const l = left.dist.kind === "spread" ? left.dist.chunked : undefined;
     const r = right.dist.kind === "spread" ? right.dist.chunked : undefined;
     if (!l || !r) return undefined;
-    if (RIGHT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.right, plan.left, false) && !rangeOverBroadcast(plan.right)) return undefined;
-    if (LEFT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.left, plan.right, false) && !rangeOverBroadcast(plan.left)) return undefined;
+    if (RIGHT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.right, plan.left, false) && !this.#rangeOverBroadcast(plan.right, plan)) return undefined;
+    if (LEFT_ONLY_MATCHED.has(plan.joinType) && this.#broadcastable(plan.left, plan.right, false) && !this.#rangeOverBroadcast(plan.left, plan)) return undefined;
     let best: { driver: Chunked; reference: RangeReference; scan: Scan; rows: number } | undefined;
     const consider = (driver: Chunked, reference: Chunked, driverKey: ColumnId, key: ColumnId, side: LogicalPlan) => {
       const driverColumn = driver.clustered.get(driverKey);
@@ -418,6 +420,44 @@ class Fragmenter {
     if (!best) return undefined;
     this.#referenceScans.set(best.scan, best.reference);
     return { kind: "spread", chunked: { ...best.driver, referenced: [...best.driver.referenced, best.reference.table] } };
+  }
+
+  /**
+   * A side of `join` read by key range rather than broadcast though small enough to be: one
+   * table's filtered rows, many of them (every node would build a table of them all, where a
+   * range read builds one of its share: TPC-H Q5's orders of a year, Q21's finished orders), or
+   * wide ones (copies of megabytes to every node before the join can start, where each task
+   * reads its share: Q16's parts), unless they hold a key by which their broadcast would reduce
+   * the other side of a later join (Q10's orders of a quarter, whose customer keys cut 150k
+   * customers to 40k before they are hashed).
+   */
+  #rangeOverBroadcast(side: LogicalPlan, join: Join): boolean {
+    if (!plainScan(side)) return false;
+    const rows = estimateRows(side);
+    if (rows >= RANGE_OVER_BROADCAST_MIN_ROWS) return true;
+    return rows * estimateRowBytes(side) >= RANGE_OVER_BROADCAST_MIN_BYTES && !outputColumns(side).some((c) => this.#reducingKeys.get(c.id)?.some((other) => other !== join));
+  }
+
+  /**
+   * The join keys by which a broadcast holding them could reduce the other side of their join
+   * (#reduceByBroadcast), with the joins: the other side is one table's rows, at least
+   * broadcastReductionMinBytes of them, and neither side small enough to broadcast.
+   */
+  #reductionKeys(plan: LogicalPlan): Map<ColumnId, Join[]> {
+    const keys = new Map<ColumnId, Join[]>();
+    const add = (key: ColumnId, join: Join) => keys.set(key, [...(keys.get(key) ?? []), join]);
+    const reducible = (side: LogicalPlan, other: LogicalPlan) =>
+      plainScan(side) && estimateRows(side) * estimateRowBytes(side) >= this.#broadcastReductionMinBytes && !this.#broadcastable(side, other, false) && !this.#broadcastable(other, side, false);
+    const visit = (p: LogicalPlan) => {
+      if (p.kind === "join") {
+        const pairs = equiPairs(p);
+        if (RIGHT_ONLY_MATCHED.has(p.joinType) && reducible(p.right, p.left)) for (const pair of pairs) add(pair.left, p);
+        if (LEFT_ONLY_MATCHED.has(p.joinType) && reducible(p.left, p.right)) for (const pair of pairs) add(pair.right, p);
+      }
+      children(p).forEach(visit);
+    };
+    visit(plan);
+    return keys;
   }
 
   /**
@@ -821,10 +861,9 @@ function localKeySource(plan: LogicalPlan, id: ColumnId): LogicalPlan | undefine
   }
 }
 
-/** A side read by key range rather than broadcast though small enough to be: one table's filtered rows, many of them. */
-function rangeOverBroadcast(side: LogicalPlan): boolean {
-  const plainScan = (p: LogicalPlan): boolean => p.kind === "scan" || ((p.kind === "filter" || p.kind === "project") && plainScan(p.input));
-  return plainScan(side) && estimateRows(side) >= RANGE_OVER_BROADCAST_MIN_ROWS;
+/** One table's rows, filtered and projected. */
+function plainScan(plan: LogicalPlan): boolean {
+  return plan.kind === "scan" || ((plan.kind === "filter" || plan.kind === "project") && plainScan(plan.input));
 }
 
 function containsJoin(plan: LogicalPlan): boolean {

@@ -205,6 +205,13 @@ describe("joins by key range", () => {
     { ...table("mid", 400_000), clustered: ["k"] },
     { ...table("small", 1_500), clustered: ["k"] },
     table("loose", 1_000_000),
+    table("huge", 2_000_000),
+    {
+      names: ["wide"],
+      schema: namedStructFromColumns(["k", "v", "a", "b", "c", "d"].map((name) => ({ name, type: name === "k" ? "BIGINT" : "VARCHAR" }))),
+      rowCount: 400_000,
+      clustered: ["k"],
+    },
   ]);
   const stagesOn = (sql: string) => {
     const planned = planSql(sql, clustered, { twoPhaseAggregates: true });
@@ -235,6 +242,21 @@ describe("joins by key range", () => {
     expect(references("SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k WHERE mid.k > 5")).toEqual([{ table: "mid", column: "k", driver: "big", driverColumn: "k" }]);
     // Where v = 'x' (estimated 40k): broadcast.
     expect(references("SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k WHERE mid.v = 'x'")).toEqual([]);
+  });
+
+  it("reads few but wide filtered rows by key range, unless their broadcast would cut a later join's side", () => {
+    const references = (sql: string) => stagesOn(sql).flatMap((s) => s.references ?? []);
+    // wide's rows where v = 'x' (estimated 40k, megabytes): each task reads its share instead of every node all of them.
+    const wideRows = "SELECT big.v, wide.a, wide.b, wide.c, wide.d FROM big JOIN wide ON big.k = wide.k WHERE wide.v = 'x'";
+    expect(references(wideRows)).toEqual([{ table: "wide", column: "k", driver: "big", driverColumn: "k" }]);
+    // Only their keys and one column: broadcast.
+    expect(references("SELECT big.v, wide.a FROM big JOIN wide ON big.k = wide.k WHERE wide.v = 'x'")).toEqual([]);
+    // Their a is the key of a join with huge (neither side small enough to broadcast), whose
+    // rows their broadcast cuts to those with such an a before they are hashed.
+    const reducing = `SELECT j.*, huge.v FROM (${wideRows}) j JOIN huge ON j.a = huge.v`;
+    const stages = stagesOn(reducing);
+    expect(references(reducing), explainStages({ stages, names: [] })).toEqual([]);
+    expect(stages.find((s) => s.scans.some((n) => n[0] === "huge"))!.inputs).toEqual([stages.find((s) => s.output.kind === "broadcast")!.id]);
   });
 
   it("keeps exchanges where a range cannot hold every match", () => {
