@@ -15,6 +15,7 @@ import type { ColumnStats } from "../chunks/index.ts";
 import { LocalEngine } from "../engine.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { TableColumn } from "../substrait/index.ts";
+import { balanceShares } from "./balance.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
 import type { FileNarrowing, KeyRanges } from "../key-ranges.ts";
 import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, narrowedChunks, type KeyCover } from "./ranges.ts";
@@ -785,8 +786,9 @@ class StagedRunner {
   /**
    * Per worker, per scanned table: the hashes of the chunks it reads (`assigned`), and per table
    * held everywhere, the chunks every task reads (`whole`). Each other chunk a filter may need
-   * goes to the holder with the fewest rows to scan so far: a stage lasts as long as its slowest
-   * task, and the nearest holder of every chunk would load some workers twice as much as others.
+   * goes to one of its holders, chosen so that the most rows any task scans is as small as the
+   * holders allow (balanceShares): a stage lasts as long as its slowest task, and the nearest
+   * holder of every chunk would load some workers twice as much as others.
    * A table read by key range is not shared out: each worker reads the chunks of it that meet
    * its own chunks of the table it is joined to.
    */
@@ -805,21 +807,22 @@ class StagedRunner {
       stats.chunksScanned += kept.length;
       needed.set(key, kept);
     }
-    const load = new Map<number, number>();
+    const shared: { table: string; chunk: PlacedChunk; candidates: readonly number[] }[] = [];
     for (const names of stage.scans) {
       const key = names.join(".");
       if (stage.everywhere?.includes(key)) whole.set(key, { chunks: needed.get(key)!.map((c) => c.hash) });
       if (readWhole(stage, key)) continue;
-      for (const chunk of needed.get(key)!) {
-        const holder = this.#holderOf(key, chunk.hash, load);
-        load.set(holder, (load.get(holder) ?? 0) + chunk.rows);
-        let tables = assigned.get(holder);
-        if (!tables) assigned.set(holder, (tables = new Map()));
-        let share = tables.get(key);
-        if (!share) tables.set(key, (share = { chunks: [] }));
-        share.chunks.push(chunk.hash);
-      }
+      for (const chunk of needed.get(key)!) shared.push({ table: key, chunk, candidates: this.#holdersOf(key, chunk.hash) });
     }
+    const chosen = balanceShares(shared.map(({ chunk, candidates }) => ({ weight: chunk.rows, candidates })));
+    shared.forEach(({ table, chunk, candidates }, i) => {
+      const holder = candidates[chosen[i]];
+      let tables = assigned.get(holder);
+      if (!tables) assigned.set(holder, (tables = new Map()));
+      let share = tables.get(table);
+      if (!share) tables.set(table, (share = { chunks: [] }));
+      share.chunks.push(chunk.hash);
+    });
     for (const reference of stage.references ?? []) {
       const driver = this.#run.tables.get(reference.driver)!;
       const referencedType = columnType(this.#run.tables.get(sourceOf(stage, reference.table))!, reference.column);
@@ -944,7 +947,7 @@ class StagedRunner {
     task.scans.forEach((scan, s) => {
       if (scan.whole) return;
       for (const hash of scan.chunks) {
-        const holder = this.#holderOf(scan.names.join("."), hash);
+        const holder = this.#holdersOf(scan.names.join("."), hash)[0];
         let share = shares.get(holder);
         // Keys kept where their rows are made were those only this worker's chunks held: shares on other workers send every key by hash.
         const outputs = task.outputs?.map((route) => (route.kind === "hash" && route.keep ? { ...route, keep: undefined } : route));
@@ -966,17 +969,17 @@ class StagedRunner {
   }
 
   /**
-   * A holder of a chunk taking part in the run: one it was placed on if any is, else one that
-   * should have a copy by now; the nearest, or with `load`, the least loaded (then the nearest).
+   * The holders of a chunk taking part in the run that may read it, nearest its hash first:
+   * those it was placed on if any is, else those that should have a copy by now.
    */
-  #holderOf(table: string, hash: string, load?: ReadonlyMap<number, number>): number {
+  #holdersOf(table: string, hash: string): number[] {
     const chunk = this.#run.tables.get(table)?.chunks.find((c) => c.hash === hash);
     const usable = (h: number) => this.#live.includes(h) && !this.#declined.has(`${h}:${hash}`);
     const all = chunk?.holders ?? [];
     const placed = all.slice(0, chunk?.placedOn ?? all.length).filter(usable);
     const holders = placed.length > 0 ? placed : all.filter(usable);
     if (holders.length === 0) throw new UserError(`no live node holds chunk ${hash.slice(0, 12)} of ${table}: the query cannot finish`);
-    return holders.reduce((best, h) => ((load?.get(h) ?? 0) < (load?.get(best) ?? 0) ? h : best));
+    return holders;
   }
 
   #columns(stage: Stage): TableColumn[] {
