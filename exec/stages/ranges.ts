@@ -40,6 +40,18 @@ function merged(ranges: readonly KeyRange[]): KeyRange[] {
   return result;
 }
 
+/** Whether no key is in two of `covers` (each a task's, its ranges sorted and disjoint, see keyCover). */
+export function coversDisjoint(covers: readonly KeyCover[]): boolean {
+  if (covers.some((c) => c === "all")) return false;
+  const ranges = (covers as readonly (readonly KeyRange[])[]).flat().sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+  // One cover's ranges never meet each other: a range starting at or before an earlier one's end is another cover's.
+  for (let i = 1, end = ranges[0]?.max; i < ranges.length; i++) {
+    if (ranges[i].min <= end!) return false;
+    if (ranges[i].max > end!) end = ranges[i].max;
+  }
+  return true;
+}
+
 /**
  * The keys `own` holds and none of `others` does: at most `limit` ranges, the widest (a key left
  * out is sent by hash, never wrongly taken as one no other task makes).

@@ -18,7 +18,7 @@ import type { TableColumn } from "../substrait/index.ts";
 import { balanceShares } from "./balance.ts";
 import { chunkNeeded, namedReads } from "./reads.ts";
 import type { FileNarrowing, KeyRanges } from "../key-ranges.ts";
-import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, narrowedChunks, type KeyCover } from "./ranges.ts";
+import { chunksMeeting, coversDisjoint, keyCover, keyRanges, keysOnlyIn, narrowedChunks, type KeyCover } from "./ranges.ts";
 import { WrongResultError, type OutputComparison } from "./verify.ts";
 
 /**
@@ -476,6 +476,8 @@ class StagedRunner {
   readonly #sampledTasks = new Map<number, { worker: number; task: Task; result: TaskResult }[]>();
   /** Results of stages whose plan ran fused into the tasks of the stage they read. */
   readonly #fusedResults = new Map<number, TaskResult[]>();
+  /** Stages whose plans ran inside their input's tasks, which gave a later stage's results: they run no tasks of their own. */
+  readonly #ranInInput = new Set<number>();
   /** Per stage whose output went to an exchange, by `producer>reader`: the rows its tasks sent each member, in all. */
   readonly #sentRows = new Map<string, number[]>();
   /** Likewise: the digest of the rows its tasks sent each member. */
@@ -567,6 +569,11 @@ class StagedRunner {
       overBudget: false,
       ms: 0,
     };
+    if (this.#ranInInput.has(stage.id)) {
+      this.#stats.push(stats);
+      this.#run.onStage?.(stats);
+      return undefined;
+    }
     const workers = stage.runsOn === "nodes" ? this.#live : [this.#run.coordinator];
     // Every input is done, so its receivers have salted all they will. Whether a key was salted
     // decides how a merging stage runs: ask its receivers first. Any other stage's tasks report
@@ -579,7 +586,8 @@ class StagedRunner {
     const salted = inboxes.some((s) => s.saltedKeys > 0);
     // Nothing to merge: the consumer's plan runs here, over this stage's inputs, in one round of tasks.
     const readers = this.#readers.get(stage.id)!;
-    const fuseInto = stage.saltMerge && !salted && readers.length === 1 && this.#stages[readers[0]].fusedWithInput ? this.#stages[readers[0]] : undefined;
+    // (Not a stage whose results came from its input's tasks: it ran already, there.)
+    let fuseInto = stage.saltMerge && !salted && !fused && readers.length === 1 && this.#stages[readers[0]].fusedWithInput ? this.#stages[readers[0]] : undefined;
     const merging = stage.saltMerge !== undefined && salted;
     // A stage fused into the one it reads has its results already.
     let results = fused;
@@ -587,6 +595,13 @@ class StagedRunner {
     let tasked = workers;
     if (!results) {
       const { assigned, whole } = this.#assignChunks(stage, stats);
+      // Every key its tasks make is theirs alone: its readers run in them (Stage.fusedWhenKeysLocal).
+      const keysLocal = stage.fusedWhenKeysLocal && this.#keysAllLocal(stage, assigned) ? stage.fusedWhenKeysLocal : undefined;
+      if (keysLocal) {
+        invariant(!fuseInto, `stage ${stage.id} runs its readers two ways`);
+        fuseInto = this.#stages[keysLocal.stages[keysLocal.stages.length - 1]];
+        for (const skipped of keysLocal.stages.slice(0, -1)) this.#ranInInput.add(skipped);
+      }
       const runs = fuseInto ?? stage;
       // A stage that reads only chunks needs tasks only where its chunks are read (a table of one
       // chunk: one task, not one per node); still one, for what a plan makes of no rows (a count's 0).
@@ -600,7 +615,7 @@ class StagedRunner {
       stats.tasks = tasked.length;
       const chunksOf = (w: number) => new Map([...(assigned.get(w) ?? []), ...whole]);
       // Salted partials are merged, sorted runs merged in order, before anything is sent on.
-      const plan = fuseInto?.fusedWithInput ?? stage.plan;
+      const plan = keysLocal?.plan ?? fuseInto?.fusedWithInput ?? stage.plan;
       const kept = this.#keptKeys(runs, assigned);
       results = await Promise.all(
         tasked.map((w) =>
@@ -764,6 +779,21 @@ class StagedRunner {
           throw new Error(`stage ${stage.id} gives the answer, and stage ${reader} reads it`);
       }
     });
+  }
+
+  /**
+   * Whether every key of `stage`'s local hash output is made in one task only: no two of the
+   * chunks of the key's table it reads hold one key, and none holds a NULL one (NULLs group
+   * together). Chunks, not tasks: a task a worker declines is split by chunk (#attempt).
+   */
+  #keysAllLocal(stage: Stage, assigned: ReadonlyMap<number, ReadonlyMap<string, TableShare>>): boolean {
+    const local = stage.output.kind === "hash" ? stage.output.local : undefined;
+    if (!local) return false;
+    const table = this.#run.tables.get(local.table)!;
+    const read = new Set([...assigned.values()].flatMap((tables) => tables.get(local.table)?.chunks ?? []));
+    const chunks = table.chunks.filter((c) => read.has(c.hash));
+    if (chunks.some((c) => (c.stats[local.tableColumn]?.nullCount ?? 1) > 0)) return false;
+    return coversDisjoint(chunks.map((c) => coverOf(table, [c.hash], local.tableColumn)));
   }
 
   /**

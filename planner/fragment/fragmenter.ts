@@ -31,7 +31,7 @@ import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumn
 import { emitPlan } from "../substrait/emit.ts";
 import { isInteger, isInterval, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
 import { shareRepeatedStages } from "./share.ts";
-import { exchangeTable, saltMergeTable, type Exchange, type OrderKey, type RangeReference, type Stage, type StagedQuery } from "./stages.ts";
+import { exchangeTable, readersOf, saltMergeTable, type Exchange, type OrderKey, type RangeReference, type Stage, type StagedQuery } from "./stages.ts";
 
 /** Estimated rows up to which a join may send a whole side to every node instead of hashing both. */
 export const DEFAULT_BROADCAST_ROW_LIMIT = 1_000_000;
@@ -202,7 +202,36 @@ class Fragmenter {
     this.#reducingKeys = this.#reductionKeys(plan);
     const root = this.#gather(this.#walk(plan));
     this.#stages.push({ id: this.#stages.length, root: root.plan, runsOn: "coordinator", output: { kind: "result" } });
-    return shareRepeatedStages({ stages: this.#stages.map((s) => this.#emit(s, s.output.kind === "result" ? names : undefined)), names: [...names] });
+    const stages = this.#stages.map((s) => this.#emit(s, s.output.kind === "result" ? names : undefined));
+    this.#fuseKeptKeyReaders(stages);
+    return shareRepeatedStages({ stages, names: [...names] });
+  }
+
+  /**
+   * A stage that hashes its rows on a key its table is clustered on keeps the keys only its
+   * chunks hold where they are made (#aggregate); with few keys crossing chunks (a table stored
+   * in key order, cut where the key changes) every key is kept, and its reader (a final
+   * aggregate) can run in its tasks, and so can readers fused into that one (TPC-H Q18: 1.5
+   * million orders' sums of quantities never leave DuckDB, only the 57 over 300 do).
+   */
+  #fuseKeptKeyReaders(stages: Stage[]): void {
+    const readers = readersOf({ stages, names: [] });
+    for (const producer of stages) {
+      if (producer.output.kind !== "hash" || !producer.output.local) continue;
+      let plan = this.#readsByRange(this.#stages[producer.id].root).root;
+      const fused: number[] = [];
+      for (let last = producer; readers.get(last.id)!.length === 1; ) {
+        const reader = stages[readers.get(last.id)![0]];
+        const runsInTasks = fused.length === 0 ? reader.inputs.length === 1 && reader.scans.length === 0 && reader.runsOn === "nodes" : reader.fusedWithInput !== undefined;
+        if (!runsInTasks) break;
+        const table = exchangeTable(last.id);
+        const input = plan;
+        plan = transformUp(this.#stages[reader.id].root, (node) => (node.kind === "scan" && node.table.names.length === 1 && node.table.names[0] === table ? input : node));
+        fused.push(reader.id);
+        last = reader;
+      }
+      if (fused.length > 0) producer.fusedWhenKeysLocal = { plan: emitPlan(plan, stages[fused[fused.length - 1]].columns), stages: fused };
+    }
   }
 
   #walk(plan: LogicalPlan): Fragment {

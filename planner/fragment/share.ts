@@ -38,6 +38,11 @@ export function shareRepeatedStages(query: StagedQuery): StagedQuery {
   const shared = { stages: kept, names: query.names };
   const readers = readersOf(shared);
   for (const stage of kept) if (stage.fusedWithInput && readers.get(stage.inputs[0])!.length > 1) delete stage.fusedWithInput;
+  for (const stage of kept) {
+    if (stage.fusedWhenKeysLocal) stage.fusedWhenKeysLocal.stages = stage.fusedWhenKeysLocal.stages.map((old) => renumbered.get(old)!);
+    const chain = stage.fusedWhenKeysLocal && [stage.id, ...stage.fusedWhenKeysLocal.stages];
+    if (chain?.slice(0, -1).some((id, i) => readers.get(id)!.length !== 1 || readers.get(id)![0] !== chain[i + 1])) delete stage.fusedWhenKeysLocal;
+  }
   return shared;
 }
 
@@ -47,6 +52,8 @@ function withIds(stage: Stage, id: number, renumbered: ReadonlyMap<number, numbe
   const rename = (plan: Plan) => renameStageTables(plan, newId);
   const moved: Stage = { ...stage, id, plan: rename(stage.plan), inputs: [...new Set(stage.inputs.map(newId))] };
   if (stage.fusedWithInput) moved.fusedWithInput = rename(stage.fusedWithInput);
+  // Its readers' ids (later stages, not renumbered yet) are renumbered once all are.
+  if (stage.fusedWhenKeysLocal) moved.fusedWhenKeysLocal = { ...stage.fusedWhenKeysLocal, plan: rename(stage.fusedWhenKeysLocal.plan) };
   if (stage.saltMerge) moved.saltMerge = { ...stage.saltMerge, plan: rename(stage.saltMerge.plan) };
   return moved;
 }

@@ -295,6 +295,16 @@ describe("joins by key range", () => {
     expect(local("SELECT v, count(*) FROM big GROUP BY v")).toEqual([]);
   });
 
+  it("has the readers of groups kept where they are made run in the tasks that make them, when no other stage reads those groups", () => {
+    const fusedOf = (sql: string) => stagesOn(sql).flatMap((s) => (s.fusedWhenKeysLocal ? [[s.id, ...s.fusedWhenKeysLocal.stages]] : []));
+    // The final aggregate, and the top rows fused into it: both.
+    expect(fusedOf("SELECT k, count(*) FROM big GROUP BY k HAVING count(*) > 2 ORDER BY 2 DESC LIMIT 5")).toEqual([[0, 1, 2]]);
+    // The same groups read twice (one stage for both readers): neither runs in its tasks.
+    expect(fusedOf("SELECT a.k, a.c, b.c FROM (SELECT k, count(*) c FROM big GROUP BY k) a JOIN (SELECT k, count(*) c FROM big GROUP BY k) b ON a.k = b.k + 1")).toEqual([]);
+    // Grouped by a column the table is not clustered on: nothing is kept, nothing fused.
+    expect(fusedOf("SELECT v, count(*) FROM big GROUP BY v")).toEqual([]);
+  });
+
   it("reads each table of a chain by the ranges of the table whose chunks the tasks share", () => {
     const stages = stagesOn("SELECT count(*) FROM big JOIN mid ON big.k = mid.k JOIN loose ON loose.k = mid.k");
     const ranged = stages.filter((s) => s.references);

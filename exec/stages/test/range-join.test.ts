@@ -34,9 +34,11 @@ beforeAll(async () => {
     `COPY (SELECT CASE WHEN i < 20000 THEN i // 3 END::BIGINT AS k, (DATE '2020-01-01' + (i // 40)::INTEGER) AS d, i % 11 AS v FROM range(21000) t(i) ORDER BY i) TO '${file("facts")}' (FORMAT parquet)`,
     `COPY (SELECT k::BIGINT AS k, k % 13 AS w, 'dim ' || k AS label FROM range(-50, 7000) t(k) WHERE k % 7 <> 3 ORDER BY k) TO '${file("dims")}' (FORMAT parquet)`,
     `COPY (SELECT (DATE '2019-06-01' + i::INTEGER) AS d, i % 5 AS x FROM range(3000) t(i) ORDER BY i) TO '${file("days")}' (FORMAT parquet)`,
+    // runs: 4 rows per key, in key order, no NULL: chunks are cut where the key changes, so no key is in two.
+    `COPY (SELECT (i // 4)::BIGINT AS k, i % 9 AS v FROM range(12000) t(i) ORDER BY i) TO '${file("runs")}' (FORMAT parquet)`,
   ]);
   single = await LocalEngine.open({ threads: 2 });
-  const names = ["facts", "dims", "days"];
+  const names = ["facts", "dims", "days", "runs"];
   await placeFiles(single, names.map((name) => ({ name, file: file(name) })), { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: CHUNK_ROWS }, { tables, files });
   catalog = new MemoryCatalog(single.catalog().tables().map((t) => ({ ...t, clustered: clusteredColumns(t.schema, tables.get(t.names.join("."))!.chunks) })));
 }, 60_000);
@@ -100,6 +102,52 @@ describe("joins by key range", () => {
     const hashedBytes = (run: typeof result, q: typeof query) => run.stages.filter((s) => q.stages[s.id].output.kind === "hash").reduce((n, s) => n + s.bytesShuffled, 0);
     expect(hashed.lines).toEqual(lines);
     expect(hashedBytes(result, query), plan).toBeLessThan(hashedBytes(hashed.result, hashed.query) / 4);
+  });
+
+  it.each([
+    ["its top groups", "SELECT k, count(*), sum(v) FROM runs GROUP BY k HAVING sum(v) > 20 ORDER BY 3 DESC, 1 LIMIT 15"],
+    ["its groups in order", "SELECT k, sum(v) FROM runs WHERE v > 1 GROUP BY k HAVING count(*) > 2 ORDER BY 1"],
+    ["the groups a join keeps", "SELECT r.k, sum(r.v), min(d.label) FROM runs r JOIN dims d ON r.k = d.k GROUP BY r.k HAVING sum(r.v) > 25 ORDER BY 1"],
+  ])("grouped by a clustered key no two chunks hold (%s): the final aggregate and what follows run in the tasks that read the chunks", async (_, sql) => {
+    const { query, result, lines } = await staged(sql);
+    const plan = explainStages(query);
+    expect(lines, plan).toEqual(await expected(sql));
+    const producer = query.stages.find((s) => s.fusedWhenKeysLocal)!;
+    expect(producer, plan).toBeDefined();
+    expect(plan).toContain("in its tasks when no two tasks' chunks hold one key");
+    const fused = producer.fusedWhenKeysLocal!.stages;
+    // Those stages ran no task: their rows came from the producer's tasks, and none crossed an exchange between them.
+    expect(result.stages.filter((s) => fused.includes(s.id)).map((s) => s.tasks), plan).toEqual(fused.map(() => 0));
+    expect(result.stages.find((s) => s.id === fused[fused.length - 1])!.rowsOut).toBeGreaterThan(0);
+  });
+
+  it("grouped by a clustered key no two chunks hold, a worker lacking its chunks: their other holders run the fused plan over them", async () => {
+    const sql = "SELECT k, count(*), sum(v) FROM runs GROUP BY k HAVING sum(v) > 20 ORDER BY 3 DESC, 1 LIMIT 15";
+    const runs = new Set(tables.get("runs")!.chunks.map((c) => c.hash));
+    let declined = 0;
+    class Lacking extends LocalExecutors {
+      override async runTask(worker: number, task: Task): Promise<TaskResult> {
+        const lacks = worker === 1 ? task.scans.flatMap((s) => s.chunks).filter((hash) => runs.has(hash)) : [];
+        if (lacks.length > 0) {
+          declined++;
+          throw new TaskDeclinedError(`worker ${worker} lacks ${lacks.length} chunks`, lacks);
+        }
+        return super.runTask(worker, task);
+      }
+    }
+    const { query, result, lines } = await staged(sql, new Lacking(WORKERS, { chunkFile, pool }));
+    expect(declined).toBeGreaterThan(0);
+    expect(lines).toEqual(await expected(sql));
+    const fused = query.stages.find((s) => s.fusedWhenKeysLocal)!.fusedWhenKeysLocal!.stages;
+    expect(result.stages.filter((s) => fused.includes(s.id)).every((s) => s.tasks === 0)).toBe(true);
+  });
+
+  it("grouped by a clustered key with NULLs: the NULL groups of every task meet, in the reader's own tasks", async () => {
+    const sql = "SELECT k, count(*), sum(v) FROM facts GROUP BY k HAVING sum(v) > 20 ORDER BY 1 NULLS FIRST";
+    const { query, result, lines } = await staged(sql);
+    expect(lines).toEqual(await expected(sql));
+    const fused = query.stages.find((s) => s.fusedWhenKeysLocal)!.fusedWhenKeysLocal!.stages;
+    expect(result.stages.find((s) => s.id === fused[0])!.tasks).toBeGreaterThan(0);
   });
 
   it("a worker that cannot fetch a chunk of the table read by key range: its chunks go to their other holders", async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { chunkKeyRange, clusteredColumns } from "../../../planner/catalog.ts";
 import { keyRangesCondition } from "../../key-ranges.ts";
 import { namedStructFromColumns } from "../../types.ts";
-import { chunksMeeting, keyCover, keyRanges, keysOnlyIn, MAX_KEY_RANGES, narrowedChunks, type KeyCover } from "../ranges.ts";
+import { chunksMeeting, coversDisjoint, keyCover, keyRanges, keysOnlyIn, MAX_KEY_RANGES, narrowedChunks, type KeyCover } from "../ranges.ts";
 
 const BIGINT = { i64: { typeVariationReference: 0, nullability: 1 } } as never;
 const DATE = { date: { typeVariationReference: 0, nullability: 1 } } as never;
@@ -154,6 +154,26 @@ describe("keys only a task's chunks hold", () => {
       [3, 10],
       [14, 20],
     ]);
+  });
+
+  it("are all of every task's keys exactly when no two tasks' covers share a key", () => {
+    expect(coversDisjoint([cover([1, 5], [9, 9]), cover([6, 8], [10, 20]), []])).toBe(true);
+    expect(coversDisjoint([cover([1, 5]), cover([5, 8])])).toBe(false);
+    expect(coversDisjoint([cover([1, 3], [10, 12]), cover([4, 4]), cover([11, 11])])).toBe(false);
+    expect(coversDisjoint([cover([1, 5]), "all"])).toBe(false);
+    expect(coversDisjoint([])).toBe(true);
+    const ranges = fc.array(fc.tuple(fc.integer({ min: -30, max: 30 }), fc.integer({ min: 0, max: 8 })), { maxLength: 5 });
+    fc.assert(
+      fc.property(fc.array(ranges, { maxLength: 4 }), (tasks) => {
+        const covers = tasks.map((task) => keyCover(task.map(([min, width]) => chunk(min, min + width)), BIGINT, "k"));
+        const allKept = covers.every((own, t) => {
+          const only = keysOnlyIn(own, covers.filter((_, u) => u !== t), Infinity);
+          return own !== "all" && JSON.stringify(plain(only)) === JSON.stringify(plain([...own]));
+        });
+        expect(coversDisjoint(covers)).toBe(allKept);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("never hold a key another task may make (property)", () => {
