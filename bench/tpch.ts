@@ -1,4 +1,4 @@
-// npm run bench:tpch -- --sf 1 --nodes 4 [--runs 1] [--queries 1,3,5] [--chunk-rows N] [--stages]
+// npm run bench:tpch -- --sf 1 --nodes 4 [--runs 3] [--queries 1,3,5] [--chunk-rows N] [--stages]
 // Each query runs once unmeasured on both sides, then `--runs` times; the medians are compared.
 // TPC-H on a local cluster: per query, the time through the cluster (submit SQL to a node →
 // answer back), DuckDB alone on the same files in this process, their ratio, rows and bytes
@@ -23,7 +23,7 @@ const { values } = parseArgs({
   options: {
     sf: { type: "string", default: "1" },
     nodes: { type: "string", default: "4" },
-    runs: { type: "string", default: "1" },
+    runs: { type: "string", default: "3" },
     queries: { type: "string" },
     "chunk-rows": { type: "string" },
     /** Print each query's EXPLAIN ANALYZE (its stages, rows, bytes and times) as it finishes. */
