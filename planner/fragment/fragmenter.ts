@@ -212,7 +212,7 @@ class Fragmenter {
    * chunks hold where they are made (#aggregate); with few keys crossing chunks (a table stored
    * in key order, cut where the key changes) every key is kept, and its reader (a final
    * aggregate) can run in its tasks, and so can readers fused into that one (TPC-H Q18: 1.5
-   * million orders' sums of quantities never leave DuckDB, only the 57 over 300 do).
+   * million orders' sums of quantities never leave DuckDB, only the 54 over 300 do).
    */
   #fuseKeptKeyReaders(stages: Stage[]): void {
     const readers = readersOf({ stages, names: [] });

@@ -55,7 +55,7 @@ export interface Stage {
    * For a stage whose hash output keeps the keys only its chunks hold (Exchange local): `plan`
    * is its reader's plan with this stage's in place of the exchange (and so on through readers
    * fused into that one, see fusedWithInput), `stages` those readers. When every key is kept (no
-   * two tasks' chunks hold one key, none a NULL one), its tasks run `plan` instead and send its
+   * two of the chunks it reads hold one key, none a NULL one), its tasks run `plan` instead and send its
    * rows where the last of `stages` sends them; those stages run no tasks, and no row waits in
    * an exchange between them.
    */
@@ -179,7 +179,7 @@ export function explainStages(query: StagedQuery): string {
         ...(readers.get(s.id)!.length > 1 ? [`read by stages ${readers.get(s.id)!.join(", ")}`] : []),
         ...(s.saltMerge ? ["merges salted keys"] : []),
         ...(s.fusedWithInput ? [`runs in stage ${s.inputs[0]}'s tasks when that salts nothing`] : []),
-        ...(s.fusedWhenKeysLocal ? [`stage${s.fusedWhenKeysLocal.stages.length > 1 ? "s" : ""} ${s.fusedWhenKeysLocal.stages.join(", ")} run${s.fusedWhenKeysLocal.stages.length > 1 ? "" : "s"} in its tasks when no two tasks' chunks hold one key`] : []),
+        ...(s.fusedWhenKeysLocal ? [`stage${s.fusedWhenKeysLocal.stages.length > 1 ? "s" : ""} ${s.fusedWhenKeysLocal.stages.join(", ")} run${s.fusedWhenKeysLocal.stages.length > 1 ? "" : "s"} in its tasks when no two of its chunks hold one key`] : []),
         ...(s.joinKeys ? ["distinct join keys: the reader keeps only rows with one"] : []),
       ];
       return `stage ${s.id} on ${s.runsOn}: reads ${reads || "nothing"} → ${exchangeText(s.output)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;

@@ -59,6 +59,23 @@ async function staged(sql: string, executors = new LocalExecutors(WORKERS, { chu
 
 const expected = async (sql: string) => resultLines(resultValues((await single.runReferenceSql(sql)).table), "nosort", 0);
 
+/** Executors whose worker `worker` declines every task reading chunks of `table` (it lacks them, or cannot fetch them). */
+function declining(worker: number, table: string): { executors: LocalExecutors; declined: () => number } {
+  const hashes = new Set(tables.get(table)!.chunks.map((c) => c.hash));
+  let declined = 0;
+  class Declining extends LocalExecutors {
+    override async runTask(w: number, task: Task): Promise<TaskResult> {
+      const lacks = w === worker ? task.scans.flatMap((s) => s.chunks).filter((hash) => hashes.has(hash)) : [];
+      if (lacks.length > 0) {
+        declined++;
+        throw new TaskDeclinedError(`worker ${w} lacks ${lacks.length} chunks of ${table}`, lacks);
+      }
+      return super.runTask(w, task);
+    }
+  }
+  return { executors: new Declining(WORKERS, { chunkFile, pool }), declined: () => declined };
+}
+
 describe("joins by key range", () => {
   it("the tables are clustered on their keys as stored", () => {
     expect(catalog.lookup(["facts"])!.clustered).toEqual(["k", "d"]);
@@ -114,7 +131,7 @@ describe("joins by key range", () => {
     expect(lines, plan).toEqual(await expected(sql));
     const producer = query.stages.find((s) => s.fusedWhenKeysLocal)!;
     expect(producer, plan).toBeDefined();
-    expect(plan).toContain("in its tasks when no two tasks' chunks hold one key");
+    expect(plan).toContain("in its tasks when no two of its chunks hold one key");
     const fused = producer.fusedWhenKeysLocal!.stages;
     // Those stages ran no task: their rows came from the producer's tasks, and none crossed an exchange between them.
     expect(result.stages.filter((s) => fused.includes(s.id)).map((s) => s.tasks), plan).toEqual(fused.map(() => 0));
@@ -123,20 +140,9 @@ describe("joins by key range", () => {
 
   it("grouped by a clustered key no two chunks hold, a worker lacking its chunks: their other holders run the fused plan over them", async () => {
     const sql = "SELECT k, count(*), sum(v) FROM runs GROUP BY k HAVING sum(v) > 20 ORDER BY 3 DESC, 1 LIMIT 15";
-    const runs = new Set(tables.get("runs")!.chunks.map((c) => c.hash));
-    let declined = 0;
-    class Lacking extends LocalExecutors {
-      override async runTask(worker: number, task: Task): Promise<TaskResult> {
-        const lacks = worker === 1 ? task.scans.flatMap((s) => s.chunks).filter((hash) => runs.has(hash)) : [];
-        if (lacks.length > 0) {
-          declined++;
-          throw new TaskDeclinedError(`worker ${worker} lacks ${lacks.length} chunks`, lacks);
-        }
-        return super.runTask(worker, task);
-      }
-    }
-    const { query, result, lines } = await staged(sql, new Lacking(WORKERS, { chunkFile, pool }));
-    expect(declined).toBeGreaterThan(0);
+    const lacking = declining(1, "runs");
+    const { query, result, lines } = await staged(sql, lacking.executors);
+    expect(lacking.declined()).toBeGreaterThan(0);
     expect(lines).toEqual(await expected(sql));
     const fused = query.stages.find((s) => s.fusedWhenKeysLocal)!.fusedWhenKeysLocal!.stages;
     expect(result.stages.filter((s) => fused.includes(s.id)).every((s) => s.tasks === 0)).toBe(true);
@@ -152,21 +158,10 @@ describe("joins by key range", () => {
 
   it("a worker that cannot fetch a chunk of the table read by key range: its chunks go to their other holders", async () => {
     const sql = "SELECT f.v, count(*), sum(d.w) FROM facts f JOIN dims d ON f.k = d.k GROUP BY f.v ORDER BY 1";
-    const dims = new Set(tables.get("dims")!.chunks.map((c) => c.hash));
-    let declined = 0;
-    class Unfetchable extends LocalExecutors {
-      override async runTask(worker: number, task: Task): Promise<TaskResult> {
-        const lacks = worker === 1 ? task.scans.flatMap((s) => s.chunks).filter((hash) => dims.has(hash)) : [];
-        if (lacks.length > 0) {
-          declined++;
-          throw new TaskDeclinedError(`worker ${worker} could not fetch ${lacks.length} chunks`, lacks);
-        }
-        return super.runTask(worker, task);
-      }
-    }
-    const { lines } = await staged(sql, new Unfetchable(WORKERS, { chunkFile, pool }));
+    const unfetchable = declining(1, "dims");
+    const { lines } = await staged(sql, unfetchable.executors);
     // Once: worker 1 is asked for none of that task's chunks again.
-    expect(declined).toBe(1);
+    expect(unfetchable.declined()).toBe(1);
     expect(lines).toEqual(await expected(sql));
   });
 
