@@ -8,6 +8,7 @@ import { reorderJoins } from "./join-reorder.ts";
 import { pushLimitsBelowProjections } from "./limit-pushdown.ts";
 import { pushDownPredicates } from "./predicate-pushdown.ts";
 import { pruneColumns } from "./projection-pruning.ts";
+import { pushTextTestsBelowJoins } from "./text-test-pushdown.ts";
 
 export interface OptimizeOptions {
   readonly ids: ColumnIds;
@@ -21,8 +22,10 @@ export function optimize(plan: LogicalPlan, options: OptimizeOptions): LogicalPl
   p = reorderJoins(p, options.ids);
   p = pushDownPredicates(p);
   if (options.twoPhaseAggregates) {
-    // Plans cut into stages: a left join's matches are counted before the join, where they are.
+    // Plans cut into stages: a left join's matches are counted before the join, where they are;
+    // a side's text is tested before the join, so its rows move with the boolean.
     p = pushCountsBelowLeftJoins(p, options.ids);
+    p = pushTextTestsBelowJoins(p, options.ids);
     p = splitAggregates(p, options.ids);
   }
   p = pushLimitsBelowProjections(p);
