@@ -1,8 +1,9 @@
 // Which holder reads each chunk of a stage. A stage ends when its slowest task does, so the
 // chunks are shared out to make the largest share small: with few chunks per table (TPC-H SF 1's
 // partsupp has 7, each held by 2 of 4 nodes), handing each chunk in turn to its less loaded
-// holder could give one node three chunks where two each was possible, and the stage took half
-// as long again.
+// holder could give one node three chunks where two each was possible, and on nodes with cores
+// of their own the stage would take half as long again.
+import { invariant } from "../../common/errors.ts";
 
 /** Something to read (a chunk), its cost (rows), and the workers that can read it, preferred first. */
 export interface ShareItem {
@@ -27,8 +28,8 @@ const MAX_WAYS_SEARCHED = 1 << 14;
 export function balanceShares(items: readonly ShareItem[]): number[] {
   let ways = 1;
   for (const item of items) {
-    if (item.candidates.length === 0) throw new Error("an item with no candidate worker");
-    if (!(item.weight >= 0)) throw new Error(`an item's weight must be ≥ 0, not ${item.weight}`);
+    invariant(item.candidates.length > 0, "an item with no candidate worker");
+    invariant(item.weight >= 0, `an item's weight must be ≥ 0, not ${item.weight}`);
     ways *= item.candidates.length;
   }
   const inOrder = items.map((_, i) => i);
