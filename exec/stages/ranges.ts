@@ -27,9 +27,14 @@ export function keyCover(chunks: readonly ChunkStats[], type: Type | undefined, 
   return merged(ranges);
 }
 
+/** Orders key ranges by their first key. */
+function byStart(a: KeyRange, b: KeyRange): number {
+  return a.min < b.min ? -1 : a.min > b.min ? 1 : 0;
+}
+
 /** `ranges` as sorted, disjoint ranges holding the same keys. */
 function merged(ranges: readonly KeyRange[]): KeyRange[] {
-  const sorted = [...ranges].sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+  const sorted = [...ranges].sort(byStart);
   const result: KeyRange[] = [];
   for (const range of sorted) {
     const last = result[result.length - 1];
@@ -43,7 +48,7 @@ function merged(ranges: readonly KeyRange[]): KeyRange[] {
 /** Whether no key is in two of `covers` (each a task's, its ranges sorted and disjoint, see keyCover). */
 export function coversDisjoint(covers: readonly KeyCover[]): boolean {
   if (covers.some((c) => c === "all")) return false;
-  const ranges = (covers as readonly (readonly KeyRange[])[]).flat().sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+  const ranges = (covers as readonly (readonly KeyRange[])[]).flat().sort(byStart);
   // One cover's ranges never meet each other: a range starting at or before an earlier one's end is another cover's.
   for (let i = 1, end = ranges[0]?.max; i < ranges.length; i++) {
     if (ranges[i].min <= end!) return false;
@@ -75,7 +80,7 @@ export function keysOnlyIn(own: KeyCover, others: readonly KeyCover[], limit = M
   }
   if (result.length <= limit) return result;
   const widest = [...result].sort((a, b) => (b.max - b.min > a.max - a.min ? 1 : b.max - b.min < a.max - a.min ? -1 : 0)).slice(0, limit);
-  return widest.sort((a, b) => (a.min < b.min ? -1 : 1));
+  return widest.sort(byStart);
 }
 
 /** The chunks whose range of `column` meets `cover`. */

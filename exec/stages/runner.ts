@@ -793,7 +793,8 @@ class StagedRunner {
     const read = new Set([...assigned.values()].flatMap((tables) => tables.get(local.table)?.chunks ?? []));
     const chunks = table.chunks.filter((c) => read.has(c.hash));
     if (chunks.some((c) => (c.stats[local.tableColumn]?.nullCount ?? 1) > 0)) return false;
-    return coversDisjoint(chunks.map((c) => coverOf(table, [c.hash], local.tableColumn)));
+    const type = columnType(table, local.tableColumn);
+    return coversDisjoint(chunks.map((c) => keyCover([c], type, local.tableColumn)));
   }
 
   /**
