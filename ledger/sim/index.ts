@@ -280,7 +280,7 @@ export function runSimulation(options: SimOptions): SimReport {
       const input = take(walletIndex);
       const wallet = wallets[walletIndex];
       const pay = (to: number, nonce: bigint) =>
-        buildTransfer({ available: [input], to: walletAddresses[to], amount: input.output.amount / 3n, fee: FEE, createdMs: clock.now, nonce }, nodeSigner(wallet));
+        buildTransfer({ available: [input], to: walletAddresses[to], amount: input.output.amount / 3n, fee: FEE, createdMs: Math.floor(clock.now), nonce }, nodeSigner(wallet));
       const first = pay(random.int(0, walletCount - 1), BigInt(sent));
       const doubleSpend = random.chance(options.doubleSpends ?? 0.02);
       const txs = doubleSpend ? [first, pay(random.int(0, walletCount - 1), BigInt(sent) + 1_000_000n)] : [first];

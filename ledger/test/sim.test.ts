@@ -25,6 +25,10 @@ describe("simulated networks", () => {
     check({ nodes: 25, byzantine: 0.2, seed: 99, txs: 300, loss: 0.05, duplication: 0.05, doubleSpends: 0.1 });
   });
 
+  it("seed 5: submissions less than a millisecond apart (3,000 a second)", () => {
+    check({ nodes: 10, byzantine: 0.2, seed: 5, txs: 300, rate: 3000 });
+  });
+
   it("is deterministic: one seed, one report", () => {
     const options = { nodes: 8, byzantine: 0.25, seed: 7, txs: 60 };
     const { wall_ms: _a, ...first } = runSimulation(options);
