@@ -65,6 +65,8 @@ const MAX_REMEMBERED_REJECTIONS = 100_000;
 /** Times a follower asks for a better certificate of one transaction, and transactions it asks about at once (forgeries cost nothing to send). */
 const MAX_SHORT_ASKS = 8;
 const MAX_SHORT_CERTIFICATES = 10_000;
+/** Observations a validator holds uncounted until its tick: past this many (a flood), it counts them at once. */
+export const MAX_UNREAD_OBSERVATIONS = 4_096;
 
 /** Misbehaviour the simulator gives byzantine nodes; real nodes are always honest. */
 export type Behaviour = "honest" | "equivocate" | "omit";
@@ -278,6 +280,14 @@ export class LedgerNode {
   /** Follower: transactions whose certificates came short of a quorum here, and how often it asked for better ones. */
   readonly #shortAsks = new Map<string, number>();
   #out: Outbound[] = [];
+  /**
+   * Validator: observations received since the last tick, their votes counted when it comes. A
+   * vote acts only there (#decide), so counting them together changes no decision, and a tick's
+   * observations name mostly the same transactions: counted one after another, their records and
+   * vote rows are still in the cache for the next observation; counted as each arrived, other
+   * work had pushed them out (in the simulator, every other node's).
+   */
+  #unread: { observation: Observation; from: PeerKey }[] = [];
   /** Rotates which validators a node asks for certificates. */
   #askRound = 0;
   /** The millisecond of this node's latest observed entry, and that time as the bigint entries share. */
@@ -387,7 +397,9 @@ export class LedgerNode {
         this.#receiveTx(message.tx, nowMs, false);
         break;
       case "observation":
-        if (this.#isValidator) this.#receiveObservation(message.observation, from, nowMs);
+        if (!this.#isValidator) break;
+        this.#unread.push({ observation: message.observation, from });
+        if (this.#unread.length >= MAX_UNREAD_OBSERVATIONS) this.#readObservations(nowMs);
         break;
       case "evidence":
         this.#receiveEvidence(message.evidence);
@@ -421,6 +433,7 @@ export class LedgerNode {
   }
 
   tick(nowMs: number): Outbound[] {
+    this.#readObservations(nowMs);
     this.#decide(nowMs);
     this.#reannounce(nowMs);
     if (this.#isValidator) {
@@ -586,6 +599,14 @@ export class LedgerNode {
       if (this.#claims.get(k) === record.key) this.#claims.delete(k);
       if (this.#acceptedFor.get(k) === record.key) this.#acceptedFor.delete(k);
     }
+  }
+
+  /** Counts the votes of the observations received since the last tick, in the order they came. */
+  #readObservations(nowMs: number): void {
+    const unread = this.#unread;
+    if (unread.length === 0) return;
+    this.#unread = [];
+    for (const { observation, from } of unread) this.#receiveObservation(observation, from, nowMs);
   }
 
   #receiveObservation(observation: Observation, from: PeerKey, nowMs: number): void {

@@ -5,11 +5,11 @@
 // for a transaction not seen yet wait a while for it, not forever.
 import { describe, expect, it } from "vitest";
 import { generateKeyPair, sign, toHex, verify } from "../crypto.ts";
-import { LedgerNode, DEFAULT_REANNOUNCE_MS, MAX_WANTED, ORPHAN_VOTES_KEPT_MS, RESYNC_MARGIN_MS, type LedgerNodeConfig, type Message, type Outbound } from "../consensus/node.ts";
+import { LedgerNode, DEFAULT_REANNOUNCE_MS, MAX_UNREAD_OBSERVATIONS, MAX_WANTED, ORPHAN_VOTES_KEPT_MS, RESYNC_MARGIN_MS, type LedgerNodeConfig, type Message, type Outbound } from "../consensus/node.ts";
 import { MemoryLedger } from "../consensus/memory-ledger.ts";
 import { peerIdOf } from "../identity/index.ts";
 import { verifyEdge } from "../observation/index.ts";
-import { TOTAL_SUPPLY, type Output, type Transaction } from "../schema.ts";
+import { TOTAL_SUPPLY, TxState, type Output, type Transaction } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, signBody, txHash, type Spendable } from "../tx/index.ts";
 
 const keys = [1, 2, 3].map((b) => generateKeyPair(new Uint8Array(32).fill(b)));
@@ -186,13 +186,47 @@ describe("votes for a transaction not seen yet", () => {
     const vote = voter.tick(50).find((o) => o.message.kind === "observation")!.message;
     const pendingWeightAt = (arrivesMs: number) => {
       const { node } = validator(0);
-      const asked = node.receive(vote, peers[1], 100);
-      expect(asked.map((o) => o.message)).toEqual([{ kind: "want", hashes: [hash] }]);
+      // The vote is counted at the tick, and the transaction asked for of its voter then.
+      expect(node.receive(vote, peers[1], 100)).toEqual([]);
+      const asked = node.tick(100).filter((o) => o.message.kind === "want");
+      expect(asked).toEqual([{ to: [peers[1]], message: { kind: "want", hashes: [hash] } }]);
       node.tick(arrivesMs);
       node.receive({ kind: "tx", tx: transfer }, peers[1], arrivesMs);
       return node.inspect(hash)!.pendingWeight;
     };
     expect(pendingWeightAt(100 + ORPHAN_VOTES_KEPT_MS - 50)).toBe(1);
     expect(pendingWeightAt(100 + ORPHAN_VOTES_KEPT_MS)).toBe(0);
+  });
+});
+
+describe("observations received between ticks", () => {
+  const transfer = buildTransfer({ available: [genesisCoin], to: addressOf(keys[2].publicKey), amount: 7n, fee: 0n, createdMs: 0 }, nodeSigner(treasury));
+  const hash = toHex(txHash(transfer.body!));
+  const voteOf = (i: number) => {
+    const voter = validator(i).node;
+    voter.submit(transfer, 0);
+    return voter.tick(50).find((o) => o.message.kind === "observation")!.message;
+  };
+
+  it("are counted at the next tick, before it decides", () => {
+    const { node } = validator(0);
+    node.submit(transfer, 0);
+    node.receive(voteOf(1), peers[1], 60);
+    node.receive(voteOf(2), peers[2], 70);
+    expect(node.inspect(hash)!.pendingWeight).toBe(0);
+    // Its own PENDING and the two received make the quorum this tick: it signs ACCEPTED in this tick's observation.
+    const sent = node.tick(100).find((o) => o.message.kind === "observation")!.message;
+    expect(node.inspect(hash)).toMatchObject({ pendingWeight: 3, signedAccepted: true });
+    expect(sent.kind === "observation" && sent.observation.entries.map((e) => e.state)).toContain(TxState.TX_STATE_ACCEPTED);
+  });
+
+  it("are counted at once when MAX_UNREAD_OBSERVATIONS wait (a flood holds no more)", () => {
+    const { node } = validator(0);
+    node.submit(transfer, 0);
+    const vote = voteOf(1);
+    for (let i = 0; i < MAX_UNREAD_OBSERVATIONS - 1; i++) node.receive(vote, peers[1], 60);
+    expect(node.inspect(hash)!.pendingWeight).toBe(0);
+    node.receive(vote, peers[1], 60);
+    expect(node.inspect(hash)!.pendingWeight).toBe(1);
   });
 });
