@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, aggregateIsDistinct, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, aggregateIsDistinct, argumentsGrouped, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -163,7 +163,7 @@ const AGGREGATE_NAMES = new Set([
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
-  "percentile_cont", "percentile_disc", "count_if", ...STATISTICS_AGGREGATES,
+  "percentile_cont", "percentile_disc", "count_if", "regr_count", ...STATISTICS_AGGREGATES,
 ]);
 
 class Binder {
@@ -1822,6 +1822,7 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
 function argumentAsts(ast: AstNode): AstNode[] {
   const args = ast.args;
   if (!args) return [];
+  if (argumentsGrouped(ast)) return args.expr.value;
   if (Array.isArray(args.value)) return args.value;
   if (args.type !== undefined && args.expr === undefined) return [args];
   return args.expr === undefined || args.expr === null ? [] : [args.expr];
@@ -1832,7 +1833,7 @@ function isStar(ast: AstNode): boolean {
 }
 
 /** Aggregates of a value and a second argument (the other value, or the quantile). */
-const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "quantile", "quantile_cont", "quantile_disc", ...STATISTICS_AGGREGATES]);
+const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "quantile", "quantile_cont", "quantile_disc", "regr_count", ...STATISTICS_AGGREGATES]);
 
 /** Aggregates whose result depends on the order of their rows: they take ORDER BY inside. */
 const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
@@ -1910,6 +1911,14 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     case "bool_and":
     case "bool_or":
       return agg(name, type("boolean"), [requireBoolean(arg, name, position)]);
+    case "regr_count": {
+      // DuckDB's: the pairs of numbers neither of which is NULL. A count, so it splits into phases as count does.
+      for (const a of args) if (!isNumeric(a.type) && a.type.kind !== "null") throw new UserError(`${name} needs numbers, not ${typeName(a.type)}`, position);
+      // DISTINCT would count distinct pairs, which one count of one value cannot.
+      if (distinct) throw new UnsupportedError(`${name}(DISTINCT …)`, position);
+      const pair = caseExpr([{ when: and(args.map((a) => isNull(a, true))), then: literal(true, type("boolean", false)) }], undefined, position);
+      return agg("count", type("i64", false), [pair]);
+    }
     case "count_if":
       // DuckDB's: the sum of its condition as 0 or 1 (NULL over no rows or only NULLs, as a sum).
       return aggregateOf("sum", [castTo(requireBoolean(arg, name, position), type("i32"))], distinct, position);

@@ -52,6 +52,7 @@ const SET_OP_BY_NAME = Symbol("setOpByName");
 const DISTINCT = Symbol("distinct");
 const ZONED = Symbol("zoned");
 const WRITTEN_NAME = Symbol("writtenName");
+const GROUPED_ARGUMENTS = Symbol("groupedArguments");
 const NATURAL = Symbol("natural");
 const POSITION = Symbol("position");
 const INTEGER_DIVISION = Symbol("integerDivision");
@@ -303,6 +304,8 @@ interface Rewritten {
   distinctAggregates: Set<number>;
   /** Offsets of TIMESTAMP keywords that began a TIMESTAMPTZ or TIMESTAMP WITH TIME ZONE literal. */
   zonedTimestamps: Set<number>;
+  /** Offsets of aggregates before FILTER whose arguments reached the grammar as one parenthesized list (see argumentsGrouped). */
+  groupedArguments: Set<number>;
   /** What each `* EXCLUDE (…)` and `* REPLACE (…)` does, by the number its marker carries (see starModifier). */
   starModifiers: StarModifier[];
   /** How many GROUP BY ALL and ORDER BY ALL reached the grammar as position BY_ALL. */
@@ -340,7 +343,7 @@ interface Rewritten {
 const RENAMED_AGGREGATES = new Set([
   "MEDIAN", "MODE", "STDDEV", "STDDEV_SAMP", "STDDEV_POP", "VARIANCE", "VAR_SAMP", "VAR_POP", "BOOL_AND", "BOOL_OR",
   "QUANTILE", "QUANTILE_CONT", "QUANTILE_DISC", "ARG_MIN", "ARG_MAX", "ARGMIN", "ARGMAX", "MIN_BY", "MAX_BY", "APPROX_COUNT_DISTINCT",
-  "COUNT_IF", "CORR", "COVAR_POP", "COVAR_SAMP", "REGR_SLOPE", "REGR_INTERCEPT", "REGR_R2", "REGR_AVGX", "REGR_AVGY", "REGR_SXX", "REGR_SYY", "REGR_SXY",
+  "COUNT_IF", "REGR_COUNT", "CORR", "COVAR_POP", "COVAR_SAMP", "REGR_SLOPE", "REGR_INTERCEPT", "REGR_R2", "REGR_AVGX", "REGR_AVGY", "REGR_SXX", "REGR_SYY", "REGR_SXY",
 ]);
 
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
@@ -590,6 +593,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const windowClauses: { first: number; last: number }[] = [];
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
+  const groupedArguments = new Set<number>();
   let depth = 0;
   // Open SUBSTRING( calls by the depth of their parenthesis, to find their FROM and FOR.
   const substringDepths: { depth: number; sawFrom: boolean; token: Token }[] = [];
@@ -727,9 +731,17 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // The grammar takes OVER and FILTER only after calls it knows: such a call reaches it as
       // LAG (with OVER: any argument) or SUM (with FILTER: one, not a comparison unless
       // parenthesized), marked for the binder with its own name.
-      const after = tokens[closingOf(i + 1) + 1];
+      const close = closingOf(i + 1);
+      const after = tokens[close + 1];
       if (after?.kind === "word" && (after.text === "OVER" || after.text === "FILTER")) {
         rename(t, after.text === "OVER" ? "LAG" : "SUM");
+        // SUM takes one argument before FILTER: two (corr(y, x), arg_min(a, b)) reach it as one
+        // parenthesized list, which the binder reads as the arguments again.
+        const commas = tokens.slice(i + 2, close).some((x, k) => x.text === "," && openingOf(i + 2 + k) === i + 1);
+        if (after.text === "FILTER" && commas) {
+          insertions.push({ at: tokens[i + 1].end, text: "(" }, { at: tokens[close].offset, text: ")" });
+          groupedArguments.add(t.offset);
+        }
       }
     }
     const limitAt = i + ((tokens[i + 2]?.text === "ROWS" || tokens[i + 2]?.text === "ROW") ? 3 : 2);
@@ -898,7 +910,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const operands = parenthesizedOperands(tokens);
   operands.forEach(({ open, close }, n) => insertions.push({ at: tokens[open].offset, text: "SELECT * FROM " }, { at: tokens[close].end, text: ` AS ${OPERAND_ALIAS}${n}` }));
   const { text, originalOffset } = withInsertions(chars.join(""), insertions);
-  return { text, originalOffset, moved: insertions.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
+  return { text, originalOffset, moved: insertions.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1007,7 +1019,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -1046,6 +1058,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
       if (zonedTimestamps.has(tokens[at].offset)) node[ZONED] = true;
       if (renamed.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
+      if (groupedArguments.has(tokens[at].offset)) node[GROUPED_ARGUMENTS] = true;
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
     }
@@ -1203,6 +1216,11 @@ export function aggregateIsDistinct(node: AstNode): boolean {
 /** The name a call was written with when the pre-pass gave the grammar another (RANK for percent_rank, LAG for median … OVER). */
 export function writtenName(node: AstNode): string | undefined {
   return node?.[WRITTEN_NAME];
+}
+
+/** Whether a call's arguments reached the grammar as one parenthesized list, its only argument (see the pre-pass). */
+export function argumentsGrouped(node: AstNode): boolean {
+  return Boolean(node?.[GROUPED_ARGUMENTS]);
 }
 
 /** Whether a FROM entry was joined with NATURAL (see the pre-pass). */
