@@ -171,6 +171,68 @@ function isBitwiseNot(tokens: readonly Token[], at: number): boolean {
   return beforeOperand(previous);
 }
 
+/** Words that end the expression before them: IS's left operand starts after the last of them. */
+const EXPRESSION_BOUNDARIES = new Set(["SELECT", "DISTINCT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "HAVING", "BY", "QUALIFY", "CASE", "RETURNING", "LIMIT", "OFFSET"]);
+/** The words of comparisons that bind tighter than IS; the symbols are the comparison operators. */
+const COMPARISON_WORDS = new Set(["IN", "LIKE", "ILIKE", "GLOB", "SIMILAR", "BETWEEN"]);
+const COMPARISON_SYMBOLS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
+
+/**
+ * The index of the first token of the operand before tokens[is] (an IS): back to an opening
+ * parenthesis, a comma or a boundary word outside parentheses and CASE … END, except the AND of
+ * a BETWEEN, which belongs to the operand.
+ */
+function isOperandStart(tokens: readonly Token[], is: number): number {
+  let depth = 0;
+  for (let k = is - 1; k >= 0; k--) {
+    const x = tokens[k];
+    if (x.text === ")" || (x.kind === "word" && x.text === "END")) depth++;
+    else if (x.text === "(" || (x.kind === "word" && x.text === "CASE" && depth > 0)) {
+      if (depth === 0) return k + 1;
+      depth--;
+    } else if (depth === 0 && isBoundary(tokens, k)) {
+      if (x.text === "AND" && betweenBefore(tokens, k)) continue;
+      return k + 1;
+    }
+  }
+  return 0;
+}
+
+/** Whether tokens[k] ends the expression before it: a comma or a boundary word, but not the NOT of NOT IN, NOT LIKE, NOT BETWEEN…. */
+function isBoundary(tokens: readonly Token[], k: number): boolean {
+  const x = tokens[k];
+  if (x.text === ",") return true;
+  if (x.kind !== "word" || !EXPRESSION_BOUNDARIES.has(x.text)) return false;
+  return x.text !== "NOT" || !COMPARISON_WORDS.has(tokens[k + 1]?.text ?? "");
+}
+
+/** Whether the AND at tokens[and] is a BETWEEN's: a BETWEEN comes before it with no boundary word between. */
+function betweenBefore(tokens: readonly Token[], and: number): boolean {
+  let depth = 0;
+  for (let k = and - 1; k >= 0; k--) {
+    const x = tokens[k];
+    if (x.text === ")" || (x.kind === "word" && x.text === "END")) depth++;
+    else if (x.text === "(" || (x.kind === "word" && x.text === "CASE" && depth > 0)) {
+      if (depth === 0) return false;
+      depth--;
+    } else if (depth === 0 && x.kind === "word" && x.text === "BETWEEN") return true;
+    else if (depth === 0 && isBoundary(tokens, k)) return false;
+  }
+  return false;
+}
+
+/** Whether tokens[from, to) hold a comparison outside parentheses and CASE … END. */
+function hasComparison(tokens: readonly Token[], from: number, to: number): boolean {
+  let depth = 0;
+  for (let k = from; k < to; k++) {
+    const x = tokens[k];
+    if (x.text === "(" || (x.kind === "word" && x.text === "CASE")) depth++;
+    else if (x.text === ")" || (x.kind === "word" && x.text === "END")) depth--;
+    else if (depth === 0 && ((x.kind === "symbol" && COMPARISON_SYMBOLS.has(x.text)) || (x.kind === "word" && COMPARISON_WORDS.has(x.text)))) return true;
+  }
+  return false;
+}
+
 /** Whether a token after `previous` begins an operand (a prefix operator may stand there). */
 function beforeOperand(previous: Token | undefined): boolean {
   if (!previous) return true;
@@ -665,6 +727,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(t, "");
       naturalJoins.add(table.offset);
       continue;
+    }
+    if (t.kind === "word" && t.text === "IS") {
+      // IS binds looser than comparisons, IN, LIKE and BETWEEN (`a = 1 IS NULL` is `(a = 1) IS
+      // NULL`), but the grammar takes none of them before IS: such an operand is put in parentheses.
+      const start = isOperandStart(tokens, i);
+      if (hasComparison(tokens, start, i)) insertions.push({ at: tokens[start].offset, text: "(" }, { at: tokens[i - 1].end, text: ")" });
     }
     if (t.text === "IS" && next?.kind === "word" && (next.text === "DISTINCT" || (next.text === "NOT" && tokens[i + 2]?.text === "DISTINCT"))) {
       // The grammar has no IS [NOT] DISTINCT FROM: it reads an operator of its own written over
