@@ -87,6 +87,11 @@ describe("constructs", () => {
     expect(declaredFunctions(p.plan)).toEqual(expect.arrayContaining(["sum:dec", "count:", "gt:any_any"]));
   });
 
+  it("an aggregate of two arguments before FILTER is named by both", () => {
+    const p = plan("select corr(l_quantity, l_discount) filter (where l_tax > 0), regr_count(l_quantity, l_tax) filter (where l_discount > 0) from lineitem");
+    expect(p.names).toEqual(["corr(l_quantity, l_discount)", "regr_count(l_quantity, l_tax)"]);
+  });
+
   it("DISTINCT and COUNT(DISTINCT)", () => {
     const p = plan("select distinct l_returnflag from lineitem");
     const agg = relsOf(p.plan).find((r) => r.aggregate)!.aggregate!;
