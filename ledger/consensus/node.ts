@@ -281,8 +281,8 @@ export class LedgerNode {
   readonly #shortAsks = new Map<string, number>();
   #out: Outbound[] = [];
   /**
-   * Validator: observations received since the last tick, their votes counted when it comes. A
-   * vote acts only there (#decide), so counting them together changes no decision, and a tick's
+   * Validator: observations received since the last tick, whose votes the next tick counts. A
+   * vote acts only in a tick (#decide), so counting them together changes no decision, and a tick's
    * observations name mostly the same transactions: counted one after another, their records and
    * vote rows are still in the cache for the next observation; counted as each arrived, other
    * work had pushed them out (in the simulator, every other node's).

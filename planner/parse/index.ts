@@ -178,24 +178,28 @@ const COMPARISON_WORDS = new Set(["IN", "LIKE", "ILIKE", "GLOB", "SIMILAR", "BET
 const COMPARISON_SYMBOLS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
 
 /**
- * The index of the first token of the operand before tokens[is] (an IS): back to an opening
- * parenthesis, a comma or a boundary word outside parentheses and CASE … END, except the AND of
- * a BETWEEN, which belongs to the operand.
+ * Walks back from tokens[from] over what is outside parentheses and CASE … END, and returns the
+ * index of the first token `stop` accepts, or of an opening parenthesis left open (−1: neither).
  */
-function isOperandStart(tokens: readonly Token[], is: number): number {
+function backAtTopLevel(tokens: readonly Token[], from: number, stop: (k: number) => boolean): number {
   let depth = 0;
-  for (let k = is - 1; k >= 0; k--) {
+  for (let k = from - 1; k >= 0; k--) {
     const x = tokens[k];
     if (x.text === ")" || (x.kind === "word" && x.text === "END")) depth++;
     else if (x.text === "(" || (x.kind === "word" && x.text === "CASE" && depth > 0)) {
-      if (depth === 0) return k + 1;
+      if (depth === 0) return k;
       depth--;
-    } else if (depth === 0 && isBoundary(tokens, k)) {
-      if (x.text === "AND" && betweenBefore(tokens, k)) continue;
-      return k + 1;
-    }
+    } else if (depth === 0 && stop(k)) return k;
   }
-  return 0;
+  return -1;
+}
+
+/**
+ * The index of the first token of the operand before tokens[is] (an IS): after an opening
+ * parenthesis, a comma or a boundary word, except the AND of a BETWEEN, which belongs to it.
+ */
+function isOperandStart(tokens: readonly Token[], is: number): number {
+  return backAtTopLevel(tokens, is, (k) => isBoundary(tokens, k) && !(tokens[k].text === "AND" && betweenBefore(tokens, k))) + 1;
 }
 
 /** Whether tokens[k] ends the expression before it: a comma or a boundary word, but not the NOT of NOT IN, NOT LIKE, NOT BETWEEN…. */
@@ -206,19 +210,10 @@ function isBoundary(tokens: readonly Token[], k: number): boolean {
   return x.text !== "NOT" || !COMPARISON_WORDS.has(tokens[k + 1]?.text ?? "");
 }
 
-/** Whether the AND at tokens[and] is a BETWEEN's: a BETWEEN comes before it with no boundary word between. */
+/** Whether the AND at tokens[and] is a BETWEEN's: a BETWEEN comes before it with no boundary between. */
 function betweenBefore(tokens: readonly Token[], and: number): boolean {
-  let depth = 0;
-  for (let k = and - 1; k >= 0; k--) {
-    const x = tokens[k];
-    if (x.text === ")" || (x.kind === "word" && x.text === "END")) depth++;
-    else if (x.text === "(" || (x.kind === "word" && x.text === "CASE" && depth > 0)) {
-      if (depth === 0) return false;
-      depth--;
-    } else if (depth === 0 && x.kind === "word" && x.text === "BETWEEN") return true;
-    else if (depth === 0 && isBoundary(tokens, k)) return false;
-  }
-  return false;
+  const at = backAtTopLevel(tokens, and, (k) => (tokens[k].kind === "word" && tokens[k].text === "BETWEEN") || isBoundary(tokens, k));
+  return at >= 0 && tokens[at].text === "BETWEEN";
 }
 
 /** Whether tokens[from, to) hold a comparison outside parentheses and CASE … END. */
