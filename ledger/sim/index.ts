@@ -12,6 +12,7 @@
 //
 // Above DEFAULT_VALIDATORS nodes, a committee of validators decides and the rest follow
 // (ledger/consensus/validators.ts); the report says how many validators were byzantine.
+import { invariant } from "../../common/errors.ts";
 import { partitionPoint } from "../../common/search.ts";
 import { cachedIn } from "../../common/bounded-cache.ts";
 import { bytesEqual, generateKeyPair, sign, toHex, verify, type KeyPair } from "../crypto.ts";
@@ -156,6 +157,10 @@ interface SimNode {
 }
 
 export function runSimulation(options: SimOptions): SimReport {
+  invariant(Number.isInteger(options.nodes) && options.nodes >= 1, "a simulation needs at least one node");
+  invariant(Number.isInteger(options.txs) && options.txs >= 0, "transactions are counted in whole numbers");
+  invariant(options.rate === undefined || options.rate > 0, "transactions are submitted at a rate above 0");
+  for (const share of [options.byzantine, options.loss, options.duplication, options.crashes, options.doubleSpends]) invariant(share === undefined || (share >= 0 && share <= 1), "shares are from 0 to 1");
   const started = performance.now();
   const random = new Random(options.seed);
   const clock = new VirtualClock();

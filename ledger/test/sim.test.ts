@@ -1,6 +1,8 @@
 // Short deterministic simulations on many seeds: honest nodes never commit conflicting
 // transactions, lose none, conserve coins and catch every equivocation. A failing seed is
 // named so `npm run sim -- --seed N …` replays it.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runSimulation, type SimOptions } from "../sim/index.ts";
 
@@ -48,5 +50,21 @@ describe("simulated networks with a committee of validators", () => {
     expect(report.supply_ok, replay).toBe(true);
     expect(report.evidence.detected, replay).toBe(report.evidence.made);
     expect(report.txs, replay).toBe(300);
+  });
+});
+
+describe("npm run sim", () => {
+  const cli = join(import.meta.dirname, "..", "sim", "cli.ts");
+  it.each([
+    [["--nodes", "0"], "trustql sim: --nodes 0: expected a whole number ≥ 1"],
+    [["--rate", "0"], "trustql sim: --rate 0: expected transactions per second, more than 0"],
+    [["--byzantine", "1.5"], "trustql sim: --byzantine 1.5: expected a share from 0 to 1"],
+    [["--txs", "many"], "trustql sim: --txs many: expected a number ≥ 0"],
+    [["--loss", "-1"], "trustql sim: Option '--loss' argument is ambiguous."],
+    [["--nodez", "5"], "trustql sim: Unknown option '--nodez'"],
+  ])("refuses %j with one line and exit code 2", (args, message) => {
+    const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 20_000 });
+    expect(run.stderr).toBe(`${message}\n`);
+    expect(run.status).toBe(2);
   });
 });
