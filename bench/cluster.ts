@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { aboveZero, numberListOption, numberOption, parseOptions, wholeFrom } from "../common/options.ts";
 import { generateKeyPair, sign, toHex, verify, type KeyPair } from "../ledger/crypto.ts";
 import { COIN, type Output } from "../ledger/schema.ts";
 import { addressOf, buildTransfer, nodeSigner, signBody, type Spendable } from "../ledger/tx/index.ts";
@@ -16,17 +16,11 @@ import { hashOf, NodeClient, waitForAcceptance } from "../client/sdk/index.ts";
 import { readKeyFile } from "../node/index.ts";
 import { median, percentile, printTable, processMemoryMiB } from "./report.ts";
 
-const { values } = parseArgs({
-  options: { nodes: { type: "string", default: "4" }, seconds: { type: "string", default: "30" }, wallets: { type: "string", default: "2000" }, rates: { type: "string", default: "100,250,500,1000,2000,4000" } },
-});
-const nodeCount = Number(values.nodes);
-const seconds = Number(values.seconds);
-const walletCount = Number(values.wallets);
-const rates = values.rates.split(",").map(Number);
-if (rates.some((r) => !(r > 0))) {
-  process.stderr.write(`bench:cluster: --rates ${values.rates}: expected transfers per second, comma-separated\n`);
-  process.exit(2);
-}
+const values = parseOptions("bench:cluster", { nodes: { type: "string", default: "4" }, seconds: { type: "string", default: "30" }, wallets: { type: "string", default: "2000" }, rates: { type: "string", default: "100,250,500,1000,2000,4000" } });
+const nodeCount = numberOption("bench:cluster", "nodes", values.nodes, wholeFrom(1));
+const seconds = numberOption("bench:cluster", "seconds", values.seconds, aboveZero);
+const walletCount = numberOption("bench:cluster", "wallets", values.wallets, wholeFrom(1));
+const rates = numberListOption("bench:cluster", "rates", values.rates, { ...aboveZero, expected: "transfers per second above 0" });
 /** How long after a rate's window its last transfers may be answered for the rate to count as kept up with. */
 const KEPT_UP_DRAIN_MS = 1_000;
 /** Outputs per funding transaction (validation allows 256). */

@@ -2,12 +2,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { aboveZero, numberOption, parseOptions } from "../common/options.ts";
 import { generateTpch } from "../datagen/tpch/index.ts";
 import { PeakRss, printTable } from "./report.ts";
 
-const { values } = parseArgs({ options: { sf: { type: "string", default: "1" }, out: { type: "string" } } });
-const sf = Number(values.sf);
+const values = parseOptions("bench:datagen", { sf: { type: "string", default: "1" }, out: { type: "string" } });
+const sf = numberOption("bench:datagen", "sf", values.sf, aboveZero);
 const out = values.out ?? mkdtempSync(join(tmpdir(), "trustql-bench-datagen-"));
 const rss = new PeakRss();
 const timer = setInterval(() => rss.sample(), 50);

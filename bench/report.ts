@@ -1,5 +1,9 @@
 // Small helpers every benchmark prints with: medians, geomeans, peak memory, aligned tables.
 import { readFileSync } from "node:fs";
+import type { NumberKind } from "../common/options.ts";
+
+/** What `--queries` takes in the TPC-H benches. */
+export const TPCH_QUERY_NUMBERS: NumberKind = { accepts: (n) => Number.isInteger(n) && n >= 1 && n <= 22, expected: "TPC-H query numbers from 1 to 22" };
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

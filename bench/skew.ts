@@ -7,7 +7,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { aboveZero, numberOption, parseOptions, wholeFrom } from "../common/options.ts";
 import { cutParquet } from "../exec/chunks/index.ts";
 import { LocalEngine } from "../exec/index.ts";
 import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable } from "../exec/stages/index.ts";
@@ -15,18 +15,16 @@ import { fragmentPlan } from "../planner/fragment/index.ts";
 import { planSql } from "../planner/index.ts";
 import { formatMs, median, printTable } from "./report.ts";
 
-const { values } = parseArgs({
-  options: {
-    rows: { type: "string", default: "2000000" },
-    workers: { type: "string", default: "4" },
-    "budget-mb": { type: "string", default: "8" },
-    runs: { type: "string", default: "3" },
-  },
+const values = parseOptions("bench:skew", {
+  rows: { type: "string", default: "2000000" },
+  workers: { type: "string", default: "4" },
+  "budget-mb": { type: "string", default: "8" },
+  runs: { type: "string", default: "3" },
 });
-const rows = Number(values.rows);
-const workers = Array.from({ length: Number(values.workers) }, (_, i) => `bench-node-${i}`);
-const budget = Number(values["budget-mb"]) * 1024 * 1024;
-const runs = Number(values.runs);
+const rows = numberOption("bench:skew", "rows", values.rows, wholeFrom(1));
+const workers = Array.from({ length: numberOption("bench:skew", "workers", values.workers, wholeFrom(1)) }, (_, i) => `bench-node-${i}`);
+const budget = numberOption("bench:skew", "budget-mb", values["budget-mb"], aboveZero) * 1024 * 1024;
+const runs = numberOption("bench:skew", "runs", values.runs, wholeFrom(1));
 
 const QUERIES = {
   "distinct per key": "SELECT k, count(DISTINCT note) AS notes, count(*) AS n FROM t GROUP BY k",

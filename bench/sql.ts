@@ -4,30 +4,28 @@
 // process; then the geomean ratio and peak RSS. Targets: planning median < 5 ms, ratio < 1.10.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { aboveZero, numberListOption, numberOption, parseOptions, wholeFrom } from "../common/options.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { generateTpch } from "../datagen/tpch/index.ts";
 import { TPCH_TABLE_NAMES } from "../datagen/tpch/schema.ts";
 import { LocalEngine } from "../exec/index.ts";
 import { planSql } from "../planner/index.ts";
 import { Plan } from "../proto/index.ts";
-import { median, geomean, PeakRss, formatMs, printTable } from "./report.ts";
+import { median, geomean, PeakRss, formatMs, printTable, TPCH_QUERY_NUMBERS } from "./report.ts";
 
-const { values } = parseArgs({
-  options: {
-    sf: { type: "string", default: "1" },
-    runs: { type: "string", default: "3" },
-    queries: { type: "string" },
-    "plan-reps": { type: "string", default: "50" },
-  },
+const values = parseOptions("bench:sql", {
+  sf: { type: "string", default: "1" },
+  runs: { type: "string", default: "3" },
+  queries: { type: "string" },
+  "plan-reps": { type: "string", default: "50" },
 });
-const sf = Number(values.sf);
-const runs = Number(values.runs);
-const planReps = Number(values["plan-reps"]);
+const sf = numberOption("bench:sql", "sf", values.sf, aboveZero);
+const runs = numberOption("bench:sql", "runs", values.runs, wholeFrom(1));
+const planReps = numberOption("bench:sql", "plan-reps", values["plan-reps"], wholeFrom(1));
 const root = resolve(import.meta.dirname, "..");
 const dataDir = join(root, "data", `tpch-sf${sf}`);
 const queryIds = values.queries
-  ? values.queries.split(",").map((q) => `q${q.padStart(2, "0")}`)
+  ? numberListOption("bench:sql", "queries", values.queries, TPCH_QUERY_NUMBERS).map((q) => `q${String(q).padStart(2, "0")}`)
   : Array.from({ length: 22 }, (_, i) => `q${String(i + 1).padStart(2, "0")}`);
 
 const rss = new PeakRss();

@@ -6,7 +6,7 @@
 // Target: geomean ratio ≤ 1.5. Every answer is also checked against DuckDB's.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { aboveZero, numberListOption, numberOption, parseOptions, wholeFrom } from "../common/options.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { clusterDown, clusterUp } from "../client/commands/cluster.ts";
 import { explainAnalyze } from "../client/commands/dataset.ts";
@@ -17,27 +17,26 @@ import { TPCH_TABLE_NAMES } from "../datagen/tpch/schema.ts";
 import { LocalEngine } from "../exec/index.ts";
 import { readKeyFile } from "../node/index.ts";
 import { resultLines, resultValues } from "../sql-tests/runner/values.ts";
-import { formatMs, geomean, median, printTable, processMemoryMiB } from "./report.ts";
+import { formatMs, geomean, median, printTable, processMemoryMiB, TPCH_QUERY_NUMBERS } from "./report.ts";
 
-const { values } = parseArgs({
-  options: {
-    sf: { type: "string", default: "1" },
-    nodes: { type: "string", default: "4" },
-    runs: { type: "string", default: "3" },
-    queries: { type: "string" },
-    "chunk-rows": { type: "string" },
-    /** Print each query's EXPLAIN ANALYZE (its stages, rows, bytes and times) as it finishes. */
-    stages: { type: "boolean", default: false },
-  },
+const values = parseOptions("bench:tpch", {
+  sf: { type: "string", default: "1" },
+  nodes: { type: "string", default: "4" },
+  runs: { type: "string", default: "3" },
+  queries: { type: "string" },
+  "chunk-rows": { type: "string" },
+  /** Print each query's EXPLAIN ANALYZE (its stages, rows, bytes and times) as it finishes. */
+  stages: { type: "boolean", default: false },
 });
-const sf = Number(values.sf);
-const nodeCount = Number(values.nodes);
-const runs = Number(values.runs);
+const sf = numberOption("bench:tpch", "sf", values.sf, aboveZero);
+const nodeCount = numberOption("bench:tpch", "nodes", values.nodes, wholeFrom(1));
+const runs = numberOption("bench:tpch", "runs", values.runs, wholeFrom(1));
+const chunkRows = values["chunk-rows"] === undefined ? undefined : numberOption("bench:tpch", "chunk-rows", values["chunk-rows"], wholeFrom(1));
 const root = resolve(import.meta.dirname, "..");
 const dataDir = join(root, "data", `tpch-sf${sf}`);
 const clusterDir = join(root, ".trustql", "bench-tpch");
 const queryIds = values.queries
-  ? values.queries.split(",").map((q) => `q${q.padStart(2, "0")}`)
+  ? numberListOption("bench:tpch", "queries", values.queries, TPCH_QUERY_NUMBERS).map((q) => `q${String(q).padStart(2, "0")}`)
   : Array.from({ length: 22 }, (_, i) => `q${String(i + 1).padStart(2, "0")}`);
 
 const files = TPCH_TABLE_NAMES.map((t) => join(dataDir, `${t}.parquet`));
@@ -56,7 +55,7 @@ try {
     files,
     cluster,
     payer: readKeyFile(cluster.genesisKey),
-    chunkRows: values["chunk-rows"] ? Number(values["chunk-rows"]) : undefined,
+    chunkRows,
   });
   const chunks = added.tables.reduce((n, t) => n + t.chunks, 0);
   process.stdout.write(`dataset added in ${formatMs(performance.now() - addStarted)}: ${chunks} chunks, ${added.copies} copies on ${nodeCount} nodes\n\n`);

@@ -1,6 +1,6 @@
 // `npm run sim -- --nodes 50 --byzantine 0.2 --seed 42 --txs 2000`: one simulated run; the
 // last line printed is the report as one JSON object.
-import { parseArgs } from "node:util";
+import { aboveZero, numberOption, parseOptions, share, wholeFrom, zeroOrMore, type NumberKind } from "../../common/options.ts";
 import { runSimulation } from "./index.ts";
 import { DEFAULT_VALIDATORS } from "../consensus/validators.ts";
 
@@ -17,46 +17,19 @@ const OPTIONS = {
   "retain-ms": { type: "string", default: "5000" },
   "explain-lost": { type: "boolean" },
 } as const;
-const { values } = (() => {
-  try {
-    return parseArgs({ options: OPTIONS });
-  } catch (error) {
-    // An unknown option, or one without its value: one line, no stack.
-    process.stderr.write(`trustql sim: ${(error as Error).message.split("\n")[0]}\n`);
-    process.exit(2);
-  }
-})();
-type Option = Exclude<keyof typeof values, "explain-lost">;
-const refuse = (name: Option, expected: string): never => {
-  process.stderr.write(`trustql sim: --${name} ${values[name]}: expected ${expected}\n`);
-  process.exit(2);
-};
-const number = (name: Option) => {
-  const n = Number(values[name]);
-  return Number.isFinite(n) && n >= 0 ? n : refuse(name, "a number ≥ 0");
-};
-const whole = (name: Option, least: number) => {
-  const n = number(name);
-  return Number.isInteger(n) && n >= least ? n : refuse(name, `a whole number ≥ ${least}`);
-};
-/** A share of something (of the nodes, of the messages): from 0 to 1. */
-const share = (name: Option) => {
-  const n = number(name);
-  return n <= 1 ? n : refuse(name, "a share from 0 to 1");
-};
-const rate = number("rate");
-if (rate === 0) refuse("rate", "transactions per second, more than 0");
+const values = parseOptions("trustql sim", OPTIONS);
+const option = (name: Exclude<keyof typeof values, "explain-lost">, kind: NumberKind) => numberOption("trustql sim", name, values[name], kind);
 const report = runSimulation({
-  nodes: whole("nodes", 1),
-  byzantine: share("byzantine"),
-  seed: whole("seed", 0),
-  txs: whole("txs", 0),
-  validators: whole("validators", 1),
-  rate,
-  loss: share("loss"),
-  crashes: share("crashes"),
-  doubleSpends: share("double-spends"),
-  retainDecidedMs: number("retain-ms"),
+  nodes: option("nodes", wholeFrom(1)),
+  byzantine: option("byzantine", share),
+  seed: option("seed", wholeFrom(0)),
+  txs: option("txs", wholeFrom(0)),
+  validators: option("validators", wholeFrom(1)),
+  rate: option("rate", aboveZero),
+  loss: option("loss", share),
+  crashes: option("crashes", share),
+  doubleSpends: option("double-spends", share),
+  retainDecidedMs: option("retain-ms", zeroOrMore),
   explainLost: values["explain-lost"],
   // A long run shows where it is on a terminal; the JSON report stays the last line of stdout.
   onProgress: process.stderr.isTTY

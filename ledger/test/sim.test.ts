@@ -57,9 +57,10 @@ describe("npm run sim", () => {
   const cli = join(import.meta.dirname, "..", "sim", "cli.ts");
   it.each([
     [["--nodes", "0"], "trustql sim: --nodes 0: expected a whole number ≥ 1"],
-    [["--rate", "0"], "trustql sim: --rate 0: expected transactions per second, more than 0"],
+    [["--rate", "0"], "trustql sim: --rate 0: expected a number above 0"],
     [["--byzantine", "1.5"], "trustql sim: --byzantine 1.5: expected a share from 0 to 1"],
-    [["--txs", "many"], "trustql sim: --txs many: expected a number ≥ 0"],
+    [["--txs", "many"], "trustql sim: --txs many: expected a whole number ≥ 0"],
+    [["--txs", "1.5"], "trustql sim: --txs 1.5: expected a whole number ≥ 0"],
     [["--loss", "-1"], "trustql sim: Option '--loss' argument is ambiguous."],
     [["--nodez", "5"], "trustql sim: Unknown option '--nodez'"],
   ])("refuses %j with one line and exit code 2", (args, message) => {
