@@ -463,7 +463,7 @@ const LITERAL_BACKSLASH = "\uE000";
 /**
  * What the grammar would misread, written in its place as a plain string of stand-ins (the k-th:
  * the character STAND_IN_BASE + k, then STAND_IN_FILL) and put back after parsing (see
- * restoreStrings): an E'…' string with escapes, or a number of more than 15 digits.
+ * restoreStrings): a $$…$$ string, an E'…' string with escapes, or a number of more than 15 digits.
  */
 interface StandIn {
   kind: "string" | "number";
@@ -537,7 +537,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const standIns: StandIn[] = [];
   /** Writes a plain string of stand-ins over [start, end) (line breaks kept, so later lines keep their numbers), for `value` to be put back after parsing. */
   const standIn = (start: number, end: number, value: StandIn, at: Token) => {
-    if (standIns.length >= MAX_STAND_INS) throw new UnsupportedError(`more than ${MAX_STAND_INS} long numbers and E'…' strings with escapes in one query`, tokenPosition(at));
+    if (standIns.length >= MAX_STAND_INS) throw new UnsupportedError(`more than ${MAX_STAND_INS} long numbers, $$…$$ strings and E'…' strings with escapes in one query`, tokenPosition(at));
     for (let k = start; k < end; k++) chars[k] = sql[k] === "\n" ? "\n" : STAND_IN_FILL;
     [chars[start], chars[start + 1], chars[end - 1]] = ["'", String.fromCharCode(STAND_IN_BASE + standIns.length), "'"];
     standIns.push(value);
@@ -551,6 +551,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     if (t.kind !== "string") continue;
     const written = sql.slice(t.offset, t.end);
+    if (written[0] === "$") {
+      // $$…$$: the grammar reads no such string; a plain one of stand-ins goes in its place.
+      standIn(t.offset, t.end, { kind: "string", value: t.text }, t);
+      continue;
+    }
     if (written[0] !== "'") {
       // E'…': the grammar reads none. Without escapes it is a plain string: the E goes. With
       // them, a plain string of stand-ins goes in its place, and the value the lexer read is put

@@ -82,6 +82,18 @@ export function tokenize(sql: string): Token[] {
       push("string", text, start, i, startLine, startCol);
       continue;
     }
+    const dollar = ch === "$" ? /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 200)) : null;
+    if (dollar) {
+      // $$…$$ and $tag$…$tag$: everything up to the same mark is the string, as written.
+      const mark = dollar[0];
+      const close = sql.indexOf(mark, i + mark.length);
+      if (close < 0) throw new UserError(`syntax error: unterminated ${mark}…${mark} string`, { line: startLine, column: startCol });
+      const end = close + mark.length;
+      advanceLines(i, end);
+      push("string", sql.slice(i + mark.length, close), i, end, startLine, startCol);
+      i = end;
+      continue;
+    }
     if (ch === '"') {
       const start = i;
       i++;
