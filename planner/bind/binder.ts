@@ -2145,6 +2145,6 @@ function displayName(ast: AstNode, bound: Expr): string {
     case "binary_expr":
       return `(${displayName(ast.left, bound)} ${isIntegerDivision(ast) ? "//" : ast.operator} ${displayName(ast.right, bound)})`;
     default:
-      return ast?.type === "function" ? `${functionName(ast)}(...)` : "expr";
+      return ast?.type === "function" ? `${writtenName(ast) ?? functionName(ast)}(${argumentAsts(ast).map((a) => displayName(a, bound)).join(", ")})` : "expr";
   }
 }

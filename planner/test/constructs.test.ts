@@ -92,6 +92,11 @@ describe("constructs", () => {
     expect(p.names).toEqual(["corr(l_quantity, l_discount)", "regr_count(l_quantity, l_tax)"]);
   });
 
+  it("a call is named by its arguments, as DuckDB names it", () => {
+    const p = plan("select round(avg(l_tax), 2), max(upper(substring(l_comment, 1, 3))), corr(l_quantity, l_discount), concat('a', l_comment) from lineitem group by l_comment");
+    expect(p.names).toEqual(["round(avg(l_tax), 2)", "max(upper(substring(l_comment, 1, 3)))", "corr(l_quantity, l_discount)", "concat('a', l_comment)"]);
+  });
+
   it("DISTINCT and COUNT(DISTINCT)", () => {
     const p = plan("select distinct l_returnflag from lineitem");
     const agg = relsOf(p.plan).find((r) => r.aggregate)!.aggregate!;
