@@ -42,6 +42,8 @@ const REPLICATE_INTERVAL_MS = 3_000;
 const ORPHANED_CHUNK_GRACE_MS = 10 * 60_000;
 /** Long polls: `GET /v1/tx/<hash>?wait=ms` (and `POST /v1/tx?wait=ms`) answers once the transaction is decided here, or after `ms`. */
 const MAX_WAIT_MS = 30_000;
+/** How long a query may run on its coordinator unless the node is started with another limit: as long as the SDK waits for one. */
+export const DEFAULT_MAX_QUERY_MS = 600_000;
 const MAX_WAITERS = 10_000;
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -58,6 +60,8 @@ export interface NodeOptions {
   intervalMs?: number;
   /** For tests: "wrong-results" makes this node alter the task outputs it returns to coordinators. */
   misbehave?: "wrong-results";
+  /** How long a query this node coordinates may run before it is stopped (DEFAULT_MAX_QUERY_MS). */
+  maxQueryMs?: number;
 }
 
 export interface NodeInfo {
@@ -134,6 +138,7 @@ export class TrustqlNode {
   readonly #genesis: Genesis;
   readonly #datasets: DatasetStore;
   readonly #queries: QueryService;
+  readonly #maxQueryMs: number;
   readonly #outbox: GossipOutbox;
   /** Submissions waiting for the next tick, which writes them and offers them to the ledger (see #accept). */
   readonly #submissions: Submission[] = [];
@@ -154,7 +159,8 @@ export class TrustqlNode {
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #log: Log;
 
-  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService; keys: KeyPair; outbox: GossipOutbox }) {
+  private constructor(parts: { info: NodeInfo; network: Network; store: UtxoStore; ledger: LedgerNode; http: Server; timer: NodeJS.Timeout; genesis: Genesis; log: Log; datasets: DatasetStore; queries: QueryService; keys: KeyPair; outbox: GossipOutbox; maxQueryMs: number }) {
+    this.#maxQueryMs = parts.maxQueryMs;
     this.#outbox = parts.outbox;
     this.#datasets = parts.datasets;
     this.#queries = parts.queries;
@@ -287,7 +293,7 @@ export class TrustqlNode {
       lies: options.misbehave === "wrong-results",
     });
     await queries.serve();
-    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries, keys, outbox });
+    node = new TrustqlNode({ info, network, store, ledger, http, timer, genesis, log, datasets, queries, keys, outbox, maxQueryMs: options.maxQueryMs ?? DEFAULT_MAX_QUERY_MS });
     // Catch up with what was committed while this node was away (asked again while the gossip
     // mesh forms, until one peer's answer reaches the end of its commits), and offer again what it held.
     const others = genesis.validators.map((v) => v.peer).filter((p) => p !== me.peer);
@@ -562,13 +568,17 @@ export class TrustqlNode {
       for (let at = 0; at < rows.length; at += BASE64_PIECE_BYTES) res.write(Buffer.from(rows.buffer, rows.byteOffset + at, Math.min(BASE64_PIECE_BYTES, rows.length - at)).toString("base64"));
       res.end(`",${jsonText(body).slice(1)}`);
     };
-    // A client that goes away before its answer (Ctrl-C) cancels the query: every node stops its tasks.
+    // A client that goes away before its answer (Ctrl-C) cancels the query: every node stops its
+    // tasks. So does the node's limit: a query that never ends (a recursion without one) would
+    // hold the coordinator's DuckDB for as long as its client waited.
     const clientGone = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished) clientGone.abort();
     });
+    const overtime = AbortSignal.timeout(this.#maxQueryMs);
     try {
-      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, smallTablesEverywhere: request.smallTablesEverywhere, onStage: streaming ? (stage) => line({ stage }) : undefined, signal: clientGone.signal });
+      const signal = AbortSignal.any([clientGone.signal, overtime]);
+      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, smallTablesEverywhere: request.smallTablesEverywhere, onStage: streaming ? (stage) => line({ stage }) : undefined, signal });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
       const hash = await resultHashOfTable(answer.table, answer.names);
       let resultTx: string | undefined;
@@ -601,6 +611,10 @@ export class TrustqlNode {
     } catch (error) {
       const message = (error as Error).message;
       if (clientGone.signal.aborted) return this.#log("info", "query_cancelled", { reason: "the client went away" });
+      if (overtime.aborted) {
+        this.#log("info", "query_cancelled", { reason: "past the node's limit", limitMs: this.#maxQueryMs });
+        return reply(400, { error: `the query ran past this node's limit of ${this.#maxQueryMs / 1000} s (node start --max-query-seconds)` });
+      }
       if (isUserError(error)) {
         // The query's own mistake (a pattern DuckDB cannot read, text that is no number): no node's fault.
         this.#log("info", "query_refused", { error: message });

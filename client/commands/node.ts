@@ -39,7 +39,7 @@ export const nodeStartCommand: Command = {
   path: ["node", "start"],
   summary: "Run one node in the foreground (SIGTERM or Ctrl-C stops it gracefully)",
   usage:
-    "node start --data-dir D --genesis F [--listen /ip4/127.0.0.1/tcp/0] [--http 127.0.0.1:0] [--seeds a,b] [--log-level info] [--ready-file F] [--config FILE]",
+    "node start --data-dir D --genesis F [--listen /ip4/127.0.0.1/tcp/0] [--http 127.0.0.1:0] [--seeds a,b] [--log-level info] [--max-query-seconds 600] [--ready-file F] [--config FILE]",
   options: {
     config: { type: "string" },
     "data-dir": { type: "string" },
@@ -51,6 +51,7 @@ export const nodeStartCommand: Command = {
     "ready-file": { type: "string" },
     /** For tests of the verification of query results: this node alters the task outputs it returns. */
     misbehave: { type: "string" },
+    "max-query-seconds": { type: "string" },
   },
   async run({ values: flags }, context) {
     const { io } = context;
@@ -60,6 +61,8 @@ export const nodeStartCommand: Command = {
     if (typeof values.genesis !== "string") throw new UserError("--genesis is required (cluster up writes one)");
     const level = String(values["log-level"]);
     if (!["debug", "info", "warn", "error"].includes(level)) throw new UserError(`--log-level ${level}: expected debug, info, warn or error`);
+    const maxQuerySeconds = values["max-query-seconds"] === undefined ? undefined : Number(values["max-query-seconds"]);
+    if (maxQuerySeconds !== undefined && !(maxQuerySeconds > 0 && maxQuerySeconds <= 86_400)) throw new UserError(`--max-query-seconds ${String(values["max-query-seconds"])}: expected seconds, more than 0 and at most a day`);
     // A node's rows pass through many short-lived buffers (DuckDB's output, partitions, frames,
     // encryption). By default V8 runs a full collection of the whole heap for every 64 MiB of new
     // buffer memory, however quickly those buffers die: in TPC-H queries that move many rows
@@ -76,6 +79,7 @@ export const nodeStartCommand: Command = {
       seeds: String(values.seeds).split(",").filter(Boolean),
       logLevel: level as LogLevel,
       misbehave: misbehaviour(values.misbehave),
+      ...(maxQuerySeconds !== undefined ? { maxQueryMs: maxQuerySeconds * 1000 } : {}),
     });
     if (typeof values["ready-file"] === "string") writeFileSync(resolve(io.cwd, values["ready-file"]), JSON.stringify(node.info) + "\n");
     if (context.json) writeJson(io, node.info);

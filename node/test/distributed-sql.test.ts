@@ -314,4 +314,14 @@ describe("TPC-H on a cluster of four processes", () => {
     expect(next.workers).not.toContain(liar);
     expect(resultLines(resultValues(next.table), "nosort", 0)).toEqual(await expected(sql));
   }, 90_000);
+
+  it("stops a query that runs past the coordinator's limit, with an error that names it, and goes on serving", async () => {
+    const limited = await restartNode(1, ["--max-query-seconds", "1"], 1);
+    const started = Date.now();
+    const endless = limited.query("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r");
+    await expect(endless).rejects.toThrow("the query ran past this node's limit of 1 s (node start --max-query-seconds)");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const answer = await limited.query("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT sum(n) FROM r");
+    expect(resultLines(resultValues(answer.table), "nosort", 0)).toEqual(["15"]);
+  }, 60_000);
 });
