@@ -115,7 +115,7 @@ try {
     // Kept up with: 90 % of what was offered accepted, the last of it within a second (the p99
     // finality aimed at) after the window. Counting what was accepted however late called a rate
     // kept up with whose finality had grown to seconds.
-    if (accepted >= 0.9 * rate * (durationMs / 1000) && Date.now() - started <= durationMs + KEPT_UP_DRAIN_MS) sustained = { rate, finalities: rateFinalities };
+    if (accepted >= 0.9 * rate * (durationMs / 1000) && elapsed * 1000 <= durationMs + KEPT_UP_DRAIN_MS) sustained = { rate, finalities: rateFinalities };
     const ms = (v: number) => (rateFinalities.length > 0 ? `${v.toFixed(0)} ms` : "-");
     const rssNow = cluster.nodes.map((n) => processMemoryMiB(n.pid, "VmRSS"));
     rows.push([String(rate), String(submitted), String(failed), (accepted / elapsed).toFixed(0), ms(median(rateFinalities)), ms(percentile(rateFinalities, 99)), rssNow.join(" ")]);

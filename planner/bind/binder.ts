@@ -2135,7 +2135,7 @@ function displayName(ast: AstNode, bound: Expr): string {
       const name = writtenName(ast) ?? String(ast.name).toLowerCase();
       const arg = ast.args?.expr;
       if (arg?.type === "star" || arg?.value === "*") return "count_star()";
-      const inner = argumentsGrouped(ast) ? argumentAsts(ast).map((a) => displayName(a, bound)).join(", ") : arg ? displayName(arg, bound) : "";
+      const inner = argumentAsts(ast).map((a) => displayName(a, bound)).join(", ");
       return `${name}(${String(ast.args?.distinct ?? "").toUpperCase() === "DISTINCT" ? "DISTINCT " : ""}${inner})`;
     }
     case "number":
