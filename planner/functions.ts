@@ -47,20 +47,29 @@ const ANY_COMPARISONS = new Set([
   "is_not_distinct_from", "nullif", "coalesce", "greatest_skip_null", "least_skip_null", "between",
 ]);
 const BOOLEAN_TESTS = new Set(["is_true", "is_not_true", "is_false", "is_not_false"]);
+const FLOAT_TESTS = new Set(["is_nan", "is_infinite", "is_finite"]);
 const VARIADIC = new Set(["and", "or", "coalesce", "concat", "greatest_skip_null", "least_skip_null"]);
 const STRINGS = new Set([
   "like", "substring", "upper", "lower", "char_length", "trim", "ltrim", "rtrim", "concat", "starts_with", "ends_with", "contains",
-  "replace", "left", "right", "lpad", "rpad", "reverse", "repeat", "strpos", "concat_ws",
+  "replace", "left", "right", "lpad", "rpad", "reverse", "repeat", "strpos", "concat_ws", "bit_length",
 ]);
 const ROUNDING = new Set(["round", "ceil", "floor"]);
 const LOGARITHMIC = new Set(["ln", "log10", "log2", "logb"]);
-const MATH = new Set(["sqrt", "exp", "power", "sign"]);
+const MATH = new Set([
+  "sqrt", "exp", "power", "sign", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+  "asinh", "acosh", "atanh", "radians", "degrees",
+]);
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
 const OWN_SCALARS = new Set([
   "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
   "date_trunc", "date_diff", "date_sub", "make_date", "last_day", "dayname", "monthname",
   "epoch", "epoch_ms", "to_timestamp", "md5", "sha256", "ascii", "chr", "printf", "format",
   "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "shift_left", "shift_right", "trunc",
+  "cot", "cbrt", "even", "signbit", "gcd", "lcm", "bit_count",
+  "translate", "strip_accents", "nfc_normalize", "unicode", "levenshtein", "damerau_levenshtein", "hamming", "jaccard",
+  "jaro_similarity", "jaro_winkler_similarity", "hex", "bin", "format_bytes", "format_decimal_bytes", "sha1",
+  "decade", "century", "millennium", "epoch_us", "epoch_ns", "strptime", "try_strptime", "make_timestamp", "make_time", "time_bucket",
+  "to_years", "to_months", "to_weeks", "to_days", "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds",
 ]);
 
 function signature(name: string, parts: string[]): string {
@@ -80,6 +89,7 @@ export function scalarFunction(name: string, args: readonly SqlType[], enumCount
   }
   if (ANY_COMPARISONS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, args.map(() => "any")) };
   if (BOOLEAN_TESTS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, ["bool"]) };
+  if (FLOAT_TESTS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, shorts) };
   if (name === "and" || name === "or" || name === "not") return { file: EXTENSIONS.boolean, signature: signature(name, shorts) };
   if (name === "ilike") return { file: EXTENSIONS.string, signature: signature("like", shorts), options: { case_sensitivity: "CASE_INSENSITIVE" } };
   if (STRINGS.has(name)) return { file: EXTENSIONS.string, signature: signature(name, shorts) };

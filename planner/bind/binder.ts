@@ -1203,6 +1203,8 @@ class Binder {
         return this.concat([this.expr(ast.left, ctx), this.expr(ast.right, ctx)], false, position);
       case "^":
         return bindLibraryFunction("power", [this.expr(ast.left, ctx), this.expr(ast.right, ctx)], position)!;
+      case "^@":
+        return stringTest("starts_with", "^@", this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
       case "&":
       case "|":
       case "<<":
@@ -1395,10 +1397,12 @@ class Binder {
         return call("substring", [string, ...bounds], type("string", [string, ...bounds].some((a) => a.type.nullable)));
       }
       case "upper":
-      case "lower": {
+      case "ucase":
+      case "lower":
+      case "lcase": {
         arity(1);
         const s = str(args()[0]);
-        return call(name, [s], type("string", s.type.nullable));
+        return call(name === "ucase" ? "upper" : name === "lcase" ? "lower" : name, [s], type("string", s.type.nullable));
       }
       case "length":
       case "char_length":
@@ -1436,11 +1440,13 @@ class Binder {
         return call(`${name}_skip_null`, unified, withNullable(unified[0].type, unified.every((a) => a.type.nullable)));
       }
       case "starts_with":
+      case "prefix":
       case "ends_with":
+      case "suffix":
       case "contains": {
         arity(2);
-        const [a, b] = args().map(str);
-        return call(name, [a, b], type("boolean", a.type.nullable || b.type.nullable));
+        const [a, b] = args();
+        return stringTest(name === "prefix" ? "starts_with" : name === "suffix" ? "ends_with" : name, name, a, b, position);
       }
       case "position": {
         // position(needle IN haystack) arrives as [needle, the keyword IN, haystack].
@@ -1661,6 +1667,15 @@ function sortKey(expr: Expr, item: AstNode): SortKey {
   // DuckDB's default is NULLS LAST in both directions.
   const nullsFirst = nulls.includes("first");
   return { expr, descending, nullsFirst };
+}
+
+/** starts_with, ends_with, contains: a test of one string by another. */
+function stringTest(fn: "starts_with" | "ends_with" | "contains", written: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
+  const [x, y] = [a, b].map((e) => {
+    if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`${written} needs VARCHAR, not ${typeName(e.type)}`, position);
+    return castTo(e, type("string"));
+  });
+  return call(fn, [x, y], type("boolean", x.type.nullable || y.type.nullable));
 }
 
 function functionName(ast: AstNode): string {

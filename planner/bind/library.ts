@@ -7,7 +7,7 @@ import type { Expr } from "../logical.ts";
 import { decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
 import { visitExpr } from "../plan-utils.ts";
-import { bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
+import { arithmetic, bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
 
 export interface FunctionSite {
   readonly name: string;
@@ -144,11 +144,56 @@ const sign: FunctionBinder = (args, site) => {
   return call("sign", [x], type("i8", x.type.nullable));
 };
 
+/** pi(): a DOUBLE constant. */
+const pi: FunctionBinder = (args, site) => {
+  arity(args, site, 0);
+  return literal(Math.PI, type("fp64", false));
+};
+
+/** isnan, isinf, isfinite: what kind of DOUBLE x is (an integer or decimal is read as one, as DuckDB casts it). */
+const floatTest =
+  (fn: "is_nan" | "is_infinite" | "is_finite"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    const x = double(args[0], site);
+    return call(fn, [x], type("boolean", x.type.nullable));
+  };
+
+/** signbit(x): whether a DOUBLE's sign bit is set (true for -0.0). */
+const signbit: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  const x = double(args[0], site);
+  return call("signbit", [x], type("boolean", x.type.nullable));
+};
+
+/** gcd and lcm of two integers, as BIGINTs (DuckDB's). */
+const ofBigints =
+  (fn: "gcd" | "lcm"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 2);
+    const xs = args.map((a) => integer(a, site, "i64"));
+    return call(fn, xs, type("i64", anyNullable(xs)));
+  };
+
+/** bit_count(x): the bits set in an integer of any width, a TINYINT. */
+const bitCount: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  const x = args[0];
+  if (!isInteger(x.type)) throw new UserError(`bit_count needs an integer, not ${typeName(x.type)}`, site.position);
+  return call("bit_count", [x], type("i8", x.type.nullable));
+};
+
+/** mod(a, b): the % operator. */
+const mod: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  return arithmetic("%", args[0], args[1], site.position);
+};
+
 // ---------------------------------------------------------------- strings
 
 /** A function of strings (and integers where `shape` says "i32"/"i64") to `result`. */
 const ofStrings =
-  (fn: string, shape: readonly ("str" | "i32" | "i64")[], result: "string" | "i32" | "i64" | "boolean", optional = 0): FunctionBinder =>
+  (fn: string, shape: readonly ("str" | "i32" | "i64")[], result: "string" | "i32" | "i64" | "fp64" | "boolean", optional = 0): FunctionBinder =>
   (args, site) => {
     arity(args, site, shape.length - optional, shape.length);
     const bound = args.map((a, i) => (shape[i] === "str" ? text(a, site) : integer(a, site, shape[i] as "i32" | "i64")));
@@ -163,6 +208,25 @@ const concatWs: FunctionBinder = (args, site) => {
   const strings = values.map((v) => castTo(v, type("string"), site.position));
   return call("concat_ws", [sep, ...strings], type("string", sep.type.nullable));
 };
+
+/** hex(x) and bin(x): the digits of a BIGINT (two's complement for a negative one) or of a string's bytes. */
+const digitsOf =
+  (fn: "hex" | "bin"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    const x = args[0];
+    const value = isInteger(x.type) ? castTo(x, type("i64")) : text(x, site);
+    return call(fn, [value], type("string", value.type.nullable));
+  };
+
+/** format_bytes(n): a byte count as DuckDB writes it for people (`1.2 KiB`; `1.2 kB` in powers of 1000). */
+const formatBytes =
+  (fn: "format_bytes" | "format_decimal_bytes"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    const n = integer(args[0], site, "i64");
+    return call(fn, [n], type("string", n.type.nullable));
+  };
 
 // ---------------------------------------------------------------- dates
 
@@ -190,16 +254,32 @@ const DATE_PARTS: Record<string, { component: string; indexing?: "ONE" | "ZERO";
   minutes: { component: "MINUTE", timeOfDay: true },
   second: { component: "SECOND", timeOfDay: true },
   seconds: { component: "SECOND", timeOfDay: true },
+  // DuckDB's: the second's milli- or microseconds, its whole seconds included (12.345 s is 12345 ms).
+  millisecond: { component: "MILLISECOND", timeOfDay: true },
+  milliseconds: { component: "MILLISECOND", timeOfDay: true },
+  ms: { component: "MILLISECOND", timeOfDay: true },
+  microsecond: { component: "MICROSECOND", timeOfDay: true },
+  microseconds: { component: "MICROSECOND", timeOfDay: true },
+  us: { component: "MICROSECOND", timeOfDay: true },
+};
+
+/** Parts no extract component names: DuckDB's own functions of them (trustql_functions_scalar). */
+const OWN_PARTS: Record<string, string> = {
+  decade: "decade", decades: "decade",
+  century: "century", centuries: "century",
+  millennium: "millennium", millennia: "millennium",
 };
 
 /** EXTRACT(part FROM x), date_part('part', x) and year(x), month(x), …: a BIGINT. */
 export function extractPart(part: string, source: Expr, site: FunctionSite): Expr {
   if (part.toLowerCase() === "epoch") return epochOf("epoch")([source], site);
   const known = DATE_PARTS[part.toLowerCase()];
-  if (!known) throw new UnsupportedError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part}`, site.position);
+  const own = OWN_PARTS[part.toLowerCase()];
+  if (!known && !own) throw new UnsupportedError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part}`, site.position);
   if (source.type.kind !== "date" && !isTimestamp(source.type) && source.type.kind !== "timestamp_ns") {
     throw new UserError(`${site.name === "extract" ? "EXTRACT" : site.name} needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, site.position);
   }
+  if (own) return call(own, [source], type("i64", source.type.nullable));
   if (known.timeOfDay && source.type.kind === "date") throw new UnsupportedError(`${part.toUpperCase()} of a DATE`, site.position);
   const enums = known.indexing ? [known.component, known.indexing] : [known.component];
   return call("extract", [source], type("i64", source.type.nullable), enums);
@@ -279,9 +359,9 @@ const ofDate =
     return call(fn, [x], type(result, x.type.nullable));
   };
 
-/** epoch(x): seconds since 1970-01-01 00:00 UTC as a DOUBLE; epoch_ms(x): milliseconds, a BIGINT. */
+/** epoch(x): seconds since 1970-01-01 00:00 UTC as a DOUBLE; epoch_ms, _us, _ns(x): milli-, micro-, nanoseconds, a BIGINT. */
 const epochOf =
-  (fn: "epoch" | "epoch_ms"): FunctionBinder =>
+  (fn: "epoch" | "epoch_ms" | "epoch_us" | "epoch_ns"): FunctionBinder =>
   (args, site) => {
     arity(args, site, 1);
     const x = dateOrTimestamp(args[0], site);
@@ -293,6 +373,60 @@ const toTimestamp: FunctionBinder = (args, site) => {
   arity(args, site, 1);
   const seconds = double(args[0], site);
   return call("to_timestamp", [seconds], type("timestamp_tz", seconds.type.nullable));
+};
+
+/**
+ * strptime(text, format): the TIMESTAMP the text names, read by a constant format (a TIMESTAMPTZ
+ * when the format reads a zone, %z or %Z); one that does not match is an error, or NULL for
+ * try_strptime.
+ */
+const strptime =
+  (fn: "strptime" | "try_strptime"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 2);
+    const value = text(args[0], site);
+    const format = stringConstant(args[1], site, "a format");
+    const zoned = /%[zZ]/.test(format.replaceAll("%%", ""));
+    return call(fn, [value, text(args[1], site)], type(zoned ? "timestamp_tz" : "timestamp", fn === "try_strptime" || value.type.nullable));
+  };
+
+/** make_timestamp(year, month, day, hour, minute, seconds) and make_time(hour, minute, seconds): seconds may have a fraction. */
+const makeTemporal =
+  (fn: "make_timestamp" | "make_time"): FunctionBinder =>
+  (args, site) => {
+    const wholeParts = fn === "make_timestamp" ? 5 : 2;
+    arity(args, site, wholeParts + 1);
+    const parts = [...args.slice(0, wholeParts).map((a) => integer(a, site, "i64")), double(args[wholeParts], site)];
+    return call(fn, parts, type(fn === "make_timestamp" ? "timestamp" : "time", anyNullable(parts)));
+  };
+
+/** to_years(n), to_days(n), to_seconds(x), …: an INTERVAL of that many units (DuckDB's argument types). */
+const toInterval =
+  (fn: string, argument: "i32" | "i64" | "fp64", result: "interval_year" | "interval_day"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    const n = argument === "fp64" ? double(args[0], site) : integer(args[0], site, argument);
+    return call(fn, [n], type(result, n.type.nullable));
+  };
+
+/**
+ * time_bucket(width, x[, origin or offset]): the start of the bucket of `width` (an INTERVAL) that
+ * holds x, in x's type; buckets start at 2000-01-03 (a Monday) unless an origin moves them.
+ */
+const timeBucket: FunctionBinder = (args, site) => {
+  arity(args, site, 2, 3);
+  const width = args[0];
+  if (width.type.kind !== "interval_day" && width.type.kind !== "interval_year") throw new UserError(`time_bucket needs an INTERVAL width, not ${typeName(width.type)}`, site.position);
+  const x = dateOrTimestamp(args[1], site);
+  const third = args[2];
+  const shift = third === undefined ? [] : third.type.kind === "interval_day" || third.type.kind === "interval_year" ? [third] : [castTo(dateOrTimestamp(third, site), withNullable(x.type, third.type.nullable), site.position)];
+  return call("time_bucket", [width, x, ...shift], withNullable(x.type, anyNullable([width, x, ...shift])));
+};
+
+/** date_add(x, interval): the + operator. */
+const dateAdd: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  return arithmetic("+", args[0], args[1], site.position);
 };
 
 /** printf(format, values…) and format(format, values…): text of values of any type. */
@@ -346,6 +480,35 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["pow", ofDoubles("power", 2)],
   ["sign", sign],
   ["xor", (args, site) => (arity(args, site, 2), bitwise("xor", args[0], args[1], site.position))],
+  ["mod", mod],
+  ["pi", pi],
+  ["sin", ofDoubles("sin", 1)],
+  ["cos", ofDoubles("cos", 1)],
+  ["tan", ofDoubles("tan", 1)],
+  ["cot", ofDoubles("cot", 1)],
+  ["asin", ofDoubles("asin", 1)],
+  ["acos", ofDoubles("acos", 1)],
+  ["atan", ofDoubles("atan", 1)],
+  ["atan2", ofDoubles("atan2", 2)],
+  ["sinh", ofDoubles("sinh", 1)],
+  ["cosh", ofDoubles("cosh", 1)],
+  ["tanh", ofDoubles("tanh", 1)],
+  ["asinh", ofDoubles("asinh", 1)],
+  ["acosh", ofDoubles("acosh", 1)],
+  ["atanh", ofDoubles("atanh", 1)],
+  ["degrees", ofDoubles("degrees", 1)],
+  ["radians", ofDoubles("radians", 1)],
+  ["cbrt", ofDoubles("cbrt", 1)],
+  ["even", ofDoubles("even", 1)],
+  ["isnan", floatTest("is_nan")],
+  ["isinf", floatTest("is_infinite")],
+  ["isfinite", floatTest("is_finite")],
+  ["signbit", signbit],
+  ["gcd", ofBigints("gcd")],
+  ["greatest_common_divisor", ofBigints("gcd")],
+  ["lcm", ofBigints("lcm")],
+  ["least_common_multiple", ofBigints("lcm")],
+  ["bit_count", bitCount],
   // strings
   ["replace", ofStrings("replace", ["str", "str", "str"], "string")],
   ["left", ofStrings("left", ["str", "i32"], "string")],
@@ -362,8 +525,30 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["regexp_replace", ofStrings("regexp_replace", ["str", "str", "str", "str"], "string", 1)],
   ["regexp_extract", ofStrings("regexp_extract", ["str", "str", "i32"], "string", 1)],
   ["regexp_full_match", ofStrings("regexp_full_match", ["str", "str", "str"], "boolean", 1)],
+  ["translate", ofStrings("translate", ["str", "str", "str"], "string")],
+  ["strip_accents", ofStrings("strip_accents", ["str"], "string")],
+  ["nfc_normalize", ofStrings("nfc_normalize", ["str"], "string")],
+  ["bit_length", ofStrings("bit_length", ["str"], "i64")],
+  ["unicode", ofStrings("unicode", ["str"], "i32")],
+  ["ord", ofStrings("unicode", ["str"], "i32")],
+  ["levenshtein", ofStrings("levenshtein", ["str", "str"], "i64")],
+  ["editdist3", ofStrings("levenshtein", ["str", "str"], "i64")],
+  ["damerau_levenshtein", ofStrings("damerau_levenshtein", ["str", "str"], "i64")],
+  ["hamming", ofStrings("hamming", ["str", "str"], "i64")],
+  ["mismatches", ofStrings("hamming", ["str", "str"], "i64")],
+  ["jaccard", ofStrings("jaccard", ["str", "str"], "fp64")],
+  ["jaro_similarity", ofStrings("jaro_similarity", ["str", "str"], "fp64")],
+  ["jaro_winkler_similarity", ofStrings("jaro_winkler_similarity", ["str", "str"], "fp64")],
+  ["hex", digitsOf("hex")],
+  ["to_hex", digitsOf("hex")],
+  ["bin", digitsOf("bin")],
+  ["to_binary", digitsOf("bin")],
+  ["format_bytes", formatBytes("format_bytes")],
+  ["formatreadablesize", formatBytes("format_bytes")],
+  ["formatreadabledecimalsize", formatBytes("format_decimal_bytes")],
   ["md5", ofStrings("md5", ["str"], "string")],
   ["sha256", ofStrings("sha256", ["str"], "string")],
+  ["sha1", ofStrings("sha1", ["str"], "string")],
   ["ascii", ofStrings("ascii", ["str"], "i32")],
   ["chr", chr],
   ["printf", formatted("printf")],
@@ -377,6 +562,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["dayofmonth", partFunction("day")],
   ["dayofyear", partFunction("doy")],
   ["dayofweek", partFunction("dow")],
+  ["weekday", partFunction("dow")],
   ["isodow", partFunction("isodow")],
   ["week", partFunction("week")],
   ["weekofyear", partFunction("week")],
@@ -384,6 +570,11 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["hour", partFunction("hour")],
   ["minute", partFunction("minute")],
   ["second", partFunction("second")],
+  ["millisecond", partFunction("millisecond")],
+  ["microsecond", partFunction("microsecond")],
+  ["decade", partFunction("decade")],
+  ["century", partFunction("century")],
+  ["millennium", partFunction("millennium")],
   ["date_part", datePart],
   ["datepart", datePart],
   ["date_trunc", dateTrunc],
@@ -399,5 +590,22 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["monthname", ofDate("monthname", "string")],
   ["epoch", epochOf("epoch")],
   ["epoch_ms", epochOf("epoch_ms")],
+  ["epoch_us", epochOf("epoch_us")],
+  ["epoch_ns", epochOf("epoch_ns")],
+  ["strptime", strptime("strptime")],
+  ["try_strptime", strptime("try_strptime")],
+  ["make_timestamp", makeTemporal("make_timestamp")],
+  ["make_time", makeTemporal("make_time")],
+  ["date_add", dateAdd],
+  ["time_bucket", timeBucket],
+  ["to_years", toInterval("to_years", "i32", "interval_year")],
+  ["to_months", toInterval("to_months", "i32", "interval_year")],
+  ["to_weeks", toInterval("to_weeks", "i32", "interval_day")],
+  ["to_days", toInterval("to_days", "i32", "interval_day")],
+  ["to_hours", toInterval("to_hours", "i64", "interval_day")],
+  ["to_minutes", toInterval("to_minutes", "i64", "interval_day")],
+  ["to_seconds", toInterval("to_seconds", "fp64", "interval_day")],
+  ["to_milliseconds", toInterval("to_milliseconds", "fp64", "interval_day")],
+  ["to_microseconds", toInterval("to_microseconds", "i64", "interval_day")],
   ["to_timestamp", toTimestamp],
 ]);

@@ -152,10 +152,10 @@ function regroupAndOr(ast: AstNode): void {
  * operators): one of its JSON operators, which the pre-pass refuses where a query writes them
  * (trustql reads no other operator of the characters ? # @).
  */
-const OPERATOR_STAND_INS: Record<string, string> = { "^": "#-", "**": "<@", "&": "?&", "|": "?|", "<<": "#>", ">>": "@>" };
+const OPERATOR_STAND_INS: Record<string, string> = { "^": "#-", "**": "<@", "&": "?&", "|": "?|", "<<": "#>", ">>": "@>", "^@": "&&" };
 const STOOD_IN = new Map(Object.entries(OPERATOR_STAND_INS).map(([real, standIn]) => [standIn, real === "**" ? "^" : real]));
 /** DuckDB's binary operators of arithmetic and the others, by how tightly they bind; all left-associative. */
-const OPERATOR_PRECEDENCE: Record<string, number> = { "^": 4, "*": 3, "/": 3, "%": 3, "+": 2, "-": 2, "||": 1, "&": 1, "|": 1, "<<": 1, ">>": 1 };
+const OPERATOR_PRECEDENCE: Record<string, number> = { "^": 4, "*": 3, "/": 3, "%": 3, "+": 2, "-": 2, "||": 1, "&": 1, "|": 1, "<<": 1, ">>": 1, "^@": 1 };
 /** Prefix operators, which bind tighter than any of those. */
 const PREFIX_OPERATORS = new Set(["-", "+", "~"]);
 /** Words after which a `~` is the prefix operator (bitwise NOT), not the regular expression match. */
@@ -169,6 +169,51 @@ function isBitwiseNot(tokens: readonly Token[], at: number): boolean {
   const [previous, next] = [tokens[at - 1], tokens[at + 1]];
   if (previous?.text === "!" || previous?.text === "~" || next?.text === "~" || (next?.text === "*" && next.offset === tokens[at].end)) return false;
   return beforeOperand(previous);
+}
+
+/**
+ * The index of the last token of the operand of the prefix operator at tokens[at]: `-` and `+`
+ * take one operand (with its casts, subscripts, member names and call), `~` what follows up to an
+ * operator of the loosest level, a comparison or a word (DuckDB reads `~2 + 1` as `~(2 + 1)`).
+ * Parentheses, brackets and CASE … END are taken whole.
+ */
+function prefixOperandEnd(tokens: readonly Token[], at: number): number {
+  const loose = tokens[at].text === "~";
+  let depth = 0;
+  let expectOperand = true;
+  let last = at;
+  for (let i = at + 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    const opens = (t.kind === "symbol" && (t.text === "(" || t.text === "[")) || (t.kind === "word" && t.text === "CASE");
+    const closes = (t.kind === "symbol" && (t.text === ")" || t.text === "]")) || (t.kind === "word" && t.text === "END");
+    if (depth > 0) {
+      if (opens) depth++;
+      else if (closes && --depth === 0) [last, expectOperand] = [i, false];
+      continue;
+    }
+    if (opens) {
+      // A group, or a call's arguments or a subscript after what came before.
+      depth++;
+      continue;
+    }
+    if (expectOperand) {
+      if (t.kind === "symbol" && PREFIX_OPERATORS.has(t.text)) continue;
+      if (t.kind === "symbol") return last;
+      [last, expectOperand] = [i, false];
+      continue;
+    }
+    if (t.kind === "symbol" && (t.text === "::" || t.text === ".")) {
+      expectOperand = true; // the cast's type or the member's name
+      continue;
+    }
+    const binary = t.kind === "symbol" && (OPERATOR_PRECEDENCE[t.text] !== undefined || t.text === "**" || t.text === "//");
+    if (loose && binary && OPERATOR_PRECEDENCE[t.text] !== OPERATOR_PRECEDENCE["||"]) {
+      expectOperand = true;
+      continue;
+    }
+    return last;
+  }
+  return last;
 }
 
 /** Words that end the expression before them: IS's left operand starts after the last of them. */
@@ -697,6 +742,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // Every stand-in is two characters: a one-character operator gets its first inserted before it.
       if (t.text.length === 1) insertions.push({ at: t.offset, text: standIn[0] });
       blank(t, standIn.slice(-t.text.length));
+      // The grammar takes no prefix operator after the stand-in (`7 & ~x`, `a | -b`): in parentheses, it does.
+      if (next?.kind === "symbol" && PREFIX_OPERATORS.has(next.text)) {
+        const end = prefixOperandEnd(tokens, i + 1);
+        if (end > i + 1) insertions.push({ at: next.offset, text: "(" }, { at: tokens[end].end, text: ")" });
+      }
       continue;
     }
     if (t.kind !== "word") continue;
