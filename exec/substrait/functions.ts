@@ -47,13 +47,17 @@ const DATE_PARTS: Record<string, { part: string; from?: 0 | 1 }> = {
   EPOCH: { part: "epoch" },
 };
 
-/** date_trunc's and date_diff's units (trustql_functions_scalar.yaml) as DuckDB's part names. */
+/** The units of date_trunc, date_diff and interval_of (trustql_functions_scalar.yaml), DuckDB's part names. */
 const UNITS = new Set(["MILLENNIUM", "CENTURY", "DECADE", "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"]);
 
-function unitOf(c: CallContext): string {
+function unitName(c: CallContext): string {
   const unit = c.enums[0]?.toUpperCase();
   if (unit === undefined || !UNITS.has(unit)) throw new UnsupportedError(`unit ${c.enums[0] ?? "(none)"} of ${c.declared}`);
-  return `'${unit.toLowerCase()}'`;
+  return unit;
+}
+
+function unitOf(c: CallContext): string {
+  return `'${unitName(c).toLowerCase()}'`;
 }
 
 const SCALAR: Record<string, Render> = {
@@ -240,6 +244,11 @@ const SCALAR: Record<string, Render> = {
   to_seconds: call("to_seconds"),
   to_milliseconds: call("to_milliseconds"),
   to_microseconds: call("to_microseconds"),
+  interval_of: ([x], c) => `INTERVAL (${x}) ${unitName(c)}`,
+  interval_add: infix("+"),
+  interval_subtract: infix("-"),
+  interval_multiply: infix("*"),
+  interval_divide: infix("/"),
 };
 
 /** Functions whose DuckDB result already is the boolean the plan declares: no cast needed. */

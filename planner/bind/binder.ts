@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, aggregateIsDistinct, argumentsGrouped, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, aggregateIsDistinct, argumentsGrouped, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -49,6 +49,7 @@ import {
   type SqlType,
 } from "../types.ts";
 import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTimestamp, parseTimestampTz } from "./literals.ts";
+import { intervalUnit } from "../intervals.ts";
 import {
   COMPARISON_OPERATORS,
   type ComparisonOp,
@@ -1051,7 +1052,7 @@ class Binder {
         return literal(parseTimestamp(String(ast.value), at), type("timestamp", false));
       }
       case "interval":
-        return this.interval(ast, position ?? this.locate("INTERVAL"));
+        return this.interval(ast, ctx, position ?? this.locate("INTERVAL"));
       case "binary_expr":
         return this.binary(ast, ctx);
       case "unary_expr":
@@ -1110,10 +1111,22 @@ class Binder {
     return columnRef(column);
   }
 
-  interval(ast: AstNode, position: SourcePosition | undefined): Expr {
+  /** `INTERVAL '2' DAY`, `INTERVAL '1 year 2 months'`, and `INTERVAL (n) DAY` of any number or text n (as DuckDB reads it). */
+  interval(ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     const value = ast.expr;
-    if (value?.type !== "single_quote_string" && value?.type !== "number") throw new UnsupportedError("INTERVAL of an expression", position);
-    return parseInterval(String(value.value), ast.unit ? String(ast.unit) : undefined, position);
+    if (value?.type === "single_quote_string" || (value?.type === "number" && /^-?\d+$/.test(String(value.value)))) {
+      return parseInterval(String(value.value), ast.unit ? String(ast.unit) : undefined, position);
+    }
+    if (!ast.unit) throw new UserError("INTERVAL of an expression needs a unit (INTERVAL (n) DAY)", position);
+    return this.intervalOf(value, String(ast.unit), ctx, position);
+  }
+
+  /** INTERVAL (amount) unit: DuckDB's reading of any number or text as that many units. */
+  intervalOf(amountAst: AstNode, written: string, ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    const { unit, kind } = intervalUnit(written, position);
+    const amount = this.expr(amountAst, ctx);
+    if (!isNumeric(amount.type) && amount.type.kind !== "string" && amount.type.kind !== "null") throw new UserError(`INTERVAL needs a number of ${unit}s, not ${typeName(amount.type)}`, position);
+    return call("interval_of", [amount.type.kind === "null" ? castTo(amount, type("i64")) : amount], type(kind, amount.type.nullable), [unit.toUpperCase()]);
   }
 
   binary(ast: AstNode, ctx: ExprContext): Expr {
@@ -1454,6 +1467,12 @@ class Binder {
         if (operands.length !== 2) throw new UserError("position takes (substring IN string)", position);
         const [needle, haystack] = operands.map((a) => this.expr(a, ctx));
         return bindLibraryFunction("strpos", [haystack, needle], position)!;
+      }
+      case INTERVAL_CALL: {
+        // INTERVAL (n) WEEK, written so by the pre-pass: the grammar reads few units.
+        const unit = rawArgs[1];
+        invariant(rawArgs.length === 2 && unit?.type === "single_quote_string", "the pre-pass's INTERVAL call has an amount and a unit");
+        return this.intervalOf(rawArgs[0], String(unit.value), ctx, position);
       }
       case "current_date":
       case "today":

@@ -5,6 +5,7 @@ import { UserError, UnsupportedError, type SourcePosition } from "../../common/e
 import { civilDays, parseTimestampText } from "../../common/temporal.ts";
 import type { Expr, IntervalValue, Literal, LiteralValue } from "../logical.ts";
 import { MAX_DECIMAL_PRECISION, decimal, type, type SqlType } from "../types.ts";
+import { INTERVAL_UNITS, intervalUnit } from "../intervals.ts";
 
 const INT32_MAX = 2n ** 31n - 1n;
 const INT64_MAX = 2n ** 63n - 1n;
@@ -69,16 +70,6 @@ export function parseTimestampTz(text: string, position: SourcePosition | undefi
   return micros;
 }
 
-const INTERVAL_UNITS: Record<string, { months?: number; days?: number; micros?: bigint }> = {
-  year: { months: 12 },
-  month: { months: 1 },
-  week: { days: 7 },
-  day: { days: 1 },
-  hour: { micros: 3_600_000_000n },
-  minute: { micros: 60_000_000n },
-  second: { micros: 1_000_000n },
-};
-
 /** `INTERVAL '90' DAY` or `INTERVAL '1 year 2 months'`. */
 export function parseInterval(text: string, unit: string | undefined, position: SourcePosition | undefined): Literal {
   const parts: [string, string][] = [];
@@ -92,9 +83,7 @@ export function parseInterval(text: string, unit: string | undefined, position: 
   let days = 0;
   let micros = 0n;
   for (const [amount, rawUnit] of parts) {
-    const u = rawUnit.toLowerCase().replace(/s$/, "");
-    const spec = INTERVAL_UNITS[u];
-    if (!spec) throw new UnsupportedError(`interval unit ${rawUnit}`, position);
+    const spec = INTERVAL_UNITS[intervalUnit(rawUnit, position).unit];
     if (!/^-?\d+$/.test(amount)) throw new UserError(`invalid interval amount '${amount}'`, position);
     const n = Number(amount);
     months += (spec.months ?? 0) * n;

@@ -186,6 +186,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
   if (temporal(l.type) || temporal(r.type)) {
     return temporalArithmetic(op, l, r, position);
   }
+  if (isInterval(l.type) || isInterval(r.type)) return intervalArithmetic(op, l, r, position);
   if (!isNumeric(l.type) || !isNumeric(r.type)) {
     throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
   }
@@ -289,6 +290,32 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     return call("date_diff", [r, l], type("i64", nullable), ["DAY"]);
   }
   throw new UnsupportedError(`${typeName(l.type)} ${op} ${typeName(r.type)}`, position);
+}
+
+function isInterval(t: SqlType): boolean {
+  return t.kind === "interval_year" || t.kind === "interval_day";
+}
+
+/**
+ * Intervals added to, subtracted from, multiplied and divided by numbers (DuckDB's: each of
+ * months, days and microseconds scaled). trustql keeps an interval of months apart from one of
+ * days and time, so what would mix them — a sum of the two kinds, months scaled by a fraction or
+ * divided — is refused by name.
+ */
+function intervalArithmetic(op: string, l: Expr, r: Expr, position: SourcePosition | undefined): Expr {
+  const nullable = l.type.nullable || r.type.nullable;
+  if ((op === "+" || op === "-") && isInterval(l.type) && isInterval(r.type)) {
+    if (l.type.kind !== r.type.kind) throw new UnsupportedError(`an INTERVAL of months ${op} one of days and time (trustql keeps the two apart)`, position);
+    return call(op === "+" ? "interval_add" : "interval_subtract", [l, r], withNullable(l.type, nullable));
+  }
+  const scaled = op === "*" && isInterval(r.type) && isNumeric(l.type) ? [r, l] : (op === "*" || op === "/") && isInterval(l.type) && isNumeric(r.type) ? [l, r] : undefined;
+  if (!scaled) throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
+  const [interval, factor] = scaled;
+  if (interval.type.kind === "interval_year" && (op === "/" || !isInteger(factor.type))) {
+    throw new UnsupportedError(`an INTERVAL of months ${op === "/" ? "divided" : "times a fraction"} (its remainder would be days, which trustql keeps apart from months)`, position);
+  }
+  // DuckDB divides an interval by zero to NULL.
+  return call(op === "*" ? "interval_multiply" : "interval_divide", [interval, factor], withNullable(interval.type, nullable || op === "/"));
 }
 
 /** DuckDB's bitwise operators (and its xor function) as calls of trustql's extension functions. */

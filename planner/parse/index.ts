@@ -10,6 +10,7 @@ import { partitionPoint } from "../../common/search.ts";
 import nodeSqlParser from "node-sql-parser/build/postgresql.js";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import { positionAt, tokenize, tokenPosition, type Token } from "./lexer.ts";
+import { isIntervalUnitName } from "../intervals.ts";
 
 /** Longest SQL text accepted: parsing time grows with it, and no real query comes near. */
 export const MAX_QUERY_LENGTH = 256 * 1024;
@@ -156,6 +157,8 @@ const OPERATOR_STAND_INS: Record<string, string> = { "^": "#-", "**": "<@", "&":
 const STOOD_IN = new Map(Object.entries(OPERATOR_STAND_INS).map(([real, standIn]) => [standIn, real === "**" ? "^" : real]));
 /** DuckDB's binary operators of arithmetic and the others, by how tightly they bind; all left-associative. */
 const OPERATOR_PRECEDENCE: Record<string, number> = { "^": 4, "*": 3, "/": 3, "%": 3, "+": 2, "-": 2, "||": 1, "&": 1, "|": 1, "<<": 1, ">>": 1, "^@": 1 };
+/** The interval units the grammar reads after INTERVAL n and INTERVAL (x). */
+const GRAMMAR_INTERVAL_UNITS = new Set(["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"]);
 /** Prefix operators, which bind tighter than any of those. */
 const PREFIX_OPERATORS = new Set(["-", "+", "~"]);
 /** Words after which a `~` is the prefix operator (bitwise NOT), not the regular expression match. */
@@ -496,6 +499,9 @@ function clauseEnd(tokens: readonly Token[], at: number, stops: ReadonlySet<stri
  * empty set () in it reaches the grammar as '' (grouping by a constant is grouping by nothing).
  */
 export const GROUPING_SETS_CALL = "grouping_sets";
+
+/** What INTERVAL (n) unit reaches the grammar as for a unit it does not read (WEEK, a plural): a call of the amount and the unit. */
+export const INTERVAL_CALL = "trustql_interval";
 
 /**
  * What a backslash in a string literal reaches the grammar as. In SQL (and DuckDB) a backslash in
@@ -967,6 +973,26 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         insertions.push({ at: tokens[having + 1].offset, text: "(" }, { at: tokens[end - 1].end, text: ")" });
         blank(t, `) ${HAVING_THEN_QUALIFY} (`);
         havingsWithQualify.add(having);
+      }
+    }
+    if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
+    if (t.text === "INTERVAL" && next) {
+      // The grammar reads INTERVAL n DAY and INTERVAL (x) DAY for six units, singular: DuckDB's
+      // others and plurals (INTERVAL 2 DAYS, INTERVAL (x) WEEK) are written in a form it reads.
+      const amountEnd = next.kind === "symbol" && next.text === "(" ? closingOf(i + 1) : next.kind === "number" || next.kind === "string" ? i + 1 : -1;
+      const unit = amountEnd >= 0 ? tokens[amountEnd + 1] : undefined;
+      if (unit?.kind === "word" && isIntervalUnitName(unit.text)) {
+        const whole = next.kind === "symbol" ? undefined : /^\s*-?\d+\s*$/.exec(next.text)?.[0].trim();
+        if (whole !== undefined) {
+          // A whole amount: one interval string, `INTERVAL '2 DAYS'`.
+          blank(next, "");
+          blank(unit, "");
+          insertions.push({ at: next.offset, text: `'${whole} ${unit.text}'` });
+        } else if (next.kind === "symbol" && !GRAMMAR_INTERVAL_UNITS.has(unit.text)) {
+          blank(t, "");
+          blank(unit, "");
+          insertions.push({ at: t.offset, text: INTERVAL_CALL }, { at: tokens[amountEnd].offset, text: `, '${unit.text}'` });
+        }
       }
     }
     if (t.text === "TRY_CAST" && next?.text === "(") {
