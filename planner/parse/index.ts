@@ -679,6 +679,28 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return open;
   };
+  /**
+   * Whether the FROM at tokens[at] begins a query (DuckDB's FROM-first syntax): the statement's
+   * first word, a subquery's (not a call's: TRIM(FROM s)), one after a set operation, or the main
+   * query's after WITH's definitions.
+   */
+  const startsQuery = (at: number): boolean => {
+    const before = tokens[at - 1];
+    if (!before) return true;
+    if (before.kind === "word") {
+      const setOperation = (k: number) => tokens[k]?.kind === "word" && SET_OPERATION_WORDS.has(tokens[k].text);
+      return setOperation(at - 1) || ((before.text === "ALL" || before.text === "DISTINCT") && setOperation(at - 2)) || (before.text === "NAME" && tokens[at - 2]?.text === "BY");
+    }
+    if (before.text === "(") {
+      const call = tokens[at - 2];
+      return call?.kind !== "word" || BEFORE_OPERAND_WORDS.has(call.text) || SUBQUERY_AFTER_WORDS.has(call.text);
+    }
+    if (before.text === ")") {
+      const definedAs = tokens[openingOf(at - 1) - 1];
+      return definedAs?.kind === "word" && (definedAs.text === "AS" || definedAs.text === "MATERIALIZED");
+    }
+    return false;
+  };
   /** Whether tokens[at] is inside a window's specification: the parentheses after OVER, or after AS in a WINDOW clause. */
   const insideWindowSpecification = (at: number): boolean => {
     const open = openingOf(at);
@@ -704,6 +726,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const partitionCounts = new Map<number, number>();
   /** The WINDOW clauses, by their first and last tokens. */
   const windowClauses: { first: number; last: number }[] = [];
+  // FROM-first queries (DuckDB's `FROM t`, `FROM t SELECT a WHERE …`): the token indexes of FROM, of its SELECT, and of what ends the select list.
+  const fromFirst: { from: number; select: number | undefined; end: number }[] = [];
   const distinctAggregates = new Set<number>();
   const zonedTimestamps = new Set<number>();
   const groupedArguments = new Set<number>();
@@ -975,6 +999,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         havingsWithQualify.add(having);
       }
     }
+    if (t.text === "FROM" && startsQuery(i)) {
+      const select = clauseEnd(tokens, i, FROM_FIRST_STOPS);
+      if (tokens[select]?.text === "SELECT") fromFirst.push({ from: i, select, end: clauseEnd(tokens, select, CLAUSES_AFTER_SELECT_LIST) });
+      else fromFirst.push({ from: i, select: undefined, end: select });
+    }
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
     if (t.text === "INTERVAL" && next) {
       // The grammar reads INTERVAL n DAY and INTERVAL (x) DAY for six units, singular: DuckDB's
@@ -1033,28 +1062,77 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (t.text !== "UNION" && (all || distinct)) blank(next, "");
     }
   }
+  const operands = parenthesizedOperands(tokens);
+  operands.forEach(({ open, close }, n) => insertions.push({ at: tokens[open].offset, text: "SELECT * FROM " }, { at: tokens[close].end, text: ` AS ${OPERAND_ALIAS}${n}` }));
+  /**
+   * Rewrites the adjacent spans `parts` (in the query's order) in the order `order` gives, once
+   * every rule above has written over its own span: text to insert moves with the span it is in
+   * (text inserted after a token, with the token), and where each character came from is kept
+   * for originalOffset.
+   */
+  const moves: { start: number; parts: (readonly [number, number])[] }[] = [];
+  const reorder = (parts: readonly (readonly [number, number])[], order: readonly number[]) => {
+    const start = parts[0][0];
+    const end = parts[parts.length - 1][1];
+    const before = chars.slice(start, end);
+    const placed = order.map((k) => parts[k]);
+    placed.flatMap(([from, to]) => before.slice(from - start, to - start)).forEach((c, k) => (chars[start + k] = c));
+    const afterToken = (offset: number) => offset > start && !/\s/.test(before[offset - 1 - start]);
+    const ownerOf = (offset: number) =>
+      parts.find(([from, to]) => offset > from && offset <= to && afterToken(offset)) ?? parts.find(([from, to]) => offset >= from && offset < to);
+    const newStartOf = new Map(placed.map((part, k) => [part, start + placed.slice(0, k).reduce((n, [from, to]) => n + to - from, 0)]));
+    for (const insertion of insertions) {
+      const owner = insertion.at >= start && insertion.at <= end ? ownerOf(insertion.at) : undefined;
+      if (owner) insertion.at = newStartOf.get(owner)! + insertion.at - owner[0];
+    }
+    moves.push({ start, parts: placed });
+  };
+  // Spans that move, the innermost first (a query nested in a span moves with it after its own moved).
+  const reorders: { start: number; apply: () => void }[] = [];
   // The grammar drops an ORDER BY, LIMIT or OFFSET written after a WINDOW clause (where SQL puts
   // them), and refuses a QUALIFY there (read as HAVING), but reads them all before it: the two
-  // are swapped, text and all, once every rule above has written over its own span.
+  // are swapped, text and all.
   for (const { first, last } of windowClauses) {
     const tail = last + 1;
     if (!(tokens[tail]?.kind === "word" && ["QUALIFY", "ORDER", "LIMIT", "OFFSET", "FETCH"].includes(tokens[tail].text))) continue;
     const end = clauseEnd(tokens, tail, SET_OPERATION_WORDS);
     const [start, windowEnd, tailStart, tailEnd] = [tokens[first].offset, tokens[last].end, tokens[tail].offset, tokens[end - 1].end];
-    const swapped = [...chars.slice(tailStart, tailEnd), ...chars.slice(windowEnd, tailStart), ...chars.slice(start, windowEnd)];
-    swapped.forEach((c, k) => (chars[start + k] = c));
-    // Text to insert before a character that moved goes where it went (an operator's stand-in in either part).
-    const movedTo = (offset: number) =>
-      offset >= tailStart ? start + offset - tailStart : offset >= windowEnd ? start + tailEnd - tailStart + offset - windowEnd : start + tailEnd - windowEnd + offset - start;
-    for (const insertion of insertions) if (insertion.at >= start && insertion.at < tailEnd) insertion.at = movedTo(insertion.at);
+    reorders.push({ start, apply: () => reorder([[start, windowEnd], [windowEnd, tailStart], [tailStart, tailEnd]], [2, 1, 0]) });
   }
+  // The grammar reads no FROM-first query: its select list goes before its FROM clause, or
+  // `SELECT *` where it has none.
+  for (const { from, select, end } of fromFirst) {
+    const fromStart = tokens[from].offset;
+    if (select === undefined) {
+      if (end === from + 1) throw new UserError("FROM needs a table", tokenPosition(tokens[from]));
+      reorders.push({ start: fromStart, apply: () => insertions.push({ at: fromStart, text: "SELECT * " }) });
+      continue;
+    }
+    if (end === select + 1) throw new UserError("SELECT needs a list of what to select", tokenPosition(tokens[select]));
+    const [fromEnd, selectStart, listEnd] = [tokens[select - 1].end, tokens[select].offset, tokens[end - 1].end];
+    reorders.push({ start: fromStart, apply: () => reorder([[fromStart, fromEnd], [fromEnd, selectStart], [selectStart, listEnd]], [2, 1, 0]) });
+  }
+  for (const { apply } of reorders.sort((a, b) => b.start - a.start)) apply();
   // A QUALIFY read as HAVING makes the binder read every HAVING as a QUALIFY: none may stand alone.
   const lone = qualify ? tokens.findIndex((x, k) => x.kind === "word" && x.text === "HAVING" && !havingsWithQualify.has(k)) : -1;
   if (lone >= 0) throw new UnsupportedError("HAVING in a statement where another SELECT has QUALIFY without HAVING", tokenPosition(tokens[lone]));
-  const operands = parenthesizedOperands(tokens);
-  operands.forEach(({ open, close }, n) => insertions.push({ at: tokens[open].offset, text: "SELECT * FROM " }, { at: tokens[close].end, text: ` AS ${OPERAND_ALIAS}${n}` }));
-  const { text, originalOffset } = withInsertions(chars.join(""), insertions);
-  return { text, originalOffset, moved: insertions.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
+  const inserted = withInsertions(chars.join(""), insertions);
+  // Back through the insertions, then through the reordered spans (the last reordered first).
+  const originalOffset = (offset: number): number => {
+    let at = inserted.originalOffset(offset);
+    for (let m = moves.length - 1; m >= 0; m--) {
+      let from = moves[m].start;
+      for (const [start, end] of moves[m].parts) {
+        if (at >= from && at < from + end - start) {
+          at = start + at - from;
+          break;
+        }
+        from += end - start;
+      }
+    }
+    return at;
+  };
+  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1072,6 +1150,13 @@ interface ParenthesizedOperand {
 const OPERAND_ALIAS = "__trustql_operand_";
 
 const SET_OPERATION_WORDS = new Set(["UNION", "INTERSECT", "EXCEPT"]);
+
+/** Words after which a parenthesis holds a query (besides those before an operand). */
+const SUBQUERY_AFTER_WORDS = new Set(["IN", "EXISTS", "AS", "FROM", "JOIN", "ANY", "ALL", "SOME", "LATERAL", "MATERIALIZED"]);
+/** Words that begin the clauses after a select list. */
+const CLAUSES_AFTER_SELECT_LIST = new Set(["FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH", "UNION", "INTERSECT", "EXCEPT"]);
+/** Where a FROM-first query's FROM clause ends: at its SELECT, or at the clause after it. */
+const FROM_FIRST_STOPS = new Set([...CLAUSES_AFTER_SELECT_LIST, "SELECT"].filter((word) => word !== "FROM"));
 
 /** The set operations' operands written in parentheses, outermost first. */
 function parenthesizedOperands(tokens: readonly Token[]): ParenthesizedOperand[] {
