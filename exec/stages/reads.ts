@@ -4,7 +4,7 @@ import type { Plan, ReadRel } from "../../proto/index.ts";
 import { chunkMayMatch } from "../chunks/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { FunctionDeclarations } from "../substrait/extensions.ts";
-import { eachObject } from "../substrait/walk.ts";
+import { eachObject } from "../../proto/walk.ts";
 
 /** Every ReadRel of a named table in `plan`, by the table's dotted name. */
 export function namedReads(plan: Plan): Map<string, ReadRel[]> {

@@ -1,7 +1,7 @@
 // When an engine that keeps a plan's join order (EngineOptions.planJoinOrder) lets DuckDB order
 // a plan's joins after all.
 import { JoinRel_JoinType, type Plan } from "../../proto/index.ts";
-import { eachObject } from "./walk.ts";
+import { eachObject } from "../../proto/walk.ts";
 
 /** Inner joins past which a plan keeps its own order: with two, three relations, there is little to get wrong. */
 const MAX_INNER_JOINS_DUCKDB_ORDERS = 2;

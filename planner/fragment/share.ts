@@ -4,6 +4,7 @@
 // scans lineitem for the Saudi suppliers' late lineitems once, not twice, and Q15's revenue per
 // supplier is aggregated once for the join and for the maximum.
 import { Plan, Type } from "../../proto/index.ts";
+import { eachObject } from "../../proto/walk.ts";
 import { exchangeTable, readersOf, saltMergeTable, type Stage, type StagedQuery } from "./stages.ts";
 
 const STAGE_TABLE = /^__stage(\d+)_(output|salted)$/;
@@ -61,18 +62,13 @@ function withIds(stage: Stage, id: number, renumbered: ReadonlyMap<number, numbe
 /** A copy of `plan` reading every stage's table under the stage's new id. */
 function renameStageTables(plan: Plan, newId: (old: number) => number): Plan {
   const copy = Plan.decode(Plan.encode(plan).finish());
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== "object" || value instanceof Uint8Array) return;
-    if (Array.isArray(value)) return value.forEach(visit);
-    const names = (value as { namedTable?: { names: string[] } }).namedTable?.names;
+  eachObject(copy.relations, (node) => {
+    const names = (node as { namedTable?: { names: string[] } }).namedTable?.names;
     const match = names?.length === 1 ? STAGE_TABLE.exec(names[0]) : null;
-    if (match) {
-      const id = newId(Number(match[1]));
-      names![0] = match[2] === "output" ? exchangeTable(id) : saltMergeTable(id);
-    }
-    for (const child of Object.values(value)) visit(child);
-  };
-  visit(copy.relations);
+    if (!match) return;
+    const id = newId(Number(match[1]));
+    names![0] = match[2] === "output" ? exchangeTable(id) : saltMergeTable(id);
+  });
   return copy;
 }
 
