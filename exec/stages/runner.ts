@@ -463,6 +463,8 @@ class StagedRunner {
   #verifyState: number;
   /** `worker:chunk` for each chunk a worker said it lacks (it still runs other tasks and receives rows). */
   readonly #declined = new Set<string>();
+  /** Each table's chunks by hash, made when first asked for. */
+  readonly #chunksByHash = new Map<string, Map<string, PlacedChunk>>();
   /** Per worker: tasks running, and tasks waiting for a slot. */
   readonly #slots: { running: number; waiting: (() => void)[] }[];
   /**
@@ -1004,7 +1006,9 @@ class StagedRunner {
    * those it was placed on if any is, else those that should have a copy by now.
    */
   #holdersOf(table: string, hash: string): number[] {
-    const chunk = this.#run.tables.get(table)?.chunks.find((c) => c.hash === hash);
+    let byHash = this.#chunksByHash.get(table);
+    if (!byHash) this.#chunksByHash.set(table, (byHash = new Map((this.#run.tables.get(table)?.chunks ?? []).map((c) => [c.hash, c]))));
+    const chunk = byHash.get(hash);
     const usable = (h: number) => this.#live.includes(h) && !this.#declined.has(`${h}:${hash}`);
     const all = chunk?.holders ?? [];
     const placed = all.slice(0, chunk?.placedOn ?? all.length).filter(usable);
