@@ -7,6 +7,8 @@ import { bindQuery, ColumnIds } from "./bind/binder.ts";
 import { optimize } from "./optimize/index.ts";
 import { emitPlan } from "./substrait/emit.ts";
 import { explainPlan } from "./explain.ts";
+import { describedQuery, descriptionSql } from "./describe.ts";
+import { outputColumns } from "./plan-utils.ts";
 
 export type { Catalog, CatalogTable } from "./catalog.ts";
 export { MemoryCatalog } from "./catalog.ts";
@@ -33,6 +35,11 @@ export interface PlannedQuery {
 }
 
 export function planSql(sql: string, catalog: Catalog, options: PlanOptions = {}): PlannedQuery {
+  const described = describedQuery(sql);
+  if (described !== undefined) {
+    const bound = bindQuery(parseSql(described), catalog, new ColumnIds(), options.now);
+    return planSql(descriptionSql(bound.names, bound.plan, outputColumns(bound.plan).map((c) => c.type)), catalog, options);
+  }
   const parsed = parseSql(sql);
   const ids = new ColumnIds();
   const bound = bindQuery(parsed, catalog, ids, options.now);

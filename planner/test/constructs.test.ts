@@ -279,6 +279,20 @@ describe("constructs", () => {
     expect(declaredFunctions(p.plan)).toContain("equal:any_any");
   });
 
+  it("DESCRIBE lists a table's or a query's columns as rows: a NOT NULL column selected as it is says NO, a value computed from it YES", () => {
+    const catalog = new MemoryCatalog([
+      { names: ["d", "t"], schema: namedStructFromColumns([{ name: "k", type: "BIGINT", nullable: false }, { name: "note", type: "VARCHAR" }]) },
+    ]);
+    const rows = (sql: string) => {
+      const p = planSql(sql, catalog);
+      expect(p.names).toEqual(["column_name", "column_type", "null", "key", "default", "extra"]);
+      return valuesOf(p.plan, "literal").flatMap((l) => (typeof (l as { string?: string }).string === "string" ? [(l as { string: string }).string] : []));
+    };
+    expect(rows("DESCRIBE d.t")).toEqual(["k", "BIGINT", "NO", "note", "VARCHAR", "YES"]);
+    expect(rows("describe select k + 1 as k1, k from d.t")).toEqual(["k1", "BIGINT", "YES", "k", "BIGINT", "NO"]);
+    expect(() => planSql("DESCRIBE\n  d.nosuch", catalog)).toThrow(/unknown table d\.nosuch at 2:5/);
+  });
+
   it("current_date and now() are the planning time, fixed in the plan", () => {
     const now = new Date("2026-12-05T23:59:30.123Z");
     const p = planSql("select current_date, now(), today() from nation", tpchCatalog, { now });

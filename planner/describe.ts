@@ -1,0 +1,54 @@
+// DESCRIBE table and DESCRIBE query: the columns they give, as DuckDB lists them — name, type,
+// whether it may be NULL, and DuckDB's key, default and extra (NULL here) — planned as the
+// constant rows of a VALUES, so the query runs like any other and every node reads the same.
+import { tokenize } from "./parse/lexer.ts";
+import type { ColumnId, LogicalPlan } from "./logical.ts";
+import { children } from "./plan-utils.ts";
+import { typeName, type SqlType } from "./types.ts";
+
+/** Words after DESCRIBE that begin a query; anything else is a table's name. */
+const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE"]);
+
+/**
+ * The query a DESCRIBE describes, written over the same offsets (so errors name the DESCRIBE as
+ * written): `DESCRIBE t` is `    FROM t` (DuckDB's FROM-first: every column of t), `DESCRIBE
+ * SELECT …` the SELECT. Undefined when `sql` is no DESCRIBE.
+ */
+export function describedQuery(sql: string): string | undefined {
+  const [first, second] = tokenize(sql);
+  if (first?.kind !== "word" || first.text !== "DESCRIBE" || !second) return undefined;
+  const opensQuery = (second.kind === "word" && QUERY_STARTS.has(second.text)) || (second.kind === "symbol" && second.text === "(");
+  const replacement = opensQuery ? "" : "FROM";
+  return sql.slice(0, first.offset) + replacement.padStart(first.end - first.offset, " ") + sql.slice(first.end);
+}
+
+/** The VALUES query of a DESCRIBE's rows, for the columns `names` of the described `plan`. */
+export function descriptionSql(names: readonly string[], plan: LogicalPlan, types: readonly SqlType[]): string {
+  const text = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  const notNull = nonNullReferences(plan, names.length);
+  const rows = names.map((name, i) => {
+    const nullable = notNull[i] ? "'NO'" : "'YES'";
+    // The first row types the empty columns VARCHAR, as DuckDB's are.
+    const empty = i === 0 ? "CAST(NULL AS VARCHAR)" : "NULL";
+    return `(${text(name)}, ${text(typeName(types[i]))}, ${nullable}, ${empty}, ${empty}, ${empty})`;
+  });
+  if (rows.length === 0) return `SELECT * FROM (VALUES (CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR))) AS d(column_name, column_type, "null", "key", "default", extra) WHERE false`;
+  return `SELECT * FROM (VALUES ${rows.join(", ")}) AS d(column_name, column_type, "null", "key", "default", extra)`;
+}
+
+/**
+ * Which outputs DuckDB reports NOT NULL: a column of a table declared so, selected as it is (not
+ * from the side an outer join may leave empty); anything computed, a count too, it says may be.
+ */
+function nonNullReferences(plan: LogicalPlan, width: number): boolean[] {
+  const tableColumns = new Set<ColumnId>();
+  const visit = (node: LogicalPlan): void => {
+    if (node.kind === "scan") for (const c of node.columns) tableColumns.add(c.id);
+    children(node).forEach(visit);
+  };
+  visit(plan);
+  let root = plan;
+  while (root.kind === "sort" || root.kind === "limit") root = root.input;
+  if (root.kind !== "project") return Array.from({ length: width }, () => false);
+  return root.outputs.map(({ expr }) => expr.kind === "column" && !expr.type.nullable && tableColumns.has(expr.id));
+}
