@@ -12,7 +12,7 @@ import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
 import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { duckdbOrdersJoins } from "./substrait/join-order.ts";
-import { quoteString } from "./substrait/literals.ts";
+import { quoteIdentifier, quoteString } from "./substrait/literals.ts";
 import { keyRangesCondition, type FileNarrowing } from "./key-ranges.ts";
 import { columnTypeFromDuckdb, duckdbTypeFromSubstrait } from "./types.ts";
 
@@ -219,7 +219,7 @@ export class LocalEngine {
     const rows = batches.reduce((n, b) => n + b.numRows, 0);
     if (columns.length > 0 && rows === 0) {
       // No rows (a task's share of an exchange is often empty): an empty relation of these columns.
-      const select = columns.map((c, i) => `CAST(NULL AS ${sqlTypes[i]}) AS "${c.name.replaceAll('"', '""')}"`);
+      const select = columns.map((c, i) => `CAST(NULL AS ${sqlTypes[i]}) AS ${quoteIdentifier(c.name)}`);
       this.#tables.add({ names, files: [], from: `(SELECT ${select.join(", ")} WHERE false)`, columns, rowCount: 0 });
       return 0;
     }
@@ -229,7 +229,7 @@ export class LocalEngine {
     const sourceTypes = sqlTypes.map((t, i) => (asText[i] ? "VARCHAR" : t));
     let from = this.#addSource({ names: columns.map((c) => c.name), types: await this.#duckdbTypes(sourceTypes), batches, rows });
     if (asText.some(Boolean)) {
-      const quoted = columns.map((c) => `"${c.name.replaceAll('"', '""')}"`);
+      const quoted = columns.map((c) => quoteIdentifier(c.name));
       from = `(SELECT ${quoted.map((q, i) => (asText[i] ? `CAST(${q} AS INTERVAL) AS ${q}` : q)).join(", ")} FROM ${from})`;
     }
     this.#tables.add({ names, files: [], from, columns, rowCount: rows });

@@ -3,6 +3,7 @@
 // reads its files through.
 import { formatDateDays } from "../common/temporal.ts";
 import type { Type } from "../proto/index.ts";
+import { quoteIdentifier } from "./substrait/literals.ts";
 
 /** Rows of a table a task reads: those whose `column` lies in one of `ranges` (decimal text of the keys, for the wire). */
 export interface KeyRanges {
@@ -22,7 +23,7 @@ export interface FileNarrowing {
 
 /** A SQL condition on a row (of column type `type`) that holds where its key lies in `within`'s ranges. */
 export function keyRangesCondition(within: KeyRanges, type: Type): string {
-  const column = `"${within.column.replaceAll('"', '""')}"`;
+  const column = quoteIdentifier(within.column);
   // Dates as DATE literals, which name years 1 to 9999: a range reaching past them reads every row (it is a narrowing only).
   const inYears = (text: string) => BigInt(text) >= FIRST_DAY && BigInt(text) <= LAST_DAY;
   if (type.date && !within.ranges.every(([min, max]) => inYears(min) && inYears(max))) return "true";

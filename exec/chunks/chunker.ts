@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { UserError, invariant } from "../../common/errors.ts";
-import { quoteString } from "../substrait/literals.ts";
+import { quoteIdentifier, quoteString } from "../substrait/literals.ts";
 
 export const DEFAULT_CHUNK_ROWS = 122_880;
 export const MIN_CHUNK_ROWS = 1_024;
@@ -33,14 +33,10 @@ export interface CutOptions {
   onChunk?: (chunk: Chunk, index: number, total: number) => void;
 }
 
-function identifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 async function columnStats(connection: DuckDBConnection, file: string): Promise<Record<string, ColumnStats>> {
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
   const names = described.getRows().map((r) => String(r[0]));
-  const selects = names.flatMap((n) => [`min(${identifier(n)})::VARCHAR`, `max(${identifier(n)})::VARCHAR`, `(count(*) - count(${identifier(n)}))::BIGINT`]);
+  const selects = names.flatMap((n) => [`min(${quoteIdentifier(n)})::VARCHAR`, `max(${quoteIdentifier(n)})::VARCHAR`, `(count(*) - count(${quoteIdentifier(n)}))::BIGINT`]);
   const row = (await connection.runAndReadAll(`SELECT ${selects.join(", ")} FROM read_parquet(${quoteString(file)})`)).getRows()[0];
   const stats: Record<string, ColumnStats> = {};
   names.forEach((name, i) => {
@@ -67,8 +63,8 @@ async function clusteringColumn(connection: DuckDBConnection, source: string): P
     .filter((r) => KEY_TYPES.has(String(r[1])) && r[0] !== "file_row_number")
     .map((r) => String(r[0]));
   if (keys.length === 0) return undefined;
-  const previous = (i: number) => `lag(${identifier(keys[i])}) OVER (ORDER BY file_row_number) AS p${i}`;
-  const inOrder = (await connection.runAndReadAll(`SELECT ${keys.map((k, i) => `bool_and(${identifier(k)} >= p${i})`).join(", ")} FROM (SELECT ${keys.map(identifier).join(", ")}, ${keys.map((_, i) => previous(i)).join(", ")} FROM ${source})`)).getRows()[0];
+  const previous = (i: number) => `lag(${quoteIdentifier(keys[i])}) OVER (ORDER BY file_row_number) AS p${i}`;
+  const inOrder = (await connection.runAndReadAll(`SELECT ${keys.map((k, i) => `bool_and(${quoteIdentifier(k)} >= p${i})`).join(", ")} FROM (SELECT ${keys.map(quoteIdentifier).join(", ")}, ${keys.map((_, i) => previous(i)).join(", ")} FROM ${source})`)).getRows()[0];
   return keys.find((_, i) => inOrder[i] === true);
 }
 
@@ -82,7 +78,7 @@ async function chunkStarts(connection: DuckDBConnection, source: string, total: 
   const count = Math.max(1, Math.ceil(total / targetRows));
   const nominal = Array.from({ length: count }, (_, i) => i * targetRows);
   if (!column || count === 1) return nominal;
-  const key = identifier(column);
+  const key = quoteIdentifier(column);
   const found = await connection.runAndReadAll(
     `WITH runs AS (SELECT file_row_number AS r FROM (SELECT file_row_number, ${key} IS DISTINCT FROM lag(${key}) OVER (ORDER BY file_row_number) AS starts FROM ${source}) WHERE starts),
           cuts AS (SELECT i * ${targetRows} AS c FROM range(1, ${count}) t(i))

@@ -10,6 +10,11 @@ export function quoteString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** A name in DuckDB's SQL, whatever it holds: a plan's names (a foreign producer's too) never end the quotes. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
 /** A little-endian two's-complement 16-byte decimal literal as its unscaled integer. */
 export function decimalLiteralValue(bytes: Uint8Array): bigint {
   if (bytes.length !== 16) throw new UserError(`decimal literal must have 16 bytes, has ${bytes.length}`);

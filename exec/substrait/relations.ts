@@ -26,7 +26,7 @@ import { duckdbTypeFromSubstrait } from "../types.ts";
 import { castTo, ExpressionWriter, kindOf, required, valueArguments, type RelSql, type Scope } from "./expressions.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
 import { aggregateName, optionMap } from "./functions.ts";
-import { literalSql } from "./literals.ts";
+import { literalSql, quoteIdentifier } from "./literals.ts";
 import type { TableResolver, TableSource } from "./tables.ts";
 
 /** Deeper plans than this are refused rather than risking the stack. */
@@ -237,7 +237,7 @@ export class RelationWriter {
       const column = source.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
       if (!column) throw new UserError(`column ${name} not found in ${source.from}: it has ${source.columns.map((c) => c.name).join(", ")}`);
       const reconciled = reconcile(column.type, declaredTypes[i], name);
-      refs.push(reconciled === column.type ? `${a}."${column.name}"` : castTo(`${a}."${column.name}"`, reconciled));
+      refs.push(reconciled === column.type ? `${a}.${quoteIdentifier(column.name)}` : castTo(`${a}.${quoteIdentifier(column.name)}`, reconciled));
       types.push(reconciled);
     });
     const scope = { refs, types };
@@ -399,7 +399,7 @@ export class RelationWriter {
     const stepSql = `SELECT ${selectList(step.types.map((t, i) => (t && anchor.types[i] && duckdbTypeFromSubstrait(t) === duckdbTypeFromSubstrait(anchor.types[i]!) ? `${s}.c${i}` : castTo(`${s}.c${i}`, anchor.types[i]))))} FROM (${step.sql}) ${s}`;
     const columns = anchor.types.map((_, i) => `c${i}`).join(", ");
     const a = this.#alias();
-    return { sql: `SELECT * FROM (WITH RECURSIVE "${name}"(${columns}) AS ((${anchor.sql}) UNION${all ? " ALL" : ""} (${stepSql})) SELECT * FROM "${name}") ${a}`, types: anchor.types };
+    return { sql: `SELECT * FROM (WITH RECURSIVE ${quoteIdentifier(name)}(${columns}) AS ((${anchor.sql}) UNION${all ? " ALL" : ""} (${stepSql})) SELECT * FROM ${quoteIdentifier(name)}) ${a}`, types: anchor.types };
   }
 
   #workingTable(rel: ExtensionLeafRel): RelSql {
@@ -408,7 +408,7 @@ export class RelationWriter {
     if (!types) throw new UserError(`working table ${JSON.stringify(name.slice(0, 80))} is read outside the step of its recursion`);
     const width = schema?.struct?.types.length ?? 0;
     if (width !== types.length) throw new UserError(`working table ${name} has ${types.length} columns, not ${width}`);
-    return { sql: `SELECT * FROM "${name}"`, types };
+    return { sql: `SELECT * FROM ${quoteIdentifier(name)}`, types };
   }
 
   #set(rel: Rel, outer: readonly Scope[]): RelSql {

@@ -517,7 +517,7 @@ const LITERAL_BACKSLASH = "\uE000";
  * restoreStrings): a $$…$$ string, an E'…' string with escapes, or a number of more than 15 digits.
  */
 interface StandIn {
-  kind: "string" | "number";
+  kind: "string" | "number" | "identifier";
   value: string;
 }
 const STAND_IN_BASE = 0xe100;
@@ -578,7 +578,7 @@ function restoreStrings(node: AstNode, standIns: readonly StandIn[]): void {
     const value = node[key];
     if (typeof value !== "string") restoreStrings(value, standIns);
     else if (value.includes(LITERAL_BACKSLASH)) node[key] = value.replaceAll(LITERAL_BACKSLASH, "\\");
-    else if (standInOf(value, standIns)?.kind === "string") node[key] = standInOf(value, standIns)!.value;
+    else if (standInOf(value, standIns) && standInOf(value, standIns)!.kind !== "number") node[key] = standInOf(value, standIns)!.value;
   }
 }
 
@@ -586,14 +586,23 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const chars = sql.split("");
   let backslashes = false;
   const standIns: StandIn[] = [];
-  /** Writes a plain string of stand-ins over [start, end) (line breaks kept, so later lines keep their numbers), for `value` to be put back after parsing. */
+  /**
+   * Writes a plain string (or quoted identifier) of stand-ins over [start, end) (line breaks
+   * kept, so later lines keep their numbers), for `value` to be put back after parsing.
+   */
   const standIn = (start: number, end: number, value: StandIn, at: Token) => {
-    if (standIns.length >= MAX_STAND_INS) throw new UnsupportedError(`more than ${MAX_STAND_INS} long numbers, $$…$$ strings and E'…' strings with escapes in one query`, tokenPosition(at));
+    if (standIns.length >= MAX_STAND_INS) throw new UnsupportedError(`more than ${MAX_STAND_INS} long numbers, $$…$$ strings, E'…' strings with escapes and "…" names with quotes in one query`, tokenPosition(at));
     for (let k = start; k < end; k++) chars[k] = sql[k] === "\n" ? "\n" : STAND_IN_FILL;
-    [chars[start], chars[start + 1], chars[end - 1]] = ["'", String.fromCharCode(STAND_IN_BASE + standIns.length), "'"];
+    const quote = value.kind === "identifier" ? '"' : "'";
+    [chars[start], chars[start + 1], chars[end - 1]] = [quote, String.fromCharCode(STAND_IN_BASE + standIns.length), quote];
     standIns.push(value);
   };
   for (const t of tokens) {
+    // A quoted name with a quote in it ("a ""b"""): the grammar ends the name at the first of them.
+    if (t.kind === "quoted" && t.text.includes('"')) {
+      standIn(t.offset, t.end, { kind: "identifier", value: t.text }, t);
+      continue;
+    }
     // A number of more digits than a double holds exactly: the grammar reads a long decimal, or a
     // long integer after a minus, as a double, changing its digits.
     if (t.kind === "number" && /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15) {
