@@ -603,9 +603,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       standIn(t.offset, t.end, { kind: "identifier", value: t.text }, t);
       continue;
     }
-    // A number of more digits than a double holds exactly: the grammar reads a long decimal, or a
-    // long integer after a minus, as a double, changing its digits.
-    if (t.kind === "number" && /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15) {
+    // A number of more digits than a double holds exactly (the grammar reads a long decimal, or a
+    // long integer after a minus, as a double, changing its digits), or one with its digits
+    // grouped by underscores (1_000, which the grammar reads as 1 and an alias _000), goes as a stand-in.
+    const long = /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15;
+    if (t.kind === "number" && (long || t.end - t.offset !== t.text.length)) {
       standIn(t.offset, t.end, { kind: "number", value: t.text }, t);
       continue;
     }

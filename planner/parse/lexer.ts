@@ -116,8 +116,9 @@ export function tokenize(sql: string): Token[] {
       continue;
     }
     if (/[0-9]/.test(ch) || (ch === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
-      const m = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/.exec(sql.slice(i, i + 400))!;
-      push("number", m[0], i, i + m[0].length, startLine, startCol);
+      // Digits may be grouped by single underscores, as DuckDB reads them (1_000_000); the text is the number without them.
+      const m = /^(?:[0-9]+(?:_[0-9]+)*\.?(?:[0-9]+(?:_[0-9]+)*)?|\.[0-9]+(?:_[0-9]+)*)(?:[eE][+-]?[0-9]+(?:_[0-9]+)*)?/.exec(sql.slice(i, i + 400))!;
+      push("number", m[0].replaceAll("_", ""), i, i + m[0].length, startLine, startCol);
       i += m[0].length;
       continue;
     }
