@@ -1579,12 +1579,17 @@ class Binder {
 
   cast(ast: AstNode, ctx: ExprContext): Expr {
     const position = this.here(ast);
-    const target = Array.isArray(ast.target) ? ast.target[0] : ast.target;
-    if (Array.isArray(ast.target) && ast.target.length > 1) throw new UnsupportedError("chained casts", position);
-    const to = castTargetType(target, position);
-    const input = this.expr(ast.expr, ctx);
-    if (castIsTry(ast)) return { kind: "cast", input, type: withNullable(to, true), try: true };
-    return castTo(input, to, position);
+    // The grammar reads a select item `… ::t op x` as the cast of all before `::`, with the rest
+    // apart (the pre-pass parenthesizes the forms that lead it there): never drop the rest.
+    if (ast.tail) throw new UnsupportedError("an operator after this cast (put the value before :: in parentheses)", position);
+    // x::a::b casts to a, then to b.
+    const targets: AstNode[] = Array.isArray(ast.target) ? ast.target : [ast.target];
+    let value = this.expr(ast.expr, ctx);
+    for (const [k, target] of targets.entries()) {
+      const to = castTargetType(target, position);
+      value = k === 0 && castIsTry(ast) ? { kind: "cast", input: value, type: withNullable(to, true), try: true } : castTo(value, to, position);
+    }
+    return value;
   }
 
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {

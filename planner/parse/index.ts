@@ -777,6 +777,16 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE and * REPLACE)`, tokenPosition(t));
     if (t.kind === "symbol" && (t.text === "?" || t.text === "#" || t.text === "@")) throw new UnsupportedError(`the operator ${t.text}`, tokenPosition(t));
     if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
+    if (t.kind === "symbol" && t.text === "::" && tokens[i - 1]?.text === ")") {
+      // The grammar casts all the select item before `CAST(x AS t)::u` or `(SELECT …)::u` (1 +
+      // CAST(a AS INT)::BIGINT * 2 as CAST(1 + a …) * 2), and drops an operator after it: the
+      // call or subquery goes in parentheses of its own, which it reads right.
+      const open = openingOf(i - 1);
+      const call = tokens[open - 1];
+      const subquery = tokens[open + 1]?.kind === "word" && (tokens[open + 1].text === "SELECT" || tokens[open + 1].text === "WITH");
+      const cast = call?.kind === "word" && (call.text === "CAST" || call.text === "TRY_CAST");
+      if (cast || subquery) insertions.push({ at: cast ? call.offset : tokens[open].offset, text: "(" }, { at: tokens[i - 1].end, text: ")" });
+    }
     const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
     if (standIn !== undefined) {
       // The grammar lacks the operator: it reads one of JSON's, which regroupOperators turns back.
