@@ -1025,6 +1025,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens[select]?.text === "SELECT") fromFirst.push({ from: i, select, end: clauseEnd(tokens, select, CLAUSES_AFTER_SELECT_LIST) });
       else fromFirst.push({ from: i, select: undefined, end: select });
     }
+    // SELECT ALL is SELECT (the default the grammar lacks a word for).
+    if (t.text === "ALL" && tokens[i - 1]?.kind === "word" && tokens[i - 1].text === "SELECT") blank(t, "");
+    // DuckDB's agg(x) FILTER (cond): the grammar takes FILTER (WHERE cond) only.
+    if (t.text === "FILTER" && tokens[i - 1]?.text === ")" && next?.text === "(" && !(tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "WHERE")) {
+      insertions.push({ at: tokens[i + 2].offset, text: "WHERE " });
+    }
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
     if (t.text === "INTERVAL" && next) {
       // The grammar reads INTERVAL n DAY and INTERVAL (x) DAY for six units, singular: DuckDB's
