@@ -508,6 +508,18 @@ class Binder {
         for (const i of visible) selected.push({ expr: replacements.get(i.name.toLowerCase()) ?? this.#usable(i.column, this.here(e)), name: i.name, position: this.here(e) });
         continue;
       }
+      const columnsPattern = columnsCallPattern(e, this.here(e) ?? position);
+      if (columnsPattern !== undefined) {
+        // COLUMNS('regex') or COLUMNS(*): the item once per column it matches (DuckDB's partial,
+        // case-sensitive match), named as that column unless the item has its own name.
+        const matched = items.filter((i) => !i.merged && (columnsPattern === "*" || columnsPattern.test(i.name)));
+        if (matched.length === 0) throw new UserError(`COLUMNS(${columnsPattern === "*" ? "*" : `'${columnsPattern.source}'`}) matches no column`, this.here(e) ?? position);
+        for (const i of matched) {
+          const reference = { type: "column_ref", table: i.qualifier ?? null, column: { expr: { type: "default", value: i.name } } };
+          selected.push({ expr: this.expr(withColumnsCalls(e, reference), selectContext), name: item.as ? String(item.as) : i.name, position: this.here(e) });
+        }
+        continue;
+      }
       const bound = this.expr(e, selectContext);
       const columnName = bound.kind === "column" && e?.type === "column_ref" ? items.find((i) => i.column.id === bound.id)?.name : undefined;
       selected.push({ expr: bound, name: item.as ? String(item.as) : (columnName ?? displayName(e, bound)), position: this.here(e) });
@@ -1468,6 +1480,8 @@ class Binder {
         const [needle, haystack] = operands.map((a) => this.expr(a, ctx));
         return bindLibraryFunction("strpos", [haystack, needle], position)!;
       }
+      case "columns":
+        throw new UnsupportedError("COLUMNS(…) outside the select list", position);
       case INTERVAL_CALL: {
         // INTERVAL (n) WEEK, written so by the pre-pass: the grammar reads few units.
         const unit = rawArgs[1];
@@ -1691,6 +1705,56 @@ function sortKey(expr: Expr, item: AstNode): SortKey {
   // DuckDB's default is NULLS LAST in both directions.
   const nullsFirst = nulls.includes("first");
   return { expr, descending, nullsFirst };
+}
+
+/** Whether `node` is a call of COLUMNS. */
+function isColumnsCall(node: AstNode): boolean {
+  return node?.type === "function" && functionName(node) === "columns";
+}
+
+/** Calls `each` on every node of an expression, not within its subqueries. */
+function eachNode(node: AstNode, each: (node: AstNode) => void): void {
+  if (!node || typeof node !== "object") return;
+  if (Array.isArray(node)) return node.forEach((n) => eachNode(n, each));
+  if (node.type === "select" || node.ast) return;
+  each(node);
+  for (const value of Object.values(node)) eachNode(value, each);
+}
+
+/**
+ * What the COLUMNS calls of a select item match — a regular expression, or "*" for every column
+ * — or undefined when it has none. Its calls must all match alike, as in DuckDB.
+ */
+function columnsCallPattern(item: AstNode, position: SourcePosition | undefined): RegExp | "*" | undefined {
+  const patterns: string[] = [];
+  eachNode(item, (node) => {
+    if (!isColumnsCall(node)) return;
+    const args: AstNode[] = node.args?.value ?? [];
+    const [arg] = args;
+    const star = arg?.type === "column_ref" && (arg.column === "*" || arg.column?.expr?.value === "*") && !arg.table;
+    if (args.length !== 1 || (!star && arg?.type !== "single_quote_string")) throw new UserError("COLUMNS takes a regular expression (a string) or *", position);
+    patterns.push(star ? "*" : String(arg.value));
+  });
+  if (patterns.length === 0) return undefined;
+  if (patterns.some((p) => p !== patterns[0])) throw new UnsupportedError("COLUMNS(…) of different patterns in one expression", position);
+  if (patterns[0] === "*") return "*";
+  try {
+    return new RegExp(patterns[0]);
+  } catch (error) {
+    throw new UserError(`COLUMNS('${patterns[0]}'): ${(error as Error).message}`, position);
+  }
+}
+
+/** A copy of `node` with each COLUMNS call (not within a subquery) replaced by `reference`. */
+function withColumnsCalls(node: AstNode, reference: AstNode): AstNode {
+  if (!node || typeof node !== "object") return node;
+  if (Array.isArray(node)) return node.map((n) => withColumnsCalls(n, reference));
+  if (node.type === "select" || node.ast) return node;
+  if (isColumnsCall(node)) return { ...reference, loc: node.loc };
+  // Every key, the pre-pass's marks (symbols) too.
+  const copy: AstNode = {};
+  for (const key of Reflect.ownKeys(node)) copy[key] = withColumnsCalls(node[key], reference);
+  return copy;
 }
 
 /** starts_with, ends_with, contains: a test of one string by another. */
