@@ -112,6 +112,8 @@ export type AggregateFunctionName =
   | "arg_min"
   | "arg_max"
   | "string_agg"
+  | "first"
+  | "last"
   | "approx_count_distinct"
   | "corr"
   | "covar_pop"

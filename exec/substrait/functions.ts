@@ -283,6 +283,8 @@ const AGGREGATES: Record<string, string> = {
   approx_count_distinct: "approx_count_distinct",
   arg_min: "arg_min",
   arg_max: "arg_max",
+  first: "first",
+  last: "last",
   corr: "corr",
   covar_pop: "covar_pop",
   covar_samp: "covar_samp",

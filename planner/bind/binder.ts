@@ -164,7 +164,7 @@ const AGGREGATE_NAMES = new Set([
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
-  "percentile_cont", "percentile_disc", "count_if", "regr_count", ...STATISTICS_AGGREGATES,
+  "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
 ]);
 
 class Binder {
@@ -1609,7 +1609,7 @@ class Binder {
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
     const name = writtenName(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
-    if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
+    if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name) && !ROW_BY_ORDER_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
     if (!ctx.aggregates) throw new UserError(`aggregate functions are not allowed in ${ctx.clause}`, position);
@@ -1940,6 +1940,8 @@ const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax
 
 /** Aggregates whose result depends on the order of their rows: they take ORDER BY inside. */
 const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
+/** Aggregates of the first or last row by their ORDER BY: without one they would take any row. */
+const ROW_BY_ORDER_AGGREGATES = new Set(["first", "last"]);
 
 /** Whether argument `index` of aggregate `name` is a constant that shapes it (a quantile's fraction, a separator), not a value it reads. */
 function isAggregateParameter(name: string, index: number): boolean {
@@ -1976,6 +1978,13 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     return { kind: "aggregate", call, type: call.type };
   }
   checkArity(name, args.length, position, expected);
+  if (ROW_BY_ORDER_AGGREGATES.has(name)) {
+    // A row's value by the order (ties: any of them, as DuckDB's): one group's rows meet on one node.
+    if (order.length === 0) throw new UserError(`${name}(x) takes any row without ORDER BY: write ${name}(x ORDER BY …), or any_value(x)`, position);
+    if (distinct) throw new UnsupportedError(`${name}(DISTINCT …)`, position);
+    const call: AggregateCall = { fn: name as AggregateCall["fn"], args: [arg, ...order.map((k) => k.expr)], distinct: false, type: withNullable(arg.type, true), order: order.map((k) => ({ descending: k.descending, nullsFirst: k.nullsFirst })) };
+    return { kind: "aggregate", call, type: call.type };
+  }
   const agg = (fn: AggregateCall["fn"], t: SqlType, callArgs: readonly Expr[] = [arg]): Expr => ({ kind: "aggregate", call: { fn, args: callArgs, distinct, type: t }, type: t });
   const orderable = (e: Expr) => {
     if (e.type.kind === "binary" || isInterval(e.type)) throw new UnsupportedError(`${name} of ${typeName(e.type)}`, position);

@@ -1025,6 +1025,17 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens[select]?.text === "SELECT") fromFirst.push({ from: i, select, end: clauseEnd(tokens, select, CLAUSES_AFTER_SELECT_LIST) });
       else fromFirst.push({ from: i, select: undefined, end: select });
     }
+    if ((t.text === "FIRST" || t.text === "LAST") && next?.text === "(") {
+      // first(x ORDER BY y): the grammar takes ORDER BY inside a few aggregates only; the call
+      // reaches it as ARRAY_AGG, marked for the binder with its own name.
+      const close = closingOf(i + 1);
+      const ordered = tokens.slice(i + 2, close).some((x, k) => x.kind === "word" && x.text === "ORDER" && openingOf(i + 2 + k) === i + 1);
+      if (ordered) {
+        blank(t, "");
+        insertions.push({ at: t.offset, text: "ARRAY_AGG" });
+        renamed.set(t.offset, "ARRAY_AGG");
+      }
+    }
     // SELECT ALL is SELECT (the default the grammar lacks a word for).
     if (t.text === "ALL" && tokens[i - 1]?.kind === "word" && tokens[i - 1].text === "SELECT") blank(t, "");
     // DuckDB's agg(x) FILTER (cond): the grammar takes FILTER (WHERE cond) only.
