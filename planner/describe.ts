@@ -1,6 +1,7 @@
-// DESCRIBE table and DESCRIBE query: the columns they give, as DuckDB lists them — name, type,
-// whether it may be NULL, and DuckDB's key, default and extra (NULL here) — planned as the
-// constant rows of a VALUES, so the query runs like any other and every node reads the same.
+// DESCRIBE table and DESCRIBE query (SHOW table too): the columns they give, as DuckDB lists
+// them — name, type, whether it may be NULL, and DuckDB's key, default and extra (NULL here) —
+// and SHOW TABLES: each planned as the constant rows of a VALUES, so the query runs like any
+// other and every node reads the same.
 import { tokenize } from "./parse/lexer.ts";
 import type { ColumnId, LogicalPlan } from "./logical.ts";
 import { children } from "./plan-utils.ts";
@@ -15,11 +16,25 @@ const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE"]);
  * SELECT …` the SELECT. Undefined when `sql` is no DESCRIBE.
  */
 export function describedQuery(sql: string): string | undefined {
-  const [first, second] = tokenize(sql);
-  if (first?.kind !== "word" || first.text !== "DESCRIBE" || !second) return undefined;
+  const [first, second, third] = tokenize(sql);
+  const show = first?.kind === "word" && first.text === "SHOW" && !(second?.kind === "word" && second.text === "TABLES" && !third);
+  if (first?.kind !== "word" || (first.text !== "DESCRIBE" && !show) || !second) return undefined;
   const opensQuery = (second.kind === "word" && QUERY_STARTS.has(second.text)) || (second.kind === "symbol" && second.text === "(");
   const replacement = opensQuery ? "" : "FROM";
   return sql.slice(0, first.offset) + replacement.padStart(first.end - first.offset, " ") + sql.slice(first.end);
+}
+
+/** Whether `sql` is SHOW TABLES. */
+export function isShowTables(sql: string): boolean {
+  const tokens = tokenize(sql);
+  return tokens.length === 2 && tokens.every((t, i) => t.kind === "word" && t.text === ["SHOW", "TABLES"][i]);
+}
+
+/** The VALUES query of SHOW TABLES' rows: every table's full name (dataset.table), in order. */
+export function tablesSql(names: readonly string[]): string {
+  const rows = [...names].sort().map((name) => `('${name.replaceAll("'", "''")}')`);
+  if (rows.length === 0) return "SELECT * FROM (VALUES (CAST(NULL AS VARCHAR))) AS t(name) WHERE false";
+  return `SELECT * FROM (VALUES ${rows.join(", ")}) AS t(name)`;
 }
 
 /** The VALUES query of a DESCRIBE's rows, for the columns `names` of the described `plan`. */
@@ -37,8 +52,9 @@ export function descriptionSql(names: readonly string[], plan: LogicalPlan, type
 }
 
 /**
- * Which outputs DuckDB reports NOT NULL: a column of a table declared so, selected as it is (not
- * from the side an outer join may leave empty); anything computed, a count too, it says may be.
+ * Which outputs are NOT NULL as DuckDB reports them: a column of a table the catalog knows holds
+ * no NULL (declared so, or, for trustql's immutable chunks, none in their statistics), selected as
+ * it is and not from the side an outer join may leave empty; anything computed, a count too, may be.
  */
 function nonNullReferences(plan: LogicalPlan, width: number): boolean[] {
   const tableColumns = new Set<ColumnId>();

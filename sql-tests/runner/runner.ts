@@ -57,7 +57,7 @@ const STAGED_WORKERS = ["slt-node-a", "slt-node-b", "slt-node-c", "slt-node-d"];
 const STAGED_BROADCAST_ROWS = 4;
 
 function isQuery(sql: string): boolean {
-  return /^\s*(\(\s*)*(select|with|values|from|describe)\b/i.test(sql);
+  return /^\s*(\(\s*)*(select|with|values|from|describe|show)\b/i.test(sql);
 }
 
 function firstLine(error: unknown): string {
