@@ -245,6 +245,7 @@ const SCALAR: Record<string, Render> = {
   to_milliseconds: call("to_milliseconds"),
   to_microseconds: call("to_microseconds"),
   interval_of: ([x], c) => `INTERVAL (${x}) ${unitName(c)}`,
+  array_slice: call("array_slice"),
   interval_add: infix("+"),
   interval_subtract: infix("-"),
   interval_multiply: infix("*"),

@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, aggregateIsDistinct, argumentsGrouped, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1024,14 +1024,9 @@ class Binder {
     }
   }
 
-  /** `s[i]`: the i-th character of a string (from the end when negative; '' past either end), as DuckDB's array_extract reads a VARCHAR. */
   subscript(e: Expr, subscript: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     if (!subscript?.brackets || !subscript.index) throw new UnsupportedError("this kind of subscript", position);
-    if (e.type.kind !== "string") throw new UnsupportedError(`a subscript of ${typeName(e.type)} (trustql has no lists)`, position);
-    const index = this.expr(subscript.index, ctx);
-    if (!isInteger(index.type) && index.type.kind !== "null") throw new UserError(`a string's subscript must be an integer, not ${typeName(index.type)}`, position);
-    const at = castTo(index, type("i32"));
-    return call("substring", [e, at, literal(1, type("i32", false))], type("string", e.type.nullable || at.type.nullable));
+    return stringSubscript(e, this.expr(subscript.index, ctx), position);
   }
 
   exprAt(ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
@@ -1482,6 +1477,17 @@ class Binder {
       }
       case "columns":
         throw new UnsupportedError("COLUMNS(…) outside the select list", position);
+      case SUBSCRIPT_CALL: {
+        invariant(rawArgs.length === 2, "the pre-pass's subscript has an operand and an index");
+        const [operand, index] = args();
+        return stringSubscript(operand, index, position);
+      }
+      case SLICE_CALL: {
+        // A bound left out reached the grammar as NULL (see the pre-pass).
+        invariant(rawArgs.length === 3, "the pre-pass's slice has an operand and two bounds");
+        const bounds = rawArgs.slice(1).map((a) => (a?.type === "null" ? undefined : this.expr(a, ctx)));
+        return stringSlice(this.expr(rawArgs[0], ctx), bounds, position);
+      }
       case INTERVAL_CALL: {
         // INTERVAL (n) WEEK, written so by the pre-pass: the grammar reads few units.
         const unit = rawArgs[1];
@@ -1755,6 +1761,28 @@ function withColumnsCalls(node: AstNode, reference: AstNode): AstNode {
   const copy: AstNode = {};
   for (const key of Reflect.ownKeys(node)) copy[key] = withColumnsCalls(node[key], reference);
   return copy;
+}
+
+/** `s[i]`: the i-th character of a string (from the end when negative; '' past either end), as DuckDB's array_extract reads a VARCHAR. */
+function stringSubscript(e: Expr, index: Expr, position: SourcePosition | undefined): Expr {
+  if (e.type.kind !== "string") throw new UnsupportedError(`a subscript of ${typeName(e.type)} (trustql has no lists)`, position);
+  if (!isInteger(index.type) && index.type.kind !== "null") throw new UserError(`a string's subscript must be an integer, not ${typeName(index.type)}`, position);
+  const at = castTo(index, type("i32"));
+  return call("substring", [e, at, literal(1, type("i32", false))], type("string", e.type.nullable || at.type.nullable));
+}
+
+/**
+ * `s[a:b]`: the characters a to b of a string, both counted from 1 (from the end when negative),
+ * as DuckDB's array_slice reads a VARCHAR; a bound left out is the string's first or last.
+ */
+function stringSlice(e: Expr, bounds: readonly (Expr | undefined)[], position: SourcePosition | undefined): Expr {
+  if (e.type.kind !== "string") throw new UnsupportedError(`a slice of ${typeName(e.type)} (trustql has no lists)`, position);
+  const [begin, end] = bounds.map((bound, i) => {
+    if (bound === undefined) return literal(i === 0 ? 1 : -1, type("i64", false));
+    if (!isInteger(bound.type) && bound.type.kind !== "null") throw new UserError(`a string's slice bounds must be integers, not ${typeName(bound.type)}`, position);
+    return castTo(bound, type("i64"));
+  });
+  return call("array_slice", [e, begin, end], type("string", e.type.nullable || begin.type.nullable || end.type.nullable));
 }
 
 /** starts_with, ends_with, contains: a test of one string by another. */

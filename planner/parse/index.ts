@@ -219,6 +219,47 @@ function prefixOperandEnd(tokens: readonly Token[], at: number): number {
   return last;
 }
 
+/** The index of the bracket that closes the one opening at tokens[open] (tokens.length: none). */
+function closingBracket(tokens: readonly Token[], open: number): number {
+  let k = open;
+  for (let depth = 0; k < tokens.length; k++) {
+    if (tokens[k].text === "[") depth++;
+    else if (tokens[k].text === "]" && --depth === 0) break;
+  }
+  return k;
+}
+
+/**
+ * The index of the first token of the operand a subscript at tokens[bracket] applies to: a name
+ * (dotted), a literal, a call, a parenthesized expression, or an operand already subscripted.
+ */
+function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
+  let k = bracket - 1;
+  for (;;) {
+    const t = tokens[k];
+    if (!t) return bracket;
+    if (t.text === "]" || t.text === ")") {
+      // Back to the bracket or parenthesis that opens it.
+      const [open, close] = t.text === "]" ? ["[", "]"] : ["(", ")"];
+      for (let depth = 0; k >= 0; k--) {
+        if (tokens[k].text === close) depth++;
+        else if (tokens[k].text === open && --depth === 0) break;
+      }
+      if (t.text === "]" || tokens[k - 1]?.kind === "word" || tokens[k - 1]?.kind === "quoted") {
+        k--; // the subscripted operand, or the call's name
+        continue;
+      }
+      return k;
+    }
+    // A name, dotted after a qualifier.
+    if ((t.kind === "word" || t.kind === "quoted") && tokens[k - 1]?.text === ".") {
+      k -= 2;
+      continue;
+    }
+    return k;
+  }
+}
+
 /** Words that end the expression before them: IS's left operand starts after the last of them. */
 const EXPRESSION_BOUNDARIES = new Set(["SELECT", "DISTINCT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "HAVING", "BY", "QUALIFY", "CASE", "RETURNING", "LIMIT", "OFFSET"]);
 /** The words of comparisons that bind tighter than IS; the symbols are the comparison operators. */
@@ -499,6 +540,10 @@ function clauseEnd(tokens: readonly Token[], at: number, stops: ReadonlySet<stri
  * empty set () in it reaches the grammar as '' (grouping by a constant is grouping by nothing).
  */
 export const GROUPING_SETS_CALL = "grouping_sets";
+
+/** What s[i] and s[a:b] reach the grammar as where it does not read them (an expression, a slice): calls. */
+export const SUBSCRIPT_CALL = "trustql_subscript";
+export const SLICE_CALL = "trustql_slice";
 
 /** What INTERVAL (n) unit reaches the grammar as for a unit it does not read (WEEK, a plural): a call of the amount and the unit. */
 export const INTERVAL_CALL = "trustql_interval";
@@ -787,6 +832,27 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const cast = call?.kind === "word" && (call.text === "CAST" || call.text === "TRY_CAST");
       if (cast || subquery) insertions.push({ at: cast ? call.offset : tokens[open].offset, text: "(" }, { at: tokens[i - 1].end, text: ")" });
     }
+    const subscripted = tokens[i - 1] && (["]", ")"].includes(tokens[i - 1].text) || ["quoted", "string", "number"].includes(tokens[i - 1].kind) || (tokens[i - 1].kind === "word" && !BEFORE_OPERAND_WORDS.has(tokens[i - 1].text) && !SUBQUERY_AFTER_WORDS.has(tokens[i - 1].text)));
+    if (t.kind === "symbol" && t.text === "[" && subscripted) {
+      // The grammar takes a literal subscript only (s[2]): an expression or a slice (s[a],
+      // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds.
+      const close = closingBracket(tokens, i);
+      const inside = tokens.slice(i + 1, close);
+      const colon = inside.findIndex((x, k) => x.text === ":" && inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length);
+      const literal = inside.length === 1 || (inside.length === 2 && inside[0].text === "-" && inside[1].kind === "number");
+      if (close < tokens.length && (colon >= 0 || !(literal && inside.every((x) => x.kind === "number" || x.kind === "string" || x.text === "-")))) {
+        const from = subscriptedFrom(tokens, i);
+        insertions.push({ at: tokens[from].offset, text: `${colon >= 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
+        blank(t, ",");
+        if (colon >= 0) {
+          const at = i + 1 + colon;
+          blank(tokens[at], ",");
+          if (colon === 0) insertions.push({ at: tokens[at].offset, text: "NULL" });
+          if (at + 1 === close) insertions.push({ at: tokens[close].offset, text: "NULL" });
+        }
+        blank(tokens[close], ")");
+      }
+    }
     const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
     if (standIn !== undefined) {
       // The grammar lacks the operator: it reads one of JSON's, which regroupOperators turns back.
@@ -1042,6 +1108,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "FILTER" && tokens[i - 1]?.text === ")" && next?.text === "(" && !(tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "WHERE")) {
       insertions.push({ at: tokens[i + 2].offset, text: "WHERE " });
     }
+    if (t.text === SUBSCRIPT_CALL.toUpperCase() || t.text === SLICE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for s[i] and s[a:b])`, tokenPosition(t));
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
     if (t.text === "INTERVAL" && next) {
       // The grammar reads INTERVAL n DAY and INTERVAL (x) DAY for six units, singular: DuckDB's
