@@ -150,21 +150,17 @@ const pi: FunctionBinder = (args, site) => {
   return literal(Math.PI, type("fp64", false));
 };
 
-/** isnan, isinf, isfinite: what kind of DOUBLE x is (an integer or decimal is read as one, as DuckDB casts it). */
+/**
+ * isnan, isinf, isfinite: what kind of DOUBLE x is (an integer or decimal is read as one, as
+ * DuckDB casts it); signbit: whether its sign bit is set (true for -0.0).
+ */
 const floatTest =
-  (fn: "is_nan" | "is_infinite" | "is_finite"): FunctionBinder =>
+  (fn: "is_nan" | "is_infinite" | "is_finite" | "signbit"): FunctionBinder =>
   (args, site) => {
     arity(args, site, 1);
     const x = double(args[0], site);
     return call(fn, [x], type("boolean", x.type.nullable));
   };
-
-/** signbit(x): whether a DOUBLE's sign bit is set (true for -0.0). */
-const signbit: FunctionBinder = (args, site) => {
-  arity(args, site, 1);
-  const x = double(args[0], site);
-  return call("signbit", [x], type("boolean", x.type.nullable));
-};
 
 /** gcd and lcm of two integers, as BIGINTs (DuckDB's). */
 const ofBigints =
@@ -503,7 +499,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["isnan", floatTest("is_nan")],
   ["isinf", floatTest("is_infinite")],
   ["isfinite", floatTest("is_finite")],
-  ["signbit", signbit],
+  ["signbit", floatTest("signbit")],
   ["gcd", ofBigints("gcd")],
   ["greatest_common_divisor", ofBigints("gcd")],
   ["lcm", ofBigints("lcm")],

@@ -832,15 +832,19 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const cast = call?.kind === "word" && (call.text === "CAST" || call.text === "TRY_CAST");
       if (cast || subquery) insertions.push({ at: cast ? call.offset : tokens[open].offset, text: "(" }, { at: tokens[i - 1].end, text: ")" });
     }
-    const subscripted = tokens[i - 1] && (["]", ")"].includes(tokens[i - 1].text) || ["quoted", "string", "number"].includes(tokens[i - 1].kind) || (tokens[i - 1].kind === "word" && !BEFORE_OPERAND_WORDS.has(tokens[i - 1].text) && !SUBQUERY_AFTER_WORDS.has(tokens[i - 1].text)));
+    const before = tokens[i - 1];
+    const subscripted = before && (["]", ")"].includes(before.text) || ["quoted", "string", "number"].includes(before.kind) || (before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text)));
     if (t.kind === "symbol" && t.text === "[" && subscripted) {
       // The grammar takes a literal subscript only (s[2]): an expression or a slice (s[a],
-      // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds.
+      // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds. (A list of
+      // several, [1, 2], is left to it.)
       const close = closingBracket(tokens, i);
       const inside = tokens.slice(i + 1, close);
-      const colon = inside.findIndex((x, k) => x.text === ":" && inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length);
+      const atTop = (k: number) => inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length;
+      const colon = inside.findIndex((x, k) => x.text === ":" && atTop(k));
+      const listed = inside.some((x, k) => x.text === "," && atTop(k));
       const literal = inside.length === 1 || (inside.length === 2 && inside[0].text === "-" && inside[1].kind === "number");
-      if (close < tokens.length && (colon >= 0 || !(literal && inside.every((x) => x.kind === "number" || x.kind === "string" || x.text === "-")))) {
+      if (close < tokens.length && !listed && (colon >= 0 || !(literal && inside.every((x) => x.kind === "number" || x.kind === "string" || x.text === "-")))) {
         const from = subscriptedFrom(tokens, i);
         insertions.push({ at: tokens[from].offset, text: `${colon >= 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
         blank(t, ",");

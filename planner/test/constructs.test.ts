@@ -293,6 +293,20 @@ describe("constructs", () => {
     expect(() => planSql("DESCRIBE\n  d.nosuch", catalog)).toThrow(/unknown table d\.nosuch at 2:5/);
   });
 
+  it("SHOW TABLES lists every table by its full name, in order; SHOW t describes t", () => {
+    const schema = namedStructFromColumns([{ name: "k", type: "BIGINT" }]);
+    const catalog = new MemoryCatalog([
+      { names: ["tpch", "orders"], schema },
+      { names: ["app", "users"], schema },
+      { names: ["tpch", "lineitem"], schema },
+    ]);
+    const shown = planSql("show tables", catalog);
+    expect(shown.names).toEqual(["name"]);
+    expect(valuesOf(shown.plan, "literal").map((l) => (l as { string?: string }).string)).toEqual(["app.users", "tpch.lineitem", "tpch.orders"]);
+    expect(planSql("SHOW tpch.orders", catalog).names).toEqual(["column_name", "column_type", "null", "key", "default", "extra"]);
+    expect(planSql("show tables", new MemoryCatalog([])).names).toEqual(["name"]);
+  });
+
   it("current_date and now() are the planning time, fixed in the plan", () => {
     const now = new Date("2026-12-05T23:59:30.123Z");
     const p = planSql("select current_date, now(), today() from nation", tpchCatalog, { now });
