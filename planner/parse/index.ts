@@ -828,8 +828,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // call or subquery goes in parentheses of its own, which it reads right.
       const open = openingOf(i - 1);
       const call = tokens[open - 1];
-      const subquery = tokens[open + 1]?.kind === "word" && (tokens[open + 1].text === "SELECT" || tokens[open + 1].text === "WITH");
-      const cast = call?.kind === "word" && (call.text === "CAST" || call.text === "TRY_CAST");
+      const subquery = open >= 0 && tokens[open + 1]?.kind === "word" && (tokens[open + 1].text === "SELECT" || tokens[open + 1].text === "WITH");
+      const cast = open >= 0 && call?.kind === "word" && (call.text === "CAST" || call.text === "TRY_CAST");
       if (cast || subquery) insertions.push({ at: cast ? call.offset : tokens[open].offset, text: "(" }, { at: tokens[i - 1].end, text: ")" });
     }
     const before = tokens[i - 1];

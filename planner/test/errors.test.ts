@@ -32,6 +32,8 @@ describe("user errors name the problem and its position", () => {
     ["select n_name from nation where n_nationkey in (select r_regionkey, r_name from region)", "subquery must return one column, not 2 at 1:33"],
     ["select n_name from nation union select 1, 2", "each UNION query must have the same number of columns (1 and 2) at 1:27"],
     ["select n_name from nation order by 3", "ORDER BY position 3 is not in the select list at 1:36"],
+    // A `)::` without its `(` (the pre-pass looks before `::` for a CAST or a subquery to parenthesize).
+    ["select n_name) :: int from nation", 'syntax error at or near ")" at 1:14'],
     // Parenthesized operands reach the grammar with words put around them; positions are still the query's own.
     ["(select n_nome from nation) union (select r_name from region)", "unknown column n_nome (did you mean n_name?) at 1:9"],
     ["(select n_name from nation)\nunion all (select r_name from region where r_nme = 'x')", "unknown column r_nme (did you mean r_name?) at 2:44"],
