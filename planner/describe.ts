@@ -10,24 +10,25 @@ import { typeName, type SqlType } from "./types.ts";
 /** Words after DESCRIBE that begin a query; anything else is a table's name. */
 const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE"]);
 
+/** A statement that starts with DESCRIBE or SHOW, after any spaces and comments: only those are read whole here. */
+const DESCRIBE_OR_SHOW = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe|show)\b/i;
+
 /**
- * The query a DESCRIBE describes, written over the same offsets (so errors name the DESCRIBE as
- * written): `DESCRIBE t` is `    FROM t` (DuckDB's FROM-first: every column of t), `DESCRIBE
- * SELECT …` the SELECT. Undefined when `sql` is no DESCRIBE.
+ * What a DESCRIBE or SHOW statement asks (undefined for any other): SHOW TABLES, or the query a
+ * DESCRIBE (or SHOW t) describes, written over the same offsets so errors name the statement as
+ * written — `DESCRIBE t` is `    FROM t` (DuckDB's FROM-first: every column of t), `DESCRIBE
+ * SELECT …` the SELECT.
  */
-export function describedQuery(sql: string): string | undefined {
-  const [first, second, third] = tokenize(sql);
-  const show = first?.kind === "word" && first.text === "SHOW" && !(second?.kind === "word" && second.text === "TABLES" && !third);
-  if (first?.kind !== "word" || (first.text !== "DESCRIBE" && !show) || !second) return undefined;
+export function describeStatement(sql: string): { tables: true } | { described: string } | undefined {
+  if (!DESCRIBE_OR_SHOW.test(sql)) return undefined;
+  const tokens = tokenize(sql);
+  const [first, second] = tokens;
+  if (first?.kind !== "word" || !second) return undefined;
+  if (first.text === "SHOW" && tokens.length === 2 && second.kind === "word" && second.text === "TABLES") return { tables: true };
+  if (first.text !== "DESCRIBE" && first.text !== "SHOW") return undefined;
   const opensQuery = (second.kind === "word" && QUERY_STARTS.has(second.text)) || (second.kind === "symbol" && second.text === "(");
   const replacement = opensQuery ? "" : "FROM";
-  return sql.slice(0, first.offset) + replacement.padStart(first.end - first.offset, " ") + sql.slice(first.end);
-}
-
-/** Whether `sql` is SHOW TABLES. */
-export function isShowTables(sql: string): boolean {
-  const tokens = tokenize(sql);
-  return tokens.length === 2 && tokens.every((t, i) => t.kind === "word" && t.text === ["SHOW", "TABLES"][i]);
+  return { described: sql.slice(0, first.offset) + replacement.padStart(first.end - first.offset, " ") + sql.slice(first.end) };
 }
 
 /** The VALUES query of SHOW TABLES' rows: every table's full name (dataset.table), in order. */

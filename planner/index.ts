@@ -7,7 +7,7 @@ import { bindQuery, ColumnIds } from "./bind/binder.ts";
 import { optimize } from "./optimize/index.ts";
 import { emitPlan } from "./substrait/emit.ts";
 import { explainPlan } from "./explain.ts";
-import { describedQuery, descriptionSql, isShowTables, tablesSql } from "./describe.ts";
+import { describeStatement, descriptionSql, tablesSql } from "./describe.ts";
 import { outputColumns } from "./plan-utils.ts";
 
 export type { Catalog, CatalogTable } from "./catalog.ts";
@@ -35,10 +35,10 @@ export interface PlannedQuery {
 }
 
 export function planSql(sql: string, catalog: Catalog, options: PlanOptions = {}): PlannedQuery {
-  if (isShowTables(sql)) return planSql(tablesSql(catalog.tables().map((t) => t.names.join("."))), catalog, options);
-  const described = describedQuery(sql);
-  if (described !== undefined) {
-    const bound = bindQuery(parseSql(described), catalog, new ColumnIds(), options.now);
+  const statement = describeStatement(sql);
+  if (statement && "tables" in statement) return planSql(tablesSql(catalog.tables().map((t) => t.names.join("."))), catalog, options);
+  if (statement) {
+    const bound = bindQuery(parseSql(statement.described), catalog, new ColumnIds(), options.now);
     return planSql(descriptionSql(bound.names, bound.plan, outputColumns(bound.plan).map((c) => c.type)), catalog, options);
   }
   const parsed = parseSql(sql);

@@ -1737,7 +1737,7 @@ function columnsCallPattern(item: AstNode, position: SourcePosition | undefined)
     if (!isColumnsCall(node)) return;
     const args: AstNode[] = node.args?.value ?? [];
     const [arg] = args;
-    const star = arg?.type === "column_ref" && (arg.column === "*" || arg.column?.expr?.value === "*") && !arg.table;
+    const star = isStar(arg) && !arg.table;
     if (args.length !== 1 || (!star && arg?.type !== "single_quote_string")) throw new UserError("COLUMNS takes a regular expression (a string) or *", position);
     patterns.push(star ? "*" : String(arg.value));
   });

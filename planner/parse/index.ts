@@ -219,12 +219,27 @@ function prefixOperandEnd(tokens: readonly Token[], at: number): number {
   return last;
 }
 
-/** The index of the bracket that closes the one opening at tokens[open] (tokens.length: none). */
-function closingBracket(tokens: readonly Token[], open: number): number {
+const CLOSERS: Readonly<Record<string, string>> = { "(": ")", "[": "]" };
+
+/** The index of the token that closes the parenthesis or bracket tokens[open] opens (tokens.length: none). */
+function closingFrom(tokens: readonly Token[], open: number): number {
+  const [opener, closer] = [tokens[open].text, CLOSERS[tokens[open].text]];
   let k = open;
   for (let depth = 0; k < tokens.length; k++) {
-    if (tokens[k].text === "[") depth++;
-    else if (tokens[k].text === "]" && --depth === 0) break;
+    if (tokens[k].text === opener) depth++;
+    else if (tokens[k].text === closer && --depth === 0) break;
+  }
+  return k;
+}
+
+/** The index of the token that opens the parenthesis or bracket tokens[close] closes (-1: none). */
+function openingFrom(tokens: readonly Token[], close: number): number {
+  const closer = tokens[close].text;
+  const opener = closer === ")" ? "(" : "[";
+  let k = close;
+  for (let depth = 0; k >= 0; k--) {
+    if (tokens[k].text === closer) depth++;
+    else if (tokens[k].text === opener && --depth === 0) break;
   }
   return k;
 }
@@ -239,12 +254,7 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
     const t = tokens[k];
     if (!t) return bracket;
     if (t.text === "]" || t.text === ")") {
-      // Back to the bracket or parenthesis that opens it.
-      const [open, close] = t.text === "]" ? ["[", "]"] : ["(", ")"];
-      for (let depth = 0; k >= 0; k--) {
-        if (tokens[k].text === close) depth++;
-        else if (tokens[k].text === open && --depth === 0) break;
-      }
+      k = openingFrom(tokens, k);
       if (t.text === "]" || tokens[k - 1]?.kind === "word" || tokens[k - 1]?.kind === "quoted") {
         k--; // the subscripted operand, or the call's name
         continue;
@@ -718,14 +728,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     return items;
   };
   /** The index of the parenthesis that closes the one opening at tokens[open] (tokens.length: none). */
-  const closingOf = (open: number): number => {
-    let close = open;
-    for (let depth = 0; close < tokens.length; close++) {
-      if (tokens[close].text === "(") depth++;
-      else if (tokens[close].text === ")" && --depth === 0) break;
-    }
-    return close;
-  };
+  const closingOf = (open: number): number => closingFrom(tokens, open);
   /** The index of the innermost parenthesis still open at tokens[at] (-1: none). */
   const openingOf = (at: number): number => {
     let open = at - 1;
@@ -838,7 +841,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // The grammar takes a literal subscript only (s[2]): an expression or a slice (s[a],
       // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds. (A list of
       // several, [1, 2], is left to it.)
-      const close = closingBracket(tokens, i);
+      const close = closingOf(i);
       const inside = tokens.slice(i + 1, close);
       const atTop = (k: number) => inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length;
       const colon = inside.findIndex((x, k) => x.text === ":" && atTop(k));
