@@ -225,6 +225,7 @@ const SCALAR: Record<string, Render> = {
   format_bytes: call("format_bytes"),
   format_decimal_bytes: call("formatReadableDecimalSize"),
   sha1: call("sha1"),
+  error: call("error"),
   decade: call("decade"),
   century: call("century"),
   millennium: call("millennium"),

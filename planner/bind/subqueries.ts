@@ -15,9 +15,11 @@
 //   scalar aggregate, or EXISTS or IN as a  → LEFT JOIN LATERAL (lateral.ts): over the outer
 //   value, correlated otherwise              query's distinct values of the columns it reads
 //                                            (IN: S's rows, non-NULL values and matches, counted)
+//   scalar subquery, not an aggregate       → first as a scalar aggregate (asAggregate: any_value
+//                                            and a row count; ORDER BY … LIMIT 1 as first), then as above
 // Everything else stays a Substrait subquery expression with outer references.
 import { UnsupportedError } from "../../common/errors.ts";
-import { COUNTING_AGGREGATES, type ColumnDef, type ColumnId, type Expr, type LogicalPlan, type Measure, type Subquery } from "../logical.ts";
+import { COUNTING_AGGREGATES, type ColumnDef, type ColumnId, type Expr, type LogicalPlan, type Measure, type SortKey, type Subquery } from "../logical.ts";
 import {
   columnRef,
   columnsOf,
@@ -392,7 +394,63 @@ function exactlyOneRow(plan: LogicalPlan): boolean {
   return false;
 }
 
+/** DuckDB's words for a scalar subquery that yields more than one row. */
+export const SCALAR_SUBQUERY_ROWS_ERROR = "More than one row returned by a subquery used as an expression - scalar subqueries can only return a single row.";
+
+/**
+ * A scalar subquery that is not an aggregate, as one that is (which decorrelates into a grouped
+ * join, or joins its one row): its value is its one row's, NULL over no rows, and an error over
+ * more — any_value of the value beside a count of the rows, the error raised only where a count
+ * above 1 is read. `ORDER BY k LIMIT 1` reads the first row by k: first(value ORDER BY k);
+ * `LIMIT 1` alone any row's: any_value. Undefined for other shapes (DISTINCT, GROUP BY, OFFSET).
+ */
+function asAggregate(sub: Subquery, ids: ColumnIds): Subquery | undefined {
+  const plan = sub.plan;
+  if (exactlyOneRow(plan) || outputColumns(plan).length !== 1) return undefined;
+  // The value: a projection's one expression, or the one column a LIMIT passes on.
+  const [column] = outputColumns(plan);
+  let element = plan.kind === "project" ? plan.outputs[0].expr : columnRef(column);
+  const below = plan.kind === "project" ? plan.input : plan;
+  const limit = below.kind === "limit" ? below : undefined;
+  if (limit && (limit.count !== 1 || limit.offset !== 0)) return undefined;
+  let keys: SortKey[] = [];
+  let body = limit ? limit.input : below;
+  while (body.kind === "project" || body.kind === "sort") {
+    if (body.kind === "sort") {
+      // Without LIMIT 1 an ORDER BY orders nothing; with it, the innermost sort under the limit decides.
+      if (limit && keys.length === 0) keys = [...body.keys];
+    } else {
+      const inlined = new Map(body.outputs.map((o) => [o.column.id, o.expr]));
+      element = replaceColumns(element, inlined);
+      keys = keys.map((k) => ({ ...k, expr: replaceColumns(k.expr, inlined) }));
+    }
+    body = body.input;
+  }
+  if (body.kind === "aggregate" && body.groups.length === 0) return undefined;
+  const own = new Set(outputColumns(body).map((c) => c.id));
+  const read = [element, ...keys.map((k) => k.expr)];
+  if (read.some((e) => containsSubquery(e) || ![...columnsOf(e)].every((id) => own.has(id)))) return undefined;
+  const value = ids.column(column.name, withNullable(element.type, true));
+  const anyValue: Measure = { column: value, call: { fn: "any_value", args: [element], distinct: false, type: value.type } };
+  let measures: Measure[];
+  let result: Expr;
+  if (limit) {
+    const order = keys.map(({ descending, nullsFirst }) => ({ descending, nullsFirst }));
+    measures = [keys.length === 0 ? anyValue : { column: value, call: { fn: "first", args: [element, ...keys.map((k) => k.expr)], distinct: false, type: value.type, order } }];
+    result = columnRef(value);
+  } else {
+    const rows = ids.column("subquery_rows", type("i64", false));
+    measures = [anyValue, { column: rows, call: countStar().call }];
+    const tooMany = call("error", [literal(SCALAR_SUBQUERY_ROWS_ERROR, type("string", false))], value.type);
+    result = caseExpr([{ when: compare("gt", columnRef(rows), literal(1n, type("i64", false)), undefined), then: tooMany }], columnRef(value), undefined);
+  }
+  const aggregated: LogicalPlan = { kind: "aggregate", input: body, groups: [], measures, phase: "single" };
+  return { ...sub, plan: { kind: "project", input: aggregated, outputs: [{ column: { ...column, type: value.type }, expr: result }] } };
+}
+
 function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullRejecting: boolean): { plan: LogicalPlan; value: Expr } | undefined {
+  const aggregated = asAggregate(sub, ids);
+  if (aggregated) return scalarJoin(plan, aggregated, ids, nullRejecting);
   const [output] = outputColumns(sub.plan);
   if (freeColumns(sub.plan).size === 0) {
     if (!exactlyOneRow(sub.plan)) return undefined;
@@ -409,7 +467,11 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   const pairs = correlationPairs(pulled, outer);
   if (!pairs) return oneRowPerOuterRow(plan, sub, ids);
   const { groups, condition } = keyGroups(pairs, ids);
-  const reduced = reduceByOuterKeys(plan, pulled.inner, pairs, ids);
+  // asAggregate's error over many rows must not come from a group no outer row reads: DuckDB
+  // evaluates a join condition's side before matching, so where the check is read cannot keep it out.
+  const raises = containsCall(top.outputs[0].expr, "error");
+  const reduced = reduceByOuterKeys(plan, pulled.inner, pairs, ids, raises);
+  if (raises && reduced === pulled.inner) return undefined;
   const grouped: LogicalPlan = { kind: "aggregate", input: reduced, groups, measures: aggregate.measures, phase: "single" };
   const value: ColumnDef = { ...top.outputs[0].column, type: withNullable(top.outputs[0].column.type, true) };
   const right: LogicalPlan = {
@@ -442,6 +504,14 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
 
 
 
+function containsCall(e: Expr, fn: string): boolean {
+  let found = false;
+  visitExpr(e, (x) => {
+    if (x.kind === "call" && x.fn === fn) found = true;
+  });
+  return found;
+}
+
 /** Whether `e` is certainly NULL when the aggregates saw no rows (counts 0, the rest NULL). */
 function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
   switch (e.kind) {
@@ -455,6 +525,11 @@ function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
       return nullWhenEmpty(e.input, measures);
     case "call":
       return STRICT_FUNCTIONS.has(e.fn) && e.args.some((a) => nullWhenEmpty(a, measures));
+    case "case": {
+      // What the branches come to over no rows (asAggregate's `CASE WHEN rows > 1 … ELSE value`: the value).
+      const folded = foldExpr(replaceColumns(e, valuesOverNoRows(measures)));
+      return folded.kind === "literal" && folded.value === null;
+    }
     default:
       return false;
   }
@@ -466,9 +541,10 @@ function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
  * the correlation is a column of one table of the outer query that is filtered, or semi-joined
  * on its own columns (an IN subquery), a semi join with (a copy of) that restricted table keeps
  * only the groups the final join can use. Exact, because whole groups go or stay; it spares
- * aggregating every group of a large table (TPC-H Q17, Q2, Q20).
+ * aggregating every group of a large table (TPC-H Q17, Q2, Q20). `always`: restrict to the
+ * table's keys even when nothing filters it (the plan is `inner` itself where it cannot).
  */
-function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { inner: Expr; outer: Expr }[], ids: ColumnIds): LogicalPlan {
+function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { inner: Expr; outer: Expr }[], ids: ColumnIds, always = false): LogicalPlan {
   if (!pairs.every((p) => p.outer.kind === "column")) return inner;
   const scans: (LogicalPlan & { kind: "scan" })[] = [];
   const predicates: Expr[] = [];
@@ -484,7 +560,9 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
     } else if (p.kind === "join" && p.joinType === "semi" && !p.emit) {
       semiJoins.push(p);
       walk(p.left);
-    } else if (p.kind === "scan") scans.push(p);
+    } else if (p.kind === "join" && p.joinType === "left") walk(p.left);
+    else if (p.kind === "project") walk(p.input);
+    else if (p.kind === "scan") scans.push(p);
   };
   walk(outerPlan);
   const keyIds = pairs.map((p) => (p.outer as { id: ColumnId }).id);
@@ -499,7 +577,7 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
     const right = new Set(outputColumns(j.right).map((c) => c.id));
     return alone(j.left) && j.condition !== undefined && !containsSubquery(j.condition) && [...columnsOf(j.condition)].every((id) => own.has(id) || right.has(id));
   });
-  if (filters.length === 0 && restricting.length === 0) return inner;
+  if (filters.length === 0 && restricting.length === 0 && !always) return inner;
   let restricted: LogicalPlan = filters.length > 0 ? { kind: "filter", input: { ...scan, filters: [] }, predicate: makeAnd(filters)! } : { ...scan, filters: [] };
   for (const j of restricting) restricted = { kind: "join", joinType: "semi", left: restricted, right: j.right, condition: j.condition };
   const map = new Map<ColumnId, ColumnDef>();

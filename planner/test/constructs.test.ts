@@ -138,10 +138,24 @@ describe("constructs", () => {
     expect(relsOf(p.plan).filter((r) => r.read?.namedTable?.names.join(".") === "orders").length).toBe(2);
   });
 
-  it("a subquery correlated by more than equalities that is no aggregate stays a subquery with outer references", () => {
-    const p = plan("select o_orderkey from orders where o_totalprice > (select l_extendedprice from lineitem where l_orderkey = o_orderkey and l_extendedprice > o_totalprice)");
+  it("a scalar subquery that is no aggregate is one of any_value and a row count, joined like the aggregates", () => {
+    const byEqualities = plan("select o_orderkey, (select c_name from customer where c_custkey = o_custkey) from orders");
+    expect(valuesOf(byEqualities.plan, "subquery")).toEqual([]);
+    expect(byEqualities.explain()).toMatch(/any_value\(c_name[#\d]*\), subquery_rows := count\(\*\)/);
+    expect(byEqualities.explain()).toMatch(/error\('More than one row returned by a subquery/);
+    // Its groups restricted to the outer table's keys: a customer no order names cannot raise the error.
+    expect(relsOf(byEqualities.plan).filter((r) => r.read?.namedTable?.names.join(".") === "orders").length).toBe(2);
+    const otherwise = plan("select o_orderkey from orders where o_totalprice > (select l_extendedprice from lineitem where l_orderkey = o_orderkey and l_extendedprice > o_totalprice)");
+    expect(valuesOf(otherwise.plan, "subquery")).toEqual([]);
+    expect(valuesOf(otherwise.plan, "outerReference")).toEqual([]);
+    const latest = plan("select o_orderkey, (select l_shipdate from lineitem where l_orderkey = o_orderkey order by l_linenumber desc limit 1) from orders");
+    expect(latest.explain()).toMatch(/first\(l_shipdate[#\d]* ORDER BY l_linenumber DESC\)/);
+  });
+
+  it("a scalar subquery correlated below its DISTINCT stays a subquery with outer references", () => {
+    const p = plan("select o_orderkey, (select distinct l_shipmode from lineitem where l_orderkey = o_orderkey) from orders");
     expect(valuesOf(p.plan, "subquery").length).toBe(1);
-    expect(valuesOf(p.plan, "outerReference").length).toBe(2);
+    expect(valuesOf(p.plan, "outerReference").length).toBe(1);
   });
 
   it("a subquery two levels in refers two subquery boundaries out", () => {
