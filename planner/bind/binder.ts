@@ -697,7 +697,8 @@ class Binder {
     orderExprs = orderExprs.map((x) => (x ? rest.shift()! : x));
 
     // Projection, with hidden columns for ORDER BY expressions not in the select list
-    const outputs: ProjectOutput[] = selectExprs.map((e, i) => ({ column: this.outputColumn(e, selected[i].name), expr: e }));
+    const own = new Set(outputColumns(plan).map((c) => c.id));
+    const outputs: ProjectOutput[] = selectExprs.map((e, i) => ({ column: this.outputColumn(e, selected[i].name, own), expr: e }));
     const visibleCount = outputs.length;
     const keys: SortKey[] = [];
     const distinctOn: Expr[] = [];
@@ -746,8 +747,9 @@ class Binder {
   }
 
   /** A pass-through output keeps its column id; a computed one gets a new column. */
-  outputColumn(e: Expr, name: string): ColumnDef {
-    if (e.kind === "column") return { id: e.id, name, type: e.type };
+  /** A column of the block's input keeps its id; a new one stands for anything else (an outer query's column too, which the block does not define). */
+  outputColumn(e: Expr, name: string, own: ReadonlySet<ColumnId>): ColumnDef {
+    if (e.kind === "column" && own.has(e.id)) return { id: e.id, name, type: e.type };
     return this.ids.column(name, e.type);
   }
 

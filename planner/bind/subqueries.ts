@@ -428,21 +428,43 @@ function asAggregate(sub: Subquery, ids: ColumnIds): Subquery | undefined {
   }
   if (body.kind === "aggregate" && body.groups.length === 0) return undefined;
   const own = new Set(outputColumns(body).map((c) => c.id));
-  const read = [element, ...keys.map((k) => k.expr)];
-  if (read.some((e) => containsSubquery(e) || ![...columnsOf(e)].every((id) => own.has(id)))) return undefined;
+  const ownOnly = (e: Expr) => !containsSubquery(e) && [...columnsOf(e)].every((id) => own.has(id));
+  // The value may read the outer row too, but not under LIMIT 1 (each column's first row could be another row).
+  if (containsSubquery(element) || !keys.every((k) => ownOnly(k.expr)) || (limit && !ownOnly(element))) return undefined;
   const value = ids.column(column.name, withNullable(element.type, true));
-  const anyValue: Measure = { column: value, call: { fn: "any_value", args: [element], distinct: false, type: value.type } };
+  const anyValue = (of: Expr, into: ColumnDef): Measure => ({ column: into, call: { fn: "any_value", args: [of], distinct: false, type: into.type } });
   let measures: Measure[];
   let result: Expr;
   if (limit) {
     const order = keys.map(({ descending, nullsFirst }) => ({ descending, nullsFirst }));
-    measures = [keys.length === 0 ? anyValue : { column: value, call: { fn: "first", args: [element, ...keys.map((k) => k.expr)], distinct: false, type: value.type, order } }];
+    measures = [keys.length === 0 ? anyValue(element, value) : { column: value, call: { fn: "first", args: [element, ...keys.map((k) => k.expr)], distinct: false, type: value.type, order } }];
     result = columnRef(value);
   } else {
+    // With one row, any_value of the value (or of each of its own columns, where it reads the outer row too) is that row's.
+    let picked: Expr = columnRef(value);
+    measures = [];
+    if (ownOnly(element)) measures.push(anyValue(element, value));
+    else {
+      const byColumn = new Map<ColumnId, Expr>();
+      for (const c of outputColumns(body).filter((c) => columnsOf(element).has(c.id))) {
+        const single = ids.column(c.name, withNullable(c.type, true));
+        measures.push(anyValue(columnRef(c), single));
+        byColumn.set(c.id, columnRef(single));
+      }
+      picked = replaceColumns(element, byColumn);
+    }
     const rows = ids.column("subquery_rows", type("i64", false));
-    measures = [anyValue, { column: rows, call: countStar().call }];
+    measures.push({ column: rows, call: countStar().call });
+    const count = (n: bigint) => literal(n, type("i64", false));
     const tooMany = call("error", [literal(SCALAR_SUBQUERY_ROWS_ERROR, type("string", false))], value.type);
-    result = caseExpr([{ when: compare("gt", columnRef(rows), literal(1n, type("i64", false)), undefined), then: tooMany }], columnRef(value), undefined);
+    result = caseExpr(
+      [
+        { when: compare("gt", columnRef(rows), count(1n), undefined), then: tooMany },
+        { when: compare("equal", columnRef(rows), count(1n), undefined), then: picked },
+      ],
+      undefined,
+      undefined,
+    );
   }
   const aggregated: LogicalPlan = { kind: "aggregate", input: body, groups: [], measures, phase: "single" };
   return { ...sub, plan: { kind: "project", input: aggregated, outputs: [{ column: { ...column, type: value.type }, expr: result }] } };
@@ -468,23 +490,22 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   if (!pairs) return oneRowPerOuterRow(plan, sub, ids);
   const { groups, condition } = keyGroups(pairs, ids);
   // asAggregate's error over many rows must not come from a group no outer row reads: DuckDB
-  // evaluates a join condition's side before matching, so where the check is read cannot keep it out.
+  // evaluates a join condition's side before matching, so where the check is read cannot keep it
+  // out. The groups are restricted to the keys of the outer table the equalities name; where
+  // they cannot be, the subquery stays one (a single engine runs it as DuckDB does).
   const raises = containsCall(top.outputs[0].expr, "error");
   const reduced = reduceByOuterKeys(plan, pulled.inner, pairs, ids, raises);
   if (raises && reduced === pulled.inner) return undefined;
   const grouped: LogicalPlan = { kind: "aggregate", input: reduced, groups, measures: aggregate.measures, phase: "single" };
   const value: ColumnDef = { ...top.outputs[0].column, type: withNullable(top.outputs[0].column.type, true) };
-  const right: LogicalPlan = {
-    kind: "project",
-    input: grouped,
-    outputs: [...groups.map((g) => ({ column: g.column, expr: columnRef(g.column) })), { column: value, expr: top.outputs[0].expr }],
-  };
-  if (nullOnNoRows) {
-    return {
-      plan: { kind: "join", joinType: nullRejecting ? "inner" : "left", left: plan, right, condition },
-      value: columnRef(value),
-    };
-  }
+  // A value that reads the outer row too (`max(y) - t.c`) is computed after the join, from its group's measures.
+  const readsOuter = [...columnsOf(top.outputs[0].expr)].some((id) => outer.has(id));
+  const afterJoin = new Map(aggregate.measures.map((m) => [m.column.id, columnRef({ ...m.column, type: withNullable(m.column.type, true) })]));
+  const right: LogicalPlan = readsOuter
+    ? grouped
+    : { kind: "project", input: grouped, outputs: [...groups.map((g) => ({ column: g.column, expr: columnRef(g.column) })), { column: value, expr: top.outputs[0].expr }] };
+  const joined = readsOuter ? replaceColumns(top.outputs[0].expr, afterJoin) : columnRef(value);
+  if (nullOnNoRows) return { plan: { kind: "join", joinType: nullRejecting ? "inner" : "left", left: plan, right, condition }, value: joined };
   // The count bug: with no matching rows the subquery still yields a row (count 0), the left
   // join yields NULLs. Where the join found no group (its key is NULL), use the value the
   // subquery's expression has over no rows.
@@ -495,7 +516,7 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
     value: {
       kind: "case",
       whens: [{ when: isNull(columnRef({ ...key, type: withNullable(key.type, true) }), false), then: castTo(noRows, value.type) }],
-      otherwise: columnRef(value),
+      otherwise: castTo(joined, value.type),
       type: value.type,
     },
   };
@@ -538,14 +559,15 @@ function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
 
 /**
  * The subquery's rows restricted to keys the outer query can ask for: when every outer side of
- * the correlation is a column of one table of the outer query that is filtered, or semi-joined
+ * the correlation reads columns of one table of the outer query that is filtered, or semi-joined
  * on its own columns (an IN subquery), a semi join with (a copy of) that restricted table keeps
  * only the groups the final join can use. Exact, because whole groups go or stay; it spares
  * aggregating every group of a large table (TPC-H Q17, Q2, Q20). `always`: restrict to the
  * table's keys even when nothing filters it (the plan is `inner` itself where it cannot).
  */
 function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { inner: Expr; outer: Expr }[], ids: ColumnIds, always = false): LogicalPlan {
-  if (!pairs.every((p) => p.outer.kind === "column")) return inner;
+  const keyIds = pairs.flatMap((p) => [...columnsOf(p.outer)]);
+  if (pairs.some((p) => containsSubquery(p.outer))) return inner;
   const scans: (LogicalPlan & { kind: "scan" })[] = [];
   const predicates: Expr[] = [];
   const semiJoins: (LogicalPlan & { kind: "join" })[] = [];
@@ -565,7 +587,6 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
     else if (p.kind === "scan") scans.push(p);
   };
   walk(outerPlan);
-  const keyIds = pairs.map((p) => (p.outer as { id: ColumnId }).id);
   const scan = scans.find((s) => keyIds.every((id) => s.columns.some((c) => c.id === id)));
   if (!scan) return inner;
   const own = new Set(scan.allColumns.map((c) => c.id));
@@ -582,11 +603,7 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
   for (const j of restricting) restricted = { kind: "join", joinType: "semi", left: restricted, right: j.right, condition: j.condition };
   const map = new Map<ColumnId, ColumnDef>();
   const reducer = freshCopy(restricted, ids, map);
-  const condition = and(
-    pairs.map((p) => {
-      const copied = map.get((p.outer as { id: ColumnId }).id)!;
-      return compare("equal", p.inner, columnRef(copied), undefined);
-    }),
-  );
+  const inCopy = (e: Expr) => mapExpr(e, (x) => (x.kind === "column" && map.has(x.id) ? { ...x, id: map.get(x.id)!.id } : x));
+  const condition = and(pairs.map((p) => compare("equal", p.inner, inCopy(p.outer), undefined)));
   return { kind: "join", joinType: "semi", left: inner, right: reducer, condition };
 }

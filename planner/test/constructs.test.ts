@@ -152,6 +152,12 @@ describe("constructs", () => {
     expect(latest.explain()).toMatch(/first\(l_shipdate[#\d]* ORDER BY l_linenumber DESC\)/);
   });
 
+  it("a subquery without FROM that selects the outer row's column defines a column of its own", () => {
+    // The select list kept the outer column's id, as if the subquery defined it: an internal error ("column #1 is not in scope").
+    const p = plan("select n_nationkey, n_nationkey not in (select n_nationkey), (select n_regionkey) from nation");
+    expect(valuesOf(p.plan, "outerReference").length).toBeGreaterThan(0);
+  });
+
   it("a scalar subquery correlated below its DISTINCT stays a subquery with outer references", () => {
     const p = plan("select o_orderkey, (select distinct l_shipmode from lineitem where l_orderkey = o_orderkey) from orders");
     expect(valuesOf(p.plan, "subquery").length).toBe(1);
