@@ -5,7 +5,7 @@
 import { tokenize } from "./parse/lexer.ts";
 import type { ColumnId, LogicalPlan } from "./logical.ts";
 import { children } from "./plan-utils.ts";
-import { typeName, type SqlType } from "./types.ts";
+import { type, typeName, type SqlType } from "./types.ts";
 
 /** Words after DESCRIBE that begin a query; anything else is a table's name. */
 const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE"]);
@@ -46,7 +46,9 @@ export function descriptionSql(names: readonly string[], plan: LogicalPlan, type
     const nullable = notNull[i] ? "'NO'" : "'YES'";
     // The first row types the empty columns VARCHAR, as DuckDB's are.
     const empty = i === 0 ? "CAST(NULL AS VARCHAR)" : "NULL";
-    return `(${text(name)}, ${text(typeName(types[i]))}, ${nullable}, ${empty}, ${empty}, ${empty})`;
+    // An untyped NULL is stored as an INTEGER (DuckDB's DESCRIBE says so).
+    const described = types[i].kind === "null" ? type("i32") : types[i];
+    return `(${text(name)}, ${text(typeName(described))}, ${nullable}, ${empty}, ${empty}, ${empty})`;
   });
   if (rows.length === 0) return `SELECT * FROM (VALUES (CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR))) AS d(column_name, column_type, "null", "key", "default", extra) WHERE false`;
   return `SELECT * FROM (VALUES ${rows.join(", ")}) AS d(column_name, column_type, "null", "key", "default", extra)`;

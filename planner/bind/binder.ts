@@ -1937,6 +1937,9 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
     const kept = [...new Set(set)];
     const groups = kept.map((i) => ({ column: ids.column(aggregate.groups[i].column.name, aggregate.groups[i].expr.type), expr: moved(aggregate.groups[i].expr) }));
     const measures = aggregate.measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), call: { ...m.call, args: m.call.args.map(moved) } }));
+    // The empty set is one row over any input; an aggregate of no keys and no measures would be a
+    // DISTINCT of no columns (no row over no rows, and a column to stand for none): it counts rows instead.
+    const counted = groups.length === 0 && measures.length === 0 ? [{ column: ids.column("rows", type("i64", false)), call: countStar().call }] : [];
     const outputs: ProjectOutput[] = [
       ...aggregate.groups.map((g, i) => {
         const at = kept.indexOf(i);
@@ -1945,7 +1948,7 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
       ...measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), expr: columnRef(m.column) })),
       ...groupings.map((g) => ({ column: ids.column(g.column.name, g.column.type), expr: literal(g.values[index], g.column.type) })),
     ];
-    return { kind: "project", input: { kind: "aggregate", input, groups, measures, phase: "single" }, outputs };
+    return { kind: "project", input: { kind: "aggregate", input, groups, measures: [...measures, ...counted], phase: "single" }, outputs };
   });
   const columns = [...aggregate.groups.map((g) => g.column), ...aggregate.measures.map((m) => m.column), ...groupings.map((g) => g.column)];
   return { kind: "set", op: "union_all", inputs: parts, columns };
