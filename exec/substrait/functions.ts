@@ -66,7 +66,8 @@ const SCALAR: Record<string, Render> = {
   subtract: infix("-"),
   multiply: infix("*"),
   // Substrait's integer division truncates; DuckDB's `/` on integers gives a double.
-  divide: (args, c) => (isIntegerType(c.outputType) ? infix("//")(args, c) : infix("/")(args, c)),
+  // DuckDB's // divides integers truncating, and floats as / does but NULL by zero (where / gives an infinity).
+  divide: (args, c) => (isIntegerType(c.outputType) || c.options?.get("ON_DIVISION_BY_ZERO") === "NULL" ? infix("//")(args, c) : infix("/")(args, c)),
   modulus: infix("%"),
   negate: ([x]) => `(-${x})`,
   abs: call("abs"),

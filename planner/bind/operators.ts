@@ -197,8 +197,9 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
       const t = commonSupertype(l.type, r.type)!;
       return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
     }
+    // By zero NULL, where / gives an infinity.
     const t = floatOperandType(l.type, r.type);
-    return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
+    return call("divide_or_null", [castTo(l, t), castTo(r, t)], withNullable(t, true));
   }
   if (op === "/") {
     // DuckDB's / always divides in floating point (Substrait's divide on integers truncates): in

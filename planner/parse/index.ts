@@ -255,6 +255,7 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
     if (!t) return bracket;
     if (t.text === "]" || t.text === ")") {
       k = openingFrom(tokens, k);
+      if (k < 0) return bracket; // no opener: the grammar says where
       if (t.text === "]" || tokens[k - 1]?.kind === "word" || tokens[k - 1]?.kind === "quoted") {
         k--; // the subscripted operand, or the call's name
         continue;

@@ -34,6 +34,8 @@ describe("user errors name the problem and its position", () => {
     ["select n_name from nation order by 3", "ORDER BY position 3 is not in the select list at 1:36"],
     // A `)::` without its `(` (the pre-pass looks before `::` for a CAST or a subquery to parenthesize).
     ["select n_name) :: int from nation", 'syntax error at or near ")" at 1:14'],
+    // And a `)[…]` without its `(` (the pre-pass looks before `[` for the subscripted operand).
+    ["select n_name || 'x')[n_nationkey] from nation", 'syntax error at or near ")" at 1:21'],
     // Parenthesized operands reach the grammar with words put around them; positions are still the query's own.
     ["(select n_nome from nation) union (select r_name from region)", "unknown column n_nome (did you mean n_name?) at 1:9"],
     ["(select n_name from nation)\nunion all (select r_name from region where r_nme = 'x')", "unknown column r_nme (did you mean r_name?) at 2:44"],
