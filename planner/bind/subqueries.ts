@@ -139,6 +139,15 @@ function inJoin(plan: LogicalPlan, sub: Subquery): LogicalPlan | undefined {
   const innerColumns = new Map(outputColumns(pulled.inner).map((c) => [c.id, c]));
   const passed = new Map<ColumnId, ColumnDef>();
   for (const p of pulled.correlated) for (const id of columnsOf(p)) if (innerColumns.has(id)) passed.set(id, innerColumns.get(id)!);
+  if ([...columnsOf(top.element)].some((id) => !innerColumns.has(id))) {
+    // The element reads the outer row too (`b IN (SELECT t.b + u.y …)`): compared in the join's condition, over the inner columns it reads.
+    if (containsSubquery(top.element)) return undefined;
+    for (const id of columnsOf(top.element)) if (innerColumns.has(id)) passed.set(id, innerColumns.get(id)!);
+    if (passed.size === 0) return undefined;
+    const passing: LogicalPlan = { kind: "project", input: pulled.inner, outputs: [...passed.values()].map((c) => ({ column: c, expr: columnRef(c) })) };
+    const matches = call("equal", [needle, top.element], type("boolean", needle.type.nullable || top.element.type.nullable));
+    return { kind: "join", joinType: "semi", left: plan, right: passing, condition: makeAnd([matches, ...pulled.correlated]) };
+  }
   const right: LogicalPlan = {
     kind: "project",
     input: pulled.inner,

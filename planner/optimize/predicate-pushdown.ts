@@ -161,17 +161,10 @@ function pushJoin(plan: LogicalPlan & { kind: "join" }, predicates: Expr[]): Log
       onJoin.push(...conditionParts);
       break;
   }
-  const joined: LogicalPlan = {
-    ...plan,
-    left: push(plan.left, toLeft),
-    right: push(plan.right, toRight),
-    condition: makeAnd(unique(onJoin)),
-  };
+  // Outer, semi and anti joins keep a condition even when everything moved (a constant FALSE to a side too): TRUE.
+  const condition = makeAnd(unique(onJoin)) ?? (plan.joinType === "inner" ? undefined : ({ kind: "literal", value: true, type: { kind: "boolean", nullable: false } } as const));
+  const joined: LogicalPlan = { ...plan, left: push(plan.left, toLeft), right: push(plan.right, toRight), condition };
   if (joined.joinType === "semi" || joined.joinType === "anti") return withFilter(sinkSemiJoin(joined), above);
-  if (!joined.condition && joined.joinType !== "inner") {
-    // Outer, semi and anti joins keep a condition even when everything moved: TRUE.
-    return withFilter({ ...joined, condition: { kind: "literal", value: true, type: { kind: "boolean", nullable: false } } }, above);
-  }
   return withFilter(joined, above);
 }
 
