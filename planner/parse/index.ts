@@ -79,7 +79,7 @@ export function parseSql(sql: string): ParsedQuery {
   } catch (error) {
     throw syntaxError(error, sql, rewritten.originalOffset);
   }
-  if (rewritten.moved) restoreLocations(ast, sql, rewritten.originalOffset);
+  if (rewritten.moved) restoreLocations(ast, sql, rewritten.text, rewritten.originalOffset);
   if (rewritten.backslashes || rewritten.standIns.length > 0 || sql.includes("''")) restoreStrings(ast, rewritten.standIns);
   if (Array.isArray(ast)) {
     if (ast.length !== 1) {
@@ -1332,13 +1332,19 @@ function withInsertions(text: string, insertions: readonly { at: number; text: s
   return { text: out, originalOffset };
 }
 
-/** Moves every node's location from the text the grammar read back to the query's own (text was inserted before some). */
-function restoreLocations(ast: AstNode, sql: string, originalOffset: (offset: number) => number): void {
+/**
+ * Moves every node's location from the text the grammar read back to the query's own (text was
+ * inserted before some, or moved). A node's end is where the next token starts, which a move may
+ * have taken elsewhere: it goes back as the end of the node's own last character.
+ */
+function restoreLocations(ast: AstNode, sql: string, read: string, originalOffset: (offset: number) => number): void {
   const moved = new Set<object>();
-  const move = (point: AstNode) => {
+  const move = (point: AstNode, end: boolean) => {
     if (!point || typeof point.offset !== "number" || moved.has(point)) return;
     moved.add(point);
-    point.offset = originalOffset(point.offset);
+    let at = point.offset;
+    if (end) while (at > 0 && /\s/.test(read[at - 1])) at--;
+    point.offset = end && at > 0 ? originalOffset(at - 1) + 1 : originalOffset(at);
     Object.assign(point, positionAt(sql, point.offset));
   };
   const visit = (node: AstNode): void => {
@@ -1346,8 +1352,8 @@ function restoreLocations(ast: AstNode, sql: string, originalOffset: (offset: nu
     moved.add(node);
     if (Array.isArray(node)) return node.forEach(visit);
     if (node.loc) {
-      move(node.loc.start);
-      move(node.loc.end);
+      move(node.loc.start, false);
+      move(node.loc.end, true);
     }
     for (const [key, value] of Object.entries(node)) if (key !== "loc") visit(value);
   };

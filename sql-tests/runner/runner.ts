@@ -266,6 +266,41 @@ export async function runSltFile(path: string, options: RunOptions = {}): Promis
   return result;
 }
 
+/** A way to run a query through trustql: one plan, or the plan cut into stages on four workers. */
+export type PlanVariantName = (typeof PLAN_VARIANTS)[number]["name"];
+
+/** What DuckDB and trustql answer to any SQL over the tables a file's statements built so far. */
+export interface Answers {
+  duckdb(sql: string): Promise<string[][]>;
+  trustql(sql: string, variant: PlanVariantName): Promise<string[][]>;
+}
+
+/**
+ * Runs the file's statements in order and calls `visit` at each query record with the tables they
+ * built so far (the file's own checks are not made): for tools that ask other SQL of those tables.
+ */
+export async function visitSltQueries(path: string, visit: (record: QueryRecord, answers: Answers) => Promise<void>): Promise<void> {
+  const session = await SltSession.open();
+  try {
+    for (const record of parseSlt(readFileSync(path, "utf8"), path)) {
+      if (record.skipped || record.kind !== "query") {
+        if (!record.skipped && record.kind === "statement") await session.statement(record.sql).catch(() => {}); // one the file expects to fail
+        continue;
+      }
+      const engine = await session.engine();
+      await visit(record, {
+        duckdb: async (sql) => resultValues((await engine.runReferenceSql(sql)).table),
+        trustql: (sql, name) => {
+          const variant = PLAN_VARIANTS.find((v) => v.name === name)!;
+          return variant.staged ? stagedRows(session, engine, sql) : trustqlRows(engine, sql, variant.twoPhaseAggregates);
+        },
+      });
+    }
+  } finally {
+    session.close();
+  }
+}
+
 export function formatFailures(result: FileResult): string {
   return result.failures.map((f) => `${result.file}:${f.line}: ${f.message}\n  ${f.sql.replace(/\n/g, "\n  ")}`).join("\n\n");
 }
