@@ -6,7 +6,7 @@ import { aggregateArguments, children, joinColumns, outputColumns } from "./plan
 import { typeName } from "./types.ts";
 
 const INFIX: Record<string, string> = {
-  add: "+", subtract: "-", multiply: "*", divide: "/", modulus: "%",
+  add: "+", subtract: "-", multiply: "*", divide: "/", divide_or_null: "//", modulus: "%",
   equal: "=", not_equal: "<>", lt: "<", lte: "<=", gt: ">", gte: ">=", and: "AND", or: "OR", like: "LIKE",
 };
 

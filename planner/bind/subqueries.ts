@@ -44,7 +44,7 @@ import { lateralJoin } from "./lateral.ts";
 
 /** Functions whose result is NULL whenever an argument is. */
 export const STRICT_FUNCTIONS = new Set([
-  "add", "subtract", "multiply", "divide", "modulus", "negate", "abs",
+  "add", "subtract", "multiply", "divide", "divide_or_null", "modulus", "negate", "abs",
   "equal", "not_equal", "lt", "lte", "gt", "gte",
   "like", "substring", "upper", "lower", "char_length", "concat", "extract", "trim", "ltrim", "rtrim",
 ]);
@@ -556,7 +556,7 @@ function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
     case "call":
       return STRICT_FUNCTIONS.has(e.fn) && e.args.some((a) => nullWhenEmpty(a, measures));
     case "case": {
-      // What the branches come to over no rows (asAggregate's `CASE WHEN rows > 1 … ELSE value`: the value).
+      // What the branches come to over no rows (asAggregate's `CASE WHEN rows > 1 THEN error WHEN rows = 1 THEN value END`: NULL).
       const folded = foldExpr(replaceColumns(e, valuesOverNoRows(measures)));
       return folded.kind === "literal" && folded.value === null;
     }

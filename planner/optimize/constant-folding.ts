@@ -126,7 +126,7 @@ function foldCall(e: Expr & { kind: "call" }): Expr {
   }
   if (["equal", "not_equal", "lt", "lte", "gt", "gte"].includes(e.fn)) return foldComparison(e);
   if (!args.every(isLit)) return e;
-  if (args.some((a) => a.value === null) && ["add", "subtract", "multiply", "divide", "negate"].includes(e.fn)) return lit(null, e.type);
+  if (args.some((a) => a.value === null) && ["add", "subtract", "multiply", "divide", "divide_or_null", "negate"].includes(e.fn)) return lit(null, e.type);
   switch (e.fn) {
     case "add":
     case "subtract":
