@@ -89,7 +89,8 @@ export function scalarFunction(name: string, args: readonly SqlType[], enumCount
     return { file: EXTENSIONS.arithmetic, signature: signature(name, shorts) };
   }
   // DuckDB's // of floats: divide's option for division by zero (functions_arithmetic.yaml).
-  if (name === "divide_or_null") return { file: EXTENSIONS.arithmetic, signature: signature("divide", shorts), options: { on_division_by_zero: "NULL" } };
+  // (Of HUGEINTs, decimals of scale 0, it is an integer's: truncating.)
+  if (name === "divide_or_null") return { file: args.some((a) => a.kind === "decimal") ? EXTENSIONS.arithmeticDecimal : EXTENSIONS.arithmetic, signature: signature("divide", shorts), options: { on_division_by_zero: "NULL" } };
   if (ANY_COMPARISONS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, args.map(() => "any")) };
   if (BOOLEAN_TESTS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, ["bool"]) };
   if (FLOAT_TESTS.has(name)) return { file: EXTENSIONS.comparison, signature: signature(name, shorts) };

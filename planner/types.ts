@@ -32,6 +32,11 @@ export interface SqlType {
   /** Only for decimals. */
   readonly precision?: number;
   readonly scale?: number;
+  /**
+   * DuckDB's HUGEINT (what it sums integers into), which Substrait has not: a decimal(38,0) that
+   * names itself HUGEINT and divides as an integer (`sum(i) // 2`), as DuckDB's does.
+   */
+  readonly hugeint?: boolean;
 }
 
 /** DuckDB's widest decimal (and Substrait's): 38 digits in a 128-bit integer. */
@@ -50,6 +55,11 @@ export function type(kind: Exclude<TypeKind, "decimal">, nullable = true): SqlTy
 export function decimal(precision: number, scale: number, nullable = true): SqlType {
   invariant(precision >= 1 && precision <= MAX_DECIMAL_PRECISION && scale >= 0 && scale <= precision, `bad decimal(${precision},${scale})`);
   return { kind: "decimal", precision, scale, nullable };
+}
+
+/** DuckDB's HUGEINT, as a decimal(38,0) marked so. */
+export function hugeint(nullable = true): SqlType {
+  return { ...decimal(MAX_DECIMAL_PRECISION, 0, nullable), hugeint: true };
 }
 
 export function withNullable(t: SqlType, nullable: boolean): SqlType {
@@ -167,7 +177,7 @@ export function typeName(t: SqlType): string {
     case "fp64":
       return "DOUBLE";
     case "decimal":
-      return `DECIMAL(${t.precision},${t.scale})`;
+      return t.hugeint ? "HUGEINT" : `DECIMAL(${t.precision},${t.scale})`;
     case "string":
       return "VARCHAR";
     case "binary":

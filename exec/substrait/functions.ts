@@ -66,8 +66,15 @@ const SCALAR: Record<string, Render> = {
   subtract: infix("-"),
   multiply: infix("*"),
   // Substrait's integer division truncates; DuckDB's `/` on integers gives a double.
-  // DuckDB's // divides integers truncating, and floats as / does but NULL by zero (where / gives an infinity).
-  divide: (args, c) => (isIntegerType(c.outputType) || c.options?.get("ON_DIVISION_BY_ZERO") === "NULL" ? infix("//")(args, c) : infix("/")(args, c)),
+  divide: (args, c) => {
+    // DuckDB's // divides integers truncating, and floats as / does but NULL by zero (where / gives an infinity).
+    if (isIntegerType(c.outputType)) return infix("//")(args, c);
+    if (c.options?.get("ON_DIVISION_BY_ZERO") !== "NULL") return infix("/")(args, c);
+    // Decimals of scale 0 (a HUGEINT) divide as integers do: in DuckDB's HUGEINT.
+    const whole = c.outputType?.decimal?.scale === 0 ? c.outputType.decimal : undefined;
+    if (!whole) return infix("//")(args, c);
+    return `CAST(${infix("//")(args.map((a) => `CAST(${a} AS HUGEINT)`), c)} AS DECIMAL(${whole.precision},0))`;
+  },
   modulus: infix("%"),
   negate: ([x]) => `(-${x})`,
   abs: call("abs"),

@@ -37,6 +37,7 @@ import {
 import {
   decimal,
   fromSubstraitType,
+  hugeint,
   isInteger,
   isInterval,
   isNumeric,
@@ -2043,10 +2044,12 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
       if (!isNumeric(arg.type)) throw new UserError(`${name} needs a number, not ${typeName(arg.type)}`, position);
       const sumType =
         arg.type.kind === "decimal"
-          ? decimal(38, arg.type.scale!)
+          ? arg.type.hugeint
+            ? hugeint()
+            : decimal(38, arg.type.scale!)
           : arg.type.kind === "fp32" || arg.type.kind === "fp64"
             ? type("fp64")
-            : decimal(38, 0); // DuckDB sums integers into a HUGEINT
+            : hugeint(); // DuckDB sums integers into a HUGEINT
       const sum = agg("sum", sumType);
       if (name === "sum") return sum;
       const fp = type("fp64");

@@ -7,6 +7,7 @@ import {
   MAX_DECIMAL_PRECISION,
   commonSupertype,
   decimal,
+  hugeint,
   integerAsDecimal,
   integerFits,
   isFloat,
@@ -190,6 +191,9 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
   if (!isNumeric(l.type) || !isNumeric(r.type)) {
     throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
   }
+  // A HUGEINT beside an integer or another is one: its + - * // % are an integer's.
+  const wholeNumber = (t: SqlType) => isInteger(t) || t.hugeint === true;
+  const huge = wholeNumber(l.type) && wholeNumber(r.type) && (l.type.hugeint || r.type.hugeint) ? withNullable(hugeint(), nullable) : undefined;
   if (op === "//") {
     // DuckDB's //: integers divide truncating (by zero: NULL), in their common type; otherwise
     // it divides in floating point, in FLOAT when no side is DOUBLE and one is FLOAT.
@@ -197,6 +201,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
       const t = commonSupertype(l.type, r.type)!;
       return call("divide", [castTo(l, t), castTo(r, t)], withNullable(t, true));
     }
+    if (huge) return call("divide_or_null", [castTo(l, huge), castTo(r, huge)], withNullable(huge, true));
     // By zero NULL, where / gives an infinity.
     const t = floatOperandType(l.type, r.type);
     return call("divide_or_null", [castTo(l, t), castTo(r, t)], withNullable(t, true));
@@ -215,6 +220,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
       const t = commonSupertype(l.type, r.type)!;
       return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, true));
     }
+    if (huge) return call("modulus", [castTo(l, huge), castTo(r, huge)], withNullable(huge, true));
     if (isFloat(l.type) || isFloat(r.type)) {
       const t = floatOperandType(l.type, r.type);
       return call("modulus", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
@@ -234,6 +240,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
     const t = commonSupertype(l.type, r.type)!;
     return call(fn, [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
   }
+  if (huge) return call(fn, [castTo(l, huge), castTo(r, huge)], huge);
   const dl = integerAsDecimal(l.type);
   const dr = integerAsDecimal(r.type);
   const result = fn === "multiply" ? decimalMultiplyType(dl, dr) : decimalAddType(dl, dr);
