@@ -139,6 +139,8 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   if (isNumeric(a) && isNumeric(b)) {
     // A FLOAT meets any other number but a DOUBLE as a FLOAT (as in DuckDB).
     if (isFloat(a) || isFloat(b)) return type(a.kind === "fp64" || b.kind === "fp64" ? "fp64" : "fp32", nullable);
+    // A HUGEINT meets an integer or another as a HUGEINT.
+    if ((a.hugeint || b.hugeint) && (a.hugeint || isInteger(a)) && (b.hugeint || isInteger(b))) return hugeint(nullable);
     const da = integerAsDecimal(a);
     const db = integerAsDecimal(b);
     const scale = Math.max(da.scale!, db.scale!);

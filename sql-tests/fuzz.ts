@@ -42,6 +42,16 @@ const CLASSES: readonly (readonly string[])[] = [
   ["round", "floor", "ceil", "abs"],
   ["EXISTS", "NOT EXISTS"],
   ["IN", "NOT IN"],
+  ["LIKE", "ILIKE", "NOT LIKE"],
+  ["BETWEEN", "NOT BETWEEN"],
+  ["ANY", "ALL"],
+  ["ROWS", "RANGE"],
+  ["PRECEDING", "FOLLOWING"],
+  ["INTEGER", "BIGINT", "DOUBLE", "VARCHAR", "DECIMAL(10,2)", "SMALLINT"],
+  ["DAY", "MONTH", "YEAR", "WEEK", "QUARTER"],
+  ["year", "month", "day", "dayofweek", "quarter"],
+  ["stddev_samp", "var_pop", "median", "count"],
+  ["WHEN", "WHEN NOT"],
 ];
 const NUMBERS = ["0", "1", "-1", "2", "NULL", "3.5", "100"];
 const STRINGS = ["'a'", "''", "NULL", "'apple'", "'b'"];
