@@ -4,7 +4,7 @@
 // declares it). A function not here, and not among the binder's own, is refused by name.
 import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
 import type { Expr } from "../logical.ts";
-import { decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { commonSupertype, decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
 import { visitExpr } from "../plan-utils.ts";
 import { arithmetic, bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
@@ -413,9 +413,17 @@ const timeBucket: FunctionBinder = (args, site) => {
   arity(args, site, 2, 3);
   const width = args[0];
   if (width.type.kind !== "interval_day" && width.type.kind !== "interval_year") throw new UserError(`time_bucket needs an INTERVAL width, not ${typeName(width.type)}`, site.position);
-  const x = dateOrTimestamp(args[1], site);
+  let x = dateOrTimestamp(args[1], site);
   const third = args[2];
-  const shift = third === undefined ? [] : third.type.kind === "interval_day" || third.type.kind === "interval_year" ? [third] : [castTo(dateOrTimestamp(third, site), withNullable(x.type, third.type.nullable), site.position)];
+  let shift: Expr[] = [];
+  if (third !== undefined && (third.type.kind === "interval_day" || third.type.kind === "interval_year")) shift = [third];
+  else if (third !== undefined) {
+    // An origin and x meet in their common type (a DATE beside a TIMESTAMP origin is one: its buckets start at the origin's time).
+    const origin = dateOrTimestamp(third, site);
+    const common = commonSupertype(x.type, origin.type) ?? x.type;
+    x = castTo(x, common, site.position);
+    shift = [castTo(origin, withNullable(common, origin.type.nullable), site.position)];
+  }
   return call("time_bucket", [width, x, ...shift], withNullable(x.type, anyNullable([width, x, ...shift])));
 };
 
