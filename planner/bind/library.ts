@@ -52,8 +52,9 @@ function integer(e: Expr, site: FunctionSite, to: "i32" | "i64"): Expr {
   return castTo(e, type(to));
 }
 
-function number(e: Expr, site: FunctionSite): Expr {
-  if (e.type.kind === "null") return castTo(e, type("fp64"));
+/** A number argument; a NULL one is a DOUBLE, or (`nullAs`) what DuckDB's overloads make it for the function. */
+function number(e: Expr, site: FunctionSite, nullAs: SqlType = type("fp64")): Expr {
+  if (e.type.kind === "null") return castTo(e, nullAs);
   if (!isNumeric(e.type)) throw new UserError(`${site.name} needs a number, not ${typeName(e.type)}`, site.position);
   return e;
 }
@@ -90,7 +91,7 @@ function stringConstant(e: Expr, site: FunctionSite, what: string): string {
 /** DuckDB's round: integers and floats keep their type; a decimal keeps at most `digits` of scale. */
 const round: FunctionBinder = (args, site) => {
   arity(args, site, 1, 2);
-  const x = number(args[0], site);
+  const x = number(args[0], site, type("i64"));
   const digitsArg = args[1] ? integer(args[1], site, "i32") : literal(0, type("i32", false));
   let result = x.type;
   if (x.type.kind === "decimal") {
@@ -115,7 +116,7 @@ const ceilOrFloor =
 /** trunc(x): toward zero, in x's type (a decimal keeps no digits after the point; an integer is itself). */
 const trunc: FunctionBinder = (args, site) => {
   arity(args, site, 1);
-  const x = number(args[0], site);
+  const x = number(args[0], site, type("i64"));
   if (isInteger(x.type)) return x;
   const result = x.type.kind === "decimal" ? decimal(x.type.precision!, 0) : x.type;
   return call("trunc", [x], withNullable(result, x.type.nullable));
