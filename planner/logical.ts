@@ -50,6 +50,8 @@ export interface Literal {
   readonly kind: "literal";
   readonly value: LiteralValue;
   readonly type: SqlType;
+  /** Cast by the query (`CAST(3 AS INTEGER)`): its type is its own, not one an operator's other side lends it. */
+  readonly cast?: boolean;
 }
 
 /** A scalar function of the standard extensions, by Substrait name (`add`, `equal`, `like`, ...). */

@@ -52,7 +52,9 @@ const CLASSES: readonly (readonly string[])[] = [
   ["year", "month", "day", "dayofweek", "quarter"],
   ["stddev_samp", "var_pop", "median", "count"],
   ["WHEN", "WHEN NOT"],
+  ["CAST", "TRY_CAST"],
 ];
+const AGGREGATES = /^(sum|min|max|avg|count|stddev_samp|var_pop|median)$/i;
 const NUMBERS = ["0", "1", "-1", "2", "NULL", "3.5", "100"];
 const STRINGS = ["'a'", "''", "NULL", "'apple'", "'b'"];
 const KEYWORDS = /^(select|from|where|group|by|order|having|and|or|not|is|null|as|on|join|left|right|full|inner|outer|union|all|distinct|case|when|then|else|end|in|exists|between|like|asc|desc|nulls|with|over|partition)$/i;
@@ -73,6 +75,7 @@ function mutate(sql: string): string {
     else if (/^'.*'$/.test(word)) words[at] = pick(STRINGS);
     else if (names.includes(word) && random() < 0.5) words[at] = pick(names);
     else if (/^select$/i.test(word) && random() < 0.3) words[at] = "SELECT DISTINCT";
+    else if (word === "(" && AGGREGATES.test(words[at - 1] ?? "") && words[at + 1] !== "*") words[at] = "(DISTINCT ";
   }
   return words.join("");
 }

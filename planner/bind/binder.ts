@@ -1612,7 +1612,7 @@ class Binder {
       const to = castTargetType(target, position);
       value = k === 0 && castIsTry(ast) ? { kind: "cast", input: value, type: withNullable(to, true), try: true } : castTo(value, to, position);
     }
-    return value;
+    return value.kind === "literal" ? { ...value, cast: true } : value;
   }
 
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
@@ -2284,7 +2284,7 @@ function displayName(ast: AstNode, bound: Expr): string {
       const arg = ast.args?.expr;
       if (arg?.type === "star" || arg?.value === "*") return "count_star()";
       const inner = argumentAsts(ast).map((a) => displayName(a, bound)).join(", ");
-      return `${name}(${String(ast.args?.distinct ?? "").toUpperCase() === "DISTINCT" ? "DISTINCT " : ""}${inner})`;
+      return `${name}(${aggregateIsDistinct(ast) ? "DISTINCT " : ""}${inner})`;
     }
     case "number":
       return String(ast.value);

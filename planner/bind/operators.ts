@@ -49,7 +49,7 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
 
 /** The value of an integer literal as written (`-1` too, which binds as a negation), else undefined. */
 function writtenInteger(e: Expr): bigint | undefined {
-  if (e.kind === "literal" && isInteger(e.type) && (typeof e.value === "number" || typeof e.value === "bigint")) return BigInt(e.value);
+  if (e.kind === "literal" && !e.cast && isInteger(e.type) && (typeof e.value === "number" || typeof e.value === "bigint")) return BigInt(e.value);
   if (e.kind === "call" && e.fn === "negate" && e.args.length === 1) {
     const inner = writtenInteger(e.args[0]);
     return inner === undefined ? undefined : -inner;
