@@ -235,12 +235,13 @@ export function columnsOf(e: Expr, into = new Set<ColumnId>()): Set<ColumnId> {
   return into;
 }
 
+/** Whether `e` or an expression inside it (not inside subquery plans) passes `test`. */
+export function exprSome(e: Expr, test: (x: Expr) => boolean): boolean {
+  return test(e) || exprChildren(e).some((c) => exprSome(c, test));
+}
+
 export function containsSubquery(e: Expr): boolean {
-  let found = false;
-  visitExpr(e, (x) => {
-    if (x.kind === "subquery") found = true;
-  });
-  return found;
+  return exprSome(e, (x) => x.kind === "subquery");
 }
 
 export function replaceColumns(e: Expr, replacement: ReadonlyMap<ColumnId, Expr>): Expr {

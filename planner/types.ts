@@ -57,6 +57,11 @@ export function decimal(precision: number, scale: number, nullable = true): SqlT
   return { kind: "decimal", precision, scale, nullable };
 }
 
+/** An integer type or a HUGEINT: what adds, divides (//) and meets as an integer. */
+export function isWholeNumber(t: SqlType): boolean {
+  return isInteger(t) || t.hugeint === true;
+}
+
 /** DuckDB's HUGEINT, as a decimal(38,0) marked so. */
 export function hugeint(nullable = true): SqlType {
   return { ...decimal(MAX_DECIMAL_PRECISION, 0, nullable), hugeint: true };
@@ -140,7 +145,7 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
     // A FLOAT meets any other number but a DOUBLE as a FLOAT (as in DuckDB).
     if (isFloat(a) || isFloat(b)) return type(a.kind === "fp64" || b.kind === "fp64" ? "fp64" : "fp32", nullable);
     // A HUGEINT meets an integer or another as a HUGEINT.
-    if ((a.hugeint || b.hugeint) && (a.hugeint || isInteger(a)) && (b.hugeint || isInteger(b))) return hugeint(nullable);
+    if ((a.hugeint || b.hugeint) && isWholeNumber(a) && isWholeNumber(b)) return hugeint(nullable);
     const da = integerAsDecimal(a);
     const db = integerAsDecimal(b);
     const scale = Math.max(da.scale!, db.scale!);

@@ -29,6 +29,7 @@ import {
   containsSubquery,
   exprChildren,
   exprKey,
+  exprSome,
   mapExpr,
   outputColumns,
   visitExpr,
@@ -77,7 +78,7 @@ import {
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, decorrelateScalarSubqueries, elementOf } from "./subqueries.ts";
-import { freshCopy } from "./correlation.ts";
+import { freshCopy, renameColumns } from "./correlation.ts";
 import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { WINDOW_ONLY } from "../functions.ts";
@@ -1813,11 +1814,7 @@ function parseAlias(as: unknown): { alias: string | undefined; columnAliases: st
 }
 
 function hasKind(e: Expr, kind: Expr["kind"]): boolean {
-  let found = false;
-  visitExpr(e, (x) => {
-    if (x.kind === kind) found = true;
-  });
-  return found;
+  return exprSome(e, (x) => x.kind === kind);
 }
 
 /** The values of a row written (a, b, …), if `ast` is one of at least two. */
@@ -1934,7 +1931,7 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
   const parts = sets.map((set, index): LogicalPlan => {
     const copied = new Map<ColumnId, ColumnDef>();
     const input = freshCopy(aggregate.input, ids, copied);
-    const moved = (e: Expr) => mapExpr(e, (x) => (x.kind === "column" && copied.has(x.id) ? { ...x, id: copied.get(x.id)!.id } : x));
+    const moved = (e: Expr) => renameColumns(e, copied);
     const kept = [...new Set(set)];
     const groups = kept.map((i) => ({ column: ids.column(aggregate.groups[i].column.name, aggregate.groups[i].expr.type), expr: moved(aggregate.groups[i].expr) }));
     const measures = aggregate.measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), call: { ...m.call, args: m.call.args.map(moved) } }));

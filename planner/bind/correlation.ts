@@ -90,6 +90,11 @@ export function keyGroups(pairs: readonly CorrelationPair[], ids: ColumnIds): { 
   return { groups, condition: and(pairs.map((p) => compare("equal", p.outer, columnRef(byKey.get(exprKey(p.inner))!), undefined))) };
 }
 
+/** `e` reading the copies `map` gives (freshCopy's) in place of the columns it copied. */
+export function renameColumns(e: Expr, map: ReadonlyMap<ColumnId, ColumnDef>): Expr {
+  return mapExpr(e, (x) => (x.kind === "column" && map.has(x.id) ? { ...x, id: map.get(x.id)!.id } : x));
+}
+
 /** The same plan with new column ids throughout, for a subquery that must run twice. */
 export function freshCopy(plan: LogicalPlan, ids: ColumnIds, map = new Map<ColumnId, ColumnDef>()): LogicalPlan {
   const def = (c: ColumnDef): ColumnDef => {

@@ -14,6 +14,7 @@ import {
   isInteger,
   isNumeric,
   isTimestamp,
+  isWholeNumber,
   narrowerInteger,
   sameType,
   type,
@@ -192,8 +193,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
     throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
   }
   // A HUGEINT beside an integer or another is one: its + - * // % are an integer's.
-  const wholeNumber = (t: SqlType) => isInteger(t) || t.hugeint === true;
-  const huge = wholeNumber(l.type) && wholeNumber(r.type) && (l.type.hugeint || r.type.hugeint) ? withNullable(hugeint(), nullable) : undefined;
+  const huge = isWholeNumber(l.type) && isWholeNumber(r.type) && (l.type.hugeint || r.type.hugeint) ? withNullable(hugeint(), nullable) : undefined;
   if (op === "//") {
     // DuckDB's //: integers divide truncating (by zero: NULL), in their common type; otherwise
     // it divides in floating point, in FLOAT when no side is DOUBLE and one is FLOAT.

@@ -27,6 +27,7 @@ import {
   containsSubquery,
   definedColumns,
   exprChildren,
+  exprSome,
   freeColumns,
   makeAnd,
   mapExpr,
@@ -39,7 +40,7 @@ import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
 import { and, call, caseExpr, castTo, compare, countStar, isNull, or } from "./operators.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
-import { correlationPairs, freshCopy, keyGroups, pullCorrelated, valuesOverNoRows } from "./correlation.ts";
+import { correlationPairs, freshCopy, keyGroups, pullCorrelated, renameColumns, valuesOverNoRows } from "./correlation.ts";
 import { lateralJoin } from "./lateral.ts";
 
 /** Functions whose result is NULL whenever an argument is. */
@@ -303,7 +304,7 @@ function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): {
   // Each group's row and non-NULL counts, over a copy of S.
   const copied = new Map<ColumnId, ColumnDef>();
   const copy = freshCopy(found.inner, ids, copied);
-  const inCopy = (e: Expr) => mapExpr(e, (x) => (x.kind === "column" && copied.has(x.id) ? { ...x, id: copied.get(x.id)!.id } : x));
+  const inCopy = (e: Expr) => renameColumns(e, copied);
   const counted = keyGroups(found.pairs.map((p) => ({ inner: inCopy(p.inner), outer: p.outer })), ids);
   const rows = ids.column("subquery_rows", type("i64", false));
   const nonNull = ids.column("subquery_non_null", type("i64", false));
@@ -502,7 +503,7 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   // evaluates a join condition's side before matching, so where the check is read cannot keep it
   // out. The groups are restricted to the keys of the outer table the equalities name; where
   // they cannot be, the subquery stays one (a single engine runs it as DuckDB does).
-  const raises = containsCall(top.outputs[0].expr, "error");
+  const raises = exprSome(top.outputs[0].expr, (x) => x.kind === "call" && x.fn === "error");
   const reduced = reduceByOuterKeys(plan, pulled.inner, pairs, ids, raises);
   if (raises && reduced === pulled.inner) return undefined;
   const grouped: LogicalPlan = { kind: "aggregate", input: reduced, groups, measures: aggregate.measures, phase: "single" };
@@ -533,14 +534,6 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
 
 
 
-
-function containsCall(e: Expr, fn: string): boolean {
-  let found = false;
-  visitExpr(e, (x) => {
-    if (x.kind === "call" && x.fn === fn) found = true;
-  });
-  return found;
-}
 
 /** Whether `e` is certainly NULL when the aggregates saw no rows (counts 0, the rest NULL). */
 function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
@@ -612,7 +605,6 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
   for (const j of restricting) restricted = { kind: "join", joinType: "semi", left: restricted, right: j.right, condition: j.condition };
   const map = new Map<ColumnId, ColumnDef>();
   const reducer = freshCopy(restricted, ids, map);
-  const inCopy = (e: Expr) => mapExpr(e, (x) => (x.kind === "column" && map.has(x.id) ? { ...x, id: map.get(x.id)!.id } : x));
-  const condition = and(pairs.map((p) => compare("equal", p.inner, inCopy(p.outer), undefined)));
+  const condition = and(pairs.map((p) => compare("equal", p.inner, renameColumns(p.outer, map), undefined)));
   return { kind: "join", joinType: "semi", left: inner, right: reducer, condition };
 }
