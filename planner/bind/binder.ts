@@ -577,7 +577,8 @@ class Binder {
 
     // Aggregation
     const everything = [...selected.map((s) => s.expr), ...(having ? [having] : []), ...(qualify ? [qualify] : []), ...orderItems.flatMap((o) => (o.expr ? [o.expr] : []))];
-    const aggregated = groupAsts.length > 0 || everything.some((e) => hasKind(e, "aggregate"));
+    // HAVING alone makes the block a grand total, as GROUP BY () does (DuckDB's reading).
+    const aggregated = groupAsts.length > 0 || having !== undefined || everything.some((e) => hasKind(e, "aggregate"));
     let rewrite = (e: Expr): Expr => e;
     if (aggregated) {
       const local = new Set(items.map((i) => i.column.id));
@@ -637,7 +638,7 @@ class Binder {
         measures.forEach((m, i) => (measures[i] = { ...m, call: { ...m.call, args: m.call.args.map(() => exprs[next++]) } }));
       }
       const aggregate: Aggregate = { kind: "aggregate", input: plan, groups, measures, phase: "single" };
-      plan = plainGroupBy ? aggregate : unionOfGroupingSets(aggregate, setIndexes, groupings, this.ids);
+      plan = plainGroupBy ? grandTotalSafe(aggregate, this.ids) : unionOfGroupingSets(aggregate, setIndexes, groupings, this.ids);
       rewrite = (e: Expr) =>
         rewriteTopDown(e, (x) => {
           if (x.kind === "call" && x.fn === "grouping") {
@@ -657,8 +658,6 @@ class Binder {
           return undefined;
         });
       if (having) plan = applyPredicate(plan, rewrite(having), this.ids);
-    } else if (having) {
-      throw new UserError("HAVING without aggregation", this.here(havingAst));
     } else if (everything.some((e) => hasCall(e, "grouping"))) {
       throw new UserError("GROUPING needs a GROUP BY", position);
     }
@@ -1935,9 +1934,6 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
     const kept = [...new Set(set)];
     const groups = kept.map((i) => ({ column: ids.column(aggregate.groups[i].column.name, aggregate.groups[i].expr.type), expr: moved(aggregate.groups[i].expr) }));
     const measures = aggregate.measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), call: { ...m.call, args: m.call.args.map(moved) } }));
-    // The empty set is one row over any input; an aggregate of no keys and no measures would be a
-    // DISTINCT of no columns (no row over no rows, and a column to stand for none): it counts rows instead.
-    const counted = groups.length === 0 && measures.length === 0 ? [{ column: ids.column("rows", type("i64", false)), call: countStar().call }] : [];
     const outputs: ProjectOutput[] = [
       ...aggregate.groups.map((g, i) => {
         const at = kept.indexOf(i);
@@ -1946,10 +1942,20 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
       ...measures.map((m) => ({ column: ids.column(m.column.name, m.column.type), expr: columnRef(m.column) })),
       ...groupings.map((g) => ({ column: ids.column(g.column.name, g.column.type), expr: literal(g.values[index], g.column.type) })),
     ];
-    return { kind: "project", input: { kind: "aggregate", input, groups, measures: [...measures, ...counted], phase: "single" }, outputs };
+    return { kind: "project", input: grandTotalSafe({ kind: "aggregate", input, groups, measures, phase: "single" }, ids), outputs };
   });
   const columns = [...aggregate.groups.map((g) => g.column), ...aggregate.measures.map((m) => m.column), ...groupings.map((g) => g.column)];
   return { kind: "set", op: "union_all", inputs: parts, columns };
+}
+
+/**
+ * A grand total (no keys) is one row over any input; an aggregate of no keys and no measures
+ * would be a DISTINCT of no columns (no row over no rows, and a column to stand for none): such
+ * an aggregate counts rows instead, a measure nothing above reads.
+ */
+function grandTotalSafe(aggregate: Aggregate, ids: ColumnIds): Aggregate {
+  if (aggregate.groups.length > 0 || aggregate.measures.length > 0) return aggregate;
+  return { ...aggregate, measures: [{ column: ids.column("rows", type("i64", false)), call: countStar().call }] };
 }
 
 /** The arguments of a function call's AST: a list, or an aggregate's one argument. */

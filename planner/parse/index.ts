@@ -552,6 +552,9 @@ function clauseEnd(tokens: readonly Token[], at: number, stops: ReadonlySet<stri
  */
 export const GROUPING_SETS_CALL = "grouping_sets";
 
+/** Words that end a GROUP BY clause at its own depth. */
+const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "QUALIFY", "UNION", "INTERSECT", "EXCEPT", "SELECT", "FROM"]);
+
 /** What s[i] and s[a:b] reach the grammar as where it does not read them (an expression, a slice): calls. */
 export const SUBSCRIPT_CALL = "trustql_subscript";
 export const SLICE_CALL = "trustql_slice";
@@ -797,6 +800,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   // The depth of the parenthesis that holds GROUPING SETS' sets, once its opening one is met.
   let groupingSetsDepth: number | undefined;
   let groupingSetsPending = false;
+  // The depth of the GROUP BY clause being read, if one is: where an empty grouping set () may stand.
+  let groupByDepth: number | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
@@ -810,6 +815,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         // The grammar has no empty expression list: the empty grouping set () reaches it as ''.
         blank(t, "'");
         blank(next, "'");
+      } else if (groupByDepth === depth - 1 && next?.text === ")" && (tokens[i - 1]?.text === "BY" || tokens[i - 1]?.text === ",")) {
+        // GROUP BY (), or () among GROUP BY's items: the empty grouping set, which the grammar
+        // cannot read; it reaches it as GROUPING SETS (()) (a grand total, a row over no rows).
+        insertions.push({ at: t.offset, text: `${GROUPING_SETS_CALL}(` }, { at: next.end, text: ")" });
+        blank(t, "'");
+        blank(next, "'");
       }
       const previous = tokens[i - 1];
       if (previous?.kind === "word" && previous.text === "SUBSTRING") {
@@ -820,6 +831,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.kind === "symbol" && t.text === ")") {
       if (substringDepths.at(-1)?.depth === depth) substringDepths.pop();
       if (groupingSetsDepth === depth) groupingSetsDepth = undefined;
+      if (groupByDepth === depth) groupByDepth = undefined;
       depth--;
       continue;
     }
@@ -875,6 +887,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       continue;
     }
     if (t.kind !== "word") continue;
+    if (t.text === "BY" && tokens[i - 1]?.text === "GROUP") groupByDepth = depth;
+    else if (groupByDepth === depth && GROUP_BY_ENDS.has(t.text)) groupByDepth = undefined;
     const open = substringDepths.at(-1);
     if (open && open.depth === depth) {
       if (t.text === "FROM") {
