@@ -26,10 +26,12 @@ import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
   columnRef,
+  columnsOf,
   containsSubquery,
   exprChildren,
   exprKey,
   exprSome,
+  freeColumns,
   mapExpr,
   outputColumns,
   visitExpr,
@@ -78,7 +80,7 @@ import {
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, decorrelateScalarSubqueries, elementOf } from "./subqueries.ts";
-import { freshCopy, renameColumns } from "./correlation.ts";
+import { exprFreeColumns, freshCopy, renameColumns } from "./correlation.ts";
 import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { WINDOW_ONLY } from "../functions.ts";
@@ -178,6 +180,13 @@ class Binder {
    * names: a query may read the table's other columns, and fails only where it names one of these.
    */
   readonly #unusable = new Map<ColumnId, string>();
+  /** The contexts of the expressions whose subqueries are being bound, innermost last. */
+  readonly #subqueryContexts: ExprContext[] = [];
+  /**
+   * Aggregates written inside a subquery over the enclosing block's columns only, by that
+   * block's scope: they are that block's measures (see #outerAggregate).
+   */
+  readonly #aggregatesFromSubqueries = new Map<Scope, Measure[]>();
 
   /**
    * When the query was planned: current_date and now() are this time, fixed in the plan, so that
@@ -531,7 +540,9 @@ class Binder {
     let groupAsts: AstNode[] = ast.groupby?.columns ?? (Array.isArray(ast.groupby) ? ast.groupby : []);
     if (groupAsts.length === 1 && isByAll(groupAsts[0], this.parsed)) {
       // GROUP BY ALL: by every select item without an aggregate, by position.
-      groupAsts = selected.flatMap((item, i) => (hasKind(item.expr, "aggregate") || hasKind(item.expr, "window") ? [] : [{ type: "number", value: i + 1 }]));
+      const measured = new Set((this.#aggregatesFromSubqueries.get(scope) ?? []).map((m) => m.column.id));
+      const aggregates = (e: Expr) => hasKind(e, "aggregate") || [...exprFreeColumns(e)].some((id) => measured.has(id));
+      groupAsts = selected.flatMap((item, i) => (aggregates(item.expr) || hasKind(item.expr, "window") ? [] : [{ type: "number", value: i + 1 }]));
     }
     if (ast.groupby && !Array.isArray(ast.groupby) && ast.groupby.modifiers?.some(Boolean)) {
       throw new UnsupportedError("GROUP BY modifiers", position);
@@ -578,7 +589,8 @@ class Binder {
     // Aggregation
     const everything = [...selected.map((s) => s.expr), ...(having ? [having] : []), ...(qualify ? [qualify] : []), ...orderItems.flatMap((o) => (o.expr ? [o.expr] : []))];
     // HAVING alone makes the block a grand total, as GROUP BY () does (DuckDB's reading).
-    const aggregated = groupAsts.length > 0 || having !== undefined || everything.some((e) => hasKind(e, "aggregate"));
+    const fromSubqueries = this.#aggregatesFromSubqueries.get(scope) ?? [];
+    const aggregated = groupAsts.length > 0 || having !== undefined || fromSubqueries.length > 0 || everything.some((e) => hasKind(e, "aggregate"));
     let rewrite = (e: Expr): Expr => e;
     if (aggregated) {
       const local = new Set(items.map((i) => i.column.id));
@@ -596,6 +608,7 @@ class Binder {
         groupByKey.set(key, column);
         groups.push({ column, expr: g });
       }
+      const grouped = new Set(groups.map((g) => g.column.id));
       const measures: Measure[] = [];
       const measureByKey = new Map<string, ColumnDef>();
       for (const e of everything) {
@@ -608,6 +621,7 @@ class Binder {
           measures.push({ column, call: x.call });
         });
       }
+      measures.push(...fromSubqueries);
       const setIndexes = groupingSets.map((set) => set.map((e) => groupExprs.findIndex((g) => exprKey(g) === exprKey(e))));
       // GROUPING(keys): per grouping set, a bit per key (the first the highest), set where the set leaves the key out.
       const groupings: { column: ColumnDef; values: bigint[] }[] = [];
@@ -648,11 +662,14 @@ class Binder {
           const group = groupByKey.get(exprKey(x));
           if (group) return columnRef(group);
           if (x.kind === "aggregate") return columnRef(measureByKey.get(aggregateKey(x.call))!);
-          if (x.kind === "column" && local.has(x.id)) {
-            const item = items.find((i) => i.column.id === x.id)!;
+          // A subquery reads the block's rows after the aggregate, as the select list does.
+          const ungrouped = x.kind === "column" ? [x.id] : x.kind === "subquery" ? [...freeColumns(x.plan)] : [];
+          const id = ungrouped.find((id) => local.has(id) && !grouped.has(id));
+          if (id !== undefined) {
+            const item = items.find((i) => i.column.id === id)!;
             throw new UserError(
               `column ${item.qualifier ? item.qualifier + "." : ""}${item.name} must appear in the GROUP BY clause or be used in an aggregate function`,
-              selected.find((s) => hasColumn(s.expr, x.id))?.position ?? this.locate(item.name) ?? position,
+              selected.find((s) => hasColumn(s.expr, id))?.position ?? this.locate(item.name) ?? position,
             );
           }
           return undefined;
@@ -1280,8 +1297,18 @@ class Binder {
     throw new UnsupportedError(`operator ${op}`, position);
   }
 
+  /** The query of a subquery in an expression bound in `ctx`. */
+  subqueryBlock(ast: AstNode, ctx: ExprContext): BoundQuery {
+    this.#subqueryContexts.push(ctx);
+    try {
+      return this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
+    } finally {
+      this.#subqueryContexts.pop();
+    }
+  }
+
   subquery(op: "scalar" | "exists" | "in", ast: AstNode, needle: Expr | undefined, ctx: ExprContext, position: SourcePosition | undefined): Expr {
-    const sub = this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
+    const sub = this.subqueryBlock(ast, ctx);
     const columns = outputColumns(sub.plan);
     if (op === "exists") return { kind: "subquery", op, plan: sub.plan, type: type("boolean", false) };
     if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
@@ -1306,7 +1333,7 @@ class Binder {
    * a semi join on the equalities; the subqueries of the second part are uncorrelated.
    */
   rowsInSubquery(needles: AstNode[], ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
-    const sub = this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
+    const sub = this.subqueryBlock(ast, ctx);
     const columns = outputColumns(sub.plan);
     if (columns.length !== needles.length) throw new UserError(`cannot compare a row of ${needles.length} values with a subquery of ${columns.length} columns`, position);
     const pairs = needles.map((needle, i) => unify(this.expr(needle, ctx), columnRef(columns[i]), "compare", position));
@@ -1341,7 +1368,7 @@ class Binder {
    * gives NULL, as SQL says.
    */
   quantifiedComparison(comparison: ComparisonOp, quantifier: "any" | "all", value: Expr, ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
-    const sub = this.query(ast, ctx.scope, ctx.ctes, ctx.depth + 1);
+    const sub = this.subqueryBlock(ast, ctx);
     const columns = outputColumns(sub.plan);
     if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
     const [x] = unify(value, columnRef(columns[0]), "compare", position);
@@ -1621,7 +1648,38 @@ class Binder {
     if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name) && !ROW_BY_ORDER_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
+    const bound = this.#aggregateCall(name, ast, ctx, position);
+    const outer = this.#outerAggregate(bound, ctx, position);
+    if (outer) return outer;
     if (!ctx.aggregates) throw new UserError(`aggregate functions are not allowed in ${ctx.clause}`, position);
+    return bound;
+  }
+
+  /**
+   * An aggregate written in a subquery whose arguments read columns of the enclosing block only
+   * is that block's, as in DuckDB and PostgreSQL (`(SELECT c_name FROM customer WHERE c_custkey =
+   * min(o_custkey))` per group of orders): a measure of the enclosing block's aggregate, which the
+   * subquery reads as it reads any of that block's columns. Undefined for the subquery's own.
+   */
+  #outerAggregate(bound: Expr, ctx: ExprContext, position: SourcePosition | undefined): Expr | undefined {
+    const enclosing = this.#subqueryContexts.at(-1);
+    if (!enclosing || enclosing.scope === ctx.scope || containsSubquery(bound)) return undefined;
+    const read = columnsOf(bound);
+    if (read.size === 0 || ![...read].every((id) => enclosing.scope.items.some((i) => i.column.id === id))) return undefined;
+    if (!enclosing.aggregates) throw new UserError(`aggregate functions are not allowed in ${enclosing.clause}`, position);
+    let measures = this.#aggregatesFromSubqueries.get(enclosing.scope);
+    if (!measures) this.#aggregatesFromSubqueries.set(enclosing.scope, (measures = []));
+    const kept = measures;
+    return mapExpr(bound, (x) => {
+      if (x.kind !== "aggregate") return x;
+      const column = this.ids.column(x.call.fn, x.call.type);
+      kept.push({ column, call: x.call });
+      return columnRef(column);
+    });
+  }
+
+  /** An aggregate call's arguments, FILTER and ORDER BY bound, wherever it is written. */
+  #aggregateCall(name: string, ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     const inner: ExprContext = { ...ctx, aggregates: false, windows: false, clause: `the argument of ${name}()` };
     const distinct = aggregateIsDistinct(ast);
     // string_agg(x, ',') arrives with its separator apart.
@@ -1830,11 +1888,7 @@ function hasCall(e: Expr, fn: string): boolean {
 }
 
 function hasColumn(e: Expr, id: number): boolean {
-  let found = false;
-  visitExpr(e, (x) => {
-    if (x.kind === "column" && x.id === id) found = true;
-  });
-  return found;
+  return exprSome(e, (x) => x.kind === "column" && x.id === id);
 }
 
 function scopeHasQualifier(scope: Scope, qualifier: string): boolean {

@@ -17,7 +17,7 @@ export interface Pulled {
 }
 
 /** Columns an expression reads, including those read by subqueries inside it. */
-function exprFreeColumns(e: Expr): Set<ColumnId> {
+export function exprFreeColumns(e: Expr): Set<ColumnId> {
   const ids = columnsOf(e);
   visitExpr(e, (x) => {
     if (x.kind === "subquery") for (const id of freeColumns(x.plan)) ids.add(id);

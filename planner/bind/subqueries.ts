@@ -495,7 +495,12 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   const nullOnNoRows = nullWhenEmpty(top.outputs[0].expr, aggregate.measures);
   const outer = new Set(outputColumns(plan).map((c) => c.id));
   const pulled = pullCorrelated(aggregate.input, outer);
-  if (!pulled || pulled.correlated.length === 0) return undefined;
+  if (!pulled) return undefined;
+  if (pulled.correlated.length === 0) {
+    // Aggregated over its own rows, read with the outer row (`count(*) + t.a`, the second an
+    // aggregate of the outer query's): the one row joins every outer row, the value computed after.
+    return { plan: { kind: "join", joinType: "inner", left: plan, right: aggregate, condition: undefined }, value: top.outputs[0].expr };
+  }
   const pairs = correlationPairs(pulled, outer);
   if (!pairs) return oneRowPerOuterRow(plan, sub, ids);
   const { groups, condition } = keyGroups(pairs, ids);
@@ -532,9 +537,6 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   };
 }
 
-
-
-
 /** Whether `e` is certainly NULL when the aggregates saw no rows (counts 0, the rest NULL). */
 function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
   switch (e.kind) {
@@ -557,7 +559,6 @@ function nullWhenEmpty(e: Expr, measures: readonly Measure[]): boolean {
       return false;
   }
 }
-
 
 /**
  * The subquery's rows restricted to keys the outer query can ask for: when every outer side of
@@ -590,7 +591,15 @@ function reduceByOuterKeys(outerPlan: LogicalPlan, inner: LogicalPlan, pairs: { 
   };
   walk(outerPlan);
   const scan = scans.find((s) => keyIds.every((id) => s.columns.some((c) => c.id === id)));
-  if (!scan) return inner;
+  if (!scan) {
+    // No one table holds the keys (an aggregate's, a join's of two tables): with `always`, a copy
+    // of the whole outer plan gives them — computed twice, and exact.
+    if (!always || freeColumns(outerPlan).size > 0) return inner;
+    const map = new Map<ColumnId, ColumnDef>();
+    const copy = freshCopy(outerPlan, ids, map);
+    const condition = and(pairs.map((p) => compare("equal", p.inner, renameColumns(p.outer, map), undefined)));
+    return { kind: "join", joinType: "semi", left: inner, right: copy, condition };
+  }
   const own = new Set(scan.allColumns.map((c) => c.id));
   const filters = [...scan.filters, ...predicates].filter((p) => !containsSubquery(p) && [...columnsOf(p)].every((id) => own.has(id)) && columnsOf(p).size > 0);
   // Semi joins whose left side is this table alone (through filters and other such semi joins),
