@@ -127,19 +127,28 @@ export type AggregateFunctionName =
   | "regr_avgy"
   | "regr_sxx"
   | "regr_syy"
-  | "regr_sxy";
+  | "regr_sxy"
+  | "skewness"
+  | "kurtosis"
+  | "kurtosis_pop"
+  | "entropy"
+  | "product"
+  | "fsum";
+
+/** Aggregates of pairs of numbers (y, x): correlation, covariance and the least-squares line's figures. */
+export const STATISTICS_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy"]);
+
+/** Aggregates of one number's values as a DOUBLE: their shape (skewness, kurtosis), product and compensated sum. */
+export const DOUBLE_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["skewness", "kurtosis", "kurtosis_pop", "product", "fsum"]);
+
+/** Aggregates that give 0, not NULL, over no rows (entropy 0.0: no uncertainty about nothing). */
+export const COUNTING_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["count", "approx_count_distinct", "entropy"]);
 
 /**
  * Aggregates whose results over disjoint sets of rows merge into the result over their union by
  * the same function (a count's by a sum): they split into a partial and a final phase. The others
  * (the spread and the order statistics) see all of a group's rows in one place.
  */
-/** Aggregates of pairs of numbers (y, x): correlation, covariance and the least-squares line's figures. */
-export const STATISTICS_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy"]);
-
-/** Aggregates that give 0, not NULL, over no rows. */
-export const COUNTING_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["count", "approx_count_distinct"]);
-
 export const MERGEABLE_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["sum", "count", "min", "max", "any_value", "bool_and", "bool_or"]);
 
 export interface AggregateCall {

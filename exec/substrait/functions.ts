@@ -306,6 +306,12 @@ const AGGREGATES: Record<string, string> = {
   regr_sxx: "regr_sxx",
   regr_syy: "regr_syy",
   regr_sxy: "regr_sxy",
+  skewness: "skewness",
+  kurtosis: "kurtosis",
+  kurtosis_pop: "kurtosis_pop",
+  entropy: "entropy",
+  product: "product",
+  fsum: "fsum",
 };
 
 /** std_dev and variance (functions_arithmetic.yaml) by their `distribution` option: SAMPLE unless it says POPULATION. */

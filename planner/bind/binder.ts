@@ -20,7 +20,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
+import { DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
 import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
@@ -169,6 +169,7 @@ const AGGREGATE_NAMES = new Set([
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
   "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
+  ...DOUBLE_AGGREGATES, "sumkahan", "kahan_sum", "entropy",
 ]);
 
 class Binder {
@@ -1467,6 +1468,10 @@ class Binder {
       case "coalesce":
         if (rawArgs.length === 0) throw new UserError("coalesce needs arguments", position);
         return coalesce(args(), position);
+      case "ifnull":
+        // DuckDB's two-argument coalesce.
+        arity(2);
+        return coalesce(args(), position);
       case "nullif": {
         arity(2);
         const [a, b] = args();
@@ -2148,6 +2153,20 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
       return agg("mode", withNullable(orderable(arg).type, true));
     case "approx_count_distinct":
       return agg("approx_count_distinct", type("i64", false));
+    case "entropy":
+      // Of the values' frequencies, in bits; 0 over no rows (DuckDB's).
+      return agg("entropy", type("fp64", false));
+    case "skewness":
+    case "kurtosis":
+    case "kurtosis_pop":
+    case "product":
+    case "fsum":
+    case "sumkahan":
+    case "kahan_sum": {
+      if (!isNumeric(arg.type) && arg.type.kind !== "null") throw new UserError(`${name} needs a number, not ${typeName(arg.type)}`, position);
+      const fn: AggregateCall["fn"] = name === "sumkahan" || name === "kahan_sum" ? "fsum" : name;
+      return agg(fn, type("fp64"), [castTo(arg, type("fp64"))]);
+    }
     case "arg_min":
     case "argmin":
     case "min_by":

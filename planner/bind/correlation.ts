@@ -155,5 +155,5 @@ export function freshCopy(plan: LogicalPlan, ids: ColumnIds, map = new Map<Colum
 
 /** What each measure comes to over no rows: 0 for the counts, NULL for the rest (the value a group a join did not find stands for). */
 export function valuesOverNoRows(measures: readonly Measure[]): Map<ColumnId, Expr> {
-  return new Map(measures.map((m) => [m.column.id, COUNTING_AGGREGATES.has(m.call.fn) ? literal(0n, type("i64", false)) : literal(null, withNullable(m.call.type, true))]));
+  return new Map(measures.map((m) => [m.column.id, COUNTING_AGGREGATES.has(m.call.fn) ? literal(m.call.type.kind === "fp64" ? 0 : 0n, withNullable(m.call.type, false)) : literal(null, withNullable(m.call.type, true))]));
 }
