@@ -30,6 +30,7 @@ import {
   containsSubquery,
   exprChildren,
   exprKey,
+  definedColumns,
   exprSome,
   freeColumns,
   mapExpr,
@@ -1382,6 +1383,14 @@ class Binder {
       const input = top?.body ?? copy;
       const [, target] = unify(x, top?.element ?? columnRef(outputColumns(copy)[0]), "compare", position);
       const t = fn === "count" ? type("i64", false) : withNullable(target.type, true);
+      if (!star && !exprSome(target, (e) => e.kind === "column" && definedColumns(input).has(e.id))) {
+        // S's value is the outer row's (`b > ALL (SELECT b FROM u)`, b being t's): the same on each
+        // of S's rows, so its count is S's rows' and its least and greatest value itself. (An
+        // aggregate of outer values only would be the outer query's, in DuckDB's SQL too.)
+        const rowsOfS = over("count", true);
+        if (fn === "count") return caseExpr([{ when: isNull(target, false), then: literal(0n, t) }], rowsOfS, position);
+        return caseExpr([{ when: compare("gt", rowsOfS, literal(0n, type("i64", false)), position), then: target }], undefined, position);
+      }
       const measure = this.ids.column(fn, t);
       const aggregate: LogicalPlan = { kind: "aggregate", input, groups: [], measures: [{ column: measure, call: { fn, args: star ? [] : [target], distinct: false, type: t } }], phase: "single" };
       // Selected as a scalar subquery's select list selects its aggregate.

@@ -499,7 +499,9 @@ function scalarJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds, nullReject
   if (pulled.correlated.length === 0) {
     // Aggregated over its own rows, read with the outer row (`count(*) + t.a`, the second an
     // aggregate of the outer query's): the one row joins every outer row, the value computed after.
-    return { plan: { kind: "join", joinType: "inner", left: plan, right: aggregate, condition: undefined }, value: top.outputs[0].expr };
+    if (freeColumns(aggregate).size === 0) return { plan: { kind: "join", joinType: "inner", left: plan, right: aggregate, condition: undefined }, value: top.outputs[0].expr };
+    // An aggregate of the outer row's values over the subquery's rows (`count(t.b)`, `max(t.b + u.a)`).
+    return oneRowPerOuterRow(plan, sub, ids);
   }
   const pairs = correlationPairs(pulled, outer);
   if (!pairs) return oneRowPerOuterRow(plan, sub, ids);
