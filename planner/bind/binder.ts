@@ -53,7 +53,7 @@ import {
   withNullable,
   type SqlType,
 } from "../types.ts";
-import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTimestamp, parseTimestampTz } from "./literals.ts";
+import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTime, parseTimestamp, parseTimestampTz } from "./literals.ts";
 import { intervalUnit } from "../intervals.ts";
 import {
   COMPARISON_OPERATORS,
@@ -1075,6 +1075,8 @@ class Binder {
         return nullLiteral();
       case "date":
         return literal(parseDate(String(ast.value), position ?? this.locate("DATE", String(ast.value))), type("date", false));
+      case "time":
+        return literal(parseTime(String(ast.value), position ?? this.locate("TIME", String(ast.value))), type("time", false));
       case "timestamp": {
         const at = position ?? this.locate("TIMESTAMP", String(ast.value));
         if (timestampIsZoned(ast)) return literal(parseTimestampTz(String(ast.value), at), type("timestamp_tz", false));
@@ -2338,6 +2340,8 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
       return type("string");
     case "DATE":
       return type("date");
+    case "TIME":
+      return type("time");
     case "TIMESTAMP":
       return (target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE" ? type("timestamp_tz") : type("timestamp");
     case "TIMESTAMPTZ":

@@ -63,10 +63,11 @@ function double(e: Expr, site: FunctionSite): Expr {
   return castTo(number(e, site), type("fp64"));
 }
 
-/** A DATE, TIMESTAMP or TIMESTAMPTZ (a string literal is read as a TIMESTAMP, as DuckDB reads it). */
-function dateOrTimestamp(e: Expr, site: FunctionSite): Expr {
+/** A DATE, TIMESTAMP or TIMESTAMPTZ (a string literal is read as a TIMESTAMP, as DuckDB reads it); a TIME where `times`. */
+function dateOrTimestamp(e: Expr, site: FunctionSite, times = false): Expr {
   if (isStringLiteral(e)) return castTo(e, type("timestamp"), site.position);
   if (e.type.kind === "null") return castTo(e, type("timestamp"));
+  if (times && e.type.kind === "time") return e;
   if (e.type.kind !== "date" && !isTimestamp(e.type)) throw new UserError(`${site.name} needs a DATE or TIMESTAMP, not ${typeName(e.type)}`, site.position);
   return e;
 }
@@ -273,7 +274,10 @@ export function extractPart(part: string, source: Expr, site: FunctionSite): Exp
   const known = DATE_PARTS[part.toLowerCase()];
   const own = OWN_PARTS[part.toLowerCase()];
   if (!known && !own) throw new UnsupportedError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part}`, site.position);
-  if (source.type.kind !== "date" && !isTimestamp(source.type) && source.type.kind !== "timestamp_ns") {
+  if (source.type.kind === "time") {
+    // A time of day has its hours, minutes and seconds only.
+    if (!known?.timeOfDay) throw new UserError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part} needs a DATE or TIMESTAMP, not TIME`, site.position);
+  } else if (source.type.kind !== "date" && !isTimestamp(source.type) && source.type.kind !== "timestamp_ns") {
     throw new UserError(`${site.name === "extract" ? "EXTRACT" : site.name} needs a DATE or TIMESTAMP, not ${typeName(source.type)}`, site.position);
   }
   if (own) return call(own, [source], type("i64", source.type.nullable));
@@ -286,12 +290,12 @@ const partFunction =
   (part: string): FunctionBinder =>
   (args, site) => {
     arity(args, site, 1);
-    return extractPart(part, dateOrTimestamp(args[0], site), site);
+    return extractPart(part, dateOrTimestamp(args[0], site, true), site);
   };
 
 const datePart: FunctionBinder = (args, site) => {
   arity(args, site, 2);
-  return extractPart(stringConstant(args[0], site, "a part"), dateOrTimestamp(args[1], site), site);
+  return extractPart(stringConstant(args[0], site, "a part"), dateOrTimestamp(args[1], site, true), site);
 };
 
 /** The units date_trunc and date_diff take, by DuckDB's names for them. */

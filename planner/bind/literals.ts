@@ -60,6 +60,16 @@ export function parseTimestamp(text: string, position: SourcePosition | undefine
   return micros;
 }
 
+/** A time of day, `HH:MM[:SS[.ffffff]]` (24:00:00 the day's end, as in DuckDB): microseconds since midnight. */
+export function parseTime(text: string, position: SourcePosition | undefined): bigint {
+  const m = /^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*$/.exec(text);
+  const [hours, minutes, seconds] = m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [NaN, NaN, NaN];
+  const fraction = BigInt((m?.[4] ?? "").padEnd(6, "0"));
+  const valid = minutes < 60 && seconds < 60 && (hours < 24 || (hours === 24 && minutes === 0 && seconds === 0 && fraction === 0n));
+  if (!valid) throw new UserError(`invalid time '${text}'`, position);
+  return BigInt((hours * 60 + minutes) * 60 + seconds) * 1_000_000n + fraction;
+}
+
 /**
  * An instant: a timestamp with an optional UTC offset (`+02`, `-05:30`, `Z`, `UTC`); without
  * one it is read in UTC, the time zone every engine of trustql runs in.

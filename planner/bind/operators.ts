@@ -184,7 +184,7 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
   const [l, r] = meetOperands(a, b, isNumeric, type("i32"), position);
   const nullable = l.type.nullable || r.type.nullable;
 
-  const temporal = (t: SqlType) => t.kind === "date" || t.kind === "timestamp_ns" || isTimestamp(t);
+  const temporal = (t: SqlType) => t.kind === "date" || t.kind === "time" || t.kind === "timestamp_ns" || isTimestamp(t);
   if (temporal(l.type) || temporal(r.type)) {
     return temporalArithmetic(op, l, r, position);
   }
@@ -283,6 +283,15 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     // an instant ± INTERVAL is an instant (calendar steps in UTC).
     const ts = base.type.kind === "timestamp_tz" ? type("timestamp_tz") : type("timestamp");
     return call(op === "+" ? "add" : "subtract", [castTo(base, ts), interval], withNullable(ts, nullable));
+  }
+  if ((op === "+" || op === "-") && base.type.kind === "time" && interval.type.kind === "interval_day") {
+    // DuckDB's TIME ± INTERVAL: a time of day, around the clock past midnight.
+    return call(op === "+" ? "add" : "subtract", [base, interval], type("time", nullable));
+  }
+  const dateAndTime = op === "+" && l.type.kind === "date" && r.type.kind === "time" ? [l, r] : op === "+" && l.type.kind === "time" && r.type.kind === "date" ? [r, l] : undefined;
+  if (dateAndTime) {
+    // DuckDB's DATE + TIME: that time on that day, a TIMESTAMP.
+    return call("add", dateAndTime, type("timestamp", nullable));
   }
   const days = op === "+" && isInteger(l.type) && r.type.kind === "date" ? [r, l] : (op === "+" || op === "-") && l.type.kind === "date" && isInteger(r.type) ? [l, r] : undefined;
   if (days) {

@@ -451,6 +451,8 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
       return { ...base, date: Number(value) };
     case "timestamp":
       return { ...base, precisionTimestamp: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
+    case "time":
+      return { ...base, precisionTime: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
     case "timestamp_tz":
       return { ...base, precisionTimestampTz: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
     case "timestamp_ns":
