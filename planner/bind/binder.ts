@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1745,11 +1745,28 @@ class Binder {
     const inner: ExprContext = { ...ctx, windows: false, clause: WINDOW_FUNCTION_CLAUSE };
     // The pre-pass has the grammar read PARTITION BY keys as the first ORDER BY keys (partitionKeyCount).
     const keys = partitionKeyCount(ast) || partitionKeyCount(spec);
-    const ordering: AstNode[] = ws.orderby ?? [];
-    const partitionBy = [...(ws.partitionby ?? []), ...ordering.slice(0, keys)].map((p: AstNode) => this.expr(p.expr ?? p, inner));
-    const orderBy: SortKey[] = ordering.slice(keys).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
-    const range = rangeFrameOf(ast) ?? rangeFrameOf(spec);
-    const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(ws.window_frame_clause, position);
+    let partitionAsts: AstNode[] = [...(ws.partitionby ?? []), ...(ws.orderby ?? []).slice(0, keys)];
+    let orderAsts: AstNode[] = (ws.orderby ?? []).slice(keys);
+    let framed = { owner: spec === written ? ast : spec, clause: ws.window_frame_clause };
+    const baseName = baseWindowOf(ast);
+    if (baseName !== undefined) {
+      // OVER (w …): w's partition and order, and what this one adds (DuckDB's rules: nothing w has already, and no frame of w's).
+      const base = ctx.namedWindows?.get(baseName);
+      if (!base) throw new UserError(`unknown window ${baseName}`, position);
+      const baseWs = base.window_specification ?? {};
+      const baseKeys = partitionKeyCount(base);
+      const basePartition: AstNode[] = [...(baseWs.partitionby ?? []), ...(baseWs.orderby ?? []).slice(0, baseKeys)];
+      const baseOrder: AstNode[] = (baseWs.orderby ?? []).slice(baseKeys);
+      if (baseWs.window_frame_clause) throw new UserError(`cannot copy window ${baseName}: it has a frame clause`, position);
+      if (partitionAsts.length > 0 && basePartition.length > 0) throw new UserError(`cannot override the PARTITION BY of window ${baseName}`, position);
+      if (orderAsts.length > 0 && baseOrder.length > 0) throw new UserError(`cannot override the ORDER BY of window ${baseName}`, position);
+      if (basePartition.length > 0) partitionAsts = basePartition;
+      if (baseOrder.length > 0) orderAsts = baseOrder;
+    }
+    const partitionBy = partitionAsts.map((p: AstNode) => this.expr(p.expr ?? p, inner));
+    const orderBy: SortKey[] = orderAsts.map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
+    const range = rangeFrameOf(framed.owner);
+    const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(framed.clause, position);
     const argAsts = argumentAsts(ast);
     if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on a window function", position);
     if (WINDOW_ONLY.has(name)) {

@@ -61,6 +61,7 @@ const CHAIN_SEEN = Symbol("chainSeen");
 const IGNORE_NULLS = Symbol("ignoreNulls");
 const RANGE_FRAME = Symbol("rangeFrame");
 const PARTITION_KEYS = Symbol("partitionKeys");
+const BASE_WINDOW = Symbol("baseWindow");
 /** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
 const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
 
@@ -481,6 +482,8 @@ interface Rewritten {
   rangeFrames: Map<number, RangeFrame>;
   /** How many partition keys each OVER (PARTITION BY …) has, by the offset of its PARTITION (the grammar read them as the first ORDER BY keys). */
   partitionCounts: Map<number, number>;
+  /** The named windows an OVER (w …) refines, lower-cased, by the offset of the name (which went). */
+  baseWindows: Map<number, string>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
@@ -552,6 +555,9 @@ function clauseEnd(tokens: readonly Token[], at: number, stops: ReadonlySet<stri
  * empty set () in it reaches the grammar as '' (grouping by a constant is grouping by nothing).
  */
 export const GROUPING_SETS_CALL = "grouping_sets";
+
+/** Words a window's specification starts with (any other word there names the window it refines). */
+const WINDOW_SPECIFICATION_WORDS = new Set(["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"]);
 
 /** Words that end a GROUP BY clause at its own depth. */
 const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "QUALIFY", "UNION", "INTERSECT", "EXCEPT", "SELECT", "FROM"]);
@@ -788,6 +794,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const ignoreNulls = new Set<number>();
   const rangeFrames = new Map<number, RangeFrame>();
   const partitionCounts = new Map<number, number>();
+  const baseWindows = new Map<number, string>();
   /** The WINDOW clauses, by their first and last tokens. */
   const windowClauses: { first: number; last: number }[] = [];
   // FROM-first queries (DuckDB's `FROM t`, `FROM t SELECT a WHERE …`): the token indexes of FROM, of its SELECT, and of what ends the select list.
@@ -824,6 +831,13 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         blank(next, "'");
       }
       const previous = tokens[i - 1];
+      const after = tokens[i + 2];
+      if (previous?.kind === "word" && previous.text === "OVER" && (next?.kind === "word" || next?.kind === "quoted") && !WINDOW_SPECIFICATION_WORDS.has(next.text) && after?.text !== "(" && after?.text !== ".") {
+        // OVER (w ORDER BY … | ROWS …): the named window w refined. The grammar reads the rest;
+        // the binder takes w's partition (and order) from its WINDOW clause.
+        baseWindows.set(next.offset, next.kind === "word" ? next.text.toLowerCase() : next.text);
+        blank(next, "");
+      }
       if (previous?.kind === "word" && previous.text === "SUBSTRING") {
         substringDepths.push({ depth, sawFrom: false, token: previous });
       }
@@ -1260,7 +1274,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions };
+  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1382,7 +1396,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -1393,6 +1407,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
         target[RANGE_FRAME] = rangeFrames.get(tokens[k].offset);
         claimedFrames.add(tokens[k].offset);
       } else if (depth === 1 && partitionCounts.has(tokens[k].offset)) target[PARTITION_KEYS] = partitionCounts.get(tokens[k].offset);
+      else if (depth === 1 && baseWindows.has(tokens[k].offset)) target[BASE_WINDOW] = baseWindows.get(tokens[k].offset);
     }
   };
   let cursor = 0;
@@ -1503,7 +1518,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       const name = typeof node.name === "string" ? node.name : node.name?.name?.map((n: AstNode) => n.value).join(".");
       if (typeof name === "string") place(node, [name.split(".")[0]]);
       // The RANGE frame and the partition keys of this call's OVER (…): found inside the parentheses after OVER.
-      if (node.over && (rangeFrames.size > 0 || partitionCounts.size > 0) && node[POSITION]) {
+      if (node.over && (rangeFrames.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0) && node[POSITION]) {
         let i = cursor;
         while (i < tokens.length && !(tokens[i].kind === "word" && tokens[i].text === "OVER")) i++;
         if (tokens[i + 1]?.text === "(") markWindowSpecification(node, i + 1);
@@ -1512,7 +1527,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     if (integerDivisions.size > 0 && node.type === "binary_expr" && MULTIPLICATIVE.has(node.operator) && node.loc && !node[CHAIN_SEEN]) markIntegerDivisions(node);
     // A named window (WINDOW w AS (…)): its RANGE frame and partition keys, found inside the
     // parentheses after `w AS`, mark its specification, which the calls OVER w read.
-    if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (rangeFrames.size > 0 || partitionCounts.size > 0)) {
+    if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (rangeFrames.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0)) {
       const name = node.name.toUpperCase();
       const at = tokens.findIndex((x, k) => (x.kind === "word" ? x.text === name : x.text === node.name) && tokens[k + 1]?.text === "AS" && tokens[k + 2]?.text === "(" && tokens.slice(0, k).some((w) => w.kind === "word" && w.text === "WINDOW"));
       if (at >= 0) markWindowSpecification(node.as_window_specification, at + 2);
@@ -1600,6 +1615,11 @@ export interface RangeFrame {
 /** How many of a window call's ORDER BY keys are its PARTITION BY keys (see the pre-pass); 0 when it has none. */
 export function partitionKeyCount(node: AstNode): number {
   return node?.[PARTITION_KEYS] ?? 0;
+}
+
+/** The named window a call's OVER (w …) refines, lower-cased, if it names one (see the pre-pass). */
+export function baseWindowOf(node: AstNode): string | undefined {
+  return node?.[BASE_WINDOW];
 }
 
 /** The RANGE frame of a window call's OVER (…), if it has one (see the pre-pass). */
