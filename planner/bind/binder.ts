@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1767,19 +1767,26 @@ class Binder {
     const orderBy: SortKey[] = orderAsts.map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
     const range = rangeFrameOf(framed.owner);
     const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(framed.clause, position);
-    const argAsts = argumentAsts(ast);
-    if (ast.filter) throw new UnsupportedError("FILTER (WHERE ...) on a window function", position);
+    let argAsts = argumentAsts(ast);
+    // FILTER (WHERE c): the pre-pass made c the last argument.
+    const filtered = windowFilterOf(ast);
+    const filter = filtered ? requireBoolean(this.expr(argAsts.at(-1), { ...inner, clause: "FILTER (WHERE ...)" }), "FILTER (WHERE ...)", position) : undefined;
+    if (filtered) argAsts = filtered.star ? [{ type: "star", value: "*" }] : argAsts.slice(0, -1);
     if (WINDOW_ONLY.has(name)) {
+      if (filter) throw new UserError(`FILTER (WHERE ...) is for aggregates, not ${name}()`, position);
       const { args, type: t } = windowOnly(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), position);
       const call: WindowCall = { fn: name as WindowCall["fn"], args, partitionBy, orderBy, frame, ...(nullsIgnored(ast) ? { ignoreNulls: true } : {}), type: t };
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
     if (aggregateIsDistinct(ast)) throw new UnsupportedError("DISTINCT in a window function", position);
+    const onlyWhere = (value: Expr) => (filter ? caseExpr([{ when: filter, then: value }], undefined, position) : value);
     const aggregate =
       argAsts.length === 1 && isStar(argAsts[0])
-        ? countStar()
-        : aggregateOf(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), false, position);
+        ? filter
+          ? aggregateOf("count", [onlyWhere(literal(true, type("boolean", false)))], false, position)
+          : countStar()
+        : aggregateOf(name, argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, { ...inner, aggregates: ctx.aggregates }) : onlyWhere(this.expr(a, { ...inner, aggregates: ctx.aggregates })))), false, position);
     if (aggregate.kind === "aggregate" && aggregate.call.order) throw new UnsupportedError(`${name} over a window`, position);
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an
     // aggregate inside its argument (sum(sum(x)) OVER …, after a GROUP BY) stays an aggregate.

@@ -62,6 +62,7 @@ const IGNORE_NULLS = Symbol("ignoreNulls");
 const RANGE_FRAME = Symbol("rangeFrame");
 const PARTITION_KEYS = Symbol("partitionKeys");
 const BASE_WINDOW = Symbol("baseWindow");
+const WINDOW_FILTER = Symbol("windowFilter");
 /** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
 const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
 
@@ -484,6 +485,8 @@ interface Rewritten {
   partitionCounts: Map<number, number>;
   /** The named windows an OVER (w …) refines, lower-cased, by the offset of the name (which went). */
   baseWindows: Map<number, string>;
+  /** Calls written `f(…) FILTER (WHERE c) OVER …`, by the offset of their name: c reached the grammar as their last argument (see windowFilterOf). */
+  windowFilters: Map<number, WindowFilter>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
@@ -795,6 +798,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const rangeFrames = new Map<number, RangeFrame>();
   const partitionCounts = new Map<number, number>();
   const baseWindows = new Map<number, string>();
+  const windowFilters = new Map<number, WindowFilter>();
+  /** The FILTER clauses of window calls, as spans moved into the call once every rule has written (see reorder). */
+  const filterMoves: (readonly [number, number])[][] = [];
   /** The WINDOW clauses, by their first and last tokens. */
   const windowClauses: { first: number; last: number }[] = [];
   // FROM-first queries (DuckDB's `FROM t`, `FROM t SELECT a WHERE …`): the token indexes of FROM, of its SELECT, and of what ends the select list.
@@ -998,6 +1004,27 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // mean (positions start at 1); the binder reads it as ALL (see BY_ALL).
       blank(t, BY_ALL);
       byAll++;
+    }
+    if (next?.text === "(" && t.kind === "word") {
+      const close = closingOf(i + 1);
+      const filterOpen = close + 2;
+      if (tokens[close + 1]?.text === "FILTER" && tokens[filterOpen]?.text === "(" && tokens[filterOpen + 1]?.text === "WHERE") {
+        const filterClose = closingOf(filterOpen);
+        if (tokens[filterClose + 1]?.kind === "word" && tokens[filterClose + 1].text === "OVER") {
+          // The grammar reads no FILTER before OVER: the condition moves into the call as its last
+          // argument (count(*)'s star goes), and the call reaches the grammar as LAG, which takes
+          // any arguments before OVER; the binder takes the condition back (windowFilterOf).
+          const star = close === i + 3 && tokens[i + 2].text === "*";
+          if (star) blank(tokens[i + 2], "");
+          rename(t, "LAG");
+          windowFilters.set(t.offset, { star });
+          blank(tokens[close + 1], star || close === i + 2 ? "" : ",");
+          blank(tokens[filterOpen + 1], "");
+          const [argsStart, callClose, conditionStart, conditionEnd] = [tokens[i + 1].end, tokens[close].offset, tokens[filterOpen + 2].offset, tokens[filterClose].offset];
+          filterMoves.push([[argsStart, callClose], [callClose, tokens[close].end], [tokens[close].end, conditionStart], [conditionStart, conditionEnd], [conditionEnd, tokens[filterClose].end]]);
+          continue;
+        }
+      }
     }
     if (RENAMED_AGGREGATES.has(t.text) && next?.text === "(") {
       // The grammar takes OVER and FILTER only after calls it knows: such a call reaches it as
@@ -1254,6 +1281,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const [fromEnd, selectStart, listEnd] = [tokens[select - 1].end, tokens[select].offset, tokens[end - 1].end];
     reorders.push({ start: fromStart, apply: () => reorder([[fromStart, fromEnd], [fromEnd, selectStart], [selectStart, listEnd]], [2, 1, 0]) });
   }
+  // args ) FILTER (WHERE c ) → args , ( c ) ) (the words blanked above).
+  for (const parts of filterMoves) reorders.push({ start: parts[0][0], apply: () => reorder(parts, [0, 2, 3, 4, 1]) });
   for (const { apply } of reorders.sort((a, b) => b.start - a.start)) apply();
   // A QUALIFY read as HAVING makes the binder read every HAVING as a QUALIFY: none may stand alone.
   const lone = qualify ? tokens.findIndex((x, k) => x.kind === "word" && x.text === "HAVING" && !havingsWithQualify.has(k)) : -1;
@@ -1274,7 +1303,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows };
+  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1396,7 +1425,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -1439,6 +1468,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (groupedArguments.has(tokens[at].offset)) node[GROUPED_ARGUMENTS] = true;
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
+      if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
     }
   };
   /**
@@ -1615,6 +1645,16 @@ export interface RangeFrame {
 /** How many of a window call's ORDER BY keys are its PARTITION BY keys (see the pre-pass); 0 when it has none. */
 export function partitionKeyCount(node: AstNode): number {
   return node?.[PARTITION_KEYS] ?? 0;
+}
+
+/** How a window call's FILTER (WHERE c) reached the grammar: c as its last argument, and whether the call was count(*). */
+export interface WindowFilter {
+  readonly star: boolean;
+}
+
+/** A window call's FILTER, if it was written with one (see the pre-pass). */
+export function windowFilterOf(node: AstNode): WindowFilter | undefined {
+  return node?.[WINDOW_FILTER];
 }
 
 /** The named window a call's OVER (w …) refines, lower-cased, if it names one (see the pre-pass). */
