@@ -14,7 +14,7 @@ import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { duckdbOrdersJoins } from "./substrait/join-order.ts";
 import { quoteIdentifier, quoteString } from "./substrait/literals.ts";
 import { keyRangesCondition, type FileNarrowing } from "./key-ranges.ts";
-import { columnTypeFromDuckdb, duckdbTypeFromSubstrait } from "./types.ts";
+import { columnTypeFromDuckdb, duckdbTypeFromSubstrait, isRunnableColumnType } from "./types.ts";
 
 export interface EngineOptions {
   /** DuckDB worker threads (default: DuckDB's, one per core). */
@@ -215,15 +215,16 @@ export class LocalEngine {
    */
   async registerBatches(names: string[], columns: TableColumn[], batches: readonly arrow.RecordBatch[]): Promise<number> {
     this.#assertOpen();
-    const sqlTypes = columns.map((c) => duckdbTypeFromSubstrait(c.type));
     const rows = batches.reduce((n, b) => n + b.numRows, 0);
     if (columns.length > 0 && rows === 0) {
-      // No rows (a task's share of an exchange is often empty): an empty relation of these columns.
-      const select = columns.map((c, i) => `CAST(NULL AS ${sqlTypes[i]}) AS ${quoteIdentifier(c.name)}`);
+      // No rows (a task's share of an exchange is often empty, a scan's every chunk pruned): an
+      // empty relation of these columns. One of a type trustql cannot run is a plain NULL: no plan reads it.
+      const select = columns.map((c) => `${isRunnableColumnType(c.type) ? `CAST(NULL AS ${duckdbTypeFromSubstrait(c.type)})` : "NULL"} AS ${quoteIdentifier(c.name)}`);
       this.#tables.add({ names, files: [], from: `(SELECT ${select.join(", ")} WHERE false)`, columns, rowCount: 0 });
       return 0;
     }
     for (const batch of batches) invariant(batch.numCols === columns.length, `a batch of ${batch.numCols} columns for ${names.join(".")} of ${columns.length}`);
+    const sqlTypes = columns.map((c) => duckdbTypeFromSubstrait(c.type));
     // Intervals travel as DuckDB's text of them (exec/arrow.ts): read as text, cast back.
     const asText = sqlTypes.map((t) => t === "INTERVAL");
     const sourceTypes = sqlTypes.map((t, i) => (asText[i] ? "VARCHAR" : t));

@@ -83,6 +83,11 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
  */
 const UNSUPPORTED_COLUMN_TYPE: Type = { userDefinedTypeReference: 0 };
 
+/** Whether a column's type is one trustql runs (not UNSUPPORTED_COLUMN_TYPE). */
+export function isRunnableColumnType(type: Type): boolean {
+  return type.userDefinedTypeReference === undefined;
+}
+
 /** substraitTypeFromDuckdb, or UNSUPPORTED_COLUMN_TYPE for a type it has no Substrait type for. */
 export function columnTypeFromDuckdb(duckdbType: string, nullable = true): Type {
   try {
