@@ -80,7 +80,7 @@ import {
   unifyAll,
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
-import { applyPredicate, decorrelateScalarSubqueries, elementOf } from "./subqueries.ts";
+import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, elementOf } from "./subqueries.ts";
 import { exprFreeColumns, freshCopy, renameColumns } from "./correlation.ts";
 import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
@@ -749,7 +749,8 @@ class Binder {
       plan = { kind: "window", input: plan, functions: [{ column: first, call }] };
       plan = { kind: "filter", input: plan, predicate: compare("equal", columnRef(first), literal(1n, type("i64", false)), position) };
     }
-    if (ast.distinct?.type === "DISTINCT") {
+    // DISTINCT of one row or none (a grand total: `SELECT DISTINCT count(*) …`) keeps it as it is.
+    if (ast.distinct?.type === "DISTINCT" && !atMostOneRow(plan)) {
       plan = {
         kind: "aggregate",
         input: plan,
@@ -766,7 +767,6 @@ class Binder {
     return { plan, names: selected.map((s) => s.name) };
   }
 
-  /** A pass-through output keeps its column id; a computed one gets a new column. */
   /** A column of the block's input keeps its id; a new one stands for anything else (an outer query's column too, which the block does not define). */
   outputColumn(e: Expr, name: string, own: ReadonlySet<ColumnId>): ColumnDef {
     if (e.kind === "column" && own.has(e.id)) return { id: e.id, name, type: e.type };
@@ -1373,13 +1373,16 @@ class Binder {
    */
   quantifiedComparison(comparison: ComparisonOp, quantifier: "any" | "all", value: Expr, ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     const sub = this.subqueryBlock(ast, ctx);
-    const columns = outputColumns(sub.plan);
+    // A DISTINCT in S changes no answer: its least and greatest values are the same, and so is
+    // whether it has rows and NULLs.
+    const s = withoutDistinct(sub.plan);
+    const columns = outputColumns(s);
     if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
     const [x] = unify(value, columnRef(columns[0]), "compare", position);
     /** One aggregate of S's value, as a scalar subquery over S's own copy. */
     const over = (fn: "count" | "min" | "max", star = false): Expr => {
       const copied = new Map<ColumnId, ColumnDef>();
-      const copy = freshCopy(sub.plan, this.ids, copied);
+      const copy = freshCopy(s, this.ids, copied);
       // Aggregated right over what S's select list reads (its WHERE, where a correlation is): the shape a correlated aggregate is decorrelated from.
       const top = elementOf(copy);
       const input = top?.body ?? copy;
@@ -2050,6 +2053,12 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
 function grandTotalSafe(aggregate: Aggregate, ids: ColumnIds): Aggregate {
   if (aggregate.groups.length > 0 || aggregate.measures.length > 0) return aggregate;
   return { ...aggregate, measures: [{ column: ids.column("rows", type("i64", false)), call: countStar().call }] };
+}
+
+/** The plan under a SELECT DISTINCT's aggregate (its groups are its input's columns, kept as they are). */
+function withoutDistinct(plan: LogicalPlan): LogicalPlan {
+  const distinct = plan.kind === "aggregate" && plan.measures.length === 0 && plan.groups.length > 0 && plan.groups.every((g) => g.expr.kind === "column" && g.expr.id === g.column.id);
+  return distinct ? plan.input : plan;
 }
 
 /** The arguments of a function call's AST: a list, or an aggregate's one argument. */

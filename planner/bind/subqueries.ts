@@ -397,11 +397,17 @@ function oneRowPerOuterRow(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { 
 }
 
 /** Whether the plan yields exactly one row, whatever its input. */
-function exactlyOneRow(plan: LogicalPlan): boolean {
+export function exactlyOneRow(plan: LogicalPlan): boolean {
   if (plan.kind === "project") return exactlyOneRow(plan.input);
   if (plan.kind === "aggregate") return plan.groups.length === 0;
   if (plan.kind === "values") return plan.rows.length === 1;
   return false;
+}
+
+/** Whether the plan yields one row or none, whatever its input (a grand total under a HAVING, a window, an order). */
+export function atMostOneRow(plan: LogicalPlan): boolean {
+  if (plan.kind === "project" || plan.kind === "filter" || plan.kind === "sort" || plan.kind === "window" || plan.kind === "limit") return atMostOneRow(plan.input);
+  return exactlyOneRow(plan) || (plan.kind === "values" && plan.rows.length === 0);
 }
 
 /** DuckDB's words for a scalar subquery that yields more than one row. */
