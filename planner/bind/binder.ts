@@ -1656,6 +1656,8 @@ class Binder {
     let value = this.expr(ast.expr, ctx);
     for (const [k, target] of targets.entries()) {
       const to = castTargetType(target, position);
+      // A HUGEINT runs as a DECIMAL(38,0), which rounds the fraction of a string DuckDB's HUGEINT refuses ('12.5').
+      if (to.hugeint && value.type.kind === "string" && !isStringLiteral(value)) throw new UnsupportedError("CAST of a VARCHAR to HUGEINT (cast it to DECIMAL(38,0): a fraction rounds)", position);
       value = k === 0 && castIsTry(ast) ? { kind: "cast", input: value, type: withNullable(to, true), try: true } : castTo(value, to, position);
     }
     return value.kind === "literal" ? { ...value, cast: true } : value;
@@ -2329,10 +2331,27 @@ function rangeWindowFrame(range: RangeFrame, orderBy: readonly SortKey[], positi
   return { unit: "range", lower: bound(range.lower), upper: bound(range.upper) };
 }
 
+/** DuckDB's INT<n> types (HUGEINT reaches the grammar as INT128). */
+const INTEGER_TYPES_BY_LENGTH = new Map<number, () => SqlType>([
+  [1, () => type("i8")],
+  [2, () => type("i16")],
+  [4, () => type("i32")],
+  [8, () => type("i64")],
+  [16, () => type("i16")],
+  [32, () => type("i32")],
+  [64, () => type("i64")],
+  [128, () => hugeint()],
+]);
+
 function castTargetType(target: AstNode, position: SourcePosition | undefined): SqlType {
   const name = String(target?.dataType ?? "").toUpperCase();
   switch (name) {
-    case "INT":
+    case "INT": {
+      // The grammar reads DuckDB's INT1 … INT128 as INT of that length: bytes (1, 2, 4, 8) or bits (16 … 128).
+      const sized = INTEGER_TYPES_BY_LENGTH.get(target.length ?? 4);
+      if (!sized) throw new UnsupportedError(`CAST to INT${target.length}`, position);
+      return sized();
+    }
     case "INTEGER":
     case "INT4":
       return type("i32");

@@ -138,6 +138,7 @@ export function castStringLiteral(text: string, to: SqlType, position: SourcePos
     case "fp32":
     case "fp64": {
       const trimmed = text.trim();
+      if (to.hugeint && !/^[-+]?\d+$/.test(trimmed)) throw new UserError(`invalid HUGEINT '${text}'`, position);
       if (!/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) {
         throw new UserError(`invalid number '${text}'`, position);
       }

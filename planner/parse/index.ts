@@ -752,6 +752,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return open;
   };
+  /** Whether tokens[at] is inside the parentheses of CAST( or TRY_CAST(. */
+  const insideCast = (at: number): boolean => {
+    const call = tokens[openingOf(at) - 1];
+    return call?.kind === "word" && (call.text === "CAST" || call.text === "TRY_CAST");
+  };
   /**
    * Whether the FROM at tokens[at] begins a query (DuckDB's FROM-first syntax): the statement's
    * first word, a subquery's (not a call's: TRIM(FROM s)), one after a set operation, or the main
@@ -952,6 +957,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (from?.kind !== "word" || from.text !== "FROM") throw new UserError(`expected FROM after IS ${negated ? "NOT " : ""}DISTINCT`, tokenPosition(t));
       writeOver(t.offset, from.end, negated ? DISTINCT_FROM_OPERATORS.notDistinct : DISTINCT_FROM_OPERATORS.distinct);
       i += negated ? 3 : 2;
+      continue;
+    }
+    if (t.text === "HUGEINT" && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
+      // The grammar has no HUGEINT type: it reads INT128, DuckDB's other name for it.
+      blank(t, "INT128");
       continue;
     }
     if (t.text === "GROUPING" && next?.kind === "word" && next.text === "SETS") {
