@@ -80,7 +80,7 @@ import {
   unifyAll,
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
-import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, elementOf } from "./subqueries.ts";
+import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, distinctInput, elementOf } from "./subqueries.ts";
 import { exprFreeColumns, freshCopy, renameColumns } from "./correlation.ts";
 import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
@@ -1375,7 +1375,7 @@ class Binder {
     const sub = this.subqueryBlock(ast, ctx);
     // A DISTINCT in S changes no answer: its least and greatest values are the same, and so is
     // whether it has rows and NULLs.
-    const s = withoutDistinct(sub.plan);
+    const s = distinctInput(sub.plan) ?? sub.plan;
     const columns = outputColumns(s);
     if (columns.length !== 1) throw new UserError(`subquery must return one column, not ${columns.length}`, position);
     const [x] = unify(value, columnRef(columns[0]), "compare", position);
@@ -2055,12 +2055,6 @@ function unionOfGroupingSets(aggregate: Aggregate, sets: readonly number[][], gr
 function grandTotalSafe(aggregate: Aggregate, ids: ColumnIds): Aggregate {
   if (aggregate.groups.length > 0 || aggregate.measures.length > 0) return aggregate;
   return { ...aggregate, measures: [{ column: ids.column("rows", type("i64", false)), call: countStar().call }] };
-}
-
-/** The plan under a SELECT DISTINCT's aggregate (its groups are its input's columns, kept as they are). */
-function withoutDistinct(plan: LogicalPlan): LogicalPlan {
-  const distinct = plan.kind === "aggregate" && plan.measures.length === 0 && plan.groups.length > 0 && plan.groups.every((g) => g.expr.kind === "column" && g.expr.id === g.column.id);
-  return distinct ? plan.input : plan;
 }
 
 /** The arguments of a function call's AST: a list, or an aggregate's one argument. */

@@ -94,6 +94,12 @@ function joinForPredicate(plan: LogicalPlan, c: Expr, ids: ColumnIds): LogicalPl
 
 
 
+/** The plan under a SELECT DISTINCT's aggregate (its groups are its input's columns, kept as they are), if `plan` is one. */
+export function distinctInput(plan: LogicalPlan): LogicalPlan | undefined {
+  const distinct = plan.kind === "aggregate" && plan.measures.length === 0 && plan.groups.length > 0 && plan.groups.every((g) => g.expr.kind === "column" && g.expr.id === g.column.id);
+  return distinct ? plan.input : undefined;
+}
+
 function stripProjection(plan: LogicalPlan): LogicalPlan {
   let body = plan;
   while (body.kind === "project" || body.kind === "sort") body = body.input;
@@ -117,7 +123,8 @@ export function elementOf(plan: LogicalPlan): { element: Expr; body: LogicalPlan
 
 function existsJoin(plan: LogicalPlan, sub: Subquery, joinType: "semi" | "anti"): LogicalPlan | undefined {
   const outer = new Set(outputColumns(plan).map((c) => c.id));
-  const pulled = pullCorrelated(stripProjection(sub.plan), outer);
+  // Whether a row exists is whether a distinct one does.
+  const pulled = pullCorrelated(stripProjection(distinctInput(sub.plan) ?? sub.plan), outer);
   // An uncorrelated EXISTS is one check for the whole query: left to the subquery expression.
   if (!pulled || pulled.correlated.length === 0) return undefined;
   return { kind: "join", joinType, left: plan, right: pulled.inner, condition: makeAnd(pulled.correlated) };
@@ -431,22 +438,30 @@ function asAggregate(sub: Subquery, ids: ColumnIds): Subquery | undefined {
   if (limit && (limit.count !== 1 || limit.offset !== 0)) return undefined;
   let keys: SortKey[] = [];
   let body = limit ? limit.input : below;
-  while (body.kind === "project" || body.kind === "sort") {
+  // SELECT DISTINCT: its rows are the value's distinct values (the one column it groups by).
+  let distinct = false;
+  for (;;) {
     if (body.kind === "sort") {
       // Without LIMIT 1 an ORDER BY orders nothing; with it, the innermost sort under the limit decides.
       if (limit && keys.length === 0) keys = [...body.keys];
-    } else {
+      body = body.input;
+    } else if (body.kind === "project") {
       const inlined = new Map(body.outputs.map((o) => [o.column.id, o.expr]));
       element = replaceColumns(element, inlined);
       keys = keys.map((k) => ({ ...k, expr: replaceColumns(k.expr, inlined) }));
+      body = body.input;
+    } else {
+      const under = distinctInput(body);
+      if (!under) break;
+      distinct = true;
+      body = under;
     }
-    body = body.input;
   }
   if (body.kind === "aggregate" && body.groups.length === 0) return undefined;
   const own = new Set(outputColumns(body).map((c) => c.id));
   const ownOnly = (e: Expr) => !containsSubquery(e) && [...columnsOf(e)].every((id) => own.has(id));
   // The value may read the outer row too, but not under LIMIT 1 (each column's first row could be another row).
-  if (containsSubquery(element) || !keys.every((k) => ownOnly(k.expr)) || (limit && !ownOnly(element))) return undefined;
+  if (containsSubquery(element) || !keys.every((k) => ownOnly(k.expr)) || ((limit || distinct) && !ownOnly(element))) return undefined;
   const value = ids.column(column.name, withNullable(element.type, true));
   const anyValue = (of: Expr, into: ColumnDef): Measure => ({ column: into, call: { fn: "any_value", args: [of], distinct: false, type: into.type } });
   let measures: Measure[];
@@ -469,14 +484,21 @@ function asAggregate(sub: Subquery, ids: ColumnIds): Subquery | undefined {
       }
       picked = replaceColumns(element, byColumn);
     }
-    const rows = ids.column("subquery_rows", type("i64", false));
-    measures.push({ column: rows, call: countStar().call });
     const count = (n: bigint) => literal(n, type("i64", false));
+    const counted = (fn: "count", args: Expr[], distinctValues = false): Expr => {
+      const column = ids.column("subquery_rows", type("i64", false));
+      measures.push({ column, call: { fn, args, distinct: distinctValues, type: column.type } });
+      return columnRef(column);
+    };
+    // Over SELECT DISTINCT, the rows are the distinct non-NULL values and one for NULL if any.
+    const rows = distinct
+      ? call("add", [counted("count", [element], true), caseExpr([{ when: compare("gt", counted("count", []), counted("count", [element]), undefined), then: count(1n) }], count(0n), undefined)], type("i64", false))
+      : counted("count", []);
     const tooMany = call("error", [literal(SCALAR_SUBQUERY_ROWS_ERROR, type("string", false))], value.type);
     result = caseExpr(
       [
-        { when: compare("gt", columnRef(rows), count(1n), undefined), then: tooMany },
-        { when: compare("equal", columnRef(rows), count(1n), undefined), then: picked },
+        { when: compare("gt", rows, count(1n), undefined), then: tooMany },
+        { when: compare("equal", rows, count(1n), undefined), then: picked },
       ],
       undefined,
       undefined,
