@@ -424,8 +424,15 @@ class Binder {
   limit(plan: LogicalPlan, limit: AstNode): LogicalPlan {
     if (!hasLimit({ limit })) return plan;
     const values: AstNode[] = limit.value;
+    let percent: number | undefined;
     const read = (v: AstNode, what: string): number | undefined => {
       if (v?.type === "origin" && String(v.value).toLowerCase() === "all") return undefined;
+      if (what === "LIMIT" && v?.type === "number" && Number(v.value) < 0) {
+        // LIMIT p% reached the grammar as LIMIT -p (the pre-pass).
+        percent = -Number(v.value);
+        if (!(percent <= 100)) throw new UserError(`LIMIT ${percent}%: a percentage is from 0% to 100%`, this.locate("LIMIT"));
+        return undefined;
+      }
       if (v?.type !== "number" || !Number.isInteger(Number(v.value)) || Number(v.value) < 0) {
         throw new UnsupportedError(`${what} other than a whole number`, nodePosition(v) ?? this.locate(what));
       }
@@ -445,8 +452,36 @@ class Binder {
     } else {
       count = read(values[0], "LIMIT");
     }
+    if (percent !== undefined) return this.#limitPercent(plan, percent, offset);
     if (count === undefined && offset === 0) return plan;
     return { kind: "limit", input: plan, offset, count };
+  }
+
+  /**
+   * LIMIT p% OFFSET k: the rows numbered (in ORDER BY's order) past k and up to k plus p% of all
+   * the rows, rounded down, as DuckDB counts them. Numbered by a window over the whole result.
+   */
+  #limitPercent(plan: LogicalPlan, percent: number, offset: number): LogicalPlan {
+    const columns = outputColumns(plan);
+    const keys = plan.kind === "sort" ? plan.keys : [];
+    const input = plan.kind === "sort" ? plan.input : plan;
+    const whole = { partitionBy: [], frame: undefined };
+    const position = this.ids.column("row_number", type("i64", false));
+    const rows = this.ids.column("rows", type("i64", false));
+    const numbered: LogicalPlan = {
+      kind: "window",
+      input,
+      functions: [
+        { column: position, call: { fn: "row_number", args: [], orderBy: keys, ...whole, type: position.type } },
+        { column: rows, call: { fn: "count", args: [], orderBy: [], ...whole, type: rows.type } },
+      ],
+    };
+    const fp = type("fp64", false);
+    const share = call("floor", [arithmetic("/", arithmetic("*", castTo(columnRef(rows), fp), literal(percent, fp), undefined), literal(100, fp), undefined)], fp);
+    const first = literal(BigInt(offset), type("i64", false));
+    const kept = and([compare("gt", columnRef(position), first, undefined), compare("lte", castTo(columnRef(position), fp), arithmetic("+", share, castTo(first, fp), undefined), undefined)]);
+    const sorted: LogicalPlan = { kind: "sort", input: { kind: "filter", input: numbered, predicate: kept }, keys: [{ expr: columnRef(position), descending: false, nullsFirst: false }] };
+    return { kind: "project", input: sorted, outputs: columns.map((c) => ({ column: c, expr: columnRef(c) })) };
   }
 
   // ---------------------------------------------------------------- one SELECT

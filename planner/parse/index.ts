@@ -1054,6 +1054,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
     }
     const limitAt = i + ((tokens[i + 2]?.text === "ROWS" || tokens[i + 2]?.text === "ROW") ? 3 : 2);
+    if (t.kind === "word" && (t.text === "LIMIT" || t.text === "OFFSET") && next?.text === "-") throw new UserError("LIMIT/OFFSET cannot be negative", tokenPosition(next));
+    if (t.kind === "word" && t.text === "LIMIT" && next?.kind === "number" && (tokens[i + 2]?.text === "%" || tokens[i + 2]?.text === "PERCENT")) {
+      // LIMIT n% (n PERCENT): the grammar reads LIMIT -n, which no query can write (above); the binder reads a percentage.
+      insertions.push({ at: next.offset, text: "-" });
+      blank(tokens[i + 2], "");
+    }
     if (t.kind === "word" && t.text === "OFFSET" && tokens[i + 1]?.kind === "number" && tokens[limitAt]?.kind === "word" && tokens[limitAt].text === "LIMIT" && (tokens[limitAt + 1]?.kind === "number" || tokens[limitAt + 1]?.text === "ALL")) {
       // OFFSET n LIMIT m: the grammar read OFFSET and dropped the LIMIT after it (every row came
       // back). Written over as LIMIT m OFFSET n.
