@@ -50,11 +50,12 @@ const CLASSES: readonly (readonly string[])[] = [
   ["INTEGER", "BIGINT", "DOUBLE", "VARCHAR", "DECIMAL(10,2)", "SMALLINT"],
   ["DAY", "MONTH", "YEAR", "WEEK", "QUARTER"],
   ["year", "month", "day", "dayofweek", "quarter"],
-  ["stddev_samp", "var_pop", "median", "count"],
+  ["stddev_samp", "var_pop", "median", "count", "skewness", "kurtosis", "entropy", "product", "fsum"],
+  ["DATE", "TIMESTAMP", "TIME"],
   ["WHEN", "WHEN NOT"],
   ["CAST", "TRY_CAST"],
 ];
-const AGGREGATES = /^(sum|min|max|avg|count|stddev_samp|var_pop|median)$/i;
+const AGGREGATES = /^(sum|min|max|avg|count|stddev_samp|var_pop|median|skewness|kurtosis|entropy|product|fsum)$/i;
 const NUMBERS = ["0", "1", "-1", "2", "NULL", "3.5", "100"];
 const STRINGS = ["'a'", "''", "NULL", "'apple'", "'b'"];
 const KEYWORDS = /^(select|from|where|group|by|order|having|and|or|not|is|null|as|on|join|left|right|full|inner|outer|union|all|distinct|case|when|then|else|end|in|exists|between|like|asc|desc|nulls|with|over|partition)$/i;

@@ -1723,13 +1723,12 @@ class Binder {
     const read = columnsOf(bound);
     if (read.size === 0 || ![...read].every((id) => enclosing.scope.items.some((i) => i.column.id === id))) return undefined;
     if (!enclosing.aggregates) throw new UserError(`aggregate functions are not allowed in ${enclosing.clause}`, position);
-    let measures = this.#aggregatesFromSubqueries.get(enclosing.scope);
-    if (!measures) this.#aggregatesFromSubqueries.set(enclosing.scope, (measures = []));
-    const kept = measures;
+    const measures = this.#aggregatesFromSubqueries.get(enclosing.scope) ?? [];
+    this.#aggregatesFromSubqueries.set(enclosing.scope, measures);
     return mapExpr(bound, (x) => {
       if (x.kind !== "aggregate") return x;
       const column = this.ids.column(x.call.fn, x.call.type);
-      kept.push({ column, call: x.call });
+      measures.push({ column, call: x.call });
       return columnRef(column);
     });
   }
@@ -1787,7 +1786,8 @@ class Binder {
     const keys = partitionKeyCount(ast) || partitionKeyCount(spec);
     let partitionAsts: AstNode[] = [...(ws.partitionby ?? []), ...(ws.orderby ?? []).slice(0, keys)];
     let orderAsts: AstNode[] = (ws.orderby ?? []).slice(keys);
-    let framed = { owner: spec === written ? ast : spec, clause: ws.window_frame_clause };
+    // A RANGE frame is marked on the call for OVER (…), on the named window's specification for OVER w.
+    const rangeOwner = spec === written ? ast : spec;
     const baseName = baseWindowOf(ast);
     if (baseName !== undefined) {
       // OVER (w …): w's partition and order, and what this one adds (DuckDB's rules: nothing w has already, and no frame of w's).
@@ -1805,8 +1805,8 @@ class Binder {
     }
     const partitionBy = partitionAsts.map((p: AstNode) => this.expr(p.expr ?? p, inner));
     const orderBy: SortKey[] = orderAsts.map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
-    const range = rangeFrameOf(framed.owner);
-    const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(framed.clause, position);
+    const range = rangeFrameOf(rangeOwner);
+    const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(ws.window_frame_clause, position);
     let argAsts = argumentAsts(ast);
     // FILTER (WHERE c): the pre-pass made c the last argument.
     const filtered = windowFilterOf(ast);
@@ -2382,13 +2382,10 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
       return sized();
     }
     case "INTEGER":
-    case "INT4":
       return type("i32");
     case "BIGINT":
-    case "INT8":
       return type("i64");
     case "SMALLINT":
-    case "INT2":
       return type("i16");
     case "TINYINT":
       return type("i8");
@@ -2403,14 +2400,14 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
       return decimal(precision, scale);
     }
     case "REAL":
-    case "FLOAT4":
       return type("fp32");
     case "FLOAT":
-      // DuckDB's FLOAT is four bytes, unlike PostgreSQL's.
-      return target.length && target.length > 24 ? type("fp64") : type("fp32");
+      // DuckDB's FLOAT is four bytes, unlike PostgreSQL's; FLOAT(p) a DOUBLE past 24 bits of
+      // precision. The grammar reads FLOAT4 and FLOAT8 as FLOAT of that many bytes.
+      if (target.parentheses) return target.length > 24 ? type("fp64") : type("fp32");
+      return target.length === 8 ? type("fp64") : type("fp32");
     case "DOUBLE":
     case "DOUBLE PRECISION":
-    case "FLOAT8":
       return type("fp64");
     case "VARCHAR":
     case "TEXT":
