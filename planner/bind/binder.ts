@@ -1423,7 +1423,8 @@ class Binder {
       const input = top?.body ?? copy;
       const [, target] = unify(x, top?.element ?? columnRef(outputColumns(copy)[0]), "compare", position);
       const t = fn === "count" ? type("i64", false) : withNullable(target.type, true);
-      if (!star && !exprSome(target, (e) => e.kind === "column" && definedColumns(input).has(e.id))) {
+      const ofS = definedColumns(input);
+      if (!star && !exprSome(target, (e) => e.kind === "column" && ofS.has(e.id))) {
         // S's value is the outer row's (`b > ALL (SELECT b FROM u)`, b being t's): the same on each
         // of S's rows, so its count is S's rows' and its least and greatest value itself. (An
         // aggregate of outer values only would be the outer query's, in DuckDB's SQL too.)

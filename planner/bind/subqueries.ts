@@ -91,9 +91,6 @@ function joinForPredicate(plan: LogicalPlan, c: Expr, ids: ColumnIds): LogicalPl
   return undefined;
 }
 
-
-
-
 /** The plan under a SELECT DISTINCT's aggregate (its groups are its input's columns, kept as they are), if `plan` is one. */
 export function distinctInput(plan: LogicalPlan): LogicalPlan | undefined {
   const distinct = plan.kind === "aggregate" && plan.measures.length === 0 && plan.groups.length > 0 && plan.groups.every((g) => g.expr.kind === "column" && g.expr.id === g.column.id);
@@ -404,7 +401,7 @@ function oneRowPerOuterRow(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { 
 }
 
 /** Whether the plan yields exactly one row, whatever its input. */
-export function exactlyOneRow(plan: LogicalPlan): boolean {
+function exactlyOneRow(plan: LogicalPlan): boolean {
   if (plan.kind === "project") return exactlyOneRow(plan.input);
   if (plan.kind === "aggregate") return plan.groups.length === 0;
   if (plan.kind === "values") return plan.rows.length === 1;
@@ -485,15 +482,16 @@ function asAggregate(sub: Subquery, ids: ColumnIds): Subquery | undefined {
       picked = replaceColumns(element, byColumn);
     }
     const count = (n: bigint) => literal(n, type("i64", false));
-    const counted = (fn: "count", args: Expr[], distinctValues = false): Expr => {
+    /** A count measure: of the rows (no argument), of the non-NULL values, or of the distinct ones. */
+    const counted = (args: Expr[], distinctValues = false): Expr => {
       const column = ids.column("subquery_rows", type("i64", false));
-      measures.push({ column, call: { fn, args, distinct: distinctValues, type: column.type } });
+      measures.push({ column, call: { fn: "count", args, distinct: distinctValues, type: column.type } });
       return columnRef(column);
     };
     // Over SELECT DISTINCT, the rows are the distinct non-NULL values and one for NULL if any.
     const rows = distinct
-      ? call("add", [counted("count", [element], true), caseExpr([{ when: compare("gt", counted("count", []), counted("count", [element]), undefined), then: count(1n) }], count(0n), undefined)], type("i64", false))
-      : counted("count", []);
+      ? call("add", [counted([element], true), caseExpr([{ when: compare("gt", counted([]), counted([element]), undefined), then: count(1n) }], count(0n), undefined)], type("i64", false))
+      : counted([]);
     const tooMany = call("error", [literal(SCALAR_SUBQUERY_ROWS_ERROR, type("string", false))], value.type);
     result = caseExpr(
       [
