@@ -227,7 +227,12 @@ export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePositio
     }
     const [dl, dr] = [integerAsDecimal(l.type), integerAsDecimal(r.type)];
     const scale = Math.max(dl.scale!, dr.scale!);
-    const precision = Math.min(MAX_DECIMAL_PRECISION, Math.max(dl.precision! - dl.scale!, dr.precision! - dr.scale!) + scale);
+    const precision = Math.max(dl.precision! - dl.scale!, dr.precision! - dr.scale!) + scale;
+    if (precision > MAX_DECIMAL_PRECISION) {
+      // A remainder no decimal holds (a HUGEINT's 38 digits with a fraction's): DuckDB's is a DOUBLE.
+      const fp = type("fp64");
+      return call("modulus", [castTo(l, fp), castTo(r, fp)], withNullable(fp, true));
+    }
     return call("modulus", [castTo(l, dl), castTo(r, dr)], decimal(precision, scale, true));
   }
   const fn = ADD_SUB_MUL[op];
