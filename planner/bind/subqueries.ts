@@ -274,7 +274,9 @@ function markJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: Log
  * empty), NULL where x is NULL or its group holds a NULL (a left join with each group's row and
  * non-NULL counts says which), else FALSE. Each join finds at most one row per outer row.
  */
-function correlatedMarkJoin(plan: LogicalPlan, sub: Subquery, ids: ColumnIds): { plan: LogicalPlan; value: Expr } | undefined {
+function correlatedMarkJoin(plan: LogicalPlan, written: Subquery, ids: ColumnIds): { plan: LogicalPlan; value: Expr } | undefined {
+  // Whether S has rows, and which values it holds, is the same with or without a DISTINCT.
+  const sub: Subquery = { ...written, plan: distinctInput(written.plan) ?? written.plan };
   const outer = new Set(outputColumns(plan).map((c) => c.id));
   const afterLeftJoin = (c: ColumnDef) => columnRef({ ...c, type: withNullable(c.type, true) });
   const correlated = (body: LogicalPlan) => {
