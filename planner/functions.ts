@@ -70,7 +70,7 @@ const OWN_SCALARS = new Set([
   "jaro_similarity", "jaro_winkler_similarity", "hex", "bin", "format_bytes", "format_decimal_bytes", "sha1",
   "decade", "century", "millennium", "epoch_us", "epoch_ns", "strptime", "try_strptime", "make_timestamp", "make_time", "time_bucket",
   "to_years", "to_months", "to_weeks", "to_days", "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds",
-  "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "array_slice", "error",
+  "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "array_slice", "error", "sample_hash",
 ]);
 
 function signature(name: string, parts: string[]): string {

@@ -234,6 +234,8 @@ const SCALAR: Record<string, Render> = {
   format_decimal_bytes: call("formatReadableDecimalSize"),
   sha1: call("sha1"),
   error: call("error"),
+  // DuckDB's hash of the values (a UBIGINT), into [0, 2^53): see planner/bind/sample.ts.
+  sample_hash: (args) => `CAST(hash(${args.join(", ")}) % 9007199254740992 AS BIGINT)`,
   decade: call("decade"),
   century: call("century"),
   millennium: call("millennium"),

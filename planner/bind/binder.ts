@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, type RangeFrame, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -84,6 +84,7 @@ import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, distinctInpu
 import { exprFreeColumns, freshCopy, renameColumns } from "./correlation.ts";
 import { lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
+import { samplePlan } from "./sample.ts";
 import { WINDOW_ONLY } from "../functions.ts";
 import { bindLibraryFunction, checkArity, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
@@ -836,12 +837,16 @@ class Binder {
       const misread = typeof entry.as === "string" && entry.as.toLowerCase() === "cross" && next?.join === "INNER JOIN" && !next.on && !next.using;
       return misread ? { ...entry, as: null } : i > 0 && typeof from[i - 1].as === "string" && from[i - 1].as.toLowerCase() === "cross" && entry.join === "INNER JOIN" && !entry.on && !entry.using ? { ...entry, join: "CROSS JOIN" } : entry;
     });
+    // USING SAMPLE samples the FROM clause's rows, marked on its first table; TABLESAMPLE its table's.
+    const fromSample = sampleOf(from[0])?.of === "from" ? sampleOf(from[0]) : undefined;
     for (const entry of from) {
       const position = this.here(entry);
       // A subquery in FROM sees the FROM items before it, LATERAL written or not (as in DuckDB).
       const subquery = entry.expr?.ast !== undefined || entry.expr?.type === "select";
       if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral" && !subquery) throw new UnsupportedError("LATERAL other than of a subquery", this.locate("LATERAL"));
       let right = this.tableReference(entry, plan && subquery ? new Scope(items, outer) : outer, ctes, depth);
+      const tableSample = sampleOf(entry)?.of === "table" ? sampleOf(entry) : undefined;
+      if (tableSample) right = { ...right, plan: this.#sampled(right.plan, right.items, tableSample) };
       const leftIds = new Set(plan ? outputColumns(plan).map((c) => c.id) : []);
       const lateral = subquery && readsAny(right.plan, leftIds);
       if (lateral) right = this.ownColumns(right, leftIds);
@@ -935,7 +940,14 @@ class Binder {
       }
     }
     invariant(plan, "empty FROM");
+    if (fromSample) plan = this.#sampled(plan, items, fromSample);
     return { plan, items };
+  }
+
+  /** Rows sampled by the values of the columns a query may read (not a type trustql cannot run). */
+  #sampled(plan: LogicalPlan, items: readonly ScopeItem[], sample: Sample): LogicalPlan {
+    const columns = [...new Map(items.map((i) => [i.column.id, i.column])).values()];
+    return samplePlan(plan, columns.filter((c) => !this.#unusable.has(c.id)), sample, this.ids);
   }
 
   /**

@@ -63,6 +63,7 @@ const RANGE_FRAME = Symbol("rangeFrame");
 const PARTITION_KEYS = Symbol("partitionKeys");
 const BASE_WINDOW = Symbol("baseWindow");
 const WINDOW_FILTER = Symbol("windowFilter");
+const SAMPLE = Symbol("sample");
 /** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
 const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
 
@@ -487,6 +488,8 @@ interface Rewritten {
   baseWindows: Map<number, string>;
   /** Calls written `f(…) FILTER (WHERE c) OVER …`, by the offset of their name: c reached the grammar as their last argument (see windowFilterOf). */
   windowFilters: Map<number, WindowFilter>;
+  /** USING SAMPLE and TABLESAMPLE clauses (the words went), by the offset of the table they follow (see sampleOf). */
+  samples: Map<number, Sample>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
@@ -752,6 +755,15 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return open;
   };
+  /** The last token before tokens[at], in its parentheses, that passes `test` (-1: none). */
+  const sameDepthBefore = (at: number, test: (t: Token) => boolean): number => {
+    for (let k = at - 1, depth = 0; k >= 0; k--) {
+      if (tokens[k].text === ")") depth++;
+      else if (tokens[k].text === "(" && depth-- === 0) return -1;
+      else if (depth === 0 && test(tokens[k])) return k;
+    }
+    return -1;
+  };
   /** Whether tokens[at] is inside the parentheses of CAST( or TRY_CAST(. */
   const insideCast = (at: number): boolean => {
     const call = tokens[openingOf(at) - 1];
@@ -804,6 +816,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const partitionCounts = new Map<number, number>();
   const baseWindows = new Map<number, string>();
   const windowFilters = new Map<number, WindowFilter>();
+  const samples = new Map<number, Sample>();
   /** The FILTER clauses of window calls, as spans moved into the call once every rule has written (see reorder). */
   const filterMoves: (readonly [number, number])[][] = [];
   /** The WINDOW clauses, by their first and last tokens. */
@@ -962,6 +975,26 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "HUGEINT" && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
       // The grammar has no HUGEINT type: it reads INT128, DuckDB's other name for it.
       blank(t, "INT128");
+      continue;
+    }
+    if ((t.text === "USING" && next?.kind === "word" && next.text === "SAMPLE") || t.text === "TABLESAMPLE") {
+      // The grammar has no sampling: the clause goes, and the binder samples the table it follows
+      // (TABLESAMPLE) or, from the first table of its FROM clause, the FROM clause's rows (USING SAMPLE).
+      const from = t.text === "USING" ? sameDepthBefore(i, (x) => x.kind === "word" && x.text === "FROM") : -1;
+      let table = t.text === "USING" ? from + 1 : i - 1;
+      if (t.text === "USING") while (tokens[table + 1]?.text === "." && (tokens[table + 2]?.kind === "word" || tokens[table + 2]?.kind === "quoted")) table += 2;
+      else if (tokens[table - 1]?.text === "AS") table -= 2;
+      else if ((tokens[table - 1]?.kind === "word" || tokens[table - 1]?.kind === "quoted") && !["FROM", "JOIN"].includes(tokens[table - 1].text)) table -= 1;
+      const named = tokens[table];
+      // A table's name follows FROM, a join, a comma or its dataset's name (not a subquery's closing parenthesis).
+      const isTable = (named?.kind === "word" || named?.kind === "quoted") && ["FROM", "JOIN", ",", "."].includes(tokens[table - 1]?.text ?? "") && tokens[table + 1]?.text !== "(";
+      if ((t.text === "USING" && from < 0) || !isTable) {
+        throw new UnsupportedError(`${t.text === "USING" ? "USING SAMPLE" : "TABLESAMPLE"} of anything but a table`, tokenPosition(t));
+      }
+      const { sample, end } = sampleClause(tokens, t.text === "USING" ? i + 2 : i + 1, t.text === "USING" ? "from" : "table");
+      for (let k = i; k < end; k++) blank(tokens[k], "");
+      samples.set(named.offset, sample);
+      i = end - 1;
       continue;
     }
     if (t.text === "GROUPING" && next?.kind === "word" && next.text === "SETS") {
@@ -1319,7 +1352,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters };
+  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1441,7 +1474,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters, samples }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -1485,6 +1518,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
       if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
+      if (samples.has(tokens[at].offset) && typeof node.table === "string") node[SAMPLE] = samples.get(tokens[at].offset);
     }
   };
   /**
@@ -1661,6 +1695,83 @@ export interface RangeFrame {
 /** How many of a window call's ORDER BY keys are its PARTITION BY keys (see the pre-pass); 0 when it has none. */
 export function partitionKeyCount(node: AstNode): number {
   return node?.[PARTITION_KEYS] ?? 0;
+}
+
+/**
+ * A sampling clause: `USING SAMPLE` of a FROM clause's rows, or `TABLESAMPLE` of one table's: a
+ * share of them in percent, or a number of rows, and the seed that picks which.
+ */
+export interface Sample {
+  readonly of: "from" | "table";
+  readonly size: { readonly percent: number } | { readonly rows: number };
+  readonly seed: number;
+}
+
+/** The sampling clause a table of FROM was written with, if any (see the pre-pass). */
+export function sampleOf(node: AstNode): Sample | undefined {
+  return node?.[SAMPLE];
+}
+
+const SAMPLE_METHODS = new Set(["BERNOULLI", "SYSTEM", "RESERVOIR"]);
+
+/**
+ * Reads a sampling clause's specification from tokens[at], as DuckDB writes it: `10%`, `10
+ * PERCENT`, `50 ROWS`, `50` (rows), `reservoir(50 ROWS)`; then `(method[, seed])` and
+ * `REPEATABLE (seed)`. Returns it and the index past it.
+ */
+function sampleClause(tokens: readonly Token[], at: number, of: Sample["of"]): { sample: Sample; end: number } {
+  let k = at;
+  const fail = (what: string): never => {
+    throw new UserError(`expected ${what} in the sampling clause`, tokenPosition(tokens[Math.min(k, tokens.length - 1)]));
+  };
+  const word = (...texts: string[]) => tokens[k]?.kind === "word" && texts.includes(tokens[k].text);
+  const symbol = (text: string) => tokens[k]?.kind === "symbol" && tokens[k].text === text;
+  const integer = (what: string): number => {
+    const t = tokens[k];
+    if (t?.kind !== "number" || !/^\d+$/.test(t.text)) fail(what);
+    k++;
+    return Number(t.text);
+  };
+  const methodCall = word(...SAMPLE_METHODS) && tokens[k + 1]?.text === "(";
+  if (methodCall) k += 2;
+  const amount = tokens[k];
+  if (amount?.kind !== "number" || !/^\d+(\.\d*)?$/.test(amount.text)) fail("a size");
+  k++;
+  let size: Sample["size"];
+  if (symbol("%") || word("PERCENT")) {
+    k++;
+    size = { percent: Number(amount.text) };
+    if (!(size.percent <= 100)) throw new UserError(`a sample of ${amount.text}%: a percentage is from 0% to 100%`, tokenPosition(amount));
+  } else {
+    if (word("ROWS")) k++;
+    if (!/^\d+$/.test(amount.text)) fail("a whole number of rows");
+    size = { rows: Number(amount.text) };
+  }
+  if (methodCall) {
+    if (!symbol(")")) fail(")");
+    k++;
+  }
+  let seed = 0;
+  if (symbol("(")) {
+    k++;
+    if (!word(...SAMPLE_METHODS)) fail("BERNOULLI, SYSTEM or RESERVOIR");
+    k++;
+    if (symbol(",")) {
+      k++;
+      seed = integer("a seed");
+    }
+    if (!symbol(")")) fail(")");
+    k++;
+  }
+  if (word("REPEATABLE")) {
+    k++;
+    if (!symbol("(")) fail("(");
+    k++;
+    seed = integer("a seed");
+    if (!symbol(")")) fail(")");
+    k++;
+  }
+  return { sample: { of, size, seed }, end: k };
 }
 
 /** How a window call's FILTER (WHERE c) reached the grammar: c as its last argument, and whether the call was count(*). */
