@@ -562,6 +562,12 @@ function clauseEnd(tokens: readonly Token[], at: number, stops: ReadonlySet<stri
  */
 export const GROUPING_SETS_CALL = "grouping_sets";
 
+/** DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads (written over them: never longer). */
+const CAST_TYPE_ALIASES = new Map([
+  ["HUGEINT", "INT128"],
+  ["STRING", "TEXT"],
+]);
+
 /** Words a window's specification starts with (any other word there names the window it refines). */
 const WINDOW_SPECIFICATION_WORDS = new Set(["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"]);
 
@@ -972,9 +978,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       i += negated ? 3 : 2;
       continue;
     }
-    if (t.text === "HUGEINT" && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
-      // The grammar has no HUGEINT type: it reads INT128, DuckDB's other name for it.
-      blank(t, "INT128");
+    const castTypeAlias = CAST_TYPE_ALIASES.get(t.text);
+    if (castTypeAlias && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
+      // A type name the grammar lacks: it reads DuckDB's other name for the type.
+      blank(t, castTypeAlias);
       continue;
     }
     if ((t.text === "USING" && next?.kind === "word" && next.text === "SAMPLE") || t.text === "TABLESAMPLE") {
