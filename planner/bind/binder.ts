@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -82,7 +82,7 @@ import {
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, distinctInput, elementOf } from "./subqueries.ts";
 import { exprFreeColumns, freshCopy, renameColumns } from "./correlation.ts";
-import { lateralJoin, readsAny } from "./lateral.ts";
+import { asofJoin, lateralJoin, readsAny } from "./lateral.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { samplePlan } from "./sample.ts";
 import { WINDOW_ONLY } from "../functions.ts";
@@ -864,6 +864,15 @@ class Binder {
       const type = joinKind.startsWith("LEFT") ? "left" : joinKind.startsWith("RIGHT") ? "right" : joinKind.startsWith("FULL") ? "full" : "inner";
       if (!["INNER JOIN", "JOIN", "LEFT JOIN", "LEFT OUTER JOIN", "RIGHT JOIN", "RIGHT OUTER JOIN", "FULL JOIN", "FULL OUTER JOIN", "CROSS JOIN"].includes(joinKind)) {
         throw new UnsupportedError(joinKind, position);
+      }
+      if (isAsofJoin(entry)) {
+        if (type !== "inner" && type !== "left") throw new UnsupportedError(`ASOF ${joinKind} (ASOF JOIN and ASOF LEFT JOIN are)`, position);
+        if (!entry.on) throw new UnsupportedError("ASOF JOIN without ON (its equalities and one inequality)", position);
+        const scope = new Scope([...items, ...right.items], outer);
+        const on = requireBoolean(this.expr(entry.on, { scope, clause: "JOIN condition", aggregates: false, windows: false, ctes, depth }), "JOIN condition", this.here(entry.on));
+        plan = asofJoin(plan, right.plan, on, type, this.ids, position);
+        items = [...items, ...right.items.map((i) => (type === "left" ? { ...i, column: { ...i.column, type: withNullable(i.column.type, true) } } : i))];
+        continue;
       }
       let condition: Expr | undefined;
       let rightItems = right.items;

@@ -55,6 +55,7 @@ const ZONED = Symbol("zoned");
 const WRITTEN_NAME = Symbol("writtenName");
 const GROUPED_ARGUMENTS = Symbol("groupedArguments");
 const NATURAL = Symbol("natural");
+const ASOF = Symbol("asof");
 const POSITION = Symbol("position");
 const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
@@ -492,6 +493,8 @@ interface Rewritten {
   samples: Map<number, Sample>;
   /** Offsets of the table names a NATURAL JOIN joins (the grammar read the join without NATURAL). */
   naturalJoins: Set<number>;
+  /** Offsets of the table names an ASOF JOIN joins (the grammar read the join without ASOF). */
+  asofJoins: Set<number>;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
   operands: ParenthesizedOperand[];
   /** Maps an offset in `text` to the offset in the query it came from. */
@@ -817,6 +820,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   let byAll = 0;
   let qualify = false;
   const naturalJoins = new Set<number>();
+  const asofJoins = new Set<number>();
   const ignoreNulls = new Set<number>();
   const rangeFrames = new Map<number, RangeFrame>();
   const partitionCounts = new Map<number, number>();
@@ -946,6 +950,19 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         blank(t, ",");
         continue;
       }
+    }
+    if (t.text === "ASOF" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL"].includes(next.text)) {
+      // The grammar has no ASOF: it reads the join without it, and the binder joins each left row
+      // to the nearest right row (see asofJoin), for the table whose name follows JOIN (marked here).
+      let join = i + 1;
+      while (tokens[join] && tokens[join].text !== "JOIN") join++;
+      let name = join + 1;
+      while (tokens[name + 1]?.text === "." && (tokens[name + 2]?.kind === "word" || tokens[name + 2]?.kind === "quoted")) name += 2;
+      const table = tokens[name];
+      if ((table?.kind !== "word" && table?.kind !== "quoted") || tokens[name + 1]?.text === "(") throw new UnsupportedError("ASOF JOIN of anything but a table", tokenPosition(t));
+      blank(t, "");
+      asofJoins.add(table.offset);
+      continue;
     }
     if (t.text === "NATURAL" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"].includes(next.text)) {
       // The grammar has no NATURAL: it reads the join without it, and the binder joins on the
@@ -1359,7 +1376,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples };
+  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1481,7 +1498,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters, samples }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters, samples, asofJoins }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -1523,6 +1540,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (renamed.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
       if (groupedArguments.has(tokens[at].offset)) node[GROUPED_ARGUMENTS] = true;
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
+      if (asofJoins.has(tokens[at].offset) && node.join) node[ASOF] = true;
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
       if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
       if (samples.has(tokens[at].offset) && typeof node.table === "string") node[SAMPLE] = samples.get(tokens[at].offset);
@@ -1691,6 +1709,11 @@ export function argumentsGrouped(node: AstNode): boolean {
 /** Whether a FROM entry was joined with NATURAL (see the pre-pass). */
 export function isNaturalJoin(entry: AstNode): boolean {
   return Boolean(entry?.[NATURAL]);
+}
+
+/** Whether a FROM entry was joined with ASOF JOIN (see the pre-pass). */
+export function isAsofJoin(entry: AstNode): boolean {
+  return Boolean(entry?.[ASOF]);
 }
 
 /** A RANGE window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
