@@ -82,7 +82,8 @@ import {
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, distinctInput, elementOf } from "./subqueries.ts";
 import { exprFreeColumns, freshCopy, renameColumns } from "./correlation.ts";
-import { asofJoin, lateralJoin, readsAny } from "./lateral.ts";
+import { lateralJoin, readsAny } from "./lateral.ts";
+import { asofJoin } from "./asof.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { samplePlan } from "./sample.ts";
 import { WINDOW_ONLY } from "../functions.ts";

@@ -14,9 +14,9 @@
 //                                                              reads (its domain), joined to them
 // Its select list, which may read the left side's columns, is computed after the join; under a
 // LEFT JOIN, as NULL for a left row the subquery gave no row.
-import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
-import type { ColumnDef, ColumnId, Expr, LogicalPlan, ProjectOutput, SortKey } from "../logical.ts";
-import { columnRef, columnsOf, conjuncts, freeColumns, outputColumns, replaceColumns } from "../plan-utils.ts";
+import { UnsupportedError, type SourcePosition } from "../../common/errors.ts";
+import type { ColumnDef, ColumnId, Expr, LogicalPlan, ProjectOutput } from "../logical.ts";
+import { columnRef, columnsOf, freeColumns, outputColumns, replaceColumns } from "../plan-utils.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
@@ -228,37 +228,4 @@ function perLeftRowWindows(window: LogicalPlan & { kind: "window" }, left: Logic
   const windowed: LogicalPlan = { ...window, input: rows, functions };
   const right: LogicalPlan = { kind: "project", input: windowed, outputs: [...outputColumns(window).map((c) => ({ column: c, expr: columnRef(c) })), ...keys] };
   return { right, condition };
-}
-
-/**
- * DuckDB's ASOF JOIN: each left row joined to the one right row nearest it by the condition's
- * one inequality among those its equalities match (`ON t.sym = q.sym AND t.ts >= q.ts`: the
- * latest quote at or before the trade) — LATERAL (right rows WHERE the condition ORDER BY the
- * right side of the inequality LIMIT 1), which decorrelates and runs distributed like any
- * lateral top row. ASOF LEFT JOIN keeps a left row with no such right row, with NULLs.
- */
-export function asofJoin(left: LogicalPlan, right: LogicalPlan, on: Expr, joinType: "inner" | "left", ids: ColumnIds, position: SourcePosition | undefined): LogicalPlan {
-  const leftIds = new Set(outputColumns(left).map((c) => c.id));
-  const rightIds = new Set(outputColumns(right).map((c) => c.id));
-  const side = (e: Expr) => {
-    const read = [...columnsOf(e)];
-    return read.length > 0 && read.every((id) => leftIds.has(id)) ? "left" : read.length > 0 && read.every((id) => rightIds.has(id)) ? "right" : undefined;
-  };
-  const refuse = () => new UserError("ASOF JOIN's condition is equalities and one inequality (>=, >, <=, <) between a left and a right value", position);
-  let nearest: SortKey | undefined;
-  for (const c of conjuncts(on)) {
-    if (c.kind !== "call" || c.args.length !== 2) throw refuse();
-    const [a, b] = c.args;
-    const sides = [side(a), side(b)];
-    if (!(sides[0] === "left" && sides[1] === "right") && !(sides[0] === "right" && sides[1] === "left")) throw refuse();
-    if (c.fn === "equal") continue;
-    if (!["gt", "gte", "lt", "lte"].includes(c.fn) || nearest) throw refuse();
-    // Read as left OP right: ≥ and > want the greatest right value under the left one, ≤ and < the least above it.
-    const leftFirst = sides[0] === "left";
-    const greater = (c.fn === "gt" || c.fn === "gte") === leftFirst;
-    nearest = { expr: leftFirst ? b : a, descending: greater, nullsFirst: false };
-  }
-  if (!nearest) throw refuse();
-  const rows: LogicalPlan = { kind: "limit", input: { kind: "sort", input: { kind: "filter", input: right, predicate: on }, keys: [nearest] }, offset: 0, count: 1 };
-  return lateralJoin(left, rows, joinType, undefined, ids, position);
 }
