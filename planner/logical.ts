@@ -199,6 +199,8 @@ export interface WindowCall {
   readonly frame: WindowFrame | undefined;
   /** IGNORE NULLS (first_value, last_value, nth_value, lag, lead): null values are passed over. */
   readonly ignoreNulls?: boolean;
+  /** An aggregate of the frame's distinct values (count(DISTINCT x) OVER …). */
+  readonly distinct?: boolean;
   readonly type: SqlType;
 }
 

@@ -327,7 +327,7 @@ export function sortKeyText(k: SortKey): string {
 
 export function windowKey(call: WindowCall): string {
   const frame = call.frame ? JSON.stringify(call.frame) : "default";
-  return `win:${call.fn}(${call.args.map(exprKey).join(",")}${call.ignoreNulls ? " ignore nulls" : ""}) over(${call.partitionBy.map(exprKey).join(",")};${call.orderBy.map(sortKeyText).join(",")};${frame})`;
+  return `win:${call.fn}(${call.distinct ? "distinct " : ""}${call.args.map(exprKey).join(",")}${call.ignoreNulls ? " ignore nulls" : ""}) over(${call.partitionBy.map(exprKey).join(",")};${call.orderBy.map(sortKeyText).join(",")};${frame})`;
 }
 
 function typeKey(t: SqlType): string {

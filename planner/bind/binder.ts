@@ -1842,19 +1842,18 @@ class Binder {
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
-    if (aggregateIsDistinct(ast)) throw new UnsupportedError("DISTINCT in a window function", position);
     const onlyWhere = (value: Expr) => (filter ? caseExpr([{ when: filter, then: value }], undefined, position) : value);
     const aggregate =
       argAsts.length === 1 && isStar(argAsts[0])
         ? filter
           ? aggregateOf("count", [onlyWhere(literal(true, type("boolean", false)))], false, position)
           : countStar()
-        : aggregateOf(name, argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, { ...inner, aggregates: ctx.aggregates }) : onlyWhere(this.expr(a, { ...inner, aggregates: ctx.aggregates })))), false, position);
+        : aggregateOf(name, argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, { ...inner, aggregates: ctx.aggregates }) : onlyWhere(this.expr(a, { ...inner, aggregates: ctx.aggregates })))), aggregateIsDistinct(ast), position);
     if (aggregate.kind === "aggregate" && aggregate.call.order) throw new UnsupportedError(`${name} over a window`, position);
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an
     // aggregate inside its argument (sum(sum(x)) OVER …, after a GROUP BY) stays an aggregate.
     return rewriteTopDown(aggregate, (x) =>
-      x.kind === "aggregate" ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, orderBy, frame, type: x.call.type }, type: x.call.type } : undefined,
+      x.kind === "aggregate" ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, orderBy, frame, ...(x.call.distinct ? { distinct: true } : {}), type: x.call.type }, type: x.call.type } : undefined,
     );
   }
 }

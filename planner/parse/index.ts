@@ -1083,6 +1083,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
           // any arguments before OVER; the binder takes the condition back (windowFilterOf).
           const star = close === i + 3 && tokens[i + 2].text === "*";
           if (star) blank(tokens[i + 2], "");
+          if (tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
+            // LAG takes no DISTINCT: the binder reads the mark instead.
+            distinctAggregates.add(t.offset);
+            blank(tokens[i + 2], "");
+          }
           rename(t, "LAG");
           windowFilters.set(t.offset, { star });
           blank(tokens[close + 1], star || close === i + 2 ? "" : ",");

@@ -331,7 +331,7 @@ class Emitter {
       outputType: toSubstraitType(call.type),
       phase: AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_RESULT,
       sorts: call.orderBy.map((k) => this.sortField(k, input, outer)),
-      invocation: AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_ALL,
+      invocation: call.distinct ? AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT : AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_ALL,
       partitions: call.partitionBy.map((p) => this.expr(p, input, outer)),
       boundsType: frame.unit === "rows" ? Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS : Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE,
       lowerBound: bound(frame.lower),
