@@ -3,7 +3,7 @@
 import { EXTENSIONS, TRUSTQL_EXTENSIONS, type ExtensionFile } from "../proto/index.ts";
 import { UnsupportedError } from "../common/errors.ts";
 import type { SqlType } from "./types.ts";
-import { DOUBLE_AGGREGATES, STATISTICS_AGGREGATES } from "./logical.ts";
+import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES } from "./logical.ts";
 
 export interface FunctionRef {
   readonly file: ExtensionFile;
@@ -115,7 +115,7 @@ const DISTRIBUTIONS: Record<string, { fn: string; distribution: string }> = {
   var_pop: { fn: "variance", distribution: "POPULATION" },
 };
 /** Aggregates of DuckDB's dialect no standard file declares for these types: trustql's own aggregate extension. */
-const OWN_AGGREGATES = new Set(["median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "approx_count_distinct", "entropy", "first", "last", ...STATISTICS_AGGREGATES, ...DOUBLE_AGGREGATES]);
+const OWN_AGGREGATES = new Set(["median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "approx_count_distinct", "entropy", "mad", "first", "last", ...STATISTICS_AGGREGATES, ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES]);
 
 export function aggregateFunction(name: string, args: readonly SqlType[]): FunctionRef {
   if (name === "count") return { file: EXTENSIONS.aggregateGeneric, signature: args.length === 0 ? "count:" : "count:any" };

@@ -133,13 +133,23 @@ export type AggregateFunctionName =
   | "kurtosis_pop"
   | "entropy"
   | "product"
-  | "fsum";
+  | "fsum"
+  | "geomean"
+  | "favg"
+  | "sem"
+  | "mad"
+  | "bit_and"
+  | "bit_or"
+  | "bit_xor";
 
 /** Aggregates of pairs of numbers (y, x): correlation, covariance and the least-squares line's figures. */
 export const STATISTICS_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_avgx", "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy"]);
 
-/** Aggregates of one number's values as a DOUBLE: their shape (skewness, kurtosis), product and compensated sum. */
-export const DOUBLE_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["skewness", "kurtosis", "kurtosis_pop", "product", "fsum"]);
+/** Aggregates of one number's values as a DOUBLE: their shape (skewness, kurtosis), product, compensated sum and mean, geometric mean, standard error. */
+export const DOUBLE_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["skewness", "kurtosis", "kurtosis_pop", "product", "fsum", "favg", "geomean", "sem"]);
+
+/** Aggregates of integers' bits, in their type. */
+export const BIT_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["bit_and", "bit_or", "bit_xor"]);
 
 /** Aggregates that give 0, not NULL, over no rows (entropy 0.0: no uncertainty about nothing). */
 export const COUNTING_AGGREGATES: ReadonlySet<AggregateFunctionName> = new Set(["count", "approx_count_distinct", "entropy"]);

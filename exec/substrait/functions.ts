@@ -314,6 +314,13 @@ const AGGREGATES: Record<string, string> = {
   entropy: "entropy",
   product: "product",
   fsum: "fsum",
+  favg: "favg",
+  geomean: "geomean",
+  sem: "sem",
+  mad: "mad",
+  bit_and: "bit_and",
+  bit_or: "bit_or",
+  bit_xor: "bit_xor",
 };
 
 /** std_dev and variance (functions_arithmetic.yaml) by their `distribution` option: SAMPLE unless it says POPULATION. */

@@ -20,7 +20,7 @@ import type {
   WindowFrame,
   WindowOutput,
 } from "../logical.ts";
-import { DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
+import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
 import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
@@ -172,7 +172,7 @@ const AGGREGATE_NAMES = new Set([
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
   "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
-  ...DOUBLE_AGGREGATES, "sumkahan", "kahan_sum", "entropy",
+  ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES, "sumkahan", "kahan_sum", "geometric_mean", "entropy", "mad",
 ]);
 
 class Binder {
@@ -2259,11 +2259,26 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     case "product":
     case "fsum":
     case "sumkahan":
-    case "kahan_sum": {
+    case "kahan_sum":
+    case "favg":
+    case "geomean":
+    case "geometric_mean":
+    case "sem": {
       if (!isNumeric(arg.type) && arg.type.kind !== "null") throw new UserError(`${name} needs a number, not ${typeName(arg.type)}`, position);
-      const fn: AggregateCall["fn"] = name === "sumkahan" || name === "kahan_sum" ? "fsum" : name;
+      const fn = ({ sumkahan: "fsum", kahan_sum: "fsum", geometric_mean: "geomean" } as Record<string, AggregateCall["fn"]>)[name] ?? (name as AggregateCall["fn"]);
       return agg(fn, type("fp64"), [castTo(arg, type("fp64"))]);
     }
+    case "mad": {
+      // The median absolute deviation: a decimal's in its type, other numbers' a DOUBLE (DuckDB's).
+      if (!isNumeric(arg.type) && arg.type.kind !== "null") throw new UnsupportedError(`mad of ${typeName(arg.type)}`, position);
+      const value = arg.type.kind === "decimal" && !arg.type.hugeint ? arg : castTo(arg, type("fp64"));
+      return agg("mad", withNullable(value.type, true), [value]);
+    }
+    case "bit_and":
+    case "bit_or":
+    case "bit_xor":
+      if (!isInteger(arg.type)) throw new UserError(`${name} needs an integer, not ${typeName(arg.type)}`, position);
+      return agg(name, withNullable(arg.type, true));
     case "arg_min":
     case "argmin":
     case "min_by":
