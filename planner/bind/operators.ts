@@ -129,7 +129,9 @@ export function compare(op: ComparisonOp, a: Expr, b: Expr, position: SourcePosi
 
 export function requireBoolean(e: Expr, what: string, position: SourcePosition | undefined): Expr {
   if (e.type.kind === "boolean") return e;
-  if (e.type.kind === "null") return castTo(e, type("boolean"));
+  // As in DuckDB, a number where a condition stands is true where it is not 0, and text reads as
+  // a boolean ('true', 't', '1', …; other text is an error).
+  if (e.type.kind === "null" || isNumeric(e.type) || e.type.kind === "string") return castTo(e, type("boolean"), position);
   throw new UserError(`${what} must be BOOLEAN, not ${typeName(e.type)}`, position);
 }
 

@@ -48,7 +48,7 @@ describe("user errors name the problem and its position", () => {
     ["select 2 << 3 & n_nationkey,\n  n_nationkey | n_regionkey & n_bar from nation", "unknown column n_bar at 2:31"],
     ["select sum(n_name) from nation", "sum needs a number, not VARCHAR at 1:8"],
     ["select n_nationkey from nation group by n_nationkey\nhaving n_name = 'x'", "column nation.n_name must appear in the GROUP BY clause or be used in an aggregate function at 2:8"],
-    ["select case when 1 then 2 end", "CASE WHEN must be BOOLEAN, not INTEGER at 1:8"],
+    ["select case when date '2024-01-01' then 2 end", "CASE WHEN must be BOOLEAN, not DATE at 1:8"],
     ["select cast('abc' as integer)", "invalid number 'abc' at 1:8"],
     ["select count(distinct *) from nation", "count(DISTINCT *) is not a function at 1:8"],
     ["select round(n_name) from nation", "round needs a number, not VARCHAR at 1:8"],
