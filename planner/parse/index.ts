@@ -765,6 +765,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return open;
   };
+  /** The index of a table's own name, the last part of a dotted one (dataset.table), that starts at tokens[at]. */
+  const ownName = (at: number): number => {
+    let k = at;
+    while (tokens[k + 1]?.text === "." && (tokens[k + 2]?.kind === "word" || tokens[k + 2]?.kind === "quoted")) k += 2;
+    return k;
+  };
   /** The last token before tokens[at], in its parentheses, that passes `test` (-1: none). */
   const sameDepthBefore = (at: number, test: (t: Token) => boolean): number => {
     for (let k = at - 1, depth = 0; k >= 0; k--) {
@@ -957,8 +963,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // to the nearest right row (see asofJoin), for the table whose name follows JOIN (marked here).
       let join = i + 1;
       while (tokens[join] && tokens[join].text !== "JOIN") join++;
-      let name = join + 1;
-      while (tokens[name + 1]?.text === "." && (tokens[name + 2]?.kind === "word" || tokens[name + 2]?.kind === "quoted")) name += 2;
+      const name = ownName(join + 1);
       const table = tokens[name];
       if ((table?.kind !== "word" && table?.kind !== "quoted") || tokens[name + 1]?.text === "(") throw new UnsupportedError("ASOF JOIN of anything but a table", tokenPosition(t));
       blank(t, "");
@@ -970,10 +975,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // columns both sides name, for the table whose name follows JOIN (marked here).
       let join = i + 1;
       while (tokens[join] && tokens[join].text !== "JOIN") join++;
-      // The table's own name: the last part of a dotted one (dataset.table).
-      let name = join + 1;
-      while (tokens[name + 1]?.text === "." && (tokens[name + 2]?.kind === "word" || tokens[name + 2]?.kind === "quoted")) name += 2;
-      const table = tokens[name];
+      const table = tokens[ownName(join + 1)];
       if (table?.kind !== "word" && table?.kind !== "quoted") throw new UnsupportedError("NATURAL JOIN of a subquery", tokenPosition(t));
       if (next.text === "CROSS") throw new UserError("NATURAL CROSS JOIN is not a join", tokenPosition(t));
       blank(t, "");
@@ -1006,10 +1008,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // The grammar has no sampling: the clause goes, and the binder samples the table it follows
       // (TABLESAMPLE) or, from the first table of its FROM clause, the FROM clause's rows (USING SAMPLE).
       const from = t.text === "USING" ? sameDepthBefore(i, (x) => x.kind === "word" && x.text === "FROM") : -1;
-      let table = t.text === "USING" ? from + 1 : i - 1;
-      if (t.text === "USING") while (tokens[table + 1]?.text === "." && (tokens[table + 2]?.kind === "word" || tokens[table + 2]?.kind === "quoted")) table += 2;
-      else if (tokens[table - 1]?.text === "AS") table -= 2;
-      else if ((tokens[table - 1]?.kind === "word" || tokens[table - 1]?.kind === "quoted") && !["FROM", "JOIN"].includes(tokens[table - 1].text)) table -= 1;
+      // USING SAMPLE marks its FROM clause's first table; TABLESAMPLE the table before it (before its alias).
+      let table = t.text === "USING" ? ownName(from + 1) : i - 1;
+      if (t.text === "TABLESAMPLE" && tokens[table - 1]?.text === "AS") table -= 2;
+      else if (t.text === "TABLESAMPLE" && (tokens[table - 1]?.kind === "word" || tokens[table - 1]?.kind === "quoted") && !["FROM", "JOIN"].includes(tokens[table - 1].text)) table -= 1;
       const named = tokens[table];
       // A table's name follows FROM, a join, a comma or its dataset's name (not a subquery's closing parenthesis).
       const isTable = (named?.kind === "word" || named?.kind === "quoted") && ["FROM", "JOIN", ",", "."].includes(tokens[table - 1]?.text ?? "") && tokens[table + 1]?.text !== "(";
