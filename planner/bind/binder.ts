@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -86,6 +86,7 @@ import { lateralJoin, readsAny } from "./lateral.ts";
 import { asofJoin } from "./asof.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { samplePlan } from "./sample.ts";
+import { pivotPlan } from "./pivot.ts";
 import { WINDOW_ONLY } from "../functions.ts";
 import { bindLibraryFunction, checkArity, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
@@ -979,6 +980,8 @@ class Binder {
     const position = this.here(entry);
     const { alias, columnAliases } = parseAlias(entry.as);
     if (entry.expr?.ast || entry.expr?.type === "select") {
+      const pivotMark = String((entry.expr.ast ?? entry.expr).columns?.[0]?.as ?? "");
+      if (pivotMark.startsWith(PIVOT_MARK)) return this.#pivot(entry.expr.ast ?? entry.expr, Number(pivotMark.slice(PIVOT_MARK.length)), alias, outer, ctes, depth, position);
       // A derived table: `outer` holds the FROM items before it (fromClause).
       const sub = this.query(entry.expr.ast ?? entry.expr, outer, ctes, depth + 1);
       return this.derivedTable(sub, alias, columnAliases, position);
@@ -1068,6 +1071,31 @@ class Binder {
     const columns = unified.map((values, c) => this.ids.column(columnAliases?.[c] ?? `col${c}`, withNullable(values[0].type, values.some((v) => v.type.nullable))));
     const plan: LogicalPlan = { kind: "values", columns, rows: rows.map((_, r) => unified.map((values) => values[r])) };
     return this.derivedTable({ plan, names: columns.map((c) => c.name) }, alias, columnAliases, position);
+  }
+
+  /** FROM t PIVOT (…), which the pre-pass wrote as a derived table of its pieces (PIVOT_MARK). */
+  #pivot(ast: AstNode, aggregateCount: number, alias: string | undefined, outer: Scope | undefined, ctes: Ctes, depth: number, position: SourcePosition | undefined) {
+    const input = this.fromClause(ast.from, outer, ctes, depth + 1);
+    const scope = new Scope(input.items, outer);
+    const ctx = (aggregates: boolean): ExprContext => ({ scope, clause: "PIVOT", aggregates, windows: false, ctes, depth: depth + 1 });
+    const [, ...pieces]: AstNode[] = ast.columns;
+    const aggregates = pieces.slice(0, aggregateCount).map((item) => {
+      const expr = this.expr(item.expr, ctx(true));
+      if (!exprSome(expr, (x) => x.kind === "aggregate")) throw new UserError("PIVOT's values are aggregates (sum(x), count(*), …)", this.here(item.expr) ?? position);
+      return { expr, alias: typeof item.as === "string" ? item.as : undefined, text: displayName(item.expr, expr) };
+    });
+    const column = this.expr(pieces[aggregateCount].expr, ctx(false));
+    const values = pieces.slice(aggregateCount + 1).map((item) => {
+      const [, value] = unify(column, this.expr(item.expr, ctx(false)), "compare", this.here(item.expr) ?? position);
+      if (value.kind !== "literal") throw new UserError("PIVOT's IN list holds constants", this.here(item.expr) ?? position);
+      // A column is named by its value as written: a string's text, a number's digits; another needs AS.
+      const written = item.expr?.type === "single_quote_string" || item.expr?.type === "number" ? String(item.expr.value) : item.expr?.type === "null" ? "NULL" : undefined;
+      const name = typeof item.as === "string" ? item.as : written;
+      if (name === undefined) throw new UnsupportedError("a PIVOT value other than a string, a number or NULL without AS name", this.here(item.expr) ?? position);
+      return { value, name };
+    });
+    const pivoted = pivotPlan({ input, aggregates, column, values }, this.ids);
+    return { plan: pivoted.plan, items: pivoted.items.map((i) => ({ ...i, qualifier: alias?.toLowerCase() })) };
   }
 
   derivedTable(sub: BoundQuery, alias: string | undefined, columnAliases: string[] | undefined, position: SourcePosition | undefined) {

@@ -566,6 +566,12 @@ function clauseEnd(tokens: readonly Token[], at: number, stops: ReadonlySet<stri
  */
 export const GROUPING_SETS_CALL = "grouping_sets";
 
+/** Words that begin a join after a FROM item. */
+const JOIN_WORDS = new Set(["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "ASOF", "ON", "USING"]);
+
+/** The name of a PIVOT's derived table's first item, then the count of its aggregates (see the pre-pass). */
+export const PIVOT_MARK = "__trustql_pivot_";
+
 /** DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads (written over them: never longer). */
 const CAST_TYPE_ALIASES = new Map([
   ["HUGEINT", "INT128"],
@@ -1002,6 +1008,45 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (castTypeAlias && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
       // A type name the grammar lacks: it reads DuckDB's other name for the type.
       blank(t, castTypeAlias);
+      continue;
+    }
+    if (t.text === "PIVOT" && next?.text === "(") {
+      // FROM t PIVOT (aggregates FOR column IN (values)): the grammar has no PIVOT. It reads a
+      // derived table selecting the pieces, the first item's name a mark (PIVOT_MARK) with the
+      // aggregates' count, which the binder reads as the pivot (bind/pivot.ts).
+      const start = sameDepthBefore(i, (x) => x.kind === "word" && (x.text === "FROM" || x.text === "JOIN")) + 1;
+      const table = tokens[ownName(start)];
+      const aliasEnd = i - 1;
+      if (start <= 0 || (table?.kind !== "word" && table?.kind !== "quoted") || tokens[ownName(start) + 1]?.text === "(" || aliasEnd - ownName(start) > 2) {
+        throw new UnsupportedError("PIVOT of anything but a table", tokenPosition(t));
+      }
+      const close = closingOf(i + 1);
+      const forAt = tokens.findIndex((x, k) => k > i + 1 && k < close && x.kind === "word" && x.text === "FOR" && openingOf(k) === i + 1);
+      const inAt = tokens.findIndex((x, k) => k > forAt && k < close && x.kind === "word" && x.text === "IN" && openingOf(k) === i + 1);
+      if (forAt < 0 || inAt < 0 || tokens[inAt + 1]?.text !== "(" || closingOf(inAt + 1) !== close - 1) {
+        throw new UserError("PIVOT takes (aggregates FOR a column IN (values))", tokenPosition(t));
+      }
+      const text = (from: number, to: number) => sql.slice(tokens[from].offset, tokens[to - 1].end);
+      const items = (from: number, to: number) => {
+        const parts: string[] = [];
+        for (let k = from, first = from; k <= to; k++) {
+          if (k === to || (tokens[k].text === "," && openingOf(k) === openingOf(from))) {
+            if (k > first) parts.push(text(first, k));
+            first = k + 1;
+          }
+        }
+        return parts;
+      };
+      const aggregates = items(i + 2, forAt);
+      const values = items(inAt + 2, close - 1);
+      if (aggregates.length === 0 || values.length === 0) throw new UserError("PIVOT takes (aggregates FOR a column IN (values))", tokenPosition(t));
+      const derived = `(SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${text(forAt + 1, inAt)}, ${values.join(", ")} FROM ${text(start, aliasEnd + 1)})`;
+      // The pivot's own alias, if it has one; a derived table needs one.
+      const after = tokens[close + 1];
+      const aliased = after?.text === "AS" || after?.kind === "quoted" || (after?.kind === "word" && !CLAUSES_AFTER_SELECT_LIST.has(after.text) && !JOIN_WORDS.has(after.text));
+      for (let k = start; k <= close; k++) blank(tokens[k], "");
+      insertions.push({ at: tokens[start].offset, text: aliased ? derived : `${derived} AS ${PIVOT_MARK}table` });
+      i = close;
       continue;
     }
     if ((t.text === "USING" && next?.kind === "word" && next.text === "SAMPLE") || t.text === "TABLESAMPLE") {

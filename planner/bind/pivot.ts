@@ -1,0 +1,57 @@
+// `FROM t PIVOT (sum(v) AS s, max(w) FOR k IN ('a' AS first, 'b'))`, as DuckDB reads the SQL
+// standard's PIVOT: t grouped by every column neither an aggregate nor FOR reads, and per value
+// of the IN list and aggregate a column of that aggregate over the group's rows whose FOR column
+// is that value. A column is named by its value (or the value's alias), with the aggregate's
+// alias, or its text when there are several, after an underscore: first_s, b_max(w).
+import type { AggregateCall, ColumnDef, Expr, LogicalPlan, Measure } from "../logical.ts";
+import { columnRef, columnsOf, mapExpr } from "../plan-utils.ts";
+import type { ColumnIds } from "./binder.ts";
+import { literal } from "./literals.ts";
+import { call, caseExpr } from "./operators.ts";
+import type { ScopeItem } from "./scope.ts";
+import { type } from "../types.ts";
+
+export interface PivotParts {
+  /** The FROM clause's plan and its columns. */
+  readonly input: { readonly plan: LogicalPlan; readonly items: readonly ScopeItem[] };
+  /** The aggregates, as bound, with the names a pivot column takes from them (alias or text). */
+  readonly aggregates: readonly { readonly expr: Expr; readonly alias: string | undefined; readonly text: string }[];
+  readonly column: Expr;
+  readonly values: readonly { readonly value: Expr; readonly name: string }[];
+}
+
+/** The arguments of an aggregate that say how it aggregates (a quantile's fraction, a separator), not what. */
+function isParameter(fn: AggregateCall["fn"], index: number): boolean {
+  return index > 0 && (fn === "quantile_cont" || fn === "quantile_disc" || fn === "string_agg");
+}
+
+export function pivotPlan(parts: PivotParts, ids: ColumnIds): { plan: LogicalPlan; items: ScopeItem[] } {
+  const read = columnsOf(parts.column);
+  for (const a of parts.aggregates) columnsOf(a.expr, read);
+  const kept = parts.input.items.filter((i) => !i.merged && !read.has(i.column.id));
+  const groups = kept.map((i) => ({ column: i.column, expr: columnRef(i.column) }));
+  const measures: Measure[] = [];
+  const outputs: { column: ColumnDef; expr: Expr }[] = groups.map((g) => ({ column: g.column, expr: columnRef(g.column) }));
+  const items: ScopeItem[] = kept.map((i) => ({ qualifier: undefined, name: i.name, column: i.column }));
+  for (const { value, name } of parts.values) {
+    // The group's rows whose FOR column is the value (NULL the same as NULL, as DuckDB matches them).
+    const match = call("is_not_distinct_from", [parts.column, value], type("boolean", false));
+    for (const aggregate of parts.aggregates) {
+      const only = mapExpr(aggregate.expr, (x) => {
+        if (x.kind !== "aggregate") return x;
+        // count(*) counts the matching rows: count(CASE WHEN match THEN true END).
+        const args = x.call.args.length === 0 ? [literal(true, type("boolean", false))] : x.call.args;
+        const callOf: AggregateCall = { ...x.call, args: args.map((a, i) => (isParameter(x.call.fn, i) ? a : caseExpr([{ when: match, then: a }], undefined, undefined))) };
+        const column = ids.column(x.call.fn, x.call.type);
+        measures.push({ column, call: callOf });
+        return columnRef(column);
+      });
+      const label = parts.aggregates.length === 1 ? (aggregate.alias === undefined ? name : `${name}_${aggregate.alias}`) : `${name}_${aggregate.alias ?? aggregate.text}`;
+      const column = ids.column(label, only.type);
+      outputs.push({ column, expr: only });
+      items.push({ qualifier: undefined, name: label, column });
+    }
+  }
+  const aggregated: LogicalPlan = { kind: "aggregate", input: parts.input.plan, groups, measures, phase: "single" };
+  return { plan: { kind: "project", input: aggregated, outputs }, items };
+}
