@@ -898,6 +898,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       continue;
     }
     if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE and * REPLACE)`, tokenPosition(t));
+    if ((t.kind === "word" || t.kind === "quoted") && t.text.toLowerCase().startsWith(PIVOT_MARK)) throw new UnsupportedError(`the name ${t.text} (trustql's own mark for PIVOT)`, tokenPosition(t));
     if (t.kind === "symbol" && (t.text === "?" || t.text === "#" || t.text === "@")) throw new UnsupportedError(`the operator ${t.text}`, tokenPosition(t));
     if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
     if (t.kind === "symbol" && t.text === "::" && tokens[i - 1]?.text === ")") {
