@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -86,7 +86,7 @@ import { lateralJoin, readsAny } from "./lateral.ts";
 import { asofJoin } from "./asof.ts";
 import { SERIES_FUNCTIONS, seriesPlan } from "./series.ts";
 import { samplePlan } from "./sample.ts";
-import { pivotPlan } from "./pivot.ts";
+import { pivotPlan, unpivotPlan } from "./pivot.ts";
 import { WINDOW_ONLY } from "../functions.ts";
 import { bindLibraryFunction, checkArity, extractPart, integerConstant, isLibraryFunction } from "./library.ts";
 
@@ -982,6 +982,7 @@ class Binder {
     if (entry.expr?.ast || entry.expr?.type === "select") {
       const pivotMark = String((entry.expr.ast ?? entry.expr).columns?.[0]?.as ?? "");
       if (pivotMark.startsWith(PIVOT_MARK)) return this.#pivot(entry.expr.ast ?? entry.expr, Number(pivotMark.slice(PIVOT_MARK.length)), alias, outer, ctes, depth, position);
+      if (pivotMark.startsWith(UNPIVOT_MARK)) return this.#unpivot(entry.expr.ast ?? entry.expr, pivotMark.slice(UNPIVOT_MARK.length) === "1", alias, outer, ctes, depth, position);
       // A derived table: `outer` holds the FROM items before it (fromClause).
       const sub = this.query(entry.expr.ast ?? entry.expr, outer, ctes, depth + 1);
       return this.derivedTable(sub, alias, columnAliases, position);
@@ -1096,6 +1097,21 @@ class Binder {
     });
     const pivoted = pivotPlan({ input, aggregates, column, values }, this.ids);
     return { plan: pivoted.plan, items: pivoted.items.map((i) => ({ ...i, qualifier: alias?.toLowerCase() })) };
+  }
+
+  /** FROM t UNPIVOT (…), which the pre-pass wrote as a derived table of its pieces (UNPIVOT_MARK). */
+  #unpivot(ast: AstNode, includeNulls: boolean, alias: string | undefined, outer: Scope | undefined, ctes: Ctes, depth: number, position: SourcePosition | undefined) {
+    const input = this.fromClause(ast.from, outer, ctes, depth + 1);
+    const scope = new Scope(input.items, outer);
+    const [, valueItem, nameItem, ...columnItems]: AstNode[] = ast.columns;
+    const columns = columnItems.map((item) => {
+      const bound = this.expr(item.expr, { scope, clause: "UNPIVOT", aggregates: false, windows: false, ctes, depth: depth + 1 });
+      if (bound.kind !== "column" || !input.items.some((i) => i.column.id === bound.id)) throw new UserError("UNPIVOT's IN list holds the table's columns", this.here(item.expr) ?? position);
+      return { column: bound, name: String(item.as) };
+    });
+    const values = unifyAll(columns.map((c) => c.column), "UNPIVOT", position);
+    const unpivoted = unpivotPlan({ input, columns: columns.map((c, i) => ({ value: values[i], name: c.name })), valueName: String(valueItem.as), nameName: String(nameItem.as), includeNulls }, this.ids);
+    return { plan: unpivoted.plan, items: unpivoted.items.map((i) => ({ ...i, qualifier: alias?.toLowerCase() })) };
   }
 
   derivedTable(sub: BoundQuery, alias: string | undefined, columnAliases: string[] | undefined, position: SourcePosition | undefined) {

@@ -1,13 +1,16 @@
+// PIVOT and UNPIVOT, as DuckDB reads the SQL standard's.
+//
 // `FROM t PIVOT (sum(v) AS s, max(w) FOR k IN ('a' AS first, 'b'))`, as DuckDB reads the SQL
 // standard's PIVOT: t grouped by every column neither an aggregate nor FOR reads, and per value
 // of the IN list and aggregate a column of that aggregate over the group's rows whose FOR column
 // is that value. A column is named by its value (or the value's alias), with the aggregate's
 // alias, or its text when there are several, after an underscore: first_s, b_max(w).
-import type { AggregateCall, ColumnDef, Expr, LogicalPlan, Measure } from "../logical.ts";
-import { columnRef, columnsOf, mapExpr } from "../plan-utils.ts";
+import type { AggregateCall, ColumnDef, ColumnId, Expr, LogicalPlan, Measure } from "../logical.ts";
+import { columnRef, columnsOf, mapExpr, outputColumns } from "../plan-utils.ts";
 import type { ColumnIds } from "./binder.ts";
+import { freshCopy, renameColumns } from "./correlation.ts";
 import { literal } from "./literals.ts";
-import { call, caseExpr } from "./operators.ts";
+import { call, caseExpr, isNull } from "./operators.ts";
 import type { ScopeItem } from "./scope.ts";
 import { type } from "../types.ts";
 
@@ -54,4 +57,45 @@ export function pivotPlan(parts: PivotParts, ids: ColumnIds): { plan: LogicalPla
   }
   const aggregated: LogicalPlan = { kind: "aggregate", input: parts.input.plan, groups, measures, phase: "single" };
   return { plan: { kind: "project", input: aggregated, outputs }, items };
+}
+
+export interface UnpivotParts {
+  readonly input: { readonly plan: LogicalPlan; readonly items: readonly ScopeItem[] };
+  /** The columns turned into rows, each in the values' common type, with the name its rows carry. */
+  readonly columns: readonly { readonly value: Expr; readonly name: string }[];
+  readonly valueName: string;
+  readonly nameName: string;
+  /** INCLUDE NULLS: a NULL value makes a row too (by default it makes none). */
+  readonly includeNulls: boolean;
+}
+
+/**
+ * `FROM t UNPIVOT (amount FOR quarter IN (q1, q2 AS second))`: per row of t and listed column, a
+ * row of t's other columns, the column's name (or alias) and its value — one input per column,
+ * their rows appended (UNION ALL).
+ */
+export function unpivotPlan(parts: UnpivotParts, ids: ColumnIds): { plan: LogicalPlan; items: ScopeItem[] } {
+  const listed = new Set<ColumnId>();
+  for (const c of parts.columns) columnsOf(c.value, listed);
+  const kept = parts.input.items.filter((i) => !i.merged && !listed.has(i.column.id));
+  const valueType = { ...parts.columns[0].value.type, nullable: true };
+  const nameType = type("string", false);
+  const inputs = parts.columns.map(({ value, name }): LogicalPlan => {
+    const copied = new Map<ColumnId, ColumnDef>();
+    const copy = freshCopy(parts.input.plan, ids, copied);
+    const moved = renameColumns(value, copied);
+    const rows: LogicalPlan = parts.includeNulls ? copy : { kind: "filter", input: copy, predicate: isNull(moved, true) };
+    return {
+      kind: "project",
+      input: rows,
+      outputs: [
+        ...kept.map((i) => ({ column: ids.column(i.name, i.column.type), expr: renameColumns(columnRef(i.column), copied) })),
+        { column: ids.column(parts.nameName, nameType), expr: literal(name, nameType) },
+        { column: ids.column(parts.valueName, valueType), expr: moved },
+      ],
+    };
+  });
+  const columns = outputColumns(inputs[0]).map((c) => ids.column(c.name, c.type));
+  const names = [...kept.map((i) => i.name), parts.nameName, parts.valueName];
+  return { plan: { kind: "set", op: "union_all", inputs, columns }, items: columns.map((column, i) => ({ qualifier: undefined, name: names[i], column })) };
 }

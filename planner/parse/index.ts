@@ -571,6 +571,8 @@ const JOIN_WORDS = new Set(["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "
 
 /** The name of a PIVOT's derived table's first item, then the count of its aggregates (see the pre-pass). */
 export const PIVOT_MARK = "__trustql_pivot_";
+/** The name of an UNPIVOT's derived table's first item, then 1 where NULL values stay (INCLUDE NULLS). */
+export const UNPIVOT_MARK = "__trustql_unpivot_";
 
 /** DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads (written over them: never longer). */
 const CAST_TYPE_ALIASES = new Map([
@@ -777,6 +779,22 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     while (tokens[k + 1]?.text === "." && (tokens[k + 2]?.kind === "word" || tokens[k + 2]?.kind === "quoted")) k += 2;
     return k;
   };
+  /** The first token of the table (name, maybe dotted, and alias) a PIVOT or UNPIVOT at tokens[at] follows. */
+  const pivotedTable = (at: number, what: string): number => {
+    const start = sameDepthBefore(at, (x) => x.kind === "word" && (x.text === "FROM" || x.text === "JOIN")) + 1;
+    const name = ownName(start);
+    if (start <= 0 || (tokens[name]?.kind !== "word" && tokens[name]?.kind !== "quoted") || tokens[name + 1]?.text === "(" || at - 1 - name > 2) {
+      throw new UnsupportedError(`${what} of anything but a table`, tokenPosition(tokens[at]));
+    }
+    return start;
+  };
+  /** Puts `derived` (a parenthesized query) in place of tokens[start … close], with an alias unless one follows. */
+  const placeDerived = (start: number, close: number, derived: string) => {
+    const after = tokens[close + 1];
+    const aliased = after?.text === "AS" || after?.kind === "quoted" || (after?.kind === "word" && !CLAUSES_AFTER_SELECT_LIST.has(after.text) && !JOIN_WORDS.has(after.text));
+    for (let k = start; k <= close; k++) blank(tokens[k], "");
+    insertions.push({ at: tokens[start].offset, text: aliased ? derived : `${derived} AS ${PIVOT_MARK}table` });
+  };
   /** The last token before tokens[at], in its parentheses, that passes `test` (-1: none). */
   const sameDepthBefore = (at: number, test: (t: Token) => boolean): number => {
     for (let k = at - 1, depth = 0; k >= 0; k--) {
@@ -898,7 +916,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       continue;
     }
     if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE and * REPLACE)`, tokenPosition(t));
-    if ((t.kind === "word" || t.kind === "quoted") && t.text.toLowerCase().startsWith(PIVOT_MARK)) throw new UnsupportedError(`the name ${t.text} (trustql's own mark for PIVOT)`, tokenPosition(t));
+    if ((t.kind === "word" || t.kind === "quoted") && [PIVOT_MARK, UNPIVOT_MARK].some((mark) => t.text.toLowerCase().startsWith(mark))) throw new UnsupportedError(`the name ${t.text} (trustql's own mark for PIVOT and UNPIVOT)`, tokenPosition(t));
     if (t.kind === "symbol" && (t.text === "?" || t.text === "#" || t.text === "@")) throw new UnsupportedError(`the operator ${t.text}`, tokenPosition(t));
     if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
     if (t.kind === "symbol" && t.text === "::" && tokens[i - 1]?.text === ")") {
@@ -1011,16 +1029,47 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(t, castTypeAlias);
       continue;
     }
+    const unpivotNulls = t.text === "UNPIVOT" && (next?.text === "INCLUDE" || next?.text === "EXCLUDE") && tokens[i + 2]?.text === "NULLS" ? next.text : undefined;
+    if (t.text === "UNPIVOT" && (next?.text === "(" || unpivotNulls)) {
+      // FROM t UNPIVOT [INCLUDE NULLS] (value FOR name IN (columns)): the grammar has no UNPIVOT. It
+      // reads a derived table selecting the pieces, the first item's name a mark (UNPIVOT_MARK)
+      // saying whether NULLs stay, which the binder reads as the unpivot (bind/pivot.ts).
+      const start = pivotedTable(i, "UNPIVOT");
+      const open = unpivotNulls ? i + 3 : i + 1;
+      const close = closingOf(open);
+      const forAt = open + 2;
+      const inAt = open + 4;
+      const named = (k: number) => tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted";
+      if (tokens[open]?.text !== "(" || !named(open + 1) || tokens[forAt]?.text !== "FOR" || !named(forAt + 1) || tokens[inAt]?.text !== "IN" || tokens[inAt + 1]?.text !== "(" || closingOf(inAt + 1) !== close - 1) {
+        throw new UserError("UNPIVOT takes (a value's name FOR a name's name IN (columns))", tokenPosition(t));
+      }
+      const text = (k: number) => sql.slice(tokens[k].offset, tokens[k].end);
+      const columns: string[] = [];
+      for (let k = inAt + 2; k < close - 1; ) {
+        if (!named(k)) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[k]));
+        // A name as written: a word's own case, a quoted name's or a string's text.
+        const nameOf = (at: number) => (tokens[at].kind === "word" ? text(at) : tokens[at].text);
+        let name = nameOf(k);
+        let end = k + 1;
+        if (tokens[end]?.text === "AS" && (named(end + 1) || tokens[end + 1]?.kind === "string")) {
+          name = nameOf(end + 1);
+          end += 2;
+        }
+        columns.push(`${text(k)} AS "${name.replace(/"/g, '""')}"`);
+        if (tokens[end]?.text !== "," && end !== close - 1) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[end] ?? t));
+        k = end + 1;
+      }
+      const derived = `(SELECT 0 AS ${UNPIVOT_MARK}${unpivotNulls === "INCLUDE" ? 1 : 0}, 0 AS ${text(open + 1)}, 0 AS ${text(forAt + 1)}, ${columns.join(", ")} FROM ${sql.slice(tokens[start].offset, tokens[i - 1].end)})`;
+      placeDerived(start, close, derived);
+      i = close;
+      continue;
+    }
     if (t.text === "PIVOT" && next?.text === "(") {
       // FROM t PIVOT (aggregates FOR column IN (values)): the grammar has no PIVOT. It reads a
       // derived table selecting the pieces, the first item's name a mark (PIVOT_MARK) with the
       // aggregates' count, which the binder reads as the pivot (bind/pivot.ts).
-      const start = sameDepthBefore(i, (x) => x.kind === "word" && (x.text === "FROM" || x.text === "JOIN")) + 1;
-      const table = tokens[ownName(start)];
+      const start = pivotedTable(i, "PIVOT");
       const aliasEnd = i - 1;
-      if (start <= 0 || (table?.kind !== "word" && table?.kind !== "quoted") || tokens[ownName(start) + 1]?.text === "(" || aliasEnd - ownName(start) > 2) {
-        throw new UnsupportedError("PIVOT of anything but a table", tokenPosition(t));
-      }
       const close = closingOf(i + 1);
       const forAt = tokens.findIndex((x, k) => k > i + 1 && k < close && x.kind === "word" && x.text === "FOR" && openingOf(k) === i + 1);
       const inAt = tokens.findIndex((x, k) => k > forAt && k < close && x.kind === "word" && x.text === "IN" && openingOf(k) === i + 1);
@@ -1042,11 +1091,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const values = items(inAt + 2, close - 1);
       if (aggregates.length === 0 || values.length === 0) throw new UserError("PIVOT takes (aggregates FOR a column IN (values))", tokenPosition(t));
       const derived = `(SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${text(forAt + 1, inAt)}, ${values.join(", ")} FROM ${text(start, aliasEnd + 1)})`;
-      // The pivot's own alias, if it has one; a derived table needs one.
-      const after = tokens[close + 1];
-      const aliased = after?.text === "AS" || after?.kind === "quoted" || (after?.kind === "word" && !CLAUSES_AFTER_SELECT_LIST.has(after.text) && !JOIN_WORDS.has(after.text));
-      for (let k = start; k <= close; k++) blank(tokens[k], "");
-      insertions.push({ at: tokens[start].offset, text: aliased ? derived : `${derived} AS ${PIVOT_MARK}table` });
+      placeDerived(start, close, derived);
       i = close;
       continue;
     }
