@@ -1044,11 +1044,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         throw new UserError("UNPIVOT takes (a value's name FOR a name's name IN (columns))", tokenPosition(t));
       }
       const text = (k: number) => sql.slice(tokens[k].offset, tokens[k].end);
+      // A name as written: a word's own case, a quoted name's or a string's text.
+      const nameOf = (at: number) => (tokens[at].kind === "word" ? text(at) : tokens[at].text);
       const columns: string[] = [];
       for (let k = inAt + 2; k < close - 1; ) {
         if (!named(k)) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[k]));
-        // A name as written: a word's own case, a quoted name's or a string's text.
-        const nameOf = (at: number) => (tokens[at].kind === "word" ? text(at) : tokens[at].text);
         let name = nameOf(k);
         let end = k + 1;
         if (tokens[end]?.text === "AS" && (named(end + 1) || tokens[end + 1]?.kind === "string")) {
