@@ -1059,6 +1059,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         if (tokens[end]?.text !== "," && end !== close - 1) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[end] ?? t));
         k = end + 1;
       }
+      if (columns.length === 0) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[inAt + 1]));
       const derived = `(SELECT 0 AS ${UNPIVOT_MARK}${unpivotNulls === "INCLUDE" ? 1 : 0}, 0 AS ${text(open + 1)}, 0 AS ${text(forAt + 1)}, ${columns.join(", ")} FROM ${sql.slice(tokens[start].offset, tokens[i - 1].end)})`;
       placeDerived(start, close, derived);
       i = close;
@@ -1171,7 +1172,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const filterOpen = close + 2;
       if (tokens[close + 1]?.text === "FILTER" && tokens[filterOpen]?.text === "(" && tokens[filterOpen + 1]?.text === "WHERE") {
         const filterClose = closingOf(filterOpen);
-        if (tokens[filterClose + 1]?.kind === "word" && tokens[filterClose + 1].text === "OVER") {
+        const over = tokens[filterClose + 2];
+        if (tokens[filterClose + 1]?.kind === "word" && tokens[filterClose + 1].text === "OVER" && (over?.text === "(" || (over?.kind === "word" && !CLAUSES_AFTER_SELECT_LIST.has(over.text)) || over?.kind === "quoted")) {
           // The grammar reads no FILTER before OVER: the condition moves into the call as its last
           // argument (count(*)'s star goes), and the call reaches the grammar as LAG, which takes
           // any arguments before OVER; the binder takes the condition back (windowFilterOf).
