@@ -1819,7 +1819,13 @@ class Binder {
     if (argAsts.length === 0) throw new UserError(`${name} needs an argument`, position);
     if (name === "percentile_cont" || name === "percentile_disc") return this.percentile(name, ast, argAsts, inner, onlyWhere, position);
     const args = argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, inner) : onlyWhere(this.expr(a, inner))));
-    const order = (ast.args?.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
+    const order: SortKey[] = (ast.args?.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
+    if (filter && ROW_BY_ORDER_AGGREGATES.has(name)) {
+      // first and last read their row's value, NULL too: the rows FILTER keeps go first (for
+      // first) or last (for last) in the order, so a row it drops is read only when none is kept.
+      const kept = caseExpr([{ when: filter, then: literal(1n, type("i64", false)) }], literal(0n, type("i64", false)), position);
+      order.unshift({ expr: kept, descending: name === "first", nullsFirst: false });
+    }
     return aggregateOf(name, args, distinct, position, order);
   }
 

@@ -1088,6 +1088,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         }
         return parts;
       };
+      // The aggregates reach the grammar as written, without the rewrites above.
+      const unread = tokens.slice(i + 2, forAt).find((x) => x.kind === "word" && ["ORDER", "FILTER", "OVER"].includes(x.text));
+      if (unread) throw new UnsupportedError(`${unread.text} inside PIVOT's aggregates`, tokenPosition(unread));
       const aggregates = items(i + 2, forAt);
       const values = items(inAt + 2, close - 1);
       if (aggregates.length === 0 || values.length === 0) throw new UserError("PIVOT takes (aggregates FOR a column IN (values))", tokenPosition(t));
