@@ -10,10 +10,11 @@
 // meet, like any window. Right rows equal in the equalities' and the inequality's values are one
 // (the first by all their values): DuckDB also takes one of them.
 import { UserError, type SourcePosition } from "../../common/errors.ts";
-import type { Expr, FrameBound, LogicalPlan, ProjectOutput, SortKey } from "../logical.ts";
+import type { ColumnDef, ColumnId, Expr, FrameBound, LogicalPlan, ProjectOutput, SortKey } from "../logical.ts";
 import { columnRef, columnsOf, conjuncts, outputColumns } from "../plan-utils.ts";
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
+import { freshCopy, renameColumns } from "./correlation.ts";
 import { literal, nullLiteral } from "./literals.ts";
 import { and, caseExpr, compare, isNull, or } from "./operators.ts";
 
@@ -44,10 +45,14 @@ export function asofJoin(left: LogicalPlan, right: LogicalPlan, on: Expr, joinTy
     input: left,
     outputs: [...leftColumns.map(columnRef), ...condition.keys.map((k) => k.left), condition.left, literal(1n, i64), nullLiteral(valueType)].map((expr, i) => ({ column: ids.column(stream[i].name, stream[i].type), expr })),
   };
+  // The right side is read twice (here, and for the join below): this read is a copy with columns of its own.
+  const copied = new Map<ColumnId, ColumnDef>();
+  const rightCopy = freshCopy(right, ids, copied);
+  const inCopy = (e: Expr) => renameColumns(e, copied);
   const fromRight: LogicalPlan = {
     kind: "project",
-    input: right,
-    outputs: [...streamLeft.map((c) => nullLiteral(c.type)), ...condition.keys.map((k) => k.right), condition.right, literal(0n, i64), condition.right].map((expr, i) => ({ column: ids.column(stream[i].name, stream[i].type), expr })),
+    input: rightCopy,
+    outputs: [...streamLeft.map((c) => nullLiteral(c.type)), ...condition.keys.map((k) => inCopy(k.right)), inCopy(condition.right), literal(0n, i64), inCopy(condition.right)].map((expr, i) => ({ column: ids.column(stream[i].name, stream[i].type), expr })),
   };
   const union: LogicalPlan = { kind: "set", op: "union_all", inputs: [fromLeft, fromRight], columns: stream };
 
