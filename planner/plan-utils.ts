@@ -171,6 +171,36 @@ export function exprChildren(e: Expr): Expr[] {
   }
 }
 
+/** Rewrites top-down: where `f` returns an expression, that replaces the subtree. */
+export function rewriteTopDown(e: Expr, f: (e: Expr) => Expr | undefined): Expr {
+  const replaced = f(e);
+  if (replaced) return replaced;
+  const kids = exprChildren(e);
+  if (kids.length === 0) return e;
+  const rec = (x: Expr) => rewriteTopDown(x, f);
+  switch (e.kind) {
+    case "call":
+      return { ...e, args: e.args.map(rec) };
+    case "cast":
+      return { ...e, input: rec(e.input) };
+    case "case":
+      return { ...e, whens: e.whens.map((w) => ({ when: rec(w.when), then: rec(w.then) })), otherwise: e.otherwise ? rec(e.otherwise) : undefined };
+    case "in_list":
+      return { ...e, value: rec(e.value), list: e.list.map(rec) };
+    case "subquery":
+      return e.needle ? { ...e, needle: rec(e.needle) } : e;
+    case "aggregate":
+      return { ...e, call: { ...e.call, args: e.call.args.map(rec) } };
+    case "window":
+      return {
+        ...e,
+        call: { ...e.call, args: e.call.args.map(rec), partitionBy: e.call.partitionBy.map(rec), orderBy: e.call.orderBy.map((k) => ({ ...k, expr: rec(k.expr) })) },
+      };
+    default:
+      return e;
+  }
+}
+
 /** Rewrites an expression bottom-up; `f` sees each node with its children already rewritten. */
 export function mapExpr(e: Expr, f: (e: Expr) => Expr): Expr {
   const rec = (x: Expr) => mapExpr(x, f);

@@ -2,7 +2,6 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { planSql } from "../../planner/index.ts";
 import { Plan } from "../../proto/index.ts";
-import { UserError } from "../../common/errors.ts";
 import { writeJson, type Command } from "../cli.ts";
 import { executeWithProgress, openLocalEngine, printResult, RESULT_OPTIONS } from "./local-query.ts";
 import { readSqlArgument } from "../sql-argument.ts";

@@ -6,7 +6,7 @@
 import { partitionPoint } from "../../common/search.ts";
 import { invariant } from "../../common/errors.ts";
 import { toHex } from "../crypto.ts";
-import { TOTAL_SUPPLY, type ObservationEdge, type OutPoint, type Output, type Transaction } from "../schema.ts";
+import { type ObservationEdge, type OutPoint, type Output, type Transaction } from "../schema.ts";
 import { txKey } from "../tx/hash.ts";
 import type { StoredOutput, UtxoView } from "../tx/validate.ts";
 

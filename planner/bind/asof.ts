@@ -15,6 +15,7 @@ import { columnRef, columnsOf, conjuncts, outputColumns } from "../plan-utils.ts
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { freshCopy, renameColumns } from "./correlation.ts";
+import { numberedRows } from "./numbered.ts";
 import { literal, nullLiteral } from "./literals.ts";
 import { and, caseExpr, compare, isNull, or } from "./operators.ts";
 
@@ -100,24 +101,8 @@ export function asofJoin(left: LogicalPlan, right: LogicalPlan, on: Expr, joinTy
   const rightKeyed = ids.column("asof_right_value", valueType);
   const rightKeys = condition.keys.map((k, i) => ({ column: ids.column("asof_right_key", withNullable(k.right.type, true)), expr: k.right, stream: streamKeys[i] }));
   const keyedRight: LogicalPlan = { kind: "project", input: right, outputs: [...rightColumns.map((c) => ({ column: c, expr: columnRef(c) })), ...rightKeys, { column: rightKeyed, expr: condition.right }] };
-  const numbered: LogicalPlan = {
-    kind: "window",
-    input: keyedRight,
-    functions: [
-      {
-        column: first,
-        call: {
-          fn: "row_number",
-          args: [],
-          partitionBy: [...rightKeys.map((k) => columnRef(k.column)), columnRef(rightKeyed)],
-          orderBy: rightColumns.map((c) => ({ expr: columnRef(c), descending: false, nullsFirst: false })),
-          frame: undefined,
-          type: i64,
-        },
-      },
-    ],
-  };
-  const oneEach: LogicalPlan = { kind: "filter", input: numbered, predicate: compare("equal", columnRef(first), literal(1n, i64), position) };
+  const byValues = [...rightKeys.map((k) => columnRef(k.column)), columnRef(rightKeyed)];
+  const oneEach = numberedRows(keyedRight, first, byValues, rightColumns.map((c) => ({ expr: columnRef(c), descending: false, nullsFirst: false })), 0, 1);
   const joinCondition = and([...rightKeys.map((k) => compare("equal", columnRef(k.stream), columnRef(k.column), position)), compare("equal", columnRef(matched), columnRef(rightKeyed), position)]);
   const joined: LogicalPlan = { kind: "join", joinType, left: leftRows, right: oneEach, condition: joinCondition };
   const outputs: ProjectOutput[] = [

@@ -28,13 +28,13 @@ import {
   columnRef,
   columnsOf,
   containsSubquery,
-  exprChildren,
   exprKey,
   definedColumns,
   exprSome,
   freeColumns,
   mapExpr,
   outputColumns,
+  rewriteTopDown,
   visitExpr,
   windowKey,
 } from "../plan-utils.ts";
@@ -46,13 +46,13 @@ import {
   isInterval,
   isNumeric,
   isTemporal,
-  isTimestamp,
   sameType,
   type,
   typeName,
   withNullable,
   type SqlType,
 } from "../types.ts";
+import { numberedRows } from "./numbered.ts";
 import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTime, parseTimestamp, parseTimestampTz } from "./literals.ts";
 import { intervalUnit } from "../intervals.ts";
 import {
@@ -67,6 +67,7 @@ import {
   castTo,
   countStar,
   coalesce,
+  filteredAggregates,
   compare,
   isStringLiteral,
   inList,
@@ -782,10 +783,7 @@ class Binder {
     plan = { kind: "project", input: plan, outputs };
     if (distinctOn.length > 0) {
       // DISTINCT ON (keys): each key's first row in ORDER BY's order, the one numbered 1 in its partition.
-      const first = this.ids.column("row_number", type("i64", false));
-      const call: WindowCall = { fn: "row_number", args: [], partitionBy: distinctOn, orderBy: keys, frame: undefined, type: first.type };
-      plan = { kind: "window", input: plan, functions: [{ column: first, call }] };
-      plan = { kind: "filter", input: plan, predicate: compare("equal", columnRef(first), literal(1n, type("i64", false)), position) };
+      plan = numberedRows(plan, this.ids.column("row_number", type("i64", false)), distinctOn, keys, 0, 1);
     }
     // DISTINCT of one row or none (a grand total: `SELECT DISTINCT count(*) …`) keeps it as it is.
     if (ast.distinct?.type === "DISTINCT" && !atMostOneRow(plan)) {
@@ -1806,26 +1804,21 @@ class Binder {
     const distinct = aggregateIsDistinct(ast);
     // string_agg(x, ',') arrives with its separator apart.
     const argAsts = ast.args?.separator?.delimiter ? [...argumentAsts(ast), ast.args.separator.delimiter] : argumentAsts(ast);
-    // agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END): every aggregate here skips NULLs,
-    // and the rewritten one splits into phases as the plain one does.
     const filter = ast.filter?.where ? requireBoolean(this.expr(ast.filter.where, { ...inner, clause: "FILTER (WHERE ...)" }), "FILTER (WHERE ...)", position) : undefined;
-    const onlyWhere = (value: Expr) => (filter ? caseExpr([{ when: filter, then: value }], undefined, position) : value);
+    const aggregate = this.#unfilteredAggregate(name, ast, argAsts, inner, distinct, position);
+    return filter ? filteredAggregates(aggregate, filter) : aggregate;
+  }
+
+  #unfilteredAggregate(name: string, ast: AstNode, argAsts: AstNode[], inner: ExprContext, distinct: boolean, position: SourcePosition | undefined): Expr {
     if (argAsts.length === 1 && isStar(argAsts[0])) {
       if (name !== "count") throw new UserError(`${name}(*) is not a function; only count(*) is`, position);
       if (distinct) throw new UserError("count(DISTINCT *) is not a function", position);
-      if (filter) return aggregateOf("count", [onlyWhere(literal(true, type("boolean", false)))], false, position);
       return countStar();
     }
     if (argAsts.length === 0) throw new UserError(`${name} needs an argument`, position);
-    if (name === "percentile_cont" || name === "percentile_disc") return this.percentile(name, ast, argAsts, inner, onlyWhere, position);
-    const args = argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, inner) : onlyWhere(this.expr(a, inner))));
+    if (name === "percentile_cont" || name === "percentile_disc") return this.percentile(name, ast, argAsts, inner, position);
+    const args = argAsts.map((a) => this.expr(a, inner));
     const order: SortKey[] = (ast.args?.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
-    if (filter && ROW_BY_ORDER_AGGREGATES.has(name)) {
-      // first and last read their row's value, NULL too: the rows FILTER keeps go first (for
-      // first) or last (for last) in the order, so a row it drops is read only when none is kept.
-      const kept = caseExpr([{ when: filter, then: literal(1n, type("i64", false)) }], literal(0n, type("i64", false)), position);
-      order.unshift({ expr: kept, descending: name === "first", nullsFirst: false });
-    }
     return aggregateOf(name, args, distinct, position, order);
   }
 
@@ -1834,10 +1827,10 @@ class Binder {
    * Ordered DESC, an interpolated one is the fraction 1 − q from the bottom; a discrete one takes
    * the value at q from the top, which for numbers is −quantile_disc(−x, q).
    */
-  percentile(name: "percentile_cont" | "percentile_disc", ast: AstNode, argAsts: AstNode[], inner: ExprContext, onlyWhere: (e: Expr) => Expr, position: SourcePosition | undefined): Expr {
+  percentile(name: "percentile_cont" | "percentile_disc", ast: AstNode, argAsts: AstNode[], inner: ExprContext, position: SourcePosition | undefined): Expr {
     const ordering: AstNode[] = ast.within_group_orderby ?? [];
     if (ordering.length !== 1 || argAsts.length !== 1) throw new UserError(`${name} takes a fraction and WITHIN GROUP (ORDER BY one value)`, position);
-    const value = onlyWhere(this.expr(ordering[0].expr, inner));
+    const value = this.expr(ordering[0].expr, inner);
     const fraction = fractionOf(this.expr(argAsts[0], inner), name, position);
     if (String(ordering[0].type ?? "").toUpperCase() !== "DESC") return aggregateOf(name === "percentile_cont" ? "quantile_cont" : "quantile_disc", [value, fraction], false, position);
     if (name === "percentile_cont") return aggregateOf("quantile_cont", [value, literal(1 - Number((fraction as { value: number }).value), type("fp64", false))], false, position);
@@ -1892,14 +1885,9 @@ class Binder {
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
-    const onlyWhere = (value: Expr) => (filter ? caseExpr([{ when: filter, then: value }], undefined, position) : value);
-    const aggregate =
-      argAsts.length === 1 && isStar(argAsts[0])
-        ? filter
-          ? aggregateOf("count", [onlyWhere(literal(true, type("boolean", false)))], false, position)
-          : countStar()
-        : aggregateOf(name, argAsts.map((a, i) => (isAggregateParameter(name, i) ? this.expr(a, { ...inner, aggregates: ctx.aggregates }) : onlyWhere(this.expr(a, { ...inner, aggregates: ctx.aggregates })))), aggregateIsDistinct(ast), position);
-    if (aggregate.kind === "aggregate" && aggregate.call.order) throw new UnsupportedError(`${name} over a window`, position);
+    const unfiltered = this.#unfilteredAggregate(name, ast, argAsts, { ...inner, aggregates: ctx.aggregates }, aggregateIsDistinct(ast), position);
+    if (unfiltered.kind === "aggregate" && unfiltered.call.order) throw new UnsupportedError(`${name} over a window`, position);
+    const aggregate = filter ? filteredAggregates(unfiltered, filter) : unfiltered;
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an
     // aggregate inside its argument (sum(sum(x)) OVER …, after a GROUP BY) stays an aggregate.
     return rewriteTopDown(aggregate, (x) =>
@@ -2062,36 +2050,6 @@ function editDistanceOf(a: string, b: string): number {
   return row[b.length];
 }
 
-/** Rewrites top-down: where `f` returns an expression, that replaces the subtree. */
-function rewriteTopDown(e: Expr, f: (e: Expr) => Expr | undefined): Expr {
-  const replaced = f(e);
-  if (replaced) return replaced;
-  const kids = exprChildren(e);
-  if (kids.length === 0) return e;
-  const rec = (x: Expr) => rewriteTopDown(x, f);
-  switch (e.kind) {
-    case "call":
-      return { ...e, args: e.args.map(rec) };
-    case "cast":
-      return { ...e, input: rec(e.input) };
-    case "case":
-      return { ...e, whens: e.whens.map((w) => ({ when: rec(w.when), then: rec(w.then) })), otherwise: e.otherwise ? rec(e.otherwise) : undefined };
-    case "in_list":
-      return { ...e, value: rec(e.value), list: e.list.map(rec) };
-    case "subquery":
-      return e.needle ? { ...e, needle: rec(e.needle) } : e;
-    case "aggregate":
-      return { ...e, call: { ...e.call, args: e.call.args.map(rec) } };
-    case "window":
-      return {
-        ...e,
-        call: { ...e.call, args: e.call.args.map(rec), partitionBy: e.call.partitionBy.map(rec), orderBy: e.call.orderBy.map((k) => ({ ...k, expr: rec(k.expr) })) },
-      };
-    default:
-      return e;
-  }
-}
-
 /** Most grouping sets one GROUP BY may make (CUBE of n keys makes 2^n). */
 const MAX_GROUPING_SETS = 1024;
 
@@ -2185,11 +2143,6 @@ const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax
 const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
 /** Aggregates of the first or last row by their ORDER BY: without one they would take any row. */
 const ROW_BY_ORDER_AGGREGATES = new Set(["first", "last"]);
-
-/** Whether argument `index` of aggregate `name` is a constant that shapes it (a quantile's fraction, a separator), not a value it reads. */
-function isAggregateParameter(name: string, index: number): boolean {
-  return index === 1 && (name === "quantile_cont" || name === "quantile_disc" || name === "quantile" || ORDERED_AGGREGATES.has(name));
-}
 
 /** A quantile's fraction: a numeric constant from 0 to 1. */
 function fractionOf(e: Expr | undefined, name: string, position: SourcePosition | undefined): Expr {

@@ -5,7 +5,7 @@
 import { COUNTING_AGGREGATES, type ColumnDef, type ColumnId, type Expr, type LogicalPlan, type Measure } from "../logical.ts";
 import { columnRef, columnsOf, conjuncts, containsSubquery, definedColumns, exprKey, freeColumns, makeAnd, mapExpr, outputColumns, transformUp, visitExpr } from "../plan-utils.ts";
 import type { ColumnIds } from "./binder.ts";
-import { type, withNullable } from "../types.ts";
+import { withNullable } from "../types.ts";
 import { literal } from "./literals.ts";
 import { and, compare } from "./operators.ts";
 

@@ -21,8 +21,9 @@ import { foldExpr } from "../optimize/constant-folding.ts";
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
-import { and, call, compare, isNull } from "./operators.ts";
+import { and, call, isNull } from "./operators.ts";
 import { correlationPairs, freshCopy, keyGroups, pullCorrelated, valuesOverNoRows, type Pulled } from "./correlation.ts";
+import { numberedRows } from "./numbered.ts";
 
 /** The subquery without its correlation, and how its rows meet the left side's. */
 interface Decorrelated {
@@ -192,26 +193,9 @@ function firstRows(limit: LogicalPlan & { kind: "limit" }, left: LogicalPlan, id
   const { rows, keys, condition } = correlate(pulled, left, outer, ids);
   const byOutput = new Map(outputs.map((o) => [o.column.id, o.expr]));
   const rowNumber = ids.column("row_number", type("i64", false));
-  const numbered: LogicalPlan = {
-    kind: "window",
-    input: rows,
-    functions: [
-      {
-        column: rowNumber,
-        call: {
-          fn: "row_number",
-          args: [],
-          partitionBy: keys.map((k) => k.expr),
-          orderBy: (sort?.keys ?? []).map((k) => ({ ...k, expr: replaceColumns(k.expr, byOutput) })),
-          frame: undefined,
-          type: rowNumber.type,
-        },
-      },
-    ],
-  };
-  const bound = (op: "gt" | "lte", n: number) => compare(op, columnRef(rowNumber), literal(BigInt(n), type("i64", false)), undefined);
-  const kept = [bound("gt", limit.offset), ...(limit.count === undefined ? [] : [bound("lte", limit.offset + limit.count)])];
-  const right: LogicalPlan = { kind: "project", input: { kind: "filter", input: numbered, predicate: and(kept) }, outputs: [...outputs, ...keys] };
+  const orderBy = (sort?.keys ?? []).map((k) => ({ ...k, expr: replaceColumns(k.expr, byOutput) }));
+  const kept = numberedRows(rows, rowNumber, keys.map((k) => k.expr), orderBy, limit.offset, limit.count === undefined ? undefined : limit.offset + limit.count);
+  const right: LogicalPlan = { kind: "project", input: kept, outputs: [...outputs, ...keys] };
   return { right, condition };
 }
 

@@ -1,7 +1,8 @@
 // Typing of operators and functions with DuckDB's rules, made explicit in the plan: every
 // implicit conversion DuckDB would make becomes a cast, every result carries DuckDB's type.
 import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
-import type { Expr } from "../logical.ts";
+import type { AggregateCall, Expr } from "../logical.ts";
+import { rewriteTopDown } from "../plan-utils.ts";
 import {
   INT64_DECIMAL_PRECISION,
   MAX_DECIMAL_PRECISION,
@@ -22,7 +23,7 @@ import {
   withNullable,
   type SqlType,
 } from "../types.ts";
-import { castStringLiteral } from "./literals.ts";
+import { castStringLiteral, literal } from "./literals.ts";
 
 export function call(fn: string, args: Expr[], t: SqlType, enumArgs?: string[]): Expr {
   return enumArgs ? { kind: "call", fn, args, type: t, enumArgs } : { kind: "call", fn, args, type: t };
@@ -139,6 +140,34 @@ export function requireBoolean(e: Expr, what: string, position: SourcePosition |
 export function countStar(): Expr & { kind: "aggregate" } {
   const t = type("i64", false);
   return { kind: "aggregate", call: { fn: "count", args: [], distinct: false, type: t }, type: t };
+}
+
+/**
+ * Every aggregate in `e` over the rows `condition` keeps (`agg(x) FILTER (WHERE c)`, a pivot
+ * column's aggregate): agg(CASE WHEN c THEN x END), since every aggregate here skips NULLs, and
+ * the rewritten one splits into phases as the plain one does. count(*) counts the kept rows.
+ * first and last read their row's value, NULL too: the kept rows go first (for first) or last
+ * (for last) in their order, so a dropped row is read only when none is kept.
+ */
+export function filteredAggregates(e: Expr, condition: Expr): Expr {
+  // Top-down: an aggregate inside one's argument (sum(sum(x)) OVER …) is not filtered.
+  return rewriteTopDown(e, (x) => {
+    if (x.kind !== "aggregate") return undefined;
+    const { fn, args, order = [] } = x.call;
+    const only = (value: Expr) => caseExpr([{ when: condition, then: value }], undefined, undefined);
+    if (args.length === 0) return { ...x, call: { ...x.call, args: [only(literal(true, type("boolean", false)))] } };
+    const values = args.length - order.length; // the sort keys come last
+    const filtered = args.map((a, i) => (i >= values || isAggregateParameter(fn, i) ? a : only(a)));
+    if (fn !== "first" && fn !== "last") return { ...x, call: { ...x.call, args: filtered } };
+    const kept = caseExpr([{ when: condition, then: literal(1n, type("i64", false)) }], literal(0n, type("i64", false)), undefined);
+    const call: AggregateCall = { ...x.call, args: [filtered[0], kept, ...filtered.slice(1)], order: [{ descending: fn === "first", nullsFirst: false }, ...order] };
+    return { ...x, call };
+  });
+}
+
+/** Whether argument `index` of a bound aggregate shapes it (a quantile's fraction, a separator) rather than being a value it reads. */
+export function isAggregateParameter(fn: AggregateCall["fn"], index: number): boolean {
+  return index === 1 && (fn === "quantile_cont" || fn === "quantile_disc" || fn === "string_agg");
 }
 
 export function and(args: Expr[]): Expr {

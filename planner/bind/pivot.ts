@@ -5,12 +5,12 @@
 // of the IN list and aggregate a column of that aggregate over the group's rows whose FOR column
 // is that value. A column is named by its value (or the value's alias), with the aggregate's
 // alias, or its text when there are several, after an underscore: first_s, b_max(w).
-import type { AggregateCall, ColumnDef, ColumnId, Expr, LogicalPlan, Measure } from "../logical.ts";
+import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure } from "../logical.ts";
 import { columnRef, columnsOf, mapExpr, outputColumns } from "../plan-utils.ts";
 import type { ColumnIds } from "./binder.ts";
 import { freshCopy, renameColumns } from "./correlation.ts";
 import { literal } from "./literals.ts";
-import { call, caseExpr, isNull } from "./operators.ts";
+import { call, filteredAggregates, isNull } from "./operators.ts";
 import type { ScopeItem } from "./scope.ts";
 import { type } from "../types.ts";
 
@@ -21,11 +21,6 @@ export interface PivotParts {
   readonly aggregates: readonly { readonly expr: Expr; readonly alias: string | undefined; readonly text: string }[];
   readonly column: Expr;
   readonly values: readonly { readonly value: Expr; readonly name: string }[];
-}
-
-/** The arguments of an aggregate that say how it aggregates (a quantile's fraction, a separator), not what. */
-function isParameter(fn: AggregateCall["fn"], index: number): boolean {
-  return index > 0 && (fn === "quantile_cont" || fn === "quantile_disc" || fn === "string_agg");
 }
 
 export function pivotPlan(parts: PivotParts, ids: ColumnIds): { plan: LogicalPlan; items: ScopeItem[] } {
@@ -40,13 +35,10 @@ export function pivotPlan(parts: PivotParts, ids: ColumnIds): { plan: LogicalPla
     // The group's rows whose FOR column is the value (NULL the same as NULL, as DuckDB matches them).
     const match = call("is_not_distinct_from", [parts.column, value], type("boolean", false));
     for (const aggregate of parts.aggregates) {
-      const only = mapExpr(aggregate.expr, (x) => {
+      const only = mapExpr(filteredAggregates(aggregate.expr, match), (x) => {
         if (x.kind !== "aggregate") return x;
-        // count(*) counts the matching rows: count(CASE WHEN match THEN true END).
-        const args = x.call.args.length === 0 ? [literal(true, type("boolean", false))] : x.call.args;
-        const callOf: AggregateCall = { ...x.call, args: args.map((a, i) => (isParameter(x.call.fn, i) ? a : caseExpr([{ when: match, then: a }], undefined, undefined))) };
         const column = ids.column(x.call.fn, x.call.type);
-        measures.push({ column, call: callOf });
+        measures.push({ column, call: x.call });
         return columnRef(column);
       });
       const label = parts.aggregates.length === 1 ? (aggregate.alias === undefined ? name : `${name}_${aggregate.alias}`) : `${name}_${aggregate.alias ?? aggregate.text}`;

@@ -44,7 +44,7 @@ import type {
   SortKey,
   WindowCall,
 } from "../logical.ts";
-import { aggregateArguments, joinColumns, outputColumns } from "../plan-utils.ts";
+import { aggregateArguments, joinColumns } from "../plan-utils.ts";
 import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
 
 /** Columns as a relation's schema (names and types). */
