@@ -1586,6 +1586,12 @@ class Binder {
         // DuckDB's two-argument coalesce.
         arity(2);
         return coalesce(args(), position);
+      case "if": {
+        // DuckDB's if(condition, then, else).
+        arity(3);
+        const [condition, then, otherwise] = args();
+        return caseExpr([{ when: requireBoolean(condition, "if's condition", position), then }], otherwise, position);
+      }
       case "nullif": {
         arity(2);
         const [a, b] = args();
@@ -1673,6 +1679,9 @@ class Binder {
         throw new UnsupportedError(`${name.toUpperCase()}`, position);
       default: {
         const bound = isLibraryFunction(name) ? bindLibraryFunction(name, args(), position) : undefined;
+        if (!bound && RANDOM_FUNCTIONS.has(name)) {
+          throw new UnsupportedError(`${name}(), which gives another value each time it runs: a query's answer must be the one every node that runs or checks it computes (sample rows with USING SAMPLE, which is repeatable)`, position);
+        }
         if (!bound) throw new UnsupportedError(`function ${name}`, position);
         return bound;
       }
@@ -2136,6 +2145,9 @@ function isStar(ast: AstNode): boolean {
   return ast?.type === "star" || ast?.value === "*" || (ast?.type === "column_ref" && ast.column === "*");
 }
 
+/** DuckDB's functions of chance: a task's re-run on another node could not give its rows. */
+const RANDOM_FUNCTIONS = new Set(["random", "uuid", "gen_random_uuid", "uuidv4", "uuidv7", "setseed"]);
+
 /** Aggregates of a value and a second argument (the other value, or the quantile). */
 const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "quantile", "quantile_cont", "quantile_disc", "regr_count", ...STATISTICS_AGGREGATES]);
 
@@ -2468,6 +2480,8 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
     case "BOOL":
     case "BOOLEAN":
       return type("boolean");
+    case "BYTEA":
+      return type("binary");
     default:
       throw new UnsupportedError(`CAST to ${name || "this type"}`, position);
   }

@@ -4,7 +4,7 @@
 // declares it). A function not here, and not among the binder's own, is refused by name.
 import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
 import type { Expr } from "../logical.ts";
-import { commonSupertype, decimal, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { commonSupertype, decimal, hugeint, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
 import { visitExpr } from "../plan-utils.ts";
 import { arithmetic, bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
@@ -181,6 +181,25 @@ const bitCount: FunctionBinder = (args, site) => {
   return call("bit_count", [x], type("i8", x.type.nullable));
 };
 
+/** round_even(x, n): to n digits, a half to the even neighbour (banker's rounding); a DOUBLE, or a FLOAT's own type, as DuckDB's. */
+const roundEven: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  const x = number(args[0], site);
+  const value = x.type.kind === "fp32" ? x : castTo(x, type("fp64"));
+  const digits = integer(args[1], site, "i32");
+  return call("round_even", [value, digits], withNullable(value.type, anyNullable([value, digits])));
+};
+
+/** factorial(n): n! as a HUGEINT, of an integer of at most 32 bits (DuckDB's only overload). */
+const factorial: FunctionBinder = (args, site) => {
+  arity(args, site, 1);
+  const n = args[0];
+  const narrow = n.type.kind === "i8" || n.type.kind === "i16" || n.type.kind === "i32" || n.type.kind === "null";
+  if (!narrow) throw new UserError(`factorial needs an INTEGER, not ${typeName(n.type)}: cast it`, site.position);
+  const value = castTo(n, type("i32"));
+  return call("factorial", [value], withNullable(hugeint(), value.type.nullable));
+};
+
 /** mod(a, b): the % operator. */
 const mod: FunctionBinder = (args, site) => {
   arity(args, site, 2);
@@ -188,6 +207,17 @@ const mod: FunctionBinder = (args, site) => {
 };
 
 // ---------------------------------------------------------------- strings
+
+/** A function of a BLOB's bytes, or one that makes them (DuckDB's): `from` is its argument's kind, `to` its result's. */
+const ofBytes =
+  (fn: string, from: "binary" | "string", to: "binary" | "string" | "i64"): FunctionBinder =>
+  (args, site) => {
+    arity(args, site, 1);
+    const x = args[0];
+    if (x.type.kind !== from && x.type.kind !== "null") throw new UserError(`${site.name} needs ${from === "binary" ? "a BLOB" : "VARCHAR"}, not ${typeName(x.type)}`, site.position);
+    const value = castTo(x, type(from));
+    return call(fn, [value], type(to, value.type.nullable));
+  };
 
 /** A function of strings (and integers where `shape` says "i32"/"i64") to `result`. */
 const ofStrings =
@@ -266,6 +296,7 @@ const OWN_PARTS: Record<string, string> = {
   decade: "decade", decades: "decade",
   century: "century", centuries: "century",
   millennium: "millennium", millennia: "millennium",
+  yearweek: "yearweek",
 };
 
 /** EXTRACT(part FROM x), date_part('part', x) and year(x), month(x), …: a BIGINT. */
@@ -518,6 +549,9 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["lcm", ofBigints("lcm")],
   ["least_common_multiple", ofBigints("lcm")],
   ["bit_count", bitCount],
+  ["round_even", roundEven],
+  ["roundbankers", roundEven],
+  ["factorial", factorial],
   // strings
   ["replace", ofStrings("replace", ["str", "str", "str"], "string")],
   ["left", ofStrings("left", ["str", "i32"], "string")],
@@ -558,6 +592,13 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["md5", ofStrings("md5", ["str"], "string")],
   ["sha256", ofStrings("sha256", ["str"], "string")],
   ["sha1", ofStrings("sha1", ["str"], "string")],
+  // bytes
+  ["octet_length", ofBytes("octet_length", "binary", "i64")],
+  ["base64", ofBytes("to_base64", "binary", "string")],
+  ["to_base64", ofBytes("to_base64", "binary", "string")],
+  ["from_base64", ofBytes("from_base64", "string", "binary")],
+  ["encode", ofBytes("encode", "string", "binary")],
+  ["decode", ofBytes("decode", "binary", "string")],
   ["ascii", ofStrings("ascii", ["str"], "i32")],
   ["chr", chr],
   ["printf", formatted("printf")],
@@ -576,6 +617,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["week", partFunction("week")],
   ["weekofyear", partFunction("week")],
   ["isoyear", partFunction("isoyear")],
+  ["yearweek", partFunction("yearweek")],
   ["hour", partFunction("hour")],
   ["minute", partFunction("minute")],
   ["second", partFunction("second")],

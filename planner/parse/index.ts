@@ -514,7 +514,7 @@ const RENAMED_AGGREGATES = new Set([
   "QUANTILE", "QUANTILE_CONT", "QUANTILE_DISC", "ARG_MIN", "ARG_MAX", "ARGMIN", "ARGMAX", "MIN_BY", "MAX_BY", "APPROX_COUNT_DISTINCT",
   "COUNT_IF", "REGR_COUNT", "CORR", "COVAR_POP", "COVAR_SAMP", "REGR_SLOPE", "REGR_INTERCEPT", "REGR_R2", "REGR_AVGX", "REGR_AVGY", "REGR_SXX", "REGR_SYY", "REGR_SXY",
   "SKEWNESS", "KURTOSIS", "KURTOSIS_POP", "ENTROPY", "PRODUCT", "FSUM", "SUMKAHAN", "KAHAN_SUM",
-  "FAVG", "GEOMEAN", "GEOMETRIC_MEAN", "SEM", "MAD", "BIT_AND", "BIT_OR", "BIT_XOR",
+  "FAVG", "GEOMEAN", "GEOMETRIC_MEAN", "SEM", "MAD", "BIT_AND", "BIT_OR", "BIT_XOR", "STRING_AGG", "GROUP_CONCAT", "LISTAGG",
 ]);
 
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
@@ -574,10 +574,13 @@ export const PIVOT_MARK = "__trustql_pivot_";
 /** The name of an UNPIVOT's derived table's first item, then 1 where NULL values stay (INCLUDE NULLS). */
 export const UNPIVOT_MARK = "__trustql_unpivot_";
 
-/** DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads (written over them: never longer). */
+/** DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads. */
 const CAST_TYPE_ALIASES = new Map([
   ["HUGEINT", "INT128"],
   ["STRING", "TEXT"],
+  ["BLOB", "BYTEA"],
+  ["BINARY", "BYTEA"],
+  ["VARBINARY", "BYTEA"],
 ]);
 
 /** Words a window's specification starts with (any other word there names the window it refines). */
@@ -1026,7 +1029,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const castTypeAlias = CAST_TYPE_ALIASES.get(t.text);
     if (castTypeAlias && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
       // A type name the grammar lacks: it reads DuckDB's other name for the type.
-      blank(t, castTypeAlias);
+      if (castTypeAlias.length <= t.text.length) blank(t, castTypeAlias);
+      else {
+        blank(t, "");
+        insertions.push({ at: t.offset, text: castTypeAlias });
+      }
       continue;
     }
     const unpivotNulls = t.text === "UNPIVOT" && (next?.text === "INCLUDE" || next?.text === "EXCLUDE") && tokens[i + 2]?.text === "NULLS" ? next.text : undefined;
