@@ -21,7 +21,7 @@ import type {
   WindowOutput,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -874,6 +874,7 @@ class Binder {
         items = [...items, ...right.items.map((i) => (type === "left" ? { ...i, column: { ...i.column, type: withNullable(i.column.type, true) } } : i))];
         continue;
       }
+      const filtering = filteringJoinOf(entry);
       let condition: Expr | undefined;
       let rightItems = right.items;
       /** RIGHT JOIN … USING: each left column of USING's, and the right side's item of the same name. */
@@ -914,7 +915,13 @@ class Binder {
       } else if (type !== "inner") {
         throw new UserError(`${joinKind} needs an ON or USING condition`, position);
       } else if (entry.join && joinKind !== "CROSS JOIN") {
-        throw new UserError(`${joinKind} needs an ON or USING condition`, position);
+        throw new UserError(`${filtering ? `${filtering.toUpperCase()} JOIN` : joinKind} needs an ON or USING condition`, position);
+      }
+      if (filtering) {
+        // The left rows with a match on the right (ANTI: with none), once each; only the left side's columns go on.
+        if (lateral || natural) throw new UnsupportedError(`${filtering.toUpperCase()} JOIN ${lateral ? "of a LATERAL subquery" : "with NATURAL"}`, position);
+        plan = { kind: "join", joinType: filtering, left: plan, right: right.plan, condition };
+        continue;
       }
       if (lateral) {
         if ((type !== "inner" && type !== "left") || using || natural) throw new UnsupportedError(`${natural ? "NATURAL " : ""}${joinKind}${using ? " … USING" : ""} of a LATERAL subquery`, this.here(entry.expr.ast ?? entry.expr));

@@ -56,6 +56,7 @@ const WRITTEN_NAME = Symbol("writtenName");
 const GROUPED_ARGUMENTS = Symbol("groupedArguments");
 const NATURAL = Symbol("natural");
 const ASOF = Symbol("asof");
+const FILTERING_JOIN = Symbol("filtering join");
 const POSITION = Symbol("position");
 const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
@@ -495,6 +496,8 @@ interface Rewritten {
   naturalJoins: Set<number>;
   /** Offsets of the table names an ASOF JOIN joins (the grammar read the join without ASOF). */
   asofJoins: Set<number>;
+  /** Offsets of the table names a SEMI JOIN or ANTI JOIN joins (the grammar read an inner join), and which it is. */
+  filteringJoins: Map<number, "semi" | "anti">;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
   operands: ParenthesizedOperand[];
   /** Maps an offset in `text` to the offset in the query it came from. */
@@ -855,6 +858,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   let qualify = false;
   const naturalJoins = new Set<number>();
   const asofJoins = new Set<number>();
+  const filteringJoins = new Map<number, "semi" | "anti">();
   const ignoreNulls = new Set<number>();
   const rangeFrames = new Map<number, RangeFrame>();
   const partitionCounts = new Map<number, number>();
@@ -996,6 +1000,23 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if ((table?.kind !== "word" && table?.kind !== "quoted") || tokens[name + 1]?.text === "(") throw new UnsupportedError("ASOF JOIN of anything but a table", tokenPosition(t));
       blank(t, "");
       asofJoins.add(table.offset);
+      continue;
+    }
+    if (t.text === "POSITIONAL" && next?.kind === "word" && next.text === "JOIN") {
+      // The grammar would read POSITIONAL as the left table's alias.
+      throw new UnsupportedError("POSITIONAL JOIN: it pairs rows by their order, which a table's rows spread over nodes do not have", tokenPosition(t));
+    }
+    if ((t.text === "SEMI" || t.text === "ANTI") && next?.kind === "word" && next.text === "JOIN" && tokens[i - 1]?.text !== ",") {
+      // DuckDB's SEMI JOIN and ANTI JOIN: the left rows with a match on the right (with none). The
+      // grammar has neither, and read SEMI as the left table's alias: it reads an inner join, and
+      // the binder filters, for the table whose name follows JOIN (marked here).
+      const name = ownName(i + 2);
+      const table = tokens[name];
+      if ((table?.kind !== "word" && table?.kind !== "quoted") || tokens[name + 1]?.text === "(") {
+        throw new UnsupportedError(`${t.text} JOIN of anything but a table (write WHERE ${t.text === "ANTI" ? "NOT " : ""}EXISTS (subquery))`, tokenPosition(t));
+      }
+      blank(t, "");
+      filteringJoins.set(table.offset, t.text === "SEMI" ? "semi" : "anti");
       continue;
     }
     if (t.text === "NATURAL" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"].includes(next.text)) {
@@ -1487,7 +1508,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins };
+  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1609,7 +1630,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters, samples, asofJoins }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters, samples, asofJoins, filteringJoins }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -1652,6 +1673,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (groupedArguments.has(tokens[at].offset)) node[GROUPED_ARGUMENTS] = true;
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
       if (asofJoins.has(tokens[at].offset) && node.join) node[ASOF] = true;
+      if (filteringJoins.has(tokens[at].offset) && node.join) node[FILTERING_JOIN] = filteringJoins.get(tokens[at].offset);
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
       if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
       if (samples.has(tokens[at].offset) && typeof node.table === "string") node[SAMPLE] = samples.get(tokens[at].offset);
@@ -1825,6 +1847,11 @@ export function isNaturalJoin(entry: AstNode): boolean {
 /** Whether a FROM entry was joined with ASOF JOIN (see the pre-pass). */
 export function isAsofJoin(entry: AstNode): boolean {
   return Boolean(entry?.[ASOF]);
+}
+
+/** Whether a FROM entry was joined with SEMI JOIN or ANTI JOIN (see the pre-pass), and which. */
+export function filteringJoinOf(entry: AstNode): "semi" | "anti" | undefined {
+  return entry?.[FILTERING_JOIN];
 }
 
 /** A RANGE window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
