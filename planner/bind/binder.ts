@@ -174,7 +174,7 @@ const AGGREGATE_NAMES = new Set([
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
   "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
-  ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES, "sumkahan", "kahan_sum", "geometric_mean", "entropy", "mad",
+  ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES, "sumkahan", "kahan_sum", "geometric_mean", "entropy", "mad", "any_value", "arbitrary",
 ]);
 
 class Binder {
@@ -1901,6 +1901,7 @@ class Binder {
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
+    if (name === "any_value" || name === "arbitrary") throw new UnsupportedError(`${name} over a window (first_value(x IGNORE NULLS) names its row)`, position);
     const unfiltered = this.#unfilteredAggregate(name, ast, argAsts, { ...inner, aggregates: ctx.aggregates }, aggregateIsDistinct(ast), position);
     if (unfiltered.kind === "aggregate" && unfiltered.call.order) throw new UnsupportedError(`${name} over a window`, position);
     const aggregate = filter ? filteredAggregates(unfiltered, filter) : unfiltered;
@@ -2237,6 +2238,12 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
       const count = agg("count", type("i64", false));
       return call("divide", [castTo(sum, fp), castTo(count, fp)], fp);
     }
+    case "any_value":
+    case "arbitrary":
+      // DuckDB's is the first value its scan meets that is not NULL, which may differ between
+      // runs over the same rows; a task's rows must not (a node that checks it re-runs it).
+      // trustql's is the least: where the group's values are all one (the common use), DuckDB's.
+      return aggregateOf("min", [arg], distinct, position);
     case "bool_and":
     case "bool_or":
       return agg(name, type("boolean"), [requireBoolean(arg, name, position)]);
