@@ -11,6 +11,7 @@ import type {
   Expr,
   FrameBound,
   IntervalValue,
+  Literal,
   LogicalPlan,
   Measure,
   ProjectOutput,
@@ -53,7 +54,7 @@ import {
   type SqlType,
 } from "../types.ts";
 import { numberedRows } from "./numbered.ts";
-import { literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTime, parseTimestamp, parseTimestampTz } from "./literals.ts";
+import { intervalPieces, literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTime, parseTimestamp, parseTimestampTz } from "./literals.ts";
 import { intervalUnit } from "../intervals.ts";
 import {
   COMPARISON_OPERATORS,
@@ -1248,6 +1249,13 @@ class Binder {
     return columnRef(column);
   }
 
+  /** An interval literal of months and days or time, as its two pieces (intervalPieces); undefined for anything else. */
+  #mixedInterval(ast: AstNode, position: SourcePosition | undefined): Literal[] | undefined {
+    if (ast?.type !== "interval" || ast.expr?.type !== "single_quote_string" || ast.parentheses) return undefined;
+    const pieces = intervalPieces(String(ast.expr.value), ast.unit ? String(ast.unit) : undefined, this.here(ast) ?? position);
+    return pieces.length > 1 ? pieces : undefined;
+  }
+
   /** `INTERVAL '2' DAY`, `INTERVAL '1 year 2 months'`, and `INTERVAL (n) DAY` of any number or text n (as DuckDB reads it). */
   interval(ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     const value = ast.expr;
@@ -1361,7 +1369,15 @@ class Binder {
       case ">>":
         return bitwise(op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
       case "+":
-      case "-":
+      case "-": {
+        // A time plus or minus an interval of months and days (INTERVAL '1 month 2 days'): its
+        // months, then its days and time, as DuckDB adds them.
+        const right = this.#mixedInterval(ast.right, position);
+        if (right) return arithmetic(op, arithmetic(op, this.expr(ast.left, ctx), right[0], position), right[1], position);
+        const left = op === "+" ? this.#mixedInterval(ast.left, position) : undefined;
+        if (left) return arithmetic(op, arithmetic(op, this.expr(ast.right, ctx), left[0], position), left[1], position);
+        return arithmetic(op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
+      }
       case "*":
       case "/":
       case "%":

@@ -82,6 +82,16 @@ export function parseTimestampTz(text: string, position: SourcePosition | undefi
 
 /** `INTERVAL '90' DAY` or `INTERVAL '1 year 2 months'`. */
 export function parseInterval(text: string, unit: string | undefined, position: SourcePosition | undefined): Literal {
+  const pieces = intervalPieces(text, unit, position);
+  if (pieces.length > 1) throw new UnsupportedError("an interval of months and days or time, but added to or subtracted from a date or time", position);
+  return pieces[0];
+}
+
+/**
+ * An interval's text as interval literals: one, or (`1 month 2 days`, which no one interval type
+ * holds) its months, then its days and time, in the order DuckDB adds them to a time.
+ */
+export function intervalPieces(text: string, unit: string | undefined, position: SourcePosition | undefined): Literal[] {
   const parts: [string, string][] = [];
   if (unit) parts.push([text.trim(), unit]);
   else {
@@ -100,11 +110,10 @@ export function parseInterval(text: string, unit: string | undefined, position: 
     days += (spec.days ?? 0) * n;
     micros += (spec.micros ?? 0n) * BigInt(n);
   }
-  if (months !== 0 && (days !== 0 || micros !== 0n)) {
-    throw new UnsupportedError("interval mixing months with days or time", position);
-  }
-  const value: IntervalValue = { months, days, micros };
-  return literal(value, type(months !== 0 ? "interval_year" : "interval_day", false));
+  const ofMonths = literal({ months, days: 0, micros: 0n } satisfies IntervalValue, type("interval_year", false));
+  const ofDays = literal({ months: 0, days, micros } satisfies IntervalValue, type("interval_day", false));
+  if (months !== 0 && (days !== 0 || micros !== 0n)) return [ofMonths, ofDays];
+  return [months !== 0 ? ofMonths : ofDays];
 }
 
 /** A string literal read as another type, the way DuckDB casts a string constant implicitly. */
