@@ -204,6 +204,8 @@ const SCALAR: Record<string, Render> = {
   monthname: call("monthname"),
   epoch: call("epoch"),
   epoch_ms: call("epoch_ms"),
+  timestamp_of_epoch_ms: call("epoch_ms"),
+  concat_bytes: infix("||"),
   to_timestamp: call("to_timestamp"),
   md5: call("md5"),
   sha256: call("sha256"),

@@ -1357,8 +1357,12 @@ class Binder {
         const [l, r] = unify(this.expr(ast.left, ctx), this.expr(ast.right, ctx), "compare", position);
         return call(op === DISTINCT_FROM_OPERATORS.distinct ? "is_distinct_from" : "is_not_distinct_from", [l, r], type("boolean", false));
       }
-      case "||":
-        return this.concat([this.expr(ast.left, ctx), this.expr(ast.right, ctx)], false, position);
+      case "||": {
+        const [left, right] = [this.expr(ast.left, ctx), this.expr(ast.right, ctx)];
+        // Bytes joined to bytes stay bytes (DuckDB's); with anything else `||` joins text.
+        if (left.type.kind === "binary" && right.type.kind === "binary") return call("concat_bytes", [left, right], type("binary", left.type.nullable || right.type.nullable));
+        return this.concat([left, right], false, position);
+      }
       case "^":
         return bindLibraryFunction("power", [this.expr(ast.left, ctx), this.expr(ast.right, ctx)], position)!;
       case "^@":
@@ -2234,8 +2238,7 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
       return agg("count", type("i64", false));
     case "min":
     case "max":
-      // Strings and booleans go through trustql's own extension (functions.ts); bytes have none.
-      if (arg.type.kind === "binary") throw new UnsupportedError(`${name} of ${typeName(arg.type)}`, position);
+      // Strings, booleans and bytes go through trustql's own extension (functions.ts).
       return agg(name, withNullable(arg.type, true));
     case "sum":
     case "avg": {

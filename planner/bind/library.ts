@@ -391,11 +391,16 @@ const ofDate =
     return call(fn, [x], type(result, x.type.nullable));
   };
 
-/** epoch(x): seconds since 1970-01-01 00:00 UTC as a DOUBLE; epoch_ms, _us, _ns(x): milli-, micro-, nanoseconds, a BIGINT. */
+/** epoch(x): seconds since 1970-01-01 00:00 UTC as a DOUBLE; epoch_ms, _us, _ns(x): milli-, micro-, nanoseconds, a BIGINT (epoch_ms of a BIGINT: its TIMESTAMP). */
 const epochOf =
   (fn: "epoch" | "epoch_ms" | "epoch_us" | "epoch_ns"): FunctionBinder =>
   (args, site) => {
     arity(args, site, 1);
+    if (fn === "epoch_ms" && isInteger(args[0].type)) {
+      // DuckDB's epoch_ms of a number of milliseconds is the other way: their TIMESTAMP.
+      const ms = castTo(args[0], type("i64"));
+      return call("timestamp_of_epoch_ms", [ms], type("timestamp", ms.type.nullable));
+    }
     const x = dateOrTimestamp(args[0], site);
     return call(fn, [x], type(fn === "epoch" ? "fp64" : "i64", x.type.nullable));
   };
