@@ -1349,6 +1349,10 @@ class Binder {
           const fn = right.value ? (negated ? "is_not_true" : "is_true") : negated ? "is_not_false" : "is_false";
           return call(fn, [v], type("boolean", false));
         }
+        // IS [NOT] UNKNOWN: a condition's NULL (the grammar reads UNKNOWN as a column's name).
+        if (right?.type === "column_ref" && !right.table && right.column?.expr?.type === "default" && String(right.column.expr.value).toUpperCase() === "UNKNOWN") {
+          return isNull(requireBoolean(value, "IS UNKNOWN", position), negated);
+        }
         throw new UnsupportedError(`IS ${negated ? "NOT " : ""}${right?.value ?? "..."}`, position);
       }
       case DISTINCT_FROM_OPERATORS.distinct.toUpperCase():
