@@ -58,6 +58,8 @@ const NATURAL = Symbol("natural");
 const ASOF = Symbol("asof");
 const FILTERING_JOIN = Symbol("filtering join");
 const POSITION = Symbol("position");
+/** On a node the pre-pass wrote (text it inserted, as a PIVOT's derived table): no token of the query is its own. */
+const INSERTED = Symbol("inserted");
 const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
 const IGNORE_NULLS = Symbol("ignoreNulls");
@@ -84,7 +86,7 @@ export function parseSql(sql: string): ParsedQuery {
   } catch (error) {
     throw syntaxError(error, sql, rewritten.originalOffset);
   }
-  if (rewritten.moved) restoreLocations(ast, sql, rewritten.text, rewritten.originalOffset);
+  if (rewritten.moved) restoreLocations(ast, sql, rewritten.text, rewritten.originalOffset, rewritten.insertedAt);
   if (rewritten.backslashes || rewritten.standIns.length > 0 || sql.includes("''")) restoreStrings(ast, rewritten.standIns);
   if (Array.isArray(ast)) {
     if (ast.length !== 1) {
@@ -502,6 +504,8 @@ interface Rewritten {
   operands: ParenthesizedOperand[];
   /** Maps an offset in `text` to the offset in the query it came from. */
   originalOffset: (offset: number) => number;
+  /** Whether an offset in `text` lies in text the pre-pass inserted. */
+  insertedAt: (offset: number) => boolean;
   /** Whether text was inserted (for `operands`, and operators the grammar lacks): the grammar's locations need mapping back. */
   moved: boolean;
   /**
@@ -519,6 +523,9 @@ const RENAMED_AGGREGATES = new Set([
   "SKEWNESS", "KURTOSIS", "KURTOSIS_POP", "ENTROPY", "PRODUCT", "FSUM", "SUMKAHAN", "KAHAN_SUM",
   "FAVG", "GEOMEAN", "GEOMETRIC_MEAN", "SEM", "MAD", "BIT_AND", "BIT_OR", "BIT_XOR", "STRING_AGG", "GROUP_CONCAT", "LISTAGG", "ANY_VALUE", "ARBITRARY",
 ]);
+
+/** Aggregates of text the grammar knows with FILTER (and ORDER BY inside), but not before OVER. */
+const ORDERED_AGGREGATE_WORDS = new Set(["STRING_AGG", "GROUP_CONCAT", "LISTAGG"]);
 
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
 export const BY_ALL = "0";
@@ -1231,7 +1238,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // parenthesized), marked for the binder with its own name.
       const close = closingOf(i + 1);
       const after = tokens[close + 1];
-      if (after?.kind === "word" && (after.text === "OVER" || after.text === "FILTER")) {
+      // string_agg(x, sep ORDER BY k) FILTER (…) the grammar reads as it is.
+      const readAsWritten = after?.text === "FILTER" && ORDERED_AGGREGATE_WORDS.has(t.text);
+      if (after?.kind === "word" && (after.text === "OVER" || after.text === "FILTER") && !readAsWritten) {
         rename(t, after.text === "OVER" ? "LAG" : "SUM");
         // SUM takes one argument before FILTER: two (corr(y, x), arg_min(a, b)) reach it as one
         // parenthesized list, which the binder reads as the arguments again.
@@ -1508,7 +1517,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
+  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1572,8 +1581,8 @@ function parenthesizedOperands(tokens: readonly Token[]): ParenthesizedOperand[]
 }
 
 /** `text` with each insertion's text put before the character at its offset; and the map from the new text's offsets back to the old one's. */
-function withInsertions(text: string, insertions: readonly { at: number; text: string }[]): { text: string; originalOffset: (offset: number) => number } {
-  if (insertions.length === 0) return { text, originalOffset: (offset) => offset };
+function withInsertions(text: string, insertions: readonly { at: number; text: string }[]): { text: string; originalOffset: (offset: number) => number; insertedAt: (offset: number) => boolean } {
+  if (insertions.length === 0) return { text, originalOffset: (offset) => offset, insertedAt: () => false };
   const sorted = [...insertions].sort((a, b) => a.at - b.at);
   let out = "";
   let from = 0;
@@ -1582,17 +1591,17 @@ function withInsertions(text: string, insertions: readonly { at: number; text: s
     from = at;
   }
   out += text.slice(from);
-  const originalOffset = (offset: number): number => {
+  /** Where an offset of the output was in `text`, and whether it is inside inserted text (then: where that was inserted). */
+  const locate = (offset: number): { at: number; inserted: boolean } => {
     let shift = 0;
     for (const { at, text: inserted } of sorted) {
       if (offset < at + shift) break;
-      // Inside inserted text: where it was inserted.
-      if (offset < at + shift + inserted.length) return at;
+      if (offset < at + shift + inserted.length) return { at, inserted: true };
       shift += inserted.length;
     }
-    return offset - shift;
+    return { at: offset - shift, inserted: false };
   };
-  return { text: out, originalOffset };
+  return { text: out, originalOffset: (offset) => locate(offset).at, insertedAt: (offset) => locate(offset).inserted };
 }
 
 /**
@@ -1600,7 +1609,7 @@ function withInsertions(text: string, insertions: readonly { at: number; text: s
  * inserted before some, or moved). A node's end is where the next token starts, which a move may
  * have taken elsewhere: it goes back as the end of the node's own last character.
  */
-function restoreLocations(ast: AstNode, sql: string, read: string, originalOffset: (offset: number) => number): void {
+function restoreLocations(ast: AstNode, sql: string, read: string, originalOffset: (offset: number) => number, insertedAt: (offset: number) => boolean): void {
   const moved = new Set<object>();
   const move = (point: AstNode, end: boolean) => {
     if (!point || typeof point.offset !== "number" || moved.has(point)) return;
@@ -1615,6 +1624,7 @@ function restoreLocations(ast: AstNode, sql: string, read: string, originalOffse
     moved.add(node);
     if (Array.isArray(node)) return node.forEach(visit);
     if (node.loc) {
+      if (typeof node.loc.start?.offset === "number" && !moved.has(node.loc.start) && insertedAt(node.loc.start.offset)) node[INSERTED] = true;
       move(node.loc.start, false);
       move(node.loc.end, true);
     }
@@ -1664,7 +1674,9 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     if (parts.length === 0 || parts.some((p) => typeof p !== "string")) return;
     let at = find(parts, cursor);
     if (at >= 0) cursor = at + 1;
-    else at = find(parts, 0);
+    // Out of order (a clause the pre-pass moved): anywhere. Not for text the pre-pass wrote, whose
+    // words are copies: another token of the same word would lend it its marks.
+    else if (!node[INSERTED]) at = find(parts, 0);
     if (at >= 0) {
       node[POSITION] = tokenPosition(tokens[at]);
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
