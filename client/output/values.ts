@@ -37,7 +37,7 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return value ? "true" : "false";
   }
   if (arrow.DataType.isBinary(type)) {
-    return `\\x${Buffer.from(value as Uint8Array).toString("hex")}`;
+    return formatBytes(value as Uint8Array);
   }
   if (arrow.DataType.isList(type)) {
     const child = (type as arrow.List).children[0].type;
@@ -55,6 +55,16 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return String(value);
   }
   return String(value);
+}
+
+/** Bytes as DuckDB writes a BLOB: printable ASCII as itself, any other byte (and \, ', ") as \xHH. */
+export function formatBytes(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) {
+    const printable = byte >= 0x20 && byte <= 0x7e && byte !== 0x5c && byte !== 0x27 && byte !== 0x22;
+    text += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return text;
 }
 
 export function formatFloat(value: number): string {
