@@ -792,21 +792,44 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     while (tokens[k + 1]?.text === "." && (tokens[k + 2]?.kind === "word" || tokens[k + 2]?.kind === "quoted")) k += 2;
     return k;
   };
-  /** The first token of the table (name, maybe dotted, and alias) a PIVOT or UNPIVOT at tokens[at] follows. */
-  const pivotedTable = (at: number, what: string): number => {
+  /**
+   * The first token of what a PIVOT or UNPIVOT at tokens[at] follows, and its alias if any: a
+   * table (its name, maybe dotted) or a subquery in parentheses.
+   */
+  const pivotedSource = (at: number, what: string): number => {
+    let end = at - 1;
+    // A subquery's alias with its columns' names: (VALUES …) v(a, b).
+    if (tokens[end]?.text === ")") {
+      const names = openingOf(end);
+      const alias = tokens[names - 1];
+      const before = tokens[names - 2]?.text === "AS" ? tokens[names - 3] : tokens[names - 2];
+      if ((alias?.kind === "word" || alias?.kind === "quoted") && !JOIN_WORDS.has(alias.text) && alias.text !== "FROM" && before?.text === ")") end = names - 1;
+    }
+    const aliased = (tokens[end]?.kind === "word" || tokens[end]?.kind === "quoted") && (tokens[end - 1]?.text === ")" || tokens[end - 1]?.text === "AS" || tokens[end - 1]?.kind === "word" || tokens[end - 1]?.kind === "quoted");
+    if (aliased) end -= tokens[end - 1]?.text === "AS" ? 2 : 1;
+    if (tokens[end]?.text === ")") {
+      const open = openingOf(end);
+      const first = tokens[open + 1];
+      if (open < 0 || first?.kind !== "word" || !["SELECT", "FROM", "WITH", "VALUES"].includes(first.text)) throw new UnsupportedError(`${what} of anything but a table or a subquery`, tokenPosition(tokens[at]));
+      return open;
+    }
     const start = sameDepthBefore(at, (x) => x.kind === "word" && (x.text === "FROM" || x.text === "JOIN")) + 1;
     const name = ownName(start);
     if (start <= 0 || (tokens[name]?.kind !== "word" && tokens[name]?.kind !== "quoted") || tokens[name + 1]?.text === "(" || at - 1 - name > 2) {
-      throw new UnsupportedError(`${what} of anything but a table`, tokenPosition(tokens[at]));
+      throw new UnsupportedError(`${what} of anything but a table or a subquery`, tokenPosition(tokens[at]));
     }
     return start;
   };
-  /** Puts `derived` (a parenthesized query) in place of tokens[start … close], with an alias unless one follows. */
-  const placeDerived = (start: number, close: number, derived: string) => {
+  /**
+   * Makes tokens[start … at) (a table or subquery, kept where it is, its marks with it) the FROM
+   * of the derived table `select` opens: PIVOT or UNPIVOT's clause tokens[at … close] goes, and
+   * the derived table takes an alias unless one follows.
+   */
+  const wrapInDerived = (start: number, at: number, close: number, select: string) => {
     const after = tokens[close + 1];
     const aliased = after?.text === "AS" || after?.kind === "quoted" || (after?.kind === "word" && !CLAUSES_AFTER_SELECT_LIST.has(after.text) && !JOIN_WORDS.has(after.text));
-    for (let k = start; k <= close; k++) blank(tokens[k], "");
-    insertions.push({ at: tokens[start].offset, text: aliased ? derived : `${derived} AS ${PIVOT_MARK}table` });
+    for (let k = at; k <= close; k++) blank(tokens[k], "");
+    insertions.push({ at: tokens[start].offset, text: `(${select} FROM ` }, { at: tokens[close].end, text: aliased ? ")" : `) AS ${PIVOT_MARK}table` });
   };
   /** The last token before tokens[at], in its parentheses, that passes `test` (-1: none). */
   const sameDepthBefore = (at: number, test: (t: Token) => boolean): number => {
@@ -1069,7 +1092,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // FROM t UNPIVOT [INCLUDE NULLS] (value FOR name IN (columns)): the grammar has no UNPIVOT. It
       // reads a derived table selecting the pieces, the first item's name a mark (UNPIVOT_MARK)
       // saying whether NULLs stay, which the binder reads as the unpivot (bind/pivot.ts).
-      const start = pivotedTable(i, "UNPIVOT");
+      const start = pivotedSource(i, "UNPIVOT");
       const open = unpivotNulls ? i + 3 : i + 1;
       const close = closingOf(open);
       const forAt = open + 2;
@@ -1095,8 +1118,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         k = end + 1;
       }
       if (columns.length === 0) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[inAt + 1]));
-      const derived = `(SELECT 0 AS ${UNPIVOT_MARK}${unpivotNulls === "INCLUDE" ? 1 : 0}, 0 AS ${text(open + 1)}, 0 AS ${text(forAt + 1)}, ${columns.join(", ")} FROM ${sql.slice(tokens[start].offset, tokens[i - 1].end)})`;
-      placeDerived(start, close, derived);
+      wrapInDerived(start, i, close, `SELECT 0 AS ${UNPIVOT_MARK}${unpivotNulls === "INCLUDE" ? 1 : 0}, 0 AS ${text(open + 1)}, 0 AS ${text(forAt + 1)}, ${columns.join(", ")}`);
       i = close;
       continue;
     }
@@ -1104,8 +1126,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // FROM t PIVOT (aggregates FOR column IN (values)): the grammar has no PIVOT. It reads a
       // derived table selecting the pieces, the first item's name a mark (PIVOT_MARK) with the
       // aggregates' count, which the binder reads as the pivot (bind/pivot.ts).
-      const start = pivotedTable(i, "PIVOT");
-      const aliasEnd = i - 1;
+      const start = pivotedSource(i, "PIVOT");
       const close = closingOf(i + 1);
       const forAt = tokens.findIndex((x, k) => k > i + 1 && k < close && x.kind === "word" && x.text === "FOR" && openingOf(k) === i + 1);
       const inAt = tokens.findIndex((x, k) => k > forAt && k < close && x.kind === "word" && x.text === "IN" && openingOf(k) === i + 1);
@@ -1129,8 +1150,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const aggregates = items(i + 2, forAt);
       const values = items(inAt + 2, close - 1);
       if (aggregates.length === 0 || values.length === 0) throw new UserError("PIVOT takes (aggregates FOR a column IN (values))", tokenPosition(t));
-      const derived = `(SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${text(forAt + 1, inAt)}, ${values.join(", ")} FROM ${text(start, aliasEnd + 1)})`;
-      placeDerived(start, close, derived);
+      wrapInDerived(start, i, close, `SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${text(forAt + 1, inAt)}, ${values.join(", ")}`);
       i = close;
       continue;
     }
@@ -1672,11 +1692,13 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
   };
   const place = (node: AstNode, parts: string[]) => {
     if (parts.length === 0 || parts.some((p) => typeof p !== "string")) return;
+    // Text the pre-pass wrote (a PIVOT's aggregates before its source) has no token of its own:
+    // another token of the same word, found by searching, would lend it its marks.
+    if (node[INSERTED]) return;
     let at = find(parts, cursor);
     if (at >= 0) cursor = at + 1;
-    // Out of order (a clause the pre-pass moved): anywhere. Not for text the pre-pass wrote, whose
-    // words are copies: another token of the same word would lend it its marks.
-    else if (!node[INSERTED]) at = find(parts, 0);
+    // Out of order (a clause the pre-pass moved): anywhere.
+    else at = find(parts, 0);
     if (at >= 0) {
       node[POSITION] = tokenPosition(tokens[at]);
       if (distinctAggregates.has(tokens[at].offset)) node[DISTINCT] = true;
