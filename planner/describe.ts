@@ -8,7 +8,7 @@ import { children } from "./plan-utils.ts";
 import { type, typeName, type SqlType } from "./types.ts";
 
 /** Words after DESCRIBE that begin a query; anything else is a table's name. */
-const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE"]);
+const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE", "PIVOT", "UNPIVOT"]);
 
 /** A statement that starts with DESCRIBE or SHOW, after any spaces and comments: only those are read whole here. */
 const DESCRIBE_OR_SHOW = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe|show)\b/i;

@@ -1101,7 +1101,14 @@ class Binder {
       if (name === undefined) throw new UnsupportedError("a PIVOT value other than a string, a number or NULL without AS name", this.here(item.expr) ?? position);
       return { value, name };
     });
-    const pivoted = pivotPlan({ input, aggregates, column, values }, this.ids);
+    // DuckDB's PIVOT statement's GROUP BY (the pre-pass left it in the derived table): the groups' keys, columns of the source.
+    const groupBy = (ast.groupby?.columns ?? (Array.isArray(ast.groupby) ? ast.groupby : [])).map((key: AstNode) => {
+      const bound = this.expr(key, ctx(false));
+      const item = bound.kind === "column" ? input.items.find((i) => i.column.id === bound.id) : undefined;
+      if (!item) throw new UserError("PIVOT's GROUP BY takes the source's columns", this.here(key) ?? position);
+      return item;
+    });
+    const pivoted = pivotPlan({ input, aggregates, column, values, ...(groupBy.length > 0 ? { groupBy } : {}) }, this.ids);
     return { plan: pivoted.plan, items: pivoted.items.map((i) => ({ ...i, qualifier: alias?.toLowerCase() })) };
   }
 

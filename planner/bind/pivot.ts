@@ -21,12 +21,14 @@ export interface PivotParts {
   readonly aggregates: readonly { readonly expr: Expr; readonly alias: string | undefined; readonly text: string }[];
   readonly column: Expr;
   readonly values: readonly { readonly value: Expr; readonly name: string }[];
+  /** The groups' keys (DuckDB's PIVOT statement's GROUP BY), in order; absent: every column neither the aggregates nor FOR read. */
+  readonly groupBy?: readonly ScopeItem[];
 }
 
 export function pivotPlan(parts: PivotParts, ids: ColumnIds): { plan: LogicalPlan; items: ScopeItem[] } {
   const read = columnsOf(parts.column);
   for (const a of parts.aggregates) columnsOf(a.expr, read);
-  const kept = parts.input.items.filter((i) => !i.merged && !read.has(i.column.id));
+  const kept = parts.groupBy ?? parts.input.items.filter((i) => !i.merged && !read.has(i.column.id));
   const groups = kept.map((i) => ({ column: i.column, expr: columnRef(i.column) }));
   const measures: Measure[] = [];
   const outputs: { column: ColumnDef; expr: Expr }[] = groups.map((g) => ({ column: g.column, expr: columnRef(g.column) }));

@@ -831,6 +831,102 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     for (let k = at; k <= close; k++) blank(tokens[k], "");
     insertions.push({ at: tokens[start].offset, text: `(${select} FROM ` }, { at: tokens[close].end, text: aliased ? ")" : `) AS ${PIVOT_MARK}table` });
   };
+  /** The query's own text of tokens[from … to). */
+  const textOf = (from: number, to: number) => sql.slice(tokens[from].offset, tokens[to - 1].end);
+  /** The texts of the comma-separated items of tokens[from … to), at their own depth. */
+  const listItems = (from: number, to: number): string[] => {
+    const parts: string[] = [];
+    for (let k = from, first = from; k <= to; k++) {
+      if (k === to || (tokens[k].text === "," && openingOf(k) === openingOf(from))) {
+        if (k > first) parts.push(textOf(first, k));
+        first = k + 1;
+      }
+    }
+    return parts;
+  };
+  /** An UNPIVOT's columns in tokens[from … to): `c AS "name"` each, a name as written (a word's own case, a quoted name's or a string's text). */
+  const unpivotedColumns = (from: number, to: number, what: string): string[] => {
+    const named = (k: number) => tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted";
+    const nameOf = (at: number) => (tokens[at].kind === "word" ? textOf(at, at + 1) : tokens[at].text);
+    const columns: string[] = [];
+    for (let k = from; k < to; ) {
+      if (!named(k)) throw new UserError(`${what} holds column names`, tokenPosition(tokens[k]));
+      let name = nameOf(k);
+      let end = k + 1;
+      if (tokens[end]?.text === "AS" && (named(end + 1) || tokens[end + 1]?.kind === "string")) {
+        name = nameOf(end + 1);
+        end += 2;
+      }
+      columns.push(`${textOf(k, k + 1)} AS "${name.replace(/"/g, '""')}"`);
+      if (tokens[end]?.text !== "," && end !== to) throw new UserError(`${what} holds column names`, tokenPosition(tokens[end] ?? tokens[from]));
+      k = end + 1;
+    }
+    if (columns.length === 0) throw new UserError(`${what} holds column names`, tokenPosition(tokens[from - 1]));
+    return columns;
+  };
+  /** The first word among `words` after tokens[from] at its depth (tokens.length: none before the depth closes or the text ends). */
+  const nextWordAt = (from: number, words: ReadonlySet<string>): number => {
+    for (let k = from, depth = 0; k < tokens.length; k++) {
+      const x = tokens[k];
+      if (x.text === "(") depth++;
+      else if (x.text === ")" && depth-- === 0) return k;
+      else if (x.text === ";" && depth === 0) return k;
+      else if (depth === 0 && x.kind === "word" && words.has(x.text)) return k;
+    }
+    return tokens.length;
+  };
+  /**
+   * DuckDB's PIVOT and UNPIVOT statements, at tokens[at]: `PIVOT src ON c IN (values) [USING
+   * aggregates] [GROUP BY keys]` and `UNPIVOT src ON columns [INTO NAME n VALUE v]`, read as the
+   * standard clauses' derived table (see wrapInDerived) under `SELECT * FROM`: the source and
+   * GROUP BY stay where they are written.
+   */
+  const pivotStatement = (at: number) => {
+    const what = tokens[at].text;
+    const start = at + 1;
+    const on = nextWordAt(start, new Set(["ON"]));
+    if (tokens[on]?.text !== "ON" || on === start) throw new UserError(`${what} takes a table or subquery, then ON`, tokenPosition(tokens[at]));
+    const clauseEnd = (from: number, words: string[]) => nextWordAt(from, new Set([...words, "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT"]));
+    let select: string;
+    let last: number; // the last token the statement's own clauses take
+    if (what === "UNPIVOT") {
+      const into = clauseEnd(on + 1, ["INTO"]);
+      const columns = unpivotedColumns(on + 1, into, "UNPIVOT's ON");
+      let [nameAs, valueAs] = ["name", "value"]; // DuckDB's names for them without INTO
+      last = into - 1;
+      if (tokens[into]?.text === "INTO") {
+        const named = (k: number) => tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted";
+        if (tokens[into + 1]?.text !== "NAME" || !named(into + 2) || tokens[into + 3]?.text !== "VALUE" || !named(into + 4)) {
+          throw new UserError("UNPIVOT's INTO takes NAME a name's column VALUE a value's column", tokenPosition(tokens[into]));
+        }
+        [nameAs, valueAs] = [textOf(into + 2, into + 3), textOf(into + 4, into + 5)];
+        last = into + 4;
+      }
+      select = `SELECT 0 AS ${UNPIVOT_MARK}0, 0 AS ${valueAs}, 0 AS ${nameAs}, ${columns.join(", ")}`;
+    } else {
+      const inAt = nextWordAt(on + 1, new Set(["IN", "USING", "GROUP"]));
+      if (tokens[inAt]?.text !== "IN" || tokens[inAt + 1]?.text !== "(") {
+        throw new UnsupportedError("PIVOT … ON a column without IN (values): its columns would come from the data, which trustql reads after it plans the query; list them (ON c IN ('a', 'b'))", tokenPosition(tokens[on]));
+      }
+      if (tokens.slice(on + 1, inAt).some((x, k) => x.text === "," && openingOf(on + 1 + k) === openingOf(on))) throw new UnsupportedError("PIVOT ON more than one column", tokenPosition(tokens[on]));
+      const close = closingOf(inAt + 1);
+      const values = listItems(inAt + 2, close);
+      const using = tokens[close + 1]?.text === "USING" ? close + 1 : undefined;
+      const usingEnd = using === undefined ? close + 1 : clauseEnd(using + 1, ["GROUP"]);
+      const aggregates = using === undefined ? ["count(*)"] : listItems(using + 1, usingEnd);
+      if (values.length === 0 || aggregates.length === 0) throw new UserError("PIVOT takes ON a column IN (values) USING aggregates", tokenPosition(tokens[at]));
+      const unread = tokens.slice(using ?? close, usingEnd).find((x) => x.kind === "word" && ["ORDER", "FILTER", "OVER"].includes(x.text));
+      if (unread) throw new UnsupportedError(`${unread.text} inside PIVOT's aggregates`, tokenPosition(unread));
+      select = `SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${textOf(on + 1, inAt)}, ${values.join(", ")}`;
+      last = usingEnd - 1;
+      // GROUP BY stays in the derived table: the pivot's groups are its keys.
+      if (tokens[usingEnd]?.text === "GROUP") last = clauseEnd(usingEnd + 2, []) - 1;
+      for (let k = on; k < usingEnd; k++) blank(tokens[k], "");
+    }
+    blank(tokens[at], "");
+    if (what === "UNPIVOT") for (let k = on; k <= last; k++) blank(tokens[k], "");
+    insertions.push({ at: tokens[start].offset, text: `SELECT * FROM (${select} FROM ` }, { at: tokens[last].end, text: `) AS ${PIVOT_MARK}table` });
+  };
   /** The last token before tokens[at], in its parentheses, that passes `test` (-1: none). */
   const sameDepthBefore = (at: number, test: (t: Token) => boolean): number => {
     for (let k = at - 1, depth = 0; k >= 0; k--) {
@@ -1087,6 +1183,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
       continue;
     }
+    if ((t.text === "PIVOT" || t.text === "UNPIVOT") && (i === 0 || tokens[i - 1].text === "(" || tokens[i - 1].text === ";")) {
+      pivotStatement(i);
+      continue;
+    }
     const unpivotNulls = t.text === "UNPIVOT" && (next?.text === "INCLUDE" || next?.text === "EXCLUDE") && tokens[i + 2]?.text === "NULLS" ? next.text : undefined;
     if (t.text === "UNPIVOT" && (next?.text === "(" || unpivotNulls)) {
       // FROM t UNPIVOT [INCLUDE NULLS] (value FOR name IN (columns)): the grammar has no UNPIVOT. It
@@ -1101,23 +1201,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens[open]?.text !== "(" || !named(open + 1) || tokens[forAt]?.text !== "FOR" || !named(forAt + 1) || tokens[inAt]?.text !== "IN" || tokens[inAt + 1]?.text !== "(" || closingOf(inAt + 1) !== close - 1) {
         throw new UserError("UNPIVOT takes (a value's name FOR a name's name IN (columns))", tokenPosition(t));
       }
-      const text = (k: number) => sql.slice(tokens[k].offset, tokens[k].end);
-      // A name as written: a word's own case, a quoted name's or a string's text.
-      const nameOf = (at: number) => (tokens[at].kind === "word" ? text(at) : tokens[at].text);
-      const columns: string[] = [];
-      for (let k = inAt + 2; k < close - 1; ) {
-        if (!named(k)) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[k]));
-        let name = nameOf(k);
-        let end = k + 1;
-        if (tokens[end]?.text === "AS" && (named(end + 1) || tokens[end + 1]?.kind === "string")) {
-          name = nameOf(end + 1);
-          end += 2;
-        }
-        columns.push(`${text(k)} AS "${name.replace(/"/g, '""')}"`);
-        if (tokens[end]?.text !== "," && end !== close - 1) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[end] ?? t));
-        k = end + 1;
-      }
-      if (columns.length === 0) throw new UserError("UNPIVOT's IN list holds column names", tokenPosition(tokens[inAt + 1]));
+      const columns = unpivotedColumns(inAt + 2, close - 1, "UNPIVOT's IN list");
+      const text = (k: number) => textOf(k, k + 1);
       wrapInDerived(start, i, close, `SELECT 0 AS ${UNPIVOT_MARK}${unpivotNulls === "INCLUDE" ? 1 : 0}, 0 AS ${text(open + 1)}, 0 AS ${text(forAt + 1)}, ${columns.join(", ")}`);
       i = close;
       continue;
@@ -1133,24 +1218,13 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (forAt < 0 || inAt < 0 || tokens[inAt + 1]?.text !== "(" || closingOf(inAt + 1) !== close - 1) {
         throw new UserError("PIVOT takes (aggregates FOR a column IN (values))", tokenPosition(t));
       }
-      const text = (from: number, to: number) => sql.slice(tokens[from].offset, tokens[to - 1].end);
-      const items = (from: number, to: number) => {
-        const parts: string[] = [];
-        for (let k = from, first = from; k <= to; k++) {
-          if (k === to || (tokens[k].text === "," && openingOf(k) === openingOf(from))) {
-            if (k > first) parts.push(text(first, k));
-            first = k + 1;
-          }
-        }
-        return parts;
-      };
       // The aggregates reach the grammar as written, without the rewrites above.
       const unread = tokens.slice(i + 2, forAt).find((x) => x.kind === "word" && ["ORDER", "FILTER", "OVER"].includes(x.text));
       if (unread) throw new UnsupportedError(`${unread.text} inside PIVOT's aggregates`, tokenPosition(unread));
-      const aggregates = items(i + 2, forAt);
-      const values = items(inAt + 2, close - 1);
+      const aggregates = listItems(i + 2, forAt);
+      const values = listItems(inAt + 2, close - 1);
       if (aggregates.length === 0 || values.length === 0) throw new UserError("PIVOT takes (aggregates FOR a column IN (values))", tokenPosition(t));
-      wrapInDerived(start, i, close, `SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${text(forAt + 1, inAt)}, ${values.join(", ")}`);
+      wrapInDerived(start, i, close, `SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${textOf(forAt + 1, inAt)}, ${values.join(", ")}`);
       i = close;
       continue;
     }
