@@ -6,6 +6,7 @@ import type { StageStats } from "../../exec/stages/index.ts";
 import { readCluster, readKeyFile } from "../../node/config.ts";
 import { NodeClient, type ClusterQueryResult } from "../sdk/index.ts";
 import { queryWithProof } from "../sdk/query.ts";
+import { firstColumnText, withPivotValues } from "../sdk/pivot.ts";
 import { writeJson, type Command } from "../cli.ts";
 import { printResult, RESULT_OPTIONS } from "./local-query.ts";
 import { LiveLine, formatCount, progressBar } from "../progress.ts";
@@ -104,7 +105,7 @@ export const queryCommand: Command = {
   options: { ...RESULT_OPTIONS, file: { type: "string", short: "f" }, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" }, proof: { type: "string" }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;
-    const sql = readSqlArgument(positionals, values.file, io.cwd, 'trustql query --cluster D "select …"');
+    const written = readSqlArgument(positionals, values.file, io.cwd, 'trustql query --cluster D "select …"');
     if (values.explain !== undefined && values.explain !== "analyze") throw new UserError(`--explain ${String(values.explain)}: only --explain analyze (run it and show each stage) is supported`);
     const cluster = readCluster(resolve(io.cwd, clusterDir(values)));
     const node = cluster.nodes[Number(values.node)];
@@ -114,12 +115,19 @@ export const queryCommand: Command = {
     let result: ClusterQueryResult;
     const budgetBytes = wholeNumber(values.budget, "budget");
     try {
-      if (typeof values.proof === "string") {
+      const proofFile = typeof values.proof === "string" ? values.proof : undefined;
+      const payer = proofFile === undefined ? undefined : readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
+      // A PIVOT without its values: they are a query of their own first, paid for when the answer is.
+      const sql = await withPivotValues(written, async (query) => {
+        line.update(`reading the PIVOT's values through node ${node.index}…`);
+        const answer = payer ? (await queryWithProof(new NodeClient(node.http), query, payer, { budgetBytes })).result : await new NodeClient(node.http).query(query, { budgetBytes });
+        return firstColumnText(answer.table);
+      });
+      if (proofFile !== undefined && payer) {
         line.update(`paying for the query and running it through node ${node.index}…`);
-        const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
         const paid = await queryWithProof(new NodeClient(node.http), sql, payer, { budgetBytes });
-        writeFileSync(resolve(io.cwd, values.proof), JSON.stringify(paid.proof, null, 2) + "\n");
-        io.stderr.write(`query transaction ${paid.queryTx}, result transaction ${paid.resultTx}; proof written to ${values.proof}\n`);
+        writeFileSync(resolve(io.cwd, proofFile), JSON.stringify(paid.proof, null, 2) + "\n");
+        io.stderr.write(`query transaction ${paid.queryTx}, result transaction ${paid.resultTx}; proof written to ${proofFile}\n`);
         result = paid.result;
       } else {
         line.update(`running on the cluster through node ${node.index}…`);

@@ -5,6 +5,7 @@ import { Plan } from "../../proto/index.ts";
 import { writeJson, type Command } from "../cli.ts";
 import { executeWithProgress, openLocalEngine, printResult, RESULT_OPTIONS } from "./local-query.ts";
 import { readSqlArgument } from "../sql-argument.ts";
+import { firstColumnText, withPivotValues } from "../sdk/pivot.ts";
 
 
 export const sqlCommand: Command = {
@@ -21,10 +22,11 @@ export const sqlCommand: Command = {
   },
   async run({ values, positionals }, context) {
     const { io } = context;
-    const sql = readSqlArgument(positionals, values.file, io.cwd, 'trustql sql --data DIR "select …"');
+    const written = readSqlArgument(positionals, values.file, io.cwd, 'trustql sql --data DIR "select …"');
     const engine = await openLocalEngine(values.data as string[] | undefined, io.cwd);
     try {
       const started = performance.now();
+      const sql = await withPivotValues(written, async (query) => firstColumnText((await engine.execute(planSql(query, engine.catalog()).plan)).table));
       const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates: Boolean(values["two-phase"]) });
       if (values.explain) {
         const text = planned.explain();

@@ -53,8 +53,9 @@ import {
   withNullable,
   type SqlType,
 } from "../types.ts";
+import { foldExpr } from "../optimize/constant-folding.ts";
 import { numberedRows } from "./numbered.ts";
-import { intervalPieces, literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTime, parseTimestamp, parseTimestampTz } from "./literals.ts";
+import { castStringLiteral, intervalPieces, literal, nullLiteral, numberLiteral, parseDate, parseInterval, parseTime, parseTimestamp, parseTimestampTz } from "./literals.ts";
 import { intervalUnit } from "../intervals.ts";
 import {
   COMPARISON_OPERATORS,
@@ -1093,7 +1094,11 @@ class Binder {
     });
     const column = this.expr(pieces[aggregateCount].expr, ctx(false));
     const values = pieces.slice(aggregateCount + 1).map((item) => {
-      const [, value] = unify(column, this.expr(item.expr, ctx(false)), "compare", this.here(item.expr) ?? position);
+      // In the column's type: a constant cast (0 to a BIGINT, '2024-01-01' to a DATE) folded to the constant.
+      const [, compared] = unify(column, this.expr(item.expr, ctx(false)), "compare", this.here(item.expr) ?? position);
+      const text = compared.kind === "cast" && compared.input.kind === "literal" && typeof compared.input.value === "string" ? compared.input.value : undefined;
+      const read = text === undefined ? undefined : (castStringLiteral(text, compared.type, this.here(item.expr) ?? position) ?? (isNumeric(compared.type) ? castTo(numberLiteral(text.trim(), this.here(item.expr) ?? position), compared.type) : undefined));
+      const value = foldExpr(read ?? compared);
       if (value.kind !== "literal") throw new UserError("PIVOT's IN list holds constants", this.here(item.expr) ?? position);
       // A column is named by its value as written: a string's text, a number's digits; another needs AS.
       const written = item.expr?.type === "single_quote_string" || item.expr?.type === "number" ? String(item.expr.value) : item.expr?.type === "null" ? "NULL" : undefined;

@@ -910,6 +910,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
       if (tokens.slice(on + 1, inAt).some((x, k) => x.text === "," && openingOf(on + 1 + k) === openingOf(on))) throw new UnsupportedError("PIVOT ON more than one column", tokenPosition(tokens[on]));
       const close = closingOf(inAt + 1);
+      if (close >= tokens.length) throw new UserError("PIVOT's IN list needs a closing )", tokenPosition(tokens[inAt + 1]));
       const values = listItems(inAt + 2, close);
       const using = tokens[close + 1]?.text === "USING" ? close + 1 : undefined;
       const usingEnd = using === undefined ? close + 1 : clauseEnd(using + 1, ["GROUP"]);
@@ -923,6 +924,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens[usingEnd]?.text === "GROUP") last = clauseEnd(usingEnd + 2, []) - 1;
       for (let k = on; k < usingEnd; k++) blank(tokens[k], "");
     }
+    invariant(last >= start && last < tokens.length, "a PIVOT statement's clauses end inside it");
     blank(tokens[at], "");
     if (what === "UNPIVOT") for (let k = on; k <= last; k++) blank(tokens[k], "");
     insertions.push({ at: tokens[start].offset, text: `SELECT * FROM (${select} FROM ` }, { at: tokens[last].end, text: `) AS ${PIVOT_MARK}table` });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { LocalEngine } from "../../exec/index.ts";
 import { planSql } from "../../planner/index.ts";
+import { withPivotValues } from "../../client/sdk/pivot.ts";
 import { fragmentPlan } from "../../planner/fragment/index.ts";
 import { cutParquet } from "../../exec/chunks/index.ts";
 import { EnginePool, LocalExecutors, placeTable, runStagedQuery, type PlacedTable } from "../../exec/stages/index.ts";
@@ -133,13 +134,20 @@ class SltSession {
   }
 }
 
-async function trustqlRows(engine: LocalEngine, sql: string, twoPhaseAggregates: boolean): Promise<string[][]> {
+/** `sql` with a PIVOT's values listed where it lists none, read by `run` as the query itself will be (see client/sdk/pivot.ts). */
+async function pivotValuesListed(sql: string, run: (query: string) => Promise<string[][]>): Promise<string> {
+  return withPivotValues(sql, async (query) => (await run(query)).map((row) => row[0]));
+}
+
+async function trustqlRows(engine: LocalEngine, written: string, twoPhaseAggregates: boolean): Promise<string[][]> {
+  const sql = await pivotValuesListed(written, (query) => trustqlRows(engine, query, twoPhaseAggregates));
   const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates });
   const result = await engine.execute(planned.plan);
   return resultValues(result.table);
 }
 
-async function stagedRows(session: SltSession, engine: LocalEngine, sql: string): Promise<string[][]> {
+async function stagedRows(session: SltSession, engine: LocalEngine, written: string): Promise<string[][]> {
+  const sql = await pivotValuesListed(written, (query) => stagedRows(session, engine, query));
   const planned = planSql(sql, engine.catalog(), { twoPhaseAggregates: true });
   // The corpus's tables are all small enough for every node to hold: read where their chunks
   // are instead, so that rows go through the exchanges.
@@ -153,6 +161,10 @@ async function stagedRows(session: SltSession, engine: LocalEngine, sql: string)
     budgetBytes: 1 << 20,
   });
   return resultValues(result.table);
+}
+
+async function clusterRows(cluster: ClusterTarget, written: string): Promise<string[][]> {
+  return cluster.query(await pivotValuesListed(written, (query) => cluster.query(query)));
 }
 
 async function runStatement(session: SltSession, record: StatementRecord, failures: Failure[]): Promise<void> {
@@ -173,7 +185,7 @@ async function runStatement(session: SltSession, record: StatementRecord, failur
 async function expectTrustqlError(session: SltSession, sql: string, text: string, fail: (m: string) => void): Promise<void> {
   const engine = await session.engine();
   try {
-    await (session.cluster ? session.cluster.query(sql) : trustqlRows(engine, sql, false));
+    await (session.cluster ? clusterRows(session.cluster, sql) : trustqlRows(engine, sql, false));
     fail(`expected trustql to refuse the query${text ? ` with '${text}'` : ""}, it ran`);
   } catch (error) {
     const message = firstLine(error);
@@ -200,7 +212,7 @@ async function runQuery(session: SltSession, record: QueryRecord, options: Requi
     }
   }
   const cluster = session.cluster;
-  const variants = cluster ? [{ name: "cluster", run: () => cluster.query(record.sql) }] : PLAN_VARIANTS.map((variant) => ({ name: variant.name, run: () => (variant.staged ? stagedRows(session, engine, record.sql) : trustqlRows(engine, record.sql, variant.twoPhaseAggregates)) }));
+  const variants = cluster ? [{ name: "cluster", run: () => clusterRows(cluster, record.sql) }] : PLAN_VARIANTS.map((variant) => ({ name: variant.name, run: () => (variant.staged ? stagedRows(session, engine, record.sql) : trustqlRows(engine, record.sql, variant.twoPhaseAggregates)) }));
   for (const variant of variants) {
     let ours: string[];
     try {

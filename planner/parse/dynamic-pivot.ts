@@ -1,0 +1,77 @@
+// DuckDB's PIVOT statement without its values, `PIVOT src ON c USING sum(x) GROUP BY g`: its
+// columns are the values c takes in src, which DuckDB reads before it plans. A trustql query is
+// planned before it reads (its plan is what a query transaction pays for), so this is two
+// queries: the values first (a query of their own), then the PIVOT with them listed, `ON c IN
+// ('a', 'b')`, which the pre-pass reads (see pivotStatement there). Callers run the first.
+import { UserError } from "../../common/errors.ts";
+import { tokenize, tokenPosition, type Token } from "./lexer.ts";
+
+/** Most columns a PIVOT's values may make. */
+export const MAX_PIVOT_VALUES = 1_000;
+
+/** Where a PIVOT statement's ON expression ends: at one of these words at its depth. */
+const ON_ENDS = new Set(["IN", "USING", "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT"]);
+
+export interface DynamicPivot {
+  /** The query of the values, sorted, NULL left out (as DuckDB's columns are), at most MAX_PIVOT_VALUES + 1 of them. */
+  readonly valuesSql: string;
+  /** The statement with `values` (as text) listed after its ON expression. */
+  withValues(values: readonly string[]): string;
+}
+
+/** The first PIVOT statement in `sql` (the whole, or one in parentheses) whose ON lists no values; undefined when there is none. */
+export function dynamicPivot(sql: string): DynamicPivot | undefined {
+  const tokens = tokenize(sql);
+  for (let at = 0; at < tokens.length; at++) {
+    const starts = at === 0 || tokens[at - 1].text === "(" || tokens[at - 1].text === ";";
+    if (starts && tokens[at].kind === "word" && tokens[at].text === "PIVOT") {
+      const pivot = valuesToList(sql, tokens, at);
+      if (pivot) return pivot;
+    }
+  }
+  return undefined;
+}
+
+/** The PIVOT statement at tokens[at], if its ON lists no values. */
+function valuesToList(sql: string, tokens: readonly Token[], at: number): DynamicPivot | undefined {
+  const on = wordAtDepth(tokens, at + 1, new Set(["ON"]));
+  if (tokens[on]?.text !== "ON" || on === at + 1) return undefined; // the pre-pass names what is missing
+  const end = wordAtDepth(tokens, on + 1, ON_ENDS);
+  if (tokens[end]?.text === "IN" || end === on + 1) return undefined;
+  const sameDepth = tokens.slice(on + 1, end).some((t, k) => t.text === "," && depthAt(tokens, on + 1, on + 1 + k) === 0);
+  if (sameDepth) return undefined; // several ON columns: refused by the pre-pass
+  const source = sql.slice(tokens[at + 1].offset, tokens[on - 1].end);
+  const column = sql.slice(tokens[on + 1].offset, tokens[end - 1].end);
+  const onEnd = tokens[end - 1].end;
+  return {
+    valuesSql: `SELECT DISTINCT ${column} AS value FROM ${source} WHERE (${column}) IS NOT NULL ORDER BY value LIMIT ${MAX_PIVOT_VALUES + 1}`,
+    withValues(values) {
+      if (values.length === 0) throw new UserError(`PIVOT ON ${column}: it has no values (other than NULL) in ${source}`, tokenPosition(tokens[on]));
+      if (values.length > MAX_PIVOT_VALUES) throw new UserError(`PIVOT ON ${column}: more than ${MAX_PIVOT_VALUES} values, a column each; list the ones wanted (ON ${column} IN (…))`, tokenPosition(tokens[on]));
+      const listed = values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ");
+      return `${sql.slice(0, onEnd)} IN (${listed})${sql.slice(onEnd)}`;
+    },
+  };
+}
+
+/** The first word among `words` from tokens[from] at its depth (tokens.length where the depth closes or the text ends first). */
+function wordAtDepth(tokens: readonly Token[], from: number, words: ReadonlySet<string>): number {
+  for (let k = from, depth = 0; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.text === "(") depth++;
+    else if (t.text === ")" && depth-- === 0) return k;
+    else if (t.text === ";" && depth === 0) return k;
+    else if (depth === 0 && t.kind === "word" && words.has(t.text)) return k;
+  }
+  return tokens.length;
+}
+
+/** The depth of tokens[at] in the parentheses opened from tokens[from]. */
+function depthAt(tokens: readonly Token[], from: number, at: number): number {
+  let depth = 0;
+  for (let k = from; k < at; k++) {
+    if (tokens[k].text === "(") depth++;
+    else if (tokens[k].text === ")") depth--;
+  }
+  return depth;
+}

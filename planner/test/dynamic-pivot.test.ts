@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { dynamicPivot, MAX_PIVOT_VALUES } from "../parse/dynamic-pivot.ts";
+
+describe("a PIVOT statement without its values", () => {
+  it("is found as a statement or in parentheses, and only where ON lists no values", () => {
+    expect(dynamicPivot("SELECT * FROM t")).toBeUndefined();
+    expect(dynamicPivot("PIVOT t ON c IN ('a') USING sum(x)")).toBeUndefined();
+    expect(dynamicPivot("SELECT * FROM t PIVOT (sum(x) FOR c IN ('a'))")).toBeUndefined();
+    expect(dynamicPivot("PIVOT t ON a, b USING sum(x)")).toBeUndefined(); // the pre-pass refuses it by name
+    expect(dynamicPivot("PIVOT t ON c USING sum(x) GROUP BY g")?.valuesSql).toBe(`SELECT DISTINCT c AS value FROM t WHERE (c) IS NOT NULL ORDER BY value LIMIT ${MAX_PIVOT_VALUES + 1}`);
+    expect(dynamicPivot("SELECT * FROM (PIVOT (SELECT * FROM t WHERE k > 1) s ON upper(c) USING count(*)) p")?.valuesSql).toBe(
+      `SELECT DISTINCT upper(c) AS value FROM (SELECT * FROM t WHERE k > 1) s WHERE (upper(c)) IS NOT NULL ORDER BY value LIMIT ${MAX_PIVOT_VALUES + 1}`,
+    );
+  });
+
+  it("lists its values as quoted text after ON's expression, and names none or too many as the user's error", () => {
+    const pivot = dynamicPivot("PIVOT t ON c USING sum(x) GROUP BY g ORDER BY g")!;
+    expect(pivot.withValues(["a", "it's", "2024-01-01"])).toBe("PIVOT t ON c IN ('a', 'it''s', '2024-01-01') USING sum(x) GROUP BY g ORDER BY g");
+    expect(() => pivot.withValues([])).toThrow(/no values \(other than NULL\)/);
+    expect(() => pivot.withValues(Array.from({ length: MAX_PIVOT_VALUES + 1 }, (_, i) => String(i)))).toThrow(/more than 1000 values/);
+    expect(dynamicPivot("PIVOT t ON c")!.withValues(["x"])).toBe("PIVOT t ON c IN ('x')");
+  });
+});
