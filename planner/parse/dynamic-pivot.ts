@@ -4,7 +4,7 @@
 // queries: the values first (a query of their own), then the PIVOT with them listed, `ON c IN
 // ('a', 'b')`, which the pre-pass reads (see pivotStatement there). Callers run the first.
 import { UserError } from "../../common/errors.ts";
-import { tokenize, tokenPosition, type Token } from "./lexer.ts";
+import { tokenize, tokenPosition, wordAtDepth, type Token } from "./lexer.ts";
 
 /** Most columns a PIVOT's values may make. */
 export const MAX_PIVOT_VALUES = 1_000;
@@ -52,18 +52,6 @@ function valuesToList(sql: string, tokens: readonly Token[], at: number): Dynami
       return `${sql.slice(0, onEnd)} IN (${listed})${sql.slice(onEnd)}`;
     },
   };
-}
-
-/** The first word among `words` from tokens[from] at its depth (tokens.length where the depth closes or the text ends first). */
-function wordAtDepth(tokens: readonly Token[], from: number, words: ReadonlySet<string>): number {
-  for (let k = from, depth = 0; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t.text === "(") depth++;
-    else if (t.text === ")" && depth-- === 0) return k;
-    else if (t.text === ";" && depth === 0) return k;
-    else if (depth === 0 && t.kind === "word" && words.has(t.text)) return k;
-  }
-  return tokens.length;
 }
 
 /** The depth of tokens[at] in the parentheses opened from tokens[from]. */

@@ -9,7 +9,7 @@
 import { partitionPoint } from "../../common/search.ts";
 import nodeSqlParser from "node-sql-parser/build/postgresql.js";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
-import { positionAt, tokenize, tokenPosition, type Token } from "./lexer.ts";
+import { positionAt, tokenize, tokenPosition, wordAtDepth, type Token } from "./lexer.ts";
 import { isIntervalUnitName } from "../intervals.ts";
 
 /** Longest SQL text accepted: parsing time grows with it, and no real query comes near. */
@@ -864,17 +864,6 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (columns.length === 0) throw new UserError(`${what} holds column names`, tokenPosition(tokens[from - 1]));
     return columns;
   };
-  /** The first word among `words` after tokens[from] at its depth (tokens.length: none before the depth closes or the text ends). */
-  const nextWordAt = (from: number, words: ReadonlySet<string>): number => {
-    for (let k = from, depth = 0; k < tokens.length; k++) {
-      const x = tokens[k];
-      if (x.text === "(") depth++;
-      else if (x.text === ")" && depth-- === 0) return k;
-      else if (x.text === ";" && depth === 0) return k;
-      else if (depth === 0 && x.kind === "word" && words.has(x.text)) return k;
-    }
-    return tokens.length;
-  };
   /**
    * DuckDB's PIVOT and UNPIVOT statements, at tokens[at]: `PIVOT src ON c IN (values) [USING
    * aggregates] [GROUP BY keys]` and `UNPIVOT src ON columns [INTO NAME n VALUE v]`, read as the
@@ -884,9 +873,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const pivotStatement = (at: number) => {
     const what = tokens[at].text;
     const start = at + 1;
-    const on = nextWordAt(start, new Set(["ON"]));
+    const on = wordAtDepth(tokens, start, new Set(["ON"]));
     if (tokens[on]?.text !== "ON" || on === start) throw new UserError(`${what} takes a table or subquery, then ON`, tokenPosition(tokens[at]));
-    const clauseEnd = (from: number, words: string[]) => nextWordAt(from, new Set([...words, "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT"]));
+    const clauseEnd = (from: number, words: string[]) => wordAtDepth(tokens, from, new Set([...words, "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT"]));
     let select: string;
     let last: number; // the last token the statement's own clauses take
     if (what === "UNPIVOT") {
@@ -904,7 +893,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
       select = `SELECT 0 AS ${UNPIVOT_MARK}0, 0 AS ${valueAs}, 0 AS ${nameAs}, ${columns.join(", ")}`;
     } else {
-      const inAt = nextWordAt(on + 1, new Set(["IN", "USING", "GROUP"]));
+      const inAt = wordAtDepth(tokens, on + 1, new Set(["IN", "USING", "GROUP"]));
       if (tokens[inAt]?.text !== "IN" || tokens[inAt + 1]?.text !== "(") {
         throw new UnsupportedError("PIVOT … ON a column without IN (values): its columns would come from the data, which trustql reads after it plans the query; list them (ON c IN ('a', 'b'))", tokenPosition(tokens[on]));
       }

@@ -176,3 +176,18 @@ function readEscape(sql: string, at: number): { text: string; end: number } | un
   if (hex) return { text: String.fromCharCode(parseInt(hex[0], 16)), end: at + 1 + hex[0].length };
   return { text: c, end: at + 1 };
 }
+
+/**
+ * The first word among `words` from tokens[from] at its depth: where the depth's parenthesis
+ * closes, a `;` at it, or tokens.length, if none comes first.
+ */
+export function wordAtDepth(tokens: readonly Token[], from: number, words: ReadonlySet<string>): number {
+  for (let k = from, depth = 0; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.text === "(") depth++;
+    else if (t.text === ")" && depth-- === 0) return k;
+    else if (t.text === ";" && depth === 0) return k;
+    else if (depth === 0 && t.kind === "word" && words.has(t.text)) return k;
+  }
+  return tokens.length;
+}
