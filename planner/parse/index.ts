@@ -918,6 +918,16 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (what === "UNPIVOT") for (let k = on; k <= last; k++) blank(tokens[k], "");
     insertions.push({ at: tokens[start].offset, text: `SELECT * FROM (${select} FROM ` }, { at: tokens[last].end, text: `) AS ${PIVOT_MARK}table` });
   };
+  /**
+   * The token that stands for what a join joins, from tokens[at] (the token after JOIN): a table's
+   * own name, or a subquery's SELECT (the node the grammar makes of each is placed there); -1 for
+   * anything else (a table function, a FROM-first or WITH subquery).
+   */
+  const joinedToken = (at: number): number => {
+    if (tokens[at]?.text === "(") return tokens[at + 1]?.kind === "word" && tokens[at + 1].text === "SELECT" ? at + 1 : -1;
+    const name = ownName(at);
+    return (tokens[name]?.kind === "word" || tokens[name]?.kind === "quoted") && tokens[name + 1]?.text !== "(" ? name : -1;
+  };
   /** The last token before tokens[at], in its parentheses, that passes `test` (-1: none). */
   const sameDepthBefore = (at: number, test: (t: Token) => boolean): number => {
     for (let k = at - 1, depth = 0; k >= 0; k--) {
@@ -1112,11 +1122,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // to the nearest right row (see asofJoin), for the table whose name follows JOIN (marked here).
       let join = i + 1;
       while (tokens[join] && tokens[join].text !== "JOIN") join++;
-      const name = ownName(join + 1);
-      const table = tokens[name];
-      if ((table?.kind !== "word" && table?.kind !== "quoted") || tokens[name + 1]?.text === "(") throw new UnsupportedError("ASOF JOIN of anything but a table", tokenPosition(t));
+      const joined = joinedToken(join + 1);
+      if (joined < 0) throw new UnsupportedError("ASOF JOIN of anything but a table or a (SELECT …) subquery", tokenPosition(t));
       blank(t, "");
-      asofJoins.add(table.offset);
+      asofJoins.add(tokens[joined].offset);
       continue;
     }
     if (t.text === "POSITIONAL" && next?.kind === "word" && next.text === "JOIN") {
@@ -1127,13 +1136,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // DuckDB's SEMI JOIN and ANTI JOIN: the left rows with a match on the right (with none). The
       // grammar has neither, and read SEMI as the left table's alias: it reads an inner join, and
       // the binder filters, for the table whose name follows JOIN (marked here).
-      const name = ownName(i + 2);
-      const table = tokens[name];
-      if ((table?.kind !== "word" && table?.kind !== "quoted") || tokens[name + 1]?.text === "(") {
-        throw new UnsupportedError(`${t.text} JOIN of anything but a table (write WHERE ${t.text === "ANTI" ? "NOT " : ""}EXISTS (subquery))`, tokenPosition(t));
-      }
+      const joined = joinedToken(i + 2);
+      if (joined < 0) throw new UnsupportedError(`${t.text} JOIN of anything but a table or a (SELECT …) subquery`, tokenPosition(t));
       blank(t, "");
-      filteringJoins.set(table.offset, t.text === "SEMI" ? "semi" : "anti");
+      filteringJoins.set(tokens[joined].offset, t.text === "SEMI" ? "semi" : "anti");
       continue;
     }
     if (t.text === "NATURAL" && next?.kind === "word" && ["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"].includes(next.text)) {
@@ -1771,8 +1777,9 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (renamed.has(tokens[at].offset)) node[WRITTEN_NAME] = tokens[at].text.toLowerCase();
       if (groupedArguments.has(tokens[at].offset)) node[GROUPED_ARGUMENTS] = true;
       if (naturalJoins.has(tokens[at].offset) && node.join) node[NATURAL] = true;
-      if (asofJoins.has(tokens[at].offset) && node.join) node[ASOF] = true;
-      if (filteringJoins.has(tokens[at].offset) && node.join) node[FILTERING_JOIN] = filteringJoins.get(tokens[at].offset);
+      // A joined table's entry, or a joined subquery's SELECT (isAsofJoin and filteringJoinOf look there too).
+      if (asofJoins.has(tokens[at].offset) && (node.join || node.type === "select")) node[ASOF] = true;
+      if (filteringJoins.has(tokens[at].offset) && (node.join || node.type === "select")) node[FILTERING_JOIN] = filteringJoins.get(tokens[at].offset);
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
       if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
       if (samples.has(tokens[at].offset) && typeof node.table === "string") node[SAMPLE] = samples.get(tokens[at].offset);
@@ -1945,12 +1952,12 @@ export function isNaturalJoin(entry: AstNode): boolean {
 
 /** Whether a FROM entry was joined with ASOF JOIN (see the pre-pass). */
 export function isAsofJoin(entry: AstNode): boolean {
-  return Boolean(entry?.[ASOF]);
+  return Boolean(entry?.[ASOF] ?? (entry?.join && entry.expr?.ast?.[ASOF]));
 }
 
 /** Whether a FROM entry was joined with SEMI JOIN or ANTI JOIN (see the pre-pass), and which. */
 export function filteringJoinOf(entry: AstNode): "semi" | "anti" | undefined {
-  return entry?.[FILTERING_JOIN];
+  return entry?.[FILTERING_JOIN] ?? (entry?.join ? entry.expr?.ast?.[FILTERING_JOIN] : undefined);
 }
 
 /** A RANGE window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
