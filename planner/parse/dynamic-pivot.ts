@@ -13,7 +13,7 @@ export const MAX_PIVOT_VALUES = 1_000;
 const ON_ENDS = new Set(["IN", "USING", "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT"]);
 
 export interface DynamicPivot {
-  /** The query of the values, sorted, NULL left out (as DuckDB's columns are), at most MAX_PIVOT_VALUES + 1 of them. */
+  /** The query of the values as text, sorted, NULL left out (as DuckDB's columns are), at most MAX_PIVOT_VALUES + 1 of them. */
   readonly valuesSql: string;
   /** The statement with `values` (as text) listed after its ON expression. */
   withValues(values: readonly string[]): string;
@@ -44,7 +44,8 @@ function valuesToList(sql: string, tokens: readonly Token[], at: number): Dynami
   const column = sql.slice(tokens[on + 1].offset, tokens[end - 1].end);
   const onEnd = tokens[end - 1].end;
   return {
-    valuesSql: `SELECT DISTINCT ${column} AS value FROM ${source} WHERE (${column}) IS NOT NULL ORDER BY value LIMIT ${MAX_PIVOT_VALUES + 1}`,
+    // As text, in text's order: DuckDB's order of the columns (-13 before -8, 10.5 before 3.0).
+    valuesSql: `SELECT DISTINCT CAST(${column} AS VARCHAR) AS value FROM ${source} WHERE (${column}) IS NOT NULL ORDER BY value LIMIT ${MAX_PIVOT_VALUES + 1}`,
     withValues(values) {
       if (values.length === 0) throw new UserError(`PIVOT ON ${column}: it has no values (other than NULL) in ${source}`, tokenPosition(tokens[on]));
       if (values.length > MAX_PIVOT_VALUES) throw new UserError(`PIVOT ON ${column}: more than ${MAX_PIVOT_VALUES} values, a column each; list the ones wanted (ON ${column} IN (…))`, tokenPosition(tokens[on]));

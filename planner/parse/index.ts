@@ -889,6 +889,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
           throw new UserError("UNPIVOT's INTO takes NAME a name's column VALUE a value's column", tokenPosition(tokens[into]));
         }
         [nameAs, valueAs] = [textOf(into + 2, into + 3), textOf(into + 4, into + 5)];
+        if (tokens[into + 2].text === tokens[into + 4].text) throw new UserError(`UNPIVOT's NAME and VALUE columns are both named ${nameAs}`, tokenPosition(tokens[into + 4]));
         last = into + 4;
       }
       select = `SELECT 0 AS ${UNPIVOT_MARK}0, 0 AS ${valueAs}, 0 AS ${nameAs}, ${columns.join(", ")}`;
@@ -1200,6 +1201,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
       const columns = unpivotedColumns(inAt + 2, close - 1, "UNPIVOT's IN list");
       const text = (k: number) => textOf(k, k + 1);
+      if (tokens[open + 1].text === tokens[forAt + 1].text) throw new UserError(`UNPIVOT's value and name columns are both named ${text(open + 1)}`, tokenPosition(tokens[forAt + 1]));
       wrapInDerived(start, i, close, `SELECT 0 AS ${UNPIVOT_MARK}${unpivotNulls === "INCLUDE" ? 1 : 0}, 0 AS ${text(open + 1)}, 0 AS ${text(forAt + 1)}, ${columns.join(", ")}`);
       i = close;
       continue;
