@@ -1094,11 +1094,8 @@ class Binder {
     });
     const column = this.expr(pieces[aggregateCount].expr, ctx(false));
     const values = pieces.slice(aggregateCount + 1).map((item) => {
-      // In the column's type: a constant cast (0 to a BIGINT, '2024-01-01' to a DATE) folded to the constant.
       const [, compared] = unify(column, this.expr(item.expr, ctx(false)), "compare", this.here(item.expr) ?? position);
-      const text = compared.kind === "cast" && compared.input.kind === "literal" && typeof compared.input.value === "string" ? compared.input.value : undefined;
-      const read = text === undefined ? undefined : (castStringLiteral(text, compared.type, this.here(item.expr) ?? position) ?? (isNumeric(compared.type) ? castTo(numberLiteral(text.trim(), this.here(item.expr) ?? position), compared.type) : undefined));
-      const value = foldExpr(read ?? compared);
+      const value = constantOf(compared, this.here(item.expr) ?? position);
       if (value.kind !== "literal") throw new UserError("PIVOT's IN list holds constants", this.here(item.expr) ?? position);
       // A column is named by its value as written: a string's text, a number's digits; another needs AS.
       const written = item.expr?.type === "single_quote_string" || item.expr?.type === "number" ? String(item.expr.value) : item.expr?.type === "null" ? "NULL" : undefined;
@@ -2197,6 +2194,16 @@ const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax
 
 /** Aggregates whose result depends on the order of their rows: they take ORDER BY inside. */
 const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
+/**
+ * A constant cast to another type as the constant of that type: a string read as it (0 for
+ * '0' of a BIGINT, a date for '2024-01-01'), another constant folded (0 to a BIGINT).
+ */
+function constantOf(e: Expr, position: SourcePosition | undefined): Expr {
+  const text = e.kind === "cast" && e.input.kind === "literal" && typeof e.input.value === "string" ? e.input.value : undefined;
+  const read = text === undefined ? undefined : (castStringLiteral(text, e.type, position) ?? (isNumeric(e.type) ? castTo(numberLiteral(text.trim(), position), e.type) : undefined));
+  return foldExpr(read ?? e);
+}
+
 /** Aggregates of the first or last row by their ORDER BY: without one they would take any row. */
 const ROW_BY_ORDER_AGGREGATES = new Set(["first", "last"]);
 
