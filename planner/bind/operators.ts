@@ -166,7 +166,7 @@ export function filteredAggregates(e: Expr, condition: Expr): Expr {
 }
 
 /** Whether argument `index` of a bound aggregate shapes it (a quantile's fraction, a separator) rather than being a value it reads. */
-export function isAggregateParameter(fn: AggregateCall["fn"], index: number): boolean {
+function isAggregateParameter(fn: AggregateCall["fn"], index: number): boolean {
   return index === 1 && (fn === "quantile_cont" || fn === "quantile_disc" || fn === "string_agg");
 }
 

@@ -4,7 +4,8 @@
 // standard's PIVOT: t grouped by every column neither an aggregate nor FOR reads, and per value
 // of the IN list and aggregate a column of that aggregate over the group's rows whose FOR column
 // is that value. A column is named by its value (or the value's alias), with the aggregate's
-// alias, or its text when there are several, after an underscore: first_s, b_max(w).
+// alias, or its text when there are several, after an underscore: first_s, b_max(w). DuckDB's PIVOT
+// statement may name the groups' keys instead (GROUP BY).
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, Measure } from "../logical.ts";
 import { columnRef, columnsOf, mapExpr, outputColumns } from "../plan-utils.ts";
 import type { ColumnIds } from "./binder.ts";
