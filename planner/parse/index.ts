@@ -1231,19 +1231,23 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // The grammar has no sampling: the clause goes, and the binder samples the table it follows
       // (TABLESAMPLE) or, from the first table of its FROM clause, the FROM clause's rows (USING SAMPLE).
       const from = t.text === "USING" ? sameDepthBefore(i, (x) => x.kind === "word" && x.text === "FROM") : -1;
-      // USING SAMPLE marks its FROM clause's first table; TABLESAMPLE the table before it (before its alias).
+      // USING SAMPLE marks its FROM clause's first table; TABLESAMPLE the table before it (before its
+      // alias). Of a (SELECT …) subquery, its SELECT (as a joined one: see joinedToken).
       let table = t.text === "USING" ? ownName(from + 1) : i - 1;
       if (t.text === "TABLESAMPLE" && tokens[table - 1]?.text === "AS") table -= 2;
       else if (t.text === "TABLESAMPLE" && (tokens[table - 1]?.kind === "word" || tokens[table - 1]?.kind === "quoted") && !["FROM", "JOIN"].includes(tokens[table - 1].text)) table -= 1;
+      else if (t.text === "TABLESAMPLE" && (tokens[table]?.kind === "word" || tokens[table]?.kind === "quoted") && tokens[table - 1]?.text === ")") table -= 1; // a subquery's alias
+      const subquery = t.text === "USING" ? (tokens[from + 1]?.text === "(" ? from + 1 : -1) : tokens[table]?.text === ")" ? openingOf(table) : -1;
       const named = tokens[table];
       // A table's name follows FROM, a join, a comma or its dataset's name (not a subquery's closing parenthesis).
       const isTable = (named?.kind === "word" || named?.kind === "quoted") && ["FROM", "JOIN", ",", "."].includes(tokens[table - 1]?.text ?? "") && tokens[table + 1]?.text !== "(";
-      if ((t.text === "USING" && from < 0) || !isTable) {
-        throw new UnsupportedError(`${t.text === "USING" ? "USING SAMPLE" : "TABLESAMPLE"} of anything but a table`, tokenPosition(t));
+      const marked = subquery >= 0 && tokens[subquery + 1]?.kind === "word" && tokens[subquery + 1].text === "SELECT" ? tokens[subquery + 1] : isTable ? named : undefined;
+      if ((t.text === "USING" && from < 0) || !marked) {
+        throw new UnsupportedError(`${t.text === "USING" ? "USING SAMPLE" : "TABLESAMPLE"} of anything but a table or a (SELECT …) subquery`, tokenPosition(t));
       }
       const { sample, end } = sampleClause(tokens, t.text === "USING" ? i + 2 : i + 1, t.text === "USING" ? "from" : "table");
       for (let k = i; k < end; k++) blank(tokens[k], "");
-      samples.set(named.offset, sample);
+      samples.set(marked.offset, sample);
       i = end - 1;
       continue;
     }
@@ -1784,7 +1788,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (filteringJoins.has(tokens[at].offset) && (node.join || node.type === "select")) node[FILTERING_JOIN] = filteringJoins.get(tokens[at].offset);
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
       if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
-      if (samples.has(tokens[at].offset) && typeof node.table === "string") node[SAMPLE] = samples.get(tokens[at].offset);
+      if (samples.has(tokens[at].offset) && (typeof node.table === "string" || node.type === "select")) node[SAMPLE] = samples.get(tokens[at].offset);
     }
   };
   /**
@@ -1985,7 +1989,8 @@ export interface Sample {
 
 /** The sampling clause a table of FROM was written with, if any (see the pre-pass). */
 export function sampleOf(node: AstNode): Sample | undefined {
-  return node?.[SAMPLE];
+  // A table's FROM entry, or a (SELECT …) subquery's SELECT.
+  return node?.[SAMPLE] ?? node?.expr?.ast?.[SAMPLE];
 }
 
 const SAMPLE_METHODS = new Set(["BERNOULLI", "SYSTEM", "RESERVOIR"]);

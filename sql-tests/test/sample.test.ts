@@ -80,10 +80,23 @@ describe("USING SAMPLE and TABLESAMPLE", () => {
     });
   });
 
+  it("sample a (SELECT …) subquery's rows as they would its table's, when it selects them as they are", async () => {
+    await withTables(async (answers) => {
+      const ofTable = await agreed(answers, "SELECT id FROM g USING SAMPLE 10% ORDER BY id");
+      expect(await agreed(answers, "SELECT id FROM (SELECT * FROM g) s USING SAMPLE 10% ORDER BY id")).toEqual(ofTable);
+      const joined = await agreed(answers, "SELECT count(*) FROM g JOIN h TABLESAMPLE 50% ON g.grp = h.grp");
+      expect(await agreed(answers, "SELECT count(*) FROM g JOIN (SELECT * FROM h WHERE grp >= 0) s TABLESAMPLE 50% ON g.grp = s.grp")).toEqual(joined);
+      // Another selection is other rows, sampled by their own values, as many as the share says.
+      const [[some]] = await agreed(answers, "SELECT count(*) FROM (SELECT id, v FROM g WHERE grp < 5) s USING SAMPLE 20%");
+      expect(Number(some)).toBeGreaterThan(ROWS * (5 / 7) * 0.2 - 4 * Math.sqrt(ROWS * (5 / 7) * 0.2));
+      expect(Number(some)).toBeLessThan(ROWS * (5 / 7) * 0.2 + 4 * Math.sqrt(ROWS * (5 / 7) * 0.2));
+    });
+  });
+
   it("refuse what they cannot sample, naming it", async () => {
     await withTables(async (answers) => {
-      await expect(answers.trustql("SELECT * FROM (SELECT * FROM g) s USING SAMPLE 10%", "one-phase")).rejects.toThrow(/USING SAMPLE of anything but a table/);
-      await expect(answers.trustql("SELECT * FROM g, (SELECT * FROM h) s TABLESAMPLE 10%", "one-phase")).rejects.toThrow(/TABLESAMPLE of anything but a table/);
+      await expect(answers.trustql("SELECT * FROM range(10) r(i) USING SAMPLE 10%", "one-phase")).rejects.toThrow(/USING SAMPLE of anything but a table or a \(SELECT …\) subquery/);
+      await expect(answers.trustql("SELECT * FROM g, (FROM h) s TABLESAMPLE 10%", "one-phase")).rejects.toThrow(/TABLESAMPLE of anything but a table or a \(SELECT …\) subquery/);
       await expect(answers.trustql("SELECT * FROM g USING SAMPLE 120%", "one-phase")).rejects.toThrow(/a sample of 120%: a percentage is from 0% to 100%/);
       await expect(answers.trustql("SELECT * FROM g USING SAMPLE 10% (cluster)", "one-phase")).rejects.toThrow(/expected BERNOULLI, SYSTEM or RESERVOIR in the sampling clause/);
     });
