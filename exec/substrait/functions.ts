@@ -206,6 +206,7 @@ const SCALAR: Record<string, Render> = {
   epoch_ms: call("epoch_ms"),
   timestamp_of_epoch_ms: call("epoch_ms"),
   concat_bytes: infix("||"),
+  glob: infix("~~~"),
   to_timestamp: call("to_timestamp"),
   md5: call("md5"),
   sha256: call("sha256"),

@@ -1325,6 +1325,14 @@ class Binder {
       }
       case "LIKE":
       case "NOT LIKE": {
+        if (writtenName(ast) === "glob") {
+          // DuckDB's x GLOB pattern: * any text, ? one character, [...] one of them; the whole string.
+          const [value, pattern] = [this.expr(ast.left, ctx), this.expr(ast.right, ctx)].map((e) => {
+            if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`GLOB needs VARCHAR, not ${typeName(e.type)}`, position);
+            return castTo(e, type("string"), position);
+          });
+          return call("glob", [value, pattern], type("boolean", value.type.nullable || pattern.type.nullable));
+        }
         // The grammar hangs ESCAPE on the pattern: `{ …pattern, escape: { value: character } }`.
         const escape = ast.right?.escape?.value;
         if (ast.right?.type === "escape" || ast.escape) throw new UnsupportedError("LIKE ... ESCAPE", position);

@@ -1504,6 +1504,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         }
       }
     }
+    if (t.text === "GLOB" && i > 0 && tokens[i - 1].text !== "NOT") {
+      // DuckDB's x GLOB pattern (* any text, ? a character, [...] one of): the grammar has no GLOB.
+      // It reads LIKE, marked for the binder (see the binary node's mark in annotate).
+      rename(t, "LIKE");
+    }
     if (t.text === "TRY_CAST" && next?.text === "(") {
       // The grammar has no TRY_CAST: it reads CAST, marked for the binder.
       rename(t, "CAST");
@@ -1875,6 +1880,19 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       }
     }
     if (integerDivisions.size > 0 && node.type === "binary_expr" && MULTIPLICATIVE.has(node.operator) && node.loc && !node[CHAIN_SEEN]) markIntegerDivisions(node);
+    // x GLOB p, read as LIKE: the operator's token between its operands says which it was written.
+    if (node.type === "binary_expr" && node.operator === "LIKE" && renamed.size > 0 && node.loc) {
+      // Its operator: the first LIKE (or GLOB) of its span outside parentheses.
+      for (let k = tokenIndexAt(node.loc.start.offset), depth = 0; k < tokens.length && tokens[k].offset < node.loc.end.offset; k++) {
+        const x = tokens[k];
+        if (x.text === "(") depth++;
+        else if (x.text === ")") depth--;
+        else if (depth === 0 && x.kind === "word" && (x.text === "LIKE" || x.text === "GLOB")) {
+          if (x.text === "GLOB") node[WRITTEN_NAME] = "glob";
+          break;
+        }
+      }
+    }
     // A named window (WINDOW w AS (…)): its RANGE frame and partition keys, found inside the
     // parentheses after `w AS`, mark its specification, which the calls OVER w read.
     if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (rangeFrames.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0)) {
