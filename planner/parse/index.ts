@@ -1504,7 +1504,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         }
       }
     }
-    if (t.text === "GLOB" && i > 0 && tokens[i - 1].text !== "NOT") {
+    // (A pattern follows: a column named glob stays one.)
+    if (t.text === "GLOB" && i > 0 && tokens[i - 1].text !== "NOT" && next?.kind === "string") {
       // DuckDB's x GLOB pattern (* any text, ? a character, [...] one of): the grammar has no GLOB.
       // It reads LIKE, marked for the binder (see the binary node's mark in annotate).
       rename(t, "LIKE");
