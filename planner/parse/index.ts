@@ -1881,7 +1881,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       }
     }
     if (integerDivisions.size > 0 && node.type === "binary_expr" && MULTIPLICATIVE.has(node.operator) && node.loc && !node[CHAIN_SEEN]) markIntegerDivisions(node);
-    // x GLOB p, read as LIKE: the operator's token between its operands says which it was written.
+    // x GLOB p reached the grammar as LIKE: the operator's own token says which was written.
     if (node.type === "binary_expr" && node.operator === "LIKE" && renamed.size > 0 && node.loc) {
       // Its operator: the first LIKE (or GLOB) of its span outside parentheses.
       for (let k = tokenIndexAt(node.loc.start.offset), depth = 0; k < tokens.length && tokens[k].offset < node.loc.end.offset; k++) {
