@@ -105,9 +105,10 @@ export function asofJoin(left: LogicalPlan, right: LogicalPlan, on: Expr, joinTy
   const oneEach = numberedRows(keyedRight, first, byValues, rightColumns.map((c) => ({ expr: columnRef(c), descending: false, nullsFirst: false })), 0, 1);
   const joinCondition = and([...rightKeys.map((k) => compare("equal", columnRef(k.stream), columnRef(k.column), position)), compare("equal", columnRef(matched), columnRef(rightKeyed), position)]);
   const joined: LogicalPlan = { kind: "join", joinType, left: leftRows, right: oneEach, condition: joinCondition };
+  const joinedRight = joinType === "left" ? rightColumns.map((c) => ({ ...c, type: withNullable(c.type, true) })) : rightColumns;
   const outputs: ProjectOutput[] = [
     ...leftColumns.map((c, i) => ({ column: c, expr: columnRef(streamLeft[i]) })),
-    ...rightColumns.map((c) => ({ column: joinType === "left" ? { ...c, type: withNullable(c.type, true) } : c, expr: columnRef(joinType === "left" ? { ...c, type: withNullable(c.type, true) } : c) })),
+    ...joinedRight.map((c) => ({ column: c, expr: columnRef(c) })),
   ];
   return { kind: "project", input: joined, outputs };
 }

@@ -1,8 +1,8 @@
 // Typing of operators and functions with DuckDB's rules, made explicit in the plan: every
 // implicit conversion DuckDB would make becomes a cast, every result carries DuckDB's type.
 import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
-import type { AggregateCall, Expr } from "../logical.ts";
-import { rewriteTopDown } from "../plan-utils.ts";
+import type { AggregateCall, Expr, SortKey } from "../logical.ts";
+import { aggregateArguments, rewriteTopDown } from "../plan-utils.ts";
 import {
   INT64_DECIMAL_PRECISION,
   MAX_DECIMAL_PRECISION,
@@ -153,14 +153,15 @@ export function filteredAggregates(e: Expr, condition: Expr): Expr {
   // Top-down: an aggregate inside one's argument (sum(sum(x)) OVER …) is not filtered.
   return rewriteTopDown(e, (x) => {
     if (x.kind !== "aggregate") return undefined;
-    const { fn, args, order = [] } = x.call;
+    const { fn } = x.call;
     const only = (value: Expr) => caseExpr([{ when: condition, then: value }], undefined, undefined);
-    if (args.length === 0) return { ...x, call: { ...x.call, args: [only(literal(true, type("boolean", false)))] } };
-    const values = args.length - order.length; // the sort keys come last
-    const filtered = args.map((a, i) => (i >= values || isAggregateParameter(fn, i) ? a : only(a)));
-    if (fn !== "first" && fn !== "last") return { ...x, call: { ...x.call, args: filtered } };
+    const { values, sortKeys } = aggregateArguments(x.call);
+    if (values.length === 0) return { ...x, call: { ...x.call, args: [only(literal(true, type("boolean", false)))] } };
+    const filtered = values.map((a, i) => (isAggregateParameter(fn, i) ? a : only(a)));
+    if (fn !== "first" && fn !== "last") return { ...x, call: { ...x.call, args: [...filtered, ...sortKeys.map((k) => k.expr)] } };
     const kept = caseExpr([{ when: condition, then: literal(1n, type("i64", false)) }], literal(0n, type("i64", false)), undefined);
-    const call: AggregateCall = { ...x.call, args: [filtered[0], kept, ...filtered.slice(1)], order: [{ descending: fn === "first", nullsFirst: false }, ...order] };
+    const keys: SortKey[] = [{ expr: kept, descending: fn === "first", nullsFirst: false }, ...sortKeys];
+    const call: AggregateCall = { ...x.call, args: [...filtered, ...keys.map((k) => k.expr)], order: keys.map(({ descending, nullsFirst }) => ({ descending, nullsFirst })) };
     return { ...x, call };
   });
 }

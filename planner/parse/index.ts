@@ -877,7 +877,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (tokens[on]?.text !== "ON" || on === start) throw new UserError(`${what} takes a table or subquery, then ON`, tokenPosition(tokens[at]));
     const clauseEnd = (from: number, words: string[]) => wordAtDepth(tokens, from, new Set([...words, "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT"]));
     let select: string;
-    let last: number; // the last token the statement's own clauses take
+    let last: number; // the last token of the derived table (its GROUP BY included)
+    let clauseTaken: number; // where the clauses that move into its SELECT end (from ON)
     if (what === "UNPIVOT") {
       const into = clauseEnd(on + 1, ["INTO"]);
       const columns = unpivotedColumns(on + 1, into, "UNPIVOT's ON");
@@ -893,6 +894,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         last = into + 4;
       }
       select = `SELECT 0 AS ${UNPIVOT_MARK}0, 0 AS ${valueAs}, 0 AS ${nameAs}, ${columns.join(", ")}`;
+      clauseTaken = last + 1;
     } else {
       const inAt = wordAtDepth(tokens, on + 1, new Set(["IN", "USING", "GROUP"]));
       if (tokens[inAt]?.text !== "IN" || tokens[inAt + 1]?.text !== "(") {
@@ -911,12 +913,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       select = `SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${textOf(on + 1, inAt)}, ${values.join(", ")}`;
       last = usingEnd - 1;
       // GROUP BY stays in the derived table: the pivot's groups are its keys.
+      clauseTaken = usingEnd;
       if (tokens[usingEnd]?.text === "GROUP") last = clauseEnd(usingEnd + 2, []) - 1;
-      for (let k = on; k < usingEnd; k++) blank(tokens[k], "");
     }
     invariant(last >= start && last < tokens.length, "a PIVOT statement's clauses end inside it");
     blank(tokens[at], "");
-    if (what === "UNPIVOT") for (let k = on; k <= last; k++) blank(tokens[k], "");
+    for (let k = on; k < clauseTaken; k++) blank(tokens[k], "");
     insertions.push({ at: tokens[start].offset, text: `SELECT * FROM (${select} FROM ` }, { at: tokens[last].end, text: `) AS ${PIVOT_MARK}table` });
   };
   /**
@@ -1836,6 +1838,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (integerDivisions.has(operators[operators.length - 1 - k].offset)) n[INTEGER_DIVISION] = true;
     });
   };
+  /** Whether the pre-pass read a GLOB as LIKE (only then is a LIKE node's operator looked at). */
+  const anyGlob = [...renamed.values()].includes("LIKE");
   const visit = (node: AstNode): void => {
     if (Array.isArray(node)) {
       for (const item of node) visit(item);
@@ -1882,7 +1886,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     }
     if (integerDivisions.size > 0 && node.type === "binary_expr" && MULTIPLICATIVE.has(node.operator) && node.loc && !node[CHAIN_SEEN]) markIntegerDivisions(node);
     // x GLOB p reached the grammar as LIKE: the operator's own token says which was written.
-    if (node.type === "binary_expr" && node.operator === "LIKE" && renamed.size > 0 && node.loc) {
+    if (anyGlob && node.type === "binary_expr" && node.operator === "LIKE" && node.loc) {
       // Its operator: the first LIKE (or GLOB) of its span outside parentheses.
       for (let k = tokenIndexAt(node.loc.start.offset), depth = 0; k < tokens.length && tokens[k].offset < node.loc.end.offset; k++) {
         const x = tokens[k];
