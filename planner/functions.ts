@@ -59,6 +59,12 @@ const MATH = new Set([
   "sqrt", "exp", "power", "sign", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
   "asinh", "acosh", "atanh", "radians", "degrees",
 ]);
+/** DuckDB's functions of lists (planner/bind/lists.ts). */
+const LIST_SCALARS = [
+  "list_value", "list_extract", "list_length", "list_contains", "list_position", "list_sort", "list_reverse_sort", "list_reverse",
+  "list_concat", "list_to_string", "string_split", "regexp_split_to_array", "list_min", "list_max", "list_sum", "list_avg", "flatten",
+  "list_has_any", "list_has_all",
+];
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
 const OWN_SCALARS = new Set([
   "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
@@ -72,6 +78,7 @@ const OWN_SCALARS = new Set([
   "to_years", "to_months", "to_weeks", "to_days", "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds",
   "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "array_slice", "error", "sample_hash",
   "yearweek", "round_even", "factorial", "timestamp_of_epoch_ms", "concat_bytes", "glob", "octet_length", "to_base64", "from_base64", "encode", "decode",
+  ...LIST_SCALARS,
 ]);
 
 function signature(name: string, parts: string[]): string {
@@ -116,7 +123,7 @@ const DISTRIBUTIONS: Record<string, { fn: string; distribution: string }> = {
   var_pop: { fn: "variance", distribution: "POPULATION" },
 };
 /** Aggregates of DuckDB's dialect no standard file declares for these types: trustql's own aggregate extension. */
-const OWN_AGGREGATES = new Set(["median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "approx_count_distinct", "entropy", "mad", "first", "last", ...STATISTICS_AGGREGATES, ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES]);
+const OWN_AGGREGATES = new Set(["list", "median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "approx_count_distinct", "entropy", "mad", "first", "last", ...STATISTICS_AGGREGATES, ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES]);
 
 export function aggregateFunction(name: string, args: readonly SqlType[]): FunctionRef {
   if (name === "count") return { file: EXTENSIONS.aggregateGeneric, signature: args.length === 0 ? "count:" : "count:any" };

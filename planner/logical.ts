@@ -114,6 +114,7 @@ export type AggregateFunctionName =
   | "arg_min"
   | "arg_max"
   | "string_agg"
+  | "list"
   | "first"
   | "last"
   | "approx_count_distinct"

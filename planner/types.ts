@@ -24,6 +24,8 @@ export type TypeKind =
   | "timestamp_ns"
   | "interval_year"
   | "interval_day"
+  /** DuckDB's LIST (`INTEGER[]`): a variable number of values of `element`'s type, each may be NULL. */
+  | "list"
   | "null";
 
 export interface SqlType {
@@ -37,6 +39,8 @@ export interface SqlType {
    * names itself HUGEINT and divides as an integer (`sum(i) // 2`), as DuckDB's does.
    */
   readonly hugeint?: boolean;
+  /** Only for lists: the type of their values (always nullable). */
+  readonly element?: SqlType;
 }
 
 /** DuckDB's widest decimal (and Substrait's): 38 digits in a 128-bit integer. */
@@ -48,13 +52,24 @@ export const TIMESTAMP_PRECISION = 6;
 /** Nanoseconds: DuckDB's TIMESTAMP_NS. */
 export const NANOSECOND_PRECISION = 9;
 
-export function type(kind: Exclude<TypeKind, "decimal">, nullable = true): SqlType {
+export function type(kind: Exclude<TypeKind, "decimal" | "list">, nullable = true): SqlType {
   return { kind, nullable };
 }
 
 export function decimal(precision: number, scale: number, nullable = true): SqlType {
   invariant(precision >= 1 && precision <= MAX_DECIMAL_PRECISION && scale >= 0 && scale <= precision, `bad decimal(${precision},${scale})`);
   return { kind: "decimal", precision, scale, nullable };
+}
+
+/** A list of `element` values (its values may be NULL, as any list's may). */
+export function listOf(element: SqlType, nullable = true): SqlType {
+  return { kind: "list", nullable, element: withNullable(element, true) };
+}
+
+/** The type of a list's values. */
+export function elementOf(t: SqlType): SqlType {
+  invariant(t.kind === "list" && t.element !== undefined, `not a list: ${t.kind}`);
+  return t.element;
 }
 
 /** An integer type or a HUGEINT: what adds, divides (//) and meets as an integer. */
@@ -95,6 +110,7 @@ export function isInterval(t: SqlType): boolean {
 }
 
 export function sameType(a: SqlType, b: SqlType): boolean {
+  if (a.kind === "list" && b.kind === "list") return sameType(elementOf(a), elementOf(b));
   return a.kind === b.kind && a.precision === b.precision && a.scale === b.scale;
 }
 
@@ -137,6 +153,10 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   const nullable = a.nullable || b.nullable;
   if (a.kind === "null") return withNullable(b, true);
   if (b.kind === "null") return withNullable(a, true);
+  if (a.kind === "list" && b.kind === "list") {
+    const element = commonSupertype(elementOf(a), elementOf(b));
+    return element && listOf(element, nullable);
+  }
   if (a.kind === b.kind && a.kind !== "decimal") return withNullable(a, nullable);
   if (isInteger(a) && isInteger(b)) {
     return INTEGER_RANK[a.kind]! >= INTEGER_RANK[b.kind]! ? withNullable(a, nullable) : withNullable(b, nullable);
@@ -202,6 +222,9 @@ export function typeName(t: SqlType): string {
     case "interval_year":
     case "interval_day":
       return "INTERVAL";
+    case "list":
+      // An empty list's values have no type: DuckDB names it INTEGER[] too.
+      return `${elementOf(t).kind === "null" ? "INTEGER" : typeName(elementOf(t))}[]`;
     case "null":
       return "NULL";
   }
@@ -247,6 +270,8 @@ export function toSubstraitType(t: SqlType): Type {
       return { intervalYear: simple };
     case "interval_day":
       return { intervalDay: { precision: TIMESTAMP_PRECISION, ...simple } };
+    case "list":
+      return { list: { type: toSubstraitType(elementOf(t)), ...simple } };
   }
 }
 
@@ -273,5 +298,6 @@ export function fromSubstraitType(t: Type, what: string, position?: SourcePositi
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
   if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
+  if (t.list?.type) return listOf(fromSubstraitType(t.list.type, what, position), nullableOf(t.list));
   throw new UnsupportedError(`column type of ${what}`, position);
 }

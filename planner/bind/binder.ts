@@ -1,6 +1,7 @@
 // AST → bound logical plan. Names resolve against the catalog and the scopes of enclosing
 // query blocks; every expression gets DuckDB's type; subqueries in WHERE and HAVING are
 // turned into joins where that is exact (see subqueries.ts).
+import { bindListFunction, isListFunction, listConcat, listExtract, listSlice, listValue } from "./lists.ts";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Catalog, CatalogTable } from "../catalog.ts";
 import type {
@@ -47,6 +48,7 @@ import {
   isInterval,
   isNumeric,
   isTemporal,
+  listOf,
   sameType,
   type,
   typeName,
@@ -175,7 +177,7 @@ const AGGREGATE_NAMES = new Set([
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
   "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
-  "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
+  "list", "array_agg", "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
   ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES, "sumkahan", "kahan_sum", "geometric_mean", "entropy", "mad", "any_value", "arbitrary",
 ]);
 
@@ -1164,7 +1166,7 @@ class Binder {
 
   subscript(e: Expr, subscript: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
     if (!subscript?.brackets || !subscript.index) throw new UnsupportedError("this kind of subscript", position);
-    return stringSubscript(e, this.expr(subscript.index, ctx), position);
+    return subscriptOf(e, this.expr(subscript.index, ctx), position);
   }
 
   exprAt(ast: AstNode, ctx: ExprContext, position: SourcePosition | undefined): Expr {
@@ -1219,6 +1221,11 @@ class Binder {
       case "expr_list":
         if (Array.isArray(ast.value) && ast.value.length === 1) return this.expr(ast.value[0], ctx);
         throw new UnsupportedError("row values", position);
+      case "array": {
+        // `[a, b]` (the pre-pass writes ARRAY before it) and `ARRAY[a, b]`.
+        const values: AstNode[] = Array.isArray(ast.expr_list?.value) ? ast.expr_list.value : [];
+        return listValue(values.map((v) => this.expr(v, ctx)), position);
+      }
       default:
         throw new UnsupportedError(`expression ${ast.type ?? JSON.stringify(ast).slice(0, 40)}`, position);
     }
@@ -1382,6 +1389,8 @@ class Binder {
         const [left, right] = [this.expr(ast.left, ctx), this.expr(ast.right, ctx)];
         // Bytes joined to bytes stay bytes (DuckDB's); with anything else `||` joins text.
         if (left.type.kind === "binary" && right.type.kind === "binary") return call("concat_bytes", [left, right], type("binary", left.type.nullable || right.type.nullable));
+        // A list joined to a list is one list (DuckDB's list_concat).
+        if (left.type.kind === "list" || right.type.kind === "list") return listConcat([left, right], { name: "||", position });
         return this.concat([left, right], false, position);
       }
       case "^":
@@ -1590,7 +1599,12 @@ class Binder {
     if (name === "not") return not(requireBoolean(this.expr(rawArgs[0], ctx), "NOT", position));
     if (name === "trim" || name === "ltrim" || name === "rtrim" || name === "btrim") return this.trim(name, rawArgs, ctx, position);
     if (AGGREGATE_NAMES.has(name)) return this.aggregateFunction(ast, ctx);
-    const args = () => rawArgs.map((a) => this.expr(a, ctx));
+    let bound: Expr[] | undefined;
+    const args = () => (bound ??= rawArgs.map((a) => this.expr(a, ctx)));
+    if (isListFunction(name)) {
+      const listCall = bindListFunction(name, args(), position);
+      if (listCall) return listCall;
+    }
     const arity = (min: number, max = min) => checkArity(name, rawArgs.length, position, min, max);
     const str = (e: Expr) => {
       if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`${name} needs VARCHAR, not ${typeName(e.type)}`, position);
@@ -1618,6 +1632,7 @@ class Binder {
         return call(name === "ucase" ? "upper" : name === "lcase" ? "lower" : name, [s], type("string", s.type.nullable));
       }
       case "length":
+      case "len":
       case "char_length":
       case "character_length": {
         arity(1);
@@ -1683,13 +1698,14 @@ class Binder {
       case SUBSCRIPT_CALL: {
         invariant(rawArgs.length === 2, "the pre-pass's subscript has an operand and an index");
         const [operand, index] = args();
-        return stringSubscript(operand, index, position);
+        return subscriptOf(operand, index, position);
       }
       case SLICE_CALL: {
         // A bound left out reached the grammar as NULL (see the pre-pass).
         invariant(rawArgs.length === 3, "the pre-pass's slice has an operand and two bounds");
         const bounds = rawArgs.slice(1).map((a) => (a?.type === "null" ? undefined : this.expr(a, ctx)));
-        return stringSlice(this.expr(rawArgs[0], ctx), bounds, position);
+        const operand = this.expr(rawArgs[0], ctx);
+        return operand.type.kind === "list" ? listSlice(operand, bounds, position) : stringSlice(operand, bounds, position);
       }
       case INTERVAL_CALL: {
         // INTERVAL (n) WEEK, written so by the pre-pass: the grammar reads few units.
@@ -1823,7 +1839,7 @@ class Binder {
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
     const name = writtenName(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
-    if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name) && !ROW_BY_ORDER_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
+    if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name) && !ROW_BY_ORDER_AGGREGATES.has(name) && !LIST_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
     const bound = this.#aggregateCall(name, ast, ctx, position);
@@ -2022,9 +2038,14 @@ function withColumnsCalls(node: AstNode, reference: AstNode): AstNode {
   return copy;
 }
 
+/** `x[i]`: a list's i-th value, or a string's i-th character. */
+function subscriptOf(e: Expr, index: Expr, position: SourcePosition | undefined): Expr {
+  return e.type.kind === "list" ? listExtract(e, index, position) : stringSubscript(e, index, position);
+}
+
 /** `s[i]`: the i-th character of a string (from the end when negative; '' past either end), as DuckDB's array_extract reads a VARCHAR. */
 function stringSubscript(e: Expr, index: Expr, position: SourcePosition | undefined): Expr {
-  if (e.type.kind !== "string") throw new UnsupportedError(`a subscript of ${typeName(e.type)} (trustql has no lists)`, position);
+  if (e.type.kind !== "string") throw new UnsupportedError(`a subscript of ${typeName(e.type)} (of a list or a string only)`, position);
   if (!isInteger(index.type) && index.type.kind !== "null") throw new UserError(`a string's subscript must be an integer, not ${typeName(index.type)}`, position);
   const at = castTo(index, type("i32"));
   return call("substring", [e, at, literal(1, type("i32", false))], type("string", e.type.nullable || at.type.nullable));
@@ -2035,7 +2056,7 @@ function stringSubscript(e: Expr, index: Expr, position: SourcePosition | undefi
  * as DuckDB's array_slice reads a VARCHAR; a bound left out is the string's first or last.
  */
 function stringSlice(e: Expr, bounds: readonly (Expr | undefined)[], position: SourcePosition | undefined): Expr {
-  if (e.type.kind !== "string") throw new UnsupportedError(`a slice of ${typeName(e.type)} (trustql has no lists)`, position);
+  if (e.type.kind !== "string") throw new UnsupportedError(`a slice of ${typeName(e.type)} (of a list or a string only)`, position);
   const [begin, end] = bounds.map((bound, i) => {
     if (bound === undefined) return literal(i === 0 ? 1 : -1, type("i64", false));
     if (!isInteger(bound.type) && bound.type.kind !== "null") throw new UserError(`a string's slice bounds must be integers, not ${typeName(bound.type)}`, position);
@@ -2202,6 +2223,8 @@ const TWO_ARGUMENT_AGGREGATES = new Set(["arg_min", "arg_max", "argmin", "argmax
 
 /** Aggregates whose result depends on the order of their rows: they take ORDER BY inside. */
 const ORDERED_AGGREGATES = new Set(["string_agg", "group_concat", "listagg"]);
+/** Aggregates into a list, in their ORDER BY's order. */
+const LIST_AGGREGATES = new Set(["list", "array_agg"]);
 /**
  * A constant cast to another type as the constant of that type: a string read as it (0 for
  * '0' of a BIGINT, a date for '2024-01-01'), another constant folded (0 to a BIGINT).
@@ -2245,6 +2268,14 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     return { kind: "aggregate", call, type: call.type };
   }
   checkArity(name, args.length, position, expected);
+  if (LIST_AGGREGATES.has(name)) {
+    // DuckDB lists the values in the order its scan meets them, which differs between nodes and
+    // between runs; a task's rows must not (a node that checks it re-runs it). Without ORDER BY
+    // trustql's order is the values' own, NULLs last: DuckDB's list_sort of DuckDB's list.
+    const keys = order.length > 0 ? order : [{ expr: arg, descending: false, nullsFirst: false }];
+    const call: AggregateCall = { fn: "list", args: [arg, ...keys.map((k) => k.expr)], distinct, type: listOf(arg.type), order: keys.map((k) => ({ descending: k.descending, nullsFirst: k.nullsFirst })) };
+    return { kind: "aggregate", call, type: call.type };
+  }
   if (ROW_BY_ORDER_AGGREGATES.has(name)) {
     // A row's value by the order (ties: any of them, as DuckDB's): one group's rows meet on one node.
     if (order.length === 0) throw new UserError(`${name}(x) takes any row without ORDER BY: write ${name}(x ORDER BY …), or any_value(x)`, position);
@@ -2573,6 +2604,8 @@ function displayName(ast: AstNode, bound: Expr): string {
     }
     case "number":
       return String(ast.value);
+    case "array":
+      return `main.list_value(${(Array.isArray(ast.expr_list?.value) ? ast.expr_list.value : []).map((a: AstNode) => displayName(a, bound)).join(", ")})`;
     case "single_quote_string":
       return `'${ast.value}'`;
     case "binary_expr":

@@ -1,7 +1,7 @@
 // Typing of operators and functions with DuckDB's rules, made explicit in the plan: every
 // implicit conversion DuckDB would make becomes a cast, every result carries DuckDB's type.
 import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
-import type { AggregateCall, Expr, SortKey } from "../logical.ts";
+import type { AggregateCall, AggregateExpr, Expr, SortKey } from "../logical.ts";
 import { aggregateArguments, rewriteTopDown } from "../plan-utils.ts";
 import {
   INT64_DECIMAL_PRECISION,
@@ -16,6 +16,7 @@ import {
   isNumeric,
   isTimestamp,
   isWholeNumber,
+  listOf,
   narrowerInteger,
   sameType,
   type,
@@ -157,6 +158,7 @@ export function filteredAggregates(e: Expr, condition: Expr): Expr {
     const only = (value: Expr) => caseExpr([{ when: condition, then: value }], undefined, undefined);
     const { values, sortKeys } = aggregateArguments(x.call);
     if (values.length === 0) return { ...x, call: { ...x.call, args: [only(literal(true, type("boolean", false)))] } };
+    if (fn === "list") return filteredList(x, condition);
     const filtered = values.map((a, i) => (isAggregateParameter(fn, i) ? a : only(a)));
     if (fn !== "first" && fn !== "last") return { ...x, call: { ...x.call, args: [...filtered, ...sortKeys.map((k) => k.expr)] } };
     const kept = caseExpr([{ when: condition, then: literal(1n, type("i64", false)) }], literal(0n, type("i64", false)), undefined);
@@ -164,6 +166,21 @@ export function filteredAggregates(e: Expr, condition: Expr): Expr {
     const call: AggregateCall = { ...x.call, args: [...filtered, ...keys.map((k) => k.expr)], order: keys.map(({ descending, nullsFirst }) => ({ descending, nullsFirst })) };
     return { ...x, call };
   });
+}
+
+/**
+ * list(x) FILTER (WHERE c): list keeps NULL values, so a dropped row cannot be a NULL value. Each
+ * kept row's value goes in as a list of one, a dropped row's as a NULL list, which flatten leaves
+ * out; over no kept row the answer is NULL, as DuckDB's.
+ */
+function filteredList(aggregate: AggregateExpr, condition: Expr): Expr {
+  const { values, sortKeys } = aggregateArguments(aggregate.call);
+  const [value] = values;
+  const single = caseExpr([{ when: condition, then: call("list_value", [value], listOf(value.type, false)) }], undefined, undefined);
+  const lists: AggregateCall = { ...aggregate.call, args: [single, ...sortKeys.map((k) => k.expr)], type: listOf(single.type) };
+  const kept: AggregateCall = { fn: "bool_or", args: [condition], distinct: false, type: type("boolean") };
+  const flattened = call("flatten", [{ kind: "aggregate", call: lists, type: lists.type }], aggregate.type);
+  return caseExpr([{ when: { kind: "aggregate", call: kept, type: kept.type }, then: flattened }], undefined, undefined);
 }
 
 /** Whether argument `index` of a bound aggregate shapes it (a quantile's fraction, a separator) rather than being a value it reads. */

@@ -251,6 +251,15 @@ function openingFrom(tokens: readonly Token[], close: number): number {
   return k;
 }
 
+/** Whether the `[` at tokens[bracket] subscripts what comes before it (`s[1]`, `f(x)[2:3]`), not begins a list (`[1, 2]`). */
+function isSubscript(tokens: readonly Token[], bracket: number): boolean {
+  const before = tokens[bracket - 1];
+  if (!before) return false;
+  if (before.text === "]" || before.text === ")") return true;
+  if (before.kind === "quoted" || before.kind === "string" || before.kind === "number") return true;
+  return before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text);
+}
+
 /**
  * The index of the first token of the operand a subscript at tokens[bracket] applies to: a name
  * (dotted), a literal, a call, a parenthesized expression, or an operand already subscripted.
@@ -263,7 +272,7 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
     if (t.text === "]" || t.text === ")") {
       k = openingFrom(tokens, k);
       if (k < 0) return bracket; // no opener: the grammar says where
-      if (t.text === "]" || tokens[k - 1]?.kind === "word" || tokens[k - 1]?.kind === "quoted") {
+      if ((t.text === "]" && isSubscript(tokens, k)) || (t.text === ")" && (tokens[k - 1]?.kind === "word" || tokens[k - 1]?.kind === "quoted"))) {
         k--; // the subscripted operand, or the call's name
         continue;
       }
@@ -1067,8 +1076,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (cast || subquery) insertions.push({ at: cast ? call.offset : tokens[open].offset, text: "(" }, { at: tokens[i - 1].end, text: ")" });
     }
     const before = tokens[i - 1];
-    const subscripted = before && (["]", ")"].includes(before.text) || ["quoted", "string", "number"].includes(before.kind) || (before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text)));
-    if (t.kind === "symbol" && t.text === "[" && subscripted) {
+    const subscripted = t.kind === "symbol" && t.text === "[" && isSubscript(tokens, i);
+    // A list literal, `[1, 2]`, is DuckDB's; the grammar reads PostgreSQL's `ARRAY[1, 2]`.
+    if (t.kind === "symbol" && t.text === "[" && !subscripted && !(before?.kind === "word" && before.text === "ARRAY")) insertions.push({ at: t.offset, text: "ARRAY" });
+    if (subscripted) {
       // The grammar takes a literal subscript only (s[2]): an expression or a slice (s[a],
       // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds. (A list of
       // several, [1, 2], is left to it.)
@@ -1080,7 +1091,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const literal = inside.length === 1 || (inside.length === 2 && inside[0].text === "-" && inside[1].kind === "number");
       if (close < tokens.length && !listed && (colon >= 0 || !(literal && inside.every((x) => x.kind === "number" || x.kind === "string" || x.text === "-")))) {
         const from = subscriptedFrom(tokens, i);
-        insertions.push({ at: tokens[from].offset, text: `${colon >= 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
+        // Before what was inserted there already: the operand's own calls, or ARRAY of a list literal.
+        insertions.unshift({ at: tokens[from].offset, text: `${colon >= 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
         blank(t, ",");
         if (colon >= 0) {
           const at = i + 1 + colon;
@@ -1330,6 +1342,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
           continue;
         }
       }
+    }
+    if (t.text === "LIST" && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text !== "OVER") {
+      // DuckDB's list(x): the grammar knows it as ARRAY_AGG (with DISTINCT, ORDER BY and FILTER).
+      blank(t, "");
+      insertions.push({ at: t.offset, text: "ARRAY_AGG" });
+      renamed.set(t.offset, "ARRAY_AGG");
     }
     if (RENAMED_AGGREGATES.has(t.text) && next?.text === "(") {
       // The grammar takes OVER and FILTER only after calls it knows: such a call reaches it as

@@ -1,0 +1,280 @@
+// DuckDB's lists: `[a, b]` literals, `l[i]` and `l[a:b]`, and the functions of lists (`len`,
+// `list_contains`, `list_sort`, `string_split`, …). Each call is DuckDB's own function, so what it
+// does with NULLs and bounds is DuckDB's by construction; what is bound here is the type DuckDB
+// gives its result. `list(x)` / `array_agg(x)` is the binder's (an aggregate); `unnest` too.
+import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
+import type { Expr } from "../logical.ts";
+import { commonSupertype, decimal, elementOf, hugeint, isFloat, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { call, castTo, isStringLiteral, unifyAll } from "./operators.ts";
+import { checkArity, type FunctionSite } from "./library.ts";
+import { literal } from "./literals.ts";
+
+/** The most values a list literal may hold: a plan is a message of bounded size. */
+export const MAX_LIST_LITERAL_VALUES = 10_000;
+
+function anyNullable(args: readonly Expr[]): boolean {
+  return args.some((a) => a.type.nullable);
+}
+
+/** A list argument; an untyped NULL is a NULL list of INTEGER (as DuckDB reads it). */
+function requireList(e: Expr, site: FunctionSite): Expr {
+  if (e.type.kind === "list") return e;
+  if (e.type.kind === "null") return castTo(e, listOf(type("i32")));
+  throw new UserError(`${site.name} needs a list, not ${typeName(e.type)}`, site.position);
+}
+
+/** A list brought to hold values of `element`'s type (DuckDB casts the list, value by value). */
+function listIn(list: Expr, element: SqlType): Expr {
+  return castTo(list, listOf(element, list.type.nullable));
+}
+
+/** The lists' values in one type: each list cast to hold it. */
+function unifyLists(lists: readonly Expr[], site: FunctionSite): Expr[] {
+  const element = lists.map((l) => elementOf(l.type)).reduce<SqlType | undefined>((t, u) => (t === undefined ? undefined : commonSupertype(t, u)), elementOf(lists[0].type));
+  if (!element) throw new UserError(`${site.name} of lists of ${lists.map((l) => typeName(elementOf(l.type))).join(" and ")}`, site.position);
+  return lists.map((l) => listIn(l, element));
+}
+
+/** A value and a list's values brought to one type: `[1, 2]` holds 2.5 as a DECIMAL list does. */
+function valueAndList(list: Expr, value: Expr, site: FunctionSite): [Expr, Expr] {
+  const element = elementOf(list.type);
+  if (isStringLiteral(value) && element.kind !== "null") return [list, castTo(value, element, site.position)];
+  const common = commonSupertype(element, value.type);
+  if (!common) throw new UserError(`${site.name} cannot look for ${typeName(value.type)} in a list of ${typeName(element)}`, site.position);
+  return [listIn(list, common), castTo(value, common)];
+}
+
+function integerArgument(e: Expr, site: FunctionSite, what: string): Expr {
+  if (!isInteger(e.type) && e.type.kind !== "null") throw new UserError(`${site.name}'s ${what} must be an integer, not ${typeName(e.type)}`, site.position);
+  return castTo(e, type("i64"));
+}
+
+function textArgument(e: Expr, site: FunctionSite, what: string): Expr {
+  if (e.type.kind !== "string" && e.type.kind !== "null") throw new UserError(`${site.name}'s ${what} must be VARCHAR, not ${typeName(e.type)}`, site.position);
+  return castTo(e, type("string"));
+}
+
+/** `[a, b, c]` (and `list_value(a, b, c)`): the values in their common type. */
+export function listValue(values: readonly Expr[], position: SourcePosition | undefined): Expr {
+  if (values.length > MAX_LIST_LITERAL_VALUES) throw new UserError(`a list literal of ${values.length} values (at most ${MAX_LIST_LITERAL_VALUES})`, position);
+  if (values.length === 0) return call("list_value", [], listOf(type("null"), false));
+  const unified = unifyAll([...values], "put in one list", position);
+  return call("list_value", unified, listOf(unified[0].type, false));
+}
+
+/** `l[i]`: the i-th value, counted from 1 (from the end when negative); NULL past either end. */
+export function listExtract(list: Expr, index: Expr, position: SourcePosition | undefined): Expr {
+  const site = { name: "a list's subscript", position };
+  const at = integerArgument(index, site, "index");
+  return call("list_extract", [list, at], withNullable(elementOf(list.type), true));
+}
+
+/** `l[a:b]`: the values a to b, both counted from 1 (from the end when negative); a bound left out is the list's first or last. */
+export function listSlice(list: Expr, bounds: readonly (Expr | undefined)[], position: SourcePosition | undefined): Expr {
+  const site = { name: "a list's slice", position };
+  const [begin, end] = bounds.map((bound, i) => (bound === undefined ? literal(i === 0 ? 1 : -1, type("i64", false)) : integerArgument(bound, site, "bound")));
+  return call("array_slice", [list, begin, end], withNullable(list.type, anyNullable([list, begin, end])));
+}
+
+/** `l1 || l2` and list_concat: the values of both, in their common type (a NULL list adds none, as in DuckDB). */
+export function listConcat(lists: readonly Expr[], site: FunctionSite): Expr {
+  const unified = unifyLists(lists.map((l) => requireList(l, site)), site);
+  return call("list_concat", unified, withNullable(unified[0].type, unified.every((l) => l.type.nullable)));
+}
+
+type ListFunction = (args: Expr[], site: FunctionSite) => Expr;
+
+const length: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1, 2);
+  if (args[1] !== undefined && !(args[1].kind === "literal" && Number(args[1].value) === 1)) throw new UnsupportedError(`${site.name} of a dimension other than 1`, site.position);
+  const list = requireList(args[0], site);
+  return call("list_length", [list], type("i64", list.type.nullable));
+};
+
+const contains: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const [list, value] = valueAndList(requireList(args[0], site), args[1], site);
+  return call("list_contains", [list, value], type("boolean"));
+};
+
+const position: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const [list, value] = valueAndList(requireList(args[0], site), args[1], site);
+  return call("list_position", [list, value], type("i32"));
+};
+
+/** The direction and NULLs' place of list_sort: constant strings, checked as DuckDB checks them. */
+function sortOption(e: Expr, site: FunctionSite, allowed: readonly string[]): Expr {
+  if (!isStringLiteral(e) || !allowed.includes(e.value.trim().toUpperCase())) throw new UserError(`${site.name} takes ${allowed.map((a) => `'${a}'`).join(" or ")} here`, site.position);
+  return literal(e.value.trim().toUpperCase(), type("string", false));
+}
+
+const SORT_ORDERS = ["ASC", "DESC"];
+const NULL_ORDERS = ["NULLS FIRST", "NULLS LAST"];
+
+const sort: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1, 3);
+  const [list, ...options] = args;
+  const bound = [requireList(list, site), ...options.map((o, i) => sortOption(o, site, i === 0 ? SORT_ORDERS : NULL_ORDERS))];
+  return call("list_sort", bound, bound[0].type);
+};
+
+const reverseSort: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1, 2);
+  const [list, ...options] = args;
+  const bound = [requireList(list, site), ...options.map((o) => sortOption(o, site, NULL_ORDERS))];
+  return call("list_reverse_sort", bound, bound[0].type);
+};
+
+const reverse: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1);
+  const list = requireList(args[0], site);
+  return call("list_reverse", [list], list.type);
+};
+
+const concat: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  return listConcat(args, site);
+};
+
+const toText: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const list = requireList(args[0], site);
+  const separator = textArgument(args[1], site, "separator");
+  return call("list_to_string", [list, separator], type("string", anyNullable([list, separator])));
+};
+
+/** string_split and its regular-expression form: the pieces of a string, as a list of strings. */
+const split =
+  (fn: "string_split" | "regexp_split_to_array"): ListFunction =>
+  (args, site) => {
+    checkArity(site.name, args.length, site.position, 2);
+    const [s, separator] = [textArgument(args[0], site, "string"), textArgument(args[1], site, "separator")];
+    return call(fn, [s, separator], listOf(type("string"), s.type.nullable));
+  };
+
+/** list_min and list_max: a value of the list, in its values' type. */
+const extreme =
+  (fn: "list_min" | "list_max"): ListFunction =>
+  (args, site) => {
+    checkArity(site.name, args.length, site.position, 1);
+    const list = requireList(args[0], site);
+    return call(fn, [list], withNullable(elementOf(list.type), true));
+  };
+
+const sum: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1);
+  const list = requireList(args[0], site);
+  const element = elementOf(list.type);
+  if (!isNumeric(element) && element.kind !== "null") throw new UserError(`${site.name} needs a list of numbers, not ${typeName(list.type)}`, site.position);
+  // As sum: integers into a HUGEINT, decimals into 38 digits, floats into a DOUBLE.
+  const result = element.kind === "decimal" && !element.hugeint ? decimal(38, element.scale!) : isFloat(element) ? type("fp64") : hugeint();
+  return call("list_sum", [list], result);
+};
+
+const average: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1);
+  const list = requireList(args[0], site);
+  if (!isNumeric(elementOf(list.type)) && elementOf(list.type).kind !== "null") throw new UserError(`${site.name} needs a list of numbers, not ${typeName(list.type)}`, site.position);
+  return call("list_avg", [list], type("fp64"));
+};
+
+const flatten: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1);
+  const list = requireList(args[0], site);
+  const inner = elementOf(list.type);
+  if (inner.kind === "null") return call("flatten", [list], listOf(type("null")));
+  if (inner.kind !== "list") throw new UserError(`${site.name} needs a list of lists, not ${typeName(list.type)}`, site.position);
+  return call("flatten", [list], withNullable(inner, list.type.nullable));
+};
+
+const hasAnyOrAll =
+  (fn: "list_has_any" | "list_has_all"): ListFunction =>
+  (args, site) => {
+    checkArity(site.name, args.length, site.position, 2);
+    const lists = unifyLists(args.map((a) => requireList(a, site)), site);
+    return call(fn, lists, type("boolean"));
+  };
+
+const value: ListFunction = (args, site) => listValue(args, site.position);
+
+const extract: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  return listExtract(requireList(args[0], site), args[1], site.position);
+};
+
+const slice: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 3);
+  return listSlice(requireList(args[0], site), args.slice(1), site.position);
+};
+
+/** Functions of lists by every name DuckDB gives them. */
+const LIST_FUNCTIONS = new Map<string, ListFunction>([
+  ["list_value", value],
+  ["list_pack", value],
+  ["len", length],
+  ["length", length],
+  ["array_length", length],
+  ["list_extract", extract],
+  ["list_element", extract],
+  ["array_extract", extract],
+  ["list_slice", slice],
+  ["array_slice", slice],
+  ["list_contains", contains],
+  ["list_has", contains],
+  ["array_contains", contains],
+  ["array_has", contains],
+  ["contains", contains],
+  ["list_position", position],
+  ["list_indexof", position],
+  ["array_position", position],
+  ["array_indexof", position],
+  ["list_sort", sort],
+  ["array_sort", sort],
+  ["list_reverse_sort", reverseSort],
+  ["array_reverse_sort", reverseSort],
+  ["list_reverse", reverse],
+  ["array_reverse", reverse],
+  ["list_concat", concat],
+  ["list_cat", concat],
+  ["array_concat", concat],
+  ["array_cat", concat],
+  ["array_to_string", toText],
+  ["list_to_string", toText],
+  ["array_join", toText],
+  ["string_split", split("string_split")],
+  ["str_split", split("string_split")],
+  ["string_to_array", split("string_split")],
+  ["split", split("string_split")],
+  ["regexp_split_to_array", split("regexp_split_to_array")],
+  ["string_split_regex", split("regexp_split_to_array")],
+  ["str_split_regex", split("regexp_split_to_array")],
+  ["list_min", extreme("list_min")],
+  ["list_max", extreme("list_max")],
+  ["list_sum", sum],
+  ["list_avg", average],
+  ["flatten", flatten],
+  ["list_has_any", hasAnyOrAll("list_has_any")],
+  ["array_has_any", hasAnyOrAll("list_has_any")],
+  ["list_has_all", hasAnyOrAll("list_has_all")],
+  ["array_has_all", hasAnyOrAll("list_has_all")],
+]);
+
+/** Names that are functions of strings too: theirs when the first argument is not a list. */
+const SHARED_WITH_STRINGS = new Set(["len", "length", "contains", "array_extract", "array_slice"]);
+
+/** Whether `name` may be a function of lists (its arguments then decide, for names strings share). */
+export function isListFunction(name: string): boolean {
+  return LIST_FUNCTIONS.has(name);
+}
+
+/**
+ * A call of a list function, or undefined where `name` is a function of strings and its first
+ * argument is not a list.
+ */
+export function bindListFunction(name: string, args: Expr[], position: SourcePosition | undefined): Expr | undefined {
+  const bind = LIST_FUNCTIONS.get(name);
+  if (!bind) return undefined;
+  if (SHARED_WITH_STRINGS.has(name) && args[0]?.type.kind !== "list") return undefined;
+  return bind(args, { name, position });
+}
