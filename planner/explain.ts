@@ -75,6 +75,8 @@ function describe(p: LogicalPlan, label: (id: ColumnId) => string): string {
       return `Recursive${p.all ? " ALL" : ""} ${p.workingTable} [${p.columns.map(col).join(", ")}]`;
     case "working_table":
       return `WorkingTable ${p.name} [${p.columns.map(col).join(", ")}]`;
+    case "unnest":
+      return `Unnest ${col(p.column)} := unnest(${e(p.list)})`;
   }
 }
 

@@ -246,7 +246,7 @@ export type SetOpKind = "union" | "union_all" | "intersect" | "intersect_all" | 
 
 export type AggregatePhase = "single" | "partial" | "final";
 
-export type LogicalPlan = Scan | Values | Filter | Project | Join | Aggregate | Window | Sort | Limit | SetOperation | RecursiveUnion | WorkingTable;
+export type LogicalPlan = Scan | Values | Filter | Project | Join | Aggregate | Window | Sort | Limit | SetOperation | RecursiveUnion | WorkingTable | Unnest;
 
 export interface Scan {
   readonly kind: "scan";
@@ -362,4 +362,17 @@ export interface WorkingTable {
   readonly kind: "working_table";
   readonly name: string;
   readonly columns: readonly ColumnDef[];
+}
+
+/**
+ * DuckDB's unnest(list) in a select list: each input row once per value of its list (none for an
+ * empty or NULL list), with the input's columns and the value as `column`. In a Substrait plan an
+ * extension relation (`proto/trustql/plan.proto`).
+ */
+export interface Unnest {
+  readonly kind: "unnest";
+  readonly input: LogicalPlan;
+  /** A list of the input's row. */
+  readonly list: Expr;
+  readonly column: ColumnDef;
 }

@@ -75,6 +75,8 @@ function computeOutputColumns(plan: LogicalPlan): readonly ColumnDef[] {
       return [...plan.groups.map((g) => g.column), ...plan.measures.map((m) => m.column)];
     case "window":
       return [...outputColumns(plan.input), ...plan.functions.map((f) => f.column)];
+    case "unnest":
+      return [...outputColumns(plan.input), plan.column];
   }
 }
 
@@ -90,6 +92,7 @@ export function children(plan: LogicalPlan): LogicalPlan[] {
     case "window":
     case "sort":
     case "limit":
+    case "unnest":
       return [plan.input];
     case "join":
       return [plan.left, plan.right];
@@ -130,6 +133,7 @@ export function withChildren(plan: LogicalPlan, kids: LogicalPlan[]): LogicalPla
     case "window":
     case "sort":
     case "limit":
+    case "unnest":
       return kids[0] === plan.input ? plan : { ...plan, input: kids[0] };
     case "join":
       return kids[0] === plan.left && kids[1] === plan.right ? plan : { ...plan, left: kids[0], right: kids[1] };
@@ -402,6 +406,8 @@ export function nodeExpressions(plan: LogicalPlan): Expr[] {
       return plan.functions.flatMap((f) => [...f.call.args, ...f.call.partitionBy, ...f.call.orderBy.map((k) => k.expr)]);
     case "sort":
       return plan.keys.map((k) => k.expr);
+    case "unnest":
+      return [plan.list];
     case "limit":
     case "set":
     case "recursive":

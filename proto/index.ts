@@ -13,6 +13,7 @@ export * as planpb from "./gen/trustql/plan.ts";
 export const PLAN_DETAIL_TYPE_URLS = {
   recursiveUnion: "type.googleapis.com/trustql.plan.v1.RecursiveUnion",
   workingTable: "type.googleapis.com/trustql.plan.v1.WorkingTable",
+  unnest: "type.googleapis.com/trustql.plan.v1.Unnest",
 } as const;
 
 /** The Substrait release whose schema proto/ follows (see ../shared/DESIGN.md, Contracts). */

@@ -15,6 +15,7 @@ import {
   type FetchRel,
   type JoinRel,
   type ExtensionLeafRel,
+  type ExtensionSingleRel,
   type ExtensionMultiRel,
   type ReadRel,
   type Rel,
@@ -139,6 +140,7 @@ export class RelationWriter {
     if (rel.set) return [this.#set(rel, outer), rel.set.common];
     if (rel.extensionMulti) return [this.#recursiveUnion(rel.extensionMulti, outer), rel.extensionMulti.common];
     if (rel.extensionLeaf) return [this.#workingTable(rel.extensionLeaf), rel.extensionLeaf.common];
+    if (rel.extensionSingle) return [this.#unnest(rel.extensionSingle, outer), rel.extensionSingle.common];
     if (rel.window) {
       const w = rel.window;
       const input = this.write(required(w.input, "window input"), outer);
@@ -402,6 +404,18 @@ export class RelationWriter {
     return { sql: `SELECT * FROM (WITH RECURSIVE ${quoteIdentifier(name)}(${columns}) AS ((${anchor.sql}) UNION${all ? " ALL" : ""} (${stepSql})) SELECT * FROM ${quoteIdentifier(name)}) ${a}`, types: anchor.types };
   }
 
+  /** DuckDB's unnest of the input's last field (a list): a row per value, the other fields as they are. */
+  #unnest(rel: ExtensionSingleRel, outer: readonly Scope[]): RelSql {
+    detailOf(rel, PLAN_DETAIL_TYPE_URLS.unnest, (b) => planpb.Unnest.decode(b));
+    const input = this.write(required(rel.input, "unnest input"), outer);
+    const element = input.types.at(-1)?.list?.type;
+    if (!element) throw new UserError("unnest's input has no list as its last field");
+    const a = this.#alias();
+    const refs = input.types.map((_, i) => `${a}.c${i}`);
+    const exprs = [...refs.slice(0, -1), `unnest(${refs.at(-1)})`];
+    return { sql: `SELECT ${selectList(exprs)} FROM (${input.sql}) ${a}`, types: [...input.types.slice(0, -1), element] };
+  }
+
   #workingTable(rel: ExtensionLeafRel): RelSql {
     const { name, schema } = detailOf(rel, PLAN_DETAIL_TYPE_URLS.workingTable, (b) => planpb.WorkingTable.decode(b));
     const types = this.#workingTables.get(name);
@@ -433,7 +447,7 @@ export class RelationWriter {
 }
 
 /** An extension relation's detail, when it is the trustql relation named. */
-function detailOf<T>(rel: ExtensionMultiRel | ExtensionLeafRel, url: string, decode: (bytes: Uint8Array) => T): T {
+function detailOf<T>(rel: ExtensionMultiRel | ExtensionSingleRel | ExtensionLeafRel, url: string, decode: (bytes: Uint8Array) => T): T {
   const detail = rel.detail;
   if (detail?.typeUrl !== url) throw new UnsupportedError(`extension relation ${detail?.typeUrl || "without a detail"}`);
   try {

@@ -42,6 +42,7 @@ import {
 } from "../plan-utils.ts";
 import {
   decimal,
+  elementOf as valueTypeOf,
   fromSubstraitType,
   hugeint,
   isInteger,
@@ -759,6 +760,8 @@ class Binder {
     let rest = decorrelated.exprs.slice(selectExprs.length);
     orderExprs = orderExprs.map((x) => (x ? rest.shift()! : x));
 
+    ({ plan, exprs: selectExprs, orderExprs } = this.#unnest(plan, selectExprs, orderExprs, position));
+
     // Projection, with hidden columns for ORDER BY expressions not in the select list
     const own = new Set(outputColumns(plan).map((c) => c.id));
     const outputs: ProjectOutput[] = selectExprs.map((e, i) => ({ column: this.outputColumn(e, selected[i].name, own), expr: e }));
@@ -805,6 +808,28 @@ class Binder {
       plan = { kind: "project", input: plan, outputs: outputs.slice(0, visibleCount).map((o) => ({ column: o.column, expr: columnRef(o.column) })) };
     }
     return { plan, names: selected.map((s) => s.name) };
+  }
+
+  /**
+   * unnest(list) in the select list (or ORDER BY): an unnest operator under the projection, whose
+   * value column the select items read instead. DuckDB pairs the values of several unnests by
+   * position; one per select block here.
+   */
+  #unnest(plan: LogicalPlan, exprs: Expr[], orderExprs: (Expr | undefined)[], position: SourcePosition | undefined): { plan: LogicalPlan; exprs: Expr[]; orderExprs: (Expr | undefined)[] } {
+    const calls = new Map<string, Expr>();
+    for (const e of [...exprs, ...orderExprs]) {
+      if (e) visitExpr(e, (x) => void (x.kind === "call" && x.fn === UNNEST_CALL && calls.set(exprKey(x), x)));
+    }
+    if (calls.size === 0) return { plan, exprs, orderExprs };
+    if (calls.size > 1) throw new UnsupportedError("unnest of two lists in one select list (DuckDB pairs their values by position)", position);
+    const [unnested] = calls.values();
+    const column = this.ids.column("unnest", unnested.type);
+    const replace = (e: Expr) => mapExpr(e, (x) => (x.kind === "call" && x.fn === UNNEST_CALL ? columnRef(column) : x));
+    return {
+      plan: { kind: "unnest", input: plan, list: (unnested as Expr & { kind: "call" }).args[0], column },
+      exprs: exprs.map(replace),
+      orderExprs: orderExprs.map((e) => e && replace(e)),
+    };
   }
 
   /** A column of the block's input keeps its id; a new one stands for anything else (an outer query's column too, which the block does not define). */
@@ -1695,6 +1720,15 @@ class Binder {
       }
       case "columns":
         throw new UnsupportedError("COLUMNS(…) outside the select list", position);
+      case "unnest": {
+        // A row per value: the select block puts an unnest operator under its projection (#unnest).
+        if (ctx.clause !== "SELECT") throw new UserError(`unnest is allowed in the select list only, not in ${ctx.clause}`, position);
+        arity(1);
+        const list = args()[0].type.kind === "null" ? castTo(args()[0], listOf(type("i32"))) : args()[0];
+        if (list.type.kind !== "list") throw new UserError(`unnest needs a list, not ${typeName(list.type)}`, position);
+        if (exprSome(list, (x) => x.kind === "call" && x.fn === UNNEST_CALL)) throw new UnsupportedError("unnest of an unnest", position);
+        return call(UNNEST_CALL, [list], withNullable(valueTypeOf(list.type), true));
+      }
       case SUBSCRIPT_CALL: {
         invariant(rawArgs.length === 2, "the pre-pass's subscript has an operand and an index");
         const [operand, index] = args();
@@ -2037,6 +2071,9 @@ function withColumnsCalls(node: AstNode, reference: AstNode): AstNode {
   for (const key of Reflect.ownKeys(node)) copy[key] = withColumnsCalls(node[key], reference);
   return copy;
 }
+
+/** unnest(list) while the select list is bound: the select block replaces it by its operator's column. */
+const UNNEST_CALL = "unnest";
 
 /** `x[i]`: a list's i-th value, or a string's i-th character. */
 function subscriptOf(e: Expr, index: Expr, position: SourcePosition | undefined): Expr {

@@ -142,6 +142,8 @@ export function freshCopy(plan: LogicalPlan, ids: ColumnIds, map = new Map<Colum
           };
         case "sort":
           return { ...node, keys: node.keys.map((k) => ({ ...k, expr: expr(k.expr) })) };
+        case "unnest":
+          return { ...node, list: expr(node.list), column: def(node.column) };
         case "limit":
           return node;
         case "set":

@@ -240,7 +240,9 @@ class Fragmenter {
         return { plan, dist: this.#everywhere(plan) ? EVERYWHERE : chunkedScan(plan) };
       case "values":
         return { plan, dist: SINGLE };
-      case "filter": {
+      case "filter":
+      case "unnest": {
+        // Row by row: where the input's rows are, with their keys.
         const input = this.#walk(plan.input);
         return { plan: { ...plan, input: input.plan }, dist: input.dist };
       }

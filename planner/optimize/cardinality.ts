@@ -138,6 +138,9 @@ export function estimateRowBytes(plan: LogicalPlan): number {
   return Math.max(1, bytes);
 }
 
+/** Values a list is taken to hold when estimating an unnest's rows. */
+const LIST_VALUES_GUESS = 4;
+
 /** Rounds a recursion is taken to run when estimating its rows (it runs until a round adds none). */
 const RECURSION_ROUNDS_GUESS = 10;
 
@@ -167,6 +170,8 @@ export function estimateRows(plan: LogicalPlan): number {
       return UNKNOWN_TABLE_ROWS;
     case "recursive":
       return estimateRows(plan.anchor) + RECURSION_ROUNDS_GUESS * estimateRows(plan.step);
+    case "unnest":
+      return estimateRows(plan.input) * LIST_VALUES_GUESS;
     case "join": {
       const l = estimateRows(plan.left);
       const r = estimateRows(plan.right);

@@ -91,6 +91,12 @@ function push(plan: LogicalPlan, predicates: Expr[]): LogicalPlan {
     }
     case "sort":
       return { ...plan, input: push(plan.input, predicates) };
+    case "unnest": {
+      // A condition on the input's columns keeps or drops all of a row's copies alike: below.
+      const inputs = ids(plan.input);
+      const down = predicates.filter((p) => movable(p) && within(p, inputs));
+      return withFilter({ ...plan, input: push(plan.input, down) }, predicates.filter((p) => !down.includes(p)));
+    }
     case "set": {
       const inputs = plan.inputs.map((input) => {
         const columns = outputColumns(input);

@@ -83,6 +83,9 @@ function prune(plan: LogicalPlan, required: ReadonlySet<ColumnId>): LogicalPlan 
       return { ...plan, input: prune(plan.input, readsAll(plan.keys.map((k) => k.expr), new Set(required))) };
     case "limit":
       return { ...plan, input: prune(plan.input, required) };
+    case "unnest":
+      // Its value stays, read or not: it says how many times each row is there.
+      return { ...plan, input: prune(plan.input, reads(plan.list, new Set(required))) };
     case "set":
       // Every column takes part in set semantics (and positions must line up): keep them all.
       return { ...plan, inputs: plan.inputs.map((i) => prune(i, new Set(outputColumns(i).map((c) => c.id)))) };

@@ -37,6 +37,8 @@ export function mapNodeExpressions(plan: LogicalPlan, f: (e: Expr) => Expr): Log
       };
     case "sort":
       return { ...plan, keys: plan.keys.map((k) => ({ ...k, expr: f(k.expr) })) };
+    case "unnest":
+      return { ...plan, list: f(plan.list) };
     case "limit":
     case "set":
     case "recursive":

@@ -262,6 +262,23 @@ class Emitter {
         const detail = { typeUrl: this.#typeUrl("recursiveUnion"), value: planpb.RecursiveUnion.encode({ workingTable: plan.workingTable, all: plan.all }).finish() };
         return { rel: { extensionMulti: { inputs, detail } }, columns: plan.columns.map((c) => c.id) };
       }
+      case "unnest": {
+        // The list goes last in its input, as the relation reads it (proto/trustql/plan.proto).
+        const input = this.rel(plan.input, outer);
+        const listed: Rel = {
+          project: {
+            common: { emit: { outputMapping: [...input.columns.keys(), input.columns.length] } },
+            input: input.rel,
+            expressions: [this.expr(plan.list, input.columns, outer)],
+          },
+        };
+        const detail = { typeUrl: this.#typeUrl("unnest"), value: planpb.Unnest.encode({}).finish() };
+        // A FROM-less input's placeholder column is not the plan's.
+        const produced = [...input.columns, plan.column.id];
+        const columns = produced.filter((id) => id !== PLACEHOLDER);
+        const common = columns.length < produced.length ? { emit: { outputMapping: columns.map((id) => indexOf(produced, id)) } } : undefined;
+        return { rel: { extensionSingle: { common, input: listed, detail } }, columns };
+      }
       case "working_table": {
         const detail = { typeUrl: this.#typeUrl("workingTable"), value: planpb.WorkingTable.encode({ name: plan.name, schema: namedStruct(plan.columns) }).finish() };
         return { rel: { extensionLeaf: { detail } }, columns: plan.columns.map((c) => c.id) };

@@ -22,6 +22,8 @@ export function planToSql(plan: LogicalPlan): string {
       return plan.rows.map((r) => `SELECT ${r.map((e, i) => `${exprSql(e)} AS ${c(plan.columns[i].id)}`).join(", ")}`).join(" UNION ALL ");
     case "filter":
       return `SELECT * FROM (${planToSql(plan.input)}) WHERE ${exprSql(plan.predicate)}`;
+    case "unnest":
+      return `SELECT *, unnest(${exprSql(plan.list)}) AS ${c(plan.column.id)} FROM (${planToSql(plan.input)})`;
     case "project":
       return `SELECT ${plan.outputs.map((o) => `${exprSql(o.expr)} AS ${c(o.column.id)}`).join(", ")} FROM (${planToSql(plan.input)})`;
     case "join": {

@@ -561,6 +561,17 @@ export interface ExtensionLeafRel {
 }
 
 /**
+ * A relation over one input whose meaning its producer defines in `detail` (trustql: DuckDB's
+ * unnest, proto/trustql/plan.proto).
+ */
+export interface ExtensionSingleRel {
+  common?: RelCommon | undefined;
+  input?: Rel | undefined;
+  detail?: Any | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/**
  * A relation over several inputs whose meaning its producer defines in `detail` (trustql: the
  * fixpoint of WITH RECURSIVE, proto/trustql/plan.proto).
  */
@@ -586,6 +597,7 @@ export interface Rel {
   join?: JoinRel | undefined;
   project?: ProjectRel | undefined;
   set?: SetRel | undefined;
+  extensionSingle?: ExtensionSingleRel | undefined;
   extensionMulti?: ExtensionMultiRel | undefined;
   extensionLeaf?: ExtensionLeafRel | undefined;
   cross?: CrossRel | undefined;
@@ -6269,6 +6281,127 @@ export const ExtensionLeafRel: MessageFns<ExtensionLeafRel> = {
   },
 };
 
+function createBaseExtensionSingleRel(): ExtensionSingleRel {
+  return { common: undefined, input: undefined, detail: undefined, _unknownFields: {} };
+}
+
+export const ExtensionSingleRel: MessageFns<ExtensionSingleRel> = {
+  encode(message: ExtensionSingleRel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.common !== undefined) {
+      RelCommon.encode(message.common, writer.uint32(10).fork()).join();
+    }
+    if (message.input !== undefined) {
+      Rel.encode(message.input, writer.uint32(18).fork()).join();
+    }
+    if (message.detail !== undefined) {
+      Any.encode(message.detail, writer.uint32(26).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtensionSingleRel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtensionSingleRel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.common = RelCommon.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.input = Rel.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.detail = Any.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtensionSingleRel {
+    return {
+      common: isSet(object.common) ? RelCommon.fromJSON(object.common) : undefined,
+      input: isSet(object.input) ? Rel.fromJSON(object.input) : undefined,
+      detail: isSet(object.detail) ? Any.fromJSON(object.detail) : undefined,
+    };
+  },
+
+  toJSON(message: ExtensionSingleRel): unknown {
+    const obj: any = {};
+    if (message.common !== undefined) {
+      obj.common = RelCommon.toJSON(message.common);
+    }
+    if (message.input !== undefined) {
+      obj.input = Rel.toJSON(message.input);
+    }
+    if (message.detail !== undefined) {
+      obj.detail = Any.toJSON(message.detail);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExtensionSingleRel>): ExtensionSingleRel {
+    return ExtensionSingleRel.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExtensionSingleRel>): ExtensionSingleRel {
+    const message = createBaseExtensionSingleRel();
+    message.common = (object.common !== undefined && object.common !== null)
+      ? RelCommon.fromPartial(object.common)
+      : undefined;
+    message.input = (object.input !== undefined && object.input !== null) ? Rel.fromPartial(object.input) : undefined;
+    message.detail = (object.detail !== undefined && object.detail !== null)
+      ? Any.fromPartial(object.detail)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseExtensionMultiRel(): ExtensionMultiRel {
   return { common: undefined, inputs: [], detail: undefined, _unknownFields: {} };
 }
@@ -6501,6 +6634,7 @@ function createBaseRel(): Rel {
     join: undefined,
     project: undefined,
     set: undefined,
+    extensionSingle: undefined,
     extensionMulti: undefined,
     extensionLeaf: undefined,
     cross: undefined,
@@ -6536,6 +6670,9 @@ export const Rel: MessageFns<Rel> = {
     }
     if (message.set !== undefined) {
       SetRel.encode(message.set, writer.uint32(66).fork()).join();
+    }
+    if (message.extensionSingle !== undefined) {
+      ExtensionSingleRel.encode(message.extensionSingle, writer.uint32(74).fork()).join();
     }
     if (message.extensionMulti !== undefined) {
       ExtensionMultiRel.encode(message.extensionMulti, writer.uint32(82).fork()).join();
@@ -6643,6 +6780,14 @@ export const Rel: MessageFns<Rel> = {
             message.set = SetRel.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.extensionSingle = ExtensionSingleRel.decode(reader, reader.uint32());
+            continue;
+          }
           case 10: {
             if (tag !== 82) {
               break;
@@ -6721,6 +6866,11 @@ export const Rel: MessageFns<Rel> = {
       join: isSet(object.join) ? JoinRel.fromJSON(object.join) : undefined,
       project: isSet(object.project) ? ProjectRel.fromJSON(object.project) : undefined,
       set: isSet(object.set) ? SetRel.fromJSON(object.set) : undefined,
+      extensionSingle: isSet(object.extensionSingle)
+        ? ExtensionSingleRel.fromJSON(object.extensionSingle)
+        : isSet(object.extension_single)
+        ? ExtensionSingleRel.fromJSON(object.extension_single)
+        : undefined,
       extensionMulti: isSet(object.extensionMulti)
         ? ExtensionMultiRel.fromJSON(object.extensionMulti)
         : isSet(object.extension_multi)
@@ -6764,6 +6914,9 @@ export const Rel: MessageFns<Rel> = {
     if (message.set !== undefined) {
       obj.set = SetRel.toJSON(message.set);
     }
+    if (message.extensionSingle !== undefined) {
+      obj.extensionSingle = ExtensionSingleRel.toJSON(message.extensionSingle);
+    }
     if (message.extensionMulti !== undefined) {
       obj.extensionMulti = ExtensionMultiRel.toJSON(message.extensionMulti);
     }
@@ -6806,6 +6959,9 @@ export const Rel: MessageFns<Rel> = {
       ? ProjectRel.fromPartial(object.project)
       : undefined;
     message.set = (object.set !== undefined && object.set !== null) ? SetRel.fromPartial(object.set) : undefined;
+    message.extensionSingle = (object.extensionSingle !== undefined && object.extensionSingle !== null)
+      ? ExtensionSingleRel.fromPartial(object.extensionSingle)
+      : undefined;
     message.extensionMulti = (object.extensionMulti !== undefined && object.extensionMulti !== null)
       ? ExtensionMultiRel.fromPartial(object.extensionMulti)
       : undefined;

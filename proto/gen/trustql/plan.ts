@@ -38,6 +38,15 @@ export interface WorkingTable {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * DuckDB's unnest(list): the detail of an ExtensionSingleRel whose input's last field is a list.
+ * Its output is each input row once per value of that list (none for an empty or NULL list), with
+ * the input's other fields and, last, the value.
+ */
+export interface Unnest {
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 function createBaseRecursiveUnion(): RecursiveUnion {
   return { workingTable: "", all: false, _unknownFields: {} };
 }
@@ -242,6 +251,74 @@ export const WorkingTable: MessageFns<WorkingTable> = {
     message.schema = (object.schema !== undefined && object.schema !== null)
       ? NamedStruct.fromPartial(object.schema)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseUnnest(): Unnest {
+  return { _unknownFields: {} };
+}
+
+export const Unnest: MessageFns<Unnest> = {
+  encode(message: Unnest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Unnest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnnest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Unnest {
+    return {};
+  },
+
+  toJSON(_: Unnest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<Unnest>): Unnest {
+    return Unnest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<Unnest>): Unnest {
+    const message = createBaseUnnest();
     return message;
   },
 };
