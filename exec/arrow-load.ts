@@ -7,17 +7,21 @@ import {
   DuckDBDataChunk,
   DuckDBDateValue,
   DuckDBDecimalValue,
+  DuckDBIntervalValue,
+  DuckDBListValue,
   DuckDBTimeValue,
   DuckDBTimestampNanosecondsValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
   type DuckDBDecimalType,
+  type DuckDBListType,
   type DuckDBType,
   type DuckDBValue,
   type DuckDBVector,
 } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
 import { decimalToBigInt } from "../common/decimal.ts";
+import { parseIntervalText } from "../common/interval.ts";
 import { invariant } from "../common/errors.ts";
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
@@ -46,6 +50,31 @@ function readerFor(type: DuckDBType): Reader {
       return (data) => (i) => new DuckDBTimeValue(BigInt((data.values as BigInt64Array)[i]));
     case DuckDBTypeId.TIMESTAMP_NS:
       return (data) => (i) => new DuckDBTimestampNanosecondsValue(BigInt((data.values as BigInt64Array)[i]));
+    case DuckDBTypeId.LIST: {
+      // A row's elements are [offsets[i], offsets[i + 1]) of the child (apache-arrow slices the
+      // offsets of a sliced Data, not its child), each read as a column of the element type is.
+      const element = readerFor((type as DuckDBListType).valueType);
+      return (data) => {
+        const offsets = data.valueOffsets as Int32Array;
+        const child = data.children[0];
+        const read = element(child);
+        const nulls = child.nullCount > 0;
+        return (i) => {
+          const items: DuckDBValue[] = new Array(offsets[i + 1] - offsets[i]);
+          for (let k = offsets[i], at = 0; k < offsets[i + 1]; k++, at++) items[at] = nulls && !child.getValid(k) ? null : read(k);
+          return new DuckDBListValue(items);
+        };
+      };
+    }
+    case DuckDBTypeId.INTERVAL:
+      // Intervals travel as DuckDB's text of them (exec/arrow.ts), which keeps their three parts.
+      return (data) => {
+        const vector = arrow.makeVector(data);
+        return (i) => {
+          const { months, days, micros } = parseIntervalText(vector.get(i) as string);
+          return new DuckDBIntervalValue(months, days, micros);
+        };
+      };
     case DuckDBTypeId.BLOB:
       return (data) => {
         const vector = arrow.makeVector(data);

@@ -1,14 +1,15 @@
 // DuckDB result chunks as an Apache Arrow table: values are copied column by column into
 // Arrow buffers of the matching type (decimals stay exact 128-bit decimals, dates stay days).
 import * as arrow from "apache-arrow";
-import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType } from "@duckdb/node-api";
+import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBVector } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
 import { UserError } from "../common/errors.ts";
 
 /** DuckDB's vector size: the most rows one result chunk holds. */
 const DUCKDB_VECTOR_ROWS = 2048;
-/** Arrow's 32-bit offsets bound one text column's bytes. */
+/** Arrow's 32-bit offsets bound one text column's bytes, and one list column's elements. */
 const MAX_STRING_COLUMN_BYTES = 2 ** 31 - 1;
+const MAX_LIST_COLUMN_ELEMENTS = 2 ** 31 - 1;
 
 type FixedBuffer = Int8Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array;
 
@@ -313,6 +314,110 @@ function viaBuilder(type: arrow.DataType, convert: (value: unknown) => unknown =
   };
 }
 
+/** What a list column's copy reads of DuckDB's list vectors: each row's range of the flat child vector. */
+interface RawListVector extends RawVector {
+  readonly childVector: DuckDBVector;
+  getEntryOffset(index: number): number;
+  getEntryLength(index: number): number;
+}
+
+/**
+ * LIST columns: each row's elements are appended to a builder of the element type (the same
+ * builder its column would have: dates stay days, decimals exact), and the row ends at an offset.
+ * A NULL list, an empty list and a list of NULLs stay apart: the first is a NULL row, the other
+ * two a row of no elements and a row of NULL elements.
+ */
+function list(type: DuckDBListType, capacity: number): ColumnBuilder {
+  // Builders grow by doubling, from at least one value.
+  const child = builderFor(type.valueType, Math.max(capacity, 1));
+  const arrowType = new arrow.List(new arrow.Field("item", child.type, true));
+  let offsets = new Int32Array(capacity + 1);
+  const validity = new ValidityBits(capacity);
+  let length = 0;
+  let elements = 0;
+  const reserveRows = (rows: number) => {
+    if (length + rows + 1 <= offsets.length) return;
+    let size = Math.max(offsets.length * 2, 2);
+    while (size < length + rows + 1) size *= 2;
+    const grown = new Int32Array(size);
+    grown.set(offsets);
+    offsets = grown;
+  };
+  const addElements = (count: number) => {
+    elements += count;
+    if (elements > MAX_LIST_COLUMN_ELEMENTS) throw new UserError(`a result has a list column of over ${MAX_LIST_COLUMN_ELEMENTS} elements: too large for one batch`);
+  };
+  return {
+    type: arrowType,
+    appendVector(vector, rows) {
+      const lists = vector as RawListVector;
+      if (!lists.childVector || typeof lists.getEntryOffset !== "function") return false;
+      reserveRows(rows);
+      validity.copy(vector, length, rows);
+      const bits = validity.bits;
+      // The elements of the valid rows, in row order: mostly one run of the child vector, which
+      // is then copied whole as a column of the element type is; otherwise element by element.
+      let runStart = -1;
+      let runEnd = -1;
+      let contiguous = true;
+      const start = length;
+      for (let r = 0; r < rows; r++, length++) {
+        let size = 0;
+        if ((bits[length >> 3] >> (length & 7)) & 1) {
+          size = lists.getEntryLength(r);
+          if (size > 0) {
+            const at = lists.getEntryOffset(r);
+            if (runStart < 0) runStart = runEnd = at;
+            if (at !== runEnd) contiguous = false;
+            runEnd = at + size;
+          }
+        }
+        offsets[length + 1] = offsets[length] + size;
+      }
+      const count = offsets[length] - offsets[start];
+      addElements(count);
+      if (count === 0) return true;
+      const items = lists.childVector;
+      if (contiguous) {
+        const run = runStart === 0 && count === items.itemCount ? items : items.slice(runStart, count);
+        if (child.appendVector?.(run as unknown as RawVector, count)) return true;
+        for (let k = 0; k < count; k++) child.append(run.getItem(k));
+        return true;
+      }
+      for (let r = 0, row = start; r < rows; r++, row++) {
+        if (!((bits[row >> 3] >> (row & 7)) & 1)) continue;
+        const at = lists.getEntryOffset(r);
+        for (let k = 0, size = lists.getEntryLength(r); k < size; k++) child.append(items.getItem(at + k));
+      }
+      return true;
+    },
+    append(value) {
+      reserveRows(1);
+      const valid = value !== null && value !== undefined;
+      let size = 0;
+      if (valid) {
+        const items = (value as { items: readonly unknown[] }).items;
+        size = items.length;
+        addElements(size);
+        for (const item of items) child.append(item);
+      }
+      validity.set(length, valid);
+      offsets[length + 1] = offsets[length] + size;
+      length++;
+    },
+    finish() {
+      return arrow.makeData({
+        type: arrowType,
+        length,
+        nullCount: validity.nullCount,
+        nullBitmap: validity.finish(length),
+        valueOffsets: offsets.subarray(0, length + 1),
+        child: child.finish(),
+      });
+    },
+  };
+}
+
 function decimal(precision: number, scale: number, capacity: number): ColumnBuilder {
   return fixedWidth(new arrow.Decimal(scale, precision, 128), (n) => new Uint32Array(n), 4, (words: Uint32Array, i, value) => {
     let v = BigInt.asUintN(128, typeof value === "bigint" ? value : (value as { value: bigint }).value);
@@ -372,8 +477,11 @@ function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {
       return viaBuilder(new arrow.Binary(), (v) => (v as { bytes: Uint8Array }).bytes);
     case DuckDBTypeId.VARCHAR:
       return utf8(capacity);
+    case DuckDBTypeId.LIST:
+      return list(type as DuckDBListType, capacity);
     default:
-      // Intervals, nested and exotic values: DuckDB's own text for them.
+      // Intervals, structs, maps and exotic values: DuckDB's own text for them (in a list too:
+      // an INTERVAL[] is a list of texts, which exec/arrow-load.ts reads back as intervals).
       return viaBuilder(new arrow.Utf8(), (v) => String(v));
   }
 }

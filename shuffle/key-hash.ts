@@ -224,6 +224,9 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
         }
       });
     }
+    case arrow.Type.List:
+    case arrow.Type.FixedSizeList:
+      throw new UnsupportedError(`a LIST value as a shuffle key (a key column of type ${type})`);
     default:
       throw new UnsupportedError(`a shuffle key of type ${type}`);
   }

@@ -165,6 +165,9 @@ function valueOrder(data: arrow.Data): RowOrder {
         return lengthA - lengthB;
       };
     }
+    case arrow.Type.List:
+    case arrow.Type.FixedSizeList:
+      throw new UnsupportedError(`a LIST value as a sort key (merging rows sorted on a column of type ${type})`);
   }
   throw new UnsupportedError(`merging rows sorted on a column of type ${type}`);
 }

@@ -8,8 +8,9 @@
 //
 // A row's hash covers the values as stored (the digests compared are of one plan's output, so
 // of one schema): fixed-width values by their words, strings and binaries by length and bytes,
-// a NULL by a bit in the row's null mask, other types by a canonical text of the value. The
-// seed is the query run's: a table of rows whose hashes cancel out is good for one run only.
+// a list by its length and its elements' hashes, a NULL by a bit in the row's null mask, other
+// types by a canonical text of the value. The seed is the query run's: a table of rows whose
+// hashes cancel out is good for one run only.
 // The hash is not cryptographic; see README's "Verification".
 import * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
@@ -185,6 +186,7 @@ function mixColumn(state: RowState, data: arrow.Data, column: number): void {
     for (let row = 0; row < data.length; row++) markNull(row);
     return;
   }
+  if (type.typeId === arrow.Type.List) return mixList(state, data, isNull, markNull);
   const values = data.values as (ArrayLike<number> & ArrayBufferView & { BYTES_PER_ELEMENT: number }) | undefined;
   // A dictionary's values are indexes into a dictionary that may differ from batch to batch;
   // nested and variable-width types other than strings and binaries have no words of their own.
@@ -226,6 +228,42 @@ function mixColumn(state: RowState, data: arrow.Data, column: number): void {
     return;
   }
   mixAsText(state, data, markNull);
+}
+
+/**
+ * Lists by their elements: each element's value hashed (by this file's rules for the element
+ * type, lists within lists alike) into a 64-bit hash of its own, then each row mixes its
+ * length and, per element, a NULL flag and the element's hash. An empty list, a list of one
+ * NULL, a NULL list and a list of the text 'NULL' all differ; the layout (slices, offsets,
+ * what NULL rows' offsets span) does not matter.
+ */
+function mixList(state: RowState, data: arrow.Data, isNull: (row: number) => boolean, markNull: (row: number) => void): void {
+  const offsets = data.valueOffsets as Int32Array;
+  // A sliced list's offsets point into its child as it was: hash just the elements its rows span.
+  const first = offsets[0];
+  const child = (data.children[0] as arrow.Data).slice(first, offsets[data.length] - first);
+  const elements: RowState = {
+    high: new Uint32Array(child.length),
+    low: new Uint32Array(child.length),
+    nulls: new Uint32Array(child.length),
+    maskWords: 1,
+  };
+  mixColumn(elements, child, 0);
+  for (let row = 0; row < data.length; row++) {
+    if (isNull(row)) {
+      markNull(row);
+      continue;
+    }
+    mix(state, row, offsets[row + 1] - offsets[row]);
+    for (let k = offsets[row] - first; k < offsets[row + 1] - first; k++) {
+      if (elements.nulls![k] & 1) mix(state, row, 0);
+      else {
+        mix(state, row, 1);
+        mix(state, row, fmix32(elements.high[k]));
+        mix(state, row, fmix32(elements.low[k]));
+      }
+    }
+  }
 }
 
 /** Values hashed by a canonical text of each: nested and other types, rare in a stage's output. */

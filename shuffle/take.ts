@@ -17,8 +17,9 @@ const FIXED_WIDTH_TYPES: ReadonlySet<arrow.Type> = new Set([
   arrow.Type.Duration,
   arrow.Type.FixedSizeBinary,
 ]);
-/** Arrow's 32-bit offsets bound the bytes of one text column. */
+/** Arrow's 32-bit offsets bound the bytes of one text column, and the elements of one list column. */
 const MAX_TEXT_COLUMN_BYTES = 2 ** 31 - 1;
+const MAX_LIST_COLUMN_ELEMENTS = 2 ** 31 - 1;
 /** Values longer than this are copied through a view of their bytes, shorter ones byte by byte. */
 const LONG_VALUE_BYTES = 64;
 
@@ -31,17 +32,19 @@ export function takeRows(batch: arrow.RecordBatch, indexes: Uint32Array): arrow.
 
 /** The approximate bytes a batch holds: what a receiver's memory budget counts. */
 export function batchBytes(batch: arrow.RecordBatch): number {
-  let bytes = 0;
-  for (const column of batch.data.children) {
-    bytes += column.values?.byteLength ?? 0;
-    bytes += column.valueOffsets?.byteLength ?? 0;
-    bytes += column.nullBitmap?.byteLength ?? 0;
-  }
+  return batch.data.children.reduce((bytes, column) => bytes + dataBytes(column), 0);
+}
+
+/** The bytes of a column's buffers, a list's elements included. */
+function dataBytes(data: arrow.Data): number {
+  let bytes = (data.values?.byteLength ?? 0) + (data.valueOffsets?.byteLength ?? 0) + (data.nullBitmap?.byteLength ?? 0);
+  for (const child of data.children) bytes += dataBytes(child);
   return bytes;
 }
 
 // apache-arrow slices the value and offset buffers of a sliced Data but not its bitmaps: values
-// and offsets are indexed from 0, validity and boolean bits from `data.offset`.
+// and offsets are indexed from 0, validity and boolean bits from `data.offset`. Nor a list's
+// child: a sliced list's offsets point into its child's rows as they were before the slice.
 function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
   const type = data.type as arrow.DataType;
   const length = indexes.length;
@@ -88,6 +91,24 @@ function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
         else for (let from = start, to = outOffsets[i]; from < end; from++, to++) out[to] = bytes[from];
       }
       return arrow.makeData({ type: type as arrow.Utf8, length, nullCount, nullBitmap, valueOffsets: outOffsets, data: out });
+    }
+    case arrow.Type.List: {
+      // The rows' elements, taken from the child in the rows' order; a NULL row gets none.
+      const offsets = data.valueOffsets as Int32Array;
+      const outOffsets = new Int32Array(length + 1);
+      let total = 0;
+      for (let i = 0; i < length; i++) {
+        const row = indexes[i];
+        total += nullBitmap && !((nullBitmap[i >> 3] >> (i & 7)) & 1) ? 0 : offsets[row + 1] - offsets[row];
+        if (total > MAX_LIST_COLUMN_ELEMENTS) throw new UnsupportedError(`putting over ${MAX_LIST_COLUMN_ELEMENTS} list elements in one column (Arrow's 32-bit offsets hold no more)`);
+        outOffsets[i + 1] = total;
+      }
+      const elements = new Uint32Array(outOffsets[length]);
+      for (let i = 0, at = 0; i < length; i++) {
+        for (let k = offsets[indexes[i]], size = outOffsets[i + 1] - outOffsets[i]; size > 0; k++, size--) elements[at++] = k;
+      }
+      const child = takeData(data.children[0], elements);
+      return arrow.makeData({ type: type as arrow.List, length, nullCount, nullBitmap, valueOffsets: outOffsets, child });
     }
     default:
       throw new UnsupportedError(`shuffling a column of type ${type}`);
@@ -160,6 +181,24 @@ function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
         row += part.length;
       }
       return arrow.makeData({ type: type as arrow.Utf8, length, nullCount, nullBitmap, valueOffsets: outOffsets, data: out });
+    }
+    case arrow.Type.List: {
+      // Each part's elements (a slice of its child: the rows' offsets need not start at 0) one
+      // after another, the offsets moved along with them.
+      const elements = parts.reduce((n, p) => n + (p.valueOffsets as Int32Array)[p.length] - (p.valueOffsets as Int32Array)[0], 0);
+      if (elements > MAX_LIST_COLUMN_ELEMENTS) throw new UnsupportedError(`putting ${elements} list elements in one column (Arrow's 32-bit offsets hold ${MAX_LIST_COLUMN_ELEMENTS})`);
+      const outOffsets = new Int32Array(length + 1);
+      const children: arrow.Data[] = [];
+      let row = 0;
+      for (const part of parts) {
+        const offsets = part.valueOffsets as Int32Array;
+        const base = outOffsets[row] - offsets[0];
+        for (let r = 1; r <= part.length; r++) outOffsets[row + r] = offsets[r] + base;
+        children.push(part.children[0].slice(offsets[0], offsets[part.length] - offsets[0]));
+        row += part.length;
+      }
+      const child = concatData(children, elements);
+      return arrow.makeData({ type: type as arrow.List, length, nullCount, nullBitmap, valueOffsets: outOffsets, child });
     }
     default:
       throw new UnsupportedError(`concatenating a column of type ${type}`);

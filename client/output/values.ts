@@ -40,9 +40,7 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return formatBytes(value as Uint8Array);
   }
   if (arrow.DataType.isList(type)) {
-    const child = (type as arrow.List).children[0].type;
-    const items = [...(value as arrow.Vector)].map((v) => (v === null ? "NULL" : formatValue(child, v)));
-    return `[${items.join(", ")}]`;
+    return formatList(value as arrow.Vector);
   }
   if (arrow.DataType.isStruct(type)) {
     const row = value as Record<string, unknown>;
@@ -55,6 +53,109 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return String(value);
   }
   return String(value);
+}
+
+/**
+ * A list as DuckDB 1.5 casts one to VARCHAR: `[1, 2, NULL]`, `[]`, `[[1], [2, 3]]`. An element
+ * is DuckDB's text of it (doubles `2.0`, `1e+20`; decimals with their scale; timestamps with
+ * their time), quoted when it would otherwise read ambiguously (see quoteListElement); a nested
+ * list or struct stands as it is. `elements` is what Arrow gives for a list row: a vector of
+ * the child's values.
+ */
+function formatList(elements: arrow.Vector): string {
+  const items: string[] = [];
+  const dates = new Map<number, string>();
+  for (const data of elements.data) {
+    const text = listElementText(data, dates);
+    for (let r = 0; r < data.length; r++) items.push(data.getValid(r) ? text(r) : "NULL");
+  }
+  return `[${items.join(", ")}]`;
+}
+
+/** The text of row `r`'s (valid) value of `data` as an element of a list DuckDB prints. */
+function listElementText(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
+  const type = data.type as arrow.DataType;
+  if (arrow.DataType.isList(type) || arrow.DataType.isStruct(type) || arrow.DataType.isMap(type)) {
+    const vector = arrow.makeVector(data);
+    return (r) => formatValue(type, vector.get(r));
+  }
+  if (arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) {
+    const floats = data.values as Float32Array | Float64Array;
+    const single = type.precision === arrow.Precision.SINGLE;
+    return (r) => quoteListElement(formatDuckdbFloat(floats[r], single));
+  }
+  if ((arrow.DataType.isTimestamp(type) || arrow.DataType.isTime(type)) && data.values instanceof BigInt64Array) {
+    // From the raw values: Arrow's getter gives milliseconds as a double.
+    const raw = data.values;
+    const unit = type.unit;
+    if (arrow.DataType.isTime(type)) return (r) => quoteListElement(formatTimeMicros(arrowTimeToMicros(raw[r], unit)));
+    const zone = type.timezone ? "+00" : "";
+    if (unit === arrow.TimeUnit.NANOSECOND) return (r) => quoteListElement(formatTimestampNanos(raw[r]) + zone);
+    return (r) => quoteListElement(formatTimestampMicros(arrowTimeToMicros(raw[r], unit)) + zone);
+  }
+  const text = textOf(data, dates);
+  return (r) => quoteListElement(text(r));
+}
+
+/** Characters that make DuckDB quote a list element (its NestedToVarcharCast lookup table). */
+const QUOTED_ELEMENT_CHARACTERS = /["'(),:=[\]{}]/;
+/** C's isspace in the C locale. */
+const isCSpace = (c: string) => c === " " || (c >= "\t" && c <= "\r");
+
+/**
+ * An element's text as DuckDB writes it in a list: as it is, unless it is empty, starts (or,
+ * two characters or longer, ends) with white space, is NULL in any case, or holds one of
+ * `"'(),:=[]{}`; then between single quotes, with `'` and `\` escaped by a backslash.
+ */
+export function quoteListElement(text: string): string {
+  const quoted =
+    text.length === 0 ||
+    isCSpace(text[0]) ||
+    (text.length >= 2 && isCSpace(text[text.length - 1])) ||
+    (text.length === 4 && text.toLowerCase() === "null") ||
+    QUOTED_ELEMENT_CHARACTERS.test(text);
+  return quoted ? `'${text.replace(/['\\]/g, "\\$&")}'` : text;
+}
+
+/**
+ * A DOUBLE (or, `single`, a FLOAT) as DuckDB writes one in a list: the shortest digits that read
+ * back as the value; fixed notation with at least one fraction digit (`2.0`) when the decimal
+ * exponent is in [-4, 16), otherwise `1e+20`, `1.5e-07`; `nan`, `inf`, `-inf`. (DuckDB's fmt
+ * differs in two rare cases, left: a FLOAT between two equally near shortest candidates keeps
+ * more digits, and a power of two from 2^52 up prints as twice its value, a bug of its fallback.)
+ */
+export function formatDuckdbFloat(value: number, single = false): string {
+  if (Number.isNaN(value)) return "nan";
+  if (value === Infinity) return "inf";
+  if (value === -Infinity) return "-inf";
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  const magnitude = Math.abs(value);
+  if (magnitude === 0) return `${sign}0.0`;
+  // `exponent`: the power of ten of the first digit.
+  const { digits, exponent } = shortestDigits(magnitude, single);
+  if (exponent < -4 || exponent >= 16) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    return `${sign}${digits[0]}${fraction}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+  if (digits.length <= exponent + 1) return `${sign}${digits}${"0".repeat(exponent + 1 - digits.length)}.0`;
+  return `${sign}${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+}
+
+/** A FLOAT's shortest digits need at most 9 significant digits to read back. */
+const FLOAT_DIGITS = 9;
+
+/** The shortest digits of a positive finite value that read back as it (as a FLOAT when `single`), and the power of ten of the first. */
+function shortestDigits(value: number, single: boolean): { digits: string; exponent: number } {
+  let text = value.toExponential();
+  if (single) {
+    for (let precision = 1; precision <= FLOAT_DIGITS; precision++) {
+      text = value.toExponential(precision - 1);
+      if (Math.fround(Number(text)) === value) break;
+    }
+  }
+  const [mantissa, exponentText] = text.split("e");
+  return { digits: mantissa.replace(".", "").replace(/0+$/, "") || "0", exponent: Number(exponentText) };
 }
 
 /** Bytes as DuckDB writes a BLOB: printable ASCII as itself, any other byte (and \, ', ") as \xHH. */

@@ -15,7 +15,7 @@ const rowArbitrary: fc.Arbitrary<Row> = fc.tuple(
   fc.option(fc.integer({ min: -100_000, max: 100_000 }), { nil: null }),
 );
 
-/** One batch of rows: int64, string, double, boolean, date, a decimal and a list (hashed as text). */
+/** One batch of rows: int64, string, double, boolean, date, a decimal and a list (hashed by its elements). */
 function batchOf(rows: readonly Row[]): arrow.RecordBatch {
   const column = <T>(i: number) => rows.map((r) => r[i] as T);
   const table = new arrow.Table({
@@ -106,6 +106,31 @@ describe("row digests", () => {
     expect(isRowDigest("01:0000000000000000")).toBe(false);
     // A row's share of a sum, taken out again as a slice.
     expect(digestRows([batchOf([[1n, "a", 1, true, 1], [2n, "b", 2, false, 2]]).slice(1)], RUN)).toBe(digestRows([batchOf([[2n, "b", 2, false, 2]])], RUN));
+  });
+
+  it("tell lists apart by their elements: NULL list, empty list, [NULL], ['NULL'], bigints, decimals and nested lists", () => {
+    const digestOf = (type: arrow.DataType, values: unknown[]) =>
+      digestRows([new arrow.Table({ l: arrow.vectorFromArray(values as never[], new arrow.List(new arrow.Field("item", type, true)) as never) }).batches[0]], RUN);
+    const texts = [null, [], [null], ["NULL"], [""], ["", ""], ["a", "b"], ["ab"], ["b", "a"], [null, "a"], ["a", null]].map((v) => digestOf(new arrow.Utf8(), [v]));
+    expect(new Set(texts).size).toBe(texts.length);
+    const bigs = [[1n], [1n << 32n], [-1n], [(1n << 63n) - 1n], [1n, null], [null, 1n], [0n], [null], []].map((v) => digestOf(new arrow.Int64(), [v]));
+    expect(new Set(bigs).size).toBe(bigs.length);
+    const doubles = [[NaN], [null], [Infinity], [-Infinity], [0], [-0], [1.5]].map((v) => digestOf(new arrow.Float64(), [v]));
+    expect(new Set(doubles).size).toBe(doubles.length);
+    const words = (v: bigint) => Uint32Array.from({ length: 4 }, (_, w) => Number((BigInt.asUintN(128, v) >> BigInt(32 * w)) & 0xffff_ffffn));
+    const decimals = [[words(1n)], [words(-1n)], [words(1n << 100n)], [null], [words(0n)], []].map((v) => digestOf(new arrow.Decimal(2, 38, 128), [v]));
+    expect(new Set(decimals).size).toBe(decimals.length);
+    const inner = new arrow.List(new arrow.Field("item", new arrow.Int32(), true));
+    const nested = [null, [], [null], [[]], [[null]], [[1], [2]], [[1, 2]], [[2], [1]], [[1], null], [null, [1]]].map((v) => digestOf(inner, [v]));
+    expect(new Set(nested).size).toBe(nested.length);
+    // The same lists digest alike however they are laid out: sliced, or read back from IPC.
+    const values = [[1, null, 2], null, [], [3], [null], [4, 5]];
+    const whole = digestOf(new arrow.Int32(), values);
+    const batch = new arrow.Table({ l: arrow.vectorFromArray(values, new arrow.List(new arrow.Field("item", new arrow.Int32(), true))) }).batches[0];
+    expect(digestRows([batch.slice(0, 3), batch.slice(3)], RUN)).toBe(whole);
+    expect(digestRows([batch.slice(3), batch.slice(1, 3), batch.slice(0, 1)], RUN)).toBe(whole);
+    expect(digestRows(arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([batch.slice(2), batch.slice(0, 2)]))).batches, RUN)).toBe(whole);
+    expect(digestOf(new arrow.Int32(), [[1, 2], [3]])).not.toBe(digestOf(new arrow.Int32(), [[1], [2, 3]]));
   });
 
   it("add up past 2^64 by wrapping", () => {

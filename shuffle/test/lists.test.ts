@@ -1,0 +1,176 @@
+// LIST columns through an exchange: rows picked by index (a partition's share) and batches put
+// end to end (an ordered gather's runs) keep every list, NULL lists, empty lists and NULL
+// elements apart, from sliced batches (whose offsets point into a child apache-arrow does not
+// slice) and from batches read back from Arrow IPC. A list as a shuffle or sort key is refused
+// by name.
+import * as arrow from "apache-arrow";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { UnsupportedError } from "../../common/errors.ts";
+import { batchBytes, concatBatches, hashRows, mergeSortedRuns, takeRows } from "../index.ts";
+
+const listOf = (type: arrow.DataType) => new arrow.List(new arrow.Field("item", type, true));
+
+/** 128-bit words of a decimal's unscaled value, as Arrow's builders take them. */
+function decimalWords(value: bigint): Uint32Array {
+  const words = new Uint32Array(4);
+  let v = BigInt.asUintN(128, value);
+  for (let w = 0; w < 4; w++, v >>= 32n) words[w] = Number(v & 0xffff_ffffn);
+  return words;
+}
+
+type Row = {
+  ints: (number | null)[] | null;
+  texts: (string | null)[] | null;
+  bigs: (bigint | null)[] | null;
+  doubles: (number | null)[] | null;
+  flags: (boolean | null)[] | null;
+  decimals: (bigint | null)[] | null;
+  nested: ((number | null)[] | null)[] | null;
+};
+
+const list = <T>(element: fc.Arbitrary<T>) => fc.option(fc.array(fc.option(element, { nil: null }), { maxLength: 5 }), { nil: null, freq: 4 });
+const rowArbitrary: fc.Arbitrary<Row> = fc.record({
+  ints: list(fc.integer()),
+  texts: list(fc.string({ maxLength: 20 })),
+  bigs: list(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })),
+  doubles: list(fc.double()),
+  flags: list(fc.boolean()),
+  decimals: list(fc.bigInt({ min: -(10n ** 37n), max: 10n ** 37n })),
+  nested: list(fc.option(fc.array(fc.option(fc.integer({ min: -9, max: 9 }), { nil: null }), { maxLength: 3 }), { nil: null })),
+});
+
+const TYPES = {
+  ints: listOf(new arrow.Int32()),
+  texts: listOf(new arrow.Utf8()),
+  bigs: listOf(new arrow.Int64()),
+  doubles: listOf(new arrow.Float64()),
+  flags: listOf(new arrow.Bool()),
+  decimals: listOf(new arrow.Decimal(3, 38, 128)),
+  nested: listOf(listOf(new arrow.Int32())),
+};
+
+function batchOf(rows: readonly Row[]): arrow.RecordBatch {
+  const column = <K extends keyof Row>(key: K, map: (value: NonNullable<Row[K]>) => unknown = (v) => v) =>
+    arrow.vectorFromArray(rows.map((r) => (r[key] === null ? null : map(r[key] as NonNullable<Row[K]>))) as never[], TYPES[key] as never);
+  const table = new arrow.Table({
+    ints: column("ints"),
+    texts: column("texts"),
+    bigs: column("bigs"),
+    doubles: column("doubles"),
+    flags: column("flags"),
+    decimals: column("decimals", (values) => values.map((v) => (v === null ? null : decimalWords(v)))),
+    nested: column("nested"),
+  });
+  expect(table.batches.length).toBe(1);
+  return table.batches[0];
+}
+
+/** A value read back through Arrow's getters as plain data: lists as arrays, decimals as their unscaled BigInt. */
+function plain(type: arrow.DataType, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (arrow.DataType.isList(type)) {
+    const child = (type as arrow.List).children[0].type;
+    return [...(value as arrow.Vector)].map((v) => plain(child, v));
+  }
+  if (arrow.DataType.isDecimal(type)) {
+    const words = value as Uint32Array;
+    return BigInt.asIntN(128, words.reduceRight((n, w) => (n << 32n) | BigInt(w), 0n));
+  }
+  return value;
+}
+
+function rowsOf(batches: readonly arrow.RecordBatch[]): Row[] {
+  return batches.flatMap((batch) =>
+    Array.from({ length: batch.numRows }, (_, r) => {
+      const row: Record<string, unknown> = {};
+      batch.schema.fields.forEach((field, c) => (row[field.name] = plain(field.type, batch.getChildAt(c)!.get(r))));
+      return row as Row;
+    }),
+  );
+}
+
+/** Arrow's IPC writer and reader take the batch as it is: offsets, children and bitmaps hang together. */
+const throughIpc = (batch: arrow.RecordBatch) => arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([batch]))).batches;
+
+/** Each list column of a batch made here has offsets from 0 and a child of exactly its elements. */
+function expectCompact(batch: arrow.RecordBatch): void {
+  const check = (data: arrow.Data) => {
+    if (!arrow.DataType.isList(data.type)) return;
+    const offsets = data.valueOffsets as Int32Array;
+    expect(offsets.length).toBe(data.length + 1);
+    expect(offsets[0]).toBe(0);
+    expect(data.children[0].length).toBe(offsets[data.length]);
+    check(data.children[0]);
+  };
+  batch.data.children.forEach(check);
+}
+
+describe("LIST columns in an exchange", () => {
+  it("takeRows picks the lists asked for, from whole, sliced and IPC-read batches", () => {
+    fc.assert(
+      fc.property(fc.array(rowArbitrary, { minLength: 1, maxLength: 40 }), fc.nat(), fc.nat(), fc.array(fc.nat(), { maxLength: 60 }), fc.boolean(), (rows, from, to, picks, ipc) => {
+        const [start, end] = [from % rows.length, to % (rows.length + 1)].sort((a, b) => a - b);
+        const whole = batchOf(rows);
+        let batch = whole.slice(start, Math.max(start + 1, end));
+        const expected = rows.slice(start, Math.max(start + 1, end));
+        if (ipc) batch = throughIpc(batch)[0];
+        const indexes = Uint32Array.from(picks, (p) => p % expected.length);
+        const taken = takeRows(batch, indexes);
+        expectCompact(taken);
+        expect(rowsOf([taken])).toEqual(Array.from(indexes, (i) => expected[i]));
+        expect(rowsOf(throughIpc(taken))).toEqual(Array.from(indexes, (i) => expected[i]));
+        expect(batchBytes(taken)).toBeGreaterThan(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("concatBatches puts sliced and IPC-read batches of lists end to end", () => {
+    fc.assert(
+      fc.property(fc.array(rowArbitrary, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), fc.boolean(), (rows, cuts, ipc) => {
+        const whole = batchOf(rows);
+        const bounds = [...new Set([0, ...cuts.map((c) => c % (rows.length + 1)), rows.length])].sort((a, b) => a - b);
+        const parts = bounds.slice(1).map((end, i) => whole.slice(bounds[i], end)).flatMap((part) => (ipc && part.numRows > 0 ? throughIpc(part) : [part]));
+        const joined = concatBatches(parts);
+        expectCompact(joined);
+        expect(joined.numRows).toBe(rows.length);
+        expect(rowsOf([joined])).toEqual(rows);
+        expect(rowsOf(throughIpc(joined))).toEqual(rows);
+        // Taken from again, the joined batch gives the same rows.
+        expect(rowsOf([takeRows(joined, Uint32Array.from(rows.keys()).reverse())])).toEqual([...rows].reverse());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("keeps lists of only NULL lists, only empty lists and large lists", () => {
+    const empty: Row = { ints: [], texts: [], bigs: [], doubles: [], flags: [], decimals: [], nested: [] };
+    const none: Row = { ints: null, texts: null, bigs: null, doubles: null, flags: null, decimals: null, nested: null };
+    const large: Row = {
+      ints: Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? null : i)),
+      texts: Array.from({ length: 5000 }, (_, i) => (i % 5 === 0 ? null : `t${i}`)),
+      bigs: [1n],
+      doubles: [NaN, -0, Infinity],
+      flags: Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? null : i % 2 === 0)),
+      decimals: [-(10n ** 37n), null],
+      nested: [[], null, [null]],
+    };
+    for (const rows of [[empty, empty], [none, none, none], [none, empty, large, empty, none]]) {
+      const batch = batchOf(rows);
+      expect(rowsOf([takeRows(batch, Uint32Array.from(rows.keys()))])).toEqual(rows);
+      expect(rowsOf([concatBatches([batch.slice(0, 1), batch.slice(1)])])).toEqual(rows);
+      const carried = throughIpc(batch);
+      expect(rowsOf([concatBatches([...carried, ...carried])])).toEqual([...rows, ...rows]);
+    }
+  });
+
+  it("refuses a list as a shuffle key or a sort key, naming it", async () => {
+    const batch = batchOf([{ ints: [1], texts: null, bigs: [], doubles: [], flags: [], decimals: [], nested: [] }]);
+    expect(() => hashRows([batch.getChild("ints")!], 1)).toThrow(UnsupportedError);
+    expect(() => hashRows([batch.getChild("ints")!], 1)).toThrow(/a LIST value as a shuffle key/);
+    const order = [{ column: 0, descending: false, nullsFirst: false }];
+    await expect(mergeSortedRuns([[batch], [batch]], order)).rejects.toThrow(UnsupportedError);
+    await expect(mergeSortedRuns([[batch], [batch]], order)).rejects.toThrow(/a LIST value as a sort key/);
+  });
+});
