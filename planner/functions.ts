@@ -125,6 +125,12 @@ const DISTRIBUTIONS: Record<string, { fn: string; distribution: string }> = {
 /** Aggregates of DuckDB's dialect no standard file declares for these types: trustql's own aggregate extension. */
 const OWN_AGGREGATES = new Set(["list", "median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "approx_count_distinct", "entropy", "mad", "first", "last", ...STATISTICS_AGGREGATES, ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES]);
 
+/** The functions plans may name in trustql's own extension files: each file must declare them. */
+export const TRUSTQL_FUNCTION_NAMES = {
+  scalar: [...OWN_SCALARS],
+  aggregate: [...OWN_AGGREGATES, "min", "max"],
+} as const;
+
 export function aggregateFunction(name: string, args: readonly SqlType[]): FunctionRef {
   if (name === "count") return { file: EXTENSIONS.aggregateGeneric, signature: args.length === 0 ? "count:" : "count:any" };
   if (name === "any_value") return { file: EXTENSIONS.aggregateGeneric, signature: "any_value:any" };
@@ -139,7 +145,7 @@ export function aggregateFunction(name: string, args: readonly SqlType[]): Funct
   if ((name === "min" || name === "max") && (arg.kind === "date" || arg.kind === "timestamp" || arg.kind === "timestamp_tz" || arg.kind === "timestamp_ns" || arg.kind === "time")) {
     return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
   }
-  if (arg.kind === "string" || arg.kind === "boolean" || arg.kind === "binary") {
+  if (arg.kind === "string" || arg.kind === "boolean" || arg.kind === "binary" || arg.kind === "list") {
     if (name === "min" || name === "max") return { file: TRUSTQL_EXTENSIONS.aggregate, signature: signature(name, shorts) };
     throw new UnsupportedError(`${name} of ${arg.kind === "string" ? "VARCHAR" : arg.kind === "binary" ? "BLOB" : "BOOLEAN"}: no Substrait function`);
   }
