@@ -14,6 +14,7 @@
 //   interval             [INTERVAL, months, days, low, high] of its parts as DuckDB normalizes
 //                        them (an interval travels as DuckDB's text: '1 day' and '24:00:00'
 //                        are one interval, one hash)
+//   list                 [LIST, length, then each value's own 64-bit hash as two words]
 //
 // so an i32 key meets an i64 key and 1.50 meets 1.5. A key of several columns is the words of
 // each value in order; tags and lengths make the encoding self-delimiting. The words are fed
@@ -23,7 +24,7 @@ import { UnsupportedError, invariant } from "../common/errors.ts";
 import { normalizeInterval, parseIntervalText } from "../common/interval.ts";
 import { arrowTimeToMicros } from "../common/temporal.ts";
 
-const TAG = { NULL: 0x6e, INT: 0x69, DECIMAL: 0x65, FLOAT: 0x66, BOOL: 0x62, DATE: 0x64, TIMESTAMP: 0x74, TIME: 0x63, STRING: 0x73, BINARY: 0x78, INTERVAL: 0x76 } as const;
+const TAG = { NULL: 0x6e, INT: 0x69, DECIMAL: 0x65, FLOAT: 0x66, BOOL: 0x62, DATE: 0x64, TIMESTAMP: 0x74, TIME: 0x63, STRING: 0x73, BINARY: 0x78, INTERVAL: 0x76, LIST: 0x6c } as const;
 
 const SEED_HIGH = 0x7472_7573; // "trus"
 const SEED_LOW = 0x7471_6c31; // "tql1"
@@ -224,9 +225,23 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
         }
       });
     }
-    case arrow.Type.List:
-    case arrow.Type.FixedSizeList:
-      throw new UnsupportedError(`a LIST value as a shuffle key (a key column of type ${type})`);
+    case arrow.Type.List: {
+      // Each value's own hash first (its words, by these rules), then per row [LIST, length, the
+      // values' hashes]: [1] of INTEGER meets [1] of BIGINT, [NULL] differs from [].
+      const offsets = data.valueOffsets as Int32Array;
+      const first = offsets[0];
+      const values = new HashState(offsets[data.length] - first);
+      mixColumn(values, (data.children[0] as arrow.Data).slice(first, offsets[data.length] - first), 0);
+      const { high, low } = values.finish();
+      return each((row, i) => {
+        state.mix(row, TAG.LIST);
+        state.mix(row, offsets[i + 1] - offsets[i]);
+        for (let k = offsets[i] - first; k < offsets[i + 1] - first; k++) {
+          state.mix(row, high[k]);
+          state.mix(row, low[k]);
+        }
+      });
+    }
     default:
       throw new UnsupportedError(`a shuffle key of type ${type}`);
   }

@@ -165,9 +165,20 @@ function valueOrder(data: arrow.Data): RowOrder {
         return lengthA - lengthB;
       };
     }
-    case arrow.Type.List:
-    case arrow.Type.FixedSizeList:
-      throw new UnsupportedError(`a LIST value as a sort key (merging rows sorted on a column of type ${type})`);
+    case arrow.Type.List: {
+      // DuckDB's order of lists: value by value, a NULL value after every other, a list before
+      // the longer ones it begins. (Descending reverses all of it, as in DuckDB: [NULL] first.)
+      const offsets = data.valueOffsets as Int32Array;
+      const element = keyOrder(data.children[0], { column: 0, descending: false, nullsFirst: false });
+      return (a, b) => {
+        const [startA, lengthA, startB, lengthB] = [offsets[a], offsets[a + 1] - offsets[a], offsets[b], offsets[b + 1] - offsets[b]];
+        for (let i = 0; i < lengthA && i < lengthB; i++) {
+          const c = element(startA + i, startB + i);
+          if (c !== 0) return c;
+        }
+        return lengthA - lengthB;
+      };
+    }
   }
   throw new UnsupportedError(`merging rows sorted on a column of type ${type}`);
 }

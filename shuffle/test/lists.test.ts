@@ -1,12 +1,11 @@
 // LIST columns through an exchange: rows picked by index (a partition's share) and batches put
 // end to end (an ordered gather's runs) keep every list, NULL lists, empty lists and NULL
 // elements apart, from sliced batches (whose offsets point into a child apache-arrow does not
-// slice) and from batches read back from Arrow IPC. A list as a shuffle or sort key is refused
-// by name.
+// slice) and from batches read back from Arrow IPC. A list as a shuffle key hashes by its values;
+// runs sorted on a list merge in DuckDB's order of lists.
 import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { UnsupportedError } from "../../common/errors.ts";
 import { batchBytes, concatBatches, hashRows, mergeSortedRuns, takeRows } from "../index.ts";
 
 const listOf = (type: arrow.DataType) => new arrow.List(new arrow.Field("item", type, true));
@@ -165,12 +164,29 @@ describe("LIST columns in an exchange", () => {
     }
   });
 
-  it("refuses a list as a shuffle key or a sort key, naming it", async () => {
-    const batch = batchOf([{ ints: [1], texts: null, bigs: [], doubles: [], flags: [], decimals: [], nested: [] }]);
-    expect(() => hashRows([batch.getChild("ints")!], 1)).toThrow(UnsupportedError);
-    expect(() => hashRows([batch.getChild("ints")!], 1)).toThrow(/a LIST value as a shuffle key/);
-    const order = [{ column: 0, descending: false, nullsFirst: false }];
-    await expect(mergeSortedRuns([[batch], [batch]], order)).rejects.toThrow(UnsupportedError);
-    await expect(mergeSortedRuns([[batch], [batch]], order)).rejects.toThrow(/a LIST value as a sort key/);
+  it("hashes a list key by its values: alike from any integer width, batch or slice; [], [NULL] and NULL apart", () => {
+    const lists = [[1, 2], [], [null], null, [1, null], [2, 1], [1, 2]];
+    const ints = arrow.vectorFromArray(lists as never[], listOf(new arrow.Int32()) as never);
+    const bigs = arrow.vectorFromArray(lists.map((l) => l && l.map((v) => (v === null ? null : BigInt(v)))) as never[], listOf(new arrow.Int64()) as never);
+    const [a, b] = [hashRows([ints], lists.length), hashRows([bigs], lists.length)];
+    expect([...a.high]).toEqual([...b.high]);
+    expect([...a.low]).toEqual([...b.low]);
+    const hashes = lists.map((_, r) => `${a.high[r]}:${a.low[r]}`);
+    expect(hashes[0]).toBe(hashes[6]);
+    expect(new Set(hashes.slice(0, 6)).size).toBe(6);
+    const sliced = hashRows([ints.slice(4, 7)], 3);
+    expect([...sliced.high]).toEqual([...a.high.slice(4, 7)]);
+  });
+
+  it("merges runs sorted on a list as DuckDB orders lists, either way", async () => {
+    // DuckDB 1.5's ORDER BY l (ASC NULLS LAST) of these: value by value, a NULL value last, a prefix first.
+    const ascending = [[], [0, 5], [1], [1, 2], [1, null], [2], [null], null];
+    const batch = (lists: readonly unknown[]) => new arrow.Table({ l: arrow.vectorFromArray(lists as never[], listOf(new arrow.Int32()) as never) }).batches[0];
+    const merged = async (descending: boolean, runs: readonly (readonly unknown[])[]) =>
+      rowsOf(await mergeSortedRuns(runs.map((run) => [batch(run)]), [{ column: 0, descending, nullsFirst: false }])).map((r) => (r as unknown as { l: unknown }).l);
+    expect(await merged(false, [[[], [1], [1, null], [null]], [[0, 5], [1, 2], [2], null]])).toEqual(ascending);
+    // DESC NULLS LAST: [NULL] first, as DuckDB gives it.
+    const descending = [...ascending.slice(0, -1)].reverse().concat([null]);
+    expect(await merged(true, [[[null], [1, null], [1], []], [[2], [1, 2], [0, 5], null]])).toEqual(descending);
   });
 });
