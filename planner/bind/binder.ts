@@ -870,6 +870,10 @@ class Binder {
     const fromSample = sampleOf(from[0])?.of === "from" ? sampleOf(from[0]) : undefined;
     for (const entry of from) {
       const position = this.here(entry);
+      if (isUnnestCall(entry.expr)) {
+        ({ plan, items } = this.#fromUnnest(entry, plan, items, outer, ctes, depth, position));
+        continue;
+      }
       // A subquery in FROM sees the FROM items before it, LATERAL written or not (as in DuckDB).
       const subquery = entry.expr?.ast !== undefined || entry.expr?.type === "select";
       if (entry.prefix && String(entry.prefix).toLowerCase() === "lateral" && !subquery) throw new UnsupportedError("LATERAL other than of a subquery", this.locate("LATERAL"));
@@ -987,6 +991,29 @@ class Binder {
     invariant(plan, "empty FROM");
     if (fromSample) plan = this.#sampled(plan, items, fromSample);
     return { plan, items };
+  }
+
+  /**
+   * `FROM t, unnest(t.l) AS u(x)` (and `FROM unnest([1, 2])`): each row of the FROM items before
+   * it once per value of its list, which may read them (as a LATERAL subquery would), as the
+   * column x (DuckDB's default name: unnest).
+   */
+  #fromUnnest(entry: AstNode, left: LogicalPlan | undefined, items: ScopeItem[], outer: Scope | undefined, ctes: Ctes, depth: number, position: SourcePosition | undefined): { plan: LogicalPlan; items: ScopeItem[] } {
+    const joinKind = String(entry.join ?? "CROSS JOIN").toUpperCase();
+    if (joinKind !== "CROSS JOIN" && !((joinKind === "JOIN" || joinKind === "INNER JOIN") && isTrueLiteral(entry.on))) throw new UnsupportedError(`unnest in FROM under ${joinKind} (a comma or CROSS JOIN unnests)`, position);
+    const args: AstNode[] = entry.expr.args?.value ?? [];
+    checkArity("unnest", args.length, position, 1);
+    const ctx: ExprContext = { scope: new Scope(items, outer), clause: "FROM", aggregates: false, windows: false, ctes, depth };
+    const bound = this.expr(args[0], ctx);
+    const list = bound.type.kind === "null" ? castTo(bound, listOf(type("i32"))) : bound;
+    if (list.type.kind !== "list") throw new UserError(`unnest needs a list, not ${typeName(list.type)}`, position);
+    const { alias, columnAliases } = parseAlias(entry.as);
+    if (columnAliases && columnAliases.length > 1) throw new UserError(`unnest gives one column, not ${columnAliases.length}`, position);
+    const name = columnAliases?.[0] ?? "unnest";
+    const column = this.ids.column(name, withNullable(valueTypeOf(list.type), true));
+    const qualifier = (alias ?? "unnest").toLowerCase();
+    if (items.some((i) => i.qualifier === qualifier)) throw new UserError(`table name "${qualifier}" specified more than once`, position);
+    return { plan: { kind: "unnest", input: left ?? oneRow(), list, column }, items: [...items, { qualifier, name, column }] };
   }
 
   /** Rows sampled by the values of the columns a query may read (not a type trustql cannot run). */
@@ -1863,6 +1890,9 @@ class Binder {
     let value = this.expr(ast.expr, ctx);
     for (const [k, target] of targets.entries()) {
       const to = castTargetType(target, position);
+      // A list casts to a list or to text, and from one or from text, as in DuckDB.
+      const textOrNull = (t: SqlType) => t.kind === "string" || t.kind === "null";
+      if ((to.kind === "list") !== (value.type.kind === "list") && !textOrNull(to.kind === "list" ? value.type : to)) throw new UserError(`cannot cast ${typeName(value.type)} to ${typeName(to)}`, position);
       // A HUGEINT runs as a DECIMAL(38,0), which rounds the fraction of a string DuckDB's HUGEINT refuses ('12.5').
       if (to.hugeint && value.type.kind === "string" && !isStringLiteral(value)) throw new UnsupportedError("CAST of a VARCHAR to HUGEINT (cast it to DECIMAL(38,0): a fraction rounds)", position);
       value = k === 0 && castIsTry(ast) ? { kind: "cast", input: value, type: withNullable(to, true), try: true } : castTo(value, to, position);
@@ -1993,13 +2023,28 @@ class Binder {
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
     if (name === "any_value" || name === "arbitrary") throw new UnsupportedError(`${name} over a window (first_value(x IGNORE NULLS) names its row)`, position);
-    const unfiltered = this.#unfilteredAggregate(name, ast, argAsts, { ...inner, aggregates: ctx.aggregates }, aggregateIsDistinct(ast), position);
+    let window = { orderBy, frame };
+    let unfiltered: Expr;
+    if (LIST_AGGREGATES.has(name)) {
+      // The frame's values in the window's order; without one, the partition's in their own order
+      // (as list(x) without ORDER BY lists them), which a re-run gives again.
+      checkArity(name, argAsts.length, position, 1);
+      const value = this.expr(argAsts[0], { ...inner, aggregates: ctx.aggregates });
+      if (orderBy.length === 0) {
+        if (ws.window_frame_clause || range) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
+        window = { orderBy: [{ expr: value, descending: false, nullsFirst: false }], frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
+      }
+      const t = listOf(value.type);
+      unfiltered = { kind: "aggregate", call: { fn: "list", args: [value], distinct: aggregateIsDistinct(ast), type: t }, type: t };
+    } else {
+      unfiltered = this.#unfilteredAggregate(name, ast, argAsts, { ...inner, aggregates: ctx.aggregates }, aggregateIsDistinct(ast), position);
+    }
     if (unfiltered.kind === "aggregate" && unfiltered.call.order) throw new UnsupportedError(`${name} over a window`, position);
     const aggregate = filter ? filteredAggregates(unfiltered, filter) : unfiltered;
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an
     // aggregate inside its argument (sum(sum(x)) OVER …, after a GROUP BY) stays an aggregate.
     return rewriteTopDown(aggregate, (x) =>
-      x.kind === "aggregate" ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, orderBy, frame, ...(x.call.distinct ? { distinct: true } : {}), type: x.call.type }, type: x.call.type } : undefined,
+      x.kind === "aggregate" ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, ...window, ...(x.call.distinct ? { distinct: true } : {}), type: x.call.type }, type: x.call.type } : undefined,
     );
   }
 }
@@ -2070,6 +2115,15 @@ function withColumnsCalls(node: AstNode, reference: AstNode): AstNode {
   const copy: AstNode = {};
   for (const key of Reflect.ownKeys(node)) copy[key] = withColumnsCalls(node[key], reference);
   return copy;
+}
+
+/** Whether a FROM item is the table function unnest(…). */
+function isUnnestCall(node: AstNode): boolean {
+  return node?.type === "function" && (node.name?.name ?? []).map((n: AstNode) => String(n.value).toLowerCase()).join(".") === "unnest";
+}
+
+function isTrueLiteral(node: AstNode): boolean {
+  return (node?.type === "bool" || node?.type === "boolean") && node.value === true;
 }
 
 /** unnest(list) while the select list is bound: the select block replaces it by its operator's column. */
@@ -2556,7 +2610,18 @@ const INTEGER_TYPES_BY_LENGTH = new Map<number, () => SqlType>([
   [128, () => hugeint()],
 ]);
 
+/** A cast's target: `INTEGER[]` (and `INTEGER[][]`) a list of the type named. */
 function castTargetType(target: AstNode, position: SourcePosition | undefined): SqlType {
+  // The grammar gives the brackets apart, or (after TEXT) in the name.
+  const written = String(target?.dataType ?? "");
+  const bracketed = /(\[\])+$/.exec(written)?.[0].length ?? 0;
+  const dimensions = Number(target?.array?.dimension ?? 0) + bracketed / 2;
+  let t = namedCastType(bracketed > 0 ? { ...target, dataType: written.slice(0, -bracketed) } : target, position);
+  for (let d = 0; d < dimensions; d++) t = listOf(t);
+  return t;
+}
+
+function namedCastType(target: AstNode, position: SourcePosition | undefined): SqlType {
   const name = String(target?.dataType ?? "").toUpperCase();
   switch (name) {
     case "INT": {

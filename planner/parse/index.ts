@@ -530,11 +530,11 @@ const RENAMED_AGGREGATES = new Set([
   "QUANTILE", "QUANTILE_CONT", "QUANTILE_DISC", "ARG_MIN", "ARG_MAX", "ARGMIN", "ARGMAX", "MIN_BY", "MAX_BY", "APPROX_COUNT_DISTINCT",
   "COUNT_IF", "REGR_COUNT", "CORR", "COVAR_POP", "COVAR_SAMP", "REGR_SLOPE", "REGR_INTERCEPT", "REGR_R2", "REGR_AVGX", "REGR_AVGY", "REGR_SXX", "REGR_SYY", "REGR_SXY",
   "SKEWNESS", "KURTOSIS", "KURTOSIS_POP", "ENTROPY", "PRODUCT", "FSUM", "SUMKAHAN", "KAHAN_SUM",
-  "FAVG", "GEOMEAN", "GEOMETRIC_MEAN", "SEM", "MAD", "BIT_AND", "BIT_OR", "BIT_XOR", "STRING_AGG", "GROUP_CONCAT", "LISTAGG", "ANY_VALUE", "ARBITRARY",
+  "FAVG", "GEOMEAN", "GEOMETRIC_MEAN", "SEM", "MAD", "BIT_AND", "BIT_OR", "BIT_XOR", "STRING_AGG", "GROUP_CONCAT", "LISTAGG", "ANY_VALUE", "ARBITRARY", "LIST", "ARRAY_AGG",
 ]);
 
-/** Aggregates of text the grammar knows with FILTER (and ORDER BY inside), but not before OVER. */
-const ORDERED_AGGREGATE_WORDS = new Set(["STRING_AGG", "GROUP_CONCAT", "LISTAGG"]);
+/** Ordered aggregates the grammar knows with FILTER (and ORDER BY inside), but not before OVER. */
+const ORDERED_AGGREGATE_WORDS = new Set(["STRING_AGG", "GROUP_CONCAT", "LISTAGG", "ARRAY_AGG"]);
 
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
 export const BY_ALL = "0";
@@ -601,6 +601,9 @@ const CAST_TYPE_ALIASES = new Map([
   ["BINARY", "BYTEA"],
   ["VARBINARY", "BYTEA"],
 ]);
+
+/** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
+const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "INT2", "INT4", "INT8", "DOUBLE", "PRECISION", "REAL", "FLOAT", "NUMERIC", "DECIMAL", "VARCHAR", "TEXT", "CHAR"]);
 
 /** Words a window's specification starts with (any other word there names the window it refines). */
 const WINDOW_SPECIFICATION_WORDS = new Set(["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"]);
@@ -1076,9 +1079,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (cast || subquery) insertions.push({ at: cast ? call.offset : tokens[open].offset, text: "(" }, { at: tokens[i - 1].end, text: ")" });
     }
     const before = tokens[i - 1];
-    const subscripted = t.kind === "symbol" && t.text === "[" && isSubscript(tokens, i);
+    // `INTEGER[]` in a cast: a list type, which the grammar reads (neither a subscript nor a list).
+    const typeSuffix = t.kind === "symbol" && t.text === "[" && next?.text === "]" && isSubscript(tokens, i);
+    if (typeSuffix && before?.kind === "word" && !LIST_ELEMENT_TYPE_WORDS.has(CAST_TYPE_ALIASES.get(before.text) ?? before.text)) throw new UnsupportedError(`a list of ${before.text} (lists of numbers and of text only, in a cast)`, tokenPosition(before));
+    const subscripted = t.kind === "symbol" && t.text === "[" && !typeSuffix && isSubscript(tokens, i);
     // A list literal, `[1, 2]`, is DuckDB's; the grammar reads PostgreSQL's `ARRAY[1, 2]`.
-    if (t.kind === "symbol" && t.text === "[" && !subscripted && !(before?.kind === "word" && before.text === "ARRAY")) insertions.push({ at: t.offset, text: "ARRAY" });
+    if (t.kind === "symbol" && t.text === "[" && !subscripted && !typeSuffix && !(before?.kind === "word" && before.text === "ARRAY")) insertions.push({ at: t.offset, text: "ARRAY" });
     if (subscripted) {
       // The grammar takes a literal subscript only (s[2]): an expression or a slice (s[a],
       // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds. (A list of
@@ -1348,6 +1354,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(t, "");
       insertions.push({ at: t.offset, text: "ARRAY_AGG" });
       renamed.set(t.offset, "ARRAY_AGG");
+      continue;
     }
     if (RENAMED_AGGREGATES.has(t.text) && next?.text === "(") {
       // The grammar takes OVER and FILTER only after calls it knows: such a call reaches it as
