@@ -1,7 +1,7 @@
 // Result formats for people (table) and for programs (csv, jsonl, arrow IPC).
 import * as arrow from "apache-arrow";
 import { UserError } from "../../common/errors.ts";
-import { isNumeric, tableToText, textSlices, type TextColumn } from "./values.ts";
+import { isNumeric, jsonOfList, jsonOfText, tableToText, textSlices, type TextColumn } from "./values.ts";
 
 export const FORMATS = ["table", "csv", "jsonl", "arrow"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -88,24 +88,17 @@ function renderCsvRows(columns: TextColumn[], rowCount: number): string {
   return out;
 }
 
-// Numbers stay exact: integers and decimals are JSON numbers only when a double holds them
-// exactly, otherwise strings; a reader never gets a silently rounded value.
-function jsonValue(column: TextColumn, value: string | null): unknown {
+function jsonValue(column: TextColumn, row: number): unknown {
+  const value = column.values[row];
   if (value === null) return null;
-  if (arrow.DataType.isBool(column.type)) return value === "true";
-  if (isNumeric(column.type)) {
-    const n = Number(value);
-    if (Number.isFinite(n) && String(n) === value) return n;
-    return value;
-  }
-  return value;
+  return column.lists ? jsonOfList(column.lists.get(row) as arrow.Vector) : jsonOfText(column.type, value);
 }
 
 export function renderJsonl(columns: TextColumn[], rowCount: number): string {
   let out = "";
   for (let row = 0; row < rowCount; row++) {
     const object: Record<string, unknown> = {};
-    for (const column of columns) object[column.name] = jsonValue(column, column.values[row]);
+    for (const column of columns) object[column.name] = jsonValue(column, row);
     out += JSON.stringify(object) + "\n";
   }
   return out;

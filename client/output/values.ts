@@ -185,6 +185,32 @@ export interface TextColumn {
   type: arrow.DataType;
   /** Rendered values; null stays null. */
   values: (string | null)[];
+  /** A list column's values as Arrow has them: JSON output writes each as an array (jsonOfList). */
+  lists?: arrow.Vector;
+}
+
+/**
+ * A value's text as JSON for programs: a boolean, a number where a double holds it exactly
+ * (integers and decimals too), otherwise the exact text; a reader never gets a rounded value.
+ */
+export function jsonOfText(type: arrow.DataType, text: string): unknown {
+  if (arrow.DataType.isBool(type)) return text === "true";
+  if (isNumeric(type)) {
+    const n = Number(text);
+    if (Number.isFinite(n) && String(n) === text) return n;
+  }
+  return text;
+}
+
+/** A list as JSON: an array of its values, each as jsonOfText writes its type's (a list within it an array too). */
+export function jsonOfList(list: arrow.Vector): unknown[] {
+  const items: unknown[] = [];
+  for (const data of list.data) {
+    const type = data.type as arrow.DataType;
+    const value = arrow.DataType.isList(type) ? ((vector) => (r: number) => jsonOfList(vector.get(r) as arrow.Vector))(arrow.makeVector(data)) : ((text) => (r: number) => jsonOfText(type, text(r)))(textOf(data, new Map()));
+    for (let r = 0; r < data.length; r++) items.push(data.getValid(r) ? value(r) : null);
+  }
+  return items;
 }
 
 /**
@@ -229,7 +255,7 @@ export function tableToText(table: arrow.Table, names?: readonly string[]): Text
       const text = textOf(data, dates);
       for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? text(r) : null;
     }
-    return { name: names?.[i] ?? field.name, type: field.type, values };
+    return { name: names?.[i] ?? field.name, type: field.type, values, ...(arrow.DataType.isList(field.type) ? { lists: column } : {}) };
   });
 }
 

@@ -166,6 +166,22 @@ describe("formats", () => {
     expect(lines[2]).toEqual({ name: "", price: null, day: "1992-01-02", n: "-9007199254740993" });
   });
 
+  it("writes a list as a JSON array in JSON lines, its values exact, a list within it an array", () => {
+    const list = (type: arrow.DataType) => new arrow.List(new arrow.Field("item", type, true));
+    const table = new arrow.Table({
+      ints: arrow.vectorFromArray([[1, null], [], null] as never[], list(new arrow.Int32()) as never),
+      bigs: arrow.vectorFromArray([[9007199254740993n], [1n], [null]] as never[], list(new arrow.Int64()) as never),
+      texts: arrow.vectorFromArray([["a", ""], null, ["NULL"]] as never[], list(new arrow.Utf8()) as never),
+      nested: arrow.vectorFromArray([[[1], null], [[]], null] as never[], list(list(new arrow.Int32())) as never),
+    });
+    const lines = (render(table, ["ints", "bigs", "texts", "nested"], "jsonl") as string).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { ints: [1, null], bigs: ["9007199254740993"], texts: ["a", ""], nested: [[1], null] },
+      { ints: [], bigs: [1], texts: null, nested: [[]] },
+      { ints: null, bigs: [null], texts: ["NULL"], nested: null },
+    ]);
+  });
+
   it("draws a table with right-aligned numbers and elides the middle of long results", () => {
     const table = new arrow.Table({ x: arrow.vectorFromArray(Array.from({ length: 10 }, (_, i) => i * 100), new arrow.Int32()) });
     const text = render(table, ["x"], "table", { maxRows: 4 }) as string;
