@@ -129,6 +129,10 @@ export function exprText(x: Expr, label: (id: ColumnId) => string): string {
       return aggregateText(x.call, e);
     case "window":
       return windowText(x.call, e);
+    case "lambda":
+      return `(${x.params.map((p) => p.name).join(", ")}) -> ${e(x.body)}`;
+    case "lambda_parameter":
+      return x.name;
   }
 }
 

@@ -38,7 +38,9 @@ export type Expr =
   | InList
   | Subquery
   | AggregateExpr
-  | WindowExpr;
+  | WindowExpr
+  | Lambda
+  | LambdaParameter;
 
 export interface ColumnRef {
   readonly kind: "column";
@@ -83,6 +85,27 @@ export interface InList {
   readonly kind: "in_list";
   readonly value: Expr;
   readonly list: readonly Expr[];
+  readonly type: SqlType;
+}
+
+/**
+ * DuckDB's lambda (`x -> x + 1`, `lambda x: x + 1`), only as an argument of a function of lists
+ * (list_transform, list_filter, list_reduce); its type is its body's. In a plan Substrait's Lambda.
+ */
+export interface Lambda {
+  readonly kind: "lambda";
+  /** The parameters' names as written (for EXPLAIN) and types. */
+  readonly params: readonly { readonly name: string; readonly type: SqlType }[];
+  readonly body: Expr;
+  readonly type: SqlType;
+}
+
+/** A lambda's parameter in its body: parameter `index` of the lambda `stepsOut` lambdas out (0: the innermost). */
+export interface LambdaParameter {
+  readonly kind: "lambda_parameter";
+  readonly stepsOut: number;
+  readonly index: number;
+  readonly name: string;
   readonly type: SqlType;
 }
 

@@ -157,7 +157,10 @@ export function exprChildren(e: Expr): Expr[] {
   switch (e.kind) {
     case "column":
     case "literal":
+    case "lambda_parameter":
       return [];
+    case "lambda":
+      return [e.body];
     case "call":
       return [...e.args];
     case "cast":
@@ -193,6 +196,8 @@ export function rewriteTopDown(e: Expr, f: (e: Expr) => Expr | undefined): Expr 
       return { ...e, value: rec(e.value), list: e.list.map(rec) };
     case "subquery":
       return e.needle ? { ...e, needle: rec(e.needle) } : e;
+    case "lambda":
+      return { ...e, body: rec(e.body) };
     case "aggregate":
       return { ...e, call: { ...e.call, args: e.call.args.map(rec) } };
     case "window":
@@ -212,7 +217,11 @@ export function mapExpr(e: Expr, f: (e: Expr) => Expr): Expr {
   switch (e.kind) {
     case "column":
     case "literal":
+    case "lambda_parameter":
       next = e;
+      break;
+    case "lambda":
+      next = { ...e, body: rec(e.body) };
       break;
     case "call":
       next = { ...e, args: e.args.map(rec) };
@@ -340,6 +349,10 @@ export function exprKey(e: Expr): string {
       return aggregateKey(e.call);
     case "window":
       return windowKey(e.call);
+    case "lambda":
+      return `lambda(${e.params.map((p) => typeKey(p.type)).join(",")})(${exprKey(e.body)})`;
+    case "lambda_parameter":
+      return `param(${e.stepsOut}.${e.index})`;
   }
 }
 

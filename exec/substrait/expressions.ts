@@ -27,7 +27,12 @@ import { literalSql, literalType } from "./literals.ts";
 export interface Scope {
   refs: readonly string[];
   types: readonly (Type | undefined)[];
+  /** Inside lambdas' bodies: each enclosing lambda's parameters, innermost last. */
+  lambdas?: readonly Scope[];
 }
+
+/** Lambdas nested deeper than this are refused: a plan is a message of bounded size. */
+const MAX_LAMBDA_DEPTH = 16;
 
 /** A relation translated to SQL whose output columns are named c0, c1, … */
 export interface RelSql {
@@ -114,6 +119,7 @@ export class ExpressionWriter {
     if (e.subquery) return this.#subquery(e, scope, outer);
     if (e.nested?.struct) return `ROW(${e.nested.struct.fields.map(write).join(", ")})`;
     if (e.nested?.list) return `[${e.nested.list.values.map(write).join(", ")}]`;
+    if (e.lambda) return this.#lambda(e, scope, outer);
     throw new UnsupportedError(`expression of kind ${kindOf(e)}`);
   }
 
@@ -153,7 +159,13 @@ export class ExpressionWriter {
     if (!segment) throw new UnsupportedError("field reference other than a direct struct field");
     if (segment.child) throw new UnsupportedError("reference into a nested struct field");
     let target = scope;
-    if (selection.outerReference) {
+    if (selection.lambdaParameterReference) {
+      const steps = selection.lambdaParameterReference.stepsOut;
+      const lambdas = scope.lambdas ?? [];
+      const lambda = lambdas[lambdas.length - 1 - steps];
+      if (!lambda) throw new UserError(`lambda parameter reference ${steps} lambdas out, but it is inside ${lambdas.length}`);
+      target = lambda;
+    } else if (selection.outerReference) {
       const steps = selection.outerReference.stepsOut;
       target = outer[outer.length - steps];
       if (steps < 1 || !target) throw new UserError(`outer reference ${steps} steps out, but only ${outer.length} enclosing queries`);
@@ -163,6 +175,18 @@ export class ExpressionWriter {
     const sql = target.refs[segment.field];
     if (sql === undefined) throw new UserError(`field ${segment.field} out of range: the input has ${target.refs.length} columns`);
     return { sql, type: target.types[segment.field] };
+  }
+
+  /** DuckDB's `lambda p, q: body`, its parameters named by their depth (a column is always qualified: no name meets one). */
+  #lambda(e: Expression, scope: Scope, outer: readonly Scope[]): string {
+    const { parameters, body } = e.lambda!;
+    const depth = scope.lambdas?.length ?? 0;
+    if (depth >= MAX_LAMBDA_DEPTH) throw new UnsupportedError(`lambdas nested more than ${MAX_LAMBDA_DEPTH} deep`);
+    const types = parameters?.types ?? [];
+    if (types.length === 0) throw new UserError("a lambda without parameters");
+    const names = types.map((_, i) => `lambda_${depth}_${i}`);
+    const inner: Scope = { ...scope, lambdas: [...(scope.lambdas ?? []), { refs: names, types }] };
+    return `(lambda ${names.join(", ")}: ${this.write(required(body, "lambda body"), inner, outer)})`;
   }
 
   #window(e: Expression, scope: Scope, outer: readonly Scope[]): string {

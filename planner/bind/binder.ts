@@ -1,7 +1,7 @@
 // AST → bound logical plan. Names resolve against the catalog and the scopes of enclosing
 // query blocks; every expression gets DuckDB's type; subqueries in WHERE and HAVING are
 // turned into joins where that is exact (see subqueries.ts).
-import { bindListFunction, isListFunction, listConcat, listExtract, listSlice, listValue } from "./lists.ts";
+import { bindLambdaFunction, bindListFunction, isLambdaFunction, isListFunction, listConcat, listExtract, listSlice, listValue } from "./lists.ts";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Catalog, CatalogTable } from "../catalog.ts";
 import type {
@@ -12,6 +12,7 @@ import type {
   Expr,
   FrameBound,
   IntervalValue,
+  Lambda,
   Literal,
   LogicalPlan,
   Measure,
@@ -135,6 +136,8 @@ interface ExprContext {
   readonly namedWindows?: ReadonlyMap<string, AstNode>;
   /** The block's select-list aliases and what they name: GROUPING(alias) reads them as GROUP BY does. */
   readonly selectAliases?: ReadonlyMap<string, AstNode>;
+  /** Inside lambdas' bodies: each enclosing lambda's parameters, innermost last (they hide columns of their names). */
+  readonly lambdas?: readonly (readonly { readonly name: string; readonly type: SqlType }[])[];
 }
 
 /** A set operation between two queries, as written. */
@@ -832,6 +835,26 @@ class Binder {
     };
   }
 
+  /** list_transform, list_filter and list_reduce: the list, then a lambda over its values (lists.ts types the call). */
+  #lambdaCall(name: string, rawArgs: AstNode[], ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    checkArity(name, rawArgs.length, position, 2);
+    const [listAst, lambdaAst] = rawArgs;
+    if (lambdaAst?.type !== "binary_expr" || lambdaAst.operator !== "->") throw new UserError(`${name} takes a lambda (x -> …) as its second argument`, this.here(lambdaAst) ?? position);
+    const list = this.expr(listAst, ctx);
+    return bindLambdaFunction(name, list, (parameterTypes) => {
+      const names = lambdaParameterNames(lambdaAst.left, position);
+      if (names.length !== parameterTypes.length && names.length !== parameterTypes.length + 1) {
+        throw new UserError(`${name}'s lambda takes ${parameterTypes.length} parameter${parameterTypes.length === 1 ? "" : "s"} (and, after them, the value's position), not ${names.length}`, position);
+      }
+      // The last one may name the value's position in the list, from 1.
+      const params = names.map((n, i) => ({ name: n, type: parameterTypes[i] ?? type("i64", false) }));
+      const body = this.expr(lambdaAst.right, { ...ctx, aggregates: false, windows: false, clause: `a lambda of ${name}`, lambdas: [...(ctx.lambdas ?? []), params] });
+      if (containsSubquery(body)) throw new UnsupportedError(`a subquery in a lambda of ${name}`, position);
+      const lambda: Lambda = { kind: "lambda", params, body, type: body.type };
+      return lambda;
+    }, position);
+  }
+
   /** A column of the block's input keeps its id; a new one stands for anything else (an outer query's column too, which the block does not define). */
   outputColumn(e: Expr, name: string, own: ReadonlySet<ColumnId>): ColumnDef {
     if (e.kind === "column" && own.has(e.id)) return { id: e.id, name, type: e.type };
@@ -1290,6 +1313,8 @@ class Binder {
     if (column === "*") throw new UserError("* is only allowed in the select list and in count(*)", position);
     if (typeof column !== "string") throw new UnsupportedError("this kind of column reference", position);
     if (ast.collate?.collate) throw new UnsupportedError("COLLATE", position);
+    const parameter = qualifier === undefined ? lambdaParameter(ctx, column) : undefined;
+    if (parameter) return parameter;
     const found = ctx.scope.resolve(qualifier, column, position);
     // As in DuckDB, the select list, WHERE, HAVING, QUALIFY and window functions may name a select
     // item by its alias where no column has that name (the item is computed again there; an alias
@@ -1346,6 +1371,8 @@ class Binder {
     const op = String(ast.operator).toUpperCase();
     const position = this.here(ast);
     switch (op) {
+      case "->":
+        throw new UnsupportedError("a lambda (->) outside the lambda argument of list_transform, list_filter or list_reduce (JSON's -> is not supported)", position);
       case "AND":
       case "OR": {
         const l = requireBoolean(this.expr(ast.left, ctx), op, position);
@@ -1653,6 +1680,7 @@ class Binder {
     if (AGGREGATE_NAMES.has(name)) return this.aggregateFunction(ast, ctx);
     let bound: Expr[] | undefined;
     const args = () => (bound ??= rawArgs.map((a) => this.expr(a, ctx)));
+    if (isLambdaFunction(name)) return this.#lambdaCall(name, rawArgs, ctx, position);
     if (isListFunction(name)) {
       const listCall = bindListFunction(name, args(), position);
       if (listCall) return listCall;
@@ -2115,6 +2143,27 @@ function withColumnsCalls(node: AstNode, reference: AstNode): AstNode {
   const copy: AstNode = {};
   for (const key of Reflect.ownKeys(node)) copy[key] = withColumnsCalls(node[key], reference);
   return copy;
+}
+
+/** The innermost lambda parameter of this name, as an expression, where the name is one. */
+function lambdaParameter(ctx: ExprContext, name: string): Expr | undefined {
+  const lambdas = ctx.lambdas ?? [];
+  for (let stepsOut = 0; stepsOut < lambdas.length; stepsOut++) {
+    const params = lambdas[lambdas.length - 1 - stepsOut];
+    const index = params.findIndex((p) => p.name.toLowerCase() === name.toLowerCase());
+    if (index >= 0) return { kind: "lambda_parameter", stepsOut, index, name: params[index].name, type: params[index].type };
+  }
+  return undefined;
+}
+
+/** A lambda's parameter names: `x` or `(x, i)`. */
+function lambdaParameterNames(left: AstNode, position: SourcePosition | undefined): string[] {
+  const items: AstNode[] = left?.type === "expr_list" ? left.value : [left];
+  return items.map((item) => {
+    const name = item?.type === "column_ref" && !item.table ? (typeof item.column === "string" ? item.column : item.column?.expr?.value) : undefined;
+    if (typeof name !== "string") throw new UserError("a lambda's parameters are names: x -> … or (x, i) -> …", position);
+    return name;
+  });
 }
 
 /** Whether a FROM item is the table function unnest(…). */

@@ -3,7 +3,7 @@
 // does with NULLs and bounds is DuckDB's by construction; what is bound here is the type DuckDB
 // gives its result. `list(x)` / `array_agg(x)` is the binder's (an aggregate); `unnest` too.
 import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
-import type { Expr } from "../logical.ts";
+import type { Expr, Lambda } from "../logical.ts";
 import { commonSupertype, decimal, elementOf, hugeint, isFloat, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { call, castTo, isStringLiteral, unifyAll } from "./operators.ts";
 import { checkArity, type FunctionSite } from "./library.ts";
@@ -259,6 +259,47 @@ const LIST_FUNCTIONS = new Map<string, ListFunction>([
   ["list_has_all", hasAnyOrAll("list_has_all")],
   ["array_has_all", hasAnyOrAll("list_has_all")],
 ]);
+
+// ---------------------------------------------------------------- lambdas
+
+type LambdaBinder = (parameterTypes: readonly SqlType[]) => Lambda;
+
+/** The functions of a list and a lambda, each with its lambda's parameters (the value's position may follow them) and result. */
+const LAMBDA_FUNCTIONS = new Map<string, { fn: "list_transform" | "list_filter" | "list_reduce"; parameters: (element: SqlType) => SqlType[] }>([
+  ...["list_transform", "array_transform", "list_apply", "array_apply", "apply"].map((name) => [name, { fn: "list_transform" as const, parameters: (e: SqlType) => [e] }] as const),
+  ...["list_filter", "array_filter", "filter"].map((name) => [name, { fn: "list_filter" as const, parameters: (e: SqlType) => [e] }] as const),
+  ...["list_reduce", "array_reduce", "reduce"].map((name) => [name, { fn: "list_reduce" as const, parameters: (e: SqlType) => [e, e] }] as const),
+]);
+
+export function isLambdaFunction(name: string): boolean {
+  return LAMBDA_FUNCTIONS.has(name);
+}
+
+/**
+ * list_transform(l, x -> f(x)): each value through the lambda, a list of its results;
+ * list_filter(l, x -> p(x)): the values for which it is true; list_reduce(l, (a, x) -> f(a, x)):
+ * the values folded into one, in the values' type (an empty list is DuckDB's error). `bindLambda` binds the
+ * lambda once its parameters' types are known.
+ */
+export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaBinder, position: SourcePosition | undefined): Expr {
+  const { fn, parameters } = LAMBDA_FUNCTIONS.get(name)!;
+  const site = { name, position };
+  const l = requireList(list, site);
+  const element = withNullable(elementOf(l.type), true);
+  const lambda = bindLambda(parameters(element));
+  switch (fn) {
+    case "list_transform":
+      return call(fn, [l, lambda], listOf(lambda.type, l.type.nullable));
+    case "list_filter":
+      if (lambda.type.kind !== "boolean" && lambda.type.kind !== "null") throw new UserError(`${name}'s lambda must give a BOOLEAN, not ${typeName(lambda.type)}`, position);
+      return call(fn, [l, lambda], l.type);
+    case "list_reduce": {
+      // DuckDB folds into the values' type: the lambda's result is cast to it.
+      if (!commonSupertype(lambda.type, element)) throw new UserError(`${name}'s lambda gives ${typeName(lambda.type)}, which the list's ${typeName(element)} values cannot hold`, position);
+      return call(fn, [l, { ...lambda, body: castTo(lambda.body, element), type: element }], element);
+    }
+  }
+}
 
 /** Names that are functions of strings too: theirs when the first argument is not a list. */
 const SHARED_WITH_STRINGS = new Set(["len", "length", "contains", "array_extract", "array_slice"]);

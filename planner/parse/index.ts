@@ -260,6 +260,31 @@ function isSubscript(tokens: readonly Token[], bracket: number): boolean {
   return before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text);
 }
 
+/** Whether tokens[last] ends a lambda's parameters: a name, or names in parentheses, where a call's argument begins. */
+function lambdaParametersEndAt(tokens: readonly Token[], last: number): boolean {
+  const name = (t: Token | undefined) => t?.kind === "word" || t?.kind === "quoted";
+  const argumentStart = (k: number) => tokens[k]?.text === "(" || tokens[k]?.text === ",";
+  if (name(tokens[last])) return argumentStart(last - 1);
+  if (tokens[last]?.text !== ")") return false;
+  const open = openingFrom(tokens, last);
+  const inside = tokens.slice(open + 1, last);
+  return open > 0 && inside.length > 0 && inside.every((x, k) => (k % 2 === 0 ? name(x) : x.text === ",")) && argumentStart(open - 1);
+}
+
+/** The index of the `,` or closing token that ends the call argument starting at tokens[from]. */
+function argumentEnd(tokens: readonly Token[], from: number): number {
+  let depth = 0;
+  for (let k = from; k < tokens.length; k++) {
+    const text = tokens[k].text;
+    if (text === "(" || text === "[") depth++;
+    else if (text === ")" || text === "]") {
+      if (depth === 0) return k;
+      depth--;
+    } else if (text === "," && depth === 0) return k;
+  }
+  return tokens.length - 1;
+}
+
 /**
  * The index of the first token of the operand a subscript at tokens[bracket] applies to: a name
  * (dotted), a literal, a call, a parenthesized expression, or an operand already subscripted.
@@ -1027,6 +1052,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
+    // Lambdas (`x -> x + 1`): the grammar reads `->` as JSON's, binding tighter than `+`; the
+    // body goes in parentheses of its own. DuckDB's `lambda x, y: body` reaches it as `(x, y) -> (body)`.
+    if (t.kind === "symbol" && t.text === "->" && lambdaParametersEndAt(tokens, i - 1)) {
+      insertions.push({ at: t.end, text: " (" }, { at: tokens[argumentEnd(tokens, i + 1)].offset, text: ")" });
+    }
+    if (t.kind === "word" && t.text === "LAMBDA" && (next?.kind === "word" || next?.kind === "quoted")) {
+      const colon = tokens.findIndex((x, k) => k > i && x.text === ":");
+      const parameters = colon < 0 ? [] : tokens.slice(i + 1, colon);
+      if (parameters.length > 0 && parameters.every((x, k) => (k % 2 === 0 ? x.kind === "word" || x.kind === "quoted" : x.text === ","))) {
+        blank(t, "");
+        blank(tokens[colon], "");
+        insertions.push({ at: next.offset, text: "(" }, { at: tokens[colon - 1].end, text: ")" }, { at: tokens[colon].offset, text: "->" });
+        insertions.push({ at: tokens[colon].end, text: " (" }, { at: tokens[argumentEnd(tokens, colon + 1)].offset, text: ")" });
+      }
+    }
     if (t.kind === "symbol" && t.text === "(") {
       depth++;
       if (depth > MAX_NESTING_DEPTH) {

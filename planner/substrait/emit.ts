@@ -13,6 +13,7 @@ import {
   PRODUCER,
   SetRel_SetOp,
   SortField_SortDirection,
+  Type_Nullability,
   SUBSTRAIT_VERSION,
   extensionUrn,
   type AggregateFunction,
@@ -413,6 +414,15 @@ class Emitter {
         }
         break;
       }
+      case "lambda":
+        return {
+          lambda: {
+            parameters: { types: e.params.map((p) => toSubstraitType(p.type)), typeVariationReference: 0, nullability: Type_Nullability.NULLABILITY_REQUIRED },
+            body: this.expr(e.body, input, outer),
+          },
+        };
+      case "lambda_parameter":
+        return { selection: { directReference: { structField: { field: e.index } }, lambdaParameterReference: { stepsOut: e.stepsOut } } };
       case "aggregate":
       case "window":
         throw new Error(`${e.kind} expression left in a plan`);

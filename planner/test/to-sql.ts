@@ -156,6 +156,9 @@ export function exprSql(e: Expr, names?: ReadonlyMap<number, string>): string {
     case "aggregate":
     case "window":
       throw new Error(`${e.kind} left in a plan`);
+    case "lambda":
+    case "lambda_parameter":
+      throw new Error("no SQL for lambdas here");
   }
 }
 

@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../google/protobuf/any.ts";
 import { AdvancedExtension } from "./extensions/extensions.ts";
-import { NamedStruct, Type, Type_List } from "./type.ts";
+import { NamedStruct, Type, Type_List, Type_Struct } from "./type.ts";
 
 /**
  * trustql's subset of the Substrait v0.84.0 schema (proto/substrait/algebra.proto); see
@@ -631,11 +631,22 @@ export interface Expression {
   multiOrList?: Expression_MultiOrList | undefined;
   cast?: Expression_Cast | undefined;
   subquery?: Expression_Subquery | undefined;
-  nested?:
-    | Expression_Nested
+  nested?: Expression_Nested | undefined;
+  lambda?:
+    | Expression_Lambda
     | undefined;
   /** deprecated upstream */
   enum?: Expression_Enum | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/**
+ * An inline function (trustql: DuckDB's `x -> x + 1`, an argument of list_transform and
+ * its kin); its body reads the parameters through FieldReference.LambdaParameterReference.
+ */
+export interface Expression_Lambda {
+  parameters?: Type_Struct | undefined;
+  body?: Expression | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -1026,6 +1037,7 @@ export interface Expression_FieldReference {
   expression?: Expression | undefined;
   rootReference?: Expression_FieldReference_RootReference | undefined;
   outerReference?: Expression_FieldReference_OuterReference | undefined;
+  lambdaParameterReference?: Expression_FieldReference_LambdaParameterReference | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -1034,6 +1046,12 @@ export interface Expression_FieldReference_RootReference {
 }
 
 export interface Expression_FieldReference_OuterReference {
+  stepsOut: number;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** The parameters (a struct) of the lambda `steps_out` lambdas out of the body it is in. */
+export interface Expression_FieldReference_LambdaParameterReference {
   stepsOut: number;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -7219,6 +7237,7 @@ function createBaseExpression(): Expression {
     cast: undefined,
     subquery: undefined,
     nested: undefined,
+    lambda: undefined,
     enum: undefined,
     _unknownFields: {},
   };
@@ -7258,6 +7277,9 @@ export const Expression: MessageFns<Expression> = {
     }
     if (message.nested !== undefined) {
       Expression_Nested.encode(message.nested, writer.uint32(106).fork()).join();
+    }
+    if (message.lambda !== undefined) {
+      Expression_Lambda.encode(message.lambda, writer.uint32(122).fork()).join();
     }
     if (message.enum !== undefined) {
       Expression_Enum.encode(message.enum, writer.uint32(82).fork()).join();
@@ -7374,6 +7396,14 @@ export const Expression: MessageFns<Expression> = {
             message.nested = Expression_Nested.decode(reader, reader.uint32());
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.lambda = Expression_Lambda.decode(reader, reader.uint32());
+            continue;
+          }
           case 10: {
             if (tag !== 82) {
               break;
@@ -7439,6 +7469,7 @@ export const Expression: MessageFns<Expression> = {
       cast: isSet(object.cast) ? Expression_Cast.fromJSON(object.cast) : undefined,
       subquery: isSet(object.subquery) ? Expression_Subquery.fromJSON(object.subquery) : undefined,
       nested: isSet(object.nested) ? Expression_Nested.fromJSON(object.nested) : undefined,
+      lambda: isSet(object.lambda) ? Expression_Lambda.fromJSON(object.lambda) : undefined,
       enum: isSet(object.enum) ? Expression_Enum.fromJSON(object.enum) : undefined,
     };
   },
@@ -7477,6 +7508,9 @@ export const Expression: MessageFns<Expression> = {
     }
     if (message.nested !== undefined) {
       obj.nested = Expression_Nested.toJSON(message.nested);
+    }
+    if (message.lambda !== undefined) {
+      obj.lambda = Expression_Lambda.toJSON(message.lambda);
     }
     if (message.enum !== undefined) {
       obj.enum = Expression_Enum.toJSON(message.enum);
@@ -7522,8 +7556,116 @@ export const Expression: MessageFns<Expression> = {
     message.nested = (object.nested !== undefined && object.nested !== null)
       ? Expression_Nested.fromPartial(object.nested)
       : undefined;
+    message.lambda = (object.lambda !== undefined && object.lambda !== null)
+      ? Expression_Lambda.fromPartial(object.lambda)
+      : undefined;
     message.enum = (object.enum !== undefined && object.enum !== null)
       ? Expression_Enum.fromPartial(object.enum)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExpression_Lambda(): Expression_Lambda {
+  return { parameters: undefined, body: undefined, _unknownFields: {} };
+}
+
+export const Expression_Lambda: MessageFns<Expression_Lambda> = {
+  encode(message: Expression_Lambda, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.parameters !== undefined) {
+      Type_Struct.encode(message.parameters, writer.uint32(10).fork()).join();
+    }
+    if (message.body !== undefined) {
+      Expression.encode(message.body, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Expression_Lambda {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExpression_Lambda();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.parameters = Type_Struct.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.body = Expression.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Expression_Lambda {
+    return {
+      parameters: isSet(object.parameters) ? Type_Struct.fromJSON(object.parameters) : undefined,
+      body: isSet(object.body) ? Expression.fromJSON(object.body) : undefined,
+    };
+  },
+
+  toJSON(message: Expression_Lambda): unknown {
+    const obj: any = {};
+    if (message.parameters !== undefined) {
+      obj.parameters = Type_Struct.toJSON(message.parameters);
+    }
+    if (message.body !== undefined) {
+      obj.body = Expression.toJSON(message.body);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Expression_Lambda>): Expression_Lambda {
+    return Expression_Lambda.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Expression_Lambda>): Expression_Lambda {
+    const message = createBaseExpression_Lambda();
+    message.parameters = (object.parameters !== undefined && object.parameters !== null)
+      ? Type_Struct.fromPartial(object.parameters)
+      : undefined;
+    message.body = (object.body !== undefined && object.body !== null)
+      ? Expression.fromPartial(object.body)
       : undefined;
     return message;
   },
@@ -12284,6 +12426,7 @@ function createBaseExpression_FieldReference(): Expression_FieldReference {
     expression: undefined,
     rootReference: undefined,
     outerReference: undefined,
+    lambdaParameterReference: undefined,
     _unknownFields: {},
   };
 }
@@ -12304,6 +12447,12 @@ export const Expression_FieldReference: MessageFns<Expression_FieldReference> = 
     }
     if (message.outerReference !== undefined) {
       Expression_FieldReference_OuterReference.encode(message.outerReference, writer.uint32(42).fork()).join();
+    }
+    if (message.lambdaParameterReference !== undefined) {
+      Expression_FieldReference_LambdaParameterReference.encode(
+        message.lambdaParameterReference,
+        writer.uint32(50).fork(),
+      ).join();
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -12369,6 +12518,17 @@ export const Expression_FieldReference: MessageFns<Expression_FieldReference> = 
             message.outerReference = Expression_FieldReference_OuterReference.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lambdaParameterReference = Expression_FieldReference_LambdaParameterReference.decode(
+              reader,
+              reader.uint32(),
+            );
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -12412,6 +12572,11 @@ export const Expression_FieldReference: MessageFns<Expression_FieldReference> = 
         : isSet(object.outer_reference)
         ? Expression_FieldReference_OuterReference.fromJSON(object.outer_reference)
         : undefined,
+      lambdaParameterReference: isSet(object.lambdaParameterReference)
+        ? Expression_FieldReference_LambdaParameterReference.fromJSON(object.lambdaParameterReference)
+        : isSet(object.lambda_parameter_reference)
+        ? Expression_FieldReference_LambdaParameterReference.fromJSON(object.lambda_parameter_reference)
+        : undefined,
     };
   },
 
@@ -12431,6 +12596,11 @@ export const Expression_FieldReference: MessageFns<Expression_FieldReference> = 
     }
     if (message.outerReference !== undefined) {
       obj.outerReference = Expression_FieldReference_OuterReference.toJSON(message.outerReference);
+    }
+    if (message.lambdaParameterReference !== undefined) {
+      obj.lambdaParameterReference = Expression_FieldReference_LambdaParameterReference.toJSON(
+        message.lambdaParameterReference,
+      );
     }
     return obj;
   },
@@ -12455,6 +12625,10 @@ export const Expression_FieldReference: MessageFns<Expression_FieldReference> = 
     message.outerReference = (object.outerReference !== undefined && object.outerReference !== null)
       ? Expression_FieldReference_OuterReference.fromPartial(object.outerReference)
       : undefined;
+    message.lambdaParameterReference =
+      (object.lambdaParameterReference !== undefined && object.lambdaParameterReference !== null)
+        ? Expression_FieldReference_LambdaParameterReference.fromPartial(object.lambdaParameterReference)
+        : undefined;
     return message;
   },
 };
@@ -12611,6 +12785,104 @@ export const Expression_FieldReference_OuterReference: MessageFns<Expression_Fie
   },
   fromPartial(object: DeepPartial<Expression_FieldReference_OuterReference>): Expression_FieldReference_OuterReference {
     const message = createBaseExpression_FieldReference_OuterReference();
+    message.stepsOut = object.stepsOut ?? 0;
+    return message;
+  },
+};
+
+function createBaseExpression_FieldReference_LambdaParameterReference(): Expression_FieldReference_LambdaParameterReference {
+  return { stepsOut: 0, _unknownFields: {} };
+}
+
+export const Expression_FieldReference_LambdaParameterReference: MessageFns<
+  Expression_FieldReference_LambdaParameterReference
+> = {
+  encode(
+    message: Expression_FieldReference_LambdaParameterReference,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.stepsOut !== 0) {
+      writer.uint32(8).uint32(message.stepsOut);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Expression_FieldReference_LambdaParameterReference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExpression_FieldReference_LambdaParameterReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.stepsOut = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Expression_FieldReference_LambdaParameterReference {
+    return {
+      stepsOut: isSet(object.stepsOut)
+        ? globalThis.Number(object.stepsOut)
+        : isSet(object.steps_out)
+        ? globalThis.Number(object.steps_out)
+        : 0,
+    };
+  },
+
+  toJSON(message: Expression_FieldReference_LambdaParameterReference): unknown {
+    const obj: any = {};
+    if (message.stepsOut !== 0) {
+      obj.stepsOut = Math.round(message.stepsOut);
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<Expression_FieldReference_LambdaParameterReference>,
+  ): Expression_FieldReference_LambdaParameterReference {
+    return Expression_FieldReference_LambdaParameterReference.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<Expression_FieldReference_LambdaParameterReference>,
+  ): Expression_FieldReference_LambdaParameterReference {
+    const message = createBaseExpression_FieldReference_LambdaParameterReference();
     message.stepsOut = object.stepsOut ?? 0;
     return message;
   },
