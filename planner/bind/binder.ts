@@ -337,7 +337,7 @@ class Binder {
     }
     const types = lc.map((c, i) => unifyAll([columnRef(c), columnRef(rc[i])], op.kind, op.position)[0].type);
     const conform = (q: BoundQuery, cols: readonly ColumnDef[]): LogicalPlan => {
-      if (cols.every((c, i) => c.type.kind === types[i].kind && c.type.precision === types[i].precision && c.type.scale === types[i].scale)) return q.plan;
+      if (cols.every((c, i) => sameType(c.type, types[i]))) return q.plan;
       return {
         kind: "project",
         input: q.plan,
