@@ -62,7 +62,7 @@ const MATH = new Set([
 /** DuckDB's functions of lists (planner/bind/lists.ts). */
 const LIST_SCALARS = [
   "list_value", "list_extract", "list_length", "list_contains", "list_position", "list_sort", "list_reverse_sort", "list_reverse",
-  "list_concat", "list_to_string", "string_split", "regexp_split_to_array", "list_min", "list_max", "list_sum", "list_avg", "flatten",
+  "list_concat", "list_concat_or_null", "list_to_string", "string_split", "regexp_split_to_array", "list_min", "list_max", "list_sum", "list_avg", "flatten",
   "list_has_any", "list_has_all", "list_transform", "list_filter", "list_reduce",
 ];
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */

@@ -277,6 +277,7 @@ const SCALAR: Record<string, Render> = {
   list_reverse_sort: call("list_reverse_sort"),
   list_reverse: call("list_reverse"),
   list_concat: call("list_concat"),
+  list_concat_or_null: infix("||"),
   list_to_string: call("array_to_string"),
   string_split: call("string_split"),
   regexp_split_to_array: call("regexp_split_to_array"),

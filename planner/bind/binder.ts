@@ -1469,7 +1469,7 @@ class Binder {
         // Bytes joined to bytes stay bytes (DuckDB's); with anything else `||` joins text.
         if (left.type.kind === "binary" && right.type.kind === "binary") return call("concat_bytes", [left, right], type("binary", left.type.nullable || right.type.nullable));
         // A list joined to a list is one list (DuckDB's list_concat).
-        if (left.type.kind === "list" || right.type.kind === "list") return listConcat([left, right], { name: "||", position });
+        if (left.type.kind === "list" || right.type.kind === "list") return listConcat([left, right], { name: "||", position }, true);
         return this.concat([left, right], false, position);
       }
       case "^":

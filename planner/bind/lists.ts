@@ -76,9 +76,13 @@ export function listSlice(list: Expr, bounds: readonly (Expr | undefined)[], pos
   return call("array_slice", [list, begin, end], withNullable(list.type, anyNullable([list, begin, end])));
 }
 
-/** `l1 || l2` and list_concat: the values of both, in their common type (a NULL list adds none, as in DuckDB). */
-export function listConcat(lists: readonly Expr[], site: FunctionSite): Expr {
+/**
+ * list_concat(l1, l2): the values of both, in their common type; a NULL list adds none. `l1 || l2`
+ * (`operator`) is NULL where either is, as DuckDB's operator is.
+ */
+export function listConcat(lists: readonly Expr[], site: FunctionSite, operator = false): Expr {
   const unified = unifyLists(lists.map((l) => requireList(l, site)), site);
+  if (operator) return call("list_concat_or_null", unified, withNullable(unified[0].type, unified.some((l) => l.type.nullable)));
   return call("list_concat", unified, withNullable(unified[0].type, unified.every((l) => l.type.nullable)));
 }
 
