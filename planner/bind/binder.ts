@@ -2755,6 +2755,8 @@ function displayName(ast: AstNode, bound: Expr): string {
     }
     case "number":
       return String(ast.value);
+    case "null":
+      return "NULL";
     case "array":
       return `main.list_value(${(Array.isArray(ast.expr_list?.value) ? ast.expr_list.value : []).map((a: AstNode) => displayName(a, bound)).join(", ")})`;
     case "single_quote_string":

@@ -200,6 +200,49 @@ const hasAnyOrAll =
     return call(fn, lists, type("boolean"));
   };
 
+/** list_distinct: each value once, NULL left out (in DuckDB's order, the same on every node). */
+const distinct: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1);
+  const list = requireList(args[0], site);
+  return call("list_distinct", [list], list.type);
+};
+
+/** list_unique: how many distinct values, NULL not counted (DuckDB's UBIGINT, here a BIGINT). */
+const unique: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1);
+  const list = requireList(args[0], site);
+  return call("list_unique", [list], type("i64", list.type.nullable));
+};
+
+const intersect: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const lists = unifyLists(args.map((a) => requireList(a, site)), site);
+  return call("list_intersect", lists, withNullable(lists[0].type, anyNullable(lists)));
+};
+
+/** regexp_extract_all(s, pattern[, group]): every match (or its group), as a list of strings. */
+const extractAll: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2, 3);
+  const [s, pattern] = [textArgument(args[0], site, "string"), textArgument(args[1], site, "pattern")];
+  const group = args[2] === undefined ? [] : [castTo(integerArgument(args[2], site, "group"), type("i32"))];
+  return call("regexp_extract_all", [s, pattern, ...group], listOf(type("string"), anyNullable([s, pattern, ...group])));
+};
+
+/**
+ * range(stop) / range(start, stop[, step]) as a value: the integers from start (0) up to stop, stop
+ * left out; generate_series(start, stop[, step]) with stop in. BIGINT lists, as DuckDB's.
+ */
+const series =
+  (fn: "list_range" | "list_generate_series"): ListFunction =>
+  (args, site) => {
+    checkArity(site.name, args.length, site.position, fn === "list_range" ? 1 : 2, 3);
+    const bounds = args.map((a) => {
+      if (!isInteger(a.type) && a.type.kind !== "null") throw new UnsupportedError(`${site.name} of ${typeName(a.type)} as a value (of integers; in FROM, of dates and timestamps too)`, site.position);
+      return castTo(a, type("i64"));
+    });
+    return call(fn, bounds, listOf(type("i64"), anyNullable(bounds)));
+  };
+
 const value: ListFunction = (args, site) => listValue(args, site.position);
 
 const extract: ListFunction = (args, site) => {
@@ -258,6 +301,15 @@ const LIST_FUNCTIONS = new Map<string, ListFunction>([
   ["list_sum", sum],
   ["list_avg", average],
   ["flatten", flatten],
+  ["list_distinct", distinct],
+  ["array_distinct", distinct],
+  ["list_unique", unique],
+  ["array_unique", unique],
+  ["list_intersect", intersect],
+  ["array_intersect", intersect],
+  ["regexp_extract_all", extractAll],
+  ["range", series("list_range")],
+  ["generate_series", series("list_generate_series")],
   ["list_has_any", hasAnyOrAll("list_has_any")],
   ["array_has_any", hasAnyOrAll("list_has_any")],
   ["list_has_all", hasAnyOrAll("list_has_all")],
