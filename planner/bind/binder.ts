@@ -2763,7 +2763,15 @@ function displayName(ast: AstNode, bound: Expr): string {
       return `'${ast.value}'`;
     case "binary_expr":
       return `(${displayName(ast.left, bound)} ${isIntegerDivision(ast) ? "//" : ast.operator} ${displayName(ast.right, bound)})`;
+    case "function": {
+      const args = argumentAsts(ast).map((a) => displayName(a, bound));
+      const name = writtenName(ast) ?? functionName(ast);
+      // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
+      if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
+      if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b) => (b === "NULL" ? "" : b)).join(":")}]`;
+      return `${name}(${args.join(", ")})`;
+    }
     default:
-      return ast?.type === "function" ? `${writtenName(ast) ?? functionName(ast)}(${argumentAsts(ast).map((a) => displayName(a, bound)).join(", ")})` : "expr";
+      return "expr";
   }
 }

@@ -243,6 +243,64 @@ const series =
     return call(fn, bounds, listOf(type("i64"), anyNullable(bounds)));
   };
 
+/** list_append(l, x) and list_prepend(x, l): the list with one value more, in their common type. */
+const withValue =
+  (at: "end" | "start"): ListFunction =>
+  (args, site) => {
+    checkArity(site.name, args.length, site.position, 2);
+    const [listArg, valueArg] = at === "end" ? args : [args[1], args[0]];
+    const [list, value] = valueAndList(requireList(listArg, site), valueArg, site);
+    const bound = at === "end" ? [list, value] : [value, list];
+    return call(at === "end" ? "list_append" : "list_prepend", bound, withNullable(list.type, false));
+  };
+
+/** array_pop_back and array_pop_front: the list without its last (first) value. */
+const without =
+  (fn: "array_pop_back" | "array_pop_front"): ListFunction =>
+  (args, site) => {
+    checkArity(site.name, args.length, site.position, 1);
+    const list = requireList(args[0], site);
+    return call(fn, [list], list.type);
+  };
+
+const count: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1);
+  const list = requireList(args[0], site);
+  return call("list_count", [list], type("i64", list.type.nullable));
+};
+
+/** The aggregates list_aggregate(l, 'name') takes here, and the type each gives over values of a type. */
+const AGGREGATES_OVER_LISTS: Readonly<Record<string, (element: SqlType) => SqlType>> = {
+  sum: (e) => (e.kind === "decimal" && !e.hugeint ? decimal(38, e.scale!) : isFloat(e) ? type("fp64") : hugeint()),
+  min: (e) => e,
+  max: (e) => e,
+  first: (e) => e,
+  last: (e) => e,
+  any_value: (e) => e,
+  avg: () => type("fp64"),
+  count: () => type("i64"),
+  string_agg: () => type("string"),
+  bool_and: () => type("boolean"),
+  bool_or: () => type("boolean"),
+};
+
+/** list_aggregate(l, 'name'[, separator]): an aggregate over the list's values, as DuckDB computes it. */
+const aggregate: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2, 3);
+  const list = requireList(args[0], site);
+  const written = isStringLiteral(args[1]) ? args[1].value.trim().toLowerCase() : undefined;
+  if (written === undefined) throw new UnsupportedError(`${site.name} of an aggregate that is not named by a constant string`, site.position);
+  const result = AGGREGATES_OVER_LISTS[written];
+  if (!result) throw new UnsupportedError(`${site.name} of '${written}' (${Object.keys(AGGREGATES_OVER_LISTS).join(", ")} are)`, site.position);
+  const element = elementOf(list.type);
+  if ((written === "sum" || written === "avg") && !isNumeric(element) && element.kind !== "null") throw new UserError(`${site.name} '${written}' needs a list of numbers, not ${typeName(list.type)}`, site.position);
+  if ((written === "bool_and" || written === "bool_or") && element.kind !== "boolean" && element.kind !== "null") throw new UserError(`${site.name} '${written}' needs a list of BOOLEAN, not ${typeName(list.type)}`, site.position);
+  if (args[2] !== undefined && written !== "string_agg") throw new UserError(`${site.name} '${written}' takes no third argument`, site.position);
+  const extra = args[2] === undefined ? (written === "string_agg" ? [literal(",", type("string", false))] : []) : [textArgument(args[2], site, "separator")];
+  const text = written === "string_agg" ? [castTo(list, listOf(type("string"), list.type.nullable))] : [list];
+  return call("list_aggregate", [...text, literal(written, type("string", false)), ...extra], withNullable(result(element.kind === "null" ? type("i32") : element), true));
+};
+
 const value: ListFunction = (args, site) => listValue(args, site.position);
 
 const extract: ListFunction = (args, site) => {
@@ -301,6 +359,20 @@ const LIST_FUNCTIONS = new Map<string, ListFunction>([
   ["list_sum", sum],
   ["list_avg", average],
   ["flatten", flatten],
+  ["list_append", withValue("end")],
+  ["array_append", withValue("end")],
+  ["array_push_back", withValue("end")],
+  ["list_prepend", withValue("start")],
+  ["array_prepend", withValue("start")],
+  ["array_push_front", withValue("start")],
+  ["array_pop_back", without("array_pop_back")],
+  ["array_pop_front", without("array_pop_front")],
+  ["list_count", count],
+  ["list_aggregate", aggregate],
+  ["list_aggr", aggregate],
+  ["aggregate", aggregate],
+  ["array_aggregate", aggregate],
+  ["array_aggr", aggregate],
   ["list_distinct", distinct],
   ["array_distinct", distinct],
   ["list_unique", unique],

@@ -251,6 +251,14 @@ function openingFrom(tokens: readonly Token[], close: number): number {
   return k;
 }
 
+/** Words before `(` that begin a parenthesized operand rather than name a call (`THEN (x)[1]`). */
+const OPERAND_KEYWORDS = new Set([...BEFORE_OPERAND_WORDS, "IS", "LIKE", "ILIKE", "GLOB", "BETWEEN", "ESCAPE", "IN", "ANY", "ALL", "SOME", "EXISTS", "AS", "FROM"]);
+
+/** Whether a token before `(` names the call the parentheses belong to. */
+function isCallName(t: Token | undefined): boolean {
+  return t?.kind === "quoted" || (t?.kind === "word" && !OPERAND_KEYWORDS.has(t.text));
+}
+
 /** Whether the `[` at tokens[bracket] subscripts what comes before it (`s[1]`, `f(x)[2:3]`), not begins a list (`[1, 2]`). */
 function isSubscript(tokens: readonly Token[], bracket: number): boolean {
   const before = tokens[bracket - 1];
@@ -297,7 +305,7 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
     if (t.text === "]" || t.text === ")") {
       k = openingFrom(tokens, k);
       if (k < 0) return bracket; // no opener: the grammar says where
-      if ((t.text === "]" && isSubscript(tokens, k)) || (t.text === ")" && (tokens[k - 1]?.kind === "word" || tokens[k - 1]?.kind === "quoted"))) {
+      if ((t.text === "]" && isSubscript(tokens, k)) || (t.text === ")" && isCallName(tokens[k - 1]))) {
         k--; // the subscripted operand, or the call's name
         continue;
       }
