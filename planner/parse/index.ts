@@ -251,6 +251,18 @@ function openingFrom(tokens: readonly Token[], close: number): number {
   return k;
 }
 
+/** The index of the CASE that the END at tokens[end] closes (its parenthesized parts skipped). */
+function caseOf(tokens: readonly Token[], end: number): number {
+  let open = 0;
+  for (let k = end; k >= 0; k--) {
+    const t = tokens[k];
+    if (t.text === ")" || t.text === "]") k = Math.max(openingFrom(tokens, k), 0);
+    else if (t.kind === "word" && t.text === "END") open++;
+    else if (t.kind === "word" && t.text === "CASE" && --open === 0) return k;
+  }
+  return end;
+}
+
 /** Words before `(` that begin a parenthesized operand rather than name a call (`THEN (x)[1]`). */
 const OPERAND_KEYWORDS = new Set([...BEFORE_OPERAND_WORDS, "IS", "LIKE", "ILIKE", "GLOB", "BETWEEN", "ESCAPE", "IN", "ANY", "ALL", "SOME", "EXISTS", "AS", "FROM"]);
 
@@ -311,6 +323,8 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
       }
       return k;
     }
+    // A CASE expression, from its END back to its CASE.
+    if (t.kind === "word" && t.text === "END") return caseOf(tokens, k);
     // A name, dotted after a qualifier.
     if ((t.kind === "word" || t.kind === "quoted") && tokens[k - 1]?.text === ".") {
       k -= 2;

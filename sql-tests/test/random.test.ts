@@ -152,6 +152,23 @@ const expressions = fc.letrec((tie) => ({
     fc.tuple(fc.constantFrom("hour", "minute", "day", "month"), tie("m")).map(([u, x]) => `extract(${u} FROM ${x})`),
     fc.tuple(fc.constantFrom("minute", "hour", "day", "month"), tie("m"), tie("m")).map(([u, a, b]) => `date_diff('${u}', ${a}, ${b})`),
     tie("s").map((x) => `length(split_part(${x}, 'e', 2))`),
+    tie("l").map((x) => `len(${x})`),
+    fc.tuple(tie("l"), fc.integer({ min: -3, max: 4 })).map(([x, n]) => `${x}[${n}]`),
+    fc.tuple(tie("l"), tie("i")).map(([x, n]) => `list_position(${x}, ${n})`),
+    tie("l").map((x) => `list_reduce(${x} || [0], (a, b) -> a + b)`),
+  ),
+  // Lists of integers: literals, columns put together, split strings' lengths, sorted, sliced, mapped.
+  l: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("[r.k, r.n]", "[1, NULL, 3]", "CAST(NULL AS INTEGER[])", "CAST([] AS INTEGER[])", "[r.n % 4, r.n % 3, r.n % 4]"),
+    tie("s").map((x) => `list_transform(string_split(${x}, 'e'), p -> length(p))`),
+    fc.tuple(tie("l"), tie("l")).map(([a, b]) => `(${a} || ${b})`),
+    fc.tuple(tie("l"), tie("l")).map(([a, b]) => `list_concat(${a}, ${b})`),
+    tie("l").map((x) => `list_sort(${x}, 'DESC')`),
+    tie("l").map((x) => `list_filter(${x}, v -> v > 1)`),
+    fc.tuple(tie("l"), tie("i")).map(([x, n]) => `list_transform(${x}, v -> v * 2 + ${n})`),
+    fc.tuple(tie("l"), fc.integer({ min: -2, max: 3 })).map(([x, a]) => `${x}[${a}:]`),
+    fc.tuple(tie("b"), tie("l"), tie("l")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`),
   ),
   x: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -227,9 +244,11 @@ const expressions = fc.letrec((tie) => ({
     fc.tuple(tie("x"), comparison, tie("x")).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(tie("x"), fc.constantFrom("IS NULL", "IS NOT NULL")).map(([x, t]) => `(${x}) ${t}`),
     fc.tuple(tie("s"), fc.constantFrom("'e'", "'Bl'", "''")).map(([x, p]) => `starts_with(${x}, ${p})`),
+    fc.tuple(tie("l"), tie("i")).map(([x, n]) => `list_contains(${x}, ${n})`),
+    fc.tuple(tie("l"), comparison, tie("l")).map(([a, op, b]) => `${a} ${op} ${b}`),
   ),
 }));
-const [integer, text, day, instant] = [expressions.i, expressions.s, expressions.t, expressions.m] as unknown as fc.Arbitrary<string>[];
+const [integer, text, day, instant, list] = [expressions.i, expressions.s, expressions.t, expressions.m, expressions.l] as unknown as fc.Arbitrary<string>[];
 const scalars = fc.oneof(
   integer.map((e) => `SELECT r.k, ${e} FROM r`),
   integer.map((e) => `SELECT r.k FROM r WHERE (${e}) IS NOT NULL`),
@@ -243,6 +262,11 @@ const scalars = fc.oneof(
   fc.tuple(integer, text, day).map(([i, s, t]) => `SELECT r.g, sum(${i}), count(DISTINCT ${i}), min(${s}), max(${t}), count(*) FILTER (WHERE (${s}) IS NULL) FROM r GROUP BY r.g`),
   fc.tuple(integer, text).map(([i, s]) => `SELECT r.k, r.n, sum(${i}) OVER (PARTITION BY r.g), max(${s}) OVER (PARTITION BY r.k % 3) FROM r`),
   fc.tuple(integer, text).map(([i, s]) => `SELECT ${s} AS key, sum(${i}) AS total, sum(sum(${i})) OVER () AS whole FROM r GROUP BY 1`),
+  // Lists as values, keys and rows (unnest), and list() of a group in a total order.
+  list.map((l) => `SELECT r.k, ${l}, typeof(${l}) FROM r`),
+  list.map((l) => `SELECT ${l} AS key, count(*) FROM r GROUP BY 1`),
+  list.map((l) => `SELECT r.k, unnest(${l}) FROM r`),
+  fc.tuple(integer, list).map(([i, l]) => `SELECT r.g, list(${i} ORDER BY r.n, r.k, r.v, r.d, r.ts), list_sort(list(DISTINCT ${l})) FROM r GROUP BY r.g`),
 );
 
 type Order = "rowsort" | "nosort";
