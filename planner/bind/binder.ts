@@ -22,6 +22,7 @@ import type {
   WindowCall,
   WindowFrame,
   WindowOutput,
+  Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
 import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
@@ -815,8 +816,7 @@ class Binder {
 
   /**
    * unnest(list) in the select list (or ORDER BY): an unnest operator under the projection, whose
-   * value column the select items read instead. DuckDB pairs the values of several unnests by
-   * position; one per select block here.
+   * value column the select items read instead.
    */
   #unnest(plan: LogicalPlan, exprs: Expr[], orderExprs: (Expr | undefined)[], position: SourcePosition | undefined): { plan: LogicalPlan; exprs: Expr[]; orderExprs: (Expr | undefined)[] } {
     const calls = new Map<string, Expr>();
@@ -824,15 +824,24 @@ class Binder {
       if (e) visitExpr(e, (x) => void (x.kind === "call" && x.fn === UNNEST_CALL && calls.set(exprKey(x), x)));
     }
     if (calls.size === 0) return { plan, exprs, orderExprs };
-    if (calls.size > 1) throw new UnsupportedError("unnest of two lists in one select list (DuckDB pairs their values by position)", position);
-    const [unnested] = calls.values();
-    const column = this.ids.column("unnest", unnested.type);
-    const replace = (e: Expr) => mapExpr(e, (x) => (x.kind === "call" && x.fn === UNNEST_CALL ? columnRef(column) : x));
-    return {
-      plan: { kind: "unnest", input: plan, list: (unnested as Expr & { kind: "call" }).args[0], column },
-      exprs: exprs.map(replace),
-      orderExprs: orderExprs.map((e) => e && replace(e)),
-    };
+    const lists = [...calls.values()].map((x) => (x as Expr & { kind: "call" }).args[0]);
+    let unnest: Unnest;
+    let valueOf: (list: Expr, type: SqlType) => Expr;
+    if (lists.length === 1) {
+      unnest = { kind: "unnest", input: plan, list: lists[0], column: this.ids.column("unnest", withNullable(valueTypeOf(lists[0].type), true)) };
+      valueOf = () => columnRef(unnest.column);
+    } else {
+      // Several lists pair their values by position, as in DuckDB: the positions 1 … the longest
+      // list's length are unnested (none where every list is empty or NULL), and each list read
+      // at the position (NULL past its end).
+      const i64 = type("i64");
+      const longest = call("greatest_skip_null", lists.map((l) => call("list_length", [l], i64)), i64);
+      const positions = call("list_range", [literal(1n, type("i64", false)), call("add", [longest, literal(1n, type("i64", false))], i64)], listOf(type("i64", false)));
+      unnest = { kind: "unnest", input: plan, list: positions, column: this.ids.column("unnest_position", i64) };
+      valueOf = (list, t) => call("list_extract", [list, columnRef(unnest.column)], t);
+    }
+    const replace = (e: Expr) => mapExpr(e, (x) => (x.kind === "call" && x.fn === UNNEST_CALL ? valueOf(x.args[0], x.type) : x));
+    return { plan: unnest, exprs: exprs.map(replace), orderExprs: orderExprs.map((e) => e && replace(e)) };
   }
 
   /** list_transform, list_filter and list_reduce: the list, then a lambda over its values (lists.ts types the call). */
