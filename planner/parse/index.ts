@@ -280,15 +280,31 @@ function isSubscript(tokens: readonly Token[], bracket: number): boolean {
   return before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text);
 }
 
-/** Whether tokens[last] ends a lambda's parameters: a name, or names in parentheses, where a call's argument begins. */
+/**
+ * Whether tokens[last] ends a lambda's parameters: a name, or names in parentheses, that begin an
+ * argument of a call (`f(l, x -> …)`; not a select item: `SELECT j -> 'a'` is JSON's operator).
+ */
 function lambdaParametersEndAt(tokens: readonly Token[], last: number): boolean {
   const name = (t: Token | undefined) => t?.kind === "word" || t?.kind === "quoted";
-  const argumentStart = (k: number) => tokens[k]?.text === "(" || tokens[k]?.text === ",";
-  if (name(tokens[last])) return argumentStart(last - 1);
-  if (tokens[last]?.text !== ")") return false;
-  const open = openingFrom(tokens, last);
-  const inside = tokens.slice(open + 1, last);
-  return open > 0 && inside.length > 0 && inside.every((x, k) => (k % 2 === 0 ? name(x) : x.text === ",")) && argumentStart(open - 1);
+  let first = last;
+  if (tokens[last]?.text === ")") {
+    first = openingFrom(tokens, last);
+    const inside = tokens.slice(first + 1, last);
+    if (first < 0 || inside.length === 0 || !inside.every((x, k) => (k % 2 === 0 ? name(x) : x.text === ","))) return false;
+  } else if (!name(tokens[last])) return false;
+  const before = first - 1;
+  const call = tokens[before]?.text === "(" ? before : tokens[before]?.text === "," ? enclosingParenthesis(tokens, before) : -1;
+  return call > 0 && isCallName(tokens[call - 1]);
+}
+
+/** The index of the `(` whose parentheses hold tokens[at] (-1: none). */
+function enclosingParenthesis(tokens: readonly Token[], at: number): number {
+  for (let k = at - 1; k >= 0; k--) {
+    if (tokens[k].text === ")" || tokens[k].text === "]") k = openingFrom(tokens, k);
+    else if (tokens[k].text === "(") return k;
+    else if (tokens[k].text === "[") return -1;
+  }
+  return -1;
 }
 
 /** The index of the `,` or closing token that ends the call argument starting at tokens[from]. */
