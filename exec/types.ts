@@ -42,6 +42,8 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
     case "VARCHAR":
     case "TEXT":
     case "STRING":
+    // DuckDB's JSON is text it has checked: a string here (its name does not travel).
+    case "JSON":
       return { string: simple };
     case "BLOB":
       return { binary: simple };

@@ -4,6 +4,7 @@ import { EXTENSIONS, TRUSTQL_EXTENSIONS, type ExtensionFile } from "../proto/ind
 import { UnsupportedError } from "../common/errors.ts";
 import type { SqlType } from "./types.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES } from "./logical.ts";
+import { JSON_FUNCTION_NAMES } from "./bind/json.ts";
 
 export interface FunctionRef {
   readonly file: ExtensionFile;
@@ -81,6 +82,7 @@ const OWN_SCALARS = new Set([
   "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "array_slice", "error", "sample_hash",
   "yearweek", "round_even", "factorial", "timestamp_of_epoch_ms", "concat_bytes", "glob", "octet_length", "to_base64", "from_base64", "encode", "decode",
   ...LIST_SCALARS,
+  ...JSON_FUNCTION_NAMES,
 ]);
 
 function signature(name: string, parts: string[]): string {

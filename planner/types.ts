@@ -41,6 +41,11 @@ export interface SqlType {
   readonly hugeint?: boolean;
   /** Only for lists: the type of their values (always nullable). */
   readonly element?: SqlType;
+  /**
+   * DuckDB's JSON, which Substrait has not: a string that names itself JSON (typeof, DESCRIBE).
+   * It is the same type as VARCHAR otherwise: DuckDB's json functions read either.
+   */
+  readonly json?: boolean;
 }
 
 /** DuckDB's widest decimal (and Substrait's): 38 digits in a 128-bit integer. */
@@ -59,6 +64,11 @@ export function type(kind: Exclude<TypeKind, "decimal" | "list">, nullable = tru
 export function decimal(precision: number, scale: number, nullable = true): SqlType {
   invariant(precision >= 1 && precision <= MAX_DECIMAL_PRECISION && scale >= 0 && scale <= precision, `bad decimal(${precision},${scale})`);
   return { kind: "decimal", precision, scale, nullable };
+}
+
+/** DuckDB's JSON: text that is a JSON document. */
+export function jsonType(nullable = true): SqlType {
+  return { kind: "string", nullable, json: true };
 }
 
 /** A list of `element` values (its values may be NULL, as any list's may). */
@@ -206,7 +216,7 @@ export function typeName(t: SqlType): string {
     case "decimal":
       return t.hugeint ? "HUGEINT" : `DECIMAL(${t.precision},${t.scale})`;
     case "string":
-      return "VARCHAR";
+      return t.json ? "JSON" : "VARCHAR";
     case "binary":
       return "BLOB";
     case "date":

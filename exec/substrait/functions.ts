@@ -1,5 +1,6 @@
 // Substrait functions of the standard extension files as DuckDB SQL. One table, keyed by the
 // bare function name; a function that is not here is rejected by name before anything runs.
+import { JSON_FUNCTION_NAMES } from "../../planner/bind/json.ts";
 import type { Type } from "../../proto/index.ts";
 import { UnsupportedError } from "../../common/errors.ts";
 
@@ -298,6 +299,9 @@ const SCALAR: Record<string, Render> = {
   array_pop_front: call("array_pop_front"),
   list_count: call("list_count"),
   list_aggregate: call("list_aggregate"),
+  // JSON (planner/bind/json.ts): DuckDB's functions of the same names.
+  ...Object.fromEntries(JSON_FUNCTION_NAMES.map((name) => [name, call(name)])),
+  cast_json: ([x]) => `CAST(${x} AS JSON)`,
   list_unique: call("list_unique"),
   list_intersect: call("list_intersect"),
   regexp_extract_all: call("regexp_extract_all"),

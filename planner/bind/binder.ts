@@ -1,6 +1,7 @@
 // AST → bound logical plan. Names resolve against the catalog and the scopes of enclosing
 // query blocks; every expression gets DuckDB's type; subqueries in WHERE and HAVING are
 // turned into joins where that is exact (see subqueries.ts).
+import { bindJsonFunction, castToJson, isJsonFunction, jsonArrow } from "./json.ts";
 import { bindLambdaFunction, bindListFunction, isLambdaFunction, isListFunction, listConcat, listExtract, listSlice, listValue } from "./lists.ts";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Catalog, CatalogTable } from "../catalog.ts";
@@ -51,6 +52,7 @@ import {
   isInterval,
   isNumeric,
   isTemporal,
+  jsonType,
   listOf,
   sameType,
   type,
@@ -1379,9 +1381,17 @@ class Binder {
   binary(ast: AstNode, ctx: ExprContext): Expr {
     const op = String(ast.operator).toUpperCase();
     const position = this.here(ast);
+    const arrow = (n: AstNode) => n?.type === "binary_expr" && (n.operator === "->" || n.operator === "->>") && !n.parentheses;
+    if (op !== "AND" && op !== "OR" && !arrow(ast) && arrow(ast.right)) {
+      // DuckDB binds -> and ->> as loosely as this operator, from the left: `x = j ->> 'k'` is
+      // `(x = j) ->> 'k'` there. Refused rather than answered as either reading.
+      throw new UserError(`put ( … ) around the ${ast.right.operator} after ${ast.operator}: DuckDB reads x ${ast.operator} j ${ast.right.operator} k as (x ${ast.operator} j) ${ast.right.operator} k`, position);
+    }
     switch (op) {
       case "->":
-        throw new UnsupportedError("a lambda (->) outside the lambda argument of list_transform, list_filter or list_reduce (JSON's -> is not supported)", position);
+      case "->>":
+        // A lambda is read where a call takes one (#lambdaCall); anywhere else this is JSON's.
+        return jsonArrow(op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
       case "AND":
       case "OR": {
         const l = requireBoolean(this.expr(ast.left, ctx), op, position);
@@ -1679,7 +1689,9 @@ class Binder {
   func(ast: AstNode, ctx: ExprContext): Expr {
     const name = functionName(ast);
     const position = this.here(ast);
-    const rawArgs: AstNode[] = ast.args?.value ?? (ast.args ? [ast.args] : []);
+    // The grammar may hang one expression where the list goes (`date_part('m', TIME AND x)`).
+    const listed = ast.args?.value;
+    const rawArgs: AstNode[] = Array.isArray(listed) ? listed : listed ? [listed] : ast.args ? [ast.args] : [];
     if (ast.over) return this.windowFunction(ast, ctx);
     if (name === "exists") {
       return this.subquery("exists", rawArgs[0]?.ast ?? rawArgs[0], undefined, ctx, position);
@@ -1690,6 +1702,7 @@ class Binder {
     let bound: Expr[] | undefined;
     const args = () => (bound ??= rawArgs.map((a) => this.expr(a, ctx)));
     if (isLambdaFunction(name)) return this.#lambdaCall(name, rawArgs, ctx, position);
+    if (isJsonFunction(name)) return bindJsonFunction(name, args(), position);
     if (isListFunction(name)) {
       const listCall = bindListFunction(name, args(), position);
       if (listCall) return listCall;
@@ -1927,6 +1940,12 @@ class Binder {
     let value = this.expr(ast.expr, ctx);
     for (const [k, target] of targets.entries()) {
       const to = castTargetType(target, position);
+      if (to.json) {
+        // CAST(x AS JSON): text checked as a document, any other value written as one (DuckDB's).
+        if (castIsTry(ast)) throw new UnsupportedError("TRY_CAST to JSON (json_valid(x) says whether x is a document)", position);
+        value = castToJson(value);
+        continue;
+      }
       // A list casts to a list or to text, and from one or from text, as in DuckDB.
       const textOrNull = (t: SqlType) => t.kind === "string" || t.kind === "null";
       if ((to.kind === "list") !== (value.type.kind === "list") && !textOrNull(to.kind === "list" ? value.type : to)) throw new UserError(`cannot cast ${typeName(value.type)} to ${typeName(to)}`, position);
@@ -2723,6 +2742,8 @@ function namedCastType(target: AstNode, position: SourcePosition | undefined): S
     case "CHARACTER VARYING":
     case "STRING":
       return type("string");
+    case "JSON":
+      return jsonType();
     case "DATE":
       return type("date");
     case "TIME":

@@ -4,6 +4,7 @@
 // gives its result. `list(x)` / `array_agg(x)` is the binder's (an aggregate); `unnest` too.
 import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
 import type { Expr, Lambda } from "../logical.ts";
+import { LAMBDA_CALLS } from "../parse/index.ts";
 import { commonSupertype, decimal, elementOf, hugeint, isFloat, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { call, castTo, isStringLiteral, unifyAll } from "./operators.ts";
 import { checkArity, type FunctionSite } from "./library.ts";
@@ -392,15 +393,15 @@ const LIST_FUNCTIONS = new Map<string, ListFunction>([
 
 type LambdaBinder = (parameterTypes: readonly SqlType[]) => Lambda;
 
-/** The functions of a list and a lambda, each with its lambda's parameters (the value's position may follow them) and result. */
-const LAMBDA_FUNCTIONS = new Map<string, { fn: "list_transform" | "list_filter" | "list_reduce"; parameters: (element: SqlType) => SqlType[] }>([
-  ...["list_transform", "array_transform", "list_apply", "array_apply", "apply"].map((name) => [name, { fn: "list_transform" as const, parameters: (e: SqlType) => [e] }] as const),
-  ...["list_filter", "array_filter", "filter"].map((name) => [name, { fn: "list_filter" as const, parameters: (e: SqlType) => [e] }] as const),
-  ...["list_reduce", "array_reduce", "reduce"].map((name) => [name, { fn: "list_reduce" as const, parameters: (e: SqlType) => [e, e] }] as const),
-]);
+/** The types of each lambda's parameters, from the list's values' (the value's position may follow them). */
+const LAMBDA_PARAMETERS: Readonly<Record<(typeof LAMBDA_CALLS)[string], (element: SqlType) => SqlType[]>> = {
+  list_transform: (e) => [e],
+  list_filter: (e) => [e],
+  list_reduce: (e) => [e, e],
+};
 
 export function isLambdaFunction(name: string): boolean {
-  return LAMBDA_FUNCTIONS.has(name);
+  return Object.hasOwn(LAMBDA_CALLS, name);
 }
 
 /**
@@ -410,7 +411,8 @@ export function isLambdaFunction(name: string): boolean {
  * lambda once its parameters' types are known.
  */
 export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaBinder, position: SourcePosition | undefined): Expr {
-  const { fn, parameters } = LAMBDA_FUNCTIONS.get(name)!;
+  const fn = LAMBDA_CALLS[name];
+  const parameters = LAMBDA_PARAMETERS[fn];
   const site = { name, position };
   const l = requireList(list, site);
   const element = withNullable(elementOf(l.type), true);

@@ -280,9 +280,25 @@ function isSubscript(tokens: readonly Token[], bracket: number): boolean {
   return before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text);
 }
 
+/** The calls that take a lambda, by every name DuckDB gives them, and the function each is (bind/lists.ts binds them). */
+export const LAMBDA_CALLS: Readonly<Record<string, "list_transform" | "list_filter" | "list_reduce">> = {
+  list_transform: "list_transform",
+  array_transform: "list_transform",
+  list_apply: "list_transform",
+  array_apply: "list_transform",
+  apply: "list_transform",
+  list_filter: "list_filter",
+  array_filter: "list_filter",
+  filter: "list_filter",
+  list_reduce: "list_reduce",
+  array_reduce: "list_reduce",
+  reduce: "list_reduce",
+};
+
 /**
  * Whether tokens[last] ends a lambda's parameters: a name, or names in parentheses, that begin an
- * argument of a call (`f(l, x -> …)`; not a select item: `SELECT j -> 'a'` is JSON's operator).
+ * argument of a call that takes a lambda (`list_transform(l, x -> …)`; elsewhere `j -> 'a'` is
+ * JSON's operator).
  */
 function lambdaParametersEndAt(tokens: readonly Token[], last: number): boolean {
   const name = (t: Token | undefined) => t?.kind === "word" || t?.kind === "quoted";
@@ -294,7 +310,7 @@ function lambdaParametersEndAt(tokens: readonly Token[], last: number): boolean 
   } else if (!name(tokens[last])) return false;
   const before = first - 1;
   const call = tokens[before]?.text === "(" ? before : tokens[before]?.text === "," ? enclosingParenthesis(tokens, before) : -1;
-  return call > 0 && isCallName(tokens[call - 1]);
+  return call > 0 && isCallName(tokens[call - 1]) && Object.hasOwn(LAMBDA_CALLS, tokens[call - 1].text.toLowerCase());
 }
 
 /** The index of the `(` whose parentheses hold tokens[at] (-1: none). */
