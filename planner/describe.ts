@@ -3,8 +3,6 @@
 // and SHOW TABLES: each planned as the constant rows of a VALUES, so the query runs like any
 // other and every node reads the same.
 import { tokenize } from "./parse/lexer.ts";
-import type { ColumnId, LogicalPlan } from "./logical.ts";
-import { children } from "./plan-utils.ts";
 import { type, typeName, type SqlType } from "./types.ts";
 
 /** Words after DESCRIBE that begin a query; anything else is a table's name. */
@@ -38,36 +36,20 @@ export function tablesSql(names: readonly string[]): string {
   return `SELECT * FROM (VALUES ${rows.join(", ")}) AS t(name)`;
 }
 
-/** The VALUES query of a DESCRIBE's rows, for the columns `names` of the described `plan`. */
-export function descriptionSql(names: readonly string[], plan: LogicalPlan, types: readonly SqlType[]): string {
+/**
+ * The VALUES query of a DESCRIBE's rows, for the columns `names` of the described query. Every
+ * column may be NULL, as DuckDB says of any column of a parquet file (trustql's tables all are:
+ * the planner's knowledge that a file holds no NULL in a column is not a declared constraint).
+ */
+export function descriptionSql(names: readonly string[], types: readonly SqlType[]): string {
   const text = (value: string) => `'${value.replaceAll("'", "''")}'`;
-  const notNull = nonNullReferences(plan, names.length);
   const rows = names.map((name, i) => {
-    const nullable = notNull[i] ? "'NO'" : "'YES'";
     // The first row types the empty columns VARCHAR, as DuckDB's are.
     const empty = i === 0 ? "CAST(NULL AS VARCHAR)" : "NULL";
     // An untyped NULL is stored as an INTEGER (DuckDB's DESCRIBE says so).
     const described = types[i].kind === "null" ? type("i32") : types[i];
-    return `(${text(name)}, ${text(typeName(described))}, ${nullable}, ${empty}, ${empty}, ${empty})`;
+    return `(${text(name)}, ${text(typeName(described))}, 'YES', ${empty}, ${empty}, ${empty})`;
   });
   if (rows.length === 0) return `SELECT * FROM (VALUES (CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR))) AS d(column_name, column_type, "null", "key", "default", extra) WHERE false`;
   return `SELECT * FROM (VALUES ${rows.join(", ")}) AS d(column_name, column_type, "null", "key", "default", extra)`;
-}
-
-/**
- * Which outputs are NOT NULL as DuckDB reports them: a column of a table the catalog knows holds
- * no NULL (declared so, or, for trustql's immutable chunks, none in their statistics), selected as
- * it is and not from the side an outer join may leave empty; anything computed, a count too, may be.
- */
-function nonNullReferences(plan: LogicalPlan, width: number): boolean[] {
-  const tableColumns = new Set<ColumnId>();
-  const visit = (node: LogicalPlan): void => {
-    if (node.kind === "scan") for (const c of node.columns) tableColumns.add(c.id);
-    children(node).forEach(visit);
-  };
-  visit(plan);
-  let root = plan;
-  while (root.kind === "sort" || root.kind === "limit") root = root.input;
-  if (root.kind !== "project") return Array.from({ length: width }, () => false);
-  return root.outputs.map(({ expr }) => expr.kind === "column" && !expr.type.nullable && tableColumns.has(expr.id));
 }

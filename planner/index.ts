@@ -39,7 +39,7 @@ export function planSql(sql: string, catalog: Catalog, options: PlanOptions = {}
   if (statement && "tables" in statement) return planSql(tablesSql(catalog.tables().map((t) => t.names.join("."))), catalog, options);
   if (statement) {
     const bound = bindQuery(parseSql(statement.described), catalog, new ColumnIds(), options.now);
-    return planSql(descriptionSql(bound.names, bound.plan, outputColumns(bound.plan).map((c) => c.type)), catalog, options);
+    return planSql(descriptionSql(bound.names, outputColumns(bound.plan).map((c) => c.type)), catalog, options);
   }
   const parsed = parseSql(sql);
   const ids = new ColumnIds();
