@@ -88,6 +88,7 @@ import {
   requireBoolean,
   unify,
   unifyAll,
+  sumType,
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, distinctInput, elementOf } from "./subqueries.ts";
@@ -1035,7 +1036,8 @@ class Binder {
   #fromUnnest(entry: AstNode, left: LogicalPlan | undefined, items: ScopeItem[], outer: Scope | undefined, ctes: Ctes, depth: number, position: SourcePosition | undefined): { plan: LogicalPlan; items: ScopeItem[] } {
     const joinKind = String(entry.join ?? "CROSS JOIN").toUpperCase();
     if (joinKind !== "CROSS JOIN" && !((joinKind === "JOIN" || joinKind === "INNER JOIN") && isTrueLiteral(entry.on))) throw new UnsupportedError(`unnest in FROM under ${joinKind} (a comma or CROSS JOIN unnests)`, position);
-    const args: AstNode[] = entry.expr.args?.value ?? [];
+    const listed = entry.expr.args?.value;
+    const args: AstNode[] = Array.isArray(listed) ? listed : listed ? [listed] : [];
     checkArity("unnest", args.length, position, 1);
     const ctx: ExprContext = { scope: new Scope(items, outer), clause: "FROM", aggregates: false, windows: false, ctes, depth };
     const bound = this.expr(args[0], ctx);
@@ -2473,15 +2475,7 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     case "sum":
     case "avg": {
       if (!isNumeric(arg.type)) throw new UserError(`${name} needs a number, not ${typeName(arg.type)}`, position);
-      const sumType =
-        arg.type.kind === "decimal"
-          ? arg.type.hugeint
-            ? hugeint()
-            : decimal(38, arg.type.scale!)
-          : arg.type.kind === "fp32" || arg.type.kind === "fp64"
-            ? type("fp64")
-            : hugeint(); // DuckDB sums integers into a HUGEINT
-      const sum = agg("sum", sumType);
+      const sum = agg("sum", sumType(arg.type));
       if (name === "sum") return sum;
       const fp = type("fp64");
       const count = agg("count", type("i64", false));

@@ -5,12 +5,8 @@
 import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
 import type { Expr } from "../logical.ts";
 import { isInteger, jsonType, listOf, type, typeName, type SqlType } from "../types.ts";
-import { call, castTo } from "./operators.ts";
+import { anyNullable, call, castTo } from "./operators.ts";
 import { checkArity, type FunctionSite } from "./library.ts";
-
-function anyNullable(args: readonly Expr[]): boolean {
-  return args.some((a) => a.type.nullable);
-}
 
 /** A JSON document argument: JSON or text (DuckDB reads text as JSON where a function wants JSON). */
 function document(e: Expr, site: FunctionSite): Expr {

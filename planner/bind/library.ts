@@ -7,7 +7,7 @@ import type { Expr } from "../logical.ts";
 import { commonSupertype, decimal, hugeint, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
 import { visitExpr } from "../plan-utils.ts";
-import { arithmetic, bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
+import { anyNullable, arithmetic, bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
 
 export interface FunctionSite {
   readonly name: string;
@@ -36,10 +36,6 @@ export function checkArity(name: string, count: number, position: SourcePosition
 
 function arity(args: readonly Expr[], site: FunctionSite, min: number, max = min): void {
   checkArity(site.name, args.length, site.position, min, max);
-}
-
-function anyNullable(args: readonly Expr[]): boolean {
-  return args.some((a) => a.type.nullable);
 }
 
 function text(e: Expr, site: FunctionSite): Expr {

@@ -5,17 +5,13 @@
 import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
 import type { Expr, Lambda } from "../logical.ts";
 import { LAMBDA_CALLS } from "../parse/index.ts";
-import { commonSupertype, decimal, elementOf, hugeint, isFloat, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
-import { call, castTo, isStringLiteral, unifyAll } from "./operators.ts";
+import { commonSupertype, elementOf, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { anyNullable, call, castTo, isStringLiteral, sumType, unifyAll } from "./operators.ts";
 import { checkArity, type FunctionSite } from "./library.ts";
 import { literal } from "./literals.ts";
 
 /** The most values a list literal may hold: a plan is a message of bounded size. */
 export const MAX_LIST_LITERAL_VALUES = 10_000;
-
-function anyNullable(args: readonly Expr[]): boolean {
-  return args.some((a) => a.type.nullable);
-}
 
 /** A list argument; an untyped NULL is a NULL list of INTEGER (as DuckDB reads it). */
 function requireList(e: Expr, site: FunctionSite): Expr {
@@ -172,9 +168,7 @@ const sum: ListFunction = (args, site) => {
   const list = requireList(args[0], site);
   const element = elementOf(list.type);
   if (!isNumeric(element) && element.kind !== "null") throw new UserError(`${site.name} needs a list of numbers, not ${typeName(list.type)}`, site.position);
-  // As sum: integers into a HUGEINT, decimals into 38 digits, floats into a DOUBLE.
-  const result = element.kind === "decimal" && !element.hugeint ? decimal(38, element.scale!) : isFloat(element) ? type("fp64") : hugeint();
-  return call("list_sum", [list], result);
+  return call("list_sum", [list], sumType(element));
 };
 
 const average: ListFunction = (args, site) => {
@@ -272,7 +266,7 @@ const count: ListFunction = (args, site) => {
 
 /** The aggregates list_aggregate(l, 'name') takes here, and the type each gives over values of a type. */
 const AGGREGATES_OVER_LISTS: Readonly<Record<string, (element: SqlType) => SqlType>> = {
-  sum: (e) => (e.kind === "decimal" && !e.hugeint ? decimal(38, e.scale!) : isFloat(e) ? type("fp64") : hugeint()),
+  sum: sumType,
   min: (e) => e,
   max: (e) => e,
   first: (e) => e,

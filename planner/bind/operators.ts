@@ -30,7 +30,14 @@ export function call(fn: string, args: Expr[], t: SqlType, enumArgs?: string[]):
   return enumArgs ? { kind: "call", fn, args, type: t, enumArgs } : { kind: "call", fn, args, type: t };
 }
 
-function anyNullable(args: readonly Expr[]): boolean {
+/** The type DuckDB sums values of `t` into: integers into a HUGEINT, decimals into 38 digits, floats into a DOUBLE. */
+export function sumType(t: SqlType): SqlType {
+  if (t.kind === "decimal") return t.hugeint ? hugeint() : decimal(MAX_DECIMAL_PRECISION, t.scale!);
+  return isFloat(t) ? type("fp64") : hugeint();
+}
+
+/** Whether any of the values may be NULL (a strict function's result then may be). */
+export function anyNullable(args: readonly Expr[]): boolean {
   return args.some((a) => a.type.nullable);
 }
 
