@@ -26,7 +26,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -852,19 +852,37 @@ class Binder {
     checkArity(name, rawArgs.length, position, 2);
     const [listAst, lambdaAst] = rawArgs;
     if (lambdaAst?.type !== "binary_expr" || lambdaAst.operator !== "->") throw new UserError(`${name} takes a lambda (x -> …) as its second argument`, this.here(lambdaAst) ?? position);
-    const list = this.expr(listAst, ctx);
-    return bindLambdaFunction(name, list, (parameterTypes) => {
-      const names = lambdaParameterNames(lambdaAst.left, position);
+    return bindLambdaFunction(name, this.expr(listAst, ctx), this.#lambda(name, lambdaAst.left, lambdaAst.right, ctx, position), position);
+  }
+
+  /** A lambda of `name` with these parameters and body, once its parameters' types are known. */
+  #lambda(name: string, parametersAst: AstNode, bodyAst: AstNode, ctx: ExprContext, position: SourcePosition | undefined): (parameterTypes: readonly SqlType[]) => Lambda {
+    return (parameterTypes) => {
+      const names = lambdaParameterNames(parametersAst, position);
       if (names.length !== parameterTypes.length && names.length !== parameterTypes.length + 1) {
         throw new UserError(`${name}'s lambda takes ${parameterTypes.length} parameter${parameterTypes.length === 1 ? "" : "s"} (and, after them, the value's position), not ${names.length}`, position);
       }
       // The last one may name the value's position in the list, from 1.
       const params = names.map((n, i) => ({ name: n, type: parameterTypes[i] ?? type("i64", false) }));
-      const body = this.expr(lambdaAst.right, { ...ctx, aggregates: false, windows: false, clause: `a lambda of ${name}`, lambdas: [...(ctx.lambdas ?? []), params] });
+      const body = this.expr(bodyAst, { ...ctx, aggregates: false, windows: false, clause: `a lambda of ${name}`, lambdas: [...(ctx.lambdas ?? []), params] });
       if (containsSubquery(body)) throw new UnsupportedError(`a subquery in a lambda of ${name}`, position);
-      const lambda: Lambda = { kind: "lambda", params, body, type: body.type };
-      return lambda;
-    }, position);
+      return { kind: "lambda", params, body, type: body.type };
+    };
+  }
+
+  /**
+   * `[expr FOR x IN l IF c]` (and `FOR x, i IN l`: i the value's position), DuckDB's: expr of each
+   * value of l that c keeps, c and expr both seeing the value's position in l. Each value becomes a
+   * list of one, or a NULL list where c drops it, which flatten leaves out.
+   */
+  #comprehension(rawArgs: AstNode[], ctx: ExprContext, position: SourcePosition | undefined): Expr {
+    invariant(rawArgs.length === 3 || rawArgs.length === 4, "the pre-pass's comprehension has a value, its variables, a list and a condition");
+    const [valueAst, variablesAst, listAst, conditionAst] = rawArgs;
+    const list = this.expr(listAst, ctx);
+    if (!conditionAst) return bindLambdaFunction("list_transform", list, this.#lambda("a list comprehension", variablesAst, valueAst, ctx, position), position);
+    const kept: AstNode = { type: "case", expr: null, args: [{ type: "when", cond: conditionAst, result: { type: "array", expr_list: { type: "expr_list", value: [valueAst] } } }] };
+    const lists = bindLambdaFunction("list_transform", list, this.#lambda("a list comprehension", variablesAst, kept, ctx, position), position);
+    return bindListFunction("flatten", [lists], position)!;
   }
 
   /** A column of the block's input keeps its id; a new one stands for anything else (an outer query's column too, which the block does not define). */
@@ -1808,6 +1826,8 @@ class Binder {
         if (exprSome(list, (x) => x.kind === "call" && x.fn === UNNEST_CALL)) throw new UnsupportedError("unnest of an unnest", position);
         return call(UNNEST_CALL, [list], withNullable(valueTypeOf(list.type), true));
       }
+      case COMPREHENSION_CALL:
+        return this.#comprehension(rawArgs, ctx, position);
       case SUBSCRIPT_CALL: {
         invariant(rawArgs.length === 2, "the pre-pass's subscript has an operand and an index");
         const [operand, index] = args();
@@ -2793,6 +2813,10 @@ function displayName(ast: AstNode, bound: Expr): string {
       // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
       if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
       if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b) => (b === "NULL" ? "" : b)).join(":")}]`;
+      if (name === COMPREHENSION_CALL) {
+        const variables = lambdaParameterNames(argumentAsts(ast)[1], undefined).join(", ");
+        return `[${args[0]} FOR ${variables} IN ${args[2]}${args[3] === undefined ? "" : ` IF ${args[3]}`}]`;
+      }
       return `${name}(${args.join(", ")})`;
     }
     default:

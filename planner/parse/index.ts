@@ -280,6 +280,28 @@ function isSubscript(tokens: readonly Token[], bracket: number): boolean {
   return before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text);
 }
 
+/**
+ * The FOR, IN and IF (where written) of a list comprehension opened by the `[` at tokens[open], and
+ * its `]`: FOR and IN at the bracket's own depth, names (the value, and its position) between them.
+ */
+function listComprehension(tokens: readonly Token[], open: number): { for: number; in: number; if?: number; close: number } | undefined {
+  const close = closingFrom(tokens, open);
+  let depth = 0;
+  const atTop: Record<string, number> = {};
+  for (let k = open + 1; k < close; k++) {
+    const t = tokens[k];
+    if (t.text === "(" || t.text === "[") depth++;
+    else if (t.text === ")" || t.text === "]") depth--;
+    else if (depth === 0 && t.kind === "word" && (t.text === "FOR" || t.text === "IN" || t.text === "IF") && atTop[t.text] === undefined) atTop[t.text] = k;
+  }
+  const [forAt, inAt] = [atTop.FOR, atTop.IN];
+  if (forAt === undefined || inAt === undefined || inAt < forAt + 2 || close >= tokens.length) return undefined;
+  const names = tokens.slice(forAt + 1, inAt);
+  if (!names.every((x, k) => (k % 2 === 0 ? x.kind === "word" || x.kind === "quoted" : x.text === ","))) return undefined;
+  const ifAt = atTop.IF !== undefined && atTop.IF > inAt ? atTop.IF : undefined;
+  return { for: forAt, in: inAt, ...(ifAt !== undefined ? { if: ifAt } : {}), close };
+}
+
 /** The calls that take a lambda, by every name DuckDB gives them, and the function each is (bind/lists.ts binds them). */
 export const LAMBDA_CALLS: Readonly<Record<string, "list_transform" | "list_filter" | "list_reduce">> = {
   list_transform: "list_transform",
@@ -692,6 +714,8 @@ const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "
 
 /** What s[i] and s[a:b] reach the grammar as where it does not read them (an expression, a slice): calls. */
 export const SUBSCRIPT_CALL = "trustql_subscript";
+/** What a list comprehension `[expr FOR x IN l IF c]` reaches the grammar as: a call of its parts, the variables parenthesized. */
+export const COMPREHENSION_CALL = "trustql_comprehension";
 export const SLICE_CALL = "trustql_slice";
 
 /** What INTERVAL (n) unit reaches the grammar as for a unit it does not read (WEEK, a plural): a call of the amount and the unit. */
@@ -1178,7 +1202,17 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (typeSuffix && before?.kind === "word" && !LIST_ELEMENT_TYPE_WORDS.has(CAST_TYPE_ALIASES.get(before.text) ?? before.text)) throw new UnsupportedError(`a list of ${before.text} (lists of numbers and of text only, in a cast)`, tokenPosition(before));
     const subscripted = t.kind === "symbol" && t.text === "[" && !typeSuffix && isSubscript(tokens, i);
     // A list literal, `[1, 2]`, is DuckDB's; the grammar reads PostgreSQL's `ARRAY[1, 2]`.
-    if (t.kind === "symbol" && t.text === "[" && !subscripted && !typeSuffix && !(before?.kind === "word" && before.text === "ARRAY")) insertions.push({ at: t.offset, text: "ARRAY" });
+    const comprehension = t.kind === "symbol" && t.text === "[" && !subscripted && !typeSuffix ? listComprehension(tokens, i) : undefined;
+    if (comprehension) {
+      // `[expr FOR x IN l IF c]` (DuckDB's) reaches the grammar as a marked call of its parts:
+      // COMPREHENSION_CALL(expr, (x), l, c).
+      insertions.push({ at: t.offset, text: COMPREHENSION_CALL }, { at: tokens[comprehension.for].end, text: " (" }, { at: tokens[comprehension.in].offset, text: ")" });
+      blank(t, "(");
+      blank(tokens[comprehension.for], ",");
+      blank(tokens[comprehension.in], ",");
+      if (comprehension.if !== undefined) blank(tokens[comprehension.if], ",");
+      blank(tokens[comprehension.close], ")");
+    } else if (t.kind === "symbol" && t.text === "[" && !subscripted && !typeSuffix && !(before?.kind === "word" && before.text === "ARRAY")) insertions.push({ at: t.offset, text: "ARRAY" });
     if (subscripted) {
       // The grammar takes a literal subscript only (s[2]): an expression or a slice (s[a],
       // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds. (A list of
