@@ -1214,16 +1214,16 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(tokens[comprehension.close], ")");
     } else if (t.kind === "symbol" && t.text === "[" && !subscripted && !typeSuffix && !(before?.kind === "word" && before.text === "ARRAY")) insertions.push({ at: t.offset, text: "ARRAY" });
     if (subscripted) {
-      // The grammar takes a literal subscript only (s[2]): an expression or a slice (s[a],
-      // s[2:3], s[:2]) reaches it as a marked call of the operand and the bounds. (A list of
-      // several, [1, 2], is left to it.)
+      // The grammar takes a literal subscript only (s[2]), and not everywhere (not after a
+      // parenthesized operand in ARRAY_AGG's argument): every subscript and slice (s[a], s[2:3],
+      // s[:2]) reaches it as a marked call of the operand and the bounds. (A list of several,
+      // [1, 2], is left to it.)
       const close = closingOf(i);
       const inside = tokens.slice(i + 1, close);
       const atTop = (k: number) => inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length;
       const colon = inside.findIndex((x, k) => x.text === ":" && atTop(k));
       const listed = inside.some((x, k) => x.text === "," && atTop(k));
-      const literal = inside.length === 1 || (inside.length === 2 && inside[0].text === "-" && inside[1].kind === "number");
-      if (close < tokens.length && !listed && (colon >= 0 || !(literal && inside.every((x) => x.kind === "number" || x.kind === "string" || x.text === "-")))) {
+      if (close < tokens.length && !listed && inside.length > 0) {
         const from = subscriptedFrom(tokens, i);
         // Before what was inserted there already: the operand's own calls, or ARRAY of a list literal.
         insertions.unshift({ at: tokens[from].offset, text: `${colon >= 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
