@@ -3,13 +3,13 @@
 // and SHOW TABLES: each planned as the constant rows of a VALUES, so the query runs like any
 // other and every node reads the same.
 import { tokenize } from "./parse/lexer.ts";
-import { type, typeName, type SqlType } from "./types.ts";
+import { isNumeric, isTemporal, type, typeName, type SqlType } from "./types.ts";
 
 /** Words after DESCRIBE that begin a query; anything else is a table's name. */
 const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE", "PIVOT", "UNPIVOT"]);
 
-/** A statement that starts with DESCRIBE or SHOW, after any spaces and comments: only those are read whole here. */
-const DESCRIBE_OR_SHOW = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe|show)\b/i;
+/** A statement that starts with DESCRIBE, SHOW or SUMMARIZE, after any spaces and comments: only those are read whole here. */
+const DESCRIBE_OR_SHOW = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe|show|summarize)\b/i;
 
 /**
  * What a DESCRIBE or SHOW statement asks (undefined for any other): SHOW TABLES, or the query a
@@ -17,16 +17,50 @@ const DESCRIBE_OR_SHOW = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe
  * written — `DESCRIBE t` is `    FROM t` (DuckDB's FROM-first: every column of t), `DESCRIBE
  * SELECT …` the SELECT.
  */
-export function describeStatement(sql: string): { tables: true } | { described: string } | undefined {
+export function describeStatement(sql: string): { tables: true } | { described: string; summarized: boolean } | undefined {
   if (!DESCRIBE_OR_SHOW.test(sql)) return undefined;
   const tokens = tokenize(sql);
   const [first, second] = tokens;
   if (first?.kind !== "word" || !second) return undefined;
   if (first.text === "SHOW" && tokens.length === 2 && second.kind === "word" && second.text === "TABLES") return { tables: true };
-  if (first.text !== "DESCRIBE" && first.text !== "SHOW") return undefined;
+  if (first.text !== "DESCRIBE" && first.text !== "SHOW" && first.text !== "SUMMARIZE") return undefined;
   const opensQuery = (second.kind === "word" && QUERY_STARTS.has(second.text)) || (second.kind === "symbol" && second.text === "(");
   const replacement = opensQuery ? "" : "FROM";
-  return { described: sql.slice(0, first.offset) + replacement.padStart(first.end - first.offset, " ") + sql.slice(first.end) };
+  return { described: sql.slice(0, first.offset) + replacement.padStart(first.end - first.offset, " ") + sql.slice(first.end), summarized: first.text === "SUMMARIZE" };
+}
+
+/** The three quantiles SUMMARIZE gives. */
+const SUMMARY_QUANTILES = [0.25, 0.5, 0.75];
+
+/**
+ * The query of a SUMMARIZE's rows, DuckDB's columns: per column of `query`, its name and type, min
+ * and max (as text), approx_unique, avg and std of numbers, q25/q50/q75 of numbers and times, the
+ * row count and the share of NULLs. One aggregate over the query per column, put together with
+ * UNION ALL (so a wide table is read once per column). DuckDB's quantiles are approx_quantile's,
+ * whose digest depends on the rows' order; trustql's are quantile_disc's, exact values of the column.
+ */
+export function summarySql(query: string, names: readonly string[], types: readonly SqlType[]): string {
+  const text = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  const body = query.replace(/[\s;]+$/, "");
+  const columns = names.map((_, i) => `c${i}`);
+  const rows = names.map((name, i) => {
+    const c = columns[i];
+    const t = types[i].kind === "null" ? type("i32") : types[i];
+    const numeric = isNumeric(t);
+    const ordered = numeric || isTemporal(t);
+    const asText = (e: string, when: boolean) => (when ? `CAST(${e} AS VARCHAR)` : "CAST(NULL AS VARCHAR)");
+    const quantiles = SUMMARY_QUANTILES.map((q, k) => `${asText(`quantile_disc(${c}, ${q})`, ordered)} AS q${[25, 50, 75][k]}`);
+    // The mean of dates and timestamps is a TIMESTAMP, as DuckDB's avg of them, in microseconds.
+    const instants = t.kind === "date" || t.kind === "timestamp";
+    const average = instants ? asText(`TIMESTAMP '1970-01-01' + to_microseconds(CAST(avg(epoch_us(${c})) AS BIGINT))`, true) : asText(`avg(${c})`, numeric);
+    return (
+      `SELECT ${text(name)} AS column_name, ${text(typeName(t))} AS column_type, CAST(min(${c}) AS VARCHAR) AS min, CAST(max(${c}) AS VARCHAR) AS max, ` +
+      `approx_count_distinct(${c}) AS approx_unique, ${average} AS avg, ${asText(`stddev_samp(${c})`, numeric)} AS std, ${quantiles.join(", ")}, ` +
+      `count(*) AS count, CAST(100.0 * (count(*) - count(${c})) / nullif(count(*), 0) AS DECIMAL(9,2)) AS null_percentage ` +
+      `FROM (${body}\n) AS summarized(${columns.join(", ")})`
+    );
+  });
+  return rows.join(" UNION ALL ");
 }
 
 /** The VALUES query of SHOW TABLES' rows: every table's full name (dataset.table), in order. */

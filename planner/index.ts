@@ -7,7 +7,7 @@ import { bindQuery, ColumnIds } from "./bind/binder.ts";
 import { optimize } from "./optimize/index.ts";
 import { emitPlan } from "./substrait/emit.ts";
 import { explainPlan } from "./explain.ts";
-import { describeStatement, descriptionSql, tablesSql } from "./describe.ts";
+import { describeStatement, descriptionSql, summarySql, tablesSql } from "./describe.ts";
 import { outputColumns } from "./plan-utils.ts";
 
 export type { Catalog, CatalogTable } from "./catalog.ts";
@@ -39,7 +39,8 @@ export function planSql(sql: string, catalog: Catalog, options: PlanOptions = {}
   if (statement && "tables" in statement) return planSql(tablesSql(catalog.tables().map((t) => t.names.join("."))), catalog, options);
   if (statement) {
     const bound = bindQuery(parseSql(statement.described), catalog, new ColumnIds(), options.now);
-    return planSql(descriptionSql(bound.names, outputColumns(bound.plan).map((c) => c.type)), catalog, options);
+    const types = outputColumns(bound.plan).map((c) => c.type);
+    return planSql(statement.summarized ? summarySql(statement.described, bound.names, types) : descriptionSql(bound.names, types), catalog, options);
   }
   const parsed = parseSql(sql);
   const ids = new ColumnIds();
