@@ -4,7 +4,7 @@
 import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
 import { civilDays, parseTimestampText } from "../../common/temporal.ts";
 import type { Expr, IntervalValue, Literal, LiteralValue } from "../logical.ts";
-import { MAX_DECIMAL_PRECISION, decimal, type, type SqlType } from "../types.ts";
+import { MAX_DECIMAL_PRECISION, decimal, hugeint, type, type SqlType } from "../types.ts";
 import { INTERVAL_UNITS, intervalUnit } from "../intervals.ts";
 
 const INT32_MAX = 2n ** 31n - 1n;
@@ -33,7 +33,8 @@ export function numberLiteral(text: string, position: SourcePosition | undefined
       return literal(Number(v), type("i32", false));
     }
     if (magnitude <= INT64_MAX) return literal(v, type("i64", false));
-    if (magnitude <= DECIMAL38_MAX) return literal(v, decimal(MAX_DECIMAL_PRECISION, 0, false));
+    // Past BIGINT, DuckDB types an integer HUGEINT (trustql's: 38 digits; more are a DOUBLE here).
+    if (magnitude <= DECIMAL38_MAX) return literal(v, hugeint(false));
     return literal(Number(text), type("fp64", false));
   }
   const m = /^([0-9]*)\.([0-9]*)$/.exec(digits);
