@@ -2761,6 +2761,8 @@ function namedCastType(target: AstNode, position: SourcePosition | undefined): S
     case "DATE":
       return type("date");
     case "TIME":
+      // DuckDB's TIMETZ keeps the offset (12:00:00+02 is 10:00:00+00); trustql's TIME has none.
+      if ((target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE") throw new UnsupportedError("TIME WITH TIME ZONE (a TIMESTAMP WITH TIME ZONE keeps the offset)", position);
       return type("time");
     case "TIMESTAMP":
       return (target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE" ? type("timestamp_tz") : type("timestamp");
