@@ -1477,6 +1477,18 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         }
       }
     }
+    if ((t.text === "LIST" || ORDERED_AGGREGATE_WORDS.has(t.text)) && next?.text === "(") {
+      // The grammar reads an ordered aggregate's argument that begins with a parenthesis only
+      // when the parenthesis ends it (array_agg((k * 7) % 5 ORDER BY k) is a syntax error there):
+      // such an argument goes in parentheses of its own.
+      const first = tokens[i + 2]?.kind === "word" && (tokens[i + 2].text === "DISTINCT" || tokens[i + 2].text === "ALL") ? i + 3 : i + 2;
+      const opensSubquery = tokens[first + 1]?.kind === "word" && (tokens[first + 1].text === "SELECT" || tokens[first + 1].text === "WITH");
+      if (tokens[first]?.text === "(" && !opensSubquery) {
+        const end = wordAtDepth(tokens, first, new Set(["ORDER"]));
+        const argumentEnds = Math.min(end, argumentEnd(tokens, first));
+        if (argumentEnds > closingOf(first) + 1 && argumentEnds < tokens.length) insertions.push({ at: tokens[first].offset, text: "(" }, { at: tokens[argumentEnds].offset, text: ") " });
+      }
+    }
     if (t.text === "LIST" && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text !== "OVER") {
       // DuckDB's list(x): the grammar knows it as ARRAY_AGG (with DISTINCT, ORDER BY and FILTER).
       blank(t, "");

@@ -158,12 +158,14 @@ const expressions = fc.letrec((tie) => ({
     tie("l").map((x) => `list_reduce(${x} || [0], (a, b) -> a + b)`),
   ),
   // Lists of integers: literals, columns put together, split strings' lengths, sorted, sliced, mapped.
-  // A NULL list is nullif([r.k], [r.k]), not a cast NULL constant: DuckDB folds `l || NULL` to a
-  // NULL of no type (typeof says "NULL"), which changes the type of what holds it.
+  // A NULL list is nullif([r.k], [r.k]), not a NULL constant: DuckDB folds `l || NULL` (and any
+  // list made of a NULL constant) to a NULL of no type (typeof says "NULL"), which changes the type
+  // of what holds it; the values agree.
   l: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.constantFrom("[r.k, r.n]", "[1, NULL, 3]", "nullif([r.k], [r.k])", "CAST([] AS INTEGER[])", "[r.n % 4, r.n % 3, r.n % 4]"),
-    tie("s").map((x) => `list_transform(string_split(${x}, 'e'), p -> length(p))`),
+    // coalesce with a column: a string that is a NULL constant would make the list one DuckDB folds.
+    tie("s").map((x) => `list_transform(string_split(coalesce(${x}, r.g), 'e'), p -> length(p))`),
     fc.tuple(tie("l"), tie("l")).map(([a, b]) => `(${a} || ${b})`),
     fc.tuple(tie("l"), tie("l")).map(([a, b]) => `list_concat(${a}, ${b})`),
     tie("l").map((x) => `list_sort(${x}, 'DESC')`),
