@@ -9,7 +9,7 @@ import { isNumeric, isTemporal, type, typeName, type SqlType } from "./types.ts"
 const QUERY_STARTS = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE", "PIVOT", "UNPIVOT"]);
 
 /** A statement that starts with DESCRIBE, SHOW or SUMMARIZE, after any spaces and comments: only those are read whole here. */
-const DESCRIBE_OR_SHOW = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe|show|summarize)\b/i;
+const DESCRIBE_SHOW_OR_SUMMARIZE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe|show|summarize)\b/i;
 
 /**
  * What a DESCRIBE or SHOW statement asks (undefined for any other): SHOW TABLES, or the query a
@@ -18,7 +18,7 @@ const DESCRIBE_OR_SHOW = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:describe
  * SELECT …` the SELECT.
  */
 export function describeStatement(sql: string): { tables: true } | { described: string; summarized: boolean } | undefined {
-  if (!DESCRIBE_OR_SHOW.test(sql)) return undefined;
+  if (!DESCRIBE_SHOW_OR_SUMMARIZE.test(sql)) return undefined;
   const tokens = tokenize(sql);
   const [first, second] = tokens;
   if (first?.kind !== "word" || !second) return undefined;
@@ -29,8 +29,12 @@ export function describeStatement(sql: string): { tables: true } | { described: 
   return { described: sql.slice(0, first.offset) + replacement.padStart(first.end - first.offset, " ") + sql.slice(first.end), summarized: first.text === "SUMMARIZE" };
 }
 
-/** The three quantiles SUMMARIZE gives. */
-const SUMMARY_QUANTILES = [0.25, 0.5, 0.75];
+/** The three quantiles SUMMARIZE gives, by their columns' names. */
+const SUMMARY_QUANTILES = [
+  { name: "q25", fraction: 0.25 },
+  { name: "q50", fraction: 0.5 },
+  { name: "q75", fraction: 0.75 },
+];
 
 /**
  * The query of a SUMMARIZE's rows, DuckDB's columns: per column of `query`, its name and type, min
@@ -49,7 +53,7 @@ export function summarySql(query: string, names: readonly string[], types: reado
     const numeric = isNumeric(t);
     const ordered = numeric || isTemporal(t);
     const asText = (e: string, when: boolean) => (when ? `CAST(${e} AS VARCHAR)` : "CAST(NULL AS VARCHAR)");
-    const quantiles = SUMMARY_QUANTILES.map((q, k) => `${asText(`quantile_disc(${c}, ${q})`, ordered)} AS q${[25, 50, 75][k]}`);
+    const quantiles = SUMMARY_QUANTILES.map((q) => `${asText(`quantile_disc(${c}, ${q.fraction})`, ordered)} AS ${q.name}`);
     // The mean of dates and timestamps is a TIMESTAMP, as DuckDB's avg of them, in microseconds.
     const instants = t.kind === "date" || t.kind === "timestamp";
     const average = instants ? asText(`TIMESTAMP '1970-01-01' + to_microseconds(CAST(avg(epoch_us(${c})) AS BIGINT))`, true) : asText(`avg(${c})`, numeric);
