@@ -3,13 +3,11 @@
 import * as arrow from "apache-arrow";
 import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBVector } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
+import { MAX_ARROW_OFFSET } from "../common/arrow-limits.ts";
 import { UserError } from "../common/errors.ts";
 
 /** DuckDB's vector size: the most rows one result chunk holds. */
 const DUCKDB_VECTOR_ROWS = 2048;
-/** Arrow's 32-bit offsets bound one text column's bytes, and one list column's elements. */
-const MAX_STRING_COLUMN_BYTES = 2 ** 31 - 1;
-const MAX_LIST_COLUMN_ELEMENTS = 2 ** 31 - 1;
 
 type FixedBuffer = Int8Array | Int16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array;
 
@@ -222,7 +220,7 @@ function utf8(capacity: number): ColumnBuilder {
     if (used + more <= bytes.length) return;
     let size = bytes.length * 2;
     while (size < used + more) size *= 2;
-    if (size > MAX_STRING_COLUMN_BYTES) throw new UserError(`a result has a text column of over ${MAX_STRING_COLUMN_BYTES} bytes: too large for one batch`);
+    if (size > MAX_ARROW_OFFSET) throw new UserError(`a result has a text column of over ${MAX_ARROW_OFFSET} bytes: too large for one batch`);
     const grown = new Uint8Array(size);
     grown.set(bytes.subarray(0, used));
     bytes = grown;
@@ -345,7 +343,7 @@ function list(type: DuckDBListType, capacity: number): ColumnBuilder {
   };
   const addElements = (count: number) => {
     elements += count;
-    if (elements > MAX_LIST_COLUMN_ELEMENTS) throw new UserError(`a result has a list column of over ${MAX_LIST_COLUMN_ELEMENTS} elements: too large for one batch`);
+    if (elements > MAX_ARROW_OFFSET) throw new UserError(`a result has a list column of over ${MAX_ARROW_OFFSET} elements: too large for one batch`);
   };
   return {
     type: arrowType,

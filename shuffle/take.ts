@@ -3,6 +3,7 @@
 // concatBatches). apache-arrow's JavaScript library has no such kernel (its builders go value by
 // value through type dispatch, a few times slower).
 import * as arrow from "apache-arrow";
+import { MAX_ARROW_OFFSET } from "../common/arrow-limits.ts";
 import { UnsupportedError, invariant } from "../common/errors.ts";
 
 /** Types whose values are `stride` elements each of one typed array: taken and concatenated alike. */
@@ -17,9 +18,6 @@ const FIXED_WIDTH_TYPES: ReadonlySet<arrow.Type> = new Set([
   arrow.Type.Duration,
   arrow.Type.FixedSizeBinary,
 ]);
-/** Arrow's 32-bit offsets bound the bytes of one text column, and the elements of one list column. */
-const MAX_TEXT_COLUMN_BYTES = 2 ** 31 - 1;
-const MAX_LIST_COLUMN_ELEMENTS = 2 ** 31 - 1;
 /** Values longer than this are copied through a view of their bytes, shorter ones byte by byte. */
 const LONG_VALUE_BYTES = 64;
 
@@ -100,7 +98,7 @@ function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
       for (let i = 0; i < length; i++) {
         const row = indexes[i];
         total += nullBitmap && !((nullBitmap[i >> 3] >> (i & 7)) & 1) ? 0 : offsets[row + 1] - offsets[row];
-        if (total > MAX_LIST_COLUMN_ELEMENTS) throw new UnsupportedError(`putting over ${MAX_LIST_COLUMN_ELEMENTS} list elements in one column (Arrow's 32-bit offsets hold no more)`);
+        if (total > MAX_ARROW_OFFSET) throw new UnsupportedError(`putting over ${MAX_ARROW_OFFSET} list elements in one column (Arrow's 32-bit offsets hold no more)`);
         outOffsets[i + 1] = total;
       }
       const elements = new Uint32Array(outOffsets[length]);
@@ -169,7 +167,7 @@ function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
     case arrow.Type.Utf8:
     case arrow.Type.Binary: {
       const bytes = parts.reduce((n, p) => n + (p.valueOffsets as Int32Array)[p.length] - (p.valueOffsets as Int32Array)[0], 0);
-      if (bytes > MAX_TEXT_COLUMN_BYTES) throw new UnsupportedError(`putting ${bytes} bytes of text in one column (Arrow's 32-bit offsets hold ${MAX_TEXT_COLUMN_BYTES})`);
+      if (bytes > MAX_ARROW_OFFSET) throw new UnsupportedError(`putting ${bytes} bytes of text in one column (Arrow's 32-bit offsets hold ${MAX_ARROW_OFFSET})`);
       const outOffsets = new Int32Array(length + 1);
       const out = new Uint8Array(bytes);
       let row = 0;
@@ -186,7 +184,7 @@ function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
       // Each part's elements (a slice of its child: the rows' offsets need not start at 0) one
       // after another, the offsets moved along with them.
       const elements = parts.reduce((n, p) => n + (p.valueOffsets as Int32Array)[p.length] - (p.valueOffsets as Int32Array)[0], 0);
-      if (elements > MAX_LIST_COLUMN_ELEMENTS) throw new UnsupportedError(`putting ${elements} list elements in one column (Arrow's 32-bit offsets hold ${MAX_LIST_COLUMN_ELEMENTS})`);
+      if (elements > MAX_ARROW_OFFSET) throw new UnsupportedError(`putting ${elements} list elements in one column (Arrow's 32-bit offsets hold ${MAX_ARROW_OFFSET})`);
       const outOffsets = new Int32Array(length + 1);
       const children: arrow.Data[] = [];
       let row = 0;
