@@ -9,12 +9,14 @@ import {
   DuckDBDecimalValue,
   DuckDBIntervalValue,
   DuckDBListValue,
+  DuckDBStructValue,
   DuckDBTimeValue,
   DuckDBTimestampNanosecondsValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
   type DuckDBDecimalType,
   type DuckDBListType,
+  type DuckDBStructType,
   type DuckDBType,
   type DuckDBValue,
   type DuckDBVector,
@@ -63,6 +65,22 @@ function readerFor(type: DuckDBType): Reader {
           const items: DuckDBValue[] = new Array(offsets[i + 1] - offsets[i]);
           for (let k = offsets[i], at = 0; k < offsets[i + 1]; k++, at++) items[at] = nulls && !child.getValid(k) ? null : read(k);
           return new DuckDBListValue(items);
+        };
+      };
+    }
+    case DuckDBTypeId.STRUCT: {
+      // A row's fields are row i of each child (apache-arrow slices a struct's children with it),
+      // each read as a column of the field's type is, and named as the declared type names
+      // them: a DuckDB struct value's entries go to its fields by name.
+      const { entryNames, entryTypes } = type as DuckDBStructType;
+      const fields = entryTypes.map(readerFor);
+      return (data) => {
+        invariant(data.children.length === entryNames.length, `a struct of ${data.children.length} fields for a column of ${type}`);
+        const reads = data.children.map((child, f) => ({ child, read: fields[f](child), nulls: child.nullCount > 0 }));
+        return (i) => {
+          const entries: Record<string, DuckDBValue> = {};
+          reads.forEach(({ child, read, nulls }, f) => (entries[entryNames[f]] = nulls && !child.getValid(i) ? null : read(i)));
+          return new DuckDBStructValue(entries);
         };
       };
     }

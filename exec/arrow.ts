@@ -1,7 +1,7 @@
 // DuckDB result chunks as an Apache Arrow table: values are copied column by column into
 // Arrow buffers of the matching type (decimals stay exact 128-bit decimals, dates stay days).
 import * as arrow from "apache-arrow";
-import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBVector } from "@duckdb/node-api";
+import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBStructType, type DuckDBVector } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
 import { MAX_ARROW_OFFSET } from "../common/arrow-limits.ts";
 import { UserError } from "../common/errors.ts";
@@ -416,6 +416,58 @@ function list(type: DuckDBListType, capacity: number): ColumnBuilder {
   };
 }
 
+/** What a struct column's copy reads of DuckDB's struct vectors: a vector per field, row for row with the struct's. */
+interface RawStructVector extends RawVector {
+  entryVectorAt(index: number): DuckDBVector;
+}
+
+/**
+ * STRUCT columns: each field's values go to a builder of the field's type (the one its column
+ * would have: a list field stays a list, a struct field a struct), row for row with the
+ * struct's, and the struct's own validity is kept apart from its fields'. A NULL struct and a
+ * struct of NULL fields stay apart: the first is a NULL row (its fields' values under it are
+ * whatever DuckDB left there), the second a valid row of NULL fields.
+ */
+function struct(type: DuckDBStructType, capacity: number): ColumnBuilder {
+  // Builders grow by doubling, from at least one value.
+  const fields = type.entryTypes.map((fieldType) => builderFor(fieldType, Math.max(capacity, 1)));
+  const arrowType = new arrow.Struct(fields.map((field, f) => new arrow.Field(type.entryNames[f], field.type, true)));
+  const validity = new ValidityBits(capacity);
+  let length = 0;
+  return {
+    type: arrowType,
+    appendVector(vector, rows) {
+      const structs = vector as RawStructVector;
+      if (typeof structs.entryVectorAt !== "function") return false;
+      validity.copy(vector, length, rows);
+      fields.forEach((field, f) => {
+        const values = structs.entryVectorAt(f);
+        if (field.appendVector?.(values as unknown as RawVector, rows)) return;
+        for (let r = 0; r < rows; r++) field.append(values.getItem(r));
+      });
+      length += rows;
+      return true;
+    },
+    append(value) {
+      // A DuckDBStructValue: its entries by field name (an unnamed struct's, all named "", are
+      // lost in it; its vectors, appendVector's, keep them).
+      const entries = value === null || value === undefined ? undefined : (value as { entries: Readonly<Record<string, unknown>> }).entries;
+      fields.forEach((field, f) => field.append(entries ? entries[type.entryNames[f]] : null));
+      validity.set(length, entries !== undefined);
+      length++;
+    },
+    finish() {
+      return arrow.makeData({
+        type: arrowType,
+        length,
+        nullCount: validity.nullCount,
+        nullBitmap: validity.finish(length),
+        children: fields.map((field) => field.finish()),
+      });
+    },
+  };
+}
+
 function decimal(precision: number, scale: number, capacity: number): ColumnBuilder {
   return fixedWidth(new arrow.Decimal(scale, precision, 128), (n) => new Uint32Array(n), 4, (words: Uint32Array, i, value) => {
     let v = BigInt.asUintN(128, typeof value === "bigint" ? value : (value as { value: bigint }).value);
@@ -477,9 +529,11 @@ function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {
       return utf8(capacity);
     case DuckDBTypeId.LIST:
       return list(type as DuckDBListType, capacity);
+    case DuckDBTypeId.STRUCT:
+      return struct(type as DuckDBStructType, capacity);
     default:
-      // Intervals, structs, maps and exotic values: DuckDB's own text for them (in a list too:
-      // an INTERVAL[] is a list of texts, which exec/arrow-load.ts reads back as intervals).
+      // Intervals, maps and exotic values: DuckDB's own text for them (in a list or a struct
+      // too: an INTERVAL[] is a list of texts, which exec/arrow-load.ts reads back as intervals).
       return viaBuilder(new arrow.Utf8(), (v) => String(v));
   }
 }

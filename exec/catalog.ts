@@ -1,7 +1,7 @@
 // The tables an engine can read: parquet files, or rows loaded into DuckDB, registered under a name. It is both the
 // planner's catalog (schemas as Substrait NamedStructs, row counts) and the translator's
 // resolver (names and placeholders → FROM items).
-import type { NamedStruct, ReadRel_LocalFiles } from "../proto/index.ts";
+import { columnNames, namedStructOf, positionalFieldNames, type NamedStruct, type ReadRel_LocalFiles } from "../proto/index.ts";
 import type { Catalog, CatalogTable, ColumnRange } from "../planner/catalog.ts";
 import { MemoryCatalog } from "../planner/catalog.ts";
 import { UserError } from "../common/errors.ts";
@@ -73,7 +73,7 @@ export class ParquetTables implements TableResolver {
     // file names) the one registered table whose columns are the plan's base schema.
     const byFiles = this.#tables.find((t) => t.files.length > 0 && t.files.length === paths.length && t.files.every((f) => paths.includes(f)));
     if (byFiles) return source(byFiles);
-    const wanted = new Set((baseSchema?.names ?? []).map((n) => n.toLowerCase()));
+    const wanted = new Set((baseSchema ? columnNames(baseSchema) : []).map((n) => n.toLowerCase()));
     const bySchema = this.#tables.filter(
       (t) => t.files.length > 0 && t.columns.length === wanted.size && t.columns.every((c) => wanted.has(c.name.toLowerCase())),
     );
@@ -89,9 +89,7 @@ function source(table: ParquetTable): TableSource {
 }
 
 function catalogTable(table: ParquetTable): CatalogTable {
-  const schema: NamedStruct = {
-    names: table.columns.map((c) => c.name),
-    struct: { types: table.columns.map((c) => c.type), typeVariationReference: 0, nullability: 2 },
-  };
+  // Rows a task was given (registerBatches) hold structs as a plan runs them, their fields by position.
+  const schema = namedStructOf(table.columns.map((c) => ({ ...c, fieldNames: c.fieldNames ?? positionalFieldNames(c.type) })));
   return { names: table.names, schema, rowCount: table.rowCount, columnRanges: table.columnRanges };
 }

@@ -14,7 +14,8 @@ import { translatePlan, type TranslatedPlan } from "./substrait/index.ts";
 import { duckdbOrdersJoins } from "./substrait/join-order.ts";
 import { quoteIdentifier, quoteString } from "./substrait/literals.ts";
 import { keyRangesCondition, type FileNarrowing } from "./key-ranges.ts";
-import { columnTypeFromDuckdb, duckdbTypeFromSubstrait, isRunnableColumnType } from "./types.ts";
+import { columnTypeFromDuckdb, duckdbTypeFromSubstrait, isRunnableColumnType, structFieldNames } from "./types.ts";
+import { fieldNameCount } from "../proto/index.ts";
 
 export interface EngineOptions {
   /** DuckDB worker threads (default: DuckDB's, one per core). */
@@ -159,7 +160,8 @@ export class LocalEngine {
     for (const [column, { nullCounts }] of stats) if (nullCounts.every((n) => n === 0)) notNull.add(column);
     const columns = described.getRows().map((row) => {
       const name = String(row[0]);
-      return { name, type: columnTypeFromDuckdb(String(row[1]), !notNull.has(name)) };
+      const type = columnTypeFromDuckdb(String(row[1]), !notNull.has(name));
+      return { name, type, ...(isRunnableColumnType(type) && fieldNameCount(type) > 0 ? { fieldNames: structFieldNames(String(row[1])) } : {}) };
     });
     const columnRanges: Record<string, ColumnRange> = {};
     for (const column of columns) {
@@ -374,7 +376,7 @@ export class LocalEngine {
       }
     };
     const statement = await prepare(translated.sql);
-    const wanted = translated.types.map((t) => (t ? duckdbTypeFromSubstrait(t) : undefined));
+    const wanted = translated.types.map((t, i) => (t ? duckdbTypeFromSubstrait(t, translated.fieldNames?.[i]) : undefined));
     const actual = Array.from({ length: statement.columnCount }, (_, i) => statement.columnType(i).toString());
     if (wanted.every((w, i) => w === undefined || w === actual[i])) return { prepared: statement, sql: translated.sql };
     statement.destroySync();

@@ -1,6 +1,6 @@
 // Substrait types and DuckDB's SQL type names, both ways. One place for the mapping, used by
 // the parquet catalog (DuckDB → Substrait) and by the consumer (Substrait → DuckDB casts).
-import { Type, Type_Nullability, type NamedStruct } from "../proto/index.ts";
+import { Type, Type_Nullability, fieldNameCount, namedStructOf, positionalFieldName, type NamedStruct } from "../proto/index.ts";
 import { UnsupportedError, UserError } from "../common/errors.ts";
 
 const NULLABLE = Type_Nullability.NULLABILITY_NULLABLE;
@@ -9,16 +9,28 @@ const REQUIRED = Type_Nullability.NULLABILITY_REQUIRED;
 /** Microsecond precision: what DuckDB's TIMESTAMP, TIME and INTERVAL carry. */
 const MICROS = 6;
 
+/**
+ * The Substrait type of a DuckDB type name (as DESCRIBE and typeof write it, or as
+ * duckdbTypeFromSubstrait does). A STRUCT's fields become a Substrait struct's types, each
+ * nullable (DuckDB's fields always are); their names, which a Substrait type has no place for,
+ * are structFieldNames'.
+ */
 export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Type {
   const nullability = nullable ? NULLABLE : REQUIRED;
-  const text = duckdbType.trim().toUpperCase();
+  // Lists and structs before the name is upper-cased: a struct's field names keep their case.
+  const source = duckdbType.trim();
+  const list = /^(.*)\[\]$/s.exec(source);
+  if (list) {
+    return { list: { type: substraitTypeFromDuckdb(list[1], true), typeVariationReference: 0, nullability } };
+  }
+  const struct = structFields(source);
+  if (struct) {
+    return { struct: { types: struct.map((field) => substraitTypeFromDuckdb(field.type, true)), typeVariationReference: 0, nullability } };
+  }
+  const text = source.toUpperCase();
   const decimal = /^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/.exec(text);
   if (decimal) {
     return { decimal: { precision: Number(decimal[1]), scale: Number(decimal[2] ?? 0), typeVariationReference: 0, nullability } };
-  }
-  const list = /^(.*)\[\]$/.exec(text);
-  if (list) {
-    return { list: { type: substraitTypeFromDuckdb(list[1], true), typeVariationReference: 0, nullability } };
   }
   const simple = { typeVariationReference: 0, nullability };
   switch (text) {
@@ -79,8 +91,65 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
   throw new UnsupportedError(`column type ${duckdbType}`);
 }
 
+/** A DuckDB type name's arguments, split at its top-level commas: `MAP(VARCHAR, INTEGER)` → [VARCHAR, INTEGER]; undefined when it is no `keyword(…)`. */
+function typeArguments(text: string, keyword: string): string[] | undefined {
+  const call = new RegExp(`^${keyword}\\s*\\((.*)\\)$`, "is").exec(text);
+  if (!call) return undefined;
+  const inner = call[1];
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    // A quote within a name or string is doubled: closing and opening again reads it alike.
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      parts.push(inner.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(inner.slice(start).trim());
+  return parts;
+}
+
 /**
- * A column of a type with no Substrait type here (a STRUCT, a MAP, a BIT…): the table still
+ * A STRUCT type name's fields, `STRUCT(a INTEGER, "my field" VARCHAR[])` → a INTEGER and
+ * my field VARCHAR[]: each a name, bare or between double quotes (`""` a quote), then its
+ * type. Undefined when the name is no STRUCT. DuckDB's unnamed structs (`STRUCT(INTEGER,
+ * VARCHAR)`, a ROW(…)'s type) cannot be declared by name: refused.
+ */
+function structFields(text: string): { name: string; type: string }[] | undefined {
+  const parts = typeArguments(text, "STRUCT");
+  if (!parts) return undefined;
+  return parts.map((part) => {
+    const field = /^(?:"((?:[^"]|"")*)"|(\S+))\s+(\S.*)$/s.exec(part);
+    if (!field) throw new UnsupportedError(`column type ${text}: a STRUCT field without a name and a type`);
+    return { name: field[1] !== undefined ? field[1].replaceAll('""', '"') : field[2], type: field[3] };
+  });
+}
+
+/**
+ * The names of the struct fields within a DuckDB type, in Substrait's depth-first order (a
+ * NamedStruct's names after the column's own): each field's name, then the names within its
+ * type; a list's element's, a map's key's then value's. `STRUCT(a INTEGER, b STRUCT(c
+ * INTEGER)[])` → a, b, c; `INTEGER` → none.
+ */
+export function structFieldNames(duckdbType: string): string[] {
+  const source = duckdbType.trim();
+  const list = /^(.*)\[\]$/s.exec(source);
+  if (list) return structFieldNames(list[1]);
+  const struct = structFields(source);
+  if (struct) return struct.flatMap((field) => [field.name, ...structFieldNames(field.type)]);
+  return (typeArguments(source, "MAP") ?? []).flatMap(structFieldNames);
+}
+
+/**
+ * A column of a type with no Substrait type here (a MAP, a BIT, an unnamed STRUCT…): the table still
  * registers, and the planner refuses only the queries that name that column.
  */
 const UNSUPPORTED_COLUMN_TYPE: Type = { userDefinedTypeReference: 0 };
@@ -107,8 +176,30 @@ function unsupportedPrecision(type: Type): never {
   throw new UnsupportedError(`a timestamp of precision ${type.precisionTimestamp!.precision}`);
 }
 
-/** The DuckDB type a Substrait type is run as. */
-export function duckdbTypeFromSubstrait(type: Type): string {
+/**
+ * The DuckDB type a Substrait type is run as. A struct's fields are named by `fieldNames`, the
+ * type's struct field names in Substrait's depth-first order (structFieldNames; a NamedStruct's
+ * names after its column's own, fieldNameCount of them); without them f0, f1, …, which DuckDB
+ * casts no struct of other names to. Names are written between double quotes, as node-api
+ * writes a column's type: `STRUCT("a" INTEGER, "b" VARCHAR[])`.
+ */
+export function duckdbTypeFromSubstrait(type: Type, fieldNames?: readonly string[]): string {
+  if (fieldNames && fieldNames.length !== fieldNameCount(type)) {
+    throw new UserError(`${fieldNames.length} struct field names for a type of ${fieldNameCount(type)}: ${JSON.stringify(Type.toJSON(type))}`);
+  }
+  return duckdbTypeName(type, fieldNames && { list: fieldNames, next: 0 });
+}
+
+/** Field names taken one after another, depth first. */
+interface FieldNames {
+  readonly list: readonly string[];
+  next: number;
+}
+
+/** A struct field's name as a DuckDB identifier: always quoted, a quote doubled. */
+const quoteFieldName = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+function duckdbTypeName(type: Type, names: FieldNames | undefined): string {
   if (type.bool) return "BOOLEAN";
   if (type.i8) return "TINYINT";
   if (type.i16) return "SMALLINT";
@@ -132,13 +223,18 @@ export function duckdbTypeFromSubstrait(type: Type): string {
     }
     return `DECIMAL(${precision},${scale})`;
   }
-  if (type.list?.type) return `${duckdbTypeFromSubstrait(type.list.type)}[]`;
+  if (type.list?.type) return `${duckdbTypeName(type.list.type, names)}[]`;
   if (type.struct) {
-    const fields = type.struct.types.map((t, i) => `f${i} ${duckdbTypeFromSubstrait(t)}`);
+    if (type.struct.types.length === 0) throw new UnsupportedError("a struct of no fields");
+    const fields = type.struct.types.map((t, i) => {
+      // Depth first: the field's name, then those within its type.
+      const name = names ? names.list[names.next++] : positionalFieldName(i);
+      return `${quoteFieldName(name)} ${duckdbTypeName(t, names)}`;
+    });
     return `STRUCT(${fields.join(", ")})`;
   }
   if (type.map?.key && type.map.value) {
-    return `MAP(${duckdbTypeFromSubstrait(type.map.key)}, ${duckdbTypeFromSubstrait(type.map.value)})`;
+    return `MAP(${duckdbTypeName(type.map.key, names)}, ${duckdbTypeName(type.map.value, names)})`;
   }
   throw new UnsupportedError(`Substrait type ${JSON.stringify(Type.toJSON(type))}`);
 }
@@ -151,12 +247,5 @@ export interface ColumnDefinition {
 }
 
 export function namedStructFromColumns(columns: readonly ColumnDefinition[]): NamedStruct {
-  return {
-    names: columns.map((c) => c.name),
-    struct: {
-      types: columns.map((c) => substraitTypeFromDuckdb(c.type, c.nullable ?? true)),
-      typeVariationReference: 0,
-      nullability: REQUIRED,
-    },
-  };
+  return namedStructOf(columns.map((c) => ({ name: c.name, type: substraitTypeFromDuckdb(c.type, c.nullable ?? true), fieldNames: structFieldNames(c.type) })));
 }

@@ -6,7 +6,7 @@ import { UserError } from "../common/errors.ts";
 import type { Chunk } from "../exec/chunks/index.ts";
 import type { PlacedTable } from "../exec/stages/index.ts";
 import { clusteredColumns, columnRangeFromStats, copiesHeld, type CatalogTable, type ColumnRange } from "../planner/catalog.ts";
-import { NamedStruct } from "../proto/index.ts";
+import { NamedStruct, namedColumns } from "../proto/index.ts";
 import type { DatasetManifest } from "../ledger/schema.ts";
 import { chunkHolders, member, type Member } from "../shuffle/index.ts";
 
@@ -102,8 +102,8 @@ export function catalogTables(manifest: DatasetManifest): CatalogTable[] {
 /** Each numeric or date column's range over all the table's chunks (for the planner's estimates). */
 function columnRanges(table: ReadTable): Record<string, ColumnRange> {
   const ranges: Record<string, ColumnRange> = {};
-  table.schema.names.forEach((name, i) => {
-    const range = columnRangeFromStats(table.schema.struct?.types[i], table.chunks.map((c) => c.stats[name] ?? { min: null, max: null }));
+  namedColumns(table.schema).forEach(({ name, type }) => {
+    const range = columnRangeFromStats(type, table.chunks.map((c) => c.stats[name] ?? { min: null, max: null }));
     if (range) ranges[name] = range;
   });
   return ranges;
@@ -137,7 +137,7 @@ export function placedTables(manifest: DatasetManifest, workers: readonly string
   const placed = new Map<string, PlacedTable>();
   for (const table of readManifest(manifest)) {
     placed.set(table.names.join("."), {
-      columns: table.schema.names.map((name, i) => ({ name, type: table.schema.struct!.types[i] })),
+      columns: namedColumns(table.schema),
       chunks: table.chunks.map((c) => {
         const placed = placedHolders(c.hash, table.rows, manifest, members)
           .map((peer) => index.get(peer))

@@ -2,7 +2,7 @@
 // the same shape a ReadRel carries, so whoever serves tables (a folder of parquet files, a
 // cluster's dataset manifests) describes them in the contract's own terms.
 import { partitionPoint } from "../common/search.ts";
-import type { NamedStruct, Type } from "../proto/index.ts";
+import { namedColumns, type NamedStruct, type Type } from "../proto/index.ts";
 
 export interface CatalogTable {
   /** The table's full name as a plan names it, e.g. ["lineitem"] or ["tpch", "lineitem"]. */
@@ -123,9 +123,8 @@ export const CLUSTERED_MAX_OVERLAP = 3;
  * so that a read of the chunks holding some keys reads few of them.
  */
 export function clusteredColumns(schema: NamedStruct, chunks: readonly { rows: number; stats: Readonly<Record<string, PartStats>> }[]): string[] {
-  return schema.names.filter((name, i) => {
-    const type = schema.struct?.types[i];
-    if (!isRangeKeyType(type)) return false;
+  const keyColumns = namedColumns(schema).filter(({ type }) => isRangeKeyType(type));
+  return keyColumns.filter(({ name, type }) => {
     const ranges: KeyRange[] = [];
     for (const chunk of chunks) {
       const range = chunkKeyRange(type, chunk.stats[name], chunk.rows);
@@ -134,7 +133,7 @@ export function clusteredColumns(schema: NamedStruct, chunks: readonly { rows: n
     }
     const overlap = meanOverlap(ranges);
     return overlap <= CLUSTERED_MAX_OVERLAP && overlap <= ranges.length / 2;
-  });
+  }).map(({ name }) => name);
 }
 
 /** How many of `ranges` (itself included) each one meets, on average. */

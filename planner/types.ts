@@ -3,6 +3,7 @@
 // compared with. Conversion to Substrait `Type` happens only at emission.
 import { Type_Nullability, type Type } from "../proto/index.ts";
 import { UnsupportedError, invariant, type SourcePosition } from "../common/errors.ts";
+import { DUCKDB_KEYWORDS } from "./duckdb-keywords.ts";
 
 export type TypeKind =
   | "boolean"
@@ -26,6 +27,8 @@ export type TypeKind =
   | "interval_day"
   /** DuckDB's LIST (`INTEGER[]`): a variable number of values of `element`'s type, each may be NULL. */
   | "list"
+  /** DuckDB's STRUCT (`STRUCT(a INTEGER, b VARCHAR)`): named fields, each of its own type, each may be NULL. */
+  | "struct"
   | "null";
 
 export interface SqlType {
@@ -41,11 +44,19 @@ export interface SqlType {
   readonly hugeint?: boolean;
   /** Only for lists: the type of their values (always nullable). */
   readonly element?: SqlType;
+  /** Only for structs: their fields, in order. */
+  readonly fields?: readonly StructField[];
   /**
    * DuckDB's JSON, which Substrait has not: a string that names itself JSON (typeof, DESCRIBE).
    * It is the same type as VARCHAR otherwise: DuckDB's json functions read either.
    */
   readonly json?: boolean;
+}
+
+export interface StructField {
+  readonly name: string;
+  /** Always nullable, as a DuckDB struct's fields are. */
+  readonly type: SqlType;
 }
 
 /** DuckDB's widest decimal (and Substrait's): 38 digits in a 128-bit integer. */
@@ -57,7 +68,7 @@ export const TIMESTAMP_PRECISION = 6;
 /** Nanoseconds: DuckDB's TIMESTAMP_NS. */
 export const NANOSECOND_PRECISION = 9;
 
-export function type(kind: Exclude<TypeKind, "decimal" | "list">, nullable = true): SqlType {
+export function type(kind: Exclude<TypeKind, "decimal" | "list" | "struct">, nullable = true): SqlType {
   return { kind, nullable };
 }
 
@@ -80,6 +91,37 @@ export function listOf(element: SqlType, nullable = true): SqlType {
 export function elementOf(t: SqlType): SqlType {
   invariant(t.kind === "list" && t.element !== undefined, `not a list: ${t.kind}`);
   return t.element;
+}
+
+/** A struct of `fields` (each may be NULL, as any struct's fields may). */
+export function structOf(fields: readonly StructField[], nullable = true): SqlType {
+  invariant(fields.length > 0, "a struct of no fields");
+  return { kind: "struct", nullable, fields: fields.map((f) => ({ name: f.name, type: withNullable(f.type, true) })) };
+}
+
+/** A struct's fields. */
+export function fieldsOf(t: SqlType): readonly StructField[] {
+  invariant(t.kind === "struct" && t.fields !== undefined, `not a struct: ${t.kind}`);
+  return t.fields;
+}
+
+/** The struct field names within a type, depth first (what a NamedStruct or a RelRoot lists after a column's name). */
+export function structFieldNames(t: SqlType): string[] {
+  if (t.kind === "list") return structFieldNames(elementOf(t));
+  if (t.kind === "struct") return fieldsOf(t).flatMap((f) => [f.name, ...structFieldNames(f.type)]);
+  return [];
+}
+
+/** Whether a type holds a struct anywhere within it (as a list's values too). */
+export function holdsStruct(t: SqlType): boolean {
+  return t.kind === "struct" || (t.kind === "list" && holdsStruct(elementOf(t)));
+}
+
+/** Whether two structs' fields have the same names in the same order (DuckDB matches struct fields by name: only such structs compare or mix here). */
+export function sameFieldNames(a: SqlType, b: SqlType): boolean {
+  const fa = fieldsOf(a);
+  const fb = fieldsOf(b);
+  return fa.length === fb.length && fa.every((f, i) => f.name.toLowerCase() === fb[i].name.toLowerCase());
 }
 
 /** An integer type or a HUGEINT: what adds, divides (//) and meets as an integer. */
@@ -121,6 +163,7 @@ export function isInterval(t: SqlType): boolean {
 
 export function sameType(a: SqlType, b: SqlType): boolean {
   if (a.kind === "list" && b.kind === "list") return sameType(elementOf(a), elementOf(b));
+  if (a.kind === "struct" && b.kind === "struct") return sameFieldNames(a, b) && fieldsOf(a).every((f, i) => sameType(f.type, fieldsOf(b)[i].type));
   return a.kind === b.kind && a.precision === b.precision && a.scale === b.scale;
 }
 
@@ -166,6 +209,12 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   if (a.kind === "list" && b.kind === "list") {
     const element = commonSupertype(elementOf(a), elementOf(b));
     return element && listOf(element, nullable);
+  }
+  if (a.kind === "struct" && b.kind === "struct") {
+    // DuckDB also mixes structs of other fields (by name, the missing ones NULL): refused here, where nothing is cast by name.
+    if (!sameFieldNames(a, b)) return undefined;
+    const fields = fieldsOf(a).map((f, i) => ({ name: f.name, type: commonSupertype(f.type, fieldsOf(b)[i].type) }));
+    return fields.every((f) => f.type !== undefined) ? structOf(fields as StructField[], nullable) : undefined;
   }
   if (a.kind === b.kind && a.kind !== "decimal") return withNullable(a, nullable);
   if (isInteger(a) && isInteger(b)) {
@@ -235,9 +284,16 @@ export function typeName(t: SqlType): string {
     case "list":
       // An empty list's values have no type: DuckDB names it INTEGER[] too.
       return `${elementOf(t).kind === "null" ? "INTEGER" : typeName(elementOf(t))}[]`;
+    case "struct":
+      return `STRUCT(${fieldsOf(t).map((f) => `${structFieldNameSql(f.name)} ${f.type.kind === "null" ? '"NULL"' : typeName(f.type)}`).join(", ")})`;
     case "null":
       return "NULL";
   }
+}
+
+/** A struct field's name as DuckDB writes it in a type's name: bare when it is a plain word and no keyword, else quoted. */
+export function structFieldNameSql(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !DUCKDB_KEYWORDS.has(name.toLowerCase()) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
 export function toSubstraitType(t: SqlType): Type {
@@ -282,11 +338,24 @@ export function toSubstraitType(t: SqlType): Type {
       return { intervalDay: { precision: TIMESTAMP_PRECISION, ...simple } };
     case "list":
       return { list: { type: toSubstraitType(elementOf(t)), ...simple } };
+    case "struct":
+      // The fields' names are not part of a Substrait type: a NamedStruct or RelRoot lists them (structFieldNames).
+      return { struct: { types: fieldsOf(t).map((f) => toSubstraitType(f.type)), ...simple } };
   }
 }
 
-/** The planner type of a catalog column; types the engine cannot run are rejected where they are named. */
-export function fromSubstraitType(t: Type, what: string, position?: SourcePosition): SqlType {
+/**
+ * The planner type of a catalog column; types the engine cannot run are rejected where they are
+ * named. `fieldNames`: the struct field names within the type, depth first (structFieldNames).
+ */
+export function fromSubstraitType(t: Type, what: string, position?: SourcePosition, fieldNames: readonly string[] = []): SqlType {
+  const names = { list: fieldNames, next: 0 };
+  const sqlType = fromSubstraitTypeNamed(t, what, position, names);
+  invariant(names.next === fieldNames.length, `${fieldNames.length} struct field names for ${what}, whose type holds ${names.next}`);
+  return sqlType;
+}
+
+function fromSubstraitTypeNamed(t: Type, what: string, position: SourcePosition | undefined, names: { list: readonly string[]; next: number }): SqlType {
   const nullableOf = (n: { nullability: number } | undefined) => n?.nullability !== Type_Nullability.NULLABILITY_REQUIRED;
   if (t.bool) return type("boolean", nullableOf(t.bool));
   if (t.i8) return type("i8", nullableOf(t.i8));
@@ -308,6 +377,14 @@ export function fromSubstraitType(t: Type, what: string, position?: SourcePositi
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
   if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
-  if (t.list?.type) return listOf(fromSubstraitType(t.list.type, what, position), nullableOf(t.list));
+  if (t.list?.type) return listOf(fromSubstraitTypeNamed(t.list.type, what, position, names), nullableOf(t.list));
+  if (t.struct && t.struct.types.length > 0) {
+    const fields = t.struct.types.map((field) => {
+      invariant(names.next < names.list.length, `too few struct field names for ${what}`);
+      const name = names.list[names.next++];
+      return { name, type: fromSubstraitTypeNamed(field, what, position, names) };
+    });
+    return structOf(fields, nullableOf(t.struct));
+  }
   throw new UnsupportedError(`column type of ${what}`, position);
 }

@@ -5,6 +5,7 @@ export * from "./gen/substrait/plan.ts";
 export * from "./gen/substrait/algebra.ts";
 export * from "./gen/substrait/type.ts";
 export * from "./gen/substrait/extensions/extensions.ts";
+export * from "./named-struct.ts";
 // trustql's ledger messages (proto/trustql/ledger.proto), under one name so they never collide with Substrait's.
 export * as ledgerpb from "./gen/trustql/ledger.ts";
 // trustql's relations inside Substrait plans (proto/trustql/plan.proto): extension relations' details.

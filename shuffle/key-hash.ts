@@ -15,6 +15,7 @@
 //                        them (an interval travels as DuckDB's text: '1 day' and '24:00:00'
 //                        are one interval, one hash)
 //   list                 [LIST, length, then each value's own 64-bit hash as two words]
+//   struct               [STRUCT, field count, then each field's own 64-bit hash as two words]
 //
 // so an i32 key meets an i64 key and 1.50 meets 1.5. A key of several columns is the words of
 // each value in order; tags and lengths make the encoding self-delimiting. The words are fed
@@ -24,7 +25,7 @@ import { UnsupportedError, invariant } from "../common/errors.ts";
 import { normalizeInterval, parseIntervalText } from "../common/interval.ts";
 import { arrowTimeToMicros } from "../common/temporal.ts";
 
-const TAG = { NULL: 0x6e, INT: 0x69, DECIMAL: 0x65, FLOAT: 0x66, BOOL: 0x62, DATE: 0x64, TIMESTAMP: 0x74, TIME: 0x63, STRING: 0x73, BINARY: 0x78, INTERVAL: 0x76, LIST: 0x6c } as const;
+const TAG = { NULL: 0x6e, INT: 0x69, DECIMAL: 0x65, FLOAT: 0x66, BOOL: 0x62, DATE: 0x64, TIMESTAMP: 0x74, TIME: 0x63, STRING: 0x73, BINARY: 0x78, INTERVAL: 0x76, LIST: 0x6c, STRUCT: 0x72 } as const;
 
 const SEED_HIGH = 0x7472_7573; // "trus"
 const SEED_LOW = 0x7471_6c31; // "tql1"
@@ -230,21 +231,40 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
       // values' hashes]: [1] of INTEGER meets [1] of BIGINT, [NULL] differs from [].
       const offsets = data.valueOffsets as Int32Array;
       const first = offsets[0];
-      const values = new HashState(offsets[data.length] - first);
-      mixColumn(values, (data.children[0] as arrow.Data).slice(first, offsets[data.length] - first), 0);
-      const { high, low } = values.finish();
+      const values = valueHashes((data.children[0] as arrow.Data).slice(first, offsets[data.length] - first));
       return each((row, i) => {
         state.mix(row, TAG.LIST);
         state.mix(row, offsets[i + 1] - offsets[i]);
-        for (let k = offsets[i] - first; k < offsets[i + 1] - first; k++) {
-          state.mix(row, high[k]);
-          state.mix(row, low[k]);
-        }
+        for (let k = offsets[i] - first; k < offsets[i + 1] - first; k++) mixHash(state, row, values, k);
+      });
+    }
+    case arrow.Type.Struct: {
+      // Each field's own hashes first, then per row [STRUCT, field count, the fields' hashes]:
+      // structs equal field by field hash alike, an INTEGER field meeting a BIGINT one.
+      // (apache-arrow slices a struct's children with it: row i of each is the struct's row i.)
+      const fields = data.children.map((child) => valueHashes(child as arrow.Data));
+      return each((row, i) => {
+        state.mix(row, TAG.STRUCT);
+        state.mix(row, fields.length);
+        for (const field of fields) mixHash(state, row, field, i);
       });
     }
     default:
       throw new UnsupportedError(`a shuffle key of type ${type}`);
   }
+}
+
+/** Each value of `data` hashed alone by these rules: a nested value's parts. */
+function valueHashes(data: arrow.Data): RowHashes {
+  const values = new HashState(data.length);
+  mixColumn(values, data, 0);
+  return values.finish();
+}
+
+/** Mixes the hash of value `k` of `values` (valueHashes') into `row`, as two words. */
+function mixHash(state: HashState, row: number, values: RowHashes, k: number): void {
+  state.mix(row, values.high[k]);
+  state.mix(row, values.low[k]);
 }
 
 /** A column of DuckDB's texts of intervals, each hashed by its normalized parts. */

@@ -93,15 +93,23 @@ function rowOrder(batch: arrow.RecordBatch, order: readonly OrderKey[]): RowOrde
     invariant(key.column >= 0 && key.column < batch.numCols, `an order key on column ${key.column} of ${batch.numCols}`);
     return keyOrder(batch.data.children[key.column], key);
   });
-  if (keys.length === 1) return keys[0];
+  return lexicographic(keys);
+}
+
+/** The order of `orders`, the first first: a later one decides only between rows the earlier ones find equal. */
+function lexicographic(orders: readonly RowOrder[]): RowOrder {
+  if (orders.length === 1) return orders[0];
   return (a, b) => {
-    for (const key of keys) {
-      const c = key(a, b);
+    for (const order of orders) {
+      const c = order(a, b);
       if (c !== 0) return c;
     }
     return 0;
   };
 }
+
+/** How DuckDB orders the values within a nested one (a list's, a struct's fields): ascending, NULL after every value. */
+const NESTED_VALUE_ORDER: OrderKey = { column: 0, descending: false, nullsFirst: false };
 
 /** The order of one key column's values (`data` starts at offset 0: concatBatches made it), NULLs placed as the key says. */
 function keyOrder(data: arrow.Data, key: OrderKey): RowOrder {
@@ -169,7 +177,7 @@ function valueOrder(data: arrow.Data): RowOrder {
       // DuckDB's order of lists: value by value, a NULL value after every other, a list before
       // the longer ones it begins. (Descending reverses all of it, as in DuckDB: [NULL] first.)
       const offsets = data.valueOffsets as Int32Array;
-      const element = keyOrder(data.children[0], { column: 0, descending: false, nullsFirst: false });
+      const element = keyOrder(data.children[0], NESTED_VALUE_ORDER);
       return (a, b) => {
         const [startA, lengthA, startB, lengthB] = [offsets[a], offsets[a + 1] - offsets[a], offsets[b], offsets[b + 1] - offsets[b]];
         for (let i = 0; i < lengthA && i < lengthB; i++) {
@@ -179,6 +187,11 @@ function valueOrder(data: arrow.Data): RowOrder {
         return lengthA - lengthB;
       };
     }
+    case arrow.Type.Struct:
+      // DuckDB's order of structs: field by field, a NULL field after every value. (Descending
+      // reverses all of it, as in DuckDB: {'a': NULL} before {'a': 1}.) A struct's fields have
+      // its rows (concatBatches made them, from offset 0).
+      return lexicographic(data.children.map((child) => keyOrder(child, NESTED_VALUE_ORDER)));
   }
   throw new UnsupportedError(`merging rows sorted on a column of type ${type}`);
 }

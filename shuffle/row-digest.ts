@@ -8,9 +8,9 @@
 //
 // A row's hash covers the values as stored (the digests compared are of one plan's output, so
 // of one schema): fixed-width values by their words, strings and binaries by length and bytes,
-// a list by its length and its elements' hashes, a NULL by a bit in the row's null mask, other
-// types by a canonical text of the value. The seed is the query run's: a table of rows whose
-// hashes cancel out is good for one run only.
+// a list by its length and its elements' hashes, a struct by its fields' hashes, a NULL by a bit
+// in the row's null mask, other types by a canonical text of the value. The seed is the query
+// run's: a table of rows whose hashes cancel out is good for one run only.
 // The hash is not cryptographic; see README's "Verification".
 import * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
@@ -187,6 +187,7 @@ function mixColumn(state: RowState, data: arrow.Data, column: number): void {
     return;
   }
   if (type.typeId === arrow.Type.List) return mixList(state, data, isNull, markNull);
+  if (type.typeId === arrow.Type.Struct) return mixStruct(state, data, isNull, markNull);
   const values = data.values as (ArrayLike<number> & ArrayBufferView & { BYTES_PER_ELEMENT: number }) | undefined;
   // A dictionary's values are indexes into a dictionary that may differ from batch to batch;
   // nested and variable-width types other than strings and binaries have no words of their own.
@@ -241,28 +242,51 @@ function mixList(state: RowState, data: arrow.Data, isNull: (row: number) => boo
   const offsets = data.valueOffsets as Int32Array;
   // A sliced list's offsets point into its child as it was: hash just the elements its rows span.
   const first = offsets[0];
-  const child = (data.children[0] as arrow.Data).slice(first, offsets[data.length] - first);
-  const elements: RowState = {
-    high: new Uint32Array(child.length),
-    low: new Uint32Array(child.length),
-    nulls: new Uint32Array(child.length),
-    maskWords: 1,
-  };
-  mixColumn(elements, child, 0);
+  const elements = valueHashes((data.children[0] as arrow.Data).slice(first, offsets[data.length] - first));
   for (let row = 0; row < data.length; row++) {
     if (isNull(row)) {
       markNull(row);
       continue;
     }
     mix(state, row, offsets[row + 1] - offsets[row]);
-    for (let k = offsets[row] - first; k < offsets[row + 1] - first; k++) {
-      if (elements.nulls![k] & 1) mix(state, row, 0);
-      else {
-        mix(state, row, 1);
-        mix(state, row, fmix32(elements.high[k]));
-        mix(state, row, fmix32(elements.low[k]));
-      }
-    }
+    for (let k = offsets[row] - first; k < offsets[row + 1] - first; k++) mixValue(state, row, elements, k);
+  }
+}
+
+/**
+ * Structs by their fields: each field's values hashed (by this file's rules for the field's
+ * type, lists and structs within alike) into 64-bit hashes of their own, then each row mixes,
+ * per field, a NULL flag and the field's hash. A NULL struct, a struct of NULL fields and
+ * structs of other values all differ; what lies under a NULL struct's fields does not matter.
+ */
+function mixStruct(state: RowState, data: arrow.Data, isNull: (row: number) => boolean, markNull: (row: number) => void): void {
+  // apache-arrow slices a struct's children with it: row r of each field is the struct's row r.
+  const fields = data.children.map((child) => valueHashes(child as arrow.Data));
+  for (let row = 0; row < data.length; row++) {
+    if (isNull(row)) markNull(row);
+    else for (const field of fields) mixValue(state, row, field, row);
+  }
+}
+
+/** Each value of `data` hashed by this file's rules into a 64-bit hash of its own, a NULL by its mask bit: a nested value's parts. */
+function valueHashes(data: arrow.Data): RowState {
+  const values: RowState = {
+    high: new Uint32Array(data.length),
+    low: new Uint32Array(data.length),
+    nulls: new Uint32Array(data.length),
+    maskWords: 1,
+  };
+  mixColumn(values, data, 0);
+  return values;
+}
+
+/** Mixes value `k` of `values` (valueHashes') into `row`: a NULL flag, then the value's hash. */
+function mixValue(state: RowState, row: number, values: RowState, k: number): void {
+  if (values.nulls![k] & 1) mix(state, row, 0);
+  else {
+    mix(state, row, 1);
+    mix(state, row, fmix32(values.high[k]));
+    mix(state, row, fmix32(values.low[k]));
   }
 }
 

@@ -33,7 +33,7 @@ export function batchBytes(batch: arrow.RecordBatch): number {
   return batch.data.children.reduce((bytes, column) => bytes + dataBytes(column), 0);
 }
 
-/** The bytes of a column's buffers, a list's elements included. */
+/** The bytes of a column's buffers, a list's elements and a struct's fields included. */
 function dataBytes(data: arrow.Data): number {
   let bytes = (data.values?.byteLength ?? 0) + (data.valueOffsets?.byteLength ?? 0) + (data.nullBitmap?.byteLength ?? 0);
   for (const child of data.children) bytes += dataBytes(child);
@@ -42,7 +42,8 @@ function dataBytes(data: arrow.Data): number {
 
 // apache-arrow slices the value and offset buffers of a sliced Data but not its bitmaps: values
 // and offsets are indexed from 0, validity and boolean bits from `data.offset`. Nor a list's
-// child: a sliced list's offsets point into its child's rows as they were before the slice.
+// child: a sliced list's offsets point into its child's rows as they were before the slice. A
+// struct's children it does slice with it: row i of each field is the struct's row i.
 function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
   const type = data.type as arrow.DataType;
   const length = indexes.length;
@@ -107,6 +108,11 @@ function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
       }
       const child = takeData(data.children[0], elements);
       return arrow.makeData({ type: type as arrow.List, length, nullCount, nullBitmap, valueOffsets: outOffsets, child });
+    }
+    case arrow.Type.Struct: {
+      // Each field's values at the same rows (a NULL struct's too: they are there, and unread).
+      const children = data.children.map((child) => takeData(child, indexes));
+      return arrow.makeData({ type: type as arrow.Struct, length, nullCount, nullBitmap, children });
     }
     default:
       throw new UnsupportedError(`shuffling a column of type ${type}`);
@@ -197,6 +203,11 @@ function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
       }
       const child = concatData(children, elements);
       return arrow.makeData({ type: type as arrow.List, length, nullCount, nullBitmap, valueOffsets: outOffsets, child });
+    }
+    case arrow.Type.Struct: {
+      // Each field's parts end to end, as the structs' are.
+      const children = (type as arrow.Struct).children.map((_, f) => concatData(parts.map((part) => part.children[f]), length));
+      return arrow.makeData({ type: type as arrow.Struct, length, nullCount, nullBitmap, children });
     }
     default:
       throw new UnsupportedError(`concatenating a column of type ${type}`);

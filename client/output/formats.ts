@@ -1,7 +1,7 @@
 // Result formats for people (table) and for programs (csv, jsonl, arrow IPC).
 import * as arrow from "apache-arrow";
 import { UserError } from "../../common/errors.ts";
-import { isNumeric, jsonOfList, jsonOfText, tableToText, textSlices, type TextColumn } from "./values.ts";
+import { isNumeric, jsonOfNested, jsonOfText, tableToText, textSlices, type TextColumn } from "./values.ts";
 
 export const FORMATS = ["table", "csv", "jsonl", "arrow"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -88,17 +88,19 @@ function renderCsvRows(columns: TextColumn[], rowCount: number): string {
   return out;
 }
 
-function jsonValue(column: TextColumn, row: number): unknown {
-  const value = column.values[row];
-  if (value === null) return null;
-  return column.lists ? jsonOfList(column.lists.get(row) as arrow.Vector) : jsonOfText(column.type, value);
-}
-
 export function renderJsonl(columns: TextColumn[], rowCount: number): string {
+  // A list or struct column's values from Arrow's (arrays and objects), the others from their text.
+  const values = columns.map((column) => {
+    if (column.nested) return jsonOfNested(column.nested);
+    return (row: number) => {
+      const text = column.values[row];
+      return text === null ? null : jsonOfText(column.type, text);
+    };
+  });
   let out = "";
   for (let row = 0; row < rowCount; row++) {
     const object: Record<string, unknown> = {};
-    for (const column of columns) object[column.name] = jsonValue(column, row);
+    columns.forEach((column, c) => (object[column.name] = values[c](row)));
     out += JSON.stringify(object) + "\n";
   }
   return out;

@@ -43,11 +43,7 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return formatList(value as arrow.Vector);
   }
   if (arrow.DataType.isStruct(type)) {
-    const row = value as Record<string, unknown>;
-    const fields = (type as arrow.Struct).children.map(
-      (f) => `'${f.name}': ${row[f.name] === null ? "NULL" : formatValue(f.type, row[f.name])}`,
-    );
-    return `{${fields.join(", ")}}`;
+    return formatStruct(value as arrow.StructRowProxy);
   }
   if (arrow.DataType.isInterval(type) || arrow.DataType.isDuration(type)) {
     return String(value);
@@ -56,26 +52,93 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
 }
 
 /**
- * A list as DuckDB 1.5 casts one to VARCHAR: `[1, 2, NULL]`, `[]`, `[[1], [2, 3]]`. An element
- * is DuckDB's text of it (doubles `2.0`, `1e+20`; decimals with their scale; timestamps with
- * their time), quoted when it would otherwise read ambiguously (see quoteListElement); a nested
- * list or struct stands as it is. `elements` is what Arrow gives for a list row: a vector of
- * the child's values.
+ * A list as DuckDB 1.5 casts one to VARCHAR (see listText). `elements` is what Arrow gives for a
+ * list row: a vector of the child's values.
  */
 function formatList(elements: arrow.Vector): string {
   const items: string[] = [];
   const dates = new Map<number, string>();
   for (const data of elements.data) {
-    const text = listElementText(data, dates);
+    const text = elementText(data, dates);
     for (let r = 0; r < data.length; r++) items.push(data.getValid(r) ? text(r) : "NULL");
   }
   return `[${items.join(", ")}]`;
 }
 
-/** The text of row `r`'s (valid) value of `data` as an element of a list DuckDB prints. */
-function listElementText(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
+/**
+ * A struct row as Arrow's getter gives it, as DuckDB 1.5 casts it to VARCHAR (see structText):
+ * read from the Data it keeps (apache-arrow's StructRow holds it and its row under these
+ * registered symbols), whose raw values keep what the getters lose (timestamps' microseconds).
+ */
+function formatStruct(row: arrow.StructRowProxy): string {
+  const data = (row as unknown as Record<symbol, arrow.Data>)[Symbol.for("parent")];
+  const index = (row as unknown as Record<symbol, number>)[Symbol.for("rowIndex")];
+  return structText(data.slice(index, 1), new Map())(0);
+}
+
+/** The text of row `r`'s (valid) value of a list or struct `data`, as DuckDB prints it; undefined for other types. */
+function nestedText(data: arrow.Data, dates: Map<number, string>): ((r: number) => string) | undefined {
+  if (arrow.DataType.isList(data.type)) return listText(data, dates);
+  if (arrow.DataType.isStruct(data.type)) return structText(data, dates);
+  return undefined;
+}
+
+/**
+ * Lists as DuckDB 1.5 casts one to VARCHAR: `[1, 2, NULL]`, `[]`, `[[1], [2, 3]]`. An element
+ * is DuckDB's text of it (doubles `2.0`, `1e+20`; decimals with their scale; timestamps with
+ * their time), quoted when it would otherwise read ambiguously (see quoteListElement); a nested
+ * list or struct stands as it is.
+ */
+function listText(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
+  const items = listValues(data, (child) => elementText(child, dates), "NULL");
+  return (r) => `[${items(r).join(", ")}]`;
+}
+
+/**
+ * Structs as DuckDB 1.5 casts one to VARCHAR: `{'a': 1, 'b': x}`, each field's name always
+ * between single quotes (`'` and `\` escaped by a backslash, as a quoted list element's) and its
+ * value as a list element is written (quoted where DuckDB quotes one, NULL, a nested list or
+ * struct as it is). An unnamed struct (ROW(1, 'a')) is `(1, a)`.
+ */
+function structText(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
+  const type = data.type as arrow.Struct;
+  const fields = fieldValues(data, (child) => elementText(child, dates), "NULL");
+  if (isUnnamed(type)) return (r) => `(${fields(r).join(", ")})`;
+  const names = type.children.map((field) => `${singleQuoted(field.name)}: `);
+  return (r) => `{${fields(r).map((value, f) => names[f] + value).join(", ")}}`;
+}
+
+/** Row `r`'s values of a list `data`, each as `read` makes its child's (a NULL one `none`). */
+function listValues<T>(data: arrow.Data, read: (child: arrow.Data) => (k: number) => T, none: T): (r: number) => T[] {
+  const offsets = data.valueOffsets as Int32Array;
+  // A sliced list's offsets point into its child as it was: read just the elements its rows span.
+  const first = offsets[0];
+  const child = (data.children[0] as arrow.Data).slice(first, offsets[data.length] - first);
+  const value = read(child);
+  return (r) => {
+    const items: T[] = [];
+    for (let k = offsets[r] - first; k < offsets[r + 1] - first; k++) items.push(child.getValid(k) ? value(k) : none);
+    return items;
+  };
+}
+
+/** Row `r`'s field values of a struct `data`, each as `read` makes its field's (a NULL one `none`). */
+function fieldValues<T>(data: arrow.Data, read: (field: arrow.Data) => (r: number) => T, none: T): (r: number) => T[] {
+  // apache-arrow slices a struct's children with it: row r of each is the struct's row r.
+  const children = data.children as arrow.Data[];
+  const values = children.map(read);
+  return (r) => children.map((child, f) => (child.getValid(r) ? values[f](r) : none));
+}
+
+/** Whether a struct is DuckDB's unnamed kind (a ROW(…)'s), as DuckDB tells: its first field's name is empty. */
+const isUnnamed = (type: arrow.Struct) => type.children.length > 0 && type.children[0].name === "";
+
+/** The text of row `r`'s (valid) value of `data` as an element of a list or a field of a struct DuckDB prints. */
+function elementText(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
   const type = data.type as arrow.DataType;
-  if (arrow.DataType.isList(type) || arrow.DataType.isStruct(type) || arrow.DataType.isMap(type)) {
+  const nested = nestedText(data, dates);
+  if (nested) return nested;
+  if (arrow.DataType.isMap(type)) {
     const vector = arrow.makeVector(data);
     return (r) => formatValue(type, vector.get(r));
   }
@@ -114,15 +177,19 @@ export function quoteListElement(text: string): string {
     (text.length >= 2 && isCSpace(text[text.length - 1])) ||
     (text.length === 4 && text.toLowerCase() === "null") ||
     QUOTED_ELEMENT_CHARACTERS.test(text);
-  return quoted ? `'${text.replace(/['\\]/g, "\\$&")}'` : text;
+  return quoted ? singleQuoted(text) : text;
 }
+
+/** Text between single quotes, `'` and `\` escaped by a backslash: how DuckDB quotes within a list or struct. */
+const singleQuoted = (text: string) => `'${text.replace(/['\\]/g, "\\$&")}'`;
 
 /**
  * A DOUBLE (or, `single`, a FLOAT) as DuckDB writes one in a list: the shortest digits that read
  * back as the value; fixed notation with at least one fraction digit (`2.0`) when the decimal
  * exponent is in [-4, 16), otherwise `1e+20`, `1.5e-07`; `nan`, `inf`, `-inf`. (DuckDB's fmt
- * differs in two rare cases, left: a FLOAT between two equally near shortest candidates keeps
- * more digits, and a power of two from 2^52 up prints as twice its value, a bug of its fallback.)
+ * differs in rare cases, left: a FLOAT between two equally near shortest candidates keeps more
+ * digits, some whole FLOATs from 2^24 up print every digit (15000000512.0, where 15000000000.0
+ * reads back), and a power of two from 2^52 up prints as twice its value, a bug of its fallback.)
  */
 export function formatDuckdbFloat(value: number, single = false): string {
   if (Number.isNaN(value)) return "nan";
@@ -185,8 +252,8 @@ export interface TextColumn {
   type: arrow.DataType;
   /** Rendered values; null stays null. */
   values: (string | null)[];
-  /** A list column's values as Arrow has them: JSON output writes each as an array (jsonOfList). */
-  lists?: arrow.Vector;
+  /** A list or struct column's values as Arrow has them: JSON output writes each as an array or an object (jsonOfNested). */
+  nested?: arrow.Vector;
 }
 
 /**
@@ -202,15 +269,37 @@ export function jsonOfText(type: arrow.DataType, text: string): unknown {
   return text;
 }
 
-/** A list as JSON: an array of its values, each as jsonOfText writes its type's (a list within it an array too). */
-export function jsonOfList(list: arrow.Vector): unknown[] {
-  const items: unknown[] = [];
-  for (const data of list.data) {
-    const type = data.type as arrow.DataType;
-    const value = arrow.DataType.isList(type) ? ((vector) => (r: number) => jsonOfList(vector.get(r) as arrow.Vector))(arrow.makeVector(data)) : ((text) => (r: number) => jsonOfText(type, text(r)))(textOf(data, new Map()));
-    for (let r = 0; r < data.length; r++) items.push(data.getValid(r) ? value(r) : null);
+/**
+ * A list or struct column's values as JSON, by row: a list an array of its values, a struct an
+ * object of its fields, each value as jsonOfText writes its type's (exact as a column's), a list
+ * or struct within an array or object too, NULL null.
+ */
+export function jsonOfNested(column: arrow.Vector): (row: number) => unknown {
+  const chunks = column.data.map((data) => ({ data, value: jsonOf(data) }));
+  return (row) => {
+    let chunk = 0;
+    for (; row >= chunks[chunk].data.length; chunk++) row -= chunks[chunk].data.length;
+    const { data, value } = chunks[chunk];
+    return data.getValid(row) ? value(row) : null;
+  };
+}
+
+/** Row `r`'s (valid) value of `data` as JSON (see jsonOfNested). */
+function jsonOf(data: arrow.Data): (r: number) => unknown {
+  const type = data.type as arrow.DataType;
+  if (arrow.DataType.isList(type)) return listValues(data, jsonOf, null);
+  if (arrow.DataType.isStruct(type)) {
+    const fields = fieldValues(data, jsonOf, null);
+    // An unnamed struct (ROW(1, 'a')), whose fields' names are all "", is an array of its values.
+    if (isUnnamed(type)) return fields;
+    const names = type.children.map((field) => field.name);
+    return (r) => {
+      const values = fields(r);
+      return Object.fromEntries(names.map((name, f) => [name, values[f]]));
+    };
   }
-  return items;
+  const text = textOf(data, new Map());
+  return (r) => jsonOfText(type, text(r));
 }
 
 /**
@@ -255,7 +344,8 @@ export function tableToText(table: arrow.Table, names?: readonly string[]): Text
       const text = textOf(data, dates);
       for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? text(r) : null;
     }
-    return { name: names?.[i] ?? field.name, type: field.type, values, ...(arrow.DataType.isList(field.type) ? { lists: column } : {}) };
+    const nested = arrow.DataType.isList(field.type) || arrow.DataType.isStruct(field.type);
+    return { name: names?.[i] ?? field.name, type: field.type, values, ...(nested ? { nested: column } : {}) };
   });
 }
 
@@ -268,6 +358,8 @@ const TWO_POW_32 = 2 ** 32;
  */
 function textOf(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
   const type = data.type as arrow.DataType;
+  const nested = nestedText(data, dates);
+  if (nested) return nested;
   if (arrow.DataType.isDecimal(type)) {
     const words = data.values as Uint32Array;
     return (r) => formatDecimalAt(words, r * data.stride, data.stride, type.scale);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { UserError } from "../../common/errors.ts";
+import { columnNames } from "../../proto/index.ts";
 import { cutParquet, type Chunk } from "../../exec/chunks/index.ts";
 import { LocalEngine } from "../../exec/index.ts";
 import type { KeyPair } from "../../ledger/crypto.ts";
@@ -87,8 +88,9 @@ export async function addDataset(options: AddDatasetOptions): Promise<AddedDatas
         const sortColumn = options.sortBy?.[name];
         let sources = tableFiles;
         if (sortColumn !== undefined) {
-          if (!schema.names.some((n) => n.toLowerCase() === sortColumn.toLowerCase())) {
-            throw new UserError(`--sort ${name}.${sortColumn}: ${name} has no column ${sortColumn} (it has ${schema.names.join(", ")})`);
+          const columns = columnNames(schema);
+          if (!columns.some((n) => n.toLowerCase() === sortColumn.toLowerCase())) {
+            throw new UserError(`--sort ${name}.${sortColumn}: ${name} has no column ${sortColumn} (it has ${columns.join(", ")})`);
           }
           const sorted = join(work, `${name}.sorted.parquet`);
           await engine.runReferenceSql(

@@ -182,6 +182,37 @@ describe("formats", () => {
     ]);
   });
 
+  it("writes a struct as a JSON object in JSON lines, its values exact, lists and structs within as arrays and objects", () => {
+    const field = (name: string, type: arrow.DataType) => new arrow.Field(name, type, true);
+    const point = new arrow.Struct([field("x", new arrow.Int64()), field("label", new arrow.Utf8())]);
+    const holder = new arrow.Struct([field("p", point), field("tags", new arrow.List(field("item", new arrow.Utf8()))), field("when", new arrow.DateDay())]);
+    const unnamed = new arrow.Struct([field("", new arrow.Int32()), field("", new arrow.Utf8())]);
+    const day = Date.UTC(1998, 11, 1);
+    const batch = new arrow.Table({
+      point: arrow.vectorFromArray([{ x: 9007199254740993n, label: "a" }, { x: null, label: null }, null] as never[], point as never),
+      holder: arrow.vectorFromArray([{ p: { x: 1n, label: "" }, tags: ["t", null], when: day }, { p: null, tags: [], when: null }, { p: { x: -2n, label: "NULL" }, tags: null, when: day }] as never[], holder as never),
+      points: arrow.vectorFromArray([[{ x: 1n, label: "b" }, null], [], null] as never[], new arrow.List(field("item", point)) as never),
+      row: arrow.makeVector(arrow.makeData({ type: unnamed, length: 3, nullCount: 1, nullBitmap: Uint8Array.of(0b011), children: [arrow.makeData({ type: new arrow.Int32(), length: 3, data: Int32Array.of(1, 2, 3) }), arrow.vectorFromArray(["u", null, "w"], new arrow.Utf8()).data[0]] })),
+    }).batches[0];
+    // Across batches and slices: each piece's rows find their own.
+    const table = new arrow.Table([batch.slice(1), batch, batch.slice(0, 1)]);
+    const names = ["point", "holder", "points", "row"];
+    const lines = (render(table, names, "jsonl", { rowsPerPiece: 2 }) as string).trim().split("\n").map((l) => JSON.parse(l));
+    const rows = [
+      { point: { x: "9007199254740993", label: "a" }, holder: { p: { x: 1, label: "" }, tags: ["t", null], when: "1998-12-01" }, points: [{ x: 1, label: "b" }, null], row: [1, "u"] },
+      { point: { x: null, label: null }, holder: { p: null, tags: [], when: null }, points: [], row: [2, null] },
+      { point: null, holder: { p: { x: -2, label: "NULL" }, tags: null, when: "1998-12-01" }, points: null, row: null },
+    ];
+    expect(lines).toEqual([...rows.slice(1), ...rows, rows[0]]);
+    // The text of the same values, DuckDB's.
+    expect(tableToText(new arrow.Table([batch]), names).map((c) => c.values[0])).toEqual([
+      "{'x': 9007199254740993, 'label': a}",
+      "{'p': {'x': 1, 'label': ''}, 'tags': [t, NULL], 'when': 1998-12-01}",
+      "[{'x': 1, 'label': b}, NULL]",
+      "(1, u)",
+    ]);
+  });
+
   it("draws a table with right-aligned numbers and elides the middle of long results", () => {
     const table = new arrow.Table({ x: arrow.vectorFromArray(Array.from({ length: 10 }, (_, i) => i * 100), new arrow.Int32()) });
     const text = render(table, ["x"], "table", { maxRows: 4 }) as string;

@@ -1,6 +1,6 @@
 // The base-table reads of a stage plan: which chunks each read may skip, from the filters the
 // planner pushed into it and the chunks' statistics.
-import type { Plan, ReadRel } from "../../proto/index.ts";
+import { columnNames, type Plan, type ReadRel } from "../../proto/index.ts";
 import { chunkMayMatch } from "../chunks/index.ts";
 import type { ColumnStats } from "../chunks/index.ts";
 import { FunctionDeclarations } from "../substrait/extensions.ts";
@@ -33,7 +33,7 @@ export function chunkNeeded(plan: Plan, reads: readonly ReadRel[], chunk: ChunkS
   return reads.some((read) => {
     const schema = read.baseSchema;
     if (!schema?.struct) return true;
-    const input = { names: schema.names, types: schema.struct.types, stats: chunk.stats, rows: chunk.rows, functions };
+    const input = { names: columnNames(schema), types: schema.struct.types, stats: chunk.stats, rows: chunk.rows, functions };
     // Rows failing a best-effort filter are not needed either: the plan applies it again above.
     return [read.filter, read.bestEffortFilter].every((filter) => filter === undefined || chunkMayMatch(filter, input));
   });

@@ -16,12 +16,14 @@ import {
   type SortField,
   type Type,
   type AggregationPhase,
+  type Expression_ReferenceSegment_StructField,
+  Type_Nullability,
 } from "../../proto/index.ts";
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
 import { BOOLEAN_FUNCTIONS, NULLS_IGNORABLE, isRankingWindow, optionMap, renderScalar, windowName } from "./functions.ts";
-import { literalSql, literalType } from "./literals.ts";
+import { literalSql, literalType, structPack } from "./literals.ts";
 
 /** The columns an expression can see: SQL that refers to each, and its type when known. */
 export interface Scope {
@@ -64,6 +66,20 @@ function rejectUnknownOptions(options: readonly FunctionOption[], declared: stri
       throw new UnsupportedError(`option ${option.name}=${option.preference.join("|")} of ${declared}`);
     }
   }
+}
+
+/** The field a reference segment picks within a struct value, and those it picks within that, in turn. */
+function structFields(value: { sql: string; type: Type | undefined }, segment: Expression_ReferenceSegment_StructField): { sql: string; type: Type | undefined } {
+  let { sql, type } = value;
+  for (let at: Expression_ReferenceSegment_StructField | undefined = segment; at; at = at.child?.structField) {
+    const fields = type?.struct?.types;
+    if (type && !fields) throw new UserError(`a reference to field ${at.field} of a value that is no struct`);
+    if (fields && (at.field < 0 || at.field >= fields.length)) throw new UserError(`a reference to field ${at.field} of a struct of ${fields.length}`);
+    sql = `struct_extract_at(${sql}, ${at.field + 1})`;
+    type = fields?.[at.field];
+    if (at.child && !at.child.structField) throw new UnsupportedError("a reference into a list or map element");
+  }
+  return { sql, type };
 }
 
 export class ExpressionWriter {
@@ -117,7 +133,7 @@ export class ExpressionWriter {
       return options.length === 0 ? "FALSE" : `(${value} IN (${options.join(", ")}))`;
     }
     if (e.subquery) return this.#subquery(e, scope, outer);
-    if (e.nested?.struct) return `ROW(${e.nested.struct.fields.map(write).join(", ")})`;
+    if (e.nested?.struct) return structPack(e.nested.struct.fields.map(write));
     if (e.nested?.list) return `[${e.nested.list.values.map(write).join(", ")}]`;
     if (e.lambda) return this.#lambda(e, scope, outer);
     throw new UnsupportedError(`expression of kind ${kindOf(e)}`);
@@ -130,6 +146,10 @@ export class ExpressionWriter {
     if (e.scalarFunction) return e.scalarFunction.outputType;
     if (e.windowFunction) return e.windowFunction.outputType;
     if (e.cast) return e.cast.type;
+    if (e.nested?.struct) {
+      const types = e.nested.struct.fields.map((f) => this.typeOf(f, scope, outer));
+      return types.every((t) => t !== undefined) ? { struct: { types: types as Type[], typeVariationReference: 0, nullability: Type_Nullability.NULLABILITY_NULLABLE } } : undefined;
+    }
     if (e.ifThen) return e.ifThen.ifs[0]?.then ? this.typeOf(e.ifThen.ifs[0].then, scope, outer) : undefined;
     if (e.switchExpression) return e.switchExpression.ifs[0]?.then ? this.typeOf(e.switchExpression.ifs[0].then, scope, outer) : undefined;
     if (e.subquery?.scalar?.input) return this.#writeRel(e.subquery.scalar.input, [...outer, scope]).types[0];
@@ -157,7 +177,11 @@ export class ExpressionWriter {
     const selection = e.selection!;
     const segment = selection.directReference?.structField;
     if (!segment) throw new UnsupportedError("field reference other than a direct struct field");
-    if (segment.child) throw new UnsupportedError("reference into a nested struct field");
+    if (selection.expression) {
+      // A field of an expression's value: the segment picks a field of its struct.
+      const value = { sql: this.write(selection.expression, scope, outer), type: this.typeOf(selection.expression, scope, outer) };
+      return structFields(value, segment);
+    }
     let target = scope;
     if (selection.lambdaParameterReference) {
       const steps = selection.lambdaParameterReference.stepsOut;
@@ -169,12 +193,13 @@ export class ExpressionWriter {
       const steps = selection.outerReference.stepsOut;
       target = outer[outer.length - steps];
       if (steps < 1 || !target) throw new UserError(`outer reference ${steps} steps out, but only ${outer.length} enclosing queries`);
-    } else if (selection.expression) {
-      throw new UnsupportedError("field reference into an expression's result");
     }
     const sql = target.refs[segment.field];
     if (sql === undefined) throw new UserError(`field ${segment.field} out of range: the input has ${target.refs.length} columns`);
-    return { sql, type: target.types[segment.field] };
+    const column = { sql, type: target.types[segment.field] };
+    if (!segment.child) return column;
+    if (!segment.child.structField) throw new UnsupportedError("a reference into a list or map element");
+    return structFields(column, segment.child.structField);
   }
 
   /** DuckDB's `lambda p, q: body`, its parameters named by their depth (a column is always qualified: no name meets one). */

@@ -1,7 +1,9 @@
 // A Substrait plan as one DuckDB SELECT. The translation is positional and typed by the plan:
 // nothing of the SQL the plan may have come from is consulted.
 import { UserError } from "../../common/errors.ts";
-import type { Plan, Type } from "../../proto/index.ts";
+import { namedColumnsOf, type NamedColumn, type Plan, type Type } from "../../proto/index.ts";
+import type { RelSql } from "./expressions.ts";
+import { renameStructFields } from "./structs.ts";
 import { FunctionDeclarations } from "./extensions.ts";
 import { RelationWriter } from "./relations.ts";
 import type { TableResolver } from "./tables.ts";
@@ -15,6 +17,8 @@ export interface TranslatedPlan {
   names: string[];
   /** Each output column's type as the plan declares it, when it does. */
   types: (Type | undefined)[];
+  /** Each output column's struct field names, depth first, where the root names them (else its structs' fields are f0, f1, …). */
+  fieldNames?: (readonly string[])[];
 }
 
 export interface TranslateOptions {
@@ -34,6 +38,20 @@ export function translatePlan(plan: Plan, tables: TableResolver, options: Transl
   const writer = new RelationWriter(new FunctionDeclarations(plan), tables, options.joinTree ?? false);
   const rel = writer.write(root.input);
   const width = rel.types.length;
+  if (root.names.length > width) return withStructFieldNames(rel, root.names);
   const names = root.names.length === width ? [...root.names] : Array.from({ length: width }, (_, i) => root.names[i] ?? `c${i}`);
   return { sql: rel.sql, names, types: rel.types };
+}
+
+/** A root whose names name struct fields too (depth first): its structs' fields renamed so (structs.ts). */
+function withStructFieldNames(rel: RelSql, rootNames: readonly string[]): TranslatedPlan {
+  if (rel.types.some((t) => t === undefined)) throw new UserError(`the plan's root names ${rootNames.length} columns and struct fields, but the types of its ${rel.types.length} columns are not all known`);
+  let columns: NamedColumn[];
+  try {
+    columns = namedColumnsOf(rootNames, rel.types as Type[]);
+  } catch {
+    throw new UserError(`the plan's root has ${rootNames.length} names, which are not its ${rel.types.length} columns' names and their struct fields' (depth first)`);
+  }
+  const items = columns.map((c, i) => `${c.fieldNames.length > 0 ? renameStructFields(`r.c${i}`, c.type, c.fieldNames) : `r.c${i}`} AS c${i}`);
+  return { sql: `SELECT ${items.join(", ")} FROM (${rel.sql}) r`, names: columns.map((c) => c.name), types: rel.types, fieldNames: columns.map((c) => c.fieldNames) };
 }

@@ -1,6 +1,6 @@
 // Substrait literals as DuckDB SQL text. Every literal is written with its exact type, so a
 // plan's `i32 5` stays INTEGER and `decimal<15,2> 0.05` stays DECIMAL(15,2) in DuckDB.
-import type { Expression_Literal, Expression_Literal_IntervalDayToSecond, Expression_Literal_IntervalYearToMonth, Type } from "../../proto/index.ts";
+import { positionalFieldName, type Expression_Literal, type Expression_Literal_IntervalDayToSecond, type Expression_Literal_IntervalYearToMonth, type Type } from "../../proto/index.ts";
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { formatDateDays, formatTimeMicros, formatTimestampMicros, formatTimestampNanos } from "../../common/temporal.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
@@ -88,7 +88,7 @@ export function literalSql(literal: Expression_Literal): string {
   }
   if (l.list) return `[${l.list.values.map(literalSql).join(", ")}]`;
   if (l.emptyList) return typed("[]", `${duckdbTypeFromSubstrait(l.emptyList.type ?? ({} as Type))}[]`);
-  if (l.struct) return `ROW(${l.struct.fields.map(literalSql).join(", ")})`;
+  if (l.struct) return structPack(l.struct.fields.map(literalSql));
   throw new UnsupportedError(`literal of kind ${Object.keys(l).filter((k) => !["nullable", "typeVariationReference"].includes(k)).join(", ") || "(empty)"}`);
 }
 
@@ -115,4 +115,10 @@ export function literalType(l: Expression_Literal): Type | undefined {
   if (l.date !== undefined) return { date: simple };
   if (l.decimal) return { decimal: { precision: l.decimal.precision, scale: l.decimal.scale, ...simple } };
   return undefined;
+}
+
+/** A struct's value from its fields' (named by position within a plan: structs.ts). */
+export function structPack(fields: readonly string[]): string {
+  if (fields.length === 0) throw new UserError("a struct of no fields");
+  return `struct_pack(${fields.map((f, i) => `${positionalFieldName(i)} := ${f}`).join(", ")})`;
 }

@@ -21,6 +21,7 @@ import {
   type Rel,
   type RelCommon,
   type Type,
+  namedColumns,
 } from "../../proto/index.ts";
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
@@ -28,6 +29,7 @@ import { castTo, ExpressionWriter, kindOf, required, valueArguments, type RelSql
 import type { FunctionDeclarations } from "./extensions.ts";
 import { aggregateName, optionMap } from "./functions.ts";
 import { literalSql, quoteIdentifier } from "./literals.ts";
+import { holdsStruct, renameStructFields } from "./structs.ts";
 import type { TableResolver, TableSource } from "./tables.ts";
 
 /** Deeper plans than this are refused rather than risking the stack. */
@@ -227,21 +229,20 @@ export class RelationWriter {
     else throw new UnsupportedError(`read of kind ${kindOf(read)}`);
 
     const a = this.#alias();
-    const declared = read.baseSchema;
-    const names = declared?.names ?? source.columns.map((c) => c.name);
-    const declaredTypes = declared?.struct?.types ?? source.columns.map((c) => c.type);
-    if (declared && declared.names.length !== declaredTypes.length) {
-      throw new UnsupportedError("base schemas with nested struct columns");
-    }
+    const declared = read.baseSchema ? namedColumns(read.baseSchema) : source.columns;
     const refs: string[] = [];
     const types: (Type | undefined)[] = [];
-    names.forEach((name, i) => {
+    for (const { name, type: declaredType } of declared) {
       const column = source.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
       if (!column) throw new UserError(`column ${name} not found in ${source.from}: it has ${source.columns.map((c) => c.name).join(", ")}`);
-      const reconciled = reconcile(column.type, declaredTypes[i], name);
-      refs.push(reconciled === column.type ? `${a}.${quoteIdentifier(column.name)}` : castTo(`${a}.${quoteIdentifier(column.name)}`, reconciled));
+      const reconciled = reconcile(column.type, declaredType, name);
+      const ref = `${a}.${quoteIdentifier(column.name)}`;
+      // A file's structs have their own field names; within the plan they are f0, f1, … (structs.ts).
+      // (Rows a task was given have them already: renamed all the same, for a read does not know its source.)
+      const value = holdsStruct(column.type) ? renameStructFields(ref, column.type) : ref;
+      refs.push(reconciled === column.type ? value : castTo(value, reconciled));
       types.push(reconciled);
-    });
+    }
     const scope = { refs, types };
     const filters = [read.filter, read.bestEffortFilter].filter((f) => f !== undefined).map((f) => this.#expr(f, scope, outer));
     const fields = read.projection?.select?.structItems.map((item) => {

@@ -5,6 +5,8 @@ import type { NamedStruct, ReadRel_LocalFiles, Type } from "../../proto/index.ts
 export interface TableColumn {
   name: string;
   type: Type;
+  /** The struct field names within `type`, depth first (as a NamedStruct lists them); none when it holds no struct. */
+  fieldNames?: readonly string[];
 }
 
 export interface TableSource {

@@ -5,6 +5,8 @@ import { bindJsonFunction, castToJson, isJsonFunction, jsonArrow } from "./json.
 import { bindLambdaFunction, bindListFunction, isLambdaFunction, isListFunction, listConcat, listExtract, listSlice, listValue } from "./lists.ts";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Catalog, CatalogTable } from "../catalog.ts";
+import { namedColumns } from "../../proto/index.ts";
+import { WRITES_VALUES_AS_TEXT, refuseStructsAsText, structField, structFieldAt, structPack } from "./structs.ts";
 import type {
   Aggregate,
   AggregateCall,
@@ -26,7 +28,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -59,6 +61,8 @@ import {
   typeName,
   withNullable,
   type SqlType,
+  fieldsOf,
+  structFieldNameSql,
 } from "../types.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
 import { numberedRows } from "./numbered.ts";
@@ -552,7 +556,11 @@ class Binder {
         const qualifier = typeof e.table === "string" ? e.table : e.table?.value;
         const starred = items.filter((i) => !i.merged && (qualifier === undefined || i.qualifier === String(qualifier).toLowerCase()));
         if (qualifier !== undefined && !scope.hasQualifier(qualifier)) {
-          throw new UserError(`unknown table ${qualifier}`, this.here(e));
+          // s.* of a struct column s: its fields, each a column named as the field.
+          const struct = !modifier && !e.schema ? this.#structFieldReference([String(qualifier)], selectContext, this.here(e)) : undefined;
+          if (!struct) throw new UserError(`unknown table ${qualifier}`, this.here(e));
+          selected.push(...this.#structFields(struct, this.here(e)));
+          continue;
         }
         const selects = (name: string) => starred.some((i) => i.name.toLowerCase() === name.toLowerCase());
         const excluded = modifier?.exclude ?? [];
@@ -572,6 +580,12 @@ class Binder {
         for (const i of visible) selected.push({ expr: replacements.get(i.name.toLowerCase()) ?? this.#usable(i.column, this.here(e)), name: i.name, position: this.here(e) });
         continue;
       }
+      const unnested = e?.type === "function" && functionName(e) === "unnest" && argumentAsts(e).length === 1 && argumentAsts(e)[0]?.type === "column_ref" ? this.expr(argumentAsts(e)[0], selectContext) : undefined;
+      if (unnested?.type.kind === "struct") {
+        // unnest(s) of a struct column: its fields, as s.* (DuckDB's).
+        selected.push(...this.#structFields(unnested, this.here(e)));
+        continue;
+      }
       const columnsPattern = columnsCallPattern(e, this.here(e) ?? position);
       if (columnsPattern !== undefined) {
         // COLUMNS('regex') or COLUMNS(*): the item once per column it matches (DuckDB's partial,
@@ -586,7 +600,7 @@ class Binder {
       }
       const bound = this.expr(e, selectContext);
       const columnName = bound.kind === "column" && e?.type === "column_ref" ? items.find((i) => i.column.id === bound.id)?.name : undefined;
-      selected.push({ expr: bound, name: item.as ? String(item.as) : (columnName ?? displayName(e, bound)), position: this.here(e) });
+      selected.push({ expr: bound, name: item.as ? String(item.as) : (columnName ?? (e?.type === "column_ref" ? writtenColumnNames(e).at(-1)! : displayName(e, bound))), position: this.here(e) });
     }
 
     // GROUP BY
@@ -613,7 +627,7 @@ class Binder {
     const groupExprs: Expr[] = [];
     for (const set of groupingSets) for (const e of set) if (!groupExprs.some((g) => exprKey(g) === exprKey(e))) groupExprs.push(e);
     // One set of every key is a plain GROUP BY; otherwise (ROLLUP, CUBE, GROUPING SETS) each set is grouped alone.
-    const plainGroupBy = groupingSets.length === 1 && groupingSets[0].length === groupExprs.length;
+    const plainGroupBy = groupingSets.length === 1 && new Set(groupingSets[0].map(exprKey)).size === groupExprs.length;
 
     // HAVING, and QUALIFY (filters after the window functions: the grammar reads it as HAVING)
     const both = ast.having?.type === "binary_expr" && ast.having.operator === HAVING_THEN_QUALIFY ? ast.having : undefined;
@@ -1144,14 +1158,11 @@ class Binder {
   }
 
   scan(table: CatalogTable, alias: string, columnAliases: string[] | undefined, position: SourcePosition | undefined) {
-    const schema = table.schema;
-    const types = schema.struct?.types ?? [];
-    invariant(types.length === schema.names.length, `table ${table.names.join(".")} has a schema with nested names`);
-    const allColumns = schema.names.map((name, i) => {
+    const allColumns = namedColumns(table.schema).map(({ name, type: columnType, fieldNames }) => {
       const what = `${table.names.join(".")}.${name}`;
       let sqlType: SqlType;
       try {
-        sqlType = fromSubstraitType(types[i], what, position);
+        sqlType = fromSubstraitType(columnType, what, position, fieldNames);
       } catch (error) {
         if (!(error instanceof UnsupportedError)) throw error;
         const column = this.ids.column(name, type("null"));
@@ -1342,6 +1353,13 @@ class Binder {
     const qualifier = typeof ast.table === "string" ? ast.table : ast.table?.value;
     const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
     if (column === "*") throw new UserError("* is only allowed in the select list and in count(*)", position);
+    const dotted = dottedNames(ast.column?.expr);
+    if (dotted) {
+      // Four names or more (`t.s.a.b`): the grammar writes them as a chain of dots.
+      const field = this.#structFieldReference(dotted, ctx, position);
+      if (!field) throw new UserError(`unknown column ${dotted.join(".")}`, position);
+      return field;
+    }
     if (typeof column !== "string") throw new UnsupportedError("this kind of column reference", position);
     if (ast.collate?.collate) throw new UnsupportedError("COLLATE", position);
     const parameter = qualifier === undefined ? lambdaParameter(ctx, column) : undefined;
@@ -1356,6 +1374,9 @@ class Binder {
       others.delete(column.toLowerCase());
       return this.expr(alias, { ...ctx, selectAliases: others });
     }
+    const names = (p: AstNode) => (typeof p === "string" ? p : p?.value);
+    const field = !found && qualifier ? this.#structFieldReference([names(ast.schema), qualifier, column].filter((p): p is string => typeof p === "string"), ctx, position) : undefined;
+    if (field) return field;
     if (!found) {
       if (qualifier && !scopeHasQualifier(ctx.scope, qualifier)) {
         throw new UserError(`unknown table ${qualifier} in column reference ${qualifier}.${column}`, position);
@@ -1364,6 +1385,35 @@ class Binder {
       throw new UserError(`unknown column ${qualifier ? qualifier + "." : ""}${column}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`, position);
     }
     return this.#usable(found.column, position);
+  }
+
+  /**
+   * `s.a`, `t.s.a`, `s.a.b`: a field of a struct column, where the name's first part is no table
+   * of the scope (as in DuckDB, a table's column is found first); undefined when it is none.
+   */
+  #structFieldReference(parts: readonly string[], ctx: ExprContext, position: SourcePosition | undefined): Expr | undefined {
+    const start = (qualifier: string | undefined, name: string): Expr | undefined => {
+      const parameter = qualifier === undefined ? lambdaParameter(ctx, name) : undefined;
+      if (parameter) return parameter;
+      const found = ctx.scope.resolve(qualifier, name, position);
+      return found && this.#usable(found.column, position);
+    };
+    // t.s.a: table t's column s; else s.a.b: column s.
+    const starts: [Expr | undefined, readonly string[]][] = parts.length >= 2 ? [[start(parts[0], parts[1]), parts.slice(2)], [start(undefined, parts[0]), parts.slice(1)]] : [[start(undefined, parts[0]), parts.slice(1)]];
+    for (const [value, fields] of starts) {
+      if (!value || value.type.kind !== "struct") continue;
+      if (fields.length === 0) return value;
+      return fields.reduce((struct, name) => {
+        if (struct.type.kind !== "struct") throw new UserError(`.${name} of ${typeName(struct.type)}, which is no STRUCT`, position);
+        return structField(struct, literal(name, type("string", false)), position);
+      }, value);
+    }
+    return undefined;
+  }
+
+  /** A struct's fields as select items, each named as its field. */
+  #structFields(struct: Expr, position: SourcePosition | undefined): { expr: Expr; name: string; position: SourcePosition | undefined }[] {
+    return fieldsOf(struct.type).map((field, index) => ({ expr: structFieldAt(struct, literal(index + 1, type("i32", false)), position), name: field.name, position }));
   }
 
   /** A reference to `column`, unless its type is one trustql cannot run (see #unusable). */
@@ -1722,6 +1772,7 @@ class Binder {
     let bound: Expr[] | undefined;
     const args = () => (bound ??= rawArgs.map((a) => this.expr(a, ctx)));
     if (isLambdaFunction(name)) return this.#lambdaCall(name, rawArgs, ctx, position);
+    if (isJsonFunction(name) || WRITES_VALUES_AS_TEXT.has(name)) refuseStructsAsText(name, args(), position);
     if (isJsonFunction(name)) return bindJsonFunction(name, args(), position);
     if (isListFunction(name)) {
       const listCall = bindListFunction(name, args(), position);
@@ -1833,6 +1884,26 @@ class Binder {
         const [operand, index] = args();
         return subscriptOf(operand, index, position);
       }
+      case STRUCT_CALL:
+      case STRUCT_PACK_CALL:
+        return structPack(args(), position);
+      case FIELD_CALL: {
+        invariant(rawArgs.length === 2, "the pre-pass's field of a value has the value and a name");
+        const [value, name] = args();
+        if (value.type.kind !== "struct") throw new UserError(`.${String((name as { value?: unknown }).value)} of ${typeName(value.type)}, which is no STRUCT`, position);
+        return structField(value, name, position);
+      }
+      case "struct_extract": {
+        arity(2);
+        const [value, name] = args();
+        if (value.type.kind !== "struct") throw new UserError(`struct_extract needs a STRUCT, not ${typeName(value.type)}`, position);
+        return structField(value, name, position);
+      }
+      case "struct_extract_at":
+        arity(2);
+        return structFieldAt(args()[0], args()[1], position);
+      case "row":
+        throw new UnsupportedError("row(…) (DuckDB's structs of unnamed fields): name them, {'a': x, 'b': y}", position);
       case SLICE_CALL: {
         // A bound left out reached the grammar as NULL (see the pre-pass).
         invariant(rawArgs.length === 3, "the pre-pass's slice has an operand and two bounds");
@@ -1965,6 +2036,7 @@ class Binder {
       if (to.json) {
         // CAST(x AS JSON): text checked as a document, any other value written as one (DuckDB's).
         if (castIsTry(ast)) throw new UnsupportedError("TRY_CAST to JSON (json_valid(x) says whether x is a document)", position);
+        refuseStructsAsText("a cast to JSON", [value], position);
         value = castToJson(value);
         continue;
       }
@@ -2225,11 +2297,28 @@ function isTrueLiteral(node: AstNode): boolean {
   return (node?.type === "bool" || node?.type === "boolean") && node.value === true;
 }
 
+/** A column reference's names as written: `t.s.x` → t, s, x. */
+function writtenColumnNames(ast: AstNode): string[] {
+  const name = (p: AstNode) => (typeof p === "string" ? p : p?.value);
+  const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
+  return dottedNames(ast.column?.expr) ?? [name(ast.schema), name(ast.table), column].filter((p): p is string => typeof p === "string");
+}
+
+/** The names of a chain of dots the grammar writes for `a.b.c.d` (four names or more), or undefined for anything else. */
+function dottedNames(ast: AstNode): string[] | undefined {
+  if (ast?.type !== "binary_expr" || ast.operator !== ".") return undefined;
+  const part = (p: AstNode): string[] | undefined => (typeof p === "string" ? [p] : p?.type === "default" ? [String(p.value)] : dottedNames(p));
+  const left = part(ast.left);
+  const right = part(ast.right);
+  return left && right && [...left, ...right];
+}
+
 /** unnest(list) while the select list is bound: the select block replaces it by its operator's column. */
 const UNNEST_CALL = "unnest";
 
 /** `x[i]`: a list's i-th value, or a string's i-th character. */
 function subscriptOf(e: Expr, index: Expr, position: SourcePosition | undefined): Expr {
+  if (e.type.kind === "struct") return structField(e, index, position);
   return e.type.kind === "list" ? listExtract(e, index, position) : stringSubscript(e, index, position);
 }
 
@@ -2787,11 +2876,9 @@ function groupName(g: Expr, items: ScopeItem[]): string {
 /** The name DuckDB gives an unaliased select item, for the common shapes. */
 function displayName(ast: AstNode, bound: Expr): string {
   switch (ast?.type) {
-    case "column_ref": {
-      // Outer columns and columns inside aggregates: DuckDB shows the name as the catalog has it, we as written.
-      const column = typeof ast.column === "string" ? ast.column : ast.column?.expr?.value;
-      return String(column);
-    }
+    case "column_ref":
+      // Within an expression, as written (`min(t.a)`, `s.x + 1`); a select item of a column alone is named by its last name.
+      return writtenColumnNames(ast).join(".");
     case "aggr_func": {
       const name = writtenName(ast) ?? String(ast.name).toLowerCase();
       const arg = ast.args?.expr;
@@ -2814,6 +2901,12 @@ function displayName(ast: AstNode, bound: Expr): string {
       const name = writtenName(ast) ?? functionName(ast);
       // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
       if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
+      if (name === FIELD_CALL) return `(${args[0]}).${String(argumentAsts(ast)[1]?.value)}`;
+      if (name === STRUCT_CALL || name === STRUCT_PACK_CALL) {
+        const fields = [];
+        for (let i = 0; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(String(argumentAsts(ast)[i]?.value))} := ${args[i + 1]}`);
+        return `${name === STRUCT_CALL ? "main." : ""}struct_pack(${fields.join(", ")})`;
+      }
       if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b) => (b === "NULL" ? "" : b)).join(":")}]`;
       if (name === COMPREHENSION_CALL) {
         const variables = lambdaParameterNames(argumentAsts(ast)[1], undefined).join(", ");

@@ -6,6 +6,7 @@ import { aggregateArguments, rewriteTopDown } from "../plan-utils.ts";
 import {
   INT64_DECIMAL_PRECISION,
   MAX_DECIMAL_PRECISION,
+  holdsStruct,
   commonSupertype,
   decimal,
   hugeint,
@@ -50,6 +51,9 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   const target = withNullable(t, e.type.nullable);
   if (sameType(e.type, target)) return e.type.nullable === target.nullable ? e : { ...e, type: target } as Expr;
   if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: withNullable(t, true) };
+  // A struct runs with fields named by position (exec/substrait/structs.ts): as text it would show those names.
+  if (holdsStruct(e.type) && !holdsStruct(t)) throw new UnsupportedError(`${typeName(e.type)} as ${typeName(t)} (a STRUCT's text, JSON or cast to another type)`, position);
+  if (holdsStruct(t) && !holdsStruct(e.type)) throw new UnsupportedError(`a cast of ${typeName(e.type)} to ${typeName(t)}`, position);
   if (isStringLiteral(e) && t.kind !== "string") {
     const folded = castStringLiteral(e.value, target, position);
     if (folded) return folded;

@@ -28,7 +28,7 @@ import { MERGEABLE_AGGREGATES, type Aggregate, type AggregateCall, type ColumnDe
 import { isHeldEverywhere } from "../catalog.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
-import { emitPlan } from "../substrait/emit.ts";
+import { emitPlan, namedStruct } from "../substrait/emit.ts";
 import { isInteger, isInterval, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
 import { shareRepeatedStages } from "./share.ts";
 import { exchangeTable, readersOf, saltMergeTable, type Exchange, type OrderKey, type RangeReference, type Stage, type StagedQuery } from "./stages.ts";
@@ -798,7 +798,7 @@ function chunkedScan(scan: Scan): Distribution {
   const clustered = new Set(scan.table.clustered ?? []);
   const columns = new Map<ColumnId, string>();
   scan.columns.forEach((column, i) => {
-    const name = scan.table.schema.names[scan.fieldIndexes[i]];
+    const name = scan.allColumns[scan.fieldIndexes[i]].name;
     if (clustered.has(name)) columns.set(column.id, name);
   });
   return { kind: "spread", chunked: { table: scan.table.names.join("."), scan, clustered: columns, referenced: [] } };
@@ -833,12 +833,11 @@ function mapKeys(dist: Distribution, renamed: ReadonlyMap<ColumnId, ColumnId>): 
 }
 
 function exchangeScan(table: string, columns: readonly ColumnDef[], rows: number): Scan {
-  const names = columns.map((_, i) => `c${i}`);
   return {
     kind: "scan",
     table: {
       names: [table],
-      schema: { names, struct: { types: columns.map((c) => toSubstraitType(c.type)), typeVariationReference: 0, nullability: 2 } },
+      schema: namedStruct(columns.map((c, i) => ({ ...c, name: `c${i}` }))),
       rowCount: Math.ceil(rows),
     },
     columns,

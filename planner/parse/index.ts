@@ -226,7 +226,7 @@ function prefixOperandEnd(tokens: readonly Token[], at: number): number {
   return last;
 }
 
-const CLOSERS: Readonly<Record<string, string>> = { "(": ")", "[": "]" };
+const CLOSERS: Readonly<Record<string, string>> = { "(": ")", "[": "]", "{": "}" };
 
 /** The index of the token that closes the parenthesis or bracket tokens[open] opens (tokens.length: none). */
 function closingFrom(tokens: readonly Token[], open: number): number {
@@ -242,7 +242,7 @@ function closingFrom(tokens: readonly Token[], open: number): number {
 /** The index of the token that opens the parenthesis or bracket tokens[close] closes (-1: none). */
 function openingFrom(tokens: readonly Token[], close: number): number {
   const closer = tokens[close].text;
-  const opener = closer === ")" ? "(" : "[";
+  const opener = closer === ")" ? "(" : closer === "]" ? "[" : "{";
   let k = close;
   for (let depth = 0; k >= 0; k--) {
     if (tokens[k].text === closer) depth++;
@@ -275,7 +275,7 @@ function isCallName(t: Token | undefined): boolean {
 function isSubscript(tokens: readonly Token[], bracket: number): boolean {
   const before = tokens[bracket - 1];
   if (!before) return false;
-  if (before.text === "]" || before.text === ")") return true;
+  if (before.text === "]" || before.text === ")" || before.text === "}") return true;
   if (before.kind === "quoted" || before.kind === "string" || before.kind === "number") return true;
   return before.kind === "word" && before.text !== "ARRAY" && !BEFORE_OPERAND_WORDS.has(before.text) && !SUBQUERY_AFTER_WORDS.has(before.text);
 }
@@ -368,7 +368,7 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
   for (;;) {
     const t = tokens[k];
     if (!t) return bracket;
-    if (t.text === "]" || t.text === ")") {
+    if (t.text === "]" || t.text === ")" || t.text === "}") {
       k = openingFrom(tokens, k);
       if (k < 0) return bracket; // no opener: the grammar says where
       if ((t.text === "]" && isSubscript(tokens, k)) || (t.text === ")" && isCallName(tokens[k - 1]))) {
@@ -386,6 +386,13 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
     }
     return k;
   }
+}
+
+/** Whether the `.` at tokens[dot] follows a value (not a table's or a column's name): `)`, `]` or `}`, then any `.name`s. */
+function dottedAfterValue(tokens: readonly Token[], dot: number): boolean {
+  let k = dot - 1;
+  while ((tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted") && tokens[k - 1]?.text === ".") k -= 2;
+  return tokens[k]?.text === ")" || tokens[k]?.text === "]" || tokens[k]?.text === "}";
 }
 
 /** Words that end the expression before them: IS's left operand starts after the last of them. */
@@ -714,6 +721,12 @@ const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "
 
 /** What s[i] and s[a:b] reach the grammar as where it does not read them (an expression, a slice): calls. */
 export const SUBSCRIPT_CALL = "trustql_subscript";
+/** What a struct literal `{'a': 1, 'b': x}` reaches the grammar as: a call of names (as strings) and values, in turn. */
+export const STRUCT_CALL = "trustql_struct";
+/** What `struct_pack(a := 1, b := x)` reaches the grammar as: as STRUCT_CALL (a call of its own, for the column's name). */
+export const STRUCT_PACK_CALL = "trustql_struct_pack";
+/** What a field of a value, `f(x).a`, reaches the grammar as: a call of the value and the name, as a string. */
+export const FIELD_CALL = "trustql_field";
 /** What a list comprehension `[expr FOR x IN l IF c]` reaches the grammar as: a call of its parts, the variables parenthesized. */
 export const COMPREHENSION_CALL = "trustql_comprehension";
 export const SLICE_CALL = "trustql_slice";
@@ -892,6 +905,25 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   };
   /** The index of the parenthesis that closes the one opening at tokens[open] (tokens.length: none). */
   const closingOf = (open: number): number => closingFrom(tokens, open);
+  /** The first comma at the depth of tokens[from] before `end` (or `end`). */
+  const topLevelComma = (from: number, end: number): number => {
+    for (let k = from; k < end; k++) {
+      if (tokens[k].text in CLOSERS) k = closingOf(k);
+      else if (tokens[k].text === ",") return k;
+    }
+    return end;
+  };
+  /** A struct field's name, written bare, quoted or as a string, as the string the grammar reads. */
+  const nameAsString = (at: number) => {
+    const name = tokens[at];
+    if (name.kind === "string") return;
+    if ((name.kind !== "word" && name.kind !== "quoted") || name.text.includes("'")) throw new UserError("a struct field's name is a name or a string", tokenPosition(name));
+    if (name.kind === "quoted") {
+      blank(name, `'${sql.slice(name.offset + 1, name.end - 1)}'`);
+    } else {
+      insertions.push({ at: name.offset, text: "'" }, { at: name.end, text: "'" });
+    }
+  };
   /** The index of the innermost parenthesis still open at tokens[at] (-1: none). */
   const openingOf = (at: number): number => {
     let open = at - 1;
@@ -1236,6 +1268,42 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         }
         blank(tokens[close], ")");
       }
+    }
+    if (t.kind === "symbol" && t.text === "{") {
+      // DuckDB's struct literal `{'a': 1, b: x}`: STRUCT_CALL('a', 1, 'b', x).
+      const close = closingOf(i);
+      if (close >= tokens.length) throw new UserError("a { without its }", tokenPosition(t));
+      insertions.push({ at: t.offset, text: STRUCT_CALL });
+      blank(t, "(");
+      blank(tokens[close], ")");
+      let key = i + 1;
+      while (key < close) {
+        const colon = tokens[key + 1];
+        if (colon?.text !== ":") throw new UserError("a struct literal's entries are name: value", tokenPosition(tokens[key]));
+        nameAsString(key);
+        blank(colon, ",");
+        key = topLevelComma(key + 2, close) + 1;
+      }
+    }
+    if (t.kind === "word" && t.text === "STRUCT_PACK" && next?.text === "(") {
+      // struct_pack(a := 1, b := x): STRUCT_PACK_CALL('a', 1, 'b', x).
+      const close = closingOf(i + 1);
+      blank(t, "");
+      insertions.push({ at: t.offset, text: STRUCT_PACK_CALL });
+      for (let name = i + 2; name < close; name = topLevelComma(name + 3, close) + 1) {
+        if (tokens[name + 1]?.text !== ":" || tokens[name + 2]?.text !== "=") throw new UserError("struct_pack's arguments are name := value", tokenPosition(tokens[name]));
+        nameAsString(name);
+        blank(tokens[name + 1], ",");
+        blank(tokens[name + 2], "");
+      }
+    }
+    if (t.kind === "symbol" && t.text === "." && (next?.kind === "word" || next?.kind === "quoted") && tokens[i + 2]?.text !== "(" && dottedAfterValue(tokens, i)) {
+      // A field of a value in parentheses, a call's, a subscript's or a struct literal's (`f(x).a`,
+      // `l[1].a`): FIELD_CALL(value, 'a'). (Of a column, `s.a` is a name the binder reads.)
+      insertions.unshift({ at: tokens[subscriptedFrom(tokens, i)].offset, text: `${FIELD_CALL}(` });
+      blank(t, ",");
+      nameAsString(i + 1);
+      insertions.push({ at: next.end, text: ")" });
     }
     const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
     if (standIn !== undefined) {
@@ -1650,6 +1718,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "FILTER" && tokens[i - 1]?.text === ")" && next?.text === "(" && !(tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "WHERE")) {
       insertions.push({ at: tokens[i + 2].offset, text: "WHERE " });
     }
+    if ([STRUCT_CALL, STRUCT_PACK_CALL, FIELD_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, struct_pack and a value's .field)`, tokenPosition(t));
     if (t.text === SUBSCRIPT_CALL.toUpperCase() || t.text === SLICE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for s[i] and s[a:b])`, tokenPosition(t));
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
     if (t.text === "INTERVAL" && next) {

@@ -24,6 +24,8 @@ import {
   type FunctionArgument,
   type FunctionOption,
   type NamedStruct,
+  namedStructOf,
+  type Expression_ReferenceSegment,
   type Plan,
   type Rel,
   type SimpleExtensionDeclaration,
@@ -45,12 +47,13 @@ import type {
   SortKey,
   WindowCall,
 } from "../logical.ts";
-import { aggregateArguments, joinColumns } from "../plan-utils.ts";
-import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
+import { aggregateArguments, joinColumns, outputColumns } from "../plan-utils.ts";
+import { STRUCT_FIELD, STRUCT_PACK } from "../bind/structs.ts";
+import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, structFieldNames, toSubstraitType, type, type SqlType } from "../types.ts";
 
-/** Columns as a relation's schema (names and types). */
-function namedStruct(columns: readonly ColumnDef[]): NamedStruct {
-  return { names: columns.map((c) => c.name), struct: { types: columns.map((c) => toSubstraitType(c.type)), typeVariationReference: 0, nullability: 2 } };
+/** Columns as a relation's schema (names, struct field names depth first, and types). */
+export function namedStruct(columns: readonly ColumnDef[]): NamedStruct {
+  return namedStructOf(columns.map((c) => ({ name: c.name, type: toSubstraitType(c.type), fieldNames: structFieldNames(c.type) })));
 }
 
 /** A relation's output as column ids, in position order. */
@@ -60,14 +63,39 @@ export function emitPlan(plan: LogicalPlan, names: readonly string[]): Plan {
   const emitter = new Emitter();
   const root = emitter.rel(plan, []);
   invariant(root.columns.length === names.length, `plan has ${root.columns.length} columns for ${names.length} names`);
+  // A root's names are depth first, as a NamedStruct's: each column's, then its struct fields'.
+  const types = outputColumns(plan).map((c) => c.type);
   return {
     version: { ...SUBSTRAIT_VERSION, gitHash: "", producer: PRODUCER },
     extensionUris: [],
     extensionUrns: emitter.urns,
     extensions: emitter.declarations,
-    relations: [{ root: { input: root.rel, names: [...names] } }],
+    relations: [{ root: { input: root.rel, names: names.flatMap((name, i) => [name, ...structFieldNames(types[i])]) } }],
     expectedTypeUrls: [...emitter.typeUrls],
   };
+}
+
+/**
+ * A struct's field (STRUCT_FIELD's position from 1): a reference segment after the struct's own
+ * reference when it is one (a column's field, a field's field), else a reference into the value.
+ */
+function structFieldReference(struct: Expression, position: Expr): Expression {
+  invariant(position.kind === "literal" && typeof position.value === "number", "a struct field's position is a literal");
+  const segment: Expression_ReferenceSegment = { structField: { field: position.value - 1 } };
+  const reference = struct.selection?.directReference;
+  if (reference) {
+    let last = reference;
+    while (last.structField?.child) last = last.structField.child;
+    if (last.structField) return { selection: { ...struct.selection, directReference: withChild(reference, segment) } };
+  }
+  return { selection: { expression: struct, directReference: segment } };
+}
+
+/** A reference's segments with `child` after the last. */
+function withChild(segment: Expression_ReferenceSegment, child: Expression_ReferenceSegment): Expression_ReferenceSegment {
+  invariant(segment.structField !== undefined, "only struct field segments are chained here");
+  const inner = segment.structField.child;
+  return { structField: { field: segment.structField.field, child: inner ? withChild(inner, child) : child } };
 }
 
 const JOIN_TYPES = {
@@ -374,6 +402,8 @@ class Emitter {
       case "literal":
         return { literal: literalOf(e.value, e.type) };
       case "call": {
+        if (e.fn === STRUCT_PACK) return { nested: { struct: { fields: e.args.map((a) => this.expr(a, input, outer)) }, nullable: false, typeVariationReference: 0 } };
+        if (e.fn === STRUCT_FIELD) return structFieldReference(this.expr(e.args[0], input, outer), e.args[1]);
         const ref = scalarFunction(e.fn, e.args.map((a) => a.type), e.enumArgs?.length ?? 0);
         const args: FunctionArgument[] = [
           ...(e.enumArgs ?? []).map((value) => ({ enum: value })),

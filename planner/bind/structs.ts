@@ -1,0 +1,75 @@
+// DuckDB's structs: `{'a': 1, 'b': x}`, struct_pack(a := 1), a field by `s.a`, `s['a']`,
+// struct_extract and struct_extract_at, each typed as DuckDB types it. A struct's field names live
+// in its type; the plan carries them where Substrait does (a relation's names), and runs structs
+// by position (exec/substrait/structs.ts). DuckDB matches fields by name where structs meet (a
+// comparison, a CASE, a UNION): here only structs of the same names, in the same order, meet.
+import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
+import type { Expr } from "../logical.ts";
+import { fieldsOf, holdsStruct, isInteger, structOf, type, typeName, withNullable } from "../types.ts";
+import { call } from "./operators.ts";
+import { literal } from "./literals.ts";
+
+/** The IR call that builds a struct of its arguments, named as its type says (emitted as Substrait's Nested.Struct). */
+export const STRUCT_PACK = "struct_pack";
+/** The IR call of a struct's field: the struct and the field's position from 1 (emitted as a field reference). */
+export const STRUCT_FIELD = "struct_extract_at";
+
+/** DuckDB allows this many fields in a struct; a plan is a message of bounded size. */
+const MAX_STRUCT_FIELDS = 10_000;
+
+/** A struct of names and values given in turn (the pre-pass writes `{'a': 1}` and `struct_pack(a := 1)` so). */
+export function structPack(namesAndValues: readonly Expr[], position: SourcePosition | undefined): Expr {
+  invariant(namesAndValues.length % 2 === 0, "a struct's names and values come in pairs");
+  if (namesAndValues.length === 0) throw new UserError("a struct needs at least one field", position);
+  if (namesAndValues.length / 2 > MAX_STRUCT_FIELDS) throw new UserError(`a struct of more than ${MAX_STRUCT_FIELDS} fields`, position);
+  const names: string[] = [];
+  const values: Expr[] = [];
+  for (let i = 0; i < namesAndValues.length; i += 2) {
+    const name = namesAndValues[i];
+    invariant(name.kind === "literal" && typeof name.value === "string", "the pre-pass writes a struct field's name as a string");
+    if (names.some((n) => n.toLowerCase() === (name.value as string).toLowerCase())) throw new UserError(`duplicate struct field name ${name.value}`, position);
+    names.push(name.value as string);
+    values.push(namesAndValues[i + 1]);
+  }
+  return call(STRUCT_PACK, values, structOf(names.map((name, i) => ({ name, type: values[i].type })), false));
+}
+
+/** A struct's field at `index` (from 0); NULL when the struct is. */
+function fieldAt(struct: Expr, index: number): Expr {
+  const field = fieldsOf(struct.type)[index];
+  return call(STRUCT_FIELD, [struct, literal(index + 1, type("i32", false))], withNullable(field.type, true));
+}
+
+/** `s['a']`, `s.a` of a value, struct_extract(s, 'a'): the field of that name, or DuckDB's error. */
+export function structField(struct: Expr, key: Expr, position: SourcePosition | undefined): Expr {
+  if (isInteger(key.type)) throw new UserError("a struct's field is picked by its name (struct_extract_at picks one by position)", position);
+  if (key.kind !== "literal" || typeof key.value !== "string") throw new UserError("a struct's field is named by a constant string", position);
+  const name = key.value;
+  // Case-insensitive, as DuckDB's.
+  const index = fieldsOf(struct.type).findIndex((f) => f.name.toLowerCase() === name.toLowerCase());
+  if (index < 0) throw new UserError(`${typeName(struct.type)} has no field ${key.value} (it has ${fieldsOf(struct.type).map((f) => f.name).join(", ")})`, position);
+  return fieldAt(struct, index);
+}
+
+/** struct_extract_at(s, i): the i-th field, from 1. */
+export function structFieldAt(struct: Expr, position: Expr, site: SourcePosition | undefined): Expr {
+  if (struct.type.kind !== "struct") throw new UserError(`struct_extract_at needs a STRUCT, not ${typeName(struct.type)}`, site);
+  if (position.kind !== "literal" || !isInteger(position.type)) throw new UserError("struct_extract_at's position is a constant integer", site);
+  const at = Number(position.value);
+  const count = fieldsOf(struct.type).length;
+  if (at < 1 || at > count) throw new UserError(`struct_extract_at(…, ${at}): the struct has ${count} fields`, site);
+  return fieldAt(struct, at - 1);
+}
+
+/**
+ * Functions that write a value as text or JSON (json_object, format, array_to_string…) would
+ * write a struct's fields under the names it runs with (f0, f1, …: exec/substrait/structs.ts),
+ * not its own: refused for structs. (Casts to text are refused where they are made, castTo.)
+ */
+export const WRITES_VALUES_AS_TEXT: ReadonlySet<string> = new Set(["format", "printf", "array_to_string", "list_to_string", "array_join"]);
+
+/** Refuses a struct among `args` of `name`, a function that writes values as text or JSON. */
+export function refuseStructsAsText(name: string, args: readonly Expr[], position: SourcePosition | undefined): void {
+  const struct = args.find((a) => holdsStruct(a.type));
+  if (struct) throw new UnsupportedError(`${name} of ${typeName(struct.type)} (a STRUCT's text or JSON)`, position);
+}
