@@ -26,7 +26,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -2067,8 +2067,8 @@ class Binder {
     const keys = partitionKeyCount(ast) || partitionKeyCount(spec);
     let partitionAsts: AstNode[] = [...(ws.partitionby ?? []), ...(ws.orderby ?? []).slice(0, keys)];
     let orderAsts: AstNode[] = (ws.orderby ?? []).slice(keys);
-    // A RANGE frame is marked on the call for OVER (…), on the named window's specification for OVER w.
-    const rangeOwner = spec === written ? ast : spec;
+    // A RANGE or GROUPS frame and EXCLUDE are marked on the call for OVER (…), on the named window's specification for OVER w.
+    const frameOwner = spec === written ? ast : spec;
     const baseName = baseWindowOf(ast);
     if (baseName !== undefined) {
       // OVER (w …): w's partition and order, and what this one adds (DuckDB's rules: nothing w has already, and no frame of w's).
@@ -2086,8 +2086,8 @@ class Binder {
     }
     const partitionBy = partitionAsts.map((p: AstNode) => this.expr(p.expr ?? p, inner));
     const orderBy: SortKey[] = orderAsts.map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
-    const range = rangeFrameOf(rangeOwner);
-    const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(ws.window_frame_clause, position);
+    const writtenFrame = writtenFrameOf(frameOwner);
+    const frame = withExclusion(writtenFrame ? writtenWindowFrame(writtenFrame, orderBy, position) : windowFrame(ws.window_frame_clause, position), frameExclusionOf(frameOwner), position);
     let argAsts = argumentAsts(ast);
     // FILTER (WHERE c): the pre-pass made c the last argument.
     const filtered = windowFilterOf(ast);
@@ -2109,7 +2109,7 @@ class Binder {
       checkArity(name, argAsts.length, position, 1);
       const value = this.expr(argAsts[0], { ...inner, aggregates: ctx.aggregates });
       if (orderBy.length === 0) {
-        if (ws.window_frame_clause || range) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
+        if (ws.window_frame_clause || writtenFrame) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
         window = { orderBy: [{ expr: value, descending: false, nullsFirst: false }], frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
       }
       const t = listOf(value.type);
@@ -2654,11 +2654,33 @@ function windowFrame(clause: AstNode, position: SourcePosition | undefined): Win
   throw new UnsupportedError("this window frame", position);
 }
 
+/** A GROUPS frame's bound as written: CURRENT ROW, UNBOUNDED …, or a whole number PRECEDING or FOLLOWING. */
+function groupsBound(written: string, position: SourcePosition | undefined): FrameBound {
+  const text = written.trim().replace(/\s+/g, " ");
+  const upper = text.toUpperCase();
+  if (upper === "CURRENT ROW") return { kind: "current" };
+  if (upper === "UNBOUNDED PRECEDING" || upper === "UNBOUNDED FOLLOWING") return { kind: "unbounded" };
+  const m = /^(.+) (PRECEDING|FOLLOWING)$/i.exec(text);
+  if (!m) throw new UnsupportedError(`window frame bound ${written}`, position);
+  if (!/^\d+$/.test(m[1])) throw new UnsupportedError(`a GROUPS frame's offset ${m[1]} (a whole number)`, position);
+  return { kind: m[2].toUpperCase() === "PRECEDING" ? "preceding" : "following", offset: Number(m[1]) };
+}
+
+/** A frame with its EXCLUDE clause (see the pre-pass): EXCLUDE NO OTHERS is the frame as it is. */
+function withExclusion(frame: WindowFrame | undefined, exclusion: FrameExclusion | undefined, position: SourcePosition | undefined): WindowFrame | undefined {
+  if (!exclusion) return frame;
+  if (!frame) throw new UserError("EXCLUDE needs a frame before it (ROWS, RANGE or GROUPS …)", position);
+  if (exclusion === "NO OTHERS") return frame;
+  return { ...frame, exclude: exclusion === "CURRENT ROW" ? "current_row" : exclusion === "GROUP" ? "group" : "ties" };
+}
+
 /**
- * A RANGE frame (see the pre-pass) over the one ORDER BY key: offsets in the key's own units, a
- * whole number for a numeric key, an INTERVAL for a DATE (in days) or a TIMESTAMP (in microseconds).
+ * A RANGE or GROUPS frame (see the pre-pass). A GROUPS frame's offsets are whole numbers of peer
+ * groups. A RANGE frame's are over the one ORDER BY key, in the key's own units: a whole number
+ * for a numeric key, an INTERVAL for a DATE (in days) or a TIMESTAMP (in microseconds).
  */
-function rangeWindowFrame(range: RangeFrame, orderBy: readonly SortKey[], position: SourcePosition | undefined): WindowFrame {
+function writtenWindowFrame(frame: WrittenFrame, orderBy: readonly SortKey[], position: SourcePosition | undefined): WindowFrame {
+  if (frame.unit === "groups") return { unit: "groups", lower: groupsBound(frame.lower, position), upper: groupsBound(frame.upper, position) };
   const key = orderBy.length === 1 ? orderBy[0].expr.type : undefined;
   const temporal = key !== undefined && (key.kind === "date" || key.kind === "timestamp" || key.kind === "timestamp_tz");
   const bound = (written: string): FrameBound => {
@@ -2686,7 +2708,7 @@ function rangeWindowFrame(range: RangeFrame, orderBy: readonly SortKey[], positi
     if (!isNumeric(key)) throw new UserError(`a RANGE frame with an offset needs a numeric, DATE or TIMESTAMP ORDER BY key, not ${typeName(key)}`, position);
     return { kind, offset: Number(m[1]) };
   };
-  return { unit: "range", lower: bound(range.lower), upper: bound(range.upper) };
+  return { unit: "range", lower: bound(frame.lower), upper: bound(frame.upper) };
 }
 
 /** DuckDB's INT<n> types (HUGEINT reaches the grammar as INT128). */

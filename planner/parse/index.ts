@@ -63,7 +63,8 @@ const INSERTED = Symbol("inserted");
 const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
 const IGNORE_NULLS = Symbol("ignoreNulls");
-const RANGE_FRAME = Symbol("rangeFrame");
+const WRITTEN_FRAME = Symbol("writtenFrame");
+const FRAME_EXCLUSION = Symbol("frameExclusion");
 const PARTITION_KEYS = Symbol("partitionKeys");
 const BASE_WINDOW = Symbol("baseWindow");
 const WINDOW_FILTER = Symbol("windowFilter");
@@ -594,8 +595,10 @@ interface Rewritten {
   integerDivisions: Set<number>;
   /** Offsets of the names of the calls written with IGNORE NULLS (the words went). */
   ignoreNulls: Set<number>;
-  /** The bounds of each RANGE window frame, by the offset of its RANGE (the grammar read a ROWS frame there). */
-  rangeFrames: Map<number, RangeFrame>;
+  /** The bounds of each RANGE or GROUPS window frame, by the offset of its first word (the grammar read a ROWS frame there). */
+  writtenFrames: Map<number, WrittenFrame>;
+  /** Each frame's EXCLUDE clause, by the offset of its EXCLUDE (the words went: the grammar has none). */
+  frameExclusions: Map<number, FrameExclusion>;
   /** How many partition keys each OVER (PARTITION BY …) has, by the offset of its PARTITION (the grammar read them as the first ORDER BY keys). */
   partitionCounts: Map<number, number>;
   /** The named windows an OVER (w …) refines, lower-cased, by the offset of the name (which went). */
@@ -1088,6 +1091,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const before = tokens[open - 1];
     return before?.kind === "word" && (before.text === "OVER" || (before.text === "AS" && tokens.slice(0, open).some((x) => x.kind === "word" && x.text === "WINDOW")));
   };
+  /** Whether tokens[at] is the GROUPS of a frame (not a column named groups): a bound or BETWEEN follows it. */
+  const startsGroupsFrame = (at: number): boolean => {
+    const after = tokens[at + 1];
+    return tokens[at].kind === "word" && tokens[at].text === "GROUPS" && (after?.kind === "number" || (after?.kind === "word" && ["BETWEEN", "UNBOUNDED", "CURRENT"].includes(after.text)));
+  };
   const renamed = new Map<number, string>();
   const rename = (t: Token, as: string) => {
     blank(t, as);
@@ -1105,7 +1113,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const asofJoins = new Set<number>();
   const filteringJoins = new Map<number, "semi" | "anti">();
   const ignoreNulls = new Set<number>();
-  const rangeFrames = new Map<number, RangeFrame>();
+  const writtenFrames = new Map<number, WrittenFrame>();
+  const frameExclusions = new Map<number, FrameExclusion>();
   const partitionCounts = new Map<number, number>();
   const baseWindows = new Map<number, string>();
   const windowFilters = new Map<number, WindowFilter>();
@@ -1563,7 +1572,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
           if (depth === 0) break;
           depth--;
         } else if (depth === 0 && x.text === ",") keys++;
-        else if (depth === 0 && x.kind === "word" && ((x.text === "ORDER" && tokens[end + 1]?.text === "BY") || x.text === "ROWS" || x.text === "RANGE")) break;
+        else if (depth === 0 && x.kind === "word" && ((x.text === "ORDER" && tokens[end + 1]?.text === "BY") || x.text === "ROWS" || x.text === "RANGE" || startsGroupsFrame(end))) break;
       }
       writeOver(t.offset, next.end, "ORDER BY");
       if (tokens[end]?.text === "ORDER") {
@@ -1571,31 +1580,43 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
       partitionCounts.set(t.offset, keys);
     }
-    if (t.kind === "word" && t.text === "RANGE" && insideWindowSpecification(i)) {
-      // A RANGE window frame (after a window's ORDER BY): the grammar takes ROWS frames only,
-      // without interval offsets. The frame is written over as a ROWS frame and its bounds kept
-      // as written, for the binder (see RangeFrame).
+    if (t.kind === "word" && (t.text === "RANGE" || startsGroupsFrame(i)) && insideWindowSpecification(i)) {
+      // A RANGE or GROUPS window frame (after a window's ORDER BY): the grammar takes ROWS frames
+      // only, without interval offsets. The frame is written over as a ROWS frame and its bounds
+      // kept as written, for the binder (see WrittenFrame).
       const bounds: string[] = [];
       let end = i + 1;
       const readBound = () => {
         const first = end;
         while (end < tokens.length && !(tokens[end].kind === "word" && ["PRECEDING", "FOLLOWING", "ROW"].includes(tokens[end].text))) end++;
-        if (end >= tokens.length) throw new UserError("a RANGE frame's bound needs PRECEDING, FOLLOWING or CURRENT ROW", tokenPosition(t));
+        if (end >= tokens.length) throw new UserError(`a ${t.text} frame's bound needs PRECEDING, FOLLOWING or CURRENT ROW`, tokenPosition(t));
         bounds.push(sql.slice(tokens[first].offset, tokens[end].end));
         end++;
       };
       if (next?.kind === "word" && next.text === "BETWEEN") {
         end = i + 2;
         readBound();
-        if (tokens[end]?.text !== "AND") throw new UserError("RANGE BETWEEN needs AND between its bounds", tokenPosition(t));
+        if (tokens[end]?.text !== "AND") throw new UserError(`${t.text} BETWEEN needs AND between its bounds`, tokenPosition(t));
         end++;
         readBound();
       } else readBound();
       const frameEnd = tokens[end - 1].end;
-      if (frameEnd - t.offset < "ROWS CURRENT ROW".length) throw new UserError("this RANGE frame", tokenPosition(t));
+      if (frameEnd - t.offset < "ROWS CURRENT ROW".length) throw new UserError(`this ${t.text} frame`, tokenPosition(t));
       writeOver(t.offset, frameEnd, "ROWS CURRENT ROW");
-      rangeFrames.set(t.offset, { lower: bounds[0], upper: bounds[1] ?? "CURRENT ROW" });
+      writtenFrames.set(t.offset, { unit: t.text === "RANGE" ? "range" : "groups", lower: bounds[0], upper: bounds[1] ?? "CURRENT ROW" });
       i = end - 1;
+      continue;
+    }
+    if (t.kind === "word" && t.text === "EXCLUDE" && insideWindowSpecification(i)) {
+      // A frame's EXCLUDE clause (after ROWS, RANGE or GROUPS …): the grammar has none. The words
+      // go and the exclusion is kept for the binder.
+      const words = next?.text === "CURRENT" || next?.text === "NO" ? 2 : 1;
+      const written = tokens.slice(i + 1, i + 1 + words).map((x) => x.text).join(" ");
+      const exclusion = FRAME_EXCLUSIONS.find((e) => e === written);
+      if (!exclusion) throw new UserError("EXCLUDE in a window frame takes CURRENT ROW, GROUP, TIES or NO OTHERS", tokenPosition(t));
+      writeOver(t.offset, tokens[i + words].end, "");
+      frameExclusions.set(t.offset, exclusion);
+      i += words;
       continue;
     }
     if ((t.text === "IGNORE" || t.text === "RESPECT") && next?.kind === "word" && next.text === "NULLS") {
@@ -1787,7 +1808,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
+  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1910,15 +1931,18 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters, samples, asofJoins, filteringJoins }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, baseWindows, windowFilters, samples, asofJoins, filteringJoins }: Rewritten): void {
   const claimedFrames = new Set<number>();
-  /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
+  /** Marks `target` with the RANGE or GROUPS frame, the EXCLUDE clause and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
     for (let k = open + 1, depth = 1; k < tokens.length && depth > 0; k++) {
       if (tokens[k].text === "(") depth++;
       else if (tokens[k].text === ")") depth--;
-      else if (depth === 1 && rangeFrames.has(tokens[k].offset)) {
-        target[RANGE_FRAME] = rangeFrames.get(tokens[k].offset);
+      else if (depth === 1 && writtenFrames.has(tokens[k].offset)) {
+        target[WRITTEN_FRAME] = writtenFrames.get(tokens[k].offset);
+        claimedFrames.add(tokens[k].offset);
+      } else if (depth === 1 && frameExclusions.has(tokens[k].offset)) {
+        target[FRAME_EXCLUSION] = frameExclusions.get(tokens[k].offset);
         claimedFrames.add(tokens[k].offset);
       } else if (depth === 1 && partitionCounts.has(tokens[k].offset)) target[PARTITION_KEYS] = partitionCounts.get(tokens[k].offset);
       else if (depth === 1 && baseWindows.has(tokens[k].offset)) target[BASE_WINDOW] = baseWindows.get(tokens[k].offset);
@@ -2042,8 +2066,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     } else if (node.type === "function" || node.type === "aggr_func" || node.type === "window_func") {
       const name = typeof node.name === "string" ? node.name : node.name?.name?.map((n: AstNode) => n.value).join(".");
       if (typeof name === "string") place(node, [name.split(".")[0]]);
-      // The RANGE frame and the partition keys of this call's OVER (…): found inside the parentheses after OVER.
-      if (node.over && (rangeFrames.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0) && node[POSITION]) {
+      // The RANGE or GROUPS frame, EXCLUDE and the partition keys of this call's OVER (…): found inside the parentheses after OVER.
+      if (node.over && (writtenFrames.size > 0 || frameExclusions.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0) && node[POSITION]) {
         let i = cursor;
         while (i < tokens.length && !(tokens[i].kind === "word" && tokens[i].text === "OVER")) i++;
         if (tokens[i + 1]?.text === "(") markWindowSpecification(node, i + 1);
@@ -2065,7 +2089,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     }
     // A named window (WINDOW w AS (…)): its RANGE frame and partition keys, found inside the
     // parentheses after `w AS`, mark its specification, which the calls OVER w read.
-    if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (rangeFrames.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0)) {
+    if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (writtenFrames.size > 0 || frameExclusions.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0)) {
       const name = node.name.toUpperCase();
       const at = tokens.findIndex((x, k) => (x.kind === "word" ? x.text === name : x.text === node.name) && tokens[k + 1]?.text === "AS" && tokens[k + 2]?.text === "(" && tokens.slice(0, k).some((w) => w.kind === "word" && w.text === "WINDOW"));
       if (at >= 0) markWindowSpecification(node.as_window_specification, at + 2);
@@ -2087,8 +2111,11 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     }
   };
   visit(ast);
-  const unclaimed = [...rangeFrames.keys()].find((offset) => !claimedFrames.has(offset));
-  if (unclaimed !== undefined) throw new UnsupportedError("a RANGE frame outside a window's specification", tokenPosition(tokens[tokenIndexAt(unclaimed)]));
+  const unclaimed = [...writtenFrames.keys(), ...frameExclusions.keys()].find((offset) => !claimedFrames.has(offset));
+  if (unclaimed !== undefined) {
+    const word = tokens[tokenIndexAt(unclaimed)];
+    throw new UnsupportedError(`${word.text === "EXCLUDE" ? "a frame's EXCLUDE" : `a ${word.text} frame`} outside a window's specification`, tokenPosition(word));
+  }
 }
 
 /** What `* EXCLUDE (names)` or `* REPLACE (expr AS name, …)` does to a select-list star. */
@@ -2154,11 +2181,16 @@ export function filteringJoinOf(entry: AstNode): "semi" | "anti" | undefined {
   return entry?.[FILTERING_JOIN] ?? (entry?.join ? entry.expr?.ast?.[FILTERING_JOIN] : undefined);
 }
 
-/** A RANGE window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
-export interface RangeFrame {
+/** A RANGE or GROUPS window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
+export interface WrittenFrame {
+  readonly unit: "range" | "groups";
   readonly lower: string;
   readonly upper: string;
 }
+
+/** What a window frame's EXCLUDE clause leaves out of the frame, as written. */
+export const FRAME_EXCLUSIONS = ["CURRENT ROW", "GROUP", "TIES", "NO OTHERS"] as const;
+export type FrameExclusion = (typeof FRAME_EXCLUSIONS)[number];
 
 /** How many of a window call's ORDER BY keys are its PARTITION BY keys (see the pre-pass); 0 when it has none. */
 export function partitionKeyCount(node: AstNode): number {
@@ -2258,9 +2290,14 @@ export function baseWindowOf(node: AstNode): string | undefined {
   return node?.[BASE_WINDOW];
 }
 
-/** The RANGE frame of a window call's OVER (…), if it has one (see the pre-pass). */
-export function rangeFrameOf(node: AstNode): RangeFrame | undefined {
-  return node?.[RANGE_FRAME];
+/** The RANGE or GROUPS frame of a window call's OVER (…), if it has one (see the pre-pass). */
+export function writtenFrameOf(node: AstNode): WrittenFrame | undefined {
+  return node?.[WRITTEN_FRAME];
+}
+
+/** The EXCLUDE clause of the frame of a window call's OVER (…), if it has one (see the pre-pass). */
+export function frameExclusionOf(node: AstNode): FrameExclusion | undefined {
+  return node?.[FRAME_EXCLUSION];
 }
 
 /** Whether a call was written with IGNORE NULLS (see the pre-pass). */

@@ -44,6 +44,7 @@ import type {
   SetOpKind,
   SortKey,
   WindowCall,
+  WindowFrame,
 } from "../logical.ts";
 import { aggregateArguments, joinColumns } from "../plan-utils.ts";
 import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, toSubstraitType, type, type SqlType } from "../types.ts";
@@ -345,13 +346,13 @@ class Emitter {
     return {
       functionReference: this.functionAnchor(ref),
       arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
-      options: optionsOf(ref),
+      options: [...optionsOf(ref), ...frameOptions(frame)],
       outputType: toSubstraitType(call.type),
       phase: AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_RESULT,
       sorts: call.orderBy.map((k) => this.sortField(k, input, outer)),
       invocation: call.distinct ? AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT : AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_ALL,
       partitions: call.partitionBy.map((p) => this.expr(p, input, outer)),
-      boundsType: frame.unit === "rows" ? Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS : Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE,
+      boundsType: BOUNDS_TYPES[frame.unit],
       lowerBound: bound(frame.lower),
       upperBound: bound(frame.upper),
       args: [],
@@ -503,4 +504,27 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
 
 function optionsOf(ref: FunctionRef): FunctionOption[] {
   return Object.entries(ref.options ?? {}).map(([name, value]) => ({ name, preference: [value] }));
+}
+
+/**
+ * Substrait's BoundsType has ROWS and RANGE only. A GROUPS frame's bounds type is left
+ * UNSPECIFIED, so that a consumer that does not read its frame_unit option (frameOptions) cannot
+ * take its offsets for rows.
+ */
+const BOUNDS_TYPES: Record<WindowFrame["unit"], Expression_WindowFunction_BoundsType> = {
+  rows: Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS,
+  range: Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE,
+  groups: Expression_WindowFunction_BoundsType.BOUNDS_TYPE_UNSPECIFIED,
+};
+
+/**
+ * What of a frame Substrait's WindowFunction has no field for, as trustql's own options of the
+ * call (proto/extensions/trustql_functions_aggregate.yaml describes them): frame_unit GROUPS
+ * (offsets count peer groups) and frame_exclusion CURRENT_ROW | GROUP | TIES (EXCLUDE …).
+ */
+function frameOptions(frame: WindowFrame): FunctionOption[] {
+  const options: FunctionOption[] = [];
+  if (frame.unit === "groups") options.push({ name: "frame_unit", preference: ["GROUPS"] });
+  if (frame.exclude) options.push({ name: "frame_exclusion", preference: [frame.exclude.toUpperCase()] });
+  return options;
 }
