@@ -26,7 +26,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -449,14 +449,17 @@ class Binder {
         if (!(percent <= 100)) throw new UserError(`LIMIT ${percent}%: a percentage is from 0% to 100%`, this.locate("LIMIT"));
         return undefined;
       }
-      if (v?.type !== "number" || !Number.isInteger(Number(v.value)) || Number(v.value) < 0) {
-        throw new UnsupportedError(`${what} other than a whole number`, nodePosition(v) ?? this.locate(what));
-      }
-      return Number(v.value);
+      if (v?.type === "number" && Number.isSafeInteger(Number(v.value)) && Number(v.value) >= 0) return Number(v.value);
+      return this.#constantLimit(v, what);
     };
     let count: number | undefined;
     let offset = 0;
-    if (limit.seperator === "offset") {
+    const [first] = values;
+    if (first?.type === "select" && first.columns?.length === 2 && first.columns[1].as === LIMIT_OFFSET_MARK) {
+      // LIMIT count OFFSET offset where either is an expression (see the pre-pass).
+      count = this.#constantLimit(first.columns[0].expr, "LIMIT");
+      offset = this.#constantLimit(first.columns[1].expr, "OFFSET") ?? 0;
+    } else if (limit.seperator === "offset") {
       if (values.length === 1) offset = read(values[0], "OFFSET") ?? 0;
       else {
         count = read(values[0], "LIMIT");
@@ -471,6 +474,32 @@ class Binder {
     if (percent !== undefined) return this.#limitPercent(plan, percent, offset);
     if (count === undefined && offset === 0) return plan;
     return { kind: "limit", input: plan, offset, count };
+  }
+
+  /**
+   * A LIMIT or OFFSET other than a whole number: a constant expression (which the pre-pass wrote
+   * as `(SELECT expr)`), or a scalar subquery without FROM, worked out when planning and cast to
+   * BIGINT as DuckDB casts it. NULL: no limit (undefined).
+   */
+  #constantLimit(v: AstNode, what: string): number | undefined {
+    let written = v;
+    if (v?.ast?.type === "select" && !v.ast._next) return this.#constantLimit(v.ast, what);
+    if (v?.type === "select") {
+      const item = v.columns?.length === 1 ? v.columns[0] : undefined;
+      if (v.from || v.where || v.groupby || v.having || v.orderby || hasLimit(v) || v._next || v.with || v.window || !item?.expr || item.expr.type === "star") {
+        throw new UnsupportedError(`${what} of a subquery that reads a table`, nodePosition(v) ?? this.locate(what));
+      }
+      written = item.expr;
+    }
+    const position = nodePosition(written) ?? this.locate(what);
+    const ctx: ExprContext = { scope: new Scope([], undefined), clause: what, aggregates: false, windows: false, ctes: new Map(), depth: 0 };
+    const value = foldExpr(this.expr(written, ctx));
+    if (value.kind !== "literal") throw new UnsupportedError(`${what} of an expression other than constant arithmetic`, position);
+    const count = bigintOf(value.value, value.type, what, position);
+    if (count === null) return undefined;
+    if (count < 0n) throw new UserError("LIMIT/OFFSET cannot be negative", position);
+    // The plan's counts are numbers: past 2^53 rows no table reaches, a count is as good as any larger.
+    return Number(count > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : count);
   }
 
   /**
@@ -2128,6 +2157,32 @@ class Binder {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * A constant cast to BIGINT as DuckDB casts it: a decimal rounds half away from zero, a double half
+ * to even; NULL stays NULL.
+ */
+function bigintOf(value: unknown, t: SqlType, what: string, position: SourcePosition | undefined): bigint | null {
+  if (value === null) return null;
+  const outOfRange = () => new UserError(`${what} ${value} is out of range for BIGINT`, position);
+  let n: bigint;
+  if (isInteger(t)) n = BigInt(value as number | bigint);
+  else if (t.kind === "boolean") n = value ? 1n : 0n;
+  else if (t.kind === "decimal") {
+    const unit = 10n ** BigInt(t.scale ?? 0);
+    const magnitude = (value as bigint) < 0n ? -(value as bigint) : (value as bigint);
+    const rounded = magnitude / unit + (2n * (magnitude % unit) >= unit ? 1n : 0n);
+    n = (value as bigint) < 0n ? -rounded : rounded;
+  } else if (t.kind === "fp64" || t.kind === "fp32") {
+    const x = value as number;
+    if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 63) throw outOfRange();
+    const nearest = Math.round(x);
+    // Math.round takes a half up; DuckDB (nearbyint) takes it to the even neighbour.
+    n = BigInt(nearest - x === 0.5 && nearest % 2 !== 0 ? nearest - 1 : nearest);
+  } else throw new UnsupportedError(`${what} of ${typeName(t)} (a number is taken)`, position);
+  if (n < -(2n ** 63n) || n >= 2n ** 63n) throw outOfRange();
+  return n;
+}
 
 function oneRow(): LogicalPlan {
   return { kind: "values", columns: [], rows: [[]] };

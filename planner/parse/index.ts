@@ -712,6 +712,21 @@ const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT",
 /** Words a window's specification starts with (any other word there names the window it refines). */
 const WINDOW_SPECIFICATION_WORDS = new Set(["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"]);
 
+/**
+ * The name of the second item of the SELECT a LIMIT's value and its OFFSET's reach the grammar as,
+ * `LIMIT (SELECT count, offset AS __trustql_offset)`, where either is an expression (see the pre-pass).
+ */
+export const LIMIT_OFFSET_MARK = "__trustql_offset";
+
+/** Whether the grammar gets a stand-in for a number (see restoreStrings): one too long for a double, or 1_000. */
+function numberStandsIn(t: Token): boolean {
+  const long = /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15;
+  return t.kind === "number" && (long || t.end - t.offset !== t.text.length);
+}
+
+/** Words that end a LIMIT's or OFFSET's value at its own depth. */
+const LIMIT_VALUE_ENDS = new Set(["LIMIT", "OFFSET", "ROWS", "ROW", "FETCH", "PERCENT", "UNION", "INTERSECT", "EXCEPT"]);
+
 /** Words that end a GROUP BY clause at its own depth. */
 const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "QUALIFY", "UNION", "INTERSECT", "EXCEPT", "SELECT", "FROM"]);
 
@@ -827,8 +842,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     // A number of more digits than a double holds exactly (the grammar reads a long decimal, or a
     // long integer after a minus, as a double, changing its digits), or one with its digits
     // grouped by underscores (1_000, which the grammar reads as 1 and an alias _000), goes as a stand-in.
-    const long = /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15;
-    if (t.kind === "number" && (long || t.end - t.offset !== t.text.length)) {
+    if (numberStandsIn(t)) {
       standIn(t.offset, t.end, { kind: "number", value: t.text }, t);
       continue;
     }
@@ -1115,6 +1129,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const ignoreNulls = new Set<number>();
   const writtenFrames = new Map<number, WrittenFrame>();
   const frameExclusions = new Map<number, FrameExclusion>();
+  /** The OFFSETs whose value went into the SELECT after their LIMIT (see LIMIT_OFFSET_MARK), by token index. */
+  const offsetsInLimits = new Set<number>();
   const partitionCounts = new Map<number, number>();
   const baseWindows = new Map<number, string>();
   const windowFilters = new Map<number, WindowFilter>();
@@ -1525,7 +1541,41 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
     }
     const limitAt = i + ((tokens[i + 2]?.text === "ROWS" || tokens[i + 2]?.text === "ROW") ? 3 : 2);
-    if (t.kind === "word" && (t.text === "LIMIT" || t.text === "OFFSET") && next?.text === "-") throw new UserError("LIMIT/OFFSET cannot be negative", tokenPosition(next));
+    if (t.kind === "word" && (t.text === "LIMIT" || t.text === "OFFSET") && next && !offsetsInLimits.has(i)) {
+      // LIMIT/OFFSET of an expression (LIMIT 1 + 1, OFFSET -1): the grammar takes a number, ALL or
+      // a parenthesized SELECT after LIMIT, a number after OFFSET. Where either is something else,
+      // the two reach the grammar as one SELECT after LIMIT, `LIMIT (SELECT count, offset AS
+      // __trustql_offset)` (`LIMIT (SELECT count)` without OFFSET), whose items the binder works out
+      // as constants (so no LIMIT -n reaches the grammar: see below).
+      const end = clauseEnd(tokens, i, LIMIT_VALUE_ENDS);
+      const number = (at: number, stop: number) => stop === at + 2 && tokens[at + 1].kind === "number" && !numberStandsIn(tokens[at + 1]);
+      const percentSign = tokens[end - 1]?.text === "%";
+      const percent = t.text === "LIMIT" && (percentSign || tokens[end]?.text === "PERCENT");
+      if (percent && (percentSign ? end - 1 : end) !== i + 2) throw new UnsupportedError("LIMIT p% of an expression (write the percentage as a number)", tokenPosition(t));
+      const read = percent || number(i, end) || (t.text === "LIMIT" && (next.text === "ALL" ? end === i + 2 : next.text === "(" && tokens[i + 2]?.text === "SELECT" && closingOf(i + 1) === end - 1));
+      const offset = t.text === "LIMIT" && tokens[end]?.text === "OFFSET" ? end : undefined;
+      const offsetEnd = offset === undefined ? undefined : clauseEnd(tokens, offset, LIMIT_VALUE_ENDS);
+      const limitAfter = t.text === "OFFSET" ? end + (tokens[end]?.text === "ROWS" || tokens[end]?.text === "ROW" ? 1 : 0) : undefined;
+      if (limitAfter !== undefined && tokens[limitAfter]?.text === "LIMIT") {
+        // OFFSET n LIMIT m, numbers: swapped below.
+        const limitEnd = clauseEnd(tokens, limitAfter, LIMIT_VALUE_ENDS);
+        if (!read || !(number(limitAfter, limitEnd) || (limitEnd === limitAfter + 2 && tokens[limitAfter + 1].text === "ALL"))) {
+          throw new UnsupportedError("OFFSET before LIMIT where either is an expression (write LIMIT … OFFSET …)", tokenPosition(t));
+        }
+      } else if (offset !== undefined && offsetEnd! > offset + 1 && !(read && number(offset, offsetEnd!))) {
+        if (percent) throw new UnsupportedError("LIMIT p% with an OFFSET other than a number", tokenPosition(tokens[offset]));
+        // LIMIT ALL: no limit, a NULL one.
+        if (next.text === "ALL") blank(next, "");
+        insertions.push({ at: next.offset, text: next.text === "ALL" ? "(SELECT NULL" : "(SELECT " }, { at: tokens[offsetEnd! - 1].end, text: ` AS ${LIMIT_OFFSET_MARK})` });
+        blank(tokens[offset], ",");
+        offsetsInLimits.add(offset);
+      } else if (t.text === "LIMIT" && end > i + 1 && !read) {
+        insertions.push({ at: next.offset, text: "(SELECT " }, { at: tokens[end - 1].end, text: ")" });
+      } else if (t.text === "OFFSET" && end > i + 1 && !read && tokens[end]?.text !== "ROWS" && tokens[end]?.text !== "ROW") {
+        blank(t, "LIMIT");
+        insertions.push({ at: next.offset, text: "(SELECT NULL, " }, { at: tokens[end - 1].end, text: ` AS ${LIMIT_OFFSET_MARK})` });
+      }
+    }
     if (t.kind === "word" && t.text === "LIMIT" && next?.kind === "number" && (tokens[i + 2]?.text === "%" || tokens[i + 2]?.text === "PERCENT")) {
       // LIMIT n% (n PERCENT): the grammar reads LIMIT -n, which no query can write (above); the binder reads a percentage.
       insertions.push({ at: next.offset, text: "-" });
