@@ -158,7 +158,8 @@ function literalText(value: unknown, kind: string, t: { scale?: number }): strin
       return negative ? `-${text}` : text;
     }
     case "interval_year":
-    case "interval_day": {
+    case "interval_day":
+    case "interval_compound": {
       const iv = value as { months: number; days: number; micros: bigint };
       const parts = [iv.months ? `${iv.months} months` : "", iv.days ? `${iv.days} days` : "", iv.micros ? `${iv.micros} microseconds` : ""].filter(Boolean);
       return `INTERVAL '${parts.join(" ") || "0 days"}'`;

@@ -213,6 +213,11 @@ class Binder {
   readonly now: Date;
   readonly parsed: ParsedQuery;
 
+  /** current_date: the day the query was planned. Every engine runs in UTC: the date is UTC's. */
+  today(): Expr {
+    return literal(Math.floor(this.now.getTime() / MS_PER_DAY), type("date", false));
+  }
+
   constructor(catalog: Catalog, ids: ColumnIds, parsed: ParsedQuery, now: Date) {
     this.catalog = catalog;
     this.ids = ids;
@@ -1878,8 +1883,11 @@ class Binder {
       case "current_date":
       case "today":
         arity(0);
-        // Every engine runs in UTC: the date is UTC's.
-        return literal(Math.floor(this.now.getTime() / MS_PER_DAY), type("date", false));
+        return this.today();
+      case "age":
+        // age(x): from x to today at midnight (DuckDB's), today being the plan's (see now).
+        if (rawArgs.length === 1) return bindLibraryFunction("age", [this.today(), this.expr(rawArgs[0], ctx)], position)!;
+        return bindLibraryFunction("age", args(), position)!;
       case "now":
       case "current_timestamp":
       case "get_current_timestamp":

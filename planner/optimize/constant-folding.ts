@@ -59,6 +59,8 @@ function castLiteral(v: Lit, to: SqlType): Expr | undefined {
   const from = v.type;
   if (v.value === null) return lit(null, to);
   if (from.kind === to.kind && from.kind !== "decimal") return lit(v.value, to);
+  // An interval of months, or of days and time, is one of all three as it is.
+  if ((from.kind === "interval_year" || from.kind === "interval_day") && to.kind === "interval_compound") return lit(v.value, to);
   const asBig = (x: unknown) => (typeof x === "bigint" ? x : BigInt(x as number));
   if (isInteger(from) && isInteger(to)) {
     const n = asBig(v.value);

@@ -497,6 +497,12 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
         intervalDayToSecond: { days: v.days, seconds: Number(seconds), subseconds: v.micros % 1_000_000n, precision: TIMESTAMP_PRECISION },
       };
     }
+    case "interval_compound": {
+      const v = value as IntervalValue;
+      const { intervalYearToMonth } = literalOf({ ...v, days: 0, micros: 0n }, { ...t, kind: "interval_year" });
+      const { intervalDayToSecond } = literalOf({ ...v, months: 0 }, { ...t, kind: "interval_day" });
+      return { ...base, intervalCompound: { intervalYearToMonth, intervalDayToSecond } };
+    }
     default:
       throw new Error(`no literal of type ${t.kind}`);
   }
