@@ -173,6 +173,42 @@ const PREFIX_OPERATORS = new Set(["-", "+", "~"]);
 const BEFORE_OPERAND_WORDS = new Set(["SELECT", "DISTINCT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "HAVING", "BY", "QUALIFY", "CASE", "RETURNING"]);
 
 /**
+ * DuckDB's pattern operator starting at tokens[at] (its characters written together), if one is
+ * there: `~~` LIKE, `!~~` NOT LIKE, `~~*` ILIKE, `!~~*` NOT ILIKE; `last` is its last token.
+ */
+function patternOperatorAt(tokens: readonly Token[], at: number): { words: string; last: number } | undefined {
+  const joined = (k: number, text: string) => tokens[k]?.kind === "symbol" && tokens[k].text === text && tokens[k].offset === tokens[k - 1].end;
+  const negated = tokens[at]?.kind === "symbol" && tokens[at].text === "!";
+  const first = negated ? at + 1 : at;
+  if (tokens[first]?.kind !== "symbol" || tokens[first].text !== "~" || (negated && !joined(first, "~")) || !joined(first + 1, "~")) return undefined;
+  const insensitive = joined(first + 2, "*");
+  return { words: `${negated ? "NOT " : ""}${insensitive ? "ILIKE" : "LIKE"}`, last: first + (insensitive ? 2 : 1) };
+}
+
+/** Operators DuckDB binds as tightly as ~~ (Postgres' level of other operators), left to right. */
+const OPERATORS_AT_CONCATENATION_LEVEL = new Set(["||", "->", "->>", "^@"]);
+
+/**
+ * The index of the first token after the operand that begins at tokens[at] of an operator of ~~'s
+ * level: the first, outside parentheses and CASE … END, that is no part of an operand binding
+ * more tightly (a comparison, a word such as AND, a comma, a closing parenthesis, ||, ESCAPE).
+ */
+function patternOperandEnd(tokens: readonly Token[], at: number): number {
+  let depth = 0;
+  for (let k = at; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.text === "(" || t.text === "[" || (t.kind === "word" && t.text === "CASE")) depth++;
+    else if (t.text === ")" || t.text === "]" || (t.kind === "word" && t.text === "END")) {
+      if (depth === 0) return k;
+      depth--;
+    } else if (depth === 0 && (OPERATORS_AT_CONCATENATION_LEVEL.has(t.text) || PATTERN_OPERAND_ENDS.has(t.text) || (t.kind === "word" && PATTERN_OPERAND_END_WORDS.has(t.text)))) return k;
+  }
+  return tokens.length;
+}
+const PATTERN_OPERAND_ENDS = new Set([",", ";", "=", "<", ">", "<=", ">=", "<>", "!=", "~", "!"]);
+const PATTERN_OPERAND_END_WORDS = new Set(["AND", "OR", "NOT", "IS", "IN", "BETWEEN", "LIKE", "ILIKE", "GLOB", "SIMILAR", "ESCAPE", "THEN", "WHEN", "ELSE", "AS", "FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT", "ON", "USING", "JOIN"]);
+
+/**
  * Whether the `~` at tokens[at] is the prefix operator (bitwise NOT): where an operand begins, and
  * not part of `!~`, `~*`, `!~*` or `~~` (pattern matches, and the stand-ins of IS DISTINCT FROM).
  */
@@ -704,6 +740,7 @@ const CAST_TYPE_ALIASES = new Map([
   ["BLOB", "BYTEA"],
   ["BINARY", "BYTEA"],
   ["VARBINARY", "BYTEA"],
+  ["DEC", "DECIMAL"],
 ]);
 
 /** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
@@ -1210,6 +1247,20 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE and * REPLACE)`, tokenPosition(t));
     if ((t.kind === "word" || t.kind === "quoted") && [PIVOT_MARK, UNPIVOT_MARK].some((mark) => t.text.toLowerCase().startsWith(mark))) throw new UnsupportedError(`the name ${t.text} (trustql's own mark for PIVOT and UNPIVOT)`, tokenPosition(t));
     if (t.kind === "symbol" && (t.text === "?" || t.text === "#" || t.text === "@")) throw new UnsupportedError(`the operator ${t.text}`, tokenPosition(t));
+    const pattern = patternOperatorAt(tokens, i);
+    if (pattern) {
+      // DuckDB's ~~, !~~, ~~* and !~~*: LIKE, NOT LIKE, ILIKE and NOT ILIKE, which bind more
+      // loosely: what follows at ||'s level would be the pattern's (DuckDB's ~~ takes it after).
+      const after = patternOperandEnd(tokens, pattern.last + 1);
+      if (tokens[after]?.text === "ESCAPE") throw new UserError("ESCAPE after ~~ (DuckDB's ~~ takes none: write LIKE … ESCAPE …)", tokenPosition(tokens[after]));
+      if (tokens[after] && OPERATORS_AT_CONCATENATION_LEVEL.has(tokens[after].text)) {
+        throw new UnsupportedError(`${tokens[after].text} after ~~ (DuckDB reads a ~~ b ${tokens[after].text} c as (a ~~ b) ${tokens[after].text} c: put the pattern in parentheses)`, tokenPosition(tokens[after]));
+      }
+      writeOver(t.offset, tokens[pattern.last].end, "");
+      insertions.push({ at: t.offset, text: ` ${pattern.words} ` });
+      i = pattern.last;
+      continue;
+    }
     if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
     if (t.kind === "symbol" && t.text === "::" && tokens[i - 1]?.text === ")") {
       // The grammar casts all the select item before `CAST(x AS t)::u` or `(SELECT …)::u` (1 +
