@@ -94,7 +94,7 @@ function windowText(call: WindowCall, e: (x: Expr) => string): string {
   const parts: string[] = [];
   if (call.partitionBy.length > 0) parts.push(`PARTITION BY ${call.partitionBy.map(e).join(", ")}`);
   if (call.orderBy.length > 0) parts.push(`ORDER BY ${call.orderBy.map((k) => sortText(k, e)).join(", ")}`);
-  if (call.frame) parts.push(`${call.frame.unit.toUpperCase()} ${JSON.stringify(call.frame.lower)}..${JSON.stringify(call.frame.upper)}`);
+  if (call.frame) parts.push(`${call.frame.unit.toUpperCase()} ${JSON.stringify(call.frame.lower)}..${JSON.stringify(call.frame.upper)}${call.frame.exclude ? ` EXCLUDE ${call.frame.exclude}` : ""}`);
   return `${call.fn}(${call.distinct ? "DISTINCT " : ""}${call.args.map(e).join(", ")}${call.ignoreNulls ? " IGNORE NULLS" : ""}) OVER (${parts.join(" ")})`;
 }
 
@@ -158,7 +158,8 @@ function literalText(value: unknown, kind: string, t: { scale?: number }): strin
       return negative ? `-${text}` : text;
     }
     case "interval_year":
-    case "interval_day": {
+    case "interval_day":
+    case "interval_compound": {
       const iv = value as { months: number; days: number; micros: bigint };
       const parts = [iv.months ? `${iv.months} months` : "", iv.days ? `${iv.days} days` : "", iv.micros ? `${iv.micros} microseconds` : ""].filter(Boolean);
       return `INTERVAL '${parts.join(" ") || "0 days"}'`;

@@ -35,6 +35,8 @@ export function shortTypeName(t: SqlType): string {
       return "iyear";
     case "interval_day":
       return "iday";
+    case "interval_compound":
+      return "icompound";
     case "null":
       return "i32";
     default:
@@ -71,7 +73,7 @@ const LIST_SCALARS = [
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
 const OWN_SCALARS = new Set([
   "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
-  "date_trunc", "date_diff", "date_sub", "make_date", "last_day", "dayname", "monthname",
+  "date_trunc", "date_diff", "date_sub", "age", "make_date", "last_day", "dayname", "monthname",
   "epoch", "epoch_ms", "to_timestamp", "md5", "sha256", "ascii", "chr", "printf", "format",
   "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "shift_left", "shift_right", "trunc",
   "cot", "cbrt", "even", "signbit", "gcd", "lcm", "bit_count",

@@ -229,7 +229,7 @@ export interface WindowCall {
   readonly args: readonly Expr[];
   readonly partitionBy: readonly Expr[];
   readonly orderBy: readonly SortKey[];
-  /** Rows frame when given; otherwise SQL's default (range from the partition start to the current peer group). */
+  /** The frame when one is written; otherwise SQL's default (range from the partition start to the current peer group). */
   readonly frame: WindowFrame | undefined;
   /** IGNORE NULLS (first_value, last_value, nth_value, lag, lead): null values are passed over. */
   readonly ignoreNulls?: boolean;
@@ -239,9 +239,12 @@ export interface WindowCall {
 }
 
 export interface WindowFrame {
-  readonly unit: "rows" | "range";
+  /** Offsets count rows, values of the one ORDER BY key (range), or peer groups of the ORDER BY keys (groups). */
+  readonly unit: "rows" | "range" | "groups";
   readonly lower: FrameBound;
   readonly upper: FrameBound;
+  /** EXCLUDE CURRENT ROW, GROUP (the row's peers) or TIES (its peers but itself); none: all of the frame. */
+  readonly exclude?: "current_row" | "group" | "ties";
 }
 
 export type FrameBound =

@@ -25,6 +25,11 @@ export type TypeKind =
   | "timestamp_ns"
   | "interval_year"
   | "interval_day"
+  /**
+   * DuckDB's INTERVAL of months, days and time at once (what age() gives); trustql keeps other
+   * intervals as one of the two above (see bind/literals.ts), this one takes no arithmetic.
+   */
+  | "interval_compound"
   /** DuckDB's LIST (`INTEGER[]`): a variable number of values of `element`'s type, each may be NULL. */
   | "list"
   /** DuckDB's STRUCT (`STRUCT(a INTEGER, b VARCHAR)`): named fields, each of its own type, each may be NULL. */
@@ -158,7 +163,7 @@ export function isTimestamp(t: SqlType): boolean {
   return t.kind === "timestamp" || t.kind === "timestamp_tz";
 }
 export function isInterval(t: SqlType): boolean {
-  return t.kind === "interval_year" || t.kind === "interval_day";
+  return t.kind === "interval_year" || t.kind === "interval_day" || t.kind === "interval_compound";
 }
 
 export function sameType(a: SqlType, b: SqlType): boolean {
@@ -238,6 +243,10 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   if ((a.kind === "timestamp_ns" && (b.kind === "date" || b.kind === "timestamp")) || (b.kind === "timestamp_ns" && (a.kind === "date" || a.kind === "timestamp"))) {
     return type("timestamp_ns", nullable);
   }
+  // Any interval meets one of months, days and time as one (DuckDB has one INTERVAL type).
+  if ((a.kind === "interval_compound" && isInterval(b)) || (b.kind === "interval_compound" && isInterval(a))) {
+    return type("interval_compound", nullable);
+  }
   // A date or a timestamp meets an instant as one (at midnight, or at that time, in UTC).
   if ((a.kind === "timestamp_tz" && (b.kind === "date" || b.kind === "timestamp")) || (b.kind === "timestamp_tz" && (a.kind === "date" || a.kind === "timestamp"))) {
     return type("timestamp_tz", nullable);
@@ -280,6 +289,7 @@ export function typeName(t: SqlType): string {
       return "TIMESTAMP_NS";
     case "interval_year":
     case "interval_day":
+    case "interval_compound":
       return "INTERVAL";
     case "list":
       // An empty list's values have no type: DuckDB names it INTEGER[] too.
@@ -336,6 +346,8 @@ export function toSubstraitType(t: SqlType): Type {
       return { intervalYear: simple };
     case "interval_day":
       return { intervalDay: { precision: TIMESTAMP_PRECISION, ...simple } };
+    case "interval_compound":
+      return { intervalCompound: { precision: TIMESTAMP_PRECISION, ...simple } };
     case "list":
       return { list: { type: toSubstraitType(elementOf(t)), ...simple } };
     case "struct":

@@ -247,9 +247,9 @@ export class ExpressionWriter {
     if (w.partitions.length > 0) over.push(`PARTITION BY ${w.partitions.join(", ")}`);
     if (w.sorts.length > 0) over.push(`ORDER BY ${w.sorts.join(", ")}`);
     if (!isRankingWindow(w.name) && (w.lower || w.upper)) {
-      const kind = w.boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS ? "ROWS" : "RANGE";
+      const kind = frameUnit(w);
       const unit = w.rangeKey?.date ? "DAY" : w.rangeKey?.timestamp || w.rangeKey?.precisionTimestamp || w.rangeKey?.timestampTz || w.rangeKey?.precisionTimestampTz ? "MICROSECOND" : undefined;
-      over.push(`${kind} BETWEEN ${bound(w.lower, "PRECEDING", unit)} AND ${bound(w.upper, w.sorts.length > 0 ? "CURRENT" : "FOLLOWING", unit)}`);
+      over.push(`${kind} BETWEEN ${bound(w.lower, "PRECEDING", unit)} AND ${bound(w.upper, w.sorts.length > 0 ? "CURRENT" : "FOLLOWING", unit)}${frameExclusion(w)}`);
     }
     const args = w.args.length === 0 && name === "count" ? "*" : `${w.distinct ? "DISTINCT " : ""}${w.args.join(", ")}`;
     const nulls = w.options?.get("NULL_HANDLING") ?? "RESPECT_NULLS";
@@ -316,6 +316,28 @@ const COMPARISONS: Record<number, string> = {
   [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_LE]: "<=",
   [Expression_Subquery_SetComparison_ComparisonOp.COMPARISON_OP_GE]: ">=",
 };
+
+/**
+ * ROWS, RANGE or GROUPS: Substrait's bounds type has the first two; trustql's frame_unit option
+ * says GROUPS (its bounds type then UNSPECIFIED; see trustql_functions_aggregate.yaml).
+ */
+function frameUnit(w: WindowCall): "ROWS" | "RANGE" | "GROUPS" {
+  const option = w.options.get("FRAME_UNIT");
+  if (option === "GROUPS") return "GROUPS";
+  if (option !== undefined) throw new UnsupportedError(`option frame_unit=${option} of ${w.declared}`);
+  return w.boundsType === Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS ? "ROWS" : "RANGE";
+}
+
+/** A frame's EXCLUDE clause, from trustql's frame_exclusion option (Substrait has no field for it). */
+function frameExclusion(w: WindowCall): string {
+  const option = w.options.get("FRAME_EXCLUSION");
+  if (option === undefined) return "";
+  const exclusion = FRAME_EXCLUSIONS[option];
+  if (!exclusion) throw new UnsupportedError(`option frame_exclusion=${option} of ${w.declared}`);
+  return ` EXCLUDE ${exclusion}`;
+}
+
+const FRAME_EXCLUSIONS: Record<string, string> = { CURRENT_ROW: "CURRENT ROW", GROUP: "GROUP", TIES: "TIES" };
 
 /** A frame bound; `unit`: the offsets are of a RANGE frame over a DATE (DAY) or TIMESTAMP (MICROSECOND) key. */
 function bound(b: Expression_WindowFunction_Bound | undefined, missing: "PRECEDING" | "FOLLOWING" | "CURRENT", unit?: "DAY" | "MICROSECOND"): string {

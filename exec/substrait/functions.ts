@@ -199,6 +199,7 @@ const SCALAR: Record<string, Render> = {
   date_trunc: ([x], c) => `date_trunc(${unitOf(c)}, ${x})`,
   date_diff: ([a, b], c) => `date_diff(${unitOf(c)}, ${a}, ${b})`,
   date_sub: ([a, b], c) => `date_sub(${unitOf(c)}, ${a}, ${b})`,
+  age: call("age"),
   make_date: call("make_date"),
   last_day: call("last_day"),
   dayname: call("dayname"),

@@ -28,7 +28,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, nullsIgnored, partitionKeyCount, rangeFrameOf, sampleOf, type RangeFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -216,6 +216,11 @@ class Binder {
    */
   readonly now: Date;
   readonly parsed: ParsedQuery;
+
+  /** current_date: the day the query was planned. Every engine runs in UTC: the date is UTC's. */
+  today(): Expr {
+    return literal(Math.floor(this.now.getTime() / MS_PER_DAY), type("date", false));
+  }
 
   constructor(catalog: Catalog, ids: ColumnIds, parsed: ParsedQuery, now: Date) {
     this.catalog = catalog;
@@ -453,14 +458,17 @@ class Binder {
         if (!(percent <= 100)) throw new UserError(`LIMIT ${percent}%: a percentage is from 0% to 100%`, this.locate("LIMIT"));
         return undefined;
       }
-      if (v?.type !== "number" || !Number.isInteger(Number(v.value)) || Number(v.value) < 0) {
-        throw new UnsupportedError(`${what} other than a whole number`, nodePosition(v) ?? this.locate(what));
-      }
-      return Number(v.value);
+      if (v?.type === "number" && Number.isSafeInteger(Number(v.value)) && Number(v.value) >= 0) return Number(v.value);
+      return this.#constantLimit(v, what);
     };
     let count: number | undefined;
     let offset = 0;
-    if (limit.seperator === "offset") {
+    const [first] = values;
+    if (first?.type === "select" && first.columns?.length === 2 && first.columns[1].as === LIMIT_OFFSET_MARK) {
+      // LIMIT count OFFSET offset where either is an expression (see the pre-pass).
+      count = this.#constantLimit(first.columns[0].expr, "LIMIT");
+      offset = this.#constantLimit(first.columns[1].expr, "OFFSET") ?? 0;
+    } else if (limit.seperator === "offset") {
       if (values.length === 1) offset = read(values[0], "OFFSET") ?? 0;
       else {
         count = read(values[0], "LIMIT");
@@ -475,6 +483,32 @@ class Binder {
     if (percent !== undefined) return this.#limitPercent(plan, percent, offset);
     if (count === undefined && offset === 0) return plan;
     return { kind: "limit", input: plan, offset, count };
+  }
+
+  /**
+   * A LIMIT or OFFSET other than a whole number: a constant expression (which the pre-pass wrote
+   * as `(SELECT expr)`), or a scalar subquery without FROM, worked out when planning and cast to
+   * BIGINT as DuckDB casts it. NULL: no limit (undefined).
+   */
+  #constantLimit(v: AstNode, what: string): number | undefined {
+    let written = v;
+    if (v?.ast?.type === "select" && !v.ast._next) return this.#constantLimit(v.ast, what);
+    if (v?.type === "select") {
+      const item = v.columns?.length === 1 ? v.columns[0] : undefined;
+      if (v.from || v.where || v.groupby || v.having || v.orderby || hasLimit(v) || v._next || v.with || v.window || !item?.expr || item.expr.type === "star") {
+        throw new UnsupportedError(`${what} of a subquery that reads a table`, nodePosition(v) ?? this.locate(what));
+      }
+      written = item.expr;
+    }
+    const position = nodePosition(written) ?? this.locate(what);
+    const ctx: ExprContext = { scope: new Scope([], undefined), clause: what, aggregates: false, windows: false, ctes: new Map(), depth: 0 };
+    const value = foldExpr(this.expr(written, ctx));
+    if (value.kind !== "literal") throw new UnsupportedError(`${what} of an expression other than constant arithmetic`, position);
+    const count = bigintOf(value.value, value.type, what, position);
+    if (count === null) return undefined;
+    if (count < 0n) throw new UserError("LIMIT/OFFSET cannot be negative", position);
+    // The plan's counts are numbers: past 2^53 rows no table reaches, a count is as good as any larger.
+    return Number(count > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : count);
   }
 
   /**
@@ -1920,8 +1954,11 @@ class Binder {
       case "current_date":
       case "today":
         arity(0);
-        // Every engine runs in UTC: the date is UTC's.
-        return literal(Math.floor(this.now.getTime() / MS_PER_DAY), type("date", false));
+        return this.today();
+      case "age":
+        // age(x): from x to today at midnight (DuckDB's), today being the plan's (see now).
+        if (rawArgs.length === 1) return bindLibraryFunction("age", [this.today(), this.expr(rawArgs[0], ctx)], position)!;
+        return bindLibraryFunction("age", args(), position)!;
       case "now":
       case "current_timestamp":
       case "get_current_timestamp":
@@ -2139,8 +2176,8 @@ class Binder {
     const keys = partitionKeyCount(ast) || partitionKeyCount(spec);
     let partitionAsts: AstNode[] = [...(ws.partitionby ?? []), ...(ws.orderby ?? []).slice(0, keys)];
     let orderAsts: AstNode[] = (ws.orderby ?? []).slice(keys);
-    // A RANGE frame is marked on the call for OVER (…), on the named window's specification for OVER w.
-    const rangeOwner = spec === written ? ast : spec;
+    // A RANGE or GROUPS frame and EXCLUDE are marked on the call for OVER (…), on the named window's specification for OVER w.
+    const frameOwner = spec === written ? ast : spec;
     const baseName = baseWindowOf(ast);
     if (baseName !== undefined) {
       // OVER (w …): w's partition and order, and what this one adds (DuckDB's rules: nothing w has already, and no frame of w's).
@@ -2158,8 +2195,8 @@ class Binder {
     }
     const partitionBy = partitionAsts.map((p: AstNode) => this.expr(p.expr ?? p, inner));
     const orderBy: SortKey[] = orderAsts.map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
-    const range = rangeFrameOf(rangeOwner);
-    const frame = range ? rangeWindowFrame(range, orderBy, position) : windowFrame(ws.window_frame_clause, position);
+    const writtenFrame = writtenFrameOf(frameOwner);
+    const frame = withExclusion(writtenFrame ? writtenWindowFrame(writtenFrame, orderBy, position) : windowFrame(ws.window_frame_clause, position), frameExclusionOf(frameOwner), position);
     let argAsts = argumentAsts(ast);
     // FILTER (WHERE c): the pre-pass made c the last argument.
     const filtered = windowFilterOf(ast);
@@ -2181,7 +2218,7 @@ class Binder {
       checkArity(name, argAsts.length, position, 1);
       const value = this.expr(argAsts[0], { ...inner, aggregates: ctx.aggregates });
       if (orderBy.length === 0) {
-        if (ws.window_frame_clause || range) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
+        if (ws.window_frame_clause || writtenFrame) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
         window = { orderBy: [{ expr: value, descending: false, nullsFirst: false }], frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
       }
       const t = listOf(value.type);
@@ -2200,6 +2237,32 @@ class Binder {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * A constant cast to BIGINT as DuckDB casts it: a decimal rounds half away from zero, a double half
+ * to even; NULL stays NULL.
+ */
+function bigintOf(value: unknown, t: SqlType, what: string, position: SourcePosition | undefined): bigint | null {
+  if (value === null) return null;
+  const outOfRange = () => new UserError(`${what} ${value} is out of range for BIGINT`, position);
+  let n: bigint;
+  if (isInteger(t)) n = BigInt(value as number | bigint);
+  else if (t.kind === "boolean") n = value ? 1n : 0n;
+  else if (t.kind === "decimal") {
+    const unit = 10n ** BigInt(t.scale ?? 0);
+    const magnitude = (value as bigint) < 0n ? -(value as bigint) : (value as bigint);
+    const rounded = magnitude / unit + (2n * (magnitude % unit) >= unit ? 1n : 0n);
+    n = (value as bigint) < 0n ? -rounded : rounded;
+  } else if (t.kind === "fp64" || t.kind === "fp32") {
+    const x = value as number;
+    if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 63) throw outOfRange();
+    const nearest = Math.round(x);
+    // Math.round takes a half up; DuckDB (nearbyint) takes it to the even neighbour.
+    n = BigInt(nearest - x === 0.5 && nearest % 2 !== 0 ? nearest - 1 : nearest);
+  } else throw new UnsupportedError(`${what} of ${typeName(t)} (a number is taken)`, position);
+  if (n < -(2n ** 63n) || n >= 2n ** 63n) throw outOfRange();
+  return n;
+}
 
 function oneRow(): LogicalPlan {
   return { kind: "values", columns: [], rows: [[]] };
@@ -2743,11 +2806,33 @@ function windowFrame(clause: AstNode, position: SourcePosition | undefined): Win
   throw new UnsupportedError("this window frame", position);
 }
 
+/** A GROUPS frame's bound as written: CURRENT ROW, UNBOUNDED …, or a whole number PRECEDING or FOLLOWING. */
+function groupsBound(written: string, position: SourcePosition | undefined): FrameBound {
+  const text = written.trim().replace(/\s+/g, " ");
+  const upper = text.toUpperCase();
+  if (upper === "CURRENT ROW") return { kind: "current" };
+  if (upper === "UNBOUNDED PRECEDING" || upper === "UNBOUNDED FOLLOWING") return { kind: "unbounded" };
+  const m = /^(.+) (PRECEDING|FOLLOWING)$/i.exec(text);
+  if (!m) throw new UnsupportedError(`window frame bound ${written}`, position);
+  if (!/^\d+$/.test(m[1])) throw new UnsupportedError(`a GROUPS frame's offset ${m[1]} (a whole number)`, position);
+  return { kind: m[2].toUpperCase() === "PRECEDING" ? "preceding" : "following", offset: Number(m[1]) };
+}
+
+/** A frame with its EXCLUDE clause (see the pre-pass): EXCLUDE NO OTHERS is the frame as it is. */
+function withExclusion(frame: WindowFrame | undefined, exclusion: FrameExclusion | undefined, position: SourcePosition | undefined): WindowFrame | undefined {
+  if (!exclusion) return frame;
+  if (!frame) throw new UserError("EXCLUDE needs a frame before it (ROWS, RANGE or GROUPS …)", position);
+  if (exclusion === "NO OTHERS") return frame;
+  return { ...frame, exclude: exclusion === "CURRENT ROW" ? "current_row" : exclusion === "GROUP" ? "group" : "ties" };
+}
+
 /**
- * A RANGE frame (see the pre-pass) over the one ORDER BY key: offsets in the key's own units, a
- * whole number for a numeric key, an INTERVAL for a DATE (in days) or a TIMESTAMP (in microseconds).
+ * A RANGE or GROUPS frame (see the pre-pass). A GROUPS frame's offsets are whole numbers of peer
+ * groups. A RANGE frame's are over the one ORDER BY key, in the key's own units: a whole number
+ * for a numeric key, an INTERVAL for a DATE (in days) or a TIMESTAMP (in microseconds).
  */
-function rangeWindowFrame(range: RangeFrame, orderBy: readonly SortKey[], position: SourcePosition | undefined): WindowFrame {
+function writtenWindowFrame(frame: WrittenFrame, orderBy: readonly SortKey[], position: SourcePosition | undefined): WindowFrame {
+  if (frame.unit === "groups") return { unit: "groups", lower: groupsBound(frame.lower, position), upper: groupsBound(frame.upper, position) };
   const key = orderBy.length === 1 ? orderBy[0].expr.type : undefined;
   const temporal = key !== undefined && (key.kind === "date" || key.kind === "timestamp" || key.kind === "timestamp_tz");
   const bound = (written: string): FrameBound => {
@@ -2775,7 +2860,7 @@ function rangeWindowFrame(range: RangeFrame, orderBy: readonly SortKey[], positi
     if (!isNumeric(key)) throw new UserError(`a RANGE frame with an offset needs a numeric, DATE or TIMESTAMP ORDER BY key, not ${typeName(key)}`, position);
     return { kind, offset: Number(m[1]) };
   };
-  return { unit: "range", lower: bound(range.lower), upper: bound(range.upper) };
+  return { unit: "range", lower: bound(frame.lower), upper: bound(frame.upper) };
 }
 
 /** DuckDB's INT<n> types (HUGEINT reaches the grammar as INT128). */

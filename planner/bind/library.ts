@@ -366,6 +366,19 @@ const dateDifference =
     return call(fn, [a, b], type("i64", anyNullable([a, b])), [unit(args[0], site)]);
   };
 
+/**
+ * age(a, b): the interval from b to a in years, months, days and time, as DuckDB counts them (a
+ * DATE as its midnight); DuckDB's INTERVAL of months, days and time (see interval_compound).
+ */
+const age: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  // Nanoseconds are cut to microseconds first, as DuckDB's age casts them.
+  const [x, y] = args.map((a) => dateOrTimestamp(a.type.kind === "timestamp_ns" ? castTo(a, type("timestamp")) : a, site));
+  let [a, b] = unify(x, y, "age between", site.position);
+  if (a.type.kind === "date") [a, b] = [castTo(a, type("timestamp")), castTo(b, type("timestamp"))];
+  return call("age", [a, b], type("interval_compound", anyNullable([a, b])));
+};
+
 const strftime: FunctionBinder = (args, site) => {
   arity(args, site, 2);
   const x = dateOrTimestamp(args[0], site);
@@ -632,6 +645,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["date_trunc", dateTrunc],
   ["datetrunc", dateTrunc],
   ["date_diff", dateDifference("date_diff")],
+  ["age", age],
   ["datediff", dateDifference("date_diff")],
   ["date_sub", dateDifference("date_sub")],
   ["datesub", dateDifference("date_sub")],

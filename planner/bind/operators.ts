@@ -99,6 +99,7 @@ export function unify(a: Expr, b: Expr, what: string, position: SourcePosition |
 function kindName(t: SqlType): string {
   if (t.kind === "interval_year") return "INTERVAL (of months)";
   if (t.kind === "interval_day") return "INTERVAL (of days and time)";
+  if (t.kind === "interval_compound") return "INTERVAL (of months, days and time)";
   return typeName(t);
 }
 
@@ -241,6 +242,7 @@ function meetOperands(a: Expr, b: Expr, takes: (t: SqlType) => boolean, nulls: S
 
 /** `a op b` for + - * / // %, with DuckDB's result types. */
 export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
+  if (a.type.kind === "interval_compound" || b.type.kind === "interval_compound") throw new UnsupportedError("arithmetic on an INTERVAL of months, days and time (as age() gives)", position);
   const [l, r] = meetOperands(a, b, isNumeric, type("i32"), position);
   const nullable = l.type.nullable || r.type.nullable;
 

@@ -129,6 +129,7 @@ export function estimateRowBytes(plan: LogicalPlan): number {
       case "decimal":
       case "interval_day":
       case "interval_year":
+      case "interval_compound":
         bytes += 16;
         break;
       default:

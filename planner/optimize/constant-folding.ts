@@ -59,6 +59,8 @@ function castLiteral(v: Lit, to: SqlType): Expr | undefined {
   const from = v.type;
   if (v.value === null) return lit(null, to);
   if (from.kind === to.kind && from.kind !== "decimal") return lit(v.value, to);
+  // An interval of months, or of days and time, is one of all three as it is.
+  if ((from.kind === "interval_year" || from.kind === "interval_day") && to.kind === "interval_compound") return lit(v.value, to);
   const asBig = (x: unknown) => (typeof x === "bigint" ? x : BigInt(x as number));
   if (isInteger(from) && isInteger(to)) {
     const n = asBig(v.value);
@@ -146,10 +148,27 @@ function foldCall(e: Expr & { kind: "call" }): Expr {
     case "divide": {
       const [a, b] = args as Lit[];
       if (e.type.kind === "fp64" && typeof a.value === "number" && typeof b.value === "number") return lit(a.value / b.value, e.type);
-      return e;
+      return foldIntegerDivision(e, a, b) ?? e;
     }
+    case "modulus":
+      return foldIntegerDivision(e, args[0] as Lit, args[1] as Lit) ?? e;
   }
   return e;
+}
+
+/**
+ * Integers' // (divide) and % (modulus), which truncate toward zero as BigInt's do; by zero (NULL
+ * in DuckDB) and past the type's range (its error) are left to the engine.
+ */
+function foldIntegerDivision(e: Expr & { kind: "call" }, a: Lit, b: Lit): Expr | undefined {
+  if (!isInteger(e.type) || !isInteger(a.type) || !isInteger(b.type)) return undefined;
+  const x = BigInt(a.value as number | bigint);
+  const y = BigInt(b.value as number | bigint);
+  if (y === 0n) return undefined;
+  const r = e.fn === "divide" ? x / y : x % y;
+  const [lo, hi] = INTEGER_RANGE[e.type.kind];
+  if (r < lo || r > hi) return undefined;
+  return lit(e.type.kind === "i64" ? r : Number(r), e.type);
 }
 
 function foldArithmetic(e: Expr & { kind: "call" }, [a, b]: Lit[]): Expr | undefined {

@@ -63,7 +63,8 @@ const INSERTED = Symbol("inserted");
 const INTEGER_DIVISION = Symbol("integerDivision");
 const CHAIN_SEEN = Symbol("chainSeen");
 const IGNORE_NULLS = Symbol("ignoreNulls");
-const RANGE_FRAME = Symbol("rangeFrame");
+const WRITTEN_FRAME = Symbol("writtenFrame");
+const FRAME_EXCLUSION = Symbol("frameExclusion");
 const PARTITION_KEYS = Symbol("partitionKeys");
 const BASE_WINDOW = Symbol("baseWindow");
 const WINDOW_FILTER = Symbol("windowFilter");
@@ -170,6 +171,42 @@ const GRAMMAR_INTERVAL_UNITS = new Set(["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"
 const PREFIX_OPERATORS = new Set(["-", "+", "~"]);
 /** Words after which a `~` is the prefix operator (bitwise NOT), not the regular expression match. */
 const BEFORE_OPERAND_WORDS = new Set(["SELECT", "DISTINCT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "HAVING", "BY", "QUALIFY", "CASE", "RETURNING"]);
+
+/**
+ * DuckDB's pattern operator starting at tokens[at] (its characters written together), if one is
+ * there: `~~` LIKE, `!~~` NOT LIKE, `~~*` ILIKE, `!~~*` NOT ILIKE; `last` is its last token.
+ */
+function patternOperatorAt(tokens: readonly Token[], at: number): { words: string; last: number } | undefined {
+  const joined = (k: number, text: string) => tokens[k]?.kind === "symbol" && tokens[k].text === text && tokens[k].offset === tokens[k - 1].end;
+  const negated = tokens[at]?.kind === "symbol" && tokens[at].text === "!";
+  const first = negated ? at + 1 : at;
+  if (tokens[first]?.kind !== "symbol" || tokens[first].text !== "~" || (negated && !joined(first, "~")) || !joined(first + 1, "~")) return undefined;
+  const insensitive = joined(first + 2, "*");
+  return { words: `${negated ? "NOT " : ""}${insensitive ? "ILIKE" : "LIKE"}`, last: first + (insensitive ? 2 : 1) };
+}
+
+/** Operators DuckDB binds as tightly as ~~ (Postgres' level of other operators), left to right. */
+const OPERATORS_AT_CONCATENATION_LEVEL = new Set(["||", "->", "->>", "^@"]);
+
+/**
+ * The index of the first token after the operand that begins at tokens[at] of an operator of ~~'s
+ * level: the first, outside parentheses and CASE … END, that is no part of an operand binding
+ * more tightly (a comparison, a word such as AND, a comma, a closing parenthesis, ||, ESCAPE).
+ */
+function patternOperandEnd(tokens: readonly Token[], at: number): number {
+  let depth = 0;
+  for (let k = at; k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.text === "(" || t.text === "[" || (t.kind === "word" && t.text === "CASE")) depth++;
+    else if (t.text === ")" || t.text === "]" || (t.kind === "word" && t.text === "END")) {
+      if (depth === 0) return k;
+      depth--;
+    } else if (depth === 0 && (OPERATORS_AT_CONCATENATION_LEVEL.has(t.text) || PATTERN_OPERAND_ENDS.has(t.text) || (t.kind === "word" && PATTERN_OPERAND_END_WORDS.has(t.text)))) return k;
+  }
+  return tokens.length;
+}
+const PATTERN_OPERAND_ENDS = new Set([",", ";", "=", "<", ">", "<=", ">=", "<>", "!=", "~", "!"]);
+const PATTERN_OPERAND_END_WORDS = new Set(["AND", "OR", "NOT", "IS", "IN", "BETWEEN", "LIKE", "ILIKE", "GLOB", "SIMILAR", "ESCAPE", "THEN", "WHEN", "ELSE", "AS", "FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT", "EXCEPT", "ON", "USING", "JOIN"]);
 
 /**
  * Whether the `~` at tokens[at] is the prefix operator (bitwise NOT): where an operand begins, and
@@ -601,8 +638,10 @@ interface Rewritten {
   integerDivisions: Set<number>;
   /** Offsets of the names of the calls written with IGNORE NULLS (the words went). */
   ignoreNulls: Set<number>;
-  /** The bounds of each RANGE window frame, by the offset of its RANGE (the grammar read a ROWS frame there). */
-  rangeFrames: Map<number, RangeFrame>;
+  /** The bounds of each RANGE or GROUPS window frame, by the offset of its first word (the grammar read a ROWS frame there). */
+  writtenFrames: Map<number, WrittenFrame>;
+  /** Each frame's EXCLUDE clause, by the offset of its EXCLUDE (the words went: the grammar has none). */
+  frameExclusions: Map<number, FrameExclusion>;
   /** How many partition keys each OVER (PARTITION BY …) has, by the offset of its PARTITION (the grammar read them as the first ORDER BY keys). */
   partitionCounts: Map<number, number>;
   /** The named windows an OVER (w …) refines, lower-cased, by the offset of the name (which went). */
@@ -708,6 +747,7 @@ const CAST_TYPE_ALIASES = new Map([
   ["BLOB", "BYTEA"],
   ["BINARY", "BYTEA"],
   ["VARBINARY", "BYTEA"],
+  ["DEC", "DECIMAL"],
 ]);
 
 /** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
@@ -715,6 +755,21 @@ const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT",
 
 /** Words a window's specification starts with (any other word there names the window it refines). */
 const WINDOW_SPECIFICATION_WORDS = new Set(["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"]);
+
+/**
+ * The name of the second item of the SELECT a LIMIT's value and its OFFSET's reach the grammar as,
+ * `LIMIT (SELECT count, offset AS __trustql_offset)`, where either is an expression (see the pre-pass).
+ */
+export const LIMIT_OFFSET_MARK = "__trustql_offset";
+
+/** Whether the grammar gets a stand-in for a number (see restoreStrings): one too long for a double, or 1_000. */
+function numberStandsIn(t: Token): boolean {
+  const long = /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15;
+  return t.kind === "number" && (long || t.end - t.offset !== t.text.length);
+}
+
+/** Words that end a LIMIT's or OFFSET's value at its own depth. */
+const LIMIT_VALUE_ENDS = new Set(["LIMIT", "OFFSET", "ROWS", "ROW", "FETCH", "PERCENT", "UNION", "INTERSECT", "EXCEPT"]);
 
 /** Words that end a GROUP BY clause at its own depth. */
 const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "QUALIFY", "UNION", "INTERSECT", "EXCEPT", "SELECT", "FROM"]);
@@ -837,8 +892,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     // A number of more digits than a double holds exactly (the grammar reads a long decimal, or a
     // long integer after a minus, as a double, changing its digits), or one with its digits
     // grouped by underscores (1_000, which the grammar reads as 1 and an alias _000), goes as a stand-in.
-    const long = /^[0-9.]+$/.test(t.text) && t.text.replace(/^[0.]+/, "").replace(".", "").length > 15;
-    if (t.kind === "number" && (long || t.end - t.offset !== t.text.length)) {
+    if (numberStandsIn(t)) {
       standIn(t.offset, t.end, { kind: "number", value: t.text }, t);
       continue;
     }
@@ -1120,6 +1174,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const before = tokens[open - 1];
     return before?.kind === "word" && (before.text === "OVER" || (before.text === "AS" && tokens.slice(0, open).some((x) => x.kind === "word" && x.text === "WINDOW")));
   };
+  /** Whether tokens[at] is the GROUPS of a frame (not a column named groups): a bound or BETWEEN follows it. */
+  const startsGroupsFrame = (at: number): boolean => {
+    const after = tokens[at + 1];
+    return tokens[at].kind === "word" && tokens[at].text === "GROUPS" && (after?.kind === "number" || (after?.kind === "word" && ["BETWEEN", "UNBOUNDED", "CURRENT"].includes(after.text)));
+  };
   const renamed = new Map<number, string>();
   const rename = (t: Token, as: string) => {
     blank(t, as);
@@ -1137,7 +1196,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const asofJoins = new Set<number>();
   const filteringJoins = new Map<number, "semi" | "anti">();
   const ignoreNulls = new Set<number>();
-  const rangeFrames = new Map<number, RangeFrame>();
+  const writtenFrames = new Map<number, WrittenFrame>();
+  const frameExclusions = new Map<number, FrameExclusion>();
+  /** The OFFSETs whose value went into the SELECT after their LIMIT (see LIMIT_OFFSET_MARK), by token index. */
+  const offsetsInLimits = new Set<number>();
   const partitionCounts = new Map<number, number>();
   const baseWindows = new Map<number, string>();
   const windowFilters = new Map<number, WindowFilter>();
@@ -1217,6 +1279,20 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.kind === "quoted" && /^\*\d+$/.test(t.text)) throw new UnsupportedError(`the column name "${t.text}" (trustql's own mark for * EXCLUDE and * REPLACE)`, tokenPosition(t));
     if ((t.kind === "word" || t.kind === "quoted") && [PIVOT_MARK, UNPIVOT_MARK].some((mark) => t.text.toLowerCase().startsWith(mark))) throw new UnsupportedError(`the name ${t.text} (trustql's own mark for PIVOT and UNPIVOT)`, tokenPosition(t));
     if (t.kind === "symbol" && (t.text === "?" || t.text === "#" || t.text === "@")) throw new UnsupportedError(`the operator ${t.text}`, tokenPosition(t));
+    const pattern = patternOperatorAt(tokens, i);
+    if (pattern) {
+      // DuckDB's ~~, !~~, ~~* and !~~*: LIKE, NOT LIKE, ILIKE and NOT ILIKE, which bind more
+      // loosely: what follows at ||'s level would be the pattern's (DuckDB's ~~ takes it after).
+      const after = patternOperandEnd(tokens, pattern.last + 1);
+      if (tokens[after]?.text === "ESCAPE") throw new UserError("ESCAPE after ~~ (DuckDB's ~~ takes none: write LIKE … ESCAPE …)", tokenPosition(tokens[after]));
+      if (tokens[after] && OPERATORS_AT_CONCATENATION_LEVEL.has(tokens[after].text)) {
+        throw new UnsupportedError(`${tokens[after].text} after ~~ (DuckDB reads a ~~ b ${tokens[after].text} c as (a ~~ b) ${tokens[after].text} c: put the pattern in parentheses)`, tokenPosition(tokens[after]));
+      }
+      writeOver(t.offset, tokens[pattern.last].end, "");
+      insertions.push({ at: t.offset, text: ` ${pattern.words} ` });
+      i = pattern.last;
+      continue;
+    }
     if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
     if (t.kind === "symbol" && t.text === "::" && tokens[i - 1]?.text === ")") {
       // The grammar casts all the select item before `CAST(x AS t)::u` or `(SELECT …)::u` (1 +
@@ -1584,7 +1660,41 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
     }
     const limitAt = i + ((tokens[i + 2]?.text === "ROWS" || tokens[i + 2]?.text === "ROW") ? 3 : 2);
-    if (t.kind === "word" && (t.text === "LIMIT" || t.text === "OFFSET") && next?.text === "-") throw new UserError("LIMIT/OFFSET cannot be negative", tokenPosition(next));
+    if (t.kind === "word" && (t.text === "LIMIT" || t.text === "OFFSET") && next && !offsetsInLimits.has(i)) {
+      // LIMIT/OFFSET of an expression (LIMIT 1 + 1, OFFSET -1): the grammar takes a number, ALL or
+      // a parenthesized SELECT after LIMIT, a number after OFFSET. Where either is something else,
+      // the two reach the grammar as one SELECT after LIMIT, `LIMIT (SELECT count, offset AS
+      // __trustql_offset)` (`LIMIT (SELECT count)` without OFFSET), whose items the binder works out
+      // as constants (so no LIMIT -n reaches the grammar: see below).
+      const end = clauseEnd(tokens, i, LIMIT_VALUE_ENDS);
+      const number = (at: number, stop: number) => stop === at + 2 && tokens[at + 1].kind === "number" && !numberStandsIn(tokens[at + 1]);
+      const percentSign = tokens[end - 1]?.text === "%";
+      const percent = t.text === "LIMIT" && (percentSign || tokens[end]?.text === "PERCENT");
+      if (percent && (percentSign ? end - 1 : end) !== i + 2) throw new UnsupportedError("LIMIT p% of an expression (write the percentage as a number)", tokenPosition(t));
+      const read = percent || number(i, end) || (t.text === "LIMIT" && (next.text === "ALL" ? end === i + 2 : next.text === "(" && tokens[i + 2]?.text === "SELECT" && closingOf(i + 1) === end - 1));
+      const offset = t.text === "LIMIT" && tokens[end]?.text === "OFFSET" ? end : undefined;
+      const offsetEnd = offset === undefined ? undefined : clauseEnd(tokens, offset, LIMIT_VALUE_ENDS);
+      const limitAfter = t.text === "OFFSET" ? end + (tokens[end]?.text === "ROWS" || tokens[end]?.text === "ROW" ? 1 : 0) : undefined;
+      if (limitAfter !== undefined && tokens[limitAfter]?.text === "LIMIT") {
+        // OFFSET n LIMIT m, numbers: swapped below.
+        const limitEnd = clauseEnd(tokens, limitAfter, LIMIT_VALUE_ENDS);
+        if (!read || !(number(limitAfter, limitEnd) || (limitEnd === limitAfter + 2 && tokens[limitAfter + 1].text === "ALL"))) {
+          throw new UnsupportedError("OFFSET before LIMIT where either is an expression (write LIMIT … OFFSET …)", tokenPosition(t));
+        }
+      } else if (offset !== undefined && offsetEnd! > offset + 1 && !(read && number(offset, offsetEnd!))) {
+        if (percent) throw new UnsupportedError("LIMIT p% with an OFFSET other than a number", tokenPosition(tokens[offset]));
+        // LIMIT ALL: no limit, a NULL one.
+        if (next.text === "ALL") blank(next, "");
+        insertions.push({ at: next.offset, text: next.text === "ALL" ? "(SELECT NULL" : "(SELECT " }, { at: tokens[offsetEnd! - 1].end, text: ` AS ${LIMIT_OFFSET_MARK})` });
+        blank(tokens[offset], ",");
+        offsetsInLimits.add(offset);
+      } else if (t.text === "LIMIT" && end > i + 1 && !read) {
+        insertions.push({ at: next.offset, text: "(SELECT " }, { at: tokens[end - 1].end, text: ")" });
+      } else if (t.text === "OFFSET" && end > i + 1 && !read && tokens[end]?.text !== "ROWS" && tokens[end]?.text !== "ROW") {
+        blank(t, "LIMIT");
+        insertions.push({ at: next.offset, text: "(SELECT NULL, " }, { at: tokens[end - 1].end, text: ` AS ${LIMIT_OFFSET_MARK})` });
+      }
+    }
     if (t.kind === "word" && t.text === "LIMIT" && next?.kind === "number" && (tokens[i + 2]?.text === "%" || tokens[i + 2]?.text === "PERCENT")) {
       // LIMIT n% (n PERCENT): the grammar reads LIMIT -n, which no query can write (above); the binder reads a percentage.
       insertions.push({ at: next.offset, text: "-" });
@@ -1631,7 +1741,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
           if (depth === 0) break;
           depth--;
         } else if (depth === 0 && x.text === ",") keys++;
-        else if (depth === 0 && x.kind === "word" && ((x.text === "ORDER" && tokens[end + 1]?.text === "BY") || x.text === "ROWS" || x.text === "RANGE")) break;
+        else if (depth === 0 && x.kind === "word" && ((x.text === "ORDER" && tokens[end + 1]?.text === "BY") || x.text === "ROWS" || x.text === "RANGE" || startsGroupsFrame(end))) break;
       }
       writeOver(t.offset, next.end, "ORDER BY");
       if (tokens[end]?.text === "ORDER") {
@@ -1639,31 +1749,43 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
       partitionCounts.set(t.offset, keys);
     }
-    if (t.kind === "word" && t.text === "RANGE" && insideWindowSpecification(i)) {
-      // A RANGE window frame (after a window's ORDER BY): the grammar takes ROWS frames only,
-      // without interval offsets. The frame is written over as a ROWS frame and its bounds kept
-      // as written, for the binder (see RangeFrame).
+    if (t.kind === "word" && (t.text === "RANGE" || startsGroupsFrame(i)) && insideWindowSpecification(i)) {
+      // A RANGE or GROUPS window frame (after a window's ORDER BY): the grammar takes ROWS frames
+      // only, without interval offsets. The frame is written over as a ROWS frame and its bounds
+      // kept as written, for the binder (see WrittenFrame).
       const bounds: string[] = [];
       let end = i + 1;
       const readBound = () => {
         const first = end;
         while (end < tokens.length && !(tokens[end].kind === "word" && ["PRECEDING", "FOLLOWING", "ROW"].includes(tokens[end].text))) end++;
-        if (end >= tokens.length) throw new UserError("a RANGE frame's bound needs PRECEDING, FOLLOWING or CURRENT ROW", tokenPosition(t));
+        if (end >= tokens.length) throw new UserError(`a ${t.text} frame's bound needs PRECEDING, FOLLOWING or CURRENT ROW`, tokenPosition(t));
         bounds.push(sql.slice(tokens[first].offset, tokens[end].end));
         end++;
       };
       if (next?.kind === "word" && next.text === "BETWEEN") {
         end = i + 2;
         readBound();
-        if (tokens[end]?.text !== "AND") throw new UserError("RANGE BETWEEN needs AND between its bounds", tokenPosition(t));
+        if (tokens[end]?.text !== "AND") throw new UserError(`${t.text} BETWEEN needs AND between its bounds`, tokenPosition(t));
         end++;
         readBound();
       } else readBound();
       const frameEnd = tokens[end - 1].end;
-      if (frameEnd - t.offset < "ROWS CURRENT ROW".length) throw new UserError("this RANGE frame", tokenPosition(t));
+      if (frameEnd - t.offset < "ROWS CURRENT ROW".length) throw new UserError(`this ${t.text} frame`, tokenPosition(t));
       writeOver(t.offset, frameEnd, "ROWS CURRENT ROW");
-      rangeFrames.set(t.offset, { lower: bounds[0], upper: bounds[1] ?? "CURRENT ROW" });
+      writtenFrames.set(t.offset, { unit: t.text === "RANGE" ? "range" : "groups", lower: bounds[0], upper: bounds[1] ?? "CURRENT ROW" });
       i = end - 1;
+      continue;
+    }
+    if (t.kind === "word" && t.text === "EXCLUDE" && insideWindowSpecification(i)) {
+      // A frame's EXCLUDE clause (after ROWS, RANGE or GROUPS …): the grammar has none. The words
+      // go and the exclusion is kept for the binder.
+      const words = next?.text === "CURRENT" || next?.text === "NO" ? 2 : 1;
+      const written = tokens.slice(i + 1, i + 1 + words).map((x) => x.text).join(" ");
+      const exclusion = FRAME_EXCLUSIONS.find((e) => e === written);
+      if (!exclusion) throw new UserError("EXCLUDE in a window frame takes CURRENT ROW, GROUP, TIES or NO OTHERS", tokenPosition(t));
+      writeOver(t.offset, tokens[i + words].end, "");
+      frameExclusions.set(t.offset, exclusion);
+      i += words;
       continue;
     }
     if ((t.text === "IGNORE" || t.text === "RESPECT") && next?.kind === "word" && next.text === "NULLS") {
@@ -1856,7 +1978,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, rangeFrames, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
+  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -1979,15 +2101,18 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, rangeFrames, partitionCounts, baseWindows, windowFilters, samples, asofJoins, filteringJoins }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, baseWindows, windowFilters, samples, asofJoins, filteringJoins }: Rewritten): void {
   const claimedFrames = new Set<number>();
-  /** Marks `target` with the RANGE frame and the partition keys written in the parentheses that open at tokens[open]. */
+  /** Marks `target` with the RANGE or GROUPS frame, the EXCLUDE clause and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
     for (let k = open + 1, depth = 1; k < tokens.length && depth > 0; k++) {
       if (tokens[k].text === "(") depth++;
       else if (tokens[k].text === ")") depth--;
-      else if (depth === 1 && rangeFrames.has(tokens[k].offset)) {
-        target[RANGE_FRAME] = rangeFrames.get(tokens[k].offset);
+      else if (depth === 1 && writtenFrames.has(tokens[k].offset)) {
+        target[WRITTEN_FRAME] = writtenFrames.get(tokens[k].offset);
+        claimedFrames.add(tokens[k].offset);
+      } else if (depth === 1 && frameExclusions.has(tokens[k].offset)) {
+        target[FRAME_EXCLUSION] = frameExclusions.get(tokens[k].offset);
         claimedFrames.add(tokens[k].offset);
       } else if (depth === 1 && partitionCounts.has(tokens[k].offset)) target[PARTITION_KEYS] = partitionCounts.get(tokens[k].offset);
       else if (depth === 1 && baseWindows.has(tokens[k].offset)) target[BASE_WINDOW] = baseWindows.get(tokens[k].offset);
@@ -2111,8 +2236,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     } else if (node.type === "function" || node.type === "aggr_func" || node.type === "window_func") {
       const name = typeof node.name === "string" ? node.name : node.name?.name?.map((n: AstNode) => n.value).join(".");
       if (typeof name === "string") place(node, [name.split(".")[0]]);
-      // The RANGE frame and the partition keys of this call's OVER (…): found inside the parentheses after OVER.
-      if (node.over && (rangeFrames.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0) && node[POSITION]) {
+      // The RANGE or GROUPS frame, EXCLUDE and the partition keys of this call's OVER (…): found inside the parentheses after OVER.
+      if (node.over && (writtenFrames.size > 0 || frameExclusions.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0) && node[POSITION]) {
         let i = cursor;
         while (i < tokens.length && !(tokens[i].kind === "word" && tokens[i].text === "OVER")) i++;
         if (tokens[i + 1]?.text === "(") markWindowSpecification(node, i + 1);
@@ -2134,7 +2259,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     }
     // A named window (WINDOW w AS (…)): its RANGE frame and partition keys, found inside the
     // parentheses after `w AS`, mark its specification, which the calls OVER w read.
-    if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (rangeFrames.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0)) {
+    if (typeof node.name === "string" && node.as_window_specification && typeof node.as_window_specification === "object" && (writtenFrames.size > 0 || frameExclusions.size > 0 || partitionCounts.size > 0 || baseWindows.size > 0)) {
       const name = node.name.toUpperCase();
       const at = tokens.findIndex((x, k) => (x.kind === "word" ? x.text === name : x.text === node.name) && tokens[k + 1]?.text === "AS" && tokens[k + 2]?.text === "(" && tokens.slice(0, k).some((w) => w.kind === "word" && w.text === "WINDOW"));
       if (at >= 0) markWindowSpecification(node.as_window_specification, at + 2);
@@ -2156,8 +2281,11 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
     }
   };
   visit(ast);
-  const unclaimed = [...rangeFrames.keys()].find((offset) => !claimedFrames.has(offset));
-  if (unclaimed !== undefined) throw new UnsupportedError("a RANGE frame outside a window's specification", tokenPosition(tokens[tokenIndexAt(unclaimed)]));
+  const unclaimed = [...writtenFrames.keys(), ...frameExclusions.keys()].find((offset) => !claimedFrames.has(offset));
+  if (unclaimed !== undefined) {
+    const word = tokens[tokenIndexAt(unclaimed)];
+    throw new UnsupportedError(`${word.text === "EXCLUDE" ? "a frame's EXCLUDE" : `a ${word.text} frame`} outside a window's specification`, tokenPosition(word));
+  }
 }
 
 /** What `* EXCLUDE (names)` or `* REPLACE (expr AS name, …)` does to a select-list star. */
@@ -2223,11 +2351,16 @@ export function filteringJoinOf(entry: AstNode): "semi" | "anti" | undefined {
   return entry?.[FILTERING_JOIN] ?? (entry?.join ? entry.expr?.ast?.[FILTERING_JOIN] : undefined);
 }
 
-/** A RANGE window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
-export interface RangeFrame {
+/** A RANGE or GROUPS window frame's bounds as written (`2 PRECEDING`, `INTERVAL 7 DAYS PRECEDING`, `CURRENT ROW`, `UNBOUNDED FOLLOWING`). */
+export interface WrittenFrame {
+  readonly unit: "range" | "groups";
   readonly lower: string;
   readonly upper: string;
 }
+
+/** What a window frame's EXCLUDE clause leaves out of the frame, as written. */
+export const FRAME_EXCLUSIONS = ["CURRENT ROW", "GROUP", "TIES", "NO OTHERS"] as const;
+export type FrameExclusion = (typeof FRAME_EXCLUSIONS)[number];
 
 /** How many of a window call's ORDER BY keys are its PARTITION BY keys (see the pre-pass); 0 when it has none. */
 export function partitionKeyCount(node: AstNode): number {
@@ -2327,9 +2460,14 @@ export function baseWindowOf(node: AstNode): string | undefined {
   return node?.[BASE_WINDOW];
 }
 
-/** The RANGE frame of a window call's OVER (…), if it has one (see the pre-pass). */
-export function rangeFrameOf(node: AstNode): RangeFrame | undefined {
-  return node?.[RANGE_FRAME];
+/** The RANGE or GROUPS frame of a window call's OVER (…), if it has one (see the pre-pass). */
+export function writtenFrameOf(node: AstNode): WrittenFrame | undefined {
+  return node?.[WRITTEN_FRAME];
+}
+
+/** The EXCLUDE clause of the frame of a window call's OVER (…), if it has one (see the pre-pass). */
+export function frameExclusionOf(node: AstNode): FrameExclusion | undefined {
+  return node?.[FRAME_EXCLUSION];
 }
 
 /** Whether a call was written with IGNORE NULLS (see the pre-pass). */

@@ -46,6 +46,7 @@ import type {
   SetOpKind,
   SortKey,
   WindowCall,
+  WindowFrame,
 } from "../logical.ts";
 import { aggregateArguments, joinColumns, outputColumns } from "../plan-utils.ts";
 import { STRUCT_FIELD, STRUCT_PACK } from "../bind/structs.ts";
@@ -373,13 +374,13 @@ class Emitter {
     return {
       functionReference: this.functionAnchor(ref),
       arguments: call.args.map((a) => ({ value: this.expr(a, input, outer) })),
-      options: optionsOf(ref),
+      options: [...optionsOf(ref), ...frameOptions(frame)],
       outputType: toSubstraitType(call.type),
       phase: AggregationPhase.AGGREGATION_PHASE_INITIAL_TO_RESULT,
       sorts: call.orderBy.map((k) => this.sortField(k, input, outer)),
       invocation: call.distinct ? AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_DISTINCT : AggregateFunction_AggregationInvocation.AGGREGATION_INVOCATION_ALL,
       partitions: call.partitionBy.map((p) => this.expr(p, input, outer)),
-      boundsType: frame.unit === "rows" ? Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS : Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE,
+      boundsType: BOUNDS_TYPES[frame.unit],
       lowerBound: bound(frame.lower),
       upperBound: bound(frame.upper),
       args: [],
@@ -526,6 +527,12 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
         intervalDayToSecond: { days: v.days, seconds: Number(seconds), subseconds: v.micros % 1_000_000n, precision: TIMESTAMP_PRECISION },
       };
     }
+    case "interval_compound": {
+      const v = value as IntervalValue;
+      const { intervalYearToMonth } = literalOf({ ...v, days: 0, micros: 0n }, { ...t, kind: "interval_year" });
+      const { intervalDayToSecond } = literalOf({ ...v, months: 0 }, { ...t, kind: "interval_day" });
+      return { ...base, intervalCompound: { intervalYearToMonth, intervalDayToSecond } };
+    }
     default:
       throw new Error(`no literal of type ${t.kind}`);
   }
@@ -533,4 +540,27 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
 
 function optionsOf(ref: FunctionRef): FunctionOption[] {
   return Object.entries(ref.options ?? {}).map(([name, value]) => ({ name, preference: [value] }));
+}
+
+/**
+ * Substrait's BoundsType has ROWS and RANGE only. A GROUPS frame's bounds type is left
+ * UNSPECIFIED, so that a consumer that does not read its frame_unit option (frameOptions) cannot
+ * take its offsets for rows.
+ */
+const BOUNDS_TYPES: Record<WindowFrame["unit"], Expression_WindowFunction_BoundsType> = {
+  rows: Expression_WindowFunction_BoundsType.BOUNDS_TYPE_ROWS,
+  range: Expression_WindowFunction_BoundsType.BOUNDS_TYPE_RANGE,
+  groups: Expression_WindowFunction_BoundsType.BOUNDS_TYPE_UNSPECIFIED,
+};
+
+/**
+ * What of a frame Substrait's WindowFunction has no field for, as trustql's own options of the
+ * call (proto/extensions/trustql_functions_aggregate.yaml describes them): frame_unit GROUPS
+ * (offsets count peer groups) and frame_exclusion CURRENT_ROW | GROUP | TIES (EXCLUDE …).
+ */
+function frameOptions(frame: WindowFrame): FunctionOption[] {
+  const options: FunctionOption[] = [];
+  if (frame.unit === "groups") options.push({ name: "frame_unit", preference: ["GROUPS"] });
+  if (frame.exclude) options.push({ name: "frame_exclusion", preference: [frame.exclude.toUpperCase()] });
+  return options;
 }

@@ -95,7 +95,8 @@ function windowSql(call: WindowCall): string {
   if (call.frame) {
     const b = (x: { kind: string; offset?: number }, end: "PRECEDING" | "FOLLOWING") =>
       x.kind === "unbounded" ? `UNBOUNDED ${end}` : x.kind === "current" ? "CURRENT ROW" : `${x.offset} ${x.kind.toUpperCase()}`;
-    parts.push(`${call.frame.unit.toUpperCase()} BETWEEN ${b(call.frame.lower, "PRECEDING")} AND ${b(call.frame.upper, "FOLLOWING")}`);
+    const exclusion = call.frame.exclude ? ` EXCLUDE ${call.frame.exclude.replace("_", " ").toUpperCase()}` : "";
+    parts.push(`${call.frame.unit.toUpperCase()} BETWEEN ${b(call.frame.lower, "PRECEDING")} AND ${b(call.frame.upper, "FOLLOWING")}${exclusion}`);
   }
   const args = call.fn === "count" && call.args.length === 0 ? "*" : call.args.map((a) => exprSql(a)).join(", ");
   return `CAST(${call.fn}(${args}) OVER (${parts.join(" ")}) AS ${sqlType(call.type)})`;
