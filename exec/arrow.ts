@@ -1,7 +1,7 @@
 // DuckDB result chunks as an Apache Arrow table: values are copied column by column into
 // Arrow buffers of the matching type (decimals stay exact 128-bit decimals, dates stay days).
 import * as arrow from "apache-arrow";
-import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBStructType, type DuckDBVector } from "@duckdb/node-api";
+import { DuckDBListValue, DuckDBStructValue, DuckDBTypeId, LIST, STRUCT, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBMapType, type DuckDBStructType, type DuckDBVector } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
 import { MAX_ARROW_OFFSET } from "../common/arrow-limits.ts";
 import { UserError } from "../common/errors.ts";
@@ -468,6 +468,29 @@ function struct(type: DuckDBStructType, capacity: number): ColumnBuilder {
   };
 }
 
+/**
+ * Maps as Arrow's maps: a list of key-value structs tagged as a map (Arrow lays both out alike).
+ * Whoever reads the column as a list of structs (a plan runs maps so: exec/substrait/structs.ts)
+ * reads it unchanged; the tag keeps printing it as DuckDB prints a map.
+ */
+function map(type: DuckDBMapType, capacity: number): ColumnBuilder {
+  const entries = list(LIST(STRUCT({ key: type.keyType, value: type.valueType })), capacity);
+  const listType = entries.type as arrow.List<arrow.Struct>;
+  const arrowType = new arrow.Map_(new arrow.Field("entries", listType.children[0].type, false));
+  return {
+    type: arrowType,
+    append(value) {
+      // A DuckDBMapValue: its entries, each a key and a value.
+      const mapEntries = value === null || value === undefined ? undefined : (value as { entries: readonly { key: unknown; value: unknown }[] }).entries;
+      entries.append(mapEntries && new DuckDBListValue(mapEntries.map((e) => new DuckDBStructValue({ key: e.key as never, value: e.value as never }))));
+    },
+    finish() {
+      const data = entries.finish();
+      return arrow.makeData({ type: arrowType, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap, valueOffsets: data.valueOffsets, child: data.children[0] });
+    },
+  };
+}
+
 function decimal(precision: number, scale: number, capacity: number): ColumnBuilder {
   return fixedWidth(new arrow.Decimal(scale, precision, 128), (n) => new Uint32Array(n), 4, (words: Uint32Array, i, value) => {
     let v = BigInt.asUintN(128, typeof value === "bigint" ? value : (value as { value: bigint }).value);
@@ -531,8 +554,10 @@ function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {
       return list(type as DuckDBListType, capacity);
     case DuckDBTypeId.STRUCT:
       return struct(type as DuckDBStructType, capacity);
+    case DuckDBTypeId.MAP:
+      return map(type as DuckDBMapType, capacity);
     default:
-      // Intervals, maps and exotic values: DuckDB's own text for them (in a list or a struct
+      // Intervals and exotic values: DuckDB's own text for them (in a list or a struct
       // too: an INTERVAL[] is a list of texts, which exec/arrow-load.ts reads back as intervals).
       return viaBuilder(new arrow.Utf8(), (v) => String(v));
   }

@@ -15,6 +15,8 @@ export interface ParquetTable {
   /** The FROM item when it is not a scan of `files`. */
   from?: string;
   columns: TableColumn[];
+  /** Rows a plan gave (registerBatches): structs and maps as plans run them (exec/substrait/structs.ts). */
+  asRunInPlans?: boolean;
   rowCount: number;
   /** Per column: its range, where the files' statistics give one (for the planner's estimates). */
   columnRanges?: Record<string, ColumnRange>;
@@ -85,7 +87,7 @@ export class ParquetTables implements TableResolver {
 }
 
 function source(table: ParquetTable): TableSource {
-  return { from: table.from ?? parquetScan(table.files), columns: table.columns };
+  return { from: table.from ?? parquetScan(table.files), columns: table.columns, ...(table.asRunInPlans ? { asRunInPlans: true } : {}) };
 }
 
 function catalogTable(table: ParquetTable): CatalogTable {

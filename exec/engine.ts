@@ -222,7 +222,7 @@ export class LocalEngine {
       // No rows (a task's share of an exchange is often empty, a scan's every chunk pruned): an
       // empty relation of these columns. One of a type trustql cannot run is a plain NULL: no plan reads it.
       const select = columns.map((c) => `${isRunnableColumnType(c.type) ? `CAST(NULL AS ${duckdbTypeFromSubstrait(c.type)})` : "NULL"} AS ${quoteIdentifier(c.name)}`);
-      this.#tables.add({ names, files: [], from: `(SELECT ${select.join(", ")} WHERE false)`, columns, rowCount: 0 });
+      this.#tables.add({ names, files: [], from: `(SELECT ${select.join(", ")} WHERE false)`, columns, rowCount: 0, asRunInPlans: true });
       return 0;
     }
     for (const batch of batches) invariant(batch.numCols === columns.length, `a batch of ${batch.numCols} columns for ${names.join(".")} of ${columns.length}`);
@@ -235,7 +235,7 @@ export class LocalEngine {
       const quoted = columns.map((c) => quoteIdentifier(c.name));
       from = `(SELECT ${quoted.map((q, i) => (asText[i] ? `CAST(${q} AS INTERVAL) AS ${q}` : q)).join(", ")} FROM ${from})`;
     }
-    this.#tables.add({ names, files: [], from, columns, rowCount: rows });
+    this.#tables.add({ names, files: [], from, columns, rowCount: rows, asRunInPlans: true });
     return rows;
   }
 

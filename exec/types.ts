@@ -23,6 +23,10 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
   if (list) {
     return { list: { type: substraitTypeFromDuckdb(list[1], true), typeVariationReference: 0, nullability } };
   }
+  const map = typeArguments(source, "MAP");
+  if (map?.length === 2) {
+    return { map: { key: substraitTypeFromDuckdb(map[0], false), value: substraitTypeFromDuckdb(map[1], true), typeVariationReference: 0, nullability } };
+  }
   const struct = structFields(source);
   if (struct) {
     return { struct: { types: struct.map((field) => substraitTypeFromDuckdb(field.type, true)), typeVariationReference: 0, nullability } };
@@ -177,11 +181,13 @@ function unsupportedPrecision(type: Type): never {
 }
 
 /**
- * The DuckDB type a Substrait type is run as. A struct's fields are named by `fieldNames`, the
- * type's struct field names in Substrait's depth-first order (structFieldNames; a NamedStruct's
- * names after its column's own, fieldNameCount of them); without them f0, f1, …, which DuckDB
- * casts no struct of other names to. Names are written between double quotes, as node-api
- * writes a column's type: `STRUCT("a" INTEGER, "b" VARCHAR[])`.
+ * The DuckDB type a Substrait type is run as. Without `fieldNames`, as within a plan
+ * (exec/substrait/structs.ts): a struct's fields named by position (f0, f1, …), a map as the list
+ * of its entries, STRUCT(f0 key, f1 value)[]. With them, as a plan's output names it: a struct's
+ * fields named by `fieldNames`, the type's struct field names in Substrait's depth-first order
+ * (structFieldNames; a NamedStruct's names after its column's own, fieldNameCount of them), and
+ * a map a MAP. Names are written between double quotes, as node-api writes a column's type:
+ * `STRUCT("a" INTEGER, "b" VARCHAR[])`.
  */
 export function duckdbTypeFromSubstrait(type: Type, fieldNames?: readonly string[]): string {
   if (fieldNames && fieldNames.length !== fieldNameCount(type)) {
@@ -234,7 +240,10 @@ function duckdbTypeName(type: Type, names: FieldNames | undefined): string {
     return `STRUCT(${fields.join(", ")})`;
   }
   if (type.map?.key && type.map.value) {
-    return `MAP(${duckdbTypeName(type.map.key, names)}, ${duckdbTypeName(type.map.value, names)})`;
+    // Within a plan a map runs as the list of its entries (exec/substrait/structs.ts).
+    const key = duckdbTypeName(type.map.key, names);
+    const value = duckdbTypeName(type.map.value, names);
+    return names ? `MAP(${key}, ${value})` : `STRUCT(${quoteFieldName(positionalFieldName(0))} ${key}, ${quoteFieldName(positionalFieldName(1))} ${value})[]`;
   }
   throw new UnsupportedError(`Substrait type ${JSON.stringify(Type.toJSON(type))}`);
 }

@@ -70,6 +70,8 @@ const LIST_SCALARS = [
   "list_distinct", "list_unique", "list_intersect", "regexp_extract_all", "list_range", "list_generate_series",
   "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate",
 ];
+/** DuckDB's functions of maps (planner/bind/maps.ts). */
+export const MAP_SCALARS = ["map", "map_from_entries", "map_concat", "map_extract_value", "map_extract", "map_keys", "map_values", "map_contains", "map_entries", "cardinality"];
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
 const OWN_SCALARS = new Set([
   "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
@@ -84,6 +86,7 @@ const OWN_SCALARS = new Set([
   "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "array_slice", "error", "sample_hash",
   "yearweek", "round_even", "factorial", "timestamp_of_epoch_ms", "concat_bytes", "glob", "octet_length", "to_base64", "from_base64", "encode", "decode",
   ...LIST_SCALARS,
+  ...MAP_SCALARS,
   ...JSON_FUNCTION_NAMES,
 ]);
 

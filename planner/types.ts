@@ -34,6 +34,8 @@ export type TypeKind =
   | "list"
   /** DuckDB's STRUCT (`STRUCT(a INTEGER, b VARCHAR)`): named fields, each of its own type, each may be NULL. */
   | "struct"
+  /** DuckDB's MAP (`MAP(VARCHAR, INTEGER)`): entries of a `key` (unique, never NULL) and a `value`, in order. */
+  | "map"
   | "null";
 
 export interface SqlType {
@@ -51,6 +53,9 @@ export interface SqlType {
   readonly element?: SqlType;
   /** Only for structs: their fields, in order. */
   readonly fields?: readonly StructField[];
+  /** Only for maps: the types of their keys and of their values (nullable). */
+  readonly key?: SqlType;
+  readonly value?: SqlType;
   /**
    * DuckDB's JSON, which Substrait has not: a string that names itself JSON (typeof, DESCRIBE).
    * It is the same type as VARCHAR otherwise: DuckDB's json functions read either.
@@ -73,7 +78,7 @@ export const TIMESTAMP_PRECISION = 6;
 /** Nanoseconds: DuckDB's TIMESTAMP_NS. */
 export const NANOSECOND_PRECISION = 9;
 
-export function type(kind: Exclude<TypeKind, "decimal" | "list" | "struct">, nullable = true): SqlType {
+export function type(kind: Exclude<TypeKind, "decimal" | "list" | "struct" | "map">, nullable = true): SqlType {
   return { kind, nullable };
 }
 
@@ -104,6 +109,17 @@ export function structOf(fields: readonly StructField[], nullable = true): SqlTy
   return { kind: "struct", nullable, fields: fields.map((f) => ({ name: f.name, type: withNullable(f.type, true) })) };
 }
 
+/** A map of `key` to `value` entries. */
+export function mapOf(key: SqlType, value: SqlType, nullable = true): SqlType {
+  return { kind: "map", nullable, key: withNullable(key, false), value: withNullable(value, true) };
+}
+
+/** A map's key and value types. */
+export function entryTypesOf(t: SqlType): { key: SqlType; value: SqlType } {
+  invariant(t.kind === "map" && t.key !== undefined && t.value !== undefined, `not a map: ${t.kind}`);
+  return { key: t.key, value: t.value };
+}
+
 /** A struct's fields. */
 export function fieldsOf(t: SqlType): readonly StructField[] {
   invariant(t.kind === "struct" && t.fields !== undefined, `not a struct: ${t.kind}`);
@@ -113,13 +129,18 @@ export function fieldsOf(t: SqlType): readonly StructField[] {
 /** The struct field names within a type, depth first (what a NamedStruct or a RelRoot lists after a column's name). */
 export function structFieldNames(t: SqlType): string[] {
   if (t.kind === "list") return structFieldNames(elementOf(t));
+  if (t.kind === "map") return [...structFieldNames(entryTypesOf(t).key), ...structFieldNames(entryTypesOf(t).value)];
   if (t.kind === "struct") return fieldsOf(t).flatMap((f) => [f.name, ...structFieldNames(f.type)]);
   return [];
 }
 
-/** Whether a type holds a struct anywhere within it (as a list's values too). */
+/**
+ * Whether a type holds a struct or a map anywhere within it (as a list's values too). Both run
+ * by position, a map as a list of key-value structs (exec/substrait/structs.ts): their text or
+ * JSON there would not be DuckDB's.
+ */
 export function holdsStruct(t: SqlType): boolean {
-  return t.kind === "struct" || (t.kind === "list" && holdsStruct(elementOf(t)));
+  return t.kind === "struct" || t.kind === "map" || (t.kind === "list" && holdsStruct(elementOf(t)));
 }
 
 /** Whether two structs' fields have the same names in the same order (DuckDB matches struct fields by name: only such structs compare or mix here). */
@@ -168,6 +189,7 @@ export function isInterval(t: SqlType): boolean {
 
 export function sameType(a: SqlType, b: SqlType): boolean {
   if (a.kind === "list" && b.kind === "list") return sameType(elementOf(a), elementOf(b));
+  if (a.kind === "map" && b.kind === "map") return sameType(entryTypesOf(a).key, entryTypesOf(b).key) && sameType(entryTypesOf(a).value, entryTypesOf(b).value);
   if (a.kind === "struct" && b.kind === "struct") return sameFieldNames(a, b) && fieldsOf(a).every((f, i) => sameType(f.type, fieldsOf(b)[i].type));
   return a.kind === b.kind && a.precision === b.precision && a.scale === b.scale;
 }
@@ -214,6 +236,11 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   if (a.kind === "list" && b.kind === "list") {
     const element = commonSupertype(elementOf(a), elementOf(b));
     return element && listOf(element, nullable);
+  }
+  if (a.kind === "map" && b.kind === "map") {
+    const key = commonSupertype(entryTypesOf(a).key, entryTypesOf(b).key);
+    const value = commonSupertype(entryTypesOf(a).value, entryTypesOf(b).value);
+    return key && value && mapOf(key, value, nullable);
   }
   if (a.kind === "struct" && b.kind === "struct") {
     // DuckDB also mixes structs of other fields (by name, the missing ones NULL): refused here, where nothing is cast by name.
@@ -296,6 +323,12 @@ export function typeName(t: SqlType): string {
       return `${elementOf(t).kind === "null" ? "INTEGER" : typeName(elementOf(t))}[]`;
     case "struct":
       return `STRUCT(${fieldsOf(t).map((f) => `${structFieldNameSql(f.name)} ${f.type.kind === "null" ? '"NULL"' : typeName(f.type)}`).join(", ")})`;
+    case "map": {
+      // An empty map's entries have no type: DuckDB names it MAP("NULL", "NULL").
+      const { key, value } = entryTypesOf(t);
+      const name = (part: SqlType) => (part.kind === "null" ? '"NULL"' : typeName(part));
+      return `MAP(${name(key)}, ${name(value)})`;
+    }
     case "null":
       return "NULL";
   }
@@ -350,6 +383,8 @@ export function toSubstraitType(t: SqlType): Type {
       return { intervalCompound: { precision: TIMESTAMP_PRECISION, ...simple } };
     case "list":
       return { list: { type: toSubstraitType(elementOf(t)), ...simple } };
+    case "map":
+      return { map: { key: toSubstraitType(entryTypesOf(t).key), value: toSubstraitType(entryTypesOf(t).value), ...simple } };
     case "struct":
       // The fields' names are not part of a Substrait type: a NamedStruct or RelRoot lists them (structFieldNames).
       return { struct: { types: fieldsOf(t).map((f) => toSubstraitType(f.type)), ...simple } };
@@ -390,6 +425,10 @@ function fromSubstraitTypeNamed(t: Type, what: string, position: SourcePosition 
   if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
   if (t.list?.type) return listOf(fromSubstraitTypeNamed(t.list.type, what, position, names), nullableOf(t.list));
+  if (t.map?.key && t.map.value) {
+    const key = fromSubstraitTypeNamed(t.map.key, what, position, names);
+    return mapOf(key, fromSubstraitTypeNamed(t.map.value, what, position, names), nullableOf(t.map));
+  }
   if (t.struct && t.struct.types.length > 0) {
     const fields = t.struct.types.map((field) => {
       invariant(names.next < names.list.length, `too few struct field names for ${what}`);

@@ -226,7 +226,9 @@ function mixColumn(state: HashState, data: arrow.Data, firstRow: number): void {
         }
       });
     }
-    case arrow.Type.List: {
+    case arrow.Type.List:
+    // A map is laid out as a list of key-value structs (exec/arrow.ts), and taken, hashed and ordered as one.
+    case arrow.Type.Map: {
       // Each value's own hash first (its words, by these rules), then per row [LIST, length, the
       // values' hashes]: [1] of INTEGER meets [1] of BIGINT, [NULL] differs from [].
       const offsets = data.valueOffsets as Int32Array;

@@ -173,7 +173,9 @@ function valueOrder(data: arrow.Data): RowOrder {
         return lengthA - lengthB;
       };
     }
-    case arrow.Type.List: {
+    case arrow.Type.List:
+    // A map is laid out as a list of key-value structs (exec/arrow.ts), and taken, hashed and ordered as one.
+    case arrow.Type.Map: {
       // DuckDB's order of lists: value by value, a NULL value after every other, a list before
       // the longer ones it begins. (Descending reverses all of it, as in DuckDB: [NULL] first.)
       const offsets = data.valueOffsets as Int32Array;

@@ -186,7 +186,8 @@ function mixColumn(state: RowState, data: arrow.Data, column: number): void {
     for (let row = 0; row < data.length; row++) markNull(row);
     return;
   }
-  if (type.typeId === arrow.Type.List) return mixList(state, data, isNull, markNull);
+  // A map is laid out as a list of key-value structs (exec/arrow.ts).
+  if (type.typeId === arrow.Type.List || type.typeId === arrow.Type.Map) return mixList(state, data, isNull, markNull);
   if (type.typeId === arrow.Type.Struct) return mixStruct(state, data, isNull, markNull);
   const values = data.values as (ArrayLike<number> & ArrayBufferView & { BYTES_PER_ELEMENT: number }) | undefined;
   // A dictionary's values are indexes into a dictionary that may differ from batch to batch;

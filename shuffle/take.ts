@@ -91,7 +91,9 @@ function takeData(data: arrow.Data, indexes: Uint32Array): arrow.Data {
       }
       return arrow.makeData({ type: type as arrow.Utf8, length, nullCount, nullBitmap, valueOffsets: outOffsets, data: out });
     }
-    case arrow.Type.List: {
+    case arrow.Type.List:
+    // A map is laid out as a list of key-value structs (exec/arrow.ts), and taken, hashed and ordered as one.
+    case arrow.Type.Map: {
       // The rows' elements, taken from the child in the rows' order; a NULL row gets none.
       const offsets = data.valueOffsets as Int32Array;
       const outOffsets = new Int32Array(length + 1);
@@ -186,7 +188,9 @@ function concatData(parts: readonly arrow.Data[], length: number): arrow.Data {
       }
       return arrow.makeData({ type: type as arrow.Utf8, length, nullCount, nullBitmap, valueOffsets: outOffsets, data: out });
     }
-    case arrow.Type.List: {
+    case arrow.Type.List:
+    // A map is laid out as a list of key-value structs (exec/arrow.ts), and taken, hashed and ordered as one.
+    case arrow.Type.Map: {
       // Each part's elements (a slice of its child: the rows' offsets need not start at 0) one
       // after another, the offsets moved along with them.
       const elements = parts.reduce((n, p) => n + (p.valueOffsets as Int32Array)[p.length] - (p.valueOffsets as Int32Array)[0], 0);

@@ -79,6 +79,7 @@ function formatStruct(row: arrow.StructRowProxy): string {
 /** The text of row `r`'s (valid) value of a list or struct `data`, as DuckDB prints it; undefined for other types. */
 function nestedText(data: arrow.Data, dates: Map<number, string>): ((r: number) => string) | undefined {
   if (arrow.DataType.isList(data.type)) return listText(data, dates);
+  if (arrow.DataType.isMap(data.type)) return mapText(data, dates);
   if (arrow.DataType.isStruct(data.type)) return structText(data, dates);
   return undefined;
 }
@@ -106,6 +107,19 @@ function structText(data: arrow.Data, dates: Map<number, string>): (r: number) =
   if (isUnnamed(type)) return (r) => `(${fields(r).join(", ")})`;
   const names = type.children.map((field) => `${singleQuoted(field.name)}: `);
   return (r) => `{${fields(r).map((value, f) => names[f] + value).join(", ")}}`;
+}
+
+/**
+ * Maps as DuckDB 1.5 casts one to VARCHAR: `{a=1, b=NULL}`, `{}`, each key and value written as a
+ * list element is (quoted where DuckDB quotes one: `{'it\'s'='a,b'}`).
+ */
+function mapText(data: arrow.Data, dates: Map<number, string>): (r: number) => string {
+  const entries = listValues(data, (entry) => {
+    const [keys, values] = entry.children as arrow.Data[];
+    const [key, value] = [elementText(keys, dates), elementText(values, dates)];
+    return (k) => `${key(k)}=${values.getValid(k) ? value(k) : "NULL"}`;
+  }, "NULL");
+  return (r) => `{${entries(r).join(", ")}}`;
 }
 
 /** Row `r`'s values of a list `data`, each as `read` makes its child's (a NULL one `none`). */
@@ -138,10 +152,6 @@ function elementText(data: arrow.Data, dates: Map<number, string>): (r: number) 
   const type = data.type as arrow.DataType;
   const nested = nestedText(data, dates);
   if (nested) return nested;
-  if (arrow.DataType.isMap(type)) {
-    const vector = arrow.makeVector(data);
-    return (r) => formatValue(type, vector.get(r));
-  }
   if (arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) {
     const floats = data.values as Float32Array | Float64Array;
     const single = type.precision === arrow.Precision.SINGLE;
@@ -288,6 +298,15 @@ export function jsonOfNested(column: arrow.Vector): (row: number) => unknown {
 function jsonOf(data: arrow.Data): (r: number) => unknown {
   const type = data.type as arrow.DataType;
   if (arrow.DataType.isList(type)) return listValues(data, jsonOf, null);
+  if (arrow.DataType.isMap(type)) {
+    // DuckDB's JSON of a map: an object, each key as its text.
+    const entries = listValues(data, (entry) => {
+      const [keys, values] = entry.children as arrow.Data[];
+      const [key, value] = [textOf(keys, new Map()), jsonOf(values)];
+      return (k) => [key(k), values.getValid(k) ? value(k) : null] as const;
+    }, undefined);
+    return (r) => Object.fromEntries(entries(r).filter((e) => e !== undefined));
+  }
   if (arrow.DataType.isStruct(type)) {
     const fields = fieldValues(data, jsonOf, null);
     // An unnamed struct (ROW(1, 'a')), whose fields' names are all "", is an array of its values.
@@ -344,7 +363,7 @@ export function tableToText(table: arrow.Table, names?: readonly string[]): Text
       const text = textOf(data, dates);
       for (let r = 0; r < data.length; r++, row++) values[row] = data.getValid(r) ? text(r) : null;
     }
-    const nested = arrow.DataType.isList(field.type) || arrow.DataType.isStruct(field.type);
+    const nested = arrow.DataType.isList(field.type) || arrow.DataType.isStruct(field.type) || arrow.DataType.isMap(field.type);
     return { name: names?.[i] ?? field.name, type: field.type, values, ...(nested ? { nested: column } : {}) };
   });
 }

@@ -3,6 +3,7 @@
 import { JSON_FUNCTION_NAMES } from "../../planner/bind/json.ts";
 import type { Type } from "../../proto/index.ts";
 import { UnsupportedError } from "../../common/errors.ts";
+import { planEntries } from "./structs.ts";
 
 export interface CallContext {
   /** The function's enum arguments (e.g. extract's component), in order. */
@@ -20,6 +21,8 @@ type Render = (args: string[], context: CallContext) => string;
 const infix = (operator: string): Render => (args) => `(${args.join(` ${operator} `)})`;
 const call = (name: string): Render => (args) => `${name}(${args.join(", ")})`;
 const postfix = (suffix: string): Render => ([x]) => `(${x} ${suffix})`;
+/** A map as DuckDB's MAP, from the entries a plan runs it as (structs.ts). */
+const asMap = (entries: string) => `map_from_entries(${entries})`;
 
 function isIntegerType(type: Type | undefined): boolean {
   return Boolean(type && (type.i8 || type.i16 || type.i32 || type.i64));
@@ -269,6 +272,18 @@ const SCALAR: Record<string, Render> = {
   to_microseconds: call("to_microseconds"),
   interval_of: ([x], c) => `INTERVAL (${x}) ${unitName(c)}`,
   array_slice: call("array_slice"),
+  // Maps (planner/bind/maps.ts): a plan runs a map as the list of its entries (structs.ts), made a
+  // map where DuckDB's function needs one, and a map it returns made entries again.
+  map: (args) => planEntries(`map(${args.join(", ")})`),
+  map_from_entries: ([entries]) => planEntries(`map_from_entries(${entries})`),
+  map_concat: (args) => planEntries(`map_concat(${args.map(asMap).join(", ")})`),
+  map_extract_value: ([m, key]) => `map_extract_value(${asMap(m)}, ${key})`,
+  map_extract: ([m, key]) => `map_extract(${asMap(m)}, ${key})`,
+  map_keys: ([m]) => `map_keys(${asMap(m)})`,
+  map_values: ([m]) => `map_values(${asMap(m)})`,
+  map_contains: ([m, key]) => `map_contains(${asMap(m)}, ${key})`,
+  map_entries: ([m]) => m,
+  cardinality: ([m]) => `len(${m})`,
   // Lists (planner/bind/lists.ts): DuckDB's functions of the same names.
   list_value: call("list_value"),
   list_extract: call("list_extract"),

@@ -3,7 +3,7 @@
 import { UserError } from "../../common/errors.ts";
 import { namedColumnsOf, type NamedColumn, type Plan, type Type } from "../../proto/index.ts";
 import type { RelSql } from "./expressions.ts";
-import { renameStructFields } from "./structs.ts";
+import { asNamedOutput, holdsStruct } from "./structs.ts";
 import { FunctionDeclarations } from "./extensions.ts";
 import { RelationWriter } from "./relations.ts";
 import type { TableResolver } from "./tables.ts";
@@ -38,12 +38,12 @@ export function translatePlan(plan: Plan, tables: TableResolver, options: Transl
   const writer = new RelationWriter(new FunctionDeclarations(plan), tables, options.joinTree ?? false);
   const rel = writer.write(root.input);
   const width = rel.types.length;
-  if (root.names.length > width) return withStructFieldNames(rel, root.names);
+  if (root.names.length > width || rel.types.some(holdsStruct)) return withStructFieldNames(rel, root.names);
   const names = root.names.length === width ? [...root.names] : Array.from({ length: width }, (_, i) => root.names[i] ?? `c${i}`);
   return { sql: rel.sql, names, types: rel.types };
 }
 
-/** A root whose names name struct fields too (depth first): its structs' fields renamed so (structs.ts). */
+/** A root of structs or maps: its structs' fields named as its names (depth first) name them, its maps maps again (structs.ts). */
 function withStructFieldNames(rel: RelSql, rootNames: readonly string[]): TranslatedPlan {
   if (rel.types.some((t) => t === undefined)) throw new UserError(`the plan's root names ${rootNames.length} columns and struct fields, but the types of its ${rel.types.length} columns are not all known`);
   let columns: NamedColumn[];
@@ -52,6 +52,6 @@ function withStructFieldNames(rel: RelSql, rootNames: readonly string[]): Transl
   } catch {
     throw new UserError(`the plan's root has ${rootNames.length} names, which are not its ${rel.types.length} columns' names and their struct fields' (depth first)`);
   }
-  const items = columns.map((c, i) => `${c.fieldNames.length > 0 ? renameStructFields(`r.c${i}`, c.type, c.fieldNames) : `r.c${i}`} AS c${i}`);
+  const items = columns.map((c, i) => `${holdsStruct(c.type) ? asNamedOutput(`r.c${i}`, c.type, c.fieldNames) : `r.c${i}`} AS c${i}`);
   return { sql: `SELECT ${items.join(", ")} FROM (${rel.sql}) r`, names: columns.map((c) => c.name), types: rel.types, fieldNames: columns.map((c) => c.fieldNames) };
 }

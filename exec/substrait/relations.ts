@@ -29,7 +29,7 @@ import { castTo, ExpressionWriter, kindOf, required, valueArguments, type RelSql
 import type { FunctionDeclarations } from "./extensions.ts";
 import { aggregateName, optionMap } from "./functions.ts";
 import { literalSql, quoteIdentifier } from "./literals.ts";
-import { holdsStruct, renameStructFields } from "./structs.ts";
+import { asRunInPlans, holdsStruct } from "./structs.ts";
 import type { TableResolver, TableSource } from "./tables.ts";
 
 /** Deeper plans than this are refused rather than risking the stack. */
@@ -237,9 +237,8 @@ export class RelationWriter {
       if (!column) throw new UserError(`column ${name} not found in ${source.from}: it has ${source.columns.map((c) => c.name).join(", ")}`);
       const reconciled = reconcile(column.type, declaredType, name);
       const ref = `${a}.${quoteIdentifier(column.name)}`;
-      // A file's structs have their own field names; within the plan they are f0, f1, … (structs.ts).
-      // (Rows a task was given have them already: renamed all the same, for a read does not know its source.)
-      const value = holdsStruct(column.type) ? renameStructFields(ref, column.type) : ref;
+      // A file's structs and maps are DuckDB's; within the plan they run otherwise (structs.ts).
+      const value = !source.asRunInPlans && holdsStruct(column.type) ? asRunInPlans(ref, column.type) : ref;
       refs.push(reconciled === column.type ? value : castTo(value, reconciled));
       types.push(reconciled);
     }

@@ -13,6 +13,8 @@ export interface TableSource {
   /** A DuckDB FROM item, e.g. `read_parquet(['/data/lineitem.parquet'])`. */
   from: string;
   columns: TableColumn[];
+  /** Its structs and maps are as a plan runs them (rows a plan gave), not as DuckDB keeps them (a file's): see structs.ts. */
+  asRunInPlans?: boolean;
 }
 
 export interface TableResolver {

@@ -6,6 +6,7 @@ import { bindLambdaFunction, bindListFunction, isLambdaFunction, isListFunction,
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Catalog, CatalogTable } from "../catalog.ts";
 import { namedColumns } from "../../proto/index.ts";
+import { bindMapFunction, isMapFunction, mapLiteral, mapValueOf } from "./maps.ts";
 import { WRITES_VALUES_AS_TEXT, refuseStructsAsText, structField, structFieldAt, structPack } from "./structs.ts";
 import type {
   Aggregate,
@@ -28,7 +29,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1808,6 +1809,7 @@ class Binder {
     if (isLambdaFunction(name)) return this.#lambdaCall(name, rawArgs, ctx, position);
     if (isJsonFunction(name) || WRITES_VALUES_AS_TEXT.has(name)) refuseStructsAsText(name, args(), position);
     if (isJsonFunction(name)) return bindJsonFunction(name, args(), position);
+    if (isMapFunction(name)) return bindMapFunction(name, args(), position);
     if (isListFunction(name)) {
       const listCall = bindListFunction(name, args(), position);
       if (listCall) return listCall;
@@ -1921,6 +1923,8 @@ class Binder {
       case STRUCT_CALL:
       case STRUCT_PACK_CALL:
         return structPack(args(), position);
+      case MAP_CALL:
+        return mapLiteral(args(), position);
       case FIELD_CALL: {
         invariant(rawArgs.length === 2, "the pre-pass's field of a value has the value and a name");
         const [value, name] = args();
@@ -2382,6 +2386,7 @@ const UNNEST_CALL = "unnest";
 /** `x[i]`: a list's i-th value, or a string's i-th character. */
 function subscriptOf(e: Expr, index: Expr, position: SourcePosition | undefined): Expr {
   if (e.type.kind === "struct") return structField(e, index, position);
+  if (e.type.kind === "map") return mapValueOf(e, index, { name: "a map's subscript", position });
   return e.type.kind === "list" ? listExtract(e, index, position) : stringSubscript(e, index, position);
 }
 
@@ -2987,6 +2992,10 @@ function displayName(ast: AstNode, bound: Expr): string {
       // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
       if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
       if (name === FIELD_CALL) return `(${args[0]}).${String(argumentAsts(ast)[1]?.value)}`;
+      if (name === MAP_CALL) {
+        const [keys, values] = [args.filter((_, i) => i % 2 === 0), args.filter((_, i) => i % 2 === 1)];
+        return `main."map"(main.list_value(${keys.join(", ")}), main.list_value(${values.join(", ")}))`;
+      }
       if (name === STRUCT_CALL || name === STRUCT_PACK_CALL) {
         const fields = [];
         for (let i = 0; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(String(argumentAsts(ast)[i]?.value))} := ${args[i + 1]}`);
@@ -2997,7 +3006,8 @@ function displayName(ast: AstNode, bound: Expr): string {
         const variables = lambdaParameterNames(argumentAsts(ast)[1], undefined).join(", ");
         return `[${args[0]} FOR ${variables} IN ${args[2]}${args[3] === undefined ? "" : ` IF ${args[3]}`}]`;
       }
-      return `${name}(${args.join(", ")})`;
+      // DuckDB quotes a call's name that is a keyword of its grammar (map).
+      return `${name === "map" ? '"map"' : name}(${args.join(", ")})`;
     }
     default:
       return "expr";

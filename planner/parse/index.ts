@@ -778,6 +778,8 @@ const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "
 export const SUBSCRIPT_CALL = "trustql_subscript";
 /** What a struct literal `{'a': 1, 'b': x}` reaches the grammar as: a call of names (as strings) and values, in turn. */
 export const STRUCT_CALL = "trustql_struct";
+/** What a map literal `MAP {k: v, …}` reaches the grammar as: a call of keys and values, in turn. */
+export const MAP_CALL = "trustql_map";
 /** What `struct_pack(a := 1, b := x)` reaches the grammar as: as STRUCT_CALL (a call of its own, for the column's name). */
 export const STRUCT_PACK_CALL = "trustql_struct_pack";
 /** What a field of a value, `f(x).a`, reaches the grammar as: a call of the value and the name, as a string. */
@@ -964,6 +966,14 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     for (let k = from; k < end; k++) {
       if (tokens[k].text in CLOSERS) k = closingOf(k);
       else if (tokens[k].text === ",") return k;
+    }
+    return end;
+  };
+  /** The first `:` at the depth of tokens[from] before `end` (or `end`). */
+  const topLevelColon = (from: number, end: number): number => {
+    for (let k = from; k < end; k++) {
+      if (tokens[k].text in CLOSERS) k = closingOf(k);
+      else if (tokens[k].text === ":") return k;
     }
     return end;
   };
@@ -1346,19 +1356,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       }
     }
     if (t.kind === "symbol" && t.text === "{") {
-      // DuckDB's struct literal `{'a': 1, b: x}`: STRUCT_CALL('a', 1, 'b', x).
+      // DuckDB's struct literal `{'a': 1, b: x}`: STRUCT_CALL('a', 1, 'b', x); its map literal
+      // `MAP {k: v, …}`: MAP_CALL(k, v, …), the keys any expressions.
       const close = closingOf(i);
       if (close >= tokens.length) throw new UserError("a { without its }", tokenPosition(t));
-      insertions.push({ at: t.offset, text: STRUCT_CALL });
+      const map = before?.kind === "word" && before.text === "MAP";
+      if (map) blank(before, "");
+      insertions.push({ at: t.offset, text: map ? MAP_CALL : STRUCT_CALL });
       blank(t, "(");
       blank(tokens[close], ")");
-      let key = i + 1;
-      while (key < close) {
-        const colon = tokens[key + 1];
-        if (colon?.text !== ":") throw new UserError("a struct literal's entries are name: value", tokenPosition(tokens[key]));
-        nameAsString(key);
-        blank(colon, ",");
-        key = topLevelComma(key + 2, close) + 1;
+      for (let key = i + 1; key < close; ) {
+        const colon = map ? topLevelColon(key, close) : key + 1;
+        if (tokens[colon]?.text !== ":") throw new UserError(`a ${map ? "map" : "struct"} literal's entries are ${map ? "key" : "name"}: value`, tokenPosition(tokens[key]));
+        if (!map) nameAsString(key);
+        blank(tokens[colon], ",");
+        key = topLevelComma(colon + 1, close) + 1;
       }
     }
     if (t.kind === "word" && t.text === "STRUCT_PACK" && next?.text === "(") {
@@ -1840,7 +1852,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "FILTER" && tokens[i - 1]?.text === ")" && next?.text === "(" && !(tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "WHERE")) {
       insertions.push({ at: tokens[i + 2].offset, text: "WHERE " });
     }
-    if ([STRUCT_CALL, STRUCT_PACK_CALL, FIELD_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, struct_pack and a value's .field)`, tokenPosition(t));
+    if ([STRUCT_CALL, STRUCT_PACK_CALL, FIELD_CALL, MAP_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, MAP {…}, struct_pack and a value's .field)`, tokenPosition(t));
     if (t.text === SUBSCRIPT_CALL.toUpperCase() || t.text === SLICE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for s[i] and s[a:b])`, tokenPosition(t));
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
     if (t.text === "INTERVAL" && next) {
