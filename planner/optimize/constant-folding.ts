@@ -161,7 +161,7 @@ function foldCall(e: Expr & { kind: "call" }): Expr {
  * in DuckDB) and past the type's range (its error) are left to the engine.
  */
 function foldIntegerDivision(e: Expr & { kind: "call" }, a: Lit, b: Lit): Expr | undefined {
-  if (!isInteger(e.type) || !isInteger(a.type) || !isInteger(b.type)) return undefined;
+  if (!isInteger(e.type) || !isInteger(a.type) || !isInteger(b.type) || a.value === null || b.value === null) return undefined;
   const x = BigInt(a.value as number | bigint);
   const y = BigInt(b.value as number | bigint);
   if (y === 0n) return undefined;
