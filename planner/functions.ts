@@ -71,7 +71,7 @@ const LIST_SCALARS = [
   "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate",
 ];
 /** DuckDB's functions of maps (planner/bind/maps.ts). */
-export const MAP_SCALARS = ["map", "map_from_entries", "map_concat", "map_extract_value", "map_extract", "map_keys", "map_values", "map_contains", "map_entries", "cardinality"];
+export const MAP_SCALARS = ["with_field_names", "map", "map_from_entries", "map_concat", "map_extract_value", "map_extract", "map_keys", "map_values", "map_contains", "map_entries", "cardinality"];
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
 const OWN_SCALARS = new Set([
   "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",

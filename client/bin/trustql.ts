@@ -5,6 +5,12 @@ import module from "node:module";
 // temporary directory: a command starts in about half the time. Enabled before anything else
 // loads, so the imports below are dynamic.
 module.enableCompileCache?.();
+// A reader that stops early (`| head`) closes the pipe: the rest of the answer is not wanted, and
+// that is no error of the command's.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 const { main } = await import("../cli.ts");
 const { COMMANDS } = await import("../commands/index.ts");
 

@@ -18,12 +18,14 @@ import {
   type AggregationPhase,
   type Expression_ReferenceSegment_StructField,
   Type_Nullability,
+  fieldNameCount,
 } from "../../proto/index.ts";
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
 import { BOOLEAN_FUNCTIONS, NULLS_IGNORABLE, isRankingWindow, optionMap, renderScalar, windowName } from "./functions.ts";
 import { literalSql, literalType, structPack } from "./literals.ts";
+import { WITH_FIELD_NAMES, asNamedOutput } from "./structs.ts";
 
 /** The columns an expression can see: SQL that refers to each, and its type when known. */
 export interface Scope {
@@ -99,6 +101,7 @@ export class ExpressionWriter {
       const f = e.scalarFunction;
       const fn = this.#functions.get(f.functionReference);
       rejectUnknownOptions(f.options, fn.declared);
+      if (fn.name === WITH_FIELD_NAMES) return this.#withFieldNames(valueArguments(f.arguments, f.args), f.outputType, scope, outer);
       const args = valueArguments(f.arguments, f.args).map(write);
       const text = renderScalar(fn.name, args, { enums: enumArguments(f.arguments), outputType: f.outputType, declared: fn.declared, options: optionMap(f.options) });
       // DuckDB drops a cast to the type a value already has, so this costs nothing when the
@@ -200,6 +203,23 @@ export class ExpressionWriter {
     if (!segment.child) return column;
     if (!segment.child.structField) throw new UnsupportedError("a reference into a list or map element");
     return structFields(column, segment.child.structField);
+  }
+
+  /**
+   * trustql's with_field_names(value, names…): the value with its structs' fields named so (depth
+   * first) and its maps maps, as a plan's output has them, for what writes it as text or JSON.
+   */
+  #withFieldNames(args: readonly Expression[], declared: Type | undefined, scope: Scope, outer: readonly Scope[]): string {
+    const [value, ...names] = args;
+    if (!value) throw new UserError(`${WITH_FIELD_NAMES} without a value`);
+    const type = declared ?? this.typeOf(value, scope, outer);
+    if (!type) throw new UserError(`${WITH_FIELD_NAMES} of a value of no declared type`);
+    const fieldNames = names.map((name) => {
+      if (name.literal?.string === undefined) throw new UserError(`${WITH_FIELD_NAMES}'s names are string literals`);
+      return name.literal.string;
+    });
+    if (fieldNames.length !== fieldNameCount(type)) throw new UserError(`${WITH_FIELD_NAMES} of ${fieldNames.length} names for a type of ${fieldNameCount(type)} struct fields`);
+    return asNamedOutput(this.write(value, scope, outer), type, fieldNames);
   }
 
   /** DuckDB's `lambda p, q: body`, its parameters named by their depth (a column is always qualified: no name meets one). */

@@ -10,6 +10,12 @@ import { fieldNameCount, positionalFieldName, type Type } from "../../proto/inde
 import { invariant } from "../../common/errors.ts";
 import { quoteIdentifier } from "./literals.ts";
 
+/**
+ * trustql's scalar function with_field_names(value, names…): the value as a plan's output has it
+ * (asNamedOutput), for what writes it as text or JSON: its names (depth first) are string literals.
+ */
+export const WITH_FIELD_NAMES = "with_field_names";
+
 /** Whether a type holds a struct or a map anywhere within it: what runs otherwise than DuckDB keeps it. */
 export function holdsStruct(type: Type | undefined): boolean {
   return type !== undefined && (type.struct !== undefined || type.map !== undefined || (type.list?.type !== undefined && holdsStruct(type.list.type)));

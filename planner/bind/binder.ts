@@ -7,7 +7,7 @@ import { UnsupportedError, UserError, invariant, type SourcePosition } from "../
 import type { Catalog, CatalogTable } from "../catalog.ts";
 import { namedColumns } from "../../proto/index.ts";
 import { bindMapFunction, isMapFunction, mapLiteral, mapValueOf } from "./maps.ts";
-import { WRITES_VALUES_AS_TEXT, refuseStructsAsText, structField, structFieldAt, structPack } from "./structs.ts";
+import { WRITES_VALUES_AS_TEXT, structField, structFieldAt, structPack } from "./structs.ts";
 import type {
   Aggregate,
   AggregateCall,
@@ -94,6 +94,7 @@ import {
   unify,
   unifyAll,
   sumType,
+  namedForText,
 } from "./operators.ts";
 import { Scope, type ScopeItem } from "./scope.ts";
 import { applyPredicate, atMostOneRow, decorrelateScalarSubqueries, distinctInput, elementOf } from "./subqueries.ts";
@@ -1807,7 +1808,7 @@ class Binder {
     let bound: Expr[] | undefined;
     const args = () => (bound ??= rawArgs.map((a) => this.expr(a, ctx)));
     if (isLambdaFunction(name)) return this.#lambdaCall(name, rawArgs, ctx, position);
-    if (isJsonFunction(name) || WRITES_VALUES_AS_TEXT.has(name)) refuseStructsAsText(name, args(), position);
+    if (isJsonFunction(name) || WRITES_VALUES_AS_TEXT.has(name)) bound = args().map(namedForText);
     if (isJsonFunction(name)) return bindJsonFunction(name, args(), position);
     if (isMapFunction(name)) return bindMapFunction(name, args(), position);
     if (isListFunction(name)) {
@@ -2077,8 +2078,7 @@ class Binder {
       if (to.json) {
         // CAST(x AS JSON): text checked as a document, any other value written as one (DuckDB's).
         if (castIsTry(ast)) throw new UnsupportedError("TRY_CAST to JSON (json_valid(x) says whether x is a document)", position);
-        refuseStructsAsText("a cast to JSON", [value], position);
-        value = castToJson(value);
+        value = castToJson(namedForText(value));
         continue;
       }
       // A list casts to a list or to text, and from one or from text, as in DuckDB.
@@ -2362,6 +2362,17 @@ function isUnnestCall(node: AstNode): boolean {
 
 function isTrueLiteral(node: AstNode): boolean {
   return (node?.type === "bool" || node?.type === "boolean") && node.value === true;
+}
+
+/** The type names of SQL's grammar (DuckDB's keywords of category column_name): bare in a cast's column name, every other quoted. */
+const GRAMMAR_TYPE_NAMES = new Set(["BIGINT", "BOOLEAN", "FLOAT", "INTEGER", "INTERVAL", "SMALLINT", "TIME", "TIMESTAMP", "VARCHAR"]);
+
+/** A cast's target as DuckDB writes it in the cast's column name: `CAST(x AS "DOUBLE")`, `DECIMAL(4, 1)`, `INTEGER[]`. */
+function castTypeDisplayName(t: SqlType): string {
+  if (t.kind === "list" && t.element) return `${castTypeDisplayName(t.element)}[]`;
+  if (t.kind === "decimal" && !t.hugeint) return `DECIMAL(${t.precision}, ${t.scale})`;
+  const name = typeName(t);
+  return GRAMMAR_TYPE_NAMES.has(name) || t.kind === "struct" || t.kind === "map" ? name : `"${name}"`;
 }
 
 /** A column reference's names as written: `t.s.x` → t, s, x. */
@@ -2986,6 +2997,12 @@ function displayName(ast: AstNode, bound: Expr): string {
       return `'${ast.value}'`;
     case "binary_expr":
       return `(${displayName(ast.left, bound)} ${isIntegerDivision(ast) ? "//" : ast.operator} ${displayName(ast.right, bound)})`;
+    case "cast": {
+      // CAST(x AS t), x::t and x::t::u as DuckDB names them: CAST(CAST(x AS T) AS U).
+      const targets: AstNode[] = Array.isArray(ast.target) ? ast.target : [ast.target];
+      const cast = castIsTry(ast) ? "TRY_CAST" : "CAST";
+      return targets.reduce((inner: string, target) => `${cast}(${inner} AS ${castTypeDisplayName(castTargetType(target, undefined))})`, displayName(ast.expr, bound));
+    }
     case "function": {
       const args = argumentAsts(ast).map((a) => displayName(a, bound));
       const name = writtenName(ast) ?? functionName(ast);

@@ -7,6 +7,8 @@ import {
   INT64_DECIMAL_PRECISION,
   MAX_DECIMAL_PRECISION,
   holdsStruct,
+  elementOf,
+  structFieldNames,
   commonSupertype,
   decimal,
   hugeint,
@@ -51,8 +53,12 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   const target = withNullable(t, e.type.nullable);
   if (sameType(e.type, target)) return e.type.nullable === target.nullable ? e : { ...e, type: target } as Expr;
   if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: withNullable(t, true) };
-  // A struct runs with fields named by position (exec/substrait/structs.ts): as text it would show those names.
-  if (holdsStruct(e.type) && !holdsStruct(t)) throw new UnsupportedError(`${typeName(e.type)} as ${typeName(t)} (a STRUCT's text, JSON or cast to another type)`, position);
+  if (holdsStruct(e.type) && !holdsStruct(t)) {
+    // DuckDB's text of a struct or a map (of a list of them: a list of texts), written from its named form.
+    const text = t.kind === "string" ? t : t.kind === "list" && elementOf(t).kind === "string" && e.type.kind === "list" ? elementOf(t) : undefined;
+    if (!text || t.json) throw new UnsupportedError(`a cast of ${typeName(e.type)} to ${typeName(t)}`, position);
+    return { kind: "cast", input: namedForText(e), type: target };
+  }
   if (holdsStruct(t) && !holdsStruct(e.type)) throw new UnsupportedError(`a cast of ${typeName(e.type)} to ${typeName(t)}`, position);
   if (isStringLiteral(e) && t.kind !== "string") {
     const folded = castStringLiteral(e.value, target, position);
@@ -60,6 +66,20 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   }
   return { kind: "cast", input: e, type: target };
 }
+
+/**
+ * A value as text or JSON must show it: a plan runs structs with fields named by position and
+ * maps as lists of entries (exec/substrait/structs.ts), so a value holding either is named again
+ * (trustql's with_field_names, its struct field names depth first) before it is written so.
+ */
+export function namedForText(e: Expr): Expr {
+  if (!holdsStruct(e.type)) return e;
+  const names = structFieldNames(e.type).map((name) => literal(name, type("string", false)));
+  return call(WITH_FIELD_NAMES, [e, ...names], e.type);
+}
+
+/** trustql's function that names a value's struct fields for text and JSON (exec/substrait/structs.ts). */
+export const WITH_FIELD_NAMES = "with_field_names";
 
 /** The value of an integer literal as written (`-1` too, which binds as a negation), else undefined. */
 function writtenInteger(e: Expr): bigint | undefined {

@@ -3,9 +3,9 @@
 // in its type; the plan carries them where Substrait does (a relation's names), and runs structs
 // by position (exec/substrait/structs.ts). DuckDB matches fields by name where structs meet (a
 // comparison, a CASE, a UNION): here only structs of the same names, in the same order, meet.
-import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
+import { UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Expr } from "../logical.ts";
-import { fieldsOf, holdsStruct, isInteger, structOf, type, typeName, withNullable } from "../types.ts";
+import { fieldsOf, isInteger, structOf, type, typeName, withNullable } from "../types.ts";
 import { call } from "./operators.ts";
 import { literal } from "./literals.ts";
 
@@ -62,14 +62,7 @@ export function structFieldAt(struct: Expr, position: Expr, site: SourcePosition
 }
 
 /**
- * Functions that write a value as text or JSON (json_object, format, array_to_string…) would
- * write a struct's fields under the names it runs with (f0, f1, …: exec/substrait/structs.ts),
- * not its own: refused for structs. (Casts to text are refused where they are made, castTo.)
+ * Functions that write a value as text or JSON (json_object, format, array_to_string…): a struct
+ * or a map among their arguments is named again first (namedForText), as a cast to text does.
  */
 export const WRITES_VALUES_AS_TEXT: ReadonlySet<string> = new Set(["format", "printf", "array_to_string", "list_to_string", "array_join"]);
-
-/** Refuses a struct among `args` of `name`, a function that writes values as text or JSON. */
-export function refuseStructsAsText(name: string, args: readonly Expr[], position: SourcePosition | undefined): void {
-  const struct = args.find((a) => holdsStruct(a.type));
-  if (struct) throw new UnsupportedError(`${name} of ${typeName(struct.type)} (a STRUCT's text or JSON)`, position);
-}
