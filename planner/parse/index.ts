@@ -425,11 +425,12 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
   }
 }
 
-/** Whether the `.` at tokens[dot] follows a value (not a table's or a column's name): `)`, `]` or `}`, then any `.name`s. */
+/** Whether the `.` at tokens[dot] follows a value (not a table's or a column's name): `)`, `]`, `}` or a CASE's END, then any `.name`s. */
 function dottedAfterValue(tokens: readonly Token[], dot: number): boolean {
   let k = dot - 1;
-  while ((tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted") && tokens[k - 1]?.text === ".") k -= 2;
-  return tokens[k]?.text === ")" || tokens[k]?.text === "]" || tokens[k]?.text === "}";
+  while ((tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted") && tokens[k]?.text !== "END" && tokens[k - 1]?.text === ".") k -= 2;
+  const t = tokens[k];
+  return t?.text === ")" || t?.text === "]" || t?.text === "}" || (t?.kind === "word" && t.text === "END");
 }
 
 /** Words that end the expression before them: IS's left operand starts after the last of them. */

@@ -156,6 +156,29 @@ const expressions = fc.letrec((tie) => ({
     fc.tuple(tie("l"), fc.integer({ min: -3, max: 4 })).map(([x, n]) => `${x}[${n}]`),
     fc.tuple(tie("l"), tie("i")).map(([x, n]) => `list_position(${x}, ${n})`),
     tie("l").map((x) => `list_reduce(${x} || [0], (a, b) -> a + b)`),
+    tie("o").map((x) => `${x}.a`),
+    tie("o").map((x) => `struct_extract(${x}, 'a')`),
+    tie("p").map((x) => `${x}['x']`),
+    // DuckDB's cardinality is a UBIGINT, trustql's a BIGINT (README): the same values.
+    tie("p").map((x) => `CAST(cardinality(${x}) AS BIGINT)`),
+  ),
+  // Structs of an integer and a text (one shape, so that any two meet), and maps of texts to
+  // integers: literals of the row's values, in CASE and coalesce, within lists, a NULL one.
+  o: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("{'a': r.k, 'b': r.g}", "{'a': CAST(NULL AS INTEGER), 'b': 'x'}", "nullif({'a': r.n, 'b': r.g}, {'a': r.n, 'b': r.g})"),
+    fc.tuple(tie("i"), tie("s")).map(([a, b]) => `{'a': ${a}, 'b': ${b}}`),
+    fc.tuple(tie("i"), tie("s")).map(([a, b]) => `struct_pack(a := ${a}, b := ${b})`),
+    fc.tuple(tie("b"), tie("o"), tie("o")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`),
+    fc.tuple(tie("o"), tie("o")).map(([a, b]) => `coalesce(${a}, ${b})`),
+    fc.tuple(tie("o"), tie("i")).map(([x, n]) => `[${x}, {'a': ${n}, 'b': 'q'}][(r.k % 2) + 1]`),
+  ),
+  p: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("MAP {'x': r.k, 'y': r.n}", "map(CAST([] AS VARCHAR[]), CAST([] AS INTEGER[]))", "MAP {r.g: 1}"),
+    fc.tuple(tie("i"), tie("i")).map(([a, b]) => `map(['x', 'z'], [${a}, ${b}])`),
+    fc.tuple(tie("p"), tie("p")).map(([a, b]) => `map_concat(${a}, ${b})`),
+    fc.tuple(tie("b"), tie("p"), tie("p")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`),
   ),
   // Lists of integers: literals, columns put together, split strings' lengths, sorted, sliced, mapped.
   // A NULL list is nullif([r.k], [r.k]), not a NULL constant: DuckDB folds `l || NULL` (and any
@@ -250,9 +273,17 @@ const expressions = fc.letrec((tie) => ({
     fc.tuple(tie("s"), fc.constantFrom("'e'", "'Bl'", "''")).map(([x, p]) => `starts_with(${x}, ${p})`),
     fc.tuple(tie("l"), tie("i")).map(([x, n]) => `list_contains(${x}, ${n})`),
     fc.tuple(tie("l"), comparison, tie("l")).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(tie("o"), comparison, tie("o")).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(tie("p"), fc.constantFrom("=", "<>", "IS NOT DISTINCT FROM"), tie("p")).map(([a, op, b]) => `${a} ${op} ${b}`),
+    tie("o").map((x) => `${x}.b`),
+    tie("o").map((x) => `CAST(${x} AS VARCHAR)`),
+    tie("o").map((x) => `CAST(to_json(${x}) AS VARCHAR)`),
+    tie("p").map((x) => `CAST(${x} AS VARCHAR)`),
+    tie("p").map((x) => `CAST(to_json(${x}) AS VARCHAR)`),
+    fc.tuple(tie("p"), tie("s")).map(([x, k]) => `map_contains(${x}, ${k})`),
   ),
 }));
-const [integer, text, day, instant, list] = [expressions.i, expressions.s, expressions.t, expressions.m, expressions.l] as unknown as fc.Arbitrary<string>[];
+const [integer, text, day, instant, list, struct, map] = [expressions.i, expressions.s, expressions.t, expressions.m, expressions.l, expressions.o, expressions.p] as unknown as fc.Arbitrary<string>[];
 const scalars = fc.oneof(
   integer.map((e) => `SELECT r.k, ${e} FROM r`),
   integer.map((e) => `SELECT r.k FROM r WHERE (${e}) IS NOT NULL`),
@@ -271,6 +302,12 @@ const scalars = fc.oneof(
   list.map((l) => `SELECT ${l} AS key, count(*) FROM r GROUP BY 1`),
   list.map((l) => `SELECT r.k, unnest(${l}) FROM r`),
   fc.tuple(integer, list).map(([i, l]) => `SELECT r.g, list(${i} ORDER BY r.n, r.k, r.v, r.d, r.ts), list_sort(list(DISTINCT ${l})) FROM r GROUP BY r.g`),
+  // Structs and maps as values, keys, the least and greatest, and through list() and unnest.
+  fc.tuple(struct, map).map(([o, p]) => `SELECT r.k, ${o}, ${p}, typeof(${o}), typeof(${p}) FROM r`),
+  struct.map((o) => `SELECT ${o} AS key, count(*) FROM r GROUP BY 1`),
+  map.map((p) => `SELECT ${p} AS key, count(*) FROM r GROUP BY 1`),
+  fc.tuple(struct, map).map(([o, p]) => `SELECT r.g, min(${o}), max(${o}), count(DISTINCT ${p}), list(${o} ORDER BY r.n, r.k, r.v, r.d, r.ts) FROM r GROUP BY r.g`),
+  fc.tuple(struct, map).map(([o, p]) => `SELECT r.k, unnest([${o}, ${o}]), unnest(map_keys(${p})) FROM r`),
 );
 
 type Order = "rowsort" | "nosort";
