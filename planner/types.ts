@@ -389,6 +389,10 @@ function fromSubstraitTypeNamed(t: Type, what: string, position: SourcePosition 
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
   if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
+  // DuckDB has one INTERVAL (a parquet file's INTERVAL column is one): months, days and time at once.
+  if (t.intervalCompound) return type("interval_compound", nullableOf(t.intervalCompound));
+  if (t.intervalYear) return type("interval_year", nullableOf(t.intervalYear));
+  if (t.intervalDay) return type("interval_day", nullableOf(t.intervalDay));
   if (t.list?.type) return listOf(fromSubstraitTypeNamed(t.list.type, what, position, names), nullableOf(t.list));
   if (t.struct && t.struct.types.length > 0) {
     const fields = t.struct.types.map((field) => {

@@ -51,6 +51,9 @@ const DATE_PARTS: Record<string, { part: string; from?: 0 | 1 }> = {
 /** The units of date_trunc, date_diff and interval_of (trustql_functions_scalar.yaml), DuckDB's part names. */
 const UNITS = new Set(["MILLENNIUM", "CENTURY", "DECADE", "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"]);
 
+/** The parts of an interval interval_part takes (trustql_functions_scalar.yaml), DuckDB's part names. */
+const INTERVAL_PARTS = new Set(["MILLENNIUM", "CENTURY", "DECADE", "YEAR", "QUARTER", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"]);
+
 function unitName(c: CallContext): string {
   const unit = c.enums[0]?.toUpperCase();
   if (unit === undefined || !UNITS.has(unit)) throw new UnsupportedError(`unit ${c.enums[0] ?? "(none)"} of ${c.declared}`);
@@ -312,6 +315,12 @@ const SCALAR: Record<string, Render> = {
   interval_subtract: infix("-"),
   interval_multiply: infix("*"),
   interval_divide: infix("/"),
+  interval_negate: ([x]) => `(-${x})`,
+  interval_part: ([x], c) => {
+    const part = c.enums[0]?.toUpperCase();
+    if (part === undefined || !INTERVAL_PARTS.has(part)) throw new UnsupportedError(`part ${c.enums[0] ?? "(none)"} of ${c.declared}`);
+    return `date_part('${part.toLowerCase()}', ${x})`;
+  },
 };
 
 /** Functions whose DuckDB result already is the boolean the plan declares: no cast needed. */

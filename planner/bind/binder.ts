@@ -2039,7 +2039,9 @@ class Binder {
     const field = String(ast.args?.field ?? "").toUpperCase();
     // The parser splits `EXTRACT(YEAR FROM DATE '2000-02-29')` into the string and its type.
     const castType = ast.args?.cast_type ? String(ast.args.cast_type).toLowerCase() : undefined;
-    const sourceAst = castType && ast.args?.source ? { ...ast.args.source, type: castType } : ast.args?.source;
+    // An interval's string is the interval node's value, not the node itself.
+    const typed = castType === "interval" ? { type: "interval", expr: ast.args.source, unit: "" } : castType && { ...ast.args.source, type: castType };
+    const sourceAst = castType && ast.args?.source ? typed : ast.args?.source;
     return extractPart(field, this.expr(sourceAst, ctx), { name: "extract", position });
   }
 

@@ -421,6 +421,8 @@ export function bitwiseNot(e: Expr, position: SourcePosition | undefined): Expr 
 }
 
 export function negate(e: Expr, position: SourcePosition | undefined): Expr {
+  // An interval's months, days and microseconds each negated (DuckDB's): trustql's own function, Substrait's negate takes numbers.
+  if (e.type.kind === "interval_year" || e.type.kind === "interval_day" || e.type.kind === "interval_compound") return call("interval_negate", [e], e.type);
   if (!isNumeric(e.type)) throw new UserError(`cannot negate ${typeName(e.type)}`, position);
   return call("negate", [e], e.type);
 }
