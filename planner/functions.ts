@@ -95,8 +95,9 @@ function signature(name: string, parts: string[]): string {
 export function scalarFunction(name: string, args: readonly SqlType[], enumCount: number): FunctionRef {
   const shorts = [...Array.from({ length: enumCount }, () => "req"), ...args.map(shortTypeName)];
   if (ARITHMETIC.has(name)) {
-    // A time of day plus an interval or a date: DuckDB's, declared in trustql's own file.
-    if (args.some((a) => a.kind === "time")) return { file: TRUSTQL_EXTENSIONS.scalar, signature: signature(name, shorts) };
+    // A time of day plus an interval or a date, or a time moved by DuckDB's interval of all three:
+    // DuckDB's, declared in trustql's own file.
+    if (args.some((a) => a.kind === "time" || a.kind === "interval_compound")) return { file: TRUSTQL_EXTENSIONS.scalar, signature: signature(name, shorts) };
     const temporal = args.some((a) => a.kind === "timestamp" || a.kind === "timestamp_tz" || a.kind === "date" || a.kind === "interval_year" || a.kind === "interval_day");
     if (temporal) return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
     if (args.some((a) => a.kind === "decimal")) return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };

@@ -26,8 +26,9 @@ export type TypeKind =
   | "interval_year"
   | "interval_day"
   /**
-   * DuckDB's INTERVAL of months, days and time at once (what age() gives); trustql keeps other
-   * intervals as one of the two above (see bind/literals.ts), this one takes no arithmetic.
+   * DuckDB's INTERVAL of months, days and time at once (what age() gives, a parquet file's INTERVAL
+   * column, a sum of the two above); trustql keeps an interval it knows to be of months only, or of
+   * days and time only, as one of the two above (see bind/literals.ts and bind/operators.ts).
    */
   | "interval_compound"
   /** DuckDB's LIST (`INTEGER[]`): a variable number of values of `element`'s type, each may be NULL. */
