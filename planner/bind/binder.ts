@@ -28,7 +28,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, LAMBDA_CALLS, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -895,12 +895,13 @@ class Binder {
     return { plan: unnest, exprs: exprs.map(replace), orderExprs: orderExprs.map((e) => e && replace(e)) };
   }
 
-  /** list_transform, list_filter and list_reduce: the list, then a lambda over its values (lists.ts types the call). */
+  /** list_transform, list_filter and list_reduce: the list, then a lambda over its values, list_reduce's initial value (lists.ts types the call). */
   #lambdaCall(name: string, rawArgs: AstNode[], ctx: ExprContext, position: SourcePosition | undefined): Expr {
-    checkArity(name, rawArgs.length, position, 2);
-    const [listAst, lambdaAst] = rawArgs;
+    checkArity(name, rawArgs.length, position, 2, LAMBDA_CALLS[name] === "list_reduce" ? 3 : 2);
+    const [listAst, lambdaAst, initialAst] = rawArgs;
     if (lambdaAst?.type !== "binary_expr" || lambdaAst.operator !== "->") throw new UserError(`${name} takes a lambda (x -> …) as its second argument`, this.here(lambdaAst) ?? position);
-    return bindLambdaFunction(name, this.expr(listAst, ctx), this.#lambda(name, lambdaAst.left, lambdaAst.right, ctx, position), position);
+    const initial = initialAst === undefined ? undefined : this.expr(initialAst, ctx);
+    return bindLambdaFunction(name, this.expr(listAst, ctx), this.#lambda(name, lambdaAst.left, lambdaAst.right, ctx, position), position, initial);
   }
 
   /** A lambda of `name` with these parameters and body, once its parameters' types are known. */

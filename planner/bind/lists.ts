@@ -2,7 +2,7 @@
 // `list_contains`, `list_sort`, `string_split`, …). Each call is DuckDB's own function, so what it
 // does with NULLs and bounds is DuckDB's by construction; what is bound here is the type DuckDB
 // gives its result. `list(x)` / `array_agg(x)` is the binder's (an aggregate); `unnest` too.
-import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
+import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Expr, Lambda } from "../logical.ts";
 import { LAMBDA_CALLS } from "../parse/index.ts";
 import { commonSupertype, elementOf, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
@@ -400,14 +400,19 @@ export function isLambdaFunction(name: string): boolean {
 
 /**
  * list_transform(l, x -> f(x)): each value through the lambda, a list of its results;
- * list_filter(l, x -> p(x)): the values for which it is true; list_reduce(l, (a, x) -> f(a, x)):
- * the values folded into one, in the values' type (an empty list is DuckDB's error). `bindLambda` binds the
- * lambda once its parameters' types are known.
+ * list_filter(l, x -> p(x)): the values for which it is true; list_reduce(l, (a, x) -> f(a, x)[,
+ * initial]): the values folded into one, in the values' type (an empty list is DuckDB's error),
+ * or from `initial`, in the common type of the values and it (an empty list gives it). `bindLambda`
+ * binds the lambda once its parameters' types are known.
  */
-export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaBinder, position: SourcePosition | undefined): Expr {
+export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaBinder, position: SourcePosition | undefined, initial?: Expr): Expr {
   const fn = LAMBDA_CALLS[name];
   const parameters = LAMBDA_PARAMETERS[fn];
   const site = { name, position };
+  if (initial) {
+    invariant(fn === "list_reduce", `an initial value for ${fn}`);
+    return reduceFrom(requireList(list, site), initial, bindLambda, site);
+  }
   const l = requireList(list, site);
   const element = withNullable(elementOf(l.type), true);
   const lambda = bindLambda(parameters(element));
@@ -423,6 +428,21 @@ export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaB
       return call(fn, [l, { ...lambda, body: castTo(lambda.body, element), type: element }], element);
     }
   }
+}
+
+/**
+ * list_reduce(l, lambda, initial): DuckDB 1.5 folds `initial` and then each value, all in the
+ * common type of the list's values and `initial` (a SMALLINT list from 1 is an INTEGER, an INTEGER
+ * list from 10.5 a DECIMAL(11,1)), the lambda's result cast to it.
+ */
+function reduceFrom(list: Expr, initial: Expr, bindLambda: LambdaBinder, site: FunctionSite): Expr {
+  const element = elementOf(list.type);
+  const common = commonSupertype(element, initial.type);
+  if (!common) throw new UserError(`${site.name}'s initial value is ${typeName(initial.type)}, which meets no type with the list's ${typeName(element)} values`, site.position);
+  const t = withNullable(common.kind === "null" ? type("i32") : common, true);
+  const lambda = bindLambda([t, t]);
+  if (!commonSupertype(lambda.type, t)) throw new UserError(`${site.name}'s lambda gives ${typeName(lambda.type)}, which the list's ${typeName(t)} values cannot hold`, site.position);
+  return call("list_reduce", [listIn(list, t), { ...lambda, body: castTo(lambda.body, t), type: t }, castTo(initial, t)], t);
 }
 
 /** Names that are functions of strings too: theirs when the first argument is not a list. */
