@@ -1940,11 +1940,14 @@ class Binder {
       case "row":
         throw new UnsupportedError("row(…) (DuckDB's structs of unnamed fields): name them, {'a': x, 'b': y}", position);
       case SLICE_CALL: {
-        // A bound left out reached the grammar as NULL (see the pre-pass).
-        invariant(rawArgs.length === 3, "the pre-pass's slice has an operand and two bounds");
-        const bounds = rawArgs.slice(1).map((a) => (a?.type === "null" ? undefined : this.expr(a, ctx)));
+        // A bound left out reached the grammar as NULL (see the pre-pass); a step follows them, if written.
+        invariant(rawArgs.length === 3 || rawArgs.length === 4, "the pre-pass's slice has an operand, two bounds and perhaps a step");
+        const bounds = rawArgs.slice(1, 3).map((a) => (a?.type === "null" ? undefined : this.expr(a, ctx)));
+        const step = rawArgs[3] === undefined ? undefined : this.expr(rawArgs[3], ctx);
         const operand = this.expr(rawArgs[0], ctx);
-        return operand.type.kind === "list" ? listSlice(operand, bounds, position) : stringSlice(operand, bounds, position);
+        if (operand.type.kind === "list") return listSlice(operand, bounds, position, step);
+        if (step) throw new UserError(`a slice of ${typeName(operand.type)} by a step (DuckDB steps through lists only)`, position);
+        return stringSlice(operand, bounds, position);
       }
       case INTERVAL_CALL: {
         // INTERVAL (n) WEEK, written so by the pre-pass: the grammar reads few units.
@@ -2995,7 +2998,8 @@ function displayName(ast: AstNode, bound: Expr): string {
         for (let i = 0; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(String(argumentAsts(ast)[i]?.value))} := ${args[i + 1]}`);
         return `${name === STRUCT_CALL ? "main." : ""}struct_pack(${fields.join(", ")})`;
       }
-      if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b) => (b === "NULL" ? "" : b)).join(":")}]`;
+      // With a step, DuckDB names an end left out `-` (`l[2:-:2]`).
+      if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b, k) => (b !== "NULL" ? b : k === 1 && args.length === 4 ? "-" : "")).join(":")}]`;
       if (name === COMPREHENSION_CALL) {
         const variables = lambdaParameterNames(argumentAsts(ast)[1], undefined).join(", ");
         return `[${args[0]} FOR ${variables} IN ${args[2]}${args[3] === undefined ? "" : ` IF ${args[3]}`}]`;

@@ -7,7 +7,7 @@ import type { Expr, Lambda } from "../logical.ts";
 import { LAMBDA_CALLS } from "../parse/index.ts";
 import { commonSupertype, elementOf, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { anyNullable, call, castTo, isStringLiteral, sumType, unifyAll } from "./operators.ts";
-import { checkArity, type FunctionSite } from "./library.ts";
+import { checkArity, integerConstant, type FunctionSite } from "./library.ts";
 import { literal } from "./literals.ts";
 
 /** The most values a list literal may hold: a plan is a message of bounded size. */
@@ -66,11 +66,20 @@ export function listExtract(list: Expr, index: Expr, position: SourcePosition | 
   return call("list_extract", [list, at], withNullable(elementOf(list.type), true));
 }
 
-/** `l[a:b]`: the values a to b, both counted from 1 (from the end when negative); a bound left out is the list's first or last. */
-export function listSlice(list: Expr, bounds: readonly (Expr | undefined)[], position: SourcePosition | undefined): Expr {
+/**
+ * `l[a:b]`: the values a to b, both counted from 1 (from the end when negative); a bound left out is
+ * the list's first or last. `l[a:b:step]`: every step-th of them, from b back to a for a negative
+ * step, whose bounds left out are the list's last and first (so the step must then be a constant).
+ */
+export function listSlice(list: Expr, bounds: readonly (Expr | undefined)[], position: SourcePosition | undefined, stepArg?: Expr): Expr {
   const site = { name: "a list's slice", position };
-  const [begin, end] = bounds.map((bound, i) => (bound === undefined ? literal(i === 0 ? 1 : -1, type("i64", false)) : integerArgument(bound, site, "bound")));
-  return call("array_slice", [list, begin, end], withNullable(list.type, anyNullable([list, begin, end])));
+  const step = stepArg && integerArgument(stepArg, site, "step");
+  const stepValue = stepArg && integerConstant(stepArg);
+  if (step && stepValue === undefined && bounds.includes(undefined)) throw new UnsupportedError("a slice whose step is not a constant, with a bound left out (write the bound)", position);
+  const backwards = stepValue !== undefined && stepValue < 0;
+  const [begin, end] = bounds.map((bound, i) => (bound === undefined ? literal((i === 0) !== backwards ? 1 : -1, type("i64", false)) : integerArgument(bound, site, "bound")));
+  const args = step ? [list, begin, end, step] : [list, begin, end];
+  return call("array_slice", args, withNullable(list.type, anyNullable(args)));
 }
 
 /**
@@ -304,8 +313,8 @@ const extract: ListFunction = (args, site) => {
 };
 
 const slice: ListFunction = (args, site) => {
-  checkArity(site.name, args.length, site.position, 3);
-  return listSlice(requireList(args[0], site), args.slice(1), site.position);
+  checkArity(site.name, args.length, site.position, 3, 4);
+  return listSlice(requireList(args[0], site), args.slice(1, 3), site.position, args[3]);
 };
 
 /** Functions of lists by every name DuckDB gives them. */

@@ -1329,19 +1329,22 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const close = closingOf(i);
       const inside = tokens.slice(i + 1, close);
       const atTop = (k: number) => inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length;
-      const colon = inside.findIndex((x, k) => x.text === ":" && atTop(k));
+      const colons = inside.flatMap((x, k) => (x.text === ":" && atTop(k) ? [i + 1 + k] : []));
       const listed = inside.some((x, k) => x.text === "," && atTop(k));
       if (close < tokens.length && !listed && inside.length > 0) {
         const from = subscriptedFrom(tokens, i);
         // Before what was inserted there already: the operand's own calls, or ARRAY of a list literal.
-        insertions.unshift({ at: tokens[from].offset, text: `${colon >= 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
+        insertions.unshift({ at: tokens[from].offset, text: `${colons.length > 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
         blank(t, ",");
-        if (colon >= 0) {
-          const at = i + 1 + colon;
-          blank(tokens[at], ",");
-          if (colon === 0) insertions.push({ at: tokens[at].offset, text: "NULL" });
-          if (at + 1 === close) insertions.push({ at: tokens[close].offset, text: "NULL" });
+        // s[a:b] and l[a:b:step] (DuckDB's step): a bound left out reaches the grammar as NULL; a
+        // step left out (l[a:b:]) as nothing, its colon blanked.
+        const [first, second] = colons;
+        if (first !== undefined) {
+          blank(tokens[first], ",");
+          if (first === i + 1) insertions.push({ at: tokens[first].offset, text: "NULL" });
+          if (first + 1 === (second ?? close)) insertions.push({ at: tokens[second ?? close].offset, text: "NULL" });
         }
+        if (second !== undefined) blank(tokens[second], second + 1 === close ? " " : ",");
         blank(tokens[close], ")");
       }
     }
