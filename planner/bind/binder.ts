@@ -28,7 +28,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, LAMBDA_CALLS, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, LAMBDA_CALLS, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -2893,6 +2893,9 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
 }
 
 function namedCastType(target: AstNode, position: SourcePosition | undefined): SqlType {
+  // A list's type the grammar could not bracket, which the pre-pass marked (`DATE[]`).
+  const marked = markedListElementType(target);
+  if (marked) return namedCastType({ dataType: marked }, position);
   const name = String(target?.dataType ?? "").toUpperCase();
   switch (name) {
     case "INT": {

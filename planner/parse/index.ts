@@ -753,6 +753,20 @@ const CAST_TYPE_ALIASES = new Map([
 /** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
 const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "INT2", "INT4", "INT8", "DOUBLE", "PRECISION", "REAL", "FLOAT", "NUMERIC", "DECIMAL", "VARCHAR", "TEXT", "CHAR"]);
 
+/**
+ * Type names of a list's values the grammar cannot bracket in a cast (`DATE[]`): the pre-pass
+ * writes the name over as `DECIMAL(0, k)`, k its place here — a width no query may write (DuckDB's
+ * are 1 to 38, and the pre-pass refuses 0) — which the grammar brackets; the binder reads the name
+ * back (markedListElementType).
+ */
+const MARKED_LIST_ELEMENT_TYPES = ["DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BOOL"];
+
+/** The type name a cast's `DECIMAL(0, k)` stands for (see MARKED_LIST_ELEMENT_TYPES), or undefined for any other. */
+export function markedListElementType(target: AstNode): string | undefined {
+  const isMark = String(target?.dataType).toUpperCase() === "DECIMAL" && target.length === 0 && target.parentheses;
+  return isMark ? MARKED_LIST_ELEMENT_TYPES[Number(target.scale)] : undefined;
+}
+
 /** Words a window's specification starts with (any other word there names the window it refines). */
 const WINDOW_SPECIFICATION_WORDS = new Set(["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"]);
 
@@ -1307,7 +1321,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const before = tokens[i - 1];
     // `INTEGER[]` in a cast: a list type, which the grammar reads (neither a subscript nor a list).
     const typeSuffix = t.kind === "symbol" && t.text === "[" && next?.text === "]" && isSubscript(tokens, i);
-    if (typeSuffix && before?.kind === "word" && !LIST_ELEMENT_TYPE_WORDS.has(CAST_TYPE_ALIASES.get(before.text) ?? before.text)) throw new UnsupportedError(`a list of ${before.text} (lists of numbers and of text only, in a cast)`, tokenPosition(before));
+    if (typeSuffix && before?.kind === "word" && !LIST_ELEMENT_TYPE_WORDS.has(CAST_TYPE_ALIASES.get(before.text) ?? before.text)) {
+      // `DATE[]`, `TIMESTAMP WITH TIME ZONE[]`: the name (its words) written over as its mark.
+      const zoned = before.text === "ZONE" && ["TIMESTAMP", "WITH", "TIME"].every((word, k) => tokens[i - 4 + k]?.text === word);
+      const first = tokens[zoned ? i - 4 : i - 1];
+      const name = zoned ? "TIMESTAMP WITH TIME ZONE" : before.text;
+      const mark = MARKED_LIST_ELEMENT_TYPES.indexOf(name);
+      if (mark < 0) throw new UnsupportedError(`a list of ${name} in a cast (of numbers, text, dates, times, timestamps and booleans)`, tokenPosition(before));
+      writeOver(first.offset, before.end, "");
+      insertions.push({ at: first.offset, text: `DECIMAL(0, ${mark})` });
+    }
+    const castType = tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i));
+    if (castType && (t.text === "DECIMAL" || t.text === "NUMERIC" || t.text === "DEC") && next?.text === "(" && tokens[i + 2]?.text === "0") {
+      // DuckDB's error too; and DECIMAL(0, k) is the pre-pass's mark of a list's type (above).
+      throw new UserError(`a DECIMAL of width 0 (DuckDB's are 1 to 38)`, tokenPosition(t));
+    }
     const subscripted = t.kind === "symbol" && t.text === "[" && !typeSuffix && isSubscript(tokens, i);
     // A list literal, `[1, 2]`, is DuckDB's; the grammar reads PostgreSQL's `ARRAY[1, 2]`.
     const comprehension = t.kind === "symbol" && t.text === "[" && !subscripted && !typeSuffix ? listComprehension(tokens, i) : undefined;
