@@ -68,7 +68,7 @@ const LIST_SCALARS = [
   "list_concat", "list_concat_or_null", "list_to_string", "string_split", "regexp_split_to_array", "list_min", "list_max", "list_sum", "list_avg", "flatten",
   "list_has_any", "list_has_all", "list_transform", "list_filter", "list_reduce",
   "list_distinct", "list_unique", "list_intersect", "regexp_extract_all", "list_range", "list_generate_series",
-  "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate",
+  "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate", "list_select", "list_where", "list_grade_up",
 ];
 /** Functions of DuckDB's dialect no standard file declares: trustql's own scalar extension. */
 const OWN_SCALARS = new Set([

@@ -305,6 +305,41 @@ const aggregate: ListFunction = (args, site) => {
   return call("list_aggregate", [...text, literal(written, type("string", false)), ...extra], withNullable(result(element.kind === "null" ? type("i32") : element), true));
 };
 
+/** list_select(l, positions): the values at those positions, from 1 (NULL past either end); a NULL position is DuckDB's error. */
+const select: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const list = requireList(args[0], site);
+  const positions = requireList(args[1], site);
+  const element = elementOf(positions.type);
+  if (!isInteger(element) && element.kind !== "null") throw new UserError(`${site.name}'s positions must be a list of integers, not ${typeName(positions.type)}`, site.position);
+  const bigints = listIn(positions, type("i64"));
+  return call("list_select", [list, bigints], withNullable(list.type, anyNullable([list, bigints])));
+};
+
+/** list_where(l, mask): the values whose mask is true, in order (past the list's end, NULLs: DuckDB's); a NULL in the mask is DuckDB's error. */
+const where: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const list = requireList(args[0], site);
+  const mask = requireList(args[1], site);
+  const element = elementOf(mask.type);
+  if (element.kind !== "boolean" && element.kind !== "null") throw new UserError(`${site.name}'s mask must be a list of BOOLEAN, not ${typeName(mask.type)}`, site.position);
+  const booleans = listIn(mask, type("boolean"));
+  return call("list_where", [list, booleans], withNullable(list.type, anyNullable([list, booleans])));
+};
+
+/** list_grade_up(l[, 'ASC'|'DESC'[, 'NULLS FIRST'|'NULLS LAST']]): the positions that sort the list (a BIGINT list), ties in their order. */
+const gradeUp: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1, 3);
+  const [list, ...options] = args;
+  const bound = [requireList(list, site), ...options.map((o, i) => sortOption(o, site, i === 0 ? SORT_ORDERS : NULL_ORDERS))];
+  return call("list_grade_up", bound, listOf(type("i64"), bound[0].type.nullable));
+};
+
+/** list_zip: DuckDB's list of structs of unnamed fields, which trustql's structs (named fields) cannot hold. */
+const zip: ListFunction = (_args, site) => {
+  throw new UnsupportedError(`${site.name} (DuckDB's lists of structs of unnamed fields: build named ones, list_transform(generate_series(1, len(a)), i -> {'a': a[i], 'b': b[i]}))`, site.position);
+};
+
 const value: ListFunction = (args, site) => listValue(args, site.position);
 
 const extract: ListFunction = (args, site) => {
@@ -386,6 +421,15 @@ const LIST_FUNCTIONS = new Map<string, ListFunction>([
   ["regexp_extract_all", extractAll],
   ["range", series("list_range")],
   ["generate_series", series("list_generate_series")],
+  ["list_select", select],
+  ["array_select", select],
+  ["list_where", where],
+  ["array_where", where],
+  ["list_grade_up", gradeUp],
+  ["array_grade_up", gradeUp],
+  ["grade_up", gradeUp],
+  ["list_zip", zip],
+  ["array_zip", zip],
   ["list_has_any", hasAnyOrAll("list_has_any")],
   ["array_has_any", hasAnyOrAll("list_has_any")],
   ["list_has_all", hasAnyOrAll("list_has_all")],
