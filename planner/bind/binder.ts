@@ -28,7 +28,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, LAMBDA_CALLS, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -2208,6 +2208,10 @@ class Binder {
     const filtered = windowFilterOf(ast);
     const filter = filtered ? requireBoolean(this.expr(argAsts.at(-1), { ...inner, clause: "FILTER (WHERE ...)" }), "FILTER (WHERE ...)", position) : undefined;
     if (filtered) argAsts = filtered.star ? [{ type: "star", value: "*" }] : argAsts.slice(0, -1);
+    // list(x ORDER BY k) OVER …: the pre-pass made the keys the last arguments.
+    const argumentOrder = argumentOrderOf(ast);
+    const orderKeyAsts = argumentOrder ? argAsts.slice(-argumentOrder.length) : [];
+    if (argumentOrder) argAsts = argAsts.slice(0, -argumentOrder.length);
     if (WINDOW_ONLY.has(name)) {
       if (filter) throw new UserError(`FILTER (WHERE ...) is for aggregates, not ${name}()`, position);
       const { args, type: t } = windowOnly(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), position);
@@ -2218,14 +2222,24 @@ class Binder {
     if (name === "any_value" || name === "arbitrary") throw new UnsupportedError(`${name} over a window (first_value(x IGNORE NULLS) names its row)`, position);
     let window = { orderBy, frame };
     let unfiltered: Expr;
+    /** The key a list's frame values are sorted by after the window, if the call orders them. */
+    let sortedBy: SortKey | undefined;
     if (LIST_AGGREGATES.has(name)) {
       // The frame's values in the window's order; without one, the partition's in their own order
       // (as list(x) without ORDER BY lists them), which a re-run gives again.
       checkArity(name, argAsts.length, position, 1);
       const value = this.expr(argAsts[0], { ...inner, aggregates: ctx.aggregates });
+      const keys: SortKey[] = orderKeyAsts.map((k, i) => ({ expr: this.expr(k, { ...inner, aggregates: ctx.aggregates }), ...argumentOrder![i] }));
+      if (keys.length > 0 && aggregateIsDistinct(ast)) throw new UnsupportedError(`${name}(DISTINCT … ORDER BY …) over a window`, position);
       if (orderBy.length === 0) {
         if (ws.window_frame_clause || writtenFrame) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
-        window = { orderBy: [{ expr: value, descending: false, nullsFirst: false }], frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
+        // Over the whole partition: its values in the call's order (or, with none, in their own).
+        const partitionOrder = keys.length > 0 ? keys : [{ expr: value, descending: false, nullsFirst: false }];
+        window = { orderBy: partitionOrder, frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
+      } else if (keys.length > 0) {
+        // The window's own order makes the frames; their values sorted by x itself are list_sort's.
+        if (keys.length !== 1 || exprKey(keys[0].expr) !== exprKey(value)) throw new UnsupportedError(`${name}(x ORDER BY …) over a window with an ORDER BY or a frame of its own (over a whole partition, or ordered by x itself)`, position);
+        sortedBy = keys[0];
       }
       const t = listOf(value.type);
       unfiltered = { kind: "aggregate", call: { fn: "list", args: [value], distinct: aggregateIsDistinct(ast), type: t }, type: t };
@@ -2236,9 +2250,13 @@ class Binder {
     const aggregate = filter ? filteredAggregates(unfiltered, filter) : unfiltered;
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an
     // aggregate inside its argument (sum(sum(x)) OVER …, after a GROUP BY) stays an aggregate.
-    return rewriteTopDown(aggregate, (x) =>
+    const overWindow = rewriteTopDown(aggregate, (x) =>
       x.kind === "aggregate" ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, ...window, ...(x.call.distinct ? { distinct: true } : {}), type: x.call.type }, type: x.call.type } : undefined,
     );
+    if (!sortedBy) return overWindow;
+    const direction = literal(sortedBy.descending ? "DESC" : "ASC", type("string", false));
+    const nulls = literal(sortedBy.nullsFirst ? "NULLS FIRST" : "NULLS LAST", type("string", false));
+    return call("list_sort", [overWindow, direction, nulls], overWindow.type);
   }
 }
 

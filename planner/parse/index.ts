@@ -68,6 +68,7 @@ const FRAME_EXCLUSION = Symbol("frameExclusion");
 const PARTITION_KEYS = Symbol("partitionKeys");
 const BASE_WINDOW = Symbol("baseWindow");
 const WINDOW_FILTER = Symbol("windowFilter");
+const ARGUMENT_ORDER = Symbol("argumentOrder");
 const SAMPLE = Symbol("sample");
 /** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
 const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
@@ -656,6 +657,8 @@ interface Rewritten {
   asofJoins: Set<number>;
   /** Offsets of the table names a SEMI JOIN or ANTI JOIN joins (the grammar read an inner join), and which it is. */
   filteringJoins: Map<number, "semi" | "anti">;
+  /** Offsets of the names of ordered calls before OVER (list(x ORDER BY k) OVER …), whose sort keys became their last arguments: the keys' directions. */
+  argumentOrders: Map<number, SortDirection[]>;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
   operands: ParenthesizedOperand[];
   /** Maps an offset in `text` to the offset in the query it came from. */
@@ -1217,6 +1220,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const partitionCounts = new Map<number, number>();
   const baseWindows = new Map<number, string>();
   const windowFilters = new Map<number, WindowFilter>();
+  const argumentOrders = new Map<number, SortDirection[]>();
   const samples = new Map<number, Sample>();
   /** The FILTER clauses of window calls, as spans moved into the call once every rule has written (see reorder). */
   const filterMoves: (readonly [number, number])[][] = [];
@@ -1664,6 +1668,34 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         if (argumentEnds > closingOf(first) + 1 && argumentEnds < tokens.length) insertions.push({ at: tokens[first].offset, text: "(" }, { at: tokens[argumentEnds].offset, text: ") " });
       }
     }
+    if ((t.text === "LIST" || ORDERED_AGGREGATE_WORDS.has(t.text)) && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER") {
+      // list(x ORDER BY k) OVER (…): the call reaches the grammar as LAG (below), which takes no
+      // ORDER BY: its keys become the last arguments, their directions a mark for the binder.
+      const close = closingOf(i + 1);
+      const order = wordAtDepth(tokens, i + 2, new Set(["ORDER"]));
+      if (order < close && tokens[order + 1]?.text === "BY") {
+        if (t.text !== "LIST" && t.text !== "ARRAY_AGG") throw new UnsupportedError(`${t.text.toLowerCase()}(… ORDER BY …) over a window`, tokenPosition(t));
+        blank(tokens[order], ",");
+        blank(tokens[order + 1], "");
+        const directions: SortDirection[] = [];
+        for (let start = order + 2; start < close; ) {
+          const end = topLevelComma(start, close);
+          let last = end - 1;
+          const nulls = tokens[last - 1]?.text === "NULLS" && (tokens[last].text === "FIRST" || tokens[last].text === "LAST") ? tokens[last].text : undefined;
+          if (nulls) {
+            blank(tokens[last - 1], "");
+            blank(tokens[last], "");
+            last -= 2;
+          }
+          const direction = tokens[last].text === "ASC" || tokens[last].text === "DESC" ? tokens[last].text : undefined;
+          if (direction) blank(tokens[last], "");
+          // DuckDB's default: ascending, NULLs last.
+          directions.push({ descending: direction === "DESC", nullsFirst: nulls === "FIRST" });
+          start = end + 1;
+        }
+        argumentOrders.set(t.offset, directions);
+      }
+    }
     if (t.text === "LIST" && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text !== "OVER") {
       // DuckDB's list(x): the grammar knows it as ARRAY_AGG (with DISTINCT, ORDER BY and FILTER).
       blank(t, "");
@@ -2009,7 +2041,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
+  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, argumentOrders, samples, asofJoins, filteringJoins };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -2132,7 +2164,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, baseWindows, windowFilters, samples, asofJoins, filteringJoins }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, baseWindows, windowFilters, argumentOrders, samples, asofJoins, filteringJoins }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE or GROUPS frame, the EXCLUDE clause and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -2186,6 +2218,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (filteringJoins.has(tokens[at].offset) && (node.join || node.type === "select")) node[FILTERING_JOIN] = filteringJoins.get(tokens[at].offset);
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
       if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
+      if (argumentOrders.has(tokens[at].offset)) node[ARGUMENT_ORDER] = argumentOrders.get(tokens[at].offset);
       if (samples.has(tokens[at].offset) && (typeof node.table === "string" || node.type === "select")) node[SAMPLE] = samples.get(tokens[at].offset);
     }
   };
@@ -2484,6 +2517,17 @@ export interface WindowFilter {
 /** A window call's FILTER, if it was written with one (see the pre-pass). */
 export function windowFilterOf(node: AstNode): WindowFilter | undefined {
   return node?.[WINDOW_FILTER];
+}
+
+/** A sort key's direction and the place of its NULLs. */
+export interface SortDirection {
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+/** An ordered call's ORDER BY before OVER (list(x ORDER BY k) OVER …): its keys' directions, the keys being its last arguments (see the pre-pass). */
+export function argumentOrderOf(node: AstNode): readonly SortDirection[] | undefined {
+  return node?.[ARGUMENT_ORDER];
 }
 
 /** The named window a call's OVER (w …) refines, lower-cased, if it names one (see the pre-pass). */
