@@ -68,7 +68,7 @@ const LIST_SCALARS = [
   "list_concat", "list_concat_or_null", "list_to_string", "string_split", "regexp_split_to_array", "list_min", "list_max", "list_sum", "list_avg", "flatten",
   "list_has_any", "list_has_all", "list_transform", "list_filter", "list_reduce",
   "list_distinct", "list_unique", "list_intersect", "regexp_extract_all", "list_range", "list_generate_series",
-  "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate",
+  "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate", "list_select", "list_where", "list_grade_up",
 ];
 /** DuckDB's functions of maps (planner/bind/maps.ts). */
 export const MAP_SCALARS = ["with_field_names", "map", "map_from_entries", "map_concat", "map_extract_value", "map_extract", "map_keys", "map_values", "map_contains", "map_entries", "cardinality"];
@@ -82,8 +82,8 @@ const OWN_SCALARS = new Set([
   "translate", "strip_accents", "nfc_normalize", "unicode", "levenshtein", "damerau_levenshtein", "hamming", "jaccard",
   "jaro_similarity", "jaro_winkler_similarity", "hex", "bin", "format_bytes", "format_decimal_bytes", "sha1",
   "decade", "century", "millennium", "epoch_us", "epoch_ns", "strptime", "try_strptime", "make_timestamp", "make_time", "time_bucket",
-  "to_years", "to_months", "to_weeks", "to_days", "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds",
-  "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "array_slice", "error", "sample_hash",
+  "to_years", "to_months", "to_quarters", "to_decades", "to_centuries", "to_millennia", "to_weeks", "to_days", "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds",
+  "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "interval_negate", "interval_part", "array_slice", "error", "sample_hash",
   "yearweek", "round_even", "factorial", "timestamp_of_epoch_ms", "concat_bytes", "glob", "octet_length", "to_base64", "from_base64", "encode", "decode",
   ...LIST_SCALARS,
   ...MAP_SCALARS,
@@ -98,8 +98,9 @@ function signature(name: string, parts: string[]): string {
 export function scalarFunction(name: string, args: readonly SqlType[], enumCount: number): FunctionRef {
   const shorts = [...Array.from({ length: enumCount }, () => "req"), ...args.map(shortTypeName)];
   if (ARITHMETIC.has(name)) {
-    // A time of day plus an interval or a date: DuckDB's, declared in trustql's own file.
-    if (args.some((a) => a.kind === "time")) return { file: TRUSTQL_EXTENSIONS.scalar, signature: signature(name, shorts) };
+    // A time of day plus an interval or a date, or a time moved by DuckDB's interval of all three:
+    // DuckDB's, declared in trustql's own file.
+    if (args.some((a) => a.kind === "time" || a.kind === "interval_compound")) return { file: TRUSTQL_EXTENSIONS.scalar, signature: signature(name, shorts) };
     const temporal = args.some((a) => a.kind === "timestamp" || a.kind === "timestamp_tz" || a.kind === "date" || a.kind === "interval_year" || a.kind === "interval_day");
     if (temporal) return { file: EXTENSIONS.datetime, signature: signature(name, shorts) };
     if (args.some((a) => a.kind === "decimal")) return { file: EXTENSIONS.arithmeticDecimal, signature: signature(name, shorts) };

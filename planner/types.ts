@@ -26,8 +26,9 @@ export type TypeKind =
   | "interval_year"
   | "interval_day"
   /**
-   * DuckDB's INTERVAL of months, days and time at once (what age() gives); trustql keeps other
-   * intervals as one of the two above (see bind/literals.ts), this one takes no arithmetic.
+   * DuckDB's INTERVAL of months, days and time at once (what age() gives, a parquet file's INTERVAL
+   * column, a sum of the two above); trustql keeps an interval it knows to be of months only, or of
+   * days and time only, as one of the two above (see bind/literals.ts and bind/operators.ts).
    */
   | "interval_compound"
   /** DuckDB's LIST (`INTEGER[]`): a variable number of values of `element`'s type, each may be NULL. */
@@ -424,6 +425,10 @@ function fromSubstraitTypeNamed(t: Type, what: string, position: SourcePosition 
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
   if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
+  // DuckDB has one INTERVAL (a parquet file's INTERVAL column is one): months, days and time at once.
+  if (t.intervalCompound) return type("interval_compound", nullableOf(t.intervalCompound));
+  if (t.intervalYear) return type("interval_year", nullableOf(t.intervalYear));
+  if (t.intervalDay) return type("interval_day", nullableOf(t.intervalDay));
   if (t.list?.type) return listOf(fromSubstraitTypeNamed(t.list.type, what, position, names), nullableOf(t.list));
   if (t.map?.key && t.map.value) {
     const key = fromSubstraitTypeNamed(t.map.key, what, position, names);

@@ -54,6 +54,9 @@ const DATE_PARTS: Record<string, { part: string; from?: 0 | 1 }> = {
 /** The units of date_trunc, date_diff and interval_of (trustql_functions_scalar.yaml), DuckDB's part names. */
 const UNITS = new Set(["MILLENNIUM", "CENTURY", "DECADE", "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"]);
 
+/** The parts of an interval interval_part takes (trustql_functions_scalar.yaml), DuckDB's part names. */
+const INTERVAL_PARTS = new Set(["MILLENNIUM", "CENTURY", "DECADE", "YEAR", "QUARTER", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"]);
+
 function unitName(c: CallContext): string {
   const unit = c.enums[0]?.toUpperCase();
   if (unit === undefined || !UNITS.has(unit)) throw new UnsupportedError(`unit ${c.enums[0] ?? "(none)"} of ${c.declared}`);
@@ -263,6 +266,10 @@ const SCALAR: Record<string, Render> = {
   time_bucket: call("time_bucket"),
   to_years: call("to_years"),
   to_months: call("to_months"),
+  to_quarters: call("to_quarters"),
+  to_decades: call("to_decades"),
+  to_centuries: call("to_centuries"),
+  to_millennia: call("to_millennia"),
   to_weeks: call("to_weeks"),
   to_days: call("to_days"),
   to_hours: call("to_hours"),
@@ -291,6 +298,9 @@ const SCALAR: Record<string, Render> = {
   list_contains: call("list_contains"),
   list_position: call("list_position"),
   list_sort: call("list_sort"),
+  list_select: call("list_select"),
+  list_where: call("list_where"),
+  list_grade_up: call("list_grade_up"),
   list_reverse_sort: call("list_reverse_sort"),
   list_reverse: call("list_reverse"),
   list_concat: call("list_concat"),
@@ -327,6 +337,12 @@ const SCALAR: Record<string, Render> = {
   interval_subtract: infix("-"),
   interval_multiply: infix("*"),
   interval_divide: infix("/"),
+  interval_negate: ([x]) => `(-${x})`,
+  interval_part: ([x], c) => {
+    const part = c.enums[0]?.toUpperCase();
+    if (part === undefined || !INTERVAL_PARTS.has(part)) throw new UnsupportedError(`part ${c.enums[0] ?? "(none)"} of ${c.declared}`);
+    return `date_part('${part.toLowerCase()}', ${x})`;
+  },
 };
 
 /** Functions whose DuckDB result already is the boolean the plan declares: no cast needed. */

@@ -29,7 +29,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -897,12 +897,13 @@ class Binder {
     return { plan: unnest, exprs: exprs.map(replace), orderExprs: orderExprs.map((e) => e && replace(e)) };
   }
 
-  /** list_transform, list_filter and list_reduce: the list, then a lambda over its values (lists.ts types the call). */
+  /** list_transform, list_filter and list_reduce: the list, then a lambda over its values, list_reduce's initial value (lists.ts types the call). */
   #lambdaCall(name: string, rawArgs: AstNode[], ctx: ExprContext, position: SourcePosition | undefined): Expr {
-    checkArity(name, rawArgs.length, position, 2);
-    const [listAst, lambdaAst] = rawArgs;
+    checkArity(name, rawArgs.length, position, 2, LAMBDA_CALLS[name] === "list_reduce" ? 3 : 2);
+    const [listAst, lambdaAst, initialAst] = rawArgs;
     if (lambdaAst?.type !== "binary_expr" || lambdaAst.operator !== "->") throw new UserError(`${name} takes a lambda (x -> …) as its second argument`, this.here(lambdaAst) ?? position);
-    return bindLambdaFunction(name, this.expr(listAst, ctx), this.#lambda(name, lambdaAst.left, lambdaAst.right, ctx, position), position);
+    const initial = initialAst === undefined ? undefined : this.expr(initialAst, ctx);
+    return bindLambdaFunction(name, this.expr(listAst, ctx), this.#lambda(name, lambdaAst.left, lambdaAst.right, ctx, position), position, initial);
   }
 
   /** A lambda of `name` with these parameters and body, once its parameters' types are known. */
@@ -1944,11 +1945,14 @@ class Binder {
       case "row":
         throw new UnsupportedError("row(…) (DuckDB's structs of unnamed fields): name them, {'a': x, 'b': y}", position);
       case SLICE_CALL: {
-        // A bound left out reached the grammar as NULL (see the pre-pass).
-        invariant(rawArgs.length === 3, "the pre-pass's slice has an operand and two bounds");
-        const bounds = rawArgs.slice(1).map((a) => (a?.type === "null" ? undefined : this.expr(a, ctx)));
+        // A bound left out reached the grammar as NULL (see the pre-pass); a step follows them, if written.
+        invariant(rawArgs.length === 3 || rawArgs.length === 4, "the pre-pass's slice has an operand, two bounds and perhaps a step");
+        const bounds = rawArgs.slice(1, 3).map((a) => (a?.type === "null" ? undefined : this.expr(a, ctx)));
+        const step = rawArgs[3] === undefined ? undefined : this.expr(rawArgs[3], ctx);
         const operand = this.expr(rawArgs[0], ctx);
-        return operand.type.kind === "list" ? listSlice(operand, bounds, position) : stringSlice(operand, bounds, position);
+        if (operand.type.kind === "list") return listSlice(operand, bounds, position, step);
+        if (step) throw new UserError(`a slice of ${typeName(operand.type)} by a step (DuckDB steps through lists only)`, position);
+        return stringSlice(operand, bounds, position);
       }
       case INTERVAL_CALL: {
         // INTERVAL (n) WEEK, written so by the pre-pass: the grammar reads few units.
@@ -2044,7 +2048,9 @@ class Binder {
     const field = String(ast.args?.field ?? "").toUpperCase();
     // The parser splits `EXTRACT(YEAR FROM DATE '2000-02-29')` into the string and its type.
     const castType = ast.args?.cast_type ? String(ast.args.cast_type).toLowerCase() : undefined;
-    const sourceAst = castType && ast.args?.source ? { ...ast.args.source, type: castType } : ast.args?.source;
+    // An interval's string is the interval node's value, not the node itself.
+    const typed = castType === "interval" ? { type: "interval", expr: ast.args.source, unit: "" } : castType && { ...ast.args.source, type: castType };
+    const sourceAst = castType && ast.args?.source ? typed : ast.args?.source;
     return extractPart(field, this.expr(sourceAst, ctx), { name: "extract", position });
   }
 
@@ -2206,6 +2212,10 @@ class Binder {
     const filtered = windowFilterOf(ast);
     const filter = filtered ? requireBoolean(this.expr(argAsts.at(-1), { ...inner, clause: "FILTER (WHERE ...)" }), "FILTER (WHERE ...)", position) : undefined;
     if (filtered) argAsts = filtered.star ? [{ type: "star", value: "*" }] : argAsts.slice(0, -1);
+    // list(x ORDER BY k) OVER …: the pre-pass made the keys the last arguments.
+    const argumentOrder = argumentOrderOf(ast);
+    const orderKeyAsts = argumentOrder ? argAsts.slice(-argumentOrder.length) : [];
+    if (argumentOrder) argAsts = argAsts.slice(0, -argumentOrder.length);
     if (WINDOW_ONLY.has(name)) {
       if (filter) throw new UserError(`FILTER (WHERE ...) is for aggregates, not ${name}()`, position);
       const { args, type: t } = windowOnly(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), position);
@@ -2216,14 +2226,24 @@ class Binder {
     if (name === "any_value" || name === "arbitrary") throw new UnsupportedError(`${name} over a window (first_value(x IGNORE NULLS) names its row)`, position);
     let window = { orderBy, frame };
     let unfiltered: Expr;
+    /** The key a list's frame values are sorted by after the window, if the call orders them. */
+    let sortedBy: SortKey | undefined;
     if (LIST_AGGREGATES.has(name)) {
       // The frame's values in the window's order; without one, the partition's in their own order
       // (as list(x) without ORDER BY lists them), which a re-run gives again.
       checkArity(name, argAsts.length, position, 1);
       const value = this.expr(argAsts[0], { ...inner, aggregates: ctx.aggregates });
+      const keys: SortKey[] = orderKeyAsts.map((k, i) => ({ expr: this.expr(k, { ...inner, aggregates: ctx.aggregates }), ...argumentOrder![i] }));
+      if (keys.length > 0 && aggregateIsDistinct(ast)) throw new UnsupportedError(`${name}(DISTINCT … ORDER BY …) over a window`, position);
       if (orderBy.length === 0) {
         if (ws.window_frame_clause || writtenFrame) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
-        window = { orderBy: [{ expr: value, descending: false, nullsFirst: false }], frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
+        // Over the whole partition: its values in the call's order (or, with none, in their own).
+        const partitionOrder = keys.length > 0 ? keys : [{ expr: value, descending: false, nullsFirst: false }];
+        window = { orderBy: partitionOrder, frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
+      } else if (keys.length > 0) {
+        // The window's own order makes the frames; their values sorted by x itself are list_sort's.
+        if (keys.length !== 1 || exprKey(keys[0].expr) !== exprKey(value)) throw new UnsupportedError(`${name}(x ORDER BY …) over a window with an ORDER BY or a frame of its own (over a whole partition, or ordered by x itself)`, position);
+        sortedBy = keys[0];
       }
       const t = listOf(value.type);
       unfiltered = { kind: "aggregate", call: { fn: "list", args: [value], distinct: aggregateIsDistinct(ast), type: t }, type: t };
@@ -2234,9 +2254,13 @@ class Binder {
     const aggregate = filter ? filteredAggregates(unfiltered, filter) : unfiltered;
     // The aggregate (or avg's sum/count pair) becomes the same computation over the window; an
     // aggregate inside its argument (sum(sum(x)) OVER …, after a GROUP BY) stays an aggregate.
-    return rewriteTopDown(aggregate, (x) =>
+    const overWindow = rewriteTopDown(aggregate, (x) =>
       x.kind === "aggregate" ? { kind: "window", call: { fn: x.call.fn, args: x.call.args, partitionBy, ...window, ...(x.call.distinct ? { distinct: true } : {}), type: x.call.type }, type: x.call.type } : undefined,
     );
+    if (!sortedBy) return overWindow;
+    const direction = literal(sortedBy.descending ? "DESC" : "ASC", type("string", false));
+    const nulls = literal(sortedBy.nullsFirst ? "NULLS FIRST" : "NULLS LAST", type("string", false));
+    return call("list_sort", [overWindow, direction, nulls], overWindow.type);
   }
 }
 
@@ -2903,6 +2927,9 @@ function castTargetType(target: AstNode, position: SourcePosition | undefined): 
 }
 
 function namedCastType(target: AstNode, position: SourcePosition | undefined): SqlType {
+  // A list's type the grammar could not bracket, which the pre-pass marked (`DATE[]`).
+  const marked = markedListElementType(target);
+  if (marked) return namedCastType({ dataType: marked }, position);
   const name = String(target?.dataType ?? "").toUpperCase();
   switch (name) {
     case "INT": {
@@ -3018,7 +3045,8 @@ function displayName(ast: AstNode, bound: Expr): string {
         for (let i = 0; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(String(argumentAsts(ast)[i]?.value))} := ${args[i + 1]}`);
         return `${name === STRUCT_CALL ? "main." : ""}struct_pack(${fields.join(", ")})`;
       }
-      if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b) => (b === "NULL" ? "" : b)).join(":")}]`;
+      // With a step, DuckDB names an end left out `-` (`l[2:-:2]`).
+      if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b, k) => (b !== "NULL" ? b : k === 1 && args.length === 4 ? "-" : "")).join(":")}]`;
       if (name === COMPREHENSION_CALL) {
         const variables = lambdaParameterNames(argumentAsts(ast)[1], undefined).join(", ");
         return `[${args[0]} FOR ${variables} IN ${args[2]}${args[3] === undefined ? "" : ` IF ${args[3]}`}]`;

@@ -4,7 +4,7 @@
 // declares it). A function not here, and not among the binder's own, is refused by name.
 import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
 import type { Expr } from "../logical.ts";
-import { commonSupertype, decimal, hugeint, isInteger, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { commonSupertype, decimal, hugeint, isInteger, isInterval, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
 import { visitExpr } from "../plan-utils.ts";
 import { anyNullable, arithmetic, bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
@@ -295,12 +295,28 @@ const OWN_PARTS: Record<string, string> = {
   yearweek: "yearweek",
 };
 
+/**
+ * The parts DuckDB takes of an INTERVAL (extract's component or OWN_PARTS' function, upper-cased):
+ * each read from the months, days or microseconds as the interval keeps them, none carried into
+ * another (`INTERVAL '1 month 40 days'` has 40 days).
+ */
+const INTERVAL_PARTS = new Set(["MILLENNIUM", "CENTURY", "DECADE", "YEAR", "QUARTER", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"]);
+
 /** EXTRACT(part FROM x), date_part('part', x) and year(x), month(x), …: a BIGINT. */
 export function extractPart(part: string, source: Expr, site: FunctionSite): Expr {
   if (part.toLowerCase() === "epoch") return epochOf("epoch")([source], site);
   const known = DATE_PARTS[part.toLowerCase()];
   const own = OWN_PARTS[part.toLowerCase()];
   if (!known && !own) throw new UnsupportedError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part}`, site.position);
+  if (isInterval(source.type)) {
+    const intervalPart = known?.component ?? own.toUpperCase();
+    if (!INTERVAL_PARTS.has(intervalPart)) {
+      // DuckDB has no week, day of the week or of the year of an interval (its error: not implemented).
+      const what = site.name === "extract" ? `EXTRACT of ${part.toLowerCase()}` : ["date_part", "datepart"].includes(site.name) ? `${site.name} of ${part}` : site.name;
+      throw new UserError(`${what} needs a DATE or TIMESTAMP, not INTERVAL`, site.position);
+    }
+    return call("interval_part", [source], type("i64", source.type.nullable), [intervalPart]);
+  }
   if (source.type.kind === "time") {
     // A time of day has its hours, minutes and seconds only.
     if (!known?.timeOfDay) throw new UserError(`${site.name === "extract" ? "EXTRACT" : site.name} of ${part} needs a DATE or TIMESTAMP, not TIME`, site.position);
@@ -313,16 +329,21 @@ export function extractPart(part: string, source: Expr, site: FunctionSite): Exp
   return call("extract", [source], type("i64", source.type.nullable), enums);
 }
 
+/** What a part is taken of: a DATE, TIMESTAMP or TIME (dateOrTimestamp's), or an INTERVAL. */
+function partSource(e: Expr, site: FunctionSite): Expr {
+  return isInterval(e.type) ? e : dateOrTimestamp(e, site, true);
+}
+
 const partFunction =
   (part: string): FunctionBinder =>
   (args, site) => {
     arity(args, site, 1);
-    return extractPart(part, dateOrTimestamp(args[0], site, true), site);
+    return extractPart(part, partSource(args[0], site), site);
   };
 
 const datePart: FunctionBinder = (args, site) => {
   arity(args, site, 2);
-  return extractPart(stringConstant(args[0], site, "a part"), dateOrTimestamp(args[1], site, true), site);
+  return extractPart(stringConstant(args[0], site, "a part"), partSource(args[1], site), site);
 };
 
 /** The units date_trunc and date_diff take, by DuckDB's names for them. */
@@ -400,7 +421,7 @@ const ofDate =
     return call(fn, [x], type(result, x.type.nullable));
   };
 
-/** epoch(x): seconds since 1970-01-01 00:00 UTC as a DOUBLE; epoch_ms, _us, _ns(x): milli-, micro-, nanoseconds, a BIGINT (epoch_ms of a BIGINT: its TIMESTAMP). */
+/** epoch(x): seconds since 1970-01-01 00:00 UTC as a DOUBLE (of an interval: its length); epoch_ms, _us, _ns(x): milli-, micro-, nanoseconds, a BIGINT (epoch_ms of a BIGINT: its TIMESTAMP). */
 const epochOf =
   (fn: "epoch" | "epoch_ms" | "epoch_us" | "epoch_ns"): FunctionBinder =>
   (args, site) => {
@@ -410,7 +431,8 @@ const epochOf =
       const ms = castTo(args[0], type("i64"));
       return call("timestamp_of_epoch_ms", [ms], type("timestamp", ms.type.nullable));
     }
-    const x = dateOrTimestamp(args[0], site);
+    // Of an interval: its length, a month counted as 30 days (DuckDB's).
+    const x = isInterval(args[0].type) ? args[0] : dateOrTimestamp(args[0], site);
     return call(fn, [x], type(fn === "epoch" ? "fp64" : "i64", x.type.nullable));
   };
 
@@ -666,6 +688,10 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["time_bucket", timeBucket],
   ["to_years", toInterval("to_years", "i32", "interval_year")],
   ["to_months", toInterval("to_months", "i32", "interval_year")],
+  ["to_quarters", toInterval("to_quarters", "i32", "interval_year")],
+  ["to_decades", toInterval("to_decades", "i32", "interval_year")],
+  ["to_centuries", toInterval("to_centuries", "i32", "interval_year")],
+  ["to_millennia", toInterval("to_millennia", "i32", "interval_year")],
   ["to_weeks", toInterval("to_weeks", "i32", "interval_day")],
   ["to_days", toInterval("to_days", "i32", "interval_day")],
   ["to_hours", toInterval("to_hours", "i64", "interval_day")],

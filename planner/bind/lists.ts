@@ -2,12 +2,12 @@
 // `list_contains`, `list_sort`, `string_split`, …). Each call is DuckDB's own function, so what it
 // does with NULLs and bounds is DuckDB's by construction; what is bound here is the type DuckDB
 // gives its result. `list(x)` / `array_agg(x)` is the binder's (an aggregate); `unnest` too.
-import { UnsupportedError, UserError, type SourcePosition } from "../../common/errors.ts";
+import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Expr, Lambda } from "../logical.ts";
 import { LAMBDA_CALLS } from "../parse/index.ts";
 import { commonSupertype, elementOf, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { anyNullable, call, castTo, isStringLiteral, sumType, unifyAll } from "./operators.ts";
-import { checkArity, type FunctionSite } from "./library.ts";
+import { checkArity, integerConstant, type FunctionSite } from "./library.ts";
 import { literal } from "./literals.ts";
 
 /** The most values a list literal may hold: a plan is a message of bounded size. */
@@ -66,11 +66,20 @@ export function listExtract(list: Expr, index: Expr, position: SourcePosition | 
   return call("list_extract", [list, at], withNullable(elementOf(list.type), true));
 }
 
-/** `l[a:b]`: the values a to b, both counted from 1 (from the end when negative); a bound left out is the list's first or last. */
-export function listSlice(list: Expr, bounds: readonly (Expr | undefined)[], position: SourcePosition | undefined): Expr {
+/**
+ * `l[a:b]`: the values a to b, both counted from 1 (from the end when negative); a bound left out is
+ * the list's first or last. `l[a:b:step]`: every step-th of them, from b back to a for a negative
+ * step, whose bounds left out are the list's last and first (so the step must then be a constant).
+ */
+export function listSlice(list: Expr, bounds: readonly (Expr | undefined)[], position: SourcePosition | undefined, stepArg?: Expr): Expr {
   const site = { name: "a list's slice", position };
-  const [begin, end] = bounds.map((bound, i) => (bound === undefined ? literal(i === 0 ? 1 : -1, type("i64", false)) : integerArgument(bound, site, "bound")));
-  return call("array_slice", [list, begin, end], withNullable(list.type, anyNullable([list, begin, end])));
+  const step = stepArg && integerArgument(stepArg, site, "step");
+  const stepValue = stepArg && integerConstant(stepArg);
+  if (step && stepValue === undefined && bounds.includes(undefined)) throw new UnsupportedError("a slice whose step is not a constant, with a bound left out (write the bound)", position);
+  const backwards = stepValue !== undefined && stepValue < 0;
+  const [begin, end] = bounds.map((bound, i) => (bound === undefined ? literal((i === 0) !== backwards ? 1 : -1, type("i64", false)) : integerArgument(bound, site, "bound")));
+  const args = step ? [list, begin, end, step] : [list, begin, end];
+  return call("array_slice", args, withNullable(list.type, anyNullable(args)));
 }
 
 /**
@@ -296,6 +305,41 @@ const aggregate: ListFunction = (args, site) => {
   return call("list_aggregate", [...text, literal(written, type("string", false)), ...extra], withNullable(result(element.kind === "null" ? type("i32") : element), true));
 };
 
+/** list_select(l, positions): the values at those positions, from 1 (NULL past either end); a NULL position is DuckDB's error. */
+const select: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const list = requireList(args[0], site);
+  const positions = requireList(args[1], site);
+  const element = elementOf(positions.type);
+  if (!isInteger(element) && element.kind !== "null") throw new UserError(`${site.name}'s positions must be a list of integers, not ${typeName(positions.type)}`, site.position);
+  const bigints = listIn(positions, type("i64"));
+  return call("list_select", [list, bigints], withNullable(list.type, anyNullable([list, bigints])));
+};
+
+/** list_where(l, mask): the values whose mask is true, in order (past the list's end, NULLs: DuckDB's); a NULL in the mask is DuckDB's error. */
+const where: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 2);
+  const list = requireList(args[0], site);
+  const mask = requireList(args[1], site);
+  const element = elementOf(mask.type);
+  if (element.kind !== "boolean" && element.kind !== "null") throw new UserError(`${site.name}'s mask must be a list of BOOLEAN, not ${typeName(mask.type)}`, site.position);
+  const booleans = listIn(mask, type("boolean"));
+  return call("list_where", [list, booleans], withNullable(list.type, anyNullable([list, booleans])));
+};
+
+/** list_grade_up(l[, 'ASC'|'DESC'[, 'NULLS FIRST'|'NULLS LAST']]): the positions that sort the list (a BIGINT list), ties in their order. */
+const gradeUp: ListFunction = (args, site) => {
+  checkArity(site.name, args.length, site.position, 1, 3);
+  const [list, ...options] = args;
+  const bound = [requireList(list, site), ...options.map((o, i) => sortOption(o, site, i === 0 ? SORT_ORDERS : NULL_ORDERS))];
+  return call("list_grade_up", bound, listOf(type("i64"), bound[0].type.nullable));
+};
+
+/** list_zip: DuckDB's list of structs of unnamed fields, which trustql's structs (named fields) cannot hold. */
+const zip: ListFunction = (_args, site) => {
+  throw new UnsupportedError(`${site.name} (DuckDB's lists of structs of unnamed fields: build named ones, list_transform(generate_series(1, len(a)), i -> {'a': a[i], 'b': b[i]}))`, site.position);
+};
+
 const value: ListFunction = (args, site) => listValue(args, site.position);
 
 const extract: ListFunction = (args, site) => {
@@ -304,8 +348,8 @@ const extract: ListFunction = (args, site) => {
 };
 
 const slice: ListFunction = (args, site) => {
-  checkArity(site.name, args.length, site.position, 3);
-  return listSlice(requireList(args[0], site), args.slice(1), site.position);
+  checkArity(site.name, args.length, site.position, 3, 4);
+  return listSlice(requireList(args[0], site), args.slice(1, 3), site.position, args[3]);
 };
 
 /** Functions of lists by every name DuckDB gives them. */
@@ -377,6 +421,15 @@ const LIST_FUNCTIONS = new Map<string, ListFunction>([
   ["regexp_extract_all", extractAll],
   ["range", series("list_range")],
   ["generate_series", series("list_generate_series")],
+  ["list_select", select],
+  ["array_select", select],
+  ["list_where", where],
+  ["array_where", where],
+  ["list_grade_up", gradeUp],
+  ["array_grade_up", gradeUp],
+  ["grade_up", gradeUp],
+  ["list_zip", zip],
+  ["array_zip", zip],
   ["list_has_any", hasAnyOrAll("list_has_any")],
   ["array_has_any", hasAnyOrAll("list_has_any")],
   ["list_has_all", hasAnyOrAll("list_has_all")],
@@ -400,14 +453,19 @@ export function isLambdaFunction(name: string): boolean {
 
 /**
  * list_transform(l, x -> f(x)): each value through the lambda, a list of its results;
- * list_filter(l, x -> p(x)): the values for which it is true; list_reduce(l, (a, x) -> f(a, x)):
- * the values folded into one, in the values' type (an empty list is DuckDB's error). `bindLambda` binds the
- * lambda once its parameters' types are known.
+ * list_filter(l, x -> p(x)): the values for which it is true; list_reduce(l, (a, x) -> f(a, x)[,
+ * initial]): the values folded into one, in the values' type (an empty list is DuckDB's error),
+ * or from `initial`, in the common type of the values and it (an empty list gives it). `bindLambda`
+ * binds the lambda once its parameters' types are known.
  */
-export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaBinder, position: SourcePosition | undefined): Expr {
+export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaBinder, position: SourcePosition | undefined, initial?: Expr): Expr {
   const fn = LAMBDA_CALLS[name];
   const parameters = LAMBDA_PARAMETERS[fn];
   const site = { name, position };
+  if (initial) {
+    invariant(fn === "list_reduce", `an initial value for ${fn}`);
+    return reduceFrom(requireList(list, site), initial, bindLambda, site);
+  }
   const l = requireList(list, site);
   const element = withNullable(elementOf(l.type), true);
   const lambda = bindLambda(parameters(element));
@@ -423,6 +481,21 @@ export function bindLambdaFunction(name: string, list: Expr, bindLambda: LambdaB
       return call(fn, [l, { ...lambda, body: castTo(lambda.body, element), type: element }], element);
     }
   }
+}
+
+/**
+ * list_reduce(l, lambda, initial): DuckDB 1.5 folds `initial` and then each value, all in the
+ * common type of the list's values and `initial` (a SMALLINT list from 1 is an INTEGER, an INTEGER
+ * list from 10.5 a DECIMAL(11,1)), the lambda's result cast to it.
+ */
+function reduceFrom(list: Expr, initial: Expr, bindLambda: LambdaBinder, site: FunctionSite): Expr {
+  const element = elementOf(list.type);
+  const common = commonSupertype(element, initial.type);
+  if (!common) throw new UserError(`${site.name}'s initial value is ${typeName(initial.type)}, which meets no type with the list's ${typeName(element)} values`, site.position);
+  const t = withNullable(common.kind === "null" ? type("i32") : common, true);
+  const lambda = bindLambda([t, t]);
+  if (!commonSupertype(lambda.type, t)) throw new UserError(`${site.name}'s lambda gives ${typeName(lambda.type)}, which the list's ${typeName(t)} values cannot hold`, site.position);
+  return call("list_reduce", [listIn(list, t), { ...lambda, body: castTo(lambda.body, t), type: t }, castTo(initial, t)], t);
 }
 
 /** Names that are functions of strings too: theirs when the first argument is not a list. */

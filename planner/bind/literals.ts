@@ -81,40 +81,145 @@ export function parseTimestampTz(text: string, position: SourcePosition | undefi
   return micros;
 }
 
-/** `INTERVAL '90' DAY` or `INTERVAL '1 year 2 months'`. */
+/**
+ * `INTERVAL '90' DAY` or `INTERVAL '1 year 2 months'`: of months only, of days and time only, or
+ * (`INTERVAL '1 month 2 days'`) DuckDB's interval of all three.
+ */
 export function parseInterval(text: string, unit: string | undefined, position: SourcePosition | undefined): Literal {
   const pieces = intervalPieces(text, unit, position);
-  if (pieces.length > 1) throw new UnsupportedError("an interval of months and days or time, but added to or subtracted from a date or time", position);
-  return pieces[0];
+  if (pieces.length === 1) return pieces[0];
+  const [{ months }, { days, micros }] = pieces.map((p) => p.value as IntervalValue);
+  return literal({ months, days, micros } satisfies IntervalValue, type("interval_compound", false));
 }
 
 /**
- * An interval's text as interval literals: one, or (`1 month 2 days`, which no one interval type
- * holds) its months, then its days and time, in the order DuckDB adds them to a time.
+ * An interval's text as interval literals: one, or (`1 month 2 days`, which neither of the two
+ * kinds trustql keeps apart holds) its months, then its days and time, in the order DuckDB adds
+ * them to a time.
  */
 export function intervalPieces(text: string, unit: string | undefined, position: SourcePosition | undefined): Literal[] {
-  const parts: [string, string][] = [];
-  if (unit) parts.push([text.trim(), unit]);
-  else {
-    const words = text.trim().split(/\s+/);
-    if (words.length % 2 !== 0) throw new UserError(`invalid interval '${text}'`, position);
-    for (let i = 0; i < words.length; i += 2) parts.push([words[i], words[i + 1]]);
-  }
-  let months = 0;
-  let days = 0;
-  let micros = 0n;
-  for (const [amount, rawUnit] of parts) {
-    const spec = INTERVAL_UNITS[intervalUnit(rawUnit, position).unit];
-    if (!/^-?\d+$/.test(amount)) throw new UserError(`invalid interval amount '${amount}'`, position);
-    const n = Number(amount);
-    months += (spec.months ?? 0) * n;
-    days += (spec.days ?? 0) * n;
-    micros += (spec.micros ?? 0n) * BigInt(n);
-  }
+  const { months, days, micros } = unit ? intervalOfUnits(text, unit, position) : readIntervalText(text, position);
   const ofMonths = literal({ months, days: 0, micros: 0n } satisfies IntervalValue, type("interval_year", false));
   const ofDays = literal({ months: 0, days, micros } satisfies IntervalValue, type("interval_day", false));
   if (months !== 0 && (days !== 0 || micros !== 0n)) return [ofMonths, ofDays];
   return [months !== 0 ? ofMonths : ofDays];
+}
+
+/** `INTERVAL '3' DAY`: a whole number of one unit. */
+function intervalOfUnits(amount: string, unit: string, position: SourcePosition | undefined): IntervalValue {
+  const spec = INTERVAL_UNITS[intervalUnit(unit, position).unit];
+  if (!/^-?\d+$/.test(amount.trim())) throw new UserError(`invalid interval amount '${amount}'`, position);
+  const n = Number(amount);
+  return { months: (spec.months ?? 0) * n, days: (spec.days ?? 0) * n, micros: (spec.micros ?? 0n) * BigInt(n) };
+}
+
+/** The units an interval's text may name, by every name DuckDB reads (its date part specifiers that intervals take). */
+const TEXT_UNITS: Record<string, keyof typeof INTERVAL_UNITS> = {
+  ...Object.fromEntries(["millennium", "mil", "millenniums", "millennia", "mils"].map((n) => [n, "millennium"])),
+  ...Object.fromEntries(["century", "cent", "centuries", "c"].map((n) => [n, "century"])),
+  ...Object.fromEntries(["decade", "dec", "decades", "decs"].map((n) => [n, "decade"])),
+  ...Object.fromEntries(["year", "yr", "y", "years", "yrs"].map((n) => [n, "year"])),
+  ...Object.fromEntries(["quarter", "quarters"].map((n) => [n, "quarter"])),
+  ...Object.fromEntries(["month", "mon", "months", "mons"].map((n) => [n, "month"])),
+  ...Object.fromEntries(["week", "weeks", "w"].map((n) => [n, "week"])),
+  ...Object.fromEntries(["day", "days", "d"].map((n) => [n, "day"])),
+  ...Object.fromEntries(["hour", "hr", "hours", "hrs", "h"].map((n) => [n, "hour"])),
+  ...Object.fromEntries(["minute", "min", "minutes", "mins", "m"].map((n) => [n, "minute"])),
+  ...Object.fromEntries(["second", "sec", "seconds", "secs", "s"].map((n) => [n, "second"])),
+  ...Object.fromEntries(["millisecond", "milliseconds", "ms", "msec", "msecs", "msecond", "mseconds"].map((n) => [n, "millisecond"])),
+  ...Object.fromEntries(["microsecond", "microseconds", "us", "usec", "usecs", "usecond", "useconds"].map((n) => [n, "microsecond"])),
+};
+
+const MICROS_PER_DAY = 86_400_000_000n;
+/** A fraction of a unit as DuckDB reads it: its first six digits, millionths of the unit. */
+const MILLIONTHS = 1_000_000n;
+const INT32_LIMIT = 2n ** 31n;
+const INT64_LIMIT = 2n ** 63n;
+
+/**
+ * An interval's text as DuckDB 1.5 reads it: amounts with units (`1 year 2 months`, `3h`, `2 mons`),
+ * a time last (`1 day 02:30:00`, `-36:00`), a lone number of seconds (`'90.5'`), `ago` at the end
+ * negating it all. Months, days and microseconds stay apart. A fraction of a unit is read to six
+ * digits and goes where DuckDB puts it: into the unit's own part (`1.5 years`: 18 months, cut to
+ * whole months), a month's into whole days (`1.5 months`: 1 month 15 days), a quarter's into
+ * months and whole days, a week's into days and time, a day's into time.
+ */
+export function readIntervalText(text: string, position: SourcePosition | undefined): IntervalValue {
+  const invalid = () => new UserError(`invalid interval '${text}'`, position);
+  const parts = { months: 0n, days: 0n, micros: 0n };
+  const add = (part: keyof typeof parts, n: bigint) => {
+    parts[part] += n;
+    const limit = part === "micros" ? INT64_LIMIT : INT32_LIMIT;
+    if (parts[part] >= limit || parts[part] < -limit) throw new UserError(`interval '${text}' out of range`, position);
+  };
+  // An item: an amount (its sign, digits, fraction) then a unit, or a time, which ends the text.
+  const item = /\s*(-?)(\d+)(?:(:\d{1,2}(?::\d{1,2}(?:\.\d*)?)?)|(?:\.(\d*))?\s*([A-Za-z]*))/y;
+  let rest = text.replace(/^@/, "");
+  let found = false;
+  for (;;) {
+    item.lastIndex = 0;
+    const m = item.exec(rest);
+    if (!m) break;
+    const [whole, sign, digits, time, fractionDigits = "", unitText] = m;
+    const negative = sign === "-";
+    rest = rest.slice(whole.length);
+    if (time !== undefined) {
+      // H:MM[:SS[.ffffff]] (hours of up to 9 digits): the time, nothing after it.
+      const [minutes, seconds = "0"] = time.slice(1).split(":");
+      const [wholeSeconds, fraction = ""] = seconds.split(".");
+      if (Number(minutes) >= 60 || Number(wholeSeconds) >= 60 || digits.length > 9) throw invalid();
+      if (rest.trim() !== "") throw new UnsupportedError(`text after an interval's time ('${text}', which DuckDB reads without it)`, position);
+      const value = ((BigInt(digits) * 60n + BigInt(minutes)) * 60n + BigInt(wholeSeconds)) * 1_000_000n + BigInt(fraction.slice(0, 6).padEnd(6, "0"));
+      add("micros", negative ? -value : value);
+      found = true;
+      break;
+    }
+    const n = negative ? -BigInt(digits) : BigInt(digits);
+    const f = (negative ? -1n : 1n) * BigInt(fractionDigits.slice(0, 6).padEnd(6, "0"));
+    if (unitText === "") {
+      // A lone number: seconds (DuckDB's SS[.FFFFFF]), only as the whole text.
+      if (found || rest.trim() !== "") throw invalid();
+      add("micros", n * 1_000_000n + f);
+      found = true;
+      break;
+    }
+    const unit = TEXT_UNITS[unitText.toLowerCase()];
+    if (!unit) throw invalid();
+    const spec = INTERVAL_UNITS[unit];
+    // BigInt's / truncates toward zero and its % takes the dividend's sign, as C++'s do.
+    switch (unit) {
+      case "microsecond":
+        // A fraction of a microsecond rounds, half away from zero.
+        add("micros", n + (f + (f < 0n ? -MILLIONTHS / 2n : MILLIONTHS / 2n)) / MILLIONTHS);
+        break;
+      case "day":
+        add("days", n);
+        add("micros", (f * MICROS_PER_DAY) / MILLIONTHS);
+        break;
+      case "week":
+        add("days", n * 7n + (f * 7n) / MILLIONTHS);
+        add("micros", (((f * 7n) % MILLIONTHS) * MICROS_PER_DAY) / MILLIONTHS);
+        break;
+      case "month":
+        add("months", n);
+        add("days", (f * 30n) / MILLIONTHS);
+        break;
+      case "quarter":
+        add("months", n * 3n + (f * 3n) / MILLIONTHS);
+        add("days", (((f * 3n) % MILLIONTHS) * 30n) / MILLIONTHS);
+        break;
+      default: {
+        // Years and longer in months, hours to milliseconds in microseconds.
+        const per = spec.micros ?? BigInt(spec.months!);
+        add(spec.micros ? "micros" : "months", n * per + (f * per) / MILLIONTHS);
+      }
+    }
+    found = true;
+  }
+  const ago = /^\s*ago\s*$/i.test(rest);
+  if (!found || (rest.trim() !== "" && !ago)) throw invalid();
+  const sign = ago ? -1n : 1n;
+  return { months: Number(sign * parts.months), days: Number(sign * parts.days), micros: sign * parts.micros };
 }
 
 /** A string literal read as another type, the way DuckDB casts a string constant implicitly. */

@@ -16,6 +16,7 @@ import {
   integerFits,
   isFloat,
   isInteger,
+  isInterval,
   isNumeric,
   isTimestamp,
   isWholeNumber,
@@ -262,7 +263,6 @@ function meetOperands(a: Expr, b: Expr, takes: (t: SqlType) => boolean, nulls: S
 
 /** `a op b` for + - * / // %, with DuckDB's result types. */
 export function arithmetic(op: string, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
-  if (a.type.kind === "interval_compound" || b.type.kind === "interval_compound") throw new UnsupportedError("arithmetic on an INTERVAL of months, days and time (as age() gives)", position);
   const [l, r] = meetOperands(a, b, isNumeric, type("i32"), position);
   const nullable = l.type.nullable || r.type.nullable;
 
@@ -360,19 +360,18 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
   const nullable = l.type.nullable || r.type.nullable;
   let base = l;
   let interval = r;
-  if (op === "+" && (l.type.kind === "interval_year" || l.type.kind === "interval_day")) {
+  if (op === "+" && isInterval(l.type)) {
     base = r;
     interval = l;
   }
-  const isIntervalType = interval.type.kind === "interval_year" || interval.type.kind === "interval_day";
-  if ((op === "+" || op === "-") && isIntervalType && (base.type.kind === "date" || base.type.kind === "timestamp_ns" || isTimestamp(base.type))) {
+  if ((op === "+" || op === "-") && isInterval(interval.type) && (base.type.kind === "date" || base.type.kind === "timestamp_ns" || isTimestamp(base.type))) {
     // DuckDB's DATE ± INTERVAL is a TIMESTAMP, and so is TIMESTAMP_NS ± INTERVAL (microseconds);
-    // an instant ± INTERVAL is an instant (calendar steps in UTC).
+    // an instant ± INTERVAL is an instant (calendar steps in UTC). Months first, then days, then time.
     const ts = base.type.kind === "timestamp_tz" ? type("timestamp_tz") : type("timestamp");
     return call(op === "+" ? "add" : "subtract", [castTo(base, ts), interval], withNullable(ts, nullable));
   }
-  if ((op === "+" || op === "-") && base.type.kind === "time" && interval.type.kind === "interval_day") {
-    // DuckDB's TIME ± INTERVAL: a time of day, around the clock past midnight.
+  if ((op === "+" || op === "-") && base.type.kind === "time" && isInterval(interval.type)) {
+    // DuckDB's TIME ± INTERVAL: a time of day, around the clock past midnight (its months and days move nothing).
     return call(op === "+" ? "add" : "subtract", [base, interval], type("time", nullable));
   }
   const dateAndTime = op === "+" && l.type.kind === "date" && r.type.kind === "time" ? [l, r] : op === "+" && l.type.kind === "time" && r.type.kind === "date" ? [r, l] : undefined;
@@ -396,30 +395,26 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
   throw new UnsupportedError(`${typeName(l.type)} ${op} ${typeName(r.type)}`, position);
 }
 
-function isInterval(t: SqlType): boolean {
-  return t.kind === "interval_year" || t.kind === "interval_day";
-}
-
 /**
  * Intervals added to, subtracted from, multiplied and divided by numbers (DuckDB's: each of
- * months, days and microseconds scaled). trustql keeps an interval of months apart from one of
- * days and time, so what would mix them — a sum of the two kinds, months scaled by a fraction or
- * divided — is refused by name.
+ * months, days and microseconds added or scaled apart, a fraction of a month carried into days and
+ * of a day into time). An interval of months, or of days and time, stays one where nothing can
+ * mix them; a sum of the two kinds, or months scaled by a fraction or divided, is DuckDB's
+ * interval of all three.
  */
 function intervalArithmetic(op: string, l: Expr, r: Expr, position: SourcePosition | undefined): Expr {
   const nullable = l.type.nullable || r.type.nullable;
   if ((op === "+" || op === "-") && isInterval(l.type) && isInterval(r.type)) {
-    if (l.type.kind !== r.type.kind) throw new UnsupportedError(`an INTERVAL of months ${op} one of days and time (trustql keeps the two apart)`, position);
-    return call(op === "+" ? "interval_add" : "interval_subtract", [l, r], withNullable(l.type, nullable));
+    const t = l.type.kind === r.type.kind ? l.type : type("interval_compound");
+    return call(op === "+" ? "interval_add" : "interval_subtract", [castTo(l, t), castTo(r, t)], withNullable(t, nullable));
   }
   const scaled = op === "*" && isInterval(r.type) && isNumeric(l.type) ? [r, l] : (op === "*" || op === "/") && isInterval(l.type) && isNumeric(r.type) ? [l, r] : undefined;
   if (!scaled) throw new UserError(`cannot apply ${op} to ${typeName(l.type)} and ${typeName(r.type)}`, position);
   const [interval, factor] = scaled;
-  if (interval.type.kind === "interval_year" && (op === "/" || !isInteger(factor.type))) {
-    throw new UnsupportedError(`an INTERVAL of months ${op === "/" ? "divided" : "times a fraction"} (its remainder would be days, which trustql keeps apart from months)`, position);
-  }
+  const leavesDays = interval.type.kind === "interval_year" && (op === "/" || !isInteger(factor.type));
+  const t = leavesDays ? type("interval_compound") : interval.type;
   // DuckDB divides an interval by zero to NULL.
-  return call(op === "*" ? "interval_multiply" : "interval_divide", [interval, factor], withNullable(interval.type, nullable || op === "/"));
+  return call(op === "*" ? "interval_multiply" : "interval_divide", [castTo(interval, t), factor], withNullable(t, nullable || op === "/"));
 }
 
 /** DuckDB's bitwise operators (and its xor function) as calls of trustql's extension functions. */
@@ -441,6 +436,8 @@ export function bitwiseNot(e: Expr, position: SourcePosition | undefined): Expr 
 }
 
 export function negate(e: Expr, position: SourcePosition | undefined): Expr {
+  // An interval's months, days and microseconds each negated (DuckDB's): trustql's own function, Substrait's negate takes numbers.
+  if (e.type.kind === "interval_year" || e.type.kind === "interval_day" || e.type.kind === "interval_compound") return call("interval_negate", [e], e.type);
   if (!isNumeric(e.type)) throw new UserError(`cannot negate ${typeName(e.type)}`, position);
   return call("negate", [e], e.type);
 }

@@ -68,6 +68,7 @@ const FRAME_EXCLUSION = Symbol("frameExclusion");
 const PARTITION_KEYS = Symbol("partitionKeys");
 const BASE_WINDOW = Symbol("baseWindow");
 const WINDOW_FILTER = Symbol("windowFilter");
+const ARGUMENT_ORDER = Symbol("argumentOrder");
 const SAMPLE = Symbol("sample");
 /** The calls IGNORE NULLS may follow (upper case, as the lexer gives words). */
 const NULLS_IGNORABLE_CALLS = new Set(["FIRST_VALUE", "LAST_VALUE", "NTH_VALUE", "LAG", "LEAD"]);
@@ -657,6 +658,8 @@ interface Rewritten {
   asofJoins: Set<number>;
   /** Offsets of the table names a SEMI JOIN or ANTI JOIN joins (the grammar read an inner join), and which it is. */
   filteringJoins: Map<number, "semi" | "anti">;
+  /** Offsets of the names of ordered calls before OVER (list(x ORDER BY k) OVER …), whose sort keys became their last arguments: the keys' directions. */
+  argumentOrders: Map<number, SortDirection[]>;
   /** Parenthesized operands of set operations, which reach the grammar as derived tables (see parenthesizedOperands). */
   operands: ParenthesizedOperand[];
   /** Maps an offset in `text` to the offset in the query it came from. */
@@ -753,6 +756,20 @@ const CAST_TYPE_ALIASES = new Map([
 
 /** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
 const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "INT2", "INT4", "INT8", "DOUBLE", "PRECISION", "REAL", "FLOAT", "NUMERIC", "DECIMAL", "VARCHAR", "TEXT", "CHAR"]);
+
+/**
+ * Type names of a list's values the grammar cannot bracket in a cast (`DATE[]`): the pre-pass
+ * writes the name over as `DECIMAL(0, k)`, k its place here — a width no query may write (DuckDB's
+ * are 1 to 38, and the pre-pass refuses 0) — which the grammar brackets; the binder reads the name
+ * back (markedListElementType).
+ */
+const MARKED_LIST_ELEMENT_TYPES = ["DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BOOL"];
+
+/** The type name a cast's `DECIMAL(0, k)` stands for (see MARKED_LIST_ELEMENT_TYPES), or undefined for any other. */
+export function markedListElementType(target: AstNode): string | undefined {
+  const isMark = String(target?.dataType).toUpperCase() === "DECIMAL" && target.length === 0 && target.parentheses;
+  return isMark ? MARKED_LIST_ELEMENT_TYPES[Number(target.scale)] : undefined;
+}
 
 /** Words a window's specification starts with (any other word there names the window it refines). */
 const WINDOW_SPECIFICATION_WORDS = new Set(["PARTITION", "ORDER", "ROWS", "RANGE", "GROUPS"]);
@@ -1214,6 +1231,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   const partitionCounts = new Map<number, number>();
   const baseWindows = new Map<number, string>();
   const windowFilters = new Map<number, WindowFilter>();
+  const argumentOrders = new Map<number, SortDirection[]>();
   const samples = new Map<number, Sample>();
   /** The FILTER clauses of window calls, as spans moved into the call once every rule has written (see reorder). */
   const filterMoves: (readonly [number, number])[][] = [];
@@ -1318,7 +1336,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     const before = tokens[i - 1];
     // `INTEGER[]` in a cast: a list type, which the grammar reads (neither a subscript nor a list).
     const typeSuffix = t.kind === "symbol" && t.text === "[" && next?.text === "]" && isSubscript(tokens, i);
-    if (typeSuffix && before?.kind === "word" && !LIST_ELEMENT_TYPE_WORDS.has(CAST_TYPE_ALIASES.get(before.text) ?? before.text)) throw new UnsupportedError(`a list of ${before.text} (lists of numbers and of text only, in a cast)`, tokenPosition(before));
+    if (typeSuffix && before?.kind === "word" && !LIST_ELEMENT_TYPE_WORDS.has(CAST_TYPE_ALIASES.get(before.text) ?? before.text)) {
+      // `DATE[]`, `TIMESTAMP WITH TIME ZONE[]`: the name (its words) written over as its mark.
+      const zoned = before.text === "ZONE" && ["TIMESTAMP", "WITH", "TIME"].every((word, k) => tokens[i - 4 + k]?.text === word);
+      const first = tokens[zoned ? i - 4 : i - 1];
+      const name = zoned ? "TIMESTAMP WITH TIME ZONE" : before.text;
+      const mark = MARKED_LIST_ELEMENT_TYPES.indexOf(name);
+      if (mark < 0) throw new UnsupportedError(`a list of ${name} in a cast (of numbers, text, dates, times, timestamps and booleans)`, tokenPosition(before));
+      writeOver(first.offset, before.end, "");
+      insertions.push({ at: first.offset, text: `DECIMAL(0, ${mark})` });
+    }
+    const castType = tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i));
+    if (castType && (t.text === "DECIMAL" || t.text === "NUMERIC" || t.text === "DEC") && next?.text === "(" && tokens[i + 2]?.text === "0") {
+      // DuckDB's error too; and DECIMAL(0, k) is the pre-pass's mark of a list's type (above).
+      throw new UserError(`a DECIMAL of width 0 (DuckDB's are 1 to 38)`, tokenPosition(t));
+    }
     const subscripted = t.kind === "symbol" && t.text === "[" && !typeSuffix && isSubscript(tokens, i);
     // A list literal, `[1, 2]`, is DuckDB's; the grammar reads PostgreSQL's `ARRAY[1, 2]`.
     const comprehension = t.kind === "symbol" && t.text === "[" && !subscripted && !typeSuffix ? listComprehension(tokens, i) : undefined;
@@ -1340,19 +1372,22 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const close = closingOf(i);
       const inside = tokens.slice(i + 1, close);
       const atTop = (k: number) => inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length;
-      const colon = inside.findIndex((x, k) => x.text === ":" && atTop(k));
+      const colons = inside.flatMap((x, k) => (x.text === ":" && atTop(k) ? [i + 1 + k] : []));
       const listed = inside.some((x, k) => x.text === "," && atTop(k));
       if (close < tokens.length && !listed && inside.length > 0) {
         const from = subscriptedFrom(tokens, i);
         // Before what was inserted there already: the operand's own calls, or ARRAY of a list literal.
-        insertions.unshift({ at: tokens[from].offset, text: `${colon >= 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
+        insertions.unshift({ at: tokens[from].offset, text: `${colons.length > 0 ? SLICE_CALL : SUBSCRIPT_CALL}(` });
         blank(t, ",");
-        if (colon >= 0) {
-          const at = i + 1 + colon;
-          blank(tokens[at], ",");
-          if (colon === 0) insertions.push({ at: tokens[at].offset, text: "NULL" });
-          if (at + 1 === close) insertions.push({ at: tokens[close].offset, text: "NULL" });
+        // s[a:b] and l[a:b:step] (DuckDB's step): a bound left out reaches the grammar as NULL; a
+        // step left out (l[a:b:]) as nothing, its colon blanked.
+        const [first, second] = colons;
+        if (first !== undefined) {
+          blank(tokens[first], ",");
+          if (first === i + 1) insertions.push({ at: tokens[first].offset, text: "NULL" });
+          if (first + 1 === (second ?? close)) insertions.push({ at: tokens[second ?? close].offset, text: "NULL" });
         }
+        if (second !== undefined) blank(tokens[second], second + 1 === close ? " " : ",");
         blank(tokens[close], ")");
       }
     }
@@ -1644,6 +1679,34 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         const end = wordAtDepth(tokens, first, new Set(["ORDER"]));
         const argumentEnds = Math.min(end, argumentEnd(tokens, first));
         if (argumentEnds > closingOf(first) + 1 && argumentEnds < tokens.length) insertions.push({ at: tokens[first].offset, text: "(" }, { at: tokens[argumentEnds].offset, text: ") " });
+      }
+    }
+    if ((t.text === "LIST" || ORDERED_AGGREGATE_WORDS.has(t.text)) && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER") {
+      // list(x ORDER BY k) OVER (…): the call reaches the grammar as LAG (below), which takes no
+      // ORDER BY: its keys become the last arguments, their directions a mark for the binder.
+      const close = closingOf(i + 1);
+      const order = wordAtDepth(tokens, i + 2, new Set(["ORDER"]));
+      if (order < close && tokens[order + 1]?.text === "BY") {
+        if (t.text !== "LIST" && t.text !== "ARRAY_AGG") throw new UnsupportedError(`${t.text.toLowerCase()}(… ORDER BY …) over a window`, tokenPosition(t));
+        blank(tokens[order], ",");
+        blank(tokens[order + 1], "");
+        const directions: SortDirection[] = [];
+        for (let start = order + 2; start < close; ) {
+          const end = topLevelComma(start, close);
+          let last = end - 1;
+          const nulls = tokens[last - 1]?.text === "NULLS" && (tokens[last].text === "FIRST" || tokens[last].text === "LAST") ? tokens[last].text : undefined;
+          if (nulls) {
+            blank(tokens[last - 1], "");
+            blank(tokens[last], "");
+            last -= 2;
+          }
+          const direction = tokens[last].text === "ASC" || tokens[last].text === "DESC" ? tokens[last].text : undefined;
+          if (direction) blank(tokens[last], "");
+          // DuckDB's default: ascending, NULLs last.
+          directions.push({ descending: direction === "DESC", nullsFirst: nulls === "FIRST" });
+          start = end + 1;
+        }
+        argumentOrders.set(t.offset, directions);
       }
     }
     if (t.text === "LIST" && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text !== "OVER") {
@@ -1991,7 +2054,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return at;
   };
-  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, samples, asofJoins, filteringJoins };
+  return { text: inserted.text, originalOffset, insertedAt: inserted.insertedAt, moved: insertions.length > 0 || moves.length > 0, operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, starModifiers, renamed, byAll, qualify, naturalJoins, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, backslashes, standIns, integerDivisions, baseWindows, windowFilters, argumentOrders, samples, asofJoins, filteringJoins };
 }
 
 /** The parentheses, by token index, around a query that is an operand of a set operation. */
@@ -2114,7 +2177,7 @@ function operandNumber(node: AstNode): number | undefined {
   return alias?.startsWith(OPERAND_ALIAS) ? Number(alias.slice(OPERAND_ALIAS.length)) : undefined;
 }
 
-function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, baseWindows, windowFilters, samples, asofJoins, filteringJoins }: Rewritten): void {
+function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, distinctAggregates, zonedTimestamps, groupedArguments, renamed, naturalJoins, integerDivisions, ignoreNulls, writtenFrames, frameExclusions, partitionCounts, baseWindows, windowFilters, argumentOrders, samples, asofJoins, filteringJoins }: Rewritten): void {
   const claimedFrames = new Set<number>();
   /** Marks `target` with the RANGE or GROUPS frame, the EXCLUDE clause and the partition keys written in the parentheses that open at tokens[open]. */
   const markWindowSpecification = (target: AstNode, open: number) => {
@@ -2168,6 +2231,7 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       if (filteringJoins.has(tokens[at].offset) && (node.join || node.type === "select")) node[FILTERING_JOIN] = filteringJoins.get(tokens[at].offset);
       if (ignoreNulls.has(tokens[at].offset)) node[IGNORE_NULLS] = true;
       if (windowFilters.has(tokens[at].offset)) node[WINDOW_FILTER] = windowFilters.get(tokens[at].offset);
+      if (argumentOrders.has(tokens[at].offset)) node[ARGUMENT_ORDER] = argumentOrders.get(tokens[at].offset);
       if (samples.has(tokens[at].offset) && (typeof node.table === "string" || node.type === "select")) node[SAMPLE] = samples.get(tokens[at].offset);
     }
   };
@@ -2466,6 +2530,17 @@ export interface WindowFilter {
 /** A window call's FILTER, if it was written with one (see the pre-pass). */
 export function windowFilterOf(node: AstNode): WindowFilter | undefined {
   return node?.[WINDOW_FILTER];
+}
+
+/** A sort key's direction and the place of its NULLs. */
+export interface SortDirection {
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+/** An ordered call's ORDER BY before OVER (list(x ORDER BY k) OVER …): its keys' directions, the keys being its last arguments (see the pre-pass). */
+export function argumentOrderOf(node: AstNode): readonly SortDirection[] | undefined {
+  return node?.[ARGUMENT_ORDER];
 }
 
 /** The named window a call's OVER (w …) refines, lower-cased, if it names one (see the pre-pass). */
