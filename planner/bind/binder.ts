@@ -7,7 +7,8 @@ import { UnsupportedError, UserError, invariant, type SourcePosition } from "../
 import type { Catalog, CatalogTable } from "../catalog.ts";
 import { namedColumns } from "../../proto/index.ts";
 import { bindMapFunction, isMapFunction, mapLiteral, mapValueOf } from "./maps.ts";
-import { WRITES_VALUES_AS_TEXT, structField, structFieldAt, structPack } from "./structs.ts";
+import { parseTypeName } from "./type-names.ts";
+import { WRITES_VALUES_AS_TEXT, castToNested, structField, structFieldAt, structPack } from "./structs.ts";
 import type {
   Aggregate,
   AggregateCall,
@@ -29,7 +30,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1927,6 +1928,11 @@ class Binder {
         return structPack(args(), position);
       case MAP_CALL:
         return mapLiteral(args(), position);
+      case TYPED_CAST_CALL: {
+        const written = rawArgs[1];
+        invariant(rawArgs.length === 2 && written?.type === "single_quote_string", "the pre-pass's cast has a value and a type's name");
+        return castToNested(this.expr(rawArgs[0], ctx), parseTypeName(String(written.value), namedCastType, position), position);
+      }
       case FIELD_CALL: {
         invariant(rawArgs.length === 2, "the pre-pass's field of a value has the value and a name");
         const [value, name] = args();
@@ -2395,8 +2401,10 @@ const GRAMMAR_TYPE_NAMES = new Set(["BIGINT", "BOOLEAN", "FLOAT", "INTEGER", "IN
 function castTypeDisplayName(t: SqlType): string {
   if (t.kind === "list" && t.element) return `${castTypeDisplayName(t.element)}[]`;
   if (t.kind === "decimal" && !t.hugeint) return `DECIMAL(${t.precision}, ${t.scale})`;
+  if (t.kind === "struct") return `STRUCT(${fieldsOf(t).map((f) => `${structFieldNameSql(f.name)} ${castTypeDisplayName(f.type)}`).join(", ")})`;
+  if (t.kind === "map") return `MAP(${castTypeDisplayName(t.key!)}, ${castTypeDisplayName(t.value!)})`;
   const name = typeName(t);
-  return GRAMMAR_TYPE_NAMES.has(name) || t.kind === "struct" || t.kind === "map" ? name : `"${name}"`;
+  return GRAMMAR_TYPE_NAMES.has(name) ? name : `"${name}"`;
 }
 
 /** A column reference's names as written: `t.s.x` → t, s, x. */
@@ -3036,6 +3044,7 @@ function displayName(ast: AstNode, bound: Expr): string {
       // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
       if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
       if (name === FIELD_CALL) return `(${args[0]}).${String(argumentAsts(ast)[1]?.value)}`;
+      if (name === TYPED_CAST_CALL) return `CAST(${args[0]} AS ${castTypeDisplayName(bound.type)})`;
       if (name === MAP_CALL) {
         const [keys, values] = [args.filter((_, i) => i % 2 === 0), args.filter((_, i) => i % 2 === 1)];
         return `main."map"(main.list_value(${keys.join(", ")}), main.list_value(${values.join(", ")}))`;

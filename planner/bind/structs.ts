@@ -3,11 +3,11 @@
 // in its type; the plan carries them where Substrait does (a relation's names), and runs structs
 // by position (exec/substrait/structs.ts). DuckDB matches fields by name where structs meet (a
 // comparison, a CASE, a UNION): here only structs of the same names, in the same order, meet.
-import { UserError, invariant, type SourcePosition } from "../../common/errors.ts";
+import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Expr } from "../logical.ts";
-import { fieldsOf, isInteger, structOf, type, typeName, withNullable } from "../types.ts";
-import { call } from "./operators.ts";
-import { literal } from "./literals.ts";
+import { fieldsOf, holdsStruct, isInteger, sameFieldNames, structOf, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { call, caseExpr, castTo, isNull } from "./operators.ts";
+import { literal, nullLiteral } from "./literals.ts";
 
 /** The IR call that builds a struct of its arguments, named as its type says (emitted as Substrait's Nested.Struct). */
 export const STRUCT_PACK = "struct_pack";
@@ -66,3 +66,35 @@ export function structFieldAt(struct: Expr, position: Expr, site: SourcePosition
  * or a map among their arguments is named again first (namedForText), as a cast to text does.
  */
 export const WRITES_VALUES_AS_TEXT: ReadonlySet<string> = new Set(["format", "printf", "array_to_string", "list_to_string", "array_join"]);
+
+/**
+ * CAST(x AS STRUCT(…)) and other casts to a type holding structs or maps, as DuckDB casts: a
+ * struct to a struct by field name (each field the source's of its name, cast; NULL where the
+ * source has none; none in common is DuckDB's error), anything else as castTo does. Within lists
+ * and maps, structs are cast only to structs of their own field names (by position is then by
+ * name); a struct's or map's text (VARCHAR to STRUCT) is refused.
+ */
+export function castToNested(value: Expr, target: SqlType, position: SourcePosition | undefined): Expr {
+  if (value.type.kind === "null") return castTo(value, target, position);
+  if (target.kind === "struct" && value.type.kind === "struct") {
+    const source = fieldsOf(value.type);
+    const fields = fieldsOf(target).map((field) => {
+      const at = source.findIndex((f) => f.name.toLowerCase() === field.name.toLowerCase());
+      return { name: field.name, value: at < 0 ? nullLiteral(field.type) : castToNested(fieldAt(value, at), field.type, position) };
+    });
+    if (fields.every((f) => !source.some((s) => s.name.toLowerCase() === f.name.toLowerCase()))) throw new UserError(`a cast of ${typeName(value.type)} to ${typeName(target)}: STRUCT to STRUCT cast must have at least one matching member`, position);
+    const packed = call(STRUCT_PACK, fields.map((f) => f.value), structOf(fieldsOf(target), value.type.nullable));
+    return value.type.nullable ? caseExpr([{ when: isNull(value, false), then: nullLiteral(packed.type) }], packed, position) : packed;
+  }
+  if (holdsStruct(target) && !castsByPosition(value.type, target)) throw new UnsupportedError(`a cast of ${typeName(value.type)} to ${typeName(target)}`, position);
+  return castTo(value, target, position);
+}
+
+/** Whether `from` casts to `to` field by field in order: the same shape, structs of the same field names. */
+function castsByPosition(from: SqlType, to: SqlType): boolean {
+  if (from.kind !== to.kind) return !holdsStruct(from) && !holdsStruct(to);
+  if (from.kind === "struct") return sameFieldNames(from, to) && fieldsOf(from).every((f, i) => castsByPosition(f.type, fieldsOf(to)[i].type));
+  if (from.kind === "list") return castsByPosition(from.element!, to.element!);
+  if (from.kind === "map") return castsByPosition(from.key!, to.key!) && castsByPosition(from.value!, to.value!);
+  return true;
+}

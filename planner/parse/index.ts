@@ -426,6 +426,16 @@ function subscriptedFrom(tokens: readonly Token[], bracket: number): number {
   }
 }
 
+/** Type names whose arguments the grammar cannot read in a cast. */
+const NESTED_TYPE_WORDS = new Set(["STRUCT", "MAP"]);
+
+/** The last token of the nested type name starting at tokens[start] (`STRUCT(…)`, `MAP(…)[]`). */
+function nestedTypeEnd(tokens: readonly Token[], start: number): number {
+  let end = closingFrom(tokens, start + 1);
+  while (tokens[end + 1]?.text === "[" && tokens[end + 2]?.text === "]") end += 2;
+  return Math.min(end, tokens.length - 1);
+}
+
 /** Whether the `.` at tokens[dot] follows a value (not a table's or a column's name): `)`, `]`, `}` or a CASE's END, then any `.name`s. */
 function dottedAfterValue(tokens: readonly Token[], dot: number): boolean {
   let k = dot - 1;
@@ -796,6 +806,8 @@ const GROUP_BY_ENDS = new Set(["HAVING", "ORDER", "LIMIT", "OFFSET", "WINDOW", "
 export const SUBSCRIPT_CALL = "trustql_subscript";
 /** What a struct literal `{'a': 1, 'b': x}` reaches the grammar as: a call of names (as strings) and values, in turn. */
 export const STRUCT_CALL = "trustql_struct";
+/** What `CAST(x AS STRUCT(…))` and `x::MAP(…)` reach the grammar as: a call of x and the type's name, as a string. */
+export const TYPED_CAST_CALL = "trustql_cast";
 /** What a map literal `MAP {k: v, …}` reaches the grammar as: a call of keys and values, in turn. */
 export const MAP_CALL = "trustql_map";
 /** What `struct_pack(a := 1, b := x)` reaches the grammar as: as STRUCT_CALL (a call of its own, for the column's name). */
@@ -1253,6 +1265,26 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const next = tokens[i + 1];
+    const typeEnd = (t.text === "::" || (t.kind === "word" && t.text === "AS")) && next?.kind === "word" && NESTED_TYPE_WORDS.has(next.text) && tokens[i + 2]?.text === "(" ? nestedTypeEnd(tokens, i + 1) : -1;
+    if (typeEnd >= 0) {
+      // A cast to a STRUCT or MAP type, which the grammar cannot read: TYPED_CAST_CALL(x, 'type').
+      const typeText = sql.slice(next.offset, tokens[typeEnd].end);
+      if (typeText.includes("'")) throw new UnsupportedError("a quote in a STRUCT's field name in a cast", tokenPosition(next));
+      if (t.text === "::") {
+        insertions.unshift({ at: tokens[subscriptedFrom(tokens, i)].offset, text: `${TYPED_CAST_CALL}(` });
+        blank(t, ",");
+        insertions.push({ at: next.offset, text: "'" }, { at: tokens[typeEnd].end, text: "')" });
+      } else {
+        const open = enclosingParenthesis(tokens, i);
+        const cast = tokens[open - 1];
+        if (!(cast?.kind === "word" && cast.text === "CAST")) throw new UnsupportedError(`${next.text}(…) here (a STRUCT or MAP type, in CAST(x AS …) or x::…)`, tokenPosition(next));
+        blank(cast, "");
+        insertions.push({ at: cast.offset, text: TYPED_CAST_CALL }, { at: next.offset, text: "'" }, { at: tokens[typeEnd].end, text: "'" });
+        blank(t, ",");
+      }
+      i = typeEnd;
+      continue;
+    }
     // Lambdas (`x -> x + 1`): the grammar reads `->` as JSON's, binding tighter than `+`; the
     // body goes in parentheses of its own. DuckDB's `lambda x, y: body` reaches it as `(x, y) -> (body)`.
     if (t.kind === "symbol" && t.text === "->" && lambdaParametersEndAt(tokens, i - 1)) {
@@ -1916,7 +1948,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "FILTER" && tokens[i - 1]?.text === ")" && next?.text === "(" && !(tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "WHERE")) {
       insertions.push({ at: tokens[i + 2].offset, text: "WHERE " });
     }
-    if ([STRUCT_CALL, STRUCT_PACK_CALL, FIELD_CALL, MAP_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, MAP {…}, struct_pack and a value's .field)`, tokenPosition(t));
+    if ([STRUCT_CALL, STRUCT_PACK_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, MAP {…}, struct_pack, a value's .field and a cast to a STRUCT or MAP type)`, tokenPosition(t));
     if (t.text === SUBSCRIPT_CALL.toUpperCase() || t.text === SLICE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for s[i] and s[a:b])`, tokenPosition(t));
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
     if (t.text === "INTERVAL" && next) {
