@@ -133,7 +133,7 @@ const DISTRIBUTIONS: Record<string, { fn: string; distribution: string }> = {
   var_pop: { fn: "variance", distribution: "POPULATION" },
 };
 /** Aggregates of DuckDB's dialect no standard file declares for these types: trustql's own aggregate extension. */
-const OWN_AGGREGATES = new Set(["list", "median", "quantile_cont", "quantile_disc", "mode", "arg_min", "arg_max", "approx_count_distinct", "entropy", "mad", "first", "last", ...STATISTICS_AGGREGATES, ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES]);
+const OWN_AGGREGATES = new Set(["list", "median", "quantile_cont", "quantile_disc", "mode", "histogram", "arg_min", "arg_max", "approx_count_distinct", "entropy", "mad", "first", "last", ...STATISTICS_AGGREGATES, ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES]);
 
 /** The functions plans may name in trustql's own extension files: each file must declare them. */
 export const TRUSTQL_FUNCTION_NAMES = {

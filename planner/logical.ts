@@ -134,6 +134,7 @@ export type AggregateFunctionName =
   | "quantile_cont"
   | "quantile_disc"
   | "mode"
+  | "histogram"
   | "arg_min"
   | "arg_max"
   | "string_agg"

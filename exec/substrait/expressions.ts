@@ -25,7 +25,7 @@ import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
 import { BOOLEAN_FUNCTIONS, NULLS_IGNORABLE, isRankingWindow, optionMap, renderScalar, windowName } from "./functions.ts";
 import { literalSql, literalType, structPack } from "./literals.ts";
-import { WITH_FIELD_NAMES, asNamedOutput } from "./structs.ts";
+import { WITH_FIELD_NAMES, asNamedOutput, planEntries } from "./structs.ts";
 
 /** The columns an expression can see: SQL that refers to each, and its type when known. */
 export interface Scope {
@@ -274,7 +274,9 @@ export class ExpressionWriter {
     const args = w.args.length === 0 && name === "count" ? "*" : `${w.distinct ? "DISTINCT " : ""}${w.args.join(", ")}`;
     const nulls = w.options?.get("NULL_HANDLING") ?? "RESPECT_NULLS";
     if (nulls !== "RESPECT_NULLS" && (nulls !== "IGNORE_NULLS" || !NULLS_IGNORABLE.has(w.name))) throw new UnsupportedError(`${w.declared} with null_handling ${nulls}`);
-    return castTo(`${name}(${args}${nulls === "IGNORE_NULLS" ? " IGNORE NULLS" : ""}) OVER (${over.join(" ")})`, w.outputType);
+    const call = `${name}(${args}${nulls === "IGNORE_NULLS" ? " IGNORE NULLS" : ""}) OVER (${over.join(" ")})`;
+    // A map runs as the list of its entries (structs.ts).
+    return castTo(name === "histogram" ? planEntries(call) : call, w.outputType);
   }
 
   #subquery(e: Expression, scope: Scope, outer: readonly Scope[]): string {

@@ -375,6 +375,7 @@ const AGGREGATES: Record<string, string> = {
   quantile_cont: "quantile_cont",
   quantile_disc: "quantile_disc",
   mode: "mode",
+  histogram: "histogram",
   approx_count_distinct: "approx_count_distinct",
   arg_min: "arg_min",
   arg_max: "arg_max",

@@ -65,6 +65,7 @@ import {
   type SqlType,
   fieldsOf,
   structFieldNameSql,
+  mapOf,
 } from "../types.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
 import { numberedRows } from "./numbered.ts";
@@ -190,7 +191,7 @@ export function bindQuery(parsed: ParsedQuery, catalog: Catalog, ids = new Colum
 const AGGREGATE_NAMES = new Set([
   "sum", "count", "min", "max", "avg", "bool_and", "bool_or",
   "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
-  "median", "quantile_cont", "quantile_disc", "quantile", "mode", "approx_count_distinct",
+  "median", "quantile_cont", "quantile_disc", "quantile", "mode", "histogram", "approx_count_distinct",
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
   "list", "array_agg", "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
   ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES, "sumkahan", "kahan_sum", "geometric_mean", "entropy", "mad", "any_value", "arbitrary",
@@ -2740,6 +2741,10 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
       return agg("quantile_disc", withNullable(orderable(arg).type, true), [arg, fractionOf(args[1], name, position)]);
     case "mode":
       return agg("mode", withNullable(orderable(arg).type, true));
+    case "histogram":
+      // Each value's count, keys in order; NULL over no rows. DuckDB's counts are UBIGINTs, which trustql has not: BIGINTs.
+      if (orderable(arg).type.kind === "null") throw new UserError("histogram of an untyped NULL", position);
+      return agg("histogram", mapOf(arg.type, type("i64", false)));
     case "approx_count_distinct":
       return agg("approx_count_distinct", type("i64", false));
     case "entropy":
