@@ -2859,16 +2859,23 @@ function windowFrame(clause: AstNode, position: SourcePosition | undefined): Win
   throw new UnsupportedError("this window frame", position);
 }
 
-/** A GROUPS frame's bound as written: CURRENT ROW, UNBOUNDED …, or a whole number PRECEDING or FOLLOWING. */
-function groupsBound(written: string, position: SourcePosition | undefined): FrameBound {
+/** A RANGE or GROUPS frame's bound as written: CURRENT ROW, UNBOUNDED …, or an offset's text PRECEDING or FOLLOWING. */
+function writtenFrameBound(written: string, position: SourcePosition | undefined): FrameBound | { kind: "preceding" | "following"; offsetText: string } {
   const text = written.trim().replace(/\s+/g, " ");
   const upper = text.toUpperCase();
   if (upper === "CURRENT ROW") return { kind: "current" };
   if (upper === "UNBOUNDED PRECEDING" || upper === "UNBOUNDED FOLLOWING") return { kind: "unbounded" };
   const m = /^(.+) (PRECEDING|FOLLOWING)$/i.exec(text);
   if (!m) throw new UnsupportedError(`window frame bound ${written}`, position);
-  if (!/^\d+$/.test(m[1])) throw new UnsupportedError(`a GROUPS frame's offset ${m[1]} (a whole number)`, position);
-  return { kind: m[2].toUpperCase() === "PRECEDING" ? "preceding" : "following", offset: Number(m[1]) };
+  return { kind: m[2].toUpperCase() === "PRECEDING" ? "preceding" : "following", offsetText: m[1] };
+}
+
+/** A GROUPS frame's bound: its offset a whole number of peer groups. */
+function groupsBound(written: string, position: SourcePosition | undefined): FrameBound {
+  const bound = writtenFrameBound(written, position);
+  if (!("offsetText" in bound)) return bound;
+  if (!/^\d+$/.test(bound.offsetText)) throw new UnsupportedError(`a GROUPS frame's offset ${bound.offsetText} (a whole number)`, position);
+  return { kind: bound.kind, offset: Number(bound.offsetText) };
 }
 
 /** A frame with its EXCLUDE clause (see the pre-pass): EXCLUDE NO OTHERS is the frame as it is. */
@@ -2889,15 +2896,11 @@ function writtenWindowFrame(frame: WrittenFrame, orderBy: readonly SortKey[], po
   const key = orderBy.length === 1 ? orderBy[0].expr.type : undefined;
   const temporal = key !== undefined && (key.kind === "date" || key.kind === "timestamp" || key.kind === "timestamp_tz");
   const bound = (written: string): FrameBound => {
-    const text = written.trim().replace(/\s+/g, " ");
-    const upper = text.toUpperCase();
-    if (upper === "CURRENT ROW") return { kind: "current" };
-    if (upper === "UNBOUNDED PRECEDING" || upper === "UNBOUNDED FOLLOWING") return { kind: "unbounded" };
-    const m = /^(.+) (PRECEDING|FOLLOWING)$/i.exec(text);
-    if (!m) throw new UnsupportedError(`window frame bound ${written}`, position);
-    const kind = m[2].toUpperCase() === "PRECEDING" ? "preceding" : "following";
+    const parsed = writtenFrameBound(written, position);
+    if (!("offsetText" in parsed)) return parsed;
+    const { kind, offsetText } = parsed;
     if (!key) throw new UserError("a RANGE frame with an offset needs exactly one ORDER BY key", position);
-    const interval = /^INTERVAL (?:'([^']*)'|(\d+))(?: ([A-Za-z]+))?$/i.exec(m[1]);
+    const interval = /^INTERVAL (?:'([^']*)'|(\d+))(?: ([A-Za-z]+))?$/i.exec(offsetText);
     if (interval) {
       if (!temporal) throw new UserError(`a RANGE frame over ${typeName(key)} takes whole numbers, not intervals`, position);
       const value = parseInterval(interval[1] ?? interval[2], interval[3], position).value as IntervalValue;
@@ -2908,10 +2911,10 @@ function writtenWindowFrame(frame: WrittenFrame, orderBy: readonly SortKey[], po
       if (micros % 86_400_000_000n !== 0n) throw new UserError("a RANGE frame over a DATE takes whole days", position);
       return { kind, offset: Number(micros / 86_400_000_000n) };
     }
-    if (!/^\d+$/.test(m[1])) throw new UnsupportedError(`a RANGE frame's offset ${m[1]} (a whole number or an INTERVAL)`, position);
+    if (!/^\d+$/.test(offsetText)) throw new UnsupportedError(`a RANGE frame's offset ${offsetText} (a whole number or an INTERVAL)`, position);
     if (temporal) throw new UserError(`a RANGE frame over ${typeName(key)} takes INTERVAL offsets`, position);
     if (!isNumeric(key)) throw new UserError(`a RANGE frame with an offset needs a numeric, DATE or TIMESTAMP ORDER BY key, not ${typeName(key)}`, position);
-    return { kind, offset: Number(m[1]) };
+    return { kind, offset: Number(offsetText) };
   };
   return { unit: "range", lower: bound(frame.lower), upper: bound(frame.upper) };
 }

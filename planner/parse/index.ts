@@ -991,19 +991,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   };
   /** The index of the parenthesis that closes the one opening at tokens[open] (tokens.length: none). */
   const closingOf = (open: number): number => closingFrom(tokens, open);
-  /** The first comma at the depth of tokens[from] before `end` (or `end`). */
-  const topLevelComma = (from: number, end: number): number => {
+  /** The first `symbol` (`,` or `:`) at the depth of tokens[from] before `end` (or `end`). */
+  const topLevel = (symbol: string, from: number, end: number): number => {
     for (let k = from; k < end; k++) {
       if (tokens[k].text in CLOSERS) k = closingOf(k);
-      else if (tokens[k].text === ",") return k;
-    }
-    return end;
-  };
-  /** The first `:` at the depth of tokens[from] before `end` (or `end`). */
-  const topLevelColon = (from: number, end: number): number => {
-    for (let k = from; k < end; k++) {
-      if (tokens[k].text in CLOSERS) k = closingOf(k);
-      else if (tokens[k].text === ":") return k;
+      else if (tokens[k].text === symbol) return k;
     }
     return end;
   };
@@ -1434,11 +1426,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       blank(t, "(");
       blank(tokens[close], ")");
       for (let key = i + 1; key < close; ) {
-        const colon = map ? topLevelColon(key, close) : key + 1;
+        const colon = map ? topLevel(":", key, close) : key + 1;
         if (tokens[colon]?.text !== ":") throw new UserError(`a ${map ? "map" : "struct"} literal's entries are ${map ? "key" : "name"}: value`, tokenPosition(tokens[key]));
         if (!map) nameAsString(key);
         blank(tokens[colon], ",");
-        key = topLevelComma(colon + 1, close) + 1;
+        key = topLevel(",", colon + 1, close) + 1;
       }
     }
     if (t.kind === "word" && t.text === "STRUCT_PACK" && next?.text === "(") {
@@ -1446,7 +1438,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const close = closingOf(i + 1);
       blank(t, "");
       insertions.push({ at: t.offset, text: STRUCT_PACK_CALL });
-      for (let name = i + 2; name < close; name = topLevelComma(name + 3, close) + 1) {
+      for (let name = i + 2; name < close; name = topLevel(",", name + 3, close) + 1) {
         if (tokens[name + 1]?.text !== ":" || tokens[name + 2]?.text !== "=") throw new UserError("struct_pack's arguments are name := value", tokenPosition(tokens[name]));
         nameAsString(name);
         blank(tokens[name + 1], ",");
@@ -1724,7 +1716,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         blank(tokens[order + 1], "");
         const directions: SortDirection[] = [];
         for (let start = order + 2; start < close; ) {
-          const end = topLevelComma(start, close);
+          const end = topLevel(",", start, close);
           let last = end - 1;
           const nulls = tokens[last - 1]?.text === "NULLS" && (tokens[last].text === "FIRST" || tokens[last].text === "LAST") ? tokens[last].text : undefined;
           if (nulls) {
