@@ -198,8 +198,8 @@ function patternOperandEnd(tokens: readonly Token[], at: number): number {
   let depth = 0;
   for (let k = at; k < tokens.length; k++) {
     const t = tokens[k];
-    if (t.text === "(" || t.text === "[" || (t.kind === "word" && t.text === "CASE")) depth++;
-    else if (t.text === ")" || t.text === "]" || (t.kind === "word" && t.text === "END")) {
+    if (OPENING.has(t.text) || (t.kind === "word" && t.text === "CASE")) depth++;
+    else if (CLOSING.has(t.text) || (t.kind === "word" && t.text === "END")) {
       if (depth === 0) return k;
       depth--;
     } else if (depth === 0 && (OPERATORS_AT_CONCATENATION_LEVEL.has(t.text) || PATTERN_OPERAND_ENDS.has(t.text) || (t.kind === "word" && PATTERN_OPERAND_END_WORDS.has(t.text)))) return k;
@@ -232,8 +232,8 @@ function prefixOperandEnd(tokens: readonly Token[], at: number): number {
   let last = at;
   for (let i = at + 1; i < tokens.length; i++) {
     const t = tokens[i];
-    const opens = (t.kind === "symbol" && (t.text === "(" || t.text === "[")) || (t.kind === "word" && t.text === "CASE");
-    const closes = (t.kind === "symbol" && (t.text === ")" || t.text === "]")) || (t.kind === "word" && t.text === "END");
+    const opens = (t.kind === "symbol" && OPENING.has(t.text)) || (t.kind === "word" && t.text === "CASE");
+    const closes = (t.kind === "symbol" && CLOSING.has(t.text)) || (t.kind === "word" && t.text === "END");
     if (depth > 0) {
       if (opens) depth++;
       else if (closes && --depth === 0) [last, expectOperand] = [i, false];
@@ -265,6 +265,9 @@ function prefixOperandEnd(tokens: readonly Token[], at: number): number {
 }
 
 const CLOSERS: Readonly<Record<string, string>> = { "(": ")", "[": "]", "{": "}" };
+/** What opens and closes a nesting level: parentheses, a list's or subscript's brackets, a struct's or map's braces. */
+const OPENING: ReadonlySet<string> = new Set(Object.keys(CLOSERS));
+const CLOSING: ReadonlySet<string> = new Set(Object.values(CLOSERS));
 
 /** The index of the token that closes the parenthesis or bracket tokens[open] opens (tokens.length: none). */
 function closingFrom(tokens: readonly Token[], open: number): number {
@@ -328,8 +331,8 @@ function listComprehension(tokens: readonly Token[], open: number): { for: numbe
   const atTop: Record<string, number> = {};
   for (let k = open + 1; k < close; k++) {
     const t = tokens[k];
-    if (t.text === "(" || t.text === "[") depth++;
-    else if (t.text === ")" || t.text === "]") depth--;
+    if (OPENING.has(t.text)) depth++;
+    else if (CLOSING.has(t.text)) depth--;
     else if (depth === 0 && t.kind === "word" && (t.text === "FOR" || t.text === "IN" || t.text === "IF") && atTop[t.text] === undefined) atTop[t.text] = k;
   }
   const [forAt, inAt] = [atTop.FOR, atTop.IN];
@@ -388,8 +391,8 @@ function argumentEnd(tokens: readonly Token[], from: number): number {
   let depth = 0;
   for (let k = from; k < tokens.length; k++) {
     const text = tokens[k].text;
-    if (text === "(" || text === "[") depth++;
-    else if (text === ")" || text === "]") {
+    if (OPENING.has(text)) depth++;
+    else if (CLOSING.has(text)) {
       if (depth === 0) return k;
       depth--;
     } else if (text === "," && depth === 0) return k;
@@ -1395,7 +1398,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // [1, 2], is left to it.)
       const close = closingOf(i);
       const inside = tokens.slice(i + 1, close);
-      const atTop = (k: number) => inside.slice(0, k).filter((y) => y.text === "[" || y.text === "(").length === inside.slice(0, k).filter((y) => y.text === "]" || y.text === ")").length;
+      const atTop = (k: number) => inside.slice(0, k).filter((y) => OPENING.has(y.text)).length === inside.slice(0, k).filter((y) => CLOSING.has(y.text)).length;
       const colons = inside.flatMap((x, k) => (x.text === ":" && atTop(k) ? [i + 1 + k] : []));
       const listed = inside.some((x, k) => x.text === "," && atTop(k));
       if (close < tokens.length && !listed && inside.length > 0) {
@@ -1450,8 +1453,15 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       // `l[1].a`): FIELD_CALL(value, 'a'). (Of a column, `s.a` is a name the binder reads.)
       insertions.unshift({ at: tokens[subscriptedFrom(tokens, i)].offset, text: `${FIELD_CALL}(` });
       blank(t, ",");
-      nameAsString(i + 1);
-      insertions.push({ at: next.end, text: ")" });
+      // Before what an enclosing construct inserted at the same place already (a lambda's body's `)`).
+      if (next.kind === "quoted") {
+        if (next.text.includes("'")) throw new UserError("a struct field's name is a name or a string", tokenPosition(next));
+        blank(next, `'${sql.slice(next.offset + 1, next.end - 1)}'`);
+        insertions.unshift({ at: next.end, text: ")" });
+      } else {
+        insertions.push({ at: next.offset, text: "'" });
+        insertions.unshift({ at: next.end, text: "')" });
+      }
     }
     const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
     if (standIn !== undefined) {
@@ -2271,8 +2281,8 @@ function annotate(ast: AstNode, tokens: readonly Token[], { operands, setOps, di
       // CASE … END holds its operators as parentheses do.
       if (t.kind === "word" && (t.text === "CASE" || t.text === "END")) depth += t.text === "CASE" ? 1 : -1;
       if (t.kind !== "symbol") continue;
-      if (t.text === "(" || t.text === "[") depth++;
-      else if (t.text === ")" || t.text === "]") depth--;
+      if (OPENING.has(t.text)) depth++;
+      else if (CLOSING.has(t.text)) depth--;
       else if (depth === 0 && (t.text === "*" || t.text === "/" || t.text === "%")) {
         const before = found[found.length - 1];
         if (t.text === "/" && before?.text === "/" && before.end === t.offset) continue; // the second slash of `//`
