@@ -2092,6 +2092,12 @@ class Binder {
       if ((to.kind === "list") !== (value.type.kind === "list") && !textOrNull(to.kind === "list" ? value.type : to)) throw new UserError(`cannot cast ${typeName(value.type)} to ${typeName(to)}`, position);
       // A HUGEINT runs as a DECIMAL(38,0), which rounds the fraction of a string DuckDB's HUGEINT refuses ('12.5').
       if (to.hugeint && value.type.kind === "string" && !isStringLiteral(value)) throw new UnsupportedError("CAST of a VARCHAR to HUGEINT (cast it to DECIMAL(38,0): a fraction rounds)", position);
+      if (!castsToInterval(value.type, to)) throw new UserError(`cannot cast ${typeName(value.type)} to ${typeName(to)}`, position);
+      if (to.kind === "interval_compound" && isStringLiteral(value) && !(k === 0 && castIsTry(ast))) {
+        // A constant's text read now, as INTERVAL '…' reads it: of months, of days and time, or of all three.
+        value = parseInterval(value.value, undefined, position);
+        continue;
+      }
       value = k === 0 && castIsTry(ast) ? { kind: "cast", input: value, type: withNullable(to, true), try: true } : castTo(value, to, position);
     }
     return value.kind === "literal" ? { ...value, cast: true } : value;
@@ -2903,6 +2909,12 @@ function writtenWindowFrame(frame: WrittenFrame, orderBy: readonly SortKey[], po
   return { unit: "range", lower: bound(frame.lower), upper: bound(frame.upper) };
 }
 
+/** Whether DuckDB casts `from` to `to` as far as intervals go: only text and intervals become one (and lists of them, lists). */
+function castsToInterval(from: SqlType, to: SqlType): boolean {
+  if (from.kind === "list" && to.kind === "list") return castsToInterval(valueTypeOf(from), valueTypeOf(to));
+  return to.kind !== "interval_compound" || from.kind === "string" || from.kind === "null" || isInterval(from);
+}
+
 /** DuckDB's INT<n> types (HUGEINT reaches the grammar as INT128). */
 const INTEGER_TYPES_BY_LENGTH = new Map<number, () => SqlType>([
   [1, () => type("i8")],
@@ -2991,6 +3003,9 @@ function namedCastType(target: AstNode, position: SourcePosition | undefined): S
       return type("boolean");
     case "BYTEA":
       return type("binary");
+    case "INTERVAL":
+      // DuckDB's one INTERVAL, of months, days and time at once (a constant's text is read to the narrowest: see cast).
+      return type("interval_compound");
     default:
       throw new UnsupportedError(`CAST to ${name || "this type"}`, position);
   }

@@ -763,7 +763,7 @@ const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT",
  * are 1 to 38, and the pre-pass refuses 0) — which the grammar brackets; the binder reads the name
  * back (markedListElementType).
  */
-const MARKED_LIST_ELEMENT_TYPES = ["DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BOOL"];
+const MARKED_LIST_ELEMENT_TYPES = ["DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BOOL", "INTERVAL"];
 
 /** The type name a cast's `DECIMAL(0, k)` stands for (see MARKED_LIST_ELEMENT_TYPES), or undefined for any other. */
 export function markedListElementType(target: AstNode): string | undefined {
@@ -1342,7 +1342,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const first = tokens[zoned ? i - 4 : i - 1];
       const name = zoned ? "TIMESTAMP WITH TIME ZONE" : before.text;
       const mark = MARKED_LIST_ELEMENT_TYPES.indexOf(name);
-      if (mark < 0) throw new UnsupportedError(`a list of ${name} in a cast (of numbers, text, dates, times, timestamps and booleans)`, tokenPosition(before));
+      if (mark < 0) throw new UnsupportedError(`a list of ${name} in a cast (of numbers, text, dates, times, timestamps, intervals and booleans)`, tokenPosition(before));
       writeOver(first.offset, before.end, "");
       insertions.push({ at: first.offset, text: `DECIMAL(0, ${mark})` });
     }
