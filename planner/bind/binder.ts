@@ -2915,6 +2915,19 @@ function castsToInterval(from: SqlType, to: SqlType): boolean {
   return to.kind !== "interval_compound" || from.kind === "string" || from.kind === "null" || isInterval(from);
 }
 
+/**
+ * DuckDB's TIMESTAMP(p): p fraction digits, rounded up to its timestamps' (seconds, milli-, micro-
+ * or nanoseconds). trustql has no type of whole seconds or milliseconds (a file's are read as
+ * TIMESTAMP): their casts, which round, are refused.
+ */
+function timestampOfPrecision(digits: number, position: SourcePosition | undefined): SqlType {
+  if (digits > 9) throw new UserError("TIMESTAMP only supports until nano-second precision (9)", position);
+  if (digits > 6) return type("timestamp_ns");
+  if (digits > 3) return type("timestamp");
+  const name = digits === 0 ? "TIMESTAMP_S" : "TIMESTAMP_MS";
+  throw new UnsupportedError(`CAST to ${name} (DuckDB's timestamp of whole ${digits === 0 ? "seconds" : "milliseconds"}, which trustql has no type for; CAST to TIMESTAMP keeps microseconds)`, position);
+}
+
 /** DuckDB's INT<n> types (HUGEINT reaches the grammar as INT128). */
 const INTEGER_TYPES_BY_LENGTH = new Map<number, () => SqlType>([
   [1, () => type("i8")],
@@ -2994,7 +3007,11 @@ function namedCastType(target: AstNode, position: SourcePosition | undefined): S
       if ((target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE") throw new UnsupportedError("TIME WITH TIME ZONE (a TIMESTAMP WITH TIME ZONE keeps the offset)", position);
       return type("time");
     case "TIMESTAMP":
-      return (target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE" ? type("timestamp_tz") : type("timestamp");
+      if ((target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE") return type("timestamp_tz");
+      // TIMESTAMP(p), as DuckDB reads it (the pre-pass writes TIMESTAMP_NS so).
+      return target.parentheses ? timestampOfPrecision(Number(target.length), position) : type("timestamp");
+    case "DATETIME":
+      return type("timestamp");
     case "TIMESTAMPTZ":
     case "TIMESTAMP WITH TIME ZONE":
       return type("timestamp_tz");

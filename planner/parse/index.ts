@@ -744,7 +744,10 @@ export const PIVOT_MARK = "__trustql_pivot_";
 /** The name of an UNPIVOT's derived table's first item, then 1 where NULL values stay (INCLUDE NULLS). */
 export const UNPIVOT_MARK = "__trustql_unpivot_";
 
-/** DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads. */
+/**
+ * DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads; DuckDB
+ * itself reads TIMESTAMP(p) as the timestamp of p fraction digits (0 TIMESTAMP_S, 3 _MS, 9 _NS).
+ */
 const CAST_TYPE_ALIASES = new Map([
   ["HUGEINT", "INT128"],
   ["STRING", "TEXT"],
@@ -752,6 +755,10 @@ const CAST_TYPE_ALIASES = new Map([
   ["BINARY", "BYTEA"],
   ["VARBINARY", "BYTEA"],
   ["DEC", "DECIMAL"],
+  ["TIMESTAMP_NS", "TIMESTAMP(9)"],
+  ["TIMESTAMP_US", "TIMESTAMP"],
+  ["TIMESTAMP_MS", "TIMESTAMP(3)"],
+  ["TIMESTAMP_S", "TIMESTAMP(0)"],
 ]);
 
 /** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
