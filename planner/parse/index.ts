@@ -761,6 +761,30 @@ const CAST_TYPE_ALIASES = new Map([
   ["TIMESTAMP_S", "TIMESTAMP(0)"],
 ]);
 
+/** The parts the grammar reads in EXTRACT(part FROM x). */
+const EXTRACT_PARTS = new Set(["CENTURY", "DAY", "DATE", "DECADE", "DOW", "DOY", "EPOCH", "HOUR", "ISODOW", "ISOYEAR", "MICROSECONDS", "MILLENNIUM", "MILLISECONDS", "MINUTE", "MONTH", "QUARTER", "SECOND", "TIMEZONE", "TIMEZONE_HOUR", "TIMEZONE_MINUTE", "WEEK", "YEAR"]);
+
+/** DuckDB's other names of EXTRACT's parts (singular, plural, short), and the grammar's name of the same part. */
+const EXTRACT_PART_SYNONYMS = new Map(
+  Object.entries({
+    YEAR: ["YEARS", "Y", "YR", "YRS"],
+    QUARTER: ["QUARTERS"],
+    MONTH: ["MONTHS", "MON", "MONS"],
+    WEEK: ["WEEKS", "W", "WEEKOFYEAR"],
+    DAY: ["DAYS", "D", "DAYOFMONTH"],
+    DOW: ["DAYOFWEEK", "WEEKDAY"],
+    DOY: ["DAYOFYEAR"],
+    HOUR: ["HOURS", "H", "HR", "HRS"],
+    MINUTE: ["MINUTES", "M", "MIN", "MINS"],
+    SECOND: ["SECONDS", "S", "SEC", "SECS"],
+    MILLISECONDS: ["MILLISECOND", "MS", "MSEC", "MSECS", "MSECOND", "MSECONDS"],
+    MICROSECONDS: ["MICROSECOND", "US", "USEC", "USECS", "USECOND", "USECONDS"],
+    DECADE: ["DECADES", "DECS"],
+    CENTURY: ["CENTURIES", "CENT", "C"],
+    MILLENNIUM: ["MILLENNIA", "MILLENNIUMS", "MILLENIUM", "MIL", "MILS"],
+  }).flatMap(([part, names]) => names.map((name) => [name, part] as const)),
+);
+
 /** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
 const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "INT2", "INT4", "INT8", "DOUBLE", "PRECISION", "REAL", "FLOAT", "NUMERIC", "DECIMAL", "VARCHAR", "TEXT", "CHAR"]);
 
@@ -1517,6 +1541,18 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       writeOver(t.offset, from.end, negated ? DISTINCT_FROM_OPERATORS.notDistinct : DISTINCT_FROM_OPERATORS.distinct);
       i += negated ? 3 : 2;
       continue;
+    }
+    if (t.text === "EXTRACT" && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 3]?.text === "FROM" && !EXTRACT_PARTS.has(tokens[i + 2].text)) {
+      // EXTRACT(millisecond FROM x): the grammar reads one name of each part; DuckDB's others
+      // (singular, plural, short) are written over as it, which names the same part.
+      const field = tokens[i + 2];
+      const part = EXTRACT_PART_SYNONYMS.get(field.text);
+      if (!part) throw new UnsupportedError(`EXTRACT of ${field.text.toLowerCase()}${field.text === "YEARWEEK" ? " (write yearweek(x))" : ""}`, tokenPosition(field));
+      if (part.length <= field.text.length) blank(field, part);
+      else {
+        blank(field, "");
+        insertions.push({ at: field.offset, text: part });
+      }
     }
     const castTypeAlias = CAST_TYPE_ALIASES.get(t.text);
     if (castTypeAlias && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
