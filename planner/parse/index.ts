@@ -687,6 +687,9 @@ const RENAMED_AGGREGATES = new Set([
 /** Ordered aggregates the grammar knows with FILTER (and ORDER BY inside), but not before OVER. */
 const ORDERED_AGGREGATE_WORDS = new Set(["STRING_AGG", "GROUP_CONCAT", "LISTAGG", "ARRAY_AGG"]);
 
+/** Calls that take ORDER BY inside before OVER (list(x ORDER BY k) OVER …; see the pre-pass's orderedArguments). */
+const ORDERED_WINDOW_CALLS = new Set(["LIST", ...ORDERED_AGGREGATE_WORDS, "FIRST", "LAST", "ANY_VALUE", "ARBITRARY"]);
+
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
 export const BY_ALL = "0";
 
@@ -1243,6 +1246,34 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     blank(t, as);
     renamed.set(t.offset, as);
   };
+  /**
+   * list(x ORDER BY k) OVER (…), the call's name tokens[at]: the call reaches the grammar as LAG,
+   * which takes no ORDER BY: its keys become the last arguments, their directions a mark for the binder.
+   */
+  const orderedArguments = (at: number) => {
+    const close = closingOf(at + 1);
+    const order = wordAtDepth(tokens, at + 2, new Set(["ORDER"]));
+    if (order >= close || tokens[order + 1]?.text !== "BY") return;
+    blank(tokens[order], ",");
+    blank(tokens[order + 1], "");
+    const directions: SortDirection[] = [];
+    for (let start = order + 2; start < close; ) {
+      const end = topLevelComma(start, close);
+      let last = end - 1;
+      const nulls = tokens[last - 1]?.text === "NULLS" && (tokens[last].text === "FIRST" || tokens[last].text === "LAST") ? tokens[last].text : undefined;
+      if (nulls) {
+        blank(tokens[last - 1], "");
+        blank(tokens[last], "");
+        last -= 2;
+      }
+      const direction = tokens[last].text === "ASC" || tokens[last].text === "DESC" ? tokens[last].text : undefined;
+      if (direction) blank(tokens[last], "");
+      // DuckDB's default: ascending, NULLs last.
+      directions.push({ descending: direction === "DESC", nullsFirst: nulls === "FIRST" });
+      start = end + 1;
+    }
+    argumentOrders.set(tokens[at].offset, directions);
+  };
   const setOps: SetOpToken[] = [];
   /** The HAVINGs whose SELECT has a QUALIFY after them (the two reach the grammar as one HAVING). */
   const havingsWithQualify = new Set<number>();
@@ -1703,6 +1734,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
             blank(tokens[i + 2], "");
           }
           rename(t, "LAG");
+          if (ORDERED_WINDOW_CALLS.has(t.text)) orderedArguments(i);
           windowFilters.set(t.offset, { star });
           blank(tokens[close + 1], star || close === i + 2 ? "" : ",");
           blank(tokens[filterOpen + 1], "");
@@ -1724,34 +1756,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         if (argumentEnds > closingOf(first) + 1 && argumentEnds < tokens.length) insertions.push({ at: tokens[first].offset, text: "(" }, { at: tokens[argumentEnds].offset, text: ") " });
       }
     }
-    if ((t.text === "LIST" || ORDERED_AGGREGATE_WORDS.has(t.text)) && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER") {
-      // list(x ORDER BY k) OVER (…): the call reaches the grammar as LAG (below), which takes no
-      // ORDER BY: its keys become the last arguments, their directions a mark for the binder.
-      const close = closingOf(i + 1);
-      const order = wordAtDepth(tokens, i + 2, new Set(["ORDER"]));
-      if (order < close && tokens[order + 1]?.text === "BY") {
-        if (t.text !== "LIST" && t.text !== "ARRAY_AGG") throw new UnsupportedError(`${t.text.toLowerCase()}(… ORDER BY …) over a window`, tokenPosition(t));
-        blank(tokens[order], ",");
-        blank(tokens[order + 1], "");
-        const directions: SortDirection[] = [];
-        for (let start = order + 2; start < close; ) {
-          const end = topLevelComma(start, close);
-          let last = end - 1;
-          const nulls = tokens[last - 1]?.text === "NULLS" && (tokens[last].text === "FIRST" || tokens[last].text === "LAST") ? tokens[last].text : undefined;
-          if (nulls) {
-            blank(tokens[last - 1], "");
-            blank(tokens[last], "");
-            last -= 2;
-          }
-          const direction = tokens[last].text === "ASC" || tokens[last].text === "DESC" ? tokens[last].text : undefined;
-          if (direction) blank(tokens[last], "");
-          // DuckDB's default: ascending, NULLs last.
-          directions.push({ descending: direction === "DESC", nullsFirst: nulls === "FIRST" });
-          start = end + 1;
-        }
-        argumentOrders.set(t.offset, directions);
-      }
-    }
+    if (ORDERED_WINDOW_CALLS.has(t.text) && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER") orderedArguments(i);
     if (t.text === "LIST" && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text !== "OVER") {
       // DuckDB's list(x): the grammar knows it as ARRAY_AGG (with DISTINCT, ORDER BY and FILTER).
       blank(t, "");
@@ -1944,10 +1949,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     if ((t.text === "FIRST" || t.text === "LAST") && next?.text === "(") {
       // first(x ORDER BY y): the grammar takes ORDER BY inside a few aggregates only; the call
-      // reaches it as ARRAY_AGG, marked for the binder with its own name.
+      // reaches it as ARRAY_AGG, marked for the binder with its own name; before OVER as LAG (its
+      // keys made arguments above), which the grammar takes there.
       const close = closingOf(i + 1);
       const ordered = tokens.slice(i + 2, close).some((x, k) => x.kind === "word" && x.text === "ORDER" && openingOf(i + 2 + k) === i + 1);
-      if (ordered) {
+      if (tokens[close + 1]?.text === "OVER") rename(t, "LAG");
+      else if (ordered) {
         blank(t, "");
         insertions.push({ at: t.offset, text: "ARRAY_AGG" });
         renamed.set(t.offset, "ARRAY_AGG");
@@ -1993,7 +2000,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     // COUNT(DISTINCT (x) % 5): the grammar reads DISTINCT( as a call.
     const distinctCount = t.text === "COUNT" && tokens[i + 3]?.text === "(";
-    if ((["SUM", "AVG", "MIN", "MAX"].includes(t.text) || RENAMED_AGGREGATES.has(t.text) || distinctCount) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
+    // first(…) and last(…) before OVER reach the grammar as LAG, which takes no DISTINCT.
+    const rowCallOver = (t.text === "FIRST" || t.text === "LAST") && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER";
+    if ((["SUM", "AVG", "MIN", "MAX"].includes(t.text) || RENAMED_AGGREGATES.has(t.text) || distinctCount || rowCallOver) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
       // The grammar takes DISTINCT only in COUNT (and a few it knows); the binder reads this mark instead.
       distinctAggregates.add(t.offset);
       blank(tokens[i + 2], "");
