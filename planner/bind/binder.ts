@@ -2099,6 +2099,12 @@ class Binder {
       if ((to.kind === "list") !== (value.type.kind === "list") && !textOrNull(to.kind === "list" ? value.type : to)) throw new UserError(`cannot cast ${typeName(value.type)} to ${typeName(to)}`, position);
       // A HUGEINT runs as a DECIMAL(38,0), which rounds the fraction of a string DuckDB's HUGEINT refuses ('12.5').
       if (to.hugeint && value.type.kind === "string" && !isStringLiteral(value)) throw new UnsupportedError("CAST of a VARCHAR to HUGEINT (cast it to DECIMAL(38,0): a fraction rounds)", position);
+      if (!castsToInterval(value.type, to)) throw new UserError(`cannot cast ${typeName(value.type)} to ${typeName(to)}`, position);
+      if (to.kind === "interval_compound" && isStringLiteral(value) && !(k === 0 && castIsTry(ast))) {
+        // A constant's text read now, as INTERVAL '…' reads it: of months, of days and time, or of all three.
+        value = parseInterval(value.value, undefined, position);
+        continue;
+      }
       value = k === 0 && castIsTry(ast) ? { kind: "cast", input: value, type: withNullable(to, true), try: true } : castTo(value, to, position);
     }
     return value.kind === "literal" ? { ...value, cast: true } : value;
@@ -2230,7 +2236,31 @@ class Binder {
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
-    if (name === "any_value" || name === "arbitrary") throw new UnsupportedError(`${name} over a window (first_value(x IGNORE NULLS) names its row)`, position);
+    const valueContext: ExprContext = { ...inner, aggregates: ctx.aggregates };
+    // The call's own ORDER BY (list(x ORDER BY k) OVER …): over a whole partition, the window is
+    // ordered by its keys (DuckDB's answer: the partition's rows in k's order).
+    const argumentKeys: SortKey[] = orderKeyAsts.map((k, i) => ({ expr: this.expr(k, valueContext), ...argumentOrder![i] }));
+    const ownFrame = Boolean(ws.window_frame_clause || writtenFrame);
+    const byKeys = argumentKeys.length > 0 && orderBy.length === 0 && !ownFrame ? { orderBy: argumentKeys, frame: WHOLE_PARTITION } : undefined;
+    const keysRefused = () => new UnsupportedError(`${name}(x ORDER BY …) over a window with an ORDER BY or a frame of its own (over a whole partition only)`, position);
+    if (ROW_BY_ORDER_AGGREGATES.has(name) || (ANY_VALUE_AGGREGATES.has(name) && (orderBy.length > 0 || argumentKeys.length > 0))) {
+      // DuckDB's first(x) and last(x) over a window are first_value and last_value (FILTER and
+      // DISTINCT refused, as it refuses them); any_value over an ordered window is the first
+      // value of the frame that is not NULL.
+      const rowByOrder = ROW_BY_ORDER_AGGREGATES.has(name);
+      if (filter && rowByOrder) throw new UserError(`FILTER is not implemented for ${name}() over a window`, position);
+      if (aggregateIsDistinct(ast)) throw new UserError(`DISTINCT is not implemented for ${name}() over a window`, position);
+      checkArity(name, argAsts.length, position, 1);
+      const value = this.expr(argAsts[0], valueContext);
+      if (argumentKeys.length > 0 && !byKeys) throw keysRefused();
+      if (!byKeys && orderBy.length === 0) throw new UserError(`${name}(x) over a window without ORDER BY takes any row: write ${name}(x ORDER BY …) OVER (…), or an ORDER BY in the window`, position);
+      const fn = name === "last" ? "last_value" : "first_value";
+      // any_value's FILTER: the rows it leaves out as NULLs, which it skips.
+      const { args, type: t } = windowOnly(fn, [filter ? caseExpr([{ when: filter, then: value }], undefined, position) : value], position);
+      const call: WindowCall = { fn, args, partitionBy, ...(byKeys ?? { orderBy, frame }), ...(rowByOrder ? {} : { ignoreNulls: true }), type: t };
+      return { kind: "window", call, type: call.type };
+    }
+    if (argumentKeys.length > 0 && aggregateIsDistinct(ast)) throw new UnsupportedError(`${name}(DISTINCT … ORDER BY …) over a window`, position);
     let window = { orderBy, frame };
     let unfiltered: Expr;
     /** The key a list's frame values are sorted by after the window, if the call orders them. */
@@ -2239,23 +2269,25 @@ class Binder {
       // The frame's values in the window's order; without one, the partition's in their own order
       // (as list(x) without ORDER BY lists them), which a re-run gives again.
       checkArity(name, argAsts.length, position, 1);
-      const value = this.expr(argAsts[0], { ...inner, aggregates: ctx.aggregates });
-      const keys: SortKey[] = orderKeyAsts.map((k, i) => ({ expr: this.expr(k, { ...inner, aggregates: ctx.aggregates }), ...argumentOrder![i] }));
-      if (keys.length > 0 && aggregateIsDistinct(ast)) throw new UnsupportedError(`${name}(DISTINCT … ORDER BY …) over a window`, position);
+      const value = this.expr(argAsts[0], valueContext);
       if (orderBy.length === 0) {
-        if (ws.window_frame_clause || writtenFrame) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
+        if (ownFrame) throw new UnsupportedError(`${name}(x) over a frame without ORDER BY (its values would be in any order)`, position);
         // Over the whole partition: its values in the call's order (or, with none, in their own).
-        const partitionOrder = keys.length > 0 ? keys : [{ expr: value, descending: false, nullsFirst: false }];
-        window = { orderBy: partitionOrder, frame: { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } } };
-      } else if (keys.length > 0) {
+        window = byKeys ?? { orderBy: [{ expr: value, descending: false, nullsFirst: false }], frame: WHOLE_PARTITION };
+      } else if (argumentKeys.length > 0) {
         // The window's own order makes the frames; their values sorted by x itself are list_sort's.
-        if (keys.length !== 1 || exprKey(keys[0].expr) !== exprKey(value)) throw new UnsupportedError(`${name}(x ORDER BY …) over a window with an ORDER BY or a frame of its own (over a whole partition, or ordered by x itself)`, position);
-        sortedBy = keys[0];
+        if (argumentKeys.length !== 1 || exprKey(argumentKeys[0].expr) !== exprKey(value)) throw new UnsupportedError(`${name}(x ORDER BY …) over a window with an ORDER BY or a frame of its own (over a whole partition, or ordered by x itself)`, position);
+        sortedBy = argumentKeys[0];
       }
       const t = listOf(value.type);
       unfiltered = { kind: "aggregate", call: { fn: "list", args: [value], distinct: aggregateIsDistinct(ast), type: t }, type: t };
     } else {
-      unfiltered = this.#unfilteredAggregate(name, ast, argAsts, { ...inner, aggregates: ctx.aggregates }, aggregateIsDistinct(ast), position);
+      // string_agg(x, sep ORDER BY k) over a whole partition: its values joined in k's order.
+      if (argumentKeys.length > 0) {
+        if (!byKeys) throw keysRefused();
+        window = byKeys;
+      }
+      unfiltered = this.#unfilteredAggregate(name, ast, argAsts, valueContext, aggregateIsDistinct(ast), position);
     }
     if (unfiltered.kind === "aggregate" && unfiltered.call.order) throw new UnsupportedError(`${name} over a window`, position);
     const aggregate = filter ? filteredAggregates(unfiltered, filter) : unfiltered;
@@ -2628,6 +2660,10 @@ function constantOf(e: Expr, position: SourcePosition | undefined): Expr {
 
 /** Aggregates of the first or last row by their ORDER BY: without one they would take any row. */
 const ROW_BY_ORDER_AGGREGATES = new Set(["first", "last"]);
+/** DuckDB's aggregate of any value that is not NULL, by both its names. */
+const ANY_VALUE_AGGREGATES = new Set(["any_value", "arbitrary"]);
+/** A window frame of the whole partition. */
+const WHOLE_PARTITION: WindowFrame = { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } };
 
 /** A quantile's fraction: a numeric constant from 0 to 1. */
 function fractionOf(e: Expr | undefined, name: string, position: SourcePosition | undefined): Expr {
@@ -2919,6 +2955,25 @@ function writtenWindowFrame(frame: WrittenFrame, orderBy: readonly SortKey[], po
   return { unit: "range", lower: bound(frame.lower), upper: bound(frame.upper) };
 }
 
+/** Whether DuckDB casts `from` to `to` as far as intervals go: only text and intervals become one (and lists of them, lists). */
+function castsToInterval(from: SqlType, to: SqlType): boolean {
+  if (from.kind === "list" && to.kind === "list") return castsToInterval(valueTypeOf(from), valueTypeOf(to));
+  return to.kind !== "interval_compound" || from.kind === "string" || from.kind === "null" || isInterval(from);
+}
+
+/**
+ * DuckDB's TIMESTAMP(p): p fraction digits, rounded up to its timestamps' (seconds, milli-, micro-
+ * or nanoseconds). trustql has no type of whole seconds or milliseconds (a file's are read as
+ * TIMESTAMP): their casts, which round, are refused.
+ */
+function timestampOfPrecision(digits: number, position: SourcePosition | undefined): SqlType {
+  if (digits > 9) throw new UserError("TIMESTAMP only supports until nano-second precision (9)", position);
+  if (digits > 6) return type("timestamp_ns");
+  if (digits > 3) return type("timestamp");
+  const name = digits === 0 ? "TIMESTAMP_S" : "TIMESTAMP_MS";
+  throw new UnsupportedError(`CAST to ${name} (DuckDB's timestamp of whole ${digits === 0 ? "seconds" : "milliseconds"}, which trustql has no type for; CAST to TIMESTAMP keeps microseconds)`, position);
+}
+
 /** DuckDB's INT<n> types (HUGEINT reaches the grammar as INT128). */
 const INTEGER_TYPES_BY_LENGTH = new Map<number, () => SqlType>([
   [1, () => type("i8")],
@@ -2998,7 +3053,11 @@ function namedCastType(target: AstNode, position: SourcePosition | undefined): S
       if ((target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE") throw new UnsupportedError("TIME WITH TIME ZONE (a TIMESTAMP WITH TIME ZONE keeps the offset)", position);
       return type("time");
     case "TIMESTAMP":
-      return (target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE" ? type("timestamp_tz") : type("timestamp");
+      if ((target.suffix ?? []).join(" ").toUpperCase() === "WITH TIME ZONE") return type("timestamp_tz");
+      // TIMESTAMP(p), as DuckDB reads it (the pre-pass writes TIMESTAMP_NS so).
+      return target.parentheses ? timestampOfPrecision(Number(target.length), position) : type("timestamp");
+    case "DATETIME":
+      return type("timestamp");
     case "TIMESTAMPTZ":
     case "TIMESTAMP WITH TIME ZONE":
       return type("timestamp_tz");
@@ -3007,6 +3066,9 @@ function namedCastType(target: AstNode, position: SourcePosition | undefined): S
       return type("boolean");
     case "BYTEA":
       return type("binary");
+    case "INTERVAL":
+      // DuckDB's one INTERVAL, of months, days and time at once (a constant's text is read to the narrowest: see cast).
+      return type("interval_compound");
     default:
       throw new UnsupportedError(`CAST to ${name || "this type"}`, position);
   }

@@ -329,9 +329,9 @@ export function extractPart(part: string, source: Expr, site: FunctionSite): Exp
   return call("extract", [source], type("i64", source.type.nullable), enums);
 }
 
-/** What a part is taken of: a DATE, TIMESTAMP or TIME (dateOrTimestamp's), or an INTERVAL. */
+/** What a part is taken of: a DATE, TIMESTAMP or TIME (dateOrTimestamp's), a TIMESTAMP_NS (as EXTRACT takes it), or an INTERVAL. */
 function partSource(e: Expr, site: FunctionSite): Expr {
-  return isInterval(e.type) ? e : dateOrTimestamp(e, site, true);
+  return isInterval(e.type) || e.type.kind === "timestamp_ns" ? e : dateOrTimestamp(e, site, true);
 }
 
 const partFunction =

@@ -700,6 +700,9 @@ const RENAMED_AGGREGATES = new Set([
 /** Ordered aggregates the grammar knows with FILTER (and ORDER BY inside), but not before OVER. */
 const ORDERED_AGGREGATE_WORDS = new Set(["STRING_AGG", "GROUP_CONCAT", "LISTAGG", "ARRAY_AGG"]);
 
+/** Calls that take ORDER BY inside before OVER (list(x ORDER BY k) OVER …; see the pre-pass's orderedArguments). */
+const ORDERED_WINDOW_CALLS = new Set(["LIST", ...ORDERED_AGGREGATE_WORDS, "FIRST", "LAST", "ANY_VALUE", "ARBITRARY"]);
+
 /** What ALL in GROUP BY ALL and ORDER BY ALL reaches the grammar as: a position no query can write. */
 export const BY_ALL = "0";
 
@@ -757,7 +760,10 @@ export const PIVOT_MARK = "__trustql_pivot_";
 /** The name of an UNPIVOT's derived table's first item, then 1 where NULL values stay (INCLUDE NULLS). */
 export const UNPIVOT_MARK = "__trustql_unpivot_";
 
-/** DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads. */
+/**
+ * DuckDB's type names the grammar lacks in a cast, and the name of the same type it reads; DuckDB
+ * itself reads TIMESTAMP(p) as the timestamp of p fraction digits (0 TIMESTAMP_S, 3 _MS, 9 _NS).
+ */
 const CAST_TYPE_ALIASES = new Map([
   ["HUGEINT", "INT128"],
   ["STRING", "TEXT"],
@@ -765,7 +771,35 @@ const CAST_TYPE_ALIASES = new Map([
   ["BINARY", "BYTEA"],
   ["VARBINARY", "BYTEA"],
   ["DEC", "DECIMAL"],
+  ["TIMESTAMP_NS", "TIMESTAMP(9)"],
+  ["TIMESTAMP_US", "TIMESTAMP"],
+  ["TIMESTAMP_MS", "TIMESTAMP(3)"],
+  ["TIMESTAMP_S", "TIMESTAMP(0)"],
 ]);
+
+/** The parts the grammar reads in EXTRACT(part FROM x). */
+const EXTRACT_PARTS = new Set(["CENTURY", "DAY", "DATE", "DECADE", "DOW", "DOY", "EPOCH", "HOUR", "ISODOW", "ISOYEAR", "MICROSECONDS", "MILLENNIUM", "MILLISECONDS", "MINUTE", "MONTH", "QUARTER", "SECOND", "TIMEZONE", "TIMEZONE_HOUR", "TIMEZONE_MINUTE", "WEEK", "YEAR"]);
+
+/** DuckDB's other names of EXTRACT's parts (singular, plural, short), and the grammar's name of the same part. */
+const EXTRACT_PART_SYNONYMS = new Map(
+  Object.entries({
+    YEAR: ["YEARS", "Y", "YR", "YRS"],
+    QUARTER: ["QUARTERS"],
+    MONTH: ["MONTHS", "MON", "MONS"],
+    WEEK: ["WEEKS", "W", "WEEKOFYEAR"],
+    DAY: ["DAYS", "D", "DAYOFMONTH"],
+    DOW: ["DAYOFWEEK", "WEEKDAY"],
+    DOY: ["DAYOFYEAR"],
+    HOUR: ["HOURS", "H", "HR", "HRS"],
+    MINUTE: ["MINUTES", "M", "MIN", "MINS"],
+    SECOND: ["SECONDS", "S", "SEC", "SECS"],
+    MILLISECONDS: ["MILLISECOND", "MS", "MSEC", "MSECS", "MSECOND", "MSECONDS"],
+    MICROSECONDS: ["MICROSECOND", "US", "USEC", "USECS", "USECOND", "USECONDS"],
+    DECADE: ["DECADES", "DECS"],
+    CENTURY: ["CENTURIES", "CENT", "C"],
+    MILLENNIUM: ["MILLENNIA", "MILLENNIUMS", "MILLENIUM", "MIL", "MILS"],
+  }).flatMap(([part, names]) => names.map((name) => [name, part] as const)),
+);
 
 /** Type names the grammar reads as a list's (`INTEGER[]`) in a cast; a name in parentheses ends at `)`. */
 const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "INT2", "INT4", "INT8", "DOUBLE", "PRECISION", "REAL", "FLOAT", "NUMERIC", "DECIMAL", "VARCHAR", "TEXT", "CHAR"]);
@@ -776,7 +810,7 @@ const LIST_ELEMENT_TYPE_WORDS = new Set(["INT", "INTEGER", "BIGINT", "SMALLINT",
  * are 1 to 38, and the pre-pass refuses 0) — which the grammar brackets; the binder reads the name
  * back (markedListElementType).
  */
-const MARKED_LIST_ELEMENT_TYPES = ["DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BOOL"];
+const MARKED_LIST_ELEMENT_TYPES = ["DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE", "BOOLEAN", "BOOL", "INTERVAL"];
 
 /** The type name a cast's `DECIMAL(0, k)` stands for (see MARKED_LIST_ELEMENT_TYPES), or undefined for any other. */
 export function markedListElementType(target: AstNode): string | undefined {
@@ -1219,6 +1253,34 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     blank(t, as);
     renamed.set(t.offset, as);
   };
+  /**
+   * list(x ORDER BY k) OVER (…), the call's name tokens[at]: the call reaches the grammar as LAG,
+   * which takes no ORDER BY: its keys become the last arguments, their directions a mark for the binder.
+   */
+  const orderedArguments = (at: number) => {
+    const close = closingOf(at + 1);
+    const order = wordAtDepth(tokens, at + 2, new Set(["ORDER"]));
+    if (order >= close || tokens[order + 1]?.text !== "BY") return;
+    blank(tokens[order], ",");
+    blank(tokens[order + 1], "");
+    const directions: SortDirection[] = [];
+    for (let start = order + 2; start < close; ) {
+      const end = topLevel(",", start, close);
+      let last = end - 1;
+      const nulls = tokens[last - 1]?.text === "NULLS" && (tokens[last].text === "FIRST" || tokens[last].text === "LAST") ? tokens[last].text : undefined;
+      if (nulls) {
+        blank(tokens[last - 1], "");
+        blank(tokens[last], "");
+        last -= 2;
+      }
+      const direction = tokens[last].text === "ASC" || tokens[last].text === "DESC" ? tokens[last].text : undefined;
+      if (direction) blank(tokens[last], "");
+      // DuckDB's default: ascending, NULLs last.
+      directions.push({ descending: direction === "DESC", nullsFirst: nulls === "FIRST" });
+      start = end + 1;
+    }
+    argumentOrders.set(tokens[at].offset, directions);
+  };
   const setOps: SetOpToken[] = [];
   /** The HAVINGs whose SELECT has a QUALIFY after them (the two reach the grammar as one HAVING). */
   const havingsWithQualify = new Set<number>();
@@ -1369,7 +1431,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       const first = tokens[zoned ? i - 4 : i - 1];
       const name = zoned ? "TIMESTAMP WITH TIME ZONE" : before.text;
       const mark = MARKED_LIST_ELEMENT_TYPES.indexOf(name);
-      if (mark < 0) throw new UnsupportedError(`a list of ${name} in a cast (of numbers, text, dates, times, timestamps and booleans)`, tokenPosition(before));
+      if (mark < 0) throw new UnsupportedError(`a list of ${name} in a cast (of numbers, text, dates, times, timestamps, intervals and booleans)`, tokenPosition(before));
       writeOver(first.offset, before.end, "");
       insertions.push({ at: first.offset, text: `DECIMAL(0, ${mark})` });
     }
@@ -1545,6 +1607,18 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       i += negated ? 3 : 2;
       continue;
     }
+    if (t.text === "EXTRACT" && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 3]?.text === "FROM" && !EXTRACT_PARTS.has(tokens[i + 2].text)) {
+      // EXTRACT(millisecond FROM x): the grammar reads one name of each part; DuckDB's others
+      // (singular, plural, short) are written over as it, which names the same part.
+      const field = tokens[i + 2];
+      const part = EXTRACT_PART_SYNONYMS.get(field.text);
+      if (!part) throw new UnsupportedError(`EXTRACT of ${field.text.toLowerCase()}${field.text === "YEARWEEK" ? " (write yearweek(x))" : ""}`, tokenPosition(field));
+      if (part.length <= field.text.length) blank(field, part);
+      else {
+        blank(field, "");
+        insertions.push({ at: field.offset, text: part });
+      }
+    }
     const castTypeAlias = CAST_TYPE_ALIASES.get(t.text);
     if (castTypeAlias && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
       // A type name the grammar lacks: it reads DuckDB's other name for the type.
@@ -1694,6 +1768,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
             blank(tokens[i + 2], "");
           }
           rename(t, "LAG");
+          if (ORDERED_WINDOW_CALLS.has(t.text)) orderedArguments(i);
           windowFilters.set(t.offset, { star });
           blank(tokens[close + 1], star || close === i + 2 ? "" : ",");
           blank(tokens[filterOpen + 1], "");
@@ -1715,34 +1790,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         if (argumentEnds > closingOf(first) + 1 && argumentEnds < tokens.length) insertions.push({ at: tokens[first].offset, text: "(" }, { at: tokens[argumentEnds].offset, text: ") " });
       }
     }
-    if ((t.text === "LIST" || ORDERED_AGGREGATE_WORDS.has(t.text)) && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER") {
-      // list(x ORDER BY k) OVER (…): the call reaches the grammar as LAG (below), which takes no
-      // ORDER BY: its keys become the last arguments, their directions a mark for the binder.
-      const close = closingOf(i + 1);
-      const order = wordAtDepth(tokens, i + 2, new Set(["ORDER"]));
-      if (order < close && tokens[order + 1]?.text === "BY") {
-        if (t.text !== "LIST" && t.text !== "ARRAY_AGG") throw new UnsupportedError(`${t.text.toLowerCase()}(… ORDER BY …) over a window`, tokenPosition(t));
-        blank(tokens[order], ",");
-        blank(tokens[order + 1], "");
-        const directions: SortDirection[] = [];
-        for (let start = order + 2; start < close; ) {
-          const end = topLevel(",", start, close);
-          let last = end - 1;
-          const nulls = tokens[last - 1]?.text === "NULLS" && (tokens[last].text === "FIRST" || tokens[last].text === "LAST") ? tokens[last].text : undefined;
-          if (nulls) {
-            blank(tokens[last - 1], "");
-            blank(tokens[last], "");
-            last -= 2;
-          }
-          const direction = tokens[last].text === "ASC" || tokens[last].text === "DESC" ? tokens[last].text : undefined;
-          if (direction) blank(tokens[last], "");
-          // DuckDB's default: ascending, NULLs last.
-          directions.push({ descending: direction === "DESC", nullsFirst: nulls === "FIRST" });
-          start = end + 1;
-        }
-        argumentOrders.set(t.offset, directions);
-      }
-    }
+    if (ORDERED_WINDOW_CALLS.has(t.text) && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER") orderedArguments(i);
     if (t.text === "LIST" && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text !== "OVER") {
       // DuckDB's list(x): the grammar knows it as ARRAY_AGG (with DISTINCT, ORDER BY and FILTER).
       blank(t, "");
@@ -1935,10 +1983,12 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     if ((t.text === "FIRST" || t.text === "LAST") && next?.text === "(") {
       // first(x ORDER BY y): the grammar takes ORDER BY inside a few aggregates only; the call
-      // reaches it as ARRAY_AGG, marked for the binder with its own name.
+      // reaches it as ARRAY_AGG, marked for the binder with its own name; before OVER as LAG (its
+      // keys made arguments above), which the grammar takes there.
       const close = closingOf(i + 1);
       const ordered = tokens.slice(i + 2, close).some((x, k) => x.kind === "word" && x.text === "ORDER" && openingOf(i + 2 + k) === i + 1);
-      if (ordered) {
+      if (tokens[close + 1]?.text === "OVER") rename(t, "LAG");
+      else if (ordered) {
         blank(t, "");
         insertions.push({ at: t.offset, text: "ARRAY_AGG" });
         renamed.set(t.offset, "ARRAY_AGG");
@@ -1984,7 +2034,9 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     // COUNT(DISTINCT (x) % 5): the grammar reads DISTINCT( as a call.
     const distinctCount = t.text === "COUNT" && tokens[i + 3]?.text === "(";
-    if ((["SUM", "AVG", "MIN", "MAX"].includes(t.text) || RENAMED_AGGREGATES.has(t.text) || distinctCount) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
+    // first(…) and last(…) before OVER reach the grammar as LAG, which takes no DISTINCT.
+    const rowCallOver = (t.text === "FIRST" || t.text === "LAST") && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER";
+    if ((["SUM", "AVG", "MIN", "MAX"].includes(t.text) || RENAMED_AGGREGATES.has(t.text) || distinctCount || rowCallOver) && next?.text === "(" && tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "DISTINCT") {
       // The grammar takes DISTINCT only in COUNT (and a few it knows); the binder reads this mark instead.
       distinctAggregates.add(t.offset);
       blank(tokens[i + 2], "");
