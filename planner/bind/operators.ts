@@ -52,7 +52,8 @@ export function isStringLiteral(e: Expr): e is Expr & { kind: "literal"; value: 
 /** A cast to `t` (keeping the input's nullability), or the input itself when it already has that type. */
 export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   const target = withNullable(t, e.type.nullable);
-  if (sameType(e.type, target)) return e.type.nullable === target.nullable ? e : { ...e, type: target } as Expr;
+  // JSON and VARCHAR are the same values: a cast between them changes only the type's name.
+  if (sameType(e.type, target)) return e.type.nullable === target.nullable && e.type.json === target.json ? e : ({ ...e, type: target } as Expr);
   if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: withNullable(t, true) };
   if (holdsStruct(e.type) && !holdsStruct(t)) {
     // DuckDB's text of a struct or a map (of a list of them: a list of texts), written from its named form.

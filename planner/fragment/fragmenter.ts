@@ -28,7 +28,8 @@ import { MERGEABLE_AGGREGATES, type Aggregate, type AggregateCall, type ColumnDe
 import { isHeldEverywhere } from "../catalog.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
 import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
-import { emitPlan, namedStruct } from "../substrait/emit.ts";
+import { decodable, emitPlan, namedStruct } from "../substrait/emit.ts";
+import type { Plan } from "../../proto/index.ts";
 import { isInteger, isInterval, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
 import { shareRepeatedStages } from "./share.ts";
 import { exchangeTable, readersOf, saltMergeTable, type Exchange, type OrderKey, type RangeReference, type Stage, type StagedQuery } from "./stages.ts";
@@ -230,7 +231,7 @@ class Fragmenter {
         fused.push(reader.id);
         last = reader;
       }
-      if (fused.length > 0) producer.fusedWhenKeysLocal = { plan: emitPlan(plan, stages[fused[fused.length - 1]].columns), stages: fused };
+      if (fused.length > 0) producer.fusedWhenKeysLocal = { plan: stagePlan(plan, stages[fused[fused.length - 1]].columns), stages: fused };
     }
   }
 
@@ -751,7 +752,7 @@ class Fragmenter {
     } else output = { kind: spec.kind };
     const emitted: Stage = {
       id: stage.id,
-      plan: emitPlan(root, names),
+      plan: stagePlan(root, names),
       runsOn: stage.runsOn,
       scans,
       ...(everywhere.length > 0 ? { everywhere } : {}),
@@ -767,14 +768,14 @@ class Fragmenter {
     if (inputs.length === 1 && scans.length === 0 && stage.runsOn === "nodes" && producer.output.kind === "forward" && producer.saltMerge && producer.runsOn === "nodes") {
       const table = exchangeTable(input);
       const fused = transformUp(stage.root, (node) => (node.kind === "scan" && node.table.names.length === 1 && node.table.names[0] === table ? producer.root : node));
-      emitted.fusedWithInput = emitPlan(fused, names);
+      emitted.fusedWithInput = stagePlan(fused, names);
     }
     if (stage.saltMerge) {
       const { aggregate, keys } = stage.saltMerge;
       invariant(stage.root === aggregate, `stage ${stage.id}'s salted rows are merged by the aggregate it ends with`);
       const merge = mergeAggregate(aggregate, stage.id);
       const saltedKey = keys ?? aggregate.groups.filter((g) => g.expr.kind === "column").map((g) => g.column.id);
-      emitted.saltMerge = { plan: emitPlan(merge, names), keys: saltedKey.map(indexOf) };
+      emitted.saltMerge = { plan: stagePlan(merge, names), keys: saltedKey.map(indexOf) };
     }
     return emitted;
   }
@@ -791,6 +792,11 @@ const MERGEABLE_KEY_KINDS: ReadonlySet<TypeKind> = new Set(["boolean", "i8", "i1
 /** Whether the runs of `sort` sorted on several nodes can be merged: every key a column of a type the merge compares. */
 function mergeableOrder(sort: Sort): boolean {
   return sort.keys.every((k) => k.expr.kind === "column" && MERGEABLE_KEY_KINDS.has(k.expr.type.kind));
+}
+
+/** A stage's plan: sent to the nodes that run it, so within what a decoder reads. */
+function stagePlan(plan: LogicalPlan, names: readonly string[]): Plan {
+  return decodable(emitPlan(plan, names));
 }
 
 /** A scan's rows: spread over the tasks its table's chunks are shared out to. */

@@ -32,7 +32,7 @@ import {
   type SimpleExtensionURN,
   type SortField,
 } from "../../proto/index.ts";
-import { invariant } from "../../common/errors.ts";
+import { UnsupportedError, invariant } from "../../common/errors.ts";
 import { aggregateFunction, scalarFunction, windowFunction, type FunctionRef } from "../functions.ts";
 import type {
   AggregateCall,
@@ -66,7 +66,7 @@ export function emitPlan(plan: LogicalPlan, names: readonly string[]): Plan {
   invariant(root.columns.length === names.length, `plan has ${root.columns.length} columns for ${names.length} names`);
   // A root's names are depth first, as a NamedStruct's: each column's, then its struct fields'.
   const types = outputColumns(plan).map((c) => c.type);
-  return {
+  const emitted: Plan = {
     version: { ...SUBSTRAIT_VERSION, gitHash: "", producer: PRODUCER },
     extensionUris: [],
     extensionUrns: emitter.urns,
@@ -74,6 +74,36 @@ export function emitPlan(plan: LogicalPlan, names: readonly string[]): Plan {
     relations: [{ root: { input: root.rel, names: names.flatMap((name, i) => [name, ...structFieldNames(types[i])]) } }],
     expectedTypeUrls: [...emitter.typeUrls],
   };
+  return emitted;
+}
+
+/**
+ * The deepest nesting of messages a plan sent to other nodes may have: protobuf decoders stop at
+ * 100 (ts-proto's, which every node reads tasks with, and protobuf's own by default).
+ */
+export const MAX_PLAN_MESSAGE_DEPTH = 90;
+
+/** `plan`, if a decoder reads it (a stage's plan, sent to the nodes that run it); refused otherwise. */
+export function decodable(plan: Plan): Plan {
+  const depth = messageDepth(plan);
+  if (depth > MAX_PLAN_MESSAGE_DEPTH) throw new UnsupportedError(`an expression nested too deeply: its plan is ${depth} messages deep, past the ${MAX_PLAN_MESSAGE_DEPTH} protobuf decoders read (write it in steps, through a subquery or a CTE)`);
+  return plan;
+}
+
+/** How deeply a decoded message nests messages (each JS object of it one; lists and bytes none). */
+function messageDepth(root: object): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth]);
+    } else if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value)) {
+      deepest = Math.max(deepest, depth);
+      for (const child of Object.values(value)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
 }
 
 /**

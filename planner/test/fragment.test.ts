@@ -315,4 +315,12 @@ describe("joins by key range", () => {
     // loose is not clustered: it is hashed with the joined rows, after the range join.
     expect(ranged[0].output.kind).toBe("hash");
   });
+
+  it("refuses, by name, a stage whose plan nests deeper than the nodes' protobuf decoders read", () => {
+    const nested = (depth: number) => `SELECT ${"abs(".repeat(depth)}k${")".repeat(depth)} FROM big`;
+    expect(stagesOf(nested(20)).length).toBeGreaterThan(0);
+    expect(() => stagesOf(nested(30))).toThrow(/an expression nested too deeply: its plan is \d+ messages deep/);
+    // In one process the plan is not decoded: it runs.
+    expect(() => planSql(nested(30), catalog, {})).not.toThrow();
+  });
 });

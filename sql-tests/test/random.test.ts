@@ -353,6 +353,8 @@ async function expectDuckDBAnswer(sql: string, options: { twoPhaseAggregates?: b
     }
   } catch (error) {
     fc.pre(!(refusable && String(error).includes(refusable)));
+    // A generated expression may nest deeper than a plan may (planner/substrait/emit.ts), refused by name.
+    fc.pre(!String(error).includes("an expression nested too deeply"));
     throw error;
   }
 }
