@@ -1935,10 +1935,11 @@ class Binder {
         return castToNested(this.expr(rawArgs[0], ctx), parseTypeName(String(written.value), namedCastType, position), position);
       }
       case FIELD_CALL: {
-        invariant(rawArgs.length === 2, "the pre-pass's field of a value has the value and a name");
-        const [value, name] = args();
-        if (value.type.kind !== "struct") throw new UserError(`.${String((name as { value?: unknown }).value)} of ${typeName(value.type)}, which is no STRUCT`, position);
-        return structField(value, name, position);
+        const name = rawArgs[1]?.type === "column_ref" ? writtenColumnNames(rawArgs[1]) : [];
+        invariant(rawArgs.length === 2 && name.length === 1, "the pre-pass's field of a value has the value and a name");
+        const value = this.expr(rawArgs[0], ctx);
+        if (value.type.kind !== "struct") throw new UserError(`.${name[0]} of ${typeName(value.type)}, which is no STRUCT`, position);
+        return structField(value, literal(name[0], type("string", false)), position);
       }
       case "struct_extract": {
         arity(2);
@@ -3113,7 +3114,7 @@ function displayName(ast: AstNode, bound: Expr): string {
       const name = writtenName(ast) ?? functionName(ast);
       // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
       if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
-      if (name === FIELD_CALL) return `(${args[0]}).${String(argumentAsts(ast)[1]?.value)}`;
+      if (name === FIELD_CALL) return `(${args[0]}).${args[1]}`;
       if (name === TYPED_CAST_CALL) return `CAST(${args[0]} AS ${castTypeDisplayName(bound.type)})`;
       if (name === MAP_CALL) {
         const [keys, values] = [args.filter((_, i) => i % 2 === 0), args.filter((_, i) => i % 2 === 1)];

@@ -849,7 +849,7 @@ export const TYPED_CAST_CALL = "trustql_cast";
 export const MAP_CALL = "trustql_map";
 /** What `struct_pack(a := 1, b := x)` reaches the grammar as: as STRUCT_CALL (a call of its own, for the column's name). */
 export const STRUCT_PACK_CALL = "trustql_struct_pack";
-/** What a field of a value, `f(x).a`, reaches the grammar as: a call of the value and the name, as a string. */
+/** What a field of a value, `f(x).a`, reaches the grammar as: a call of the value and the name (read as a column's). */
 export const FIELD_CALL = "trustql_field";
 /** What a list comprehension `[expr FOR x IN l IF c]` reaches the grammar as: a call of its parts, the variables parenthesized. */
 export const COMPREHENSION_CALL = "trustql_comprehension";
@@ -1513,17 +1513,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.kind === "symbol" && t.text === "." && (next?.kind === "word" || next?.kind === "quoted") && tokens[i + 2]?.text !== "(" && dottedAfterValue(tokens, i)) {
       // A field of a value in parentheses, a call's, a subscript's or a struct literal's (`f(x).a`,
       // `l[1].a`): FIELD_CALL(value, 'a'). (Of a column, `s.a` is a name the binder reads.)
+      // The name stays as written: the grammar reads it as a column's name, which the binder takes as the field's.
       insertions.unshift({ at: tokens[subscriptedFrom(tokens, i)].offset, text: `${FIELD_CALL}(` });
       blank(t, ",");
-      // Before what an enclosing construct inserted at the same place already (a lambda's body's `)`).
-      if (next.kind === "quoted") {
-        if (next.text.includes("'")) throw new UserError("a struct field's name is a name or a string", tokenPosition(next));
-        blank(next, `'${sql.slice(next.offset + 1, next.end - 1)}'`);
-        insertions.unshift({ at: next.end, text: ")" });
-      } else {
-        insertions.push({ at: next.offset, text: "'" });
-        insertions.unshift({ at: next.end, text: "')" });
-      }
+      insertions.push({ at: next.end, text: ")" });
     }
     const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
     if (standIn !== undefined) {
