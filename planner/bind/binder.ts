@@ -1926,7 +1926,8 @@ class Binder {
       }
       case STRUCT_CALL:
       case STRUCT_PACK_CALL:
-        return structPack(args(), position);
+        // Names in turn with values: each written bare or quoted (read as a column's name) or as a string.
+        return structPack(rawArgs.map((a, i) => (i % 2 === 1 ? this.expr(a, ctx) : literal(fieldNameOf(a, position), type("string", false)))), position);
       case MAP_CALL:
         return mapLiteral(args(), position);
       case TYPED_CAST_CALL: {
@@ -2439,6 +2440,14 @@ function castTypeDisplayName(t: SqlType): string {
   if (t.kind === "map") return `MAP(${castTypeDisplayName(t.key!)}, ${castTypeDisplayName(t.value!)})`;
   const name = typeName(t);
   return GRAMMAR_TYPE_NAMES.has(name) ? name : `"${name}"`;
+}
+
+/** A struct field's name as a struct literal or struct_pack writes it: a bare or quoted name, or a string. */
+function fieldNameOf(ast: AstNode, position: SourcePosition | undefined): string {
+  if (ast?.type === "single_quote_string" || ast?.type === "string") return String(ast.value);
+  const names = ast?.type === "column_ref" ? writtenColumnNames(ast) : [];
+  if (names.length !== 1) throw new UserError("a struct field's name is a name or a string", position);
+  return names[0];
 }
 
 /** A column reference's names as written: `t.s.x` → t, s, x. */
@@ -3122,7 +3131,7 @@ function displayName(ast: AstNode, bound: Expr): string {
       }
       if (name === STRUCT_CALL || name === STRUCT_PACK_CALL) {
         const fields = [];
-        for (let i = 0; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(String(argumentAsts(ast)[i]?.value))} := ${args[i + 1]}`);
+        for (let i = 0; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(fieldNameOf(argumentAsts(ast)[i], undefined))} := ${args[i + 1]}`);
         return `${name === STRUCT_CALL ? "main." : ""}struct_pack(${fields.join(", ")})`;
       }
       // With a step, DuckDB names an end left out `-` (`l[2:-:2]`).

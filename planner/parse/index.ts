@@ -1036,16 +1036,14 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     return end;
   };
-  /** A struct field's name, written bare, quoted or as a string, as the string the grammar reads. */
-  const nameAsString = (at: number) => {
+  /**
+   * A struct field's name, written bare, quoted or as a string: left as written, which the grammar
+   * reads as a column's name or a string and the binder as the field's name. (Quotes inserted
+   * around a bare name would shift where the grammar places what follows.)
+   */
+  const checkFieldName = (at: number) => {
     const name = tokens[at];
-    if (name.kind === "string") return;
-    if ((name.kind !== "word" && name.kind !== "quoted") || name.text.includes("'")) throw new UserError("a struct field's name is a name or a string", tokenPosition(name));
-    if (name.kind === "quoted") {
-      blank(name, `'${sql.slice(name.offset + 1, name.end - 1)}'`);
-    } else {
-      insertions.push({ at: name.offset, text: "'" }, { at: name.end, text: "'" });
-    }
+    if (name.kind !== "string" && name.kind !== "word" && name.kind !== "quoted") throw new UserError("a struct field's name is a name or a string", tokenPosition(name));
   };
   /** The index of the innermost parenthesis still open at tokens[at] (-1: none). */
   const openingOf = (at: number): number => {
@@ -1493,7 +1491,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       for (let key = i + 1; key < close; ) {
         const colon = map ? topLevel(":", key, close) : key + 1;
         if (tokens[colon]?.text !== ":") throw new UserError(`a ${map ? "map" : "struct"} literal's entries are ${map ? "key" : "name"}: value`, tokenPosition(tokens[key]));
-        if (!map) nameAsString(key);
+        if (!map) checkFieldName(key);
         blank(tokens[colon], ",");
         key = topLevel(",", colon + 1, close) + 1;
       }
@@ -1505,7 +1503,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       insertions.push({ at: t.offset, text: STRUCT_PACK_CALL });
       for (let name = i + 2; name < close; name = topLevel(",", name + 3, close) + 1) {
         if (tokens[name + 1]?.text !== ":" || tokens[name + 2]?.text !== "=") throw new UserError("struct_pack's arguments are name := value", tokenPosition(tokens[name]));
-        nameAsString(name);
+        checkFieldName(name);
         blank(tokens[name + 1], ",");
         blank(tokens[name + 2], "");
       }
