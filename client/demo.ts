@@ -117,6 +117,7 @@ async function main(): Promise<void> {
       `  npx trustql query --cluster ${dir} "select n_name, count(*) from tpch.customer join tpch.nation on c_nationkey = n_nationkey group by 1 order by 2 desc limit 5"`,
       `  npx trustql query --cluster ${dir} --explain analyze "select count(*) from tpch.lineitem where l_shipdate < date '1992-06-01'"`,
       `  npx trustql query --cluster ${dir} "select c_mktsegment, list(c_name order by c_acctbal desc)[1:3] as richest from tpch.customer group by 1 order by 1"`,
+      `  npx trustql query --cluster ${dir} "select o_orderstatus, histogram(o_orderpriority) as priorities, max({'total': o_totalprice, 'on': o_orderdate}) as biggest from tpch.orders group by 1 order by 1"`,
       `  npx trustql query --cluster ${dir} --proof result.json "select o_orderpriority, count(*) from tpch.orders group by 1 order by 1" && npx trustql proof verify result.json`,
       `  npx trustql dataset list --cluster ${dir}`,
       `  npx trustql sql --data ${DATA_DIR.replace(`${process.cwd()}/`, "")} "select count(*) from lineitem"     # the same files, one process`,
