@@ -32,6 +32,8 @@ function displayName(names: readonly string[]): string {
 
 export class ParquetTables implements TableResolver {
   readonly #tables: ParquetTable[] = [];
+  /** The catalog of #tables, made once per change of them: every read of a plan looks a table up in it. */
+  #catalog: Catalog | undefined;
 
   add(table: ParquetTable): void {
     const key = displayName(table.names).toLowerCase();
@@ -39,14 +41,16 @@ export class ParquetTables implements TableResolver {
       throw new UserError(`table ${displayName(table.names)} is registered twice`);
     }
     this.#tables.push(table);
+    this.#catalog = undefined;
   }
 
   clear(): void {
     this.#tables.length = 0;
+    this.#catalog = undefined;
   }
 
   catalog(): Catalog {
-    return new MemoryCatalog(this.#tables.map(catalogTable));
+    return (this.#catalog ??= new MemoryCatalog(this.#tables.map(catalogTable)));
   }
 
   namedTable(names: readonly string[]): TableSource {

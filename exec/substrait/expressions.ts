@@ -25,7 +25,7 @@ import { duckdbTypeFromSubstrait } from "../types.ts";
 import type { FunctionDeclarations } from "./extensions.ts";
 import { BOOLEAN_FUNCTIONS, NULLS_IGNORABLE, isRankingWindow, optionMap, renderScalar, windowName } from "./functions.ts";
 import { literalSql, literalType, structPack } from "./literals.ts";
-import { WITH_FIELD_NAMES, asNamedOutput, planEntries } from "./structs.ts";
+import { WITH_FIELD_NAMES, asNamedOutput, asRunAggregate } from "./structs.ts";
 
 /** The columns an expression can see: SQL that refers to each, and its type when known. */
 export interface Scope {
@@ -275,8 +275,7 @@ export class ExpressionWriter {
     const nulls = w.options?.get("NULL_HANDLING") ?? "RESPECT_NULLS";
     if (nulls !== "RESPECT_NULLS" && (nulls !== "IGNORE_NULLS" || !NULLS_IGNORABLE.has(w.name))) throw new UnsupportedError(`${w.declared} with null_handling ${nulls}`);
     const call = `${name}(${args}${nulls === "IGNORE_NULLS" ? " IGNORE NULLS" : ""}) OVER (${over.join(" ")})`;
-    // A map runs as the list of its entries (structs.ts).
-    return castTo(name === "histogram" ? planEntries(call) : call, w.outputType);
+    return castTo(asRunAggregate(name, call), w.outputType);
   }
 
   #subquery(e: Expression, scope: Scope, outer: readonly Scope[]): string {

@@ -29,7 +29,7 @@ import { castTo, ExpressionWriter, kindOf, required, valueArguments, type RelSql
 import type { FunctionDeclarations } from "./extensions.ts";
 import { aggregateName, optionMap } from "./functions.ts";
 import { literalSql, quoteIdentifier } from "./literals.ts";
-import { asRunInPlans, holdsStruct, planEntries } from "./structs.ts";
+import { asRunAggregate, asRunInPlans, holdsStruct } from "./structs.ts";
 import type { TableResolver, TableSource } from "./tables.ts";
 
 /** Deeper plans than this are refused rather than risking the stack. */
@@ -363,9 +363,7 @@ export class RelationWriter {
     let call = `${name}(${args.length === 0 ? "*" : distinct + args.join(", ")}${order})${filter}`;
     // count's partial states over no rows are absent, not zero.
     if (finishing && fn.name === "count") call = `coalesce(${call}, 0)`;
-    // A map runs as the list of its entries (structs.ts).
-    if (fn.name === "histogram") call = planEntries(call);
-    return castTo(call, m.outputType);
+    return castTo(asRunAggregate(name, call), m.outputType);
   }
 
   #fetch(fetch: FetchRel, outer: readonly Scope[]): RelSql {

@@ -45,6 +45,11 @@ export function planEntries(map: string): string {
   return `list_transform(map_entries(${map}), lambda __trustql_entry: ${entryStruct("__trustql_entry.key", "__trustql_entry.value")})`;
 }
 
+/** Aggregates whose DuckDB result is a map it makes (not a map it was given): `call` of one, as a plan runs maps. */
+export function asRunAggregate(name: string, call: string): string {
+  return name === "histogram" ? planEntries(call) : call;
+}
+
 function entryStruct(key: string, value: string): string {
   return `struct_pack(${quoteIdentifier(positionalFieldName(0))} := ${key}, ${quoteIdentifier(positionalFieldName(1))} := ${value})`;
 }

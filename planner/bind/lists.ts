@@ -136,11 +136,16 @@ const reverseSort: ListFunction = (args, site) => {
   return call("list_reverse_sort", bound, bound[0].type);
 };
 
-const reverse: ListFunction = (args, site) => {
-  checkArity(site.name, args.length, site.position, 1);
-  const list = requireList(args[0], site);
-  return call("list_reverse", [list], list.type);
-};
+/** A function of one list, its result's type from the list's. */
+const ofList =
+  (fn: string, result: (list: SqlType) => SqlType): ListFunction =>
+  (args, site) => {
+    checkArity(site.name, args.length, site.position, 1);
+    const list = requireList(args[0], site);
+    return call(fn, [list], result(list.type));
+  };
+
+const reverse = ofList("list_reverse", (t) => t);
 
 const concat: ListFunction = (args, site) => {
   checkArity(site.name, args.length, site.position, 2);
@@ -205,18 +210,10 @@ const hasAnyOrAll =
   };
 
 /** list_distinct: each value once, NULL left out (in DuckDB's order, the same on every node). */
-const distinct: ListFunction = (args, site) => {
-  checkArity(site.name, args.length, site.position, 1);
-  const list = requireList(args[0], site);
-  return call("list_distinct", [list], list.type);
-};
+const distinct = ofList("list_distinct", (t) => t);
 
 /** list_unique: how many distinct values, NULL not counted (DuckDB's UBIGINT, here a BIGINT). */
-const unique: ListFunction = (args, site) => {
-  checkArity(site.name, args.length, site.position, 1);
-  const list = requireList(args[0], site);
-  return call("list_unique", [list], type("i64", list.type.nullable));
-};
+const unique = ofList("list_unique", (t) => type("i64", t.nullable));
 
 const intersect: ListFunction = (args, site) => {
   checkArity(site.name, args.length, site.position, 2);
@@ -267,11 +264,7 @@ const without =
     return call(fn, [list], list.type);
   };
 
-const count: ListFunction = (args, site) => {
-  checkArity(site.name, args.length, site.position, 1);
-  const list = requireList(args[0], site);
-  return call("list_count", [list], type("i64", list.type.nullable));
-};
+const count = ofList("list_count", (t) => type("i64", t.nullable));
 
 /** The aggregates list_aggregate(l, 'name') takes here, and the type each gives over values of a type. */
 const AGGREGATES_OVER_LISTS: Readonly<Record<string, (element: SqlType) => SqlType>> = {
