@@ -68,7 +68,7 @@ const LIST_SCALARS = [
   "list_concat", "list_concat_or_null", "list_to_string", "string_split", "regexp_split_to_array", "list_min", "list_max", "list_sum", "list_avg", "flatten",
   "list_has_any", "list_has_all", "list_transform", "list_filter", "list_reduce",
   "list_distinct", "list_unique", "list_intersect", "regexp_extract_all", "list_range", "list_generate_series",
-  "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate", "list_select", "list_where", "list_grade_up",
+  "list_append", "list_prepend", "array_pop_back", "array_pop_front", "list_count", "list_aggregate", "list_select", "list_where", "list_grade_up", "list_zip",
 ];
 /** DuckDB's functions of maps (planner/bind/maps.ts). */
 export const MAP_SCALARS = ["with_field_names", "map", "map_from_entries", "map_concat", "map_extract_value", "map_extract", "map_keys", "map_values", "map_contains", "map_entries", "cardinality"];

@@ -148,7 +148,21 @@ export function holdsStruct(t: SqlType): boolean {
 export function sameFieldNames(a: SqlType, b: SqlType): boolean {
   const fa = fieldsOf(a);
   const fb = fieldsOf(b);
+  // An unnamed struct meets any struct of as many fields, field by field in order (DuckDB's rule).
+  if (fa.length === fb.length && (isUnnamedStruct(a) || isUnnamedStruct(b))) return true;
   return fa.length === fb.length && fa.every((f, i) => f.name.toLowerCase() === fb[i].name.toLowerCase());
+}
+
+/** Whether two types of one shape name their struct fields alike (an unnamed struct and a named one do not). */
+export function sameNamesWithin(a: SqlType, b: SqlType): boolean {
+  if (!holdsStruct(a)) return true;
+  const [x, y] = [structFieldNames(a), structFieldNames(b)];
+  return x.length === y.length && x.every((name, i) => name === y[i]);
+}
+
+/** DuckDB's structs of unnamed fields (a ROW(…)'s, `(a, b)`'s): every field's name is empty. */
+export function isUnnamedStruct(t: SqlType): boolean {
+  return t.kind === "struct" && fieldsOf(t).every((f) => f.name === "");
 }
 
 /** An integer type or a HUGEINT: what adds, divides (//) and meets as an integer. */
@@ -246,7 +260,9 @@ export function commonSupertype(a: SqlType, b: SqlType): SqlType | undefined {
   if (a.kind === "struct" && b.kind === "struct") {
     // DuckDB also mixes structs of other fields (by name, the missing ones NULL): refused here, where nothing is cast by name.
     if (!sameFieldNames(a, b)) return undefined;
-    const fields = fieldsOf(a).map((f, i) => ({ name: f.name, type: commonSupertype(f.type, fieldsOf(b)[i].type) }));
+    // Where an unnamed struct meets a named one, the result has the named one's names.
+    const named = isUnnamedStruct(a) ? b : a;
+    const fields = fieldsOf(named).map((f, i) => ({ name: f.name, type: commonSupertype(fieldsOf(a)[i].type, fieldsOf(b)[i].type) }));
     return fields.every((f) => f.type !== undefined) ? structOf(fields as StructField[], nullable) : undefined;
   }
   if (a.kind === b.kind && a.kind !== "decimal") return withNullable(a, nullable);
@@ -322,8 +338,10 @@ export function typeName(t: SqlType): string {
     case "list":
       // An empty list's values have no type: DuckDB names it INTEGER[] too.
       return `${elementOf(t).kind === "null" ? "INTEGER" : typeName(elementOf(t))}[]`;
-    case "struct":
-      return `STRUCT(${fieldsOf(t).map((f) => `${structFieldNameSql(f.name)} ${f.type.kind === "null" ? '"NULL"' : typeName(f.type)}`).join(", ")})`;
+    case "struct": {
+      const named = !isUnnamedStruct(t);
+      return `STRUCT(${fieldsOf(t).map((f) => `${named ? `${structFieldNameSql(f.name)} ` : ""}${f.type.kind === "null" ? '"NULL"' : typeName(f.type)}`).join(", ")})`;
+    }
     case "map": {
       // An empty map's entries have no type: DuckDB names it MAP("NULL", "NULL").
       const { key, value } = entryTypesOf(t);

@@ -144,8 +144,11 @@ function fieldValues<T>(data: arrow.Data, read: (field: arrow.Data) => (r: numbe
   return (r) => children.map((child, f) => (child.getValid(r) ? values[f](r) : none));
 }
 
-/** Whether a struct is DuckDB's unnamed kind (a ROW(…)'s), as DuckDB tells: its first field's name is empty. */
-const isUnnamed = (type: arrow.Struct) => type.children.length > 0 && type.children[0].name === "";
+/**
+ * Whether a struct is DuckDB's unnamed kind (a ROW(…)'s), as DuckDB tells: its first field's name
+ * is empty (apache-arrow reads an empty name back from IPC as null).
+ */
+const isUnnamed = (type: arrow.Struct) => type.children.length > 0 && (type.children[0].name === "" || type.children[0].name === null);
 
 /** The text of row `r`'s (valid) value of `data` as an element of a list or a field of a struct DuckDB prints. */
 function elementText(data: arrow.Data, dates: Map<number, string>): (r: number) => string {

@@ -3,7 +3,7 @@
 import { JSON_FUNCTION_NAMES } from "../../planner/bind/json.ts";
 import type { Type } from "../../proto/index.ts";
 import { UnsupportedError } from "../../common/errors.ts";
-import { planEntries } from "./structs.ts";
+import { asRunInPlans, planEntries } from "./structs.ts";
 
 export interface CallContext {
   /** The function's enum arguments (e.g. extract's component), in order. */
@@ -301,6 +301,11 @@ const SCALAR: Record<string, Render> = {
   list_select: call("list_select"),
   list_where: call("list_where"),
   list_grade_up: call("list_grade_up"),
+  // DuckDB's unnamed structs, renamed to the plan's f0, f1… (structs.ts).
+  list_zip: (args, c) => {
+    if (!c.outputType) throw new UnsupportedError(`${c.declared} without its output type (its structs' fields are named by it)`);
+    return asRunInPlans(`list_zip(${args.join(", ")})`, c.outputType);
+  },
   list_reverse_sort: call("list_reverse_sort"),
   list_reverse: call("list_reverse"),
   list_concat: call("list_concat"),

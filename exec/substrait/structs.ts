@@ -77,7 +77,9 @@ function renamed(sql: string, type: Type, names: { list: readonly string[]; next
   const fields = type.struct.types.map((field, i) => {
     // Depth first: the field's name, then those within its type.
     const name = names ? names.list[names.next++] : positionalFieldName(i);
-    return `${quoteIdentifier(name)} := ${renamed(`struct_extract_at(${sql}, ${i + 1})`, field, names, depth)}`;
+    return { name, value: renamed(`struct_extract_at(${sql}, ${i + 1})`, field, names, depth) };
   });
-  return `CASE WHEN ${sql} IS NULL THEN NULL ELSE struct_pack(${fields.join(", ")}) END`;
+  // DuckDB's unnamed struct (its fields' names all empty) is made by row(…): struct_pack names every field.
+  const packed = fields.every((f) => f.name === "") ? `row(${fields.map((f) => f.value).join(", ")})` : `struct_pack(${fields.map((f) => `${quoteIdentifier(f.name)} := ${f.value}`).join(", ")})`;
+  return `CASE WHEN ${sql} IS NULL THEN NULL ELSE ${packed} END`;
 }

@@ -8,7 +8,7 @@ import type { Catalog, CatalogTable } from "../catalog.ts";
 import { namedColumns } from "../../proto/index.ts";
 import { bindMapFunction, isMapFunction, mapLiteral, mapValueOf } from "./maps.ts";
 import { parseTypeName } from "./type-names.ts";
-import { WRITES_VALUES_AS_TEXT, castToNested, structField, structFieldAt, structPack } from "./structs.ts";
+import { WRITES_VALUES_AS_TEXT, castToNested, rowValue, structField, structFieldAt, structPack } from "./structs.ts";
 import type {
   Aggregate,
   AggregateCall,
@@ -1376,7 +1376,7 @@ class Binder {
         return this.extract(ast, ctx);
       case "expr_list":
         if (Array.isArray(ast.value) && ast.value.length === 1) return this.expr(ast.value[0], ctx);
-        throw new UnsupportedError("row values", position);
+        return rowValue((ast.value as AstNode[]).map((v) => this.expr(v, ctx)), position);
       case "array": {
         // `[a, b]` (the pre-pass writes ARRAY before it) and `ARRAY[a, b]`.
         const values: AstNode[] = Array.isArray(ast.expr_list?.value) ? ast.expr_list.value : [];
@@ -1625,8 +1625,9 @@ class Binder {
         return arithmetic(op === "/" && isIntegerDivision(ast) ? "//" : op, this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
       default: {
         const comparison = COMPARISON_OPERATORS[op];
-        if (comparison && (rowValues(ast.left) || rowValues(ast.right))) {
-          if (comparison !== "equal" && comparison !== "not_equal") throw new UnsupportedError(`row values compared with ${op}`, position);
+        // Two rows written out are equal value by value; any other comparison of rows is of structs.
+        const [leftRow, rightRow] = [rowValues(ast.left), rowValues(ast.right)];
+        if ((comparison === "equal" || comparison === "not_equal") && leftRow && rightRow && leftRow.length === rightRow.length) {
           const e = this.rowsEqual(ast.left, ast.right, ctx, position);
           return comparison === "equal" ? e : not(e);
         }
@@ -1800,7 +1801,7 @@ class Binder {
     const position = this.here(ast);
     // The grammar may hang one expression where the list goes (`date_part('m', TIME AND x)`).
     const listed = ast.args?.value;
-    const rawArgs: AstNode[] = Array.isArray(listed) ? listed : listed ? [listed] : ast.args ? [ast.args] : [];
+    const rawArgs: AstNode[] = Array.isArray(listed) ? listedArguments(ast) : listed ? [listed] : ast.args ? [ast.args] : [];
     if (ast.over) return this.windowFunction(ast, ctx);
     if (name === "exists") {
       return this.subquery("exists", rawArgs[0]?.ast ?? rawArgs[0], undefined, ctx, position);
@@ -1952,7 +1953,7 @@ class Binder {
         arity(2);
         return structFieldAt(args()[0], args()[1], position);
       case "row":
-        throw new UnsupportedError("row(…) (DuckDB's structs of unnamed fields): name them, {'a': x, 'b': y}", position);
+        return rowValue(args(), position);
       case SLICE_CALL: {
         // A bound left out reached the grammar as NULL (see the pre-pass); a step follows them, if written.
         invariant(rawArgs.length === 3 || rawArgs.length === 4, "the pre-pass's slice has an operand, two bounds and perhaps a step");
@@ -2589,7 +2590,8 @@ function groupingSetsOf(items: readonly AstNode[], bind: (g: AstNode) => Expr, h
         return set?.type === "single_quote_string" && set.value === "" ? [] : elements(set).map(bind);
       });
     } else {
-      itemSets = [[bind(item)]];
+      // GROUP BY (a, b) is by a and by b, as DuckDB reads it (not by the row of both).
+      itemSets = [elements(item).map(bind)];
     }
     sets = sets.flatMap((left) => itemSets.map((right) => [...left, ...right]));
     if (sets.length > MAX_GROUPING_SETS) throw new UserError(`GROUP BY makes more than ${MAX_GROUPING_SETS} grouping sets`, here(item));
@@ -2634,12 +2636,23 @@ function grandTotalSafe(aggregate: Aggregate, ids: ColumnIds): Aggregate {
   return { ...aggregate, measures: [{ column: ids.column("rows", type("i64", false)), call: countStar().call }] };
 }
 
+/**
+ * A call's list of arguments: f((a, b)) reaches here as f(a, b) marked parenthesized, one
+ * argument, the row (a, b). The pre-pass's own calls (trustql_…) take no row, and may be
+ * written with their list parenthesized (a subscript in an aggregate's ORDER BY argument).
+ */
+function listedArguments(call: AstNode): AstNode[] {
+  const args = call.args;
+  const row = args.parentheses === true && args.value.length > 1 && !functionName(call).startsWith("trustql_");
+  return row ? [args] : args.value;
+}
+
 /** The arguments of a function call's AST: a list, or an aggregate's one argument. */
 function argumentAsts(ast: AstNode): AstNode[] {
   const args = ast.args;
   if (!args) return [];
   if (argumentsGrouped(ast)) return args.expr.value;
-  if (Array.isArray(args.value)) return args.value;
+  if (Array.isArray(args.value)) return listedArguments(ast);
   if (args.type !== undefined && args.expr === undefined) return [args];
   return args.expr === undefined || args.expr === null ? [] : [args.expr];
 }
@@ -3140,9 +3153,12 @@ function displayName(ast: AstNode, bound: Expr): string {
         const variables = lambdaParameterNames(argumentAsts(ast)[1], undefined).join(", ");
         return `[${args[0]} FOR ${variables} IN ${args[2]}${args[3] === undefined ? "" : ` IF ${args[3]}`}]`;
       }
-      // DuckDB quotes a call's name that is a keyword of its grammar (map).
+      // DuckDB quotes a call's name that is a keyword of its grammar (map, row).
+      if (name === "row") return `main."row"(${args.join(", ")})`;
       return `${name === "map" ? '"map"' : name}(${args.join(", ")})`;
     }
+    case "expr_list":
+      return Array.isArray(ast.value) && ast.value.length > 1 ? `main."row"(${ast.value.map((a: AstNode) => displayName(a, bound)).join(", ")})` : "expr";
     default:
       return "expr";
   }

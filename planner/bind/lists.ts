@@ -5,7 +5,7 @@
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Expr, Lambda } from "../logical.ts";
 import { LAMBDA_CALLS } from "../parse/index.ts";
-import { commonSupertype, elementOf, isInteger, isNumeric, listOf, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { commonSupertype, elementOf, isInteger, isNumeric, listOf, structOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { anyNullable, call, castTo, isStringLiteral, sumType, unifyAll } from "./operators.ts";
 import { checkArity, integerConstant, type FunctionSite } from "./library.ts";
 import { literal } from "./literals.ts";
@@ -328,9 +328,17 @@ const gradeUp: ListFunction = (args, site) => {
   return call("list_grade_up", bound, listOf(type("i64"), bound[0].type.nullable));
 };
 
-/** list_zip: DuckDB's list of structs of unnamed fields, which trustql's structs (named fields) cannot hold. */
-const zip: ListFunction = (_args, site) => {
-  throw new UnsupportedError(`${site.name} (DuckDB's lists of structs of unnamed fields: build named ones, list_transform(generate_series(1, len(a)), i -> {'a': a[i], 'b': b[i]}))`, site.position);
+/**
+ * list_zip(a, b, …[, truncate]): a list of unnamed structs, the i-th of each list's i-th values, as
+ * long as the longest list (NULLs past a shorter one's end; a NULL list is empty), or the
+ * shortest when `truncate` is true.
+ */
+const zip: ListFunction = (args, site) => {
+  const truncates = args.length > 1 && args.at(-1)!.type.kind === "boolean";
+  const lists = (truncates ? args.slice(0, -1) : args).map((a) => requireList(a, site));
+  if (lists.length === 0) throw new UserError(`${site.name} needs at least one list`, site.position);
+  const bound = truncates ? [...lists, args.at(-1)!] : lists;
+  return call("list_zip", bound, listOf(structOf(lists.map((l) => ({ name: "", type: elementOf(l.type) }))), false));
 };
 
 const value: ListFunction = (args, site) => listValue(args, site.position);

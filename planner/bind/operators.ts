@@ -22,6 +22,7 @@ import {
   isWholeNumber,
   listOf,
   narrowerInteger,
+  sameNamesWithin,
   sameType,
   type,
   typeName,
@@ -53,7 +54,8 @@ export function isStringLiteral(e: Expr): e is Expr & { kind: "literal"; value: 
 export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   const target = withNullable(t, e.type.nullable);
   // JSON and VARCHAR are the same values: a cast between them changes only the type's name.
-  if (sameType(e.type, target)) return e.type.nullable === target.nullable && e.type.json === target.json ? e : ({ ...e, type: target } as Expr);
+  // Structs run by position: one unnamed meeting one named takes its names, but nothing is cast.
+  if (sameType(e.type, target)) return e.type.nullable === target.nullable && e.type.json === target.json && sameNamesWithin(e.type, target) ? e : ({ ...e, type: target } as Expr);
   if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: withNullable(t, true) };
   if (holdsStruct(e.type) && !holdsStruct(t)) {
     // DuckDB's text of a struct or a map (of a list of them: a list of texts), written from its named form.

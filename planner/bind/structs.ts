@@ -2,10 +2,11 @@
 // struct_extract and struct_extract_at, each typed as DuckDB types it. A struct's field names live
 // in its type; the plan carries them where Substrait does (a relation's names), and runs structs
 // by position (exec/substrait/structs.ts). DuckDB matches fields by name where structs meet (a
-// comparison, a CASE, a UNION): here only structs of the same names, in the same order, meet.
+// comparison, a CASE, a UNION): here only structs of the same names, in the same order, meet, or
+// an unnamed struct (`(a, b)`, row(a, b)) and any other of as many fields, field by field.
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Expr } from "../logical.ts";
-import { fieldsOf, holdsStruct, isInteger, sameFieldNames, structOf, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { fieldsOf, holdsStruct, isInteger, isUnnamedStruct, sameFieldNames, structOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { call, caseExpr, castTo, isNull } from "./operators.ts";
 import { literal, nullLiteral } from "./literals.ts";
 
@@ -34,6 +35,13 @@ export function structPack(namesAndValues: readonly Expr[], position: SourcePosi
   return call(STRUCT_PACK, values, structOf(names.map((name, i) => ({ name, type: values[i].type })), false));
 }
 
+/** `(a, b)` and `row(a, b)`: DuckDB's struct of unnamed fields, compared, sorted and grouped field by field. */
+export function rowValue(values: readonly Expr[], position: SourcePosition | undefined): Expr {
+  if (values.length === 0) throw new UserError("row() needs at least one value", position);
+  if (values.length > MAX_STRUCT_FIELDS) throw new UserError(`a row of more than ${MAX_STRUCT_FIELDS} values`, position);
+  return call(STRUCT_PACK, [...values], structOf(values.map((v) => ({ name: "", type: v.type })), false));
+}
+
 /** A struct's field at `index` (from 0); NULL when the struct is. */
 function fieldAt(struct: Expr, index: number): Expr {
   const field = fieldsOf(struct.type)[index];
@@ -42,6 +50,8 @@ function fieldAt(struct: Expr, index: number): Expr {
 
 /** `s['a']`, `s.a` of a value, struct_extract(s, 'a'): the field of that name, or DuckDB's error. */
 export function structField(struct: Expr, key: Expr, position: SourcePosition | undefined): Expr {
+  // An unnamed struct's fields have no names to pick by: `r[2]` is its second, as DuckDB's.
+  if (isUnnamedStruct(struct.type) && isInteger(key.type)) return structFieldAt(struct, key, position);
   if (isInteger(key.type)) throw new UserError("a struct's field is picked by its name (struct_extract_at picks one by position)", position);
   if (key.kind !== "literal" || typeof key.value !== "string") throw new UserError("a struct's field is named by a constant string", position);
   const name = key.value;
@@ -78,11 +88,14 @@ export function castToNested(value: Expr, target: SqlType, position: SourcePosit
   if (value.type.kind === "null") return castTo(value, target, position);
   if (target.kind === "struct" && value.type.kind === "struct") {
     const source = fieldsOf(value.type);
-    const fields = fieldsOf(target).map((field) => {
-      const at = source.findIndex((f) => f.name.toLowerCase() === field.name.toLowerCase());
+    // An unnamed struct casts field by field in order; a named one by name.
+    const byPosition = isUnnamedStruct(value.type) || isUnnamedStruct(target);
+    if (byPosition && source.length !== fieldsOf(target).length) throw new UserError(`a cast of ${typeName(value.type)} to ${typeName(target)}: cannot cast STRUCTs of different size`, position);
+    const fields = fieldsOf(target).map((field, i) => {
+      const at = byPosition ? i : source.findIndex((f) => f.name.toLowerCase() === field.name.toLowerCase());
       return { name: field.name, value: at < 0 ? nullLiteral(field.type) : castToNested(fieldAt(value, at), field.type, position) };
     });
-    if (fields.every((f) => !source.some((s) => s.name.toLowerCase() === f.name.toLowerCase()))) throw new UserError(`a cast of ${typeName(value.type)} to ${typeName(target)}: STRUCT to STRUCT cast must have at least one matching member`, position);
+    if (!byPosition && fields.every((f) => !source.some((s) => s.name.toLowerCase() === f.name.toLowerCase()))) throw new UserError(`a cast of ${typeName(value.type)} to ${typeName(target)}: STRUCT to STRUCT cast must have at least one matching member`, position);
     const packed = call(STRUCT_PACK, fields.map((f) => f.value), structOf(fieldsOf(target), value.type.nullable));
     return value.type.nullable ? caseExpr([{ when: isNull(value, false), then: nullLiteral(packed.type) }], packed, position) : packed;
   }
