@@ -54,13 +54,19 @@ const CLASSES: readonly (readonly string[])[] = [
   ["DATE", "TIMESTAMP", "TIME"],
   ["WHEN", "WHEN NOT"],
   ["CAST", "TRY_CAST"],
+  ["list_sort", "list_reverse_sort", "list_distinct", "list_reverse", "flatten"],
+  ["len", "list_sum", "list_min", "list_max", "list_count", "list_unique"],
+  ["list", "array_agg", "histogram"],
+  ["map_keys", "map_values", "map_entries"],
+  ["list_contains", "list_position", "array_has"],
+  ["unnest", "list_sort"],
 ];
 const AGGREGATES = /^(sum|min|max|avg|count|stddev_samp|var_pop|median|skewness|kurtosis|entropy|product|fsum)$/i;
 const NUMBERS = ["0", "1", "-1", "2", "NULL", "3.5", "100"];
 const STRINGS = ["'a'", "''", "NULL", "'apple'", "'b'"];
 const KEYWORDS = /^(select|from|where|group|by|order|having|and|or|not|is|null|as|on|join|left|right|full|inner|outer|union|all|distinct|case|when|then|else|end|in|exists|between|like|asc|desc|nulls|with|over|partition)$/i;
 /** Queries whose answer one engine may give otherwise than the other, rightly. */
-const UNDETERMINED = /\b(limit|fetch|offset|random|uuid|now|current_\w+|any_value|first|last|string_agg|row_number|ntile|lag|lead|first_value|last_value|nth_value)\b/i;
+const UNDETERMINED = /\b(limit|list|array_agg|fetch|offset|random|uuid|now|current_\w+|any_value|first|last|string_agg|row_number|ntile|lag|lead|first_value|last_value|nth_value)\b/i;
 /** Recursions and series a mutation may make endless. */
 const UNBOUNDED = /\b(recursive|range|generate_series)\b/i;
 
