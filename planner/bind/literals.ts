@@ -254,7 +254,9 @@ export function castStringLiteral(text: string, to: SqlType, position: SourcePos
     case "fp64": {
       const trimmed = text.trim();
       if (to.hugeint && !/^[-+]?\d+$/.test(trimmed)) throw new UserError(`invalid HUGEINT '${text}'`, position);
-      if (!/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) {
+      // Floats also take DuckDB's words for their special values ('nan', '-inf', 'Infinity').
+      const special = (to.kind === "fp32" || to.kind === "fp64") && /^[-+]?(nan|inf|infinity)$/i.test(trimmed);
+      if (!special && !/^[-+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) {
         throw new UserError(`invalid number '${text}'`, position);
       }
       return undefined; // numbers go through a typed cast of the numeric literal
