@@ -76,7 +76,7 @@ export const MAP_SCALARS = ["with_field_names", "map", "map_from_entries", "map_
 const OWN_SCALARS = new Set([
   "like_escape", "ilike_escape", "split_part", "regexp_matches", "regexp_full_match", "regexp_replace", "regexp_extract",
   "date_trunc", "date_diff", "date_sub", "age", "make_date", "last_day", "dayname", "monthname",
-  "epoch", "epoch_ms", "to_timestamp", "md5", "sha256", "ascii", "chr", "printf", "format",
+  "epoch", "epoch_ms", "to_timestamp", "timezone", "md5", "sha256", "ascii", "chr", "printf", "format",
   "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "shift_left", "shift_right", "trunc",
   "cot", "cbrt", "even", "signbit", "gcd", "lcm", "bit_count",
   "translate", "strip_accents", "nfc_normalize", "unicode", "levenshtein", "damerau_levenshtein", "hamming", "jaccard",

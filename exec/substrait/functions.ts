@@ -216,6 +216,7 @@ const SCALAR: Record<string, Render> = {
   concat_bytes: infix("||"),
   glob: infix("~~~"),
   to_timestamp: call("to_timestamp"),
+  timezone: call("timezone"),
   md5: call("md5"),
   sha256: call("sha256"),
   ascii: call("ascii"),

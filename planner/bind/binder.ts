@@ -30,7 +30,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, AT_TIME_ZONE_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1964,6 +1964,12 @@ class Binder {
         if (step) throw new UserError(`a slice of ${typeName(operand.type)} by a step (DuckDB steps through lists only)`, position);
         return stringSlice(operand, bounds, position);
       }
+      case AT_TIME_ZONE_CALL: {
+        // x AT TIME ZONE z, written so by the pre-pass.
+        invariant(rawArgs.length === 2, "the pre-pass's AT TIME ZONE call has a time and a zone");
+        const [value, zone] = args();
+        return bindLibraryFunction("timezone", [zone, value], position)!;
+      }
       case INTERVAL_CALL: {
         // INTERVAL (n) WEEK, written so by the pre-pass: the grammar reads few units.
         const unit = rawArgs[1];
@@ -2183,6 +2189,7 @@ class Binder {
     const value = this.expr(ordering[0].expr, inner);
     const fraction = fractionOf(this.expr(argAsts[0], inner), name, position);
     if (String(ordering[0].type ?? "").toUpperCase() !== "DESC") return aggregateOf(name === "percentile_cont" ? "quantile_cont" : "quantile_disc", [value, fraction], false, position);
+    if (fraction.type.kind === "list") throw new UnsupportedError(`${name} of a list of quantiles WITHIN GROUP (ORDER BY … DESC)`, position);
     if (name === "percentile_cont") return aggregateOf("quantile_cont", [value, literal(1 - Number((fraction as { value: number }).value), type("fp64", false))], false, position);
     if (!isNumeric(value.type)) throw new UnsupportedError(`percentile_disc WITHIN GROUP (ORDER BY … DESC) of ${typeName(value.type)}`, position);
     return negate(aggregateOf("quantile_disc", [negate(value, position), fraction], false, position), position);
@@ -2688,15 +2695,33 @@ const ANY_VALUE_AGGREGATES = new Set(["any_value", "arbitrary"]);
 /** A window frame of the whole partition. */
 const WHOLE_PARTITION: WindowFrame = { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } };
 
-/** A quantile's fraction: a numeric constant from 0 to 1. */
+/** Most quantiles one call may ask for at once. */
+const MAX_QUANTILES = 1_000;
+
+/**
+ * A quantile's fraction: a numeric constant from 0 to 1, or a list of them (DuckDB's quantiles
+ * at once: the aggregate's value is then the list of each one's).
+ */
 function fractionOf(e: Expr | undefined, name: string, position: SourcePosition | undefined): Expr {
   if (e === undefined) throw new UserError(`${name} needs the quantile, a number from 0 to 1, as its second argument`, position);
-  let value: number | undefined;
-  if (e.kind === "literal" && isNumeric(e.type) && e.value !== null) {
-    value = e.type.kind === "decimal" ? Number(e.value) / 10 ** e.type.scale! : Number(e.value);
+  const fraction = (x: Expr): Expr => {
+    let value: number | undefined;
+    if (x.kind === "literal" && isNumeric(x.type) && x.value !== null) {
+      value = x.type.kind === "decimal" ? Number(x.value) / 10 ** x.type.scale! : Number(x.value);
+    }
+    if (value === undefined || !(value >= 0 && value <= 1)) throw new UserError(`${name}'s quantile must be a constant from 0 to 1, or a list of them`, position);
+    return literal(value, type("fp64", false));
+  };
+  if (e.kind === "call" && e.fn === "list_value") {
+    if (e.args.length === 0 || e.args.length > MAX_QUANTILES) throw new UserError(`${name} takes from 1 to ${MAX_QUANTILES} quantiles in a list, not ${e.args.length}`, position);
+    return call("list_value", e.args.map((x) => fraction(foldExpr(x))), listOf(type("fp64", false), false));
   }
-  if (value === undefined || !(value >= 0 && value <= 1)) throw new UserError(`${name}'s quantile must be a constant from 0 to 1`, position);
-  return literal(value, type("fp64", false));
+  return fraction(e);
+}
+
+/** A quantile aggregate's type: its value's (`single`), or a list of them when it asks for a list of quantiles. */
+function quantileType(fraction: Expr, single: SqlType): SqlType {
+  return fraction.type.kind === "list" ? listOf(single, true) : single;
 }
 
 /** An aggregate with DuckDB's result type; avg is sum/count in double, as DuckDB computes it. */
@@ -2793,11 +2818,15 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     }
     case "median":
       return agg("median", interpolated(arg));
-    case "quantile_cont":
-      return agg("quantile_cont", interpolated(arg), [arg, fractionOf(args[1], name, position)]);
+    case "quantile_cont": {
+      const fraction = fractionOf(args[1], name, position);
+      return agg("quantile_cont", quantileType(fraction, interpolated(arg)), [arg, fraction]);
+    }
     case "quantile_disc":
-    case "quantile":
-      return agg("quantile_disc", withNullable(orderable(arg).type, true), [arg, fractionOf(args[1], name, position)]);
+    case "quantile": {
+      const fraction = fractionOf(args[1], name, position);
+      return agg("quantile_disc", quantileType(fraction, withNullable(orderable(arg).type, true)), [arg, fraction]);
+    }
     case "mode":
       return agg("mode", withNullable(orderable(arg).type, true));
     case "histogram":

@@ -444,6 +444,19 @@ const toTimestamp: FunctionBinder = (args, site) => {
 };
 
 /**
+ * timezone(zone, t), and `t AT TIME ZONE zone`: a TIMESTAMP read as the wall clock in `zone` is
+ * the instant it names (TIMESTAMP WITH TIME ZONE); an instant is the wall clock in `zone` at it
+ * (TIMESTAMP); a DATE is its midnight's TIMESTAMP. Zones are ICU's names ('UTC', 'Europe/Oslo').
+ */
+const timezone: FunctionBinder = (args, site) => {
+  arity(args, site, 2);
+  const zone = text(args[0], site);
+  const given = args[1].type.kind === "date" || args[1].type.kind === "null" ? castTo(args[1], type("timestamp")) : args[1];
+  if (given.type.kind !== "timestamp" && given.type.kind !== "timestamp_tz") throw new UserError(`${site.name} needs a TIMESTAMP or a TIMESTAMP WITH TIME ZONE, not ${typeName(given.type)}`, site.position);
+  return call("timezone", [zone, given], type(given.type.kind === "timestamp" ? "timestamp_tz" : "timestamp", zone.type.nullable || given.type.nullable));
+};
+
+/**
  * strptime(text, format): the TIMESTAMP the text names, read by a constant format (a TIMESTAMPTZ
  * when the format reads a zone, %z or %Z); one that does not match is an error, or NULL for
  * try_strptime.
@@ -700,4 +713,5 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["to_milliseconds", toInterval("to_milliseconds", "fp64", "interval_day")],
   ["to_microseconds", toInterval("to_microseconds", "i64", "interval_day")],
   ["to_timestamp", toTimestamp],
+  ["timezone", timezone],
 ]);

@@ -857,6 +857,11 @@ export const SLICE_CALL = "trustql_slice";
 
 /** What INTERVAL (n) unit reaches the grammar as for a unit it does not read (WEEK, a plural): a call of the amount and the unit. */
 export const INTERVAL_CALL = "trustql_interval";
+/** What `t AT TIME ZONE z` reaches the grammar as (it has no AT): a call of the time and the zone. */
+export const AT_TIME_ZONE_CALL = "trustql_at_time_zone";
+
+/** Type names of a typed literal (`TIMESTAMP '…'`), part of the operand of a postfix operator after it. */
+const TYPED_LITERAL_WORDS = new Set(["DATE", "TIME", "TIMESTAMP", "TIMESTAMPTZ"]);
 
 /**
  * What a backslash in a string literal reaches the grammar as. In SQL (and DuckDB) a backslash in
@@ -1987,12 +1992,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     }
     // SELECT ALL is SELECT (the default the grammar lacks a word for).
     if (t.text === "ALL" && tokens[i - 1]?.kind === "word" && tokens[i - 1].text === "SELECT") blank(t, "");
+    // WITH t AS [NOT] MATERIALIZED (…): a hint how to run the CTE, which changes no answer.
+    if (t.kind === "word" && t.text === "MATERIALIZED" && next?.text === "(") {
+      const not = tokens[i - 1]?.kind === "word" && tokens[i - 1].text === "NOT";
+      if (tokens[not ? i - 2 : i - 1]?.text === "AS") {
+        blank(t, "");
+        if (not) blank(tokens[i - 1], "");
+      }
+    }
     // DuckDB's agg(x) FILTER (cond): the grammar takes FILTER (WHERE cond) only.
     if (t.text === "FILTER" && tokens[i - 1]?.text === ")" && next?.text === "(" && !(tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "WHERE")) {
       insertions.push({ at: tokens[i + 2].offset, text: "WHERE " });
     }
     if ([STRUCT_CALL, STRUCT_PACK_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, MAP {…}, struct_pack, a value's .field and a cast to a STRUCT or MAP type)`, tokenPosition(t));
     if (t.text === SUBSCRIPT_CALL.toUpperCase() || t.text === SLICE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for s[i] and s[a:b])`, tokenPosition(t));
+    if (t.text === AT_TIME_ZONE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${AT_TIME_ZONE_CALL} (trustql's own mark for x AT TIME ZONE z)`, tokenPosition(t));
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
     if (t.text === "INTERVAL" && next) {
       // The grammar reads INTERVAL n DAY and INTERVAL (x) DAY for six units, singular: DuckDB's
@@ -2012,6 +2026,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
           insertions.push({ at: t.offset, text: INTERVAL_CALL }, { at: tokens[amountEnd].offset, text: `, '${unit.text}'` });
         }
       }
+    }
+    if (t.kind === "word" && t.text === "AT" && tokens[i + 1]?.text === "TIME" && tokens[i + 2]?.text === "ZONE" && i > 0) {
+      // x AT TIME ZONE z: a call of x and z. The operator binds tighter than any other but `::`,
+      // so its operand is the primary before it (a typed literal, a cast of one).
+      const zone = tokens[i + 3];
+      if (!zone || !(zone.kind === "string" || zone.kind === "word" || zone.kind === "quoted")) throw new UnsupportedError("AT TIME ZONE of anything but a zone's name or a column", tokenPosition(t));
+      let from = subscriptedFrom(tokens, i);
+      while (tokens[from - 1]?.text === "::" || (tokens[from].kind === "string" && tokens[from - 1]?.kind === "word" && TYPED_LITERAL_WORDS.has(tokens[from - 1].text))) {
+        from = tokens[from - 1].text === "::" ? subscriptedFrom(tokens, from - 1) : from - 1;
+      }
+      insertions.unshift({ at: tokens[from].offset, text: `${AT_TIME_ZONE_CALL}(` });
+      blank(t, ",");
+      blank(tokens[i + 1], "");
+      blank(tokens[i + 2], "");
+      insertions.push({ at: zone.end, text: ")" });
     }
     // (A pattern follows: a column named glob stays one.)
     if (t.text === "GLOB" && i > 0 && tokens[i - 1].text !== "NOT" && next?.kind === "string") {
