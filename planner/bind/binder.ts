@@ -2239,6 +2239,7 @@ class Binder {
     const argumentOrder = argumentOrderOf(ast);
     const orderKeyAsts = argumentOrder ? argAsts.slice(-argumentOrder.length) : [];
     if (argumentOrder) argAsts = argAsts.slice(0, -argumentOrder.length);
+    WINDOW_DISPLAY_NAMES.set(ast, windowDisplayName({ name, ast, argAsts, filterAst: filtered ? argumentAsts(ast).at(-1) : undefined, orderKeyAsts, partitionAsts, orderAsts, frame }));
     if (WINDOW_ONLY.has(name)) {
       if (filter) throw new UserError(`FILTER (WHERE ...) is for aggregates, not ${name}()`, position);
       const { args, type: t } = windowOnly(name, argAsts.map((a) => this.expr(a, { ...inner, aggregates: ctx.aggregates })), position);
@@ -3132,7 +3133,37 @@ function groupName(g: Expr, items: ScopeItem[]): string {
 }
 
 /** The name DuckDB gives an unaliased select item, for the common shapes. */
-function displayName(ast: AstNode, bound: Expr): string {
+/** Window calls' output names (DuckDB's text of the call and its whole window), made as they are bound. */
+const WINDOW_DISPLAY_NAMES = new WeakMap<AstNode, string>();
+
+/**
+ * A window call's name as DuckDB gives its column: `sum(x) FILTER (WHERE (x > 1)) OVER
+ * (PARTITION BY k ORDER BY d DESC ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`: a named window
+ * written out, the default frame left out, keys' ASC, DESC and NULLS as written.
+ */
+function windowDisplayName(w: { name: string; ast: AstNode; argAsts: readonly AstNode[]; filterAst: AstNode | undefined; orderKeyAsts: readonly AstNode[]; partitionAsts: readonly AstNode[]; orderAsts: readonly AstNode[]; frame: WindowFrame | undefined }): string {
+  const shown = (a: AstNode) => displayName(a, undefined);
+  const args = w.argAsts.filter((a) => !isStar(a)).map(shown);
+  const argumentOrder = argumentOrderOf(w.ast) ?? [];
+  const ownOrder = w.orderKeyAsts.map((k, i) => `${shown(k)}${argumentOrder[i]?.descending ? " DESC" : ""}${argumentOrder[i]?.nullsFirst ? " NULLS FIRST" : ""}`);
+  const call = `${w.name.toLowerCase()}(${aggregateIsDistinct(w.ast) ? "DISTINCT " : ""}${args.join(", ")}${ownOrder.length > 0 ? ` ORDER BY ${ownOrder.join(", ")}` : ""}${nullsIgnored(w.ast) ? " IGNORE NULLS" : ""})`;
+  const filter = w.filterAst ? ` FILTER (WHERE ${shown(w.filterAst)})` : "";
+  const clauses: string[] = [];
+  if (w.partitionAsts.length > 0) clauses.push(`PARTITION BY ${w.partitionAsts.map((p) => shown(p.expr ?? p)).join(", ")}`);
+  if (w.orderAsts.length > 0) clauses.push(`ORDER BY ${w.orderAsts.map((o) => [shown(o.expr), ...[o.type, o.nulls].filter(Boolean).map((word) => String(word).toUpperCase())].join(" ")).join(", ")}`);
+  const frame = w.frame;
+  const isDefault = !frame || (frame.unit === "range" && frame.lower.kind === "unbounded" && frame.upper.kind === "current" && !frame.exclude);
+  if (frame && !isDefault) {
+    const bound = (b: FrameBound, unbounded: string) => (b.kind === "unbounded" ? unbounded : b.kind === "current" ? "CURRENT ROW" : `${b.offset} ${b.kind.toUpperCase()}`);
+    const exclude = frame.exclude ? ` EXCLUDE ${frame.exclude.replace("_", " ").toUpperCase()}` : "";
+    clauses.push(`${frame.unit.toUpperCase()} BETWEEN ${bound(frame.lower, "UNBOUNDED PRECEDING")} AND ${bound(frame.upper, "UNBOUNDED FOLLOWING")}${exclude}`);
+  }
+  return `${call}${filter} OVER (${clauses.join(" ")})`;
+}
+
+function displayName(ast: AstNode, bound: Expr | undefined): string {
+  const windowName = ast?.over ? WINDOW_DISPLAY_NAMES.get(ast) : undefined;
+  if (windowName !== undefined) return windowName;
   switch (ast?.type) {
     case "column_ref":
       // Within an expression, as written (`min(t.a)`, `s.x + 1`); a select item of a column alone is named by its last name.
@@ -3166,7 +3197,8 @@ function displayName(ast: AstNode, bound: Expr): string {
       // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
       if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
       if (name === FIELD_CALL) return `(${args[0]}).${args[1]}`;
-      if (name === TYPED_CAST_CALL) return `CAST(${args[0]} AS ${castTypeDisplayName(bound.type)})`;
+      // (Within a window's name, no bound value to read the type from: the type as written.)
+      if (name === TYPED_CAST_CALL) return `CAST(${args[0]} AS ${bound ? castTypeDisplayName(bound.type) : String(argumentAsts(ast)[1]?.value)})`;
       if (name === MAP_CALL) {
         const [keys, values] = [args.filter((_, i) => i % 2 === 0), args.filter((_, i) => i % 2 === 1)];
         return `main."map"(main.list_value(${keys.join(", ")}), main.list_value(${values.join(", ")}))`;

@@ -97,6 +97,28 @@ describe("constructs", () => {
     expect(p.names).toEqual(["round(avg(l_tax), 2)", "max(upper(substring(l_comment, 1, 3)))", "corr(l_quantity, l_discount)", "concat('a', l_comment)"]);
   });
 
+  it("a window call is named by its call and its whole window, as DuckDB names it", () => {
+    const p = plan(
+      "select rank() over (order by l_tax), sum(l_quantity) over (partition by l_returnflag, l_linenumber % 2 order by l_tax desc nulls first rows between 1 preceding and current row), " +
+        "lag(l_comment, 1, 'x') over w, count(*) over (), l_tax + sum(l_tax) filter (where l_tax > 0) over (), count(distinct l_tax) over (partition by l_tax), " +
+        "first_value(l_tax ignore nulls) over (order by l_tax rows unbounded preceding), list(l_tax order by l_tax desc) over (), " +
+        "avg(l_tax) over (order by l_tax groups between current row and unbounded following exclude ties), sum(l_tax) over (order by l_tax range between unbounded preceding and current row) " +
+        "from lineitem window w as (order by l_orderkey)",
+    );
+    expect(p.names).toEqual([
+      "rank() OVER (ORDER BY l_tax)",
+      "sum(l_quantity) OVER (PARTITION BY l_returnflag, (l_linenumber % 2) ORDER BY l_tax DESC NULLS FIRST ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)",
+      "lag(l_comment, 1, 'x') OVER (ORDER BY l_orderkey)",
+      "count() OVER ()",
+      "(l_tax + sum(l_tax) FILTER (WHERE (l_tax > 0)) OVER ())",
+      "count(DISTINCT l_tax) OVER (PARTITION BY l_tax)",
+      "first_value(l_tax IGNORE NULLS) OVER (ORDER BY l_tax ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
+      "list(l_tax ORDER BY l_tax DESC) OVER ()",
+      "avg(l_tax) OVER (ORDER BY l_tax GROUPS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE TIES)",
+      "sum(l_tax) OVER (ORDER BY l_tax)",
+    ]);
+  });
+
   it("DISTINCT and COUNT(DISTINCT)", () => {
     const p = plan("select distinct l_returnflag from lineitem");
     const agg = relsOf(p.plan).find((r) => r.aggregate)!.aggregate!;
