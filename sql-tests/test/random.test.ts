@@ -170,6 +170,8 @@ const expressions = fc.letrec((tie) => ({
     fc.constantFrom("{'a': r.k, 'b': r.g}", "{'a': CAST(NULL AS INTEGER), 'b': 'x'}", "nullif({'a': r.n, 'b': r.g}, {'a': r.n, 'b': r.g})"),
     fc.tuple(tie("i"), tie("s")).map(([a, b]) => `{'a': ${a}, 'b': ${b}}`),
     fc.tuple(tie("i"), tie("s")).map(([a, b]) => `struct_pack(a := ${a}, b := ${b})`),
+    // A row (unnamed) where it meets a named struct takes its names.
+    fc.tuple(tie("b"), tie("i"), tie("s"), tie("o")).map(([c, a, b, o]) => `CASE WHEN ${c} THEN (${a}, ${b}) ELSE ${o} END`),
     fc.tuple(tie("b"), tie("o"), tie("o")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`),
     fc.tuple(tie("o"), tie("o")).map(([a, b]) => `coalesce(${a}, ${b})`),
     fc.tuple(tie("o"), tie("i")).map(([x, n]) => `[${x}, {'a': ${n}, 'b': 'q'}][(r.k % 2) + 1]`),
@@ -277,6 +279,9 @@ const expressions = fc.letrec((tie) => ({
     fc.tuple(tie("i"), tie("i")).map(([a, b]) => `${a} IN (${b}, 1, NULL)`),
     fc.tuple(tie("x"), comparison, tie("x")).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(tie("x"), fc.constantFrom("IS NULL", "IS NOT NULL")).map(([x, t]) => `(${x}) ${t}`),
+    // Rows compared in order (a NULL value after every other), as DuckDB compares structs.
+    fc.tuple(tie("i"), tie("s"), comparison, tie("i"), tie("s")).map(([a, b, op, c, d]) => `(${a}, ${b}) ${op} (${c}, ${d})`),
+    fc.tuple(tie("i"), comparison, tie("i"), tie("s")).map(([k, op, a, b]) => `{'a': ${k}, 'b': r.g} ${op} row(${a}, ${b})`),
     fc.tuple(tie("s"), fc.constantFrom("'e'", "'Bl'", "''")).map(([x, p]) => `starts_with(${x}, ${p})`),
     fc.tuple(tie("l"), tie("i")).map(([x, n]) => `list_contains(${x}, ${n})`),
     fc.tuple(tie("l"), comparison, tie("l")).map(([a, op, b]) => `${a} ${op} ${b}`),
@@ -310,6 +315,9 @@ const scalars = fc.oneof(
   map.map((p) => `SELECT ${p} AS key, count(*) FROM r GROUP BY 1`),
   fc.tuple(struct, map).map(([o, p]) => `SELECT r.g, min(${o}), max(${o}), count(DISTINCT ${p}), list(${o} ORDER BY r.n, r.k, r.v, r.d, r.ts) FROM r GROUP BY r.g`),
   fc.tuple(struct, map).map(([o, p]) => `SELECT r.k, unnest([${o}, ${o}]), unnest(map_keys(${p})) FROM r`),
+  // Rows: counted distinct, the least and greatest, grouped by, arg_max by one.
+  fc.tuple(integer, text).map(([i, s]) => `SELECT r.g, count(DISTINCT (${i}, ${s})), min((${s}, ${i})), max(row(${i}, ${s})), arg_max(r.k, (${i}, r.k)) FROM r GROUP BY r.g`),
+  fc.tuple(integer, text).map(([i, s]) => `SELECT (${i}, ${s}) AS key, count(*), typeof((${i}, ${s})) FROM r GROUP BY 1`),
 );
 
 type Order = "rowsort" | "nosort";
