@@ -56,6 +56,11 @@ export interface Literal {
   readonly cast?: boolean;
 }
 
+/** The call that builds a struct of its arguments, named as its type says (emitted as Substrait's Nested.Struct). */
+export const STRUCT_PACK = "struct_pack";
+/** The call of a struct's field: the struct and the field's position from 1 (emitted as a field reference). */
+export const STRUCT_FIELD = "struct_extract_at";
+
 /** A scalar function of the standard extensions, by Substrait name (`add`, `equal`, `like`, ...). */
 export interface Call {
   readonly kind: "call";

@@ -5,15 +5,10 @@
 // comparison, a CASE, a UNION): here only structs of the same names, in the same order, meet, or
 // an unnamed struct (`(a, b)`, row(a, b)) and any other of as many fields, field by field.
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
-import type { Expr } from "../logical.ts";
+import { STRUCT_FIELD, STRUCT_PACK, type Expr } from "../logical.ts";
 import { fieldsOf, holdsStruct, isInteger, isUnnamedStruct, sameFieldNames, structOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { call, caseExpr, castTo, isNull } from "./operators.ts";
 import { literal, nullLiteral } from "./literals.ts";
-
-/** The IR call that builds a struct of its arguments, named as its type says (emitted as Substrait's Nested.Struct). */
-export const STRUCT_PACK = "struct_pack";
-/** The IR call of a struct's field: the struct and the field's position from 1 (emitted as a field reference). */
-export const STRUCT_FIELD = "struct_extract_at";
 
 /** DuckDB allows this many fields in a struct; a plan is a message of bounded size. */
 const MAX_STRUCT_FIELDS = 10_000;

@@ -34,22 +34,23 @@ import {
 } from "../../proto/index.ts";
 import { UnsupportedError, invariant } from "../../common/errors.ts";
 import { aggregateFunction, scalarFunction, windowFunction, type FunctionRef } from "../functions.ts";
-import type {
-  AggregateCall,
-  AggregatePhase,
-  ColumnId,
-  Expr,
-  FrameBound,
-  ColumnDef,
-  IntervalValue,
-  LogicalPlan,
-  SetOpKind,
-  SortKey,
-  WindowCall,
-  WindowFrame,
+import {
+  STRUCT_FIELD,
+  STRUCT_PACK,
+  type AggregateCall,
+  type AggregatePhase,
+  type ColumnId,
+  type Expr,
+  type FrameBound,
+  type ColumnDef,
+  type IntervalValue,
+  type LogicalPlan,
+  type SetOpKind,
+  type SortKey,
+  type WindowCall,
+  type WindowFrame,
 } from "../logical.ts";
 import { aggregateArguments, joinColumns, outputColumns } from "../plan-utils.ts";
-import { STRUCT_FIELD, STRUCT_PACK } from "../bind/structs.ts";
 import { NANOSECOND_PRECISION, TIMESTAMP_PRECISION, structFieldNames, toSubstraitType, type, type SqlType } from "../types.ts";
 
 /** Columns as a relation's schema (names, struct field names depth first, and types). */
