@@ -144,6 +144,18 @@ export function holdsStruct(t: SqlType): boolean {
   return t.kind === "struct" || t.kind === "map" || (t.kind === "list" && holdsStruct(elementOf(t)));
 }
 
+/**
+ * Whether a list, struct or map holds JSON values within it. A plan runs JSON as text, so such a
+ * value's text or JSON would quote them as strings where DuckDB writes them as they are.
+ */
+export function holdsJsonWithin(t: SqlType): boolean {
+  const holds = (x: SqlType): boolean => x.json === true || holdsJsonWithin(x);
+  if (t.kind === "list") return holds(elementOf(t));
+  if (t.kind === "struct") return fieldsOf(t).some((f) => holds(f.type));
+  if (t.kind === "map") return holds(entryTypesOf(t).key) || holds(entryTypesOf(t).value);
+  return false;
+}
+
 /** Whether two structs' fields have the same names in the same order (DuckDB matches struct fields by name: only such structs compare or mix here). */
 export function sameFieldNames(a: SqlType, b: SqlType): boolean {
   const fa = fieldsOf(a);

@@ -163,6 +163,7 @@ const SCALAR: Record<string, Render> = {
   lower: call("lower"),
   char_length: call("length"),
   octet_length: call("octet_length"),
+  strlen: call("strlen"),
   bit_length: call("bit_length"),
   trim: call("trim"),
   ltrim: call("ltrim"),

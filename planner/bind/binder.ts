@@ -1,7 +1,7 @@
 // AST → bound logical plan. Names resolve against the catalog and the scopes of enclosing
 // query blocks; every expression gets DuckDB's type; subqueries in WHERE and HAVING are
 // turned into joins where that is exact (see subqueries.ts).
-import { bindJsonFunction, castToJson, isJsonFunction, jsonArrow } from "./json.ts";
+import { asJson, bindJsonFunction, castToJson, isJsonFunction, jsonArrow } from "./json.ts";
 import { bindLambdaFunction, bindListFunction, isLambdaFunction, isListFunction, listConcat, listExtract, listSlice, listValue } from "./lists.ts";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Catalog, CatalogTable } from "../catalog.ts";
@@ -195,6 +195,7 @@ const AGGREGATE_NAMES = new Set([
   "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "string_agg", "group_concat", "listagg",
   "list", "array_agg", "percentile_cont", "percentile_disc", "count_if", "regr_count", "first", "last", ...STATISTICS_AGGREGATES,
   ...DOUBLE_AGGREGATES, ...BIT_AGGREGATES, "sumkahan", "kahan_sum", "geometric_mean", "entropy", "mad", "any_value", "arbitrary",
+  "json_group_array", "json_group_object",
 ]);
 
 class Binder {
@@ -2175,7 +2176,48 @@ class Binder {
     if (name === "percentile_cont" || name === "percentile_disc") return this.percentile(name, ast, argAsts, inner, position);
     const args = argAsts.map((a) => this.expr(a, inner));
     const order: SortKey[] = (ast.args?.orderby ?? []).map((o: AstNode) => sortKey(this.expr(o.expr, inner), o));
+    if (name === "json_group_array" || name === "json_group_object") {
+      if (distinct || order.length > 0) throw new UserError(`DISTINCT and ORDER BY are not for ${name} (DuckDB's refusal)`, position);
+      return name === "json_group_array" ? this.#jsonGroupArray(args, position) : this.#jsonGroupObject(args, position);
+    }
     return aggregateOf(name, args, distinct, position, order);
+  }
+
+  /**
+   * DuckDB's json_group_array(x) (its macro, to_json(list(x))): the group's values, NULLs too, as
+   * one JSON array, joined in the order the group's rows come, as DuckDB's are.
+   */
+  #jsonGroupArray(args: readonly Expr[], position: SourcePosition | undefined): Expr {
+    checkArity("json_group_array", args.length, position, 1);
+    return this.#jsonJoined("[", this.#jsonValueText(args[0]), "]", position);
+  }
+
+  /**
+   * DuckDB's json_group_object(k, v): the group's pairs as one JSON object, each key as its text
+   * (a key twice is there twice, as DuckDB writes it), each value as JSON; a NULL key is DuckDB's
+   * error. The pairs are joined in the order the group's rows come, as DuckDB's are.
+   */
+  #jsonGroupObject(args: readonly Expr[], position: SourcePosition | undefined): Expr {
+    checkArity("json_group_object", args.length, position, 2);
+    const [key, value] = args;
+    const text = (e: Expr) => castTo(e, type("string"), position);
+    const string = (s: string) => literal(s, type("string", false));
+    const entry = this.concat([text(asJson(text(namedForText(key)))), string(":"), this.#jsonValueText(value)], false, position);
+    const checked = caseExpr([{ when: isNull(key, false), then: call("error", [string("json_group_object key cannot be NULL")], type("string")) }], entry, position);
+    return this.#jsonJoined("{", checked, "}", position);
+  }
+
+  /** A value's JSON as text, `null` for NULL. */
+  #jsonValueText(value: Expr): Expr {
+    return call("coalesce", [castTo(asJson(namedForText(value)), type("string")), literal("null", type("string", false))], type("string", false));
+  }
+
+  /** The group's `texts` joined by commas between `open` and `close`, as JSON; NULL over no rows. */
+  #jsonJoined(open: string, texts: Expr, close: string, position: SourcePosition | undefined): Expr {
+    const string = (s: string) => literal(s, type("string", false));
+    const joined = aggregateOf("string_agg", [texts, string(",")], false, position);
+    const whole = this.concat([string(open), joined, string(close)], false, position);
+    return { ...whole, type: jsonType(whole.type.nullable) };
   }
 
   /**

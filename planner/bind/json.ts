@@ -67,8 +67,17 @@ const contains: JsonFunction = (args, site) => {
 
 const toJson: JsonFunction = (args, site) => {
   checkArity(site.name, args.length, site.position, 1);
-  return call("to_json", [args[0]], jsonType(args[0].type.nullable));
+  return asJson(args[0]);
 };
+
+/**
+ * A value written as JSON (to_json): JSON itself as it is (a plan runs it as text, which to_json
+ * would quote); anything else by DuckDB's to_json. Its structs and maps are named already (namedForText).
+ */
+export function asJson(value: Expr): Expr {
+  if (value.type.json) return value;
+  return call("to_json", [value], jsonType(value.type.nullable));
+}
 
 /** json(s): the document minified (DuckDB's). */
 const json: JsonFunction = (args, site) => {

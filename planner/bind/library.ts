@@ -643,6 +643,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["sha1", ofStrings("sha1", ["str"], "string")],
   // bytes
   ["octet_length", ofBytes("octet_length", "binary", "i64")],
+  ["strlen", ofBytes("strlen", "string", "i64")],
   ["base64", ofBytes("to_base64", "binary", "string")],
   ["to_base64", ofBytes("to_base64", "binary", "string")],
   ["from_base64", ofBytes("from_base64", "string", "binary")],

@@ -22,6 +22,7 @@ import {
   isWholeNumber,
   listOf,
   narrowerInteger,
+  holdsJsonWithin,
   sameNamesWithin,
   sameType,
   type,
@@ -57,6 +58,7 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   // Structs run by position: one unnamed meeting one named takes its names, but nothing is cast.
   if (sameType(e.type, target)) return e.type.nullable === target.nullable && e.type.json === target.json && sameNamesWithin(e.type, target) ? e : ({ ...e, type: target } as Expr);
   if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: withNullable(t, true) };
+  if (t.kind === "string") refuseJsonWithin(e.type);
   if (holdsStruct(e.type) && !holdsStruct(t)) {
     // DuckDB's text of a struct or a map (of a list of them: a list of texts), written from its named form.
     const text = t.kind === "string" ? t : t.kind === "list" && elementOf(t).kind === "string" && e.type.kind === "list" ? elementOf(t) : undefined;
@@ -71,12 +73,18 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   return { kind: "cast", input: e, type: target };
 }
 
+/** A plan runs JSON as text: within a list, struct or map, its text or JSON would write JSON values as strings. */
+function refuseJsonWithin(t: SqlType): void {
+  if (holdsJsonWithin(t)) throw new UnsupportedError(`the text or JSON of ${typeName(t)} (JSON within a list, struct or map)`);
+}
+
 /**
  * A value as text or JSON must show it: a plan runs structs with fields named by position and
  * maps as lists of entries (exec/substrait/structs.ts), so a value holding either is named again
  * (trustql's with_field_names, its struct field names depth first) before it is written so.
  */
 export function namedForText(e: Expr): Expr {
+  refuseJsonWithin(e.type);
   if (!holdsStruct(e.type)) return e;
   const names = structFieldNames(e.type).map((name) => literal(name, type("string", false)));
   return call(WITH_FIELD_NAMES, [e, ...names], e.type);

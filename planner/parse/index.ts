@@ -175,13 +175,20 @@ const BEFORE_OPERAND_WORDS = new Set(["SELECT", "DISTINCT", "WHERE", "AND", "OR"
 
 /**
  * DuckDB's pattern operator starting at tokens[at] (its characters written together), if one is
- * there: `~~` LIKE, `!~~` NOT LIKE, `~~*` ILIKE, `!~~*` NOT ILIKE; `last` is its last token.
+ * there: `~~` LIKE, `!~~` NOT LIKE, `~~*` ILIKE, `!~~*` NOT ILIKE, and `~` and `!~`, the whole
+ * string matching a regular expression (SIMILAR TO and NOT SIMILAR TO, DuckDB's regexp_full_match);
+ * `last` is its last token.
  */
 function patternOperatorAt(tokens: readonly Token[], at: number): { words: string; last: number } | undefined {
   const joined = (k: number, text: string) => tokens[k]?.kind === "symbol" && tokens[k].text === text && tokens[k].offset === tokens[k - 1].end;
   const negated = tokens[at]?.kind === "symbol" && tokens[at].text === "!";
   const first = negated ? at + 1 : at;
-  if (tokens[first]?.kind !== "symbol" || tokens[first].text !== "~" || (negated && !joined(first, "~")) || !joined(first + 1, "~")) return undefined;
+  if (tokens[first]?.kind !== "symbol" || tokens[first].text !== "~" || (negated && !joined(first, "~"))) return undefined;
+  if (!joined(first + 1, "~")) {
+    // `~*` and `!~*` (PostgreSQL's) are no operators of DuckDB's; a `~` before an operand is bitwise NOT.
+    if (joined(first + 1, "*") || (!negated && isBitwiseNot(tokens, first))) return undefined;
+    return { words: `${negated ? "NOT " : ""}SIMILAR TO`, last: first };
+  }
   const insensitive = joined(first + 2, "*");
   return { words: `${negated ? "NOT " : ""}${insensitive ? "ILIKE" : "LIKE"}`, last: first + (insensitive ? 2 : 1) };
 }
@@ -1402,19 +1409,21 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.kind === "symbol" && (t.text === "?" || t.text === "#" || t.text === "@")) throw new UnsupportedError(`the operator ${t.text}`, tokenPosition(t));
     const pattern = patternOperatorAt(tokens, i);
     if (pattern) {
-      // DuckDB's ~~, !~~, ~~* and !~~*: LIKE, NOT LIKE, ILIKE and NOT ILIKE, which bind more
-      // loosely: what follows at ||'s level would be the pattern's (DuckDB's ~~ takes it after).
+      // DuckDB's ~~, !~~, ~~*, !~~*, ~ and !~: LIKE, NOT LIKE, ILIKE, NOT ILIKE, SIMILAR TO and NOT
+      // SIMILAR TO, which bind more loosely: what follows at ||'s level would be the pattern's
+      // (DuckDB's operator takes it after).
+      const written = tokens.slice(i, pattern.last + 1).map((x) => x.text).join("");
       const after = patternOperandEnd(tokens, pattern.last + 1);
-      if (tokens[after]?.text === "ESCAPE") throw new UserError("ESCAPE after ~~ (DuckDB's ~~ takes none: write LIKE … ESCAPE …)", tokenPosition(tokens[after]));
+      if (tokens[after]?.text === "ESCAPE") throw new UserError(`ESCAPE after ${written} (DuckDB's ${written} takes none: write LIKE … ESCAPE …)`, tokenPosition(tokens[after]));
       if (tokens[after] && OPERATORS_AT_CONCATENATION_LEVEL.has(tokens[after].text)) {
-        throw new UnsupportedError(`${tokens[after].text} after ~~ (DuckDB reads a ~~ b ${tokens[after].text} c as (a ~~ b) ${tokens[after].text} c: put the pattern in parentheses)`, tokenPosition(tokens[after]));
+        throw new UnsupportedError(`${tokens[after].text} after ${written} (DuckDB reads a ${written} b ${tokens[after].text} c as (a ${written} b) ${tokens[after].text} c: put the pattern in parentheses)`, tokenPosition(tokens[after]));
       }
       writeOver(t.offset, tokens[pattern.last].end, "");
       insertions.push({ at: t.offset, text: ` ${pattern.words} ` });
       i = pattern.last;
       continue;
     }
-    if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("regular expression operators (use regexp_matches)", tokenPosition(t));
+    if (t.kind === "symbol" && t.text === "~" && !isBitwiseNot(tokens, i)) throw new UnsupportedError("the operators ~* and !~* (DuckDB has none: regexp_full_match(x, p, 'i'))", tokenPosition(t));
     if (t.kind === "symbol" && t.text === "::" && tokens[i - 1]?.text === ")") {
       // The grammar casts all the select item before `CAST(x AS t)::u` or `(SELECT …)::u` (1 +
       // CAST(a AS INT)::BIGINT * 2 as CAST(1 + a …) * 2), and drops an operator after it: the
