@@ -1295,7 +1295,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
   /** The HAVINGs whose SELECT has a QUALIFY after them (the two reach the grammar as one HAVING). */
   const havingsWithQualify = new Set<number>();
   /** Text put before a character of the query (the only rewrites that move text: see withInsertions). */
-  const insertions: { at: number; text: string }[] = [];
+  const insertions: Insertion[] = [];
   const starModifiers: StarModifier[] = [];
   let byAll = 0;
   let qualify = false;
@@ -1792,7 +1792,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (tokens[first]?.text === "(" && !opensSubquery) {
         const end = wordAtDepth(tokens, first, new Set(["ORDER"]));
         const argumentEnds = Math.min(end, argumentEnd(tokens, first));
-        if (argumentEnds > closingOf(first) + 1 && argumentEnds < tokens.length) insertions.push({ at: tokens[first].offset, text: "(" }, { at: tokens[argumentEnds].offset, text: ") " });
+        if (argumentEnds > closingOf(first) + 1 && argumentEnds < tokens.length) insertions.push({ at: tokens[first].offset, text: "(", enclosing: true }, { at: tokens[argumentEnds].offset, text: ") " });
       }
     }
     if (ORDERED_WINDOW_CALLS.has(t.text) && next?.text === "(" && tokens[closingOf(i + 1) + 1]?.text === "OVER") orderedArguments(i);
@@ -2233,9 +2233,20 @@ function parenthesizedOperands(tokens: readonly Token[]): ParenthesizedOperand[]
 }
 
 /** `text` with each insertion's text put before the character at its offset; and the map from the new text's offsets back to the old one's. */
-function withInsertions(text: string, insertions: readonly { at: number; text: string }[]): { text: string; originalOffset: (offset: number) => number; insertedAt: (offset: number) => boolean } {
+/**
+ * Text put before the character at `at`. Several at one place go in the order they were made,
+ * but `enclosing` ones first: parentheses around a whole operand, before the calls its parts are
+ * read as (a slice's, which the pass makes later).
+ */
+interface Insertion {
+  at: number;
+  text: string;
+  enclosing?: true;
+}
+
+function withInsertions(text: string, insertions: readonly Insertion[]): { text: string; originalOffset: (offset: number) => number; insertedAt: (offset: number) => boolean } {
   if (insertions.length === 0) return { text, originalOffset: (offset) => offset, insertedAt: () => false };
-  const sorted = [...insertions].sort((a, b) => a.at - b.at);
+  const sorted = [...insertions].sort((a, b) => a.at - b.at || Number(b.enclosing ?? false) - Number(a.enclosing ?? false));
   let out = "";
   let from = 0;
   for (const { at, text: inserted } of sorted) {
