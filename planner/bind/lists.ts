@@ -5,7 +5,7 @@
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
 import type { Expr, Lambda } from "../logical.ts";
 import { LAMBDA_CALLS } from "../parse/index.ts";
-import { commonSupertype, elementOf, isInteger, isNumeric, listOf, structOf, type, typeName, withNullable, type SqlType } from "../types.ts";
+import { commonSupertype, elementOf, isInteger, isInterval, isNumeric, listOf, structOf, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { anyNullable, call, castTo, isStringLiteral, sumType, unifyAll } from "./operators.ts";
 import { checkArity, integerConstant, type FunctionSite } from "./library.ts";
 import { literal } from "./literals.ts";
@@ -231,12 +231,24 @@ const extractAll: ListFunction = (args, site) => {
 
 /**
  * range(stop) / range(start, stop[, step]) as a value: the integers from start (0) up to stop, stop
- * left out; generate_series(start, stop[, step]) with stop in. BIGINT lists, as DuckDB's.
+ * left out; generate_series(start, stop[, step]) with stop in. BIGINT lists, as DuckDB's. Of dates
+ * or timestamps by an interval: TIMESTAMP lists (WITH TIME ZONE when a bound is one), as DuckDB's.
  */
 const series =
   (fn: "list_range" | "list_generate_series"): ListFunction =>
   (args, site) => {
     checkArity(site.name, args.length, site.position, fn === "list_range" ? 1 : 2, 3);
+    const datetime = (t: SqlType) => t.kind === "date" || t.kind === "timestamp" || t.kind === "timestamp_tz";
+    if (args.length === 3 && args.slice(0, 2).some((a) => datetime(a.type))) {
+      const zoned = args.slice(0, 2).some((a) => a.type.kind === "timestamp_tz");
+      const [start, stop] = args.slice(0, 2).map((a) => {
+        if (!datetime(a.type) && a.type.kind !== "null") throw new UserError(`${site.name} of ${typeName(args[0].type)} and ${typeName(a.type)}`, site.position);
+        return castTo(a, type(zoned ? "timestamp_tz" : "timestamp"));
+      });
+      const step = args[2];
+      if (!isInterval(step.type)) throw new UserError(`${site.name} of times steps by an INTERVAL, not ${typeName(step.type)}`, site.position);
+      return call(fn, [start, stop, step], listOf(type(zoned ? "timestamp_tz" : "timestamp"), anyNullable([start, stop, step])));
+    }
     const bounds = args.map((a) => {
       if (!isInteger(a.type) && a.type.kind !== "null") throw new UnsupportedError(`${site.name} of ${typeName(a.type)} as a value (of integers; in FROM, of dates and timestamps too)`, site.position);
       return castTo(a, type("i64"));
