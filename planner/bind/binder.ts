@@ -8,7 +8,7 @@ import type { Catalog, CatalogTable } from "../catalog.ts";
 import { namedColumns } from "../../proto/index.ts";
 import { bindMapFunction, isMapFunction, mapLiteral, mapValueOf } from "./maps.ts";
 import { parseTypeName } from "./type-names.ts";
-import { WRITES_VALUES_AS_TEXT, castToNested, rowValue, structField, structFieldAt, structPack } from "./structs.ts";
+import { WRITES_VALUES_AS_TEXT, castToNested, rowValue, structField, structFieldAt, structInsert, structPack } from "./structs.ts";
 import type {
   Aggregate,
   AggregateCall,
@@ -30,7 +30,7 @@ import type {
   Unnest,
 } from "../logical.ts";
 import { BIT_AGGREGATES, DOUBLE_AGGREGATES, STATISTICS_AGGREGATES, type AggregateFunctionName } from "../logical.ts";
-import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, AT_TIME_ZONE_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
+import { COMPREHENSION_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL, LAMBDA_CALLS, argumentOrderOf, markedListElementType, STRUCT_CALL, STRUCT_PACK_CALL, STRUCT_INSERT_CALL, DISTINCT_FROM_OPERATORS, GROUPING_SETS_CALL, LIMIT_OFFSET_MARK, PIVOT_MARK, UNPIVOT_MARK, HAVING_THEN_QUALIFY, INTERVAL_CALL, AT_TIME_ZONE_CALL, SLICE_CALL, SUBSCRIPT_CALL, aggregateIsDistinct, argumentsGrouped, baseWindowOf, castIsTry, isByAll, isAsofJoin, filteringJoinOf, isIntegerDivision, isNaturalJoin, frameExclusionOf, nullsIgnored, partitionKeyCount, writtenFrameOf, sampleOf, type FrameExclusion, type WrittenFrame, type Sample, writtenName, nodePosition, setOpIsAll, setOpIsByName, starModifier, timestampIsZoned, windowFilterOf, type AstNode, type ParsedQuery } from "../parse/index.ts";
 import { tokenPosition, type Token } from "../parse/lexer.ts";
 import {
   aggregateKey,
@@ -1930,6 +1930,11 @@ class Binder {
       case STRUCT_PACK_CALL:
         // Names in turn with values: each written bare or quoted (read as a column's name) or as a string.
         return structPack(rawArgs.map((a, i) => (i % 2 === 1 ? this.expr(a, ctx) : literal(fieldNameOf(a, position), type("string", false)))), position);
+      case STRUCT_INSERT_CALL: {
+        // The struct, then names in turn with values, as struct_pack's.
+        const [struct, ...pairs] = rawArgs;
+        return structInsert(this.expr(struct, ctx), pairs.map((a, i) => (i % 2 === 1 ? this.expr(a, ctx) : literal(fieldNameOf(a, position), type("string", false)))), position);
+      }
       case MAP_CALL:
         return mapLiteral(args(), position);
       case TYPED_CAST_CALL: {
@@ -3245,10 +3250,11 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
         const [keys, values] = [args.filter((_, i) => i % 2 === 0), args.filter((_, i) => i % 2 === 1)];
         return `main."map"(main.list_value(${keys.join(", ")}), main.list_value(${values.join(", ")}))`;
       }
-      if (name === STRUCT_CALL || name === STRUCT_PACK_CALL) {
-        const fields = [];
-        for (let i = 0; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(fieldNameOf(argumentAsts(ast)[i], undefined))} := ${args[i + 1]}`);
-        return `${name === STRUCT_CALL ? "main." : ""}struct_pack(${fields.join(", ")})`;
+      if (name === STRUCT_CALL || name === STRUCT_PACK_CALL || name === STRUCT_INSERT_CALL) {
+        const inserting = name === STRUCT_INSERT_CALL ? 1 : 0;
+        const fields = inserting ? [args[0]] : [];
+        for (let i = inserting; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(fieldNameOf(argumentAsts(ast)[i], undefined))} := ${args[i + 1]}`);
+        return `${name === STRUCT_CALL ? "main." : ""}${inserting ? "struct_insert" : "struct_pack"}(${fields.join(", ")})`;
       }
       // With a step, DuckDB names an end left out `-` (`l[2:-:2]`).
       if (name === SLICE_CALL) return `${args[0]}[${args.slice(1).map((b, k) => (b !== "NULL" ? b : k === 1 && args.length === 4 ? "-" : "")).join(":")}]`;

@@ -30,6 +30,22 @@ export function structPack(namesAndValues: readonly Expr[], position: SourcePosi
   return call(STRUCT_PACK, values, structOf(names.map((name, i) => ({ name, type: values[i].type })), false));
 }
 
+/**
+ * struct_insert(s, b := x, …): s's fields (NULL where s is), then the new ones; the result is
+ * never NULL, as DuckDB's. A name s has already is DuckDB's error.
+ */
+export function structInsert(struct: Expr, namesAndValues: readonly Expr[], position: SourcePosition | undefined): Expr {
+  if (struct.type.kind !== "struct") throw new UserError(`struct_insert needs a STRUCT, not ${typeName(struct.type)}`, position);
+  const added = structPack(namesAndValues, position);
+  const have = fieldsOf(struct.type);
+  const fields = [...have, ...fieldsOf(added.type)];
+  const clash = fieldsOf(added.type).find((f) => have.some((h) => h.name.toLowerCase() === f.name.toLowerCase()));
+  if (clash) throw new UserError(`Duplicate struct entry name "${clash.name}"`, position);
+  if (fields.length > MAX_STRUCT_FIELDS) throw new UserError(`a struct of more than ${MAX_STRUCT_FIELDS} fields`, position);
+  const values = [...have.map((_, i) => fieldAt(struct, i)), ...(added.kind === "call" ? added.args : [])];
+  return call(STRUCT_PACK, values, structOf(fields, false));
+}
+
 /** `(a, b)` and `row(a, b)`: DuckDB's struct of unnamed fields, compared, sorted and grouped field by field. */
 export function rowValue(values: readonly Expr[], position: SourcePosition | undefined): Expr {
   if (values.length === 0) throw new UserError("row() needs at least one value", position);

@@ -856,6 +856,8 @@ export const TYPED_CAST_CALL = "trustql_cast";
 export const MAP_CALL = "trustql_map";
 /** What `struct_pack(a := 1, b := x)` reaches the grammar as: as STRUCT_CALL (a call of its own, for the column's name). */
 export const STRUCT_PACK_CALL = "trustql_struct_pack";
+/** What struct_insert(s, a := 1) reaches the grammar as: a call of the struct, then names (as strings) and values in turn. */
+export const STRUCT_INSERT_CALL = "trustql_struct_insert";
 /** What a field of a value, `f(x).a`, reaches the grammar as: a call of the value and the name (read as a column's). */
 export const FIELD_CALL = "trustql_field";
 /** What a list comprehension `[expr FOR x IN l IF c]` reaches the grammar as: a call of its parts, the variables parenthesized. */
@@ -1510,13 +1512,17 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         key = topLevel(",", colon + 1, close) + 1;
       }
     }
-    if (t.kind === "word" && t.text === "STRUCT_PACK" && next?.text === "(") {
-      // struct_pack(a := 1, b := x): STRUCT_PACK_CALL('a', 1, 'b', x).
+    if (t.kind === "word" && (t.text === "STRUCT_PACK" || t.text === "STRUCT_INSERT") && next?.text === "(") {
+      // struct_pack(a := 1, b := x): STRUCT_PACK_CALL('a', 1, 'b', x); struct_insert(s, a := 1):
+      // STRUCT_INSERT_CALL(s, 'a', 1).
       const close = closingOf(i + 1);
+      const inserting = t.text === "STRUCT_INSERT";
+      const first = inserting ? topLevel(",", i + 2, close) + 1 : i + 2;
+      if (inserting && first > close) throw new UserError("struct_insert needs a struct and at least one name := value", tokenPosition(t));
       blank(t, "");
-      insertions.push({ at: t.offset, text: STRUCT_PACK_CALL });
-      for (let name = i + 2; name < close; name = topLevel(",", name + 3, close) + 1) {
-        if (tokens[name + 1]?.text !== ":" || tokens[name + 2]?.text !== "=") throw new UserError("struct_pack's arguments are name := value", tokenPosition(tokens[name]));
+      insertions.push({ at: t.offset, text: inserting ? STRUCT_INSERT_CALL : STRUCT_PACK_CALL });
+      for (let name = first; name < close; name = topLevel(",", name + 3, close) + 1) {
+        if (tokens[name + 1]?.text !== ":" || tokens[name + 2]?.text !== "=") throw new UserError(`${t.text.toLowerCase()}'s arguments are ${inserting ? "a struct, then " : ""}name := value`, tokenPosition(tokens[name]));
         checkFieldName(name);
         blank(tokens[name + 1], ",");
         blank(tokens[name + 2], "");
@@ -2013,7 +2019,7 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
     if (t.text === "FILTER" && tokens[i - 1]?.text === ")" && next?.text === "(" && !(tokens[i + 2]?.kind === "word" && tokens[i + 2].text === "WHERE")) {
       insertions.push({ at: tokens[i + 2].offset, text: "WHERE " });
     }
-    if ([STRUCT_CALL, STRUCT_PACK_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, MAP {…}, struct_pack, a value's .field and a cast to a STRUCT or MAP type)`, tokenPosition(t));
+    if ([STRUCT_CALL, STRUCT_PACK_CALL, STRUCT_INSERT_CALL, FIELD_CALL, MAP_CALL, TYPED_CAST_CALL].some((mark) => t.text === mark.toUpperCase())) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for {'a': 1}, MAP {…}, struct_pack, struct_insert, a value's .field and a cast to a STRUCT or MAP type)`, tokenPosition(t));
     if (t.text === SUBSCRIPT_CALL.toUpperCase() || t.text === SLICE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${t.text.toLowerCase()} (trustql's own mark for s[i] and s[a:b])`, tokenPosition(t));
     if (t.text === AT_TIME_ZONE_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${AT_TIME_ZONE_CALL} (trustql's own mark for x AT TIME ZONE z)`, tokenPosition(t));
     if (t.text === INTERVAL_CALL.toUpperCase()) throw new UnsupportedError(`the function name ${INTERVAL_CALL} (trustql's own mark for INTERVAL (n) unit)`, tokenPosition(t));
