@@ -3180,6 +3180,37 @@ function groupName(g: Expr, items: ScopeItem[]): string {
 }
 
 /** The name DuckDB gives an unaliased select item, for the common shapes. */
+/** The operators DuckDB names otherwise than SQL writes them (its own functions' and operators' names). */
+const OPERATOR_DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  LIKE: "~~", "NOT LIKE": "!~~", ILIKE: "~~*", "NOT ILIKE": "!~~*",
+  [DISTINCT_FROM_OPERATORS.distinct]: "IS DISTINCT FROM", [DISTINCT_FROM_OPERATORS.notDistinct]: "IS NOT DISTINCT FROM",
+};
+
+/** A binary expression's name as DuckDB gives its column: `(a ~~ 'x%')`, `(x BETWEEN 1 AND 2)`, `(x IN (1, 2))`. */
+function binaryDisplayName(ast: AstNode, bound: Expr | undefined): string {
+  const op = String(ast.operator).toUpperCase();
+  const left = displayName(ast.left, bound);
+  const listed = (): string[] => (ast.right?.type === "expr_list" && Array.isArray(ast.right.value) ? ast.right.value : [ast.right]).map((a: AstNode) => displayName(a, bound));
+  switch (op) {
+    case "BETWEEN":
+    case "NOT BETWEEN": {
+      const [low, high] = listed();
+      const between = `(${left} BETWEEN ${low} AND ${high})`;
+      return op === "BETWEEN" ? between : `(NOT ${between})`;
+    }
+    case "IN":
+    case "NOT IN":
+      return ast.right?.type === "expr_list" ? `(${left} ${op} (${listed().join(", ")}))` : `(${left} ${op} ${displayName(ast.right, bound)})`;
+    case "SIMILAR TO":
+    case "NOT SIMILAR TO": {
+      const match = `regexp_full_match(${left}, ${displayName(ast.right, bound)})`;
+      return op === "SIMILAR TO" ? match : `(NOT ${match})`;
+    }
+  }
+  const written = writtenName(ast) === "glob" ? "~~~" : (OPERATOR_DISPLAY_NAMES[op] ?? (isIntegerDivision(ast) ? "//" : ast.operator));
+  return `(${left} ${written} ${displayName(ast.right, bound)})`;
+}
+
 /** Window calls' output names (DuckDB's text of the call and its whole window), made as they are bound. */
 const WINDOW_DISPLAY_NAMES = new WeakMap<AstNode, string>();
 
@@ -3231,7 +3262,7 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
     case "single_quote_string":
       return `'${ast.value}'`;
     case "binary_expr":
-      return `(${displayName(ast.left, bound)} ${isIntegerDivision(ast) ? "//" : ast.operator} ${displayName(ast.right, bound)})`;
+      return binaryDisplayName(ast, bound);
     case "cast": {
       // CAST(x AS t), x::t and x::t::u as DuckDB names them: CAST(CAST(x AS T) AS U).
       const targets: AstNode[] = Array.isArray(ast.target) ? ast.target : [ast.target];

@@ -97,6 +97,26 @@ describe("constructs", () => {
     expect(p.names).toEqual(["round(avg(l_tax), 2)", "max(upper(substring(l_comment, 1, 3)))", "corr(l_quantity, l_discount)", "concat('a', l_comment)"]);
   });
 
+  it("an operator DuckDB names by its own operator or function is named so", () => {
+    const p = plan(
+      "select l_comment like 'a%', l_comment not ilike 'a%', l_comment glob 'a*', l_comment similar to 'a.*', l_comment !~ 'a', " +
+        "l_tax is distinct from l_discount, l_tax between 0 and 1, l_tax not between 0 and 1, l_linenumber in (1, 2), l_linenumber not in (3), (l_tax, l_discount) from lineitem",
+    );
+    expect(p.names).toEqual([
+      "(l_comment ~~ 'a%')",
+      "(l_comment !~~* 'a%')",
+      "(l_comment ~~~ 'a*')",
+      "regexp_full_match(l_comment, 'a.*')",
+      "(NOT regexp_full_match(l_comment, 'a'))",
+      "(l_tax IS DISTINCT FROM l_discount)",
+      "(l_tax BETWEEN 0 AND 1)",
+      "(NOT (l_tax BETWEEN 0 AND 1))",
+      "(l_linenumber IN (1, 2))",
+      "(l_linenumber NOT IN (3))",
+      'main."row"(l_tax, l_discount)',
+    ]);
+  });
+
   it("a window call is named by its call and its whole window, as DuckDB names it", () => {
     const p = plan(
       "select rank() over (order by l_tax), sum(l_quantity) over (partition by l_returnflag, l_linenumber % 2 order by l_tax desc nulls first rows between 1 preceding and current row), " +
