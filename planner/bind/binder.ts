@@ -3179,7 +3179,6 @@ function groupName(g: Expr, items: ScopeItem[]): string {
   return "group";
 }
 
-/** The name DuckDB gives an unaliased select item, for the common shapes. */
 /** The operators DuckDB names otherwise than SQL writes them (its own functions' and operators' names). */
 const OPERATOR_DISPLAY_NAMES: Readonly<Record<string, string>> = {
   LIKE: "~~", "NOT LIKE": "!~~", ILIKE: "~~*", "NOT ILIKE": "!~~*",
@@ -3239,6 +3238,7 @@ function windowDisplayName(w: { name: string; ast: AstNode; argAsts: readonly As
   return `${call}${filter} OVER (${clauses.join(" ")})`;
 }
 
+/** The name DuckDB gives an unaliased select item, for the common shapes. */
 function displayName(ast: AstNode, bound: Expr | undefined): string {
   const windowName = ast?.over ? WINDOW_DISPLAY_NAMES.get(ast) : undefined;
   if (windowName !== undefined) return windowName;
@@ -3275,6 +3275,7 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
       // The pre-pass's calls for x[i] and x[a:b] (a bound left out reached it as NULL), named as written.
       if (name === SUBSCRIPT_CALL) return `${args[0]}[${args[1]}]`;
       if (name === FIELD_CALL) return `(${args[0]}).${args[1]}`;
+      if (name === AT_TIME_ZONE_CALL) return `main.timezone(${args[1]}, ${args[0]})`;
       // (Within a window's name, no bound value to read the type from: the type as written.)
       if (name === TYPED_CAST_CALL) return `CAST(${args[0]} AS ${bound ? castTypeDisplayName(bound.type) : String(argumentAsts(ast)[1]?.value)})`;
       if (name === MAP_CALL) {
