@@ -2238,7 +2238,6 @@ function parenthesizedOperands(tokens: readonly Token[]): ParenthesizedOperand[]
   return [...found].sort((a, b) => a[0] - b[0]).map(([open, close]) => ({ open, close }));
 }
 
-/** `text` with each insertion's text put before the character at its offset; and the map from the new text's offsets back to the old one's. */
 /**
  * Text put before the character at `at`. Several at one place go in the order they were made,
  * but `enclosing` ones first: parentheses around a whole operand, before the calls its parts are
@@ -2250,6 +2249,7 @@ interface Insertion {
   enclosing?: true;
 }
 
+/** `text` with each insertion's text put before the character at its offset; and the map from the new text's offsets back to the old one's. */
 function withInsertions(text: string, insertions: readonly Insertion[]): { text: string; originalOffset: (offset: number) => number; insertedAt: (offset: number) => boolean } {
   if (insertions.length === 0) return { text, originalOffset: (offset) => offset, insertedAt: () => false };
   const sorted = [...insertions].sort((a, b) => a.at - b.at || Number(b.enclosing ?? false) - Number(a.enclosing ?? false));
