@@ -2294,6 +2294,7 @@ class Binder {
       return { kind: "window", call, type: call.type };
     }
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`window function ${name}`, position);
+    if (name === "json_group_array" || name === "json_group_object") throw new UserError(`${name} over a window: it is a macro (DuckDB's), not a window function`, position);
     const valueContext: ExprContext = { ...inner, aggregates: ctx.aggregates };
     // The call's own ORDER BY (list(x ORDER BY k) OVER …): over a whole partition, the window is
     // ordered by its keys (DuckDB's answer: the partition's rows in k's order).

@@ -117,6 +117,12 @@ describe("constructs", () => {
     ]);
   });
 
+  it("json_group_array and json_group_object take FILTER (DuckDB's macros refuse it), and no window", () => {
+    const p = plan("select json_group_object(c_mktsegment, c_custkey) filter (where c_custkey < 3), json_group_array(c_name) filter (c_acctbal > 0) from customer");
+    expect(p.names).toEqual(["json_group_object(c_mktsegment, c_custkey)", "json_group_array(c_name)"]);
+    expect(() => plan("select json_group_array(c_name) over () from customer")).toThrow(/json_group_array over a window/);
+  });
+
   it("a window call is named by its call and its whole window, as DuckDB names it", () => {
     const p = plan(
       "select rank() over (order by l_tax), sum(l_quantity) over (partition by l_returnflag, l_linenumber % 2 order by l_tax desc nulls first rows between 1 preceding and current row), " +
