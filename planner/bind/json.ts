@@ -71,11 +71,12 @@ const toJson: JsonFunction = (args, site) => {
 };
 
 /**
- * A value written as JSON (to_json): JSON itself as it is (a plan runs it as text, which to_json
- * would quote); anything else by DuckDB's to_json. Its structs and maps are named already (namedForText).
+ * A value written as JSON (to_json): JSON minified, as DuckDB's to_json writes it (json(), since a
+ * plan runs JSON as text, which to_json would quote); anything else by DuckDB's to_json. Its
+ * structs and maps are named already (namedForText).
  */
 export function asJson(value: Expr): Expr {
-  if (value.type.json) return value;
+  if (value.type.json) return call("json", [castTo(value, type("string"))], jsonType(value.type.nullable));
   return call("to_json", [value], jsonType(value.type.nullable));
 }
 
