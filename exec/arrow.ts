@@ -85,8 +85,9 @@ class ValidityBits {
     this.bits = grown;
   }
 
-  finish(length: number): Uint8Array | null {
-    return this.nullCount > 0 ? this.bits.subarray(0, (length + 7) >> 3) : null;
+  /** What every column's Arrow data says of its rows: how many, how many NULL, and which (no bitmap when none is). */
+  rows(length: number): { length: number; nullCount: number; nullBitmap: Uint8Array | null } {
+    return { length, nullCount: this.nullCount, nullBitmap: this.nullCount > 0 ? this.bits.subarray(0, (length + 7) >> 3) : null };
   }
 
   #bit(source: Uint8Array, from: number, to: number): void {
@@ -137,9 +138,7 @@ function fixedWidth<T extends arrow.DataType>(
     finish() {
       return arrow.makeData({
         type,
-        length,
-        nullCount: validity.nullCount,
-        nullBitmap: validity.finish(length),
+        ...validity.rows(length),
         data: values.subarray(0, length * stride),
       } as never);
     },
@@ -288,9 +287,7 @@ function utf8(capacity: number): ColumnBuilder {
     finish() {
       return arrow.makeData({
         type,
-        length,
-        nullCount: validity.nullCount,
-        nullBitmap: validity.finish(length),
+        ...validity.rows(length),
         valueOffsets: offsets.subarray(0, length + 1),
         data: bytes.subarray(0, used),
       });
@@ -406,9 +403,7 @@ function list(type: DuckDBListType, capacity: number): ColumnBuilder {
     finish() {
       return arrow.makeData({
         type: arrowType,
-        length,
-        nullCount: validity.nullCount,
-        nullBitmap: validity.finish(length),
+        ...validity.rows(length),
         valueOffsets: offsets.subarray(0, length + 1),
         child: child.finish(),
       });
@@ -459,9 +454,7 @@ function struct(type: DuckDBStructType, capacity: number): ColumnBuilder {
     finish() {
       return arrow.makeData({
         type: arrowType,
-        length,
-        nullCount: validity.nullCount,
-        nullBitmap: validity.finish(length),
+        ...validity.rows(length),
         children: fields.map((field) => field.finish()),
       });
     },

@@ -23,3 +23,15 @@ export function sameRows(a: readonly string[], b: readonly string[], ordered: bo
   const y = ordered ? [...b] : [...b].sort();
   return x.length === y.length && x.every((row, i) => row === y[i]);
 }
+
+/**
+ * SQL of DuckDB's own view of some columns' rows, to compare rows that went through Arrow with
+ * the rows they were made from: each column's text (`c::VARCHAR`), and a digest of them all
+ * (the row count, the sum of the rows' hashes, each column's count of values). `from` is a FROM item.
+ */
+export function columnsCheckSql(columns: readonly string[]): { text: (from: string) => string; digest: (from: string) => string } {
+  return {
+    text: (from) => `SELECT ${columns.map((c) => `${c}::VARCHAR AS ${c}`).join(", ")} FROM ${from}`,
+    digest: (from) => `SELECT count(*) AS n, sum(hash(${columns.join(", ")})::HUGEINT) AS h, ${columns.map((c) => `count(${c})`).join(", ")} FROM ${from}`,
+  };
+}

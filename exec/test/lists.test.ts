@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBDataChunk, INTEGER, LIST } from "@duckdb/node-api";
 import { ArrowCollector, LocalEngine, substraitTypeFromDuckdb } from "../index.ts";
 import { formatDuckdbFloat, formatValue, quoteListElement, tableToText } from "../../client/output/values.ts";
-import { rowsAsText } from "./compare.ts";
+import { columnsCheckSql, rowsAsText } from "./compare.ts";
 
 const ROWS = 6_000;
 
@@ -100,9 +100,8 @@ const SELECT = `SELECT i, ${COLUMNS.map(
 ).join(",\n  ")}
   FROM range(${ROWS}) t(i)`;
 
-/** DuckDB's own text of each list, and a hash of each row, in row order. */
-const duckdbText = (from: string) => `SELECT ${COLUMNS.map((c) => `${c.name}::VARCHAR AS ${c.name}`).join(", ")} FROM ${from}`;
-const DIGEST = `SELECT count(*) AS n, sum(hash(${COLUMNS.map((c) => c.name).join(", ")})::HUGEINT) AS h, ${COLUMNS.map((c) => `count(${c.name})`).join(", ")}`;
+/** DuckDB's own text of each list, and a digest of the rows. */
+const { text: duckdbText, digest: duckdbDigest } = columnsCheckSql(COLUMNS.map((c) => c.name));
 
 let source: LocalEngine;
 let rows: arrow.Table;
@@ -131,7 +130,7 @@ async function loadedBack(batches: readonly arrow.RecordBatch[]): Promise<{ text
   try {
     expect(await target.registerBatches(["loaded"], columns(), batches)).toBe(ROWS);
     const text = await target.runReferenceSql(duckdbText("__trustql_rows(0)"));
-    const digest = await target.runReferenceSql(`${DIGEST} FROM __trustql_rows(0)`);
+    const digest = await target.runReferenceSql(duckdbDigest("__trustql_rows(0)"));
     const whole = await target.runReferenceSql("SELECT * FROM __trustql_rows(0)");
     return { text: rowsAsText(text.table, text.names), digest: rowsAsText(digest.table, digest.names), table: whole.table };
   } finally {
@@ -176,7 +175,7 @@ describe("LIST columns through Arrow", () => {
   });
 
   it("load into another engine as the same lists, from whole, sliced and IPC-carried batches", async () => {
-    const digested = await source.runReferenceSql(`${DIGEST} FROM (${SELECT})`);
+    const digested = await source.runReferenceSql(duckdbDigest(`(${SELECT})`));
     const expectedDigest = rowsAsText(digested.table, digested.names);
     const whole = await loadedBack(rows.batches);
     expect(whole.text).toEqual(expectedText);

@@ -12,7 +12,7 @@ import { BatchScan } from "../arrow-load.ts";
 import { fieldNameCount } from "../../proto/index.ts";
 import { columnTypeFromDuckdb, isRunnableColumnType, structFieldNames } from "../types.ts";
 import { formatValue, tableToText } from "../../client/output/values.ts";
-import { rowsAsText } from "./compare.ts";
+import { columnsCheckSql, rowsAsText } from "./compare.ts";
 
 const ROWS = 6_000;
 
@@ -90,9 +90,8 @@ const COLUMNS: { name: string; type: string; arrow: string; value: string }[] = 
 const SELECT = `SELECT i, ${COLUMNS.map(({ name, type, value }, c) => `CASE WHEN i % 11 = ${c % 11} THEN NULL ELSE ${value} END::${type} AS ${name}`).join(",\n  ")}
   FROM range(${ROWS}) t(i)`;
 
-/** DuckDB's own text of each struct, and a hash of each row, in row order. */
-const duckdbText = (from: string) => `SELECT ${COLUMNS.map((c) => `${c.name}::VARCHAR AS ${c.name}`).join(", ")} FROM ${from}`;
-const DIGEST = `SELECT count(*) AS n, sum(hash(${COLUMNS.map((c) => c.name).join(", ")})::HUGEINT) AS h, ${COLUMNS.map((c) => `count(${c.name})`).join(", ")}`;
+/** DuckDB's own text of each struct, and a digest of the rows. */
+const { text: duckdbText, digest: duckdbDigest } = columnsCheckSql(COLUMNS.map((c) => c.name));
 
 let source: LocalEngine;
 let rows: arrow.Table;
@@ -111,7 +110,7 @@ beforeAll(async () => {
   const text = await source.runReferenceSql(duckdbText(`(${SELECT})`));
   expectedText = rowsAsText(text.table, text.names);
   expectedColumns = tableToText(text.table).map((c) => c.values.map((v) => v ?? "NULL"));
-  const digest = await source.runReferenceSql(`${DIGEST} FROM (${SELECT})`);
+  const digest = await source.runReferenceSql(duckdbDigest(`(${SELECT})`));
   expectedDigest = rowsAsText(digest.table, digest.names);
 });
 afterAll(() => source?.close());
@@ -139,7 +138,7 @@ async function loadedBack(batches: readonly arrow.RecordBatch[]): Promise<{ text
       }),
     );
     const read = async (sql: string) => (await connection.runAndReadAll(sql)).getRows().map((row) => row.map((v) => (v === null ? "NULL" : String(v))).join("|"));
-    return { text: await read(duckdbText("loaded()")), digest: await read(`${DIGEST} FROM loaded()`) };
+    return { text: await read(duckdbText("loaded()")), digest: await read(duckdbDigest("loaded()")) };
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -219,7 +218,7 @@ describe("STRUCT columns through Arrow", () => {
       // A TableColumn carries no struct field names, so registerBatches declares f0, f1, …
       // (exec/types.ts): the same values under other names. DuckDB's hash of a struct is its
       // fields', whatever their names.
-      const digest = await target.runReferenceSql(`${DIGEST} FROM __trustql_rows(0)`);
+      const digest = await target.runReferenceSql(duckdbDigest("__trustql_rows(0)"));
       expect(rowsAsText(digest.table, digest.names)).toEqual(expectedDigest);
       const named = await target.runReferenceSql("SELECT simple, list_of FROM __trustql_rows(0) WHERE i = 1");
       expect(rowsAsText(named.table, named.names)).toEqual([`{'f0': -895271, 'f1': NULL}|[{'f0': 0, 'f1': q r}]`]);

@@ -7,16 +7,9 @@ import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { batchBytes, concatBatches, hashRows, mergeSortedRuns, takeRows } from "../index.ts";
+import { decimalWords, rowsOf as plainRows, throughIpc } from "./arrow-rows.ts";
 
 const listOf = (type: arrow.DataType) => new arrow.List(new arrow.Field("item", type, true));
-
-/** 128-bit words of a decimal's unscaled value, as Arrow's builders take them. */
-function decimalWords(value: bigint): Uint32Array {
-  const words = new Uint32Array(4);
-  let v = BigInt.asUintN(128, value);
-  for (let w = 0; w < 4; w++, v >>= 32n) words[w] = Number(v & 0xffff_ffffn);
-  return words;
-}
 
 type Row = {
   ints: (number | null)[] | null;
@@ -49,6 +42,8 @@ const TYPES = {
   nested: listOf(listOf(new arrow.Int32())),
 };
 
+const rowsOf = (batches: readonly arrow.RecordBatch[]) => plainRows<Row>(batches);
+
 function batchOf(rows: readonly Row[]): arrow.RecordBatch {
   const column = <K extends keyof Row>(key: K, map: (value: NonNullable<Row[K]>) => unknown = (v) => v) =>
     arrow.vectorFromArray(rows.map((r) => (r[key] === null ? null : map(r[key] as NonNullable<Row[K]>))) as never[], TYPES[key] as never);
@@ -64,33 +59,6 @@ function batchOf(rows: readonly Row[]): arrow.RecordBatch {
   expect(table.batches.length).toBe(1);
   return table.batches[0];
 }
-
-/** A value read back through Arrow's getters as plain data: lists as arrays, decimals as their unscaled BigInt. */
-function plain(type: arrow.DataType, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (arrow.DataType.isList(type)) {
-    const child = (type as arrow.List).children[0].type;
-    return [...(value as arrow.Vector)].map((v) => plain(child, v));
-  }
-  if (arrow.DataType.isDecimal(type)) {
-    const words = value as Uint32Array;
-    return BigInt.asIntN(128, words.reduceRight((n, w) => (n << 32n) | BigInt(w), 0n));
-  }
-  return value;
-}
-
-function rowsOf(batches: readonly arrow.RecordBatch[]): Row[] {
-  return batches.flatMap((batch) =>
-    Array.from({ length: batch.numRows }, (_, r) => {
-      const row: Record<string, unknown> = {};
-      batch.schema.fields.forEach((field, c) => (row[field.name] = plain(field.type, batch.getChildAt(c)!.get(r))));
-      return row as Row;
-    }),
-  );
-}
-
-/** Arrow's IPC writer and reader take the batch as it is: offsets, children and bitmaps hang together. */
-const throughIpc = (batch: arrow.RecordBatch) => arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([batch]))).batches;
 
 /** Each list column of a batch made here has offsets from 0 and a child of exactly its elements. */
 function expectCompact(batch: arrow.RecordBatch): void {

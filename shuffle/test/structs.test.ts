@@ -7,6 +7,7 @@ import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { batchBytes, concatBatches, hashRows, mergeSortedRuns, takeRows } from "../index.ts";
+import { decimalWords, plain, rowsOf as plainRows, throughIpc } from "./arrow-rows.ts";
 import { digestRows } from "../row-digest.ts";
 
 const RUN = "0123456789abcdef0123456789abcdef";
@@ -14,14 +15,6 @@ const RUN = "0123456789abcdef0123456789abcdef";
 const field = (name: string, type: arrow.DataType) => new arrow.Field(name, type, true);
 const listOf = (type: arrow.DataType) => new arrow.List(field("item", type));
 const structOf = (fields: Record<string, arrow.DataType>) => new arrow.Struct(Object.entries(fields).map(([name, type]) => field(name, type)));
-
-/** 128-bit words of a decimal's unscaled value, as Arrow's builders take them. */
-function decimalWords(value: bigint): Uint32Array {
-  const words = new Uint32Array(4);
-  let v = BigInt.asUintN(128, value);
-  for (let w = 0; w < 4; w++, v >>= 32n) words[w] = Number(v & 0xffff_ffffn);
-  return words;
-}
 
 type Point = { x: number | null; y: string | null };
 type Row = {
@@ -52,6 +45,8 @@ const rowArbitrary: fc.Arbitrary<Row> = fc.record({
   points: maybe(fc.array(maybe(point), { maxLength: 4 })),
 });
 
+const rowsOf = (batches: readonly arrow.RecordBatch[]) => plainRows<Row>(batches);
+
 function batchOf(rows: readonly Row[]): arrow.RecordBatch {
   const column = <K extends keyof Row>(key: K, map: (value: NonNullable<Row[K]>) => unknown = (v) => v) =>
     arrow.vectorFromArray(rows.map((r) => (r[key] === null ? null : map(r[key] as NonNullable<Row[K]>))) as never[], TYPES[key] as never);
@@ -64,31 +59,6 @@ function batchOf(rows: readonly Row[]): arrow.RecordBatch {
   expect(table.batches.length).toBe(1);
   return table.batches[0];
 }
-
-/** A value read back through Arrow's getters as plain data: structs as objects, lists as arrays, decimals as their unscaled BigInt. */
-function plain(type: arrow.DataType, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (arrow.DataType.isStruct(type)) {
-    const row = value as Record<string, unknown>;
-    return Object.fromEntries(type.children.map((f) => [f.name, plain(f.type, row[f.name])]));
-  }
-  if (arrow.DataType.isList(type)) return [...(value as arrow.Vector)].map((v) => plain(type.children[0].type, v));
-  if (arrow.DataType.isDecimal(type)) return BigInt.asIntN(128, (value as Uint32Array).reduceRight((n, w) => (n << 32n) | BigInt(w), 0n));
-  return value;
-}
-
-function rowsOf(batches: readonly arrow.RecordBatch[]): Row[] {
-  return batches.flatMap((batch) =>
-    Array.from({ length: batch.numRows }, (_, r) => {
-      const row: Record<string, unknown> = {};
-      batch.schema.fields.forEach((f, c) => (row[f.name] = plain(f.type, batch.getChildAt(c)!.get(r))));
-      return row as Row;
-    }),
-  );
-}
-
-/** Arrow's IPC writer and reader take the batch as it is: children and bitmaps hang together. */
-const throughIpc = (batch: arrow.RecordBatch) => arrow.tableFromIPC(arrow.tableToIPC(new arrow.Table([batch]))).batches;
 
 /** Each struct in a batch made here starts at offset 0, its fields as long as it. */
 function expectCompact(batch: arrow.RecordBatch): void {
