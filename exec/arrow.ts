@@ -4,7 +4,7 @@ import * as arrow from "apache-arrow";
 import { DuckDBListValue, DuckDBStructValue, DuckDBTypeId, LIST, STRUCT, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBMapType, type DuckDBStructType, type DuckDBVector } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
 import { MAX_ARROW_OFFSET } from "../common/arrow-limits.ts";
-import { UserError } from "../common/errors.ts";
+import { UnsupportedError, UserError } from "../common/errors.ts";
 
 /** DuckDB's vector size: the most rows one result chunk holds. */
 const DUCKDB_VECTOR_ROWS = 2048;
@@ -467,6 +467,9 @@ function struct(type: DuckDBStructType, capacity: number): ColumnBuilder {
  * reads it unchanged; the tag keeps printing it as DuckDB prints a map.
  */
 function map(type: DuckDBMapType, capacity: number): ColumnBuilder {
+  // A map's entries are read value by value (DuckDBMapValue), and a DuckDBStructValue keys its
+  // fields by name: an unnamed struct's, all named "", would be one field.
+  if (holdsUnnamedStruct(type.keyType) || holdsUnnamedStruct(type.valueType)) throw new UnsupportedError("a MAP holding unnamed structs (row(…)) as a column of a result: name the fields ({'a': …}), or write the map as text");
   const entries = list(LIST(STRUCT({ key: type.keyType, value: type.valueType })), capacity);
   const listType = entries.type as arrow.List<arrow.Struct>;
   const arrowType = new arrow.Map_(new arrow.Field("entries", listType.children[0].type, false));
@@ -492,6 +495,22 @@ function decimal(precision: number, scale: number, capacity: number): ColumnBuil
       v >>= 32n;
     }
   }, capacity);
+}
+
+/** Whether a DuckDB type holds a struct of unnamed fields (a ROW(…)'s) anywhere within it. */
+function holdsUnnamedStruct(type: DuckDBType): boolean {
+  switch (type.typeId) {
+    case DuckDBTypeId.STRUCT: {
+      const struct = type as DuckDBStructType;
+      return struct.entryNames.every((name) => name === "") || struct.entryTypes.some(holdsUnnamedStruct);
+    }
+    case DuckDBTypeId.LIST:
+      return holdsUnnamedStruct((type as DuckDBListType).valueType);
+    case DuckDBTypeId.MAP:
+      return holdsUnnamedStruct((type as DuckDBMapType).keyType) || holdsUnnamedStruct((type as DuckDBMapType).valueType);
+    default:
+      return false;
+  }
 }
 
 /** The Arrow type a DuckDB column's values become here. */
