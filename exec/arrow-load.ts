@@ -14,6 +14,7 @@ import {
   DuckDBTimestampNanosecondsValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
+  DuckDBUUIDValue,
   type DuckDBDecimalType,
   type DuckDBListType,
   type DuckDBStructType,
@@ -92,6 +93,12 @@ function readerFor(type: DuckDBType): Reader {
           const { months, days, micros } = parseIntervalText(vector.get(i) as string);
           return new DuckDBIntervalValue(months, days, micros);
         };
+      };
+    case DuckDBTypeId.UUID:
+      // UUIDs travel as DuckDB's text of them (exec/arrow.ts), 32 hex digits in groups.
+      return (data) => {
+        const vector = arrow.makeVector(data);
+        return (i) => DuckDBUUIDValue.fromUint128(BigInt(`0x${(vector.get(i) as string).replaceAll("-", "")}`));
       };
     case DuckDBTypeId.BLOB:
       return (data) => {

@@ -569,8 +569,9 @@ function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {
     case DuckDBTypeId.MAP:
       return map(type as DuckDBMapType, capacity);
     default:
-      // Intervals and exotic values: DuckDB's own text for them (in a list or a struct
-      // too: an INTERVAL[] is a list of texts, which exec/arrow-load.ts reads back as intervals).
+      // Intervals, UUIDs and exotic values: DuckDB's own text for them (in a list or a struct
+      // too: an INTERVAL[] is a list of texts, which exec/arrow-load.ts reads back as intervals;
+      // a UUID's text, lower-case hex, orders as the UUID does).
       return viaBuilder(new arrow.Utf8(), (v) => String(v));
   }
 }

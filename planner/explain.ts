@@ -149,6 +149,8 @@ function literalText(value: unknown, kind: string, t: { scale?: number }): strin
       return `TIMESTAMPTZ '${formatTimestamp(value as bigint)}+00'`;
     case "timestamp_ns":
       return `TIMESTAMP_NS '${formatTimestampNanos(value as bigint)}'`;
+    case "uuid":
+      return `UUID '${value}'`;
     case "decimal": {
       const v = value as bigint;
       const scale = t.scale ?? 0;

@@ -23,6 +23,8 @@ export type TypeKind =
   | "timestamp_tz"
   /** DuckDB's TIMESTAMP_NS: nanoseconds since the epoch (pandas' timestamps, as pyarrow writes them to parquet). */
   | "timestamp_ns"
+  /** DuckDB's UUID: 128 bits, written as 32 hex digits in groups of 8-4-4-4-12, ordered as that text. */
+  | "uuid"
   | "interval_year"
   | "interval_day"
   /**
@@ -343,6 +345,8 @@ export function typeName(t: SqlType): string {
       return "TIMESTAMP WITH TIME ZONE";
     case "timestamp_ns":
       return "TIMESTAMP_NS";
+    case "uuid":
+      return "UUID";
     case "interval_year":
     case "interval_day":
     case "interval_compound":
@@ -406,6 +410,8 @@ export function toSubstraitType(t: SqlType): Type {
       return { precisionTimestampTz: { precision: TIMESTAMP_PRECISION, ...simple } };
     case "timestamp_ns":
       return { precisionTimestamp: { precision: NANOSECOND_PRECISION, ...simple } };
+    case "uuid":
+      return { uuid: simple };
     case "interval_year":
       return { intervalYear: simple };
     case "interval_day":
@@ -453,6 +459,7 @@ function fromSubstraitTypeNamed(t: Type, what: string, position: SourcePosition 
   if (t.precisionTimestamp?.precision === TIMESTAMP_PRECISION) return type("timestamp", nullableOf(t.precisionTimestamp));
   if (t.precisionTimestamp?.precision === NANOSECOND_PRECISION) return type("timestamp_ns", nullableOf(t.precisionTimestamp));
   if (t.timestamp) return type("timestamp", nullableOf(t.timestamp));
+  if (t.uuid) return type("uuid", nullableOf(t.uuid));
   if (t.precisionTimestampTz?.precision === TIMESTAMP_PRECISION) return type("timestamp_tz", nullableOf(t.precisionTimestampTz));
   if (t.timestampTz) return type("timestamp_tz", nullableOf(t.timestampTz));
   // DuckDB has one INTERVAL (a parquet file's INTERVAL column is one): months, days and time at once.

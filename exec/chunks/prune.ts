@@ -6,6 +6,7 @@ import { formatDateDays, parseTimestampText } from "../../common/temporal.ts";
 import type { FunctionDeclarations } from "../substrait/extensions.ts";
 import { decimalLiteralValue } from "../substrait/literals.ts";
 import { formatScaled } from "../../common/decimal.ts";
+import { uuidFromBytes } from "../../common/uuid.ts";
 import { valueArguments } from "../substrait/expressions.ts";
 import type { ColumnStats } from "./chunker.ts";
 
@@ -59,7 +60,8 @@ const timestampOrder: Order = (a, b) => {
 function orderFor(type: Type | undefined): Order | undefined {
   if (!type) return undefined;
   if (type.i8 || type.i16 || type.i32 || type.i64 || type.decimal || type.fp32 || type.fp64) return numericOrder;
-  if (type.string || type.varchar || type.fixedChar || type.date) return byteOrder;
+  // A UUID's text in a chunk's statistics is DuckDB's, lower-case hex: it orders as the UUID does.
+  if (type.string || type.varchar || type.fixedChar || type.date || type.uuid) return byteOrder;
   // Nanosecond timestamps are not pruned: microseconds cannot tell their values apart.
   if (type.timestamp || type.timestampTz || (type.precisionTimestamp ?? type.precisionTimestampTz)?.precision === 6) return timestampOrder;
   return undefined;
@@ -85,6 +87,7 @@ function literalText(l: Expression_Literal): string | undefined {
   if (l.timestampTz !== undefined) return String(l.timestampTz);
   if (l.precisionTimestamp) return literalMicros(BigInt(l.precisionTimestamp.value), l.precisionTimestamp.precision);
   if (l.precisionTimestampTz) return literalMicros(BigInt(l.precisionTimestampTz.value), l.precisionTimestampTz.precision);
+  if (l.uuid !== undefined) return uuidFromBytes(l.uuid);
   if (l.string !== undefined) return l.string;
   if (l.varChar) return l.varChar.value;
   if (l.fixedChar !== undefined) return l.fixedChar;

@@ -5,6 +5,7 @@ import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { formatDateDays, formatTimeMicros, formatTimestampMicros, formatTimestampNanos } from "../../common/temporal.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
 import { formatScaled } from "../../common/decimal.ts";
+import { uuidFromBytes } from "../../common/uuid.ts";
 
 export function quoteString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
@@ -62,6 +63,7 @@ export function literalSql(literal: Expression_Literal): string {
   if (l.binary !== undefined || l.fixedBinary !== undefined) {
     return `from_hex('${Buffer.from((l.binary ?? l.fixedBinary)!).toString("hex")}')`;
   }
+  if (l.uuid !== undefined) return `UUID '${uuidFromBytes(l.uuid)}'`;
   if (l.date !== undefined) return `DATE '${formatDateDays(l.date)}'`;
   if (l.time !== undefined) return `TIME '${formatTimeMicros(l.time)}'`;
   if (l.precisionTime) return `TIME '${formatTimeMicros(toMicros(l.precisionTime.value, l.precisionTime.precision))}'`;
@@ -113,6 +115,7 @@ export function literalType(l: Expression_Literal): Type | undefined {
   if (l.fp64 !== undefined) return { fp64: simple };
   if (l.string !== undefined || l.fixedChar !== undefined || l.varChar) return { string: simple };
   if (l.date !== undefined) return { date: simple };
+  if (l.uuid !== undefined) return { uuid: simple };
   if (l.decimal) return { decimal: { precision: l.decimal.precision, scale: l.decimal.scale, ...simple } };
   return undefined;
 }

@@ -3167,6 +3167,8 @@ function namedCastType(target: AstNode, position: SourcePosition | undefined): S
       return type("boolean");
     case "BYTEA":
       return type("binary");
+    case "UUID":
+      return type("uuid");
     case "INTERVAL":
       // DuckDB's one INTERVAL, of months, days and time at once (a constant's text is read to the narrowest: see cast).
       return type("interval_compound");
@@ -3262,6 +3264,15 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
       return `main.list_value(${(Array.isArray(ast.expr_list?.value) ? ast.expr_list.value : []).map((a: AstNode) => displayName(a, bound)).join(", ")})`;
     case "single_quote_string":
       return `'${ast.value}'`;
+    // A typed literal, as DuckDB names it: the cast of its text (INTERVAL 1 DAY, a call, is left out).
+    case "date":
+      return `CAST('${ast.value}' AS "DATE")`;
+    case "time":
+      return `CAST('${ast.value}' AS TIME)`;
+    case "timestamp":
+      return `CAST('${ast.value}' AS ${timestampIsZoned(ast) ? '"TIMESTAMP WITH TIME ZONE"' : "TIMESTAMP"})`;
+    case "interval":
+      return ast.unit === "" && ast.expr?.type === "single_quote_string" ? `CAST('${ast.expr.value}' AS INTERVAL)` : "expr";
     case "binary_expr":
       return binaryDisplayName(ast, bound);
     case "cast": {

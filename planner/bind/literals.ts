@@ -3,6 +3,7 @@
 // failure at run time.
 import { UserError, UnsupportedError, type SourcePosition } from "../../common/errors.ts";
 import { civilDays, parseTimestampText } from "../../common/temporal.ts";
+import { canonicalUuid } from "../../common/uuid.ts";
 import type { Expr, IntervalValue, Literal, LiteralValue } from "../logical.ts";
 import { MAX_DECIMAL_PRECISION, decimal, hugeint, type, type SqlType } from "../types.ts";
 import { INTERVAL_UNITS, intervalUnit } from "../intervals.ts";
@@ -234,6 +235,11 @@ export function castStringLiteral(text: string, to: SqlType, position: SourcePos
       return literal(parseTimestamp(text, position), t);
     case "timestamp_tz":
       return literal(parseTimestampTz(text, position), t);
+    case "uuid": {
+      const canonical = canonicalUuid(text.trim());
+      if (canonical === undefined) throw new UserError(`invalid UUID '${text}' (32 hex digits, as 01234567-89ab-cdef-0123-456789abcdef)`, position);
+      return literal(canonical, t);
+    }
     case "timestamp_ns": {
       const nanos = parseTimestampText(text, { offset: false, nanos: true });
       if (nanos === undefined) throw new UserError(`invalid timestamp '${text}'`, position);

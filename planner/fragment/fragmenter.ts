@@ -787,7 +787,7 @@ function whole(fragment: Fragment): Fragment {
 }
 
 /** Key types the coordinator's merge of sorted runs compares exactly as DuckDB sorts them (shuffle/merge.ts). */
-const MERGEABLE_KEY_KINDS: ReadonlySet<TypeKind> = new Set(["boolean", "i8", "i16", "i32", "i64", "fp32", "fp64", "decimal", "string", "binary", "date", "time", "timestamp", "timestamp_tz", "timestamp_ns", "interval_year", "interval_day", "interval_compound"]);
+const MERGEABLE_KEY_KINDS: ReadonlySet<TypeKind> = new Set(["boolean", "i8", "i16", "i32", "i64", "fp32", "fp64", "decimal", "string", "binary", "date", "time", "timestamp", "timestamp_tz", "timestamp_ns", "uuid", "interval_year", "interval_day", "interval_compound"]);
 
 /** Whether the runs of `sort` sorted on several nodes can be merged: every key a column of a type the merge compares. */
 function mergeableOrder(sort: Sort): boolean {

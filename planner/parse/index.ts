@@ -785,6 +785,12 @@ const CAST_TYPE_ALIASES = new Map([
   ["TIMESTAMP_S", "TIMESTAMP(0)"],
 ]);
 
+/** Type names DuckDB reads before a string as the cast of it (`UUID '…'`), beside the grammar's own typed literals (DATE, TIME, TIMESTAMP, INTERVAL). */
+const LITERAL_CAST_TYPES = new Set([
+  ...CAST_TYPE_ALIASES.keys(),
+  ...["UUID", "INTEGER", "INT", "BIGINT", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC", "VARCHAR", "TEXT", "BOOLEAN", "BOOL", "JSON", "DATETIME"],
+]);
+
 /** The parts the grammar reads in EXTRACT(part FROM x). */
 const EXTRACT_PARTS = new Set(["CENTURY", "DAY", "DATE", "DECADE", "DOW", "DOY", "EPOCH", "HOUR", "ISODOW", "ISOYEAR", "MICROSECONDS", "MILLENNIUM", "MILLISECONDS", "MINUTE", "MONTH", "QUARTER", "SECOND", "TIMEZONE", "TIMEZONE_HOUR", "TIMEZONE_MINUTE", "WEEK", "YEAR"]);
 
@@ -1639,6 +1645,13 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         blank(t, "");
         insertions.push({ at: t.offset, text: castTypeAlias });
       }
+      continue;
+    }
+    if (t.kind === "word" && LITERAL_CAST_TYPES.has(t.text) && next?.kind === "string" && tokens[i - 1]?.text !== "::" && tokens[i - 1]?.text !== ".") {
+      // DuckDB's `UUID '…'`, `INTEGER '42'`: the grammar's typed literals are of dates, times and
+      // intervals only; any other is the cast of its text, as DuckDB reads (and names) it.
+      blank(t, "");
+      insertions.push({ at: t.offset, text: "CAST(" }, { at: next.end, text: ` AS ${CAST_TYPE_ALIASES.get(t.text) ?? t.text})` });
       continue;
     }
     if ((t.text === "PIVOT" || t.text === "UNPIVOT") && (i === 0 || tokens[i - 1].text === "(" || tokens[i - 1].text === ";")) {

@@ -33,6 +33,7 @@ import {
   type SortField,
 } from "../../proto/index.ts";
 import { UnsupportedError, invariant } from "../../common/errors.ts";
+import { uuidBytes } from "../../common/uuid.ts";
 import { aggregateFunction, scalarFunction, windowFunction, type FunctionRef } from "../functions.ts";
 import {
   STRUCT_FIELD,
@@ -546,6 +547,8 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
       return { ...base, precisionTimestampTz: { precision: TIMESTAMP_PRECISION, value: BigInt(value as bigint) } };
     case "timestamp_ns":
       return { ...base, precisionTimestamp: { precision: NANOSECOND_PRECISION, value: BigInt(value as bigint) } };
+    case "uuid":
+      return { ...base, uuid: uuidBytes(String(value)) };
     case "interval_year": {
       const v = value as IntervalValue;
       return { ...base, intervalYearToMonth: { years: Math.trunc(v.months / 12), months: v.months % 12 } };

@@ -117,6 +117,24 @@ describe("constructs", () => {
     ]);
   });
 
+  it("a typed literal is named as the cast of its text, as DuckDB names it", () => {
+    const p = plan(
+      "select date '2024-01-01', time '10:00:00', timestamp '2024-01-01 10:00:00', timestamptz '2024-01-01 10:00:00+00', interval '1 day', " +
+        "uuid '12345678-1234-5678-1234-567812345678', integer '42', double '1.5', date '2024-01-01' + 1 from lineitem",
+    );
+    expect(p.names).toEqual([
+      `CAST('2024-01-01' AS "DATE")`,
+      "CAST('10:00:00' AS TIME)",
+      "CAST('2024-01-01 10:00:00' AS TIMESTAMP)",
+      `CAST('2024-01-01 10:00:00+00' AS "TIMESTAMP WITH TIME ZONE")`,
+      "CAST('1 day' AS INTERVAL)",
+      `CAST('12345678-1234-5678-1234-567812345678' AS "UUID")`,
+      "CAST('42' AS INTEGER)",
+      `CAST('1.5' AS "DOUBLE")`,
+      `(CAST('2024-01-01' AS "DATE") + 1)`,
+    ]);
+  });
+
   it("json_group_array and json_group_object take FILTER (DuckDB's macros refuse it), and no window", () => {
     const p = plan("select json_group_object(c_mktsegment, c_custkey) filter (where c_custkey < 3), json_group_array(c_name) filter (c_acctbal > 0) from customer");
     expect(p.names).toEqual(["json_group_object(c_mktsegment, c_custkey)", "json_group_array(c_name)"]);
