@@ -1,6 +1,7 @@
 // AST → bound logical plan. Names resolve against the catalog and the scopes of enclosing
 // query blocks; every expression gets DuckDB's type; subqueries in WHERE and HAVING are
 // turned into joins where that is exact (see subqueries.ts).
+import { DUCKDB_KEYWORDS } from "../duckdb-keywords.ts";
 import { asJson, bindJsonFunction, castToJson, isJsonFunction, jsonArrow } from "./json.ts";
 import { bindLambdaFunction, bindListFunction, isLambdaFunction, isListFunction, listConcat, listExtract, listSlice, listValue } from "./lists.ts";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
@@ -699,6 +700,8 @@ class Binder {
     const aggregated = groupAsts.length > 0 || having !== undefined || fromSubqueries.length > 0 || everything.some((e) => hasKind(e, "aggregate"));
     let rewrite = (e: Expr): Expr => e;
     if (aggregated) {
+      const unnestKey = groupExprs.find((g) => exprSome(g, (x) => x.kind === "call" && x.fn === UNNEST_CALL));
+      if (unnestKey) throw new UserError("unnest as a GROUP BY key (DuckDB refuses it too): group the rows a subquery unnests (SELECT w, count(*) FROM (SELECT unnest(…) AS w FROM t) GROUP BY w)", position);
       const local = new Set(items.map((i) => i.column.id));
       // A measure or key that is a whole select item takes that item's name (EXPLAIN reads better).
       const itemNames = new Map(selected.map((s) => [s.expr.kind === "aggregate" ? aggregateKey(s.expr.call) : exprKey(s.expr), s.name]));
@@ -3186,7 +3189,36 @@ function groupName(g: Expr, items: ScopeItem[]): string {
 const OPERATOR_DISPLAY_NAMES: Readonly<Record<string, string>> = {
   LIKE: "~~", "NOT LIKE": "!~~", ILIKE: "~~*", "NOT ILIKE": "!~~*",
   [DISTINCT_FROM_OPERATORS.distinct]: "IS DISTINCT FROM", [DISTINCT_FROM_OPERATORS.notDistinct]: "IS NOT DISTINCT FROM",
+  "<>": "!=",
 };
+
+/** Calls DuckDB names by its own function of another name, as the grammar rewrote them (`ifnull(x, 1)` is `COALESCE(x, 1)`). */
+const CALL_DISPLAY_NAMES: Readonly<Record<string, string>> = { coalesce: "COALESCE", ifnull: "COALESCE", trim: 'main."trim"', substring: 'main."substring"' };
+
+/** A call's name as DuckDB writes it in a column's name: quoted when it is a keyword of its grammar (`"left"(s, 2)`, `"first"(x ORDER BY t)`). */
+function callDisplayName(name: string): string {
+  return CALL_DISPLAY_NAMES[name] ?? (DUCKDB_KEYWORDS.has(name) ? `"${name}"` : name);
+}
+
+/** Calls written without parentheses, and named so: `current_date`. */
+const NILADIC_CALLS = new Set(["current_date", "current_timestamp", "current_time", "localtimestamp", "localtime"]);
+
+/** The comparison NOT turns a comparison into, as DuckDB names it: NOT (x > 1) is (x <= 1). */
+const NEGATED_COMPARISONS: Readonly<Record<string, string>> = { "=": "!=", "<>": "=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
+
+/** NOT x as DuckDB names it: a comparison turned round, NOT IN, else `(NOT x)`. */
+function notDisplayName(operand: AstNode, bound: Expr | undefined): string {
+  const op = operand?.type === "binary_expr" ? String(operand.operator).toUpperCase() : "";
+  const negated = NEGATED_COMPARISONS[op];
+  if (negated) return `(${displayName(operand.left, bound)} ${negated} ${displayName(operand.right, bound)})`;
+  if (op === "IN" && operand.right?.type === "expr_list") return displayName({ ...operand, operator: "NOT IN" }, bound);
+  return `(NOT ${displayName(operand, bound)})`;
+}
+
+/** `CASE  WHEN (c) THEN (v) … ELSE e END`, as DuckDB names a CASE (and IF) column. */
+function caseDisplayName(whens: readonly { when: string; then: string }[], otherwise: string | undefined): string {
+  return `CASE ${whens.map((w) => ` WHEN (${w.when}) THEN (${w.then})`).join("")} ELSE ${otherwise ?? "NULL"} END`;
+}
 
 /** A binary expression's name as DuckDB gives its column: `(a ~~ 'x%')`, `(x BETWEEN 1 AND 2)`, `(x IN (1, 2))`. */
 function binaryDisplayName(ast: AstNode, bound: Expr | undefined): string {
@@ -3194,6 +3226,11 @@ function binaryDisplayName(ast: AstNode, bound: Expr | undefined): string {
   const left = displayName(ast.left, bound);
   const listed = (): string[] => (ast.right?.type === "expr_list" && Array.isArray(ast.right.value) ? ast.right.value : [ast.right]).map((a: AstNode) => displayName(a, bound));
   switch (op) {
+    case "IS":
+    case "IS NOT":
+      // x IS TRUE, as DuckDB names it: (CAST(x AS BOOLEAN) IS NOT DISTINCT FROM true).
+      if (ast.right?.type === "bool" || ast.right?.type === "boolean") return `(CAST(${left} AS BOOLEAN) IS ${op === "IS" ? "NOT " : ""}DISTINCT FROM ${ast.right.value ? "true" : "false"})`;
+      break;
     case "BETWEEN":
     case "NOT BETWEEN": {
       const [low, high] = listed();
@@ -3252,27 +3289,42 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
     case "aggr_func": {
       const name = writtenName(ast) ?? String(ast.name).toLowerCase();
       const arg = ast.args?.expr;
-      if (arg?.type === "star" || arg?.value === "*") return "count_star()";
-      const inner = argumentAsts(ast).map((a) => displayName(a, bound)).join(", ");
-      return `${name}(${aggregateIsDistinct(ast) ? "DISTINCT " : ""}${inner})`;
+      const filter = ast.filter?.where ? ` FILTER (WHERE ${displayName(ast.filter.where, bound)})` : "";
+      if (arg?.type === "star" || arg?.value === "*") return `count_star()${filter}`;
+      const argAsts = ast.args?.separator?.delimiter ? [...argumentAsts(ast), ast.args.separator.delimiter] : argumentAsts(ast);
+      const inner = argAsts.map((a) => displayName(a, bound)).join(", ");
+      const order = (ast.args?.orderby ?? []).map((o: AstNode) => `${displayName(o.expr, bound)}${String(o.type ?? "").toUpperCase() === "DESC" ? " DESC" : ""}`);
+      return `${callDisplayName(name)}(${aggregateIsDistinct(ast) ? "DISTINCT " : ""}${inner}${order.length > 0 ? ` ORDER BY ${order.join(", ")}` : ""})${filter}`;
     }
     case "number":
       return String(ast.value);
     case "null":
       return "NULL";
+    case "bool":
+    case "boolean":
+      return `CAST('${ast.value ? "t" : "f"}' AS BOOLEAN)`;
+    case "unary_expr":
+      if (String(ast.operator).toUpperCase() === "NOT") return notDisplayName(ast.expr, bound);
+      // DuckDB names -x, +x and ~x as calls of their operator, and - before a number as the negative number.
+      if (ast.operator === "-" && ast.expr?.type === "number") return `-${ast.expr.value}`;
+      return ["-", "+", "~"].includes(ast.operator) ? `${ast.operator}(${displayName(ast.expr, bound)})` : "expr";
+    case "case": {
+      const args: AstNode[] = ast.args ?? [];
+      const whens = args.filter((a) => a.type === "when").map((w) => ({ when: ast.expr ? `(${displayName(ast.expr, bound)} = ${displayName(w.cond, bound)})` : displayName(w.cond, bound), then: displayName(w.result, bound) }));
+      const otherwise = args.find((a) => a.type === "else");
+      return caseDisplayName(whens, otherwise && displayName(otherwise.result, bound));
+    }
     case "array":
       return `main.list_value(${(Array.isArray(ast.expr_list?.value) ? ast.expr_list.value : []).map((a: AstNode) => displayName(a, bound)).join(", ")})`;
     case "single_quote_string":
       return `'${ast.value}'`;
-    // A typed literal, as DuckDB names it: the cast of its text (INTERVAL 1 DAY, a call, is left out).
+    // A typed literal, as DuckDB names it: the cast of its text (an INTERVAL is left out: DuckDB names INTERVAL 1 DAY as a call, which the pre-pass wrote as INTERVAL '1 DAY').
     case "date":
       return `CAST('${ast.value}' AS "DATE")`;
     case "time":
       return `CAST('${ast.value}' AS TIME)`;
     case "timestamp":
       return `CAST('${ast.value}' AS ${timestampIsZoned(ast) ? '"TIMESTAMP WITH TIME ZONE"' : "TIMESTAMP"})`;
-    case "interval":
-      return ast.unit === "" && ast.expr?.type === "single_quote_string" ? `CAST('${ast.expr.value}' AS INTERVAL)` : "expr";
     case "binary_expr":
       return binaryDisplayName(ast, bound);
     case "cast": {
@@ -3306,9 +3358,13 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
         const variables = lambdaParameterNames(argumentAsts(ast)[1], undefined).join(", ");
         return `[${args[0]} FOR ${variables} IN ${args[2]}${args[3] === undefined ? "" : ` IF ${args[3]}`}]`;
       }
-      // DuckDB quotes a call's name that is a keyword of its grammar (map, row).
       if (name === "row") return `main."row"(${args.join(", ")})`;
-      return `${name === "map" ? '"map"' : name}(${args.join(", ")})`;
+      if (name === "not" && args.length === 1) return notDisplayName(argumentAsts(ast)[0], bound);
+      if (NILADIC_CALLS.has(name) && args.length === 0) return name;
+      if (name === "if" && args.length === 3) return caseDisplayName([{ when: args[0], then: args[1] }], args[2]);
+      // position(needle IN haystack): DuckDB's position(haystack, needle).
+      if (name === "position" && args.length === 3) return `main."position"(${args[2]}, ${args[0]})`;
+      return `${callDisplayName(name)}(${args.join(", ")})`;
     }
     case "expr_list":
       return Array.isArray(ast.value) && ast.value.length > 1 ? `main."row"(${ast.value.map((a: AstNode) => displayName(a, bound)).join(", ")})` : "expr";
