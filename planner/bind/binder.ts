@@ -2131,7 +2131,7 @@ class Binder {
   aggregateFunction(ast: AstNode, ctx: ExprContext): Expr {
     const name = writtenName(ast) ?? String(typeof ast.name === "string" ? ast.name : functionName(ast)).toLowerCase();
     const position = this.here(ast);
-    if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name) && !ROW_BY_ORDER_AGGREGATES.has(name) && !LIST_AGGREGATES.has(name)) throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
+    if (ast.args?.orderby && !ORDERED_AGGREGATES.has(name) && !ROW_BY_ORDER_AGGREGATES.has(name) && !LIST_AGGREGATES.has(name) && name !== "mode") throw new UnsupportedError(`ORDER BY inside ${name}()`, position);
     if (ast.over) return this.windowFunction(ast, ctx);
     if (!AGGREGATE_NAMES.has(name)) throw new UnsupportedError(`aggregate function ${name}`, position);
     const bound = this.#aggregateCall(name, ast, ctx, position);
@@ -2180,6 +2180,7 @@ class Binder {
       if (distinct) throw new UserError("count(DISTINCT *) is not a function", position);
       return countStar();
     }
+    if (name === "mode" && ast.within_group_orderby) return this.#modeWithinGroup(ast, argAsts, inner, distinct, position);
     if (argAsts.length === 0) throw new UserError(`${name} needs an argument`, position);
     if (name === "percentile_cont" || name === "percentile_disc") return this.percentile(name, ast, argAsts, inner, position);
     const args = argAsts.map((a) => this.expr(a, inner));
@@ -2226,6 +2227,15 @@ class Binder {
     const joined = aggregateOf("string_agg", [texts, string(",")], false, position);
     const whole = this.concat([string(open), joined, string(close)], false, position);
     return { ...whole, type: jsonType(whole.type.nullable) };
+  }
+
+  /** `mode() WITHIN GROUP (ORDER BY x)` is mode(x ORDER BY x): of values as frequent, the first in that order. */
+  #modeWithinGroup(ast: AstNode, argAsts: AstNode[], inner: ExprContext, distinct: boolean, position: SourcePosition | undefined): Expr {
+    const ordering: AstNode[] = ast.within_group_orderby;
+    // The grammar gives mode()'s missing argument as an empty node.
+    if (ordering.length !== 1 || argAsts.some((a) => a?.type !== undefined) || distinct) throw new UserError("mode takes no argument and WITHIN GROUP (ORDER BY one value)", position);
+    const value = this.expr(ordering[0].expr, inner);
+    return aggregateOf("mode", [value], false, position, [sortKey(value, ordering[0])]);
   }
 
   /**
@@ -2803,6 +2813,12 @@ function aggregateOf(name: string, args: readonly Expr[], distinct: boolean, pos
     const call: AggregateCall = { fn: "list", args: [arg, ...keys.map((k) => k.expr)], distinct, type: listOf(arg.type), order: keys.map((k) => ({ descending: k.descending, nullsFirst: k.nullsFirst })) };
     return { kind: "aggregate", call, type: call.type };
   }
+  if (name === "mode" && order.length > 0) {
+    // Of values as frequent, the first in the order (DuckDB's, which without ORDER BY takes the first its scan meets).
+    if (distinct) throw new UnsupportedError("mode(DISTINCT …) with ORDER BY", position);
+    const call: AggregateCall = { fn: "mode", args: [arg, ...order.map((k) => k.expr)], distinct: false, type: withNullable(arg.type, true), order: order.map((k) => ({ descending: k.descending, nullsFirst: k.nullsFirst })) };
+    return { kind: "aggregate", call, type: call.type };
+  }
   if (ROW_BY_ORDER_AGGREGATES.has(name)) {
     // A row's value by the order (ties: any of them, as DuckDB's): one group's rows meet on one node.
     if (order.length === 0) throw new UserError(`${name}(x) takes any row without ORDER BY: write ${name}(x ORDER BY …), or any_value(x)`, position);
@@ -3291,9 +3307,16 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
       const arg = ast.args?.expr;
       const filter = ast.filter?.where ? ` FILTER (WHERE ${displayName(ast.filter.where, bound)})` : "";
       if (arg?.type === "star" || arg?.value === "*") return `count_star()${filter}`;
+      const sortKeyName = (o: AstNode) => `${displayName(o.expr, bound)}${String(o.type ?? "").toUpperCase() === "DESC" ? " DESC" : ""}`;
+      // WITHIN GROUP (ORDER BY x): DuckDB's quantiles by their ORDER BY, mode() as written.
+      const within: AstNode[] | undefined = ast.within_group_orderby;
+      if (within && name === "mode") return `"mode"() WITHIN GROUP ( ORDER BY ${within.map(sortKeyName).join(", ")})`;
+      if (within && (name === "percentile_cont" || name === "percentile_disc")) {
+        return `quantile_${name.slice("percentile_".length)}(${argumentAsts(ast).map((a) => displayName(a, bound)).join(", ")} ORDER BY ${within.map(sortKeyName).join(", ")})${filter}`;
+      }
       const argAsts = ast.args?.separator?.delimiter ? [...argumentAsts(ast), ast.args.separator.delimiter] : argumentAsts(ast);
       const inner = argAsts.map((a) => displayName(a, bound)).join(", ");
-      const order = (ast.args?.orderby ?? []).map((o: AstNode) => `${displayName(o.expr, bound)}${String(o.type ?? "").toUpperCase() === "DESC" ? " DESC" : ""}`);
+      const order = (ast.args?.orderby ?? []).map(sortKeyName);
       return `${callDisplayName(name)}(${aggregateIsDistinct(ast) ? "DISTINCT " : ""}${inner}${order.length > 0 ? ` ORDER BY ${order.join(", ")}` : ""})${filter}`;
     }
     case "number":

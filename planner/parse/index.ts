@@ -2019,6 +2019,15 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         renamed.set(t.offset, "ARRAY_AGG");
       }
     }
+    // mode(x ORDER BY y) likewise (not before OVER or FILTER, which reach the grammar as RENAMED_AGGREGATES do).
+    if (t.text === "MODE" && next?.text === "(" && !["OVER", "FILTER"].includes(tokens[closingOf(i + 1) + 1]?.text ?? "")) {
+      const close = closingOf(i + 1);
+      if (tokens.slice(i + 2, close).some((x, k) => x.kind === "word" && x.text === "ORDER" && openingOf(i + 2 + k) === i + 1)) {
+        blank(t, "");
+        insertions.push({ at: t.offset, text: "ARRAY_AGG" });
+        renamed.set(t.offset, "ARRAY_AGG");
+      }
+    }
     // SELECT ALL is SELECT (the default the grammar lacks a word for).
     if (t.text === "ALL" && tokens[i - 1]?.kind === "word" && tokens[i - 1].text === "SELECT") blank(t, "");
     // WITH t AS [NOT] MATERIALIZED (…): a hint how to run the CTE, which changes no answer.
