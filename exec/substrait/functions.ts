@@ -247,6 +247,7 @@ const SCALAR: Record<string, Render> = {
   format_decimal_bytes: call("formatReadableDecimalSize"),
   sha1: call("sha1"),
   error: call("error"),
+  hash: call("hash"),
   // DuckDB's hash of the values (a UBIGINT), into [0, 2^53): see planner/bind/sample.ts.
   sample_hash: (args) => `CAST(hash(${args.join(", ")}) % 9007199254740992 AS BIGINT)`,
   decade: call("decade"),

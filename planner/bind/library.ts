@@ -16,6 +16,9 @@ export interface FunctionSite {
 
 type FunctionBinder = (args: Expr[], site: FunctionSite) => Expr;
 
+/** Most values one hash(…) takes. */
+const MAX_HASHED_VALUES = 100;
+
 export function bindLibraryFunction(name: string, args: Expr[], position: SourcePosition | undefined): Expr | undefined {
   const bind = LIBRARY.get(name);
   return bind?.(args, { name, position });
@@ -641,6 +644,8 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["md5", ofStrings("md5", ["str"], "string")],
   ["sha256", ofStrings("sha256", ["str"], "string")],
   ["sha1", ofStrings("sha1", ["str"], "string")],
+  // DuckDB's hash, a UBIGINT there: a DECIMAL(20,0) here (trustql's type of UBIGINT values), never NULL.
+  ["hash", (args, site) => (arity(args, site, 1, MAX_HASHED_VALUES), call("hash", args, decimal(20, 0, false)))],
   // bytes
   ["octet_length", ofBytes("octet_length", "binary", "i64")],
   ["strlen", ofBytes("strlen", "string", "i64")],
