@@ -626,15 +626,36 @@ class Binder {
         selected.push(...this.#structFields(unnested, this.here(e)));
         continue;
       }
-      const columnsPattern = columnsCallPattern(e, this.here(e) ?? position);
-      if (columnsPattern !== undefined) {
-        // COLUMNS('regex') or COLUMNS(*): the item once per column it matches (DuckDB's partial,
-        // case-sensitive match), named as that column unless the item has its own name.
-        const matched = items.filter((i) => !i.merged && (columnsPattern === "*" || columnsPattern.test(i.name)));
-        if (matched.length === 0) throw new UserError(`COLUMNS(${columnsPattern === "*" ? "*" : `'${columnsPattern.source}'`}) matches no column`, this.here(e) ?? position);
+      const columnsSelector = columnsCallSelector(e, this.parsed, this.here(e) ?? position);
+      if (columnsSelector !== undefined) {
+        // COLUMNS('regex'), COLUMNS(*), COLUMNS(['a', 'b']) or COLUMNS(c -> …): the item once per
+        // column it selects, named as that column unless the item has its own name (in which a
+        // regular expression's groups, \1 …, are the column's).
+        const at = this.here(e) ?? position;
+        const visible = items.filter((i) => !i.merged);
+        const selects = (name: string): boolean => {
+          switch (columnsSelector.kind) {
+            case "all":
+              return !columnsSelector.exclude.some((n) => n.toLowerCase() === name.toLowerCase());
+            case "pattern":
+              return columnsSelector.pattern.test(name);
+            case "names":
+              return columnsSelector.names.some((n) => n.toLowerCase() === name.toLowerCase());
+            case "lambda":
+              return this.#columnNameTest(columnsSelector, name, selectContext, at);
+          }
+        };
+        if (columnsSelector.kind === "names" || columnsSelector.kind === "all") {
+          const unknown = (columnsSelector.kind === "names" ? columnsSelector.names : columnsSelector.exclude).find((n) => !visible.some((i) => i.name.toLowerCase() === n.toLowerCase()));
+          if (unknown !== undefined) throw new UserError(columnsSelector.kind === "names" ? `COLUMNS names ${unknown}, which is no column here` : `EXCLUDE names ${unknown}, which * does not select`, at);
+        }
+        const matched = visible.filter((i) => selects(i.name));
+        if (matched.length === 0) throw new UserError(`COLUMNS(${columnsSelector.text}) matches no column`, at);
         for (const i of matched) {
           const reference = { type: "column_ref", table: i.qualifier ?? null, column: { expr: { type: "default", value: i.name } } };
-          selected.push({ expr: this.expr(withColumnsCalls(e, reference), selectContext), name: item.as ? String(item.as) : i.name, position: this.here(e) });
+          const alias = item.as === null || item.as === undefined ? undefined : String(item.as);
+          const name = alias === undefined ? i.name : columnsSelector.kind === "pattern" && /\\\d/.test(alias) ? i.name.replace(columnsSelector.pattern, alias.replaceAll("$", "$$$$").replace(/\\(\d)/g, "$$$1")) : alias;
+          selected.push({ expr: this.expr(withColumnsCalls(e, reference), selectContext), name, position: at });
         }
         continue;
       }
@@ -2229,6 +2250,16 @@ class Binder {
     return { ...whole, type: jsonType(whole.type.nullable) };
   }
 
+  /** Whether COLUMNS(c -> condition) selects the column `name`: the condition with the name for c, worked out here. */
+  #columnNameTest(selector: ColumnsSelector & { kind: "lambda" }, name: string, ctx: ExprContext, position: SourcePosition | undefined): boolean {
+    const body = withColumnReplaced(selector.body, selector.parameter, { type: "single_quote_string", value: name });
+    const result = valueOfNameCondition(this.expr(body, { ...ctx, aggregates: false, windows: false, clause: "COLUMNS(…)" }));
+    if (result === undefined) {
+      throw new UnsupportedError("a COLUMNS lambda of other than its name and constants, compared, matched (LIKE, ILIKE, GLOB, regular expressions, IN, starts_with, ends_with, contains) or combined (AND, OR, NOT)", position);
+    }
+    return result === true;
+  }
+
   /** `mode() WITHIN GROUP (ORDER BY x)` is mode(x ORDER BY x): of values as frequent, the first in that order. */
   #modeWithinGroup(ast: AstNode, argAsts: AstNode[], inner: ExprContext, distinct: boolean, position: SourcePosition | undefined): Expr {
     const ordering: AstNode[] = ast.within_group_orderby;
@@ -2433,28 +2464,150 @@ function eachNode(node: AstNode, each: (node: AstNode) => void): void {
   for (const value of Object.values(node)) eachNode(value, each);
 }
 
+/** Which columns a COLUMNS call selects, and its argument as written (`text`, for errors). */
+type ColumnsSelector = { text: string } & (
+  /** COLUMNS(*), COLUMNS(* EXCLUDE (…)): every column but those named. */
+  | { kind: "all"; exclude: readonly string[] }
+  | { kind: "pattern"; pattern: RegExp }
+  | { kind: "names"; names: string[] }
+  /** COLUMNS(c -> condition): the condition of a column's name, `parameter` standing for it. */
+  | { kind: "lambda"; parameter: string; body: AstNode }
+);
+
 /**
- * What the COLUMNS calls of a select item match — a regular expression, or "*" for every column
- * — or undefined when it has none. Its calls must all match alike, as in DuckDB.
+ * What the COLUMNS calls of a select item select — every column, those a regular expression
+ * matches, those of a list of names, or those a lambda of the name holds for — or undefined when
+ * it has none. Its calls must all select alike, as in DuckDB.
  */
-function columnsCallPattern(item: AstNode, position: SourcePosition | undefined): RegExp | "*" | undefined {
-  const patterns: string[] = [];
+function columnsCallSelector(item: AstNode, parsed: ParsedQuery, position: SourcePosition | undefined): ColumnsSelector | undefined {
+  const selectors: ColumnsSelector[] = [];
   eachNode(item, (node) => {
     if (!isColumnsCall(node)) return;
     const args: AstNode[] = node.args?.value ?? [];
     const [arg] = args;
-    const star = isStar(arg) && !arg.table;
-    if (args.length !== 1 || (!star && arg?.type !== "single_quote_string")) throw new UserError("COLUMNS takes a regular expression (a string) or *", position);
-    patterns.push(star ? "*" : String(arg.value));
+    if (args.length !== 1) throw new UserError("COLUMNS takes one argument: a regular expression, *, a list of names or a lambda of a name", position);
+    const modifier = arg?.type === "column_ref" ? starModifier(arg.column, parsed) : undefined;
+    if (isStar(arg) && !arg.table) selectors.push({ kind: "all", exclude: [], text: "*" });
+    else if (modifier) {
+      if (modifier.replace > 0) throw new UnsupportedError("COLUMNS(* REPLACE (…))", position);
+      selectors.push({ kind: "all", exclude: modifier.exclude, text: `* EXCLUDE (${modifier.exclude.join(", ")})` });
+    } else if (arg?.type === "single_quote_string") {
+      const source = String(arg.value);
+      try {
+        selectors.push({ kind: "pattern", pattern: new RegExp(source), text: `'${source}'` });
+      } catch (error) {
+        throw new UserError(`COLUMNS('${source}'): ${(error as Error).message}`, position);
+      }
+    } else if (arg?.type === "array") {
+      const values: AstNode[] = arg.expr_list?.value ?? [];
+      if (!values.every((v) => v?.type === "single_quote_string")) throw new UserError("COLUMNS of a list takes the columns' names as strings", position);
+      const names = values.map((v) => String(v.value));
+      selectors.push({ kind: "names", names, text: `[${names.map((n) => `'${n}'`).join(", ")}]` });
+    } else if (arg?.type === "binary_expr" && arg.operator === "->" && arg.left?.type === "column_ref") {
+      selectors.push({ kind: "lambda", parameter: writtenColumnNames(arg.left).join("."), body: arg.right, text: "a lambda" });
+    } else throw new UserError("COLUMNS takes a regular expression (a string), *, a list of names or a lambda of a name", position);
   });
-  if (patterns.length === 0) return undefined;
-  if (patterns.some((p) => p !== patterns[0])) throw new UnsupportedError("COLUMNS(…) of different patterns in one expression", position);
-  if (patterns[0] === "*") return "*";
-  try {
-    return new RegExp(patterns[0]);
-  } catch (error) {
-    throw new UserError(`COLUMNS('${patterns[0]}'): ${(error as Error).message}`, position);
+  if (selectors.length === 0) return undefined;
+  if (selectors.some((s) => s.text !== selectors[0].text || (s.kind === "lambda" && s.body !== (selectors[0] as { body?: AstNode }).body))) {
+    throw new UnsupportedError("COLUMNS(…) of different selections in one expression", position);
   }
+  return selectors[0];
+}
+
+/** A copy of `node` with every reference to the column `name` (not within a subquery) replaced by `replacement`. */
+function withColumnReplaced(node: AstNode, name: string, replacement: AstNode): AstNode {
+  if (!node || typeof node !== "object") return node;
+  if (Array.isArray(node)) return node.map((n) => withColumnReplaced(n, name, replacement));
+  if (node.type === "select" || node.ast) return node;
+  if (node.type === "column_ref" && writtenColumnNames(node).join(".").toLowerCase() === name.toLowerCase()) return { ...replacement, loc: node.loc };
+  const copy: AstNode = {};
+  for (const key of Reflect.ownKeys(node)) copy[key] = withColumnReplaced(node[key], name, replacement);
+  return copy;
+}
+
+/**
+ * The value of a condition of a column's name (COLUMNS(c -> …), bound with the name in place of
+ * c): comparisons, LIKE, ILIKE, GLOB, regular expressions, IN, starts_with, ends_with, contains,
+ * lower, upper, length, AND, OR and NOT of the name and constants. Undefined for anything else.
+ */
+function valueOfNameCondition(e: Expr): unknown {
+  const NOT_WORKED_OUT = Symbol("not worked out");
+  const value = (x: Expr): unknown => {
+    if (x.kind === "literal") return x.value;
+    if (x.kind === "cast" && (x.type.kind === "string" || x.type.kind === "boolean")) return value(x.input);
+    if (x.kind === "cast" && isNumeric(x.type)) {
+      const v = value(x.input);
+      return v === null ? null : isInteger(x.type) ? BigInt(v as number | bigint) : Number(v);
+    }
+    if (x.kind === "in_list") {
+      const v = value(x.value);
+      return v === null ? null : x.list.some((item) => value(item) === v);
+    }
+    if (x.kind !== "call") throw NOT_WORKED_OUT;
+    const args = x.args.map(value);
+    const [a, b] = args;
+    // Numbers by value (a length beside a constant), text by its characters.
+    const order = (): number => (typeof a === "string" || typeof b === "string" ? (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0) : Number(a) - Number(b));
+    if (x.fn === "and") return args.every((v) => v === true);
+    if (x.fn === "or") return args.some((v) => v === true);
+    if (args.some((v) => v === null)) return null;
+    switch (x.fn) {
+      case "not":
+        return !a;
+      case "equal":
+        return order() === 0;
+      case "not_equal":
+        return order() !== 0;
+      case "lt":
+        return order() < 0;
+      case "lte":
+        return order() <= 0;
+      case "gt":
+        return order() > 0;
+      case "gte":
+        return order() >= 0;
+      case "like":
+      case "ilike":
+        return likePattern(String(b), x.fn === "ilike").test(String(a));
+      case "glob":
+        return globPattern(String(b)).test(String(a));
+      case "regexp_matches":
+        return new RegExp(String(b)).test(String(a));
+      case "regexp_full_match":
+        return new RegExp(`^(?:${String(b)})$`).test(String(a));
+      case "starts_with":
+        return String(a).startsWith(String(b));
+      case "ends_with":
+        return String(a).endsWith(String(b));
+      case "contains":
+        return String(a).includes(String(b));
+      case "lower":
+        return String(a).toLowerCase();
+      case "upper":
+        return String(a).toUpperCase();
+      case "char_length":
+        return BigInt([...String(a)].length);
+    }
+    throw NOT_WORKED_OUT;
+  };
+  try {
+    return value(e);
+  } catch (error) {
+    if (error === NOT_WORKED_OUT) return undefined;
+    throw error;
+  }
+}
+
+/** A LIKE pattern (% any text, _ one character) as a regular expression of the whole text. */
+function likePattern(pattern: string, caseless: boolean): RegExp {
+  const source = [...pattern].map((c) => (c === "%" ? ".*" : c === "_" ? "." : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("");
+  return new RegExp(`^${source}$`, caseless ? "is" : "s");
+}
+
+/** A GLOB pattern (* any text, ? one character, [set]) as a regular expression of the whole text. */
+function globPattern(pattern: string): RegExp {
+  const source = [...pattern].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c === "[" || c === "]" ? c : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("");
+  return new RegExp(`^${source}$`, "s");
 }
 
 /** A copy of `node` with each COLUMNS call (not within a subquery) replaced by `reference`. */

@@ -380,7 +380,9 @@ function lambdaParametersEndAt(tokens: readonly Token[], last: number): boolean 
   } else if (!name(tokens[last])) return false;
   const before = first - 1;
   const call = tokens[before]?.text === "(" ? before : tokens[before]?.text === "," ? enclosingParenthesis(tokens, before) : -1;
-  return call > 0 && isCallName(tokens[call - 1]) && Object.hasOwn(LAMBDA_CALLS, tokens[call - 1].text.toLowerCase());
+  // COLUMNS(c -> …) takes a lambda over the columns' names.
+  const callName = call > 0 && isCallName(tokens[call - 1]) ? tokens[call - 1].text.toLowerCase() : undefined;
+  return callName !== undefined && (Object.hasOwn(LAMBDA_CALLS, callName) || callName === "columns");
 }
 
 /** The index of the `(` whose parentheses hold tokens[at] (-1: none). */
@@ -790,6 +792,17 @@ const LITERAL_CAST_TYPES = new Set([
   ...CAST_TYPE_ALIASES.keys(),
   ...["UUID", "INTEGER", "INT", "BIGINT", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC", "VARCHAR", "TEXT", "BOOLEAN", "BOOL", "JSON", "DATETIME"],
 ]);
+
+/** The lambda parameter `* LIKE 'p'` reaches the grammar with, as COLUMNS(… -> … LIKE 'p'). */
+const STAR_PATTERN_PARAMETER = "trustql_column";
+
+/** After a select list's `*`, from tokens[at]: where `[NOT] LIKE | ILIKE | GLOB | SIMILAR TO 'pattern'` ends (its string), or undefined. */
+function starPatternAt(tokens: readonly Token[], at: number): number | undefined {
+  const word = (k: number, text: string) => tokens[k]?.kind === "word" && tokens[k].text === text;
+  const from = word(at, "NOT") ? at + 1 : at;
+  const operatorEnd = word(from, "LIKE") || word(from, "ILIKE") || word(from, "GLOB") ? from : word(from, "SIMILAR") && word(from + 1, "TO") ? from + 1 : undefined;
+  return operatorEnd !== undefined && tokens[operatorEnd + 1]?.kind === "string" ? operatorEnd + 1 : undefined;
+}
 
 /** The parts the grammar reads in EXTRACT(part FROM x). */
 const EXTRACT_PARTS = new Set(["CENTURY", "DAY", "DATE", "DECADE", "DOW", "DOY", "EPOCH", "HOUR", "ISODOW", "ISOYEAR", "MICROSECONDS", "MILLENNIUM", "MILLISECONDS", "MINUTE", "MONTH", "QUARTER", "SECOND", "TIMEZONE", "TIMEZONE_HOUR", "TIMEZONE_MINUTE", "WEEK", "YEAR"]);
@@ -1542,6 +1555,25 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       insertions.unshift({ at: tokens[subscriptedFrom(tokens, i)].offset, text: `${FIELD_CALL}(` });
       blank(t, ",");
       insertions.push({ at: next.end, text: ")" });
+    }
+    const starPattern = t.text === "*" && ["SELECT", "DISTINCT", ","].includes(tokens[i - 1]?.text ?? "") ? starPatternAt(tokens, i + 1) : undefined;
+    if (starPattern !== undefined) {
+      // DuckDB's `* LIKE 'o_%'` (ILIKE, GLOB, NOT …): the columns whose names match, as
+      // COLUMNS(c -> c LIKE 'o_%') selects them.
+      const pattern = tokens[starPattern];
+      if (tokens[starPattern - 1].text === "TO") {
+        // `* SIMILAR TO 'p'` selects as COLUMNS('p') does, where the expression matches part of the
+        // name; `* NOT SIMILAR TO 'p'` where it does not match all of it (DuckDB's, both).
+        const negated = tokens[i + 1].text === "NOT";
+        writeOver(t.offset, pattern.offset, "");
+        const [open, close] = negated ? [`COLUMNS(${STAR_PATTERN_PARAMETER} -> (NOT regexp_full_match(${STAR_PATTERN_PARAMETER}, `, ")))"] : ["COLUMNS(", ")"];
+        insertions.push({ at: pattern.offset, text: open }, { at: pattern.end, text: close });
+        i = starPattern;
+        continue;
+      }
+      blank(t, "");
+      insertions.push({ at: t.offset, text: `COLUMNS(${STAR_PATTERN_PARAMETER} -> (${STAR_PATTERN_PARAMETER}` }, { at: pattern.end, text: "))" });
+      continue;
     }
     const standIn = t.kind === "symbol" ? OPERATOR_STAND_INS[t.text] : undefined;
     if (standIn !== undefined) {
