@@ -1184,6 +1184,7 @@ class Binder {
     if (entry.expr?.type === "function") {
       const name = (entry.expr.name?.name ?? []).map((n: AstNode) => String(n.value)).join(".").toLowerCase();
       const at = this.locate(name.split(".")[0], "(") ?? position;
+      if (FILE_READERS.has(name)) throw new UnsupportedError(`${name}(…): a query reads the tables trustql was given (a folder's parquet files, a dataset's tables), each by its name (FROM orders)`, at);
       if (!SERIES_FUNCTIONS.has(name)) throw new UnsupportedError(`table function ${name}`, at);
       const ctx: ExprContext = { scope: new Scope([], outer), clause: "FROM", aggregates: false, windows: false, ctes, depth };
       const { plan, column } = seriesPlan(name, ((entry.expr.args?.value ?? []) as AstNode[]).map((a) => this.expr(a, ctx)), this.ids, at);
@@ -2910,6 +2911,9 @@ const ANY_VALUE_AGGREGATES = new Set(["any_value", "arbitrary"]);
 /** A window frame of the whole partition. */
 const WHOLE_PARTITION: WindowFrame = { unit: "rows", lower: { kind: "unbounded" }, upper: { kind: "unbounded" } };
 
+/** DuckDB's readers of files by path, which a query of trustql's tables does not call. */
+const FILE_READERS = new Set(["read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson", "read_text", "read_blob"]);
+
 /** Most quantiles one call may ask for at once. */
 const MAX_QUANTILES = 1_000;
 
@@ -3525,7 +3529,11 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
       if (name === STRUCT_CALL || name === STRUCT_PACK_CALL || name === STRUCT_INSERT_CALL) {
         const inserting = name === STRUCT_INSERT_CALL ? 1 : 0;
         const fields = inserting ? [args[0]] : [];
-        for (let i = inserting; i + 1 < args.length; i += 2) fields.push(`${structFieldNameSql(fieldNameOf(argumentAsts(ast)[i], undefined))} := ${args[i + 1]}`);
+        for (let i = inserting; i + 1 < args.length; i += 2) {
+          // A name the pre-pass wrote as a string is a column's own (`struct_pack(id, v)`), shown as written.
+          const written = name !== STRUCT_CALL && argumentAsts(ast)[i]?.type === "single_quote_string";
+          fields.push(written ? args[i + 1] : `${structFieldNameSql(fieldNameOf(argumentAsts(ast)[i], undefined))} := ${args[i + 1]}`);
+        }
         return `${name === STRUCT_CALL ? "main." : ""}${inserting ? "struct_insert" : "struct_pack"}(${fields.join(", ")})`;
       }
       // With a step, DuckDB names an end left out `-` (`l[2:-:2]`).

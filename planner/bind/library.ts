@@ -474,10 +474,17 @@ const strptime =
     return call(fn, [value, text(args[1], site)], type(zoned ? "timestamp_tz" : "timestamp", fn === "try_strptime" || value.type.nullable));
   };
 
-/** make_timestamp(year, month, day, hour, minute, seconds) and make_time(hour, minute, seconds): seconds may have a fraction. */
+/**
+ * make_timestamp(year, month, day, hour, minute, seconds) and make_time(hour, minute, seconds):
+ * seconds may have a fraction; make_timestamp(µs) is the timestamp that many microseconds from 1970.
+ */
 const makeTemporal =
   (fn: "make_timestamp" | "make_time"): FunctionBinder =>
   (args, site) => {
+    if (fn === "make_timestamp" && args.length === 1) {
+      const micros = integer(args[0], site, "i64");
+      return call(fn, [micros], type("timestamp", micros.type.nullable));
+    }
     const wholeParts = fn === "make_timestamp" ? 5 : 2;
     arity(args, site, wholeParts + 1);
     const parts = [...args.slice(0, wholeParts).map((a) => integer(a, site, "i64")), double(args[wholeParts], site)];

@@ -1541,11 +1541,22 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       if (inserting && first > close) throw new UserError("struct_insert needs a struct and at least one name := value", tokenPosition(t));
       blank(t, "");
       insertions.push({ at: t.offset, text: inserting ? STRUCT_INSERT_CALL : STRUCT_PACK_CALL });
-      for (let name = first; name < close; name = topLevel(",", name + 3, close) + 1) {
-        if (tokens[name + 1]?.text !== ":" || tokens[name + 2]?.text !== "=") throw new UserError(`${t.text.toLowerCase()}'s arguments are ${inserting ? "a struct, then " : ""}name := value`, tokenPosition(tokens[name]));
+      for (let name = first; name < close; ) {
+        const end = topLevel(",", name, close);
+        if (tokens[name + 1]?.text !== ":" || tokens[name + 2]?.text !== "=") {
+          // A column alone (`struct_pack(id, t.v)`) is a field named as the column, as in DuckDB.
+          const parts = tokens.slice(name, end);
+          const column = parts.length % 2 === 1 && parts.every((x, k) => (k % 2 === 0 ? x.kind === "word" || x.kind === "quoted" : x.text === "."));
+          if (!column) throw new UserError(`${t.text.toLowerCase()}'s arguments are ${inserting ? "a struct, then " : ""}name := value, or columns`, tokenPosition(tokens[name]));
+          const last = parts[parts.length - 1];
+          insertions.push({ at: tokens[name].offset, text: `'${(last.kind === "quoted" ? last.text : last.text.toLowerCase()).replaceAll("'", "''")}', ` });
+          name = end + 1;
+          continue;
+        }
         checkFieldName(name);
         blank(tokens[name + 1], ",");
         blank(tokens[name + 2], "");
+        name = topLevel(",", name + 3, close) + 1;
       }
     }
     if (t.kind === "symbol" && t.text === "." && (next?.kind === "word" || next?.kind === "quoted") && tokens[i + 2]?.text !== "(" && dottedAfterValue(tokens, i)) {
