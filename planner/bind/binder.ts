@@ -95,6 +95,7 @@ import {
   or,
   requireBoolean,
   unify,
+  unifyEquality,
   unifyAll,
   sumType,
   namedForText,
@@ -1615,7 +1616,7 @@ class Binder {
       case DISTINCT_FROM_OPERATORS.distinct.toUpperCase():
       case DISTINCT_FROM_OPERATORS.notDistinct.toUpperCase(): {
         // IS [NOT] DISTINCT FROM (see the pre-pass): = and <> where NULL equals NULL; never NULL.
-        const [l, r] = unify(this.expr(ast.left, ctx), this.expr(ast.right, ctx), "compare", position);
+        const [l, r] = unifyEquality(this.expr(ast.left, ctx), this.expr(ast.right, ctx), position);
         return call(op === DISTINCT_FROM_OPERATORS.distinct ? "is_distinct_from" : "is_not_distinct_from", [l, r], type("boolean", false));
       }
       case "||": {

@@ -168,8 +168,21 @@ export const COMPARISON_OPERATORS: Record<string, ComparisonOp> = {
   ">=": "gte",
 };
 
+/** DuckDB tests a UUID's equality with text by reading the text as a UUID (`u = s`, `u IN (s)`); it orders neither by the other. */
+function textAsUuid(a: Expr, b: Expr): [Expr, Expr] {
+  const asUuid = (e: Expr) => castTo(e, type("uuid"));
+  if (a.type.kind === "uuid" && b.type.kind === "string") return [a, asUuid(b)];
+  if (b.type.kind === "uuid" && a.type.kind === "string") return [asUuid(a), b];
+  return [a, b];
+}
+
+/** unify for =, <>, IS [NOT] DISTINCT FROM. */
+export function unifyEquality(a: Expr, b: Expr, position: SourcePosition | undefined): [Expr, Expr] {
+  return unify(...textAsUuid(a, b), "compare", position);
+}
+
 export function compare(op: ComparisonOp, a: Expr, b: Expr, position: SourcePosition | undefined): Expr {
-  const [l, r] = unify(a, b, "compare", position);
+  const [l, r] = op === "equal" || op === "not_equal" ? unifyEquality(a, b, position) : unify(a, b, "compare", position);
   return call(op, [l, r], type("boolean", anyNullable([l, r])));
 }
 
@@ -487,6 +500,7 @@ export function coalesce(args: Expr[], position: SourcePosition | undefined): Ex
 }
 
 export function inList(value: Expr, list: Expr[], position: SourcePosition | undefined): Expr {
-  const all = unifyAll([value, ...list], "compare", position);
+  if (value.type.kind === "string" && list.some((item) => item.type.kind === "uuid")) value = textAsUuid(value, list.find((item) => item.type.kind === "uuid")!)[0];
+  const all = unifyAll([value, ...list.map((item) => textAsUuid(value, item)[1])], "compare", position);
   return { kind: "in_list", value: all[0], list: all.slice(1), type: type("boolean", anyNullable(all)) };
 }
