@@ -1175,7 +1175,11 @@ class Binder {
     const { alias, columnAliases } = parseAlias(entry.as);
     if (entry.expr?.ast || entry.expr?.type === "select") {
       const pivotMark = String((entry.expr.ast ?? entry.expr).columns?.[0]?.as ?? "");
-      if (pivotMark.startsWith(PIVOT_MARK)) return this.#pivot(entry.expr.ast ?? entry.expr, Number(pivotMark.slice(PIVOT_MARK.length)), alias, outer, ctes, depth, position);
+      if (pivotMark.startsWith(PIVOT_MARK)) {
+        // PIVOT_MARK, the aggregates' count, then (ON several columns) each column's count of values: see the pre-pass.
+        const [aggregateCount, ...valueCounts] = pivotMark.slice(PIVOT_MARK.length).split("_").map(Number);
+        return this.#pivot(entry.expr.ast ?? entry.expr, aggregateCount, valueCounts, alias, outer, ctes, depth, position);
+      }
       if (pivotMark.startsWith(UNPIVOT_MARK)) return this.#unpivot(entry.expr.ast ?? entry.expr, pivotMark.slice(UNPIVOT_MARK.length) === "1", alias, outer, ctes, depth, position);
       // A derived table: `outer` holds the FROM items before it (fromClause).
       const sub = this.query(entry.expr.ast ?? entry.expr, outer, ctes, depth + 1);
@@ -1267,7 +1271,7 @@ class Binder {
   }
 
   /** FROM t PIVOT (…), which the pre-pass wrote as a derived table of its pieces (PIVOT_MARK). */
-  #pivot(ast: AstNode, aggregateCount: number, alias: string | undefined, outer: Scope | undefined, ctes: Ctes, depth: number, position: SourcePosition | undefined) {
+  #pivot(ast: AstNode, aggregateCount: number, valueCounts: readonly number[], alias: string | undefined, outer: Scope | undefined, ctes: Ctes, depth: number, position: SourcePosition | undefined) {
     const input = this.fromClause(ast.from, outer, ctes, depth + 1);
     const scope = new Scope(input.items, outer);
     const ctx = (aggregates: boolean): ExprContext => ({ scope, clause: "PIVOT", aggregates, windows: false, ctes, depth: depth + 1 });
@@ -1277,17 +1281,33 @@ class Binder {
       if (!exprSome(expr, (x) => x.kind === "aggregate")) throw new UserError("PIVOT's values are aggregates (sum(x), count(*), …)", this.here(item.expr) ?? position);
       return { expr, alias: typeof item.as === "string" ? item.as : undefined, text: displayName(item.expr, expr) };
     });
-    const column = this.expr(pieces[aggregateCount].expr, ctx(false));
-    const values = pieces.slice(aggregateCount + 1).map((item) => {
-      const [, compared] = unify(column, this.expr(item.expr, ctx(false)), "compare", this.here(item.expr) ?? position);
-      const value = constantOf(compared, this.here(item.expr) ?? position);
-      if (value.kind !== "literal") throw new UserError("PIVOT's IN list holds constants", this.here(item.expr) ?? position);
-      // A column is named by its value as written: a string's text, a number's digits; another needs AS.
-      const written = item.expr?.type === "single_quote_string" || item.expr?.type === "number" ? String(item.expr.value) : item.expr?.type === "null" ? "NULL" : undefined;
-      const name = typeof item.as === "string" ? item.as : written;
-      if (name === undefined) throw new UnsupportedError("a PIVOT value other than a string, a number or NULL without AS name", this.here(item.expr) ?? position);
-      return { value, name };
+    // Each ON column, then its values (one column: every piece after it).
+    const onPieces = pieces.slice(aggregateCount);
+    const counts = valueCounts.length > 0 ? valueCounts : [onPieces.length - 1];
+    const columns: Expr[] = [];
+    const valueLists = counts.map((count) => {
+      const column = this.expr(onPieces[0].expr, ctx(false));
+      columns.push(column);
+      const listed = onPieces.slice(1, 1 + count);
+      onPieces.splice(0, 1 + count);
+      return listed.map((item) => {
+        const [, compared] = unify(column, this.expr(item.expr, ctx(false)), "compare", this.here(item.expr) ?? position);
+        const value = constantOf(compared, this.here(item.expr) ?? position);
+        if (value.kind !== "literal") throw new UserError("PIVOT's IN list holds constants", this.here(item.expr) ?? position);
+        // A column is named by its value as written: a string's text, a number's digits; another needs AS.
+        const written = item.expr?.type === "single_quote_string" || item.expr?.type === "number" ? String(item.expr.value) : item.expr?.type === "null" ? "NULL" : undefined;
+        const name = typeof item.as === "string" ? item.as : written;
+        if (name === undefined) throw new UnsupportedError("a PIVOT value other than a string, a number or NULL without AS name", this.here(item.expr) ?? position);
+        return { value, name };
+      });
     });
+    invariant(onPieces.length === 0, "a PIVOT's ON columns and values are all read");
+    // Several ON columns: a pivot column per combination of their values, in order, named by the values joined by _ (DuckDB's).
+    const columnCount = valueLists.reduce((n, list) => n * list.length, 1);
+    if (columnCount > MAX_PIVOT_COLUMNS) throw new UserError(`PIVOT makes ${columnCount} columns of its values, more than ${MAX_PIVOT_COLUMNS}`, position);
+    let combinations: { values: Expr[]; names: string[] }[] = [{ values: [], names: [] }];
+    for (const list of valueLists) combinations = combinations.flatMap((c) => list.map(({ value, name }) => ({ values: [...c.values, value], names: [...c.names, name] })));
+    const values = combinations.map((c) => ({ values: c.values, name: c.names.join("_") }));
     // DuckDB's PIVOT statement's GROUP BY (the pre-pass left it in the derived table): the groups' keys, columns of the source.
     const groupBy = (ast.groupby?.columns ?? (Array.isArray(ast.groupby) ? ast.groupby : [])).map((key: AstNode) => {
       const bound = this.expr(key, ctx(false));
@@ -1295,7 +1315,7 @@ class Binder {
       if (!item) throw new UserError("PIVOT's GROUP BY takes the source's columns", this.here(key) ?? position);
       return item;
     });
-    const pivoted = pivotPlan({ input, aggregates, column, values, ...(groupBy.length > 0 ? { groupBy } : {}) }, this.ids);
+    const pivoted = pivotPlan({ input, aggregates, columns, values, ...(groupBy.length > 0 ? { groupBy } : {}) }, this.ids);
     return { plan: pivoted.plan, items: pivoted.items.map((i) => ({ ...i, qualifier: alias?.toLowerCase() })) };
   }
 
@@ -2914,6 +2934,9 @@ const WHOLE_PARTITION: WindowFrame = { unit: "rows", lower: { kind: "unbounded" 
 
 /** DuckDB's readers of files by path, which a query of trustql's tables does not call. */
 const FILE_READERS = new Set(["read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson", "read_text", "read_blob"]);
+
+/** Most columns a PIVOT's values (their combinations, ON several columns) may make. */
+const MAX_PIVOT_COLUMNS = 1_000;
 
 /** Most quantiles one call may ask for at once. */
 const MAX_QUANTILES = 1_000;

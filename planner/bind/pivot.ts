@@ -20,23 +20,27 @@ export interface PivotParts {
   readonly input: { readonly plan: LogicalPlan; readonly items: readonly ScopeItem[] };
   /** The aggregates, as bound, with the names a pivot column takes from them (alias or text). */
   readonly aggregates: readonly { readonly expr: Expr; readonly alias: string | undefined; readonly text: string }[];
-  readonly column: Expr;
-  readonly values: readonly { readonly value: Expr; readonly name: string }[];
+  /** What ON (FOR) reads: one column, or several (DuckDB's PIVOT statement's `ON a, b`). */
+  readonly columns: readonly Expr[];
+  /** Per pivot column: a value of each of `columns`, and its name. */
+  readonly values: readonly { readonly values: readonly Expr[]; readonly name: string }[];
   /** The groups' keys (DuckDB's PIVOT statement's GROUP BY), in order; absent: every column neither the aggregates nor FOR read. */
   readonly groupBy?: readonly ScopeItem[];
 }
 
 export function pivotPlan(parts: PivotParts, ids: ColumnIds): { plan: LogicalPlan; items: ScopeItem[] } {
-  const read = columnsOf(parts.column);
+  const read = new Set<ColumnId>();
+  for (const c of parts.columns) columnsOf(c, read);
   for (const a of parts.aggregates) columnsOf(a.expr, read);
   const kept = parts.groupBy ?? parts.input.items.filter((i) => !i.merged && !read.has(i.column.id));
   const groups = kept.map((i) => ({ column: i.column, expr: columnRef(i.column) }));
   const measures: Measure[] = [];
   const outputs: { column: ColumnDef; expr: Expr }[] = groups.map((g) => ({ column: g.column, expr: columnRef(g.column) }));
   const items: ScopeItem[] = kept.map((i) => ({ qualifier: undefined, name: i.name, column: i.column }));
-  for (const { value, name } of parts.values) {
-    // The group's rows whose FOR column is the value (NULL the same as NULL, as DuckDB matches them).
-    const match = call("is_not_distinct_from", [parts.column, value], type("boolean", false));
+  for (const { values, name } of parts.values) {
+    // The group's rows whose FOR columns are the values (NULL the same as NULL, as DuckDB matches them).
+    const matches = parts.columns.map((c, i) => call("is_not_distinct_from", [c, values[i]], type("boolean", false)));
+    const match = matches.length === 1 ? matches[0] : call("and", matches, type("boolean", false));
     for (const aggregate of parts.aggregates) {
       const only = mapExpr(filteredAggregates(aggregate.expr, match), (x) => {
         if (x.kind !== "aggregate") return x;

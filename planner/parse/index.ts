@@ -1198,21 +1198,28 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       select = `SELECT 0 AS ${UNPIVOT_MARK}0, 0 AS ${valueAs}, 0 AS ${nameAs}, ${columns.join(", ")}`;
       clauseTaken = last + 1;
     } else {
-      const inAt = wordAtDepth(tokens, on + 1, new Set(["IN", "USING", "GROUP"]));
-      if (tokens[inAt]?.text !== "IN" || tokens[inAt + 1]?.text !== "(") {
-        throw new UnsupportedError("PIVOT … ON a column without IN (values): its columns would come from the data, which trustql reads after it plans the query; list them (ON c IN ('a', 'b'))", tokenPosition(tokens[on]));
-      }
-      if (tokens.slice(on + 1, inAt).some((x, k) => x.text === "," && openingOf(on + 1 + k) === openingOf(on))) throw new UnsupportedError("PIVOT ON more than one column", tokenPosition(tokens[on]));
-      const close = closingOf(inAt + 1);
-      if (close >= tokens.length) throw new UserError("PIVOT's IN list needs a closing )", tokenPosition(tokens[inAt + 1]));
-      const values = listItems(inAt + 2, close);
+      // ON c IN (values), or several (`ON a IN (…), b IN (…)`: a column per combination of their values).
+      const columns: { text: string; values: string[] }[] = [];
+      let close = on - 1; // before ON, then each IN list's closing parenthesis, before its comma
+      do {
+        const from = close + 2;
+        const inAt = wordAtDepth(tokens, from, new Set(["IN", "USING", "GROUP"]));
+        if (tokens[inAt]?.text !== "IN" || tokens[inAt + 1]?.text !== "(" || tokens.slice(from, inAt).some((x, k) => x.text === "," && openingOf(from + k) === openingOf(on))) {
+          throw new UnsupportedError("PIVOT … ON a column without IN (values): its columns would come from the data, which trustql reads after it plans the query; list them (ON c IN ('a', 'b'))", tokenPosition(tokens[from]));
+        }
+        close = closingOf(inAt + 1);
+        if (close >= tokens.length) throw new UserError("PIVOT's IN list needs a closing )", tokenPosition(tokens[inAt + 1]));
+        columns.push({ text: textOf(from, inAt), values: listItems(inAt + 2, close) });
+      } while (tokens[close + 1]?.text === ",");
       const using = tokens[close + 1]?.text === "USING" ? close + 1 : undefined;
       const usingEnd = using === undefined ? close + 1 : clauseEnd(using + 1, ["GROUP"]);
       const aggregates = using === undefined ? ["count(*)"] : listItems(using + 1, usingEnd);
-      if (values.length === 0 || aggregates.length === 0) throw new UserError("PIVOT takes ON a column IN (values) USING aggregates", tokenPosition(tokens[at]));
+      if (columns.some((c) => c.values.length === 0) || aggregates.length === 0) throw new UserError("PIVOT takes ON a column IN (values) USING aggregates", tokenPosition(tokens[at]));
       const unread = tokens.slice(using ?? close, usingEnd).find((x) => x.kind === "word" && ["ORDER", "FILTER", "OVER"].includes(x.text));
       if (unread) throw new UnsupportedError(`${unread.text} inside PIVOT's aggregates`, tokenPosition(unread));
-      select = `SELECT 0 AS ${PIVOT_MARK}${aggregates.length}, ${aggregates.join(", ")}, ${textOf(on + 1, inAt)}, ${values.join(", ")}`;
+      // The mark: the aggregates' count, then with several columns each one's count of values.
+      const mark = `${PIVOT_MARK}${aggregates.length}${columns.length > 1 ? columns.map((c) => `_${c.values.length}`).join("") : ""}`;
+      select = `SELECT 0 AS ${mark}, ${aggregates.join(", ")}, ${columns.map((c) => [c.text, ...c.values].join(", ")).join(", ")}`;
       last = usingEnd - 1;
       // GROUP BY stays in the derived table: the pivot's groups are its keys.
       clauseTaken = usingEnd;
