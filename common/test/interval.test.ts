@@ -1,22 +1,11 @@
 // Intervals from DuckDB's text of them, and their parts as DuckDB normalizes them, checked
 // against DuckDB itself on random intervals: the text it writes, normalized_interval, and =.
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { referenceDuckDB } from "./reference-duckdb.ts";
 import { normalizeInterval, parseIntervalText, type IntervalParts } from "../interval.ts";
 
-let duckdb: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  duckdb = await DuckDBInstance.create(":memory:");
-  connection = await duckdb.connect();
-});
-
-afterAll(() => {
-  connection?.closeSync();
-  duckdb?.closeSync();
-});
+const connection = referenceDuckDB();
 
 const MICROS_PER_DAY = 86_400_000_000n;
 
@@ -47,7 +36,7 @@ const canonical = (p: IntervalParts) => {
 describe("DuckDB's intervals", () => {
   it("reads back the parts DuckDB wrote, and normalizes them as normalized_interval does", async () => {
     const samples = fc.sample(parts, { numRuns: 500, seed: 7 });
-    const rows = (await connection.runAndReadAll(`SELECT x::VARCHAR, normalized_interval(x)::VARCHAR FROM (VALUES ${samples.map((p) => `(${sqlOf(p)})`).join(", ")}) t(x)`)).getRows();
+    const rows = (await connection().runAndReadAll(`SELECT x::VARCHAR, normalized_interval(x)::VARCHAR FROM (VALUES ${samples.map((p) => `(${sqlOf(p)})`).join(", ")}) t(x)`)).getRows();
     rows.forEach(([text, normalizedText], i) => {
       expect(parseIntervalText(String(text))).toEqual(samples[i]);
       expect(normalizeInterval(samples[i])).toEqual(parseIntervalText(String(normalizedText)));
@@ -62,7 +51,7 @@ describe("DuckDB's intervals", () => {
       ),
       { numRuns: 500, seed: 11 },
     );
-    const rows = (await connection.runAndReadAll(`SELECT a = b FROM (VALUES ${pairs.map(([a, b]) => `(${sqlOf(a)}, ${sqlOf(b)})`).join(", ")}) t(a, b)`)).getRows();
+    const rows = (await connection().runAndReadAll(`SELECT a = b FROM (VALUES ${pairs.map(([a, b]) => `(${sqlOf(a)}, ${sqlOf(b)})`).join(", ")}) t(a, b)`)).getRows();
     rows.forEach(([equal], i) => expect(canonical(pairs[i][0]) === canonical(pairs[i][1])).toBe(equal));
     expect(rows.filter(([equal]) => equal).length).toBeGreaterThan(100);
   });

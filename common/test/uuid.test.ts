@@ -1,21 +1,10 @@
 // UUID text is read as DuckDB reads it: the same strings accepted, the same UUID made of each.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { describe, expect, it } from "vitest";
+import { referenceDuckDB } from "./reference-duckdb.ts";
 import { canonicalUuid, uuidBytes, uuidFromBytes } from "../uuid.ts";
 
-let duckdb: DuckDBInstance;
-let connection: DuckDBConnection;
-
-beforeAll(async () => {
-  duckdb = await DuckDBInstance.create(":memory:");
-  connection = await duckdb.connect();
-});
-
-afterAll(() => {
-  connection?.closeSync();
-  duckdb?.closeSync();
-});
+const connection = referenceDuckDB();
 
 /** 32 hex digits in either case, with hyphens anywhere (or none), sometimes braced, sometimes a digit short or long or not hex. */
 const written = fc
@@ -37,7 +26,7 @@ describe("UUID text", () => {
   it("accepts what DuckDB accepts, and reads it as the UUID DuckDB does", async () => {
     const samples = fc.sample(written, { numRuns: 400, seed: 7 });
     const quoted = samples.map((s) => `('${s}')`).join(", ");
-    const rows = (await connection.runAndReadAll(`SELECT TRY_CAST(s AS UUID)::VARCHAR FROM (VALUES ${quoted}) t(s)`)).getRows();
+    const rows = (await connection().runAndReadAll(`SELECT TRY_CAST(s AS UUID)::VARCHAR FROM (VALUES ${quoted}) t(s)`)).getRows();
     samples.forEach((text, i) => expect(canonicalUuid(text) ?? null, text).toBe(rows[i][0]));
     expect(rows.filter((r) => r[0] !== null).length).toBeGreaterThan(100);
   });

@@ -2573,6 +2573,8 @@ function valueOfNameCondition(e: Expr): unknown {
     if (x.fn === "and") return args.every((v) => v === true);
     if (x.fn === "or") return args.some((v) => v === true);
     if (args.some((v) => v === null)) return null;
+    // Options (a regular expression's flags) are not worked out here.
+    if (args.length > 2) throw NOT_WORKED_OUT;
     switch (x.fn) {
       case "not":
         return !a;
@@ -2616,6 +2618,8 @@ function valueOfNameCondition(e: Expr): unknown {
     return value(e);
   } catch (error) {
     if (error === NOT_WORKED_OUT) return undefined;
+    // A regular expression that does not compile is the query's error.
+    if (error instanceof SyntaxError) throw new UserError(`COLUMNS lambda: ${error.message}`);
     throw error;
   }
 }
