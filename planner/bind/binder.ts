@@ -1468,7 +1468,11 @@ class Binder {
         throw new UserError(`unknown table ${qualifier} in column reference ${qualifier}.${column}`, position);
       }
       const suggestion = ctx.scope.suggest(column);
-      throw new UserError(`unknown column ${qualifier ? qualifier + "." : ""}${column}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`, position);
+      // "F" names a column; a string is between single quotes ('F'), the mistake a user of another SQL makes.
+      const quoted = !qualifier && ast?.column?.expr?.type === "double_quote_string";
+      const hints = [...(suggestion ? [`did you mean ${suggestion}?`] : []), ...(quoted ? [`a string is written between single quotes: '${column.replaceAll("'", "''")}'`] : [])];
+      const hint = hints.length > 0 ? ` (${hints.join(" ")})` : "";
+      throw new UserError(`unknown column ${qualifier ? qualifier + "." : ""}${column}${hint}`, position);
     }
     return this.#usable(found.column, position);
   }
