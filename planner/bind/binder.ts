@@ -3515,6 +3515,8 @@ function displayName(ast: AstNode, bound: Expr | undefined): string {
     case "bool":
     case "boolean":
       return `CAST('${ast.value ? "t" : "f"}' AS BOOLEAN)`;
+    case "extract":
+      return `main.date_part('${String(ast.args?.field).toLowerCase()}', ${displayName(ast.args?.source, bound)})`;
     case "unary_expr":
       if (String(ast.operator).toUpperCase() === "NOT") return notDisplayName(ast.expr, bound);
       // DuckDB names -x, +x and ~x as calls of their operator, and - before a number as the negative number.

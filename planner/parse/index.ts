@@ -793,6 +793,9 @@ const LITERAL_CAST_TYPES = new Set([
   ...["UUID", "INTEGER", "INT", "BIGINT", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC", "VARCHAR", "TEXT", "BOOLEAN", "BOOL", "JSON", "DATETIME"],
 ]);
 
+/** DuckDB's reserved words that begin neither a table nor an expression: after FROM or JOIN, a table's name written bare. */
+const KEYWORDS_NEVER_A_TABLE = new Set(["ORDER", "GROUP", "WHERE", "LIMIT", "OFFSET", "HAVING", "QUALIFY", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "SELECT", "FROM", "ON", "USING", "TABLE", "WHEN", "THEN", "ELSE", "END", "AS", "AND", "OR", "INTO", "TO", "FOR", "FETCH", "ASC", "DESC", "DEFAULT", "CHECK", "CONSTRAINT", "CREATE", "REFERENCES", "RETURNING", "PRIMARY", "FOREIGN", "UNIQUE", "COLLATE", "COLUMN", "DO", "VARIADIC"]);
+
 /** The lambda parameter `* LIKE 'p'` reaches the grammar with, as COLUMNS(… -> … LIKE 'p'). */
 const STAR_PATTERN_PARAMETER = "trustql_column";
 
@@ -1573,6 +1576,11 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
       insertions.unshift({ at: tokens[subscriptedFrom(tokens, i)].offset, text: `${FIELD_CALL}(` });
       blank(t, ",");
       insertions.push({ at: next.end, text: ")" });
+    }
+    if (t.kind === "word" && (t.text === "FROM" || t.text === "JOIN") && next?.kind === "word" && KEYWORDS_NEVER_A_TABLE.has(next.text)) {
+      // `FROM order`: DuckDB's error, and what the grammar's (at the query's end) would not say.
+      const word = next.text.toLowerCase();
+      throw new UserError(`syntax error at or near "${word}": ${next.text} is a keyword (a table named so is written "${word}")`, tokenPosition(next));
     }
     const starPattern = t.text === "*" && ["SELECT", "DISTINCT", ","].includes(tokens[i - 1]?.text ?? "") ? starPatternAt(tokens, i + 1) : undefined;
     if (starPattern !== undefined) {

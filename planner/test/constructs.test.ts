@@ -121,7 +121,7 @@ describe("constructs", () => {
     const p = plan(
       "select left(l_comment, 2), year(l_shipdate), coalesce(l_tax, 0), ifnull(l_discount, 0), if(l_tax > 0, 1, 2), case when l_tax > 0 then 'a' end, case l_linenumber when 1 then 'a' else 'b' end, " +
         "not (l_tax > 0), not l_linenumber in (1, 2), not (l_comment like 'a%'), -l_tax, - 1, l_tax <> 0, (l_tax > 0) is true, true, position('a' in l_comment), " +
-        "current_date from lineitem",
+        "current_date, extract(year from l_shipdate) from lineitem",
     );
     expect(p.names).toEqual([
       `"left"(l_comment, 2)`,
@@ -141,6 +141,7 @@ describe("constructs", () => {
       "CAST('t' AS BOOLEAN)",
       `main."position"(l_comment, 'a')`,
       "current_date",
+      "main.date_part('year', l_shipdate)",
     ]);
     const aggregates = plan("select string_agg(l_comment, ';' order by l_tax desc), first(l_tax order by l_tax), count(*) filter (where l_tax > 0) from lineitem");
     expect(aggregates.names).toEqual(["string_agg(l_comment, ';' ORDER BY l_tax DESC)", `"first"(l_tax ORDER BY l_tax)`, "count_star() FILTER (WHERE (l_tax > 0))"]);

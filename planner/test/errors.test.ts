@@ -23,7 +23,7 @@ describe("user errors name the problem and its position", () => {
     ["select * from lineitems", "unknown table lineitems (did you mean lineitem?) at 1:15"],
     ["select n_name from nation where x.n_name = 'A'", "unknown table x in column reference x.n_name at 1:33"],
     ["select n_nationkey from nation n1, nation n2", 'column reference "n_nationkey" is ambiguous at 1:8'],
-    ["select from where", 'syntax error at or near "where" at 1:13'],
+    ["select from where", 'syntax error at or near "where": WHERE is a keyword (a table named so is written "where") at 1:13'],
     ["select n_name from\nnation where", "syntax error at end of input at 2:13"],
     ["select n_name + 1 from nation", "cannot apply + to VARCHAR and INTEGER at 1:8"],
     ["select n_name, count(*) from nation", "column nation.n_name must appear in the GROUP BY clause or be used in an aggregate function at 1:8"],
