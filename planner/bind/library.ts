@@ -7,7 +7,7 @@ import type { Expr } from "../logical.ts";
 import { commonSupertype, decimal, hugeint, isInteger, isInterval, isNumeric, isTimestamp, type, typeName, withNullable, type SqlType } from "../types.ts";
 import { literal } from "./literals.ts";
 import { visitExpr } from "../plan-utils.ts";
-import { anyNullable, arithmetic, bitwise, call, castTo, countStar, isStringLiteral, unify } from "./operators.ts";
+import { anyNullable, arithmetic, bitwise, call, castTo, countStar, isStringLiteral, like, unify } from "./operators.ts";
 
 export interface FunctionSite {
   readonly name: string;
@@ -648,6 +648,9 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["format_bytes", formatBytes("format_bytes")],
   ["formatreadablesize", formatBytes("format_bytes")],
   ["formatreadabledecimalsize", formatBytes("format_decimal_bytes")],
+  // like_escape(s, pattern, escape): s LIKE pattern ESCAPE escape, as a call.
+  ["like_escape", (args, site) => (arity(args, site, 3), like(args[0], args[1], site.position, "like", args[2]))],
+  ["ilike_escape", (args, site) => (arity(args, site, 3), like(args[0], args[1], site.position, "ilike", args[2]))],
   ["md5", ofStrings("md5", ["str"], "string")],
   ["sha256", ofStrings("sha256", ["str"], "string")],
   ["sha1", ofStrings("sha1", ["str"], "string")],
