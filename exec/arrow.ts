@@ -467,15 +467,20 @@ function struct(type: DuckDBStructType, capacity: number): ColumnBuilder {
  * reads it unchanged; the tag keeps printing it as DuckDB prints a map.
  */
 function map(type: DuckDBMapType, capacity: number): ColumnBuilder {
-  // A map's entries are read value by value (DuckDBMapValue), and a DuckDBStructValue keys its
-  // fields by name: an unnamed struct's, all named "", would be one field.
-  if (holdsUnnamedStruct(type.keyType) || holdsUnnamedStruct(type.valueType)) throw new UnsupportedError("a MAP holding unnamed structs (row(…)) as a column of a result: name the fields ({'a': …}), or write the map as text");
   const entries = list(LIST(STRUCT({ key: type.keyType, value: type.valueType })), capacity);
   const listType = entries.type as arrow.List<arrow.Struct>;
   const arrowType = new arrow.Map_(new arrow.Field("entries", listType.children[0].type, false));
+  const unnamedWithin = holdsUnnamedStruct(type.keyType) || holdsUnnamedStruct(type.valueType);
   return {
     type: arrowType,
+    appendVector(vector, rows) {
+      // DuckDB's MAP is a LIST(STRUCT(key, value)): node-api's map vector holds that list, read as one.
+      const entryLists = (vector as unknown as { listVector?: RawVector }).listVector;
+      return entryLists !== undefined && entries.appendVector!(entryLists, rows);
+    },
     append(value) {
+      // Value by value, a DuckDBStructValue keys its fields by name: an unnamed struct's, all named "", would be one field.
+      if (unnamedWithin) throw new UnsupportedError("a MAP holding unnamed structs (row(…)) as a column of a result: name the fields ({'a': …}), or write the map as text");
       // A DuckDBMapValue: its entries, each a key and a value.
       const mapEntries = value === null || value === undefined ? undefined : (value as { entries: readonly { key: unknown; value: unknown }[] }).entries;
       entries.append(mapEntries && new DuckDBListValue(mapEntries.map((e) => new DuckDBStructValue({ key: e.key as never, value: e.value as never }))));
