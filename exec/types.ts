@@ -1,6 +1,6 @@
 // Substrait types and DuckDB's SQL type names, both ways. One place for the mapping, used by
 // the parquet catalog (DuckDB → Substrait) and by the consumer (Substrait → DuckDB casts).
-import { Type, Type_Nullability, fieldNameCount, namedStructOf, positionalFieldName, type NamedStruct } from "../proto/index.ts";
+import { JSON_TYPE_VARIATION, Type, Type_Nullability, fieldNameCount, namedStructOf, positionalFieldName, type NamedStruct } from "../proto/index.ts";
 import { UnsupportedError, UserError } from "../common/errors.ts";
 
 const NULLABLE = Type_Nullability.NULLABILITY_NULLABLE;
@@ -58,9 +58,10 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
     case "VARCHAR":
     case "TEXT":
     case "STRING":
-    // DuckDB's JSON is text it has checked: a string here (its name does not travel).
-    case "JSON":
       return { string: simple };
+    // DuckDB's JSON is text it has checked: a string of the json variation.
+    case "JSON":
+      return { string: { typeVariationReference: JSON_TYPE_VARIATION, nullability } };
     case "BLOB":
       return { binary: simple };
     case "DATE":
@@ -213,6 +214,7 @@ function duckdbTypeName(type: Type, names: FieldNames | undefined): string {
   if (type.i64) return "BIGINT";
   if (type.fp32) return "FLOAT";
   if (type.fp64) return "DOUBLE";
+  if (type.string?.typeVariationReference === JSON_TYPE_VARIATION) return "JSON";
   if (type.string || type.varchar || type.fixedChar) return "VARCHAR";
   if (type.binary || type.fixedBinary) return "BLOB";
   if (type.date) return "DATE";

@@ -1,7 +1,7 @@
 // The planner's view of SQL types. Kinds follow Substrait's type classes; widths and decimal
 // rules follow DuckDB, because DuckDB runs the plan and is the reference the answers are
 // compared with. Conversion to Substrait `Type` happens only at emission.
-import { Type_Nullability, type Type } from "../proto/index.ts";
+import { JSON_TYPE_VARIATION, Type_Nullability, type Type } from "../proto/index.ts";
 import { UnsupportedError, invariant, type SourcePosition } from "../common/errors.ts";
 import { DUCKDB_KEYWORDS } from "./duckdb-keywords.ts";
 
@@ -397,7 +397,7 @@ export function toSubstraitType(t: SqlType): Type {
     case "decimal":
       return { decimal: { precision: t.precision!, scale: t.scale!, ...simple } };
     case "string":
-      return { string: simple };
+      return { string: t.json ? { ...simple, typeVariationReference: JSON_TYPE_VARIATION } : simple };
     case "binary":
       return { binary: simple };
     case "date":
@@ -449,7 +449,7 @@ function fromSubstraitTypeNamed(t: Type, what: string, position: SourcePosition 
   if (t.fp32) return type("fp32", nullableOf(t.fp32));
   if (t.fp64) return type("fp64", nullableOf(t.fp64));
   if (t.decimal) return decimal(t.decimal.precision, t.decimal.scale, nullableOf(t.decimal));
-  if (t.string) return type("string", nullableOf(t.string));
+  if (t.string) return t.string.typeVariationReference === JSON_TYPE_VARIATION ? jsonType(nullableOf(t.string)) : type("string", nullableOf(t.string));
   if (t.varchar) return type("string", nullableOf(t.varchar));
   if (t.fixedChar) return type("string", nullableOf(t.fixedChar));
   if (t.binary) return type("binary", nullableOf(t.binary));

@@ -23,6 +23,12 @@ export const SUBSTRAIT_VERSION = { majorNumber: 0, minorNumber: 84, patchNumber:
 export const PRODUCER = "trustql";
 
 /**
+ * The type variation of a string that is DuckDB's JSON (trustql_functions_scalar.yaml's `json`):
+ * text holding a JSON document, which DuckDB names JSON and writes raw within JSON.
+ */
+export const JSON_TYPE_VARIATION = 1;
+
+/**
  * The official extension files, by the URN a current plan names them with and the URI older
  * producers used (the consumer accepts either; the producer writes only URNs).
  */

@@ -238,9 +238,9 @@ export class RelationWriter {
       const reconciled = reconcile(column.type, declaredType, name);
       const ref = `${a}.${quoteIdentifier(column.name)}`;
       // A file's structs and maps are DuckDB's; within the plan they run otherwise (structs.ts).
-      // A file's JSON column is DuckDB's JSON, which a plan's types cannot say (a string): read as
-      // VARCHAR, it is the same value in every stage, whether or not it crossed an exchange (a
-      // cast of a VARCHAR to VARCHAR DuckDB drops, so other strings' filters still reach the scan).
+      // A file's string column is read as its plan's type says (VARCHAR, or JSON for the json
+      // variation): the same value in every stage, whether or not it crossed an exchange (a cast
+      // to the column's own type DuckDB drops, so strings' filters still reach the scan).
       const value = source.asRunInPlans ? ref : holdsStruct(column.type) ? asRunInPlans(ref, column.type) : column.type.string ? castTo(ref, column.type) : ref;
       refs.push(reconciled === column.type ? value : castTo(value, reconciled));
       types.push(reconciled);

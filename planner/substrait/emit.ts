@@ -21,6 +21,8 @@ import {
   type Expression_Literal,
   type Expression_WindowFunction_Bound,
   type ExtensionFile,
+  JSON_TYPE_VARIATION,
+  TRUSTQL_EXTENSIONS,
   type FunctionArgument,
   type FunctionOption,
   type NamedStruct,
@@ -59,6 +61,13 @@ export function namedStruct(columns: readonly ColumnDef[]): NamedStruct {
   return namedStructOf(columns.map((c) => ({ name: c.name, type: toSubstraitType(c.type), fieldNames: structFieldNames(c.type) })));
 }
 
+/** Whether any type within a message (a plan's relations, as plain objects) names the type variation `anchor`. */
+function holdsTypeVariation(message: unknown, anchor: number): boolean {
+  if (message === null || typeof message !== "object" || ArrayBuffer.isView(message)) return false;
+  if (Array.isArray(message)) return message.some((m) => holdsTypeVariation(m, anchor));
+  return Object.entries(message).some(([key, value]) => (key === "typeVariationReference" ? value === anchor : holdsTypeVariation(value, anchor)));
+}
+
 /** A relation's output as column ids, in position order. */
 type Columns = readonly ColumnId[];
 
@@ -68,12 +77,17 @@ export function emitPlan(plan: LogicalPlan, names: readonly string[]): Plan {
   invariant(root.columns.length === names.length, `plan has ${root.columns.length} columns for ${names.length} names`);
   // A root's names are depth first, as a NamedStruct's: each column's, then its struct fields'.
   const types = outputColumns(plan).map((c) => c.type);
+  const relations = [{ root: { input: root.rel, names: names.flatMap((name, i) => [name, ...structFieldNames(types[i])]) } }];
+  // JSON's strings name their type variation: declared (trustql_functions_scalar.yaml) where the plan holds one.
+  if (holdsTypeVariation(relations, JSON_TYPE_VARIATION)) {
+    emitter.declarations.push({ extensionTypeVariation: { extensionUriReference: 0, extensionUrnReference: emitter.urnAnchor(TRUSTQL_EXTENSIONS.scalar), typeVariationAnchor: JSON_TYPE_VARIATION, name: "json" } });
+  }
   const emitted: Plan = {
     version: { ...SUBSTRAIT_VERSION, gitHash: "", producer: PRODUCER },
     extensionUris: [],
     extensionUrns: emitter.urns,
     extensions: emitter.declarations,
-    relations: [{ root: { input: root.rel, names: names.flatMap((name, i) => [name, ...structFieldNames(types[i])]) } }],
+    relations,
     expectedTypeUrls: [...emitter.typeUrls],
   };
   return emitted;
@@ -169,17 +183,23 @@ class Emitter {
     const key = `${ref.file}/${ref.signature}`;
     let anchor = this.#functionAnchors.get(key);
     if (anchor !== undefined) return anchor;
-    let urnAnchor = this.#urnAnchors.get(ref.file);
-    if (urnAnchor === undefined) {
-      urnAnchor = this.#urnAnchors.size + 1;
-      this.#urnAnchors.set(ref.file, urnAnchor);
-      this.urns.push({ extensionUrnAnchor: urnAnchor, urn: extensionUrn(ref.file) });
-    }
+    const urnAnchor = this.urnAnchor(ref.file);
     anchor = this.#functionAnchors.size + 1;
     this.#functionAnchors.set(key, anchor);
     this.declarations.push({
       extensionFunction: { extensionUriReference: 0, extensionUrnReference: urnAnchor, functionAnchor: anchor, name: ref.signature },
     });
+    return anchor;
+  }
+
+  /** The anchor of an extension file's URN, declared the first time it is asked for. */
+  urnAnchor(file: ExtensionFile): number {
+    let anchor = this.#urnAnchors.get(file);
+    if (anchor === undefined) {
+      anchor = this.#urnAnchors.size + 1;
+      this.#urnAnchors.set(file, anchor);
+      this.urns.push({ extensionUrnAnchor: anchor, urn: extensionUrn(file) });
+    }
     return anchor;
   }
 
