@@ -146,16 +146,13 @@ export function holdsStruct(t: SqlType): boolean {
   return t.kind === "struct" || t.kind === "map" || (t.kind === "list" && holdsStruct(elementOf(t)));
 }
 
-/**
- * Whether a list, struct or map holds JSON values within it. A plan runs JSON as text, so such a
- * value's text or JSON would quote them as strings where DuckDB writes them as they are.
- */
-export function holdsJsonWithin(t: SqlType): boolean {
-  const holds = (x: SqlType): boolean => x.json === true || holdsJsonWithin(x);
-  if (t.kind === "list") return holds(elementOf(t));
-  if (t.kind === "struct") return fieldsOf(t).some((f) => holds(f.type));
-  if (t.kind === "map") return holds(entryTypesOf(t).key) || holds(entryTypesOf(t).value);
-  return false;
+/** Whether two types of one shape (sameType) hold JSON in the same places: a cast between them that changes where is a cast (DuckDB checks JSON made of text). */
+export function sameJsonWithin(a: SqlType, b: SqlType): boolean {
+  if ((a.json ?? false) !== (b.json ?? false)) return false;
+  if (a.kind === "list" && b.kind === "list") return sameJsonWithin(elementOf(a), elementOf(b));
+  if (a.kind === "map" && b.kind === "map") return sameJsonWithin(entryTypesOf(a).key, entryTypesOf(b).key) && sameJsonWithin(entryTypesOf(a).value, entryTypesOf(b).value);
+  if (a.kind === "struct" && b.kind === "struct") return fieldsOf(a).every((f, i) => sameJsonWithin(f.type, fieldsOf(b)[i].type));
+  return true;
 }
 
 /** Whether two structs' fields have the same names in the same order (DuckDB matches struct fields by name: only such structs compare or mix here). */

@@ -1,6 +1,6 @@
 // Substrait literals as DuckDB SQL text. Every literal is written with its exact type, so a
 // plan's `i32 5` stays INTEGER and `decimal<15,2> 0.05` stays DECIMAL(15,2) in DuckDB.
-import { positionalFieldName, type Expression_Literal, type Expression_Literal_IntervalDayToSecond, type Expression_Literal_IntervalYearToMonth, type Type } from "../../proto/index.ts";
+import { JSON_TYPE_VARIATION, positionalFieldName, type Expression_Literal, type Expression_Literal_IntervalDayToSecond, type Expression_Literal_IntervalYearToMonth, type Type } from "../../proto/index.ts";
 import { UnsupportedError, UserError } from "../../common/errors.ts";
 import { formatDateDays, formatTimeMicros, formatTimestampMicros, formatTimestampNanos } from "../../common/temporal.ts";
 import { duckdbTypeFromSubstrait } from "../types.ts";
@@ -57,7 +57,7 @@ export function literalSql(literal: Expression_Literal): string {
   if (l.i64 !== undefined) return typed(String(l.i64), "BIGINT");
   if (l.fp32 !== undefined) return typed(floatText(l.fp32), "FLOAT");
   if (l.fp64 !== undefined) return typed(floatText(l.fp64), "DOUBLE");
-  if (l.string !== undefined) return quoteString(l.string);
+  if (l.string !== undefined) return l.typeVariationReference === JSON_TYPE_VARIATION ? typed(quoteString(l.string), "JSON") : quoteString(l.string);
   if (l.fixedChar !== undefined) return quoteString(l.fixedChar);
   if (l.varChar) return quoteString(l.varChar.value);
   if (l.binary !== undefined || l.fixedBinary !== undefined) {
@@ -113,7 +113,8 @@ export function literalType(l: Expression_Literal): Type | undefined {
   if (l.i64 !== undefined) return { i64: simple };
   if (l.fp32 !== undefined) return { fp32: simple };
   if (l.fp64 !== undefined) return { fp64: simple };
-  if (l.string !== undefined || l.fixedChar !== undefined || l.varChar) return { string: simple };
+  if (l.string !== undefined) return { string: { ...simple, typeVariationReference: l.typeVariationReference } };
+  if (l.fixedChar !== undefined || l.varChar) return { string: simple };
   if (l.date !== undefined) return { date: simple };
   if (l.uuid !== undefined) return { uuid: simple };
   if (l.decimal) return { decimal: { precision: l.decimal.precision, scale: l.decimal.scale, ...simple } };

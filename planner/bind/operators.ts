@@ -22,7 +22,7 @@ import {
   isWholeNumber,
   listOf,
   narrowerInteger,
-  holdsJsonWithin,
+  sameJsonWithin,
   sameNamesWithin,
   sameType,
   type,
@@ -54,11 +54,11 @@ export function isStringLiteral(e: Expr): e is Expr & { kind: "literal"; value: 
 /** A cast to `t` (keeping the input's nullability), or the input itself when it already has that type. */
 export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   const target = withNullable(t, e.type.nullable);
-  // JSON and VARCHAR are the same values: a cast between them changes only the type's name.
   // Structs run by position: one unnamed meeting one named takes its names, but nothing is cast.
-  if (sameType(e.type, target)) return e.type.nullable === target.nullable && e.type.json === target.json && sameNamesWithin(e.type, target) ? e : ({ ...e, type: target } as Expr);
+  // Text made JSON, or JSON made text, is cast (DuckDB checks the JSON, and writes JSON within JSON as itself).
+  if (sameType(e.type, target) && sameJsonWithin(e.type, target)) return e.type.nullable === target.nullable && sameNamesWithin(e.type, target) ? e : ({ ...e, type: target } as Expr);
+  if (e.kind === "literal" && sameType(e.type, target) && typeof e.value === "string") return { ...e, type: target };
   if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: withNullable(t, true) };
-  if (t.kind === "string") refuseJsonWithin(e.type);
   if (holdsStruct(e.type) && !holdsStruct(t)) {
     // DuckDB's text of a struct or a map (of a list of them: a list of texts), written from its named form.
     const text = t.kind === "string" ? t : t.kind === "list" && elementOf(t).kind === "string" && e.type.kind === "list" ? elementOf(t) : undefined;
@@ -73,10 +73,6 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   return { kind: "cast", input: e, type: target };
 }
 
-/** A plan runs JSON as text: within a list, struct or map, its text or JSON would write JSON values as strings. */
-function refuseJsonWithin(t: SqlType): void {
-  if (holdsJsonWithin(t)) throw new UnsupportedError(`the text or JSON of ${typeName(t)} (JSON within a list, struct or map)`);
-}
 
 /**
  * A value as text or JSON must show it: a plan runs structs with fields named by position and
@@ -84,7 +80,6 @@ function refuseJsonWithin(t: SqlType): void {
  * (trustql's with_field_names, its struct field names depth first) before it is written so.
  */
 export function namedForText(e: Expr): Expr {
-  refuseJsonWithin(e.type);
   if (!holdsStruct(e.type)) return e;
   const names = structFieldNames(e.type).map((name) => literal(name, type("string", false)));
   return call(WITH_FIELD_NAMES, [e, ...names], e.type);

@@ -556,7 +556,7 @@ export function literalOf(value: unknown, t: SqlType): Expression_Literal {
     case "decimal":
       return { ...base, decimal: { value: decimalBytes(BigInt(value as bigint)), precision: t.precision!, scale: t.scale! } };
     case "string":
-      return { ...base, string: String(value) };
+      return { ...base, ...(t.json ? { typeVariationReference: JSON_TYPE_VARIATION } : {}), string: String(value) };
     case "date":
       return { ...base, date: Number(value) };
     case "timestamp":
