@@ -71,8 +71,8 @@ const toJson: JsonFunction = (args, site) => {
 };
 
 /**
- * A value written as JSON (to_json): JSON minified, as DuckDB's to_json writes it (json(), since a
- * plan runs JSON as text, which to_json would quote); anything else by DuckDB's to_json. Its
+ * A value written as JSON (to_json): JSON minified, as DuckDB's to_json writes it (json() of its
+ * text, whether DuckDB holds it as JSON or as text there); anything else by DuckDB's to_json. Its
  * structs and maps are named already (namedForText).
  */
 export function asJson(value: Expr): Expr {

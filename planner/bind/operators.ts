@@ -73,7 +73,6 @@ export function castTo(e: Expr, t: SqlType, position?: SourcePosition): Expr {
   return { kind: "cast", input: e, type: target };
 }
 
-
 /**
  * A value as text or JSON must show it: a plan runs structs with fields named by position and
  * maps as lists of entries (exec/substrait/structs.ts), so a value holding either is named again
