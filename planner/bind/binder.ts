@@ -1977,9 +1977,17 @@ class Binder {
         return subscriptOf(operand, index, position);
       }
       case STRUCT_CALL:
-      case STRUCT_PACK_CALL:
-        // Names in turn with values: each written bare or quoted (read as a column's name) or as a string.
-        return structPack(rawArgs.map((a, i) => (i % 2 === 1 ? this.expr(a, ctx) : literal(fieldNameOf(a, position), type("string", false)))), position);
+      case STRUCT_PACK_CALL: {
+        // Names in turn with values: each written bare or quoted (read as a column's name) or as a
+        // string. struct_pack's column alone (the pre-pass wrote its name as a string) takes the
+        // column's name as its table has it (`struct_pack(ID)` of a column id: id), as DuckDB's.
+        const values = rawArgs.map((a, i) => (i % 2 === 1 ? this.expr(a, ctx) : undefined));
+        const fieldName = (a: AstNode, value: Expr | undefined) => {
+          const stored = name === STRUCT_PACK_CALL && a?.type === "single_quote_string" && value?.kind === "column" ? storedColumnName(ctx.scope, value.id) : undefined;
+          return literal(stored ?? fieldNameOf(a, position), type("string", false));
+        };
+        return structPack(rawArgs.map((a, i) => values[i] ?? fieldName(a, values[i + 1])), position);
+      }
       case STRUCT_INSERT_CALL: {
         // The struct, then names in turn with values, as struct_pack's.
         const [struct, ...pairs] = rawArgs;
@@ -2474,6 +2482,15 @@ function sortKey(expr: Expr, item: AstNode): SortKey {
   // DuckDB's default is NULLS LAST in both directions.
   const nullsFirst = nulls.includes("first");
   return { expr, descending, nullsFirst };
+}
+
+/** A column's name as its FROM item has it, in `scope` or a scope enclosing it. */
+function storedColumnName(scope: Scope | undefined, id: ColumnId): string | undefined {
+  for (let s = scope; s; s = s.parent) {
+    const item = s.items.find((i) => i.column.id === id);
+    if (item) return item.name;
+  }
+  return undefined;
 }
 
 /** Whether `node` is a call of COLUMNS. */
