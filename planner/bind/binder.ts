@@ -1213,6 +1213,12 @@ class Binder {
   }
 
   suggestTable(names: string[]): string {
+    // A file's path, as DuckDB reads one (FROM 'orders.parquet'): its table goes by its name.
+    const file = /^(?:.*[\\/])?([^\\/]+)\.(?:parquet|csv|json|ndjson)$/i.exec(names.join("."));
+    if (file) {
+      const table = this.catalog.tables().find((t) => t.names[t.names.length - 1].toLowerCase() === file[1].toLowerCase());
+      return ` (a query reads the tables trustql was given by name${table ? `: FROM ${table.names.join(".")}` : ", not files by path"})`;
+    }
     const wanted = names[names.length - 1].toLowerCase();
     const candidates = this.catalog.tables().map((t) => t.names.join("."));
     let best: string | undefined;
