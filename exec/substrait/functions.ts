@@ -248,6 +248,8 @@ const SCALAR: Record<string, Render> = {
   sha1: call("sha1"),
   error: call("error"),
   hash: call("hash"),
+  uuid_extract_version: call("uuid_extract_version"),
+  uuid_extract_timestamp: call("uuid_extract_timestamp"),
   // DuckDB's hash of the values (a UBIGINT), into [0, 2^53): see planner/bind/sample.ts.
   sample_hash: (args) => `CAST(hash(${args.join(", ")}) % 9007199254740992 AS BIGINT)`,
   decade: call("decade"),

@@ -16,6 +16,13 @@ export interface FunctionSite {
 
 type FunctionBinder = (args: Expr[], site: FunctionSite) => Expr;
 
+/** A UUID argument; text is read as one (`'…'` folds to the UUID), as DuckDB casts it. */
+function uuidArgument(e: Expr, site: FunctionSite): Expr {
+  if (e.type.kind === "uuid") return e;
+  if (e.type.kind === "string" || e.type.kind === "null") return castTo(e, type("uuid"), site.position);
+  throw new UserError(`${site.name} needs a UUID, not ${typeName(e.type)}`, site.position);
+}
+
 /** Most values one hash(…) takes. */
 const MAX_HASHED_VALUES = 100;
 
@@ -654,6 +661,9 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["md5", ofStrings("md5", ["str"], "string")],
   ["sha256", ofStrings("sha256", ["str"], "string")],
   ["sha1", ofStrings("sha1", ["str"], "string")],
+  // A UUID's version (DuckDB's UINTEGER, a BIGINT here), and a version 7 UUID's instant (another version is DuckDB's error).
+  ["uuid_extract_version", (args, site) => (arity(args, site, 1), call("uuid_extract_version", [uuidArgument(args[0], site)], type("i64", args[0].type.nullable)))],
+  ["uuid_extract_timestamp", (args, site) => (arity(args, site, 1), call("uuid_extract_timestamp", [uuidArgument(args[0], site)], type("timestamp_tz", args[0].type.nullable)))],
   // DuckDB's hash, a UBIGINT there: a DECIMAL(20,0) here (trustql's type of UBIGINT values), never NULL.
   ["hash", (args, site) => (arity(args, site, 1, MAX_HASHED_VALUES), call("hash", args, decimal(20, 0, false)))],
   // bytes
