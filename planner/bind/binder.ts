@@ -1989,7 +1989,7 @@ class Binder {
         // column's name as its table has it (`struct_pack(ID)` of a column id: id), as DuckDB's.
         const values = rawArgs.map((a, i) => (i % 2 === 1 ? this.expr(a, ctx) : undefined));
         const fieldName = (a: AstNode, value: Expr | undefined) => {
-          const stored = name === STRUCT_PACK_CALL && a?.type === "single_quote_string" && value?.kind === "column" ? storedColumnName(ctx.scope, value.id) : undefined;
+          const stored = name === STRUCT_PACK_CALL && a?.type === "single_quote_string" && value?.kind === "column" ? ctx.scope.nameOf(value.id) : undefined;
           return literal(stored ?? fieldNameOf(a, position), type("string", false));
         };
         return structPack(rawArgs.map((a, i) => values[i] ?? fieldName(a, values[i + 1])), position);
@@ -2490,15 +2490,6 @@ function sortKey(expr: Expr, item: AstNode): SortKey {
   return { expr, descending, nullsFirst };
 }
 
-/** A column's name as its FROM item has it, in `scope` or a scope enclosing it. */
-function storedColumnName(scope: Scope | undefined, id: ColumnId): string | undefined {
-  for (let s = scope; s; s = s.parent) {
-    const item = s.items.find((i) => i.column.id === id);
-    if (item) return item.name;
-  }
-  return undefined;
-}
-
 /** Whether `node` is a call of COLUMNS. */
 function isColumnsCall(node: AstNode): boolean {
   return node?.type === "function" && functionName(node) === "columns";
@@ -2565,13 +2556,7 @@ function columnsCallSelector(item: AstNode, parsed: ParsedQuery, position: Sourc
 
 /** A copy of `node` with every reference to the column `name` (not within a subquery) replaced by `replacement`. */
 function withColumnReplaced(node: AstNode, name: string, replacement: AstNode): AstNode {
-  if (!node || typeof node !== "object") return node;
-  if (Array.isArray(node)) return node.map((n) => withColumnReplaced(n, name, replacement));
-  if (node.type === "select" || node.ast) return node;
-  if (node.type === "column_ref" && writtenColumnNames(node).join(".").toLowerCase() === name.toLowerCase()) return { ...replacement, loc: node.loc };
-  const copy: AstNode = {};
-  for (const key of Reflect.ownKeys(node)) copy[key] = withColumnReplaced(node[key], name, replacement);
-  return copy;
+  return withNodesReplaced(node, (n) => n.type === "column_ref" && writtenColumnNames(n).join(".").toLowerCase() === name.toLowerCase(), replacement);
 }
 
 /**
@@ -2653,25 +2638,34 @@ function valueOfNameCondition(e: Expr): unknown {
 
 /** A LIKE pattern (% any text, _ one character) as a regular expression of the whole text. */
 function likePattern(pattern: string, caseless: boolean): RegExp {
-  const source = [...pattern].map((c) => (c === "%" ? ".*" : c === "_" ? "." : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("");
-  return new RegExp(`^${source}$`, caseless ? "is" : "s");
+  return wildcardPattern(pattern, { "%": ".*", _: "." }, caseless);
 }
 
 /** A GLOB pattern (* any text, ? one character, [set]) as a regular expression of the whole text. */
 function globPattern(pattern: string): RegExp {
-  const source = [...pattern].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c === "[" || c === "]" ? c : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("");
-  return new RegExp(`^${source}$`, "s");
+  return wildcardPattern(pattern, { "*": ".*", "?": ".", "[": "[", "]": "]" }, false);
+}
+
+/** A pattern of wildcards (each character's regular expression in `wildcards`, every other one literal) as a regular expression of the whole text. */
+function wildcardPattern(pattern: string, wildcards: Readonly<Record<string, string>>, caseless: boolean): RegExp {
+  const source = [...pattern].map((c) => wildcards[c] ?? c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("");
+  return new RegExp(`^${source}$`, caseless ? "is" : "s");
 }
 
 /** A copy of `node` with each COLUMNS call (not within a subquery) replaced by `reference`. */
 function withColumnsCalls(node: AstNode, reference: AstNode): AstNode {
+  return withNodesReplaced(node, isColumnsCall, reference);
+}
+
+/** A copy of `node` with each node `matches` (not within a subquery) replaced by `replacement`, at the node's place. */
+function withNodesReplaced(node: AstNode, matches: (node: AstNode) => boolean, replacement: AstNode): AstNode {
   if (!node || typeof node !== "object") return node;
-  if (Array.isArray(node)) return node.map((n) => withColumnsCalls(n, reference));
+  if (Array.isArray(node)) return node.map((n) => withNodesReplaced(n, matches, replacement));
   if (node.type === "select" || node.ast) return node;
-  if (isColumnsCall(node)) return { ...reference, loc: node.loc };
+  if (matches(node)) return { ...replacement, loc: node.loc };
   // Every key, the pre-pass's marks (symbols) too.
   const copy: AstNode = {};
-  for (const key of Reflect.ownKeys(node)) copy[key] = withColumnsCalls(node[key], reference);
+  for (const key of Reflect.ownKeys(node)) copy[key] = withNodesReplaced(node[key], matches, replacement);
   return copy;
 }
 

@@ -1,6 +1,6 @@
 // Name resolution: which column a (possibly qualified) name in a query block means.
 import { UserError, type SourcePosition } from "../../common/errors.ts";
-import type { ColumnDef } from "../logical.ts";
+import type { ColumnDef, ColumnId } from "../logical.ts";
 
 export interface ScopeItem {
   /** The table name or alias that qualifies the column, lower-cased. */
@@ -44,6 +44,15 @@ export class Scope {
   hasQualifier(qualifier: string): boolean {
     const q = qualifier.toLowerCase();
     return this.items.some((i) => i.qualifier === q);
+  }
+
+  /** A column's name as its FROM item has it, in this block or one enclosing it. */
+  nameOf(id: ColumnId): string | undefined {
+    for (let scope: Scope | undefined = this; scope; scope = scope.parent) {
+      const item = scope.items.find((i) => i.column.id === id);
+      if (item) return item.name;
+    }
+    return undefined;
   }
 
   /** A name of this block close to `name`, for "did you mean". */
