@@ -1,4 +1,4 @@
-// npm run bench:tpch -- --sf 1 --nodes 4 [--runs 3] [--queries 1,3,5] [--chunk-rows N] [--stages]
+// npm run bench:tpch -- --sf 1 --nodes 4 [--runs 3] [--queries 1,3,5] [--chunk-rows N] [--small-exchange BYTES] [--stages]
 // Each query runs once unmeasured on both sides, then `--runs` times; the medians are compared.
 // TPC-H on a local cluster: per query, the time through the cluster (submit SQL to a node →
 // answer back), DuckDB alone on the same files in this process, their ratio, rows and bytes
@@ -25,6 +25,8 @@ const values = parseOptions("bench:tpch", {
   runs: { type: "string", default: "3" },
   queries: { type: "string" },
   "chunk-rows": { type: "string" },
+  /** Exchanges of at most this many bytes are finished on the coordinator (0: none; default: the node's). */
+  "small-exchange": { type: "string" },
   /** Print each query's EXPLAIN ANALYZE (its stages, rows, bytes and times) as it finishes. */
   stages: { type: "boolean", default: false },
 });
@@ -32,6 +34,7 @@ const sf = numberOption("bench:tpch", "sf", values.sf, aboveZero);
 const nodeCount = numberOption("bench:tpch", "nodes", values.nodes, wholeFrom(1));
 const runs = numberOption("bench:tpch", "runs", values.runs, wholeFrom(1));
 const chunkRows = values["chunk-rows"] === undefined ? undefined : numberOption("bench:tpch", "chunk-rows", values["chunk-rows"], wholeFrom(1));
+const smallExchangeBytes = values["small-exchange"] === undefined ? undefined : numberOption("bench:tpch", "small-exchange", values["small-exchange"], wholeFrom(0));
 const root = resolve(import.meta.dirname, "..");
 const dataDir = join(root, "data", `tpch-sf${sf}`);
 const clusterDir = join(root, ".trustql", "bench-tpch");
@@ -78,11 +81,11 @@ try {
     try {
       // One run of each first, not counted: the first query after a dataset is added, or the
       // first of its shape, pays for caches and compilation that later ones do not.
-      await client.query(sql);
+      await client.query(sql, { smallExchangeBytes });
       await (await reference.run(sql)).getRows();
       for (let r = 0; r < runs; r++) {
         let started = performance.now();
-        last = await client.query(sql);
+        last = await client.query(sql, { smallExchangeBytes });
         clusterTimes.push(performance.now() - started);
         started = performance.now();
         await (await reference.run(sql)).getRows();

@@ -493,10 +493,10 @@ export class TrustqlNode {
     json(res, 200, { datasets });
   }
 
-  async #readQueryRequest(req: IncomingMessage, res: ServerResponse): Promise<{ sql: string; budgetBytes?: unknown; verifyFraction?: unknown; smallTablesEverywhere?: boolean; queryTx?: unknown; progress?: unknown } | undefined> {
+  async #readQueryRequest(req: IncomingMessage, res: ServerResponse): Promise<{ sql: string; budgetBytes?: unknown; smallExchangeBytes?: unknown; verifyFraction?: unknown; smallTablesEverywhere?: boolean; queryTx?: unknown; progress?: unknown } | undefined> {
     const body = await readBody(req, 1 << 20);
     if (!body) return void json(res, 413, { error: "a query request is at most 1 MiB" });
-    let request: { sql?: unknown; budgetBytes?: unknown; verifyFraction?: unknown; smallTablesEverywhere?: unknown; queryTx?: unknown; progress?: unknown };
+    let request: { sql?: unknown; budgetBytes?: unknown; smallExchangeBytes?: unknown; verifyFraction?: unknown; smallTablesEverywhere?: unknown; queryTx?: unknown; progress?: unknown };
     try {
       request = JSON.parse(new TextDecoder().decode(body));
     } catch {
@@ -530,6 +530,8 @@ export class TrustqlNode {
     if (!request) return;
     const budget = request.budgetBytes === undefined ? undefined : Number(request.budgetBytes);
     if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) return json(res, 400, { error: `budgetBytes ${String(request.budgetBytes)}: expected a positive integer` });
+    const smallExchange = request.smallExchangeBytes === undefined ? undefined : Number(request.smallExchangeBytes);
+    if (smallExchange !== undefined && !(Number.isSafeInteger(smallExchange) && smallExchange >= 0)) return json(res, 400, { error: `smallExchangeBytes ${String(request.smallExchangeBytes)}: expected a whole number of bytes` });
     const verifyFraction = request.verifyFraction === undefined ? undefined : Number(request.verifyFraction);
     if (verifyFraction !== undefined && !(verifyFraction >= 0 && verifyFraction <= 1)) return json(res, 400, { error: `verifyFraction ${String(request.verifyFraction)}: expected 0 to 1` });
     let paid: Spendable | undefined;
@@ -578,7 +580,7 @@ export class TrustqlNode {
     const overtime = AbortSignal.timeout(this.#maxQueryMs);
     try {
       const signal = AbortSignal.any([clientGone.signal, overtime]);
-      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, verifyFraction, smallTablesEverywhere: request.smallTablesEverywhere, onStage: streaming ? (stage) => line({ stage }) : undefined, signal });
+      const answer = await this.#queries.run(request.sql, { planned, budgetBytes: budget, smallExchangeBytes: smallExchange, verifyFraction, smallTablesEverywhere: request.smallTablesEverywhere, onStage: streaming ? (stage) => line({ stage }) : undefined, signal });
       this.#log("info", "query_done", { rows: answer.table.numRows, stages: answer.stages.length, ms: Math.round(answer.planMs + answer.runMs) });
       const hash = await resultHashOfTable(answer.table, answer.names);
       let resultTx: string | undefined;

@@ -59,6 +59,12 @@ const TASK_PEER_LOST = 3;
 /** Exchange streams one peer may have open to this node at once. */
 const MAX_EXCHANGE_STREAMS_PER_PEER = 256;
 
+/**
+ * An exchange whose rows come to at most this many bytes is finished on the coordinator, unless
+ * the query says (see StagedRun.smallExchangeBytes): a round of tasks on every node costs tens of
+ * milliseconds however few its rows, where the coordinator runs a stage over a megabyte in a few.
+ */
+export const DEFAULT_SMALL_EXCHANGE_BYTES = 1 << 20;
 /** The share of the tasks other nodes ran that the coordinator re-executes to check them, unless the query says. */
 export const DEFAULT_VERIFY_FRACTION = 0.1;
 /** Plans a node keeps by SQL text (past this many it starts over). */
@@ -68,6 +74,8 @@ export interface QueryOptions {
   /** The SQL's plan when the caller made it already (to check a query transaction against it). */
   planned?: PlannedQuery;
   budgetBytes?: number;
+  /** 0: every exchange goes node to node (for tests that want rows to cross nodes). */
+  smallExchangeBytes?: number;
   verifyFraction?: number;
   /** False: small tables are read where their chunks are, like others (see FragmentOptions; for tests that want rows to cross nodes). */
   smallTablesEverywhere?: boolean;
@@ -312,6 +320,7 @@ export class QueryService {
       tables,
       executors,
       budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
+      smallExchangeBytes: options.smallExchangeBytes ?? DEFAULT_SMALL_EXCHANGE_BYTES,
       onStage: options.onStage,
       onWorkerLost: (worker, error) => this.#log("worker_lost", { peer: workers[worker], error: error.message }),
       verifyTask: (worker, task, result) => this.#verify(workers[worker], worker, task, result, tables, workers),

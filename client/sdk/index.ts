@@ -108,7 +108,7 @@ export class NodeClient {
   }
 
   /** Runs SQL over the cluster's datasets with this node as coordinator; `onStage` hears of each stage as it finishes. */
-  async query(sql: string, options: { budgetBytes?: number; verifyFraction?: number; smallTablesEverywhere?: boolean; queryTx?: string; onStage?: (stage: StageStats) => void } = {}): Promise<ClusterQueryResult> {
+  async query(sql: string, options: { budgetBytes?: number; smallExchangeBytes?: number; verifyFraction?: number; smallTablesEverywhere?: boolean; queryTx?: string; onStage?: (stage: StageStats) => void } = {}): Promise<ClusterQueryResult> {
     const { onStage, ...request } = options;
     // Always the progress stream: its answer's rows come as raw Arrow IPC after the answer line.
     const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...request, progress: true }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);

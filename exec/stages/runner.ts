@@ -106,6 +106,13 @@ export interface StagedRun {
   maxTasksPerWorker?: number;
   /** Output for the coordinator a task returns in its answer, at most (default MAX_RETURNED_OUTPUT_BYTES). */
   maxReturnedBytes?: number;
+  /**
+   * A hash or broadcast exchange whose rows come to at most this many bytes (Arrow buffers, all
+   * its tasks together) is finished on the coordinator: the producing tasks return their rows in
+   * their answers, and a stage that reads only such rows and no chunks runs there as one task
+   * (see StagedRunner.#runsOnHeldRows). Default 0: every exchange goes node to node.
+   */
+  smallExchangeBytes?: number;
   onStage?: (stats: StageStats) => void;
   /** A worker is gone: the query starts over without it. */
   onWorkerLost?: (worker: number, error: WorkerUnavailableError) => void;
@@ -476,8 +483,8 @@ class StagedRunner {
   #checkFailed: unknown;
   /** Per stage: its tasks drawn to be checked, until the stage is done and their checks start. */
   readonly #sampledTasks = new Map<number, { worker: number; task: Task; result: TaskResult }[]>();
-  /** Results of stages whose plan ran fused into the tasks of the stage they read. */
-  readonly #fusedResults = new Map<number, TaskResult[]>();
+  /** Results of stages whose plan ran fused into the tasks of the stage they read, and the workers that ran those tasks. */
+  readonly #fusedResults = new Map<number, { results: TaskResult[]; tasked: readonly number[] }>();
   /** Stages whose plans ran inside their input's tasks, which gave a later stage's results: they run no tasks of their own. */
   readonly #ranInInput = new Set<number>();
   /** Per stage whose output went to an exchange, by `producer>reader`: the rows its tasks sent each member, in all. */
@@ -492,6 +499,14 @@ class StagedRunner {
   readonly #sortedRuns = new WeakMap<TaskResult, SortedRun[]>();
   /** The next input number a sorted run sent through the exchange goes under. */
   #nextSortedRunInput = FIRST_SORTED_RUN_INPUT;
+  /**
+   * Per stage whose tasks all returned their output to the coordinator (see smallExchangeBytes):
+   * its rows, which went nowhere yet. A reader of it either runs here on them or, when another of
+   * its inputs went node to node, has them sent to its tasks first (#sendHeld).
+   */
+  readonly #held = new Map<number, arrow.RecordBatch[]>();
+  /** Stages that ran as one task on the coordinator, over their inputs' held rows. */
+  readonly #ranOnHeldRows = new Set<number>();
 
   constructor(run: StagedRun, id: string, excluded: ReadonlySet<number>) {
     this.#run = run;
@@ -576,12 +591,18 @@ class StagedRunner {
       this.#run.onStage?.(stats);
       return undefined;
     }
-    const workers = stage.runsOn === "nodes" ? this.#live : [this.#run.coordinator];
+    const onHeldRows = this.#runsOnHeldRows(stage);
+    if (onHeldRows) {
+      this.#ranOnHeldRows.add(stage.id);
+      stats.runsOn = "coordinator";
+    } else await this.#sendHeld(stage);
+    const workers = stage.runsOn === "nodes" && !onHeldRows ? this.#live : [this.#run.coordinator];
     // Every input is done, so its receivers have salted all they will. Whether a key was salted
     // decides how a merging stage runs: ask its receivers first. Any other stage's tasks report
     // what their receivers held with their answers (a stage fused into its input received nothing).
-    const fused = this.#fusedResults.get(stage.id);
-    const asked = stage.saltMerge !== undefined && !fused;
+    // Rows held here reached no receiver, and none salted them.
+    const fused = this.#fusedResults.get(stage.id)?.results;
+    const asked = stage.saltMerge !== undefined && !fused && !onHeldRows;
     const inboxes = asked
       ? (this.#unsaltedInboxes(stage, workers) ?? (await Promise.all(workers.map((w) => this.#lostIfGone(w, this.#run.executors.inboxStatus(w, this.#id, stage.id))))))
       : [];
@@ -594,7 +615,7 @@ class StagedRunner {
     // A stage fused into the one it reads has its results already.
     let results = fused;
     /** The workers that ran the stage's tasks, in the order of `results`. */
-    let tasked = workers;
+    let tasked = this.#fusedResults.get(stage.id)?.tasked ?? workers;
     if (!results) {
       const { assigned, whole } = this.#assignChunks(stage, stats);
       // Every key its tasks make is theirs alone: its readers run in them (Stage.fusedWhenKeysLocal).
@@ -619,9 +640,15 @@ class StagedRunner {
       // Salted partials are merged, sorted runs merged in order, before anything is sent on.
       const plan = keysLocal?.plan ?? fuseInto?.fusedWithInput ?? stage.plan;
       const kept = this.#keptKeys(runs, assigned);
+      // Each task's share of what a small exchange may hold in all.
+      const returnWithin = !merging && !keysLocal && this.#returnsOutput(runs) ? Math.floor(this.#run.smallExchangeBytes! / tasked.length) : undefined;
       results = await Promise.all(
         tasked.map((w) =>
-          merging ? this.#runTask(stage, w, plan, chunksOf(w), stats, []) : orderOf(runs) ? this.#runSortedRun(stage, runs, w, plan, chunksOf(w), stats) : this.#runTask(stage, w, plan, chunksOf(w), stats, this.#routesOf(runs, w, kept.get(w))),
+          merging
+            ? this.#runTask(stage, w, plan, chunksOf(w), stats, [])
+            : orderOf(runs)
+              ? this.#runSortedRun(stage, runs, w, plan, chunksOf(w), stats)
+              : this.#runTask(stage, w, plan, chunksOf(w), stats, this.#routesOf(runs, w, kept.get(w)), returnWithin === undefined ? {} : { returnWithin }),
         ),
       );
       const receivers = asked ? inboxes : results.map((r) => r.inbox);
@@ -633,7 +660,7 @@ class StagedRunner {
     stats.saltedKeys = held.reduce((n, s) => n + s.saltedKeys, 0);
     stats.overBudget = held.some((s) => s.overBudget);
     let answer: arrow.Table | undefined;
-    if (fuseInto) this.#fusedResults.set(fuseInto.id, results);
+    if (fuseInto) this.#fusedResults.set(fuseInto.id, { results, tasked });
     else {
       if (merging) {
         results = await this.#mergeSalted(stage, workers, results, inboxes.flatMap((s) => s.salted));
@@ -646,7 +673,12 @@ class StagedRunner {
       if (stage.output.kind === "result") {
         invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
         answer = results[0].output;
+      } else if (this.#returnsOutput(stage) && results.every((r) => r.output && !r.sent)) {
+        this.#held.set(stage.id, underOneSchema(results.flatMap((r) => r.output!.batches)));
+        results.forEach((r, i) => (stats.bytesShuffled += tasked[i] === this.#run.coordinator ? 0 : r.output!.batches.reduce((n, b) => n + batchBytes(b), 0)));
       } else {
+        // Rows some tasks returned, where others of the stage had too many to: sent on from here.
+        if (this.#returnsOutput(stage)) results = await Promise.all(results.map((r) => this.#sendReturned(stage, r)));
         const sent = results.map((result) => result.sent ?? []);
         readers.forEach((reader, r) => {
           this.#sentRows.set(`${stage.id}>${reader}`, sumPerMember(sent.map((routes) => routes[r]?.rowsTo ?? [])));
@@ -660,6 +692,64 @@ class StagedRunner {
     this.#stats.push(stats);
     this.#run.onStage?.(stats);
     return answer;
+  }
+
+  /**
+   * Whether a stage may run as one task on the coordinator over rows held there (see
+   * smallExchangeBytes): it scans no chunks, runs on the nodes, and each of its inputs is a hash
+   * or broadcast exchange. One task over every partition gives what the tasks of the partitions
+   * give together (a key's rows are all in one partition), without a round of tasks on every
+   * node for a few rows. Not a stage whose output stays where it is made (forward, unless the
+   * stage reading it runs in its tasks): its reader counts on finding each partition's rows on
+   * that partition's node.
+   */
+  #mayRunOnHeldRows(stage: Stage): boolean {
+    const readers = this.#readers.get(stage.id)!;
+    const fusable = stage.saltMerge !== undefined && readers.length === 1 && this.#stages[readers[0]].fusedWithInput !== undefined;
+    const output = fusable ? this.#stages[readers[0]].output : stage.output;
+    return (
+      output.kind !== "forward" &&
+      stage.runsOn === "nodes" &&
+      stage.scans.length === 0 &&
+      stage.inputs.length > 0 &&
+      stage.inputs.every((i) => ["hash", "broadcast"].includes(this.#stages[i].output.kind))
+    );
+  }
+
+  /** Whether `stage` runs on rows held on the coordinator: it may, and every input's are. */
+  #runsOnHeldRows(stage: Stage): boolean {
+    return this.#mayRunOnHeldRows(stage) && stage.inputs.every((i) => this.#held.has(i));
+  }
+
+  /**
+   * Whether `stage`'s tasks return an output small enough for the coordinator to hold: a hash or
+   * broadcast output whose every reader may run on held rows. Rows for another reader go
+   * straight to its nodes: through the coordinator, they would travel twice.
+   */
+  #returnsOutput(stage: Stage): boolean {
+    return (this.#run.smallExchangeBytes ?? 0) > 0 && ["hash", "broadcast"].includes(stage.output.kind) && this.#readers.get(stage.id)!.every((r) => this.#mayRunOnHeldRows(this.#stages[r]));
+  }
+
+  /** Sends the held rows of `stage`'s inputs to its receiving tasks, as their producing tasks would have. */
+  async #sendHeld(stage: Stage): Promise<void> {
+    for (const input of stage.inputs) {
+      const batches = this.#held.get(input);
+      if (!batches) continue;
+      const route = this.#routesOf(this.#stages[input], this.#run.coordinator)[this.#readers.get(input)!.indexOf(stage.id)];
+      const sent = await this.#run.executors.send(route, batches);
+      this.#sentRows.set(`${input}>${stage.id}`, [...sent.rowsTo]);
+      this.#sentDigests.set(`${input}>${stage.id}`, [...sent.digests]);
+      this.#sentBytes.set(`${input}>${stage.id}`, [...sent.bytes]);
+    }
+  }
+
+  /** A task's result with the rows it returned (see #returnsOutput) sent where its stage's output goes. */
+  async #sendReturned(stage: Stage, result: TaskResult): Promise<TaskResult> {
+    if (!result.output) return result;
+    const { output, ...answered } = result;
+    const routes = this.#routesOf(stage, this.#run.coordinator);
+    const sent = await Promise.all(routes.map((route) => this.#run.executors.send(route, output.batches)));
+    return { ...answered, sent: result.sent ? sent.map((s, r) => sumSent([result.sent![r], s])) : sent };
   }
 
   /**
@@ -888,7 +978,11 @@ class StagedRunner {
         const share = chunks.get(key);
         return { names: [...names], columns: this.#run.tables.get(sourceOf(stage, key))!.columns, chunks: share?.chunks ?? [], ...(readWhole(stage, key) ? { whole: true } : {}), ...share?.filter };
       }),
-      inputs: stage.inputs.map((input) => ({ names: [exchangeTable(input)], columns: this.#columns(this.#stages[input]), exchange: { run: this.#id, consumer: stage.id, input } })),
+      inputs: stage.inputs.map((input) => {
+        const columns = this.#columns(this.#stages[input]);
+        if (this.#ranOnHeldRows.has(stage.id)) return { names: [exchangeTable(input)], columns, batches: this.#held.get(input)! };
+        return { names: [exchangeTable(input)], columns, exchange: { run: this.#id, consumer: stage.id, input } };
+      }),
       ...(outputs.length > 0 ? { outputs } : {}),
       run: this.#id,
     };
@@ -1181,6 +1275,23 @@ function intervalColumns(stage: Stage): number[] {
   return stage.types.flatMap((type, column) => (duckdbTypeFromSubstrait(type) === "INTERVAL" ? [column] : []));
 }
 
+
+/**
+ * Batches of several tasks' outputs under the first one's schema, as one exchange frame carries
+ * them: rows decoded from a worker's answer and rows made here have the same columns, but
+ * Arrow's types of them may be of different classes (a decoded Int of 64 bits is no Int64), which
+ * Arrow refuses to put in one table.
+ */
+function underOneSchema(batches: arrow.RecordBatch[]): arrow.RecordBatch[] {
+  if (batches.length === 0) return batches;
+  const { schema } = batches[0];
+  return batches.map((batch) => {
+    if (batch.schema === schema) return batch;
+    const alike = batch.schema.fields.length === schema.fields.length && batch.schema.fields.every((f, i) => arrow.util.compareTypes(f.type, schema.fields[i].type) || arrow.util.compareTypes(schema.fields[i].type, f.type));
+    invariant(alike, `task outputs of one stage with other columns: ${batch.schema} and ${schema}`);
+    return new arrow.RecordBatch(schema, batch.data);
+  });
+}
 
 /** One table of `batches` (from tasks on different workers) under `like`'s schema, every field nullable. */
 function tableOf(like: arrow.Table, batches: arrow.RecordBatch[]): arrow.Table {

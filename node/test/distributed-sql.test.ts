@@ -15,6 +15,7 @@ import { clusterDown, clusterUp } from "../../client/commands/cluster.ts";
 import { addDataset } from "../../client/sdk/dataset.ts";
 import { NodeClient } from "../../client/sdk/index.ts";
 import { EVERYWHERE_MAX_ROWS } from "../../planner/catalog.ts";
+import type { StageStats } from "../../exec/stages/index.ts";
 import { resultLines, resultValues } from "../../sql-tests/runner/values.ts";
 import { formatFailures, runSltFile, type ClusterTarget } from "../../sql-tests/runner/runner.ts";
 import { readKeyFile, verifyQueryResultFile, type ClusterFile } from "../index.ts";
@@ -106,15 +107,16 @@ describe("the sqllogictest corpus through the cluster", () => {
   const corpus = join(ROOT, "sql-tests", "slt");
   // Runs first: later tests kill a node and make another lie. Each setup's tables are the dataset "slt" (re-added when a statement changes them). Every
   // table is small enough for every node to hold, so queries are asked to read them where their
-  // chunks are: aggregates, windows, set operations and ORDER BY move rows between the
-  // processes (joins broadcast such small sides). Every task is checked.
+  // chunks are, and to send even a few rows node to node (not finish small exchanges on the
+  // coordinator, as the TPC-H queries below do): aggregates, windows, set operations and ORDER
+  // BY move rows between the processes (joins broadcast such small sides). Every task is checked.
   let asked = 0;
   let shuffledBytes = 0;
   const target: ClusterTarget = {
     load: async (files) => void (await addDataset({ name: "slt", files, cluster, payer: readKeyFile(cluster.genesisKey) })),
     query: async (sql) => {
       asked++;
-      const answer = await nodes[2].query(sql, { smallTablesEverywhere: false, verifyFraction: 1 });
+      const answer = await nodes[2].query(sql, { smallTablesEverywhere: false, smallExchangeBytes: 0, verifyFraction: 1 });
       shuffledBytes += answer.stages.reduce((n, s) => n + s.bytesShuffled, 0);
       return resultValues(answer.table);
     },
@@ -216,6 +218,17 @@ describe("TPC-H on a cluster of four processes", () => {
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(await expected(sql));
   }, 60_000);
 
+  it("finishes an exchange of a few rows on the coordinator: Q1's final aggregate runs there, as one task, unless the query says", async () => {
+    const sql = readFileSync(join(QUERIES, "q01.sql"), "utf8");
+    const finishedHere = (stages: StageStats[]) => stages.filter((s) => s.runsOn === "coordinator" && s.output !== "result");
+    const small = await nodes[1].query(sql);
+    expect(finishedHere(small.stages).map((s) => s.tasks)).toEqual([1]);
+    const spread = await nodes[1].query(sql, { smallExchangeBytes: 0 });
+    expect(finishedHere(spread.stages)).toEqual([]);
+    expect(resultLines(resultValues(small.table), "nosort", 0)).toEqual(resultLines(resultValues(spread.table), "nosort", 0));
+    await expect(nodes[1].query(sql, { smallExchangeBytes: -1 })).rejects.toThrow(/smallExchangeBytes -1/);
+  });
+
   it("prunes chunks a filter cannot match before any task starts (EXPLAIN ANALYZE's counts), reporting each stage as it ends", async () => {
     const sql = "SELECT count(*), sum(l_quantity) FROM tpch.lineitem WHERE l_shipdate < DATE '1992-06-01'";
     const streamed: number[] = [];
@@ -304,7 +317,9 @@ describe("TPC-H on a cluster of four processes", () => {
     await restartNode(2, ["--misbehave", "wrong-results"], 2);
     const liar = cluster.nodes[2].peerId;
     const sql = readFileSync(join(QUERIES, "q03.sql"), "utf8");
-    const result = await nodes[0].query(sql, { verifyFraction: 1 });
+    // Every stage on every node (small exchanges not finished on the coordinator): the liar has
+    // tasks to lie in, whichever chunks its scans were given.
+    const result = await nodes[0].query(sql, { verifyFraction: 1, smallExchangeBytes: 0 });
     expect(result.distrusted).toEqual([liar]);
     expect(resultLines(resultValues(result.table), "nosort", 0)).toEqual(await expected(sql));
     const { network } = (await (await fetch(`${cluster.nodes[0].http}/v1/peers`)).json()) as { network: { peerId: string; blocked: boolean }[] };

@@ -359,6 +359,8 @@ async function expectDuckDBAnswer(sql: string, options: { twoPhaseAggregates?: b
       expect(await stagedAnswer(sql, order, undefined, true), `${sql} (on four workers, tables held everywhere)`).toEqual(expected);
       // Stored in key order: joins on k by key range, groups by k kept where their chunks are.
       expect(await stagedAnswer(sql, order, 4, false, true), `${sql} (on four workers, tables stored in key order)`).toEqual(expected);
+      // Exchanges of a few rows finished on the coordinator: some tasks return their rows, others send them.
+      expect(await stagedAnswer(sql, order, 4, false, false, 4 << 10), `${sql} (on four workers, exchanges under 4 KiB finished on the coordinator)`).toEqual(expected);
     }
   } catch (error) {
     fc.pre(!(refusable && String(error).includes(refusable)));
@@ -545,12 +547,16 @@ describe("random recursive queries", () => {
   });
 });
 
-/** A query cut into stages and run on four simulated workers, every row through the exchanges (tables read where their chunks are; sides estimated at most `broadcastRowLimit` rows broadcast). */
-async function stagedAnswer(sql: string, order: Order, broadcastRowLimit?: number, smallTablesEverywhere = false, byKey = false): Promise<string[]> {
+/**
+ * A query cut into stages and run on four simulated workers, every row through the exchanges
+ * (tables read where their chunks are; sides estimated at most `broadcastRowLimit` rows
+ * broadcast), or, with `smallExchangeBytes`, through the coordinator when they are that few.
+ */
+async function stagedAnswer(sql: string, order: Order, broadcastRowLimit?: number, smallTablesEverywhere = false, byKey = false, smallExchangeBytes = 0): Promise<string[]> {
   const planned = planSql(sql, byKey ? catalogByKey : engine.catalog(), { twoPhaseAggregates: true });
   const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit, smallTablesEverywhere });
   const executors = new LocalExecutors(STAGED_WORKERS, { chunkFile: (hash) => chunkFiles.get(hash)!, pool });
-  const result = await runStagedQuery({ query, workers: STAGED_WORKERS, coordinator: 0, tables: byKey ? placedByKey : placed, executors, budgetBytes: 1 << 20 });
+  const result = await runStagedQuery({ query, workers: STAGED_WORKERS, coordinator: 0, tables: byKey ? placedByKey : placed, executors, budgetBytes: 1 << 20, smallExchangeBytes });
   return resultLines(resultValues(result.table), order, 0);
 }
 

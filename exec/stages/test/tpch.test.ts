@@ -83,10 +83,23 @@ describe("staged TPC-H on four workers", () => {
     // Where neither side is small enough to broadcast (under the limit of 1,000 rows these queries are planned with).
     expect(ranged).toEqual(expect.arrayContaining(["q03: orders by lineitem", "q04: lineitem by orders", "q05: orders by lineitem", "q21: orders by lineitem"]));
   });
-  it.each(ids.flatMap((id) => [[id, "all joins by exchanges"], [id, "tables clustered on their keys"]]))("%s gives the single plan's answer (%s)", async (id, catalogKind) => {
+  /** Stages on the nodes that ran as one task on the coordinator, per variant that finishes small exchanges there. */
+  const ranOnCoordinator = new Map<string, number>();
+  afterAll(() => {
+    // Most of these queries' exchanges hold a few rows; under a few kilobytes per exchange, some
+    // tasks return their rows and others send them, and readers of both kinds get them sent on.
+    expect(ranOnCoordinator.get(SMALL_EXCHANGES)).toBeGreaterThan(22);
+    expect(ranOnCoordinator.get(TINY_EXCHANGES)).toBeGreaterThan(0);
+    expect(ranOnCoordinator.get(TINY_EXCHANGES)).toBeLessThan(ranOnCoordinator.get(SMALL_EXCHANGES)!);
+  });
+  const SMALL_EXCHANGES = "exchanges under 1 MiB finished on the coordinator";
+  const TINY_EXCHANGES = "exchanges under 4 KiB finished on the coordinator";
+  const smallExchangeBytes: Record<string, number> = { [SMALL_EXCHANGES]: 1 << 20, [TINY_EXCHANGES]: 4 << 10 };
+  const variants = ["all joins by exchanges", "tables clustered on their keys", SMALL_EXCHANGES, TINY_EXCHANGES];
+  it.each(ids.flatMap((id) => variants.map((variant) => [id, variant])))("%s gives the single plan's answer (%s)", async (id, variant) => {
     const sql = readFileSync(join(QUERIES, `${id}.sql`), "utf8");
     const expected = resultLines(resultValues((await single.execute(planSql(sql, single.catalog()).plan)).table), "nosort", 0);
-    const catalog = catalogKind === "tables clustered on their keys" ? clusteredCatalog() : single.catalog();
+    const catalog = variant === "tables clustered on their keys" ? clusteredCatalog() : single.catalog();
     const planned = planSql(sql, catalog, { twoPhaseAggregates: true });
     const staged = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000 });
     const result = await runStagedQuery({
@@ -96,9 +109,18 @@ describe("staged TPC-H on four workers", () => {
       tables,
       executors: new WireExecutors(WORKERS, { coordinator: 1, chunkFile, pool }),
       budgetBytes: 64 << 20,
+      smallExchangeBytes: smallExchangeBytes[variant] ?? 0,
+      // Every task of another worker is checked: over rows it returned, as over rows it sent.
+      verifyFraction: 1,
+      verifyTask: async (worker, task, claimed) => assertSameOutput(worker, `worker ${worker}`, await checkTaskHere(task, claimed, chunkFile, pool)),
     });
     expect(result.names).toEqual(planned.names);
     expect(resultLines(resultValues(result.table), "nosort", 0), explainStages(staged)).toEqual(expected);
+    expect(result.distrusted).toEqual([]);
+    const onCoordinator = result.stages.filter((s) => s.runsOn === "coordinator" && staged.stages[s.id].runsOn === "nodes");
+    for (const s of onCoordinator) expect(s.tasks).toBe(1);
+    if (!(variant in smallExchangeBytes)) expect(onCoordinator).toEqual([]);
+    ranOnCoordinator.set(variant, (ranOnCoordinator.get(variant) ?? 0) + onCoordinator.length);
     for (const stage of staged.stages) for (const reference of stage.references ?? []) ranged.push(`${id}: ${reference.table} by ${reference.driver}`);
   });
 });
