@@ -109,8 +109,9 @@ export interface StagedRun {
   /**
    * A hash or broadcast exchange whose rows come to at most this many bytes (Arrow buffers, all
    * its tasks together) is finished on the coordinator: the producing tasks return their rows in
-   * their answers, and a stage that reads only such rows and no chunks runs there as one task
-   * (see StagedRunner.#runsOnHeldRows). Default 0: every exchange goes node to node.
+   * their answers, and a stage that reads only such rows (and tables every node holds) runs
+   * there as one task (see StagedRunner.#mayRunOnHeldRows). Default 0: every exchange goes node
+   * to node.
    */
   smallExchangeBytes?: number;
   onStage?: (stats: StageStats) => void;
@@ -696,12 +697,12 @@ class StagedRunner {
 
   /**
    * Whether a stage may run as one task on the coordinator over rows held there (see
-   * smallExchangeBytes): it scans no chunks, runs on the nodes, and each of its inputs is a hash
-   * or broadcast exchange. One task over every partition gives what the tasks of the partitions
-   * give together (a key's rows are all in one partition), without a round of tasks on every
-   * node for a few rows. Not a stage whose output stays where it is made (forward, unless the
-   * stage reading it runs in its tasks): its reader counts on finding each partition's rows on
-   * that partition's node.
+   * smallExchangeBytes): it runs on the nodes, scans no chunks but those of tables every node
+   * holds (every task reads them whole), and each of its inputs is a hash or broadcast exchange.
+   * One task over every partition gives what the tasks of the partitions give together (a key's
+   * rows are all in one partition), without a round of tasks on every node for a few rows. Not a
+   * stage whose output stays where it is made (forward, unless the stage reading it runs in its
+   * tasks): its reader counts on finding each partition's rows on that partition's node.
    */
   #mayRunOnHeldRows(stage: Stage): boolean {
     const readers = this.#readers.get(stage.id)!;
@@ -710,7 +711,8 @@ class StagedRunner {
     return (
       output.kind !== "forward" &&
       stage.runsOn === "nodes" &&
-      stage.scans.length === 0 &&
+      stage.scans.every((names) => stage.everywhere?.includes(names.join("."))) &&
+      !stage.references?.length &&
       stage.inputs.length > 0 &&
       stage.inputs.every((i) => ["hash", "broadcast"].includes(this.#stages[i].output.kind))
     );
