@@ -21,7 +21,7 @@ import { AdmissionLimit } from "./admission.ts";
 import { Metrics } from "./metrics.ts";
 import { makeProof } from "./proof.ts";
 import { DatasetStore, MAX_CHUNK_BYTES } from "./datasets.ts";
-import { QueryService, type PlannedQuery } from "./query.ts";
+import { MAX_SMALL_EXCHANGE_BYTES, QueryService, type PlannedQuery } from "./query.ts";
 import { readManifest } from "./manifest.ts";
 import * as arrow from "apache-arrow";
 
@@ -531,7 +531,9 @@ export class TrustqlNode {
     const budget = request.budgetBytes === undefined ? undefined : Number(request.budgetBytes);
     if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) return json(res, 400, { error: `budgetBytes ${String(request.budgetBytes)}: expected a positive integer` });
     const smallExchange = request.smallExchangeBytes === undefined ? undefined : Number(request.smallExchangeBytes);
-    if (smallExchange !== undefined && !(Number.isSafeInteger(smallExchange) && smallExchange >= 0)) return json(res, 400, { error: `smallExchangeBytes ${String(request.smallExchangeBytes)}: expected a whole number of bytes` });
+    if (smallExchange !== undefined && !(Number.isSafeInteger(smallExchange) && smallExchange >= 0 && smallExchange <= MAX_SMALL_EXCHANGE_BYTES)) {
+      return json(res, 400, { error: `smallExchangeBytes ${String(request.smallExchangeBytes)}: expected a whole number of bytes up to ${MAX_SMALL_EXCHANGE_BYTES}` });
+    }
     const verifyFraction = request.verifyFraction === undefined ? undefined : Number(request.verifyFraction);
     if (verifyFraction !== undefined && !(verifyFraction >= 0 && verifyFraction <= 1)) return json(res, 400, { error: `verifyFraction ${String(request.verifyFraction)}: expected 0 to 1` });
     let paid: Spendable | undefined;

@@ -65,6 +65,8 @@ const MAX_EXCHANGE_STREAMS_PER_PEER = 256;
  * milliseconds however few its rows, where the coordinator runs a stage over a megabyte in a few.
  */
 export const DEFAULT_SMALL_EXCHANGE_BYTES = 1 << 20;
+/** The most a query may ask to be held on the coordinator for one exchange: its tasks' answers carry it. */
+export const MAX_SMALL_EXCHANGE_BYTES = 64 << 20;
 /** The share of the tasks other nodes ran that the coordinator re-executes to check them, unless the query says. */
 export const DEFAULT_VERIFY_FRACTION = 0.1;
 /** Plans a node keeps by SQL text (past this many it starts over). */

@@ -227,6 +227,7 @@ describe("TPC-H on a cluster of four processes", () => {
     expect(finishedHere(spread.stages)).toEqual([]);
     expect(resultLines(resultValues(small.table), "nosort", 0)).toEqual(resultLines(resultValues(spread.table), "nosort", 0));
     await expect(nodes[1].query(sql, { smallExchangeBytes: -1 })).rejects.toThrow(/smallExchangeBytes -1/);
+    await expect(nodes[1].query(sql, { smallExchangeBytes: 2 ** 40 })).rejects.toThrow(/smallExchangeBytes 1099511627776: .* up to 67108864/);
   });
 
   it("prunes chunks a filter cannot match before any task starts (EXPLAIN ANALYZE's counts), reporting each stage as it ends", async () => {
