@@ -17,10 +17,10 @@ function clusterDir(values: Record<string, unknown>): string {
   return values.cluster;
 }
 
-function wholeNumber(text: unknown, flag: string): number | undefined {
+function wholeNumber(text: unknown, flag: string, least = 1): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UserError(`--${flag} ${String(text)}: expected a whole number above 0`);
+  if (!Number.isSafeInteger(n) || n < least) throw new UserError(`--${flag} ${String(text)}: expected a whole number of at least ${least}`);
   return n;
 }
 
@@ -101,8 +101,8 @@ export const datasetListCommand: Command = {
 export const queryCommand: Command = {
   path: ["query"],
   summary: "Run SQL over the cluster's datasets: stages on the nodes holding the chunks, rows shuffled between them",
-  usage: 'query --cluster D [--node N] [--explain analyze] [--proof FILE [--from KEYFILE]] [--budget BYTES] [--format table|csv|jsonl|arrow] [--file F] "<SQL>"',
-  options: { ...RESULT_OPTIONS, file: { type: "string", short: "f" }, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" }, proof: { type: "string" }, from: { type: "string" } },
+  usage: 'query --cluster D [--node N] [--explain analyze] [--proof FILE [--from KEYFILE]] [--budget BYTES] [--small-exchange BYTES] [--format table|csv|jsonl|arrow] [--file F] "<SQL>"',
+  options: { ...RESULT_OPTIONS, file: { type: "string", short: "f" }, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" }, "small-exchange": { type: "string" }, proof: { type: "string" }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;
     const written = readSqlArgument(positionals, values.file, io.cwd, 'trustql query --cluster D "select …"');
@@ -113,19 +113,20 @@ export const queryCommand: Command = {
     const started = performance.now();
     const line = new LiveLine();
     let result: ClusterQueryResult;
-    const budgetBytes = wholeNumber(values.budget, "budget");
+    // How the nodes run it: each receiving task's memory budget, and how few bytes an exchange finished on the coordinator holds (0: none).
+    const running = { budgetBytes: wholeNumber(values.budget, "budget"), smallExchangeBytes: wholeNumber(values["small-exchange"], "small-exchange", 0) };
     try {
       const proofFile = typeof values.proof === "string" ? values.proof : undefined;
       const payer = proofFile === undefined ? undefined : readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
       // A PIVOT without its values: they are a query of their own first, paid for when the answer is.
       const sql = await withPivotValues(written, async (query) => {
         line.update(`reading the PIVOT's values through node ${node.index}…`);
-        const answer = payer ? (await queryWithProof(new NodeClient(node.http), query, payer, { budgetBytes })).result : await new NodeClient(node.http).query(query, { budgetBytes });
+        const answer = payer ? (await queryWithProof(new NodeClient(node.http), query, payer, running)).result : await new NodeClient(node.http).query(query, running);
         return firstColumnText(answer.table);
       });
       if (proofFile !== undefined && payer) {
         line.update(`paying for the query and running it through node ${node.index}…`);
-        const paid = await queryWithProof(new NodeClient(node.http), sql, payer, { budgetBytes });
+        const paid = await queryWithProof(new NodeClient(node.http), sql, payer, running);
         writeFileSync(resolve(io.cwd, proofFile), JSON.stringify(paid.proof, null, 2) + "\n");
         io.stderr.write(`query transaction ${paid.queryTx}, result transaction ${paid.resultTx}; proof written to ${proofFile}\n`);
         result = paid.result;
@@ -135,7 +136,7 @@ export const queryCommand: Command = {
         let chunks = 0;
         let rows = 0;
         result = await new NodeClient(node.http).query(sql, {
-          budgetBytes,
+          ...running,
           onStage: (stage) => {
             stages++;
             chunks += stage.chunksScanned;

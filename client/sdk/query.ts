@@ -18,7 +18,7 @@ export interface PaidQuery {
   proof: QueryResultProof;
 }
 
-export async function queryWithProof(coordinator: NodeClient, sql: string, payer: KeyPair, options: { fee?: bigint; budgetBytes?: number; verifyFraction?: number } = {}): Promise<PaidQuery> {
+export async function queryWithProof(coordinator: NodeClient, sql: string, payer: KeyPair, options: { fee?: bigint; budgetBytes?: number; smallExchangeBytes?: number; verifyFraction?: number } = {}): Promise<PaidQuery> {
   const quote = await coordinator.plan(sql);
   const available = await coordinator.unspent(Buffer.from(addressOf(payer.publicKey)).toString("hex"));
   const tx = buildDataTransaction(
@@ -39,7 +39,7 @@ export async function queryWithProof(coordinator: NodeClient, sql: string, payer
   const queryTx = hashOf(tx);
   const [queryState] = await waitForAcceptance([coordinator], queryTx, ACCEPT_TIMEOUT_MS);
   if (queryState !== "ACCEPTED") throw new UserError(`the query transaction ${queryTx.slice(0, 16)} is ${queryState}, not ACCEPTED`);
-  const result = await coordinator.query(sql, { queryTx, budgetBytes: options.budgetBytes, verifyFraction: options.verifyFraction });
+  const result = await coordinator.query(sql, { queryTx, budgetBytes: options.budgetBytes, smallExchangeBytes: options.smallExchangeBytes, verifyFraction: options.verifyFraction });
   if (!result.resultTx) throw new UserError("the coordinator did not record the result");
   const [resultState] = await waitForAcceptance([coordinator], result.resultTx, ACCEPT_TIMEOUT_MS);
   if (resultState !== "ACCEPTED") throw new UserError(`the result transaction ${result.resultTx.slice(0, 16)} is ${resultState}, not ACCEPTED`);
