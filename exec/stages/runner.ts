@@ -404,6 +404,9 @@ export interface StagedResult {
   lost: number[];
 }
 
+/** The exchanges whose rows the coordinator may hold, when they are few (see StagedRun.smallExchangeBytes). */
+const HOLDABLE_OUTPUTS: ReadonlySet<Stage["output"]["kind"]> = new Set(["hash", "broadcast"]);
+
 /** Times a query starts over without a worker that is gone or was caught with a wrong output. */
 export const MAX_RESTARTS = 3;
 
@@ -675,11 +678,14 @@ class StagedRunner {
         invariant(results.length === 1 && results[0].output, "the root stage runs as one task and returns its rows");
         answer = results[0].output;
       } else if (this.#returnsOutput(stage) && results.every((r) => r.output && !r.sent)) {
-        this.#held.set(stage.id, underOneSchema(results.flatMap((r) => r.output!.batches)));
+        // Under one schema: rows decoded from a worker's answer and rows made here have the same
+        // columns, but Arrow's types of them may be of different classes (a decoded Int of 64 bits
+        // is no Int64), which Arrow refuses to frame together.
+        this.#held.set(stage.id, tableOf(results[0].output!, results.flatMap((r) => r.output!.batches)).batches);
         results.forEach((r, i) => (stats.bytesShuffled += tasked[i] === this.#run.coordinator ? 0 : r.output!.batches.reduce((n, b) => n + batchBytes(b), 0)));
       } else {
         // Rows some tasks returned, where others of the stage had too many to: sent on from here.
-        if (this.#returnsOutput(stage)) results = await Promise.all(results.map((r) => this.#sendReturned(stage, r)));
+        if (this.#returnsOutput(stage)) results = await Promise.all(results.map((r) => this.#sendReturned(r, this.#routesOf(stage, this.#run.coordinator))));
         const sent = results.map((result) => result.sent ?? []);
         readers.forEach((reader, r) => {
           this.#sentRows.set(`${stage.id}>${reader}`, sumPerMember(sent.map((routes) => routes[r]?.rowsTo ?? [])));
@@ -714,7 +720,7 @@ class StagedRunner {
       stage.scans.every((names) => stage.everywhere?.includes(names.join("."))) &&
       !stage.references?.length &&
       stage.inputs.length > 0 &&
-      stage.inputs.every((i) => ["hash", "broadcast"].includes(this.#stages[i].output.kind))
+      stage.inputs.every((i) => HOLDABLE_OUTPUTS.has(this.#stages[i].output.kind))
     );
   }
 
@@ -729,7 +735,7 @@ class StagedRunner {
    * straight to its nodes: through the coordinator, they would travel twice.
    */
   #returnsOutput(stage: Stage): boolean {
-    return (this.#run.smallExchangeBytes ?? 0) > 0 && ["hash", "broadcast"].includes(stage.output.kind) && this.#readers.get(stage.id)!.every((r) => this.#mayRunOnHeldRows(this.#stages[r]));
+    return (this.#run.smallExchangeBytes ?? 0) > 0 && HOLDABLE_OUTPUTS.has(stage.output.kind) && this.#readers.get(stage.id)!.every((r) => this.#mayRunOnHeldRows(this.#stages[r]));
   }
 
   /** Sends the held rows of `stage`'s inputs to its receiving tasks, as their producing tasks would have. */
@@ -745,11 +751,10 @@ class StagedRunner {
     }
   }
 
-  /** A task's result with the rows it returned (see #returnsOutput) sent where its stage's output goes. */
-  async #sendReturned(stage: Stage, result: TaskResult): Promise<TaskResult> {
+  /** A task's result with the rows it returned in its answer sent on from here, where `routes` say. */
+  async #sendReturned(result: TaskResult, routes: readonly OutputRoute[]): Promise<TaskResult> {
     if (!result.output) return result;
     const { output, ...answered } = result;
-    const routes = this.#routesOf(stage, this.#run.coordinator);
     const sent = await Promise.all(routes.map((route) => this.#run.executors.send(route, output.batches)));
     return { ...answered, sent: result.sent ? sent.map((s, r) => sumSent([result.sent![r], s])) : sent };
   }
@@ -995,9 +1000,7 @@ class StagedRunner {
     const toCoordinator = (route: OutputRoute) => route.kind === "to" && this.#live[route.to] === this.#run.coordinator;
     if (outputs.length > 0 && outputs.every(toCoordinator) && worker !== this.#run.coordinator) {
       const result = await this.#attempt(stage, worker, { ...task, returnWithin: this.#run.maxReturnedBytes ?? MAX_RETURNED_OUTPUT_BYTES }, stats);
-      if (!result.output) return result;
-      const { output, ...answered } = result;
-      return { ...answered, sent: await Promise.all(outputs.map((route) => this.#run.executors.send(route, output.batches))) };
+      return this.#sendReturned(result, outputs);
     }
     return this.#attempt(stage, worker, task, stats);
   }
@@ -1277,23 +1280,6 @@ function intervalColumns(stage: Stage): number[] {
   return stage.types.flatMap((type, column) => (duckdbTypeFromSubstrait(type) === "INTERVAL" ? [column] : []));
 }
 
-
-/**
- * Batches of several tasks' outputs under the first one's schema, as one exchange frame carries
- * them: rows decoded from a worker's answer and rows made here have the same columns, but
- * Arrow's types of them may be of different classes (a decoded Int of 64 bits is no Int64), which
- * Arrow refuses to put in one table.
- */
-function underOneSchema(batches: arrow.RecordBatch[]): arrow.RecordBatch[] {
-  if (batches.length === 0) return batches;
-  const { schema } = batches[0];
-  return batches.map((batch) => {
-    if (batch.schema === schema) return batch;
-    const alike = batch.schema.fields.length === schema.fields.length && batch.schema.fields.every((f, i) => arrow.util.compareTypes(f.type, schema.fields[i].type) || arrow.util.compareTypes(schema.fields[i].type, f.type));
-    invariant(alike, `task outputs of one stage with other columns: ${batch.schema} and ${schema}`);
-    return new arrow.RecordBatch(schema, batch.data);
-  });
-}
 
 /** One table of `batches` (from tasks on different workers) under `like`'s schema, every field nullable. */
 function tableOf(like: arrow.Table, batches: arrow.RecordBatch[]): arrow.Table {
