@@ -188,10 +188,38 @@ function copyText(chunk: DuckDBDataChunk, column: number, type: DuckDBType, data
     lengths.setUint32(r * STRING_T_BYTES, length, true);
     for (let b = 0, to = r * STRING_T_BYTES + 4; b < length; b++, to++) structs[to] = bytes[from + b];
   }
+  if (long.length > 0) pointIntoOneCopy(target, structs, long, bytes, offsets, start);
   bindings.copy_data_to_vector(target, 0, structs.buffer, 0, structs.byteLength);
-  for (const r of long) bindings.vector_assign_string_element_len(target, r, bytes.subarray(offsets[start + r], offsets[start + r + 1]));
   copyValidity(target, data, start, rows);
   return true;
+}
+
+/**
+ * Writes into `structs` the string structs of the rows `long` (of strings longer than 12 bytes),
+ * each pointing into one copy of their bytes in the vector's string heap: the bytes from the
+ * first one's start to the last one's end are given DuckDB as the first row's string (one native
+ * call, where one per string cost more than the copying), and the other rows point into where
+ * DuckDB put them. The heap keeps that copy as long as the vector's strings.
+ */
+function pointIntoOneCopy(target: bindings.Vector, structs: Uint8Array, long: readonly number[], bytes: Uint8Array, offsets: Int32Array, start: number): void {
+  const first = long[0];
+  const spanStart = offsets[start + first];
+  bindings.vector_assign_string_element_len(target, first, bytes.subarray(spanStart, offsets[start + long[long.length - 1] + 1]));
+  const assigned = bindings.vector_get_data(target, (first + 1) * STRING_T_BYTES);
+  const copied = new DataView(assigned.buffer, assigned.byteOffset, assigned.byteLength);
+  const pointerLow = copied.getUint32(first * STRING_T_BYTES + 8, true);
+  const pointerHigh = copied.getUint32(first * STRING_T_BYTES + 12, true);
+  const fields = new DataView(structs.buffer, structs.byteOffset, structs.byteLength);
+  for (const r of long) {
+    const from = offsets[start + r];
+    const at = r * STRING_T_BYTES;
+    fields.setUint32(at, offsets[start + r + 1] - from, true);
+    // DuckDB's struct keeps a long string's first 4 bytes beside its pointer.
+    for (let b = 0; b < 4; b++) structs[at + 4 + b] = bytes[from + b];
+    const low = pointerLow + (from - spanStart);
+    fields.setUint32(at + 8, low >>> 0, true);
+    fields.setUint32(at + 12, pointerHigh + Math.floor(low / 0x1_0000_0000), true);
+  }
 }
 
 /** Marks the NULL rows of [start, start + rows) of `data` in a vector, as one bitmap copy (the vector starts all valid). */

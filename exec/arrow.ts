@@ -197,6 +197,69 @@ function copyDecimals(view: DataView, rows: number, words: Uint32Array, at: numb
 }
 
 /**
+ * Bytes between two strings one native call may copy along with them: a span of strings no
+ * further apart than this touches no page (4 KiB) without a string's byte on it, so all of it is
+ * mapped memory.
+ */
+const MAX_SPAN_GAP = 256;
+/** The most bytes one native call copies out of DuckDB's string heap. */
+const MAX_SPAN_BYTES = 1 << 20;
+
+/**
+ * Copies one vector's strings that live behind pointers (longer than 12 bytes) into a byte
+ * buffer in few native calls, where one call per string cost more than the copy itself: DuckDB
+ * keeps a vector's long strings one after another in its heap, so strings whose pointers ascend
+ * with small gaps are copied out as one span, then each to its place (the strings of 12 bytes or
+ * fewer, kept in place, lie between them in the buffer).
+ */
+class HeapStrings {
+  readonly #view: DataView;
+  /** The row whose pointer starts the span; -1: no span. */
+  #spanRow = -1;
+  #spanStart = 0;
+  #spanEnd = 0;
+  /** Per string of the span: where it goes in the buffer, its offset in the span, its size. */
+  readonly #pending: number[] = [];
+
+  constructor(view: DataView) {
+    this.#view = view;
+  }
+
+  /** Copies the string of row `row` (`size` bytes behind its pointer) to `bytes[at…]`, now or at the next flush. */
+  copy(row: number, size: number, at: number, bytes: Uint8Array): void {
+    // x86-64 and arm64 pointers fit in 48 bits: exact as a double.
+    const pointer = this.#view.getUint32(row * 16 + 12, true) * 0x1_0000_0000 + this.#view.getUint32(row * 16 + 8, true);
+    const extendsSpan = this.#spanRow >= 0 && pointer >= this.#spanEnd && pointer - this.#spanEnd <= MAX_SPAN_GAP && pointer + size - this.#spanStart <= MAX_SPAN_BYTES;
+    if (!extendsSpan) {
+      this.flush(bytes);
+      this.#spanRow = row;
+      this.#spanStart = pointer;
+    }
+    this.#pending.push(at, pointer - this.#spanStart, size);
+    this.#spanEnd = pointer + size;
+  }
+
+  /** Copies the strings of the span into `bytes`. */
+  flush(bytes: Uint8Array): void {
+    if (this.#spanRow < 0) return;
+    const view = this.#view;
+    const span = bindings.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + this.#spanRow * 16 + 8, this.#spanEnd - this.#spanStart);
+    const pending = this.#pending;
+    for (let i = 0; i < pending.length; ) {
+      const at = pending[i];
+      const from = pending[i + 1];
+      let size = pending[i + 2];
+      // Strings adjacent both in the span and in `bytes` are copied together.
+      for (i += 3; i < pending.length && pending[i] === at + size && pending[i + 1] === from + size; i += 3) size += pending[i + 2];
+      if (size <= 32) for (let k = 0; k < size; k++) bytes[at + k] = span[from + k];
+      else bytes.set(span.subarray(from, from + size), at);
+    }
+    pending.length = 0;
+    this.#spanRow = -1;
+  }
+}
+
+/**
  * VARCHAR columns as UTF-8 bytes: DuckDB's strings (inline up to 12 bytes, else behind a
  * pointer) are copied into Arrow's value buffer without becoming JavaScript strings.
  */
@@ -234,42 +297,21 @@ function utf8(capacity: number): ColumnBuilder {
       validity.copy(vector, length, rows);
       const raw = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
       const bits = validity.bits;
-      // Strings behind pointers are copied a run at a time: DuckDB mostly keeps a vector's
-      // strings one after another in its heap, and one native call per string would cost more
-      // than the copy itself. A run is strings adjacent both there and in `bytes`.
-      let runRow = -1;
-      let runStart = 0;
-      let runEnd = 0;
-      let runAt = 0;
-      const copyRun = () => {
-        if (runRow < 0) return;
-        bytes.set(bindings.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + runRow * 16 + 8, runEnd - runStart), runAt);
-        runRow = -1;
-      };
+      let total = 0;
+      for (let r = 0, row = length; r < rows; r++, row++) if ((bits[row >> 3] >> (row & 7)) & 1) total += view.getUint32(r * 16, true);
+      reserveBytes(total);
+      const heap = new HeapStrings(view);
       for (let r = 0; r < rows; r++, length++) {
         if ((bits[length >> 3] >> (length & 7)) & 1) {
           const size = view.getUint32(r * 16, true);
-          reserveBytes(size);
           if (size <= 12) {
             for (let k = 0, from = r * 16 + 4; k < size; k++) bytes[used + k] = raw[from + k];
-          } else {
-            // x86-64 and arm64 pointers fit in 48 bits: exact as a double.
-            const pointer = view.getUint32(r * 16 + 12, true) * 0x1_0000_0000 + view.getUint32(r * 16 + 8, true);
-            if (runRow >= 0 && pointer === runEnd && used === runAt + (runEnd - runStart)) {
-              runEnd += size;
-            } else {
-              copyRun();
-              runRow = r;
-              runStart = pointer;
-              runEnd = pointer + size;
-              runAt = used;
-            }
-          }
+          } else heap.copy(r, size, used, bytes);
           used += size;
         }
         offsets[length + 1] = used;
       }
-      copyRun();
+      heap.flush(bytes);
       return true;
     },
     append(value) {
