@@ -111,13 +111,17 @@ export async function main(argv: string[], commands: Command[], io: CliIO): Prom
 
 /**
  * SQL that begins with a comment ("-- Q1 …") starts with a dash but is no option: an argument
- * whose name part (before any "=") holds anything but letters, digits and dashes is a value.
- * Such values pass parseArgs as placeholders and are put back after.
+ * whose name part (before any "=") holds anything but letters, digits and dashes is a value, and
+ * so is a negative number (`--small-exchange -1` is refused by the option's own check, not as a
+ * mistyped option). Such values pass parseArgs as placeholders and are put back after.
  */
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
 function shieldValues(args: readonly string[]): { args: string[]; restore<T extends { values: Record<string, unknown>; positionals: string[] }>(parsed: T): T } {
   const held = new Map<string, string>();
   const shielded = args.map((arg, i) => {
-    if (!arg.startsWith("-") || /^--?[A-Za-z0-9][A-Za-z0-9-]*(=|$)/.test(arg) || arg === "--" || arg === "-") return arg;
+    const option = /^--?[A-Za-z0-9][A-Za-z0-9-]*(=|$)/.test(arg) && !NEGATIVE_NUMBER.test(arg);
+    if (!arg.startsWith("-") || option || arg === "--" || arg === "-") return arg;
     const placeholder = `\u0000arg${i}`;
     held.set(placeholder, arg);
     return placeholder;

@@ -7,11 +7,26 @@ type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
 /** The options' values; an unknown option, or one without its value, stops the program with one line. */
 export function parseOptions<const O extends OptionsConfig>(program: string, options: O) {
   try {
-    return parseArgs({ options, strict: true }).values;
+    return parseArgs({ args: withNegativeValues(process.argv.slice(2), options), options, strict: true }).values;
   } catch (error) {
     // parseArgs explains some mistakes over several lines: the first says what was wrong.
     return refuse(program, (error as Error).message.split("\n")[0]);
   }
+}
+
+/**
+ * `--sf -1` as `--sf=-1`: parseArgs takes a value that starts with a dash for a mistyped option
+ * ("ambiguous"); a negative number given to an option that takes a value is that value, for the
+ * option's own check to refuse by name.
+ */
+function withNegativeValues(args: readonly string[], options: OptionsConfig): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([A-Za-z0-9-]+)$/.exec(args[i])?.[1];
+    if (name !== undefined && options[name]?.type === "string" && /^-\d+(\.\d+)?$/.test(args[i + 1] ?? "")) joined.push(`${args[i]}=${args[++i]}`);
+    else joined.push(args[i]);
+  }
+  return joined;
 }
 
 export function refuse(program: string, message: string): never {

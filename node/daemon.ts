@@ -21,7 +21,8 @@ import { AdmissionLimit } from "./admission.ts";
 import { Metrics } from "./metrics.ts";
 import { makeProof } from "./proof.ts";
 import { DatasetStore, MAX_CHUNK_BYTES } from "./datasets.ts";
-import { MAX_SMALL_EXCHANGE_BYTES, QueryService, type PlannedQuery } from "./query.ts";
+import { QueryService, type PlannedQuery } from "./query.ts";
+import { MAX_SMALL_EXCHANGE_BYTES } from "./query-limits.ts";
 import { readManifest } from "./manifest.ts";
 import * as arrow from "apache-arrow";
 

@@ -34,6 +34,7 @@ import { readFileSync } from "node:fs";
 import type { KeyPair } from "../ledger/crypto.ts";
 import { attest, sha256Hex, verifyAttestation, type Attestation } from "./attestation.ts";
 import { MAX_CHUNK_BYTES } from "./datasets.ts";
+import { DEFAULT_SMALL_EXCHANGE_BYTES, DEFAULT_VERIFY_FRACTION } from "./query-limits.ts";
 import { explainStages, fragmentPlan } from "../planner/fragment/index.ts";
 import { planSql } from "../planner/index.ts";
 import { PROTOCOLS, type Network } from "../net/index.ts";
@@ -59,16 +60,6 @@ const TASK_PEER_LOST = 3;
 /** Exchange streams one peer may have open to this node at once. */
 const MAX_EXCHANGE_STREAMS_PER_PEER = 256;
 
-/**
- * An exchange whose rows come to at most this many bytes is finished on the coordinator, unless
- * the query says (see StagedRun.smallExchangeBytes): a round of tasks on every node costs tens of
- * milliseconds however few its rows, where the coordinator runs a stage over a megabyte in a few.
- */
-export const DEFAULT_SMALL_EXCHANGE_BYTES = 1 << 20;
-/** The most a query may ask to be held on the coordinator for one exchange: its tasks' answers carry it. */
-export const MAX_SMALL_EXCHANGE_BYTES = 64 << 20;
-/** The share of the tasks other nodes ran that the coordinator re-executes to check them, unless the query says. */
-export const DEFAULT_VERIFY_FRACTION = 0.1;
 /** Plans a node keeps by SQL text (past this many it starts over). */
 const MAX_CACHED_PLANS = 256;
 

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import type { StageStats } from "../../exec/stages/index.ts";
 import { readCluster, readKeyFile } from "../../node/config.ts";
+import { MAX_SMALL_EXCHANGE_BYTES } from "../../node/query-limits.ts";
 import { NodeClient, type ClusterQueryResult } from "../sdk/index.ts";
 import { queryWithProof } from "../sdk/query.ts";
 import { firstColumnText, withPivotValues } from "../sdk/pivot.ts";
@@ -17,10 +18,11 @@ function clusterDir(values: Record<string, unknown>): string {
   return values.cluster;
 }
 
-function wholeNumber(text: unknown, flag: string, least = 1): number | undefined {
+function wholeNumber(text: unknown, flag: string, least = 1, most = Number.MAX_SAFE_INTEGER): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < least) throw new UserError(`--${flag} ${String(text)}: expected a whole number of at least ${least}`);
+  if (n > most) throw new UserError(`--${flag} ${String(text)}: expected at most ${most}`);
   return n;
 }
 
@@ -107,14 +109,14 @@ export const queryCommand: Command = {
     const { io } = context;
     const written = readSqlArgument(positionals, values.file, io.cwd, 'trustql query --cluster D "select …"');
     if (values.explain !== undefined && values.explain !== "analyze") throw new UserError(`--explain ${String(values.explain)}: only --explain analyze (run it and show each stage) is supported`);
+    // How the nodes run it: each receiving task's memory budget, and how few bytes an exchange finished on the coordinator holds (0: none).
+    const running = { budgetBytes: wholeNumber(values.budget, "budget"), smallExchangeBytes: wholeNumber(values["small-exchange"], "small-exchange", 0, MAX_SMALL_EXCHANGE_BYTES) };
     const cluster = readCluster(resolve(io.cwd, clusterDir(values)));
     const node = cluster.nodes[Number(values.node)];
     if (!node) throw new UserError(`--node ${values.node}: no such node`);
     const started = performance.now();
     const line = new LiveLine();
     let result: ClusterQueryResult;
-    // How the nodes run it: each receiving task's memory budget, and how few bytes an exchange finished on the coordinator holds (0: none).
-    const running = { budgetBytes: wholeNumber(values.budget, "budget"), smallExchangeBytes: wholeNumber(values["small-exchange"], "small-exchange", 0) };
     try {
       const proofFile = typeof values.proof === "string" ? values.proof : undefined;
       const payer = proofFile === undefined ? undefined : readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);

@@ -53,6 +53,17 @@ describe("trustql sql", () => {
     expect(unknown.stderr).toMatch(/Unknown option '--bogus'/);
   });
 
+  it("refuses a negative number by the option's own check, not as a mistyped option", async () => {
+    const run = await trustql("gen", "tpch", "--sf", "-1", "--out", "generated");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("trustql: --sf -1: expected a scale factor above 0 and at most 100\n");
+    for (const [value, expected] of [["-1", "a whole number of at least 0"], ["100000000", "at most 67108864"]]) {
+      const query = await trustql("query", "--cluster", "nowhere", "--small-exchange", value, "select 1");
+      expect(query.code).toBe(2);
+      expect(query.stderr).toBe(`trustql: --small-exchange ${value}: expected ${expected}\n`);
+    }
+  });
+
   it("prints exactly one JSON object with --json", async () => {
     const run = await trustql("sql", "--data", ".", "--json", "select count(*) as n from nation");
     expect(run.code).toBe(0);

@@ -61,7 +61,7 @@ describe("npm run sim", () => {
     [["--byzantine", "1.5"], "trustql sim: --byzantine 1.5: expected a share from 0 to 1"],
     [["--txs", "many"], "trustql sim: --txs many: expected a whole number ≥ 0"],
     [["--txs", "1.5"], "trustql sim: --txs 1.5: expected a whole number ≥ 0"],
-    [["--loss", "-1"], "trustql sim: Option '--loss' argument is ambiguous."],
+    [["--loss", "-1"], "trustql sim: --loss -1: expected a share from 0 to 1"],
     [["--nodez", "5"], "trustql sim: Unknown option '--nodez'"],
   ])("refuses %j with one line and exit code 2", (args, message) => {
     const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 20_000 });
