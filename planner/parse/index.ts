@@ -787,6 +787,19 @@ const CAST_TYPE_ALIASES = new Map([
   ["TIMESTAMP_S", "TIMESTAMP(0)"],
 ]);
 
+/**
+ * DuckDB's unsigned integer types (and their other names), and the type trustql reads a file's
+ * column of each as: it has no unsigned types (Substrait has none), so a cast to one is refused
+ * by name rather than misread.
+ */
+const UNSIGNED_TYPES = new Map([
+  ...["UTINYINT", "UINT8"].map((name) => [name, "SMALLINT"] as const),
+  ...["USMALLINT", "UINT16"].map((name) => [name, "INTEGER"] as const),
+  ...["UINTEGER", "UINT32"].map((name) => [name, "BIGINT"] as const),
+  ...["UBIGINT", "UINT64"].map((name) => [name, "DECIMAL(20,0)"] as const),
+  ...["UHUGEINT", "UINT128"].map((name) => [name, "DECIMAL(38,0)"] as const),
+]);
+
 /** Type names DuckDB reads before a string as the cast of it (`UUID '…'`), beside the grammar's own typed literals (DATE, TIME, TIMESTAMP, INTERVAL). */
 const LITERAL_CAST_TYPES = new Set([
   ...CAST_TYPE_ALIASES.keys(),
@@ -1694,6 +1707,10 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         blank(field, "");
         insertions.push({ at: field.offset, text: part });
       }
+    }
+    const unsignedAs = t.kind === "word" ? UNSIGNED_TYPES.get(t.text) : undefined;
+    if (unsignedAs && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)) || (next?.kind === "string" && tokens[i - 1]?.text !== "."))) {
+      throw new UnsupportedError(`CAST to ${t.text} (DuckDB's unsigned integers, which trustql has no type for: it reads a file's ${t.text} column as ${unsignedAs}; CAST to ${unsignedAs})`, tokenPosition(t));
     }
     const castTypeAlias = CAST_TYPE_ALIASES.get(t.text);
     if (castTypeAlias && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)))) {
