@@ -15,6 +15,7 @@
 import * as arrow from "apache-arrow";
 import { ChunkQueue } from "../common/chunk-queue.ts";
 import { invariant } from "../common/errors.ts";
+import { concatBatches } from "./take.ts";
 
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const HEADER_BYTES = 5;
@@ -65,14 +66,17 @@ export async function* decodeFrames(chunks: AsyncIterable<Uint8Array>): AsyncGen
 
 /**
  * A whole BATCH frame, header included: the routing epoch its rows were partitioned under, then
- * the batches (of one schema) as Arrow IPC. Written to a stream as it is (the rows are copied
- * once after Arrow encodes them), and to several streams when several receivers get the same
- * rows. Its body may be over MAX_FRAME_BYTES: the sender checks (frameBodyBytes).
+ * the batches (of one schema) as Arrow IPC, joined into one: a receiver decodes each batch of a
+ * frame on its own (its message, Arrow's objects for it), which costs more than joining the
+ * pieces a producer split its rows into. Written to a stream as it is (the rows are copied once
+ * after Arrow encodes them), and to several streams when several receivers get the same rows.
+ * Its body may be over MAX_FRAME_BYTES: the sender checks (frameBodyBytes).
  */
 export function encodeBatchFrame(batch: arrow.RecordBatch | readonly arrow.RecordBatch[], epoch: number): Uint8Array {
-  const batches = batch instanceof arrow.RecordBatch ? [batch] : batch;
+  const batches = batch instanceof arrow.RecordBatch ? [batch] : batch.filter((b) => b.numRows > 0);
   invariant(batches.length > 0, "a batch frame holds at least one batch");
-  const ipc = arrow.tableToIPC(new arrow.Table(batches[0].schema, [...batches]), "stream");
+  const joined = batches.length === 1 ? batches[0] : concatBatches(batches);
+  const ipc = arrow.tableToIPC(new arrow.Table(joined.schema, [joined]), "stream");
   const frame = new Uint8Array(HEADER_BYTES + 4 + ipc.byteLength);
   const view = new DataView(frame.buffer);
   view.setUint32(0, 4 + ipc.byteLength);

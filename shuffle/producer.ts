@@ -99,8 +99,10 @@ export class HashProducer {
       this.digestTo[to].addHashes(hashes, rows);
       const held = this.#held[to];
       // One frame, one epoch: the receiver re-routes a frame's rows by it (a replicated key's
-      // rows routed under a later epoch would be copied twice if taken for earlier ones).
-      if (held.pieces.length > 0 && held.epoch !== epochs[to]) release(to);
+      // rows routed under a later epoch would be copied twice if taken for earlier ones). And at
+      // most COALESCE_ROWS rows (or one piece): a frame's pieces reach the receiver as one batch,
+      // and a receiver past its budget takes at most one batch more before it salts.
+      if (held.pieces.length > 0 && (held.epoch !== epochs[to] || held.rows + part.numRows > COALESCE_ROWS)) release(to);
       if (held.pieces.length === 0) held.epoch = epochs[to];
       held.pieces.push(part);
       held.rows += part.numRows;
