@@ -23,6 +23,7 @@ import {
   type DuckDBVector,
 } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
+import { isUtf8 } from "node:buffer";
 import { decimalToBigInt } from "../common/decimal.ts";
 import { parseIntervalText } from "../common/interval.ts";
 import { invariant } from "../common/errors.ts";
@@ -188,8 +189,9 @@ function copyText(chunk: DuckDBDataChunk, column: number, type: DuckDBType, data
     lengths.setUint32(r * STRING_T_BYTES, length, true);
     for (let b = 0, to = r * STRING_T_BYTES + 4; b < length; b++, to++) structs[to] = bytes[from + b];
   }
-  if (long.length > 0) pointIntoOneCopy(target, structs, long, bytes, offsets, start);
+  const together = long.length > 0 && pointIntoOneCopy(target, structs, long, bytes, offsets, start);
   bindings.copy_data_to_vector(target, 0, structs.buffer, 0, structs.byteLength);
+  if (!together) for (const r of long) bindings.vector_assign_string_element_len(target, r, bytes.subarray(offsets[start + r], offsets[start + r + 1]));
   copyValidity(target, data, start, rows);
   return true;
 }
@@ -199,12 +201,16 @@ function copyText(chunk: DuckDBDataChunk, column: number, type: DuckDBType, data
  * each pointing into one copy of their bytes in the vector's string heap: the bytes from the
  * first one's start to the last one's end are given DuckDB as the first row's string (one native
  * call, where one per string cost more than the copying), and the other rows point into where
- * DuckDB put them. The heap keeps that copy as long as the vector's strings.
+ * DuckDB put them. The heap keeps that copy as long as the vector's strings. False, and nothing
+ * written, when those bytes are not all UTF-8 (a peer's rows may hold anything, even in a NULL
+ * row's place): DuckDB keeps no copy of text that is not, and the rows would point at nothing.
  */
-function pointIntoOneCopy(target: bindings.Vector, structs: Uint8Array, long: readonly number[], bytes: Uint8Array, offsets: Int32Array, start: number): void {
+function pointIntoOneCopy(target: bindings.Vector, structs: Uint8Array, long: readonly number[], bytes: Uint8Array, offsets: Int32Array, start: number): boolean {
   const first = long[0];
   const spanStart = offsets[start + first];
-  bindings.vector_assign_string_element_len(target, first, bytes.subarray(spanStart, offsets[start + long[long.length - 1] + 1]));
+  const span = bytes.subarray(spanStart, offsets[start + long[long.length - 1] + 1]);
+  if (!isUtf8(span)) return false;
+  bindings.vector_assign_string_element_len(target, first, span);
   const assigned = bindings.vector_get_data(target, (first + 1) * STRING_T_BYTES);
   const copied = new DataView(assigned.buffer, assigned.byteOffset, assigned.byteLength);
   const pointerLow = copied.getUint32(first * STRING_T_BYTES + 8, true);
@@ -220,6 +226,7 @@ function pointIntoOneCopy(target: bindings.Vector, structs: Uint8Array, long: re
     fields.setUint32(at + 8, low >>> 0, true);
     fields.setUint32(at + 12, pointerHigh + Math.floor(low / 0x1_0000_0000), true);
   }
+  return true;
 }
 
 /** Marks the NULL rows of [start, start + rows) of `data` in a vector, as one bitmap copy (the vector starts all valid). */

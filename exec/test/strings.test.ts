@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as arrow from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalEngine, substraitTypeFromDuckdb } from "../index.ts";
 import { rowsAsText } from "./compare.ts";
@@ -85,6 +86,25 @@ describe("text out of Arrow into DuckDB", () => {
         const original = await engine.runReferenceSql(question("from_file"));
         expect(rowsAsText(loaded.table, loaded.names)).toEqual(rowsAsText(original.table, original.names));
       }
+    } finally {
+      target.close();
+    }
+  });
+
+  it("keeps the other rows of a batch whose bytes are not all UTF-8 (a peer's may hold anything, in a NULL row's place too)", async () => {
+    const text = (t: string) => [...new TextEncoder().encode(t)];
+    // Row 1 is NULL, its place two bytes that are no UTF-8; row 3 holds such bytes within its string.
+    const bytes = Uint8Array.from([...text("a long string, row zero"), 0xff, 0xfe, ...text("another long string, row two"), ...text("long and broken "), 0xc3, 0x28]);
+    const ends = [23, 25, 53, bytes.length];
+    const data = arrow.makeData({ type: new arrow.Utf8(), length: 4, nullCount: 1, nullBitmap: Uint8Array.of(0b1101), valueOffsets: Int32Array.from([0, ...ends]), data: bytes });
+    const field = new arrow.Field("s", new arrow.Utf8(), true);
+    const batch = new arrow.RecordBatch(new arrow.Schema([field]), arrow.makeData({ type: new arrow.Struct([field]), length: 4, children: [data] }));
+    const target = await LocalEngine.open({ threads: 1 });
+    try {
+      await target.registerBatches(["loaded"], [{ name: "s", type: substraitTypeFromDuckdb("VARCHAR", true) }], [batch]);
+      const back = await target.runReferenceSql("SELECT s FROM __trustql_rows(0)");
+      const rows = rowsAsText(back.table, back.names);
+      expect(rows.slice(0, 3)).toEqual(["a long string, row zero", "NULL", "another long string, row two"]);
     } finally {
       target.close();
     }
