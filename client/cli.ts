@@ -3,6 +3,7 @@
 // mistake, 1 for ours, the stack only under --verbose.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "../common/errors.ts";
+import { NEGATIVE_NUMBER } from "../common/options.ts";
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -115,8 +116,6 @@ export async function main(argv: string[], commands: Command[], io: CliIO): Prom
  * so is a negative number (`--small-exchange -1` is refused by the option's own check, not as a
  * mistyped option). Such values pass parseArgs as placeholders and are put back after.
  */
-const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
-
 function shieldValues(args: readonly string[]): { args: string[]; restore<T extends { values: Record<string, unknown>; positionals: string[] }>(parsed: T): T } {
   const held = new Map<string, string>();
   const shielded = args.map((arg, i) => {

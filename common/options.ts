@@ -14,6 +14,9 @@ export function parseOptions<const O extends OptionsConfig>(program: string, opt
   }
 }
 
+/** A negative number written as an argument: a value (of an option that takes one), never an option itself. */
+export const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
 /**
  * `--sf -1` as `--sf=-1`: parseArgs takes a value that starts with a dash for a mistyped option
  * ("ambiguous"); a negative number given to an option that takes a value is that value, for the
@@ -23,7 +26,7 @@ function withNegativeValues(args: readonly string[], options: OptionsConfig): st
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const name = /^--([A-Za-z0-9-]+)$/.exec(args[i])?.[1];
-    if (name !== undefined && options[name]?.type === "string" && /^-\d+(\.\d+)?$/.test(args[i + 1] ?? "")) joined.push(`${args[i]}=${args[++i]}`);
+    if (name !== undefined && options[name]?.type === "string" && NEGATIVE_NUMBER.test(args[i + 1] ?? "")) joined.push(`${args[i]}=${args[++i]}`);
     else joined.push(args[i]);
   }
   return joined;
