@@ -13,6 +13,7 @@
 // A stream between nodes carries exchanges one after another (OPEN … END, DONE), so a producer
 // keeps it for the next one instead of negotiating a new stream each time.
 import * as arrow from "apache-arrow";
+import { isUtf8 } from "node:buffer";
 import { ChunkQueue } from "../common/chunk-queue.ts";
 import { invariant } from "../common/errors.ts";
 import { concatBatches } from "./take.ts";
@@ -101,7 +102,14 @@ export function decodeBatch(body: Uint8Array): { batches: arrow.RecordBatch[]; e
     throw new ExchangeProtocolError(`a batch frame is not Arrow IPC: ${(error as Error).message}`);
   }
   if (table.batches.length === 0) throw new ExchangeProtocolError("a batch frame without a batch");
+  if (!textIsUtf8(table.batches)) throw new ExchangeProtocolError("a batch frame with text that is not UTF-8");
   return { batches: table.batches, epoch };
+}
+
+/** Whether every text value of the batches (in lists and structs too) is UTF-8, as DuckDB's text always is: a peer's may not be. */
+export function textIsUtf8(batches: readonly arrow.RecordBatch[]): boolean {
+  const column = (data: arrow.Data): boolean => !(arrow.DataType.isUtf8(data.type) && data.values && !isUtf8(data.values)) && data.children.every(column);
+  return batches.every((batch) => batch.data.children.every(column));
 }
 
 export function encodeCredit(frames: number): Uint8Array {

@@ -6,7 +6,7 @@ export { hashRows, pickHashes, type RowHashes } from "./key-hash.ts";
 export { takeRows, batchBytes, concatBatches } from "./take.ts";
 export { mergeSortedRuns, UnsortedRunError } from "./merge.ts";
 export { partitionBatch, routeRows, keyHashes, keptRowsOf, isKeyRangeList, type KeptKeys, type PartitionSpec } from "./partition.ts";
-export { MAX_FRAME_BYTES, ExchangeProtocolError } from "./frames.ts";
+export { MAX_FRAME_BYTES, ExchangeProtocolError, textIsUtf8 } from "./frames.ts";
 export { BatchSender, BatchReceiver, FrameChannel, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";
 export { SaltMap, MAX_SALTS, MAX_ANNOUNCED_KEYS, type SaltedKey, type SaltAnnouncement } from "./salt-map.ts";
 export { HeavyHitters, type HeavyKey } from "./heavy-hitters.ts";

@@ -7,7 +7,7 @@
 // task or answer fails with a named error.
 import * as arrow from "apache-arrow";
 import { Plan, Type } from "../../proto/index.ts";
-import { checkInboxStatus, checkRoute, isKeyRangeList, isRowDigest, isRunId, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
+import { checkInboxStatus, checkRoute, isKeyRangeList, isRowDigest, isRunId, textIsUtf8, type InboxStatus, type OutputRoute, type SentSummary } from "../../shuffle/index.ts";
 import type { TableColumn } from "../substrait/index.ts";
 import { isRangeKeyType } from "../../planner/catalog.ts";
 import type { KeyRanges } from "../key-ranges.ts";
@@ -261,9 +261,12 @@ function readHeader<T>(frame: Uint8Array, what: string): { header: T; at: number
 }
 
 function ipcTable(bytes: Uint8Array, what: string): arrow.Table {
+  let table: arrow.Table;
   try {
-    return arrow.tableFromIPC(bytes);
+    table = arrow.tableFromIPC(bytes);
   } catch (error) {
     throw new TaskCodecError(`${what} not Arrow IPC: ${(error as Error).message}`);
   }
+  if (!textIsUtf8(table.batches)) throw new TaskCodecError(`${what} with text that is not UTF-8`);
+  return table;
 }

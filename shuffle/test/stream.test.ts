@@ -2,7 +2,7 @@ import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BatchReceiver, BatchSender, CREDIT_WINDOW_FRAMES, FrameChannel, ExchangeProtocolError, MAX_FRAME_BYTES, memoryStreamPair, type ByteStream, type SaltAnnouncement } from "../index.ts";
-import { FRAME, decodeFrames, encodeFrame } from "../frames.ts";
+import { FRAME, decodeBatch, decodeFrames, encodeBatchFrame, encodeFrame } from "../frames.ts";
 
 function batchOf(values: number[]): arrow.RecordBatch {
   return new arrow.Table({ v: arrow.vectorFromArray(values, new arrow.Int32()), s: arrow.vectorFromArray(values.map(String), new arrow.Utf8()) }).batches[0];
@@ -41,6 +41,18 @@ describe("frames", () => {
     header[4] = FRAME.BATCH;
     await expect(collect(decodeFrames(chunksOf(header, [])))).rejects.toThrow(ExchangeProtocolError);
     await expect(collect(decodeFrames(chunksOf(encodeFrame(FRAME.CREDIT, new Uint8Array(4)).subarray(0, 7), [])))).rejects.toThrow(/ended inside a frame/);
+  });
+
+  it("join a frame's batches into one, and refuse one whose text is not UTF-8 (DuckDB's text always is)", () => {
+    const frame = encodeBatchFrame([batchOf([1, 2]), batchOf([]), batchOf([3])], 7);
+    const { batches, epoch } = decodeBatch(frame.subarray(5));
+    expect(epoch).toBe(7);
+    expect(batches.map((b) => [...(b.getChild("s")!.toArray() as string[])])).toEqual([["1", "2", "3"]]);
+    // The last text value's bytes "3" replaced by one byte that begins no UTF-8 character.
+    const at = Buffer.from(frame).lastIndexOf(Buffer.from("123"));
+    expect(at).toBeGreaterThan(0);
+    frame[at + 2] = 0xff;
+    expect(() => decodeBatch(frame.subarray(5))).toThrow(/not UTF-8/);
   });
 });
 

@@ -126,6 +126,11 @@ describe("a task that reads and sends through exchanges", () => {
     expect(() => decodeTaskResult(noDigest)).toThrow(/malformed task answer header/);
     const shortDigests = new Uint8Array(Buffer.concat(encodeTaskResult({ ...result, sent: [{ ...sent[0], digests: [digest] }] })));
     expect(() => decodeTaskResult(shortDigests)).toThrow(/account of what it sent/);
+    // Rows whose text is not UTF-8 (the label "c" made a byte that begins no character).
+    const broken = new Uint8Array(frame);
+    const at = Buffer.from(broken).lastIndexOf(Buffer.from("ac"));
+    broken[at + 1] = 0xff;
+    expect(() => decodeTaskResult(broken)).toThrow(/not UTF-8/);
   });
 
   it("gives back the rows a worker held for a checked task's inputs, and refuses torn ones", () => {
