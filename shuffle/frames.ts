@@ -74,9 +74,10 @@ export async function* decodeFrames(chunks: AsyncIterable<Uint8Array>): AsyncGen
  * Its body may be over MAX_FRAME_BYTES: the sender checks (frameBodyBytes).
  */
 export function encodeBatchFrame(batch: arrow.RecordBatch | readonly arrow.RecordBatch[], epoch: number): Uint8Array {
-  const batches = batch instanceof arrow.RecordBatch ? [batch] : batch.filter((b) => b.numRows > 0);
-  invariant(batches.length > 0, "a batch frame holds at least one batch");
-  const joined = batches.length === 1 ? batches[0] : concatBatches(batches);
+  const given = batch instanceof arrow.RecordBatch ? [batch] : batch;
+  invariant(given.length > 0, "a batch frame holds at least one batch");
+  const withRows = given.filter((b) => b.numRows > 0);
+  const joined = withRows.length === 0 ? given[0] : withRows.length === 1 ? withRows[0] : concatBatches(withRows);
   const ipc = arrow.tableToIPC(new arrow.Table(joined.schema, [joined]), "stream");
   const frame = new Uint8Array(HEADER_BYTES + 4 + ipc.byteLength);
   const view = new DataView(frame.buffer);

@@ -48,6 +48,7 @@ describe("frames", () => {
     const { batches, epoch } = decodeBatch(frame.subarray(5));
     expect(epoch).toBe(7);
     expect(batches.map((b) => [...(b.getChild("s")!.toArray() as string[])])).toEqual([["1", "2", "3"]]);
+    expect(decodeBatch(encodeBatchFrame([batchOf([]), batchOf([])], 0).subarray(5)).batches.map((b) => b.numRows)).toEqual([0]);
     // The last text value's bytes "3" replaced by one byte that begins no UTF-8 character.
     const at = Buffer.from(frame).lastIndexOf(Buffer.from("123"));
     expect(at).toBeGreaterThan(0);
