@@ -99,7 +99,7 @@ export const proofVerifyCommand: Command = {
     if ("kind" in proof && proof.kind === "trustql/query-result") {
       const check = verifyQueryResultFile(proof);
       if (context.json) writeJson(context.io, { query: proof.query.hash, result: proof.result.hash, ...check });
-      else if (check.ok) context.io.stdout.write(`valid: ${check.rows} rows of query ${proof.query.hash}, recorded by result ${proof.result.hash}; both ACCEPTED by ${check.accepted} of ${check.validators} validators; ${check.attested} executor attestations signed by validators\n`);
+      else if (check.ok) context.io.stdout.write(`valid: ${counted(check.rows, "row")} of query ${proof.query.hash}, recorded by result ${proof.result.hash}; both ACCEPTED by ${check.accepted} of ${check.validators} validators; ${counted(check.attested, "executor attestation")} signed by validators\n`);
       if (!check.ok) throw new UserError(`proof does not hold: ${check.reason}`);
       return 0;
     }
@@ -128,3 +128,8 @@ export const balanceCommand: Command = {
     return 0;
   },
 };
+
+/** `1 row`, `5 rows`. */
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
