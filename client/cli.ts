@@ -3,7 +3,7 @@
 // mistake, 1 for ours, the stack only under --verbose.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UserError } from "../common/errors.ts";
-import { NEGATIVE_NUMBER } from "../common/options.ts";
+import { withNegativeValues } from "../common/options.ts";
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -82,11 +82,12 @@ export async function main(argv: string[], commands: Command[], io: CliIO): Prom
     }
     const { command, rest } = found;
     let parsed;
-    const shielded = shieldValues(rest);
+    const options = { ...GLOBAL_OPTIONS, ...command.options };
+    const shielded = shieldValues(withNegativeValues(rest, options));
     try {
       parsed = parseArgs({
         args: shielded.args,
-        options: { ...GLOBAL_OPTIONS, ...command.options },
+        options,
         allowPositionals: true,
         strict: true,
       });
@@ -112,15 +113,13 @@ export async function main(argv: string[], commands: Command[], io: CliIO): Prom
 
 /**
  * SQL that begins with a comment ("-- Q1 …") starts with a dash but is no option: an argument
- * whose name part (before any "=") holds anything but letters, digits and dashes is a value, and
- * so is a negative number (`--small-exchange -1` is refused by the option's own check, not as a
- * mistyped option). Such values pass parseArgs as placeholders and are put back after.
+ * whose name part (before any "=") holds anything but letters, digits and dashes is a value.
+ * Such values pass parseArgs as placeholders and are put back after.
  */
 function shieldValues(args: readonly string[]): { args: string[]; restore<T extends { values: Record<string, unknown>; positionals: string[] }>(parsed: T): T } {
   const held = new Map<string, string>();
   const shielded = args.map((arg, i) => {
-    const option = /^--?[A-Za-z0-9][A-Za-z0-9-]*(=|$)/.test(arg) && !NEGATIVE_NUMBER.test(arg);
-    if (!arg.startsWith("-") || option || arg === "--" || arg === "-") return arg;
+    if (!arg.startsWith("-") || /^--?[A-Za-z0-9][A-Za-z0-9-]*(=|$)/.test(arg) || arg === "--" || arg === "-") return arg;
     const placeholder = `\u0000arg${i}`;
     held.set(placeholder, arg);
     return placeholder;

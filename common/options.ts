@@ -15,14 +15,14 @@ export function parseOptions<const O extends OptionsConfig>(program: string, opt
 }
 
 /** A negative number written as an argument: a value (of an option that takes one), never an option itself. */
-export const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
 
 /**
  * `--sf -1` as `--sf=-1`: parseArgs takes a value that starts with a dash for a mistyped option
  * ("ambiguous"); a negative number given to an option that takes a value is that value, for the
- * option's own check to refuse by name.
+ * option's own check to refuse by name. The scripts' options and the CLI's go through it.
  */
-function withNegativeValues(args: readonly string[], options: OptionsConfig): string[] {
+export function withNegativeValues(args: readonly string[], options: OptionsConfig): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const name = /^--([A-Za-z0-9-]+)$/.exec(args[i])?.[1];
