@@ -81,7 +81,7 @@ const OWN_SCALARS = new Set([
   "cot", "cbrt", "even", "signbit", "gcd", "lcm", "bit_count",
   "translate", "strip_accents", "nfc_normalize", "unicode", "levenshtein", "damerau_levenshtein", "hamming", "jaccard",
   "jaro_similarity", "jaro_winkler_similarity", "hex", "bin", "format_bytes", "format_decimal_bytes", "sha1",
-  "decade", "century", "millennium", "epoch_us", "epoch_ns", "strptime", "try_strptime", "make_timestamp", "make_time", "time_bucket",
+  "decade", "century", "millennium", "epoch_us", "epoch_ns", "strptime", "try_strptime", "make_timestamp", "make_timestamp_ns", "make_time", "time_bucket",
   "to_years", "to_months", "to_quarters", "to_decades", "to_centuries", "to_millennia", "to_weeks", "to_days", "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds",
   "interval_of", "interval_add", "interval_subtract", "interval_multiply", "interval_divide", "interval_negate", "interval_part", "array_slice", "error", "sample_hash", "hash", "uuid_extract_version", "uuid_extract_timestamp",
   "yearweek", "round_even", "factorial", "timestamp_of_epoch_ms", "concat_bytes", "glob", "octet_length", "strlen", "to_base64", "from_base64", "encode", "decode",

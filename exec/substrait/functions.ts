@@ -267,6 +267,7 @@ const SCALAR: Record<string, Render> = {
   strptime: call("strptime"),
   try_strptime: call("try_strptime"),
   make_timestamp: call("make_timestamp"),
+  make_timestamp_ns: call("make_timestamp_ns"),
   make_time: call("make_time"),
   time_bucket: call("time_bucket"),
   to_years: call("to_years"),

@@ -69,10 +69,14 @@ function double(e: Expr, site: FunctionSite): Expr {
   return castTo(number(e, site), type("fp64"));
 }
 
-/** A DATE, TIMESTAMP or TIMESTAMPTZ (a string literal is read as a TIMESTAMP, as DuckDB reads it); a TIME where `times`. */
+/**
+ * A DATE, TIMESTAMP or TIMESTAMPTZ (a string literal is read as a TIMESTAMP, as DuckDB reads it); a
+ * TIME where `times`. A TIMESTAMP_NS is read as its TIMESTAMP, microseconds toward zero, as DuckDB
+ * casts it for the functions that have no form of their own for nanoseconds.
+ */
 function dateOrTimestamp(e: Expr, site: FunctionSite, times = false): Expr {
   if (isStringLiteral(e)) return castTo(e, type("timestamp"), site.position);
-  if (e.type.kind === "null") return castTo(e, type("timestamp"));
+  if (e.type.kind === "null" || e.type.kind === "timestamp_ns") return castTo(e, type("timestamp"));
   if (times && e.type.kind === "time") return e;
   if (e.type.kind !== "date" && !isTimestamp(e.type)) throw new UserError(`${site.name} needs a DATE or TIMESTAMP, not ${typeName(e.type)}`, site.position);
   return e;
@@ -403,16 +407,16 @@ const dateDifference =
  */
 const age: FunctionBinder = (args, site) => {
   arity(args, site, 2);
-  // Nanoseconds are cut to microseconds first, as DuckDB's age casts them.
-  const [x, y] = args.map((a) => dateOrTimestamp(a.type.kind === "timestamp_ns" ? castTo(a, type("timestamp")) : a, site));
+  const [x, y] = args.map((a) => dateOrTimestamp(a, site));
   let [a, b] = unify(x, y, "age between", site.position);
   if (a.type.kind === "date") [a, b] = [castTo(a, type("timestamp")), castTo(b, type("timestamp"))];
   return call("age", [a, b], type("interval_compound", anyNullable([a, b])));
 };
 
+/** strftime(x, format): x's text in the format; of a TIMESTAMP_NS, with its nanoseconds (%n), DuckDB's form for them. */
 const strftime: FunctionBinder = (args, site) => {
   arity(args, site, 2);
-  const x = dateOrTimestamp(args[0], site);
+  const x = args[0].type.kind === "timestamp_ns" ? args[0] : dateOrTimestamp(args[0], site);
   const format = text(args[1], site);
   return call("strftime", [x, format], type("string", anyNullable([x, format])));
 };
@@ -441,8 +445,8 @@ const epochOf =
       const ms = castTo(args[0], type("i64"));
       return call("timestamp_of_epoch_ms", [ms], type("timestamp", ms.type.nullable));
     }
-    // Of an interval: its length, a month counted as 30 days (DuckDB's).
-    const x = isInterval(args[0].type) ? args[0] : dateOrTimestamp(args[0], site);
+    // Of an interval: its length, a month counted as 30 days (DuckDB's); epoch_ns of nanoseconds: all of them.
+    const x = isInterval(args[0].type) || (fn === "epoch_ns" && args[0].type.kind === "timestamp_ns") ? args[0] : dateOrTimestamp(args[0], site);
     return call(fn, [x], type(fn === "epoch" ? "fp64" : "i64", x.type.nullable));
   };
 
@@ -483,14 +487,16 @@ const strptime =
 
 /**
  * make_timestamp(year, month, day, hour, minute, seconds) and make_time(hour, minute, seconds):
- * seconds may have a fraction; make_timestamp(µs) is the timestamp that many microseconds from 1970.
+ * seconds may have a fraction; make_timestamp(µs) is the timestamp that many microseconds from
+ * 1970, make_timestamp_ns(ns) the TIMESTAMP_NS that many nanoseconds from it.
  */
 const makeTemporal =
-  (fn: "make_timestamp" | "make_time"): FunctionBinder =>
+  (fn: "make_timestamp" | "make_timestamp_ns" | "make_time"): FunctionBinder =>
   (args, site) => {
-    if (fn === "make_timestamp" && args.length === 1) {
-      const micros = integer(args[0], site, "i64");
-      return call(fn, [micros], type("timestamp", micros.type.nullable));
+    if (fn === "make_timestamp_ns") arity(args, site, 1);
+    if (fn !== "make_time" && args.length === 1) {
+      const since = integer(args[0], site, "i64");
+      return call(fn, [since], type(fn === "make_timestamp" ? "timestamp" : "timestamp_ns", since.type.nullable));
     }
     const wholeParts = fn === "make_timestamp" ? 5 : 2;
     arity(args, site, wholeParts + 1);
@@ -722,6 +728,7 @@ const LIBRARY = new Map<string, FunctionBinder>([
   ["strptime", strptime("strptime")],
   ["try_strptime", strptime("try_strptime")],
   ["make_timestamp", makeTemporal("make_timestamp")],
+  ["make_timestamp_ns", makeTemporal("make_timestamp_ns")],
   ["make_time", makeTemporal("make_time")],
   ["date_add", dateAdd],
   ["time_bucket", timeBucket],

@@ -402,15 +402,28 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     // DuckDB's DATE ± INTEGER: that many days later or earlier, a DATE.
     return call(op === "+" ? "add" : "subtract", [days[0], castTo(days[1], type("i32"))], type("date", nullable));
   }
-  if (op === "-" && isTimestamp(l.type) && isTimestamp(r.type) && l.type.kind === r.type.kind) {
-    // DuckDB's TIMESTAMP - TIMESTAMP: an INTERVAL of days and time (60 days, not 2 months).
-    return call("subtract", [l, r], type("interval_day", nullable));
+  const between = op === "-" && !(l.type.kind === "date" && r.type.kind === "date") ? timestampsBetween(l.type, r.type) : undefined;
+  if (between) {
+    // DuckDB's TIMESTAMP - TIMESTAMP: an INTERVAL of days and time (60 days, not 2 months). A DATE
+    // is its midnight, nanoseconds are cut to microseconds (toward zero), as DuckDB casts them.
+    return call("subtract", [castTo(l, between), castTo(r, between)], type("interval_day", nullable));
   }
   if (op === "-" && l.type.kind === "date" && r.type.kind === "date") {
     // DuckDB's DATE - DATE: the days between them, a BIGINT.
     return call("date_diff", [r, l], type("i64", nullable), ["DAY"]);
   }
   throw new UnsupportedError(`${typeName(l.type)} ${op} ${typeName(r.type)}`, position);
+}
+
+/**
+ * The type two dates or timestamps are subtracted in: an instant's when either is one (but not
+ * beside nanoseconds, which DuckDB does not subtract from an instant), else a TIMESTAMP.
+ */
+function timestampsBetween(a: SqlType, b: SqlType): SqlType | undefined {
+  const pointInTime = (t: SqlType) => t.kind === "date" || t.kind === "timestamp_ns" || isTimestamp(t);
+  if (!pointInTime(a) || !pointInTime(b)) return undefined;
+  if (a.kind !== "timestamp_tz" && b.kind !== "timestamp_tz") return type("timestamp");
+  return a.kind === "timestamp_ns" || b.kind === "timestamp_ns" ? undefined : type("timestamp_tz");
 }
 
 /**

@@ -96,7 +96,7 @@ describe("unsupported constructs are named, with their position", () => {
     ["select n_name from nation\nwhere n_name = 'a\uE000b'", "the character U+E000 (trustql writes such characters as stand-ins for the grammar) at 2:18"],
     ["select substring(n_name for 2) from nation", "SUBSTRING(... FOR ...) without FROM at 1:25"],
     ["select count(*) from nation group by grouping sets ((n_name), rollup(n_regionkey))", "ROLLUP, CUBE or GROUPING SETS inside GROUPING SETS at 1:63"],
-    ["select n_nationkey - n_nationkey from nation where n_name = 'x' and now() - timestamp '2020-01-01 00:00:00' > interval 3 day", "TIMESTAMP WITH TIME ZONE - TIMESTAMP at 1:69"],
+    ["select n_nationkey - n_nationkey from nation where n_name = 'x' and now() - make_timestamp_ns(0) > interval 3 day", "TIMESTAMP WITH TIME ZONE - TIMESTAMP_NS at 1:69"],
     ["select cast(n_nationkey as utinyint) + 1 from nation", "CAST to UTINYINT (DuckDB's unsigned integers, which trustql has no type for: it reads a file's UTINYINT column as SMALLINT; CAST to SMALLINT) at 1:28"],
     ["select n_nationkey::uint64 from nation", "CAST to UINT64 (DuckDB's unsigned integers, which trustql has no type for: it reads a file's UINT64 column as DECIMAL(20,0); CAST to DECIMAL(20,0)) at 1:21"],
     ["select UINTEGER '5'", "CAST to UINTEGER (DuckDB's unsigned integers, which trustql has no type for: it reads a file's UINTEGER column as BIGINT; CAST to BIGINT) at 1:8"],
