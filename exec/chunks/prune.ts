@@ -2,7 +2,7 @@
 // alone. The answer may be "maybe" for a chunk with no match, never "no" for one with a match:
 // anything the rules below do not understand counts as "maybe".
 import type { Expression, Expression_Literal, Type } from "../../proto/index.ts";
-import { formatDateDays, parseTimestampText } from "../../common/temporal.ts";
+import { formatDateDays, formatTimestampNanos, parseTimestampText } from "../../common/temporal.ts";
 import type { FunctionDeclarations } from "../substrait/extensions.ts";
 import { decimalLiteralValue } from "../substrait/literals.ts";
 import { formatScaled } from "../../common/decimal.ts";
@@ -57,18 +57,34 @@ const timestampOrder: Order = (a, b) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
+/**
+ * Nanosecond timestamps by their nanoseconds: DuckDB's text of them, in a chunk's statistics and
+ * as literalText writes a literal of nine fraction digits. Digits alone (a microsecond literal's)
+ * are NaN (maybe): they name no nanosecond.
+ */
+const nanosecondOrder: Order = (a, b) => {
+  const [x, y] = [parseTimestampText(a, { offset: false, nanos: true }), parseTimestampText(b, { offset: false, nanos: true })];
+  if (x === undefined || y === undefined) return NaN;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 function orderFor(type: Type | undefined): Order | undefined {
   if (!type) return undefined;
   if (type.i8 || type.i16 || type.i32 || type.i64 || type.decimal || type.fp32 || type.fp64) return numericOrder;
   // A UUID's text in a chunk's statistics is DuckDB's, lower-case hex: it orders as the UUID does.
   if (type.string || type.varchar || type.fixedChar || type.date || type.uuid) return byteOrder;
-  // Nanosecond timestamps are not pruned: microseconds cannot tell their values apart.
   if (type.timestamp || type.timestampTz || (type.precisionTimestamp ?? type.precisionTimestampTz)?.precision === 6) return timestampOrder;
+  if (type.precisionTimestamp?.precision === 9) return nanosecondOrder;
   return undefined;
 }
 
-/** A timestamp literal's value of `precision` fraction digits in microseconds; undefined past microseconds, which it cannot hold exactly. */
-function literalMicros(value: bigint, precision: number): string | undefined {
+/**
+ * A timestamp literal's value of `precision` fraction digits: in microseconds, as digits; of
+ * nanoseconds (a TIMESTAMP_NS), as DuckDB's text, which only nanosecondOrder reads (microseconds
+ * cannot tell its values apart). Other precisions: undefined.
+ */
+function literalTimestamp(value: bigint, precision: number): string | undefined {
+  if (precision === 9) return formatTimestampNanos(value);
   return precision <= 6 ? String(value * 10n ** BigInt(6 - precision)) : undefined;
 }
 
@@ -85,8 +101,8 @@ function literalText(l: Expression_Literal): string | undefined {
   if (l.date !== undefined) return formatDateDays(l.date);
   if (l.timestamp !== undefined) return String(l.timestamp);
   if (l.timestampTz !== undefined) return String(l.timestampTz);
-  if (l.precisionTimestamp) return literalMicros(BigInt(l.precisionTimestamp.value), l.precisionTimestamp.precision);
-  if (l.precisionTimestampTz) return literalMicros(BigInt(l.precisionTimestampTz.value), l.precisionTimestampTz.precision);
+  if (l.precisionTimestamp) return literalTimestamp(BigInt(l.precisionTimestamp.value), l.precisionTimestamp.precision);
+  if (l.precisionTimestampTz) return literalTimestamp(BigInt(l.precisionTimestampTz.value), l.precisionTimestampTz.precision);
   if (l.uuid !== undefined) return uuidFromBytes(l.uuid);
   if (l.string !== undefined) return l.string;
   if (l.varChar) return l.varChar.value;

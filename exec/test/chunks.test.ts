@@ -18,6 +18,11 @@ const CHUNK_ROWS = 1_024;
 /** Each row an hour and a bit after the one before: a timestamp and an instant that rise through the file. */
 const MICROS_PER_ROW = 3_617_000_123;
 const EPOCH_1992 = Date.UTC(1992, 0, 1) * 1000;
+/** Each row a second and 7 ns after the one before, from 1992: a nanosecond timestamp with digits past the microsecond. */
+const TICK_EPOCH_NANOS = BigInt(EPOCH_1992) * 1000n;
+const NANOS_PER_TICK = 1_000_000_007n;
+/** DuckDB's text of row `row`'s tick moved by `nanos`. */
+const tickNear = (row: number, nanos: number) => formatTimestampNanos(TICK_EPOCH_NANOS + BigInt(row) * NANOS_PER_TICK + BigInt(nanos));
 /** Each row's UUID rises by this much in its first 32 bits: through every leading hex digit (those of 8 and up are stored sign-flipped). */
 const UUID_STEP = 715_827;
 /** Row `row`'s UUID (one a few steps past the file's last row still fits in 32 bits). */
@@ -43,7 +48,7 @@ beforeAll(async () => {
            CASE WHEN i % 23 = 0 THEN NULL ELSE chr((65 + (i * 31) % 26)::INTEGER) || (i % 97)::VARCHAR END AS name,
            TIMESTAMP '1992-01-01' + to_microseconds(i * ${MICROS_PER_ROW}) AS seen,
            CASE WHEN i % 29 = 0 THEN NULL ELSE TIMESTAMPTZ '1992-01-01 00:00:00+00' + to_microseconds(i * ${MICROS_PER_ROW} + 500000) END AS logged,
-           (TIMESTAMP '1992-01-01' + to_seconds(i))::TIMESTAMP_NS AS tick,
+           make_timestamp_ns(${TICK_EPOCH_NANOS} + i * ${NANOS_PER_TICK}) AS tick,
            (lpad(to_hex(i * ${UUID_STEP}), 8, '0') || '-0000-4000-8000-000000000000')::UUID AS uid
     FROM range(${ROWS}) t(i) ORDER BY i) TO '${source}' (FORMAT parquet)`);
   chunks = await cutParquet(source, join(dir, "chunks"), { targetRows: CHUNK_ROWS });
@@ -130,6 +135,11 @@ describe("pruning by statistics", () => {
     expect(seen.filter(Boolean).length).toBe(chunks.length - 1);
     const logged = pruned("select k from events where logged between timestamptz '1992-03-29 02:00:00+02' and timestamptz '1992-04-01 12:00:00-03'");
     expect(logged.filter(Boolean).length).toBe(chunks.length - 1);
+    // Nanoseconds, against a constant of their own type, text, or a timestamp: rows 2,100–2,199.
+    for (const [low, high] of [[`TIMESTAMP_NS '${tickNear(2100, 0)}'`, `'${tickNear(2200, 0)}'`], ["timestamp '1992-01-01 00:35:00.000015'", "timestamp '1992-01-01 00:36:40'"]]) {
+      const tick = pruned(`select k from events where tick >= ${low} and tick < ${high}`);
+      expect(tick.filter(Boolean).length).toBe(chunks.length - 1);
+    }
   });
 
   it("skips the chunks a UUID filter cannot match, UUIDs ordered as DuckDB orders them", () => {
@@ -138,7 +148,7 @@ describe("pruning by statistics", () => {
     expect(pruned(`select k from events where uid >= '${uuidOf(5200)}'`)).toEqual(chunks.map((_, i) => i < chunks.length - 1));
   });
 
-  const column = fc.constantFrom("k", "price", "day", "name", "seen", "logged", "uid");
+  const column = fc.constantFrom("k", "price", "day", "name", "seen", "logged", "tick", "uid");
   /** SQL text of a time near row `row` of the file (± a few micros, to meet the stats' edges exactly too). */
   const timeNear = (row: number, nudge: number) => {
     const micros = BigInt(EPOCH_1992) + BigInt(row) * BigInt(MICROS_PER_ROW) + BigInt(nudge);
@@ -156,6 +166,7 @@ describe("pruning by statistics", () => {
     seen: rowNear.map(([row, nudge]) => `timestamp '${timeNear(row, nudge)}'`),
     // An instant written in some zone: its offset moves the same time of day elsewhere.
     logged: fc.tuple(rowNear, fc.constantFrom("+00", "+02", "-05:30", "Z")).map(([[row, nudge], zone]) => `timestamptz '${timeNear(row, nudge)}${zone}'`),
+    tick: fc.tuple(fc.oneof(fc.integer({ min: -5, max: ROWS + 5 }), edgeRow), fc.constantFrom(-1, 0, 1, 999, -1_000)).map(([row, nanos]) => `TIMESTAMP_NS '${tickNear(row, nanos)}'`),
     uid: fc.tuple(fc.oneof(fc.integer({ min: 0, max: ROWS }), edgeRow.map((row) => Math.min(ROWS, Math.max(0, row)))), fc.constantFrom(-1, 0, 1)).map(([row, nudge]) => `'${uuidOf(row, row === 0 ? Math.max(0, nudge) : nudge)}'`),
   };
   const atom = column.chain((c) =>
@@ -170,15 +181,13 @@ describe("pruning by statistics", () => {
     node: fc.oneof({ depthSize: "small" }, atom, fc.tuple(tie("node"), fc.constantFrom("and", "or"), tie("node")).map(([a, op, b]) => `(${a} ${op} ${b})`)),
   })).node as fc.Arbitrary<string>;
 
-  /** SQL text of row `row`'s tick (whole seconds from 1992) moved by `nanos`. */
-  const tickNear = (row: number, nanos: number) => formatTimestampNanos(BigInt(EPOCH_1992) * 1000n + BigInt(row) * 1_000_000_000n + BigInt(nanos));
 
   it("never skips a chunk that holds a matching time, at every chunk's first and last, a microsecond (a nanosecond) either side, in any zone", async () => {
     const edges = chunks.flatMap((_, k) => [k * CHUNK_ROWS, Math.min(ROWS, (k + 1) * CHUNK_ROWS) - 1]);
     for (const row of edges) {
       for (const nudge of [-1, 0, 1]) {
         for (const op of ["=", "<", "<=", ">", ">="]) {
-          // tick: whole seconds, so its statistics read as microseconds, but a constant a nanosecond off must still keep its chunk.
+          // tick: nanoseconds, told apart from their neighbours a nanosecond off.
           const wheres = [
             `seen ${op} timestamp '${timeNear(row, nudge)}'`,
             `logged ${op} timestamptz '${timeNear(row, nudge + 500_000 + 2 * 3_600_000_000)}+02'`,
