@@ -31,7 +31,7 @@ export function formatValue(type: arrow.DataType, value: unknown): string {
     return formatTimeMicros(arrowTimeToMicros(value as bigint | number, type.unit));
   }
   if (arrow.DataType.isFloat(type)) {
-    return formatFloat(value as number);
+    return formatDuckdbFloat(value as number, type.precision === arrow.Precision.SINGLE);
   }
   if (arrow.DataType.isBool(type)) {
     return value ? "true" : "false";
@@ -197,9 +197,9 @@ export function quoteListElement(text: string): string {
 const singleQuoted = (text: string) => `'${text.replace(/['\\]/g, "\\$&")}'`;
 
 /**
- * A DOUBLE (or, `single`, a FLOAT) as DuckDB writes one in a list: the shortest digits that read
- * back as the value; fixed notation with at least one fraction digit (`2.0`) when the decimal
- * exponent is in [-4, 16), otherwise `1e+20`, `1.5e-07`; `nan`, `inf`, `-inf`. (DuckDB's fmt
+ * A DOUBLE (or, `single`, a FLOAT) as DuckDB writes one: the shortest digits that read back as
+ * the value; fixed notation with at least one fraction digit (`2.0`) when the decimal exponent is
+ * in [-4, 16), otherwise `1e+20`, `1.5e-07`; `nan`, `inf`, `-inf`. (DuckDB's fmt
  * differs in rare cases, left: a FLOAT between two equally near shortest candidates keeps more
  * digits, some whole FLOATs from 2^24 up print every digit (15000000512.0, where 15000000000.0
  * reads back), and a power of two from 2^52 up prints as twice its value, a bug of its fallback.)
@@ -211,6 +211,11 @@ export function formatDuckdbFloat(value: number, single = false): string {
   const sign = value < 0 || Object.is(value, -0) ? "-" : "";
   const magnitude = Math.abs(value);
   if (magnitude === 0) return `${sign}0.0`;
+  if (!single && magnitude >= 1e-4 && magnitude < 1e16) {
+    // JavaScript writes the same shortest digits, in fixed notation over this range: most values, at String's cost.
+    const text = String(value);
+    return text.includes(".") ? text : `${text}.0`;
+  }
   // `exponent`: the power of ten of the first digit.
   const { digits, exponent } = shortestDigits(magnitude, single);
   if (exponent < -4 || exponent >= 16) {
@@ -246,13 +251,6 @@ export function formatBytes(bytes: Uint8Array): string {
     text += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return text;
-}
-
-export function formatFloat(value: number): string {
-  if (Number.isNaN(value)) return "nan";
-  if (value === Infinity) return "inf";
-  if (value === -Infinity) return "-inf";
-  return String(value);
 }
 
 /** Whether a column's values read as numbers (right-aligned in tables, unquoted in JSON). */
@@ -408,7 +406,8 @@ function textOf(data: arrow.Data, dates: Map<number, string>): (r: number) => st
   }
   if (arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) {
     const floats = data.values as Float32Array | Float64Array;
-    return (r) => formatFloat(floats[r]);
+    const single = type.precision === arrow.Precision.SINGLE;
+    return (r) => formatDuckdbFloat(floats[r], single);
   }
   if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY) {
     const days = data.values as Int32Array;

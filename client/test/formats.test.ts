@@ -114,6 +114,22 @@ describe("value rendering", () => {
     );
   });
 
+  it("writes doubles and floats as DuckDB does: shortest digits, a fraction digit, exponents past 1e16 and under 1e-4", () => {
+    const column = (type: arrow.Float, values: number[]) => tableToText(new arrow.Table({ x: arrow.vectorFromArray(values, type) }))[0].values;
+    const doubles = [3, 1e20, 0.1 + 0.2, 1e-7, 1.2345678901234568e17, -0, NaN, Infinity, -Infinity, 0.0001, 0.00009, 9999999999999998, 1e16, 12345678.9];
+    expect(column(new arrow.Float64(), doubles)).toEqual(["3.0", "1e+20", "0.30000000000000004", "1e-07", "1.2345678901234568e+17", "-0.0", "nan", "inf", "-inf", "0.0001", "9e-05", "9999999999999998.0", "1e+16", "12345678.9"]);
+    // A FLOAT's own shortest digits, not its double's (0.1428571492433548).
+    expect(column(new arrow.Float32(), [1 / 7, 1.8, 1e-7, 16777217, 1e16, 123456.7])).toEqual(["0.14285715", "1.8", "1e-07", "16777216.0", "1e+16", "123456.7"]);
+    expect(formatValue(new arrow.Float32(), Math.fround(1.8))).toBe("1.8");
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+        const [text] = column(new arrow.Float64(), [value]);
+        expect(Object.is(Number(text), value)).toBe(true);
+        expect(text).toMatch(/^-?(\d+\.\d+|\d(\.\d+)?e[-+]\d{2,3})$/);
+      }),
+    );
+  });
+
   it("renders every column as text with nulls kept apart from empty strings", () => {
     const [name, price, day, n] = tableToText(sample());
     expect(name.values).toEqual(["plain", 'say "hi", then\nleave', ""]);
