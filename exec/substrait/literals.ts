@@ -97,7 +97,8 @@ export function literalSql(literal: Expression_Literal): string {
 function floatText(value: number): string {
   if (Number.isNaN(value)) return "'NaN'";
   if (!Number.isFinite(value)) return value > 0 ? "'Infinity'" : "'-Infinity'";
-  return `'${value}'`;
+  // String(-0) is "0": the sign of a negative zero (DuckDB's -0.0, which prints and divides as one) would be lost.
+  return Object.is(value, -0) ? "'-0.0'" : `'${value}'`;
 }
 
 const NULLABLE = 1;
