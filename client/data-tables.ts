@@ -1,7 +1,7 @@
 // `--data` for the local commands: a folder (each *.parquet file is a table named after the
 // file; a sub-folder of parquet files is one table named after the folder) or parquet files.
 import { readdirSync, statSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import { UserError } from "../common/errors.ts";
 
 export interface LocalTable {
@@ -11,12 +11,35 @@ export interface LocalTable {
 
 const PARQUET = ".parquet";
 
-function tableName(path: string): string {
-  const name = basename(path, extname(path));
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new UserError(`cannot name a table after ${path}: '${name}' is not a plain identifier`);
-  }
-  return name.toLowerCase();
+/** A table's parquet files; `partitioned` when folders between them name columns (`year=2024`). */
+export interface TableSource {
+  files: string[];
+  partitioned: boolean;
+}
+
+/** A folder of a partitioned dataset: its name is a column's and its value (Hive's layout). */
+const PARTITION_FOLDER = /^[^=]+=[^=]*$/;
+
+/**
+ * A folder as one table: every .parquet file under it, in order of their paths (how Spark,
+ * pyarrow and DuckDB write a dataset), leaving out what is under names that start with `.` or
+ * `_` (their metadata and temporary files); undefined when there is none.
+ */
+export function parquetFolder(folder: string): TableSource | undefined {
+  const inside = readdirSync(folder, { recursive: true, encoding: "utf8" })
+    .filter((relative) => relative.toLowerCase().endsWith(PARQUET) && !relative.split(sep).some((part) => part.startsWith(".") || part.startsWith("_")))
+    .filter((relative) => statSync(join(folder, relative)).isFile())
+    .sort();
+  if (inside.length === 0) return undefined;
+  const partitioned = inside.some((relative) => relative.split(sep).slice(0, -1).some((name) => PARTITION_FOLDER.test(name)));
+  return { files: inside.map((relative) => join(folder, relative)), partitioned };
+}
+
+/** The table a file or folder holds: its name without directories and extension (`lineitem.parquet` → lineitem). */
+export function tableNameOf(path: string): string {
+  const name = basename(path).replace(/\.parquet$/i, "").toLowerCase();
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new UserError(`${path}: a table is named after its file or folder, and '${name}' is not a plain name`);
+  return name;
 }
 
 function statOrThrow(path: string, spec: string) {
@@ -27,11 +50,10 @@ function statOrThrow(path: string, spec: string) {
   }
 }
 
-function parquetFilesIn(folder: string): string[] {
-  return readdirSync(folder)
-    .filter((f) => f.endsWith(PARQUET))
-    .sort()
-    .map((f) => join(folder, f));
+/** A folder's files as one table of `--data spec`; a partitioned one is refused: its partitions' columns are read where a dataset is added, and would be missing here. */
+function unpartitioned(table: TableSource, spec: string, name: string): string[] {
+  if (table.partitioned) throw new UserError(`--data ${spec}: ${name} is a partitioned dataset (key=value folders), whose folders' columns only trustql dataset add reads`);
+  return table.files;
 }
 
 export function resolveDataTables(specs: readonly string[], cwd: string): LocalTable[] {
@@ -47,21 +69,27 @@ export function resolveDataTables(specs: readonly string[], cwd: string): LocalT
     const stat = statOrThrow(path, spec);
     if (stat.isFile()) {
       if (!path.endsWith(PARQUET)) throw new UserError(`--data ${spec}: not a .parquet file`);
-      add(tableName(path), [path]);
+      add(tableNameOf(path), [path]);
+      continue;
+    }
+    if (path.toLowerCase().endsWith(PARQUET)) {
+      // A folder named as a parquet file is one table written in parts (DuckDB's PER_THREAD_OUTPUT, Spark's).
+      const table = parquetFolder(path);
+      if (!table) throw new UserError(`--data ${spec}: no .parquet files in this folder`);
+      add(tableNameOf(path), unpartitioned(table, spec, basename(path)));
       continue;
     }
     let found = 0;
     for (const entry of readdirSync(path).sort()) {
       const child = join(path, entry);
       if (entry.endsWith(PARQUET) && statSync(child).isFile()) {
-        add(tableName(child), [child]);
+        add(tableNameOf(child), [child]);
         found++;
       } else if (statSync(child).isDirectory()) {
-        const files = parquetFilesIn(child);
-        if (files.length > 0) {
-          add(tableName(child), files);
-          found++;
-        }
+        const table = parquetFolder(child);
+        if (!table) continue;
+        add(tableNameOf(child), unpartitioned(table, spec, entry));
+        found++;
       }
     }
     if (found === 0) throw new UserError(`--data ${spec}: no .parquet files in this folder`);

@@ -39,13 +39,13 @@ function sortFlags(flags: readonly string[] | undefined): Record<string, string>
 
 export const datasetAddCommand: Command = {
   path: ["dataset", "add"],
-  summary: "Cut parquet files into chunks, place them on the cluster's nodes and record the dataset's manifest",
-  usage: "dataset add NAME --cluster D FILES… [--replicas N] [--chunk-rows N] [--sort TABLE.COLUMN]… [--from KEYFILE]",
+  summary: "Cut parquet files (a table each) or folders of them (a table each, key=value folders its columns) into chunks, place them on the cluster's nodes and record the dataset's manifest",
+  usage: "dataset add NAME --cluster D FILES_OR_FOLDERS… [--replicas N] [--chunk-rows N] [--sort TABLE.COLUMN]… [--from KEYFILE]",
   options: { cluster: { type: "string" }, replicas: { type: "string" }, "chunk-rows": { type: "string" }, sort: { type: "string", multiple: true }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;
     const [name, ...files] = positionals;
-    if (!name) throw new UserError("expected a dataset name and parquet files: trustql dataset add tpch --cluster D data/*.parquet");
+    if (!name) throw new UserError("expected a dataset name and parquet files or folders: trustql dataset add tpch --cluster D data/*.parquet");
     const dir = resolve(io.cwd, clusterDir(values));
     const cluster = readCluster(dir);
     const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);

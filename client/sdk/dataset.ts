@@ -3,10 +3,11 @@
 // manifest (schemas, chunks, statistics, placement) in a transaction, and wait until every node
 // accepted it and every holder has its copy: the other holders fetch theirs from the one that has
 // it, hash-checked, once they have the manifest.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { UserError } from "../../common/errors.ts";
+import { parquetFolder, tableNameOf, type TableSource } from "../data-tables.ts";
 import { columnNames } from "../../proto/index.ts";
 import { cutParquet, type Chunk } from "../../exec/chunks/index.ts";
 import { LocalEngine } from "../../exec/index.ts";
@@ -29,6 +30,7 @@ const COPY_POLL_MS = 200;
 
 export interface AddDatasetOptions {
   name: string;
+  /** Parquet files, and folders of them (see tableSources). */
   files: readonly string[];
   cluster: ClusterFile;
   /** Pays the manifest transaction's fee and owns its record. */
@@ -61,52 +63,87 @@ export interface AddedDataset {
   copies: number;
 }
 
-/** The table a file holds: its name without directories and extension (`lineitem.parquet` → lineitem). */
-export function tableNameOf(file: string): string {
-  const name = basename(file).replace(/\.parquet$/i, "").toLowerCase();
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new UserError(`${file}: a table is named after its file, and '${name}' is not a plain name`);
-  return name;
+/** The tables `paths` hold: a file holds one, named after it; a folder one, named after it (parquetFolder). Files of one name make one table. */
+export function tableSources(paths: readonly string[]): Map<string, TableSource> {
+  const tables = new Map<string, TableSource>();
+  for (const path of paths) {
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch {
+      throw new UserError(`${path}: no such file or folder`);
+    }
+    const table = tables.get(tableNameOf(path)) ?? { files: [], partitioned: false };
+    tables.set(tableNameOf(path), table);
+    if (!stats.isDirectory()) {
+      table.files.push(path);
+      continue;
+    }
+    const inside = parquetFolder(path);
+    if (!inside) throw new UserError(`${path}: no .parquet files in this folder`);
+    table.files.push(...inside.files);
+    table.partitioned ||= inside.partitioned;
+  }
+  return tables;
+}
+
+const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/**
+ * Cuts each table's files into chunks under `work` (see AddDatasetOptions), with its schema and
+ * each chunk's statistics. A partitioned table's rows are read with the columns its folders name
+ * (DuckDB's hive partitioning: typed as their values read), and written to one file first.
+ */
+export async function cutTables(sources: ReadonlyMap<string, TableSource>, work: string, options: Pick<AddDatasetOptions, "chunkRows" | "sortBy" | "onProgress"> = {}): Promise<ManifestTable[]> {
+  const engine = await LocalEngine.open({ threads: 2 });
+  const tables: ManifestTable[] = [];
+  const total = [...sources.values()].reduce((n, s) => n + s.files.length, 0);
+  let cut = 0;
+  try {
+    for (const [name, source] of sources) {
+      const read = (files: readonly string[], extra = "") => `read_parquet([${files.map(quoted).join(", ")}]${extra})`;
+      let files = source.files;
+      if (source.partitioned) {
+        const joined = join(work, `${name}.partitioned.parquet`);
+        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files, ", hive_partitioning = true")}) TO ${quoted(joined)} (FORMAT parquet)`);
+        files = [joined];
+      }
+      await engine.registerParquet([name], files);
+      const schema = engine.catalog().lookup([name])!.schema;
+      const sortColumn = options.sortBy?.[name];
+      if (sortColumn !== undefined) {
+        const columns = columnNames(schema);
+        if (!columns.some((n) => n.toLowerCase() === sortColumn.toLowerCase())) {
+          throw new UserError(`--sort ${name}.${sortColumn}: ${name} has no column ${sortColumn} (it has ${columns.join(", ")})`);
+        }
+        const sorted = join(work, `${name}.sorted.parquet`);
+        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files)} ORDER BY "${sortColumn.replaceAll('"', '""')}") TO ${quoted(sorted)} (FORMAT parquet)`);
+        files = [sorted];
+      }
+      const chunks: Chunk[] = [];
+      for (const file of files) {
+        chunks.push(...(await cutParquet(file, join(work, name), { targetRows: options.chunkRows })));
+        // One file written from all of the table's (its partitions joined, or its rows sorted) counts as all of them.
+        cut += files === source.files ? 1 : source.files.length;
+        options.onProgress?.({ phase: "cut", done: cut, total, detail: name });
+      }
+      tables.push({ name, schema, chunks });
+    }
+  } finally {
+    engine.close();
+  }
+  return tables;
 }
 
 export async function addDataset(options: AddDatasetOptions): Promise<AddedDataset> {
   const { cluster, files } = options;
   const replicas = Math.min(options.replicas ?? DEFAULT_REPLICAS, cluster.nodes.length);
   if (files.length === 0) throw new UserError("no parquet files to add");
-  const byTable = new Map<string, string[]>();
-  for (const file of files) byTable.set(tableNameOf(file), [...(byTable.get(tableNameOf(file)) ?? []), file]);
+  const byTable = tableSources(files);
 
   const work = mkdtempSync(join(tmpdir(), "trustql-dataset-"));
   try {
-    const engine = await LocalEngine.open({ threads: 2 });
-    const tables: ManifestTable[] = [];
-    let cut = 0;
-    try {
-      for (const [name, tableFiles] of byTable) {
-        await engine.registerParquet([name], tableFiles);
-        const schema = engine.catalog().lookup([name])!.schema;
-        const chunks: Chunk[] = [];
-        const sortColumn = options.sortBy?.[name];
-        let sources = tableFiles;
-        if (sortColumn !== undefined) {
-          const columns = columnNames(schema);
-          if (!columns.some((n) => n.toLowerCase() === sortColumn.toLowerCase())) {
-            throw new UserError(`--sort ${name}.${sortColumn}: ${name} has no column ${sortColumn} (it has ${columns.join(", ")})`);
-          }
-          const sorted = join(work, `${name}.sorted.parquet`);
-          await engine.runReferenceSql(
-            `COPY (SELECT * FROM read_parquet([${tableFiles.map((f) => `'${f.replaceAll("'", "''")}'`).join(", ")}]) ORDER BY "${sortColumn.replaceAll('"', '""')}") TO '${sorted.replaceAll("'", "''")}' (FORMAT parquet)`,
-          );
-          sources = [sorted];
-        }
-        for (const file of sources) {
-          chunks.push(...(await cutParquet(file, join(work, name), { targetRows: options.chunkRows })));
-          options.onProgress?.({ phase: "cut", done: (cut += sortColumn === undefined ? 1 : tableFiles.length), total: files.length, detail: name });
-        }
-        tables.push({ name, schema, chunks });
-      }
-    } finally {
-      engine.close();
-    }
+    const tables = await cutTables(byTable, work, options);
 
     const members = cluster.nodes.map((n) => member(n.peerId));
     const clients = new Map(cluster.nodes.map((n) => [n.peerId, new NodeClient(n.http)]));
@@ -141,7 +178,7 @@ export async function addDataset(options: AddDatasetOptions): Promise<AddedDatas
       copies,
       tables: tables.map((t) => ({
         name: t.name,
-        files: byTable.get(t.name)!.length,
+        files: byTable.get(t.name)!.files.length,
         chunks: t.chunks.length,
         rows: t.chunks.reduce((n, c) => n + c.rows, 0),
         bytes: t.chunks.reduce((n, c) => n + c.bytes, 0),
