@@ -89,10 +89,24 @@ export function tableSources(paths: readonly string[]): Map<string, TableSource>
 
 const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
+/** Whether every one of `files` has the columns of the first, in its order, of its types. */
+async function sameColumns(engine: LocalEngine, files: readonly string[]): Promise<boolean> {
+  let first: string | undefined;
+  for (const file of files) {
+    const { table } = await engine.runReferenceSql(`SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet(${quoted(file)}))`);
+    const columns = String(table.getChildAt(0)!.get(0));
+    if ((first ??= columns) !== columns) return false;
+  }
+  return true;
+}
+
 /**
  * Cuts each table's files into chunks under `work` (see AddDatasetOptions), with its schema and
  * each chunk's statistics. A partitioned table's rows are read with the columns its folders name
- * (DuckDB's hive partitioning: typed as their values read), and written to one file first.
+ * (DuckDB's hive partitioning: typed as their values read), and those of files whose columns
+ * differ (a dataset whose schema grew) by the columns' names (a column a file lacks is NULL in its
+ * rows, types met in their common type): either way written to one file first, so every chunk of
+ * a table has the table's columns.
  */
 export async function cutTables(sources: ReadonlyMap<string, TableSource>, work: string, options: Pick<AddDatasetOptions, "chunkRows" | "sortBy" | "onProgress"> = {}): Promise<ManifestTable[]> {
   const engine = await LocalEngine.open({ threads: 2 });
@@ -103,9 +117,9 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
     for (const [name, source] of sources) {
       const read = (files: readonly string[], extra = "") => `read_parquet([${files.map(quoted).join(", ")}]${extra})`;
       let files = source.files;
-      if (source.partitioned) {
-        const joined = join(work, `${name}.partitioned.parquet`);
-        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files, ", hive_partitioning = true")}) TO ${quoted(joined)} (FORMAT parquet)`);
+      if (source.partitioned || !(await sameColumns(engine, files))) {
+        const joined = join(work, `${name}.joined.parquet`);
+        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files, `, union_by_name = true, hive_partitioning = ${source.partitioned}`)}) TO ${quoted(joined)} (FORMAT parquet)`);
         files = [joined];
       }
       await engine.registerParquet([name], files);
@@ -123,7 +137,7 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
       const chunks: Chunk[] = [];
       for (const file of files) {
         chunks.push(...(await cutParquet(file, join(work, name), { targetRows: options.chunkRows })));
-        // One file written from all of the table's (its partitions joined, or its rows sorted) counts as all of them.
+        // One file written from all of the table's (joined, or sorted) counts as all of them.
         cut += files === source.files ? 1 : source.files.length;
         options.onProgress?.({ phase: "cut", done: cut, total, detail: name });
       }

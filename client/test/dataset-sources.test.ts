@@ -35,6 +35,10 @@ beforeAll(async () => {
   await write("logs.parquet/part-0.parquet", "SELECT 'a' AS line");
   await write("logs.parquet/part-1.parquet", "SELECT 'b' AS line");
   await write("nation.parquet", "SELECT 1 AS n_nationkey");
+  // A table whose schema grew and whose writers ordered its columns differently.
+  await write("grown/part-0.parquet", "SELECT i AS id, i * 2 AS v FROM range(3) t(i)");
+  await write("grown/part-1.parquet", "SELECT i * 2 AS v, i AS id FROM range(3, 6) t(i)");
+  await write("grown/part-2.parquet", "SELECT i AS id, i * 2 AS v, 'new' AS note FROM range(6, 9) t(i)");
   mkdirSync(join(dir, "empty"));
 });
 
@@ -89,5 +93,14 @@ describe("a dataset's tables from files and folders", () => {
     ]);
     expect(logs.chunks.reduce((n, c) => n + c.rows, 0)).toBe(2);
     expect(events.chunks.every((c) => c.stats.year.min !== null)).toBe(true);
+  });
+
+  it("reads files whose columns differ by the columns' names, a column a file lacks NULL in its rows", async () => {
+    const work = join(dir, "work-grown");
+    mkdirSync(work);
+    const [grown] = await cutTables(tableSources([join(dir, "grown")]), work);
+    expect(columnNames(grown.schema)).toEqual(["id", "v", "note"]);
+    const rows = (await connection.runAndReadAll(`SELECT count(*), sum(v - 2 * id), count(note), min(id), max(id) FROM read_parquet([${grown.chunks.map((c) => `'${c.file}'`).join(", ")}])`)).getRows();
+    expect(rows).toEqual([[9n, 0n, 3n, 0n, 8n]]);
   });
 });
