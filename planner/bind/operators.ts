@@ -402,15 +402,15 @@ function temporalArithmetic(op: string, l: Expr, r: Expr, position: SourcePositi
     // DuckDB's DATE ± INTEGER: that many days later or earlier, a DATE.
     return call(op === "+" ? "add" : "subtract", [days[0], castTo(days[1], type("i32"))], type("date", nullable));
   }
-  const between = op === "-" && !(l.type.kind === "date" && r.type.kind === "date") ? timestampsBetween(l.type, r.type) : undefined;
+  if (op === "-" && l.type.kind === "date" && r.type.kind === "date") {
+    // DuckDB's DATE - DATE: the days between them, a BIGINT.
+    return call("date_diff", [r, l], type("i64", nullable), ["DAY"]);
+  }
+  const between = op === "-" ? timestampsBetween(l.type, r.type) : undefined;
   if (between) {
     // DuckDB's TIMESTAMP - TIMESTAMP: an INTERVAL of days and time (60 days, not 2 months). A DATE
     // is its midnight, nanoseconds are cut to microseconds (toward zero), as DuckDB casts them.
     return call("subtract", [castTo(l, between), castTo(r, between)], type("interval_day", nullable));
-  }
-  if (op === "-" && l.type.kind === "date" && r.type.kind === "date") {
-    // DuckDB's DATE - DATE: the days between them, a BIGINT.
-    return call("date_diff", [r, l], type("i64", nullable), ["DAY"]);
   }
   throw new UnsupportedError(`${typeName(l.type)} ${op} ${typeName(r.type)}`, position);
 }
