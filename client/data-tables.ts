@@ -50,12 +50,6 @@ function statOrThrow(path: string, spec: string) {
   }
 }
 
-/** A folder's files as one table of `--data spec`; a partitioned one is refused: its partitions' columns are read where a dataset is added, and would be missing here. */
-function unpartitioned(table: TableSource, spec: string, name: string): string[] {
-  if (table.partitioned) throw new UserError(`--data ${spec}: ${name} is a partitioned dataset (key=value folders), whose folders' columns only trustql dataset add reads`);
-  return table.files;
-}
-
 export function resolveDataTables(specs: readonly string[], cwd: string): LocalTable[] {
   if (specs.length === 0) throw new UserError("--data is required: a folder of parquet files, or files");
   const tables = new Map<string, LocalTable>();
@@ -76,7 +70,7 @@ export function resolveDataTables(specs: readonly string[], cwd: string): LocalT
       // A folder named as a parquet file is one table written in parts (DuckDB's PER_THREAD_OUTPUT, Spark's).
       const table = parquetFolder(path);
       if (!table) throw new UserError(`--data ${spec}: no .parquet files in this folder`);
-      add(tableNameOf(path), unpartitioned(table, spec, basename(path)));
+      add(tableNameOf(path), table.files);
       continue;
     }
     let found = 0;
@@ -88,7 +82,7 @@ export function resolveDataTables(specs: readonly string[], cwd: string): LocalT
       } else if (statSync(child).isDirectory()) {
         const table = parquetFolder(child);
         if (!table) continue;
-        add(tableNameOf(child), unpartitioned(table, spec, entry));
+        add(tableNameOf(child), table.files);
         found++;
       }
     }

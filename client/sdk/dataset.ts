@@ -102,11 +102,12 @@ async function sameColumns(engine: LocalEngine, files: readonly string[]): Promi
 
 /**
  * Cuts each table's files into chunks under `work` (see AddDatasetOptions), with its schema and
- * each chunk's statistics. A partitioned table's rows are read with the columns its folders name
- * (DuckDB's hive partitioning: typed as their values read), and those of files whose columns
- * differ (a dataset whose schema grew) by the columns' names (a column a file lacks is NULL in its
- * rows, types met in their common type): either way written to one file first, so every chunk of
- * a table has the table's columns.
+ * each chunk's statistics. Files are read as DuckDB reads them, `key=value` folders in their paths
+ * columns (typed as their values read). A partitioned table's files (many, and small) are written
+ * to one file first, so its chunks are of the target size, not one or more per file; so are those
+ * of files whose columns differ (a dataset whose schema grew), read by the columns' names (a column
+ * a file lacks is NULL in its rows, types met in their common type), so every chunk of a table has
+ * the table's columns.
  */
 export async function cutTables(sources: ReadonlyMap<string, TableSource>, work: string, options: Pick<AddDatasetOptions, "chunkRows" | "sortBy" | "onProgress"> = {}): Promise<ManifestTable[]> {
   const engine = await LocalEngine.open({ threads: 2 });
@@ -119,7 +120,7 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
       let files = source.files;
       if (source.partitioned || !(await sameColumns(engine, files))) {
         const joined = join(work, `${name}.joined.parquet`);
-        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files, `, union_by_name = true, hive_partitioning = ${source.partitioned}`)}) TO ${quoted(joined)} (FORMAT parquet)`);
+        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files, ", union_by_name = true")}) TO ${quoted(joined)} (FORMAT parquet)`);
         files = [joined];
       }
       await engine.registerParquet([name], files);

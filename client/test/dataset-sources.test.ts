@@ -10,6 +10,8 @@ import { resolveDataTables } from "../data-tables.ts";
 let dir: string;
 let duckdb: DuckDBInstance;
 let connection: DuckDBConnection;
+/** Work folders of the cutting tests, outside the one of source files: the folder-reading test reads that one whole. */
+const cleanups: string[] = [];
 
 /** Writes `select`'s rows to a parquet file at `path` under the test's folder, making its folders. */
 async function write(path: string, select: string): Promise<string> {
@@ -45,7 +47,7 @@ beforeAll(async () => {
 afterAll(() => {
   connection?.closeSync();
   duckdb?.closeSync();
-  rmSync(dir, { recursive: true, force: true });
+  for (const folder of [dir, ...cleanups]) rmSync(folder, { recursive: true, force: true });
 });
 
 describe("a dataset's tables from files and folders", () => {
@@ -68,18 +70,22 @@ describe("a dataset's tables from files and folders", () => {
     expect(() => tableSources([join(dir, "empty")])).toThrow(`${join(dir, "empty")}: no .parquet files in this folder`);
   });
 
-  it("reads a folder of tables for the local commands the same way, and refuses a partitioned one, whose columns it cannot read", () => {
-    expect(() => resolveDataTables([dir], "/")).toThrow(`--data ${dir}: events is a partitioned dataset (key=value folders), whose folders' columns only trustql dataset add reads`);
-    const tables = resolveDataTables([join(dir, "logs.parquet"), join(dir, "nation.parquet")], "/");
-    expect(tables.map((t) => [t.name, t.files.length])).toEqual([
+  it("reads a folder of tables for the local commands by the same rules, a folder named as a parquet file one table", () => {
+    expect(resolveDataTables([dir], "/").map((t) => [t.name, t.files.length])).toEqual([
+      ["events", 4],
+      ["grown", 3],
+      ["logs", 2],
+      ["nation", 1],
+    ]);
+    expect(resolveDataTables([join(dir, "logs.parquet"), join(dir, "nation.parquet")], "/").map((t) => [t.name, t.files.length])).toEqual([
       ["logs", 2],
       ["nation", 1],
     ]);
   });
 
   it("cuts a partitioned folder's rows with the columns its folders name, typed as their values read", async () => {
-    const work = join(dir, "work");
-    mkdirSync(work);
+    const work = mkdtempSync(join(tmpdir(), "trustql-cut-"));
+    cleanups.push(work);
     const [events, logs] = await cutTables(tableSources([join(dir, "events"), join(dir, "logs.parquet")]), work);
     // The folders' columns after the files', in the order DuckDB gives them.
     expect(columnNames(events.schema)).toEqual(["id", "v", "region", "year"]);
@@ -96,8 +102,8 @@ describe("a dataset's tables from files and folders", () => {
   });
 
   it("reads files whose columns differ by the columns' names, a column a file lacks NULL in its rows", async () => {
-    const work = join(dir, "work-grown");
-    mkdirSync(work);
+    const work = mkdtempSync(join(tmpdir(), "trustql-cut-"));
+    cleanups.push(work);
     const [grown] = await cutTables(tableSources([join(dir, "grown")]), work);
     expect(columnNames(grown.schema)).toEqual(["id", "v", "note"]);
     const rows = (await connection.runAndReadAll(`SELECT count(*), sum(v - 2 * id), count(note), min(id), max(id) FROM read_parquet([${grown.chunks.map((c) => `'${c.file}'`).join(", ")}])`)).getRows();
