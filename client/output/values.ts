@@ -275,7 +275,8 @@ export function jsonOfText(type: arrow.DataType, text: string): unknown {
   if (arrow.DataType.isBool(type)) return text === "true";
   if (isNumeric(type)) {
     const n = Number(text);
-    if (Number.isFinite(n) && String(n) === text) return n;
+    // A float's text reads back as it ("3.0", "1e+20"); an integer's or decimal's only where a double holds it exactly.
+    if (Number.isFinite(n) && (arrow.DataType.isFloat(type) || String(n) === text)) return n;
   }
   return text;
 }

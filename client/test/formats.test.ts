@@ -180,6 +180,11 @@ describe("formats", () => {
     const lines = (render(sample(), ["name", "price", "day", "n"], "jsonl") as string).trim().split("\n").map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ name: "plain", price: 123.45, day: "1998-12-01", n: 1 });
     expect(lines[2]).toEqual({ name: "", price: null, day: "1992-01-02", n: "-9007199254740993" });
+    // Doubles and floats are numbers, whole or past 1e16 too (their text is DuckDB's, 3.0 and 1e+20); nan and inf, which JSON has no number for, text.
+    const floats = new arrow.Table({ d: arrow.vectorFromArray([3, 1e20, 0.5, NaN, -Infinity], new arrow.Float64()), f: arrow.vectorFromArray([1 / 7, 2, 1, 1, 1], new arrow.Float32()) });
+    const floatLines = (render(floats, ["d", "f"], "jsonl") as string).trim().split("\n").map((l) => JSON.parse(l));
+    expect(floatLines.map((l) => l.d)).toEqual([3, 1e20, 0.5, "nan", "-inf"]);
+    expect(floatLines[0].f).toBe(0.14285715);
   });
 
   it("writes a list as a JSON array in JSON lines, its values exact, a list within it an array", () => {
