@@ -119,6 +119,16 @@ export function literalType(l: Expression_Literal): Type | undefined {
   if (l.date !== undefined) return { date: simple };
   if (l.uuid !== undefined) return { uuid: simple };
   if (l.decimal) return { decimal: { precision: l.decimal.precision, scale: l.decimal.scale, ...simple } };
+  if (l.binary !== undefined || l.fixedBinary !== undefined) return { binary: simple };
+  if (l.timestamp !== undefined) return { precisionTimestamp: { precision: 6, ...simple } };
+  if (l.timestampTz !== undefined) return { precisionTimestampTz: { precision: 6, ...simple } };
+  if (l.precisionTimestamp) return { precisionTimestamp: { precision: l.precisionTimestamp.precision, ...simple } };
+  if (l.precisionTimestampTz) return { precisionTimestampTz: { precision: l.precisionTimestampTz.precision, ...simple } };
+  if (l.time !== undefined) return { precisionTime: { precision: 6, ...simple } };
+  if (l.precisionTime) return { precisionTime: { precision: l.precisionTime.precision, ...simple } };
+  if (l.intervalYearToMonth) return { intervalYear: simple };
+  if (l.intervalDayToSecond) return { intervalDay: { precision: l.intervalDayToSecond.precision ?? 6, ...simple } };
+  if (l.intervalCompound) return { intervalCompound: { precision: l.intervalCompound.intervalDayToSecond?.precision ?? 6, ...simple } };
   return undefined;
 }
 
