@@ -1,7 +1,7 @@
 // DuckDB result chunks as an Apache Arrow table: values are copied column by column into
 // Arrow buffers of the matching type (decimals stay exact 128-bit decimals, dates stay days).
 import * as arrow from "apache-arrow";
-import { DuckDBListValue, DuckDBStructValue, DuckDBTypeId, LIST, STRUCT, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBMapType, type DuckDBStructType, type DuckDBVector } from "@duckdb/node-api";
+import { BIGINT, BLOB, BOOLEAN, DATE, DECIMAL, DOUBLE, DuckDBListValue, DuckDBStructType, DuckDBStructValue, DuckDBTypeId, FLOAT, INTEGER, LIST, SMALLINT, STRUCT, TIME, TIMESTAMP, TIMESTAMP_NS, TIMESTAMPTZ, TINYINT, VARCHAR, type DuckDBDataChunk, type DuckDBType, type DuckDBDecimalType, type DuckDBListType, type DuckDBMapType, type DuckDBVector } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
 import { MAX_ARROW_OFFSET } from "../common/arrow-limits.ts";
 import { UnsupportedError, UserError } from "../common/errors.ts";
@@ -563,6 +563,38 @@ function holdsUnnamedStruct(type: DuckDBType): boolean {
 /** The Arrow type a DuckDB column's values become here. */
 export function arrowTypeOf(type: DuckDBType): arrow.DataType {
   return builderFor(type, 0).type;
+}
+
+const INTEGER_TYPES: Readonly<Record<number, DuckDBType>> = { 8: TINYINT, 16: SMALLINT, 32: INTEGER, 64: BIGINT };
+
+/**
+ * The DuckDB type of an Arrow column of arrowTypeOf's: what it is written back as (a column
+ * arrowTypeOf made text, an INTERVAL or a UUID, stays VARCHAR). A map as the list of its entries,
+ * STRUCT(key, value)[], as Arrow lays it out and BatchScan reads it (map_from_entries makes it a
+ * map again); a struct of no names (a ROW's) as one of fields v1, v2, … (BatchScan gives a
+ * struct's values to its fields by name).
+ */
+export function duckdbTypeOfArrow(type: arrow.DataType): DuckDBType {
+  if (arrow.DataType.isBool(type)) return BOOLEAN;
+  if (arrow.DataType.isInt(type) && type.isSigned && INTEGER_TYPES[type.bitWidth]) return INTEGER_TYPES[type.bitWidth];
+  if (arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) return type.precision === arrow.Precision.SINGLE ? FLOAT : DOUBLE;
+  if (arrow.DataType.isDecimal(type)) return DECIMAL(type.precision, type.scale);
+  if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY) return DATE;
+  if (arrow.DataType.isTimestamp(type) && type.unit === arrow.TimeUnit.NANOSECOND && !type.timezone) return TIMESTAMP_NS;
+  if (arrow.DataType.isTimestamp(type) && type.unit === arrow.TimeUnit.MICROSECOND) return type.timezone ? TIMESTAMPTZ : TIMESTAMP;
+  if (arrow.DataType.isTime(type) && type.unit === arrow.TimeUnit.MICROSECOND) return TIME;
+  if (arrow.DataType.isBinary(type)) return BLOB;
+  if (arrow.DataType.isUtf8(type)) return VARCHAR;
+  if (arrow.DataType.isList(type)) return LIST(duckdbTypeOfArrow(type.children[0].type));
+  if (arrow.DataType.isMap(type)) {
+    const [key, value] = (type.children[0].type as arrow.Struct).children;
+    return LIST(new DuckDBStructType(["key", "value"], [duckdbTypeOfArrow(key.type), duckdbTypeOfArrow(value.type)]));
+  }
+  if (arrow.DataType.isStruct(type)) {
+    // apache-arrow reads a field of no name back from IPC as null.
+    return new DuckDBStructType(type.children.map((f, i) => f.name || `v${i + 1}`), type.children.map((f) => duckdbTypeOfArrow(f.type)));
+  }
+  throw new UnsupportedError(`an Arrow column of type ${type}`);
 }
 
 function builderFor(type: DuckDBType, capacity: number): ColumnBuilder {

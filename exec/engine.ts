@@ -5,8 +5,8 @@ import * as arrow from "apache-arrow";
 import { DuckDBInstance, DuckDBTableFunction, INTEGER, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType } from "@duckdb/node-api";
 import type { Plan } from "../proto/index.ts";
 import { columnRangeFromStats, type Catalog, type ColumnRange } from "../planner/catalog.ts";
-import { UserError, invariant } from "../common/errors.ts";
-import { ArrowCollector, arrowTypeOf } from "./arrow.ts";
+import { UnsupportedError, UserError, invariant } from "../common/errors.ts";
+import { ArrowCollector, arrowTypeOf, duckdbTypeOfArrow } from "./arrow.ts";
 import { BatchScan } from "./arrow-load.ts";
 import type { TableColumn } from "./substrait/index.ts";
 import { ParquetTables, parquetScan } from "./catalog.ts";
@@ -254,6 +254,24 @@ export class LocalEngine {
     return new arrow.Table(schema, batches.filter((b) => b.numRows > 0).map((b) => new arrow.RecordBatch(schema, b.data)));
   }
 
+  /**
+   * Writes rows, Arrow columns as this engine makes them (exec/arrow.ts), as a parquet file of
+   * their DuckDB types, its columns named `names`: DuckDB reads them through the rows function.
+   */
+  async writeParquet(table: arrow.Table, names: readonly string[], file: string): Promise<void> {
+    this.#assertOpen();
+    invariant(names.length === table.numCols, `${names.length} names for ${table.numCols} columns`);
+    const fields = table.schema.fields;
+    for (const field of fields) if (holdsMapWithin(field.type)) throw new UnsupportedError(`parquet of a map within a list or struct (column ${field.name})`);
+    const from = this.#addSource({ names: [...names], types: fields.map((f) => duckdbTypeOfArrow(f.type)), batches: table.batches, rows: table.numRows });
+    const columns = names.map((name, i) => (arrow.DataType.isMap(fields[i].type) ? `map_from_entries(${quoteIdentifier(name)}) AS ${quoteIdentifier(name)}` : quoteIdentifier(name)));
+    try {
+      await this.#connection.run(`COPY (SELECT ${columns.join(", ")} FROM ${from}) TO ${quoteString(file)} (FORMAT parquet)`);
+    } catch (error) {
+      throw duckdbError(error);
+    }
+  }
+
   /** Makes rows readable by plans until reset(); returns the FROM item that reads them. */
   #addSource(source: RowSource): string {
     const id = this.#nextSource++;
@@ -388,6 +406,12 @@ export class LocalEngine {
 
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split("\n")[0];
+}
+
+/** Whether a map lies inside a list or struct of this type (BatchScan reads a map only as a column's own type). */
+function holdsMapWithin(type: arrow.DataType): boolean {
+  const within = (t: arrow.DataType): boolean => arrow.DataType.isMap(t) || (t.children ?? []).some((c: arrow.Field) => within(c.type));
+  return (arrow.DataType.isMap(type) ? (type.children[0].type as arrow.Struct).children : (type.children ?? [])).some((c: arrow.Field) => within(c.type));
 }
 
 function duckdbError(error: unknown): Error {

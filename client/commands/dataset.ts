@@ -103,7 +103,7 @@ export const datasetListCommand: Command = {
 export const queryCommand: Command = {
   path: ["query"],
   summary: "Run SQL over the cluster's datasets: stages on the nodes holding the chunks, rows shuffled between them",
-  usage: 'query --cluster D [--node N] [--explain analyze] [--proof FILE [--from KEYFILE]] [--budget BYTES] [--small-exchange BYTES] [--format table|csv|jsonl|arrow] [--file F] "<SQL>"',
+  usage: 'query --cluster D [--node N] [--explain analyze] [--proof FILE [--from KEYFILE]] [--budget BYTES] [--small-exchange BYTES] [--format table|csv|jsonl|arrow|parquet] [--file F] "<SQL>"',
   options: { ...RESULT_OPTIONS, file: { type: "string", short: "f" }, cluster: { type: "string" }, node: { type: "string", default: "0" }, explain: { type: "string" }, budget: { type: "string" }, "small-exchange": { type: "string" }, proof: { type: "string" }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;

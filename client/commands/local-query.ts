@@ -1,12 +1,17 @@
 // What `trustql sql` and `trustql substrait run` share: a local engine over --data, a live
 // progress line while a plan runs, and the result printed in the chosen format.
 import { once } from "node:events";
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type * as arrow from "apache-arrow";
 import type { LocalEngine, QueryResult } from "../../exec/index.ts";
 import type { Plan } from "../../proto/index.ts";
 import { UserError } from "../../common/errors.ts";
 import type { CommandContext } from "../cli.ts";
 import { resolveDataTables } from "../data-tables.ts";
-import { parseFormat, renderPieces, resultJsonPieces } from "../output/formats.ts";
+import { BINARY_FORMATS, parseFormat, renderPieces, resultJsonPieces } from "../output/formats.ts";
 import { LiveLine, formatCount, progressBar } from "../progress.ts";
 
 export const RESULT_OPTIONS = {
@@ -41,6 +46,21 @@ export async function executeWithProgress(engine: LocalEngine, plan: Plan): Prom
   }
 }
 
+/** Writes a result as a parquet file to `out`: DuckDB writes it to a temporary file, which is then copied. */
+async function writeParquetResult(table: arrow.Table, names: readonly string[], out: NodeJS.WritableStream): Promise<void> {
+  const { LocalEngine } = await import("../../exec/engine.ts");
+  const engine = await LocalEngine.open({ threads: 2 });
+  const folder = mkdtempSync(join(tmpdir(), "trustql-parquet-"));
+  try {
+    const file = join(folder, "result.parquet");
+    await engine.writeParquet(table, names, file);
+    await pipeline(createReadStream(file), out, { end: false });
+  } finally {
+    engine.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 function parseMaxRows(text: unknown, isTerminal: boolean): number {
   if (text === undefined) return isTerminal ? 40 : 0;
   const n = Number(text);
@@ -57,9 +77,10 @@ export async function printResult(
   const { io } = context;
   const isTerminal = Boolean(io.stdout.isTTY);
   const format = context.json ? undefined : parseFormat(values.format as string | undefined, isTerminal);
-  if (format === "arrow" && isTerminal) {
-    throw new UserError("--format arrow writes binary Arrow IPC: redirect it to a file or a pipe");
+  if (format && BINARY_FORMATS.has(format) && isTerminal) {
+    throw new UserError(`--format ${format} writes ${format === "arrow" ? "binary Arrow IPC" : "a binary parquet file"}: redirect it to a file or a pipe`);
   }
+  if (format === "parquet") return writeParquetResult(result.table, result.names, io.stdout);
   // Piece by piece, each written before the next is made: a large result is never one string.
   const pieces = format ? renderPieces(result.table, result.names, format, { maxRows: parseMaxRows(values["max-rows"], isTerminal) }) : resultJsonPieces(result.table, result.names, elapsedMs);
   for (const piece of pieces) {

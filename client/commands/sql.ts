@@ -12,7 +12,7 @@ export const sqlCommand: Command = {
   path: ["sql"],
   summary: "Plan SQL into Substrait and run it on local parquet files",
   usage:
-    'sql --data DIR|FILES [--format table|csv|jsonl|arrow] [--explain] [--substrait-out FILE] [--two-phase] [--file F] "<SQL>"',
+    'sql --data DIR|FILES [--format table|csv|jsonl|arrow|parquet] [--explain] [--substrait-out FILE] [--two-phase] [--file F] "<SQL>"',
   options: {
     ...RESULT_OPTIONS,
     explain: { type: "boolean" },

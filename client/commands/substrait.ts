@@ -21,7 +21,7 @@ function readPlan(positionals: string[], cwd: string): Plan {
 export const substraitRunCommand: Command = {
   path: ["substrait", "run"],
   summary: "Run a Substrait plan (binary or proto3 JSON, from trustql or another producer) on local parquet files",
-  usage: "substrait run --data DIR|FILES [--format table|csv|jsonl|arrow] PLAN",
+  usage: "substrait run --data DIR|FILES [--format table|csv|jsonl|arrow|parquet] PLAN",
   options: { ...RESULT_OPTIONS },
   async run({ values, positionals }, context) {
     const plan = readPlan(positionals, context.io.cwd);

@@ -1,9 +1,11 @@
-// Result formats for people (table) and for programs (csv, jsonl, arrow IPC).
+// Result formats for people (table) and for programs (csv, jsonl, arrow IPC, parquet).
 import * as arrow from "apache-arrow";
-import { UserError } from "../../common/errors.ts";
+import { InvariantError, UserError } from "../../common/errors.ts";
 import { isNumeric, jsonOfNested, jsonOfText, tableToText, textSlices, type TextColumn } from "./values.ts";
 
-export const FORMATS = ["table", "csv", "jsonl", "arrow"] as const;
+export const FORMATS = ["table", "csv", "jsonl", "arrow", "parquet"] as const;
+/** The formats whose bytes are binary: never written to a terminal. */
+export const BINARY_FORMATS: ReadonlySet<Format> = new Set(["arrow", "parquet"]);
 export type Format = (typeof FORMATS)[number];
 
 export function parseFormat(text: string | undefined, isTerminal: boolean): Format {
@@ -40,6 +42,9 @@ export function* renderPieces(table: arrow.Table, names: readonly string[], form
       return;
     case "arrow":
       yield arrow.tableToIPC(renameColumns(table, names), "stream");
+      return;
+    case "parquet":
+      throw new InvariantError("parquet is written by DuckDB (writeParquetResult), not rendered here");
   }
 }
 

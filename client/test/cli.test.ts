@@ -1,6 +1,6 @@
 // The CLI as a user meets it: output formats, one-line errors with exit codes, plan files.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,35 @@ describe("trustql sql", () => {
     expect(lines[0]).toBe("o_orderkey,o_totalprice,o_orderdate");
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^\d+,-?\d+\.\d{2},\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("writes a parquet file with --format parquet, of the answer's types, that reads back as the answer; never to a terminal", async () => {
+    const sql = "select o_orderkey, o_totalprice, o_orderdate, o_comment, o_totalprice::double / 3 as third, [o_orderkey, 1] as keys, {'k': o_custkey, 'd': o_orderdate} as info, map {'p': o_orderpriority} as m from orders where o_orderkey < 40";
+    const stdout = new PassThrough();
+    const chunks: Buffer[] = [];
+    stdout.on("data", (c: Buffer) => chunks.push(c));
+    const io = { stdout, stderr: new PassThrough(), cwd: fixture.dir } as unknown as CliIO;
+    expect(await main(["sql", "--data", ".", "--format", "parquet", sql], COMMANDS, io)).toBe(0);
+    const file = join(fixture.dir, "answer.parquet");
+    writeFileSync(file, Buffer.concat(chunks));
+    const described = await trustql("sql", "--data", "answer.parquet", "--format", "csv", "describe answer");
+    expect(described.stdout.trim().split("\r\n").slice(1).map((line) => line.replace(/,YES,,,$/, ""))).toEqual([
+      "o_orderkey,BIGINT",
+      "o_totalprice,\"DECIMAL(15,2)\"",
+      "o_orderdate,DATE",
+      "o_comment,VARCHAR",
+      "third,DOUBLE",
+      "keys,BIGINT[]",
+      "info,\"STRUCT(k BIGINT, d DATE)\"",
+      "m,\"MAP(VARCHAR, VARCHAR)\"",
+    ]);
+    const [back, direct] = await Promise.all([trustql("sql", "--data", "answer.parquet", "select * from answer order by o_orderkey"), trustql("sql", "--data", ".", `${sql} order by o_orderkey`)]);
+    expect(back.stdout.split("\r\n").slice(1)).toEqual(direct.stdout.split("\r\n").slice(1));
+    expect(back.stdout.split("\r\n").length).toBeGreaterThan(5);
+
+    const terminal = Object.assign(new PassThrough(), { isTTY: true });
+    const refused = await main(["sql", "--data", ".", "--format", "parquet", "select 1"], COMMANDS, { stdout: terminal, stderr: new PassThrough(), cwd: fixture.dir } as unknown as CliIO);
+    expect(refused).toBe(2);
   });
 
   it("takes SQL that begins with a comment as SQL, not as an unknown option", async () => {

@@ -253,6 +253,6 @@ describe("formats", () => {
   it("defaults to a table on a terminal and CSV elsewhere, and names a bad format", () => {
     expect(parseFormat(undefined, true)).toBe("table");
     expect(parseFormat(undefined, false)).toBe("csv");
-    expect(() => parseFormat("xml", false)).toThrow(/unknown --format xml: expected one of table, csv, jsonl, arrow/);
+    expect(() => parseFormat("xml", false)).toThrow(/unknown --format xml: expected one of table, csv, jsonl, arrow, parquet/);
   });
 });
