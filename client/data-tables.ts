@@ -1,5 +1,6 @@
 // `--data` for the local commands: a folder (each *.parquet file is a table named after the
-// file; a sub-folder of parquet files is one table named after the folder) or parquet files.
+// file; a sub-folder of parquet files, at any depth, is one table named after the folder, as is a
+// folder named *.parquet) or parquet files. `dataset add` names its tables by the same rules.
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve, sep } from "node:path";
 import { UserError } from "../common/errors.ts";
