@@ -128,15 +128,30 @@ export class LocalEngine {
     return new LocalEngine(instance, connection, options.planJoinOrder ?? false);
   }
 
-  /** Registers parquet files as one table; its schema and row count come from the files. */
+  /** Whether parquet files differ in their columns' names or types (their order aside: DuckDB reads files' columns by name). */
+  async columnsDiffer(files: readonly string[]): Promise<boolean> {
+    if (files.length < 2) return false;
+    const schemas = await this.#connection.runAndReadAll(
+      `SELECT count(DISTINCT columns)::INTEGER FROM (SELECT string_agg(name || ' ' || coalesce(type, '') || ' ' || coalesce(logical_type::VARCHAR, ''), ', ' ORDER BY name) AS columns FROM parquet_schema([${files.map(quoteString).join(", ")}]) GROUP BY file_name)`,
+    );
+    return Number(schemas.getRows()[0][0]) > 1;
+  }
+
+  /**
+   * Registers parquet files as one table; its schema and row count come from the files. Files
+   * whose columns differ (a dataset whose schema grew) are read by the columns' names, a column a
+   * file lacks NULL in its rows (as dataset add reads them).
+   */
   async registerParquet(names: string[], files: string[]): Promise<void> {
     this.#assertOpen();
     if (names.length === 0 || names.some((n) => n.length === 0)) throw new UserError("a table needs a non-empty name");
     if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
-    const scan = parquetScan(files);
     const fileList = `[${files.map(quoteString).join(", ")}]`;
-    let described, counted, required, rowGroups;
+    let scan = parquetScan(files);
+    let described, counted, required, rowGroups, varied;
     try {
+      varied = await this.columnsDiffer(files);
+      if (varied) scan = `read_parquet(${fileList}, union_by_name = true)`;
       described = await this.#connection.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
       counted = await this.#connection.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(${fileList})`);
       required = await this.#connection.runAndReadAll(`SELECT name FROM parquet_schema(${fileList}) WHERE repetition_type = 'REQUIRED' AND num_children IS NULL`);
@@ -156,8 +171,9 @@ export class LocalEngine {
     // A column is NOT NULL if the files say so, or if their statistics count no NULL in any row
     // group: the registered files are what a plan reads, and knowing it lets the planner use
     // plain anti joins for NOT IN.
-    const notNull = new Set(required.getRows().map((r) => String(r[0])));
-    for (const [column, { nullCounts }] of stats) if (nullCounts.every((n) => n === 0)) notNull.add(column);
+    // (Not of files whose columns differ: a column one of them lacks is NULL there.)
+    const notNull = new Set(varied ? [] : required.getRows().map((r) => String(r[0])));
+    if (!varied) for (const [column, { nullCounts }] of stats) if (nullCounts.every((n) => n === 0)) notNull.add(column);
     const columns = described.getRows().map((row) => {
       const name = String(row[0]);
       const type = columnTypeFromDuckdb(String(row[1]), !notNull.has(name));
@@ -168,7 +184,7 @@ export class LocalEngine {
       const range = columnRangeFromStats(column.type, stats.get(column.name)?.parts ?? []);
       if (range) columnRanges[column.name] = range;
     }
-    this.#tables.add({ names, files, columns, rowCount: Number(counted.getRows()[0][0]), columnRanges });
+    this.#tables.add({ names, files, columns, rowCount: Number(counted.getRows()[0][0]), columnRanges, ...(varied ? { from: scan } : {}) });
   }
 
   /**

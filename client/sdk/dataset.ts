@@ -89,17 +89,6 @@ export function tableSources(paths: readonly string[]): Map<string, TableSource>
 
 const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-/** Whether every one of `files` has the columns of the first, in its order, of its types. */
-async function sameColumns(engine: LocalEngine, files: readonly string[]): Promise<boolean> {
-  let first: string | undefined;
-  for (const file of files) {
-    const { table } = await engine.runReferenceSql(`SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE SELECT * FROM read_parquet(${quoted(file)}))`);
-    const columns = String(table.getChildAt(0)!.get(0));
-    if ((first ??= columns) !== columns) return false;
-  }
-  return true;
-}
-
 /**
  * Cuts each table's files into chunks under `work` (see AddDatasetOptions), with its schema and
  * each chunk's statistics. Files are read as DuckDB reads them, `key=value` folders in their paths
@@ -118,7 +107,7 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
     for (const [name, source] of sources) {
       const read = (files: readonly string[], extra = "") => `read_parquet([${files.map(quoted).join(", ")}]${extra})`;
       let files = source.files;
-      if (source.partitioned || !(await sameColumns(engine, files))) {
+      if (source.partitioned || (await engine.columnsDiffer(files))) {
         const joined = join(work, `${name}.joined.parquet`);
         await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files, ", union_by_name = true")}) TO ${quoted(joined)} (FORMAT parquet)`);
         files = [joined];

@@ -107,6 +107,23 @@ describe("the parquet scan", () => {
     expect(scan).toMatch(/l_quantity/);
     expect(scan).not.toMatch(/l_comment/);
   });
+
+  it("reads files whose columns differ by the columns' names, a column a file lacks NULL there and the column nullable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "trustql-grown-"));
+    const engine = await LocalEngine.open({ threads: 1 });
+    try {
+      const selects = ["SELECT i AS id, i * 2 AS v FROM range(3) t(i)", "SELECT i * 2 AS v, i AS id FROM range(3, 6) t(i)", "SELECT i AS id, 'new' AS note FROM range(6, 9) t(i)"];
+      const files = selects.map((select, k) => ({ select, file: join(dir, `part-${k}.parquet`) }));
+      for (const { select, file } of files) await fixture.reference(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+      await engine.registerParquet(["grown"], files.map((f) => f.file));
+      const { plan } = planSql("select count(*), count(v), sum(v - 2 * id), count(note), max(id) from grown where v is null or v >= 0", engine.catalog());
+      const result = await engine.execute(plan);
+      expect(rowsAsText(result.table, result.names)).toEqual(["9|6|0|3|8"]);
+    } finally {
+      engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("a table read by key range", () => {
