@@ -22,8 +22,9 @@ export interface ParquetTable {
   columnRanges?: Record<string, ColumnRange>;
 }
 
-export function parquetScan(files: readonly string[]): string {
-  return `read_parquet([${files.map(quoteString).join(", ")}])`;
+/** DuckDB's read of parquet files; `byName`: of files whose columns differ, each read by its columns' names, NULL for those it lacks. */
+export function parquetScan(files: readonly string[], byName = false): string {
+  return `read_parquet([${files.map(quoteString).join(", ")}]${byName ? ", union_by_name = true" : ""})`;
 }
 
 function displayName(names: readonly string[]): string {

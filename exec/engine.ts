@@ -147,11 +147,10 @@ export class LocalEngine {
     if (names.length === 0 || names.some((n) => n.length === 0)) throw new UserError("a table needs a non-empty name");
     if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
     const fileList = `[${files.map(quoteString).join(", ")}]`;
-    let scan = parquetScan(files);
-    let described, counted, required, rowGroups, varied;
+    let scan, described, counted, required, rowGroups, varied;
     try {
       varied = await this.columnsDiffer(files);
-      if (varied) scan = `read_parquet(${fileList}, union_by_name = true)`;
+      scan = parquetScan(files, varied);
       described = await this.#connection.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
       counted = await this.#connection.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(${fileList})`);
       required = await this.#connection.runAndReadAll(`SELECT name FROM parquet_schema(${fileList}) WHERE repetition_type = 'REQUIRED' AND num_children IS NULL`);

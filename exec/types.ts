@@ -2,6 +2,7 @@
 // the parquet catalog (DuckDB → Substrait) and by the consumer (Substrait → DuckDB casts).
 import { JSON_TYPE_VARIATION, Type, Type_Nullability, fieldNameCount, namedStructOf, positionalFieldName, type NamedStruct } from "../proto/index.ts";
 import { UnsupportedError, UserError } from "../common/errors.ts";
+import { UNSIGNED_READ_AS } from "../common/unsigned.ts";
 
 const NULLABLE = Type_Nullability.NULLABILITY_NULLABLE;
 const REQUIRED = Type_Nullability.NULLABILITY_REQUIRED;
@@ -79,20 +80,13 @@ export function substraitTypeFromDuckdb(duckdbType: string, nullable = true): Ty
       return { intervalCompound: { precision: MICROS, typeVariationReference: 0, nullability } };
     case "UUID":
       return { uuid: simple };
-    // DuckDB's 128-bit and unsigned integers have no Substrait type of their own; the
-    // narrowest exact Substrait type that holds every value is a decimal.
+    // DuckDB's 128-bit integers have no Substrait type of their own; the narrowest exact
+    // Substrait type that holds every value is a decimal.
     case "HUGEINT":
-    case "UHUGEINT":
       return { decimal: { precision: 38, scale: 0, typeVariationReference: 0, nullability } };
-    case "UTINYINT":
-      return { i16: simple };
-    case "USMALLINT":
-      return { i32: simple };
-    case "UINTEGER":
-      return { i64: simple };
-    case "UBIGINT":
-      return { decimal: { precision: 20, scale: 0, typeVariationReference: 0, nullability } };
   }
+  const signed = UNSIGNED_READ_AS.get(text);
+  if (signed) return substraitTypeFromDuckdb(signed, nullable);
   throw new UnsupportedError(`column type ${duckdbType}`);
 }
 

@@ -11,6 +11,8 @@ import { parquetFolder, tableNameOf, type TableSource } from "../data-tables.ts"
 import { columnNames } from "../../proto/index.ts";
 import { cutParquet, type Chunk } from "../../exec/chunks/index.ts";
 import { LocalEngine } from "../../exec/index.ts";
+import { parquetScan } from "../../exec/catalog.ts";
+import { quoteIdentifier, quoteString } from "../../exec/substrait/literals.ts";
 import type { KeyPair } from "../../ledger/crypto.ts";
 import { encode } from "../../ledger/encoding/index.ts";
 import { Transaction } from "../../ledger/schema.ts";
@@ -87,8 +89,6 @@ export function tableSources(paths: readonly string[]): Map<string, TableSource>
   return tables;
 }
 
-const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
 /**
  * Cuts each table's files into chunks under `work` (see AddDatasetOptions), with its schema and
  * each chunk's statistics. Files are read as DuckDB reads them, `key=value` folders in their paths
@@ -105,11 +105,10 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
   let cut = 0;
   try {
     for (const [name, source] of sources) {
-      const read = (files: readonly string[], extra = "") => `read_parquet([${files.map(quoted).join(", ")}]${extra})`;
       let files = source.files;
       if (source.partitioned || (await engine.columnsDiffer(files))) {
         const joined = join(work, `${name}.joined.parquet`);
-        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files, ", union_by_name = true")}) TO ${quoted(joined)} (FORMAT parquet)`);
+        await engine.runReferenceSql(`COPY (SELECT * FROM ${parquetScan(files, true)}) TO ${quoteString(joined)} (FORMAT parquet)`);
         files = [joined];
       }
       await engine.registerParquet([name], files);
@@ -121,7 +120,7 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
           throw new UserError(`--sort ${name}.${sortColumn}: ${name} has no column ${sortColumn} (it has ${columns.join(", ")})`);
         }
         const sorted = join(work, `${name}.sorted.parquet`);
-        await engine.runReferenceSql(`COPY (SELECT * FROM ${read(files)} ORDER BY "${sortColumn.replaceAll('"', '""')}") TO ${quoted(sorted)} (FORMAT parquet)`);
+        await engine.runReferenceSql(`COPY (SELECT * FROM ${parquetScan(files)} ORDER BY ${quoteIdentifier(sortColumn)}) TO ${quoteString(sorted)} (FORMAT parquet)`);
         files = [sorted];
       }
       const chunks: Chunk[] = [];

@@ -50,23 +50,24 @@ function timestampMicros(text: string): bigint | undefined {
   return /^-?\d+$/.test(text) ? BigInt(text) : parseTimestampText(text, { offset: true });
 }
 
-/** Timestamps and instants by their microseconds; NaN (maybe) for text that is neither. */
-const timestampOrder: Order = (a, b) => {
-  const [x, y] = [timestampMicros(a), timestampMicros(b)];
-  if (x === undefined || y === undefined) return NaN;
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/** Texts by the numbers `read` makes of them; NaN (maybe) where it makes none. */
+function orderBy(read: (text: string) => bigint | undefined): Order {
+  return (a, b) => {
+    const [x, y] = [read(a), read(b)];
+    if (x === undefined || y === undefined) return NaN;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+/** Timestamps and instants by their microseconds. */
+const timestampOrder = orderBy(timestampMicros);
 
 /**
  * Nanosecond timestamps by their nanoseconds: DuckDB's text of them, in a chunk's statistics and
  * as literalText writes a literal of nine fraction digits. Digits alone (a microsecond literal's)
- * are NaN (maybe): they name no nanosecond.
+ * name no nanosecond: maybe.
  */
-const nanosecondOrder: Order = (a, b) => {
-  const [x, y] = [parseTimestampText(a, { offset: false, nanos: true }), parseTimestampText(b, { offset: false, nanos: true })];
-  if (x === undefined || y === undefined) return NaN;
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+const nanosecondOrder = orderBy((text) => parseTimestampText(text, { offset: false, nanos: true }));
 
 function orderFor(type: Type | undefined): Order | undefined {
   if (!type) return undefined;

@@ -9,6 +9,7 @@
 import { partitionPoint } from "../../common/search.ts";
 import nodeSqlParser from "node-sql-parser/build/postgresql.js";
 import { UnsupportedError, UserError, invariant, type SourcePosition } from "../../common/errors.ts";
+import { UNSIGNED_ALIASES, UNSIGNED_READ_AS } from "../../common/unsigned.ts";
 import { positionAt, tokenize, tokenPosition, wordAtDepth, type Token } from "./lexer.ts";
 import { isIntervalUnitName } from "../intervals.ts";
 
@@ -785,19 +786,6 @@ const CAST_TYPE_ALIASES = new Map([
   ["TIMESTAMP_US", "TIMESTAMP"],
   ["TIMESTAMP_MS", "TIMESTAMP(3)"],
   ["TIMESTAMP_S", "TIMESTAMP(0)"],
-]);
-
-/**
- * DuckDB's unsigned integer types (and their other names), and the type trustql reads a file's
- * column of each as: it has no unsigned types (Substrait has none), so a cast to one is refused
- * by name rather than misread.
- */
-const UNSIGNED_TYPES = new Map([
-  ...["UTINYINT", "UINT8"].map((name) => [name, "SMALLINT"] as const),
-  ...["USMALLINT", "UINT16"].map((name) => [name, "INTEGER"] as const),
-  ...["UINTEGER", "UINT32"].map((name) => [name, "BIGINT"] as const),
-  ...["UBIGINT", "UINT64"].map((name) => [name, "DECIMAL(20,0)"] as const),
-  ...["UHUGEINT", "UINT128"].map((name) => [name, "DECIMAL(38,0)"] as const),
 ]);
 
 /** Type names DuckDB reads before a string as the cast of it (`UUID '…'`), beside the grammar's own typed literals (DATE, TIME, TIMESTAMP, INTERVAL). */
@@ -1708,7 +1696,8 @@ function rewrite(sql: string, tokens: readonly Token[]): Rewritten {
         insertions.push({ at: field.offset, text: part });
       }
     }
-    const unsignedAs = t.kind === "word" ? UNSIGNED_TYPES.get(t.text) : undefined;
+    // A cast to an unsigned type is refused by name rather than misread: trustql has none.
+    const unsignedAs = t.kind === "word" ? UNSIGNED_READ_AS.get(UNSIGNED_ALIASES.get(t.text) ?? t.text) : undefined;
     if (unsignedAs && (tokens[i - 1]?.text === "::" || (tokens[i - 1]?.text === "AS" && insideCast(i)) || (next?.kind === "string" && tokens[i - 1]?.text !== "."))) {
       throw new UnsupportedError(`CAST to ${t.text} (DuckDB's unsigned integers, which trustql has no type for: it reads a file's ${t.text} column as ${unsignedAs}; CAST to ${unsignedAs})`, tokenPosition(t));
     }
