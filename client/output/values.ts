@@ -234,9 +234,14 @@ const FLOAT_DIGITS = 9;
 function shortestDigits(value: number, single: boolean): { digits: string; exponent: number } {
   let text = value.toExponential();
   if (single) {
-    for (let precision = 1; precision <= FLOAT_DIGITS; precision++) {
-      text = value.toExponential(precision - 1);
-      if (Math.fround(Number(text)) === value) break;
+    // The fewest digits that read back: if some do, any more do too (closer to the value), so a bisection finds them.
+    let [fewest, most] = [1, FLOAT_DIGITS];
+    text = value.toExponential(most - 1);
+    while (fewest < most) {
+      const middle = (fewest + most) >> 1;
+      const candidate = value.toExponential(middle - 1);
+      if (Math.fround(Number(candidate)) === value) [most, text] = [middle, candidate];
+      else fewest = middle + 1;
     }
   }
   const [mantissa, exponentText] = text.split("e");
