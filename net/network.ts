@@ -15,6 +15,7 @@ import type { GossipSub } from "@libp2p/gossipsub";
 import type { Identify, IdentifyPush } from "@libp2p/identify";
 import { IdlePool } from "../common/idle-pool.ts";
 import { coalescingTcp } from "./coalescing-tcp.ts";
+import { noiseCrypto } from "./noise-crypto.ts";
 import { FrameError, partsOf, readFrames, writeFrame } from "./frames.ts";
 import { PeerPenalties, type Offence } from "./penalties.ts";
 
@@ -147,7 +148,7 @@ export class Network {
       privateKey: options.privateKey ?? (await generateKeyPair("Ed25519")),
       addresses: { listen: options.listen },
       transports: [coalescingTcp()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [noise({ crypto: noiseCrypto })],
       streamMuxers: [yamux()],
       connectionGater: { denyDialPeer: blocked, denyInboundEncryptedConnection: blocked, denyOutboundEncryptedConnection: blocked },
       services: {
