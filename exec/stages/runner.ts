@@ -243,7 +243,7 @@ export class EnginePool {
 
   async use<T>(work: (engine: LocalEngine) => Promise<T>): Promise<T> {
     invariant(!this.#closed, "engine pool used after close()");
-    const engine = this.#idle.pop() ?? (await LocalEngine.open({ threads: this.#threads, planJoinOrder: true }));
+    const engine = this.#idle.pop() ?? (await LocalEngine.open({ threads: this.#threads, planJoinOrder: true, cacheParquetMetadata: true }));
     let reusable = false;
     try {
       const result = await work(engine);
