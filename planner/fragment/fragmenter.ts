@@ -31,18 +31,10 @@ import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumn
 import { decodable, emitPlan, namedStruct } from "../substrait/emit.ts";
 import type { Plan } from "../../proto/index.ts";
 import { isInteger, isInterval, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
+import { broadcastWeighsLess, DEFAULT_BROADCAST_ROW_LIMIT, DEFAULT_EXPECTED_NODES } from "./broadcast.ts";
 import { shareRepeatedStages } from "./share.ts";
 import { exchangeTable, readersOf, saltMergeTable, type Exchange, type OrderKey, type RangeReference, type Stage, type StagedQuery } from "./stages.ts";
 
-/** Estimated rows up to which a join may send a whole side to every node instead of hashing both. */
-export const DEFAULT_BROADCAST_ROW_LIMIT = 1_000_000;
-/** The nodes a plan is cut for, unless the caller says: a broadcast's copies are weighed with it. */
-export const DEFAULT_EXPECTED_NODES = 4;
-/**
- * A side this small (estimated) is broadcast whatever the other side's size: hashing both sides
- * would cost a stage boundary on the other side for next to no rows saved.
- */
-const ALWAYS_BROADCAST_ROWS = 1_000;
 const RANGE_OVER_BROADCAST_MIN_ROWS = 100_000;
 const RANGE_OVER_BROADCAST_MIN_BYTES = 2 << 20;
 
@@ -407,17 +399,9 @@ class Fragmenter {
     return joined({ kind: "spread", hashedUnlessSalted: { keys: plan.joinType === "inner" ? [leftKeys, rightKeys] : [leftKeys] } });
   }
 
-  /**
-   * A broadcast sends the side to every other node: (n - 1) copies. Hashing moves (n - 1) / n
-   * of both sides, or of this side alone when the other is hashed on the join keys already.
-   * The side is broadcast when that weighs less, in estimated bytes.
-   */
+  /** Whether the join sends `side` to every node (broadcastWeighsLess). */
   #broadcastable(side: LogicalPlan, other: LogicalPlan, otherPlaced: boolean): boolean {
-    const bytes = (plan: LogicalPlan) => estimateRows(plan) * estimateRowBytes(plan);
-    const rows = estimateRows(side);
-    if (rows > this.#broadcastRowLimit) return false;
-    if (rows <= ALWAYS_BROADCAST_ROWS) return true;
-    return this.#expectedNodes * bytes(side) <= (otherPlaced ? bytes(side) : bytes(side) + bytes(other));
+    return broadcastWeighsLess(side, other, { nodes: this.#expectedNodes, rowLimit: this.#broadcastRowLimit, otherPlaced });
   }
 
   /**

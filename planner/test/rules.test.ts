@@ -13,7 +13,7 @@ import { pruneColumns } from "../optimize/projection-pruning.ts";
 import { pushLimitsBelowProjections } from "../optimize/limit-pushdown.ts";
 import { parseSql } from "../parse/index.ts";
 import { children, conjuncts, outputColumns } from "../plan-utils.ts";
-import { TPCH_QUERIES, tpchCatalog } from "./tpch.ts";
+import { TPCH_QUERIES, tpchCatalog, tpchSf1Catalog } from "./tpch.ts";
 import { exprText } from "../explain.ts";
 import { valuesOf } from "./helpers.ts";
 
@@ -145,11 +145,7 @@ describe("predicate pushdown", () => {
 });
 
 describe("join reordering", () => {
-  // Row counts of TPC-H at scale factor 1.
-  const SF1: Record<string, number> = {
-    region: 5, nation: 25, supplier: 10_000, customer: 150_000, part: 200_000, partsupp: 800_000, orders: 1_500_000, lineitem: 6_001_215,
-  };
-  const counted = new MemoryCatalog(tpchCatalog.tables().map((t) => ({ ...t, rowCount: SF1[t.names[0]] })));
+  const counted = tpchSf1Catalog;
 
   it("starts from the largest relation and builds on the smaller ones", () => {
     const { plan } = bound(TPCH_QUERIES[4].sql, counted);
@@ -292,17 +288,24 @@ describe("counts below left joins", () => {
 describe("text tests below joins", () => {
   /** The type kinds of the columns each side of the plan's joins passes on (sides in text order). */
   const sideKinds = (sql: string, twoPhaseAggregates = true) =>
-    (nodes(planSql(sql, tpchCatalog, { twoPhaseAggregates }).logical, "join") as (LogicalPlan & { kind: "join" })[]).map((j) =>
+    (nodes(planSql(sql, tpchSf1Catalog, { twoPhaseAggregates }).logical, "join") as (LogicalPlan & { kind: "join" })[]).map((j) =>
       [j.left, j.right].map((side) => outputColumns(side).map((c) => c.type.kind).join(",")).sort(),
     );
 
   it("tests a side's text before an inner join in staged plans, so the side passes a boolean (Q14)", () => {
     expect(sideKinds(TPCH_QUERIES[13].sql)).toEqual([["i64,boolean", "i64,decimal,decimal"]]);
     expect(sideKinds(TPCH_QUERIES[13].sql, false)).toEqual([["i64,decimal,decimal", "i64,string"]]);
-    // Several tests, of either side, in groups and measures; the one written twice is computed once.
+    // Several tests, in groups and measures; the one written twice is computed once. The parts go to
+    // every node, so their tests move with them; all of lineitem stays, its l_shipmode tested above the join.
     expect(sideKinds("select p_brand = 'Brand#1', sum(case when p_type like '%TIN' or p_container in ('SM BOX', 'LG BOX') then l_quantity end), count(*) filter (where l_shipmode = 'AIR' and p_type like '%TIN') from lineitem join part on l_partkey = p_partkey group by 1")).toEqual([
-      ["i64,boolean,boolean,boolean", "i64,decimal,boolean"],
+      ["i64,boolean,boolean,boolean", "i64,decimal,string"],
     ]);
+  });
+
+  it("leaves the text of a side the join does not move (the other side broadcast) to be tested above the join (Q12)", () => {
+    // Q12: a year of lineitems (estimated small) goes to every node; orders stay where they are read.
+    expect(sideKinds(TPCH_QUERIES[11].sql)).toEqual([["i64,string", "i64,string"]]);
+    expect(sideKinds("select sum(case when o_orderpriority = '1-URGENT' then 1 end) from orders join lineitem on l_orderkey = o_orderkey where l_shipmode = 'MAIL'").flat().join(";")).toContain("boolean");
   });
 
   it("leaves text the join reads, text tested against another column, and other joins as they are", () => {

@@ -9,6 +9,13 @@ export const tpchCatalog = new MemoryCatalog(
   Object.values(TPCH_SCHEMA).map((t) => ({ names: [t.name], schema: namedStructFromColumns(t.columns) })),
 );
 
+/** Row counts of TPC-H at scale factor 1. */
+const SF1_ROWS: Record<string, number> = {
+  region: 5, nation: 25, supplier: 10_000, customer: 150_000, part: 200_000, partsupp: 800_000, orders: 1_500_000, lineitem: 6_001_215,
+};
+/** tpchCatalog with scale factor 1's row counts: what estimates (join order, broadcasts) go by. */
+export const tpchSf1Catalog = new MemoryCatalog(tpchCatalog.tables().map((t) => ({ ...t, rowCount: SF1_ROWS[t.names[0]] })));
+
 const QUERIES_DIR = join(import.meta.dirname, "..", "..", "sql-tests", "tpch", "queries");
 
 export const TPCH_QUERIES: { name: string; sql: string }[] = Array.from({ length: 22 }, (_, i) => {
