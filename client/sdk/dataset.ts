@@ -75,8 +75,9 @@ export function tableSources(paths: readonly string[]): Map<string, TableSource>
     } catch {
       throw new UserError(`${path}: no such file or folder`);
     }
-    const table = tables.get(tableNameOf(path)) ?? { files: [], partitioned: false };
-    tables.set(tableNameOf(path), table);
+    const name = tableNameOf(path);
+    const table = tables.get(name) ?? { files: [], partitioned: false };
+    tables.set(name, table);
     if (!stats.isDirectory()) {
       table.files.push(path);
       continue;

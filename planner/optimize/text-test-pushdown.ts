@@ -33,15 +33,20 @@ function testBelow(aggregate: Aggregate, ids: ColumnIds): LogicalPlan | undefine
   // there saves no bytes and tests every row of it, not just those the join keeps (TPC-H Q12: all
   // 1.5 million orders' priorities, where 31 thousand meet the broadcast lineitems; each task's
   // CPU 35 → 18 ms with the tests above the join).
-  const weighing = { nodes: DEFAULT_EXPECTED_NODES, rowLimit: DEFAULT_BROADCAST_ROW_LIMIT, otherPlaced: false };
-  const moves = [!broadcastWeighsLess(join.right, join.left, weighing), !broadcastWeighsLess(join.left, join.right, weighing)];
+  // Weighed once, and only for an aggregate that tests a side's text.
+  let moves: boolean[] | undefined;
+  const sideMoves = (side: number): boolean => {
+    const weighing = { nodes: DEFAULT_EXPECTED_NODES, rowLimit: DEFAULT_BROADCAST_ROW_LIMIT, otherPlaced: false };
+    moves ??= [!broadcastWeighsLess(join.right, join.left, weighing), !broadcastWeighsLess(join.left, join.right, weighing)];
+    return moves[side];
+  };
   /** The side whose text column `e` tests against constants, or -1. */
   const sideTested = (e: Expr): number => {
     const operands = e.kind === "call" && SAFE_TESTS.has(e.fn) && e.type.kind === "boolean" ? e.args : e.kind === "in_list" ? [e.value, ...e.list] : undefined;
     if (!operands || operands.some((o) => o.kind !== "column" && o.kind !== "literal")) return -1;
     const columns = operands.filter((o) => o.kind === "column").map((o) => (o as { id: ColumnId }).id);
     const side = sides.findIndex((s) => columns.length > 0 && columns.every((id) => s.has(id)));
-    return side >= 0 && moves[side] && columns.some((id) => sides[side].get(id)!.type.kind === "string") ? side : -1;
+    return side >= 0 && columns.some((id) => sides[side].get(id)!.type.kind === "string") && sideMoves(side) ? side : -1;
   };
   const tests: ProjectOutput[][] = [[], []];
   const byText = new Map<string, Expr>();
