@@ -597,7 +597,7 @@ function isOptionalKeptKeys(value: unknown): boolean {
 }
 
 function isPartitionSpec(spec: Partial<PartitionSpec> | undefined): boolean {
-  return isIndexList(spec?.keys) && isIndexList(spec?.saltBy) && (spec?.mode === "spread" || spec?.mode === "replicate") && (spec?.intervals === undefined || isIndexList(spec.intervals));
+  return isIndexList(spec?.keys) && (spec?.saltBy === "any" || isIndexList(spec?.saltBy)) && (spec?.mode === "spread" || spec?.mode === "replicate") && (spec?.intervals === undefined || isIndexList(spec.intervals));
 }
 
 function checkExchange(value: unknown): ExchangeSpec {

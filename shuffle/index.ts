@@ -10,7 +10,7 @@ export { MAX_FRAME_BYTES, ExchangeProtocolError, textIsUtf8 } from "./frames.ts"
 export { BatchSender, BatchReceiver, FrameChannel, memoryStreamPair, CREDIT_WINDOW_FRAMES, type ByteStream, type ReceivedBatch } from "./stream.ts";
 export { SaltMap, MAX_SALTS, MAX_ANNOUNCED_KEYS, type SaltedKey, type SaltAnnouncement } from "./salt-map.ts";
 export { HeavyHitters, type HeavyKey } from "./heavy-hitters.ts";
-export { SaltingInbox, SKETCH_KEYS, MIN_HOT_SHARE, ROUTED_EPOCH, type InboxOptions, type InboxStats } from "./salting.ts";
+export { SaltingInbox, SKETCH_KEYS, MIN_HOT_SHARE, EARLY_SALT_FILL, ROUTED_EPOCH, type InboxOptions, type InboxStats } from "./salting.ts";
 export { COALESCE_ROWS, HashProducer, streamSink, type BatchSink, type SinkFactory } from "./producer.ts";
 export { ReceivingTask } from "./receiver.ts";
 export { ExchangeHost, ExchangePeerLostError, isRunId, EXCHANGE_BATCH_ROWS, MAX_LIVE_RUNS, MAX_KEPT_RANGES, RUN_IDLE_MS, checkRoute, checkInboxStatus, decodeOpening, type ExchangeSpec, type OutputRoute, type SentSummary, type InboxStatus } from "./host.ts";

@@ -1,7 +1,7 @@
 // Splitting a batch by key into one batch per destination node. A row goes to the member nearest
 // its key's hash; a row of a salted key goes to one of the key's salt targets, chosen by the
-// hash of its `saltBy` columns ("spread"), or to all of them ("replicate": the other side of a
-// join, whose rows must meet every share of the spread side).
+// hash of its `saltBy` columns or in turn when any will do ("spread"), or to all of them
+// ("replicate": the other side of a join, whose rows must meet every share of the spread side).
 import * as arrow from "apache-arrow";
 import { invariant } from "../common/errors.ts";
 import { hashRows, isValid, type RowHashes } from "./key-hash.ts";
@@ -12,8 +12,11 @@ import { takeRows } from "./take.ts";
 export interface PartitionSpec {
   /** Column indexes of the key. */
   keys: readonly number[];
-  /** Column indexes whose hash picks a spread row's salt (rows equal on them meet on one node). */
-  saltBy: readonly number[];
+  /**
+   * Column indexes whose hash picks a spread row's salt (rows equal on them meet on one node), or
+   * "any" when no rows need to meet: they are dealt over the targets in turn, with no hashing.
+   */
+  saltBy: readonly number[] | "any";
   /** What rows of a salted key do. */
   mode: "spread" | "replicate";
   /** Column indexes holding intervals (as DuckDB's text of them: hashed by the interval, not the text). */
@@ -126,7 +129,8 @@ export function routeRows(
   const rows = batch.numRows;
   const destination = new Int32Array(rows);
   const counts = new Uint32Array(members);
-  const saltHashes = salts.size > 0 ? keyHashes(batch, spec.saltBy, spec.intervals) : undefined;
+  // Hashed once a row of a salted key needs them.
+  let saltHashes: RowHashes | undefined;
   for (let row = 0; row < rows; row++) {
     if (stay?.rows[row]) {
       destination[row] = stay.member;
@@ -135,10 +139,12 @@ export function routeRows(
     }
     const high = hashes.high[row];
     const low = hashes.low[row];
-    const k = saltHashes ? salts.salts(high, low) : 1;
+    const k = salts.size > 0 ? salts.salts(high, low) : 1;
     if (k === 1) destination[row] = router.home(high, low);
-    else if (spec.mode === "spread") destination[row] = router.targets(high, low, k)[saltHashes!.low[row] % k];
-    else {
+    else if (spec.mode === "spread") {
+      if (spec.saltBy === "any") destination[row] = router.targets(high, low, k)[salts.deal(k)];
+      else destination[row] = router.targets(high, low, k)[(saltHashes ??= keyHashes(batch, spec.saltBy, spec.intervals)).low[row] % k];
+    } else {
       destination[row] = -1;
       for (const target of router.targets(high, low, k)) counts[target]++;
       continue;

@@ -32,6 +32,8 @@ interface Entry {
 export class SaltMap {
   readonly #byHigh = new Map<number, Entry[]>();
   #size = 0;
+  /** Rows dealt so far by deal(). */
+  #dealt = 0;
 
   get size(): number {
     return this.#size;
@@ -51,6 +53,11 @@ export class SaltMap {
     return this.#entry(high, low)?.salts ?? 1;
   }
 
+  /** Which of `salts` targets the next row goes to when any will do ("any" spread): each in turn. */
+  deal(salts: number): number {
+    return this.#dealt++ % salts;
+  }
+
   /** Whether the key was salted by an announcement after `epoch`. */
   saltedAfter(high: number, low: number, epoch: number): boolean {
     const entry = this.#entry(high, low);
@@ -59,7 +66,10 @@ export class SaltMap {
 
   #entry(high: number, low: number): Entry | undefined {
     if (this.#size === 0) return undefined;
-    return this.#byHigh.get(high)?.find((e) => e.low === low);
+    const entries = this.#byHigh.get(high);
+    if (entries === undefined) return undefined;
+    for (const entry of entries) if (entry.low === low) return entry;
+    return undefined;
   }
 }
 

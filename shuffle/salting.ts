@@ -2,8 +2,8 @@
 // memory budget; once the buffer holds a quarter of it, the task tracks the bytes of its heaviest
 // keys in a bounded sketch (most receivers never come near their budget, and tracking every row
 // from the first cost a tenth of a worker's JavaScript time in TPC-H). When the buffer passes the
-// budget it salts its hottest keys: each is spread over the MAX_SALTS (or fewer) nodes nearest
-// its hash. It announces them to its producers (which route later rows by salt),
+// budget it salts its hottest keys, and a key that holds most of a buffer half full it salts then
+// (EARLY_SALT_FILL): each is spread over the MAX_SALTS (or fewer) nodes nearest its hash. It announces them to its producers (which route later rows by salt),
 // and moves its own buffered rows of those keys to their salt targets, and rows that producers
 // routed before they heard of a salt, so no node holds a salted key alone.
 //
@@ -32,6 +32,13 @@ export const TRACK_FROM_FILL = 0.25;
 export const MIN_HOT_SHARE = 1 / 16;
 /** Salting aims to bring the buffer down to this share of the budget. */
 const TARGET_FILL = 0.5;
+/**
+ * A key that holds at least DOMINANT_SHARE of a buffer filled to EARLY_SALT_FILL of the budget
+ * is salted then, before the budget is passed: its rows alone are on their way past it, and every
+ * row of it that comes before it is salted is one the receiver moves on again.
+ */
+export const EARLY_SALT_FILL = 0.5;
+export const DOMINANT_SHARE = 0.5;
 /** The epoch of rows a receiver moved itself: routed under the current salts already. */
 export const ROUTED_EPOCH = 0xffff_ffff;
 
@@ -79,6 +86,8 @@ export class SaltingInbox {
   #spreadBytes = 0;
   #trackedBytes = 0;
   #epoch = 0;
+  /** Whether a key's rows count in the sketch: it is homed here and not salted (made once: #track runs per batch). */
+  #homedUnsalted: ((high: number, low: number) => boolean) | undefined;
   readonly stats: InboxStats = { peakBytes: 0, bufferedBytes: 0, saltedKeys: 0, forwardedRows: 0, overBudget: false };
 
   constructor(options: InboxOptions) {
@@ -126,7 +135,7 @@ export class SaltingInbox {
         this.#track((item.hashes ??= keyHashes(batch, spec.keys, spec.intervals)), bytes / batch.numRows);
       }
     }
-    if (this.stats.bufferedBytes > this.#options.budgetBytes && this.#options.saltable.size > 0) this.#saltHottest();
+    if (this.#options.saltable.size > 0 && this.stats.bufferedBytes >= this.#options.budgetBytes * EARLY_SALT_FILL) this.#saltHottest();
   }
 
   /** The rows of `input` this task holds. */
@@ -151,11 +160,7 @@ export class SaltingInbox {
   /** Adds the bytes of keys homed here and not yet salted to the sketch. */
   #track(hashes: RowHashes, bytesPerRow: number): void {
     const { router, self } = this.#options;
-    for (let row = 0; row < hashes.high.length; row++) {
-      const high = hashes.high[row];
-      const low = hashes.low[row];
-      if (this.#salts.salts(high, low) === 1 && router.home(high, low) === self) this.#sketch.add(high, low, bytesPerRow);
-    }
+    this.#sketch.addRows(hashes.high, hashes.low, bytesPerRow, this.#homedUnsalted ??= (high, low) => this.#salts.salts(high, low) === 1 && router.home(high, low) === self);
   }
 
   #saltHottest(): void {
@@ -167,14 +172,15 @@ export class SaltingInbox {
     // A key's share of what the sketch saw stands for its share of everything that came.
     const scale = this.#trackedBytes > 0 ? this.#spreadBytes / this.#trackedBytes : 1;
     for (const key of this.#sketch.heaviest()) {
-      if (projected <= budgetBytes * TARGET_FILL || salts < 2) break;
+      if (salts < 2) break;
       const held = (key.weight - key.overcount) * scale;
-      if (held < buffered * MIN_HOT_SHARE) break;
+      const dominant = held >= buffered * DOMINANT_SHARE;
+      if (!dominant && (buffered <= budgetBytes || projected <= budgetBytes * TARGET_FILL || held < buffered * MIN_HOT_SHARE)) break;
       chosen.push({ high: key.high, low: key.low, salts });
       projected -= held * (1 - 1 / salts);
     }
     if (chosen.length === 0) {
-      this.stats.overBudget = true;
+      if (buffered > budgetBytes) this.stats.overBudget = true;
       return;
     }
     const before = this.#epoch++;
@@ -202,22 +208,22 @@ export class SaltingInbox {
 
   /** Routes the rows of keys `moved` picks by the salts; forwards what is not for this task. */
   #reroute(input: number, spec: PartitionSpec, batch: arrow.RecordBatch, hashes: RowHashes, moved: (high: number, low: number) => boolean): { batch: arrow.RecordBatch; hashes: RowHashes } {
-    const stay: number[] = [];
-    const go: number[] = [];
-    for (let row = 0; row < batch.numRows; row++) (moved(hashes.high[row], hashes.low[row]) ? go : stay).push(row);
-    if (go.length === 0) return { batch, hashes };
-    const moving = takeRows(batch, Uint32Array.from(go));
-    const routes = routeRows(moving, spec, this.#options.router, this.#salts, pickHashes(hashes, go));
+    const { self } = this.#options;
+    // Rows not moved stay; moved ones are routed by the salts, here or elsewhere: one pass, one copy of each row.
+    const staying = new Uint8Array(batch.numRows);
+    let moving = 0;
+    for (let row = 0; row < batch.numRows; row++) {
+      if (moved(hashes.high[row], hashes.low[row])) moving++;
+      else staying[row] = 1;
+    }
+    if (moving === 0) return { batch, hashes };
+    const routes = routeRows(batch, spec, this.#options.router, this.#salts, hashes, { member: self, rows: staying });
     routes.forEach((rows, to) => {
-      if (rows.length === 0) return;
-      if (to === this.#options.self) for (const r of rows) stay.push(go[r]);
-      else {
-        this.#options.forward(to, input, takeRows(moving, rows));
-        this.stats.forwardedRows += rows.length;
-      }
+      if (to === self || rows.length === 0) return;
+      this.#options.forward(to, input, takeRows(batch, rows));
+      this.stats.forwardedRows += rows.length;
     });
-    stay.sort((a, b) => a - b);
-    const kept = Uint32Array.from(stay);
-    return { batch: takeRows(batch, kept), hashes: pickHashes(hashes, stay) };
+    const kept = routes[self];
+    return { batch: takeRows(batch, kept), hashes: pickHashes(hashes, kept) };
   }
 }

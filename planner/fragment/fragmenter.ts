@@ -99,7 +99,7 @@ interface SaltedHash {
 }
 
 type PendingExchange =
-  | { kind: "hash"; keys: readonly ColumnId[]; salting?: { mode: "spread" | "replicate"; saltBy: readonly ColumnId[] | "all" }; local?: { id: ColumnId; table: string; column: string } }
+  | { kind: "hash"; keys: readonly ColumnId[]; salting?: { mode: "spread" | "replicate"; saltBy: readonly ColumnId[] | "any" }; local?: { id: ColumnId; table: string; column: string } }
   | { kind: "gather"; order?: readonly SortKey[] }
   | { kind: "broadcast" | "forward" | "result" };
 
@@ -278,7 +278,7 @@ class Fragmenter {
     // Grouped by the keys of the salting exchange the rows came through (a join's): a group is
     // whole in its key's task, but for a salted key's groups, merged at the key's home.
     const saltedKeys = input.dist.kind === "spread" ? input.dist.hashedUnlessSalted?.keys.find((keys) => keys.every((k) => groupKeys.has(k))) : undefined;
-    if (saltedKeys && aggregateSaltBy(plan) === "all") {
+    if (saltedKeys && aggregateSaltBy(plan) === "any") {
       const aggregated = here(input, SPREAD);
       return this.#cut(aggregated, { kind: "forward" }, { aggregate: aggregated.plan as Aggregate, keys: saltedKeys.map((k) => groupKeys.get(k)!) });
     }
@@ -391,8 +391,8 @@ class Fragmenter {
     // Salting spreads the left side's hot keys and copies the right side's rows of them to
     // every share; the output is then no longer hashed on the keys.
     const salted = this.#salting && RIGHT_ONLY_MATCHED.has(plan.joinType);
-    left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "all" } : undefined });
-    right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "all" } : undefined });
+    left = this.#cut(left, { kind: "hash", keys: pairs.map((p) => p.left), salting: salted ? { mode: "spread", saltBy: "any" } : undefined });
+    right = this.#cut(right, { kind: "hash", keys: pairs.map((p) => p.right), salting: salted ? { mode: "replicate", saltBy: "any" } : undefined });
     const [leftKeys, rightKeys] = [pairs.map((p) => p.left), pairs.map((p) => p.right)];
     if (!salted) return joined(hashedOn(leftKeys, rightKeys));
     // An inner join's output is hashed on either side's keys; an outer or existence join's on the preserved left side's.
@@ -727,7 +727,7 @@ class Fragmenter {
     let output: Exchange;
     const spec = stage.output;
     if (spec.kind === "hash") {
-      const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "all" ? columns.map((_, i) => i) : spec.salting.saltBy.map(indexOf) };
+      const salting = spec.salting && { mode: spec.salting.mode, saltBy: spec.salting.saltBy === "any" ? ("any" as const) : spec.salting.saltBy.map(indexOf) };
       const local = spec.local && { column: indexOf(spec.local.id), table: spec.local.table, tableColumn: spec.local.column };
       output = { kind: "hash", keys: spec.keys.map(indexOf), ...(salting ? { salting } : {}), ...(local ? { local } : {}) };
     } else if (spec.kind === "gather" && spec.order) {
@@ -899,14 +899,15 @@ function existenceRows(right: LogicalPlan, join: Join): LogicalPlan {
 }
 
 /**
- * The columns whose hash picks a salted row's share, or undefined when the aggregate's partial
- * results could not be merged: every measure must merge by its final phase, and DISTINCT
- * measures must share their arguments, whose equal values then meet in one share.
+ * The columns whose hash picks a salted row's share ("any": no two rows need to meet), or
+ * undefined when the aggregate's partial results could not be merged: every measure must merge
+ * by its final phase, and DISTINCT measures must share their arguments, whose equal values then
+ * meet in one share.
  */
-function aggregateSaltBy(aggregate: Aggregate): readonly ColumnId[] | "all" | undefined {
+function aggregateSaltBy(aggregate: Aggregate): readonly ColumnId[] | "any" | undefined {
   if (!aggregate.measures.every((m) => MERGEABLE_AGGREGATES.has(m.call.fn))) return undefined;
   const distinct = aggregate.measures.filter((m) => m.call.distinct).map((m) => [...columnsOf({ kind: "call", fn: "tuple", args: m.call.args, type: m.call.type } as Expr)].sort());
-  if (distinct.length === 0) return "all";
+  if (distinct.length === 0) return "any";
   const first = distinct[0].join(",");
   return distinct.every((d) => d.join(",") === first) ? distinct[0] : undefined;
 }

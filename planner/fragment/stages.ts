@@ -122,11 +122,12 @@ export interface OrderKey {
 /**
  * How a hash exchange behaves when its receiver salts a hot key: "spread" sends the key's rows
  * over its salt targets (choosing by the hash of `saltBy`, so rows equal on those columns stay
- * together), "replicate" sends them to every salt target (the other side of a join).
+ * together; "any" when no rows need to, as for a join's side or an aggregate without DISTINCT:
+ * they are dealt in turn), "replicate" sends them to every salt target (the other side of a join).
  */
 export interface Salting {
   mode: "spread" | "replicate";
-  saltBy: number[];
+  saltBy: number[] | "any";
 }
 
 export interface SaltMerge {

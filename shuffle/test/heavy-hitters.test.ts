@@ -34,6 +34,36 @@ describe("heavy hitters", () => {
     );
   });
 
+  it("keep those bounds when batches of rows are added a key at a time, counting only the keys asked for", () => {
+    const batch = fc.tuple(fc.array(key, { maxLength: 60 }), fc.integer({ min: 1, max: 20 }));
+    fc.assert(
+      fc.property(fc.array(batch, { maxLength: 20 }), fc.integer({ min: 1, max: 12 }), (batches, capacity) => {
+        const sketch = new HeavyHitters(capacity);
+        const counts = (high: number) => high !== 6;
+        const truth = new Map<string, number>();
+        let total = 0;
+        for (const [rows, weightPerRow] of batches) {
+          sketch.addRows(Uint32Array.from(rows, ([high]) => high), Uint32Array.from(rows, ([, low]) => low), weightPerRow, counts);
+          for (const [high, low] of rows.filter(([high]) => counts(high))) {
+            truth.set(keyId(high, low), (truth.get(keyId(high, low)) ?? 0) + weightPerRow);
+            total += weightPerRow;
+          }
+        }
+        const tracked = new Map(sketch.heaviest().map((k) => [keyId(k.high, k.low), k]));
+        expect(tracked.size).toBeLessThanOrEqual(capacity);
+        for (const id of tracked.keys()) expect(truth.has(id)).toBe(true);
+        for (const [id, weight] of truth) {
+          if (weight > total / capacity) expect(tracked.has(id)).toBe(true);
+          const entry = tracked.get(id);
+          if (entry) {
+            expect(entry.weight).toBeGreaterThanOrEqual(weight);
+            expect(entry.weight - entry.overcount).toBeLessThanOrEqual(weight);
+          }
+        }
+      }),
+    );
+  });
+
   it("forget removed keys and keep the rest, under any mix of adds and removes", () => {
     const op = fc.oneof(fc.tuple(fc.constant("add" as const), key, fc.integer({ min: 1, max: 50 })), fc.tuple(fc.constant("remove" as const), key, fc.constant(0)));
     fc.assert(

@@ -68,6 +68,19 @@ describe("partitionBatch", () => {
     expect(replicated.reduce((n, p) => n + (p?.numRows ?? 0), 0)).toBe(3000 + 2 * 1000);
   });
 
+  it("deals a salted key's rows over its targets in turn when any share will do, hashing no other column", () => {
+    // Every third row is the hot key: dealing by row position would alias with that pattern; in turn it cannot.
+    const ids = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? -7 : i));
+    const batch = sampleBatch(ids, ids.map(() => "same"));
+    const { high, low } = hashRows([arrow.vectorFromArray([-7], new arrow.Int32())], 1);
+    const salts = new SaltMap();
+    salts.add({ high: high[0], low: low[0], salts: 3 }, 1);
+    const parts = partitionBatch(batch, { ...byKey, saltBy: "any" }, router, salts);
+    const hot = parts.map((p) => (p ? p.toArray().filter((r) => r.id === -7).length : 0));
+    expect(router.targets(high[0], low[0], 3).map((t) => hot[t]).sort()).toEqual([333, 333, 334]);
+    expect(parts.reduce((n, p) => n + (p?.numRows ?? 0), 0)).toBe(3000);
+  });
+
   it("partitions a million-row batch with every row in exactly one part", () => {
     const rows = 1_000_000;
     const batch = new arrow.Table({

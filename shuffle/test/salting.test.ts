@@ -3,7 +3,7 @@
 // budget plus one frame's rows, and what the consumer computes equals the unsalted run's answer.
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { BatchReceiver, COALESCE_ROWS, FrameChannel, HashProducer, streamSink, ROUTED_EPOCH, ReceivingTask, Router, batchBytes, digestRows, digestSeed, keyHashes, member, memoryStreamPair, sumDigests, type PartitionSpec } from "../index.ts";
+import { BatchReceiver, COALESCE_ROWS, EARLY_SALT_FILL, FrameChannel, HashProducer, streamSink, ROUTED_EPOCH, ReceivingTask, Router, batchBytes, digestRows, digestSeed, keyHashes, member, memoryStreamPair, sumDigests, type PartitionSpec } from "../index.ts";
 
 const NODES = 4;
 const BATCHES_PER_PRODUCER = 12;
@@ -147,6 +147,21 @@ describe("dynamic salting under a Zipf-skewed key", () => {
     expect(sorted(merged(partials))).toEqual(sorted(merged(unsalted.map((t) => aggregate(t.inbox.batches(0))))));
     const hot = keyHashes(new arrow.Table({ k: arrow.makeVector(Int32Array.of(0)) }).batches[0], [0]);
     expect(salted[router.home(hot.high[0], hot.low[0])].inbox.salts.salts(hot.high[0], hot.low[0])).toBe(NODES);
+    expect(partials.filter((p) => p.has(0)).length).toBe(NODES);
+  });
+
+  it("salts a key that holds most of a buffer half full before the budget is passed, dealing its rows when any share will do", async () => {
+    // Under this budget no receiver would pass it: the hot key's home peaks at about 0.6 of the rows.
+    const roomy = Math.floor(totalBytes * 0.9);
+    const dealt: PartitionSpec = { ...spread, saltBy: "any" };
+    const unsalted = await shuffle([{ id: 0, batches: left, spec: dealt }], totalBytes * 2);
+    const tasks = await shuffle([{ id: 0, batches: left, spec: dealt }], roomy);
+    expect(tasks.reduce((n, t) => n + t.inbox.stats.saltedKeys, 0)).toBe(1);
+    expect(tasks.some((t) => t.inbox.stats.overBudget)).toBe(false);
+    expect(Math.max(...unsalted.map((t) => t.inbox.stats.peakBytes))).toBeGreaterThan(roomy * EARLY_SALT_FILL + largestFrame);
+    for (const task of tasks) expect(task.inbox.stats.peakBytes).toBeLessThanOrEqual(roomy * EARLY_SALT_FILL + largestFrame);
+    const partials = tasks.map((t) => aggregate(t.inbox.batches(0)));
+    expect(sorted(merged(partials))).toEqual(sorted(merged(unsalted.map((t) => aggregate(t.inbox.batches(0))))));
     expect(partials.filter((p) => p.has(0)).length).toBe(NODES);
   });
 
