@@ -1,10 +1,12 @@
-// npm run bench:skew -- [--rows 2000000] [--workers 4] [--budget-mb 12]
+// npm run bench:skew -- [--rows 2000000] [--workers 4] [--budget-mb 12] [--runs 5]
 // Dynamic salting under skew: the same queries over a uniform table and a Zipf-skewed one (one
 // key holds half the rows), staged on in-process workers with a memory budget per receiving
 // task. Prints each query's skewed/uniform time ratio and each worker's peak buffered bytes
 // against the budget. Target: ratio ≤ 1.3 with memory within budget. The default budget holds a
 // worker's share of the uniform table (2M rows on 4 workers peak at about 10 MiB) but not the
 // skewed key's: under a budget below the balanced share no placement fits, and salting cannot help.
+// The two datasets' runs alternate, after a warm-up run of each: on a shared machine whose speed
+// drifts by tens of percent within a minute, runs of one dataset after the other's measured the drift.
 import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +23,7 @@ const values = parseOptions("bench:skew", {
   rows: { type: "string", default: "2000000" },
   workers: { type: "string", default: "4" },
   "budget-mb": { type: "string", default: "12" },
-  runs: { type: "string", default: "3" },
+  runs: { type: "string", default: "5" },
 });
 const rows = numberOption("bench:skew", "rows", values.rows, wholeFrom(1));
 const workers = Array.from({ length: numberOption("bench:skew", "workers", values.workers, wholeFrom(1)) }, (_, i) => `bench-node-${i}`);
@@ -64,32 +66,37 @@ try {
   const results: string[][] = [];
   const summary: string[] = [];
   for (const [queryName, sql] of Object.entries(QUERIES)) {
-    const times: Record<string, number> = {};
-    const peaks: Record<string, number[]> = {};
-    for (const dataset of ["uniform", "skewed"]) {
+    const datasets = ["uniform", "skewed"] as const;
+    const setups = [];
+    for (const dataset of datasets) {
       const tables = new Map([["t", await place(join(dir, `${dataset}.parquet`), "t")], ["dim", dim]]);
       const catalog = await LocalEngine.open();
       await catalog.registerParquet(["t"], [join(dir, `${dataset}.parquet`)]);
       await catalog.registerParquet(["dim"], [join(dir, "dim.parquet")]);
       const planned = planSql(sql, catalog.catalog(), { twoPhaseAggregates: true });
       catalog.close();
-      const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 0 });
-      const measured: number[] = [];
-      let salted = 0;
-      let workerPeaks: number[] = [];
-      for (let r = 0; r < runs; r++) {
+      setups.push({ tables, query: fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 0 }) });
+    }
+    const measured = datasets.map(() => [] as number[]);
+    const salted = datasets.map(() => 0);
+    const peaks = datasets.map(() => [] as number[]);
+    for (let round = -1; round < runs; round++) {
+      for (const [d, { tables, query }] of setups.entries()) {
         const started = performance.now();
         const result = await runStagedQuery({ query, workers, coordinator: 0, tables, executors: new LocalExecutors(workers, { chunkFile: (h) => files.get(h)!, pool }), budgetBytes: budget });
-        measured.push(performance.now() - started);
-        salted = result.stages.reduce((n, s) => n + s.saltedKeys, 0);
-        workerPeaks = workers.map((_, w) => Math.max(0, ...result.stages.map((s) => s.peakInputBytes[w] ?? 0)));
+        if (round < 0) continue;
+        measured[d].push(performance.now() - started);
+        salted[d] = result.stages.reduce((n, s) => n + s.saltedKeys, 0);
+        peaks[d] = workers.map((_, w) => Math.max(0, ...result.stages.map((s) => s.peakInputBytes[w] ?? 0)));
       }
-      times[dataset] = median(measured);
-      peaks[dataset] = workerPeaks;
-      results.push([queryName, dataset, formatMs(times[dataset]), String(salted), workerPeaks.map((p) => `${(p / 1048576).toFixed(1)}`).join(" / ")]);
     }
-    const within = peaks.skewed.every((p) => p <= budget * 1.25);
-    summary.push(`${queryName}: skewed/uniform ${(times.skewed / times.uniform).toFixed(2)} (target ≤ 1.3); skewed peak ${(Math.max(...peaks.skewed) / 1048576).toFixed(1)} MiB against a ${(budget / 1048576).toFixed(0)} MiB budget${within ? "" : " (OVER)"}`);
+    const times = measured.map(median);
+    datasets.forEach((dataset, d) => results.push([queryName, dataset, formatMs(times[d]), String(salted[d]), peaks[d].map((p) => `${(p / 1048576).toFixed(1)}`).join(" / ")]));
+    const ratios = measured[1].map((skewed, round) => skewed / measured[0][round]);
+    const within = peaks[1].every((p) => p <= budget * 1.25);
+    summary.push(
+      `${queryName}: skewed/uniform ${(times[1] / times[0]).toFixed(2)} (target ≤ 1.3; rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); skewed peak ${(Math.max(...peaks[1]) / 1048576).toFixed(1)} MiB against a ${(budget / 1048576).toFixed(0)} MiB budget${within ? "" : " (OVER)"}`,
+    );
   }
   printTable(["query", "data", "time", "salted keys", "peak MiB per worker"], results);
   process.stdout.write(`\n${rows.toLocaleString("en")} rows on ${workers.length} workers, budget ${(budget / 1048576).toFixed(0)} MiB per receiving task\n${summary.join("\n")}\n`);
