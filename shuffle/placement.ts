@@ -111,8 +111,8 @@ export class Router {
   readonly #targets = new Map<string, number[]>();
   /**
    * The key targets() answered last: a salted key is hot by definition, so routing asks about the
-   * same one row after row, and the cache's string key cost more than the answer (a tenth of the
-   * skew bench's JavaScript time).
+   * same key row after row, and building the cache's string key cost more than the answer (a
+   * tenth of the skew bench's JavaScript time).
    */
   #lastHigh = 0;
   #lastLow = 0;

@@ -2,10 +2,11 @@
 // memory budget; once the buffer holds a quarter of it, the task tracks the bytes of its heaviest
 // keys in a bounded sketch (most receivers never come near their budget, and tracking every row
 // from the first cost a tenth of a worker's JavaScript time in TPC-H). When the buffer passes the
-// budget it salts its hottest keys, and a key that holds half of a buffer a third full it salts
-// then (EARLY_SALT_FILL): each is spread over the MAX_SALTS (or fewer) nodes nearest its hash. It announces them to its producers (which route later rows by salt),
-// and moves its own buffered rows of those keys to their salt targets, and rows that producers
-// routed before they heard of a salt, so no node holds a salted key alone.
+// budget it salts its hottest keys, and a key that holds half of a buffer 30 % full it salts
+// then (EARLY_SALT_FILL): each is spread over the MAX_SALTS (or fewer) nodes nearest its hash.
+// It announces them to its producers (which route later rows by salt), and moves its own
+// buffered rows of those keys to their salt targets, and rows that producers routed before they
+// heard of a salt, so no node holds a salted key alone.
 //
 // What may be salted is the consumer's business, told by each input's PartitionSpec:
 //   - aggregates: rows are spread ("spread"); each share gives a partial result per key, and
@@ -36,11 +37,11 @@ const TARGET_FILL = 0.5;
  * A key that holds at least DOMINANT_SHARE of a buffer filled to EARLY_SALT_FILL of the budget
  * is salted then, before the budget is passed: its rows alone are on their way past it, and every
  * row of it that comes before it is salted is one the receiver moves on again. That is as soon as
- * the sketch has seen a twentieth of the budget (the skew bench's join: salted at half the budget,
- * its skewed case took 1.2–1.3x the uniform one; here, about as long).
+ * the sketch has seen a twentieth of the budget (the skew bench's join, salted at half the budget,
+ * took 1.2–1.3x the uniform case's time; salted here, 0.9–1.2x).
  */
 export const EARLY_SALT_FILL = TRACK_FROM_FILL + 1 / 20;
-export const DOMINANT_SHARE = 0.5;
+const DOMINANT_SHARE = 0.5;
 /** The epoch of rows a receiver moved itself: routed under the current salts already. */
 export const ROUTED_EPOCH = 0xffff_ffff;
 
