@@ -6,6 +6,25 @@ import { HeavyHitters } from "../heavy-hitters.ts";
 const key = fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 }));
 const keyId = (high: number, low: number) => `${high}:${low}`;
 
+/** Space-Saving's bounds against the true weights: at most `capacity` keys, heaviest first, every key heavier than total/capacity tracked, none underestimated, only keys that came. */
+function expectBounds(sketch: HeavyHitters, truth: ReadonlyMap<string, number>, capacity: number): void {
+  const total = [...truth.values()].reduce((s, w) => s + w, 0);
+  const heaviest = sketch.heaviest();
+  const tracked = new Map(heaviest.map((k) => [keyId(k.high, k.low), k]));
+  expect(tracked.size).toBe(heaviest.length);
+  expect(tracked.size).toBeLessThanOrEqual(capacity);
+  for (let i = 1; i < heaviest.length; i++) expect(heaviest[i - 1].weight).toBeGreaterThanOrEqual(heaviest[i].weight);
+  for (const id of tracked.keys()) expect(truth.has(id)).toBe(true);
+  for (const [id, weight] of truth) {
+    if (weight > total / capacity) expect(tracked.has(id)).toBe(true);
+    const entry = tracked.get(id);
+    if (entry) {
+      expect(entry.weight).toBeGreaterThanOrEqual(weight);
+      expect(entry.weight - entry.overcount).toBeLessThanOrEqual(weight);
+    }
+  }
+}
+
 describe("heavy hitters", () => {
   it("track every key heavier than total/capacity, never underestimating it", () => {
     fc.assert(
@@ -16,20 +35,7 @@ describe("heavy hitters", () => {
           sketch.add(high, low, weight);
           truth.set(keyId(high, low), (truth.get(keyId(high, low)) ?? 0) + weight);
         }
-        const total = stream.reduce((s, [, w]) => s + w, 0);
-        const heaviest = sketch.heaviest();
-        const tracked = new Map(heaviest.map((k) => [keyId(k.high, k.low), k]));
-        expect(tracked.size).toBe(heaviest.length);
-        expect(tracked.size).toBeLessThanOrEqual(capacity);
-        for (let i = 1; i < heaviest.length; i++) expect(heaviest[i - 1].weight).toBeGreaterThanOrEqual(heaviest[i].weight);
-        for (const [id, weight] of truth) {
-          if (weight > total / capacity) expect(tracked.has(id)).toBe(true);
-          const entry = tracked.get(id);
-          if (entry) {
-            expect(entry.weight).toBeGreaterThanOrEqual(weight);
-            expect(entry.weight - entry.overcount).toBeLessThanOrEqual(weight);
-          }
-        }
+        expectBounds(sketch, truth, capacity);
       }),
     );
   });
@@ -41,25 +47,11 @@ describe("heavy hitters", () => {
         const sketch = new HeavyHitters(capacity);
         const counts = (high: number) => high !== 6;
         const truth = new Map<string, number>();
-        let total = 0;
         for (const [rows, weightPerRow] of batches) {
           sketch.addRows(Uint32Array.from(rows, ([high]) => high), Uint32Array.from(rows, ([, low]) => low), weightPerRow, counts);
-          for (const [high, low] of rows.filter(([high]) => counts(high))) {
-            truth.set(keyId(high, low), (truth.get(keyId(high, low)) ?? 0) + weightPerRow);
-            total += weightPerRow;
-          }
+          for (const [high, low] of rows.filter(([high]) => counts(high))) truth.set(keyId(high, low), (truth.get(keyId(high, low)) ?? 0) + weightPerRow);
         }
-        const tracked = new Map(sketch.heaviest().map((k) => [keyId(k.high, k.low), k]));
-        expect(tracked.size).toBeLessThanOrEqual(capacity);
-        for (const id of tracked.keys()) expect(truth.has(id)).toBe(true);
-        for (const [id, weight] of truth) {
-          if (weight > total / capacity) expect(tracked.has(id)).toBe(true);
-          const entry = tracked.get(id);
-          if (entry) {
-            expect(entry.weight).toBeGreaterThanOrEqual(weight);
-            expect(entry.weight - entry.overcount).toBeLessThanOrEqual(weight);
-          }
-        }
+        expectBounds(sketch, truth, capacity);
       }),
     );
   });
