@@ -621,7 +621,7 @@ class StagedRunner {
     /** The workers that ran the stage's tasks, in the order of `results`. */
     let tasked = this.#fusedResults.get(stage.id)?.tasked ?? workers;
     if (!results) {
-      const { assigned, whole } = this.#assignChunks(stage, stats);
+      const { assigned, whole, sharedRows } = this.#assignChunks(stage, stats);
       // Every key its tasks make is theirs alone: its readers run in them (Stage.fusedWhenKeysLocal).
       const keysLocal = stage.fusedWhenKeysLocal && this.#keysAllLocal(stage, assigned) ? stage.fusedWhenKeysLocal : undefined;
       if (keysLocal) {
@@ -644,15 +644,14 @@ class StagedRunner {
       // Salted partials are merged, sorted runs merged in order, before anything is sent on.
       const plan = keysLocal?.plan ?? fuseInto?.fusedWithInput ?? stage.plan;
       const kept = this.#keptKeys(runs, assigned);
-      // Each task's share of what a small exchange may hold in all.
-      const returnWithin = !merging && !keysLocal && this.#returnsOutput(runs) ? Math.floor(this.#run.smallExchangeBytes! / tasked.length) : undefined;
+      const returnParts = !merging && !keysLocal && this.#returnsOutput(runs) ? this.#returnParts(stage, tasked, sharedRows) : undefined;
       results = await Promise.all(
-        tasked.map((w) =>
+        tasked.map((w, t) =>
           merging
             ? this.#runTask(stage, w, plan, chunksOf(w), stats, [])
             : orderOf(runs)
               ? this.#runSortedRun(stage, runs, w, plan, chunksOf(w), stats)
-              : this.#runTask(stage, w, plan, chunksOf(w), stats, this.#routesOf(runs, w, kept.get(w)), returnWithin === undefined ? {} : { returnWithin }),
+              : this.#runTask(stage, w, plan, chunksOf(w), stats, this.#routesOf(runs, w, kept.get(w)), returnParts === undefined ? {} : { returnWithin: returnParts[t] }),
         ),
       );
       const receivers = asked ? inboxes : results.map((r) => r.inbox);
@@ -922,10 +921,12 @@ class StagedRunner {
    * A table read by key range is not shared out: each worker reads the chunks of it that meet
    * its own chunks of the table it is joined to.
    */
-  #assignChunks(stage: Stage, stats: StageStats): { assigned: Map<number, Map<string, TableShare>>; whole: Map<string, TableShare> } {
+  #assignChunks(stage: Stage, stats: StageStats): { assigned: Map<number, Map<string, TableShare>>; whole: Map<string, TableShare>; sharedRows: Map<number, number> } {
     const assigned = new Map<number, Map<string, TableShare>>();
     const whole = new Map<string, TableShare>();
-    if (stage.scans.length === 0) return { assigned, whole };
+    /** Per worker, the rows of the chunks shared out to it. */
+    const sharedRows = new Map<number, number>();
+    if (stage.scans.length === 0) return { assigned, whole, sharedRows };
     const reads = namedReads(stage.plan);
     const needed = new Map<string, readonly PlacedChunk[]>();
     for (const names of stage.scans) {
@@ -947,6 +948,7 @@ class StagedRunner {
     const chosen = balanceShares(shared.map(({ chunk, candidates }) => ({ weight: chunk.rows, candidates })));
     shared.forEach(({ table, chunk, candidates }, i) => {
       const holder = candidates[chosen[i]];
+      sharedRows.set(holder, (sharedRows.get(holder) ?? 0) + chunk.rows);
       let tables = assigned.get(holder);
       if (!tables) assigned.set(holder, (tables = new Map()));
       let share = tables.get(table);
@@ -965,7 +967,23 @@ class StagedRunner {
         tables.set(reference.table, { chunks: meeting.map((c) => c.hash), ...(filter ? { filter } : {}) });
       }
     }
-    return { assigned, whole };
+    return { assigned, whole, sharedRows };
+  }
+
+  /**
+   * Each task's part of what a small exchange may hold (smallExchangeBytes, all tasks together):
+   * half of it split evenly, half by the rows each task reads (the chunks shared out to it, or
+   * what its inputs sent it). A stage's tasks seldom make equal outputs (a table's last chunk is
+   * what was left of its rows), and an exchange whose rows would all fit was sent node to node
+   * because one task's output passed an even part (Q22: 470 KB of 1 MiB from one of two tasks,
+   * whose reader then ran as four tasks instead of one over rows held here).
+   */
+  #returnParts(stage: Stage, tasked: readonly number[], sharedRows: ReadonlyMap<number, number>): number[] {
+    const total = this.#run.smallExchangeBytes!;
+    const inputBytes = (w: number) => stage.inputs.reduce((n, input) => n + (this.#sentBytes.get(`${input}>${stage.id}`)?.[this.#memberOf(w)] ?? 0), 0);
+    const weights = tasked.map((w) => (sharedRows.size > 0 ? (sharedRows.get(w) ?? 0) : inputBytes(w)));
+    const weighed = weights.reduce((n, weight) => n + weight, 0);
+    return weights.map((weight) => Math.floor((total / 2) * (1 / tasked.length + (weighed > 0 ? weight / weighed : 1 / tasked.length))));
   }
 
   async #runTask(
