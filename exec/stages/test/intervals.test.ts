@@ -4,45 +4,27 @@
 // those of the other half of hours and days, in chunks read on different nodes: grouping,
 // counting distinct, joining and intersecting on the interval must meet the two spellings on
 // one node, as DuckDB does.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fragmentPlan } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
-import { LocalEngine } from "../../engine.ts";
-import { EnginePool, LocalExecutors, runStagedQuery, type PlacedTable } from "../index.ts";
-import { placeFiles, writeParquet } from "./placed.ts";
+import { LocalExecutors, runStagedQuery } from "../index.ts";
+import { placedTables } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 const ROWS = 40_000;
 /** Distinct intervals: each written both ways, so a key landing by its text would split ~all of them. */
 const GAPS = 12;
 
-let dir: string;
-let single: LocalEngine;
-const pool = new EnginePool();
-const tables = new Map<string, PlacedTable>();
-const files = new Map<string, string>();
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "trustql-intervals-"));
-  await writeParquet([
+const placed = placedTables(
+  ["spans", "labels"],
+  (file) => [
     // Rows in order: the first half's chunks hold the first half's rows.
-    `COPY (SELECT i::INTEGER AS i FROM range(${ROWS}) r(i) ORDER BY i) TO '${join(dir, "spans.parquet")}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`,
-    `COPY (SELECT i::INTEGER AS days, 'gap-' || i AS label FROM range(${GAPS}) r(i)) TO '${join(dir, "labels.parquet")}' (FORMAT parquet)`,
-  ]);
-  single = await LocalEngine.open({ threads: 2 });
-  const named = ["spans", "labels"].map((name) => ({ name, file: join(dir, `${name}.parquet`) }));
-  await placeFiles(single, named, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: 5_000 }, { tables, files });
-}, 60_000);
-
-afterAll(() => {
-  single?.close();
-  pool.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+    `COPY (SELECT i::INTEGER AS i FROM range(${ROWS}) r(i) ORDER BY i) TO '${file("spans")}' (FORMAT parquet, ROW_GROUP_SIZE 5000)`,
+    `COPY (SELECT i::INTEGER AS days, 'gap-' || i AS label FROM range(${GAPS}) r(i)) TO '${file("labels")}' (FORMAT parquet)`,
+  ],
+  { workers: WORKERS, targetRows: 5_000 },
+);
 
 /** A CASE over `i % GAPS` that gives arm k the interval `spell(k)`. */
 const caseOf = (spell: (k: number) => string) => `CASE i % ${GAPS} ${Array.from({ length: GAPS }, (_, k) => `WHEN ${k} THEN ${spell(k)}`).join(" ")} END`;
@@ -52,15 +34,17 @@ const GAPS_OF_LABELS = `(SELECT ${caseOf((k) => `INTERVAL '${24 * k}' HOUR`).rep
 
 /** The staged answer and DuckDB's, sorted; no broadcast, so every join and set operation shuffles both sides. */
 async function both(sql: string): Promise<{ staged: string[]; expected: string[] }> {
+  const { single, tables, chunkFile, pool } = placed;
   const expected = resultLines(resultValues((await single.runReferenceSql(sql)).table), "rowsort", 0);
   const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
   const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 0, smallTablesEverywhere: false });
-  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile: (hash) => files.get(hash)!, pool }), budgetBytes: 64 << 20 });
+  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile, pool }), budgetBytes: 64 << 20 });
   return { staged: resultLines(resultValues(result.table), "rowsort", 0), expected };
 }
 
 describe("interval keys spelled differently on different nodes", () => {
   it("the table's chunks lie on several nodes, each half spelling its intervals one way", () => {
+    const { tables } = placed;
     const holders = new Set(tables.get("spans")!.chunks.flatMap((c) => c.holders));
     expect(tables.get("spans")!.chunks.length).toBeGreaterThanOrEqual(8);
     expect(holders.size).toBe(WORKERS.length);

@@ -2,51 +2,35 @@
 // its share of one table's chunks and the other table's chunks (and rows) of the same keys. Every
 // answer equals DuckDB's on the whole files: NULL keys, keys running across chunk boundaries,
 // outer, semi and anti joins, date keys, pruned chunks, and a worker that lacks chunks.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { clusteredColumns, MemoryCatalog, type Catalog } from "../../../planner/catalog.ts";
 import { explainStages, fragmentPlan } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
-import { LocalEngine } from "../../engine.ts";
-import { EnginePool, LocalExecutors, runStagedQuery, TaskDeclinedError, type PlacedTable, type Task, type TaskResult } from "../index.ts";
-import { placeFiles, writeParquet } from "./placed.ts";
+import { LocalExecutors, runStagedQuery, TaskDeclinedError, type Task, type TaskResult } from "../index.ts";
+import { placedTables } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 const CHUNK_ROWS = 1_024;
 
-let dir: string;
-let single: LocalEngine;
 let catalog: Catalog;
-const pool = new EnginePool();
-const tables = new Map<string, PlacedTable>();
-const files = new Map<string, string>();
-const chunkFile = (hash: string) => files.get(hash)!;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "trustql-ranges-"));
-  const file = (name: string) => join(dir, `${name}.parquet`);
-  // facts: 3 rows per key, in key order (keys run across chunk boundaries), then rows of NULL keys.
-  // dims: every key but those ≡ 3 (mod 7), in key order. days: one row per day, in order.
-  await writeParquet([
+const placed = placedTables(
+  ["facts", "dims", "days", "runs"],
+  (file) => [
+    // facts: 3 rows per key, in key order (keys run across chunk boundaries), then rows of NULL keys.
+    // dims: every key but those ≡ 3 (mod 7), in key order. days: one row per day, in order.
     `COPY (SELECT CASE WHEN i < 20000 THEN i // 3 END::BIGINT AS k, (DATE '2020-01-01' + (i // 40)::INTEGER) AS d, i % 11 AS v FROM range(21000) t(i) ORDER BY i) TO '${file("facts")}' (FORMAT parquet)`,
     `COPY (SELECT k::BIGINT AS k, k % 13 AS w, 'dim ' || k AS label FROM range(-50, 7000) t(k) WHERE k % 7 <> 3 ORDER BY k) TO '${file("dims")}' (FORMAT parquet)`,
     `COPY (SELECT (DATE '2019-06-01' + i::INTEGER) AS d, i % 5 AS x FROM range(3000) t(i) ORDER BY i) TO '${file("days")}' (FORMAT parquet)`,
     // runs: 4 rows per key, in key order, no NULL: chunks are cut where the key changes, so no key is in two.
     `COPY (SELECT (i // 4)::BIGINT AS k, i % 9 AS v FROM range(12000) t(i) ORDER BY i) TO '${file("runs")}' (FORMAT parquet)`,
-  ]);
-  single = await LocalEngine.open({ threads: 2 });
-  const names = ["facts", "dims", "days", "runs"];
-  await placeFiles(single, names.map((name) => ({ name, file: file(name) })), { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: CHUNK_ROWS }, { tables, files });
-  catalog = new MemoryCatalog(single.catalog().tables().map((t) => ({ ...t, clustered: clusteredColumns(t.schema, tables.get(t.names.join("."))!.chunks) })));
-}, 60_000);
+  ],
+  { workers: WORKERS, targetRows: CHUNK_ROWS },
+);
+const { tables, pool, chunkFile } = placed;
 
-afterAll(() => {
-  single?.close();
-  pool.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  catalog = new MemoryCatalog(placed.single.catalog().tables().map((t) => ({ ...t, clustered: clusteredColumns(t.schema, tables.get(t.names.join("."))!.chunks) })));
 });
 
 async function staged(sql: string, executors = new LocalExecutors(WORKERS, { chunkFile, pool }), on = catalog) {
@@ -57,7 +41,7 @@ async function staged(sql: string, executors = new LocalExecutors(WORKERS, { chu
   return { query, result, lines: resultLines(resultValues(result.table), "nosort", 0) };
 }
 
-const expected = async (sql: string) => resultLines(resultValues((await single.runReferenceSql(sql)).table), "nosort", 0);
+const expected = async (sql: string) => resultLines(resultValues((await placed.single.runReferenceSql(sql)).table), "nosort", 0);
 
 /** Executors whose worker `worker` declines every task reading chunks of `table` (it lacks them, or cannot fetch them). */
 function declining(worker: number, table: string): { executors: LocalExecutors; declined: () => number } {
@@ -115,7 +99,7 @@ describe("joins by key range", () => {
     const kept = query.stages.find((s) => s.output.kind === "hash" && s.output.local)!;
     expect(kept, plan).toBeDefined();
     // Planned without knowing the tables clustered, the same groups cross the workers by hash.
-    const hashed = await staged(sql, undefined, single.catalog());
+    const hashed = await staged(sql, undefined, placed.single.catalog());
     const hashedBytes = (run: typeof result, q: typeof query) => run.stages.filter((s) => q.stages[s.id].output.kind === "hash").reduce((n, s) => n + s.bytesShuffled, 0);
     expect(hashed.lines).toEqual(lines);
     expect(hashedBytes(result, query), plan).toBeLessThan(hashedBytes(hashed.result, hashed.query) / 4);

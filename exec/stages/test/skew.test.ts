@@ -2,16 +2,12 @@
 // grouped with COUNT(DISTINCT) and joined on the skewed key, under a small memory budget per
 // receiving task. The hot key is salted and spread, the salted partials are merged at its home,
 // the answers equal DuckDB's, and no receiving task buffers more than its budget plus a batch.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fragmentPlan } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
-import { LocalEngine } from "../../engine.ts";
-import { EnginePool, LocalExecutors, runStagedQuery, type PlacedTable, type StagedResult } from "../index.ts";
-import { placeFiles, writeParquet } from "./placed.ts";
+import { LocalExecutors, runStagedQuery, type StagedResult } from "../index.ts";
+import { placedTables } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b", "node-c", "node-d"];
 /** Above each task's fair share of the shuffled rows (about 0.9 MB), far below the hot key's (over 2 MB). */
@@ -20,36 +16,23 @@ const BUDGET = 1024 * 1024;
 const BATCH_SLACK = 256 * 1024;
 const ROWS = 200_000;
 
-let dir: string;
-let single: LocalEngine;
-const pool = new EnginePool();
-const tables = new Map<string, PlacedTable>();
-const files = new Map<string, string>();
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "trustql-skew-"));
-  await writeParquet([
+const placed = placedTables(
+  ["skewed", "dim"],
+  (file) => [
     // Even rows have key 0; the others follow a Zipf-like law over 1..1000.
     `COPY (SELECT CASE WHEN i % 2 = 0 THEN 0 ELSE 1 + floor(1000 * pow((hash(i) % 1000000) / 1000000.0, 3))::INTEGER END AS k,
-      (i % 97)::DOUBLE AS v, 'note-' || (i % 40000) AS note FROM range(${ROWS}) r(i)) TO '${join(dir, "skewed.parquet")}' (FORMAT parquet)`,
-    `COPY (SELECT i::INTEGER AS k, 'dim-' || i AS label FROM range(0, 1001) r(i)) TO '${join(dir, "dim.parquet")}' (FORMAT parquet)`,
-  ]);
-  single = await LocalEngine.open({ threads: 2 });
-  const named = ["skewed", "dim"].map((name) => ({ name, file: join(dir, `${name}.parquet`) }));
-  await placeFiles(single, named, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: 20_000 }, { tables, files });
-}, 60_000);
-
-afterAll(() => {
-  single?.close();
-  pool.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+      (i % 97)::DOUBLE AS v, 'note-' || (i % 40000) AS note FROM range(${ROWS}) r(i)) TO '${file("skewed")}' (FORMAT parquet)`,
+    `COPY (SELECT i::INTEGER AS k, 'dim-' || i AS label FROM range(0, 1001) r(i)) TO '${file("dim")}' (FORMAT parquet)`,
+  ],
+  { workers: WORKERS, targetRows: 20_000 },
+);
 
 async function staged(sql: string, budgetBytes: number): Promise<{ result: StagedResult; expected: string[] }> {
+  const { single, tables, chunkFile, pool } = placed;
   const expected = resultLines(resultValues((await single.runReferenceSql(sql)).table), "rowsort", 0);
   const planned = planSql(sql, single.catalog(), { twoPhaseAggregates: true });
   const query = fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 0 });
-  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile: (hash) => files.get(hash)!, pool }), budgetBytes });
+  const result = await runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile, pool }), budgetBytes });
   return { result, expected };
 }
 

@@ -2,45 +2,28 @@
 // chunks are of 8,192 and 2,048 rows feeds a left join (which no broadcast of the other side's
 // keys reduces) through a hash exchange. Its tasks' outputs are unequal; the exchange fits the
 // limit as a whole, and its reader runs there as one task.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { explainStages, fragmentPlan } from "../../../planner/fragment/index.ts";
 import { planSql } from "../../../planner/index.ts";
 import { resultLines, resultValues } from "../../../sql-tests/runner/values.ts";
-import { LocalEngine } from "../../engine.ts";
-import { EnginePool, LocalExecutors, runStagedQuery, type PlacedTable } from "../index.ts";
-import { placeFiles, writeParquet } from "./placed.ts";
+import { LocalExecutors, runStagedQuery } from "../index.ts";
+import { placedTables } from "./placed.ts";
 
 const WORKERS = ["node-a", "node-b"];
 const SQL = "SELECT count(*) AS n, sum(u.w) AS total FROM t LEFT JOIN u ON t.k = u.k";
 
-let dir: string;
-let single: LocalEngine;
-const pool = new EnginePool();
-const tables = new Map<string, PlacedTable>();
-const files = new Map<string, string>();
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "trustql-small-exchange-"));
-  await writeParquet([
-    `COPY (SELECT i AS k FROM range(10240) r(i)) TO '${join(dir, "t.parquet")}' (FORMAT parquet, ROW_GROUP_SIZE 8192)`,
-    `COPY (SELECT i * 3 AS k, i AS w FROM range(100) r(i)) TO '${join(dir, "u.parquet")}' (FORMAT parquet)`,
-  ]);
-  single = await LocalEngine.open({ threads: 2 });
-  const named = ["t", "u"].map((name) => ({ name, file: join(dir, `${name}.parquet`) }));
-  await placeFiles(single, named, { chunkDir: join(dir, "chunks"), workers: WORKERS, targetRows: 8192 }, { tables, files });
-}, 60_000);
-
-afterAll(() => {
-  single?.close();
-  pool.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const placed = placedTables(
+  ["t", "u"],
+  (file) => [
+    `COPY (SELECT i AS k FROM range(10240) r(i)) TO '${file("t")}' (FORMAT parquet, ROW_GROUP_SIZE 8192)`,
+    `COPY (SELECT i * 3 AS k, i AS w FROM range(100) r(i)) TO '${file("u")}' (FORMAT parquet)`,
+  ],
+  { workers: WORKERS, targetRows: 8192 },
+);
 
 describe("small exchanges", () => {
   it("finish on the coordinator when all their rows fit, however unequally the tasks made them", async () => {
+    const { single, tables, chunkFile, pool } = placed;
     expect(tables.get("t")!.chunks.map((c) => c.rows).sort((a, b) => a - b)).toEqual([2048, 8192]);
     const expected = resultLines(resultValues((await single.runReferenceSql(SQL)).table), "nosort", 0);
     const planned = planSql(SQL, single.catalog(), { twoPhaseAggregates: true });
@@ -48,7 +31,7 @@ describe("small exchanges", () => {
     const joins = query.stages.find((s) => s.inputs.length === 2);
     expect(joins, explainStages(query)).toBeDefined();
     const run = (smallExchangeBytes: number) =>
-      runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile: (hash) => files.get(hash)!, pool }), budgetBytes: 64 << 20, smallExchangeBytes });
+      runStagedQuery({ query, workers: WORKERS, coordinator: 0, tables, executors: new LocalExecutors(WORKERS, { chunkFile, pool }), budgetBytes: 64 << 20, smallExchangeBytes });
     // t's 10,240 keys are 80 KB of Arrow: 64 KB from one task, more than half of 110 KB.
     const fits = await run(110 << 10);
     expect(resultLines(resultValues(fits.table), "nosort", 0)).toEqual(expected);
