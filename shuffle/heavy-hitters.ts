@@ -104,6 +104,13 @@ export class HeavyHitters {
     this.#down(last.at);
   }
 
+  /** The weight of the heaviest tracked key (0 when none is). */
+  heaviestWeight(): number {
+    let weight = 0;
+    for (const slot of this.#heap) if (slot.weight > weight) weight = slot.weight;
+    return weight;
+  }
+
   /** Tracked keys, heaviest first. */
   heaviest(): HeavyKey[] {
     return this.#heap.map(({ high, low, weight, overcount }) => ({ high, low, weight, overcount })).sort((a, b) => b.weight - a.weight);

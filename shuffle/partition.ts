@@ -139,7 +139,7 @@ export function routeRows(
     }
     const high = hashes.high[row];
     const low = hashes.low[row];
-    const k = salts.size > 0 ? salts.salts(high, low) : 1;
+    const k = salts.salts(high, low);
     if (k === 1) destination[row] = router.home(high, low);
     else if (spec.mode === "spread") {
       if (spec.saltBy === "any") destination[row] = router.targets(high, low, k)[salts.deal(k)];

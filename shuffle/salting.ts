@@ -89,13 +89,14 @@ export class SaltingInbox {
   #spreadBytes = 0;
   #trackedBytes = 0;
   #epoch = 0;
-  /** Whether a key's rows count in the sketch: it is homed here and not salted (made once: #track runs per batch). */
-  #homedUnsalted: ((high: number, low: number) => boolean) | undefined;
+  /** Whether a key's rows count in the sketch: it is homed here and not salted. */
+  readonly #homedUnsalted: (high: number, low: number) => boolean;
   readonly stats: InboxStats = { peakBytes: 0, bufferedBytes: 0, saltedKeys: 0, forwardedRows: 0, overBudget: false };
 
   constructor(options: InboxOptions) {
     invariant(options.budgetBytes > 0, "a receiving task needs a positive memory budget");
     this.#options = options;
+    this.#homedUnsalted = (high, low) => this.#salts.salts(high, low) === 1 && options.router.home(high, low) === options.self;
   }
 
   /** Every key this task salted, for a producer that connects late. */
@@ -138,7 +139,7 @@ export class SaltingInbox {
         this.#track((item.hashes ??= keyHashes(batch, spec.keys, spec.intervals)), bytes / batch.numRows);
       }
     }
-    if (this.#options.saltable.size > 0 && this.stats.bufferedBytes >= this.#options.budgetBytes * EARLY_SALT_FILL) this.#saltHottest();
+    if (this.#options.saltable.size > 0 && (this.stats.bufferedBytes > this.#options.budgetBytes || this.#mayHoldDominantKey())) this.#saltHottest();
   }
 
   /** The rows of `input` this task holds. */
@@ -162,8 +163,22 @@ export class SaltingInbox {
 
   /** Adds the bytes of keys homed here and not yet salted to the sketch. */
   #track(hashes: RowHashes, bytesPerRow: number): void {
-    const { router, self } = this.#options;
-    this.#sketch.addRows(hashes.high, hashes.low, bytesPerRow, this.#homedUnsalted ??= (high, low) => this.#salts.salts(high, low) === 1 && router.home(high, low) === self);
+    this.#sketch.addRows(hashes.high, hashes.low, bytesPerRow, this.#homedUnsalted);
+  }
+
+  /** A key's share of what the sketch saw stands for its share of everything that came. */
+  #sketchScale(): number {
+    return this.#trackedBytes > 0 ? this.#spreadBytes / this.#trackedBytes : 1;
+  }
+
+  /**
+   * Under the budget, whether #saltHottest could find a dominant key: the buffer is filled to
+   * EARLY_SALT_FILL and the sketch's heaviest weight (an upper bound of any key's) reaches
+   * DOMINANT_SHARE of it. Asked per batch, so without sorting the sketch.
+   */
+  #mayHoldDominantKey(): boolean {
+    const buffered = this.stats.bufferedBytes;
+    return buffered >= this.#options.budgetBytes * EARLY_SALT_FILL && this.#sketch.heaviestWeight() * this.#sketchScale() >= buffered * DOMINANT_SHARE;
   }
 
   #saltHottest(): void {
@@ -172,8 +187,7 @@ export class SaltingInbox {
     const buffered = this.stats.bufferedBytes;
     const chosen: SaltedKey[] = [];
     let projected = buffered;
-    // A key's share of what the sketch saw stands for its share of everything that came.
-    const scale = this.#trackedBytes > 0 ? this.#spreadBytes / this.#trackedBytes : 1;
+    const scale = this.#sketchScale();
     for (const key of this.#sketch.heaviest()) {
       if (salts < 2) break;
       const held = (key.weight - key.overcount) * scale;
