@@ -3,7 +3,7 @@
 // transaction survives a crash. Accepting a transaction spends its inputs and creates its
 // outputs in one SQLite transaction.
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { InvariantError, invariant } from "../../common/errors.ts";
+import { InvariantError, UserError, invariant } from "../../common/errors.ts";
 import { partitionPoint } from "../../common/search.ts";
 import { toHex } from "../crypto.ts";
 import { encode } from "../encoding/index.ts";
@@ -11,13 +11,23 @@ import { AcceptanceVotes, Output, Transaction, TOTAL_SUPPLY, type ObservationEdg
 import { txHash } from "../tx/hash.ts";
 import type { StoredOutput, UtxoView } from "../tx/validate.ts";
 
+/**
+ * The layout of the store's tables (PRAGMA user_version). Version 2 writes a commit's rows at
+ * the end of their tables (rowid tables in commit order) and keeps only small random-keyed
+ * indexes, so each commit dirties about half the pages version 1 did (its tables were keyed by
+ * hash, each commit writing into pages all over them): every dirty page is a write to the log
+ * and, at checkpoints, to the file.
+ */
+const SCHEMA_VERSION = 2;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS transactions (
-  hash BLOB PRIMARY KEY,
-  seq INTEGER NOT NULL UNIQUE,
+  seq INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
   accepted_ms INTEGER NOT NULL,
-  bytes BLOB NOT NULL
-) WITHOUT ROWID;
+  bytes BLOB NOT NULL,
+  votes BLOB
+);
 CREATE TABLE IF NOT EXISTS outputs (
   tx_hash BLOB NOT NULL,
   idx INTEGER NOT NULL,
@@ -30,17 +40,27 @@ CREATE TABLE IF NOT EXISTS outputs (
   bytes BLOB NOT NULL,
   spent_by BLOB,
   PRIMARY KEY (tx_hash, idx)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS outputs_by_owner ON outputs (address, product, spent_by, seq);
-CREATE TABLE IF NOT EXISTS votes (
-  seq INTEGER PRIMARY KEY,
-  bytes BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS unspent_by_owner ON outputs (address, product, seq, idx) WHERE spent_by IS NULL;
 CREATE TABLE IF NOT EXISTS pending (
   hash BLOB PRIMARY KEY,
   received_ms INTEGER NOT NULL,
   bytes BLOB NOT NULL
 ) WITHOUT ROWID;
+`;
+
+/** Version 1's rows moved into version 2's tables, in commit order (the order rowids take). */
+const MIGRATE_FROM_1 = `
+ALTER TABLE transactions RENAME TO transactions_v1;
+ALTER TABLE outputs RENAME TO outputs_v1;
+DROP INDEX IF EXISTS outputs_by_owner;
+${SCHEMA}
+INSERT INTO transactions (seq, hash, accepted_ms, bytes, votes)
+  SELECT t.seq, t.hash, t.accepted_ms, t.bytes, v.bytes FROM transactions_v1 t LEFT JOIN votes v ON v.seq = t.seq ORDER BY t.seq;
+INSERT INTO outputs SELECT tx_hash, idx, address, product, amount, accepted_ms, min_spend_delay_ms, seq, bytes, spent_by FROM outputs_v1 ORDER BY seq, idx;
+DROP TABLE transactions_v1;
+DROP TABLE outputs_v1;
+DROP TABLE votes;
 `;
 
 export interface CommitEntry {
@@ -93,20 +113,19 @@ export class UtxoStore implements UtxoView {
       balance: prepare("SELECT coalesce(sum(amount), 0) AS total FROM outputs WHERE address = ? AND product = ? AND spent_by IS NULL"),
       supply: prepare("SELECT coalesce(sum(amount), 0) AS total FROM outputs WHERE product = x'' AND spent_by IS NULL"),
       spend: prepare("UPDATE outputs SET spent_by = ? WHERE tx_hash = ? AND idx = ? AND spent_by IS NULL"),
-      insertTx: prepare("INSERT INTO transactions (hash, seq, accepted_ms, bytes) VALUES (?, ?, ?, ?)"),
+      insertTx: prepare("INSERT INTO transactions (seq, hash, accepted_ms, bytes, votes) VALUES (?, ?, ?, ?, ?)"),
       insertOutput: prepare(
         "INSERT INTO outputs (tx_hash, idx, address, product, amount, accepted_ms, min_spend_delay_ms, seq, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      insertVotes: prepare("INSERT INTO votes (seq, bytes) VALUES (?, ?)"),
       has: prepare("SELECT 1 FROM transactions WHERE hash = ?"),
-      transaction: prepare("SELECT t.bytes, v.bytes AS votes, t.accepted_ms, t.seq FROM transactions t LEFT JOIN votes v ON v.seq = t.seq WHERE t.hash = ?"),
+      transaction: prepare("SELECT bytes, votes, accepted_ms, seq FROM transactions WHERE hash = ?"),
       acceptedAt: prepare("SELECT accepted_ms FROM transactions WHERE seq = ?"),
       count: prepare("SELECT coalesce(max(seq), 0) AS last FROM transactions"),
       lastAccepted: prepare("SELECT accepted_ms FROM transactions ORDER BY seq DESC LIMIT 1"),
       savePending: prepare("INSERT OR IGNORE INTO pending (hash, received_ms, bytes) VALUES (?, ?, ?)"),
       dropPending: prepare("DELETE FROM pending WHERE hash = ?"),
       allPending: prepare("SELECT bytes FROM pending ORDER BY received_ms"),
-      since: prepare("SELECT t.bytes, v.bytes AS votes, t.accepted_ms, t.seq FROM transactions t LEFT JOIN votes v ON v.seq = t.seq WHERE t.seq > ? ORDER BY t.seq LIMIT ?"),
+      since: prepare("SELECT bytes, votes, accepted_ms, seq FROM transactions WHERE seq > ? ORDER BY seq LIMIT ?"),
     };
     for (const s of [this.#statements.balance, this.#statements.supply, this.#statements.count]) s.setReadBigInts(true);
     this.#seq = Number((this.#statements.count.get() as { last: bigint }).last);
@@ -115,7 +134,18 @@ export class UtxoStore implements UtxoView {
   static open(path: string): UtxoStore {
     const db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;");
-    db.exec(SCHEMA);
+    const version = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
+    if (version > SCHEMA_VERSION) throw new UserError(`${path}: a ledger store of version ${version}, newer than this trustql's (${SCHEMA_VERSION})`);
+    const hasTables = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'transactions'").get() !== undefined;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(hasTables && version < 2 ? MIGRATE_FROM_1 : SCHEMA);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
     return new UtxoStore(db);
   }
 
@@ -193,8 +223,7 @@ export class UtxoStore implements UtxoView {
 
   #insert(tx: Transaction, hash: Uint8Array, acceptedMs: number, votes: readonly ObservationEdge[] = []): void {
     const seq = ++this.#seq;
-    this.#statements.insertTx.run(hash, seq, acceptedMs, encode(Transaction, tx));
-    if (votes.length > 0) this.#statements.insertVotes.run(seq, encode(AcceptanceVotes, { votes: [...votes] }));
+    this.#statements.insertTx.run(seq, hash, acceptedMs, encode(Transaction, tx), votes.length > 0 ? encode(AcceptanceVotes, { votes: [...votes] }) : null);
     const delay = Number(tx.body!.options?.minSpendDelayMs ?? 0n);
     tx.body!.outputs.forEach((output, idx) => {
       this.#statements.insertOutput.run(hash, idx, output.address, output.product, output.amount, acceptedMs, delay, seq, encode(Output, output));

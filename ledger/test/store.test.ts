@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { generateKeyPair, sign, toHex } from "../crypto.ts";
 import { ObservationBuilder, verifyEdge } from "../observation/index.ts";
 import { UtxoStore } from "../store/index.ts";
-import { TOTAL_SUPPLY, TxState } from "../schema.ts";
+import { AcceptanceVotes, Output, TOTAL_SUPPLY, Transaction, TxState, type ObservationEdge, type OutPoint } from "../schema.ts";
 import { addressOf, buildTransfer, nodeSigner, txHash, validateTransaction } from "../tx/index.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -119,6 +119,69 @@ describe("the UTXO store", () => {
     reopened.close();
   });
 
+  it("moves a version-1 store's commits, votes and spends into version 2's tables when it opens one", () => {
+    // Version 1's tables, as that trustql wrote them, holding genesis and two transfers.
+    const path = join(tempDir(), "ledger.db");
+    const v1 = new DatabaseSync(path);
+    v1.exec(`PRAGMA journal_mode = WAL;
+      CREATE TABLE transactions (hash BLOB PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, accepted_ms INTEGER NOT NULL, bytes BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE outputs (tx_hash BLOB NOT NULL, idx INTEGER NOT NULL, address BLOB NOT NULL, product BLOB NOT NULL, amount INTEGER NOT NULL,
+        accepted_ms INTEGER NOT NULL, min_spend_delay_ms INTEGER NOT NULL, seq INTEGER NOT NULL, bytes BLOB NOT NULL, spent_by BLOB,
+        PRIMARY KEY (tx_hash, idx)) WITHOUT ROWID;
+      CREATE INDEX outputs_by_owner ON outputs (address, product, spent_by, seq);
+      CREATE TABLE votes (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+      CREATE TABLE pending (hash BLOB PRIMARY KEY, received_ms INTEGER NOT NULL, bytes BLOB NOT NULL) WITHOUT ROWID;`);
+    const alice = generateKeyPair(new Uint8Array(32).fill(9));
+    const voter = generateKeyPair(new Uint8Array(32).fill(10));
+    const bob = addressOf(generateKeyPair(new Uint8Array(32).fill(11)).publicKey);
+    const genesis: Transaction = { body: { inputs: [], outputs: [{ address: addressOf(alice.publicKey), product: new Uint8Array(), amount: TOTAL_SUPPLY, fee: false }], createdMs: 0n, nonce: 0n }, witnesses: [] };
+    let coin = { outPoint: { txHash: txHash(genesis.body!), index: 0 }, output: genesis.body!.outputs[0] };
+    const commits: { tx: Transaction; spends?: OutPoint; vote?: ObservationEdge }[] = [{ tx: genesis }];
+    for (const at of [10, 20]) {
+      const tx = buildTransfer({ available: [coin], to: bob, amount: 1_000n, fee: 0n, createdMs: at }, nodeSigner(alice));
+      const observations = new ObservationBuilder({ peer: new Uint8Array(32).fill(12), publicKey: voter.publicKey, sign: (m) => sign(m, voter.secretKey) }, 50);
+      observations.observe({ txHash: txHash(tx.body!), state: TxState.TX_STATE_ACCEPTED, observedMs: BigInt(at) });
+      observations.seal(at);
+      commits.push({ tx, spends: coin.outPoint, vote: observations.edgeFor(txHash(tx.body!), TxState.TX_STATE_ACCEPTED)! });
+      const change = tx.body!.outputs.findIndex((o) => toHex(o.address) === toHex(addressOf(alice.publicKey)));
+      coin = { outPoint: { txHash: txHash(tx.body!), index: change }, output: tx.body!.outputs[change] };
+    }
+    commits.forEach(({ tx, spends, vote }, i) => {
+      const hash = txHash(tx.body!);
+      v1.prepare("INSERT INTO transactions VALUES (?, ?, ?, ?)").run(hash, i + 1, i * 10, Transaction.encode(tx).finish());
+      if (vote) v1.prepare("INSERT INTO votes VALUES (?, ?)").run(i + 1, AcceptanceVotes.encode({ votes: [vote] }).finish());
+      if (spends) v1.prepare("UPDATE outputs SET spent_by = ? WHERE tx_hash = ? AND idx = ?").run(hash, spends.txHash, spends.index);
+      tx.body!.outputs.forEach((o, idx) => v1.prepare("INSERT INTO outputs VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, NULL)").run(hash, idx, o.address, o.product, o.amount, i * 10, i + 1, Output.encode(o).finish()));
+    });
+    v1.close();
+
+    const store = UtxoStore.open(path);
+    expect(store.transactionCount()).toBe(3);
+    expect(store.commitsFrom(0, 10).map((c) => [c.position, c.acceptedMs, c.votes.length])).toEqual([[0, 0, 0], [1, 10, 1], [2, 20, 1]]);
+    expect(verifyEdge(store.transaction(txHash(commits[2].tx.body!))!.votes[0], voter.publicKey)).toBe(true);
+    expect(store.balance(bob)).toBe(2_000n);
+    expect(store.coinSupply()).toBe(TOTAL_SUPPLY);
+    expect(store.unspentOf(addressOf(alice.publicKey)).map((s) => toHex(s.outPoint.txHash))).toEqual([toHex(coin.outPoint.txHash)]);
+    expect(store.output(commits[1].spends!)?.spentBy).toEqual(txHash(commits[1].tx.body!));
+    // It goes on from where version 1 stopped.
+    const next = buildTransfer({ available: [coin], to: bob, amount: 500n, fee: 0n, createdMs: 30 }, nodeSigner(alice));
+    store.commit({ tx: next, consumed: [coin.outPoint], acceptedMs: 30 });
+    expect(store.balance(bob)).toBe(2_500n);
+    store.close();
+    const db = new DatabaseSync(path, { readOnly: true });
+    expect((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
+    expect((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name)).toEqual(["outputs", "pending", "transactions"]);
+    db.close();
+  });
+
+  it("refuses a store written by a newer trustql, naming its version", () => {
+    const path = join(tempDir(), "ledger.db");
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA user_version = 3");
+    db.close();
+    expect(() => UtxoStore.open(path)).toThrow(/a ledger store of version 3, newer than this trustql's \(2\)/);
+  });
+
   it("keeps every acknowledged commit and no partial one when its writer is killed (SIGKILL)", async () => {
     const path = join(tempDir(), "ledger.db");
     const acknowledged = new Set<string>();
@@ -158,7 +221,6 @@ describe("the UTXO store", () => {
     expect(orphanOutputs.n).toBe(0);
     expect(danglingSpends.n).toBe(0);
     const rows = db.prepare("SELECT hash, bytes FROM transactions").all() as { hash: Uint8Array; bytes: Uint8Array }[];
-    const { Transaction } = await import("../schema.ts");
     for (const row of rows) {
       const tx = Transaction.decode(row.bytes);
       expect(toHex(txHash(tx.body!))).toBe(toHex(row.hash));
