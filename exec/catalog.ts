@@ -98,5 +98,12 @@ function source(table: ParquetTable): TableSource {
 function catalogTable(table: ParquetTable): CatalogTable {
   // Rows a task was given (registerBatches) hold structs as a plan runs them, their fields by position.
   const schema = namedStructOf(table.columns.map((c) => ({ ...c, fieldNames: c.fieldNames ?? positionalFieldNames(c.type) })));
-  return { names: table.names, schema, rowCount: table.rowCount, columnRanges: table.columnRanges };
+  const unrunnable = table.columns.filter((c) => c.unrunnableType !== undefined);
+  return {
+    names: table.names,
+    schema,
+    rowCount: table.rowCount,
+    columnRanges: table.columnRanges,
+    ...(unrunnable.length > 0 ? { unrunnableTypes: Object.fromEntries(unrunnable.map((c) => [c.name, c.unrunnableType!])) } : {}),
+  };
 }

@@ -184,7 +184,8 @@ export class LocalEngine {
     const columns = described.getRows().map((row) => {
       const name = String(row[0]);
       const type = columnTypeFromDuckdb(String(row[1]), !notNull.has(name));
-      return { name, type, ...(isRunnableColumnType(type) && fieldNameCount(type) > 0 ? { fieldNames: structFieldNames(String(row[1])) } : {}) };
+      if (!isRunnableColumnType(type)) return { name, type, unrunnableType: String(row[1]) };
+      return { name, type, ...(fieldNameCount(type) > 0 ? { fieldNames: structFieldNames(String(row[1])) } : {}) };
     });
     const columnRanges: Record<string, ColumnRange> = {};
     for (const column of columns) {

@@ -20,7 +20,12 @@ export interface ManifestTable {
   name: string;
   schema: NamedStruct;
   chunks: Chunk[];
+  /** Per column of a type trustql cannot run: the type's name (see CatalogTable.unrunnableTypes). */
+  unrunnableTypes?: Readonly<Record<string, string>>;
 }
+
+/** The longest type name a manifest may give an unrunnable column (DuckDB's names of nested types grow with their fields). */
+const MAX_TYPE_NAME_LENGTH = 4_096;
 
 export function buildManifest(name: string, tables: readonly ManifestTable[], members: readonly string[], replicas: number): DatasetManifest {
   if (!DATASET_NAME.test(name)) throw new UserError(`dataset name '${name}': expected lowercase letters, digits and _ (not first), at most 63`);
@@ -53,6 +58,7 @@ export function buildManifest(name: string, tables: readonly ManifestTable[], me
     chunkTable: chunks.map((c) => c.table),
     replicas,
     members: [...members],
+    unrunnableColumns: tables.flatMap((t, table) => Object.entries(t.unrunnableTypes ?? {}).map(([column, type]) => ({ table, column, type }))),
   };
 }
 
@@ -62,6 +68,7 @@ export interface ReadTable {
   schema: NamedStruct;
   rows: number;
   chunks: { hash: string; rows: number; bytes: number; stats: Chunk["stats"] }[];
+  unrunnableTypes: Record<string, string>;
 }
 
 /** The manifest's tables, checked: a manifest that does not hold together is refused with the reason. */
@@ -83,7 +90,13 @@ export function readManifest(manifest: DatasetManifest): ReadTable[] {
     at += 4 + length;
   }
   if (schemas.length !== manifest.tables.length) fail(`${schemas.length} schemas for ${manifest.tables.length} tables`);
-  const tables: ReadTable[] = manifest.tables.map((name, i) => ({ names: [manifest.name, name], schema: schemas[i], rows: 0, chunks: [] }));
+  const tables: ReadTable[] = manifest.tables.map((name, i) => ({ names: [manifest.name, name], schema: schemas[i], rows: 0, chunks: [], unrunnableTypes: {} }));
+  for (const { table, column, type } of manifest.unrunnableColumns) {
+    const read = tables[table] ?? fail(`an unrunnable column of table ${table}, which is not there`);
+    if (!namedColumns(read.schema).some((c) => c.name === column)) fail(`an unrunnable column ${column} that ${read.names[1]} does not have`);
+    if (type.length === 0 || type.length > MAX_TYPE_NAME_LENGTH) fail(`column ${column}'s type name is ${type.length} characters`);
+    read.unrunnableTypes[column] = type;
+  }
   manifest.chunks.forEach((chunk, i) => {
     const table = tables[manifest.chunkTable[i]] ?? fail(`chunk ${i} of a table that is not there`);
     if (chunk.hash.length !== 32) fail(`chunk ${i} is not named by a 32-byte hash`);
@@ -96,7 +109,14 @@ export function readManifest(manifest: DatasetManifest): ReadTable[] {
 }
 
 export function catalogTables(manifest: DatasetManifest): CatalogTable[] {
-  return readManifest(manifest).map((t) => ({ names: t.names, schema: t.schema, rowCount: t.rows, columnRanges: columnRanges(t), clustered: clusteredColumns(t.schema, t.chunks) }));
+  return readManifest(manifest).map((t) => ({
+    names: t.names,
+    schema: t.schema,
+    rowCount: t.rows,
+    columnRanges: columnRanges(t),
+    clustered: clusteredColumns(t.schema, t.chunks),
+    ...(Object.keys(t.unrunnableTypes).length > 0 ? { unrunnableTypes: t.unrunnableTypes } : {}),
+  }));
 }
 
 /** Each numeric or date column's range over all the table's chunks (for the planner's estimates). */

@@ -18,6 +18,11 @@ export interface CatalogTable {
    * can read the other side's chunks by key range where the rows are, instead of moving rows.
    */
   clustered?: readonly string[];
+  /**
+   * Per column whose type trustql cannot run (its schema type is then a placeholder): the type's
+   * name where it was read (DuckDB's), for the error of a query that names the column.
+   */
+  unrunnableTypes?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -113,7 +113,7 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
         files = [joined];
       }
       await engine.registerParquet([name], files);
-      const schema = engine.catalog().lookup([name])!.schema;
+      const { schema, unrunnableTypes } = engine.catalog().lookup([name])!;
       const sortColumn = options.sortBy?.[name];
       if (sortColumn !== undefined) {
         const columns = columnNames(schema);
@@ -131,7 +131,7 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
         cut += files === source.files ? 1 : source.files.length;
         options.onProgress?.({ phase: "cut", done: cut, total, detail: name });
       }
-      tables.push({ name, schema, chunks });
+      tables.push({ name, schema, chunks, ...(unrunnableTypes ? { unrunnableTypes } : {}) });
     }
   } finally {
     engine.close();

@@ -7,6 +7,8 @@ export interface TableColumn {
   type: Type;
   /** The struct field names within `type`, depth first (as a NamedStruct lists them); none when it holds no struct. */
   fieldNames?: readonly string[];
+  /** DuckDB's name of the column's type when trustql cannot run it (`type` is then no type of Substrait's): for the error that names it. */
+  unrunnableType?: string;
 }
 
 export interface TableSource {

@@ -1,4 +1,5 @@
-// A node's dataset store: which chunks it may remove (a newer version of a dataset left them, or no manifest named them).
+// A node's dataset store: which chunks it may remove (a newer version of a dataset left them, or no
+// manifest named them); and what a manifest carries to the catalog a coordinator plans with.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,7 +7,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { NamedStruct } from "../../proto/index.ts";
 import { DatasetStore, UNRECORDED_CHUNK_TTL_MS } from "../datasets.ts";
-import { buildManifest } from "../manifest.ts";
+import { buildManifest, catalogTables, readManifest } from "../manifest.ts";
+import { DatasetManifest } from "../../ledger/schema.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -74,5 +76,24 @@ describe("a node's datasets", () => {
     expect(reopened.orphanedChunks(now)).toEqual([replaced.hash]);
     expect(reopened.orphanedChunks(now + day + 60_000)).toEqual([abandoned.hash, recent.hash, replaced.hash].sort());
     expect(reopened.referencedChunks().has(kept.hash)).toBe(true);
+  });
+});
+
+describe("a dataset manifest", () => {
+  const withTag = NamedStruct.fromPartial({ names: ["x", "tag"], struct: { types: [{ i64: { nullability: 2 } }, { userDefinedTypeReference: 0 }], nullability: 2 } });
+  const tables = [{ name: "t", schema: withTag, chunks: [], unrunnableTypes: { tag: "TIME WITH TIME ZONE" } }];
+
+  it("carries the name of each column type trustql cannot run to the catalog a coordinator plans with", () => {
+    const sent = buildManifest("d", tables, ["peer-a"], 1);
+    const received = DatasetManifest.decode(DatasetManifest.encode(sent).finish());
+    expect(catalogTables(received)[0].unrunnableTypes).toEqual({ tag: "TIME WITH TIME ZONE" });
+    expect(catalogTables(buildManifest("d", [{ ...tables[0], unrunnableTypes: undefined }], ["peer-a"], 1))[0].unrunnableTypes).toBeUndefined();
+  });
+
+  it("is refused when it names an unrunnable column its table does not have, or a table that is not there", () => {
+    const manifest = buildManifest("d", tables, ["peer-a"], 1);
+    expect(() => readManifest({ ...manifest, unrunnableColumns: [{ table: 0, column: "nope", type: "BIT" }] })).toThrow(/an unrunnable column nope that t does not have/);
+    expect(() => readManifest({ ...manifest, unrunnableColumns: [{ table: 3, column: "tag", type: "BIT" }] })).toThrow(/table 3, which is not there/);
+    expect(() => readManifest({ ...manifest, unrunnableColumns: [{ table: 0, column: "tag", type: "" }] })).toThrow(/type name is 0 characters/);
   });
 });

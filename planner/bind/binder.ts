@@ -205,8 +205,9 @@ class Binder {
   readonly ids: ColumnIds;
   readonly tokens: readonly Token[];
   /**
-   * Columns of a type trustql cannot run (a TIMESTAMPTZ in a parquet file), by id, with their
-   * names: a query may read the table's other columns, and fails only where it names one of these.
+   * Columns of a type trustql cannot run (a UNION in a parquet file), by id, each with what its
+   * error says of it (`TIMETZ of t.c`): a query may read the table's other columns, and fails only
+   * where it names one of these.
    */
   readonly #unusable = new Map<ColumnId, string>();
   /** The contexts of the expressions whose subqueries are being bound, innermost last. */
@@ -1242,7 +1243,8 @@ class Binder {
       } catch (error) {
         if (!(error instanceof UnsupportedError)) throw error;
         const column = this.ids.column(name, type("null"));
-        this.#unusable.set(column.id, what);
+        const typeName = table.unrunnableTypes?.[name];
+        this.#unusable.set(column.id, typeName === undefined ? `of ${what}` : `${typeName} of ${what}`);
         return column;
       }
       return this.ids.column(name, sqlType);
@@ -1514,8 +1516,8 @@ class Binder {
 
   /** A reference to `column`, unless its type is one trustql cannot run (see #unusable). */
   #usable(column: ColumnDef, position: SourcePosition | undefined): Expr {
-    const what = this.#unusable.get(column.id);
-    if (what !== undefined) throw new UnsupportedError(`column type of ${what}`, position);
+    const unusable = this.#unusable.get(column.id);
+    if (unusable !== undefined) throw new UnsupportedError(`column type ${unusable}`, position);
     return columnRef(column);
   }
 

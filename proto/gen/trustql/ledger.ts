@@ -117,6 +117,20 @@ export interface DatasetManifest {
   replicas: number;
   /** the nodes' peer ids the chunks were placed over */
   members: string[];
+  /** columns whose schema type is a placeholder */
+  unrunnableColumns: UnrunnableColumn[];
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/**
+ * A column of a type trustql cannot run: its schema holds a placeholder type, and a query that
+ * names it fails with the type's name as the files give it (DuckDB's name).
+ */
+export interface UnrunnableColumn {
+  /** index into DatasetManifest.tables */
+  table: number;
+  column: string;
+  type: string;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -955,6 +969,7 @@ function createBaseDatasetManifest(): DatasetManifest {
     chunkTable: [],
     replicas: 0,
     members: [],
+    unrunnableColumns: [],
     _unknownFields: {},
   };
 }
@@ -985,6 +1000,9 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
     }
     for (const v of message.members) {
       writer.uint32(58).string(v!);
+    }
+    for (const v of message.unrunnableColumns) {
+      UnrunnableColumn.encode(v!, writer.uint32(66).fork()).join();
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -1076,6 +1094,14 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
             message.members.push(reader.string());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.unrunnableColumns.push(UnrunnableColumn.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1109,6 +1135,11 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
         : [],
       replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
       members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => globalThis.String(e)) : [],
+      unrunnableColumns: globalThis.Array.isArray(object?.unrunnableColumns)
+        ? object.unrunnableColumns.map((e: any) => UnrunnableColumn.fromJSON(e))
+        : globalThis.Array.isArray(object?.unrunnable_columns)
+        ? object.unrunnable_columns.map((e: any) => UnrunnableColumn.fromJSON(e))
+        : [],
     };
   },
 
@@ -1135,6 +1166,9 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
     if (message.members?.length) {
       obj.members = message.members;
     }
+    if (message.unrunnableColumns?.length) {
+      obj.unrunnableColumns = message.unrunnableColumns.map((e) => UnrunnableColumn.toJSON(e));
+    }
     return obj;
   },
 
@@ -1150,6 +1184,124 @@ export const DatasetManifest: MessageFns<DatasetManifest> = {
     message.chunkTable = object.chunkTable?.map((e) => e) || [];
     message.replicas = object.replicas ?? 0;
     message.members = object.members?.map((e) => e) || [];
+    message.unrunnableColumns = object.unrunnableColumns?.map((e) => UnrunnableColumn.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUnrunnableColumn(): UnrunnableColumn {
+  return { table: 0, column: "", type: "", _unknownFields: {} };
+}
+
+export const UnrunnableColumn: MessageFns<UnrunnableColumn> = {
+  encode(message: UnrunnableColumn, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.table !== 0) {
+      writer.uint32(8).uint32(message.table);
+    }
+    if (message.column !== "") {
+      writer.uint32(18).string(message.column);
+    }
+    if (message.type !== "") {
+      writer.uint32(26).string(message.type);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnrunnableColumn {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnrunnableColumn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.table = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.column = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnrunnableColumn {
+    return {
+      table: isSet(object.table) ? globalThis.Number(object.table) : 0,
+      column: isSet(object.column) ? globalThis.String(object.column) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+    };
+  },
+
+  toJSON(message: UnrunnableColumn): unknown {
+    const obj: any = {};
+    if (message.table !== 0) {
+      obj.table = Math.round(message.table);
+    }
+    if (message.column !== "") {
+      obj.column = message.column;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnrunnableColumn>): UnrunnableColumn {
+    return UnrunnableColumn.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnrunnableColumn>): UnrunnableColumn {
+    const message = createBaseUnrunnableColumn();
+    message.table = object.table ?? 0;
+    message.column = object.column ?? "";
+    message.type = object.type ?? "";
     return message;
   },
 };
