@@ -645,7 +645,7 @@ export class TrustqlNode {
   }
 
   #state(hash: string): { hash: string; state: string; reason?: string } {
-    if (this.#store.transaction(fromHex(hash))) return { hash, state: "ACCEPTED" };
+    if (this.#store.has(fromHex(hash))) return { hash, state: "ACCEPTED" };
     const status = this.#ledger.status(hash);
     if (status === "rejected") return { hash, state: "REJECTED", reason: this.#ledger.rejection(hash) };
     if (status) return { hash, state: "PENDING" };
