@@ -136,10 +136,11 @@ export class UtxoStore implements UtxoView {
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;");
     const version = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
     if (version > SCHEMA_VERSION) throw new UserError(`${path}: a ledger store of version ${version}, newer than this trustql's (${SCHEMA_VERSION})`);
-    const hasTables = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'transactions'").get() !== undefined;
+    // Version 1 recorded no version: tables with user_version 0 are its.
+    const versionOne = version < 2 && db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'transactions'").get() !== undefined;
     db.exec("BEGIN IMMEDIATE");
     try {
-      db.exec(hasTables && version < 2 ? MIGRATE_FROM_1 : SCHEMA);
+      db.exec(versionOne ? MIGRATE_FROM_1 : SCHEMA);
       db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
       db.exec("COMMIT");
     } catch (error) {

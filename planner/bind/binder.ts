@@ -206,8 +206,8 @@ class Binder {
   readonly tokens: readonly Token[];
   /**
    * Columns of a type trustql cannot run (a UNION in a parquet file), by id, each with what its
-   * error says of it (`TIMETZ of t.c`): a query may read the table's other columns, and fails only
-   * where it names one of these.
+   * error says of it (`TIME WITH TIME ZONE of t.c`): a query may read the table's other columns,
+   * and fails only where it names one of these.
    */
   readonly #unusable = new Map<ColumnId, string>();
   /** The contexts of the expressions whose subqueries are being bound, innermost last. */
