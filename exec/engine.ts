@@ -148,16 +148,17 @@ export class LocalEngine {
   /**
    * Registers parquet files as one table; its schema and row count come from the files. Files
    * whose columns differ (a dataset whose schema grew) are read by the columns' names, a column a
-   * file lacks NULL in its rows (as dataset add reads them).
+   * file lacks NULL in its rows (as dataset add reads them). `columnsDiffer`: the answer of
+   * columnsDiffer(files), when the caller asked it already (it reads every file's footer).
    */
-  async registerParquet(names: string[], files: string[]): Promise<void> {
+  async registerParquet(names: string[], files: string[], known: { columnsDiffer?: boolean } = {}): Promise<void> {
     this.#assertOpen();
     if (names.length === 0 || names.some((n) => n.length === 0)) throw new UserError("a table needs a non-empty name");
     if (files.length === 0) throw new UserError(`table ${names.join(".")} has no files`);
     const fileList = `[${files.map(quoteString).join(", ")}]`;
     let scan, described, counted, required, rowGroups, varied;
     try {
-      varied = await this.columnsDiffer(files);
+      varied = known.columnsDiffer ?? (await this.columnsDiffer(files));
       scan = parquetScan(files, varied);
       described = await this.#connection.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
       counted = await this.#connection.runAndReadAll(`SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(${fileList})`);

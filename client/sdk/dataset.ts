@@ -112,7 +112,8 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
         await engine.runReferenceSql(`COPY (SELECT * FROM ${parquetScan(files, true)}) TO ${quoteString(joined)} (FORMAT parquet)`);
         files = [joined];
       }
-      await engine.registerParquet([name], files);
+      // Their columns do not differ: one joined file, or files just compared.
+      await engine.registerParquet([name], files, { columnsDiffer: false });
       const { schema, unrunnableTypes } = engine.catalog().lookup([name])!;
       const sortColumn = options.sortBy?.[name];
       if (sortColumn !== undefined) {
