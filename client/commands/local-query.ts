@@ -46,17 +46,19 @@ export async function executeWithProgress(engine: LocalEngine, plan: Plan): Prom
   }
 }
 
-/** Writes a result as a parquet file to `out`: DuckDB writes it to a temporary file, which is then copied. */
-async function writeParquetResult(table: arrow.Table, names: readonly string[], out: NodeJS.WritableStream): Promise<void> {
-  const { LocalEngine } = await import("../../exec/engine.ts");
-  const engine = await LocalEngine.open({ threads: 2 });
+/**
+ * Writes a result as a parquet file to `out`: DuckDB writes it to a temporary file, which is then
+ * copied. With the engine that ran the query when there is one (a cluster's answer has none here).
+ */
+async function writeParquetResult(table: arrow.Table, names: readonly string[], out: NodeJS.WritableStream, localEngine: LocalEngine | undefined): Promise<void> {
+  const engine = localEngine ?? (await (await import("../../exec/engine.ts")).LocalEngine.open({ threads: 2 }));
   const folder = mkdtempSync(join(tmpdir(), "trustql-parquet-"));
   try {
     const file = join(folder, "result.parquet");
     await engine.writeParquet(table, names, file);
     await pipeline(createReadStream(file), out, { end: false });
   } finally {
-    engine.close();
+    if (!localEngine) engine.close();
     rmSync(folder, { recursive: true, force: true });
   }
 }
@@ -73,6 +75,7 @@ export async function printResult(
   values: Record<string, unknown>,
   context: CommandContext,
   elapsedMs: number,
+  localEngine?: LocalEngine,
 ): Promise<void> {
   const { io } = context;
   const isTerminal = Boolean(io.stdout.isTTY);
@@ -80,7 +83,7 @@ export async function printResult(
   if (format && BINARY_FORMATS.has(format) && isTerminal) {
     throw new UserError(`--format ${format} writes ${format === "arrow" ? "binary Arrow IPC" : "a binary parquet file"}: redirect it to a file or a pipe`);
   }
-  if (format === "parquet") return writeParquetResult(result.table, result.names, io.stdout);
+  if (format === "parquet") return writeParquetResult(result.table, result.names, io.stdout, localEngine);
   // Piece by piece, each written before the next is made: a large result is never one string.
   const pieces = format ? renderPieces(result.table, result.names, format, { maxRows: parseMaxRows(values["max-rows"], isTerminal) }) : resultJsonPieces(result.table, result.names, elapsedMs);
   for (const piece of pieces) {

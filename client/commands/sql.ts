@@ -46,7 +46,7 @@ export const sqlCommand: Command = {
         return 0;
       }
       const result = await executeWithProgress(engine, planned.plan);
-      await printResult(result, values, context, performance.now() - started);
+      await printResult(result, values, context, performance.now() - started, engine);
       return 0;
     } finally {
       engine.close();

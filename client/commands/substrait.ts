@@ -29,7 +29,7 @@ export const substraitRunCommand: Command = {
     try {
       const started = performance.now();
       const result = await executeWithProgress(engine, plan);
-      await printResult(result, values, context, performance.now() - started);
+      await printResult(result, values, context, performance.now() - started, engine);
       return 0;
     } finally {
       engine.close();
