@@ -191,7 +191,7 @@ export class TrustqlNode {
         throw new Error(`genesis validator ${v.peer.slice(0, 16)} has no valid peer id`);
       }
     }
-    const store = UtxoStore.open(join(options.dataDir, "ledger.db"));
+    const store = UtxoStore.open(join(options.dataDir, "ledger.db"), (from, to) => log("info", "store_migrating", { from, to }));
     if (store.transactionCount() === 0) store.commitGenesis(fromHex(genesis.address), genesis.createdMs);
     const publicKeys = new Map(genesis.validators.map((v) => [v.peer, fromHex(v.publicKey)]));
     const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;

@@ -131,13 +131,15 @@ export class UtxoStore implements UtxoView {
     this.#seq = Number((this.#statements.count.get() as { last: bigint }).last);
   }
 
-  static open(path: string): UtxoStore {
+  /** `onMigrate` hears, before it starts, that an older layout is moved over (~40 µs per transaction here: a minute for a million). */
+  static open(path: string, onMigrate?: (from: number, to: number) => void): UtxoStore {
     const db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;");
     const version = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
     if (version > SCHEMA_VERSION) throw new UserError(`${path}: a ledger store of version ${version}, newer than this trustql's (${SCHEMA_VERSION})`);
     // Version 1 recorded no version: tables with user_version 0 are its.
     const versionOne = version < 2 && db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'transactions'").get() !== undefined;
+    if (versionOne) onMigrate?.(1, SCHEMA_VERSION);
     db.exec("BEGIN IMMEDIATE");
     try {
       db.exec(versionOne ? MIGRATE_FROM_1 : SCHEMA);

@@ -155,7 +155,9 @@ describe("the UTXO store", () => {
     });
     v1.close();
 
-    const store = UtxoStore.open(path);
+    const migrations: [number, number][] = [];
+    const store = UtxoStore.open(path, (from, to) => migrations.push([from, to]));
+    expect(migrations).toEqual([[1, 2]]);
     expect(store.transactionCount()).toBe(3);
     expect(store.commitsFrom(0, 10).map((c) => [c.position, c.acceptedMs, c.votes.length])).toEqual([[0, 0, 0], [1, 10, 1], [2, 20, 1]]);
     expect(verifyEdge(store.transaction(txHash(commits[2].tx.body!))!.votes[0], voter.publicKey)).toBe(true);
@@ -168,6 +170,8 @@ describe("the UTXO store", () => {
     store.commit({ tx: next, consumed: [coin.outPoint], acceptedMs: 30 });
     expect(store.balance(bob)).toBe(2_500n);
     store.close();
+    UtxoStore.open(path, (from, to) => migrations.push([from, to])).close();
+    expect(migrations).toHaveLength(1); // once moved over, it opens as it is
     const db = new DatabaseSync(path, { readOnly: true });
     expect((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
     expect((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name)).toEqual(["outputs", "pending", "transactions"]);
