@@ -136,7 +136,10 @@ export class UtxoStore implements UtxoView {
     const db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;");
     const version = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
-    if (version > SCHEMA_VERSION) throw new UserError(`${path}: a ledger store of version ${version}, newer than this trustql's (${SCHEMA_VERSION})`);
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new UserError(`${path}: a ledger store of version ${version}, newer than this trustql's (${SCHEMA_VERSION})`);
+    }
     // Version 1 recorded no version: tables with user_version 0 are its.
     const versionOne = version < 2 && db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'transactions'").get() !== undefined;
     if (versionOne) onMigrate?.(1, SCHEMA_VERSION);
@@ -147,6 +150,7 @@ export class UtxoStore implements UtxoView {
       db.exec("COMMIT");
     } catch (error) {
       db.exec("ROLLBACK");
+      db.close();
       throw error;
     }
     return new UtxoStore(db);
