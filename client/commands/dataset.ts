@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../../common/errors.ts";
+import { chunkCompression } from "../../exec/chunks/compression.ts";
 import type { StageStats } from "../../exec/stages/index.ts";
 import { readCluster, readKeyFile } from "../../node/config.ts";
 import { MAX_SMALL_EXCHANGE_BYTES } from "../../node/query-limits.ts";
@@ -46,13 +47,12 @@ export const datasetAddCommand: Command = {
     const { io } = context;
     const [name, ...files] = positionals;
     if (!name) throw new UserError("expected a dataset name and parquet files or folders: trustql dataset add tpch --cluster D data/*.parquet");
-    // Cutting chunks needs DuckDB: loaded for this command only.
-    const { addDataset, DEFAULT_REPLICAS } = await import("../sdk/dataset.ts");
-    const { chunkCompression } = await import("../../exec/chunks/index.ts");
     const compression = typeof values.compression === "string" ? chunkCompression(values.compression, "--compression") : undefined;
     const dir = resolve(io.cwd, clusterDir(values));
     const cluster = readCluster(dir);
     const payer = readKeyFile(typeof values.from === "string" ? resolve(io.cwd, values.from) : cluster.genesisKey);
+    // Cutting chunks needs DuckDB: loaded for this command only.
+    const { addDataset, DEFAULT_REPLICAS } = await import("../sdk/dataset.ts");
     const line = new LiveLine();
     let added;
     try {

@@ -7,19 +7,11 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { UserError, invariant } from "../../common/errors.ts";
 import { quoteIdentifier, quoteString } from "../substrait/literals.ts";
+import { chunkCompression, DEFAULT_CHUNK_COMPRESSION, type ChunkCompression } from "./compression.ts";
 
 export const DEFAULT_CHUNK_ROWS = 122_880;
 export const MIN_CHUNK_ROWS = 1_024;
 export const MAX_CHUNK_ROWS = 10_000_000;
-
-/**
- * The parquet codecs a chunk may be written with. Chunks are written once and scanned by every
- * query that reads them, so the default is the one fastest to read: over the 22 TPC-H queries at
- * SF 1, DuckDB spends ~20 % less CPU on LZ4 files than on ZSTD ones, which are ~30 % smaller.
- */
-export const CHUNK_COMPRESSIONS = ["lz4", "zstd", "snappy", "uncompressed"] as const;
-export type ChunkCompression = (typeof CHUNK_COMPRESSIONS)[number];
-export const DEFAULT_CHUNK_COMPRESSION: ChunkCompression = "lz4";
 
 export interface ColumnStats {
   /** DuckDB's text of the smallest and largest non-null value; null when every value is null. */
@@ -99,13 +91,6 @@ async function chunkStarts(connection: DuckDBConnection, source: string, total: 
     const start = moved.get(cut);
     return start !== undefined && start - cut < targetRows / 2 ? start : cut;
   });
-}
-
-/** `name` as a chunk codec, or a UserError naming it (as `what`) and the codecs there are. */
-export function chunkCompression(name: string, what = "chunk compression"): ChunkCompression {
-  const codec = CHUNK_COMPRESSIONS.find((c) => c === name.toLowerCase());
-  if (codec === undefined) throw new UserError(`${what} ${name}: expected one of ${CHUNK_COMPRESSIONS.join(", ")}`);
-  return codec;
 }
 
 export async function cutParquet(file: string, outDir: string, options: CutOptions = {}): Promise<Chunk[]> {
