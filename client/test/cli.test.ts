@@ -93,12 +93,6 @@ describe("trustql sql", () => {
     }
   });
 
-  it("names a chunk codec it does not know, and the ones it does, before it looks for the cluster", async () => {
-    const run = await trustql("dataset", "add", "tpch", "--cluster", "nowhere", "--compression", "brotli", "nation.parquet");
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe("trustql: --compression brotli: expected one of lz4, zstd, snappy, uncompressed\n");
-  });
-
   it("prints exactly one JSON object with --json", async () => {
     const run = await trustql("sql", "--data", ".", "--json", "select count(*) as n from nation");
     expect(run.code).toBe(0);
@@ -143,6 +137,14 @@ describe("trustql sql", () => {
       expect(replayed.code).toBe(0);
       expect(replayed.stdout).toBe(direct.stdout);
     }
+  });
+});
+
+describe("trustql dataset add", () => {
+  it("names a chunk codec it does not know, and the ones it does, before it looks for the cluster", async () => {
+    const run = await trustql("dataset", "add", "tpch", "--cluster", "nowhere", "--compression", "brotli", "nation.parquet");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("trustql: --compression brotli: expected one of lz4, zstd, snappy, uncompressed\n");
   });
 });
 
