@@ -16,6 +16,7 @@ describe("script options", () => {
     ["bench/skew.ts", ["--workers", "1.5"], "bench:skew: --workers 1.5: expected a whole number ≥ 1"],
     ["bench/datagen.ts", ["--sf"], "bench:datagen: Option '--sf <value>' argument missing"],
     ["bench/tpch.ts", ["--bogus"], "bench:tpch: Unknown option '--bogus'"],
+    ["bench/tpch.ts", ["--compression", "brotli"], "bench:tpch: --compression brotli: expected one of lz4, zstd, snappy, uncompressed"],
   ])("%s %j: one line, exit code 2", (script, args, message) => {
     const run = spawnSync(process.execPath, [join(root, script), ...args], { encoding: "utf8", timeout: 30_000 });
     expect(run.stderr).toBe(`${message}\n`);
