@@ -8,6 +8,7 @@ import { reorderJoins } from "./join-reorder.ts";
 import { pushLimitsBelowProjections } from "./limit-pushdown.ts";
 import { pushDownPredicates } from "./predicate-pushdown.ts";
 import { pruneColumns } from "./projection-pruning.ts";
+import { aggregateJoinsAsWindows } from "./subquery-window.ts";
 import { pushTextTestsBelowJoins } from "./text-test-pushdown.ts";
 
 export interface OptimizeOptions {
@@ -17,6 +18,8 @@ export interface OptimizeOptions {
 
 export function optimize(plan: LogicalPlan, options: OptimizeOptions): LogicalPlan {
   let p = foldConstants(plan);
+  // On the joins the binder made of subqueries, before pushdown moves their conditions around.
+  p = aggregateJoinsAsWindows(p);
   // Pushdown first turns filtered cross products into joins; reordering then needs their conditions.
   p = pushDownPredicates(p);
   p = reorderJoins(p, options.ids);

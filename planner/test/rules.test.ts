@@ -329,13 +329,45 @@ describe("decorrelated subqueries", () => {
     );
 
   it("aggregate only the groups the outer query's filtered table can ask for", () => {
-    // Q17: avg(l_quantity) per part, for the parts of one brand and container.
-    expect(reducers(TPCH_QUERIES[16].sql)).toContainEqual(["part"]);
+    // Q17's avg(l_quantity) per part, for the parts of one brand and container (the query's own
+    // lineitems filtered further, so the aggregate is not the window of the rule below).
+    const q17 = "select sum(l_extendedprice) from lineitem, part where p_partkey = l_partkey and p_brand = 'Brand#23' and p_container = 'MED BOX' and l_shipmode = 'AIR' and l_quantity < (select 0.2 * avg(l_quantity) from lineitem where l_partkey = p_partkey)";
+    expect(reducers(q17)).toContainEqual(["part"]);
   });
 
   it("count an IN subquery on the outer table as its filter", () => {
     // Q20: sum(l_quantity) per part and supplier, for the partsupp rows of the 'forest' parts.
     expect(reducers(TPCH_QUERIES[19].sql)).toContainEqual(["partsupp", "part"]);
+  });
+});
+
+describe("a subquery's aggregate over the query's own tables, as a window", () => {
+  const scanned = (sql: string, table: string) => nodes(planSql(sql, tpchCatalog).logical, "scan").filter((s) => (s as { table: { names: string[] } }).table.names[0] === table).length;
+  const windows = (sql: string) => nodes(planSql(sql, tpchCatalog).logical, "window") as (LogicalPlan & { kind: "window" })[];
+  const q17 = (outer: string, subquery: string) =>
+    `select sum(l_extendedprice) / 7.0 from lineitem, part where p_partkey = l_partkey and p_brand = 'Brand#23' and p_container = 'MED BOX'${outer} and l_quantity < (select 0.2 * avg(l_quantity) from lineitem where l_partkey = p_partkey${subquery})`;
+
+  it("reads the tables once, the aggregate a window partitioned by the key over the rows of the keys the query keeps (Q2, Q17)", () => {
+    expect(scanned(TPCH_QUERIES[1].sql, "partsupp")).toBe(1);
+    expect(scanned(TPCH_QUERIES[16].sql, "lineitem")).toBe(1);
+    const [window] = windows(TPCH_QUERIES[16].sql);
+    expect(window.functions.map((f) => `${f.call.fn} ${f.call.partitionBy.map(text).join()}`)).toEqual(["sum #2", "count #2"].map((f) => f.replace("#2", text(window.functions[0].call.partitionBy[0]))));
+    // The window reads only the lineitems of the brand's parts: a semi join with them below it.
+    expect(window.input.kind === "join" && window.input.joinType).toBe("semi");
+    expect(nodes(window.input, "scan").map((s) => (s as { table: { names: string[] } }).table.names[0]).sort()).toEqual(["lineitem", "part"]);
+    // Conditions of the query on its tables beside the key (a filter on lineitem in both) still match.
+    expect(scanned(q17(" and l_shipmode = 'AIR'", " and l_shipmode = 'AIR'"), "lineitem")).toBe(1);
+  });
+
+  it("keeps the aggregate where the subquery's rows are not the query's, or the query keeps most keys", () => {
+    // The subquery filters lineitem where the query does not, or otherwise.
+    expect(scanned(q17("", " and l_shipmode = 'AIR'"), "lineitem")).toBe(2);
+    expect(scanned(q17(" and l_shipmode = 'AIR'", ""), "lineitem")).toBe(2);
+    expect(scanned(q17(" and l_shipmode = 'AIR'", " and l_shipmode = 'RAIL'"), "lineitem")).toBe(2);
+    // Every part's lineitems: a window over all of lineitem costs more than the aggregate.
+    expect(scanned("select count(*) from lineitem, part where p_partkey = l_partkey and l_quantity < (select avg(l_quantity) from lineitem where l_partkey = p_partkey)", "lineitem")).toBe(2);
+    // A count over no rows is 0, not NULL: a left join the rule leaves alone.
+    expect(windows("select count(*) from part where p_brand = 'Brand#23' and p_size > (select count(*) from lineitem where l_partkey = p_partkey)")).toEqual([]);
   });
 });
 
