@@ -1,12 +1,13 @@
-// A query that compares its rows with an aggregate of the same tables, correlated by a key (TPC-H
-// Q2: the cheapest supply cost of each part among European suppliers; Q17: the average quantity
-// ordered of each part), is bound as a join of the query with that aggregate grouped by the key,
-// over a second reading of those tables restricted to the query's keys (subqueries.ts). When the
-// query reads those tables filtered exactly as the subquery does, the second reading is the
-// first: the aggregate becomes a window partitioned by the key over one reading of the tables,
-// restricted to the keys the rest of the query holds, then joined with that rest. A partition
-// holds exactly the rows the subquery aggregates for its key, so any aggregate keeps its value;
-// a scan of the tables, and across nodes a stage and its exchange, is saved.
+// A query that compares its rows with an aggregate of the tables it reads, filtered as it filters
+// them, is bound as a join of the query with that aggregate over a second reading of those tables
+// (subqueries.ts). The second reading is the first: the aggregate becomes a window over one
+// reading, and a scan of the tables (across nodes, a stage and its exchange) is saved.
+//
+// Correlated by a key the rest of the query holds (TPC-H Q2: the cheapest supply cost of each
+// part among European suppliers; Q17: the average quantity ordered of each part), the aggregate
+// grouped by the key, over the rows of the keys the rest holds, becomes a window partitioned by
+// the key over those rows, joined with the rest. A partition holds exactly the rows the subquery
+// aggregates for its key, so any aggregate keeps its value.
 //
 //   Join(outer.k = key)                          Join(rest ⋈ M on the query's own conditions)
 //     outer: M ⋈ rest                      →       rest
@@ -15,6 +16,14 @@
 //
 // Only where the rest keeps a small share of the keys: over all of them a window (a sort per
 // partition) costs more than the aggregate it replaces.
+//
+// Uncorrelated, beside the query's own grouped aggregate of the same rows (TPC-H Q11: the parts
+// whose stock value is more than a share of the whole country's), a sum, min or max of the
+// whole is that of the groups' sums, minimums or maximums: a window over all the groups.
+//
+//   CrossJoin                                    Window(f(g) OVER ())
+//     Aggregate(groups) g := f(e) over M   →       Aggregate(groups) g := f(e) over M
+//     Aggregate() f(e) over M'
 import type { ColumnId, Expr, LogicalPlan, ProjectOutput, Scan, WindowOutput } from "../logical.ts";
 import { columnEquality, columnRef, columnsOf, conjuncts, containsSubquery, exprKey, makeAnd, outputColumns, replaceColumns, transformUp } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";
@@ -27,8 +36,13 @@ const WINDOWED_AGGREGATES = new Set(["sum", "count", "min", "max"]);
 /** Readings of one table this many times over in a subquery are not matched (each assignment is tried). */
 const MAX_SAME_TABLE_SCANS = 4;
 
+/** Groups at most this many (estimated) are gathered to one place for a window over all of them. */
+const MAX_TOTALLED_GROUPS = 1_000_000;
+/** Aggregates whose value over all rows is the same aggregate of its values over groups of them. */
+const REAGGREGATED = new Set(["sum", "min", "max"]);
+
 export function aggregateJoinsAsWindows(plan: LogicalPlan): LogicalPlan {
-  return transformUp(mapSubqueryPlans(plan, aggregateJoinsAsWindows), (node) => asWindow(node) ?? node);
+  return transformUp(mapSubqueryPlans(plan, aggregateJoinsAsWindows), (node) => keyedAsWindow(node) ?? totalAsWindow(node) ?? node);
 }
 
 /** A plan flattened into its scans and the conjuncts of its filters and inner join conditions. */
@@ -54,7 +68,7 @@ function flatten(plan: LogicalPlan, into: Flat = { scans: [], predicates: [] }):
   return undefined;
 }
 
-function asWindow(node: LogicalPlan): LogicalPlan | undefined {
+function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   if (node.kind !== "join" || node.joinType !== "inner" || node.emit || !node.condition) return undefined;
   const project = node.right.kind === "project" ? node.right : undefined;
   const aggregate = project ? project.input : node.right;
@@ -206,4 +220,34 @@ function canonicalSet(predicates: readonly Expr[], scans: readonly Scan[]): stri
     return exprKey(renamed);
   });
   return keys.sort().join("\n");
+}
+
+function totalAsWindow(node: LogicalPlan): LogicalPlan | undefined {
+  if (node.kind !== "join" || node.joinType !== "inner" || node.emit || node.condition) return undefined;
+  const grouped = node.left;
+  const project = node.right.kind === "project" ? node.right : undefined;
+  const total = project ? project.input : node.right;
+  if (grouped.kind !== "aggregate" || grouped.phase !== "single" || grouped.groups.length === 0) return undefined;
+  if (total.kind !== "aggregate" || total.phase !== "single" || total.groups.length > 0) return undefined;
+  const outer = flatten(grouped.input);
+  const inner = flatten(total.input);
+  if (!outer || !inner || [...outer.predicates, ...inner.predicates].some(containsSubquery)) return undefined;
+  const mapping = matchScans(inner, outer);
+  if (!mapping || mapping.matched.length !== outer.scans.length) return undefined;
+  // Groups are at most the product of their keys' distinct values (the bound plan's joins are still filtered cross products: estimated as such, far too many).
+  const groups = grouped.groups.reduce((n, g) => n * keyDistinctValues(g.expr, outer.scans), 1);
+  if (Math.min(groups, estimateRows(grouped)) > MAX_TOTALLED_GROUPS) return undefined;
+  // Each measure of the whole: the same aggregate of the same values as one of the groups'.
+  const functions: WindowOutput[] = [];
+  for (const m of total.measures) {
+    if (!REAGGREGATED.has(m.call.fn) || m.call.distinct || m.call.order) return undefined;
+    const key = exprKey({ kind: "aggregate", call: { ...m.call, args: m.call.args.map((a) => replaceColumns(a, mapping.innerToOuter)) }, type: m.call.type });
+    const same = grouped.measures.find((g) => exprKey({ kind: "aggregate", call: g.call, type: g.call.type }) === key);
+    if (!same) return undefined;
+    functions.push({ column: m.column, call: { fn: m.call.fn, args: [columnRef(same.column)], partitionBy: [], orderBy: [], frame: undefined, type: m.call.type } });
+  }
+  const windowed: LogicalPlan = { kind: "window", input: grouped, functions };
+  if (!project) return windowed;
+  const passed: ProjectOutput[] = outputColumns(grouped).map((c) => ({ column: c, expr: columnRef(c) }));
+  return { kind: "project", input: windowed, outputs: [...passed, ...project.outputs] };
 }

@@ -369,6 +369,16 @@ describe("a subquery's aggregate over the query's own tables, as a window", () =
     // A count over no rows is 0, not NULL: a left join the rule leaves alone.
     expect(windows("select count(*) from part where p_brand = 'Brand#23' and p_size > (select count(*) from lineitem where l_partkey = p_partkey)")).toEqual([]);
   });
+
+  it("totals the groups of the query's own aggregate for a sum of the same rows (Q11)", () => {
+    expect(scanned(TPCH_QUERIES[10].sql, "partsupp")).toBe(1);
+    const [window] = windows(TPCH_QUERIES[10].sql);
+    expect(window.functions.map((f) => [f.call.fn, f.call.partitionBy.length])).toEqual([["sum", 0]]);
+    expect(window.input.kind).toBe("aggregate");
+    // An average of the whole is not one of the groups' averages; another country's rows are other rows.
+    expect(scanned(TPCH_QUERIES[10].sql.replace("sum(ps_supplycost * ps_availqty) * 0.0001", "avg(ps_supplycost * ps_availqty)"), "partsupp")).toBe(2);
+    expect(scanned(TPCH_QUERIES[10].sql.replace(/'GERMANY'([\s\S]*)'GERMANY'/, "'GERMANY'$1'FRANCE'"), "partsupp")).toBe(2);
+  });
 });
 
 describe("projection pruning", () => {
