@@ -366,6 +366,8 @@ describe("a subquery's aggregate over the query's own tables, as a window", () =
     expect(scanned(q17(" and l_shipmode = 'AIR'", " and l_shipmode = 'RAIL'"), "lineitem")).toBe(2);
     // Every part's lineitems: a window over all of lineitem costs more than the aggregate.
     expect(scanned("select count(*) from lineitem, part where p_partkey = l_partkey and l_quantity < (select avg(l_quantity) from lineitem where l_partkey = p_partkey)", "lineitem")).toBe(2);
+    // Over lineitem alone a window would move every lineitem by its part; the aggregate moves parts.
+    expect(scanned("select count(*) from lineitem l where l_quantity = (select max(l_quantity) from lineitem l2 where l2.l_partkey = l.l_partkey)", "lineitem")).toBe(2);
     // A count over no rows is 0, not NULL: a left join the rule leaves alone.
     expect(windows("select count(*) from part where p_brand = 'Brand#23' and p_size > (select count(*) from lineitem where l_partkey = p_partkey)")).toEqual([]);
   });
