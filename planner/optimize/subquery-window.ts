@@ -14,8 +14,8 @@
 //     Aggregate(key := m.k) f(e)                   Window(f(e) OVER (PARTITION BY m.k))
 //       SemiJoin(M', keys of rest)                   SemiJoin(M, keys of rest)
 //
-// Only where the rest keeps a small share of the keys: over all of them a window (a sort per
-// partition) costs more than the aggregate it replaces.
+// Only where the rest keeps a small share of the keys: over all of them (or with no rest at all)
+// the window moves every row by its key, where the aggregate moves only its groups.
 //
 // Uncorrelated, beside the query's own grouped aggregate of the same rows (TPC-H Q11: the parts
 // whose stock value is more than a share of the whole country's), a sum, min or max of the
@@ -122,7 +122,7 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
 
   // The semi join restricting the keys reads the subquery's columns: the query's, once mapped. It
   // restricts the query's rows too, so it may read their keys only: a row whose key it drops has
-  // no subquery rows, and the comparison with their aggregate (NULL) drops it as well.
+  // no group of the aggregate, and the inner join with the groups dropped it as well.
   const restriction = toOuter(semi.condition);
   const sourceColumns = new Set(outputColumns(semi.right).map((c) => c.id));
   const keyColumns = new Set(partitionBy.map((key) => (key as { id: ColumnId }).id));
