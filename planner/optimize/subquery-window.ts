@@ -238,7 +238,8 @@ function totalAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   if (!outer || !inner || [...outer.predicates, ...inner.predicates].some(containsSubquery)) return undefined;
   const mapping = matchScans(inner, outer);
   if (!mapping || mapping.matched.length !== outer.scans.length) return undefined;
-  // Groups are at most the product of their keys' distinct values (the bound plan's joins are still filtered cross products: estimated as such, far too many).
+  // Groups are at most the product of their keys' distinct values (the bound plan's joins are
+  // still filtered cross products: estimated as such, far too many).
   const groups = grouped.groups.reduce((n, g) => n * keyDistinctValues(g.expr, outer.scans), 1);
   if (Math.min(groups, estimateRows(grouped)) > MAX_TOTALLED_GROUPS) return undefined;
   // Each measure of the whole: the same aggregate of the same values as one of the groups'.
