@@ -33,7 +33,7 @@ import { mapSubqueryPlans } from "./rewrite.ts";
 const MAX_KEPT_KEY_SHARE = 0.25;
 /** Aggregates computed as windows here (avg is bound as sum and count). */
 const WINDOWED_AGGREGATES = new Set(["sum", "count", "min", "max"]);
-/** Readings of one table this many times over in a subquery are not matched (each assignment is tried). */
+/** A table the query reads more often than this is not matched (each assignment of the subquery's readings is tried). */
 const MAX_SAME_TABLE_SCANS = 4;
 
 /** Groups at most this many (estimated) are gathered to one place for a window over all of them. */
@@ -105,6 +105,7 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
 
   // The keys: each group is a column of the matched tables the query equates with its side of the join.
   const partitionBy: Expr[] = [];
+  const keyColumns = new Set<ColumnId>();
   const keyOf = new Map<ColumnId, Expr>();
   for (const group of aggregate.groups) {
     if (group.expr.kind !== "column") return undefined;
@@ -114,6 +115,7 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
     const equated = key.id === outerKey || outer.predicates.some((p) => sameColumns(columnEquality(p), key.id, outerKey));
     if (!equated) return undefined;
     partitionBy.push(key);
+    keyColumns.add(key.id);
     keyOf.set(group.column.id, key);
   }
 
@@ -125,7 +127,6 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   // no group of the aggregate, and the inner join with the groups dropped it as well.
   const restriction = toOuter(semi.condition);
   const sourceColumns = new Set(outputColumns(semi.right).map((c) => c.id));
-  const keyColumns = new Set(partitionBy.map((key) => (key as { id: ColumnId }).id));
   if ([...columnsOf(restriction)].some((id) => (mColumns.has(id) ? !keyColumns.has(id) : !sourceColumns.has(id)))) return undefined;
 
   const mPredicates: Expr[] = [];
@@ -146,11 +147,10 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
     call: { fn: m.call.fn, args: m.call.args.map(toOuter), partitionBy, orderBy: [], frame: undefined, type: m.call.type },
   }));
   const windowed: LogicalPlan = { kind: "window", input: keyed, functions };
-  const passed: ProjectOutput[] = outputColumns(keyed).map((c) => ({ column: c, expr: columnRef(c) }));
   const aggregated: ProjectOutput[] = project
     ? project.outputs.map((o) => ({ column: o.column, expr: replaceColumns(o.expr, keyOf) }))
     : [...aggregate.groups.map((g) => ({ column: g.column, expr: keyOf.get(g.column.id)! })), ...aggregate.measures.map((m) => ({ column: m.column, expr: columnRef(m.column) }))];
-  const withAggregates: LogicalPlan = { kind: "project", input: windowed, outputs: [...passed, ...aggregated] };
+  const withAggregates: LogicalPlan = { kind: "project", input: windowed, outputs: [...passedThrough(keyed), ...aggregated] };
   const joined: LogicalPlan = {
     kind: "join",
     joinType: "inner",
@@ -161,6 +161,11 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
     emit: outputColumns(node).map((c) => c.id),
   };
   return constant.length > 0 ? { kind: "filter", input: joined, predicate: makeAnd(constant)! } : joined;
+}
+
+/** Each column of `plan`'s output, as it is. */
+function passedThrough(plan: LogicalPlan): ProjectOutput[] {
+  return outputColumns(plan).map((c) => ({ column: c, expr: columnRef(c) }));
 }
 
 function sameColumns(pair: [{ id: ColumnId }, { id: ColumnId }] | undefined, a: ColumnId, b: ColumnId): boolean {
@@ -253,6 +258,5 @@ function totalAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   }
   const windowed: LogicalPlan = { kind: "window", input: grouped, functions };
   if (!project) return windowed;
-  const passed: ProjectOutput[] = outputColumns(grouped).map((c) => ({ column: c, expr: columnRef(c) }));
-  return { kind: "project", input: windowed, outputs: [...passed, ...project.outputs] };
+  return { kind: "project", input: windowed, outputs: [...passedThrough(grouped), ...project.outputs] };
 }

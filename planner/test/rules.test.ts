@@ -351,7 +351,8 @@ describe("a subquery's aggregate over the query's own tables, as a window", () =
     expect(scanned(TPCH_QUERIES[1].sql, "partsupp")).toBe(1);
     expect(scanned(TPCH_QUERIES[16].sql, "lineitem")).toBe(1);
     const [window] = windows(TPCH_QUERIES[16].sql);
-    expect(window.functions.map((f) => `${f.call.fn} ${f.call.partitionBy.map(text).join()}`)).toEqual(["sum #2", "count #2"].map((f) => f.replace("#2", text(window.functions[0].call.partitionBy[0]))));
+    const key = text(window.functions[0].call.partitionBy[0]);
+    expect(window.functions.map((f) => `${f.call.fn} ${f.call.partitionBy.map(text).join()}`)).toEqual([`sum ${key}`, `count ${key}`]);
     // The window reads only the lineitems of the brand's parts: a semi join with them below it.
     expect(window.input.kind === "join" && window.input.joinType).toBe("semi");
     expect(nodes(window.input, "scan").map((s) => (s as { table: { names: string[] } }).table.names[0]).sort()).toEqual(["lineitem", "part"]);
