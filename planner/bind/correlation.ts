@@ -26,24 +26,51 @@ export function exprFreeColumns(e: Expr): Set<ColumnId> {
 }
 
 /**
- * Splits the correlated conjuncts off the filter at the top of `body`. Fails (undefined) when
- * the subquery refers to outer columns anywhere else, or to columns not in `outer`.
+ * Splits the correlated conjuncts off the filters of `body`: the one at its top, and those below
+ * it on the side of a join whose rows the join passes on whole (a semi, anti or left join's left
+ * side, either side of an inner join), where the binder puts a WHERE's plain conjuncts before the
+ * joins its subqueries become (`u.a = t.a AND u.kind IN (…)`). A conjunct over one side's columns
+ * keeps the same rows above such a join as below it. Fails (undefined) when the subquery refers
+ * to outer columns anywhere else, or to columns not in `outer`.
  */
 export function pullCorrelated(body: LogicalPlan, outer: ReadonlySet<ColumnId>): Pulled | undefined {
-  if (body.kind !== "filter") return freeColumns(body).size === 0 ? { inner: body, correlated: [] } : undefined;
-  const defined = definedColumns(body.input);
-  const local: Expr[] = [];
   const correlated: Expr[] = [];
-  for (const p of conjuncts(body.predicate)) {
-    const used = exprFreeColumns(p);
-    const foreign = [...used].filter((id) => !defined.has(id));
+  const inner = withoutCorrelated(body, outer, correlated);
+  if (!inner || freeColumns(inner).size > 0) return undefined;
+  return { inner, correlated };
+}
+
+/** `plan` with its correlated conjuncts (see pullCorrelated) moved to `correlated`; undefined when one is read elsewhere. */
+function withoutCorrelated(plan: LogicalPlan, outer: ReadonlySet<ColumnId>, correlated: Expr[]): LogicalPlan | undefined {
+  if (freeColumns(plan).size === 0) return plan;
+  if (plan.kind === "filter") {
+    const local = splitCorrelated(plan.predicate, definedColumns(plan.input), outer, correlated);
+    const input = local && withoutCorrelated(plan.input, outer, correlated);
+    if (!input) return undefined;
+    return local!.length > 0 ? { kind: "filter", input, predicate: makeAnd(local!)! } : input;
+  }
+  // An emit may drop a column a pulled conjunct reads.
+  if (plan.kind !== "join" || plan.emit !== undefined) return undefined;
+  const inner = plan.joinType === "inner";
+  // An inner join's condition filters like a WHERE above it; another join's may not read the outer query.
+  const defined = definedColumns(plan);
+  const condition = !plan.condition ? [] : inner ? splitCorrelated(plan.condition, defined, outer, correlated) : [...exprFreeColumns(plan.condition)].every((id) => defined.has(id)) ? conjuncts(plan.condition) : undefined;
+  const passesLeft = inner || plan.joinType === "semi" || plan.joinType === "anti" || plan.joinType === "left";
+  const left = passesLeft ? withoutCorrelated(plan.left, outer, correlated) : freeColumns(plan.left).size === 0 ? plan.left : undefined;
+  const right = inner ? withoutCorrelated(plan.right, outer, correlated) : freeColumns(plan.right).size === 0 ? plan.right : undefined;
+  return condition && left && right && { ...plan, left, right, condition: makeAnd(condition) };
+}
+
+/** A predicate's conjuncts over `defined` columns only; the correlated ones go to `correlated`. Undefined when one reads other columns. */
+function splitCorrelated(predicate: Expr, defined: ReadonlySet<ColumnId>, outer: ReadonlySet<ColumnId>, correlated: Expr[]): Expr[] | undefined {
+  const local: Expr[] = [];
+  for (const p of conjuncts(predicate)) {
+    const foreign = [...exprFreeColumns(p)].filter((id) => !defined.has(id));
     if (foreign.length === 0) local.push(p);
     else if (foreign.every((id) => outer.has(id)) && !containsSubquery(p)) correlated.push(p);
     else return undefined;
   }
-  const inner: LogicalPlan = local.length > 0 ? { kind: "filter", input: body.input, predicate: makeAnd(local)! } : body.input;
-  if (freeColumns(inner).size > 0) return undefined;
-  return { inner, correlated };
+  return local;
 }
 
 /** A correlated conjunct `inner = outer`: an expression over the subquery's columns equal to one over the outer query's. */
