@@ -189,11 +189,37 @@ export function estimateRows(plan: LogicalPlan): number {
           // Equal to the one row of the other side (a scalar aggregate's): the rows holding that one value.
           const [one, many] = r <= 1 ? [plan.right, plan.left] : l <= 1 ? [plan.left, plan.right] : [];
           if (one && many) return Math.max(1, Math.min(l, r) * matchingOne(plan.condition, one, many));
-          return Math.max(l, r);
+          return equiJoinRows(plan.condition, plan.left, plan.right, l, r) ?? Math.max(l, r);
         }
       }
     }
   }
+}
+
+/**
+ * An equi-join's rows by the key's distinct values on each side: |L| × |R| / max(ndv(L.k), ndv(R.k)),
+ * a side's distinct keys being at most its rows and at most either table's (a foreign key's
+ * values are among the keys it refers to); of several equalities, the fewest rows any gives.
+ * The larger side's rows, the estimate before, ignored a filter on the referred side: TPC-H
+ * Q10's lineitem rows of one quarter's orders came to every returned lineitem (600,000 where
+ * 115,000 join; this gives 57,000), so the wide customer rows moved to meet them.
+ */
+function equiJoinRows(condition: Expr, left: LogicalPlan, right: LogicalPlan, l: number, r: number): number | undefined {
+  const leftIds = new Set(outputColumns(left).map((c) => c.id));
+  let best: number | undefined;
+  for (const conjunct of conjuncts(condition)) {
+    const pair = columnEquality(conjunct);
+    if (!pair) continue;
+    const [a, b] = leftIds.has(pair[0].id) ? pair : [pair[1], pair[0]];
+    if (!leftIds.has(a.id) || leftIds.has(b.id)) continue;
+    const baseL = keyDistinctValues(a, [left]);
+    const baseR = keyDistinctValues(b, [right]);
+    const ndvL = Math.min(l, baseL, baseR);
+    const ndvR = Math.min(r, baseR, baseL);
+    const rows = (l * r) / Math.max(ndvL, ndvR, 1);
+    best = best === undefined ? rows : Math.min(best, rows);
+  }
+  return best === undefined ? undefined : Math.max(1, best);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Row estimates from column ranges: a range predicate keeps its interval's share of the column's
-// range, and two bounds on one column are one interval.
+// range, and two bounds on one column are one interval; joins by their keys' distinct values.
 import { describe, expect, it } from "vitest";
 import { namedStructFromColumns } from "../../exec/types.ts";
 import { columnRangeFromStats, MemoryCatalog } from "../catalog.ts";
@@ -70,5 +70,25 @@ describe("estimateRows of aggregates and joins", () => {
     expect(Math.round(estimateRows(find(plan, (p) => p.kind === "join")))).toBe(1);
     // Two tables of many rows: the larger side, as before.
     expect(Math.round(estimateRows(find(root("SELECT t.tag FROM t JOIN u ON t.tag = u.tag"), (p) => p.kind === "join")))).toBe(10_000);
+  });
+
+  it("estimates a join on a key by the key's distinct values on each side", () => {
+    const keyed = namedStructFromColumns([
+      { name: "k", type: "BIGINT" },
+      { name: "g", type: "INTEGER" },
+      { name: "v", type: "VARCHAR" },
+    ]);
+    const ranges = { k: { min: 1, max: 100_000 }, g: { min: 0, max: 24 } };
+    const tables = new MemoryCatalog([
+      { names: ["fact"], schema: keyed, rowCount: 1_000_000, columnRanges: ranges },
+      { names: ["dim"], schema: keyed, rowCount: 100_000, columnRanges: ranges },
+    ]);
+    const joinRows = (sql: string) => Math.round(estimateRows(find(planSql(sql, tables).logical, (p) => p.kind === "join")));
+    // Each fact row meets its one dim row: the fact's rows.
+    expect(joinRows("SELECT fact.v FROM fact JOIN dim ON fact.k = dim.k")).toBe(1_000_000);
+    // A tenth of dim (v = 'x') meets a tenth of the facts; the larger side's rows, before.
+    expect(joinRows("SELECT fact.v FROM fact JOIN dim ON fact.k = dim.k WHERE dim.v = 'x'")).toBe(100_000);
+    // A key of 25 values on both sides multiplies.
+    expect(joinRows("SELECT fact.v FROM fact JOIN dim ON fact.g = dim.g")).toBe((1_000_000 * 100_000) / 25);
   });
 });

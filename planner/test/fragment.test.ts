@@ -216,9 +216,9 @@ describe("joins by key range", () => {
       clustered: ["k"],
     },
   ]);
-  const stagesOn = (sql: string) => {
+  const stagesOn = (sql: string, broadcastRowLimit = 1_000_000) => {
     const planned = planSql(sql, clustered, { twoPhaseAggregates: true });
-    return fragmentPlan(planned.logical, planned.names, { broadcastRowLimit: 1_000_000 }).stages;
+    return fragmentPlan(planned.logical, planned.names, { broadcastRowLimit }).stages;
   };
   const joinStage = (stages: ReturnType<typeof stagesOn>) => stages.find((s) => s.scans.length === 2)!;
 
@@ -248,17 +248,18 @@ describe("joins by key range", () => {
   });
 
   it("reads few but wide filtered rows by key range, unless their broadcast would cut a later join's side", () => {
-    const references = (sql: string) => stagesOn(sql).flatMap((s) => s.references ?? []);
+    const references = (sql: string, broadcastRowLimit?: number) => stagesOn(sql, broadcastRowLimit).flatMap((s) => s.references ?? []);
     // wide's rows where v = 'x' (estimated 40k, megabytes): each task reads its share instead of every node all of them.
     const wideRows = "SELECT big.v, wide.a, wide.b, wide.c, wide.d FROM big JOIN wide ON big.k = wide.k WHERE wide.v = 'x'";
     expect(references(wideRows)).toEqual([{ table: "wide", column: "k", driver: "big", driverColumn: "k" }]);
     // Only their keys and one column: broadcast.
     expect(references("SELECT big.v, wide.a FROM big JOIN wide ON big.k = wide.k WHERE wide.v = 'x'")).toEqual([]);
-    // Their a is the key of a join with huge (neither side small enough to broadcast), whose
-    // rows their broadcast cuts to those with such an a before they are hashed.
+    // Their a is the key of a join with huge (neither side small enough to broadcast under a
+    // limit of 50,000 rows: their join with big is estimated at 100,000), whose rows their
+    // broadcast cuts to those with such an a before they are hashed.
     const reducing = `SELECT j.*, huge.v FROM (${wideRows}) j JOIN huge ON j.a = huge.v`;
-    const stages = stagesOn(reducing);
-    expect(references(reducing), explainStages({ stages, names: [] })).toEqual([]);
+    const stages = stagesOn(reducing, 50_000);
+    expect(references(reducing, 50_000), explainStages({ stages, names: [] })).toEqual([]);
     expect(stages.find((s) => s.scans.some((n) => n[0] === "huge"))!.inputs).toEqual([stages.find((s) => s.output.kind === "broadcast")!.id]);
   });
 
