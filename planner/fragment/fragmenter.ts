@@ -37,6 +37,14 @@ import { exchangeTable, readersOf, saltMergeTable, type Exchange, type OrderKey,
 
 const RANGE_OVER_BROADCAST_MIN_ROWS = 100_000;
 const RANGE_OVER_BROADCAST_MIN_BYTES = 2 << 20;
+/**
+ * Estimated rows from which a side that is scans' rows joined (inner joins only) is read by key
+ * range rather than broadcast: broadcast, it takes a stage of its own after the broadcasts it
+ * joins, a hop its range read saves (TPC-H Q3's orders of customers of a segment, joined in each
+ * lineitem task instead of sent to every node). A semi join's share is a guess (a half): a side
+ * with one is left to the broadcast (Q18's orders of large quantities, a few dozen).
+ */
+const RANGE_OVER_BROADCAST_JOIN_MIN_ROWS = 50_000;
 
 export interface FragmentOptions {
   broadcastRowLimit?: number;
@@ -445,10 +453,11 @@ class Fragmenter {
    * wide ones (copies of megabytes to every node before the join can start, where each task
    * reads its share: Q16's parts), unless they hold a key by which their broadcast would reduce
    * the other side of a later join (Q10's orders of a quarter, whose customer keys cut 150k
-   * customers to 40k before they are hashed).
+   * customers to 40k before they are hashed); or scans' rows joined, from fewer
+   * (RANGE_OVER_BROADCAST_JOIN_MIN_ROWS).
    */
   #rangeOverBroadcast(side: LogicalPlan, join: Join): boolean {
-    if (!plainScan(side)) return false;
+    if (!plainScan(side)) return scansJoined(side) && estimateRows(side) >= RANGE_OVER_BROADCAST_JOIN_MIN_ROWS;
     const rows = estimateRows(side);
     if (rows >= RANGE_OVER_BROADCAST_MIN_ROWS) return true;
     return rows * estimateRowBytes(side) >= RANGE_OVER_BROADCAST_MIN_BYTES && !outputColumns(side).some((c) => this.#reducingKeys.get(c.id)?.some((other) => other !== join));
@@ -886,6 +895,12 @@ function localKeySource(plan: LogicalPlan, id: ColumnId): LogicalPlan | undefine
 /** One table's rows, filtered and projected. */
 function plainScan(plan: LogicalPlan): boolean {
   return plan.kind === "scan" || ((plan.kind === "filter" || plan.kind === "project") && plainScan(plan.input));
+}
+
+/** Whether a plan is scans' rows, filtered, projected and joined by inner joins. */
+function scansJoined(plan: LogicalPlan): boolean {
+  if (plan.kind === "join") return plan.joinType === "inner" && scansJoined(plan.left) && scansJoined(plan.right);
+  return plan.kind === "scan" || ((plan.kind === "filter" || plan.kind === "project") && scansJoined(plan.input));
 }
 
 /** Whether a plan of scans, filters, projections and joins may keep fewer rows than its scans hold. */

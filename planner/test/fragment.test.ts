@@ -247,6 +247,17 @@ describe("joins by key range", () => {
     expect(references("SELECT big.v, mid.v FROM big JOIN mid ON big.k = mid.k WHERE mid.v = 'x'")).toEqual([]);
   });
 
+  it("reads a table's rows joined with a broadcast by key range from fewer rows than a table's alone, unless a semi join cuts them", () => {
+    const references = (sql: string) => stagesOn(sql).flatMap((s) => s.references ?? []);
+    // mid's rows where v LIKE 'x%' (estimated 100k) joined with small: broadcast, they would wait for small's broadcast in a stage of their own.
+    const joined = "SELECT big.v, m.v FROM big JOIN (SELECT mid.k, small.v FROM mid JOIN small ON mid.v = small.v WHERE mid.v LIKE 'x%') m ON big.k = m.k";
+    const stages = stagesOn(joined);
+    expect(references(joined), explainStages({ stages, names: [] })).toEqual([{ table: "mid", column: "k", driver: "big", driverColumn: "k" }]);
+    expect(stages).toHaveLength(3);
+    // The same rows cut by a semi join, whose share of them is a guess: broadcast.
+    expect(references("SELECT big.v, m.v FROM big JOIN (SELECT mid.k, mid.v FROM mid WHERE mid.v LIKE 'x%' AND mid.k IN (SELECT small.k FROM small)) m ON big.k = m.k")).toEqual([]);
+  });
+
   it("reads few but wide filtered rows by key range, unless their broadcast would cut a later join's side", () => {
     const references = (sql: string, broadcastRowLimit?: number) => stagesOn(sql, broadcastRowLimit).flatMap((s) => s.references ?? []);
     // wide's rows where v = 'x' (estimated 40k, megabytes): each task reads its share instead of every node all of them.
