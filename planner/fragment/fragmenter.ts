@@ -452,8 +452,7 @@ class Fragmenter {
    * range read builds one of its share: TPC-H Q5's orders of a year, Q21's finished orders), or
    * wide ones (copies of megabytes to every node before the join can start, where each task
    * reads its share: Q16's parts), unless they hold a key by which their broadcast would reduce
-   * the other side of a later join (Q10's orders of a quarter, whose customer keys cut 150k
-   * customers to 40k before they are hashed); or scans' rows joined, from fewer
+   * the other side of a later join before it is hashed; or scans' rows joined, from fewer
    * (RANGE_OVER_BROADCAST_JOIN_MIN_ROWS).
    */
   #rangeOverBroadcast(side: LogicalPlan, join: Join): boolean {
@@ -502,10 +501,11 @@ class Fragmenter {
 
   /**
    * Before both sides of a join are hashed: when one side's key comes from rows broadcast to its
-   * stage (TPC-H Q10: the quarter's orders, broadcast to lineitem's nodes, hold the customer
-   * key), the other side, read straight from its chunks and far wider, keeps only the rows with a
-   * key among those rows (a semi join with the same broadcast, which every node has): 150k
-   * customers become the ~40k with an order that quarter before they are hashed.
+   * stage (TPC-H Q10, where its returned lineitems are hashed: the quarter's orders, broadcast to
+   * lineitem's nodes, hold the customer key), the other side, read straight from its chunks and
+   * far wider, keeps only the rows with a key among those rows (a semi join with the same
+   * broadcast, which every node has): 150k customers become the ~40k with an order that quarter
+   * before they are hashed.
    */
   #reduceByBroadcast(plan: Join, pairs: readonly KeyPair[], left: Fragment, right: Fragment): [Fragment, Fragment] {
     const reduce = (big: Fragment, bigPlan: LogicalPlan, other: Fragment, otherKey: (pair: KeyPair) => ColumnId): Fragment => {
