@@ -456,7 +456,7 @@ class Fragmenter {
    * (RANGE_OVER_BROADCAST_JOIN_MIN_ROWS).
    */
   #rangeOverBroadcast(side: LogicalPlan, join: Join): boolean {
-    if (!plainScan(side)) return scansJoined(side) && estimateRows(side) >= RANGE_OVER_BROADCAST_JOIN_MIN_ROWS;
+    if (!plainScan(side)) return isScanJoinTree(side) && estimateRows(side) >= RANGE_OVER_BROADCAST_JOIN_MIN_ROWS;
     const rows = estimateRows(side);
     if (rows >= RANGE_OVER_BROADCAST_MIN_ROWS) return true;
     return rows * estimateRowBytes(side) >= RANGE_OVER_BROADCAST_MIN_BYTES && !outputColumns(side).some((c) => this.#reducingKeys.get(c.id)?.some((other) => other !== join));
@@ -895,12 +895,6 @@ function localKeySource(plan: LogicalPlan, id: ColumnId): LogicalPlan | undefine
 /** One table's rows, filtered and projected. */
 function plainScan(plan: LogicalPlan): boolean {
   return plan.kind === "scan" || ((plan.kind === "filter" || plan.kind === "project") && plainScan(plan.input));
-}
-
-/** Whether a plan is scans' rows, filtered, projected and joined by inner joins. */
-function scansJoined(plan: LogicalPlan): boolean {
-  if (plan.kind === "join") return plan.joinType === "inner" && scansJoined(plan.left) && scansJoined(plan.right);
-  return plan.kind === "scan" || ((plan.kind === "filter" || plan.kind === "project") && scansJoined(plan.input));
 }
 
 /** Whether a plan of scans, filters, projections and joins may keep fewer rows than its scans hold. */

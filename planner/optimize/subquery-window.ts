@@ -25,7 +25,7 @@
 //     Aggregate(groups) g := f(e) over M   →       Aggregate(groups) g := f(e) over M
 //     Aggregate() f(e) over M'
 import type { ColumnId, Expr, LogicalPlan, ProjectOutput, Scan, WindowOutput } from "../logical.ts";
-import { columnEquality, columnRef, columnsOf, conjuncts, containsSubquery, exprKey, makeAnd, outputColumns, replaceColumns, transformUp } from "../plan-utils.ts";
+import { aggregateKey, columnEquality, columnRef, columnsOf, conjuncts, containsSubquery, exprKey, makeAnd, outputColumns, replaceColumns, transformUp } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 
@@ -251,8 +251,8 @@ function totalAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   const functions: WindowOutput[] = [];
   for (const m of total.measures) {
     if (!REAGGREGATED.has(m.call.fn) || m.call.distinct || m.call.order) return undefined;
-    const key = exprKey({ kind: "aggregate", call: { ...m.call, args: m.call.args.map((a) => replaceColumns(a, mapping.innerToOuter)) }, type: m.call.type });
-    const same = grouped.measures.find((g) => exprKey({ kind: "aggregate", call: g.call, type: g.call.type }) === key);
+    const key = aggregateKey({ ...m.call, args: m.call.args.map((a) => replaceColumns(a, mapping.innerToOuter)) });
+    const same = grouped.measures.find((g) => aggregateKey(g.call) === key);
     if (!same) return undefined;
     functions.push({ column: m.column, call: { fn: m.call.fn, args: [columnRef(same.column)], partitionBy: [], orderBy: [], frame: undefined, type: m.call.type } });
   }
