@@ -59,6 +59,8 @@ export class OutputRegistry {
   readonly outputs: Output[] = [];
   /** Per output: how long it must wait after its transaction is accepted before it is spent. */
   readonly minSpendDelayMs: number[] = [];
+  /** Per output: the id of the transaction that creates it (a ledger reads when it accepted it from that transaction's commit). */
+  readonly creator: number[] = [];
   /**
    * Per output: its coins (0 for another product) as two numbers, the amount's high and low 32
    * bits: a ledger adds up its unspent coins in plain numbers, exactly (coinSupply).
@@ -75,7 +77,7 @@ export class OutputRegistry {
   join(): { group: LedgerGroup; lane: number } {
     const number = this.#ledgers++;
     const at = Math.floor(number / LANES);
-    if (at === this.#groups.length) this.#groups.push({ outputs: new ChunkedNumbers(float64Chunk), positionAfter: new ChunkedNumbers(int32Chunk), commits: 0, supplies: [], countedAt: -1 });
+    if (at === this.#groups.length) this.#groups.push({ outputs: new ChunkedNumbers(int32Chunk), positionAfter: new ChunkedNumbers(int32Chunk), commits: 0, supplies: [], countedAt: -1 });
     return { group: this.#groups[at], lane: number % LANES };
   }
 
@@ -105,6 +107,7 @@ export class OutputRegistry {
       this.outPoints.push({ txHash: hash, index });
       this.outputs.push(output);
       this.minSpendDelayMs.push(known!.minSpendDelayMs);
+      this.creator.push(known!.id);
       const coins = output.product.length === 0 ? output.amount : 0n;
       invariant(coins >= 0n && coins < 1n << 64n, "an amount is a uint64");
       this.coinsHigh.push(Number(coins >> 32n));
@@ -135,7 +138,7 @@ export class OutputRegistry {
 const LANES = 64;
 
 interface LedgerGroup {
-  /** Per output id and lane, at 2 × (id × LANES + lane) and the next: what the ledger holds of it and when it was accepted there. */
+  /** Per output id and lane, at id × LANES + lane: what the ledger holds of it (NOT_HELD, UNSPENT or its spender). */
   outputs: ChunkedNumbers;
   /** Per transaction id and lane, at id × LANES + lane: its position in that ledger's commit order + 1, or 0 if not committed there. */
   positionAfter: ChunkedNumbers;
@@ -227,14 +230,37 @@ class ChunkedList<T> {
   }
 }
 
+/** An output as a ledger holds it; when it was accepted is worked out only if asked (validation asks only of outputs with a spend delay). */
+class HeldOutput implements StoredOutput {
+  readonly outPoint: OutPoint;
+  readonly output: Output;
+  readonly spentBy: Uint8Array | undefined;
+  readonly minSpendDelayMs: number;
+  readonly #id: number;
+  readonly #acceptedMsOf: (id: number) => number;
+
+  constructor(registry: OutputRegistry, id: number, spentBy: Uint8Array | undefined, acceptedMsOf: (id: number) => number) {
+    this.outPoint = registry.outPoints[id];
+    this.output = registry.outputs[id];
+    this.spentBy = spentBy;
+    this.minSpendDelayMs = registry.minSpendDelayMs[id];
+    this.#id = id;
+    this.#acceptedMsOf = acceptedMsOf;
+  }
+
+  get acceptedMs(): number {
+    return this.#acceptedMsOf(this.#id);
+  }
+}
+
 export class MemoryLedger implements AcceptedState {
   readonly #registry: OutputRegistry;
   /**
-   * Per output id, side by side (#outputAt): NOT_HELD, UNSPENT or its spender's id + 1 here, and
-   * when it was accepted here. Few arrays, each number written once: a thousand simulated ledgers
-   * apply every commit, and each array a commit reads or writes is one more cache miss per
-   * ledger; validating an input reads both numbers, from one cache line. Shared with the other
-   * ledgers of its group, in this ledger's lane.
+   * Per output id (#outputAt): NOT_HELD, UNSPENT or its spender's id + 1 here, one 32-bit number,
+   * shared with the other ledgers of its group in this ledger's lane. Each output's only number
+   * here: a thousand simulated ledgers apply every commit, and each number a commit writes is
+   * memory touched per ledger (when an output was accepted is its transaction's commit time,
+   * #orderMs, read only for outputs with a spend delay).
    */
   readonly #outputs: ChunkedNumbers;
   /** Per transaction id (#positionAt): its position in this ledger's commit order + 1, or 0 if not committed here. */
@@ -253,9 +279,8 @@ export class MemoryLedger implements AcceptedState {
     [this.#group, this.#outputs, this.#positionAfter, this.#lane] = [group, group.outputs, group.positionAfter, lane];
   }
 
-  /** Where an output's state is in #outputs; its acceptance time is next to it. */
   #outputAt(id: number): number {
-    return 2 * (id * LANES + this.#lane);
+    return id * LANES + this.#lane;
   }
 
   #positionAt(txId: number): number {
@@ -273,16 +298,12 @@ export class MemoryLedger implements AcceptedState {
   }
 
   #stored(id: number): StoredOutput {
-    const registry = this.#registry;
     const state = this.#stateOf(id);
-    return {
-      outPoint: registry.outPoints[id],
-      output: registry.outputs[id],
-      spentBy: state > 0 ? registry.txHashes[state - 1] : undefined,
-      acceptedMs: this.#outputs.get(this.#outputAt(id) + 1),
-      minSpendDelayMs: registry.minSpendDelayMs[id],
-    };
+    return new HeldOutput(this.#registry, id, state > 0 ? this.#registry.txHashes[state - 1] : undefined, this.#acceptedMsOf);
   }
+
+  /** When an output held here was accepted: when its transaction was committed here. */
+  readonly #acceptedMsOf = (id: number): number => this.#orderMs.get(this.#positionAfter.get(this.#positionAt(this.#registry.creator[id])) - 1);
 
   latest(address: Uint8Array, product: Uint8Array): StoredOutput | undefined {
     let found: number | undefined;
@@ -301,10 +322,7 @@ export class MemoryLedger implements AcceptedState {
     const spent = consumed.map((out) => registry.outputId(out));
     for (const id of spent) invariant(id !== undefined && this.#stateOf(id) === UNSPENT, "commit spends an output that is spent or unknown");
     for (const id of spent as number[]) this.#outputs.set(this.#outputAt(id), registered.id + 1);
-    for (let id = registered.firstOutput; id < registered.firstOutput + registered.outputCount; id++) {
-      this.#outputs.set(this.#outputAt(id), UNSPENT);
-      this.#outputs.set(this.#outputAt(id) + 1, acceptedMs);
-    }
+    for (let id = registered.firstOutput; id < registered.firstOutput + registered.outputCount; id++) this.#outputs.set(this.#outputAt(id), UNSPENT);
     const position = this.#count++;
     this.#positionAfter.set(this.#positionAt(registered.id), position + 1);
     this.#group.commits++;
@@ -377,7 +395,7 @@ function groupSupplies(group: LedgerGroup, registry: OutputRegistry): bigint[] {
     low.fill(0);
   };
   for (let id = 0; id < coinsHigh.length; id++) {
-    for (let lane = 0, at = 2 * id * LANES; lane < LANES; lane++, at += 2) {
+    for (let lane = 0, at = id * LANES; lane < LANES; lane++, at++) {
       if (group.outputs.get(at) === UNSPENT) {
         high[lane] += coinsHigh[id];
         low[lane] += coinsLow[id];

@@ -102,7 +102,8 @@ export function validateTransaction(tx: Transaction, view: UtxoView, nowMs: numb
     if (!stored) return reject("unknown_input", `input ${i}: ${input.outPoint ? outPointKey(input.outPoint) : "no output for the floating input"}`);
     if (input.referenceOnly) continue;
     if (stored.spentBy) return reject("spent_input", `input ${i}: ${outPointKey(stored.outPoint)} was spent by ${toHex(stored.spentBy).slice(0, 16)}`);
-    if (nowMs < stored.acceptedMs + stored.minSpendDelayMs) {
+    // Without a delay an output is spendable once held (a store may work out when it was accepted only if asked).
+    if (stored.minSpendDelayMs > 0 && nowMs < stored.acceptedMs + stored.minSpendDelayMs) {
       return reject("spend_delay", `input ${i}: spendable from ${stored.acceptedMs + stored.minSpendDelayMs} ms, now ${nowMs}`);
     }
     consumed.push(stored.outPoint);
