@@ -9,6 +9,7 @@ import type { AcceptanceProof } from "../../node/proof.ts";
 import type { StageStats } from "../../exec/stages/index.ts";
 import type { QueryAnswer } from "../../node/query.ts";
 import * as arrow from "apache-arrow";
+import { NotJsonError, requestJson, type JsonAnswer } from "./http.ts";
 
 export type TxStateName = "PENDING" | "ACCEPTED" | "REJECTED" | "UNKNOWN";
 
@@ -24,10 +25,18 @@ export class NodeClient {
   }
 
   async #get<T>(path: string): Promise<T> {
-    const response = await this.#fetch(path, {});
-    const body = (await response.json()) as T & { error?: string };
-    if (!response.ok) throw new UserError(`${this.url}${path}: ${body.error ?? response.status}`);
+    const { status, body } = await this.#request<T & { error?: string }>(path, {});
+    if (status >= 400) throw new UserError(`${this.url}${path}: ${body.error ?? status}`);
     return body;
+  }
+
+  async #request<T>(path: string, init: { method?: string; body?: Uint8Array; contentType?: string }): Promise<JsonAnswer<T>> {
+    try {
+      return await requestJson<T>(`${this.url}${path}`, { ...init, timeoutMs: REQUEST_TIMEOUT_MS });
+    } catch (error) {
+      if (error instanceof NotJsonError) throw new UserError(`${this.url}${path}: ${error.message}`);
+      throw new UserError(`cannot reach the node at ${this.url} (${(error as Error).message})`);
+    }
   }
 
   async #fetch(path: string, init: RequestInit, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Response> {
@@ -63,13 +72,12 @@ export class NodeClient {
     const waitMs = Math.min(options.waitMs ?? 0, REQUEST_TIMEOUT_MS - 1000);
     const path = waitMs > 0 ? `/v1/tx?wait=${Math.ceil(waitMs)}` : "/v1/tx";
     for (let pause = BUSY_RETRY_MS; ; pause = Math.min(pause * 2, 1_000)) {
-      const response = await this.#fetch(path, { method: "POST", body: bytes, headers: { "content-type": "application/x-protobuf" } });
-      const body = (await response.json()) as { hash: string; state: TxStateName; reason?: string; error?: string };
-      if (response.status === 503 && Date.now() + pause < deadline) {
+      const { status, body } = await this.#request<{ hash: string; state: TxStateName; reason?: string; error?: string }>(path, { method: "POST", body: bytes, contentType: "application/x-protobuf" });
+      if (status === 503 && Date.now() + pause < deadline) {
         await new Promise((resolve) => setTimeout(resolve, pause));
         continue;
       }
-      if (response.status >= 400 && response.status !== 422) throw new UserError(`the node refused the transaction: ${body.error ?? response.status}`);
+      if (status >= 400 && status !== 422) throw new UserError(`the node refused the transaction: ${body.error ?? status}`);
       return body;
     }
   }
