@@ -91,8 +91,12 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
 }
 
 export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
-  const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: "der", type: "spki" });
-  return { secretKey: new Uint8Array(secretKey), publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) };
+  const key = privateKeyObject(secretKey);
+  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+  const pair = { secretKey: new Uint8Array(secretKey), publicKey: new Uint8Array(spki.subarray(SPKI_PREFIX.length)) };
+  // The pair keeps a copy of the secret: its first signature need not parse the key again.
+  privateKeyCache.set(pair.secretKey, key);
+  return pair;
 }
 
 /** A fresh key pair; pass `seed` (32 bytes) for a deterministic one (simulations, tests). */
