@@ -68,6 +68,9 @@ const MAX_SHORT_CERTIFICATES = 10_000;
 /** Observations a validator holds uncounted until its tick: past this many (a flood), it counts them at once. */
 export const MAX_UNREAD_OBSERVATIONS = 4_096;
 
+/** What a call that has nothing to send returns (frozen: callers read it, never add to it). */
+const NOTHING_TO_SEND: Outbound[] = Object.freeze([]) as unknown as Outbound[];
+
 /** Misbehaviour the simulator gives byzantine nodes; real nodes are always honest. */
 export type Behaviour = "honest" | "equivocate" | "omit";
 
@@ -471,6 +474,8 @@ export class LedgerNode {
   }
 
   #flush(): Outbound[] {
+    // Most messages a follower receives call for no answer: no array is made for each of them.
+    if (this.#out.length === 0) return NOTHING_TO_SEND;
     const out = this.#out;
     this.#out = [];
     return out;
@@ -984,7 +989,8 @@ export class LedgerNode {
       this.#markCommitted(record, nowMs);
     } else {
       this.#recordCommit(key, nowMs);
-      this.#spentBy(result.consumed.map(outPointKey), key, nowMs);
+      // A follower holds no claims or rivals on most outputs it sees spent: nothing to settle.
+      if (this.#spenders.size > 0 || this.#claims.size > 0 || this.#acceptedFor.size > 0 || this.#conflicts.size > 0) this.#spentBy(result.consumed.map(outPointKey), key, nowMs);
     }
     return true;
   }
