@@ -40,7 +40,7 @@ function viaHttp<T>(url: string, init: JsonRequest): Promise<JsonAnswer<T>> {
     const headers: Record<string, string | number> = {};
     if (init.body) Object.assign(headers, { "content-type": init.contentType ?? "application/octet-stream", "content-length": init.body.length });
     // The default agent keeps connections alive; idle ones do not hold the process open.
-    const req = request(url, { method: init.method ?? "GET", headers, signal: AbortSignal.timeout(init.timeoutMs) }, (res) => {
+    const req = request(url, { method: init.method ?? "GET", headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (chunk: Buffer) => {
@@ -58,6 +58,9 @@ function viaHttp<T>(url: string, init: JsonRequest): Promise<JsonAnswer<T>> {
       res.on("error", reject);
     });
     req.on("error", (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
+    // Time without a byte, not in all: a small request's answer comes at once or after the node's
+    // wait, in one piece. (AbortSignal.timeout's timer outlived each answer and fired anyway.)
+    req.setTimeout(init.timeoutMs, () => req.destroy(new Error(`no answer within ${init.timeoutMs} ms`)));
     req.end(init.body);
   });
 }

@@ -11,6 +11,7 @@ describe("the SDK's JSON requests", () => {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         if (req.url === "/page") return res.end("<html>not json</html>");
+        if (req.url === "/slow") return void setTimeout(() => res.end("{}"), 1_000);
         res.statusCode = req.url === "/missing" ? 404 : 200;
         res.end(JSON.stringify({ method: req.method, type: req.headers["content-type"] ?? null, bytes: Buffer.concat(chunks).length }));
       });
@@ -31,5 +32,6 @@ describe("the SDK's JSON requests", () => {
   it("names an answer that is not JSON, and a node that is not there", async () => {
     await expect(requestJson(`${url}/page`, { timeoutMs: 5_000 })).rejects.toBeInstanceOf(NotJsonError);
     await expect(requestJson("http://127.0.0.1:1/tx", { timeoutMs: 5_000 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(requestJson(`${url}/slow`, { timeoutMs: 100 })).rejects.toThrow("no answer within 100 ms");
   });
 });
