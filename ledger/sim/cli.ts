@@ -21,8 +21,9 @@ const OPTIONS = {
 // The ledgers' numbers live in typed arrays outside the heap (~75 KB per transaction over a thousand
 // nodes). By default V8 starts a full collection of the whole heap for every 64 MiB of such memory
 // however long it lives: at 1,000 nodes × 20,000 transactions that was a collection every ~900
-// transactions, each marking gigabytes, and a third of the run's time. Counted against the heap's
-// own growing limit instead, the same run collects five times, not twenty-seven.
+// transactions, each marking gigabytes (a fifth of the main thread's time in a profile, with a
+// second core marking throughout). Counted against the heap's own growing limit instead, the same
+// run collects five times, not twenty-seven.
 setFlagsFromString("--external-memory-accounted-in-global-limit");
 const values = parseOptions("trustql sim", OPTIONS);
 const option = (name: Exclude<keyof typeof values, "explain-lost">, kind: NumberKind) => numberOption("trustql sim", name, values[name], kind);
