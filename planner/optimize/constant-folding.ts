@@ -47,6 +47,10 @@ function foldNode(e: Expr): Expr {
       const whens = e.whens.filter((w) => !(isLit(w.when) && w.when.value !== true));
       if (whens.length > 0 && isLit(whens[0].when) && whens[0].when.value === true) return whens[0].then;
       if (whens.length === 0) return e.otherwise ?? lit(null, e.type);
+      // Every branch the same: the conditions decide nothing, and are not evaluated (as in DuckDB,
+      // whose optimizer drops them too; one that overflowed would otherwise fail the query here alone).
+      const otherwise = e.otherwise;
+      if (otherwise && otherwise.type.kind === e.type.kind && whens.every((w) => exprKey(w.then) === exprKey(otherwise))) return otherwise;
       return whens.length === e.whens.length ? e : { ...e, whens };
     }
     default:

@@ -53,6 +53,12 @@ describe("constant folding", () => {
     expect(d).toMatchObject({ kind: "literal", value: 3.5, type: { kind: "fp64" } });
   });
 
+  it("takes a CASE whose branches are all the same expression for that expression, its conditions unevaluated", () => {
+    const [same, different] = foldedProjection("select case when cast(p_size as tinyint) + cast(p_size as tinyint) > 0 then p_name when p_size = 1 then p_name else p_name end, case when p_size > 0 then p_name else p_brand end from part");
+    expect(text(same)).toBe(text(foldedProjection("select p_name from part")[0]));
+    expect(different.kind).toBe("case");
+  });
+
   it("leaves overflow to the engine", () => {
     const [a] = foldedProjection("select 2147483647 + 1");
     expect(a.kind).toBe("call");
