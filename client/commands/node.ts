@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import { UserError } from "../../common/errors.ts";
+import { countBuffersInHeapLimit } from "../../common/heap-limits.ts";
 import type { LogLevel } from "../../node/daemon.ts";
 import { writeJson, type Command } from "../cli.ts";
 
@@ -63,12 +63,7 @@ export const nodeStartCommand: Command = {
     if (!["debug", "info", "warn", "error"].includes(level)) throw new UserError(`--log-level ${level}: expected debug, info, warn or error`);
     const maxQuerySeconds = values["max-query-seconds"] === undefined ? undefined : Number(values["max-query-seconds"]);
     if (maxQuerySeconds !== undefined && !(maxQuerySeconds > 0 && maxQuerySeconds <= 86_400)) throw new UserError(`--max-query-seconds ${String(values["max-query-seconds"])}: expected seconds, more than 0 and at most a day`);
-    // A node's rows pass through many short-lived buffers (DuckDB's output, partitions, frames,
-    // encryption). By default V8 runs a full collection of the whole heap for every 64 MiB of new
-    // buffer memory, however quickly those buffers die: in TPC-H queries that move many rows
-    // between nodes, the flag takes 16–32 % off the nodes' CPU. Counted against the heap's own
-    // growing limit instead, the buffers are freed by the young-generation collections that find them dead.
-    setFlagsFromString("--external-memory-accounted-in-global-limit");
+    countBuffersInHeapLimit();
     // The daemon (libp2p, DuckDB, the ledger) loads only when a node starts, not for every command.
     const { TrustqlNode } = await import("../../node/daemon.ts");
     const node = await TrustqlNode.start({

@@ -1,6 +1,6 @@
 // `npm run sim -- --nodes 50 --byzantine 0.2 --seed 42 --txs 2000`: one simulated run; the
 // last line printed is the report as one JSON object.
-import { setFlagsFromString } from "node:v8";
+import { countBuffersInHeapLimit } from "../../common/heap-limits.ts";
 import { aboveZero, numberOption, parseOptions, share, wholeFrom, zeroOrMore, type NumberKind } from "../../common/options.ts";
 import { runSimulation } from "./index.ts";
 import { DEFAULT_VALIDATORS } from "../consensus/validators.ts";
@@ -18,13 +18,7 @@ const OPTIONS = {
   "retain-ms": { type: "string", default: "5000" },
   "explain-lost": { type: "boolean" },
 } as const;
-// The ledgers' numbers live in typed arrays outside the heap (~75 KB per transaction over a thousand
-// nodes). By default V8 starts a full collection of the whole heap for every 64 MiB of such memory
-// however long it lives: at 1,000 nodes × 20,000 transactions that was a collection every ~900
-// transactions, each marking gigabytes (a fifth of the main thread's time in a profile, with a
-// second core marking throughout). Counted against the heap's own growing limit instead, the same
-// run collects five times, not twenty-seven.
-setFlagsFromString("--external-memory-accounted-in-global-limit");
+countBuffersInHeapLimit();
 const values = parseOptions("trustql sim", OPTIONS);
 const option = (name: Exclude<keyof typeof values, "explain-lost">, kind: NumberKind) => numberOption("trustql sim", name, values[name], kind);
 const report = runSimulation({
