@@ -21,7 +21,7 @@
 import { invariant } from "../../common/errors.ts";
 import { bytesEqual, toHex } from "../crypto.ts";
 import { edgeCutter, makeEvidence, observationEdge, ObservationBuilder, verifyEdge, verifyEvidence, verifyObservation, type ObservationSigner } from "../observation/index.ts";
-import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type ObservationHeader, type Transaction } from "../schema.ts";
+import { TxState, type EquivocationEvidence, type Observation, type ObservationEdge, type ObservationHeader, type OutPoint, type Transaction } from "../schema.ts";
 import { hashKey, outPointKey, txHash, txKey } from "../tx/hash.ts";
 import { validateTransaction, type ContentVerdicts, type RejectReason, type VerifySignature } from "../tx/validate.ts";
 import type { AcceptedState, Certificate } from "./memory-ledger.ts";
@@ -787,9 +787,12 @@ export class LedgerNode {
     }
   }
 
-  /** Outputs the committed transaction `winner` spent: their other spenders lost. */
-  #spentBy(outputs: readonly string[], winner: string, nowMs: number): void {
-    for (const k of outputs) {
+  /** Outputs the committed transaction `winner` spent (by key, or as OutPoints): their other spenders lost. */
+  #spentBy(outputs: readonly string[] | readonly OutPoint[], winner: string, nowMs: number): void {
+    // A follower holds no claims, rivals or conflicts on most outputs it sees spent: nothing to settle, no keys to make.
+    if (this.#spenders.size === 0 && this.#claims.size === 0 && this.#acceptedFor.size === 0 && this.#conflicts.size === 0) return;
+    for (const output of outputs) {
+      const k = typeof output === "string" ? output : outPointKey(output);
       this.#conflicts.delete(k);
       // Spent for good: a later spender fails validation before a claim or an ACCEPTED could matter.
       this.#claims.delete(k);
@@ -989,8 +992,7 @@ export class LedgerNode {
       this.#markCommitted(record, nowMs);
     } else {
       this.#recordCommit(key, nowMs);
-      // A follower holds no claims or rivals on most outputs it sees spent: nothing to settle.
-      if (this.#spenders.size > 0 || this.#claims.size > 0 || this.#acceptedFor.size > 0 || this.#conflicts.size > 0) this.#spentBy(result.consumed.map(outPointKey), key, nowMs);
+      this.#spentBy(result.consumed, key, nowMs);
     }
     return true;
   }
