@@ -1,8 +1,9 @@
-// The SDK's small requests (a submission, a state, a balance) over node:http with keep-alive
-// connections: `fetch` spent ~270 µs more of the caller's CPU on each (its streams, headers
-// and abort machinery), which a load generator sharing a node's cores takes from the nodes.
-// Requests with large or streamed bodies (chunks, queries) stay on fetch. Every request the SDK
-// sends this way may be sent twice: a submission names its transaction, which a node keeps once.
+// The SDK's requests answered in JSON (a submission, a state, a balance, a chunk stored) over
+// node:http with keep-alive connections: `fetch` spent ~270 µs more of the caller's CPU on each
+// (its streams, headers and abort machinery), which a load generator sharing a node's cores
+// takes from the nodes. A query's answer, a stream of progress lines and then its rows, is read
+// through fetch (`fetchWithin`). Every request the SDK sends as JSON may be sent twice: a
+// submission names its transaction, which a node keeps once; a chunk is named by its hash.
 import { request } from "node:http";
 
 export interface JsonAnswer<T> {
@@ -66,11 +67,16 @@ function viaHttp<T>(url: string, init: JsonRequest): Promise<JsonAnswer<T>> {
 }
 
 async function viaFetch<T>(url: string, init: JsonRequest): Promise<JsonAnswer<T>> {
-  const response = await fetch(url, { method: init.method, body: init.body, headers: init.contentType ? { "content-type": init.contentType } : {}, signal: AbortSignal.timeout(init.timeoutMs) });
+  const response = await fetchWithin(url, { method: init.method, body: init.body, headers: init.contentType ? { "content-type": init.contentType } : {} }, init.timeoutMs);
   const text = await response.text();
   try {
     return { status: response.status, body: JSON.parse(text) as T };
   } catch {
     throw new NotJsonError(`HTTP ${response.status}: the answer is not JSON`);
   }
+}
+
+/** fetch, given up on after `timeoutMs` in all. */
+export function fetchWithin(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 }

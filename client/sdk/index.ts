@@ -9,7 +9,7 @@ import type { AcceptanceProof } from "../../node/proof.ts";
 import type { StageStats } from "../../exec/stages/index.ts";
 import type { QueryAnswer } from "../../node/query.ts";
 import * as arrow from "apache-arrow";
-import { NotJsonError, requestJson, type JsonAnswer } from "./http.ts";
+import { fetchWithin, NotJsonError, requestJson, type JsonAnswer } from "./http.ts";
 
 export type TxStateName = "PENDING" | "ACCEPTED" | "REJECTED" | "UNKNOWN";
 
@@ -30,21 +30,26 @@ export class NodeClient {
     return body;
   }
 
-  async #request<T>(path: string, init: { method?: string; body?: Uint8Array; contentType?: string }): Promise<JsonAnswer<T>> {
+  async #request<T>(path: string, init: { method?: string; body?: Uint8Array; contentType?: string }, timeoutMs = REQUEST_TIMEOUT_MS): Promise<JsonAnswer<T>> {
     try {
-      return await requestJson<T>(`${this.url}${path}`, { ...init, timeoutMs: REQUEST_TIMEOUT_MS });
+      return await requestJson<T>(`${this.url}${path}`, { ...init, timeoutMs });
     } catch (error) {
       if (error instanceof NotJsonError) throw new UserError(`${this.url}${path}: ${error.message}`);
-      throw new UserError(`cannot reach the node at ${this.url} (${(error as Error).message})`);
+      throw this.#unreachable(error);
     }
   }
 
-  async #fetch(path: string, init: RequestInit, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Response> {
+  /** A request whose answer is read as it streams (a query's progress, then its rows). */
+  async #stream(path: string, body: unknown, timeoutMs: number): Promise<Response> {
     try {
-      return await fetch(`${this.url}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return await fetchWithin(`${this.url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } }, timeoutMs);
     } catch (error) {
-      throw new UserError(`cannot reach the node at ${this.url} (${(error as Error).message})`);
+      throw this.#unreachable(error);
     }
+  }
+
+  #unreachable(error: unknown): UserError {
+    return new UserError(`cannot reach the node at ${this.url} (${(error as Error).message})`);
   }
 
   health(): Promise<{ ok: boolean; committed: number; peers: number }> {
@@ -93,8 +98,8 @@ export class NodeClient {
 
   /** Stores a chunk on this node; the node keeps it only if the bytes hash to `hash`. */
   async putChunk(hash: string, bytes: Uint8Array): Promise<void> {
-    const response = await this.#fetch(`/v1/chunks/${hash}`, { method: "PUT", body: bytes, headers: { "content-type": "application/vnd.apache.parquet" } }, QUERY_TIMEOUT_MS);
-    if (!response.ok) throw new UserError(`${this.url} refused chunk ${hash.slice(0, 12)}: ${((await response.json()) as { error?: string }).error ?? response.status}`);
+    const { status, body } = await this.#request<{ error?: string }>(`/v1/chunks/${hash}`, { method: "PUT", body: bytes, contentType: "application/vnd.apache.parquet" }, QUERY_TIMEOUT_MS);
+    if (status >= 400) throw new UserError(`${this.url} refused chunk ${hash.slice(0, 12)}: ${body.error ?? status}`);
   }
 
   /** The chunks this node holds, and which of them a replaced dataset version left (removed after a grace period). */
@@ -106,12 +111,10 @@ export class NodeClient {
     return this.#get("/v1/datasets");
   }
 
-  /** Runs SQL over the cluster's datasets with this node as coordinator. */
   /** What paying for a query takes: the hash of its plan, the coordinator's address and price, the datasets it reads. */
   async plan(sql: string): Promise<QueryPlanQuote> {
-    const response = await this.#fetch("/v1/plan", { method: "POST", body: JSON.stringify({ sql }), headers: { "content-type": "application/json" } });
-    const body = (await response.json()) as QueryPlanQuote & { error?: string };
-    if (!response.ok) throw new UserError(body.error ?? `the node answered ${response.status}`);
+    const { status, body } = await this.#request<QueryPlanQuote & { error?: string }>("/v1/plan", { method: "POST", body: Buffer.from(JSON.stringify({ sql })), contentType: "application/json" });
+    if (status >= 400) throw new UserError(body.error ?? `the node answered ${status}`);
     return body;
   }
 
@@ -119,7 +122,7 @@ export class NodeClient {
   async query(sql: string, options: { budgetBytes?: number; smallExchangeBytes?: number; verifyFraction?: number; smallTablesEverywhere?: boolean; queryTx?: string; onStage?: (stage: StageStats) => void } = {}): Promise<ClusterQueryResult> {
     const { onStage, ...request } = options;
     // Always the progress stream: its answer's rows come as raw Arrow IPC after the answer line.
-    const response = await this.#fetch("/v1/query", { method: "POST", body: JSON.stringify({ sql, ...request, progress: true }), headers: { "content-type": "application/json" } }, QUERY_TIMEOUT_MS);
+    const response = await this.#stream("/v1/query", { sql, ...request, progress: true }, QUERY_TIMEOUT_MS);
     if (!response.ok || !response.body) {
       const body = (await response.json().catch(() => ({}))) as { error?: string };
       throw new UserError(body.error ?? `the node answered ${response.status}`);
