@@ -7,6 +7,7 @@ import type {
   Expr,
   Join,
   LogicalPlan,
+  ProjectOutput,
   SortKey,
   WindowCall,
   AggregateCall,
@@ -320,6 +321,11 @@ export function makeOr(parts: readonly Expr[]): Expr {
 
 export function columnRef(c: ColumnDef): Expr {
   return { kind: "column", id: c.id, type: c.type };
+}
+
+/** Each column as itself: the outputs of a projection (or an aggregate's groups) that passes them through. */
+export function passedThrough(columns: readonly ColumnDef[]): ProjectOutput[] {
+  return columns.map((c) => ({ column: c, expr: columnRef(c) }));
 }
 
 const planIds = new WeakMap<LogicalPlan, number>();

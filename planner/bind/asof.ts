@@ -11,7 +11,7 @@
 // (the first by all their values): DuckDB also takes one of them.
 import { UserError, type SourcePosition } from "../../common/errors.ts";
 import type { ColumnDef, ColumnId, Expr, FrameBound, LogicalPlan, ProjectOutput, SortKey } from "../logical.ts";
-import { columnRef, columnsOf, conjuncts, outputColumns } from "../plan-utils.ts";
+import { columnRef, columnsOf, conjuncts, outputColumns, passedThrough } from "../plan-utils.ts";
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { freshCopy, renameColumns } from "./correlation.ts";
@@ -91,7 +91,7 @@ export function asofJoin(left: LogicalPlan, right: LogicalPlan, on: Expr, joinTy
     kind: "project",
     input: { kind: "filter", input: filled, predicate: compare("equal", columnRef(side), literal(1n, i64), position) },
     outputs: [
-      ...[...streamLeft, ...streamKeys].map((c) => ({ column: c, expr: columnRef(c) })),
+      ...passedThrough([...streamLeft, ...streamKeys]),
       { column: matched, expr: caseExpr([{ when: comparable, then: nullLiteral(valueType) }], columnRef(nearest), position) },
     ],
   };
@@ -100,7 +100,7 @@ export function asofJoin(left: LogicalPlan, right: LogicalPlan, on: Expr, joinTy
   const first = ids.column("asof_first", i64);
   const rightKeyed = ids.column("asof_right_value", valueType);
   const rightKeys = condition.keys.map((k, i) => ({ column: ids.column("asof_right_key", withNullable(k.right.type, true)), expr: k.right, stream: streamKeys[i] }));
-  const keyedRight: LogicalPlan = { kind: "project", input: right, outputs: [...rightColumns.map((c) => ({ column: c, expr: columnRef(c) })), ...rightKeys, { column: rightKeyed, expr: condition.right }] };
+  const keyedRight: LogicalPlan = { kind: "project", input: right, outputs: [...passedThrough(rightColumns), ...rightKeys, { column: rightKeyed, expr: condition.right }] };
   const byValues = [...rightKeys.map((k) => columnRef(k.column)), columnRef(rightKeyed)];
   const oneEach = numberedRows(keyedRight, first, byValues, rightColumns.map((c) => ({ expr: columnRef(c), descending: false, nullsFirst: false })), 0, 1);
   const joinCondition = and([...rightKeys.map((k) => compare("equal", columnRef(k.stream), columnRef(k.column), position)), compare("equal", columnRef(matched), columnRef(rightKeyed), position)]);
@@ -108,7 +108,7 @@ export function asofJoin(left: LogicalPlan, right: LogicalPlan, on: Expr, joinTy
   const joinedRight = joinType === "left" ? rightColumns.map((c) => ({ ...c, type: withNullable(c.type, true) })) : rightColumns;
   const outputs: ProjectOutput[] = [
     ...leftColumns.map((c, i) => ({ column: c, expr: columnRef(streamLeft[i]) })),
-    ...joinedRight.map((c) => ({ column: c, expr: columnRef(c) })),
+    ...passedThrough(joinedRight),
   ];
   return { kind: "project", input: joined, outputs };
 }

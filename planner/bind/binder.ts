@@ -38,12 +38,13 @@ import {
   columnRef,
   columnsOf,
   containsSubquery,
-  exprKey,
   definedColumns,
+  exprKey,
   exprSome,
   freeColumns,
   mapExpr,
   outputColumns,
+  passedThrough,
   rewriteTopDown,
   visitExpr,
   windowKey,
@@ -543,7 +544,7 @@ class Binder {
     const first = literal(BigInt(offset), type("i64", false));
     const kept = and([compare("gt", columnRef(position), first, undefined), compare("lte", castTo(columnRef(position), fp), arithmetic("+", share, castTo(first, fp), undefined), undefined)]);
     const sorted: LogicalPlan = { kind: "sort", input: { kind: "filter", input: numbered, predicate: kept }, keys: [{ expr: columnRef(position), descending: false, nullsFirst: false }] };
-    return { kind: "project", input: sorted, outputs: columns.map((c) => ({ column: c, expr: columnRef(c) })) };
+    return { kind: "project", input: sorted, outputs: passedThrough(columns) };
   }
 
   // ---------------------------------------------------------------- one SELECT
@@ -1105,7 +1106,7 @@ class Binder {
           const expr = coalesce([nullable(u.left), nullable(u.right)], position);
           return { ...u, column: this.ids.column(u.name, expr.type), expr };
         });
-        plan = { kind: "project", input: plan, outputs: [...outputColumns(plan).map((c) => ({ column: c, expr: columnRef(c) })), ...coalesced.map((c) => ({ column: c.column, expr: c.expr }))] };
+        plan = { kind: "project", input: plan, outputs: [...passedThrough(outputColumns(plan)), ...coalesced.map((c) => ({ column: c.column, expr: c.expr }))] };
         items = items.flatMap((i) => {
           const shown = coalesced.find((c) => c.left.id === i.column.id);
           return shown ? [{ qualifier: undefined, name: shown.name, column: shown.column }, i] : [i];

@@ -16,7 +16,7 @@
 // LEFT JOIN, as NULL for a left row the subquery gave no row.
 import { UnsupportedError, type SourcePosition } from "../../common/errors.ts";
 import type { ColumnDef, ColumnId, Expr, LogicalPlan, ProjectOutput } from "../logical.ts";
-import { columnRef, columnsOf, freeColumns, outputColumns, replaceColumns } from "../plan-utils.ts";
+import { columnRef, columnsOf, freeColumns, outputColumns, passedThrough, replaceColumns } from "../plan-utils.ts";
 import { foldExpr } from "../optimize/constant-folding.ts";
 import { type, withNullable } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
@@ -74,7 +74,7 @@ export function lateralJoin(left: LogicalPlan, subquery: LogicalPlan, joinType: 
     const right: LogicalPlan = {
       kind: "project",
       input: decorrelated.right,
-      outputs: [...outputColumns(decorrelated.right).map((c) => ({ column: c, expr: columnRef(c) })), { column: marker, expr: literal(true, marker.type) }],
+      outputs: [...passedThrough(outputColumns(decorrelated.right)), { column: marker, expr: literal(true, marker.type) }],
     };
     join = { kind: "join", joinType: "left", left, right, condition: and([decorrelated.condition, onRight].filter((c) => c !== undefined)) };
     value = (e) => (e.kind === "column" && !outer.has(e.id) ? e : unmatchedThen(marker, literal(null, withNullable(e.type, true)), e));
@@ -85,7 +85,7 @@ export function lateralJoin(left: LogicalPlan, subquery: LogicalPlan, joinType: 
     kind: "project",
     input: join,
     outputs: [
-      ...outputColumns(left).map((c) => ({ column: c, expr: columnRef(c) })),
+      ...passedThrough(outputColumns(left)),
       ...outputs.map((o) => {
         const expr = value(o.expr);
         return { column: { ...o.column, type: withNullable(o.column.type, o.column.type.nullable || expr.type.nullable) }, expr };
@@ -104,7 +104,7 @@ function unmatchedThen(marker: ColumnDef, then: Expr, e: Expr): Expr {
 /** The plan below its top projections (and sorts, which order nothing without a LIMIT), and its outputs as expressions over that plan. */
 function composedProjections(plan: LogicalPlan): { body: LogicalPlan; outputs: ProjectOutput[] } {
   if (plan.kind === "sort") return composedProjections(plan.input);
-  if (plan.kind !== "project") return { body: plan, outputs: outputColumns(plan).map((c) => ({ column: c, expr: columnRef(c) })) };
+  if (plan.kind !== "project") return { body: plan, outputs: passedThrough(outputColumns(plan)) };
   const below = composedProjections(plan.input);
   const map = new Map(below.outputs.map((o) => [o.column.id, o.expr]));
   return { body: below.body, outputs: plan.outputs.map((o) => ({ column: o.column, expr: replaceColumns(o.expr, map) })) };
@@ -210,6 +210,6 @@ function perLeftRowWindows(window: LogicalPlan & { kind: "window" }, left: Logic
   const { rows, keys, condition } = correlate(pulled, left, outer, ids);
   const functions = window.functions.map((f) => ({ ...f, call: { ...f.call, partitionBy: [...keys.map((k) => k.expr), ...f.call.partitionBy] } }));
   const windowed: LogicalPlan = { ...window, input: rows, functions };
-  const right: LogicalPlan = { kind: "project", input: windowed, outputs: [...outputColumns(window).map((c) => ({ column: c, expr: columnRef(c) })), ...keys] };
+  const right: LogicalPlan = { kind: "project", input: windowed, outputs: [...passedThrough(outputColumns(window)), ...keys] };
   return { right, condition };
 }

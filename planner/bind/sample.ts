@@ -6,7 +6,7 @@
 // every column go or stay together.
 import type { Sample } from "../parse/index.ts";
 import type { ColumnDef, Expr, LogicalPlan } from "../logical.ts";
-import { columnRef, outputColumns } from "../plan-utils.ts";
+import { columnRef, outputColumns, passedThrough } from "../plan-utils.ts";
 import { type } from "../types.ts";
 import type { ColumnIds } from "./binder.ts";
 import { literal } from "./literals.ts";
@@ -25,8 +25,8 @@ export function samplePlan(plan: LogicalPlan, columns: readonly ColumnDef[], sam
   }
   const hashed = ids.column("sample_hash", i64);
   const kept = outputColumns(plan);
-  const withHash: LogicalPlan = { kind: "project", input: plan, outputs: [...kept.map((c) => ({ column: c, expr: columnRef(c) })), { column: hashed, expr: hash }] };
+  const withHash: LogicalPlan = { kind: "project", input: plan, outputs: [...passedThrough(kept), { column: hashed, expr: hash }] };
   const sorted: LogicalPlan = { kind: "sort", input: withHash, keys: [{ expr: columnRef(hashed), descending: false, nullsFirst: false }] };
   const first: LogicalPlan = { kind: "limit", input: sorted, offset: 0, count: sample.size.rows };
-  return { kind: "project", input: first, outputs: kept.map((c) => ({ column: c, expr: columnRef(c) })) };
+  return { kind: "project", input: first, outputs: passedThrough(kept) };
 }

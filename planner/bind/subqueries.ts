@@ -32,6 +32,7 @@ import {
   makeAnd,
   mapExpr,
   outputColumns,
+  passedThrough,
   replaceColumns,
   visitExpr,
 } from "../plan-utils.ts";
@@ -149,14 +150,14 @@ function inJoin(plan: LogicalPlan, sub: Subquery): LogicalPlan | undefined {
     if (containsSubquery(top.element)) return undefined;
     for (const id of columnsOf(top.element)) if (innerColumns.has(id)) passed.set(id, innerColumns.get(id)!);
     if (passed.size === 0) return undefined;
-    const passing: LogicalPlan = { kind: "project", input: pulled.inner, outputs: [...passed.values()].map((c) => ({ column: c, expr: columnRef(c) })) };
+    const passing: LogicalPlan = { kind: "project", input: pulled.inner, outputs: passedThrough([...passed.values()]) };
     const matches = call("equal", [needle, top.element], type("boolean", needle.type.nullable || top.element.type.nullable));
     return { kind: "join", joinType: "semi", left: plan, right: passing, condition: makeAnd([matches, ...pulled.correlated]) };
   }
   const right: LogicalPlan = {
     kind: "project",
     input: pulled.inner,
-    outputs: [{ column: target, expr: top.element }, ...[...passed.values()].map((c) => ({ column: c, expr: columnRef(c) }))],
+    outputs: [{ column: target, expr: top.element }, ...passedThrough([...passed.values()])],
   };
   return { kind: "join", joinType: "semi", left: plan, right, condition: makeAnd([equality, ...pulled.correlated]) };
 }

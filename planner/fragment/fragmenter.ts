@@ -27,7 +27,7 @@ import { UnsupportedError, invariant } from "../../common/errors.ts";
 import { MERGEABLE_AGGREGATES, type Aggregate, type AggregateCall, type ColumnDef, type ColumnId, type ColumnRef, type Expr, type Join, type Limit, type LogicalPlan, type Scan, type SetOperation, type Sort, type SortKey, type Window } from "../logical.ts";
 import { isHeldEverywhere } from "../catalog.ts";
 import { estimateRowBytes, estimateRows } from "../optimize/cardinality.ts";
-import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, transformUp } from "../plan-utils.ts";
+import { children, columnRef, columnsOf, conjuncts, containsSubquery, freeColumns, isScanJoinTree, makeAnd, nodeExpressions, outputColumns, passedThrough, transformUp } from "../plan-utils.ts";
 import { decodable, emitPlan, namedStruct } from "../substrait/emit.ts";
 import type { Plan } from "../../proto/index.ts";
 import { isInteger, isInterval, toSubstraitType, type SqlType, type TypeKind } from "../types.ts";
@@ -850,7 +850,7 @@ function exchangeScan(table: string, columns: readonly ColumnDef[], rows: number
 function distinctOn(input: LogicalPlan, used: ReadonlySet<ColumnId>): LogicalPlan {
   const columns = outputColumns(input).filter((c) => used.has(c.id));
   if (columns.length === 0) return input;
-  return { kind: "aggregate", input, groups: columns.map((c) => ({ column: c, expr: columnRef(c) })), measures: [], phase: "single" };
+  return { kind: "aggregate", input, groups: passedThrough(columns), measures: [], phase: "single" };
 }
 
 /** The same aggregate over duplicate-free input: each node first keeps one row per distinct (groups, arguments). */

@@ -25,7 +25,7 @@
 //     Aggregate(groups) g := f(e) over M   →       Aggregate(groups) g := f(e) over M
 //     Aggregate() f(e) over M'
 import type { ColumnId, Expr, LogicalPlan, ProjectOutput, Scan, WindowOutput } from "../logical.ts";
-import { aggregateKey, columnEquality, columnRef, columnsOf, conjuncts, containsSubquery, exprKey, makeAnd, outputColumns, replaceColumns, transformUp } from "../plan-utils.ts";
+import { aggregateKey, columnEquality, columnRef, columnsOf, conjuncts, containsSubquery, exprKey, makeAnd, outputColumns, passedThrough, replaceColumns, transformUp } from "../plan-utils.ts";
 import { estimateRows, keyDistinctValues } from "./cardinality.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 
@@ -150,7 +150,7 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   const aggregated: ProjectOutput[] = project
     ? project.outputs.map((o) => ({ column: o.column, expr: replaceColumns(o.expr, keyOf) }))
     : [...aggregate.groups.map((g) => ({ column: g.column, expr: keyOf.get(g.column.id)! })), ...aggregate.measures.map((m) => ({ column: m.column, expr: columnRef(m.column) }))];
-  const withAggregates: LogicalPlan = { kind: "project", input: windowed, outputs: [...passedThrough(keyed), ...aggregated] };
+  const withAggregates: LogicalPlan = { kind: "project", input: windowed, outputs: [...passedThrough(outputColumns(keyed)), ...aggregated] };
   const joined: LogicalPlan = {
     kind: "join",
     joinType: "inner",
@@ -163,10 +163,6 @@ function keyedAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   return constant.length > 0 ? { kind: "filter", input: joined, predicate: makeAnd(constant)! } : joined;
 }
 
-/** Each column of `plan`'s output, as it is. */
-function passedThrough(plan: LogicalPlan): ProjectOutput[] {
-  return outputColumns(plan).map((c) => ({ column: c, expr: columnRef(c) }));
-}
 
 function sameColumns(pair: [{ id: ColumnId }, { id: ColumnId }] | undefined, a: ColumnId, b: ColumnId): boolean {
   return pair !== undefined && ((pair[0].id === a && pair[1].id === b) || (pair[0].id === b && pair[1].id === a));
@@ -258,5 +254,5 @@ function totalAsWindow(node: LogicalPlan): LogicalPlan | undefined {
   }
   const windowed: LogicalPlan = { kind: "window", input: grouped, functions };
   if (!project) return windowed;
-  return { kind: "project", input: windowed, outputs: [...passedThrough(grouped), ...project.outputs] };
+  return { kind: "project", input: windowed, outputs: [...passedThrough(outputColumns(grouped)), ...project.outputs] };
 }

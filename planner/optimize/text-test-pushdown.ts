@@ -13,7 +13,7 @@
 // moves: one the join leaves where it is read (the other side broadcast) is tested above the join.
 import type { ColumnIds } from "../bind/binder.ts";
 import type { Aggregate, ColumnId, Expr, Join, LogicalPlan, ProjectOutput } from "../logical.ts";
-import { columnRef, exprKey, mapAggregateCall, mapExpr, outputColumns, transformUp } from "../plan-utils.ts";
+import { columnRef, exprKey, mapAggregateCall, mapExpr, outputColumns, passedThrough, transformUp } from "../plan-utils.ts";
 import { mapSubqueryPlans } from "./rewrite.ts";
 import { broadcastWeighsLess, DEFAULT_BROADCAST_ROW_LIMIT, DEFAULT_EXPECTED_NODES } from "../fragment/broadcast.ts";
 
@@ -67,7 +67,7 @@ function testBelow(aggregate: Aggregate, ids: ColumnIds): LogicalPlan | undefine
   const measures = aggregate.measures.map((m) => ({ ...m, call: mapAggregateCall(m.call, replace) }));
   if (tests[0].length === 0 && tests[1].length === 0) return undefined;
   const withTests = (side: LogicalPlan, added: ProjectOutput[]): LogicalPlan =>
-    added.length === 0 ? side : { kind: "project", input: side, outputs: [...outputColumns(side).map((c) => ({ column: c, expr: columnRef(c) })), ...added] };
+    added.length === 0 ? side : { kind: "project", input: side, outputs: [...passedThrough(outputColumns(side)), ...added] };
   const tested: Join = {
     ...join,
     left: withTests(join.left, tests[0]),
