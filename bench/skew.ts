@@ -7,6 +7,7 @@
 // skewed key's: under a budget below the balanced share no placement fits, and salting cannot help.
 // The two datasets' runs alternate, after a warm-up run of each: on a shared machine whose speed
 // drifts by tens of percent within a minute, runs of one dataset after the other's measured the drift.
+import "../common/duckdb-allocator.ts"; // before DuckDB loads, in this process too: DuckDB alone is measured as trustql runs it
 import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,6 +2,7 @@
 // Per TPC-H query: planning time (SQL text → Substrait bytes), end-to-end time through trustql
 // (plan + execute + Arrow), and the same SQL run by DuckDB directly on the same files in this
 // process; then the geomean ratio and peak RSS. Targets: planning median < 5 ms, ratio < 1.10.
+import "../common/duckdb-allocator.ts"; // before DuckDB loads, in this process too: DuckDB alone is measured as trustql runs it
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { aboveZero, numberListOption, numberOption, parseOptions, wholeFrom } from "../common/options.ts";

@@ -4,6 +4,7 @@
 // answer back), DuckDB alone on the same files in this process, their ratio, rows and bytes
 // shuffled, chunks scanned and pruned; then the geomean ratio and each node's peak RSS.
 // Target: geomean ratio ≤ 1.5. Every answer is also checked against DuckDB's.
+import "../common/duckdb-allocator.ts"; // before DuckDB loads, in this process too: DuckDB alone is measured as trustql runs it
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { aboveZero, numberListOption, numberOption, parseOptions, refuse, wholeFrom } from "../common/options.ts";

@@ -11,6 +11,8 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0);
   throw error;
 });
+// Before anything loads DuckDB (common/duckdb-allocator.ts says why).
+await import("../../common/duckdb-allocator.ts");
 const { main } = await import("../cli.ts");
 const { COMMANDS } = await import("../commands/index.ts");
 
